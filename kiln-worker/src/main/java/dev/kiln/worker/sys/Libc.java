@@ -1,0 +1,72 @@
+package dev.kiln.worker.sys;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.Linker;
+import java.lang.foreign.MemoryLayout;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.StructLayout;
+import java.lang.foreign.ValueLayout;
+import java.lang.invoke.MethodHandle;
+import java.lang.invoke.VarHandle;
+
+/** Downcall handles into the C library, each capturing errno so a failure can say why. */
+final class Libc {
+  static final ValueLayout.OfInt INT = ValueLayout.JAVA_INT;
+  static final ValueLayout.OfLong LONG = ValueLayout.JAVA_LONG;
+  static final java.lang.foreign.AddressLayout POINTER = ValueLayout.ADDRESS;
+
+  private static final Linker LINKER = Linker.nativeLinker();
+  private static final StructLayout CALL_STATE = Linker.Option.captureStateLayout();
+  private static final VarHandle ERRNO =
+      CALL_STATE.varHandle(MemoryLayout.PathElement.groupElement("errno"));
+  private static final MethodHandle STRERROR =
+      LINKER.downcallHandle(symbol("strerror"), FunctionDescriptor.of(POINTER, INT));
+
+  private Libc() {}
+
+  /** A handle whose first parameter is a call-state segment that receives errno. */
+  static MethodHandle capturingErrno(String name, FunctionDescriptor descriptor, Linker.Option... options) {
+    Linker.Option[] all = new Linker.Option[options.length + 1];
+    all[0] = Linker.Option.captureCallState("errno");
+    System.arraycopy(options, 0, all, 1, options.length);
+    return LINKER.downcallHandle(symbol(name), descriptor, all);
+  }
+
+  static MemorySegment callState(Arena arena) {
+    return arena.allocate(CALL_STATE);
+  }
+
+  static int errno(MemorySegment callState) {
+    return (int) ERRNO.get(callState, 0L);
+  }
+
+  static MemorySegment cString(Arena arena, String value) {
+    return value == null ? MemorySegment.NULL : arena.allocateFrom(value);
+  }
+
+  static String strerror(int errno) {
+    try {
+      MemorySegment text = (MemorySegment) STRERROR.invokeExact(errno);
+      return text.reinterpret(1024).getString(0);
+    } catch (Throwable e) {
+      return "errno " + errno;
+    }
+  }
+
+  /** Rethrows what a downcall handle can throw besides our own checked exceptions. */
+  static RuntimeException unexpected(Throwable e) {
+    if (e instanceof RuntimeException r) {
+      return r;
+    }
+    if (e instanceof Error err) {
+      throw err;
+    }
+    return new IllegalStateException("native call failed unexpectedly", e);
+  }
+
+  private static MemorySegment symbol(String name) {
+    return LINKER.defaultLookup().find(name)
+        .orElseThrow(() -> new UnsatisfiedLinkError("the C library has no function " + name));
+  }
+}
