@@ -1,0 +1,142 @@
+package dev.kiln.worker.fs;
+
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.FileSystemException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.DigestOutputStream;
+import java.security.MessageDigest;
+import java.util.HexFormat;
+import java.util.List;
+
+/**
+ * Content digests ("sha256:&lt;hex&gt;") of paths inside a root, for content-based cache keys. A digest covers
+ * the relative paths, types, permission bits, uid/gid, symlink targets, device numbers and file contents of the
+ * selected tree, and nothing else: not mtimes, not where the root is, not the selected path's own name. So the
+ * same content copied elsewhere (or touched) keeps its digest, and any byte, mode or owner change alters it.
+ *
+ * <p>File contents come from a {@link ChecksumIndex}, so a tree that did not change costs one lstat per entry.
+ */
+public final class ContentChecksum {
+
+  private static final String PREFIX = "sha256:";
+  private static final int FORMAT_VERSION = 1;
+
+  private final ChecksumIndex index;
+
+  public ContentChecksum(ChecksumIndex index) {
+    this.index = index;
+  }
+
+  public ChecksumIndex index() {
+    return index;
+  }
+
+  /** The digest of one path (file or tree), following a final symlink. */
+  public String checksum(Path root, String path) throws FsException {
+    return checksum(root, new ChecksumSelector(path, true, false, List.of(), List.of()));
+  }
+
+  /**
+   * The digest of several selectors together, for a copy with several sources. Plain strings: the final
+   * symlink is followed and wildcard characters expand. One selector gives the same digest as checksumming it
+   * alone; none gives the digest of the whole root.
+   */
+  public String checksum(Path root, List<String> selectors) throws FsException {
+    if (selectors.isEmpty()) {
+      return checksum(root, "/");
+    }
+    if (selectors.size() == 1) {
+      return checksum(root, ChecksumSelector.of(selectors.getFirst()));
+    }
+    MessageDigest combined = ChecksumIndex.sha256();
+    update(combined, "selectors");
+    for (String selector : selectors) {
+      update(combined, checksum(root, ChecksumSelector.of(selector)));
+    }
+    return PREFIX + HexFormat.of().formatHex(combined.digest());
+  }
+
+  /** The digest of one selector. */
+  public String checksum(Path root, ChecksumSelector selector) throws FsException {
+    ScopedRoot scope = new ScopedRoot(root);
+    try {
+      FilteredTree filter = new FilteredTree(
+          PathPatterns.compile(selector.includePatterns()), PathPatterns.compile(selector.excludePatterns()));
+      if (!selector.wildcard()) {
+        Path target = selector.followSymlink() ? scope.resolve(selector.path()) : scope.resolveParent(selector.path());
+        if (!Files.exists(target, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+          throw new FsException("checksum", GoPath.display(selector.path()), "no such file or directory");
+        }
+        return PREFIX + HexFormat.of().formatHex(treeDigest(target, filter));
+      }
+      List<String> matches = Wildcards.expand(scope, selector.path(), selector.followSymlink());
+      MessageDigest combined = ChecksumIndex.sha256();
+      update(combined, "wildcard");
+      for (String match : matches) {
+        Path target = selector.followSymlink() ? scope.resolve(match) : scope.resolveParent(match);
+        update(combined, match);
+        combined.update(treeDigest(target, filter));
+      }
+      return PREFIX + HexFormat.of().formatHex(combined.digest());
+    } catch (FsException e) {
+      throw e.during("checksum");
+    } catch (IllegalArgumentException e) {
+      throw new FsException("checksum", GoPath.display(selector.path()), e.getMessage(), e);
+    } catch (FileSystemException e) {
+      String where = e.getFile() == null ? GoPath.display(selector.path()) : scope.relative(Path.of(e.getFile()));
+      throw new FsException("checksum", where, String.valueOf(e.getReason()), e);
+    } catch (IOException e) {
+      throw new FsException("checksum", GoPath.display(selector.path()), String.valueOf(e.getMessage()), e);
+    }
+  }
+
+  private byte[] treeDigest(Path top, FilteredTree filter) throws IOException {
+    MessageDigest sha = ChecksumIndex.sha256();
+    try (DataOutputStream out = new DataOutputStream(new DigestOutputStream(OutputStream.nullOutputStream(), sha))) {
+      out.writeInt(FORMAT_VERSION);
+      FileStat topStat = FileStat.of(top);
+      writeEntry(out, ".", top, topStat);
+      if (topStat.isDirectory()) {
+        for (FilteredTree.Entry entry : filter.scan(top)) {
+          writeEntry(out, entry.relative(), entry.path(), entry.stat());
+        }
+      }
+    }
+    return sha.digest();
+  }
+
+  private void writeEntry(DataOutputStream out, String relative, Path path, FileStat stat) throws IOException {
+    writeString(out, relative);
+    out.writeChar(stat.type().code());
+    out.writeInt(stat.permissions());
+    out.writeInt(stat.uid());
+    out.writeInt(stat.gid());
+    switch (stat.type()) {
+      case REGULAR -> out.write(index.contentDigest(path, stat));
+      case SYMLINK -> writeString(out, Files.readSymbolicLink(path).toString());
+      case CHAR_DEVICE, BLOCK_DEVICE -> out.writeLong(stat.rdev());
+      default -> {
+        // Directories, FIFOs and sockets are fully described by the header.
+      }
+    }
+  }
+
+  private static void writeString(DataOutputStream out, String s) throws IOException {
+    byte[] bytes = s.getBytes(StandardCharsets.UTF_8);
+    out.writeInt(bytes.length);
+    out.write(bytes);
+  }
+
+  private static void update(MessageDigest digest, String s) {
+    byte[] bytes = s.getBytes(StandardCharsets.UTF_8);
+    digest.update((byte) (bytes.length >>> 24));
+    digest.update((byte) (bytes.length >>> 16));
+    digest.update((byte) (bytes.length >>> 8));
+    digest.update((byte) bytes.length);
+    digest.update(bytes);
+  }
+}

@@ -1,0 +1,141 @@
+package dev.kiln.worker.fs;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * A directory treated as "/" the way a chroot treats it: every path is resolved component by component inside
+ * it, absolute symlink targets start again at the root, and ".." in the path asked for stops at the root. A
+ * symlink whose target would climb above the root is refused rather than clamped, since following it outside a
+ * chroot would reach files the build must never touch.
+ *
+ * <p>Resolution returns a host path whose existing components are real directories (never symlinks), so callers
+ * that then act with NOFOLLOW_LINKS on the final component cannot be steered outside the root.
+ */
+public final class ScopedRoot {
+
+  /** Linux's limit for symlinks followed in one lookup (MAXSYMLINKS). */
+  private static final int MAX_SYMLINKS = 40;
+
+  private final Path root;
+
+  public ScopedRoot(Path root) {
+    this.root = root.toAbsolutePath().normalize();
+  }
+
+  public Path root() {
+    return root;
+  }
+
+  /** The host path of {@code path}, following every symlink, the last one included. */
+  public Path resolve(String path) throws FsException {
+    return resolve(path, true);
+  }
+
+  /** The host path of {@code path}, following symlinks in its parents but not in its last element. */
+  public Path resolveParent(String path) throws FsException {
+    return resolve(path, false);
+  }
+
+  /** The host path of {@code path}; {@code followFinal} says whether a symlink as last element is followed. */
+  public Path resolve(String path, boolean followFinal) throws FsException {
+    List<String> resolved = new ArrayList<>();
+    Deque<Element> pending = new ArrayDeque<>();
+    for (String name : GoPath.elements(path)) {
+      pending.addLast(new Element(name, null));
+    }
+    int followed = 0;
+    while (!pending.isEmpty()) {
+      Element element = pending.removeFirst();
+      String name = element.name();
+      if (name.equals(".")) {
+        continue;
+      }
+      if (name.equals("..")) {
+        if (!resolved.isEmpty()) {
+          resolved.removeLast();
+        } else if (element.via() != null) {
+          throw escape(path, element.via());
+        }
+        continue;
+      }
+      boolean last = pending.isEmpty() || pending.stream().allMatch(e -> e.name().equals("."));
+      resolved.add(name);
+      if (last && !followFinal) {
+        continue;
+      }
+      Path host = hostPath(resolved);
+      if (!Files.isSymbolicLink(host)) {
+        continue;
+      }
+      if (++followed > MAX_SYMLINKS) {
+        throw new FsException("resolve", GoPath.display(path), "too many levels of symbolic links");
+      }
+      String target = readLink(host, path);
+      Link via = new Link(display(resolved), target);
+      resolved.removeLast();
+      if (target.startsWith("/")) {
+        resolved.clear();
+      }
+      List<String> targetElements = GoPath.elements(target);
+      for (int i = targetElements.size() - 1; i >= 0; i--) {
+        pending.addFirst(new Element(targetElements.get(i), via));
+      }
+    }
+    return hostPath(resolved);
+  }
+
+  /** The root-relative form of a host path inside this root, for messages. */
+  public String relative(Path host) {
+    Path normalized = host.toAbsolutePath().normalize();
+    if (!normalized.startsWith(root)) {
+      return normalized.toString();
+    }
+    Path rel = root.relativize(normalized);
+    return rel.toString().isEmpty() ? "/" : "/" + rel;
+  }
+
+  /** Like {@link #relative} but only for paths known to be under the root. */
+  public Optional<String> relativeIfInside(Path host) {
+    Path normalized = host.toAbsolutePath().normalize();
+    return normalized.startsWith(root) ? Optional.of(relative(normalized)) : Optional.empty();
+  }
+
+  private Path hostPath(List<String> elements) {
+    Path p = root;
+    for (String e : elements) {
+      p = p.resolve(e);
+    }
+    return p;
+  }
+
+  private static String display(List<String> elements) {
+    return "/" + String.join("/", elements);
+  }
+
+  private static String readLink(Path host, String path) throws FsException {
+    try {
+      return Files.readSymbolicLink(host).toString();
+    } catch (IOException e) {
+      throw new FsException("resolve", GoPath.display(path), "cannot read symlink: " + e.getMessage(), e);
+    }
+  }
+
+  private static FsException escape(String path, Link via) {
+    return new FsException(
+        "resolve",
+        GoPath.display(path),
+        "symlink " + via.path() + " -> " + via.target() + " escapes the root");
+  }
+
+  private record Link(String path, String target) {}
+
+  /** One path element still to resolve; {@code via} is the symlink whose target it came from, if any. */
+  private record Element(String name, Link via) {}
+}

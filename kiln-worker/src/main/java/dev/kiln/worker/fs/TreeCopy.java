@@ -1,0 +1,171 @@
+package dev.kiln.worker.fs;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * `cp -a` of one source path onto one target path with BuildKit's copy semantics: directories merge into
+ * existing ones, files and symlinks replace what was there, symlinks are copied as links, hard links among the
+ * copied files stay linked, and owner, mode and times come from the source unless overridden.
+ *
+ * <p>The target side is only ever reached through directories this copy verified or created (lstat, never
+ * following a link), so a symlink planted in the destination cannot redirect writes.
+ */
+final class TreeCopy {
+
+  private record InodeKey(long device, long inode) {}
+
+  private record OpenDirectory(String relative, Path source, Path target, FileStat stat) {}
+
+  private final ScopedRoot sourceScope;
+  private final ScopedRoot targetScope;
+  private final Owner owner;
+  private final Integer mode;
+  private final Instant timestamp;
+  private final FilteredTree filter;
+  private final boolean alwaysReplace;
+  private final Map<InodeKey, Path> firstLinks = new HashMap<>();
+
+  TreeCopy(ScopedRoot sourceScope, ScopedRoot targetScope, Owner owner, Integer mode, Instant timestamp,
+      FilteredTree filter, boolean alwaysReplace) {
+    this.sourceScope = sourceScope;
+    this.targetScope = targetScope;
+    this.owner = owner;
+    this.mode = mode;
+    this.timestamp = timestamp;
+    this.filter = filter;
+    this.alwaysReplace = alwaysReplace;
+  }
+
+  /** Copies {@code source} (not followed if a symlink) to {@code target}. */
+  void copy(Path source, Path target) throws IOException {
+    FileStat stat = FileStat.of(source);
+    prepareTarget(stat, target);
+    if (!stat.isDirectory()) {
+      copyNonDirectory(source, stat, target);
+      applyMetadata(source, stat, target);
+      return;
+    }
+    boolean created = ensureDirectory(target);
+    Deque<OpenDirectory> open = new ArrayDeque<>();
+    List<FilteredTree.Entry> entries = filter.scan(source);
+    for (FilteredTree.Entry entry : entries) {
+      closeFinished(open, entry.relative());
+      Path childTarget = target.resolve(entry.relative());
+      prepareTarget(entry.stat(), childTarget);
+      if (entry.stat().isDirectory()) {
+        ensureDirectory(childTarget);
+        open.push(new OpenDirectory(entry.relative(), entry.path(), childTarget, entry.stat()));
+      } else {
+        copyNonDirectory(entry.path(), entry.stat(), childTarget);
+        applyMetadata(entry.path(), entry.stat(), childTarget);
+      }
+    }
+    closeFinished(open, null);
+    if (created) {
+      applyMetadata(source, stat, target);
+    } else if (timestamp != null) {
+      Metadata.setTimes(target, timestamp);
+    } else {
+      // An existing directory keeps its owner and mode, but copying into it must not leave it looking modified.
+      Metadata.setTimes(target, stat.accessed(), stat.modified());
+    }
+  }
+
+  /** Directory metadata goes on after the contents, since adding entries changes a directory's mtime. */
+  private void closeFinished(Deque<OpenDirectory> open, String next) throws IOException {
+    while (!open.isEmpty() && (next == null || !next.startsWith(open.peek().relative() + "/"))) {
+      OpenDirectory done = open.pop();
+      applyMetadata(done.source(), done.stat(), done.target());
+    }
+  }
+
+  private void prepareTarget(FileStat source, Path target) throws IOException {
+    FileStat existing = FileStat.ofIfExists(target).orElse(null);
+    if (existing == null) {
+      return;
+    }
+    if (existing.device() == source.device() && existing.inode() == source.inode()) {
+      throw new FsException("copy", targetScope.relative(target), "source and destination are the same file");
+    }
+    if (alwaysReplace && !(source.isDirectory() && existing.isDirectory())) {
+      Trees.deleteRecursively(target);
+      return;
+    }
+    if (source.isDirectory()) {
+      if (!existing.isDirectory()) {
+        throw new FsException("copy", targetScope.relative(target),
+            "cannot copy a directory onto an existing " + describe(existing.type()));
+      }
+      return;
+    }
+    if (existing.isDirectory()) {
+      throw new FsException("copy", targetScope.relative(target), "cannot replace a directory with a file");
+    }
+    Files.delete(target);
+  }
+
+  /** Returns whether the directory had to be created. */
+  private static boolean ensureDirectory(Path target) throws IOException {
+    if (Files.isDirectory(target, LinkOption.NOFOLLOW_LINKS)) {
+      return false;
+    }
+    Files.createDirectory(target);
+    return true;
+  }
+
+  private void copyNonDirectory(Path source, FileStat stat, Path target) throws IOException {
+    switch (stat.type()) {
+      case REGULAR -> {
+        if (stat.isHardLinked()) {
+          InodeKey key = new InodeKey(stat.device(), stat.inode());
+          Path first = firstLinks.putIfAbsent(key, target);
+          if (first != null) {
+            Files.createLink(target, first);
+            return;
+          }
+        }
+        Files.copy(source, target, LinkOption.NOFOLLOW_LINKS);
+      }
+      case SYMLINK -> Files.createSymbolicLink(target, Files.readSymbolicLink(source));
+      case DIRECTORY -> throw new IllegalStateException("directories are handled by the caller");
+      default -> throw new FsException("copy", sourceScope.relative(source),
+          "cannot copy a " + describe(stat.type()) + " (device nodes, FIFOs and sockets are not supported)");
+    }
+  }
+
+  private void applyMetadata(Path source, FileStat stat, Path target) throws IOException {
+    Metadata.chown(target, owner != null ? owner : new Owner(stat.uid(), stat.gid()));
+    if (!stat.isSymlink()) {
+      Metadata.chmod(target, mode != null ? mode : stat.permissions());
+    }
+    if (timestamp != null) {
+      Metadata.setTimes(target, timestamp);
+    } else {
+      Metadata.setTimes(target, stat.accessed(), stat.modified());
+    }
+    if (!stat.isSymlink()) {
+      Metadata.copyUserXattrs(source, target);
+    }
+  }
+
+  static String describe(FileType type) {
+    return switch (type) {
+      case REGULAR -> "file";
+      case DIRECTORY -> "directory";
+      case SYMLINK -> "symlink";
+      case CHAR_DEVICE -> "character device";
+      case BLOCK_DEVICE -> "block device";
+      case FIFO -> "fifo";
+      case SOCKET -> "socket";
+    };
+  }
+}
