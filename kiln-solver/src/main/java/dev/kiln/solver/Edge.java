@@ -8,7 +8,8 @@ public record Edge(Vertex vertex, int outputIndex) {
     public Edge {
         Objects.requireNonNull(vertex, "edge vertex");
         if (outputIndex < 0) {
-            throw new IllegalArgumentException("edge to vertex \"" + vertex.name() + "\" has a negative output index: " + outputIndex);
+            throw new IllegalArgumentException(
+                    "edge to vertex \"" + vertex.name() + "\" has a negative output index: " + outputIndex);
         }
     }
 }

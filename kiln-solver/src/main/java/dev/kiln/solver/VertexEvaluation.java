@@ -63,7 +63,7 @@ final class VertexEvaluation implements Runnable {
         return vertex;
     }
 
-    /** Settles when the evaluation has ended; exceptionally only with {@link VertexFailure} or {@link VertexCancelled}. */
+    /** Settles when the evaluation has ended; exceptionally only as a VertexFailure or a VertexCancelled. */
     CompletableFuture<Evaluated> outcome() {
         return outcome;
     }
@@ -355,8 +355,8 @@ final class VertexEvaluation implements Runnable {
         for (int i = 0; i < results.size(); i++) {
             Result result = results.get(i);
             if (result == null || result.id() == null) {
-                throw new IllegalStateException("the operation returned " + (result == null ? "no result" : "a result without id")
-                        + " for output " + i);
+                String what = result == null ? "no result" : "a result without id";
+                throw new IllegalStateException("the operation returned " + what + " for output " + i);
             }
         }
         return List.copyOf(results);

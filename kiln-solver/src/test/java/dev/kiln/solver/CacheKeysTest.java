@@ -9,8 +9,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 class CacheKeysTest {
 
     /*
-     * Golden keys, computed outside Java from the layout in CacheKeys' comment (Python: a string is
-     * struct.pack('>i', len(utf8)) + utf8, the input count is struct.pack('>i', n), then hashlib.sha256(...).hexdigest()),
+     * Golden keys, computed outside Java from the layout in CacheKeys' comment (in Python: a string is
+     * struct.pack('>i', len(utf8)) + utf8, the input count struct.pack('>i', n), then hashlib.sha256(...).hexdigest()),
      * so that a change to the layout, which would invalidate every cache on disk, cannot go unnoticed.
      */
     @Test
@@ -37,6 +37,8 @@ class CacheKeysTest {
     void outputsOfOneVertexHaveDifferentKeys() {
         String vertexKey = CacheKeys.vertexKey("op", List.of());
 
-        assertThat(CacheKeys.outputKey(vertexKey, 0)).isEqualTo(vertexKey + "#0").isNotEqualTo(CacheKeys.outputKey(vertexKey, 1));
+        assertThat(CacheKeys.outputKey(vertexKey, 0))
+                .isEqualTo(vertexKey + "#0")
+                .isNotEqualTo(CacheKeys.outputKey(vertexKey, 1));
     }
 }
