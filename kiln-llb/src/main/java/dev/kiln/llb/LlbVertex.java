@@ -1,0 +1,88 @@
+package dev.kiln.llb;
+
+import com.google.protobuf.ByteString;
+import dev.kiln.llb.pb.FileAction;
+import dev.kiln.llb.pb.Op;
+import dev.kiln.llb.pb.OpMetadata;
+import java.util.List;
+import java.util.Objects;
+import java.util.stream.Collectors;
+
+/**
+ * One op of a decoded graph.
+ *
+ * @param digest sha256 of {@code encoded}: the op's name everywhere (cache, metadata, progress)
+ * @param op the decoded op
+ * @param metadata the definition's metadata for this op, or the default instance
+ * @param inputs the op's inputs, in the order of {@code op.getInputsList()}
+ * @param encoded the op's bytes exactly as they came, so that re-encoding keeps the digest
+ */
+public record LlbVertex(Digest digest, Op op, OpMetadata metadata, List<LlbEdge> inputs, ByteString encoded) {
+
+    /** The description key BuildKit's clients use for a vertex's display name. */
+    public static final String CUSTOM_NAME = "llb.customname";
+
+    public LlbVertex {
+        Objects.requireNonNull(digest, "digest");
+        Objects.requireNonNull(op, "op");
+        Objects.requireNonNull(metadata, "metadata");
+        Objects.requireNonNull(encoded, "encoded");
+        inputs = List.copyOf(inputs);
+        if (OpKind.of(op).isEmpty()) {
+            throw new IllegalArgumentException("vertex " + digest + " has no op kind");
+        }
+    }
+
+    public OpKind kind() {
+        return OpKind.of(op).orElseThrow();
+    }
+
+    /**
+     * What progress output calls this vertex: the custom name the client gave it, or a summary of
+     * the op in BuildKit's words (the source identifier, the exec's arguments, the file actions).
+     */
+    public String name() {
+        String custom = metadata.getDescriptionMap().get(CUSTOM_NAME);
+        return custom != null ? custom : summary();
+    }
+
+    public boolean ignoreCache() {
+        return metadata.getIgnoreCache();
+    }
+
+    private String summary() {
+        return switch (kind()) {
+            case SOURCE -> op.getSource().getIdentifier();
+            case EXEC -> String.join(" ", op.getExec().getMeta().getArgsList());
+            case FILE -> op.getFile().getActionsList().stream()
+                    .map(LlbVertex::actionSummary)
+                    .collect(Collectors.joining(", "));
+            case BUILD -> "build";
+            case MERGE -> inputs.stream().map(edge -> edge.vertex().name())
+                    .collect(Collectors.joining(", ", "merge (", ")"));
+            case DIFF -> "diff " + sideName(op.getDiff().getLower().getInput()) + " -> "
+                    + sideName(op.getDiff().getUpper().getInput());
+            case PASSTHROUGH -> "passthrough " + op.getPassthrough().getId();
+        };
+    }
+
+    private String sideName(long input) {
+        return input < 0 || input >= inputs.size() ? "scratch" : inputs.get((int) input).vertex().name();
+    }
+
+    private static String actionSummary(FileAction action) {
+        return switch (action.getActionCase()) {
+            case MKDIR -> "mkdir " + action.getMkdir().getPath();
+            case MKFILE -> "mkfile " + action.getMkfile().getPath();
+            case SYMLINK -> "symlink " + action.getSymlink().getNewpath() + " -> " + action.getSymlink().getOldpath();
+            case RM -> "rm " + action.getRm().getPath();
+            case COPY -> "copy " + action.getCopy().getSrc() + " " + action.getCopy().getDest();
+            case ACTION_NOT_SET -> "";
+        };
+    }
+
+    @Override
+    public String toString() {
+        return kind().name().toLowerCase(java.util.Locale.ROOT) + " " + digest + " \"" + name() + "\"";
+    }
+}
