@@ -11,6 +11,7 @@ import java.lang.invoke.MethodHandle;
 import java.lang.invoke.VarHandle;
 
 /** Downcall handles into the C library, each capturing errno so a failure can say why. */
+@SuppressWarnings("restricted") // the point of this package; callers run with --enable-native-access
 final class Libc {
   static final ValueLayout.OfInt INT = ValueLayout.JAVA_INT;
   static final ValueLayout.OfLong LONG = ValueLayout.JAVA_LONG;

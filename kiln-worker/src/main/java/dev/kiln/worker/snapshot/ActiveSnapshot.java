@@ -1,0 +1,27 @@
+package dev.kiln.worker.snapshot;
+
+import java.io.IOException;
+import java.nio.file.Path;
+
+/**
+ * A writable view of a parent snapshot, for one RUN step or file operation. Writes land in a new layer; nothing is
+ * visible to anyone else until {@link #commit()}. Closing without committing discards the writes.
+ * Not thread-safe: one owner uses it, then commits or closes it.
+ */
+public sealed interface ActiveSnapshot extends AutoCloseable permits OverlayActiveSnapshot, CopyActiveSnapshot {
+  Snapshot parent();
+
+  /** The directory holding the parent's content plus the writes so far; usable as a container's rootfs. */
+  Path mount();
+
+  /**
+   * Persists the writes as a new snapshot: the parent's layers plus one layer holding the changes, made visible by
+   * an atomic rename only once it is complete. When nothing changed no layer is added (the result then has the
+   * parent's layers under a new id). After commit, {@link #mount()} is gone.
+   */
+  Snapshot commit() throws IOException;
+
+  /** Unmounts and discards the writes unless committed; safe to call more than once. */
+  @Override
+  void close() throws IOException;
+}

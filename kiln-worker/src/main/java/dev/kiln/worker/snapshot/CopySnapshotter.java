@@ -1,0 +1,101 @@
+package dev.kiln.worker.snapshot;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Snapshots without overlayfs, in the same on-disk format: a prepare copies the parent's flattened content, a
+ * commit compares it with the parent and writes the difference as a layer (with whiteouts for deletions).
+ * Read-only views are flattened with hard links to the immutable layer files, so they copy no file data.
+ */
+public final class CopySnapshotter implements Snapshotter {
+  private final LayerStore store;
+
+  CopySnapshotter(LayerStore store) {
+    this.store = store;
+  }
+
+  public static CopySnapshotter open(Path root) throws IOException {
+    return new CopySnapshotter(LayerStore.open(root));
+  }
+
+  @Override
+  public Path root() {
+    return store.root();
+  }
+
+  @Override
+  public ActiveSnapshot prepare(Snapshot parent) throws IOException {
+    store.requireLayers(parent);
+    return CopyActiveSnapshot.create(this, store, parent);
+  }
+
+  @Override
+  public Mounted mountReadOnly(Snapshot snapshot) throws IOException {
+    store.requireLayers(snapshot);
+    if (snapshot.isScratch()) {
+      return new Mounted(snapshot, store.emptyDirectory(), () -> {});
+    }
+    store.acquire(snapshot.layers());
+    Path dir;
+    Path view;
+    try {
+      dir = store.newWorkDirectory();
+      view = dir.resolve("view");
+      try {
+        Files.createDirectory(view);
+        new LayerApplier(new FileCopier(true)).applyAll(store.layerPaths(snapshot.layers()), view);
+      } catch (IOException | RuntimeException e) {
+        Trees.deleteRecursively(dir);
+        throw e;
+      }
+    } catch (IOException | RuntimeException e) {
+      store.release(snapshot.layers());
+      throw e;
+    }
+    Mounted[] self = new Mounted[1];
+    self[0] = new Mounted(snapshot, view, () -> {
+      try {
+        Trees.deleteRecursively(dir);
+      } finally {
+        store.release(snapshot.layers());
+        store.unregister(self[0]);
+      }
+    });
+    store.register(self[0]);
+    return self[0];
+  }
+
+  @Override
+  public Snapshot merge(List<Snapshot> inputs) throws IOException {
+    return SnapshotAlgebra.merge(store, inputs);
+  }
+
+  @Override
+  public Snapshot diff(Snapshot lower, Snapshot upper) throws IOException {
+    return SnapshotAlgebra.diff(store, this::mountReadOnly, lower, upper);
+  }
+
+  @Override
+  public Optional<Snapshot> load(String id) throws IOException {
+    return store.load(id);
+  }
+
+  @Override
+  public void remove(String id) throws IOException {
+    store.remove(id);
+  }
+
+  @Override
+  public Path layerPath(String layerId) {
+    return store.layerPath(layerId);
+  }
+
+  @Override
+  public void close() throws IOException {
+    store.close();
+  }
+}

@@ -1,0 +1,139 @@
+package dev.kiln.worker.snapshot;
+
+import dev.kiln.worker.sys.Mounts;
+import dev.kiln.worker.sys.PosixFiles;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * An overlay mount of the parent's layers under a fresh upper directory. On a scratch parent there is nothing to
+ * stack, so the upper directory itself is the mount. Committing renames the upper directory into a layer.
+ */
+final class OverlayActiveSnapshot implements ActiveSnapshot {
+  private enum State { ACTIVE, COMMITTED, CLOSED }
+
+  private final LayerStore store;
+  private final Snapshot parent;
+  private final Path directory;
+  private final Path upper;
+  private final Path mountPoint;
+  private final List<String> held;
+  private final FileInfo upperRootAtStart;
+  private boolean mounted;
+  private State state = State.ACTIVE;
+
+  private OverlayActiveSnapshot(LayerStore store, Snapshot parent, Path directory, Path upper, Path mountPoint,
+      List<String> held, FileInfo upperRootAtStart, boolean mounted) {
+    this.store = store;
+    this.parent = parent;
+    this.directory = directory;
+    this.upper = upper;
+    this.mountPoint = mountPoint;
+    this.held = held;
+    this.upperRootAtStart = upperRootAtStart;
+    this.mounted = mounted;
+  }
+
+  static OverlayActiveSnapshot create(OverlaySnapshotter owner, LayerStore store, Snapshot parent) throws IOException {
+    Path directory = store.newWorkDirectory();
+    OverlaySnapshotter.LowerStack lowers = null;
+    try {
+      Path upper = Files.createDirectory(directory.resolve("upper"));
+      if (parent.isScratch()) {
+        PosixFiles.chmod(upper, 0755);
+      } else {
+        // overlay shows the upper directory's own attributes for "/", so it starts as the parent's root
+        Path top = store.layerPath(parent.layers().getLast());
+        FileCopier.applyMetadata(top, FileInfo.of(top), upper);
+      }
+      FileInfo upperRoot = FileInfo.of(upper);
+      if (parent.isScratch()) {
+        OverlayActiveSnapshot active = new OverlayActiveSnapshot(store, parent, directory, upper, upper, List.of(),
+            upperRoot, false);
+        store.register(active);
+        return active;
+      }
+      Path work = Files.createDirectory(directory.resolve("work"));
+      Path merged = Files.createDirectory(directory.resolve("merged"));
+      String rest = ",upperdir=" + upper + ",workdir=" + work + owner.options();
+      lowers = owner.lowers(parent.layers(), OverlaySnapshotter.utf8Length(rest), false);
+      Mounts.mount("overlay", merged, "overlay", 0, lowers.option() + rest);
+      OverlayActiveSnapshot active = new OverlayActiveSnapshot(store, parent, directory, upper, merged, lowers.held(),
+          upperRoot, true);
+      store.register(active);
+      return active;
+    } catch (IOException | RuntimeException e) {
+      if (lowers != null) {
+        store.release(lowers.held());
+      }
+      Trees.deleteRecursively(directory);
+      throw e;
+    }
+  }
+
+  @Override
+  public Snapshot parent() {
+    return parent;
+  }
+
+  @Override
+  public Path mount() {
+    requireActive("mount");
+    return mountPoint;
+  }
+
+  @Override
+  public synchronized Snapshot commit() throws IOException {
+    requireActive("commit");
+    if (mounted) {
+      Mounts.unmount(mountPoint, 0);
+      mounted = false;
+    }
+    Snapshot result = unchanged()
+        ? store.record(parent.layers())
+        : store.recordWithNewLayer(parent.layers(), upper);
+    state = State.COMMITTED;
+    cleanUp();
+    return result;
+  }
+
+  private boolean unchanged() throws IOException {
+    FileInfo root = FileInfo.of(upper);
+    return Trees.isEmptyDirectory(upper) && root.mode() == upperRootAtStart.mode()
+        && root.uid() == upperRootAtStart.uid() && root.gid() == upperRootAtStart.gid();
+  }
+
+  @Override
+  public synchronized void close() throws IOException {
+    if (state != State.ACTIVE) {
+      return;
+    }
+    state = State.CLOSED;
+    try {
+      if (mounted) {
+        OverlaySnapshotter.unmount(mountPoint);
+        mounted = false;
+      }
+    } finally {
+      cleanUp();
+    }
+  }
+
+  private void cleanUp() throws IOException {
+    try {
+      Trees.deleteRecursively(directory);
+    } finally {
+      store.release(held);
+      store.unregister(this);
+    }
+  }
+
+  private void requireActive(String action) {
+    if (state != State.ACTIVE) {
+      throw new IllegalStateException("cannot " + action + " the snapshot prepared from " + parent.id()
+          + ": it is already " + state.name().toLowerCase(java.util.Locale.ROOT));
+    }
+  }
+}

@@ -1,0 +1,69 @@
+package dev.kiln.worker.snapshot;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Immutable, persisted snapshots under one state directory. {@link OverlaySnapshotter} stacks layers with
+ * overlayfs and never copies a rootfs; {@link CopySnapshotter} keeps the same on-disk format but materializes views
+ * by copying, for hosts where overlayfs cannot be mounted. All methods are safe to call from many threads.
+ *
+ * <p>On disk, under the root: {@code l/<layer>} complete layers, {@code snapshots/<id>} snapshot records,
+ * {@code squashes/} squashed layer stacks, {@code work/} in-progress state that {@link #open} cleans up.
+ * Only one process may open a root at a time.
+ */
+public sealed interface Snapshotter extends AutoCloseable permits OverlaySnapshotter, CopySnapshotter {
+  /** Opens (creating if needed) the state at {@code root}, with overlayfs when a probe mount there works. */
+  static Snapshotter open(Path root) throws IOException {
+    LayerStore store = LayerStore.open(root);
+    try {
+      Optional<String> options = OverlaySnapshotter.probe(store);
+      if (options.isPresent()) {
+        return new OverlaySnapshotter(store, options.get());
+      }
+      return new CopySnapshotter(store);
+    } catch (IOException | RuntimeException e) {
+      store.close();
+      throw e;
+    }
+  }
+
+  Path root();
+
+  /** A writable view of {@code parent}; see {@link ActiveSnapshot}. */
+  ActiveSnapshot prepare(Snapshot parent) throws IOException;
+
+  /** {@code snapshot}'s content at a path, for reading only. */
+  Mounted mountReadOnly(Snapshot snapshot) throws IOException;
+
+  /**
+   * The inputs stacked in order, later ones on top, without copying files: the result's layers are the inputs'
+   * layers. A layer that appears more than once is kept only at its highest position, which gives the same content.
+   */
+  Snapshot merge(List<Snapshot> inputs) throws IOException;
+
+  /**
+   * The changes that turn {@code lower} into {@code upper}: when upper was built on lower, upper's remaining layers
+   * (no copy); otherwise one new layer computed by comparing the two trees, with deletions as whiteouts.
+   */
+  Snapshot diff(Snapshot lower, Snapshot upper) throws IOException;
+
+  /** A snapshot persisted earlier, by any process; empty if it does not exist (any more). */
+  Optional<Snapshot> load(String id) throws IOException;
+
+  /** Forgets a snapshot and deletes the layers no other snapshot uses. Unknown ids are ignored. */
+  void remove(String id) throws IOException;
+
+  /**
+   * The directory of one layer, in overlayfs's format: files as they are, deletions as 0/0 character devices
+   * (whiteouts), replaced directories marked with the xattr {@code trusted.overlay.opaque=y}. Overlayfs's other
+   * {@code trusted.overlay.*} attributes may be present and mean nothing outside a mount. Read only.
+   */
+  Path layerPath(String layerId);
+
+  /** Discards every active snapshot and view still open, then releases the state directory. */
+  @Override
+  void close() throws IOException;
+}
