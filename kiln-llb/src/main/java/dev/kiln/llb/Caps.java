@@ -36,7 +36,6 @@ final class Caps {
     static final String SOURCE_OCI_LAYOUT = "source.ocilayout";
 
     static final String EXEC_META_BASE = "exec.meta.base";
-    static final String EXEC_META_CGROUP_PARENT = "exec.meta.cgroup.parent";
     static final String EXEC_META_NETWORK = "exec.meta.network";
     static final String EXEC_META_SECURITY = "exec.meta.security";
     static final String EXEC_META_ULIMIT = "exec.meta.ulimit";
@@ -48,7 +47,6 @@ final class Caps {
     static final String EXEC_MOUNT_TMPFS_SIZE = "exec.mount.tmpfs.size";
     static final String EXEC_MOUNT_SECRET = "exec.mount.secret";
     static final String EXEC_MOUNT_SSH = "exec.mount.ssh";
-    static final String EXEC_MOUNT_CONTENT_CACHE = "exec.mount.cache.content";
     static final String EXEC_SECRET_ENV = "exec.secretenv";
     static final String EXEC_VALID_EXIT_CODE = "exec.validexitcode";
 
