@@ -46,6 +46,14 @@ public record LlbVertex(Digest digest, Op op, OpMetadata metadata, List<LlbEdge>
         return custom != null ? custom : summary();
     }
 
+    /**
+     * The output indexes this op produces: one per writable bind mount of an exec, the declared
+     * action outputs of a file op, one per forwarded input of a passthrough, else just 0.
+     */
+    public java.util.SortedSet<Long> outputs() {
+        return java.util.Collections.unmodifiableSortedSet(GraphAssembly.outputsOf(op));
+    }
+
     public boolean ignoreCache() {
         return metadata.getIgnoreCache();
     }

@@ -110,6 +110,7 @@ class StateTest {
         assertThat(output(step.root()).index()).isZero();
         assertThat(output(step.mount("/a")).index()).isEqualTo(1);
         assertThat(output(step.mount("/b")).index()).isEqualTo(2);
+        assertThat(output(step.root()).vertex().outputs()).containsExactly(0L, 1L, 2L);
         List<dev.kiln.llb.pb.Mount> mounts = exec(step.root()).getMountsList();
         assertThat(mounts).extracting(dev.kiln.llb.pb.Mount::getDest).containsExactly("/", "/a", "/b", "/c", "/d");
         assertThat(mounts).extracting(dev.kiln.llb.pb.Mount::getOutput).containsExactly(0L, 1L, 2L, -1L, -1L);
