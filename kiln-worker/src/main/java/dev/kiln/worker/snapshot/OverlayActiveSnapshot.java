@@ -5,6 +5,7 @@ import dev.kiln.worker.sys.PosixFiles;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -101,8 +102,52 @@ final class OverlayActiveSnapshot implements ActiveSnapshot {
 
   private boolean unchanged() throws IOException {
     FileInfo root = FileInfo.of(upper);
-    return Trees.isEmptyDirectory(upper) && root.mode() == upperRootAtStart.mode()
-        && root.uid() == upperRootAtStart.uid() && root.gid() == upperRootAtStart.gid();
+    if (root.mode() != upperRootAtStart.mode() || root.uid() != upperRootAtStart.uid()
+        || root.gid() != upperRootAtStart.gid()) {
+      return false;
+    }
+    List<Path> lowers = store.layerPaths(parent.layers()).reversed();
+    return onlyUnchangedDirectories(upper, lowers);
+  }
+
+  /**
+   * True when {@code upperDir} holds nothing but directories overlay copied up without changing them. That
+   * happens whenever something is created and removed again below a lower directory, e.g. the runtime's stub for
+   * /etc/hosts: such an upper directory is no change and must not become a layer. {@code lowerDirs} are the
+   * directories (top first) that overlay merges at this level, found the way overlay looks them up.
+   */
+  private static boolean onlyUnchangedDirectories(Path upperDir, List<Path> lowerDirs) throws IOException {
+    for (String name : Trees.names(upperDir)) {
+      Path copied = upperDir.resolve(name);
+      FileInfo now = FileInfo.of(copied);
+      if (!now.isDirectory() || Overlay.isOpaque(copied)) {
+        return false;
+      }
+      List<Path> below = new ArrayList<>();
+      for (Path lowerDir : lowerDirs) {
+        Path candidate = lowerDir.resolve(name);
+        FileInfo info = FileInfo.ofNullable(candidate);
+        if (info == null) {
+          continue;
+        }
+        if (!info.isDirectory()) {
+          break;
+        }
+        below.add(candidate);
+        if (Overlay.isOpaque(candidate)) {
+          break;
+        }
+      }
+      if (below.isEmpty()) {
+        return false;
+      }
+      Path before = below.getFirst();
+      if (!TreeDiff.sameDirectoryAttributes(before, FileInfo.of(before), copied, now)
+          || !onlyUnchangedDirectories(copied, below)) {
+        return false;
+      }
+    }
+    return true;
   }
 
   @Override

@@ -93,7 +93,7 @@ final class TreeDiff {
     created.add(relative);
   }
 
-  private static boolean sameDirectoryAttributes(Path a, FileInfo x, Path b, FileInfo y) throws IOException {
+  static boolean sameDirectoryAttributes(Path a, FileInfo x, Path b, FileInfo y) throws IOException {
     return x.mode() == y.mode() && x.uid() == y.uid() && x.gid() == y.gid() && x.modified().equals(y.modified())
         && sameXattrs(a, b);
   }
@@ -120,7 +120,7 @@ final class TreeDiff {
     return sameXattrs(a, b);
   }
 
-  private static boolean sameXattrs(Path a, Path b) throws IOException {
+  static boolean sameXattrs(Path a, Path b) throws IOException {
     List<String> names = Xattrs.list(a).stream().filter(n -> !Overlay.isOverlayAttribute(n)).sorted().toList();
     List<String> others = Xattrs.list(b).stream().filter(n -> !Overlay.isOverlayAttribute(n)).sorted().toList();
     if (!names.equals(others)) {

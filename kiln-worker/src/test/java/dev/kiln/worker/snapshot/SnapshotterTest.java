@@ -119,6 +119,31 @@ class SnapshotterTest {
 
   @ParameterizedTest
   @MethodSource("snapshotters")
+  void directoryTouchedAndPutBackAddsNoLayer(Opener opener) throws Exception {
+    Snapshotter s = open(opener);
+    Snapshot base = commit(s, Snapshot.SCRATCH, root -> {
+      Files.createDirectories(root.resolve("etc/deep"));
+      Files.writeString(root.resolve("etc/deep/passwd"), "root:x:0:0::/:/bin/sh\n");
+    });
+
+    // what a container runtime's mount stub does: create, remove, restore the parent's times
+    Snapshot same = commit(s, base, root -> {
+      Path deep = root.resolve("etc/deep");
+      FileTime accessed = (FileTime) Files.getAttribute(deep, "lastAccessTime");
+      FileTime modified = Files.getLastModifiedTime(deep);
+      Files.delete(Files.createFile(deep.resolve("stub")));
+      PosixFiles.setTimes(deep, accessed, modified);
+    });
+    Snapshot touched = commit(s, base, root -> {
+      Files.delete(Files.createFile(root.resolve("etc/deep/stub")));
+    });
+
+    assertThat(same.layers()).isEqualTo(base.layers());
+    assertThat(touched.layers()).hasSize(2);
+  }
+
+  @ParameterizedTest
+  @MethodSource("snapshotters")
   void closingWithoutCommitDiscardsTheWrites(Opener opener) throws Exception {
     Snapshotter s = open(opener);
     Snapshot base = commit(s, Snapshot.SCRATCH, root -> Files.writeString(root.resolve("file"), "x"));

@@ -1,0 +1,133 @@
+package dev.kiln.worker.runtime;
+
+import dev.kiln.worker.user.Identity;
+import java.io.IOException;
+import java.math.BigInteger;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+
+/** Turns a {@link ProcessSpec} into an OCI bundle: config.json plus the generated files it mounts. */
+final class BundleWriter {
+  private static final BigInteger RLIM_INFINITY = BigInteger.ONE.shiftLeft(64).subtract(BigInteger.ONE);
+  private static final Path HOST_HOSTS = Path.of("/etc/hosts");
+  private static final Path HOST_RESOLV_CONF = Path.of("/etc/resolv.conf");
+
+  private BundleWriter() {}
+
+  /** The destinations of every mount the container will get, for {@link MountStubs}. */
+  static List<String> mountDestinations(ProcessSpec spec) {
+    List<String> destinations = new ArrayList<>(List.of("/proc", "/dev", "/dev/pts", "/dev/shm", "/dev/mqueue",
+        "/sys", "/etc/hosts"));
+    if (spec.network() == NetworkMode.HOST) {
+      destinations.add("/etc/resolv.conf");
+    }
+    spec.mounts().forEach(mount -> destinations.add(mount.destination()));
+    return destinations;
+  }
+
+  /** Writes config.json (and /etc/hosts if generated) into {@code bundle}. */
+  static void write(Path bundle, Path rootfs, ProcessSpec spec, Identity identity) throws IOException {
+    OciSpec.Process process = new OciSpec.Process(false,
+        new OciSpec.User(identity.uid(), identity.gid(), identity.additionalGids().isEmpty() ? null : identity.additionalGids()),
+        spec.args(), spec.effectiveEnv(), spec.cwd(), SecurityProfile.capabilities(spec.security()),
+        spec.ulimits().isEmpty() ? null : spec.ulimits().stream().map(BundleWriter::rlimit).toList(), false);
+
+    List<OciSpec.Namespace> namespaces = new ArrayList<>();
+    for (String type : List.of("pid", "ipc", "uts", "mount")) {
+      namespaces.add(new OciSpec.Namespace(type));
+    }
+    if (spec.network() == NetworkMode.NONE) {
+      namespaces.add(new OciSpec.Namespace("network"));
+    }
+    OciSpec.Linux linux = new OciSpec.Linux(namespaces,
+        new OciSpec.Resources(List.of(new OciSpec.DeviceRule(false, "rwm"))),
+        SecurityProfile.maskedPaths(spec.security()), SecurityProfile.readonlyPaths(spec.security()),
+        SecurityProfile.seccomp(spec.security()));
+
+    OciSpec config = new OciSpec("1.0.2", process, new OciSpec.Root(rootfs.toString(), spec.readOnlyRootfs()),
+        spec.hostname(), mounts(bundle, spec), linux);
+    Files.writeString(bundle.resolve("config.json"), SpecJson.write(config));
+  }
+
+  private static List<OciSpec.Mount> mounts(Path bundle, ProcessSpec spec) throws IOException {
+    String sys = spec.security() == SecurityMode.INSECURE ? "rw" : "ro";
+    List<OciSpec.Mount> mounts = new ArrayList<>(List.of(
+        new OciSpec.Mount("/proc", "proc", "proc", List.of("nosuid", "noexec", "nodev")),
+        new OciSpec.Mount("/dev", "tmpfs", "tmpfs", List.of("nosuid", "strictatime", "mode=755", "size=65536k")),
+        new OciSpec.Mount("/dev/pts", "devpts", "devpts",
+            List.of("nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0620", "gid=5")),
+        new OciSpec.Mount("/dev/shm", "tmpfs", "shm", List.of("nosuid", "noexec", "nodev", "mode=1777", "size=65536k")),
+        new OciSpec.Mount("/dev/mqueue", "mqueue", "mqueue", List.of("nosuid", "noexec", "nodev")),
+        new OciSpec.Mount("/sys", "sysfs", "sysfs", List.of("nosuid", "noexec", "nodev", sys))));
+
+    mounts.add(bind(hostsFile(bundle, spec), "/etc/hosts", true));
+    if (spec.network() == NetworkMode.HOST && Files.exists(HOST_RESOLV_CONF)) {
+      mounts.add(bind(HOST_RESOLV_CONF.toRealPath(), "/etc/resolv.conf", true));
+    }
+
+    // parents before children, whatever order the caller listed them in
+    List<MountSpec> extra = new ArrayList<>(spec.mounts());
+    extra.sort(Comparator.comparingInt(mount -> Path.of(mount.destination()).getNameCount()));
+    for (MountSpec mount : extra) {
+      mounts.add(switch (mount) {
+        case MountSpec.Bind bind -> {
+          if (!Files.exists(bind.source())) {
+            throw new IOException("bind mount source " + bind.source() + " for " + bind.destination() + " does not exist");
+          }
+          yield bind(bind.source(), bind.destination(), bind.readOnly());
+        }
+        case MountSpec.Tmpfs tmpfs -> {
+          List<String> options = new ArrayList<>(List.of("nosuid", "nodev", "mode=1777"));
+          if (tmpfs.sizeBytes() > 0) {
+            options.add("size=" + tmpfs.sizeBytes());
+          }
+          yield new OciSpec.Mount(tmpfs.destination(), "tmpfs", "tmpfs", options);
+        }
+      });
+    }
+    return mounts;
+  }
+
+  private static OciSpec.Mount bind(Path source, String destination, boolean readOnly) {
+    return new OciSpec.Mount(destination, "bind", source.toString(),
+        List.of("rbind", readOnly ? "ro" : "rw", "rprivate"));
+  }
+
+  /**
+   * The host's /etc/hosts as is for a host-network container without additions; otherwise a generated file with
+   * localhost, the container's own name and the extra hosts.
+   */
+  private static Path hostsFile(Path bundle, ProcessSpec spec) throws IOException {
+    boolean hostNetwork = spec.network() == NetworkMode.HOST;
+    if (hostNetwork && spec.extraHosts().isEmpty() && Files.exists(HOST_HOSTS)) {
+      return HOST_HOSTS.toRealPath();
+    }
+    StringBuilder hosts = new StringBuilder();
+    if (hostNetwork && Files.exists(HOST_HOSTS)) {
+      hosts.append(Files.readString(HOST_HOSTS));
+      if (!hosts.isEmpty() && hosts.charAt(hosts.length() - 1) != '\n') {
+        hosts.append('\n');
+      }
+    } else {
+      hosts.append("127.0.0.1\tlocalhost ").append(spec.hostname()).append('\n');
+      hosts.append("::1\tlocalhost ip6-localhost ip6-loopback\n");
+    }
+    for (HostEntry entry : spec.extraHosts()) {
+      hosts.append(entry.address()).append('\t').append(entry.host()).append('\n');
+    }
+    Path file = bundle.resolve("hosts");
+    Files.writeString(file, hosts);
+    return file;
+  }
+
+  private static OciSpec.Rlimit rlimit(Ulimit ulimit) {
+    return new OciSpec.Rlimit(ulimit.rlimitType(), limit(ulimit.hard()), limit(ulimit.soft()));
+  }
+
+  private static BigInteger limit(long value) {
+    return value == Ulimit.UNLIMITED ? RLIM_INFINITY : BigInteger.valueOf(value);
+  }
+}

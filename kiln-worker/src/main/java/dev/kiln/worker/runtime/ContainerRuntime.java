@@ -1,0 +1,181 @@
+package dev.kiln.worker.runtime;
+
+import dev.kiln.worker.user.Identity;
+import dev.kiln.worker.user.UserDatabase;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.stream.Stream;
+
+/**
+ * Runs processes in containers through an OCI runtime (runc or crun): writes a bundle (config.json) for the
+ * rootfs and {@link ProcessSpec}, then runs the runtime in the foreground. One runtime process per container, no
+ * other helper processes on the normal path. Safe to use from many threads.
+ */
+public final class ContainerRuntime {
+  private static final Path DEBIAN_RUNC = Path.of("/usr/sbin/runc");
+
+  private final Path binary;
+  private final Path stateDir;
+  private final Path bundles;
+  private final Path runtimeRoot;
+
+  private ContainerRuntime(Path binary, Path stateDir) {
+    this.binary = binary;
+    this.stateDir = stateDir;
+    this.bundles = stateDir.resolve("bundles");
+    this.runtimeRoot = stateDir.resolve(binary.getFileName() + "-state");
+  }
+
+  /**
+   * The runtime this host has: runc at /usr/sbin/runc or on PATH, else crun on PATH. Bundles and the runtime's
+   * own state live under {@code stateDir}.
+   *
+   * @throws IOException saying what to install when neither is there
+   */
+  public static ContainerRuntime detect(Path stateDir) throws IOException {
+    Optional<Path> found = executable(DEBIAN_RUNC).or(() -> onPath("runc")).or(() -> onPath("crun"));
+    if (found.isEmpty()) {
+      throw new IOException("no OCI runtime found: looked for runc at " + DEBIAN_RUNC + " and on PATH, and for crun"
+          + " on PATH; install one (Debian/Ubuntu: apt-get install runc)");
+    }
+    return of(found.get(), stateDir);
+  }
+
+  /**
+   * A runtime from an explicit binary (anything with runc's command line: runc, crun). Containers and bundles a
+   * killed process left under {@code stateDir} are deleted here.
+   */
+  public static ContainerRuntime of(Path binary, Path stateDir) throws IOException {
+    if (executable(binary).isEmpty()) {
+      throw new IOException("OCI runtime " + binary + " is not an executable file");
+    }
+    ContainerRuntime runtime = new ContainerRuntime(binary.toAbsolutePath(), stateDir.toAbsolutePath());
+    Files.createDirectories(runtime.bundles);
+    Files.createDirectories(runtime.runtimeRoot);
+    runtime.deleteLeftovers();
+    return runtime;
+  }
+
+  /** "runc" or "crun": the binary's file name. */
+  public String name() {
+    return binary.getFileName().toString();
+  }
+
+  public Path binary() {
+    return binary;
+  }
+
+  /**
+   * Runs the process to its end and returns how it ended; a non-zero exit is a result, not an exception. Output
+   * reaches the sinks as it is written. Interrupting the calling thread kills the container and throws
+   * {@link InterruptedException}. The container and its bundle are gone when this returns.
+   *
+   * @throws IllegalArgumentException for a user or group the rootfs does not know
+   * @throws IOException when the container cannot be set up
+   */
+  public ExitStatus run(Path rootfs, ProcessSpec spec, OutputSink stdout, OutputSink stderr)
+      throws IOException, InterruptedException {
+    try (RunningContainer container = start(rootfs, spec, stdout, stderr)) {
+      container.stdin().close();
+      return container.waitFor();
+    }
+  }
+
+  /**
+   * Starts the process and returns at once. The caller owns the returned container: it may write to its stdin,
+   * signal it, wait for it, and must close it (which kills it if still running and deletes it).
+   */
+  public RunningContainer start(Path rootfs, ProcessSpec spec, OutputSink stdout, OutputSink stderr)
+      throws IOException {
+    Path root = rootfs.toAbsolutePath();
+    if (!Files.isDirectory(root)) {
+      throw new IOException("rootfs " + root + " is not a directory");
+    }
+    Identity identity = UserDatabase.of(root).resolveUser(spec.user());
+    WorkingDirectory.ensure(root, spec.cwd(), identity);
+
+    String id = "kiln-" + HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextLong());
+    Path bundle = Files.createDirectory(bundles.resolve(id));
+    MountStubs stubs = null;
+    try {
+      stubs = MountStubs.find(root, BundleWriter.mountDestinations(spec));
+      BundleWriter.write(bundle, root, spec, identity);
+      Process process = new ProcessBuilder(command("run", "--bundle", bundle.toString(), id)).start();
+      return new RunningContainer(this, id, bundle, stubs, process, stdout, stderr);
+    } catch (IOException | RuntimeException e) {
+      if (stubs != null) {
+        stubs.remove();
+      }
+      deleteBundle(bundle);
+      throw e;
+    }
+  }
+
+  List<String> command(String... arguments) {
+    List<String> command = new ArrayList<>(List.of(binary.toString(), "--root", runtimeRoot.toString()));
+    command.addAll(List.of(arguments));
+    return command;
+  }
+
+  /** Runs a short runtime command (kill, delete) and returns its exit code; its output only matters on failure. */
+  int control(String... arguments) throws IOException, InterruptedException {
+    Process process = new ProcessBuilder(command(arguments)).redirectErrorStream(true).start();
+    process.getOutputStream().close();
+    process.getInputStream().readAllBytes();
+    return process.waitFor();
+  }
+
+  void deleteBundle(Path bundle) throws IOException {
+    try (Stream<Path> files = Files.list(bundle)) {
+      for (Path file : (Iterable<Path>) files::iterator) {
+        Files.deleteIfExists(file);
+      }
+    }
+    Files.deleteIfExists(bundle);
+  }
+
+  private void deleteLeftovers() throws IOException {
+    try (Stream<Path> leftovers = Files.list(bundles)) {
+      for (Path bundle : (Iterable<Path>) leftovers::iterator) {
+        try {
+          control("delete", "--force", bundle.getFileName().toString());
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          throw new IOException("interrupted deleting leftover container " + bundle.getFileName(), e);
+        }
+        deleteBundle(bundle);
+      }
+    }
+  }
+
+  private static Optional<Path> executable(Path path) {
+    return Files.isRegularFile(path) && Files.isExecutable(path) ? Optional.of(path) : Optional.empty();
+  }
+
+  private static Optional<Path> onPath(String name) {
+    String path = System.getenv("PATH");
+    if (path == null) {
+      return Optional.empty();
+    }
+    for (String dir : path.split(":")) {
+      if (!dir.isEmpty()) {
+        Optional<Path> candidate = executable(Path.of(dir, name));
+        if (candidate.isPresent()) {
+          return candidate;
+        }
+      }
+    }
+    return Optional.empty();
+  }
+
+  static String text(byte[] bytes) {
+    return new String(bytes, StandardCharsets.UTF_8);
+  }
+}

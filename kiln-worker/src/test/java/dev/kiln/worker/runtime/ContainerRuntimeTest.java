@@ -1,0 +1,338 @@
+package dev.kiln.worker.runtime;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import dev.kiln.worker.BusyboxRootfs;
+import dev.kiln.worker.snapshot.ActiveSnapshot;
+import dev.kiln.worker.snapshot.Mounted;
+import dev.kiln.worker.snapshot.Snapshot;
+import dev.kiln.worker.snapshot.Snapshotter;
+import dev.kiln.worker.sys.Mounts;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/** Real containers: runc (and crun where noted) on an overlay rootfs made from busybox-static. */
+class ContainerRuntimeTest {
+  @TempDir static Path state;
+  static Snapshotter snapshotter;
+  static Snapshot busybox;
+  static ContainerRuntime runtime;
+
+  ActiveSnapshot active;
+  final Output stdout = new Output();
+  final Output stderr = new Output();
+
+  /** Collects a stream's output the way a progress display would receive it. */
+  static final class Output implements OutputSink {
+    private final ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+
+    @Override
+    public synchronized void write(byte[] data, int offset, int length) {
+      bytes.write(data, offset, length);
+    }
+
+    synchronized String text() {
+      return bytes.toString(StandardCharsets.UTF_8);
+    }
+  }
+
+  @BeforeAll
+  static void busyboxSnapshot() throws IOException {
+    snapshotter = Snapshotter.open(state.resolve("snapshots"));
+    busybox = BusyboxRootfs.commit(snapshotter);
+    runtime = ContainerRuntime.detect(state.resolve("runtime"));
+  }
+
+  @AfterAll
+  static void closeSnapshots() throws IOException {
+    snapshotter.close();
+    assertThat(Mounts.mountPointsUnder(state)).isEmpty();
+  }
+
+  @BeforeEach
+  void prepareRootfs() throws IOException {
+    active = snapshotter.prepare(busybox);
+  }
+
+  @AfterEach
+  void discardRootfs() throws IOException {
+    active.close();
+    assertThat(runningContainers()).isEmpty();
+  }
+
+  ExitStatus run(ProcessSpec spec) throws Exception {
+    return runtime.run(active.mount(), spec, stdout, stderr);
+  }
+
+  static ProcessSpec shell(String script) {
+    return ProcessSpec.of("sh", "-c", script);
+  }
+
+  List<String> runningContainers() throws IOException {
+    try (Stream<Path> bundles = Files.list(state.resolve("runtime/bundles"))) {
+      return bundles.map(p -> p.getFileName().toString()).toList();
+    }
+  }
+
+  @Test
+  void detectPrefersRunc() {
+    assertThat(runtime.name()).isEqualTo("runc");
+  }
+
+  @Test
+  void runWritesIntoTheNewLayerAndStreamsOutput() throws Exception {
+    ExitStatus status = run(shell("echo hi > /out; id"));
+    Snapshot result = active.commit();
+
+    assertThat(status).isEqualTo(new ExitStatus(0));
+    assertThat(stdout.text()).isEqualTo("uid=0(root) gid=0(root)\n");
+    assertThat(stderr.text()).isEmpty();
+    Path layer = snapshotter.layerPath(result.layers().getLast());
+    assertThat(layer.resolve("out")).hasContent("hi");
+    assertThat(layer.resolve("etc/hosts")).as("mount stub cleaned away").doesNotExist();
+  }
+
+  @Test
+  void nonZeroExitIsReturnedWithItsOutput() throws Exception {
+    ExitStatus status = run(shell("echo partial; echo 'went wrong' >&2; exit 3"));
+
+    assertThat(status.code()).isEqualTo(3);
+    assertThat(status.success()).isFalse();
+    assertThat(stdout.text()).isEqualTo("partial\n");
+    assertThat(stderr.text()).isEqualTo("went wrong\n");
+  }
+
+  @Test
+  void missingCommandFailsWithTheRuntimesMessage() throws Exception {
+    ExitStatus status = run(ProcessSpec.of("no-such-command"));
+
+    assertThat(status.success()).isFalse();
+    assertThat(stderr.text()).contains("no-such-command");
+  }
+
+  @Test
+  void userByNameGetsItsGroupsFromTheRootfs() throws Exception {
+    run(ProcessSpec.of("id").withUser("user"));
+
+    assertThat(stdout.text()).startsWith("uid=1000(user) gid=1000(user) groups=").contains("50(staff)");
+  }
+
+  @Test
+  void userByUidAndGid() throws Exception {
+    run(ProcessSpec.of("id").withUser("1000:50"));
+
+    assertThat(stdout.text()).startsWith("uid=1000(user) gid=50(staff)");
+  }
+
+  @Test
+  void unknownUserIsAnErrorNamingIt() {
+    assertThatThrownBy(() -> run(ProcessSpec.of("id").withUser("ghost")))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("unknown user \"ghost\"");
+  }
+
+  @Test
+  void missingWorkingDirectoryIsCreatedForTheUser() throws Exception {
+    ExitStatus status = run(shell("pwd; stat -c %u:%g .").withCwd("/work/dir").withUser("user"));
+
+    assertThat(status.success()).isTrue();
+    assertThat(stdout.text()).isEqualTo("/work/dir\n1000:1000\n");
+  }
+
+  @Test
+  void environmentGetsADefaultPath() throws Exception {
+    run(ProcessSpec.of("env").withEnv(List.of("GREETING=hello world")));
+
+    assertThat(stdout.text().lines()).contains("PATH=" + ProcessSpec.DEFAULT_PATH, "GREETING=hello world");
+  }
+
+  @Test
+  void readOnlyRootfsRefusesWrites() throws Exception {
+    ExitStatus status = run(shell("touch /new-file").withReadOnlyRootfs(true));
+
+    assertThat(status.success()).isFalse();
+    assertThat(stderr.text()).contains("Read-only file system");
+  }
+
+  @Test
+  void networkNoneHasOnlyLoopback() throws Exception {
+    run(shell("cat /proc/net/dev").withNetwork(NetworkMode.NONE));
+
+    assertThat(interfaces(stdout.text())).containsExactly("lo");
+  }
+
+  @Test
+  void hostNetworkSeesTheHostsInterfaces() throws Exception {
+    run(shell("cat /proc/net/dev").withNetwork(NetworkMode.HOST));
+
+    assertThat(interfaces(stdout.text()))
+        .containsExactlyInAnyOrderElementsOf(interfaces(Files.readString(Path.of("/proc/net/dev"))));
+  }
+
+  private static List<String> interfaces(String procNetDev) {
+    return procNetDev.lines().filter(line -> line.contains(":")).map(line -> line.split(":")[0].trim()).toList();
+  }
+
+  @Test
+  void hostnameAndExtraHostsAreVisible() throws Exception {
+    run(shell("hostname; cat /etc/hosts")
+        .withHostname("builder")
+        .withExtraHosts(List.of(new HostEntry("registry.test", "10.1.2.3"))));
+
+    assertThat(stdout.text()).startsWith("builder\n").contains("10.1.2.3\tregistry.test\n")
+        .contains("127.0.0.1\tlocalhost builder\n");
+  }
+
+  @Test
+  void bindMountOfAnotherSnapshotIsReadOnly() throws Exception {
+    Snapshot other;
+    try (ActiveSnapshot data = snapshotter.prepare(Snapshot.SCRATCH)) {
+      Files.writeString(data.mount().resolve("file"), "shared");
+      other = data.commit();
+    }
+    try (Mounted view = snapshotter.mountReadOnly(other)) {
+      ExitStatus status = run(shell("cat /mnt/other/file; touch /mnt/other/new")
+          .withMount(new MountSpec.Bind(view.path(), "/mnt/other", true)));
+
+      assertThat(stdout.text()).isEqualTo("shared");
+      assertThat(stderr.text()).contains("Read-only file system");
+      assertThat(status.success()).isFalse();
+    }
+    Snapshot result = active.commit();
+    assertThat(result.layers()).as("the stub for /mnt/other is removed, nothing else changed")
+        .isEqualTo(busybox.layers());
+  }
+
+  @Test
+  void writableBindMountWritesThrough(@TempDir Path host) throws Exception {
+    run(shell("echo from-container > /host/file").withMount(new MountSpec.Bind(host, "/host", false)));
+
+    assertThat(host.resolve("file")).hasContent("from-container");
+  }
+
+  @Test
+  void tmpfsMountIsFreshAndNotCommitted() throws Exception {
+    ExitStatus status = run(shell("echo x > /scratch/file && grep ' /scratch ' /proc/mounts")
+        .withMount(new MountSpec.Tmpfs("/scratch", 1024 * 1024)));
+    Snapshot result = active.commit();
+
+    assertThat(status.success()).isTrue();
+    assertThat(stdout.text()).startsWith("tmpfs /scratch tmpfs").contains("size=1024k");
+    assertThat(result.layers()).isEqualTo(busybox.layers());
+  }
+
+  @Test
+  void ulimitsApply() throws Exception {
+    run(shell("ulimit -Sn; ulimit -Hn").withUlimits(List.of(new Ulimit("nofile", 1000, 2000))));
+
+    assertThat(stdout.text()).isEqualTo("1000\n2000\n");
+  }
+
+  @Test
+  void sandboxHasDockersCapabilitiesAndASeccompFilter() throws Exception {
+    run(shell("grep -E '^(CapEff|Seccomp):' /proc/self/status; echo kcore=$(cat /proc/kcore | wc -c);"
+        + " unshare -U true; echo unshare=$?"));
+
+    assertThat(stdout.text()).contains("CapEff:\t00000000a80425fb", "Seccomp:\t2", "kcore=0", "unshare=1");
+    assertThat(stderr.text()).contains("Operation not permitted");
+  }
+
+  @Test
+  void insecureHasEveryCapabilityAndNoFilter() throws Exception {
+    ExitStatus status = run(shell("grep -E '^(CapEff|Seccomp):' /proc/self/status; touch /sys/kernel/mm/x 2>&1")
+        .withSecurity(SecurityMode.INSECURE));
+
+    assertThat(status.code()).isNotZero(); // sysfs has no such attribute, but the error is not EROFS
+    long bounding = Long.parseUnsignedLong(Files.readAllLines(Path.of("/proc/self/status")).stream()
+        .filter(line -> line.startsWith("CapBnd:")).findFirst().orElseThrow().substring(7).trim(), 16);
+    assertThat(stdout.text()).contains("Seccomp:\t0").contains("CapEff:\t%016x".formatted(bounding))
+        .doesNotContain("Read-only file system");
+  }
+
+  @Test
+  void interruptingTheCallerKillsTheContainer() throws Exception {
+    CountDownLatch started = new CountDownLatch(1);
+    AtomicReference<Throwable> outcome = new AtomicReference<>();
+    OutputSink watch = (data, offset, length) -> {
+      if (new String(data, offset, length, StandardCharsets.UTF_8).contains("started")) {
+        started.countDown();
+      }
+    };
+
+    Thread caller = Thread.ofVirtual().start(() -> {
+      try {
+        runtime.run(active.mount(), shell("echo started; sleep 100"), watch, stderr);
+        outcome.set(new AssertionError("run returned normally"));
+      } catch (Throwable e) {
+        outcome.set(e);
+      }
+    });
+    started.await();
+    caller.interrupt();
+    caller.join(java.time.Duration.ofSeconds(60));
+
+    assertThat(caller.isAlive()).as("run returned after the interrupt").isFalse();
+    assertThat(outcome.get()).isInstanceOf(InterruptedException.class);
+    assertThat(runningContainers()).isEmpty();
+  }
+
+  @Test
+  void startedContainerReadsStdinAndTakesSignals() throws Exception {
+    try (RunningContainer container = runtime.start(active.mount(),
+        shell("trap 'echo got-term; exit 7' TERM; read line; echo \"read $line\"; while true; do sleep 1; done"),
+        stdout, stderr)) {
+      container.stdin().write("hello\n".getBytes(StandardCharsets.UTF_8));
+      container.stdin().flush();
+      while (!stdout.text().contains("read hello")) {
+        Thread.sleep(10);
+      }
+      container.signal(15);
+
+      ExitStatus status = container.waitFor();
+
+      assertThat(status.code()).isEqualTo(7);
+      assertThat(stdout.text()).isEqualTo("read hello\ngot-term\n");
+    }
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"/usr/sbin/runc", "/usr/bin/crun"})
+  void basicRunWorksWithEitherRuntime(String binary) throws Exception {
+    assumeTrue(!binary.endsWith("crun") || !hybridCgroupsWithV2Controllers(),
+        "crun refuses every container on hosts with hybrid cgroups and controllers in the v2 part");
+    ContainerRuntime chosen = ContainerRuntime.of(Path.of(binary), state.resolve("runtime-" + Path.of(binary).getFileName()));
+
+    ExitStatus status = chosen.run(active.mount(), shell("echo $0 in $(hostname) > proof; cat proof; id -u")
+        .withUser("user").withCwd("/home/user"), stdout, stderr);
+
+    assertThat(status.success()).as(stderr.text()).isTrue();
+    assertThat(stdout.text()).isEqualTo("sh in kiln\n1000\n");
+  }
+
+  private static boolean hybridCgroupsWithV2Controllers() throws IOException {
+    Path controllers = Path.of("/sys/fs/cgroup/unified/cgroup.controllers");
+    return Files.exists(controllers) && !Files.readString(controllers).isBlank();
+  }
+
+  @Test
+  void missingRuntimeBinaryIsAClearError() {
+    assertThatThrownBy(() -> ContainerRuntime.of(Path.of("/nonexistent/runc"), state.resolve("x")))
+        .isInstanceOf(IOException.class).hasMessageContaining("/nonexistent/runc is not an executable file");
+  }
+}
