@@ -6,7 +6,7 @@ import java.util.List;
  * An op in the making, behind a {@link State}. Nodes are compared by identity: two states share
  * an op only when one was built from the other, and equal ops merge by digest when marshalled.
  */
-sealed interface Node permits SourceNode, ExecNode, FileNode, MergeNode, DiffNode {
+sealed interface Node permits SourceNode, ExecNode, FileNode, MergeNode, DiffNode, DecodedNode {
 
     /** The outputs this op reads, in the order BuildKit's client visits them when laying out a definition. */
     List<NodeOutput> inputsInVisitOrder();

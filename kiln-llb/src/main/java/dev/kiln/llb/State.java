@@ -41,6 +41,19 @@ public final class State {
         return new State(newOutput, settings);
     }
 
+    /**
+     * The state of one output of a decoded graph, as a solved reference's {@code toState()} gives
+     * it: building on it keeps every op of the graph with its original bytes and digest.
+     */
+    public static State fromGraph(LlbEdge output) {
+        return of(new NodeOutput(DecodedNode.of(output.vertex()), output.index()));
+    }
+
+    /** The state a definition produces: its output, or scratch for an empty definition. */
+    public static State fromDefinition(Definition definition) {
+        return LlbGraph.decode(definition).output().map(State::fromGraph).orElse(SCRATCH);
+    }
+
     /** The empty filesystem. */
     public static State scratch() {
         return SCRATCH;

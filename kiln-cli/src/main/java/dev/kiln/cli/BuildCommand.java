@@ -1,0 +1,252 @@
+package dev.kiln.cli;
+
+import dev.kiln.engine.BuildOutcome;
+import dev.kiln.engine.BuildRequest;
+import dev.kiln.engine.Engine;
+import dev.kiln.engine.EngineOptions;
+import dev.kiln.engine.Frontends;
+import dev.kiln.engine.FrontendSpec;
+import dev.kiln.engine.Warning;
+import dev.kiln.engine.export.ExportTarget;
+import dev.kiln.llb.pb.Definition;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.PrintStream;
+import java.net.URL;
+import java.net.URLClassLoader;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * {@code kiln build}: buildctl's form ({@code --frontend NAME --local name=DIR --opt k=v}, or an
+ * LLB definition on stdin) and docker build's ({@code kiln build -f Dockerfile CONTEXT}).
+ */
+final class BuildCommand {
+
+    static final String USAGE = """
+            usage: kiln build [options] [CONTEXT]
+              --frontend NAME            frontend to run: dockerfile.v0, or java:CLASS for a BuildFunction class
+              --frontend-classpath PATH  jars or directories (':'-separated) to load java: frontends from
+              --local NAME=DIR           a local directory the build reads as local://NAME (repeatable)
+              --opt KEY=VALUE            a frontend option (repeatable)
+              -f, --file PATH            the Dockerfile (docker build's form)
+              --build-arg KEY=VALUE      a build argument (docker build's form)
+              --target STAGE             the stage to build (docker build's form)
+              -o, --output SPEC          type=local,dest=DIR | type=tar,dest=FILE|- (repeatable)
+              --progress MODE            plain (default) or quiet
+              --state DIR                engine state directory (default: $KILN_STATE, /var/lib/kiln for root)
+              --runtime NAME             auto, runc, crun, or a path to an OCI runtime
+            With neither --frontend nor CONTEXT, an LLB definition is read from stdin.""";
+
+    private final PrintStream out;
+    private final PrintStream err;
+    private final InputStream in;
+
+    BuildCommand(PrintStream out, PrintStream err, InputStream in) {
+        this.out = out;
+        this.err = err;
+        this.in = in;
+    }
+
+    record Invocation(
+            String frontend,
+            List<Path> frontendClasspath,
+            Map<String, Path> locals,
+            Map<String, String> opts,
+            List<OutputSpec> outputs,
+            String progress,
+            Path stateDir,
+            String runtime,
+            Path context,
+            Path dockerfile) {
+    }
+
+    static Invocation parse(List<String> args) throws UsageException {
+        String frontend = null;
+        List<Path> classpath = new ArrayList<>();
+        Map<String, Path> locals = new LinkedHashMap<>();
+        Map<String, String> opts = new LinkedHashMap<>();
+        List<OutputSpec> outputs = new ArrayList<>();
+        String progress = "plain";
+        Path state = null;
+        String runtime = "auto";
+        Path context = null;
+        Path dockerfile = null;
+        for (int i = 0; i < args.size(); i++) {
+            String arg = args.get(i);
+            String flag = arg.contains("=") && arg.startsWith("--") ? arg.substring(0, arg.indexOf('=')) : arg;
+            String inlineValue = flag.equals(arg) ? null : arg.substring(arg.indexOf('=') + 1);
+            if (!flag.startsWith("-") || flag.equals("-")) {
+                if (context != null) {
+                    throw new UsageException("build takes one context directory, got " + context + " and " + arg);
+                }
+                context = Path.of(arg);
+                continue;
+            }
+            String value = switch (flag) {
+                case "-h", "--help" -> null;
+                default -> {
+                    if (inlineValue != null) {
+                        yield inlineValue;
+                    }
+                    if (i + 1 >= args.size()) {
+                        throw new UsageException(flag + " needs a value");
+                    }
+                    yield args.get(++i);
+                }
+            };
+            switch (flag) {
+                case "-h", "--help" -> throw new UsageException(USAGE);
+                case "--frontend" -> frontend = value;
+                case "--frontend-classpath" -> {
+                    for (String part : value.split(":")) {
+                        if (!part.isEmpty()) {
+                            classpath.add(Path.of(part));
+                        }
+                    }
+                }
+                case "--local" -> {
+                    String[] kv = keyValue(flag, value);
+                    locals.put(kv[0], Path.of(kv[1]));
+                }
+                case "--opt" -> {
+                    String[] kv = keyValue(flag, value);
+                    opts.put(kv[0], kv[1]);
+                }
+                case "--build-arg" -> {
+                    String[] kv = keyValue(flag, value);
+                    opts.put("build-arg:" + kv[0], kv[1]);
+                }
+                case "--target" -> opts.put("target", value);
+                case "-f", "--file" -> dockerfile = Path.of(value);
+                case "-o", "--output" -> outputs.add(OutputSpec.parse(value));
+                case "--progress" -> {
+                    if (!value.equals("plain") && !value.equals("quiet") && !value.equals("auto")) {
+                        throw new UsageException("--progress: expected plain, quiet or auto, got " + value);
+                    }
+                    progress = value;
+                }
+                case "--state" -> state = Path.of(value);
+                case "--runtime" -> runtime = value;
+                default -> throw new UsageException("unknown option " + flag + " (kiln build --help lists them)");
+            }
+        }
+        return new Invocation(frontend, classpath, locals, opts, outputs, progress, state, runtime, context, dockerfile);
+    }
+
+    private static String[] keyValue(String flag, String value) throws UsageException {
+        int eq = value.indexOf('=');
+        if (eq <= 0) {
+            throw new UsageException(flag + ": expected KEY=VALUE, got '" + value + "'");
+        }
+        return new String[] {value.substring(0, eq), value.substring(eq + 1)};
+    }
+
+    int run(List<String> args) throws Exception {
+        Invocation invocation = parse(args);
+        BuildRequest request = request(invocation);
+        EngineOptions options = EngineOptions.defaults().withRuntime(invocation.runtime());
+        if (invocation.stateDir() != null) {
+            options = options.withStateDir(invocation.stateDir());
+        }
+        ClassLoader loader = loader(invocation.frontendClasspath());
+        PlainProgress progress = new PlainProgress(err);
+        try (Engine engine = Engine.open(options, Frontends.discover(loader))) {
+            BuildOutcome outcome = engine.build(request,
+                    invocation.progress().equals("quiet") ? dev.kiln.solver.ProgressListener.none() : progress);
+            printWarnings(outcome.warnings());
+            err.println("build finished in " + PlainProgress.seconds(outcome.elapsed()));
+        }
+        return 0;
+    }
+
+    private BuildRequest request(Invocation invocation) throws UsageException, IOException {
+        Map<String, Path> locals = new LinkedHashMap<>(invocation.locals());
+        Map<String, String> opts = new LinkedHashMap<>(invocation.opts());
+        FrontendSpec frontend;
+        if (invocation.frontend() != null) {
+            frontend = new FrontendSpec.Named(invocation.frontend());
+        } else if (invocation.context() != null) {
+            // docker build's form: the Dockerfile frontend with the context and the Dockerfile's directory
+            Path dockerfile = invocation.dockerfile() != null ? invocation.dockerfile()
+                    : invocation.context().resolve("Dockerfile");
+            locals.putIfAbsent("context", invocation.context());
+            locals.putIfAbsent("dockerfile", dockerfile.toAbsolutePath().getParent());
+            opts.putIfAbsent("filename", dockerfile.getFileName().toString());
+            frontend = new FrontendSpec.Named("dockerfile.v0");
+        } else {
+            byte[] bytes = in.readAllBytes();
+            if (bytes.length == 0) {
+                throw new UsageException("no frontend, no context and nothing on stdin: give --frontend, a CONTEXT, "
+                        + "or pipe an LLB definition in");
+            }
+            try {
+                frontend = new FrontendSpec.Llb(Definition.parseFrom(bytes));
+            } catch (com.google.protobuf.InvalidProtocolBufferException e) {
+                throw new UsageException("stdin is not a marshalled LLB definition: " + e.getMessage());
+            }
+        }
+        for (Map.Entry<String, Path> local : locals.entrySet()) {
+            if (!Files.isDirectory(local.getValue())) {
+                throw new UsageException("--local " + local.getKey() + "=" + local.getValue() + ": not a directory");
+            }
+            local.setValue(local.getValue().toAbsolutePath().normalize());
+        }
+        List<ExportTarget> exports = new ArrayList<>();
+        for (OutputSpec output : invocation.outputs()) {
+            exports.add(exportTarget(output));
+        }
+        return new BuildRequest(frontend, opts, locals, exports);
+    }
+
+    private ExportTarget exportTarget(OutputSpec output) throws UsageException {
+        String dest = output.attr("dest");
+        return switch (output.type()) {
+            case "local" -> {
+                if (dest.isEmpty()) {
+                    throw new UsageException("--output type=local needs dest=DIR");
+                }
+                yield new ExportTarget.LocalDirectory(Path.of(dest).toAbsolutePath());
+            }
+            case "tar" -> {
+                if (dest.isEmpty() || dest.equals("-")) {
+                    yield new ExportTarget.TarStream(out);
+                }
+                yield new ExportTarget.TarFile(Path.of(dest).toAbsolutePath());
+            }
+            default -> throw new UsageException("--output: unknown type " + output.type()
+                    + " (supported: local, tar)");
+        };
+    }
+
+    private static ClassLoader loader(List<Path> classpath) throws IOException {
+        ClassLoader parent = BuildCommand.class.getClassLoader();
+        if (classpath.isEmpty()) {
+            return parent;
+        }
+        List<URL> urls = new ArrayList<>();
+        for (Path entry : classpath) {
+            if (!Files.exists(entry)) {
+                throw new IOException("--frontend-classpath: " + entry + " does not exist");
+            }
+            urls.add(entry.toUri().toURL());
+        }
+        return new URLClassLoader(urls.toArray(URL[]::new), parent);
+    }
+
+    private void printWarnings(List<Warning> warnings) {
+        if (warnings.isEmpty()) {
+            return;
+        }
+        err.println();
+        err.println(warnings.size() == 1 ? "1 warning found:" : warnings.size() + " warnings found:");
+        for (Warning warning : warnings) {
+            err.println(" - " + warning.message());
+        }
+    }
+}

@@ -1,0 +1,50 @@
+package dev.kiln.cli;
+
+import dev.kiln.engine.BuildException;
+
+import java.util.List;
+
+/** The {@code kiln} command. Exit codes: 0 done, 1 the build failed, 2 the command line was wrong. */
+public final class Main {
+
+    private static final String USAGE = """
+            usage: kiln COMMAND [options]
+              build    build a definition, a Java frontend or a Dockerfile and export the result
+            Run 'kiln build --help' for its options.""";
+
+    private Main() {
+    }
+
+    public static void main(String[] args) {
+        System.exit(run(List.of(args)));
+    }
+
+    static int run(List<String> args) {
+        if (args.isEmpty() || args.getFirst().equals("-h") || args.getFirst().equals("--help")) {
+            System.err.println(USAGE);
+            return args.isEmpty() ? 2 : 0;
+        }
+        List<String> rest = args.subList(1, args.size());
+        try {
+            return switch (args.getFirst()) {
+                case "build" -> new BuildCommand(System.out, System.err, System.in).run(rest);
+                default -> throw new UsageException("unknown command " + args.getFirst() + "\n" + USAGE);
+            };
+        } catch (UsageException e) {
+            System.err.println(e.getMessage().equals(BuildCommand.USAGE) ? e.getMessage() : "kiln: " + e.getMessage());
+            return e.getMessage().equals(BuildCommand.USAGE) ? 0 : 2;
+        } catch (BuildException e) {
+            System.err.println("kiln: build failed: " + e.getMessage());
+            return 1;
+        } catch (InterruptedException e) {
+            System.err.println("kiln: interrupted");
+            return 130;
+        } catch (Exception e) {
+            System.err.println("kiln: " + e.getMessage() + " (" + e.getClass().getSimpleName() + ")");
+            if (System.getenv("KILN_DEBUG") != null) {
+                e.printStackTrace();
+            }
+            return 1;
+        }
+    }
+}

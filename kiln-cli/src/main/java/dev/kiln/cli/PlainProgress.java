@@ -1,0 +1,103 @@
+package dev.kiln.cli;
+
+import dev.kiln.solver.ProgressEvent;
+import dev.kiln.solver.ProgressListener;
+
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * Renders progress the way BuildKit's plain display does: each vertex gets a number the first
+ * time it shows up, and every line about it starts with {@code #N}:
+ * <pre>
+ * #3 [2/3] RUN make
+ * #3 0.412 compiling
+ * #3 DONE 1.2s
+ * </pre>
+ * A blank line separates the lines of one vertex from the next, as in BuildKit.
+ */
+final class PlainProgress implements ProgressListener {
+
+    private final PrintStream out;
+    private final Map<String, VertexLine> vertices = new HashMap<>();
+    private final Map<String, StringBuilder> partialLines = new HashMap<>();
+    private String lastVertex;
+
+    PlainProgress(PrintStream out) {
+        this.out = out;
+    }
+
+    private record VertexLine(int number, String name, Instant started) {
+    }
+
+    @Override
+    public synchronized void onEvent(ProgressEvent event) {
+        VertexLine vertex = header(event);
+        switch (event) {
+            case ProgressEvent.VertexStarted started -> {
+            }
+            case ProgressEvent.VertexCached cached -> line(vertex, "CACHED");
+            case ProgressEvent.VertexLog log -> log(vertex, log);
+            case ProgressEvent.VertexWarning warning -> line(vertex, "WARNING: " + warning.message());
+            case ProgressEvent.VertexCompleted completed -> {
+                flushPartial(vertex, event.vertexDigest());
+                line(vertex, "DONE " + seconds(completed.duration()));
+            }
+            case ProgressEvent.VertexFailed failed -> {
+                flushPartial(vertex, event.vertexDigest());
+                line(vertex, ProgressEvent.CANCELLED.equals(failed.message()) ? "CANCELED" : "ERROR: " + failed.message());
+            }
+        }
+        out.flush();
+    }
+
+    /** Numbers a vertex on first sight and prints its name line whenever the display switches to it. */
+    private VertexLine header(ProgressEvent event) {
+        VertexLine vertex = vertices.computeIfAbsent(event.vertexDigest(),
+                digest -> new VertexLine(vertices.size() + 1, event.vertexName(), event.timestamp()));
+        if (!event.vertexDigest().equals(lastVertex)) {
+            if (lastVertex != null) {
+                out.println();
+            }
+            out.println("#" + vertex.number() + " " + vertex.name());
+            lastVertex = event.vertexDigest();
+        }
+        return vertex;
+    }
+
+    private void log(VertexLine vertex, ProgressEvent.VertexLog log) {
+        StringBuilder pending = partialLines.computeIfAbsent(log.vertexDigest(), d -> new StringBuilder());
+        pending.append(new String(log.data(), StandardCharsets.UTF_8));
+        int newline;
+        while ((newline = pending.indexOf("\n")) >= 0) {
+            String text = pending.substring(0, newline);
+            pending.delete(0, newline + 1);
+            line(vertex, elapsed(vertex, log.timestamp()) + " " + text);
+        }
+    }
+
+    private void flushPartial(VertexLine vertex, String digest) {
+        StringBuilder pending = partialLines.remove(digest);
+        if (pending != null && !pending.isEmpty()) {
+            line(vertex, elapsed(vertex, Instant.now()) + " " + pending);
+        }
+    }
+
+    private void line(VertexLine vertex, String text) {
+        out.println("#" + vertex.number() + " " + text);
+    }
+
+    private static String elapsed(VertexLine vertex, Instant at) {
+        Duration since = Duration.between(vertex.started(), at);
+        return String.format(Locale.ROOT, "%.3f", Math.max(0, since.toNanos()) / 1e9);
+    }
+
+    static String seconds(Duration duration) {
+        return String.format(Locale.ROOT, "%.1fs", duration.toNanos() / 1e9);
+    }
+}

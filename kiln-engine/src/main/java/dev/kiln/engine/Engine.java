@@ -1,0 +1,138 @@
+package dev.kiln.engine;
+
+import dev.kiln.engine.export.Exporters;
+import dev.kiln.engine.export.ExportTarget;
+import dev.kiln.engine.gateway.BuildContext;
+import dev.kiln.engine.gateway.LocalClient;
+import dev.kiln.gateway.BuildFunction;
+import dev.kiln.gateway.BuildOpts;
+import dev.kiln.gateway.GatewayException;
+import dev.kiln.gateway.Reference;
+import dev.kiln.gateway.Result;
+import dev.kiln.gateway.SolveRequest;
+import dev.kiln.gateway.WorkerInfo;
+import dev.kiln.llb.pb.Platform;
+import dev.kiln.solver.CacheStore;
+import dev.kiln.solver.ProgressListener;
+import dev.kiln.solver.Solver;
+import dev.kiln.worker.BuildSession;
+import dev.kiln.worker.Worker;
+
+import java.io.IOException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+
+/**
+ * The embedded build engine: open it on a state directory, run builds, close it. Builds may run
+ * concurrently; identical steps among them run once.
+ */
+public final class Engine implements AutoCloseable {
+
+    private static final String PRODUCT = "kiln";
+
+    private final EngineOptions options;
+    private final Worker worker;
+    private final Solver solver;
+    private final Frontends frontends;
+
+    private Engine(EngineOptions options, Worker worker, Solver solver, Frontends frontends) {
+        this.options = options;
+        this.worker = worker;
+        this.solver = solver;
+        this.frontends = frontends;
+    }
+
+    public static Engine open(EngineOptions options) throws IOException {
+        return open(options, Frontends.discover(Engine.class.getClassLoader()));
+    }
+
+    public static Engine open(EngineOptions options, Frontends frontends) throws IOException {
+        Worker worker = Worker.open(options.stateDir().resolve("worker"), options.runtime());
+        CacheStore cache = new CacheStore(options.stateDir().resolve("cache"));
+        return new Engine(options, worker, new Solver(cache, worker.results()), frontends);
+    }
+
+    public EngineOptions options() {
+        return options;
+    }
+
+    /**
+     * Runs one build: the frontend produces a result, which each export target then receives.
+     * Progress of every step goes to {@code progress} as it happens.
+     */
+    public BuildOutcome build(BuildRequest request, ProgressListener progress) throws BuildException, InterruptedException {
+        long start = System.nanoTime();
+        BuildSession session = new BuildSession(UUID.randomUUID().toString(), request.localDirs());
+        BuildContext context = new BuildContext(solver, worker, frontends, session, buildOpts(session, request),
+                progress, null);
+        LocalClient client = new LocalClient(context, request.frontendOpts(), Map.of());
+        Result result;
+        try {
+            result = run(request.frontend(), client);
+            for (ExportTarget target : request.exports()) {
+                export(result, target);
+            }
+        } catch (GatewayException e) {
+            throw new BuildException(e.getMessage(), e);
+        }
+        return new BuildOutcome(result, List.copyOf(context.warnings()), Duration.ofNanos(System.nanoTime() - start));
+    }
+
+    private Result run(FrontendSpec frontend, LocalClient client) throws BuildException, InterruptedException {
+        return switch (frontend) {
+            case FrontendSpec.Llb(var definition) -> client.solve(SolveRequest.of(definition).withEvaluate(true));
+            case FrontendSpec.Named(var name) -> client.solve(SolveRequest.frontend(name, client.buildOpts().opts()));
+            case FrontendSpec.Function(var name, var function) -> runFunction(name, function, client);
+        };
+    }
+
+    private static Result runFunction(String name, BuildFunction function, LocalClient client)
+            throws BuildException, InterruptedException {
+        try {
+            return function.build(client);
+        } catch (GatewayException | InterruptedException e) {
+            throw e;
+        } catch (Exception e) {
+            throw new BuildException("frontend " + name + " failed: " + e.getMessage(), e);
+        }
+    }
+
+    private void export(Result result, ExportTarget target) throws BuildException, InterruptedException {
+        Reference ref = result.ref().orElse(null);
+        try {
+            Exporters.export(ref, target, worker);
+        } catch (IOException e) {
+            throw new BuildException("export to " + target + " failed: " + e.getMessage(), e);
+        }
+    }
+
+    private BuildOpts buildOpts(BuildSession session, BuildRequest request) {
+        Platform platform = Platform.newBuilder().setOS("linux").setArchitecture(hostArchitecture()).build();
+        WorkerInfo info = new WorkerInfo("local", Map.of("org.mobyproject.buildkit.worker.executor", "oci",
+                "org.mobyproject.buildkit.worker.snapshotter", worker.snapshotter().getClass().getSimpleName()),
+                List.of(platform));
+        return new BuildOpts(request.frontendOpts(), session.id(), List.of(info), PRODUCT, LlbCaps.SUPPORTED, Set.of());
+    }
+
+    /** The OCI architecture name of this machine. */
+    static String hostArchitecture() {
+        return switch (System.getProperty("os.arch")) {
+            case "amd64", "x86_64" -> "amd64";
+            case "aarch64", "arm64" -> "arm64";
+            case "arm" -> "arm";
+            case "ppc64le" -> "ppc64le";
+            case "s390x" -> "s390x";
+            case "riscv64" -> "riscv64";
+            default -> System.getProperty("os.arch");
+        };
+    }
+
+    @Override
+    public void close() throws IOException {
+        worker.close();
+    }
+}

@@ -1,0 +1,98 @@
+package dev.kiln.engine.export;
+
+import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
+import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
+import org.apache.commons.compress.archivers.tar.TarConstants;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+
+/**
+ * Writes a directory tree as a tar stream: entries in sorted order (so the same tree gives the
+ * same bytes), with modes, owners, modification times, symlinks and hard links kept. Sockets
+ * and other special files have no place in a tar and are left out.
+ */
+final class TreeTar {
+
+    private final TarArchiveOutputStream tar;
+    /** Inode of each regular file already written, so a second link to it becomes a hard-link entry. */
+    private final Map<Object, String> writtenInodes = new HashMap<>();
+
+    private TreeTar(OutputStream out) {
+        this.tar = new TarArchiveOutputStream(out, "UTF-8");
+        tar.setLongFileMode(TarArchiveOutputStream.LONGFILE_POSIX);
+        tar.setBigNumberMode(TarArchiveOutputStream.BIGNUMBER_POSIX);
+        tar.setAddPaxHeadersForNonAsciiNames(true);
+    }
+
+    /** Writes {@code root}'s contents (not the root itself) to {@code out} and finishes the archive; {@code out} stays open. */
+    static void write(Path root, OutputStream out) throws IOException {
+        TreeTar writer = new TreeTar(out);
+        writer.writeChildren(root, "");
+        writer.tar.finish();
+        writer.tar.flush();
+    }
+
+    private void writeChildren(Path dir, String prefix) throws IOException {
+        List<Path> children;
+        try (Stream<Path> list = Files.list(dir)) {
+            children = list.sorted().toList();
+        }
+        for (Path child : children) {
+            String name = prefix + child.getFileName();
+            writeEntry(child, name);
+            if (Files.isDirectory(child, LinkOption.NOFOLLOW_LINKS)) {
+                writeChildren(child, name + "/");
+            }
+        }
+    }
+
+    private void writeEntry(Path file, String name) throws IOException {
+        Map<String, Object> attrs = Files.readAttributes(file, "unix:mode,uid,gid,lastModifiedTime,ino,dev,nlink,size",
+                LinkOption.NOFOLLOW_LINKS);
+        int mode = (Integer) attrs.get("mode");
+        int type = mode & 0170000;
+        TarArchiveEntry entry;
+        boolean withContent = false;
+        switch (type) {
+            case 0040000 -> entry = new TarArchiveEntry(name + "/", TarConstants.LF_DIR);
+            case 0120000 -> {
+                entry = new TarArchiveEntry(name, TarConstants.LF_SYMLINK);
+                entry.setLinkName(Files.readSymbolicLink(file).toString());
+            }
+            case 0100000 -> {
+                Object inode = List.of(attrs.get("dev"), attrs.get("ino"));
+                String firstName = (Integer) attrs.get("nlink") > 1 ? writtenInodes.putIfAbsent(inode, name) : null;
+                if (firstName != null) {
+                    entry = new TarArchiveEntry(name, TarConstants.LF_LINK);
+                    entry.setLinkName(firstName);
+                } else {
+                    entry = new TarArchiveEntry(name, TarConstants.LF_NORMAL);
+                    entry.setSize((Long) attrs.get("size"));
+                    withContent = true;
+                }
+            }
+            case 0010000 -> entry = new TarArchiveEntry(name, TarConstants.LF_FIFO);
+            default -> {
+                return;
+            }
+        }
+        entry.setMode(mode & 07777);
+        entry.setUserId((Integer) attrs.get("uid"));
+        entry.setGroupId((Integer) attrs.get("gid"));
+        entry.setModTime((FileTime) attrs.get("lastModifiedTime"));
+        tar.putArchiveEntry(entry);
+        if (withContent) {
+            Files.copy(file, tar);
+        }
+        tar.closeArchiveEntry();
+    }
+}

@@ -1,0 +1,30 @@
+package dev.kiln.engine.gateway;
+
+import dev.kiln.engine.Frontends;
+import dev.kiln.engine.Warning;
+import dev.kiln.gateway.BuildOpts;
+import dev.kiln.solver.ProgressListener;
+import dev.kiln.solver.Solver;
+import dev.kiln.worker.BuildSession;
+import dev.kiln.worker.Worker;
+
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+/**
+ * What every gateway client of one build shares: the engine's parts, the build's session (its
+ * local directories), where progress goes and the warnings raised so far.
+ */
+public record BuildContext(
+        Solver solver,
+        Worker worker,
+        Frontends frontends,
+        BuildSession session,
+        BuildOpts buildOpts,
+        ProgressListener progress,
+        List<Warning> warnings) {
+
+    public BuildContext {
+        warnings = warnings == null ? new CopyOnWriteArrayList<>() : warnings;
+    }
+}

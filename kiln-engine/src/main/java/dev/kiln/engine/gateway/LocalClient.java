@@ -1,0 +1,104 @@
+package dev.kiln.engine.gateway;
+
+import dev.kiln.engine.Warning;
+import dev.kiln.gateway.BuildFunction;
+import dev.kiln.gateway.BuildOpts;
+import dev.kiln.gateway.Client;
+import dev.kiln.gateway.Container;
+import dev.kiln.gateway.GatewayException;
+import dev.kiln.gateway.NewContainerRequest;
+import dev.kiln.gateway.ResolveImageConfigOpt;
+import dev.kiln.gateway.ResolvedImageConfig;
+import dev.kiln.gateway.Result;
+import dev.kiln.gateway.SolveRequest;
+import dev.kiln.gateway.WarnOpts;
+import dev.kiln.llb.Digest;
+import dev.kiln.llb.LlbException;
+import dev.kiln.llb.LlbGraph;
+import dev.kiln.llb.State;
+import dev.kiln.llb.pb.Definition;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * The gateway {@link Client} of the embedded engine: frontends run in this process and their
+ * solves go straight to the solver. A nested frontend solve gets a client of its own with that
+ * frontend's options and inputs.
+ */
+public final class LocalClient implements Client {
+
+    private final BuildContext build;
+    private final BuildOpts opts;
+    private final Map<String, Definition> inputs;
+
+    public LocalClient(BuildContext build, Map<String, String> frontendOpts, Map<String, Definition> inputs) {
+        this.build = build;
+        BuildOpts base = build.buildOpts();
+        this.opts = new BuildOpts(frontendOpts, base.sessionId(), base.workers(), base.product(), base.llbCaps(), base.caps());
+        this.inputs = Map.copyOf(inputs);
+    }
+
+    @Override
+    public Result solve(SolveRequest request) throws InterruptedException {
+        if (request.definition() != null) {
+            return solveDefinition(request.definition(), request.evaluate());
+        }
+        BuildFunction frontend = build.frontends().lookup(request.frontend())
+                .orElseThrow(() -> new GatewayException("frontend " + request.frontend() + " is not available; known: "
+                        + build.frontends().names()));
+        LocalClient nested = new LocalClient(build, request.frontendOpt(), request.frontendInputs());
+        try {
+            return frontend.build(nested);
+        } catch (GatewayException | InterruptedException e) {
+            throw e;
+        } catch (Exception e) {
+            throw new GatewayException("frontend " + request.frontend() + " failed: " + e.getMessage(), e);
+        }
+    }
+
+    private Result solveDefinition(Definition definition, boolean evaluate) throws InterruptedException {
+        LlbGraph graph;
+        try {
+            graph = LlbGraph.decode(definition);
+        } catch (LlbException e) {
+            throw new GatewayException("invalid LLB definition: " + e.getMessage(), e);
+        }
+        if (graph.output().isEmpty()) {
+            return Result.empty();
+        }
+        SolvedReference ref = new SolvedReference(build, graph, graph.output().get());
+        if (evaluate) {
+            ref.evaluate();
+        }
+        return Result.of(ref);
+    }
+
+    @Override
+    public ResolvedImageConfig resolveImageConfig(String ref, ResolveImageConfigOpt options) {
+        throw new GatewayException("resolving image configs is not supported yet (image " + ref + ")");
+    }
+
+    @Override
+    public BuildOpts buildOpts() {
+        return opts;
+    }
+
+    @Override
+    public Map<String, State> inputs() {
+        Map<String, State> states = new LinkedHashMap<>();
+        inputs.forEach((name, definition) -> states.put(name, State.fromDefinition(definition)));
+        return states;
+    }
+
+    @Override
+    public Container newContainer(NewContainerRequest request) {
+        throw new GatewayException("interactive containers are not supported yet");
+    }
+
+    @Override
+    public void warn(Digest vertex, String message, WarnOpts options) {
+        build.warnings().add(new Warning(vertex == null ? "" : vertex.toString(), message,
+                options == null ? WarnOpts.none() : options));
+    }
+}

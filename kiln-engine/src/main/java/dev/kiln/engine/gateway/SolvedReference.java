@@ -1,0 +1,107 @@
+package dev.kiln.engine.gateway;
+
+import dev.kiln.gateway.GatewayException;
+import dev.kiln.gateway.ReadDirRequest;
+import dev.kiln.gateway.ReadRequest;
+import dev.kiln.gateway.Reference;
+import dev.kiln.gateway.Stat;
+import dev.kiln.gateway.StatRequest;
+import dev.kiln.llb.LlbEdge;
+import dev.kiln.llb.LlbGraph;
+import dev.kiln.llb.State;
+import dev.kiln.solver.Edge;
+import dev.kiln.solver.SolveException;
+import dev.kiln.solver.SolveResult;
+import dev.kiln.worker.ReadOnlyView;
+
+import java.io.IOException;
+import java.util.List;
+
+/**
+ * A reference to one output of a solved graph. It is lazy: the graph is solved the first time
+ * something needs its files, once, and the outcome kept for every later call.
+ */
+public final class SolvedReference implements Reference {
+
+    private final BuildContext build;
+    private final LlbGraph graph;
+    private final LlbEdge output;
+    private final Edge edge;
+    private SolveResult solved;
+
+    SolvedReference(BuildContext build, LlbGraph graph, LlbEdge output) {
+        this.build = build;
+        this.graph = graph;
+        this.output = output;
+        this.edge = new LlbVertices(build.worker(), build.session()).edge(output);
+    }
+
+    @Override
+    public State toState() {
+        return State.fromGraph(output);
+    }
+
+    @Override
+    public void evaluate() throws InterruptedException {
+        solved();
+    }
+
+    /** The solver's result for this reference, solving the graph on first use. */
+    public synchronized SolveResult solved() throws InterruptedException {
+        if (solved == null) {
+            try {
+                solved = build.solver().solve(edge, build.progress());
+            } catch (SolveException e) {
+                if (e.cancelled()) {
+                    throw (InterruptedException) new InterruptedException("build cancelled").initCause(e);
+                }
+                throw new GatewayException(e.getMessage(), e);
+            }
+        }
+        return solved;
+    }
+
+    @Override
+    public byte[] readFile(ReadRequest request) throws InterruptedException {
+        try (ReadOnlyView view = open()) {
+            return view.files().readFile(request.filename(),
+                    request.range() == null ? 0 : request.range().offset(),
+                    request.range() == null ? -1 : request.range().length());
+        } catch (IOException e) {
+            throw new GatewayException("read " + request.filename() + ": " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public Stat statFile(StatRequest request) throws InterruptedException {
+        try (ReadOnlyView view = open()) {
+            return GatewayStats.of(view.files().stat(request.path()));
+        } catch (IOException e) {
+            throw new GatewayException("stat " + request.path() + ": " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public List<Stat> readDir(ReadDirRequest request) throws InterruptedException {
+        try (ReadOnlyView view = open()) {
+            return view.files().readDir(request.path(), request.includePattern()).stream().map(GatewayStats::of).toList();
+        } catch (IOException e) {
+            throw new GatewayException("read directory " + request.path() + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Opens the solved files for reading; the caller closes the view. */
+    public ReadOnlyView open() throws InterruptedException {
+        SolveResult result = solved();
+        try {
+            return build.worker().open(result.result());
+        } catch (IOException e) {
+            throw new GatewayException("open result of " + output.vertex().name() + ": " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "ref(" + output + ")";
+    }
+}

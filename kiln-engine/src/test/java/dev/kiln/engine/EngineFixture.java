@@ -1,0 +1,71 @@
+package dev.kiln.engine;
+
+import dev.kiln.engine.export.ExportTarget;
+import dev.kiln.llb.State;
+import dev.kiln.solver.ProgressEvent;
+import dev.kiln.worker.BusyboxRootfs;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * An engine on a temporary state directory, with a busybox root filesystem as the local source
+ * {@code rootfs}: {@code State.local("rootfs")} is the base image of these tests.
+ */
+final class EngineFixture implements AutoCloseable {
+
+    final Path dir;
+    final Path rootfs;
+    final Map<String, Path> locals = new LinkedHashMap<>();
+    final List<ProgressEvent> events = Collections.synchronizedList(new ArrayList<>());
+    Engine engine;
+
+    EngineFixture(Path dir) throws IOException {
+        this.dir = dir;
+        this.rootfs = BusyboxRootfs.populate(Files.createDirectories(dir.resolve("rootfs")));
+        locals.put("rootfs", rootfs);
+        engine = Engine.open(new EngineOptions(dir.resolve("state"), "auto"));
+    }
+
+    static State base() {
+        return State.local("rootfs");
+    }
+
+    /** Solves {@code state} and exports it to a fresh directory, which it returns. */
+    Path build(State state) throws Exception {
+        Path out = Files.createTempDirectory(dir, "out-");
+        build(state, new ExportTarget.LocalDirectory(out));
+        return out;
+    }
+
+    BuildOutcome build(State state, ExportTarget... targets) throws Exception {
+        events.clear();
+        return engine.build(new BuildRequest(new FrontendSpec.Llb(state.marshal()), Map.of(), locals, List.of(targets)),
+                events::add);
+    }
+
+    /** Closes the engine and opens a new one on the same state, as a second process would. */
+    void reopen() throws IOException {
+        engine.close();
+        engine = Engine.open(new EngineOptions(dir.resolve("state"), "auto"));
+    }
+
+    List<String> executed() {
+        return events.stream().filter(e -> e instanceof ProgressEvent.VertexStarted).map(ProgressEvent::vertexName).toList();
+    }
+
+    List<String> cached() {
+        return events.stream().filter(e -> e instanceof ProgressEvent.VertexCached).map(ProgressEvent::vertexName).toList();
+    }
+
+    @Override
+    public void close() throws IOException {
+        engine.close();
+    }
+}

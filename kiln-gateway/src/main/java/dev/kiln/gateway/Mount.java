@@ -1,0 +1,38 @@
+package dev.kiln.gateway;
+
+import dev.kiln.llb.pb.CacheOpt;
+import dev.kiln.llb.pb.MountType;
+import dev.kiln.llb.pb.SSHOpt;
+import dev.kiln.llb.pb.SecretOpt;
+
+/**
+ * A filesystem mounted into a container: a solved reference (for bind mounts), or a cache, tmpfs,
+ * secret or SSH mount described by its options.
+ *
+ * @param selector a path inside the reference to mount instead of its root; empty for the root
+ * @param resultId the id of a previous result, as an alternative to {@code ref}; empty for none
+ */
+public record Mount(
+        String selector,
+        String dest,
+        String resultId,
+        Reference ref,
+        boolean readonly,
+        MountType mountType,
+        CacheOpt cacheOpt,
+        SecretOpt secretOpt,
+        SSHOpt sshOpt) {
+
+    public Mount {
+        selector = selector == null ? "" : selector;
+        resultId = resultId == null ? "" : resultId;
+        mountType = mountType == null ? MountType.BIND : mountType;
+        if (dest == null || dest.isEmpty()) {
+            throw new IllegalArgumentException("a container mount needs a destination");
+        }
+    }
+
+    public static Mount bind(String dest, Reference ref, boolean readonly) {
+        return new Mount("", dest, "", ref, readonly, MountType.BIND, null, null, null);
+    }
+}

@@ -1,0 +1,27 @@
+package dev.kiln.gateway;
+
+import dev.kiln.llb.pb.HostIP;
+import dev.kiln.llb.pb.NetMode;
+import dev.kiln.llb.pb.Platform;
+import dev.kiln.llb.pb.WorkerConstraints;
+
+import java.util.List;
+
+/** A container to create: its mounts (one of them at "/" is the rootfs), network and platform. */
+public record NewContainerRequest(
+        List<Mount> mounts,
+        NetMode netMode,
+        List<HostIP> extraHosts,
+        Platform platform,
+        WorkerConstraints constraints) {
+
+    public NewContainerRequest {
+        mounts = List.copyOf(mounts);
+        netMode = netMode == null ? NetMode.UNSET : netMode;
+        extraHosts = List.copyOf(extraHosts == null ? List.of() : extraHosts);
+    }
+
+    public static NewContainerRequest of(List<Mount> mounts) {
+        return new NewContainerRequest(mounts, NetMode.UNSET, List.of(), null, null);
+    }
+}

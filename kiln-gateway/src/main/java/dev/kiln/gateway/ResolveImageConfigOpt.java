@@ -1,0 +1,30 @@
+package dev.kiln.gateway;
+
+import dev.kiln.llb.pb.Platform;
+
+/**
+ * How to resolve an image's config.
+ *
+ * @param platform    the platform to pick from a multi-platform index; null for the worker's
+ * @param resolveMode {@code default}, {@code pull} or {@code local}, as BuildKit's image.resolvemode
+ * @param logName     the name progress shows for the resolution; empty for a default
+ * @param store       a registry, or an OCI layout on disk
+ */
+public record ResolveImageConfigOpt(Platform platform, String resolveMode, String logName, ImageStore store) {
+
+    /** Where an image is looked up. */
+    public enum ImageStore { REGISTRY, OCI_LAYOUT }
+
+    public ResolveImageConfigOpt {
+        resolveMode = resolveMode == null || resolveMode.isEmpty() ? "default" : resolveMode;
+        if (!resolveMode.equals("default") && !resolveMode.equals("pull") && !resolveMode.equals("local")) {
+            throw new IllegalArgumentException("image resolve mode must be default, pull or local, not " + resolveMode);
+        }
+        logName = logName == null ? "" : logName;
+        store = store == null ? ImageStore.REGISTRY : store;
+    }
+
+    public static ResolveImageConfigOpt defaults() {
+        return new ResolveImageConfigOpt(null, "default", "", ImageStore.REGISTRY);
+    }
+}

@@ -1,0 +1,91 @@
+package dev.kiln.gateway;
+
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * What a build produces: a default reference, named references (one per platform, say) and
+ * metadata such as an image config. Immutable: every {@code with} call returns a new result.
+ */
+public final class Result {
+
+    private static final Result EMPTY = new Result(null, Map.of(), Map.of());
+
+    private final Reference ref;
+    private final Map<String, Reference> refs;
+    private final Map<String, byte[]> metadata;
+
+    private Result(Reference ref, Map<String, Reference> refs, Map<String, byte[]> metadata) {
+        this.ref = ref;
+        this.refs = refs;
+        this.metadata = metadata;
+    }
+
+    public static Result empty() {
+        return EMPTY;
+    }
+
+    public static Result of(Reference ref) {
+        return EMPTY.withRef(ref);
+    }
+
+    /** The default reference; empty for a result with only named references or none. */
+    public Optional<Reference> ref() {
+        return Optional.ofNullable(ref);
+    }
+
+    public Map<String, Reference> refs() {
+        return refs;
+    }
+
+    /** Metadata values are copied on the way in and out, so a result never changes under its holder. */
+    public Map<String, byte[]> metadata() {
+        Map<String, byte[]> copy = new LinkedHashMap<>();
+        metadata.forEach((k, v) -> copy.put(k, v.clone()));
+        return copy;
+    }
+
+    public Optional<byte[]> metadata(String key) {
+        return Optional.ofNullable(metadata.get(key)).map(byte[]::clone);
+    }
+
+    public Result withRef(Reference reference) {
+        return new Result(reference, refs, metadata);
+    }
+
+    public Result withRef(String name, Reference reference) {
+        Map<String, Reference> next = new LinkedHashMap<>(refs);
+        next.put(name, reference);
+        return new Result(ref, Map.copyOf(next), metadata);
+    }
+
+    public Result withMetadata(String key, byte[] value) {
+        Map<String, byte[]> next = new LinkedHashMap<>(metadata);
+        next.put(key, value.clone());
+        return new Result(ref, refs, java.util.Collections.unmodifiableMap(next));
+    }
+
+    @Override
+    public String toString() {
+        return "Result[ref=" + ref + ", refs=" + refs.keySet() + ", metadata=" + metadata.keySet() + "]";
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        if (!(o instanceof Result other)) {
+            return false;
+        }
+        if (!java.util.Objects.equals(ref, other.ref) || !refs.equals(other.refs)
+                || !metadata.keySet().equals(other.metadata.keySet())) {
+            return false;
+        }
+        return metadata.entrySet().stream().allMatch(e -> Arrays.equals(e.getValue(), other.metadata.get(e.getKey())));
+    }
+
+    @Override
+    public int hashCode() {
+        return java.util.Objects.hash(ref, refs, metadata.keySet());
+    }
+}

@@ -1,0 +1,39 @@
+package dev.kiln.gateway;
+
+import dev.kiln.llb.pb.SecurityMode;
+
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.util.List;
+
+/**
+ * A process to start in a container. Null streams mean: no input, output discarded.
+ *
+ * @param tty run the process on a pseudo-terminal; stdout then carries both output streams
+ */
+public record StartRequest(
+        List<String> args,
+        List<String> env,
+        String user,
+        String cwd,
+        boolean tty,
+        InputStream stdin,
+        OutputStream stdout,
+        OutputStream stderr,
+        SecurityMode securityMode) {
+
+    public StartRequest {
+        args = List.copyOf(args);
+        if (args.isEmpty()) {
+            throw new IllegalArgumentException("a process needs at least one argument");
+        }
+        env = List.copyOf(env == null ? List.of() : env);
+        user = user == null ? "" : user;
+        cwd = cwd == null ? "" : cwd;
+        securityMode = securityMode == null ? SecurityMode.SANDBOX : securityMode;
+    }
+
+    public static StartRequest of(List<String> args, OutputStream stdout, OutputStream stderr) {
+        return new StartRequest(args, List.of(), "", "/", false, null, stdout, stderr, SecurityMode.SANDBOX);
+    }
+}

@@ -1,0 +1,76 @@
+package dev.kiln.worker;
+
+import dev.kiln.solver.Result;
+import dev.kiln.solver.ResultStore;
+import dev.kiln.worker.fs.ContentChecksum;
+import dev.kiln.worker.snapshot.Mounted;
+import dev.kiln.worker.snapshot.Snapshot;
+import dev.kiln.worker.snapshot.Snapshotter;
+
+import dev.kiln.llb.Digest;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * The solver's view of the worker's results: snapshots by id, and content checksums of paths in
+ * them. Snapshots never change, so a checksum is computed once per snapshot and selectors and
+ * kept on disk: a cached rebuild in a new process reads it instead of hashing files again.
+ */
+final class SnapshotResults implements ResultStore {
+
+    private final Snapshotter snapshotter;
+    private final ContentChecksum checksums;
+    private final Map<String, String> known = new ConcurrentHashMap<>();
+    private final Path memoDir;
+
+    SnapshotResults(Snapshotter snapshotter, ContentChecksum checksums, Path memoDir) throws IOException {
+        this.snapshotter = snapshotter;
+        this.checksums = checksums;
+        this.memoDir = Files.createDirectories(memoDir);
+    }
+
+    @Override
+    public Optional<Result> load(String id) {
+        if (id.equals(Snapshot.SCRATCH.id())) {
+            return Optional.of(SnapshotResult.SCRATCH);
+        }
+        try {
+            return snapshotter.load(id).map(SnapshotResult::new);
+        } catch (IOException e) {
+            // An unreadable snapshot record is as good as gone: the solver re-runs the step.
+            return Optional.empty();
+        }
+    }
+
+    @Override
+    public String contentChecksum(Result result, List<String> selectors) throws Exception {
+        Snapshot snapshot = SnapshotResult.of(result);
+        String memoKey = snapshot.id() + "\u0000" + String.join("\u0000", selectors);
+        String cached = known.get(memoKey);
+        if (cached != null) {
+            return cached;
+        }
+        Path memo = memoDir.resolve(Digest.sha256(memoKey.getBytes(StandardCharsets.UTF_8)).hex());
+        if (Files.isRegularFile(memo)) {
+            String stored = Files.readString(memo, StandardCharsets.UTF_8);
+            if (stored.startsWith("sha256:") && stored.length() == 71) {
+                known.put(memoKey, stored);
+                return stored;
+            }
+        }
+        String checksum;
+        try (Mounted mounted = snapshotter.mountReadOnly(snapshot)) {
+            checksum = checksums.checksum(mounted.path(), selectors);
+        }
+        AtomicWrite.write(memo, checksum.getBytes(StandardCharsets.UTF_8));
+        known.put(memoKey, checksum);
+        return checksum;
+    }
+}

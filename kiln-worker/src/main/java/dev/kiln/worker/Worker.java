@@ -1,0 +1,146 @@
+package dev.kiln.worker;
+
+import dev.kiln.llb.LlbVertex;
+import dev.kiln.llb.pb.Op;
+import dev.kiln.solver.Operation;
+import dev.kiln.solver.Result;
+import dev.kiln.solver.ResultStore;
+import dev.kiln.worker.fs.ChecksumIndex;
+import dev.kiln.worker.fs.ContentChecksum;
+import dev.kiln.worker.ops.CacheMounts;
+import dev.kiln.worker.ops.DiffOperation;
+import dev.kiln.worker.ops.ExecOperation;
+import dev.kiln.worker.ops.FileOperation;
+import dev.kiln.worker.ops.LocalSnapshots;
+import dev.kiln.worker.ops.LocalSourceOperation;
+import dev.kiln.worker.ops.MergeOperation;
+import dev.kiln.worker.ops.UnsupportedOperation;
+import dev.kiln.worker.runtime.ContainerRuntime;
+import dev.kiln.worker.snapshot.Snapshotter;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/**
+ * Runs ops on this machine: snapshots on overlayfs (or copies), containers through runc or crun.
+ * It turns each LLB vertex into the solver's {@link Operation} and gives the solver its
+ * {@link ResultStore}. Its state lives under one directory and survives the process.
+ */
+public final class Worker implements AutoCloseable {
+
+    private final Snapshotter snapshotter;
+    private final ChecksumIndex localChecksums;
+    private final ContentChecksum contextChecksums;
+    private final SnapshotResults results;
+    private final LocalSnapshots localSnapshots;
+    private final CacheMounts cacheMounts;
+    private final RuntimeChoice runtime;
+
+    private Worker(Path stateDir, String runtimeName) throws IOException {
+        Files.createDirectories(stateDir);
+        this.snapshotter = Snapshotter.open(stateDir.resolve("snapshots"));
+        this.localChecksums = ChecksumIndex.open(stateDir.resolve("checksums.idx"));
+        this.contextChecksums = new ContentChecksum(localChecksums);
+        this.results = new SnapshotResults(snapshotter, new ContentChecksum(ChecksumIndex.inMemory()),
+                stateDir.resolve("snapshot-checksums"));
+        this.localSnapshots = new LocalSnapshots(stateDir.resolve("locals"), snapshotter);
+        this.cacheMounts = new CacheMounts(stateDir.resolve("cache-mounts"));
+        this.runtime = new RuntimeChoice(runtimeName, stateDir.resolve("runtime"));
+    }
+
+    /**
+     * Opens the worker state in {@code stateDir}.
+     *
+     * @param runtimeName {@code auto}, {@code runc}, {@code crun} or a path to an OCI runtime
+     */
+    public static Worker open(Path stateDir, String runtimeName) throws IOException {
+        return new Worker(stateDir, runtimeName);
+    }
+
+    public ResultStore results() {
+        return results;
+    }
+
+    public Snapshotter snapshotter() {
+        return snapshotter;
+    }
+
+    /** The operation that runs {@code vertex}; an op this worker cannot run fails when the solver reaches it. */
+    public Operation operation(LlbVertex vertex, BuildSession session) {
+        Op op = vertex.op();
+        return switch (vertex.kind()) {
+            case SOURCE -> source(op, session);
+            case EXEC -> new ExecOperation(op, snapshotter, runtime::get, cacheMounts);
+            case FILE -> new FileOperation(op, snapshotter);
+            case MERGE -> new MergeOperation(op, snapshotter);
+            case DIFF -> new DiffOperation(op, snapshotter);
+            case BUILD -> new UnsupportedOperation("nested build ops are not supported; solve the inner definition "
+                    + "through the gateway instead");
+            case PASSTHROUGH -> new UnsupportedOperation("passthrough ops are not supported yet");
+        };
+    }
+
+    private Operation source(Op op, BuildSession session) {
+        String identifier = op.getSource().getIdentifier();
+        if (identifier.startsWith("local://")) {
+            String name = identifier.substring("local://".length());
+            return session.localDir(name)
+                    .<Operation>map(dir -> new LocalSourceOperation(op, dir, localSnapshots, contextChecksums))
+                    .orElseGet(() -> new UnsupportedOperation("local source '" + name
+                            + "' was not given a directory (pass --local " + name + "=DIR)"));
+        }
+        int colon = identifier.indexOf("://");
+        String scheme = colon < 0 ? identifier : identifier.substring(0, colon);
+        return new UnsupportedOperation("source " + identifier + ": " + scheme + " sources are not supported yet");
+    }
+
+    /** Mounts a result for reading; close the view to unmount. */
+    public ReadOnlyView open(Result result) throws IOException {
+        return new ReadOnlyView(snapshotter.mountReadOnly(SnapshotResult.of(result)));
+    }
+
+    @Override
+    public void close() throws IOException {
+        try {
+            localChecksums.save();
+        } finally {
+            snapshotter.close();
+        }
+    }
+
+    /** The container runtime, found on first use, so builds without RUN steps work without runc. */
+    private static final class RuntimeChoice {
+
+        private final String name;
+        private final Path stateDir;
+        private ContainerRuntime chosen;
+
+        RuntimeChoice(String name, Path stateDir) {
+            this.name = name;
+            this.stateDir = stateDir;
+        }
+
+        synchronized ContainerRuntime get() throws IOException {
+            if (chosen == null) {
+                chosen = name.equals("auto") ? ContainerRuntime.detect(stateDir) : ContainerRuntime.of(binary(), stateDir);
+            }
+            return chosen;
+        }
+
+        /** A runtime named by path, or by a bare name looked up on PATH and in /usr/sbin. */
+        private Path binary() throws IOException {
+            if (name.contains("/")) {
+                return Path.of(name);
+            }
+            String path = System.getenv().getOrDefault("PATH", "") + ":/usr/local/sbin:/usr/sbin:/sbin";
+            for (String dir : path.split(":")) {
+                Path candidate = dir.isEmpty() ? null : Path.of(dir, name);
+                if (candidate != null && Files.isExecutable(candidate)) {
+                    return candidate;
+                }
+            }
+            throw new IOException("OCI runtime " + name + " not found on PATH (install it: apt-get install " + name + ")");
+        }
+    }
+}

@@ -1,0 +1,49 @@
+package dev.kiln.worker.ops;
+
+import dev.kiln.llb.Digest;
+import dev.kiln.worker.AtomicWrite;
+import dev.kiln.worker.snapshot.Snapshot;
+import dev.kiln.worker.snapshot.Snapshotter;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.Optional;
+
+/**
+ * The last snapshot made of each local source (by shared key hint and host directory), so the
+ * next sync of the same context starts from it and copies only what changed.
+ */
+public final class LocalSnapshots {
+
+    private final Path dir;
+    private final Snapshotter snapshotter;
+
+    public LocalSnapshots(Path dir, Snapshotter snapshotter) throws IOException {
+        this.dir = Files.createDirectories(dir);
+        this.snapshotter = snapshotter;
+    }
+
+    Snapshotter snapshotter() {
+        return snapshotter;
+    }
+
+    Optional<Snapshot> latest(String key) throws IOException {
+        try {
+            String id = Files.readString(file(key), StandardCharsets.UTF_8).trim();
+            return id.isEmpty() ? Optional.empty() : snapshotter.load(id);
+        } catch (NoSuchFileException e) {
+            return Optional.empty();
+        }
+    }
+
+    void record(String key, Snapshot snapshot) throws IOException {
+        AtomicWrite.write(file(key), snapshot.id().getBytes(StandardCharsets.UTF_8));
+    }
+
+    private Path file(String key) {
+        return dir.resolve(Digest.sha256(key.getBytes(StandardCharsets.UTF_8)).hex());
+    }
+}

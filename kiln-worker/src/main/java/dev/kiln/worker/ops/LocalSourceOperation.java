@@ -1,0 +1,103 @@
+package dev.kiln.worker.ops;
+
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.kiln.llb.Ops;
+import dev.kiln.llb.pb.Op;
+import dev.kiln.llb.pb.SourceOp;
+import dev.kiln.solver.CacheMap;
+import dev.kiln.solver.Operation;
+import dev.kiln.solver.OperationContext;
+import dev.kiln.solver.Result;
+import dev.kiln.worker.SnapshotResult;
+import dev.kiln.worker.fs.ChecksumSelector;
+import dev.kiln.worker.fs.ContentChecksum;
+import dev.kiln.worker.fs.LocalSync;
+import dev.kiln.worker.fs.SyncOptions;
+import dev.kiln.worker.fs.SyncResult;
+import dev.kiln.worker.snapshot.ActiveSnapshot;
+import dev.kiln.worker.snapshot.Snapshot;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * A {@code local://name} source: a directory on the client's host, such as the build context.
+ *
+ * <p>Its key is the content checksum of the directory (with its include and exclude patterns),
+ * so an unchanged context is a cache hit in any later process, and touching one file changes it.
+ * The snapshot is made incrementally: the previous snapshot of the same source is the parent,
+ * and only what changed since is copied into the new layer.
+ */
+public final class LocalSourceOperation implements Operation {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final Op op;
+    private final String name;
+    private final Path dir;
+    private final SyncOptions options;
+    private final LocalSnapshots history;
+    private final ContentChecksum checksums;
+
+    public LocalSourceOperation(Op op, Path dir, LocalSnapshots history, ContentChecksum checksums) {
+        SourceOp source = op.getSource();
+        this.op = op;
+        this.name = source.getIdentifier().substring("local://".length());
+        this.dir = dir;
+        this.options = SyncOptions.buildContext()
+                .withIncludePatterns(patterns(source, "local.includepattern"))
+                .withExcludePatterns(patterns(source, "local.excludepatterns"))
+                .withFollowPaths(patterns(source, "local.followpaths"));
+        this.history = history;
+        this.checksums = checksums;
+    }
+
+    private static List<String> patterns(SourceOp source, String key) {
+        String value = source.getAttrsOrDefault(key, "");
+        if (value.isEmpty()) {
+            return List.of();
+        }
+        try {
+            return JSON.readValue(value, new TypeReference<List<String>>() {
+            });
+        } catch (IOException e) {
+            throw new IllegalArgumentException("local source " + source.getIdentifier() + ": attribute " + key
+                    + " is not a JSON list of strings: " + value, e);
+        }
+    }
+
+    @Override
+    public CacheMap cacheMap(OperationContext ctx) throws Exception {
+        if (!Files.isDirectory(dir)) {
+            throw new IOException("local source '" + name + "': " + dir + " is not a directory");
+        }
+        String content = checksums.checksum(dir, new ChecksumSelector("/", true, false,
+                options.includePatterns(), options.excludePatterns()));
+        String key = Ops.digest(op.toBuilder().clearInputs().build()) + "\n" + content;
+        return CacheMap.byCacheKeys(
+                dev.kiln.llb.Digest.sha256(key.getBytes(StandardCharsets.UTF_8)).toString(), 0);
+    }
+
+    @Override
+    public List<Result> exec(OperationContext ctx, List<Result> inputs) throws Exception {
+        String historyKey = op.getSource().getAttrsOrDefault("local.sharedkeyhint", name) + "\n" + dir;
+        Snapshot parent = history.latest(historyKey).orElse(Snapshot.SCRATCH);
+        Snapshot made;
+        try (ActiveSnapshot active = history.snapshotter().prepare(parent)) {
+            SyncResult sync = LocalSync.sync(dir, active.mount(), options);
+            ctx.log(1, describe(sync).getBytes(StandardCharsets.UTF_8), 0, describe(sync).length());
+            made = active.commit();
+        }
+        history.record(historyKey, made);
+        return List.of(new SnapshotResult(made));
+    }
+
+    private static String describe(SyncResult sync) {
+        return "transferred " + sync.filesCopied() + " files (" + sync.bytesCopied() + " bytes), removed "
+                + sync.removed() + ", unchanged " + sync.unchanged() + "\n";
+    }
+}
