@@ -2,6 +2,7 @@ package dev.kiln.worker.snapshot;
 
 import dev.kiln.worker.sys.Mounts;
 import dev.kiln.worker.sys.PosixFiles;
+import dev.kiln.worker.sys.SyscallException;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -89,7 +90,15 @@ final class OverlayActiveSnapshot implements ActiveSnapshot {
   public synchronized Snapshot commit() throws IOException {
     requireActive("commit");
     if (mounted) {
-      Mounts.unmount(mountPoint, 0);
+      try {
+        Mounts.unmount(mountPoint, 0);
+      } catch (SyscallException e) {
+        if (e.errno() == SyscallException.EBUSY) {
+          throw new IOException("cannot commit the snapshot prepared from " + parent.id() + ": its mount "
+              + mountPoint + " is still in use (is a process still running in it?)", e);
+        }
+        throw e;
+      }
       mounted = false;
     }
     Snapshot result = unchanged()

@@ -163,6 +163,41 @@ class ContainerRuntimeTest {
   }
 
   @Test
+  void homeComesFromTheRootfsPasswd() throws Exception {
+    run(ProcessSpec.of("sh", "-c", "echo $HOME").withUser("user"));
+
+    assertThat(stdout.text()).isEqualTo("/home/user\n");
+  }
+
+  @Test
+  void twoContainersRunAtTheSameTime(@TempDir Path shared) throws Exception {
+    // each one finishes only after seeing the other's mark, so they can only both succeed side by side
+    String wait = "echo > /shared/%s; i=0; while [ ! -e /shared/%s ] && [ $i -lt 600 ]; do sleep 0.05; i=$((i+1)); done;"
+        + " test -e /shared/%s";
+    MountSpec.Bind bind = new MountSpec.Bind(shared, "/shared", false);
+    try (ActiveSnapshot second = snapshotter.prepare(busybox)) {
+      RunningContainer a = runtime.start(active.mount(), shell(wait.formatted("a", "b", "b")).withMount(bind),
+          OutputSink.DISCARD, stderr);
+      RunningContainer b = runtime.start(second.mount(), shell(wait.formatted("b", "a", "a")).withMount(bind),
+          OutputSink.DISCARD, stderr);
+      try (a; b) {
+        assertThat(a.waitFor().success()).as(stderr.text()).isTrue();
+        assertThat(b.waitFor().success()).as(stderr.text()).isTrue();
+      }
+    }
+  }
+
+  @Test
+  void bundlesLeftByAKilledProcessAreDeletedOnOpen() throws Exception {
+    Path leftover = Files.createDirectories(state.resolve("runtime/bundles/kiln-0123456789abcdef"));
+    Files.writeString(leftover.resolve("config.json"), "{}");
+
+    ContainerRuntime.of(runtime.binary(), state.resolve("runtime"));
+
+    assertThat(leftover).doesNotExist();
+  }
+
+  @Test
   void readOnlyRootfsRefusesWrites() throws Exception {
     ExitStatus status = run(shell("touch /new-file").withReadOnlyRootfs(true));
 

@@ -70,6 +70,22 @@ class SnapshotStateTest {
   }
 
   @Test
+  void commitWhileTheMountIsBusySaysSoAndCanStillBeDiscarded() throws Exception {
+    try (Snapshotter s = OverlaySnapshotter.open(dir.resolve("state"))) {
+      Snapshot base = SnapshotterTest.commit(s, Snapshot.SCRATCH, r -> Files.writeString(r.resolve("f"), "x"));
+      ActiveSnapshot active = s.prepare(base);
+      try (var busy = Files.newDirectoryStream(active.mount());
+           var fd = java.nio.channels.FileChannel.open(active.mount().resolve("f"))) {
+        assertThat(busy).isNotNull();
+        assertThatThrownBy(active::commit)
+            .isInstanceOf(IOException.class).hasMessageContaining("still in use");
+      }
+      active.close();
+      assertThat(SnapshotterTest.names(s.root().resolve("work"))).isEmpty();
+    }
+  }
+
+  @Test
   void corruptRecordIsReportedWithItsPath() throws Exception {
     Path root = dir.resolve("state");
     try (Snapshotter s = Snapshotter.open(root)) {
