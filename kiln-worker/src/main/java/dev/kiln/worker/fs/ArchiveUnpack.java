@@ -3,6 +3,7 @@ package dev.kiln.worker.fs;
 import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import dev.kiln.worker.sys.PosixFiles;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -99,9 +100,13 @@ final class ArchiveUnpack {
           continue;
         } else if (entry.isFile()) {
           Files.copy(tar, target);
+        } else if (entry.isCharacterDevice() || entry.isBlockDevice() || entry.isFIFO()) {
+          FileType type = entry.isCharacterDevice() ? FileType.CHAR_DEVICE
+              : entry.isBlockDevice() ? FileType.BLOCK_DEVICE : FileType.FIFO;
+          PosixFiles.mknod(target, TreeCopy.typeBits(type),
+              PosixFiles.makedev(entry.getDevMajor(), entry.getDevMinor()));
         } else {
-          throw new FsException("unpack", archiveName,
-              "member " + name + " is a " + typeName(entry) + ", which cannot be extracted");
+          throw new FsException("unpack", archiveName, "member " + name + " has an unsupported type");
         }
         applyMetadata(entry, target, owner);
         FileTime modified = entry.getLastModifiedTime();
@@ -141,26 +146,15 @@ final class ArchiveUnpack {
     Metadata.chown(target, effective);
     if (!entry.isSymbolicLink()) {
       Metadata.chmod(target, entry.getMode() & 07777);
+      // Only "user." attributes: commons-compress decodes PAX values as UTF-8 text, which would corrupt binary
+      // ones such as security.capability.
       for (Map.Entry<String, String> pax : entry.getExtraPaxHeaders().entrySet()) {
         if (pax.getKey().startsWith(XATTR_PREFIX + "user.")) {
-          String attr = pax.getKey().substring(XATTR_PREFIX.length() + "user.".length());
-          Metadata.setUserXattr(target, attr, pax.getValue().getBytes(StandardCharsets.ISO_8859_1));
+          Metadata.setXattr(target, pax.getKey().substring(XATTR_PREFIX.length()),
+              pax.getValue().getBytes(StandardCharsets.UTF_8));
         }
       }
     }
-  }
-
-  private static String typeName(TarArchiveEntry entry) {
-    if (entry.isCharacterDevice()) {
-      return "character device";
-    }
-    if (entry.isBlockDevice()) {
-      return "block device";
-    }
-    if (entry.isFIFO()) {
-      return "fifo";
-    }
-    return "unknown";
   }
 
   private static InputStream open(Path file, String fileName) throws IOException {

@@ -1,34 +1,33 @@
 package dev.kiln.worker.fs;
 
 import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.file.Files;
-import java.nio.file.LinkOption;
 import java.nio.file.Path;
-import java.nio.file.attribute.BasicFileAttributeView;
 import java.nio.file.attribute.FileTime;
-import java.nio.file.attribute.UserDefinedFileAttributeView;
 import java.time.Instant;
 import java.util.List;
+import java.util.Optional;
+import dev.kiln.worker.sys.PosixFiles;
+import dev.kiln.worker.sys.Xattrs;
 
 /** Writes inode metadata without following a final symlink (lchown, utimensat with AT_SYMLINK_NOFOLLOW). */
 final class Metadata {
 
   private Metadata() {}
 
+  // Direct system calls rather than the JDK's attribute views: those open the file for some updates, which
+  // blocks forever on a FIFO.
+
   static void chown(Path path, Owner owner) throws IOException {
-    Files.setAttribute(path, "unix:uid", owner.uid(), LinkOption.NOFOLLOW_LINKS);
-    Files.setAttribute(path, "unix:gid", owner.gid(), LinkOption.NOFOLLOW_LINKS);
+    PosixFiles.lchown(path, owner.uid(), owner.gid());
   }
 
   /** Sets permission and setuid/setgid/sticky bits; never called on symlinks, whose mode Linux ignores. */
   static void chmod(Path path, int permissions) throws IOException {
-    Files.setAttribute(path, "unix:mode", permissions & 07777, LinkOption.NOFOLLOW_LINKS);
+    PosixFiles.chmod(path, permissions & 07777);
   }
 
   static void setTimes(Path path, FileTime accessed, FileTime modified) throws IOException {
-    Files.getFileAttributeView(path, BasicFileAttributeView.class, LinkOption.NOFOLLOW_LINKS)
-        .setTimes(modified, accessed, null);
+    PosixFiles.setTimes(path, accessed, modified);
   }
 
   static void setTimes(Path path, Instant both) throws IOException {
@@ -37,42 +36,38 @@ final class Metadata {
   }
 
   /**
-   * Copies "user." extended attributes where the file systems allow them. Best effort, like BuildKit's copy that
-   * logs and ignores xattr errors: a target without xattr support must not fail a build.
+   * Copies extended attributes of every namespace the kernel shows (user., security.capability, ACLs), best
+   * effort like BuildKit's copy, which logs and ignores xattr errors: a target without xattr support must not fail
+   * a build. Overlayfs's own markers are never carried over.
    */
-  static void copyUserXattrs(Path source, Path target) {
+  static void copyXattrs(Path source, Path target) {
+    List<String> names;
     try {
-      UserDefinedFileAttributeView from =
-          Files.getFileAttributeView(source, UserDefinedFileAttributeView.class, LinkOption.NOFOLLOW_LINKS);
-      if (from == null) {
-        return;
+      names = Xattrs.list(source);
+    } catch (IOException e) {
+      return;
+    }
+    for (String name : names) {
+      if (name.startsWith("trusted.overlay.")) {
+        continue;
       }
-      List<String> names = from.list();
-      if (names.isEmpty()) {
-        return;
+      try {
+        Optional<byte[]> value = Xattrs.get(source, name);
+        if (value.isPresent()) {
+          Xattrs.set(target, name, value.get());
+        }
+      } catch (IOException e) {
+        // This attribute is not supported or not permitted on the target; the others still count.
       }
-      UserDefinedFileAttributeView to =
-          Files.getFileAttributeView(target, UserDefinedFileAttributeView.class, LinkOption.NOFOLLOW_LINKS);
-      for (String name : names) {
-        ByteBuffer value = ByteBuffer.allocate(from.size(name));
-        from.read(name, value);
-        value.flip();
-        to.write(name, value);
-      }
-    } catch (IOException | UnsupportedOperationException e) {
-      // No xattr support on one side (or an attribute it refuses): the copy stays valid without them.
     }
   }
 
-  static void setUserXattr(Path target, String name, byte[] value) {
+  /** Sets one extended attribute if the target accepts it (archive members carry them as PAX records). */
+  static void setXattr(Path target, String name, byte[] value) {
     try {
-      UserDefinedFileAttributeView to =
-          Files.getFileAttributeView(target, UserDefinedFileAttributeView.class, LinkOption.NOFOLLOW_LINKS);
-      if (to != null) {
-        to.write(name, ByteBuffer.wrap(value));
-      }
-    } catch (IOException | UnsupportedOperationException e) {
-      // Extended attributes are kept where the target supports them, dropped where it does not.
+      Xattrs.set(target, name, value);
+    } catch (IOException e) {
+      // Kept where the target supports it, dropped where it does not, as Docker's untar does.
     }
   }
 }

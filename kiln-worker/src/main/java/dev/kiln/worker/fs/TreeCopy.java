@@ -1,6 +1,7 @@
 package dev.kiln.worker.fs;
 
 import java.io.IOException;
+import dev.kiln.worker.sys.PosixFiles;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
@@ -137,8 +138,7 @@ final class TreeCopy {
       }
       case SYMLINK -> Files.createSymbolicLink(target, Files.readSymbolicLink(source));
       case DIRECTORY -> throw new IllegalStateException("directories are handled by the caller");
-      default -> throw new FsException("copy", sourceScope.relative(source),
-          "cannot copy a " + describe(stat.type()) + " (device nodes, FIFOs and sockets are not supported)");
+      case CHAR_DEVICE, BLOCK_DEVICE, FIFO, SOCKET -> PosixFiles.mknod(target, typeBits(stat.type()), stat.rdev());
     }
   }
 
@@ -152,9 +152,17 @@ final class TreeCopy {
     } else {
       Metadata.setTimes(target, stat.accessed(), stat.modified());
     }
-    if (!stat.isSymlink()) {
-      Metadata.copyUserXattrs(source, target);
-    }
+    Metadata.copyXattrs(source, target);
+  }
+
+  static int typeBits(FileType type) {
+    return switch (type) {
+      case CHAR_DEVICE -> PosixFiles.S_IFCHR;
+      case BLOCK_DEVICE -> PosixFiles.S_IFBLK;
+      case FIFO -> PosixFiles.S_IFIFO;
+      case SOCKET -> PosixFiles.S_IFSOCK;
+      default -> throw new IllegalArgumentException(type + " is not made with mknod");
+    };
   }
 
   static String describe(FileType type) {

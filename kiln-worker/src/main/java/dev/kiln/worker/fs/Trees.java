@@ -72,10 +72,13 @@ final class Trees {
       if (owner != null) {
         Metadata.chown(current, owner);
       }
-      if (timestamp != null) {
-        Metadata.setTimes(current, timestamp);
-      }
       created.add(current);
+    }
+    if (timestamp != null) {
+      // Innermost first: creating a child changes its parent's mtime.
+      for (Path dir : created.reversed()) {
+        Metadata.setTimes(dir, timestamp);
+      }
     }
     return created;
   }

@@ -1,0 +1,83 @@
+package dev.kiln.worker.fs;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ScopedRootTest {
+
+  @TempDir Path tmp;
+  private Path root;
+  private ScopedRoot scope;
+
+  @BeforeEach
+  void setUp() throws Exception {
+    root = Files.createDirectory(tmp.resolve("root"));
+    Files.createDirectories(root.resolve("a/b"));
+    Files.createDirectories(root.resolve("etc"));
+    scope = new ScopedRoot(root);
+  }
+
+  @Test
+  void plainPathsResolveUnderTheRoot() throws Exception {
+    assertThat(scope.resolve("/a/b")).isEqualTo(root.resolve("a/b"));
+    assertThat(scope.resolve("a/b/")).isEqualTo(root.resolve("a/b"));
+    assertThat(scope.resolve("/")).isEqualTo(root);
+    assertThat(scope.resolve("/missing/file")).isEqualTo(root.resolve("missing/file"));
+  }
+
+  @Test
+  void dotDotInTheRequestedPathStopsAtTheRoot() throws Exception {
+    assertThat(scope.resolve("/../../etc")).isEqualTo(root.resolve("etc"));
+    assertThat(scope.resolve("a/../../../a/b")).isEqualTo(root.resolve("a/b"));
+  }
+
+  @Test
+  void absoluteSymlinksAreReRootedUnderTheRoot() throws Exception {
+    Files.createSymbolicLink(root.resolve("a/abs"), Path.of("/etc"));
+    assertThat(scope.resolve("/a/abs/passwd")).isEqualTo(root.resolve("etc/passwd"));
+  }
+
+  @Test
+  void relativeSymlinksInsideTheRootAreFollowed() throws Exception {
+    Files.createSymbolicLink(root.resolve("a/b/up"), Path.of("../../etc"));
+    assertThat(scope.resolve("/a/b/up/hosts")).isEqualTo(root.resolve("etc/hosts"));
+  }
+
+  @Test
+  void finalSymlinkIsKeptWhenNotFollowed() throws Exception {
+    Files.createSymbolicLink(root.resolve("a/link"), Path.of("/etc"));
+    assertThat(scope.resolveParent("/a/link")).isEqualTo(root.resolve("a/link"));
+    assertThat(scope.resolve("/a/link")).isEqualTo(root.resolve("etc"));
+  }
+
+  @Test
+  void symlinkClimbingAboveTheRootIsAnErrorNamingTheLink() throws Exception {
+    Files.createSymbolicLink(root.resolve("a/b/escape"), Path.of("../../../etc"));
+    assertThatThrownBy(() -> scope.resolve("/a/b/escape/passwd"))
+        .isInstanceOf(FsException.class)
+        .hasMessageContaining("symlink /a/b/escape -> ../../../etc escapes the root")
+        .hasMessageContaining("/a/b/escape/passwd")
+        .satisfies(e -> assertThat(((FsException) e).path()).isEqualTo("/a/b/escape/passwd"));
+  }
+
+  @Test
+  void symlinkLoopsAreReported() throws Exception {
+    Files.createSymbolicLink(root.resolve("loop1"), Path.of("loop2"));
+    Files.createSymbolicLink(root.resolve("loop2"), Path.of("loop1"));
+    assertThatThrownBy(() -> scope.resolve("/loop1/x"))
+        .isInstanceOf(FsException.class)
+        .hasMessageContaining("too many levels of symbolic links");
+  }
+
+  @Test
+  void relativeShowsRootRelativePaths() {
+    assertThat(scope.relative(root.resolve("a/b"))).isEqualTo("/a/b");
+    assertThat(scope.relative(root)).isEqualTo("/");
+  }
+}
