@@ -66,6 +66,10 @@ final class BuildCommand {
             Path dockerfile) {
     }
 
+    private static final java.util.Set<String> VALUE_FLAGS = java.util.Set.of("--frontend", "--frontend-classpath",
+            "--local", "--opt", "--build-arg", "--target", "-f", "--file", "-o", "--output", "--progress", "--state",
+            "--runtime");
+
     static Invocation parse(List<String> args) throws UsageException {
         String frontend = null;
         List<Path> classpath = new ArrayList<>();
@@ -88,20 +92,17 @@ final class BuildCommand {
                 context = Path.of(arg);
                 continue;
             }
-            String value = switch (flag) {
-                case "-h", "--help" -> null;
-                default -> {
-                    if (inlineValue != null) {
-                        yield inlineValue;
-                    }
-                    if (i + 1 >= args.size()) {
-                        throw new UsageException(flag + " needs a value");
-                    }
-                    yield args.get(++i);
-                }
-            };
+            if (flag.equals("-h") || flag.equals("--help")) {
+                throw new UsageException(USAGE);
+            }
+            if (!VALUE_FLAGS.contains(flag)) {
+                throw new UsageException("unknown option " + flag + " (kiln build --help lists them)");
+            }
+            if (inlineValue == null && i + 1 >= args.size()) {
+                throw new UsageException(flag + " needs a value");
+            }
+            String value = inlineValue != null ? inlineValue : args.get(++i);
             switch (flag) {
-                case "-h", "--help" -> throw new UsageException(USAGE);
                 case "--frontend" -> frontend = value;
                 case "--frontend-classpath" -> {
                     for (String part : value.split(":")) {
@@ -133,7 +134,7 @@ final class BuildCommand {
                 }
                 case "--state" -> state = Path.of(value);
                 case "--runtime" -> runtime = value;
-                default -> throw new UsageException("unknown option " + flag + " (kiln build --help lists them)");
+                default -> throw new IllegalStateException("option " + flag + " is listed but not handled");
             }
         }
         return new Invocation(frontend, classpath, locals, opts, outputs, progress, state, runtime, context, dockerfile);

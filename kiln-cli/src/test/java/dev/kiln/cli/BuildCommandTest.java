@@ -1,0 +1,135 @@
+package dev.kiln.cli;
+
+import dev.kiln.gateway.BuildFunction;
+import dev.kiln.gateway.Client;
+import dev.kiln.gateway.Result;
+import dev.kiln.gateway.SolveRequest;
+import dev.kiln.llb.RunOption;
+import dev.kiln.llb.State;
+import dev.kiln.worker.BusyboxRootfs;
+import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
+import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+class BuildCommandTest {
+
+    @TempDir
+    Path tmp;
+    Path rootfs;
+    final ByteArrayOutputStream stdout = new ByteArrayOutputStream();
+    final ByteArrayOutputStream stderr = new ByteArrayOutputStream();
+
+    @BeforeEach
+    void rootfs() throws Exception {
+        rootfs = BusyboxRootfs.populate(Files.createDirectories(tmp.resolve("rootfs")));
+    }
+
+    private int kiln(byte[] stdin, String... args) throws Exception {
+        List<String> all = new ArrayList<>(List.of("--state", tmp.resolve("state").toString(),
+                "--local", "rootfs=" + rootfs));
+        all.addAll(List.of(args));
+        return new BuildCommand(new PrintStream(stdout, true), new PrintStream(stderr, true),
+                new ByteArrayInputStream(stdin)).run(all);
+    }
+
+    private static byte[] definition(State state) {
+        return state.marshal().toByteArray();
+    }
+
+    @Test
+    void llbDefinitionOnStdinIsBuiltAndExportedAsTarToStdout() throws Exception {
+        State state = State.local("rootfs").run(RunOption.sh("echo built > /made-here")).root();
+
+        int code = kiln(definition(state), "--output", "type=tar,dest=-");
+
+        assertThat(code).isZero();
+        Map<String, String> files = new HashMap<>();
+        try (TarArchiveInputStream tar = new TarArchiveInputStream(new ByteArrayInputStream(stdout.toByteArray()))) {
+            for (TarArchiveEntry entry; (entry = tar.getNextEntry()) != null; ) {
+                files.put(entry.getName(), entry.isFile() ? new String(tar.readAllBytes(), StandardCharsets.UTF_8) : "");
+            }
+        }
+        assertThat(files).containsEntry("made-here", "built\n").containsKey("bin/busybox");
+    }
+
+    @Test
+    void plainProgressNumbersStepsAndMarksTheRepeatBuildCached() throws Exception {
+        byte[] def = definition(State.local("rootfs").run(RunOption.sh("echo progress-line")).root());
+        Path out = tmp.resolve("out");
+
+        kiln(def, "--output", "type=local,dest=" + out);
+        String first = stderr.toString(StandardCharsets.UTF_8);
+        stderr.reset();
+        kiln(def, "--output", "type=local,dest=" + out);
+        String second = stderr.toString(StandardCharsets.UTF_8);
+
+        assertThat(first).containsPattern("(?m)^#\\d+ /bin/sh -c echo progress-line$")
+                .containsPattern("(?m)^#\\d+ \\d+\\.\\d{3} progress-line$")
+                .containsPattern("(?m)^#\\d+ DONE \\d+\\.\\ds$");
+        assertThat(second).containsPattern("(?m)^#\\d+ CACHED$").doesNotContain("DONE");
+        assertThat(out.resolve("bin/busybox")).isRegularFile();
+    }
+
+    @Test
+    void javaFrontendClassRunsThroughTheGateway() throws Exception {
+        Path out = tmp.resolve("out");
+
+        int code = kiln(new byte[0], "--frontend", "java:" + WritesMarker.class.getName(),
+                "--opt", "marker=from-opt", "--output", "type=local,dest=" + out);
+
+        assertThat(code).isZero();
+        assertThat(Files.readString(out.resolve("marker"))).isEqualTo("from-opt\n");
+    }
+
+    /** A frontend that writes its "marker" option into a file of the result. */
+    public static final class WritesMarker implements BuildFunction {
+        @Override
+        public Result build(Client client) throws Exception {
+            String marker = client.buildOpts().opts().get("marker");
+            State state = State.local("rootfs").run(RunOption.sh("echo " + marker + " > /marker")).root();
+            return client.solve(SolveRequest.of(state.marshal()));
+        }
+    }
+
+    @Test
+    void failingStepExitsWithItsCodeAndOutputInTheMessage() {
+        byte[] def = definition(State.local("rootfs").run(RunOption.sh("echo about to fail; exit 7")).root());
+
+        assertThatThrownBy(() -> kiln(def))
+                .hasMessageContaining("exit code: 7")
+                .hasMessageContaining("about to fail");
+    }
+
+    @Test
+    void garbageOnStdinIsAUsageErrorNamingTheProblem() {
+        assertThatThrownBy(() -> kiln(new byte[] {(byte) 0xff, 0x01, 0x02}))
+                .isInstanceOf(UsageException.class)
+                .hasMessageContaining("not a marshalled LLB definition");
+    }
+
+    @Test
+    void outputSpecsParseAsDockerAndBuildctlWriteThem() throws Exception {
+        assertThat(OutputSpec.parse("type=local,dest=out")).isEqualTo(new OutputSpec("local", Map.of("dest", "out")));
+        assertThat(OutputSpec.parse("out")).isEqualTo(new OutputSpec("local", Map.of("dest", "out")));
+        assertThat(OutputSpec.parse("-")).isEqualTo(new OutputSpec("tar", Map.of("dest", "-")));
+        assertThatThrownBy(() -> OutputSpec.parse("dest=out")).hasMessageContaining("missing type=");
+        assertThatThrownBy(() -> BuildCommand.parse(List.of("--bogus"))).hasMessageContaining("unknown option --bogus");
+        assertThatThrownBy(() -> BuildCommand.parse(List.of("--local", "nodir"))).hasMessageContaining("KEY=VALUE");
+    }
+}
