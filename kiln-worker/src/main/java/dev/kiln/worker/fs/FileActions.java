@@ -343,6 +343,9 @@ public final class FileActions {
       throw new FsException(action, where, reason(e), e);
     } catch (IOException e) {
       throw new FsException(action, display(path), String.valueOf(e.getMessage()), e);
+    } catch (IllegalArgumentException e) {
+      // Malformed wildcard or pattern: bad input, reported like any other failure of the action.
+      throw new FsException(action, display(path), e.getMessage(), e);
     }
   }
 

@@ -80,7 +80,8 @@ final class FollowPaths {
   private List<String> symlinkTargets(String rel, boolean allowWildcard) throws IOException {
     String base = GoPath.base(rel);
     if (allowWildcard && Glob.hasWildcards(base)) {
-      Path dir = inside(GoPath.dir(rel));
+      String parent = GoPath.dir(rel);
+      Path dir = inside(parent);
       if (dir == null || !Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
         return null;
       }
@@ -89,7 +90,7 @@ final class FollowPaths {
       for (Path child : Wildcards.sortedChildren(dir)) {
         String name = child.getFileName().toString();
         if (glob.matches(name)) {
-          List<String> targets = symlinkTargets(GoPath.join(GoPath.dir(rel).equals(".") ? "" : GoPath.dir(rel), name), false);
+          List<String> targets = symlinkTargets(GoPath.join(parent.equals(".") ? "" : parent, name), false);
           if (targets != null) {
             out = out == null ? new ArrayList<>() : out;
             out.addAll(targets);

@@ -67,6 +67,8 @@ public final class LocalSync {
       throw new FsException("sync", display(from, to, e.getFile()), String.valueOf(e.getReason()), e);
     } catch (IOException e) {
       throw new FsException("sync", "/", String.valueOf(e.getMessage()), e);
+    } catch (IllegalArgumentException e) {
+      throw new FsException("sync", "/", e.getMessage(), e);
     }
   }
 

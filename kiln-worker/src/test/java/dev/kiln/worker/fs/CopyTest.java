@@ -306,6 +306,14 @@ class CopyTest {
   }
 
   @Test
+  void malformedWildcardIsAnErrorNamingThePattern() {
+    assertThatThrownBy(() -> copy("/[a-", "/x", CopyOptions.defaults().withAllowWildcard(true)))
+        .isInstanceOf(FsException.class)
+        .hasMessageContaining("copy /[a-")
+        .hasMessageContaining("invalid pattern");
+  }
+
+  @Test
   void missingSourceIsAnErrorNamingIt() {
     assertThatThrownBy(() -> copy("/nope", "/x", CopyOptions.defaults()))
         .isInstanceOf(FsException.class)
