@@ -194,4 +194,15 @@ class PathPatternsTest {
     PathPatterns unrelatedException = PathPatterns.compile(List.of("build", "!docs/keep.txt"));
     assertThat(unrelatedException.matchesAllUnder("build")).isTrue();
   }
+
+  @Test
+  void dockerignoreFilesAreReadLikeDockerDoes() {
+    String file = "\uFEFF# comment\n  node_modules/  \n\n/build\n! /build/keep.txt \n./docs/../tmp\n*.log\r\n";
+    List<String> patterns = PathPatterns.parseIgnoreFile(file);
+    assertThat(patterns).containsExactly("node_modules", "build", "!build/keep.txt", "tmp", "*.log");
+    PathPatterns p = PathPatterns.compile(patterns);
+    assertThat(p.matches("build/out.o")).isTrue();
+    assertThat(p.matches("build/keep.txt")).isFalse();
+    assertThat(p.matches("app.log")).isTrue();
+  }
 }
