@@ -32,6 +32,7 @@ final class BuildCommand {
             usage: kiln build [options] [CONTEXT]
               --frontend NAME            frontend to run: dockerfile.v0, or java:CLASS for a BuildFunction class
               --frontend-classpath PATH  jars or directories (':'-separated) to load java: frontends from
+              --definition FILE          a marshalled LLB definition to build (- or none: read stdin)
               --local NAME=DIR           a local directory the build reads as local://NAME (repeatable)
               --opt KEY=VALUE            a frontend option (repeatable)
               -f, --file PATH            the Dockerfile (docker build's form)
@@ -63,10 +64,11 @@ final class BuildCommand {
             Path stateDir,
             String runtime,
             Path context,
-            Path dockerfile) {
+            Path dockerfile,
+            String definition) {
     }
 
-    private static final java.util.Set<String> VALUE_FLAGS = java.util.Set.of("--frontend", "--frontend-classpath",
+    private static final java.util.Set<String> VALUE_FLAGS = java.util.Set.of("--frontend", "--frontend-classpath", "--definition",
             "--local", "--opt", "--build-arg", "--target", "-f", "--file", "-o", "--output", "--progress", "--state",
             "--runtime");
 
@@ -81,6 +83,7 @@ final class BuildCommand {
         String runtime = "auto";
         Path context = null;
         Path dockerfile = null;
+        String definition = null;
         for (int i = 0; i < args.size(); i++) {
             String arg = args.get(i);
             String flag = arg.contains("=") && arg.startsWith("--") ? arg.substring(0, arg.indexOf('=')) : arg;
@@ -104,6 +107,7 @@ final class BuildCommand {
             String value = inlineValue != null ? inlineValue : args.get(++i);
             switch (flag) {
                 case "--frontend" -> frontend = value;
+                case "--definition" -> definition = value;
                 case "--frontend-classpath" -> {
                     for (String part : value.split(":")) {
                         if (!part.isEmpty()) {
@@ -137,7 +141,8 @@ final class BuildCommand {
                 default -> throw new IllegalStateException("option " + flag + " is listed but not handled");
             }
         }
-        return new Invocation(frontend, classpath, locals, opts, outputs, progress, state, runtime, context, dockerfile);
+        return new Invocation(frontend, classpath, locals, opts, outputs, progress, state, runtime, context, dockerfile,
+                definition);
     }
 
     private static String[] keyValue(String flag, String value) throws UsageException {
@@ -181,7 +186,9 @@ final class BuildCommand {
             opts.putIfAbsent("filename", dockerfile.getFileName().toString());
             frontend = new FrontendSpec.Named("dockerfile.v0");
         } else {
-            byte[] bytes = in.readAllBytes();
+            String source = invocation.definition() == null || invocation.definition().equals("-")
+                    ? "stdin" : invocation.definition();
+            byte[] bytes = source.equals("stdin") ? in.readAllBytes() : readDefinitionFile(Path.of(source));
             if (bytes.length == 0) {
                 throw new UsageException("no frontend, no context and nothing on stdin: give --frontend, a CONTEXT, "
                         + "or pipe an LLB definition in");
@@ -189,7 +196,7 @@ final class BuildCommand {
             try {
                 frontend = new FrontendSpec.Llb(Definition.parseFrom(bytes));
             } catch (com.google.protobuf.InvalidProtocolBufferException e) {
-                throw new UsageException("stdin is not a marshalled LLB definition: " + e.getMessage());
+                throw new UsageException(source + " is not a marshalled LLB definition: " + e.getMessage());
             }
         }
         for (Map.Entry<String, Path> local : locals.entrySet()) {
@@ -203,6 +210,13 @@ final class BuildCommand {
             exports.add(exportTarget(output));
         }
         return new BuildRequest(frontend, opts, locals, exports);
+    }
+
+    private static byte[] readDefinitionFile(Path file) throws UsageException, IOException {
+        if (!Files.isRegularFile(file)) {
+            throw new UsageException("--definition " + file + ": no such file");
+        }
+        return Files.readAllBytes(file);
     }
 
     private ExportTarget exportTarget(OutputSpec output) throws UsageException {

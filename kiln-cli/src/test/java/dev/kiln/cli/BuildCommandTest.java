@@ -117,6 +117,20 @@ class BuildCommandTest {
     }
 
     @Test
+    void definitionFileIsBuiltLikeStdin() throws Exception {
+        Path def = tmp.resolve("hello.llb");
+        Files.write(def, definition(State.local("rootfs").run(RunOption.sh("echo from-file > /f")).root()));
+        Path out = tmp.resolve("out");
+
+        int code = kiln(new byte[0], "--definition", def.toString(), "--output", "type=local,dest=" + out);
+
+        assertThat(code).isZero();
+        assertThat(Files.readString(out.resolve("f"))).isEqualTo("from-file\n");
+        assertThatThrownBy(() -> kiln(new byte[0], "--definition", tmp.resolve("missing.llb").toString()))
+                .hasMessageContaining("missing.llb: no such file");
+    }
+
+    @Test
     void garbageOnStdinIsAUsageErrorNamingTheProblem() {
         assertThatThrownBy(() -> kiln(new byte[] {(byte) 0xff, 0x01, 0x02}))
                 .isInstanceOf(UsageException.class)
