@@ -78,8 +78,20 @@ public final class Engine implements AutoCloseable {
             }
         } catch (GatewayException e) {
             throw new BuildException(e.getMessage(), e);
+        } finally {
+            flushQuietly(context);
         }
         return new BuildOutcome(result, List.copyOf(context.warnings()), Duration.ofNanos(System.nanoTime() - start));
+    }
+
+    /** A checksum index that could not be saved costs the next build some hashing, never correctness. */
+    private void flushQuietly(BuildContext context) {
+        try {
+            worker.flush();
+        } catch (IOException e) {
+            context.warnings().add(new Warning("", "could not save file checksums: " + e.getMessage(),
+                    dev.kiln.gateway.WarnOpts.none()));
+        }
     }
 
     private Result run(FrontendSpec frontend, LocalClient client) throws BuildException, InterruptedException {

@@ -100,6 +100,11 @@ public final class Worker implements AutoCloseable {
         return new ReadOnlyView(snapshotter.mountReadOnly(SnapshotResult.of(result)));
     }
 
+    /** Persists what the worker learnt during a build (file checksums), so the next process starts warm. */
+    public void flush() throws IOException {
+        localChecksums.save();
+    }
+
     @Override
     public void close() throws IOException {
         try {
