@@ -80,6 +80,11 @@ public final class CopySnapshotter implements Snapshotter {
   }
 
   @Override
+  public Snapshot importLayer(Snapshot parent, LayerFiller filler) throws IOException {
+    return store.importLayer(parent, filler);
+  }
+
+  @Override
   public Optional<Snapshot> load(String id) throws IOException {
     return store.load(id);
   }

@@ -182,6 +182,19 @@ final class LayerStore implements Closeable {
     }
   }
 
+  /** A snapshot of {@code parent} plus a layer {@code filler} writes; a failed fill leaves nothing behind. */
+  Snapshot importLayer(Snapshot parent, Snapshotter.LayerFiller filler) throws IOException {
+    requireLayers(parent);
+    Path work = newWorkDirectory();
+    try {
+      Path layer = Files.createDirectory(work.resolve("layer"));
+      filler.fill(layer);
+      return recordWithNewLayer(parent.layers(), layer);
+    } finally {
+      Trees.deleteRecursively(work);
+    }
+  }
+
   private String addLayer(Path layerDirectory) throws IOException {
     String layer;
     do {

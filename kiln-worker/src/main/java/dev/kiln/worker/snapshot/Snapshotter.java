@@ -50,6 +50,19 @@ public sealed interface Snapshotter extends AutoCloseable permits OverlaySnapsho
    */
   Snapshot diff(Snapshot lower, Snapshot upper) throws IOException;
 
+  /**
+   * A new snapshot: {@code parent}'s layers plus one layer that {@code filler} writes, in the format of
+   * {@link #layerPath}, into an empty directory. This is how an image layer pulled from a registry becomes a
+   * snapshot without being mounted or copied. The layer becomes visible only after {@code filler} returns.
+   */
+  Snapshot importLayer(Snapshot parent, LayerFiller filler) throws IOException;
+
+  /** Writes one layer's files into an empty directory. */
+  @FunctionalInterface
+  interface LayerFiller {
+    void fill(Path emptyLayerDirectory) throws IOException;
+  }
+
   /** A snapshot persisted earlier, by any process; empty if it does not exist (any more). */
   Optional<Snapshot> load(String id) throws IOException;
 

@@ -69,6 +69,44 @@ class SnapshotterTest {
 
   @ParameterizedTest
   @MethodSource("snapshotters")
+  void importedLayerStacksOnItsParentAndItsWhiteoutsHideParentFiles(Opener opener) throws Exception {
+    Snapshotter s = open(opener);
+    Snapshot base = commit(s, Snapshot.SCRATCH, root -> {
+      Files.writeString(root.resolve("kept"), "base");
+      Files.writeString(root.resolve("deleted"), "base");
+    });
+
+    Snapshot imported = s.importLayer(base, layer -> {
+      Files.writeString(layer.resolve("added"), "from the layer");
+      PosixFiles.mknod(layer.resolve("deleted"), PosixFiles.S_IFCHR, 0);
+    });
+
+    assertThat(imported.layers()).hasSize(2).startsWith(base.layers().getFirst());
+    try (Mounted view = s.mountReadOnly(imported)) {
+      assertThat(view.path().resolve("kept")).hasContent("base");
+      assertThat(view.path().resolve("added")).hasContent("from the layer");
+      assertThat(view.path().resolve("deleted")).doesNotExist();
+    }
+    assertThat(s.load(imported.id())).contains(imported);
+  }
+
+  @ParameterizedTest
+  @MethodSource("snapshotters")
+  void failedImportLeavesNoLayer(Opener opener) throws Exception {
+    Snapshotter s = open(opener);
+
+    assertThatThrownBy(() -> s.importLayer(Snapshot.SCRATCH, layer -> {
+      Files.writeString(layer.resolve("half"), "written");
+      throw new IOException("stream broke");
+    })).hasMessage("stream broke");
+
+    try (var layers = Files.list(dir.resolve("state/l"))) {
+      assertThat(layers.filter(p -> !p.getFileName().toString().startsWith("."))).isEmpty();
+    }
+  }
+
+  @ParameterizedTest
+  @MethodSource("snapshotters")
   void committedWritesBecomeANewLayer(Opener opener) throws Exception {
     Snapshotter s = open(opener);
 
