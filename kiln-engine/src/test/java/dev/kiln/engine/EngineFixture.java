@@ -13,6 +13,9 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.stream.Stream;
 
 /**
  * An engine on a temporary state directory, with a busybox root filesystem as the local source
@@ -37,6 +40,13 @@ final class EngineFixture implements AutoCloseable {
         return State.local("rootfs");
     }
 
+    /** A fresh directory on the host that builds may read as {@code State.local(name)}. */
+    Path context(String name) throws IOException {
+        Path context = Files.createDirectories(dir.resolve("contexts").resolve(name));
+        locals.put(name, context);
+        return context;
+    }
+
     /** Solves {@code state} and exports it to a fresh directory, which it returns. */
     Path build(State state) throws Exception {
         Path out = Files.createTempDirectory(dir, "out-");
@@ -45,9 +55,13 @@ final class EngineFixture implements AutoCloseable {
     }
 
     BuildOutcome build(State state, ExportTarget... targets) throws Exception {
+        return run(new FrontendSpec.Llb(state.marshal()), targets);
+    }
+
+    /** Runs any frontend with this fixture's local directories. */
+    BuildOutcome run(FrontendSpec frontend, ExportTarget... targets) throws Exception {
         events.clear();
-        return engine.build(new BuildRequest(new FrontendSpec.Llb(state.marshal()), Map.of(), locals, List.of(targets)),
-                events::add);
+        return engine.build(new BuildRequest(frontend, Map.of(), locals, List.of(targets)), e -> { events.add(e); if (System.getenv("KILN_TEST_DEBUG") != null && !(e instanceof ProgressEvent.VertexLog)) System.err.println(e); });
     }
 
     /** Closes the engine and opens a new one on the same state, as a second process would. */
@@ -62,6 +76,22 @@ final class EngineFixture implements AutoCloseable {
 
     List<String> cached() {
         return events.stream().filter(e -> e instanceof ProgressEvent.VertexCached).map(ProgressEvent::vertexName).toList();
+    }
+
+    /** Every file of the build cache (the solver's records), relative to its directory. */
+    Set<String> cacheFiles() throws IOException {
+        return filesUnder(dir.resolve("state").resolve("cache"));
+    }
+
+    static Set<String> filesUnder(Path root) throws IOException {
+        Set<String> files = new TreeSet<>();
+        if (!Files.exists(root)) {
+            return files;
+        }
+        try (Stream<Path> walk = Files.walk(root)) {
+            walk.filter(p -> !p.equals(root)).forEach(p -> files.add(root.relativize(p).toString()));
+        }
+        return files;
     }
 
     @Override

@@ -1,0 +1,114 @@
+package dev.kiln.engine;
+
+import dev.kiln.llb.FileAction;
+import dev.kiln.llb.OpOption;
+import dev.kiln.llb.RunOption;
+import dev.kiln.llb.State;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class BuildCacheTest {
+
+    @TempDir
+    static Path tmp;
+    static EngineFixture kiln;
+
+    @BeforeAll
+    static void open() throws Exception {
+        kiln = new EngineFixture(tmp);
+    }
+
+    @AfterAll
+    static void close() throws Exception {
+        kiln.close();
+    }
+
+    @Test
+    void repeatBuildIsFullyCachedInThisProcessAndTheNext() throws Exception {
+        State built = EngineFixture.base()
+                .run(RunOption.sh("echo one > /one"), OpOption.customName("first")).root()
+                .run(RunOption.sh("cat /one > /two; echo two >> /two"), OpOption.customName("second")).root();
+        Path first = kiln.build(built);
+        assertThat(kiln.executed()).contains("first", "second");
+
+        Path again = kiln.build(built);
+        assertThat(kiln.executed()).isEmpty();
+        assertThat(kiln.cached()).containsExactlyInAnyOrder("local://rootfs", "first", "second");
+        assertThat(Files.readString(again.resolve("two"))).isEqualTo(Files.readString(first.resolve("two")))
+                .isEqualTo("one\ntwo\n");
+
+        kiln.reopen();
+        Path afterReopen = kiln.build(built);
+        assertThat(kiln.executed()).isEmpty();
+        assertThat(kiln.cached()).containsExactlyInAnyOrder("local://rootfs", "first", "second");
+        assertThat(Files.readString(afterReopen.resolve("two"))).isEqualTo("one\ntwo\n");
+    }
+
+    @Test
+    void changingOneContextFileRerunsOnlyItsBranch() throws Exception {
+        Path context = kiln.context("branches");
+        Files.writeString(context.resolve("a"), "alpha\n");
+        Files.writeString(context.resolve("b"), "beta\n");
+        State sources = State.local("branches");
+        State a = EngineFixture.base()
+                .file(FileAction.copy(sources, "a", "/in-a"), OpOption.customName("copy a"))
+                .run(RunOption.sh("tr a-z A-Z < /in-a > /out-a"), OpOption.customName("run a")).root();
+        State b = EngineFixture.base()
+                .file(FileAction.copy(sources, "b", "/in-b"), OpOption.customName("copy b"))
+                .run(RunOption.sh("tr a-z A-Z < /in-b > /out-b"), OpOption.customName("run b")).root();
+        State both = State.merge(List.of(a, b), OpOption.customName("merge"));
+        Path first = kiln.build(both);
+        assertThat(Files.readString(first.resolve("out-a"))).isEqualTo("ALPHA\n");
+        assertThat(Files.readString(first.resolve("out-b"))).isEqualTo("BETA\n");
+
+        Files.writeString(context.resolve("b"), "beta changed\n");
+        Path second = kiln.build(both);
+
+        assertThat(Files.readString(second.resolve("out-a"))).isEqualTo("ALPHA\n");
+        assertThat(Files.readString(second.resolve("out-b"))).isEqualTo("BETA CHANGED\n");
+        assertThat(kiln.executed()).containsExactlyInAnyOrder("local://branches", "copy b", "run b", "merge");
+        assertThat(kiln.cached()).contains("local://rootfs", "copy a", "run a");
+    }
+
+    @Test
+    void copyOfAnUnchangedFileFromARebuiltContextStaysCached() throws Exception {
+        Path context = kiln.context("partly-changed");
+        Files.writeString(context.resolve("kept"), "kept\n");
+        Files.writeString(context.resolve("other"), "first version\n");
+        State copied = EngineFixture.base()
+                .file(FileAction.copy(State.local("partly-changed"), "kept", "/kept"), OpOption.customName("copy kept"))
+                .run(RunOption.sh("wc -c < /kept > /kept.size"), OpOption.customName("measure")).root();
+        kiln.build(copied);
+
+        Files.writeString(context.resolve("other"), "second, longer version\n");
+        Path out = kiln.build(copied);
+
+        assertThat(kiln.executed()).containsExactly("local://partly-changed");
+        assertThat(kiln.cached()).contains("copy kept", "measure");
+        assertThat(Files.readString(out.resolve("kept.size")).strip()).isEqualTo("5");
+    }
+
+    @Test
+    void addingAFileToTheContextRerunsTheLocalSourceOnly() throws Exception {
+        Path context = kiln.context("growing");
+        Files.writeString(context.resolve("present"), "here\n");
+        State copied = EngineFixture.base()
+                .file(FileAction.copy(State.local("growing"), "present", "/present"), OpOption.customName("copy present"));
+        kiln.build(copied);
+
+        Files.writeString(context.resolve("new"), "new\n");
+        Path out = kiln.build(copied);
+
+        assertThat(kiln.executed()).containsExactly("local://growing");
+        assertThat(out.resolve("new")).doesNotExist();
+        assertThat(Files.readString(out.resolve("present"))).isEqualTo("here\n");
+    }
+}

@@ -1,0 +1,62 @@
+package dev.kiln.engine;
+
+import dev.kiln.llb.CacheSharing;
+import dev.kiln.llb.Mount;
+import dev.kiln.llb.OpOption;
+import dev.kiln.llb.RunOption;
+import dev.kiln.llb.State;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.UUID;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class ParallelRunTest {
+
+    @TempDir
+    static Path tmp;
+    static EngineFixture kiln;
+
+    @BeforeAll
+    static void open() throws Exception {
+        kiln = new EngineFixture(tmp);
+    }
+
+    @AfterAll
+    static void close() throws Exception {
+        kiln.close();
+    }
+
+    /**
+     * Each step leaves its marker in a shared cache directory and waits (at most 20 s) for the
+     * other's: both can only succeed if they run at the same time.
+     */
+    @Test
+    void independentRunStepsOverlapInTime() throws Exception {
+        Mount.Cache shared = Mount.cache("rendezvous-" + UUID.randomUUID(), CacheSharing.SHARED);
+        State left = rendezvous("left", "right", shared);
+        State right = rendezvous("right", "left", shared);
+
+        Path out = kiln.build(State.merge(List.of(left, right)));
+
+        assertThat(Files.readString(out.resolve("left.txt"))).isEqualTo("left saw right\n");
+        assertThat(Files.readString(out.resolve("right.txt"))).isEqualTo("right saw left\n");
+        assertThat(kiln.executed()).contains("step left", "step right");
+    }
+
+    private static State rendezvous(String me, String other, Mount.Cache shared) {
+        String script = "touch /shared/" + me + "; i=0; "
+                + "while [ ! -e /shared/" + other + " ] && [ $i -lt 200 ]; do sleep 0.1; i=$((i+1)); done; "
+                + "[ -e /shared/" + other + " ] || { echo " + me + " never saw " + other + " >&2; exit 1; }; "
+                + "echo " + me + " saw " + other + " > /" + me + ".txt";
+        return EngineFixture.base()
+                .run(RunOption.sh(script), RunOption.mount("/shared", shared), OpOption.customName("step " + me))
+                .root();
+    }
+}
