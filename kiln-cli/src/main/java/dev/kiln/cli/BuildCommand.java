@@ -9,6 +9,7 @@ import dev.kiln.engine.FrontendSpec;
 import dev.kiln.engine.Warning;
 import dev.kiln.engine.export.ExportTarget;
 import dev.kiln.llb.pb.Definition;
+import dev.kiln.solver.ProgressListener;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -39,7 +40,8 @@ final class BuildCommand {
               --build-arg KEY=VALUE      a build argument (docker build's form)
               --target STAGE             the stage to build (docker build's form)
               -o, --output SPEC          type=local,dest=DIR | type=tar,dest=FILE|- (repeatable)
-              --progress MODE            plain (default) or quiet
+              --progress MODE            auto (default: tty on a terminal, else plain), tty, plain, rawjson or quiet
+              --metadata-file FILE       write the build's result facts (digests, timing) as JSON
               --state DIR                engine state directory (default: $KILN_STATE, /var/lib/kiln for root)
               --runtime NAME             auto, runc, crun, or a path to an OCI runtime
             With neither --frontend nor CONTEXT, an LLB definition is read from stdin.""";
@@ -65,12 +67,13 @@ final class BuildCommand {
             String runtime,
             Path context,
             Path dockerfile,
-            String definition) {
+            String definition,
+            Path metadataFile) {
     }
 
     private static final java.util.Set<String> VALUE_FLAGS = java.util.Set.of("--frontend", "--frontend-classpath", "--definition",
             "--local", "--opt", "--build-arg", "--target", "-f", "--file", "-o", "--output", "--progress", "--state",
-            "--runtime");
+            "--runtime", "--metadata-file");
 
     static Invocation parse(List<String> args) throws UsageException {
         String frontend = null;
@@ -78,7 +81,8 @@ final class BuildCommand {
         Map<String, Path> locals = new LinkedHashMap<>();
         Map<String, String> opts = new LinkedHashMap<>();
         List<OutputSpec> outputs = new ArrayList<>();
-        String progress = "plain";
+        String progress = "auto";
+        Path metadataFile = null;
         Path state = null;
         String runtime = "auto";
         Path context = null;
@@ -131,18 +135,19 @@ final class BuildCommand {
                 case "-f", "--file" -> dockerfile = Path.of(value);
                 case "-o", "--output" -> outputs.add(OutputSpec.parse(value));
                 case "--progress" -> {
-                    if (!value.equals("plain") && !value.equals("quiet") && !value.equals("auto")) {
-                        throw new UsageException("--progress: expected plain, quiet or auto, got " + value);
+                    if (!List.of("auto", "tty", "plain", "rawjson", "quiet").contains(value)) {
+                        throw new UsageException("--progress: expected auto, tty, plain, rawjson or quiet, got " + value);
                     }
                     progress = value;
                 }
                 case "--state" -> state = Path.of(value);
                 case "--runtime" -> runtime = value;
+                case "--metadata-file" -> metadataFile = Path.of(value);
                 default -> throw new IllegalStateException("option " + flag + " is listed but not handled");
             }
         }
         return new Invocation(frontend, classpath, locals, opts, outputs, progress, state, runtime, context, dockerfile,
-                definition);
+                definition, metadataFile);
     }
 
     private static String[] keyValue(String flag, String value) throws UsageException {
@@ -161,14 +166,69 @@ final class BuildCommand {
             options = options.withStateDir(invocation.stateDir());
         }
         ClassLoader loader = loader(invocation.frontendClasspath());
-        PlainProgress progress = new PlainProgress(err);
+        BuildSummary summary = new BuildSummary();
+        ProgressListener display = display(invocation.progress());
         try (Engine engine = Engine.open(options, Frontends.discover(loader))) {
-            BuildOutcome outcome = engine.build(request,
-                    invocation.progress().equals("quiet") ? dev.kiln.solver.ProgressListener.none() : progress);
+            BuildOutcome outcome;
+            try {
+                outcome = engine.build(request, event -> {
+                    summary.onEvent(event);
+                    display.onEvent(event);
+                });
+            } finally {
+                if (display instanceof TtyProgress tty) {
+                    tty.close();
+                }
+            }
             printWarnings(outcome.warnings());
-            err.println("build finished in " + PlainProgress.seconds(outcome.elapsed()));
+            if (!invocation.progress().equals("quiet") && !invocation.progress().equals("rawjson")) {
+                err.println("build finished in " + PlainProgress.seconds(outcome.elapsed()) + ": " + summary.ran()
+                        + " steps run, " + summary.cached() + " cached" + exportsText(request));
+            }
+            if (invocation.metadataFile() != null) {
+                BuildMetadata.write(invocation.metadataFile(), outcome);
+            }
         }
         return 0;
+    }
+
+    private ProgressListener display(String mode) {
+        String chosen = mode.equals("auto") ? (isTerminal() ? "tty" : "plain") : mode;
+        return switch (chosen) {
+            case "tty" -> new TtyProgress(err, terminalWidth());
+            case "rawjson" -> new RawJsonProgress(err);
+            case "quiet" -> ProgressListener.none();
+            default -> new PlainProgress(err);
+        };
+    }
+
+    private static boolean isTerminal() {
+        java.io.Console console = System.console();
+        return console != null && console.isTerminal() && !"dumb".equals(System.getenv("TERM"));
+    }
+
+    private static int terminalWidth() {
+        try {
+            return Integer.parseInt(System.getenv().getOrDefault("COLUMNS", "100"));
+        } catch (NumberFormatException e) {
+            return 100;
+        }
+    }
+
+    private static String exportsText(BuildRequest request) {
+        if (request.exports().isEmpty()) {
+            return "; no output (add --output to export the result)";
+        }
+        return "; exported to " + request.exports().stream().map(BuildCommand::describe)
+                .collect(java.util.stream.Collectors.joining(", "));
+    }
+
+    private static String describe(ExportTarget target) {
+        return switch (target) {
+            case ExportTarget.LocalDirectory(Path dest) -> dest.toString();
+            case ExportTarget.TarFile(Path dest) -> dest + " (tar)";
+            case ExportTarget.TarStream stream -> "stdout (tar)";
+        };
     }
 
     private BuildRequest request(Invocation invocation) throws UsageException, IOException {

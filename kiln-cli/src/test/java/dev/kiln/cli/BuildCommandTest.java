@@ -73,10 +73,10 @@ class BuildCommandTest {
         byte[] def = definition(State.local("rootfs").run(RunOption.sh("echo progress-line")).root());
         Path out = tmp.resolve("out");
 
-        kiln(def, "--output", "type=local,dest=" + out);
+        kiln(def, "--progress", "plain", "--output", "type=local,dest=" + out);
         String first = stderr.toString(StandardCharsets.UTF_8);
         stderr.reset();
-        kiln(def, "--output", "type=local,dest=" + out);
+        kiln(def, "--progress", "plain", "--output", "type=local,dest=" + out);
         String second = stderr.toString(StandardCharsets.UTF_8);
 
         assertThat(first).containsPattern("(?m)^#\\d+ /bin/sh -c echo progress-line$")
@@ -84,6 +84,35 @@ class BuildCommandTest {
                 .containsPattern("(?m)^#\\d+ DONE \\d+\\.\\ds$");
         assertThat(second).containsPattern("(?m)^#\\d+ CACHED$").doesNotContain("DONE");
         assertThat(out.resolve("bin/busybox")).isRegularFile();
+    }
+
+    @Test
+    void rawJsonProgressIsOneSolveStatusObjectPerLine() throws Exception {
+        byte[] def = definition(State.local("rootfs").run(RunOption.sh("echo json-line")).root());
+
+        kiln(def, "--progress", "rawjson");
+
+        List<String> lines = stderr.toString(StandardCharsets.UTF_8).lines().toList();
+        com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
+        List<com.fasterxml.jackson.databind.JsonNode> events = new ArrayList<>();
+        for (String line : lines) {
+            events.add(json.readTree(line));
+        }
+        assertThat(events).allMatch(e -> e.has("vertexes") || e.has("logs") || e.has("warnings"));
+        assertThat(events).anyMatch(e -> e.has("vertexes") && e.get("vertexes").get(0).has("completed")
+                && e.get("vertexes").get(0).get("name").asText().contains("echo json-line"));
+        assertThat(events).anyMatch(e -> e.has("logs") && new String(java.util.Base64.getDecoder()
+                .decode(e.get("logs").get(0).get("data").asText()), StandardCharsets.UTF_8).contains("json-line"));
+    }
+
+    @Test
+    void metadataFileRecordsTheBuild() throws Exception {
+        Path metadata = tmp.resolve("meta/build.json");
+
+        kiln(definition(State.local("rootfs")), "--progress", "quiet", "--metadata-file", metadata.toString());
+
+        assertThat(new com.fasterxml.jackson.databind.ObjectMapper().readTree(metadata.toFile())
+                .get("kiln.build.duration").asText()).endsWith("s");
     }
 
     @Test
