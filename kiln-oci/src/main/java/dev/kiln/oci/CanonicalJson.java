@@ -1,0 +1,158 @@
+package dev.kiln.oci;
+
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.SerializableString;
+import com.fasterxml.jackson.core.io.CharacterEscapes;
+import com.fasterxml.jackson.core.io.SerializedString;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.cfg.JsonNodeFeature;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import dev.kiln.llb.Digest;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.time.Instant;
+import java.time.LocalDateTime;
+import java.time.ZoneOffset;
+import java.util.Collection;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * Compact JSON in a fixed field order (the order of the Go structs that define each document), with map keys sorted
+ * and Go's string escaping, so one value always gives the same bytes and so the same digest.
+ */
+final class CanonicalJson {
+  static final JsonMapper MAPPER = JsonMapper.builder()
+      .nodeFactory(JsonNodeFactory.withExactBigDecimals(true))
+      .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
+      .enable(JsonNodeFeature.WRITE_PROPERTIES_SORTED)
+      .build();
+
+  static {
+    MAPPER.getFactory().setCharacterEscapes(new GoEscapes());
+  }
+
+  @FunctionalInterface
+  interface Body {
+    void write(JsonGenerator json) throws IOException;
+  }
+
+  private CanonicalJson() {}
+
+  static byte[] write(Body body) {
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    try (JsonGenerator json = MAPPER.createGenerator(bytes)) {
+      body.write(json);
+    } catch (IOException e) {
+      throw new UncheckedIOException("writing JSON to memory", e);
+    }
+    return bytes.toByteArray();
+  }
+
+  static void string(JsonGenerator json, String name, String value) throws IOException {
+    if (value != null && !value.isEmpty()) {
+      json.writeStringField(name, value);
+    }
+  }
+
+  static void strings(JsonGenerator json, String name, Collection<String> values) throws IOException {
+    if (!values.isEmpty()) {
+      json.writeArrayFieldStart(name);
+      for (String value : values) {
+        json.writeString(value);
+      }
+      json.writeEndArray();
+    }
+  }
+
+  static void digests(JsonGenerator json, String name, List<Digest> values) throws IOException {
+    json.writeArrayFieldStart(name);
+    for (Digest value : values) {
+      json.writeString(value.toString());
+    }
+    json.writeEndArray();
+  }
+
+  /** A string map, keys sorted (the caller's maps are sorted already), omitted when empty. */
+  static void stringMap(JsonGenerator json, String name, Map<String, String> values) throws IOException {
+    if (!values.isEmpty()) {
+      json.writeObjectFieldStart(name);
+      for (Map.Entry<String, String> entry : values.entrySet()) {
+        json.writeStringField(entry.getKey(), entry.getValue());
+      }
+      json.writeEndObject();
+    }
+  }
+
+  /** Go's set idiom: {@code {"80/tcp":{}}}. */
+  static void keySet(JsonGenerator json, String name, Collection<String> keys) throws IOException {
+    if (!keys.isEmpty()) {
+      json.writeObjectFieldStart(name);
+      for (String key : keys) {
+        json.writeObjectFieldStart(key);
+        json.writeEndObject();
+      }
+      json.writeEndObject();
+    }
+  }
+
+  static void time(JsonGenerator json, String name, Instant time) throws IOException {
+    if (time != null) {
+      json.writeStringField(name, formatTime(time));
+    }
+  }
+
+  static void unknown(JsonGenerator json, Map<String, JsonNode> fields) throws IOException {
+    for (Map.Entry<String, JsonNode> entry : fields.entrySet()) {
+      json.writeFieldName(entry.getKey());
+      json.writeTree(entry.getValue());
+    }
+  }
+
+  /** Go's RFC3339Nano in UTC: fractional seconds only when non-zero, trailing zeros dropped. */
+  static String formatTime(Instant time) {
+    LocalDateTime utc = LocalDateTime.ofInstant(time, ZoneOffset.UTC);
+    StringBuilder text = new StringBuilder(String.format(Locale.ROOT, "%04d-%02d-%02dT%02d:%02d:%02d",
+        utc.getYear(), utc.getMonthValue(), utc.getDayOfMonth(), utc.getHour(), utc.getMinute(), utc.getSecond()));
+    int nanos = utc.getNano();
+    if (nanos != 0) {
+      String fraction = String.format(Locale.ROOT, "%09d", nanos).replaceFirst("0+$", "");
+      text.append('.').append(fraction);
+    }
+    return text.append('Z').toString();
+  }
+
+  /** Escapes as Go's encoding/json does: HTML-significant characters, control characters, U+2028 and U+2029. */
+  private static final class GoEscapes extends CharacterEscapes {
+    private final int[] ascii;
+
+    GoEscapes() {
+      ascii = standardAsciiEscapesForJSON();
+      for (int c = 0; c < 0x20; c++) {
+        if (c != '\n' && c != '\r' && c != '\t' && c != '\b' && c != '\f') {
+          ascii[c] = ESCAPE_CUSTOM;
+        }
+      }
+      ascii['<'] = ESCAPE_CUSTOM;
+      ascii['>'] = ESCAPE_CUSTOM;
+      ascii['&'] = ESCAPE_CUSTOM;
+    }
+
+    @Override
+    public int[] getEscapeCodesForAscii() {
+      return ascii;
+    }
+
+    @Override
+    public SerializableString getEscapeSequence(int ch) {
+      if (ch < 0x80 || ch == 0x2028 || ch == 0x2029) {
+        return new SerializedString(String.format(Locale.ROOT, "\\u%04x", ch));
+      }
+      return null;
+    }
+  }
+}

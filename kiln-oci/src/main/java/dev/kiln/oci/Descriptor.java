@@ -1,0 +1,90 @@
+package dev.kiln.oci;
+
+import com.fasterxml.jackson.core.JsonGenerator;
+import dev.kiln.llb.Digest;
+import dev.kiln.llb.Platform;
+import java.io.IOException;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.TreeMap;
+
+/**
+ * A reference to content by digest: what a manifest says about its config and layers, and an index about its
+ * manifests.
+ *
+ * @param mediaType the media type of the content
+ * @param digest its digest
+ * @param size its size in bytes
+ * @param urls where else it may be fetched from (foreign layers), usually empty
+ * @param annotations arbitrary metadata, sorted by key
+ * @param platform the platform an index entry is for, or null
+ * @param artifactType the artifact type of a manifest an index refers to, or ""
+ */
+public record Descriptor(String mediaType, Digest digest, long size, List<String> urls,
+    Map<String, String> annotations, Platform platform, String artifactType) {
+
+  public Descriptor {
+    Objects.requireNonNull(mediaType, "mediaType");
+    Objects.requireNonNull(digest, "digest");
+    if (size < 0) {
+      throw new IllegalArgumentException("descriptor size must not be negative: " + size);
+    }
+    urls = urls == null ? List.of() : List.copyOf(urls);
+    annotations = annotations == null ? Map.of() : java.util.Collections.unmodifiableMap(new TreeMap<>(annotations));
+    artifactType = artifactType == null ? "" : artifactType;
+  }
+
+  public static Descriptor of(String mediaType, Digest digest, long size) {
+    return new Descriptor(mediaType, digest, size, List.of(), Map.of(), null, "");
+  }
+
+  /** The descriptor of {@code content}: its sha256 digest and length. */
+  public static Descriptor of(String mediaType, byte[] content) {
+    return of(mediaType, Digest.sha256(content), content.length);
+  }
+
+  public Descriptor withPlatform(Platform newPlatform) {
+    return new Descriptor(mediaType, digest, size, urls, annotations, newPlatform, artifactType);
+  }
+
+  public Descriptor withAnnotations(Map<String, String> newAnnotations) {
+    return new Descriptor(mediaType, digest, size, urls, newAnnotations, platform, artifactType);
+  }
+
+  public Descriptor withMediaType(String newMediaType) {
+    return new Descriptor(newMediaType, digest, size, urls, annotations, platform, artifactType);
+  }
+
+  static Descriptor read(JsonFields descriptor) {
+    JsonFields platform = descriptor.object("platform");
+    return new Descriptor(descriptor.requiredString("mediaType"), descriptor.digest("digest"),
+        descriptor.nonNegativeLong("size"), descriptor.strings("urls"), descriptor.stringMap("annotations"),
+        platform == null ? null : PlatformJson.read(platform), descriptor.string("artifactType"));
+  }
+
+  /** Writes the descriptor as an object value, in the order of the OCI Go struct. */
+  void write(JsonGenerator json) throws IOException {
+    json.writeStartObject();
+    json.writeStringField("mediaType", mediaType);
+    json.writeStringField("digest", digest.toString());
+    json.writeNumberField("size", size);
+    CanonicalJson.strings(json, "urls", urls);
+    CanonicalJson.stringMap(json, "annotations", annotations);
+    if (platform != null) {
+      PlatformJson.write(json, "platform", platform);
+    }
+    CanonicalJson.string(json, "artifactType", artifactType);
+    json.writeEndObject();
+  }
+
+  void write(JsonGenerator json, String name) throws IOException {
+    json.writeFieldName(name);
+    write(json);
+  }
+
+  @Override
+  public String toString() {
+    return mediaType + " " + digest + " (" + size + " bytes" + (platform == null ? "" : ", " + platform) + ")";
+  }
+}

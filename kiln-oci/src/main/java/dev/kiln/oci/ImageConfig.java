@@ -1,0 +1,153 @@
+package dev.kiln.oci;
+
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.kiln.llb.Digest;
+import dev.kiln.llb.Platform;
+import java.io.IOException;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+
+/**
+ * An image config (OCI image-spec config, which Docker's v1 image JSON matches): platform, how containers run,
+ * the layers' diff IDs and the history. Fields Kiln does not model are kept at every level, so a config read,
+ * changed and written again loses nothing; {@link #toJson()} writes the same bytes for the same value.
+ *
+ * @param created when the image was made, or null
+ * @param author the author, or ""
+ * @param architecture the CPU architecture (Go's GOARCH)
+ * @param os the operating system (Go's GOOS)
+ * @param osVersion the OS version (Windows), or ""
+ * @param osFeatures required OS features, usually empty
+ * @param variant the CPU variant, e.g. "v7" for arm, or ""
+ * @param config how containers run
+ * @param rootfs the layers' diff IDs
+ * @param history the steps that made the image
+ * @param unknownFields fields Kiln does not model (e.g. Docker's container_config), kept when written again
+ *     (read-only)
+ */
+public record ImageConfig(Instant created, String author, String architecture, String os, String osVersion,
+    List<String> osFeatures, String variant, ContainerConfig config, RootFs rootfs, List<History> history,
+    Map<String, JsonNode> unknownFields) {
+
+  private static final String KIND = "image config";
+  private static final Set<String> FIELDS = Set.of("created", "author", "architecture", "os", "os.version",
+      "os.features", "variant", "config", "rootfs", "history");
+
+  public ImageConfig {
+    author = author == null ? "" : author;
+    Objects.requireNonNull(architecture, "architecture");
+    Objects.requireNonNull(os, "os");
+    osVersion = osVersion == null ? "" : osVersion;
+    osFeatures = osFeatures == null ? List.of() : List.copyOf(osFeatures);
+    variant = variant == null ? "" : variant;
+    config = config == null ? ContainerConfig.EMPTY : config;
+    rootfs = rootfs == null ? RootFs.layers(List.of()) : rootfs;
+    history = history == null ? List.of() : List.copyOf(history);
+    unknownFields = UnknownFields.copy(unknownFields);
+  }
+
+  /** A config for an image with no layers yet, for {@code platform}. */
+  public static ImageConfig empty(Platform platform) {
+    return new ImageConfig(null, "", platform.architecture(), platform.os(), platform.osVersion(),
+        platform.osFeatures(), platform.variant(), ContainerConfig.EMPTY, RootFs.layers(List.of()), List.of(),
+        Map.of());
+  }
+
+  public static ImageConfig parse(byte[] json) {
+    return parse(json, KIND);
+  }
+
+  /**
+   * @param document what is being read, for error messages, e.g. "config sha256:... of 127.0.0.1:5000/app:1"
+   * @throws OciFormatException naming the document and the field
+   */
+  public static ImageConfig parse(byte[] json, String document) {
+    JsonFields fields = JsonFields.parse(json, document);
+    JsonFields config = fields.object("config");
+    JsonFields rootfs = fields.object("rootfs");
+    return new ImageConfig(fields.time("created"), fields.string("author"), fields.requiredString("architecture"),
+        fields.requiredString("os"), fields.string("os.version"), fields.strings("os.features"),
+        fields.string("variant"), config == null ? ContainerConfig.EMPTY : ContainerConfig.read(config),
+        rootfs == null ? RootFs.layers(List.of()) : RootFs.read(rootfs),
+        fields.objects("history").stream().map(History::read).toList(), fields.unknown(FIELDS));
+  }
+
+  /** The platform this image runs on. */
+  public Platform platform() {
+    return new Platform(os, architecture, variant, osVersion, osFeatures);
+  }
+
+  public ImageConfig withCreated(Instant value) {
+    return new ImageConfig(value, author, architecture, os, osVersion, osFeatures, variant, config, rootfs, history,
+        unknownFields);
+  }
+
+  public ImageConfig withAuthor(String value) {
+    return new ImageConfig(created, value, architecture, os, osVersion, osFeatures, variant, config, rootfs, history,
+        unknownFields);
+  }
+
+  public ImageConfig withPlatform(Platform value) {
+    return new ImageConfig(created, author, value.architecture(), value.os(), value.osVersion(), value.osFeatures(),
+        value.variant(), config, rootfs, history, unknownFields);
+  }
+
+  public ImageConfig withConfig(ContainerConfig value) {
+    return new ImageConfig(created, author, architecture, os, osVersion, osFeatures, variant, value, rootfs, history,
+        unknownFields);
+  }
+
+  public ImageConfig withRootFs(RootFs value) {
+    return new ImageConfig(created, author, architecture, os, osVersion, osFeatures, variant, config, value, history,
+        unknownFields);
+  }
+
+  public ImageConfig withHistory(List<History> value) {
+    return new ImageConfig(created, author, architecture, os, osVersion, osFeatures, variant, config, rootfs, value,
+        unknownFields);
+  }
+
+  /** This config with one more layer and the history step that made it. */
+  public ImageConfig withLayer(Digest diffId, History step) {
+    List<History> steps = new ArrayList<>(history);
+    steps.add(step);
+    return withRootFs(rootfs.withLayer(diffId)).withHistory(steps);
+  }
+
+  /** The canonical JSON: compact, fields in the OCI Go struct's order, unknown fields after them, sorted. */
+  public byte[] toJson() {
+    return CanonicalJson.write(this::write);
+  }
+
+  /** The descriptor of {@link #toJson()} under {@code mediaType} (OCI or Docker config). */
+  public Descriptor descriptor(String mediaType) {
+    return Descriptor.of(mediaType, toJson());
+  }
+
+  private void write(JsonGenerator json) throws IOException {
+    json.writeStartObject();
+    CanonicalJson.time(json, "created", created);
+    CanonicalJson.string(json, "author", author);
+    json.writeStringField("architecture", architecture);
+    json.writeStringField("os", os);
+    CanonicalJson.string(json, "os.version", osVersion);
+    CanonicalJson.strings(json, "os.features", osFeatures);
+    CanonicalJson.string(json, "variant", variant);
+    config.write(json);
+    rootfs.write(json);
+    if (!history.isEmpty()) {
+      json.writeArrayFieldStart("history");
+      for (History step : history) {
+        step.write(json);
+      }
+      json.writeEndArray();
+    }
+    CanonicalJson.unknown(json, unknownFields);
+    json.writeEndObject();
+  }
+}

@@ -1,0 +1,289 @@
+package dev.kiln.oci;
+
+import com.fasterxml.jackson.core.JacksonException;
+import com.fasterxml.jackson.core.JsonLocation;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.JsonNodeType;
+import dev.kiln.llb.Digest;
+import java.io.IOException;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.format.DateTimeFormatter;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+
+/**
+ * One JSON object of an image document being read, with the JSON path that leads to it, so every error names the
+ * document and the field. Absent and null fields read as empty values, as Go's encoding/json treats them.
+ */
+final class JsonFields {
+  private final String document;
+  private final String path;
+  private final JsonNode node;
+
+  private JsonFields(String document, String path, JsonNode node) {
+    this.document = document;
+    this.path = path;
+    this.node = node;
+  }
+
+  static JsonFields parse(byte[] json, String document) {
+    JsonNode root;
+    try {
+      root = CanonicalJson.MAPPER.readTree(json);
+    } catch (JacksonException e) {
+      JsonLocation at = e.getLocation();
+      String where = at == null ? "" : " (line " + at.getLineNr() + ", column " + at.getColumnNr() + ")";
+      throw new OciFormatException(document, "", "not valid JSON" + where + ": " + e.getOriginalMessage());
+    } catch (IOException e) {
+      throw new OciFormatException(document, "", "not readable as JSON: " + e.getMessage());
+    }
+    if (root == null || !root.isObject()) {
+      throw new OciFormatException(document, "", "expected a JSON object, found " + describe(root));
+    }
+    return new JsonFields(document, "", root);
+  }
+
+  String document() {
+    return document;
+  }
+
+  boolean has(String field) {
+    JsonNode value = node.get(field);
+    return value != null && !value.isNull();
+  }
+
+  /** A string that must be present and not empty. */
+  String requiredString(String field) {
+    String value = string(field);
+    if (value.isEmpty()) {
+      throw error(field, has(field) ? "must not be empty" : "missing");
+    }
+    return value;
+  }
+
+  String string(String field) {
+    JsonNode value = node.get(field);
+    if (value == null || value.isNull()) {
+      return "";
+    }
+    if (!value.isTextual()) {
+      throw error(field, "expected a string, found " + describe(value));
+    }
+    return value.textValue();
+  }
+
+  long nonNegativeLong(String field) {
+    JsonNode value = node.get(field);
+    if (value == null || value.isNull()) {
+      throw error(field, "missing");
+    }
+    if (!value.isIntegralNumber() || !value.canConvertToLong() || value.longValue() < 0) {
+      throw error(field, "expected a non-negative integer, found " + describe(value));
+    }
+    return value.longValue();
+  }
+
+  long optionalLong(String field) {
+    JsonNode value = node.get(field);
+    if (value == null || value.isNull()) {
+      return 0;
+    }
+    if (!value.isIntegralNumber() || !value.canConvertToLong()) {
+      throw error(field, "expected an integer, found " + describe(value));
+    }
+    return value.longValue();
+  }
+
+  int optionalInt(String field) {
+    long value = optionalLong(field);
+    if (value < Integer.MIN_VALUE || value > Integer.MAX_VALUE) {
+      throw error(field, "integer " + value + " is out of range");
+    }
+    return (int) value;
+  }
+
+  boolean optionalBoolean(String field) {
+    JsonNode value = node.get(field);
+    if (value == null || value.isNull()) {
+      return false;
+    }
+    if (!value.isBoolean()) {
+      throw error(field, "expected true or false, found " + describe(value));
+    }
+    return value.booleanValue();
+  }
+
+  Digest digest(String field) {
+    String text = requiredString(field);
+    try {
+      return Digest.parse(text);
+    } catch (IllegalArgumentException e) {
+      throw error(field, e.getMessage());
+    }
+  }
+
+  /** An RFC 3339 time as Go writes it, or null when absent. */
+  Instant time(String field) {
+    String text = string(field);
+    if (text.isEmpty()) {
+      return null;
+    }
+    try {
+      return OffsetDateTime.parse(text, DateTimeFormatter.ISO_OFFSET_DATE_TIME).toInstant();
+    } catch (DateTimeParseException e) {
+      throw error(field, "not an RFC 3339 time: \"" + text + "\"");
+    }
+  }
+
+  List<String> strings(String field) {
+    JsonNode value = node.get(field);
+    if (value == null || value.isNull()) {
+      return List.of();
+    }
+    if (!value.isArray()) {
+      throw error(field, "expected an array of strings, found " + describe(value));
+    }
+    List<String> result = new ArrayList<>(value.size());
+    for (int i = 0; i < value.size(); i++) {
+      JsonNode element = value.get(i);
+      if (!element.isTextual()) {
+        throw error(field + "[" + i + "]", "expected a string, found " + describe(element));
+      }
+      result.add(element.textValue());
+    }
+    return List.copyOf(result);
+  }
+
+  List<Digest> digests(String field) {
+    List<String> texts = strings(field);
+    List<Digest> result = new ArrayList<>(texts.size());
+    for (int i = 0; i < texts.size(); i++) {
+      try {
+        result.add(Digest.parse(texts.get(i)));
+      } catch (IllegalArgumentException e) {
+        throw error(field + "[" + i + "]", e.getMessage());
+      }
+    }
+    return List.copyOf(result);
+  }
+
+  Map<String, String> stringMap(String field) {
+    JsonNode value = node.get(field);
+    if (value == null || value.isNull()) {
+      return Map.of();
+    }
+    if (!value.isObject()) {
+      throw error(field, "expected an object of strings, found " + describe(value));
+    }
+    Map<String, String> result = new TreeMap<>();
+    for (Map.Entry<String, JsonNode> entry : value.properties()) {
+      if (!entry.getValue().isTextual()) {
+        throw error(field + "." + entry.getKey(), "expected a string, found " + describe(entry.getValue()));
+      }
+      result.put(entry.getKey(), entry.getValue().textValue());
+    }
+    return result;
+  }
+
+  /** The keys of an object whose values are all {@code {}}, Go's way of writing a set (ExposedPorts, Volumes). */
+  Set<String> keySet(String field) {
+    JsonNode value = node.get(field);
+    if (value == null || value.isNull()) {
+      return Set.of();
+    }
+    if (!value.isObject()) {
+      throw error(field, "expected an object, found " + describe(value));
+    }
+    Set<String> result = new TreeSet<>();
+    for (Iterator<String> names = value.fieldNames(); names.hasNext(); ) {
+      result.add(names.next());
+    }
+    return result;
+  }
+
+  /** A nested object, or null when absent. */
+  JsonFields object(String field) {
+    JsonNode value = node.get(field);
+    if (value == null || value.isNull()) {
+      return null;
+    }
+    if (!value.isObject()) {
+      throw error(field, "expected an object, found " + describe(value));
+    }
+    return new JsonFields(document, join(field), value);
+  }
+
+  JsonFields requiredObject(String field) {
+    JsonFields object = object(field);
+    if (object == null) {
+      throw error(field, "missing");
+    }
+    return object;
+  }
+
+  List<JsonFields> objects(String field) {
+    JsonNode value = node.get(field);
+    if (value == null || value.isNull()) {
+      return List.of();
+    }
+    if (!value.isArray()) {
+      throw error(field, "expected an array of objects, found " + describe(value));
+    }
+    List<JsonFields> result = new ArrayList<>(value.size());
+    for (int i = 0; i < value.size(); i++) {
+      JsonNode element = value.get(i);
+      String elementPath = join(field) + "[" + i + "]";
+      if (!element.isObject()) {
+        throw new OciFormatException(document, elementPath, "expected an object, found " + describe(element));
+      }
+      result.add(new JsonFields(document, elementPath, element));
+    }
+    return List.copyOf(result);
+  }
+
+  /** Every field not in {@code known}, kept so that re-serialising loses nothing. */
+  Map<String, JsonNode> unknown(Set<String> known) {
+    Map<String, JsonNode> result = new TreeMap<>();
+    for (Map.Entry<String, JsonNode> entry : node.properties()) {
+      if (!known.contains(entry.getKey())) {
+        result.put(entry.getKey(), entry.getValue().deepCopy());
+      }
+    }
+    return result;
+  }
+
+  OciFormatException error(String field, String problem) {
+    return new OciFormatException(document, join(field), problem);
+  }
+
+  private String join(String field) {
+    return path.isEmpty() ? field : path + "." + field;
+  }
+
+  private static String describe(JsonNode value) {
+    if (value == null || value.isMissingNode()) {
+      return "nothing";
+    }
+    JsonNodeType type = value.getNodeType();
+    return switch (type) {
+      case STRING -> "string \"" + abbreviate(value.textValue()) + "\"";
+      case NUMBER -> "number " + value.asText();
+      case BOOLEAN -> value.asText();
+      case NULL -> "null";
+      case ARRAY -> "an array";
+      case OBJECT -> "an object";
+      default -> type.name().toLowerCase(java.util.Locale.ROOT);
+    };
+  }
+
+  private static String abbreviate(String text) {
+    return text.length() <= 40 ? text : text.substring(0, 37) + "...";
+  }
+}

@@ -1,0 +1,50 @@
+package dev.kiln.oci;
+
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.kiln.llb.Digest;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The layers of an image as their uncompressed digests (diff IDs), base first.
+ *
+ * @param type always "layers"
+ * @param diffIds the sha256 of each uncompressed layer tar
+ * @param unknownFields fields Kiln does not model, kept when the config is written again (read-only)
+ */
+public record RootFs(String type, List<Digest> diffIds, Map<String, JsonNode> unknownFields) {
+  private static final Set<String> FIELDS = Set.of("type", "diff_ids");
+
+  public RootFs {
+    type = type == null || type.isEmpty() ? "layers" : type;
+    diffIds = diffIds == null ? List.of() : List.copyOf(diffIds);
+    unknownFields = UnknownFields.copy(unknownFields);
+  }
+
+  public static RootFs layers(List<Digest> diffIds) {
+    return new RootFs("layers", diffIds, Map.of());
+  }
+
+  /** This rootfs with one more layer on top. */
+  public RootFs withLayer(Digest diffId) {
+    List<Digest> more = new ArrayList<>(diffIds);
+    more.add(diffId);
+    return new RootFs(type, more, unknownFields);
+  }
+
+  static RootFs read(JsonFields fields) {
+    return new RootFs(fields.string("type"), fields.digests("diff_ids"), fields.unknown(FIELDS));
+  }
+
+  void write(JsonGenerator json) throws IOException {
+    json.writeObjectFieldStart("rootfs");
+    json.writeStringField("type", type);
+    CanonicalJson.digests(json, "diff_ids", diffIds);
+    CanonicalJson.unknown(json, unknownFields);
+    json.writeEndObject();
+  }
+}
