@@ -42,6 +42,8 @@ final class BuildCommand {
               -o, --output SPEC          type=local,dest=DIR | type=tar,dest=FILE|- (repeatable)
               --progress MODE            auto (default: tty on a terminal, else plain), tty, plain, rawjson or quiet
               --metadata-file FILE       write the build's result facts (digests, timing) as JSON
+              --secret id=ID,src=FILE|env=VAR  a secret for RUN --mount=type=secret (repeatable)
+              --ssh ID[=SOCKET]          an SSH agent for RUN --mount=type=ssh (default: $SSH_AUTH_SOCK)
               --state DIR                engine state directory (default: $KILN_STATE, /var/lib/kiln for root)
               --runtime NAME             auto, runc, crun, or a path to an OCI runtime
             With neither --frontend nor CONTEXT, an LLB definition is read from stdin.""";
@@ -68,12 +70,14 @@ final class BuildCommand {
             Path context,
             Path dockerfile,
             String definition,
-            Path metadataFile) {
+            Path metadataFile,
+            List<String> secrets,
+            List<String> ssh) {
     }
 
     private static final java.util.Set<String> VALUE_FLAGS = java.util.Set.of("--frontend", "--frontend-classpath", "--definition",
             "--local", "--opt", "--build-arg", "--target", "-f", "--file", "-o", "--output", "--progress", "--state",
-            "--runtime", "--metadata-file");
+            "--runtime", "--metadata-file", "--secret", "--ssh");
 
     static Invocation parse(List<String> args) throws UsageException {
         String frontend = null;
@@ -83,6 +87,8 @@ final class BuildCommand {
         List<OutputSpec> outputs = new ArrayList<>();
         String progress = "auto";
         Path metadataFile = null;
+        List<String> secrets = new ArrayList<>();
+        List<String> ssh = new ArrayList<>();
         Path state = null;
         String runtime = "auto";
         Path context = null;
@@ -143,11 +149,13 @@ final class BuildCommand {
                 case "--state" -> state = Path.of(value);
                 case "--runtime" -> runtime = value;
                 case "--metadata-file" -> metadataFile = Path.of(value);
+                case "--secret" -> secrets.add(value);
+                case "--ssh" -> ssh.add(value);
                 default -> throw new IllegalStateException("option " + flag + " is listed but not handled");
             }
         }
         return new Invocation(frontend, classpath, locals, opts, outputs, progress, state, runtime, context, dockerfile,
-                definition, metadataFile);
+                definition, metadataFile, secrets, ssh);
     }
 
     private static String[] keyValue(String flag, String value) throws UsageException {
@@ -269,7 +277,8 @@ final class BuildCommand {
         for (OutputSpec output : invocation.outputs()) {
             exports.add(exportTarget(output));
         }
-        return new BuildRequest(frontend, opts, locals, exports);
+        return new BuildRequest(frontend, opts, locals, exports, Secrets.parse(invocation.secrets(), System.getenv()),
+                Secrets.parseSsh(invocation.ssh(), System.getenv()));
     }
 
     private static byte[] readDefinitionFile(Path file) throws UsageException, IOException {

@@ -66,7 +66,8 @@ public final class Engine implements AutoCloseable {
      */
     public BuildOutcome build(BuildRequest request, ProgressListener progress) throws BuildException, InterruptedException {
         long start = System.nanoTime();
-        BuildSession session = new BuildSession(UUID.randomUUID().toString(), request.localDirs());
+        BuildSession session = new BuildSession(UUID.randomUUID().toString(), request.localDirs(), request.secrets(),
+                request.sshSockets());
         BuildContext context = new BuildContext(solver, worker, frontends, session, buildOpts(session, request),
                 progress, null);
         LocalClient client = new LocalClient(context, request.frontendOpts(), Map.of());

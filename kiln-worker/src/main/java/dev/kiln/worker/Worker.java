@@ -14,6 +14,7 @@ import dev.kiln.worker.ops.FileOperation;
 import dev.kiln.worker.ops.LocalSnapshots;
 import dev.kiln.worker.ops.LocalSourceOperation;
 import dev.kiln.worker.ops.MergeOperation;
+import dev.kiln.worker.ops.SecretMounts;
 import dev.kiln.worker.ops.UnsupportedOperation;
 import dev.kiln.worker.runtime.ContainerRuntime;
 import dev.kiln.worker.snapshot.Snapshotter;
@@ -36,6 +37,7 @@ public final class Worker implements AutoCloseable {
     private final LocalSnapshots localSnapshots;
     private final CacheMounts cacheMounts;
     private final RuntimeChoice runtime;
+    private final Path secretsDir;
 
     private Worker(Path stateDir, String runtimeName) throws IOException {
         Files.createDirectories(stateDir);
@@ -47,6 +49,8 @@ public final class Worker implements AutoCloseable {
         this.localSnapshots = new LocalSnapshots(stateDir.resolve("locals"), snapshotter);
         this.cacheMounts = new CacheMounts(stateDir.resolve("cache-mounts"));
         this.runtime = new RuntimeChoice(runtimeName, stateDir.resolve("runtime"));
+        this.secretsDir = stateDir.resolve("secrets");
+        SecretMounts.clean(secretsDir);
     }
 
     /**
@@ -71,7 +75,7 @@ public final class Worker implements AutoCloseable {
         Op op = vertex.op();
         return switch (vertex.kind()) {
             case SOURCE -> source(op, session);
-            case EXEC -> new ExecOperation(op, snapshotter, runtime::get, cacheMounts);
+            case EXEC -> new ExecOperation(op, snapshotter, runtime::get, cacheMounts, new SecretMounts(session, secretsDir));
             case FILE -> new FileOperation(op, snapshotter);
             case MERGE -> new MergeOperation(op, snapshotter);
             case DIFF -> new DiffOperation(op, snapshotter);

@@ -53,12 +53,15 @@ public final class ExecOperation implements Operation {
     private final Snapshotter snapshotter;
     private final RuntimeSource runtime;
     private final CacheMounts cacheMounts;
+    private final SecretMounts secrets;
 
-    public ExecOperation(Op op, Snapshotter snapshotter, RuntimeSource runtime, CacheMounts cacheMounts) {
+    public ExecOperation(Op op, Snapshotter snapshotter, RuntimeSource runtime, CacheMounts cacheMounts,
+            SecretMounts secrets) {
         this.op = op;
         this.snapshotter = snapshotter;
         this.runtime = runtime;
         this.cacheMounts = cacheMounts;
+        this.secrets = secrets;
     }
 
     @Override
@@ -83,7 +86,7 @@ public final class ExecOperation implements Operation {
                     mountOne(mount, inputs, resources, writable).ifPresent(mounts::add);
                 }
             }
-            run(ctx, root.mount(), processSpec(exec, rootMount.getReadonly(), mounts));
+            run(ctx, root.mount(), processSpec(exec, rootMount.getReadonly(), mounts, secretEnv(exec)));
             return outputs(exec, inputs, writable);
         } finally {
             closeAll(resources);
@@ -98,6 +101,7 @@ public final class ExecOperation implements Operation {
                 Snapshot input = Inputs.snapshot(inputs, mount.getInput(), "mount " + dest);
                 Path dir;
                 if (mount.getOutput() >= 0 && !mount.getReadonly()) {
+                    // a writable mount with an output: its changes become a new snapshot
                     ActiveSnapshot active = snapshotter.prepare(input);
                     resources.push(active);
                     writable.put(mount, active);
@@ -124,18 +128,11 @@ public final class ExecOperation implements Operation {
             }
             case TMPFS -> java.util.Optional.of(new MountSpec.Tmpfs(dest, mount.getTmpfsOpt().getSize()));
             case SECRET -> {
-                if (mount.getSecretOpt().getOptional()) {
-                    yield java.util.Optional.empty();
-                }
-                throw new UnsupportedOperationException("secret mount at " + dest + " (secret "
-                        + mount.getSecretOpt().getID() + "): secrets are not supported yet");
+                java.util.Optional<CacheMounts.Lease> file = secrets.secretFile(mount.getSecretOpt(), dest);
+                file.ifPresent(resources::push);
+                yield file.map(lease -> new MountSpec.Bind(lease.path(), dest, true));
             }
-            case SSH -> {
-                if (mount.getSSHOpt().getOptional()) {
-                    yield java.util.Optional.empty();
-                }
-                throw new UnsupportedOperationException("ssh mount at " + dest + ": SSH forwarding is not supported yet");
-            }
+            case SSH -> secrets.sshSocket(mount.getSSHOpt(), dest).map(socket -> new MountSpec.Bind(socket, dest, true));
             case UNRECOGNIZED -> throw new IllegalArgumentException("mount at " + dest + " has an unknown type");
         };
     }
@@ -152,9 +149,19 @@ public final class ExecOperation implements Operation {
         return selected;
     }
 
-    private static ProcessSpec processSpec(ExecOp exec, boolean readOnlyRoot, List<MountSpec> mounts) {
+    private List<String> secretEnv(ExecOp exec) throws IOException {
+        List<String> env = new ArrayList<>();
+        for (var secret : exec.getSecretenvList()) {
+            secrets.secretEnv(secret).ifPresent(value -> env.add(secret.getName() + "=" + value));
+        }
+        return env;
+    }
+
+    private static ProcessSpec processSpec(ExecOp exec, boolean readOnlyRoot, List<MountSpec> mounts,
+            List<String> secretEnv) {
         Meta meta = exec.getMeta();
         List<String> env = new ArrayList<>(meta.getEnvList());
+        env.addAll(secretEnv);
         if (meta.hasProxyEnv()) {
             addProxyEnv(env, meta.getProxyEnv());
         }
@@ -207,7 +214,9 @@ public final class ExecOperation implements Operation {
             throws IOException {
         Map<Integer, Snapshot> byIndex = new HashMap<>();
         for (Mount mount : exec.getMountsList()) {
-            if (mount.getOutput() < 0) {
+            // Only bind mounts have outputs: BuildKit's clients leave the output field of secret, SSH,
+            // cache and tmpfs mounts at its default 0, and BuildKit ignores it for them.
+            if (mount.getOutput() < 0 || mount.getMountType() != dev.kiln.llb.pb.MountType.BIND) {
                 continue;
             }
             ActiveSnapshot active = writable.get(mount);
