@@ -1,0 +1,231 @@
+package dev.kiln.oci.content;
+
+import dev.kiln.llb.Digest;
+import java.io.BufferedOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.channels.Channels;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.security.MessageDigest;
+import java.util.HexFormat;
+
+/**
+ * A blob being written into a {@link ContentStore}: bytes are hashed as they arrive and land in a file under
+ * {@code ingest/}; {@link #commit()} moves them into {@code blobs/} (fsync, then rename) only if digest and size are
+ * the expected ones. An ingest of a known digest that is closed without a commit stays, and the next writer for
+ * that digest continues from {@link #offset()}.
+ */
+public final class BlobWriter extends OutputStream {
+  private static final int BUFFER = 64 * 1024;
+
+  private final ContentStore store;
+  private final Digest expectedDigest;
+  private final String algorithm;
+  private final long expectedSize;
+  private final Path partial;
+  private final IngestLock lock;
+  private final boolean stored;
+  private final long storedSize;
+  private MessageDigest hash;
+  private FileChannel channel;
+  private OutputStream out;
+  private long offset;
+  private boolean done;
+
+  private BlobWriter(ContentStore store, Digest expectedDigest, long expectedSize, Path partial, IngestLock lock,
+      boolean stored, long storedSize) {
+    this.store = store;
+    this.expectedDigest = expectedDigest;
+    this.algorithm = expectedDigest == null ? "sha256" : expectedDigest.algorithm();
+    this.expectedSize = expectedSize;
+    this.partial = partial;
+    this.lock = lock;
+    this.stored = stored;
+    this.storedSize = storedSize;
+  }
+
+  /** A writer for a blob the store already has: nothing to write, {@link #commit()} returns its digest. */
+  static BlobWriter alreadyStored(ContentStore store, Digest digest, long size) {
+    BlobWriter writer = new BlobWriter(store, digest, size, null, null, true, size);
+    writer.offset = size;
+    return writer;
+  }
+
+  /** Opens (or continues) the ingest file {@code partial}; {@code lock} is held until commit or close. */
+  static BlobWriter ingest(ContentStore store, Digest expectedDigest, long expectedSize, Path partial,
+      IngestLock lock) throws IOException {
+    BlobWriter writer = new BlobWriter(store, expectedDigest, expectedSize, partial, lock, false, -1);
+    try {
+      writer.resume();
+    } catch (IOException | RuntimeException e) {
+      writer.release();
+      throw e;
+    }
+    return writer;
+  }
+
+  private void resume() throws IOException {
+    hash = ContentStore.messageDigest(algorithm);
+    channel = FileChannel.open(partial, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.READ);
+    long existing = channel.size();
+    if (existing > 0 && expectedSize >= 0 && existing > expectedSize) {
+      channel.truncate(0);
+      existing = 0;
+    }
+    if (existing > 0) {
+      try (InputStream previous = Files.newInputStream(partial)) {
+        byte[] buffer = new byte[BUFFER];
+        long left = existing;
+        while (left > 0) {
+          int read = previous.read(buffer, 0, (int) Math.min(buffer.length, left));
+          if (read < 0) {
+            break;
+          }
+          hash.update(buffer, 0, read);
+          left -= read;
+        }
+      }
+    }
+    channel.position(existing);
+    offset = existing;
+    out = new BufferedOutputStream(Channels.newOutputStream(channel), BUFFER);
+  }
+
+  /** The digest this blob must have, or null when it is computed at commit. */
+  public Digest expectedDigest() {
+    return expectedDigest;
+  }
+
+  /** The size this blob must have, or -1 when unknown. */
+  public long expectedSize() {
+    return expectedSize;
+  }
+
+  /** How many bytes the blob has so far: the resume point for a download. */
+  public long offset() {
+    return offset;
+  }
+
+  /** True when the store already had this blob: there is nothing to write. */
+  public boolean alreadyStored() {
+    return stored;
+  }
+
+  @Override
+  public void write(int b) throws IOException {
+    write(new byte[] {(byte) b}, 0, 1);
+  }
+
+  @Override
+  public void write(byte[] bytes, int from, int length) throws IOException {
+    ensureWritable();
+    if (expectedSize >= 0 && offset + length > expectedSize) {
+      long received = offset + length;
+      abort();
+      throw DigestMismatchException.of(expectedDigest, expectedSize, null, received);
+    }
+    out.write(bytes, from, length);
+    hash.update(bytes, from, length);
+    offset += length;
+  }
+
+  /** Forgets what was written so far, for a source that cannot continue where the last one stopped. */
+  public void restart() throws IOException {
+    ensureWritable();
+    out.flush();
+    channel.truncate(0);
+    channel.position(0);
+    hash.reset();
+    offset = 0;
+  }
+
+  /**
+   * Verifies digest and size and makes the blob visible in the store, durably.
+   *
+   * @return the blob's digest
+   * @throws DigestMismatchException naming expected and actual digest and size; the ingest is deleted
+   */
+  public Digest commit() throws IOException {
+    if (stored) {
+      done = true;
+      return expectedDigest;
+    }
+    ensureWritable();
+    out.flush();
+    Digest actual = new Digest(algorithm, HexFormat.of().formatHex(hash.digest()));
+    if ((expectedDigest != null && !expectedDigest.equals(actual)) || (expectedSize >= 0 && expectedSize != offset)) {
+      long size = offset;
+      abort();
+      throw DigestMismatchException.of(expectedDigest, expectedSize, actual, size);
+    }
+    channel.force(true);
+    channel.close();
+    try {
+      store.publish(partial, actual);
+    } finally {
+      done = true;
+      release();
+    }
+    return actual;
+  }
+
+  /** Deletes what was written, even for a known digest, and releases the ingest. */
+  public void abort() throws IOException {
+    if (done) {
+      return;
+    }
+    done = true;
+    try {
+      if (channel != null) {
+        channel.close();
+      }
+      if (partial != null) {
+        Files.deleteIfExists(partial);
+      }
+    } finally {
+      release();
+    }
+  }
+
+  /**
+   * Ends this writer. Without a commit, the bytes of a known digest stay for a later writer to continue from; the
+   * bytes of an unknown digest are deleted.
+   */
+  @Override
+  public void close() throws IOException {
+    if (done) {
+      return;
+    }
+    if (expectedDigest == null) {
+      abort();
+      return;
+    }
+    done = true;
+    try {
+      out.flush();
+      channel.close();
+    } finally {
+      release();
+    }
+  }
+
+  private void ensureWritable() throws IOException {
+    if (stored) {
+      throw new IllegalStateException("blob " + expectedDigest + " is already stored; there is nothing to write");
+    }
+    if (done) {
+      throw new IOException("the writer for blob " + (expectedDigest == null ? "" : expectedDigest + " ")
+          + "is already committed, aborted or closed");
+    }
+  }
+
+  private void release() throws IOException {
+    if (lock != null) {
+      lock.close();
+    }
+  }
+}

@@ -1,0 +1,178 @@
+package dev.kiln.oci.content;
+
+import dev.kiln.llb.Digest;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.channels.FileChannel;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.Optional;
+import java.util.UUID;
+
+/**
+ * Blobs by digest in a directory laid out like an OCI image layout's {@code blobs/<algorithm>/<hex>}, with
+ * in-progress writes under {@code ingest/}. Every blob was verified against its digest when written, and appears
+ * only complete (fsync, then rename). Writers of the same digest, in this process or another, take turns: the
+ * second finds the blob stored or continues the first's partial ingest.
+ */
+public final class ContentStore {
+  private final Path root;
+  private final Path blobs;
+  private final Path ingest;
+
+  private ContentStore(Path root) {
+    this.root = root;
+    this.blobs = root.resolve("blobs");
+    this.ingest = root.resolve("ingest");
+  }
+
+  /** Opens the store in {@code root}, creating its directories when missing. */
+  public static ContentStore open(Path root) throws IOException {
+    ContentStore store = new ContentStore(root.toAbsolutePath());
+    Files.createDirectories(store.blobs.resolve("sha256"));
+    Files.createDirectories(store.ingest);
+    return store;
+  }
+
+  public Path root() {
+    return root;
+  }
+
+  /**
+   * A writer for a new blob.
+   *
+   * @param expectedDigest the digest the content must have, or null to compute it; with a digest, the ingest is
+   *     exclusive (other writers of it wait) and resumable
+   * @param expectedSize the size the content must have, or -1 when unknown
+   */
+  public BlobWriter writer(Digest expectedDigest, long expectedSize) throws IOException {
+    if (expectedDigest == null) {
+      return BlobWriter.ingest(this, null, expectedSize, ingest.resolve("tmp-" + UUID.randomUUID()), null);
+    }
+    messageDigest(expectedDigest.algorithm());
+    Optional<BlobInfo> present = info(expectedDigest);
+    if (present.isPresent()) {
+      return BlobWriter.alreadyStored(this, expectedDigest, present.get().size());
+    }
+    String name = expectedDigest.algorithm() + "-" + expectedDigest.hex();
+    Path lockFile = ingest.resolve(name + ".lock");
+    IngestLock lock = IngestLock.acquire(lockFile);
+    present = info(expectedDigest);
+    if (present.isPresent()) {
+      // Waiting made the lock file again; a stored blob needs none.
+      Files.deleteIfExists(lockFile);
+      lock.close();
+      return BlobWriter.alreadyStored(this, expectedDigest, present.get().size());
+    }
+    return BlobWriter.ingest(this, expectedDigest, expectedSize, ingest.resolve(name + ".partial"), lock);
+  }
+
+  /** Stores {@code content} and returns its sha256 digest. */
+  public Digest write(byte[] content) throws IOException {
+    try (BlobWriter writer = writer(null, content.length)) {
+      writer.write(content);
+      return writer.commit();
+    }
+  }
+
+  /** Stores {@code content} if it has {@code expected} as its digest, else refuses it. */
+  public void write(Digest expected, byte[] content) throws IOException {
+    try (BlobWriter writer = writer(expected, content.length)) {
+      if (!writer.alreadyStored()) {
+        writer.restart();
+        writer.write(content);
+      }
+      writer.commit();
+    }
+  }
+
+  /** Reads a stored blob. */
+  public InputStream open(Digest digest) throws IOException {
+    try {
+      return Files.newInputStream(blobPath(digest));
+    } catch (NoSuchFileException e) {
+      throw notFound(digest);
+    }
+  }
+
+  /** Reads a small stored blob (a manifest or config) whole. */
+  public byte[] read(Digest digest) throws IOException {
+    try {
+      return Files.readAllBytes(blobPath(digest));
+    } catch (NoSuchFileException e) {
+      throw notFound(digest);
+    }
+  }
+
+  public boolean exists(Digest digest) {
+    return Files.isRegularFile(blobPath(digest));
+  }
+
+  public Optional<BlobInfo> info(Digest digest) throws IOException {
+    try {
+      return Optional.of(new BlobInfo(digest, Files.size(blobPath(digest))));
+    } catch (NoSuchFileException e) {
+      return Optional.empty();
+    }
+  }
+
+  /** How many bytes a resumable ingest of {@code digest} holds (0 when none is under way). */
+  public long ingestedBytes(Digest digest) throws IOException {
+    try {
+      return Files.size(ingest.resolve(digest.algorithm() + "-" + digest.hex() + ".partial"));
+    } catch (NoSuchFileException e) {
+      return 0;
+    }
+  }
+
+  /** Deletes a blob; true when it was there. */
+  public boolean delete(Digest digest) throws IOException {
+    return Files.deleteIfExists(blobPath(digest));
+  }
+
+  /** The file of a blob, stored or not, for callers that stream files (tar export, layer unpack). */
+  public Path blobPath(Digest digest) {
+    return blobs.resolve(digest.algorithm()).resolve(digest.hex());
+  }
+
+  /** Moves a verified, synced ingest file into place and makes the rename durable. */
+  void publish(Path ingested, Digest digest) throws IOException {
+    Path target = blobPath(digest);
+    Files.createDirectories(target.getParent());
+    try {
+      Files.move(ingested, target, StandardCopyOption.ATOMIC_MOVE);
+    } catch (AtomicMoveNotSupportedException e) {
+      throw new IOException("content store " + root + ": ingest/ and blobs/ must be on one file system", e);
+    }
+    try (FileChannel directory = FileChannel.open(target.getParent(), StandardOpenOption.READ)) {
+      directory.force(true);
+    }
+    // Writers waiting for this digest find the blob before they look at the lock file again.
+    Files.deleteIfExists(ingest.resolve(digest.algorithm() + "-" + digest.hex() + ".lock"));
+  }
+
+  private NoSuchFileException notFound(Digest digest) {
+    return new NoSuchFileException(blobPath(digest).toString(), null,
+        "blob " + digest + " is not in the content store at " + root);
+  }
+
+  static MessageDigest messageDigest(String algorithm) {
+    String name = switch (algorithm) {
+      case "sha256" -> "SHA-256";
+      case "sha384" -> "SHA-384";
+      case "sha512" -> "SHA-512";
+      default -> throw new IllegalArgumentException("unsupported digest algorithm \"" + algorithm + "\"");
+    };
+    try {
+      return MessageDigest.getInstance(name);
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("the JDK always provides " + name, e);
+    }
+  }
+}

@@ -1,0 +1,198 @@
+package dev.kiln.oci.content;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.kiln.llb.Digest;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ContentStoreTest {
+  private static final byte[] CONTENT = "the quick brown fox jumps over the lazy dog\n".repeat(5000)
+      .getBytes(StandardCharsets.UTF_8);
+  private static final Digest DIGEST = Digest.sha256(CONTENT);
+
+  @TempDir
+  Path dir;
+
+  @Test
+  void storedBlobReadsBackUnderBlobsSha256() throws IOException {
+    ContentStore store = ContentStore.open(dir);
+
+    Digest digest = store.write(CONTENT);
+
+    assertThat(digest).isEqualTo(DIGEST);
+    assertThat(store.exists(digest)).isTrue();
+    assertThat(store.info(digest)).contains(new BlobInfo(digest, CONTENT.length));
+    assertThat(dir.resolve("blobs/sha256/" + digest.hex())).hasBinaryContent(CONTENT);
+    try (InputStream in = store.open(digest)) {
+      assertThat(in.readAllBytes()).isEqualTo(CONTENT);
+    }
+    assertThat(ingestFiles()).isEmpty();
+  }
+
+  @Test
+  void contentThatDoesNotMatchItsDigestIsRefusedAndNothingStays() throws IOException {
+    ContentStore store = ContentStore.open(dir);
+    byte[] corrupt = CONTENT.clone();
+    corrupt[100] ^= 1;
+
+    assertThatThrownBy(() -> {
+      try (BlobWriter writer = store.writer(DIGEST, CONTENT.length)) {
+        writer.write(corrupt);
+        writer.commit();
+      }
+    }).isInstanceOfSatisfying(DigestMismatchException.class, e -> {
+      assertThat(e.expectedDigest()).isEqualTo(DIGEST);
+      assertThat(e.actualDigest()).isEqualTo(Digest.sha256(corrupt));
+      assertThat(e).hasMessage("blob " + DIGEST + " refused: content does not match its digest: expected " + DIGEST
+          + " (" + CONTENT.length + " bytes), got " + Digest.sha256(corrupt) + " (" + CONTENT.length + " bytes)");
+    });
+
+    assertThat(store.exists(DIGEST)).isFalse();
+    assertThat(store.ingestedBytes(DIGEST)).isZero();
+    assertThat(ingestFiles()).noneMatch(name -> name.endsWith(".partial") || name.startsWith("tmp-"));
+  }
+
+  @Test
+  void contentOfTheWrongSizeIsRefused() throws IOException {
+    ContentStore store = ContentStore.open(dir);
+
+    assertThatThrownBy(() -> {
+      try (BlobWriter writer = store.writer(DIGEST, 10)) {
+        writer.write(CONTENT);
+      }
+    }).isInstanceOf(DigestMismatchException.class).hasMessageContaining("does not have the expected size");
+    assertThatThrownBy(() -> {
+      try (BlobWriter writer = store.writer(null, CONTENT.length + 1)) {
+        writer.write(CONTENT);
+        writer.commit();
+      }
+    }).isInstanceOf(DigestMismatchException.class)
+        .hasMessageContaining("expected (" + (CONTENT.length + 1) + " bytes), got " + DIGEST);
+    assertThat(store.exists(DIGEST)).isFalse();
+    assertThat(ingestFiles()).noneMatch(name -> name.endsWith(".partial") || name.startsWith("tmp-"));
+  }
+
+  @Test
+  void interruptedIngestContinuesWhereItStopped() throws IOException {
+    ContentStore store = ContentStore.open(dir);
+    int half = CONTENT.length / 2;
+    try (BlobWriter first = store.writer(DIGEST, CONTENT.length)) {
+      first.write(CONTENT, 0, half);
+    }
+    assertThat(store.ingestedBytes(DIGEST)).isEqualTo(half);
+    assertThat(store.exists(DIGEST)).isFalse();
+
+    try (BlobWriter second = ContentStore.open(dir).writer(DIGEST, CONTENT.length)) {
+      assertThat(second.offset()).isEqualTo(half);
+      second.write(CONTENT, half, CONTENT.length - half);
+      assertThat(second.commit()).isEqualTo(DIGEST);
+    }
+
+    assertThat(store.read(DIGEST)).isEqualTo(CONTENT);
+    assertThat(store.ingestedBytes(DIGEST)).isZero();
+  }
+
+  @Test
+  void restartDiscardsWhatAResumedIngestHad() throws IOException {
+    ContentStore store = ContentStore.open(dir);
+    try (BlobWriter first = store.writer(DIGEST, CONTENT.length)) {
+      first.write("garbage".getBytes());
+    }
+
+    try (BlobWriter second = store.writer(DIGEST, CONTENT.length)) {
+      assertThat(second.offset()).isEqualTo(7);
+      second.restart();
+      second.write(CONTENT);
+      second.commit();
+    }
+
+    assertThat(store.read(DIGEST)).isEqualTo(CONTENT);
+  }
+
+  @Test
+  void writerForAStoredBlobHasNothingToWrite() throws IOException {
+    ContentStore store = ContentStore.open(dir);
+    store.write(CONTENT);
+
+    try (BlobWriter writer = store.writer(DIGEST, CONTENT.length)) {
+      assertThat(writer.alreadyStored()).isTrue();
+      assertThat(writer.offset()).isEqualTo(CONTENT.length);
+      assertThatThrownBy(() -> writer.write(1)).isInstanceOf(IllegalStateException.class)
+          .hasMessageContaining("already stored");
+      assertThat(writer.commit()).isEqualTo(DIGEST);
+    }
+  }
+
+  @Test
+  void concurrentWritersOfOneDigestStoreItOnce() throws Exception {
+    ContentStore store = ContentStore.open(dir);
+    AtomicInteger wrote = new AtomicInteger();
+    List<Future<Digest>> results = new ArrayList<>();
+    try (ExecutorService threads = Executors.newVirtualThreadPerTaskExecutor()) {
+      for (int i = 0; i < 16; i++) {
+        results.add(threads.submit(() -> {
+          try (BlobWriter writer = store.writer(DIGEST, CONTENT.length)) {
+            if (!writer.alreadyStored()) {
+              wrote.incrementAndGet();
+              for (int at = (int) writer.offset(); at < CONTENT.length; at += 1000) {
+                writer.write(CONTENT, at, Math.min(1000, CONTENT.length - at));
+              }
+            }
+            return writer.commit();
+          }
+        }));
+      }
+    }
+
+    for (Future<Digest> result : results) {
+      assertThat(result.get()).isEqualTo(DIGEST);
+    }
+    assertThat(wrote).hasValue(1);
+    assertThat(store.read(DIGEST)).isEqualTo(CONTENT);
+    assertThat(ingestFiles()).isEmpty();
+  }
+
+  @Test
+  void uncommittedWriterOfUnknownDigestLeavesNothing() throws IOException {
+    ContentStore store = ContentStore.open(dir);
+    try (BlobWriter writer = store.writer(null, -1)) {
+      writer.write(CONTENT);
+    }
+
+    assertThat(store.exists(DIGEST)).isFalse();
+    assertThat(ingestFiles()).isEmpty();
+  }
+
+  @Test
+  void deletedBlobIsGoneAndOpeningItNamesTheDigest() throws IOException {
+    ContentStore store = ContentStore.open(dir);
+    store.write(CONTENT);
+
+    assertThat(store.delete(DIGEST)).isTrue();
+    assertThat(store.delete(DIGEST)).isFalse();
+    assertThat(store.info(DIGEST)).isEmpty();
+    assertThatThrownBy(() -> store.open(DIGEST)).isInstanceOf(NoSuchFileException.class)
+        .hasMessageContaining("blob " + DIGEST + " is not in the content store at " + dir);
+  }
+
+  private List<String> ingestFiles() throws IOException {
+    try (Stream<Path> files = Files.list(dir.resolve("ingest"))) {
+      return files.map(path -> path.getFileName().toString()).toList();
+    }
+  }
+}
