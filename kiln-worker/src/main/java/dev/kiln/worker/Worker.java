@@ -13,6 +13,9 @@ import dev.kiln.worker.ops.ExecOperation;
 import dev.kiln.worker.ops.FileOperation;
 import dev.kiln.worker.ops.LocalSnapshots;
 import dev.kiln.worker.ops.LocalSourceOperation;
+import dev.kiln.worker.ops.DownloadCache;
+import dev.kiln.worker.ops.GitSourceOperation;
+import dev.kiln.worker.ops.HttpSourceOperation;
 import dev.kiln.worker.ops.MergeOperation;
 import dev.kiln.worker.ops.SecretMounts;
 import dev.kiln.worker.ops.UnsupportedOperation;
@@ -22,6 +25,7 @@ import dev.kiln.worker.snapshot.Snapshotter;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 
 /**
  * Runs ops on this machine: snapshots on overlayfs (or copies), containers through runc or crun.
@@ -29,6 +33,9 @@ import java.nio.file.Path;
  * {@link ResultStore}. Its state lives under one directory and survives the process.
  */
 public final class Worker implements AutoCloseable {
+
+    /** The source schemes of BuildKit's LLB; any other identifier is a mistake, not a missing feature. */
+    private static final List<String> SOURCE_SCHEMES = List.of("docker-image", "git", "local", "http", "https", "oci-layout");
 
     private final Snapshotter snapshotter;
     private final ChecksumIndex localChecksums;
@@ -38,6 +45,7 @@ public final class Worker implements AutoCloseable {
     private final CacheMounts cacheMounts;
     private final RuntimeChoice runtime;
     private final Path secretsDir;
+    private final DownloadCache downloads;
 
     private Worker(Path stateDir, String runtimeName) throws IOException {
         Files.createDirectories(stateDir);
@@ -51,6 +59,7 @@ public final class Worker implements AutoCloseable {
         this.runtime = new RuntimeChoice(runtimeName, stateDir.resolve("runtime"));
         this.secretsDir = stateDir.resolve("secrets");
         SecretMounts.clean(secretsDir);
+        this.downloads = new DownloadCache(stateDir.resolve("downloads"));
     }
 
     /**
@@ -94,8 +103,18 @@ public final class Worker implements AutoCloseable {
                     .orElseGet(() -> new UnsupportedOperation("local source '" + name
                             + "' was not given a directory (pass --local " + name + "=DIR)"));
         }
+        if (identifier.startsWith("https://") || identifier.startsWith("http://")) {
+            return new HttpSourceOperation(op, downloads, snapshotter);
+        }
+        if (identifier.startsWith("git://")) {
+            return new GitSourceOperation(op, snapshotter);
+        }
         int colon = identifier.indexOf("://");
         String scheme = colon < 0 ? identifier : identifier.substring(0, colon);
+        if (!SOURCE_SCHEMES.contains(scheme)) {
+            return new UnsupportedOperation("source " + identifier + ": unknown source type \"" + scheme
+                    + "\" (LLB sources are " + String.join("://, ", SOURCE_SCHEMES) + "://)");
+        }
         return new UnsupportedOperation("source " + identifier + ": " + scheme + " sources are not supported yet");
     }
 
@@ -106,6 +125,7 @@ public final class Worker implements AutoCloseable {
 
     /** Persists what the worker learnt during a build (file checksums), so the next process starts warm. */
     public void flush() throws IOException {
+        downloads.forgetFresh();
         localChecksums.save();
     }
 
