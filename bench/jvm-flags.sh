@@ -1,0 +1,114 @@
+#!/usr/bin/env bash
+# Which JVM flags make `kiln build` start and finish fastest: times the benchmark's build
+# (dev.kiln.examples.BenchBuild on bench/workload.sh's context) with hyperfine, fully cached and
+# cold, under each set of flags below, with and without a JDK AOT cache trained for that set.
+#
+# 1. ./kiln as a user runs it, with its AOT cache and with KILN_AOT=0 (fully cached build).
+# 2. The JVM started directly (no launcher script), one variant per flag set; each AOT variant gets
+#    its own cache, trained the way ./kiln trains its own (a build, then the same build with a
+#    changed context file under -XX:AOTCacheOutput), because a cache only maps under the flags
+#    it was made with.
+#
+# Usage: bench/jvm-flags.sh  (as root)   BENCH_RUNS=10 BENCH_WARMUP=2 BENCH_WORK=/var/tmp/kiln-jvm-flags
+#        BENCH_RESULTS=FILE (default bench/results/DATE-TIME-jvm-flags.txt)
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+runs=${BENCH_RUNS:-10}
+warmup=${BENCH_WARMUP:-2}
+work=${BENCH_WORK:-/var/tmp/kiln-jvm-flags}
+results=${BENCH_RESULTS:-$root/bench/results/$(date +%Y-%m-%d-%H%M)-jvm-flags.txt}
+[ "$(id -u)" = 0 ] || { echo "jvm-flags: run as root (builds start runc containers)" >&2; exit 1; }
+source "$root/scripts/env.sh"
+
+"$root/kiln" --help >/dev/null 2>&1 || "$root/kiln" --help
+target=$root/kiln-cli/target
+cli_jars=("$target"/kiln-cli-*.jar)
+examples_jars=("$root"/kiln-examples/target/kiln-examples-*.jar)
+classpath="${cli_jars[0]}:$(cat "$target/kiln.classpath")"
+
+rm -rf "$work"
+mkdir -p "$work/json"
+"$root/bench/workload.sh" "$work/ctx"
+build_args="dev.kiln.cli.Main build --frontend java:dev.kiln.examples.BenchBuild \
+--frontend-classpath ${examples_jars[0]} --local rootfs=$work/ctx/rootfs --local context=$work/ctx/src \
+--output type=local,dest=$work/out"
+
+# name|flags|aot: the launcher's set first, then one change at a time
+native=--enable-native-access=ALL-UNNAMED
+unsafe=--sun-misc-unsafe-memory-access=allow
+variants=(
+  "launcher-set|$native $unsafe -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -XX:-UsePerfData|aot"
+  "no-aot-cache|$native $unsafe -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -XX:-UsePerfData|"
+  "no-cds-at-all|$native $unsafe -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -XX:-UsePerfData -Xshare:off|"
+  "full-tiered|$native $unsafe -XX:+UseSerialGC -XX:-UsePerfData|aot"
+  "g1-gc|$native $unsafe -XX:TieredStopAtLevel=1 -XX:-UsePerfData|aot"
+  "with-perfdata|$native $unsafe -XX:+UseSerialGC -XX:TieredStopAtLevel=1|aot"
+  "jdk-defaults|$native $unsafe|"
+)
+
+train() { # FLAGS CACHE: the training ./kiln does, on HelloBuild in a temporary state
+  local flags=$1 cache=$2 t=$work/train
+  rm -rf "$t"
+  "$root/scripts/busybox-rootfs.sh" "$t/rootfs"
+  mkdir -p "$t/context"
+  echo one > "$t/context/message.txt"
+  local args="dev.kiln.cli.Main build --state $t/state --frontend java:dev.kiln.examples.HelloBuild \
+--frontend-classpath ${examples_jars[0]} --local rootfs=$t/rootfs --local context=$t/context"
+  # shellcheck disable=SC2086
+  "$JAVA_HOME/bin/java" $flags -cp "$classpath" $args --output type=local,dest="$t/out" >/dev/null 2>&1 || true
+  echo two > "$t/context/message.txt"
+  # shellcheck disable=SC2086
+  "$JAVA_HOME/bin/java" $flags -XX:AOTCacheOutput="$cache" -cp "$classpath" $args --output type=local,dest="$t/out" \
+    --output type=tar,dest="$t/out.tar" >/dev/null 2>&1 || true
+  rm -rf "$t"
+}
+
+cached_commands=()
+cold_commands=()
+for variant in "${variants[@]}"; do
+  IFS='|' read -r name flags aot <<< "$variant"
+  aot_flag=""
+  if [ -n "$aot" ]; then
+    echo "jvm-flags: training an AOT cache for $name" >&2
+    train "$flags" "$work/$name.aot"
+    aot_flag="-XX:AOTCache=$work/$name.aot"
+  fi
+  command="$JAVA_HOME/bin/java $flags $aot_flag -cp $classpath $build_args"
+  cached_commands+=(-n "$name" "$command --state $work/state-cached")
+  cold_commands+=(-n "$name" "$command --state $work/state-cold")
+done
+
+uptime_before=$(uptime)
+echo "jvm-flags: ./kiln, fully cached" >&2
+launcher="$root/kiln build --state $work/state-cached ${build_args#dev.kiln.cli.Main build }"
+$launcher >/dev/null 2>&1
+hyperfine -N --style basic --warmup "$warmup" --runs "$runs" --export-json "$work/json/launcher.json" \
+  -n "./kiln (AOT cache)" "$launcher" -n "KILN_AOT=0 ./kiln" "env KILN_AOT=0 $launcher" >&2
+echo "jvm-flags: fully cached, per flag set" >&2
+hyperfine -N --style basic --warmup "$warmup" --runs "$runs" --export-json "$work/json/cached.json" \
+  "${cached_commands[@]}" >&2
+echo "jvm-flags: cold, per flag set" >&2
+hyperfine -N --style basic --warmup 1 --runs "$runs" --prepare "rm -rf $work/state-cold" \
+  --export-json "$work/json/cold.json" "${cold_commands[@]}" >&2
+
+mkdir -p "$(dirname "$results")"
+{
+  echo "# bench/jvm-flags.sh $(date -u +%Y-%m-%dT%H:%M:%SZ): runs=$runs warmup=$warmup"
+  echo "# kiln $(git -C "$root" rev-parse --short HEAD); $("$JAVA_HOME/bin/java" -version 2>&1 | head -n 1); $(nproc) cores"
+  echo "# load before: $uptime_before"
+  echo "# load after:  $(uptime)"
+  echo "# build: java FLAGS [-XX:AOTCache=F] -cp CLASSPATH $build_args --state STATE"
+  for variant in "${variants[@]}"; do
+    IFS='|' read -r name flags aot <<< "$variant"
+    echo "#   $name: $flags${aot:+ + its own AOT cache}"
+  done
+  for part in launcher cached cold; do
+    echo
+    echo "$part: median / mean ± stddev (min..max) in seconds, then every run"
+    jq -r '.results[] | "  \(.command): \(.median | . * 1000 | round / 1000) / \(.mean | . * 1000 | round / 1000) ± \(.stddev | . * 1000 | round / 1000) (\(.min | . * 1000 | round / 1000)..\(.max | . * 1000 | round / 1000))\n    runs \(.times | map(. * 1000 | round / 1000 | tostring) | join(" "))"' \
+      "$work/json/$part.json"
+  done
+} > "$results"
+cat "$results"
+echo "jvm-flags: raw numbers in ${results#"$root"/}" >&2
+rm -rf "$work"
