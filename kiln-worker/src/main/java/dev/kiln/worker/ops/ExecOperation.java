@@ -3,6 +3,7 @@ package dev.kiln.worker.ops;
 import dev.kiln.llb.pb.ExecOp;
 import dev.kiln.llb.pb.Meta;
 import dev.kiln.llb.pb.Mount;
+import dev.kiln.llb.pb.MountType;
 import dev.kiln.llb.pb.Op;
 import dev.kiln.llb.pb.ProxyEnv;
 import dev.kiln.solver.CacheMap;
@@ -10,7 +11,6 @@ import dev.kiln.solver.Operation;
 import dev.kiln.solver.OperationContext;
 import dev.kiln.solver.Result;
 import dev.kiln.worker.SnapshotResult;
-import dev.kiln.worker.fs.ScopedRoot;
 import dev.kiln.worker.runtime.ContainerRuntime;
 import dev.kiln.worker.runtime.ExitStatus;
 import dev.kiln.worker.runtime.HostEntry;
@@ -19,20 +19,16 @@ import dev.kiln.worker.runtime.NetworkMode;
 import dev.kiln.worker.runtime.ProcessSpec;
 import dev.kiln.worker.runtime.SecurityMode;
 import dev.kiln.worker.runtime.Ulimit;
-import dev.kiln.worker.snapshot.ActiveSnapshot;
-import dev.kiln.worker.snapshot.Mounted;
 import dev.kiln.worker.snapshot.Snapshot;
 import dev.kiln.worker.snapshot.Snapshotter;
 
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Deque;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * ExecOp: a process in a container whose rootfs is a writable snapshot of the root mount's input,
@@ -74,79 +70,19 @@ public final class ExecOperation implements Operation {
         ExecOp exec = op.getExec();
         Mount rootMount = exec.getMountsList().stream().filter(m -> m.getDest().equals("/")).findFirst()
                 .orElseThrow(() -> new IllegalArgumentException("exec op has no mount at /"));
-        Deque<AutoCloseable> resources = new ArrayDeque<>();
-        try {
-            ActiveSnapshot root = snapshotter.prepare(Inputs.snapshot(inputs, rootMount.getInput(), "root mount"));
-            resources.push(root);
-            Map<Mount, ActiveSnapshot> writable = new HashMap<>();
-            writable.put(rootMount, root);
-            List<MountSpec> mounts = new ArrayList<>();
+        try (ContainerMounts mounts = new ContainerMounts(snapshotter, cacheMounts, secrets)) {
+            Path rootfs = mounts.root(rootMount, Inputs.snapshot(inputs, rootMount.getInput(), "root mount"));
             for (Mount mount : exec.getMountsList()) {
                 if (mount != rootMount) {
-                    mountOne(mount, inputs, resources, writable).ifPresent(mounts::add);
+                    boolean hasInput = mount.getInput() >= 0 && (mount.getMountType() == MountType.BIND
+                            || mount.getMountType() == MountType.CACHE);
+                    mounts.add(mount, hasInput ? Inputs.snapshot(inputs, mount.getInput(), "mount " + mount.getDest())
+                            : Snapshot.SCRATCH);
                 }
             }
-            run(ctx, root.mount(), processSpec(exec, rootMount.getReadonly(), mounts, secretEnv(exec)));
-            return outputs(exec, inputs, writable);
-        } finally {
-            closeAll(resources);
+            run(ctx, rootfs, processSpec(exec, mounts.rootReadOnly(), mounts.specs(), secretEnv(exec)));
+            return outputs(exec, inputs, mounts);
         }
-    }
-
-    private java.util.Optional<MountSpec> mountOne(Mount mount, List<Result> inputs, Deque<AutoCloseable> resources,
-            Map<Mount, ActiveSnapshot> writable) throws Exception {
-        String dest = mount.getDest();
-        return switch (mount.getMountType()) {
-            case BIND -> {
-                Snapshot input = Inputs.snapshot(inputs, mount.getInput(), "mount " + dest);
-                Path dir;
-                if (mount.getOutput() >= 0 && !mount.getReadonly()) {
-                    // a writable mount with an output: its changes become a new snapshot
-                    ActiveSnapshot active = snapshotter.prepare(input);
-                    resources.push(active);
-                    writable.put(mount, active);
-                    dir = active.mount();
-                } else {
-                    Mounted mounted = snapshotter.mountReadOnly(input);
-                    resources.push(mounted);
-                    dir = mounted.path();
-                }
-                yield java.util.Optional.of(new MountSpec.Bind(select(dir, mount.getSelector(), dest), dest,
-                        mount.getReadonly()));
-            }
-            case CACHE -> {
-                Path seed = null;
-                if (mount.getInput() >= 0) {
-                    Mounted mounted = snapshotter.mountReadOnly(Inputs.snapshot(inputs, mount.getInput(), "cache " + dest));
-                    resources.push(mounted);
-                    seed = mounted.path();
-                }
-                String id = mount.getCacheOpt().getID().isEmpty() ? dest : mount.getCacheOpt().getID();
-                CacheMounts.Lease lease = cacheMounts.acquire(id, mount.getCacheOpt().getSharing(), seed);
-                resources.push(lease);
-                yield java.util.Optional.of(new MountSpec.Bind(lease.path(), dest, mount.getReadonly()));
-            }
-            case TMPFS -> java.util.Optional.of(new MountSpec.Tmpfs(dest, mount.getTmpfsOpt().getSize()));
-            case SECRET -> {
-                java.util.Optional<CacheMounts.Lease> file = secrets.secretFile(mount.getSecretOpt(), dest);
-                file.ifPresent(resources::push);
-                yield file.map(lease -> new MountSpec.Bind(lease.path(), dest, true));
-            }
-            case SSH -> secrets.sshSocket(mount.getSSHOpt(), dest).map(socket -> new MountSpec.Bind(socket, dest, true));
-            case UNRECOGNIZED -> throw new IllegalArgumentException("mount at " + dest + " has an unknown type");
-        };
-    }
-
-    /** A mount's selector picks a path inside its input; it is resolved inside that input, never outside. */
-    private static Path select(Path dir, String selector, String dest) throws IOException {
-        if (selector.isEmpty() || selector.equals("/")) {
-            return dir;
-        }
-        Path selected = new ScopedRoot(dir).resolve(selector);
-        if (!Files.exists(selected)) {
-            throw new IOException("mount " + dest + ": selected path " + selector + " does not exist in its input");
-        }
-        return selected;
     }
 
     private List<String> secretEnv(ExecOp exec) throws IOException {
@@ -210,18 +146,16 @@ public final class ExecOperation implements Operation {
         }
     }
 
-    private static List<Result> outputs(ExecOp exec, List<Result> inputs, Map<Mount, ActiveSnapshot> writable)
-            throws IOException {
+    private static List<Result> outputs(ExecOp exec, List<Result> inputs, ContainerMounts mounts) throws IOException {
         Map<Integer, Snapshot> byIndex = new HashMap<>();
         for (Mount mount : exec.getMountsList()) {
             // Only bind mounts have outputs: BuildKit's clients leave the output field of secret, SSH,
             // cache and tmpfs mounts at its default 0, and BuildKit ignores it for them.
-            if (mount.getOutput() < 0 || mount.getMountType() != dev.kiln.llb.pb.MountType.BIND) {
+            if (mount.getOutput() < 0 || mount.getMountType() != MountType.BIND) {
                 continue;
             }
-            ActiveSnapshot active = writable.get(mount);
-            Snapshot output = active != null && !mount.getReadonly()
-                    ? active.commit()
+            Optional<Snapshot> committed = mounts.commit(mount);
+            Snapshot output = committed.isPresent() ? committed.get()
                     : Inputs.snapshot(inputs, mount.getInput(), "mount " + mount.getDest());
             byIndex.put((int) mount.getOutput(), output);
         }
@@ -235,23 +169,5 @@ public final class ExecOperation implements Operation {
             results.add(new SnapshotResult(snapshot));
         }
         return results;
-    }
-
-    private static void closeAll(Deque<AutoCloseable> resources) throws Exception {
-        Exception first = null;
-        while (!resources.isEmpty()) {
-            try {
-                resources.pop().close();
-            } catch (Exception e) {
-                if (first == null) {
-                    first = e;
-                } else {
-                    first.addSuppressed(e);
-                }
-            }
-        }
-        if (first != null) {
-            throw first;
-        }
     }
 }
