@@ -1,5 +1,6 @@
 package dev.kiln.engine;
 
+import dev.kiln.llb.CopyOption;
 import dev.kiln.llb.FileAction;
 import dev.kiln.llb.OpOption;
 import dev.kiln.llb.RunOption;
@@ -110,5 +111,54 @@ class BuildCacheTest {
         assertThat(kiln.executed()).containsExactly("local://growing");
         assertThat(out.resolve("new")).doesNotExist();
         assertThat(Files.readString(out.resolve("present"))).isEqualTo("here\n");
+    }
+
+    @Test
+    void changingAFileWhoseNameLooksLikeAPatternRerunsItsCopy() throws Exception {
+        Path context = kiln.context("bracketed");
+        Files.writeString(context.resolve("a[1].txt"), "first\n");
+        Files.writeString(context.resolve("a1.txt"), "decoy\n");
+        State copied = EngineFixture.base()
+                .file(FileAction.copy(State.local("bracketed"), "a[1].txt", "/copied.txt"), OpOption.customName("copy bracketed"));
+        assertThat(Files.readString(kiln.build(copied).resolve("copied.txt"))).isEqualTo("first\n");
+
+        Files.writeString(context.resolve("a[1].txt"), "second version\n");
+        Path out = kiln.build(copied);
+
+        assertThat(Files.readString(out.resolve("copied.txt"))).isEqualTo("second version\n");
+        assertThat(kiln.executed()).contains("copy bracketed");
+    }
+
+    @Test
+    void changingTheTargetOfAFollowedSymlinkRerunsTheCopy() throws Exception {
+        Path context = kiln.context("linked");
+        Files.writeString(context.resolve("target.txt"), "first\n");
+        Files.createSymbolicLink(context.resolve("link"), Path.of("target.txt"));
+        State copied = EngineFixture.base().file(FileAction.copy(State.local("linked"), "link", "/copied.txt",
+                CopyOption.followSymlinks()), OpOption.customName("copy through link"));
+        assertThat(Files.readString(kiln.build(copied).resolve("copied.txt"))).isEqualTo("first\n");
+
+        Files.writeString(context.resolve("target.txt"), "second version\n");
+        Path out = kiln.build(copied);
+
+        assertThat(Files.readString(out.resolve("copied.txt"))).isEqualTo("second version\n");
+    }
+
+    @Test
+    void changingAFileTheCopyExcludesKeepsItCached() throws Exception {
+        Path context = kiln.context("with-excluded");
+        Files.createDirectories(context.resolve("src"));
+        Files.writeString(context.resolve("src/main.c"), "int main;\n");
+        Files.writeString(context.resolve("src/notes.tmp"), "scratch\n");
+        State copied = EngineFixture.base().file(FileAction.copy(State.local("with-excluded"), "src", "/src",
+                CopyOption.exclude("*.tmp")), OpOption.customName("copy sources"));
+        kiln.build(copied);
+
+        Files.writeString(context.resolve("src/notes.tmp"), "scratch, edited\n");
+        Path out = kiln.build(copied);
+
+        assertThat(kiln.executed()).containsExactly("local://with-excluded");
+        assertThat(out.resolve("src/notes.tmp")).doesNotExist();
+        assertThat(Files.readString(out.resolve("src/main.c"))).isEqualTo("int main;\n");
     }
 }

@@ -49,6 +49,9 @@ class FileOpTest {
         Files.writeString(dir.resolve("dir/sub/two.txt"), "two\n");
         Files.writeString(dir.resolve("dir/skip.md"), "skip\n");
         Files.createSymbolicLink(dir.resolve("link"), Path.of("file.txt"));
+        Files.createSymbolicLink(dir.resolve("dangling"), Path.of("no-such-target"));
+        Files.createSymbolicLink(dir.resolve("absolute-link"), Path.of("/etc/hostname"));
+        Files.createSymbolicLink(dir.resolve("climbing-link"), Path.of("../../../../../../.."));
         Files.writeString(dir.resolve("data-1.log"), "log 1\n");
         Files.writeString(dir.resolve("data-2.log"), "log 2\n");
         Files.writeString(dir.resolve("notes.md"), "notes\n");
@@ -188,6 +191,26 @@ class FileOpTest {
         assertThat(out.resolve("followed")).isRegularFile();
         assertThat(Files.isSymbolicLink(out.resolve("followed"))).isFalse();
         assertThat(Files.readString(out.resolve("followed"))).isEqualTo("file\n");
+    }
+
+    @Test
+    void copyOfASymlinkWithoutFollowCopiesTheLinkWhereverItPoints() throws Exception {
+        Path out = kiln.build(base().file(FileAction.mkdir("/links", 0755)
+                .copy(context, "dangling", "/links/")
+                .copy(context, "absolute-link", "/links/")
+                .copy(context, "climbing-link", "/links/")));
+
+        assertThat(Files.readSymbolicLink(out.resolve("links/dangling"))).isEqualTo(Path.of("no-such-target"));
+        assertThat(Files.readSymbolicLink(out.resolve("links/absolute-link"))).isEqualTo(Path.of("/etc/hostname"));
+        assertThat(Files.readSymbolicLink(out.resolve("links/climbing-link"))).isEqualTo(Path.of("../../../../../../.."));
+    }
+
+    @Test
+    void wildcardCopyTakesDanglingSymlinksAsLinks() throws Exception {
+        Path out = kiln.build(base().file(FileAction.copy(context, "dang*", "/wild/",
+                CopyOption.allowWildcard(), CopyOption.createDestPath())));
+
+        assertThat(Files.readSymbolicLink(out.resolve("wild/dangling"))).isEqualTo(Path.of("no-such-target"));
     }
 
     @Test

@@ -1,13 +1,13 @@
 package dev.kiln.worker;
 
+import dev.kiln.llb.Digest;
 import dev.kiln.solver.Result;
 import dev.kiln.solver.ResultStore;
+import dev.kiln.worker.fs.ChecksumSelector;
 import dev.kiln.worker.fs.ContentChecksum;
 import dev.kiln.worker.snapshot.Mounted;
 import dev.kiln.worker.snapshot.Snapshot;
 import dev.kiln.worker.snapshot.Snapshotter;
-
-import dev.kiln.llb.Digest;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -65,12 +65,25 @@ final class SnapshotResults implements ResultStore {
                 return stored;
             }
         }
+        List<ChecksumSelector> decoded = selectors.stream().map(SelectorText::decode).toList();
         String checksum;
         try (Mounted mounted = snapshotter.mountReadOnly(snapshot)) {
-            checksum = checksums.checksum(mounted.path(), selectors);
+            checksum = checksum(mounted.path(), decoded);
         }
         AtomicWrite.write(memo, checksum.getBytes(StandardCharsets.UTF_8));
         known.put(memoKey, checksum);
         return checksum;
+    }
+
+    /** One selector's digest as it is; several (a copy op with several sources in one input) digested together. */
+    private String checksum(Path root, List<ChecksumSelector> selectors) throws IOException {
+        if (selectors.size() == 1) {
+            return checksums.checksum(root, selectors.getFirst());
+        }
+        StringBuilder combined = new StringBuilder("selectors\n");
+        for (ChecksumSelector selector : selectors) {
+            combined.append(checksums.checksum(root, selector)).append('\n');
+        }
+        return Digest.sha256(combined.toString().getBytes(StandardCharsets.UTF_8)).toString();
     }
 }

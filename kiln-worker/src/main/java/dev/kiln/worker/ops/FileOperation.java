@@ -10,7 +10,9 @@ import dev.kiln.solver.InputKey;
 import dev.kiln.solver.Operation;
 import dev.kiln.solver.OperationContext;
 import dev.kiln.solver.Result;
+import dev.kiln.worker.SelectorText;
 import dev.kiln.worker.SnapshotResult;
+import dev.kiln.worker.fs.ChecksumSelector;
 import dev.kiln.worker.fs.CopyOptions;
 import dev.kiln.worker.fs.FileActions;
 import dev.kiln.worker.fs.Owner;
@@ -63,7 +65,8 @@ public final class FileOperation implements Operation {
             long secondary = action.getSecondaryInput();
             if (secondary >= 0 && secondary < inputCount) {
                 if (action.hasCopy()) {
-                    copySources.computeIfAbsent((int) secondary, i -> new ArrayList<>()).add(action.getCopy().getSrc());
+                    copySources.computeIfAbsent((int) secondary, i -> new ArrayList<>())
+                            .add(SelectorText.encode(copySelector(action.getCopy())));
                 } else {
                     usedOtherwise[(int) secondary] = true;
                 }
@@ -82,6 +85,16 @@ public final class FileOperation implements Operation {
                     : new InputKey.ByCacheKey());
         }
         return new CacheMap(OpKeys.withoutInputs(op), keys);
+    }
+
+    /**
+     * The part of the source a copy reads, as BuildKit selects it for a copy's content key: a
+     * symlink named as the source counts as the link unless the copy follows it, wildcards only
+     * when the copy expands them, and only the files its include and exclude patterns let through.
+     */
+    private static ChecksumSelector copySelector(FileActionCopy copy) {
+        return new ChecksumSelector(copy.getSrc(), copy.getFollowSymlink(), copy.getAllowWildcard(),
+                copy.getIncludePatternsList(), copy.getExcludePatternsList());
     }
 
     private static void markNamedInput(UserOpt user, int inputCount, boolean[] used) {
