@@ -1,0 +1,216 @@
+package dev.kiln.engine;
+
+import com.google.protobuf.ByteString;
+import dev.kiln.llb.CopyOption;
+import dev.kiln.llb.Digest;
+import dev.kiln.llb.FileAction;
+import dev.kiln.llb.LocalOption;
+import dev.kiln.llb.RunOption;
+import dev.kiln.llb.State;
+import dev.kiln.llb.pb.Definition;
+import dev.kiln.llb.pb.Input;
+import dev.kiln.llb.pb.Op;
+import dev.kiln.llb.pb.Platform;
+import dev.kiln.llb.pb.SourceOp;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Set;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/**
+ * Definitions and contexts a build must refuse: each gives a clear error naming the problem and
+ * its place, reads nothing from the host outside the context, and leaves the build cache as it was.
+ */
+class BadInputTest {
+
+    @TempDir
+    static Path tmp;
+    static EngineFixture kiln;
+    static Path context;
+    Set<String> cacheBefore;
+
+    @BeforeAll
+    static void open() throws Exception {
+        kiln = new EngineFixture(tmp);
+        context = kiln.context("ctx");
+        Files.writeString(context.resolve("inside.txt"), "inside\n");
+        Files.createSymbolicLink(context.resolve("to-shadow"), Path.of("/etc/shadow"));
+        Files.createSymbolicLink(context.resolve("to-host-root"), Path.of("../../../../../../.."));
+        Files.createSymbolicLink(context.resolve("relative-escape"), Path.of("../../../../../../../etc/hostname"));
+        // The inputs of the bad steps are built first: what a build records before its bad step is not the point.
+        kiln.build(EngineFixture.base());
+        kiln.build(State.local("ctx"));
+    }
+
+    @AfterAll
+    static void close() throws Exception {
+        kiln.close();
+    }
+
+    @BeforeEach
+    void rememberCache() throws Exception {
+        cacheBefore = kiln.cacheFiles();
+    }
+
+    private void assertCacheUnchanged() throws Exception {
+        assertThat(kiln.cacheFiles()).as("files of the build cache").isEqualTo(cacheBefore);
+    }
+
+    private static FrontendSpec llb(Definition definition) {
+        return new FrontendSpec.Llb(definition);
+    }
+
+    @Test
+    void corruptOpBytesAreRejected() throws Exception {
+        Definition corrupt = Definition.newBuilder()
+                .addDef(ByteString.copyFrom(new byte[] {0x0a, 0x7f, 0x01, 0x02}))
+                .build();
+
+        assertThatThrownBy(() -> kiln.run(llb(corrupt)))
+                .isInstanceOf(BuildException.class)
+                .hasMessageContaining("invalid LLB definition")
+                .hasMessageContaining("op #0")
+                .hasMessageContaining("not a valid protobuf");
+        assertCacheUnchanged();
+    }
+
+    @Test
+    void inputMissingFromTheDefinitionIsRejected() throws Exception {
+        Definition whole = EngineFixture.base().run(RunOption.sh("true")).root().marshal();
+        Definition withoutSource = whole.toBuilder().clearDef().addAllDef(whole.getDefList().subList(1, whole.getDefCount()))
+                .build();
+        String missing = Digest.sha256(whole.getDef(0)).toString();
+
+        assertThatThrownBy(() -> kiln.run(llb(withoutSource)))
+                .isInstanceOf(BuildException.class)
+                .hasMessageContaining("invalid LLB definition")
+                .hasMessageContaining(missing);
+        assertCacheUnchanged();
+    }
+
+    @Test
+    void opWithoutAKindIsRejected() throws Exception {
+        Op noKind = Op.newBuilder().setPlatform(Platform.newBuilder().setOS("linux").setArchitecture("amd64")).build();
+        Definition valid = EngineFixture.base().marshal();
+        Definition withNoKind = valid.toBuilder().clearDef().addDef(noKind.toByteString()).addAllDef(valid.getDefList())
+                .build();
+
+        assertThatThrownBy(() -> kiln.run(llb(withNoKind)))
+                .isInstanceOf(BuildException.class)
+                .hasMessageContaining("op #0")
+                .hasMessageContaining("has no op kind");
+        assertCacheUnchanged();
+    }
+
+    @Test
+    void unknownSourceSchemeIsAnErrorNamingIt() throws Exception {
+        Op source = Op.newBuilder().setSource(SourceOp.newBuilder().setIdentifier("nonsense://thing")).build();
+        Definition definition = Definition.newBuilder()
+                .addDef(source.toByteString())
+                .addDef(Op.newBuilder().addInputs(Input.newBuilder()
+                        .setDigest(Digest.sha256(source.toByteString()).toString())).build().toByteString())
+                .build();
+
+        assertThatThrownBy(() -> kiln.run(llb(definition)))
+                .isInstanceOf(BuildException.class)
+                .hasMessageContaining("nonsense://thing")
+                .hasMessageContaining("unknown source type \"nonsense\"");
+        assertCacheUnchanged();
+    }
+
+    @Test
+    void localSourceWithoutADirectoryIsAnErrorNamingIt() throws Exception {
+        State state = EngineFixture.base().file(FileAction.copy(State.local("never-given"), "/", "/ctx/"));
+
+        assertThatThrownBy(() -> kiln.build(state))
+                .isInstanceOf(BuildException.class)
+                .hasMessageContaining("local source 'never-given' was not given a directory");
+        assertCacheUnchanged();
+    }
+
+    @Test
+    void localSourceWhoseDirectoryIsMissingIsAnErrorNamingIt() throws Exception {
+        kiln.locals.put("vanished", tmp.resolve("no-such-directory"));
+        try {
+            assertThatThrownBy(() -> kiln.build(State.local("vanished")))
+                    .isInstanceOf(BuildException.class)
+                    .hasMessageContaining("local source 'vanished'")
+                    .hasMessageContaining("no-such-directory")
+                    .hasMessageContaining("is not a directory");
+        } finally {
+            kiln.locals.remove("vanished");
+        }
+        assertCacheUnchanged();
+    }
+
+    @Test
+    void copySourceClimbingOutOfTheContextStaysInsideIt() throws Exception {
+        State state = EngineFixture.base().file(FileAction.copy(State.local("ctx"), "../../etc/passwd", "/stolen"));
+
+        assertThatThrownBy(() -> kiln.build(state))
+                .isInstanceOf(BuildException.class)
+                .hasMessageContaining("/etc/passwd")
+                .hasMessageContaining("no such file or directory");
+        assertCacheUnchanged();
+    }
+
+    @Test
+    void followedSymlinkToAnAbsoluteHostPathResolvesInsideTheContext() throws Exception {
+        State state = EngineFixture.base().file(FileAction.copy(State.local("ctx"), "to-shadow", "/shadow",
+                CopyOption.followSymlinks()));
+
+        assertThatThrownBy(() -> kiln.build(state))
+                .isInstanceOf(BuildException.class)
+                .hasMessageContaining("to-shadow")
+                .hasMessageContaining("no such file or directory");
+        assertCacheUnchanged();
+    }
+
+    @Test
+    void followedSymlinkClimbingAboveTheContextIsRefused() throws Exception {
+        State state = EngineFixture.base().file(FileAction.copy(State.local("ctx"), "to-host-root/etc/hostname",
+                "/hostname", CopyOption.followSymlinks()));
+
+        assertThatThrownBy(() -> kiln.build(state))
+                .isInstanceOf(BuildException.class)
+                .hasMessageContaining("to-host-root");
+        assertCacheUnchanged();
+    }
+
+    @Test
+    void followedRelativeSymlinkOutOfTheContextIsRefused() throws Exception {
+        State state = EngineFixture.base().file(FileAction.copy(State.local("ctx"), "relative-escape", "/hostname",
+                CopyOption.followSymlinks()));
+
+        assertThatThrownBy(() -> kiln.build(state))
+                .isInstanceOf(BuildException.class)
+                .hasMessageContaining("relative-escape");
+        assertCacheUnchanged();
+    }
+
+    @Test
+    void escapingSymlinksOfTheContextArriveAsLinksNotAsHostFiles() throws Exception {
+        Path out = kiln.build(EngineFixture.base().file(FileAction.copy(State.local("ctx"), "/", "/ctx/")));
+
+        assertThat(Files.isSymbolicLink(out.resolve("ctx/to-shadow"))).isTrue();
+        assertThat(Files.readSymbolicLink(out.resolve("ctx/to-shadow"))).isEqualTo(Path.of("/etc/shadow"));
+        assertThat(Files.readString(out.resolve("ctx/inside.txt"))).isEqualTo("inside\n");
+    }
+
+    @Test
+    void followPathsOutOfTheContextSendNothingFromTheHost() throws Exception {
+        Path out = kiln.build(State.local("ctx", LocalOption.followPaths("../../../../etc/passwd", "to-shadow")));
+
+        assertThat(out.resolve("etc")).doesNotExist();
+        assertThat(Files.isSymbolicLink(out.resolve("to-shadow"))).isTrue();
+        assertThat(Files.readSymbolicLink(out.resolve("to-shadow"))).isEqualTo(Path.of("/etc/shadow"));
+    }
+}

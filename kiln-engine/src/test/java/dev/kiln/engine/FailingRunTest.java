@@ -1,0 +1,94 @@
+package dev.kiln.engine;
+
+import dev.kiln.llb.OpOption;
+import dev.kiln.llb.RunOption;
+import dev.kiln.llb.State;
+import dev.kiln.solver.ProgressEvent;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.UUID;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
+
+class FailingRunTest {
+
+    @TempDir
+    static Path tmp;
+    static EngineFixture kiln;
+
+    @BeforeAll
+    static void open() throws Exception {
+        kiln = new EngineFixture(tmp);
+    }
+
+    @AfterAll
+    static void close() throws Exception {
+        kiln.close();
+    }
+
+    @Test
+    void failingRunReportsStepExitCodeAndLastOutput() throws Exception {
+        State failing = EngineFixture.base()
+                .run(RunOption.sh("echo some output; echo oops >&2; exit 3"), OpOption.customName("the failing step"))
+                .root();
+
+        BuildException failure = catchThrowableOfType(BuildException.class, () -> kiln.build(failing));
+
+        assertThat(failure.getMessage())
+                .contains("the failing step")
+                .contains("exit code: 3")
+                .contains("some output")
+                .contains("oops");
+        assertThat(kiln.events).anySatisfy(event -> assertThat(event).isInstanceOfSatisfying(
+                ProgressEvent.VertexFailed.class, failed -> {
+                    assertThat(failed.vertexName()).isEqualTo("the failing step");
+                    assertThat(failed.message()).contains("exit code: 3");
+                }));
+        assertThat(kiln.events).anySatisfy(event -> assertThat(event).isInstanceOfSatisfying(
+                ProgressEvent.VertexLog.class, log -> assertThat(new String(log.data(), StandardCharsets.UTF_8))
+                        .contains("some output")));
+    }
+
+    @Test
+    void failedStepIsNotCachedWhileTheStepsBeforeItAre() throws Exception {
+        String marker = UUID.randomUUID().toString();
+        State failing = EngineFixture.base()
+                .run(RunOption.sh("echo " + marker + " > /before"), OpOption.customName("step before")).root()
+                .run(RunOption.sh("cat /before; exit 1"), OpOption.customName("step that fails")).root();
+        catchThrowableOfType(BuildException.class, () -> kiln.build(failing));
+        assertThat(kiln.executed()).contains("step before", "step that fails");
+
+        BuildException again = catchThrowableOfType(BuildException.class, () -> kiln.build(failing));
+
+        assertThat(again.getMessage()).contains("step that fails").contains(marker);
+        assertThat(kiln.executed()).containsExactly("step that fails");
+        assertThat(kiln.cached()).contains("step before");
+    }
+
+    @Test
+    void longOutputIsCutToItsLastLines() throws Exception {
+        State failing = EngineFixture.base()
+                .run(RunOption.sh("for i in $(seq 1 100); do echo line $i; done; exit 2"), OpOption.customName("noisy"))
+                .root();
+
+        BuildException failure = catchThrowableOfType(BuildException.class, () -> kiln.build(failing));
+
+        assertThat(failure.getMessage()).contains("exit code: 2").contains("line 100").doesNotContain("line 1\n");
+    }
+
+    @Test
+    void missingProgramIsAClearError() throws Exception {
+        State failing = EngineFixture.base()
+                .run(RunOption.args("/bin/no-such-program"), OpOption.customName("missing program")).root();
+
+        BuildException failure = catchThrowableOfType(BuildException.class, () -> kiln.build(failing));
+
+        assertThat(failure.getMessage()).contains("missing program").contains("/bin/no-such-program");
+    }
+}

@@ -1,0 +1,118 @@
+package dev.kiln.engine;
+
+import dev.kiln.llb.FileAction;
+import dev.kiln.llb.MkdirOption;
+import dev.kiln.llb.RunOption;
+import dev.kiln.llb.State;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+import static dev.kiln.engine.ExportedFiles.bytes;
+import static dev.kiln.engine.ExportedFiles.listing;
+import static dev.kiln.engine.ExportedFiles.mode;
+import static org.assertj.core.api.Assertions.assertThat;
+
+class MergeDiffTest {
+
+    @TempDir
+    static Path tmp;
+    static EngineFixture kiln;
+
+    @BeforeAll
+    static void open() throws Exception {
+        kiln = new EngineFixture(tmp);
+    }
+
+    @AfterAll
+    static void close() throws Exception {
+        kiln.close();
+    }
+
+    @Test
+    void mergeOfTwoStatesHasTheFilesOfBoth() throws Exception {
+        State a = State.scratch().file(FileAction.mkdir("/shared", 0755).mkfile("/shared/a", 0644, bytes("a\n")));
+        State b = State.scratch().file(FileAction.mkdir("/shared", 0755).mkfile("/shared/b", 0600, bytes("b\n")));
+
+        Path out = kiln.build(State.merge(List.of(a, b)));
+
+        assertThat(listing(out)).containsExactly("shared");
+        assertThat(listing(out.resolve("shared"))).containsExactly("a", "b");
+        assertThat(mode(out.resolve("shared/b"))).isEqualTo(0600);
+    }
+
+    @Test
+    void laterMergeInputsWinOnTheSamePath() throws Exception {
+        State first = State.scratch().file(FileAction.mkfile("/same", 0644, bytes("first\n")));
+        State second = State.scratch().file(FileAction.mkfile("/same", 0644, bytes("second\n")));
+
+        Path out = kiln.build(State.merge(List.of(first, second)));
+
+        assertThat(Files.readString(out.resolve("same"))).isEqualTo("second\n");
+    }
+
+    @Test
+    void mergeOntoTheRootfsKeepsItRunnable() throws Exception {
+        State tool = State.scratch().file(FileAction.mkdir("/opt/tool", 0755, MkdirOption.makeParents())
+                .mkfile("/opt/tool/run.sh", 0755, bytes("#!/bin/sh\necho tool ran\n")));
+        State merged = State.merge(List.of(EngineFixture.base(), tool))
+                .run(RunOption.sh("/opt/tool/run.sh > /result")).root();
+
+        Path out = kiln.build(merged);
+
+        assertThat(Files.readString(out.resolve("result"))).isEqualTo("tool ran\n");
+    }
+
+    @Test
+    void diffContainsOnlyWhatTheStepChanged() throws Exception {
+        State base = EngineFixture.base();
+        State changed = base.run(RunOption.sh("mkdir -p /app && echo built > /app/output && echo more >> /etc/passwd"))
+                .root();
+
+        Path out = kiln.build(State.diff(base, changed));
+
+        assertThat(listing(out)).containsExactlyInAnyOrder("app", "etc");
+        assertThat(listing(out.resolve("app"))).containsExactly("output");
+        assertThat(listing(out.resolve("etc"))).containsExactly("passwd");
+        assertThat(Files.readString(out.resolve("etc/passwd"))).endsWith("more\n");
+    }
+
+    @Test
+    void diffOfADeletionRemovesThePathWhenMergedOntoAnotherBase() throws Exception {
+        State base = EngineFixture.base();
+        State deleted = base.run(RunOption.sh("rm /etc/group && echo added > /etc/added")).root();
+        State other = State.scratch().file(FileAction.mkdir("/etc", 0755)
+                .mkfile("/etc/group", 0644, bytes("other group\n"))
+                .mkfile("/etc/kept", 0644, bytes("kept\n")));
+
+        Path out = kiln.build(State.merge(List.of(other, State.diff(base, deleted))));
+
+        assertThat(listing(out.resolve("etc"))).containsExactly("added", "kept");
+        assertThat(Files.readString(out.resolve("etc/kept"))).isEqualTo("kept\n");
+    }
+
+    @Test
+    void diffExportedOnItsOwnShowsNoDeletedPath() throws Exception {
+        State base = EngineFixture.base();
+        State deleted = base.run(RunOption.sh("rm /etc/group")).root();
+
+        Path out = kiln.build(State.diff(base, deleted));
+
+        assertThat(out.resolve("etc/group")).doesNotExist();
+        assertThat(out.resolve("bin")).doesNotExist();
+    }
+
+    @Test
+    void diffAgainstItselfIsEmpty() throws Exception {
+        State base = EngineFixture.base().file(FileAction.mkfile("/only", 0644, bytes("x")));
+
+        Path out = kiln.build(State.diff(base, base));
+
+        assertThat(listing(out)).isEmpty();
+    }
+}
