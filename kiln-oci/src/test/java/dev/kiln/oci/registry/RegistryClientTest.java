@@ -1,0 +1,293 @@
+package dev.kiln.oci.registry;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.kiln.llb.Digest;
+import dev.kiln.llb.ImageReference;
+import dev.kiln.llb.Platform;
+import dev.kiln.oci.Descriptor;
+import dev.kiln.oci.ImageIndex;
+import dev.kiln.oci.ImageManifest;
+import dev.kiln.oci.MediaTypes;
+import dev.kiln.oci.content.BlobWriter;
+import dev.kiln.oci.content.ContentStore;
+import dev.kiln.oci.content.DigestMismatchException;
+import dev.kiln.oci.testing.LocalRegistry;
+import dev.kiln.oci.testing.RegistryProxy;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+
+class RegistryClientTest {
+  private static final Platform AMD64 = Platform.parse("linux/amd64");
+  private static final Platform ARM64 = Platform.parse("linux/arm64");
+
+  @RegisterExtension
+  static final LocalRegistry registry = LocalRegistry.anonymous();
+
+  @TempDir
+  Path dir;
+
+  private ContentStore local;
+  private RegistryClient client;
+
+  @BeforeEach
+  void setUp() throws IOException {
+    local = ContentStore.open(dir.resolve("local"));
+    client = RegistryClient.builder().retryBackoff(Duration.ofMillis(10)).build();
+  }
+
+  @AfterEach
+  void tearDown() {
+    client.close();
+  }
+
+  @Test
+  void pushedImagePullsBackIdentical() throws IOException {
+    TestImage image = TestImage.make(local, AMD64, 1, 5000, 12345);
+    ImageReference reference = registry.reference("app/pushed:1.0");
+
+    Descriptor pushed = image.push(client, reference, local);
+    ContentStore pulledInto = ContentStore.open(dir.resolve("pulled"));
+    ResolvedImage pulled = client.pull(reference, AMD64, pulledInto);
+
+    assertThat(client.resolve(reference)).isEqualTo(pushed);
+    assertThat(pushed.digest()).isEqualTo(Digest.sha256(image.manifestBytes()));
+    assertThat(pulled.root().descriptor()).isEqualTo(pushed);
+    assertThat(pulled.index()).isEmpty();
+    assertThat(pulled.manifest()).isEqualTo(image.manifest());
+    assertThat(pulled.config()).isEqualTo(image.config());
+    assertThat(pulled.pinned().digest()).isEqualTo(pushed.digest().toString());
+    for (Descriptor blob : List.of(image.layers().get(0), image.layers().get(1), image.configDescriptor())) {
+      assertThat(pulledInto.read(blob.digest())).isEqualTo(local.read(blob.digest()));
+    }
+    assertThat(pulledInto.read(pushed.digest())).isEqualTo(image.manifestBytes());
+  }
+
+  @Test
+  void blobExistenceIsCheckedBeforeUploading() throws IOException {
+    TestImage image = TestImage.make(local, AMD64, 2, 3000);
+    ImageReference repository = registry.reference("app/exists");
+    Descriptor layer = image.layers().getFirst();
+
+    assertThat(client.blobExists(repository, layer.digest())).isFalse();
+    assertThat(client.pushBlob(repository, layer, local)).isEqualTo(PushResult.UPLOADED);
+    assertThat(client.blobExists(repository, layer.digest())).isTrue();
+    assertThat(client.pushBlob(repository, layer, local)).isEqualTo(PushResult.ALREADY_PRESENT);
+  }
+
+  @Test
+  void blobOfAnotherRepositoryIsMountedNotSent() throws IOException {
+    TestImage image = TestImage.make(local, AMD64, 3, 4000);
+    Descriptor layer = image.layers().getFirst();
+    ImageReference base = registry.reference("mount/base");
+    ImageReference derived = registry.reference("mount/derived");
+    client.pushBlob(base, layer, local);
+
+    PushResult result = client.pushBlob(derived, layer, () -> {
+      throw new IOException("a mounted blob must not be read");
+    }, base);
+
+    assertThat(result).isEqualTo(PushResult.MOUNTED);
+    assertThat(client.blobExists(derived, layer.digest())).isTrue();
+    Digest unknown = Digest.sha256("never pushed".getBytes());
+    assertThat(client.mountBlob(registry.reference("mount/other"), base, unknown)).isFalse();
+    assertThat(client.blobExists(registry.reference("mount/other"), unknown)).isFalse();
+  }
+
+  @Test
+  void chunkedUploadSendsLargeBlobsInPieces() throws IOException {
+    TestImage image = TestImage.make(local, AMD64, 4, 5500, 0);
+    ImageReference reference = registry.reference("app/chunked:1");
+    try (RegistryClient chunked = RegistryClient.builder().chunkSize(1000).build()) {
+      image.push(chunked, reference, local);
+    }
+
+    for (Descriptor layer : image.layers()) {
+      assertThat(client.fetchBlob(reference, layer)).isEqualTo(local.read(layer.digest()));
+    }
+  }
+
+  @Test
+  void indexWithTwoPlatformsResolvesToTheWantedOne() throws IOException {
+    TestImage amd64 = TestImage.make(local, AMD64, 5, 100);
+    TestImage arm64 = TestImage.make(local, new Platform("linux", "arm64", "v8", "", List.of()), 6, 200);
+    ImageReference reference = registry.reference("multi/app:latest");
+    Descriptor amd64Manifest = amd64.push(client, registry.reference("multi/app@" + Digest.sha256(
+        amd64.manifestBytes())), local).withPlatform(AMD64);
+    Descriptor arm64Manifest = arm64.push(client, registry.reference("multi/app:arm64"), local)
+        .withPlatform(arm64.config().platform());
+    ImageIndex index = ImageIndex.oci(List.of(amd64Manifest, arm64Manifest));
+    Descriptor pushedIndex = client.pushManifest(reference, index);
+
+    ResolvedImage onArm = client.resolveImage(registry.reference("multi/app"), Platform.parse("linux/aarch64"));
+    ResolvedImage onAmd = client.resolveImage(registry.reference("multi/app"), Platform.of("linux", "x86_64"));
+
+    assertThat(client.resolve(reference)).isEqualTo(pushedIndex);
+    assertThat(pushedIndex.mediaType()).isEqualTo(MediaTypes.OCI_INDEX);
+    assertThat(onArm.index()).contains(index);
+    assertThat(onArm.image().descriptor().digest()).isEqualTo(arm64Manifest.digest());
+    assertThat(onArm.config().architecture()).isEqualTo("arm64");
+    assertThat(onAmd.config()).isEqualTo(amd64.config());
+    assertThat(onAmd.pinned().digest()).isEqualTo(pushedIndex.digest().toString());
+    assertThatThrownBy(() -> client.resolveImage(reference, Platform.parse("linux/s390x")))
+        .isInstanceOf(RegistryException.class)
+        .hasMessageContaining(registry.host())
+        .hasMessageContaining("multi/app")
+        .hasMessageContaining("no manifest for linux/s390x (its index offers [linux/amd64, linux/arm64/v8])");
+  }
+
+  @Test
+  void dockerManifestListAndManifestKeepTheirMediaTypes() throws IOException {
+    TestImage image = TestImage.make(local, AMD64, 7, 300);
+    ImageReference reference = registry.reference("docker/app:v1");
+    client.pushBlob(reference, image.configDescriptor().withMediaType(MediaTypes.DOCKER_CONFIG), local);
+    client.pushBlob(reference, image.layers().getFirst(), local);
+    ImageManifest docker = ImageManifest.docker(image.configDescriptor().withMediaType(MediaTypes.DOCKER_CONFIG),
+        List.of(image.layers().getFirst().withMediaType(MediaTypes.DOCKER_LAYER_GZIP)));
+    Descriptor manifest = client.pushManifest(registry.reference("docker/app:v1-amd64"), docker);
+    Descriptor list = client.pushManifest(reference, ImageIndex.docker(List.of(manifest.withPlatform(AMD64))));
+
+    ResolvedImage resolved = client.resolveImage(reference, AMD64);
+
+    assertThat(list.mediaType()).isEqualTo(MediaTypes.DOCKER_MANIFEST_LIST);
+    assertThat(client.resolve(reference).mediaType()).isEqualTo(MediaTypes.DOCKER_MANIFEST_LIST);
+    assertThat(resolved.image().descriptor().mediaType()).isEqualTo(MediaTypes.DOCKER_MANIFEST);
+    assertThat(resolved.manifest().isDocker()).isTrue();
+  }
+
+  @Test
+  void tagGivesAManifestASecondName() throws IOException {
+    TestImage image = TestImage.make(local, AMD64, 8, 10);
+    Descriptor pushed = image.push(client, registry.reference("app/tagged:build-1"), local);
+
+    client.tag(registry.reference("app/tagged@" + pushed.digest()), "stable");
+
+    assertThat(client.resolve(registry.reference("app/tagged:stable"))).isEqualTo(pushed);
+    assertThat(client.fetchManifest(registry.reference("app/tagged@" + pushed.digest())).bytes())
+        .isEqualTo(image.manifestBytes());
+  }
+
+  @Test
+  void missingManifestErrorNamesRegistryRepositoryReferenceAndTheRegistrysMessage() {
+    ImageReference missing = registry.reference("app/missing:nope");
+
+    assertThatThrownBy(() -> client.resolve(missing))
+        .isInstanceOfSatisfying(RegistryException.class, e -> {
+          assertThat(e.status()).isEqualTo(404);
+          assertThat(e.errorCodes()).contains("MANIFEST_UNKNOWN");
+          assertThat(e.registry()).isEqualTo(registry.host());
+        })
+        .hasMessage("fetching manifest: registry " + registry.host() + ", repository app/missing, reference nope: "
+            + "HTTP 404: MANIFEST_UNKNOWN: manifest unknown ({\"Tag\":\"nope\"})");
+    assertThatThrownBy(() -> client.fetchBlob(registry.reference("app/missing"),
+        Descriptor.of(MediaTypes.OCI_LAYER, Digest.sha256(new byte[1]), 1)))
+        .hasMessageContaining("HTTP 404: BLOB_UNKNOWN: blob unknown to registry");
+  }
+
+  @Test
+  void registryThatCorruptsABlobIsRefusedAndNothingIsStored() throws IOException {
+    TestImage image = TestImage.make(local, AMD64, 9, 20000);
+    Descriptor layer = image.layers().getFirst();
+    image.push(client, registry.reference("lying/app:1"), local);
+    ContentStore pulled = ContentStore.open(dir.resolve("pulled"));
+    try (RegistryProxy liar = RegistryProxy.start(registry.host()).corrupt(layer.digest())) {
+      ImageReference throughLiar = ImageReference.parseNormalized(liar.host() + "/lying/app:1");
+
+      assertThatThrownBy(() -> client.fetchBlob(throughLiar, layer, pulled))
+          .isInstanceOf(DigestMismatchException.class)
+          .hasMessageStartingWith("fetching blob: registry " + liar.host() + ", repository lying/app: blob "
+              + layer.digest() + " refused: content does not match its digest: expected " + layer.digest());
+      assertThatThrownBy(() -> client.pull(throughLiar, AMD64, pulled))
+          .isInstanceOf(DigestMismatchException.class).hasMessageContaining(layer.digest().toString());
+      assertThatThrownBy(() -> client.fetchBlob(throughLiar, layer)).isInstanceOf(DigestMismatchException.class);
+      assertThatThrownBy(() -> {
+        try (InputStream in = client.openBlob(throughLiar, layer)) {
+          in.transferTo(java.io.OutputStream.nullOutputStream());
+        }
+      }).isInstanceOf(DigestMismatchException.class);
+    }
+
+    assertThat(pulled.exists(layer.digest())).isFalse();
+    assertThat(pulled.ingestedBytes(layer.digest())).isZero();
+    assertThat(Files.exists(pulled.blobPath(layer.digest()))).isFalse();
+  }
+
+  @Test
+  void brokenDownloadResumesFromWhereItStopped() throws IOException {
+    TestImage image = TestImage.make(local, AMD64, 10, 200_000);
+    Descriptor layer = image.layers().getFirst();
+    image.push(client, registry.reference("flaky/app:1"), local);
+    ContentStore pulled = ContentStore.open(dir.resolve("pulled"));
+    try (RegistryProxy flaky = RegistryProxy.start(registry.host()).truncateOnce(layer.digest(), 70_000)) {
+      ImageReference throughProxy = ImageReference.parseNormalized(flaky.host() + "/flaky/app");
+
+      client.fetchBlob(throughProxy, layer, pulled);
+
+      List<String> blobRequests = flaky.requests().stream().filter(r -> r.contains(layer.digest().hex())).toList();
+      assertThat(blobRequests).hasSize(2);
+      assertThat(blobRequests.get(0)).doesNotContain("Range");
+      assertThat(blobRequests.get(1)).matches(".* Range: bytes=\\d+-");
+      long resumedAt = Long.parseLong(blobRequests.get(1).replaceAll(".*bytes=(\\d+)-", "$1"));
+      assertThat(resumedAt).isPositive().isLessThanOrEqualTo(70_000);
+    }
+    assertThat(pulled.read(layer.digest())).isEqualTo(local.read(layer.digest()));
+  }
+
+  @Test
+  void partialDownloadLeftByAnEarlierRunIsContinued() throws IOException {
+    TestImage image = TestImage.make(local, AMD64, 11, 50_000);
+    Descriptor layer = image.layers().getFirst();
+    image.push(client, registry.reference("resume/app:1"), local);
+    ContentStore pulled = ContentStore.open(dir.resolve("pulled"));
+    byte[] content = local.read(layer.digest());
+    try (BlobWriter earlier = pulled.writer(layer.digest(), layer.size())) {
+      earlier.write(content, 0, 20_000);
+    }
+
+    try (RegistryProxy proxy = RegistryProxy.start(registry.host())) {
+      client.fetchBlob(ImageReference.parseNormalized(proxy.host() + "/resume/app"), layer, pulled);
+
+      assertThat(proxy.requests()).filteredOn(r -> r.contains(layer.digest().hex()))
+          .containsExactly("GET /v2/resume/app/blobs/" + layer.digest() + " Range: bytes=20000-");
+    }
+    assertThat(pulled.read(layer.digest())).isEqualTo(content);
+  }
+
+  @Test
+  void corruptPartialDownloadIsReplacedByAFreshOne() throws IOException {
+    TestImage image = TestImage.make(local, AMD64, 12, 30_000);
+    Descriptor layer = image.layers().getFirst();
+    image.push(client, registry.reference("resume/bad:1"), local);
+    ContentStore pulled = ContentStore.open(dir.resolve("pulled"));
+    try (BlobWriter earlier = pulled.writer(layer.digest(), layer.size())) {
+      earlier.write(new byte[10_000]);
+    }
+
+    client.fetchBlob(registry.reference("resume/bad"), layer, pulled);
+
+    assertThat(pulled.read(layer.digest())).isEqualTo(local.read(layer.digest()));
+  }
+
+  @Test
+  void blobsAlreadyStoredAreNotDownloadedAgain() throws IOException {
+    TestImage image = TestImage.make(local, AMD64, 13, 1000);
+    image.push(client, registry.reference("cached/app:1"), local);
+    try (RegistryProxy proxy = RegistryProxy.start(registry.host())) {
+      ImageReference throughProxy = ImageReference.parseNormalized(proxy.host() + "/cached/app:1");
+
+      client.pull(throughProxy, AMD64, local);
+
+      assertThat(proxy.requests()).noneMatch(r -> r.contains(image.layers().getFirst().digest().hex()));
+    }
+  }
+}

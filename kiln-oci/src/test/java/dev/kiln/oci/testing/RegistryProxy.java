@@ -1,0 +1,158 @@
+package dev.kiln.oci.testing;
+
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import dev.kiln.llb.Digest;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+
+/**
+ * An HTTP proxy on 127.0.0.1 in front of a registry that can misbehave on purpose: corrupt one byte of a blob
+ * (a registry that lies), or break off a blob download part way (a flaky network). It records every request it
+ * forwards, so tests can see what a client asked for (e.g. its Range headers).
+ */
+public final class RegistryProxy implements AutoCloseable {
+  private static final Set<String> HOP_BY_HOP = Set.of("connection", "content-length", "transfer-encoding", "host",
+      "keep-alive", "upgrade", "expect", "te", "trailer", "date");
+
+  private final String target;
+  private final HttpServer server;
+  private final ExecutorService threads = Executors.newVirtualThreadPerTaskExecutor();
+  private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+      .followRedirects(HttpClient.Redirect.NEVER).build();
+  private final Set<Digest> corrupted = ConcurrentHashMap.newKeySet();
+  private final Map<Digest, Long> truncations = new ConcurrentHashMap<>();
+  private final List<String> requests = new CopyOnWriteArrayList<>();
+
+  private RegistryProxy(String target, HttpServer server) {
+    this.target = target;
+    this.server = server;
+  }
+
+  /** A proxy forwarding to the registry at {@code target} ("127.0.0.1:PORT"). */
+  public static RegistryProxy start(String target) throws IOException {
+    HttpServer server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+    RegistryProxy proxy = new RegistryProxy(target, server);
+    server.createContext("/", proxy::forward);
+    server.setExecutor(proxy.threads);
+    server.start();
+    return proxy;
+  }
+
+  /** "127.0.0.1:PORT" of the proxy: the registry part of references that go through it. */
+  public String host() {
+    return "127.0.0.1:" + server.getAddress().getPort();
+  }
+
+  /** From now on, every download of blob {@code digest} has one byte changed. */
+  public RegistryProxy corrupt(Digest digest) {
+    corrupted.add(digest);
+    return this;
+  }
+
+  /** The next download of blob {@code digest} announces its full length but breaks off after {@code bytes}. */
+  public RegistryProxy truncateOnce(Digest digest, long bytes) {
+    truncations.put(digest, bytes);
+    return this;
+  }
+
+  /** "METHOD path" of each request, with " Range: ..." when it had one. */
+  public List<String> requests() {
+    return List.copyOf(requests);
+  }
+
+  @Override
+  public void close() {
+    server.stop(0);
+    threads.close();
+    http.close();
+  }
+
+  private void forward(HttpExchange exchange) throws IOException {
+    try (exchange) {
+      String method = exchange.getRequestMethod();
+      URI uri = exchange.getRequestURI();
+      String range = exchange.getRequestHeaders().getFirst("Range");
+      requests.add(method + " " + uri.getRawPath() + (range == null ? "" : " Range: " + range));
+      byte[] requestBody = exchange.getRequestBody().readAllBytes();
+      HttpRequest.Builder out = HttpRequest.newBuilder(URI.create("http://" + target + uri.getRawPath()
+          + (uri.getRawQuery() == null ? "" : "?" + uri.getRawQuery())));
+      exchange.getRequestHeaders().forEach((name, values) -> {
+        if (!HOP_BY_HOP.contains(name.toLowerCase(Locale.ROOT))) {
+          values.forEach(value -> out.header(name, value));
+        }
+      });
+      out.method(method, requestBody.length == 0 && !method.equals("PUT") && !method.equals("PATCH")
+          ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofByteArray(requestBody));
+      HttpResponse<byte[]> answer;
+      try {
+        answer = http.send(out.build(), HttpResponse.BodyHandlers.ofByteArray());
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IOException("interrupted forwarding to the registry", e);
+      }
+      answer.headers().map().forEach((name, values) -> {
+        if (!HOP_BY_HOP.contains(name.toLowerCase(Locale.ROOT))) {
+          for (String value : values) {
+            exchange.getResponseHeaders().add(name,
+                name.equalsIgnoreCase("Location") ? value.replace("//" + target, "//" + host()) : value);
+          }
+        }
+      });
+      byte[] body = answer.body();
+      Digest blob = blobOf(method, uri.getRawPath());
+      int status = answer.statusCode();
+      if (blob != null && (status == 200 || status == 206) && body.length > 0) {
+        if (corrupted.contains(blob)) {
+          body = body.clone();
+          body[body.length / 2] ^= 0x20;
+        }
+        Long cut = truncations.remove(blob);
+        if (cut != null) {
+          exchange.sendResponseHeaders(status, body.length);
+          OutputStream stream = exchange.getResponseBody();
+          stream.write(body, 0, (int) Math.min(cut, body.length));
+          stream.flush();
+          // Failing the exchange with bytes still owed drops the connection, as a broken network would.
+          throw new IOException("download of " + blob + " cut after " + cut + " bytes on purpose");
+        }
+      }
+      if (method.equals("HEAD") || body.length == 0) {
+        answer.headers().firstValue("Content-Length").ifPresent(length ->
+            exchange.getResponseHeaders().set("Content-Length", length));
+        exchange.sendResponseHeaders(status, -1);
+      } else {
+        exchange.sendResponseHeaders(status, body.length);
+        try (OutputStream stream = exchange.getResponseBody()) {
+          stream.write(body);
+        }
+      }
+    }
+  }
+
+  private static Digest blobOf(String method, String path) {
+    int at = path.indexOf("/blobs/sha256:");
+    if (!method.equals("GET") || at < 0) {
+      return null;
+    }
+    try {
+      return Digest.parse(path.substring(at + "/blobs/".length()));
+    } catch (IllegalArgumentException e) {
+      return null;
+    }
+  }
+}
