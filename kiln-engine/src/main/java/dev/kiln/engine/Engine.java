@@ -69,7 +69,7 @@ public final class Engine implements AutoCloseable {
         BuildSession session = new BuildSession(UUID.randomUUID().toString(), request.localDirs(), request.secrets(),
                 request.sshSockets());
         BuildContext context = new BuildContext(solver, worker, frontends, session, buildOpts(session, request),
-                progress, null);
+                progress, null, null);
         LocalClient client = new LocalClient(context, request.frontendOpts(), Map.of());
         Result result;
         try {
@@ -80,6 +80,7 @@ public final class Engine implements AutoCloseable {
         } catch (GatewayException e) {
             throw new BuildException(e.getMessage(), e);
         } finally {
+            context.releaseContainers();
             flushQuietly(context);
         }
         return new BuildOutcome(result, List.copyOf(context.warnings()), Duration.ofNanos(System.nanoTime() - start));

@@ -8,6 +8,7 @@ import dev.kiln.solver.ResultStore;
 import dev.kiln.worker.fs.ChecksumIndex;
 import dev.kiln.worker.fs.ContentChecksum;
 import dev.kiln.worker.ops.CacheMounts;
+import dev.kiln.worker.ops.ContainerMounts;
 import dev.kiln.worker.ops.DiffOperation;
 import dev.kiln.worker.ops.ExecOperation;
 import dev.kiln.worker.ops.FileOperation;
@@ -116,6 +117,16 @@ public final class Worker implements AutoCloseable {
                     + "\" (LLB sources are " + String.join("://, ", SOURCE_SCHEMES) + "://)");
         }
         return new UnsupportedOperation("source " + identifier + ": " + scheme + " sources are not supported yet");
+    }
+
+    /** Mounts for a container the gateway creates: the same preparation RUN steps get. */
+    public ContainerMounts containerMounts(BuildSession session) {
+        return new ContainerMounts(snapshotter, cacheMounts, new SecretMounts(session, secretsDir));
+    }
+
+    /** The container runtime, chosen on first use. */
+    public ContainerRuntime runtime() throws IOException {
+        return runtime.get();
     }
 
     /** Mounts a result for reading; close the view to unmount. */

@@ -3,6 +3,7 @@ package dev.kiln.engine.gateway;
 import dev.kiln.engine.Frontends;
 import dev.kiln.engine.Warning;
 import dev.kiln.gateway.BuildOpts;
+import dev.kiln.gateway.Container;
 import dev.kiln.solver.ProgressListener;
 import dev.kiln.solver.Solver;
 import dev.kiln.worker.BuildSession;
@@ -22,9 +23,24 @@ public record BuildContext(
         BuildSession session,
         BuildOpts buildOpts,
         ProgressListener progress,
-        List<Warning> warnings) {
+        List<Warning> warnings,
+        List<Container> containers) {
 
     public BuildContext {
         warnings = warnings == null ? new CopyOnWriteArrayList<>() : warnings;
+        containers = containers == null ? new CopyOnWriteArrayList<>() : containers;
+    }
+
+    /** Releases the containers a frontend left running: a build's end frees every mount it made. */
+    public void releaseContainers() {
+        for (Container container : containers) {
+            try {
+                container.release();
+            } catch (RuntimeException | InterruptedException e) {
+                warnings.add(new Warning("", "could not release a container: " + e.getMessage(),
+                        dev.kiln.gateway.WarnOpts.none()));
+            }
+        }
+        containers.clear();
     }
 }

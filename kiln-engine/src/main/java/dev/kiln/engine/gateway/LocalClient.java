@@ -92,8 +92,10 @@ public final class LocalClient implements Client {
     }
 
     @Override
-    public Container newContainer(NewContainerRequest request) {
-        throw new GatewayException("interactive containers are not supported yet");
+    public Container newContainer(NewContainerRequest request) throws InterruptedException {
+        LocalContainer container = LocalContainer.create(build, request);
+        build.containers().add(container);
+        return container;
     }
 
     @Override

@@ -71,7 +71,12 @@ public final class RunningContainer implements AutoCloseable {
     if (signal <= 0 || signal > 64) {
       throw new IllegalArgumentException("signal " + signal + " is not between 1 and 64");
     }
+    // Right after start the runtime may not have created the container yet: try again briefly.
     int code = runtime.control("kill", id, Integer.toString(signal));
+    for (int attempt = 0; code != 0 && process.isAlive() && attempt < 50; attempt++) {
+      Thread.sleep(20);
+      code = runtime.control("kill", id, Integer.toString(signal));
+    }
     if (code != 0 && process.isAlive()) {
       throw new IOException(runtime.name() + " kill " + id + " " + signal + " failed with exit code " + code);
     }

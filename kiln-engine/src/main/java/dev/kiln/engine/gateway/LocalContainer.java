@@ -1,0 +1,153 @@
+package dev.kiln.engine.gateway;
+
+import dev.kiln.gateway.Container;
+import dev.kiln.gateway.ContainerProcess;
+import dev.kiln.gateway.GatewayException;
+import dev.kiln.gateway.Mount;
+import dev.kiln.gateway.NewContainerRequest;
+import dev.kiln.gateway.StartRequest;
+import dev.kiln.llb.pb.MountType;
+import dev.kiln.llb.pb.NetMode;
+import dev.kiln.worker.SnapshotResult;
+import dev.kiln.worker.ops.ContainerMounts;
+import dev.kiln.worker.runtime.HostEntry;
+import dev.kiln.worker.runtime.NetworkMode;
+import dev.kiln.worker.runtime.ProcessSpec;
+import dev.kiln.worker.runtime.RunningContainer;
+import dev.kiln.worker.runtime.SecurityMode;
+import dev.kiln.worker.snapshot.Snapshot;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * A container of the gateway API: its filesystem is prepared once (a writable copy-on-write view
+ * of the root reference plus the other mounts), and every process started in it sees that
+ * filesystem. Changes are discarded at release. Releasing kills what still runs.
+ */
+final class LocalContainer implements Container {
+
+    private final BuildContext build;
+    private final NewContainerRequest request;
+    private final ContainerMounts mounts;
+    private final Path rootfs;
+    private final List<LocalProcess> processes = new ArrayList<>();
+    private boolean released;
+
+    private LocalContainer(BuildContext build, NewContainerRequest request, ContainerMounts mounts, Path rootfs) {
+        this.build = build;
+        this.request = request;
+        this.mounts = mounts;
+        this.rootfs = rootfs;
+    }
+
+    static LocalContainer create(BuildContext build, NewContainerRequest request) throws InterruptedException {
+        Mount root = request.mounts().stream().filter(m -> m.dest().equals("/")).findFirst()
+                .orElseThrow(() -> new GatewayException("a container needs a mount at / (its root filesystem)"));
+        ContainerMounts mounts = build.worker().containerMounts(build.session());
+        try {
+            Path rootfs = mounts.root(wire(root), snapshot(root));
+            for (Mount mount : request.mounts()) {
+                if (mount != root) {
+                    mounts.add(wire(mount), snapshot(mount));
+                }
+            }
+            return new LocalContainer(build, request, mounts, rootfs);
+        } catch (IOException | RuntimeException e) {
+            closeQuietly(mounts, e);
+            throw e instanceof GatewayException g ? g : new GatewayException("create container: " + e.getMessage(), e);
+        }
+    }
+
+    /** The mount as LLB describes it, without an output: a container's changes are never kept. */
+    private static dev.kiln.llb.pb.Mount wire(Mount mount) {
+        dev.kiln.llb.pb.Mount.Builder wire = dev.kiln.llb.pb.Mount.newBuilder()
+                .setDest(mount.dest())
+                .setSelector(mount.selector())
+                .setReadonly(mount.readonly())
+                .setMountType(mount.mountType())
+                .setOutput(-1);
+        if (mount.cacheOpt() != null) {
+            wire.setCacheOpt(mount.cacheOpt());
+        }
+        if (mount.secretOpt() != null) {
+            wire.setSecretOpt(mount.secretOpt());
+        }
+        if (mount.sshOpt() != null) {
+            wire.setSSHOpt(mount.sshOpt());
+        }
+        return wire.build();
+    }
+
+    private static Snapshot snapshot(Mount mount) throws InterruptedException {
+        if (mount.ref() == null) {
+            if (mount.mountType() == MountType.BIND && !mount.resultId().isEmpty()) {
+                throw new GatewayException("mount " + mount.dest() + ": result ids are not kept by this engine; "
+                        + "pass the reference itself");
+            }
+            return Snapshot.SCRATCH;
+        }
+        if (!(mount.ref() instanceof SolvedReference solved)) {
+            throw new GatewayException("mount " + mount.dest() + ": the reference was not made by this engine");
+        }
+        return SnapshotResult.of(solved.solved().result());
+    }
+
+    @Override
+    public synchronized ContainerProcess start(StartRequest start) throws InterruptedException {
+        if (released) {
+            throw new GatewayException("container was released; create a new one");
+        }
+        ProcessSpec spec = ProcessSpec.of(start.args())
+                .withEnv(start.env())
+                .withCwd(start.cwd().isEmpty() ? "/" : start.cwd())
+                .withUser(start.user())
+                .withReadOnlyRootfs(mounts.rootReadOnly())
+                .withNetwork(request.netMode() == NetMode.NONE ? NetworkMode.NONE : NetworkMode.HOST)
+                .withSecurity(start.securityMode() == dev.kiln.llb.pb.SecurityMode.INSECURE
+                        ? SecurityMode.INSECURE : SecurityMode.SANDBOX)
+                .withExtraHosts(request.extraHosts().stream().map(h -> new HostEntry(h.getHost(), h.getIP())).toList())
+                .withMounts(mounts.specs());
+        try {
+            LocalProcess process = LocalProcess.start(build.worker().runtime(), rootfs, spec, start);
+            processes.add(process);
+            return process;
+        } catch (IOException e) {
+            throw new GatewayException("start " + String.join(" ", start.args()) + ": " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public synchronized void release() {
+        if (released) {
+            return;
+        }
+        released = true;
+        IOException failure = null;
+        for (LocalProcess process : processes) {
+            try {
+                process.kill();
+            } catch (IOException e) {
+                failure = e;
+            }
+        }
+        try {
+            mounts.close();
+        } catch (IOException e) {
+            failure = e;
+        }
+        if (failure != null) {
+            throw new GatewayException("release container: " + failure.getMessage(), failure);
+        }
+    }
+
+    private static void closeQuietly(ContainerMounts mounts, Exception cause) {
+        try {
+            mounts.close();
+        } catch (IOException e) {
+            cause.addSuppressed(e);
+        }
+    }
+}

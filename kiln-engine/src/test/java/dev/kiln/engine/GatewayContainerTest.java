@@ -1,0 +1,145 @@
+package dev.kiln.engine;
+
+import dev.kiln.gateway.Client;
+import dev.kiln.gateway.Container;
+import dev.kiln.gateway.ContainerProcess;
+import dev.kiln.gateway.ExitException;
+import dev.kiln.gateway.Mount;
+import dev.kiln.gateway.NewContainerRequest;
+import dev.kiln.gateway.Reference;
+import dev.kiln.gateway.Result;
+import dev.kiln.gateway.SolveRequest;
+import dev.kiln.gateway.StartRequest;
+import dev.kiln.llb.pb.MountType;
+import dev.kiln.llb.pb.SecurityMode;
+import dev.kiln.llb.pb.TmpfsOpt;
+import dev.kiln.worker.sys.Mounts;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/** Client.newContainer: processes in containers made from solved references, as a frontend or debugger uses them. */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class GatewayContainerTest {
+
+    Path tmp;
+    EngineFixture kiln;
+
+    @BeforeAll
+    void open(@TempDir Path dir) throws Exception {
+        tmp = dir;
+        kiln = new EngineFixture(tmp);
+    }
+
+    @AfterAll
+    void close() throws Exception {
+        kiln.close();
+    }
+
+    /** Runs {@code body} as a frontend with the busybox base solved as a reference. */
+    private void withBase(ContainerBody body) throws Exception {
+        kiln.engine.build(new BuildRequest(new FrontendSpec.Function("test", client -> {
+            Reference base = client.solve(SolveRequest.of(EngineFixture.base().marshal()).withEvaluate(true))
+                    .ref().orElseThrow();
+            body.run(client, base);
+            return Result.empty();
+        }), Map.of(), kiln.locals, List.of()), kiln.events::add);
+    }
+
+    @FunctionalInterface
+    interface ContainerBody {
+        void run(Client client, Reference base) throws Exception;
+    }
+
+    private static StartRequest process(List<String> args, List<String> env, byte[] stdin, ByteArrayOutputStream out) {
+        return new StartRequest(args, env, "", "/", false, stdin == null ? null : new ByteArrayInputStream(stdin),
+                out, out, SecurityMode.SANDBOX);
+    }
+
+    @Test
+    void processGetsArgsEnvAndStdinAndItsOutputComesBack() throws Exception {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        withBase((client, base) -> {
+            try (Container container = client.newContainer(NewContainerRequest.of(List.of(Mount.bind("/", base, false))))) {
+                ContainerProcess process = container.start(process(List.of("sh", "-c", "echo \"$GREETING\"; cat"),
+                        List.of("GREETING=hello"), "from stdin\n".getBytes(StandardCharsets.UTF_8), out));
+                process.waitFor();
+            }
+        });
+        assertThat(out.toString(StandardCharsets.UTF_8)).isEqualTo("hello\nfrom stdin\n");
+    }
+
+    @Test
+    void nonZeroExitIsAnExitExceptionCarryingTheCode() throws Exception {
+        withBase((client, base) -> {
+            try (Container container = client.newContainer(NewContainerRequest.of(List.of(Mount.bind("/", base, false))))) {
+                ContainerProcess process = container.start(process(List.of("sh", "-c", "exit 3"), List.of(), null, null));
+                assertThatThrownBy(process::waitFor).isInstanceOfSatisfying(ExitException.class,
+                        e -> assertThat(e.exitCode()).isEqualTo(3));
+            }
+        });
+    }
+
+    @Test
+    void processesOfOneContainerShareItsFilesystemAndExtraMounts() throws Exception {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        withBase((client, base) -> {
+            Mount tmpfs = new Mount("", "/scratch", "", null, false, MountType.TMPFS, null, null, null);
+            try (Container container = client.newContainer(NewContainerRequest.of(
+                    List.of(Mount.bind("/", base, false), Mount.bind("/base", base, true))))) {
+                container.start(process(List.of("sh", "-c", "echo shared > /note"), List.of(), null, null)).waitFor();
+                container.start(process(List.of("sh", "-c", "cat /note; test -x /base/bin/busybox && echo mounted"),
+                        List.of(), null, out)).waitFor();
+                assertThatThrownBy(() -> container.start(process(List.of("sh", "-c", "touch /base/x"), List.of(), null, null))
+                        .waitFor()).isInstanceOf(ExitException.class);
+            }
+            try (Container container = client.newContainer(NewContainerRequest.of(List.of(Mount.bind("/", base, true), tmpfs)))) {
+                container.start(process(List.of("sh", "-c", "echo ok > /scratch/f && cat /scratch/f"), List.of(), null, out))
+                        .waitFor();
+            }
+        });
+        assertThat(out.toString(StandardCharsets.UTF_8)).isEqualTo("shared\nmounted\nok\n");
+    }
+
+    @Test
+    void signalReachesTheProcessAndReleaseStopsWhatStillRuns() throws Exception {
+        withBase((client, base) -> {
+            Container container = client.newContainer(NewContainerRequest.of(List.of(Mount.bind("/", base, false))));
+            // The process is the container's PID 1, which only reacts to signals it handles.
+            ByteArrayOutputStream ready = new ByteArrayOutputStream();
+            ContainerProcess trapper = container.start(process(List.of("sh", "-c",
+                    "trap 'exit 42' TERM; echo ready; while true; do sleep 0.1; done"), List.of(), null, ready));
+            ContainerProcess other = container.start(process(List.of("sleep", "100"), List.of(), null, null));
+            while (!ready.toString(StandardCharsets.UTF_8).contains("ready")) {
+                Thread.sleep(20);
+            }
+            trapper.signal(15);
+            assertThatThrownBy(trapper::waitFor).isInstanceOfSatisfying(ExitException.class,
+                    e -> assertThat(e.exitCode()).isEqualTo(42));
+            container.release();
+            assertThatThrownBy(other::waitFor).isInstanceOf(ExitException.class);
+        });
+        assertThat(Mounts.mountPointsUnder(tmp.resolve("state"))).isEmpty();
+    }
+
+    @Test
+    void containersAFrontendForgetsAreReleasedWhenTheBuildEnds() throws Exception {
+        withBase((client, base) -> {
+            Container forgotten = client.newContainer(NewContainerRequest.of(List.of(Mount.bind("/", base, false))));
+            forgotten.start(process(List.of("sleep", "100"), List.of(), null, null));
+        });
+        assertThat(Mounts.mountPointsUnder(tmp.resolve("state"))).isEmpty();
+    }
+}
