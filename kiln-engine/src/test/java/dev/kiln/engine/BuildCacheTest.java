@@ -2,6 +2,7 @@ package dev.kiln.engine;
 
 import dev.kiln.llb.CopyOption;
 import dev.kiln.llb.FileAction;
+import dev.kiln.llb.LocalOption;
 import dev.kiln.llb.OpOption;
 import dev.kiln.llb.RunOption;
 import dev.kiln.llb.State;
@@ -14,6 +15,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 
+import static dev.kiln.engine.ExportedFiles.listing;
 import static org.assertj.core.api.Assertions.assertThat;
 
 class BuildCacheTest {
@@ -160,5 +162,37 @@ class BuildCacheTest {
         assertThat(kiln.executed()).containsExactly("local://with-excluded");
         assertThat(out.resolve("src/notes.tmp")).doesNotExist();
         assertThat(Files.readString(out.resolve("src/main.c"))).isEqualTo("int main;\n");
+    }
+
+    @Test
+    void changingAFileOutsideTheFollowPathsKeepsTheContextCached() throws Exception {
+        Path context = kiln.context("followed-only");
+        Files.writeString(context.resolve("wanted.conf"), "wanted\n");
+        Files.writeString(context.resolve("unrelated"), "unrelated\n");
+        State source = State.local("followed-only", LocalOption.followPaths("wanted.conf"));
+        kiln.build(source);
+
+        Files.writeString(context.resolve("unrelated"), "unrelated, edited\n");
+        Path out = kiln.build(source);
+
+        assertThat(kiln.executed()).isEmpty();
+        assertThat(listing(out)).containsExactly("wanted.conf");
+    }
+
+    @Test
+    void changingTheTargetOfAFollowedContextSymlinkRebuildsTheContext() throws Exception {
+        Path context = kiln.context("symlinked-dockerfile");
+        Files.createDirectories(context.resolve("docker"));
+        Files.writeString(context.resolve("docker/Dockerfile.prod"), "FROM first\n");
+        Files.createSymbolicLink(context.resolve("Dockerfile"), Path.of("docker/Dockerfile.prod"));
+        State source = State.local("symlinked-dockerfile", LocalOption.include("Dockerfile"),
+                LocalOption.followPaths("Dockerfile"));
+        Path first = kiln.build(source);
+        assertThat(Files.readString(first.resolve("docker/Dockerfile.prod"))).isEqualTo("FROM first\n");
+
+        Files.writeString(context.resolve("docker/Dockerfile.prod"), "FROM second\n");
+        Path out = kiln.build(source);
+
+        assertThat(Files.readString(out.resolve("docker/Dockerfile.prod"))).isEqualTo("FROM second\n");
     }
 }

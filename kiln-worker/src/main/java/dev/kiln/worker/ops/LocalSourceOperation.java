@@ -12,7 +12,9 @@ import dev.kiln.solver.Result;
 import dev.kiln.worker.SnapshotResult;
 import dev.kiln.worker.fs.ChecksumSelector;
 import dev.kiln.worker.fs.ContentChecksum;
+import dev.kiln.worker.fs.FsException;
 import dev.kiln.worker.fs.LocalSync;
+import dev.kiln.worker.fs.ScopedRoot;
 import dev.kiln.worker.fs.SyncOptions;
 import dev.kiln.worker.fs.SyncResult;
 import dev.kiln.worker.snapshot.ActiveSnapshot;
@@ -21,7 +23,9 @@ import dev.kiln.worker.snapshot.Snapshot;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -75,11 +79,50 @@ public final class LocalSourceOperation implements Operation {
         if (!Files.isDirectory(dir)) {
             throw new IOException("local source '" + name + "': " + dir + " is not a directory");
         }
-        String content = checksums.checksum(dir, new ChecksumSelector("/", true, false,
-                options.includePatterns(), options.excludePatterns()));
-        String key = Ops.digest(op.toBuilder().clearInputs().build()) + "\n" + content;
+        String key = Ops.digest(op.toBuilder().clearInputs().build()) + "\n" + contextChecksum();
         return CacheMap.byCacheKeys(
                 dev.kiln.llb.Digest.sha256(key.getBytes(StandardCharsets.UTF_8)).toString(), 0);
+    }
+
+    /**
+     * The content of what the sync transfers. Follow paths narrow the transfer to themselves (added
+     * to any include patterns) plus what their symlinks point to inside the context, so they narrow
+     * the checksum the same way, and each followed path adds the content it resolves to: editing
+     * the file a symlinked Dockerfile points to changes the key, editing an unrelated file does not.
+     */
+    private String contextChecksum() throws IOException {
+        List<String> follow = options.followPaths();
+        boolean everything = follow.isEmpty() || follow.stream().anyMatch(LocalSourceOperation::isRoot);
+        List<String> includes = options.includePatterns();
+        if (!everything) {
+            includes = new ArrayList<>(includes);
+            includes.addAll(follow);
+        }
+        StringBuilder content = new StringBuilder(checksums.checksum(dir, new ChecksumSelector("/", true, false,
+                includes, options.excludePatterns())));
+        if (!everything) {
+            ScopedRoot context = new ScopedRoot(dir);
+            for (String path : follow) {
+                ChecksumSelector followed = ChecksumSelector.of(path);
+                content.append("\nfollow ").append(path).append(' ')
+                        .append(followed.wildcard() || resolvesInside(context, path)
+                                ? checksums.checksum(dir, followed) : "absent");
+            }
+        }
+        return content.toString();
+    }
+
+    private static boolean isRoot(String path) {
+        return Path.of("/", path).normalize().equals(Path.of("/"));
+    }
+
+    /** A follow path that is missing, or whose symlinks lead out of the context, brings nothing along. */
+    private static boolean resolvesInside(ScopedRoot context, String path) {
+        try {
+            return Files.exists(context.resolve(path), LinkOption.NOFOLLOW_LINKS);
+        } catch (FsException outside) {
+            return false;
+        }
     }
 
     @Override
