@@ -13,12 +13,9 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
-import java.time.Instant;
-import java.time.OffsetDateTime;
-import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 
@@ -70,14 +67,10 @@ final class Authenticator {
     Optional<AuthChallenge> bearer = offered.stream().filter(c -> c.scheme().equals("bearer")).findFirst();
     if (bearer.isPresent() && !bearer.get().parameter("realm").isEmpty()) {
       challenges.put(request.registry(), bearer.get());
-      TreeSet<String> scopes = new TreeSet<>(request.scopes());
-      for (String scope : bearer.get().parameter("scope").split(" ")) {
-        if (!scope.isBlank()) {
-          scopes.add(scope);
-        }
-      }
+      List<String> scopes = new ArrayList<>(request.scopes());
+      scopes.addAll(List.of(bearer.get().parameter("scope").split(" ")));
       tokens.remove(key(request.registry(), request.scopes()));
-      BearerToken token = fetchToken(request, bearer.get(), List.copyOf(scopes));
+      BearerToken token = fetchToken(request, bearer.get(), Scopes.merge(scopes));
       tokens.put(key(request.registry(), request.scopes()), token);
       return true;
     }
@@ -121,7 +114,7 @@ final class Authenticator {
     if (!challenge.parameter("service").isEmpty()) {
       query.append("service=").append(encode(challenge.parameter("service")));
     }
-    for (String scope : new TreeSet<>(scopes)) {
+    for (String scope : Scopes.merge(scopes)) {
       query.append(query.isEmpty() ? "" : "&").append("scope=").append(encode(scope));
     }
     URI uri;
@@ -178,16 +171,9 @@ final class Authenticator {
           + "(neither \"token\" nor \"access_token\")", null);
     }
     long seconds = answer.path("expires_in").asLong(0);
-    Instant issued = clock.instant();
-    String issuedAt = answer.path("issued_at").asText("");
-    if (!issuedAt.isEmpty()) {
-      try {
-        issued = OffsetDateTime.parse(issuedAt).toInstant();
-      } catch (DateTimeParseException e) {
-        // An unparseable issue time is no reason to refuse a token; count from now instead.
-      }
-    }
-    return new BearerToken(value, issued.plusSeconds(seconds > 0 ? seconds : DEFAULT_TOKEN_SECONDS));
+    // Counted from our own clock, not the server's issued_at: a token server whose clock is off must not make every
+    // token look expired (or eternal) here.
+    return new BearerToken(value, clock.instant().plusSeconds(seconds > 0 ? seconds : DEFAULT_TOKEN_SECONDS));
   }
 
   private Optional<Credentials> credentialsFor(String registry) throws IOException {
@@ -201,7 +187,7 @@ final class Authenticator {
   }
 
   private static String key(String registry, List<String> scopes) {
-    return registry + " " + String.join(" ", new TreeSet<>(scopes));
+    return registry + " " + String.join(" ", Scopes.merge(scopes));
   }
 
   private static String encode(String value) {

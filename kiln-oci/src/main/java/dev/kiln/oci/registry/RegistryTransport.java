@@ -99,11 +99,14 @@ final class RegistryTransport {
       int status = response.statusCode();
       if (status == 401 && ownOrigin && !challenged) {
         challenged = true;
-        discard(response);
+        byte[] body;
+        try (InputStream in = response.body()) {
+          body = in.readNBytes(MAX_ERROR_BODY);
+        }
         if (authenticator.acceptChallenge(request, response.headers().allValues("WWW-Authenticate"))) {
           continue;
         }
-        return response;
+        return new ReadResponse(response, body);
       }
       if (isRedirect(status) && (request.method().equals("GET") || request.method().equals("HEAD"))) {
         Optional<String> location = response.headers().firstValue("Location");

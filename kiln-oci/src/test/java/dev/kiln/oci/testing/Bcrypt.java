@@ -12,6 +12,7 @@ import java.lang.invoke.MethodHandle;
  * bcrypt hashes for htpasswd files, the only kind docker-registry accepts, made by the system's crypt(3)
  * (libxcrypt, always present on Debian as libcrypt1) so that tests need neither apache2-utils nor a Java library.
  */
+@SuppressWarnings("restricted")
 public final class Bcrypt {
   private static final Linker LINKER = Linker.nativeLinker();
   private static final SymbolLookup LIBCRYPT = SymbolLookup.libraryLookup("libcrypt.so.1", Arena.global());

@@ -102,7 +102,8 @@ public final class LocalRegistry implements BeforeAllCallback, AfterAllCallback,
         throw new IOException("docker-registry exited with " + started.exitValue() + " at start: "
             + Files.readString(log, StandardCharsets.UTF_8));
       }
-      try (Socket probe = new Socket(InetAddress.getLoopbackAddress(), candidate)) {
+      try {
+        new Socket(InetAddress.getLoopbackAddress(), candidate).close();
         process = started;
         port = candidate;
         return;
