@@ -1,0 +1,216 @@
+package dev.kiln.oci.layer;
+
+import com.github.luben.zstd.ZstdOutputStreamNoFinalizer;
+import java.io.BufferedOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+import java.util.zip.GZIPOutputStream;
+
+/**
+ * Turns an overlayfs-format layer directory into a layer blob: whiteout devices become {@code .wh.NAME} entries,
+ * opaque directories get a {@code .wh..wh..opq} entry, files keep mode, owner, mtime (to the second) and extended
+ * attributes, and names inside the layer that share an inode become hard link entries.
+ *
+ * <p>The output is reproducible: entries in byte order of their names, directories before what they hold (the
+ * layer's root itself is not an entry), no owner names, access or change times, mtimes clamped to
+ * {@link LayerWriteOptions#clamp()} when given, gzip without a name or time in its header. The tar streams through
+ * the compressor straight to {@code out}, and the diffID, digest and size are computed on the way, so a layer is
+ * never held in memory. Each call is independent of any other, so several layers can be written at once.
+ */
+public final class LayerWriter {
+  private static final String ATTRIBUTES = "unix:mode,uid,gid,size,rdev,dev,ino,nlink,lastModifiedTime";
+  private static final int ZSTD_LEVEL = 3;
+  private static final InputStream NO_CONTENT = InputStream.nullInputStream();
+
+  private final TarWriter tar;
+  private final Instant clamp;
+  /** The first name written for each inode with several links, so the later names become link entries. */
+  private final Map<FileKey, String> firstNames = new HashMap<>();
+
+  private LayerWriter(TarWriter tar, Optional<Instant> clamp) {
+    this.tar = tar;
+    this.clamp = clamp.orElse(null);
+  }
+
+  /** Writes the blob for the layer directory {@code layer} to {@code out}, which stays open. */
+  public static WrittenLayer write(Path layer, OutputStream out, LayerWriteOptions options) throws IOException {
+    if (!Files.isDirectory(layer, LinkOption.NOFOLLOW_LINKS)) {
+      throw new IllegalArgumentException("layer directory " + layer + " is not a directory");
+    }
+    HashingOutputStream blob = new HashingOutputStream(out);
+    OutputStream compressor = compressing(options.compression(), blob);
+    HashingOutputStream uncompressed = compressor == blob ? blob : new HashingOutputStream(compressor);
+    BufferedOutputStream buffered = new BufferedOutputStream(uncompressed, 65536);
+    LayerWriter writer = new LayerWriter(new TarWriter(buffered), options.clamp());
+    try {
+      writer.writeDirectory(layer, "");
+      writer.tar.finish();
+      buffered.flush();
+    } catch (IOException | RuntimeException | Error e) {
+      try {
+        compressor.close(); // compressors hold native memory; the partial blob is the caller's to discard
+      } catch (IOException suppressed) {
+        e.addSuppressed(suppressed);
+      }
+      throw e;
+    }
+    if (compressor != blob) {
+      finish(compressor);
+    }
+    blob.flush();
+    if (compressor == blob) {
+      var digest = blob.sha().digest();
+      return new WrittenLayer(digest, digest, blob.sha().count(), options.compression());
+    }
+    return new WrittenLayer(uncompressed.sha().digest(), blob.sha().digest(), blob.sha().count(),
+        options.compression());
+  }
+
+  private static OutputStream compressing(LayerCompression compression, OutputStream blob) throws IOException {
+    return switch (compression) {
+      case NONE -> blob;
+      case GZIP -> new GZIPOutputStream(blob, 65536);
+      case ZSTD -> new ZstdOutputStreamNoFinalizer(blob, ZSTD_LEVEL);
+    };
+  }
+
+  private static void finish(OutputStream compressor) throws IOException {
+    if (compressor instanceof GZIPOutputStream gzip) {
+      gzip.finish();
+      gzip.close(); // frees the deflater; closing the hashing stream below only flushes
+    } else {
+      compressor.close();
+    }
+  }
+
+  private void writeDirectory(Path directory, String prefix) throws IOException {
+    List<Child> children = new ArrayList<>();
+    try (DirectoryStream<Path> entries = Files.newDirectoryStream(directory)) {
+      for (Path path : entries) {
+        String name = path.getFileName().toString();
+        FileStat stat = FileStat.of(path);
+        String tarName = stat.isWhiteout() ? Overlay.WHITEOUT_PREFIX + name : name;
+        children.add(new Child(path, tarName, tarName.getBytes(StandardCharsets.UTF_8), stat));
+      }
+    }
+    children.sort((a, b) -> Arrays.compareUnsigned(a.sortKey(), b.sortKey()));
+    for (Child child : children) {
+      writeChild(child, prefix);
+    }
+  }
+
+  private void writeChild(Child child, String prefix) throws IOException {
+    FileStat stat = child.stat();
+    Path path = child.path();
+    String name = prefix + child.tarName();
+    Instant modified = clamped(stat.modified());
+    if (stat.isWhiteout()) {
+      tar.write(TarEntry.of(name, TarType.REGULAR, 0, 0, 0, modified), NO_CONTENT);
+      return;
+    }
+    int type = stat.mode() & NativeFiles.S_IFMT;
+    if (type == NativeFiles.S_IFSOCK) {
+      return; // sockets belong to a running process; tar has no way to carry them
+    }
+    if (type == NativeFiles.S_IFDIR) {
+      tar.write(entry(name + "/", TarType.DIRECTORY, stat, modified, path), NO_CONTENT);
+      if (isOpaque(path)) {
+        tar.write(TarEntry.of(name + "/" + Overlay.OPAQUE_MARKER, TarType.REGULAR, 0, 0, 0, modified), NO_CONTENT);
+      }
+      writeDirectory(path, name + "/");
+      return;
+    }
+    if (stat.links() > 1) {
+      String first = firstNames.putIfAbsent(new FileKey(stat.device(), stat.inode()), name);
+      if (first != null) {
+        tar.write(entry(name, TarType.HARD_LINK, stat, modified, path).withLinkName(first), NO_CONTENT);
+        return;
+      }
+    }
+    switch (type) {
+      case NativeFiles.S_IFREG -> {
+        try (InputStream content = Files.newInputStream(path, LinkOption.NOFOLLOW_LINKS)) {
+          tar.write(entry(name, TarType.REGULAR, stat, modified, path).withSize(stat.size()), content);
+        }
+      }
+      case NativeFiles.S_IFLNK -> tar.write(entry(name, TarType.SYMLINK, stat, modified, path)
+          .withLinkName(Files.readSymbolicLink(path).toString()), NO_CONTENT);
+      case NativeFiles.S_IFIFO -> tar.write(entry(name, TarType.FIFO, stat, modified, path), NO_CONTENT);
+      case NativeFiles.S_IFCHR, NativeFiles.S_IFBLK -> {
+        TarType device = type == NativeFiles.S_IFCHR ? TarType.CHAR_DEVICE : TarType.BLOCK_DEVICE;
+        tar.write(entry(name, device, stat, modified, path)
+            .withDevice(NativeFiles.major(stat.rdev()), NativeFiles.minor(stat.rdev())), NO_CONTENT);
+      }
+      default -> throw new IOException(path + " has an unknown file type (mode " + Integer.toOctalString(stat.mode())
+          + ")");
+    }
+  }
+
+  private TarEntry entry(String name, TarType type, FileStat stat, Instant modified, Path path) throws IOException {
+    return TarEntry.of(name, type, stat.mode() & 07777, stat.uid(), stat.gid(), modified).withXattrs(xattrs(path));
+  }
+
+  /**
+   * Every attribute but overlayfs's own bookkeeping (the layer format, told by whiteout entries instead) and the
+   * host's SELinux label, which describes the build host's policy, not the image.
+   */
+  private static Map<String, byte[]> xattrs(Path path) throws IOException {
+    Map<String, byte[]> xattrs = new TreeMap<>();
+    for (String attribute : NativeFiles.listXattrs(path)) {
+      if (attribute.startsWith(Overlay.XATTR_PREFIX) || attribute.equals("security.selinux")) {
+        continue;
+      }
+      NativeFiles.getXattr(path, attribute).ifPresent(value -> xattrs.put(attribute, value));
+    }
+    return xattrs;
+  }
+
+  private static boolean isOpaque(Path directory) throws IOException {
+    return NativeFiles.getXattr(directory, Overlay.OPAQUE_XATTR)
+        .map(value -> Arrays.equals(value, Overlay.OPAQUE_VALUE)).orElse(false);
+  }
+
+  /** Whole seconds, as in ustar; clamped first, so a clamp with a fraction still bounds every mtime. */
+  private Instant clamped(FileTime modified) {
+    Instant time = modified.toInstant();
+    if (clamp != null && time.isAfter(clamp)) {
+      time = clamp;
+    }
+    return Instant.ofEpochSecond(time.getEpochSecond());
+  }
+
+  private record Child(Path path, String tarName, byte[] sortKey, FileStat stat) {}
+
+  private record FileKey(long device, long inode) {}
+
+  /** What lstat(2) says about an entry, as the JDK's "unix" view reads it. */
+  private record FileStat(int mode, long uid, long gid, long size, long rdev, long device, long inode, int links,
+      FileTime modified) {
+
+    static FileStat of(Path path) throws IOException {
+      Map<String, Object> a = Files.readAttributes(path, ATTRIBUTES, LinkOption.NOFOLLOW_LINKS);
+      return new FileStat((int) a.get("mode"), Integer.toUnsignedLong((int) a.get("uid")),
+          Integer.toUnsignedLong((int) a.get("gid")), (long) a.get("size"), (long) a.get("rdev"),
+          (long) a.get("dev"), (long) a.get("ino"), (int) a.get("nlink"), (FileTime) a.get("lastModifiedTime"));
+    }
+
+    boolean isWhiteout() {
+      return Overlay.isWhiteout(mode, rdev);
+    }
+  }
+}
