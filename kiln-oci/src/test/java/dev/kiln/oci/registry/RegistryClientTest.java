@@ -290,4 +290,32 @@ class RegistryClientTest {
       assertThat(proxy.requests()).noneMatch(r -> r.contains(image.layers().getFirst().digest().hex()));
     }
   }
+
+  @Test
+  void redirectedBlobDownloadIsFollowed() throws IOException {
+    TestImage image = TestImage.make(local, AMD64, 14, 4000);
+    Descriptor layer = image.layers().getFirst();
+    image.push(client, registry.reference("redirect/app:1"), local);
+    try (RegistryProxy proxy = RegistryProxy.start(registry.host()).redirectBlobs()) {
+      ImageReference throughProxy = ImageReference.parseNormalized(proxy.host() + "/redirect/app:1");
+
+      assertThat(client.fetchBlob(throughProxy, layer)).isEqualTo(local.read(layer.digest()));
+    }
+  }
+
+  @Test
+  void serverErrorsAreRetried() throws IOException {
+    TestImage image = TestImage.make(local, AMD64, 15, 100);
+    Descriptor pushed = image.push(client, registry.reference("retry/app:1"), local);
+    try (RegistryProxy proxy = RegistryProxy.start(registry.host()).failNext(2, 503)) {
+      ImageReference throughProxy = ImageReference.parseNormalized(proxy.host() + "/retry/app:1");
+
+      assertThat(client.resolve(throughProxy)).isEqualTo(pushed);
+      assertThat(proxy.requests()).hasSize(3);
+
+      proxy.failNext(10, 502);
+      assertThatThrownBy(() -> client.resolve(throughProxy)).isInstanceOf(RegistryException.class)
+          .hasMessageContaining("HTTP 502");
+    }
+  }
 }

@@ -37,6 +37,9 @@ public final class RegistryProxy implements AutoCloseable {
   private final Set<Digest> corrupted = ConcurrentHashMap.newKeySet();
   private final Map<Digest, Long> truncations = new ConcurrentHashMap<>();
   private final List<String> requests = new CopyOnWriteArrayList<>();
+  private final java.util.concurrent.atomic.AtomicInteger failures = new java.util.concurrent.atomic.AtomicInteger();
+  private volatile int failureStatus;
+  private volatile boolean redirectBlobs;
 
   private RegistryProxy(String target, HttpServer server) {
     this.target = target;
@@ -70,7 +73,23 @@ public final class RegistryProxy implements AutoCloseable {
     return this;
   }
 
-  /** "METHOD path" of each request, with " Range: ..." when it had one. */
+  /** The next {@code count} requests are answered with {@code status} (e.g. 503) instead of being forwarded. */
+  public RegistryProxy failNext(int count, int status) {
+    failureStatus = status;
+    failures.set(count);
+    return this;
+  }
+
+  /**
+   * Blob downloads are answered with a redirect straight to the registry, as registries backed by object storage
+   * do; the client must follow it (and must not send its registry credentials to the other host).
+   */
+  public RegistryProxy redirectBlobs() {
+    redirectBlobs = true;
+    return this;
+  }
+
+  /** "METHOD path" of each request, with " Range: ..." and " Authorization: SCHEME" when it had them. */
   public List<String> requests() {
     return List.copyOf(requests);
   }
@@ -87,8 +106,19 @@ public final class RegistryProxy implements AutoCloseable {
       String method = exchange.getRequestMethod();
       URI uri = exchange.getRequestURI();
       String range = exchange.getRequestHeaders().getFirst("Range");
-      requests.add(method + " " + uri.getRawPath() + (range == null ? "" : " Range: " + range));
+      String authorization = exchange.getRequestHeaders().getFirst("Authorization");
+      requests.add(method + " " + uri.getRawPath() + (range == null ? "" : " Range: " + range)
+          + (authorization == null ? "" : " Authorization: " + authorization.split(" ")[0]));
       byte[] requestBody = exchange.getRequestBody().readAllBytes();
+      if (failures.getAndUpdate(left -> Math.max(0, left - 1)) > 0) {
+        exchange.sendResponseHeaders(failureStatus, -1);
+        return;
+      }
+      if (redirectBlobs && blobOf(method, uri.getRawPath()) != null) {
+        exchange.getResponseHeaders().set("Location", "http://" + target + uri.getRawPath());
+        exchange.sendResponseHeaders(307, -1);
+        return;
+      }
       HttpRequest.Builder out = HttpRequest.newBuilder(URI.create("http://" + target + uri.getRawPath()
           + (uri.getRawQuery() == null ? "" : "?" + uri.getRawQuery())));
       exchange.getRequestHeaders().forEach((name, values) -> {
