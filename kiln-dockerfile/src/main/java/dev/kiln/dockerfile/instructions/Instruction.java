@@ -266,8 +266,11 @@ public sealed interface Instruction {
      * @param baseName the image, stage or named context after FROM, unexpanded
      * @param stageName the name after AS, lower-cased; "" for none
      * @param platform the --platform value, unexpanded; "" for none
+     * @param asWord the AS keyword as written ("" without a name), and {@code nameAsWritten} the name before
+     *     lower-casing, for the casing checks
      */
-    record From(Origin origin, String baseName, String stageName, String platform) implements Instruction {
+    record From(Origin origin, String baseName, String stageName, String platform, String asWord,
+            String nameAsWritten) implements Instruction {
     }
 
     private static List<String> expandAll(List<String> words, Expander expander) throws ShellException {

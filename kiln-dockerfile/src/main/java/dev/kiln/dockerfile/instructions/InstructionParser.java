@@ -170,7 +170,11 @@ public final class InstructionParser {
 
     private static Instruction parseFrom(Origin origin, List<String> args, Flags flags) throws InstructionException {
         String stageName = "";
+        String asWord = "";
+        String written = "";
         if (args.size() == 3 && args.get(1).equalsIgnoreCase("as")) {
+            asWord = args.get(1);
+            written = args.get(2);
             stageName = args.get(2).toLowerCase(Locale.ROOT);
             if (!STAGE_NAME.matcher(stageName).matches()) {
                 throw new InstructionException("invalid name for build stage: \"" + args.get(2)
@@ -180,7 +184,7 @@ public final class InstructionParser {
             throw new InstructionException("FROM requires either one or three arguments");
         }
         flags.string("platform", "").parse();
-        return new Instruction.From(origin, args.getFirst(), stageName, flags.value("platform"));
+        return new Instruction.From(origin, args.getFirst(), stageName, flags.value("platform"), asWord, written);
     }
 
     private static Instruction parseOnbuild(Origin origin, Node node, Flags flags) throws InstructionException {

@@ -1,0 +1,261 @@
+package dev.kiln.dockerfile;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.google.protobuf.ByteString;
+import dev.kiln.dockerfile.convert.ConvertOptions;
+import dev.kiln.dockerfile.convert.DockerfileConverter;
+import dev.kiln.dockerfile.convert.Linter;
+import dev.kiln.dockerfile.convert.Platforms;
+import dev.kiln.dockerfile.parser.DirectiveParser;
+import dev.kiln.dockerfile.parser.DockerfileParser;
+import dev.kiln.dockerfile.parser.ParsedDockerfile;
+import dev.kiln.gateway.BuildFunction;
+import dev.kiln.gateway.Client;
+import dev.kiln.gateway.Frontend;
+import dev.kiln.gateway.GatewayException;
+import dev.kiln.gateway.ReadRequest;
+import dev.kiln.gateway.Reference;
+import dev.kiln.gateway.Result;
+import dev.kiln.gateway.SolveRequest;
+import dev.kiln.gateway.WarnOpts;
+import dev.kiln.llb.Digest;
+import dev.kiln.llb.LlbGraph;
+import dev.kiln.llb.LocalOption;
+import dev.kiln.llb.MarshalOptions;
+import dev.kiln.llb.OpOption;
+import dev.kiln.llb.Platform;
+import dev.kiln.llb.SourceMap;
+import dev.kiln.llb.State;
+import dev.kiln.llb.pb.Definition;
+import dev.kiln.llb.pb.Position;
+import dev.kiln.llb.pb.Range;
+import dev.kiln.llb.pb.SourceInfo;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * The Dockerfile frontend, {@code dockerfile.v0}: reads the Dockerfile (and its ignore files) through the
+ * gateway client, converts it to LLB, solves it, and returns the target's filesystem with its image config
+ * under {@code containerimage.config}. It knows nothing of the engine beyond the gateway API.
+ */
+public final class DockerfileFrontend implements Frontend, BuildFunction {
+
+    public static final String NAME = "dockerfile.v0";
+    /** The result metadata key of the image config, as BuildKit's exporters read it. */
+    public static final String IMAGE_CONFIG_KEY = "containerimage.config";
+    public static final String BASE_IMAGE_CONFIG_KEY = "containerimage.base.config";
+    public static final String PLATFORMS_KEY = "refs.platforms";
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    @Override
+    public String name() {
+        return NAME;
+    }
+
+    @Override
+    public BuildFunction function() {
+        return this;
+    }
+
+    @Override
+    public Result build(Client client) throws InterruptedException {
+        try {
+            return buildDockerfile(client);
+        } catch (DockerfileException | FrontendOptions.DockerfileOptionException e) {
+            throw new GatewayException(e.getMessage(), e);
+        }
+    }
+
+    private Result buildDockerfile(Client client) throws InterruptedException {
+        FrontendOptions options = FrontendOptions.of(client.buildOpts());
+        Platform buildPlatform = options.convert().buildPlatforms().getFirst();
+        Map<String, State> inputs = client.inputs();
+        DockerfileSource source = readDockerfile(client, options, inputs, buildPlatform);
+        ParsedDockerfile parsed = DockerfileParser.parse(options.filename(), source.data());
+        String checkOption = options.checkOption() != null ? options.checkOption()
+                : DirectiveParser.find(DirectiveParser.CHECK, source.data()).map(d -> d.value()).orElse("");
+        try {
+            Linter.configured(checkOption);
+        } catch (IllegalArgumentException e) {
+            throw new DockerfileException(options.filename(), 0, 0, "", "failed to parse check options: " + e.getMessage());
+        }
+        SourceMap sourceMap = new SourceMap(options.filename(), "Dockerfile", source.data(), source.definition());
+        ClientSources sources = new ClientSources(client, options, options.opts().containsKey("contextkey") ? null
+                : inputs.get("context"), source.ignoreFile(), buildPlatform);
+        List<Platform> targets = options.targetPlatforms().isEmpty() ? java.util.Collections.singletonList(null)
+                : options.targetPlatforms();
+        Result result = Result.empty();
+        ArrayNode platformList = JSON.createArrayNode();
+        for (int i = 0; i < targets.size(); i++) {
+            ConvertOptions convert = options.convert().withTargetPlatform(targets.get(i));
+            DockerfileConverter.Result converted = DockerfileConverter.convert(parsed, convert, sources, sourceMap,
+                    checkOption);
+            if (i == 0) {
+                warnSyntax(client, source, options);
+                warn(client, source, options, converted.warnings());
+            }
+            Definition definition = converted.state().marshal(MarshalOptions.defaults()
+                    .withDefaultPlatform(converted.platform()));
+            Result solved = client.solve(SolveRequest.of(definition));
+            Reference ref = solved.ref().orElse(null);
+            byte[] config = converted.image().toJson();
+            String id = Platforms.format(converted.platform());
+            if (options.convert().multiPlatform()) {
+                if (ref != null) {
+                    result = result.withRef(id, ref);
+                }
+                result = result.withMetadata(IMAGE_CONFIG_KEY + "/" + id, config);
+                if (converted.baseImage() != null) {
+                    result = result.withMetadata(BASE_IMAGE_CONFIG_KEY + "/" + id, converted.baseImage().toJson());
+                }
+            } else {
+                if (ref != null) {
+                    result = result.withRef(ref);
+                }
+                result = result.withMetadata(IMAGE_CONFIG_KEY, config);
+                if (converted.baseImage() != null) {
+                    result = result.withMetadata(BASE_IMAGE_CONFIG_KEY, converted.baseImage().toJson());
+                }
+            }
+            ObjectNode entry = platformList.addObject();
+            entry.put("id", id);
+            ObjectNode platform = entry.putObject("platform");
+            platform.put("architecture", converted.platform().architecture());
+            platform.put("os", converted.platform().os());
+            if (!converted.platform().variant().isEmpty()) {
+                platform.put("variant", converted.platform().variant());
+            }
+        }
+        ObjectNode platforms = JSON.createObjectNode();
+        platforms.set("platforms", platformList);
+        try {
+            return result.withMetadata(PLATFORMS_KEY, JSON.writeValueAsBytes(platforms));
+        } catch (IOException e) {
+            throw new IllegalStateException("an in-memory JSON tree always serialises", e);
+        }
+    }
+
+    /**
+     * The Dockerfile as the client passes it: a "dockerfile" input, or the file named by {@code filename} in
+     * the "dockerfile" local ("dockerfile" in lower case also works for the default name), with the
+     * {@code <filename>.dockerignore} next to it if there is one.
+     */
+    private static DockerfileSource readDockerfile(Client client, FrontendOptions options, Map<String, State> inputs,
+            Platform buildPlatform) throws InterruptedException {
+        String filename = options.filename();
+        State source = options.dockerfileNameForced() ? null : inputs.get("dockerfile");
+        if (source == null) {
+            List<String> follow = new ArrayList<>(List.of(filename, filename + ".dockerignore"));
+            boolean defaultName = baseName(filename).equals(FrontendOptions.DEFAULT_FILENAME);
+            if (defaultName) {
+                follow.add(siblingName(filename, "dockerfile"));
+            }
+            source = State.local(options.dockerfileName(), LocalOption.followPaths(follow.toArray(String[]::new)),
+                    LocalOption.sharedKeyHint(options.dockerfileName()),
+                    OpOption.customName("[internal] load build definition from " + filename),
+                    LocalOption.differ(LocalOption.LocalDiffer.NONE, false));
+        }
+        Definition definition = source.marshal(MarshalOptions.defaults().withDefaultPlatform(buildPlatform));
+        Result solved;
+        try {
+            solved = client.solve(SolveRequest.of(definition).withEvaluate(true));
+        } catch (GatewayException e) {
+            throw new GatewayException("failed to resolve dockerfile: " + e.getMessage(), e);
+        }
+        Reference ref = solved.ref().orElseThrow(() -> new GatewayException("failed to read dockerfile: the "
+                + options.dockerfileName() + " source is empty"));
+        byte[] data;
+        try {
+            data = ref.readFile(ReadRequest.of(filename));
+        } catch (GatewayException e) {
+            Optional<byte[]> lower = Optional.empty();
+            if (baseName(filename).equals(FrontendOptions.DEFAULT_FILENAME)) {
+                try {
+                    lower = Optional.of(ref.readFile(ReadRequest.of(siblingName(filename, "dockerfile"))));
+                } catch (GatewayException ignored) {
+                    lower = Optional.empty();
+                }
+            }
+            data = lower.orElseThrow(() -> new GatewayException("failed to read dockerfile: " + e.getMessage(), e));
+        }
+        if (data.length == 0) {
+            throw new DockerfileException(filename, 0, 0, "", "the Dockerfile cannot be empty");
+        }
+        byte[] ignore;
+        try {
+            ignore = ref.readFile(ReadRequest.of(filename + ".dockerignore"));
+        } catch (GatewayException e) {
+            ignore = null;
+        }
+        Digest head = LlbGraph.decode(definition).output().map(edge -> edge.vertex().digest()).orElse(null);
+        return new DockerfileSource(data, definition, head, ignore);
+    }
+
+    /** A {@code # syntax=} naming another frontend image cannot be honoured: Kiln runs this frontend itself. */
+    private static void warnSyntax(Client client, DockerfileSource source, FrontendOptions options) {
+        String syntax = options.opts().get("build-arg:BUILDKIT_SYNTAX");
+        int line = 0;
+        if (syntax == null) {
+            Optional<DirectiveParser.Directive> directive = DirectiveParser.find(DirectiveParser.SYNTAX, source.data());
+            if (directive.isEmpty()) {
+                return;
+            }
+            syntax = directive.get().value();
+            line = directive.get().line();
+        }
+        String image = syntax.strip().split("\\s+", 2)[0];
+        if (image.matches("^(docker\\.io/)?docker/dockerfile(-upstream)?(:[^@]*)?(@.*)?$")) {
+            return;
+        }
+        client.warn(source.head(), "syntax " + image + " is not supported: Kiln builds with its own Dockerfile "
+                + "frontend", warnOpts(source, options, line, line, List.of(), ""));
+    }
+
+    private static void warn(Client client, DockerfileSource source, FrontendOptions options,
+            List<Linter.Warning> warnings) {
+        for (Linter.Warning warning : warnings) {
+            client.warn(source.head(), warning.formatted(), warnOpts(source, options, warning.startLine(),
+                    warning.endLine(), List.of(warning.rule().description().getBytes(StandardCharsets.UTF_8)),
+                    warning.rule().url()));
+        }
+    }
+
+    private static WarnOpts warnOpts(DockerfileSource source, FrontendOptions options, int start, int end,
+            List<byte[]> detail, String url) {
+        SourceInfo info = SourceInfo.newBuilder()
+                .setFilename(options.filename())
+                .setData(ByteString.copyFrom(source.data()))
+                .setLanguage("Dockerfile")
+                .setDefinition(source.definition())
+                .build();
+        List<Range> ranges = new ArrayList<>();
+        if (start > 0) {
+            for (int line = start; line <= Math.max(start, end); line++) {
+                ranges.add(Range.newBuilder().setStart(Position.newBuilder().setLine(line))
+                        .setEnd(Position.newBuilder().setLine(line)).build());
+            }
+        }
+        return new WarnOpts(1, info, ranges, detail, url);
+    }
+
+    private static String baseName(String path) {
+        int slash = path.lastIndexOf('/');
+        return slash < 0 ? path : path.substring(slash + 1);
+    }
+
+    private static String siblingName(String path, String name) {
+        int slash = path.lastIndexOf('/');
+        return slash < 0 ? name : path.substring(0, slash + 1) + name;
+    }
+
+    /** The Dockerfile's bytes, the definition that loaded it, its vertex (warnings point at it), its ignore file. */
+    private record DockerfileSource(byte[] data, Definition definition, Digest head, byte[] ignoreFile) {
+    }
+}

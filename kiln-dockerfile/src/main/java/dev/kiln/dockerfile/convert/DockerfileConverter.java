@@ -1,0 +1,68 @@
+package dev.kiln.dockerfile.convert;
+
+import dev.kiln.dockerfile.instructions.DockerfileStages;
+import dev.kiln.dockerfile.parser.ParsedDockerfile;
+import dev.kiln.llb.Platform;
+import dev.kiln.llb.SourceMap;
+import dev.kiln.llb.State;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * Converts a parsed Dockerfile into an LLB state and an image config, as BuildKit's dockerfile2llb does: only
+ * the stages the target needs are in the graph, so unused stages are never built and independent ones are
+ * independent branches the solver runs in parallel.
+ */
+public final class DockerfileConverter {
+
+    /**
+     * A converted Dockerfile.
+     *
+     * @param state the target stage's filesystem and the graph that makes it
+     * @param image the image config of the target
+     * @param baseImage the config of the image the target started from, if it started from one
+     * @param contextPaths the paths of the build context the build reads ("/" for all)
+     * @param warnings the build checks that fired
+     * @param platform the platform the build is for
+     */
+    public record Result(State state, ImageConfig image, ImageConfig baseImage, Set<String> contextPaths,
+            List<Linter.Warning> warnings, Platform platform) {
+    }
+
+    private DockerfileConverter() {
+    }
+
+    /**
+     * Converts {@code parsed}. The build context is asked for only the paths the build reads: a first pass
+     * (with a stand-in for the context) finds them, a second uses them; a build that reads no context never
+     * asks for it. Conversion does no I/O that a {@link ConvertSources} cannot cache between the passes.
+     *
+     * @param checkOption the build checks' configuration ({@code # check=} or the BUILDKIT_DOCKERFILE_CHECK arg)
+     * @throws dev.kiln.dockerfile.DockerfileException naming the line of the instruction that cannot be converted
+     */
+    public static Result convert(ParsedDockerfile parsed, ConvertOptions options, ConvertSources sources,
+            SourceMap sourceMap, String checkOption) throws InterruptedException {
+        DockerfileStages stages = DockerfileStages.of(parsed);
+        Result first = new Conversion(parsed, stages, options, sources, sourceMap, Linter.configured(checkOption),
+                State.scratch()).run();
+        if (first.contextPaths().isEmpty()) {
+            return first;
+        }
+        State context = sources.mainContext(followPaths(first.contextPaths()));
+        return new Conversion(parsed, stages, options, sources, sourceMap, Linter.configured(checkOption), context)
+                .run();
+    }
+
+    /** The context paths as follow paths of the local source: relative, sorted; none when all are needed. */
+    static List<String> followPaths(Set<String> contextPaths) {
+        List<String> paths = new ArrayList<>();
+        for (String path : contextPaths) {
+            if (path.equals("/")) {
+                return List.of();
+            }
+            paths.add(path.startsWith("/") ? path.substring(1) : path);
+        }
+        return paths.stream().sorted().toList();
+    }
+}

@@ -1,0 +1,80 @@
+package dev.kiln.dockerfile;
+
+import dev.kiln.engine.BuildOutcome;
+import dev.kiln.engine.BuildRequest;
+import dev.kiln.engine.Engine;
+import dev.kiln.engine.EngineOptions;
+import dev.kiln.engine.FrontendSpec;
+import dev.kiln.engine.export.ExportTarget;
+import dev.kiln.solver.ProgressEvent;
+import dev.kiln.worker.BusyboxRootfs;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * One engine for a test class, with a busybox root filesystem passed as the local "busybox" and the named
+ * context {@code context:busybox=local:busybox}, so that {@code FROM busybox} works without a registry.
+ */
+final class DockerfileBuilds implements AutoCloseable {
+
+    final Path dir;
+    final Path busybox;
+    final Engine engine;
+    final List<ProgressEvent> events = Collections.synchronizedList(new ArrayList<>());
+
+    DockerfileBuilds(Path dir) throws IOException {
+        this.dir = dir;
+        this.busybox = BusyboxRootfs.populate(Files.createDirectories(dir.resolve("busybox")));
+        this.engine = Engine.open(new EngineOptions(dir.resolve("state"), "auto"));
+    }
+
+    /** A build of {@code context} (Dockerfile inside it unless {@code opts} name another), exported to a fresh directory. */
+    Build build(Path context, Map<String, String> opts) throws Exception {
+        return build(context, opts, Map.of());
+    }
+
+    Build build(Path context, Map<String, String> opts, Map<String, Path> extraLocals) throws Exception {
+        Path out = Files.createTempDirectory(dir, "out-");
+        Map<String, String> options = new LinkedHashMap<>();
+        options.put("context:busybox", "local:busybox");
+        options.putAll(opts);
+        Map<String, Path> locals = new LinkedHashMap<>();
+        locals.put("context", context);
+        locals.put("dockerfile", context);
+        locals.put("busybox", busybox);
+        locals.putAll(extraLocals);
+        events.clear();
+        BuildOutcome outcome = engine.build(new BuildRequest(new FrontendSpec.Function(DockerfileFrontend.NAME,
+                new DockerfileFrontend()), options, locals, List.of(new ExportTarget.LocalDirectory(out))), events::add);
+        return new Build(outcome, out, List.copyOf(events));
+    }
+
+    /** A finished build: its outcome, the exported files, the progress events. */
+    record Build(BuildOutcome outcome, Path out, List<ProgressEvent> events) {
+
+        byte[] config() {
+            return outcome.result().metadata(DockerfileFrontend.IMAGE_CONFIG_KEY).orElseThrow();
+        }
+
+        List<String> executed() {
+            return events.stream().filter(e -> e instanceof ProgressEvent.VertexStarted)
+                    .map(ProgressEvent::vertexName).toList();
+        }
+
+        List<String> cached() {
+            return events.stream().filter(e -> e instanceof ProgressEvent.VertexCached)
+                    .map(ProgressEvent::vertexName).toList();
+        }
+    }
+
+    @Override
+    public void close() throws IOException {
+        engine.close();
+    }
+}
