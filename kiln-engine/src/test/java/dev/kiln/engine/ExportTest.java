@@ -101,6 +101,26 @@ class ExportTest {
     }
 
     @Test
+    void tarExportKeepsDevicesAndFifos() throws Exception {
+        State special = EngineFixture.base()
+                .run(RunOption.sh("mkdir /special && mknod /special/null c 1 3 && mknod /special/loop b 7 200 "
+                        + "&& mkfifo /special/pipe")).root();
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+
+        kiln.build(State.diff(EngineFixture.base(), special), new ExportTarget.TarStream(out));
+
+        Map<String, TarEntry> entries = readTar(new ByteArrayInputStream(out.toByteArray()));
+        assertThat(entries).containsKeys("special/null", "special/loop", "special/pipe");
+        assertThat(entries.get("special/null").entry().isCharacterDevice()).isTrue();
+        assertThat(entries.get("special/null").entry().getDevMajor()).isEqualTo(1);
+        assertThat(entries.get("special/null").entry().getDevMinor()).isEqualTo(3);
+        assertThat(entries.get("special/loop").entry().isBlockDevice()).isTrue();
+        assertThat(entries.get("special/loop").entry().getDevMajor()).isEqualTo(7);
+        assertThat(entries.get("special/loop").entry().getDevMinor()).isEqualTo(200);
+        assertThat(entries.get("special/pipe").entry().isFIFO()).isTrue();
+    }
+
+    @Test
     void tarOfTheSameResultIsTheSameBytes() throws Exception {
         ByteArrayOutputStream first = new ByteArrayOutputStream();
         ByteArrayOutputStream second = new ByteArrayOutputStream();

@@ -1,5 +1,6 @@
 package dev.kiln.engine.export;
 
+import dev.kiln.worker.sys.PosixFiles;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
 import org.apache.commons.compress.archivers.tar.TarConstants;
@@ -17,8 +18,8 @@ import java.util.stream.Stream;
 
 /**
  * Writes a directory tree as a tar stream: entries in sorted order (so the same tree gives the
- * same bytes), with modes, owners, modification times, symlinks and hard links kept. Sockets
- * and other special files have no place in a tar and are left out.
+ * same bytes), with modes, owners, modification times, symlinks, hard links, device files and
+ * FIFOs kept. Sockets have no place in a tar and are left out.
  */
 final class TreeTar {
 
@@ -56,8 +57,8 @@ final class TreeTar {
     }
 
     private void writeEntry(Path file, String name) throws IOException {
-        Map<String, Object> attrs = Files.readAttributes(file, "unix:mode,uid,gid,lastModifiedTime,ino,dev,nlink,size",
-                LinkOption.NOFOLLOW_LINKS);
+        Map<String, Object> attrs = Files.readAttributes(file,
+                "unix:mode,uid,gid,lastModifiedTime,ino,dev,rdev,nlink,size", LinkOption.NOFOLLOW_LINKS);
         int mode = (Integer) attrs.get("mode");
         int type = mode & 0170000;
         TarArchiveEntry entry;
@@ -79,6 +80,12 @@ final class TreeTar {
                     entry.setSize((Long) attrs.get("size"));
                     withContent = true;
                 }
+            }
+            case 0020000, 0060000 -> {
+                entry = new TarArchiveEntry(name, type == 0020000 ? TarConstants.LF_CHR : TarConstants.LF_BLK);
+                long rdev = (Long) attrs.get("rdev");
+                entry.setDevMajor((int) PosixFiles.major(rdev));
+                entry.setDevMinor((int) PosixFiles.minor(rdev));
             }
             case 0010000 -> entry = new TarArchiveEntry(name, TarConstants.LF_FIFO);
             default -> {

@@ -3,6 +3,7 @@ package dev.kiln.engine.gateway;
 import dev.kiln.gateway.Stat;
 import dev.kiln.worker.ResultFiles;
 import dev.kiln.worker.fs.FileStat;
+import dev.kiln.worker.sys.PosixFiles;
 
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -22,8 +23,8 @@ final class GatewayStats {
                 stat.isDirectory() ? 0 : stat.size(),
                 stat.modified().to(TimeUnit.NANOSECONDS),
                 entry.linkTarget(),
-                device ? major(rdev) : 0,
-                device ? minor(rdev) : 0,
+                device ? PosixFiles.major(rdev) : 0,
+                device ? PosixFiles.minor(rdev) : 0,
                 Map.of());
     }
 
@@ -49,14 +50,5 @@ final class GatewayStats {
             case FIFO -> Stat.MODE_NAMED_PIPE;
             case SOCKET -> Stat.MODE_SOCKET;
         };
-    }
-
-    /** Linux's encoding of a device number (glibc's gnu_dev_major / gnu_dev_minor). */
-    private static long major(long rdev) {
-        return ((rdev >>> 8) & 0xfff) | ((rdev >>> 32) & ~0xfffL);
-    }
-
-    private static long minor(long rdev) {
-        return (rdev & 0xff) | ((rdev >>> 12) & ~0xffL);
     }
 }
