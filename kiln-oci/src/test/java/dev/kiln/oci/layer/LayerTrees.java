@@ -26,12 +26,21 @@ final class LayerTrees {
 
   private LayerTrees() {}
 
+  /** How a test tree marks deletions: overlayfs's way (Kiln's layer directories), AUFS files, or not at all. */
+  enum Markers { OVERLAY, AUFS_FILES, NONE }
+
+  /** A layer directory in Kiln's own (overlayfs) format. */
+  static void populate(Path root) throws IOException {
+    populate(root, Markers.OVERLAY);
+  }
+
   /**
    * A layer with one of everything a layer can hold: setuid/setgid/sticky modes, owners (one beyond ustar's
-   * range), symlinks, hard links, a FIFO, devices, a whiteout, an opaque directory, binary and text xattrs, long
-   * and non-ASCII names, a file before 1970, a few megabytes of incompressible data.
+   * range), symlinks, hard links, a FIFO, devices, a whiteout of etc/removed and an opaque var/cache (as
+   * {@code markers} says), binary and text xattrs, long and non-ASCII names, a file before 1970, a few megabytes of
+   * incompressible data. Every entry's mtime depends on its path alone.
    */
-  static void populate(Path root) throws IOException {
+  static void populate(Path root, Markers markers) throws IOException {
     dir(root, "bin", 0755, 0, 0);
     file(root, "bin/tool", "tool", 04755, 0, 0);
     file(root, "bin/group-tool", "group tool", 02750, 0, 50);
@@ -60,11 +69,20 @@ final class LayerTrees {
     NativeFiles.mknod(root.resolve("dev/loop0"), NativeFiles.S_IFBLK | 0660, NativeFiles.makedev(7, 0));
     Files.setAttribute(root.resolve("dev/loop0"), "unix:gid", 6);
     dir(root, "etc", 0755, 0, 0);
-    NativeFiles.mknod(root.resolve("etc/removed"), NativeFiles.S_IFCHR, 0);
     dir(root, "var", 0755, 0, 0);
     dir(root, "var/cache", 0755, 0, 0);
-    NativeFiles.setXattr(root.resolve("var/cache"), Overlay.OPAQUE_XATTR, Overlay.OPAQUE_VALUE);
     file(root, "var/cache/fresh.txt", "fresh", 0644, 0, 0);
+    switch (markers) {
+      case OVERLAY -> {
+        NativeFiles.mknod(root.resolve("etc/removed"), NativeFiles.S_IFCHR, 0);
+        NativeFiles.setXattr(root.resolve("var/cache"), Overlay.OPAQUE_XATTR, Overlay.OPAQUE_VALUE);
+      }
+      case AUFS_FILES -> {
+        file(root, "etc/.wh.removed", "", 0644, 0, 0);
+        file(root, "var/cache/.wh..wh..opq", "", 0644, 0, 0);
+      }
+      case NONE -> { }
+    }
     String longDir = "d".repeat(120);
     dir(root, longDir, 0755, 0, 0);
     file(root, longDir + "/" + "f".repeat(200), "long name", 0644, 0, 0);
@@ -77,7 +95,14 @@ final class LayerTrees {
     Files.write(root.resolve("noise.bin"), noise);
     setTimes(root);
     time(root.resolve("ancient"), Instant.parse("1969-07-20T20:17:40Z"));
+    for (String whiteout : new String[] {"etc/removed", "etc/.wh.removed"}) {
+      if (Files.exists(root.resolve(whiteout), LinkOption.NOFOLLOW_LINKS)) {
+        time(root.resolve(whiteout), WHITEOUT_TIME);
+      }
+    }
   }
+
+  static final Instant WHITEOUT_TIME = Instant.parse("2011-11-11T11:11:11Z");
 
   static void dir(Path root, String name, int mode, int uid, int gid) throws IOException {
     Path path = root.resolve(name);
@@ -102,12 +127,12 @@ final class LayerTrees {
     Files.setAttribute(path, "unix:mode", mode);
   }
 
-  /** Gives every entry under {@code root} a distinct whole-second mtime, children before their directories. */
+  /** Gives every entry under {@code root} a whole-second mtime that depends only on its path. */
   static void setTimes(Path root) throws IOException {
     List<Path> paths = new ArrayList<>();
     collect(root, paths);
-    for (int i = paths.size() - 1; i >= 0; i--) {
-      time(paths.get(i), OLD.plusSeconds(3600L * i));
+    for (Path path : paths) {
+      time(path, OLD.plusSeconds(60L * Math.floorMod(root.relativize(path).toString().hashCode(), 500_000)));
     }
   }
 

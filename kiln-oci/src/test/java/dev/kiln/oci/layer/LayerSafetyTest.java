@@ -1,0 +1,281 @@
+package dev.kiln.oci.layer;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.UUID;
+import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
+import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
+import org.apache.commons.compress.archivers.tar.TarConstants;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Hostile layers, built here with commons-compress: each must fail naming its entry and leave everything outside
+ * the target directory as it was. Escapes aim at names no one uses (never at /etc/passwd itself), so a regression
+ * cannot damage the machine running the tests.
+ */
+class LayerSafetyTest {
+  @TempDir
+  Path temp;
+  Path target;
+  Path outside;
+  String escapeName;
+
+  @BeforeEach
+  void directories() throws IOException {
+    target = Files.createDirectory(temp.resolve("target"));
+    outside = Files.createDirectory(temp.resolve("outside"));
+    escapeName = "kiln-escape-" + UUID.randomUUID();
+  }
+
+  @Test
+  void dotDotThatClimbsOutIsRefused() throws IOException {
+    byte[] tar = tar(out -> file(out, "../outside/x", "evil"));
+
+    assertRefused(tar, "../outside/x", "climbs out of the layer");
+  }
+
+  @Test
+  void dotDotHiddenInsideTheNameIsRefused() throws IOException {
+    byte[] tar = tar(out -> {
+      dir(out, "a/");
+      file(out, "a/../../outside/x", "evil");
+    });
+
+    assertRefused(tar, "a/../../outside/x", "climbs out of the layer");
+  }
+
+  @Test
+  void dotDotThatStaysInsideIsAllowed() throws IOException {
+    LayerApplier.apply(new ByteArrayInputStream(tar(out -> file(out, "a/b/../c", "fine"))), target);
+
+    assertThat(target.resolve("a/c")).hasContent("fine");
+  }
+
+  @Test
+  void absoluteNameIsRefused() throws IOException {
+    String name = "/etc/" + escapeName;
+    byte[] tar = tar(out -> file(out, name, "evil"));
+
+    assertRefused(tar, name, "is absolute");
+    assertThat(Path.of(name)).doesNotExist();
+  }
+
+  @Test
+  void writingThroughASymlinkToAnAbsolutePathIsRefused() throws IOException {
+    String name = "a/" + escapeName;
+    byte[] tar = tar(out -> {
+      symlink(out, "a", "/etc");
+      file(out, name, "evil");
+    });
+
+    assertRefused(tar, name, "goes through the symlink \"a\", which points outside the layer (to /etc)");
+    assertThat(Path.of("/etc", escapeName)).doesNotExist();
+  }
+
+  @Test
+  void writingThroughARelativeSymlinkThatClimbsOutIsRefused() throws IOException {
+    byte[] tar = tar(out -> {
+      dir(out, "deep/");
+      symlink(out, "deep/up", "../../outside");
+      file(out, "deep/up/x", "evil");
+    });
+
+    assertRefused(tar, "deep/up/x", "goes through the symlink \"deep/up\", which points outside the layer");
+  }
+
+  @Test
+  void symlinkChainsThatEndOutsideAreRefused() throws IOException {
+    byte[] tar = tar(out -> {
+      symlink(out, "one", "two");
+      symlink(out, "two", "three/..");
+      dir(out, "three/");
+      symlink(out, "three/four", "../..");
+      file(out, "one/three/four/outside/x", "evil");
+    });
+
+    assertRefused(tar, "one/three/four/outside/x", "points outside the layer");
+  }
+
+  @Test
+  void writingThroughASymlinkThatStaysInsideFollowsIt() throws IOException {
+    byte[] tar = tar(out -> {
+      dir(out, "usr/lib/");
+      symlink(out, "lib", "usr/lib");
+      file(out, "lib/libc.so", "libc");
+    });
+
+    LayerApplier.apply(new ByteArrayInputStream(tar), target);
+
+    assertThat(target.resolve("usr/lib/libc.so")).hasContent("libc");
+    assertThat(Files.isSymbolicLink(target.resolve("lib"))).isTrue();
+  }
+
+  @Test
+  void aFileReplacesASymlinkOfTheSameNameInsteadOfWritingThroughIt() throws IOException {
+    Path victim = outside.resolve("victim");
+    Files.writeString(victim, "untouched");
+    byte[] tar = tar(out -> {
+      symlink(out, "a", victim.toString());
+      file(out, "a", "replaced");
+    });
+
+    LayerApplier.apply(new ByteArrayInputStream(tar), target);
+
+    assertThat(Files.isSymbolicLink(target.resolve("a"))).isFalse();
+    assertThat(target.resolve("a")).hasContent("replaced");
+    assertThat(victim).hasContent("untouched");
+  }
+
+  @Test
+  void hardLinkOutOfTheLayerIsRefused() throws IOException {
+    byte[] tar = tar(out -> hardLink(out, "passwd", "../../etc/passwd"));
+
+    assertRefused(tar, "passwd", "hard link to \"../../etc/passwd\", which is outside the layer");
+  }
+
+  @Test
+  void hardLinkToAnAbsolutePathIsRefused() throws IOException {
+    byte[] tar = tar(out -> hardLink(out, "passwd", "/etc/passwd"));
+
+    assertRefused(tar, "passwd", "outside the layer");
+  }
+
+  @Test
+  void hardLinkThroughASymlinkPointingOutsideIsRefused() throws IOException {
+    byte[] tar = tar(out -> {
+      symlink(out, "etc", "/etc");
+      hardLink(out, "passwd", "etc/passwd");
+    });
+
+    assertRefused(tar, "passwd", "goes through the symlink \"etc\", which points outside the layer");
+  }
+
+  @Test
+  void hardLinkToAFileNotInTheLayerIsRefused() throws IOException {
+    byte[] tar = tar(out -> {
+      dir(out, "bin/");
+      hardLink(out, "bin/sh", "bin/busybox");
+    });
+
+    assertRefused(tar, "bin/sh", "hard link to \"bin/busybox\", which is not in the layer");
+  }
+
+  @Test
+  void hardLinkToAnEarlierEntryIsMade() throws IOException {
+    byte[] tar = tar(out -> {
+      file(out, "bin/busybox", "busybox");
+      hardLink(out, "bin/sh", "bin/busybox");
+    });
+
+    LayerApplier.apply(new ByteArrayInputStream(tar), target);
+
+    assertThat(Files.isSameFile(target.resolve("bin/sh"), target.resolve("bin/busybox"))).isTrue();
+  }
+
+  @Test
+  void whiteoutOfDotDotIsRefused() throws IOException {
+    byte[] tar = tar(out -> file(out, "a/.wh...", ""));
+
+    assertRefused(tar, "a/.wh...", "a whiteout must name a file");
+  }
+
+  @Test
+  void overlayAttributesInTheTarAreIgnoredWithAWarning() throws IOException {
+    byte[] tar = tar(out -> {
+      TarArchiveEntry entry = new TarArchiveEntry("dir/");
+      entry.addPaxHeader("SCHILY.xattr.trusted.overlay.redirect", "/elsewhere");
+      out.putArchiveEntry(entry);
+      out.closeArchiveEntry();
+    });
+
+    AppliedLayer applied = LayerApplier.apply(new ByteArrayInputStream(tar), target);
+
+    assertThat(NativeFiles.getXattr(target.resolve("dir"), "trusted.overlay.redirect")).isEmpty();
+    assertThat(applied.warnings()).singleElement().asString().contains("trusted.overlay.redirect");
+  }
+
+  @Test
+  void corruptHeaderIsRefusedWithItsOffset() throws IOException {
+    byte[] tar = tar(out -> {
+      file(out, "first", "1");
+      file(out, "second", "2");
+    });
+    tar[1024 + 10] ^= 0x55; // inside the second header's name
+
+    assertThatThrownBy(() -> LayerApplier.apply(new ByteArrayInputStream(tar), target))
+        .isInstanceOf(InvalidLayerException.class)
+        .hasMessageContaining("corrupt tar header at offset 1024");
+  }
+
+  @Test
+  void truncatedDataIsRefusedNamingTheEntry() throws IOException {
+    byte[] tar = tar(out -> file(out, "big", "x".repeat(5000)));
+    byte[] truncated = java.util.Arrays.copyOf(tar, 512 + 2048);
+
+    assertThatThrownBy(() -> LayerApplier.apply(new ByteArrayInputStream(truncated), target))
+        .isInstanceOf(InvalidLayerException.class)
+        .hasMessageContaining("\"big\"")
+        .hasMessageContaining("ends inside the entry's data");
+  }
+
+  private void assertRefused(byte[] tar, String entry, String problem) throws IOException {
+    assertThatThrownBy(() -> LayerApplier.apply(new ByteArrayInputStream(tar), target))
+        .isInstanceOf(InvalidLayerException.class)
+        .hasMessageContaining("\"" + entry + "\"")
+        .hasMessageContaining(problem)
+        .satisfies(e -> assertThat(((InvalidLayerException) e).entry()).contains(entry));
+    assertThat(LayerTrees.names(outside)).isEmpty();
+    assertThat(LayerTrees.names(temp)).containsExactlyInAnyOrder("outside", "target");
+  }
+
+  @FunctionalInterface
+  interface Entries {
+    void write(TarArchiveOutputStream out) throws IOException;
+  }
+
+  static byte[] tar(Entries entries) throws IOException {
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    try (TarArchiveOutputStream out = new TarArchiveOutputStream(bytes)) {
+      out.setLongFileMode(TarArchiveOutputStream.LONGFILE_POSIX);
+      entries.write(out);
+    }
+    return bytes.toByteArray();
+  }
+
+  static void file(TarArchiveOutputStream out, String name, String content) throws IOException {
+    byte[] data = content.getBytes(StandardCharsets.UTF_8);
+    TarArchiveEntry entry = new TarArchiveEntry(name, true);
+    entry.setSize(data.length);
+    out.putArchiveEntry(entry);
+    out.write(data);
+    out.closeArchiveEntry();
+  }
+
+  static void dir(TarArchiveOutputStream out, String name) throws IOException {
+    out.putArchiveEntry(new TarArchiveEntry(name, true));
+    out.closeArchiveEntry();
+  }
+
+  static void symlink(TarArchiveOutputStream out, String name, String target) throws IOException {
+    TarArchiveEntry entry = new TarArchiveEntry(name, TarConstants.LF_SYMLINK, true);
+    entry.setLinkName(target);
+    out.putArchiveEntry(entry);
+    out.closeArchiveEntry();
+  }
+
+  static void hardLink(TarArchiveOutputStream out, String name, String target) throws IOException {
+    TarArchiveEntry entry = new TarArchiveEntry(name, TarConstants.LF_LINK, true);
+    entry.setLinkName(target);
+    out.putArchiveEntry(entry);
+    out.closeArchiveEntry();
+  }
+}
