@@ -135,6 +135,71 @@ class GatewayContainerTest {
     }
 
     @Test
+    void ttyProcessSeesItsTerminalSizeAndResizesAndCtrlCInterruptsAForegroundCommand() throws Exception {
+        SyncedOutput screen = new SyncedOutput();
+        java.io.PipedOutputStream keyboard = new java.io.PipedOutputStream();
+        java.io.PipedInputStream input = new java.io.PipedInputStream(keyboard);
+        withBase((client, base) -> {
+            try (Container container = client.newContainer(NewContainerRequest.of(List.of(Mount.bind("/", base, false))))) {
+                ContainerProcess shell = container.start(new StartRequest(List.of("sh", "-i"), List.of("PS1=$ "), "", "/",
+                        true, input, screen, null, SecurityMode.SANDBOX));
+                type(keyboard, "stty size\n");
+                screen.await("24 80");
+                shell.resize(new dev.kiln.gateway.WinSize(40, 120));
+                type(keyboard, "stty size\n");
+                screen.await("40 120");
+                type(keyboard, "sleep 100; echo sleep-ended\n");
+                Thread.sleep(300);
+                type(keyboard, "\u0003");
+                type(keyboard, "echo after-interrupt\n");
+                screen.await("after-interrupt\r\n");
+                type(keyboard, "exit 5\n");
+                assertThatThrownBy(shell::waitFor).isInstanceOfSatisfying(ExitException.class,
+                        e -> assertThat(e.exitCode()).isEqualTo(5));
+            }
+        });
+        assertThat(screen.text()).as("the interrupted sleep never let the echo after it run")
+                .doesNotContainPattern("(?m)^sleep-ended\\r?$");
+    }
+
+    private static void type(java.io.OutputStream keyboard, String keys) throws java.io.IOException {
+        keyboard.write(keys.getBytes(StandardCharsets.UTF_8));
+        keyboard.flush();
+    }
+
+    /** What a terminal shows, waited on from the test thread. */
+    static final class SyncedOutput extends java.io.OutputStream {
+        private final StringBuilder text = new StringBuilder();
+
+        @Override
+        public synchronized void write(int b) {
+            text.append((char) b);
+            notifyAll();
+        }
+
+        @Override
+        public synchronized void write(byte[] b, int off, int len) {
+            text.append(new String(b, off, len, StandardCharsets.UTF_8));
+            notifyAll();
+        }
+
+        synchronized String text() {
+            return text.toString();
+        }
+
+        synchronized void await(String expected) throws InterruptedException {
+            long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(20);
+            while (text.indexOf(expected) < 0) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    throw new AssertionError("terminal never showed \"" + expected + "\"; it shows:\n" + text);
+                }
+                wait(java.util.concurrent.TimeUnit.NANOSECONDS.toMillis(left) + 1);
+            }
+        }
+    }
+
+    @Test
     void containersAFrontendForgetsAreReleasedWhenTheBuildEnds() throws Exception {
         withBase((client, base) -> {
             Container forgotten = client.newContainer(NewContainerRequest.of(List.of(Mount.bind("/", base, false))));

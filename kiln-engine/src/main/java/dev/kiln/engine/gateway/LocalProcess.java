@@ -10,6 +10,8 @@ import dev.kiln.worker.runtime.ExitStatus;
 import dev.kiln.worker.runtime.OutputSink;
 import dev.kiln.worker.runtime.ProcessSpec;
 import dev.kiln.worker.runtime.RunningContainer;
+import dev.kiln.worker.runtime.TerminalContainer;
+import dev.kiln.worker.sys.Pty;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -21,16 +23,20 @@ final class LocalProcess implements ContainerProcess {
 
     private final RunningContainer container;
     private final String command;
+    private final TerminalContainer terminal;
+    private final Thread terminalOutput;
 
-    private LocalProcess(RunningContainer container, String command) {
+    private LocalProcess(RunningContainer container, String command, TerminalContainer terminal, Thread terminalOutput) {
         this.container = container;
         this.command = command;
+        this.terminal = terminal;
+        this.terminalOutput = terminalOutput;
     }
 
     static LocalProcess start(ContainerRuntime runtime, Path rootfs, ProcessSpec spec, StartRequest start)
             throws IOException {
         if (start.tty()) {
-            throw new GatewayException("a TTY for container processes is not supported yet; start without tty");
+            return startOnTerminal(runtime, rootfs, spec, start);
         }
         RunningContainer container = runtime.start(rootfs, spec, sink(start.stdout()), sink(start.stderr()));
         InputStream stdin = start.stdin();
@@ -39,7 +45,40 @@ final class LocalProcess implements ContainerProcess {
         } else {
             Thread.ofVirtual().name(container.id() + "-stdin").start(() -> pumpStdin(stdin, container.stdin()));
         }
-        return new LocalProcess(container, String.join(" ", spec.args()));
+        return new LocalProcess(container, String.join(" ", spec.args()), null, null);
+    }
+
+    /** A process on a pseudo-terminal: one output stream (stdout), input typed into the terminal. */
+    private static LocalProcess startOnTerminal(ContainerRuntime runtime, Path rootfs, ProcessSpec spec,
+            StartRequest start) throws IOException {
+        TerminalContainer started = runtime.startOnTerminal(rootfs, spec, new Pty.WindowSize(24, 80));
+        Pty pty = started.terminal();
+        OutputSink out = sink(start.stdout());
+        // A platform thread: reading the terminal is a blocking native call that would pin a virtual thread's carrier.
+        Thread reader = Thread.ofPlatform().daemon().name(started.container().id() + "-tty").start(() -> {
+            byte[] buffer = new byte[8192];
+            try {
+                for (int n; (n = pty.read(buffer, 0, buffer.length)) >= 0; ) {
+                    out.write(buffer, 0, n);
+                }
+            } catch (IOException | RuntimeException ended) {
+                // the terminal closed or the reader of our output went away
+            }
+        });
+        InputStream stdin = start.stdin();
+        if (stdin != null) {
+            Thread.ofVirtual().name(started.container().id() + "-tty-input").start(() -> {
+                byte[] buffer = new byte[4096];
+                try {
+                    for (int n; (n = stdin.read(buffer)) >= 0; ) {
+                        pty.write(buffer, 0, n);
+                    }
+                } catch (IOException ended) {
+                    // the process ended or its input closed
+                }
+            });
+        }
+        return new LocalProcess(started.container(), String.join(" ", spec.args()), started, reader);
     }
 
     private static OutputSink sink(OutputStream out) {
@@ -74,6 +113,10 @@ final class LocalProcess implements ContainerProcess {
         } finally {
             closeQuietly();
         }
+        if (terminal != null) {
+            terminalOutput.join();
+            closeTerminal();
+        }
         if (!status.success()) {
             throw new ExitException(status.code(), "process \"" + command + "\" did not complete successfully: exit code: "
                     + status.code());
@@ -82,7 +125,14 @@ final class LocalProcess implements ContainerProcess {
 
     @Override
     public void resize(WinSize size) {
-        throw new GatewayException("resize needs a process started with a TTY, which is not supported yet");
+        if (terminal == null) {
+            throw new GatewayException("resize needs a process started with a TTY");
+        }
+        try {
+            terminal.resize(new Pty.WindowSize(size.rows(), size.cols()));
+        } catch (IOException e) {
+            throw new GatewayException("resize terminal of " + command + ": " + e.getMessage(), e);
+        }
     }
 
     @Override
@@ -99,6 +149,17 @@ final class LocalProcess implements ContainerProcess {
 
     void kill() throws IOException {
         container.close();
+        closeTerminal();
+    }
+
+    private void closeTerminal() {
+        if (terminal != null) {
+            try {
+                terminal.close();
+            } catch (IOException ignored) {
+                // already closed
+            }
+        }
     }
 
     private void closeQuietly() {

@@ -30,7 +30,13 @@ final class BundleWriter {
 
   /** Writes config.json (and /etc/hosts if generated) into {@code bundle}. */
   static void write(Path bundle, Path rootfs, ProcessSpec spec, Identity identity) throws IOException {
-    OciSpec.Process process = new OciSpec.Process(false,
+    write(bundle, rootfs, spec, identity, false);
+  }
+
+  /** As {@link #write(Path, Path, ProcessSpec, Identity)}; with {@code terminal} the runtime gives the process a pty. */
+  static void write(Path bundle, Path rootfs, ProcessSpec spec, Identity identity, boolean terminal)
+      throws IOException {
+    OciSpec.Process process = new OciSpec.Process(terminal,
         new OciSpec.User(identity.uid(), identity.gid(), identity.additionalGids().isEmpty() ? null : identity.additionalGids()),
         spec.args(), spec.effectiveEnv(), spec.cwd(), SecurityProfile.capabilities(spec.security()),
         spec.ulimits().isEmpty() ? null : spec.ulimits().stream().map(BundleWriter::rlimit).toList(), false);

@@ -1,5 +1,6 @@
 package dev.kiln.worker.runtime;
 
+import dev.kiln.worker.sys.Pty;
 import dev.kiln.worker.user.Identity;
 import dev.kiln.worker.user.UserDatabase;
 import java.io.IOException;
@@ -94,6 +95,35 @@ public final class ContainerRuntime {
    */
   public RunningContainer start(Path rootfs, ProcessSpec spec, OutputSink stdout, OutputSink stderr)
       throws IOException {
+    return launch(rootfs, spec, false, ProcessBuilder::new, stdout, stderr);
+  }
+
+  /**
+   * Starts the process on a pseudo-terminal (OCI {@code terminal: true}). The runtime runs in the foreground on a
+   * second terminal, whose master side Kiln holds: it puts that terminal in raw mode and copies between it and the
+   * container's, so keys typed into the master (Ctrl-C included) reach the process as on a real terminal, and on
+   * SIGWINCH it gives the container's terminal the size of its own ({@link TerminalContainer#resize}).
+   */
+  public TerminalContainer startOnTerminal(Path rootfs, ProcessSpec spec, Pty.WindowSize size) throws IOException {
+    ProcessSpec withTerm = spec.env().stream().anyMatch(e -> e.startsWith("TERM="))
+        ? spec : spec.withEnv(concat(spec.env(), "TERM=xterm"));
+    Pty pty = Pty.open(size);
+    try {
+      java.io.File tty = pty.slavePath().toFile();
+      RunningContainer container = launch(rootfs, withTerm, true,
+          command -> new ProcessBuilder(command).redirectInput(tty).redirectOutput(tty).redirectError(tty),
+          OutputSink.DISCARD, OutputSink.DISCARD);
+      pty.closeSlave();
+      return new TerminalContainer(container, pty);
+    } catch (IOException | RuntimeException e) {
+      pty.close();
+      throw e;
+    }
+  }
+
+  private RunningContainer launch(Path rootfs, ProcessSpec spec, boolean terminal,
+      java.util.function.Function<List<String>, ProcessBuilder> builder, OutputSink stdout, OutputSink stderr)
+      throws IOException {
     Path root = rootfs.toAbsolutePath();
     if (!Files.isDirectory(root)) {
       throw new IOException("rootfs " + root + " is not a directory");
@@ -106,8 +136,8 @@ public final class ContainerRuntime {
     MountStubs stubs = null;
     try {
       stubs = MountStubs.find(root, BundleWriter.mountDestinations(spec));
-      BundleWriter.write(bundle, root, spec, identity);
-      Process process = new ProcessBuilder(command("run", "--bundle", bundle.toString(), id)).start();
+      BundleWriter.write(bundle, root, spec, identity, terminal);
+      Process process = builder.apply(command("run", "--bundle", bundle.toString(), id)).start();
       return new RunningContainer(this, id, bundle, stubs, process, stdout, stderr);
     } catch (IOException | RuntimeException e) {
       if (stubs != null) {
@@ -116,6 +146,12 @@ public final class ContainerRuntime {
       deleteBundle(bundle);
       throw e;
     }
+  }
+
+  private static List<String> concat(List<String> list, String extra) {
+    List<String> all = new ArrayList<>(list);
+    all.add(extra);
+    return all;
   }
 
   List<String> command(String... arguments) {

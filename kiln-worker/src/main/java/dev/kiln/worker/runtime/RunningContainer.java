@@ -1,5 +1,7 @@
 package dev.kiln.worker.runtime;
 
+import dev.kiln.worker.sys.Signals;
+
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -64,6 +66,13 @@ public final class RunningContainer implements AutoCloseable {
       throw new IOException("an output sink of container " + id + " failed: " + failure.getMessage(), failure);
     }
     return new ExitStatus(code);
+  }
+
+  /** Sends {@code signal} to the runtime process itself (not the container's), e.g. SIGWINCH after a resize. */
+  void signalRuntime(int signal) throws IOException {
+    if (process.isAlive()) {
+      Signals.send(process.pid(), signal);
+    }
   }
 
   /** Sends {@code signal} (e.g. 15 for SIGTERM) to the container's process. */

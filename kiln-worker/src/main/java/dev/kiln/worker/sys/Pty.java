@@ -50,6 +50,13 @@ public final class Pty implements AutoCloseable {
     this.slavePath = slavePath;
   }
 
+  /** The master side of a terminal someone else opened (a container runtime, over a console socket). */
+  public static Pty ofMaster(int masterFd) {
+    Pty pty = new Pty(masterFd, -1, null);
+    pty.slaveOpen = false;
+    return pty;
+  }
+
   public static Pty open(WindowSize size) throws IOException {
     try (Arena arena = Arena.ofConfined()) {
       MemorySegment state = Libc.callState(arena);
@@ -92,7 +99,7 @@ public final class Pty implements AutoCloseable {
   public WindowSize windowSize() throws SyscallException {
     try (Arena arena = Arena.ofConfined()) {
       MemorySegment ws = arena.allocate(ValueLayout.JAVA_SHORT, 4);
-      ioctl(arena, slave, TIOCGWINSZ, ws, "TIOCGWINSZ");
+      ioctl(arena, master, TIOCGWINSZ, ws, "TIOCGWINSZ");
       return new WindowSize(Short.toUnsignedInt(ws.getAtIndex(ValueLayout.JAVA_SHORT, 0)),
           Short.toUnsignedInt(ws.getAtIndex(ValueLayout.JAVA_SHORT, 1)));
     }

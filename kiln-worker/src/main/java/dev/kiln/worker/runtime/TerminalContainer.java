@@ -1,0 +1,26 @@
+package dev.kiln.worker.runtime;
+
+import dev.kiln.worker.sys.Pty;
+import dev.kiln.worker.sys.Signals;
+
+import java.io.IOException;
+
+/** A container whose process runs on a pseudo-terminal; Kiln holds the terminal's master side. */
+public record TerminalContainer(RunningContainer container, Pty terminal) implements AutoCloseable {
+
+    /** Gives the terminal a new size; the runtime passes it on to the container's terminal on SIGWINCH. */
+    public void resize(Pty.WindowSize size) throws IOException {
+        terminal.resize(size);
+        container.signalRuntime(Signals.SIGWINCH);
+    }
+
+    /** Stops the container if it still runs, then closes the terminal. */
+    @Override
+    public void close() throws IOException {
+        try {
+            container.close();
+        } finally {
+            terminal.close();
+        }
+    }
+}
