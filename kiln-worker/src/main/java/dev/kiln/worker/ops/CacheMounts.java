@@ -10,8 +10,10 @@ import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.Comparator;
 import java.util.Map;
@@ -34,6 +36,8 @@ public final class CacheMounts {
     private final Path dir;
     private final Map<String, Semaphore> locks = new ConcurrentHashMap<>();
     private final Map<String, AtomicInteger> users = new ConcurrentHashMap<>();
+    /** One monitor per cache directory name, held while that directory is being created. */
+    private final Map<String, Object> creating = new ConcurrentHashMap<>();
 
     public CacheMounts(Path dir) throws IOException {
         this.dir = Files.createDirectories(dir);
@@ -58,14 +62,19 @@ public final class CacheMounts {
         AtomicInteger count = users.computeIfAbsent(key, k -> new AtomicInteger());
         return switch (sharing) {
             case SHARED, UNRECOGNIZED -> {
-                count.incrementAndGet();
                 prepare(shared, seed);
+                count.incrementAndGet();
                 yield lease(shared, count::decrementAndGet);
             }
             case LOCKED -> locked(key, shared, seed, count);
             case PRIVATE -> {
                 if (count.getAndIncrement() == 0) {
-                    prepare(shared, seed);
+                    try {
+                        prepare(shared, seed);
+                    } catch (IOException | RuntimeException e) {
+                        count.decrementAndGet();
+                        throw e;
+                    }
                     yield lease(shared, count::decrementAndGet);
                 }
                 count.decrementAndGet();
@@ -83,8 +92,8 @@ public final class CacheMounts {
         try {
             lockFile = FileChannel.open(dir.resolve(key + ".lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
             FileLock lock = lockFile.lock();
-            count.incrementAndGet();
             prepare(shared, seed);
+            count.incrementAndGet();
             FileChannel held = lockFile;
             return lease(shared, () -> {
                 count.decrementAndGet();
@@ -104,19 +113,37 @@ public final class CacheMounts {
         }
     }
 
-    private static void prepare(Path target, Path seed) throws IOException {
+    /**
+     * Creates the cache directory if it is missing. Steps that start together must end up in the
+     * same directory, so creation is one step at a time per directory, and a plain one is made by
+     * mkdir, which never replaces what another process made meanwhile. A seeded one is filled
+     * aside and renamed into place; if another process got there first, its directory stays.
+     */
+    private void prepare(Path target, Path seed) throws IOException {
         if (Files.isDirectory(target)) {
             return;
         }
-        Path temp = target.resolveSibling(target.getFileName() + ".new-" + UUID.randomUUID());
-        Files.createDirectories(temp);
-        if (seed != null) {
-            new FileActions(temp, UserLookup.idsOnly()).copy(seed, "/", "/", CopyOptions.defaults().withDirCopyContents(true));
-        }
-        try {
-            Files.move(temp, target, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
-        } catch (java.nio.file.FileAlreadyExistsException | java.nio.file.DirectoryNotEmptyException raced) {
-            deleteTree(temp);
+        synchronized (creating.computeIfAbsent(target.getFileName().toString(), name -> new Object())) {
+            if (Files.isDirectory(target)) {
+                return;
+            }
+            if (seed == null) {
+                Files.createDirectories(target);
+                return;
+            }
+            Path temp = target.resolveSibling(target.getFileName() + ".new-" + UUID.randomUUID());
+            Files.createDirectories(temp);
+            try {
+                new FileActions(temp, UserLookup.idsOnly())
+                        .copy(seed, "/", "/", CopyOptions.defaults().withDirCopyContents(true));
+                Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE);
+            } catch (FileSystemException raced) {
+                if (!Files.isDirectory(target)) {
+                    throw raced;
+                }
+            } finally {
+                deleteTree(temp);
+            }
         }
     }
 
