@@ -67,8 +67,8 @@ public enum LayerCompression {
   }
 
   /**
-   * The compression the first bytes of a blob show: gzip's and zstd's magic numbers; anything else is taken for a
-   * plain tar, whose own magic sits at offset 257.
+   * The compression the first bytes of a blob show: gzip's and zstd's magic numbers (a zstd frame or a skippable
+   * one); anything else is taken for a plain tar, whose own magic sits at offset 257.
    */
   public static LayerCompression detect(byte[] head, int length) {
     if (length >= 2 && (head[0] & 0xff) == 0x1f && (head[1] & 0xff) == 0x8b) {
@@ -76,6 +76,11 @@ public enum LayerCompression {
     }
     if (length >= 4 && (head[0] & 0xff) == 0x28 && (head[1] & 0xff) == 0xb5 && (head[2] & 0xff) == 0x2f
         && (head[3] & 0xff) == 0xfd) {
+      return ZSTD;
+    }
+    // A zstd skippable frame (magic 0x184D2A50-5F, little-endian), which zstd:chunked layers may start with.
+    if (length >= 4 && (head[0] & 0xf0) == 0x50 && (head[1] & 0xff) == 0x2a && (head[2] & 0xff) == 0x4d
+        && (head[3] & 0xff) == 0x18) {
       return ZSTD;
     }
     return NONE;

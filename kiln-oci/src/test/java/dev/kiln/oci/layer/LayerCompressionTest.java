@@ -97,12 +97,33 @@ class LayerCompressionTest {
   }
 
   @Test
-  void corruptGzipIsRefused() throws IOException {
+  void zstdBlobStartingWithASkippableFrameIsRecognised() throws IOException {
+    byte[] tar = sampleTar();
+    ByteArrayOutputStream blob = new ByteArrayOutputStream();
+    blob.writeBytes(new byte[] {0x5e, 0x2a, 0x4d, 0x18, 3, 0, 0, 0, 'k', 'i', 'n'});
+    blob.writeBytes(zstd(tar));
+
+    AppliedLayer applied = apply(blob.toByteArray(), null);
+
+    assertThat(applied.compression()).isEqualTo(LayerCompression.ZSTD);
+    assertThat(applied.diffId().toString()).isEqualTo(LayerTrees.sha(tar));
+  }
+
+  @Test
+  void gzipWithAWrongChecksumIsRefused() throws IOException {
     byte[] blob = gzip(sampleTar());
-    blob[blob.length / 2] ^= 0x5a;
+    blob[blob.length - 8] ^= 0x5a; // the trailer's CRC-32
 
     assertThatThrownBy(() -> apply(blob, null)).isInstanceOf(InvalidLayerException.class)
         .hasMessageContaining("gzip layer blob is corrupt");
+  }
+
+  @Test
+  void gzipWithDamagedDataIsRefused() throws IOException {
+    byte[] blob = gzip(sampleTar());
+    Arrays.fill(blob, 20, blob.length - 20, (byte) 0xa5);
+
+    assertThatThrownBy(() -> apply(blob, null)).isInstanceOf(InvalidLayerException.class);
   }
 
   @Test

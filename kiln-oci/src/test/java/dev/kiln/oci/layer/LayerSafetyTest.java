@@ -255,6 +255,7 @@ class LayerSafetyTest {
     byte[] data = content.getBytes(StandardCharsets.UTF_8);
     TarArchiveEntry entry = new TarArchiveEntry(name, true);
     entry.setSize(data.length);
+    entry.setModTime(1_000_000_000_000L);
     out.putArchiveEntry(entry);
     out.write(data);
     out.closeArchiveEntry();
