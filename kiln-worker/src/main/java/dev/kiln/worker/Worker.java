@@ -17,7 +17,12 @@ import dev.kiln.worker.ops.LocalSourceOperation;
 import dev.kiln.worker.ops.DownloadCache;
 import dev.kiln.worker.ops.GitSourceOperation;
 import dev.kiln.worker.ops.HttpSourceOperation;
+import dev.kiln.worker.ops.ImageSourceOperation;
 import dev.kiln.worker.ops.MergeOperation;
+import dev.kiln.worker.image.ImageStore;
+import dev.kiln.llb.Platform;
+import dev.kiln.oci.registry.DockerConfig;
+import dev.kiln.oci.registry.RegistryClient;
 import dev.kiln.worker.ops.SecretMounts;
 import dev.kiln.worker.ops.UnsupportedOperation;
 import dev.kiln.worker.runtime.ContainerRuntime;
@@ -47,8 +52,9 @@ public final class Worker implements AutoCloseable {
     private final RuntimeChoice runtime;
     private final Path secretsDir;
     private final DownloadCache downloads;
+    private final ImageStore images;
 
-    private Worker(Path stateDir, String runtimeName) throws IOException {
+    private Worker(Path stateDir, String runtimeName, RegistryClient registry) throws IOException {
         Files.createDirectories(stateDir);
         this.snapshotter = Snapshotter.open(stateDir.resolve("snapshots"));
         this.localChecksums = ChecksumIndex.open(stateDir.resolve("checksums.idx"));
@@ -61,6 +67,7 @@ public final class Worker implements AutoCloseable {
         this.secretsDir = stateDir.resolve("secrets");
         SecretMounts.clean(secretsDir);
         this.downloads = new DownloadCache(stateDir.resolve("downloads"));
+        this.images = new ImageStore(stateDir.resolve("images"), registry, snapshotter);
     }
 
     /**
@@ -69,7 +76,22 @@ public final class Worker implements AutoCloseable {
      * @param runtimeName {@code auto}, {@code runc}, {@code crun} or a path to an OCI runtime
      */
     public static Worker open(Path stateDir, String runtimeName) throws IOException {
-        return new Worker(stateDir, runtimeName);
+        return open(stateDir, runtimeName, RegistryClient.builder().credentials(DockerConfig.fromEnvironment()).build());
+    }
+
+    /** As {@link #open(Path, String)}, talking to registries through {@code registry}. */
+    public static Worker open(Path stateDir, String runtimeName, RegistryClient registry) throws IOException {
+        return new Worker(stateDir, runtimeName, registry);
+    }
+
+    /** Images: their blobs, unpacked layers and registry access. */
+    public ImageStore images() {
+        return images;
+    }
+
+    /** The platform this worker runs natively. */
+    public static Platform hostPlatform() {
+        return Platform.current();
     }
 
     public ResultStore results() {
@@ -103,6 +125,9 @@ public final class Worker implements AutoCloseable {
                     .<Operation>map(dir -> new LocalSourceOperation(op, dir, localSnapshots, contextChecksums))
                     .orElseGet(() -> new UnsupportedOperation("local source '" + name
                             + "' was not given a directory (pass --local " + name + "=DIR)"));
+        }
+        if (identifier.startsWith("docker-image://")) {
+            return new ImageSourceOperation(op, images, hostPlatform());
         }
         if (identifier.startsWith("https://") || identifier.startsWith("http://")) {
             return new HttpSourceOperation(op, downloads, snapshotter);

@@ -13,6 +13,12 @@ import dev.kiln.gateway.Result;
 import dev.kiln.gateway.SolveRequest;
 import dev.kiln.gateway.WarnOpts;
 import dev.kiln.llb.Digest;
+import dev.kiln.llb.ImageReference;
+import dev.kiln.llb.Platform;
+import dev.kiln.oci.registry.ResolvedImage;
+import dev.kiln.worker.Worker;
+
+import java.io.IOException;
 import dev.kiln.llb.LlbException;
 import dev.kiln.llb.LlbGraph;
 import dev.kiln.llb.State;
@@ -74,9 +80,31 @@ public final class LocalClient implements Client {
         return Result.of(ref);
     }
 
+    /**
+     * Asks the image's registry for its config. The digest returned is that of what the reference
+     * points at (the index for a multi-platform image), which is what a frontend pins the image to.
+     */
     @Override
     public ResolvedImageConfig resolveImageConfig(String ref, ResolveImageConfigOpt options) {
-        throw new GatewayException("resolving image configs is not supported yet (image " + ref + ")");
+        if (options.store() == ResolveImageConfigOpt.ImageStore.OCI_LAYOUT) {
+            throw new GatewayException("resolving images from OCI layouts is not supported yet (image " + ref + ")");
+        }
+        ImageReference reference;
+        try {
+            reference = ImageReference.parseNormalized(ref);
+        } catch (IllegalArgumentException e) {
+            throw new GatewayException("invalid image reference \"" + ref + "\": " + e.getMessage(), e);
+        }
+        Platform platform = options.platform() == null ? Worker.hostPlatform()
+                : Platform.of(options.platform().getOS(), options.platform().getArchitecture(),
+                        options.platform().getVariant());
+        try {
+            ResolvedImage image = build.worker().images().resolve(reference, platform);
+            return new ResolvedImageConfig(image.pinned().toString(), image.root().descriptor().digest(),
+                    image.configBytes());
+        } catch (IOException e) {
+            throw new GatewayException("resolve image config for " + reference + ": " + e.getMessage(), e);
+        }
     }
 
     @Override

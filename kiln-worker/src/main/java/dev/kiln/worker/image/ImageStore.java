@@ -1,0 +1,173 @@
+package dev.kiln.worker.image;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.kiln.llb.Digest;
+import dev.kiln.llb.ImageReference;
+import dev.kiln.llb.Platform;
+import dev.kiln.oci.Descriptor;
+import dev.kiln.oci.content.ContentStore;
+import dev.kiln.oci.layer.AppliedLayer;
+import dev.kiln.oci.layer.LayerApplier;
+import dev.kiln.oci.registry.RegistryClient;
+import dev.kiln.oci.registry.ResolvedImage;
+import dev.kiln.worker.AtomicWrite;
+import dev.kiln.worker.snapshot.Snapshot;
+import dev.kiln.worker.snapshot.Snapshotter;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * Images on this machine: their blobs in a content store, their layers unpacked into snapshots
+ * (shared by every build that uses the same layers: a layer stack is found again by its chain ID),
+ * and for each snapshot layer the blob it came from, so that exporting an image built on a pulled
+ * base reuses the base's blobs instead of compressing its layers again.
+ */
+public final class ImageStore {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final ContentStore content;
+    private final RegistryClient registry;
+    private final Snapshotter snapshotter;
+    private final Path chains;
+    private final Path layers;
+    private final ConcurrentHashMap<String, ReentrantLock> unpacking = new ConcurrentHashMap<>();
+
+    public ImageStore(Path dir, RegistryClient registry, Snapshotter snapshotter) throws IOException {
+        this.content = ContentStore.open(dir.resolve("content"));
+        this.registry = registry;
+        this.snapshotter = snapshotter;
+        this.chains = Files.createDirectories(dir.resolve("chains"));
+        this.layers = Files.createDirectories(dir.resolve("layers"));
+    }
+
+    public ContentStore content() {
+        return content;
+    }
+
+    public RegistryClient registry() {
+        return registry;
+    }
+
+    /** The image {@code reference} names for {@code platform}, asking the registry. */
+    public ResolvedImage resolve(ImageReference reference, Platform platform) throws IOException {
+        return registry.resolveImage(reference.withDefaultTag(), platform);
+    }
+
+    /**
+     * The image's filesystem as a snapshot: each layer not yet unpacked is downloaded (verified),
+     * unpacked into a new snapshot layer, and remembered by its chain ID; layers unpacked before,
+     * by any build, are used as they are.
+     */
+    public Snapshot unpack(ResolvedImage image, Progress progress) throws IOException {
+        Snapshot current = Snapshot.SCRATCH;
+        String chain = null;
+        List<Descriptor> blobs = image.layers();
+        List<Digest> diffIds = image.config().rootfs().diffIds();
+        if (diffIds.size() != blobs.size()) {
+            throw new IOException("image " + image.reference() + ": its config lists " + diffIds.size()
+                    + " layers but its manifest " + blobs.size());
+        }
+        for (int i = 0; i < blobs.size(); i++) {
+            Descriptor blob = blobs.get(i);
+            Digest diffId = diffIds.get(i);
+            chain = chain == null ? diffId.toString()
+                    : Digest.sha256((chain + " " + diffId).getBytes(StandardCharsets.UTF_8)).toString();
+            current = unpackLayer(image, blob, diffId, chain, current, progress);
+        }
+        return current;
+    }
+
+    private Snapshot unpackLayer(ResolvedImage image, Descriptor blob, Digest diffId, String chain, Snapshot parent,
+            Progress progress) throws IOException {
+        ReentrantLock lock = unpacking.computeIfAbsent(chain, c -> new ReentrantLock());
+        lock.lock();
+        try {
+            Optional<Snapshot> known = chainSnapshot(chain);
+            if (known.isPresent()) {
+                return known.get();
+            }
+            if (!content.exists(blob.digest())) {
+                progress.log("pulling " + blob.digest() + " (" + blob.size() + " bytes)");
+                registry.fetchBlob(image.reference(), blob, content);
+            }
+            progress.log("unpacking " + blob.digest());
+            AppliedLayer[] applied = new AppliedLayer[1];
+            Snapshot made = snapshotter.importLayer(parent, dir -> {
+                try (InputStream in = content.open(blob.digest())) {
+                    applied[0] = LayerApplier.apply(in, blob.mediaType(), dir);
+                }
+            });
+            if (!applied[0].diffId().equals(diffId)) {
+                snapshotter.remove(made.id());
+                throw new IOException("layer " + blob.digest() + " of " + image.reference() + " unpacks to "
+                        + applied[0].diffId() + " but the image config says " + diffId);
+            }
+            recordLayer(made.layers().getLast(), new LayerBlob(blob, diffId, repository(image.reference())));
+            AtomicWrite.write(chains.resolve(Digest.parse(chain).hex()), made.id().getBytes(StandardCharsets.UTF_8));
+            return made;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private Optional<Snapshot> chainSnapshot(String chain) throws IOException {
+        Path file = chains.resolve(Digest.parse(chain).hex());
+        if (!Files.isRegularFile(file)) {
+            return Optional.empty();
+        }
+        return snapshotter.load(Files.readString(file, StandardCharsets.UTF_8).trim());
+    }
+
+    private static String repository(ImageReference reference) {
+        return reference.domain() + "/" + reference.path();
+    }
+
+    /** The blob a snapshot layer is known as, from a pull or an earlier export. */
+    public Optional<LayerBlob> blobOf(String layerId) throws IOException {
+        Path file = layers.resolve(layerId);
+        if (!Files.isRegularFile(file)) {
+            return Optional.empty();
+        }
+        try {
+            JsonNode node = JSON.readTree(file.toFile());
+            Descriptor descriptor = Descriptor.of(node.get("mediaType").asText(), Digest.parse(node.get("digest").asText()),
+                    node.get("size").asLong());
+            if (!content.exists(descriptor.digest())) {
+                return Optional.empty();
+            }
+            return Optional.of(new LayerBlob(descriptor, Digest.parse(node.get("diffId").asText()),
+                    node.path("repository").asText("")));
+        } catch (IOException | RuntimeException corrupt) {
+            // A record that cannot be read costs one compression at export time, never a wrong layer.
+            return Optional.empty();
+        }
+    }
+
+    /** Remembers what a snapshot layer is as a blob (written atomically). */
+    public void recordLayer(String layerId, LayerBlob blob) throws IOException {
+        ObjectNode node = JSON.createObjectNode();
+        node.put("mediaType", blob.descriptor().mediaType());
+        node.put("digest", blob.descriptor().digest().toString());
+        node.put("size", blob.descriptor().size());
+        node.put("diffId", blob.diffId().toString());
+        node.put("repository", blob.sourceRepository());
+        AtomicWrite.write(layers.resolve(layerId), JSON.writeValueAsBytes(node));
+    }
+
+    /** Where unpacking reports what it does. */
+    @FunctionalInterface
+    public interface Progress {
+        void log(String line);
+    }
+}
