@@ -5,8 +5,11 @@ set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 source "$here/env.sh"
 
-# command-to-package pairs: what the engine and its tests run
+# command-to-package pairs: what the engine runs; with --tests also the peers the tests talk to
 needed=(runc:runc crun:crun busybox:busybox-static git:git)
+if [ "${1:-}" = "--tests" ]; then
+  needed+=(docker-registry:docker-registry skopeo:skopeo umoci:umoci setsid:util-linux)
+fi
 missing=()
 for pair in "${needed[@]}"; do
   command -v "${pair%%:*}" >/dev/null 2>&1 || [ -x "/usr/sbin/${pair%%:*}" ] || missing+=("${pair#*:}")
