@@ -83,6 +83,29 @@ class MergeDiffTest {
     }
 
     @Test
+    void diffOfARunStepHoldsNoTraceOfTheContainerSetup() throws Exception {
+        State base = EngineFixture.base();
+        State changed = base.run(RunOption.sh("echo new > /new")).root();
+
+        Path out = kiln.build(State.diff(base, changed));
+
+        assertThat(listing(out)).containsExactly("new");
+    }
+
+    @Test
+    void mergingADiffLeavesDirectoriesTheStepDidNotChangeAsTheyWere() throws Exception {
+        State base = EngineFixture.base();
+        State changed = base.run(RunOption.sh("echo new > /new")).root();
+        State other = State.scratch().file(FileAction.mkdir("/etc", 0700)
+                .mkfile("/etc/only-here", 0644, bytes("other\n")));
+
+        Path out = kiln.build(State.merge(List.of(other, State.diff(base, changed))));
+
+        assertThat(mode(out.resolve("etc"))).isEqualTo(0700);
+        assertThat(listing(out)).containsExactly("etc", "new");
+    }
+
+    @Test
     void diffOfADeletionRemovesThePathWhenMergedOntoAnotherBase() throws Exception {
         State base = EngineFixture.base();
         State deleted = base.run(RunOption.sh("rm /etc/group && echo added > /etc/added")).root();
