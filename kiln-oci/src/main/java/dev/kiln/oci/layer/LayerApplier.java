@@ -86,7 +86,13 @@ public final class LayerApplier {
       HashingInputStream tar = new HashingInputStream(decompressing(compression, buffered));
       TarReader reader = new TarReader(new BufferedInputStream(tar, 65536));
       for (TarEntry entry = reader.next(); entry != null; entry = reader.next()) {
-        applyEntry(entry, reader.content());
+        try {
+          applyEntry(entry, reader.content());
+        } catch (InvalidLayerException | ZipException | ZstdIOException | EOFException e) {
+          throw e;
+        } catch (IOException e) {
+          throw new IOException("cannot apply layer entry \"" + entry.name() + "\": " + e.getMessage(), e);
+        }
       }
       tar.drain();
       raw.drain();

@@ -11,10 +11,6 @@ final class NativeCallException extends IOException {
     this.errno = errno;
   }
 
-  int errno() {
-    return errno;
-  }
-
   boolean notPermitted() {
     return errno == NativeFiles.EPERM || errno == NativeFiles.EACCES || errno == NativeFiles.EOPNOTSUPP;
   }

@@ -98,11 +98,6 @@ final class TarReader {
     return content;
   }
 
-  /** Bytes consumed from the stream so far. */
-  long position() {
-    return position;
-  }
-
   private TarEntry entry(byte flag, long headerSize, String longName, String longLink, Map<String, byte[]> pax,
       String headerName) throws IOException {
     String name = pax.containsKey("path") ? text(pax.get("path")) : longName != null ? longName : headerName;

@@ -19,9 +19,4 @@ enum TarType {
   byte flag() {
     return flag;
   }
-
-  /** Entries whose size field says nothing about data following the header. */
-  boolean headerOnly() {
-    return this != REGULAR;
-  }
 }

@@ -227,6 +227,16 @@ class LayerSafetyTest {
         .hasMessageContaining("ends inside the entry's data");
   }
 
+  @Test
+  void aFilesystemFailureNamesTheEntry() throws IOException {
+    String name = "dir/" + "n".repeat(300);
+    byte[] tar = tar(out -> file(out, name, "too long for ext4"));
+
+    assertThatThrownBy(() -> LayerApplier.apply(new ByteArrayInputStream(tar), target))
+        .isInstanceOf(IOException.class)
+        .hasMessageContaining("cannot apply layer entry \"" + name + "\"");
+  }
+
   private void assertRefused(byte[] tar, String entry, String problem) throws IOException {
     assertThatThrownBy(() -> LayerApplier.apply(new ByteArrayInputStream(tar), target))
         .isInstanceOf(InvalidLayerException.class)
