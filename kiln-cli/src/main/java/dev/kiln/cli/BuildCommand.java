@@ -1,6 +1,8 @@
 package dev.kiln.cli;
 
+import dev.kiln.engine.BuildException;
 import dev.kiln.engine.BuildOutcome;
+import dev.kiln.engine.DebugShell;
 import dev.kiln.engine.BuildRequest;
 import dev.kiln.engine.Engine;
 import dev.kiln.engine.EngineOptions;
@@ -40,6 +42,7 @@ final class BuildCommand {
               --build-arg KEY=VALUE      a build argument (docker build's form)
               --target STAGE             the stage to build (docker build's form)
               -o, --output SPEC          type=local,dest=DIR | type=tar,dest=FILE|- (repeatable)
+              --on-error MODE            fail (default), or shell: open a shell in a failed RUN step's container
               --progress MODE            auto (default: tty on a terminal, else plain), tty, plain, rawjson or quiet
               --metadata-file FILE       write the build's result facts (digests, timing) as JSON
               --secret id=ID,src=FILE|env=VAR  a secret for RUN --mount=type=secret (repeatable)
@@ -72,12 +75,13 @@ final class BuildCommand {
             String definition,
             Path metadataFile,
             List<String> secrets,
-            List<String> ssh) {
+            List<String> ssh,
+            boolean shellOnError) {
     }
 
     private static final java.util.Set<String> VALUE_FLAGS = java.util.Set.of("--frontend", "--frontend-classpath", "--definition",
             "--local", "--opt", "--build-arg", "--target", "-f", "--file", "-o", "--output", "--progress", "--state",
-            "--runtime", "--metadata-file", "--secret", "--ssh");
+            "--runtime", "--metadata-file", "--secret", "--ssh", "--on-error");
 
     static Invocation parse(List<String> args) throws UsageException {
         String frontend = null;
@@ -89,6 +93,7 @@ final class BuildCommand {
         Path metadataFile = null;
         List<String> secrets = new ArrayList<>();
         List<String> ssh = new ArrayList<>();
+        boolean shellOnError = false;
         Path state = null;
         String runtime = "auto";
         Path context = null;
@@ -151,11 +156,17 @@ final class BuildCommand {
                 case "--metadata-file" -> metadataFile = Path.of(value);
                 case "--secret" -> secrets.add(value);
                 case "--ssh" -> ssh.add(value);
+                case "--on-error" -> {
+                    if (!value.equals("fail") && !value.equals("shell")) {
+                        throw new UsageException("--on-error: expected fail or shell, got " + value);
+                    }
+                    shellOnError = value.equals("shell");
+                }
                 default -> throw new IllegalStateException("option " + flag + " is listed but not handled");
             }
         }
         return new Invocation(frontend, classpath, locals, opts, outputs, progress, state, runtime, context, dockerfile,
-                definition, metadataFile, secrets, ssh);
+                definition, metadataFile, secrets, ssh, shellOnError);
     }
 
     private static String[] keyValue(String flag, String value) throws UsageException {
@@ -179,10 +190,20 @@ final class BuildCommand {
         try (Engine engine = Engine.open(options, Frontends.discover(loader))) {
             BuildOutcome outcome;
             try {
-                outcome = engine.build(request, event -> {
+                outcome = engine.build(request.withDebugOnFailure(invocation.shellOnError()), event -> {
                     summary.onEvent(event);
                     display.onEvent(event);
                 });
+            } catch (BuildException e) {
+                if (display instanceof TtyProgress tty) {
+                    tty.close();
+                }
+                if (e.debugShell().isPresent()) {
+                    try (DebugShell shell = e.debugShell().get()) {
+                        new ShellSession(in, out, err).run(shell);
+                    }
+                }
+                throw e;
             } finally {
                 if (display instanceof TtyProgress tty) {
                     tty.close();

@@ -160,6 +160,22 @@ class BuildCommandTest {
     }
 
     @Test
+    void onErrorShellOpensAShellInTheFailedStepsContainerDrivenByScriptedInput() throws Exception {
+        Path def = tmp.resolve("failing.llb");
+        Files.write(def, definition(State.local("rootfs").dir("/work")
+                .run(RunOption.sh("echo state-at-failure > /work/marker; exit 4"), RunOption.env("STEP_ENV", "kept"))
+                .root()));
+        byte[] script = "pwd; cat marker; echo env=$STEP_ENV; exit 0\n".getBytes(StandardCharsets.UTF_8);
+
+        assertThatThrownBy(() -> kiln(script, "--definition", def.toString(), "--on-error", "shell",
+                "--progress", "plain")).hasMessageContaining("exit code: 4");
+
+        assertThat(stdout.toString(StandardCharsets.UTF_8)).isEqualTo("/work\nstate-at-failure\nenv=kept\n");
+        assertThat(stderr.toString(StandardCharsets.UTF_8)).contains("opening a shell in its container");
+        assertThat(dev.kiln.worker.sys.Mounts.mountPointsUnder(tmp.resolve("state"))).isEmpty();
+    }
+
+    @Test
     void garbageOnStdinIsAUsageErrorNamingTheProblem() {
         assertThatThrownBy(() -> kiln(new byte[] {(byte) 0xff, 0x01, 0x02}))
                 .isInstanceOf(UsageException.class)

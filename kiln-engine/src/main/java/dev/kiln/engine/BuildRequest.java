@@ -13,6 +13,8 @@ import java.util.Map;
  *
  * @param secrets    secret values by id, for {@code RUN --mount=type=secret}
  * @param sshSockets SSH agent sockets by id, for {@code RUN --mount=type=ssh}
+ * @param debugOnFailure when a RUN step fails, keep its container's state and hand a {@link DebugShell} to the
+ *                       caller with the {@link BuildException}
  */
 public record BuildRequest(
         FrontendSpec frontend,
@@ -20,7 +22,8 @@ public record BuildRequest(
         Map<String, Path> localDirs,
         List<ExportTarget> exports,
         Map<String, byte[]> secrets,
-        Map<String, Path> sshSockets) {
+        Map<String, Path> sshSockets,
+        boolean debugOnFailure) {
 
     public BuildRequest {
         frontendOpts = Map.copyOf(frontendOpts);
@@ -32,15 +35,24 @@ public record BuildRequest(
 
     public BuildRequest(FrontendSpec frontend, Map<String, String> frontendOpts, Map<String, Path> localDirs,
             List<ExportTarget> exports) {
-        this(frontend, frontendOpts, localDirs, exports, Map.of(), Map.of());
+        this(frontend, frontendOpts, localDirs, exports, Map.of(), Map.of(), false);
+    }
+
+    public BuildRequest(FrontendSpec frontend, Map<String, String> frontendOpts, Map<String, Path> localDirs,
+            List<ExportTarget> exports, Map<String, byte[]> secrets, Map<String, Path> sshSockets) {
+        this(frontend, frontendOpts, localDirs, exports, secrets, sshSockets, false);
     }
 
     public BuildRequest withSecrets(Map<String, byte[]> values) {
-        return new BuildRequest(frontend, frontendOpts, localDirs, exports, values, sshSockets);
+        return new BuildRequest(frontend, frontendOpts, localDirs, exports, values, sshSockets, debugOnFailure);
     }
 
     public BuildRequest withSshSockets(Map<String, Path> sockets) {
-        return new BuildRequest(frontend, frontendOpts, localDirs, exports, secrets, sockets);
+        return new BuildRequest(frontend, frontendOpts, localDirs, exports, secrets, sockets, debugOnFailure);
+    }
+
+    public BuildRequest withDebugOnFailure(boolean value) {
+        return new BuildRequest(frontend, frontendOpts, localDirs, exports, secrets, sshSockets, value);
     }
 
     /** Never prints secret values. */

@@ -17,6 +17,8 @@ import dev.kiln.solver.ProgressListener;
 import dev.kiln.solver.Solver;
 import dev.kiln.worker.BuildSession;
 import dev.kiln.worker.Worker;
+import dev.kiln.worker.ops.ExecFailedException;
+import dev.kiln.worker.ops.FailedStep;
 
 import java.io.IOException;
 import java.time.Duration;
@@ -72,18 +74,50 @@ public final class Engine implements AutoCloseable {
                 progress, null, null);
         LocalClient client = new LocalClient(context, request.frontendOpts(), Map.of());
         Result result;
+        boolean handedToDebugger = false;
         try {
             result = run(request.frontend(), client);
             for (ExportTarget target : request.exports()) {
                 export(result, target);
             }
         } catch (GatewayException e) {
+            FailedStep step = failedStep(e);
+            if (step != null && request.debugOnFailure()) {
+                handedToDebugger = true;
+                throw new BuildException(e.getMessage(), e, new DebugShell(context, step));
+            }
+            forget(step);
             throw new BuildException(e.getMessage(), e);
         } finally {
-            context.releaseContainers();
+            if (!handedToDebugger) {
+                context.releaseContainers();
+            }
             flushQuietly(context);
         }
         return new BuildOutcome(result, List.copyOf(context.warnings()), Duration.ofNanos(System.nanoTime() - start));
+    }
+
+    /** The failed RUN step behind a build error, if that is what failed. */
+    private static FailedStep failedStep(Throwable error) {
+        for (Throwable cause = error; cause != null; cause = cause.getCause()) {
+            if (cause instanceof ExecFailedException failed) {
+                return failed.step();
+            }
+        }
+        return null;
+    }
+
+    /** Removes a failed step's filesystem nobody will debug. */
+    private void forget(FailedStep step) {
+        if (step == null || step.root().isScratch()
+                || step.inputs().stream().anyMatch(input -> input.id().equals(step.root().id()))) {
+            return;
+        }
+        try {
+            worker.snapshotter().remove(step.root().id());
+        } catch (IOException ignored) {
+            // an unremoved snapshot costs disk space until pruned, nothing else
+        }
     }
 
     /** A checksum index that could not be saved costs the next build some hashing, never correctness. */

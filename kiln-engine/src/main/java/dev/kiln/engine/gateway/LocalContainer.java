@@ -10,6 +10,7 @@ import dev.kiln.llb.pb.MountType;
 import dev.kiln.llb.pb.NetMode;
 import dev.kiln.worker.SnapshotResult;
 import dev.kiln.worker.ops.ContainerMounts;
+import dev.kiln.worker.ops.FailedStep;
 import dev.kiln.worker.runtime.HostEntry;
 import dev.kiln.worker.runtime.NetworkMode;
 import dev.kiln.worker.runtime.ProcessSpec;
@@ -27,7 +28,7 @@ import java.util.List;
  * of the root reference plus the other mounts), and every process started in it sees that
  * filesystem. Changes are discarded at release. Releasing kills what still runs.
  */
-final class LocalContainer implements Container {
+public final class LocalContainer implements Container {
 
     private final BuildContext build;
     private final NewContainerRequest request;
@@ -58,6 +59,40 @@ final class LocalContainer implements Container {
         } catch (IOException | RuntimeException e) {
             closeQuietly(mounts, e);
             throw e instanceof GatewayException g ? g : new GatewayException("create container: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * A container in the state of a failed RUN step: its root as the process left it, its other
+     * mounts made again from the step's inputs, with the step's network settings.
+     */
+    public static LocalContainer forFailedStep(BuildContext build, FailedStep step) throws InterruptedException {
+        ContainerMounts mounts = build.worker().containerMounts(build.session());
+        try {
+            Path rootfs = null;
+            for (dev.kiln.llb.pb.Mount mount : step.exec().getMountsList()) {
+                dev.kiln.llb.pb.Mount withoutOutput = mount.toBuilder().setOutput(-1).build();
+                if (mount.getDest().equals("/")) {
+                    rootfs = mounts.root(withoutOutput, step.root());
+                }
+            }
+            if (rootfs == null) {
+                throw new GatewayException("the failed step has no root mount");
+            }
+            for (dev.kiln.llb.pb.Mount mount : step.exec().getMountsList()) {
+                if (!mount.getDest().equals("/")) {
+                    long input = mount.getInput();
+                    mounts.add(mount.toBuilder().setOutput(-1).build(),
+                            input >= 0 && input < step.inputs().size() ? step.inputs().get((int) input) : Snapshot.SCRATCH);
+                }
+            }
+            var meta = step.exec().getMeta();
+            NewContainerRequest request = new NewContainerRequest(List.of(), step.exec().getNetwork(),
+                    meta.getExtraHostsList(), null, null);
+            return new LocalContainer(build, request, mounts, rootfs);
+        } catch (IOException | RuntimeException e) {
+            closeQuietly(mounts, e);
+            throw e instanceof GatewayException g ? g : new GatewayException("open failed step: " + e.getMessage(), e);
         }
     }
 

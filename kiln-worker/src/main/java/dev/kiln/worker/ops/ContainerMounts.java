@@ -121,6 +121,11 @@ public final class ContainerMounts implements AutoCloseable {
         return rootMount != null && rootMount.getReadonly();
     }
 
+    /** Commits the root filesystem as it is now, whatever the root mount's output says. */
+    public Snapshot commitRoot() throws IOException {
+        return root.commit();
+    }
+
     /** Commits a writable mount (or the root) as a new snapshot; empty for a mount that was not writable. */
     public Optional<Snapshot> commit(Mount mount) throws IOException {
         ActiveSnapshot active = writable.get(mount);

@@ -4,14 +4,21 @@ package dev.kiln.worker.ops;
 public final class ExecFailedException extends Exception {
 
     private final int exitCode;
+    private final FailedStep step;
 
-    ExecFailedException(String command, int exitCode, String lastOutput) {
+    ExecFailedException(String command, int exitCode, String lastOutput, FailedStep step) {
         super("process \"" + command + "\" did not complete successfully: exit code: " + exitCode
                 + (lastOutput.isEmpty() ? "" : "\nlast output:\n" + lastOutput.stripTrailing()));
         this.exitCode = exitCode;
+        this.step = step;
     }
 
     public int exitCode() {
         return exitCode;
+    }
+
+    /** The step as it was at the failure, for a debug shell; its root snapshot belongs to whoever catches this. */
+    public FailedStep step() {
+        return step;
     }
 }

@@ -80,7 +80,14 @@ public final class ExecOperation implements Operation {
                             : Snapshot.SCRATCH);
                 }
             }
-            run(ctx, rootfs, processSpec(exec, mounts.rootReadOnly(), mounts.specs(), secretEnv(exec)));
+            ExitFailure failure = run(ctx, rootfs, processSpec(exec, mounts.rootReadOnly(), mounts.specs(), secretEnv(exec)));
+            if (failure != null) {
+                // Keep the root as the process left it, so a debug shell can open in the same state.
+                Snapshot root = mounts.commitRoot();
+                List<Snapshot> inputSnapshots = inputs.stream().map(SnapshotResult::of).toList();
+                throw new ExecFailedException(failure.command(), failure.code(), failure.lastOutput(),
+                        new FailedStep(root, exec, inputSnapshots));
+            }
             return outputs(exec, inputs, mounts);
         }
     }
@@ -128,7 +135,11 @@ public final class ExecOperation implements Operation {
         }
     }
 
-    private void run(OperationContext ctx, Path rootfs, ProcessSpec spec) throws Exception {
+    private record ExitFailure(String command, int code, String lastOutput) {
+    }
+
+    /** Runs the process; returns how it failed, or null when its exit code is one the step accepts. */
+    private ExitFailure run(OperationContext ctx, Path rootfs, ProcessSpec spec) throws Exception {
         OutputTail tail = new OutputTail(TAIL_LINES);
         ExitStatus status = runtime.get().run(rootfs, spec,
                 (data, offset, length) -> {
@@ -141,9 +152,7 @@ public final class ExecOperation implements Operation {
                 });
         List<Integer> valid = op.getExec().getMeta().getValidExitCodesList();
         boolean accepted = valid.isEmpty() ? status.code() == 0 : valid.contains(status.code());
-        if (!accepted) {
-            throw new ExecFailedException(String.join(" ", spec.args()), status.code(), tail.text());
-        }
+        return accepted ? null : new ExitFailure(String.join(" ", spec.args()), status.code(), tail.text());
     }
 
     private static List<Result> outputs(ExecOp exec, List<Result> inputs, ContainerMounts mounts) throws IOException {

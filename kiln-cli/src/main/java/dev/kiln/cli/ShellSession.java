@@ -1,0 +1,97 @@
+package dev.kiln.cli;
+
+import dev.kiln.engine.DebugShell;
+import dev.kiln.gateway.ContainerProcess;
+import dev.kiln.gateway.ExitException;
+import dev.kiln.gateway.WinSize;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+
+/**
+ * The user's side of a debug shell. At a terminal, the shell gets a real TTY: the user's terminal
+ * is put in raw mode (every key, Ctrl-C included, goes to the shell) and its size follows the
+ * user's window; elsewhere (a script, a test) the shell reads stdin and writes stdout as pipes.
+ */
+final class ShellSession {
+
+    private static final List<String> SHELL = List.of("/bin/sh");
+
+    private final InputStream in;
+    private final PrintStream out;
+    private final PrintStream err;
+
+    ShellSession(InputStream in, PrintStream out, PrintStream err) {
+        this.in = in;
+        this.out = out;
+        this.err = err;
+    }
+
+    void run(DebugShell shell) throws InterruptedException {
+        boolean terminal = in == System.in && System.console() != null && System.console().isTerminal();
+        err.println();
+        err.println("kiln: " + String.join(" ", shell.command()) + " failed; opening a shell in its container "
+                + "(its files as the step left them). Exit the shell to end the build.");
+        err.flush();
+        String saved = terminal ? stty("-g").strip() : null;
+        try {
+            if (terminal) {
+                stty("raw", "-echo");
+            }
+            ContainerProcess process = shell.start(SHELL, in, out, err, terminal);
+            if (terminal) {
+                followWindowSize(process);
+            }
+            try {
+                process.waitFor();
+            } catch (ExitException exited) {
+                // the shell's own exit status does not change the build's outcome
+            }
+        } finally {
+            if (saved != null) {
+                stty(saved);
+            }
+        }
+    }
+
+    /** Resizes the shell's terminal now and whenever the user's window changes (SIGWINCH). */
+    @SuppressWarnings("restricted")
+    private void followWindowSize(ContainerProcess process) {
+        Runnable resize = () -> size().ifPresent(process::resize);
+        resize.run();
+        try {
+            sun.misc.Signal.handle(new sun.misc.Signal("WINCH"), signal -> resize.run());
+        } catch (IllegalArgumentException unsupported) {
+            // no SIGWINCH here: the size stays what it was at the start
+        }
+    }
+
+    private static java.util.Optional<WinSize> size() {
+        String[] parts = stty("size").strip().split("\\s+");
+        try {
+            return java.util.Optional.of(new WinSize(Integer.parseInt(parts[0]), Integer.parseInt(parts[1])));
+        } catch (RuntimeException e) {
+            return java.util.Optional.empty();
+        }
+    }
+
+    /** Runs stty on the user's terminal, returning what it printed. */
+    private static String stty(String... args) {
+        List<String> command = new java.util.ArrayList<>(List.of("stty"));
+        command.addAll(List.of(args));
+        try {
+            Process process = new ProcessBuilder(command).redirectInput(new java.io.File("/dev/tty")).start();
+            String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            process.waitFor();
+            return output;
+        } catch (IOException e) {
+            return "";
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return "";
+        }
+    }
+}
