@@ -1,5 +1,6 @@
 package dev.kiln.engine;
 
+import dev.kiln.engine.export.ExportTarget;
 import dev.kiln.llb.CacheSharing;
 import dev.kiln.llb.Mount;
 import dev.kiln.llb.OpOption;
@@ -10,10 +11,15 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -48,6 +54,29 @@ class ParallelRunTest {
         assertThat(Files.readString(out.resolve("left.txt"))).isEqualTo("left saw right\n");
         assertThat(Files.readString(out.resolve("right.txt"))).isEqualTo("right saw left\n");
         assertThat(kiln.executed()).contains("step left", "step right");
+    }
+
+    @Test
+    void concurrentBuildsOfTheSameStepRunItOnce() throws Exception {
+        State step = EngineFixture.base().run(RunOption.sh("sleep 1; echo $$-$(date +%s%N) > /ran"),
+                OpOption.customName("shared step " + UUID.randomUUID())).root();
+        Path one = Files.createTempDirectory(tmp, "concurrent-");
+        Path two = Files.createTempDirectory(tmp, "concurrent-");
+
+        try (ExecutorService builds = Executors.newVirtualThreadPerTaskExecutor()) {
+            Future<BuildOutcome> first = builds.submit(() -> kiln.engine.build(exportingTo(step, one), event -> { }));
+            Future<BuildOutcome> second = builds.submit(() -> kiln.engine.build(exportingTo(step, two), event -> { }));
+            first.get();
+            second.get();
+        }
+
+        // The file names the shell's pid and the time it ran: one run, both results.
+        assertThat(Files.readString(two.resolve("ran"))).isEqualTo(Files.readString(one.resolve("ran")));
+    }
+
+    private static BuildRequest exportingTo(State state, Path dest) {
+        return new BuildRequest(new FrontendSpec.Llb(state.marshal()), Map.of(), kiln.locals,
+                List.of(new ExportTarget.LocalDirectory(dest)));
     }
 
     private static State rendezvous(String me, String other, Mount.Cache shared) {
