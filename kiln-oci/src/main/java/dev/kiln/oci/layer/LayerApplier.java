@@ -4,6 +4,7 @@ import com.github.luben.zstd.ZstdIOException;
 import com.github.luben.zstd.ZstdInputStreamNoFinalizer;
 import java.io.BufferedInputStream;
 import java.io.EOFException;
+import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -66,7 +67,11 @@ public final class LayerApplier {
   }
 
   private AppliedLayer unpack(InputStream blob, LayerCompression declared, String mediaType) throws IOException {
-    HashingInputStream raw = new HashingInputStream(blob);
+    // The blob stays the caller's to close; the decompressor below is ours, and holds native memory.
+    HashingInputStream raw = new HashingInputStream(new FilterInputStream(blob) {
+      @Override
+      public void close() {}
+    });
     BufferedInputStream buffered = new BufferedInputStream(raw, 65536);
     buffered.mark(8);
     byte[] head = new byte[8];
@@ -82,8 +87,7 @@ public final class LayerApplier {
       warn("the media type " + mediaType + " says " + name(declared) + ", but the blob is " + name(compression)
           + "; it was read as " + name(compression));
     }
-    try {
-      HashingInputStream tar = new HashingInputStream(decompressing(compression, buffered));
+    try (HashingInputStream tar = new HashingInputStream(decompressing(compression, buffered))) {
       TarReader reader = new TarReader(new BufferedInputStream(tar, 65536));
       for (TarEntry entry = reader.next(); entry != null; entry = reader.next()) {
         try {
