@@ -7,6 +7,7 @@ import dev.kiln.llb.FileAction;
 import dev.kiln.llb.LocalOption;
 import dev.kiln.llb.RunOption;
 import dev.kiln.llb.State;
+import dev.kiln.llb.pb.BuildOp;
 import dev.kiln.llb.pb.Definition;
 import dev.kiln.llb.pb.Input;
 import dev.kiln.llb.pb.Op;
@@ -127,6 +128,21 @@ class BadInputTest {
     }
 
     @Test
+    void opKindThisWorkerCannotRunIsAnErrorNamingIt() throws Exception {
+        Op build = Op.newBuilder().setBuild(BuildOp.newBuilder().putAttrs("llb.definitionfilename", "inner.pb")).build();
+        Definition definition = Definition.newBuilder()
+                .addDef(build.toByteString())
+                .addDef(Op.newBuilder().addInputs(Input.newBuilder()
+                        .setDigest(Digest.sha256(build.toByteString()).toString())).build().toByteString())
+                .build();
+
+        assertThatThrownBy(() -> kiln.run(llb(definition)))
+                .isInstanceOf(BuildException.class)
+                .hasMessageContaining("nested build ops are not supported");
+        assertCacheUnchanged();
+    }
+
+    @Test
     void localSourceWithoutADirectoryIsAnErrorNamingIt() throws Exception {
         State state = EngineFixture.base().file(FileAction.copy(State.local("never-given"), "/", "/ctx/"));
 
@@ -212,5 +228,25 @@ class BadInputTest {
         assertThat(out.resolve("etc")).doesNotExist();
         assertThat(Files.isSymbolicLink(out.resolve("to-shadow"))).isTrue();
         assertThat(Files.readSymbolicLink(out.resolve("to-shadow"))).isEqualTo(Path.of("/etc/shadow"));
+    }
+
+    @Test
+    void unknownFrontendIsAnErrorNamingIt() throws Exception {
+        assertThatThrownBy(() -> kiln.run(new FrontendSpec.Named("no-such-frontend.v0")))
+                .isInstanceOf(BuildException.class)
+                .hasMessageContaining("no-such-frontend.v0")
+                .hasMessageContaining("not available");
+        assertCacheUnchanged();
+    }
+
+    @Test
+    void frontendThatThrowsFailsTheBuildNamingIt() throws Exception {
+        assertThatThrownBy(() -> kiln.run(new FrontendSpec.Function("broken frontend", client -> {
+            throw new IllegalStateException("the frontend gave up");
+        })))
+                .isInstanceOf(BuildException.class)
+                .hasMessageContaining("broken frontend")
+                .hasMessageContaining("the frontend gave up");
+        assertCacheUnchanged();
     }
 }

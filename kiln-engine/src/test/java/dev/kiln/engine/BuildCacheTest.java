@@ -195,4 +195,48 @@ class BuildCacheTest {
 
         assertThat(Files.readString(out.resolve("docker/Dockerfile.prod"))).isEqualTo("FROM second\n");
     }
+
+    @Test
+    void contextSentWithOtherPatternsHoldsOnlyWhatTheyLetThrough() throws Exception {
+        Path context = kiln.context("patterned");
+        Files.writeString(context.resolve("a.txt"), "a\n");
+        Files.writeString(context.resolve("b.txt"), "b\n");
+        Files.writeString(context.resolve("c.md"), "c\n");
+
+        Path onlyA = kiln.build(State.local("patterned", LocalOption.include("a.txt")));
+        Path onlyB = kiln.build(State.local("patterned", LocalOption.include("b.txt")));
+        Path noText = kiln.build(State.local("patterned", LocalOption.exclude("*.txt")));
+
+        assertThat(listing(onlyA)).containsExactly("a.txt");
+        assertThat(listing(onlyB)).containsExactly("b.txt");
+        assertThat(listing(noText)).containsExactly("c.md");
+    }
+
+    @Test
+    void removingAFileFromTheContextRemovesItFromTheNextBuild() throws Exception {
+        Path context = kiln.context("shrinking");
+        Files.writeString(context.resolve("kept"), "kept\n");
+        Files.writeString(context.resolve("removed"), "removed\n");
+        kiln.build(State.local("shrinking"));
+
+        Files.delete(context.resolve("removed"));
+        Path out = kiln.build(State.local("shrinking"));
+
+        assertThat(listing(out)).containsExactly("kept");
+    }
+
+    @Test
+    void stepThatIgnoresTheCacheRunsEveryTimeWhileItsInputsStayCached() throws Exception {
+        State state = EngineFixture.base()
+                .run(RunOption.sh("echo stable > /stable"), OpOption.customName("cached step")).root()
+                .run(RunOption.sh("cat /proc/sys/kernel/random/uuid > /fresh"), OpOption.customName("uncached step"), OpOption.ignoreCache())
+                .root();
+        Path first = kiln.build(state);
+
+        Path second = kiln.build(state);
+
+        assertThat(kiln.executed()).containsExactly("uncached step");
+        assertThat(kiln.cached()).contains("cached step");
+        assertThat(Files.readString(second.resolve("fresh"))).isNotEqualTo(Files.readString(first.resolve("fresh")));
+    }
 }
