@@ -69,6 +69,7 @@ final class ClientSources implements ConvertSources {
         if (!excludes.isEmpty()) {
             local.add(LocalOption.exclude(excludes.toArray(String[]::new)));
         }
+        local.add(LocalOption.sessionId(options.session(options.contextName())));
         local.add(LocalOption.sharedKeyHint(options.contextName()));
         local.add(OpOption.customName("[internal] load build context"));
         if (!followPaths.isEmpty()) {
@@ -82,7 +83,8 @@ final class ClientSources implements ConvertSources {
         if (dockerfileIgnore != null) {
             return IgnoreFile.patterns(dockerfileIgnore);
         }
-        State file = State.local(options.contextName(), LocalOption.followPaths(DOCKERIGNORE),
+        State file = State.local(options.contextName(), LocalOption.sessionId(options.session(options.contextName())),
+                LocalOption.followPaths(DOCKERIGNORE),
                 LocalOption.sharedKeyHint(options.contextName() + "-" + DOCKERIGNORE),
                 OpOption.customName("[internal] load " + DOCKERIGNORE),
                 LocalOption.differ(LocalOption.LocalDiffer.NONE, false));
@@ -160,12 +162,14 @@ final class ClientSources implements ConvertSources {
 
     /** A local directory the client passes, with its own .dockerignore applied. */
     private Loaded local(String localName, String name, String label) {
-        State ignore = State.local(localName, LocalOption.followPaths(DOCKERIGNORE),
+        State ignore = State.local(localName, LocalOption.sessionId(options.session(localName)),
+                LocalOption.followPaths(DOCKERIGNORE),
                 LocalOption.sharedKeyHint("context:" + name + "-" + DOCKERIGNORE),
                 OpOption.customName(label + "load " + DOCKERIGNORE), LocalOption.differ(LocalOption.LocalDiffer.NONE, false));
         List<String> excludes = readOptional(ignore, DOCKERIGNORE).map(IgnoreFile::patterns).orElse(List.of());
         List<LocalOption> local = new ArrayList<>();
         local.add(OpOption.customName(label + "load from client"));
+        local.add(LocalOption.sessionId(options.session(localName)));
         local.add(LocalOption.sharedKeyHint("context:" + name));
         if (!excludes.isEmpty()) {
             local.add(LocalOption.exclude(excludes.toArray(String[]::new)));

@@ -157,7 +157,8 @@ public final class DockerfileFrontend implements Frontend, BuildFunction {
             if (defaultName) {
                 follow.add(siblingName(filename, "dockerfile"));
             }
-            source = State.local(options.dockerfileName(), LocalOption.followPaths(follow.toArray(String[]::new)),
+            source = State.local(options.dockerfileName(), LocalOption.sessionId(options.session(options.dockerfileName())),
+                    LocalOption.followPaths(follow.toArray(String[]::new)),
                     LocalOption.sharedKeyHint(options.dockerfileName()),
                     OpOption.customName("[internal] load build definition from " + filename),
                     LocalOption.differ(LocalOption.LocalDiffer.NONE, false));

@@ -31,9 +31,11 @@ import java.util.TreeMap;
  *     the frontend has a "dockerfile" input
  * @param targetPlatforms the platforms asked for; empty for the build platform
  * @param opts every option as given, for named contexts
+ * @param sessionId the client session whose local directories the build reads
  */
 record FrontendOptions(String filename, String contextName, String dockerfileName, boolean dockerfileNameForced,
-        List<Platform> targetPlatforms, ConvertOptions convert, String checkOption, Map<String, String> opts) {
+        List<Platform> targetPlatforms, ConvertOptions convert, String checkOption, Map<String, String> opts,
+        String sessionId) {
 
     static final String DEFAULT_FILENAME = "Dockerfile";
 
@@ -79,7 +81,15 @@ record FrontendOptions(String filename, String contextName, String dockerfileNam
         return new FrontendOptions(opts.getOrDefault("filename", DEFAULT_FILENAME),
                 opts.getOrDefault("contextkey", "context"),
                 dockerfileKey == null ? "dockerfile" : dockerfileKey, dockerfileKey != null, List.copyOf(targets),
-                convert, opts.get("build-arg:BUILDKIT_DOCKERFILE_CHECK"), opts);
+                convert, opts.get("build-arg:BUILDKIT_DOCKERFILE_CHECK"), opts, buildOpts.sessionId());
+    }
+
+    /**
+     * The session a local directory belongs to ({@code local-sessionid:NAME}, else the build's). It is part of
+     * the local source, so that two builds reading different directories under one name never share a step.
+     */
+    String session(String localName) {
+        return opts.getOrDefault("local-sessionid:" + localName, sessionId == null ? "" : sessionId);
     }
 
     /** The first platform of the first worker: what BUILDPLATFORM names and RUN runs natively. */

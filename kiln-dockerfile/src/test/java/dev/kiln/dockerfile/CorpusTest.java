@@ -19,6 +19,8 @@ import java.util.Map;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.parallel.Execution;
+import org.junit.jupiter.api.parallel.ExecutionMode;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -26,8 +28,10 @@ import org.junit.jupiter.params.provider.MethodSource;
 /**
  * Builds every Dockerfile of the corpus (src/test/resources/corpus/NAME: a Dockerfile, its context files and
  * an {@code expect} file, see {@link Expectations}) for real, FROM a busybox named context, and checks the
- * exported files, the image config and the warnings, or the error.
+ * exported files, the image config and the warnings, or the error. Cases build concurrently on one engine,
+ * as independent builds of one daemon would.
  */
+@Execution(ExecutionMode.CONCURRENT)
 class CorpusTest {
 
     private static final ObjectMapper JSON = new ObjectMapper();

@@ -18,15 +18,15 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * One engine for a test class, with a busybox root filesystem passed as the local "busybox" and the named
- * context {@code context:busybox=local:busybox}, so that {@code FROM busybox} works without a registry.
+ * One engine for a test class (builds may run concurrently), with a busybox root filesystem passed as the
+ * local "busybox" and the named context {@code context:busybox=local:busybox}, so that {@code FROM busybox}
+ * works without a registry.
  */
 final class DockerfileBuilds implements AutoCloseable {
 
     final Path dir;
     final Path busybox;
     final Engine engine;
-    final List<ProgressEvent> events = Collections.synchronizedList(new ArrayList<>());
 
     DockerfileBuilds(Path dir) throws IOException {
         this.dir = dir;
@@ -43,13 +43,16 @@ final class DockerfileBuilds implements AutoCloseable {
         Path out = Files.createTempDirectory(dir, "out-");
         Map<String, String> options = new LinkedHashMap<>();
         options.put("context:busybox", "local:busybox");
+        // one session for the shared base across builds, as a client keeps one for a directory it reuses:
+        // its steps then keep their cache keys from build to build
+        options.put("local-sessionid:busybox", "busybox-rootfs");
         options.putAll(opts);
         Map<String, Path> locals = new LinkedHashMap<>();
         locals.put("context", context);
         locals.put("dockerfile", context);
         locals.put("busybox", busybox);
         locals.putAll(extraLocals);
-        events.clear();
+        List<ProgressEvent> events = Collections.synchronizedList(new ArrayList<>());
         BuildOutcome outcome = engine.build(new BuildRequest(new FrontendSpec.Function(DockerfileFrontend.NAME,
                 new DockerfileFrontend()), options, locals, List.of(new ExportTarget.LocalDirectory(out))), events::add);
         return new Build(outcome, out, List.copyOf(events));
