@@ -7,7 +7,6 @@ import dev.kiln.engine.gateway.LocalClient;
 import dev.kiln.gateway.BuildFunction;
 import dev.kiln.gateway.BuildOpts;
 import dev.kiln.gateway.GatewayException;
-import dev.kiln.gateway.Reference;
 import dev.kiln.gateway.Result;
 import dev.kiln.gateway.SolveRequest;
 import dev.kiln.gateway.WorkerInfo;
@@ -21,6 +20,7 @@ import dev.kiln.worker.ops.ExecFailedException;
 import dev.kiln.worker.ops.FailedStep;
 
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -78,7 +78,7 @@ public final class Engine implements AutoCloseable {
         try {
             result = run(request.frontend(), client);
             for (ExportTarget target : request.exports()) {
-                export(result, target);
+                result = export(result, target, progress);
             }
         } catch (GatewayException e) {
             FailedStep step = failedStep(e);
@@ -149,10 +149,15 @@ public final class Engine implements AutoCloseable {
         }
     }
 
-    private void export(Result result, ExportTarget target) throws BuildException, InterruptedException {
-        Reference ref = result.ref().orElse(null);
+    /** Exports the result; the export's facts (an image's digests) join the result's metadata. */
+    private Result export(Result result, ExportTarget target, ProgressListener progress)
+            throws BuildException, InterruptedException {
         try {
-            Exporters.export(ref, target, worker);
+            Result exported = result;
+            for (Map.Entry<String, String> fact : Exporters.export(result, target, worker, progress).entrySet()) {
+                exported = exported.withMetadata(fact.getKey(), fact.getValue().getBytes(StandardCharsets.UTF_8));
+            }
+            return exported;
         } catch (IOException e) {
             throw new BuildException("export to " + target + " failed: " + e.getMessage(), e);
         }

@@ -1,7 +1,11 @@
 package dev.kiln.engine.export;
 
+import dev.kiln.llb.ImageReference;
+
 import java.io.OutputStream;
 import java.nio.file.Path;
+import java.util.List;
+import java.util.Objects;
 
 /** Where a build's result goes. */
 public sealed interface ExportTarget {
@@ -16,5 +20,61 @@ public sealed interface ExportTarget {
 
     /** The result's files as one tar archive, written to a stream the caller owns (stdout, say). */
     record TarStream(OutputStream out) implements ExportTarget {
+    }
+
+    /**
+     * The result as an image: stored in the engine's content store under each of {@code names} and, with
+     * {@code push}, pushed to the registry each name is in.
+     *
+     * @param names image references such as {@code registry.example.com/app:1}; a push needs at least one
+     */
+    record Image(List<String> names, boolean push, ImageOptions options) implements ExportTarget {
+
+        public Image {
+            names = checkedNames(names);
+            Objects.requireNonNull(options, "options");
+            if (push && names.isEmpty()) {
+                throw new IllegalArgumentException("push=true needs an image name (name=REGISTRY/REPOSITORY:TAG)");
+            }
+        }
+    }
+
+    /**
+     * The result as an OCI image layout in one tar ({@code oci-layout}, {@code index.json}, {@code blobs/}), each
+     * name a tag of the layout.
+     */
+    record OciArchive(ArchiveDestination destination, List<String> names, ImageOptions options) implements ExportTarget {
+
+        public OciArchive {
+            Objects.requireNonNull(destination, "destination");
+            names = checkedNames(names);
+            Objects.requireNonNull(options, "options");
+        }
+    }
+
+    /**
+     * The result as a tar that {@code docker load} and skopeo's {@code docker-archive:} read ({@code manifest.json}
+     * with the names as RepoTags), which is an OCI image layout too.
+     */
+    record DockerArchive(ArchiveDestination destination, List<String> names, ImageOptions options)
+            implements ExportTarget {
+
+        public DockerArchive {
+            Objects.requireNonNull(destination, "destination");
+            names = checkedNames(names);
+            Objects.requireNonNull(options, "options");
+        }
+    }
+
+    /** Names parse as image references (else a clear error) and name a tag, not a digest. */
+    private static List<String> checkedNames(List<String> names) {
+        for (String name : names) {
+            ImageReference reference = ImageReference.parseNormalized(name);
+            if (!reference.digest().isEmpty()) {
+                throw new IllegalArgumentException("image name \"" + name
+                        + "\" has a digest; name the image by a tag (the digest is the image's own)");
+            }
+        }
+        return List.copyOf(names);
     }
 }

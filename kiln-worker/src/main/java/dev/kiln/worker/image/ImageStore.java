@@ -30,7 +30,8 @@ import java.util.concurrent.locks.ReentrantLock;
  * Images on this machine: their blobs in a content store, their layers unpacked into snapshots
  * (shared by every build that uses the same layers: a layer stack is found again by its chain ID),
  * and for each snapshot layer the blob it came from, so that exporting an image built on a pulled
- * base reuses the base's blobs instead of compressing its layers again.
+ * base reuses the base's blobs instead of compressing its layers again. Images Kiln made can be given local
+ * names, each pointing at a manifest in the content store.
  */
 public final class ImageStore {
 
@@ -41,6 +42,7 @@ public final class ImageStore {
     private final Snapshotter snapshotter;
     private final Path chains;
     private final Path layers;
+    private final Path names;
     private final ConcurrentHashMap<String, ReentrantLock> unpacking = new ConcurrentHashMap<>();
 
     public ImageStore(Path dir, RegistryClient registry, Snapshotter snapshotter) throws IOException {
@@ -49,6 +51,7 @@ public final class ImageStore {
         this.snapshotter = snapshotter;
         this.chains = Files.createDirectories(dir.resolve("chains"));
         this.layers = Files.createDirectories(dir.resolve("layers"));
+        this.names = Files.createDirectories(dir.resolve("names"));
     }
 
     public ContentStore content() {
@@ -135,7 +138,37 @@ public final class ImageStore {
 
     /** The blob a snapshot layer is known as, from a pull or an earlier export. */
     public Optional<LayerBlob> blobOf(String layerId) throws IOException {
-        Path file = layers.resolve(layerId);
+        return readLayerRecord(layers.resolve(layerId));
+    }
+
+    /** Remembers what a snapshot layer is as a blob (written atomically). */
+    public void recordLayer(String layerId, LayerBlob blob) throws IOException {
+        writeLayerRecord(layers.resolve(layerId), blob);
+    }
+
+    /**
+     * The blob Kiln wrote for a snapshot layer in one form: {@code variant} names it (compression, level and
+     * clamp time, as the exporter spells them), so an export asking for the same form reuses the blob while an
+     * export asking for another gets its own, and neither replaces the blob the layer was pulled as.
+     */
+    public Optional<LayerBlob> blobOf(String layerId, String variant) throws IOException {
+        return readLayerRecord(layers.resolve(layerId + "@" + checkedVariant(variant)));
+    }
+
+    /** Remembers the blob of one form of a snapshot layer (written atomically). */
+    public void recordLayer(String layerId, String variant, LayerBlob blob) throws IOException {
+        writeLayerRecord(layers.resolve(layerId + "@" + checkedVariant(variant)), blob);
+    }
+
+    private static String checkedVariant(String variant) {
+        if (variant == null || !variant.matches("[a-z0-9][a-z0-9.+-]{0,63}")) {
+            throw new IllegalArgumentException("layer variant \"" + variant
+                    + "\" must be 1-64 characters of a-z, 0-9, '.', '+' and '-'");
+        }
+        return variant;
+    }
+
+    private Optional<LayerBlob> readLayerRecord(Path file) {
         if (!Files.isRegularFile(file)) {
             return Optional.empty();
         }
@@ -154,15 +187,47 @@ public final class ImageStore {
         }
     }
 
-    /** Remembers what a snapshot layer is as a blob (written atomically). */
-    public void recordLayer(String layerId, LayerBlob blob) throws IOException {
+    private void writeLayerRecord(Path file, LayerBlob blob) throws IOException {
         ObjectNode node = JSON.createObjectNode();
         node.put("mediaType", blob.descriptor().mediaType());
         node.put("digest", blob.descriptor().digest().toString());
         node.put("size", blob.descriptor().size());
         node.put("diffId", blob.diffId().toString());
         node.put("repository", blob.sourceRepository());
-        AtomicWrite.write(layers.resolve(layerId), JSON.writeValueAsBytes(node));
+        AtomicWrite.write(file, JSON.writeValueAsBytes(node));
+    }
+
+    /**
+     * Gives an image whose manifest is in the content store a local name (a normalized reference such as
+     * {@code example.com/app:1}), replacing what the name pointed at before.
+     */
+    public void nameImage(String name, Descriptor manifest) throws IOException {
+        if (!content.exists(manifest.digest())) {
+            throw new IOException("cannot name " + manifest.digest() + " \"" + name
+                    + "\": the manifest is not in the content store at " + content.root());
+        }
+        ObjectNode node = JSON.createObjectNode();
+        node.put("name", name);
+        node.put("mediaType", manifest.mediaType());
+        node.put("digest", manifest.digest().toString());
+        node.put("size", manifest.size());
+        AtomicWrite.write(names.resolve(nameFile(name)), JSON.writeValueAsBytes(node));
+    }
+
+    /** The manifest a local name points at, while the manifest is still in the content store. */
+    public Optional<Descriptor> namedImage(String name) throws IOException {
+        Path file = names.resolve(nameFile(name));
+        if (!Files.isRegularFile(file)) {
+            return Optional.empty();
+        }
+        JsonNode node = JSON.readTree(file.toFile());
+        Descriptor manifest = Descriptor.of(node.path("mediaType").asText(), Digest.parse(node.path("digest").asText()),
+                node.path("size").asLong());
+        return content.exists(manifest.digest()) ? Optional.of(manifest) : Optional.empty();
+    }
+
+    private static String nameFile(String name) {
+        return Digest.sha256(name.getBytes(StandardCharsets.UTF_8)).hex();
     }
 
     /** Where unpacking reports what it does. */

@@ -1,0 +1,24 @@
+package dev.kiln.engine.export;
+
+import java.io.OutputStream;
+import java.nio.file.Path;
+import java.util.Objects;
+
+/** Where an image archive is written: a file (replaced whole, atomically) or a stream the caller owns. */
+public sealed interface ArchiveDestination {
+
+    record ToFile(Path path) implements ArchiveDestination {
+
+        public ToFile {
+            path = path.toAbsolutePath().normalize();
+        }
+    }
+
+    /** Stdout, say: written and flushed, never closed. */
+    record ToStream(OutputStream out) implements ArchiveDestination {
+
+        public ToStream {
+            Objects.requireNonNull(out, "out");
+        }
+    }
+}

@@ -1,0 +1,59 @@
+package dev.kiln.engine.export;
+
+import dev.kiln.llb.Digest;
+import dev.kiln.solver.ProgressEvent;
+import dev.kiln.solver.ProgressListener;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.UUID;
+
+/**
+ * An export as one step of the build's progress ("exporting to image"), so displays show it like BuildKit's: started,
+ * a log line per thing done, then completed or failed. Lines may come from several threads.
+ */
+final class ExportLog {
+
+    private final ProgressListener listener;
+    private final String digest;
+    private final String name;
+    private Instant started;
+
+    private ExportLog(ProgressListener listener, String name) {
+        this.listener = listener;
+        this.name = name;
+        this.digest = Digest.sha256(("kiln export " + name + " " + UUID.randomUUID())
+                .getBytes(StandardCharsets.UTF_8)).toString();
+    }
+
+    static ExportLog start(ProgressListener listener, String name) {
+        ExportLog log = new ExportLog(listener, name);
+        log.started = Instant.now();
+        log.emit(new ProgressEvent.VertexStarted(log.digest, name, log.started));
+        return log;
+    }
+
+    synchronized void line(String text) {
+        emit(new ProgressEvent.VertexLog(digest, name, Instant.now(), 2,
+                (text + "\n").getBytes(StandardCharsets.UTF_8)));
+    }
+
+    synchronized void completed() {
+        Instant now = Instant.now();
+        emit(new ProgressEvent.VertexCompleted(digest, name, now, Duration.between(started, now)));
+    }
+
+    synchronized void failed(String message) {
+        emit(new ProgressEvent.VertexFailed(digest, name, Instant.now(), message));
+    }
+
+    /** A broken display must not break the export. */
+    private void emit(ProgressEvent event) {
+        try {
+            listener.onEvent(event);
+        } catch (RuntimeException ignored) {
+            // the listener's problem is not the build's
+        }
+    }
+}

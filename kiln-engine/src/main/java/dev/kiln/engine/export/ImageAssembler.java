@@ -1,0 +1,73 @@
+package dev.kiln.engine.export;
+
+import dev.kiln.engine.gateway.SolvedReference;
+import dev.kiln.gateway.GatewayException;
+import dev.kiln.gateway.Reference;
+import dev.kiln.gateway.Result;
+import dev.kiln.oci.Descriptor;
+import dev.kiln.oci.ImageConfig;
+import dev.kiln.oci.ImageManifest;
+import dev.kiln.oci.MediaTypes;
+import dev.kiln.oci.content.ContentStore;
+import dev.kiln.worker.SnapshotResult;
+import dev.kiln.worker.Worker;
+import dev.kiln.worker.snapshot.Snapshot;
+
+import java.io.IOException;
+import java.time.Instant;
+import java.util.List;
+
+/**
+ * Makes an image of a build result: its layers as blobs ({@link ImageLayers}), its config ({@link ImageConfigs}),
+ * and an OCI or Docker manifest of them, all stored in the engine's content store.
+ */
+final class ImageAssembler {
+
+    /** The metadata key under which a frontend hands over the image config, as in BuildKit. */
+    static final String CONFIG_KEY = "containerimage.config";
+
+    private ImageAssembler() {
+    }
+
+    static AssembledImage assemble(Result result, Worker worker, ImageOptions options, ExportLog log)
+            throws IOException, InterruptedException {
+        Snapshot snapshot = snapshotOf(result);
+        log.line("exporting layers");
+        List<ImageLayers.Slot> slots = new ImageLayers(worker.images(), worker.snapshotter(), options, log)
+                .export(snapshot);
+        ImageConfig config = ImageConfigs.assemble(result.metadata(CONFIG_KEY), slots, options.sourceDateEpoch(),
+                Instant.now());
+        List<ImageLayer> layers = slots.stream().flatMap(slot -> slot.layer().stream()).toList();
+        boolean oci = options.ociMediaTypes();
+        ContentStore content = worker.images().content();
+        byte[] configJson = config.toJson();
+        Descriptor configDescriptor = Descriptor.of(oci ? MediaTypes.OCI_CONFIG : MediaTypes.DOCKER_CONFIG,
+                content.write(configJson), configJson.length);
+        List<Descriptor> layerDescriptors = layers.stream().map(layer -> layer.descriptor(oci)).toList();
+        ImageManifest manifest = oci
+                ? ImageManifest.oci(configDescriptor, layerDescriptors).withAnnotations(options.manifestAnnotations())
+                : ImageManifest.docker(configDescriptor, layerDescriptors);
+        byte[] manifestJson = manifest.toJson();
+        Descriptor manifestDescriptor = Descriptor.of(manifest.contentType(), content.write(manifestJson),
+                manifestJson.length);
+        log.line("exporting manifest " + manifestDescriptor.digest());
+        log.line("exporting config " + configDescriptor.digest());
+        return new AssembledImage(manifest, manifestDescriptor, config, configDescriptor, layers);
+    }
+
+    /** The result's filesystem; a result with no files (scratch) makes an image without layers. */
+    private static Snapshot snapshotOf(Result result) throws InterruptedException {
+        Reference ref = result.ref().orElse(null);
+        if (ref == null) {
+            if (!result.refs().isEmpty()) {
+                throw new GatewayException("the result has one reference per platform " + result.refs().keySet()
+                        + "; exporting several platforms as one image index is not supported yet");
+            }
+            return Snapshot.SCRATCH;
+        }
+        if (!(ref instanceof SolvedReference solved)) {
+            throw new GatewayException("cannot export a reference made by another engine: " + ref);
+        }
+        return SnapshotResult.of(solved.solved().result());
+    }
+}

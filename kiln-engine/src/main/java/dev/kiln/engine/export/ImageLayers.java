@@ -1,0 +1,195 @@
+package dev.kiln.engine.export;
+
+import com.github.luben.zstd.ZstdOutputStreamNoFinalizer;
+import dev.kiln.llb.Digest;
+import dev.kiln.oci.Descriptor;
+import dev.kiln.oci.content.BlobWriter;
+import dev.kiln.oci.content.ContentStore;
+import dev.kiln.oci.layer.LayerCompression;
+import dev.kiln.oci.layer.LayerWriteOptions;
+import dev.kiln.oci.layer.LayerWriter;
+import dev.kiln.oci.layer.WrittenLayer;
+import dev.kiln.worker.image.ImageStore;
+import dev.kiln.worker.image.LayerBlob;
+import dev.kiln.worker.snapshot.Snapshot;
+import dev.kiln.worker.snapshot.Snapshotter;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.zip.GZIPOutputStream;
+
+/**
+ * The layers of a snapshot as image layer blobs, bottom first. A layer already known as a blob is not written
+ * again: the blob it was pulled as (when its compression fits, or compression is not forced), or the blob an earlier
+ * export wrote in the same form. Every other layer is written as a tar into the content store, streamed, each on its
+ * own virtual thread, and remembered for the next export. Layers with nothing in them are left out, as BuildKit does.
+ */
+final class ImageLayers {
+
+    /** Each snapshot layer in order; {@code layer} is empty for a layer with nothing in it. */
+    record Slot(String layerId, Optional<ImageLayer> layer) {
+    }
+
+    private final ImageStore images;
+    private final Snapshotter snapshotter;
+    private final ImageOptions options;
+    private final ExportLog log;
+
+    ImageLayers(ImageStore images, Snapshotter snapshotter, ImageOptions options, ExportLog log) {
+        this.images = images;
+        this.snapshotter = snapshotter;
+        this.options = options;
+        this.log = log;
+    }
+
+    List<Slot> export(Snapshot snapshot) throws IOException, InterruptedException {
+        ExecutorService writers = Executors.newVirtualThreadPerTaskExecutor();
+        try {
+            List<Future<Optional<ImageLayer>>> pending = new ArrayList<>();
+            for (String layerId : snapshot.layers()) {
+                Path dir = snapshotter.layerPath(layerId);
+                if (isEmpty(dir)) {
+                    pending.add(CompletableFuture.completedFuture(Optional.empty()));
+                    continue;
+                }
+                Optional<ImageLayer> known = known(layerId, dir);
+                pending.add(known.isPresent() ? CompletableFuture.completedFuture(known)
+                        : writers.submit(() -> Optional.of(write(layerId, dir))));
+            }
+            List<Slot> slots = new ArrayList<>();
+            for (int i = 0; i < pending.size(); i++) {
+                slots.add(new Slot(snapshot.layers().get(i), result(pending.get(i))));
+            }
+            return slots;
+        } catch (IOException | InterruptedException | RuntimeException e) {
+            writers.shutdownNow(); // the other layers' writers stop; their ingests are discarded
+            throw e;
+        } finally {
+            writers.close();
+        }
+    }
+
+    private static Optional<ImageLayer> result(Future<Optional<ImageLayer>> layer)
+            throws IOException, InterruptedException {
+        try {
+            return layer.get();
+        } catch (ExecutionException e) {
+            Throwable cause = e.getCause();
+            if (cause instanceof IOException io) {
+                throw io;
+            }
+            if (cause instanceof RuntimeException runtime) {
+                throw runtime;
+            }
+            throw new IOException(cause.getMessage(), cause);
+        }
+    }
+
+    private Optional<ImageLayer> known(String layerId, Path dir) throws IOException {
+        Optional<LayerBlob> pulled = images.blobOf(layerId);
+        if (pulled.isPresent() && fits(pulled.get())) {
+            return Optional.of(new ImageLayer(layerId, pulled.get(), "", created(dir)));
+        }
+        String variant = options.layerVariant();
+        return images.blobOf(layerId, variant).map(blob -> new ImageLayer(layerId, blob, variant, created(dir)));
+    }
+
+    /** A pulled blob serves unless compression is forced and it has another (an unknown type never serves). */
+    private boolean fits(LayerBlob blob) {
+        LayerCompression compression;
+        try {
+            compression = LayerCompression.ofMediaType(blob.descriptor().mediaType());
+        } catch (IllegalArgumentException unknownType) {
+            return false;
+        }
+        return !options.forceCompression() || compression == options.compression();
+    }
+
+    private ImageLayer write(String layerId, Path dir) throws IOException {
+        ContentStore content = images.content();
+        String variant = options.layerVariant();
+        log.line("compressing layer " + layerId + " (" + variant + ")");
+        LayerWriteOptions writeOptions = options.sourceDateEpoch()
+                .map(epoch -> LayerWriteOptions.defaults().withClamp(epoch)).orElse(LayerWriteOptions.defaults());
+        Digest digest;
+        Digest diffId;
+        long size;
+        try (BlobWriter blob = content.writer(null, -1)) {
+            if (options.compressionLevel().isEmpty()) {
+                WrittenLayer written = LayerWriter.write(dir, blob, writeOptions.withCompression(options.compression()));
+                diffId = written.diffId();
+            } else {
+                // LayerWriter compresses at its own levels; for a chosen one it writes the plain tar through ours.
+                try (OutputStream compressor = compressor(blob, options.compression(),
+                        options.compressionLevel().getAsInt())) {
+                    diffId = LayerWriter.write(dir, compressor, writeOptions.withCompression(LayerCompression.NONE))
+                            .diffId();
+                }
+            }
+            size = blob.offset();
+            digest = blob.commit();
+        }
+        LayerBlob blob = new LayerBlob(Descriptor.of(options.compression().ociMediaType(), digest, size), diffId, "");
+        images.recordLayer(layerId, variant, blob);
+        return new ImageLayer(layerId, blob, variant, created(dir));
+    }
+
+    /** A compressor at {@code level} that leaves {@code blob} open when it is closed. */
+    private static OutputStream compressor(OutputStream blob, LayerCompression compression, int level)
+            throws IOException {
+        OutputStream shielded = new java.io.FilterOutputStream(blob) {
+            @Override
+            public void write(byte[] bytes, int offset, int length) throws IOException {
+                out.write(bytes, offset, length);
+            }
+
+            @Override
+            public void close() throws IOException {
+                out.flush();
+            }
+        };
+        return switch (compression) {
+            case GZIP -> new GZIPOutputStream(shielded, 65536) {
+                {
+                    def.setLevel(level);
+                }
+            };
+            case ZSTD -> new ZstdOutputStreamNoFinalizer(shielded, level);
+            case NONE -> shielded;
+        };
+    }
+
+    /** A layer with no entries; overlay's own bookkeeping never makes a layer non-empty. */
+    private static boolean isEmpty(Path dir) throws IOException {
+        if (!Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
+            throw new IOException("snapshot layer " + dir + " is missing; the engine state may be damaged "
+                    + "(prune the build cache and build again)");
+        }
+        try (DirectoryStream<Path> entries = Files.newDirectoryStream(dir)) {
+            return !entries.iterator().hasNext();
+        }
+    }
+
+    /** When the layer was made, as its directory tells: the time of a history entry made up for it. */
+    private static Instant created(Path dir) {
+        try {
+            return Files.getLastModifiedTime(dir, LinkOption.NOFOLLOW_LINKS).toInstant()
+                    .truncatedTo(java.time.temporal.ChronoUnit.SECONDS);
+        } catch (IOException e) {
+            return Instant.EPOCH;
+        }
+    }
+}

@@ -1,0 +1,221 @@
+package dev.kiln.engine.export;
+
+import dev.kiln.oci.layer.LayerCompression;
+
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.OptionalInt;
+import java.util.Set;
+import java.util.TreeMap;
+
+/**
+ * How an image is made from a build result, whatever it is then written to (a registry, an OCI or a Docker
+ * archive). The attribute names are BuildKit's image exporter's.
+ *
+ * @param compression          how new layer blobs are compressed (gzip unless asked otherwise)
+ * @param compressionLevel     the compressor's level, or empty for its default
+ * @param forceCompression     also recompress layers already known as blobs of another compression (a pulled base)
+ * @param ociMediaTypes        OCI media types for manifest, config and layers; false for Docker's (schema 2)
+ * @param sourceDateEpoch      SOURCE_DATE_EPOCH: the image's created time, the latest history time and the latest
+ *                             mtime in new layers, so the same inputs give the same image digest
+ * @param insecureRegistry     talk plain HTTP to the registries the image is pushed to (loopback ones always are)
+ * @param manifestAnnotations  annotations of the manifest ({@code annotation.KEY=VALUE}); OCI media types only
+ */
+public record ImageOptions(
+        LayerCompression compression,
+        OptionalInt compressionLevel,
+        boolean forceCompression,
+        boolean ociMediaTypes,
+        Optional<Instant> sourceDateEpoch,
+        boolean insecureRegistry,
+        Map<String, String> manifestAnnotations) {
+
+    /** The attributes {@link #parse} reads; an exporter's own (name, push, dest) come on top. */
+    public static final Set<String> ATTRIBUTES = Set.of("compression", "compression-level", "force-compression",
+            "oci-mediatypes", "source-date-epoch", "registry.insecure");
+    private static final List<String> ANNOTATION_PREFIXES = List.of("annotation.", "annotation-manifest.");
+
+    public ImageOptions {
+        Objects.requireNonNull(compression, "compression");
+        Objects.requireNonNull(compressionLevel, "compressionLevel");
+        Objects.requireNonNull(sourceDateEpoch, "sourceDateEpoch");
+        compressionLevel.ifPresent(level -> checkLevel(compression, level));
+        manifestAnnotations = Map.copyOf(new TreeMap<>(manifestAnnotations));
+        if (!ociMediaTypes && !manifestAnnotations.isEmpty()) {
+            throw new IllegalArgumentException("manifest annotations need OCI media types; Docker's manifest has no "
+                    + "annotations (drop oci-mediatypes=false or the annotation.* attributes)");
+        }
+    }
+
+    /** gzip, OCI media types, no fixed time. */
+    public static ImageOptions defaults() {
+        return new ImageOptions(LayerCompression.GZIP, OptionalInt.empty(), false, true, Optional.empty(), false,
+                Map.of());
+    }
+
+    /** What {@code type=docker} makes unless told otherwise: Docker's media types, which every docker load reads. */
+    public static ImageOptions dockerDefaults() {
+        return defaults().withOciMediaTypes(false);
+    }
+
+    /** Whether {@code key} is one of this record's attributes (including annotation keys). */
+    public static boolean isAttribute(String key) {
+        return ATTRIBUTES.contains(key) || ANNOTATION_PREFIXES.stream().anyMatch(key::startsWith);
+    }
+
+    /**
+     * Reads the image attributes of an {@code --output} value over {@code defaults}; keys that are not image
+     * attributes are left to the caller.
+     *
+     * @param epochFallback the SOURCE_DATE_EPOCH to use when the attributes give none (from a build argument or the
+     *                      environment), or empty
+     * @throws IllegalArgumentException naming the attribute and what is wrong with its value
+     */
+    public static ImageOptions parse(Map<String, String> attrs, ImageOptions defaults, Optional<String> epochFallback) {
+        LayerCompression compression = defaults.compression;
+        OptionalInt level = defaults.compressionLevel;
+        boolean force = defaults.forceCompression;
+        boolean oci = defaults.ociMediaTypes;
+        Optional<Instant> epoch = defaults.sourceDateEpoch;
+        boolean insecure = defaults.insecureRegistry;
+        Map<String, String> annotations = new LinkedHashMap<>(defaults.manifestAnnotations);
+        if (epochFallback.isPresent() && !epochFallback.get().isBlank()) {
+            epoch = Optional.of(epoch("SOURCE_DATE_EPOCH", epochFallback.get()));
+        }
+        for (Map.Entry<String, String> attr : attrs.entrySet()) {
+            String key = attr.getKey();
+            String value = attr.getValue();
+            switch (key) {
+                case "compression" -> compression = compression(value);
+                case "compression-level" -> level = OptionalInt.of(integer(key, value));
+                case "force-compression" -> force = bool(key, value);
+                case "oci-mediatypes" -> oci = bool(key, value);
+                case "source-date-epoch" -> epoch = Optional.of(epoch(key, value));
+                case "registry.insecure" -> insecure = bool(key, value);
+                default -> {
+                    for (String prefix : ANNOTATION_PREFIXES) {
+                        if (key.startsWith(prefix)) {
+                            annotations.put(annotationKey(key, prefix), value);
+                        }
+                    }
+                }
+            }
+        }
+        return new ImageOptions(compression, level, force, oci, epoch, insecure, annotations);
+    }
+
+    public ImageOptions withCompression(LayerCompression value) {
+        return new ImageOptions(value, OptionalInt.empty(), forceCompression, ociMediaTypes, sourceDateEpoch,
+                insecureRegistry, manifestAnnotations);
+    }
+
+    public ImageOptions withCompressionLevel(int value) {
+        return new ImageOptions(compression, OptionalInt.of(value), forceCompression, ociMediaTypes, sourceDateEpoch,
+                insecureRegistry, manifestAnnotations);
+    }
+
+    public ImageOptions withForceCompression(boolean value) {
+        return new ImageOptions(compression, compressionLevel, value, ociMediaTypes, sourceDateEpoch,
+                insecureRegistry, manifestAnnotations);
+    }
+
+    public ImageOptions withOciMediaTypes(boolean value) {
+        return new ImageOptions(compression, compressionLevel, forceCompression, value, sourceDateEpoch,
+                insecureRegistry, manifestAnnotations);
+    }
+
+    public ImageOptions withSourceDateEpoch(Instant value) {
+        return new ImageOptions(compression, compressionLevel, forceCompression, ociMediaTypes, Optional.of(value),
+                insecureRegistry, manifestAnnotations);
+    }
+
+    public ImageOptions withInsecureRegistry(boolean value) {
+        return new ImageOptions(compression, compressionLevel, forceCompression, ociMediaTypes, sourceDateEpoch,
+                value, manifestAnnotations);
+    }
+
+    public ImageOptions withManifestAnnotations(Map<String, String> value) {
+        return new ImageOptions(compression, compressionLevel, forceCompression, ociMediaTypes, sourceDateEpoch,
+                insecureRegistry, value);
+    }
+
+    /**
+     * The name of the blob form these options ask for, under which an exported layer is remembered: the same layer
+     * exported again in the same form reuses its blob.
+     */
+    String layerVariant() {
+        StringBuilder variant = new StringBuilder(compression.name().toLowerCase(java.util.Locale.ROOT));
+        compressionLevel.ifPresent(level -> variant.append('-').append(level));
+        sourceDateEpoch.ifPresent(epoch -> variant.append('.').append(epoch.getEpochSecond()));
+        return variant.toString();
+    }
+
+    private static LayerCompression compression(String value) {
+        return switch (value) {
+            case "gzip" -> LayerCompression.GZIP;
+            case "zstd" -> LayerCompression.ZSTD;
+            case "uncompressed" -> LayerCompression.NONE;
+            default -> throw new IllegalArgumentException("compression=" + value
+                    + ": expected gzip, zstd or uncompressed");
+        };
+    }
+
+    private static void checkLevel(LayerCompression compression, int level) {
+        switch (compression) {
+            case GZIP -> {
+                if (level < 0 || level > 9) {
+                    throw new IllegalArgumentException("compression-level=" + level + ": gzip levels are 0 to 9");
+                }
+            }
+            case ZSTD -> {
+                if (level < 1 || level > 22) {
+                    throw new IllegalArgumentException("compression-level=" + level + ": zstd levels are 1 to 22");
+                }
+            }
+            case NONE -> throw new IllegalArgumentException("compression-level=" + level
+                    + ": uncompressed layers have no level");
+        }
+    }
+
+    private static String annotationKey(String key, String prefix) {
+        String name = key.substring(prefix.length());
+        if (name.isEmpty() || name.contains("[")) {
+            throw new IllegalArgumentException(key + ": expected " + prefix
+                    + "KEY=VALUE (per-platform annotations are not supported)");
+        }
+        return name;
+    }
+
+    private static boolean bool(String key, String value) {
+        return switch (value) {
+            case "true", "" -> true;
+            case "false" -> false;
+            default -> throw new IllegalArgumentException(key + "=" + value + ": expected true or false");
+        };
+    }
+
+    private static int integer(String key, String value) {
+        try {
+            return Integer.parseInt(value);
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(key + "=" + value + ": expected a whole number");
+        }
+    }
+
+    private static Instant epoch(String key, String value) {
+        long seconds;
+        try {
+            seconds = Long.parseLong(value.trim());
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(key + "=" + value + ": expected seconds since 1970-01-01 UTC");
+        }
+        if (seconds < 0) {
+            throw new IllegalArgumentException(key + "=" + value + ": must not be before 1970");
+        }
+        return Instant.ofEpochSecond(seconds);
+    }
+}

@@ -1,0 +1,127 @@
+package dev.kiln.engine.export;
+
+import dev.kiln.llb.ImageReference;
+import dev.kiln.oci.Descriptor;
+import dev.kiln.oci.content.ContentStore;
+import dev.kiln.oci.registry.PushResult;
+import dev.kiln.oci.registry.RegistryClient;
+import dev.kiln.worker.image.ImageStore;
+import dev.kiln.worker.image.LayerBlob;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+
+/**
+ * Pushes an assembled image to the repository of each of its names: the layers (each on its own virtual thread;
+ * one the repository has is not sent, one pulled from another repository of the same registry is mounted from it),
+ * then the config, then the manifest under each name's tag.
+ */
+final class ImagePusher {
+
+    private final RegistryClient registry;
+    private final ImageStore images;
+    private final ExportLog log;
+
+    ImagePusher(RegistryClient registry, ImageStore images, ExportLog log) {
+        this.registry = registry;
+        this.images = images;
+        this.log = log;
+    }
+
+    /** Pushes {@code image} as each of {@code names} and returns the manifest's descriptor. */
+    Descriptor push(AssembledImage image, List<ImageReference> names) throws IOException, InterruptedException {
+        Map<String, List<ImageReference>> byRepository = new LinkedHashMap<>();
+        for (ImageReference name : names) {
+            byRepository.computeIfAbsent(name.name(), key -> new ArrayList<>()).add(name.withDefaultTag());
+        }
+        for (List<ImageReference> tags : byRepository.values()) {
+            ImageReference repository = tags.getFirst();
+            pushBlobs(image, repository);
+            for (ImageReference tag : tags) {
+                log.line("pushing manifest for " + tag + "@" + image.manifestDescriptor().digest());
+                Descriptor pushed = registry.pushManifest(tag, image.manifestDescriptor().mediaType(),
+                        images.content().read(image.manifestDescriptor().digest()));
+                if (!pushed.digest().equals(image.manifestDescriptor().digest())) {
+                    throw new IOException("the manifest pushed as " + tag + " has digest " + pushed.digest()
+                            + ", not " + image.manifestDescriptor().digest());
+                }
+            }
+        }
+        return image.manifestDescriptor();
+    }
+
+    private void pushBlobs(AssembledImage image, ImageReference repository) throws IOException, InterruptedException {
+        ContentStore content = images.content();
+        ExecutorService pushers = Executors.newVirtualThreadPerTaskExecutor();
+        try {
+            List<Future<?>> layers = new ArrayList<>();
+            for (ImageLayer layer : image.layers()) {
+                layers.add(pushers.submit(() -> pushLayer(layer, repository, content)));
+            }
+            for (Future<?> layer : layers) {
+                await(layer);
+            }
+        } catch (IOException | InterruptedException | RuntimeException e) {
+            pushers.shutdownNow();
+            throw e;
+        } finally {
+            pushers.close();
+        }
+        Descriptor config = image.configDescriptor();
+        registry.pushBlob(repository, config, () -> content.open(config.digest()));
+    }
+
+    private Void pushLayer(ImageLayer layer, ImageReference repository, ContentStore content) throws IOException {
+        LayerBlob blob = layer.blob();
+        Descriptor descriptor = blob.descriptor();
+        ImageReference mountFrom = mountSource(blob, repository);
+        PushResult result = registry.pushBlob(repository, descriptor, () -> content.open(descriptor.digest()),
+                mountFrom);
+        log.line(switch (result) {
+            case ALREADY_PRESENT -> "layer " + descriptor.digest() + " already in " + repository.name();
+            case MOUNTED -> "layer " + descriptor.digest() + " mounted from " + mountFrom.name();
+            case UPLOADED -> "layer " + descriptor.digest() + " pushed (" + descriptor.size() + " bytes)";
+        });
+        if (!layer.pulled() && blob.sourceRepository().isEmpty()) {
+            // The next push of this blob to another repository of the registry can mount it from here.
+            images.recordLayer(layer.layerId(), layer.variant(),
+                    new LayerBlob(descriptor, blob.diffId(), repository.name()));
+        }
+        return null;
+    }
+
+    /** The repository a blob came from, when it is on the registry being pushed to. */
+    private static ImageReference mountSource(LayerBlob blob, ImageReference repository) {
+        if (blob.sourceRepository().isEmpty()) {
+            return null;
+        }
+        try {
+            ImageReference source = ImageReference.parseNormalized(blob.sourceRepository());
+            return source.domain().equals(repository.domain()) ? source : null;
+        } catch (IllegalArgumentException unreadable) {
+            return null;
+        }
+    }
+
+    private static void await(Future<?> task) throws IOException, InterruptedException {
+        try {
+            task.get();
+        } catch (ExecutionException e) {
+            Throwable cause = e.getCause();
+            if (cause instanceof IOException io) {
+                throw io;
+            }
+            if (cause instanceof RuntimeException runtime) {
+                throw runtime;
+            }
+            throw new IOException(cause.getMessage(), cause);
+        }
+    }
+}
