@@ -137,6 +137,30 @@ class ExecTest {
     }
 
     @Test
+    void bindMountOfASingleFileShowsThatFile() throws Exception {
+        State other = State.scratch().file(FileAction.mkdir("/conf", 0755)
+                .mkfile("/conf/app.conf", 0600, bytes("setting=1\n")));
+        State state = base().run(RunOption.sh("cat /etc/app.conf > /seen"),
+                RunOption.mount("/etc/app.conf", Mount.bind(other).withSelector("/conf/app.conf").asReadonly())).root();
+
+        Path out = kiln.build(state);
+
+        assertThat(Files.readString(out.resolve("seen"))).isEqualTo("setting=1\n");
+        assertThat(out.resolve("etc/app.conf")).as("mount point stub").doesNotExist();
+    }
+
+    @Test
+    void bindMountWhoseSelectorIsMissingIsAnErrorNamingIt() {
+        State other = State.scratch().file(FileAction.mkdir("/present", 0755));
+
+        assertThatThrownBy(() -> kiln.build(base().run(RunOption.sh("true"),
+                RunOption.mount("/mnt", Mount.bind(other).withSelector("/absent").asReadonly())).root()))
+                .isInstanceOf(BuildException.class)
+                .hasMessageContaining("/mnt")
+                .hasMessageContaining("/absent");
+    }
+
+    @Test
     void writableBindMountIsAnOutputOfTheStep() throws Exception {
         State data = State.scratch().file(FileAction.mkfile("/existing", 0644, bytes("existing\n")));
         ExecState exec = base().run(RunOption.sh("cat /data/existing > /data/new; echo root > /in-root"),

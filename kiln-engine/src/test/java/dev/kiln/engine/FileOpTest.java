@@ -312,6 +312,18 @@ class FileOpTest {
     }
 
     @Test
+    void relativePathsAreTakenFromTheWorkingDirectoriesOfTheirStates() throws Exception {
+        State source = base().dir("/etc");
+        Path out = kiln.build(base().dir("/home/user").file(FileAction.mkfile("notes.txt", 0644, bytes("notes\n"))
+                .copy(source, "group", "group-copy")
+                .mkdir("sub", 0755)));
+
+        assertThat(Files.readString(out.resolve("home/user/notes.txt"))).isEqualTo("notes\n");
+        assertThat(Files.readString(out.resolve("home/user/group-copy"))).contains("staff:x:50:user");
+        assertThat(out.resolve("home/user/sub")).isDirectory();
+    }
+
+    @Test
     void actionsInOneOpSeeEachOthersResults() throws Exception {
         Path out = kiln.build(base().file(FileAction.mkdir("/chain", 0755)
                 .mkfile("/chain/a", 0644, bytes("a"))

@@ -1,5 +1,6 @@
 package dev.kiln.engine;
 
+import dev.kiln.llb.CreatedAt;
 import dev.kiln.llb.FileAction;
 import dev.kiln.llb.MkdirOption;
 import dev.kiln.llb.RunOption;
@@ -11,6 +12,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Instant;
 import java.util.List;
 
 import static dev.kiln.engine.ExportedFiles.bytes;
@@ -128,6 +130,24 @@ class MergeDiffTest {
 
         assertThat(out.resolve("etc/group")).doesNotExist();
         assertThat(out.resolve("bin")).doesNotExist();
+    }
+
+    @Test
+    void diffBetweenUnrelatedStatesTurnsOneIntoTheOther() throws Exception {
+        // Same content, mode and time: a file both sides have alike is no change.
+        CreatedAt then = CreatedAt.of(Instant.parse("2020-02-02T02:02:02Z"));
+        State from = State.scratch().file(FileAction.mkfile("/old", 0644, bytes("old\n"))
+                .mkfile("/same", 0644, bytes("same\n"), then));
+        State to = State.scratch().file(FileAction.mkfile("/new", 0644, bytes("new\n"))
+                .mkfile("/same", 0644, bytes("same\n"), then));
+        State target = EngineFixture.base().file(FileAction.mkfile("/old", 0644, bytes("old\n")));
+
+        Path out = kiln.build(State.merge(List.of(target, State.diff(from, to))));
+
+        assertThat(out.resolve("old")).doesNotExist();
+        assertThat(Files.readString(out.resolve("new"))).isEqualTo("new\n");
+        assertThat(out.resolve("same")).doesNotExist();
+        assertThat(out.resolve("bin/busybox")).isRegularFile();
     }
 
     @Test
