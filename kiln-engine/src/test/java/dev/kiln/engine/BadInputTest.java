@@ -46,6 +46,7 @@ class BadInputTest {
         Files.createSymbolicLink(context.resolve("to-shadow"), Path.of("/etc/shadow"));
         Files.createSymbolicLink(context.resolve("to-host-root"), Path.of("../../../../../../.."));
         Files.createSymbolicLink(context.resolve("relative-escape"), Path.of("../../../../../../../etc/hostname"));
+        Files.createSymbolicLink(context.resolve("dangling"), Path.of("no-such-target"));
         // The inputs of the bad steps are built first: what a build records before its bad step is not the point.
         kiln.build(EngineFixture.base());
         kiln.build(State.local("ctx"));
@@ -209,6 +210,18 @@ class BadInputTest {
         assertThatThrownBy(() -> kiln.build(state))
                 .isInstanceOf(BuildException.class)
                 .hasMessageContaining("relative-escape");
+        assertCacheUnchanged();
+    }
+
+    @Test
+    void followedDanglingSymlinkMatchedByAWildcardIsAClearError() throws Exception {
+        State state = EngineFixture.base().file(FileAction.copy(State.local("ctx"), "dangl*", "/out/",
+                CopyOption.allowWildcard(), CopyOption.followSymlinks(), CopyOption.createDestPath()));
+
+        assertThatThrownBy(() -> kiln.build(state))
+                .isInstanceOf(BuildException.class)
+                .hasMessageContaining("no such file or directory")
+                .hasMessageNotContaining("null");
         assertCacheUnchanged();
     }
 

@@ -85,6 +85,14 @@ class ExecTest {
     }
 
     @Test
+    void unknownUserErrorSpeaksOfTheImageNotOfTheEnginesMounts() {
+        assertThatThrownBy(() -> kiln.build(base().run(RunOption.sh("true"), RunOption.user("phantom")).root()))
+                .isInstanceOf(BuildException.class)
+                .hasMessageContaining("phantom")
+                .hasMessageNotContaining(kiln.dir.toString());
+    }
+
+    @Test
     void networkNoneLeavesOnlyLoopback() throws Exception {
         Path out = kiln.build(base()
                 .run(RunOption.sh("tail -n +3 /proc/net/dev | cut -d: -f1 | tr -d ' ' > /interfaces"),
