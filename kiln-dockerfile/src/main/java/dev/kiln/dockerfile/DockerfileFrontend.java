@@ -1,5 +1,6 @@
 package dev.kiln.dockerfile;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -12,6 +13,7 @@ import dev.kiln.dockerfile.parser.DirectiveParser;
 import dev.kiln.dockerfile.parser.DockerfileParser;
 import dev.kiln.dockerfile.parser.ParsedDockerfile;
 import dev.kiln.gateway.BuildFunction;
+import dev.kiln.gateway.CacheOptionsEntry;
 import dev.kiln.gateway.Client;
 import dev.kiln.gateway.Frontend;
 import dev.kiln.gateway.GatewayException;
@@ -103,7 +105,7 @@ public final class DockerfileFrontend implements Frontend, BuildFunction {
             }
             Definition definition = converted.state().marshal(MarshalOptions.defaults()
                     .withDefaultPlatform(converted.platform()));
-            Result solved = client.solve(SolveRequest.of(definition));
+            Result solved = client.solve(SolveRequest.of(definition).withCacheImports(cacheImports(options)));
             Reference ref = solved.ref().orElse(null);
             byte[] config = converted.image().toJson();
             String id = Platforms.format(converted.platform());
@@ -140,6 +142,34 @@ public final class DockerfileFrontend implements Frontend, BuildFunction {
         } catch (IOException e) {
             throw new IllegalStateException("an in-memory JSON tree always serialises", e);
         }
+    }
+
+    /**
+     * Caches to import, as BuildKit's frontend reads them: {@code cache-imports} (a JSON list of
+     * {"Type": ..., "Attrs": {...}}) and the older {@code cache-from} (registry references, comma-separated).
+     */
+    static List<CacheOptionsEntry> cacheImports(FrontendOptions options) {
+        List<CacheOptionsEntry> imports = new ArrayList<>();
+        String json = options.opts().getOrDefault("cache-imports", "");
+        if (!json.isEmpty()) {
+            try {
+                for (JsonNode entry : JSON.readTree(json)) {
+                    Map<String, String> attrs = new java.util.LinkedHashMap<>();
+                    entry.path("Attrs").properties().forEach(e -> attrs.put(e.getKey(), e.getValue().asText()));
+                    imports.add(new CacheOptionsEntry(entry.path("Type").asText(), attrs));
+                }
+            } catch (IOException e) {
+                throw new FrontendOptions.DockerfileOptionException("failed to unmarshal cache-imports (" + json + "): "
+                        + e.getMessage());
+            }
+        }
+        String from = options.opts().getOrDefault("cache-from", "");
+        if (!from.isEmpty()) {
+            for (String ref : from.split(",")) {
+                imports.add(new CacheOptionsEntry("registry", Map.of("ref", ref)));
+            }
+        }
+        return imports;
     }
 
     /**
