@@ -1,0 +1,162 @@
+package dev.kiln.engine;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.kiln.engine.export.ArchiveDestination;
+import dev.kiln.engine.export.ExportTarget;
+import dev.kiln.engine.export.Exporters;
+import dev.kiln.engine.export.ImageOptions;
+import dev.kiln.llb.ImageReference;
+import dev.kiln.llb.RunOption;
+import dev.kiln.llb.State;
+import dev.kiln.oci.MediaTypes;
+import dev.kiln.oci.registry.RegistryClient;
+import dev.kiln.oci.testing.LocalRegistry;
+import dev.kiln.worker.BusyboxImage;
+import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
+import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** OCI layout and Docker archives of built images, read back by umoci and skopeo. */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class ImageArchiveTest {
+
+    static final ObjectMapper JSON = new ObjectMapper();
+
+    Path tmp;
+    EngineFixture kiln;
+    LocalRegistry registry;
+    ImageReference busybox;
+
+    @BeforeAll
+    void start(@TempDir Path dir) throws Exception {
+        tmp = dir;
+        kiln = new EngineFixture(tmp.resolve("engine"));
+        registry = LocalRegistry.anonymous().start();
+        busybox = registry.reference("library/busybox:1");
+        try (RegistryClient client = RegistryClient.builder().build()) {
+            BusyboxImage.push(client, busybox, tmp);
+        }
+    }
+
+    @AfterAll
+    void stop() throws Exception {
+        kiln.close();
+        registry.close();
+    }
+
+    State built(String text) {
+        return State.image(busybox.toString()).run(RunOption.sh("echo " + text + " > /in-archive")).root();
+    }
+
+    @Test
+    void ociArchiveUnpacksWithUmociAndShowsTheRunStepsFile() throws Exception {
+        Path archive = tmp.resolve("out/app.oci.tar");
+
+        BuildOutcome outcome = kiln.build(built("from-oci"), new ExportTarget.OciArchive(
+                new ArchiveDestination.ToFile(archive), List.of("example.com/app:1.0"), ImageOptions.defaults()));
+
+        Path layout = Files.createDirectories(tmp.resolve("oci-layout"));
+        Tools.run(tmp, "tar", "-xf", archive.toString(), "-C", layout.toString());
+        assertThat(layout.resolve("oci-layout")).content().contains("\"imageLayoutVersion\":\"1.0.0\"");
+        JsonNode index = JSON.readTree(layout.resolve("index.json").toFile());
+        JsonNode entry = index.get("manifests").get(0);
+        assertThat(entry.get("digest").asText()).isEqualTo(fact(outcome, Exporters.IMAGE_DIGEST));
+        assertThat(entry.get("annotations").get("org.opencontainers.image.ref.name").asText()).isEqualTo("1.0");
+        assertThat(entry.get("annotations").get("io.containerd.image.name").asText())
+                .isEqualTo("example.com/app:1.0");
+
+        Path bundle = tmp.resolve("bundle");
+        Tools.run(tmp, "umoci", "unpack", "--image", layout + ":1.0", bundle.toString());
+        assertThat(bundle.resolve("rootfs/in-archive")).hasContent("from-oci\n");
+        assertThat(bundle.resolve("rootfs/bin/busybox")).isRegularFile();
+        JsonNode inspected = Tools.skopeoInspect(tmp, "oci:" + layout + ":1.0");
+        assertThat(inspected.get("Layers")).hasSize(2);
+    }
+
+    @Test
+    void dockerArchiveIsAcceptedBySkopeoWithItsTags() throws Exception {
+        Path archive = tmp.resolve("out/app.docker.tar");
+
+        kiln.build(built("from-docker"), new ExportTarget.DockerArchive(new ArchiveDestination.ToFile(archive),
+                List.of("app:2", "registry.example.com/team/app:2"), ImageOptions.dockerDefaults()));
+
+        JsonNode inspected = Tools.skopeoInspect(tmp, "docker-archive:" + archive);
+        assertThat(inspected.get("Layers")).hasSize(2);
+        assertThat(inspected.get("Env").toString()).contains("PATH=");
+        Map<String, byte[]> files = entries(Files.newInputStream(archive));
+        JsonNode manifest = JSON.readTree(files.get("manifest.json"));
+        assertThat(manifest.get(0).get("RepoTags").toString())
+                .isEqualTo("[\"app:2\",\"registry.example.com/team/app:2\"]");
+        assertThat(manifest.get(0).get("Layers")).hasSize(2);
+        for (JsonNode layer : manifest.get(0).get("Layers")) {
+            assertThat(files).containsKey(layer.asText());
+        }
+        JsonNode dockerManifest = JSON.readTree(files.get("blobs/sha256/"
+                + JSON.readTree(files.get("index.json")).get("manifests").get(0).get("digest").asText().substring(7)));
+        assertThat(dockerManifest.get("mediaType").asText()).isEqualTo(MediaTypes.DOCKER_MANIFEST);
+    }
+
+    @Test
+    void archiveToAStreamIsTheSameAsToAFileAndRepeatsByteForByte() throws Exception {
+        Path archive = tmp.resolve("out/repeat.tar");
+        ImageOptions options = ImageOptions.defaults().withSourceDateEpoch(Instant.parse("2024-01-02T03:04:05Z"));
+        ByteArrayOutputStream streamed = new ByteArrayOutputStream();
+
+        kiln.build(built("repeat"), new ExportTarget.OciArchive(new ArchiveDestination.ToFile(archive),
+                List.of("repeat:1"), options));
+        kiln.build(built("repeat"), new ExportTarget.OciArchive(new ArchiveDestination.ToStream(streamed),
+                List.of("repeat:1"), options));
+
+        assertThat(streamed.toByteArray()).isEqualTo(Files.readAllBytes(archive));
+        assertThat(entries(new ByteArrayInputStream(streamed.toByteArray())).keySet()).startsWith("oci-layout",
+                "blobs/", "blobs/sha256/");
+        try (var names = Files.list(archive.getParent())) {
+            assertThat(names.map(p -> p.getFileName().toString())).noneMatch(n -> n.endsWith(".partial"));
+        }
+    }
+
+    @Test
+    void unnamedImageIsListedOnceWithoutATag() throws Exception {
+        ByteArrayOutputStream streamed = new ByteArrayOutputStream();
+
+        kiln.build(built("unnamed"), new ExportTarget.OciArchive(new ArchiveDestination.ToStream(streamed), List.of(),
+                ImageOptions.defaults()));
+
+        JsonNode index = JSON.readTree(entries(new ByteArrayInputStream(streamed.toByteArray())).get("index.json"));
+        assertThat(index.get("manifests")).hasSize(1);
+        assertThat(index.get("manifests").get(0).has("annotations")).isFalse();
+    }
+
+    private static String fact(BuildOutcome outcome, String key) {
+        return new String(outcome.result().metadata(key).orElseThrow(), StandardCharsets.UTF_8);
+    }
+
+    /** Every entry of a tar by name, in the archive's order. */
+    private static Map<String, byte[]> entries(InputStream in) throws Exception {
+        Map<String, byte[]> files = new LinkedHashMap<>();
+        try (TarArchiveInputStream tar = new TarArchiveInputStream(in)) {
+            for (TarArchiveEntry entry; (entry = tar.getNextEntry()) != null; ) {
+                files.put(entry.getName(), tar.readAllBytes());
+            }
+        }
+        return files;
+    }
+}
