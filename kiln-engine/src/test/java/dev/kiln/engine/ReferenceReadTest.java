@@ -60,7 +60,7 @@ class ReferenceReadTest {
                 .symlink("hello.txt", "/data/link")
                 .symlink("../../../../../../../..", "/data/up"))
                 // FileOp modes are permission bits only (as in BuildKit), so the setuid bit comes from chmod.
-                .run(RunOption.sh("chmod 4755 /data/setuid")).root();
+                .run(RunOption.sh("chmod 4755 /data/setuid && mknod /data/null c 1 3 && mkfifo /data/pipe")).root();
     }
 
     /** Runs a frontend that solves {@link #tree()} and hands its reference to {@code reads}. */
@@ -166,6 +166,19 @@ class ReferenceReadTest {
     }
 
     @Test
+    void statOfDevicesAndFifosGivesTheirTypeAndDeviceNumbers() throws Exception {
+        List<Stat> stats = withReference((client, ref) -> List.of(
+                ref.statFile(new StatRequest("/data/null")),
+                ref.statFile(new StatRequest("/data/pipe"))));
+
+        assertThat(stats.get(0).mode() & ~0777).isEqualTo(Stat.MODE_DEVICE | Stat.MODE_CHAR_DEVICE);
+        assertThat(stats.get(0).devmajor()).isEqualTo(1);
+        assertThat(stats.get(0).devminor()).isEqualTo(3);
+        assertThat(stats.get(0).size()).isZero();
+        assertThat(stats.get(1).mode() & ~0777).isEqualTo(Stat.MODE_NAMED_PIPE);
+    }
+
+    @Test
     void statOfAMissingPathIsAGatewayErrorNamingIt() {
         assertThatThrownBy(() -> withReference((client, ref) -> ref.statFile(new StatRequest("/nope"))))
                 .isInstanceOf(BuildException.class)
@@ -178,8 +191,8 @@ class ReferenceReadTest {
         List<Stat> entries = withReference((client, ref) -> ref.readDir(ReadDirRequest.of("/data")));
 
         assertThat(entries).extracting(Stat::path)
-                .containsExactly("hello.txt", "link", "notes.md", "setuid", "sub", "up");
-        assertThat(entries.get(4).isDir()).isTrue();
+                .containsExactly("hello.txt", "link", "notes.md", "null", "pipe", "setuid", "sub", "up");
+        assertThat(entries.get(6).isDir()).isTrue();
         assertThat(entries.get(0).size()).isEqualTo("hello, reference\n".length());
     }
 
