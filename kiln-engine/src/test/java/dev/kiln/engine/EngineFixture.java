@@ -61,7 +61,7 @@ final class EngineFixture implements AutoCloseable {
     /** Runs any frontend with this fixture's local directories. */
     BuildOutcome run(FrontendSpec frontend, ExportTarget... targets) throws Exception {
         events.clear();
-        return engine.build(new BuildRequest(frontend, Map.of(), locals, List.of(targets)), e -> { events.add(e); if (System.getenv("KILN_TEST_DEBUG") != null && !(e instanceof ProgressEvent.VertexLog)) System.err.println(e); });
+        return engine.build(new BuildRequest(frontend, Map.of(), locals, List.of(targets)), events::add);
     }
 
     /** Closes the engine and opens a new one on the same state, as a second process would. */
