@@ -4,6 +4,7 @@ import dev.kiln.engine.gateway.BuildContext;
 import dev.kiln.engine.gateway.LocalContainer;
 import dev.kiln.gateway.ContainerProcess;
 import dev.kiln.gateway.StartRequest;
+import dev.kiln.llb.pb.ExecOp;
 import dev.kiln.llb.pb.Meta;
 import dev.kiln.worker.ops.FailedStep;
 import dev.kiln.worker.snapshot.Snapshot;
@@ -14,40 +15,62 @@ import java.io.OutputStream;
 import java.util.List;
 
 /**
- * A way into a RUN step that failed: a container with the step's root filesystem as the process
- * left it and the step's other mounts, in which a shell (or any command) runs with the step's
- * environment, user and working directory. Closing it releases the container and forgets the
- * failure's filesystem.
+ * A way into one step of a build: a container whose root filesystem is the step's (as a failed
+ * RUN step's process left it, or a finished step's result), in which a shell (or any command)
+ * runs with the step's environment, user and working directory. Closing it releases the
+ * container and, for a failure, forgets the failure's filesystem.
  */
 public final class DebugShell implements AutoCloseable {
 
     private final BuildContext build;
-    private final FailedStep step;
+    private final String step;
+    private final Snapshot root;
+    private final ExecOp exec;
+    private final List<Snapshot> inputs;
+    private final boolean ownsRoot;
     private LocalContainer container;
 
-    DebugShell(BuildContext build, FailedStep step) {
+    private DebugShell(BuildContext build, String step, Snapshot root, ExecOp exec, List<Snapshot> inputs,
+            boolean ownsRoot) {
         this.build = build;
         this.step = step;
+        this.root = root;
+        this.exec = exec;
+        this.inputs = inputs;
+        this.ownsRoot = ownsRoot;
     }
 
-    /** The failed command, as the step ran it. */
-    public List<String> command() {
-        return step.exec().getMeta().getArgsList();
+    /** The container of a failed RUN step, with all its mounts. */
+    static DebugShell ofFailure(BuildContext build, FailedStep failed) {
+        boolean isInput = failed.root().isScratch()
+                || failed.inputs().stream().anyMatch(input -> input.id().equals(failed.root().id()));
+        return new DebugShell(build, String.join(" ", failed.exec().getMeta().getArgsList()), failed.root(),
+                failed.exec(), failed.inputs(), !isInput);
+    }
+
+    /** A finished step's result as a root filesystem, with the step's process settings if it ran one. */
+    static DebugShell ofResult(BuildContext build, String step, Snapshot result, ExecOp exec) {
+        return new DebugShell(build, step, result, exec, List.of(), false);
+    }
+
+    /** What the step is: its command for a RUN step, else its name. */
+    public String step() {
+        return step;
     }
 
     /**
-     * Starts {@code args} (a shell, usually) in the failed step's container.
+     * Starts {@code args} (a shell, usually) in the step's container.
      *
      * @param tty run on a pseudo-terminal: for a user at a terminal; {@code out} then gets everything
      */
     public synchronized ContainerProcess start(List<String> args, InputStream in, OutputStream out, OutputStream err,
             boolean tty) throws InterruptedException {
         if (container == null) {
-            container = LocalContainer.forFailedStep(build, step);
+            container = LocalContainer.forStep(build, root, exec, inputs);
         }
-        Meta meta = step.exec().getMeta();
+        Meta meta = exec.getMeta();
         return container.start(new StartRequest(args, meta.getEnvList(), meta.getUser(),
-                meta.getCwd().isEmpty() ? "/" : meta.getCwd(), tty, in, out, err, step.exec().getSecurity()));
+                meta.getCwd().isEmpty() ? "/" : meta.getCwd(), tty, in, out, err, exec.getSecurity()));
     }
 
     @Override
@@ -57,13 +80,8 @@ public final class DebugShell implements AutoCloseable {
             container = null;
         }
         build.releaseContainers();
-        if (!isAnInput(step.root())) {
-            build.worker().snapshotter().remove(step.root().id());
+        if (ownsRoot) {
+            build.worker().snapshotter().remove(root.id());
         }
-    }
-
-    /** An unchanged root commits to its parent snapshot, which is not the failure's to remove. */
-    private boolean isAnInput(Snapshot root) {
-        return step.inputs().stream().anyMatch(input -> input.id().equals(root.id())) || root.isScratch();
     }
 }

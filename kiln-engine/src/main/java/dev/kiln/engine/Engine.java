@@ -16,6 +16,15 @@ import dev.kiln.solver.ProgressListener;
 import dev.kiln.solver.Solver;
 import dev.kiln.worker.BuildSession;
 import dev.kiln.worker.Worker;
+import dev.kiln.worker.SnapshotResult;
+import dev.kiln.worker.snapshot.Snapshot;
+import dev.kiln.engine.gateway.SolvedReference;
+import dev.kiln.llb.LlbEdge;
+import dev.kiln.llb.LlbGraph;
+import dev.kiln.llb.LlbVertex;
+import dev.kiln.llb.OpKind;
+import dev.kiln.llb.pb.ExecOp;
+import dev.kiln.llb.pb.Meta;
 import dev.kiln.worker.ops.ExecFailedException;
 import dev.kiln.worker.ops.FailedStep;
 
@@ -71,7 +80,7 @@ public final class Engine implements AutoCloseable {
         BuildSession session = new BuildSession(UUID.randomUUID().toString(), request.localDirs(), request.secrets(),
                 request.sshSockets());
         BuildContext context = new BuildContext(solver, worker, frontends, session, buildOpts(session, request),
-                progress, null, null);
+                progress, null, null, null);
         LocalClient client = new LocalClient(context, request.frontendOpts(), Map.of());
         Result result;
         boolean handedToDebugger = false;
@@ -84,7 +93,7 @@ public final class Engine implements AutoCloseable {
             FailedStep step = failedStep(e);
             if (step != null && request.debugOnFailure()) {
                 handedToDebugger = true;
-                throw new BuildException(e.getMessage(), e, new DebugShell(context, step));
+                throw new BuildException(e.getMessage(), e, DebugShell.ofFailure(context, step));
             }
             forget(step);
             throw new BuildException(e.getMessage(), e);
@@ -95,6 +104,46 @@ public final class Engine implements AutoCloseable {
             flushQuietly(context);
         }
         return new BuildOutcome(result, List.copyOf(context.warnings()), Duration.ofNanos(System.nanoTime() - start));
+    }
+
+    /**
+     * Runs the build (its steps come from the cache when nothing changed), then opens the way into
+     * the step {@code selector} names: a vertex digest or its prefix, or text in the step's name.
+     * The shell's root is the step's result; a RUN step's environment, user and directory apply.
+     */
+    public DebugShell debug(BuildRequest request, String selector, ProgressListener progress)
+            throws BuildException, InterruptedException {
+        BuildSession session = new BuildSession(UUID.randomUUID().toString(), request.localDirs(), request.secrets(),
+                request.sshSockets());
+        BuildContext context = new BuildContext(solver, worker, frontends, session, buildOpts(session, request),
+                progress, null, null, null);
+        try {
+            run(request.frontend(), new LocalClient(context, request.frontendOpts(), Map.of()));
+            for (LlbGraph graph : context.graphs()) {
+                for (LlbVertex vertex : graph.vertices()) {
+                    if (vertex.digest().toString().startsWith(selector) || vertex.digest().hex().startsWith(selector)
+                            || vertex.name().contains(selector)) {
+                        return openStep(context, graph, vertex);
+                    }
+                }
+            }
+        } catch (GatewayException e) {
+            context.releaseContainers();
+            throw new BuildException(e.getMessage(), e);
+        }
+        context.releaseContainers();
+        throw new BuildException("no step of this build matches \"" + selector + "\"; give text of a step's name "
+                + "(as progress shows it) or its digest");
+    }
+
+    private static DebugShell openStep(BuildContext context, LlbGraph graph, LlbVertex vertex)
+            throws InterruptedException {
+        SolvedReference ref = SolvedReference.of(context, graph, new LlbEdge(vertex, 0));
+        Snapshot result = SnapshotResult.of(ref.solved().result());
+        ExecOp exec = vertex.kind() == OpKind.EXEC ? vertex.op().getExec()
+                : ExecOp.newBuilder().setMeta(Meta.newBuilder().addEnv(
+                        "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin")).build();
+        return DebugShell.ofResult(context, vertex.name(), result, exec);
     }
 
     /** The failed RUN step behind a build error, if that is what failed. */

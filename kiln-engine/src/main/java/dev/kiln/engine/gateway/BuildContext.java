@@ -4,6 +4,7 @@ import dev.kiln.engine.Frontends;
 import dev.kiln.engine.Warning;
 import dev.kiln.gateway.BuildOpts;
 import dev.kiln.gateway.Container;
+import dev.kiln.llb.LlbGraph;
 import dev.kiln.solver.ProgressListener;
 import dev.kiln.solver.Solver;
 import dev.kiln.worker.BuildSession;
@@ -24,11 +25,14 @@ public record BuildContext(
         BuildOpts buildOpts,
         ProgressListener progress,
         List<Warning> warnings,
-        List<Container> containers) {
+        List<Container> containers,
+        List<LlbGraph> graphs) {
 
+    /** {@code graphs} collects every definition the build solved, so a step can be found again to debug it. */
     public BuildContext {
         warnings = warnings == null ? new CopyOnWriteArrayList<>() : warnings;
         containers = containers == null ? new CopyOnWriteArrayList<>() : containers;
+        graphs = graphs == null ? new CopyOnWriteArrayList<>() : graphs;
     }
 
     /** Releases the containers a frontend left running: a build's end frees every mount it made. */

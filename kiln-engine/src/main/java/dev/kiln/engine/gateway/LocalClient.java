@@ -70,6 +70,7 @@ public final class LocalClient implements Client {
         } catch (LlbException e) {
             throw new GatewayException("invalid LLB definition: " + e.getMessage(), e);
         }
+        build.graphs().add(graph);
         if (graph.output().isEmpty()) {
             return Result.empty();
         }

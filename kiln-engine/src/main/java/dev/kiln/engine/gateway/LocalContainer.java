@@ -67,27 +67,27 @@ public final class LocalContainer implements Container {
      * mounts made again from the step's inputs, with the step's network settings.
      */
     public static LocalContainer forFailedStep(BuildContext build, FailedStep step) throws InterruptedException {
+        return forStep(build, step.root(), step.exec(), step.inputs());
+    }
+
+    /**
+     * A container with {@code root} as its root filesystem and, with {@code inputs}, the other mounts of
+     * {@code exec} made again from them; without inputs, the root alone.
+     */
+    public static LocalContainer forStep(BuildContext build, Snapshot root, dev.kiln.llb.pb.ExecOp exec,
+            List<Snapshot> inputs) throws InterruptedException {
         ContainerMounts mounts = build.worker().containerMounts(build.session());
         try {
-            Path rootfs = null;
-            for (dev.kiln.llb.pb.Mount mount : step.exec().getMountsList()) {
-                dev.kiln.llb.pb.Mount withoutOutput = mount.toBuilder().setOutput(-1).build();
-                if (mount.getDest().equals("/")) {
-                    rootfs = mounts.root(withoutOutput, step.root());
-                }
-            }
-            if (rootfs == null) {
-                throw new GatewayException("the failed step has no root mount");
-            }
-            for (dev.kiln.llb.pb.Mount mount : step.exec().getMountsList()) {
+            Path rootfs = mounts.root(dev.kiln.llb.pb.Mount.newBuilder().setDest("/").setOutput(-1).build(), root);
+            for (dev.kiln.llb.pb.Mount mount : inputs.isEmpty() ? List.<dev.kiln.llb.pb.Mount>of() : exec.getMountsList()) {
                 if (!mount.getDest().equals("/")) {
                     long input = mount.getInput();
                     mounts.add(mount.toBuilder().setOutput(-1).build(),
-                            input >= 0 && input < step.inputs().size() ? step.inputs().get((int) input) : Snapshot.SCRATCH);
+                            input >= 0 && input < inputs.size() ? inputs.get((int) input) : Snapshot.SCRATCH);
                 }
             }
-            var meta = step.exec().getMeta();
-            NewContainerRequest request = new NewContainerRequest(List.of(), step.exec().getNetwork(),
+            var meta = exec.getMeta();
+            NewContainerRequest request = new NewContainerRequest(List.of(), exec.getNetwork(),
                     meta.getExtraHostsList(), null, null);
             return new LocalContainer(build, request, mounts, rootfs);
         } catch (IOException | RuntimeException e) {

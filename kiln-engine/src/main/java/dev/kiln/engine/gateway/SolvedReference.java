@@ -29,6 +29,11 @@ public final class SolvedReference implements Reference {
     private final Edge edge;
     private SolveResult solved;
 
+    /** A reference to one output of a graph this build solved (or could solve). */
+    public static SolvedReference of(BuildContext build, LlbGraph graph, LlbEdge output) {
+        return new SolvedReference(build, graph, output);
+    }
+
     SolvedReference(BuildContext build, LlbGraph graph, LlbEdge output) {
         this.build = build;
         this.graph = graph;
