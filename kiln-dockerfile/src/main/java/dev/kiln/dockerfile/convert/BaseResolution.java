@@ -25,12 +25,9 @@ final class BaseResolution {
     private BaseResolution() {
     }
 
-    static void resolve(Conversion conversion, StageState d, boolean reachable) {
+    static void resolve(Conversion conversion, StageState d, boolean reachable) throws InterruptedException {
         try {
             resolveBase(conversion, d, reachable);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while resolving " + d.baseName, e);
         } finally {
             if (d.unregistered) {
                 d.dispatched = true;

@@ -349,7 +349,7 @@ final class Conversion {
 
     /** Bases are looked up in parallel: each may ask a registry for an image config. */
     private void resolveBases(Set<StageState> reachable) throws InterruptedException {
-        List<Runnable> lookups = new ArrayList<>();
+        List<java.util.concurrent.Callable<Void>> lookups = new ArrayList<>();
         for (StageState d : List.copyOf(registry.all())) {
             boolean needed = reachable.contains(d);
             if (d.base != null || d.dispatched || d.resolved) {
@@ -366,25 +366,25 @@ final class Conversion {
                 }
                 continue;
             }
-            lookups.add(() -> BaseResolution.resolve(this, d, needed));
-        }
-        if (lookups.size() == 1) {
-            lookups.getFirst().run();
-            return;
+            lookups.add(() -> {
+                BaseResolution.resolve(this, d, needed);
+                return null;
+            });
         }
         try (ExecutorService threads = Executors.newVirtualThreadPerTaskExecutor()) {
-            List<Future<?>> running = new ArrayList<>();
-            for (Runnable lookup : lookups) {
+            List<Future<Void>> running = new ArrayList<>();
+            for (java.util.concurrent.Callable<Void> lookup : lookups) {
                 running.add(threads.submit(lookup));
             }
-            for (Future<?> future : running) {
+            for (Future<Void> future : running) {
                 try {
                     future.get();
                 } catch (ExecutionException e) {
-                    if (e.getCause() instanceof RuntimeException runtime) {
-                        throw runtime;
+                    switch (e.getCause()) {
+                        case RuntimeException runtime -> throw runtime;
+                        case InterruptedException interrupted -> throw interrupted;
+                        default -> throw new IllegalStateException("base image lookup failed", e.getCause());
                     }
-                    throw new IllegalStateException(e.getCause());
                 }
             }
         }

@@ -14,7 +14,6 @@ import dev.kiln.llb.MkdirOption;
 import dev.kiln.llb.OpOption;
 import dev.kiln.llb.Owner;
 import dev.kiln.llb.Platform;
-import dev.kiln.llb.State;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
