@@ -239,4 +239,19 @@ class BuildCacheTest {
         assertThat(kiln.cached()).contains("cached step");
         assertThat(Files.readString(second.resolve("fresh"))).isNotEqualTo(Files.readString(first.resolve("fresh")));
     }
+
+    @Test
+    void contextGivenThroughASymlinkedDirectoryIsRead() throws Exception {
+        Path real = kiln.context("real-dir");
+        Files.writeString(real.resolve("file"), "through the link\n");
+        Path link = Files.createSymbolicLink(tmp.resolve("linked-context"), real);
+        kiln.locals.put("linked", link);
+        try {
+            Path out = kiln.build(State.local("linked"));
+
+            assertThat(Files.readString(out.resolve("file"))).isEqualTo("through the link\n");
+        } finally {
+            kiln.locals.remove("linked");
+        }
+    }
 }

@@ -76,10 +76,8 @@ public final class LocalSourceOperation implements Operation {
 
     @Override
     public CacheMap cacheMap(OperationContext ctx) throws Exception {
-        if (!Files.isDirectory(dir)) {
-            throw new IOException("local source '" + name + "': " + dir + " is not a directory");
-        }
-        String key = Ops.digest(op.toBuilder().clearInputs().build()) + "\n" + contextChecksum();
+        Path context = context();
+        String key = Ops.digest(op.toBuilder().clearInputs().build()) + "\n" + contextChecksum(context);
         return CacheMap.byCacheKeys(
                 dev.kiln.llb.Digest.sha256(key.getBytes(StandardCharsets.UTF_8)).toString(), 0);
     }
@@ -90,7 +88,7 @@ public final class LocalSourceOperation implements Operation {
      * the checksum the same way, and each followed path adds the content it resolves to: editing
      * the file a symlinked Dockerfile points to changes the key, editing an unrelated file does not.
      */
-    private String contextChecksum() throws IOException {
+    private String contextChecksum(Path context) throws IOException {
         List<String> follow = options.followPaths();
         boolean everything = follow.isEmpty() || follow.stream().anyMatch(LocalSourceOperation::isRoot);
         List<String> includes = options.includePatterns();
@@ -98,18 +96,29 @@ public final class LocalSourceOperation implements Operation {
             includes = new ArrayList<>(includes);
             includes.addAll(follow);
         }
-        StringBuilder content = new StringBuilder(checksums.checksum(dir, new ChecksumSelector("/", true, false,
+        StringBuilder content = new StringBuilder(checksums.checksum(context, new ChecksumSelector("/", true, false,
                 includes, options.excludePatterns())));
         if (!everything) {
-            ScopedRoot context = new ScopedRoot(dir);
+            ScopedRoot scope = new ScopedRoot(context);
             for (String path : follow) {
                 ChecksumSelector followed = ChecksumSelector.of(path);
                 content.append("\nfollow ").append(path).append(' ')
-                        .append(followed.wildcard() || resolvesInside(context, path)
-                                ? checksums.checksum(dir, followed) : "absent");
+                        .append(followed.wildcard() || resolvesInside(scope, path)
+                                ? checksums.checksum(context, followed) : "absent");
             }
         }
         return content.toString();
+    }
+
+    /**
+     * The directory the client named, with symlinks on the way to it resolved: a context given as
+     * a link to a directory is that directory (the links inside it are still sent as links).
+     */
+    private Path context() throws IOException {
+        if (!Files.isDirectory(dir)) {
+            throw new IOException("local source '" + name + "': " + dir + " is not a directory");
+        }
+        return dir.toRealPath();
     }
 
     private static boolean isRoot(String path) {
@@ -127,11 +136,12 @@ public final class LocalSourceOperation implements Operation {
 
     @Override
     public List<Result> exec(OperationContext ctx, List<Result> inputs) throws Exception {
-        String historyKey = op.getSource().getAttrsOrDefault("local.sharedkeyhint", name) + "\n" + dir;
+        Path context = context();
+        String historyKey = op.getSource().getAttrsOrDefault("local.sharedkeyhint", name) + "\n" + context;
         Snapshot parent = history.latest(historyKey).orElse(Snapshot.SCRATCH);
         Snapshot made;
         try (ActiveSnapshot active = history.snapshotter().prepare(parent)) {
-            SyncResult sync = LocalSync.sync(dir, active.mount(), options);
+            SyncResult sync = LocalSync.sync(context, active.mount(), options);
             ctx.log(1, describe(sync).getBytes(StandardCharsets.UTF_8), 0, describe(sync).length());
             made = active.commit();
         }
