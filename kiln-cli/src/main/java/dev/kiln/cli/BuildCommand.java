@@ -9,6 +9,7 @@ import dev.kiln.engine.EngineOptions;
 import dev.kiln.engine.Frontends;
 import dev.kiln.engine.FrontendSpec;
 import dev.kiln.engine.Warning;
+import dev.kiln.engine.export.ArchiveDestination;
 import dev.kiln.engine.export.ExportTarget;
 import dev.kiln.llb.pb.Definition;
 import dev.kiln.solver.ProgressListener;
@@ -24,6 +25,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * {@code kiln build}: buildctl's form ({@code --frontend NAME --local name=DIR --opt k=v}, or an
@@ -41,7 +43,15 @@ final class BuildCommand {
               -f, --file PATH            the Dockerfile (docker build's form)
               --build-arg KEY=VALUE      a build argument (docker build's form)
               --target STAGE             the stage to build (docker build's form)
-              -o, --output SPEC          type=local,dest=DIR | type=tar,dest=FILE|- (repeatable)
+              -o, --output SPEC          where the result goes (repeatable):
+                                           type=local,dest=DIR | type=tar,dest=FILE|-
+                                           type=image,name=REF[,push=true] | type=registry,name=REF
+                                           type=oci,dest=FILE|-[,name=REF] | type=docker,dest=FILE|-[,name=REF]
+                                         image attributes: compression=gzip|zstd|uncompressed, compression-level=N,
+                                         force-compression=BOOL, oci-mediatypes=BOOL, source-date-epoch=SECONDS,
+                                         registry.insecure=BOOL, annotation.KEY=VALUE
+              -t, --tag NAME             name the image (repeatable); without --output, the image is kept locally
+              --push                     push the image to its names' registries (docker build's form)
               --on-error MODE            fail (default), or shell: open a shell in a failed RUN step's container
               --progress MODE            auto (default: tty on a terminal, else plain), tty, plain, rawjson or quiet
               --metadata-file FILE       write the build's result facts (digests, timing) as JSON
@@ -76,12 +86,14 @@ final class BuildCommand {
             Path metadataFile,
             List<String> secrets,
             List<String> ssh,
-            boolean shellOnError) {
+            boolean shellOnError,
+            List<String> tags,
+            boolean push) {
     }
 
     private static final java.util.Set<String> VALUE_FLAGS = java.util.Set.of("--frontend", "--frontend-classpath", "--definition",
             "--local", "--opt", "--build-arg", "--target", "-f", "--file", "-o", "--output", "--progress", "--state",
-            "--runtime", "--metadata-file", "--secret", "--ssh", "--on-error");
+            "--runtime", "--metadata-file", "--secret", "--ssh", "-t", "--tag", "--on-error");
 
     static Invocation parse(List<String> args) throws UsageException {
         String frontend = null;
@@ -89,6 +101,8 @@ final class BuildCommand {
         Map<String, Path> locals = new LinkedHashMap<>();
         Map<String, String> opts = new LinkedHashMap<>();
         List<OutputSpec> outputs = new ArrayList<>();
+        List<String> tags = new ArrayList<>();
+        boolean push = false;
         String progress = "auto";
         Path metadataFile = null;
         List<String> secrets = new ArrayList<>();
@@ -112,6 +126,10 @@ final class BuildCommand {
             }
             if (flag.equals("-h") || flag.equals("--help")) {
                 throw new UsageException(USAGE);
+            }
+            if (flag.equals("--push") && inlineValue == null) {
+                push = true;
+                continue;
             }
             if (!VALUE_FLAGS.contains(flag)) {
                 throw new UsageException("unknown option " + flag + " (kiln build --help lists them)");
@@ -145,6 +163,7 @@ final class BuildCommand {
                 case "--target" -> opts.put("target", value);
                 case "-f", "--file" -> dockerfile = Path.of(value);
                 case "-o", "--output" -> outputs.add(OutputSpec.parse(value));
+                case "-t", "--tag" -> tags.add(value);
                 case "--progress" -> {
                     if (!List.of("auto", "tty", "plain", "rawjson", "quiet").contains(value)) {
                         throw new UsageException("--progress: expected auto, tty, plain, rawjson or quiet, got " + value);
@@ -166,7 +185,7 @@ final class BuildCommand {
             }
         }
         return new Invocation(frontend, classpath, locals, opts, outputs, progress, state, runtime, context, dockerfile,
-                definition, metadataFile, secrets, ssh, shellOnError);
+                definition, metadataFile, secrets, ssh, shellOnError, tags, push);
     }
 
     private static String[] keyValue(String flag, String value) throws UsageException {
@@ -257,6 +276,17 @@ final class BuildCommand {
             case ExportTarget.LocalDirectory(Path dest) -> dest.toString();
             case ExportTarget.TarFile(Path dest) -> dest + " (tar)";
             case ExportTarget.TarStream stream -> "stdout (tar)";
+            case ExportTarget.Image image -> (image.names().isEmpty() ? "an unnamed image"
+                    : String.join(", ", image.names())) + (image.push() ? " (pushed)" : " (image)");
+            case ExportTarget.OciArchive archive -> describe(archive.destination()) + " (oci)";
+            case ExportTarget.DockerArchive archive -> describe(archive.destination()) + " (docker)";
+        };
+    }
+
+    private static String describe(ArchiveDestination destination) {
+        return switch (destination) {
+            case ArchiveDestination.ToFile(Path path) -> path.toString();
+            case ArchiveDestination.ToStream stream -> "stdout";
         };
     }
 
@@ -294,10 +324,7 @@ final class BuildCommand {
             }
             local.setValue(local.getValue().toAbsolutePath().normalize());
         }
-        List<ExportTarget> exports = new ArrayList<>();
-        for (OutputSpec output : invocation.outputs()) {
-            exports.add(exportTarget(output));
-        }
+        List<ExportTarget> exports = exportTargets(invocation, opts);
         return new BuildRequest(frontend, opts, locals, exports, Secrets.parse(invocation.secrets(), System.getenv()),
                 Secrets.parseSsh(invocation.ssh(), System.getenv()));
     }
@@ -309,24 +336,27 @@ final class BuildCommand {
         return Files.readAllBytes(file);
     }
 
-    private ExportTarget exportTarget(OutputSpec output) throws UsageException {
-        String dest = output.attr("dest");
-        return switch (output.type()) {
-            case "local" -> {
-                if (dest.isEmpty()) {
-                    throw new UsageException("--output type=local needs dest=DIR");
-                }
-                yield new ExportTarget.LocalDirectory(Path.of(dest).toAbsolutePath());
+    /**
+     * The export targets of {@code --output}, {@code -t} and {@code --push}: as in docker build, {@code -t} alone keeps
+     * the image locally under its names, {@code --push} pushes it, and image outputs without {@code name=} take the
+     * {@code -t} names. SOURCE_DATE_EPOCH comes from the build argument of that name, else the environment.
+     */
+    private List<ExportTarget> exportTargets(Invocation invocation, Map<String, String> opts) throws UsageException {
+        List<OutputSpec> outputs = new ArrayList<>(invocation.outputs());
+        if (outputs.isEmpty() && (!invocation.tags().isEmpty() || invocation.push())) {
+            if (invocation.tags().isEmpty()) {
+                throw new UsageException("--push needs an image name: add -t NAME (or --output type=image,name=NAME,"
+                        + "push=true)");
             }
-            case "tar" -> {
-                if (dest.isEmpty() || dest.equals("-")) {
-                    yield new ExportTarget.TarStream(out);
-                }
-                yield new ExportTarget.TarFile(Path.of(dest).toAbsolutePath());
-            }
-            default -> throw new UsageException("--output: unknown type " + output.type()
-                    + " (supported: local, tar)");
-        };
+            outputs.add(new OutputSpec("image", Map.of()));
+        }
+        Optional<String> epoch = Optional.ofNullable(opts.get("build-arg:SOURCE_DATE_EPOCH"))
+                .or(() -> Optional.ofNullable(System.getenv("SOURCE_DATE_EPOCH")));
+        List<ExportTarget> exports = new ArrayList<>();
+        for (OutputSpec output : outputs) {
+            exports.add(output.target(out, invocation.tags(), invocation.push(), epoch));
+        }
+        return exports;
     }
 
     private static ClassLoader loader(List<Path> classpath) throws IOException {
