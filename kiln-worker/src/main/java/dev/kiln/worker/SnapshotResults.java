@@ -5,6 +5,7 @@ import dev.kiln.solver.Result;
 import dev.kiln.solver.ResultStore;
 import dev.kiln.worker.fs.ChecksumSelector;
 import dev.kiln.worker.fs.ContentChecksum;
+import dev.kiln.worker.fs.FsException;
 import dev.kiln.worker.snapshot.Mounted;
 import dev.kiln.worker.snapshot.Snapshot;
 import dev.kiln.worker.snapshot.Snapshotter;
@@ -69,6 +70,12 @@ final class SnapshotResults implements ResultStore {
         String checksum;
         try (Mounted mounted = snapshotter.mountReadOnly(snapshot)) {
             checksum = checksum(mounted.path(), decoded);
+        } catch (FsException e) {
+            if (e.getCause() instanceof java.nio.file.NoSuchFileException || e.detail() == null) {
+                // the words BuildKit uses for a COPY source that is not there
+                throw new IOException("\"" + e.path() + "\": not found", e);
+            }
+            throw e;
         }
         AtomicWrite.write(memo, checksum.getBytes(StandardCharsets.UTF_8));
         known.put(memoKey, checksum);

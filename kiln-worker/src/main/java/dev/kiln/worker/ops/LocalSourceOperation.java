@@ -77,9 +77,21 @@ public final class LocalSourceOperation implements Operation {
     @Override
     public CacheMap cacheMap(OperationContext ctx) throws Exception {
         Path context = context();
-        String key = Ops.digest(op.toBuilder().clearInputs().build()) + "\n" + contextChecksum(context);
+        String key = Ops.digest(keyedOp()) + "\n" + contextChecksum(context);
         return CacheMap.byCacheKeys(
                 dev.kiln.llb.Digest.sha256(key.getBytes(StandardCharsets.UTF_8)).toString(), 0);
+    }
+
+    /**
+     * The op without what differs between otherwise identical builds: the session and the unique
+     * id name the client, not the files. The content checksum is what keys the files, so the same
+     * context sent by a new session (every CLI run is one) is a cache hit.
+     */
+    private Op keyedOp() {
+        SourceOp.Builder source = op.getSource().toBuilder()
+                .removeAttrs("local.session")
+                .removeAttrs("local.unique");
+        return op.toBuilder().clearInputs().setSource(source).build();
     }
 
     /**
