@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Which JVM flags make `kiln build` start and finish fastest: times the benchmark's build
-# (dev.kiln.examples.BenchBuild on bench/workload.sh's context) with hyperfine, fully cached and
-# cold, under each set of flags below, with and without a JDK AOT cache trained for that set.
+# (dev.kiln.examples.BenchBuild on bench/workload.sh's context), fully cached and cold, under each
+# set of flags below, with and without a JDK AOT cache trained for that set, round-robin (bench/lib.sh).
 #
 # 1. ./kiln as a user runs it, with its AOT cache and with KILN_AOT=0 (fully cached build).
 # 2. The JVM started directly (no launcher script), one variant per flag set; each AOT variant gets
@@ -27,7 +27,6 @@ examples_jars=("$root"/kiln-examples/target/kiln-examples-*.jar)
 classpath="${cli_jars[0]}:$(cat "$target/kiln.classpath")"
 
 rm -rf "$work"
-mkdir -p "$work/json"
 "$root/bench/workload.sh" "$work/ctx"
 build_args="dev.kiln.cli.Main build --frontend java:dev.kiln.examples.BenchBuild \
 --frontend-classpath ${examples_jars[0]} --local rootfs=$work/ctx/rootfs --local context=$work/ctx/src \
@@ -63,8 +62,10 @@ train() { # FLAGS CACHE: the training ./kiln does, on HelloBuild in a temporary 
   rm -rf "$t"
 }
 
-cached_commands=()
-cold_commands=()
+source "$root/bench/lib.sh"
+bench_dir=$work/times
+mkdir -p "$bench_dir"
+commands=()
 for variant in "${variants[@]}"; do
   IFS='|' read -r name flags aot <<< "$variant"
   aot_flag=""
@@ -73,41 +74,63 @@ for variant in "${variants[@]}"; do
     train "$flags" "$work/$name.aot"
     aot_flag="-XX:AOTCache=$work/$name.aot"
   fi
-  command="$JAVA_HOME/bin/java $flags $aot_flag -cp $classpath $build_args"
-  cached_commands+=(-n "$name" "$command --state $work/state-cached")
-  cold_commands+=(-n "$name" "$command --state $work/state-cold")
+  commands+=("$JAVA_HOME/bin/java $flags $aot_flag -cp $classpath $build_args")
 done
 
+report=()
+# report_group TITLE: the medians of the commands just timed, fastest first, then every run
+report_group() {
+  local i
+  report+=("" "$1")
+  for ((i = 0; i < ${#bench_names[@]}; i++)); do
+    report+=("$(printf '  %-22s %s' "${bench_names[$i]}" "$(bench_stats "${bench_names[$i]}")")")
+  done
+  for ((i = 0; i < ${#bench_names[@]}; i++)); do
+    report+=("  runs ${bench_names[$i]}: $(bench_raw "${bench_names[$i]}")")
+  done
+}
+
 uptime_before=$(uptime)
-echo "jvm-flags: ./kiln, fully cached" >&2
-launcher="$root/kiln build --state $work/state-cached ${build_args#dev.kiln.cli.Main build }"
-$launcher >/dev/null 2>&1
-hyperfine -N --style basic --warmup "$warmup" --runs "$runs" --export-json "$work/json/launcher.json" \
-  -n "./kiln (AOT cache)" "$launcher" -n "KILN_AOT=0 ./kiln" "env KILN_AOT=0 $launcher" >&2
+echo "jvm-flags: ./kiln, fully cached, with and without its AOT cache" >&2
+launcher="$root/kiln ${build_args#dev.kiln.cli.Main } --state $work/state-launcher"
+bench_reset
+bench_add "kiln-with-aot" "" "$launcher"
+bench_add "kiln-KILN_AOT=0" "" "env KILN_AOT=0 $launcher"
+bench_round_robin "$runs" "$warmup"
+report_group "./kiln build, fully cached"
+
 echo "jvm-flags: fully cached, per flag set" >&2
-hyperfine -N --style basic --warmup "$warmup" --runs "$runs" --export-json "$work/json/cached.json" \
-  "${cached_commands[@]}" >&2
+bench_reset
+for ((i = 0; i < ${#variants[@]}; i++)); do
+  name=${variants[$i]%%|*}
+  bench_add "cached-$name" "" "${commands[$i]} --state $work/state-cached"
+done
+bench_round_robin "$runs" "$warmup"
+report_group "java started directly, fully cached build"
+
 echo "jvm-flags: cold, per flag set" >&2
-hyperfine -N --style basic --warmup 1 --runs "$runs" --prepare "rm -rf $work/state-cold" \
-  --export-json "$work/json/cold.json" "${cold_commands[@]}" >&2
+bench_reset
+for ((i = 0; i < ${#variants[@]}; i++)); do
+  name=${variants[$i]%%|*}
+  bench_add "cold-$name" "rm -rf $work/state-cold-$name" "${commands[$i]} --state $work/state-cold-$name"
+done
+bench_round_robin "$runs" 1
+report_group "java started directly, cold build (empty state before each run)"
 
 mkdir -p "$(dirname "$results")"
 {
-  echo "# bench/jvm-flags.sh $(date -u +%Y-%m-%dT%H:%M:%SZ): runs=$runs warmup=$warmup"
+  echo "# bench/jvm-flags.sh $(date -u +%Y-%m-%dT%H:%M:%SZ): $runs timed rounds, commands in turn"
   echo "# kiln $(git -C "$root" rev-parse --short HEAD); $("$JAVA_HOME/bin/java" -version 2>&1 | head -n 1); $(nproc) cores"
   echo "# load before: $uptime_before"
   echo "# load after:  $(uptime)"
-  echo "# build: java FLAGS [-XX:AOTCache=F] -cp CLASSPATH $build_args --state STATE"
+  echo "# ./kiln: $launcher"
+  echo "# java: \$JAVA_HOME/bin/java FLAGS [-XX:AOTCache=F] -cp CLASSPATH $build_args --state STATE"
   for variant in "${variants[@]}"; do
     IFS='|' read -r name flags aot <<< "$variant"
     echo "#   $name: $flags${aot:+ + its own AOT cache}"
   done
-  for part in launcher cached cold; do
-    echo
-    echo "$part: median / mean ± stddev (min..max) in seconds, then every run"
-    jq -r '.results[] | "  \(.command): \(.median | . * 1000 | round / 1000) / \(.mean | . * 1000 | round / 1000) ± \(.stddev | . * 1000 | round / 1000) (\(.min | . * 1000 | round / 1000)..\(.max | . * 1000 | round / 1000))\n    runs \(.times | map(. * 1000 | round / 1000 | tostring) | join(" "))"' \
-      "$work/json/$part.json"
-  done
+  echo "# seconds: wall median, mean, min, max; cpu = median user+system (children included)"
+  printf '%s\n' "${report[@]}"
 } > "$results"
 cat "$results"
 echo "jvm-flags: raw numbers in ${results#"$root"/}" >&2

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Times whole commands side by side: Kiln and Buildah build the same small image the same way and
-# hyperfine times each from the user's command line, for three scenarios:
+# Times whole commands side by side: Kiln and Buildah build the same small image the same way, each
+# timed from the user's command line, for three scenarios:
 #   cold         empty state and cache before every run
 #   cached       nothing changed since the last build: every step is a cache hit
 #   incremental  one context file changed: the COPY of the context and the RUN after it run again
@@ -19,14 +19,16 @@
 #    containers-storage and tags it; Kiln has no image store yet and exports the final root
 #    filesystem as a tar file (--output type=tar). On a fully cached build Buildah only re-tags an
 #    image it already has, while Kiln writes the ~2 MB tar again: that difference favours Buildah.
-#  - both print their usual progress (to hyperfine's /dev/null).
+#  - both print their usual progress (to a file).
+# Runs go round-robin (bench/lib.sh): on a shared machine a change of load then hits both tools.
 #
-# Usage: bench/run.sh                 (as root; installs buildah, hyperfine, jq with apt-get if missing)
+# Usage: bench/run.sh                 (as root; installs buildah and GNU time with apt-get if missing)
 #   BENCH_RUNS=10 BENCH_WARMUP=2      timed runs and warm-up runs per tool and scenario
 #   BENCH_SCENARIOS="cold cached incremental"
 #   BENCH_WORK=/var/tmp/kiln-bench    scratch directory (not on overlayfs; removed at the end)
 #   BENCH_RESULTS=FILE                where the raw numbers go (default bench/results/DATE-TIME.txt)
 #   BENCH_KILN_OUTPUT=tar             or local: Kiln exports a directory instead of a tar file
+#   BENCH_KILN_FRONTEND=java          or dockerfile: Kiln builds the very Containerfile Buildah builds
 # No network is used: nothing is pulled, and RUN steps have loopback only.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -36,13 +38,14 @@ scenarios=${BENCH_SCENARIOS:-cold cached incremental}
 work=${BENCH_WORK:-/var/tmp/kiln-bench}
 results=${BENCH_RESULTS:-$root/bench/results/$(date +%Y-%m-%d-%H%M).txt}
 kiln_output=${BENCH_KILN_OUTPUT:-tar}
+kiln_frontend=${BENCH_KILN_FRONTEND:-java}
 case "$root$work" in *[[:space:]]*) echo "bench: paths with spaces are not supported: $root, $work" >&2; exit 1 ;; esac
 
 [ "$(id -u)" = 0 ] || { echo "bench: run as root (both tools mount overlayfs and start runc containers)" >&2; exit 1; }
 "$root/scripts/setup.sh"
 source "$root/scripts/env.sh"
 missing=()
-for pair in buildah:buildah hyperfine:hyperfine jq:jq; do
+for pair in buildah:buildah /usr/bin/time:time; do
   command -v "${pair%%:*}" >/dev/null 2>&1 || missing+=("${pair#*:}")
 done
 if [ "${#missing[@]}" -gt 0 ]; then
@@ -59,18 +62,25 @@ examples_jars=("$root"/kiln-examples/target/kiln-examples-*.jar)
 examples_jar=${examples_jars[0]}
 
 rm -rf "$work"
-mkdir -p "$work/json"
+mkdir -p "$work/times"
 "$root/bench/workload.sh" "$work/ctx"
+source "$root/bench/lib.sh"
+bench_dir=$work/times
 
 kiln_state=$work/kiln-state
 buildah_store=$work/buildah
-kiln_cmd="$root/kiln build --state $kiln_state --frontend java:dev.kiln.examples.BenchBuild \
---frontend-classpath $examples_jar --local rootfs=$work/ctx/rootfs --local context=$work/ctx/src \
---output type=$kiln_output,dest=$work/kiln-out.$kiln_output"
+kiln_export="--output type=$kiln_output,dest=$work/kiln-out.$kiln_output"
+case $kiln_frontend in
+  java) kiln_cmd="$root/kiln build --state $kiln_state --frontend java:dev.kiln.examples.BenchBuild \
+--frontend-classpath $examples_jar --local rootfs=$work/ctx/rootfs --local context=$work/ctx/src $kiln_export" ;;
+  dockerfile) kiln_cmd="$root/kiln build --state $kiln_state -f $work/ctx/Containerfile $kiln_export $work/ctx" ;;
+  *) echo "bench: BENCH_KILN_FRONTEND is java or dockerfile, not $kiln_frontend" >&2; exit 1 ;;
+esac
 buildah_global="buildah --root $buildah_store/root --runroot $buildah_store/run --storage-driver overlay"
 buildah_cmd="$buildah_global build --runtime /usr/sbin/runc --isolation oci --network none --layers \
 -f $work/ctx/Containerfile -t kiln-bench $work/ctx"
-change_context="sh -c 'date +%s%N > $work/ctx/src/changed.txt'"
+# a new content each time, so each run sees a changed file whichever tool ran before it
+change_context="date +%s%N > $work/ctx/src/changed.txt"
 
 # Both tools must produce the same /app/report.txt, or they did not do the same work.
 check_same_result() {
@@ -92,56 +102,36 @@ check_same_result() {
   fi
 }
 
-# time TOOL SCENARIO: hyperfine's JSON for one tool in one scenario
-time_one() {
-  local tool=$1 scenario=$2 cmd state prepare
-  case $tool in
-    kiln) cmd=$kiln_cmd state=$kiln_state ;;
-    buildah) cmd=$buildah_cmd state=$buildah_store ;;
-  esac
-  case $scenario in
-    cold) prepare="rm -rf $state" ;;
-    cached) prepare="" ;;
-    incremental) prepare=$change_context ;;
-  esac
-  if [ "$scenario" != cold ]; then
-    $cmd >/dev/null 2>&1   # fills the cache the timed runs start from
-  fi
-  hyperfine -N --style basic --warmup "$warmup" --runs "$runs" ${prepare:+--prepare "$prepare"} \
-    --export-json "$work/json/$scenario-$tool.json" "$cmd" >&2
-}
-
-median() { jq -r '.results[0].median' "$work/json/$1-$2.json"; }
-
 # ./kiln rebuilds itself when a source file changes, which would land inside a timed run: in a
 # tree that others edit, bench a clone (git clone . /var/tmp/kiln-clone && /var/tmp/kiln-clone/bench/run.sh).
 launcher_stamp() { stat -c %Y.%s "$root/kiln-cli/target/kiln.built" "$root/kiln-cli/target/kiln.aot" 2>/dev/null || true; }
 
 check_same_result
 stamp_before=$(launcher_stamp)
-{
-  echo "# bench/run.sh $(date -u +%Y-%m-%dT%H:%M:%SZ): runs=$runs warmup=$warmup"
-  echo "# kiln $(git -C "$root" rev-parse --short HEAD)$(git -C "$root" diff --quiet HEAD -- . 2>/dev/null || echo ' (with uncommitted changes)')"
-  echo "# $(buildah --version); $(/usr/sbin/runc --version | head -n 1); $(hyperfine --version)"
-  echo "# $("$JAVA_HOME/bin/java" -version 2>&1 | head -n 1 || true); kernel $(uname -r); $(nproc) cores"
-  echo "# kiln:    $kiln_cmd"
-  echo "# buildah: $buildah_cmd"
-  echo "# incremental runs prepare with: $change_context"
-} > "$work/header.txt" 2>/dev/null || true
 summary=()
+raw=()
 for scenario in $scenarios; do
+  echo "bench: $scenario ($warmup warm-up and $runs timed rounds, kiln and buildah in turn)" >&2
+  case $scenario in
+    cold) kiln_prepare="rm -rf $kiln_state" buildah_prepare="rm -rf $buildah_store" ;;
+    cached) kiln_prepare="" buildah_prepare="" ;;
+    incremental) kiln_prepare=$change_context buildah_prepare=$change_context ;;
+    *) echo "bench: unknown scenario $scenario (cold, cached, incremental)" >&2; exit 1 ;;
+  esac
+  bench_reset
+  bench_add "$scenario-kiln" "$kiln_prepare" "$kiln_cmd"
+  bench_add "$scenario-buildah" "$buildah_prepare" "$buildah_cmd"
   load_before=$(cut -d' ' -f1 /proc/loadavg)
-  for tool in kiln buildah; do
-    echo "bench: $scenario: $tool" >&2
-    time_one "$tool" "$scenario"
-  done
+  bench_round_robin "$runs" "$warmup"
   load_after=$(cut -d' ' -f1 /proc/loadavg)
-  k=$(median "$scenario" kiln)
-  b=$(median "$scenario" buildah)
-  line=$(awk -v s="$scenario" -v k="$k" -v b="$b" -v l1="$load_before" -v l2="$load_after" \
+  line=$(awk -v s="$scenario" -v k="$(bench_median "$scenario-kiln")" -v b="$(bench_median "$scenario-buildah")" \
+    -v l1="$load_before" -v l2="$load_after" \
     'BEGIN { printf "%-12s kiln %6.3f s   buildah %6.3f s   kiln/buildah %.2f   (medians; load %s..%s)", s, k, b, k / b, l1, l2 }')
   summary+=("$line")
   echo "$line"
+  for tool in kiln buildah; do
+    raw+=("$scenario $tool: $(bench_stats "$scenario-$tool")" "  runs $(bench_raw "$scenario-$tool")")
+  done
 done
 
 if [ "$(launcher_stamp)" != "$stamp_before" ]; then
@@ -151,18 +141,19 @@ fi
 
 mkdir -p "$(dirname "$results")"
 {
-  cat "$work/header.txt"
+  echo "# bench/run.sh $(date -u +%Y-%m-%dT%H:%M:%SZ): $runs timed rounds after $warmup warm-up, kiln and buildah in turn"
+  echo "# kiln $(git -C "$root" rev-parse --short HEAD)$(git -C "$root" diff --quiet HEAD -- . 2>/dev/null || echo ' (with uncommitted changes)')"
+  echo "# $(buildah --version); $(/usr/sbin/runc --version | head -n 1)"
+  echo "# $("$JAVA_HOME/bin/java" -version 2>&1 | head -n 1); kernel $(uname -r); $(nproc) cores"
+  echo "# kiln:    $kiln_cmd"
+  echo "# buildah: $buildah_cmd"
+  echo "# cold runs first remove the tool's state directory; incremental runs first do: $change_context"
   echo
   printf '%s\n' "${summary[@]}"
   echo
-  echo "# raw: seconds per timed run (hyperfine), median mean stddev min max, then every run"
-  for scenario in $scenarios; do
-    for tool in kiln buildah; do
-      jq -r --arg s "$scenario" --arg t "$tool" '.results[0] |
-        "\($s) \($t) median \(.median) mean \(.mean) stddev \(.stddev) min \(.min) max \(.max)\n  runs \(.times | map(tostring) | join(" "))"' \
-        "$work/json/$scenario-$tool.json"
-    done
-  done
+  echo "# seconds: wall median, mean, min, max; cpu = median user+system (children included)"
+  echo "# runs: wall/user/system of every timed run, in order"
+  printf '%s\n' "${raw[@]}"
 } > "$results"
 echo "bench: raw numbers in ${results#"$root"/}" >&2
 rm -rf "$work"

@@ -1,0 +1,81 @@
+# Sourced by the bench scripts: times whole commands round-robin (one run of each command in
+# turn, then again), so that a change in the machine's load during a benchmark spreads over every
+# command compared instead of landing on one of them, as it would when each command's runs come
+# in one block. Wall time comes from bash's EPOCHREALTIME; CPU time (user and system, children
+# such as runc included) from GNU time.
+#
+# Set bench_dir to a scratch directory before use. A command is a string split on spaces (no
+# quoting); a prepare step is a shell snippet run untimed before each run of its command.
+
+bench_names=()
+bench_prepares=()
+bench_commands=()
+
+# bench_add NAME PREPARE COMMAND
+bench_add() {
+  bench_names+=("$1")
+  bench_prepares+=("$2")
+  bench_commands+=("$3")
+}
+
+bench_reset() {
+  bench_names=()
+  bench_prepares=()
+  bench_commands=()
+}
+
+# bench_run_once INDEX [TIMED]: one run of the INDEX-th command; with TIMED, appends
+# "wall user system" in seconds to $bench_dir/NAME.times
+bench_run_once() {
+  local i=$1 timed=${2:-} name=${bench_names[$1]} start end
+  if [ -n "${bench_prepares[$i]}" ]; then
+    bash -c "${bench_prepares[$i]}" >/dev/null 2>&1 \
+      || { echo "bench: preparing $name failed: ${bench_prepares[$i]}" >&2; return 1; }
+  fi
+  start=$EPOCHREALTIME
+  # shellcheck disable=SC2086
+  if ! /usr/bin/time -f '%U %S' -o "$bench_dir/cpu" ${bench_commands[$i]} >"$bench_dir/last.out" 2>&1; then
+    tail -n 20 "$bench_dir/last.out" >&2
+    echo "bench: $name failed: ${bench_commands[$i]}" >&2
+    return 1
+  fi
+  end=$EPOCHREALTIME
+  if [ -n "$timed" ]; then
+    echo "$(awk -v s="$start" -v e="$end" 'BEGIN { printf "%.4f", e - s }') $(tail -n 1 "$bench_dir/cpu")" \
+      >> "$bench_dir/$name.times"
+  fi
+}
+
+# bench_round_robin RUNS WARMUP: WARMUP untimed rounds, then RUNS timed rounds over every command added
+bench_round_robin() {
+  local runs=$1 warmup=$2 round i
+  for ((i = 0; i < ${#bench_names[@]}; i++)); do
+    rm -f "$bench_dir/${bench_names[$i]}.times"
+  done
+  for ((round = 0; round < warmup + runs; round++)); do
+    for ((i = 0; i < ${#bench_names[@]}; i++)); do
+      bench_run_once "$i" "$([ "$round" -ge "$warmup" ] && echo timed)" || return 1
+    done
+  done
+}
+
+# bench_median NAME: the median wall time in seconds
+bench_median() {
+  awk '{ print $1 }' "$bench_dir/$1.times" | sort -n | awk '{ v[NR] = $1 } END {
+    print (NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2) }'
+}
+
+# bench_stats NAME: "median M mean A min L max H cpu C" (wall seconds; C = median user+system)
+bench_stats() {
+  local median cpu
+  median=$(bench_median "$1")
+  cpu=$(awk '{ print $2 + $3 }' "$bench_dir/$1.times" | sort -n | awk '{ v[NR] = $1 } END {
+    print (NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2) }')
+  awk -v m="$median" -v c="$cpu" '{ s += $1; if (NR == 1 || $1 < lo) lo = $1; if ($1 > hi) hi = $1 }
+    END { printf "median %.3f mean %.3f min %.3f max %.3f cpu %.3f", m, s / NR, lo, hi, c }' "$bench_dir/$1.times"
+}
+
+# bench_raw NAME: every timed run as "wall/user/system"
+bench_raw() {
+  awk '{ printf "%s%s/%s/%s", (NR > 1 ? " " : ""), $1, $2, $3 } END { print "" }' "$bench_dir/$1.times"
+}
