@@ -96,6 +96,35 @@ class ImageOutputTest {
     }
 
     @Test
+    void dockerfileBuildPushedWithTagCarriesTheFrontendsConfigAndHistory() throws Exception {
+        Path context = java.nio.file.Files.createDirectories(tmp.resolve("dockerfile-context"));
+        java.nio.file.Files.writeString(context.resolve("Dockerfile"), """
+                FROM %s
+                ENV GREETING=hello
+                RUN echo "$GREETING" > /hello
+                CMD ["cat", "/hello"]
+                """.formatted(busybox));
+        String name = registry.host() + "/cli/dockerfile:1";
+
+        int code = new BuildCommand(new PrintStream(stdout, true), new PrintStream(stderr, true),
+                new ByteArrayInputStream(new byte[0])).run(List.of("--state", tmp.resolve("state").toString(),
+                "--progress", "plain", "-t", name, "--push", context.toString()));
+
+        assertThat(code).isZero();
+        JsonNode config = JSON.readTree(Tools.run("skopeo", "inspect", "--tls-verify=false", "--config",
+                "docker://" + name));
+        assertThat(config.get("config").get("Cmd").toString()).isEqualTo("[\"cat\",\"/hello\"]");
+        assertThat(config.get("config").get("Env").toString()).contains("GREETING=hello");
+        assertThat(config.get("rootfs").get("diff_ids")).hasSize(2);
+        List<String> steps = new ArrayList<>();
+        config.get("history").forEach(h -> steps.add(h.get("created_by").asText()
+                + (h.path("empty_layer").asBoolean(false) ? " (empty)" : "")));
+        assertThat(steps).hasSize(4);
+        assertThat(steps.get(2)).contains("RUN").doesNotContain("(empty)");
+        assertThat(steps.get(3)).contains("CMD").endsWith("(empty)");
+    }
+
+    @Test
     void registryOutputWithTwoNamesPushesBoth() throws Exception {
         String first = registry.host() + "/cli/two:a";
         String second = registry.host() + "/cli/two:b";

@@ -137,6 +137,31 @@ class ImageExportTest {
     }
 
     @Test
+    void secondExportReusesTheBlobsTheFirstWrote() throws Exception {
+        State state = greeting(busybox.toString(), "written-once");
+        ExportTarget.Image target = new ExportTarget.Image(List.of("reuse/app:1"), false, ImageOptions.defaults());
+
+        String first = fact(kiln.build(state, target), Exporters.IMAGE_DIGEST);
+        assertThat(exportLog()).contains("compressing layer");
+        String second = fact(kiln.build(state, target), Exporters.IMAGE_DIGEST);
+
+        assertThat(second).isEqualTo(first);
+        assertThat(exportLog()).contains("exporting layers").doesNotContain("compressing layer");
+    }
+
+    /** What the export step logged during the last build. */
+    private String exportLog() {
+        StringBuilder log = new StringBuilder();
+        for (dev.kiln.solver.ProgressEvent event : List.copyOf(kiln.events)) {
+            if (event instanceof dev.kiln.solver.ProgressEvent.VertexLog line
+                    && line.vertexName().equals("exporting to image")) {
+                log.append(new String(line.data(), StandardCharsets.UTF_8));
+            }
+        }
+        return log.toString();
+    }
+
+    @Test
     void pushingOnTopOfAPulledBaseNeverUploadsTheBaseLayer() throws Exception {
         try (RegistryProxy proxy = RegistryProxy.start(registry.host())) {
             String base = proxy.host() + "/library/busybox:1";
