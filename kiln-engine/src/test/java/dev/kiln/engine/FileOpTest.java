@@ -250,6 +250,15 @@ class FileOpTest {
     }
 
     @Test
+    void copyOfAMissingPathNamesItEvenWhenWildcardsAreAllowed() {
+        assertThatThrownBy(() -> kiln.build(base().file(FileAction.copy(context, "missing.txt", "/x",
+                CopyOption.allowWildcard(), CopyOption.allowEmptyWildcard()))))
+                .isInstanceOf(BuildException.class)
+                .hasMessageContaining("/missing.txt")
+                .hasMessageContaining("no such file or directory");
+    }
+
+    @Test
     void copyToAMissingDirectoryNeedsCreateDestPath() throws Exception {
         assertThatThrownBy(() -> kiln.build(base().file(FileAction.copy(context, "file.txt", "/deep/er/file.txt"))))
                 .isInstanceOf(BuildException.class)

@@ -89,11 +89,13 @@ public final class FileOperation implements Operation {
 
     /**
      * The part of the source a copy reads, as BuildKit selects it for a copy's content key: a
-     * symlink named as the source counts as the link unless the copy follows it, wildcards only
-     * when the copy expands them, and only the files its include and exclude patterns let through.
+     * symlink named as the source counts as the link unless the copy follows it, a pattern only
+     * when the copy expands patterns (a plain path stays a path, so a missing one is reported as
+     * missing), and only the files its include and exclude patterns let through.
      */
     private static ChecksumSelector copySelector(FileActionCopy copy) {
-        return new ChecksumSelector(copy.getSrc(), copy.getFollowSymlink(), copy.getAllowWildcard(),
+        boolean pattern = copy.getAllowWildcard() && ChecksumSelector.of(copy.getSrc()).wildcard();
+        return new ChecksumSelector(copy.getSrc(), copy.getFollowSymlink(), pattern,
                 copy.getIncludePatternsList(), copy.getExcludePatternsList());
     }
 
