@@ -276,9 +276,11 @@ class ImageExportTest {
                     new ExportTarget.Image(List.of("example.com/local/app:2", "plain"), false, ImageOptions.defaults()));
             local.engine.close();
             try (Worker worker = Worker.open(tmp.resolve("local-names/state/worker"), "auto")) {
-                assertThat(worker.images().namedImage("example.com/local/app:2").orElseThrow().digest().toString())
-                        .isEqualTo(fact(outcome, Exporters.IMAGE_DIGEST));
-                assertThat(worker.images().namedImage("docker.io/library/plain:latest")).isPresent();
+                assertThat(worker.images().namedImage(ImageReference.parseNormalized("example.com/local/app:2"))
+                        .orElseThrow().digest().toString()).isEqualTo(fact(outcome, Exporters.IMAGE_DIGEST));
+                assertThat(worker.images().namedImage(ImageReference.parseNormalized("docker.io/library/plain:latest")))
+                        .isPresent();
+                assertThat(worker.images().namedImage(ImageReference.parseNormalized("plain:other"))).isEmpty();
             }
             local.reopen();
         }

@@ -88,7 +88,7 @@ public final class Exporters {
         List<ImageReference> references = references(target.names());
         for (ImageReference name : references) {
             log.line("naming to " + name.withDefaultTag());
-            images.nameImage(name.withDefaultTag().toString(), made.manifestDescriptor());
+            images.nameImage(name, made.manifestDescriptor());
         }
         if (target.push()) {
             if (target.options().insecureRegistry()) {

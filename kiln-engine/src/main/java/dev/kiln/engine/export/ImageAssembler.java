@@ -61,7 +61,7 @@ final class ImageAssembler {
         if (ref == null) {
             if (!result.refs().isEmpty()) {
                 throw new GatewayException("the result has one reference per platform " + result.refs().keySet()
-                        + "; exporting several platforms as one image index is not supported yet");
+                        + "; Kiln exports one platform's result as an image, not several as an index");
             }
             return Snapshot.SCRATCH;
         }

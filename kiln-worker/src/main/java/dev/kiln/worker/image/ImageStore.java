@@ -198,25 +198,26 @@ public final class ImageStore {
     }
 
     /**
-     * Gives an image whose manifest is in the content store a local name (a normalized reference such as
-     * {@code example.com/app:1}), replacing what the name pointed at before.
+     * Gives an image whose manifest is in the content store a local name (a reference such as
+     * {@code example.com/app:1}; no tag means "latest"), replacing what the name pointed at before.
      */
-    public void nameImage(String name, Descriptor manifest) throws IOException {
+    public void nameImage(ImageReference name, Descriptor manifest) throws IOException {
+        String key = localName(name);
         if (!content.exists(manifest.digest())) {
-            throw new IOException("cannot name " + manifest.digest() + " \"" + name
+            throw new IOException("cannot name " + manifest.digest() + " \"" + key
                     + "\": the manifest is not in the content store at " + content.root());
         }
         ObjectNode node = JSON.createObjectNode();
-        node.put("name", name);
+        node.put("name", key);
         node.put("mediaType", manifest.mediaType());
         node.put("digest", manifest.digest().toString());
         node.put("size", manifest.size());
-        AtomicWrite.write(names.resolve(nameFile(name)), JSON.writeValueAsBytes(node));
+        AtomicWrite.write(names.resolve(nameFile(key)), JSON.writeValueAsBytes(node));
     }
 
     /** The manifest a local name points at, while the manifest is still in the content store. */
-    public Optional<Descriptor> namedImage(String name) throws IOException {
-        Path file = names.resolve(nameFile(name));
+    public Optional<Descriptor> namedImage(ImageReference name) throws IOException {
+        Path file = names.resolve(nameFile(localName(name)));
         if (!Files.isRegularFile(file)) {
             return Optional.empty();
         }
@@ -224,6 +225,13 @@ public final class ImageStore {
         Descriptor manifest = Descriptor.of(node.path("mediaType").asText(), Digest.parse(node.path("digest").asText()),
                 node.path("size").asLong());
         return content.exists(manifest.digest()) ? Optional.of(manifest) : Optional.empty();
+    }
+
+    private static String localName(ImageReference name) {
+        if (!name.digest().isEmpty() && name.tag().isEmpty()) {
+            throw new IllegalArgumentException("a local image name needs a tag, not only a digest: " + name);
+        }
+        return new ImageReference(name.domain(), name.path(), name.withDefaultTag().tag(), "").toString();
     }
 
     private static String nameFile(String name) {
