@@ -1,13 +1,46 @@
 #!/usr/bin/env bash
-# The main job: builds examples/hello with Kiln and exports it to examples/hello/out.
+# The main job: builds examples/hello/Dockerfile to an OCI image with Kiln, as `docker build`
+# would, and pushes it to a registry on 127.0.0.1 (Debian's docker-registry, started here).
+# The base image is itself built by Kiln from Debian's busybox-static, so nothing comes from
+# the internet. Outputs: examples/hello/out/hello.oci.tar and the image in the registry.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 "$root/scripts/setup.sh"
-rootfs="$root/examples/.work/rootfs"
-[ -x "$rootfs/bin/busybox" ] || "$root/scripts/busybox-rootfs.sh" "$rootfs"
-"$root/kiln" --help >/dev/null   # builds Kiln on first use, so the examples jar exists
-jar=$(ls "$root"/kiln-examples/target/kiln-examples-*.jar | head -n 1)
-exec "$root/kiln" build \
-  --frontend java:dev.kiln.examples.HelloBuild --frontend-classpath "$jar" \
-  --local rootfs="$rootfs" --local context="$root/examples/hello/context" \
-  --output type=local,dest="$root/examples/hello/out"
+work="$root/examples/.work"
+mkdir -p "$work"
+
+# A registry on a free port of 127.0.0.1, stopped when this script ends.
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])' 2>/dev/null \
+  || echo 5099)
+cat > "$work/registry.yml" <<YML
+version: 0.1
+storage:
+  filesystem:
+    rootdirectory: $work/registry
+http:
+  addr: 127.0.0.1:$port
+YML
+docker-registry serve "$work/registry.yml" > "$work/registry.log" 2>&1 &
+registry_pid=$!
+trap 'kill $registry_pid 2>/dev/null || true' EXIT
+for _ in $(seq 50); do
+  (echo > "/dev/tcp/127.0.0.1/$port") 2>/dev/null && break
+  sleep 0.1
+done
+registry="127.0.0.1:$port"
+
+[ -x "$root/examples/busybox/rootfs/bin/busybox" ] || "$root/scripts/busybox-rootfs.sh" "$root/examples/busybox/rootfs"
+
+echo "== the base image: FROM scratch + busybox-static, pushed to $registry/busybox" >&2
+"$root/kiln" build --progress plain -f "$root/examples/busybox/Dockerfile" \
+  --output "type=image,name=$registry/busybox:latest,push=true" "$root/examples/busybox"
+
+echo "== examples/hello/Dockerfile on that base, pushed to $registry/hello and written as an OCI archive" >&2
+mkdir -p "$root/examples/hello/out"
+"$root/kiln" build --progress plain -f "$root/examples/hello/Dockerfile" \
+  --build-arg "BASE=$registry/busybox:latest" \
+  --metadata-file "$root/examples/hello/out/metadata.json" \
+  --output "type=image,name=$registry/hello:latest,push=true" \
+  --output "type=oci,dest=$root/examples/hello/out/hello.oci.tar,name=hello:latest" \
+  "$root/examples/hello"
+echo "== done: $(cat "$root/examples/hello/out/metadata.json" | tr -d '\n ')" >&2

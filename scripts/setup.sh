@@ -6,9 +6,9 @@ here=$(cd "$(dirname "$0")" && pwd)
 source "$here/env.sh"
 
 # command-to-package pairs: what the engine runs; with --tests also the peers the tests talk to
-needed=(runc:runc crun:crun busybox:busybox-static git:git)
+needed=(runc:runc crun:crun busybox:busybox-static git:git docker-registry:docker-registry)
 if [ "${1:-}" = "--tests" ]; then
-  needed+=(docker-registry:docker-registry skopeo:skopeo umoci:umoci setsid:util-linux)
+  needed+=(skopeo:skopeo umoci:umoci setsid:util-linux)
 fi
 missing=()
 for pair in "${needed[@]}"; do

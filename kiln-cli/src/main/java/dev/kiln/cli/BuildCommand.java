@@ -219,7 +219,8 @@ final class BuildCommand {
                 }
                 if (e.debugShell().isPresent()) {
                     try (DebugShell shell = e.debugShell().get()) {
-                        new ShellSession(in, out, err).run(shell);
+                        new ShellSession(in, out, err).run(shell, shell.step() + " failed; opening a shell in its "
+                                + "container (its files as the step left them). Exit the shell to end the build.");
                     }
                 }
                 throw e;
@@ -235,6 +236,32 @@ final class BuildCommand {
             }
             if (invocation.metadataFile() != null) {
                 BuildMetadata.write(invocation.metadataFile(), outcome);
+            }
+        }
+        return 0;
+    }
+
+    /** {@code kiln debug STEP [build options]}: builds, then opens a shell in the named step's result. */
+    int debug(String selector, List<String> args) throws Exception {
+        Invocation invocation = parse(args);
+        BuildRequest request = request(invocation);
+        EngineOptions options = EngineOptions.defaults().withRuntime(invocation.runtime());
+        if (invocation.stateDir() != null) {
+            options = options.withStateDir(invocation.stateDir());
+        }
+        ProgressListener display = display(invocation.progress());
+        try (Engine engine = Engine.open(options, Frontends.discover(loader(invocation.frontendClasspath())))) {
+            DebugShell shell;
+            try {
+                shell = engine.debug(request, selector, display);
+            } finally {
+                if (display instanceof TtyProgress tty) {
+                    tty.close();
+                }
+            }
+            try (shell) {
+                new ShellSession(in, out, err).run(shell, "opening a shell in the result of " + shell.step()
+                        + ". Exit the shell to end.");
             }
         }
         return 0;

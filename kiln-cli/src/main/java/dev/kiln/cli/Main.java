@@ -10,6 +10,7 @@ public final class Main {
     private static final String USAGE = """
             usage: kiln COMMAND [options]
               build    build a definition, a Java frontend or a Dockerfile and export the result
+              debug    debug STEP [build options]: build, then open a shell in the result of the step named STEP
             Run 'kiln build --help' for its options.""";
 
     private Main() {
@@ -28,6 +29,14 @@ public final class Main {
         try {
             return switch (args.getFirst()) {
                 case "build" -> new BuildCommand(System.out, System.err, System.in).run(rest);
+                case "debug" -> {
+                    if (rest.isEmpty() || rest.getFirst().startsWith("-")) {
+                        throw new UsageException("debug needs a STEP: text of a step's name as progress shows it, "
+                                + "or its digest");
+                    }
+                    yield new BuildCommand(System.out, System.err, System.in).debug(rest.getFirst(),
+                            rest.subList(1, rest.size()));
+                }
                 default -> throw new UsageException("unknown command " + args.getFirst() + "\n" + USAGE);
             };
         } catch (UsageException e) {

@@ -30,11 +30,11 @@ final class ShellSession {
         this.err = err;
     }
 
-    void run(DebugShell shell) throws InterruptedException {
+    /** Runs a shell in {@code shell}'s container after telling the user {@code banner}; returns when it exits. */
+    void run(DebugShell shell, String banner) throws InterruptedException {
         boolean terminal = in == System.in && System.console() != null && System.console().isTerminal();
         err.println();
-        err.println("kiln: " + String.join(" ", shell.command()) + " failed; opening a shell in its container "
-                + "(its files as the step left them). Exit the shell to end the build.");
+        err.println("kiln: " + banner);
         err.flush();
         String saved = terminal ? stty("-g").strip() : null;
         try {

@@ -176,6 +176,26 @@ class BuildCommandTest {
     }
 
     @Test
+    void debugOpensAShellInTheResultOfTheNamedStep() throws Exception {
+        Path def = tmp.resolve("two-steps.llb");
+        Files.write(def, definition(State.local("rootfs")
+                .run(RunOption.sh("echo one > /one")).root()
+                .run(RunOption.sh("echo two > /two")).root()));
+        byte[] script = "test -e /two || echo no-two; cat /one; exit\n".getBytes(StandardCharsets.UTF_8);
+
+        int code = new BuildCommand(new PrintStream(stdout, true), new PrintStream(stderr, true),
+                new ByteArrayInputStream(script)).debug("echo one", List.of("--state", tmp.resolve("state").toString(),
+                "--local", "rootfs=" + rootfs, "--definition", def.toString(), "--progress", "quiet"));
+
+        assertThat(code).isZero();
+        assertThat(stdout.toString(StandardCharsets.UTF_8)).isEqualTo("no-two\none\n");
+        assertThatThrownBy(() -> new BuildCommand(new PrintStream(stdout, true), new PrintStream(stderr, true),
+                new ByteArrayInputStream(new byte[0])).debug("no such step", List.of("--state",
+                tmp.resolve("state").toString(), "--local", "rootfs=" + rootfs, "--definition", def.toString(),
+                "--progress", "quiet"))).hasMessageContaining("no step of this build matches \"no such step\"");
+    }
+
+    @Test
     void garbageOnStdinIsAUsageErrorNamingTheProblem() {
         assertThatThrownBy(() -> kiln(new byte[] {(byte) 0xff, 0x01, 0x02}))
                 .isInstanceOf(UsageException.class)
