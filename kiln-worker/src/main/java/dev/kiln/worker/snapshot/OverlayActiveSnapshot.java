@@ -109,54 +109,61 @@ final class OverlayActiveSnapshot implements ActiveSnapshot {
     return result;
   }
 
+  /**
+   * Drops from the upper directory what overlay copied up without a change, then says whether anything is
+   * left. Without the pruning, a step that writes one file would also carry every directory the runtime's
+   * mount stubs made overlay copy up (such as /etc for /etc/hosts), and merging that layer onto another base
+   * would reset those directories to this base's attributes.
+   */
   private boolean unchanged() throws IOException {
+    List<Path> lowers = store.layerPaths(parent.layers()).reversed();
+    pruneUnchangedDirectories(upper, lowers);
     FileInfo root = FileInfo.of(upper);
     if (root.mode() != upperRootAtStart.mode() || root.uid() != upperRootAtStart.uid()
         || root.gid() != upperRootAtStart.gid()) {
       return false;
     }
-    List<Path> lowers = store.layerPaths(parent.layers()).reversed();
-    return onlyUnchangedDirectories(upper, lowers);
+    return Trees.names(upper).isEmpty();
   }
 
-  /**
-   * True when {@code upperDir} holds nothing but directories overlay copied up without changing them. That
-   * happens whenever something is created and removed again below a lower directory, e.g. the runtime's stub for
-   * /etc/hosts: such an upper directory is no change and must not become a layer. {@code lowerDirs} are the
-   * directories (top first) that overlay merges at this level, found the way overlay looks them up.
-   */
-  private static boolean onlyUnchangedDirectories(Path upperDir, List<Path> lowerDirs) throws IOException {
+  /** Removes, bottom up, the copied-up directories that are the same as below and hold nothing changed. */
+  private static void pruneUnchangedDirectories(Path upperDir, List<Path> lowerDirs) throws IOException {
     for (String name : Trees.names(upperDir)) {
       Path copied = upperDir.resolve(name);
       FileInfo now = FileInfo.of(copied);
       if (!now.isDirectory() || Overlay.isOpaque(copied)) {
-        return false;
+        continue;
       }
-      List<Path> below = new ArrayList<>();
-      for (Path lowerDir : lowerDirs) {
-        Path candidate = lowerDir.resolve(name);
-        FileInfo info = FileInfo.ofNullable(candidate);
-        if (info == null) {
-          continue;
-        }
-        if (!info.isDirectory()) {
-          break;
-        }
-        below.add(candidate);
-        if (Overlay.isOpaque(candidate)) {
-          break;
-        }
+      List<Path> below = lowerDirectories(lowerDirs, name);
+      if (below.isEmpty() || !TreeDiff.sameDirectoryAttributes(below.getFirst(), FileInfo.of(below.getFirst()),
+          copied, now)) {
+        continue;
       }
-      if (below.isEmpty()) {
-        return false;
-      }
-      Path before = below.getFirst();
-      if (!TreeDiff.sameDirectoryAttributes(before, FileInfo.of(before), copied, now)
-          || !onlyUnchangedDirectories(copied, below)) {
-        return false;
+      pruneUnchangedDirectories(copied, below);
+      if (Trees.names(copied).isEmpty()) {
+        Files.delete(copied);
       }
     }
-    return true;
+  }
+
+  /** The directories overlay merges under {@code name} at this level, top first, found as overlay looks them up. */
+  private static List<Path> lowerDirectories(List<Path> lowerDirs, String name) throws IOException {
+    List<Path> below = new ArrayList<>();
+    for (Path lowerDir : lowerDirs) {
+      Path candidate = lowerDir.resolve(name);
+      FileInfo info = FileInfo.ofNullable(candidate);
+      if (info == null) {
+        continue;
+      }
+      if (!info.isDirectory()) {
+        break;
+      }
+      below.add(candidate);
+      if (Overlay.isOpaque(candidate)) {
+        break;
+      }
+    }
+    return below;
   }
 
   @Override

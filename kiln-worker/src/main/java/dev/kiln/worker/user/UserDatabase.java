@@ -21,19 +21,17 @@ public final class UserDatabase {
 
   private record GroupEntry(String name, int gid, List<String> members) {}
 
-  private final String origin;
   private final List<PasswdEntry> users;
   private final List<GroupEntry> groups;
 
-  private UserDatabase(String origin, List<PasswdEntry> users, List<GroupEntry> groups) {
-    this.origin = origin;
+  private UserDatabase(List<PasswdEntry> users, List<GroupEntry> groups) {
     this.users = users;
     this.groups = groups;
   }
 
   /** Reads the rootfs's databases; a missing file counts as empty, so numeric ids still work in scratch images. */
   public static UserDatabase of(Path rootfs) throws IOException {
-    return new UserDatabase(rootfs.toString(),
+    return new UserDatabase(
         parse(ScopedPath.resolve(rootfs, "/etc/passwd"), 7, f -> new PasswdEntry(f[0], id(f[2]), id(f[3]), f[5])),
         parse(ScopedPath.resolve(rootfs, "/etc/group"), 4,
             f -> new GroupEntry(f[0], id(f[2]), f[3].isEmpty() ? List.of() : List.of(f[3].split(",")))));
@@ -60,7 +58,7 @@ public final class UserDatabase {
         ? users.stream().filter(u -> u.uid() == parseId(userPart, "uid")).findFirst()
         : users.stream().filter(u -> u.name().equals(userPart)).findFirst();
     if (entry.isEmpty() && !isNumeric(userPart)) {
-      throw new IllegalArgumentException("unknown user \"" + userPart + "\": no such name in /etc/passwd of " + origin);
+      throw new IllegalArgumentException("unknown user \"" + userPart + "\": no such name in the image's /etc/passwd");
     }
     int uid = entry.map(PasswdEntry::uid).orElseGet(() -> parseId(userPart, "uid"));
     int gid = groupPart == null || groupPart.isEmpty()
@@ -94,7 +92,7 @@ public final class UserDatabase {
     return groups.stream().filter(g -> g.name().equals(spec)).findFirst()
         .map(GroupEntry::gid)
         .orElseThrow(() -> new IllegalArgumentException(
-            "unknown group \"" + spec + "\": no such name in /etc/group of " + origin));
+            "unknown group \"" + spec + "\": no such name in the image's /etc/group"));
   }
 
   private static boolean isNumeric(String value) {
