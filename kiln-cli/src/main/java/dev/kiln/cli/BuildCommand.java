@@ -42,6 +42,7 @@ final class BuildCommand {
               --opt KEY=VALUE            a frontend option (repeatable)
               -f, --file PATH            the Dockerfile (docker build's form)
               --build-arg KEY=VALUE      a build argument (docker build's form)
+              --build-context NAME=DIR|docker-image://REF  a named context for FROM and COPY --from
               --target STAGE             the stage to build (docker build's form)
               -o, --output SPEC          where the result goes (repeatable):
                                            type=local,dest=DIR | type=tar,dest=FILE|-
@@ -92,7 +93,7 @@ final class BuildCommand {
     }
 
     private static final java.util.Set<String> VALUE_FLAGS = java.util.Set.of("--frontend", "--frontend-classpath", "--definition",
-            "--local", "--opt", "--build-arg", "--target", "-f", "--file", "-o", "--output", "--progress", "--state",
+            "--local", "--opt", "--build-arg", "--build-context", "--target", "-f", "--file", "-o", "--output", "--progress", "--state",
             "--runtime", "--metadata-file", "--secret", "--ssh", "-t", "--tag", "--on-error");
 
     static Invocation parse(List<String> args) throws UsageException {
@@ -155,6 +156,16 @@ final class BuildCommand {
                 case "--opt" -> {
                     String[] kv = keyValue(flag, value);
                     opts.put(kv[0], kv[1]);
+                }
+                case "--build-context" -> {
+                    // docker buildx's named contexts: a directory, or a source such as docker-image://REF
+                    String[] kv = keyValue(flag, value);
+                    if (kv[1].contains("://")) {
+                        opts.put("context:" + kv[0], kv[1]);
+                    } else {
+                        locals.put(kv[0], Path.of(kv[1]));
+                        opts.put("context:" + kv[0], "local:" + kv[0]);
+                    }
                 }
                 case "--build-arg" -> {
                     String[] kv = keyValue(flag, value);

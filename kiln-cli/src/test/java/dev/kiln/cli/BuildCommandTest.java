@@ -196,6 +196,24 @@ class BuildCommandTest {
     }
 
     @Test
+    void dockerfileBuildWithANamedContextAndASecret() throws Exception {
+        Path context = Files.createDirectories(tmp.resolve("app"));
+        Files.writeString(context.resolve("Dockerfile"), """
+                FROM busybox
+                RUN --mount=type=secret,id=token test "$(cat /run/secrets/token)" = s3cret && echo used > /secret-used
+                """);
+        Path token = Files.writeString(tmp.resolve("token.txt"), "s3cret");
+        Path out = tmp.resolve("out");
+
+        int code = kiln(new byte[0], "--build-context", "busybox=" + rootfs, "--secret", "id=token,src=" + token,
+                "--progress", "plain", "-o", out.toString(), context.toString());
+
+        assertThat(code).isZero();
+        assertThat(out.resolve("secret-used")).hasContent("used\n");
+        assertThat(out.resolve("run/secrets/token")).doesNotExist();
+    }
+
+    @Test
     void garbageOnStdinIsAUsageErrorNamingTheProblem() {
         assertThatThrownBy(() -> kiln(new byte[] {(byte) 0xff, 0x01, 0x02}))
                 .isInstanceOf(UsageException.class)

@@ -6,6 +6,7 @@ import dev.kiln.oci.content.ContentStore;
 import dev.kiln.oci.registry.PushResult;
 import dev.kiln.oci.registry.RegistryClient;
 import dev.kiln.worker.image.ImageStore;
+import dev.kiln.worker.TransferRate;
 import dev.kiln.worker.image.LayerBlob;
 
 import java.io.IOException;
@@ -82,12 +83,14 @@ final class ImagePusher {
         LayerBlob blob = layer.blob();
         Descriptor descriptor = blob.descriptor();
         ImageReference mountFrom = mountSource(blob, repository);
+        long started = System.nanoTime();
         PushResult result = registry.pushBlob(repository, descriptor, () -> content.open(descriptor.digest()),
                 mountFrom);
+        long nanos = System.nanoTime() - started;
         log.line(switch (result) {
             case ALREADY_PRESENT -> "layer " + descriptor.digest() + " already in " + repository.name();
             case MOUNTED -> "layer " + descriptor.digest() + " mounted from " + mountFrom.name();
-            case UPLOADED -> "layer " + descriptor.digest() + " pushed (" + descriptor.size() + " bytes)";
+            case UPLOADED -> "layer " + descriptor.digest() + " pushed: " + TransferRate.describe(descriptor.size(), nanos);
         });
         if (!layer.pulled() && blob.sourceRepository().isEmpty()) {
             // The next push of this blob to another repository of the registry can mount it from here.

@@ -13,6 +13,7 @@ import dev.kiln.oci.layer.LayerApplier;
 import dev.kiln.oci.registry.RegistryClient;
 import dev.kiln.oci.registry.ResolvedImage;
 import dev.kiln.worker.AtomicWrite;
+import dev.kiln.worker.TransferRate;
 import dev.kiln.worker.snapshot.Snapshot;
 import dev.kiln.worker.snapshot.Snapshotter;
 
@@ -101,8 +102,11 @@ public final class ImageStore {
                 return known.get();
             }
             if (!content.exists(blob.digest())) {
-                progress.log("pulling " + blob.digest() + " (" + blob.size() + " bytes)");
+                progress.log("pulling " + blob.digest() + " (" + TransferRate.size(blob.size()) + ")");
+                long started = System.nanoTime();
                 registry.fetchBlob(image.reference(), blob, content);
+                progress.log("pulled " + blob.digest() + ": " + TransferRate.describe(blob.size(),
+                        System.nanoTime() - started));
             }
             progress.log("unpacking " + blob.digest());
             AppliedLayer[] applied = new AppliedLayer[1];

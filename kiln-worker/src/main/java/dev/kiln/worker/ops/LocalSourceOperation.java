@@ -10,6 +10,7 @@ import dev.kiln.solver.Operation;
 import dev.kiln.solver.OperationContext;
 import dev.kiln.solver.Result;
 import dev.kiln.worker.SnapshotResult;
+import dev.kiln.worker.TransferRate;
 import dev.kiln.worker.fs.ChecksumSelector;
 import dev.kiln.worker.fs.ContentChecksum;
 import dev.kiln.worker.fs.FsException;
@@ -153,16 +154,18 @@ public final class LocalSourceOperation implements Operation {
         Snapshot parent = history.latest(historyKey).orElse(Snapshot.SCRATCH);
         Snapshot made;
         try (ActiveSnapshot active = history.snapshotter().prepare(parent)) {
+            long started = System.nanoTime();
             SyncResult sync = LocalSync.sync(context, active.mount(), options);
-            ctx.log(1, describe(sync).getBytes(StandardCharsets.UTF_8), 0, describe(sync).length());
+            byte[] line = describe(sync, System.nanoTime() - started).getBytes(StandardCharsets.UTF_8);
+            ctx.log(1, line, 0, line.length);
             made = active.commit();
         }
         history.record(historyKey, made);
         return List.of(new SnapshotResult(made));
     }
 
-    private static String describe(SyncResult sync) {
-        return "transferred " + sync.filesCopied() + " files (" + sync.bytesCopied() + " bytes), removed "
-                + sync.removed() + ", unchanged " + sync.unchanged() + "\n";
+    private static String describe(SyncResult sync, long nanos) {
+        return "transferred " + sync.filesCopied() + " files, " + TransferRate.describe(sync.bytesCopied(), nanos)
+                + "; removed " + sync.removed() + ", unchanged " + sync.unchanged() + "\n";
     }
 }
