@@ -19,6 +19,7 @@ import dev.kiln.worker.ops.GitSourceOperation;
 import dev.kiln.worker.ops.HttpSourceOperation;
 import dev.kiln.worker.ops.ImageSourceOperation;
 import dev.kiln.worker.ops.MergeOperation;
+import dev.kiln.worker.ops.OciLayoutSourceOperation;
 import dev.kiln.worker.image.ImageStore;
 import dev.kiln.llb.Platform;
 import dev.kiln.oci.registry.DockerConfig;
@@ -125,6 +126,9 @@ public final class Worker implements AutoCloseable {
                     .<Operation>map(dir -> new LocalSourceOperation(op, dir, localSnapshots, contextChecksums))
                     .orElseGet(() -> new UnsupportedOperation("local source '" + name
                             + "' was not given a directory (pass --local " + name + "=DIR)"));
+        }
+        if (identifier.startsWith("oci-layout://")) {
+            return new OciLayoutSourceOperation(op, images, session, hostPlatform());
         }
         if (identifier.startsWith("docker-image://")) {
             return new ImageSourceOperation(op, images, hostPlatform());

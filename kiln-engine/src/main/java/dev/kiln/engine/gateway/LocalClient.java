@@ -17,6 +17,8 @@ import dev.kiln.llb.ImageReference;
 import dev.kiln.llb.Platform;
 import dev.kiln.oci.registry.ResolvedImage;
 import dev.kiln.worker.Worker;
+import dev.kiln.worker.image.OciLayout;
+import dev.kiln.worker.ops.OciLayoutSourceOperation;
 
 import java.io.IOException;
 import dev.kiln.llb.LlbException;
@@ -87,9 +89,6 @@ public final class LocalClient implements Client {
      */
     @Override
     public ResolvedImageConfig resolveImageConfig(String ref, ResolveImageConfigOpt options) {
-        if (options.store() == ResolveImageConfigOpt.ImageStore.OCI_LAYOUT) {
-            throw new GatewayException("resolving images from OCI layouts is not supported yet (image " + ref + ")");
-        }
         ImageReference reference;
         try {
             reference = ImageReference.parseNormalized(ref);
@@ -100,12 +99,22 @@ public final class LocalClient implements Client {
                 : Platform.of(options.platform().getOS(), options.platform().getArchitecture(),
                         options.platform().getVariant());
         try {
-            ResolvedImage image = build.worker().images().resolve(reference, platform);
+            ResolvedImage image = options.store() == ResolveImageConfigOpt.ImageStore.OCI_LAYOUT
+                    ? ociLayoutImage(reference, platform)
+                    : build.worker().images().resolve(reference, platform, options.resolveMode());
             return new ResolvedImageConfig(image.pinned().toString(), image.root().descriptor().digest(),
                     image.configBytes());
         } catch (IOException e) {
             throw new GatewayException("resolve image config for " + reference + ": " + e.getMessage(), e);
         }
+    }
+
+    private ResolvedImage ociLayoutImage(ImageReference reference, Platform platform) throws IOException {
+        if (reference.digest() == null || reference.digest().isEmpty()) {
+            throw new GatewayException("an OCI layout image needs a digest (NAME@sha256:...), not " + reference);
+        }
+        return new OciLayout(OciLayoutSourceOperation.layoutDirectory(build.session(), reference, ""))
+                .resolve(reference, Digest.parse(reference.digest()), platform);
     }
 
     @Override

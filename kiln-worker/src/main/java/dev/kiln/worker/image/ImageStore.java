@@ -7,6 +7,10 @@ import dev.kiln.llb.Digest;
 import dev.kiln.llb.ImageReference;
 import dev.kiln.llb.Platform;
 import dev.kiln.oci.Descriptor;
+import dev.kiln.oci.ImageConfig;
+import dev.kiln.oci.ImageIndex;
+import dev.kiln.oci.ManifestDocument;
+import dev.kiln.oci.registry.FetchedManifest;
 import dev.kiln.oci.content.ContentStore;
 import dev.kiln.oci.layer.AppliedLayer;
 import dev.kiln.oci.layer.LayerApplier;
@@ -66,6 +70,51 @@ public final class ImageStore {
     /** The image {@code reference} names for {@code platform}, asking the registry. */
     public ResolvedImage resolve(ImageReference reference, Platform platform) throws IOException {
         return registry.resolveImage(reference.withDefaultTag(), platform);
+    }
+
+    /**
+     * As {@link #resolve(ImageReference, Platform)}, in one of BuildKit's resolve modes: {@code local}
+     * prefers an image this machine has under that name (one a build stored with {@code type=image}),
+     * and asks the registry only when there is none; {@code default} and {@code pull} ask the registry.
+     */
+    public ResolvedImage resolve(ImageReference reference, Platform platform, String mode) throws IOException {
+        if ("local".equals(mode)) {
+            Optional<ResolvedImage> local = resolveLocal(reference.withDefaultTag(), platform);
+            if (local.isPresent()) {
+                return local.get();
+            }
+        }
+        return resolve(reference, platform);
+    }
+
+    /** The image stored here under {@code reference}, read from the content store. */
+    public Optional<ResolvedImage> resolveLocal(ImageReference reference, Platform platform) throws IOException {
+        Optional<Descriptor> named = namedImage(reference);
+        if (named.isEmpty()) {
+            return Optional.empty();
+        }
+        FetchedManifest top = storedManifest(named.get(), reference);
+        FetchedManifest image = top;
+        if (top.document() instanceof ImageIndex index) {
+            Optional<Descriptor> chosen = index.select(platform);
+            if (chosen.isEmpty()) {
+                return Optional.empty();
+            }
+            image = storedManifest(chosen.get(), reference);
+        }
+        Descriptor config = image.manifest().config();
+        if (!content.exists(config.digest())) {
+            return Optional.empty();
+        }
+        byte[] configBytes = content.read(config.digest());
+        return Optional.of(new ResolvedImage(reference, top, image, configBytes,
+                ImageConfig.parse(configBytes, "config of " + reference)));
+    }
+
+    private FetchedManifest storedManifest(Descriptor descriptor, ImageReference reference) throws IOException {
+        byte[] bytes = content.read(descriptor.digest());
+        return new FetchedManifest(descriptor, bytes,
+                ManifestDocument.parse(bytes, descriptor.mediaType(), "manifest of " + reference));
     }
 
     /**

@@ -60,7 +60,7 @@ public final class ImageSourceOperation implements Operation {
     private synchronized ResolvedImage resolve(OperationContext ctx) throws IOException {
         if (resolved == null) {
             log(ctx, "resolving " + reference + " for " + platform);
-            resolved = images.resolve(reference, platform);
+            resolved = images.resolve(reference, platform, op.getSource().getAttrsOrDefault("image.resolvemode", ""));
         }
         return resolved;
     }

@@ -1,0 +1,108 @@
+package dev.kiln.engine;
+
+import dev.kiln.engine.export.ArchiveDestination;
+import dev.kiln.engine.export.ExportTarget;
+import dev.kiln.engine.export.ImageOptions;
+import dev.kiln.gateway.ResolveImageConfigOpt;
+import dev.kiln.gateway.ResolvedImageConfig;
+import dev.kiln.gateway.Result;
+import dev.kiln.llb.ImageOption;
+import dev.kiln.llb.ImageReference;
+import dev.kiln.llb.RunOption;
+import dev.kiln.llb.State;
+import dev.kiln.oci.ImageConfig;
+import dev.kiln.oci.registry.RegistryClient;
+import dev.kiln.oci.testing.LocalRegistry;
+import dev.kiln.worker.BusyboxImage;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicReference;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/** oci-layout:// sources and images resolved from this machine (resolve mode local), without a registry. */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class OciLayoutAndLocalImageTest {
+
+    Path tmp;
+    EngineFixture kiln;
+    Path layout;
+    String digest;
+
+    @BeforeAll
+    void start(@TempDir Path dir) throws Exception {
+        tmp = dir;
+        kiln = new EngineFixture(tmp);
+        try (LocalRegistry registry = LocalRegistry.anonymous().start();
+             RegistryClient client = RegistryClient.builder().build()) {
+            ImageReference busybox = registry.reference("library/busybox:1");
+            BusyboxImage.push(client, busybox, tmp);
+            State built = State.image(busybox.toString()).run(RunOption.sh("echo from-layout > /marker")).root();
+            Path archive = tmp.resolve("image.oci.tar");
+            BuildOutcome outcome = kiln.build(built, new ExportTarget.OciArchive(new ArchiveDestination.ToFile(archive),
+                    List.of("mine:1"), ImageOptions.defaults()), new ExportTarget.Image(List.of("kiln.invalid/mine:1"),
+                    false, ImageOptions.defaults()));
+            digest = new String(outcome.result().metadata("containerimage.digest").orElseThrow(), StandardCharsets.UTF_8);
+            layout = Files.createDirectories(tmp.resolve("layout"));
+            Process untar = new ProcessBuilder("tar", "-xf", archive.toString(), "-C", layout.toString())
+                    .redirectErrorStream(true).start();
+            assertThat(untar.waitFor()).isZero();
+        }
+    }
+
+    @AfterAll
+    void stop() throws Exception {
+        kiln.close();
+    }
+
+    @Test
+    void ociLayoutSourceUnpacksTheImageFromTheGivenDirectory() throws Exception {
+        kiln.locals.put("mystore", layout);
+        try {
+            Path out = kiln.build(State.ociLayout("mystore@" + digest));
+            assertThat(out.resolve("marker")).hasContent("from-layout\n");
+            assertThat(out.resolve("bin/busybox")).isRegularFile();
+        } finally {
+            kiln.locals.remove("mystore");
+        }
+    }
+
+    @Test
+    void resolveImageConfigReadsAnOciLayout() throws Exception {
+        AtomicReference<ResolvedImageConfig> resolved = new AtomicReference<>();
+        Map<String, Path> locals = new HashMap<>(kiln.locals);
+        locals.put("mystore", layout);
+        kiln.engine.build(new BuildRequest(new FrontendSpec.Function("probe", client -> {
+            resolved.set(client.resolveImageConfig("mystore@" + digest, new ResolveImageConfigOpt(null, "default", "",
+                    ResolveImageConfigOpt.ImageStore.OCI_LAYOUT)));
+            return Result.empty();
+        }), Map.of(), locals, List.of()), event -> { });
+
+        assertThat(resolved.get().digest().toString()).isEqualTo(digest);
+        assertThat(ImageConfig.parse(resolved.get().config()).rootfs().diffIds()).as("busybox layer and RUN layer")
+                .hasSize(2);
+    }
+
+    @Test
+    void missingLayoutStoreIsAClearError() {
+        assertThatThrownBy(() -> kiln.build(State.ociLayout("nostore@" + digest)))
+                .hasMessageContaining("OCI layout store \"nostore\"").hasMessageContaining("--oci-layout nostore=DIR");
+    }
+
+    @Test
+    void imageStoredLocallyIsUsedWithResolveModeLocalWithoutAnyRegistry() throws Exception {
+        Path out = kiln.build(State.image("kiln.invalid/mine:1", ImageOption.ResolveMode.PREFER_LOCAL));
+        assertThat(out.resolve("marker")).hasContent("from-layout\n");
+    }
+}

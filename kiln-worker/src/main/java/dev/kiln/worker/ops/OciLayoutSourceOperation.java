@@ -1,0 +1,75 @@
+package dev.kiln.worker.ops;
+
+import dev.kiln.llb.Digest;
+import dev.kiln.llb.ImageReference;
+import dev.kiln.llb.Ops;
+import dev.kiln.llb.Platform;
+import dev.kiln.llb.pb.Op;
+import dev.kiln.llb.pb.SourceOp;
+import dev.kiln.oci.registry.ResolvedImage;
+import dev.kiln.solver.CacheMap;
+import dev.kiln.solver.Operation;
+import dev.kiln.solver.OperationContext;
+import dev.kiln.solver.Result;
+import dev.kiln.worker.BuildSession;
+import dev.kiln.worker.SnapshotResult;
+import dev.kiln.worker.image.ImageStore;
+import dev.kiln.worker.image.OciLayout;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * An {@code oci-layout://STORE@sha256:...} source: an image from an OCI layout directory the
+ * client gave the build (as a local directory named STORE, or by the {@code oci.store} attribute),
+ * unpacked like a pulled image. The digest pins the content, so the key needs no I/O.
+ */
+public final class OciLayoutSourceOperation implements Operation {
+
+    private final Op op;
+    private final ImageStore images;
+    private final BuildSession session;
+    private final Platform platform;
+    private final ImageReference reference;
+
+    public OciLayoutSourceOperation(Op op, ImageStore images, BuildSession session, Platform hostPlatform) {
+        this.op = op;
+        this.images = images;
+        this.session = session;
+        this.reference = ImageReference.parseNormalized(op.getSource().getIdentifier().substring("oci-layout://".length()));
+        this.platform = op.hasPlatform()
+                ? Platform.of(op.getPlatform().getOS(), op.getPlatform().getArchitecture(), op.getPlatform().getVariant())
+                : hostPlatform;
+    }
+
+    /** The layout's directory: the store named by oci.store, or by the reference's last path element. */
+    public static Path layoutDirectory(BuildSession session, ImageReference reference, String store) throws IOException {
+        String name = store.isEmpty() ? reference.path().substring(reference.path().lastIndexOf('/') + 1) : store;
+        return session.localDir(name).orElseThrow(() -> new IOException("OCI layout store \"" + name + "\" of "
+                + reference + " was not given a directory (pass --oci-layout " + name + "=DIR)"));
+    }
+
+    @Override
+    public CacheMap cacheMap(OperationContext ctx) throws IOException {
+        if (reference.digest() == null || reference.digest().isEmpty()) {
+            throw new IOException("oci-layout source " + reference + " needs a digest (NAME@sha256:...)");
+        }
+        SourceOp source = op.getSource().toBuilder().removeAttrs("oci.session").build();
+        String key = Ops.digest(op.toBuilder().clearInputs().setSource(source).build()) + "\n" + platform;
+        return CacheMap.byCacheKeys(Digest.sha256(key.getBytes(StandardCharsets.UTF_8)).toString(), 0);
+    }
+
+    @Override
+    public List<Result> exec(OperationContext ctx, List<Result> inputs) throws Exception {
+        OciLayout layout = new OciLayout(layoutDirectory(session, reference,
+                op.getSource().getAttrsOrDefault("oci.store", "")));
+        ResolvedImage image = layout.resolve(reference, Digest.parse(reference.digest()), platform);
+        layout.importLayers(image, images.content());
+        return List.of(new SnapshotResult(images.unpack(image, line -> {
+            byte[] bytes = (line + "\n").getBytes(StandardCharsets.UTF_8);
+            ctx.log(1, bytes, 0, bytes.length);
+        })));
+    }
+}
