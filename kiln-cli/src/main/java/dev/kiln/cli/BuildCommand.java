@@ -42,7 +42,8 @@ final class BuildCommand {
               --opt KEY=VALUE            a frontend option (repeatable)
               -f, --file PATH            the Dockerfile (docker build's form)
               --build-arg KEY=VALUE      a build argument (docker build's form)
-              --build-context NAME=DIR|docker-image://REF  a named context for FROM and COPY --from
+              --build-context NAME=DIR|docker-image://REF|oci-layout:///DIR@DIGEST  a named context for FROM and COPY --from
+              --oci-layout NAME=DIR      an OCI image layout the build may read as oci-layout://NAME@DIGEST
               --target STAGE             the stage to build (docker build's form)
               -o, --output SPEC          where the result goes (repeatable):
                                            type=local,dest=DIR | type=tar,dest=FILE|-
@@ -93,7 +94,7 @@ final class BuildCommand {
     }
 
     private static final java.util.Set<String> VALUE_FLAGS = java.util.Set.of("--frontend", "--frontend-classpath", "--definition",
-            "--local", "--opt", "--build-arg", "--build-context", "--target", "-f", "--file", "-o", "--output", "--progress", "--state",
+            "--local", "--opt", "--build-arg", "--build-context", "--oci-layout", "--target", "-f", "--file", "-o", "--output", "--progress", "--state",
             "--runtime", "--metadata-file", "--secret", "--ssh", "-t", "--tag", "--on-error");
 
     static Invocation parse(List<String> args) throws UsageException {
@@ -160,12 +161,25 @@ final class BuildCommand {
                 case "--build-context" -> {
                     // docker buildx's named contexts: a directory, or a source such as docker-image://REF
                     String[] kv = keyValue(flag, value);
-                    if (kv[1].contains("://")) {
+                    if (kv[1].startsWith("oci-layout:///")) {
+                        // buildx's form names the layout's directory; the build gets it as a store
+                        String rest = kv[1].substring("oci-layout://".length());
+                        int at = rest.lastIndexOf('@');
+                        String dir = at < 0 ? rest : rest.substring(0, at);
+                        String store = "oci-" + dev.kiln.llb.Digest.sha256(dir.getBytes(
+                                java.nio.charset.StandardCharsets.UTF_8)).hex().substring(0, 12);
+                        locals.put(store, Path.of(dir));
+                        opts.put("context:" + kv[0], "oci-layout://" + store + (at < 0 ? "" : rest.substring(at)));
+                    } else if (kv[1].contains("://")) {
                         opts.put("context:" + kv[0], kv[1]);
                     } else {
                         locals.put(kv[0], Path.of(kv[1]));
                         opts.put("context:" + kv[0], "local:" + kv[0]);
                     }
+                }
+                case "--oci-layout" -> {
+                    String[] kv = keyValue(flag, value);
+                    locals.put(kv[0], Path.of(kv[1]));
                 }
                 case "--build-arg" -> {
                     String[] kv = keyValue(flag, value);

@@ -214,6 +214,29 @@ class BuildCommandTest {
     }
 
     @Test
+    void dockerfileBuildsFromAnOciLayoutNamedContext() throws Exception {
+        Path first = Files.createDirectories(tmp.resolve("first"));
+        Files.writeString(first.resolve("Dockerfile"), "FROM busybox\nRUN echo layered > /layer-file\n");
+        Path archive = tmp.resolve("base.oci.tar");
+        Path metadata = tmp.resolve("base.json");
+        kiln(new byte[0], "--build-context", "busybox=" + rootfs, "--progress", "quiet", "--metadata-file",
+                metadata.toString(), "--output", "type=oci,dest=" + archive, first.toString());
+        Path layout = Files.createDirectories(tmp.resolve("layout"));
+        assertThat(new ProcessBuilder("tar", "-xf", archive.toString(), "-C", layout.toString()).start().waitFor()).isZero();
+        String digest = new com.fasterxml.jackson.databind.ObjectMapper().readTree(metadata.toFile())
+                .get("containerimage.digest").asText();
+
+        Path second = Files.createDirectories(tmp.resolve("second"));
+        Files.writeString(second.resolve("Dockerfile"), "FROM base\nRUN cat /layer-file > /seen\n");
+        Path out = tmp.resolve("out");
+        int code = kiln(new byte[0], "--build-context", "base=oci-layout://" + layout + "@" + digest,
+                "--progress", "quiet", "-o", out.toString(), second.toString());
+
+        assertThat(code).isZero();
+        assertThat(out.resolve("seen")).hasContent("layered\n");
+    }
+
+    @Test
     void garbageOnStdinIsAUsageErrorNamingTheProblem() {
         assertThatThrownBy(() -> kiln(new byte[] {(byte) 0xff, 0x01, 0x02}))
                 .isInstanceOf(UsageException.class)
