@@ -43,6 +43,7 @@ final class BuildCommand {
               -f, --file PATH            the Dockerfile (docker build's form)
               --build-arg KEY=VALUE      a build argument (docker build's form)
               --build-context NAME=DIR|docker-image://REF|oci-layout:///DIR@DIGEST  a named context for FROM and COPY --from
+              --insecure-registry HOST   pull from and push to HOST over plain HTTP (loopback always is)
               --oci-layout NAME=DIR      an OCI image layout the build may read as oci-layout://NAME@DIGEST
               --target STAGE             the stage to build (docker build's form)
               -o, --output SPEC          where the result goes (repeatable):
@@ -90,11 +91,12 @@ final class BuildCommand {
             List<String> ssh,
             boolean shellOnError,
             List<String> tags,
-            boolean push) {
+            boolean push,
+            List<String> insecureRegistries) {
     }
 
     private static final java.util.Set<String> VALUE_FLAGS = java.util.Set.of("--frontend", "--frontend-classpath", "--definition",
-            "--local", "--opt", "--build-arg", "--build-context", "--oci-layout", "--target", "-f", "--file", "-o", "--output", "--progress", "--state",
+            "--local", "--opt", "--build-arg", "--build-context", "--oci-layout", "--insecure-registry", "--target", "-f", "--file", "-o", "--output", "--progress", "--state",
             "--runtime", "--metadata-file", "--secret", "--ssh", "-t", "--tag", "--on-error");
 
     static Invocation parse(List<String> args) throws UsageException {
@@ -110,6 +112,7 @@ final class BuildCommand {
         List<String> secrets = new ArrayList<>();
         List<String> ssh = new ArrayList<>();
         boolean shellOnError = false;
+        List<String> insecureRegistries = new ArrayList<>();
         Path state = null;
         String runtime = "auto";
         Path context = null;
@@ -177,6 +180,7 @@ final class BuildCommand {
                         opts.put("context:" + kv[0], "local:" + kv[0]);
                     }
                 }
+                case "--insecure-registry" -> insecureRegistries.add(value);
                 case "--oci-layout" -> {
                     String[] kv = keyValue(flag, value);
                     locals.put(kv[0], Path.of(kv[1]));
@@ -210,7 +214,7 @@ final class BuildCommand {
             }
         }
         return new Invocation(frontend, classpath, locals, opts, outputs, progress, state, runtime, context, dockerfile,
-                definition, metadataFile, secrets, ssh, shellOnError, tags, push);
+                definition, metadataFile, secrets, ssh, shellOnError, tags, push, insecureRegistries);
     }
 
     private static String[] keyValue(String flag, String value) throws UsageException {
@@ -224,10 +228,7 @@ final class BuildCommand {
     int run(List<String> args) throws Exception {
         Invocation invocation = parse(args);
         BuildRequest request = request(invocation);
-        EngineOptions options = EngineOptions.defaults().withRuntime(invocation.runtime());
-        if (invocation.stateDir() != null) {
-            options = options.withStateDir(invocation.stateDir());
-        }
+        EngineOptions options = engineOptions(invocation);
         ClassLoader loader = loader(invocation.frontendClasspath());
         BuildSummary summary = new BuildSummary();
         ProgressListener display = display(invocation.progress());
@@ -266,14 +267,17 @@ final class BuildCommand {
         return 0;
     }
 
+    private static EngineOptions engineOptions(Invocation invocation) {
+        EngineOptions options = EngineOptions.defaults().withRuntime(invocation.runtime())
+                .withInsecureRegistries(java.util.Set.copyOf(invocation.insecureRegistries()));
+        return invocation.stateDir() == null ? options : options.withStateDir(invocation.stateDir());
+    }
+
     /** {@code kiln debug STEP [build options]}: builds, then opens a shell in the named step's result. */
     int debug(String selector, List<String> args) throws Exception {
         Invocation invocation = parse(args);
         BuildRequest request = request(invocation);
-        EngineOptions options = EngineOptions.defaults().withRuntime(invocation.runtime());
-        if (invocation.stateDir() != null) {
-            options = options.withStateDir(invocation.stateDir());
-        }
+        EngineOptions options = engineOptions(invocation);
         ProgressListener display = display(invocation.progress());
         try (Engine engine = Engine.open(options, Frontends.discover(loader(invocation.frontendClasspath())))) {
             DebugShell shell;

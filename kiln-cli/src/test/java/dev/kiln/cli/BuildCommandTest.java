@@ -250,6 +250,8 @@ class BuildCommandTest {
         assertThat(OutputSpec.parse("-")).isEqualTo(new OutputSpec("tar", Map.of("dest", "-")));
         assertThatThrownBy(() -> OutputSpec.parse("dest=out")).hasMessageContaining("missing type=");
         assertThatThrownBy(() -> BuildCommand.parse(List.of("--bogus"))).hasMessageContaining("unknown option --bogus");
+        assertThat(BuildCommand.parse(List.of("--insecure-registry", "registry.internal:5000")).insecureRegistries())
+                .containsExactly("registry.internal:5000");
         assertThatThrownBy(() -> BuildCommand.parse(List.of("--local", "nodir"))).hasMessageContaining("KEY=VALUE");
     }
 }

@@ -16,6 +16,8 @@ import dev.kiln.solver.ProgressListener;
 import dev.kiln.solver.Solver;
 import dev.kiln.worker.BuildSession;
 import dev.kiln.worker.Worker;
+import dev.kiln.oci.registry.DockerConfig;
+import dev.kiln.oci.registry.RegistryClient;
 import dev.kiln.worker.SnapshotResult;
 import dev.kiln.worker.snapshot.Snapshot;
 import dev.kiln.engine.gateway.SolvedReference;
@@ -62,7 +64,9 @@ public final class Engine implements AutoCloseable {
     }
 
     public static Engine open(EngineOptions options, Frontends frontends) throws IOException {
-        Worker worker = Worker.open(options.stateDir().resolve("worker"), options.runtime());
+        Worker worker = Worker.open(options.stateDir().resolve("worker"), options.runtime(),
+                RegistryClient.builder().credentials(DockerConfig.fromEnvironment())
+                        .insecure(options.insecureRegistries()).build());
         CacheStore cache = new CacheStore(options.stateDir().resolve("cache"));
         return new Engine(options, worker, new Solver(cache, worker.results()), frontends);
     }

@@ -3,16 +3,27 @@ package dev.kiln.engine;
 import java.nio.file.Path;
 
 /**
- * Where the engine keeps its state and which container runtime it drives.
+ * Where the engine keeps its state, which container runtime it drives, and which registries it
+ * may reach over plain HTTP.
  *
- * @param stateDir snapshots, the build cache and checksums live here, and survive the process
- * @param runtime  {@code auto}, {@code runc}, {@code crun}, or a path to an OCI runtime binary
+ * @param stateDir           snapshots, the build cache and checksums live here, and survive the process
+ * @param runtime            {@code auto}, {@code runc}, {@code crun}, or a path to an OCI runtime binary
+ * @param insecureRegistries hosts (host or host:port) spoken to over HTTP; loopback registries always are
  */
-public record EngineOptions(Path stateDir, String runtime) {
+public record EngineOptions(Path stateDir, String runtime, java.util.Set<String> insecureRegistries) {
 
     public EngineOptions {
         stateDir = stateDir.toAbsolutePath().normalize();
         runtime = runtime == null || runtime.isBlank() ? "auto" : runtime;
+        insecureRegistries = java.util.Set.copyOf(insecureRegistries == null ? java.util.Set.of() : insecureRegistries);
+    }
+
+    public EngineOptions(Path stateDir, String runtime) {
+        this(stateDir, runtime, java.util.Set.of());
+    }
+
+    public EngineOptions withInsecureRegistries(java.util.Set<String> hosts) {
+        return new EngineOptions(stateDir, runtime, hosts);
     }
 
     /** The state directory a user gets without asking: $KILN_STATE, else /var/lib/kiln for root, else ~/.local/share/kiln. */
@@ -27,10 +38,10 @@ public record EngineOptions(Path stateDir, String runtime) {
     }
 
     public EngineOptions withStateDir(Path dir) {
-        return new EngineOptions(dir, runtime);
+        return new EngineOptions(dir, runtime, insecureRegistries);
     }
 
     public EngineOptions withRuntime(String name) {
-        return new EngineOptions(stateDir, name);
+        return new EngineOptions(stateDir, name, insecureRegistries);
     }
 }
