@@ -293,6 +293,26 @@ class FileOpTest {
     }
 
     @Test
+    void copyWithASymbolicModeChangesEachEntryFromItsSourceMode() throws Exception {
+        State tree = base().file(FileAction.mkdir("/tree", 0750)
+                .mkfile("/tree/tool", 0700, bytes("#!/bin/sh\n"))
+                .mkfile("/tree/notes", 0640, bytes("notes\n")));
+        Path out = kiln.build(base().file(FileAction.copy(tree, "/tree", "/copied", CopyOption.mode("a+rX,go-w"))));
+
+        assertThat(mode(out.resolve("copied"))).isEqualTo(0755);
+        assertThat(mode(out.resolve("copied/tool"))).isEqualTo(0755);
+        assertThat(mode(out.resolve("copied/notes"))).isEqualTo(0644);
+    }
+
+    @Test
+    void copyWithAMalformedSymbolicModeFailsNamingIt() {
+        assertThatThrownBy(() -> kiln.build(base().file(FileAction.copy(context, "file.txt", "/f",
+                CopyOption.mode("u+y")))))
+                .isInstanceOf(BuildException.class)
+                .hasMessageContaining("invalid mode \"u+y\"");
+    }
+
+    @Test
     void copyOwnerByNameComesFromTheDestinationRootfs() throws Exception {
         Path out = kiln.build(base().file(FileAction.copy(context, "file.txt", "/home/user/file.txt",
                 Owner.parse("user"))));

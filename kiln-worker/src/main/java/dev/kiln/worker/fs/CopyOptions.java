@@ -7,7 +7,8 @@ import java.util.List;
  * How {@link FileActions#copy} behaves; the fields of BuildKit's FileActionCopy.
  *
  * @param owner owner of everything copied; null keeps the source's uid/gid
- * @param mode permission bits (with setuid/setgid/sticky) for everything copied; null keeps the source's
+ * @param mode permission bits (with setuid/setgid/sticky) for everything copied; null keeps the source's (or
+ *     applies {@code symbolicMode})
  * @param followSymlink a symlink named as the source is followed (inside the source root); links inside copied
  *     trees are never followed
  * @param dirCopyContents a directory source copies its contents into dest rather than itself
@@ -20,6 +21,9 @@ import java.util.List;
  * @param excludePatterns paths (relative to a directory source) matching these are left out
  * @param alwaysReplaceExistingDestPaths an existing dest path of another type (e.g. a symlink where a directory
  *     arrives) is replaced instead of being an error; directories are still merged
+ * @param symbolicMode a chmod-style change applied to each copied file's and directory's own mode; null for none.
+ *     At most one of {@code mode} and {@code symbolicMode} is set; directories the copy creates as parents of dest
+ *     get 0755 with a symbolic mode, as in BuildKit
  */
 public record CopyOptions(
     OwnerRef owner,
@@ -33,7 +37,8 @@ public record CopyOptions(
     Instant timestamp,
     List<String> includePatterns,
     List<String> excludePatterns,
-    boolean alwaysReplaceExistingDestPaths) {
+    boolean alwaysReplaceExistingDestPaths,
+    SymbolicMode symbolicMode) {
 
   public CopyOptions {
     includePatterns = includePatterns == null ? List.of() : List.copyOf(includePatterns);
@@ -41,11 +46,33 @@ public record CopyOptions(
     if (mode != null && (mode < 0 || mode > 07777)) {
       throw new IllegalArgumentException("copy mode must be within 0..07777, got 0" + Integer.toOctalString(mode));
     }
+    if (mode != null && symbolicMode != null) {
+      throw new IllegalArgumentException("copy mode is either absolute (0" + Integer.toOctalString(mode)
+          + ") or symbolic (" + symbolicMode + "), not both");
+    }
+  }
+
+  /** Options without a symbolic mode. */
+  public CopyOptions(OwnerRef owner, Integer mode, boolean followSymlink, boolean dirCopyContents,
+      boolean attemptUnpack, boolean createDestPath, boolean allowWildcard, boolean allowEmptyWildcard,
+      Instant timestamp, List<String> includePatterns, List<String> excludePatterns,
+      boolean alwaysReplaceExistingDestPaths) {
+    this(owner, mode, followSymlink, dirCopyContents, attemptUnpack, createDestPath, allowWildcard,
+        allowEmptyWildcard, timestamp, includePatterns, excludePatterns, alwaysReplaceExistingDestPaths, null);
+  }
+
+  /** The permission bits a copied entry gets, given its source's permission bits. */
+  public int permissionsFor(int sourcePermissions, boolean isDirectory) {
+    if (symbolicMode != null) {
+      return symbolicMode.apply(sourcePermissions, isDirectory);
+    }
+    return mode != null ? mode : sourcePermissions & 07777;
   }
 
   /** Everything off: a plain `cp -a` of one path, keeping owner, mode and timestamps. */
   public static CopyOptions defaults() {
-    return new CopyOptions(null, null, false, false, false, false, false, false, null, List.of(), List.of(), false);
+    return new CopyOptions(null, null, false, false, false, false, false, false, null, List.of(), List.of(), false,
+        null);
   }
 
   /** The flags BuildKit's Dockerfile frontend sets for a COPY of local files. */
@@ -60,61 +87,68 @@ public record CopyOptions(
 
   public CopyOptions withOwner(OwnerRef value) {
     return new CopyOptions(value, mode, followSymlink, dirCopyContents, attemptUnpack, createDestPath, allowWildcard,
-        allowEmptyWildcard, timestamp, includePatterns, excludePatterns, alwaysReplaceExistingDestPaths);
+        allowEmptyWildcard, timestamp, includePatterns, excludePatterns, alwaysReplaceExistingDestPaths, symbolicMode);
   }
 
+  /** An absolute mode, replacing any symbolic one. */
   public CopyOptions withMode(Integer value) {
     return new CopyOptions(owner, value, followSymlink, dirCopyContents, attemptUnpack, createDestPath, allowWildcard,
-        allowEmptyWildcard, timestamp, includePatterns, excludePatterns, alwaysReplaceExistingDestPaths);
+        allowEmptyWildcard, timestamp, includePatterns, excludePatterns, alwaysReplaceExistingDestPaths, null);
+  }
+
+  /** A symbolic mode, replacing any absolute one. */
+  public CopyOptions withSymbolicMode(SymbolicMode value) {
+    return new CopyOptions(owner, null, followSymlink, dirCopyContents, attemptUnpack, createDestPath, allowWildcard,
+        allowEmptyWildcard, timestamp, includePatterns, excludePatterns, alwaysReplaceExistingDestPaths, value);
   }
 
   public CopyOptions withFollowSymlink(boolean value) {
     return new CopyOptions(owner, mode, value, dirCopyContents, attemptUnpack, createDestPath, allowWildcard,
-        allowEmptyWildcard, timestamp, includePatterns, excludePatterns, alwaysReplaceExistingDestPaths);
+        allowEmptyWildcard, timestamp, includePatterns, excludePatterns, alwaysReplaceExistingDestPaths, symbolicMode);
   }
 
   public CopyOptions withDirCopyContents(boolean value) {
     return new CopyOptions(owner, mode, followSymlink, value, attemptUnpack, createDestPath, allowWildcard,
-        allowEmptyWildcard, timestamp, includePatterns, excludePatterns, alwaysReplaceExistingDestPaths);
+        allowEmptyWildcard, timestamp, includePatterns, excludePatterns, alwaysReplaceExistingDestPaths, symbolicMode);
   }
 
   public CopyOptions withAttemptUnpack(boolean value) {
     return new CopyOptions(owner, mode, followSymlink, dirCopyContents, value, createDestPath, allowWildcard,
-        allowEmptyWildcard, timestamp, includePatterns, excludePatterns, alwaysReplaceExistingDestPaths);
+        allowEmptyWildcard, timestamp, includePatterns, excludePatterns, alwaysReplaceExistingDestPaths, symbolicMode);
   }
 
   public CopyOptions withCreateDestPath(boolean value) {
     return new CopyOptions(owner, mode, followSymlink, dirCopyContents, attemptUnpack, value, allowWildcard,
-        allowEmptyWildcard, timestamp, includePatterns, excludePatterns, alwaysReplaceExistingDestPaths);
+        allowEmptyWildcard, timestamp, includePatterns, excludePatterns, alwaysReplaceExistingDestPaths, symbolicMode);
   }
 
   public CopyOptions withAllowWildcard(boolean value) {
     return new CopyOptions(owner, mode, followSymlink, dirCopyContents, attemptUnpack, createDestPath, value,
-        allowEmptyWildcard, timestamp, includePatterns, excludePatterns, alwaysReplaceExistingDestPaths);
+        allowEmptyWildcard, timestamp, includePatterns, excludePatterns, alwaysReplaceExistingDestPaths, symbolicMode);
   }
 
   public CopyOptions withAllowEmptyWildcard(boolean value) {
     return new CopyOptions(owner, mode, followSymlink, dirCopyContents, attemptUnpack, createDestPath, allowWildcard,
-        value, timestamp, includePatterns, excludePatterns, alwaysReplaceExistingDestPaths);
+        value, timestamp, includePatterns, excludePatterns, alwaysReplaceExistingDestPaths, symbolicMode);
   }
 
   public CopyOptions withTimestamp(Instant value) {
     return new CopyOptions(owner, mode, followSymlink, dirCopyContents, attemptUnpack, createDestPath, allowWildcard,
-        allowEmptyWildcard, value, includePatterns, excludePatterns, alwaysReplaceExistingDestPaths);
+        allowEmptyWildcard, value, includePatterns, excludePatterns, alwaysReplaceExistingDestPaths, symbolicMode);
   }
 
   public CopyOptions withIncludePatterns(List<String> value) {
     return new CopyOptions(owner, mode, followSymlink, dirCopyContents, attemptUnpack, createDestPath, allowWildcard,
-        allowEmptyWildcard, timestamp, value, excludePatterns, alwaysReplaceExistingDestPaths);
+        allowEmptyWildcard, timestamp, value, excludePatterns, alwaysReplaceExistingDestPaths, symbolicMode);
   }
 
   public CopyOptions withExcludePatterns(List<String> value) {
     return new CopyOptions(owner, mode, followSymlink, dirCopyContents, attemptUnpack, createDestPath, allowWildcard,
-        allowEmptyWildcard, timestamp, includePatterns, value, alwaysReplaceExistingDestPaths);
+        allowEmptyWildcard, timestamp, includePatterns, value, alwaysReplaceExistingDestPaths, symbolicMode);
   }
 
   public CopyOptions withAlwaysReplaceExistingDestPaths(boolean value) {
     return new CopyOptions(owner, mode, followSymlink, dirCopyContents, attemptUnpack, createDestPath, allowWildcard,
-        allowEmptyWildcard, timestamp, includePatterns, excludePatterns, value);
+        allowEmptyWildcard, timestamp, includePatterns, excludePatterns, value, symbolicMode);
   }
 }

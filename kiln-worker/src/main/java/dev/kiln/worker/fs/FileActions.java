@@ -182,8 +182,7 @@ public final class FileActions {
       if (matches.size() > 1) {
         requireDirectoryDest(source, src, destPath, matches, options);
       }
-      TreeCopy copier = new TreeCopy(source, scope, owner, options.mode(), options.timestamp(), filter,
-          options.alwaysReplaceExistingDestPaths());
+      TreeCopy copier = new TreeCopy(source, scope, owner, options, filter);
       for (String match : matches) {
         if (options.attemptUnpack() && unpack(source, match, destPath, owner, options.timestamp())) {
           continue;

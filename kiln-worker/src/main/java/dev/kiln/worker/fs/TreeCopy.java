@@ -29,21 +29,21 @@ final class TreeCopy {
   private final ScopedRoot sourceScope;
   private final ScopedRoot targetScope;
   private final Owner owner;
-  private final Integer mode;
+  private final CopyOptions options;
   private final Instant timestamp;
   private final FilteredTree filter;
   private final boolean alwaysReplace;
   private final Map<InodeKey, Path> firstLinks = new HashMap<>();
 
-  TreeCopy(ScopedRoot sourceScope, ScopedRoot targetScope, Owner owner, Integer mode, Instant timestamp,
-      FilteredTree filter, boolean alwaysReplace) {
+  /** Modes, times and replacement come from {@code options}; {@code owner} is its owner, resolved. */
+  TreeCopy(ScopedRoot sourceScope, ScopedRoot targetScope, Owner owner, CopyOptions options, FilteredTree filter) {
     this.sourceScope = sourceScope;
     this.targetScope = targetScope;
     this.owner = owner;
-    this.mode = mode;
-    this.timestamp = timestamp;
+    this.options = options;
+    this.timestamp = options.timestamp();
     this.filter = filter;
-    this.alwaysReplace = alwaysReplace;
+    this.alwaysReplace = options.alwaysReplaceExistingDestPaths();
   }
 
   /** Copies {@code source} (not followed if a symlink) to {@code target}. */
@@ -145,7 +145,7 @@ final class TreeCopy {
   private void applyMetadata(Path source, FileStat stat, Path target) throws IOException {
     Metadata.chown(target, owner != null ? owner : new Owner(stat.uid(), stat.gid()));
     if (!stat.isSymlink()) {
-      Metadata.chmod(target, mode != null ? mode : stat.permissions());
+      Metadata.chmod(target, options.permissionsFor(stat.permissions(), stat.isDirectory()));
     }
     if (timestamp != null) {
       Metadata.setTimes(target, timestamp);

@@ -18,6 +18,7 @@ import dev.kiln.worker.fs.FileActions;
 import dev.kiln.worker.fs.Owner;
 import dev.kiln.worker.fs.OwnerName;
 import dev.kiln.worker.fs.OwnerRef;
+import dev.kiln.worker.fs.SymbolicMode;
 import dev.kiln.worker.fs.UserLookup;
 import dev.kiln.worker.snapshot.ActiveSnapshot;
 import dev.kiln.worker.snapshot.Mounted;
@@ -186,12 +187,13 @@ public final class FileOperation implements Operation {
         }
         Snapshot source = resolve(action.getSecondaryInput(), inputs, actionResults, index, "copy source");
         try (Mounted sourceRoot = snapshotter.mountReadOnly(source)) {
-            files.copy(sourceRoot.path(), copy.getSrc(), copy.getDest(), copyOptions(copy));
+            files.copy(sourceRoot.path(), copy.getSrc(), copy.getDest(), copyOptions(copy, index));
         }
     }
 
-    private static CopyOptions copyOptions(FileActionCopy copy) {
-        return new CopyOptions(
+    /** A symbolic mode (modeStr), when there is one, wins over the numeric mode, as in BuildKit. */
+    private static CopyOptions copyOptions(FileActionCopy copy, int index) {
+        CopyOptions options = new CopyOptions(
                 owner(copy.hasOwner() ? copy.getOwner() : null),
                 copy.getMode() < 0 ? null : copy.getMode(),
                 copy.getFollowSymlink(),
@@ -204,6 +206,15 @@ public final class FileOperation implements Operation {
                 copy.getIncludePatternsList(),
                 copy.getExcludePatternsList(),
                 copy.getAlwaysReplaceExistingDestPaths());
+        if (copy.getModeStr().isEmpty()) {
+            return options;
+        }
+        try {
+            return options.withSymbolicMode(SymbolicMode.parse(copy.getModeStr()));
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("file action " + index + ": copy of " + copy.getSrc() + ": "
+                    + e.getMessage(), e);
+        }
     }
 
     /** BuildKit writes -1 for "no timestamp"; anything else is nanoseconds since the epoch. */

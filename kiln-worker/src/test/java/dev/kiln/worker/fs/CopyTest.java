@@ -129,6 +129,33 @@ class CopyTest {
   }
 
   @Test
+  void symbolicModeChangesEachCopiedEntryRelativeToItsOwnMode() throws Exception {
+    file("tree/notes", "n");
+    file("tree/bin/tool", "t");
+    Files.setAttribute(src.resolve("tree/bin/tool"), "unix:mode", 0700);
+    Files.setAttribute(src.resolve("tree/bin"), "unix:mode", 0700);
+    Files.setAttribute(src.resolve("tree"), "unix:mode", 0750);
+    copy("/tree", "/made/tree", CopyOptions.defaults().withCreateDestPath(true)
+        .withSymbolicMode(SymbolicMode.parse("a+rX,go-w")));
+    assertThat(FileStat.of(dst.resolve("made/tree/notes")).permissions()).isEqualTo(0644);
+    assertThat(FileStat.of(dst.resolve("made/tree/bin/tool")).permissions()).isEqualTo(0755);
+    assertThat(FileStat.of(dst.resolve("made/tree/bin")).permissions()).isEqualTo(0755);
+    assertThat(FileStat.of(dst.resolve("made/tree")).permissions()).isEqualTo(0755);
+    // A parent the copy had to create is not a copied entry: it gets the default, as in BuildKit.
+    assertThat(FileStat.of(dst.resolve("made")).permissions()).isEqualTo(0755);
+  }
+
+  @Test
+  void symbolicAndAbsoluteModesReplaceEachOther() throws Exception {
+    file("f", "x");
+    CopyOptions symbolic = CopyOptions.defaults().withMode(0600).withSymbolicMode(SymbolicMode.parse("u+x"));
+    assertThat(symbolic.mode()).isNull();
+    copy("/f", "/f", symbolic);
+    assertThat(FileStat.of(dst.resolve("f")).permissions()).isEqualTo(0740);
+    assertThat(symbolic.withMode(0600).symbolicMode()).isNull();
+  }
+
+  @Test
   void ownerOverrideChownsEverythingCopied() throws Exception {
     file("d/f", "x");
     Files.createSymbolicLink(src.resolve("d/link"), Path.of("f"));
