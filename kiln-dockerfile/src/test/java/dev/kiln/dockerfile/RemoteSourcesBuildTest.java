@@ -1,0 +1,149 @@
+package dev.kiln.dockerfile;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.sun.net.httpserver.HttpServer;
+import dev.kiln.llb.Digest;
+import dev.kiln.llb.ImageReference;
+import dev.kiln.oci.registry.RegistryClient;
+import dev.kiln.oci.testing.LocalRegistry;
+import dev.kiln.worker.BusyboxImage;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/**
+ * Dockerfiles whose sources are remote: FROM an image in a registry, ADD of an http URL (with and
+ * without --checksum) and of a git repository, all served on 127.0.0.1.
+ */
+class RemoteSourcesBuildTest {
+
+    private static final String PAYLOAD = "downloaded over http\n";
+
+    @TempDir
+    static Path work;
+    static DockerfileBuilds builds;
+    static LocalRegistry registry;
+    static ImageReference base;
+    static HttpServer http;
+    static Process gitDaemon;
+    static int gitPort;
+
+    @BeforeAll
+    static void start() throws Exception {
+        builds = new DockerfileBuilds(work);
+        registry = LocalRegistry.anonymous().start();
+        base = registry.reference("library/base:1");
+        try (RegistryClient client = RegistryClient.builder().build()) {
+            BusyboxImage.push(client, base, work);
+        }
+        http = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        http.createContext("/files/payload.txt", exchange -> {
+            byte[] body = PAYLOAD.getBytes(StandardCharsets.UTF_8);
+            exchange.sendResponseHeaders(200, body.length);
+            exchange.getResponseBody().write(body);
+            exchange.close();
+        });
+        http.start();
+        Path repos = Files.createDirectories(work.resolve("git"));
+        Path repo = repos.resolve("tool.git");
+        git(repos, "init", "-q", "-b", "main", repo.toString());
+        Files.writeString(repo.resolve("tool.sh"), "echo tool\n");
+        git(repo, "add", ".");
+        git(repo, "commit", "-q", "-m", "tool");
+        try (ServerSocket socket = new ServerSocket(0)) {
+            gitPort = socket.getLocalPort();
+        }
+        gitDaemon = new ProcessBuilder("git", "daemon", "--reuseaddr", "--export-all", "--base-path=" + repos,
+                "--listen=127.0.0.1", "--port=" + gitPort, repos.toString()).redirectErrorStream(true)
+                .redirectOutput(work.resolve("git-daemon.log").toFile()).start();
+        for (int i = 0; i < 100; i++) {
+            try {
+                new java.net.Socket("127.0.0.1", gitPort).close();
+                break;
+            } catch (IOException notYet) {
+                Thread.sleep(50);
+            }
+        }
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        http.stop(0);
+        gitDaemon.destroy();
+        gitDaemon.waitFor(10, TimeUnit.SECONDS);
+        registry.close();
+        builds.close();
+    }
+
+    private static Path context(String name, String dockerfile) throws IOException {
+        Path dir = Files.createDirectories(work.resolve("contexts").resolve(name));
+        Files.writeString(dir.resolve("Dockerfile"), dockerfile);
+        return dir;
+    }
+
+    @Test
+    void fromARegistryImageTakesItsConfigAndFiles() throws Exception {
+        Path ctx = context("from-registry", "FROM " + base + "\nRUN echo \"$PATH\" > /path.txt\n");
+
+        DockerfileBuilds.Build build = builds.build(ctx, Map.of());
+
+        assertThat(build.out().resolve("bin/busybox")).isRegularFile();
+        assertThat(build.out().resolve("path.txt")).content().contains("/usr/bin");
+        JsonNode config = new ObjectMapper().readTree(build.config());
+        assertThat(config.at("/config/Cmd/0").asText()).isEqualTo("sh");
+    }
+
+    @Test
+    void addOfAnHttpUrlVerifiesTheChecksum() throws Exception {
+        String url = "http://127.0.0.1:" + http.getAddress().getPort() + "/files/payload.txt";
+        Digest right = Digest.sha256(PAYLOAD.getBytes(StandardCharsets.UTF_8));
+        Path ok = context("add-http", "FROM busybox\nADD --checksum=" + right + " " + url + " /downloads/\n"
+                + "ADD " + url + " /plain.txt\n");
+
+        DockerfileBuilds.Build build = builds.build(ok, Map.of());
+
+        assertThat(build.out().resolve("downloads/payload.txt")).hasContent(PAYLOAD);
+        assertThat(build.out().resolve("plain.txt")).hasContent(PAYLOAD);
+
+        Digest wrong = Digest.sha256("other".getBytes(StandardCharsets.UTF_8));
+        Path bad = context("add-http-bad", "FROM busybox\nADD --checksum=" + wrong + " " + url + " /x\n");
+        assertThatThrownBy(() -> builds.build(bad, Map.of())).hasMessageContaining("digest mismatch");
+    }
+
+    @Test
+    void addOfAGitRepositoryChecksItOut() throws Exception {
+        Path ctx = context("add-git", "FROM busybox\nADD git://127.0.0.1:" + gitPort + "/tool.git#main /tool\n"
+                + "RUN sh /tool/tool.sh > /ran.txt\n");
+
+        DockerfileBuilds.Build build = builds.build(ctx, Map.of());
+
+        assertThat(build.out().resolve("ran.txt")).hasContent("tool\n");
+        assertThat(build.out().resolve("tool/.git")).doesNotExist();
+    }
+
+    private static void git(Path dir, String... args) throws IOException, InterruptedException {
+        List<String> command = new java.util.ArrayList<>(List.of("git", "-c", "user.name=Kiln Test",
+                "-c", "user.email=test@kiln.invalid"));
+        command.addAll(List.of(args));
+        Process process = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true).start();
+        String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        if (process.waitFor() != 0) {
+            throw new IOException("git " + String.join(" ", args) + ": " + output);
+        }
+    }
+}
