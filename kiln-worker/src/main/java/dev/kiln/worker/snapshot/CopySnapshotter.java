@@ -11,20 +11,14 @@ import java.util.Optional;
  * commit compares it with the parent and writes the difference as a layer (with whiteouts for deletions).
  * Read-only views are flattened with hard links to the immutable layer files, so they copy no file data.
  */
-public final class CopySnapshotter implements Snapshotter {
-  private final LayerStore store;
+public final class CopySnapshotter extends StoredSnapshotter {
 
   CopySnapshotter(LayerStore store) {
-    this.store = store;
+    super(store);
   }
 
   public static CopySnapshotter open(Path root) throws IOException {
     return new CopySnapshotter(LayerStore.open(root));
-  }
-
-  @Override
-  public Path root() {
-    return store.root();
   }
 
   @Override
@@ -67,40 +61,5 @@ public final class CopySnapshotter implements Snapshotter {
     });
     store.register(self[0]);
     return self[0];
-  }
-
-  @Override
-  public Snapshot merge(List<Snapshot> inputs) throws IOException {
-    return SnapshotAlgebra.merge(store, inputs);
-  }
-
-  @Override
-  public Snapshot diff(Snapshot lower, Snapshot upper) throws IOException {
-    return SnapshotAlgebra.diff(store, this::mountReadOnly, lower, upper);
-  }
-
-  @Override
-  public Snapshot importLayer(Snapshot parent, LayerFiller filler) throws IOException {
-    return store.importLayer(parent, filler);
-  }
-
-  @Override
-  public Optional<Snapshot> load(String id) throws IOException {
-    return store.load(id);
-  }
-
-  @Override
-  public void remove(String id) throws IOException {
-    store.remove(id);
-  }
-
-  @Override
-  public Path layerPath(String layerId) {
-    return store.layerPath(layerId);
-  }
-
-  @Override
-  public void close() throws IOException {
-    store.close();
   }
 }

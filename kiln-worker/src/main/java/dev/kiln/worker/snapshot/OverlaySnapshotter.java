@@ -16,18 +16,17 @@ import java.util.Optional;
  * stack is too tall for overlay's mount options (one page): then the lowest layers are flattened once into a
  * squashed layer (hard links, no data copied) that later mounts of the same stack reuse.
  */
-public final class OverlaySnapshotter implements Snapshotter {
+public final class OverlaySnapshotter extends StoredSnapshotter {
   /** mount(2) copies at most one page of options; 4096 is the smallest page Linux runs with. */
   static final int MOUNT_DATA_LIMIT = 4096 - 1;
   /** Squashes cover multiples of this many layers, so a growing stack keeps reusing the same squash. */
   static final int SQUASH_STEP = 32;
   private static final List<String> DISABLED_FEATURES = List.of("index", "redirect_dir", "metacopy");
 
-  private final LayerStore store;
   private final String options;
 
   OverlaySnapshotter(LayerStore store, String options) {
-    this.store = store;
+    super(store);
     this.options = options;
   }
 
@@ -85,11 +84,6 @@ public final class OverlaySnapshotter implements Snapshotter {
   }
 
   @Override
-  public Path root() {
-    return store.root();
-  }
-
-  @Override
   public ActiveSnapshot prepare(Snapshot parent) throws IOException {
     store.requireLayers(parent);
     return OverlayActiveSnapshot.create(this, store, parent);
@@ -128,41 +122,6 @@ public final class OverlaySnapshotter implements Snapshotter {
     });
     store.register(self[0]);
     return self[0];
-  }
-
-  @Override
-  public Snapshot merge(List<Snapshot> inputs) throws IOException {
-    return SnapshotAlgebra.merge(store, inputs);
-  }
-
-  @Override
-  public Snapshot diff(Snapshot lower, Snapshot upper) throws IOException {
-    return SnapshotAlgebra.diff(store, this::mountReadOnly, lower, upper);
-  }
-
-  @Override
-  public Snapshot importLayer(Snapshot parent, LayerFiller filler) throws IOException {
-    return store.importLayer(parent, filler);
-  }
-
-  @Override
-  public Optional<Snapshot> load(String id) throws IOException {
-    return store.load(id);
-  }
-
-  @Override
-  public void remove(String id) throws IOException {
-    store.remove(id);
-  }
-
-  @Override
-  public Path layerPath(String layerId) {
-    return store.layerPath(layerId);
-  }
-
-  @Override
-  public void close() throws IOException {
-    store.close();
   }
 
   String options() {

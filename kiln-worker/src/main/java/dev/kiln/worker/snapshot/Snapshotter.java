@@ -14,7 +14,7 @@ import java.util.Optional;
  * {@code squashes/} squashed layer stacks, {@code work/} in-progress state that {@link #open} cleans up.
  * Only one process may open a root at a time.
  */
-public sealed interface Snapshotter extends AutoCloseable permits OverlaySnapshotter, CopySnapshotter {
+public sealed interface Snapshotter extends AutoCloseable permits StoredSnapshotter {
   /** Opens (creating if needed) the state at {@code root}, with overlayfs when a probe mount there works. */
   static Snapshotter open(Path root) throws IOException {
     LayerStore store = LayerStore.open(root);
