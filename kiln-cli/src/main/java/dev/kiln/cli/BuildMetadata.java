@@ -10,10 +10,15 @@ import java.util.Map;
 import java.util.TreeMap;
 
 /**
- * The JSON {@code --metadata-file} writes, like buildx's: the result's string metadata (such as
- * {@code containerimage.digest} when an image was made) plus Kiln's own build facts.
+ * The JSON {@code --metadata-file} writes, like buildx's: the image's digests and names when an
+ * image was made ({@code containerimage.digest}, {@code containerimage.config.digest},
+ * {@code image.name}) plus Kiln's own build facts.
  */
 final class BuildMetadata {
+
+    /** The result facts buildx writes; frontends' own metadata (configs, platforms) stays out. */
+    private static final java.util.Set<String> FACTS = java.util.Set.of("containerimage.digest",
+            "containerimage.config.digest", "image.name");
 
     private BuildMetadata() {
     }
@@ -21,7 +26,7 @@ final class BuildMetadata {
     static void write(Path file, BuildOutcome outcome) throws IOException {
         Map<String, String> fields = new TreeMap<>();
         outcome.result().metadata().forEach((key, value) -> {
-            if (key.startsWith("containerimage.") && !key.equals("containerimage.config")) {
+            if (FACTS.contains(key)) {
                 fields.put(key, new String(value, StandardCharsets.UTF_8));
             }
         });
