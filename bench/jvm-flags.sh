@@ -10,13 +10,13 @@
 #    it was made with.
 #
 # Usage: bench/jvm-flags.sh  (as root)   BENCH_RUNS=10 BENCH_WARMUP=2 BENCH_WORK=/var/tmp/kiln-jvm-flags
-#        BENCH_RESULTS=FILE (default bench/results/DATE-TIME-jvm-flags.txt)
+#        BENCH_RESULTS=FILE (default bench/results/DATE-jvm-flags.txt)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 runs=${BENCH_RUNS:-10}
 warmup=${BENCH_WARMUP:-2}
 work=${BENCH_WORK:-/var/tmp/kiln-jvm-flags}
-results=${BENCH_RESULTS:-$root/bench/results/$(date +%Y-%m-%d-%H%M)-jvm-flags.txt}
+results=${BENCH_RESULTS:-$root/bench/results/$(date +%Y-%m-%d)-jvm-flags.txt}
 [ "$(id -u)" = 0 ] || { echo "jvm-flags: run as root (builds start runc containers)" >&2; exit 1; }
 source "$root/scripts/env.sh"
 

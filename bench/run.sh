@@ -26,7 +26,7 @@
 #   BENCH_RUNS=10 BENCH_WARMUP=2      timed runs and warm-up runs per tool and scenario
 #   BENCH_SCENARIOS="cold cached incremental"
 #   BENCH_WORK=/var/tmp/kiln-bench    scratch directory (not on overlayfs; removed at the end)
-#   BENCH_RESULTS=FILE                where the raw numbers go (default bench/results/DATE-TIME.txt)
+#   BENCH_RESULTS=FILE                where the raw numbers go (default bench/results/DATE.txt)
 #   BENCH_KILN_OUTPUT=tar             or local: Kiln exports a directory instead of a tar file
 #   BENCH_KILN_FRONTEND=java          or dockerfile: Kiln builds the very Containerfile Buildah builds
 # No network is used: nothing is pulled, and RUN steps have loopback only.
@@ -36,7 +36,7 @@ runs=${BENCH_RUNS:-10}
 warmup=${BENCH_WARMUP:-2}
 scenarios=${BENCH_SCENARIOS:-cold cached incremental}
 work=${BENCH_WORK:-/var/tmp/kiln-bench}
-results=${BENCH_RESULTS:-$root/bench/results/$(date +%Y-%m-%d-%H%M).txt}
+results=${BENCH_RESULTS:-$root/bench/results/$(date +%Y-%m-%d).txt}
 kiln_output=${BENCH_KILN_OUTPUT:-tar}
 kiln_frontend=${BENCH_KILN_FRONTEND:-java}
 case "$root$work" in *[[:space:]]*) echo "bench: paths with spaces are not supported: $root, $work" >&2; exit 1 ;; esac
@@ -125,8 +125,8 @@ for scenario in $scenarios; do
   bench_round_robin "$runs" "$warmup"
   load_after=$(cut -d' ' -f1 /proc/loadavg)
   line=$(awk -v s="$scenario" -v k="$(bench_median "$scenario-kiln")" -v b="$(bench_median "$scenario-buildah")" \
-    -v l1="$load_before" -v l2="$load_after" \
-    'BEGIN { printf "%-12s kiln %6.3f s   buildah %6.3f s   kiln/buildah %.2f   (medians; load %s..%s)", s, k, b, k / b, l1, l2 }')
+    -v r="$(bench_ratio "$scenario-kiln" "$scenario-buildah")" -v l1="$load_before" -v l2="$load_after" \
+    'BEGIN { printf "%-12s kiln %6.3f s   buildah %6.3f s   kiln/buildah %.2f   (medians; per round %.2f; load %s..%s)", s, k, b, k / b, r, l1, l2 }')
   summary+=("$line")
   echo "$line"
   for tool in kiln buildah; do
@@ -151,6 +151,7 @@ mkdir -p "$(dirname "$results")"
   echo
   printf '%s\n' "${summary[@]}"
   echo
+  echo "# kiln/buildah: ratio of the medians; per round: median of kiln/buildah within each round"
   echo "# seconds: wall median, mean, min, max; cpu = median user+system (children included)"
   echo "# runs: wall/user/system of every timed run, in order"
   printf '%s\n' "${raw[@]}"
