@@ -49,17 +49,31 @@ public sealed interface Mount permits Mount.Bind, Mount.Cache, Mount.Tmpfs {
     }
 
     /** @param from the content the cache starts with when it is first created */
-    record Cache(String id, CacheSharing sharing, State from) implements Mount {
+    /**
+     * A cache mount. {@code from} with {@code selector} is what a new cache starts with (a
+     * directory in that state; empty selector for its root), as BuildKit seeds a cache mount.
+     */
+    record Cache(String id, CacheSharing sharing, State from, String selector) implements Mount {
         public Cache {
             if (id == null || id.isEmpty()) {
                 throw new IllegalArgumentException("a cache mount needs an id");
             }
             Objects.requireNonNull(sharing, "sharing");
             Objects.requireNonNull(from, "from");
+            selector = selector == null ? "" : selector;
+        }
+
+        public Cache(String id, CacheSharing sharing, State from) {
+            this(id, sharing, from, "");
         }
 
         public Cache seededFrom(State initial) {
-            return new Cache(id, sharing, initial);
+            return new Cache(id, sharing, initial, selector);
+        }
+
+        /** Seeds a new cache with this path of the seed state instead of its root. */
+        public Cache withSelector(String path) {
+            return new Cache(id, sharing, from, path);
         }
     }
 

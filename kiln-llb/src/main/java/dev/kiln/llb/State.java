@@ -167,7 +167,8 @@ public final class State {
             mounts.add(switch (at.mount()) {
                 case Mount.Bind b -> new ExecNode.MountPoint(at.dest(), b.source().output, b.selector(), b.readonly(),
                         b.noOutput(), null, null, -1);
-                case Mount.Cache c -> new ExecNode.MountPoint(at.dest(), c.from().output, "", false, false, c, null, -1);
+                case Mount.Cache c -> new ExecNode.MountPoint(at.dest(), c.from().output, c.selector(), false, false, c,
+                        null, -1);
                 case Mount.Tmpfs t -> new ExecNode.MountPoint(at.dest(), null, "", false, false, null, t, -1);
             });
         }

@@ -10,7 +10,9 @@ import dev.kiln.dockerfile.shell.EnvLookup;
 import dev.kiln.dockerfile.shell.ShellException;
 import dev.kiln.llb.CacheSharing;
 import dev.kiln.llb.FileAction;
+import dev.kiln.llb.MkdirOption;
 import dev.kiln.llb.Mount;
+import dev.kiln.llb.Owner;
 import dev.kiln.llb.NetMode;
 import dev.kiln.llb.OpOption;
 import dev.kiln.llb.RunOption;
@@ -174,20 +176,21 @@ final class RunDispatch {
                         default -> CacheSharing.SHARED;
                     };
                     String id = mount.cacheId().isEmpty() ? UnixPaths.clean(mount.target()) : mount.cacheId();
-                    if (!selector.equals("/")) {
-                        throw new InstructionException("cache mount " + target + ": source= (a path inside the "
-                                + "cache's initial content) is not supported yet");
-                    }
                     boolean defaultOwnership = (mount.uid() == null || mount.uid() == 0)
                             && (mount.gid() == null || mount.gid() == 0)
                             && (mount.mode() == null || mount.mode() == 0755);
-                    if (!defaultOwnership) {
-                        // BuildKit seeds such a cache with a /cache directory it selects; Kiln's LLB cache
-                        // mounts have no selector yet, so the owner and mode cannot be given
-                        throw new InstructionException("cache mount " + target + ": uid=, gid= and mode= other than "
-                                + "0, 0 and 0755 are not supported yet");
+                    Mount.Cache cache = Mount.cache(ctx.options.cacheIdNamespace() + "/" + id, sharing);
+                    if (!defaultOwnership && mount.from().isEmpty()) {
+                        // As BuildKit does: a new cache starts as a /cache directory with the asked owner and mode.
+                        int uid = mount.uid() == null ? 0 : mount.uid();
+                        int gid = mount.gid() == null ? 0 : mount.gid();
+                        int mode = mount.mode() == null ? 0755 : mount.mode();
+                        State seed = State.scratch().file(FileAction.mkdir("/cache", mode,
+                                MkdirOption.makeParents(), Owner.ids(uid, gid)));
+                        yield cache.seededFrom(seed).withSelector("/cache");
                     }
-                    yield Mount.cache(ctx.options.cacheIdNamespace() + "/" + id, sharing).seededFrom(source);
+                    cache = cache.seededFrom(source);
+                    yield selector.equals("/") ? cache : cache.withSelector(selector);
                 }
                 default -> {
                     Mount.Bind bind = Mount.bind(source);

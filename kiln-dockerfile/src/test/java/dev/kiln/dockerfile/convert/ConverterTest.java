@@ -327,15 +327,6 @@ class ConverterTest {
     }
 
     @Test
-    void cacheMountWithOtherOwnerIsRefusedClearly() {
-        assertThatThrownBy(() -> convert("FROM scratch\nRUN --mount=type=cache,target=/c,uid=1000 true\n"))
-                .isInstanceOfSatisfying(DockerfileException.class, e -> {
-                    assertThat(e.line()).isEqualTo(2);
-                    assertThat(e.reason()).contains("not supported yet");
-                });
-    }
-
-    @Test
     void targetPlatformSetsArgsAndConfig() throws Exception {
         DockerfileConverter.Result result = convert("""
                 FROM --platform=$BUILDPLATFORM scratch AS tools

@@ -4,6 +4,8 @@ import dev.kiln.llb.Digest;
 import dev.kiln.llb.pb.CacheSharingOpt;
 import dev.kiln.worker.fs.CopyOptions;
 import dev.kiln.worker.fs.FileActions;
+import dev.kiln.worker.fs.FileStat;
+import dev.kiln.worker.sys.PosixFiles;
 import dev.kiln.worker.fs.UserLookup;
 
 import java.io.IOException;
@@ -136,6 +138,10 @@ public final class CacheMounts {
             try {
                 new FileActions(temp, UserLookup.idsOnly())
                         .copy(seed, "/", "/", CopyOptions.defaults().withDirCopyContents(true));
+                // The cache's root takes the seed directory's owner and mode (RUN --mount=type=cache,uid=,gid=,mode=).
+                FileStat root = FileStat.of(seed);
+                PosixFiles.lchown(temp, root.uid(), root.gid());
+                PosixFiles.chmod(temp, root.permissions());
                 Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE);
             } catch (FileSystemException raced) {
                 if (!Files.isDirectory(target)) {

@@ -82,7 +82,7 @@ public final class ContainerMounts implements AutoCloseable {
                 if (input != null && !input.isScratch()) {
                     Mounted mounted = snapshotter.mountReadOnly(input);
                     resources.push(mounted);
-                    seed = mounted.path();
+                    seed = select(mounted.path(), mount.getSelector(), dest);
                 }
                 String id = mount.getCacheOpt().getID().isEmpty() ? dest : mount.getCacheOpt().getID();
                 CacheMounts.Lease lease = cacheMounts.acquire(id, mount.getCacheOpt().getSharing(), seed);

@@ -90,15 +90,7 @@ final class OverlayActiveSnapshot implements ActiveSnapshot {
   public synchronized Snapshot commit() throws IOException {
     requireActive("commit");
     if (mounted) {
-      try {
-        Mounts.unmount(mountPoint, 0);
-      } catch (SyscallException e) {
-        if (e.errno() == SyscallException.EBUSY) {
-          throw new IOException("cannot commit the snapshot prepared from " + parent.id() + ": its mount "
-              + mountPoint + " is still in use (is a process still running in it?)", e);
-        }
-        throw e;
-      }
+      unmountForCommit();
       mounted = false;
     }
     Snapshot result = unchanged()
@@ -115,6 +107,34 @@ final class OverlayActiveSnapshot implements ActiveSnapshot {
    * mount stubs made overlay copy up (such as /etc for /etc/hosts), and merging that layer onto another base
    * would reset those directories to this base's attributes.
    */
+  /**
+   * Unmounts the view before its upper directory becomes a layer. A container that just ended can hold the
+   * mount for a moment longer (its runtime is still tearing its namespace down), so EBUSY is retried for a
+   * short while before it counts as a process still running in the view.
+   */
+  private void unmountForCommit() throws IOException {
+    for (int attempt = 0; ; attempt++) {
+      try {
+        Mounts.unmount(mountPoint, 0);
+        return;
+      } catch (SyscallException e) {
+        if (e.errno() != SyscallException.EBUSY) {
+          throw e;
+        }
+        if (attempt >= 50) {
+          throw new IOException("cannot commit the snapshot prepared from " + parent.id() + ": its mount "
+              + mountPoint + " is still in use (is a process still running in it?)", e);
+        }
+      }
+      try {
+        Thread.sleep(20);
+      } catch (InterruptedException interrupted) {
+        Thread.currentThread().interrupt();
+        throw new IOException("interrupted while committing the snapshot prepared from " + parent.id(), interrupted);
+      }
+    }
+  }
+
   private boolean unchanged() throws IOException {
     List<Path> lowers = store.layerPaths(parent.layers()).reversed();
     pruneUnchangedDirectories(upper, lowers);
