@@ -9,9 +9,12 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 work="$root/examples/.work"
 mkdir -p "$work"
 
-# A registry on a free port of 127.0.0.1, stopped when this script ends.
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])' 2>/dev/null \
-  || echo 5099)
+# A registry on 127.0.0.1, stopped when this script ends. The port stays the same from run to run
+# (the image names contain it, so a second run is a cache hit), unless something else holds it.
+port=5123
+if (echo > "/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+  port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+fi
 cat > "$work/registry.yml" <<YML
 version: 0.1
 storage:
