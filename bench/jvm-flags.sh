@@ -3,7 +3,8 @@
 # (dev.kiln.examples.BenchBuild on bench/workload.sh's context), fully cached and cold, under each
 # set of flags below, with and without a JDK AOT cache trained for that set, round-robin (bench/lib.sh).
 #
-# 1. ./kiln as a user runs it, with its AOT cache and with KILN_AOT=0 (fully cached build).
+# 1. ./kiln as a user runs it, with its AOT cache and with KILN_AOT=0 (fully cached build), and
+#    the java command ./kiln execs, started directly.
 # 2. The JVM started directly (no launcher script), one variant per flag set; each AOT variant gets
 #    its own cache, trained the way ./kiln trains its own (a build, then the same build with a
 #    changed context file under -XX:AOTCacheOutput), because a cache only maps under the flags
@@ -32,7 +33,7 @@ build_args="dev.kiln.cli.Main build --frontend java:dev.kiln.examples.BenchBuild
 --frontend-classpath ${examples_jars[0]} --local rootfs=$work/ctx/rootfs --local context=$work/ctx/src \
 --output type=local,dest=$work/out"
 
-# name|flags|aot: the launcher's set first, then one change at a time
+# name|flags|aot: the launcher's set first (keep it in step with ./kiln), then one change at a time
 native=--enable-native-access=ALL-UNNAMED
 unsafe=--sun-misc-unsafe-memory-access=allow
 variants=(
@@ -96,6 +97,10 @@ launcher="$root/kiln ${build_args#dev.kiln.cli.Main } --state $work/state-launch
 bench_reset
 bench_add "kiln-with-aot" "" "$launcher"
 bench_add "kiln-KILN_AOT=0" "" "env KILN_AOT=0 $launcher"
+# what ./kiln execs, without the script: the difference to kiln-with-aot is the script's own cost
+launcher_flags="$native $unsafe -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -XX:-UsePerfData \
+-XX:AOTCache=$target/kiln.aot -Xlog:disable -Xlog:all=warning,aot*=off,cds*=off:stderr"
+bench_add "java-as-kiln-execs-it" "" "$JAVA_HOME/bin/java $launcher_flags -cp $classpath $build_args --state $work/state-launcher"
 bench_round_robin "$runs" "$warmup"
 report_group "./kiln build, fully cached"
 

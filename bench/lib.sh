@@ -28,6 +28,8 @@ bench_reset() {
 # "wall user system" in seconds to $bench_dir/NAME.times
 bench_run_once() {
   local i=$1 timed=${2:-} name=${bench_names[$1]} start end
+  local -
+  set -f   # commands are split on spaces only: a '*' in a JVM flag is not a file pattern
   if [ -n "${bench_prepares[$i]}" ]; then
     bash -c "${bench_prepares[$i]}" >/dev/null 2>&1 \
       || { echo "bench: preparing $name failed: ${bench_prepares[$i]}" >&2; return 1; }
