@@ -1,14 +1,13 @@
 #!/usr/bin/env bash
-# Which JVM flags make `kiln build` start and finish fastest: times the benchmark's build
-# (dev.kiln.examples.BenchBuild on bench/workload.sh's context), fully cached and cold, under each
-# set of flags below, with and without a JDK AOT cache trained for that set, round-robin (bench/lib.sh).
+# Which JVM flags make `kiln build` start and finish fastest: times the benchmark's build (the
+# Containerfile of bench/workload.sh to an image), fully cached and cold, under each set of flags
+# below, with and without a JDK AOT cache trained for that set, round-robin (bench/lib.sh).
 #
 # 1. ./kiln as a user runs it, with its AOT cache and with KILN_AOT=0 (fully cached build), and
 #    the java command ./kiln execs, started directly.
 # 2. The JVM started directly (no launcher script), one variant per flag set; each AOT variant gets
-#    its own cache, trained the way ./kiln trains its own (a build, then the same build with a
-#    changed context file under -XX:AOTCacheOutput), because a cache only maps under the flags
-#    it was made with.
+#    its own cache, trained by scripts/aot-train.sh as ./kiln trains its own, because a cache only
+#    maps under the flags it was made with.
 #
 # Usage: bench/jvm-flags.sh  (as root)   BENCH_RUNS=10 BENCH_WARMUP=2 BENCH_WORK=/var/tmp/kiln-jvm-flags
 #        BENCH_RESULTS=FILE (default bench/results/DATE-jvm-flags.txt)
@@ -24,14 +23,13 @@ source "$root/scripts/env.sh"
 "$root/kiln" --help >/dev/null 2>&1 || "$root/kiln" --help
 target=$root/kiln-cli/target
 cli_jars=("$target"/kiln-cli-*.jar)
-examples_jars=("$root"/kiln-examples/target/kiln-examples-*.jar)
 classpath="${cli_jars[0]}:$(cat "$target/kiln.classpath")"
 
-rm -rf "$work"
+source "$root/bench/lib.sh"
+bench_clean "$work"
 "$root/bench/workload.sh" "$work/ctx"
-build_args="dev.kiln.cli.Main build --frontend java:dev.kiln.examples.BenchBuild \
---frontend-classpath ${examples_jars[0]} --local rootfs=$work/ctx/rootfs --local context=$work/ctx/src \
---output type=local,dest=$work/out"
+# the benchmark's Containerfile to an image named in Kiln's store, as bench/run.sh builds it
+build_args="dev.kiln.cli.Main build -f $work/ctx/Containerfile --output type=image,name=kiln-bench $work/ctx"
 
 # name|flags|aot: the launcher's set first (keep it in step with ./kiln), then one change at a time
 native=--enable-native-access=ALL-UNNAMED
@@ -46,24 +44,6 @@ variants=(
   "jdk-defaults|$native $unsafe|"
 )
 
-train() { # FLAGS CACHE: the training ./kiln does, on HelloBuild in a temporary state
-  local flags=$1 cache=$2 t=$work/train
-  rm -rf "$t"
-  "$root/scripts/busybox-rootfs.sh" "$t/rootfs"
-  mkdir -p "$t/context"
-  echo one > "$t/context/message.txt"
-  local args="dev.kiln.cli.Main build --state $t/state --frontend java:dev.kiln.examples.HelloBuild \
---frontend-classpath ${examples_jars[0]} --local rootfs=$t/rootfs --local context=$t/context"
-  # shellcheck disable=SC2086
-  "$JAVA_HOME/bin/java" $flags -cp "$classpath" $args --output type=local,dest="$t/out" >/dev/null 2>&1 || true
-  echo two > "$t/context/message.txt"
-  # shellcheck disable=SC2086
-  "$JAVA_HOME/bin/java" $flags -XX:AOTCacheOutput="$cache" -cp "$classpath" $args --output type=local,dest="$t/out" \
-    --output type=tar,dest="$t/out.tar" >/dev/null 2>&1 || true
-  rm -rf "$t"
-}
-
-source "$root/bench/lib.sh"
 bench_dir=$work/times
 mkdir -p "$bench_dir"
 commands=()
@@ -72,7 +52,9 @@ for variant in "${variants[@]}"; do
   aot_flag=""
   if [ -n "$aot" ]; then
     echo "jvm-flags: training an AOT cache for $name" >&2
-    train "$flags" "$work/$name.aot"
+    # shellcheck disable=SC2086
+    "$root/scripts/aot-train.sh" "$work/$name.aot" "$classpath" $flags >/dev/null 2>&1 \
+      || { echo "jvm-flags: no AOT cache for $name" >&2; exit 1; }
     aot_flag="-XX:AOTCache=$work/$name.aot"
   fi
   commands+=("$JAVA_HOME/bin/java $flags $aot_flag -cp $classpath $build_args")
@@ -139,4 +121,4 @@ mkdir -p "$(dirname "$results")"
 } > "$results"
 cat "$results"
 echo "jvm-flags: raw numbers in ${results#"$root"/}" >&2
-rm -rf "$work"
+bench_clean "$work"

@@ -11,6 +11,14 @@ bench_names=()
 bench_prepares=()
 bench_commands=()
 
+# bench_clean DIR: removes a scratch directory, first unmounting what a failed build left mounted
+# under it (a build container's overlay, say), deepest first
+bench_clean() {
+  [ -d "$1" ] || return 0
+  awk -v dir="$1/" 'index($5, dir) == 1 { print $5 }' /proc/self/mountinfo | sort -r | xargs -r -n 1 umount -l
+  rm -rf "$1"
+}
+
 # bench_add NAME PREPARE COMMAND
 bench_add() {
   bench_names+=("$1")

@@ -6,19 +6,22 @@
 #   incremental  one context file changed: the COPY of the context and the RUN after it run again
 #
 # The workload is DESIGN.md's (a busybox base, two RUN steps, one COPY from the context). There is
-# no registry yet, so the base is a busybox rootfs from scripts/busybox-rootfs.sh: Buildah copies it
-# in with `FROM scratch` + `COPY rootfs/ /`, Kiln reads it as the local source "rootfs". Kiln runs
-# the graph of dev.kiln.examples.BenchBuild (kiln-examples), which has the steps of the
-# Containerfile that bench/workload.sh writes; Buildah builds that Containerfile.
+# no registry in the picture, so the base is a busybox rootfs from scripts/busybox-rootfs.sh, copied
+# in with `FROM scratch` + `COPY rootfs/ /` (bench/workload.sh writes the Containerfile). By default
+# both tools build that very Containerfile; with BENCH_KILN_FRONTEND=java Kiln instead runs the same
+# steps as an LLB graph written in Java (dev.kiln.examples.BenchBuild, base as local source "rootfs").
 #
 # Equivalent work, as far as the two tools allow:
-#  - both run each RUN step in a runc container (/usr/sbin/runc) in its own network namespace with
-#    loopback only (Buildah --network=none --isolation=oci, Kiln NetMode.NONE) on overlayfs;
+#  - both run each RUN step in a runc container (/usr/sbin/runc, Buildah with --isolation=oci) on
+#    overlayfs, in the host's network namespace: Kiln runs a RUN step of the default (sandbox)
+#    network mode there for now, and Buildah 1.28 has no RUN --network=none, so Buildah gets
+#    --network=host (nothing in the build uses the network);
 #  - both keep a build cache: Buildah with --layers (off by default for `buildah build`), Kiln always;
-#  - both write the result somewhere: Buildah commits an image (one layer per step) into its local
-#    containers-storage and tags it; Kiln has no image store yet and exports the final root
-#    filesystem as a tar file (--output type=tar). On a fully cached build Buildah only re-tags an
-#    image it already has, while Kiln writes the ~2 MB tar again: that difference favours Buildah.
+#  - both commit the result: Buildah an image (one layer per step) into its containers-storage,
+#    tagged kiln-bench; Kiln (--output type=image,name=kiln-bench) an image whose layers it
+#    compresses with gzip into its content store, named locally. On a fully cached build both only
+#    name an image they already have. With BENCH_KILN_OUTPUT=tar or local Kiln instead writes the
+#    root filesystem to a tar file or a directory, again on every build, cached or not.
 #  - both print their usual progress (to a file).
 # Runs go round-robin (bench/lib.sh): on a shared machine a change of load then hits both tools.
 #
@@ -27,9 +30,9 @@
 #   BENCH_SCENARIOS="cold cached incremental"
 #   BENCH_WORK=/var/tmp/kiln-bench    scratch directory (not on overlayfs; removed at the end)
 #   BENCH_RESULTS=FILE                where the raw numbers go (default bench/results/DATE.txt)
-#   BENCH_KILN_OUTPUT=tar             or local: Kiln exports a directory instead of a tar file
-#   BENCH_KILN_FRONTEND=java          or dockerfile: Kiln builds the very Containerfile Buildah builds
-# No network is used: nothing is pulled, and RUN steps have loopback only.
+#   BENCH_KILN_FRONTEND=dockerfile    or java: the Java graph instead of the Containerfile
+#   BENCH_KILN_OUTPUT=image           or tar, or local: export the root filesystem instead of an image
+# No network is used: nothing is pulled, and no RUN step reaches out.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 runs=${BENCH_RUNS:-10}
@@ -37,8 +40,8 @@ warmup=${BENCH_WARMUP:-2}
 scenarios=${BENCH_SCENARIOS:-cold cached incremental}
 work=${BENCH_WORK:-/var/tmp/kiln-bench}
 results=${BENCH_RESULTS:-$root/bench/results/$(date +%Y-%m-%d).txt}
-kiln_output=${BENCH_KILN_OUTPUT:-tar}
-kiln_frontend=${BENCH_KILN_FRONTEND:-java}
+kiln_output=${BENCH_KILN_OUTPUT:-image}
+kiln_frontend=${BENCH_KILN_FRONTEND:-dockerfile}
 case "$root$work" in *[[:space:]]*) echo "bench: paths with spaces are not supported: $root, $work" >&2; exit 1 ;; esac
 
 [ "$(id -u)" = 0 ] || { echo "bench: run as root (both tools mount overlayfs and start runc containers)" >&2; exit 1; }
@@ -61,37 +64,40 @@ fi
 examples_jars=("$root"/kiln-examples/target/kiln-examples-*.jar)
 examples_jar=${examples_jars[0]}
 
-rm -rf "$work"
+source "$root/bench/lib.sh"
+bench_clean "$work"
 mkdir -p "$work/times"
 "$root/bench/workload.sh" "$work/ctx"
-source "$root/bench/lib.sh"
 bench_dir=$work/times
 
 kiln_state=$work/kiln-state
 buildah_store=$work/buildah
-kiln_export="--output type=$kiln_output,dest=$work/kiln-out.$kiln_output"
-case $kiln_frontend in
-  java) kiln_cmd="$root/kiln build --state $kiln_state --frontend java:dev.kiln.examples.BenchBuild \
---frontend-classpath $examples_jar --local rootfs=$work/ctx/rootfs --local context=$work/ctx/src $kiln_export" ;;
-  dockerfile) kiln_cmd="$root/kiln build --state $kiln_state -f $work/ctx/Containerfile $kiln_export $work/ctx" ;;
-  *) echo "bench: BENCH_KILN_FRONTEND is java or dockerfile, not $kiln_frontend" >&2; exit 1 ;;
+case $kiln_output in
+  image) kiln_export="--output type=image,name=kiln-bench" ;;
+  tar | local) kiln_export="--output type=$kiln_output,dest=$work/kiln-out.$kiln_output" ;;
+  *) echo "bench: BENCH_KILN_OUTPUT is image, tar or local, not $kiln_output" >&2; exit 1 ;;
 esac
+case $kiln_frontend in
+  java) kiln_build="$root/kiln build --state $kiln_state --frontend java:dev.kiln.examples.BenchBuild \
+--frontend-classpath $examples_jar --local rootfs=$work/ctx/rootfs --local context=$work/ctx/src" ;;
+  dockerfile) kiln_build="$root/kiln build --state $kiln_state -f $work/ctx/Containerfile $work/ctx" ;;
+  *) echo "bench: BENCH_KILN_FRONTEND is dockerfile or java, not $kiln_frontend" >&2; exit 1 ;;
+esac
+kiln_cmd="$kiln_build $kiln_export"
 buildah_global="buildah --root $buildah_store/root --runroot $buildah_store/run --storage-driver overlay"
-buildah_cmd="$buildah_global build --runtime /usr/sbin/runc --isolation oci --network none --layers \
+buildah_cmd="$buildah_global build --runtime /usr/sbin/runc --isolation oci --network host --layers \
 -f $work/ctx/Containerfile -t kiln-bench $work/ctx"
 # a new content each time, so each run sees a changed file whichever tool ran before it
 change_context="date +%s%N > $work/ctx/src/changed.txt"
 
 # Both tools must produce the same /app/report.txt, or they did not do the same work.
 check_same_result() {
-  $kiln_cmd >"$work/check.log" 2>&1 || { cat "$work/check.log" >&2; echo "bench: kiln failed" >&2; exit 1; }
+  # the timed output, and a tar of the same result to read the report from
+  $kiln_cmd --output type=tar,dest="$work/check.tar" >"$work/check.log" 2>&1 \
+    || { cat "$work/check.log" >&2; echo "bench: kiln failed" >&2; exit 1; }
   $buildah_cmd >"$work/check.log" 2>&1 || { cat "$work/check.log" >&2; echo "bench: buildah failed" >&2; exit 1; }
   local kiln_report buildah_report container
-  if [ "$kiln_output" = tar ]; then
-    kiln_report=$(tar -xOf "$work/kiln-out.tar" app/report.txt 2>/dev/null || tar -xOf "$work/kiln-out.tar" ./app/report.txt)
-  else
-    kiln_report=$(cat "$work/kiln-out.local/app/report.txt")
-  fi
+  kiln_report=$(tar -xOf "$work/check.tar" app/report.txt 2>/dev/null || tar -xOf "$work/check.tar" ./app/report.txt)
   container=$($buildah_global from kiln-bench)
   buildah_report=$(cat "$($buildah_global mount "$container")/app/report.txt")
   $buildah_global umount "$container" >/dev/null
@@ -157,4 +163,5 @@ mkdir -p "$(dirname "$results")"
   printf '%s\n' "${raw[@]}"
 } > "$results"
 echo "bench: raw numbers in ${results#"$root"/}" >&2
-rm -rf "$work"
+$buildah_global rm --all >/dev/null 2>&1 || true
+bench_clean "$work"

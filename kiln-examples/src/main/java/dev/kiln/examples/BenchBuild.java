@@ -6,7 +6,6 @@ import dev.kiln.gateway.Result;
 import dev.kiln.gateway.SolveRequest;
 import dev.kiln.llb.CopyOption;
 import dev.kiln.llb.FileAction;
-import dev.kiln.llb.NetMode;
 import dev.kiln.llb.RunOption;
 import dev.kiln.llb.State;
 
@@ -24,18 +23,17 @@ import dev.kiln.llb.State;
  */
 public final class BenchBuild implements BuildFunction {
 
-    /** The graph; RUN steps get loopback only, as Buildah's {@code --network=none} gives them. */
+    /** The graph; RUN steps keep the default network mode, as the Containerfile's do. */
     public static State graph() {
         State base = State.local("rootfs");
         State context = State.local("context");
-        State deps = base.run(RunOption.sh("mkdir -p /app && echo \"deps for $(uname -m)\" > /app/deps.txt"),
-                RunOption.network(NetMode.NONE)).root();
+        State deps = base.run(RunOption.sh("mkdir -p /app && echo \"deps for $(uname -m)\" > /app/deps.txt")).root();
         // Dockerfile COPY's flags for "COPY src/ /app/src/", so both tools copy the same way
         State copied = deps.file(FileAction.copy(context, "/", "/app/src/", CopyOption.dirContentsOnly(),
                 CopyOption.createDestPath(), CopyOption.followSymlinks(), CopyOption.allowWildcard(),
                 CopyOption.allowEmptyWildcard()));
-        return copied.run(RunOption.sh("cd /app && cat src/* | wc -c > /app/report.txt && ls src >> /app/report.txt"),
-                RunOption.network(NetMode.NONE)).root();
+        return copied.run(RunOption.sh("cd /app && cat src/* | wc -c > /app/report.txt && ls src >> /app/report.txt"))
+                .root();
     }
 
     @Override
