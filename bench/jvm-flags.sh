@@ -35,12 +35,12 @@ build_args="dev.kiln.cli.Main build -f $work/ctx/Containerfile --output type=ima
 native=--enable-native-access=ALL-UNNAMED
 unsafe=--sun-misc-unsafe-memory-access=allow
 variants=(
-  "launcher-set|$native $unsafe -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -XX:-UsePerfData|aot"
-  "no-aot-cache|$native $unsafe -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -XX:-UsePerfData|"
-  "no-cds-at-all|$native $unsafe -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -XX:-UsePerfData -Xshare:off|"
-  "full-tiered|$native $unsafe -XX:+UseSerialGC -XX:-UsePerfData|aot"
-  "g1-gc|$native $unsafe -XX:TieredStopAtLevel=1 -XX:-UsePerfData|aot"
-  "with-perfdata|$native $unsafe -XX:+UseSerialGC -XX:TieredStopAtLevel=1|aot"
+  "launcher-set|$native $unsafe -XX:+UseSerialGC -XX:TieredStopAtLevel=1|aot"
+  "no-aot-cache|$native $unsafe -XX:+UseSerialGC -XX:TieredStopAtLevel=1|"
+  "no-cds-at-all|$native $unsafe -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Xshare:off|"
+  "full-tiered|$native $unsafe -XX:+UseSerialGC|aot"
+  "g1-gc|$native $unsafe -XX:TieredStopAtLevel=1|aot"
+  "no-perfdata|$native $unsafe -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -XX:-UsePerfData|aot"
   "jdk-defaults|$native $unsafe|"
 )
 
@@ -80,7 +80,7 @@ bench_reset
 bench_add "kiln-with-aot" "" "$launcher"
 bench_add "kiln-KILN_AOT=0" "" "env KILN_AOT=0 $launcher"
 # what ./kiln execs, without the script: the difference to kiln-with-aot is the script's own cost
-launcher_flags="$native $unsafe -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -XX:-UsePerfData \
+launcher_flags="$native $unsafe -XX:+UseSerialGC -XX:TieredStopAtLevel=1 \
 -XX:AOTCache=$target/kiln.aot -Xlog:disable -Xlog:all=warning,aot*=off,cds*=off:stderr"
 bench_add "java-as-kiln-execs-it" "" "$JAVA_HOME/bin/java $launcher_flags -cp $classpath $build_args --state $work/state-launcher"
 bench_round_robin "$runs" "$warmup"
