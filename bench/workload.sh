@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Makes the benchmark's build context in DIR: rootfs/ (the busybox base), src/ (the files the
 # COPY step takes; src/changed.txt is the one the incremental scenario rewrites) and the
-# Containerfile Buildah builds, whose steps are those of dev.kiln.examples.BenchBuild.
+# Containerfile both tools build, whose steps are also those of dev.kiln.examples.BenchBuild.
 set -euo pipefail
 dir=${1:?usage: workload.sh DIR}
 root=$(cd "$(dirname "$0")/.." && pwd)
