@@ -51,9 +51,11 @@ public final class Engine implements AutoCloseable {
     private final Worker worker;
     private final Solver solver;
     private final Frontends frontends;
+    private final StateLock stateLock;
 
-    private Engine(EngineOptions options, Worker worker, Solver solver, Frontends frontends) {
+    private Engine(EngineOptions options, StateLock stateLock, Worker worker, Solver solver, Frontends frontends) {
         this.options = options;
+        this.stateLock = stateLock;
         this.worker = worker;
         this.solver = solver;
         this.frontends = frontends;
@@ -64,11 +66,33 @@ public final class Engine implements AutoCloseable {
     }
 
     public static Engine open(EngineOptions options, Frontends frontends) throws IOException {
-        Worker worker = Worker.open(options.stateDir().resolve("worker"), options.runtime(),
-                RegistryClient.builder().credentials(DockerConfig.fromEnvironment())
-                        .insecure(options.insecureRegistries()).build());
-        CacheStore cache = new CacheStore(options.stateDir().resolve("cache"));
-        return new Engine(options, worker, new Solver(cache, worker.results()), frontends);
+        return open(options, frontends, notice -> { });
+    }
+
+    /**
+     * Opens the engine on its state directory. Another process's engine on the same directory is
+     * waited for, up to {@link EngineOptions#stateTimeout()}; {@code notices} hears once that the wait
+     * began and for whom.
+     */
+    public static Engine open(EngineOptions options, Frontends frontends, java.util.function.Consumer<String> notices)
+            throws IOException {
+        StateLock lock;
+        try {
+            lock = StateLock.acquire(options.stateDir(), options.stateTimeout(), notices);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new java.io.InterruptedIOException("interrupted while waiting for state " + options.stateDir());
+        }
+        try {
+            Worker worker = Worker.open(options.stateDir().resolve("worker"), options.runtime(),
+                    RegistryClient.builder().credentials(DockerConfig.fromEnvironment())
+                            .insecure(options.insecureRegistries()).build());
+            CacheStore cache = new CacheStore(options.stateDir().resolve("cache"));
+            return new Engine(options, lock, worker, new Solver(cache, worker.results()), frontends);
+        } catch (IOException | RuntimeException e) {
+            lock.close();
+            throw e;
+        }
     }
 
     public EngineOptions options() {
@@ -84,12 +108,15 @@ public final class Engine implements AutoCloseable {
         BuildSession session = new BuildSession(UUID.randomUUID().toString(), request.localDirs(), request.secrets(),
                 request.sshSockets());
         BuildContext context = new BuildContext(solver, worker, frontends, session, buildOpts(session, request),
-                progress, null, null, null);
+                request.entitlements(), progress, null, null, null);
         LocalClient client = new LocalClient(context, request.frontendOpts(), Map.of());
         Result result;
         boolean handedToDebugger = false;
         try {
             result = run(request.frontend(), client);
+            if (request.exports().isEmpty()) {
+                evaluateAll(result);
+            }
             for (ExportTarget target : request.exports()) {
                 result = export(result, target, progress);
             }
@@ -120,7 +147,7 @@ public final class Engine implements AutoCloseable {
         BuildSession session = new BuildSession(UUID.randomUUID().toString(), request.localDirs(), request.secrets(),
                 request.sshSockets());
         BuildContext context = new BuildContext(solver, worker, frontends, session, buildOpts(session, request),
-                progress, null, null, null);
+                request.entitlements(), progress, null, null, null);
         try {
             run(request.frontend(), new LocalClient(context, request.frontendOpts(), Map.of()));
             for (LlbGraph graph : context.graphs()) {
@@ -202,6 +229,20 @@ public final class Engine implements AutoCloseable {
         }
     }
 
+    /**
+     * Solves every reference of a result nobody exports. Frontends hand back references that are
+     * solved on demand; without this, a build with no output would run nothing and pass even where
+     * a step fails (buildctl and docker build solve the whole result in that case too).
+     */
+    private static void evaluateAll(Result result) throws InterruptedException {
+        if (result.ref().isPresent()) {
+            result.ref().get().evaluate();
+        }
+        for (dev.kiln.gateway.Reference ref : result.refs().values()) {
+            ref.evaluate();
+        }
+    }
+
     /** Exports the result; the export's facts (an image's digests) join the result's metadata. */
     private Result export(Result result, ExportTarget target, ProgressListener progress)
             throws BuildException, InterruptedException {
@@ -239,6 +280,10 @@ public final class Engine implements AutoCloseable {
 
     @Override
     public void close() throws IOException {
-        worker.close();
+        try {
+            worker.close();
+        } finally {
+            stateLock.close();
+        }
     }
 }

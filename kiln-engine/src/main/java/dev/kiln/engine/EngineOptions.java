@@ -1,6 +1,7 @@
 package dev.kiln.engine;
 
 import java.nio.file.Path;
+import java.time.Duration;
 
 /**
  * Where the engine keeps its state, which container runtime it drives, and which registries it
@@ -9,21 +10,35 @@ import java.nio.file.Path;
  * @param stateDir           snapshots, the build cache and checksums live here, and survive the process
  * @param runtime            {@code auto}, {@code runc}, {@code crun}, or a path to an OCI runtime binary
  * @param insecureRegistries hosts (host or host:port) spoken to over HTTP; loopback registries always are
+ * @param stateTimeout       how long {@link Engine#open} waits for another process's engine to release the state
+ *                           directory before it fails
  */
-public record EngineOptions(Path stateDir, String runtime, java.util.Set<String> insecureRegistries) {
+public record EngineOptions(Path stateDir, String runtime, java.util.Set<String> insecureRegistries,
+        Duration stateTimeout) {
+
+    /** Long enough for another build on the same state to finish; short enough that a stuck one is noticed. */
+    public static final Duration DEFAULT_STATE_TIMEOUT = Duration.ofMinutes(30);
 
     public EngineOptions {
         stateDir = stateDir.toAbsolutePath().normalize();
         runtime = runtime == null || runtime.isBlank() ? "auto" : runtime;
         insecureRegistries = java.util.Set.copyOf(insecureRegistries == null ? java.util.Set.of() : insecureRegistries);
+        stateTimeout = stateTimeout == null ? DEFAULT_STATE_TIMEOUT : stateTimeout;
+        if (stateTimeout.isNegative()) {
+            throw new IllegalArgumentException("state timeout " + stateTimeout + " is negative");
+        }
     }
 
     public EngineOptions(Path stateDir, String runtime) {
-        this(stateDir, runtime, java.util.Set.of());
+        this(stateDir, runtime, java.util.Set.of(), DEFAULT_STATE_TIMEOUT);
     }
 
     public EngineOptions withInsecureRegistries(java.util.Set<String> hosts) {
-        return new EngineOptions(stateDir, runtime, hosts);
+        return new EngineOptions(stateDir, runtime, hosts, stateTimeout);
+    }
+
+    public EngineOptions withStateTimeout(Duration timeout) {
+        return new EngineOptions(stateDir, runtime, insecureRegistries, timeout);
     }
 
     /** The state directory a user gets without asking: $KILN_STATE, else /var/lib/kiln for root, else ~/.local/share/kiln. */
@@ -38,10 +53,10 @@ public record EngineOptions(Path stateDir, String runtime, java.util.Set<String>
     }
 
     public EngineOptions withStateDir(Path dir) {
-        return new EngineOptions(dir, runtime, insecureRegistries);
+        return new EngineOptions(dir, runtime, insecureRegistries, stateTimeout);
     }
 
     public EngineOptions withRuntime(String name) {
-        return new EngineOptions(stateDir, name, insecureRegistries);
+        return new EngineOptions(stateDir, name, insecureRegistries, stateTimeout);
     }
 }

@@ -1,5 +1,6 @@
 package dev.kiln.engine.gateway;
 
+import dev.kiln.engine.Entitlement;
 import dev.kiln.engine.Frontends;
 import dev.kiln.engine.Warning;
 import dev.kiln.gateway.BuildOpts;
@@ -11,11 +12,13 @@ import dev.kiln.worker.BuildSession;
 import dev.kiln.worker.Worker;
 
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
  * What every gateway client of one build shares: the engine's parts, the build's session (its
- * local directories), where progress goes and the warnings raised so far.
+ * local directories), the privileges its steps were granted, where progress goes and the warnings
+ * raised so far.
  */
 public record BuildContext(
         Solver solver,
@@ -23,6 +26,7 @@ public record BuildContext(
         Frontends frontends,
         BuildSession session,
         BuildOpts buildOpts,
+        Set<Entitlement> entitlements,
         ProgressListener progress,
         List<Warning> warnings,
         List<Container> containers,
@@ -30,6 +34,7 @@ public record BuildContext(
 
     /** {@code graphs} collects every definition the build solved, so a step can be found again to debug it. */
     public BuildContext {
+        entitlements = Set.copyOf(entitlements);
         warnings = warnings == null ? new CopyOnWriteArrayList<>() : warnings;
         containers = containers == null ? new CopyOnWriteArrayList<>() : containers;
         graphs = graphs == null ? new CopyOnWriteArrayList<>() : graphs;

@@ -1,5 +1,6 @@
 package dev.kiln.engine.gateway;
 
+import dev.kiln.engine.Entitlement;
 import dev.kiln.engine.Warning;
 import dev.kiln.gateway.BuildFunction;
 import dev.kiln.gateway.BuildOpts;
@@ -72,6 +73,7 @@ public final class LocalClient implements Client {
         } catch (LlbException e) {
             throw new GatewayException("invalid LLB definition: " + e.getMessage(), e);
         }
+        Entitlement.check(graph, build.entitlements());
         build.graphs().add(graph);
         if (graph.output().isEmpty()) {
             return Result.empty();
