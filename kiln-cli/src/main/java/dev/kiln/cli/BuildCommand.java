@@ -6,63 +6,41 @@ import dev.kiln.engine.DebugShell;
 import dev.kiln.engine.BuildRequest;
 import dev.kiln.engine.Engine;
 import dev.kiln.engine.EngineOptions;
+import dev.kiln.engine.Entitlement;
 import dev.kiln.engine.Frontends;
 import dev.kiln.engine.FrontendSpec;
 import dev.kiln.engine.Warning;
 import dev.kiln.engine.export.ArchiveDestination;
 import dev.kiln.engine.export.ExportTarget;
+import dev.kiln.dockerfile.instructions.GoDuration;
+import dev.kiln.dockerfile.instructions.InstructionException;
 import dev.kiln.llb.pb.Definition;
 import dev.kiln.solver.ProgressListener;
+import dev.kiln.worker.AtomicWrite;
+import picocli.CommandLine;
 
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintStream;
 import java.net.URL;
 import java.net.URLClassLoader;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
+import java.util.EnumSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * {@code kiln build}: buildctl's form ({@code --frontend NAME --local name=DIR --opt k=v}, or an
  * LLB definition on stdin) and docker build's ({@code kiln build -f Dockerfile CONTEXT}).
  */
 final class BuildCommand {
-
-    static final String USAGE = """
-            usage: kiln build [options] [CONTEXT]
-              --frontend NAME            frontend to run: dockerfile.v0, or java:CLASS for a BuildFunction class
-              --frontend-classpath PATH  jars or directories (':'-separated) to load java: frontends from
-              --definition FILE          a marshalled LLB definition to build (- or none: read stdin)
-              --local NAME=DIR           a local directory the build reads as local://NAME (repeatable)
-              --opt KEY=VALUE            a frontend option (repeatable)
-              -f, --file PATH            the Dockerfile (docker build's form)
-              --build-arg KEY=VALUE      a build argument (docker build's form)
-              --build-context NAME=DIR|docker-image://REF|oci-layout:///DIR@DIGEST  a named context for FROM and COPY --from
-              --insecure-registry HOST   pull from and push to HOST over plain HTTP (loopback always is)
-              --oci-layout NAME=DIR      an OCI image layout the build may read as oci-layout://NAME@DIGEST
-              --target STAGE             the stage to build (docker build's form)
-              -o, --output SPEC          where the result goes (repeatable):
-                                           type=local,dest=DIR | type=tar,dest=FILE|-
-                                           type=image,name=REF[,push=true] | type=registry,name=REF
-                                           type=oci,dest=FILE|-[,name=REF] | type=docker,dest=FILE|-[,name=REF]
-                                         image attributes: compression=gzip|zstd|uncompressed, compression-level=N,
-                                         force-compression=BOOL, oci-mediatypes=BOOL, source-date-epoch=SECONDS,
-                                         registry.insecure=BOOL, annotation.KEY=VALUE
-              -t, --tag NAME             name the image (repeatable); without --output, the image is kept locally
-              --push                     push the image to its names' registries (docker build's form)
-              --on-error MODE            fail (default), or shell: open a shell in a failed RUN step's container
-              --progress MODE            auto (default: tty on a terminal, else plain), tty, plain, rawjson or quiet
-              --metadata-file FILE       write the build's result facts (digests, timing) as JSON
-              --secret id=ID,src=FILE|env=VAR  a secret for RUN --mount=type=secret (repeatable)
-              --ssh ID[=SOCKET]          an SSH agent for RUN --mount=type=ssh (default: $SSH_AUTH_SOCK)
-              --state DIR                engine state directory (default: $KILN_STATE, /var/lib/kiln for root)
-              --runtime NAME             auto, runc, crun, or a path to an OCI runtime
-            With neither --frontend nor CONTEXT, an LLB definition is read from stdin.""";
 
     private final PrintStream out;
     private final PrintStream err;
@@ -74,6 +52,16 @@ final class BuildCommand {
         this.in = in;
     }
 
+    /**
+     * A checked command line.
+     *
+     * @param noCache       {@code --no-cache}: also marks every step of an LLB definition to run again
+     * @param annotations   {@code --annotation}s as image output attributes ({@code annotation.KEY} ...)
+     * @param iidFile       where {@code --iidfile} writes the image ID
+     * @param quiet         {@code -q}: no progress, the image ID on stdout
+     * @param entitlements  what {@code --allow} (and {@code --network host}) grant the build's steps
+     * @param stateTimeout  how long to wait for another kiln on the state; null for the engine's default
+     */
     record Invocation(
             String frontend,
             List<Path> frontendClasspath,
@@ -92,129 +80,227 @@ final class BuildCommand {
             boolean shellOnError,
             List<String> tags,
             boolean push,
-            List<String> insecureRegistries) {
+            List<String> insecureRegistries,
+            boolean noCache,
+            Map<String, String> annotations,
+            Path iidFile,
+            boolean quiet,
+            Set<Entitlement> entitlements,
+            Duration stateTimeout) {
     }
 
-    private static final java.util.Set<String> VALUE_FLAGS = java.util.Set.of("--frontend", "--frontend-classpath", "--definition",
-            "--local", "--opt", "--build-arg", "--build-context", "--oci-layout", "--insecure-registry", "--target", "-f", "--file", "-o", "--output", "--progress", "--state",
-            "--runtime", "--metadata-file", "--secret", "--ssh", "-t", "--tag", "--on-error");
+    /** The help text of {@code kiln build}, grouped as docker build's. */
+    static String usage() {
+        return commandLine(new BuildFlags()).getUsageMessage(CommandLine.Help.Ansi.OFF);
+    }
 
-    static Invocation parse(List<String> args) throws UsageException {
-        String frontend = null;
-        List<Path> classpath = new ArrayList<>();
+    private static CommandLine commandLine(BuildFlags flags) {
+        CommandLine line = new CommandLine(flags);
+        line.setExpandAtFiles(false);                 // "@name" is a value here (ssh ids, tags), never a file of args
+        line.setUnmatchedOptionsArePositionalParams(false);
+        return line;
+    }
+
+    static Invocation parse(List<String> args) throws UsageException, HelpRequested {
+        BuildFlags flags = new BuildFlags();
+        CommandLine line = commandLine(flags);
+        try {
+            line.parseArgs(args.toArray(String[]::new));
+        } catch (CommandLine.UnmatchedArgumentException e) {
+            List<String> unmatched = e.getUnmatched();
+            String first = unmatched.isEmpty() ? "?" : unmatched.getFirst();
+            if (!first.startsWith("-") || first.equals("-")) {
+                throw new UsageException("build takes one context directory, got " + flags.context + " and " + first);
+            }
+            throw new UsageException("unknown option " + first + " (kiln build --help lists them)");
+        } catch (CommandLine.MissingParameterException e) {
+            String flag = e.getMissing().isEmpty() ? "an option" : e.getMissing().getFirst().paramLabel();
+            if (!e.getMissing().isEmpty() && e.getMissing().getFirst().isOption()) {
+                flag = ((CommandLine.Model.OptionSpec) e.getMissing().getFirst()).longestName();
+            }
+            throw new UsageException(flag + " needs a value");
+        } catch (CommandLine.ParameterException e) {
+            throw new UsageException(e.getMessage());
+        }
+        if (line.isUsageHelpRequested()) {
+            throw new HelpRequested(usage());
+        }
+        return invocation(flags);
+    }
+
+    private static Invocation invocation(BuildFlags flags) throws UsageException {
+        BuildFlags.Definition definition = flags.definition;
+        BuildFlags.Cache cache = flags.cache;
+        BuildFlags.Outputs outputFlags = flags.outputs;
+        BuildFlags.Run run = flags.run;
+        BuildFlags.Buildctl buildctl = flags.buildctl;
         Map<String, Path> locals = new LinkedHashMap<>();
         Map<String, String> opts = new LinkedHashMap<>();
-        List<OutputSpec> outputs = new ArrayList<>();
-        List<String> tags = new ArrayList<>();
-        boolean push = false;
-        String progress = "auto";
-        Path metadataFile = null;
-        List<String> secrets = new ArrayList<>();
-        List<String> ssh = new ArrayList<>();
-        boolean shellOnError = false;
-        List<String> insecureRegistries = new ArrayList<>();
-        Path state = null;
-        String runtime = "auto";
-        Path context = null;
-        Path dockerfile = null;
-        String definition = null;
-        for (int i = 0; i < args.size(); i++) {
-            String arg = args.get(i);
-            String flag = arg.contains("=") && arg.startsWith("--") ? arg.substring(0, arg.indexOf('=')) : arg;
-            String inlineValue = flag.equals(arg) ? null : arg.substring(arg.indexOf('=') + 1);
-            if (!flag.startsWith("-") || flag.equals("-")) {
-                if (context != null) {
-                    throw new UsageException("build takes one context directory, got " + context + " and " + arg);
-                }
-                context = Path.of(arg);
-                continue;
+        for (String value : buildctl.locals) {
+            String[] kv = keyValue("--local", value);
+            locals.put(kv[0], Path.of(kv[1]));
+        }
+        for (String value : buildctl.opts) {
+            String[] kv = keyValue("--opt", value);
+            opts.put(kv[0], kv[1]);
+        }
+        for (String value : buildctl.ociLayouts) {
+            String[] kv = keyValue("--oci-layout", value);
+            locals.put(kv[0], Path.of(kv[1]));
+        }
+        for (String value : definition.buildContexts) {
+            buildContext(keyValue("--build-context", value), locals, opts);
+        }
+        for (String value : definition.buildArgs) {
+            String[] kv = keyValue("--build-arg", value);
+            opts.put("build-arg:" + kv[0], kv[1]);
+        }
+        for (String value : definition.labels) {
+            String[] kv = keyValue("--label", value);
+            opts.put("label:" + kv[0], kv[1]);
+        }
+        if (definition.target != null) {
+            opts.put("target", definition.target);
+        }
+        if (definition.platform != null) {
+            if (definition.platform.contains(",")) {
+                throw new UsageException("--platform: one platform per build for now, got " + definition.platform);
             }
-            if (flag.equals("-h") || flag.equals("--help")) {
-                throw new UsageException(USAGE);
-            }
-            if (flag.equals("--push") && inlineValue == null) {
-                push = true;
-                continue;
-            }
-            if (!VALUE_FLAGS.contains(flag)) {
-                throw new UsageException("unknown option " + flag + " (kiln build --help lists them)");
-            }
-            if (inlineValue == null && i + 1 >= args.size()) {
-                throw new UsageException(flag + " needs a value");
-            }
-            String value = inlineValue != null ? inlineValue : args.get(++i);
-            switch (flag) {
-                case "--frontend" -> frontend = value;
-                case "--definition" -> definition = value;
-                case "--frontend-classpath" -> {
-                    for (String part : value.split(":")) {
-                        if (!part.isEmpty()) {
-                            classpath.add(Path.of(part));
-                        }
-                    }
+            opts.put("platform", definition.platform);
+        }
+        // as buildx: --no-cache-filter names the stages to run again, --no-cache all of them
+        if (!cache.noCacheFilter.isEmpty()) {
+            opts.put("no-cache", String.join(",", cache.noCacheFilter));
+        }
+        if (cache.noCache) {
+            opts.put("no-cache", "");
+        }
+        if (cache.pull) {
+            opts.put("image-resolve-mode", "pull");
+        }
+        Set<Entitlement> entitlements = EnumSet.noneOf(Entitlement.class);
+        for (String name : run.allow) {
+            entitlements.add(Entitlement.parse(name.strip()).orElseThrow(() -> new UsageException(
+                    "--allow: unknown entitlement " + name + " (known: " + Entitlement.names() + ")")));
+        }
+        if (run.network != null) {
+            switch (run.network) {
+                case "default" -> { }
+                case "none" -> opts.put("force-network-mode", "none");
+                case "host" -> {
+                    // as buildx: asking for the host's network on the command line is the grant
+                    opts.put("force-network-mode", "host");
+                    entitlements.add(Entitlement.NETWORK_HOST);
                 }
-                case "--local" -> {
-                    String[] kv = keyValue(flag, value);
-                    locals.put(kv[0], Path.of(kv[1]));
-                }
-                case "--opt" -> {
-                    String[] kv = keyValue(flag, value);
-                    opts.put(kv[0], kv[1]);
-                }
-                case "--build-context" -> {
-                    // docker buildx's named contexts: a directory, or a source such as docker-image://REF
-                    String[] kv = keyValue(flag, value);
-                    if (kv[1].startsWith("oci-layout:///")) {
-                        // buildx's form names the layout's directory; the build gets it as a store
-                        String rest = kv[1].substring("oci-layout://".length());
-                        int at = rest.lastIndexOf('@');
-                        String dir = at < 0 ? rest : rest.substring(0, at);
-                        String store = "oci-" + dev.kiln.llb.Digest.sha256(dir.getBytes(
-                                java.nio.charset.StandardCharsets.UTF_8)).hex().substring(0, 12);
-                        locals.put(store, Path.of(dir));
-                        opts.put("context:" + kv[0], "oci-layout://" + store + (at < 0 ? "" : rest.substring(at)));
-                    } else if (kv[1].contains("://")) {
-                        opts.put("context:" + kv[0], kv[1]);
-                    } else {
-                        locals.put(kv[0], Path.of(kv[1]));
-                        opts.put("context:" + kv[0], "local:" + kv[0]);
-                    }
-                }
-                case "--insecure-registry" -> insecureRegistries.add(value);
-                case "--oci-layout" -> {
-                    String[] kv = keyValue(flag, value);
-                    locals.put(kv[0], Path.of(kv[1]));
-                }
-                case "--build-arg" -> {
-                    String[] kv = keyValue(flag, value);
-                    opts.put("build-arg:" + kv[0], kv[1]);
-                }
-                case "--target" -> opts.put("target", value);
-                case "-f", "--file" -> dockerfile = Path.of(value);
-                case "-o", "--output" -> outputs.add(OutputSpec.parse(value));
-                case "-t", "--tag" -> tags.add(value);
-                case "--progress" -> {
-                    if (!List.of("auto", "tty", "plain", "rawjson", "quiet").contains(value)) {
-                        throw new UsageException("--progress: expected auto, tty, plain, rawjson or quiet, got " + value);
-                    }
-                    progress = value;
-                }
-                case "--state" -> state = Path.of(value);
-                case "--runtime" -> runtime = value;
-                case "--metadata-file" -> metadataFile = Path.of(value);
-                case "--secret" -> secrets.add(value);
-                case "--ssh" -> ssh.add(value);
-                case "--on-error" -> {
-                    if (!value.equals("fail") && !value.equals("shell")) {
-                        throw new UsageException("--on-error: expected fail or shell, got " + value);
-                    }
-                    shellOnError = value.equals("shell");
-                }
-                default -> throw new IllegalStateException("option " + flag + " is listed but not handled");
+                default -> throw new UsageException("--network: expected default, none or host, got " + run.network);
             }
         }
-        return new Invocation(frontend, classpath, locals, opts, outputs, progress, state, runtime, context, dockerfile,
-                definition, metadataFile, secrets, ssh, shellOnError, tags, push, insecureRegistries);
+        if (!run.addHosts.isEmpty()) {
+            List<String> hosts = new ArrayList<>();
+            for (String value : run.addHosts) {
+                hosts.add(extraHost(value));
+            }
+            opts.put("add-hosts", String.join(",", hosts));
+        }
+        if (run.shmSize != null) {
+            opts.put("shm-size", Long.toString(ByteSize.parse("--shm-size", run.shmSize)));
+        }
+        if (!run.ulimits.isEmpty()) {
+            for (String value : run.ulimits) {
+                keyValue("--ulimit", value);
+            }
+            opts.put("ulimit", String.join(",", run.ulimits));
+        }
+        if (!List.of("auto", "tty", "plain", "rawjson", "quiet").contains(outputFlags.progress)) {
+            throw new UsageException("--progress: expected auto, tty, plain, rawjson or quiet, got "
+                    + outputFlags.progress);
+        }
+        if (!run.onError.equals("fail") && !run.onError.equals("shell")) {
+            throw new UsageException("--on-error: expected fail or shell, got " + run.onError);
+        }
+        List<OutputSpec> outputs = new ArrayList<>();
+        for (String value : outputFlags.outputs) {
+            outputs.add(OutputSpec.parse(value));
+        }
+        Map<String, String> annotations = new LinkedHashMap<>();
+        for (String value : outputFlags.annotations) {
+            String[] kv = keyValue("--annotation", value);
+            annotations.put(annotationAttribute(kv[0]), kv[1]);
+        }
+        Duration stateTimeout = null;
+        if (flags.engine.stateTimeout != null) {
+            stateTimeout = duration("--state-timeout", flags.engine.stateTimeout);
+        }
+        return new Invocation(buildctl.frontend, buildctl.frontendClasspath.stream().filter(p -> !p.isEmpty())
+                .map(Path::of).toList(), locals, opts, outputs, outputFlags.quiet ? "quiet" : outputFlags.progress,
+                flags.engine.state == null ? null : Path.of(flags.engine.state), flags.engine.runtime,
+                flags.context == null ? null : Path.of(flags.context),
+                definition.file == null ? null : Path.of(definition.file), buildctl.definition,
+                outputFlags.metadataFile == null ? null : Path.of(outputFlags.metadataFile), run.secrets, run.ssh,
+                run.onError.equals("shell"), outputFlags.tags, outputFlags.push, flags.engine.insecureRegistries,
+                cache.noCache, annotations, outputFlags.iidFile == null ? null : Path.of(outputFlags.iidFile),
+                outputFlags.quiet, entitlements, stateTimeout);
+    }
+
+    /** docker buildx's named contexts: a directory, or a source such as docker-image://REF or oci-layout://. */
+    private static void buildContext(String[] kv, Map<String, Path> locals, Map<String, String> opts) {
+        if (kv[1].startsWith("oci-layout:///")) {
+            // buildx's form names the layout's directory; the build gets it as a store
+            String rest = kv[1].substring("oci-layout://".length());
+            int at = rest.lastIndexOf('@');
+            String dir = at < 0 ? rest : rest.substring(0, at);
+            String store = "oci-" + dev.kiln.llb.Digest.sha256(dir.getBytes(StandardCharsets.UTF_8)).hex()
+                    .substring(0, 12);
+            locals.put(store, Path.of(dir));
+            opts.put("context:" + kv[0], "oci-layout://" + store + (at < 0 ? "" : rest.substring(at)));
+        } else if (kv[1].contains("://")) {
+            opts.put("context:" + kv[0], kv[1]);
+        } else {
+            locals.put(kv[0], Path.of(kv[1]));
+            opts.put("context:" + kv[0], "local:" + kv[0]);
+        }
+    }
+
+    /** docker's "HOST:IP" (an IPv6 address keeps its colons) or "HOST=IP", as the frontend's "HOST=IP". */
+    private static String extraHost(String value) throws UsageException {
+        int split = value.indexOf('=');
+        if (split < 0) {
+            split = value.indexOf(':');
+        }
+        if (split <= 0 || split == value.length() - 1) {
+            throw new UsageException("--add-host: expected HOST:IP, got '" + value + "'");
+        }
+        return value.substring(0, split) + "=" + value.substring(split + 1);
+    }
+
+    /** buildx's annotation forms: KEY (the manifest's) or manifest:KEY; index and descriptor forms are refused. */
+    private static String annotationAttribute(String key) throws UsageException {
+        int colon = key.indexOf(':');
+        if (colon < 0) {
+            return "annotation." + key;
+        }
+        String type = key.substring(0, colon);
+        if (!type.equals("manifest")) {
+            throw new UsageException("--annotation " + key + ": only manifest annotations are supported (KEY=VALUE "
+                    + "or manifest:KEY=VALUE), not " + type);
+        }
+        return "annotation-manifest." + key.substring(colon + 1);
+    }
+
+    /** Go's duration form ("90s", "1m30s") or plain seconds ("90"). */
+    private static Duration duration(String flag, String text) throws UsageException {
+        try {
+            if (text.chars().allMatch(Character::isDigit) && !text.isEmpty()) {
+                return Duration.ofSeconds(Long.parseLong(text));
+            }
+            long nanos = GoDuration.parse(text);
+            if (nanos < 0) {
+                throw new UsageException(flag + ": a negative duration " + text);
+            }
+            return Duration.ofNanos(nanos);
+        } catch (InstructionException | NumberFormatException e) {
+            throw new UsageException(flag + ": expected a duration such as 90s, 5m or 1h, got '" + text + "'");
+        }
     }
 
     private static String[] keyValue(String flag, String value) throws UsageException {
@@ -232,7 +318,7 @@ final class BuildCommand {
         ClassLoader loader = loader(invocation.frontendClasspath());
         BuildSummary summary = new BuildSummary();
         ProgressListener display = display(invocation.progress());
-        try (Engine engine = Engine.open(options, Frontends.discover(loader))) {
+        try (Engine engine = Engine.open(options, Frontends.discover(loader), this::notice)) {
             BuildOutcome outcome;
             try {
                 outcome = engine.build(request.withDebugOnFailure(invocation.shellOnError()), event -> {
@@ -263,13 +349,44 @@ final class BuildCommand {
             if (invocation.metadataFile() != null) {
                 BuildMetadata.write(invocation.metadataFile(), outcome);
             }
+            String imageId = outcome.result().metadata("containerimage.config.digest")
+                    .map(bytes -> new String(bytes, StandardCharsets.UTF_8)).orElse("");
+            if (invocation.iidFile() != null) {
+                if (imageId.isEmpty()) {
+                    notice("--iidfile: the build made no image (add -t NAME or an image --output), so "
+                            + invocation.iidFile() + " is left empty");
+                }
+                Path target = invocation.iidFile().toAbsolutePath();
+                Files.createDirectories(target.getParent());
+                AtomicWrite.write(target, imageId.getBytes(StandardCharsets.UTF_8));
+            }
+            if (invocation.quiet() && !writesToStdout(request)) {
+                out.println(imageId);
+            }
         }
         return 0;
+    }
+
+    private void notice(String text) {
+        err.println("kiln: " + text);
+    }
+
+    /** An export that streams to stdout owns it: -q's image ID must not end up inside the archive. */
+    private static boolean writesToStdout(BuildRequest request) {
+        return request.exports().stream().anyMatch(target -> switch (target) {
+            case ExportTarget.TarStream stream -> true;
+            case ExportTarget.OciArchive archive -> archive.destination() instanceof ArchiveDestination.ToStream;
+            case ExportTarget.DockerArchive archive -> archive.destination() instanceof ArchiveDestination.ToStream;
+            default -> false;
+        });
     }
 
     private static EngineOptions engineOptions(Invocation invocation) {
         EngineOptions options = EngineOptions.defaults().withRuntime(invocation.runtime())
                 .withInsecureRegistries(java.util.Set.copyOf(invocation.insecureRegistries()));
+        if (invocation.stateTimeout() != null) {
+            options = options.withStateTimeout(invocation.stateTimeout());
+        }
         return invocation.stateDir() == null ? options : options.withStateDir(invocation.stateDir());
     }
 
@@ -279,7 +396,8 @@ final class BuildCommand {
         BuildRequest request = request(invocation);
         EngineOptions options = engineOptions(invocation);
         ProgressListener display = display(invocation.progress());
-        try (Engine engine = Engine.open(options, Frontends.discover(loader(invocation.frontendClasspath())))) {
+        try (Engine engine = Engine.open(options, Frontends.discover(loader(invocation.frontendClasspath())),
+                this::notice)) {
             DebugShell shell;
             try {
                 shell = engine.debug(request, selector, display);
@@ -321,7 +439,7 @@ final class BuildCommand {
 
     private static String exportsText(BuildRequest request) {
         if (request.exports().isEmpty()) {
-            return "; no output (add --output to export the result)";
+            return "; no output asked for, so the result stays in the cache (add --output or -t to export it)";
         }
         return "; exported to " + request.exports().stream().map(BuildCommand::describe)
                 .collect(java.util.stream.Collectors.joining(", "));
@@ -369,7 +487,8 @@ final class BuildCommand {
                         + "or pipe an LLB definition in");
             }
             try {
-                frontend = new FrontendSpec.Llb(Definition.parseFrom(bytes));
+                Definition parsed = Definition.parseFrom(bytes);
+                frontend = new FrontendSpec.Llb(invocation.noCache() ? ignoringCache(parsed) : parsed);
             } catch (com.google.protobuf.InvalidProtocolBufferException e) {
                 throw new UsageException(source + " is not a marshalled LLB definition: " + e.getMessage());
             }
@@ -382,7 +501,22 @@ final class BuildCommand {
         }
         List<ExportTarget> exports = exportTargets(invocation, opts);
         return new BuildRequest(frontend, opts, locals, exports, Secrets.parse(invocation.secrets(), System.getenv()),
-                Secrets.parseSsh(invocation.ssh(), System.getenv()));
+                Secrets.parseSsh(invocation.ssh(), System.getenv())).withEntitlements(invocation.entitlements());
+    }
+
+    /**
+     * The definition with every op marked to run again ({@code --no-cache} on a definition, where no frontend
+     * is there to mark them). Metadata is not part of an op's digest, so the steps keep their identity.
+     */
+    private static Definition ignoringCache(Definition definition) {
+        Definition.Builder marked = definition.toBuilder();
+        for (com.google.protobuf.ByteString op : definition.getDefList()) {
+            String digest = dev.kiln.llb.Digest.sha256(op.toByteArray()).toString();
+            dev.kiln.llb.pb.OpMetadata metadata = definition.getMetadataOrDefault(digest,
+                    dev.kiln.llb.pb.OpMetadata.getDefaultInstance());
+            marked.putMetadata(digest, metadata.toBuilder().setIgnoreCache(true).build());
+        }
+        return marked.build();
     }
 
     private static byte[] readDefinitionFile(Path file) throws UsageException, IOException {
@@ -410,7 +544,8 @@ final class BuildCommand {
                 .or(() -> Optional.ofNullable(System.getenv("SOURCE_DATE_EPOCH")));
         List<ExportTarget> exports = new ArrayList<>();
         for (OutputSpec output : outputs) {
-            exports.add(output.target(out, invocation.tags(), invocation.push(), epoch));
+            exports.add(output.withImageAttributes(invocation.annotations())
+                    .target(out, invocation.tags(), invocation.push(), epoch));
         }
         return exports;
     }

@@ -22,6 +22,7 @@ import java.util.TreeSet;
 record OutputSpec(String type, Map<String, String> attrs) {
 
     private static final String TYPES = "local, tar, image, registry, oci, docker";
+    private static final Set<String> IMAGE_TYPES = Set.of("image", "registry", "oci", "docker");
 
     OutputSpec {
         attrs = Map.copyOf(attrs);
@@ -82,6 +83,19 @@ record OutputSpec(String type, Map<String, String> attrs) {
         }
         fields.add(field.toString());
         return fields;
+    }
+
+    /**
+     * This output with {@code extra} attributes (the command line's --annotation) where it is an image output and
+     * does not set them itself; other outputs have no use for them.
+     */
+    OutputSpec withImageAttributes(Map<String, String> extra) {
+        if (extra.isEmpty() || !IMAGE_TYPES.contains(type)) {
+            return this;
+        }
+        Map<String, String> merged = new LinkedHashMap<>(extra);
+        merged.putAll(attrs);
+        return new OutputSpec(type, merged);
     }
 
     String attr(String key) {
