@@ -37,7 +37,7 @@ final class BundleWriter {
   static void write(Path bundle, Path rootfs, ProcessSpec spec, Identity identity, boolean terminal)
       throws IOException {
     OciSpec.Process process = new OciSpec.Process(terminal,
-        new OciSpec.User(identity.uid(), identity.gid(), identity.additionalGids().isEmpty() ? null : identity.additionalGids()),
+        new OciSpec.User(identity.uid(), identity.gid(), identity.additionalGids()),
         spec.args(), spec.effectiveEnv(), spec.cwd(), SecurityProfile.capabilities(spec.security()),
         spec.ulimits().isEmpty() ? null : spec.ulimits().stream().map(BundleWriter::rlimit).toList(), false);
 

@@ -102,7 +102,7 @@ class ContainerRuntimeTest {
     Snapshot result = active.commit();
 
     assertThat(status).isEqualTo(new ExitStatus(0));
-    assertThat(stdout.text()).isEqualTo("uid=0(root) gid=0(root)\n");
+    assertThat(stdout.text()).isEqualTo("uid=0(root) gid=0(root) groups=0(root)\n");
     assertThat(stderr.text()).isEmpty();
     Path layer = snapshotter.layerPath(result.layers().getLast());
     assertThat(layer.resolve("out")).hasContent("hi");
@@ -139,6 +139,45 @@ class ContainerRuntimeTest {
     run(ProcessSpec.of("id").withUser("1000:50"));
 
     assertThat(stdout.text()).startsWith("uid=1000(user) gid=50(staff)");
+  }
+
+  @Test
+  void rootKeepsGroupZeroBesideTheGroupsThatListIt() throws Exception {
+    appendLine("etc/group", "wheel:x:10:root");
+
+    run(ProcessSpec.of("id"));
+
+    assertThat(stdout.text()).isEqualTo("uid=0(root) gid=0(root) groups=0(root),10(wheel)\n");
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"dockerio", "1001", "dockerio:dockerio", "1001:1001"})
+  void userInNoGroupStillHasItsPrimaryGroup(String user) throws Exception {
+    appendLine("etc/passwd", "dockerio:x:1001:1001::/home/dockerio:/bin/sh");
+    appendLine("etc/group", "dockerio:x:1001:");
+
+    run(ProcessSpec.of("id").withUser(user));
+
+    assertThat(stdout.text()).isEqualTo("uid=1001(dockerio) gid=1001(dockerio) groups=1001(dockerio)\n");
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"user:nogroup", "1000:65534", "user:65534"})
+  void explicitGroupIsTheOnlyGroup(String user) throws Exception {
+    run(ProcessSpec.of("id").withUser(user));
+
+    assertThat(stdout.text()).isEqualTo("uid=1000(user) gid=65534(nogroup) groups=65534(nogroup)\n");
+  }
+
+  @Test
+  void unknownNumericUserHasGroupZero() throws Exception {
+    run(ProcessSpec.of("id").withUser("4242"));
+
+    assertThat(stdout.text()).isEqualTo("uid=4242 gid=0(root) groups=0(root)\n");
+  }
+
+  private void appendLine(String file, String line) throws IOException {
+    Files.writeString(active.mount().resolve(file), line + "\n", java.nio.file.StandardOpenOption.APPEND);
   }
 
   @Test
