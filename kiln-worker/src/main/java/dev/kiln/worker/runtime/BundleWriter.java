@@ -12,7 +12,6 @@ import java.util.List;
 /** Turns a {@link ProcessSpec} into an OCI bundle: config.json plus the generated files it mounts. */
 final class BundleWriter {
   private static final BigInteger RLIM_INFINITY = BigInteger.ONE.shiftLeft(64).subtract(BigInteger.ONE);
-  private static final Path HOST_HOSTS = Path.of("/etc/hosts");
   private static final Path HOST_RESOLV_CONF = Path.of("/etc/resolv.conf");
 
   private BundleWriter() {}
@@ -28,7 +27,7 @@ final class BundleWriter {
     return destinations;
   }
 
-  /** Writes config.json (and /etc/hosts if generated) into {@code bundle}. */
+  /** Writes config.json and the container's /etc/hosts into {@code bundle}. */
   static void write(Path bundle, Path rootfs, ProcessSpec spec, Identity identity) throws IOException {
     write(bundle, rootfs, spec, identity, false);
   }
@@ -69,9 +68,9 @@ final class BundleWriter {
         new OciSpec.Mount("/dev/mqueue", "mqueue", "mqueue", List.of("nosuid", "noexec", "nodev")),
         new OciSpec.Mount("/sys", "sysfs", "sysfs", List.of("nosuid", "noexec", "nodev", sys))));
 
-    mounts.add(bind(hostsFile(bundle, spec), "/etc/hosts", true));
+    mounts.add(generatedFile(hostsFile(bundle, spec), "/etc/hosts"));
     if (spec.network() == NetworkMode.HOST && Files.exists(HOST_RESOLV_CONF)) {
-      mounts.add(bind(HOST_RESOLV_CONF.toRealPath(), "/etc/resolv.conf", true));
+      mounts.add(generatedFile(HOST_RESOLV_CONF.toRealPath(), "/etc/resolv.conf"));
     }
 
     // parents before children, whatever order the caller listed them in
@@ -102,25 +101,21 @@ final class BundleWriter {
         List.of("rbind", readOnly ? "ro" : "rw", "rprivate"));
   }
 
+  /** /etc/hosts and /etc/resolv.conf: read-only and nosuid, noexec, nodev, as BuildKit binds them. */
+  private static OciSpec.Mount generatedFile(Path source, String destination) {
+    return new OciSpec.Mount(destination, "bind", source.toString(),
+        List.of("nosuid", "noexec", "nodev", "rbind", "ro", "rprivate"));
+  }
+
   /**
-   * The host's /etc/hosts as is for a host-network container without additions; otherwise a generated file with
-   * localhost, the container's own name and the extra hosts.
+   * The container's own /etc/hosts, whatever its network: localhost with the container's host name, the IPv6
+   * loopback names, then the extra hosts, line for line as BuildKit writes it. The host's file is never shown,
+   * so a step sees the same names under Kiln as under BuildKit and on any build machine.
    */
   private static Path hostsFile(Path bundle, ProcessSpec spec) throws IOException {
-    boolean hostNetwork = spec.network() == NetworkMode.HOST;
-    if (hostNetwork && spec.extraHosts().isEmpty() && Files.exists(HOST_HOSTS)) {
-      return HOST_HOSTS.toRealPath();
-    }
     StringBuilder hosts = new StringBuilder();
-    if (hostNetwork && Files.exists(HOST_HOSTS)) {
-      hosts.append(Files.readString(HOST_HOSTS));
-      if (!hosts.isEmpty() && hosts.charAt(hosts.length() - 1) != '\n') {
-        hosts.append('\n');
-      }
-    } else {
-      hosts.append("127.0.0.1\tlocalhost ").append(spec.hostname()).append('\n');
-      hosts.append("::1\tlocalhost ip6-localhost ip6-loopback\n");
-    }
+    hosts.append("127.0.0.1\tlocalhost ").append(spec.hostname()).append('\n');
+    hosts.append("::1\tlocalhost ip6-localhost ip6-loopback\n");
     for (HostEntry entry : spec.extraHosts()) {
       hosts.append(entry.address()).append('\t').append(entry.host()).append('\n');
     }

@@ -4,6 +4,6 @@ package dev.kiln.worker.runtime;
 public enum NetworkMode {
   /** A network namespace of its own with only the loopback interface. */
   NONE,
-  /** The host's network namespace, with the host's /etc/resolv.conf and /etc/hosts. */
+  /** The host's network namespace and /etc/resolv.conf; /etc/hosts is the container's own, as for NONE. */
   HOST
 }

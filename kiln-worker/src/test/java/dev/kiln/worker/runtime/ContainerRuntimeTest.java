@@ -26,6 +26,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /** Real containers: runc (and crun where noted) on an overlay rootfs made from busybox-static. */
@@ -263,6 +264,32 @@ class ContainerRuntimeTest {
     return procNetDev.lines().filter(line -> line.contains(":")).map(line -> line.split(":")[0].trim()).toList();
   }
 
+  @ParameterizedTest
+  @EnumSource(NetworkMode.class)
+  void hostsFileIsTheContainersOwnWithBuildKitsDefaultName(NetworkMode network) throws Exception {
+    run(shell("hostname; cat /etc/hosts").withNetwork(network));
+
+    assertThat(stdout.text()).isEqualTo("""
+        buildkitsandbox
+        127.0.0.1\tlocalhost buildkitsandbox
+        ::1\tlocalhost ip6-localhost ip6-loopback
+        """);
+  }
+
+  @ParameterizedTest
+  @EnumSource(NetworkMode.class)
+  void extraHostsFollowLocalhostInEveryNetwork(NetworkMode network) throws Exception {
+    run(shell("cat /etc/hosts").withNetwork(network).withHostname("builder")
+        .withExtraHosts(List.of(new HostEntry("registry.test", "10.1.2.3"), new HostEntry("db", "::2"))));
+
+    assertThat(stdout.text()).isEqualTo("""
+        127.0.0.1\tlocalhost builder
+        ::1\tlocalhost ip6-localhost ip6-loopback
+        10.1.2.3\tregistry.test
+        ::2\tdb
+        """);
+  }
+
   @Test
   void hostnameAndExtraHostsAreVisible() throws Exception {
     run(shell("hostname; cat /etc/hosts")
@@ -396,7 +423,7 @@ class ContainerRuntimeTest {
         .withUser("user").withCwd("/home/user"), stdout, stderr);
 
     assertThat(status.success()).as(stderr.text()).isTrue();
-    assertThat(stdout.text()).isEqualTo("sh in kiln\n1000\n");
+    assertThat(stdout.text()).isEqualTo("sh in buildkitsandbox\n1000\n");
   }
 
   private static boolean hybridCgroupsWithV2Controllers() throws IOException {
