@@ -77,7 +77,7 @@ final class BundleWriter {
     List<MountSpec> extra = new ArrayList<>(spec.mounts());
     extra.sort(Comparator.comparingInt(mount -> Path.of(mount.destination()).getNameCount()));
     for (MountSpec mount : extra) {
-      mounts.add(switch (mount) {
+      OciSpec.Mount oci = switch (mount) {
         case MountSpec.Bind bind -> {
           if (!Files.exists(bind.source())) {
             throw new IOException("bind mount source " + bind.source() + " for " + bind.destination() + " does not exist");
@@ -85,15 +85,32 @@ final class BundleWriter {
           yield bind(bind.source(), bind.destination(), bind.readOnly());
         }
         case MountSpec.Tmpfs tmpfs -> {
-          List<String> options = new ArrayList<>(List.of("nosuid", "nodev", "mode=1777"));
+          // BuildKit's tmpfs options: only nosuid (devices and exec allowed; the root is 1777 by default)
+          List<String> options = new ArrayList<>(List.of("nosuid"));
           if (tmpfs.sizeBytes() > 0) {
             options.add("size=" + tmpfs.sizeBytes());
           }
           yield new OciSpec.Mount(tmpfs.destination(), "tmpfs", "tmpfs", options);
         }
-      });
+      };
+      replaceOrAdd(mounts, oci);
     }
     return mounts;
+  }
+
+  /**
+   * A mount at a destination the list already has takes the earlier one's place, as BuildKit's spec does: a RUN
+   * step's tmpfs at /dev/shm (Dockerfile {@code --mount=type=tmpfs,target=/dev/shm} or shm-size) is the only
+   * filesystem there, not a second one stacked on the default, and it stays after /dev, which it needs.
+   */
+  private static void replaceOrAdd(List<OciSpec.Mount> mounts, OciSpec.Mount mount) {
+    for (int i = 0; i < mounts.size(); i++) {
+      if (mounts.get(i).destination().equals(mount.destination())) {
+        mounts.set(i, mount);
+        return;
+      }
+    }
+    mounts.add(mount);
   }
 
   private static OciSpec.Mount bind(Path source, String destination, boolean readOnly) {

@@ -339,6 +339,24 @@ class ContainerRuntimeTest {
   }
 
   @Test
+  void defaultShmIsOneTmpfsWithBuildKitsOptions() throws Exception {
+    run(shell("grep ' /dev/shm ' /proc/mounts"));
+
+    assertThat(stdout.text().lines()).singleElement().asString()
+        .startsWith("shm /dev/shm tmpfs rw,nosuid,nodev,noexec,").contains("size=65536k");
+  }
+
+  @Test
+  void tmpfsAtDevShmReplacesTheDefault() throws Exception {
+    run(shell("grep ' /dev/shm ' /proc/mounts; touch /dev/shm/file && echo writable")
+        .withMount(new MountSpec.Tmpfs("/dev/shm", 128L * 1024 * 1024)));
+
+    assertThat(stdout.text().lines()).hasSize(2).last().isEqualTo("writable");
+    assertThat(stdout.text().lines().findFirst().orElseThrow())
+        .startsWith("tmpfs /dev/shm tmpfs ").contains("size=131072k");
+  }
+
+  @Test
   void ulimitsApply() throws Exception {
     run(shell("ulimit -Sn; ulimit -Hn").withUlimits(List.of(new Ulimit("nofile", 1000, 2000))));
 
