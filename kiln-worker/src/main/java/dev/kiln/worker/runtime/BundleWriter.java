@@ -12,22 +12,18 @@ import java.util.List;
 /** Turns a {@link ProcessSpec} into an OCI bundle: config.json plus the generated files it mounts. */
 final class BundleWriter {
   private static final BigInteger RLIM_INFINITY = BigInteger.ONE.shiftLeft(64).subtract(BigInteger.ONE);
-  private static final Path HOST_RESOLV_CONF = Path.of("/etc/resolv.conf");
 
   private BundleWriter() {}
 
   /** The destinations of every mount the container will get, for {@link MountStubs}. */
   static List<String> mountDestinations(ProcessSpec spec) {
     List<String> destinations = new ArrayList<>(List.of("/proc", "/dev", "/dev/pts", "/dev/shm", "/dev/mqueue",
-        "/sys", "/etc/hosts"));
-    if (spec.network() == NetworkMode.HOST) {
-      destinations.add("/etc/resolv.conf");
-    }
+        "/sys", "/etc/hosts", "/etc/resolv.conf"));
     spec.mounts().forEach(mount -> destinations.add(mount.destination()));
     return destinations;
   }
 
-  /** Writes config.json and the container's /etc/hosts into {@code bundle}. */
+  /** Writes config.json and the container's /etc/hosts and /etc/resolv.conf into {@code bundle}. */
   static void write(Path bundle, Path rootfs, ProcessSpec spec, Identity identity) throws IOException {
     write(bundle, rootfs, spec, identity, false);
   }
@@ -69,9 +65,10 @@ final class BundleWriter {
         new OciSpec.Mount("/sys", "sysfs", "sysfs", List.of("nosuid", "noexec", "nodev", sys))));
 
     mounts.add(generatedFile(hostsFile(bundle, spec), "/etc/hosts"));
-    if (spec.network() == NetworkMode.HOST && Files.exists(HOST_RESOLV_CONF)) {
-      mounts.add(generatedFile(HOST_RESOLV_CONF.toRealPath(), "/etc/resolv.conf"));
-    }
+    // in every network, as BuildKit does: a step without network still sees a resolv.conf it cannot change
+    Path resolvConf = bundle.resolve("resolv.conf");
+    Files.writeString(resolvConf, ResolvConf.forContainer(spec.network()));
+    mounts.add(generatedFile(resolvConf, "/etc/resolv.conf"));
 
     // parents before children, whatever order the caller listed them in
     List<MountSpec> extra = new ArrayList<>(spec.mounts());

@@ -252,6 +252,19 @@ class ContainerRuntimeTest {
     assertThat(interfaces(stdout.text())).containsExactly("lo");
   }
 
+  @ParameterizedTest
+  @EnumSource(NetworkMode.class)
+  void resolvConfComesFromTheHostAndIsReadOnlyInEveryNetwork(NetworkMode network) throws Exception {
+    ExitStatus status = run(shell("cat /etc/resolv.conf; echo nameserver 1.1.1.1 > /etc/resolv.conf")
+        .withNetwork(network));
+    Snapshot result = active.commit();
+
+    assertThat(status.success()).isFalse();
+    assertThat(stdout.text()).isEqualTo(ResolvConf.forContainer(network));
+    assertThat(stderr.text()).contains("Read-only file system");
+    assertThat(result.layers()).as("nothing of /etc/resolv.conf is left in the layer").isEqualTo(busybox.layers());
+  }
+
   @Test
   void hostNetworkSeesTheHostsInterfaces() throws Exception {
     run(shell("cat /proc/net/dev").withNetwork(NetworkMode.HOST));
