@@ -12,23 +12,18 @@ import java.util.List;
 /** Turns a {@link ProcessSpec} into an OCI bundle: config.json plus the generated files it mounts. */
 final class BundleWriter {
   private static final BigInteger RLIM_INFINITY = BigInteger.ONE.shiftLeft(64).subtract(BigInteger.ONE);
-  private static final Path HOST_HOSTS = Path.of("/etc/hosts");
-  private static final Path HOST_RESOLV_CONF = Path.of("/etc/resolv.conf");
 
   private BundleWriter() {}
 
   /** The destinations of every mount the container will get, for {@link MountStubs}. */
   static List<String> mountDestinations(ProcessSpec spec) {
     List<String> destinations = new ArrayList<>(List.of("/proc", "/dev", "/dev/pts", "/dev/shm", "/dev/mqueue",
-        "/sys", "/etc/hosts"));
-    if (spec.network() == NetworkMode.HOST) {
-      destinations.add("/etc/resolv.conf");
-    }
+        "/sys", "/etc/hosts", "/etc/resolv.conf"));
     spec.mounts().forEach(mount -> destinations.add(mount.destination()));
     return destinations;
   }
 
-  /** Writes config.json (and /etc/hosts if generated) into {@code bundle}. */
+  /** Writes config.json and the container's /etc/hosts and /etc/resolv.conf into {@code bundle}. */
   static void write(Path bundle, Path rootfs, ProcessSpec spec, Identity identity) throws IOException {
     write(bundle, rootfs, spec, identity, false);
   }
@@ -37,7 +32,7 @@ final class BundleWriter {
   static void write(Path bundle, Path rootfs, ProcessSpec spec, Identity identity, boolean terminal)
       throws IOException {
     OciSpec.Process process = new OciSpec.Process(terminal,
-        new OciSpec.User(identity.uid(), identity.gid(), identity.additionalGids().isEmpty() ? null : identity.additionalGids()),
+        new OciSpec.User(identity.uid(), identity.gid(), identity.additionalGids()),
         spec.args(), spec.effectiveEnv(), spec.cwd(), SecurityProfile.capabilities(spec.security()),
         spec.ulimits().isEmpty() ? null : spec.ulimits().stream().map(BundleWriter::rlimit).toList(), false);
 
@@ -69,16 +64,17 @@ final class BundleWriter {
         new OciSpec.Mount("/dev/mqueue", "mqueue", "mqueue", List.of("nosuid", "noexec", "nodev")),
         new OciSpec.Mount("/sys", "sysfs", "sysfs", List.of("nosuid", "noexec", "nodev", sys))));
 
-    mounts.add(bind(hostsFile(bundle, spec), "/etc/hosts", true));
-    if (spec.network() == NetworkMode.HOST && Files.exists(HOST_RESOLV_CONF)) {
-      mounts.add(bind(HOST_RESOLV_CONF.toRealPath(), "/etc/resolv.conf", true));
-    }
+    mounts.add(generatedFile(hostsFile(bundle, spec), "/etc/hosts"));
+    // in every network, as BuildKit does: a step without network still sees a resolv.conf it cannot change
+    Path resolvConf = bundle.resolve("resolv.conf");
+    Files.writeString(resolvConf, ResolvConf.forContainer(spec.network()));
+    mounts.add(generatedFile(resolvConf, "/etc/resolv.conf"));
 
     // parents before children, whatever order the caller listed them in
     List<MountSpec> extra = new ArrayList<>(spec.mounts());
     extra.sort(Comparator.comparingInt(mount -> Path.of(mount.destination()).getNameCount()));
     for (MountSpec mount : extra) {
-      mounts.add(switch (mount) {
+      OciSpec.Mount oci = switch (mount) {
         case MountSpec.Bind bind -> {
           if (!Files.exists(bind.source())) {
             throw new IOException("bind mount source " + bind.source() + " for " + bind.destination() + " does not exist");
@@ -86,15 +82,32 @@ final class BundleWriter {
           yield bind(bind.source(), bind.destination(), bind.readOnly());
         }
         case MountSpec.Tmpfs tmpfs -> {
-          List<String> options = new ArrayList<>(List.of("nosuid", "nodev", "mode=1777"));
+          // BuildKit's tmpfs options: only nosuid (devices and exec allowed; the root is 1777 by default)
+          List<String> options = new ArrayList<>(List.of("nosuid"));
           if (tmpfs.sizeBytes() > 0) {
             options.add("size=" + tmpfs.sizeBytes());
           }
           yield new OciSpec.Mount(tmpfs.destination(), "tmpfs", "tmpfs", options);
         }
-      });
+      };
+      replaceOrAdd(mounts, oci);
     }
     return mounts;
+  }
+
+  /**
+   * A mount at a destination the list already has takes the earlier one's place, as BuildKit's spec does: a RUN
+   * step's tmpfs at /dev/shm (Dockerfile {@code --mount=type=tmpfs,target=/dev/shm} or shm-size) is the only
+   * filesystem there, not a second one stacked on the default, and it stays after /dev, which it needs.
+   */
+  private static void replaceOrAdd(List<OciSpec.Mount> mounts, OciSpec.Mount mount) {
+    for (int i = 0; i < mounts.size(); i++) {
+      if (mounts.get(i).destination().equals(mount.destination())) {
+        mounts.set(i, mount);
+        return;
+      }
+    }
+    mounts.add(mount);
   }
 
   private static OciSpec.Mount bind(Path source, String destination, boolean readOnly) {
@@ -102,25 +115,21 @@ final class BundleWriter {
         List.of("rbind", readOnly ? "ro" : "rw", "rprivate"));
   }
 
+  /** /etc/hosts and /etc/resolv.conf: read-only and nosuid, noexec, nodev, as BuildKit binds them. */
+  private static OciSpec.Mount generatedFile(Path source, String destination) {
+    return new OciSpec.Mount(destination, "bind", source.toString(),
+        List.of("nosuid", "noexec", "nodev", "rbind", "ro", "rprivate"));
+  }
+
   /**
-   * The host's /etc/hosts as is for a host-network container without additions; otherwise a generated file with
-   * localhost, the container's own name and the extra hosts.
+   * The container's own /etc/hosts, whatever its network: localhost with the container's host name, the IPv6
+   * loopback names, then the extra hosts, line for line as BuildKit writes it. The host's file is never shown,
+   * so a step sees the same names under Kiln as under BuildKit and on any build machine.
    */
   private static Path hostsFile(Path bundle, ProcessSpec spec) throws IOException {
-    boolean hostNetwork = spec.network() == NetworkMode.HOST;
-    if (hostNetwork && spec.extraHosts().isEmpty() && Files.exists(HOST_HOSTS)) {
-      return HOST_HOSTS.toRealPath();
-    }
     StringBuilder hosts = new StringBuilder();
-    if (hostNetwork && Files.exists(HOST_HOSTS)) {
-      hosts.append(Files.readString(HOST_HOSTS));
-      if (!hosts.isEmpty() && hosts.charAt(hosts.length() - 1) != '\n') {
-        hosts.append('\n');
-      }
-    } else {
-      hosts.append("127.0.0.1\tlocalhost ").append(spec.hostname()).append('\n');
-      hosts.append("::1\tlocalhost ip6-localhost ip6-loopback\n");
-    }
+    hosts.append("127.0.0.1\tlocalhost ").append(spec.hostname()).append('\n');
+    hosts.append("::1\tlocalhost ip6-localhost ip6-loopback\n");
     for (HostEntry entry : spec.extraHosts()) {
       hosts.append(entry.address()).append('\t').append(entry.host()).append('\n');
     }

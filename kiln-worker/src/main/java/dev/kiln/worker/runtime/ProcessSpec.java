@@ -15,14 +15,15 @@ import java.util.Objects;
  * @param cwd absolute working directory, created (owned by the user) if the rootfs lacks it
  * @param user "", "name", "uid", "name:group", "uid:gid" or mixed, resolved in the rootfs's /etc/passwd and /etc/group
  * @param hostname the container's host name
- * @param extraHosts lines added to the container's /etc/hosts
+ * @param extraHosts lines added to the container's /etc/hosts after localhost
  * @param mounts extra mounts, on top of the standard /proc, /dev, /dev/pts, /dev/shm, /dev/mqueue and /sys
  */
 public record ProcessSpec(List<String> args, List<String> env, String cwd, String user, boolean readOnlyRootfs,
     NetworkMode network, SecurityMode security, String hostname, List<HostEntry> extraHosts, List<Ulimit> ulimits,
     List<MountSpec> mounts) {
   public static final String DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
-  public static final String DEFAULT_HOSTNAME = "kiln";
+  /** BuildKit's host name for a step that names none; builds that print or check it see the same under Kiln. */
+  public static final String DEFAULT_HOSTNAME = "buildkitsandbox";
 
   public ProcessSpec {
     args = List.copyOf(Objects.requireNonNull(args, "args"));

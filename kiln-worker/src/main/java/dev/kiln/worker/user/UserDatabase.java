@@ -39,7 +39,8 @@ public final class UserDatabase {
 
   /**
    * Resolves a user as Docker's USER and BuildKit's exec meta give it: "" (root), "name", "uid", "name:group",
-   * "uid:gid" and the mixed forms. Supplementary groups are the groups that list the user's name as a member.
+   * "uid:gid" and the mixed forms. Supplementary groups are the primary group and, when no group is given, the
+   * groups that list the user's name as a member, as BuildKit fills the OCI spec's additionalGids.
    *
    * @throws IllegalArgumentException naming the user or group that the rootfs does not know
    */
@@ -65,16 +66,27 @@ public final class UserDatabase {
         ? entry.map(PasswdEntry::gid).orElse(0)
         : resolveGroup(groupPart);
 
-    Set<Integer> additional = new LinkedHashSet<>();
-    entry.ifPresent(user -> {
-      for (GroupEntry group : groups) {
-        if (group.members().contains(user.name())) {
-          additional.add(group.gid());
+    // Memberships count only when the group is implicit: "app:staff" asks for exactly one group, as in runc's
+    // user lookup that BuildKit uses.
+    Set<Integer> memberships = new LinkedHashSet<>();
+    if (groupPart == null || groupPart.isEmpty()) {
+      entry.ifPresent(user -> {
+        for (GroupEntry group : groups) {
+          if (group.members().contains(user.name())) {
+            memberships.add(group.gid());
+          }
         }
-      }
-    });
+      });
+    }
+    // BuildKit (like containerd and Docker) puts the primary group in front of the memberships unless one already
+    // names it, so getgroups() and `id` in a RUN step list it as they do under BuildKit.
+    List<Integer> additional = new ArrayList<>();
+    if (!memberships.contains(gid)) {
+      additional.add(gid);
+    }
+    additional.addAll(memberships);
     String home = entry.map(PasswdEntry::home).orElse("/");
-    return new Identity(uid, gid, List.copyOf(additional), home);
+    return new Identity(uid, gid, additional, home);
   }
 
   /**

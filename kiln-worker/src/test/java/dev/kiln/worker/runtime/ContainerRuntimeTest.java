@@ -26,6 +26,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /** Real containers: runc (and crun where noted) on an overlay rootfs made from busybox-static. */
@@ -102,7 +103,7 @@ class ContainerRuntimeTest {
     Snapshot result = active.commit();
 
     assertThat(status).isEqualTo(new ExitStatus(0));
-    assertThat(stdout.text()).isEqualTo("uid=0(root) gid=0(root)\n");
+    assertThat(stdout.text()).isEqualTo("uid=0(root) gid=0(root) groups=0(root)\n");
     assertThat(stderr.text()).isEmpty();
     Path layer = snapshotter.layerPath(result.layers().getLast());
     assertThat(layer.resolve("out")).hasContent("hi");
@@ -139,6 +140,45 @@ class ContainerRuntimeTest {
     run(ProcessSpec.of("id").withUser("1000:50"));
 
     assertThat(stdout.text()).startsWith("uid=1000(user) gid=50(staff)");
+  }
+
+  @Test
+  void rootKeepsGroupZeroBesideTheGroupsThatListIt() throws Exception {
+    appendLine("etc/group", "wheel:x:10:root");
+
+    run(ProcessSpec.of("id"));
+
+    assertThat(stdout.text()).isEqualTo("uid=0(root) gid=0(root) groups=0(root),10(wheel)\n");
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"dockerio", "1001", "dockerio:dockerio", "1001:1001"})
+  void userInNoGroupStillHasItsPrimaryGroup(String user) throws Exception {
+    appendLine("etc/passwd", "dockerio:x:1001:1001::/home/dockerio:/bin/sh");
+    appendLine("etc/group", "dockerio:x:1001:");
+
+    run(ProcessSpec.of("id").withUser(user));
+
+    assertThat(stdout.text()).isEqualTo("uid=1001(dockerio) gid=1001(dockerio) groups=1001(dockerio)\n");
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"user:nogroup", "1000:65534", "user:65534"})
+  void explicitGroupIsTheOnlyGroup(String user) throws Exception {
+    run(ProcessSpec.of("id").withUser(user));
+
+    assertThat(stdout.text()).isEqualTo("uid=1000(user) gid=65534(nogroup) groups=65534(nogroup)\n");
+  }
+
+  @Test
+  void unknownNumericUserHasGroupZero() throws Exception {
+    run(ProcessSpec.of("id").withUser("4242"));
+
+    assertThat(stdout.text()).isEqualTo("uid=4242 gid=0(root) groups=0(root)\n");
+  }
+
+  private void appendLine(String file, String line) throws IOException {
+    Files.writeString(active.mount().resolve(file), line + "\n", java.nio.file.StandardOpenOption.APPEND);
   }
 
   @Test
@@ -212,6 +252,19 @@ class ContainerRuntimeTest {
     assertThat(interfaces(stdout.text())).containsExactly("lo");
   }
 
+  @ParameterizedTest
+  @EnumSource(NetworkMode.class)
+  void resolvConfComesFromTheHostAndIsReadOnlyInEveryNetwork(NetworkMode network) throws Exception {
+    ExitStatus status = run(shell("cat /etc/resolv.conf; echo nameserver 1.1.1.1 > /etc/resolv.conf")
+        .withNetwork(network));
+    Snapshot result = active.commit();
+
+    assertThat(status.success()).isFalse();
+    assertThat(stdout.text()).isEqualTo(ResolvConf.forContainer(network));
+    assertThat(stderr.text()).contains("Read-only file system");
+    assertThat(result.layers()).as("nothing of /etc/resolv.conf is left in the layer").isEqualTo(busybox.layers());
+  }
+
   @Test
   void hostNetworkSeesTheHostsInterfaces() throws Exception {
     run(shell("cat /proc/net/dev").withNetwork(NetworkMode.HOST));
@@ -222,6 +275,32 @@ class ContainerRuntimeTest {
 
   private static List<String> interfaces(String procNetDev) {
     return procNetDev.lines().filter(line -> line.contains(":")).map(line -> line.split(":")[0].trim()).toList();
+  }
+
+  @ParameterizedTest
+  @EnumSource(NetworkMode.class)
+  void hostsFileIsTheContainersOwnWithBuildKitsDefaultName(NetworkMode network) throws Exception {
+    run(shell("hostname; cat /etc/hosts").withNetwork(network));
+
+    assertThat(stdout.text()).isEqualTo("""
+        buildkitsandbox
+        127.0.0.1\tlocalhost buildkitsandbox
+        ::1\tlocalhost ip6-localhost ip6-loopback
+        """);
+  }
+
+  @ParameterizedTest
+  @EnumSource(NetworkMode.class)
+  void extraHostsFollowLocalhostInEveryNetwork(NetworkMode network) throws Exception {
+    run(shell("cat /etc/hosts").withNetwork(network).withHostname("builder")
+        .withExtraHosts(List.of(new HostEntry("registry.test", "10.1.2.3"), new HostEntry("db", "::2"))));
+
+    assertThat(stdout.text()).isEqualTo("""
+        127.0.0.1\tlocalhost builder
+        ::1\tlocalhost ip6-localhost ip6-loopback
+        10.1.2.3\tregistry.test
+        ::2\tdb
+        """);
   }
 
   @Test
@@ -270,6 +349,24 @@ class ContainerRuntimeTest {
     assertThat(status.success()).isTrue();
     assertThat(stdout.text()).startsWith("tmpfs /scratch tmpfs").contains("size=1024k");
     assertThat(result.layers()).isEqualTo(busybox.layers());
+  }
+
+  @Test
+  void defaultShmIsOneTmpfsWithBuildKitsOptions() throws Exception {
+    run(shell("grep ' /dev/shm ' /proc/mounts"));
+
+    assertThat(stdout.text().lines()).singleElement().asString()
+        .startsWith("shm /dev/shm tmpfs rw,nosuid,nodev,noexec,").contains("size=65536k");
+  }
+
+  @Test
+  void tmpfsAtDevShmReplacesTheDefault() throws Exception {
+    run(shell("grep ' /dev/shm ' /proc/mounts; touch /dev/shm/file && echo writable")
+        .withMount(new MountSpec.Tmpfs("/dev/shm", 128L * 1024 * 1024)));
+
+    assertThat(stdout.text().lines()).hasSize(2).last().isEqualTo("writable");
+    assertThat(stdout.text().lines().findFirst().orElseThrow())
+        .startsWith("tmpfs /dev/shm tmpfs ").contains("size=131072k");
   }
 
   @Test
@@ -357,7 +454,7 @@ class ContainerRuntimeTest {
         .withUser("user").withCwd("/home/user"), stdout, stderr);
 
     assertThat(status.success()).as(stderr.text()).isTrue();
-    assertThat(stdout.text()).isEqualTo("sh in kiln\n1000\n");
+    assertThat(stdout.text()).isEqualTo("sh in buildkitsandbox\n1000\n");
   }
 
   private static boolean hybridCgroupsWithV2Controllers() throws IOException {

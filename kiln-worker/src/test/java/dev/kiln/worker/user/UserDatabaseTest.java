@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.util.List;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -35,29 +36,43 @@ class UserDatabaseTest {
 
   @Test
   void emptyUserIsRoot() {
-    assertThat(users.resolveUser("")).isEqualTo(new Identity(0, 0, List.of(), "/root"));
+    assertThat(users.resolveUser("")).isEqualTo(new Identity(0, 0, List.of(0), "/root"));
   }
 
   @Test
   void nameGivesItsGroupAndMemberships() {
-    assertThat(users.resolveUser("app")).isEqualTo(new Identity(1000, 1000, List.of(50, 63), "/home/app"));
+    assertThat(users.resolveUser("app")).isEqualTo(new Identity(1000, 1000, List.of(1000, 50, 63), "/home/app"));
   }
 
   @Test
   void numericUserFoundInPasswdBehavesLikeItsName() {
-    assertThat(users.resolveUser("1001")).isEqualTo(new Identity(1001, 1000, List.of(50), "/srv"));
+    assertThat(users.resolveUser("1001")).isEqualTo(new Identity(1001, 1000, List.of(1000, 50), "/srv"));
   }
 
   @Test
   void unknownNumericUserGetsGroupZero() {
-    assertThat(users.resolveUser("4242")).isEqualTo(new Identity(4242, 0, List.of(), "/"));
+    assertThat(users.resolveUser("4242")).isEqualTo(new Identity(4242, 0, List.of(0), "/"));
   }
 
   @Test
   void explicitGroupByNameOrNumberWins() {
     assertThat(users.resolveUser("app:staff").gid()).isEqualTo(50);
     assertThat(users.resolveUser("1000:63").gid()).isEqualTo(63);
-    assertThat(users.resolveUser("4242:4343")).isEqualTo(new Identity(4242, 4343, List.of(), "/"));
+    assertThat(users.resolveUser("4242:4343")).isEqualTo(new Identity(4242, 4343, List.of(4343), "/"));
+  }
+
+  @Test
+  void explicitGroupIsTheOnlySupplementaryGroup() {
+    assertThat(users.resolveUser("app:staff")).isEqualTo(new Identity(1000, 50, List.of(50), "/home/app"));
+    assertThat(users.resolveUser("1000:63")).isEqualTo(new Identity(1000, 63, List.of(63), "/home/app"));
+  }
+
+  @Test
+  void membershipOfThePrimaryGroupKeepsTheFilesOrder() throws Exception {
+    Files.writeString(rootfs.resolve("etc/passwd"), "ops:x:1002:1002::/:/bin/sh\n", StandardOpenOption.APPEND);
+    Files.writeString(rootfs.resolve("etc/group"), "video:x:44:ops\nops:x:1002:ops\n", StandardOpenOption.APPEND);
+
+    assertThat(UserDatabase.of(rootfs).resolveUser("ops").additionalGids()).containsExactly(44, 1002);
   }
 
   @Test
@@ -91,7 +106,7 @@ class UserDatabaseTest {
   void scratchRootfsKnowsOnlyNumbers(@TempDir Path scratch) throws Exception {
     UserDatabase empty = UserDatabase.of(scratch);
 
-    assertThat(empty.resolveUser("1000:1000")).isEqualTo(new Identity(1000, 1000, List.of(), "/"));
+    assertThat(empty.resolveUser("1000:1000")).isEqualTo(new Identity(1000, 1000, List.of(1000), "/"));
     assertThatThrownBy(() -> empty.resolveUser("root")).hasMessageContaining("unknown user \"root\"");
   }
 }
