@@ -95,6 +95,24 @@ class FrontendBuildTest {
         assertThat(steps(again.executed())).isEmpty();
     }
 
+    /** As in BuildKit, the proxy a step ran behind is no part of its cache key: another proxy reuses the result. */
+    @Test
+    void anotherProxyBuildArgKeepsRunCached() throws Exception {
+        Path ctx = context("proxy-cache", Map.of("Dockerfile", """
+                FROM busybox
+                RUN echo "$HTTP_PROXY $http_proxy" > /proxy.txt
+                """));
+        DockerfileBuilds.Build first = builds.build(ctx, Map.of("build-arg:http_proxy", "http://first.example:3128"));
+        assertThat(first.out().resolve("proxy.txt"))
+                .hasContent("http://first.example:3128 http://first.example:3128");
+
+        DockerfileBuilds.Build second = builds.build(ctx, Map.of("build-arg:HTTP_PROXY", "http://second.example:3128"));
+        assertThat(steps(second.executed())).isEmpty();
+        assertThat(steps(second.cached())).anyMatch(n -> n.endsWith("RUN echo \"$HTTP_PROXY $http_proxy\" > /proxy.txt"));
+        assertThat(second.out().resolve("proxy.txt"))
+                .hasContent("http://first.example:3128 http://first.example:3128");
+    }
+
     @Test
     void registeredAsDockerfileV0AndRunByName() throws Exception {
         Path ctx = context("named", Map.of("Dockerfile", "FROM scratch\nCOPY f.txt /\n", "f.txt", "named\n"));

@@ -39,6 +39,7 @@ final class Caps {
     static final String EXEC_META_NETWORK = "exec.meta.network";
     static final String EXEC_META_SECURITY = "exec.meta.security";
     static final String EXEC_META_ULIMIT = "exec.meta.ulimit";
+    static final String EXEC_META_PROXY = "exec.meta.proxyenv";
     static final String EXEC_MOUNT_BIND = "exec.mount.bind";
     static final String EXEC_MOUNT_CACHE = "exec.mount.cache";
     static final String EXEC_MOUNT_CACHE_SHARING = "exec.mount.cache.sharing";

@@ -7,6 +7,7 @@ import dev.kiln.llb.pb.Input;
 import dev.kiln.llb.pb.Meta;
 import dev.kiln.llb.pb.MountType;
 import dev.kiln.llb.pb.Op;
+import dev.kiln.llb.pb.ProxyEnv;
 import dev.kiln.llb.pb.SSHOpt;
 import dev.kiln.llb.pb.SecretEnv;
 import dev.kiln.llb.pb.SecretOpt;
@@ -45,16 +46,20 @@ final class ExecNode implements Node {
     private final RunDefaults settings;
     private final List<String> args;
     private final List<Integer> validExitCodes;
+    private final RunOption.Proxy proxy;
     private final List<MountPoint> mounts;
     private final List<RunOption.Secret> secrets;
     private final List<RunOption.Ssh> sshSockets;
     private final OpConstraints constraints;
 
-    ExecNode(RunDefaults settings, List<String> args, List<Integer> validExitCodes, List<MountPoint> unsorted,
-            List<RunOption.Secret> secrets, List<RunOption.Ssh> sshSockets, OpConstraints constraints) {
+    /** {@code proxy} is null when the step sets none, so its op has no ProxyEnv at all, as in BuildKit. */
+    ExecNode(RunDefaults settings, List<String> args, List<Integer> validExitCodes, RunOption.Proxy proxy,
+            List<MountPoint> unsorted, List<RunOption.Secret> secrets, List<RunOption.Ssh> sshSockets,
+            OpConstraints constraints) {
         this.settings = settings;
         this.args = List.copyOf(args);
         this.validExitCodes = validExitCodes == null ? null : List.copyOf(validExitCodes);
+        this.proxy = proxy;
         List<MountPoint> sorted = new ArrayList<>(unsorted);
         sorted.sort(Comparator.comparing(MountPoint::dest));
         int next = 0;
@@ -120,6 +125,15 @@ final class ExecNode implements Node {
                 meta.addUlimit(dev.kiln.llb.pb.Ulimit.newBuilder()
                         .setName(ulimit.name()).setSoft(ulimit.soft()).setHard(ulimit.hard()));
             }
+        }
+        if (proxy != null) {
+            meta.setProxyEnv(ProxyEnv.newBuilder()
+                    .setHttpProxy(proxy.httpProxy())
+                    .setHttpsProxy(proxy.httpsProxy())
+                    .setFtpProxy(proxy.ftpProxy())
+                    .setNoProxy(proxy.noProxy())
+                    .setAllProxy(proxy.allProxy()));
+            caps = caps.withCaps(Caps.EXEC_META_PROXY);
         }
         if (settings.network() != NetMode.SANDBOX) {
             caps = caps.withCaps(Caps.EXEC_META_NETWORK);

@@ -15,7 +15,7 @@ public sealed interface RunOption
         permits RunOption.Args, RunOption.Env, RunOption.Dir, RunOption.User, RunOption.Hostname, RunOption.Network,
                 RunOption.Security, RunOption.ExtraHost, RunOption.ValidExitCodes, RunOption.ReadonlyRootfs,
                 RunOption.MountAt, RunOption.Secret, RunOption.Ssh, RunOption.Ulimit, RunOption.CgroupParent,
-                OpOption {
+                RunOption.Proxy, OpOption {
 
     /** The command, exec form: no shell involved. */
     static RunOption args(String... args) {
@@ -107,6 +107,14 @@ public sealed interface RunOption
 
     static RunOption cgroupParent(String parent) {
         return new CgroupParent(parent);
+    }
+
+    /**
+     * Proxy settings for this step (BuildKit's WithProxy): the worker gives the process each non-empty one under
+     * both its lowercase and uppercase name. Unlike {@link #env}, they are not part of the step's cache key.
+     */
+    static Proxy proxy(String httpProxy, String httpsProxy, String ftpProxy, String noProxy, String allProxy) {
+        return new Proxy(httpProxy, httpsProxy, ftpProxy, noProxy, allProxy);
     }
 
     record Args(List<String> args) implements RunOption {
@@ -295,6 +303,18 @@ public sealed interface RunOption
     record CgroupParent(String parent) implements RunOption {
         public CgroupParent {
             Objects.requireNonNull(parent, "parent");
+        }
+    }
+
+    /** Proxy variables of one run step; an empty value leaves that variable unset. */
+    record Proxy(String httpProxy, String httpsProxy, String ftpProxy, String noProxy, String allProxy)
+            implements RunOption {
+        public Proxy {
+            Objects.requireNonNull(httpProxy, "httpProxy");
+            Objects.requireNonNull(httpsProxy, "httpsProxy");
+            Objects.requireNonNull(ftpProxy, "ftpProxy");
+            Objects.requireNonNull(noProxy, "noProxy");
+            Objects.requireNonNull(allProxy, "allProxy");
         }
     }
 }

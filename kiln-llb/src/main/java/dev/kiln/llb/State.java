@@ -129,6 +129,7 @@ public final class State {
         RunDefaults settings = defaults;
         List<String> args = null;
         List<Integer> validExitCodes = null;
+        RunOption.Proxy proxy = null;
         boolean readonlyRoot = false;
         List<RunOption.MountAt> extraMounts = new ArrayList<>();
         List<RunOption.Secret> secrets = new ArrayList<>();
@@ -146,6 +147,7 @@ public final class State {
                 case RunOption.Ulimit u -> settings = settings.withUlimit(u);
                 case RunOption.CgroupParent c -> settings = settings.withCgroupParent(c.parent());
                 case RunOption.ValidExitCodes c -> validExitCodes = c.codes();
+                case RunOption.Proxy p -> proxy = p;
                 case RunOption.ReadonlyRootfs ignored -> readonlyRoot = true;
                 case RunOption.MountAt m -> extraMounts.add(m);
                 case RunOption.Secret s -> secrets.add(s);
@@ -172,7 +174,7 @@ public final class State {
                 case Mount.Tmpfs t -> new ExecNode.MountPoint(at.dest(), null, "", false, false, null, t, -1);
             });
         }
-        ExecNode exec = new ExecNode(settings, args, validExitCodes, mounts, secrets, sshSockets,
+        ExecNode exec = new ExecNode(settings, args, validExitCodes, proxy, mounts, secrets, sshSockets,
                 OpConstraints.of((Object[]) options));
         return new ExecState(this, exec);
     }

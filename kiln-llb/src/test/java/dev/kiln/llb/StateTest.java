@@ -78,6 +78,23 @@ class StateTest {
     }
 
     @Test
+    void proxySettingsGoToTheOpsProxyEnvNotItsEnvAndNeedTheirCap() {
+        State step = State.image("busybox")
+                .run(RunOption.args("wget", "x"), RunOption.proxy("http://p:3128", "", "", "localhost", ""))
+                .root();
+        var meta = exec(step).getMeta();
+        assertThat(meta.getEnvList()).isEmpty();
+        assertThat(meta.getProxyEnv().getHttpProxy()).isEqualTo("http://p:3128");
+        assertThat(meta.getProxyEnv().getNoProxy()).isEqualTo("localhost");
+        assertThat(meta.getProxyEnv().getHttpsProxy()).isEmpty();
+        LlbVertex run = LlbGraph.decode(step.marshal(OPTIONS)).output().orElseThrow().vertex();
+        assertThat(run.metadata().getCapsMap()).containsKey("exec.meta.proxyenv");
+
+        var without = exec(State.image("busybox").run(RunOption.args("wget", "x")).root()).getMeta();
+        assertThat(without.hasProxyEnv()).isFalse();
+    }
+
+    @Test
     void noDefaultPathIsAddedBecauseTheWorkerSetsIt() {
         // BuildKit's client adds PATH only for daemons without the exec.meta.setsdefaultpath capability.
         assertThat(exec(State.image("busybox").run(RunOption.args("ls")).root()).getMeta().getEnvList()).isEmpty();

@@ -15,10 +15,12 @@ import dev.kiln.dockerfile.shell.ShellException;
 import dev.kiln.dockerfile.shell.ShellLex;
 import dev.kiln.dockerfile.shell.WordResult;
 import dev.kiln.llb.Platform;
+import dev.kiln.llb.RunOption;
 import dev.kiln.llb.SourceMap;
 import dev.kiln.llb.State;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -40,6 +42,9 @@ import java.util.concurrent.Future;
 final class Conversion {
 
     private static final String SCRATCH = "scratch";
+    /** Build args that are proxy settings, by their lowercase names. */
+    private static final Set<String> PROXY_ARGS = Set.of("http_proxy", "https_proxy", "ftp_proxy", "no_proxy",
+            "all_proxy");
 
     private final ParsedDockerfile parsed;
     private final DockerfileStages dockerfile;
@@ -460,17 +465,26 @@ final class Conversion {
         }
     }
 
-    /** Build args named like proxy variables reach every RUN without an ARG. */
-    private Map<String, String> proxyEnv() {
-        Map<String, String> env = new TreeMap<>();
+    /**
+     * Build args named like proxy variables, in any case, reach every RUN without an ARG, as the step's proxy
+     * settings rather than its env: the worker sets both spellings, and neither the image config, the history
+     * nor the cache key sees them (BuildKit's proxyEnvFromBuildArgs). Null when no build arg is one.
+     */
+    private RunOption.Proxy proxyEnv() {
+        Map<String, String> proxies = new HashMap<>();
+        // sorted, so that of two spellings of one variable the lowercase one wins on every build
         for (Map.Entry<String, String> arg : new TreeMap<>(options.buildArgs()).entrySet()) {
             String key = arg.getKey().toLowerCase(Locale.ROOT);
-            if (key.equals("http_proxy") || key.equals("https_proxy") || key.equals("ftp_proxy")
-                    || key.equals("no_proxy") || key.equals("all_proxy")) {
-                env.put(arg.getKey(), arg.getValue());
+            if (PROXY_ARGS.contains(key)) {
+                proxies.put(key, arg.getValue());
             }
         }
-        return env;
+        if (proxies.isEmpty()) {
+            return null;
+        }
+        return RunOption.proxy(proxies.getOrDefault("http_proxy", ""),
+                proxies.getOrDefault("https_proxy", ""), proxies.getOrDefault("ftp_proxy", ""),
+                proxies.getOrDefault("no_proxy", ""), proxies.getOrDefault("all_proxy", ""));
     }
 
     // Used by BaseResolution.

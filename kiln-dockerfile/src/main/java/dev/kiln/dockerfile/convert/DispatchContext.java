@@ -8,6 +8,7 @@ import dev.kiln.dockerfile.shell.ShellException;
 import dev.kiln.dockerfile.shell.ShellLex;
 import dev.kiln.llb.OpOption;
 import dev.kiln.llb.Platform;
+import dev.kiln.llb.RunOption;
 import dev.kiln.llb.SourceLocation;
 import dev.kiln.llb.SourceMap;
 import dev.kiln.llb.SourceRange;
@@ -32,11 +33,12 @@ final class DispatchContext {
     final State buildContext;
     final Platform targetPlatform;
     final StageRegistry stages;
-    final Map<String, String> proxyEnv;
+    /** The proxy settings of every RUN; null when the build args set none. */
+    final RunOption.Proxy proxyEnv;
 
     DispatchContext(ConvertOptions options, Linter lint, ShellLex shlex, Map<String, String> globalArgs,
             SourceFile source, SourceMap sourceMap, State buildContext, Platform targetPlatform, StageRegistry stages,
-            Map<String, String> proxyEnv) {
+            RunOption.Proxy proxyEnv) {
         this.options = options;
         this.lint = lint;
         this.shlex = shlex;

@@ -85,7 +85,9 @@ final class RunDispatch {
         if (d.ignoreCache) {
             options.add(OpOption.ignoreCache());
         }
-        ctx.proxyEnv.forEach((key, value) -> options.add(RunOption.env(key, value)));
+        if (ctx.proxyEnv != null) {
+            options.add(ctx.proxyEnv);
+        }
         List<RunMount> mounts = run.mounts(expander);
         Map<String, String> secretEnvMask = new LinkedHashMap<>();
         options.addAll(mounts(mounts, sources, run, secretEnvMask));

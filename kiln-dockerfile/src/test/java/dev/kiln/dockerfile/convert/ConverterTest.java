@@ -322,7 +322,11 @@ class ConverterTest {
                 List.of(AMD64), null, "", null, List.of(), 0, List.of(), "", "",
                 dev.kiln.llb.ImageOption.ResolveMode.DEFAULT, false, java.util.Set.of());
         DockerfileConverter.Result result = convert("FROM scratch\nRUN echo\n", proxy);
-        assertThat(exec(graph(result), "echo").getMeta().getEnvList()).contains("HTTPS_PROXY=http://proxy:3128");
+        // as BuildKit does: the op's ProxyEnv, not its env, so that the worker sets both spellings
+        ExecOp exec = exec(graph(result), "echo");
+        assertThat(exec.getMeta().getProxyEnv().getHttpsProxy()).isEqualTo("http://proxy:3128");
+        assertThat(exec.getMeta().getProxyEnv().getHttpProxy()).isEmpty();
+        assertThat(exec.getMeta().getEnvList()).noneMatch(e -> e.toLowerCase(java.util.Locale.ROOT).contains("proxy"));
         assertThat(result.image().env()).noneMatch(e -> e.startsWith("HTTPS_PROXY"));
     }
 

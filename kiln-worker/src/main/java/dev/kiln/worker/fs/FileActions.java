@@ -13,7 +13,9 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 
 /**
  * BuildKit's FileOp actions (mkdir, mkfile, rm, symlink, copy) on one root directory, typically a mounted
@@ -147,8 +149,8 @@ public final class FileActions {
    *   <li>dest ending in "/" or naming an existing directory receives the source inside it (under the source's
    *       base name); otherwise dest is the path the source becomes;
    *   <li>a directory source with {@code dirCopyContents} copies its contents into dest;
-   *   <li>with {@code allowWildcard}, several matches need dest to be a directory;
-   *   <li>with {@code attemptUnpack}, a tar archive is extracted into dest instead.
+   *   <li>with {@code allowWildcard}, several matches copied as themselves need dest to be a directory;
+   *   <li>with {@code attemptUnpack}, each tar archive is extracted into dest (made a directory) instead.
    * </ul>
    */
   public void copy(Path sourceRoot, String src, String dest, CopyOptions options) throws FsException {
@@ -179,13 +181,29 @@ public final class FileActions {
       }
       FilteredTree filter = new FilteredTree(
           patterns("copy", src, options.includePatterns()), patterns("copy", src, options.excludePatterns()));
-      if (matches.size() > 1) {
-        requireDirectoryDest(source, src, destPath, matches, options);
+      // An archive that is unpacked goes into dest as a directory whatever dest's spelling (BuildKit makes it with
+      // MkdirAll), so ADD *.tar /dest unpacks each one there; only matches copied as themselves could land on one
+      // file path, and only they count for the rule that several sources need a directory.
+      Set<String> archives = new HashSet<>();
+      List<String> copied = new ArrayList<>();
+      for (String match : matches) {
+        if (options.attemptUnpack() && ArchiveUnpack.isArchive(source.resolve(match), display(match))) {
+          archives.add(match);
+        } else {
+          copied.add(match);
+        }
       }
+      // checked at the first copy, so that an archive unpacked before it has made dest a directory
+      boolean destChecked = copied.size() < 2;
       TreeCopy copier = new TreeCopy(source, scope, owner, options, filter);
       for (String match : matches) {
-        if (options.attemptUnpack() && unpack(source, match, destPath, owner, options.timestamp())) {
+        if (archives.contains(match)) {
+          unpack(source, match, destPath, owner, options.timestamp());
           continue;
+        }
+        if (!destChecked) {
+          requireDirectoryDest(source, src, destPath, copied, options);
+          destChecked = true;
         }
         copyOne(source, match, destPath, options, owner, copier);
       }
@@ -229,16 +247,12 @@ public final class FileActions {
     }
   }
 
-  private boolean unpack(ScopedRoot source, String src, String destPath, Owner owner, Instant timestamp)
+  /** Extracts the archive {@code src} into the directory destPath, made first if missing. */
+  private void unpack(ScopedRoot source, String src, String destPath, Owner owner, Instant timestamp)
       throws IOException {
-    Path archive = source.resolve(src);
-    if (!ArchiveUnpack.isArchive(archive, display(src))) {
-      return false;
-    }
     Path dir = scope.resolve(destPath);
     Trees.mkdirAll(scope, dir, 0755, owner, timestamp);
-    ArchiveUnpack.extract(archive, display(src), dir, owner);
-    return true;
+    ArchiveUnpack.extract(source.resolve(src), display(src), dir, owner);
   }
 
   private void requireDirectoryDest(ScopedRoot source, String src, String destPath, List<String> matches,

@@ -62,7 +62,15 @@ public final class ExecOperation implements Operation {
 
     @Override
     public CacheMap cacheMap(OperationContext ctx) {
-        return CacheMap.byCacheKeys(OpKeys.withoutInputs(op), op.getInputsCount());
+        // The proxy a step runs behind is where it fetches from, not what it makes: as in BuildKit, another
+        // proxy (or none) keeps the step's key, so proxy settings never cost a rebuild.
+        Op keyed = op;
+        if (op.getExec().getMeta().hasProxyEnv()) {
+            Op.Builder builder = op.toBuilder();
+            builder.getExecBuilder().getMetaBuilder().clearProxyEnv();
+            keyed = builder.build();
+        }
+        return CacheMap.byCacheKeys(OpKeys.withoutInputs(keyed), op.getInputsCount());
     }
 
     @Override

@@ -131,6 +131,38 @@ class UnpackTest {
   }
 
   @Test
+  void everyArchiveAWildcardMatchesIsExtractedIntoADestWithoutSlash() throws Exception {
+    Files.write(src.resolve("a.tar"), sampleTar());
+    ByteArrayOutputStream other = new ByteArrayOutputStream();
+    try (TarArchiveOutputStream tar = new TarArchiveOutputStream(other)) {
+      file(tar, "other.txt", "from the second archive", 0644, 0, 0);
+    }
+    Files.write(src.resolve("b.tar"), gzip(other.toByteArray()));
+    CopyOptions wildcard = CopyOptions.defaults().withAllowWildcard(true).withAttemptUnpack(true);
+
+    actions.copy(src, "/*.tar", "/opt", wildcard);
+
+    assertThat(tree(dst.resolve("opt"))).containsExactly("app", "app/hard", "app/hello.txt", "app/link", "other.txt");
+    assertThat(dst.resolve("opt/other.txt")).hasContent("from the second archive");
+  }
+
+  @Test
+  void plainFilesBesideArchivesStillNeedADirectoryDest() throws Exception {
+    Files.write(src.resolve("a.tar"), sampleTar());
+    Files.writeString(src.resolve("x.txt"), "x");
+    Files.writeString(src.resolve("y.txt"), "y");
+    CopyOptions wildcard = CopyOptions.defaults().withAllowWildcard(true).withAttemptUnpack(true);
+
+    assertThatThrownBy(() -> actions.copy(src, "/[xy].txt", "/out", wildcard))
+        .isInstanceOf(FsException.class)
+        .hasMessageContaining("must be a directory");
+    // an archive unpacked first has made the destination a directory by the time the plain files are copied
+    actions.copy(src, "/*", "/mixed", wildcard);
+    assertThat(tree(dst.resolve("mixed")))
+        .containsExactly("app", "app/hard", "app/hello.txt", "app/link", "x.txt", "y.txt");
+  }
+
+  @Test
   void plainTarAndBzip2AreExtractedToo() throws Exception {
     Files.write(src.resolve("plain.tar"), sampleTar());
     ByteArrayOutputStream bz = new ByteArrayOutputStream();
