@@ -21,6 +21,7 @@ final class LlbCaps {
             "source.local.sharedkeyhint",
             "exec.meta.base",
             "exec.meta.network",
+            "exec.meta.proxyenv",
             "exec.meta.setsecurity",
             "exec.meta.ulimit",
             "exec.mount.bind",
