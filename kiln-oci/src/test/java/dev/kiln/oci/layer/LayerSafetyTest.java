@@ -302,6 +302,32 @@ class LayerSafetyTest {
   }
 
   @Test
+  void dataEndingWithoutPaddingOrEndBlocksEndsTheArchive() throws IOException {
+    // As umoci 0.4's insert writes a layer, and Go's archive/tar (so containerd) reads it.
+    byte[] tar = tar(out -> {
+      dir(out, "/");
+      file(out, "/greeting", "hello");
+    });
+    byte[] unpadded = java.util.Arrays.copyOf(tar, 2 * 512 + "hello".length());
+
+    AppliedLayer applied = LayerApplier.apply(new ByteArrayInputStream(unpadded), target);
+
+    assertThat(target.resolve("greeting")).hasContent("hello");
+    assertThat(applied.diffId().toString()).isEqualTo(LayerTrees.sha(unpadded));
+  }
+
+  @Test
+  void paddingCutShortIsRefusedNamingTheEntry() throws IOException {
+    byte[] tar = tar(out -> file(out, "greeting", "hello"));
+    byte[] truncated = java.util.Arrays.copyOf(tar, 512 + "hello".length() + 1);
+
+    assertThatThrownBy(() -> LayerApplier.apply(new ByteArrayInputStream(truncated), target))
+        .isInstanceOf(InvalidLayerException.class)
+        .hasMessageContaining("\"greeting\"")
+        .hasMessageContaining("ends inside the entry's data");
+  }
+
+  @Test
   void aFilesystemFailureNamesTheEntry() throws IOException {
     String name = "dir/" + "n".repeat(300);
     byte[] tar = tar(out -> file(out, name, "too long for ext4"));
