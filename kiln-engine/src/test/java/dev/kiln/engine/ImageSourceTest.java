@@ -1,5 +1,7 @@
 package dev.kiln.engine;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.kiln.gateway.ResolveImageConfigOpt;
 import dev.kiln.gateway.ResolvedImageConfig;
 import dev.kiln.gateway.Result;
@@ -12,18 +14,25 @@ import dev.kiln.oci.registry.RegistryClient;
 import dev.kiln.oci.testing.LocalRegistry;
 import dev.kiln.oci.testing.RegistryProxy;
 import dev.kiln.worker.BusyboxImage;
+import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
+import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Stream;
+import java.util.zip.GZIPInputStream;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -112,6 +121,57 @@ class ImageSourceTest {
             assertThat(blobs.filter(Files::isRegularFile).map(Path::toString))
                     .noneMatch(name -> name.contains("blobs") && name.endsWith(layerHex));
         }
+    }
+
+    @Test
+    void imageWhoseLayerNamesTheRootSlashAsUmociWritesIsPulledAndRuns() throws Exception {
+        Path rootfs = Files.createDirectories(tmp.resolve("umoci-rootfs"));
+        Files.createDirectory(rootfs.resolve("bin"));
+        Files.copy(Path.of("/bin/busybox"), rootfs.resolve("bin/busybox"));
+        Files.createSymbolicLink(rootfs.resolve("bin/sh"), Path.of("busybox"));
+        Files.writeString(rootfs.resolve("greeting"), "inserted by umoci\n");
+        Path layout = tmp.resolve("umoci-layout");
+        Tools.run(tmp, "umoci", "init", "--layout", layout.toString());
+        Tools.run(tmp, "umoci", "new", "--image", layout + ":1");
+        // umoci insert writes every path under the target "/" as it is named there, the root as "/".
+        Tools.run(tmp, "umoci", "insert", "--image", layout + ":1", rootfs.toString(), "/");
+        assertThat(entryNames(onlyLayerOf(layout))).contains("/", "bin/busybox", "greeting");
+        String name = registry.host() + "/umoci/slash-root:1";
+        Tools.run(tmp, "skopeo", "copy", "--dest-tls-verify=false", "oci:" + layout + ":1", "docker://" + name);
+
+        Path out = kiln.build(State.image(name).run(RunOption.sh("cat /greeting > /seen")).root());
+
+        assertThat(out.resolve("seen")).hasContent("inserted by umoci");
+        assertThat(out.resolve("bin/busybox")).isRegularFile().hasSize(Files.size(Path.of("/bin/busybox")));
+    }
+
+    /** The uncompressed tar of the single layer of the image tagged 1 in an OCI layout. */
+    private static byte[] onlyLayerOf(Path layout) throws Exception {
+        ObjectMapper json = new ObjectMapper();
+        JsonNode index = json.readTree(layout.resolve("index.json").toFile());
+        JsonNode manifest = json.readTree(blob(layout, index.get("manifests").get(0).get("digest").asText()).toFile());
+        assertThat(manifest.get("layers")).hasSize(1);
+        try (InputStream in = new GZIPInputStream(Files.newInputStream(blob(layout,
+                manifest.get("layers").get(0).get("digest").asText())))) {
+            return in.readAllBytes();
+        }
+    }
+
+    private static Path blob(Path layout, String digest) {
+        return layout.resolve("blobs/sha256").resolve(digest.substring("sha256:".length()));
+    }
+
+    /** The names in a tar as its headers spell them (commons-compress would not clean them). */
+    private static List<String> entryNames(byte[] tar) throws Exception {
+        List<String> names = new ArrayList<>();
+        try (TarArchiveInputStream in = new TarArchiveInputStream(new ByteArrayInputStream(tar))) {
+            for (TarArchiveEntry entry = in.getNextEntry(); entry != null; entry = in.getNextEntry()) {
+                names.add(entry.getName());
+            }
+        } catch (IOException e) {
+            // umoci 0.4 ends an inserted layer without padding or end blocks; the names before that are read
+        }
+        return names;
     }
 
     private static Descriptor layerOf(ImageReference reference) throws Exception {

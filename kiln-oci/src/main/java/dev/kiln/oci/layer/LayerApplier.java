@@ -28,8 +28,10 @@ import java.util.zip.ZipException;
  * entry keeps its type, mode (setuid, setgid and sticky included), owner, mtime and extended attributes.
  *
  * <p>The blob streams through once: nothing of it is held in memory, and the diffID and the blob digest are computed
- * on the way. Entries that would reach outside the directory (absolute names, ".." that climbs out, paths through a
- * symlink pointing outside, hard links to files not in the layer) stop the unpacking with an error naming the entry.
+ * on the way. Names are relative to the directory whether or not they start with "/" or "./", and an entry for the
+ * directory itself is skipped, as containerd does. Entries that would reach outside the directory (".." that climbs
+ * out, paths through a symlink pointing outside, hard links to files not in the layer) stop the unpacking with an
+ * error naming the entry.
  * The caller unpacks into a fresh directory and discards it on failure; syncing it to disk is the caller's too.
  */
 public final class LayerApplier {
@@ -127,10 +129,8 @@ public final class LayerApplier {
     String name = entry.name();
     List<String> components = LayerPath.components(name, name, "the name");
     if (components.isEmpty()) {
-      if (entry.type() != TarType.DIRECTORY) {
-        throw new InvalidLayerException(name, "names the layer's root, which must be a directory");
-      }
-      setMetadata(target.root(), entry);
+      // The root itself ("/", "./"): containerd's applier skips it, so a layer never changes the root directory's
+      // owner, mode or type, and an image unpacks here as it does under BuildKit.
       return;
     }
     String base = components.getLast();

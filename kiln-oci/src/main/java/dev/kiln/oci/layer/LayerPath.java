@@ -3,14 +3,20 @@ package dev.kiln.oci.layer;
 import java.util.ArrayList;
 import java.util.List;
 
-/** A tar entry's name checked and split into the components of a path inside the layer. */
+/**
+ * A tar entry's name checked and split into the components of a path inside the layer. Names are read as containerd
+ * (and so BuildKit and Docker) reads them, relative to the layer's root whatever their form: "/etc/x", "./etc/x" and
+ * "etc/x" are one file, and "/", "./" and "." the root itself (umoci writes "/" for it). Only ".." can reach outside,
+ * and is refused where it would.
+ */
 final class LayerPath {
   private LayerPath() {}
 
   /**
-   * The components of {@code name} with "." dropped and ".." applied; empty for the layer's root.
+   * The components of {@code name} with leading "/", empty components and "." dropped and ".." applied; empty for
+   * the layer's root.
    *
-   * @throws InvalidLayerException for absolute names and for ".." that climbs out of the layer
+   * @throws InvalidLayerException for empty names and for ".." that climbs out of the layer, "/../x" included
    */
   static List<String> components(String entry, String name, String what) throws InvalidLayerException {
     if (name.isEmpty()) {
@@ -18,9 +24,6 @@ final class LayerPath {
     }
     if (name.indexOf('\0') >= 0) {
       throw new InvalidLayerException(entry, what + " contains a NUL character");
-    }
-    if (name.startsWith("/")) {
-      throw new InvalidLayerException(entry, what + " \"" + name + "\" is absolute; layer paths must be relative");
     }
     List<String> components = new ArrayList<>();
     for (String component : name.split("/")) {

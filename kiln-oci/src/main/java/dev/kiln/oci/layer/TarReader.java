@@ -42,8 +42,11 @@ final class TarReader {
 
   /** The next entry, or null at the end of the archive; unread data of the previous entry is skipped. */
   TarEntry next() throws IOException {
-    discard(remaining + padding, currentName);
+    discard(remaining, currentName);
     remaining = 0;
+    if (padding > 0 && !skipPadding()) {
+      return null;
+    }
     padding = 0;
     currentName = null;
     Map<String, byte[]> local = new HashMap<>();
@@ -313,6 +316,23 @@ final class TarReader {
     } catch (NumberFormatException | DateTimeException e) {
       throw new InvalidLayerException(name, "pax mtime \"" + text + "\" is not a time in seconds");
     }
+  }
+
+  /**
+   * Skips the zeros after an entry's data; false when the stream ends right where they would start. Go's archive/tar
+   * (so containerd and BuildKit) reads that as the end of the archive, and umoci 0.4's insert writes such layers: it
+   * never closes its tar writer, so neither the last padding nor the end blocks are written. Padding cut short
+   * anywhere else is still a truncated stream.
+   */
+  private boolean skipPadding() throws IOException {
+    int first = in.read();
+    if (first < 0) {
+      padding = 0;
+      return false;
+    }
+    position++;
+    discard(padding - 1, currentName);
+    return true;
   }
 
   private void discard(long count, String name) throws IOException {

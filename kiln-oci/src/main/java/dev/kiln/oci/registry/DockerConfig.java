@@ -177,9 +177,16 @@ public final class DockerConfig implements CredentialSource {
             + " is not installed (looked in " + helperPath + ")"));
     String server = isDockerHub(registry) ? DOCKER_HUB_SERVER : registry;
     Process process = new ProcessBuilder(executable.toString(), "get").start();
-    try (OutputStream stdin = process.getOutputStream()) {
-      stdin.write(server.getBytes(StandardCharsets.UTF_8));
-    }
+    // Written beside the reads, and never an error of its own: a helper may answer and exit without reading the
+    // server (as helpers that know nothing do), and the write then meets a closed pipe. Its exit status and output
+    // say what it meant, as for docker's own client, which ignores that broken pipe too.
+    Thread feeder = Thread.ofVirtual().start(() -> {
+      try (OutputStream stdin = process.getOutputStream()) {
+        stdin.write(server.getBytes(StandardCharsets.UTF_8));
+      } catch (IOException ignored) {
+        // the helper stopped reading; see above
+      }
+    });
     byte[] stdout;
     ByteArrayOutputStream stderr = new ByteArrayOutputStream();
     try (InputStream out = process.getInputStream(); InputStream err = process.getErrorStream()) {
@@ -193,6 +200,7 @@ public final class DockerConfig implements CredentialSource {
       stdout = out.readAllBytes();
       errReader.join();
       process.waitFor();
+      feeder.join();
     } catch (InterruptedException e) {
       process.destroyForcibly();
       Thread.currentThread().interrupt();

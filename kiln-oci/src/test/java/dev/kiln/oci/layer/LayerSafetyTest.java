@@ -61,12 +61,65 @@ class LayerSafetyTest {
   }
 
   @Test
-  void absoluteNameIsRefused() throws IOException {
+  void absoluteNameLandsInsideTheLayer() throws IOException {
     String name = "/etc/" + escapeName;
-    byte[] tar = tar(out -> file(out, name, "evil"));
+    byte[] tar = tar(out -> file(out, name, "inside"));
 
-    assertRefused(tar, name, "is absolute");
+    LayerApplier.apply(new ByteArrayInputStream(tar), target);
+
+    assertThat(target.resolve("etc/" + escapeName)).hasContent("inside");
     assertThat(Path.of(name)).doesNotExist();
+    assertThat(LayerTrees.names(outside)).isEmpty();
+  }
+
+  @Test
+  void slashDotSlashAndPlainNamesAreTheSameFile() throws IOException {
+    byte[] tar = tar(out -> {
+      dir(out, "/");
+      dir(out, "./");
+      dir(out, "//");
+      dir(out, "/.");
+      file(out, "/etc/x", "first");
+      file(out, "./etc/x", "second");
+      file(out, "etc/x", "third");
+      file(out, "//etc//y", "y");
+    });
+
+    AppliedLayer applied = LayerApplier.apply(new ByteArrayInputStream(tar), target);
+
+    assertThat(LayerTrees.names(target)).containsExactly("etc");
+    assertThat(LayerTrees.names(target.resolve("etc"))).containsExactlyInAnyOrder("x", "y");
+    assertThat(target.resolve("etc/x")).hasContent("third");
+    assertThat(target.resolve("etc/y")).hasContent("y");
+    assertThat(applied.warnings()).isEmpty();
+  }
+
+  @Test
+  void theRootEntryIsSkippedAsContainerdSkipsIt() throws IOException {
+    int before = (int) Files.getAttribute(target, "unix:mode") & 07777;
+    byte[] tar = tar(out -> {
+      TarArchiveEntry root = new TarArchiveEntry("/", true);
+      root.setMode(040700);
+      root.setIds(1234, 1234);
+      out.putArchiveEntry(root);
+      out.closeArchiveEntry();
+      symlink(out, "./", "/etc");
+      file(out, "/greeting", "hello");
+    });
+
+    LayerApplier.apply(new ByteArrayInputStream(tar), target);
+
+    assertThat((int) Files.getAttribute(target, "unix:mode") & 07777).isEqualTo(before);
+    assertThat((int) Files.getAttribute(target, "unix:uid")).isNotEqualTo(1234);
+    assertThat(Files.isSymbolicLink(target)).isFalse();
+    assertThat(target.resolve("greeting")).hasContent("hello");
+  }
+
+  @Test
+  void absoluteNameThatClimbsOutIsRefused() throws IOException {
+    byte[] tar = tar(out -> file(out, "/../outside/x", "evil"));
+
+    assertRefused(tar, "/../outside/x", "climbs out of the layer");
   }
 
   @Test
@@ -143,10 +196,31 @@ class LayerSafetyTest {
   }
 
   @Test
-  void hardLinkToAnAbsolutePathIsRefused() throws IOException {
+  void hardLinkToAnAbsolutePathMeansTheLayersFileAndIsRefusedWhenItIsNotThere() throws IOException {
     byte[] tar = tar(out -> hardLink(out, "passwd", "/etc/passwd"));
 
-    assertRefused(tar, "passwd", "outside the layer");
+    assertRefused(tar, "passwd", "hard link through \"etc\", which is not in the layer");
+  }
+
+  @Test
+  void hardLinkToAnAbsolutePathOfAnEarlierEntryIsMade() throws IOException {
+    byte[] tar = tar(out -> {
+      file(out, "/bin/busybox", "busybox");
+      hardLink(out, "/bin/sh", "/bin/busybox");
+      hardLink(out, "./bin/ls", "./bin/busybox");
+    });
+
+    LayerApplier.apply(new ByteArrayInputStream(tar), target);
+
+    assertThat(Files.isSameFile(target.resolve("bin/sh"), target.resolve("bin/busybox"))).isTrue();
+    assertThat(Files.isSameFile(target.resolve("bin/ls"), target.resolve("bin/busybox"))).isTrue();
+  }
+
+  @Test
+  void hardLinkThatClimbsOutFromTheRootIsRefused() throws IOException {
+    byte[] tar = tar(out -> hardLink(out, "passwd", "/../etc/passwd"));
+
+    assertRefused(tar, "passwd", "hard link to \"/../etc/passwd\", which is outside the layer");
   }
 
   @Test
@@ -224,6 +298,32 @@ class LayerSafetyTest {
     assertThatThrownBy(() -> LayerApplier.apply(new ByteArrayInputStream(truncated), target))
         .isInstanceOf(InvalidLayerException.class)
         .hasMessageContaining("\"big\"")
+        .hasMessageContaining("ends inside the entry's data");
+  }
+
+  @Test
+  void dataEndingWithoutPaddingOrEndBlocksEndsTheArchive() throws IOException {
+    // As umoci 0.4's insert writes a layer, and Go's archive/tar (so containerd) reads it.
+    byte[] tar = tar(out -> {
+      dir(out, "/");
+      file(out, "/greeting", "hello");
+    });
+    byte[] unpadded = java.util.Arrays.copyOf(tar, 2 * 512 + "hello".length());
+
+    AppliedLayer applied = LayerApplier.apply(new ByteArrayInputStream(unpadded), target);
+
+    assertThat(target.resolve("greeting")).hasContent("hello");
+    assertThat(applied.diffId().toString()).isEqualTo(LayerTrees.sha(unpadded));
+  }
+
+  @Test
+  void paddingCutShortIsRefusedNamingTheEntry() throws IOException {
+    byte[] tar = tar(out -> file(out, "greeting", "hello"));
+    byte[] truncated = java.util.Arrays.copyOf(tar, 512 + "hello".length() + 1);
+
+    assertThatThrownBy(() -> LayerApplier.apply(new ByteArrayInputStream(truncated), target))
+        .isInstanceOf(InvalidLayerException.class)
+        .hasMessageContaining("\"greeting\"")
         .hasMessageContaining("ends inside the entry's data");
   }
 

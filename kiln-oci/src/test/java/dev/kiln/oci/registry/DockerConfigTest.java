@@ -63,6 +63,26 @@ class DockerConfigTest {
   }
 
   @Test
+  void helperThatExitsWithoutReadingTheServerMeansNoCredentials() throws IOException {
+    script("quick", "echo 'credentials not found in native keychain'; exit 1");
+    DockerConfig config = DockerConfig.load(write("{\"credsStore\":\"quick\"}"), List.of(dir));
+
+    // More than a pipe can hold (at most 1 MiB on Linux): writing it cannot finish before the helper has exited
+    // without reading, so the write always meets a closed pipe, as a short one does only when the helper wins.
+    assertThat(config.find(longRegistryName())).isEmpty();
+  }
+
+  @Test
+  void helperThatFailsWithoutReadingTheServerIsNamedWithItsOwnMessage() throws IOException {
+    script("broken", "echo 'cannot reach the keychain daemon' >&2; exit 3");
+    DockerConfig config = DockerConfig.load(write("{\"credsStore\":\"broken\"}"), List.of(dir));
+
+    assertThatThrownBy(() -> config.find(longRegistryName()))
+        .hasMessageStartingWith("docker-credential-broken get ")
+        .hasMessageContaining("failed with exit code 3: cannot reach the keychain daemon");
+  }
+
+  @Test
   void missingHelperAndBrokenConfigAreNamed() throws IOException {
     Path config = write("{\"credHelpers\":{\"r.example\":\"absent\"}}");
     assertThatThrownBy(() -> DockerConfig.load(config, List.of(dir)).find("r.example"))
@@ -110,12 +130,19 @@ class DockerConfigTest {
 
   /** A docker-credential-NAME script that prints {@code answer} ($server is what it read), or fails as unknown. */
   private void helper(String name, String answer) throws IOException {
-    Path script = dir.resolve("docker-credential-" + name);
-    String body = answer == null
+    script(name, answer == null
         ? "echo 'credentials not found in native keychain'; exit 1"
-        : "[ \"$1\" = get ] || exit 2\nread -r server\ncat <<EOF\n" + answer + "\nEOF";
+        : "[ \"$1\" = get ] || exit 2\nread -r server\ncat <<EOF\n" + answer + "\nEOF");
+  }
+
+  private void script(String name, String body) throws IOException {
+    Path script = dir.resolve("docker-credential-" + name);
     Files.writeString(script, "#!/bin/sh\n" + body + "\n");
     Files.setPosixFilePermissions(script, PosixFilePermissions.fromString("rwxr-xr-x"));
+  }
+
+  private static String longRegistryName() {
+    return "r" + "e".repeat(2 << 20) + ".example";
   }
 
   private static String base64(String text) {
