@@ -38,6 +38,11 @@ class ScopedRootTest {
   }
 
   @Test
+  void aMissingTailIsTakenAsWritten() throws Exception {
+    assertThat(scope.resolve("/work/dir/../sub")).isEqualTo(root.resolve("work/sub"));
+  }
+
+  @Test
   void absoluteSymlinksAreReRootedUnderTheRoot() throws Exception {
     Files.createSymbolicLink(root.resolve("a/abs"), Path.of("/etc"));
     assertThat(scope.resolve("/a/abs/passwd")).isEqualTo(root.resolve("etc/passwd"));
