@@ -8,6 +8,8 @@ import dev.kiln.engine.FrontendSpec;
 import dev.kiln.engine.export.ExportTarget;
 import dev.kiln.solver.ProgressEvent;
 import dev.kiln.worker.BusyboxRootfs;
+import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
+import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -34,13 +36,27 @@ final class DockerfileBuilds implements AutoCloseable {
         this.engine = Engine.open(new EngineOptions(dir.resolve("state"), "auto"));
     }
 
-    /** A build of {@code context} (Dockerfile inside it unless {@code opts} name another), exported to a fresh directory. */
+    /**
+     * A build of {@code context} (Dockerfile inside it unless {@code opts} name another), exported to a fresh
+     * directory and, beside it, to a tar: a local export gives its files to the user who runs the build, the tar
+     * keeps the owners the image has.
+     */
     Build build(Path context, Map<String, String> opts) throws Exception {
         return build(context, opts, Map.of());
     }
 
     Build build(Path context, Map<String, String> opts, Map<String, Path> extraLocals) throws Exception {
         Path out = Files.createTempDirectory(dir, "out-");
+        Path tar = out.resolveSibling(out.getFileName() + ".tar");
+        List<ProgressEvent> events = Collections.synchronizedList(new ArrayList<>());
+        BuildOutcome outcome = build(context, opts, extraLocals,
+                List.of(new ExportTarget.LocalDirectory(out), new ExportTarget.TarFile(tar)), events);
+        return new Build(outcome, out, tar, List.copyOf(events));
+    }
+
+    /** A build of {@code context} exported to {@code targets}, its progress added to {@code events}. */
+    BuildOutcome build(Path context, Map<String, String> opts, Map<String, Path> extraLocals,
+            List<ExportTarget> targets, List<ProgressEvent> events) throws Exception {
         Map<String, String> options = new LinkedHashMap<>();
         options.put("context:busybox", "local:busybox");
         // one session for the shared base across builds, as a client keeps one for a directory it reuses:
@@ -52,14 +68,28 @@ final class DockerfileBuilds implements AutoCloseable {
         locals.put("dockerfile", context);
         locals.put("busybox", busybox);
         locals.putAll(extraLocals);
-        List<ProgressEvent> events = Collections.synchronizedList(new ArrayList<>());
-        BuildOutcome outcome = engine.build(new BuildRequest(new FrontendSpec.Function(DockerfileFrontend.NAME,
-                new DockerfileFrontend()), options, locals, List.of(new ExportTarget.LocalDirectory(out))), events::add);
-        return new Build(outcome, out, List.copyOf(events));
+        return engine.build(new BuildRequest(new FrontendSpec.Function(DockerfileFrontend.NAME,
+                new DockerfileFrontend()), options, locals, targets), events::add);
     }
 
-    /** A finished build: its outcome, the exported files, the progress events. */
-    record Build(BuildOutcome outcome, Path out, List<ProgressEvent> events) {
+    /** A finished build: its outcome, the exported files, the same files as a tar, the progress events. */
+    record Build(BuildOutcome outcome, Path out, Path tar, List<ProgressEvent> events) {
+
+        /** "uid:gid" of a path of the result as the tar export has it ({@code /etc/passwd} or {@code etc/passwd}). */
+        String owner(String path) throws IOException {
+            String name = path.startsWith("/") ? path.substring(1) : path;
+            try (TarArchiveInputStream in = new TarArchiveInputStream(Files.newInputStream(tar))) {
+                TarArchiveEntry entry;
+                while ((entry = in.getNextEntry()) != null) {
+                    String entryName = entry.getName().endsWith("/")
+                            ? entry.getName().substring(0, entry.getName().length() - 1) : entry.getName();
+                    if (entryName.equals(name)) {
+                        return entry.getLongUserId() + ":" + entry.getLongGroupId();
+                    }
+                }
+            }
+            throw new IOException(path + " is not in the exported tar " + tar);
+        }
 
         byte[] config() {
             return outcome.result().metadata(DockerfileFrontend.IMAGE_CONFIG_KEY).orElseThrow();

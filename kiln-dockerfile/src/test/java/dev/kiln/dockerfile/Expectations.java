@@ -18,7 +18,7 @@ import java.util.Map;
  * file PATH ~ TEXT           the exported file contains TEXT
  * dir PATH | absent PATH     a directory exists | nothing exists at PATH
  * mode PATH 0755             permission bits (with setuid/setgid/sticky)
- * owner PATH UID:GID         numeric owner
+ * owner PATH UID:GID         numeric owner in the image (a local export gives files to the user who builds)
  * link PATH -> TARGET        a symlink and its target
  * config POINTER = JSON      the image config at a JSON pointer equals JSON
  * config POINTER ~ TEXT      the JSON text at the pointer contains TEXT

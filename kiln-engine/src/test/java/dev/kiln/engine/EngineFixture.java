@@ -47,10 +47,14 @@ final class EngineFixture implements AutoCloseable {
         return context;
     }
 
-    /** Solves {@code state} and exports it to a fresh directory, which it returns. */
+    /**
+     * Solves {@code state} and exports it to a fresh directory, which it returns, and beside it to a tar
+     * ({@link ExportedFiles#imageOwner} reads it): the directory's files belong to the user running the tests,
+     * the tar keeps the owners of the result.
+     */
     Path build(State state) throws Exception {
         Path out = Files.createTempDirectory(dir, "out-");
-        build(state, new ExportTarget.LocalDirectory(out));
+        build(state, new ExportTarget.LocalDirectory(out), new ExportTarget.TarFile(ExportedFiles.tarBeside(out)));
         return out;
     }
 

@@ -18,8 +18,8 @@ import java.nio.file.Path;
 import java.util.UUID;
 
 import static dev.kiln.engine.ExportedFiles.bytes;
+import static dev.kiln.engine.ExportedFiles.imageOwner;
 import static dev.kiln.engine.ExportedFiles.listing;
-import static dev.kiln.engine.ExportedFiles.owner;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -74,7 +74,7 @@ class ExecTest {
         assertThat(Files.readString(out.resolve("tmp/by-name.txt"))).startsWith("uid=1000(user) gid=1000(user)");
         assertThat(Files.readString(out.resolve("tmp/by-ids.txt"))).startsWith("uid=1000(user) gid=50(staff)");
         assertThat(Files.readString(out.resolve("tmp/root.txt"))).startsWith("uid=0(root) gid=0(root)");
-        assertThat(owner(out.resolve("tmp/by-name.txt"))).isEqualTo("1000:1000");
+        assertThat(imageOwner(out, "tmp/by-name.txt")).isEqualTo("1000:1000");
     }
 
     @Test

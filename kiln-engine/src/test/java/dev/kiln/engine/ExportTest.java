@@ -6,6 +6,7 @@ import dev.kiln.llb.FileAction;
 import dev.kiln.llb.Owner;
 import dev.kiln.llb.RunOption;
 import dev.kiln.llb.State;
+import dev.kiln.worker.sys.PosixFiles;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
 import org.junit.jupiter.api.AfterAll;
@@ -132,18 +133,21 @@ class ExportTest {
     }
 
     @Test
-    void localExportWritesTheTreeWithModesOwnersTimesAndLinks() throws Exception {
+    void localExportWritesTheTreeWithModesTimesAndLinksOwnedByTheBuildingUser() throws Exception {
         Path dest = tmp.resolve("exports/local/nested/dest");
 
         kiln.build(result(), new ExportTarget.LocalDirectory(dest));
 
+        // as BuildKit's client writes a local export: as itself, whoever owns the files in the result
+        String me = PosixFiles.uid() + ":" + PosixFiles.gid();
         assertThat(listing(dest)).containsExactly("app", "empty", "start");
         assertThat(mode(dest.resolve("app"))).isEqualTo(0750);
-        assertThat(owner(dest.resolve("app"))).isEqualTo("1000:50");
+        assertThat(owner(dest.resolve("app"))).isEqualTo(me);
+        assertThat(owner(dest.resolve("start"))).isEqualTo(me);
         assertThat(mtime(dest.resolve("empty"))).isEqualTo(WHEN);
         assertThat(mode(dest.resolve("app/run.sh"))).isEqualTo(0755);
         assertThat(mtime(dest.resolve("app/run.sh"))).isEqualTo(WHEN);
-        assertThat(owner(dest.resolve("app/secret"))).isEqualTo("1000:1000");
+        assertThat(owner(dest.resolve("app/secret"))).isEqualTo(me);
         assertThat(Files.readString(dest.resolve("app/secret"))).isEqualTo("s3cret\n");
         assertThat(Files.readSymbolicLink(dest.resolve("start"))).isEqualTo(Path.of("app/run.sh"));
     }

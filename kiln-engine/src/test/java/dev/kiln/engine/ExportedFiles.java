@@ -1,5 +1,8 @@
 package dev.kiln.engine;
 
+import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
+import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
+
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -28,6 +31,28 @@ final class ExportedFiles {
     static String owner(Path path) throws IOException {
         return Files.getAttribute(path, "unix:uid", LinkOption.NOFOLLOW_LINKS) + ":"
                 + Files.getAttribute(path, "unix:gid", LinkOption.NOFOLLOW_LINKS);
+    }
+
+    /** Where {@link EngineFixture#build(dev.kiln.llb.State)} puts the tar of the result it exports to {@code out}. */
+    static Path tarBeside(Path out) {
+        return out.resolveSibling(out.getFileName() + ".tar");
+    }
+
+    /**
+     * "uid:gid" of {@code path} in the result exported to {@code out}, as the tar beside it has it: a local export
+     * gives its files to the user running the build, a tar keeps the result's owners.
+     */
+    static String imageOwner(Path out, String path) throws IOException {
+        try (TarArchiveInputStream tar = new TarArchiveInputStream(Files.newInputStream(tarBeside(out)))) {
+            TarArchiveEntry entry;
+            while ((entry = tar.getNextEntry()) != null) {
+                String name = entry.getName();
+                if (name.equals(path) || name.equals(path + "/")) {
+                    return entry.getLongUserId() + ":" + entry.getLongGroupId();
+                }
+            }
+        }
+        throw new IOException(path + " is not in the result exported to " + out);
     }
 
     static Instant mtime(Path path) throws IOException {

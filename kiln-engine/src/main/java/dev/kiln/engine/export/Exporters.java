@@ -12,8 +12,10 @@ import dev.kiln.worker.ReadOnlyView;
 import dev.kiln.worker.Worker;
 import dev.kiln.worker.fs.CopyOptions;
 import dev.kiln.worker.fs.FileActions;
+import dev.kiln.worker.fs.Owner;
 import dev.kiln.worker.fs.UserLookup;
 import dev.kiln.worker.image.ImageStore;
+import dev.kiln.worker.sys.PosixFiles;
 
 import java.io.IOException;
 import java.io.OutputStream;
@@ -28,7 +30,9 @@ import java.util.TreeSet;
 
 /**
  * Writes a build result to its export target: files (a directory, a tar), an image (stored and named locally,
- * pushed), or an image archive (OCI layout, Docker). A result with no files (scratch) exports as empty.
+ * pushed), or an image archive (OCI layout, Docker). A result with no files (scratch) exports as empty. A directory
+ * gets its files owned by the user running Kiln, as BuildKit's local exporter gives them; a tar and the images keep
+ * the owners of the result.
  *
  * <p>Image exports answer with BuildKit's result facts: {@value #IMAGE_DIGEST} (the manifest's digest),
  * {@value #CONFIG_DIGEST} and {@value #IMAGE_NAME} (the names, comma-separated).
@@ -166,9 +170,12 @@ public final class Exporters {
         switch (target) {
             case ExportTarget.LocalDirectory(Path dest) -> {
                 Files.createDirectories(dest);
+                // BuildKit's client receives a local export over filesync and writes every file as itself, keeping
+                // mode bits and times but not the image's owners, so the user can edit and delete what it wrote.
+                Owner user = new Owner(PosixFiles.uid(), PosixFiles.gid());
                 new FileActions(dest, UserLookup.idsOnly())
                         .copy(root, "/", "/", CopyOptions.defaults().withDirCopyContents(true)
-                                .withAlwaysReplaceExistingDestPaths(true));
+                                .withAlwaysReplaceExistingDestPaths(true).withOwner(user));
             }
             case ExportTarget.TarFile(Path dest) ->
                     ArchiveFiles.write(new ArchiveDestination.ToFile(dest), out -> TreeTar.write(root, out));

@@ -92,6 +92,7 @@ final class ArchiveUnpack {
           if (entry.getLinkName().isEmpty()) {
             throw new FsException("unpack", archiveName, "symlink member " + name + " has an empty target");
           }
+          requireTargetInside(name, entry.getLinkName(), archiveName);
           Files.createSymbolicLink(target, Path.of(entry.getLinkName()));
         } else if (entry.isLink()) {
           String linkName = memberName(entry.getLinkName(), entry.getName(), archiveName);
@@ -139,6 +140,22 @@ final class ArchiveUnpack {
               + " points outside the destination");
     }
     return GoPath.absolute(cleaned);
+  }
+
+  /**
+   * A relative symlink member whose ".." climbs out of the extraction directory is refused, as Docker's and
+   * BuildKit's untar refuse it (a breakout): resolution would keep later members inside, but the archive was
+   * made to reach outside. An absolute target is read inside the directory and is kept.
+   */
+  private static void requireTargetInside(String name, String linkName, String archiveName) throws FsException {
+    if (linkName.startsWith("/")) {
+      return;
+    }
+    String target = GoPath.clean("." + GoPath.dir(name) + "/" + linkName);
+    if (target.equals("..") || target.startsWith("../")) {
+      throw new FsException("unpack", archiveName,
+          "archive member " + name + " (symlink to " + linkName + ") points outside the destination");
+    }
   }
 
   private static void applyMetadata(TarArchiveEntry entry, Path target, Owner owner) throws IOException {

@@ -11,9 +11,10 @@ import java.util.Optional;
 
 /**
  * A directory treated as "/" the way a chroot treats it: every path is resolved component by component inside
- * it, absolute symlink targets start again at the root, and ".." in the path asked for stops at the root. A
- * symlink whose target would climb above the root is refused rather than clamped, since following it outside a
- * chroot would reach files the build must never touch.
+ * it, absolute symlink targets start again at the root, and ".." stops at the root, whether it comes from the
+ * path asked for or from a symlink's target ("/" is its own parent). This is BuildKit's resolution for file ops,
+ * copies, checksums and unpacking (continuity's fs.RootPath, securejoin): a link such as
+ * {@code /symlink -> ../tmp/target} in an image means {@code /tmp/target} of that image, never a host path.
  *
  * <p>Resolution returns a host path whose existing components are real directories (never symlinks), so callers
  * that then act with NOFOLLOW_LINKS on the final component cannot be steered outside the root.
@@ -46,26 +47,20 @@ public final class ScopedRoot {
   /** The host path of {@code path}; {@code followFinal} says whether a symlink as last element is followed. */
   public Path resolve(String path, boolean followFinal) throws FsException {
     List<String> resolved = new ArrayList<>();
-    Deque<Element> pending = new ArrayDeque<>();
-    for (String name : GoPath.elements(path)) {
-      pending.addLast(new Element(name, null));
-    }
+    Deque<String> pending = new ArrayDeque<>(GoPath.elements(path));
     int followed = 0;
     while (!pending.isEmpty()) {
-      Element element = pending.removeFirst();
-      String name = element.name();
+      String name = pending.removeFirst();
       if (name.equals(".")) {
         continue;
       }
       if (name.equals("..")) {
         if (!resolved.isEmpty()) {
           resolved.removeLast();
-        } else if (element.via() != null) {
-          throw escape(path, element.via());
         }
         continue;
       }
-      boolean last = pending.isEmpty() || pending.stream().allMatch(e -> e.name().equals("."));
+      boolean last = pending.stream().allMatch(e -> e.equals("."));
       resolved.add(name);
       if (last && !followFinal) {
         continue;
@@ -78,14 +73,13 @@ public final class ScopedRoot {
         throw new FsException("resolve", GoPath.display(path), "too many levels of symbolic links");
       }
       String target = readLink(host, path);
-      Link via = new Link(display(resolved), target);
       resolved.removeLast();
       if (target.startsWith("/")) {
         resolved.clear();
       }
       List<String> targetElements = GoPath.elements(target);
       for (int i = targetElements.size() - 1; i >= 0; i--) {
-        pending.addFirst(new Element(targetElements.get(i), via));
+        pending.addFirst(targetElements.get(i));
       }
     }
     return hostPath(resolved);
@@ -115,10 +109,6 @@ public final class ScopedRoot {
     return p;
   }
 
-  private static String display(List<String> elements) {
-    return "/" + String.join("/", elements);
-  }
-
   private static String readLink(Path host, String path) throws FsException {
     try {
       return Files.readSymbolicLink(host).toString();
@@ -126,16 +116,4 @@ public final class ScopedRoot {
       throw new FsException("resolve", GoPath.display(path), "cannot read symlink: " + e.getMessage(), e);
     }
   }
-
-  private static FsException escape(String path, Link via) {
-    return new FsException(
-        "resolve",
-        GoPath.display(path),
-        "symlink " + via.path() + " -> " + via.target() + " escapes the root");
-  }
-
-  private record Link(String path, String target) {}
-
-  /** One path element still to resolve; {@code via} is the symlink whose target it came from, if any. */
-  private record Element(String name, Link via) {}
 }

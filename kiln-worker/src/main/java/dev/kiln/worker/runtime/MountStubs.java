@@ -1,7 +1,7 @@
 package dev.kiln.worker.runtime;
 
+import dev.kiln.worker.fs.ScopedRoot;
 import dev.kiln.worker.sys.PosixFiles;
-import dev.kiln.worker.sys.ScopedPath;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -30,7 +30,7 @@ final class MountStubs {
   static MountStubs find(Path rootfs, List<String> destinations) throws IOException {
     List<Stub> stubs = new ArrayList<>();
     for (String destination : destinations) {
-      Path target = ScopedPath.resolve(rootfs, destination);
+      Path target = new ScopedRoot(rootfs).resolve(destination);
       Path missing = null;
       for (Path p = target; p.startsWith(rootfs) && !p.equals(rootfs); p = p.getParent()) {
         if (!Files.exists(p, LinkOption.NOFOLLOW_LINKS)) {

@@ -1,7 +1,7 @@
 package dev.kiln.worker.runtime;
 
+import dev.kiln.worker.fs.ScopedRoot;
 import dev.kiln.worker.sys.PosixFiles;
-import dev.kiln.worker.sys.ScopedPath;
 import dev.kiln.worker.user.Identity;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -15,7 +15,7 @@ final class WorkingDirectory {
   private WorkingDirectory() {}
 
   static void ensure(Path rootfs, String cwd, Identity identity) throws IOException {
-    Path target = ScopedPath.resolve(rootfs, cwd);
+    Path target = new ScopedRoot(rootfs).resolve(cwd);
     if (Files.isDirectory(target)) {
       return;
     }

@@ -34,6 +34,11 @@ final class Libc {
     return LINKER.downcallHandle(symbol(name), descriptor, all);
   }
 
+  /** A handle for a call that cannot fail (getuid, say), so there is no errno to capture. */
+  static MethodHandle infallible(String name, FunctionDescriptor descriptor) {
+    return LINKER.downcallHandle(symbol(name), descriptor);
+  }
+
   static MemorySegment callState(Arena arena) {
     return arena.allocate(CALL_STATE);
   }

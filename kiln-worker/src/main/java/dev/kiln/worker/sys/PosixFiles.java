@@ -9,7 +9,7 @@ import java.nio.file.attribute.FileTime;
 import java.util.concurrent.TimeUnit;
 
 /** File calls the JDK lacks or only offers partly: device nodes, the full mode (setuid, sticky), ownership and
- * nanosecond times without following symlinks, and syncing a whole filesystem. */
+ * nanosecond times without following symlinks, syncing a whole filesystem, and the ids files of this process get. */
 public final class PosixFiles {
   public static final int S_IFMT = 0170000;
   public static final int S_IFSOCK = 0140000;
@@ -41,7 +41,28 @@ public final class PosixFiles {
   private static final MethodHandle CLOSE = Libc.capturingErrno("close",
       FunctionDescriptor.of(Libc.INT, Libc.INT));
 
+  private static final MethodHandle GETUID = Libc.infallible("getuid", FunctionDescriptor.of(Libc.INT));
+  private static final MethodHandle GETGID = Libc.infallible("getgid", FunctionDescriptor.of(Libc.INT));
+
   private PosixFiles() {}
+
+  /** The real user id of this process (getuid(2)), as Go's os.Getuid gives it. */
+  public static int uid() {
+    try {
+      return (int) GETUID.invokeExact();
+    } catch (Throwable e) {
+      throw Libc.unexpected(e);
+    }
+  }
+
+  /** The real group id of this process (getgid(2)), as Go's os.Getgid gives it. */
+  public static int gid() {
+    try {
+      return (int) GETGID.invokeExact();
+    } catch (Throwable e) {
+      throw Libc.unexpected(e);
+    }
+  }
 
   /** The kernel's dev_t encoding of a device number (glibc's makedev). */
   public static long makedev(long major, long minor) {

@@ -1,6 +1,6 @@
 package dev.kiln.worker.user;
 
-import dev.kiln.worker.sys.ScopedPath;
+import dev.kiln.worker.fs.ScopedRoot;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -31,9 +31,10 @@ public final class UserDatabase {
 
   /** Reads the rootfs's databases; a missing file counts as empty, so numeric ids still work in scratch images. */
   public static UserDatabase of(Path rootfs) throws IOException {
+    ScopedRoot scope = new ScopedRoot(rootfs);
     return new UserDatabase(
-        parse(ScopedPath.resolve(rootfs, "/etc/passwd"), 7, f -> new PasswdEntry(f[0], id(f[2]), id(f[3]), f[5])),
-        parse(ScopedPath.resolve(rootfs, "/etc/group"), 4,
+        parse(scope.resolve("/etc/passwd"), 7, f -> new PasswdEntry(f[0], id(f[2]), id(f[3]), f[5])),
+        parse(scope.resolve("/etc/group"), 4,
             f -> new GroupEntry(f[0], id(f[2]), f[3].isEmpty() ? List.of() : List.of(f[3].split(",")))));
   }
 

@@ -199,13 +199,16 @@ class ContentChecksumTest {
   }
 
   @Test
-  void missingPathsAndEscapingSymlinksAreClearErrors() throws Exception {
+  void missingPathsAreClearErrors() throws Exception {
     assertThatThrownBy(() -> checksums.checksum(root, "/nope"))
         .isInstanceOf(FsException.class)
         .hasMessage("checksum /nope: no such file or directory");
+  }
+
+  @Test
+  void symlinksClimbingAboveTheRootAreFollowedInsideIt() throws Exception {
+    write(root, "etc/hosts", "inside");
     Files.createSymbolicLink(root.resolve("out"), Path.of("../../.."));
-    assertThatThrownBy(() -> checksums.checksum(root, "/out/etc"))
-        .isInstanceOf(FsException.class)
-        .hasMessage("checksum /out/etc: symlink /out -> ../../.. escapes the root");
+    assertThat(checksums.checksum(root, "/out/etc")).isEqualTo(checksums.checksum(root, "/etc"));
   }
 }

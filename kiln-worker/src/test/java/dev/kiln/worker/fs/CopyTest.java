@@ -218,24 +218,64 @@ class CopyTest {
   }
 
   @Test
-  void sourceSymlinkEscapingTheSourceRootIsAnError() throws Exception {
+  void sourceSymlinkClimbingAboveTheSourceRootIsReadInsideIt() throws Exception {
+    file("etc/passwd", "inside the source");
     Files.createDirectories(src.resolve("a/b"));
     Files.createSymbolicLink(src.resolve("a/b/etc"), Path.of("../../../etc"));
-    assertThatThrownBy(() -> copy("/a/b/etc/passwd", "/passwd", CopyOptions.defaults()))
-        .isInstanceOf(FsException.class)
-        .hasMessage("copy /a/b/etc/passwd: symlink /a/b/etc -> ../../../etc escapes the root");
-    assertThat(dst).isEmptyDirectory();
+    copy("/a/b/etc/passwd", "/passwd", CopyOptions.defaults());
+    assertThat(dst.resolve("passwd")).hasContent("inside the source");
   }
 
   @Test
-  void destSymlinkEscapingTheRootWritesNothingOutside() throws Exception {
+  void destThroughARelativeLinkClimbingAboveTheRootLandsInsideTheRoot() throws Exception {
+    file("file", "x");
+    Path outside = Files.createDirectories(tmp.resolve("tmp/symlink-target"));
+    Files.createDirectories(dst.resolve("tmp/symlink-target"));
+    Files.createSymbolicLink(dst.resolve("symlink"), Path.of("../tmp/symlink-target"));
+
+    copy("/file", "/symlink/", CopyOptions.defaults());
+    copy("/file", "/symlink/x", CopyOptions.defaults());
+
+    assertThat(dst.resolve("tmp/symlink-target/file")).hasContent("x");
+    assertThat(dst.resolve("tmp/symlink-target/x")).hasContent("x");
+    assertThat(Files.readSymbolicLink(dst.resolve("symlink"))).isEqualTo(Path.of("../tmp/symlink-target"));
+    assertThat(outside).isEmptyDirectory();
+  }
+
+  @Test
+  void destThroughAClimbingLinkToAMissingDirectoryCreatesItInsideTheRoot() throws Exception {
     file("f", "x");
     Path outside = Files.createDirectory(tmp.resolve("outside"));
     Files.createSymbolicLink(dst.resolve("out"), Path.of("../outside"));
-    assertThatThrownBy(() -> copy("/f", "/out/f", CopyOptions.defaults()))
-        .isInstanceOf(FsException.class)
-        .hasMessageContaining("escapes the root");
+    copy("/f", "/out/f", CopyOptions.defaults().withCreateDestPath(true));
+    assertThat(dst.resolve("outside/f")).hasContent("x");
     assertThat(outside).isEmptyDirectory();
+  }
+
+  @Test
+  void destThroughAnAbsoluteLinkIsResolvedAgainstTheRoot() throws Exception {
+    file("f", "x");
+    Path hostTarget = Files.createDirectories(tmp.resolve("abs-target"));
+    Files.createDirectories(dst.resolve("tmp/real"));
+    Files.createSymbolicLink(dst.resolve("a"), Path.of("/tmp/real"));
+    Files.createSymbolicLink(dst.resolve("to-host"), hostTarget.toAbsolutePath());
+    copy("/f", "/a/", CopyOptions.defaults());
+    copy("/f", "/to-host/f", CopyOptions.defaults().withCreateDestPath(true));
+    assertThat(dst.resolve("tmp/real/f")).hasContent("x");
+    assertThat(dst.resolve(hostTarget.toAbsolutePath().toString().substring(1)).resolve("f")).hasContent("x");
+    assertThat(hostTarget).isEmptyDirectory();
+  }
+
+  @Test
+  void destThatIsALinkClimbingAboveTheRootIsWrittenThroughInsideIt() throws Exception {
+    file("f", "new");
+    Path outside = Files.createDirectories(tmp.resolve("outside"));
+    Files.writeString(outside.resolve("file"), "host");
+    Files.createDirectories(dst.resolve("outside"));
+    Files.createSymbolicLink(dst.resolve("link"), Path.of("../../outside/file"));
+    copy("/f", "/link", CopyOptions.defaults());
+    assertThat(dst.resolve("outside/file")).hasContent("new");
+    assertThat(outside.resolve("file")).hasContent("host");
   }
 
   @Test

@@ -19,6 +19,22 @@ class PosixFilesTest {
   }
 
   @Test
+  void processIdsAreTheRealIdsTheKernelReports() throws Exception {
+    String uids = null;
+    String gids = null;
+    for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+      if (line.startsWith("Uid:")) {
+        uids = line;
+      } else if (line.startsWith("Gid:")) {
+        gids = line;
+      }
+    }
+    // "Uid: real effective saved filesystem": the real id comes first
+    assertThat(PosixFiles.uid()).isEqualTo(Integer.parseInt(uids.split("\\s+")[1]));
+    assertThat(PosixFiles.gid()).isEqualTo(Integer.parseInt(gids.split("\\s+")[1]));
+  }
+
+  @Test
   void mknodMakesAnOverlayWhiteout() throws Exception {
     Path whiteout = dir.resolve("gone");
 
