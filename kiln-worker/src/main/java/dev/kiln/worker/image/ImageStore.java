@@ -10,6 +10,7 @@ import dev.kiln.oci.Descriptor;
 import dev.kiln.oci.ImageConfig;
 import dev.kiln.oci.ImageIndex;
 import dev.kiln.oci.ManifestDocument;
+import dev.kiln.oci.MediaTypes;
 import dev.kiln.oci.registry.FetchedManifest;
 import dev.kiln.oci.content.ContentStore;
 import dev.kiln.oci.layer.AppliedLayer;
@@ -75,7 +76,10 @@ public final class ImageStore {
     /**
      * As {@link #resolve(ImageReference, Platform)}, in one of BuildKit's resolve modes: {@code local}
      * prefers an image this machine has under that name (one a build stored with {@code type=image}),
-     * and asks the registry only when there is none; {@code default} and {@code pull} ask the registry.
+     * and asks the registry only when there is none; {@code default} takes a reference pinned to a
+     * digest from the content store when its manifest and config are there (content cannot change
+     * under a digest, so the registry has nothing newer to say), else asks the registry, as
+     * {@code pull} always does. What the registry answers is kept for the next pinned build.
      */
     public ResolvedImage resolve(ImageReference reference, Platform platform, String mode) throws IOException {
         if ("local".equals(mode)) {
@@ -84,7 +88,15 @@ public final class ImageStore {
                 return local.get();
             }
         }
-        return resolve(reference, platform);
+        if (!"pull".equals(mode) && !reference.digest().isEmpty()) {
+            Optional<ResolvedImage> stored = resolveStoredDigest(reference, platform);
+            if (stored.isPresent()) {
+                return stored.get();
+            }
+        }
+        ResolvedImage resolved = resolve(reference, platform);
+        keepDocuments(resolved);
+        return resolved;
     }
 
     /** The image stored here under {@code reference}, read from the content store. */
@@ -93,11 +105,30 @@ public final class ImageStore {
         if (named.isEmpty()) {
             return Optional.empty();
         }
-        FetchedManifest top = storedManifest(named.get(), reference);
+        return resolveStored(reference, storedManifest(named.get(), reference), platform);
+    }
+
+    private Optional<ResolvedImage> resolveStoredDigest(ImageReference reference, Platform platform)
+            throws IOException {
+        Digest digest = Digest.parse(reference.digest());
+        if (!content.exists(digest)) {
+            return Optional.empty();
+        }
+        byte[] bytes = content.read(digest);
+        ManifestDocument document = ManifestDocument.parse(bytes, "", "manifest of " + reference);
+        String mediaType = !document.mediaType().isEmpty() ? document.mediaType()
+                : document instanceof ImageIndex ? MediaTypes.OCI_INDEX : MediaTypes.OCI_MANIFEST;
+        FetchedManifest top = new FetchedManifest(Descriptor.of(mediaType, digest, bytes.length), bytes, document);
+        return resolveStored(reference, top, platform);
+    }
+
+    /** The image below a stored top-level manifest or index, if its platform's manifest and config are stored. */
+    private Optional<ResolvedImage> resolveStored(ImageReference reference, FetchedManifest top, Platform platform)
+            throws IOException {
         FetchedManifest image = top;
         if (top.document() instanceof ImageIndex index) {
             Optional<Descriptor> chosen = index.select(platform);
-            if (chosen.isEmpty()) {
+            if (chosen.isEmpty() || !content.exists(chosen.get().digest())) {
                 return Optional.empty();
             }
             image = storedManifest(chosen.get(), reference);
@@ -109,6 +140,18 @@ public final class ImageStore {
         byte[] configBytes = content.read(config.digest());
         return Optional.of(new ResolvedImage(reference, top, image, configBytes,
                 ImageConfig.parse(configBytes, "config of " + reference)));
+    }
+
+    /** Keeps a resolved image's index, manifest and config (each verified by its digest on the way in). */
+    private void keepDocuments(ResolvedImage image) throws IOException {
+        for (FetchedManifest manifest : List.of(image.root(), image.image())) {
+            if (!content.exists(manifest.descriptor().digest())) {
+                content.write(manifest.descriptor().digest(), manifest.bytes());
+            }
+        }
+        if (!content.exists(image.configDescriptor().digest())) {
+            content.write(image.configDescriptor().digest(), image.configBytes());
+        }
     }
 
     private FetchedManifest storedManifest(Descriptor descriptor, ImageReference reference) throws IOException {
