@@ -117,7 +117,7 @@ public final class ExecOperation implements Operation {
             addProxyEnv(env, meta.getProxyEnv());
         }
         ProcessSpec spec = ProcessSpec.of(meta.getArgsList())
-                .withEnv(env)
+                .withEnv(laterWins(env))
                 .withCwd(meta.getCwd().isEmpty() ? "/" : meta.getCwd())
                 .withUser(meta.getUser())
                 .withReadOnlyRootfs(readOnlyRoot)
@@ -129,6 +129,20 @@ public final class ExecOperation implements Operation {
                 .withUlimits(meta.getUlimitList().stream().map(u -> new Ulimit(u.getName(), u.getSoft(), u.getHard())).toList())
                 .withMounts(mounts);
         return meta.getHostname().isEmpty() ? spec : spec.withHostname(meta.getHostname());
+    }
+
+    /**
+     * One entry per variable, the last value given winning in the first one's place, as BuildKit's spec has it:
+     * a proxy build argument overrides the image's variable of that name instead of standing behind it (a
+     * process reads the first of two entries).
+     */
+    private static List<String> laterWins(List<String> env) {
+        java.util.Map<String, String> byName = new java.util.LinkedHashMap<>();
+        for (String entry : env) {
+            int eq = entry.indexOf('=');
+            byName.put(eq < 0 ? entry : entry.substring(0, eq), entry);
+        }
+        return List.copyOf(byName.values());
     }
 
     private static void addProxyEnv(List<String> env, ProxyEnv proxy) {

@@ -106,6 +106,15 @@ class ExecOperationTest {
     }
 
     @Test
+    void proxyBuildArgsOverrideTheImagesProxyVariablesUnderBothSpellings() throws Exception {
+        String seen = run("echo \"$HTTP_PROXY $http_proxy $NO_PROXY\"; env | grep -c -i '^http_proxy='",
+                exec -> meta(exec, m -> m.addEnv("HTTP_PROXY=http://from-image:3128").addEnv("NO_PROXY=image.local")
+                        .setProxyEnv(dev.kiln.llb.pb.ProxyEnv.newBuilder().setHttpProxy("http://from-arg:8080"))));
+
+        assertThat(seen).isEqualTo("http://from-arg:8080 http://from-arg:8080 image.local\n2\n");
+    }
+
+    @Test
     void rootStepListsGroupZeroAmongItsGroups() throws Exception {
         Snapshot withWheel;
         try (ActiveSnapshot image = snapshotter.prepare(busybox)) {
