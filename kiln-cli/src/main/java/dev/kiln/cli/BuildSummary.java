@@ -6,7 +6,10 @@ import dev.kiln.solver.ProgressListener;
 import java.util.HashSet;
 import java.util.Set;
 
-/** Counts what a build did, for the line printed at its end: steps run, steps cached. */
+/**
+ * Counts what a build did, for the line printed at its end: steps run, steps cached. Exports are not steps here:
+ * they run on every build (named "exporting to ..." as in BuildKit's progress) and the line lists them apart.
+ */
 final class BuildSummary implements ProgressListener {
 
     private final Set<String> ran = new HashSet<>();
@@ -15,7 +18,7 @@ final class BuildSummary implements ProgressListener {
     @Override
     public synchronized void onEvent(ProgressEvent event) {
         switch (event) {
-            case ProgressEvent.VertexCompleted e -> ran.add(e.vertexDigest());
+            case ProgressEvent.VertexCompleted e when !e.vertexName().startsWith("exporting to ") -> ran.add(e.vertexDigest());
             case ProgressEvent.VertexCached e -> cached.add(e.vertexDigest());
             default -> {
             }
