@@ -103,8 +103,12 @@ public final class StateLock implements AutoCloseable {
         return timeout.toMillis() % 1000 == 0 ? timeout.toSeconds() + "s" : timeout.toMillis() + "ms";
     }
 
+    /** Lets go of the state; closing twice is harmless, as engines may be closed twice. */
     @Override
-    public void close() throws IOException {
+    public synchronized void close() throws IOException {
+        if (!channel.isOpen()) {
+            return;
+        }
         try {
             lock.release();
         } finally {
