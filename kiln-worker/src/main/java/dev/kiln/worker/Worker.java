@@ -65,6 +65,8 @@ public final class Worker implements AutoCloseable {
         this.localSnapshots = new LocalSnapshots(stateDir.resolve("locals"), snapshotter);
         this.cacheMounts = new CacheMounts(stateDir.resolve("cache-mounts"));
         this.runtime = new RuntimeChoice(runtimeName, stateDir.resolve("runtime"));
+        // containers a killed process left first (they may still hold the secrets), then the secrets' tmpfs
+        runtime.deleteLeftovers();
         this.secretsDir = stateDir.resolve("secrets");
         SecretMounts.clean(secretsDir);
         this.downloads = new DownloadCache(stateDir.resolve("downloads"));
@@ -169,12 +171,17 @@ public final class Worker implements AutoCloseable {
         localChecksums.save();
     }
 
+    /** Stops the containers still running (their rootfs is a snapshot), then saves and releases the state. */
     @Override
     public void close() throws IOException {
         try {
-            localChecksums.save();
+            runtime.close();
         } finally {
-            snapshotter.close();
+            try {
+                localChecksums.save();
+            } finally {
+                snapshotter.close();
+            }
         }
     }
 
@@ -195,6 +202,28 @@ public final class Worker implements AutoCloseable {
                 chosen = name.equals("auto") ? ContainerRuntime.detect(stateDir) : ContainerRuntime.of(binary(), stateDir);
             }
             return chosen;
+        }
+
+        /**
+         * Deletes what a killed process left (opening the runtime does), at the worker's open rather than at the
+         * first RUN step, so that no container of a dead engine keeps running with its mounts. Without leftovers
+         * the runtime is still looked for only when first needed.
+         */
+        synchronized void deleteLeftovers() throws IOException {
+            if (ContainerRuntime.hasLeftovers(stateDir)) {
+                try {
+                    get();
+                } catch (IOException e) {
+                    // no runtime to delete them with (uninstalled since?) or a delete failed: the worker still
+                    // serves builds without RUN steps, and the first RUN step, opening the runtime again, says why
+                }
+            }
+        }
+
+        synchronized void close() throws IOException {
+            if (chosen != null) {
+                chosen.close();
+            }
         }
 
         /** A runtime named by path, or by a bare name looked up on PATH and in /usr/sbin. */

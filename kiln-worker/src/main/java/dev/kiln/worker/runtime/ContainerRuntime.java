@@ -11,27 +11,32 @@ import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.stream.Stream;
 
 /**
  * Runs processes in containers through an OCI runtime (runc or crun): writes a bundle (config.json) for the
- * rootfs and {@link ProcessSpec}, then runs the runtime in the foreground. One runtime process per container, no
- * other helper processes on the normal path. Safe to use from many threads.
+ * rootfs and {@link ProcessSpec}, then runs the runtime in the foreground. One runtime process per container, and
+ * one {@link Watchdog} per runtime that deletes the containers still running if this JVM dies. Safe to use from
+ * many threads; close it to delete what still runs and end the watchdog.
  */
-public final class ContainerRuntime {
+public final class ContainerRuntime implements AutoCloseable {
   private static final Path DEBIAN_RUNC = Path.of("/usr/sbin/runc");
 
   private final Path binary;
   private final Path stateDir;
   private final Path bundles;
   private final Path runtimeRoot;
+  private final Watchdog watchdog;
 
   private ContainerRuntime(Path binary, Path stateDir) {
     this.binary = binary;
     this.stateDir = stateDir;
     this.bundles = stateDir.resolve("bundles");
     this.runtimeRoot = stateDir.resolve(binary.getFileName() + "-state");
+    this.watchdog = new Watchdog(binary, runtimeRoot, onPath("setsid"));
   }
 
   /**
@@ -51,7 +56,8 @@ public final class ContainerRuntime {
 
   /**
    * A runtime from an explicit binary (anything with runc's command line: runc, crun). Containers and bundles a
-   * killed process left under {@code stateDir} are deleted here.
+   * killed process left under {@code stateDir} are deleted here: every container in the runtime's root (its
+   * processes die with it) and every bundle.
    */
   public static ContainerRuntime of(Path binary, Path stateDir) throws IOException {
     if (executable(binary).isEmpty()) {
@@ -137,15 +143,37 @@ public final class ContainerRuntime {
     try {
       stubs = MountStubs.find(root, BundleWriter.mountDestinations(spec));
       BundleWriter.write(bundle, root, spec, identity, terminal);
+      // listed before the runtime starts: from here on a dying JVM takes the container with it
+      watchdog.watch(id);
       Process process = builder.apply(command("run", "--bundle", bundle.toString(), id)).start();
       return new RunningContainer(this, id, bundle, stubs, process, stdout, stderr);
     } catch (IOException | RuntimeException e) {
+      watchdog.forget(id);
       if (stubs != null) {
         stubs.remove();
       }
       deleteBundle(bundle);
       throw e;
     }
+  }
+
+  /** The process that deletes this runtime's containers if the JVM dies; empty before the first container. */
+  Optional<Long> watchdogPid() {
+    return watchdog.pid();
+  }
+
+  /** Called by a container once the runtime has deleted it. */
+  void forget(String id) {
+    watchdog.forget(id);
+  }
+
+  /**
+   * Deletes the containers still running (those not closed yet) and ends the watchdog; no container can be started
+   * afterwards.
+   */
+  @Override
+  public void close() throws IOException {
+    watchdog.close();
   }
 
   private static List<String> concat(List<String> list, String extra) {
@@ -177,15 +205,53 @@ public final class ContainerRuntime {
     Files.deleteIfExists(bundle);
   }
 
-  private void deleteLeftovers() throws IOException {
-    try (Stream<Path> leftovers = Files.list(bundles)) {
-      for (Path bundle : (Iterable<Path>) leftovers::iterator) {
-        try {
-          control("delete", "--force", bundle.getFileName().toString());
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-          throw new IOException("interrupted deleting leftover container " + bundle.getFileName(), e);
+  /**
+   * Whether a process that died left containers or bundles under {@code stateDir}, in the root of any runtime:
+   * cheap enough to ask at every open, so the runtime is only looked for when there is something to delete.
+   */
+  public static boolean hasLeftovers(Path stateDir) throws IOException {
+    if (!Files.isDirectory(stateDir)) {
+      return false;
+    }
+    try (Stream<Path> dirs = Files.list(stateDir)) {
+      for (Path dir : (Iterable<Path>) dirs::iterator) {
+        String name = dir.getFileName().toString();
+        if ((name.equals("bundles") || name.endsWith("-state")) && Files.isDirectory(dir) && hasSubdirectory(dir)) {
+          return true;
         }
+      }
+    }
+    return false;
+  }
+
+  /** A bundle, or a container in a runtime's root, is a directory; a runtime may keep other files there. */
+  private static boolean hasSubdirectory(Path dir) throws IOException {
+    try (Stream<Path> entries = Files.list(dir)) {
+      return entries.anyMatch(Files::isDirectory);
+    }
+  }
+
+  /**
+   * The runtime's root holds one directory per container it knows, running or not; a bundle names a container
+   * that may not have been created yet. Deleting by force kills a container's init, and the kernel then kills
+   * everything else in its pid namespace.
+   */
+  private void deleteLeftovers() throws IOException {
+    Set<String> ids = new TreeSet<>();
+    for (Path dir : List.of(runtimeRoot, bundles)) {
+      try (Stream<Path> entries = Files.list(dir)) {
+        entries.filter(Files::isDirectory).forEach(entry -> ids.add(entry.getFileName().toString()));
+      }
+    }
+    for (String id : ids) {
+      try {
+        control("delete", "--force", id);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IOException("interrupted deleting leftover container " + id, e);
+      }
+      Path bundle = bundles.resolve(id);
+      if (Files.isDirectory(bundle)) {
         deleteBundle(bundle);
       }
     }

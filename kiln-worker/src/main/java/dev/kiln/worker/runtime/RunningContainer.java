@@ -103,6 +103,8 @@ public final class RunningContainer implements AutoCloseable {
       if (process.isAlive()) {
         kill();
       }
+      // the runtime deleted the container as its process ended: nothing is left for the watchdog to delete
+      runtime.forget(id);
       stdoutPump.join();
       stderrPump.join();
       stubs.remove();

@@ -238,6 +238,60 @@ class ContainerRuntimeTest {
   }
 
   @Test
+  void closingTheRuntimeDeletesTheContainersStillRunning() throws Exception {
+    ContainerRuntime own = ContainerRuntime.of(runtime.binary(), state.resolve("runtime-closed"));
+    try (RunningContainer container = own.start(active.mount(), shell("echo up; sleep 300"), stdout, stderr)) {
+      awaitOutput("up\n");
+
+      own.close();
+
+      assertThat(container.waitFor().success()).isFalse();
+      assertThat(listed(state.resolve("runtime-closed"))).isEmpty();
+      assertThatThrownBy(() -> own.start(active.mount(), shell("true"), stdout, stderr))
+          .isInstanceOf(IllegalStateException.class).hasMessageContaining("runtime is closed");
+    }
+  }
+
+  @Test
+  void aKilledWatchdogIsReplacedAndStillDeletesEveryContainer() throws Exception {
+    ContainerRuntime own = ContainerRuntime.of(runtime.binary(), state.resolve("runtime-watchdog"));
+    try (ActiveSnapshot other = snapshotter.prepare(busybox);
+        RunningContainer first = own.start(active.mount(), shell("echo up; sleep 300"), stdout, stderr)) {
+      awaitOutput("up\n");
+      ProcessHandle watchdog = ProcessHandle.of(own.watchdogPid().orElseThrow()).orElseThrow();
+      watchdog.destroyForcibly();
+      watchdog.onExit().get();
+
+      try (RunningContainer second = own.start(other.mount(), shell("sleep 300"), OutputSink.DISCARD,
+          OutputSink.DISCARD)) {
+        assertThat(own.watchdogPid()).isPresent().isNotEqualTo(java.util.Optional.of(watchdog.pid()));
+
+        own.close();
+
+        assertThat(first.waitFor().success()).isFalse();
+        assertThat(second.waitFor().success()).isFalse();
+        assertThat(listed(state.resolve("runtime-watchdog"))).isEmpty();
+      }
+    }
+  }
+
+  private void awaitOutput(String expected) throws InterruptedException {
+    for (int i = 0; i < 600 && !stdout.text().equals(expected); i++) {
+      Thread.sleep(50);
+    }
+    assertThat(stdout.text()).as(stderr.text()).isEqualTo(expected);
+  }
+
+  /** The ids {@code runc list} shows for the runtime state under {@code stateDir}. */
+  private static List<String> listed(Path stateDir) throws Exception {
+    Process list = new ProcessBuilder(runtime.binary().toString(), "--root",
+        stateDir.resolve(runtime.name() + "-state").toString(), "list", "-q").redirectErrorStream(true).start();
+    String output = new String(list.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertThat(list.waitFor()).as(output).isZero();
+    return output.lines().filter(line -> !line.isBlank()).toList();
+  }
+
+  @Test
   void readOnlyRootfsRefusesWrites() throws Exception {
     ExitStatus status = run(shell("touch /new-file").withReadOnlyRootfs(true));
 
