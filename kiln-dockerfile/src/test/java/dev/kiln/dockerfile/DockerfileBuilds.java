@@ -1,6 +1,7 @@
 package dev.kiln.dockerfile;
 
 import dev.kiln.engine.BuildOutcome;
+import dev.kiln.engine.Entitlement;
 import dev.kiln.engine.BuildRequest;
 import dev.kiln.engine.Engine;
 import dev.kiln.engine.EngineOptions;
@@ -18,6 +19,7 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * One engine for a test class (builds may run concurrently), with a busybox root filesystem passed as the
@@ -46,17 +48,28 @@ final class DockerfileBuilds implements AutoCloseable {
     }
 
     Build build(Path context, Map<String, String> opts, Map<String, Path> extraLocals) throws Exception {
+        return build(context, opts, extraLocals, Set.of());
+    }
+
+    /** As {@link #build(Path, Map, Map)}, granting the build {@code allow}. */
+    Build build(Path context, Map<String, String> opts, Map<String, Path> extraLocals, Set<Entitlement> allow)
+            throws Exception {
         Path out = Files.createTempDirectory(dir, "out-");
         Path tar = out.resolveSibling(out.getFileName() + ".tar");
         List<ProgressEvent> events = Collections.synchronizedList(new ArrayList<>());
         BuildOutcome outcome = build(context, opts, extraLocals,
-                List.of(new ExportTarget.LocalDirectory(out), new ExportTarget.TarFile(tar)), events);
+                List.of(new ExportTarget.LocalDirectory(out), new ExportTarget.TarFile(tar)), events, allow);
         return new Build(outcome, out, tar, List.copyOf(events));
     }
 
     /** A build of {@code context} exported to {@code targets}, its progress added to {@code events}. */
     BuildOutcome build(Path context, Map<String, String> opts, Map<String, Path> extraLocals,
             List<ExportTarget> targets, List<ProgressEvent> events) throws Exception {
+        return build(context, opts, extraLocals, targets, events, Set.of());
+    }
+
+    BuildOutcome build(Path context, Map<String, String> opts, Map<String, Path> extraLocals,
+            List<ExportTarget> targets, List<ProgressEvent> events, Set<Entitlement> allow) throws Exception {
         Map<String, String> options = new LinkedHashMap<>();
         options.put("context:busybox", "local:busybox");
         // one session for the shared base across builds, as a client keeps one for a directory it reuses:
@@ -69,7 +82,7 @@ final class DockerfileBuilds implements AutoCloseable {
         locals.put("busybox", busybox);
         locals.putAll(extraLocals);
         return engine.build(new BuildRequest(new FrontendSpec.Function(DockerfileFrontend.NAME,
-                new DockerfileFrontend()), options, locals, targets), events::add);
+                new DockerfileFrontend()), options, locals, targets).withEntitlements(allow), events::add);
     }
 
     /** A finished build: its outcome, the exported files, the same files as a tar, the progress events. */

@@ -1,12 +1,16 @@
 package dev.kiln.dockerfile;
 
+import dev.kiln.engine.Entitlement;
+
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.EnumSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * The expectations of one corpus case, one per line of its {@code expect} file ("#" starts a comment):
@@ -14,6 +18,7 @@ import java.util.Map;
  * <pre>
  * opt KEY=VALUE              a frontend option (build-arg:X=1, target=test, platform=linux/arm64, ...)
  * local NAME=DIR             an extra local directory, relative to the case
+ * allow ENTITLEMENT          grant the build network.host or security.insecure (as --allow does)
  * file PATH = TEXT           the exported file has exactly TEXT (\n, \t and \\ escapes)
  * file PATH ~ TEXT           the exported file contains TEXT
  * dir PATH | absent PATH     a directory exists | nothing exists at PATH
@@ -28,7 +33,8 @@ import java.util.Map;
  * ran TEXT | notran TEXT     a step whose name contains TEXT is part of the build (run or cached) | is not
  * </pre>
  */
-record Expectations(Map<String, String> opts, Map<String, String> locals, List<Check> checks, String error) {
+record Expectations(Map<String, String> opts, Map<String, String> locals, Set<Entitlement> allow, List<Check> checks,
+        String error) {
 
     /** One check of a built result. */
     sealed interface Check {
@@ -72,6 +78,7 @@ record Expectations(Map<String, String> opts, Map<String, String> locals, List<C
     static Expectations read(Path file) throws IOException {
         Map<String, String> opts = new LinkedHashMap<>();
         Map<String, String> locals = new LinkedHashMap<>();
+        Set<Entitlement> allow = EnumSet.noneOf(Entitlement.class);
         List<Check> checks = new ArrayList<>();
         String error = null;
         int number = 0;
@@ -87,6 +94,7 @@ record Expectations(Map<String, String> opts, Map<String, String> locals, List<C
             switch (kind) {
                 case "opt" -> opts.put(before(rest, "="), after(rest, "="));
                 case "local" -> locals.put(before(rest, "="), after(rest, "="));
+                case "allow" -> allow.add(Entitlement.parse(rest).orElseThrow(() -> bad(file, number, raw)));
                 case "file" -> {
                     int eq = rest.indexOf(" = ");
                     int tilde = rest.indexOf(" ~ ");
@@ -122,7 +130,7 @@ record Expectations(Map<String, String> opts, Map<String, String> locals, List<C
                 default -> throw bad(file, number, raw);
             }
         }
-        return new Expectations(opts, locals, checks, error);
+        return new Expectations(opts, locals, allow, checks, error);
     }
 
     private static IllegalArgumentException bad(Path file, int number, String line) {
