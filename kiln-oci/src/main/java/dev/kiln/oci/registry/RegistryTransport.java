@@ -30,16 +30,18 @@ final class RegistryTransport {
   private final String userAgent;
   private final int retries;
   private final Duration backoff;
+  private final Duration readTimeout;
   private final ConcurrentMap<String, RegistryEndpoint> endpoints = new ConcurrentHashMap<>();
 
   RegistryTransport(HttpClient http, Authenticator authenticator, Set<String> insecure, String userAgent,
-      int retries, Duration backoff) {
+      int retries, Duration backoff, Duration readTimeout) {
     this.http = http;
     this.authenticator = authenticator;
     this.insecure = Set.copyOf(insecure);
     this.userAgent = userAgent;
     this.retries = retries;
     this.backoff = backoff;
+    this.readTimeout = readTimeout;
   }
 
   RegistryEndpoint endpoint(String registry) {
@@ -77,6 +79,10 @@ final class RegistryTransport {
         builder.version(HttpClient.Version.HTTP_1_1);
       }
       request.headers().forEach(builder::header);
+      if (request.body() == null) {
+        // The JDK's timeout runs until the answer's headers arrive, so it must not cover sending a large body.
+        builder.timeout(readTimeout);
+      }
       if (ownOrigin) {
         Optional<String> authorization = authenticator.authorization(request);
         authorization.ifPresent(value -> builder.header("Authorization", value));
