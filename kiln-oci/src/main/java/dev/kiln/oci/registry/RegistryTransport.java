@@ -18,7 +18,8 @@ import java.util.concurrent.ConcurrentMap;
 /**
  * Sends registry requests: picks HTTP or HTTPS per registry, adds auth (answering a 401 challenge once per
  * request), follows redirects itself (so a registry's token never goes to the storage host a blob redirects to),
- * and repeats idempotent requests after network failures, 429 and 5xx answers.
+ * and repeats idempotent requests after network failures, 429 and 5xx answers. A request without a body waits for
+ * its answer's headers at most the read timeout; reading bodies is timed by {@link ReadTimeoutInputStream}.
  */
 final class RegistryTransport {
   private static final int MAX_REDIRECTS = 5;
