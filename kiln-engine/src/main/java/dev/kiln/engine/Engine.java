@@ -122,12 +122,19 @@ public final class Engine implements AutoCloseable {
             }
         } catch (GatewayException e) {
             FailedStep step = failedStep(e);
+            String message = StateDisk.explain(e.getMessage(), e, options.stateDir());
             if (step != null && request.debugOnFailure()) {
                 handedToDebugger = true;
-                throw new BuildException(e.getMessage(), e, DebugShell.ofFailure(context, step));
+                throw new BuildException(message, e, DebugShell.ofFailure(context, step));
             }
             forget(step);
-            throw new BuildException(e.getMessage(), e);
+            throw new BuildException(message, e);
+        } catch (BuildException e) {
+            String message = StateDisk.explain(e.getMessage(), e, options.stateDir());
+            if (!message.equals(e.getMessage())) {
+                throw new BuildException(message, e);
+            }
+            throw e;
         } finally {
             if (!handedToDebugger) {
                 context.releaseContainers();

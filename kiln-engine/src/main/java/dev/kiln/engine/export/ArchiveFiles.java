@@ -4,15 +4,33 @@ import java.io.BufferedOutputStream;
 import java.io.FileOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
+import java.nio.channels.FileChannel;
+import java.nio.channels.OverlappingFileLockException;
+import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
 
 /**
  * Writes an archive to its destination. A file appears whole or not at all: the archive goes to a temporary file
  * beside it, is forced to disk, then renamed over the destination; a failed write leaves the old file as it was.
+ *
+ * <p>The temporary file of {@code NAME} is {@code .NAME.<digits>.partial}, locked while it is written. A process
+ * killed meanwhile leaves it behind in the user's folder, so the next write of {@code NAME} deletes the ones nobody
+ * holds a lock on; files of any other name, Kiln's or the user's, are never touched.
  */
 final class ArchiveFiles {
+
+    /** Temporary files this JVM is writing: probing their locks here would release them (POSIX locks are per process). */
+    private static final Set<Path> WRITING = ConcurrentHashMap.newKeySet();
 
     /** Writes the archive's bytes to a stream. */
     @FunctionalInterface
@@ -39,17 +57,47 @@ final class ArchiveFiles {
         if (Files.isDirectory(dest)) {
             throw new IOException("cannot write the archive to " + dest + ": it is a directory (give a file name)");
         }
-        Path temp = Files.createTempFile(parent, "." + dest.getFileName() + ".", ".partial");
+        String name = dest.getFileName().toString();
+        removeStalePartials(parent, name);
+        Path temp = Files.createTempFile(parent, "." + name + ".", ".partial");
+        WRITING.add(temp);
         try {
             try (FileOutputStream file = new FileOutputStream(temp.toFile());
                  OutputStream out = new BufferedOutputStream(file, 1 << 16)) {
+                file.getChannel().tryLock();
                 body.writeTo(out);
                 out.flush();
                 file.getChannel().force(true);
+                // Renamed while still locked, so another build's sweep cannot take it first.
+                Files.move(temp, dest, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
             }
-            Files.move(temp, dest, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         } finally {
-            Files.deleteIfExists(temp);
+            try {
+                Files.deleteIfExists(temp);
+            } finally {
+                WRITING.remove(temp);
+            }
+        }
+    }
+
+    /** Deletes the {@code .NAME.<digits>.partial} files in {@code dir} that no live process is writing. */
+    static void removeStalePartials(Path dir, String name) throws IOException {
+        Pattern ours = Pattern.compile("\\." + Pattern.quote(name) + "\\.[0-9]+\\.partial");
+        List<Path> candidates;
+        try (Stream<Path> files = Files.list(dir)) {
+            candidates = files.filter(path -> ours.matcher(path.getFileName().toString()).matches()).toList();
+        }
+        for (Path file : candidates) {
+            if (WRITING.contains(file) || !Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS)) {
+                continue;
+            }
+            try (FileChannel channel = FileChannel.open(file, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS)) {
+                if (channel.tryLock() != null) {
+                    Files.deleteIfExists(file);
+                }
+            } catch (NoSuchFileException | OverlappingFileLockException | AccessDeniedException busyOrGone) {
+                // renamed or swept meanwhile, written by this JVM, or not ours to open: leave it
+            }
         }
     }
 }

@@ -17,7 +17,10 @@ import java.util.HexFormat;
  * A blob being written into a {@link ContentStore}: bytes are hashed as they arrive and land in a file under
  * {@code ingest/}; {@link #commit()} moves them into {@code blobs/} (fsync, then rename) only if digest and size are
  * the expected ones. An ingest of a known digest that is closed without a commit stays, and the next writer for
- * that digest continues from {@link #offset()}.
+ * that digest continues from {@link #offset()}. A write that finds the disk full deletes the ingest, whatever its
+ * digest, and throws {@link DiskFullException}: a partial file kept then would keep the disk full for every later
+ * build. The temporary file of an unknown digest is locked while it is written, so that
+ * {@link ContentStore#open(Path)} can tell it from one a killed process left.
  */
 public final class BlobWriter extends OutputStream {
   private static final int BUFFER = 64 * 1024;
@@ -28,6 +31,7 @@ public final class BlobWriter extends OutputStream {
   private final long expectedSize;
   private final Path partial;
   private final IngestLock lock;
+  private java.nio.channels.FileLock temporaryLock;
   private final boolean stored;
   private final long storedSize;
   private MessageDigest hash;
@@ -62,6 +66,9 @@ public final class BlobWriter extends OutputStream {
     try {
       writer.resume();
     } catch (IOException | RuntimeException e) {
+      if (e instanceof IOException io && DiskFullException.isDiskFull(io)) {
+        throw writer.diskFull(io);
+      }
       writer.release();
       throw e;
     }
@@ -71,6 +78,10 @@ public final class BlobWriter extends OutputStream {
   private void resume() throws IOException {
     hash = ContentStore.messageDigest(algorithm);
     channel = FileChannel.open(partial, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.READ);
+    if (expectedDigest == null) {
+      // A new file of this process: nobody else holds a lock on it, and only this channel ever opens it.
+      temporaryLock = channel.tryLock();
+    }
     long existing = channel.size();
     if (existing > 0 && expectedSize >= 0 && existing > expectedSize) {
       channel.truncate(0);
@@ -128,7 +139,11 @@ public final class BlobWriter extends OutputStream {
       abort();
       throw DigestMismatchException.of(expectedDigest, expectedSize, null, received);
     }
-    out.write(bytes, from, length);
+    try {
+      out.write(bytes, from, length);
+    } catch (IOException e) {
+      throw failed(e);
+    }
     hash.update(bytes, from, length);
     offset += length;
   }
@@ -136,9 +151,13 @@ public final class BlobWriter extends OutputStream {
   /** Forgets what was written so far, for a source that cannot continue where the last one stopped. */
   public void restart() throws IOException {
     ensureWritable();
-    out.flush();
-    channel.truncate(0);
-    channel.position(0);
+    try {
+      out.flush();
+      channel.truncate(0);
+      channel.position(0);
+    } catch (IOException e) {
+      throw failed(e);
+    }
     hash.reset();
     offset = 0;
   }
@@ -155,20 +174,32 @@ public final class BlobWriter extends OutputStream {
       return expectedDigest;
     }
     ensureWritable();
-    out.flush();
+    try {
+      out.flush();
+    } catch (IOException e) {
+      throw failed(e);
+    }
     Digest actual = new Digest(algorithm, HexFormat.of().formatHex(hash.digest()));
     if ((expectedDigest != null && !expectedDigest.equals(actual)) || (expectedSize >= 0 && expectedSize != offset)) {
       long size = offset;
       abort();
       throw DigestMismatchException.of(expectedDigest, expectedSize, actual, size);
     }
-    channel.force(true);
-    channel.close();
     try {
+      channel.force(true);
+    } catch (IOException e) {
+      throw failed(e);
+    }
+    try {
+      // Moved while still open (and, for a temporary file, locked), so no sweep of stale files can take it first.
       store.publish(partial, actual);
     } finally {
       done = true;
-      release();
+      try {
+        channel.close();
+      } finally {
+        release();
+      }
     }
     return actual;
   }
@@ -204,12 +235,22 @@ public final class BlobWriter extends OutputStream {
       abort();
       return;
     }
-    done = true;
+    IOException failure = null;
     try {
       out.flush();
-      channel.close();
-    } finally {
-      release();
+    } catch (IOException e) {
+      failure = failed(e);
+    }
+    if (!done) {
+      done = true;
+      try {
+        channel.close();
+      } finally {
+        release();
+      }
+    }
+    if (failure != null) {
+      throw failure;
     }
   }
 
@@ -223,9 +264,35 @@ public final class BlobWriter extends OutputStream {
     }
   }
 
+  /** {@code e}, unless it says the disk is full: then the ingest is deleted and the failure says so. */
+  private IOException failed(IOException e) {
+    return DiskFullException.isDiskFull(e) ? diskFull(e) : e;
+  }
+
+  private DiskFullException diskFull(IOException e) {
+    if (e instanceof DiskFullException full) {
+      return full;
+    }
+    DiskFullException full = DiskFullException.of(store.root(), "storing "
+        + (expectedDigest == null ? "a blob" : "blob " + expectedDigest) + " (" + offset + " bytes written"
+        + (expectedSize >= 0 ? " of " + expectedSize : "") + ")", e);
+    try {
+      abort();
+    } catch (IOException | RuntimeException cleanup) {
+      full.addSuppressed(cleanup);
+    }
+    return full;
+  }
+
   private void release() throws IOException {
-    if (lock != null) {
-      lock.close();
+    try {
+      if (expectedDigest == null && partial != null) {
+        ContentStore.forgetTemporary(partial);
+      }
+    } finally {
+      if (lock != null) {
+        lock.close();
+      }
     }
   }
 }

@@ -4,24 +4,40 @@ import dev.kiln.llb.Digest;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.stream.Stream;
 
 /**
  * Blobs by digest in a directory laid out like an OCI image layout's {@code blobs/<algorithm>/<hex>}, with
  * in-progress writes under {@code ingest/}. Every blob was verified against its digest when written, and appears
  * only complete (fsync, then rename). Writers of the same digest, in this process or another, take turns: the
  * second finds the blob stored or continues the first's partial ingest.
+ *
+ * <p>A blob of unknown digest is written to {@code ingest/tmp-<uuid>}, locked while it is written. A process killed
+ * meanwhile leaves that file behind with nobody to finish it, so {@link #open(Path)} deletes every temporary file
+ * that neither this process nor another (by its lock) is writing. Partial ingests of known digests stay: the next
+ * writer of that digest continues them.
  */
 public final class ContentStore {
+  private static final String TEMPORARY_PREFIX = "tmp-";
+  /** Temporary files this JVM is writing: probing their locks here would release them (POSIX locks are per process). */
+  private static final Set<Path> WRITING = ConcurrentHashMap.newKeySet();
+
   private final Path root;
   private final Path blobs;
   private final Path ingest;
@@ -37,7 +53,38 @@ public final class ContentStore {
     ContentStore store = new ContentStore(root.toAbsolutePath());
     Files.createDirectories(store.blobs.resolve("sha256"));
     Files.createDirectories(store.ingest);
+    store.removeStaleTemporaries();
     return store;
+  }
+
+  /** Deletes the temporary ingest files nobody writes any more; returns how many. */
+  int removeStaleTemporaries() throws IOException {
+    List<Path> candidates;
+    try (Stream<Path> files = Files.list(ingest)) {
+      candidates = files.filter(path -> path.getFileName().toString().startsWith(TEMPORARY_PREFIX)).toList();
+    }
+    int removed = 0;
+    for (Path file : candidates) {
+      if (WRITING.contains(file) || !Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS)) {
+        continue;
+      }
+      try (FileChannel channel = FileChannel.open(file, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS)) {
+        FileLock lock = channel.tryLock();
+        if (lock == null) {
+          continue; // another process is writing it
+        }
+        // Deleted while locked, so a writer never finds its file gone after taking the lock.
+        Files.deleteIfExists(file);
+        removed++;
+      } catch (NoSuchFileException | OverlappingFileLockException gone) {
+        // finished (or swept) meanwhile, or locked by this JVM through a store opened elsewhere
+      }
+    }
+    return removed;
+  }
+
+  static void forgetTemporary(Path file) {
+    WRITING.remove(file);
   }
 
   public Path root() {
@@ -53,7 +100,9 @@ public final class ContentStore {
    */
   public BlobWriter writer(Digest expectedDigest, long expectedSize) throws IOException {
     if (expectedDigest == null) {
-      return BlobWriter.ingest(this, null, expectedSize, ingest.resolve("tmp-" + UUID.randomUUID()), null);
+      Path temporary = ingest.resolve(TEMPORARY_PREFIX + UUID.randomUUID());
+      WRITING.add(temporary);
+      return BlobWriter.ingest(this, null, expectedSize, temporary, null);
     }
     messageDigest(expectedDigest.algorithm());
     Optional<BlobInfo> present = info(expectedDigest);
@@ -62,7 +111,15 @@ public final class ContentStore {
     }
     String name = expectedDigest.algorithm() + "-" + expectedDigest.hex();
     Path lockFile = ingest.resolve(name + ".lock");
-    IngestLock lock = IngestLock.acquire(lockFile);
+    IngestLock lock;
+    try {
+      lock = IngestLock.acquire(lockFile);
+    } catch (IOException e) {
+      if (DiskFullException.isDiskFull(e)) {
+        throw DiskFullException.of(root, "starting to store blob " + expectedDigest, e);
+      }
+      throw e;
+    }
     present = info(expectedDigest);
     if (present.isPresent()) {
       // Waiting made the lock file again; a stored blob needs none.

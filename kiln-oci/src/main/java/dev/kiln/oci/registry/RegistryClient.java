@@ -15,6 +15,7 @@ import dev.kiln.oci.content.BlobInfo;
 import dev.kiln.oci.content.BlobWriter;
 import dev.kiln.oci.content.ContentStore;
 import dev.kiln.oci.content.DigestMismatchException;
+import dev.kiln.oci.content.DiskFullException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InterruptedIOException;
@@ -25,6 +26,7 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpRequest.BodyPublisher;
 import java.net.http.HttpResponse;
+import java.net.http.HttpTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -57,11 +59,17 @@ import java.util.regex.Pattern;
 public final class RegistryClient implements AutoCloseable {
   private static final long MAX_MANIFEST_BYTES = 4 << 20;
   private static final long MAX_IN_MEMORY_BLOB = 64 << 20;
+  /** The system property that sets the default read timeout, e.g. "-Dkiln.registry.readTimeout=5s". */
+  public static final String READ_TIMEOUT_PROPERTY = "kiln.registry.readTimeout";
+  /** The environment variable that sets the default read timeout when the property does not. */
+  public static final String READ_TIMEOUT_ENV = "KILN_REGISTRY_READ_TIMEOUT";
+  private static final Duration DEFAULT_READ_TIMEOUT = Duration.ofSeconds(30);
   private static final Pattern CONTENT_RANGE = Pattern.compile("bytes (\\d+)-(\\d+)/(\\d+|\\*)");
 
   private final HttpClient http;
   private final RegistryTransport transport;
   private final long chunkSize;
+  private final Duration readTimeout;
 
   private RegistryClient(Builder builder) {
     this.http = HttpClient.newBuilder()
@@ -69,8 +77,9 @@ public final class RegistryClient implements AutoCloseable {
         .connectTimeout(builder.connectTimeout)
         .build();
     Authenticator authenticator = new Authenticator(builder.credentials, http, builder.clock, builder.userAgent);
+    this.readTimeout = builder.readTimeout != null ? builder.readTimeout : defaultReadTimeout();
     this.transport = new RegistryTransport(http, authenticator, builder.insecure, builder.userAgent,
-        builder.retries, builder.retryBackoff);
+        builder.retries, builder.retryBackoff, readTimeout);
     this.chunkSize = builder.chunkSize;
   }
 
@@ -242,8 +251,11 @@ public final class RegistryClient implements AutoCloseable {
     }
     RegistryRequest get = blobRequest("fetching blob", repository, blob.digest(), Map.of());
     HttpResponse<InputStream> response = expect(get, 200);
-    try (InputStream in = new VerifyingInputStream(response.body(), blob, context(get))) {
+    try (InputStream in = new VerifyingInputStream(body(response), blob, context(get))) {
       return in.readAllBytes();
+    } catch (HttpTimeoutException e) {
+      throw get.failure(200, List.of(), "the registry stopped sending blob " + blob.digest() + ": "
+          + e.getMessage(), e);
     }
   }
 
@@ -254,7 +266,7 @@ public final class RegistryClient implements AutoCloseable {
   public InputStream openBlob(ImageReference repository, Descriptor blob) throws IOException {
     RegistryRequest get = blobRequest("fetching blob", repository, blob.digest(), Map.of());
     HttpResponse<InputStream> response = expect(get, 200);
-    return new VerifyingInputStream(response.body(), blob, context(get));
+    return new VerifyingInputStream(body(response), blob, context(get));
   }
 
   /**
@@ -273,6 +285,9 @@ public final class RegistryClient implements AutoCloseable {
           download(repository, blob, writer);
         }
         return new BlobInfo(writer.commit(), blob.size());
+      } catch (DiskFullException e) {
+        RegistryRequest get = blobRequest("fetching blob", repository, blob.digest(), Map.of());
+        throw new DiskFullException(context(get) + ": " + e.getMessage(), e.directory(), e);
       } catch (DigestMismatchException e) {
         // An earlier process's partial download could be what is wrong; the store dropped it, so try once afresh.
         if (resumedEarlierIngest && !startedOver) {
@@ -288,6 +303,7 @@ public final class RegistryClient implements AutoCloseable {
 
   private void download(ImageReference repository, Descriptor blob, BlobWriter writer) throws IOException {
     int failures = 0;
+    byte[] buffer = new byte[64 * 1024];
     while (writer.offset() < blob.size()) {
       long offset = writer.offset();
       RegistryRequest get = blobRequest("fetching blob", repository, blob.digest(),
@@ -313,18 +329,42 @@ public final class RegistryClient implements AutoCloseable {
         throw transport.failure(get, response);
       }
       long before = writer.offset();
-      try (InputStream body = response.body()) {
-        body.transferTo(writer);
-      } catch (DigestMismatchException e) {
-        throw e;
-      } catch (IOException e) {
-        if (e instanceof InterruptedIOException || Thread.currentThread().isInterrupted()) {
-          throw e;
+      IOException broken = null;
+      InputStream body = body(response);
+      try {
+        while (true) {
+          int read;
+          try {
+            read = body.read(buffer);
+          } catch (IOException e) {
+            broken = e;
+            break;
+          }
+          if (read < 0) {
+            break;
+          }
+          // A failure to store (a full disk, say) is not the network's: it goes up as it is, never retried.
+          writer.write(buffer, 0, read);
+        }
+      } finally {
+        try {
+          body.close();
+        } catch (IOException ignored) {
+          // what was read counts; a connection that breaks at its end is the next request's problem
+        }
+      }
+      if (broken != null) {
+        if (broken instanceof InterruptedIOException || Thread.currentThread().isInterrupted()) {
+          throw broken;
         }
         failures++;
         if (failures > transport.retries()) {
-          throw get.failure(status, List.of(), "the download broke off after " + writer.offset() + " of "
-              + blob.size() + " bytes, " + failures + " times: " + e.getMessage(), e);
+          String why = broken instanceof HttpTimeoutException
+              ? "the registry stopped sending (" + broken.getMessage() + "; read timeout "
+                  + ReadTimeoutInputStream.describe(readTimeout) + ")"
+              : "the download broke off (" + broken.getMessage() + ")";
+          throw get.failure(status, List.of(), why + " after " + writer.offset() + " of " + blob.size()
+              + " bytes of blob " + blob.digest() + ", " + failures + " times", broken);
         }
         transport.pause(failures);
         continue;
@@ -337,6 +377,11 @@ public final class RegistryClient implements AutoCloseable {
         }
       }
     }
+  }
+
+  /** A response body whose reads wait at most the client's read timeout. */
+  private InputStream body(HttpResponse<InputStream> response) {
+    return new ReadTimeoutInputStream(response.body(), readTimeout);
   }
 
   // ---- push ----
@@ -625,15 +670,17 @@ public final class RegistryClient implements AutoCloseable {
     return document instanceof ImageIndex ? MediaTypes.OCI_INDEX : MediaTypes.OCI_MANIFEST;
   }
 
-  private static byte[] readLimited(RegistryRequest request, HttpResponse<InputStream> response, long limit)
+  private byte[] readLimited(RegistryRequest request, HttpResponse<InputStream> response, long limit)
       throws IOException {
-    try (InputStream in = response.body()) {
+    try (InputStream in = body(response)) {
       byte[] bytes = in.readNBytes((int) Math.min(limit, Integer.MAX_VALUE - 8));
       if (bytes.length == limit && in.read() >= 0) {
         throw request.failure(response.statusCode(), List.of(), "the answer is larger than " + limit + " bytes",
             null);
       }
       return bytes;
+    } catch (HttpTimeoutException e) {
+      throw request.failure(response.statusCode(), List.of(), "the registry stopped sending: " + e.getMessage(), e);
     }
   }
 
@@ -663,6 +710,41 @@ public final class RegistryClient implements AutoCloseable {
     }
   }
 
+  /**
+   * The read timeout when the builder sets none: the system property {@value #READ_TIMEOUT_PROPERTY}, else the
+   * environment variable {@value #READ_TIMEOUT_ENV}, else 30 s; a value is a duration such as "30s", "1500ms",
+   * "2m", or a number of seconds.
+   */
+  static Duration defaultReadTimeout() {
+    String property = System.getProperty(READ_TIMEOUT_PROPERTY);
+    if (property != null && !property.isBlank()) {
+      return parseDuration(property, "system property " + READ_TIMEOUT_PROPERTY);
+    }
+    String env = System.getenv(READ_TIMEOUT_ENV);
+    if (env != null && !env.isBlank()) {
+      return parseDuration(env, "environment variable " + READ_TIMEOUT_ENV);
+    }
+    return DEFAULT_READ_TIMEOUT;
+  }
+
+  static Duration parseDuration(String text, String source) {
+    Matcher matcher = Pattern.compile("(\\d+(?:\\.\\d+)?)\\s*(ms|s|m)?").matcher(text.trim());
+    if (!matcher.matches()) {
+      throw new IllegalArgumentException(source + " is \"" + text + "\"; give a duration such as 30s, 1500ms or 2m");
+    }
+    double amount = Double.parseDouble(matcher.group(1));
+    String unit = matcher.group(2) == null ? "s" : matcher.group(2);
+    long millis = Math.round(amount * switch (unit) {
+      case "ms" -> 1;
+      case "m" -> 60_000;
+      default -> 1000;
+    });
+    if (millis <= 0) {
+      throw new IllegalArgumentException(source + " must be positive, not \"" + text + "\"");
+    }
+    return Duration.ofMillis(millis);
+  }
+
   /** Options of a {@link RegistryClient}. */
   public static final class Builder {
     private CredentialSource credentials = CredentialSource.ANONYMOUS;
@@ -673,6 +755,7 @@ public final class RegistryClient implements AutoCloseable {
     private Clock clock = Clock.systemUTC();
     private String userAgent = "kiln/0.1";
     private Duration connectTimeout = Duration.ofSeconds(30);
+    private Duration readTimeout;
 
     private Builder() {}
 
@@ -729,6 +812,19 @@ public final class RegistryClient implements AutoCloseable {
 
     public Builder connectTimeout(Duration value) {
       this.connectTimeout = value;
+      return this;
+    }
+
+    /**
+     * How long the client waits for a registry that has stopped sending: for the answer to a request without a
+     * body, and for each read of an answer's body. A blob download that times out is continued with a range
+     * request, up to the retry count. Default: {@link #defaultReadTimeout()}, 30 s unless configured.
+     */
+    public Builder readTimeout(Duration value) {
+      if (value.isNegative() || value.isZero()) {
+        throw new IllegalArgumentException("read timeout must be positive: " + value);
+      }
+      this.readTimeout = value;
       return this;
     }
 

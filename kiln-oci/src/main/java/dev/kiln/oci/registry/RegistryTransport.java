@@ -18,7 +18,8 @@ import java.util.concurrent.ConcurrentMap;
 /**
  * Sends registry requests: picks HTTP or HTTPS per registry, adds auth (answering a 401 challenge once per
  * request), follows redirects itself (so a registry's token never goes to the storage host a blob redirects to),
- * and repeats idempotent requests after network failures, 429 and 5xx answers.
+ * and repeats idempotent requests after network failures, 429 and 5xx answers. A request without a body waits for
+ * its answer's headers at most the read timeout; reading bodies is timed by {@link ReadTimeoutInputStream}.
  */
 final class RegistryTransport {
   private static final int MAX_REDIRECTS = 5;
@@ -30,16 +31,18 @@ final class RegistryTransport {
   private final String userAgent;
   private final int retries;
   private final Duration backoff;
+  private final Duration readTimeout;
   private final ConcurrentMap<String, RegistryEndpoint> endpoints = new ConcurrentHashMap<>();
 
   RegistryTransport(HttpClient http, Authenticator authenticator, Set<String> insecure, String userAgent,
-      int retries, Duration backoff) {
+      int retries, Duration backoff, Duration readTimeout) {
     this.http = http;
     this.authenticator = authenticator;
     this.insecure = Set.copyOf(insecure);
     this.userAgent = userAgent;
     this.retries = retries;
     this.backoff = backoff;
+    this.readTimeout = readTimeout;
   }
 
   RegistryEndpoint endpoint(String registry) {
@@ -77,6 +80,10 @@ final class RegistryTransport {
         builder.version(HttpClient.Version.HTTP_1_1);
       }
       request.headers().forEach(builder::header);
+      if (request.body() == null) {
+        // The JDK's timeout runs until the answer's headers arrive, so it must not cover sending a large body.
+        builder.timeout(readTimeout);
+      }
       if (ownOrigin) {
         Optional<String> authorization = authenticator.authorization(request);
         authorization.ifPresent(value -> builder.header("Authorization", value));

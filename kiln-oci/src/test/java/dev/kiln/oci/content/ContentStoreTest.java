@@ -5,19 +5,24 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.kiln.llb.Digest;
 import java.io.IOException;
+import java.io.BufferedReader;
 import java.io.InputStream;
+import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.UUID;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 class ContentStoreTest {
@@ -188,6 +193,71 @@ class ContentStoreTest {
     assertThat(store.info(DIGEST)).isEmpty();
     assertThatThrownBy(() -> store.open(DIGEST)).isInstanceOf(NoSuchFileException.class)
         .hasMessageContaining("blob " + DIGEST + " is not in the content store at " + dir);
+  }
+
+  @Test
+  void openingTheStoreDeletesTemporaryFilesOfKilledWritersAndKeepsTheRest() throws IOException {
+    ContentStore.open(dir);
+    Path ingest = dir.resolve("ingest");
+    Path stale = Files.write(ingest.resolve("tmp-" + UUID.randomUUID()), new byte[100_000]);
+    Path staleEmpty = Files.createFile(ingest.resolve("tmp-" + UUID.randomUUID()));
+    Path partial = Files.write(ingest.resolve("sha256-" + DIGEST.hex() + ".partial"), new byte[10]);
+    Path lockFile = Files.createFile(ingest.resolve("sha256-" + DIGEST.hex() + ".lock"));
+    Path unrelated = Files.writeString(ingest.resolve("notes.txt"), "not Kiln's");
+
+    ContentStore store = ContentStore.open(dir);
+
+    assertThat(stale).doesNotExist();
+    assertThat(staleEmpty).doesNotExist();
+    assertThat(partial).exists();
+    assertThat(lockFile).exists();
+    assertThat(unrelated).hasContent("not Kiln's");
+    assertThat(store.ingestedBytes(DIGEST)).isEqualTo(10);
+  }
+
+  @Test
+  void temporaryFileBeingWrittenInThisProcessSurvivesAnotherOpen() throws IOException {
+    ContentStore store = ContentStore.open(dir);
+    try (BlobWriter writer = store.writer(null, -1)) {
+      writer.write(CONTENT);
+      writer.flush();
+
+      ContentStore.open(dir);
+
+      assertThat(ingestFiles()).singleElement().asString().startsWith("tmp-");
+      assertThat(writer.commit()).isEqualTo(DIGEST);
+    }
+    assertThat(store.read(DIGEST)).isEqualTo(CONTENT);
+  }
+
+  @Test
+  @Timeout(60)
+  void temporaryFileOfAWriterKilledWithSigkillIsDeletedAtTheNextOpen() throws Exception {
+    ContentStore.open(dir);
+    String java = ProcessHandle.current().info().command().orElse("java");
+    Process writer = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"),
+        IngestingProcess.class.getName(), dir.toString()).redirectErrorStream(true).start();
+    try {
+      BufferedReader out = new BufferedReader(new InputStreamReader(writer.getInputStream(), StandardCharsets.UTF_8));
+      assertThat(out.readLine()).isEqualTo("writing");
+      List<String> written = ingestFiles();
+      assertThat(written).singleElement().asString().startsWith("tmp-");
+
+      // Alive, the other process holds its file's lock: opening the store leaves the file alone.
+      ContentStore.open(dir);
+      assertThat(ingestFiles()).isEqualTo(written);
+      assertThat(Files.size(dir.resolve("ingest").resolve(written.getFirst()))).isEqualTo(256 << 10);
+
+      writer.destroyForcibly();
+      assertThat(writer.waitFor(30, TimeUnit.SECONDS)).isTrue();
+      assertThat(ingestFiles()).isEqualTo(written);
+
+      ContentStore.open(dir);
+
+      assertThat(ingestFiles()).isEmpty();
+    } finally {
+      writer.destroyForcibly();
+    }
   }
 
   private List<String> ingestFiles() throws IOException {

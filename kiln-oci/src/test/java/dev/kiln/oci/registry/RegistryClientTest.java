@@ -24,6 +24,7 @@ import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -317,5 +318,127 @@ class RegistryClientTest {
       assertThatThrownBy(() -> client.resolve(throughProxy)).isInstanceOf(RegistryException.class)
           .hasMessageContaining("HTTP 502");
     }
+  }
+
+  @Test
+  @Timeout(60)
+  void stalledDownloadTimesOutAndResumesWithARange() throws IOException {
+    TestImage image = TestImage.make(local, AMD64, 16, 300_000);
+    Descriptor layer = image.layers().getFirst();
+    image.push(client, registry.reference("stall/app:1"), local);
+    ContentStore pulled = ContentStore.open(dir.resolve("pulled"));
+    try (RegistryProxy stalling = RegistryProxy.start(registry.host()).stallOnce(layer.digest(), 100_000);
+         RegistryClient impatient = RegistryClient.builder().retryBackoff(Duration.ofMillis(10))
+             .readTimeout(Duration.ofSeconds(1)).build()) {
+      long started = System.nanoTime();
+
+      impatient.fetchBlob(ImageReference.parseNormalized(stalling.host() + "/stall/app"), layer, pulled);
+
+      assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Duration.ofSeconds(20));
+      List<String> blobRequests = stalling.requests().stream().filter(r -> r.contains(layer.digest().hex())).toList();
+      assertThat(blobRequests).hasSize(2);
+      assertThat(blobRequests.get(0)).doesNotContain("Range");
+      long resumedAt = Long.parseLong(blobRequests.get(1).replaceAll(".*Range: bytes=(\\d+)-", "$1"));
+      assertThat(resumedAt).isPositive().isLessThanOrEqualTo(100_000);
+    }
+    assertThat(pulled.read(layer.digest())).isEqualTo(local.read(layer.digest()));
+  }
+
+  @Test
+  @Timeout(60)
+  void registryThatStaysStalledFailsNamingRegistryAndBlob() throws IOException {
+    TestImage image = TestImage.make(local, AMD64, 17, 200_000);
+    Descriptor layer = image.layers().getFirst();
+    image.push(client, registry.reference("stall/forever:1"), local);
+    ContentStore pulled = ContentStore.open(dir.resolve("pulled"));
+    String previous = System.setProperty(RegistryClient.READ_TIMEOUT_PROPERTY, "500ms");
+    try (RegistryProxy stalling = RegistryProxy.start(registry.host()).stallAlways(layer.digest(), 1000);
+         RegistryClient configured = RegistryClient.builder().retryBackoff(Duration.ofMillis(10)).build()) {
+      ImageReference throughProxy = ImageReference.parseNormalized(stalling.host() + "/stall/forever:1");
+      long started = System.nanoTime();
+
+      assertThatThrownBy(() -> configured.pull(throughProxy, AMD64, pulled))
+          .isInstanceOf(RegistryException.class)
+          .hasMessageContaining("registry " + stalling.host())
+          .hasMessageContaining("blob " + layer.digest())
+          .hasMessageContaining("the registry stopped sending (no data arrived for 500 ms; read timeout 500 ms)")
+          .hasMessageContaining("4 times");
+
+      // 4 attempts of 0.5 s each, and the short pauses between them
+      assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Duration.ofSeconds(15));
+      assertThat(stalling.requests()).filteredOn(r -> r.contains(layer.digest().hex())).hasSize(4);
+    } finally {
+      if (previous == null) {
+        System.clearProperty(RegistryClient.READ_TIMEOUT_PROPERTY);
+      } else {
+        System.setProperty(RegistryClient.READ_TIMEOUT_PROPERTY, previous);
+      }
+    }
+    assertThat(pulled.exists(layer.digest())).isFalse();
+  }
+
+  @Test
+  @Timeout(60)
+  void slowButSteadyDownloadIsNotCutByTheReadTimeout() throws IOException {
+    TestImage image = TestImage.make(local, AMD64, 18, 60_000);
+    Descriptor layer = image.layers().getFirst();
+    image.push(client, registry.reference("slow/app:1"), local);
+    ContentStore pulled = ContentStore.open(dir.resolve("pulled"));
+    try (RegistryProxy slow = RegistryProxy.start(registry.host()).slow(10_000, Duration.ofMillis(400));
+         RegistryClient impatient = RegistryClient.builder().readTimeout(Duration.ofSeconds(1)).build()) {
+
+      impatient.fetchBlob(ImageReference.parseNormalized(slow.host() + "/slow/app"), layer, pulled);
+
+      // 2.4 s in all, longer than the timeout, but never 1 s without data: one request, no resume.
+      assertThat(slow.requests()).filteredOn(r -> r.contains(layer.digest().hex())).hasSize(1);
+    }
+    assertThat(pulled.read(layer.digest())).isEqualTo(local.read(layer.digest()));
+  }
+
+  @Test
+  @Timeout(60)
+  void registryThatLiesAfterAResumeIsRefusedAndNothingIsStored() throws IOException {
+    TestImage image = TestImage.make(local, AMD64, 19, 300_000);
+    Descriptor layer = image.layers().getFirst();
+    image.push(client, registry.reference("stall/liar:1"), local);
+    ContentStore pulled = ContentStore.open(dir.resolve("pulled"));
+    try (RegistryProxy liar = RegistryProxy.start(registry.host()).stallOnce(layer.digest(), 50_000)
+             .corrupt(layer.digest());
+         RegistryClient impatient = RegistryClient.builder().retryBackoff(Duration.ofMillis(10))
+             .readTimeout(Duration.ofSeconds(1)).build()) {
+
+      assertThatThrownBy(() -> impatient.fetchBlob(ImageReference.parseNormalized(liar.host() + "/stall/liar"),
+          layer, pulled))
+          .isInstanceOf(DigestMismatchException.class)
+          .hasMessageContaining("registry " + liar.host())
+          .hasMessageContaining("blob " + layer.digest() + " refused: content does not match its digest");
+      assertThat(liar.requests()).filteredOn(r -> r.contains(layer.digest().hex())).hasSize(2);
+    }
+    assertThat(pulled.exists(layer.digest())).isFalse();
+    assertThat(pulled.ingestedBytes(layer.digest())).isZero();
+  }
+
+  @Test
+  void droppedConnectionsAreRetried() throws IOException {
+    TestImage image = TestImage.make(local, AMD64, 20, 100);
+    Descriptor pushed = image.push(client, registry.reference("drop/app:1"), local);
+    try (RegistryProxy proxy = RegistryProxy.start(registry.host()).dropNext(2)) {
+      ImageReference throughProxy = ImageReference.parseNormalized(proxy.host() + "/drop/app:1");
+
+      assertThat(client.resolve(throughProxy)).isEqualTo(pushed);
+      assertThat(proxy.requests()).hasSize(3);
+    }
+  }
+
+  @Test
+  void readTimeoutIsConfiguredAsADuration() {
+    assertThat(RegistryClient.parseDuration("30s", "x")).isEqualTo(Duration.ofSeconds(30));
+    assertThat(RegistryClient.parseDuration("1500ms", "x")).isEqualTo(Duration.ofMillis(1500));
+    assertThat(RegistryClient.parseDuration("2m", "x")).isEqualTo(Duration.ofMinutes(2));
+    assertThat(RegistryClient.parseDuration(" 5 ", "x")).isEqualTo(Duration.ofSeconds(5));
+    assertThatThrownBy(() -> RegistryClient.parseDuration("soon", "environment variable KILN_REGISTRY_READ_TIMEOUT"))
+        .hasMessage("environment variable KILN_REGISTRY_READ_TIMEOUT is \"soon\"; give a duration such as 30s, "
+            + "1500ms or 2m");
+    assertThatThrownBy(() -> RegistryClient.parseDuration("0", "x")).hasMessageContaining("must be positive");
   }
 }

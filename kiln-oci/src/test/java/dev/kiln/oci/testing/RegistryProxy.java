@@ -11,23 +11,32 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * An HTTP proxy on 127.0.0.1 in front of a registry that can misbehave on purpose: corrupt one byte of a blob
- * (a registry that lies), or break off a blob download part way (a flaky network). It records every request it
- * forwards, so tests can see what a client asked for (e.g. its Range headers).
+ * (a registry that lies), break off a blob download part way or drop connections (a flaky network), answer with
+ * errors, send blobs slowly, or stop sending in the middle of a blob's body and hold the connection open (a stalled
+ * registry). It records every request it forwards, so tests can see what a client asked for (e.g. its Range
+ * headers). It listens and forwards on loopback only; every stall ends when the proxy closes, or after
+ * {@link #MAX_STALL} at the latest.
  */
 public final class RegistryProxy implements AutoCloseable {
   private static final Set<String> HOP_BY_HOP = Set.of("connection", "content-length", "transfer-encoding", "host",
       "keep-alive", "upgrade", "expect", "te", "trailer", "date");
+  /** The longest a stalled answer holds its connection before dropping it. */
+  public static final Duration MAX_STALL = Duration.ofSeconds(60);
 
   private final String target;
   private final HttpServer server;
@@ -40,6 +49,12 @@ public final class RegistryProxy implements AutoCloseable {
   private final java.util.concurrent.atomic.AtomicInteger failures = new java.util.concurrent.atomic.AtomicInteger();
   private volatile int failureStatus;
   private volatile boolean redirectBlobs;
+  private final Map<Digest, Long> stallsOnce = new ConcurrentHashMap<>();
+  private final Map<Digest, Long> stallsAlways = new ConcurrentHashMap<>();
+  private final AtomicInteger drops = new AtomicInteger();
+  private final CountDownLatch closing = new CountDownLatch(1);
+  private volatile int slowChunk;
+  private volatile Duration slowPause = Duration.ZERO;
 
   private RegistryProxy(String target, HttpServer server) {
     this.target = target;
@@ -73,6 +88,34 @@ public final class RegistryProxy implements AutoCloseable {
     return this;
   }
 
+  /**
+   * The next download of blob {@code digest} sends {@code bytes} of its body, then nothing more: the connection
+   * stays open, as with a registry that hangs, until the proxy closes (or {@link #MAX_STALL} passes).
+   */
+  public RegistryProxy stallOnce(Digest digest, long bytes) {
+    stallsOnce.put(digest, bytes);
+    return this;
+  }
+
+  /** As {@link #stallOnce}, for every download of blob {@code digest} from now on, ranged ones included. */
+  public RegistryProxy stallAlways(Digest digest, long bytes) {
+    stallsAlways.put(digest, bytes);
+    return this;
+  }
+
+  /** Blob bodies are sent {@code chunk} bytes at a time with {@code pause} between: a slow but steady registry. */
+  public RegistryProxy slow(int chunk, Duration pause) {
+    slowChunk = chunk;
+    slowPause = pause;
+    return this;
+  }
+
+  /** The next {@code count} requests get no answer: their connection is closed as soon as they arrive. */
+  public RegistryProxy dropNext(int count) {
+    drops.set(count);
+    return this;
+  }
+
   /** The next {@code count} requests are answered with {@code status} (e.g. 503) instead of being forwarded. */
   public RegistryProxy failNext(int count, int status) {
     failureStatus = status;
@@ -96,6 +139,7 @@ public final class RegistryProxy implements AutoCloseable {
 
   @Override
   public void close() {
+    closing.countDown();
     server.stop(0);
     threads.close();
     http.close();
@@ -110,6 +154,10 @@ public final class RegistryProxy implements AutoCloseable {
       requests.add(method + " " + uri.getRawPath() + (range == null ? "" : " Range: " + range)
           + (authorization == null ? "" : " Authorization: " + authorization.split(" ")[0]));
       byte[] requestBody = exchange.getRequestBody().readAllBytes();
+      if (drops.getAndUpdate(left -> Math.max(0, left - 1)) > 0) {
+        // A handler that fails before answering makes the server close the connection.
+        throw new IOException("connection dropped on purpose");
+      }
       if (failures.getAndUpdate(left -> Math.max(0, left - 1)) > 0) {
         exchange.sendResponseHeaders(failureStatus, -1);
         return;
@@ -160,6 +208,31 @@ public final class RegistryProxy implements AutoCloseable {
           // Failing the exchange with bytes still owed drops the connection, as a broken network would.
           throw new IOException("download of " + blob + " cut after " + cut + " bytes on purpose");
         }
+        Long stall = stallsOnce.remove(blob);
+        if (stall == null) {
+          stall = stallsAlways.get(blob);
+        }
+        if (stall != null) {
+          exchange.sendResponseHeaders(status, body.length);
+          OutputStream stream = exchange.getResponseBody();
+          stream.write(body, 0, (int) Math.min(stall, body.length));
+          stream.flush();
+          awaitClosing(MAX_STALL);
+          throw new IOException("download of " + blob + " stalled after " + stall + " bytes on purpose");
+        }
+        if (slowChunk > 0) {
+          exchange.sendResponseHeaders(status, body.length);
+          try (OutputStream stream = exchange.getResponseBody()) {
+            for (int at = 0; at < body.length; at += slowChunk) {
+              stream.write(body, at, Math.min(slowChunk, body.length - at));
+              stream.flush();
+              if (awaitClosing(slowPause)) {
+                throw new IOException("proxy closing");
+              }
+            }
+          }
+          return;
+        }
       }
       if (method.equals("HEAD") || body.length == 0) {
         answer.headers().firstValue("Content-Length").ifPresent(length ->
@@ -171,6 +244,16 @@ public final class RegistryProxy implements AutoCloseable {
           stream.write(body);
         }
       }
+    }
+  }
+
+  /** Waits up to {@code time} or until the proxy closes; true when it closes. */
+  private boolean awaitClosing(Duration time) throws IOException {
+    try {
+      return closing.await(time.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IOException("interrupted", e);
     }
   }
 
