@@ -39,7 +39,9 @@ class ErrorMessageBuildTest {
     void copyOfALinkWhoseTargetIsNotInTheContextNamesTheLinkAndItsTarget() throws Exception {
         // absolute (the context's /etc/shadow, never the host's), relative and dangling, relative to a directory
         // above the context (".." stops at the context's root, where there is no /etc)
-        for (String target : new String[] {"/etc/shadow", "missing/file", "../../../../etc"}) {
+        Map<String, String> resolved = Map.of("/etc/shadow", "/etc/shadow", "missing/file", "/missing/file",
+                "../../../../etc", "/etc");
+        for (String target : resolved.keySet()) {
             Path ctx = Files.createDirectories(work.resolve("contexts/link-" + target.hashCode()));
             Files.createSymbolicLink(ctx.resolve("link"), Path.of(target));
             Files.writeString(ctx.resolve("Dockerfile"), "FROM busybox\nCOPY li* /g/\n");
@@ -47,7 +49,7 @@ class ErrorMessageBuildTest {
             String message = failure(ctx);
 
             assertThat(message).as(target)
-                    .contains("/link -> " + target + ": the link's target does not exist")
+                    .contains("/link -> " + target + ": the link's target " + resolved.get(target) + " does not exist")
                     .contains("COPY li* /g/")
                     .contains("Dockerfile:2")
                     .doesNotContain("null");
@@ -60,7 +62,7 @@ class ErrorMessageBuildTest {
         Files.createSymbolicLink(ctx.resolve("link"), Path.of("/etc/shadow"));
         Files.writeString(ctx.resolve("Dockerfile"), "FROM busybox\nCOPY link /g/\n");
 
-        assertThat(failure(ctx)).contains("/link -> /etc/shadow: the link's target does not exist")
+        assertThat(failure(ctx)).contains("/link -> /etc/shadow: the link's target /etc/shadow does not exist")
                 .contains("Dockerfile:2").doesNotContain("null");
     }
 
@@ -127,6 +129,22 @@ class ErrorMessageBuildTest {
         assertThat(message.getBytes(StandardCharsets.UTF_8).length).isLessThan(2048);
         assertThat(message).contains("RUN echo xxx").contains("more characters").contains("did not complete")
                 .contains("Dockerfile:2");
+    }
+
+    @Test
+    void aFailedStepsHugeOutputLinesAreQuotedShort() throws Exception {
+        Path ctx = Files.createDirectories(work.resolve("contexts/huge-output"));
+        // one line of a megabyte, then one without a newline at the end
+        Files.writeString(ctx.resolve("Dockerfile"), """
+                FROM busybox
+                RUN head -c 1000000 /dev/zero | tr '\\0' y && echo && head -c 300000 /dev/zero | tr '\\0' z && exit 4
+                """);
+
+        String message = failure(ctx);
+
+        assertThat(message.getBytes(StandardCharsets.UTF_8).length).isLessThan(2048);
+        assertThat(message).contains("exit code: 4").contains("yyy… (999800 more characters)")
+                .contains("zzz… (299800 more characters)");
     }
 
     private static String failure(Path ctx) throws Exception {

@@ -8,16 +8,24 @@ package dev.kiln.worker.fs;
  */
 public final class DanglingLinkException extends FsException {
 
-  private static final String DETAIL = "the link's target does not exist (a link resolves inside the context, "
-      + "image or mount it is in, never on the host)";
-
   private final String link;
   private final String target;
+  private final String resolved;
 
-  public DanglingLinkException(String action, String link, String target) {
-    super(action + " " + link + " -> " + target + ": " + DETAIL, action, link, DETAIL, null);
+  /**
+   * {@code link} is the link's root-relative path, {@code target} what it holds, {@code resolved} where that
+   * leads inside the root (the same as an absolute target; "../../etc" from a link in the root leads to /etc).
+   */
+  public DanglingLinkException(String action, String link, String target, String resolved) {
+    super(action + " " + link + " -> " + target + ": " + detail(resolved), action, link, detail(resolved), null);
     this.link = link;
     this.target = target;
+    this.resolved = resolved;
+  }
+
+  private static String detail(String resolved) {
+    return "the link's target " + resolved + " does not exist (a link resolves inside the context, image or mount "
+        + "it is in, never on the host)";
   }
 
   /** The root-relative path of the link whose target is missing. */
@@ -30,12 +38,17 @@ public final class DanglingLinkException extends FsException {
     return target;
   }
 
+  /** Where the target leads inside the root. */
+  public String resolved() {
+    return resolved;
+  }
+
   @Override
   public FsException during(String otherAction) {
     if (otherAction.equals(action())) {
       return this;
     }
-    DanglingLinkException relabelled = new DanglingLinkException(otherAction, link, target);
+    DanglingLinkException relabelled = new DanglingLinkException(otherAction, link, target, resolved);
     relabelled.setStackTrace(getStackTrace());
     return relabelled;
   }

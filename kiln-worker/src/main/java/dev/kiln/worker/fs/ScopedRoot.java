@@ -54,15 +54,20 @@ public final class ScopedRoot {
    * Resolves {@code path} like {@link #resolve(String, boolean)} and fails with a {@link DanglingLinkException}
    * naming the link when a symlink was followed on the way and what it leads to does not exist, so a caller
    * can tell "no such file" from "a link to nothing" (such as {@code link -> /etc/shadow} in a build context:
-   * absolute targets start again at this root, where there is no /etc/shadow). The path returned is absent
-   * only when no symlink was followed; the caller says then that the path itself does not exist.
+   * absolute targets start again at this root, where there is no /etc/shadow). The path returned may be absent
+   * when no link on the way leads nowhere; the caller says then that the path itself does not exist.
    */
   public Path resolveExisting(String action, String path, boolean followFinal) throws FsException {
     List<String[]> links = new ArrayList<>();
     Path host = resolve(path, followFinal, links);
     if (!links.isEmpty() && !Files.exists(host, LinkOption.NOFOLLOW_LINKS)) {
+      // Only the last link followed can be the one to blame: if it leads somewhere, what is missing is a name
+      // after it (to-root/etc/hostname with to-root -> ../..), and the caller says "no such file".
       String[] last = links.getLast();
-      throw new DanglingLinkException(action, last[0], last[1]);
+      Path linkTarget = resolve(last[0], true, null);
+      if (!Files.exists(linkTarget, LinkOption.NOFOLLOW_LINKS)) {
+        throw new DanglingLinkException(action, last[0], last[1], relative(linkTarget));
+      }
     }
     return host;
   }
