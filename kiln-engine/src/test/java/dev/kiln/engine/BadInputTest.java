@@ -186,8 +186,7 @@ class BadInputTest {
 
         assertThatThrownBy(() -> kiln.build(state))
                 .isInstanceOf(BuildException.class)
-                .hasMessageContaining("to-shadow")
-                .hasMessageContaining("no such file or directory");
+                .hasMessageContaining("/to-shadow -> /etc/shadow: the link's target /etc/shadow does not exist");
         assertCacheUnchanged();
     }
 
@@ -210,8 +209,8 @@ class BadInputTest {
 
         assertThatThrownBy(() -> kiln.build(state))
                 .isInstanceOf(BuildException.class)
-                .hasMessageContaining("relative-escape")
-                .hasMessageContaining("no such file or directory");
+                .hasMessageContaining("/relative-escape -> ")
+                .hasMessageContaining("the link's target /etc/hostname does not exist");
         assertCacheUnchanged();
     }
 
@@ -224,9 +223,7 @@ class BadInputTest {
                 .isInstanceOf(BuildException.class)
                 .hasMessageContaining("/no-such-target")
                 .hasMessageNotContaining("null")
-                .satisfiesAnyOf(
-                        failure -> assertThat(failure).hasMessageContaining("no such file or directory"),
-                        failure -> assertThat(failure).hasMessageContaining("not found"));
+                .hasMessageContaining("/dangling -> no-such-target: the link's target /no-such-target does not exist");
         assertCacheUnchanged();
     }
 

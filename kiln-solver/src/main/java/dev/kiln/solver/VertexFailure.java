@@ -7,7 +7,7 @@ final class VertexFailure extends Exception {
     private final String vertexDigest;
 
     VertexFailure(Vertex vertex, Throwable cause) {
-        super("vertex \"" + vertex.name() + "\" (" + vertex.digest() + ") failed", cause, false, false);
+        super("vertex \"" + ShortText.of(vertex.name()) + "\" (" + vertex.digest() + ") failed", cause, false, false);
         this.vertexName = vertex.name();
         this.vertexDigest = vertex.digest();
     }

@@ -60,10 +60,20 @@ public final class SolvedReference implements Reference {
                 if (e.cancelled()) {
                     throw (InterruptedException) new InterruptedException("build cancelled").initCause(e);
                 }
-                throw new GatewayException(e.getMessage(), e);
+                String where = e.vertexDigest()
+                        .flatMap(digest -> FailedSource.describe(digest, sourceGraphs()))
+                        .map(text -> "\n" + text).orElse("");
+                throw new GatewayException(e.getMessage() + where, e);
             }
         }
         return solved;
+    }
+
+    /** This reference's graph first, then every other the build solved: the failed vertex may be in any. */
+    private List<LlbGraph> sourceGraphs() {
+        List<LlbGraph> graphs = new java.util.ArrayList<>(List.of(graph));
+        graphs.addAll(build.graphs());
+        return graphs;
     }
 
     @Override

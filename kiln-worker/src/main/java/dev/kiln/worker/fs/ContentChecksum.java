@@ -62,12 +62,33 @@ public final class ContentChecksum {
 
   /** The digest of one selector. */
   public String checksum(Path root, ChecksumSelector selector) throws FsException {
+    return checksum(root, selector, false);
+  }
+
+  /**
+   * The digest of a path a local transfer follows (a COPY source of the context): as {@link #checksum(Path,
+   * String)}, but a match that is a link to nothing counts as "absent" instead of failing, since the transfer
+   * sends such a link as it is; the copy that reads it later says what is wrong, where the user can see it.
+   */
+  public String followedChecksum(Path root, String path) throws FsException {
+    return checksum(root, ChecksumSelector.of(path), true);
+  }
+
+  private String checksum(Path root, ChecksumSelector selector, boolean danglingAbsent) throws FsException {
     ScopedRoot scope = new ScopedRoot(root);
     try {
       FilteredTree filter = new FilteredTree(
           PathPatterns.compile(selector.includePatterns()), PathPatterns.compile(selector.excludePatterns()));
       if (!selector.wildcard()) {
-        Path target = selector.followSymlink() ? scope.resolve(selector.path()) : scope.resolveParent(selector.path());
+        Path target;
+        try {
+          target = scope.resolveExisting("checksum", selector.path(), selector.followSymlink());
+        } catch (DanglingLinkException e) {
+          if (danglingAbsent) {
+            return "absent";
+          }
+          throw e;
+        }
         if (!Files.exists(target, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
           throw new FsException("checksum", GoPath.display(selector.path()), "no such file or directory");
         }
@@ -77,9 +98,16 @@ public final class ContentChecksum {
       MessageDigest combined = ChecksumIndex.sha256();
       update(combined, "wildcard");
       for (String match : matches) {
-        Path target = selector.followSymlink() ? scope.resolve(match) : scope.resolveParent(match);
         update(combined, match);
-        combined.update(treeDigest(target, filter));
+        try {
+          // a match exists (it was listed), so a missing target is always a link to nothing
+          combined.update(treeDigest(scope.resolveExisting("checksum", match, selector.followSymlink()), filter));
+        } catch (DanglingLinkException e) {
+          if (!danglingAbsent) {
+            throw e;
+          }
+          update(combined, "absent");
+        }
       }
       return PREFIX + HexFormat.of().formatHex(combined.digest());
     } catch (FsException e) {

@@ -221,7 +221,7 @@ public final class FileActions {
     created.addAll(Trees.mkdirAll(scope, scope.resolve(ensure), directoryMode, owner, options.timestamp()));
 
     Path target = scope.resolve(GoPath.clean(destPath));
-    Path sourcePath = options.followSymlink() ? source.resolve(src) : source.resolveParent(src);
+    Path sourcePath = source.resolveExisting("copy", src, options.followSymlink());
     FileStat sourceStat = FileStat.ofIfExists(sourcePath).orElse(null);
     if (sourceStat == null) {
       throw new FsException("copy", display(src), "no such file or directory");

@@ -6,7 +6,7 @@ import java.io.IOException;
  * A file action failed. Carries the action ("copy", "mkdir", ...) and the path as the user named it, relative to
  * the root the action works in, so that messages never show where a snapshot happens to be mounted on the host.
  */
-public final class FsException extends IOException {
+public sealed class FsException extends IOException permits DanglingLinkException {
 
   private final String action;
   private final String path;
@@ -17,7 +17,12 @@ public final class FsException extends IOException {
   }
 
   public FsException(String action, String path, String detail, Throwable cause) {
-    super(action + " " + path + ": " + detail, cause);
+    this(action + " " + path + ": " + detail, action, path, detail, cause);
+  }
+
+  /** For a subclass whose message reads differently from "action path: detail". */
+  FsException(String message, String action, String path, String detail, Throwable cause) {
+    super(message, cause);
     this.action = action;
     this.path = path;
     this.detail = detail;

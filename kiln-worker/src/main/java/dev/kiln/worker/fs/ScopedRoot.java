@@ -2,6 +2,7 @@ package dev.kiln.worker.fs;
 
 import java.io.IOException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -46,6 +47,32 @@ public final class ScopedRoot {
 
   /** The host path of {@code path}; {@code followFinal} says whether a symlink as last element is followed. */
   public Path resolve(String path, boolean followFinal) throws FsException {
+    return resolve(path, followFinal, null);
+  }
+
+  /**
+   * Resolves {@code path} like {@link #resolve(String, boolean)} and fails with a {@link DanglingLinkException}
+   * naming the link when a symlink was followed on the way and what it leads to does not exist, so a caller
+   * can tell "no such file" from "a link to nothing" (such as {@code link -> /etc/shadow} in a build context:
+   * absolute targets start again at this root, where there is no /etc/shadow). The path returned may be absent
+   * when no link on the way leads nowhere; the caller says then that the path itself does not exist.
+   */
+  public Path resolveExisting(String action, String path, boolean followFinal) throws FsException {
+    List<String[]> links = new ArrayList<>();
+    Path host = resolve(path, followFinal, links);
+    if (!links.isEmpty() && !Files.exists(host, LinkOption.NOFOLLOW_LINKS)) {
+      // Only the last link followed can be the one to blame: if it leads somewhere, what is missing is a name
+      // after it (to-root/etc/hostname with to-root -> ../..), and the caller says "no such file".
+      String[] last = links.getLast();
+      Path linkTarget = resolve(last[0], true, null);
+      if (!Files.exists(linkTarget, LinkOption.NOFOLLOW_LINKS)) {
+        throw new DanglingLinkException(action, last[0], last[1], relative(linkTarget));
+      }
+    }
+    return host;
+  }
+
+  private Path resolve(String path, boolean followFinal, List<String[]> followedLinks) throws FsException {
     List<String> resolved = new ArrayList<>();
     Deque<String> pending = new ArrayDeque<>(GoPath.elements(path));
     int followed = 0;
@@ -73,6 +100,9 @@ public final class ScopedRoot {
         throw new FsException("resolve", GoPath.display(path), "too many levels of symbolic links");
       }
       String target = readLink(host, path);
+      if (followedLinks != null) {
+        followedLinks.add(new String[] {"/" + String.join("/", resolved), target});
+      }
       resolved.removeLast();
       if (target.startsWith("/")) {
         resolved.clear();

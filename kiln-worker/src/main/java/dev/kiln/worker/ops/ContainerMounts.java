@@ -1,6 +1,7 @@
 package dev.kiln.worker.ops;
 
 import dev.kiln.llb.pb.Mount;
+import dev.kiln.worker.fs.DanglingLinkException;
 import dev.kiln.worker.fs.ScopedRoot;
 import dev.kiln.worker.runtime.MountSpec;
 import dev.kiln.worker.snapshot.ActiveSnapshot;
@@ -10,6 +11,7 @@ import dev.kiln.worker.snapshot.Snapshotter;
 
 import java.io.IOException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -105,8 +107,14 @@ public final class ContainerMounts implements AutoCloseable {
         if (selector.isEmpty() || selector.equals("/")) {
             return dir;
         }
-        Path selected = new ScopedRoot(dir).resolve(selector);
-        if (!Files.exists(selected)) {
+        Path selected;
+        try {
+            selected = new ScopedRoot(dir).resolveExisting("mount", selector, true);
+        } catch (DanglingLinkException e) {
+            throw new IOException("mount " + dest + ": selected path " + selector + " is a dangling link: "
+                    + e.link() + " -> " + e.target() + " leads nowhere in its input (links resolve inside it)", e);
+        }
+        if (!Files.exists(selected, LinkOption.NOFOLLOW_LINKS)) {
             throw new IOException("mount " + dest + ": selected path " + selector + " does not exist in its input");
         }
         return selected;

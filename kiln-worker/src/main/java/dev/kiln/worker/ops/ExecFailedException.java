@@ -1,5 +1,7 @@
 package dev.kiln.worker.ops;
 
+import dev.kiln.solver.ShortText;
+
 /** A RUN step's process ended with an exit code the step does not accept. */
 public final class ExecFailedException extends Exception {
 
@@ -7,7 +9,7 @@ public final class ExecFailedException extends Exception {
     private final FailedStep step;
 
     ExecFailedException(String command, int exitCode, String lastOutput, FailedStep step) {
-        super("process \"" + command + "\" did not complete successfully: exit code: " + exitCode
+        super("process \"" + ShortText.of(command) + "\" did not complete successfully: exit code: " + exitCode
                 + (lastOutput.isEmpty() ? "" : "\nlast output:\n" + lastOutput.stripTrailing()));
         this.exitCode = exitCode;
         this.step = step;

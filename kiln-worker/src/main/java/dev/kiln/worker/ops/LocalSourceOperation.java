@@ -114,10 +114,9 @@ public final class LocalSourceOperation implements Operation {
         if (!everything) {
             ScopedRoot scope = new ScopedRoot(context);
             for (String path : follow) {
-                ChecksumSelector followed = ChecksumSelector.of(path);
                 content.append("\nfollow ").append(path).append(' ')
-                        .append(followed.wildcard() || resolvesInside(scope, path)
-                                ? checksums.checksum(context, followed) : "absent");
+                        .append(ChecksumSelector.of(path).wildcard() || resolvesInside(scope, path)
+                                ? checksums.followedChecksum(context, path) : "absent");
             }
         }
         return content.toString();

@@ -1,0 +1,155 @@
+package dev.kiln.dockerfile;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
+
+import dev.kiln.engine.BuildException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * What a user reads when a build fails on links that lead nowhere or on a huge command line (Kiln issue 9): the
+ * message names the path, the link and its target, and the Dockerfile line, and stays short whatever the size of
+ * the instruction. Also that links in a lower layer, written through by a later step, export as BuildKit exports
+ * them: the merged filesystem, the link still a link.
+ */
+class ErrorMessageBuildTest {
+
+    @TempDir
+    static Path work;
+    static DockerfileBuilds builds;
+
+    @BeforeAll
+    static void openEngine() throws Exception {
+        builds = new DockerfileBuilds(work);
+    }
+
+    @AfterAll
+    static void closeEngine() throws Exception {
+        builds.close();
+    }
+
+    @Test
+    void copyOfALinkWhoseTargetIsNotInTheContextNamesTheLinkAndItsTarget() throws Exception {
+        // absolute (the context's /etc/shadow, never the host's), relative and dangling, relative to a directory
+        // above the context (".." stops at the context's root, where there is no /etc)
+        Map<String, String> resolved = Map.of("/etc/shadow", "/etc/shadow", "missing/file", "/missing/file",
+                "../../../../etc", "/etc");
+        for (String target : resolved.keySet()) {
+            Path ctx = Files.createDirectories(work.resolve("contexts/link-" + target.hashCode()));
+            Files.createSymbolicLink(ctx.resolve("link"), Path.of(target));
+            Files.writeString(ctx.resolve("Dockerfile"), "FROM busybox\nCOPY li* /g/\n");
+
+            String message = failure(ctx);
+
+            assertThat(message).as(target)
+                    .contains("/link -> " + target + ": the link's target " + resolved.get(target) + " does not exist")
+                    .contains("COPY li* /g/")
+                    .contains("Dockerfile:2")
+                    .doesNotContain("null");
+        }
+    }
+
+    @Test
+    void copyOfADanglingLinkByNameSaysItIsALinkToNothing() throws Exception {
+        Path ctx = Files.createDirectories(work.resolve("contexts/named-link"));
+        Files.createSymbolicLink(ctx.resolve("link"), Path.of("/etc/shadow"));
+        Files.writeString(ctx.resolve("Dockerfile"), "FROM busybox\nCOPY link /g/\n");
+
+        assertThat(failure(ctx)).contains("/link -> /etc/shadow: the link's target /etc/shadow does not exist")
+                .contains("Dockerfile:2").doesNotContain("null");
+    }
+
+    @Test
+    void mountSourceAndCopyFromFollowALinkToADirectoryInsideTheStage() throws Exception {
+        Path ctx = Files.createDirectories(work.resolve("contexts/dirlink"));
+        Files.writeString(ctx.resolve("Dockerfile"), """
+                FROM busybox AS a
+                RUN mkdir /real && echo inside > /real/f && ln -s /real /dirlink && ln -s ../real /rel
+                FROM busybox
+                RUN --mount=from=a,source=/dirlink,target=/m cat /m/f > /bound
+                RUN --mount=type=cache,id=dirlink,from=a,source=/rel,target=/c cat /c/f > /cached
+                COPY --from=a /dirlink /copied
+                """);
+
+        Path out = builds.build(ctx, Map.of()).out();
+
+        assertThat(out.resolve("bound")).hasContent("inside");
+        assertThat(out.resolve("cached")).hasContent("inside");
+        assertThat(out.resolve("copied/f")).hasContent("inside");
+    }
+
+    @Test
+    void mountOfADanglingLinkNamesTheLinkAndItsTarget() throws Exception {
+        Path ctx = Files.createDirectories(work.resolve("contexts/dangling-mount"));
+        Files.writeString(ctx.resolve("Dockerfile"), """
+                FROM busybox AS a
+                RUN ln -s /nowhere /dang
+                FROM busybox
+                RUN --mount=from=a,source=/dang,target=/m true
+                """);
+
+        assertThat(failure(ctx)).contains("selected path /dang is a dangling link: /dang -> /nowhere")
+                .contains("Dockerfile:4");
+    }
+
+    @Test
+    void writesThroughALowerLayersDirectoryLinkExportAsTheMergedFilesystem() throws Exception {
+        Path ctx = Files.createDirectories(work.resolve("contexts/write-through"));
+        Files.writeString(ctx.resolve("Dockerfile"), """
+                FROM busybox
+                RUN mkdir /real && ln -s /real /x && touch /real/gone
+                RUN touch /x/delme && rm /x/gone
+                """);
+
+        DockerfileBuilds.Build build = builds.build(ctx, Map.of());
+
+        assertThat(Files.readSymbolicLink(build.out().resolve("x"))).isEqualTo(Path.of("/real"));
+        assertThat(build.out().resolve("real/delme")).isRegularFile();
+        assertThat(build.out().resolve("real/gone")).doesNotExist();
+        assertThat(build.owner("real/delme")).isEqualTo("0:0");
+        assertThat(build.owner("x")).isEqualTo("0:0");
+    }
+
+    @Test
+    void aHugeRunLineFailsWithAShortMessageThatSaysWhatAndWhere() throws Exception {
+        Path ctx = Files.createDirectories(work.resolve("contexts/huge-run"));
+        // 5 MB in one argument: more than Linux's MAX_ARG_STRLEN (128 KiB), so the exec itself fails
+        Files.writeString(ctx.resolve("Dockerfile"),
+                "FROM busybox\nRUN echo " + "x".repeat(5 * 1024 * 1024) + " && exit 3\n");
+
+        String message = failure(ctx);
+
+        assertThat(message.getBytes(StandardCharsets.UTF_8).length).isLessThan(2048);
+        assertThat(message).contains("RUN echo xxx").contains("more characters").contains("did not complete")
+                .contains("Dockerfile:2");
+    }
+
+    @Test
+    void aFailedStepsHugeOutputLinesAreQuotedShort() throws Exception {
+        Path ctx = Files.createDirectories(work.resolve("contexts/huge-output"));
+        // one line of a megabyte, then one without a newline at the end
+        Files.writeString(ctx.resolve("Dockerfile"), """
+                FROM busybox
+                RUN head -c 1000000 /dev/zero | tr '\\0' y && echo && head -c 300000 /dev/zero | tr '\\0' z && exit 4
+                """);
+
+        String message = failure(ctx);
+
+        assertThat(message.getBytes(StandardCharsets.UTF_8).length).isLessThan(2048);
+        assertThat(message).contains("exit code: 4").contains("yyy… (999800 more characters)")
+                .contains("zzz… (299800 more characters)");
+    }
+
+    private static String failure(Path ctx) throws Exception {
+        BuildException failed = catchThrowableOfType(BuildException.class, () -> builds.build(ctx, Map.of()));
+        assertThat(failed).as("the build fails").isNotNull();
+        return failed.getMessage();
+    }
+}
