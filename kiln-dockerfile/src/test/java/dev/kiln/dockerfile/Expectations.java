@@ -94,7 +94,10 @@ record Expectations(Map<String, String> opts, Map<String, String> locals, Set<En
             switch (kind) {
                 case "opt" -> opts.put(before(rest, "="), after(rest, "="));
                 case "local" -> locals.put(before(rest, "="), after(rest, "="));
-                case "allow" -> allow.add(Entitlement.parse(rest).orElseThrow(() -> bad(file, number, raw)));
+                case "allow" -> {
+                    IllegalArgumentException unknown = bad(file, number, raw);
+                    allow.add(Entitlement.parse(rest).orElseThrow(() -> unknown));
+                }
                 case "file" -> {
                     int eq = rest.indexOf(" = ");
                     int tilde = rest.indexOf(" ~ ");
