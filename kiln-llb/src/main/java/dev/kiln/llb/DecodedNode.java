@@ -1,5 +1,8 @@
 package dev.kiln.llb;
 
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
@@ -18,23 +21,38 @@ final class DecodedNode implements Node {
         this.inputs = inputs;
     }
 
-    /** The node of {@code vertex}, with one node per vertex of its graph ({@code made} remembers them). */
-    static DecodedNode of(LlbVertex vertex, Map<LlbVertex, DecodedNode> made) {
-        DecodedNode existing = made.get(vertex);
-        if (existing != null) {
-            return existing;
-        }
-        // Decoded graphs are acyclic (LlbGraph.decode checks), so the recursion ends.
-        List<NodeOutput> inputs = vertex.inputs().stream()
-                .map(edge -> new NodeOutput(of(edge.vertex(), made), edge.index()))
-                .toList();
-        DecodedNode node = new DecodedNode(vertex, inputs);
-        made.put(vertex, node);
-        return node;
-    }
-
+    /**
+     * The node of {@code vertex}, with one node per vertex of its graph. The walk keeps its own stack rather than
+     * recursing, so that a graph ten thousand steps deep does not overflow the thread's stack.
+     */
     static DecodedNode of(LlbVertex vertex) {
-        return of(vertex, new IdentityHashMap<>());
+        Map<LlbVertex, DecodedNode> made = new IdentityHashMap<>();
+        Deque<LlbVertex> pending = new ArrayDeque<>();
+        pending.push(vertex);
+        while (!pending.isEmpty()) {
+            LlbVertex next = pending.peek();
+            if (made.containsKey(next)) {
+                pending.pop();
+                continue;
+            }
+            boolean inputsMade = true;
+            for (LlbEdge edge : next.inputs()) {
+                if (!made.containsKey(edge.vertex())) {
+                    // Decoded graphs are acyclic (LlbGraph.decode checks), so every push leads closer to a source.
+                    pending.push(edge.vertex());
+                    inputsMade = false;
+                }
+            }
+            if (inputsMade) {
+                pending.pop();
+                List<NodeOutput> inputs = new ArrayList<>(next.inputs().size());
+                for (LlbEdge edge : next.inputs()) {
+                    inputs.add(new NodeOutput(made.get(edge.vertex()), edge.index()));
+                }
+                made.put(next, new DecodedNode(next, List.copyOf(inputs)));
+            }
+        }
+        return made.get(vertex);
     }
 
     @Override

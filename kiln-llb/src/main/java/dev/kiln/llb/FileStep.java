@@ -116,6 +116,20 @@ sealed interface FileStep {
             }
             action.setCopy(copy);
         }
+
+        /**
+         * Names the source by its own op only: the record's default would describe the source state, whose op
+         * describes its own copies' sources in turn, as deep as the graph goes.
+         */
+        @Override
+        public String toString() {
+            String from = switch (source.isScratch() ? null : source.output().node()) {
+                case null -> "scratch";
+                case FileNode ignored -> "file op";
+                case Node node -> node.toString();
+            };
+            return "Copy[source=" + from + ", src=" + src + ", dest=" + dest + ", settings=" + settings + "]";
+        }
     }
 
     record CopySettings(Set<CopyOption.Flag> flags, List<String> include, List<String> exclude,

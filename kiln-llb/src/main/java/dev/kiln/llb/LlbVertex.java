@@ -22,6 +22,9 @@ public record LlbVertex(Digest digest, Op op, OpMetadata metadata, List<LlbEdge>
     /** The description key BuildKit's clients use for a vertex's display name. */
     public static final String CUSTOM_NAME = "llb.customname";
 
+    /** How many levels of nested merges and diffs a summary names (see {@link #name(int)}). */
+    private static final int NAMED_LEVELS = 4;
+
     public LlbVertex {
         Objects.requireNonNull(digest, "digest");
         Objects.requireNonNull(op, "op");
@@ -42,8 +45,17 @@ public record LlbVertex(Digest digest, Op op, OpMetadata metadata, List<LlbEdge>
      * the op in BuildKit's words (the source identifier, the exec's arguments, the file actions).
      */
     public String name() {
+        return name(NAMED_LEVELS);
+    }
+
+    /**
+     * The name, with merges and diffs that have no custom name summarised by their inputs' names only
+     * {@code levels} deep. BuildKit nests them without end; a chain of ten thousand merges would then recurse ten
+     * thousand calls deep (past the thread's stack) to build a name ten thousand names long.
+     */
+    private String name(int levels) {
         String custom = metadata.getDescriptionMap().get(CUSTOM_NAME);
-        return custom != null ? custom : summary();
+        return custom != null ? custom : summary(levels);
     }
 
     /**
@@ -58,7 +70,10 @@ public record LlbVertex(Digest digest, Op op, OpMetadata metadata, List<LlbEdge>
         return metadata.getIgnoreCache();
     }
 
-    private String summary() {
+    private String summary(int levels) {
+        if (levels == 0 && (kind() == OpKind.MERGE || kind() == OpKind.DIFF)) {
+            return kind() == OpKind.MERGE ? "merge (...)" : "diff ...";
+        }
         return switch (kind()) {
             case SOURCE -> op.getSource().getIdentifier();
             case EXEC -> String.join(" ", op.getExec().getMeta().getArgsList());
@@ -66,16 +81,16 @@ public record LlbVertex(Digest digest, Op op, OpMetadata metadata, List<LlbEdge>
                     .map(LlbVertex::actionSummary)
                     .collect(Collectors.joining(", "));
             case BUILD -> "build";
-            case MERGE -> inputs.stream().map(edge -> edge.vertex().name())
+            case MERGE -> inputs.stream().map(edge -> edge.vertex().name(levels - 1))
                     .collect(Collectors.joining(", ", "merge (", ")"));
-            case DIFF -> "diff " + sideName(op.getDiff().getLower().getInput()) + " -> "
-                    + sideName(op.getDiff().getUpper().getInput());
+            case DIFF -> "diff " + sideName(op.getDiff().getLower().getInput(), levels) + " -> "
+                    + sideName(op.getDiff().getUpper().getInput(), levels);
             case PASSTHROUGH -> "passthrough " + op.getPassthrough().getId();
         };
     }
 
-    private String sideName(long input) {
-        return input < 0 || input >= inputs.size() ? "scratch" : inputs.get((int) input).vertex().name();
+    private String sideName(long input, int levels) {
+        return input < 0 || input >= inputs.size() ? "scratch" : inputs.get((int) input).vertex().name(levels - 1);
     }
 
     private static String actionSummary(FileAction action) {

@@ -504,4 +504,43 @@ class SolverTest {
         assertThat(solved).extracting(r -> results.read(r.result())).containsExactly("one shared", "two shared");
         assertThat(shared.keyings).hasValue(1);
     }
+
+    /**
+     * Ten thousand vertices, each passing on its input's content and keyed by it: a chain far deeper than a thread's
+     * stack. Every vertex above the bottom arrives at one cache key, so one of them runs and the rest are cache hits.
+     */
+    private Vertex passingChain(int length, Step bottom, Step pass) {
+        Vertex vertex = TestVertex.of("step 0", bottom);
+        for (int i = 1; i < length; i++) {
+            vertex = TestVertex.of("step " + i, pass, vertex);
+        }
+        return vertex;
+    }
+
+    private Step passing() {
+        return new Step(results, "pass", List.of(new InputKey.ByContent(List.of())), (ctx, in) -> in.getFirst());
+    }
+
+    @Test
+    void chainOfTenThousandVerticesIsSolved() throws Exception {
+        Step pass = passing();
+        Vertex top = passingChain(10_000, leaf("bottom"), pass);
+
+        SolveResult solved = solve(top, ProgressListener.none());
+
+        assertThat(results.read(solved.result())).isEqualTo("bottom");
+        assertThat(pass.keyings).hasValue(9_999);
+        assertThat(pass.execs).hasValue(1);
+    }
+
+    @Test
+    void failureAtTheBottomOfATenThousandVertexChainNamesTheVertex() {
+        Vertex top = passingChain(10_000, step("bottom", 0, (ctx, in) -> {
+            throw new IOException("disk on fire");
+        }), passing());
+
+        assertThatThrownBy(() -> solve(top, ProgressListener.none()))
+                .isInstanceOfSatisfying(SolveException.class, e -> assertThat(e.vertexName()).contains("step 0"))
+                .hasMessageContaining("disk on fire");
+    }
 }

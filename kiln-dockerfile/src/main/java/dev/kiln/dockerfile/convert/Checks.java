@@ -13,8 +13,11 @@ import dev.kiln.dockerfile.shell.ShellLex;
 import dev.kiln.dockerfile.shell.WordResult;
 import dev.kiln.llb.ImageReference;
 import dev.kiln.llb.Platform;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Deque;
 import java.util.HashSet;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -163,9 +166,8 @@ final class Checks {
     static void noCycles(List<StageState> states, SourceFile source) {
         Set<StageState> visited = new HashSet<>();
         for (StageState state : states) {
-            List<Instruction> cycle = visit(state, new ArrayList<>(), visited, new HashSet<>());
-            if (cycle != null) {
-                Instruction first = cycle.getFirst();
+            Instruction first = cycleFrom(state, visited);
+            if (first != null) {
                 DockerfileException e = source.error(first.origin().startLine(), first.origin().endLine(),
                         "circular dependency detected on stage: " + state.stageName);
                 throw e;
@@ -173,24 +175,43 @@ final class Checks {
         }
     }
 
-    private static List<Instruction> visit(StageState state, List<Instruction> path, Set<StageState> visited,
-            Set<StageState> onPath) {
-        if (!visited.add(state)) {
+    /** A stage on the walk's path, and how far through its dependencies the walk is. */
+    private record Visit(StageState stage, Iterator<Map.Entry<StageState, Instruction>> deps) {
+    }
+
+    /**
+     * Walks depth first from {@code root} through stages not visited before and returns the instruction of
+     * {@code root} through which the walk comes back to a stage on its path, or null when there is no cycle. The
+     * walk keeps its own stack: a chain of stages copying from each other is as deep as it is long.
+     */
+    private static Instruction cycleFrom(StageState root, Set<StageState> visited) {
+        if (!visited.add(root)) {
             return null;
         }
-        onPath.add(state);
-        for (Map.Entry<StageState, Instruction> dep : state.deps.entrySet()) {
-            List<Instruction> next = new ArrayList<>(path);
-            next.add(dep.getValue());
-            if (onPath.contains(dep.getKey())) {
-                return next;
+        Set<StageState> onPath = new HashSet<>();
+        Deque<Visit> path = new ArrayDeque<>();
+        onPath.add(root);
+        path.push(new Visit(root, root.deps.entrySet().iterator()));
+        Instruction leavingRoot = null;
+        while (!path.isEmpty()) {
+            Visit current = path.peek();
+            if (!current.deps().hasNext()) {
+                path.pop();
+                onPath.remove(current.stage());
+                continue;
             }
-            List<Instruction> found = visit(dep.getKey(), next, visited, onPath);
-            if (found != null) {
-                return found;
+            Map.Entry<StageState, Instruction> dep = current.deps().next();
+            if (path.size() == 1) {
+                leavingRoot = dep.getValue();
+            }
+            if (onPath.contains(dep.getKey())) {
+                return leavingRoot;
+            }
+            if (visited.add(dep.getKey())) {
+                onPath.add(dep.getKey());
+                path.push(new Visit(dep.getKey(), dep.getKey().deps.entrySet().iterator()));
             }
         }
-        onPath.remove(state);
         return null;
     }
 }

@@ -369,4 +369,33 @@ class ConverterTest {
         DockerfileConverter.Result noContext = convert("FROM scratch\nCOPY <<EOF /x\nx\nEOF\n");
         assertThat(noContext.contextPaths()).isEmpty();
     }
+
+    /** Stage sN copies from sN-1, so the stages' dependencies (and the LLB) are a chain {@code stages} long. */
+    private static String copyChain(int stages) {
+        StringBuilder dockerfile = new StringBuilder("FROM scratch AS s0\nCOPY <<EOF /bottom\nbottom\nEOF\n");
+        for (int i = 1; i < stages; i++) {
+            dockerfile.append("FROM scratch AS s").append(i).append('\n')
+                    .append("COPY --from=s").append(i - 1).append(" / /\n");
+        }
+        return dockerfile.toString();
+    }
+
+    @Test
+    void chainOfTenThousandStagesCopyingFromEachOtherConverts() throws Exception {
+        DockerfileConverter.Result result = convert(copyChain(10_000));
+
+        LlbGraph graph = graph(result);
+        assertThat(ops(graph, OpKind.FILE)).filteredOn(v -> v.name().contains("COPY --from=s")).hasSize(9_999);
+        assertThat(graph.output().orElseThrow().vertex().name()).isEqualTo("[s9999 1/1] COPY --from=s9998 / /");
+    }
+
+    /** The first stage copies from the last: the walk that finds the cycle goes through every stage. */
+    @Test
+    void cycleThroughTenThousandStagesIsOneError() {
+        String dockerfile = copyChain(10_000).replace("COPY <<EOF /bottom\nbottom\nEOF\n", "COPY --from=s9999 / /\n");
+
+        assertThatThrownBy(() -> convert(dockerfile))
+                .isInstanceOf(DockerfileException.class)
+                .hasMessage("Dockerfile:2: circular dependency detected on stage: s0");
+    }
 }

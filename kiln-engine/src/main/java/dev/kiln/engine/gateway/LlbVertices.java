@@ -8,6 +8,9 @@ import dev.kiln.solver.Vertex;
 import dev.kiln.worker.BuildSession;
 import dev.kiln.worker.Worker;
 
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -31,17 +34,38 @@ final class LlbVertices {
         return new Edge(vertex(edge.vertex()), edge.index());
     }
 
-    private Vertex vertex(LlbVertex llb) {
-        Vertex existing = adapted.get(llb);
-        if (existing != null) {
-            return existing;
+    /**
+     * Adapts {@code root} after every input below it. The walk keeps its own stack rather than recursing: a chain
+     * of steps is as deep as it is long, and ten thousand steps would overflow the thread's stack.
+     */
+    private Vertex vertex(LlbVertex root) {
+        Deque<LlbVertex> pending = new ArrayDeque<>();
+        pending.push(root);
+        while (!pending.isEmpty()) {
+            LlbVertex llb = pending.peek();
+            if (adapted.containsKey(llb)) {
+                pending.pop();
+                continue;
+            }
+            boolean inputsReady = true;
+            for (LlbEdge input : llb.inputs()) {
+                if (!adapted.containsKey(input.vertex())) {
+                    // The graph is acyclic (LlbGraph.decode checked), so every push leads closer to a source.
+                    pending.push(input.vertex());
+                    inputsReady = false;
+                }
+            }
+            if (inputsReady) {
+                pending.pop();
+                List<Edge> inputs = new ArrayList<>(llb.inputs().size());
+                for (LlbEdge input : llb.inputs()) {
+                    inputs.add(new Edge(adapted.get(input.vertex()), input.index()));
+                }
+                adapted.put(llb, new Adapted(llb.digest().toString(), llb.name(), List.copyOf(inputs),
+                        llb.ignoreCache(), worker.operation(llb, session)));
+            }
         }
-        // Inputs are adapted first: the graph is acyclic (LlbGraph.decode checked), so this recursion ends.
-        List<Edge> inputs = llb.inputs().stream().map(this::edge).toList();
-        Vertex made = new Adapted(llb.digest().toString(), llb.name(), inputs, llb.ignoreCache(),
-                worker.operation(llb, session));
-        adapted.put(llb, made);
-        return made;
+        return adapted.get(root);
     }
 
     private record Adapted(String digest, String name, List<Edge> inputs, boolean ignoreCache, Operation operation)
