@@ -17,7 +17,7 @@ import dev.kiln.dockerfile.instructions.InstructionException;
 import dev.kiln.llb.pb.Definition;
 import dev.kiln.solver.ProgressListener;
 import dev.kiln.worker.AtomicWrite;
-import picocli.CommandLine;
+import org.apache.commons.cli.CommandLine;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -91,155 +91,132 @@ final class BuildCommand {
 
     /** The help text of {@code kiln build}, grouped as docker build's. */
     static String usage() {
-        return commandLine(new BuildFlags()).getUsageMessage(CommandLine.Help.Ansi.OFF);
-    }
-
-    private static CommandLine commandLine(BuildFlags flags) {
-        CommandLine line = new CommandLine(flags);
-        line.setExpandAtFiles(false);                 // "@name" is a value here (ssh ids, tags), never a file of args
-        line.setUnmatchedOptionsArePositionalParams(false);
-        return line;
+        return BuildFlags.help();
     }
 
     static Invocation parse(List<String> args) throws UsageException, HelpRequested {
-        BuildFlags flags = new BuildFlags();
-        CommandLine line = commandLine(flags);
-        try {
-            line.parseArgs(args.toArray(String[]::new));
-        } catch (CommandLine.UnmatchedArgumentException e) {
-            List<String> unmatched = e.getUnmatched();
-            String first = unmatched.isEmpty() ? "?" : unmatched.getFirst();
-            if (!first.startsWith("-") || first.equals("-")) {
-                throw new UsageException("build takes one context directory, got " + flags.context + " and " + first);
-            }
-            throw new UsageException("unknown option " + first + " (kiln build --help lists them)");
-        } catch (CommandLine.MissingParameterException e) {
-            String flag = e.getMissing().isEmpty() ? "an option" : e.getMissing().getFirst().paramLabel();
-            if (!e.getMissing().isEmpty() && e.getMissing().getFirst().isOption()) {
-                flag = ((CommandLine.Model.OptionSpec) e.getMissing().getFirst()).longestName();
-            }
-            throw new UsageException(flag + " needs a value");
-        } catch (CommandLine.ParameterException e) {
-            throw new UsageException(e.getMessage());
-        }
-        if (line.isUsageHelpRequested()) {
+        CommandLine line = BuildFlags.parse(args);
+        if (line.hasOption("help")) {
             throw new HelpRequested(usage());
         }
-        return invocation(flags);
-    }
-
-    private static Invocation invocation(BuildFlags flags) throws UsageException {
-        BuildFlags.Definition definition = flags.definition;
-        BuildFlags.Cache cache = flags.cache;
-        BuildFlags.Outputs outputFlags = flags.outputs;
-        BuildFlags.Run run = flags.run;
-        BuildFlags.Buildctl buildctl = flags.buildctl;
+        List<String> positional = line.getArgList();
+        if (positional.size() > 1) {
+            throw new UsageException("build takes one context directory, got " + positional.get(0) + " and "
+                    + positional.get(1));
+        }
         Map<String, Path> locals = new LinkedHashMap<>();
         Map<String, String> opts = new LinkedHashMap<>();
-        for (String value : buildctl.locals) {
+        for (String value : BuildFlags.values(line, "local")) {
             String[] kv = keyValue("--local", value);
             locals.put(kv[0], Path.of(kv[1]));
         }
-        for (String value : buildctl.opts) {
+        for (String value : BuildFlags.values(line, "opt")) {
             String[] kv = keyValue("--opt", value);
             opts.put(kv[0], kv[1]);
         }
-        for (String value : buildctl.ociLayouts) {
+        for (String value : BuildFlags.values(line, "oci-layout")) {
             String[] kv = keyValue("--oci-layout", value);
             locals.put(kv[0], Path.of(kv[1]));
         }
-        for (String value : definition.buildContexts) {
+        for (String value : BuildFlags.values(line, "build-context")) {
             buildContext(keyValue("--build-context", value), locals, opts);
         }
-        for (String value : definition.buildArgs) {
+        for (String value : BuildFlags.values(line, "build-arg")) {
             String[] kv = keyValue("--build-arg", value);
             opts.put("build-arg:" + kv[0], kv[1]);
         }
-        for (String value : definition.labels) {
+        for (String value : BuildFlags.values(line, "label")) {
             String[] kv = keyValue("--label", value);
             opts.put("label:" + kv[0], kv[1]);
         }
-        if (definition.target != null) {
-            opts.put("target", definition.target);
+        if (line.hasOption("target")) {
+            opts.put("target", line.getOptionValue("target"));
         }
-        if (definition.platform != null) {
-            if (definition.platform.contains(",")) {
-                throw new UsageException("--platform: one platform per build for now, got " + definition.platform);
+        if (line.hasOption("platform")) {
+            String platform = line.getOptionValue("platform");
+            if (platform.contains(",") || BuildFlags.values(line, "platform").size() > 1) {
+                throw new UsageException("--platform: one platform per build for now, got "
+                        + String.join(",", BuildFlags.values(line, "platform")));
             }
-            opts.put("platform", definition.platform);
+            opts.put("platform", platform);
         }
         // as buildx: --no-cache-filter names the stages to run again, --no-cache all of them
-        if (!cache.noCacheFilter.isEmpty()) {
-            opts.put("no-cache", String.join(",", cache.noCacheFilter));
+        List<String> noCacheFilter = BuildFlags.split(line, "no-cache-filter", ",");
+        if (!noCacheFilter.isEmpty()) {
+            opts.put("no-cache", String.join(",", noCacheFilter));
         }
-        if (cache.noCache) {
+        boolean noCache = line.hasOption("no-cache");
+        if (noCache) {
             opts.put("no-cache", "");
         }
-        if (cache.pull) {
+        if (line.hasOption("pull")) {
             opts.put("image-resolve-mode", "pull");
         }
         Set<Entitlement> entitlements = EnumSet.noneOf(Entitlement.class);
-        for (String name : run.allow) {
-            entitlements.add(Entitlement.parse(name.strip()).orElseThrow(() -> new UsageException(
+        for (String name : BuildFlags.split(line, "allow", ",")) {
+            entitlements.add(Entitlement.parse(name).orElseThrow(() -> new UsageException(
                     "--allow: unknown entitlement " + name + " (known: " + Entitlement.names() + ")")));
         }
-        if (run.network != null) {
-            switch (run.network) {
-                case "default" -> { }
-                case "none" -> opts.put("force-network-mode", "none");
-                case "host" -> {
-                    // as buildx: asking for the host's network on the command line is the grant
-                    opts.put("force-network-mode", "host");
-                    entitlements.add(Entitlement.NETWORK_HOST);
-                }
-                default -> throw new UsageException("--network: expected default, none or host, got " + run.network);
+        String network = line.getOptionValue("network", "default");
+        switch (network) {
+            case "default" -> { }
+            case "none" -> opts.put("force-network-mode", "none");
+            case "host" -> {
+                // as buildx: asking for the host's network on the command line is the grant
+                opts.put("force-network-mode", "host");
+                entitlements.add(Entitlement.NETWORK_HOST);
             }
+            default -> throw new UsageException("--network: expected default, none or host, got " + network);
         }
-        if (!run.addHosts.isEmpty()) {
-            List<String> hosts = new ArrayList<>();
-            for (String value : run.addHosts) {
-                hosts.add(extraHost(value));
-            }
+        List<String> hosts = new ArrayList<>();
+        for (String value : BuildFlags.values(line, "add-host")) {
+            hosts.add(extraHost(value));
+        }
+        if (!hosts.isEmpty()) {
             opts.put("add-hosts", String.join(",", hosts));
         }
-        if (run.shmSize != null) {
-            opts.put("shm-size", Long.toString(ByteSize.parse("--shm-size", run.shmSize)));
+        if (line.hasOption("shm-size")) {
+            opts.put("shm-size", Long.toString(ByteSize.parse("--shm-size", line.getOptionValue("shm-size"))));
         }
-        if (!run.ulimits.isEmpty()) {
-            for (String value : run.ulimits) {
-                keyValue("--ulimit", value);
-            }
-            opts.put("ulimit", String.join(",", run.ulimits));
+        List<String> ulimits = BuildFlags.values(line, "ulimit");
+        for (String value : ulimits) {
+            keyValue("--ulimit", value);
         }
-        if (!List.of("auto", "tty", "plain", "rawjson", "quiet").contains(outputFlags.progress)) {
-            throw new UsageException("--progress: expected auto, tty, plain, rawjson or quiet, got "
-                    + outputFlags.progress);
+        if (!ulimits.isEmpty()) {
+            opts.put("ulimit", String.join(",", ulimits));
         }
-        if (!run.onError.equals("fail") && !run.onError.equals("shell")) {
-            throw new UsageException("--on-error: expected fail or shell, got " + run.onError);
+        boolean quiet = line.hasOption("quiet");
+        String progress = line.getOptionValue("progress", "auto");
+        if (!List.of("auto", "tty", "plain", "rawjson", "quiet").contains(progress)) {
+            throw new UsageException("--progress: expected auto, tty, plain, rawjson or quiet, got " + progress);
+        }
+        String onError = line.getOptionValue("on-error", "fail");
+        if (!onError.equals("fail") && !onError.equals("shell")) {
+            throw new UsageException("--on-error: expected fail or shell, got " + onError);
         }
         List<OutputSpec> outputs = new ArrayList<>();
-        for (String value : outputFlags.outputs) {
+        for (String value : BuildFlags.values(line, "output")) {
             outputs.add(OutputSpec.parse(value));
         }
         Map<String, String> annotations = new LinkedHashMap<>();
-        for (String value : outputFlags.annotations) {
+        for (String value : BuildFlags.values(line, "annotation")) {
             String[] kv = keyValue("--annotation", value);
             annotations.put(annotationAttribute(kv[0]), kv[1]);
         }
-        Duration stateTimeout = null;
-        if (flags.engine.stateTimeout != null) {
-            stateTimeout = duration("--state-timeout", flags.engine.stateTimeout);
-        }
-        return new Invocation(buildctl.frontend, buildctl.frontendClasspath.stream().filter(p -> !p.isEmpty())
-                .map(Path::of).toList(), locals, opts, outputs, outputFlags.quiet ? "quiet" : outputFlags.progress,
-                flags.engine.state == null ? null : Path.of(flags.engine.state), flags.engine.runtime,
-                flags.context == null ? null : Path.of(flags.context),
-                definition.file == null ? null : Path.of(definition.file), buildctl.definition,
-                outputFlags.metadataFile == null ? null : Path.of(outputFlags.metadataFile), run.secrets, run.ssh,
-                run.onError.equals("shell"), outputFlags.tags, outputFlags.push, flags.engine.insecureRegistries,
-                cache.noCache, annotations, outputFlags.iidFile == null ? null : Path.of(outputFlags.iidFile),
-                outputFlags.quiet, entitlements, stateTimeout);
+        Duration stateTimeout = line.hasOption("state-timeout")
+                ? duration("--state-timeout", line.getOptionValue("state-timeout")) : null;
+        return new Invocation(line.getOptionValue("frontend"),
+                BuildFlags.split(line, "frontend-classpath", ":").stream().map(Path::of).toList(), locals, opts,
+                outputs, quiet ? "quiet" : progress, optionalPath(line, "state"), line.getOptionValue("runtime", "auto"),
+                positional.isEmpty() ? null : Path.of(positional.getFirst()), optionalPath(line, "file"),
+                line.getOptionValue("definition"), optionalPath(line, "metadata-file"),
+                BuildFlags.values(line, "secret"), BuildFlags.values(line, "ssh"), onError.equals("shell"),
+                BuildFlags.values(line, "tag"), line.hasOption("push"), BuildFlags.values(line, "insecure-registry"),
+                noCache, annotations, optionalPath(line, "iidfile"), quiet, entitlements, stateTimeout);
+    }
+
+    private static Path optionalPath(CommandLine line, String name) {
+        return line.hasOption(name) ? Path.of(line.getOptionValue(name)) : null;
     }
 
     /** docker buildx's named contexts: a directory, or a source such as docker-image://REF or oci-layout://. */
