@@ -6,7 +6,8 @@
 #
 # A crashing input is written to the target's inputs directory in the source tree
 # (src/test/resources/<package>/<Class>Inputs/<method>/crash-*), where every build replays it: keep it there with
-# the fix. Up to 20 distinct crashes (by stack trace) are collected per target before it stops. The corpus each
+# the fix. Up to 20 distinct crashes (by stack trace) are collected per target before it stops; the script exits
+# non-zero when there was any. The corpus each
 # target grows is kept in <module>/.cifuzz-corpus/ (ignored by git) and picked up by the next run.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -49,6 +50,10 @@ awk '
   target != "" && /Test unit written to/ { crashes++ }
   END { report() }
 ' "$log"
+# With keep_going a target reports its crashes in the log rather than failing its test: count them here.
+if grep -q 'Test unit written to' "$log" && [ "$status" = 0 ]; then
+  status=1
+fi
 crash_files=$(git status --porcelain --untracked-files=all -- '*/src/test/resources/*Inputs/*' | grep -E 'crash-' || true)
 if [ -n "$crash_files" ]; then
   echo
