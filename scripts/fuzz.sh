@@ -7,8 +7,8 @@
 # A crashing input is written to the target's inputs directory in the source tree
 # (src/test/resources/<package>/<Class>Inputs/<method>/crash-*), where every build replays it: keep it there with
 # the fix. Up to 20 distinct crashes (by stack trace) are collected per target before it stops; the script exits
-# non-zero when there was any. The corpus each
-# target grows is kept in <module>/.cifuzz-corpus/ (ignored by git) and picked up by the next run.
+# non-zero when there was any. The corpus each target grows is kept in <module>/.cifuzz-corpus/ (ignored by git)
+# and picked up by the next run.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 source "$here/env.sh"

@@ -7,10 +7,10 @@ import dev.kiln.worker.fs.PathPatterns;
 import java.util.List;
 
 /**
- * Any bytes as a .dockerignore: reading it never fails, every pattern comes out cleaned and relative as Docker
- * makes it (a pattern may still be all spaces, as in Docker: " // //" reads as " ", which the matcher then skips),
- * and the worker's matcher compiles the patterns (or refuses one with the IllegalArgumentException it documents)
- * and can match paths with them.
+ * Any bytes as a .dockerignore: reading it never fails, every pattern comes out Go-cleaned as Docker makes it, and
+ * the worker's matcher compiles the patterns (or refuses one with the IllegalArgumentException it documents) and
+ * can match paths with them. Docker's quirks are kept, so they are not checked against: " // //" reads as " "
+ * (which the matcher then skips), and "/../!/x" reads as "!/x", an exception.
  */
 class IgnoreFileFuzzTest {
 
@@ -24,7 +24,7 @@ class IgnoreFileFuzzTest {
         for (String pattern : patterns) {
             String path = pattern.startsWith("!") ? pattern.substring(1) : pattern;
             if (!path.equals("/")) {
-                assertThat(path).doesNotStartWith("/").doesNotEndWith("/").doesNotContain("//");
+                assertThat(path).doesNotEndWith("/").doesNotContain("//");
             }
         }
         PathPatterns compiled;
