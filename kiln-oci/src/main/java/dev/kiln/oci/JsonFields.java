@@ -43,6 +43,9 @@ final class JsonFields {
       throw new OciFormatException(document, "", "not valid JSON" + where + ": " + e.getOriginalMessage());
     } catch (IOException e) {
       throw new OciFormatException(document, "", "not readable as JSON: " + e.getMessage());
+    } catch (NumberFormatException e) {
+      // Numbers are read as BigDecimal; one whose exponent overflows fails in Jackson with this unchecked exception.
+      throw new OciFormatException(document, "", "not valid JSON: " + e.getMessage());
     }
     if (root == null || !root.isObject()) {
       throw new OciFormatException(document, "", "expected a JSON object, found " + describe(root));

@@ -97,4 +97,18 @@ class ManifestDocumentTest {
     assertThatThrownBy(() -> ImageIndex.parse(noConfig.getBytes()))
         .hasMessageContaining("field mediaType: \"" + MediaTypes.OCI_MANIFEST + "\" is not an index media type");
   }
+
+  @Test
+  void aNumberTooLargeToReadIsAFormatError() {
+    // Found by ImageDocumentFuzzTest (its inputs crash-09c2ef7c... and crash-a961cee5...): Jackson refuses the exponent
+    // with a NumberFormatException of its own, which escaped the parser.
+    String huge = "{\"schemaVersion\":2e8160039594}";
+
+    assertThatThrownBy(() -> ManifestDocument.parse(huge.getBytes(), "", "manifest app:1"))
+        .isInstanceOf(OciFormatException.class)
+        .hasMessageStartingWith("manifest app:1: not valid JSON: ")
+        .hasMessageContaining("2e8160039594");
+    assertThatThrownBy(() -> ImageConfig.parse("{\"config\":{\"Healthcheck\":{\"Interval\":1e99999999999}}}".getBytes()))
+        .isInstanceOf(OciFormatException.class);
+  }
 }
