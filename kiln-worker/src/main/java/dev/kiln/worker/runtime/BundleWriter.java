@@ -1,5 +1,6 @@
 package dev.kiln.worker.runtime;
 
+import dev.kiln.worker.sys.Pty;
 import dev.kiln.worker.user.Identity;
 import java.io.IOException;
 import java.math.BigInteger;
@@ -25,13 +26,18 @@ final class BundleWriter {
 
   /** Writes config.json and the container's /etc/hosts and /etc/resolv.conf into {@code bundle}. */
   static void write(Path bundle, Path rootfs, ProcessSpec spec, Identity identity) throws IOException {
-    write(bundle, rootfs, spec, identity, false);
+    write(bundle, rootfs, spec, identity, null);
   }
 
-  /** As {@link #write(Path, Path, ProcessSpec, Identity)}; with {@code terminal} the runtime gives the process a pty. */
-  static void write(Path bundle, Path rootfs, ProcessSpec spec, Identity identity, boolean terminal)
+  /**
+   * As {@link #write(Path, Path, ProcessSpec, Identity)}; with a {@code terminal} size the runtime gives the process a
+   * pty of that size. The size is in the spec, not only set on Kiln's side afterwards: the runtime copies its own
+   * terminal's size to the container's only after the process started, and a quick process saw 0x0 before that.
+   */
+  static void write(Path bundle, Path rootfs, ProcessSpec spec, Identity identity, Pty.WindowSize terminal)
       throws IOException {
-    OciSpec.Process process = new OciSpec.Process(terminal,
+    OciSpec.Process process = new OciSpec.Process(terminal != null,
+        terminal == null ? null : new OciSpec.ConsoleSize(terminal.rows(), terminal.columns()),
         new OciSpec.User(identity.uid(), identity.gid(), identity.additionalGids()),
         spec.args(), spec.effectiveEnv(), spec.cwd(), SecurityProfile.capabilities(spec.security()),
         spec.ulimits().isEmpty() ? null : spec.ulimits().stream().map(BundleWriter::rlimit).toList(), false);

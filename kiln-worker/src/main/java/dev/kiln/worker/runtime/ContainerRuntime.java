@@ -101,7 +101,7 @@ public final class ContainerRuntime implements AutoCloseable {
    */
   public RunningContainer start(Path rootfs, ProcessSpec spec, OutputSink stdout, OutputSink stderr)
       throws IOException {
-    return launch(rootfs, spec, false, ProcessBuilder::new, stdout, stderr);
+    return launch(rootfs, spec, null, ProcessBuilder::new, stdout, stderr);
   }
 
   /**
@@ -116,7 +116,7 @@ public final class ContainerRuntime implements AutoCloseable {
     Pty pty = Pty.open(size);
     try {
       java.io.File tty = pty.slavePath().toFile();
-      RunningContainer container = launch(rootfs, withTerm, true,
+      RunningContainer container = launch(rootfs, withTerm, size,
           command -> new ProcessBuilder(command).redirectInput(tty).redirectOutput(tty).redirectError(tty),
           OutputSink.DISCARD, OutputSink.DISCARD);
       pty.closeSlave();
@@ -127,7 +127,7 @@ public final class ContainerRuntime implements AutoCloseable {
     }
   }
 
-  private RunningContainer launch(Path rootfs, ProcessSpec spec, boolean terminal,
+  private RunningContainer launch(Path rootfs, ProcessSpec spec, Pty.WindowSize terminal,
       java.util.function.Function<List<String>, ProcessBuilder> builder, OutputSink stdout, OutputSink stderr)
       throws IOException {
     Path root = rootfs.toAbsolutePath();

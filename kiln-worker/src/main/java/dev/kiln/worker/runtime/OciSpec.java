@@ -7,8 +7,11 @@ import java.util.List;
  * See https://github.com/opencontainers/runtime-spec/blob/main/config.md.
  */
 record OciSpec(String ociVersion, Process process, Root root, String hostname, List<Mount> mounts, Linux linux) {
-  record Process(boolean terminal, User user, List<String> args, List<String> env, String cwd,
-      Capabilities capabilities, List<Rlimit> rlimits, boolean noNewPrivileges) {}
+  record Process(boolean terminal, ConsoleSize consoleSize, User user, List<String> args, List<String> env,
+      String cwd, Capabilities capabilities, List<Rlimit> rlimits, boolean noNewPrivileges) {}
+
+  /** The terminal's size when the process starts, set before it runs (so it never reads 0x0). */
+  record ConsoleSize(int height, int width) {}
 
   record User(long uid, long gid, List<Integer> additionalGids) {}
 

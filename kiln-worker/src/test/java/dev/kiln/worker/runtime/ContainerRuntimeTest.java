@@ -111,6 +111,30 @@ class ContainerRuntimeTest {
   }
 
   @Test
+  void aTerminalProcessSeesItsSizeFromItsFirstInstruction() throws Exception {
+    // stty runs at once: the size must be the terminal's before the process starts, not set a moment later
+    for (int round = 0; round < 5; round++) {
+      try (TerminalContainer container = runtime.startOnTerminal(active.mount(), ProcessSpec.of("stty", "size"),
+          new dev.kiln.worker.sys.Pty.WindowSize(33, 91))) {
+        java.io.ByteArrayOutputStream screen = new java.io.ByteArrayOutputStream();
+        byte[] buffer = new byte[4096];
+        for (int read; (read = container.terminal().read(buffer, 0, buffer.length)) > 0; ) {
+          screen.write(buffer, 0, read);
+        }
+        assertThat(container.container().waitFor().code()).isZero();
+        assertThat(screen.toString(java.nio.charset.StandardCharsets.UTF_8)).isEqualTo("33 91\r\n");
+      }
+    }
+    // the runtime sets that size itself, before the process runs, because the spec says it
+    Path bundle = Files.createDirectories(state.resolve("terminal-bundle"));
+    BundleWriter.write(bundle, active.mount(), ProcessSpec.of("stty", "size"),
+        dev.kiln.worker.user.UserDatabase.of(active.mount()).resolveUser(""),
+        new dev.kiln.worker.sys.Pty.WindowSize(33, 91));
+    assertThat(Files.readString(bundle.resolve("config.json")))
+        .contains("\"terminal\":true,\"consoleSize\":{\"height\":33,\"width\":91}");
+  }
+
+  @Test
   void nonZeroExitIsReturnedWithItsOutput() throws Exception {
     ExitStatus status = run(shell("echo partial; echo 'went wrong' >&2; exit 3"));
 

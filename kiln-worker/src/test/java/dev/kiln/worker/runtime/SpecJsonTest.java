@@ -42,7 +42,7 @@ class SpecJsonTest {
   @Test
   void booleansAndNestedRecords() throws Exception {
     OciSpec.Root root = new OciSpec.Root("/rootfs", true);
-    OciSpec.Process process = new OciSpec.Process(false, new OciSpec.User(1000, 50, List.of(7)), List.of("sh"),
+    OciSpec.Process process = new OciSpec.Process(false, null, new OciSpec.User(1000, 50, List.of(7)), List.of("sh"),
         List.of("A=1"), "/", null, null, false);
 
     assertThat(SpecJson.write(root)).isEqualTo("{\"path\":\"/rootfs\",\"readonly\":true}");
