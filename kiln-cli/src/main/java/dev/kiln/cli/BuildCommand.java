@@ -10,7 +10,7 @@ import dev.kiln.engine.Entitlement;
 import dev.kiln.engine.Frontends;
 import dev.kiln.engine.FrontendSpec;
 import dev.kiln.engine.Warning;
-import dev.kiln.engine.export.ArchiveDestination;
+import dev.kiln.engine.export.ExportDefaults;
 import dev.kiln.engine.export.ExportTarget;
 import dev.kiln.dockerfile.instructions.GoDuration;
 import dev.kiln.dockerfile.instructions.InstructionException;
@@ -350,12 +350,7 @@ final class BuildCommand {
 
     /** An export that streams to stdout owns it: -q's image ID must not end up inside the archive. */
     private static boolean writesToStdout(BuildRequest request) {
-        return request.exports().stream().anyMatch(target -> switch (target) {
-            case ExportTarget.TarStream stream -> true;
-            case ExportTarget.OciArchive archive -> archive.destination() instanceof ArchiveDestination.ToStream;
-            case ExportTarget.DockerArchive archive -> archive.destination() instanceof ArchiveDestination.ToStream;
-            default -> false;
-        });
+        return request.exports().stream().anyMatch(target -> target.exporter().streams());
     }
 
     private static EngineOptions engineOptions(Invocation invocation) {
@@ -418,27 +413,8 @@ final class BuildCommand {
         if (request.exports().isEmpty()) {
             return "; no output asked for, so the result stays in the cache (add --output or -t to export it)";
         }
-        return "; exported to " + request.exports().stream().map(BuildCommand::describe)
+        return "; exported to " + request.exports().stream().map(target -> target.exporter().describe())
                 .collect(java.util.stream.Collectors.joining(", "));
-    }
-
-    private static String describe(ExportTarget target) {
-        return switch (target) {
-            case ExportTarget.LocalDirectory(Path dest) -> dest.toString();
-            case ExportTarget.TarFile(Path dest) -> dest + " (tar)";
-            case ExportTarget.TarStream stream -> "stdout (tar)";
-            case ExportTarget.Image image -> (image.names().isEmpty() ? "an unnamed image"
-                    : String.join(", ", image.names())) + (image.push() ? " (pushed)" : " (image)");
-            case ExportTarget.OciArchive archive -> describe(archive.destination()) + " (oci)";
-            case ExportTarget.DockerArchive archive -> describe(archive.destination()) + " (docker)";
-        };
-    }
-
-    private static String describe(ArchiveDestination destination) {
-        return switch (destination) {
-            case ArchiveDestination.ToFile(Path path) -> path.toString();
-            case ArchiveDestination.ToStream stream -> "stdout";
-        };
     }
 
     private BuildRequest request(Invocation invocation) throws UsageException, IOException {
@@ -519,10 +495,11 @@ final class BuildCommand {
         }
         Optional<String> epoch = Optional.ofNullable(opts.get("build-arg:SOURCE_DATE_EPOCH"))
                 .or(() -> Optional.ofNullable(System.getenv("SOURCE_DATE_EPOCH")));
+        ExportDefaults defaults = new ExportDefaults(out, invocation.tags(), invocation.push(), epoch,
+                invocation.annotations());
         List<ExportTarget> exports = new ArrayList<>();
         for (OutputSpec output : outputs) {
-            exports.add(output.withImageAttributes(invocation.annotations())
-                    .target(out, invocation.tags(), invocation.push(), epoch));
+            exports.add(output.target(defaults));
         }
         return exports;
     }

@@ -1,28 +1,23 @@
 package dev.kiln.cli;
 
-import dev.kiln.engine.export.ArchiveDestination;
+import dev.kiln.engine.export.ExportDefaults;
 import dev.kiln.engine.export.ExportTarget;
-import dev.kiln.engine.export.ImageOptions;
+import dev.kiln.engine.export.Exporters;
 
 import java.io.OutputStream;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
-import java.util.TreeSet;
 
 /**
  * One {@code --output} value, as docker build and buildctl write it: {@code type=local,dest=out}, or a bare path for
  * a local directory. Fields are CSV, so a value with commas is quoted whole ({@code "name=a:1,b:1"}); a key given
- * twice (two {@code name=}) keeps both values, comma-separated.
+ * twice (two {@code name=}) keeps both values, comma-separated. What the attributes mean is each exporter's business
+ * ({@link Exporters}).
  */
 record OutputSpec(String type, Map<String, String> attrs) {
-
-    private static final String TYPES = "local, tar, image, registry, oci, docker";
-    private static final Set<String> IMAGE_TYPES = Set.of("image", "registry", "oci", "docker");
 
     OutputSpec {
         attrs = Map.copyOf(attrs);
@@ -85,25 +80,12 @@ record OutputSpec(String type, Map<String, String> attrs) {
         return fields;
     }
 
-    /**
-     * This output with {@code extra} attributes (the command line's --annotation) where it is an image output and
-     * does not set them itself; other outputs have no use for them.
-     */
-    OutputSpec withImageAttributes(Map<String, String> extra) {
-        if (extra.isEmpty() || !IMAGE_TYPES.contains(type)) {
-            return this;
-        }
-        Map<String, String> merged = new LinkedHashMap<>(extra);
-        merged.putAll(attrs);
-        return new OutputSpec(type, merged);
-    }
-
     String attr(String key) {
         return attrs.getOrDefault(key, "");
     }
 
     /**
-     * The export target this output names.
+     * The export target this output names, with nothing from the rest of the command line but these.
      *
      * @param stdout        where {@code dest=-} writes
      * @param tags          the {@code -t} names: an image output without {@code name=} takes them
@@ -113,75 +95,19 @@ record OutputSpec(String type, Map<String, String> attrs) {
      */
     ExportTarget target(OutputStream stdout, List<String> tags, boolean push, Optional<String> epochFallback)
             throws UsageException {
-        String dest = attr("dest");
+        return target(new ExportDefaults(stdout, tags, push, epochFallback, Map.of()));
+    }
+
+    /** The export target this output names, read by the exporter of its type over the command line's defaults. */
+    ExportTarget target(ExportDefaults defaults) throws UsageException {
+        if (!Exporters.types().contains(type)) {
+            throw new UsageException("--output: unknown type " + type + " (supported: "
+                    + String.join(", ", Exporters.types()) + ")");
+        }
         try {
-            return switch (type) {
-                case "local" -> {
-                    if (dest.isEmpty()) {
-                        throw new UsageException("--output type=local needs dest=DIR");
-                    }
-                    yield new ExportTarget.LocalDirectory(Path.of(dest).toAbsolutePath());
-                }
-                case "tar" -> dest.isEmpty() || dest.equals("-") ? new ExportTarget.TarStream(stdout)
-                        : new ExportTarget.TarFile(Path.of(dest).toAbsolutePath());
-                case "image", "registry" -> {
-                    checkAttributes(Set.of("name", "push"));
-                    boolean pushed = type.equals("registry") || push || bool("push");
-                    yield new ExportTarget.Image(names(tags), pushed,
-                            ImageOptions.parse(imageAttributes(), ImageOptions.defaults(), epochFallback));
-                }
-                case "oci", "docker" -> {
-                    checkAttributes(Set.of("name", "dest"));
-                    if (dest.isEmpty()) {
-                        throw new UsageException("--output type=" + type + " needs dest=FILE (or dest=- for stdout)");
-                    }
-                    ArchiveDestination destination = dest.equals("-") ? new ArchiveDestination.ToStream(stdout)
-                            : new ArchiveDestination.ToFile(Path.of(dest));
-                    yield type.equals("oci")
-                            ? new ExportTarget.OciArchive(destination, names(tags),
-                                    ImageOptions.parse(imageAttributes(), ImageOptions.defaults(), epochFallback))
-                            : new ExportTarget.DockerArchive(destination, names(tags),
-                                    ImageOptions.parse(imageAttributes(), ImageOptions.dockerDefaults(), epochFallback));
-                }
-                default -> throw new UsageException("--output: unknown type " + type + " (supported: " + TYPES + ")");
-            };
+            return Exporters.resolve(type, attrs, defaults);
         } catch (IllegalArgumentException e) {
             throw new UsageException("--output type=" + type + ": " + e.getMessage());
-        }
-    }
-
-    private List<String> names(List<String> tags) {
-        if (!attrs.containsKey("name")) {
-            return tags;
-        }
-        return java.util.Arrays.stream(attr("name").split(",")).map(String::trim).filter(n -> !n.isEmpty()).toList();
-    }
-
-    private boolean bool(String key) throws UsageException {
-        String value = attr(key);
-        return switch (value) {
-            case "true" -> true;
-            case "", "false" -> false;
-            default -> throw new UsageException("--output type=" + type + ": " + key + "=" + value
-                    + ": expected true or false");
-        };
-    }
-
-    private Map<String, String> imageAttributes() {
-        Map<String, String> image = new LinkedHashMap<>(attrs);
-        image.keySet().removeIf(key -> !ImageOptions.isAttribute(key));
-        return image;
-    }
-
-    private void checkAttributes(Set<String> own) throws UsageException {
-        for (String key : attrs.keySet()) {
-            if (!own.contains(key) && !ImageOptions.isAttribute(key)) {
-                Set<String> known = new TreeSet<>(own);
-                known.addAll(ImageOptions.ATTRIBUTES);
-                known.add("annotation.KEY");
-                throw new UsageException("--output type=" + type + ": unknown attribute " + key + " (known: "
-                        + String.join(", ", known) + ")");
-            }
         }
     }
 }

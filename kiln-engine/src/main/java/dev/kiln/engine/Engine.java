@@ -1,6 +1,5 @@
 package dev.kiln.engine;
 
-import dev.kiln.engine.export.Exporters;
 import dev.kiln.engine.export.ExportTarget;
 import dev.kiln.engine.gateway.BuildContext;
 import dev.kiln.engine.gateway.LocalClient;
@@ -255,7 +254,7 @@ public final class Engine implements AutoCloseable {
             throws BuildException, InterruptedException {
         try {
             Result exported = result;
-            for (Map.Entry<String, String> fact : Exporters.export(result, target, worker, progress).entrySet()) {
+            for (Map.Entry<String, String> fact : target.exporter().export(result, worker, progress).entrySet()) {
                 exported = exported.withMetadata(fact.getKey(), fact.getValue().getBytes(StandardCharsets.UTF_8));
             }
             return exported;

@@ -7,10 +7,18 @@ import java.util.Objects;
 /** Where an image archive is written: a file (replaced whole, atomically) or a stream the caller owns. */
 public sealed interface ArchiveDestination {
 
+    /** The file's path, or stdout for a stream (the stream a command line hands over). */
+    String describe();
+
     record ToFile(Path path) implements ArchiveDestination {
 
         public ToFile {
             path = path.toAbsolutePath().normalize();
+        }
+
+        @Override
+        public String describe() {
+            return path.toString();
         }
     }
 
@@ -19,6 +27,11 @@ public sealed interface ArchiveDestination {
 
         public ToStream {
             Objects.requireNonNull(out, "out");
+        }
+
+        @Override
+        public String describe() {
+            return "stdout";
         }
     }
 }

@@ -4,9 +4,11 @@ import dev.kiln.llb.Digest;
 import dev.kiln.solver.ProgressEvent;
 import dev.kiln.solver.ProgressListener;
 
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Map;
 import java.util.UUID;
 
 /**
@@ -20,6 +22,12 @@ final class ExportLog {
     private final String name;
     private Instant started;
 
+    /** An export's work, writing its lines to the log and answering with the export's facts. */
+    @FunctionalInterface
+    interface Step {
+        Map<String, String> run(ExportLog log) throws IOException, InterruptedException;
+    }
+
     private ExportLog(ProgressListener listener, String name) {
         this.listener = listener;
         this.name = name;
@@ -32,6 +40,20 @@ final class ExportLog {
         log.started = Instant.now();
         log.emit(new ProgressEvent.VertexStarted(log.digest, name, log.started));
         return log;
+    }
+
+    /** Runs {@code step} as the progress step {@code name}: started, then completed, or failed with its error. */
+    static Map<String, String> run(ProgressListener listener, String name, Step step)
+            throws IOException, InterruptedException {
+        ExportLog log = start(listener, name);
+        try {
+            Map<String, String> facts = step.run(log);
+            log.completed();
+            return facts;
+        } catch (IOException | InterruptedException | RuntimeException e) {
+            log.failed(e.getMessage() == null ? e.toString() : e.getMessage());
+            throw e;
+        }
     }
 
     synchronized void line(String text) {

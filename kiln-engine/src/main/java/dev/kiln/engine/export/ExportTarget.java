@@ -7,19 +7,40 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Objects;
 
-/** Where a build's result goes. */
+/**
+ * Where a build's result goes: the typed request of one {@link Exporter}, which a Java caller writes directly and
+ * {@link Exporters#resolve} makes from an output's type name and attributes.
+ */
 public sealed interface ExportTarget {
+
+    /** The exporter that writes this output. */
+    Exporter exporter();
 
     /** The result's files, written into a directory on the host (created if missing). */
     record LocalDirectory(Path dest) implements ExportTarget {
+
+        @Override
+        public Exporter exporter() {
+            return new LocalExporter(dest);
+        }
     }
 
     /** The result's files as one tar archive, written to a file. */
     record TarFile(Path dest) implements ExportTarget {
+
+        @Override
+        public Exporter exporter() {
+            return new TarExporter(new ArchiveDestination.ToFile(dest));
+        }
     }
 
     /** The result's files as one tar archive, written to a stream the caller owns (stdout, say). */
     record TarStream(OutputStream out) implements ExportTarget {
+
+        @Override
+        public Exporter exporter() {
+            return new TarExporter(new ArchiveDestination.ToStream(out));
+        }
     }
 
     /**
@@ -37,6 +58,11 @@ public sealed interface ExportTarget {
                 throw new IllegalArgumentException("push=true needs an image name (name=REGISTRY/REPOSITORY:TAG)");
             }
         }
+
+        @Override
+        public Exporter exporter() {
+            return new ImageExporter(this);
+        }
     }
 
     /**
@@ -49,6 +75,11 @@ public sealed interface ExportTarget {
             Objects.requireNonNull(destination, "destination");
             names = checkedNames(names);
             Objects.requireNonNull(options, "options");
+        }
+
+        @Override
+        public Exporter exporter() {
+            return new OciExporter(this);
         }
     }
 
@@ -63,6 +94,11 @@ public sealed interface ExportTarget {
             Objects.requireNonNull(destination, "destination");
             names = checkedNames(names);
             Objects.requireNonNull(options, "options");
+        }
+
+        @Override
+        public Exporter exporter() {
+            return new DockerExporter(this);
         }
     }
 

@@ -47,6 +47,11 @@ final class ImageArchive {
         this.time = FileTime.from(time);
     }
 
+    /** Archive entries carry SOURCE_DATE_EPOCH when given, else the Unix epoch: never the time of the export. */
+    static Instant entryTime(ImageOptions options) {
+        return options.sourceDateEpoch().orElse(Instant.EPOCH);
+    }
+
     /** Writes the OCI layout of {@code image} to {@code out}, which stays open. */
     static void writeOci(AssembledImage image, List<ImageReference> names, ContentStore content, OutputStream out,
             Instant time) throws IOException {

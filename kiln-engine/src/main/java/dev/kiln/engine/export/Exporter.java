@@ -1,0 +1,33 @@
+package dev.kiln.engine.export;
+
+import dev.kiln.gateway.Result;
+import dev.kiln.solver.ProgressListener;
+import dev.kiln.worker.Worker;
+
+import java.io.IOException;
+import java.util.Map;
+
+/**
+ * One kind of output of a build, as BuildKit has one exporter per package (exporter/containerimage, oci, local, tar):
+ * each class writes a build result to its own kind of place and answers with the export's facts. An exporter is made
+ * from its typed request by {@link ExportTarget#exporter()}; {@link Exporters} makes that request from an output's
+ * type name and attributes.
+ *
+ * <p>The parts exporters share (making an image of a result, writing an archive atomically, reporting progress) are
+ * helpers beside them: {@link ImageAssembler}, {@link ArchiveFiles}, {@link ResultFiles}, {@link ExportLog}.
+ */
+public sealed interface Exporter permits ImageExporter, OciExporter, DockerExporter, LocalExporter, TarExporter {
+
+    /**
+     * Exports {@code result} (its default reference, and for images the config the frontend gave under
+     * {@code containerimage.config}) and returns the facts of the export: empty for files, digests for images.
+     */
+    Map<String, String> export(Result result, Worker worker, ProgressListener progress)
+            throws IOException, InterruptedException;
+
+    /** Where the output goes, for a person to read: a path, image names, or stdout for a stream. */
+    String describe();
+
+    /** Whether the output goes to a stream the caller owns (stdout, say), which nothing else may then write to. */
+    boolean streams();
+}

@@ -1,0 +1,72 @@
+package dev.kiln.engine.export;
+
+import dev.kiln.gateway.Result;
+import dev.kiln.llb.ImageReference;
+import dev.kiln.oci.registry.DockerConfig;
+import dev.kiln.oci.registry.RegistryClient;
+import dev.kiln.solver.ProgressListener;
+import dev.kiln.worker.Worker;
+import dev.kiln.worker.image.ImageStore;
+
+import java.io.IOException;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+
+/**
+ * {@code type=image}: the result as an image in the engine's content store, named locally under each of its names
+ * and, with push, pushed to the registry each name is in. {@code type=registry} is the same with push, as in BuildKit.
+ */
+record ImageExporter(ExportTarget.Image image) implements Exporter {
+
+    /** {@code name=}, {@code push=} and the image attributes; {@code registry} always pushes. */
+    static ExportTarget resolve(ExportAttributes attributes, boolean registry) {
+        attributes.checkImageAttributes(Set.of("name", "push"));
+        boolean push = registry || attributes.defaults().push() || attributes.bool("push");
+        return new ExportTarget.Image(attributes.names(), push, attributes.imageOptions(ImageOptions.defaults()));
+    }
+
+    @Override
+    public Map<String, String> export(Result result, Worker worker, ProgressListener progress)
+            throws IOException, InterruptedException {
+        return ExportLog.run(progress, "exporting to image", log -> {
+            AssembledImage made = ImageAssembler.assemble(result, worker, image.options(), log);
+            ImageStore images = worker.images();
+            List<ImageReference> references = image.names().stream().map(ImageReference::parseNormalized).toList();
+            for (ImageReference name : references) {
+                log.line("naming to " + name.withDefaultTag());
+                images.nameImage(name, made.manifestDescriptor());
+            }
+            if (image.push()) {
+                push(made, references, images, log);
+            }
+            return ImageFacts.of(made, image.names());
+        });
+    }
+
+    private void push(AssembledImage made, List<ImageReference> references, ImageStore images, ExportLog log)
+            throws IOException, InterruptedException {
+        if (!image.options().insecureRegistry()) {
+            new ImagePusher(images.registry(), images, log).push(made, references);
+            return;
+        }
+        Set<String> registries = new TreeSet<>();
+        references.forEach(name -> registries.add(name.domain()));
+        try (RegistryClient insecure = RegistryClient.builder().credentials(DockerConfig.fromEnvironment())
+                .insecure(registries).build()) {
+            new ImagePusher(insecure, images, log).push(made, references);
+        }
+    }
+
+    @Override
+    public String describe() {
+        return (image.names().isEmpty() ? "an unnamed image" : String.join(", ", image.names()))
+                + (image.push() ? " (pushed)" : " (image)");
+    }
+
+    @Override
+    public boolean streams() {
+        return false;
+    }
+}

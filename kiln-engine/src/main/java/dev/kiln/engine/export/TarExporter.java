@@ -1,0 +1,42 @@
+package dev.kiln.engine.export;
+
+import dev.kiln.gateway.Result;
+import dev.kiln.solver.ProgressListener;
+import dev.kiln.worker.Worker;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.Map;
+
+/**
+ * {@code type=tar}: the result's files as one tar archive, to a file or a stream. Unlike a local export, the tar keeps
+ * the owners the result's files have.
+ */
+record TarExporter(ArchiveDestination destination) implements Exporter {
+
+    /** {@code dest=FILE}; no dest, or {@code dest=-}, writes to stdout. */
+    static ExportTarget resolve(ExportAttributes attributes) {
+        String dest = attributes.attr("dest");
+        return dest.isEmpty() || dest.equals("-") ? new ExportTarget.TarStream(attributes.defaults().stdout())
+                : new ExportTarget.TarFile(Path.of(dest).toAbsolutePath());
+    }
+
+    @Override
+    public Map<String, String> export(Result result, Worker worker, ProgressListener progress)
+            throws IOException, InterruptedException {
+        try (ResultFiles files = ResultFiles.open(result)) {
+            ArchiveFiles.write(destination, out -> TreeTar.write(files.root(), out));
+        }
+        return Map.of();
+    }
+
+    @Override
+    public String describe() {
+        return destination.describe() + " (tar)";
+    }
+
+    @Override
+    public boolean streams() {
+        return destination instanceof ArchiveDestination.ToStream;
+    }
+}
