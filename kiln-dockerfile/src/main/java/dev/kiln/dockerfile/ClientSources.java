@@ -3,8 +3,8 @@ package dev.kiln.dockerfile;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.kiln.dockerfile.convert.ConvertSources;
-import dev.kiln.dockerfile.convert.ImageConfig;
 import dev.kiln.dockerfile.convert.Platforms;
+import dev.kiln.dockerfile.convert.StageConfigs;
 import dev.kiln.gateway.Client;
 import dev.kiln.gateway.GatewayException;
 import dev.kiln.gateway.ReadRequest;
@@ -20,6 +20,8 @@ import dev.kiln.llb.MarshalOptions;
 import dev.kiln.llb.OpOption;
 import dev.kiln.llb.Platform;
 import dev.kiln.llb.State;
+import dev.kiln.oci.ImageConfig;
+import dev.kiln.oci.OciFormatException;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Base64;
@@ -267,26 +269,26 @@ final class ClientSources implements ConvertSources {
     /** A state with the environment, working directory and user an image config gives its containers. */
     private static State withConfig(State state, ImageConfig config) {
         State out = state;
-        for (String entry : config.env()) {
+        for (String entry : config.config().env()) {
             int eq = entry.indexOf('=');
             if (eq > 0) {
                 out = out.env(entry.substring(0, eq), entry.substring(eq + 1));
             }
         }
-        if (!config.workingDir().isEmpty()) {
-            out = out.dir(config.workingDir());
+        if (!config.config().workingDir().isEmpty()) {
+            out = out.dir(config.config().workingDir());
         }
-        if (!config.user().isEmpty()) {
-            out = out.user(config.user());
+        if (!config.config().user().isEmpty()) {
+            out = out.user(config.config().user());
         }
         return out;
     }
 
     private static ImageConfig parse(byte[] config, String what) {
         try {
-            return ImageConfig.parse(config);
-        } catch (IOException e) {
-            throw new GatewayException("failed to parse image config for " + what + ": " + e.getMessage(), e);
+            return StageConfigs.parse(config, "image config for " + what);
+        } catch (OciFormatException e) {
+            throw new GatewayException("failed to parse " + e.getMessage(), e);
         }
     }
 

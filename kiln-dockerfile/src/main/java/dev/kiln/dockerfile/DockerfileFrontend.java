@@ -107,7 +107,7 @@ public final class DockerfileFrontend implements Frontend, BuildFunction {
                     .withDefaultPlatform(converted.platform()));
             Result solved = client.solve(SolveRequest.of(definition).withCacheImports(cacheImports(options)));
             Reference ref = solved.ref().orElse(null);
-            byte[] config = converted.image().toJson();
+            byte[] config = converted.image().toDockerOciImageJson();
             String id = Platforms.format(converted.platform());
             if (options.convert().multiPlatform()) {
                 if (ref != null) {
@@ -115,7 +115,8 @@ public final class DockerfileFrontend implements Frontend, BuildFunction {
                 }
                 result = result.withMetadata(IMAGE_CONFIG_KEY + "/" + id, config);
                 if (converted.baseImage() != null) {
-                    result = result.withMetadata(BASE_IMAGE_CONFIG_KEY + "/" + id, converted.baseImage().toJson());
+                    result = result.withMetadata(BASE_IMAGE_CONFIG_KEY + "/" + id,
+                            converted.baseImage().toDockerOciImageJson());
                 }
             } else {
                 if (ref != null) {
@@ -123,7 +124,7 @@ public final class DockerfileFrontend implements Frontend, BuildFunction {
                 }
                 result = result.withMetadata(IMAGE_CONFIG_KEY, config);
                 if (converted.baseImage() != null) {
-                    result = result.withMetadata(BASE_IMAGE_CONFIG_KEY, converted.baseImage().toJson());
+                    result = result.withMetadata(BASE_IMAGE_CONFIG_KEY, converted.baseImage().toDockerOciImageJson());
                 }
             }
             ObjectNode entry = platformList.addObject();

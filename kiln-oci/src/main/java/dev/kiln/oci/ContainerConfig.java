@@ -3,6 +3,7 @@ package dev.kiln.oci;
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
+import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
@@ -76,6 +77,25 @@ public record ContainerConfig(String user, Set<String> exposedPorts, List<String
         argsEscaped, healthcheck, onBuild, shell, unknownFields);
   }
 
+  /**
+   * This config with {@code name=value} in the environment: in place of the entry for {@code name} when there is
+   * one, so that the order stays that of first definition (Docker's rule for ENV), else at the end.
+   */
+  public ContainerConfig withEnv(String name, String value) {
+    List<String> changed = new ArrayList<>(env);
+    String entry = name + "=" + value;
+    for (int i = 0; i < changed.size(); i++) {
+      String existing = changed.get(i);
+      int eq = existing.indexOf('=');
+      if ((eq < 0 ? existing : existing.substring(0, eq)).equals(name)) {
+        changed.set(i, entry);
+        return withEnv(changed);
+      }
+    }
+    changed.add(entry);
+    return withEnv(changed);
+  }
+
   public ContainerConfig withCmd(List<String> value) {
     return new ContainerConfig(user, exposedPorts, env, entrypoint, value, volumes, workingDir, labels, stopSignal,
         argsEscaped, healthcheck, onBuild, shell, unknownFields);
@@ -119,6 +139,11 @@ public record ContainerConfig(String user, Set<String> exposedPorts, List<String
   public ContainerConfig withShell(List<String> value) {
     return new ContainerConfig(user, exposedPorts, env, entrypoint, cmd, volumes, workingDir, labels, stopSignal,
         argsEscaped, healthcheck, onBuild, value, unknownFields);
+  }
+
+  ContainerConfig withoutUnknownFields() {
+    return new ContainerConfig(user, exposedPorts, env, entrypoint, cmd, volumes, workingDir, labels, stopSignal,
+        argsEscaped, healthcheck == null ? null : healthcheck.withoutUnknownFields(), onBuild, shell, Map.of());
   }
 
   static ContainerConfig read(JsonFields fields) {

@@ -39,6 +39,10 @@ public record Healthcheck(List<String> test, Duration interval, Duration timeout
     return new Healthcheck(test, interval, timeout, startPeriod, startInterval, retries, Map.of());
   }
 
+  Healthcheck withoutUnknownFields() {
+    return new Healthcheck(test, interval, timeout, startPeriod, startInterval, retries, Map.of());
+  }
+
   static Healthcheck read(JsonFields fields) {
     return new Healthcheck(fields.strings("Test"), Duration.ofNanos(fields.optionalLong("Interval")),
         Duration.ofNanos(fields.optionalLong("Timeout")), Duration.ofNanos(fields.optionalLong("StartPeriod")),

@@ -32,6 +32,10 @@ public record History(Instant created, String createdBy, String author, String c
     return new History(created, createdBy, "", comment, emptyLayer, Map.of());
   }
 
+  History withoutUnknownFields() {
+    return new History(created, createdBy, author, comment, emptyLayer, Map.of());
+  }
+
   static History read(JsonFields fields) {
     return new History(fields.time("created"), fields.string("created_by"), fields.string("author"),
         fields.string("comment"), fields.optionalBoolean("empty_layer"), fields.unknown(FIELDS));

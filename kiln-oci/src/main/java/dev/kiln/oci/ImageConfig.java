@@ -15,7 +15,9 @@ import java.util.Set;
 /**
  * An image config (OCI image-spec config, which Docker's v1 image JSON matches): platform, how containers run,
  * the layers' diff IDs and the history. Fields Kiln does not model are kept at every level, so a config read,
- * changed and written again loses nothing; {@link #toJson()} writes the same bytes for the same value.
+ * changed and written again loses nothing; {@link #toJson()} writes the same bytes for the same value. A frontend
+ * builds its image's config on this model too: it reads base images with {@link #parseDockerOciImage} and writes
+ * {@code containerimage.config} with {@link #toDockerOciImageJson()}, as BuildKit's Dockerfile frontend does.
  *
  * @param created when the image was made, or null
  * @param author the author, or ""
@@ -67,13 +69,30 @@ public record ImageConfig(Instant created, String author, String architecture, S
    * @throws OciFormatException naming the document and the field
    */
   public static ImageConfig parse(byte[] json, String document) {
-    JsonFields fields = JsonFields.parse(json, document);
+    return read(JsonFields.parse(json, document), true);
+  }
+
+  /**
+   * Reads a config as BuildKit's frontends decode one into Go's typed structs ({@code dockerspec.DockerOCIImage}):
+   * fields the model does not have are dropped at every level, and a config without architecture or os is read
+   * with them empty (a frontend then keeps the platform it asked for) rather than refused.
+   *
+   * @param document what is being read, for error messages
+   * @throws OciFormatException naming the document and the field
+   */
+  public static ImageConfig parseDockerOciImage(byte[] json, String document) {
+    return read(JsonFields.parse(json, document), false).withoutUnknownFields();
+  }
+
+  private static ImageConfig read(JsonFields fields, boolean platformRequired) {
     JsonFields config = fields.object("config");
     JsonFields rootfs = fields.object("rootfs");
-    return new ImageConfig(fields.time("created"), fields.string("author"), fields.requiredString("architecture"),
-        fields.requiredString("os"), fields.string("os.version"), fields.strings("os.features"),
-        fields.string("variant"), config == null ? ContainerConfig.EMPTY : ContainerConfig.read(config),
-        rootfs == null ? RootFs.layers(List.of()) : RootFs.read(rootfs),
+    return new ImageConfig(fields.time("created"), fields.string("author"),
+        platformRequired ? fields.requiredString("architecture") : fields.string("architecture"),
+        platformRequired ? fields.requiredString("os") : fields.string("os"), fields.string("os.version"),
+        fields.strings("os.features"), fields.string("variant"),
+        config == null ? ContainerConfig.EMPTY : ContainerConfig.read(config),
+        rootfs == null ? RootFs.unlisted() : RootFs.read(rootfs),
         fields.objects("history").stream().map(History::read).toList(), fields.unknown(FIELDS));
   }
 
@@ -119,9 +138,41 @@ public record ImageConfig(Instant created, String author, String architecture, S
     return withRootFs(rootfs.withLayer(diffId)).withHistory(steps);
   }
 
+  /** This config with one more history step, the layer it made (if any) not listed: a frontend's record. */
+  public ImageConfig withStep(History step) {
+    List<History> steps = new ArrayList<>(history);
+    steps.add(step);
+    return withHistory(steps);
+  }
+
+  /** This config as Go's typed structs hold it: without the fields Kiln does not model, at every level. */
+  public ImageConfig withoutUnknownFields() {
+    return new ImageConfig(created, author, architecture, os, osVersion, osFeatures, variant,
+        config.withoutUnknownFields(), rootfs.withoutUnknownFields(),
+        history.stream().map(History::withoutUnknownFields).toList(), Map.of());
+  }
+
   /** The canonical JSON: compact, fields in the OCI Go struct's order, unknown fields after them, sorted. */
   public byte[] toJson() {
     return CanonicalJson.write(this::write);
+  }
+
+  /**
+   * The JSON BuildKit's frontends write as {@code containerimage.config}: Go's encoding of
+   * {@code dockerspec.DockerOCIImage}, which embeds the OCI image struct and shadows its config with Docker's, so
+   * Go writes config last, after rootfs and history. Compact, with Go's escapes; fields Kiln does not model are
+   * left out, as the Go struct has none.
+   */
+  public byte[] toDockerOciImageJson() {
+    ImageConfig bare = withoutUnknownFields();
+    return CanonicalJson.write(json -> {
+      json.writeStartObject();
+      bare.writeLeadingFields(json);
+      bare.rootfs.write(json);
+      bare.writeHistory(json);
+      bare.config.write(json);
+      json.writeEndObject();
+    });
   }
 
   /** The descriptor of {@link #toJson()} under {@code mediaType} (OCI or Docker config). */
@@ -131,6 +182,16 @@ public record ImageConfig(Instant created, String author, String architecture, S
 
   private void write(JsonGenerator json) throws IOException {
     json.writeStartObject();
+    writeLeadingFields(json);
+    config.write(json);
+    rootfs.write(json);
+    writeHistory(json);
+    CanonicalJson.unknown(json, unknownFields);
+    json.writeEndObject();
+  }
+
+  /** The fields both Go structs start with: created, author and the inlined platform. */
+  private void writeLeadingFields(JsonGenerator json) throws IOException {
     CanonicalJson.time(json, "created", created);
     CanonicalJson.string(json, "author", author);
     json.writeStringField("architecture", architecture);
@@ -138,8 +199,9 @@ public record ImageConfig(Instant created, String author, String architecture, S
     CanonicalJson.string(json, "os.version", osVersion);
     CanonicalJson.strings(json, "os.features", osFeatures);
     CanonicalJson.string(json, "variant", variant);
-    config.write(json);
-    rootfs.write(json);
+  }
+
+  private void writeHistory(JsonGenerator json) throws IOException {
     if (!history.isEmpty()) {
       json.writeArrayFieldStart("history");
       for (History step : history) {
@@ -147,7 +209,5 @@ public record ImageConfig(Instant created, String author, String architecture, S
       }
       json.writeEndArray();
     }
-    CanonicalJson.unknown(json, unknownFields);
-    json.writeEndObject();
   }
 }

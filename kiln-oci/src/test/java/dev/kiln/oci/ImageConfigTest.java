@@ -131,6 +131,71 @@ class ImageConfigTest {
   }
 
   @Test
+  void dockerOciImageJsonPutsConfigLastAsBuildKitsFrontendWritesIt() {
+    ImageConfig config = ImageConfig.empty(Platform.of("linux", "amd64")).withRootFs(RootFs.unlisted())
+        .withAuthor("Jane <jane@example.com>")
+        .withConfig(ContainerConfig.EMPTY.withEnv(List.of("PATH=/bin")).withWorkingDir("/")
+            .withHealthcheck(Healthcheck.of(List.of("NONE"), null, null, null, null, 0)))
+        .withStep(History.of(null, "RUN a > b && c", "buildkit.dockerfile.v0", false))
+        .withStep(History.of(null, "USER 0", "buildkit.dockerfile.v0", true));
+
+    String json = new String(config.toDockerOciImageJson(), StandardCharsets.UTF_8);
+
+    // dockerspec.DockerOCIImage: its own Config shadows the embedded ocispecs.Image's, so Go writes it last
+    assertThat(json).isEqualTo("{\"author\":\"Jane \\u003cjane@example.com\\u003e\",\"architecture\":\"amd64\","
+        + "\"os\":\"linux\",\"rootfs\":{\"type\":\"layers\",\"diff_ids\":null},\"history\":["
+        + "{\"created_by\":\"RUN a \\u003e b \\u0026\\u0026 c\",\"comment\":\"buildkit.dockerfile.v0\"},"
+        + "{\"created_by\":\"USER 0\",\"comment\":\"buildkit.dockerfile.v0\",\"empty_layer\":true}],"
+        + "\"config\":{\"Env\":[\"PATH=/bin\"],\"WorkingDir\":\"/\",\"Healthcheck\":{\"Test\":[\"NONE\"]}}}");
+    assertThat(ImageConfig.parseDockerOciImage(json.getBytes(StandardCharsets.UTF_8), "config")).isEqualTo(config);
+  }
+
+  @Test
+  void dockerOciImageReadsAsGoStructsDo() {
+    ImageConfig config = ImageConfig.parseDockerOciImage(DOCKER_MADE.getBytes(StandardCharsets.UTF_8), "config");
+
+    assertThat(config.unknownFields()).isEmpty();
+    assertThat(config.config().unknownFields()).isEmpty();
+    assertThat(config.config().healthcheck().unknownFields()).isEmpty();
+    assertThat(config.history().get(1).unknownFields()).isEmpty();
+    assertThat(config.config().user()).isEqualTo("1000:1000");
+    assertThat(new String(config.toDockerOciImageJson(), StandardCharsets.UTF_8))
+        .doesNotContain("docker_version", "Hostname", "Extra", "future_field");
+    // a config without a platform, which Go decodes with empty strings, is read so too
+    ImageConfig noPlatform = ImageConfig.parseDockerOciImage("{\"config\":{\"User\":\"app\"}}".getBytes(), "config");
+    assertThat(noPlatform.architecture()).isEmpty();
+    assertThat(noPlatform.os()).isEmpty();
+    assertThat(noPlatform.config().user()).isEqualTo("app");
+  }
+
+  @Test
+  void diffIdsThatWereNeverSetStayNullAndAnEmptyListStaysEmpty() {
+    String unset = "{\"architecture\":\"amd64\",\"os\":\"linux\",\"rootfs\":{\"type\":\"layers\",\"diff_ids\":null}}";
+    String absent = "{\"architecture\":\"amd64\",\"os\":\"linux\",\"rootfs\":{\"type\":\"layers\"}}";
+    String empty = "{\"architecture\":\"amd64\",\"os\":\"linux\",\"rootfs\":{\"type\":\"layers\",\"diff_ids\":[]}}";
+
+    assertThat(new String(ImageConfig.parse(unset.getBytes()).toJson(), StandardCharsets.UTF_8))
+        .contains("\"diff_ids\":null");
+    assertThat(new String(ImageConfig.parse(absent.getBytes()).toJson(), StandardCharsets.UTF_8))
+        .contains("\"diff_ids\":null");
+    assertThat(new String(ImageConfig.parse(empty.getBytes()).toJson(), StandardCharsets.UTF_8))
+        .contains("\"diff_ids\":[]");
+    ImageConfig layered = ImageConfig.parse(unset.getBytes())
+        .withLayer(Digest.parse(DIFF_ID), History.of(null, "", "", false));
+    assertThat(layered.rootfs().nullDiffIds()).isFalse();
+    assertThat(layered.rootfs().diffIds()).containsExactly(Digest.parse(DIFF_ID));
+  }
+
+  @Test
+  void envVariableIsReplacedInPlaceOrAdded() {
+    ContainerConfig config = ContainerConfig.EMPTY.withEnv(List.of("PATH=/bin", "A=1", "B"));
+
+    assertThat(config.withEnv("A", "2").env()).containsExactly("PATH=/bin", "A=2", "B");
+    assertThat(config.withEnv("B", "x=y").env()).containsExactly("PATH=/bin", "A=1", "B=x=y");
+    assertThat(config.withEnv("C", "").env()).containsExactly("PATH=/bin", "A=1", "B", "C=");
+  }
+
+  @Test
   void errorsNameTheDocumentAndTheField() {
     assertThatThrownBy(() -> ImageConfig.parse("""
         {"architecture":"amd64","os":"linux","config":{"Env":["A=1", 2]}}""".getBytes(), "config of app:1"))

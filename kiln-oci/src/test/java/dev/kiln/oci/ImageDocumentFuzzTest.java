@@ -8,8 +8,8 @@ import java.util.function.Function;
 /**
  * Any bytes as a manifest, an index or a config, as a registry may return them: reading either gives a document
  * or stops with an {@link OciFormatException}; a document that reads writes JSON that reads back to the same
- * JSON. Each input is read as an image manifest, an index and a config, and through {@link ManifestDocument}
- * with no Content-Type, a manifest's and an index's.
+ * JSON. Each input is read as an image manifest, an index and a config (also as a frontend reads and writes one),
+ * and through {@link ManifestDocument} with no Content-Type, a manifest's and an index's.
  */
 class ImageDocumentFuzzTest {
 
@@ -21,6 +21,7 @@ class ImageDocumentFuzzTest {
     readsBack(data, ImageManifest::parse, ImageManifest::toJson);
     readsBack(data, ImageIndex::parse, ImageIndex::toJson);
     readsBack(data, ImageConfig::parse, ImageConfig::toJson);
+    readsBack(data, json -> ImageConfig.parseDockerOciImage(json, "config"), ImageConfig::toDockerOciImageJson);
   }
 
   private static <T> void readsBack(byte[] data, Function<byte[], T> parse, Function<T, byte[]> write) {

@@ -8,6 +8,8 @@ import dev.kiln.llb.ImageReference;
 import dev.kiln.llb.OpOption;
 import dev.kiln.llb.Platform;
 import dev.kiln.llb.State;
+import dev.kiln.oci.ImageConfig;
+import dev.kiln.oci.OciFormatException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -52,11 +54,9 @@ final class BaseResolution {
                 d.dispatched = true;
                 d.state = loaded.state();
                 if (loaded.image() != null) {
-                    d.image = loaded.image();
-                    d.image.created = null;
-                    if (!d.image.architecture.isEmpty() && !d.image.os.isEmpty()) {
-                        d.platform = new Platform(d.image.os, d.image.architecture, d.image.variant,
-                                d.image.osVersion, d.image.osFeatures).normalize();
+                    d.image = loaded.image().withCreated(null);
+                    if (!d.image.architecture().isEmpty() && !d.image.os().isEmpty()) {
+                        d.platform = d.image.platform().normalize();
                     }
                 }
                 return;
@@ -64,10 +64,9 @@ final class BaseResolution {
             Optional<ConvertSources.NamedContext> named = c.sources().namedContext(familiar(ref), platform);
             if (named.isPresent()) {
                 ConvertSources.Loaded loaded = load(c, d, named.get());
-                ImageConfig image = loaded.image() != null ? loaded.image() : ImageConfig.empty(platform);
-                d.baseImage = image.copy();
-                image.created = null;
-                d.image = image;
+                ImageConfig image = loaded.image() != null ? loaded.image() : StageConfigs.scratch(platform);
+                d.baseImage = image;
+                d.image = image.withCreated(null);
                 d.state = loaded.state().platform(platform);
                 d.platform = platform;
                 return;
@@ -94,12 +93,12 @@ final class BaseResolution {
             }
             ImageConfig image;
             try {
-                image = ImageConfig.parse(resolved.config());
-            } catch (java.io.IOException e) {
-                throw c.fail(d.from.origin(), "failed to parse image config: " + e.getMessage());
+                image = StageConfigs.parse(resolved.config(), "image config");
+            } catch (OciFormatException e) {
+                throw c.fail(d.from.origin(), "failed to parse " + e.getMessage());
             }
-            d.baseImage = image.copy();
-            image.created = null;
+            d.baseImage = image;
+            image = image.withCreated(null);
             if (d.platform == null && c.implicitTarget()) {
                 platform = autoDetect(image, platform, c.options().buildPlatforms());
             }
@@ -108,7 +107,7 @@ final class BaseResolution {
                 pinned = new ImageReference(pinned.domain(), pinned.path(), pinned.tag(), resolved.digest());
             }
             d.baseName = pinned.toString();
-            noLayers = image.hasNoLayers();
+            noLayers = StageConfigs.hasNoLayers(image);
             d.image = image;
         }
         if (noLayers) {
@@ -124,9 +123,9 @@ final class BaseResolution {
             options.add(ctx.location(d.from.origin()));
             options.add(DispatchContext.dockerfileCommand(d.from.origin().code()));
             d.state = State.image(d.baseName, options.toArray(ImageOption[]::new));
-            if (reachable && (!platform.os().equals(d.image.os) || !platform.architecture().equals(d.image.architecture))
-                    && !d.image.os.isEmpty()) {
-                Platform actual = new Platform(d.image.os, d.image.architecture, d.image.variant, "", List.of()).normalize();
+            if (reachable && (!platform.os().equals(d.image.os()) || !platform.architecture().equals(d.image.architecture()))
+                    && !d.image.os().isEmpty()) {
+                Platform actual = Platform.of(d.image.os(), d.image.architecture(), d.image.variant()).normalize();
                 c.lint().run(LintRule.INVALID_BASE_IMAGE_PLATFORM, d.from.origin().startLine(), d.from.origin().endLine(),
                         "Base image " + original + " was pulled with platform \"" + Platforms.format(actual)
                                 + "\", expected \"" + Platforms.format(platform) + "\" for current build");
@@ -148,11 +147,11 @@ final class BaseResolution {
 
     /** An image built for another platform than asked is used with its own platform if a worker runs it. */
     private static Platform autoDetect(ImageConfig image, Platform target, List<Platform> supported) {
-        if (target.os().equals(image.os) && target.architecture().equals(image.architecture)) {
+        if (target.os().equals(image.os()) && target.architecture().equals(image.architecture())) {
             return target;
         }
         for (Platform p : supported) {
-            if (p.os().equals(image.os) && p.architecture().equals(image.architecture)) {
+            if (p.os().equals(image.os()) && p.architecture().equals(image.architecture())) {
                 return p;
             }
         }

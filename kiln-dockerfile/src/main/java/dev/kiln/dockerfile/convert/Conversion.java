@@ -280,7 +280,7 @@ final class Conversion {
             boolean newDeps = false;
             for (StageState d : reachable) {
                 d.inheritFromBase();
-                List<String> triggers = new ArrayList<>(d.image.onBuild == null ? List.of() : d.image.onBuild);
+                List<String> triggers = new ArrayList<>(d.image.config().onBuild());
                 if (d.base != null && !d.onBuildInit) {
                     for (StageState.Command command : d.base.commands) {
                         if (command.instruction() instanceof Instruction.Onbuild onbuild) {
@@ -291,7 +291,7 @@ final class Conversion {
                 }
                 if (!triggers.isEmpty()) {
                     newDeps |= insertTriggers(d, triggers);
-                    d.image.onBuild = null;
+                    d.changeConfig(c -> c.withOnBuild(List.of()));
                 }
             }
             if (!newDeps) {
@@ -364,7 +364,7 @@ final class Conversion {
             if (d.baseName.equals(SCRATCH) && d.namedContext == null) {
                 d.state = State.scratch();
                 Platform platform = d.platform != null ? d.platform : targetPlatform;
-                d.image = ImageConfig.empty(platform);
+                d.image = StageConfigs.scratch(platform);
                 d.platform = platform;
                 if (d.unregistered) {
                     d.dispatched = true;
@@ -407,21 +407,26 @@ final class Conversion {
             if (d.platform == null) {
                 d.platform = targetPlatform;
             }
-            boolean hasPath = d.image.env.stream().anyMatch(e -> ImageConfig.envKey(e).equals("PATH"));
+            List<String> env = d.image.config().env();
+            boolean hasPath = env.stream().anyMatch(e -> StageConfigs.envKey(e).equals("PATH"));
             if (!hasPath && !d.platform.os().equals("windows")) {
-                d.image.env.add("PATH=" + Platforms.defaultPath(d.platform.os()));
+                List<String> withPath = new ArrayList<>(env);
+                withPath.add("PATH=" + Platforms.defaultPath(d.platform.os()));
+                d.changeConfig(c -> c.withEnv(withPath));
             }
-            for (String entry : d.image.env) {
-                d.state = d.state.env(ImageConfig.envKey(entry), ImageConfig.envValue(entry));
+            for (String entry : d.image.config().env()) {
+                d.state = d.state.env(StageConfigs.envKey(entry), StageConfigs.envValue(entry));
             }
             if (!options.hostname().isEmpty()) {
                 d.state = d.state.hostname(options.hostname());
             }
-            if (!d.image.workingDir.isEmpty()) {
-                dispatcher.workdir(d, new Instruction.Workdir(d.from.origin(), d.image.workingDir), false, lint);
+            String workingDir = d.image.config().workingDir();
+            if (!workingDir.isEmpty()) {
+                dispatcher.workdir(d, new Instruction.Workdir(d.from.origin(), workingDir), false, lint);
             }
-            if (!d.image.user.isEmpty()) {
-                dispatcher.user(d, d.image.user, false);
+            String user = d.image.config().user();
+            if (!user.isEmpty()) {
+                dispatcher.user(d, user, false);
             }
             if (options.forceNetwork() != null) {
                 d.state = d.state.network(options.forceNetwork());
@@ -436,33 +441,38 @@ final class Conversion {
 
     private void finalizeImage(StageState target) {
         if (!options.labels().isEmpty()) {
-            if (target.image.labels == null) {
-                target.image.labels = new TreeMap<>();
-            }
-            target.image.labels.putAll(options.labels());
+            Map<String, String> labels = new TreeMap<>(target.image.config().labels());
+            labels.putAll(options.labels());
+            target.changeConfig(c -> c.withLabels(labels));
         }
         lint.error().ifPresent(message -> {
             throw parsed.source().error(message);
         });
+        Platform image = target.image.platform();
+        String os = image.os();
+        String architecture = image.architecture();
+        String variant = image.variant();
+        String osVersion = image.osVersion();
         if (!implicitTarget) {
-            boolean sameOsArch = targetPlatform.os().equals(target.image.os)
-                    && targetPlatform.architecture().equals(target.image.architecture);
-            target.image.os = targetPlatform.os();
-            target.image.architecture = targetPlatform.architecture();
+            boolean sameOsArch = targetPlatform.os().equals(os) && targetPlatform.architecture().equals(architecture);
+            os = targetPlatform.os();
+            architecture = targetPlatform.architecture();
             if (!targetPlatform.variant().isEmpty() || !sameOsArch) {
-                target.image.variant = targetPlatform.variant();
+                variant = targetPlatform.variant();
             }
             if (!targetPlatform.osVersion().isEmpty() || !sameOsArch) {
-                target.image.osVersion = targetPlatform.osVersion();
+                osVersion = targetPlatform.osVersion();
             }
         }
-        if (!target.image.os.isEmpty() && !target.image.architecture.isEmpty()) {
-            Platform normal = new Platform(target.image.os, target.image.architecture, target.image.variant,
-                    target.image.osVersion, target.image.osFeatures).normalize();
-            target.image.os = normal.os();
-            target.image.architecture = normal.architecture();
-            target.image.variant = normal.variant();
+        if (!os.isEmpty() && !architecture.isEmpty()) {
+            // os, architecture and variant in their normal names; os features stay as the config lists them
+            Platform normal = new Platform(os, architecture, variant, osVersion, image.osFeatures()).normalize();
+            os = normal.os();
+            architecture = normal.architecture();
+            variant = normal.variant();
         }
+        target.image = target.image.withPlatform(new Platform(os, architecture, variant, osVersion,
+                image.osFeatures()));
     }
 
     /**

@@ -2,6 +2,7 @@ package dev.kiln.dockerfile.convert;
 
 import dev.kiln.llb.Platform;
 import dev.kiln.llb.State;
+import dev.kiln.oci.ImageConfig;
 import java.util.List;
 import java.util.Optional;
 

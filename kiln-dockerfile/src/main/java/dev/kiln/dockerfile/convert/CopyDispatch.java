@@ -171,7 +171,7 @@ final class CopyDispatch {
         } else {
             d.state = d.state.file(actions, fileOptions.toArray(OpOption[]::new));
         }
-        d.image.commit(history + " # buildkit", true);
+        d.commit(history + " # buildkit", true);
     }
 
     /** A local source: a path (wildcards allowed) of the build context or of the --from stage. */

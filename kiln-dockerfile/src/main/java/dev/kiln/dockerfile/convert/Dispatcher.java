@@ -14,11 +14,16 @@ import dev.kiln.llb.MkdirOption;
 import dev.kiln.llb.OpOption;
 import dev.kiln.llb.Owner;
 import dev.kiln.llb.Platform;
+import dev.kiln.oci.Healthcheck;
+import dev.kiln.oci.ImageConfig;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 
@@ -56,15 +61,12 @@ final class Dispatcher {
                 case Instruction.Run run -> new RunDispatch(ctx, d).run(run, command.sources(), expander);
                 case Instruction.Env env -> env(d, env, lint);
                 case Instruction.Maintainer maintainer -> {
-                    d.image.author = maintainer.maintainer();
-                    d.image.commit("MAINTAINER " + maintainer.maintainer(), false);
+                    d.image = d.image.withAuthor(maintainer.maintainer());
+                    d.commit("MAINTAINER " + maintainer.maintainer(), false);
                 }
                 case Instruction.Label label -> label(d, label, lint);
                 case Instruction.Onbuild onbuild -> {
-                    if (d.image.onBuild == null) {
-                        d.image.onBuild = new ArrayList<>();
-                    }
-                    d.image.onBuild.add(onbuild.expression());
+                    d.changeConfig(c -> c.withOnBuild(append(c.onBuild(), onbuild.expression())));
                 }
                 case Instruction.Workdir workdir -> workdir(d, workdir, true, lint);
                 case Instruction.Cmd cmd -> cmd(d, cmd, lint);
@@ -75,8 +77,8 @@ final class Dispatcher {
                 case Instruction.Volume volume -> volume(d, volume);
                 case Instruction.StopSignal stopSignal -> stopSignal(d, stopSignal);
                 case Instruction.Shell shell -> {
-                    d.image.shell = new ArrayList<>(shell.shell());
-                    d.image.commit("SHELL " + goList(shell.shell()), false);
+                    d.changeConfig(c -> c.withShell(shell.shell()));
+                    d.commit("SHELL " + goList(shell.shell()), false);
                 }
                 case Instruction.Arg arg -> arg(d, arg, lint);
                 case Instruction.From from -> throw ctx.fail(from.origin(), "FROM inside a stage");
@@ -124,24 +126,23 @@ final class Dispatcher {
             checkSecretName("ENV", pair.key(), env.origin(), lint);
             history.append(' ').append(pair.text());
             d.state = d.state.env(pair.key(), pair.value());
-            d.image.addEnv(pair.key(), pair.value());
+            d.changeConfig(c -> c.withEnv(pair.key(), pair.value()));
         }
-        d.image.commit(history.toString(), false);
+        d.commit(history.toString(), false);
     }
 
     private void label(StageState d, Instruction.Label label, Linter lint) {
         StringBuilder history = new StringBuilder("LABEL");
-        if (d.image.labels == null) {
-            d.image.labels = new TreeMap<>();
-        }
+        Map<String, String> labels = new TreeMap<>(d.image.config().labels());
         for (Instruction.KeyValue pair : label.pairs()) {
             if (pair.noDelim()) {
                 legacyKeyValue(label.origin(), lint);
             }
-            d.image.labels.put(pair.key(), pair.value());
+            labels.put(pair.key(), pair.value());
             history.append(' ').append(pair.text());
         }
-        d.image.commit(history.toString(), false);
+        d.changeConfig(c -> c.withLabels(labels));
+        d.commit(history.toString(), false);
     }
 
     private static void legacyKeyValue(Instruction.Origin origin, Linter lint) {
@@ -172,10 +173,10 @@ final class Dispatcher {
             }
             d.workdirSet = true;
         }
-        String current = d.image.workingDir.isEmpty() ? "/" : d.image.workingDir;
+        String current = d.image.config().workingDir().isEmpty() ? "/" : d.image.config().workingDir();
         String wd = UnixPaths.isAbs(workdir.path()) ? UnixPaths.clean(workdir.path())
                 : UnixPaths.clean(UnixPaths.join("/", current, workdir.path()));
-        d.image.workingDir = wd;
+        d.changeConfig(c -> c.withWorkingDir(wd));
         d.state = d.state.dir(wd);
         if (!commit) {
             return;
@@ -184,8 +185,8 @@ final class Dispatcher {
         if (!wd.equals("/")) {
             List<MkdirOption> options = new ArrayList<>();
             options.add(MkdirOption.makeParents());
-            if (!d.image.user.isEmpty()) {
-                options.add(Owner.parse(d.image.user));
+            if (!d.image.config().user().isEmpty()) {
+                options.add(Owner.parse(d.image.config().user()));
             }
             EnvLookup env = DispatchContext.env(d.state);
             String name = ctx.prefixCommand(d, DispatchContext.uppercaseCmd(
@@ -194,7 +195,7 @@ final class Dispatcher {
                     OpOption.customName(name), ctx.location(workdir.origin()), OpOption.platform(platform(d)));
             withLayer = true;
         }
-        d.image.commit("WORKDIR " + wd, withLayer);
+        d.commit("WORKDIR " + wd, withLayer);
     }
 
     Platform platform(StageState d) {
@@ -203,9 +204,9 @@ final class Dispatcher {
 
     void user(StageState d, String user, boolean commit) {
         d.state = d.state.user(user);
-        d.image.user = user;
+        d.changeConfig(c -> c.withUser(user));
         if (commit) {
-            d.image.commit("USER " + user, false);
+            d.commit("USER " + user, false);
         }
     }
 
@@ -213,30 +214,31 @@ final class Dispatcher {
         usedOnce(d.cmd, cmd.origin(), lint);
         List<String> args = cmd.command().cmdLine();
         if (cmd.command().prependShell()) {
-            if (d.image.shell == null || d.image.shell.isEmpty()) {
+            if (d.image.config().shell().isEmpty()) {
                 jsonArgsRecommended(cmd.origin(), lint);
             }
             args = withShell(d.image, args);
         }
-        d.image.cmd = new ArrayList<>(args);
-        d.image.argsEscaped = true;
-        d.image.commit("CMD " + goQuotedList(args), false);
+        List<String> command = args;
+        d.changeConfig(c -> c.withCmd(command).withArgsEscaped(true));
+        d.commit("CMD " + goQuotedList(args), false);
     }
 
     private void entrypoint(StageState d, Instruction.Entrypoint entrypoint, Linter lint) {
         usedOnce(d.entrypoint, entrypoint.origin(), lint);
         List<String> args = entrypoint.command().cmdLine();
         if (entrypoint.command().prependShell()) {
-            if (d.image.shell == null || d.image.shell.isEmpty()) {
+            if (d.image.config().shell().isEmpty()) {
                 jsonArgsRecommended(entrypoint.origin(), lint);
             }
             args = withShell(d.image, args == null ? List.of() : args);
         }
-        d.image.entrypoint = args == null ? null : new ArrayList<>(args);
+        List<String> command = args == null ? List.of() : args;
+        d.changeConfig(c -> c.withEntrypoint(command));
         if (d.cmd.origin == null) {
-            d.image.cmd = null;
+            d.changeConfig(c -> c.withCmd(List.of()));
         }
-        d.image.commit("ENTRYPOINT " + goQuotedList(args == null ? List.of() : args), false);
+        d.commit("ENTRYPOINT " + goQuotedList(command), false);
     }
 
     private static void jsonArgsRecommended(Instruction.Origin origin, Linter lint) {
@@ -248,8 +250,10 @@ final class Dispatcher {
     private void healthcheck(StageState d, Instruction.Healthcheck healthcheck, Linter lint) {
         usedOnce(d.healthcheck, healthcheck.origin(), lint);
         Instruction.HealthSpec h = healthcheck.health();
-        d.image.healthcheck = h;
-        d.image.commit("HEALTHCHECK {Test:" + goList(h.test()) + " Interval:" + GoDuration.format(h.interval())
+        d.changeConfig(c -> c.withHealthcheck(Healthcheck.of(h.test(), Duration.ofNanos(h.interval()),
+                Duration.ofNanos(h.timeout()), Duration.ofNanos(h.startPeriod()), Duration.ofNanos(h.startInterval()),
+                h.retries())));
+        d.commit("HEALTHCHECK {Test:" + goList(h.test()) + " Interval:" + GoDuration.format(h.interval())
                 + " Timeout:" + GoDuration.format(h.timeout()) + " StartPeriod:" + GoDuration.format(h.startPeriod())
                 + " StartInterval:" + GoDuration.format(h.startInterval()) + " Retries:" + h.retries() + "}", false);
     }
@@ -270,30 +274,28 @@ final class Dispatcher {
             ports.addAll(ctx.shlex.processWords(port, env));
         }
         List<String> specs = ExposedPorts.parse(ports, expose.origin(), lint);
-        if (d.image.exposedPorts == null) {
-            d.image.exposedPorts = new TreeMap<>();
-        }
-        specs.forEach(p -> d.image.exposedPorts.put(p, Boolean.TRUE));
-        d.image.commit("EXPOSE " + goList(specs), false);
+        Set<String> exposed = new TreeSet<>(d.image.config().exposedPorts());
+        exposed.addAll(specs);
+        d.changeConfig(c -> c.withExposedPorts(exposed));
+        d.commit("EXPOSE " + goList(specs), false);
     }
 
     private void volume(StageState d, Instruction.Volume volume) throws InstructionException {
-        if (d.image.volumes == null) {
-            d.image.volumes = new TreeMap<>();
-        }
+        Set<String> volumes = new TreeSet<>(d.image.config().volumes());
         for (String v : volume.volumes()) {
             if (v.isEmpty()) {
                 throw new InstructionException("VOLUME specified can not be an empty string");
             }
-            d.image.volumes.put(v, Boolean.TRUE);
+            volumes.add(v);
         }
-        d.image.commit("VOLUME " + goList(volume.volumes()), false);
+        d.changeConfig(c -> c.withVolumes(volumes));
+        d.commit("VOLUME " + goList(volume.volumes()), false);
     }
 
     private void stopSignal(StageState d, Instruction.StopSignal stopSignal) throws InstructionException {
         Signals.parse(stopSignal.signal());
-        d.image.stopSignal = stopSignal.signal();
-        d.image.commit("STOPSIGNAL " + stopSignal.signal(), false);
+        d.changeConfig(c -> c.withStopSignal(stopSignal.signal()));
+        d.commit("STOPSIGNAL " + stopSignal.signal(), false);
     }
 
     /**
@@ -322,15 +324,22 @@ final class Dispatcher {
             d.buildArgs.add(new Instruction.ArgDef(def.key(), value));
             history.add(value == null ? def.key() : def.key() + "=" + value);
         }
-        d.image.commit("ARG " + String.join(" ", history), false);
+        d.commit("ARG " + String.join(" ", history), false);
     }
 
     /** The stage's SHELL (default /bin/sh -c) running the command line. */
     static List<String> withShell(ImageConfig image, List<String> args) {
-        List<String> command = new ArrayList<>(image.shell != null && !image.shell.isEmpty() ? image.shell
-                : image.os.equals("windows") ? List.of("cmd", "/S", "/C") : List.of("/bin/sh", "-c"));
+        List<String> shell = image.config().shell();
+        List<String> command = new ArrayList<>(!shell.isEmpty() ? shell
+                : image.os().equals("windows") ? List.of("cmd", "/S", "/C") : List.of("/bin/sh", "-c"));
         command.add(String.join(" ", args));
         return command;
+    }
+
+    private static List<String> append(List<String> values, String value) {
+        List<String> more = new ArrayList<>(values);
+        more.add(value);
+        return more;
     }
 
     /** A list as Go's %v prints a []string: "[a b c]". */

@@ -5,6 +5,7 @@ import dev.kiln.dockerfile.parser.ParsedDockerfile;
 import dev.kiln.llb.Platform;
 import dev.kiln.llb.SourceMap;
 import dev.kiln.llb.State;
+import dev.kiln.oci.ImageConfig;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;

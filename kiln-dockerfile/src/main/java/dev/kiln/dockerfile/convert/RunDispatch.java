@@ -53,7 +53,7 @@ final class RunDispatch {
             if (single.isPresent()) {
                 Instruction.InlineFile file = files.getFirst();
                 String data = file.chomp() ? Heredoc.chompContent(file.data()) : file.data();
-                if (!d.image.os.equals("windows") && data.startsWith("#!")) {
+                if (!d.image.os().equals("windows") && data.startsWith("#!")) {
                     // a script with its own interpreter: written to a file and run as a program
                     State script = State.scratch().dir("/").file(
                             FileAction.mkfile(file.name(), 0755, data.getBytes(java.nio.charset.StandardCharsets.UTF_8)),
@@ -123,7 +123,7 @@ final class RunDispatch {
         options.add(OpOption.customName(ctx.prefixCommand(d, DispatchContext.uppercaseCmd(shown), d.state.getPlatform()
                 .orElse(ctx.targetPlatform), env)));
         d.state = d.state.run(options.toArray(RunOption[]::new)).root();
-        d.image.commit("RUN " + runCommandString(args, env) + " # buildkit", true);
+        d.commit("RUN " + runCommandString(args, env) + " # buildkit", true);
     }
 
     private dev.kiln.llb.Platform platform() {

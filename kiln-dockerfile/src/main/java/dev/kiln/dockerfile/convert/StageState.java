@@ -4,12 +4,15 @@ import dev.kiln.dockerfile.instructions.Instruction;
 import dev.kiln.dockerfile.instructions.Stage;
 import dev.kiln.llb.Platform;
 import dev.kiln.llb.State;
+import dev.kiln.oci.ContainerConfig;
+import dev.kiln.oci.ImageConfig;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.function.UnaryOperator;
 
 /**
  * A stage while it is converted (equality is identity: two stages are never the same stage): its LLB state and image config so far, where it comes from, and what it
@@ -37,7 +40,7 @@ final class StageState {
     final boolean unregistered;
 
     State state = State.scratch();
-    ImageConfig image = new ImageConfig();
+    ImageConfig image = StageConfigs.BLANK;
     ImageConfig baseImage;
     Platform platform;
     StageState base;
@@ -91,13 +94,22 @@ final class StageState {
         }
         state = base.state;
         platform = base.platform;
-        image = base.image.copy();
-        image.onBuild = null;
-        baseImage = base.baseImage == null ? null : base.baseImage.copy();
+        image = base.image.withConfig(base.image.config().withOnBuild(List.of()));
+        baseImage = base.baseImage;
         paths = base.paths;
         workdirSet = base.workdirSet;
         buildArgs.clear();
         buildArgs.addAll(base.buildArgs);
+    }
+
+    /** Changes how containers of the stage's image run (env, user, command, ...). */
+    void changeConfig(UnaryOperator<ContainerConfig> change) {
+        image = image.withConfig(change.apply(image.config()));
+    }
+
+    /** Adds the history entry of an instruction to the stage's image. */
+    void commit(String createdBy, boolean withLayer) {
+        image = image.withStep(StageConfigs.step(createdBy, withLayer));
     }
 
     @Override

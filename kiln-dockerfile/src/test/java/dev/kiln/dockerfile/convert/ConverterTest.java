@@ -20,6 +20,8 @@ import dev.kiln.llb.pb.MountType;
 import dev.kiln.llb.pb.NetMode;
 import dev.kiln.llb.pb.SecurityMode;
 import dev.kiln.llb.pb.SourceOp;
+import dev.kiln.oci.History;
+import dev.kiln.oci.ImageConfig;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -114,16 +116,79 @@ class ConverterTest {
         assertThat(run.getMeta().getCwd()).isEqualTo("/home/app");
         assertThat(exec(graph, "echo from-onbuild")).isNotNull();
         ImageConfig config = result.image();
-        assertThat(config.cmd()).containsExactly("/bin/app");
-        assertThat(config.entrypoint()).containsExactly("/entry");
-        assertThat(config.onBuild()).isEmpty();
-        assertThat(config.user()).isEqualTo("app");
-        assertThat(config.history()).extracting(ImageConfig.History::createdBy)
+        assertThat(config.config().cmd()).containsExactly("/bin/app");
+        assertThat(config.config().entrypoint()).containsExactly("/entry");
+        assertThat(config.config().onBuild()).isEmpty();
+        assertThat(config.config().user()).isEqualTo("app");
+        assertThat(config.history()).extracting(History::createdBy)
                 .containsExactly("base layer", "RUN /bin/sh -c echo from-onbuild # buildkit",
                         "RUN /bin/sh -c echo $LANG # buildkit");
-        assertThat(new String(config.toJson(), StandardCharsets.UTF_8)).contains("\"diff_ids\":[\"sha256:cdcd");
-        assertThat(result.baseImage().onBuild()).containsExactly("RUN echo from-onbuild");
+        assertThat(new String(config.toDockerOciImageJson(), StandardCharsets.UTF_8))
+                .contains("\"diff_ids\":[\"sha256:cdcd");
+        assertThat(result.baseImage().config().onBuild()).containsExactly("RUN echo from-onbuild");
         assertThat(graph.vertices()).anyMatch(v -> v.name().equals("[1/2] FROM docker.io/library/alpine:3.20@" + DIGEST));
+    }
+
+    /**
+     * The config the frontend hands on ({@code containerimage.config}) is the JSON BuildKit's frontend writes: Go's
+     * order for its DockerOCIImage struct (config last), Go's escapes, the base image's fields Go's structs do not
+     * have dropped, base history times in Go's form, and layers of a scratch stage not listed (null).
+     */
+    @Test
+    void imageConfigIsWrittenAsBuildKitWritesIt() throws Exception {
+        sources.configs.put("docker.io/library/alpine:3.20", """
+                {"architecture":"amd64","os":"linux","created":"2024-03-01T12:30:45Z","docker_version":"24.0.7",
+                 "config":{"Hostname":"abc","Env":["PATH=/bin","LANG=C"],"Labels":{"z":"<&>"}},
+                 "rootfs":{"type":"layers","diff_ids":["sha256:%s"]},
+                 "history":[{"created":"2024-03-01T12:00:00.500Z","created_by":"ADD rootfs.tar /","future":1}]}
+                """.formatted("cd".repeat(32)));
+        DockerfileConverter.Result result = convert("""
+                FROM alpine:3.20
+                ENV LANG=C.UTF-8 NEW="a & b"
+                HEALTHCHECK --interval=30s CMD test -f /ok
+                RUN echo x > /x
+                """);
+        String base = "{'architecture':'amd64','os':'linux','rootfs':{'type':'layers','diff_ids':['sha256:"
+                + "cd".repeat(32) + "']},"
+                + "'history':[{'created':'2024-03-01T12:00:00.5Z','created_by':'ADD rootfs.tar /'}";
+        assertThat(json(result.image())).isEqualTo(quoted(base
+                + ",{'created_by':'ENV LANG=C.UTF-8 NEW=a \\u0026 b','comment':'buildkit.dockerfile.v0',"
+                + "'empty_layer':true},"
+                + "{'created_by':'HEALTHCHECK {Test:[CMD-SHELL test -f /ok] Interval:30s Timeout:0s StartPeriod:0s "
+                + "StartInterval:0s Retries:0}','comment':'buildkit.dockerfile.v0','empty_layer':true},"
+                + "{'created_by':'RUN /bin/sh -c echo x \\u003e /x # buildkit','comment':'buildkit.dockerfile.v0'}],"
+                + "'config':{'Env':['PATH=/bin','LANG=C.UTF-8','NEW=a \\u0026 b'],"
+                + "'Labels':{'z':'\\u003c\\u0026\\u003e'},"
+                + "'Healthcheck':{'Test':['CMD-SHELL','test -f /ok'],'Interval':30000000000}}}"));
+        assertThat(json(result.baseImage())).isEqualTo(quoted(base
+                + "],'config':{'Env':['PATH=/bin','LANG=C'],'Labels':{'z':'\\u003c\\u0026\\u003e'}}}"));
+
+        DockerfileConverter.Result scratch = convert("FROM scratch\nUSER 1000\n");
+        assertThat(json(scratch.image())).isEqualTo(quoted(
+                "{'architecture':'amd64','os':'linux','rootfs':{'type':'layers','diff_ids':null},"
+                + "'history':[{'created_by':'USER 1000','comment':'buildkit.dockerfile.v0','empty_layer':true}],"
+                + "'config':{'User':'1000','Env':['PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'],"
+                + "'WorkingDir':'/'}}"));
+    }
+
+    private static String json(ImageConfig config) {
+        return new String(config.toDockerOciImageJson(), StandardCharsets.UTF_8);
+    }
+
+    /** JSON written with ' for ", so that an expected document reads as JSON in the source. */
+    private static String quoted(String json) {
+        return json.replace('\'', '"');
+    }
+
+    /** As BuildKit's frontend (Go's decoder) does, a base config that names no platform is used, not refused. */
+    @Test
+    void baseConfigWithoutPlatformIsUsed() throws Exception {
+        sources.configs.put("docker.io/library/bare:latest", """
+                {"config":{"User":"app"},"rootfs":{"type":"layers","diff_ids":["sha256:%s"]}}
+                """.formatted("cd".repeat(32)));
+        DockerfileConverter.Result result = convert("FROM bare\nRUN id\n");
+        assertThat(exec(graph(result), "id").getMeta().getUser()).isEqualTo("app");
+        assertThat(result.image().config().user()).isEqualTo("app");
     }
 
     @Test
@@ -327,7 +392,7 @@ class ConverterTest {
         assertThat(exec.getMeta().getProxyEnv().getHttpsProxy()).isEqualTo("http://proxy:3128");
         assertThat(exec.getMeta().getProxyEnv().getHttpProxy()).isEmpty();
         assertThat(exec.getMeta().getEnvList()).noneMatch(e -> e.toLowerCase(java.util.Locale.ROOT).contains("proxy"));
-        assertThat(result.image().env()).noneMatch(e -> e.startsWith("HTTPS_PROXY"));
+        assertThat(result.image().config().env()).noneMatch(e -> e.startsWith("HTTPS_PROXY"));
     }
 
     @Test
@@ -338,7 +403,7 @@ class ConverterTest {
                 ARG TARGETPLATFORM TARGETARCH BUILDARCH
                 LABEL target=$TARGETPLATFORM arch=$TARGETARCH build=$BUILDARCH
                 """, ConvertOptions.forPlatform(AMD64).withTargetPlatform(Platform.parse("linux/arm64")));
-        String json = new String(result.image().toJson(), StandardCharsets.UTF_8);
+        String json = new String(result.image().toDockerOciImageJson(), StandardCharsets.UTF_8);
         assertThat(json).contains("\"architecture\":\"arm64\"")
                 .contains("\"target\":\"linux/arm64\"", "\"arch\":\"arm64\"", "\"build\":\"amd64\"");
         assertThat(result.warnings()).extracting(w -> w.rule()).doesNotContain(LintRule.UNDEFINED_VAR);

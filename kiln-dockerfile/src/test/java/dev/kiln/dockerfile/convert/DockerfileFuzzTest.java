@@ -58,6 +58,6 @@ class DockerfileFuzzTest {
         }
         // What the frontend hands to the solver must be a definition the solver can decode.
         LlbGraph.decode(result.state().marshal(MarshalOptions.defaults().withDefaultPlatform(result.platform())));
-        result.image().toJson();
+        result.image().toDockerOciImageJson();
     }
 }
