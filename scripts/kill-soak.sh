@@ -57,7 +57,8 @@ echo >&2
 mounts=$(grep -c " $work" /proc/self/mountinfo || true)
 containers=$(runc --root "$state/worker/runtime/runc-state" list -q 2>/dev/null | grep -c . || true)
 bundles=$(find "$state/worker/runtime/bundles" -mindepth 1 -maxdepth 1 2>/dev/null | wc -l)
-temporary=$(find "$state" "$work" -maxdepth 6 \( -name 'tmp-*' -o -name '*.partial' -o -name '.tmp-*' \) 2>/dev/null | wc -l)
+find "$state" "$work" -maxdepth 6 \( -name 'tmp-*' -o -name '*.partial' -o -name '.tmp-*' \) > "$work/temporary.txt" 2>/dev/null || true
+temporary=$(wc -l < "$work/temporary.txt")
 same=no
 diff <(tree "$out") <(tree "$work/clean-out") > "$work/tree.diff" && same=yes
 echo "builds killed:               $builds (each at a random moment up to ${max_ms} ms)"
@@ -68,4 +69,5 @@ echo "bundles left:                $bundles"
 echo "temporary or partial files:  $temporary"
 echo "same tree as a clean build:  $same"
 [ "$same" = yes ] || head -20 "$work/tree.diff"
+sed "s|^$work/|  left: |" "$work/temporary.txt"
 [ "$survivors$mounts$containers$bundles$temporary" = 00000 ] && [ "$same" = yes ]

@@ -58,6 +58,8 @@ public final class Worker implements AutoCloseable {
     private Worker(Path stateDir, String runtimeName, RegistryClient registry) throws IOException {
         Files.createDirectories(stateDir);
         this.snapshotter = Snapshotter.open(stateDir.resolve("snapshots"));
+        // the snapshot store's lock makes this worker the state's only writer: what is half-written is a dead one's
+        TemporaryFiles.sweep(stateDir);
         this.localChecksums = ChecksumIndex.open(stateDir.resolve("checksums.idx"));
         this.contextChecksums = new ContentChecksum(localChecksums);
         this.results = new SnapshotResults(snapshotter, new ContentChecksum(ChecksumIndex.inMemory()),
