@@ -1,5 +1,7 @@
 package dev.kiln.oci.layer;
 
+import dev.kiln.core.Digest;
+import dev.kiln.core.Sha256;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -223,22 +225,16 @@ final class LayerTrees {
 
   static String sha(Path file) throws IOException {
     try (InputStream in = Files.newInputStream(file)) {
-      MessageDigest sha = MessageDigest.getInstance("SHA-256");
+      MessageDigest sha = Sha256.engine();
       byte[] buffer = new byte[65536];
       for (int n; (n = in.read(buffer)) > 0; ) {
         sha.update(buffer, 0, n);
       }
       return HexFormat.of().formatHex(sha.digest());
-    } catch (java.security.NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e);
     }
   }
 
   static String sha(byte[] data) {
-    try {
-      return "sha256:" + HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(data));
-    } catch (java.security.NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e);
-    }
+    return Digest.sha256(data).toString();
   }
 }

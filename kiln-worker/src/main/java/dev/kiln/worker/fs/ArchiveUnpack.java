@@ -1,5 +1,6 @@
 package dev.kiln.worker.fs;
 
+import dev.kiln.core.GoPath;
 import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;

@@ -1,5 +1,6 @@
 package dev.kiln.worker.fs;
 
+import dev.kiln.core.GoPath;
 import java.io.IOException;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.DirectoryNotEmptyException;
@@ -331,7 +332,7 @@ public final class FileActions {
   }
 
   private static String display(String path) {
-    return GoPath.display(path);
+    return GoPath.absolute(path);
   }
 
   @FunctionalInterface

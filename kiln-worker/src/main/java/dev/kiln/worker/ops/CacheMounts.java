@@ -1,6 +1,6 @@
 package dev.kiln.worker.ops;
 
-import dev.kiln.llb.Digest;
+import dev.kiln.core.Digest;
 import dev.kiln.llb.pb.CacheSharingOpt;
 import dev.kiln.worker.fs.CopyOptions;
 import dev.kiln.worker.fs.FileActions;

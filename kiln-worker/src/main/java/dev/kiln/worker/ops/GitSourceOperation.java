@@ -1,6 +1,6 @@
 package dev.kiln.worker.ops;
 
-import dev.kiln.llb.Digest;
+import dev.kiln.core.Digest;
 import dev.kiln.llb.Ops;
 import dev.kiln.llb.pb.Op;
 import dev.kiln.solver.CacheMap;
