@@ -1,6 +1,7 @@
 package dev.kiln.worker.snapshot;
 
 import dev.kiln.core.Sha256;
+import dev.kiln.core.Trees;
 import dev.kiln.worker.sys.Mounts;
 import dev.kiln.worker.sys.PosixFiles;
 import java.io.Closeable;
