@@ -1,6 +1,7 @@
 package dev.kiln.oci.layer;
 
 import dev.kiln.core.Digest;
+import dev.kiln.core.Overlay;
 import dev.kiln.core.Sha256;
 import java.io.IOException;
 import java.io.InputStream;
@@ -77,7 +78,7 @@ final class LayerTrees {
     switch (markers) {
       case OVERLAY -> {
         NativeFiles.mknod(root.resolve("etc/removed"), NativeFiles.S_IFCHR, 0);
-        NativeFiles.setXattr(root.resolve("var/cache"), Overlay.OPAQUE_XATTR, Overlay.OPAQUE_VALUE);
+        NativeFiles.setXattr(root.resolve("var/cache"), Overlay.OPAQUE_XATTR, Overlay.opaqueValue());
       }
       case AUFS_FILES -> {
         file(root, "etc/.wh.removed", "", 0644, 0, 0);
