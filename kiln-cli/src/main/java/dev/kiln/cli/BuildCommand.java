@@ -226,7 +226,7 @@ final class BuildCommand {
             String rest = kv[1].substring("oci-layout://".length());
             int at = rest.lastIndexOf('@');
             String dir = at < 0 ? rest : rest.substring(0, at);
-            String store = "oci-" + dev.kiln.llb.Digest.sha256(dir.getBytes(StandardCharsets.UTF_8)).hex()
+            String store = "oci-" + dev.kiln.core.Digest.sha256(dir.getBytes(StandardCharsets.UTF_8)).hex()
                     .substring(0, 12);
             locals.put(store, Path.of(dir));
             opts.put("context:" + kv[0], "oci-layout://" + store + (at < 0 ? "" : rest.substring(at)));
@@ -464,7 +464,7 @@ final class BuildCommand {
     private static Definition ignoringCache(Definition definition) {
         Definition.Builder marked = definition.toBuilder();
         for (com.google.protobuf.ByteString op : definition.getDefList()) {
-            String digest = dev.kiln.llb.Digest.sha256(op.toByteArray()).toString();
+            String digest = dev.kiln.core.Digest.sha256(op.toByteArray()).toString();
             dev.kiln.llb.pb.OpMetadata metadata = definition.getMetadataOrDefault(digest,
                     dev.kiln.llb.pb.OpMetadata.getDefaultInstance());
             marked.putMetadata(digest, metadata.toBuilder().setIgnoreCache(true).build());

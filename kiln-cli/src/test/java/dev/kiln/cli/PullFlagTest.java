@@ -1,6 +1,6 @@
 package dev.kiln.cli;
 
-import dev.kiln.llb.ImageReference;
+import dev.kiln.core.ImageReference;
 import dev.kiln.oci.Descriptor;
 import dev.kiln.oci.registry.RegistryClient;
 import dev.kiln.oci.testing.LocalRegistry;

@@ -1,5 +1,6 @@
 package dev.kiln.dockerfile;
 
+import dev.kiln.core.Platform;
 import dev.kiln.dockerfile.convert.ConvertOptions;
 import dev.kiln.dockerfile.convert.Platforms;
 import dev.kiln.dockerfile.instructions.CsvFields;
@@ -8,7 +9,6 @@ import dev.kiln.gateway.BuildOpts;
 import dev.kiln.gateway.WorkerInfo;
 import dev.kiln.llb.ImageOption;
 import dev.kiln.llb.NetMode;
-import dev.kiln.llb.Platform;
 import dev.kiln.llb.RunOption;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;

@@ -3,11 +3,11 @@ package dev.kiln.dockerfile;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.kiln.core.Platform;
 import dev.kiln.gateway.BuildOpts;
 import dev.kiln.gateway.CacheOptionsEntry;
 import dev.kiln.gateway.WorkerInfo;
 import dev.kiln.llb.NetMode;
-import dev.kiln.llb.Platform;
 import dev.kiln.llb.RunOption;
 import java.util.List;
 import java.util.Map;

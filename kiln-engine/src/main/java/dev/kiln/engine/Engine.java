@@ -179,7 +179,7 @@ public final class Engine implements AutoCloseable {
         Snapshot result = SnapshotResult.of(ref.solved().result());
         ExecOp exec = vertex.kind() == OpKind.EXEC ? vertex.op().getExec()
                 : ExecOp.newBuilder().setMeta(Meta.newBuilder().addEnv(
-                        "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin")).build();
+                        "PATH=" + dev.kiln.core.Platform.DEFAULT_UNIX_PATH)).build();
         return DebugShell.ofResult(context, vertex.name(), result, exec);
     }
 

@@ -1,8 +1,8 @@
 package dev.kiln.engine;
 
 import com.google.protobuf.ByteString;
+import dev.kiln.core.Digest;
 import dev.kiln.llb.CopyOption;
-import dev.kiln.llb.Digest;
 import dev.kiln.llb.FileAction;
 import dev.kiln.llb.LocalOption;
 import dev.kiln.llb.RunOption;
@@ -89,7 +89,7 @@ class BadInputTest {
         Definition whole = EngineFixture.base().run(RunOption.sh("true")).root().marshal();
         Definition withoutSource = whole.toBuilder().clearDef().addAllDef(whole.getDefList().subList(1, whole.getDefCount()))
                 .build();
-        String missing = Digest.sha256(whole.getDef(0)).toString();
+        String missing = Digest.sha256(whole.getDef(0).asReadOnlyByteBuffer()).toString();
 
         assertThatThrownBy(() -> kiln.run(llb(withoutSource)))
                 .isInstanceOf(BuildException.class)
@@ -118,7 +118,7 @@ class BadInputTest {
         Definition definition = Definition.newBuilder()
                 .addDef(source.toByteString())
                 .addDef(Op.newBuilder().addInputs(Input.newBuilder()
-                        .setDigest(Digest.sha256(source.toByteString()).toString())).build().toByteString())
+                        .setDigest(Digest.sha256(source.toByteString().asReadOnlyByteBuffer()).toString())).build().toByteString())
                 .build();
 
         assertThatThrownBy(() -> kiln.run(llb(definition)))
@@ -134,7 +134,7 @@ class BadInputTest {
         Definition definition = Definition.newBuilder()
                 .addDef(build.toByteString())
                 .addDef(Op.newBuilder().addInputs(Input.newBuilder()
-                        .setDigest(Digest.sha256(build.toByteString()).toString())).build().toByteString())
+                        .setDigest(Digest.sha256(build.toByteString().asReadOnlyByteBuffer()).toString())).build().toByteString())
                 .build();
 
         assertThatThrownBy(() -> kiln.run(llb(definition)))

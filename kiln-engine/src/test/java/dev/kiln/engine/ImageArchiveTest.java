@@ -2,11 +2,11 @@ package dev.kiln.engine;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.kiln.core.ImageReference;
 import dev.kiln.engine.export.ArchiveDestination;
 import dev.kiln.engine.export.ExportTarget;
 import dev.kiln.engine.export.Exporters;
 import dev.kiln.engine.export.ImageOptions;
-import dev.kiln.llb.ImageReference;
 import dev.kiln.llb.RunOption;
 import dev.kiln.llb.State;
 import dev.kiln.oci.MediaTypes;

@@ -2,11 +2,11 @@ package dev.kiln.engine;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.kiln.core.ImageReference;
 import dev.kiln.engine.export.ExportTarget;
 import dev.kiln.engine.export.Exporters;
 import dev.kiln.engine.export.ImageOptions;
 import dev.kiln.llb.FileAction;
-import dev.kiln.llb.ImageReference;
 import dev.kiln.llb.RunOption;
 import dev.kiln.llb.State;
 import dev.kiln.oci.Descriptor;
@@ -315,7 +315,7 @@ class ImageExportTest {
 
     private Descriptor baseLayer() throws Exception {
         try (RegistryClient client = RegistryClient.builder().build()) {
-            return client.resolveImage(busybox, dev.kiln.llb.Platform.current()).layers().getFirst();
+            return client.resolveImage(busybox, dev.kiln.core.Platform.current()).layers().getFirst();
         }
     }
 }

@@ -2,10 +2,10 @@ package dev.kiln.engine;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.kiln.core.ImageReference;
 import dev.kiln.gateway.ResolveImageConfigOpt;
 import dev.kiln.gateway.ResolvedImageConfig;
 import dev.kiln.gateway.Result;
-import dev.kiln.llb.ImageReference;
 import dev.kiln.llb.RunOption;
 import dev.kiln.llb.State;
 import dev.kiln.oci.Descriptor;
@@ -176,7 +176,7 @@ class ImageSourceTest {
 
     private static Descriptor layerOf(ImageReference reference) throws Exception {
         try (RegistryClient client = RegistryClient.builder().build()) {
-            return client.resolveImage(reference, dev.kiln.llb.Platform.current()).layers().getFirst();
+            return client.resolveImage(reference, dev.kiln.core.Platform.current()).layers().getFirst();
         }
     }
 }

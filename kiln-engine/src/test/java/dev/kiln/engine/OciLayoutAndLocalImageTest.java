@@ -1,5 +1,6 @@
 package dev.kiln.engine;
 
+import dev.kiln.core.ImageReference;
 import dev.kiln.engine.export.ArchiveDestination;
 import dev.kiln.engine.export.ExportTarget;
 import dev.kiln.engine.export.ImageOptions;
@@ -7,7 +8,6 @@ import dev.kiln.gateway.ResolveImageConfigOpt;
 import dev.kiln.gateway.ResolvedImageConfig;
 import dev.kiln.gateway.Result;
 import dev.kiln.llb.ImageOption;
-import dev.kiln.llb.ImageReference;
 import dev.kiln.llb.RunOption;
 import dev.kiln.llb.State;
 import dev.kiln.oci.ImageConfig;

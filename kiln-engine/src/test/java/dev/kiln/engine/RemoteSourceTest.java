@@ -1,7 +1,7 @@
 package dev.kiln.engine;
 
 import com.sun.net.httpserver.HttpServer;
-import dev.kiln.llb.Digest;
+import dev.kiln.core.Digest;
 import dev.kiln.llb.GitOption;
 import dev.kiln.llb.HttpOption;
 import dev.kiln.llb.State;

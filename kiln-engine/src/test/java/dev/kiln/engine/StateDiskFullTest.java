@@ -1,7 +1,7 @@
 package dev.kiln.engine;
 
-import dev.kiln.llb.ImageReference;
-import dev.kiln.llb.Platform;
+import dev.kiln.core.ImageReference;
+import dev.kiln.core.Platform;
 import dev.kiln.llb.RunOption;
 import dev.kiln.llb.State;
 import dev.kiln.oci.ContainerConfig;

@@ -1,6 +1,6 @@
 package dev.kiln.gateway;
 
-import dev.kiln.llb.Digest;
+import dev.kiln.core.Digest;
 import dev.kiln.llb.State;
 
 import java.util.Map;

@@ -1,5 +1,6 @@
 package dev.kiln.llb;
 
+import dev.kiln.core.Platform;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;

@@ -1,6 +1,7 @@
 package dev.kiln.llb;
 
 import com.google.protobuf.ByteString;
+import dev.kiln.core.Digest;
 import dev.kiln.llb.pb.Definition;
 import dev.kiln.llb.pb.ExportCache;
 import dev.kiln.llb.pb.Input;

@@ -1,5 +1,6 @@
 package dev.kiln.llb;
 
+import dev.kiln.core.Platform;
 import dev.kiln.llb.pb.DiffOp;
 import dev.kiln.llb.pb.LowerDiffInput;
 import dev.kiln.llb.pb.Op;

@@ -1,5 +1,6 @@
 package dev.kiln.llb;
 
+import dev.kiln.core.Platform;
 import dev.kiln.llb.pb.CacheOpt;
 import dev.kiln.llb.pb.ExecOp;
 import dev.kiln.llb.pb.HostIP;

@@ -1,5 +1,6 @@
 package dev.kiln.llb;
 
+import dev.kiln.core.Platform;
 import dev.kiln.llb.pb.FileOp;
 import dev.kiln.llb.pb.Input;
 import dev.kiln.llb.pb.Op;

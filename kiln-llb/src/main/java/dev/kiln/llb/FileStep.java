@@ -1,6 +1,7 @@
 package dev.kiln.llb;
 
 import com.google.protobuf.ByteString;
+import dev.kiln.core.GoPath;
 import dev.kiln.llb.pb.FileActionCopy;
 import dev.kiln.llb.pb.FileActionMkDir;
 import dev.kiln.llb.pb.FileActionMkFile;
@@ -25,6 +26,28 @@ sealed interface FileStep {
      */
     void writeTo(dev.kiln.llb.pb.FileAction.Builder action, String parentDir, long base);
 
+    /**
+     * BuildKit's {@code normalizePath}: a relative path is resolved against the state's working
+     * directory; with {@code keepSlash} a trailing "/" or "/." (which change what copy does) survives.
+     */
+    private static String normalize(String parent, String path, boolean keepSlash) {
+        String result = GoPath.clean(path);
+        if (!GoPath.isAbs(result)) {
+            result = GoPath.join("/", parent, result);
+        }
+        if (keepSlash) {
+            if (path.endsWith("/") && !result.endsWith("/")) {
+                result += "/";
+            } else if (path.endsWith("/.")) {
+                if (!result.equals("/")) {
+                    result += "/";
+                }
+                result += ".";
+            }
+        }
+        return result;
+    }
+
     private static long timestamp(CreatedAt createdAt) {
         return createdAt == null ? NO_TIMESTAMP : createdAt.unixNanos();
     }
@@ -33,7 +56,7 @@ sealed interface FileStep {
         @Override
         public void writeTo(dev.kiln.llb.pb.FileAction.Builder action, String parentDir, long base) {
             FileActionMkDir.Builder mkdir = FileActionMkDir.newBuilder()
-                    .setPath(GoPath.normalize(parentDir, path, false))
+                    .setPath(normalize(parentDir, path, false))
                     .setMode(mode & 0777)
                     .setMakeParents(makeParents)
                     .setTimestamp(timestamp(createdAt));
@@ -48,7 +71,7 @@ sealed interface FileStep {
         @Override
         public void writeTo(dev.kiln.llb.pb.FileAction.Builder action, String parentDir, long base) {
             FileActionMkFile.Builder mkfile = FileActionMkFile.newBuilder()
-                    .setPath(GoPath.normalize(parentDir, path, false))
+                    .setPath(normalize(parentDir, path, false))
                     .setMode(mode & 0777)
                     .setData(ByteString.copyFrom(data))
                     .setTimestamp(timestamp(createdAt));
@@ -63,7 +86,7 @@ sealed interface FileStep {
         @Override
         public void writeTo(dev.kiln.llb.pb.FileAction.Builder action, String parentDir, long base) {
             action.setRm(FileActionRm.newBuilder()
-                    .setPath(GoPath.normalize(parentDir, path, false))
+                    .setPath(normalize(parentDir, path, false))
                     .setAllowNotFound(allowNotFound)
                     .setAllowWildcard(allowWildcard));
         }
@@ -91,7 +114,7 @@ sealed interface FileStep {
             String sourceDir = GoPath.isAbs(cleanSrc) ? "/" : source.getDir();
             FileActionCopy.Builder copy = FileActionCopy.newBuilder()
                     .setSrc(GoPath.join(sourceDir, cleanSrc))
-                    .setDest(GoPath.normalize(parentDir, dest, true))
+                    .setDest(normalize(parentDir, dest, true))
                     .addAllIncludePatterns(settings.include())
                     .addAllExcludePatterns(settings.exclude())
                     .addAllRequiredPaths(settings.requiredPaths())

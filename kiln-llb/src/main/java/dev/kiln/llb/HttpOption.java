@@ -1,5 +1,6 @@
 package dev.kiln.llb;
 
+import dev.kiln.core.Digest;
 import java.util.Objects;
 
 /** An option of {@link State#http}: how the downloaded file is checked, named and owned. */

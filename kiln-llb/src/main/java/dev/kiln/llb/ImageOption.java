@@ -1,5 +1,6 @@
 package dev.kiln.llb;
 
+import dev.kiln.core.Digest;
 import java.util.Objects;
 
 /** An option of {@link State#image}. Use {@link OpOption#platform} to pick the image's platform. */

@@ -2,6 +2,7 @@ package dev.kiln.llb;
 
 import com.google.protobuf.ByteString;
 import com.google.protobuf.InvalidProtocolBufferException;
+import dev.kiln.core.Digest;
 import dev.kiln.llb.pb.Definition;
 import dev.kiln.llb.pb.Input;
 import dev.kiln.llb.pb.Op;
@@ -60,7 +61,7 @@ public final class LlbGraph {
         List<GraphAssembly.RawOp> ops = new ArrayList<>(definition.getDefCount());
         for (int i = 0; i < definition.getDefCount(); i++) {
             ByteString bytes = definition.getDef(i);
-            Digest digest = Digest.sha256(bytes);
+            Digest digest = Digest.sha256(bytes.asReadOnlyByteBuffer());
             Op op;
             try {
                 op = Op.parseFrom(bytes);

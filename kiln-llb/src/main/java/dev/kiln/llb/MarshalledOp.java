@@ -1,5 +1,6 @@
 package dev.kiln.llb;
 
+import dev.kiln.core.Digest;
 import dev.kiln.llb.pb.OpMetadata;
 import java.util.List;
 

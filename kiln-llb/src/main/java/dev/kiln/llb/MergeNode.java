@@ -1,5 +1,6 @@
 package dev.kiln.llb;
 
+import dev.kiln.core.Platform;
 import dev.kiln.llb.pb.MergeInput;
 import dev.kiln.llb.pb.MergeOp;
 import dev.kiln.llb.pb.Op;

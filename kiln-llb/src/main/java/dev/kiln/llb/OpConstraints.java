@@ -1,5 +1,6 @@
 package dev.kiln.llb;
 
+import dev.kiln.core.Platform;
 import dev.kiln.llb.pb.ExportCache;
 import dev.kiln.llb.pb.Op;
 import dev.kiln.llb.pb.OpMetadata;
@@ -65,9 +66,19 @@ record OpConstraints(Platform platform, List<String> filters, boolean ignoreCach
     Op.Builder newOp(Platform opPlatform) {
         Op.Builder op = Op.newBuilder().setConstraints(WorkerConstraints.newBuilder().addAllFilter(filters));
         if (opPlatform != null) {
-            op.setPlatform(opPlatform.toProto());
+            op.setPlatform(toProto(opPlatform));
         }
         return op;
+    }
+
+    private static dev.kiln.llb.pb.Platform toProto(Platform platform) {
+        return dev.kiln.llb.pb.Platform.newBuilder()
+                .setOS(platform.os())
+                .setArchitecture(platform.architecture())
+                .setVariant(platform.variant())
+                .setOSVersion(platform.osVersion())
+                .addAllOSFeatures(platform.osFeatures())
+                .build();
     }
 
     OpMetadata metadata() {

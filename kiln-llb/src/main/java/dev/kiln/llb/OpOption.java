@@ -1,5 +1,6 @@
 package dev.kiln.llb;
 
+import dev.kiln.core.Platform;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;

@@ -2,6 +2,7 @@ package dev.kiln.llb;
 
 import com.google.protobuf.CodedOutputStream;
 import com.google.protobuf.MessageLite;
+import dev.kiln.core.Digest;
 import dev.kiln.llb.pb.Op;
 import java.io.IOException;
 import java.io.UncheckedIOException;

@@ -1,5 +1,7 @@
 package dev.kiln.llb;
 
+import dev.kiln.core.GoPath;
+import dev.kiln.core.Platform;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;

@@ -1,5 +1,6 @@
 package dev.kiln.llb;
 
+import dev.kiln.core.Platform;
 import dev.kiln.llb.pb.Op;
 import dev.kiln.llb.pb.SourceOp;
 import java.util.List;

@@ -1,5 +1,7 @@
 package dev.kiln.llb;
 
+import dev.kiln.core.GoPath;
+import dev.kiln.core.ImageReference;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;

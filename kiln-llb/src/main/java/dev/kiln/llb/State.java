@@ -1,5 +1,6 @@
 package dev.kiln.llb;
 
+import dev.kiln.core.Platform;
 import dev.kiln.llb.pb.Definition;
 import java.util.ArrayList;
 import java.util.HashSet;

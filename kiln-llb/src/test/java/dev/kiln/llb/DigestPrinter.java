@@ -1,5 +1,6 @@
 package dev.kiln.llb;
 
+import dev.kiln.core.Digest;
 import dev.kiln.llb.pb.Definition;
 
 /** Prints the digests of every op of the every-kind graph, one per line; run in a second JVM by a test. */
@@ -11,7 +12,7 @@ public final class DigestPrinter {
     static String digests() {
         Definition definition = LlbGraphTest.everyKind().marshal(GoldenDigestTest.LINUX_AMD64_U1);
         StringBuilder lines = new StringBuilder();
-        definition.getDefList().forEach(bytes -> lines.append(Digest.sha256(bytes)).append('\n'));
+        definition.getDefList().forEach(bytes -> lines.append(Digest.sha256(bytes.asReadOnlyByteBuffer())).append('\n'));
         return lines.toString();
     }
 

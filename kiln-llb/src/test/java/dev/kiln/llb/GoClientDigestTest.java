@@ -3,6 +3,8 @@ package dev.kiln.llb;
 import static dev.kiln.llb.GoldenDigestTest.LINUX_AMD64_U1;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.kiln.core.Digest;
+import dev.kiln.core.Platform;
 import dev.kiln.llb.pb.Definition;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
@@ -18,7 +20,7 @@ class GoClientDigestTest {
 
     private static List<String> digests(State state) {
         Definition definition = state.marshal(LINUX_AMD64_U1);
-        return definition.getDefList().stream().map(bytes -> Digest.sha256(bytes).toString()).toList();
+        return definition.getDefList().stream().map(bytes -> Digest.sha256(bytes.asReadOnlyByteBuffer()).toString()).toList();
     }
 
     private static List<String> go(String line) {

@@ -5,6 +5,8 @@ import static dev.kiln.llb.Wire.bytes;
 import static dev.kiln.llb.Wire.field;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.kiln.core.Digest;
+import dev.kiln.core.Platform;
 import dev.kiln.llb.pb.Definition;
 import java.util.List;
 import org.junit.jupiter.api.Test;

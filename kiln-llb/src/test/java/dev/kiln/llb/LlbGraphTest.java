@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.google.protobuf.ByteString;
+import dev.kiln.core.Digest;
 import dev.kiln.llb.pb.BuildInput;
 import dev.kiln.llb.pb.BuildOp;
 import dev.kiln.llb.pb.Definition;

@@ -3,6 +3,8 @@ package dev.kiln.llb;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.kiln.core.Digest;
+import dev.kiln.core.Platform;
 import dev.kiln.llb.pb.Definition;
 import dev.kiln.llb.pb.ExecOp;
 import dev.kiln.llb.pb.FileAction;
@@ -375,7 +377,7 @@ class StateTest {
         assertThat(run.ignoreCache()).isTrue();
         assertThat(run.metadata().getProgressGroup().getName()).isEqualTo("stage");
         assertThat(run.metadata().getCapsMap()).containsKeys("exec.meta.base");
-        String terminal = Digest.sha256(definition.getDef(definition.getDefCount() - 1)).toString();
+        String terminal = Digest.sha256(definition.getDef(definition.getDefCount() - 1).asReadOnlyByteBuffer()).toString();
         assertThat(definition.getMetadataOrThrow(terminal).getCapsMap())
                 .containsOnlyKeys("constraints", "platform", "meta.ignorecache", "meta.description");
         assertThat(definition.getSource().getInfosList()).singleElement()
@@ -394,5 +396,11 @@ class StateTest {
         Definition merged = State.merge(List.of(left, right)).marshal(OPTIONS);
 
         assertThat(merged.getDefCount()).isEqualTo(5); // busybox once, two execs, merge, terminal
+    }
+
+    @Test
+    void anImageWithAnInvalidReferenceSaysWhy() {
+        assertThatThrownBy(() -> State.image("no spaces allowed"))
+                .hasMessageContaining("invalid image reference \"no spaces allowed\"");
     }
 }

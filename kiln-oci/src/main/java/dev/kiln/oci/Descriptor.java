@@ -1,8 +1,8 @@
 package dev.kiln.oci;
 
 import com.fasterxml.jackson.core.JsonGenerator;
-import dev.kiln.llb.Digest;
-import dev.kiln.llb.Platform;
+import dev.kiln.core.Digest;
+import dev.kiln.core.Platform;
 import java.io.IOException;
 import java.util.List;
 import java.util.Map;

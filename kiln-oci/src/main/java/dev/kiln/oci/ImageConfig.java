@@ -2,8 +2,8 @@ package dev.kiln.oci;
 
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.kiln.llb.Digest;
-import dev.kiln.llb.Platform;
+import dev.kiln.core.Digest;
+import dev.kiln.core.Platform;
 import java.io.IOException;
 import java.time.Instant;
 import java.util.ArrayList;

@@ -1,7 +1,7 @@
 package dev.kiln.oci;
 
 import com.fasterxml.jackson.core.JsonGenerator;
-import dev.kiln.llb.Platform;
+import dev.kiln.core.Platform;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;

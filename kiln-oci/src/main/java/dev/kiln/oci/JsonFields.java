@@ -4,7 +4,7 @@ import com.fasterxml.jackson.core.JacksonException;
 import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeType;
-import dev.kiln.llb.Digest;
+import dev.kiln.core.Digest;
 import java.io.IOException;
 import java.time.Instant;
 import java.time.OffsetDateTime;

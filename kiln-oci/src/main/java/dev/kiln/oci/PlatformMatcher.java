@@ -1,6 +1,6 @@
 package dev.kiln.oci;
 
-import dev.kiln.llb.Platform;
+import dev.kiln.core.Platform;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;

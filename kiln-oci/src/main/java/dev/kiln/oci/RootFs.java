@@ -2,7 +2,7 @@ package dev.kiln.oci;
 
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.kiln.llb.Digest;
+import dev.kiln.core.Digest;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;

@@ -3,8 +3,8 @@ package dev.kiln.oci;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.kiln.llb.Digest;
-import dev.kiln.llb.Platform;
+import dev.kiln.core.Digest;
+import dev.kiln.core.Platform;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;

@@ -2,8 +2,8 @@ package dev.kiln.oci;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.kiln.llb.Digest;
-import dev.kiln.llb.Platform;
+import dev.kiln.core.Digest;
+import dev.kiln.core.Platform;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 

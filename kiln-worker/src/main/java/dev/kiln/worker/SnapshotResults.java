@@ -1,6 +1,6 @@
 package dev.kiln.worker;
 
-import dev.kiln.llb.Digest;
+import dev.kiln.core.Digest;
 import dev.kiln.solver.Result;
 import dev.kiln.solver.ResultStore;
 import dev.kiln.worker.fs.ChecksumSelector;

@@ -1,5 +1,6 @@
 package dev.kiln.worker;
 
+import dev.kiln.core.Platform;
 import dev.kiln.llb.LlbVertex;
 import dev.kiln.llb.pb.Op;
 import dev.kiln.solver.Operation;
@@ -21,7 +22,6 @@ import dev.kiln.worker.ops.ImageSourceOperation;
 import dev.kiln.worker.ops.MergeOperation;
 import dev.kiln.worker.ops.OciLayoutSourceOperation;
 import dev.kiln.worker.image.ImageStore;
-import dev.kiln.llb.Platform;
 import dev.kiln.oci.registry.DockerConfig;
 import dev.kiln.oci.registry.RegistryClient;
 import dev.kiln.worker.ops.SecretMounts;

@@ -1,7 +1,7 @@
 package dev.kiln.worker;
 
-import dev.kiln.llb.ImageReference;
-import dev.kiln.llb.Platform;
+import dev.kiln.core.ImageReference;
+import dev.kiln.core.Platform;
 import dev.kiln.oci.ContainerConfig;
 import dev.kiln.oci.Descriptor;
 import dev.kiln.oci.History;

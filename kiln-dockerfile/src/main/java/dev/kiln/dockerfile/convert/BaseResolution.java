@@ -1,12 +1,12 @@
 package dev.kiln.dockerfile.convert;
 
+import dev.kiln.core.ImageReference;
+import dev.kiln.core.Platform;
 import dev.kiln.dockerfile.DockerfileException;
 import dev.kiln.dockerfile.instructions.Suggestions;
 import dev.kiln.dockerfile.shell.EnvLookup;
 import dev.kiln.llb.ImageOption;
-import dev.kiln.llb.ImageReference;
 import dev.kiln.llb.OpOption;
-import dev.kiln.llb.Platform;
 import dev.kiln.llb.State;
 import dev.kiln.oci.ImageConfig;
 import dev.kiln.oci.OciFormatException;

@@ -1,5 +1,7 @@
 package dev.kiln.dockerfile.convert;
 
+import dev.kiln.core.ImageReference;
+import dev.kiln.core.Platform;
 import dev.kiln.dockerfile.DockerfileException;
 import dev.kiln.dockerfile.instructions.DockerfileStages;
 import dev.kiln.dockerfile.instructions.Instruction;
@@ -11,8 +13,6 @@ import dev.kiln.dockerfile.shell.EnvLookup;
 import dev.kiln.dockerfile.shell.ShellException;
 import dev.kiln.dockerfile.shell.ShellLex;
 import dev.kiln.dockerfile.shell.WordResult;
-import dev.kiln.llb.ImageReference;
-import dev.kiln.llb.Platform;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;

@@ -1,8 +1,8 @@
 package dev.kiln.dockerfile.convert;
 
+import dev.kiln.core.Platform;
 import dev.kiln.llb.ImageOption;
 import dev.kiln.llb.NetMode;
-import dev.kiln.llb.Platform;
 import dev.kiln.llb.RunOption;
 import java.util.Collections;
 import java.util.LinkedHashMap;

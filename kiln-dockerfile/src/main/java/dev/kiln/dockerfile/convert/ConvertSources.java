@@ -1,6 +1,6 @@
 package dev.kiln.dockerfile.convert;
 
-import dev.kiln.llb.Platform;
+import dev.kiln.core.Platform;
 import dev.kiln.llb.State;
 import dev.kiln.oci.ImageConfig;
 import java.util.List;

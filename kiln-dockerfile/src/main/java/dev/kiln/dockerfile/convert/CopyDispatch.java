@@ -1,17 +1,17 @@
 package dev.kiln.dockerfile.convert;
 
+import dev.kiln.core.Digest;
+import dev.kiln.core.Platform;
 import dev.kiln.dockerfile.instructions.Instruction;
 import dev.kiln.dockerfile.instructions.InstructionException;
 import dev.kiln.dockerfile.shell.EnvLookup;
 import dev.kiln.llb.CopyOption;
-import dev.kiln.llb.Digest;
 import dev.kiln.llb.FileAction;
 import dev.kiln.llb.FileActions;
 import dev.kiln.llb.GitOption;
 import dev.kiln.llb.HttpOption;
 import dev.kiln.llb.OpOption;
 import dev.kiln.llb.Owner;
-import dev.kiln.llb.Platform;
 import dev.kiln.llb.State;
 import java.net.URI;
 import java.net.URISyntaxException;

@@ -1,5 +1,6 @@
 package dev.kiln.dockerfile.convert;
 
+import dev.kiln.core.Platform;
 import dev.kiln.dockerfile.DockerfileException;
 import dev.kiln.dockerfile.instructions.Instruction;
 import dev.kiln.dockerfile.parser.SourceFile;
@@ -7,7 +8,6 @@ import dev.kiln.dockerfile.shell.EnvLookup;
 import dev.kiln.dockerfile.shell.ShellException;
 import dev.kiln.dockerfile.shell.ShellLex;
 import dev.kiln.llb.OpOption;
-import dev.kiln.llb.Platform;
 import dev.kiln.llb.RunOption;
 import dev.kiln.llb.SourceLocation;
 import dev.kiln.llb.SourceMap;

@@ -1,5 +1,6 @@
 package dev.kiln.dockerfile.convert;
 
+import dev.kiln.core.Platform;
 import dev.kiln.dockerfile.instructions.Expander;
 import dev.kiln.dockerfile.instructions.GoDuration;
 import dev.kiln.dockerfile.instructions.Instruction;
@@ -13,7 +14,6 @@ import dev.kiln.llb.FileAction;
 import dev.kiln.llb.MkdirOption;
 import dev.kiln.llb.OpOption;
 import dev.kiln.llb.Owner;
-import dev.kiln.llb.Platform;
 import dev.kiln.oci.Healthcheck;
 import dev.kiln.oci.ImageConfig;
 import java.time.Duration;

@@ -1,8 +1,8 @@
 package dev.kiln.dockerfile.convert;
 
+import dev.kiln.core.Platform;
 import dev.kiln.dockerfile.instructions.DockerfileStages;
 import dev.kiln.dockerfile.parser.ParsedDockerfile;
-import dev.kiln.llb.Platform;
 import dev.kiln.llb.SourceMap;
 import dev.kiln.llb.State;
 import dev.kiln.oci.ImageConfig;

@@ -1,6 +1,6 @@
 package dev.kiln.dockerfile.convert;
 
-import dev.kiln.llb.Platform;
+import dev.kiln.core.Platform;
 import java.util.LinkedHashMap;
 import java.util.Map;
 

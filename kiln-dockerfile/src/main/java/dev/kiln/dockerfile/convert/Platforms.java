@@ -1,6 +1,6 @@
 package dev.kiln.dockerfile.convert;
 
-import dev.kiln.llb.Platform;
+import dev.kiln.core.Platform;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
@@ -60,8 +60,7 @@ public final class Platforms {
 
     /** The PATH an image gets when its base sets none. */
     static String defaultPath(String os) {
-        return os.equals("windows") ? "c:\\Windows\\System32;c:\\Windows"
-                : "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+        return os.equals("windows") ? Platform.DEFAULT_WINDOWS_PATH : Platform.DEFAULT_UNIX_PATH;
     }
 
     /** The platform of a dev.kiln.llb.pb.Platform as a worker reports it. */

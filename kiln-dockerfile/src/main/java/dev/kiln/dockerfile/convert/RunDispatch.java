@@ -126,7 +126,7 @@ final class RunDispatch {
         d.commit("RUN " + runCommandString(args, env) + " # buildkit", true);
     }
 
-    private dev.kiln.llb.Platform platform() {
+    private dev.kiln.core.Platform platform() {
         return d.platform != null ? d.platform : ctx.targetPlatform;
     }
 

@@ -1,6 +1,6 @@
 package dev.kiln.dockerfile.convert;
 
-import dev.kiln.llb.Platform;
+import dev.kiln.core.Platform;
 import dev.kiln.oci.ContainerConfig;
 import dev.kiln.oci.History;
 import dev.kiln.oci.ImageConfig;

@@ -1,8 +1,8 @@
 package dev.kiln.dockerfile.convert;
 
+import dev.kiln.core.Platform;
 import dev.kiln.dockerfile.instructions.Instruction;
 import dev.kiln.dockerfile.instructions.Stage;
-import dev.kiln.llb.Platform;
 import dev.kiln.llb.State;
 import dev.kiln.oci.ContainerConfig;
 import dev.kiln.oci.ImageConfig;

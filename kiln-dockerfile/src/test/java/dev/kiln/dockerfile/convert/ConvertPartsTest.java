@@ -3,9 +3,9 @@ package dev.kiln.dockerfile.convert;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.kiln.core.Platform;
 import dev.kiln.dockerfile.instructions.GoDuration;
 import dev.kiln.dockerfile.instructions.InstructionException;
-import dev.kiln.llb.Platform;
 import org.junit.jupiter.api.Test;
 
 /** The small parsers a conversion relies on, against what Go and BuildKit accept. */

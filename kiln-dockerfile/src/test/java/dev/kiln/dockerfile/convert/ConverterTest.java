@@ -3,6 +3,7 @@ package dev.kiln.dockerfile.convert;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.kiln.core.Platform;
 import dev.kiln.dockerfile.DockerfileException;
 import dev.kiln.dockerfile.parser.DockerfileParser;
 import dev.kiln.dockerfile.parser.ParsedDockerfile;
@@ -10,7 +11,6 @@ import dev.kiln.llb.LlbGraph;
 import dev.kiln.llb.LlbVertex;
 import dev.kiln.llb.MarshalOptions;
 import dev.kiln.llb.OpKind;
-import dev.kiln.llb.Platform;
 import dev.kiln.llb.SourceMap;
 import dev.kiln.llb.State;
 import dev.kiln.llb.pb.ExecOp;

@@ -1,12 +1,12 @@
 package dev.kiln.dockerfile.convert;
 
 import com.code_intelligence.jazzer.junit.FuzzTest;
+import dev.kiln.core.Platform;
 import dev.kiln.dockerfile.DockerfileException;
 import dev.kiln.dockerfile.parser.DockerfileParser;
 import dev.kiln.dockerfile.parser.ParsedDockerfile;
 import dev.kiln.llb.LlbGraph;
 import dev.kiln.llb.MarshalOptions;
-import dev.kiln.llb.Platform;
 import dev.kiln.llb.SourceMap;
 import dev.kiln.llb.State;
 import java.nio.charset.StandardCharsets;

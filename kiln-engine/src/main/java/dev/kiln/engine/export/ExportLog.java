@@ -1,6 +1,6 @@
 package dev.kiln.engine.export;
 
-import dev.kiln.llb.Digest;
+import dev.kiln.core.Digest;
 import dev.kiln.solver.ProgressEvent;
 import dev.kiln.solver.ProgressListener;
 

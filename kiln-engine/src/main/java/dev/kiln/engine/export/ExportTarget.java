@@ -1,6 +1,6 @@
 package dev.kiln.engine.export;
 
-import dev.kiln.llb.ImageReference;
+import dev.kiln.core.ImageReference;
 
 import java.io.OutputStream;
 import java.nio.file.Path;

@@ -1,7 +1,7 @@
 package dev.kiln.engine.export;
 
-import dev.kiln.llb.Digest;
-import dev.kiln.llb.Platform;
+import dev.kiln.core.Digest;
+import dev.kiln.core.Platform;
 import dev.kiln.oci.ContainerConfig;
 import dev.kiln.oci.History;
 import dev.kiln.oci.ImageConfig;
@@ -22,7 +22,7 @@ import java.util.Optional;
 final class ImageConfigs {
 
     /** BuildKit's empty image: the PATH every image gets, and / as working directory. */
-    static final String DEFAULT_PATH = "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+    static final String DEFAULT_PATH = "PATH=" + Platform.DEFAULT_UNIX_PATH;
     /** Marks the history entries the exporter made up for layers the frontend's history does not tell of. */
     static final String ADDED_COMMENT = "kiln.exporter.image.v0";
 

@@ -1,7 +1,7 @@
 package dev.kiln.engine.export;
 
 import com.github.luben.zstd.ZstdOutputStreamNoFinalizer;
-import dev.kiln.llb.Digest;
+import dev.kiln.core.Digest;
 import dev.kiln.oci.Descriptor;
 import dev.kiln.oci.content.BlobWriter;
 import dev.kiln.oci.content.ContentStore;

@@ -1,6 +1,6 @@
 package dev.kiln.engine.export;
 
-import dev.kiln.llb.ImageReference;
+import dev.kiln.core.ImageReference;
 import dev.kiln.oci.Descriptor;
 import dev.kiln.oci.content.ContentStore;
 import dev.kiln.oci.registry.PushResult;

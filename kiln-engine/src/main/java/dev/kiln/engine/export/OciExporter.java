@@ -1,7 +1,7 @@
 package dev.kiln.engine.export;
 
+import dev.kiln.core.ImageReference;
 import dev.kiln.gateway.Result;
-import dev.kiln.llb.ImageReference;
 import dev.kiln.solver.ProgressListener;
 import dev.kiln.worker.Worker;
 

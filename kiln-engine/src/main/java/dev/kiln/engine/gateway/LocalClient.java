@@ -1,5 +1,8 @@
 package dev.kiln.engine.gateway;
 
+import dev.kiln.core.Digest;
+import dev.kiln.core.ImageReference;
+import dev.kiln.core.Platform;
 import dev.kiln.engine.Entitlement;
 import dev.kiln.engine.Warning;
 import dev.kiln.gateway.BuildFunction;
@@ -13,9 +16,6 @@ import dev.kiln.gateway.ResolvedImageConfig;
 import dev.kiln.gateway.Result;
 import dev.kiln.gateway.SolveRequest;
 import dev.kiln.gateway.WarnOpts;
-import dev.kiln.llb.Digest;
-import dev.kiln.llb.ImageReference;
-import dev.kiln.llb.Platform;
 import dev.kiln.oci.registry.ResolvedImage;
 import dev.kiln.worker.Worker;
 import dev.kiln.worker.image.OciLayout;

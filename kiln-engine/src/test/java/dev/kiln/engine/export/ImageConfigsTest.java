@@ -1,7 +1,7 @@
 package dev.kiln.engine.export;
 
-import dev.kiln.llb.Digest;
-import dev.kiln.llb.Platform;
+import dev.kiln.core.Digest;
+import dev.kiln.core.Platform;
 import dev.kiln.oci.ContainerConfig;
 import dev.kiln.oci.Descriptor;
 import dev.kiln.oci.History;

@@ -1,6 +1,6 @@
 package dev.kiln.oci.content;
 
-import dev.kiln.llb.Digest;
+import dev.kiln.core.Digest;
 import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -76,7 +76,7 @@ public final class BlobWriter extends OutputStream {
   }
 
   private void resume() throws IOException {
-    hash = ContentStore.messageDigest(algorithm);
+    hash = Digest.engine(algorithm);
     channel = FileChannel.open(partial, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.READ);
     if (expectedDigest == null) {
       // A new file of this process: nobody else holds a lock on it, and only this channel ever opens it.

@@ -1,6 +1,6 @@
 package dev.kiln.oci.content;
 
-import dev.kiln.llb.Digest;
+import dev.kiln.core.Digest;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.channels.FileChannel;
@@ -13,8 +13,6 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
@@ -104,7 +102,7 @@ public final class ContentStore {
       WRITING.add(temporary);
       return BlobWriter.ingest(this, null, expectedSize, temporary, null);
     }
-    messageDigest(expectedDigest.algorithm());
+    Digest.engine(expectedDigest.algorithm());
     Optional<BlobInfo> present = info(expectedDigest);
     if (present.isPresent()) {
       return BlobWriter.alreadyStored(this, expectedDigest, present.get().size());
@@ -217,19 +215,5 @@ public final class ContentStore {
   private NoSuchFileException notFound(Digest digest) {
     return new NoSuchFileException(blobPath(digest).toString(), null,
         "blob " + digest + " is not in the content store at " + root);
-  }
-
-  static MessageDigest messageDigest(String algorithm) {
-    String name = switch (algorithm) {
-      case "sha256" -> "SHA-256";
-      case "sha384" -> "SHA-384";
-      case "sha512" -> "SHA-512";
-      default -> throw new IllegalArgumentException("unsupported digest algorithm \"" + algorithm + "\"");
-    };
-    try {
-      return MessageDigest.getInstance(name);
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException("the JDK always provides " + name, e);
-    }
   }
 }

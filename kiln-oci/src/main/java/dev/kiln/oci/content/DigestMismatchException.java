@@ -1,6 +1,6 @@
 package dev.kiln.oci.content;
 
-import dev.kiln.llb.Digest;
+import dev.kiln.core.Digest;
 import java.io.IOException;
 
 /**

@@ -1,5 +1,6 @@
 package dev.kiln.oci.layer;
 
+import dev.kiln.core.Sha256;
 import java.io.IOException;
 import java.io.OutputStream;
 

@@ -2,6 +2,7 @@ package dev.kiln.oci.layer;
 
 import com.github.luben.zstd.ZstdIOException;
 import com.github.luben.zstd.ZstdInputStreamNoFinalizer;
+import dev.kiln.core.Overlay;
 import java.io.BufferedInputStream;
 import java.io.EOFException;
 import java.io.FilterInputStream;
@@ -136,7 +137,7 @@ public final class LayerApplier {
     String base = components.getLast();
     if (base.equals(Overlay.OPAQUE_MARKER)) {
       Path directory = target.parentOf(name, components);
-      setXattr(directory, Overlay.OPAQUE_XATTR, Overlay.OPAQUE_VALUE, name);
+      setXattr(directory, Overlay.OPAQUE_XATTR, Overlay.opaqueValue(), name);
       return;
     }
     if (base.startsWith(Overlay.META_PREFIX)) {

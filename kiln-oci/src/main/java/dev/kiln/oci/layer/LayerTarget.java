@@ -1,12 +1,11 @@
 package dev.kiln.oci.layer;
 
+import dev.kiln.core.Trees;
 import java.io.IOException;
-import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.SimpleFileVisitor;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -67,22 +66,7 @@ final class LayerTarget {
   /** Removes whatever is at {@code path} (never following symlinks) so a later entry can replace it. */
   void remove(Path path) throws IOException {
     directories.clear(); // a removed directory or symlink may be part of any walked parent
-    Files.walkFileTree(path, new SimpleFileVisitor<>() {
-      @Override
-      public FileVisitResult visitFile(Path file, BasicFileAttributes attributes) throws IOException {
-        Files.delete(file);
-        return FileVisitResult.CONTINUE;
-      }
-
-      @Override
-      public FileVisitResult postVisitDirectory(Path dir, IOException failure) throws IOException {
-        if (failure != null) {
-          throw failure;
-        }
-        Files.delete(dir);
-        return FileVisitResult.CONTINUE;
-      }
-    });
+    Trees.deleteRecursively(path);
   }
 
   static BasicFileAttributes lstat(Path path) throws IOException {

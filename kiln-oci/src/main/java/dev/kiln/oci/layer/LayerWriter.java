@@ -1,6 +1,7 @@
 package dev.kiln.oci.layer;
 
 import com.github.luben.zstd.ZstdOutputStreamNoFinalizer;
+import dev.kiln.core.Overlay;
 import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -180,7 +181,7 @@ public final class LayerWriter {
 
   private static boolean isOpaque(Path directory) throws IOException {
     return NativeFiles.getXattr(directory, Overlay.OPAQUE_XATTR)
-        .map(value -> Arrays.equals(value, Overlay.OPAQUE_VALUE)).orElse(false);
+        .map(Overlay::isOpaqueValue).orElse(false);
   }
 
   /** Whole seconds, as in ustar; clamped first, so a clamp with a fraction still bounds every mtime. */
@@ -208,7 +209,7 @@ public final class LayerWriter {
     }
 
     boolean isWhiteout() {
-      return Overlay.isWhiteout(mode, rdev);
+      return (mode & NativeFiles.S_IFMT) == NativeFiles.S_IFCHR && rdev == 0;
     }
   }
 }

@@ -1,6 +1,6 @@
 package dev.kiln.oci.layer;
 
-import dev.kiln.llb.Digest;
+import dev.kiln.core.Digest;
 
 /**
  * A layer blob as written: its diffID (sha256 of the uncompressed tar, for the image config's rootfs) and its

@@ -2,9 +2,9 @@ package dev.kiln.oci.registry;
 
 import static dev.kiln.oci.registry.RegistryTransport.headers;
 
-import dev.kiln.llb.Digest;
-import dev.kiln.llb.ImageReference;
-import dev.kiln.llb.Platform;
+import dev.kiln.core.Digest;
+import dev.kiln.core.ImageReference;
+import dev.kiln.core.Platform;
 import dev.kiln.oci.Descriptor;
 import dev.kiln.oci.ImageConfig;
 import dev.kiln.oci.ImageIndex;
@@ -28,8 +28,6 @@ import java.net.http.HttpRequest.BodyPublisher;
 import java.net.http.HttpResponse;
 import java.net.http.HttpTimeoutException;
 import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -693,22 +691,9 @@ public final class RegistryClient implements AutoCloseable {
   }
 
   static Digest digestOf(String algorithm, byte[] bytes) {
-    return new Digest(algorithm, HexFormat.of().formatHex(messageDigest(algorithm).digest(bytes)));
+    return new Digest(algorithm, HexFormat.of().formatHex(Digest.engine(algorithm).digest(bytes)));
   }
 
-  static MessageDigest messageDigest(String algorithm) {
-    String name = switch (algorithm) {
-      case "sha256" -> "SHA-256";
-      case "sha384" -> "SHA-384";
-      case "sha512" -> "SHA-512";
-      default -> throw new IllegalArgumentException("unsupported digest algorithm \"" + algorithm + "\"");
-    };
-    try {
-      return MessageDigest.getInstance(name);
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException("the JDK always provides " + name, e);
-    }
-  }
 
   /**
    * The read timeout when the builder sets none: the system property {@value #READ_TIMEOUT_PROPERTY}, else the

@@ -1,6 +1,6 @@
 package dev.kiln.oci.registry;
 
-import dev.kiln.llb.ImageReference;
+import dev.kiln.core.ImageReference;
 import java.net.URI;
 import java.net.http.HttpRequest.BodyPublisher;
 import java.util.List;

@@ -1,6 +1,6 @@
 package dev.kiln.oci.registry;
 
-import dev.kiln.llb.ImageReference;
+import dev.kiln.core.ImageReference;
 import dev.kiln.oci.Descriptor;
 import dev.kiln.oci.ImageConfig;
 import dev.kiln.oci.ImageIndex;

@@ -1,5 +1,6 @@
 package dev.kiln.oci.registry;
 
+import dev.kiln.core.Digest;
 import dev.kiln.oci.Descriptor;
 import dev.kiln.oci.content.DigestMismatchException;
 import java.io.FilterInputStream;
@@ -24,7 +25,7 @@ final class VerifyingInputStream extends FilterInputStream {
     super(in);
     this.blob = blob;
     this.context = context;
-    this.hash = RegistryClient.messageDigest(blob.digest().algorithm());
+    this.hash = Digest.engine(blob.digest().algorithm());
   }
 
   @Override
@@ -73,14 +74,14 @@ final class VerifyingInputStream extends FilterInputStream {
       return;
     }
     verified = true;
-    dev.kiln.llb.Digest actual = new dev.kiln.llb.Digest(blob.digest().algorithm(),
+    Digest actual = new Digest(blob.digest().algorithm(),
         HexFormat.of().formatHex(hash.digest()));
     if (!actual.equals(blob.digest()) || count != blob.size()) {
       throw mismatch(actual);
     }
   }
 
-  private DigestMismatchException mismatch(dev.kiln.llb.Digest actual) {
+  private DigestMismatchException mismatch(Digest actual) {
     String what = actual == null ? "more than " + blob.size() + " bytes arrived"
         : "content does not match its digest: expected " + blob.digest() + " (" + blob.size() + " bytes), got "
             + actual + " (" + count + " bytes)";

@@ -3,7 +3,7 @@ package dev.kiln.oci.content;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.kiln.llb.Digest;
+import dev.kiln.core.Digest;
 import java.io.IOException;
 import java.io.BufferedReader;
 import java.io.InputStream;

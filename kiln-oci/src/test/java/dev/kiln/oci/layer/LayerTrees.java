@@ -1,5 +1,8 @@
 package dev.kiln.oci.layer;
 
+import dev.kiln.core.Digest;
+import dev.kiln.core.Overlay;
+import dev.kiln.core.Sha256;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -75,7 +78,7 @@ final class LayerTrees {
     switch (markers) {
       case OVERLAY -> {
         NativeFiles.mknod(root.resolve("etc/removed"), NativeFiles.S_IFCHR, 0);
-        NativeFiles.setXattr(root.resolve("var/cache"), Overlay.OPAQUE_XATTR, Overlay.OPAQUE_VALUE);
+        NativeFiles.setXattr(root.resolve("var/cache"), Overlay.OPAQUE_XATTR, Overlay.opaqueValue());
       }
       case AUFS_FILES -> {
         file(root, "etc/.wh.removed", "", 0644, 0, 0);
@@ -223,22 +226,16 @@ final class LayerTrees {
 
   static String sha(Path file) throws IOException {
     try (InputStream in = Files.newInputStream(file)) {
-      MessageDigest sha = MessageDigest.getInstance("SHA-256");
+      MessageDigest sha = Sha256.engine();
       byte[] buffer = new byte[65536];
       for (int n; (n = in.read(buffer)) > 0; ) {
         sha.update(buffer, 0, n);
       }
       return HexFormat.of().formatHex(sha.digest());
-    } catch (java.security.NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e);
     }
   }
 
   static String sha(byte[] data) {
-    try {
-      return "sha256:" + HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(data));
-    } catch (java.security.NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e);
-    }
+    return Digest.sha256(data).toString();
   }
 }

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.kiln.core.Overlay;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -89,7 +90,7 @@ class ThirdPartyToolsTest {
     Path upper = Files.createDirectory(temp.resolve("upper"));
     NativeFiles.mknod(upper.resolve("a.txt"), NativeFiles.S_IFCHR, 0);
     LayerTrees.dir(upper, "old", 0755, 0, 0);
-    NativeFiles.setXattr(upper.resolve("old"), Overlay.OPAQUE_XATTR, Overlay.OPAQUE_VALUE);
+    NativeFiles.setXattr(upper.resolve("old"), Overlay.OPAQUE_XATTR, Overlay.opaqueValue());
     LayerTrees.file(upper, "old/new", "new", 0644, 0, 0);
     LayerTrees.file(upper, "b.txt", "b", 0640, 0, 42);
 

@@ -3,8 +3,8 @@ package dev.kiln.oci.registry;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.kiln.llb.ImageReference;
-import dev.kiln.llb.Platform;
+import dev.kiln.core.ImageReference;
+import dev.kiln.core.Platform;
 import dev.kiln.oci.Descriptor;
 import dev.kiln.oci.content.ContentStore;
 import dev.kiln.oci.testing.LocalRegistry;
@@ -45,7 +45,7 @@ class BasicAuthRegistryTest {
     Path config = dockerConfig(auths(base64("kiln:wrong")));
     try (RegistryClient client = RegistryClient.builder().credentials(DockerConfig.load(config, List.of())).build()) {
       assertThatThrownBy(() -> client.blobExists(registry.reference("private/app"),
-          dev.kiln.llb.Digest.sha256(new byte[0])))
+          dev.kiln.core.Digest.sha256(new byte[0])))
           .hasMessageEndingWith("HTTP 401: the registry refused the credentials of user 'kiln' from " + config
               + " (basic auth)");
       assertThatThrownBy(() -> client.fetchManifest(registry.reference("private/app:1")))

@@ -1,8 +1,8 @@
 package dev.kiln.oci.registry;
 
-import dev.kiln.llb.Digest;
-import dev.kiln.llb.ImageReference;
-import dev.kiln.llb.Platform;
+import dev.kiln.core.Digest;
+import dev.kiln.core.ImageReference;
+import dev.kiln.core.Platform;
 import dev.kiln.oci.ContainerConfig;
 import dev.kiln.oci.Descriptor;
 import dev.kiln.oci.ImageConfig;

@@ -3,8 +3,8 @@ package dev.kiln.oci.registry;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.kiln.llb.ImageReference;
-import dev.kiln.llb.Platform;
+import dev.kiln.core.ImageReference;
+import dev.kiln.core.Platform;
 import dev.kiln.oci.Descriptor;
 import dev.kiln.oci.content.ContentStore;
 import dev.kiln.oci.testing.LocalRegistry;

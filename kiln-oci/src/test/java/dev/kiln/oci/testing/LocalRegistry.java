@@ -1,6 +1,6 @@
 package dev.kiln.oci.testing;
 
-import dev.kiln.llb.ImageReference;
+import dev.kiln.core.ImageReference;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;

@@ -2,7 +2,7 @@ package dev.kiln.oci.testing;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
-import dev.kiln.llb.Digest;
+import dev.kiln.core.Digest;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetAddress;

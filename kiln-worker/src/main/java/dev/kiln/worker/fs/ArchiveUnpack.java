@@ -1,5 +1,7 @@
 package dev.kiln.worker.fs;
 
+import dev.kiln.core.GoPath;
+import dev.kiln.core.Trees;
 import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -78,7 +80,7 @@ final class ArchiveUnpack {
           continue;
         }
         Path parent = scope.resolve(GoPath.dir(name));
-        Trees.mkdirAll(scope, parent, 0755, null, null);
+        Directories.mkdirAll(scope, parent, 0755, null, null);
         Path target = parent.resolve(GoPath.base(name));
         FileStat existing = FileStat.ofIfExists(target).orElse(null);
         if (existing != null && !(existing.isDirectory() && entry.isDirectory())) {

@@ -1,5 +1,6 @@
 package dev.kiln.worker.fs;
 
+import dev.kiln.core.Sha256;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
@@ -15,7 +16,6 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.FileTime;
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Instant;
 import java.util.Arrays;
 import java.util.Map;
@@ -172,7 +172,7 @@ public final class ChecksumIndex {
     }
     out.flush();
     byte[] body = buffer.toByteArray();
-    byte[] sum = sha256().digest(body);
+    byte[] sum = Sha256.engine().digest(body);
     byte[] all = Arrays.copyOf(body, body.length + sum.length);
     System.arraycopy(sum, 0, all, body.length, sum.length);
     return all;
@@ -184,7 +184,7 @@ public final class ChecksumIndex {
     }
     byte[] body = Arrays.copyOf(bytes, bytes.length - 32);
     byte[] sum = Arrays.copyOfRange(bytes, bytes.length - 32, bytes.length);
-    if (!MessageDigest.isEqual(sha256().digest(body), sum)) {
+    if (!MessageDigest.isEqual(Sha256.engine().digest(body), sum)) {
       throw new IOException("checksum mismatch");
     }
     DataInputStream in = new DataInputStream(new ByteArrayInputStream(body));
@@ -223,7 +223,7 @@ public final class ChecksumIndex {
   }
 
   private static byte[] hashContent(Path path) throws IOException {
-    MessageDigest sha = sha256();
+    MessageDigest sha = Sha256.engine();
     try (FileChannel in = FileChannel.open(path, StandardOpenOption.READ, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
       ByteBuffer buffer = ByteBuffer.allocate(128 * 1024);
       while (in.read(buffer) >= 0) {
@@ -233,13 +233,5 @@ public final class ChecksumIndex {
       }
     }
     return sha.digest();
-  }
-
-  static MessageDigest sha256() {
-    try {
-      return MessageDigest.getInstance("SHA-256");
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException("every Java runtime has SHA-256", e);
-    }
   }
 }

@@ -1,5 +1,7 @@
 package dev.kiln.worker.fs;
 
+import dev.kiln.core.GoPath;
+import dev.kiln.core.Sha256;
 import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -52,7 +54,7 @@ public final class ContentChecksum {
     if (selectors.size() == 1) {
       return checksum(root, ChecksumSelector.of(selectors.getFirst()));
     }
-    MessageDigest combined = ChecksumIndex.sha256();
+    MessageDigest combined = Sha256.engine();
     update(combined, "selectors");
     for (String selector : selectors) {
       update(combined, checksum(root, ChecksumSelector.of(selector)));
@@ -90,12 +92,12 @@ public final class ContentChecksum {
           throw e;
         }
         if (!Files.exists(target, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
-          throw new FsException("checksum", GoPath.display(selector.path()), "no such file or directory");
+          throw new FsException("checksum", GoPath.absolute(selector.path()), "no such file or directory");
         }
         return PREFIX + HexFormat.of().formatHex(treeDigest(target, filter));
       }
       List<String> matches = Wildcards.expand(scope, selector.path(), selector.followSymlink());
-      MessageDigest combined = ChecksumIndex.sha256();
+      MessageDigest combined = Sha256.engine();
       update(combined, "wildcard");
       for (String match : matches) {
         update(combined, match);
@@ -113,17 +115,17 @@ public final class ContentChecksum {
     } catch (FsException e) {
       throw e.during("checksum");
     } catch (IllegalArgumentException e) {
-      throw new FsException("checksum", GoPath.display(selector.path()), e.getMessage(), e);
+      throw new FsException("checksum", GoPath.absolute(selector.path()), e.getMessage(), e);
     } catch (FileSystemException e) {
-      String where = e.getFile() == null ? GoPath.display(selector.path()) : scope.relative(Path.of(e.getFile()));
+      String where = e.getFile() == null ? GoPath.absolute(selector.path()) : scope.relative(Path.of(e.getFile()));
       throw new FsException("checksum", where, String.valueOf(e.getReason()), e);
     } catch (IOException e) {
-      throw new FsException("checksum", GoPath.display(selector.path()), String.valueOf(e.getMessage()), e);
+      throw new FsException("checksum", GoPath.absolute(selector.path()), String.valueOf(e.getMessage()), e);
     }
   }
 
   private byte[] treeDigest(Path top, FilteredTree filter) throws IOException {
-    MessageDigest sha = ChecksumIndex.sha256();
+    MessageDigest sha = Sha256.engine();
     try (DataOutputStream out = new DataOutputStream(new DigestOutputStream(OutputStream.nullOutputStream(), sha))) {
       out.writeInt(FORMAT_VERSION);
       FileStat topStat = FileStat.of(top);

@@ -1,5 +1,7 @@
 package dev.kiln.worker.fs;
 
+import dev.kiln.core.GoPath;
+import dev.kiln.core.Trees;
 import java.io.IOException;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.DirectoryNotEmptyException;
@@ -58,7 +60,7 @@ public final class FileActions {
         throw new FsException("mkdir", display(path), "exists and is not a directory");
       }
       if (makeParents) {
-        Trees.mkdirAll(scope, target, mode & 0777, resolved, timestamp);
+        Directories.mkdirAll(scope, target, mode & 0777, resolved, timestamp);
         return;
       }
       Path parent = target.getParent();
@@ -218,7 +220,7 @@ public final class FileActions {
     String lastElement = GoPath.base(destPath);
     boolean namesDirectory = destPath.endsWith("/") || lastElement.equals(".");
     String ensure = namesDirectory ? destPath : GoPath.dir(destPath);
-    created.addAll(Trees.mkdirAll(scope, scope.resolve(ensure), directoryMode, owner, options.timestamp()));
+    created.addAll(Directories.mkdirAll(scope, scope.resolve(ensure), directoryMode, owner, options.timestamp()));
 
     Path target = scope.resolve(GoPath.clean(destPath));
     Path sourcePath = source.resolveExisting("copy", src, options.followSymlink());
@@ -237,7 +239,7 @@ public final class FileActions {
     }
     Path parent = options.dirCopyContents() && sourceIsDir && destStat == null ? target : target.getParent();
     if (parent != null && parent.startsWith(scope.root())) {
-      created.addAll(Trees.mkdirAll(scope, parent, directoryMode, owner, options.timestamp()));
+      created.addAll(Directories.mkdirAll(scope, parent, directoryMode, owner, options.timestamp()));
     }
     copier.copy(sourcePath, target);
     if (options.timestamp() != null) {
@@ -251,7 +253,7 @@ public final class FileActions {
   private void unpack(ScopedRoot source, String src, String destPath, Owner owner, Instant timestamp)
       throws IOException {
     Path dir = scope.resolve(destPath);
-    Trees.mkdirAll(scope, dir, 0755, owner, timestamp);
+    Directories.mkdirAll(scope, dir, 0755, owner, timestamp);
     ArchiveUnpack.extract(source.resolve(src), display(src), dir, owner);
   }
 
@@ -331,7 +333,7 @@ public final class FileActions {
   }
 
   private static String display(String path) {
-    return GoPath.display(path);
+    return GoPath.absolute(path);
   }
 
   @FunctionalInterface

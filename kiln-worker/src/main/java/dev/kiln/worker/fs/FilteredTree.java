@@ -1,5 +1,6 @@
 package dev.kiln.worker.fs;
 
+import dev.kiln.core.GoPath;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -40,7 +41,7 @@ final class FilteredTree {
       throws IOException {
     boolean any = false;
     for (Path child : Wildcards.sortedChildren(dir)) {
-      String rel = GoPath.join(relDir, child.getFileName().toString());
+      String rel = GoPath.append(relDir, child.getFileName().toString());
       PathPatterns.Match inc = include.isEmpty() ? null : include.match(rel, parentInclude);
       PathPatterns.Match exc = exclude.isEmpty() ? null : exclude.match(rel, parentExclude);
       boolean included = (inc == null || inc.matched()) && (exc == null || !exc.matched());

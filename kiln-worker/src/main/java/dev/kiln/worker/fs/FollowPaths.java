@@ -1,5 +1,6 @@
 package dev.kiln.worker.fs;
 
+import dev.kiln.core.GoPath;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -47,7 +48,7 @@ final class FollowPaths {
   }
 
   private void append(String path) throws IOException {
-    String rest = GoPath.clean(GoPath.join(".", path.startsWith("/") ? path.substring(1) : path));
+    String rest = GoPath.clean(GoPath.append(".", path.startsWith("/") ? path.substring(1) : path));
     if (rest.equals(".")) {
       resolved.add(".");
       return;
@@ -57,7 +58,7 @@ final class FollowPaths {
       int slash = rest.indexOf('/');
       String head = slash < 0 ? rest : rest.substring(0, slash);
       rest = slash < 0 ? "" : rest.substring(slash + 1);
-      current = GoPath.join(current, head);
+      current = GoPath.append(current, head);
       List<String> targets = symlinkTargets(current, true);
       if ((rest.isEmpty() || targets != null) && resolved.contains(current)) {
         return;
@@ -65,7 +66,7 @@ final class FollowPaths {
       if (targets != null) {
         resolved.add(current);
         for (String target : targets) {
-          append(GoPath.join(target, rest));
+          append(GoPath.append(target, rest));
         }
         return;
       }
@@ -90,7 +91,7 @@ final class FollowPaths {
       for (Path child : Wildcards.sortedChildren(dir)) {
         String name = child.getFileName().toString();
         if (glob.matches(name)) {
-          List<String> targets = symlinkTargets(GoPath.join(parent.equals(".") ? "" : parent, name), false);
+          List<String> targets = symlinkTargets(GoPath.append(parent.equals(".") ? "" : parent, name), false);
           if (targets != null) {
             out = out == null ? new ArrayList<>() : out;
             out.addAll(targets);
@@ -107,7 +108,7 @@ final class FollowPaths {
     if (link.startsWith("/")) {
       return List.of(link);
     }
-    return List.of(GoPath.absolute(GoPath.join(GoPath.dir("/" + rel), link)));
+    return List.of(GoPath.absolute(GoPath.append(GoPath.dir("/" + rel), link)));
   }
 
   /** The host path of rel if none of its parents is a symlink or non-directory, else null. */

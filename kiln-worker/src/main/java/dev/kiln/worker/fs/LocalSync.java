@@ -1,5 +1,6 @@
 package dev.kiln.worker.fs;
 
+import dev.kiln.core.Trees;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.file.FileSystemException;

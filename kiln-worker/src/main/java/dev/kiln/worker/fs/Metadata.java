@@ -1,5 +1,6 @@
 package dev.kiln.worker.fs;
 
+import dev.kiln.core.Overlay;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
@@ -48,7 +49,7 @@ final class Metadata {
       return;
     }
     for (String name : names) {
-      if (name.startsWith("trusted.overlay.")) {
+      if (name.startsWith(Overlay.XATTR_PREFIX)) {
         continue;
       }
       try {

@@ -1,5 +1,6 @@
 package dev.kiln.worker.fs;
 
+import dev.kiln.core.GoPath;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;

@@ -1,5 +1,6 @@
 package dev.kiln.worker.fs;
 
+import dev.kiln.core.GoPath;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -97,7 +98,7 @@ public final class ScopedRoot {
         continue;
       }
       if (++followed > MAX_SYMLINKS) {
-        throw new FsException("resolve", GoPath.display(path), "too many levels of symbolic links");
+        throw new FsException("resolve", GoPath.absolute(path), "too many levels of symbolic links");
       }
       String target = readLink(host, path);
       if (followedLinks != null) {
@@ -143,7 +144,7 @@ public final class ScopedRoot {
     try {
       return Files.readSymbolicLink(host).toString();
     } catch (IOException e) {
-      throw new FsException("resolve", GoPath.display(path), "cannot read symlink: " + e.getMessage(), e);
+      throw new FsException("resolve", GoPath.absolute(path), "cannot read symlink: " + e.getMessage(), e);
     }
   }
 }

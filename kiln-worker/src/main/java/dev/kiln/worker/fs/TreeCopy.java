@@ -1,5 +1,6 @@
 package dev.kiln.worker.fs;
 
+import dev.kiln.core.Trees;
 import java.io.IOException;
 import dev.kiln.worker.sys.PosixFiles;
 import java.nio.file.Files;

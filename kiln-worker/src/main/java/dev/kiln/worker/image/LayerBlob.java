@@ -1,6 +1,6 @@
 package dev.kiln.worker.image;
 
-import dev.kiln.llb.Digest;
+import dev.kiln.core.Digest;
 import dev.kiln.oci.Descriptor;
 
 /**

@@ -1,6 +1,7 @@
 package dev.kiln.worker.ops;
 
-import dev.kiln.llb.Digest;
+import dev.kiln.core.Digest;
+import dev.kiln.core.Trees;
 import dev.kiln.llb.pb.CacheSharingOpt;
 import dev.kiln.worker.fs.CopyOptions;
 import dev.kiln.worker.fs.FileActions;
@@ -17,13 +18,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
-import java.util.Comparator;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.stream.Stream;
 
 /**
  * The persistent directories behind {@code RUN --mount=type=cache}: one per cache id, kept across
@@ -82,7 +81,7 @@ public final class CacheMounts {
                 count.decrementAndGet();
                 Path own = dir.resolve(key + "-private-" + UUID.randomUUID());
                 prepare(own, seed);
-                yield lease(own, () -> deleteTree(own));
+                yield lease(own, () -> Trees.deleteRecursively(own));
             }
         };
     }
@@ -148,7 +147,7 @@ public final class CacheMounts {
                     throw raced;
                 }
             } finally {
-                deleteTree(temp);
+                Trees.deleteRecursively(temp);
             }
         }
     }
@@ -174,16 +173,5 @@ public final class CacheMounts {
                 }
             }
         };
-    }
-
-    private static void deleteTree(Path root) throws IOException {
-        if (!Files.exists(root)) {
-            return;
-        }
-        try (Stream<Path> walk = Files.walk(root)) {
-            for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(p);
-            }
-        }
     }
 }

@@ -1,6 +1,7 @@
 package dev.kiln.worker.ops;
 
-import dev.kiln.llb.Digest;
+import dev.kiln.core.Digest;
+import dev.kiln.core.Trees;
 import dev.kiln.llb.Ops;
 import dev.kiln.llb.pb.Op;
 import dev.kiln.solver.CacheMap;
@@ -16,7 +17,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
@@ -113,9 +113,9 @@ public final class GitSourceOperation implements Operation {
                     Files.move(child, layer.resolve(child.getFileName().toString()));
                 }
             }
-            deleteTree(clone);
+            Trees.deleteRecursively(clone);
         } else if (!keepGitDir) {
-            deleteTree(layer.resolve(".git"));
+            Trees.deleteRecursively(layer.resolve(".git"));
         }
     }
 
@@ -139,16 +139,5 @@ public final class GitSourceOperation implements Operation {
             process.destroyForcibly();
         }
         return output;
-    }
-
-    private static void deleteTree(Path root) throws IOException {
-        if (!Files.exists(root)) {
-            return;
-        }
-        try (Stream<Path> walk = Files.walk(root)) {
-            for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
-                Files.delete(p);
-            }
-        }
     }
 }

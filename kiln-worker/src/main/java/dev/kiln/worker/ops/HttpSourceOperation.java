@@ -1,6 +1,7 @@
 package dev.kiln.worker.ops;
 
-import dev.kiln.llb.Digest;
+import dev.kiln.core.Digest;
+import dev.kiln.core.Sha256;
 import dev.kiln.llb.Ops;
 import dev.kiln.llb.pb.Op;
 import dev.kiln.llb.pb.SourceOp;
@@ -24,7 +25,6 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.security.DigestOutputStream;
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.HexFormat;
 import java.util.List;
@@ -114,7 +114,7 @@ public final class HttpSourceOperation implements Operation {
                     throw new IOException("GET " + url + ": HTTP " + response.statusCode());
                 }
                 Path temp = downloads.tempFile();
-                MessageDigest sha = sha256();
+                MessageDigest sha = Sha256.engine();
                 try (OutputStream out = new DigestOutputStream(Files.newOutputStream(temp), sha)) {
                     body.transferTo(out);
                 }
@@ -133,14 +133,6 @@ public final class HttpSourceOperation implements Operation {
             return java.time.ZonedDateTime.parse(value, java.time.format.DateTimeFormatter.RFC_1123_DATE_TIME).toInstant();
         } catch (java.time.format.DateTimeParseException e) {
             return null;
-        }
-    }
-
-    private static MessageDigest sha256() {
-        try {
-            return MessageDigest.getInstance("SHA-256");
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
         }
     }
 }

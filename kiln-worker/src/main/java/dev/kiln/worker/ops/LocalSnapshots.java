@@ -1,6 +1,6 @@
 package dev.kiln.worker.ops;
 
-import dev.kiln.llb.Digest;
+import dev.kiln.core.Digest;
 import dev.kiln.worker.AtomicWrite;
 import dev.kiln.worker.snapshot.Snapshot;
 import dev.kiln.worker.snapshot.Snapshotter;

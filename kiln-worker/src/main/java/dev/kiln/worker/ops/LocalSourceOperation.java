@@ -80,7 +80,7 @@ public final class LocalSourceOperation implements Operation {
         Path context = context();
         String key = Ops.digest(keyedOp()) + "\n" + contextChecksum(context);
         return CacheMap.byCacheKeys(
-                dev.kiln.llb.Digest.sha256(key.getBytes(StandardCharsets.UTF_8)).toString(), 0);
+                dev.kiln.core.Digest.sha256(key.getBytes(StandardCharsets.UTF_8)).toString(), 0);
     }
 
     /**

@@ -1,9 +1,9 @@
 package dev.kiln.worker.ops;
 
-import dev.kiln.llb.Digest;
-import dev.kiln.llb.ImageReference;
+import dev.kiln.core.Digest;
+import dev.kiln.core.ImageReference;
+import dev.kiln.core.Platform;
 import dev.kiln.llb.Ops;
-import dev.kiln.llb.Platform;
 import dev.kiln.llb.pb.Op;
 import dev.kiln.llb.pb.SourceOp;
 import dev.kiln.oci.registry.ResolvedImage;

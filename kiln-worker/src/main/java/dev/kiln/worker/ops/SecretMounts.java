@@ -1,5 +1,6 @@
 package dev.kiln.worker.ops;
 
+import dev.kiln.core.Trees;
 import dev.kiln.llb.pb.SSHOpt;
 import dev.kiln.llb.pb.SecretEnv;
 import dev.kiln.llb.pb.SecretOpt;
@@ -36,13 +37,7 @@ public final class SecretMounts {
         for (Path mountPoint : Mounts.mountPointsUnder(scratch)) {
             Mounts.unmount(mountPoint, Mounts.MNT_DETACH);
         }
-        try (var walk = Files.walk(scratch)) {
-            for (Path p : walk.sorted(java.util.Comparator.reverseOrder()).toList()) {
-                if (!p.equals(scratch)) {
-                    Files.deleteIfExists(p);
-                }
-            }
-        }
+        Trees.deleteContents(scratch);
     }
 
     /** A secret file in place until closed, or empty for a missing optional secret. */

@@ -1,5 +1,6 @@
 package dev.kiln.worker.runtime;
 
+import dev.kiln.core.Platform;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -21,7 +22,6 @@ import java.util.Objects;
 public record ProcessSpec(List<String> args, List<String> env, String cwd, String user, boolean readOnlyRootfs,
     NetworkMode network, SecurityMode security, String hostname, List<HostEntry> extraHosts, List<Ulimit> ulimits,
     List<MountSpec> mounts) {
-  public static final String DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
   /** BuildKit's host name for a step that names none; builds that print or check it see the same under Kiln. */
   public static final String DEFAULT_HOSTNAME = "buildkitsandbox";
 
@@ -119,13 +119,13 @@ public record ProcessSpec(List<String> args, List<String> env, String cwd, Strin
     return withMounts(more);
   }
 
-  /** The environment the process gets: {@link #env()} plus {@code PATH=}{@link #DEFAULT_PATH} if it sets none. */
+  /** The environment the process gets: {@link #env()} plus {@code PATH=}{@link Platform#DEFAULT_UNIX_PATH} if it sets none. */
   public List<String> effectiveEnv() {
     if (env.stream().anyMatch(entry -> entry.startsWith("PATH="))) {
       return env;
     }
     List<String> withPath = new ArrayList<>(env.size() + 1);
-    withPath.add("PATH=" + DEFAULT_PATH);
+    withPath.add("PATH=" + Platform.DEFAULT_UNIX_PATH);
     withPath.addAll(env);
     return List.copyOf(withPath);
   }

@@ -1,5 +1,7 @@
 package dev.kiln.worker.snapshot;
 
+import dev.kiln.core.Sha256;
+import dev.kiln.core.Trees;
 import dev.kiln.worker.sys.Mounts;
 import dev.kiln.worker.sys.PosixFiles;
 import java.io.Closeable;
@@ -12,8 +14,6 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -360,13 +360,8 @@ final class LayerStore implements Closeable {
   }
 
   private static String squashKey(List<String> prefix) {
-    try {
-      byte[] digest = MessageDigest.getInstance("SHA-256")
-          .digest(String.join("\n", prefix).getBytes(StandardCharsets.UTF_8));
-      return HexFormat.of().formatHex(digest, 0, 16);
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException("the JDK always has SHA-256", e);
-    }
+    byte[] digest = Sha256.engine().digest(String.join("\n", prefix).getBytes(StandardCharsets.UTF_8));
+    return HexFormat.of().formatHex(digest, 0, 16);
   }
 
   /** Closes every handle still open, marks a clean shutdown and releases the directory. */

@@ -3,15 +3,13 @@ package dev.kiln.worker.snapshot;
 import dev.kiln.worker.sys.PosixFiles;
 import dev.kiln.worker.sys.Xattrs;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.util.Arrays;
 
-/** Overlayfs's markers in a layer: whiteouts for deletions and the opaque attribute for replaced directories. */
+/**
+ * Overlayfs's markers in a layer: whiteouts for deletions and the opaque attribute for replaced directories. The
+ * names are kiln-core's {@link dev.kiln.core.Overlay}, shared with kiln-oci; this class reads and writes them.
+ */
 final class Overlay {
-  static final String XATTR_PREFIX = "trusted.overlay.";
-  static final String OPAQUE = XATTR_PREFIX + "opaque";
-  private static final byte[] YES = "y".getBytes(StandardCharsets.US_ASCII);
 
   private Overlay() {}
 
@@ -24,15 +22,16 @@ final class Overlay {
   }
 
   static boolean isOpaque(Path directory) throws IOException {
-    return Xattrs.get(directory, OPAQUE).map(value -> Arrays.equals(value, YES)).orElse(false);
+    return Xattrs.get(directory, dev.kiln.core.Overlay.OPAQUE_XATTR).map(dev.kiln.core.Overlay::isOpaqueValue)
+        .orElse(false);
   }
 
   static void makeOpaque(Path directory) throws IOException {
-    Xattrs.set(directory, OPAQUE, YES);
+    Xattrs.set(directory, dev.kiln.core.Overlay.OPAQUE_XATTR, dev.kiln.core.Overlay.opaqueValue());
   }
 
   /** Attributes that belong to overlayfs's bookkeeping, not to the file. */
   static boolean isOverlayAttribute(String name) {
-    return name.startsWith(XATTR_PREFIX);
+    return name.startsWith(dev.kiln.core.Overlay.XATTR_PREFIX);
   }
 }

@@ -1,5 +1,6 @@
 package dev.kiln.worker.snapshot;
 
+import dev.kiln.core.Trees;
 import dev.kiln.worker.sys.Mounts;
 import dev.kiln.worker.sys.PosixFiles;
 import dev.kiln.worker.sys.SyscallException;

@@ -1,5 +1,6 @@
 package dev.kiln.worker.snapshot;
 
+import dev.kiln.core.Trees;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -6,40 +6,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
-/** Path cleaning and wildcard matching follow Go's path/filepath, since LLB paths are defined by it. */
+/** Wildcard matching follows Go's path/filepath, since LLB paths are defined by it. */
 class GoSyntaxTest {
-
-  @ParameterizedTest(name = "Clean({0}) = {1}")
-  @CsvSource({
-    "'', .",
-    "abc, abc",
-    "abc/, abc",
-    "a//b, a/b",
-    "a/./b, a/b",
-    "a/b/.., a",
-    "a/b/../.., .",
-    "../a, ../a",
-    "/../a, /a",
-    "/, /",
-    "//, /",
-    "/a/b/../../.., /",
-  })
-  void cleanMatchesGo(String in, String out) {
-    assertThat(GoPath.clean(in)).isEqualTo(out);
-  }
-
-  @ParameterizedTest(name = "Base({0}) = {1}, Dir = {2}")
-  @CsvSource({
-    "/a/b, b, /a",
-    "/a/b/, b, /a/b",
-    "a, a, .",
-    "/, /, /",
-    "/a/., ., /a",
-  })
-  void baseAndDirMatchGo(String in, String base, String dir) {
-    assertThat(GoPath.base(in)).isEqualTo(base);
-    assertThat(GoPath.dir(in)).isEqualTo(dir);
-  }
 
   @ParameterizedTest(name = "Match({0}, {1}) = {2}")
   @CsvSource({

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.kiln.core.Platform;
 import dev.kiln.worker.BusyboxRootfs;
 import dev.kiln.worker.snapshot.ActiveSnapshot;
 import dev.kiln.worker.snapshot.Mounted;
@@ -223,7 +224,7 @@ class ContainerRuntimeTest {
   void environmentGetsADefaultPath() throws Exception {
     run(ProcessSpec.of("env").withEnv(List.of("GREETING=hello world")));
 
-    assertThat(stdout.text().lines()).contains("PATH=" + ProcessSpec.DEFAULT_PATH, "GREETING=hello world");
+    assertThat(stdout.text().lines()).contains("PATH=" + Platform.DEFAULT_UNIX_PATH, "GREETING=hello world");
   }
 
   @Test

@@ -1,4 +1,4 @@
-package dev.kiln.llb;
+package dev.kiln.core;
 
 import java.util.List;
 import java.util.Locale;
@@ -10,6 +10,14 @@ import java.util.TreeSet;
  * package does it, because the normalised form is what lands in an op.
  */
 public record Platform(String os, String architecture, String variant, String osVersion, List<String> osFeatures) {
+
+    /**
+     * The PATH a Unix process gets when its image sets none: BuildKit's {@code system.DefaultPathEnvUnix}, which
+     * the Dockerfile frontend, the image exporter and the runtime all fall back to, so one value serves them all.
+     */
+    public static final String DEFAULT_UNIX_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+    /** BuildKit's {@code system.DefaultPathEnvWindows}. */
+    public static final String DEFAULT_WINDOWS_PATH = "c:\\Windows\\System32;c:\\Windows";
 
     public Platform {
         Objects.requireNonNull(os, "os");
@@ -93,21 +101,6 @@ public record Platform(String os, String architecture, String variant, String os
             }
         }
         return new Platform(normalOs, arch, normalVariant, osVersion, List.copyOf(new TreeSet<>(osFeatures)));
-    }
-
-    dev.kiln.llb.pb.Platform toProto() {
-        return dev.kiln.llb.pb.Platform.newBuilder()
-                .setOS(os)
-                .setArchitecture(architecture)
-                .setVariant(variant)
-                .setOSVersion(osVersion)
-                .addAllOSFeatures(osFeatures)
-                .build();
-    }
-
-    static Platform fromProto(dev.kiln.llb.pb.Platform platform) {
-        return new Platform(platform.getOS(), platform.getArchitecture(), platform.getVariant(),
-                platform.getOSVersion(), platform.getOSFeaturesList());
     }
 
     @Override

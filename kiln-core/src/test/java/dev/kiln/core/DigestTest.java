@@ -1,8 +1,9 @@
-package dev.kiln.llb;
+package dev.kiln.core;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.nio.ByteBuffer;
 import org.junit.jupiter.api.Test;
 
 class DigestTest {
@@ -33,5 +34,24 @@ class DigestTest {
         assertThatThrownBy(() -> Digest.parse("md5:d41d8cd98f00b204e9800998ecf8427e"))
                 .hasMessageContaining("unsupported digest algorithm \"md5\"");
         assertThatThrownBy(() -> Digest.parse("")).hasMessageContaining("empty digest");
+    }
+
+    @Test
+    void aBufferDigestsLikeItsBytesAndAStreamCountsThem() {
+        byte[] data = "kiln".getBytes();
+        assertThat(Digest.sha256(ByteBuffer.wrap(data))).isEqualTo(Digest.sha256(data));
+        Sha256 streamed = new Sha256();
+        streamed.update(data, 0, 2);
+        streamed.update(ByteBuffer.wrap(data, 2, 2));
+        assertThat(streamed.count()).isEqualTo(4);
+        assertThat(streamed.digest()).isEqualTo(Digest.sha256(data));
+    }
+
+    @Test
+    void anEngineIsOnlyMadeForAlgorithmsADigestAccepts() {
+        assertThat(Digest.engine("sha512").getDigestLength()).isEqualTo(64);
+        assertThatThrownBy(() -> Digest.engine("md5"))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("unsupported digest algorithm \"md5\"");
     }
 }

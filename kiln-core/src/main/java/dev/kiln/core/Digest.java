@@ -1,6 +1,6 @@
-package dev.kiln.llb;
+package dev.kiln.core;
 
-import com.google.protobuf.ByteString;
+import java.nio.ByteBuffer;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
@@ -39,15 +39,36 @@ public record Digest(String algorithm, String hex) implements Comparable<Digest>
 
     /** The sha256 digest of {@code data}. */
     public static Digest sha256(byte[] data) {
-        MessageDigest sha = sha256Engine();
-        return new Digest("sha256", HexFormat.of().formatHex(sha.digest(data)));
+        return new Digest("sha256", HexFormat.of().formatHex(Sha256.engine().digest(data)));
     }
 
-    /** The sha256 digest of {@code data}, without copying it. */
-    public static Digest sha256(ByteString data) {
-        MessageDigest sha = sha256Engine();
-        sha.update(data.asReadOnlyByteBuffer());
-        return new Digest("sha256", HexFormat.of().formatHex(sha.digest()));
+    /**
+     * The sha256 digest of the bytes {@code data} has left, without copying them: a protobuf ByteString's
+     * {@code asReadOnlyByteBuffer()}, say, which this module cannot name because it depends on nothing.
+     */
+    public static Digest sha256(ByteBuffer data) {
+        Sha256 sha = new Sha256();
+        sha.update(data);
+        return sha.digest();
+    }
+
+    /**
+     * A fresh hash engine for {@code algorithm} ("sha256", "sha384" or "sha512"), to digest content as it streams.
+     *
+     * @throws IllegalArgumentException for any other algorithm
+     */
+    public static MessageDigest engine(String algorithm) {
+        String name = switch (algorithm) {
+            case "sha256" -> "SHA-256";
+            case "sha384" -> "SHA-384";
+            case "sha512" -> "SHA-512";
+            default -> throw new IllegalArgumentException("unsupported digest algorithm \"" + algorithm + "\"");
+        };
+        try {
+            return MessageDigest.getInstance(name);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("the JDK always provides " + name, e);
+        }
     }
 
     /**
@@ -79,13 +100,5 @@ public record Digest(String algorithm, String hex) implements Comparable<Digest>
     @Override
     public String toString() {
         return algorithm + ":" + hex;
-    }
-
-    private static MessageDigest sha256Engine() {
-        try {
-            return MessageDigest.getInstance("SHA-256");
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("the JDK always provides SHA-256", e);
-        }
     }
 }

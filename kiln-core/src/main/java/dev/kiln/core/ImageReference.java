@@ -1,4 +1,4 @@
-package dev.kiln.llb;
+package dev.kiln.core;
 
 import java.util.Locale;
 import java.util.regex.Matcher;
