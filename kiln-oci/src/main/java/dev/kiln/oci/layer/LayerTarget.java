@@ -15,7 +15,7 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The directory a layer is unpacked into, and the only way the applier finds paths in it: every parent is walked
+ * The directory a layer is unpacked into, and the only way the unpacker finds paths in it: every parent is walked
  * component by component with lstat, symlinks met on the way are followed only while they stay inside, so no entry
  * can land outside the directory, whatever symlinks earlier entries made.
  */

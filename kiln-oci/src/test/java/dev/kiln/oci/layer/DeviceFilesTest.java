@@ -23,7 +23,7 @@ class DeviceFilesTest {
   void devicesAreCreatedWhenPrivileged() throws IOException {
     Path target = Files.createDirectory(temp.resolve("target"));
 
-    AppliedLayer applied = LayerApplier.apply(new ByteArrayInputStream(layerWithDevices()), target);
+    AppliedLayer applied = LayerUnpacker.apply(new ByteArrayInputStream(layerWithDevices()), target);
 
     assertThat(applied.skippedDevices()).isZero();
     assertThat(LayerTrees.describe(target))

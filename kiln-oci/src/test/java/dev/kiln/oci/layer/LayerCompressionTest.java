@@ -168,7 +168,7 @@ class LayerCompressionTest {
 
   private AppliedLayer apply(byte[] blob, String mediaType) throws IOException {
     Path out = Files.createDirectories(temp.resolve("out"));
-    return LayerApplier.apply(new ByteArrayInputStream(blob), mediaType, out);
+    return LayerUnpacker.apply(new ByteArrayInputStream(blob), mediaType, out);
   }
 
   private static byte[] sampleTar() throws IOException {

@@ -36,7 +36,7 @@ class LayerRoundTripTest {
     byte[] blob = write(source, LayerWriteOptions.defaults().withCompression(compression));
 
     Path unpacked = Files.createDirectory(temp.resolve("unpacked"));
-    AppliedLayer applied = LayerApplier.apply(new ByteArrayInputStream(blob), compression.ociMediaType(), unpacked);
+    AppliedLayer applied = LayerUnpacker.apply(new ByteArrayInputStream(blob), compression.ociMediaType(), unpacked);
 
     SortedMap<String, String> expected = LayerTrees.describe(source);
     assertThat(LayerTrees.describe(unpacked)).containsExactlyEntriesOf(expected);
@@ -64,7 +64,7 @@ class LayerRoundTripTest {
     assertThat(written.diffId().toString()).isEqualTo(LayerTrees.sha(decompress(blob, compression)));
     assertThat(written.mediaType()).isEqualTo(compression.ociMediaType());
 
-    AppliedLayer applied = LayerApplier.apply(new ByteArrayInputStream(blob), Files.createDirectory(
+    AppliedLayer applied = LayerUnpacker.apply(new ByteArrayInputStream(blob), Files.createDirectory(
         temp.resolve("unpacked")));
     assertThat(applied.diffId()).isEqualTo(written.diffId());
     assertThat(applied.digest()).isEqualTo(written.digest());
@@ -93,8 +93,8 @@ class LayerRoundTripTest {
     byte[] layer = write(source, LayerWriteOptions.defaults());
     Path monday = Files.createDirectory(temp.resolve("monday"));
     Path tuesday = Files.createDirectory(temp.resolve("tuesday"));
-    LayerApplier.apply(new ByteArrayInputStream(layer), monday);
-    LayerApplier.apply(new ByteArrayInputStream(layer), tuesday);
+    LayerUnpacker.apply(new ByteArrayInputStream(layer), monday);
+    LayerUnpacker.apply(new ByteArrayInputStream(layer), tuesday);
     touchEverything(monday, Instant.parse("2024-06-03T09:00:00Z"));
     touchEverything(tuesday, Instant.parse("2024-06-04T17:30:00.25Z"));
 
@@ -111,7 +111,7 @@ class LayerRoundTripTest {
     LayerTrees.time(source.resolve("new"), Instant.parse("2030-01-01T00:00:00Z"));
 
     Path unpacked = Files.createDirectory(temp.resolve("unpacked"));
-    LayerApplier.apply(new ByteArrayInputStream(write(source, LayerWriteOptions.defaults().withClamp(CLAMP))),
+    LayerUnpacker.apply(new ByteArrayInputStream(write(source, LayerWriteOptions.defaults().withClamp(CLAMP))),
         unpacked);
 
     assertThat(Files.getLastModifiedTime(unpacked.resolve("old")).toInstant())

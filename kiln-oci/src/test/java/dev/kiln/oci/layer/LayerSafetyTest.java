@@ -55,7 +55,7 @@ class LayerSafetyTest {
 
   @Test
   void dotDotThatStaysInsideIsAllowed() throws IOException {
-    LayerApplier.apply(new ByteArrayInputStream(tar(out -> file(out, "a/b/../c", "fine"))), target);
+    LayerUnpacker.apply(new ByteArrayInputStream(tar(out -> file(out, "a/b/../c", "fine"))), target);
 
     assertThat(target.resolve("a/c")).hasContent("fine");
   }
@@ -65,7 +65,7 @@ class LayerSafetyTest {
     String name = "/etc/" + escapeName;
     byte[] tar = tar(out -> file(out, name, "inside"));
 
-    LayerApplier.apply(new ByteArrayInputStream(tar), target);
+    LayerUnpacker.apply(new ByteArrayInputStream(tar), target);
 
     assertThat(target.resolve("etc/" + escapeName)).hasContent("inside");
     assertThat(Path.of(name)).doesNotExist();
@@ -85,7 +85,7 @@ class LayerSafetyTest {
       file(out, "//etc//y", "y");
     });
 
-    AppliedLayer applied = LayerApplier.apply(new ByteArrayInputStream(tar), target);
+    AppliedLayer applied = LayerUnpacker.apply(new ByteArrayInputStream(tar), target);
 
     assertThat(LayerTrees.names(target)).containsExactly("etc");
     assertThat(LayerTrees.names(target.resolve("etc"))).containsExactlyInAnyOrder("x", "y");
@@ -107,7 +107,7 @@ class LayerSafetyTest {
       file(out, "/greeting", "hello");
     });
 
-    LayerApplier.apply(new ByteArrayInputStream(tar), target);
+    LayerUnpacker.apply(new ByteArrayInputStream(tar), target);
 
     assertThat((int) Files.getAttribute(target, "unix:mode") & 07777).isEqualTo(before);
     assertThat((int) Files.getAttribute(target, "unix:uid")).isNotEqualTo(1234);
@@ -166,7 +166,7 @@ class LayerSafetyTest {
       file(out, "lib/libc.so", "libc");
     });
 
-    LayerApplier.apply(new ByteArrayInputStream(tar), target);
+    LayerUnpacker.apply(new ByteArrayInputStream(tar), target);
 
     assertThat(target.resolve("usr/lib/libc.so")).hasContent("libc");
     assertThat(Files.isSymbolicLink(target.resolve("lib"))).isTrue();
@@ -181,7 +181,7 @@ class LayerSafetyTest {
       file(out, "a", "replaced");
     });
 
-    LayerApplier.apply(new ByteArrayInputStream(tar), target);
+    LayerUnpacker.apply(new ByteArrayInputStream(tar), target);
 
     assertThat(Files.isSymbolicLink(target.resolve("a"))).isFalse();
     assertThat(target.resolve("a")).hasContent("replaced");
@@ -210,7 +210,7 @@ class LayerSafetyTest {
       hardLink(out, "./bin/ls", "./bin/busybox");
     });
 
-    LayerApplier.apply(new ByteArrayInputStream(tar), target);
+    LayerUnpacker.apply(new ByteArrayInputStream(tar), target);
 
     assertThat(Files.isSameFile(target.resolve("bin/sh"), target.resolve("bin/busybox"))).isTrue();
     assertThat(Files.isSameFile(target.resolve("bin/ls"), target.resolve("bin/busybox"))).isTrue();
@@ -250,7 +250,7 @@ class LayerSafetyTest {
       hardLink(out, "bin/sh", "bin/busybox");
     });
 
-    LayerApplier.apply(new ByteArrayInputStream(tar), target);
+    LayerUnpacker.apply(new ByteArrayInputStream(tar), target);
 
     assertThat(Files.isSameFile(target.resolve("bin/sh"), target.resolve("bin/busybox"))).isTrue();
   }
@@ -271,7 +271,7 @@ class LayerSafetyTest {
       out.closeArchiveEntry();
     });
 
-    AppliedLayer applied = LayerApplier.apply(new ByteArrayInputStream(tar), target);
+    AppliedLayer applied = LayerUnpacker.apply(new ByteArrayInputStream(tar), target);
 
     assertThat(NativeFiles.getXattr(target.resolve("dir"), "trusted.overlay.redirect")).isEmpty();
     assertThat(applied.warnings()).singleElement().asString().contains("trusted.overlay.redirect");
@@ -285,7 +285,7 @@ class LayerSafetyTest {
     });
     tar[1024 + 10] ^= 0x55; // inside the second header's name
 
-    assertThatThrownBy(() -> LayerApplier.apply(new ByteArrayInputStream(tar), target))
+    assertThatThrownBy(() -> LayerUnpacker.apply(new ByteArrayInputStream(tar), target))
         .isInstanceOf(InvalidLayerException.class)
         .hasMessageContaining("corrupt tar header at offset 1024");
   }
@@ -295,7 +295,7 @@ class LayerSafetyTest {
     byte[] tar = tar(out -> file(out, "big", "x".repeat(5000)));
     byte[] truncated = java.util.Arrays.copyOf(tar, 512 + 2048);
 
-    assertThatThrownBy(() -> LayerApplier.apply(new ByteArrayInputStream(truncated), target))
+    assertThatThrownBy(() -> LayerUnpacker.apply(new ByteArrayInputStream(truncated), target))
         .isInstanceOf(InvalidLayerException.class)
         .hasMessageContaining("\"big\"")
         .hasMessageContaining("ends inside the entry's data");
@@ -310,7 +310,7 @@ class LayerSafetyTest {
     });
     byte[] unpadded = java.util.Arrays.copyOf(tar, 2 * 512 + "hello".length());
 
-    AppliedLayer applied = LayerApplier.apply(new ByteArrayInputStream(unpadded), target);
+    AppliedLayer applied = LayerUnpacker.apply(new ByteArrayInputStream(unpadded), target);
 
     assertThat(target.resolve("greeting")).hasContent("hello");
     assertThat(applied.diffId().toString()).isEqualTo(LayerTrees.sha(unpadded));
@@ -321,7 +321,7 @@ class LayerSafetyTest {
     byte[] tar = tar(out -> file(out, "greeting", "hello"));
     byte[] truncated = java.util.Arrays.copyOf(tar, 512 + "hello".length() + 1);
 
-    assertThatThrownBy(() -> LayerApplier.apply(new ByteArrayInputStream(truncated), target))
+    assertThatThrownBy(() -> LayerUnpacker.apply(new ByteArrayInputStream(truncated), target))
         .isInstanceOf(InvalidLayerException.class)
         .hasMessageContaining("\"greeting\"")
         .hasMessageContaining("ends inside the entry's data");
@@ -332,13 +332,13 @@ class LayerSafetyTest {
     String name = "dir/" + "n".repeat(300);
     byte[] tar = tar(out -> file(out, name, "too long for ext4"));
 
-    assertThatThrownBy(() -> LayerApplier.apply(new ByteArrayInputStream(tar), target))
+    assertThatThrownBy(() -> LayerUnpacker.apply(new ByteArrayInputStream(tar), target))
         .isInstanceOf(IOException.class)
         .hasMessageContaining("cannot apply layer entry \"" + name + "\"");
   }
 
   private void assertRefused(byte[] tar, String entry, String problem) throws IOException {
-    assertThatThrownBy(() -> LayerApplier.apply(new ByteArrayInputStream(tar), target))
+    assertThatThrownBy(() -> LayerUnpacker.apply(new ByteArrayInputStream(tar), target))
         .isInstanceOf(InvalidLayerException.class)
         .hasMessageContaining("\"" + entry + "\"")
         .hasMessageContaining(problem)

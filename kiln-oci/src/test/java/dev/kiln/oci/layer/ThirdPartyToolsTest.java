@@ -39,7 +39,7 @@ class ThirdPartyToolsTest {
         "-C", source.toString(), "-cf", "-", ".");
 
     Path unpacked = Files.createDirectory(temp.resolve("unpacked"));
-    AppliedLayer applied = LayerApplier.apply(new ByteArrayInputStream(tar), unpacked);
+    AppliedLayer applied = LayerUnpacker.apply(new ByteArrayInputStream(tar), unpacked);
 
     assertThat(LayerTrees.describe(unpacked)).containsExactlyEntriesOf(LayerTrees.describe(reference));
     assertThat(applied.diffId().toString()).isEqualTo(LayerTrees.sha(tar));
@@ -117,7 +117,7 @@ class ThirdPartyToolsTest {
     Path applied = Files.createDirectory(temp.resolve("applied"));
     AppliedLayer result;
     try (InputStream blob = Files.newInputStream(OciLayout.blob(layout, layer.get("digest").asText()))) {
-      result = LayerApplier.apply(blob, layer.get("mediaType").asText(), applied);
+      result = LayerUnpacker.apply(blob, layer.get("mediaType").asText(), applied);
     }
     assertThat(result.digest().toString()).isEqualTo(layer.get("digest").asText());
     assertThat(OciLayout.diffIds(layout, "next").getLast()).isEqualTo(result.diffId().toString());

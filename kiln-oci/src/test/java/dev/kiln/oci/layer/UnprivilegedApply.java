@@ -10,7 +10,7 @@ final class UnprivilegedApply {
 
   public static void main(String[] args) throws Exception {
     try (InputStream blob = Files.newInputStream(Path.of(args[0]))) {
-      AppliedLayer applied = LayerApplier.apply(blob, Path.of(args[1]));
+      AppliedLayer applied = LayerUnpacker.apply(blob, Path.of(args[1]));
       System.out.println("skipped=" + applied.skippedDevices());
       applied.warnings().forEach(System.out::println);
     }

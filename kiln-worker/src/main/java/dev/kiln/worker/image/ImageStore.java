@@ -14,7 +14,7 @@ import dev.kiln.oci.MediaTypes;
 import dev.kiln.oci.registry.FetchedManifest;
 import dev.kiln.oci.content.ContentStore;
 import dev.kiln.oci.layer.AppliedLayer;
-import dev.kiln.oci.layer.LayerApplier;
+import dev.kiln.oci.layer.LayerUnpacker;
 import dev.kiln.oci.registry.RegistryClient;
 import dev.kiln.oci.registry.ResolvedImage;
 import dev.kiln.worker.AtomicWrite;
@@ -204,7 +204,7 @@ public final class ImageStore {
             AppliedLayer[] applied = new AppliedLayer[1];
             Snapshot made = snapshotter.importLayer(parent, dir -> {
                 try (InputStream in = content.open(blob.digest())) {
-                    applied[0] = LayerApplier.apply(in, blob.mediaType(), dir);
+                    applied[0] = LayerUnpacker.apply(in, blob.mediaType(), dir);
                 }
             });
             if (!applied[0].diffId().equals(diffId)) {

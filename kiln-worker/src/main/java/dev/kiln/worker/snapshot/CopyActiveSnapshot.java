@@ -32,7 +32,7 @@ final class CopyActiveSnapshot implements ActiveSnapshot {
       if (parent.isScratch()) {
         FileCopier.applyMetadata(store.emptyDirectory(), FileInfo.of(store.emptyDirectory()), rootfs);
       }
-      new LayerApplier(new FileCopier(false)).applyAll(store.layerPaths(parent.layers()), rootfs);
+      new LayerFlattener(new FileCopier(false)).applyAll(store.layerPaths(parent.layers()), rootfs);
       CopyActiveSnapshot active = new CopyActiveSnapshot(owner, store, parent, directory, rootfs);
       store.register(active);
       return active;

@@ -42,7 +42,7 @@ public final class CopySnapshotter extends StoredSnapshotter {
       view = dir.resolve("view");
       try {
         Files.createDirectory(view);
-        new LayerApplier(new FileCopier(true)).applyAll(store.layerPaths(snapshot.layers()), view);
+        new LayerFlattener(new FileCopier(true)).applyAll(store.layerPaths(snapshot.layers()), view);
       } catch (IOException | RuntimeException e) {
         Trees.deleteRecursively(dir);
         throw e;

@@ -277,7 +277,7 @@ final class LayerStore implements Closeable {
     Path scratch = newWorkDirectory();
     try {
       Path flat = Files.createDirectory(scratch.resolve("layer"));
-      new LayerApplier(new FileCopier(true)).applyAll(layerPaths(prefix), flat);
+      new LayerFlattener(new FileCopier(true)).applyAll(layerPaths(prefix), flat);
       PosixFiles.syncFilesystem(flat);
       synchronized (mutex) {
         Optional<String> raced = squashed(prefix);

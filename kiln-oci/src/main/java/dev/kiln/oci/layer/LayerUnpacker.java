@@ -35,7 +35,7 @@ import java.util.zip.ZipException;
  * error naming the entry.
  * The caller unpacks into a fresh directory and discards it on failure; syncing it to disk is the caller's too.
  */
-public final class LayerApplier {
+public final class LayerUnpacker {
   private static final int MAX_WARNINGS = 100;
   private static final long MAX_ID = 0xfffffffeL; // (uid_t) -1 means "unchanged" to chown(2)
 
@@ -45,7 +45,7 @@ public final class LayerApplier {
   private int skippedDevices;
   private int suppressedWarnings;
 
-  private LayerApplier(Path target) {
+  private LayerUnpacker(Path target) {
     this.target = new LayerTarget(target);
   }
 
@@ -66,7 +66,7 @@ public final class LayerApplier {
   public static AppliedLayer apply(InputStream blob, String mediaType, Path target) throws IOException {
     LayerCompression declared = mediaType == null ? null : LayerCompression.ofMediaType(mediaType);
     requireEmptyDirectory(target);
-    return new LayerApplier(target).unpack(blob, declared, mediaType);
+    return new LayerUnpacker(target).unpack(blob, declared, mediaType);
   }
 
   private AppliedLayer unpack(InputStream blob, LayerCompression declared, String mediaType) throws IOException {

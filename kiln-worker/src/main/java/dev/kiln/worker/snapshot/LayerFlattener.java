@@ -11,10 +11,10 @@ import java.util.List;
  * overlayfs is not mounted: a whiteout deletes, an opaque directory hides what was below it, a non-directory
  * replaces whatever was there, directories merge and take the upper layer's metadata.
  */
-final class LayerApplier {
+final class LayerFlattener {
   private final FileCopier copier;
 
-  LayerApplier(FileCopier copier) {
+  LayerFlattener(FileCopier copier) {
     this.copier = copier;
   }
 

@@ -24,7 +24,7 @@ import java.util.stream.Stream;
  * directory with a canary file, the directory above and "/" stay as they were. Seeds: small layers with one of
  * each entry kind, pax and GNU extensions, whiteouts, compressed forms and the escapes LayerSafetyTest refuses.
  */
-class LayerApplierFuzzTest {
+class LayerUnpackerFuzzTest {
   private static final byte[] CANARY = "canary".getBytes(StandardCharsets.UTF_8);
   private static final AtomicLong RUNS = new AtomicLong();
   private static Path root;
@@ -38,7 +38,7 @@ class LayerApplierFuzzTest {
       Path outside = Files.createDirectory(sandbox.resolve("outside"));
       Files.write(outside.resolve("canary"), CANARY);
       try {
-        LayerApplier.apply(new ByteArrayInputStream(blob), target);
+        LayerUnpacker.apply(new ByteArrayInputStream(blob), target);
       } catch (IOException e) {
         assertThat(e.getMessage()).as("message of %s", e).isNotBlank();
       }
