@@ -42,7 +42,8 @@ final class StateDisk {
             return text;
         }
         return "the disk holding the state directory " + state + " is full: " + text
-                + "\nfree space on that disk (kiln prune removes the build cache) and build again";
+                + "\nfree space on that disk and build again (removing the state directory drops the whole build "
+                + "cache)";
     }
 
     /** The directory or file the full disk was met at, as the failure names it. */
