@@ -1,5 +1,6 @@
 package dev.kiln.cli;
 
+import dev.kiln.core.GoJson;
 import dev.kiln.engine.BuildOutcome;
 import dev.kiln.worker.AtomicWrite;
 
@@ -34,7 +35,7 @@ final class BuildMetadata {
         StringBuilder json = new StringBuilder("{\n");
         int i = 0;
         for (Map.Entry<String, String> field : fields.entrySet()) {
-            json.append("  ").append(Json.string(field.getKey())).append(": ").append(Json.string(field.getValue()))
+            json.append("  ").append(GoJson.string(field.getKey())).append(": ").append(GoJson.string(field.getValue()))
                     .append(++i < fields.size() ? ",\n" : "\n");
         }
         json.append("}\n");

@@ -1,5 +1,6 @@
 package dev.kiln.cli;
 
+import dev.kiln.core.GoJson;
 import dev.kiln.solver.ProgressEvent;
 import dev.kiln.solver.ProgressListener;
 
@@ -29,11 +30,11 @@ final class RawJsonProgress implements ProgressListener {
             case ProgressEvent.VertexCompleted e -> vertex(e, "\"started\":" + time(e.timestamp().minus(e.duration()))
                     + ",\"completed\":" + time(e.timestamp()));
             case ProgressEvent.VertexFailed e -> vertex(e, "\"completed\":" + time(e.timestamp())
-                    + ",\"error\":" + Json.string(e.message()));
-            case ProgressEvent.VertexLog e -> "{\"logs\":[{\"vertex\":" + Json.string(e.vertexDigest())
+                    + ",\"error\":" + GoJson.string(e.message()));
+            case ProgressEvent.VertexLog e -> "{\"logs\":[{\"vertex\":" + GoJson.string(e.vertexDigest())
                     + ",\"stream\":" + e.stream() + ",\"data\":\"" + Base64.getEncoder().encodeToString(e.data())
                     + "\",\"timestamp\":" + time(e.timestamp()) + "}]}";
-            case ProgressEvent.VertexWarning e -> "{\"warnings\":[{\"vertex\":" + Json.string(e.vertexDigest())
+            case ProgressEvent.VertexWarning e -> "{\"warnings\":[{\"vertex\":" + GoJson.string(e.vertexDigest())
                     + ",\"level\":1,\"short\":\"" + Base64.getEncoder().encodeToString(
                             e.message().getBytes(java.nio.charset.StandardCharsets.UTF_8)) + "\"}]}";
         };
@@ -42,11 +43,11 @@ final class RawJsonProgress implements ProgressListener {
     }
 
     private static String vertex(ProgressEvent event, String fields) {
-        return "{\"vertexes\":[{\"digest\":" + Json.string(event.vertexDigest()) + ",\"name\":"
-                + Json.string(event.vertexName()) + "," + fields + "}]}";
+        return "{\"vertexes\":[{\"digest\":" + GoJson.string(event.vertexDigest()) + ",\"name\":"
+                + GoJson.string(event.vertexName()) + "," + fields + "}]}";
     }
 
     private static String time(Instant instant) {
-        return Json.string(instant.toString());
+        return GoJson.string(instant.toString());
     }
 }

@@ -1,5 +1,6 @@
 package dev.kiln.llb;
 
+import dev.kiln.core.GoJson;
 import dev.kiln.core.GoPath;
 import dev.kiln.core.ImageReference;
 import java.util.List;

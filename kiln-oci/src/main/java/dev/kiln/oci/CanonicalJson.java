@@ -9,6 +9,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.cfg.JsonNodeFeature;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import dev.kiln.core.Digest;
+import dev.kiln.core.GoJson;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -125,20 +126,20 @@ final class CanonicalJson {
     return text.append('Z').toString();
   }
 
-  /** Escapes as Go's encoding/json does: HTML-significant characters, control characters, U+2028 and U+2029. */
+  /**
+   * Escapes as Go's encoding/json does, by {@link GoJson#escape}: Jackson's standard escapes already match Go for
+   * quote, backslash and the named control characters, so only the characters Go escapes differently are custom.
+   */
   private static final class GoEscapes extends CharacterEscapes {
     private final int[] ascii;
 
     GoEscapes() {
       ascii = standardAsciiEscapesForJSON();
-      for (int c = 0; c < 0x20; c++) {
-        if (c != '\n' && c != '\r' && c != '\t' && c != '\b' && c != '\f') {
+      for (int c = 0; c < 0x80; c++) {
+        if (ascii[c] == ESCAPE_STANDARD || (ascii[c] == ESCAPE_NONE && GoJson.escape(c) != null)) {
           ascii[c] = ESCAPE_CUSTOM;
         }
       }
-      ascii['<'] = ESCAPE_CUSTOM;
-      ascii['>'] = ESCAPE_CUSTOM;
-      ascii['&'] = ESCAPE_CUSTOM;
     }
 
     @Override
@@ -148,10 +149,8 @@ final class CanonicalJson {
 
     @Override
     public SerializableString getEscapeSequence(int ch) {
-      if (ch < 0x80 || ch == 0x2028 || ch == 0x2029) {
-        return new SerializedString(String.format(Locale.ROOT, "\\u%04x", ch));
-      }
-      return null;
+      String escaped = GoJson.escape(ch);
+      return escaped == null ? null : new SerializedString(escaped);
     }
   }
 }
