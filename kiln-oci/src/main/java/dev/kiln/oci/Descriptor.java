@@ -56,6 +56,37 @@ public record Descriptor(String mediaType, Digest digest, long size, List<String
     return new Descriptor(newMediaType, digest, size, urls, annotations, platform, artifactType);
   }
 
+  /**
+   * Reads a descriptor from a JSON object. Fields a descriptor does not have are ignored, so a record that carries a
+   * descriptor's fields beside its own (as a Go struct that embeds a Descriptor does) reads too.
+   *
+   * @param document what the JSON is, for error messages
+   * @throws OciFormatException when it is not JSON or a descriptor field is missing or malformed
+   */
+  public static Descriptor parse(byte[] json, String document) {
+    return read(JsonFields.parse(json, document));
+  }
+
+  /** This descriptor as compact JSON, in the order of the OCI Go struct, with Go's string escaping. */
+  public byte[] toJson() {
+    return toJson(Map.of());
+  }
+
+  /**
+   * This descriptor's fields followed by {@code extra} string fields in the map's order, the JSON of a Go struct
+   * that embeds a Descriptor; {@link #parse} reads the descriptor back.
+   */
+  public byte[] toJson(Map<String, String> extra) {
+    return CanonicalJson.write(json -> {
+      json.writeStartObject();
+      writeFields(json);
+      for (Map.Entry<String, String> field : extra.entrySet()) {
+        json.writeStringField(field.getKey(), field.getValue());
+      }
+      json.writeEndObject();
+    });
+  }
+
   static Descriptor read(JsonFields descriptor) {
     JsonFields platform = descriptor.object("platform");
     return new Descriptor(descriptor.requiredString("mediaType"), descriptor.digest("digest"),
@@ -66,6 +97,11 @@ public record Descriptor(String mediaType, Digest digest, long size, List<String
   /** Writes the descriptor as an object value, in the order of the OCI Go struct. */
   void write(JsonGenerator json) throws IOException {
     json.writeStartObject();
+    writeFields(json);
+    json.writeEndObject();
+  }
+
+  private void writeFields(JsonGenerator json) throws IOException {
     json.writeStringField("mediaType", mediaType);
     json.writeStringField("digest", digest.toString());
     json.writeNumberField("size", size);
@@ -75,7 +111,6 @@ public record Descriptor(String mediaType, Digest digest, long size, List<String
       PlatformJson.write(json, "platform", platform);
     }
     CanonicalJson.string(json, "artifactType", artifactType);
-    json.writeEndObject();
   }
 
   void write(JsonGenerator json, String name) throws IOException {

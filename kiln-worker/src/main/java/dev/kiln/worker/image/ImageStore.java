@@ -2,7 +2,6 @@ package dev.kiln.worker.image;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.kiln.core.Digest;
 import dev.kiln.core.ImageReference;
 import dev.kiln.core.Platform;
@@ -27,7 +26,9 @@ import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.locks.ReentrantLock;
@@ -269,9 +270,9 @@ public final class ImageStore {
             return Optional.empty();
         }
         try {
-            JsonNode node = JSON.readTree(file.toFile());
-            Descriptor descriptor = Descriptor.of(node.get("mediaType").asText(), Digest.parse(node.get("digest").asText()),
-                    node.get("size").asLong());
+            byte[] record = Files.readAllBytes(file);
+            Descriptor descriptor = Descriptor.parse(record, "layer record " + file);
+            JsonNode node = JSON.readTree(record);
             if (!content.exists(descriptor.digest())) {
                 return Optional.empty();
             }
@@ -284,13 +285,10 @@ public final class ImageStore {
     }
 
     private void writeLayerRecord(Path file, LayerBlob blob) throws IOException {
-        ObjectNode node = JSON.createObjectNode();
-        node.put("mediaType", blob.descriptor().mediaType());
-        node.put("digest", blob.descriptor().digest().toString());
-        node.put("size", blob.descriptor().size());
-        node.put("diffId", blob.diffId().toString());
-        node.put("repository", blob.sourceRepository());
-        AtomicWrite.write(file, JSON.writeValueAsBytes(node));
+        Map<String, String> extra = new LinkedHashMap<>();
+        extra.put("diffId", blob.diffId().toString());
+        extra.put("repository", blob.sourceRepository());
+        AtomicWrite.write(file, bare(blob.descriptor()).toJson(extra));
     }
 
     /**
@@ -303,12 +301,15 @@ public final class ImageStore {
             throw new IOException("cannot name " + manifest.digest() + " \"" + key
                     + "\": the manifest is not in the content store at " + content.root());
         }
-        ObjectNode node = JSON.createObjectNode();
-        node.put("name", key);
-        node.put("mediaType", manifest.mediaType());
-        node.put("digest", manifest.digest().toString());
-        node.put("size", manifest.size());
-        AtomicWrite.write(names.resolve(nameFile(key)), JSON.writeValueAsBytes(node));
+        AtomicWrite.write(names.resolve(nameFile(key)), bare(manifest).toJson(Map.of("name", key)));
+    }
+
+    /**
+     * A record keeps only what identifies the blob: annotations or a platform given by the document a descriptor was
+     * read from are not the blob's, and must not follow it into the manifest of an image exported later.
+     */
+    private static Descriptor bare(Descriptor descriptor) {
+        return Descriptor.of(descriptor.mediaType(), descriptor.digest(), descriptor.size());
     }
 
     /** The manifest a local name points at, while the manifest is still in the content store. */
@@ -317,9 +318,7 @@ public final class ImageStore {
         if (!Files.isRegularFile(file)) {
             return Optional.empty();
         }
-        JsonNode node = JSON.readTree(file.toFile());
-        Descriptor manifest = Descriptor.of(node.path("mediaType").asText(), Digest.parse(node.path("digest").asText()),
-                node.path("size").asLong());
+        Descriptor manifest = Descriptor.parse(Files.readAllBytes(file), "image name record " + file);
         return content.exists(manifest.digest()) ? Optional.of(manifest) : Optional.empty();
     }
 
