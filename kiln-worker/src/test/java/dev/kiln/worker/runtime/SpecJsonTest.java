@@ -24,6 +24,15 @@ class SpecJsonTest {
   }
 
   @Test
+  void stringsAreEscapedAsGoWritesThem() {
+    // BuildKit's executor writes config.json with Go's encoding/json, which escapes these
+    OciSpec.Root root = new OciSpec.Root("/a<b>&c\u2028\u0001", false);
+
+    assertThat(SpecJson.write(root))
+        .isEqualTo("{\"path\":\"/a\\u003cb\\u003e\\u0026c\\u2028\\u0001\",\"readonly\":false}");
+  }
+
+  @Test
   void nullFieldsAreLeftOutAndNumbersKeepTheirRange() throws Exception {
     OciSpec.Rlimit unlimited = new OciSpec.Rlimit("RLIMIT_NOFILE",
         BigInteger.ONE.shiftLeft(64).subtract(BigInteger.ONE), BigInteger.TEN);
