@@ -7,7 +7,10 @@ import dev.kiln.core.Digest;
 import dev.kiln.core.ImageReference;
 import dev.kiln.oci.Descriptor;
 import dev.kiln.oci.ImageIndex;
+import dev.kiln.gateway.Result;
 import dev.kiln.oci.content.ContentStore;
+import dev.kiln.solver.ProgressListener;
+import dev.kiln.worker.Worker;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
 import org.apache.commons.compress.archivers.tar.TarConstants;
@@ -50,6 +53,31 @@ final class ImageArchive {
     /** Archive entries carry SOURCE_DATE_EPOCH when given, else the Unix epoch: never the time of the export. */
     static Instant entryTime(ImageOptions options) {
         return options.sourceDateEpoch().orElse(Instant.EPOCH);
+    }
+
+    /** How an archive format writes an image: {@link #writeOci} or {@link #writeDocker}. */
+    @FunctionalInterface
+    interface Format {
+        void write(AssembledImage image, List<ImageReference> names, ContentStore content, OutputStream out,
+                Instant time) throws IOException;
+    }
+
+    /**
+     * What {@code type=oci} and {@code type=docker} share: the image assembled from the result, written in
+     * {@code format} as one tar to {@code destination}, as one progress step "exporting to NAME image
+     * format"; answers the image's facts.
+     */
+    static Map<String, String> export(Result result, Worker worker, ProgressListener progress, String formatName,
+            Format format, ArchiveDestination destination, List<String> names, ImageOptions options)
+            throws IOException, InterruptedException {
+        return ExportLog.run(progress, "exporting to " + formatName + " image format", log -> {
+            AssembledImage made = ImageAssembler.assemble(result, worker, options, log);
+            List<ImageReference> references = names.stream().map(ImageReference::parseNormalized).toList();
+            log.line("sending tarball");
+            ArchiveFiles.write(destination, out -> format.write(made, references, worker.images().content(), out,
+                    entryTime(options)));
+            return ImageFacts.of(made, names);
+        });
     }
 
     /** Writes the OCI layout of {@code image} to {@code out}, which stays open. */

@@ -1,12 +1,10 @@
 package dev.kiln.engine.export;
 
-import dev.kiln.core.ImageReference;
 import dev.kiln.gateway.Result;
 import dev.kiln.solver.ProgressListener;
 import dev.kiln.worker.Worker;
 
 import java.io.IOException;
-import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
@@ -27,14 +25,8 @@ record OciExporter(ExportTarget.OciArchive archive) implements Exporter {
     @Override
     public Map<String, String> export(Result result, Worker worker, ProgressListener progress)
             throws IOException, InterruptedException {
-        return ExportLog.run(progress, "exporting to oci image format", log -> {
-            AssembledImage made = ImageAssembler.assemble(result, worker, archive.options(), log);
-            List<ImageReference> references = archive.names().stream().map(ImageReference::parseNormalized).toList();
-            log.line("sending tarball");
-            ArchiveFiles.write(archive.destination(), out -> ImageArchive.writeOci(made, references,
-                    worker.images().content(), out, ImageArchive.entryTime(archive.options())));
-            return ImageFacts.of(made, archive.names());
-        });
+        return ImageArchive.export(result, worker, progress, "oci", ImageArchive::writeOci, archive.destination(),
+                archive.names(), archive.options());
     }
 
     @Override
