@@ -280,7 +280,7 @@ public final class Engine implements AutoCloseable {
     }
 
     /** The OCI architecture name of this machine. */
-    static String hostArchitecture() {
+    public static String hostArchitecture() {
         return switch (System.getProperty("os.arch")) {
             case "amd64", "x86_64" -> "amd64";
             case "aarch64", "arm64" -> "arm64";
