@@ -111,6 +111,63 @@ class ControlServiceTest {
     }
 
     @Test
+    void concurrentBuildsAllSucceedAndRunTheirSharedStepOnce() throws Exception {
+        String shared = "echo shared-" + System.nanoTime() + " > /shared";
+        List<CompletableFuture<Map<String, Vertex>>> builds = new ArrayList<>();
+        for (int i = 0; i < 4; i++) {
+            State state = State.image(busybox.toString()).run(RunOption.sh(shared)).root()
+                    .run(RunOption.sh("echo " + i + " > /mine")).root();
+            String ref = "concurrent-" + i + "-" + System.nanoTime();
+            builds.add(CompletableFuture.supplyAsync(() -> {
+                CompletableFuture<Map<String, Vertex>> status = CompletableFuture.supplyAsync(() -> lastVertices(ref));
+                daemon.control().solve(SolveRequest.newBuilder().setRef(ref).setDefinition(state.marshal()).build());
+                return status.join();
+            }));
+        }
+        int ran = 0;
+        for (CompletableFuture<Map<String, Vertex>> build : builds) {
+            for (Vertex vertex : build.get(120, TimeUnit.SECONDS).values()) {
+                if (vertex.getName().contains("echo shared-") && !vertex.getCached()) {
+                    ran++;
+                }
+            }
+        }
+        assertThat(ran).as("builds that ran the shared step themselves").isEqualTo(1);
+    }
+
+    @Test
+    void aClientThatGoesAwayCancelsItsBuildAndItsContainer() throws Exception {
+        String marker = "sleep " + (600 + (System.nanoTime() % 300));
+        State state = State.image(busybox.toString()).run(RunOption.sh(marker)).root();
+        io.grpc.Context.CancellableContext call = io.grpc.Context.current().withCancellation();
+        CompletableFuture<Void> solve = CompletableFuture.runAsync(() -> call.run(() -> daemon.control().solve(
+                SolveRequest.newBuilder().setRef("cancel-" + System.nanoTime()).setDefinition(state.marshal()).build())));
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (!processRuns(marker)) {
+            assertThat(System.nanoTime()).as("the step's container started").isLessThan(deadline);
+            Thread.sleep(100);
+        }
+        call.cancel(null);
+        assertThatThrownBy(() -> solve.get(30, TimeUnit.SECONDS)).hasMessageContaining("CANCELLED");
+        deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (processRuns(marker)) {
+            assertThat(System.nanoTime()).as("the step's process is gone").isLessThan(deadline);
+            Thread.sleep(100);
+        }
+    }
+
+    private static boolean processRuns(String commandLine) {
+        return ProcessHandle.allProcesses().anyMatch(p -> p.info().commandLine().orElse("").contains(commandLine));
+    }
+
+    private Map<String, Vertex> lastVertices(String ref) {
+        Map<String, Vertex> last = new HashMap<>();
+        daemon.control().status(StatusRequest.newBuilder().setRef(ref).build())
+                .forEachRemaining(response -> response.getVertexesList().forEach(v -> last.put(v.getDigest(), v)));
+        return last;
+    }
+
+    @Test
     void aSessionThatNeverConnectsFailsTheSolveClearly() {
         State state = State.image(busybox.toString()).run(RunOption.sh("true")).root();
         assertThatThrownBy(() -> daemon.control().withDeadlineAfter(30, TimeUnit.SECONDS).solve(SolveRequest.newBuilder()
