@@ -184,8 +184,8 @@ public final class UsageLedger implements Snapshotter.Uses {
                 return;
             }
             StringBuilder out = new StringBuilder(HEADER).append('\n');
-            entries.forEach((id, e) -> out.append(id).append('\t').append(e.created().toEpochMilli()).append('\t')
-                    .append(e.lastUsed().toEpochMilli()).append('\t').append(e.usageCount()).append('\t')
+            entries.forEach((id, e) -> out.append(id).append('\t').append(e.created()).append('\t')
+                    .append(e.lastUsed()).append('\t').append(e.usageCount()).append('\t')
                     .append(oneLine(e.type())).append('\t').append(oneLine(e.description())).append('\n'));
             text = out.toString();
             dirty = false;
@@ -222,9 +222,8 @@ public final class UsageLedger implements Snapshotter.Uses {
                 continue;
             }
             try {
-                entries.put(fields[0], new Entry(Instant.ofEpochMilli(Long.parseLong(fields[1])),
-                        Instant.ofEpochMilli(Long.parseLong(fields[2])), Long.parseLong(fields[3]), fields[4],
-                        fields[5]));
+                entries.put(fields[0], new Entry(Instant.parse(fields[1]), Instant.parse(fields[2]),
+                        Long.parseLong(fields[3]), fields[4], fields[5]));
             } catch (RuntimeException damaged) {
                 // skipped, see above
             }
