@@ -317,7 +317,7 @@ public final class Engine implements AutoCloseable {
             try {
                 return new StateUsage(worker, solver.cache(), this.options.stateDir()).prune(options, onRemoved);
             } finally {
-                worker.flush();
+                worker.saveUsage();
             }
         }
     }

@@ -14,7 +14,7 @@ import java.util.List;
  * @param size        bytes of the files only this record keeps (a layer shared by several records counts once,
  *                    at the record it was first made for)
  * @param created     when it was made
- * @param lastUsed    when a build last used it
+ * @param lastUsed    when a build last used it; null if none has since an older Kiln made it
  * @param usageCount  how many times builds used it
  * @param mutable     whether builds change it in place (cache mounts)
  * @param inUse       whether a running build holds it or a record built on it

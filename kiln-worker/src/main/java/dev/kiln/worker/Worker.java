@@ -206,6 +206,11 @@ public final class Worker implements AutoCloseable {
         return diskUsage.remove(record);
     }
 
+    /** Saves the records' uses now (a build's end does it too), e.g. after a prune forgot some. */
+    public void saveUsage() throws IOException {
+        ledger.save();
+    }
+
     /** Stops the containers still running (their rootfs is a snapshot), then saves and releases the state. */
     @Override
     public void close() throws IOException {
