@@ -300,4 +300,33 @@ public final class Engine implements AutoCloseable {
             stateLock.close();
         }
     }
+
+    /** One prune at a time: a second one would only find what the first is removing. */
+    private final Object pruneLock = new Object();
+
+    /**
+     * What the engine keeps on disk between builds, as {@code buildctl du} lists it: each build step's and
+     * source's snapshot and each cache mount, with its size in bytes, its uses and whether a running build holds it.
+     *
+     * @throws IllegalArgumentException if a filter is malformed (the query checks this when it is made)
+     */
+    public List<UsageRecord> diskUsage(DiskUsageQuery query) throws IOException {
+        return new StateUsage(worker, solver.cache(), options.stateDir()).list(query);
+    }
+
+    /**
+     * Removes what {@code options} select, as {@code buildctl prune} does, and returns what it removed; each
+     * removal is also reported to {@code onRemoved} as it happens. A record a running build uses is never removed,
+     * and a build after a prune runs the removed steps again.
+     */
+    public List<UsageRecord> prune(PruneOptions options, java.util.function.Consumer<UsageRecord> onRemoved)
+            throws IOException {
+        synchronized (pruneLock) {
+            try {
+                return new StateUsage(worker, solver.cache(), this.options.stateDir()).prune(options, onRemoved);
+            } finally {
+                worker.saveUsage();
+            }
+        }
+    }
 }

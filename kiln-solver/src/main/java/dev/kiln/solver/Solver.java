@@ -39,6 +39,11 @@ public final class Solver {
         this.results = Objects.requireNonNull(results, "result store");
     }
 
+    /** The cache this solver records results in (a disk usage listing reads it, a prune removes from it). */
+    public CacheStore cache() {
+        return cache;
+    }
+
     /**
      * Evaluates the graph under the target and returns the output it names.
      *

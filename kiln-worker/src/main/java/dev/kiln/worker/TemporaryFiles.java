@@ -8,15 +8,15 @@ import java.util.stream.Stream;
 
 /**
  * The temporary files a killed process leaves in the worker's own records: an atomic write's
- * {@code .tmp-*} (AtomicWrite), a download's {@code .download-*} (DownloadCache) and a checksum
- * index being saved ({@code checksums.idx.*.tmp}). The worker holds its state when it sweeps, so
+ * {@code .tmp-*} (AtomicWrite, the usage ledger's too), a download's {@code .download-*} (DownloadCache) and a
+ * checksum index being saved ({@code checksums.idx.*.tmp}). The worker holds its state when it sweeps, so
  * none of them can belong to a live writer. Only these record directories are walked: layer
  * contents and cache mounts hold the user's files, whatever their names.
  */
 final class TemporaryFiles {
 
     private static final List<String> RECORD_DIRS = List.of("snapshot-checksums", "locals", "downloads",
-            "images/chains", "images/layers", "images/names");
+            "images/chains", "images/layers", "images/names", "usage");
     private static final int DEPTH = 4;
 
     private TemporaryFiles() {

@@ -54,18 +54,21 @@ public final class Worker implements AutoCloseable {
     private final Path secretsDir;
     private final DownloadCache downloads;
     private final ImageStore images;
+    private final UsageLedger ledger;
+    private final DiskUsage diskUsage;
 
     private Worker(Path stateDir, String runtimeName, RegistryClient registry) throws IOException {
         Files.createDirectories(stateDir);
-        this.snapshotter = Snapshotter.open(stateDir.resolve("snapshots"));
+        this.ledger = new UsageLedger(Files.createDirectories(stateDir.resolve("usage")).resolve("records"));
+        this.snapshotter = Snapshotter.open(stateDir.resolve("snapshots"), ledger);
         // the snapshot store's lock makes this worker the state's only writer: what is half-written is a dead one's
         TemporaryFiles.sweep(stateDir);
         this.localChecksums = ChecksumIndex.open(stateDir.resolve("checksums.idx"));
         this.contextChecksums = new ContentChecksum(localChecksums);
         this.results = new SnapshotResults(snapshotter, new ContentChecksum(ChecksumIndex.inMemory()),
                 stateDir.resolve("snapshot-checksums"));
-        this.localSnapshots = new LocalSnapshots(stateDir.resolve("locals"), snapshotter);
-        this.cacheMounts = new CacheMounts(stateDir.resolve("cache-mounts"));
+        this.localSnapshots = new LocalSnapshots(stateDir.resolve("locals"), snapshotter, ledger);
+        this.cacheMounts = new CacheMounts(stateDir.resolve("cache-mounts"), ledger);
         this.runtime = new RuntimeChoice(runtimeName, stateDir.resolve("runtime"));
         // containers a killed process left first (they may still hold the secrets), then the secrets' tmpfs
         runtime.deleteLeftovers();
@@ -73,6 +76,7 @@ public final class Worker implements AutoCloseable {
         SecretMounts.clean(secretsDir);
         this.downloads = new DownloadCache(stateDir.resolve("downloads"));
         this.images = new ImageStore(stateDir.resolve("images"), registry, snapshotter);
+        this.diskUsage = new DiskUsage(snapshotter, cacheMounts, images, ledger);
     }
 
     /**
@@ -164,10 +168,44 @@ public final class Worker implements AutoCloseable {
         return new ReadOnlyView(snapshotter.mountReadOnly(SnapshotResult.of(result)));
     }
 
-    /** Persists what the worker learnt during a build (file checksums), so the next process starts warm. */
+    /** Persists what the worker learnt during a build (file checksums, uses), so the next process starts warm. */
     public void flush() throws IOException {
         downloads.forgetFresh();
-        localChecksums.save();
+        try {
+            localChecksums.save();
+        } finally {
+            ledger.save();
+        }
+    }
+
+    /**
+     * A build begins: until {@link #endBuild} with the same id, whatever it makes or loads is in use and no
+     * {@link #remove} takes it away. Beginning twice is beginning once.
+     */
+    public void beginBuild(String buildId) {
+        ledger.beginBuild(buildId);
+    }
+
+    public void endBuild(String buildId) {
+        ledger.endBuild(buildId);
+    }
+
+    /** What the worker keeps on disk: its snapshots and cache mounts, with their sizes and uses. */
+    public List<StoredRecord> diskUsage() throws IOException {
+        return diskUsage.records();
+    }
+
+    /**
+     * Deletes a record {@link #diskUsage} listed, unless a running build uses it (then it returns false). A build
+     * that wants it later makes it again: the solver's cache entries naming a removed snapshot are misses.
+     */
+    public boolean remove(StoredRecord record) throws IOException {
+        return diskUsage.remove(record);
+    }
+
+    /** Saves the records' uses now (a build's end does it too), e.g. after a prune forgot some. */
+    public void saveUsage() throws IOException {
+        ledger.save();
     }
 
     /** Stops the containers still running (their rootfs is a snapshot), then saves and releases the state. */
@@ -178,6 +216,7 @@ public final class Worker implements AutoCloseable {
         } finally {
             try {
                 localChecksums.save();
+                ledger.save();
             } finally {
                 snapshotter.close();
             }

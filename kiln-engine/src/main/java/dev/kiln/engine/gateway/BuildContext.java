@@ -32,15 +32,22 @@ public record BuildContext(
         List<Container> containers,
         List<LlbGraph> graphs) {
 
-    /** {@code graphs} collects every definition the build solved, so a step can be found again to debug it. */
+    /**
+     * {@code graphs} collects every definition the build solved, so a step can be found again to debug it. Making
+     * the context begins the build for the worker: what it uses is in use until {@link #releaseContainers}.
+     */
     public BuildContext {
+        worker.beginBuild(session.id());
         entitlements = Set.copyOf(entitlements);
         warnings = warnings == null ? new CopyOnWriteArrayList<>() : warnings;
         containers = containers == null ? new CopyOnWriteArrayList<>() : containers;
         graphs = graphs == null ? new CopyOnWriteArrayList<>() : graphs;
     }
 
-    /** Releases the containers a frontend left running: a build's end frees every mount it made. */
+    /**
+     * Releases the containers a frontend left running: a build's end frees every mount it made, and ends the
+     * build's hold on the snapshots it used, which a prune may remove from now on.
+     */
     public void releaseContainers() {
         for (Container container : containers) {
             try {
@@ -51,5 +58,6 @@ public record BuildContext(
             }
         }
         containers.clear();
+        worker.endBuild(session.id());
     }
 }

@@ -3,6 +3,7 @@ package dev.kiln.worker.ops;
 import dev.kiln.core.Digest;
 import dev.kiln.core.Trees;
 import dev.kiln.llb.pb.CacheSharingOpt;
+import dev.kiln.worker.UsageLedger;
 import dev.kiln.worker.fs.CopyOptions;
 import dev.kiln.worker.fs.FileActions;
 import dev.kiln.worker.fs.FileStat;
@@ -34,14 +35,29 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 public final class CacheMounts {
 
+    private static final java.util.regex.Pattern KEY = java.util.regex.Pattern.compile("[0-9a-f]{64}");
+
     private final Path dir;
+    private final UsageLedger ledger;
     private final Map<String, Semaphore> locks = new ConcurrentHashMap<>();
     private final Map<String, AtomicInteger> users = new ConcurrentHashMap<>();
     /** One monitor per cache directory name, held while that directory is being created. */
     private final Map<String, Object> creating = new ConcurrentHashMap<>();
 
     public CacheMounts(Path dir) throws IOException {
+        this(dir, null);
+    }
+
+    /** Cache directories in {@code dir} whose uses {@code ledger} (if not null) hears of. */
+    public CacheMounts(Path dir, UsageLedger ledger) throws IOException {
         this.dir = Files.createDirectories(dir);
+        this.ledger = ledger;
+        // what a prune killed mid-delete had already left the cache
+        try (var names = Files.list(this.dir)) {
+            for (Path aside : names.filter(p -> p.getFileName().toString().startsWith(".removing-")).toList()) {
+                Trees.deleteRecursively(aside);
+            }
+        }
     }
 
     /** A cache directory in use until closed. */
@@ -61,22 +77,32 @@ public final class CacheMounts {
         String key = Digest.sha256(id.getBytes(StandardCharsets.UTF_8)).hex();
         Path shared = dir.resolve(key);
         AtomicInteger count = users.computeIfAbsent(key, k -> new AtomicInteger());
+        if (ledger != null && ledger.entry(key).isEmpty()) {
+            ledger.describe(key, "exec.cachemount", "cached mount with id \"" + id + "\"");
+        }
         return switch (sharing) {
             case SHARED, UNRECOGNIZED -> {
-                prepare(shared, seed);
-                count.incrementAndGet();
+                // under the directory's monitor, so that a prune does not take it away between the two
+                synchronized (monitor(key)) {
+                    prepare(shared, seed);
+                    count.incrementAndGet();
+                }
+                used(key);
                 yield lease(shared, count::decrementAndGet);
             }
             case LOCKED -> locked(key, shared, seed, count);
             case PRIVATE -> {
-                if (count.getAndIncrement() == 0) {
-                    try {
-                        prepare(shared, seed);
-                    } catch (IOException | RuntimeException e) {
-                        count.decrementAndGet();
-                        throw e;
+                synchronized (monitor(key)) {
+                    if (count.getAndIncrement() == 0) {
+                        try {
+                            prepare(shared, seed);
+                        } catch (IOException | RuntimeException e) {
+                            count.decrementAndGet();
+                            throw e;
+                        }
+                        used(key);
+                        yield lease(shared, count::decrementAndGet);
                     }
-                    yield lease(shared, count::decrementAndGet);
                 }
                 count.decrementAndGet();
                 Path own = dir.resolve(key + "-private-" + UUID.randomUUID());
@@ -93,8 +119,11 @@ public final class CacheMounts {
         try {
             lockFile = FileChannel.open(dir.resolve(key + ".lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
             FileLock lock = lockFile.lock();
-            prepare(shared, seed);
-            count.incrementAndGet();
+            synchronized (monitor(key)) {
+                prepare(shared, seed);
+                count.incrementAndGet();
+            }
+            used(key);
             FileChannel held = lockFile;
             return lease(shared, () -> {
                 count.decrementAndGet();
@@ -112,6 +141,54 @@ public final class CacheMounts {
             local.release();
             throw e;
         }
+    }
+
+    private Object monitor(String name) {
+        return creating.computeIfAbsent(name, n -> new Object());
+    }
+
+    private void used(String key) {
+        if (ledger != null) {
+            ledger.use(key);
+        }
+    }
+
+    /** The keys (sha256 of the cache id) of the cache directories kept. */
+    public java.util.List<String> keys() throws IOException {
+        try (var names = Files.list(dir)) {
+            return names.filter(Files::isDirectory).map(p -> p.getFileName().toString())
+                    .filter(name -> KEY.matcher(name).matches()).sorted().toList();
+        }
+    }
+
+    public Path path(String key) {
+        if (!KEY.matcher(key).matches()) {
+            throw new IllegalArgumentException("not a cache mount key: " + key);
+        }
+        return dir.resolve(key);
+    }
+
+    /** Whether a step has the cache directory mounted now. */
+    public boolean inUse(String key) {
+        AtomicInteger count = users.get(key);
+        return count != null && count.get() > 0;
+    }
+
+    /**
+     * Deletes the cache directory unless a step has it mounted; returns whether it did. A step that starts
+     * meanwhile gets a new, empty directory, as after any prune.
+     */
+    public boolean remove(String key) throws IOException {
+        Path target = path(key);
+        Path aside = dir.resolve(".removing-" + UUID.randomUUID());
+        synchronized (monitor(key)) {
+            if (inUse(key) || !Files.isDirectory(target)) {
+                return false;
+            }
+            Files.move(target, aside, StandardCopyOption.ATOMIC_MOVE);
+        }
+        Trees.deleteRecursively(aside);
+        return true;
     }
 
     /**

@@ -2,6 +2,7 @@ package dev.kiln.worker.ops;
 
 import dev.kiln.core.Digest;
 import dev.kiln.worker.AtomicWrite;
+import dev.kiln.worker.UsageLedger;
 import dev.kiln.worker.snapshot.Snapshot;
 import dev.kiln.worker.snapshot.Snapshotter;
 
@@ -20,10 +21,17 @@ public final class LocalSnapshots {
 
     private final Path dir;
     private final Snapshotter snapshotter;
+    private final UsageLedger ledger;
 
     public LocalSnapshots(Path dir, Snapshotter snapshotter) throws IOException {
+        this(dir, snapshotter, null);
+    }
+
+    /** As {@link #LocalSnapshots(Path, Snapshotter)}, telling {@code ledger} (if not null) what each snapshot is. */
+    public LocalSnapshots(Path dir, Snapshotter snapshotter, UsageLedger ledger) throws IOException {
         this.dir = Files.createDirectories(dir);
         this.snapshotter = snapshotter;
+        this.ledger = ledger;
     }
 
     Snapshotter snapshotter() {
@@ -39,7 +47,12 @@ public final class LocalSnapshots {
         }
     }
 
+    /** {@code key} starts with the source's name (or shared key hint) and a newline. */
     void record(String key, Snapshot snapshot) throws IOException {
+        if (ledger != null) {
+            int end = key.indexOf('\n');
+            ledger.describe(snapshot.id(), "source.local", "local source for " + (end < 0 ? key : key.substring(0, end)));
+        }
         AtomicWrite.write(file(key), snapshot.id().getBytes(StandardCharsets.UTF_8));
     }
 

@@ -14,6 +14,7 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -53,8 +54,10 @@ final class LayerStore implements Closeable {
   /** Layer id to the number of active snapshots and views using it; guarded by mutex. */
   private final Map<String, Integer> inUse = new HashMap<>();
   private final Set<AutoCloseable> openHandles = ConcurrentHashMap.newKeySet();
+  private final Snapshotter.Uses uses;
 
-  private LayerStore(Path root, FileChannel lockFile, FileLock lock) {
+  private LayerStore(Path root, FileChannel lockFile, FileLock lock, Snapshotter.Uses uses) {
+    this.uses = uses;
     this.root = root;
     this.layers = root.resolve("l");
     this.snapshots = root.resolve("snapshots");
@@ -66,6 +69,10 @@ final class LayerStore implements Closeable {
   }
 
   static LayerStore open(Path root) throws IOException {
+    return open(root, Snapshotter.Uses.NONE);
+  }
+
+  static LayerStore open(Path root, Snapshotter.Uses uses) throws IOException {
     Path absolute = root.toAbsolutePath().normalize();
     Files.createDirectories(absolute);
     FileChannel channel = FileChannel.open(absolute.resolve("lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
@@ -80,7 +87,7 @@ final class LayerStore implements Closeable {
       channel.close();
       throw new IOException("snapshot state " + absolute + " is in use by another process");
     }
-    LayerStore store = new LayerStore(absolute, channel, lock);
+    LayerStore store = new LayerStore(absolute, channel, lock, uses);
     try {
       store.recover();
     } catch (IOException | RuntimeException e) {
@@ -156,6 +163,7 @@ final class LayerStore implements Closeable {
   Snapshot record(List<String> layerIds) throws IOException {
     synchronized (mutex) {
       String id = Ids.random(SNAPSHOT_ID_LENGTH);
+      uses.recorded(id);
       StringBuilder text = new StringBuilder(SNAPSHOT_HEADER).append('\n');
       for (String layer : layerIds) {
         text.append("layer ").append(layer).append('\n');
@@ -211,6 +219,9 @@ final class LayerStore implements Closeable {
     if (!Ids.isValid(id, SNAPSHOT_ID_LENGTH)) {
       throw new IllegalArgumentException("not a snapshot id: \"" + id + "\"");
     }
+    if (!uses.loading(id)) {
+      return Optional.empty();
+    }
     List<String> lines;
     try {
       lines = Files.readAllLines(snapshots.resolve(id), StandardCharsets.UTF_8);
@@ -236,6 +247,28 @@ final class LayerStore implements Closeable {
       }
       index.remove(id);
       collectGarbage();
+    }
+  }
+
+  /** Every snapshot record, from the index that removals keep current. */
+  List<Snapshot> list() throws IOException {
+    synchronized (mutex) {
+      loadIndex();
+      List<Snapshot> all = new ArrayList<>(index.size());
+      index.forEach((id, layerIds) -> all.add(new Snapshot(id, layerIds)));
+      return all;
+    }
+  }
+
+  /** The time the snapshot's record was written (records are never rewritten). */
+  Optional<Instant> createdAt(String id) throws IOException {
+    if (!Ids.isValid(id, SNAPSHOT_ID_LENGTH)) {
+      return Optional.empty();
+    }
+    try {
+      return Optional.of(Files.getLastModifiedTime(snapshots.resolve(id)).toInstant());
+    } catch (NoSuchFileException e) {
+      return Optional.empty();
     }
   }
 

@@ -2,6 +2,7 @@ package dev.kiln.worker.snapshot;
 
 import java.io.IOException;
 import java.nio.file.Path;
+import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 
@@ -17,7 +18,12 @@ import java.util.Optional;
 public sealed interface Snapshotter extends AutoCloseable permits StoredSnapshotter {
   /** Opens (creating if needed) the state at {@code root}, with overlayfs when a probe mount there works. */
   static Snapshotter open(Path root) throws IOException {
-    LayerStore store = LayerStore.open(root);
+    return open(root, Uses.NONE);
+  }
+
+  /** As {@link #open(Path)}, telling {@code uses} of every snapshot that is recorded or loaded. */
+  static Snapshotter open(Path root, Uses uses) throws IOException {
+    LayerStore store = LayerStore.open(root, uses);
     try {
       Optional<String> options = OverlaySnapshotter.probe(store);
       if (options.isPresent()) {
@@ -68,6 +74,37 @@ public sealed interface Snapshotter extends AutoCloseable permits StoredSnapshot
 
   /** Forgets a snapshot and deletes the layers no other snapshot uses. Unknown ids are ignored. */
   void remove(String id) throws IOException;
+
+  /** Every persisted snapshot, in no particular order (for disk usage listings and pruning). */
+  List<Snapshot> list() throws IOException;
+
+  /** When the snapshot was recorded, or empty if it does not exist (any more). */
+  Optional<Instant> createdAt(String id) throws IOException;
+
+  /**
+   * Hears of each snapshot a caller is about to use, so that whoever prunes knows what is in use. A snapshot is
+   * only reachable through {@link #load} or by being made, so these two calls see every use.
+   */
+  interface Uses {
+    Uses NONE = new Uses() {
+      @Override
+      public boolean loading(String id) {
+        return true;
+      }
+
+      @Override
+      public void recorded(String id) {}
+    };
+
+    /**
+     * {@code id} is about to be loaded. False means it is being removed right now: the load then finds nothing,
+     * as it would a moment later.
+     */
+    boolean loading(String id);
+
+    /** {@code id} was just made; it is in use by its maker. Called before the snapshot is visible to a listing. */
+    void recorded(String id);
+  }
 
   /**
    * The directory of one layer, in overlayfs's format: files as they are, deletions as 0/0 character devices

@@ -2,6 +2,7 @@ package dev.kiln.worker.snapshot;
 
 import java.io.IOException;
 import java.nio.file.Path;
+import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 
@@ -45,6 +46,16 @@ abstract sealed class StoredSnapshotter implements Snapshotter permits OverlaySn
   @Override
   public void remove(String id) throws IOException {
     store.remove(id);
+  }
+
+  @Override
+  public List<Snapshot> list() throws IOException {
+    return store.list();
+  }
+
+  @Override
+  public Optional<Instant> createdAt(String id) throws IOException {
+    return store.createdAt(id);
   }
 
   @Override

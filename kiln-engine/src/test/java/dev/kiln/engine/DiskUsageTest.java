@@ -1,0 +1,181 @@
+package dev.kiln.engine;
+
+import dev.kiln.engine.export.ExportTarget;
+import dev.kiln.llb.CacheSharing;
+import dev.kiln.llb.Mount;
+import dev.kiln.llb.OpOption;
+import dev.kiln.llb.RunOption;
+import dev.kiln.llb.State;
+import dev.kiln.solver.ProgressEvent;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+import static dev.kiln.engine.ExportedFiles.listing;
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** {@code buildctl du} and {@code buildctl prune} against the engine: real builds, real files, real sizes. */
+class DiskUsageTest {
+
+    @TempDir
+    Path tmp;
+    EngineFixture kiln;
+
+    @BeforeEach
+    void open() throws Exception {
+        kiln = new EngineFixture(tmp);
+    }
+
+    @AfterEach
+    void close() throws Exception {
+        kiln.close();
+    }
+
+    /** A base, a RUN step that writes 300 KB and uses a cache mount. */
+    private static State build(String name) {
+        return EngineFixture.base().run(RunOption.sh("head -c 300000 /dev/zero > /" + name + "; echo " + name
+                        + " > /cache/seen; cp /cache/seen /" + name + ".seen"),
+                RunOption.mount("/cache", Mount.cache("du-" + name, CacheSharing.SHARED)),
+                OpOption.customName("write " + name)).root();
+    }
+
+    @Test
+    void listsWhatABuildLeftAndARebuildUpdatesLastUsed() throws Exception {
+        kiln.build(build("big"));
+
+        List<UsageRecord> records = kiln.engine.diskUsage(DiskUsageQuery.all());
+        UsageRecord step = only(kiln.engine.diskUsage(DiskUsageQuery.filtered("description==write big")));
+        assertThat(step.recordType()).isEqualTo(UsageRecord.REGULAR);
+        assertThat(step.size()).isBetween(300_000L, 400_000L);
+        assertThat(step.inUse()).isFalse();
+        assertThat(step.parents()).hasSize(1);
+        UsageRecord base = only(kiln.engine.diskUsage(DiskUsageQuery.filtered("type==source.local")));
+        assertThat(step.parents()).containsExactly(base.id());
+        assertThat(base.description()).isEqualTo("local source for rootfs");
+        assertThat(base.size()).isGreaterThan(500_000L);
+        UsageRecord cache = only(kiln.engine.diskUsage(DiskUsageQuery.filtered("type==exec.cachemount")));
+        assertThat(cache.description()).contains("du-big");
+        assertThat(cache.mutable()).isTrue();
+        assertThat(cache.size()).isEqualTo("big\n".length());
+        assertThat(records).extracting(UsageRecord::id).contains(step.id(), base.id(), cache.id());
+        assertThat(kiln.engine.diskUsage(DiskUsageQuery.filtered("type==regular,description~=^write"))).hasSize(1);
+        assertThat(kiln.engine.diskUsage(DiskUsageQuery.filtered("id==" + step.id(), "id==" + base.id())))
+                .hasSize(2);
+
+        Thread.sleep(20);
+        kiln.reopen();
+        kiln.build(build("big"));
+
+        assertThat(kiln.cached()).contains("write big");
+        UsageRecord again = only(kiln.engine.diskUsage(DiskUsageQuery.filtered("id==" + step.id())));
+        assertThat(again.lastUsedAt()).isAfter(step.lastUsedAt());
+        assertThat(again.usageCount()).isGreaterThan(step.usageCount());
+        assertThat(again.createdAt()).isEqualTo(step.createdAt());
+    }
+
+    @Test
+    void pruneAllFreesTheDiskAndTheNextBuildRunsItsStepsAgain() throws Exception {
+        Path first = kiln.build(build("big"));
+        long before = bytesUnder(tmp.resolve("state"));
+        List<UsageRecord> listed = kiln.engine.diskUsage(DiskUsageQuery.all());
+
+        List<UsageRecord> reported = new ArrayList<>();
+        List<UsageRecord> removed = kiln.engine.prune(PruneOptions.everything(), reported::add);
+
+        assertThat(reported).isEqualTo(removed);
+        assertThat(removed).extracting(UsageRecord::id)
+                .containsExactlyInAnyOrderElementsOf(listed.stream().map(UsageRecord::id).toList());
+        long freed = listed.stream().mapToLong(UsageRecord::size).sum();
+        assertThat(bytesUnder(tmp.resolve("state"))).isLessThanOrEqualTo(before - freed + 50_000);
+        assertThat(kiln.engine.diskUsage(DiskUsageQuery.all())).isEmpty();
+
+        Path second = kiln.build(build("big"));
+
+        assertThat(kiln.executed()).contains("write big");
+        assertThat(kiln.cached()).doesNotContain("write big");
+        assertThat(listing(second)).isEqualTo(listing(first));
+        assertThat(Files.readString(second.resolve("big.seen"))).isEqualTo("big\n");
+        kiln.reopen();
+        kiln.build(build("big"));
+        assertThat(kiln.cached()).contains("write big");
+    }
+
+    @Test
+    void pruneKeepsWhatWasUsedWithinTheKeepDurationAndWhatTheFilterLeaves() throws Exception {
+        kiln.build(build("big"));
+        int all = kiln.engine.diskUsage(DiskUsageQuery.all()).size();
+
+        assertThat(kiln.engine.prune(PruneOptions.defaults().withKeepDuration(Duration.ofHours(1)), r -> { }))
+                .isEmpty();
+        List<UsageRecord> mounts = kiln.engine.prune(PruneOptions.defaults().withFilters("type==exec.cachemount"),
+                r -> { });
+        assertThat(mounts).singleElement().extracting(UsageRecord::recordType).isEqualTo(UsageRecord.CACHE_MOUNT);
+        assertThat(kiln.engine.diskUsage(DiskUsageQuery.all())).hasSize(all - 1);
+
+        Thread.sleep(50);
+        List<UsageRecord> old = kiln.engine.prune(PruneOptions.defaults().withKeepDuration(Duration.ofMillis(20)),
+                r -> { });
+        assertThat(old).hasSize(all - 1);
+        assertThat(kiln.engine.diskUsage(DiskUsageQuery.all())).isEmpty();
+    }
+
+    @Test
+    void pruneDuringABuildLeavesWhatTheBuildUses() throws Exception {
+        kiln.build(build("big"));
+        State slow = EngineFixture.base().run(RunOption.sh("sleep 2; echo done > /slow"),
+                OpOption.customName("slow step")).root();
+        CountDownLatch running = new CountDownLatch(1);
+        Path out = Files.createTempDirectory(tmp, "out-");
+        CompletableFuture<BuildOutcome> building = CompletableFuture.supplyAsync(() -> {
+            try {
+                return kiln.engine.build(new BuildRequest(new FrontendSpec.Llb(slow.marshal()), Map.of(),
+                        kiln.locals, List.of(new ExportTarget.LocalDirectory(out))), event -> {
+                            if (event instanceof ProgressEvent.VertexStarted started
+                                    && started.vertexName().equals("slow step")) {
+                                running.countDown();
+                            }
+                        });
+            } catch (Exception e) {
+                throw new RuntimeException(e);
+            }
+        });
+        assertThat(running.await(60, TimeUnit.SECONDS)).isTrue();
+
+        List<UsageRecord> removed = kiln.engine.prune(PruneOptions.everything(), r -> { });
+
+        assertThat(removed).extracting(UsageRecord::description).contains("write big")
+                .doesNotContain("local source for rootfs");
+        UsageRecord base = only(kiln.engine.diskUsage(DiskUsageQuery.filtered("type==source.local")));
+        assertThat(base.inUse()).isTrue();
+        building.get(60, TimeUnit.SECONDS);
+        assertThat(Files.readString(out.resolve("slow"))).isEqualTo("done\n");
+        assertThat(only(kiln.engine.diskUsage(DiskUsageQuery.filtered("id==" + base.id()))).inUse()).isFalse();
+
+        kiln.build(build("big"));
+        assertThat(kiln.executed()).contains("write big");
+    }
+
+    private static UsageRecord only(List<UsageRecord> records) {
+        assertThat(records).hasSize(1);
+        return records.getFirst();
+    }
+
+    private static long bytesUnder(Path dir) throws IOException {
+        try (Stream<Path> files = Files.walk(dir)) {
+            return files.filter(Files::isRegularFile).mapToLong(file -> file.toFile().length()).sum();
+        }
+    }
+}

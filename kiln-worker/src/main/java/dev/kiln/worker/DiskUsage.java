@@ -1,0 +1,241 @@
+package dev.kiln.worker;
+
+import dev.kiln.worker.image.ImageStore;
+import dev.kiln.worker.image.LayerBlob;
+import dev.kiln.worker.ops.CacheMounts;
+import dev.kiln.worker.snapshot.Snapshot;
+import dev.kiln.worker.snapshot.Snapshotter;
+
+import java.io.IOException;
+import java.nio.file.FileVisitResult;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.SimpleFileVisitor;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.time.Instant;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * Lists what the worker keeps on disk as {@link StoredRecord}s and removes them one at a time.
+ *
+ * <p>A snapshot is a stack of layers and snapshots share layers, so a record's size counts only the layers it adds:
+ * those above its parent (the snapshot whose layers are the longest strict prefix of its own). A layer that several
+ * records add (a merge restacks its inputs' layers) counts once, at the record with the shortest stack, which the
+ * others then name as a parent too. The sizes thus add up to the disk the layers take, and removing a record whose
+ * children were removed first frees its size.
+ */
+final class DiskUsage {
+
+    private final Snapshotter snapshotter;
+    private final CacheMounts cacheMounts;
+    private final ImageStore images;
+    private final UsageLedger ledger;
+    /** Layers never change, so each is measured once per process. */
+    private final Map<String, Long> layerSizes = new ConcurrentHashMap<>();
+
+    DiskUsage(Snapshotter snapshotter, CacheMounts cacheMounts, ImageStore images, UsageLedger ledger) {
+        this.snapshotter = snapshotter;
+        this.cacheMounts = cacheMounts;
+        this.images = images;
+        this.ledger = ledger;
+    }
+
+    List<StoredRecord> records() throws IOException {
+        List<StoredRecord> records = new ArrayList<>(snapshotRecords());
+        for (String key : cacheMounts.keys()) {
+            Optional<Instant> made = modified(cacheMounts.path(key));
+            if (made.isEmpty()) {
+                continue;
+            }
+            UsageLedger.Entry entry = ledger.adopt(key, made.get());
+            records.add(new StoredRecord(key, StoredRecord.Kind.CACHE_MOUNT, "exec.cachemount",
+                    entry.description().isEmpty() ? "cached mount" : entry.description(),
+                    treeSize(cacheMounts.path(key)), entry.created(), entry.lastUsed(), entry.usageCount(), true,
+                    cacheMounts.inUse(key), List.of()));
+        }
+        return records;
+    }
+
+    /** Removes the record unless a build uses it now; returns whether it did. */
+    boolean remove(StoredRecord record) throws IOException {
+        return switch (record.kind()) {
+            case SNAPSHOT -> {
+                if (!ledger.claim(record.id())) {
+                    yield false;
+                }
+                boolean removed = false;
+                try {
+                    snapshotter.remove(record.id());
+                    removed = true;
+                } finally {
+                    ledger.release(record.id(), removed);
+                }
+                yield true;
+            }
+            case CACHE_MOUNT -> {
+                boolean removed = cacheMounts.remove(record.id());
+                if (removed) {
+                    ledger.release(record.id(), true);
+                }
+                yield removed;
+            }
+        };
+    }
+
+    private List<StoredRecord> snapshotRecords() throws IOException {
+        List<Snapshot> snapshots = new ArrayList<>(snapshotter.list());
+        Map<String, Instant> created = new HashMap<>();
+        for (Snapshot snapshot : snapshots) {
+            Optional<Instant> recorded = snapshotter.createdAt(snapshot.id());
+            if (recorded.isPresent()) {
+                created.put(snapshot.id(), ledger.adopt(snapshot.id(), recorded.get()).created());
+            }
+        }
+        // removed since the listing: nothing to report
+        snapshots.removeIf(snapshot -> !created.containsKey(snapshot.id()));
+        Comparator<Snapshot> shortestFirst = Comparator.<Snapshot>comparingInt(s -> s.layers().size())
+                .thenComparing(s -> created.get(s.id())).thenComparing(Snapshot::id);
+        snapshots.sort(shortestFirst);
+
+        Map<List<String>, Snapshot> byLayers = new HashMap<>();
+        for (Snapshot snapshot : snapshots) {
+            byLayers.putIfAbsent(snapshot.layers(), snapshot);
+        }
+        Map<String, Snapshot> parent = new HashMap<>();
+        Map<String, List<String>> own = new HashMap<>();
+        Map<String, String> layerOwner = new HashMap<>();
+        for (Snapshot snapshot : snapshots) {
+            List<String> layers = snapshot.layers();
+            Snapshot below = null;
+            for (int n = layers.size() - 1; n > 0 && below == null; n--) {
+                below = byLayers.get(layers.subList(0, n));
+            }
+            int from = below == null ? 0 : below.layers().size();
+            if (below != null) {
+                parent.put(snapshot.id(), below);
+            }
+            own.put(snapshot.id(), layers.subList(from, layers.size()));
+            for (String layer : own.get(snapshot.id())) {
+                layerOwner.putIfAbsent(layer, snapshot.id());
+            }
+        }
+
+        Map<String, List<String>> parents = new HashMap<>();
+        for (Snapshot snapshot : snapshots) {
+            Set<String> up = new LinkedHashSet<>();
+            if (parent.containsKey(snapshot.id())) {
+                up.add(parent.get(snapshot.id()).id());
+            }
+            for (String layer : own.get(snapshot.id())) {
+                up.add(layerOwner.get(layer));
+            }
+            up.remove(snapshot.id());
+            parents.put(snapshot.id(), List.copyOf(up));
+        }
+
+        // a record below one a build holds is held too: its layers are part of the held stack
+        Set<String> inUse = new HashSet<>();
+        var pending = new ArrayDeque<String>();
+        for (Snapshot snapshot : snapshots) {
+            if (ledger.inUse(snapshot.id())) {
+                pending.add(snapshot.id());
+            }
+        }
+        while (!pending.isEmpty()) {
+            String id = pending.poll();
+            if (inUse.add(id)) {
+                pending.addAll(parents.getOrDefault(id, List.of()));
+            }
+        }
+
+        List<StoredRecord> records = new ArrayList<>(snapshots.size());
+        for (Snapshot snapshot : snapshots) {
+            String id = snapshot.id();
+            long size = 0;
+            for (String layer : own.get(id)) {
+                if (layerOwner.get(layer).equals(id)) {
+                    size += layerSize(layer);
+                }
+            }
+            UsageLedger.Entry entry = ledger.entry(id).orElse(new UsageLedger.Entry(created.get(id), null, 0, "", ""));
+            String description = entry.description();
+            if (description.isEmpty() && !own.get(id).isEmpty()) {
+                description = pulledFrom(own.get(id).getLast());
+            }
+            records.add(new StoredRecord(id, StoredRecord.Kind.SNAPSHOT,
+                    entry.type().isEmpty() ? "regular" : entry.type(), description, size, entry.created(),
+                    entry.usageCount() == 0 ? null : entry.lastUsed(), entry.usageCount(), false, inUse.contains(id),
+                    parents.get(id)));
+        }
+        return records;
+    }
+
+    /** "pulled from REPOSITORY" for a layer unpacked from an image, else empty. */
+    private String pulledFrom(String layer) {
+        try {
+            Optional<LayerBlob> blob = images.blobOf(layer);
+            if (blob.isPresent() && !blob.get().sourceRepository().isEmpty()) {
+                return "pulled from " + blob.get().sourceRepository() + " (" + blob.get().descriptor().digest() + ")";
+            }
+        } catch (IOException unreadable) {
+            // the listing goes without this description
+        }
+        return "";
+    }
+
+    private long layerSize(String layer) throws IOException {
+        Long known = layerSizes.get(layer);
+        if (known != null) {
+            return known;
+        }
+        long size = treeSize(snapshotter.layerPath(layer));
+        layerSizes.put(layer, size);
+        return size;
+    }
+
+    /** Bytes of the regular files and symlinks under {@code root}, each file counted once however often linked. */
+    static long treeSize(Path root) throws IOException {
+        long[] total = {0};
+        Set<Object> seen = new HashSet<>();
+        try {
+            Files.walkFileTree(root, new SimpleFileVisitor<>() {
+                @Override
+                public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) {
+                    if ((attrs.isRegularFile() || attrs.isSymbolicLink())
+                            && (attrs.fileKey() == null || seen.add(attrs.fileKey()))) {
+                        total[0] += attrs.size();
+                    }
+                    return FileVisitResult.CONTINUE;
+                }
+
+                @Override
+                public FileVisitResult visitFileFailed(Path file, IOException e) {
+                    // a file removed while walking (a cache mount in use) has no size any more
+                    return FileVisitResult.CONTINUE;
+                }
+            });
+        } catch (NoSuchFileException gone) {
+            return 0;
+        }
+        return total[0];
+    }
+
+    private static Optional<Instant> modified(Path path) {
+        try {
+            return Optional.of(Files.getLastModifiedTime(path).toInstant());
+        } catch (IOException gone) {
+            return Optional.empty();
+        }
+    }
+}
