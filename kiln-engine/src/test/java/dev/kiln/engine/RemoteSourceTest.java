@@ -9,7 +9,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -30,8 +30,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class RemoteSourceTest {
 
-    Path tmp;
-    EngineFixture kiln;
+    @RegisterExtension
+    static final EngineFixture kiln = new EngineFixture();
     HttpServer http;
     final AtomicReference<String> served = new AtomicReference<>("first version\n");
     final AtomicInteger downloads = new AtomicInteger();
@@ -40,9 +40,7 @@ class RemoteSourceTest {
     Path repo;
 
     @BeforeAll
-    void start(@TempDir Path dir) throws Exception {
-        tmp = dir;
-        kiln = new EngineFixture(tmp);
+    void start() throws Exception {
         http = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
         http.createContext("/files/hello.txt", exchange -> {
             byte[] body = served.get().getBytes(StandardCharsets.UTF_8);
@@ -59,7 +57,7 @@ class RemoteSourceTest {
         });
         http.start();
 
-        Path base = Files.createDirectories(tmp.resolve("git"));
+        Path base = Files.createDirectories(kiln.dir.resolve("git"));
         repo = base.resolve("repo.git");
         git(base, "init", "-q", "-b", "main", repo.toString());
         Files.writeString(repo.resolve("README"), "version one\n");
@@ -72,7 +70,7 @@ class RemoteSourceTest {
         }
         gitDaemon = new ProcessBuilder("git", "daemon", "--reuseaddr", "--export-all", "--base-path=" + base,
                 "--listen=127.0.0.1", "--port=" + gitPort, base.toString()).redirectErrorStream(true)
-                .redirectOutput(tmp.resolve("git-daemon.log").toFile()).start();
+                .redirectOutput(kiln.dir.resolve("git-daemon.log").toFile()).start();
         waitForPort(gitPort);
     }
 
@@ -81,7 +79,6 @@ class RemoteSourceTest {
         http.stop(0);
         gitDaemon.destroy();
         gitDaemon.waitFor(10, TimeUnit.SECONDS);
-        kiln.close();
     }
 
     private String url() {
