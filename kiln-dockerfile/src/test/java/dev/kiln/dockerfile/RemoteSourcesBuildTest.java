@@ -11,7 +11,7 @@ import dev.kiln.worker.BusyboxImage;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -34,9 +34,8 @@ class RemoteSourcesBuildTest {
 
     private static final String PAYLOAD = "downloaded over http\n";
 
-    @TempDir
-    static Path work;
-    static DockerfileBuilds builds;
+    @RegisterExtension
+    static final DockerfileBuilds builds = new DockerfileBuilds();
     static LocalRegistry registry;
     static ImageReference base;
     static HttpServer http;
@@ -45,11 +44,10 @@ class RemoteSourcesBuildTest {
 
     @BeforeAll
     static void start() throws Exception {
-        builds = new DockerfileBuilds(work);
         registry = LocalRegistry.anonymous().start();
         base = registry.reference("library/base:1");
         try (RegistryClient client = RegistryClient.builder().build()) {
-            BusyboxImage.push(client, base, work);
+            BusyboxImage.push(client, base, builds.dir);
         }
         http = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
         http.createContext("/files/payload.txt", exchange -> {
@@ -59,7 +57,7 @@ class RemoteSourcesBuildTest {
             exchange.close();
         });
         http.start();
-        Path repos = Files.createDirectories(work.resolve("git"));
+        Path repos = Files.createDirectories(builds.dir.resolve("git"));
         Path repo = repos.resolve("tool.git");
         git(repos, "init", "-q", "-b", "main", repo.toString());
         Files.writeString(repo.resolve("tool.sh"), "echo tool\n");
@@ -70,7 +68,7 @@ class RemoteSourcesBuildTest {
         }
         gitDaemon = new ProcessBuilder("git", "daemon", "--reuseaddr", "--export-all", "--base-path=" + repos,
                 "--listen=127.0.0.1", "--port=" + gitPort, repos.toString()).redirectErrorStream(true)
-                .redirectOutput(work.resolve("git-daemon.log").toFile()).start();
+                .redirectOutput(builds.dir.resolve("git-daemon.log").toFile()).start();
         for (int i = 0; i < 100; i++) {
             try {
                 new java.net.Socket("127.0.0.1", gitPort).close();
@@ -87,13 +85,10 @@ class RemoteSourcesBuildTest {
         gitDaemon.destroy();
         gitDaemon.waitFor(10, TimeUnit.SECONDS);
         registry.close();
-        builds.close();
     }
 
     private static Path context(String name, String dockerfile) throws IOException {
-        Path dir = Files.createDirectories(work.resolve("contexts").resolve(name));
-        Files.writeString(dir.resolve("Dockerfile"), dockerfile);
-        return dir;
+        return builds.context(name, Map.of("Dockerfile", dockerfile));
     }
 
     @Test
