@@ -13,15 +13,7 @@ import java.util.concurrent.TimeUnit;
  * A real git daemon on 127.0.0.1 serving every repository under a directory as
  * {@code git://127.0.0.1:PORT/NAME}, and git itself run as a test author, for the tests of git sources.
  */
-public final class GitDaemon implements AutoCloseable {
-
-    private final Process process;
-    private final int port;
-
-    private GitDaemon(Process process, int port) {
-        this.process = process;
-        this.port = port;
-    }
+public record GitDaemon(Process process, int port) implements AutoCloseable {
 
     /** Starts serving the repositories under {@code base}, the daemon's output going to {@code log}. */
     public static GitDaemon serve(Path base, Path log) throws IOException, InterruptedException {
@@ -47,10 +39,6 @@ public final class GitDaemon implements AutoCloseable {
     /** The git:// URL of the repository {@code name} under the served directory. */
     public String url(String name) {
         return "git://127.0.0.1:" + port + "/" + name;
-    }
-
-    public int port() {
-        return port;
     }
 
     /** Runs git in {@code dir} with a fixed author; a failure throws with git's output. */
