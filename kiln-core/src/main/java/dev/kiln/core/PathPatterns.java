@@ -55,37 +55,6 @@ public final class PathPatterns {
     return rules.isEmpty() ? NONE : new PathPatterns(List.copyOf(rules));
   }
 
-  /**
-   * The patterns of a .dockerignore file, as Docker reads it: a UTF-8 BOM is dropped, lines starting with "#" are
-   * comments, surrounding whitespace and blank lines are ignored, and each pattern is cleaned with a leading "/"
-   * removed (keeping a leading "!").
-   */
-  public static List<String> parseIgnoreFile(String text) {
-    List<String> out = new ArrayList<>();
-    String body = text.startsWith("\uFEFF") ? text.substring(1) : text;
-    for (String line : body.split("\r?\n", -1)) {
-      if (line.startsWith("#")) {
-        continue;
-      }
-      String pattern = line.strip();
-      if (pattern.isEmpty()) {
-        continue;
-      }
-      boolean negated = pattern.charAt(0) == '!';
-      if (negated) {
-        pattern = pattern.substring(1).strip();
-      }
-      if (!pattern.isEmpty()) {
-        pattern = GoPath.clean(pattern);
-        if (pattern.length() > 1 && pattern.charAt(0) == '/') {
-          pattern = pattern.substring(1);
-        }
-      }
-      out.add(negated ? "!" + pattern : pattern);
-    }
-    return out;
-  }
-
   public static PathPatterns none() {
     return NONE;
   }

@@ -1,12 +1,14 @@
 package dev.kiln.dockerfile;
 
+import dev.kiln.core.GoPath;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 
 /**
  * A .dockerignore file as Docker reads it: one pattern per line, "#" comments, blank lines skipped, each
- * pattern cleaned and made relative to the context ("!" exceptions kept).
+ * pattern cleaned and made relative to the context ("!" exceptions kept). The one reader of the format; the
+ * worker's PathPatterns only matches the patterns it gives.
  */
 final class IgnoreFile {
 
@@ -32,7 +34,7 @@ final class IgnoreFile {
                 pattern = pattern.substring(1).strip();
             }
             if (!pattern.isEmpty()) {
-                pattern = clean(pattern);
+                pattern = GoPath.clean(pattern);
                 if (pattern.length() > 1 && pattern.charAt(0) == '/') {
                     pattern = pattern.substring(1);
                 }
@@ -40,23 +42,5 @@ final class IgnoreFile {
             patterns.add(exception ? "!" + pattern : pattern);
         }
         return patterns;
-    }
-
-    /** Go's filepath.Clean on Linux. */
-    private static String clean(String path) {
-        boolean rooted = path.startsWith("/");
-        List<String> parts = new ArrayList<>();
-        for (String part : path.split("/")) {
-            if (part.isEmpty() || part.equals(".")) {
-                continue;
-            }
-            if (part.equals("..") && !parts.isEmpty() && !parts.getLast().equals("..")) {
-                parts.removeLast();
-            } else if (!part.equals("..") || !rooted) {
-                parts.add(part);
-            }
-        }
-        String joined = String.join("/", parts);
-        return rooted ? "/" + joined : joined.isEmpty() ? "." : joined;
     }
 }

@@ -17,11 +17,9 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.parallel.Execution;
 import org.junit.jupiter.api.parallel.ExecutionMode;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
@@ -36,19 +34,8 @@ class CorpusTest {
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    @TempDir
-    static Path work;
-    static DockerfileBuilds builds;
-
-    @BeforeAll
-    static void openEngine() throws IOException {
-        builds = new DockerfileBuilds(work);
-    }
-
-    @AfterAll
-    static void closeEngine() throws IOException {
-        builds.close();
-    }
+    @RegisterExtension
+    static final DockerfileBuilds builds = new DockerfileBuilds();
 
     static Stream<String> cases() throws IOException, URISyntaxException {
         try (Stream<Path> dirs = Files.list(corpus())) {

@@ -5,10 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * A Dockerfile hundreds of steps long (Kiln issue 9) builds end to end: converted, marshalled, solved by the real
@@ -20,19 +18,8 @@ class DeepDockerfileTest {
     private static final int STEPS = 700;
     private static final int RUN_EVERY = 20;
 
-    @TempDir
-    static Path work;
-    static DockerfileBuilds builds;
-
-    @BeforeAll
-    static void openEngine() throws Exception {
-        builds = new DockerfileBuilds(work);
-    }
-
-    @AfterAll
-    static void closeEngine() throws Exception {
-        builds.close();
-    }
+    @RegisterExtension
+    static final DockerfileBuilds builds = new DockerfileBuilds();
 
     @Test
     void sevenHundredStepsBuildAndExport() throws Exception {
@@ -46,7 +33,7 @@ class DeepDockerfileTest {
                 dockerfile.append("WORKDIR /steps/").append(i).append('\n');
             }
         }
-        Path context = Files.createDirectories(work.resolve("deep"));
+        Path context = Files.createDirectories(builds.dir.resolve("deep"));
         Files.writeString(context.resolve("Dockerfile"), dockerfile);
 
         DockerfileBuilds.Build build = builds.build(context, Map.of());

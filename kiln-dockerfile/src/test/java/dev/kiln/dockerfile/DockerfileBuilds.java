@@ -1,5 +1,6 @@
 package dev.kiln.dockerfile;
 
+import dev.kiln.core.Trees;
 import dev.kiln.engine.BuildOutcome;
 import dev.kiln.engine.Entitlement;
 import dev.kiln.engine.BuildRequest;
@@ -11,6 +12,9 @@ import dev.kiln.solver.ProgressEvent;
 import dev.kiln.worker.BusyboxRootfs;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
+import org.junit.jupiter.api.extension.AfterAllCallback;
+import org.junit.jupiter.api.extension.BeforeAllCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -24,18 +28,42 @@ import java.util.Set;
 /**
  * One engine for a test class (builds may run concurrently), with a busybox root filesystem passed as the
  * local "busybox" and the named context {@code context:busybox=local:busybox}, so that {@code FROM busybox}
- * works without a registry.
+ * works without a registry. A test class holds it as
+ * {@code @RegisterExtension static final DockerfileBuilds builds = new DockerfileBuilds();}: it opens on a fresh
+ * temporary directory ({@link #dir}) before the class's {@code @BeforeAll} methods and is closed and deleted
+ * after its {@code @AfterAll} methods.
  */
-final class DockerfileBuilds implements AutoCloseable {
+final class DockerfileBuilds implements BeforeAllCallback, AfterAllCallback, AutoCloseable {
 
-    final Path dir;
-    final Path busybox;
-    final Engine engine;
+    Path dir;
+    Path busybox;
+    Engine engine;
 
-    DockerfileBuilds(Path dir) throws IOException {
-        this.dir = dir;
-        this.busybox = BusyboxRootfs.populate(Files.createDirectories(dir.resolve("busybox")));
-        this.engine = Engine.open(new EngineOptions(dir.resolve("state"), "auto"));
+    @Override
+    public void beforeAll(ExtensionContext context) throws IOException {
+        dir = Files.createTempDirectory("kiln-dockerfile-test-");
+        busybox = BusyboxRootfs.populate(Files.createDirectories(dir.resolve("busybox")));
+        engine = Engine.open(new EngineOptions(dir.resolve("state"), "auto"));
+    }
+
+    @Override
+    public void afterAll(ExtensionContext context) throws IOException {
+        try {
+            close();
+        } finally {
+            Trees.deleteRecursively(dir);
+        }
+    }
+
+    /** A fresh directory {@code contexts/name} holding {@code files} (relative path to content). */
+    Path context(String name, Map<String, String> files) throws IOException {
+        Path context = Files.createDirectories(dir.resolve("contexts").resolve(name));
+        for (Map.Entry<String, String> file : files.entrySet()) {
+            Path path = context.resolve(file.getKey());
+            Files.createDirectories(path.getParent());
+            Files.writeString(path, file.getValue());
+        }
+        return context;
     }
 
     /**

@@ -8,10 +8,8 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * What a user reads when a build fails on links that lead nowhere or on a huge command line (Kiln issue 9): the
@@ -21,19 +19,8 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class ErrorMessageBuildTest {
 
-    @TempDir
-    static Path work;
-    static DockerfileBuilds builds;
-
-    @BeforeAll
-    static void openEngine() throws Exception {
-        builds = new DockerfileBuilds(work);
-    }
-
-    @AfterAll
-    static void closeEngine() throws Exception {
-        builds.close();
-    }
+    @RegisterExtension
+    static final DockerfileBuilds builds = new DockerfileBuilds();
 
     @Test
     void copyOfALinkWhoseTargetIsNotInTheContextNamesTheLinkAndItsTarget() throws Exception {
@@ -42,7 +29,7 @@ class ErrorMessageBuildTest {
         Map<String, String> resolved = Map.of("/etc/shadow", "/etc/shadow", "missing/file", "/missing/file",
                 "../../../../etc", "/etc");
         for (String target : resolved.keySet()) {
-            Path ctx = Files.createDirectories(work.resolve("contexts/link-" + target.hashCode()));
+            Path ctx = Files.createDirectories(builds.dir.resolve("contexts/link-" + target.hashCode()));
             Files.createSymbolicLink(ctx.resolve("link"), Path.of(target));
             Files.writeString(ctx.resolve("Dockerfile"), "FROM busybox\nCOPY li* /g/\n");
 
@@ -58,7 +45,7 @@ class ErrorMessageBuildTest {
 
     @Test
     void copyOfADanglingLinkByNameSaysItIsALinkToNothing() throws Exception {
-        Path ctx = Files.createDirectories(work.resolve("contexts/named-link"));
+        Path ctx = Files.createDirectories(builds.dir.resolve("contexts/named-link"));
         Files.createSymbolicLink(ctx.resolve("link"), Path.of("/etc/shadow"));
         Files.writeString(ctx.resolve("Dockerfile"), "FROM busybox\nCOPY link /g/\n");
 
@@ -68,7 +55,7 @@ class ErrorMessageBuildTest {
 
     @Test
     void mountSourceAndCopyFromFollowALinkToADirectoryInsideTheStage() throws Exception {
-        Path ctx = Files.createDirectories(work.resolve("contexts/dirlink"));
+        Path ctx = Files.createDirectories(builds.dir.resolve("contexts/dirlink"));
         Files.writeString(ctx.resolve("Dockerfile"), """
                 FROM busybox AS a
                 RUN mkdir /real && echo inside > /real/f && ln -s /real /dirlink && ln -s ../real /rel
@@ -87,7 +74,7 @@ class ErrorMessageBuildTest {
 
     @Test
     void mountOfADanglingLinkNamesTheLinkAndItsTarget() throws Exception {
-        Path ctx = Files.createDirectories(work.resolve("contexts/dangling-mount"));
+        Path ctx = Files.createDirectories(builds.dir.resolve("contexts/dangling-mount"));
         Files.writeString(ctx.resolve("Dockerfile"), """
                 FROM busybox AS a
                 RUN ln -s /nowhere /dang
@@ -101,7 +88,7 @@ class ErrorMessageBuildTest {
 
     @Test
     void writesThroughALowerLayersDirectoryLinkExportAsTheMergedFilesystem() throws Exception {
-        Path ctx = Files.createDirectories(work.resolve("contexts/write-through"));
+        Path ctx = Files.createDirectories(builds.dir.resolve("contexts/write-through"));
         Files.writeString(ctx.resolve("Dockerfile"), """
                 FROM busybox
                 RUN mkdir /real && ln -s /real /x && touch /real/gone
@@ -119,7 +106,7 @@ class ErrorMessageBuildTest {
 
     @Test
     void aHugeRunLineFailsWithAShortMessageThatSaysWhatAndWhere() throws Exception {
-        Path ctx = Files.createDirectories(work.resolve("contexts/huge-run"));
+        Path ctx = Files.createDirectories(builds.dir.resolve("contexts/huge-run"));
         // 5 MB in one argument: more than Linux's MAX_ARG_STRLEN (128 KiB), so the exec itself fails
         Files.writeString(ctx.resolve("Dockerfile"),
                 "FROM busybox\nRUN echo " + "x".repeat(5 * 1024 * 1024) + " && exit 3\n");
@@ -133,7 +120,7 @@ class ErrorMessageBuildTest {
 
     @Test
     void aFailedStepsHugeOutputLinesAreQuotedShort() throws Exception {
-        Path ctx = Files.createDirectories(work.resolve("contexts/huge-output"));
+        Path ctx = Files.createDirectories(builds.dir.resolve("contexts/huge-output"));
         // one line of a megabyte, then one without a newline at the end
         Files.writeString(ctx.resolve("Dockerfile"), """
                 FROM busybox

@@ -22,43 +22,20 @@ import java.nio.file.Path;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** The frontend as the engine runs it: by name, nested in another frontend, with its cache across builds. */
 class FrontendBuildTest {
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    @TempDir
-    static Path work;
-    static DockerfileBuilds builds;
-
-    @BeforeAll
-    static void openEngine() throws Exception {
-        builds = new DockerfileBuilds(work);
-    }
-
-    @AfterAll
-    static void closeEngine() throws Exception {
-        builds.close();
-    }
-
-    private static Path context(String name, Map<String, String> files) throws Exception {
-        Path dir = Files.createDirectories(work.resolve("contexts").resolve(name));
-        for (Map.Entry<String, String> file : files.entrySet()) {
-            Path path = dir.resolve(file.getKey());
-            Files.createDirectories(path.getParent());
-            Files.writeString(path, file.getValue());
-        }
-        return dir;
-    }
+    @RegisterExtension
+    static final DockerfileBuilds builds = new DockerfileBuilds();
 
     @Test
     void secondBuildIsFullyCachedAndAChangedFileRerunsOnlyWhatDependsOnIt() throws Exception {
-        Path ctx = context("cache", Map.of("Dockerfile", """
+        Path ctx = builds.context("cache", Map.of("Dockerfile", """
                 FROM busybox
                 COPY a.txt /a.txt
                 RUN cat /a.txt > /a-copy.txt
@@ -84,7 +61,7 @@ class FrontendBuildTest {
 
     @Test
     void unrelatedContextChangesKeepEveryStepCached() throws Exception {
-        Path ctx = context("unrelated", Map.of("Dockerfile", """
+        Path ctx = builds.context("unrelated", Map.of("Dockerfile", """
                 FROM busybox
                 COPY used.txt /used.txt
                 RUN cat /used.txt > /out.txt
@@ -98,7 +75,7 @@ class FrontendBuildTest {
     /** As in BuildKit, the proxy a step ran behind is no part of its cache key: another proxy reuses the result. */
     @Test
     void anotherProxyBuildArgKeepsRunCached() throws Exception {
-        Path ctx = context("proxy-cache", Map.of("Dockerfile", """
+        Path ctx = builds.context("proxy-cache", Map.of("Dockerfile", """
                 FROM busybox
                 RUN echo "$HTTP_PROXY $http_proxy" > /proxy.txt
                 """));
@@ -115,8 +92,8 @@ class FrontendBuildTest {
 
     @Test
     void registeredAsDockerfileV0AndRunByName() throws Exception {
-        Path ctx = context("named", Map.of("Dockerfile", "FROM scratch\nCOPY f.txt /\n", "f.txt", "named\n"));
-        Path out = Files.createTempDirectory(work, "out-");
+        Path ctx = builds.context("named", Map.of("Dockerfile", "FROM scratch\nCOPY f.txt /\n", "f.txt", "named\n"));
+        Path out = Files.createTempDirectory(builds.dir, "out-");
         BuildOutcome outcome = builds.engine.build(new BuildRequest(new FrontendSpec.Named("dockerfile.v0"), Map.of(),
                 Map.of("context", ctx, "dockerfile", ctx), List.of(new ExportTarget.LocalDirectory(out))), e -> { });
         assertThat(out.resolve("f.txt")).hasContent("named");
@@ -129,7 +106,7 @@ class FrontendBuildTest {
      */
     @Test
     void baseImageConfigSetsEnvUserWorkdirCmdAndRunsOnbuildTriggers() throws Exception {
-        Path ctx = context("base-config", Map.of("Dockerfile", """
+        Path ctx = builds.context("base-config", Map.of("Dockerfile", """
                 FROM base
                 RUN id -u > /tmp/uid && pwd > /tmp/pwd && echo "$GREETING" > /tmp/env
                 """));
@@ -147,7 +124,7 @@ class FrontendBuildTest {
                     Map.of("base", base.marshal(MarshalOptions.defaults())), List.of()));
             return inner;
         };
-        Path out = Files.createTempDirectory(work, "out-");
+        Path out = Files.createTempDirectory(builds.dir, "out-");
         BuildOutcome outcome = builds.engine.build(new BuildRequest(new FrontendSpec.Function("parent", parent),
                 Map.of(), Map.of("context", ctx, "dockerfile", ctx, "busybox", builds.busybox),
                 List.of(new ExportTarget.LocalDirectory(out))), e -> { });
@@ -164,7 +141,7 @@ class FrontendBuildTest {
 
     @Test
     void warningsPointAtTheDockerfileLines() throws Exception {
-        Path ctx = context("warnings", Map.of("Dockerfile", "FROM scratch\nMAINTAINER me\n"));
+        Path ctx = builds.context("warnings", Map.of("Dockerfile", "FROM scratch\nMAINTAINER me\n"));
         DockerfileBuilds.Build build = builds.build(ctx, Map.of());
         Warning warning = build.outcome().warnings().stream()
                 .filter(w -> w.message().startsWith("MaintainerDeprecated")).findFirst().orElseThrow();
@@ -177,7 +154,7 @@ class FrontendBuildTest {
 
     @Test
     void syntaxErrorsAreReportedWithFileAndLine() throws Exception {
-        Path ctx = context("syntax-error", Map.of("Dockerfile", "FROM scratch\nCOPY\n"));
+        Path ctx = builds.context("syntax-error", Map.of("Dockerfile", "FROM scratch\nCOPY\n"));
         assertThatThrownBy(() -> builds.build(ctx, Map.of()))
                 .isInstanceOf(BuildException.class)
                 .hasMessage("Dockerfile:2: COPY requires at least two arguments, but only one was provided. "
@@ -187,7 +164,7 @@ class FrontendBuildTest {
 
     @Test
     void missingDockerfileIsReportedClearly() throws Exception {
-        Path ctx = context("no-dockerfile", Map.of("README", "no Dockerfile here\n"));
+        Path ctx = builds.context("no-dockerfile", Map.of("README", "no Dockerfile here\n"));
         assertThatThrownBy(() -> builds.build(ctx, Map.of()))
                 .isInstanceOf(BuildException.class)
                 .hasMessageStartingWith("failed to read dockerfile:");
@@ -195,7 +172,7 @@ class FrontendBuildTest {
 
     @Test
     void severalTargetPlatformsGiveOneResultEach() throws Exception {
-        Path ctx = context("multi-platform", Map.of("Dockerfile", """
+        Path ctx = builds.context("multi-platform", Map.of("Dockerfile", """
                 FROM scratch
                 ARG TARGETARCH
                 COPY <<EOF /arch

@@ -13,4 +13,11 @@ class IgnoreFileTest {
         assertThat(IgnoreFile.patterns(file.getBytes(StandardCharsets.UTF_8)))
                 .containsExactly("node_modules", "abs/path", "!keep.txt", "!spaced", "other");
     }
+
+    @Test
+    void crlfLinesSpacesAfterTheBangAndTrailingSlashesAreReadAsDockerDoes() {
+        String file = "\uFEFF# comment\n  node_modules/  \n\n/build\n! /build/keep.txt \n./docs/../tmp\n*.log\r\n";
+        assertThat(IgnoreFile.patterns(file.getBytes(StandardCharsets.UTF_8)))
+                .containsExactly("node_modules", "build", "!build/keep.txt", "tmp", "*.log");
+    }
 }

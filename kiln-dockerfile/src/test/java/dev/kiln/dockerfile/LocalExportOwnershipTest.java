@@ -7,7 +7,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.kiln.engine.export.ArchiveDestination;
 import dev.kiln.engine.export.ExportTarget;
 import dev.kiln.engine.export.ImageOptions;
-import dev.kiln.worker.sys.PosixFiles;
+import dev.kiln.core.sys.PosixFiles;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -24,10 +24,9 @@ import java.util.Map;
 import java.util.zip.GZIPInputStream;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Who owns what an export writes, as with BuildKit: a local export ({@code --output type=local}) hands its files
@@ -39,15 +38,13 @@ class LocalExportOwnershipTest {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Instant WHEN = Instant.parse("2001-02-03T04:05:06Z");
 
-    @TempDir
-    static Path work;
-    static DockerfileBuilds builds;
+    @RegisterExtension
+    static final DockerfileBuilds builds = new DockerfileBuilds();
     static Path context;
 
     @BeforeAll
     static void openEngine() throws Exception {
-        builds = new DockerfileBuilds(work);
-        context = Files.createDirectories(work.resolve("contexts/chown"));
+        context = Files.createDirectories(builds.dir.resolve("contexts/chown"));
         Files.writeString(context.resolve("Dockerfile"), """
                 FROM scratch
                 COPY --chown=1234:5678 f /f
@@ -60,14 +57,9 @@ class LocalExportOwnershipTest {
         Files.createSymbolicLink(context.resolve("d/link"), Path.of("../f"));
     }
 
-    @AfterAll
-    static void closeEngine() throws Exception {
-        builds.close();
-    }
-
     @Test
     void localExportGivesFilesToTheBuildingUserKeepingModeTimesAndLinks() throws Exception {
-        Path out = work.resolve("local");
+        Path out = builds.dir.resolve("local");
 
         export(new ExportTarget.LocalDirectory(out));
 
@@ -84,7 +76,7 @@ class LocalExportOwnershipTest {
 
     @Test
     void tarExportKeepsTheOwnersOfTheImage() throws Exception {
-        Path tar = work.resolve("out.tar");
+        Path tar = builds.dir.resolve("out.tar");
 
         export(new ExportTarget.TarFile(tar));
 
@@ -101,7 +93,7 @@ class LocalExportOwnershipTest {
 
     @Test
     void imageKeepsTheOwnersOfTheImage() throws Exception {
-        Path archive = work.resolve("image.oci.tar");
+        Path archive = builds.dir.resolve("image.oci.tar");
 
         export(new ExportTarget.OciArchive(new ArchiveDestination.ToFile(archive), List.of("example.com/owned:1"),
                 ImageOptions.defaults()));

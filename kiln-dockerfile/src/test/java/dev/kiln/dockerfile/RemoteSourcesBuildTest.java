@@ -8,21 +8,20 @@ import dev.kiln.core.ImageReference;
 import dev.kiln.oci.registry.RegistryClient;
 import dev.kiln.oci.testing.LocalRegistry;
 import dev.kiln.worker.BusyboxImage;
+import dev.kiln.worker.GitDaemon;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 
+import static dev.kiln.worker.GitDaemon.git;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -34,22 +33,19 @@ class RemoteSourcesBuildTest {
 
     private static final String PAYLOAD = "downloaded over http\n";
 
-    @TempDir
-    static Path work;
-    static DockerfileBuilds builds;
+    @RegisterExtension
+    static final DockerfileBuilds builds = new DockerfileBuilds();
     static LocalRegistry registry;
     static ImageReference base;
     static HttpServer http;
-    static Process gitDaemon;
-    static int gitPort;
+    static GitDaemon gitDaemon;
 
     @BeforeAll
     static void start() throws Exception {
-        builds = new DockerfileBuilds(work);
         registry = LocalRegistry.anonymous().start();
         base = registry.reference("library/base:1");
         try (RegistryClient client = RegistryClient.builder().build()) {
-            BusyboxImage.push(client, base, work);
+            BusyboxImage.push(client, base, builds.dir);
         }
         http = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
         http.createContext("/files/payload.txt", exchange -> {
@@ -59,41 +55,24 @@ class RemoteSourcesBuildTest {
             exchange.close();
         });
         http.start();
-        Path repos = Files.createDirectories(work.resolve("git"));
+        Path repos = Files.createDirectories(builds.dir.resolve("git"));
         Path repo = repos.resolve("tool.git");
         git(repos, "init", "-q", "-b", "main", repo.toString());
         Files.writeString(repo.resolve("tool.sh"), "echo tool\n");
         git(repo, "add", ".");
         git(repo, "commit", "-q", "-m", "tool");
-        try (ServerSocket socket = new ServerSocket(0)) {
-            gitPort = socket.getLocalPort();
-        }
-        gitDaemon = new ProcessBuilder("git", "daemon", "--reuseaddr", "--export-all", "--base-path=" + repos,
-                "--listen=127.0.0.1", "--port=" + gitPort, repos.toString()).redirectErrorStream(true)
-                .redirectOutput(work.resolve("git-daemon.log").toFile()).start();
-        for (int i = 0; i < 100; i++) {
-            try {
-                new java.net.Socket("127.0.0.1", gitPort).close();
-                break;
-            } catch (IOException notYet) {
-                Thread.sleep(50);
-            }
-        }
+        gitDaemon = GitDaemon.serve(repos, builds.dir.resolve("git-daemon.log"));
     }
 
     @AfterAll
     static void stop() throws Exception {
         http.stop(0);
-        gitDaemon.destroy();
-        gitDaemon.waitFor(10, TimeUnit.SECONDS);
+        gitDaemon.close();
         registry.close();
-        builds.close();
     }
 
     private static Path context(String name, String dockerfile) throws IOException {
-        Path dir = Files.createDirectories(work.resolve("contexts").resolve(name));
-        Files.writeString(dir.resolve("Dockerfile"), dockerfile);
-        return dir;
+        return builds.context(name, Map.of("Dockerfile", dockerfile));
     }
 
     @Test
@@ -127,23 +106,12 @@ class RemoteSourcesBuildTest {
 
     @Test
     void addOfAGitRepositoryChecksItOut() throws Exception {
-        Path ctx = context("add-git", "FROM busybox\nADD git://127.0.0.1:" + gitPort + "/tool.git#main /tool\n"
+        Path ctx = context("add-git", "FROM busybox\nADD " + gitDaemon.url("tool.git") + "#main /tool\n"
                 + "RUN sh /tool/tool.sh > /ran.txt\n");
 
         DockerfileBuilds.Build build = builds.build(ctx, Map.of());
 
         assertThat(build.out().resolve("ran.txt")).hasContent("tool\n");
         assertThat(build.out().resolve("tool/.git")).doesNotExist();
-    }
-
-    private static void git(Path dir, String... args) throws IOException, InterruptedException {
-        List<String> command = new java.util.ArrayList<>(List.of("git", "-c", "user.name=Kiln Test",
-                "-c", "user.email=test@kiln.invalid"));
-        command.addAll(List.of(args));
-        Process process = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true).start();
-        String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        if (process.waitFor() != 0) {
-            throw new IOException("git " + String.join(" ", args) + ": " + output);
-        }
     }
 }

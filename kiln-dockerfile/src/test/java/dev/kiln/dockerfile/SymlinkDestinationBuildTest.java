@@ -5,10 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Destinations reached through symlinks of the image, followed inside the image's root as BuildKit follows them
@@ -17,23 +15,12 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class SymlinkDestinationBuildTest {
 
-    @TempDir
-    static Path work;
-    static DockerfileBuilds builds;
-
-    @BeforeAll
-    static void openEngine() throws Exception {
-        builds = new DockerfileBuilds(work);
-    }
-
-    @AfterAll
-    static void closeEngine() throws Exception {
-        builds.close();
-    }
+    @RegisterExtension
+    static final DockerfileBuilds builds = new DockerfileBuilds();
 
     @Test
     void copyMkdirAndWorkdirFollowLinksThatClimbAboveTheRootInsideTheImage() throws Exception {
-        Path ctx = Files.createDirectories(work.resolve("contexts/climbing"));
+        Path ctx = Files.createDirectories(builds.dir.resolve("contexts/climbing"));
         Files.writeString(ctx.resolve("file"), "through the link\n");
         Files.writeString(ctx.resolve("Dockerfile"), """
                 FROM busybox

@@ -13,11 +13,10 @@ import dev.kiln.llb.pb.Input;
 import dev.kiln.llb.pb.Op;
 import dev.kiln.llb.pb.Platform;
 import dev.kiln.llb.pb.SourceOp;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -32,15 +31,13 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
  */
 class BadInputTest {
 
-    @TempDir
-    static Path tmp;
-    static EngineFixture kiln;
+    @RegisterExtension
+    static final EngineFixture kiln = new EngineFixture();
     static Path context;
     Set<String> cacheBefore;
 
     @BeforeAll
     static void open() throws Exception {
-        kiln = new EngineFixture(tmp);
         context = kiln.context("ctx");
         Files.writeString(context.resolve("inside.txt"), "inside\n");
         Files.createSymbolicLink(context.resolve("to-shadow"), Path.of("/etc/shadow"));
@@ -50,11 +47,6 @@ class BadInputTest {
         // The inputs of the bad steps are built first: what a build records before its bad step is not the point.
         kiln.build(EngineFixture.base());
         kiln.build(State.local("ctx"));
-    }
-
-    @AfterAll
-    static void close() throws Exception {
-        kiln.close();
     }
 
     @BeforeEach
@@ -155,7 +147,7 @@ class BadInputTest {
 
     @Test
     void localSourceWhoseDirectoryIsMissingIsAnErrorNamingIt() throws Exception {
-        kiln.locals.put("vanished", tmp.resolve("no-such-directory"));
+        kiln.locals.put("vanished", kiln.dir.resolve("no-such-directory"));
         try {
             assertThatThrownBy(() -> kiln.build(State.local("vanished")))
                     .isInstanceOf(BuildException.class)

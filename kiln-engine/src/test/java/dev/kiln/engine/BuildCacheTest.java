@@ -6,10 +6,8 @@ import dev.kiln.llb.LocalOption;
 import dev.kiln.llb.OpOption;
 import dev.kiln.llb.RunOption;
 import dev.kiln.llb.State;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -20,19 +18,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 class BuildCacheTest {
 
-    @TempDir
-    static Path tmp;
-    static EngineFixture kiln;
-
-    @BeforeAll
-    static void open() throws Exception {
-        kiln = new EngineFixture(tmp);
-    }
-
-    @AfterAll
-    static void close() throws Exception {
-        kiln.close();
-    }
+    @RegisterExtension
+    static final EngineFixture kiln = new EngineFixture();
 
     @Test
     void repeatBuildIsFullyCachedInThisProcessAndTheNext() throws Exception {
@@ -244,7 +231,7 @@ class BuildCacheTest {
     void contextGivenThroughASymlinkedDirectoryIsRead() throws Exception {
         Path real = kiln.context("real-dir");
         Files.writeString(real.resolve("file"), "through the link\n");
-        Path link = Files.createSymbolicLink(tmp.resolve("linked-context"), real);
+        Path link = Files.createSymbolicLink(kiln.dir.resolve("linked-context"), real);
         kiln.locals.put("linked", link);
         try {
             Path out = kiln.build(State.local("linked"));

@@ -7,10 +7,8 @@ import dev.kiln.llb.RunOption;
 import dev.kiln.llb.State;
 import dev.kiln.llb.pb.CacheSharingOpt;
 import dev.kiln.worker.ops.CacheMounts;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -29,19 +27,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 /** Cache mounts that several RUN steps use at once, as {@code RUN --mount=type=cache,sharing=...} does. */
 class CacheMountSharingTest {
 
-    @TempDir
-    static Path tmp;
-    static EngineFixture kiln;
-
-    @BeforeAll
-    static void open() throws Exception {
-        kiln = new EngineFixture(tmp);
-    }
-
-    @AfterAll
-    static void close() throws Exception {
-        kiln.close();
-    }
+    @RegisterExtension
+    static final EngineFixture kiln = new EngineFixture();
 
     @Test
     void stepsStartingTogetherOnANewSharedCacheMeetInOneDirectory() throws Exception {
@@ -63,12 +50,12 @@ class CacheMountSharingTest {
     /** Many takers of one new cache id at the same instant, many times over: all must get the same directory. */
     @Test
     void concurrentTakersOfANewSharedCacheAllGetTheSameDirectory() throws Exception {
-        CacheMounts mounts = new CacheMounts(Files.createDirectories(tmp.resolve("direct-cache-mounts")));
+        CacheMounts mounts = new CacheMounts(Files.createDirectories(kiln.dir.resolve("direct-cache-mounts")));
         int takers = 6;
         try (ExecutorService threads = Executors.newFixedThreadPool(takers)) {
             for (int round = 0; round < 40; round++) {
                 String id = "round-" + round;
-                Path seed = round % 2 == 0 ? null : seedWith(tmp.resolve("seed-" + round), "seeded");
+                Path seed = round % 2 == 0 ? null : seedWith(kiln.dir.resolve("seed-" + round), "seeded");
                 CyclicBarrier start = new CyclicBarrier(takers);
                 List<Future<CacheMounts.Lease>> leases = new ArrayList<>();
                 for (int taker = 0; taker < takers; taker++) {
@@ -99,7 +86,7 @@ class CacheMountSharingTest {
 
     @Test
     void privateCacheInUseGivesTheNextTakerAFreshDirectory() throws Exception {
-        CacheMounts mounts = new CacheMounts(Files.createDirectories(tmp.resolve("private-cache-mounts")));
+        CacheMounts mounts = new CacheMounts(Files.createDirectories(kiln.dir.resolve("private-cache-mounts")));
         try (CacheMounts.Lease first = mounts.acquire("private", CacheSharingOpt.PRIVATE, null)) {
             Files.writeString(first.path().resolve("first"), "first");
             try (CacheMounts.Lease second = mounts.acquire("private", CacheSharingOpt.PRIVATE, null)) {

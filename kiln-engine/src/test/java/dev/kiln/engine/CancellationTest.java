@@ -3,10 +3,9 @@ package dev.kiln.engine;
 import dev.kiln.llb.OpOption;
 import dev.kiln.llb.RunOption;
 import dev.kiln.llb.State;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -25,19 +24,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 /** A build whose caller gives up: the running step stops, and nothing of it is kept. */
 class CancellationTest {
 
-    @TempDir
-    static Path tmp;
-    static EngineFixture kiln;
+    @RegisterExtension
+    static final EngineFixture kiln = new EngineFixture();
 
     @BeforeAll
     static void open() throws Exception {
-        kiln = new EngineFixture(tmp);
         kiln.build(EngineFixture.base());
-    }
-
-    @AfterAll
-    static void close() throws Exception {
-        kiln.close();
     }
 
     @Test

@@ -8,10 +8,8 @@ import dev.kiln.llb.FileAction;
 import dev.kiln.llb.LlbGraph;
 import dev.kiln.llb.State;
 import dev.kiln.llb.pb.Definition;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -37,19 +35,8 @@ class DeepGraphTest {
 
     private static final int STEPS = 10_000;
 
-    @TempDir
-    static Path tmp;
-    static EngineFixture kiln;
-
-    @BeforeAll
-    static void open() throws Exception {
-        kiln = new EngineFixture(tmp);
-    }
-
-    @AfterAll
-    static void close() throws Exception {
-        kiln.close();
-    }
+    @RegisterExtension
+    static final EngineFixture kiln = new EngineFixture();
 
     /** A file written once, then {@code steps} file ops each copying it from the result of the one before. */
     private static State chain(int steps) {

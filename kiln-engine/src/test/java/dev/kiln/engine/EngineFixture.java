@@ -1,9 +1,13 @@
 package dev.kiln.engine;
 
+import dev.kiln.core.Trees;
 import dev.kiln.engine.export.ExportTarget;
 import dev.kiln.llb.State;
 import dev.kiln.solver.ProgressEvent;
 import dev.kiln.worker.BusyboxRootfs;
+import org.junit.jupiter.api.extension.AfterAllCallback;
+import org.junit.jupiter.api.extension.BeforeAllCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -19,21 +23,47 @@ import java.util.stream.Stream;
 
 /**
  * An engine on a temporary state directory, with a busybox root filesystem as the local source
- * {@code rootfs}: {@code State.local("rootfs")} is the base image of these tests.
+ * {@code rootfs}: {@code State.local("rootfs")} is the base image of these tests. A test class that shares one
+ * engine among its tests holds it as {@code @RegisterExtension static final EngineFixture kiln = new
+ * EngineFixture();}: it opens on a fresh temporary directory ({@link #dir}) before the class's {@code @BeforeAll}
+ * methods and is closed and deleted after its {@code @AfterAll} methods. A test that wants an engine of its own
+ * opens one on a directory of its choice with {@link #EngineFixture(Path)}.
  */
-final class EngineFixture implements AutoCloseable {
+final class EngineFixture implements BeforeAllCallback, AfterAllCallback, AutoCloseable {
 
-    final Path dir;
-    final Path rootfs;
+    Path dir;
+    Path rootfs;
     final Map<String, Path> locals = new LinkedHashMap<>();
     final List<ProgressEvent> events = Collections.synchronizedList(new ArrayList<>());
     Engine engine;
 
+    /** Opened by JUnit, as the extension of a test class. */
+    EngineFixture() {
+    }
+
     EngineFixture(Path dir) throws IOException {
+        open(dir);
+    }
+
+    private void open(Path dir) throws IOException {
         this.dir = dir;
         this.rootfs = BusyboxRootfs.populate(Files.createDirectories(dir.resolve("rootfs")));
         locals.put("rootfs", rootfs);
         engine = Engine.open(new EngineOptions(dir.resolve("state"), "auto"));
+    }
+
+    @Override
+    public void beforeAll(ExtensionContext context) throws IOException {
+        open(Files.createTempDirectory("kiln-engine-test-"));
+    }
+
+    @Override
+    public void afterAll(ExtensionContext context) throws IOException {
+        try {
+            close();
+        } finally {
+            Trees.deleteRecursively(dir);
+        }
     }
 
     static State base() {

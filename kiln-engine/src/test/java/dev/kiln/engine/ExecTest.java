@@ -8,10 +8,8 @@ import dev.kiln.llb.NetMode;
 import dev.kiln.llb.OpOption;
 import dev.kiln.llb.RunOption;
 import dev.kiln.llb.State;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -26,19 +24,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 /** RUN steps in real containers: what the process sees, and what it leaves in the result. */
 class ExecTest {
 
-    @TempDir
-    static Path tmp;
-    static EngineFixture kiln;
-
-    @BeforeAll
-    static void open() throws Exception {
-        kiln = new EngineFixture(tmp);
-    }
-
-    @AfterAll
-    static void close() throws Exception {
-        kiln.close();
-    }
+    @RegisterExtension
+    static final EngineFixture kiln = new EngineFixture();
 
     private static State base() {
         return EngineFixture.base();

@@ -6,13 +6,11 @@ import dev.kiln.llb.FileAction;
 import dev.kiln.llb.Owner;
 import dev.kiln.llb.RunOption;
 import dev.kiln.llb.State;
-import dev.kiln.worker.sys.PosixFiles;
+import dev.kiln.core.sys.PosixFiles;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
@@ -39,19 +37,8 @@ class ExportTest {
 
     private static final Instant WHEN = Instant.parse("2019-08-07T06:05:04Z");
 
-    @TempDir
-    static Path tmp;
-    static EngineFixture kiln;
-
-    @BeforeAll
-    static void open() throws Exception {
-        kiln = new EngineFixture(tmp);
-    }
-
-    @AfterAll
-    static void close() throws Exception {
-        kiln.close();
-    }
+    @RegisterExtension
+    static final EngineFixture kiln = new EngineFixture();
 
     /** A small result with a directory, files of several modes and owners, a symlink and a hard link. */
     private static State result() {
@@ -64,7 +51,7 @@ class ExportTest {
 
     @Test
     void tarExportHasNamesModesOwnersSymlinksAndContent() throws Exception {
-        Path tar = tmp.resolve("exports/result.tar");
+        Path tar = kiln.dir.resolve("exports/result.tar");
 
         kiln.build(result(), new ExportTarget.TarFile(tar));
 
@@ -134,7 +121,7 @@ class ExportTest {
 
     @Test
     void localExportWritesTheTreeWithModesTimesAndLinksOwnedByTheBuildingUser() throws Exception {
-        Path dest = tmp.resolve("exports/local/nested/dest");
+        Path dest = kiln.dir.resolve("exports/local/nested/dest");
 
         kiln.build(result(), new ExportTarget.LocalDirectory(dest));
 
@@ -154,7 +141,7 @@ class ExportTest {
 
     @Test
     void localExportIntoAnExistingDirectoryReplacesWhatTheResultHas() throws Exception {
-        Path dest = Files.createDirectories(tmp.resolve("exports/existing"));
+        Path dest = Files.createDirectories(kiln.dir.resolve("exports/existing"));
         Files.createDirectories(dest.resolve("app"));
         Files.writeString(dest.resolve("app/secret"), "old content that is longer than the new\n");
         Files.writeString(dest.resolve("unrelated"), "left alone\n");
@@ -167,8 +154,8 @@ class ExportTest {
 
     @Test
     void scratchExportsAsEmpty() throws Exception {
-        Path dest = tmp.resolve("exports/scratch-dir");
-        Path tar = tmp.resolve("exports/scratch.tar");
+        Path dest = kiln.dir.resolve("exports/scratch-dir");
+        Path tar = kiln.dir.resolve("exports/scratch.tar");
 
         kiln.build(State.scratch(), new ExportTarget.LocalDirectory(dest), new ExportTarget.TarFile(tar));
 
@@ -178,8 +165,8 @@ class ExportTest {
 
     @Test
     void oneBuildExportsToSeveralTargets() throws Exception {
-        Path dest = tmp.resolve("exports/both-dir");
-        Path tar = tmp.resolve("exports/both.tar");
+        Path dest = kiln.dir.resolve("exports/both-dir");
+        Path tar = kiln.dir.resolve("exports/both.tar");
 
         kiln.build(result(), new ExportTarget.LocalDirectory(dest), new ExportTarget.TarFile(tar));
 

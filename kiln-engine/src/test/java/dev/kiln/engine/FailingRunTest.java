@@ -4,13 +4,10 @@ import dev.kiln.llb.OpOption;
 import dev.kiln.llb.RunOption;
 import dev.kiln.llb.State;
 import dev.kiln.solver.ProgressEvent;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.util.UUID;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -18,19 +15,8 @@ import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 class FailingRunTest {
 
-    @TempDir
-    static Path tmp;
-    static EngineFixture kiln;
-
-    @BeforeAll
-    static void open() throws Exception {
-        kiln = new EngineFixture(tmp);
-    }
-
-    @AfterAll
-    static void close() throws Exception {
-        kiln.close();
-    }
+    @RegisterExtension
+    static final EngineFixture kiln = new EngineFixture();
 
     @Test
     void failingRunReportsStepExitCodeAndLastOutput() throws Exception {

@@ -9,10 +9,9 @@ import dev.kiln.llb.RmOption;
 import dev.kiln.llb.State;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.io.IOException;
 import java.io.OutputStream;
@@ -34,14 +33,12 @@ class FileOpTest {
 
     private static final Instant WHEN = Instant.parse("2021-03-04T05:06:07Z");
 
-    @TempDir
-    static Path tmp;
-    static EngineFixture kiln;
+    @RegisterExtension
+    static final EngineFixture kiln = new EngineFixture();
     static State context;
 
     @BeforeAll
     static void open() throws Exception {
-        kiln = new EngineFixture(tmp);
         Path dir = kiln.context("files");
         Files.writeString(dir.resolve("file.txt"), "file\n");
         Files.createDirectories(dir.resolve("dir/sub"));
@@ -57,11 +54,6 @@ class FileOpTest {
         Files.writeString(dir.resolve("notes.md"), "notes\n");
         writeTarGz(dir.resolve("archive.tar.gz"));
         context = State.local("files");
-    }
-
-    @AfterAll
-    static void close() throws Exception {
-        kiln.close();
     }
 
     private static State base() {

@@ -14,16 +14,13 @@ import dev.kiln.llb.pb.MountType;
 import dev.kiln.llb.pb.SecurityMode;
 import dev.kiln.llb.pb.TmpfsOpt;
 import dev.kiln.worker.sys.Mounts;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 
@@ -34,19 +31,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class GatewayContainerTest {
 
-    Path tmp;
-    EngineFixture kiln;
-
-    @BeforeAll
-    void open(@TempDir Path dir) throws Exception {
-        tmp = dir;
-        kiln = new EngineFixture(tmp);
-    }
-
-    @AfterAll
-    void close() throws Exception {
-        kiln.close();
-    }
+    @RegisterExtension
+    static final EngineFixture kiln = new EngineFixture();
 
     /** Runs {@code body} as a frontend with the busybox base solved as a reference. */
     private void withBase(ContainerBody body) throws Exception {
@@ -131,7 +117,7 @@ class GatewayContainerTest {
             container.release();
             assertThatThrownBy(other::waitFor).isInstanceOf(ExitException.class);
         });
-        assertThat(Mounts.mountPointsUnder(tmp.resolve("state"))).isEmpty();
+        assertThat(Mounts.mountPointsUnder(kiln.dir.resolve("state"))).isEmpty();
     }
 
     @Test
@@ -205,6 +191,6 @@ class GatewayContainerTest {
             Container forgotten = client.newContainer(NewContainerRequest.of(List.of(Mount.bind("/", base, false))));
             forgotten.start(process(List.of("sleep", "100"), List.of(), null, null));
         });
-        assertThat(Mounts.mountPointsUnder(tmp.resolve("state"))).isEmpty();
+        assertThat(Mounts.mountPointsUnder(kiln.dir.resolve("state"))).isEmpty();
     }
 }

@@ -20,7 +20,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
@@ -41,26 +41,23 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class ImageSourceTest {
 
-    Path tmp;
-    EngineFixture kiln;
+    @RegisterExtension
+    static final EngineFixture kiln = new EngineFixture();
     LocalRegistry registry;
     ImageReference busybox;
     Descriptor pushed;
 
     @BeforeAll
-    void start(@TempDir Path dir) throws Exception {
-        tmp = dir;
-        kiln = new EngineFixture(tmp);
+    void start() throws Exception {
         registry = LocalRegistry.anonymous().start();
         busybox = registry.reference("library/busybox:1");
         try (RegistryClient client = RegistryClient.builder().build()) {
-            pushed = BusyboxImage.push(client, busybox, tmp);
+            pushed = BusyboxImage.push(client, busybox, kiln.dir);
         }
     }
 
     @AfterAll
     void stop() throws Exception {
-        kiln.close();
         registry.close();
     }
 
@@ -105,7 +102,7 @@ class ImageSourceTest {
 
     @Test
     void registryThatCorruptsALayerIsRefusedAndNothingIsStored() throws Exception {
-        Path state = tmp.resolve("lying-state");
+        Path state = kiln.dir.resolve("lying-state");
         try (RegistryProxy proxy = RegistryProxy.start(registry.host());
              Engine engine = Engine.open(new EngineOptions(state, "auto"))) {
             Descriptor layer = layerOf(busybox);
@@ -125,19 +122,19 @@ class ImageSourceTest {
 
     @Test
     void imageWhoseLayerNamesTheRootSlashAsUmociWritesIsPulledAndRuns() throws Exception {
-        Path rootfs = Files.createDirectories(tmp.resolve("umoci-rootfs"));
+        Path rootfs = Files.createDirectories(kiln.dir.resolve("umoci-rootfs"));
         Files.createDirectory(rootfs.resolve("bin"));
         Files.copy(Path.of("/bin/busybox"), rootfs.resolve("bin/busybox"));
         Files.createSymbolicLink(rootfs.resolve("bin/sh"), Path.of("busybox"));
         Files.writeString(rootfs.resolve("greeting"), "inserted by umoci\n");
-        Path layout = tmp.resolve("umoci-layout");
-        Tools.run(tmp, "umoci", "init", "--layout", layout.toString());
-        Tools.run(tmp, "umoci", "new", "--image", layout + ":1");
+        Path layout = kiln.dir.resolve("umoci-layout");
+        Tools.run(kiln.dir, "umoci", "init", "--layout", layout.toString());
+        Tools.run(kiln.dir, "umoci", "new", "--image", layout + ":1");
         // umoci insert writes every path under the target "/" as it is named there, the root as "/".
-        Tools.run(tmp, "umoci", "insert", "--image", layout + ":1", rootfs.toString(), "/");
+        Tools.run(kiln.dir, "umoci", "insert", "--image", layout + ":1", rootfs.toString(), "/");
         assertThat(entryNames(onlyLayerOf(layout))).contains("/", "bin/busybox", "greeting");
         String name = registry.host() + "/umoci/slash-root:1";
-        Tools.run(tmp, "skopeo", "copy", "--dest-tls-verify=false", "oci:" + layout + ":1", "docker://" + name);
+        Tools.run(kiln.dir, "skopeo", "copy", "--dest-tls-verify=false", "oci:" + layout + ":1", "docker://" + name);
 
         Path out = kiln.build(State.image(name).run(RunOption.sh("cat /greeting > /seen")).root());
 

@@ -14,11 +14,10 @@ import dev.kiln.oci.ImageConfig;
 import dev.kiln.oci.registry.RegistryClient;
 import dev.kiln.oci.testing.LocalRegistry;
 import dev.kiln.worker.BusyboxImage;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -35,35 +34,28 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class OciLayoutAndLocalImageTest {
 
-    Path tmp;
-    EngineFixture kiln;
+    @RegisterExtension
+    static final EngineFixture kiln = new EngineFixture();
     Path layout;
     String digest;
 
     @BeforeAll
-    void start(@TempDir Path dir) throws Exception {
-        tmp = dir;
-        kiln = new EngineFixture(tmp);
+    void start() throws Exception {
         try (LocalRegistry registry = LocalRegistry.anonymous().start();
              RegistryClient client = RegistryClient.builder().build()) {
             ImageReference busybox = registry.reference("library/busybox:1");
-            BusyboxImage.push(client, busybox, tmp);
+            BusyboxImage.push(client, busybox, kiln.dir);
             State built = State.image(busybox.toString()).run(RunOption.sh("echo from-layout > /marker")).root();
-            Path archive = tmp.resolve("image.oci.tar");
+            Path archive = kiln.dir.resolve("image.oci.tar");
             BuildOutcome outcome = kiln.build(built, new ExportTarget.OciArchive(new ArchiveDestination.ToFile(archive),
                     List.of("mine:1"), ImageOptions.defaults()), new ExportTarget.Image(List.of("kiln.invalid/mine:1"),
                     false, ImageOptions.defaults()));
             digest = new String(outcome.result().metadata("containerimage.digest").orElseThrow(), StandardCharsets.UTF_8);
-            layout = Files.createDirectories(tmp.resolve("layout"));
+            layout = Files.createDirectories(kiln.dir.resolve("layout"));
             Process untar = new ProcessBuilder("tar", "-xf", archive.toString(), "-C", layout.toString())
                     .redirectErrorStream(true).start();
             assertThat(untar.waitFor()).isZero();
         }
-    }
-
-    @AfterAll
-    void stop() throws Exception {
-        kiln.close();
     }
 
     @Test

@@ -6,11 +6,8 @@ import dev.kiln.llb.Mount;
 import dev.kiln.llb.OpOption;
 import dev.kiln.llb.RunOption;
 import dev.kiln.llb.State;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -25,19 +22,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 class ParallelRunTest {
 
-    @TempDir
-    static Path tmp;
-    static EngineFixture kiln;
-
-    @BeforeAll
-    static void open() throws Exception {
-        kiln = new EngineFixture(tmp);
-    }
-
-    @AfterAll
-    static void close() throws Exception {
-        kiln.close();
-    }
+    @RegisterExtension
+    static final EngineFixture kiln = new EngineFixture();
 
     /**
      * Each step leaves its marker in a shared cache directory and waits (at most 20 s) for the
@@ -60,8 +46,8 @@ class ParallelRunTest {
     void concurrentBuildsOfTheSameStepRunItOnce() throws Exception {
         State step = EngineFixture.base().run(RunOption.sh("sleep 1; cat /proc/sys/kernel/random/uuid > /ran"),
                 OpOption.customName("shared step " + UUID.randomUUID())).root();
-        Path one = Files.createTempDirectory(tmp, "concurrent-");
-        Path two = Files.createTempDirectory(tmp, "concurrent-");
+        Path one = Files.createTempDirectory(kiln.dir, "concurrent-");
+        Path two = Files.createTempDirectory(kiln.dir, "concurrent-");
 
         try (ExecutorService builds = Executors.newVirtualThreadPerTaskExecutor()) {
             Future<BuildOutcome> first = builds.submit(() -> kiln.engine.build(exportingTo(step, one), event -> { }));

@@ -17,13 +17,10 @@ import dev.kiln.llb.MkdirOption;
 import dev.kiln.llb.Owner;
 import dev.kiln.llb.RunOption;
 import dev.kiln.llb.State;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicReference;
@@ -37,19 +34,8 @@ class ReferenceReadTest {
 
     private static final Instant WHEN = Instant.parse("2022-05-06T07:08:09.123456789Z");
 
-    @TempDir
-    static Path tmp;
-    static EngineFixture kiln;
-
-    @BeforeAll
-    static void open() throws Exception {
-        kiln = new EngineFixture(tmp);
-    }
-
-    @AfterAll
-    static void close() throws Exception {
-        kiln.close();
-    }
+    @RegisterExtension
+    static final EngineFixture kiln = new EngineFixture();
 
     /** The files the reads look at: on top of the busybox rootfs. */
     private static State tree() {

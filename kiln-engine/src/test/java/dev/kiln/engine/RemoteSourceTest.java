@@ -5,24 +5,22 @@ import dev.kiln.core.Digest;
 import dev.kiln.llb.GitOption;
 import dev.kiln.llb.HttpOption;
 import dev.kiln.llb.State;
+import dev.kiln.worker.GitDaemon;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
-import java.io.IOException;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.util.List;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 
+import static dev.kiln.worker.GitDaemon.git;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -30,19 +28,16 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class RemoteSourceTest {
 
-    Path tmp;
-    EngineFixture kiln;
+    @RegisterExtension
+    static final EngineFixture kiln = new EngineFixture();
     HttpServer http;
     final AtomicReference<String> served = new AtomicReference<>("first version\n");
     final AtomicInteger downloads = new AtomicInteger();
-    Process gitDaemon;
-    int gitPort;
+    GitDaemon gitDaemon;
     Path repo;
 
     @BeforeAll
-    void start(@TempDir Path dir) throws Exception {
-        tmp = dir;
-        kiln = new EngineFixture(tmp);
+    void start() throws Exception {
         http = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
         http.createContext("/files/hello.txt", exchange -> {
             byte[] body = served.get().getBytes(StandardCharsets.UTF_8);
@@ -59,7 +54,7 @@ class RemoteSourceTest {
         });
         http.start();
 
-        Path base = Files.createDirectories(tmp.resolve("git"));
+        Path base = Files.createDirectories(kiln.dir.resolve("git"));
         repo = base.resolve("repo.git");
         git(base, "init", "-q", "-b", "main", repo.toString());
         Files.writeString(repo.resolve("README"), "version one\n");
@@ -67,21 +62,13 @@ class RemoteSourceTest {
         Files.writeString(repo.resolve("docs/guide.txt"), "guide\n");
         git(repo, "add", ".");
         git(repo, "commit", "-q", "-m", "one");
-        try (ServerSocket socket = new ServerSocket(0)) {
-            gitPort = socket.getLocalPort();
-        }
-        gitDaemon = new ProcessBuilder("git", "daemon", "--reuseaddr", "--export-all", "--base-path=" + base,
-                "--listen=127.0.0.1", "--port=" + gitPort, base.toString()).redirectErrorStream(true)
-                .redirectOutput(tmp.resolve("git-daemon.log").toFile()).start();
-        waitForPort(gitPort);
+        gitDaemon = GitDaemon.serve(base, kiln.dir.resolve("git-daemon.log"));
     }
 
     @AfterAll
     void stop() throws Exception {
         http.stop(0);
-        gitDaemon.destroy();
-        gitDaemon.waitFor(10, TimeUnit.SECONDS);
-        kiln.close();
+        gitDaemon.close();
     }
 
     private String url() {
@@ -156,28 +143,6 @@ class RemoteSourceTest {
     }
 
     private String gitUrl() {
-        return "git://127.0.0.1:" + gitPort + "/repo.git";
-    }
-
-    private static void git(Path dir, String... args) throws IOException, InterruptedException {
-        List<String> command = new java.util.ArrayList<>(List.of("git", "-c", "user.name=Kiln Test",
-                "-c", "user.email=test@kiln.invalid"));
-        command.addAll(List.of(args));
-        Process process = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true).start();
-        String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        if (process.waitFor() != 0) {
-            throw new IOException("git " + String.join(" ", args) + ": " + output);
-        }
-    }
-
-    private static void waitForPort(int port) throws InterruptedException {
-        for (int i = 0; i < 100; i++) {
-            try (java.net.Socket socket = new java.net.Socket("127.0.0.1", port)) {
-                return;
-            } catch (IOException notYet) {
-                Thread.sleep(50);
-            }
-        }
-        throw new IllegalStateException("git daemon did not listen on " + port);
+        return gitDaemon.url("repo.git");
     }
 }

@@ -3,11 +3,9 @@ package dev.kiln.engine;
 import dev.kiln.engine.export.ExportTarget;
 import dev.kiln.llb.RunOption;
 import dev.kiln.llb.State;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
@@ -24,22 +22,11 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class SecretMountTest {
 
-    Path tmp;
-    EngineFixture kiln;
-
-    @BeforeAll
-    void open(@TempDir Path dir) throws Exception {
-        tmp = dir;
-        kiln = new EngineFixture(tmp);
-    }
-
-    @AfterAll
-    void close() throws Exception {
-        kiln.close();
-    }
+    @RegisterExtension
+    static final EngineFixture kiln = new EngineFixture();
 
     private Path build(State state, Map<String, byte[]> secrets, Map<String, Path> ssh) throws Exception {
-        Path out = Files.createTempDirectory(tmp, "out-");
+        Path out = Files.createTempDirectory(kiln.dir, "out-");
         kiln.events.clear();
         kiln.engine.build(new BuildRequest(new FrontendSpec.Llb(state.marshal()), Map.of(), kiln.locals,
                 List.of(new ExportTarget.LocalDirectory(out)), secrets, ssh), kiln.events::add);
@@ -93,7 +80,7 @@ class SecretMountTest {
 
     @Test
     void sshAgentSocketIsMountedIntoTheStep() throws Exception {
-        Path socket = tmp.resolve("agent.sock");
+        Path socket = kiln.dir.resolve("agent.sock");
         try (ServerSocketChannel agent = ServerSocketChannel.open(StandardProtocolFamily.UNIX)) {
             agent.bind(UnixDomainSocketAddress.of(socket));
             State state = EngineFixture.base().run(RunOption.sh("test -S /run/ssh/agent && echo socket > /r"),

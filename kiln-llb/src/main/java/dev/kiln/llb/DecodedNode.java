@@ -1,9 +1,7 @@
 package dev.kiln.llb;
 
 import dev.kiln.core.Platform;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Deque;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
@@ -22,38 +20,16 @@ final class DecodedNode implements Node {
         this.inputs = inputs;
     }
 
-    /**
-     * The node of {@code vertex}, with one node per vertex of its graph. The walk keeps its own stack rather than
-     * recursing, so that a graph ten thousand steps deep does not overflow the thread's stack.
-     */
+    /** The node of {@code vertex}, with one node per vertex of its graph. */
     static DecodedNode of(LlbVertex vertex) {
         Map<LlbVertex, DecodedNode> made = new IdentityHashMap<>();
-        Deque<LlbVertex> pending = new ArrayDeque<>();
-        pending.push(vertex);
-        while (!pending.isEmpty()) {
-            LlbVertex next = pending.peek();
-            if (made.containsKey(next)) {
-                pending.pop();
-                continue;
-            }
-            boolean inputsMade = true;
+        return LlbGraph.inputsFirst(vertex, made, next -> {
+            List<NodeOutput> inputs = new ArrayList<>(next.inputs().size());
             for (LlbEdge edge : next.inputs()) {
-                if (!made.containsKey(edge.vertex())) {
-                    // Decoded graphs are acyclic (LlbGraph.decode checks), so every push leads closer to a source.
-                    pending.push(edge.vertex());
-                    inputsMade = false;
-                }
+                inputs.add(new NodeOutput(made.get(edge.vertex()), edge.index()));
             }
-            if (inputsMade) {
-                pending.pop();
-                List<NodeOutput> inputs = new ArrayList<>(next.inputs().size());
-                for (LlbEdge edge : next.inputs()) {
-                    inputs.add(new NodeOutput(made.get(edge.vertex()), edge.index()));
-                }
-                made.put(next, new DecodedNode(next, List.copyOf(inputs)));
-            }
-        }
-        return made.get(vertex);
+            return new DecodedNode(next, List.copyOf(inputs));
+        });
     }
 
     @Override

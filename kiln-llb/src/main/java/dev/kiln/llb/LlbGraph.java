@@ -8,12 +8,15 @@ import dev.kiln.llb.pb.Input;
 import dev.kiln.llb.pb.Op;
 import dev.kiln.llb.pb.OpMetadata;
 import dev.kiln.llb.pb.Source;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Deque;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.function.Function;
 
 /**
  * A validated LLB graph: every op of a {@link Definition}, inputs before their users, and the
@@ -39,6 +42,37 @@ public final class LlbGraph {
         this.byDigest = index;
         this.output = output;
         this.source = Objects.requireNonNull(source, "source");
+    }
+
+    /**
+     * Makes a value for {@code root} and for every vertex below it that {@code made} does not hold yet, inputs
+     * before the vertices that read them and each once, and puts each in {@code made}, where {@code make} finds
+     * the values of a vertex's inputs. The walk keeps its own stack rather than recursing: a chain of steps is as
+     * deep as it is long, and ten thousand steps would overflow the thread's stack.
+     */
+    public static <T> T inputsFirst(LlbVertex root, Map<LlbVertex, T> made, Function<LlbVertex, T> make) {
+        Deque<LlbVertex> pending = new ArrayDeque<>();
+        pending.push(root);
+        while (!pending.isEmpty()) {
+            LlbVertex next = pending.peek();
+            if (made.containsKey(next)) {
+                pending.pop();
+                continue;
+            }
+            boolean inputsMade = true;
+            for (LlbEdge edge : next.inputs()) {
+                if (!made.containsKey(edge.vertex())) {
+                    // Decoded graphs are acyclic (decode checks), so every push leads closer to a source.
+                    pending.push(edge.vertex());
+                    inputsMade = false;
+                }
+            }
+            if (inputsMade) {
+                pending.pop();
+                made.put(next, make.apply(next));
+            }
+        }
+        return made.get(root);
     }
 
     /** Decodes and validates a marshalled {@link Definition}. */

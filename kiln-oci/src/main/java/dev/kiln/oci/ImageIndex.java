@@ -48,14 +48,8 @@ public record ImageIndex(int schemaVersion, String mediaType, String artifactTyp
   }
 
   static ImageIndex read(JsonFields fields) {
-    int schemaVersion = fields.optionalInt("schemaVersion");
-    if (schemaVersion != 2) {
-      throw fields.error("schemaVersion", "expected 2, found " + schemaVersion);
-    }
-    String mediaType = fields.string("mediaType");
-    if (!mediaType.isEmpty() && !MediaTypes.isIndex(mediaType)) {
-      throw fields.error("mediaType", "\"" + mediaType + "\" is not an index media type");
-    }
+    int schemaVersion = fields.schemaVersion2();
+    String mediaType = fields.mediaType(MediaTypes::isIndex, "an index media type");
     JsonFields subject = fields.object("subject");
     return new ImageIndex(schemaVersion, mediaType, fields.string("artifactType"),
         fields.objects("manifests").stream().map(Descriptor::read).toList(),

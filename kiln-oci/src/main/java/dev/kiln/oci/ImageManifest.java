@@ -52,14 +52,8 @@ public record ImageManifest(int schemaVersion, String mediaType, String artifact
   }
 
   static ImageManifest read(JsonFields fields) {
-    int schemaVersion = fields.optionalInt("schemaVersion");
-    if (schemaVersion != 2) {
-      throw fields.error("schemaVersion", "expected 2, found " + schemaVersion);
-    }
-    String mediaType = fields.string("mediaType");
-    if (!mediaType.isEmpty() && !MediaTypes.isManifest(mediaType)) {
-      throw fields.error("mediaType", "\"" + mediaType + "\" is not an image manifest media type");
-    }
+    int schemaVersion = fields.schemaVersion2();
+    String mediaType = fields.mediaType(MediaTypes::isManifest, "an image manifest media type");
     JsonFields subject = fields.object("subject");
     return new ImageManifest(schemaVersion, mediaType, fields.string("artifactType"),
         Descriptor.read(fields.requiredObject("config")),

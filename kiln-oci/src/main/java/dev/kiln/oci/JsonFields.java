@@ -17,6 +17,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
+import java.util.function.Predicate;
 
 /**
  * One JSON object of an image document being read, with the JSON path that leads to it, so every error names the
@@ -110,6 +111,24 @@ final class JsonFields {
       throw error(field, "integer " + value + " is out of range");
     }
     return (int) value;
+  }
+
+  /** The schemaVersion of a manifest or an index: 2, the only one of OCI's and of Docker's schema 2. */
+  int schemaVersion2() {
+    int schemaVersion = optionalInt("schemaVersion");
+    if (schemaVersion != 2) {
+      throw error("schemaVersion", "expected 2, found " + schemaVersion);
+    }
+    return schemaVersion;
+  }
+
+  /** The mediaType: empty, or one that {@code accepted} takes; else an error saying it is not {@code kind}. */
+  String mediaType(Predicate<String> accepted, String kind) {
+    String mediaType = string("mediaType");
+    if (!mediaType.isEmpty() && !accepted.test(mediaType)) {
+      throw error("mediaType", "\"" + mediaType + "\" is not " + kind);
+    }
+    return mediaType;
   }
 
   boolean optionalBoolean(String field) {

@@ -3,7 +3,7 @@ package dev.kiln.worker;
 import dev.kiln.worker.snapshot.ActiveSnapshot;
 import dev.kiln.worker.snapshot.Snapshot;
 import dev.kiln.worker.snapshot.Snapshotter;
-import dev.kiln.worker.sys.PosixFiles;
+import dev.kiln.core.sys.PosixFiles;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

@@ -1,6 +1,7 @@
 package dev.kiln.dockerfile.convert;
 
 import dev.kiln.core.Digest;
+import dev.kiln.core.GoPath;
 import dev.kiln.core.Platform;
 import dev.kiln.dockerfile.instructions.Instruction;
 import dev.kiln.dockerfile.instructions.InstructionException;
@@ -45,7 +46,7 @@ final class CopyDispatch {
                 add.link(), add.keepGitDir(), add.checksum(), false, add.unpack()));
         for (String src : add.files().sourcePaths()) {
             if (!src.startsWith("http://") && !src.startsWith("https://")) {
-                d.ctxPaths.add(UnixPaths.join("/", src));
+                d.ctxPaths.add(GoPath.join("/", src));
             }
         }
     }
@@ -63,7 +64,7 @@ final class CopyDispatch {
         copy(new Config(copy.origin(), copy.files(), copy.excludes(), source, false, copy.chown(), copy.chmod(),
                 copy.link(), null, "", copy.parents(), null));
         for (String src : copy.files().sourcePaths()) {
-            (from == null ? d.ctxPaths : from.paths).add(UnixPaths.join("/", src));
+            (from == null ? d.ctxPaths : from.paths).add(GoPath.join("/", src));
         }
     }
 
@@ -194,7 +195,7 @@ final class CopyDispatch {
             pattern = UnixPaths.normalize("/", pattern, false);
             opts.add(CopyOption.include(pattern.substring(1)));
             if (!hasWildcards(source) && !hasWildcards(pattern)) {
-                opts.add(CopyOption.requiredPaths(UnixPaths.normalize("/", UnixPaths.join(source, pattern), false)));
+                opts.add(CopyOption.requiredPaths(UnixPaths.normalize("/", GoPath.join(source, pattern), false)));
             }
         }
         source = UnixPaths.normalize("/", source, false);
@@ -258,7 +259,7 @@ final class CopyDispatch {
 
     /** A destination as COPY reads it: relative to WORKDIR; a trailing "/" (or "." alone) means a directory. */
     private String relativeToWorkingDir(String path) {
-        if (UnixPaths.isAbs(path)) {
+        if (GoPath.isAbs(path)) {
             return UnixPaths.normalize("/", path, true);
         }
         String p = path.equals(".") || path.isEmpty() ? "./" : path;
@@ -285,7 +286,7 @@ final class CopyDispatch {
         try {
             String path = new URI(url).getPath();
             if (path != null) {
-                String base = UnixPaths.base(path);
+                String base = GoPath.base(path);
                 if (!base.equals(".") && !base.equals("/")) {
                     return base;
                 }

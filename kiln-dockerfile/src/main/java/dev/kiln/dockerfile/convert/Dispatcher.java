@@ -1,5 +1,6 @@
 package dev.kiln.dockerfile.convert;
 
+import dev.kiln.core.GoPath;
 import dev.kiln.core.Platform;
 import dev.kiln.dockerfile.instructions.Expander;
 import dev.kiln.dockerfile.instructions.GoDuration;
@@ -167,15 +168,15 @@ final class Dispatcher {
             throw new IllegalArgumentException("normalizing workdir: cannot normalize nothing");
         }
         if (commit) {
-            if (!d.workdirSet && !UnixPaths.isAbs(workdir.path())) {
+            if (!d.workdirSet && !GoPath.isAbs(workdir.path())) {
                 lint.run(LintRule.WORKDIR_RELATIVE_PATH, workdir.origin().startLine(), workdir.origin().endLine(),
                         "Relative workdir \"" + workdir.path() + "\" can have unexpected results if the base image changes");
             }
             d.workdirSet = true;
         }
         String current = d.image.config().workingDir().isEmpty() ? "/" : d.image.config().workingDir();
-        String wd = UnixPaths.isAbs(workdir.path()) ? UnixPaths.clean(workdir.path())
-                : UnixPaths.clean(UnixPaths.join("/", current, workdir.path()));
+        String wd = GoPath.isAbs(workdir.path()) ? GoPath.clean(workdir.path())
+                : GoPath.clean(GoPath.join("/", current, workdir.path()));
         d.changeConfig(c -> c.withWorkingDir(wd));
         d.state = d.state.dir(wd);
         if (!commit) {

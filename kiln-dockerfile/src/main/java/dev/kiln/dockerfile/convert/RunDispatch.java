@@ -1,5 +1,6 @@
 package dev.kiln.dockerfile.convert;
 
+import dev.kiln.core.GoPath;
 import dev.kiln.dockerfile.instructions.Expander;
 import dev.kiln.dockerfile.instructions.Instruction;
 import dev.kiln.dockerfile.instructions.InstructionException;
@@ -59,7 +60,7 @@ final class RunDispatch {
                             FileAction.mkfile(file.name(), 0755, data.getBytes(java.nio.charset.StandardCharsets.UTF_8)),
                             OpOption.customName("[internal] preparing inline document"), OpOption.platform(platform()));
                     options.add(RunOption.mount(PIPES, Mount.bind(script).withSelector("/").asReadonly()));
-                    args = List.of(UnixPaths.join(PIPES, file.name()));
+                    args = List.of(GoPath.join(PIPES, file.name()));
                 } else {
                     // the content goes to the shell as its script, so shells without heredocs work too
                     args = List.of(data);
@@ -162,13 +163,13 @@ final class RunDispatch {
                 }
             }
             String target = mount.target();
-            if (!UnixPaths.isAbs(UnixPaths.clean(target))) {
-                target = UnixPaths.join("/", d.state.getDir(), target);
+            if (!GoPath.isAbs(GoPath.clean(target))) {
+                target = GoPath.join("/", d.state.getDir(), target);
             }
             if (target.equals("/")) {
                 throw new InstructionException("invalid mount target \"" + target + "\"");
             }
-            String selector = UnixPaths.join("/", mount.source());
+            String selector = GoPath.join("/", mount.source());
             Mount llbMount = switch (mount.type()) {
                 case TMPFS -> Mount.tmpfs(mount.sizeLimit());
                 case CACHE -> {
@@ -177,7 +178,7 @@ final class RunDispatch {
                         case "locked" -> CacheSharing.LOCKED;
                         default -> CacheSharing.SHARED;
                     };
-                    String id = mount.cacheId().isEmpty() ? UnixPaths.clean(mount.target()) : mount.cacheId();
+                    String id = mount.cacheId().isEmpty() ? GoPath.clean(mount.target()) : mount.cacheId();
                     boolean defaultOwnership = (mount.uid() == null || mount.uid() == 0)
                             && (mount.gid() == null || mount.gid() == 0)
                             && (mount.mode() == null || mount.mode() == 0755);
@@ -224,7 +225,7 @@ final class RunDispatch {
             if (mount.target().isEmpty()) {
                 throw new InstructionException("one of source, target required");
             }
-            id = UnixPaths.base(mount.target());
+            id = GoPath.base(mount.target());
         }
         RunOption.Secret secret;
         if (mount.env() != null) {
@@ -235,7 +236,7 @@ final class RunDispatch {
                 throw new InstructionException("secret " + id + ": env= and target= together are not supported yet");
             }
         } else {
-            String dest = mount.target().isEmpty() ? "/run/secrets/" + UnixPaths.base(id) : mount.target();
+            String dest = mount.target().isEmpty() ? "/run/secrets/" + GoPath.base(id) : mount.target();
             secret = RunOption.secret(id, dest);
         }
         if (!mount.required()) {

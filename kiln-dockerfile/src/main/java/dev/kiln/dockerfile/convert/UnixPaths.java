@@ -1,74 +1,14 @@
 package dev.kiln.dockerfile.convert;
 
-import java.util.ArrayDeque;
-import java.util.Deque;
+import dev.kiln.core.GoPath;
 
-/** Slash-separated paths as Go's path package treats them (paths inside images are always Unix paths). */
+/**
+ * BuildKit's path normalisation for Dockerfile instructions; the Go path functions it builds on are kiln-core's
+ * {@link GoPath} (paths inside images are always Unix paths).
+ */
 final class UnixPaths {
 
     private UnixPaths() {
-    }
-
-    /** Go's path.Clean. */
-    static String clean(String path) {
-        if (path.isEmpty()) {
-            return ".";
-        }
-        boolean rooted = path.startsWith("/");
-        Deque<String> parts = new ArrayDeque<>();
-        for (String part : path.split("/")) {
-            if (part.isEmpty() || part.equals(".")) {
-                continue;
-            }
-            if (part.equals("..")) {
-                if (!parts.isEmpty() && !parts.peekLast().equals("..")) {
-                    parts.removeLast();
-                } else if (!rooted) {
-                    parts.addLast("..");
-                }
-                continue;
-            }
-            parts.addLast(part);
-        }
-        String joined = String.join("/", parts);
-        if (rooted) {
-            return "/" + joined;
-        }
-        return joined.isEmpty() ? "." : joined;
-    }
-
-    /** Go's path.Join: empty elements are skipped, the result cleaned. */
-    static String join(String... elements) {
-        StringBuilder out = new StringBuilder();
-        for (String element : elements) {
-            if (element.isEmpty()) {
-                continue;
-            }
-            if (!out.isEmpty()) {
-                out.append('/');
-            }
-            out.append(element);
-        }
-        return out.isEmpty() ? "" : clean(out.toString());
-    }
-
-    static boolean isAbs(String path) {
-        return path.startsWith("/");
-    }
-
-    static String base(String path) {
-        if (path.isEmpty()) {
-            return ".";
-        }
-        String trimmed = path;
-        while (trimmed.length() > 1 && trimmed.endsWith("/")) {
-            trimmed = trimmed.substring(0, trimmed.length() - 1);
-        }
-        if (trimmed.equals("/")) {
-            return "/";
-        }
-        int slash = trimmed.lastIndexOf('/');
-        return slash < 0 ? trimmed : trimmed.substring(slash + 1);
     }
 
     /**
@@ -77,8 +17,9 @@ final class UnixPaths {
      */
     static String normalize(String parent, String path, boolean keepSlash) {
         String original = path.isEmpty() ? "." : path;
-        String joined = isAbs(original) ? clean(original) : clean(join(parent.isEmpty() ? "/" : parent, original));
-        if (!isAbs(joined)) {
+        String joined = GoPath.isAbs(original) ? GoPath.clean(original)
+                : GoPath.join(parent.isEmpty() ? "/" : parent, original);
+        if (!GoPath.isAbs(joined)) {
             joined = "/" + joined;
         }
         if (keepSlash && (original.endsWith("/") || original.endsWith("/.")) && !joined.equals("/")) {

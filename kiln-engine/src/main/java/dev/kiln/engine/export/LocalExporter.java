@@ -7,7 +7,7 @@ import dev.kiln.worker.fs.CopyOptions;
 import dev.kiln.worker.fs.FileActions;
 import dev.kiln.worker.fs.Owner;
 import dev.kiln.worker.fs.UserLookup;
-import dev.kiln.worker.sys.PosixFiles;
+import dev.kiln.core.sys.PosixFiles;
 
 import java.io.IOException;
 import java.nio.file.Files;

@@ -3,7 +3,7 @@ package dev.kiln.engine.gateway;
 import dev.kiln.gateway.Stat;
 import dev.kiln.worker.ResultFiles;
 import dev.kiln.worker.fs.FileStat;
-import dev.kiln.worker.sys.PosixFiles;
+import dev.kiln.core.sys.PosixFiles;
 
 import java.util.Map;
 import java.util.concurrent.TimeUnit;

@@ -1,6 +1,7 @@
 package dev.kiln.engine.gateway;
 
 import dev.kiln.llb.LlbEdge;
+import dev.kiln.llb.LlbGraph;
 import dev.kiln.llb.LlbVertex;
 import dev.kiln.solver.Edge;
 import dev.kiln.solver.Operation;
@@ -8,9 +9,7 @@ import dev.kiln.solver.Vertex;
 import dev.kiln.worker.BuildSession;
 import dev.kiln.worker.Worker;
 
-import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Deque;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -34,38 +33,16 @@ final class LlbVertices {
         return new Edge(vertex(edge.vertex()), edge.index());
     }
 
-    /**
-     * Adapts {@code root} after every input below it. The walk keeps its own stack rather than recursing: a chain
-     * of steps is as deep as it is long, and ten thousand steps would overflow the thread's stack.
-     */
+    /** Adapts {@code root} after every input below it (LlbGraph.inputsFirst: no recursion, however deep). */
     private Vertex vertex(LlbVertex root) {
-        Deque<LlbVertex> pending = new ArrayDeque<>();
-        pending.push(root);
-        while (!pending.isEmpty()) {
-            LlbVertex llb = pending.peek();
-            if (adapted.containsKey(llb)) {
-                pending.pop();
-                continue;
-            }
-            boolean inputsReady = true;
+        return LlbGraph.inputsFirst(root, adapted, llb -> {
+            List<Edge> inputs = new ArrayList<>(llb.inputs().size());
             for (LlbEdge input : llb.inputs()) {
-                if (!adapted.containsKey(input.vertex())) {
-                    // The graph is acyclic (LlbGraph.decode checked), so every push leads closer to a source.
-                    pending.push(input.vertex());
-                    inputsReady = false;
-                }
+                inputs.add(new Edge(adapted.get(input.vertex()), input.index()));
             }
-            if (inputsReady) {
-                pending.pop();
-                List<Edge> inputs = new ArrayList<>(llb.inputs().size());
-                for (LlbEdge input : llb.inputs()) {
-                    inputs.add(new Edge(adapted.get(input.vertex()), input.index()));
-                }
-                adapted.put(llb, new Adapted(llb.digest().toString(), llb.name(), List.copyOf(inputs),
-                        llb.ignoreCache(), worker.operation(llb, session)));
-            }
-        }
-        return adapted.get(root);
+            return new Adapted(llb.digest().toString(), llb.name(), List.copyOf(inputs), llb.ignoreCache(),
+                    worker.operation(llb, session));
+        });
     }
 
     private record Adapted(String digest, String name, List<Edge> inputs, boolean ignoreCache, Operation operation)

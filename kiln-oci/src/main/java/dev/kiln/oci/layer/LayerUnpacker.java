@@ -3,6 +3,9 @@ package dev.kiln.oci.layer;
 import com.github.luben.zstd.ZstdIOException;
 import com.github.luben.zstd.ZstdInputStreamNoFinalizer;
 import dev.kiln.core.Overlay;
+import dev.kiln.core.sys.PosixFiles;
+import dev.kiln.core.sys.Xattrs;
+import dev.kiln.core.sys.SyscallException;
 import java.io.BufferedInputStream;
 import java.io.EOFException;
 import java.io.FilterInputStream;
@@ -151,7 +154,7 @@ public final class LayerUnpacker {
       }
       Path path = parent.resolve(deleted);
       replace(path);
-      NativeFiles.mknod(path, NativeFiles.S_IFCHR, 0);
+      PosixFiles.mknod(path, PosixFiles.S_IFCHR, 0);
       setTimes(path, entry.modified());
       return;
     }
@@ -194,12 +197,12 @@ public final class LayerUnpacker {
         }
         Files.createSymbolicLink(path, Path.of(entry.linkName()));
       }
-      case FIFO -> NativeFiles.mknod(path, NativeFiles.S_IFIFO | entry.mode(), 0);
+      case FIFO -> PosixFiles.mknod(path, PosixFiles.S_IFIFO | entry.mode(), 0);
       case CHAR_DEVICE, BLOCK_DEVICE -> {
-        int type = entry.type() == TarType.CHAR_DEVICE ? NativeFiles.S_IFCHR : NativeFiles.S_IFBLK;
+        int type = entry.type() == TarType.CHAR_DEVICE ? PosixFiles.S_IFCHR : PosixFiles.S_IFBLK;
         try {
-          NativeFiles.mknod(path, type | entry.mode(), NativeFiles.makedev(entry.devMajor(), entry.devMinor()));
-        } catch (NativeCallException e) {
+          PosixFiles.mknod(path, type | entry.mode(), PosixFiles.makedev(entry.devMajor(), entry.devMinor()));
+        } catch (SyscallException e) {
           if (!e.notPermitted()) {
             throw e;
           }
@@ -226,7 +229,7 @@ public final class LayerUnpacker {
     if (entry.uid() > MAX_ID || entry.gid() > MAX_ID) {
       throw new InvalidLayerException(name, "owner " + entry.uid() + ":" + entry.gid() + " is out of range");
     }
-    NativeFiles.lchown(path, entry.uid(), entry.gid());
+    PosixFiles.lchown(path, (int) entry.uid(), (int) entry.gid());
     if (entry.type() != TarType.SYMLINK) {
       Files.setAttribute(path, "unix:mode", entry.mode() & 07777);
     }
@@ -249,8 +252,8 @@ public final class LayerUnpacker {
 
   private void setXattr(Path path, String attribute, byte[] value, String name) throws IOException {
     try {
-      NativeFiles.setXattr(path, attribute, value);
-    } catch (NativeCallException e) {
+      Xattrs.set(path, attribute, value);
+    } catch (SyscallException e) {
       if (!e.notPermitted()) {
         throw new InvalidLayerException(name, "cannot set extended attribute " + attribute + ": " + e.getMessage(),
             e);
@@ -269,7 +272,7 @@ public final class LayerUnpacker {
   }
 
   private static void setTimes(Path path, Instant modified) throws IOException {
-    NativeFiles.setTimes(path, modified, modified);
+    PosixFiles.setTimes(path, modified, modified);
   }
 
   private void warn(String warning) {

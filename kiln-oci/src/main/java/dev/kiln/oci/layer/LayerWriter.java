@@ -2,6 +2,8 @@ package dev.kiln.oci.layer;
 
 import com.github.luben.zstd.ZstdOutputStreamNoFinalizer;
 import dev.kiln.core.Overlay;
+import dev.kiln.core.sys.PosixFiles;
+import dev.kiln.core.sys.Xattrs;
 import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -122,11 +124,11 @@ public final class LayerWriter {
       tar.write(TarEntry.of(name, TarType.REGULAR, 0, 0, 0, modified), NO_CONTENT);
       return;
     }
-    int type = stat.mode() & NativeFiles.S_IFMT;
-    if (type == NativeFiles.S_IFSOCK) {
+    int type = stat.mode() & PosixFiles.S_IFMT;
+    if (type == PosixFiles.S_IFSOCK) {
       return; // sockets belong to a running process; tar has no way to carry them
     }
-    if (type == NativeFiles.S_IFDIR) {
+    if (type == PosixFiles.S_IFDIR) {
       tar.write(entry(name + "/", TarType.DIRECTORY, stat, modified, path), NO_CONTENT);
       if (isOpaque(path)) {
         tar.write(TarEntry.of(name + "/" + Overlay.OPAQUE_MARKER, TarType.REGULAR, 0, 0, 0, modified), NO_CONTENT);
@@ -142,18 +144,18 @@ public final class LayerWriter {
       }
     }
     switch (type) {
-      case NativeFiles.S_IFREG -> {
+      case PosixFiles.S_IFREG -> {
         try (InputStream content = Files.newInputStream(path, LinkOption.NOFOLLOW_LINKS)) {
           tar.write(entry(name, TarType.REGULAR, stat, modified, path).withSize(stat.size()), content);
         }
       }
-      case NativeFiles.S_IFLNK -> tar.write(entry(name, TarType.SYMLINK, stat, modified, path)
+      case PosixFiles.S_IFLNK -> tar.write(entry(name, TarType.SYMLINK, stat, modified, path)
           .withLinkName(Files.readSymbolicLink(path).toString()), NO_CONTENT);
-      case NativeFiles.S_IFIFO -> tar.write(entry(name, TarType.FIFO, stat, modified, path), NO_CONTENT);
-      case NativeFiles.S_IFCHR, NativeFiles.S_IFBLK -> {
-        TarType device = type == NativeFiles.S_IFCHR ? TarType.CHAR_DEVICE : TarType.BLOCK_DEVICE;
+      case PosixFiles.S_IFIFO -> tar.write(entry(name, TarType.FIFO, stat, modified, path), NO_CONTENT);
+      case PosixFiles.S_IFCHR, PosixFiles.S_IFBLK -> {
+        TarType device = type == PosixFiles.S_IFCHR ? TarType.CHAR_DEVICE : TarType.BLOCK_DEVICE;
         tar.write(entry(name, device, stat, modified, path)
-            .withDevice(NativeFiles.major(stat.rdev()), NativeFiles.minor(stat.rdev())), NO_CONTENT);
+            .withDevice(PosixFiles.major(stat.rdev()), PosixFiles.minor(stat.rdev())), NO_CONTENT);
       }
       default -> throw new IOException(path + " has an unknown file type (mode " + Integer.toOctalString(stat.mode())
           + ")");
@@ -170,17 +172,17 @@ public final class LayerWriter {
    */
   private static Map<String, byte[]> xattrs(Path path) throws IOException {
     Map<String, byte[]> xattrs = new TreeMap<>();
-    for (String attribute : NativeFiles.listXattrs(path)) {
+    for (String attribute : Xattrs.list(path)) {
       if (attribute.startsWith(Overlay.XATTR_PREFIX) || attribute.equals("security.selinux")) {
         continue;
       }
-      NativeFiles.getXattr(path, attribute).ifPresent(value -> xattrs.put(attribute, value));
+      Xattrs.get(path, attribute).ifPresent(value -> xattrs.put(attribute, value));
     }
     return xattrs;
   }
 
   private static boolean isOpaque(Path directory) throws IOException {
-    return NativeFiles.getXattr(directory, Overlay.OPAQUE_XATTR)
+    return Xattrs.get(directory, Overlay.OPAQUE_XATTR)
         .map(Overlay::isOpaqueValue).orElse(false);
   }
 
@@ -209,7 +211,7 @@ public final class LayerWriter {
     }
 
     boolean isWhiteout() {
-      return (mode & NativeFiles.S_IFMT) == NativeFiles.S_IFCHR && rdev == 0;
+      return (mode & PosixFiles.S_IFMT) == PosixFiles.S_IFCHR && rdev == 0;
     }
   }
 }

@@ -1,6 +1,6 @@
 package dev.kiln.oci.registry;
 
-import java.io.FilterInputStream;
+import dev.kiln.core.PassThroughInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.http.HttpTimeoutException;
@@ -13,7 +13,7 @@ import java.time.Duration;
  * fails with {@link HttpTimeoutException}, which the caller treats like a broken connection (resume with a range).
  * The time the caller spends between reads (writing to disk) is not counted.
  */
-final class ReadTimeoutInputStream extends FilterInputStream {
+final class ReadTimeoutInputStream extends PassThroughInputStream {
   private final Duration timeout;
   private final Thread watchdog;
   private volatile long readingSince;
@@ -49,13 +49,6 @@ final class ReadTimeoutInputStream extends FilterInputStream {
   }
 
   @Override
-  public int read() throws IOException {
-    byte[] one = new byte[1];
-    int read = read(one, 0, 1);
-    return read < 0 ? -1 : one[0] & 0xff;
-  }
-
-  @Override
   public int read(byte[] buffer, int offset, int length) throws IOException {
     readingSince = System.nanoTime();
     try {
@@ -69,25 +62,6 @@ final class ReadTimeoutInputStream extends FilterInputStream {
     } finally {
       readingSince = 0;
     }
-  }
-
-  @Override
-  public long skip(long n) throws IOException {
-    byte[] buffer = new byte[8192];
-    long skipped = 0;
-    while (skipped < n) {
-      int read = read(buffer, 0, (int) Math.min(buffer.length, n - skipped));
-      if (read < 0) {
-        break;
-      }
-      skipped += read;
-    }
-    return skipped;
-  }
-
-  @Override
-  public boolean markSupported() {
-    return false;
   }
 
   @Override

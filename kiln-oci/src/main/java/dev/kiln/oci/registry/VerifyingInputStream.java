@@ -1,9 +1,9 @@
 package dev.kiln.oci.registry;
 
 import dev.kiln.core.Digest;
+import dev.kiln.core.PassThroughInputStream;
 import dev.kiln.oci.Descriptor;
 import dev.kiln.oci.content.DigestMismatchException;
-import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.security.MessageDigest;
@@ -14,7 +14,7 @@ import java.util.HexFormat;
  * the wrong digest or size, throws {@link DigestMismatchException}, so a consumer that reads to the end never
  * accepts content that is not what the descriptor names.
  */
-final class VerifyingInputStream extends FilterInputStream {
+final class VerifyingInputStream extends PassThroughInputStream {
   private final Descriptor blob;
   private final String context;
   private final MessageDigest hash;
@@ -29,15 +29,8 @@ final class VerifyingInputStream extends FilterInputStream {
   }
 
   @Override
-  public int read() throws IOException {
-    byte[] one = new byte[1];
-    int read = read(one, 0, 1);
-    return read < 0 ? -1 : one[0] & 0xff;
-  }
-
-  @Override
   public int read(byte[] buffer, int offset, int length) throws IOException {
-    int read = super.read(buffer, offset, length);
+    int read = in.read(buffer, offset, length);
     if (read < 0) {
       verify();
       return -1;
@@ -48,25 +41,6 @@ final class VerifyingInputStream extends FilterInputStream {
       throw mismatch(null);
     }
     return read;
-  }
-
-  @Override
-  public long skip(long n) throws IOException {
-    byte[] buffer = new byte[8192];
-    long skipped = 0;
-    while (skipped < n) {
-      int read = read(buffer, 0, (int) Math.min(buffer.length, n - skipped));
-      if (read < 0) {
-        break;
-      }
-      skipped += read;
-    }
-    return skipped;
-  }
-
-  @Override
-  public boolean markSupported() {
-    return false;
   }
 
   private void verify() throws IOException {

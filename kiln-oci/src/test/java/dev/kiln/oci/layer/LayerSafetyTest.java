@@ -3,6 +3,7 @@ package dev.kiln.oci.layer;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.kiln.core.sys.Xattrs;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -273,7 +274,7 @@ class LayerSafetyTest {
 
     AppliedLayer applied = LayerUnpacker.apply(new ByteArrayInputStream(tar), target);
 
-    assertThat(NativeFiles.getXattr(target.resolve("dir"), "trusted.overlay.redirect")).isEmpty();
+    assertThat(Xattrs.get(target.resolve("dir"), "trusted.overlay.redirect")).isEmpty();
     assertThat(applied.warnings()).singleElement().asString().contains("trusted.overlay.redirect");
   }
 

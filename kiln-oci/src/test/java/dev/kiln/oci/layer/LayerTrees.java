@@ -3,6 +3,8 @@ package dev.kiln.oci.layer;
 import dev.kiln.core.Digest;
 import dev.kiln.core.Overlay;
 import dev.kiln.core.Sha256;
+import dev.kiln.core.sys.PosixFiles;
+import dev.kiln.core.sys.Xattrs;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -48,10 +50,10 @@ final class LayerTrees {
     file(root, "bin/tool", "tool", 04755, 0, 0);
     file(root, "bin/group-tool", "group tool", 02750, 0, 50);
     file(root, "bin/ping", "ping", 0755, 0, 0);
-    NativeFiles.setXattr(root.resolve("bin/ping"), "security.capability", CAPABILITY);
+    Xattrs.set(root.resolve("bin/ping"), "security.capability", CAPABILITY);
     dir(root, "tmp", 01777, 0, 0);
     dir(root, "home", 0755, 0, 0);
-    NativeFiles.setXattr(root.resolve("home"), "user.note", "homes".getBytes(StandardCharsets.UTF_8));
+    Xattrs.set(root.resolve("home"), "user.note", "homes".getBytes(StandardCharsets.UTF_8));
     dir(root, "home/user", 0700, 1000, 1000);
     file(root, "home/user/notes.txt", "notes\n", 0640, 1000, 1000);
     file(root, "home/user/empty", "", 0600, 1000, 1000);
@@ -59,17 +61,17 @@ final class LayerTrees {
     dir(root, "usr", 0755, 0, 0);
     dir(root, "usr/lib", 0755, 0, 0);
     file(root, "usr/lib/libx.so", "library", 0644, 0, 0);
-    NativeFiles.setXattr(root.resolve("usr/lib/libx.so"), "user.mime", "application/x-sharedlib".getBytes());
-    NativeFiles.setXattr(root.resolve("usr/lib/libx.so"), "trusted.kiln", new byte[] {0, 1, (byte) 0xff});
+    Xattrs.set(root.resolve("usr/lib/libx.so"), "user.mime", "application/x-sharedlib".getBytes());
+    Xattrs.set(root.resolve("usr/lib/libx.so"), "trusted.kiln", new byte[] {0, 1, (byte) 0xff});
     Files.createLink(root.resolve("usr/lib/libx.so.1"), root.resolve("usr/lib/libx.so"));
     Files.createLink(root.resolve("bin/libx-link"), root.resolve("usr/lib/libx.so"));
     symlink(root, "lib", "usr/lib", 1000, 1000);
     symlink(root, "passwd-link", "/etc/passwd", 0, 0);
     dir(root, "run", 0755, 0, 0);
-    NativeFiles.mknod(root.resolve("run/pipe"), NativeFiles.S_IFIFO | 0620, 0);
+    PosixFiles.mknod(root.resolve("run/pipe"), PosixFiles.S_IFIFO | 0620, 0);
     dir(root, "dev", 0755, 0, 0);
-    NativeFiles.mknod(root.resolve("dev/null"), NativeFiles.S_IFCHR | 0666, NativeFiles.makedev(1, 3));
-    NativeFiles.mknod(root.resolve("dev/loop0"), NativeFiles.S_IFBLK | 0660, NativeFiles.makedev(7, 0));
+    PosixFiles.mknod(root.resolve("dev/null"), PosixFiles.S_IFCHR | 0666, PosixFiles.makedev(1, 3));
+    PosixFiles.mknod(root.resolve("dev/loop0"), PosixFiles.S_IFBLK | 0660, PosixFiles.makedev(7, 0));
     Files.setAttribute(root.resolve("dev/loop0"), "unix:gid", 6);
     dir(root, "etc", 0755, 0, 0);
     dir(root, "var", 0755, 0, 0);
@@ -77,8 +79,8 @@ final class LayerTrees {
     file(root, "var/cache/fresh.txt", "fresh", 0644, 0, 0);
     switch (markers) {
       case OVERLAY -> {
-        NativeFiles.mknod(root.resolve("etc/removed"), NativeFiles.S_IFCHR, 0);
-        NativeFiles.setXattr(root.resolve("var/cache"), Overlay.OPAQUE_XATTR, Overlay.opaqueValue());
+        PosixFiles.mknod(root.resolve("etc/removed"), PosixFiles.S_IFCHR, 0);
+        Xattrs.set(root.resolve("var/cache"), Overlay.OPAQUE_XATTR, Overlay.opaqueValue());
       }
       case AUFS_FILES -> {
         file(root, "etc/.wh.removed", "", 0644, 0, 0);
@@ -122,11 +124,11 @@ final class LayerTrees {
   static void symlink(Path root, String name, String target, int uid, int gid) throws IOException {
     Path path = root.resolve(name);
     Files.createSymbolicLink(path, Path.of(target));
-    NativeFiles.lchown(path, uid, gid);
+    PosixFiles.lchown(path, uid, gid);
   }
 
   private static void own(Path path, int mode, int uid, int gid) throws IOException {
-    NativeFiles.lchown(path, uid, gid);
+    PosixFiles.lchown(path, uid, gid);
     Files.setAttribute(path, "unix:mode", mode);
   }
 
@@ -140,7 +142,7 @@ final class LayerTrees {
   }
 
   static void time(Path path, Instant modified) throws IOException {
-    NativeFiles.setTimes(path, modified, modified);
+    PosixFiles.setTimes(path, modified, modified);
   }
 
   private static void collect(Path directory, List<Path> out) throws IOException {
@@ -172,42 +174,42 @@ final class LayerTrees {
       Map<String, Object> a = Files.readAttributes(path, "unix:mode,uid,gid,size,rdev,nlink,ino,lastModifiedTime",
           LinkOption.NOFOLLOW_LINKS);
       int mode = (int) a.get("mode");
-      int type = mode & NativeFiles.S_IFMT;
+      int type = mode & PosixFiles.S_IFMT;
       StringBuilder line = new StringBuilder();
       line.append(switch (type) {
-        case NativeFiles.S_IFDIR -> "dir";
-        case NativeFiles.S_IFREG -> "file";
-        case NativeFiles.S_IFLNK -> "symlink";
-        case NativeFiles.S_IFIFO -> "fifo";
-        case NativeFiles.S_IFCHR -> "char";
-        case NativeFiles.S_IFBLK -> "block";
+        case PosixFiles.S_IFDIR -> "dir";
+        case PosixFiles.S_IFREG -> "file";
+        case PosixFiles.S_IFLNK -> "symlink";
+        case PosixFiles.S_IFIFO -> "fifo";
+        case PosixFiles.S_IFCHR -> "char";
+        case PosixFiles.S_IFBLK -> "block";
         default -> "other";
       });
-      if (type != NativeFiles.S_IFLNK) {
+      if (type != PosixFiles.S_IFLNK) {
         line.append(' ').append(Integer.toOctalString(mode & 07777));
       }
       line.append(' ').append(Integer.toUnsignedString((int) a.get("uid"))).append(':')
           .append(Integer.toUnsignedString((int) a.get("gid")));
       line.append(" mtime=").append(((FileTime) a.get("lastModifiedTime")).toInstant().getEpochSecond());
       switch (type) {
-        case NativeFiles.S_IFREG -> line.append(" size=").append(a.get("size")).append(" sha256=").append(sha(path));
-        case NativeFiles.S_IFLNK -> line.append(" -> ").append(Files.readSymbolicLink(path));
-        case NativeFiles.S_IFCHR, NativeFiles.S_IFBLK -> {
+        case PosixFiles.S_IFREG -> line.append(" size=").append(a.get("size")).append(" sha256=").append(sha(path));
+        case PosixFiles.S_IFLNK -> line.append(" -> ").append(Files.readSymbolicLink(path));
+        case PosixFiles.S_IFCHR, PosixFiles.S_IFBLK -> {
           long rdev = (long) a.get("rdev");
-          line.append(' ').append(NativeFiles.major(rdev)).append(':').append(NativeFiles.minor(rdev));
+          line.append(' ').append(PosixFiles.major(rdev)).append(':').append(PosixFiles.minor(rdev));
         }
         default -> { }
       }
-      for (String attribute : NativeFiles.listXattrs(path).stream().sorted().toList()) {
+      for (String attribute : Xattrs.list(path).stream().sorted().toList()) {
         line.append(' ').append(attribute).append('=')
-            .append(HexFormat.of().formatHex(NativeFiles.getXattr(path, attribute).orElseThrow()));
+            .append(HexFormat.of().formatHex(Xattrs.get(path, attribute).orElseThrow()));
       }
-      if (type != NativeFiles.S_IFDIR && (int) a.get("nlink") > 1) {
+      if (type != PosixFiles.S_IFDIR && (int) a.get("nlink") > 1) {
         String first = inodes.putIfAbsent(a.get("ino"), relative);
         line.append(" inode-of=").append(first == null ? relative : first);
       }
       out.put(relative, line.toString());
-      if (type == NativeFiles.S_IFDIR) {
+      if (type == PosixFiles.S_IFDIR) {
         describe(root, path, out, inodes);
       }
     }

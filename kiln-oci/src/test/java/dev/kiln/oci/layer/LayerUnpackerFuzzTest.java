@@ -3,19 +3,15 @@ package dev.kiln.oci.layer;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.code_intelligence.jazzer.junit.FuzzTest;
+import dev.kiln.core.Trees;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
-import java.nio.file.SimpleFileVisitor;
-import java.nio.file.attribute.BasicFileAttributes;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.stream.Stream;
 
 /**
  * Any bytes as a layer blob (plain, gzip or zstd tar, told by the magic bytes as for a pulled layer): unpacking
@@ -42,14 +38,14 @@ class LayerUnpackerFuzzTest {
       } catch (IOException e) {
         assertThat(e.getMessage()).as("message of %s", e).isNotBlank();
       }
-      assertThat(names(sandbox)).containsExactly("outside", "target");
-      assertThat(names(outside)).containsExactly("canary");
+      assertThat(Trees.names(sandbox)).containsExactly("outside", "target");
+      assertThat(Trees.names(outside)).containsExactly("canary");
       assertThat(Files.isDirectory(outside, LinkOption.NOFOLLOW_LINKS)).isTrue();
       assertThat(Files.readAllBytes(outside.resolve("canary"))).isEqualTo(CANARY);
-      assertThat(names(root)).containsExactly(sandbox.getFileName().toString());
-      assertThat(names(Path.of("/"))).isEqualTo(rootNames);
+      assertThat(Trees.names(root)).containsExactly(sandbox.getFileName().toString());
+      assertThat(Trees.names(Path.of("/"))).isEqualTo(rootNames);
     } finally {
-      delete(sandbox);
+      Trees.deleteRecursively(sandbox);
     }
   }
 
@@ -58,34 +54,8 @@ class LayerUnpackerFuzzTest {
     if (root == null) {
       root = Files.createTempDirectory("kiln-layer-fuzz");
       root.toFile().deleteOnExit();
-      rootNames = names(Path.of("/"));
+      rootNames = Trees.names(Path.of("/"));
     }
     return root;
-  }
-
-  private static List<String> names(Path dir) throws IOException {
-    try (Stream<Path> entries = Files.list(dir)) {
-      return entries.map(p -> p.getFileName().toString()).sorted().toList();
-    }
-  }
-
-  /** Deletes the tree without following symlinks; directories a layer made unwritable are no obstacle to root. */
-  private static void delete(Path tree) throws IOException {
-    Files.walkFileTree(tree, new SimpleFileVisitor<>() {
-      @Override
-      public FileVisitResult visitFile(Path file, BasicFileAttributes attributes) throws IOException {
-        Files.delete(file);
-        return FileVisitResult.CONTINUE;
-      }
-
-      @Override
-      public FileVisitResult postVisitDirectory(Path dir, IOException failure) throws IOException {
-        if (failure != null) {
-          throw new UncheckedIOException(failure);
-        }
-        Files.delete(dir);
-        return FileVisitResult.CONTINUE;
-      }
-    });
   }
 }

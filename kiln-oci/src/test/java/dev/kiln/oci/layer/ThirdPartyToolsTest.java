@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.kiln.core.Overlay;
+import dev.kiln.core.sys.PosixFiles;
+import dev.kiln.core.sys.Xattrs;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -88,9 +90,9 @@ class ThirdPartyToolsTest {
     LayerTrees.symlink(base, "link", "keep/x", 0, 0);
     Files.createLink(base.resolve("hard"), base.resolve("a.txt"));
     Path upper = Files.createDirectory(temp.resolve("upper"));
-    NativeFiles.mknod(upper.resolve("a.txt"), NativeFiles.S_IFCHR, 0);
+    PosixFiles.mknod(upper.resolve("a.txt"), PosixFiles.S_IFCHR, 0);
     LayerTrees.dir(upper, "old", 0755, 0, 0);
-    NativeFiles.setXattr(upper.resolve("old"), Overlay.OPAQUE_XATTR, Overlay.opaqueValue());
+    Xattrs.set(upper.resolve("old"), Overlay.OPAQUE_XATTR, Overlay.opaqueValue());
     LayerTrees.file(upper, "old/new", "new", 0644, 0, 0);
     LayerTrees.file(upper, "b.txt", "b", 0640, 0, 42);
 

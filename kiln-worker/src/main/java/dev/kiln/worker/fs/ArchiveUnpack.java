@@ -5,7 +5,7 @@ import dev.kiln.core.Trees;
 import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import dev.kiln.worker.sys.PosixFiles;
+import dev.kiln.core.sys.PosixFiles;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;

@@ -7,8 +7,8 @@ import java.nio.file.attribute.FileTime;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
-import dev.kiln.worker.sys.PosixFiles;
-import dev.kiln.worker.sys.Xattrs;
+import dev.kiln.core.sys.PosixFiles;
+import dev.kiln.core.sys.Xattrs;
 
 /** Writes inode metadata without following a final symlink (lchown, utimensat with AT_SYMLINK_NOFOLLOW). */
 final class Metadata {

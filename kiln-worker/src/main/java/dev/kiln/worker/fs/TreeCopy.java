@@ -2,7 +2,7 @@ package dev.kiln.worker.fs;
 
 import dev.kiln.core.Trees;
 import java.io.IOException;
-import dev.kiln.worker.sys.PosixFiles;
+import dev.kiln.core.sys.PosixFiles;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;

@@ -7,7 +7,7 @@ import dev.kiln.worker.UsageLedger;
 import dev.kiln.worker.fs.CopyOptions;
 import dev.kiln.worker.fs.FileActions;
 import dev.kiln.worker.fs.FileStat;
-import dev.kiln.worker.sys.PosixFiles;
+import dev.kiln.core.sys.PosixFiles;
 import dev.kiln.worker.fs.UserLookup;
 
 import java.io.IOException;

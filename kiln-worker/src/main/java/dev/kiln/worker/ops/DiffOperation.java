@@ -12,19 +12,11 @@ import dev.kiln.worker.snapshot.Snapshotter;
 import java.util.List;
 
 /** DiffOp: what changed from the lower input to the upper one, deletions kept as whiteouts. */
-public final class DiffOperation implements Operation {
-
-    private final Op op;
-    private final Snapshotter snapshotter;
-
-    public DiffOperation(Op op, Snapshotter snapshotter) {
-        this.op = op;
-        this.snapshotter = snapshotter;
-    }
+public record DiffOperation(Op op, Snapshotter snapshotter) implements Operation {
 
     @Override
     public CacheMap cacheMap(OperationContext ctx) {
-        return CacheMap.byCacheKeys(OpKeys.withoutInputs(op), op.getInputsCount());
+        return OpKeys.byInputKeys(op);
     }
 
     @Override

@@ -10,7 +10,7 @@ import dev.kiln.solver.Operation;
 import dev.kiln.solver.OperationContext;
 import dev.kiln.solver.Result;
 import dev.kiln.worker.SnapshotResult;
-import dev.kiln.worker.sys.PosixFiles;
+import dev.kiln.core.sys.PosixFiles;
 
 import java.io.IOException;
 import java.io.InputStream;

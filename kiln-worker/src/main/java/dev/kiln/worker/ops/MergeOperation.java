@@ -12,19 +12,11 @@ import dev.kiln.worker.snapshot.Snapshotter;
 import java.util.List;
 
 /** MergeOp: the inputs' filesystems stacked in order, later ones on top; on overlay no file is copied. */
-public final class MergeOperation implements Operation {
-
-    private final Op op;
-    private final Snapshotter snapshotter;
-
-    public MergeOperation(Op op, Snapshotter snapshotter) {
-        this.op = op;
-        this.snapshotter = snapshotter;
-    }
+public record MergeOperation(Op op, Snapshotter snapshotter) implements Operation {
 
     @Override
     public CacheMap cacheMap(OperationContext ctx) {
-        return CacheMap.byCacheKeys(OpKeys.withoutInputs(op), op.getInputsCount());
+        return OpKeys.byInputKeys(op);
     }
 
     @Override

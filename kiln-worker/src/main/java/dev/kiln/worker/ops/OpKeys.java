@@ -2,6 +2,7 @@ package dev.kiln.worker.ops;
 
 import dev.kiln.llb.Ops;
 import dev.kiln.llb.pb.Op;
+import dev.kiln.solver.CacheMap;
 
 /** The key material every op starts from. */
 final class OpKeys {
@@ -16,5 +17,10 @@ final class OpKeys {
      */
     static String withoutInputs(Op op) {
         return Ops.digest(op.toBuilder().clearInputs().build()).toString();
+    }
+
+    /** The cache map of an op whose inputs all enter its key by their own keys, none by content. */
+    static CacheMap byInputKeys(Op op) {
+        return CacheMap.byCacheKeys(withoutInputs(op), op.getInputsCount());
     }
 }

@@ -6,7 +6,7 @@ import dev.kiln.llb.pb.SecretEnv;
 import dev.kiln.llb.pb.SecretOpt;
 import dev.kiln.worker.BuildSession;
 import dev.kiln.worker.sys.Mounts;
-import dev.kiln.worker.sys.PosixFiles;
+import dev.kiln.core.sys.PosixFiles;
 
 import java.io.IOException;
 import java.nio.file.Files;

@@ -1,7 +1,7 @@
 package dev.kiln.worker.runtime;
 
 import dev.kiln.worker.fs.ScopedRoot;
-import dev.kiln.worker.sys.PosixFiles;
+import dev.kiln.core.sys.PosixFiles;
 import dev.kiln.worker.user.Identity;
 import java.io.IOException;
 import java.nio.file.Files;

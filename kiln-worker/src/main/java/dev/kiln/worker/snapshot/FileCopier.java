@@ -1,8 +1,8 @@
 package dev.kiln.worker.snapshot;
 
 import dev.kiln.core.Trees;
-import dev.kiln.worker.sys.PosixFiles;
-import dev.kiln.worker.sys.Xattrs;
+import dev.kiln.core.sys.PosixFiles;
+import dev.kiln.core.sys.Xattrs;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;

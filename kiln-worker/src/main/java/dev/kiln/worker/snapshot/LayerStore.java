@@ -3,7 +3,7 @@ package dev.kiln.worker.snapshot;
 import dev.kiln.core.Sha256;
 import dev.kiln.core.Trees;
 import dev.kiln.worker.sys.Mounts;
-import dev.kiln.worker.sys.PosixFiles;
+import dev.kiln.core.sys.PosixFiles;
 import java.io.Closeable;
 import java.io.IOException;
 import java.nio.channels.FileChannel;

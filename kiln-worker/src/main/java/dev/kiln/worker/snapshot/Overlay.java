@@ -1,7 +1,7 @@
 package dev.kiln.worker.snapshot;
 
-import dev.kiln.worker.sys.PosixFiles;
-import dev.kiln.worker.sys.Xattrs;
+import dev.kiln.core.sys.PosixFiles;
+import dev.kiln.core.sys.Xattrs;
 import java.io.IOException;
 import java.nio.file.Path;
 

@@ -2,8 +2,8 @@ package dev.kiln.worker.snapshot;
 
 import dev.kiln.core.Trees;
 import dev.kiln.worker.sys.Mounts;
-import dev.kiln.worker.sys.PosixFiles;
-import dev.kiln.worker.sys.SyscallException;
+import dev.kiln.core.sys.PosixFiles;
+import dev.kiln.core.sys.SyscallException;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

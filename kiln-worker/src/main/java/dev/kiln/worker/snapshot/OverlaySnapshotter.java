@@ -2,7 +2,7 @@ package dev.kiln.worker.snapshot;
 
 import dev.kiln.core.Trees;
 import dev.kiln.worker.sys.Mounts;
-import dev.kiln.worker.sys.SyscallException;
+import dev.kiln.core.sys.SyscallException;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

@@ -1,7 +1,7 @@
 package dev.kiln.worker.snapshot;
 
 import dev.kiln.core.Trees;
-import dev.kiln.worker.sys.Xattrs;
+import dev.kiln.core.sys.Xattrs;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;

@@ -1,5 +1,7 @@
 package dev.kiln.worker.sys;
 
+import dev.kiln.core.sys.Libc;
+import dev.kiln.core.sys.SyscallException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.MemorySegment;

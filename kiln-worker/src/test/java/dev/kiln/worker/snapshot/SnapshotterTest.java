@@ -4,8 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.kiln.worker.sys.Mounts;
-import dev.kiln.worker.sys.PosixFiles;
-import dev.kiln.worker.sys.Xattrs;
+import dev.kiln.core.sys.PosixFiles;
+import dev.kiln.core.sys.Xattrs;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;

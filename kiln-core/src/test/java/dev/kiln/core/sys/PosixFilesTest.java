@@ -1,4 +1,4 @@
-package dev.kiln.worker.sys;
+package dev.kiln.core.sys;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -85,6 +85,19 @@ class PosixFilesTest {
     assertThat(attribute(target, "uid")).isEqualTo(0);
     assertThat(Files.getLastModifiedTime(link, LinkOption.NOFOLLOW_LINKS)).isEqualTo(stamp);
     assertThat(Files.getLastModifiedTime(target)).isEqualTo(targetTime);
+  }
+
+  @Test
+  void setTimesReachesTimesBeyondWhatNanosecondsInALongHold() throws Exception {
+    // A tar header's mtime may lie past 2262, where a FileTime counted in nanoseconds would saturate.
+    Path file = Files.createFile(dir.resolve("far"));
+    Instant far = Instant.parse("2300-01-02T03:04:05Z");
+    Instant early = Instant.parse("1960-01-01T00:00:00.5Z");
+
+    PosixFiles.setTimes(file, early, far);
+
+    assertThat(Files.getLastModifiedTime(file, LinkOption.NOFOLLOW_LINKS).toInstant()).isEqualTo(far);
+    assertThat(((FileTime) attribute(file, "lastAccessTime")).toInstant()).isEqualTo(early);
   }
 
   @Test

@@ -1,4 +1,4 @@
-package dev.kiln.worker.sys;
+package dev.kiln.core.sys;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
@@ -6,10 +6,12 @@ import java.lang.foreign.MemorySegment;
 import java.lang.invoke.MethodHandle;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
-import java.util.concurrent.TimeUnit;
+import java.time.Instant;
 
 /** File calls the JDK lacks or only offers partly: device nodes, the full mode (setuid, sticky), ownership and
- * nanosecond times without following symlinks, syncing a whole filesystem, and the ids files of this process get. */
+ * nanosecond times without following symlinks (the JDK sets owner and group in two calls and times through an open
+ * descriptor, and opening a FIFO blocks), syncing a whole filesystem, and the ids files of this process get. The
+ * one home of these calls: layers (kiln-oci) and snapshots (kiln-worker) both use it. */
 public final class PosixFiles {
   public static final int S_IFMT = 0170000;
   public static final int S_IFSOCK = 0140000;
@@ -95,14 +97,20 @@ public final class PosixFiles {
 
   /** Sets access and modification times with nanosecond precision on the path itself, a symlink included. */
   public static void setTimes(Path path, FileTime accessed, FileTime modified) throws SyscallException {
+    setTimes(path, accessed.toInstant(), modified.toInstant());
+  }
+
+  /**
+   * As {@link #setTimes(Path, FileTime, FileTime)}; an Instant reaches every time a tar header can hold, where
+   * nanoseconds in a long end in 2262.
+   */
+  public static void setTimes(Path path, Instant accessed, Instant modified) throws SyscallException {
     call("utimensat", path, (arena, state) -> {
       MemorySegment times = arena.allocate(Libc.LONG, 4);
-      long atime = accessed.to(TimeUnit.NANOSECONDS);
-      long mtime = modified.to(TimeUnit.NANOSECONDS);
-      times.setAtIndex(Libc.LONG, 0, Math.floorDiv(atime, 1_000_000_000L));
-      times.setAtIndex(Libc.LONG, 1, Math.floorMod(atime, 1_000_000_000L));
-      times.setAtIndex(Libc.LONG, 2, Math.floorDiv(mtime, 1_000_000_000L));
-      times.setAtIndex(Libc.LONG, 3, Math.floorMod(mtime, 1_000_000_000L));
+      times.setAtIndex(Libc.LONG, 0, accessed.getEpochSecond());
+      times.setAtIndex(Libc.LONG, 1, accessed.getNano());
+      times.setAtIndex(Libc.LONG, 2, modified.getEpochSecond());
+      times.setAtIndex(Libc.LONG, 3, modified.getNano());
       return (int) UTIMENSAT.invokeExact(state, AT_FDCWD, arena.allocateFrom(path.toString()), times, AT_SYMLINK_NOFOLLOW);
     });
   }

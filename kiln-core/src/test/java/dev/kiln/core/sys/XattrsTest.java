@@ -1,4 +1,4 @@
-package dev.kiln.worker.sys;
+package dev.kiln.core.sys;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;

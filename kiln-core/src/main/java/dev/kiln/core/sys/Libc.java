@@ -1,4 +1,4 @@
-package dev.kiln.worker.sys;
+package dev.kiln.core.sys;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
@@ -10,12 +10,15 @@ import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
 import java.lang.invoke.VarHandle;
 
-/** Downcall handles into the C library, each capturing errno so a failure can say why. */
+/**
+ * Downcall handles into the C library, each capturing errno so a failure can say why. The one place the tree
+ * binds C functions: this package's file calls and the worker's mount, pty and signal calls all go through it.
+ */
 @SuppressWarnings("restricted") // the point of this package; callers run with --enable-native-access
-final class Libc {
-  static final ValueLayout.OfInt INT = ValueLayout.JAVA_INT;
-  static final ValueLayout.OfLong LONG = ValueLayout.JAVA_LONG;
-  static final java.lang.foreign.AddressLayout POINTER = ValueLayout.ADDRESS;
+public final class Libc {
+  public static final ValueLayout.OfInt INT = ValueLayout.JAVA_INT;
+  public static final ValueLayout.OfLong LONG = ValueLayout.JAVA_LONG;
+  public static final java.lang.foreign.AddressLayout POINTER = ValueLayout.ADDRESS;
 
   private static final Linker LINKER = Linker.nativeLinker();
   private static final StructLayout CALL_STATE = Linker.Option.captureStateLayout();
@@ -27,7 +30,7 @@ final class Libc {
   private Libc() {}
 
   /** A handle whose first parameter is a call-state segment that receives errno. */
-  static MethodHandle capturingErrno(String name, FunctionDescriptor descriptor, Linker.Option... options) {
+  public static MethodHandle capturingErrno(String name, FunctionDescriptor descriptor, Linker.Option... options) {
     Linker.Option[] all = new Linker.Option[options.length + 1];
     all[0] = Linker.Option.captureCallState("errno");
     System.arraycopy(options, 0, all, 1, options.length);
@@ -35,23 +38,23 @@ final class Libc {
   }
 
   /** A handle for a call that cannot fail (getuid, say), so there is no errno to capture. */
-  static MethodHandle infallible(String name, FunctionDescriptor descriptor) {
+  public static MethodHandle infallible(String name, FunctionDescriptor descriptor) {
     return LINKER.downcallHandle(symbol(name), descriptor);
   }
 
-  static MemorySegment callState(Arena arena) {
+  public static MemorySegment callState(Arena arena) {
     return arena.allocate(CALL_STATE);
   }
 
-  static int errno(MemorySegment callState) {
+  public static int errno(MemorySegment callState) {
     return (int) ERRNO.get(callState, 0L);
   }
 
-  static MemorySegment cString(Arena arena, String value) {
+  public static MemorySegment cString(Arena arena, String value) {
     return value == null ? MemorySegment.NULL : arena.allocateFrom(value);
   }
 
-  static String strerror(int errno) {
+  public static String strerror(int errno) {
     try {
       MemorySegment text = (MemorySegment) STRERROR.invokeExact(errno);
       return text.reinterpret(1024).getString(0);
@@ -61,7 +64,7 @@ final class Libc {
   }
 
   /** Rethrows what a downcall handle can throw besides our own checked exceptions. */
-  static RuntimeException unexpected(Throwable e) {
+  public static RuntimeException unexpected(Throwable e) {
     if (e instanceof RuntimeException r) {
       return r;
     }

@@ -1,4 +1,4 @@
-package dev.kiln.worker.sys;
+package dev.kiln.core.sys;
 
 import java.io.IOException;
 import java.util.Map;
@@ -50,5 +50,10 @@ public final class SyscallException extends IOException {
 
   public int errno() {
     return errno;
+  }
+
+  /** The caller lacks the privilege or the filesystem the support (EPERM, EACCES, EOPNOTSUPP). */
+  public boolean notPermitted() {
+    return errno == EPERM || errno == EACCES || errno == EOPNOTSUPP;
   }
 }

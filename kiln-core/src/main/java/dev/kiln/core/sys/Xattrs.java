@@ -1,4 +1,4 @@
-package dev.kiln.worker.sys;
+package dev.kiln.core.sys;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
@@ -13,7 +13,8 @@ import java.util.Optional;
 
 /**
  * Extended attributes of any namespace (the JDK reaches only "user."), never following symlinks.
- * Overlayfs keeps its markers in "trusted.overlay.*", which is why this exists.
+ * Overlayfs keeps its markers in "trusted.overlay.*" and file capabilities live in "security.", which is why this
+ * exists.
  */
 public final class Xattrs {
   private static final MethodHandle LGETXATTR = Libc.capturingErrno("lgetxattr",
@@ -85,7 +86,10 @@ public final class Xattrs {
     }
   }
 
-  /** Names of all attributes the caller may see, in the kernel's order. */
+  /**
+   * Names of all attributes the caller may see, in the kernel's order; none where the filesystem keeps no
+   * attributes (EOPNOTSUPP), as {@link #get} finds none there either.
+   */
   public static List<String> list(Path path) throws SyscallException {
     try (Arena arena = Arena.ofConfined()) {
       MemorySegment state = Libc.callState(arena);
@@ -93,6 +97,9 @@ public final class Xattrs {
       while (true) {
         long size = (long) LLISTXATTR.invokeExact(state, file, MemorySegment.NULL, 0L);
         if (size < 0) {
+          if (Libc.errno(state) == SyscallException.EOPNOTSUPP) {
+            return List.of();
+          }
           throw new SyscallException("llistxattr", path.toString(), Libc.errno(state));
         }
         if (size == 0) {
