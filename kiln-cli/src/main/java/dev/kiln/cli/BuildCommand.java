@@ -12,10 +12,8 @@ import dev.kiln.engine.FrontendSpec;
 import dev.kiln.engine.Warning;
 import dev.kiln.engine.export.ExportDefaults;
 import dev.kiln.engine.export.ExportTarget;
-import dev.kiln.llb.pb.Definition;
 import dev.kiln.solver.ProgressEvent;
 import dev.kiln.solver.ProgressListener;
-import dev.kiln.worker.AtomicWrite;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -122,9 +120,7 @@ final class BuildCommand {
                     notice("--iidfile: the build made no image (add -t NAME or an image --output), so "
                             + invocation.iidFile() + " is left empty");
                 }
-                Path target = invocation.iidFile().toAbsolutePath();
-                Files.createDirectories(target.getParent());
-                AtomicWrite.write(target, imageId.getBytes(StandardCharsets.UTF_8));
+                BuildMetadata.writeAtomically(invocation.iidFile(), imageId.getBytes(StandardCharsets.UTF_8));
             }
             if (invocation.quiet() && !writesToStdout(request)) {
                 out.println(imageId);
@@ -226,19 +222,7 @@ final class BuildCommand {
             opts.putIfAbsent("filename", dockerfile.getFileName().toString());
             frontend = new FrontendSpec.Named("dockerfile.v0");
         } else {
-            String source = invocation.definition() == null || invocation.definition().equals("-")
-                    ? "stdin" : invocation.definition();
-            byte[] bytes = source.equals("stdin") ? in.readAllBytes() : readDefinitionFile(Path.of(source));
-            if (bytes.length == 0) {
-                throw new UsageException("no frontend, no context and nothing on stdin: give --frontend, a CONTEXT, "
-                        + "or pipe an LLB definition in");
-            }
-            try {
-                Definition parsed = Definition.parseFrom(bytes);
-                frontend = new FrontendSpec.Llb(invocation.noCache() ? ignoringCache(parsed) : parsed);
-            } catch (com.google.protobuf.InvalidProtocolBufferException e) {
-                throw new UsageException(source + " is not a marshalled LLB definition: " + e.getMessage());
-            }
+            frontend = new FrontendSpec.Llb(invocation.readDefinition(in));
         }
         for (Map.Entry<String, Path> local : locals.entrySet()) {
             if (!Files.isDirectory(local.getValue())) {
@@ -249,28 +233,6 @@ final class BuildCommand {
         List<ExportTarget> exports = exportTargets(invocation, opts);
         return new BuildRequest(frontend, opts, locals, exports, Secrets.parse(invocation.secrets(), System.getenv()),
                 Secrets.parseSsh(invocation.ssh(), System.getenv())).withEntitlements(entitlements(invocation));
-    }
-
-    /**
-     * The definition with every op marked to run again ({@code --no-cache} on a definition, where no frontend
-     * is there to mark them). Metadata is not part of an op's digest, so the steps keep their identity.
-     */
-    private static Definition ignoringCache(Definition definition) {
-        Definition.Builder marked = definition.toBuilder();
-        for (com.google.protobuf.ByteString op : definition.getDefList()) {
-            String digest = dev.kiln.core.Digest.sha256(op.toByteArray()).toString();
-            dev.kiln.llb.pb.OpMetadata metadata = definition.getMetadataOrDefault(digest,
-                    dev.kiln.llb.pb.OpMetadata.getDefaultInstance());
-            marked.putMetadata(digest, metadata.toBuilder().setIgnoreCache(true).build());
-        }
-        return marked.build();
-    }
-
-    private static byte[] readDefinitionFile(Path file) throws UsageException, IOException {
-        if (!Files.isRegularFile(file)) {
-            throw new UsageException("--definition " + file + ": no such file");
-        }
-        return Files.readAllBytes(file);
     }
 
     /**

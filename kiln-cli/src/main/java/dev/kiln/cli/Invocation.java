@@ -1,8 +1,12 @@
 package dev.kiln.cli;
 
+import dev.kiln.llb.pb.Definition;
 import org.apache.commons.cli.CommandLine;
 
+import java.io.IOException;
+import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -250,5 +254,46 @@ record Invocation(
             throw new UsageException(flag + ": expected KEY=VALUE, got '" + value + "'");
         }
         return new String[] {value.substring(0, eq), value.substring(eq + 1)};
+    }
+
+    /**
+     * The LLB definition of buildctl's form: from {@code --definition FILE}, else stdin; with {@code --no-cache},
+     * every op marked to run again.
+     */
+    Definition readDefinition(InputStream in) throws UsageException, IOException {
+        String source = definition == null || definition.equals("-") ? "stdin" : definition;
+        byte[] bytes = source.equals("stdin") ? in.readAllBytes() : readDefinitionFile(Path.of(source));
+        if (bytes.length == 0) {
+            throw new UsageException("no frontend, no context and nothing on stdin: give --frontend, a CONTEXT, "
+                    + "or pipe an LLB definition in");
+        }
+        try {
+            Definition parsed = Definition.parseFrom(bytes);
+            return noCache ? ignoringCache(parsed) : parsed;
+        } catch (com.google.protobuf.InvalidProtocolBufferException e) {
+            throw new UsageException(source + " is not a marshalled LLB definition: " + e.getMessage());
+        }
+    }
+
+    /**
+     * The definition with every op marked to run again ({@code --no-cache} on a definition, where no frontend
+     * is there to mark them). Metadata is not part of an op's digest, so the steps keep their identity.
+     */
+    private static Definition ignoringCache(Definition definition) {
+        Definition.Builder marked = definition.toBuilder();
+        for (com.google.protobuf.ByteString op : definition.getDefList()) {
+            String digest = dev.kiln.core.Digest.sha256(op.toByteArray()).toString();
+            dev.kiln.llb.pb.OpMetadata metadata = definition.getMetadataOrDefault(digest,
+                    dev.kiln.llb.pb.OpMetadata.getDefaultInstance());
+            marked.putMetadata(digest, metadata.toBuilder().setIgnoreCache(true).build());
+        }
+        return marked.build();
+    }
+
+    private static byte[] readDefinitionFile(Path file) throws UsageException, IOException {
+        if (!Files.isRegularFile(file)) {
+            throw new UsageException("--definition " + file + ": no such file");
+        }
+        return Files.readAllBytes(file);
     }
 }

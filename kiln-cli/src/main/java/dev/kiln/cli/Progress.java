@@ -37,7 +37,7 @@ sealed interface Progress {
     record VertexLog(String vertexDigest, String vertexName, Instant timestamp, int stream, byte[] data)
             implements Progress {
 
-        VertexLog {
+        public VertexLog {
             data = Objects.requireNonNull(data, "log data").clone();
         }
 
