@@ -23,6 +23,8 @@ import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
+import java.util.logging.Level;
+import java.util.logging.Logger;
 
 /**
  * A gRPC channel to a kiln daemon (or any BuildKit daemon): the one named by {@code --addr}/KILN_HOST, else the
@@ -35,6 +37,16 @@ public final class DaemonConnection implements AutoCloseable {
 
     /** How large a message may be: a definition or a status batch of a big build, as BuildKit's clients allow. */
     private static final int MAX_MESSAGE = 64 << 20;
+
+    /**
+     * grpc-java asks every channel for SO_KEEPALIVE, which a unix socket does not have, and Netty logs a warning
+     * for it on each connection; the logger is held here so its level stays set.
+     */
+    private static final Logger BOOTSTRAP_LOG = Logger.getLogger("io.grpc.netty.shaded.io.netty.bootstrap");
+
+    static {
+        BOOTSTRAP_LOG.setLevel(Level.SEVERE);
+    }
 
     private final String address;
     private final ManagedChannel channel;
