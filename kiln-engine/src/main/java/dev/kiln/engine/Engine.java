@@ -103,9 +103,17 @@ public final class Engine implements AutoCloseable {
      * Progress of every step goes to {@code progress} as it happens.
      */
     public BuildOutcome build(BuildRequest request, ProgressListener progress) throws BuildException, InterruptedException {
+        return build(request, new BuildSession(UUID.randomUUID().toString(), request.localDirs(), request.secrets(),
+                request.sshSockets()), progress);
+    }
+
+    /**
+     * Runs one build for a client in another process (a daemon's): the build asks {@code session}'s client for
+     * its directories, secrets and agents when a step needs them, instead of the request's maps.
+     */
+    public BuildOutcome build(BuildRequest request, BuildSession session, ProgressListener progress)
+            throws BuildException, InterruptedException {
         long start = System.nanoTime();
-        BuildSession session = new BuildSession(UUID.randomUUID().toString(), request.localDirs(), request.secrets(),
-                request.sshSockets());
         BuildContext context = new BuildContext(solver, worker, frontends, session, buildOpts(session, request),
                 request.entitlements(), progress, null, null, null);
         LocalClient client = new LocalClient(context, request.frontendOpts(), Map.of());
@@ -272,7 +280,7 @@ public final class Engine implements AutoCloseable {
     }
 
     /** The OCI architecture name of this machine. */
-    static String hostArchitecture() {
+    public static String hostArchitecture() {
         return switch (System.getProperty("os.arch")) {
             case "amd64", "x86_64" -> "amd64";
             case "aarch64", "arm64" -> "arm64";

@@ -126,10 +126,7 @@ public final class Worker implements AutoCloseable {
         String identifier = op.getSource().getIdentifier();
         if (identifier.startsWith("local://")) {
             String name = identifier.substring("local://".length());
-            return session.localDir(name)
-                    .<Operation>map(dir -> new LocalSourceOperation(op, dir, localSnapshots, contextChecksums))
-                    .orElseGet(() -> new UnsupportedOperation("local source '" + name
-                            + "' was not given a directory (pass --local " + name + "=DIR)"));
+            return new LocalSourceOperation(op, session, localSnapshots, contextChecksums);
         }
         if (identifier.startsWith("oci-layout://")) {
             return new OciLayoutSourceOperation(op, images, session, hostPlatform());

@@ -9,6 +9,8 @@ import dev.kiln.solver.CacheMap;
 import dev.kiln.solver.Operation;
 import dev.kiln.solver.OperationContext;
 import dev.kiln.solver.Result;
+import dev.kiln.worker.BuildSession;
+import dev.kiln.worker.SessionClient;
 import dev.kiln.worker.SnapshotResult;
 import dev.kiln.worker.TransferRate;
 import dev.kiln.worker.fs.ChecksumSelector;
@@ -43,16 +45,17 @@ public final class LocalSourceOperation implements Operation {
 
     private final Op op;
     private final String name;
-    private final Path dir;
+    private final BuildSession session;
     private final SyncOptions options;
     private final LocalSnapshots history;
     private final ContentChecksum checksums;
 
-    public LocalSourceOperation(Op op, Path dir, LocalSnapshots history, ContentChecksum checksums) {
+    /** The session's client gives the directory when the step first needs it (a daemon's client sends it then). */
+    public LocalSourceOperation(Op op, BuildSession session, LocalSnapshots history, ContentChecksum checksums) {
         SourceOp source = op.getSource();
         this.op = op;
         this.name = source.getIdentifier().substring("local://".length());
-        this.dir = dir;
+        this.session = session;
         this.options = SyncOptions.buildContext()
                 .withIncludePatterns(patterns(source, "local.includepattern"))
                 .withExcludePatterns(patterns(source, "local.excludepatterns"))
@@ -127,6 +130,11 @@ public final class LocalSourceOperation implements Operation {
      * a link to a directory is that directory (the links inside it are still sent as links).
      */
     private Path context() throws IOException {
+        SessionClient.DirectoryRequest request = new SessionClient.DirectoryRequest(options.includePatterns(),
+                options.excludePatterns(), options.followPaths(),
+                op.getSource().getAttrsOrDefault("local.sharedkeyhint", name));
+        Path dir = session.localDir(name, request).orElseThrow(() -> new IOException("local source '" + name
+                + "' was not given a directory (pass --local " + name + "=DIR)"));
         if (!Files.isDirectory(dir)) {
             throw new IOException("local source '" + name + "': " + dir + " is not a directory");
         }

@@ -47,7 +47,7 @@ public final class OciLayoutSourceOperation implements Operation {
     /** The layout's directory: the store named by oci.store, or by the reference's last path element. */
     public static Path layoutDirectory(BuildSession session, ImageReference reference, String store) throws IOException {
         String name = store.isEmpty() ? reference.path().substring(reference.path().lastIndexOf('/') + 1) : store;
-        return session.localDir(name).orElseThrow(() -> new IOException("OCI layout store \"" + name + "\" of "
+        return session.localDir(name, dev.kiln.worker.SessionClient.DirectoryRequest.whole(name)).orElseThrow(() -> new IOException("OCI layout store \"" + name + "\" of "
                 + reference + " was not given a directory (pass --oci-layout " + name + "=DIR)"));
     }
 

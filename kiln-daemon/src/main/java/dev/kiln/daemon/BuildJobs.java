@@ -1,0 +1,77 @@
+package dev.kiln.daemon;
+
+import java.time.Duration;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentMap;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * The builds of the daemon by their client-chosen ref, so that a Status call finds the progress of the Solve call
+ * with the same ref, whichever of the two arrives first. A finished build's progress stays readable for a while, for
+ * a Status call that comes late, then goes.
+ */
+final class BuildJobs {
+
+    static final Duration KEEP_FINISHED = Duration.ofMinutes(2);
+
+    private final ConcurrentMap<String, StatusFeed> feeds = new ConcurrentHashMap<>();
+    private final AtomicInteger running = new AtomicInteger();
+    private volatile long lastActivity = System.nanoTime();
+
+    /** The progress of the build {@code ref}: the one running, or a new one that its Solve will fill. */
+    StatusFeed feed(String ref) {
+        return feeds.computeIfAbsent(ref, key -> new StatusFeed());
+    }
+
+    /** Marks the start of a Solve; the returned handle ends it. */
+    Running start(String ref) {
+        running.incrementAndGet();
+        touch();
+        return new Running(ref, feed(ref));
+    }
+
+    /** How many builds run now. */
+    int running() {
+        return running.get();
+    }
+
+    /** Nanotime of the last start or end of a build or other client call, for the idle timeout. */
+    long lastActivity() {
+        return lastActivity;
+    }
+
+    void touch() {
+        lastActivity = System.nanoTime();
+    }
+
+    /** One running build; closing it ends its progress and forgets it after {@link #KEEP_FINISHED}. */
+    final class Running implements AutoCloseable {
+
+        private final String ref;
+        private final StatusFeed feed;
+
+        private Running(String ref, StatusFeed feed) {
+            this.ref = ref;
+            this.feed = feed;
+        }
+
+        StatusFeed feed() {
+            return feed;
+        }
+
+        @Override
+        public void close() {
+            feed.finish();
+            running.decrementAndGet();
+            touch();
+            Thread.ofVirtual().name("forget-build-" + ref).start(() -> {
+                try {
+                    Thread.sleep(KEEP_FINISHED);
+                    feeds.remove(ref, feed);
+                } catch (InterruptedException ignored) {
+                    // the daemon is stopping: the map goes with it
+                }
+            });
+        }
+    }
+}

@@ -1,0 +1,272 @@
+package dev.kiln.daemon;
+
+import com.google.protobuf.ByteString;
+import dev.kiln.api.control.BytesMessage;
+import dev.kiln.api.control.ControlGrpc;
+import dev.kiln.api.control.DiskUsageRequest;
+import dev.kiln.api.control.DiskUsageResponse;
+import dev.kiln.api.control.InfoRequest;
+import dev.kiln.api.control.InfoResponse;
+import dev.kiln.api.control.ListWorkersRequest;
+import dev.kiln.api.control.ListWorkersResponse;
+import dev.kiln.api.control.PruneRequest;
+import dev.kiln.api.control.SolveRequest;
+import dev.kiln.api.control.SolveResponse;
+import dev.kiln.api.control.StatusRequest;
+import dev.kiln.api.control.StatusResponse;
+import dev.kiln.api.control.UsageRecord;
+import dev.kiln.api.session.SessionHeaders;
+import dev.kiln.api.session.SessionTunnel;
+import dev.kiln.api.types.BuildkitVersion;
+import dev.kiln.api.types.WorkerRecord;
+import dev.kiln.engine.BuildException;
+import dev.kiln.engine.BuildOutcome;
+import dev.kiln.engine.BuildRequest;
+import dev.kiln.engine.Engine;
+import dev.kiln.worker.BuildSession;
+import io.grpc.Context;
+import io.grpc.Contexts;
+import io.grpc.Metadata;
+import io.grpc.ServerCall;
+import io.grpc.ServerCallHandler;
+import io.grpc.ServerInterceptor;
+import io.grpc.Status;
+import io.grpc.stub.ServerCallStreamObserver;
+import io.grpc.stub.StreamObserver;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
+
+/**
+ * BuildKit's Control service on Kiln's engine: what buildctl, docker buildx and {@code kiln} call. One engine serves
+ * every client; builds run at the same time and share their identical steps.
+ */
+final class ControlService extends ControlGrpc.ControlImplBase {
+
+    /** How long a Solve waits for the session it names to connect (clients open both at once). */
+    private static final Duration SESSION_WAIT = Duration.ofSeconds(10);
+
+    /** The call's headers, for Session, which reads the client's session headers from them. */
+    static final Context.Key<Metadata> HEADERS = Context.key("kiln-headers");
+
+    private final Engine engine;
+    private final DaemonInfo info;
+    private final BuildJobs jobs;
+    private final ClientSessions sessions = new ClientSessions();
+    private final DiskUsageService diskUsage;
+
+    ControlService(Engine engine, DaemonInfo info, BuildJobs jobs) {
+        this.engine = engine;
+        this.info = info;
+        this.jobs = jobs;
+        this.diskUsage = new DiskUsageService(engine);
+    }
+
+    /** Puts each call's headers into its context. */
+    static ServerInterceptor headers() {
+        return new ServerInterceptor() {
+            @Override
+            public <Q, R> ServerCall.Listener<Q> interceptCall(ServerCall<Q, R> call, Metadata headers,
+                    ServerCallHandler<Q, R> next) {
+                return Contexts.interceptCall(Context.current().withValue(HEADERS, headers), call, headers, next);
+            }
+        };
+    }
+
+    int sessionCount() {
+        return sessions.size();
+    }
+
+    @Override
+    public StreamObserver<BytesMessage> session(StreamObserver<BytesMessage> toClient) {
+        jobs.touch();
+        Metadata headers = HEADERS.get();
+        String id = headers == null ? null : headers.get(SessionHeaders.UUID);
+        if (id == null || id.isEmpty()) {
+            toClient.onError(Status.INVALID_ARGUMENT.withDescription("a session needs the header "
+                    + SessionHeaders.UUID.originalName()).asRuntimeException());
+            return new StreamObserver<>() {
+                @Override
+                public void onNext(BytesMessage value) {
+                }
+
+                @Override
+                public void onError(Throwable t) {
+                }
+
+                @Override
+                public void onCompleted() {
+                }
+            };
+        }
+        Set<String> methods = new HashSet<>();
+        Iterable<String> exposed = headers.getAll(SessionHeaders.GRPC_METHOD);
+        if (exposed != null) {
+            exposed.forEach(methods::add);
+        }
+        SessionTunnel tunnel = SessionTunnel.dial(toClient);
+        ClientSession session = new ClientSession(id, Optional.ofNullable(headers.get(SessionHeaders.NAME)).orElse(""),
+                Optional.ofNullable(headers.get(SessionHeaders.SHARED_KEY)).orElse(id), methods, tunnel);
+        sessions.add(session);
+        return new StreamObserver<>() {
+            @Override
+            public void onNext(BytesMessage message) {
+                tunnel.fromPeer(message.getData());
+            }
+
+            @Override
+            public void onError(Throwable t) {
+                end();
+            }
+
+            @Override
+            public void onCompleted() {
+                end();
+                toClient.onCompleted();
+            }
+
+            private void end() {
+                sessions.remove(session);
+                tunnel.peerClosed();
+                tunnel.close();
+                jobs.touch();
+            }
+        };
+    }
+
+    @Override
+    public void solve(SolveRequest request, StreamObserver<SolveResponse> response) {
+        String ref = request.getRef().isEmpty() ? UUID.randomUUID().toString() : request.getRef();
+        Thread builder = Thread.currentThread();
+        // A client that goes away (Ctrl-C, killed) cancels its call: the build stops, its containers go.
+        Context.current().addListener(context -> builder.interrupt(), Runnable::run);
+        try (BuildJobs.Running job = jobs.start(ref)) {
+            Optional<ClientSession> session = request.getSession().isEmpty() ? Optional.empty()
+                    : sessions.await(request.getSession(), SESSION_WAIT);
+            if (!request.getSession().isEmpty() && session.isEmpty()) {
+                response.onError(Status.FAILED_PRECONDITION.withDescription("no active session for "
+                        + request.getSession() + ": the client's session did not connect").asRuntimeException());
+                return;
+            }
+            SolveTranslation translation = SolveTranslation.of(request);
+            try (SessionExports exports = SessionExports.of(translation.exporters(), session,
+                    info.stateDir().resolve("daemon").resolve("exports"), translation.sourceDateEpoch())) {
+                BuildRequest build = translation.buildRequest(exports.targets());
+                BuildSession buildSession = new BuildSession(session.map(ClientSession::id).orElse(ref),
+                        session.<dev.kiln.worker.SessionClient>map(s -> new RemoteSessionClient(s,
+                                info.stateDir().resolve("daemon").resolve("locals")))
+                                .orElseGet(() -> dev.kiln.worker.SessionClient.local(Map.of(), Map.of(), Map.of())));
+                BuildOutcome outcome;
+                try {
+                    outcome = engine.build(build, buildSession, job.feed());
+                } catch (BuildException | RuntimeException e) {
+                    exports.abort();
+                    throw e;
+                }
+                exports.complete();
+                SolveResponse.Builder answer = SolveResponse.newBuilder();
+                for (Map.Entry<String, byte[]> fact : outcome.result().metadata().entrySet()) {
+                    if (isExporterResponse(fact.getKey())) {
+                        answer.putExporterResponse(fact.getKey(), new String(fact.getValue(), StandardCharsets.UTF_8));
+                    }
+                }
+                response.onNext(answer.build());
+                response.onCompleted();
+            }
+        } catch (BuildException e) {
+            response.onError(Status.UNKNOWN.withDescription(e.getMessage()).asRuntimeException());
+        } catch (IllegalArgumentException e) {
+            response.onError(Status.INVALID_ARGUMENT.withDescription(e.getMessage()).asRuntimeException());
+        } catch (InterruptedException e) {
+            response.onError(Status.CANCELLED.withDescription("build cancelled").asRuntimeException());
+        } catch (IOException e) {
+            response.onError(Status.UNKNOWN.withDescription(e.getMessage()).asRuntimeException());
+        } finally {
+            // the call's end cancels its context too, which would interrupt whatever this thread does next
+            Thread.interrupted();
+        }
+    }
+
+    /** The export facts a client expects back (digests, names); the frontend's own metadata stays here. */
+    private static boolean isExporterResponse(String key) {
+        return key.startsWith("containerimage.") || key.equals("image.name");
+    }
+
+    @Override
+    public void status(StatusRequest request, StreamObserver<StatusResponse> response) {
+        jobs.touch();
+        StatusFeed feed = jobs.feed(request.getRef());
+        ServerCallStreamObserver<StatusResponse> stream = (ServerCallStreamObserver<StatusResponse>) response;
+        int sent = 0;
+        try {
+            while (!stream.isCancelled()) {
+                List<StatusResponse> batch = feed.next(sent, 1000);
+                if (batch == null) {
+                    continue;
+                }
+                if (batch.isEmpty()) {
+                    break;
+                }
+                sent += batch.size();
+                response.onNext(StatusFeed.merge(batch));
+            }
+            if (!stream.isCancelled()) {
+                response.onCompleted();
+            }
+        } catch (InterruptedException e) {
+            response.onError(Status.CANCELLED.asRuntimeException());
+        }
+    }
+
+    @Override
+    public void listWorkers(ListWorkersRequest request, StreamObserver<ListWorkersResponse> response) {
+        jobs.touch();
+        response.onNext(ListWorkersResponse.newBuilder().addRecord(worker()).build());
+        response.onCompleted();
+    }
+
+    private WorkerRecord worker() {
+        return WorkerRecord.newBuilder()
+                .setID(info.workerId())
+                .putAllLabels(info.workerLabels())
+                .addAllPlatforms(info.platforms())
+                .setBuildkitVersion(version())
+                .build();
+    }
+
+    @Override
+    public void info(InfoRequest request, StreamObserver<InfoResponse> response) {
+        jobs.touch();
+        response.onNext(InfoResponse.newBuilder().setBuildkitVersion(version()).build());
+        response.onCompleted();
+    }
+
+    private BuildkitVersion version() {
+        return BuildkitVersion.newBuilder().setPackage(DaemonInfo.PACKAGE).setVersion(info.version())
+                .setRevision(info.revision()).build();
+    }
+
+    @Override
+    public void diskUsage(DiskUsageRequest request, StreamObserver<DiskUsageResponse> response) {
+        jobs.touch();
+        diskUsage.diskUsage(request, response);
+    }
+
+    @Override
+    public void prune(PruneRequest request, StreamObserver<UsageRecord> response) {
+        jobs.touch();
+        diskUsage.prune(request, response);
+    }
+
+    static ByteString bytes(String text) {
+        return ByteString.copyFrom(text, StandardCharsets.UTF_8);
+    }
+}

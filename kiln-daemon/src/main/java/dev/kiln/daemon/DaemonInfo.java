@@ -1,0 +1,66 @@
+package dev.kiln.daemon;
+
+import dev.kiln.engine.Engine;
+import dev.kiln.llb.pb.Platform;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.InetAddress;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+
+/**
+ * What the daemon says of itself to clients: its version (Control.Info) and its one worker (Control.ListWorkers),
+ * with BuildKit's label names, so buildctl's {@code debug workers} and buildx's builder listing read it.
+ *
+ * @param workerId unique per state directory and host, as BuildKit's worker ids are
+ */
+record DaemonInfo(Path stateDir, String version, String revision, String workerId, Map<String, String> workerLabels,
+        List<Platform> platforms) {
+
+    /** The package name a client sees in place of BuildKit's {@code github.com/moby/buildkit}. */
+    static final String PACKAGE = "dev.kiln/kiln";
+
+    DaemonInfo {
+        workerLabels = Map.copyOf(workerLabels);
+        platforms = List.copyOf(platforms);
+    }
+
+    static DaemonInfo of(Path stateDir, String runtime) {
+        String host = hostname();
+        String id = dev.kiln.core.Digest.sha256((host + "\n" + stateDir.toAbsolutePath())
+                .getBytes(java.nio.charset.StandardCharsets.UTF_8)).hex().substring(0, 25);
+        Platform platform = Platform.newBuilder().setOS("linux").setArchitecture(Engine.hostArchitecture()).build();
+        return new DaemonInfo(stateDir, "v" + kilnVersion(), "", id, Map.of(
+                "org.mobyproject.buildkit.worker.executor", "oci",
+                "org.mobyproject.buildkit.worker.hostname", host,
+                "org.mobyproject.buildkit.worker.network", "host",
+                "org.mobyproject.buildkit.worker.oci.process-mode", "sandbox",
+                "org.mobyproject.buildkit.worker.selinux.enabled", "false",
+                "org.mobyproject.buildkit.worker.snapshotter", "overlayfs",
+                "org.mobyproject.buildkit.worker.kiln.runtime", runtime),
+                List.of(platform));
+    }
+
+    private static String kilnVersion() {
+        Properties properties = new Properties();
+        try (InputStream in = DaemonInfo.class.getResourceAsStream("version.properties")) {
+            if (in != null) {
+                properties.load(in);
+            }
+        } catch (IOException e) {
+            return "unknown";
+        }
+        return properties.getProperty("version", "unknown");
+    }
+
+    private static String hostname() {
+        try {
+            return InetAddress.getLocalHost().getHostName();
+        } catch (IOException e) {
+            return "localhost";
+        }
+    }
+}

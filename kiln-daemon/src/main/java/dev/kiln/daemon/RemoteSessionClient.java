@@ -1,0 +1,119 @@
+package dev.kiln.daemon;
+
+import dev.kiln.api.secrets.GetSecretRequest;
+import dev.kiln.api.secrets.SecretsGrpc;
+import dev.kiln.api.session.FileFilter;
+import dev.kiln.api.session.FileSyncPull;
+import dev.kiln.api.session.SessionHeaders;
+import dev.kiln.core.Digest;
+import dev.kiln.worker.SessionClient;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+
+import java.io.IOException;
+import java.io.InterruptedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * A build's client in another process, asked through its session: a local directory is pulled (incrementally, into
+ * a copy the daemon keeps per client and directory) when a step first needs it, and a secret is fetched when a step
+ * mounts it.
+ */
+final class RemoteSessionClient implements SessionClient {
+
+    private static final String FILE_SYNC = SessionHeaders.methodUrl("moby.filesync.v1.FileSync", "DiffCopy");
+    private static final String SECRETS = SessionHeaders.methodUrl("moby.buildkit.secrets.v1.Secrets", "GetSecret");
+
+    /** One pull at a time into each kept copy, across all builds of the daemon. */
+    private static final Map<Path, ReentrantLock> PULL_LOCKS = new ConcurrentHashMap<>();
+
+    private final ClientSession session;
+    private final Path copies;
+    private final Map<String, Optional<Path>> pulled = new ConcurrentHashMap<>();
+
+    /** @param copies where the daemon keeps its copies of clients' directories */
+    RemoteSessionClient(ClientSession session, Path copies) {
+        this.session = session;
+        this.copies = copies;
+    }
+
+    @Override
+    public Optional<Path> localDir(String name, DirectoryRequest request) throws IOException {
+        String key = name + "\n" + request;
+        Optional<Path> known = pulled.get(key);
+        if (known != null) {
+            return known;
+        }
+        if (!session.serves(FILE_SYNC)) {
+            return Optional.empty();
+        }
+        Path target = copies.resolve(Digest.sha256((session.sharedKey() + "\n" + name + "\n" + request.sharedKey())
+                .getBytes(StandardCharsets.UTF_8)).hex());
+        ReentrantLock lock = PULL_LOCKS.computeIfAbsent(target, path -> new ReentrantLock());
+        try {
+            if (!lock.tryLock(30, TimeUnit.MINUTES)) {
+                throw new IOException("local source '" + name + "': another build kept its copy busy for 30 minutes");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new InterruptedIOException("interrupted while waiting to transfer local source '" + name + "'");
+        }
+        try {
+            Files.createDirectories(target);
+            FileSyncPull.pull(session.channel(), name, new FileFilter(request.includePatterns(),
+                    request.excludePatterns(), request.followPaths()), target);
+            Optional<Path> dir = Optional.of(target);
+            pulled.put(key, dir);
+            return dir;
+        } catch (StatusRuntimeException e) {
+            if (e.getStatus().getCode() == Status.Code.NOT_FOUND) {
+                pulled.put(key, Optional.empty());
+                return Optional.empty();
+            }
+            throw new IOException("local source '" + name + "': the client's transfer failed: "
+                    + e.getStatus().getDescription(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new InterruptedIOException("interrupted while transferring local source '" + name + "'");
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    @Override
+    public Optional<byte[]> secret(String id) throws IOException {
+        if (!session.serves(SECRETS)) {
+            return Optional.empty();
+        }
+        try {
+            return Optional.of(SecretsGrpc.newBlockingStub(session.channel())
+                    .getSecret(GetSecretRequest.newBuilder().setID(id).build()).getData().toByteArray());
+        } catch (StatusRuntimeException e) {
+            if (e.getStatus().getCode() == Status.Code.NOT_FOUND) {
+                return Optional.empty();
+            }
+            throw new IOException("secret \"" + id + "\": the client failed to give it: "
+                    + e.getStatus().getDescription(), e);
+        }
+    }
+
+    @Override
+    public Optional<Path> sshSocket(String id) throws IOException {
+        // Forwarding an agent needs a socket here that tunnels to the client's SSH service; until that exists, a
+        // build that needs it hears so instead of a missing-agent message that would mislead.
+        throw new IOException("ssh \"" + id + "\": SSH agent forwarding through kiln daemon is not supported yet; "
+                + "build with --no-daemon to use an agent");
+    }
+
+    @Override
+    public String toString() {
+        return "session " + session.id() + " (" + session.name() + ")";
+    }
+}

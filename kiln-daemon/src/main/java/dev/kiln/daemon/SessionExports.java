@@ -1,0 +1,172 @@
+package dev.kiln.daemon;
+
+import dev.kiln.api.control.Exporter;
+import dev.kiln.api.session.FileSendPush;
+import dev.kiln.core.Trees;
+import dev.kiln.engine.export.ExportDefaults;
+import dev.kiln.engine.export.ExportTarget;
+import dev.kiln.engine.export.Exporters;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * The outputs of one Solve, as a client asks for them: the exporters' types and attributes, where a file output
+ * (oci, docker, tar) carries no {@code dest} because its bytes go back to the client through the session's FileSend
+ * service, and a local output is written into a directory here, then sent to the client's directory the same way.
+ * The exporter's index in the request names its target at the client's end.
+ */
+final class SessionExports implements AutoCloseable {
+
+    private final List<ExportTarget> targets = new ArrayList<>();
+    private final List<SessionFile> files = new ArrayList<>();
+    private final Map<Integer, Path> directories = new HashMap<>();
+    private final Optional<ClientSession> session;
+
+    private SessionExports(Optional<ClientSession> session) {
+        this.session = session;
+    }
+
+    /**
+     * Reads the request's outputs.
+     *
+     * @param scratch where local outputs are written before they are sent
+     * @throws IllegalArgumentException naming the output that is wrong
+     */
+    static SessionExports of(List<Exporter> exporters, Optional<ClientSession> session, Path scratch,
+            Optional<String> sourceDateEpoch) throws IOException {
+        SessionExports exports = new SessionExports(session);
+        try {
+            for (int index = 0; index < exporters.size(); index++) {
+                exports.add(index, exporters.get(index), scratch, sourceDateEpoch);
+            }
+        } catch (IOException | RuntimeException e) {
+            exports.abort();
+            throw e;
+        }
+        return exports;
+    }
+
+    private void add(int index, Exporter exporter, Path scratch, Optional<String> sourceDateEpoch) throws IOException {
+        Map<String, String> attrs = new HashMap<>(exporter.getAttrsMap());
+        String type = exporter.getType();
+        OutputStream stdout = OutputStream.nullOutputStream();
+        boolean toClient = !attrs.containsKey("dest");
+        if (toClient && type.equals("local")) {
+            Path dir = Files.createTempDirectory(Files.createDirectories(scratch), "local-export-");
+            directories.put(index, dir);
+            attrs.put("dest", dir.toString());
+        } else if (toClient && (type.equals("tar") || type.equals("oci") || type.equals("docker"))) {
+            SessionFile file = new SessionFile(client(type), index, metadataOf(attrs));
+            files.add(file);
+            stdout = file;
+            attrs.put("dest", "-");
+        }
+        try {
+            targets.add(Exporters.resolve(type, attrs,
+                    new ExportDefaults(stdout, List.of(), false, sourceDateEpoch, Map.of())));
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("exporter " + type + ": " + e.getMessage(), e);
+        }
+    }
+
+    private ClientSession client(String type) {
+        return session.orElseThrow(() -> new IllegalArgumentException("exporter " + type
+                + " without dest needs a session to send its output to"));
+    }
+
+    /** What the client hears of an export file (BuildKit sends these as exporter-md-* headers). */
+    private static Map<String, String> metadataOf(Map<String, String> attrs) {
+        return Map.of();
+    }
+
+    List<ExportTarget> targets() {
+        return List.copyOf(targets);
+    }
+
+    /** After a successful build: finishes each file at the client's end and sends each local output. */
+    void complete() throws IOException, InterruptedException {
+        for (SessionFile file : files) {
+            file.finish();
+        }
+        for (Map.Entry<Integer, Path> entry : directories.entrySet()) {
+            FileSendPush.sendDirectory(client("local").channel(), entry.getKey(), entry.getValue());
+        }
+    }
+
+    /** After a failed build: the client keeps no partial file. */
+    void abort() {
+        for (SessionFile file : files) {
+            file.abort();
+        }
+    }
+
+    @Override
+    public void close() throws IOException {
+        for (Path dir : directories.values()) {
+            Trees.deleteRecursively(dir);
+        }
+    }
+
+    /**
+     * An export file at the client's end, opened on the first byte (a build that fails before its export sends
+     * nothing) and finished only after the whole export succeeded.
+     */
+    private static final class SessionFile extends OutputStream {
+
+        private final ClientSession session;
+        private final int index;
+        private final Map<String, String> metadata;
+        private OutputStream stream;
+
+        SessionFile(ClientSession session, int index, Map<String, String> metadata) {
+            this.session = session;
+            this.index = index;
+            this.metadata = metadata;
+        }
+
+        private OutputStream stream() throws IOException {
+            if (stream == null) {
+                stream = FileSendPush.openFile(session.channel(), index, metadata);
+            }
+            return stream;
+        }
+
+        @Override
+        public void write(int b) throws IOException {
+            stream().write(b);
+        }
+
+        @Override
+        public void write(byte[] b, int off, int len) throws IOException {
+            stream().write(b, off, len);
+        }
+
+        @Override
+        public void flush() throws IOException {
+            if (stream != null) {
+                stream.flush();
+            }
+        }
+
+        /** The exporter never closes a stream it was handed; the build's end does, here. */
+        @Override
+        public void close() {
+        }
+
+        void finish() throws IOException {
+            stream().close();
+        }
+
+        void abort() {
+            stream = null;
+        }
+    }
+}

@@ -1,0 +1,68 @@
+package dev.kiln.daemon;
+
+import dev.kiln.api.control.Exporter;
+import dev.kiln.api.control.SolveRequest;
+import dev.kiln.engine.BuildRequest;
+import dev.kiln.engine.Entitlement;
+import dev.kiln.engine.FrontendSpec;
+import dev.kiln.engine.export.ExportTarget;
+
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * A Control.Solve request read as an engine build: what produces the result (a definition, or a frontend by name
+ * with its attributes), the outputs, and the entitlements the client grants.
+ *
+ * @param exporters the outputs in request order (the index names each at the client's end); clients before
+ *                  BuildKit 0.13 sent one output in the deprecated fields
+ */
+record SolveTranslation(FrontendSpec frontend, Map<String, String> frontendAttrs, List<Exporter> exporters,
+        Set<Entitlement> entitlements) {
+
+    SolveTranslation {
+        frontendAttrs = Map.copyOf(frontendAttrs);
+        exporters = List.copyOf(exporters);
+        entitlements = Set.copyOf(entitlements);
+    }
+
+    /** @throws IllegalArgumentException for a request Kiln cannot run, naming what is wrong */
+    static SolveTranslation of(SolveRequest request) {
+        FrontendSpec frontend;
+        if (!request.getFrontend().isEmpty()) {
+            frontend = new FrontendSpec.Named(request.getFrontend());
+        } else if (request.hasDefinition() && request.getDefinition().getDefCount() > 0) {
+            frontend = new FrontendSpec.Llb(request.getDefinition());
+        } else {
+            throw new IllegalArgumentException("the request names no frontend and carries no definition");
+        }
+        if (!request.getFrontendInputsMap().isEmpty()) {
+            throw new IllegalArgumentException("frontend inputs (" + String.join(", ",
+                    request.getFrontendInputsMap().keySet()) + ") are not supported yet");
+        }
+        List<Exporter> exporters = new ArrayList<>(request.getExportersList());
+        if (exporters.isEmpty() && !request.getExporterDeprecated().isEmpty()) {
+            exporters.add(Exporter.newBuilder().setType(request.getExporterDeprecated())
+                    .putAllAttrs(request.getExporterAttrsDeprecatedMap()).build());
+        }
+        Set<Entitlement> granted = EnumSet.noneOf(Entitlement.class);
+        for (String name : request.getEntitlementsList()) {
+            granted.add(Entitlement.parse(name).orElseThrow(() -> new IllegalArgumentException(
+                    "unknown entitlement " + name + " (known: " + Entitlement.names() + ")")));
+        }
+        return new SolveTranslation(frontend, request.getFrontendAttrsMap(), exporters, granted);
+    }
+
+    /** SOURCE_DATE_EPOCH as a build argument, which image outputs use for their timestamps. */
+    Optional<String> sourceDateEpoch() {
+        return Optional.ofNullable(frontendAttrs.get("build-arg:SOURCE_DATE_EPOCH"));
+    }
+
+    BuildRequest buildRequest(List<ExportTarget> targets) {
+        return new BuildRequest(frontend, frontendAttrs, Map.of(), targets, Map.of(), Map.of(), false, entitlements);
+    }
+}

@@ -1,0 +1,155 @@
+package dev.kiln.daemon;
+
+import com.google.protobuf.ByteString;
+import com.google.protobuf.Timestamp;
+import dev.kiln.api.control.StatusResponse;
+import dev.kiln.api.control.Vertex;
+import dev.kiln.api.control.VertexLog;
+import dev.kiln.api.control.VertexWarning;
+import dev.kiln.solver.ProgressEvent;
+import dev.kiln.solver.ProgressListener;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * The progress of one build as BuildKit's Control.Status streams it: every update the build makes, kept in order, so
+ * a Status call that comes before, during or after the build (buildctl starts Status and Solve at the same time)
+ * sees all of it from the start.
+ *
+ * <p>A vertex update carries the vertex's whole state (name, started, completed, cached, error), as BuildKit sends
+ * it, because a client keeps only the last update of each vertex.
+ */
+final class StatusFeed implements ProgressListener {
+
+    private final ReentrantLock lock = new ReentrantLock();
+    private final Condition changed = lock.newCondition();
+    private final List<StatusResponse> updates = new ArrayList<>();
+    private final Map<String, Vertex> vertices = new HashMap<>();
+    private boolean finished;
+
+    @Override
+    public void onEvent(ProgressEvent event) {
+        StatusResponse update = switch (event) {
+            case ProgressEvent.VertexStarted e -> vertex(e, v -> v.setStarted(time(e.timestamp())).clearCompleted());
+            case ProgressEvent.VertexCached e -> vertex(e, v -> {
+                if (!v.hasStarted()) {
+                    v.setStarted(time(e.timestamp()));
+                }
+                v.setCached(true).setCompleted(time(e.timestamp()));
+            });
+            case ProgressEvent.VertexCompleted e -> vertex(e, v -> {
+                if (!v.hasStarted()) {
+                    v.setStarted(time(e.timestamp().minus(e.duration())));
+                }
+                v.setCompleted(time(e.timestamp()));
+            });
+            case ProgressEvent.VertexFailed e -> vertex(e, v -> {
+                if (!v.hasStarted()) {
+                    v.setStarted(time(e.timestamp()));
+                }
+                v.setCompleted(time(e.timestamp())).setError(e.message());
+            });
+            case ProgressEvent.VertexLog e -> StatusResponse.newBuilder().addLogs(VertexLog.newBuilder()
+                    .setVertex(e.vertexDigest()).setTimestamp(time(e.timestamp())).setStream(e.stream())
+                    .setMsg(ByteString.copyFrom(e.data()))).build();
+            case ProgressEvent.VertexWarning e -> StatusResponse.newBuilder().addWarnings(VertexWarning.newBuilder()
+                    .setVertex(e.vertexDigest()).setLevel(1)
+                    .setShort(ByteString.copyFrom(e.message(), StandardCharsets.UTF_8))).build();
+        };
+        append(update);
+    }
+
+    private interface VertexChange {
+        void apply(Vertex.Builder vertex);
+    }
+
+    private StatusResponse vertex(ProgressEvent event, VertexChange change) {
+        lock.lock();
+        try {
+            Vertex current = vertices.get(event.vertexDigest());
+            Vertex.Builder builder = current == null
+                    ? Vertex.newBuilder().setDigest(event.vertexDigest()).setName(event.vertexName())
+                    : current.toBuilder();
+            change.apply(builder);
+            Vertex updated = builder.build();
+            vertices.put(event.vertexDigest(), updated);
+            return StatusResponse.newBuilder().addVertexes(updated).build();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private void append(StatusResponse update) {
+        lock.lock();
+        try {
+            if (!finished) {
+                updates.add(update);
+                changed.signalAll();
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** No update comes after this; readers drain what there is and end. */
+    void finish() {
+        lock.lock();
+        try {
+            finished = true;
+            changed.signalAll();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    boolean finished() {
+        lock.lock();
+        try {
+            return finished;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * The updates from index {@code from} on, merged into one response, waiting up to {@code timeoutMillis} for
+     * one to come; an empty list when the feed finished with nothing more, {@code null} on timeout.
+     */
+    List<StatusResponse> next(int from, long timeoutMillis) throws InterruptedException {
+        lock.lock();
+        try {
+            long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
+            while (updates.size() <= from && !finished) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    return null;
+                }
+                changed.awaitNanos(left);
+            }
+            return List.copyOf(updates.subList(Math.min(from, updates.size()), updates.size()));
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Several updates as one message: fewer, larger writes to the client. */
+    static StatusResponse merge(List<StatusResponse> batch) {
+        StatusResponse.Builder merged = StatusResponse.newBuilder();
+        for (StatusResponse update : batch) {
+            merged.mergeFrom(update);
+        }
+        return merged.build();
+    }
+
+    private static Timestamp time(Instant instant) {
+        return Timestamp.newBuilder().setSeconds(instant.getEpochSecond()).setNanos(instant.getNano()).build();
+    }
+}

@@ -1,0 +1,50 @@
+package dev.kiln.worker;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * What a build may ask of the client that started it: its local directories, its secrets, its SSH agents. The
+ * embedded engine's client is this process ({@link #local}); a daemon's client is another process, asked through
+ * its session only when a step needs the thing (as BuildKit asks its session), so a build that never reads a
+ * directory never transfers it.
+ */
+public interface SessionClient {
+
+    /**
+     * What a local source wants of a directory: the client may send only the files these select.
+     *
+     * @param sharedKey names the directory across sessions, so a later transfer of it can be incremental
+     */
+    record DirectoryRequest(List<String> includePatterns, List<String> excludePatterns, List<String> followPaths,
+            String sharedKey) {
+
+        public DirectoryRequest {
+            includePatterns = List.copyOf(includePatterns);
+            excludePatterns = List.copyOf(excludePatterns);
+            followPaths = List.copyOf(followPaths);
+        }
+
+        /** The whole directory. */
+        public static DirectoryRequest whole(String name) {
+            return new DirectoryRequest(List.of(), List.of(), List.of(), name);
+        }
+    }
+
+    /** A directory on this host holding the client's directory {@code name}, or empty when the client has none. */
+    Optional<Path> localDir(String name, DirectoryRequest request) throws IOException;
+
+    /** The secret's value, or empty when the client has no secret of that id. */
+    Optional<byte[]> secret(String id) throws IOException;
+
+    /** A socket on this host that reaches the client's SSH agent {@code id}, or empty when it has none. */
+    Optional<Path> sshSocket(String id) throws IOException;
+
+    /** A client in this process: its directories, secrets and agent sockets are here already. */
+    static SessionClient local(Map<String, Path> localDirs, Map<String, byte[]> secrets, Map<String, Path> sshSockets) {
+        return new LocalSessionClient(localDirs, secrets, sshSockets);
+    }
+}
