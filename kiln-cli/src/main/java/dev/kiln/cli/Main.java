@@ -56,7 +56,7 @@ public final class Main {
                 }
                 case "du" -> new DiskUsageCommand(System.out, System.err).du(rest);
                 case "prune" -> new DiskUsageCommand(System.out, System.err).prune(rest);
-                case "daemon" -> daemon(rest);
+                case "daemon" -> dev.kiln.daemon.DaemonCommand.run(rest.toArray(String[]::new));
                 case "version", "--version", "-v" -> {
                     System.out.println(Version.line());
                     yield 0;
@@ -72,6 +72,11 @@ public final class Main {
         } catch (InterruptedException e) {
             System.err.println("kiln: interrupted");
             return 130;
+        } catch (io.grpc.StatusRuntimeException e) {
+            // a daemon's answer: its description is the message (BuildKit's errors are written for users)
+            String description = e.getStatus().getDescription();
+            System.err.println("kiln: " + (description == null ? e.getStatus().getCode() : description));
+            return 1;
         } catch (Exception e) {
             System.err.println("kiln: " + e.getMessage() + " (" + e.getClass().getSimpleName() + ")");
             if (System.getenv("KILN_DEBUG") != null) {
@@ -79,12 +84,6 @@ public final class Main {
             }
             return 1;
         }
-    }
-
-    /** {@code kiln daemon ...}: kiln-daemon's command, in this process. */
-    private static int daemon(List<String> args) throws Exception {
-        Class<?> command = Class.forName("dev.kiln.daemon.DaemonCommand");
-        return (int) command.getMethod("run", String[].class).invoke(null, (Object) args.toArray(String[]::new));
     }
 
     /** {@code kiln build}: through the daemon, unless the command line needs this process. */
