@@ -3,7 +3,7 @@ package dev.kiln.dockerfile;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.code_intelligence.jazzer.junit.FuzzTest;
-import dev.kiln.worker.fs.PathPatterns;
+import dev.kiln.core.PathPatterns;
 import java.util.List;
 
 /**

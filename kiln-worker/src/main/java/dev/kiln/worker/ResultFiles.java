@@ -1,7 +1,7 @@
 package dev.kiln.worker;
 
+import dev.kiln.core.PathPatterns;
 import dev.kiln.worker.fs.FileStat;
-import dev.kiln.worker.fs.PathPatterns;
 import dev.kiln.worker.fs.ScopedRoot;
 
 import java.io.IOException;

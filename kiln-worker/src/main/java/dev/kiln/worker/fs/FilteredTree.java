@@ -1,6 +1,7 @@
 package dev.kiln.worker.fs;
 
 import dev.kiln.core.GoPath;
+import dev.kiln.core.PathPatterns;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;

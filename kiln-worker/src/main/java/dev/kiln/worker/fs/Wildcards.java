@@ -1,5 +1,6 @@
 package dev.kiln.worker.fs;
 
+import dev.kiln.core.Glob;
 import dev.kiln.core.GoPath;
 import java.io.IOException;
 import java.nio.file.DirectoryStream;

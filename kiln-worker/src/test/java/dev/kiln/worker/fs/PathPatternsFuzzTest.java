@@ -3,6 +3,7 @@ package dev.kiln.worker.fs;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.code_intelligence.jazzer.junit.FuzzTest;
+import dev.kiln.core.PathPatterns;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.List;

@@ -1,6 +1,5 @@
-package dev.kiln.worker.fs;
+package dev.kiln.core;
 
-import dev.kiln.core.GoPath;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -180,7 +179,7 @@ public final class PathPatterns {
   }
 
   /** A path made comparable to patterns: Go-cleaned, without leading "/" or "./", "" for the top. */
-  static String normalize(String path) {
+  public static String normalize(String path) {
     String p = GoPath.clean(path);
     while (p.startsWith("/")) {
       p = p.substring(1);

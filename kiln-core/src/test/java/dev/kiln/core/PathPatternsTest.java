@@ -1,4 +1,4 @@
-package dev.kiln.worker.fs;
+package dev.kiln.core;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;

@@ -1,7 +1,7 @@
-package dev.kiln.worker.fs;
+package dev.kiln.core;
 
-import dev.kiln.core.GoPath;
 import java.io.IOException;
+import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
@@ -17,7 +17,7 @@ import java.util.TreeSet;
  * the context: an absolute target starts at the context root, and ".." stops there. Nothing outside the context
  * is read.
  */
-final class FollowPaths {
+public final class FollowPaths {
 
   private final Path context;
   private final Set<String> resolved = new TreeSet<>();
@@ -27,7 +27,7 @@ final class FollowPaths {
   }
 
   /** Include patterns for the follow paths, sorted and without paths covered by others; empty means all. */
-  static List<String> resolve(Path context, List<String> followPaths) throws IOException {
+  public static List<String> resolve(Path context, List<String> followPaths) throws IOException {
     FollowPaths r = new FollowPaths(context);
     for (String p : followPaths) {
       r.append(p);
@@ -88,7 +88,7 @@ final class FollowPaths {
       }
       Glob glob = Glob.compile(base);
       List<String> out = null;
-      for (Path child : Wildcards.sortedChildren(dir)) {
+      for (Path child : sortedChildren(dir)) {
         String name = child.getFileName().toString();
         if (glob.matches(name)) {
           List<String> targets = symlinkTargets(GoPath.append(parent.equals(".") ? "" : parent, name), false);
@@ -125,5 +125,14 @@ final class FollowPaths {
       }
     }
     return p;
+  }
+
+  private static List<Path> sortedChildren(Path dir) throws IOException {
+    List<Path> children = new ArrayList<>();
+    try (DirectoryStream<Path> stream = Files.newDirectoryStream(dir)) {
+      stream.forEach(children::add);
+    }
+    children.sort((a, b) -> a.getFileName().toString().compareTo(b.getFileName().toString()));
+    return children;
   }
 }

@@ -1,4 +1,4 @@
-package dev.kiln.worker.fs;
+package dev.kiln.core;
 
 import java.util.regex.Pattern;
 
@@ -7,7 +7,7 @@ import java.util.regex.Pattern;
  * characters but '/', {@code ?} one character but '/', {@code [a-z]} / {@code [^a-z]} a class, {@code \c} the
  * character c itself.
  */
-final class Glob {
+public final class Glob {
 
   private final String source;
   private final Pattern regex;
@@ -18,7 +18,7 @@ final class Glob {
   }
 
   /** Compiles a pattern; a malformed one is an {@link IllegalArgumentException} naming the pattern. */
-  static Glob compile(String pattern) {
+  public static Glob compile(String pattern) {
     StringBuilder re = new StringBuilder();
     int[] cps = pattern.codePoints().toArray();
     int i = 0;
@@ -50,7 +50,7 @@ final class Glob {
     return new Glob(pattern, Pattern.compile(re.toString(), Pattern.DOTALL));
   }
 
-  boolean matches(String name) {
+  public boolean matches(String name) {
     return regex.matcher(name).matches();
   }
 
@@ -59,7 +59,7 @@ final class Glob {
   }
 
   /** Whether a path element holds an unescaped wildcard character, as Go's containsWildcards decides. */
-  static boolean hasWildcards(String name) {
+  public static boolean hasWildcards(String name) {
     for (int i = 0; i < name.length(); i++) {
       char c = name.charAt(i);
       if (c == '\\') {
