@@ -154,8 +154,9 @@ class DaemonBuildTest {
 
         assertThat(kiln(dockerfile, "--output", "type=tar,dest=" + tmp.resolve("two.tar"))).as(err()).isZero();
 
-        assertThat(err()).containsPattern("(?m)^#(\\d+) \\[2/3\\] COPY data.txt /data.txt\\n#\\1 CACHED$")
-                .containsPattern("(?m)^#(\\d+) \\[3/3\\] RUN cat /data.txt > /copy.txt\\n#\\1 CACHED$");
+        assertThat(err()).containsPattern("(?m)^#(\\d+) \\[\\d/\\d\\] COPY data.txt /data.txt\\n#\\1 CACHED$")
+                .containsPattern("(?m)^#(\\d+) \\[\\d/\\d\\] RUN cat /data.txt > /copy.txt\\n#\\1 CACHED$")
+                .contains(": 0 steps run, ");
         assertThat(tarEntries(Files.readAllBytes(tmp.resolve("two.tar")))).containsKey("copy.txt");
     }
 
