@@ -288,8 +288,7 @@ final class DaemonBuild {
     private int failed(Throwable cause) {
         if (cause instanceof StatusRuntimeException status) {
             if (status.getStatus().getCode() == Status.Code.CANCELLED) {
-                err.println("kiln: interrupted");
-                return 130;
+                return 130; // the signal's hook said so
             }
             if (status.getStatus().getCode() == Status.Code.UNAVAILABLE) {
                 err.println("kiln: the daemon went away: " + status.getStatus().getDescription());
