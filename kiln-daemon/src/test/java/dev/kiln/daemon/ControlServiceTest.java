@@ -1,0 +1,121 @@
+package dev.kiln.daemon;
+
+import dev.kiln.api.DaemonEndpoint;
+import dev.kiln.api.control.InfoRequest;
+import dev.kiln.api.control.ListWorkersRequest;
+import dev.kiln.api.control.SolveRequest;
+import dev.kiln.api.control.StatusRequest;
+import dev.kiln.api.control.StatusResponse;
+import dev.kiln.api.control.Vertex;
+import dev.kiln.api.types.WorkerRecord;
+import dev.kiln.core.ImageReference;
+import dev.kiln.llb.RunOption;
+import dev.kiln.llb.State;
+import dev.kiln.oci.registry.RegistryClient;
+import dev.kiln.oci.testing.LocalRegistry;
+import dev.kiln.worker.BusyboxImage;
+import io.grpc.StatusRuntimeException;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/** The Control service driven over its unix socket by a gRPC client on BuildKit's protos. */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class ControlServiceTest {
+
+    Path tmp;
+    LocalRegistry registry;
+    ImageReference busybox;
+    DaemonFixture daemon;
+
+    @BeforeAll
+    void start(@TempDir Path dir) throws Exception {
+        tmp = dir;
+        registry = LocalRegistry.anonymous().start();
+        busybox = registry.reference("library/busybox:1");
+        try (RegistryClient client = RegistryClient.builder().build()) {
+            BusyboxImage.push(client, busybox, tmp);
+        }
+        daemon = new DaemonFixture(tmp);
+    }
+
+    @AfterAll
+    void stop() throws Exception {
+        daemon.close();
+        registry.close();
+    }
+
+    @Test
+    void describesItsWorkerAndVersionAndRecordsItselfInTheState() throws Exception {
+        List<WorkerRecord> workers = daemon.control().listWorkers(ListWorkersRequest.getDefaultInstance())
+                .getRecordList();
+        assertThat(workers).hasSize(1);
+        assertThat(workers.getFirst().getLabelsMap()).containsEntry("org.mobyproject.buildkit.worker.executor", "oci");
+        assertThat(workers.getFirst().getPlatformsList()).extracting(p -> p.getOS()).containsExactly("linux");
+        assertThat(daemon.control().info(InfoRequest.getDefaultInstance()).getBuildkitVersion().getPackage())
+                .isEqualTo(DaemonInfo.PACKAGE);
+
+        assertThat(DaemonEndpoint.running(daemon.state)).get().satisfies(endpoint -> {
+            assertThat(endpoint.pid()).isEqualTo(ProcessHandle.current().pid());
+            assertThat(endpoint.address()).isEqualTo("unix://" + daemon.socket);
+        });
+        assertThat(Files.getPosixFilePermissions(daemon.socket)).hasSize(4);
+    }
+
+    @Test
+    void solvesADefinitionAndStreamsItsProgressToAStatusCallMadeFirst() throws Exception {
+        String ref = "test-" + System.nanoTime();
+        CompletableFuture<List<StatusResponse>> status = CompletableFuture.supplyAsync(() -> {
+            List<StatusResponse> all = new ArrayList<>();
+            Iterator<StatusResponse> it = daemon.control().status(StatusRequest.newBuilder().setRef(ref).build());
+            it.forEachRemaining(all::add);
+            return all;
+        });
+        State state = State.image(busybox.toString()).run(RunOption.sh("echo daemon > /greeting")).root();
+        daemon.control().solve(SolveRequest.newBuilder().setRef(ref).setDefinition(state.marshal()).build());
+
+        Map<String, Vertex> last = new HashMap<>();
+        for (StatusResponse response : status.get(60, TimeUnit.SECONDS)) {
+            response.getVertexesList().forEach(v -> last.put(v.getDigest(), v));
+        }
+        assertThat(last.values()).anySatisfy(v -> {
+            assertThat(v.getName()).contains("echo daemon");
+            assertThat(v.hasStarted()).isTrue();
+            assertThat(v.hasCompleted()).isTrue();
+            assertThat(v.getError()).isEmpty();
+        });
+    }
+
+    @Test
+    void aFailingStepFailsTheSolveWithItsMessage() {
+        State state = State.image(busybox.toString()).run(RunOption.sh("echo broken >&2; exit 3")).root();
+        assertThatThrownBy(() -> daemon.control().solve(SolveRequest.newBuilder().setRef("fail-" + System.nanoTime())
+                .setDefinition(state.marshal()).build()))
+                .isInstanceOf(StatusRuntimeException.class)
+                .hasMessageContaining("did not complete successfully: exit code: 3");
+    }
+
+    @Test
+    void aSessionThatNeverConnectsFailsTheSolveClearly() {
+        State state = State.image(busybox.toString()).run(RunOption.sh("true")).root();
+        assertThatThrownBy(() -> daemon.control().withDeadlineAfter(30, TimeUnit.SECONDS).solve(SolveRequest.newBuilder()
+                .setRef("nosession").setSession("no-such-session").setDefinition(state.marshal()).build()))
+                .isInstanceOf(StatusRuntimeException.class)
+                .hasMessageContaining("no active session for no-such-session");
+    }
+}

@@ -1,0 +1,76 @@
+package dev.kiln.daemon;
+
+import dev.kiln.api.control.ControlGrpc;
+import io.grpc.ManagedChannel;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.grpc.netty.shaded.io.netty.channel.EventLoopGroup;
+import io.grpc.netty.shaded.io.netty.channel.epoll.EpollDomainSocketChannel;
+import io.grpc.netty.shaded.io.netty.channel.epoll.EpollEventLoopGroup;
+import io.grpc.netty.shaded.io.netty.channel.unix.DomainSocketAddress;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A real daemon on a state directory of a test, in this JVM, listening on a unix socket in that directory, and a
+ * gRPC client connected to it: the same wire a buildctl or kiln client uses.
+ */
+final class DaemonFixture implements AutoCloseable {
+
+    final Path state;
+    final Path socket;
+    final KilnDaemon daemon;
+    final ManagedChannel channel;
+    final ByteArrayOutputStream log = new ByteArrayOutputStream();
+    private final EventLoopGroup group = new EpollEventLoopGroup(1);
+
+    DaemonFixture(Path dir) throws IOException, InterruptedException {
+        this(dir, Duration.ZERO);
+    }
+
+    DaemonFixture(Path dir, Duration idleTimeout) throws IOException, InterruptedException {
+        state = dir.resolve("state");
+        socket = state.resolve("kiln.sock");
+        DaemonConfig config = new DaemonConfig(List.of("unix://" + socket), state, Optional.empty(), Optional.empty(),
+                idleTimeout, Set.of(), "auto", List.of());
+        daemon = KilnDaemon.start(config, new PrintStream(log, true));
+        channel = connect(socket, group);
+    }
+
+    static ManagedChannel connect(Path socket, EventLoopGroup group) {
+        return NettyChannelBuilder.forAddress(new DomainSocketAddress(socket.toString()))
+                .channelType(EpollDomainSocketChannel.class)
+                .eventLoopGroup(group)
+                .overrideAuthority("localhost")
+                .maxInboundMessageSize(128 * 1024 * 1024)
+                .usePlaintext()
+                .build();
+    }
+
+    ControlGrpc.ControlBlockingStub control() {
+        return ControlGrpc.newBlockingStub(channel);
+    }
+
+    ControlGrpc.ControlStub controlAsync() {
+        return ControlGrpc.newStub(channel);
+    }
+
+    @Override
+    public void close() throws IOException {
+        channel.shutdownNow();
+        try {
+            channel.awaitTermination(5, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+        daemon.close();
+    }
+}
