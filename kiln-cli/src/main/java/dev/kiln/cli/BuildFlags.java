@@ -81,6 +81,9 @@ final class BuildFlags {
                     value(null, "oci-layout", "NAME=DIR", "an OCI image layout the build may read as "
                             + "oci-layout://NAME@DIGEST"))),
             new Group("Engine and registries", List.of(
+                    value(null, "addr", "ADDRESS", "the daemon to build on, unix:///PATH or tcp://HOST:PORT (default: "
+                            + "$KILN_HOST, else the daemon of the state, started when none runs)"),
+                    flag(null, "no-daemon", "build in this process with the embedded engine (also KILN_DAEMON=0)"),
                     value(null, "state", "DIR", "the engine's state directory (default: $KILN_STATE, /var/lib/kiln "
                             + "for root)"),
                     value(null, "state-timeout", "DURATION", "how long to wait for another kiln using the state "

@@ -2,11 +2,12 @@ package dev.kiln.cli;
 
 import dev.kiln.core.GoJson;
 import dev.kiln.engine.BuildOutcome;
-import dev.kiln.worker.AtomicWrite;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.Map;
 import java.util.TreeMap;
 
@@ -24,14 +25,22 @@ final class BuildMetadata {
     private BuildMetadata() {
     }
 
+    /** The file of the embedded engine's build. */
     static void write(Path file, BuildOutcome outcome) throws IOException {
+        Map<String, String> facts = new TreeMap<>();
+        outcome.result().metadata().forEach((key, value) -> facts.put(key, new String(value, StandardCharsets.UTF_8)));
+        write(file, facts, outcome.elapsed());
+    }
+
+    /** The file of a build whose result facts are {@code facts} (a daemon's exporter response, say). */
+    static void write(Path file, Map<String, String> facts, java.time.Duration elapsed) throws IOException {
         Map<String, String> fields = new TreeMap<>();
-        outcome.result().metadata().forEach((key, value) -> {
+        facts.forEach((key, value) -> {
             if (FACTS.contains(key)) {
-                fields.put(key, new String(value, StandardCharsets.UTF_8));
+                fields.put(key, value);
             }
         });
-        fields.put("kiln.build.duration", PlainProgress.seconds(outcome.elapsed()));
+        fields.put("kiln.build.duration", PlainProgress.seconds(elapsed));
         StringBuilder json = new StringBuilder("{\n");
         int i = 0;
         for (Map.Entry<String, String> field : fields.entrySet()) {
@@ -39,8 +48,22 @@ final class BuildMetadata {
                     .append(++i < fields.size() ? ",\n" : "\n");
         }
         json.append("}\n");
+        writeAtomically(file, json.toString().getBytes(StandardCharsets.UTF_8));
+    }
+
+    /**
+     * Writes {@code bytes} to {@code file} through a temporary file beside it, so a reader never sees half of it.
+     * (The worker's AtomicWrite does the same with fsync; the daemon client must not load worker classes.)
+     */
+    static void writeAtomically(Path file, byte[] bytes) throws IOException {
         Path target = file.toAbsolutePath();
-        java.nio.file.Files.createDirectories(target.getParent());
-        AtomicWrite.write(target, json.toString().getBytes(StandardCharsets.UTF_8));
+        Files.createDirectories(target.getParent());
+        Path temp = Files.createTempFile(target.getParent(), "." + target.getFileName(), ".tmp");
+        try {
+            Files.write(temp, bytes);
+            Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        } finally {
+            Files.deleteIfExists(temp);
+        }
     }
 }

@@ -1,7 +1,5 @@
 package dev.kiln.cli;
 
-import dev.kiln.solver.ProgressEvent;
-import dev.kiln.solver.ProgressListener;
 
 import java.util.HashSet;
 import java.util.Set;
@@ -10,16 +8,16 @@ import java.util.Set;
  * Counts what a build did, for the line printed at its end: steps run, steps cached. Exports are not steps here:
  * they run on every build (named "exporting to ..." as in BuildKit's progress) and the line lists them apart.
  */
-final class BuildSummary implements ProgressListener {
+final class BuildSummary implements Progress.Display {
 
     private final Set<String> ran = new HashSet<>();
     private final Set<String> cached = new HashSet<>();
 
     @Override
-    public synchronized void onEvent(ProgressEvent event) {
+    public synchronized void onEvent(Progress event) {
         switch (event) {
-            case ProgressEvent.VertexCompleted e when !e.vertexName().startsWith("exporting to ") -> ran.add(e.vertexDigest());
-            case ProgressEvent.VertexCached e -> cached.add(e.vertexDigest());
+            case Progress.VertexCompleted e when !e.vertexName().startsWith("exporting to ") -> ran.add(e.vertexDigest());
+            case Progress.VertexCached e -> cached.add(e.vertexDigest());
             default -> {
             }
         }

@@ -1,16 +1,23 @@
 package dev.kiln.cli;
 
-import dev.kiln.engine.BuildException;
-
 import java.util.List;
 
-/** The {@code kiln} command. Exit codes: 0 done, 1 the build failed, 2 the command line was wrong. */
+/**
+ * The {@code kiln} command. Exit codes: 0 done, 1 the build failed, 2 the command line was wrong, 130 interrupted.
+ *
+ * <p>{@code kiln build} is a client of the daemon of its state ({@link DaemonBuild}), which it starts when none runs;
+ * {@code --no-daemon} (KILN_DAEMON=0) builds in this process ({@link BuildCommand}). This class names no engine
+ * type, not even in a catch clause: the verifier would load it, and a client's start would pay for the engine.
+ */
 public final class Main {
 
     private static final String USAGE = """
             usage: kiln COMMAND [options]
               build    build a definition, a Java frontend or a Dockerfile and export the result
               debug    debug STEP [build options]: build, then open a shell in the result of the step named STEP
+              du       list the build cache of the daemon and its size
+              prune    remove build cache records of the daemon that are not in use
+              daemon   run the build daemon (kiln daemon --help; also: kiln daemon status | stop)
               version  print Kiln's version
             Run 'kiln build --help' for its options; 'kiln --version' prints the version too.""";
 
@@ -29,20 +36,27 @@ public final class Main {
         List<String> rest = args.subList(1, args.size());
         try {
             return switch (args.getFirst()) {
-                case "build" -> new BuildCommand(System.out, System.err, System.in).run(rest);
+                case "build" -> build(rest);
                 case "debug" -> {
                     if (rest.isEmpty() || rest.getFirst().startsWith("-")) {
                         if (!rest.isEmpty() && (rest.getFirst().equals("-h") || rest.getFirst().equals("--help"))) {
                             throw new HelpRequested("usage: kiln debug STEP [build options]\n"
                                     + "Builds, then opens a shell in the result of the step whose name contains STEP "
-                                    + "(or whose digest starts with it).\n\n" + BuildCommand.usage());
+                                    + "(or whose digest starts with it).\n\n" + BuildFlags.help());
                         }
                         throw new UsageException("debug needs a STEP: text of a step's name as progress shows it, "
                                 + "or its digest");
                     }
-                    yield new BuildCommand(System.out, System.err, System.in).debug(rest.getFirst(),
-                            rest.subList(1, rest.size()));
+                    List<String> buildArgs = rest.subList(1, rest.size());
+                    if (!Invocation.parse(buildArgs).noDaemon()) {
+                        System.err.println("kiln: debug builds in this process (a shell through the daemon needs its "
+                                + "gateway API over gRPC, not there yet)");
+                    }
+                    yield BuildCommand.embedded(buildArgs, rest.getFirst());
                 }
+                case "du" -> new DiskUsageCommand(System.out, System.err).du(rest);
+                case "prune" -> new DiskUsageCommand(System.out, System.err).prune(rest);
+                case "daemon" -> dev.kiln.daemon.DaemonCommand.run(rest.toArray(String[]::new));
                 case "version", "--version", "-v" -> {
                     System.out.println(Version.line());
                     yield 0;
@@ -55,12 +69,14 @@ public final class Main {
         } catch (UsageException e) {
             System.err.println("kiln: " + e.getMessage());
             return 2;
-        } catch (BuildException e) {
-            System.err.println("kiln: build failed: " + e.getMessage());
-            return 1;
         } catch (InterruptedException e) {
             System.err.println("kiln: interrupted");
             return 130;
+        } catch (io.grpc.StatusRuntimeException e) {
+            // a daemon's answer: its description is the message (BuildKit's errors are written for users)
+            String description = e.getStatus().getDescription();
+            System.err.println("kiln: " + (description == null ? e.getStatus().getCode() : description));
+            return 1;
         } catch (Exception e) {
             System.err.println("kiln: " + e.getMessage() + " (" + e.getClass().getSimpleName() + ")");
             if (System.getenv("KILN_DEBUG") != null) {
@@ -68,5 +84,24 @@ public final class Main {
             }
             return 1;
         }
+    }
+
+    /** {@code kiln build}: through the daemon, unless the command line needs this process. */
+    private static int build(List<String> args) throws Exception {
+        Invocation invocation = Invocation.parse(args);
+        String embeddedBecause = null;
+        if (invocation.shellOnError()) {
+            embeddedBecause = "--on-error shell builds in this process (a shell through the daemon needs its gateway "
+                    + "API over gRPC, not there yet)";
+        } else if (invocation.frontend() != null && invocation.frontend().startsWith("java:")) {
+            embeddedBecause = "a java: frontend runs in this process, so the build does too";
+        }
+        if (invocation.noDaemon() || embeddedBecause != null) {
+            if (embeddedBecause != null && !invocation.noDaemon()) {
+                System.err.println("kiln: " + embeddedBecause);
+            }
+            return BuildCommand.embedded(args, null);
+        }
+        return new DaemonBuild(System.out, System.err, System.in).run(invocation);
     }
 }

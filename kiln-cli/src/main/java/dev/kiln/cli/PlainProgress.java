@@ -1,7 +1,5 @@
 package dev.kiln.cli;
 
-import dev.kiln.solver.ProgressEvent;
-import dev.kiln.solver.ProgressListener;
 
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -21,7 +19,7 @@ import java.util.Map;
  * </pre>
  * A blank line separates the lines of one vertex from the next, as in BuildKit.
  */
-final class PlainProgress implements ProgressListener {
+final class PlainProgress implements Progress.Display {
 
     private final PrintStream out;
     private final Map<String, VertexLine> vertices = new HashMap<>();
@@ -36,28 +34,28 @@ final class PlainProgress implements ProgressListener {
     }
 
     @Override
-    public synchronized void onEvent(ProgressEvent event) {
+    public synchronized void onEvent(Progress event) {
         VertexLine vertex = header(event);
         switch (event) {
-            case ProgressEvent.VertexStarted started -> {
+            case Progress.VertexStarted started -> {
             }
-            case ProgressEvent.VertexCached cached -> line(vertex, "CACHED");
-            case ProgressEvent.VertexLog log -> log(vertex, log);
-            case ProgressEvent.VertexWarning warning -> line(vertex, "WARNING: " + warning.message());
-            case ProgressEvent.VertexCompleted completed -> {
+            case Progress.VertexCached cached -> line(vertex, "CACHED");
+            case Progress.VertexLog log -> log(vertex, log);
+            case Progress.VertexWarning warning -> line(vertex, "WARNING: " + warning.message());
+            case Progress.VertexCompleted completed -> {
                 flushPartial(vertex, event.vertexDigest());
                 line(vertex, "DONE " + seconds(completed.duration()));
             }
-            case ProgressEvent.VertexFailed failed -> {
+            case Progress.VertexFailed failed -> {
                 flushPartial(vertex, event.vertexDigest());
-                line(vertex, ProgressEvent.CANCELLED.equals(failed.message()) ? "CANCELED" : "ERROR: " + failed.message());
+                line(vertex, Progress.CANCELLED.equals(failed.message()) ? "CANCELED" : "ERROR: " + failed.message());
             }
         }
         out.flush();
     }
 
     /** Numbers a vertex on first sight and prints its name line whenever the display switches to it. */
-    private VertexLine header(ProgressEvent event) {
+    private VertexLine header(Progress event) {
         VertexLine vertex = vertices.computeIfAbsent(event.vertexDigest(),
                 digest -> new VertexLine(vertices.size() + 1, event.vertexName(), event.timestamp()));
         if (!event.vertexDigest().equals(lastVertex)) {
@@ -70,7 +68,7 @@ final class PlainProgress implements ProgressListener {
         return vertex;
     }
 
-    private void log(VertexLine vertex, ProgressEvent.VertexLog log) {
+    private void log(VertexLine vertex, Progress.VertexLog log) {
         StringBuilder pending = partialLines.computeIfAbsent(log.vertexDigest(), d -> new StringBuilder());
         pending.append(new String(log.data(), StandardCharsets.UTF_8));
         int newline;

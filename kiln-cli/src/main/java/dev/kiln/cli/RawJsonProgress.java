@@ -1,8 +1,6 @@
 package dev.kiln.cli;
 
 import dev.kiln.core.GoJson;
-import dev.kiln.solver.ProgressEvent;
-import dev.kiln.solver.ProgressListener;
 
 import java.io.PrintStream;
 import java.time.Instant;
@@ -13,7 +11,7 @@ import java.util.Base64;
  * --progress=rawjson} prints it: {@code vertexes} for state changes, {@code logs} for output
  * (base64, as there), {@code warnings} for warnings.
  */
-final class RawJsonProgress implements ProgressListener {
+final class RawJsonProgress implements Progress.Display {
 
     private final PrintStream out;
 
@@ -22,19 +20,19 @@ final class RawJsonProgress implements ProgressListener {
     }
 
     @Override
-    public synchronized void onEvent(ProgressEvent event) {
+    public synchronized void onEvent(Progress event) {
         String line = switch (event) {
-            case ProgressEvent.VertexStarted e -> vertex(e, "\"started\":" + time(e.timestamp()));
-            case ProgressEvent.VertexCached e -> vertex(e, "\"cached\":true,\"started\":" + time(e.timestamp())
+            case Progress.VertexStarted e -> vertex(e, "\"started\":" + time(e.timestamp()));
+            case Progress.VertexCached e -> vertex(e, "\"cached\":true,\"started\":" + time(e.timestamp())
                     + ",\"completed\":" + time(e.timestamp()));
-            case ProgressEvent.VertexCompleted e -> vertex(e, "\"started\":" + time(e.timestamp().minus(e.duration()))
+            case Progress.VertexCompleted e -> vertex(e, "\"started\":" + time(e.timestamp().minus(e.duration()))
                     + ",\"completed\":" + time(e.timestamp()));
-            case ProgressEvent.VertexFailed e -> vertex(e, "\"completed\":" + time(e.timestamp())
+            case Progress.VertexFailed e -> vertex(e, "\"completed\":" + time(e.timestamp())
                     + ",\"error\":" + GoJson.string(e.message()));
-            case ProgressEvent.VertexLog e -> "{\"logs\":[{\"vertex\":" + GoJson.string(e.vertexDigest())
+            case Progress.VertexLog e -> "{\"logs\":[{\"vertex\":" + GoJson.string(e.vertexDigest())
                     + ",\"stream\":" + e.stream() + ",\"data\":\"" + Base64.getEncoder().encodeToString(e.data())
                     + "\",\"timestamp\":" + time(e.timestamp()) + "}]}";
-            case ProgressEvent.VertexWarning e -> "{\"warnings\":[{\"vertex\":" + GoJson.string(e.vertexDigest())
+            case Progress.VertexWarning e -> "{\"warnings\":[{\"vertex\":" + GoJson.string(e.vertexDigest())
                     + ",\"level\":1,\"short\":\"" + Base64.getEncoder().encodeToString(
                             e.message().getBytes(java.nio.charset.StandardCharsets.UTF_8)) + "\"}]}";
         };
@@ -42,7 +40,7 @@ final class RawJsonProgress implements ProgressListener {
         out.flush();
     }
 
-    private static String vertex(ProgressEvent event, String fields) {
+    private static String vertex(Progress event, String fields) {
         return "{\"vertexes\":[{\"digest\":" + GoJson.string(event.vertexDigest()) + ",\"name\":"
                 + GoJson.string(event.vertexName()) + "," + fields + "}]}";
     }

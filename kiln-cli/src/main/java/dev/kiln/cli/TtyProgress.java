@@ -1,7 +1,5 @@
 package dev.kiln.cli;
 
-import dev.kiln.solver.ProgressEvent;
-import dev.kiln.solver.ProgressListener;
 
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -20,7 +18,7 @@ import java.util.Map;
  * few lines of output, which collapse when the step is done. The screen is redrawn in place a
  * few times a second; {@link #close()} draws the final state and stops.
  */
-final class TtyProgress implements ProgressListener, AutoCloseable {
+final class TtyProgress implements Progress.Display, AutoCloseable {
 
     private static final int LOG_LINES = 6;
     private static final long FRAME_MILLIS = 120;
@@ -54,22 +52,22 @@ final class TtyProgress implements ProgressListener, AutoCloseable {
     }
 
     @Override
-    public synchronized void onEvent(ProgressEvent event) {
+    public synchronized void onEvent(Progress event) {
         Step step = steps.computeIfAbsent(event.vertexDigest(), d -> new Step(event.vertexName()));
         switch (event) {
-            case ProgressEvent.VertexStarted e -> step.state = "running";
-            case ProgressEvent.VertexCached e -> step.state = "cached";
-            case ProgressEvent.VertexCompleted e -> {
+            case Progress.VertexStarted e -> step.state = "running";
+            case Progress.VertexCached e -> step.state = "cached";
+            case Progress.VertexCompleted e -> {
                 step.state = "done";
                 step.duration = e.duration();
             }
-            case ProgressEvent.VertexFailed e -> {
-                step.state = ProgressEvent.CANCELLED.equals(e.message()) ? "canceled" : "error";
+            case Progress.VertexFailed e -> {
+                step.state = Progress.CANCELLED.equals(e.message()) ? "canceled" : "error";
                 step.error = e.message();
                 step.duration = Duration.ofNanos(System.nanoTime() - step.startedNanos);
             }
-            case ProgressEvent.VertexLog e -> addLog(step, new String(e.data(), StandardCharsets.UTF_8));
-            case ProgressEvent.VertexWarning e -> addLog(step, "WARNING: " + e.message() + "\n");
+            case Progress.VertexLog e -> addLog(step, new String(e.data(), StandardCharsets.UTF_8));
+            case Progress.VertexWarning e -> addLog(step, "WARNING: " + e.message() + "\n");
         }
     }
 

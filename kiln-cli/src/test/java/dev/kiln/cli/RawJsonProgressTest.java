@@ -1,6 +1,5 @@
 package dev.kiln.cli;
 
-import dev.kiln.solver.ProgressEvent;
 import org.junit.jupiter.api.Test;
 
 import java.io.ByteArrayOutputStream;
@@ -19,7 +18,7 @@ class RawJsonProgressTest {
         RawJsonProgress progress = new RawJsonProgress(new PrintStream(bytes, true, StandardCharsets.UTF_8));
         Instant at = Instant.parse("2026-12-06T09:00:00Z");
 
-        progress.onEvent(new ProgressEvent.VertexFailed("sha256:b", "[2/3] RUN make >out 2>&1", at,
+        progress.onEvent(new Progress.VertexFailed("sha256:b", "[2/3] RUN make >out 2>&1", at,
                 "exit code: 2\n\"<stdin>\" line 1"));
 
         assertThat(bytes.toString(StandardCharsets.UTF_8)).isEqualTo("{\"vertexes\":[{\"digest\":\"sha256:b\","

@@ -1,0 +1,420 @@
+package dev.kiln.cli;
+
+import dev.kiln.api.DaemonEndpoint;
+import dev.kiln.api.control.BytesMessage;
+import dev.kiln.api.control.CacheOptions;
+import dev.kiln.api.control.ControlGrpc;
+import dev.kiln.api.control.Exporter;
+import dev.kiln.api.control.SolveRequest;
+import dev.kiln.api.control.SolveResponse;
+import dev.kiln.api.control.StatusRequest;
+import dev.kiln.api.control.StatusResponse;
+import dev.kiln.api.session.FileSendService;
+import dev.kiln.api.session.FileSyncService;
+import dev.kiln.api.session.FileTarget;
+import dev.kiln.api.session.SessionHeaders;
+import dev.kiln.api.session.SessionTunnel;
+import dev.kiln.cli.remote.AuthService;
+import dev.kiln.cli.remote.DaemonConnection;
+import dev.kiln.cli.remote.DaemonLauncher;
+import dev.kiln.cli.remote.SecretsService;
+import dev.kiln.cli.remote.SshService;
+import io.grpc.BindableService;
+import io.grpc.Context;
+import io.grpc.ServerMethodDefinition;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.stub.MetadataUtils;
+import io.grpc.stub.StreamObserver;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.PrintStream;
+import java.math.BigInteger;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.stream.Collectors;
+
+/**
+ * {@code kiln build} as a client of a daemon: the request buildctl and buildx send for the same command line (a
+ * SolveRequest with the frontend and its attributes, the exporters and the session's id), a session that serves the
+ * build's local directories, secrets, registry credentials, SSH agents and file outputs, and the daemon's status
+ * stream drawn by the same displays as the embedded engine's. Loads no engine, solver, worker or frontend class.
+ */
+final class DaemonBuild {
+
+    /** How long to wait for a daemon the client started to answer. */
+    private static final Duration START_TIMEOUT = Duration.ofSeconds(60);
+
+    private final PrintStream out;
+    private final PrintStream err;
+    private final InputStream in;
+
+    DaemonBuild(PrintStream out, PrintStream err, InputStream in) {
+        this.out = out;
+        this.err = err;
+        this.in = in;
+    }
+
+    /** One exporter of the request and where its files come back to, if it sends any. */
+    private record Output(Exporter exporter, FileTarget target, String description) {
+    }
+
+    /** The daemon of the command line: {@code --addr}/KILN_HOST as given, else the state's, started when needed. */
+    static DaemonConnection connect(String address, Path stateDir, PrintStream err)
+            throws IOException, InterruptedException {
+        if (address != null && !address.isBlank()) {
+            return DaemonConnection.open(address);
+        }
+        Path state = stateDir != null ? stateDir : DaemonEndpoint.defaultStateDir();
+        return DaemonConnection.forState(state.toAbsolutePath().normalize(), new DaemonLauncher(START_TIMEOUT),
+                text -> err.println("kiln: " + text));
+    }
+
+    int run(Invocation invocation) throws Exception {
+        long started = System.nanoTime();
+        Map<String, Path> locals = new LinkedHashMap<>(invocation.locals());
+        Map<String, String> attrs = new LinkedHashMap<>(invocation.opts());
+        SolveRequest.Builder request = SolveRequest.newBuilder();
+        if (attrs.values().stream().anyMatch(value -> value.startsWith("oci-layout://"))) {
+            throw new UsageException("oci-layout:// build contexts are not sent to a daemon yet: add --no-daemon");
+        }
+        if (invocation.frontend() != null) {
+            request.setFrontend(invocation.frontend());
+        } else if (invocation.context() != null) {
+            // docker build's form, as buildx sends it: the Dockerfile frontend, the context and the Dockerfile's dir
+            Path dockerfile = invocation.dockerfile() != null ? invocation.dockerfile()
+                    : invocation.context().resolve("Dockerfile");
+            locals.putIfAbsent("context", invocation.context());
+            locals.putIfAbsent("dockerfile", dockerfile.toAbsolutePath().getParent());
+            attrs.putIfAbsent("filename", dockerfile.getFileName().toString());
+            request.setFrontend("dockerfile.v0");
+        } else {
+            request.setDefinition(invocation.readDefinition(in));
+        }
+        for (Map.Entry<String, Path> local : locals.entrySet()) {
+            if (!Files.isDirectory(local.getValue())) {
+                throw new UsageException("--local " + local.getKey() + "=" + local.getValue() + ": not a directory");
+            }
+            local.setValue(local.getValue().toAbsolutePath().normalize());
+        }
+        String epoch = System.getenv("SOURCE_DATE_EPOCH");
+        if (epoch != null && !epoch.isEmpty()) {
+            attrs.putIfAbsent("build-arg:SOURCE_DATE_EPOCH", epoch);
+        }
+        List<Output> outputs = outputs(invocation);
+        Map<String, byte[]> secrets = Secrets.parse(invocation.secrets(), System.getenv());
+        Map<String, Path> agents = Secrets.parseSsh(invocation.ssh(), System.getenv());
+        noticeDaemonSettings(invocation);
+
+        String ref = newId();
+        String sessionId = newId();
+        request.setRef(ref).setSession(sessionId).putAllFrontendAttrs(attrs)
+                .addAllEntitlements(invocation.entitlements()).setCache(CacheOptions.getDefaultInstance());
+        Map<Integer, FileTarget> targets = new LinkedHashMap<>();
+        for (int i = 0; i < outputs.size(); i++) {
+            request.addExporters(outputs.get(i).exporter());
+            if (outputs.get(i).target() != null) {
+                targets.put(i, outputs.get(i).target());
+            }
+        }
+        if (!outputs.isEmpty()) {
+            // daemons before BuildKit 0.13 read only the first exporter, from these fields
+            request.setExporterDeprecated(outputs.getFirst().exporter().getType())
+                    .putAllExporterAttrsDeprecated(outputs.getFirst().exporter().getAttrsMap());
+        }
+        List<BindableService> services = new ArrayList<>();
+        if (!locals.isEmpty()) {
+            services.add(new FileSyncService(locals));
+        }
+        services.add(new SecretsService(secrets));
+        services.add(new AuthService());
+        if (!agents.isEmpty()) {
+            services.add(new SshService(agents));
+        }
+        if (!targets.isEmpty()) {
+            services.add(new FileSendService(targets));
+        }
+
+        Progress.Display display = Progress.Display.forMode(invocation.progress(), err);
+        BuildSummary summary = new BuildSummary();
+        StatusEvents events = new StatusEvents();
+        try (DaemonConnection daemon = connect(invocation.address(), invocation.stateDir(), err)) {
+            Context.CancellableContext call = Context.current().withCancellation();
+            CompletableFuture<Void> statusDone = new CompletableFuture<>();
+            CompletableFuture<SolveResponse> solved = new CompletableFuture<>();
+            Thread cancelOnSignal = new Thread(() -> {
+                if (!solved.isDone()) {
+                    call.cancel(Status.CANCELLED.withDescription("interrupted").asRuntimeException());
+                    try {
+                        // the cancel reaches the daemon as the call's reset; give it a moment to leave
+                        solved.get(2, TimeUnit.SECONDS);
+                    } catch (Exception ignored) {
+                        // ends with the process
+                    }
+                    err.println("kiln: interrupted; the daemon cancels the build");
+                }
+            }, "kiln-cancel");
+            Runtime.getRuntime().addShutdownHook(cancelOnSignal);
+            SessionTunnel tunnel = null;
+            try {
+                tunnel = call.call(() -> openSession(daemon, sessionId, services));
+                call.run(() -> {
+                    ControlGrpc.newStub(daemon.channel()).status(StatusRequest.newBuilder().setRef(ref).build(),
+                            new StreamObserver<>() {
+                                @Override
+                                public void onNext(StatusResponse status) {
+                                    for (Progress event : events.accept(status)) {
+                                        summary.onEvent(event);
+                                        display.onEvent(event);
+                                    }
+                                }
+
+                                @Override
+                                public void onError(Throwable t) {
+                                    statusDone.complete(null);
+                                }
+
+                                @Override
+                                public void onCompleted() {
+                                    statusDone.complete(null);
+                                }
+                            });
+                    ControlGrpc.newStub(daemon.channel()).solve(request.build(), new StreamObserver<>() {
+                        @Override
+                        public void onNext(SolveResponse response) {
+                            solved.complete(response);
+                        }
+
+                        @Override
+                        public void onError(Throwable t) {
+                            solved.completeExceptionally(t);
+                        }
+
+                        @Override
+                        public void onCompleted() {
+                            solved.complete(SolveResponse.getDefaultInstance());
+                        }
+                    });
+                });
+                SolveResponse response;
+                try {
+                    response = solved.get();
+                } catch (ExecutionException e) {
+                    awaitStatus(statusDone);
+                    closeDisplay(display);
+                    return failed(e.getCause());
+                }
+                awaitStatus(statusDone);
+                closeDisplay(display);
+                finish(invocation, response.getExporterResponseMap(), outputs, events, summary,
+                        Duration.ofNanos(System.nanoTime() - started));
+                return 0;
+            } finally {
+                closeDisplay(display);
+                if (tunnel != null) {
+                    tunnel.close();
+                }
+                call.cancel(null);
+                try {
+                    Runtime.getRuntime().removeShutdownHook(cancelOnSignal);
+                } catch (IllegalStateException shuttingDown) {
+                    // the hook is running: it cancelled the call
+                }
+            }
+        }
+    }
+
+    /** Starts Control.Session with the headers that list the services this client answers through it. */
+    private static SessionTunnel openSession(DaemonConnection daemon, String sessionId, List<BindableService> services) {
+        List<String> methods = new ArrayList<>();
+        for (BindableService service : services) {
+            for (ServerMethodDefinition<?, ?> method : service.bindService().getMethods()) {
+                methods.add("/" + method.getMethodDescriptor().getFullMethodName());
+            }
+        }
+        CompletableFuture<SessionTunnel> tunnel = new CompletableFuture<>();
+        StreamObserver<BytesMessage> toDaemon = ControlGrpc.newStub(daemon.channel())
+                .withInterceptors(MetadataUtils.newAttachHeadersInterceptor(
+                        SessionHeaders.of(sessionId, "kiln", "", methods)))
+                .session(new StreamObserver<>() {
+                    @Override
+                    public void onNext(BytesMessage message) {
+                        tunnel.join().fromPeer(message.getData());
+                    }
+
+                    @Override
+                    public void onError(Throwable t) {
+                        tunnel.join().peerClosed();
+                    }
+
+                    @Override
+                    public void onCompleted() {
+                        tunnel.join().peerClosed();
+                    }
+                });
+        SessionTunnel serving = SessionTunnel.serve(toDaemon, services);
+        tunnel.complete(serving);
+        return serving;
+    }
+
+    /** The status stream ends after the solve; a daemon that keeps it open does not hold the command. */
+    private static void awaitStatus(CompletableFuture<Void> statusDone) throws InterruptedException {
+        try {
+            statusDone.get(3, TimeUnit.SECONDS);
+        } catch (ExecutionException | TimeoutException e) {
+            // the display has what arrived
+        }
+    }
+
+    private static void closeDisplay(Progress.Display display) {
+        if (display instanceof TtyProgress tty) {
+            tty.close();
+        }
+    }
+
+    /** A failed solve: its message as the embedded path prints a failed build, or interrupted. */
+    private int failed(Throwable cause) {
+        if (cause instanceof StatusRuntimeException status) {
+            if (status.getStatus().getCode() == Status.Code.CANCELLED) {
+                return 130; // the signal's hook said so
+            }
+            if (status.getStatus().getCode() == Status.Code.UNAVAILABLE) {
+                err.println("kiln: the daemon went away: " + status.getStatus().getDescription());
+                return 1;
+            }
+            String message = status.getStatus().getDescription();
+            err.println("kiln: build failed: " + (message == null ? status.getStatus().getCode() : message));
+            return 1;
+        }
+        err.println("kiln: build failed: " + cause.getMessage());
+        return 1;
+    }
+
+    private void finish(Invocation invocation, Map<String, String> response, List<Output> outputs,
+            StatusEvents events, BuildSummary summary, Duration elapsed) throws IOException {
+        List<String> warnings = events.warnings();
+        if (!warnings.isEmpty()) {
+            err.println();
+            err.println(warnings.size() == 1 ? "1 warning found:" : warnings.size() + " warnings found:");
+            warnings.forEach(warning -> err.println(" - " + warning));
+        }
+        if (!invocation.progress().equals("quiet") && !invocation.progress().equals("rawjson")) {
+            err.println("build finished in " + PlainProgress.seconds(elapsed) + ": " + summary.ran() + " steps run, "
+                    + summary.cached() + " cached" + (outputs.isEmpty()
+                    ? "; no output asked for, so the result stays in the cache (add --output or -t to export it)"
+                    : "; exported to " + outputs.stream().map(Output::description).collect(Collectors.joining(", "))));
+        }
+        if (invocation.metadataFile() != null) {
+            BuildMetadata.write(invocation.metadataFile(), response, elapsed);
+        }
+        String imageId = response.getOrDefault("containerimage.config.digest", "");
+        if (invocation.iidFile() != null) {
+            if (imageId.isEmpty()) {
+                err.println("kiln: --iidfile: the build made no image (add -t NAME or an image --output), so "
+                        + invocation.iidFile() + " is left empty");
+            }
+            BuildMetadata.writeAtomically(invocation.iidFile(), imageId.getBytes(StandardCharsets.UTF_8));
+        }
+        boolean toStdout = outputs.stream().anyMatch(output -> output.target() instanceof FileTarget.ToStream);
+        if (invocation.quiet() && !toStdout) {
+            out.println(imageId);
+        }
+    }
+
+    /**
+     * The exporters of {@code --output}, {@code -t} and {@code --push}, as buildx sends them: {@code dest} stays
+     * here (the daemon sends the files back through the session: a directory for local, a file or stdout for tar,
+     * oci and docker), image outputs without {@code name=} take the {@code -t} names, {@code --push} pushes them.
+     */
+    private List<Output> outputs(Invocation invocation) throws UsageException {
+        List<OutputSpec> specs = new ArrayList<>(invocation.outputs());
+        if (specs.isEmpty() && (!invocation.tags().isEmpty() || invocation.push())) {
+            if (invocation.tags().isEmpty()) {
+                throw new UsageException("--push needs an image name: add -t NAME (or --output type=image,name=NAME,"
+                        + "push=true)");
+            }
+            specs.add(new OutputSpec("image", Map.of()));
+        }
+        List<Output> outputs = new ArrayList<>();
+        for (OutputSpec spec : specs) {
+            Map<String, String> attrs = new LinkedHashMap<>(spec.attrs());
+            String dest = attrs.remove("dest");
+            FileTarget target = null;
+            String description = spec.type();
+            switch (spec.type()) {
+                case "local" -> {
+                    if (dest == null || dest.isEmpty()) {
+                        throw new UsageException("--output type=local needs dest=DIR");
+                    }
+                    target = new FileTarget.ToDirectory(Path.of(dest).toAbsolutePath());
+                    description = "directory " + dest;
+                }
+                case "tar", "oci", "docker" -> {
+                    if (dest == null || dest.isEmpty()) {
+                        throw new UsageException("--output type=" + spec.type() + " needs dest=FILE (or dest=- for "
+                                + "stdout)");
+                    }
+                    target = dest.equals("-") ? new FileTarget.ToStream(out)
+                            : new FileTarget.ToFile(Path.of(dest).toAbsolutePath());
+                    description = spec.type() + " archive " + (dest.equals("-") ? "stdout" : dest);
+                }
+                case "image", "registry" -> {
+                    if (!attrs.containsKey("name") && !invocation.tags().isEmpty()) {
+                        attrs.put("name", String.join(",", invocation.tags()));
+                    }
+                    if (invocation.push() && !attrs.containsKey("push")) {
+                        attrs.put("push", "true");
+                    }
+                    description = "image " + attrs.getOrDefault("name", "(unnamed)");
+                }
+                default -> {
+                    if (dest != null) {
+                        attrs.put("dest", dest);
+                    }
+                }
+            }
+            if (List.of("image", "registry", "oci", "docker").contains(spec.type())) {
+                invocation.annotations().forEach(attrs::putIfAbsent);
+            }
+            outputs.add(new Output(Exporter.newBuilder().setType(spec.type()).putAllAttrs(attrs).build(), target,
+                    description));
+        }
+        return outputs;
+    }
+
+    /** Settings that belong to the daemon's own configuration are named once when given to a client. */
+    private void noticeDaemonSettings(Invocation invocation) {
+        List<String> ignored = new ArrayList<>();
+        if (!invocation.runtime().equals("auto")) {
+            ignored.add("--runtime");
+        }
+        if (!invocation.insecureRegistries().isEmpty()) {
+            ignored.add("--insecure-registry");
+        }
+        if (invocation.stateTimeout() != null) {
+            ignored.add("--state-timeout");
+        }
+        if (!ignored.isEmpty()) {
+            err.println("kiln: " + String.join(", ", ignored) + " configure the engine in this process: the daemon "
+                    + "uses its own configuration (kiln daemon --config); add --no-daemon to use them");
+        }
+    }
+
+    /** A random id in BuildKit's form (25 base-36 characters), for the build's ref and its session. */
+    private static String newId() {
+        String id = new BigInteger(128, new SecureRandom()).toString(36);
+        return "0".repeat(Math.max(0, 25 - id.length())) + id;
+    }
+}

@@ -1,0 +1,150 @@
+package dev.kiln.cli.remote;
+
+import dev.kiln.api.DaemonEndpoint;
+import dev.kiln.api.control.ControlGrpc;
+import dev.kiln.api.control.InfoRequest;
+import io.grpc.ManagedChannel;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.grpc.netty.shaded.io.netty.channel.EventLoopGroup;
+import io.grpc.netty.shaded.io.netty.channel.epoll.EpollDomainSocketChannel;
+import io.grpc.netty.shaded.io.netty.channel.epoll.EpollEventLoopGroup;
+import io.grpc.netty.shaded.io.netty.channel.unix.DomainSocketAddress;
+
+import java.io.IOException;
+import java.net.URI;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * A gRPC channel to a kiln daemon (or any BuildKit daemon): the one named by {@code --addr}/KILN_HOST, else the
+ * daemon of the state directory, started when none runs ({@link DaemonLauncher}).
+ *
+ * <p>Unix sockets go through Netty's epoll transport, the one grpc-java has for them; its single event loop
+ * thread is all a client needs.
+ */
+public final class DaemonConnection implements AutoCloseable {
+
+    /** How large a message may be: a definition or a status batch of a big build, as BuildKit's clients allow. */
+    private static final int MAX_MESSAGE = 64 << 20;
+
+    /**
+     * grpc-java asks every channel for SO_KEEPALIVE, which a unix socket does not have, and Netty logs a warning
+     * for it on each connection; the logger is held here so its level stays set.
+     */
+    private static final Logger BOOTSTRAP_LOG = Logger.getLogger("io.grpc.netty.shaded.io.netty.bootstrap");
+
+    static {
+        BOOTSTRAP_LOG.setLevel(Level.SEVERE);
+    }
+
+    private final String address;
+    private final ManagedChannel channel;
+    private final EventLoopGroup loop;
+
+    private DaemonConnection(String address, ManagedChannel channel, EventLoopGroup loop) {
+        this.address = address;
+        this.channel = channel;
+        this.loop = loop;
+    }
+
+    /** A channel to {@code address} ({@code unix:///PATH} or {@code tcp://HOST:PORT}); connects on first call. */
+    public static DaemonConnection open(String address) throws IOException {
+        Optional<Path> socket = DaemonEndpoint.socketPath(address);
+        if (socket.isPresent()) {
+            EventLoopGroup loop = new EpollEventLoopGroup(1, Thread.ofPlatform().daemon().name("kiln-grpc").factory());
+            ManagedChannel channel = NettyChannelBuilder.forAddress(new DomainSocketAddress(socket.get().toString()))
+                    .eventLoopGroup(loop).channelType(EpollDomainSocketChannel.class).usePlaintext()
+                    .overrideAuthority("localhost").maxInboundMessageSize(MAX_MESSAGE).build();
+            return new DaemonConnection(address, channel, loop);
+        }
+        if (address.startsWith("tcp://")) {
+            URI uri = URI.create(address);
+            if (uri.getHost() == null || uri.getPort() < 0) {
+                throw new IOException("--addr " + address + ": expected tcp://HOST:PORT");
+            }
+            ManagedChannel channel = NettyChannelBuilder.forAddress(uri.getHost(), uri.getPort()).usePlaintext()
+                    .maxInboundMessageSize(MAX_MESSAGE).build();
+            return new DaemonConnection(address, channel, null);
+        }
+        throw new IOException("--addr " + address + ": expected unix:///PATH or tcp://HOST:PORT");
+    }
+
+    /**
+     * The daemon of {@code stateDir}: the one recorded there, else one at the state's default address, else a new
+     * one started by {@code launcher}. A file lock in the state makes racing clients start one daemon between them:
+     * the second waits for the first's, finds it running and uses it.
+     */
+    public static DaemonConnection forState(Path stateDir, DaemonLauncher launcher, Consumer<String> notice)
+            throws IOException, InterruptedException {
+        Optional<DaemonEndpoint> running = DaemonEndpoint.running(stateDir);
+        if (running.isPresent()) {
+            return open(running.get().address());
+        }
+        String address = DaemonEndpoint.defaultAddress(stateDir);
+        Files.createDirectories(stateDir);
+        try (FileChannel lockFile = FileChannel.open(stateDir.resolve("daemon.start.lock"), StandardOpenOption.CREATE,
+                StandardOpenOption.WRITE); FileLock lock = lockFile.lock()) {
+            running = DaemonEndpoint.running(stateDir);
+            if (running.isPresent()) {
+                return open(running.get().address());
+            }
+            DaemonConnection connection = open(address);
+            if (DaemonEndpoint.socketPath(address).map(Files::exists).orElse(true) && connection.answers(
+                    Duration.ofSeconds(2))) {
+                return connection;
+            }
+            connection.close();
+            Process daemon = launcher.start(stateDir, address);
+            notice.accept("started a daemon for " + stateDir + " (pid " + daemon.pid() + ", log "
+                    + launcher.log(stateDir) + ")");
+            return launcher.awaitReady(daemon, stateDir, address);
+        }
+    }
+
+    /** Whether the daemon answers Info within {@code timeout}. */
+    boolean answers(Duration timeout) {
+        try {
+            ControlGrpc.newBlockingStub(channel).withDeadlineAfter(timeout.toMillis(), TimeUnit.MILLISECONDS)
+                    .info(InfoRequest.getDefaultInstance());
+            return true;
+        } catch (StatusRuntimeException e) {
+            if (e.getStatus().getCode() == Status.Code.UNIMPLEMENTED) {
+                return true; // a daemon without Info still answers
+            }
+            channel.resetConnectBackoff();
+            return false;
+        }
+    }
+
+    public String address() {
+        return address;
+    }
+
+    public ManagedChannel channel() {
+        return channel;
+    }
+
+    @Override
+    public void close() {
+        channel.shutdownNow();
+        try {
+            channel.awaitTermination(1, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        if (loop != null) {
+            loop.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
+        }
+    }
+}

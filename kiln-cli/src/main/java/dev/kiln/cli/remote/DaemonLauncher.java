@@ -1,0 +1,108 @@
+package dev.kiln.cli.remote;
+
+import dev.kiln.api.DaemonEndpoint;
+
+import java.io.File;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Starts the daemon of a state when a client finds none, as Gradle starts its daemon: the same java with the same
+ * class path and JVM flags as this client, in a session of its own (setsid) so the terminal's Ctrl-C and the client's
+ * exit do not reach it, its output appended to {@code <state>/daemon.log}. It stops itself after
+ * {@value #IDLE_TIMEOUT} without a build (the README says why that long).
+ */
+public final class DaemonLauncher {
+
+    static final String IDLE_TIMEOUT = "3h";
+    private static final String MAIN_CLASS = "dev.kiln.cli.Main";
+
+    private final Duration startTimeout;
+
+    public DaemonLauncher(Duration startTimeout) {
+        this.startTimeout = startTimeout;
+    }
+
+    Path log(Path stateDir) {
+        return stateDir.resolve("daemon.log");
+    }
+
+    Process start(Path stateDir, String address) throws IOException {
+        List<String> command = new ArrayList<>();
+        if (Files.isExecutable(Path.of("/usr/bin/setsid")) || Files.isExecutable(Path.of("/bin/setsid"))) {
+            command.add("setsid");
+        }
+        command.addAll(javaCommand());
+        command.addAll(List.of(MAIN_CLASS, "daemon", "--state", stateDir.toString(), "--addr", address,
+                "--idle-timeout", IDLE_TIMEOUT));
+        Path log = log(stateDir);
+        ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
+                .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
+        // the daemon decides for itself; a client's KILN_DAEMON=0 or --addr must not leak into builds it runs
+        builder.environment().remove("KILN_HOST");
+        return builder.start();
+    }
+
+    /**
+     * The java command of this process up to its main class: its JVM flags and class path, without the flags that
+     * make a JDK AOT cache (a training run's client must not have its daemon write the cache too).
+     */
+    static List<String> javaCommand() {
+        ProcessHandle.Info self = ProcessHandle.current().info();
+        String java = self.command().orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        List<String> arguments = self.arguments().map(List::of).orElse(List.of());
+        int main = arguments.indexOf(MAIN_CLASS);
+        List<String> command = new ArrayList<>(List.of(java));
+        if (main < 0) {
+            // not started as the kiln command (a test, an embedding program): its class path, the launcher's flags
+            command.addAll(List.of("--enable-native-access=ALL-UNNAMED", "--sun-misc-unsafe-memory-access=allow",
+                    "-cp", System.getProperty("java.class.path")));
+            return command;
+        }
+        for (String argument : arguments.subList(0, main)) {
+            if (!argument.startsWith("-XX:AOTCacheOutput=") && !argument.startsWith("-XX:AOTMode=")
+                    && !argument.startsWith("-XX:AOTConfiguration=")) {
+                command.add(argument);
+            }
+        }
+        return command;
+    }
+
+    /** Waits until the started daemon answers, failing with one line that points to its log. */
+    DaemonConnection awaitReady(Process daemon, Path stateDir, String address)
+            throws IOException, InterruptedException {
+        long deadline = System.nanoTime() + startTimeout.toNanos();
+        Path socket = DaemonEndpoint.socketPath(address).orElse(null);
+        DaemonConnection connection = null;
+        try {
+            while (System.nanoTime() < deadline) {
+                if (socket == null || Files.exists(socket)) {
+                    if (connection == null) {
+                        connection = DaemonConnection.open(address);
+                    }
+                    if (connection.answers(Duration.ofSeconds(1))) {
+                        DaemonConnection ready = connection;
+                        connection = null;
+                        return ready;
+                    }
+                }
+                if (!daemon.isAlive() && DaemonEndpoint.running(stateDir).isEmpty()) {
+                    throw new IOException("the kiln daemon exited with status " + daemon.exitValue()
+                            + " before it answered; see " + log(stateDir));
+                }
+                Thread.sleep(20);
+            }
+            throw new IOException("the kiln daemon did not answer on " + address + " within "
+                    + startTimeout.toSeconds() + "s; see " + log(stateDir));
+        } finally {
+            if (connection != null) {
+                connection.close();
+            }
+        }
+    }
+}

@@ -1,0 +1,218 @@
+package dev.kiln.cli;
+
+import dev.kiln.api.DaemonEndpoint;
+import dev.kiln.worker.BusyboxRootfs;
+import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
+import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import java.util.zip.GZIPInputStream;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * {@code kiln build}, {@code du} and {@code prune} as clients of a real kiln daemon: the first build of the class
+ * finds no daemon for its temporary state and starts one (as a user's first build does), the others reuse it.
+ * Builds are real: busybox containers, files sent to and from the daemon through the session.
+ */
+class DaemonBuildTest {
+
+    @TempDir
+    static Path shared;
+    static Path state;
+    static Path rootfs;
+    static String firstBuildErr;
+    static long firstDaemonPid;
+
+    @TempDir
+    Path tmp;
+    Path context;
+    final ByteArrayOutputStream stdout = new ByteArrayOutputStream();
+    final ByteArrayOutputStream stderr = new ByteArrayOutputStream();
+
+    @BeforeAll
+    static void startDaemonByBuilding() throws Exception {
+        state = shared.resolve("state");
+        rootfs = BusyboxRootfs.populate(Files.createDirectories(shared.resolve("rootfs")));
+        Path context = Files.createDirectories(shared.resolve("first"));
+        Files.writeString(context.resolve("Dockerfile"), "FROM busybox\nRUN echo first\n");
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        int code = new DaemonBuild(new PrintStream(new ByteArrayOutputStream()), new PrintStream(err, true),
+                InputStream.nullInputStream()).run(Invocation.parse(List.of("--state", state.toString(),
+                "--build-context", "busybox=" + rootfs, "--progress", "plain", context.toString())));
+        firstBuildErr = err.toString(StandardCharsets.UTF_8);
+        assertThat(code).as(firstBuildErr).isZero();
+        firstDaemonPid = DaemonEndpoint.running(state).orElseThrow().pid();
+    }
+
+    @AfterAll
+    static void stopDaemon() throws Exception {
+        Optional<DaemonEndpoint> daemon = state == null ? Optional.empty() : DaemonEndpoint.running(state);
+        if (daemon.isPresent()) {
+            ProcessHandle process = ProcessHandle.of(daemon.get().pid()).orElseThrow();
+            process.destroy();
+            process.onExit().get(30, TimeUnit.SECONDS);
+        }
+    }
+
+    @BeforeEach
+    void context() throws IOException {
+        context = Files.createDirectories(tmp.resolve("context"));
+    }
+
+    private int kiln(String dockerfile, String... args) throws Exception {
+        Files.writeString(context.resolve("Dockerfile"), dockerfile);
+        List<String> all = new ArrayList<>(List.of("--state", state.toString(), "--build-context", "busybox=" + rootfs,
+                "--progress", "plain"));
+        all.addAll(List.of(args));
+        all.add(context.toString());
+        stdout.reset();
+        stderr.reset();
+        return new DaemonBuild(new PrintStream(stdout, true), new PrintStream(stderr, true),
+                InputStream.nullInputStream()).run(Invocation.parse(all));
+    }
+
+    private String err() {
+        return stderr.toString(StandardCharsets.UTF_8);
+    }
+
+    @Test
+    void firstBuildStartedTheDaemonAndLaterBuildsReuseIt() throws Exception {
+        assertThat(firstBuildErr).contains("kiln: started a daemon for " + state).containsPattern("#\\d+ .*first");
+
+        assertThat(kiln("FROM busybox\nRUN echo second\n")).as(err()).isZero();
+
+        assertThat(err()).doesNotContain("started a daemon");
+        assertThat(DaemonEndpoint.running(state).orElseThrow().pid()).isEqualTo(firstDaemonPid);
+        assertThat(Files.readString(state.resolve("daemon.log"))).isNotNull();
+    }
+
+    @Test
+    void copyFromTheContextReachesAnOciArchiveAndALocalDirectoryInOneBuild() throws Exception {
+        Files.writeString(context.resolve("hello.txt"), "hello from the context\n");
+        Path oci = tmp.resolve("image.oci.tar");
+        Path dir = tmp.resolve("out");
+
+        int code = kiln("FROM busybox\nCOPY hello.txt /greeting/hello.txt\n", "--output", "type=oci,dest=" + oci,
+                "--output", "type=local,dest=" + dir);
+
+        assertThat(code).as(err()).isZero();
+        assertThat(dir.resolve("greeting/hello.txt")).hasContent("hello from the context");
+        assertThat(dir.resolve("bin/busybox")).isRegularFile();
+        Map<String, byte[]> archive = tarEntries(Files.readAllBytes(oci));
+        assertThat(archive).containsKeys("oci-layout", "index.json");
+        assertThat(archive.entrySet().stream().filter(entry -> entry.getKey().startsWith("blobs/sha256/"))
+                .flatMap(entry -> layerFiles(entry.getValue()).entrySet().stream())
+                .filter(file -> file.getKey().equals("greeting/hello.txt")).map(file -> new String(file.getValue(),
+                        StandardCharsets.UTF_8))).containsExactly("hello from the context\n");
+        assertThat(err()).contains("exported to");
+    }
+
+    @Test
+    void aSecretFromAFileIsMountedForRun() throws Exception {
+        Path secret = Files.writeString(tmp.resolve("token"), "s3cr3t-value");
+        Path dir = tmp.resolve("out");
+
+        int code = kiln("FROM busybox\nRUN --mount=type=secret,id=token cat /run/secrets/token > /seen.txt\n",
+                "--secret", "id=token,src=" + secret, "--output", "type=local,dest=" + dir);
+
+        assertThat(code).as(err()).isZero();
+        assertThat(dir.resolve("seen.txt")).hasContent("s3cr3t-value");
+    }
+
+    @Test
+    void aFailingRunFailsTheBuildWithItsMessage() throws Exception {
+        int code = kiln("FROM busybox\nRUN echo before-failing && exit 3\n");
+
+        assertThat(code).isEqualTo(1);
+        assertThat(err()).contains("before-failing").containsPattern("(?m)^kiln: build failed: .*exit code: 3");
+    }
+
+    @Test
+    void aCachedRebuildRunsNoStep() throws Exception {
+        Files.writeString(context.resolve("data.txt"), "cached\n");
+        String dockerfile = "FROM busybox\nCOPY data.txt /data.txt\nRUN cat /data.txt > /copy.txt\n";
+        assertThat(kiln(dockerfile, "--output", "type=tar,dest=" + tmp.resolve("one.tar"))).as(err()).isZero();
+
+        assertThat(kiln(dockerfile, "--output", "type=tar,dest=" + tmp.resolve("two.tar"))).as(err()).isZero();
+
+        assertThat(err()).containsPattern("(?m)^#(\\d+) \\[\\d/\\d\\] COPY data.txt /data.txt\\n#\\1 CACHED$")
+                .containsPattern("(?m)^#(\\d+) \\[\\d/\\d\\] RUN cat /data.txt > /copy.txt\\n#\\1 CACHED$")
+                .contains(": 0 steps run, ");
+        assertThat(tarEntries(Files.readAllBytes(tmp.resolve("two.tar")))).containsKey("copy.txt");
+    }
+
+    @Test
+    void noDaemonBuildsInThisProcessAndStartsNoDaemon() throws Exception {
+        Path ownState = tmp.resolve("state");
+        Files.writeString(context.resolve("Dockerfile"), "FROM busybox\nRUN echo embedded > /where.txt\n");
+        Path dir = tmp.resolve("out");
+
+        int code = Main.run(List.of("build", "--no-daemon", "--state", ownState.toString(), "--build-context",
+                "busybox=" + rootfs, "--progress", "quiet", "--output", "type=local,dest=" + dir, context.toString()));
+
+        assertThat(code).isZero();
+        assertThat(dir.resolve("where.txt")).hasContent("embedded");
+        assertThat(DaemonEndpoint.running(ownState)).isEmpty();
+    }
+
+    @Test
+    void duListsRecordsAndPruneRemovesThem() throws Exception {
+        assertThat(kiln("FROM busybox\nRUN echo for-du > /du.txt\n")).as(err()).isZero();
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        DiskUsageCommand command = new DiskUsageCommand(new PrintStream(out, true), new PrintStream(stderr, true));
+
+        assertThat(command.du(List.of("--state", state.toString()))).isZero();
+        List<String> du = out.toString(StandardCharsets.UTF_8).lines().toList();
+        assertThat(du.getFirst()).matches("ID\\s+RECLAIMABLE\\s+SIZE\\s+LAST ACCESSED");
+        assertThat(du.size()).isGreaterThan(3);
+        assertThat(du.getLast()).matches("Total:\\s+\\d+(\\.\\d\\d)?[kMG]?B");
+
+        out.reset();
+        assertThat(command.prune(List.of("--state", state.toString(), "--all"))).isZero();
+        List<String> pruned = out.toString(StandardCharsets.UTF_8).lines().toList();
+        assertThat(pruned.getFirst()).matches("ID\\s+RECLAIMABLE\\s+SIZE\\s+LAST ACCESSED");
+        assertThat(pruned.size()).isGreaterThan(2);
+        assertThat(pruned.getLast()).matches("Total:\\s+\\d+(\\.\\d\\d)?[kMG]?B");
+    }
+
+    private static Map<String, byte[]> tarEntries(byte[] tar) throws IOException {
+        Map<String, byte[]> entries = new HashMap<>();
+        try (TarArchiveInputStream in = new TarArchiveInputStream(new ByteArrayInputStream(tar))) {
+            for (TarArchiveEntry entry; (entry = in.getNextEntry()) != null; ) {
+                entries.put(entry.getName().replaceFirst("^\\./", ""), entry.isFile() ? in.readAllBytes() : new byte[0]);
+            }
+        }
+        return entries;
+    }
+
+    /** The files of a gzip'd layer blob; none for any other blob (a manifest, a config). */
+    private static Map<String, byte[]> layerFiles(byte[] blob) {
+        if (blob.length < 2 || (blob[0] & 0xff) != 0x1f || (blob[1] & 0xff) != 0x8b) {
+            return Map.of();
+        }
+        try (GZIPInputStream gunzip = new GZIPInputStream(new ByteArrayInputStream(blob))) {
+            return tarEntries(gunzip.readAllBytes());
+        } catch (IOException e) {
+            return Map.of();
+        }
+    }
+}
