@@ -1,14 +1,24 @@
 package dev.kiln.daemon;
 
+import com.google.protobuf.Timestamp;
 import dev.kiln.api.control.DiskUsageRequest;
 import dev.kiln.api.control.DiskUsageResponse;
 import dev.kiln.api.control.PruneRequest;
 import dev.kiln.api.control.UsageRecord;
+import dev.kiln.engine.DiskUsageQuery;
 import dev.kiln.engine.Engine;
+import dev.kiln.engine.PruneOptions;
 import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
 
-/** Control.DiskUsage and Control.Prune on the engine's records. */
+import java.io.IOException;
+import java.time.Duration;
+import java.time.Instant;
+
+/**
+ * Control.DiskUsage and Control.Prune on the engine's records. Durations arrive as Go's time.Duration does, in
+ * nanoseconds; each removed record streams to the client as the prune removes it.
+ */
 final class DiskUsageService {
 
     private final Engine engine;
@@ -18,10 +28,57 @@ final class DiskUsageService {
     }
 
     void diskUsage(DiskUsageRequest request, StreamObserver<DiskUsageResponse> response) {
-        response.onError(Status.UNIMPLEMENTED.withDescription("disk usage is not reported yet").asRuntimeException());
+        try {
+            DiskUsageResponse.Builder answer = DiskUsageResponse.newBuilder();
+            for (dev.kiln.engine.UsageRecord record : engine.diskUsage(new DiskUsageQuery(request.getFilterList(),
+                    Duration.ofNanos(request.getAgeLimit())))) {
+                answer.addRecord(wire(record));
+            }
+            response.onNext(answer.build());
+            response.onCompleted();
+        } catch (IllegalArgumentException e) {
+            response.onError(Status.INVALID_ARGUMENT.withDescription(e.getMessage()).asRuntimeException());
+        } catch (IOException e) {
+            response.onError(Status.INTERNAL.withDescription("disk usage: " + e.getMessage()).asRuntimeException());
+        }
     }
 
     void prune(PruneRequest request, StreamObserver<UsageRecord> response) {
-        response.onError(Status.UNIMPLEMENTED.withDescription("prune is not available yet").asRuntimeException());
+        try {
+            PruneOptions options = new PruneOptions(request.getAll(), Duration.ofNanos(request.getKeepDuration()),
+                    request.getFilterList(), request.getReservedSpace(), request.getMaxUsedSpace(),
+                    request.getMinFreeSpace());
+            engine.prune(options, removed -> response.onNext(wire(removed)));
+            response.onCompleted();
+        } catch (IllegalArgumentException e) {
+            response.onError(Status.INVALID_ARGUMENT.withDescription(e.getMessage()).asRuntimeException());
+        } catch (IOException e) {
+            response.onError(Status.INTERNAL.withDescription("prune: " + e.getMessage()).asRuntimeException());
+        }
+    }
+
+    static UsageRecord wire(dev.kiln.engine.UsageRecord record) {
+        UsageRecord.Builder wire = UsageRecord.newBuilder()
+                .setID(record.id())
+                .setMutable(record.mutable())
+                .setInUse(record.inUse())
+                .setSize(record.size())
+                .setCreatedAt(time(record.createdAt()))
+                .setUsageCount(record.usageCount())
+                .setDescription(record.description())
+                .setRecordType(record.recordType())
+                .setShared(record.shared())
+                .addAllParents(record.parents());
+        if (record.lastUsedAt() != null) {
+            wire.setLastUsedAt(time(record.lastUsedAt()));
+        }
+        if (!record.parents().isEmpty()) {
+            wire.setParent(record.parents().getFirst());
+        }
+        return wire.build();
+    }
+
+    private static Timestamp time(Instant instant) {
+        return Timestamp.newBuilder().setSeconds(instant.getEpochSecond()).setNanos(instant.getNano()).build();
     }
 }
