@@ -169,7 +169,7 @@ final class DaemonBuild {
             Runtime.getRuntime().addShutdownHook(cancelOnSignal);
             SessionTunnel tunnel = null;
             try {
-                tunnel = call.call(() -> openSession(daemon, sessionId, services));
+                tunnel = call.call(() -> openSession(daemon, sessionId, sharedKey(locals), services));
                 call.run(() -> {
                     ControlGrpc.newStub(daemon.channel()).status(StatusRequest.newBuilder().setRef(ref).build(),
                             new StreamObserver<>() {
@@ -237,7 +237,25 @@ final class DaemonBuild {
     }
 
     /** Starts Control.Session with the headers that list the services this client answers through it. */
-    private static SessionTunnel openSession(DaemonConnection daemon, String sessionId, List<BindableService> services) {
+    /**
+     * Names this client's directories across its sessions: the daemon keeps its copy of them under this key, so the
+     * next build of the same directories transfers only what changed, and builds of other directories never share
+     * (or overwrite) that copy.
+     */
+    static String sharedKey(Map<String, Path> locals) {
+        StringBuilder key = new StringBuilder(ProcessHandle.current().info().user().orElse(""));
+        new java.util.TreeMap<>(locals).forEach((name, dir) -> key.append('\n').append(name).append('=').append(dir));
+        try {
+            byte[] hash = java.security.MessageDigest.getInstance("SHA-256")
+                    .digest(key.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            return java.util.HexFormat.of().formatHex(hash, 0, 16);
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException("the JDK has no SHA-256", e);
+        }
+    }
+
+    private static SessionTunnel openSession(DaemonConnection daemon, String sessionId, String sharedKey,
+            List<BindableService> services) {
         List<String> methods = new ArrayList<>();
         for (BindableService service : services) {
             for (ServerMethodDefinition<?, ?> method : service.bindService().getMethods()) {
@@ -247,7 +265,7 @@ final class DaemonBuild {
         CompletableFuture<SessionTunnel> tunnel = new CompletableFuture<>();
         StreamObserver<BytesMessage> toDaemon = ControlGrpc.newStub(daemon.channel())
                 .withInterceptors(MetadataUtils.newAttachHeadersInterceptor(
-                        SessionHeaders.of(sessionId, "kiln", "", methods)))
+                        SessionHeaders.of(sessionId, "kiln", sharedKey, methods)))
                 .session(new StreamObserver<>() {
                     @Override
                     public void onNext(BytesMessage message) {

@@ -50,7 +50,8 @@ public final class DaemonLauncher {
 
     /**
      * The java command of this process up to its main class: its JVM flags and class path, without the flags that
-     * make a JDK AOT cache (a training run's client must not have its daemon write the cache too).
+     * make a JDK AOT cache (a training run's client must not have its daemon write the cache too), and without the
+     * launcher's stop at the first JIT tier, which suits a short command, not a process that serves builds for hours.
      */
     static List<String> javaCommand() {
         ProcessHandle.Info self = ProcessHandle.current().info();
@@ -66,7 +67,7 @@ public final class DaemonLauncher {
         }
         for (String argument : arguments.subList(0, main)) {
             if (!argument.startsWith("-XX:AOTCacheOutput=") && !argument.startsWith("-XX:AOTMode=")
-                    && !argument.startsWith("-XX:AOTConfiguration=")) {
+                    && !argument.startsWith("-XX:AOTConfiguration=") && !argument.startsWith("-XX:TieredStopAtLevel=")) {
                 command.add(argument);
             }
         }

@@ -1,0 +1,193 @@
+#!/usr/bin/env bash
+# Kiln's daemon side by side with BuildKit's: `kiln build` (a client of `kiln daemon`) against `buildctl build`
+# (a client of buildkitd v0.24.0), the same Dockerfile, the same base image in a registry on 127.0.0.1, the
+# same OCI tar output, each timed from the user's command line. Scenarios:
+#   cached      nothing changed since the last build: every step is a cache hit
+#   allrun      --no-cache: every step runs again (the base image stays pulled)
+#   concurrent  8 builds of 8 different contexts at once (each round changes every context first); the
+#               time is the wall time until the last one ends
+#   firstbyte   a cached build's first byte of progress, and its end (bench/first-byte.py)
+#
+# The workload (2 stages, 6 RUN, 3 COPY, FROM a busybox image in the registry) is the one issue 11
+# measured. Both daemons run for the whole script, warm, on states of their own.
+#
+# Needs buildctl and buildkitd on PATH (build them from BuildKit's source, see bench/README.md); never
+# a CI requirement. Usage (as root): bench/daemon.sh; BENCH_RUNS=10 BENCH_WARMUP=2 BENCH_SCENARIOS="..."
+#   BENCH_WORK=/var/tmp/kiln-daemon-bench  scratch directory (removed at the end)
+#   BENCH_RESULTS=FILE                     raw numbers (default bench/results/DATE-daemon.txt)
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+runs=${BENCH_RUNS:-10}
+warmup=${BENCH_WARMUP:-2}
+scenarios=${BENCH_SCENARIOS:-cached allrun concurrent firstbyte}
+work=${BENCH_WORK:-/var/tmp/kiln-daemon-bench}
+results=${BENCH_RESULTS:-$root/bench/results/$(date +%Y-%m-%d)-daemon.txt}
+
+[ "$(id -u)" = 0 ] || { echo "bench: run as root" >&2; exit 1; }
+for tool in buildctl buildkitd docker-registry python3; do
+  command -v "$tool" >/dev/null || { echo "bench: $tool is missing (see bench/README.md)" >&2; exit 1; }
+done
+"$root/scripts/setup.sh"
+source "$root/scripts/env.sh"
+source "$root/bench/lib.sh"
+"$root/kiln" --help >/dev/null 2>&1 || "$root/kiln" --help
+
+pids=()
+cleanup() {
+  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  "$root/kiln" daemon stop --state "$work/kiln-state" >/dev/null 2>&1 || true
+  wait 2>/dev/null || true
+  bench_clean "$work"
+}
+bench_clean "$work"
+trap cleanup EXIT
+mkdir -p "$work/times" "$work/registry"
+bench_dir=$work/times
+
+# A registry on 127.0.0.1 holding the busybox base image.
+port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+cat > "$work/registry/config.yml" <<END
+version: 0.1
+log:
+  level: error
+  accesslog:
+    disabled: true
+storage:
+  filesystem:
+    rootdirectory: $work/registry/storage
+http:
+  addr: 127.0.0.1:$port
+END
+docker-registry serve "$work/registry/config.yml" > "$work/registry/log" 2>&1 &
+pids+=($!)
+base=127.0.0.1:$port/library/busybox:1
+mkdir -p "$work/base"
+"$root/scripts/busybox-rootfs.sh" "$work/base/rootfs" >/dev/null
+printf 'FROM scratch\nCOPY rootfs/ /\n' > "$work/base/Dockerfile"
+for _ in $(seq 50); do curl -fs "http://127.0.0.1:$port/v2/" >/dev/null && break; sleep 0.1; done
+"$root/kiln" build --no-daemon --state "$work/prep-state" --progress quiet \
+  --output "type=image,name=$base,push=true" "$work/base" >/dev/null
+
+# One build context per concurrent build; the first is the one the other scenarios build.
+make_context() {
+  mkdir -p "$1/src"
+  for name in main.c util.c config.h; do printf 'the %s of context %s\n' "$name" "$2" > "$1/src/$name"; done
+  echo "context $2" > "$1/README"
+  cat > "$1/Dockerfile" <<END
+FROM $base AS build
+COPY src/ /src/
+RUN cat /src/* > /all.txt
+RUN wc -c /all.txt > /size.txt
+RUN mkdir -p /out && cp /all.txt /size.txt /out/
+FROM $base
+COPY --from=build /out/ /app/
+COPY README /app/README
+RUN ls /app > /app/list.txt
+RUN echo done > /app/done
+RUN cat /app/list.txt
+END
+}
+for i in $(seq 0 7); do make_context "$work/ctx$i" "$i"; done
+
+# buildkitd, with plain HTTP for the registry, and kiln daemon, each on a state of its own
+cat > "$work/buildkitd.toml" <<END
+[registry."127.0.0.1:$port"]
+  http = true
+END
+buildkitd --root "$work/bk-root" --addr "unix://$work/bk.sock" --config "$work/buildkitd.toml" \
+  > "$work/buildkitd.log" 2>&1 &
+pids+=($!)
+"$root/kiln" daemon --state "$work/kiln-state" --idle-timeout 0 > "$work/kiln-daemon.log" 2>&1 &
+pids+=($!)
+for _ in $(seq 100); do
+  [ -S "$work/bk.sock" ] && [ -S "$work/kiln-state/kiln.sock" ] && break
+  sleep 0.2
+done
+
+kiln_build() { # CONTEXT OUT [FLAGS...]
+  local ctx=$1 out=$2; shift 2
+  echo "$root/kiln build --state $work/kiln-state --progress plain $* --output type=oci,dest=$out $ctx"
+}
+buildctl_build() {
+  local ctx=$1 out=$2; shift 2
+  echo "buildctl --addr unix://$work/bk.sock build --progress plain --frontend dockerfile.v0 --local context=$ctx \
+--local dockerfile=$ctx $* --output type=oci,dest=$out"
+}
+
+# both tools must build the same /app/list.txt, or they did not do the same work
+$(kiln_build "$work/ctx0" "$work/check-kiln.tar") > "$work/check.log" 2>&1 || { cat "$work/check.log" >&2; exit 1; }
+$(buildctl_build "$work/ctx0" "$work/check-bk.tar") > "$work/check.log" 2>&1 || { cat "$work/check.log" >&2; exit 1; }
+
+summary=()
+raw=()
+compare() { # SCENARIO
+  local s=$1
+  local line
+  line=$(awk -v s="$s" -v k="$(bench_median "$s-kiln")" -v b="$(bench_median "$s-buildkit")" \
+    -v r="$(bench_ratio "$s-kiln" "$s-buildkit")" \
+    'BEGIN { printf "%-11s kiln %6.3f s   buildkit %6.3f s   kiln/buildkit %.2f   (medians; per round %.2f)", s, k, b, k / b, r }')
+  summary+=("$line")
+  echo "$line"
+  for tool in kiln buildkit; do
+    raw+=("$s $tool: $(bench_stats "$s-$tool")" "  runs $(bench_raw "$s-$tool")")
+  done
+}
+
+for scenario in $scenarios; do
+  echo "bench: $scenario ($warmup warm-up and $runs timed rounds, kiln and buildkit in turn)" >&2
+  bench_reset
+  case $scenario in
+    cached)
+      bench_add cached-kiln "" "$(kiln_build "$work/ctx0" "$work/out-kiln.tar")"
+      bench_add cached-buildkit "" "$(buildctl_build "$work/ctx0" "$work/out-bk.tar")" ;;
+    allrun)
+      bench_add allrun-kiln "" "$(kiln_build "$work/ctx0" "$work/out-kiln.tar" --no-cache)"
+      bench_add allrun-buildkit "" "$(buildctl_build "$work/ctx0" "$work/out-bk.tar" --no-cache)" ;;
+    concurrent)
+      for tool in kiln buildctl; do
+        script=$work/concurrent-$tool.sh
+        { echo "set -e"
+          for i in $(seq 0 7); do echo "$(${tool}_build "$work/ctx$i" "$work/out-$tool-$i.tar") > $work/conc-$tool-$i.log 2>&1 &"; done
+          echo 'for job in $(jobs -p); do wait "$job"; done'; } > "$script"
+      done
+      change="for i in \$(seq 0 7); do date +%s%N > $work/ctx\$i/src/changed.c; done"
+      bench_add concurrent-kiln "$change" "bash $work/concurrent-kiln.sh"
+      bench_add concurrent-buildkit "$change" "bash $work/concurrent-buildctl.sh" ;;
+    firstbyte)
+      # its own loop: first-byte.py prints "FIRST END STATUS" per run, which bench_run_once does not keep
+      for tool in kiln buildkit; do : > "$work/times/firstbyte-$tool.txt"; done
+      for ((round = 0; round < warmup + runs; round++)); do
+        for tool in kiln buildkit; do
+          [ $tool = kiln ] && cmd=$(kiln_build "$work/ctx0" "$work/out-kiln.tar") \
+            || cmd=$(buildctl_build "$work/ctx0" "$work/out-bk.tar")
+          # shellcheck disable=SC2086
+          out=$("$root/bench/first-byte.py" $cmd 2>/dev/null | tail -n 1)
+          [ "$round" -ge "$warmup" ] && echo "$out" >> "$work/times/firstbyte-$tool.txt"
+        done
+      done
+      for tool in kiln buildkit; do
+        line=$(sort -n "$work/times/firstbyte-$tool.txt" | awk -v t=$tool '{ f[NR] = $1 } END {
+          printf "firstbyte   %-8s first progress byte after %.3f s (median of %d runs)", t, f[int((NR + 1) / 2)], NR }')
+        summary+=("$line")
+        echo "$line"
+      done
+      continue ;;
+    *) echo "bench: unknown scenario $scenario" >&2; exit 1 ;;
+  esac
+  bench_round_robin "$runs" "$warmup"
+  compare "$scenario"
+done
+
+mkdir -p "$(dirname "$results")"
+{
+  echo "# bench/daemon.sh $(date -u +%Y-%m-%dT%H:%M:%SZ): $runs timed rounds after $warmup warm-up, kiln and buildkit in turn"
+  echo "# kiln $(git -C "$root" rev-parse --short HEAD); $(buildctl --version); $("$JAVA_HOME/bin/java" -version 2>&1 | head -n 1); $(nproc) cores"
+  echo "# kiln:     $(kiln_build CTX OUT)"
+  echo "# buildkit: $(buildctl_build CTX OUT)"
+  echo
+  printf '%s\n' "${summary[@]}"
+  echo
+  echo "# seconds: wall median, mean, min, max; cpu = median user+system of the client (daemons not included)"
+  printf '%s\n' "${raw[@]}"
+} > "$results"
+echo "bench: raw numbers in ${results#"$root"/}" >&2
