@@ -8,7 +8,7 @@ source "$here/env.sh"
 # command-to-package pairs: what the engine runs; with --tests also the peers the tests talk to
 needed=(runc:runc crun:crun busybox:busybox-static git:git docker-registry:docker-registry)
 if [ "${1:-}" = "--tests" ]; then
-  needed+=(skopeo:skopeo umoci:umoci setsid:util-linux)
+  needed+=(skopeo:skopeo umoci:umoci setsid:util-linux openssl:openssl)
 fi
 missing=()
 for pair in "${needed[@]}"; do

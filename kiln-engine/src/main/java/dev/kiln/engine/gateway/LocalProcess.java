@@ -43,7 +43,7 @@ final class LocalProcess implements ContainerProcess {
         if (stdin == null) {
             container.stdin().close();
         } else {
-            Thread.ofVirtual().name(container.id() + "-stdin").start(() -> pumpStdin(stdin, container.stdin()));
+            Thread.ofPlatform().daemon().name(container.id() + "-stdin").start(() -> pumpStdin(stdin, container.stdin()));
         }
         return new LocalProcess(container, String.join(" ", spec.args()), null, null);
     }
@@ -67,7 +67,7 @@ final class LocalProcess implements ContainerProcess {
         });
         InputStream stdin = start.stdin();
         if (stdin != null) {
-            Thread.ofVirtual().name(started.container().id() + "-tty-input").start(() -> {
+            Thread.ofPlatform().daemon().name(started.container().id() + "-tty-input").start(() -> {
                 byte[] buffer = new byte[4096];
                 try {
                     for (int n; (n = stdin.read(buffer)) >= 0; ) {

@@ -33,8 +33,10 @@ public final class RunningContainer implements AutoCloseable {
     this.bundle = bundle;
     this.stubs = stubs;
     this.process = process;
-    this.stdoutPump = Thread.ofVirtual().name(id + "-stdout").start(() -> pump(process.getInputStream(), stdout));
-    this.stderrPump = Thread.ofVirtual().name(id + "-stderr").start(() -> pump(process.getErrorStream(), stderr));
+    // Platform threads: a read of a process pipe holds its carrier while it waits, so two quiet containers
+    // would hold both carriers of a 2-core machine and stall every virtual thread of a daemon (seen).
+    this.stdoutPump = Thread.ofPlatform().daemon().name(id + "-stdout").start(() -> pump(process.getInputStream(), stdout));
+    this.stderrPump = Thread.ofPlatform().daemon().name(id + "-stderr").start(() -> pump(process.getErrorStream(), stderr));
   }
 
   /** The container's id in the runtime (as {@code runc list} shows it). */
