@@ -14,6 +14,7 @@ import dev.kiln.llb.State;
 import dev.kiln.oci.registry.RegistryClient;
 import dev.kiln.oci.testing.LocalRegistry;
 import dev.kiln.worker.BusyboxImage;
+import dev.kiln.worker.HostProcesses;
 import io.grpc.StatusRuntimeException;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -144,7 +145,7 @@ class ControlServiceTest {
                 SolveRequest.newBuilder().setRef("cancel-" + System.nanoTime()).setDefinition(state.marshal()).build())));
         try {
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-            while (!processRuns(marker)) {
+            while (!HostProcesses.anyRuns(marker)) {
                 assertThat(System.nanoTime()).as("the step's container started").isLessThan(deadline);
                 Thread.sleep(100);
             }
@@ -153,24 +154,12 @@ class ControlServiceTest {
         }
         assertThatThrownBy(() -> solve.get(30, TimeUnit.SECONDS)).hasMessageContaining("CANCELLED");
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-        while (processRuns(marker)) {
+        while (HostProcesses.anyRuns(marker)) {
             assertThat(System.nanoTime()).as("the step's process is gone").isLessThan(deadline);
             Thread.sleep(100);
         }
     }
 
-    /** Reads /proc: ProcessHandle knows no command line for a process whose executable is in another mount space. */
-    private static boolean processRuns(String commandLine) throws java.io.IOException {
-        try (var entries = Files.list(Path.of("/proc"))) {
-            return entries.filter(p -> p.getFileName().toString().chars().allMatch(Character::isDigit)).anyMatch(p -> {
-                try {
-                    return new String(Files.readAllBytes(p.resolve("cmdline"))).replace('\0', ' ').contains(commandLine);
-                } catch (java.io.IOException gone) {
-                    return false;
-                }
-            });
-        }
-    }
 
     private Map<String, Vertex> lastVertices(String ref) {
         Map<String, Vertex> last = new HashMap<>();

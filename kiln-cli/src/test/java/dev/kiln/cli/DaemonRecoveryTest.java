@@ -1,0 +1,87 @@
+package dev.kiln.cli;
+
+import dev.kiln.api.DaemonEndpoint;
+import dev.kiln.worker.BusyboxRootfs;
+import dev.kiln.worker.HostProcesses;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.ByteArrayOutputStream;
+import java.io.InputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * A daemon killed with SIGKILL in the middle of a build: its client fails with a message, the step's container goes
+ * with it, and the next build starts a new daemon on the same state, which builds.
+ */
+class DaemonRecoveryTest {
+
+    @TempDir
+    Path tmp;
+    Path state;
+
+    @AfterEach
+    void stopDaemon() throws Exception {
+        Optional<DaemonEndpoint> daemon = state == null ? Optional.empty() : DaemonEndpoint.running(state);
+        if (daemon.isPresent()) {
+            ProcessHandle process = ProcessHandle.of(daemon.get().pid()).orElseThrow();
+            process.destroy();
+            process.onExit().get(30, TimeUnit.SECONDS);
+        }
+    }
+
+    private int kiln(Path context, ByteArrayOutputStream err, String dockerfile, Path rootfs) throws Exception {
+        Files.writeString(context.resolve("Dockerfile"), dockerfile);
+        return new DaemonBuild(new PrintStream(new ByteArrayOutputStream()), new PrintStream(err, true),
+                InputStream.nullInputStream()).run(Invocation.parse(List.of("--state", state.toString(),
+                "--build-context", "busybox=" + rootfs, "--progress", "plain", context.toString())));
+    }
+
+    @Test
+    void aKilledDaemonFailsItsBuildAndTheNextBuildStartsANewOne() throws Exception {
+        state = tmp.resolve("state");
+        Path rootfs = BusyboxRootfs.populate(Files.createDirectories(tmp.resolve("rootfs")));
+        Path context = Files.createDirectories(tmp.resolve("context"));
+        String marker = "sleep " + (500 + System.nanoTime() % 400);
+        ByteArrayOutputStream firstErr = new ByteArrayOutputStream();
+        CompletableFuture<Integer> first = CompletableFuture.supplyAsync(() -> {
+            try {
+                return kiln(context, firstErr, "FROM busybox\nRUN " + marker + "\n", rootfs);
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+        while (!HostProcesses.anyRuns(marker)) {
+            assertThat(System.nanoTime()).as("the step started: " + firstErr).isLessThan(deadline);
+            Thread.sleep(100);
+        }
+        long killed = DaemonEndpoint.running(state).orElseThrow().pid();
+        ProcessHandle.of(killed).orElseThrow().destroyForcibly();
+
+        assertThat(first.get(60, TimeUnit.SECONDS)).isNotZero();
+        assertThat(firstErr.toString(StandardCharsets.UTF_8)).contains("daemon");
+        deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (HostProcesses.anyRuns(marker)) {
+            assertThat(System.nanoTime()).as("the killed daemon's container is gone").isLessThan(deadline);
+            Thread.sleep(100);
+        }
+
+        ByteArrayOutputStream secondErr = new ByteArrayOutputStream();
+        int second = kiln(context, secondErr, "FROM busybox\nRUN echo after-the-kill\n", rootfs);
+
+        assertThat(second).as(secondErr.toString(StandardCharsets.UTF_8)).isZero();
+        assertThat(secondErr.toString(StandardCharsets.UTF_8)).contains("started a daemon");
+        assertThat(DaemonEndpoint.running(state).orElseThrow().pid()).isNotEqualTo(killed);
+    }
+}
