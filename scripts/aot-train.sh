@@ -55,7 +55,8 @@ build=(dev.kiln.cli.Main build --state "$work/state" --progress plain
 echo "trained once" > "$work/context/message.txt"
 timeout 300 "$JAVA_HOME/bin/java" "$@" -cp "$classpath" "${build[@]}" || true
 echo "trained twice" > "$work/context/message.txt"
-timeout 300 "$JAVA_HOME/bin/java" "$@" -XX:AOTCacheOutput="$cache" -cp "$classpath" "${build[@]}" \
+# -Dkiln.exit=jvm: the JVM writes the cache at its own exit, which the command's quick exit would skip
+timeout 300 "$JAVA_HOME/bin/java" "$@" -XX:AOTCacheOutput="$cache" -Dkiln.exit=jvm -cp "$classpath" "${build[@]}" \
   --output type=oci,dest="$work/out.oci.tar" --output type=local,dest="$work/out" \
   --output type=tar,dest="$work/out.tar" || true
 [ -s "$cache" ]

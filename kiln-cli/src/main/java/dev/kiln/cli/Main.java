@@ -25,7 +25,7 @@ public final class Main {
     }
 
     public static void main(String[] args) {
-        System.exit(run(List.of(args)));
+        ProcessExit.now(run(List.of(args)));
     }
 
     static int run(List<String> args) {
