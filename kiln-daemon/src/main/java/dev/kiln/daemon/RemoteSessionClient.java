@@ -26,10 +26,11 @@ import java.util.concurrent.locks.ReentrantLock;
  * a copy the daemon keeps per client and directory) when a step first needs it, and a secret is fetched when a step
  * mounts it.
  */
-final class RemoteSessionClient implements SessionClient {
+final class RemoteSessionClient implements SessionClient, AutoCloseable {
 
     private static final String FILE_SYNC = SessionHeaders.methodUrl("moby.filesync.v1.FileSync", "DiffCopy");
     private static final String SECRETS = SessionHeaders.methodUrl("moby.buildkit.secrets.v1.Secrets", "GetSecret");
+    private static final String SSH = SessionHeaders.methodUrl("moby.sshforward.v1.SSH", "ForwardAgent");
 
     /** One pull at a time into each kept copy, across all builds of the daemon. */
     private static final Map<Path, ReentrantLock> PULL_LOCKS = new ConcurrentHashMap<>();
@@ -37,11 +38,13 @@ final class RemoteSessionClient implements SessionClient {
     private final ClientSession session;
     private final Path copies;
     private final Map<String, Optional<Path>> pulled = new ConcurrentHashMap<>();
+    private final SessionSshAgents agents;
 
     /** @param copies where the daemon keeps its copies of clients' directories */
     RemoteSessionClient(ClientSession session, Path copies) {
         this.session = session;
         this.copies = copies;
+        this.agents = new SessionSshAgents(session.channel(), copies.resolveSibling("ssh"));
     }
 
     @Override
@@ -106,10 +109,16 @@ final class RemoteSessionClient implements SessionClient {
 
     @Override
     public Optional<Path> sshSocket(String id) throws IOException {
-        // Forwarding an agent needs a socket here that tunnels to the client's SSH service; until that exists, a
-        // build that needs it hears so instead of a missing-agent message that would mislead.
-        throw new IOException("ssh \"" + id + "\": SSH agent forwarding through kiln daemon is not supported yet; "
-                + "build with --no-daemon to use an agent");
+        if (!session.serves(SSH)) {
+            return Optional.empty();
+        }
+        return agents.socket(id);
+    }
+
+    /** Ends what the build asked of its client: the agent sockets it opened go. */
+    @Override
+    public void close() throws IOException {
+        agents.close();
     }
 
     @Override
