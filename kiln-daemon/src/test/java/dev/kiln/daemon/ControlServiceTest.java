@@ -156,8 +156,20 @@ class ControlServiceTest {
         }
     }
 
+    /**
+     * Whether a process with {@code commandLine} runs, by its argv in /proc: the JDK's ProcessHandle.Info builds a
+     * command line from the executable's path, which for busybox's applets is /bin/busybox, not the applet's name.
+     */
     private static boolean processRuns(String commandLine) {
-        return ProcessHandle.allProcesses().anyMatch(p -> p.info().commandLine().orElse("").contains(commandLine));
+        return ProcessHandle.allProcesses().anyMatch(p -> {
+            try {
+                byte[] argv = Files.readAllBytes(Path.of("/proc", Long.toString(p.pid()), "cmdline"));
+                return new String(argv, java.nio.charset.StandardCharsets.UTF_8).replace('\0', ' ')
+                        .contains(commandLine);
+            } catch (java.io.IOException e) {
+                return false; // gone meanwhile
+            }
+        });
     }
 
     private Map<String, Vertex> lastVertices(String ref) {
