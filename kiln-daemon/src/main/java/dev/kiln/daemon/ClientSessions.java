@@ -24,6 +24,11 @@ final class ClientSessions {
         sessions.remove(session.id(), session);
     }
 
+    /** Whether {@code session} is still connected (a client that went away has removed it). */
+    boolean connected(ClientSession session) {
+        return sessions.get(session.id()) == session;
+    }
+
     int size() {
         return sessions.size();
     }

@@ -17,12 +17,12 @@ import dev.kiln.api.control.StatusResponse;
 import dev.kiln.api.control.UsageRecord;
 import dev.kiln.api.session.SessionHeaders;
 import dev.kiln.api.session.SessionTunnel;
-import dev.kiln.api.types.BuildkitVersion;
-import dev.kiln.api.types.WorkerRecord;
 import dev.kiln.engine.BuildException;
 import dev.kiln.engine.BuildOutcome;
 import dev.kiln.engine.BuildRequest;
 import dev.kiln.engine.Engine;
+import dev.kiln.engine.FrontendSpec;
+import dev.kiln.engine.export.Exporters;
 import dev.kiln.worker.BuildSession;
 import io.grpc.Context;
 import io.grpc.Contexts;
@@ -44,6 +44,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * BuildKit's Control service on Kiln's engine: what buildctl, docker buildx and {@code kiln} call. One engine serves
@@ -62,11 +63,13 @@ final class ControlService extends ControlGrpc.ControlImplBase {
     private final BuildJobs jobs;
     private final ClientSessions sessions = new ClientSessions();
     private final DiskUsageService diskUsage;
+    private final ForwardedBuilds gateways;
 
-    ControlService(Engine engine, DaemonInfo info, BuildJobs jobs) {
+    ControlService(Engine engine, DaemonInfo info, BuildJobs jobs, ForwardedBuilds gateways) {
         this.engine = engine;
         this.info = info;
         this.jobs = jobs;
+        this.gateways = gateways;
         this.diskUsage = new DiskUsageService(engine);
     }
 
@@ -148,7 +151,15 @@ final class ControlService extends ControlGrpc.ControlImplBase {
         Thread builder = Thread.currentThread();
         // A client that goes away (Ctrl-C, killed) cancels its call: the build stops, its containers go.
         Context.current().addListener(context -> builder.interrupt(), Runnable::run);
+        ForwardedBuild forwarded = null;
         try (BuildJobs.Running job = jobs.start(ref)) {
+            AtomicReference<ClientSession> connected = new AtomicReference<>();
+            if (SolveTranslation.forwardsToGateway(request)) {
+                // known before the session connects: the client's first LLBBridge call comes at once
+                forwarded = new ForwardedBuild(ref, () -> connected.get() != null
+                        && !sessions.connected(connected.get()));
+                gateways.add(forwarded);
+            }
             Optional<ClientSession> session = request.getSession().isEmpty() ? Optional.empty()
                     : sessions.await(request.getSession(), SESSION_WAIT);
             if (!request.getSession().isEmpty() && session.isEmpty()) {
@@ -156,7 +167,9 @@ final class ControlService extends ControlGrpc.ControlImplBase {
                         + request.getSession() + ": the client's session did not connect").asRuntimeException());
                 return;
             }
-            SolveTranslation translation = SolveTranslation.of(request);
+            session.ifPresent(connected::set);
+            SolveTranslation translation = SolveTranslation.of(request, forwarded == null ? null
+                    : new FrontendSpec.Function("gateway", forwarded.function()));
             try (SessionExports exports = SessionExports.of(translation.exporters(), session,
                     info.stateDir().resolve("daemon").resolve("exports"), translation.sourceDateEpoch())) {
                 BuildRequest build = translation.buildRequest(exports.targets());
@@ -190,15 +203,25 @@ final class ControlService extends ControlGrpc.ControlImplBase {
         } catch (IOException e) {
             response.onError(Status.UNKNOWN.withDescription(e.getMessage()).asRuntimeException());
         } finally {
+            if (forwarded != null) {
+                forwarded.end("build " + ref + " has ended");
+                gateways.remove(forwarded);
+            }
             // the call's end cancels its context too, which would interrupt whatever this thread does next
             Thread.interrupted();
         }
     }
 
-    /** The export facts a client expects back (digests, names); the frontend's own metadata stays here. */
+    /**
+     * The export facts a client expects back (digests, names), as BuildKit's exporters answer them; the frontend's
+     * own metadata (the image config it made, its base image's config) stays here, as it does in BuildKit.
+     */
     private static boolean isExporterResponse(String key) {
-        return key.startsWith("containerimage.") || key.equals("image.name");
+        return EXPORTER_RESPONSE.contains(key);
     }
+
+    private static final Set<String> EXPORTER_RESPONSE = Set.of(Exporters.IMAGE_DIGEST, Exporters.CONFIG_DIGEST,
+            Exporters.IMAGE_NAME);
 
     @Override
     public void status(StatusRequest request, StreamObserver<StatusResponse> response) {
@@ -229,29 +252,15 @@ final class ControlService extends ControlGrpc.ControlImplBase {
     @Override
     public void listWorkers(ListWorkersRequest request, StreamObserver<ListWorkersResponse> response) {
         jobs.touch();
-        response.onNext(ListWorkersResponse.newBuilder().addRecord(worker()).build());
+        response.onNext(ListWorkersResponse.newBuilder().addRecord(info.workerRecord()).build());
         response.onCompleted();
-    }
-
-    private WorkerRecord worker() {
-        return WorkerRecord.newBuilder()
-                .setID(info.workerId())
-                .putAllLabels(info.workerLabels())
-                .addAllPlatforms(info.platforms())
-                .setBuildkitVersion(version())
-                .build();
     }
 
     @Override
     public void info(InfoRequest request, StreamObserver<InfoResponse> response) {
         jobs.touch();
-        response.onNext(InfoResponse.newBuilder().setBuildkitVersion(version()).build());
+        response.onNext(InfoResponse.newBuilder().setBuildkitVersion(info.buildkitVersion()).build());
         response.onCompleted();
-    }
-
-    private BuildkitVersion version() {
-        return BuildkitVersion.newBuilder().setPackage(DaemonInfo.PACKAGE).setVersion(info.version())
-                .setRevision(info.revision()).build();
     }
 
     @Override

@@ -1,5 +1,7 @@
 package dev.kiln.daemon;
 
+import dev.kiln.api.types.BuildkitVersion;
+import dev.kiln.api.types.WorkerRecord;
 import dev.kiln.engine.Engine;
 import dev.kiln.llb.pb.Platform;
 
@@ -42,6 +44,20 @@ record DaemonInfo(Path stateDir, String version, String revision, String workerI
                 "org.mobyproject.buildkit.worker.snapshotter", "overlayfs",
                 "org.mobyproject.buildkit.worker.kiln.runtime", runtime),
                 List.of(platform));
+    }
+
+    /** The worker as ListWorkers and the gateway's Ping describe it. */
+    WorkerRecord workerRecord() {
+        return WorkerRecord.newBuilder()
+                .setID(workerId)
+                .putAllLabels(workerLabels)
+                .addAllPlatforms(platforms)
+                .setBuildkitVersion(buildkitVersion())
+                .build();
+    }
+
+    BuildkitVersion buildkitVersion() {
+        return BuildkitVersion.newBuilder().setPackage(PACKAGE).setVersion(version).setRevision(revision).build();
     }
 
     private static String kilnVersion() {

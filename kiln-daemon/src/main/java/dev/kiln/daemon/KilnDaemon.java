@@ -46,6 +46,7 @@ final class KilnDaemon implements AutoCloseable {
     private final Engine engine;
     private final BuildJobs jobs = new BuildJobs();
     private final ControlService control;
+    private final LlbBridgeService bridge;
     private final List<Server> servers = new ArrayList<>();
     private final EventLoopGroup boss = new EpollEventLoopGroup(1);
     private final EventLoopGroup workers = new EpollEventLoopGroup(2);
@@ -57,7 +58,10 @@ final class KilnDaemon implements AutoCloseable {
     private KilnDaemon(DaemonConfig config, Engine engine) {
         this.config = config;
         this.engine = engine;
-        this.control = new ControlService(engine, DaemonInfo.of(config.stateDir(), config.runtime()), jobs);
+        DaemonInfo info = DaemonInfo.of(config.stateDir(), config.runtime());
+        ForwardedBuilds gateways = new ForwardedBuilds();
+        this.control = new ControlService(engine, info, jobs, gateways);
+        this.bridge = new LlbBridgeService(gateways, info);
         this.endpoint = new DaemonEndpoint(config.stateDir(), config.addresses().getFirst(), ProcessHandle.current().pid());
     }
 
@@ -135,6 +139,8 @@ final class KilnDaemon implements AutoCloseable {
                     .permitKeepAliveWithoutCalls(true)
                     .permitKeepAliveTime(1, TimeUnit.SECONDS)
                     .addService(ServerInterceptors.intercept(control, ControlService.headers()))
+                    // buildctl and buildx call the gateway on the same connection as Control (forwarded builds)
+                    .addService(ServerInterceptors.intercept(bridge, ControlService.headers()))
                     .build()
                     .start();
             servers.add(server);

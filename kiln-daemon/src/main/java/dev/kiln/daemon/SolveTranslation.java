@@ -30,13 +30,28 @@ record SolveTranslation(FrontendSpec frontend, Map<String, String> frontendAttrs
         entitlements = Set.copyOf(entitlements);
     }
 
-    /** @throws IllegalArgumentException for a request Kiln cannot run, naming what is wrong */
-    static SolveTranslation of(SolveRequest request) {
+    /**
+     * Whether the client runs the frontend itself and drives the build through the LLBBridge (BuildKit's gateway
+     * forwarder): buildctl build and docker buildx send such a Solve, with neither frontend nor definition.
+     */
+    static boolean forwardsToGateway(SolveRequest request) {
+        return request.getFrontend().isEmpty() && !(request.hasDefinition()
+                && request.getDefinition().getDefCount() > 0);
+    }
+
+    /**
+     * @param gateway the frontend of a request that {@link #forwardsToGateway forwards to the gateway}; null for
+     *                none, which makes such a request an error
+     * @throws IllegalArgumentException for a request Kiln cannot run, naming what is wrong
+     */
+    static SolveTranslation of(SolveRequest request, FrontendSpec gateway) {
         FrontendSpec frontend;
         if (!request.getFrontend().isEmpty()) {
             frontend = new FrontendSpec.Named(request.getFrontend());
-        } else if (request.hasDefinition() && request.getDefinition().getDefCount() > 0) {
+        } else if (!forwardsToGateway(request)) {
             frontend = new FrontendSpec.Llb(request.getDefinition());
+        } else if (gateway != null) {
+            frontend = gateway;
         } else {
             throw new IllegalArgumentException("the request names no frontend and carries no definition");
         }

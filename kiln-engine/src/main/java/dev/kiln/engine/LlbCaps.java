@@ -12,6 +12,18 @@ final class LlbCaps {
     }
 
     static final Set<String> SUPPORTED = Set.of(
+            // the sources the worker runs: a client that checks a definition's caps before it sends it
+            // (BuildKit's gateway client does) must find each one it uses
+            "source.image",
+            "source.image.resolvemode",
+            "source.git",
+            "source.git.keepgitdir",
+            "source.git.fullurl",
+            "source.http",
+            "source.http.checksum",
+            "source.http.perm",
+            "soruce.http.uidgid", // sic: BuildKit's id for http.uid/http.gid
+            "source.ocilayout",
             "source.local",
             "source.local.unique",
             "source.local.sessionid",
@@ -30,6 +42,10 @@ final class LlbCaps {
             "exec.mount.cache.sharing",
             "exec.mount.tmpfs",
             "exec.mount.tmpfs.size",
+            "exec.mount.secret",
+            "exec.mount.ssh",
+            "exec.secretenv",
+            "exec.meta.security",
             "exec.validexitcode",
             "file.base",
             "file.copy.includepatterns",

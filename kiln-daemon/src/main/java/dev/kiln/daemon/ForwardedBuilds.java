@@ -1,0 +1,54 @@
+package dev.kiln.daemon;
+
+import io.grpc.Status;
+
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * The forwarded builds running now, by their ref, where the LLBBridge service finds the build a call's
+ * {@code buildkit-controlapi-buildid} header names. The client sends its Control.Solve and its first bridge call at
+ * the same time, so a lookup waits a little for the build to appear.
+ */
+final class ForwardedBuilds {
+
+    private final Map<String, ForwardedBuild> builds = new ConcurrentHashMap<>();
+
+    /** @throws IllegalArgumentException if a build with the same ref runs already */
+    void add(ForwardedBuild build) {
+        synchronized (this) {
+            if (builds.putIfAbsent(build.ref(), build) != null) {
+                throw new IllegalArgumentException("a build with ref " + build.ref() + " is running already");
+            }
+            notifyAll();
+        }
+    }
+
+    void remove(ForwardedBuild build) {
+        builds.remove(build.ref(), build);
+    }
+
+    /**
+     * The build {@code ref}, waiting up to {@code timeout} for its Solve to arrive.
+     *
+     * @throws io.grpc.StatusRuntimeException NOT_FOUND when no such build appears
+     */
+    ForwardedBuild await(String ref, Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        synchronized (this) {
+            while (true) {
+                ForwardedBuild build = builds.get(ref);
+                if (build != null) {
+                    return build;
+                }
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    throw Status.NOT_FOUND.withDescription("no running build " + ref + " forwards to the gateway "
+                            + "(its Control.Solve must name no frontend and carry no definition)").asRuntimeException();
+                }
+                wait(Math.max(1, left / 1_000_000));
+            }
+        }
+    }
+}

@@ -1,0 +1,458 @@
+package dev.kiln.daemon;
+
+import com.google.protobuf.ByteString;
+import dev.kiln.api.apicaps.APICap;
+import dev.kiln.api.gateway.EvaluateRequest;
+import dev.kiln.api.gateway.EvaluateResponse;
+import dev.kiln.api.gateway.ExecMessage;
+import dev.kiln.api.gateway.InputsRequest;
+import dev.kiln.api.gateway.InputsResponse;
+import dev.kiln.api.gateway.LLBBridgeGrpc;
+import dev.kiln.api.gateway.NewContainerRequest;
+import dev.kiln.api.gateway.NewContainerResponse;
+import dev.kiln.api.gateway.PingRequest;
+import dev.kiln.api.gateway.PongResponse;
+import dev.kiln.api.gateway.ReadDirRequest;
+import dev.kiln.api.gateway.ReadDirResponse;
+import dev.kiln.api.gateway.ReadFileRequest;
+import dev.kiln.api.gateway.ReadFileResponse;
+import dev.kiln.api.gateway.Ref;
+import dev.kiln.api.gateway.RefMap;
+import dev.kiln.api.gateway.RefMapDeprecated;
+import dev.kiln.api.gateway.ReleaseContainerRequest;
+import dev.kiln.api.gateway.ReleaseContainerResponse;
+import dev.kiln.api.gateway.ResolveImageConfigRequest;
+import dev.kiln.api.gateway.ResolveImageConfigResponse;
+import dev.kiln.api.gateway.ResolveSourceMetaRequest;
+import dev.kiln.api.gateway.ResolveSourceMetaResponse;
+import dev.kiln.api.gateway.ReturnRequest;
+import dev.kiln.api.gateway.ReturnResponse;
+import dev.kiln.api.gateway.SolveRequest;
+import dev.kiln.api.gateway.SolveResponse;
+import dev.kiln.api.gateway.StatFileRequest;
+import dev.kiln.api.gateway.StatFileResponse;
+import dev.kiln.api.gateway.WarnRequest;
+import dev.kiln.api.gateway.WarnResponse;
+import dev.kiln.core.Digest;
+import dev.kiln.gateway.CacheOptionsEntry;
+import dev.kiln.gateway.Client;
+import dev.kiln.gateway.FileRange;
+import dev.kiln.gateway.GatewayException;
+import dev.kiln.gateway.Reference;
+import dev.kiln.gateway.ResolveImageConfigOpt;
+import dev.kiln.gateway.ResolvedImageConfig;
+import dev.kiln.gateway.Result;
+import dev.kiln.gateway.Stat;
+import dev.kiln.gateway.WarnOpts;
+import dev.kiln.llb.State;
+import dev.kiln.llb.pb.Definition;
+import io.grpc.Context;
+import io.grpc.Metadata;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.stub.StreamObserver;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+
+/**
+ * BuildKit's LLBBridge, the frontend gateway, served on the daemon's own connections for builds whose frontend runs
+ * in the client ({@link ForwardedBuild}): each call names its build in the {@code buildkit-controlapi-buildid}
+ * header and goes to that build's engine {@link Client}. Results go out as reference ids the build keeps; the
+ * client's Return hands the build its result to export.
+ */
+final class LlbBridgeService extends LLBBridgeGrpc.LLBBridgeImplBase {
+
+    /** BuildKit's header naming the build of a bridge call (client/buildid). */
+    static final Metadata.Key<String> BUILD_ID = Metadata.Key.of("buildkit-controlapi-buildid",
+            Metadata.ASCII_STRING_MARSHALLER);
+
+    /** How long a call waits for the Solve of its build to arrive (BuildKit waits 3 s; Ping's own limit is 15 s). */
+    private static final Duration BUILD_WAIT = Duration.ofSeconds(10);
+
+    /** How long a call waits for the engine to start its build: the Solve first waits for the client's session. */
+    private static final Duration START_WAIT = Duration.ofSeconds(30);
+
+    /**
+     * The gateway capabilities Kiln's bridge has, by BuildKit's names (frontend/gateway/pb/caps.go); the rest are
+     * answered as disabled with the reason, so that a client picks its fallback or names what is missing.
+     */
+    private static final Set<String> ENABLED = Set.of(
+            "solve.base", "resolveimage", "resolveimage.resolvemode", "readfile", "return", "returnmap", "readdir",
+            "statfile", "proto.refarray", "reference.output", "frontend.inputs", "gateway.solve.metadata",
+            "gateway.solve.evaluate", "gateway.evaluate", "gateway.warnings");
+    private static final Map<String, String> DISABLED = Map.of(
+            "solve.inlinereturn", "results come back through Return",
+            "importcaches", "cache imports are not supported yet",
+            "gateway.exec", "interactive containers (NewContainer, ExecProcess) are not supported yet",
+            "gateway.exec.extrahosts", "interactive containers are not supported yet",
+            "gateway.exec.secretenv", "interactive containers are not supported yet",
+            "gateway.exec.signals", "interactive containers are not supported yet",
+            "frontend.caps", "frontend subrequests are not supported yet",
+            "reference.attestations", "attestations are not supported yet",
+            "source.metaresolver", "ResolveSourceMeta is not supported yet: use ResolveImageConfig");
+
+    private static final String NO_CONTAINERS = "kiln daemon's gateway does not run interactive containers "
+            + "(NewContainer, ExecProcess) yet";
+
+    private final ForwardedBuilds builds;
+    private final DaemonInfo info;
+
+    LlbBridgeService(ForwardedBuilds builds, DaemonInfo info) {
+        this.builds = builds;
+        this.info = info;
+    }
+
+    @Override
+    public void ping(PingRequest request, StreamObserver<PongResponse> response) {
+        answer(response, () -> {
+            Client client = client(build());
+            PongResponse.Builder pong = PongResponse.newBuilder().addWorkers(info.workerRecord());
+            for (String id : new java.util.TreeSet<>(ENABLED)) {
+                pong.addFrontendAPICaps(APICap.newBuilder().setID(id).setEnabled(true));
+            }
+            new TreeMap<>(DISABLED).forEach((id, why) -> pong.addFrontendAPICaps(APICap.newBuilder().setID(id)
+                    .setEnabled(false).setDisabledReason("kiln").setDisabledReasonMsg(why)));
+            for (String id : new java.util.TreeSet<>(client.buildOpts().llbCaps())) {
+                pong.addLLBCaps(APICap.newBuilder().setID(id).setEnabled(true));
+            }
+            return pong.build();
+        });
+    }
+
+    @Override
+    public void solve(SolveRequest request, StreamObserver<SolveResponse> response) {
+        answer(response, () -> {
+            ForwardedBuild build = build();
+            Client client = client(build);
+            if (request.getSourcePoliciesCount() > 0) {
+                throw Status.UNIMPLEMENTED.withDescription("source policies are not supported yet").asRuntimeException();
+            }
+            if (request.getFinal()) {
+                throw Status.UNIMPLEMENTED.withDescription("the inline return (Final) is not supported: "
+                        + "return the result with Return").asRuntimeException();
+            }
+            boolean hasDefinition = request.hasDefinition() && request.getDefinition().getDefCount() > 0;
+            Result result;
+            if (!hasDefinition && request.getFrontend().isEmpty()) {
+                // nothing to solve: BuildKit answers an empty result, which a frontend uses for scratch
+                result = Result.empty();
+            } else {
+                List<CacheOptionsEntry> cacheImports = request.getCacheImportsList().stream()
+                        .map(e -> new CacheOptionsEntry(e.getType(), e.getAttrsMap())).toList();
+                result = client.solve(new dev.kiln.gateway.SolveRequest(request.getEvaluate(),
+                        hasDefinition ? request.getDefinition() : null, request.getFrontend(),
+                        request.getFrontendOptMap(), request.getFrontendInputsMap(), cacheImports));
+            }
+            return solveResponse(build, result, request.getAllowResultReturn(), request.getAllowResultArrayRef());
+        });
+    }
+
+    private static SolveResponse solveResponse(ForwardedBuild build, Result result, boolean allowResult,
+            boolean arrayRefs) {
+        if (!result.refs().isEmpty() && !allowResult) {
+            throw Status.FAILED_PRECONDITION.withDescription("the solve produced named references, which this "
+                    + "client cannot receive (it does not allow a result return)").asRuntimeException();
+        }
+        dev.kiln.api.gateway.Result.Builder out = dev.kiln.api.gateway.Result.newBuilder();
+        result.metadata().forEach((key, value) -> out.putMetadata(key, ByteString.copyFrom(value)));
+        String defaultId = "";
+        if (!result.refs().isEmpty()) {
+            Map<String, Ref> refs = new LinkedHashMap<>();
+            result.refs().forEach((name, reference) -> refs.put(name, ref(build, reference)));
+            if (arrayRefs) {
+                out.setRefs(RefMap.newBuilder().putAllRefs(refs));
+            } else {
+                RefMapDeprecated.Builder ids = RefMapDeprecated.newBuilder();
+                refs.forEach((name, ref) -> ids.putRefs(name, ref.getId()));
+                out.setRefsDeprecated(ids);
+            }
+        } else {
+            Ref ref = result.ref().map(reference -> ref(build, reference)).orElse(Ref.getDefaultInstance());
+            defaultId = ref.getId();
+            if (arrayRefs) {
+                out.setRef(ref);
+            } else {
+                out.setRefDeprecated(ref.getId());
+            }
+        }
+        SolveResponse.Builder answer = SolveResponse.newBuilder().setResult(out);
+        if (!allowResult) {
+            answer.setRef(defaultId);
+        }
+        return answer.build();
+    }
+
+    /** A reference as the client sees it: a new id, and its definition for a client that builds on it. */
+    private static Ref ref(ForwardedBuild build, Reference reference) {
+        Ref.Builder ref = Ref.newBuilder().setId(build.register(reference));
+        definition(reference).ifPresent(ref::setDef);
+        return ref.build();
+    }
+
+    private static Optional<Definition> definition(Reference reference) {
+        try {
+            return Optional.of(reference.toState().marshal());
+        } catch (RuntimeException e) {
+            // a reference that cannot say its LLB still serves reads and exports by its id
+            return Optional.empty();
+        }
+    }
+
+    @Override
+    public void return_(ReturnRequest request, StreamObserver<ReturnResponse> response) {
+        answer(response, () -> {
+            ForwardedBuild build = build();
+            boolean first;
+            if (request.hasError() && request.getError().getCode() != Status.Code.OK.value()) {
+                String message = request.getError().getMessage();
+                first = build.fail(message.isEmpty() ? "the client's frontend failed with code "
+                        + Status.fromCodeValue(request.getError().getCode()).getCode() : message);
+            } else {
+                Result result;
+                try {
+                    result = returnedResult(build, request.getResult());
+                } catch (StatusRuntimeException e) {
+                    // an unusable result fails the build too: it would otherwise wait for a Return that never comes
+                    build.fail("the client returned an unusable result: " + e.getStatus().getDescription());
+                    throw e;
+                }
+                first = build.complete(result);
+            }
+            if (!first) {
+                throw Status.FAILED_PRECONDITION.withDescription("build " + build.ref() + " has its result already")
+                        .asRuntimeException();
+            }
+            return ReturnResponse.getDefaultInstance();
+        });
+    }
+
+    private static Result returnedResult(ForwardedBuild build, dev.kiln.api.gateway.Result in) {
+        if (in.getAttestationsCount() > 0) {
+            throw Status.UNIMPLEMENTED.withDescription("attestations are not supported yet").asRuntimeException();
+        }
+        Result result = Result.empty();
+        switch (in.getResultCase()) {
+            case REFDEPRECATED -> result = withDefault(build, result, in.getRefDeprecated());
+            case REF -> result = withDefault(build, result, in.getRef().getId());
+            case REFSDEPRECATED -> {
+                for (Map.Entry<String, String> e : new TreeMap<>(in.getRefsDeprecated().getRefsMap()).entrySet()) {
+                    result = withNamed(build, result, e.getKey(), e.getValue());
+                }
+            }
+            case REFS -> {
+                for (Map.Entry<String, Ref> e : new TreeMap<>(in.getRefs().getRefsMap()).entrySet()) {
+                    result = withNamed(build, result, e.getKey(), e.getValue().getId());
+                }
+            }
+            case RESULT_NOT_SET -> {
+            }
+        }
+        for (Map.Entry<String, ByteString> fact : in.getMetadataMap().entrySet()) {
+            result = result.withMetadata(fact.getKey(), fact.getValue().toByteArray());
+        }
+        return result;
+    }
+
+    /** An empty id is the client's nil reference: a result of nothing (scratch). */
+    private static Result withDefault(ForwardedBuild build, Result result, String id) {
+        return id.isEmpty() ? result : result.withRef(build.reference(id));
+    }
+
+    private static Result withNamed(ForwardedBuild build, Result result, String name, String id) {
+        return id.isEmpty() ? result : result.withRef(name, build.reference(id));
+    }
+
+    @Override
+    public void readFile(ReadFileRequest request, StreamObserver<ReadFileResponse> response) {
+        answer(response, () -> {
+            Reference reference = reference(request.getRef());
+            FileRange range = request.hasRange() ? new FileRange(request.getRange().getOffset(),
+                    (int) Math.min(Integer.MAX_VALUE, request.getRange().getLength())) : null;
+            byte[] data = reference.readFile(new dev.kiln.gateway.ReadRequest(request.getFilePath(), range));
+            return ReadFileResponse.newBuilder().setData(ByteString.copyFrom(data)).build();
+        });
+    }
+
+    @Override
+    public void readDir(ReadDirRequest request, StreamObserver<ReadDirResponse> response) {
+        answer(response, () -> {
+            Reference reference = reference(request.getRef());
+            ReadDirResponse.Builder entries = ReadDirResponse.newBuilder();
+            for (Stat stat : reference.readDir(new dev.kiln.gateway.ReadDirRequest(request.getDirPath(),
+                    request.getIncludePattern()))) {
+                entries.addEntries(stat(stat));
+            }
+            return entries.build();
+        });
+    }
+
+    @Override
+    public void statFile(StatFileRequest request, StreamObserver<StatFileResponse> response) {
+        answer(response, () -> {
+            Reference reference = reference(request.getRef());
+            Stat stat = reference.statFile(new dev.kiln.gateway.StatRequest(request.getPath()));
+            return StatFileResponse.newBuilder().setStat(stat(stat)).build();
+        });
+    }
+
+    private static dev.kiln.api.fsutil.Stat stat(Stat stat) {
+        dev.kiln.api.fsutil.Stat.Builder out = dev.kiln.api.fsutil.Stat.newBuilder()
+                .setPath(stat.path()).setMode(stat.mode()).setUid(stat.uid()).setGid(stat.gid())
+                .setSize(stat.size()).setModTime(stat.modTime()).setLinkname(stat.linkname())
+                .setDevmajor(stat.devmajor()).setDevminor(stat.devminor());
+        stat.xattrs().forEach((name, value) -> out.putXattrs(name, ByteString.copyFrom(value)));
+        return out.build();
+    }
+
+    @Override
+    public void evaluate(EvaluateRequest request, StreamObserver<EvaluateResponse> response) {
+        answer(response, () -> {
+            reference(request.getRef()).evaluate();
+            return EvaluateResponse.getDefaultInstance();
+        });
+    }
+
+    @Override
+    public void inputs(InputsRequest request, StreamObserver<InputsResponse> response) {
+        answer(response, () -> {
+            InputsResponse.Builder inputs = InputsResponse.newBuilder();
+            for (Map.Entry<String, State> input : client(build()).inputs().entrySet()) {
+                inputs.putDefinitions(input.getKey(), input.getValue().marshal());
+            }
+            return inputs.build();
+        });
+    }
+
+    @Override
+    public void resolveImageConfig(ResolveImageConfigRequest request,
+            StreamObserver<ResolveImageConfigResponse> response) {
+        answer(response, () -> {
+            Client client = client(build());
+            if (request.getSourcePoliciesCount() > 0) {
+                throw Status.UNIMPLEMENTED.withDescription("source policies are not supported yet").asRuntimeException();
+            }
+            // BuildKit's ResolverType: 0 a registry, 1 an OCI layout in the client's session
+            ResolveImageConfigOpt.ImageStore store = request.getResolverType() == 1
+                    ? ResolveImageConfigOpt.ImageStore.OCI_LAYOUT : ResolveImageConfigOpt.ImageStore.REGISTRY;
+            ResolvedImageConfig resolved = client.resolveImageConfig(request.getRef(), new ResolveImageConfigOpt(
+                    request.hasPlatform() ? request.getPlatform() : null, request.getResolveMode(),
+                    request.getLogName(), store));
+            return ResolveImageConfigResponse.newBuilder().setRef(resolved.ref())
+                    .setDigest(resolved.digest().toString()).setConfig(ByteString.copyFrom(resolved.config())).build();
+        });
+    }
+
+    @Override
+    public void resolveSourceMeta(ResolveSourceMetaRequest request,
+            StreamObserver<ResolveSourceMetaResponse> response) {
+        response.onError(Status.UNIMPLEMENTED.withDescription("ResolveSourceMeta is not supported yet: "
+                + "use ResolveImageConfig (the capability source.metaresolver is disabled)").asRuntimeException());
+    }
+
+    @Override
+    public void warn(WarnRequest request, StreamObserver<WarnResponse> response) {
+        answer(response, () -> {
+            Client client = client(build());
+            List<byte[]> detail = new ArrayList<>();
+            request.getDetailList().forEach(line -> detail.add(line.toByteArray()));
+            client.warn(request.getDigest().isEmpty() ? null : Digest.parse(request.getDigest()),
+                    request.getShort().toString(StandardCharsets.UTF_8),
+                    new WarnOpts((int) request.getLevel(), request.hasInfo() ? request.getInfo() : null,
+                            request.getRangesList(), detail, request.getUrl()));
+            return WarnResponse.getDefaultInstance();
+        });
+    }
+
+    @Override
+    public void newContainer(NewContainerRequest request, StreamObserver<NewContainerResponse> response) {
+        response.onError(Status.UNIMPLEMENTED.withDescription(NO_CONTAINERS).asRuntimeException());
+    }
+
+    @Override
+    public void releaseContainer(ReleaseContainerRequest request,
+            StreamObserver<ReleaseContainerResponse> response) {
+        response.onError(Status.UNIMPLEMENTED.withDescription(NO_CONTAINERS).asRuntimeException());
+    }
+
+    @Override
+    public StreamObserver<ExecMessage> execProcess(StreamObserver<ExecMessage> response) {
+        response.onError(Status.UNIMPLEMENTED.withDescription(NO_CONTAINERS).asRuntimeException());
+        return new StreamObserver<>() {
+            @Override
+            public void onNext(ExecMessage value) {
+            }
+
+            @Override
+            public void onError(Throwable t) {
+            }
+
+            @Override
+            public void onCompleted() {
+            }
+        };
+    }
+
+    /** The build the call's header names. */
+    private ForwardedBuild build() throws InterruptedException {
+        Metadata headers = ControlService.HEADERS.get();
+        String id = headers == null ? null : headers.get(BUILD_ID);
+        if (id == null || id.isEmpty()) {
+            throw Status.INVALID_ARGUMENT.withDescription("a gateway call needs the header "
+                    + BUILD_ID.originalName() + " naming its build").asRuntimeException();
+        }
+        return builds.await(id, BUILD_WAIT);
+    }
+
+    private static Client client(ForwardedBuild build) throws InterruptedException {
+        return build.client(START_WAIT);
+    }
+
+    private Reference reference(String id) throws InterruptedException {
+        ForwardedBuild build = build();
+        client(build);
+        return build.reference(id);
+    }
+
+    @FunctionalInterface
+    private interface Call<T> {
+        T run() throws Exception;
+    }
+
+    /**
+     * Runs one unary call on this (virtual) thread and answers it: a client that cancels the call interrupts the
+     * work; failures become statuses whose description is the message a user acts on.
+     */
+    private static <T> void answer(StreamObserver<T> response, Call<T> call) {
+        Thread worker = Thread.currentThread();
+        Context.CancellationListener cancel = context -> worker.interrupt();
+        Context.current().addListener(cancel, Runnable::run);
+        try {
+            T value = call.run();
+            response.onNext(value);
+            response.onCompleted();
+        } catch (StatusRuntimeException e) {
+            response.onError(e);
+        } catch (InterruptedException e) {
+            response.onError(Status.CANCELLED.withDescription("cancelled").asRuntimeException());
+        } catch (IllegalArgumentException e) {
+            response.onError(Status.INVALID_ARGUMENT.withDescription(e.getMessage()).asRuntimeException());
+        } catch (GatewayException e) {
+            response.onError(Status.UNKNOWN.withDescription(e.getMessage()).asRuntimeException());
+        } catch (Exception e) {
+            response.onError(Status.UNKNOWN.withDescription(e.getClass().getSimpleName() + ": " + e.getMessage())
+                    .asRuntimeException());
+        } finally {
+            Context.current().removeListener(cancel);
+            // the call's end cancels its context too, which must not interrupt whatever this thread does next
+            Thread.interrupted();
+        }
+    }
+}

@@ -1,0 +1,291 @@
+package dev.kiln.daemon;
+
+import dev.kiln.core.ImageReference;
+import dev.kiln.core.Platform;
+import dev.kiln.llb.RunOption;
+import dev.kiln.llb.State;
+import dev.kiln.oci.Descriptor;
+import dev.kiln.oci.registry.RegistryClient;
+import dev.kiln.oci.registry.ResolvedImage;
+import dev.kiln.oci.testing.LocalRegistry;
+import dev.kiln.worker.BusyboxImage;
+import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
+import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.zip.GZIPInputStream;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * BuildKit's own client, the real {@code buildctl} v0.24.0, against a Kiln daemon: what a user of buildctl (or of
+ * docker buildx, which talks the same way) sees. buildctl builds through the gateway forwarder: it runs the frontend
+ * request itself over LLBBridge. Skipped where buildctl is not installed (CI); dev machines have it.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class BuildctlCompatibilityTest {
+
+    Path tmp;
+    Path buildctl;
+    LocalRegistry registry;
+    ImageReference busybox;
+    DaemonFixture daemon;
+    Path context;
+
+    @BeforeAll
+    void start(@TempDir Path dir) throws Exception {
+        Optional<Path> found = onPath("buildctl");
+        Assumptions.assumeTrue(found.isPresent(), "buildctl (BuildKit's client) is not on PATH; "
+                + "these tests drive the daemon with it where it is installed");
+        buildctl = found.get();
+        tmp = dir;
+        registry = LocalRegistry.anonymous().start();
+        busybox = registry.reference("library/busybox:1");
+        try (RegistryClient client = RegistryClient.builder().build()) {
+            BusyboxImage.push(client, busybox, tmp);
+        }
+        daemon = new DaemonFixture(tmp);
+        context = Files.createDirectories(tmp.resolve("context"));
+        Files.writeString(context.resolve("greeting.txt"), "hello from buildctl\n");
+        Files.writeString(context.resolve("Dockerfile"), """
+                ARG BASE
+                FROM ${BASE}
+                COPY greeting.txt /greeting.txt
+                RUN echo built > /built
+                """);
+    }
+
+    @AfterAll
+    void stop() throws Exception {
+        if (daemon != null) {
+            daemon.close();
+        }
+        if (registry != null) {
+            registry.close();
+        }
+    }
+
+    private static Optional<Path> onPath(String name) {
+        for (String dir : System.getenv().getOrDefault("PATH", "").split(":")) {
+            Path candidate = Path.of(dir.isEmpty() ? "." : dir, name);
+            if (Files.isExecutable(candidate)) {
+                return Optional.of(candidate);
+            }
+        }
+        return Optional.empty();
+    }
+
+    record Run(int exit, String out, String err) {
+    }
+
+    private Run buildctl(Optional<Path> stdin, String... args) throws Exception {
+        List<String> command = new ArrayList<>(List.of(buildctl.toString(), "--addr", "unix://" + daemon.socket));
+        command.addAll(List.of(args));
+        ProcessBuilder builder = new ProcessBuilder(command);
+        stdin.ifPresentOrElse(file -> builder.redirectInput(file.toFile()),
+                () -> builder.redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile())));
+        Process process = builder.start();
+        CompletableFuture<String> out = CompletableFuture.supplyAsync(() -> read(process.getInputStream()));
+        CompletableFuture<String> err = CompletableFuture.supplyAsync(() -> read(process.getErrorStream()));
+        if (!process.waitFor(300, TimeUnit.SECONDS)) {
+            process.destroyForcibly();
+            throw new AssertionError("buildctl " + String.join(" ", args) + " did not finish: " + err.getNow(""));
+        }
+        return new Run(process.exitValue(), out.get(), err.get());
+    }
+
+    private Run buildctl(String... args) throws Exception {
+        return buildctl(Optional.empty(), args);
+    }
+
+    private static String read(InputStream in) {
+        try (in) {
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            return "(unreadable: " + e.getMessage() + ")";
+        }
+    }
+
+    private List<String> dockerfileBuild(String... more) {
+        List<String> args = new ArrayList<>(List.of("build", "--progress", "plain", "--frontend", "dockerfile.v0",
+                "--local", "context=" + context, "--local", "dockerfile=" + context,
+                "--opt", "build-arg:BASE=" + busybox));
+        args.addAll(List.of(more));
+        return args;
+    }
+
+    private static void assertSucceeded(Run run) {
+        assertThat(run.exit()).as("buildctl's exit code; its stderr:\n%s", run.err()).isZero();
+    }
+
+    @Test
+    @Order(1)
+    void debugWorkersListsTheDaemonsWorker() throws Exception {
+        Run run = buildctl("debug", "workers");
+        assertSucceeded(run);
+        assertThat(run.out()).contains("linux/" + dev.kiln.engine.Engine.hostArchitecture());
+    }
+
+    @Test
+    @Order(2)
+    void aDockerfileBuildToAnOciArchiveHasTheCopiedFile() throws Exception {
+        Path archive = tmp.resolve("app.oci.tar");
+        Run run = buildctl(dockerfileBuild("--output", "type=oci,dest=" + archive).toArray(String[]::new));
+        assertSucceeded(run);
+        assertThat(run.err()).contains("COPY greeting.txt /greeting.txt");
+
+        Map<String, byte[]> blobs = entries(Files.newInputStream(archive));
+        assertThat(blobs).containsKey("index.json");
+        List<String> greetings = new ArrayList<>();
+        for (Map.Entry<String, byte[]> blob : blobs.entrySet()) {
+            byte[] data = blob.getValue();
+            if (blob.getKey().startsWith("blobs/") && data.length > 2 && (data[0] & 0xff) == 0x1f
+                    && (data[1] & 0xff) == 0x8b) {
+                byte[] greeting = entries(new GZIPInputStream(new ByteArrayInputStream(data))).get("greeting.txt");
+                if (greeting != null) {
+                    greetings.add(new String(greeting, StandardCharsets.UTF_8));
+                }
+            }
+        }
+        assertThat(greetings).containsExactly("hello from buildctl\n");
+    }
+
+    @Test
+    @Order(3)
+    void aDockerfileBuildPushesItsImageToARegistry() throws Exception {
+        ImageReference target = registry.reference("x:1");
+        Path metadata = tmp.resolve("push-metadata.json");
+        Run run = buildctl(dockerfileBuild("--output", "type=image,name=" + target + ",push=true",
+                "--metadata-file", metadata.toString()).toArray(String[]::new));
+        assertSucceeded(run);
+
+        try (RegistryClient client = RegistryClient.builder().build()) {
+            ResolvedImage image = client.resolveImage(target, Platform.current());
+            assertThat(Files.readString(metadata)).contains(image.image().descriptor().digest().toString());
+            String greeting = null;
+            for (Descriptor layer : image.layers()) {
+                try (InputStream in = new GZIPInputStream(client.openBlob(target, layer))) {
+                    byte[] found = entries(in).get("greeting.txt");
+                    if (found != null) {
+                        greeting = new String(found, StandardCharsets.UTF_8);
+                    }
+                }
+            }
+            assertThat(greeting).isEqualTo("hello from buildctl\n");
+            assertThat(image.configBytes()).asString(StandardCharsets.UTF_8).contains("COPY greeting.txt");
+        }
+    }
+
+    @Test
+    @Order(4)
+    void aSecretReachesItsRunStepAndALocalOutputGetsTheFiles() throws Exception {
+        Path secret = tmp.resolve("token.txt");
+        Files.writeString(secret, "s3cr3t-" + System.nanoTime());
+        // a context of its own: a secret is no part of a step's cache key, so a step that ran without it is reused
+        Path secretContext = Files.createDirectories(tmp.resolve("secret-context"));
+        Files.copy(context.resolve("greeting.txt"), secretContext.resolve("greeting.txt"));
+        Files.writeString(secretContext.resolve("Dockerfile"), """
+                ARG BASE
+                FROM ${BASE}
+                COPY greeting.txt /greeting.txt
+                RUN --mount=type=secret,id=token,required=true cat /run/secrets/token > /token-copy
+                RUN echo built > /built
+                """);
+        Path out = tmp.resolve("local-out");
+        Run run = buildctl("build", "--progress", "plain", "--frontend", "dockerfile.v0",
+                "--local", "context=" + secretContext, "--local", "dockerfile=" + secretContext,
+                "--opt", "build-arg:BASE=" + busybox, "--secret", "id=token,src=" + secret,
+                "--output", "type=local,dest=" + out);
+        assertSucceeded(run);
+        assertThat(out.resolve("token-copy")).hasContent(Files.readString(secret));
+        assertThat(out.resolve("greeting.txt")).hasContent("hello from buildctl");
+        assertThat(out.resolve("built")).hasContent("built");
+    }
+
+    @Test
+    @Order(5)
+    void aFailingRunStepFailsTheBuildWithItsMessage() throws Exception {
+        Path bad = Files.createDirectories(tmp.resolve("bad"));
+        Files.writeString(bad.resolve("Dockerfile"), "FROM " + busybox + "\nRUN echo failing-step >&2; exit 7\n");
+        Run run = buildctl("build", "--progress", "plain", "--frontend", "dockerfile.v0", "--local", "context=" + bad,
+                "--local", "dockerfile=" + bad);
+        assertThat(run.exit()).isNotZero();
+        assertThat(run.err()).contains("did not complete successfully: exit code: 7").contains("failing-step")
+                .contains("Dockerfile:2");
+    }
+
+    @Test
+    @Order(6)
+    void aBadDockerfileFailsTheBuildWithTheParsersMessage() throws Exception {
+        Path bad = Files.createDirectories(tmp.resolve("unparsable"));
+        Files.writeString(bad.resolve("Dockerfile"), "FROM " + busybox + "\nFOOBAR nonsense\n");
+        Run run = buildctl("build", "--frontend", "dockerfile.v0", "--local", "context=" + bad,
+                "--local", "dockerfile=" + bad);
+        assertThat(run.exit()).isNotZero();
+        assertThat(run.err()).contains("Dockerfile:2").contains("unknown instruction");
+    }
+
+    @Test
+    @Order(7)
+    void anLlbDefinitionOnStdinIsSolved() throws Exception {
+        State state = State.image(busybox.toString()).run(RunOption.sh("echo from-stdin > /stdin.txt")).root();
+        Path definition = tmp.resolve("definition.pb");
+        Files.write(definition, state.marshal().toByteArray());
+        Path out = tmp.resolve("stdin-out");
+        Run run = buildctl(Optional.of(definition), "build", "--output", "type=local,dest=" + out);
+        assertSucceeded(run);
+        assertThat(out.resolve("stdin.txt")).hasContent("from-stdin");
+    }
+
+    @Test
+    @Order(100)
+    void diskUsageListsRecordsAndPruneRemovesThem() throws Exception {
+        Run du = buildctl("du", "--verbose");
+        assertSucceeded(du);
+        assertThat(du.out()).contains("Total:").containsPattern("ID:\\s+\\S+");
+
+        Run prune = buildctl("prune");
+        assertSucceeded(prune);
+        assertThat(prune.out()).contains("Total:").containsPattern("(?m)^[a-z0-9]{20,}\\s");
+
+        Run after = buildctl("du");
+        assertSucceeded(after);
+        assertThat(after.out()).contains("Reclaimable:\t0B");
+    }
+
+    /** The entries of a tar stream (regular files only) by their path without a leading {@code ./} or {@code /}. */
+    private static Map<String, byte[]> entries(InputStream in) throws IOException {
+        Map<String, byte[]> files = new HashMap<>();
+        try (TarArchiveInputStream tar = new TarArchiveInputStream(in)) {
+            TarArchiveEntry entry;
+            while ((entry = tar.getNextEntry()) != null) {
+                if (entry.isFile()) {
+                    files.put(entry.getName().replaceFirst("^\\./", "").replaceFirst("^/", ""), tar.readAllBytes());
+                }
+            }
+        }
+        return files;
+    }
+}

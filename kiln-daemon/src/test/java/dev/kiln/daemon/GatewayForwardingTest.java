@@ -1,0 +1,219 @@
+package dev.kiln.daemon;
+
+import com.google.protobuf.ByteString;
+import dev.kiln.api.apicaps.APICap;
+import dev.kiln.api.control.Exporter;
+import dev.kiln.api.control.SolveRequest;
+import dev.kiln.api.control.SolveResponse;
+import dev.kiln.api.gateway.LLBBridgeGrpc;
+import dev.kiln.api.gateway.NewContainerRequest;
+import dev.kiln.api.gateway.PingRequest;
+import dev.kiln.api.gateway.PongResponse;
+import dev.kiln.api.gateway.ReadFileRequest;
+import dev.kiln.api.gateway.Ref;
+import dev.kiln.api.gateway.Result;
+import dev.kiln.api.gateway.ReturnRequest;
+import dev.kiln.api.gateway.StatFileRequest;
+import dev.kiln.core.ImageReference;
+import dev.kiln.llb.RunOption;
+import dev.kiln.llb.State;
+import dev.kiln.oci.registry.RegistryClient;
+import dev.kiln.oci.testing.LocalRegistry;
+import dev.kiln.worker.BusyboxImage;
+import io.grpc.Metadata;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.grpc.stub.MetadataUtils;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/**
+ * The gateway forwarder mode that buildctl build and docker buildx use, driven by our own gRPC client on BuildKit's
+ * protos against a real daemon: a Control.Solve with neither frontend nor definition, then LLBBridge calls on the same
+ * channel naming the build in the buildkit-controlapi-buildid header, and the client's Return.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class GatewayForwardingTest {
+
+    Path tmp;
+    LocalRegistry registry;
+    ImageReference busybox;
+    DaemonFixture daemon;
+
+    @BeforeAll
+    void start(@TempDir Path dir) throws Exception {
+        tmp = dir;
+        registry = LocalRegistry.anonymous().start();
+        busybox = registry.reference("library/busybox:1");
+        try (RegistryClient client = RegistryClient.builder().build()) {
+            BusyboxImage.push(client, busybox, tmp);
+        }
+        daemon = new DaemonFixture(tmp);
+    }
+
+    @AfterAll
+    void stop() throws Exception {
+        daemon.close();
+        registry.close();
+    }
+
+    private LLBBridgeGrpc.LLBBridgeBlockingStub bridge(String ref) {
+        Metadata headers = new Metadata();
+        headers.put(LlbBridgeService.BUILD_ID, ref);
+        return LLBBridgeGrpc.newBlockingStub(daemon.channel)
+                .withInterceptors(MetadataUtils.newAttachHeadersInterceptor(headers))
+                .withDeadlineAfter(120, TimeUnit.SECONDS);
+    }
+
+    /** The Control.Solve of a forwarded build, sent first as buildctl does; it ends when the build is exported. */
+    private CompletableFuture<SolveResponse> forwardedSolve(String ref, Exporter... exporters) {
+        SolveRequest.Builder request = SolveRequest.newBuilder().setRef(ref);
+        for (Exporter exporter : exporters) {
+            request.addExporters(exporter);
+        }
+        return CompletableFuture.supplyAsync(() -> daemon.control().withDeadlineAfter(180, TimeUnit.SECONDS)
+                .solve(request.build()));
+    }
+
+    private static dev.kiln.api.gateway.SolveRequest solveOf(State state) {
+        return dev.kiln.api.gateway.SolveRequest.newBuilder().setDefinition(state.marshal())
+                .setAllowResultReturn(true).setAllowResultArrayRef(true).build();
+    }
+
+    @Test
+    void aClientSolvesReadsAndReturnsAndTheDaemonExportsWhatItReturned() throws Exception {
+        String ref = "forward-" + System.nanoTime();
+        Path local = tmp.resolve("local-out");
+        Path oci = tmp.resolve("out.oci.tar");
+        CompletableFuture<SolveResponse> solve = forwardedSolve(ref,
+                Exporter.newBuilder().setType("local").putAttrs("dest", local.toString()).build(),
+                Exporter.newBuilder().setType("oci").putAttrs("dest", oci.toString()).build());
+
+        PongResponse pong = bridge(ref).ping(PingRequest.getDefaultInstance());
+        assertThat(pong.getFrontendAPICapsList()).filteredOn(APICap::getEnabled).extracting(APICap::getID)
+                .contains("solve.base", "return", "proto.refarray", "readfile", "readdir", "statfile",
+                        "frontend.inputs", "gateway.evaluate");
+        assertThat(pong.getFrontendAPICapsList()).filteredOn(cap -> cap.getID().equals("gateway.exec"))
+                .singleElement().satisfies(cap -> assertThat(cap.getEnabled()).isFalse());
+        assertThat(pong.getLLBCapsList()).extracting(APICap::getID).contains("exec.meta.base", "source.local");
+        assertThat(pong.getWorkersList()).singleElement().satisfies(worker ->
+                assertThat(worker.getPlatformsList()).extracting(p -> p.getOS()).containsExactly("linux"));
+
+        State state = State.image(busybox.toString()).run(RunOption.sh("echo forwarded > /out.txt")).root();
+        Result solved = bridge(ref).solve(solveOf(state)).getResult();
+        assertThat(solved.getResultCase()).isEqualTo(Result.ResultCase.REF);
+        String id = solved.getRef().getId();
+        assertThat(id).isNotEmpty();
+        assertThat(solved.getRef().getDef().getDefCount()).as("the ref's LLB, for a client that builds on it")
+                .isPositive();
+
+        ByteString read = bridge(ref).readFile(ReadFileRequest.newBuilder().setRef(id).setFilePath("/out.txt")
+                .build()).getData();
+        assertThat(read.toString(StandardCharsets.UTF_8)).isEqualTo("forwarded\n");
+        assertThat(bridge(ref).statFile(StatFileRequest.newBuilder().setRef(id).setPath("out.txt").build())
+                .getStat().getSize()).isEqualTo(10);
+
+        bridge(ref).return_(ReturnRequest.newBuilder().setResult(Result.newBuilder()
+                .setRef(Ref.newBuilder().setId(id))
+                // the frontend's image config, as the Dockerfile frontend returns it: used, not echoed back
+                .putMetadata("containerimage.config", ByteString.copyFromUtf8(
+                        "{\"architecture\":\"amd64\",\"os\":\"linux\",\"config\":{\"Env\":[\"FORWARDED=1\"]},"
+                                + "\"rootfs\":{\"type\":\"layers\",\"diff_ids\":[]}}"))).build());
+        SolveResponse response = solve.get(180, TimeUnit.SECONDS);
+
+        assertThat(local.resolve("out.txt")).hasContent("forwarded");
+        assertThat(oci).isNotEmptyFile();
+        assertThat(response.getExporterResponseMap()).containsOnlyKeys("containerimage.digest",
+                "containerimage.config.digest");
+    }
+
+    @Test
+    void theClientsReturnedErrorFailsTheSolveWithItsMessage() {
+        String ref = "forward-error-" + System.nanoTime();
+        CompletableFuture<SolveResponse> solve = forwardedSolve(ref);
+        bridge(ref).ping(PingRequest.getDefaultInstance());
+        bridge(ref).return_(ReturnRequest.newBuilder().setError(com.google.rpc.Status.newBuilder()
+                .setCode(Status.Code.UNKNOWN.value()).setMessage("Dockerfile:3: unknown instruction: FOOBAR")).build());
+
+        assertThatThrownBy(() -> solve.get(60, TimeUnit.SECONDS))
+                .hasRootCauseInstanceOf(StatusRuntimeException.class)
+                .rootCause().hasMessageContaining("Dockerfile:3: unknown instruction: FOOBAR");
+    }
+
+    @Test
+    void aFailingStepFailsTheBridgeSolveWithItsMessage() throws Exception {
+        String ref = "forward-fail-" + System.nanoTime();
+        CompletableFuture<SolveResponse> solve = forwardedSolve(ref);
+        State state = State.image(busybox.toString()).run(RunOption.sh("echo broken >&2; exit 5")).root();
+        assertThatThrownBy(() -> bridge(ref).solve(solveOf(state).toBuilder().setEvaluate(true).build()))
+                .isInstanceOf(StatusRuntimeException.class)
+                .hasMessageContaining("did not complete successfully: exit code: 5");
+        bridge(ref).return_(ReturnRequest.newBuilder().setError(com.google.rpc.Status.newBuilder()
+                .setCode(Status.Code.UNKNOWN.value()).setMessage("exit code: 5")).build());
+        assertThatThrownBy(() -> solve.get(60, TimeUnit.SECONDS)).rootCause().hasMessageContaining("exit code: 5");
+    }
+
+    @Test
+    void aReturnNamingAnUnknownRefFailsTheBuildClearly() {
+        String ref = "forward-unknown-" + System.nanoTime();
+        CompletableFuture<SolveResponse> solve = forwardedSolve(ref);
+        assertThatThrownBy(() -> bridge(ref).return_(ReturnRequest.newBuilder().setResult(Result.newBuilder()
+                .setRef(Ref.newBuilder().setId("nosuchref"))).build()))
+                .isInstanceOf(StatusRuntimeException.class)
+                .hasMessageContaining("NOT_FOUND").hasMessageContaining("no such ref nosuchref");
+        assertThatThrownBy(() -> solve.get(60, TimeUnit.SECONDS)).rootCause()
+                .hasMessageContaining("the client returned an unusable result");
+    }
+
+    @Test
+    void interactiveContainersAreRefusedAsUnimplemented() {
+        String ref = "forward-container-" + System.nanoTime();
+        CompletableFuture<SolveResponse> solve = forwardedSolve(ref);
+        assertThatThrownBy(() -> bridge(ref).newContainer(NewContainerRequest.newBuilder().setContainerID("c").build()))
+                .isInstanceOf(StatusRuntimeException.class)
+                .hasMessageContaining("UNIMPLEMENTED").hasMessageContaining("interactive containers");
+        bridge(ref).return_(ReturnRequest.getDefaultInstance());
+        assertThat(solve).succeedsWithin(60, TimeUnit.SECONDS);
+    }
+
+    @Test
+    void aCancelledSolveEndsItsBridge() throws Exception {
+        String ref = "forward-cancel-" + System.nanoTime();
+        io.grpc.Context.CancellableContext call = io.grpc.Context.current().withCancellation();
+        CompletableFuture<Void> solve = CompletableFuture.runAsync(() -> call.run(() -> daemon.control()
+                .solve(SolveRequest.newBuilder().setRef(ref).build())));
+        bridge(ref).ping(PingRequest.getDefaultInstance());
+        call.cancel(null);
+        assertThatThrownBy(() -> solve.get(30, TimeUnit.SECONDS)).hasMessageContaining("CANCELLED");
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (true) {
+            try {
+                bridge(ref).withDeadlineAfter(20, TimeUnit.SECONDS).ping(PingRequest.getDefaultInstance());
+            } catch (StatusRuntimeException e) {
+                assertThat(e.getStatus().getCode()).isIn(Status.Code.NOT_FOUND, Status.Code.FAILED_PRECONDITION);
+                break;
+            }
+            assertThat(System.nanoTime()).as("the bridge forgot the cancelled build").isLessThan(deadline);
+            Thread.sleep(100);
+        }
+    }
+
+    @Test
+    void aCallWithoutABuildIdIsRefused() {
+        assertThatThrownBy(() -> LLBBridgeGrpc.newBlockingStub(daemon.channel).ping(PingRequest.getDefaultInstance()))
+                .isInstanceOf(StatusRuntimeException.class)
+                .hasMessageContaining("buildkit-controlapi-buildid");
+    }
+}
