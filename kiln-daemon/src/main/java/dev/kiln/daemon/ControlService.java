@@ -117,7 +117,7 @@ final class ControlService extends ControlGrpc.ControlImplBase {
         }
         SessionTunnel tunnel = SessionTunnel.dial(toClient);
         ClientSession session = new ClientSession(id, Optional.ofNullable(headers.get(SessionHeaders.NAME)).orElse(""),
-                Optional.ofNullable(headers.get(SessionHeaders.SHARED_KEY)).orElse(id), methods, tunnel);
+                Optional.ofNullable(headers.get(SessionHeaders.SHARED_KEY)).orElse(""), methods, tunnel);
         sessions.add(session);
         return new StreamObserver<>() {
             @Override
@@ -140,6 +140,7 @@ final class ControlService extends ControlGrpc.ControlImplBase {
                 sessions.remove(session);
                 tunnel.peerClosed();
                 tunnel.close();
+                RemoteSessionClient.forgetCopies(session, localCopies());
                 jobs.touch();
             }
         };
@@ -152,6 +153,7 @@ final class ControlService extends ControlGrpc.ControlImplBase {
         // A client that goes away (Ctrl-C, killed) cancels its call: the build stops, its containers go.
         Context.current().addListener(context -> builder.interrupt(), Runnable::run);
         ForwardedBuild forwarded = null;
+        Optional<RemoteSessionClient> client = Optional.empty();
         try (BuildJobs.Running job = jobs.start(ref)) {
             AtomicReference<ClientSession> connected = new AtomicReference<>();
             if (SolveTranslation.forwardsToGateway(request)) {
@@ -173,9 +175,9 @@ final class ControlService extends ControlGrpc.ControlImplBase {
             try (SessionExports exports = SessionExports.of(translation.exporters(), session,
                     info.stateDir().resolve("daemon").resolve("exports"), translation.sourceDateEpoch())) {
                 BuildRequest build = translation.buildRequest(exports.targets());
+                client = session.map(s -> new RemoteSessionClient(s, localCopies()));
                 BuildSession buildSession = new BuildSession(session.map(ClientSession::id).orElse(ref),
-                        session.<dev.kiln.worker.SessionClient>map(s -> new RemoteSessionClient(s,
-                                info.stateDir().resolve("daemon").resolve("locals")))
+                        client.<dev.kiln.worker.SessionClient>map(c -> c)
                                 .orElseGet(() -> dev.kiln.worker.SessionClient.local(Map.of(), Map.of(), Map.of())));
                 BuildOutcome outcome;
                 try {
@@ -203,12 +205,26 @@ final class ControlService extends ControlGrpc.ControlImplBase {
         } catch (IOException e) {
             response.onError(Status.UNKNOWN.withDescription(e.getMessage()).asRuntimeException());
         } finally {
+            client.ifPresent(ControlService::closeQuietly);
             if (forwarded != null) {
                 forwarded.end("build " + ref + " has ended");
                 gateways.remove(forwarded);
             }
             // the call's end cancels its context too, which would interrupt whatever this thread does next
             Thread.interrupted();
+        }
+    }
+
+    /** Where the daemon keeps its copies of clients' directories. */
+    private Path localCopies() {
+        return info.stateDir().resolve("daemon").resolve("locals");
+    }
+
+    private static void closeQuietly(RemoteSessionClient client) {
+        try {
+            client.close();
+        } catch (IOException e) {
+            // a socket directory left behind is swept with the daemon's scratch; the build's outcome stands
         }
     }
 

@@ -57,8 +57,8 @@ final class RemoteSessionClient implements SessionClient, AutoCloseable {
         if (!session.serves(FILE_SYNC)) {
             return Optional.empty();
         }
-        Path target = copies.resolve(Digest.sha256((session.sharedKey() + "\n" + name + "\n" + request.sharedKey())
-                .getBytes(StandardCharsets.UTF_8)).hex());
+        Path target = copiesOf(session, copies).resolve(Digest.sha256((session.sharedKey() + "\n" + name + "\n"
+                + request.sharedKey()).getBytes(StandardCharsets.UTF_8)).hex());
         ReentrantLock lock = PULL_LOCKS.computeIfAbsent(target, path -> new ReentrantLock());
         try {
             if (!lock.tryLock(30, TimeUnit.MINUTES)) {
@@ -87,6 +87,28 @@ final class RemoteSessionClient implements SessionClient, AutoCloseable {
             throw new InterruptedIOException("interrupted while transferring local source '" + name + "'");
         } finally {
             lock.unlock();
+        }
+    }
+
+    /**
+     * Where a session's directory copies go: a client that names its directories with a shared key finds them again
+     * in its next session (the next transfer sends only what changed); one that does not (buildctl sends none) gets
+     * copies of this session only, which go when it ends.
+     */
+    private static Path copiesOf(ClientSession session, Path copies) {
+        // the id is the client's word: hashed, it cannot name a path outside the copies
+        return session.sharedKey().isEmpty() ? copies.resolve("session-" + Digest.sha256(session.id()
+                .getBytes(StandardCharsets.UTF_8)).hex().substring(0, 32)) : copies;
+    }
+
+    /** Removes the copies of a session without a shared key, which no later session can use. */
+    static void forgetCopies(ClientSession session, Path copies) {
+        if (session.sharedKey().isEmpty()) {
+            try {
+                dev.kiln.core.Trees.deleteRecursively(copiesOf(session, copies));
+            } catch (IOException e) {
+                // left for the next prune; the session's builds are over either way
+            }
         }
     }
 
