@@ -8,7 +8,6 @@ import dev.kiln.oci.Descriptor;
 import dev.kiln.oci.registry.RegistryClient;
 import dev.kiln.oci.registry.ResolvedImage;
 import dev.kiln.oci.testing.LocalRegistry;
-import dev.kiln.worker.BusyboxImage;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
 import org.junit.jupiter.api.AfterAll;
@@ -49,6 +48,7 @@ class BuildctlCompatibilityTest {
 
     Path tmp;
     Path buildctl;
+    BusyboxRegistry images;
     LocalRegistry registry;
     ImageReference busybox;
     DaemonFixture daemon;
@@ -61,11 +61,9 @@ class BuildctlCompatibilityTest {
                 + "these tests drive the daemon with it where it is installed");
         buildctl = found.get();
         tmp = dir;
-        registry = LocalRegistry.anonymous().start();
-        busybox = registry.reference("library/busybox:1");
-        try (RegistryClient client = RegistryClient.builder().build()) {
-            BusyboxImage.push(client, busybox, tmp);
-        }
+        images = BusyboxRegistry.start(tmp);
+        registry = images.registry();
+        busybox = images.busybox();
         daemon = new DaemonFixture(tmp);
         context = Files.createDirectories(tmp.resolve("context"));
         Files.writeString(context.resolve("greeting.txt"), "hello from buildctl\n");
@@ -82,8 +80,8 @@ class BuildctlCompatibilityTest {
         if (daemon != null) {
             daemon.close();
         }
-        if (registry != null) {
-            registry.close();
+        if (images != null) {
+            images.close();
         }
     }
 

@@ -11,9 +11,6 @@ import dev.kiln.api.types.WorkerRecord;
 import dev.kiln.core.ImageReference;
 import dev.kiln.llb.RunOption;
 import dev.kiln.llb.State;
-import dev.kiln.oci.registry.RegistryClient;
-import dev.kiln.oci.testing.LocalRegistry;
-import dev.kiln.worker.BusyboxImage;
 import dev.kiln.worker.HostProcesses;
 import io.grpc.StatusRuntimeException;
 import org.junit.jupiter.api.AfterAll;
@@ -40,25 +37,22 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 class ControlServiceTest {
 
     Path tmp;
-    LocalRegistry registry;
+    BusyboxRegistry images;
     ImageReference busybox;
     DaemonFixture daemon;
 
     @BeforeAll
     void start(@TempDir Path dir) throws Exception {
         tmp = dir;
-        registry = LocalRegistry.anonymous().start();
-        busybox = registry.reference("library/busybox:1");
-        try (RegistryClient client = RegistryClient.builder().build()) {
-            BusyboxImage.push(client, busybox, tmp);
-        }
+        images = BusyboxRegistry.start(tmp);
+        busybox = images.busybox();
         daemon = new DaemonFixture(tmp);
     }
 
     @AfterAll
     void stop() throws Exception {
         daemon.close();
-        registry.close();
+        images.close();
     }
 
     @Test

@@ -17,9 +17,6 @@ import dev.kiln.api.gateway.StatFileRequest;
 import dev.kiln.core.ImageReference;
 import dev.kiln.llb.RunOption;
 import dev.kiln.llb.State;
-import dev.kiln.oci.registry.RegistryClient;
-import dev.kiln.oci.testing.LocalRegistry;
-import dev.kiln.worker.BusyboxImage;
 import io.grpc.Metadata;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
@@ -48,25 +45,22 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 class GatewayForwardingTest {
 
     Path tmp;
-    LocalRegistry registry;
+    BusyboxRegistry images;
     ImageReference busybox;
     DaemonFixture daemon;
 
     @BeforeAll
     void start(@TempDir Path dir) throws Exception {
         tmp = dir;
-        registry = LocalRegistry.anonymous().start();
-        busybox = registry.reference("library/busybox:1");
-        try (RegistryClient client = RegistryClient.builder().build()) {
-            BusyboxImage.push(client, busybox, tmp);
-        }
+        images = BusyboxRegistry.start(tmp);
+        busybox = images.busybox();
         daemon = new DaemonFixture(tmp);
     }
 
     @AfterAll
     void stop() throws Exception {
         daemon.close();
-        registry.close();
+        images.close();
     }
 
     private LLBBridgeGrpc.LLBBridgeBlockingStub bridge(String ref) {
