@@ -7,6 +7,8 @@
 #   concurrent  8 builds of 8 different contexts at once (each round changes every context first); the
 #               time is the wall time until the last one ends
 #   firstbyte   a cached build's first byte of progress, and its end (bench/first-byte.py)
+#   buildctl    the daemons alone: buildctl drives kiln daemon and buildkitd, a cached build each (the same
+#               client on both sides, so the JVM client's start is out of the picture)
 #
 # The workload (2 stages, 6 RUN, 3 COPY, FROM a busybox image in the registry) is the one issue 11
 # measured. Both daemons run for the whole script, warm, on states of their own.
@@ -19,7 +21,7 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 runs=${BENCH_RUNS:-10}
 warmup=${BENCH_WARMUP:-2}
-scenarios=${BENCH_SCENARIOS:-cached allrun concurrent firstbyte}
+scenarios=${BENCH_SCENARIOS:-cached allrun concurrent firstbyte buildctl}
 work=${BENCH_WORK:-/var/tmp/kiln-daemon-bench}
 results=${BENCH_RESULTS:-$root/bench/results/$(date +%Y-%m-%d)-daemon.txt}
 
@@ -110,7 +112,7 @@ kiln_build() { # CONTEXT OUT [FLAGS...]
 }
 buildctl_build() {
   local ctx=$1 out=$2; shift 2
-  echo "buildctl --addr unix://$work/bk.sock build --progress plain --frontend dockerfile.v0 --local context=$ctx \
+  echo "buildctl --addr ${BUILDCTL_ADDR:-unix://$work/bk.sock} build --progress plain --frontend dockerfile.v0 --local context=$ctx \
 --local dockerfile=$ctx $* --output type=oci,dest=$out"
 }
 
@@ -153,6 +155,10 @@ for scenario in $scenarios; do
       change="for i in \$(seq 0 7); do date +%s%N > $work/ctx\$i/src/changed.c; done"
       bench_add concurrent-kiln "$change" "bash $work/concurrent-kiln.sh"
       bench_add concurrent-buildkit "$change" "bash $work/concurrent-buildctl.sh" ;;
+    buildctl)
+      bench_add buildctl-kiln "" "$(BUILDCTL_ADDR=unix://$work/kiln-state/kiln.sock buildctl_build "$work/ctx0" \
+        "$work/out-bck.tar")"
+      bench_add buildctl-buildkit "" "$(buildctl_build "$work/ctx0" "$work/out-bk.tar")" ;;
     firstbyte)
       # its own loop: first-byte.py prints "FIRST END STATUS" per run, which bench_run_once does not keep
       for tool in kiln buildkit; do : > "$work/times/firstbyte-$tool.txt"; done
