@@ -84,6 +84,26 @@ final class DaemonBuild {
 
     int run(Invocation invocation) throws Exception {
         long started = System.nanoTime();
+        // Connecting (and starting a daemon when none runs) overlaps with reading the command line's files.
+        CompletableFuture<DaemonConnection> connecting = CompletableFuture.supplyAsync(() -> {
+            try {
+                return connect(invocation.address(), invocation.stateDir(), err);
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new java.util.concurrent.CancellationException("interrupted while connecting");
+            }
+        }, runnable -> Thread.ofPlatform().daemon().name("kiln-connect").start(runnable));
+        try {
+            return run(invocation, started, connecting);
+        } finally {
+            connecting.thenAccept(DaemonConnection::close);
+        }
+    }
+
+    private int run(Invocation invocation, long started, CompletableFuture<DaemonConnection> connecting)
+            throws Exception {
         Map<String, Path> locals = new LinkedHashMap<>(invocation.locals());
         Map<String, String> attrs = new LinkedHashMap<>(invocation.opts());
         SolveRequest.Builder request = SolveRequest.newBuilder();
@@ -150,7 +170,7 @@ final class DaemonBuild {
         Progress.Display display = Progress.Display.forMode(invocation.progress(), err);
         BuildSummary summary = new BuildSummary();
         StatusEvents events = new StatusEvents();
-        try (DaemonConnection daemon = connect(invocation.address(), invocation.stateDir(), err)) {
+        try (DaemonConnection daemon = connected(connecting)) {
             Context.CancellableContext call = Context.current().withCancellation();
             CompletableFuture<Void> statusDone = new CompletableFuture<>();
             CompletableFuture<SolveResponse> solved = new CompletableFuture<>();
@@ -233,6 +253,22 @@ final class DaemonBuild {
                     // the hook is running: it cancelled the call
                 }
             }
+        }
+    }
+
+    /** The connection made alongside, with the error it met as its own. */
+    private static DaemonConnection connected(CompletableFuture<DaemonConnection> connecting)
+            throws IOException, InterruptedException {
+        try {
+            return connecting.get();
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof java.io.UncheckedIOException io) {
+                throw io.getCause();
+            }
+            if (e.getCause() instanceof RuntimeException runtime) {
+                throw runtime;
+            }
+            throw new IOException(e.getCause());
         }
     }
 
