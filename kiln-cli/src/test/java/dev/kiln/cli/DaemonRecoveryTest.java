@@ -84,4 +84,28 @@ class DaemonRecoveryTest {
         assertThat(secondErr.toString(StandardCharsets.UTF_8)).contains("started a daemon");
         assertThat(DaemonEndpoint.running(state).orElseThrow().pid()).isNotEqualTo(killed);
     }
+
+    @Test
+    void daemonStatusNamesTheRunningDaemonAndStopEndsIt() throws Exception {
+        state = tmp.resolve("state");
+        Path rootfs = BusyboxRootfs.populate(Files.createDirectories(tmp.resolve("rootfs")));
+        Path context = Files.createDirectories(tmp.resolve("context"));
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        assertThat(kiln(context, err, "FROM busybox\nRUN true\n", rootfs)).as(err.toString()).isZero();
+        long pid = DaemonEndpoint.running(state).orElseThrow().pid();
+
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        PrintStream originalOut = System.out;
+        System.setOut(new PrintStream(out, true));
+        try {
+            assertThat(Main.run(List.of("daemon", "status", "--state", state.toString()))).isZero();
+            assertThat(out.toString(StandardCharsets.UTF_8)).contains("pid " + pid).contains(state.toString());
+            assertThat(Main.run(List.of("daemon", "stop", "--state", state.toString()))).isZero();
+        } finally {
+            System.setOut(originalOut);
+        }
+        assertThat(ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)).isFalse();
+        assertThat(DaemonEndpoint.running(state)).isEmpty();
+        assertThat(state.resolve("kiln.sock")).doesNotExist();
+    }
 }

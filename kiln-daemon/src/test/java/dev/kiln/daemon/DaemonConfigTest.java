@@ -70,6 +70,26 @@ class DaemonConfigTest {
     }
 
     @Test
+    void anIdleDaemonStopsAfterItsTimeoutButNotWhileAClientIsConnected(@org.junit.jupiter.api.io.TempDir Path dir)
+            throws Exception {
+        try (DaemonFixture daemon = new DaemonFixture(dir, Duration.ofMillis(800))) {
+            dev.kiln.api.session.SessionTunnel session = dev.kiln.api.session.SessionTunnel.open(daemon.controlAsync(),
+                    java.util.UUID.randomUUID().toString(), "test", "", List.of());
+            var stopped = java.util.concurrent.CompletableFuture.runAsync(() -> {
+                try {
+                    daemon.daemon.awaitStop();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            });
+            Thread.sleep(2500);
+            assertThat(stopped).as("a daemon with a client connected stays").isNotDone();
+            session.close();
+            stopped.get(10, java.util.concurrent.TimeUnit.SECONDS);
+        }
+    }
+
+    @Test
     void statusSaysWhenNoDaemonServesAState(@org.junit.jupiter.api.io.TempDir Path dir) {
         var out = new java.io.ByteArrayOutputStream();
         int code = DaemonCommand.run(List.of("status", "--state", dir.toString()), new java.io.PrintStream(out),
