@@ -22,10 +22,48 @@ import java.util.Properties;
  * @param stateDir the state directory the daemon serves
  * @param address  {@code unix:///PATH} or {@code tcp://HOST:PORT}
  * @param pid      the daemon's process id, or -1 when it is not known (no daemon has recorded itself)
+ * @param code     names the build of Kiln the daemon runs ({@link #codeStamp()}) when a client started it, else empty
  */
-public record DaemonEndpoint(Path stateDir, String address, long pid) {
+public record DaemonEndpoint(Path stateDir, String address, long pid, String code) {
+
+    public DaemonEndpoint(Path stateDir, String address, long pid) {
+        this(stateDir, address, pid, "");
+    }
+
+    /**
+     * Names the build of Kiln this process runs: its class path's files with their sizes and times. A client whose
+     * stamp differs from its daemon's was built since the daemon started (the jars it runs from have been
+     * rewritten under it), so it replaces the daemon rather than talk to old code.
+     */
+    public static String codeStamp() {
+        StringBuilder files = new StringBuilder();
+        for (String entry : System.getProperty("java.class.path", "").split(java.io.File.pathSeparator)) {
+            if (entry.isEmpty()) {
+                continue;
+            }
+            Path path = Path.of(entry);
+            files.append(entry);
+            try {
+                files.append(' ').append(Files.size(path)).append(' ')
+                        .append(Files.getLastModifiedTime(path).toMillis());
+            } catch (IOException missing) {
+                files.append(" missing");
+            }
+            files.append('\n');
+        }
+        try {
+            byte[] hash = java.security.MessageDigest.getInstance("SHA-256")
+                    .digest(files.toString().getBytes(StandardCharsets.UTF_8));
+            return java.util.HexFormat.of().formatHex(hash, 0, 12);
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException("the JDK has no SHA-256", e);
+        }
+    }
 
     public static final String RECORD_FILE = "daemon.properties";
+
+    /** Set to 1 in the environment of a daemon that a client started for its build. */
+    public static final String AUTOSTARTED = "KILN_DAEMON_AUTOSTARTED";
 
     /** The state directory a user gets without asking: $KILN_STATE, else /var/lib/kiln for root, else ~/.local/share/kiln. */
     public static Path defaultStateDir() {
@@ -77,7 +115,7 @@ public record DaemonEndpoint(Path stateDir, String address, long pid) {
         if (address == null || pid <= 0 || !ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)) {
             return Optional.empty();
         }
-        return Optional.of(new DaemonEndpoint(stateDir, address, pid));
+        return Optional.of(new DaemonEndpoint(stateDir, address, pid, properties.getProperty("code", "")));
     }
 
     /** Records this process as the daemon of its state (atomically: a reader never sees half a record). */
@@ -85,6 +123,7 @@ public record DaemonEndpoint(Path stateDir, String address, long pid) {
         Properties properties = new Properties();
         properties.setProperty("pid", Long.toString(pid));
         properties.setProperty("address", address);
+        properties.setProperty("code", code);
         Files.createDirectories(stateDir);
         Path file = stateDir.resolve(RECORD_FILE);
         Path temp = Files.createTempFile(stateDir, RECORD_FILE, ".tmp");

@@ -108,4 +108,25 @@ class DaemonRecoveryTest {
         assertThat(DaemonEndpoint.running(state)).isEmpty();
         assertThat(state.resolve("kiln.sock")).doesNotExist();
     }
+
+    @Test
+    void aDaemonStartedByAnOlderBuildIsReplacedByTheNextBuild() throws Exception {
+        state = tmp.resolve("state");
+        Path rootfs = BusyboxRootfs.populate(Files.createDirectories(tmp.resolve("rootfs")));
+        Path context = Files.createDirectories(tmp.resolve("context"));
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        assertThat(kiln(context, err, "FROM busybox\nRUN true\n", rootfs)).as(err.toString()).isZero();
+        DaemonEndpoint first = DaemonEndpoint.running(state).orElseThrow();
+        assertThat(first.code()).isEqualTo(DaemonEndpoint.codeStamp());
+        // as if kiln was rebuilt since this daemon started: its record names other jars
+        new DaemonEndpoint(state, first.address(), first.pid(), "an-older-build").record();
+
+        err.reset();
+        assertThat(kiln(context, err, "FROM busybox\nRUN true\n", rootfs)).as(err.toString()).isZero();
+
+        assertThat(err.toString(StandardCharsets.UTF_8)).contains("runs an older build of kiln; replacing it")
+                .contains("started a daemon");
+        assertThat(ProcessHandle.of(first.pid()).map(ProcessHandle::isAlive).orElse(false)).isFalse();
+        assertThat(DaemonEndpoint.running(state).orElseThrow().pid()).isNotEqualTo(first.pid());
+    }
 }

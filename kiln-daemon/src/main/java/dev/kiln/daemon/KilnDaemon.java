@@ -62,7 +62,10 @@ final class KilnDaemon implements AutoCloseable {
         ForwardedBuilds gateways = new ForwardedBuilds();
         this.control = new ControlService(engine, info, jobs, gateways);
         this.bridge = new LlbBridgeService(gateways, info);
-        this.endpoint = new DaemonEndpoint(config.stateDir(), config.addresses().getFirst(), ProcessHandle.current().pid());
+        // A daemon a client started records the build it runs, so that a client built since replaces it; one a user
+        // started is theirs to replace.
+        this.endpoint = new DaemonEndpoint(config.stateDir(), config.addresses().getFirst(), ProcessHandle.current().pid(),
+                "1".equals(System.getenv(DaemonEndpoint.AUTOSTARTED)) ? DaemonEndpoint.codeStamp() : "");
     }
 
     /**

@@ -45,6 +45,7 @@ public final class DaemonLauncher {
                 .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
         // the daemon decides for itself; a client's KILN_DAEMON=0 or --addr must not leak into builds it runs
         builder.environment().remove("KILN_HOST");
+        builder.environment().put(DaemonEndpoint.AUTOSTARTED, "1");
         return builder.start();
     }
 
