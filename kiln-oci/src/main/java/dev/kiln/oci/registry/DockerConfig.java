@@ -180,7 +180,9 @@ public final class DockerConfig implements CredentialSource {
     // Written beside the reads, and never an error of its own: a helper may answer and exit without reading the
     // server (as helpers that know nothing do), and the write then meets a closed pipe. Its exit status and output
     // say what it meant, as for docker's own client, which ignores that broken pipe too.
-    Thread feeder = Thread.ofVirtual().start(() -> {
+    // Platform threads: a virtual thread blocked on a process pipe holds its carrier, and in a daemon a slow helper
+    // would hold carriers every other build needs.
+    Thread feeder = Thread.ofPlatform().daemon().start(() -> {
       try (OutputStream stdin = process.getOutputStream()) {
         stdin.write(server.getBytes(StandardCharsets.UTF_8));
       } catch (IOException ignored) {
@@ -190,7 +192,7 @@ public final class DockerConfig implements CredentialSource {
     byte[] stdout;
     ByteArrayOutputStream stderr = new ByteArrayOutputStream();
     try (InputStream out = process.getInputStream(); InputStream err = process.getErrorStream()) {
-      Thread errReader = Thread.ofVirtual().start(() -> {
+      Thread errReader = Thread.ofPlatform().daemon().start(() -> {
         try {
           err.transferTo(stderr);
         } catch (IOException ignored) {
