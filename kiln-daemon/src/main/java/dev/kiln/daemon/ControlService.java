@@ -59,13 +59,16 @@ final class ControlService extends ControlGrpc.ControlImplBase {
     static final Context.Key<Metadata> HEADERS = Context.key("kiln-headers");
 
     private final Engine engine;
+    private final Set<dev.kiln.engine.Entitlement> allowedEntitlements;
     private final DaemonInfo info;
     private final BuildJobs jobs;
     private final ClientSessions sessions = new ClientSessions();
     private final DiskUsageService diskUsage;
     private final ForwardedBuilds gateways;
 
-    ControlService(Engine engine, DaemonInfo info, BuildJobs jobs, ForwardedBuilds gateways) {
+    ControlService(Engine engine, DaemonInfo info, BuildJobs jobs, ForwardedBuilds gateways,
+            Set<dev.kiln.engine.Entitlement> allowedEntitlements) {
+        this.allowedEntitlements = Set.copyOf(allowedEntitlements);
         this.engine = engine;
         this.info = info;
         this.jobs = jobs;
@@ -132,8 +135,7 @@ final class ControlService extends ControlGrpc.ControlImplBase {
 
             @Override
             public void onCompleted() {
-                end();
-                toClient.onCompleted();
+                end(); // the tunnel's close completes the stream to the client
             }
 
             private void end() {
@@ -171,7 +173,7 @@ final class ControlService extends ControlGrpc.ControlImplBase {
             }
             session.ifPresent(connected::set);
             SolveTranslation translation = SolveTranslation.of(request, forwarded == null ? null
-                    : new FrontendSpec.Function("gateway", forwarded.function()));
+                    : new FrontendSpec.Function("gateway", forwarded.function()), allowedEntitlements);
             try (SessionExports exports = SessionExports.of(translation.exporters(), session,
                     info.stateDir().resolve("daemon").resolve("exports"), translation.sourceDateEpoch())) {
                 BuildRequest build = translation.buildRequest(exports.targets());
@@ -182,11 +184,16 @@ final class ControlService extends ControlGrpc.ControlImplBase {
                 BuildOutcome outcome;
                 try {
                     outcome = engine.build(build, buildSession, job.feed());
-                } catch (BuildException | RuntimeException e) {
+                } catch (BuildException | InterruptedException | RuntimeException e) {
                     exports.abort();
                     throw e;
                 }
-                exports.complete();
+                try {
+                    exports.complete();
+                } catch (IOException | InterruptedException | RuntimeException e) {
+                    exports.abort();
+                    throw e;
+                }
                 SolveResponse.Builder answer = SolveResponse.newBuilder();
                 for (Map.Entry<String, byte[]> fact : outcome.result().metadata().entrySet()) {
                     if (isExporterResponse(fact.getKey())) {
@@ -200,6 +207,10 @@ final class ControlService extends ControlGrpc.ControlImplBase {
             response.onError(Status.UNKNOWN.withDescription(e.getMessage()).asRuntimeException());
         } catch (IllegalArgumentException e) {
             response.onError(Status.INVALID_ARGUMENT.withDescription(e.getMessage()).asRuntimeException());
+        } catch (SecurityException e) {
+            response.onError(Status.PERMISSION_DENIED.withDescription(e.getMessage()).asRuntimeException());
+        } catch (UnsupportedOperationException e) {
+            response.onError(Status.UNIMPLEMENTED.withDescription(e.getMessage()).asRuntimeException());
         } catch (InterruptedException e) {
             response.onError(Status.CANCELLED.withDescription("build cancelled").asRuntimeException());
         } catch (IOException e) {

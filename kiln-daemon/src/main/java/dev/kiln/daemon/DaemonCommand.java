@@ -167,6 +167,13 @@ public final class DaemonCommand {
         if (line.hasOption("insecure-registry")) {
             config = config.withInsecureRegistries(Set.of(line.getOptionValues("insecure-registry")));
         }
+        if (line.hasOption("allow-insecure-entitlement")) {
+            Set<dev.kiln.engine.Entitlement> allowed = new java.util.LinkedHashSet<>();
+            for (String name : line.getOptionValues("allow-insecure-entitlement")) {
+                allowed.add(DaemonConfig.entitlement(name));
+            }
+            config = config.withInsecureEntitlements(allowed);
+        }
         if (line.hasOption("runtime")) {
             config = config.withRuntime(line.getOptionValue("runtime"));
         }
@@ -220,6 +227,9 @@ public final class DaemonCommand {
                 .desc("stop after this long with no build and no client (90s, 30m, 3h); default 0: never").get());
         options.addOption(Option.builder().longOpt("insecure-registry").hasArg().argName("HOST[:PORT]")
                 .desc("reach this registry over plain HTTP; repeatable").get());
+        options.addOption(Option.builder().longOpt("allow-insecure-entitlement").hasArg().argName("NAME")
+                .desc("let clients ask for network.host or security.insecure (RUN --network=host, --security=insecure);"
+                        + " repeatable; default: neither").get());
         options.addOption(Option.builder().longOpt("runtime").hasArg().argName("NAME")
                 .desc("the OCI runtime: runc, crun or auto (default)").get());
         options.addOption(Option.builder("h").longOpt("help").desc("print this help").get());

@@ -1,5 +1,7 @@
 package dev.kiln.daemon;
 
+import dev.kiln.engine.Entitlement;
+
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -19,9 +21,12 @@ import java.util.Set;
  * @param idleTimeout        stop after this long with no build and no client; zero: never
  * @param insecureRegistries registries reached over plain HTTP or with unverified TLS
  * @param warnings           what the config file said that Kiln does not use, to tell the user once
+ * @param insecureEntitlements the entitlements a client may ask for ({@code network.host}, {@code security.insecure});
+ *                           none unless the daemon's owner allows them, as buildkitd's --allow-insecure-entitlement
  */
 record DaemonConfig(List<String> addresses, Path stateDir, Optional<String> group, Optional<TlsFiles> tls,
-        Duration idleTimeout, Set<String> insecureRegistries, String runtime, List<String> warnings) {
+        Duration idleTimeout, Set<String> insecureRegistries, String runtime, List<String> warnings,
+        Set<Entitlement> insecureEntitlements) {
 
     /** The CA that client certificates must chain to, and the daemon's own certificate and key (PEM files). */
     record TlsFiles(Path ca, Path cert, Path key) {
@@ -31,6 +36,18 @@ record DaemonConfig(List<String> addresses, Path stateDir, Optional<String> grou
         addresses = List.copyOf(addresses);
         insecureRegistries = Set.copyOf(insecureRegistries);
         warnings = List.copyOf(warnings);
+        insecureEntitlements = Set.copyOf(insecureEntitlements);
+    }
+
+    DaemonConfig(List<String> addresses, Path stateDir, Optional<String> group, Optional<TlsFiles> tls,
+            Duration idleTimeout, Set<String> insecureRegistries, String runtime, List<String> warnings) {
+        this(addresses, stateDir, group, tls, idleTimeout, insecureRegistries, runtime, warnings, Set.of());
+    }
+
+    /** {@code network.host} or {@code security.insecure}, else an error that names the known ones. */
+    static Entitlement entitlement(String name) {
+        return Entitlement.parse(name).orElseThrow(() -> new IllegalArgumentException("unknown entitlement " + name
+                + " (known: " + Entitlement.names() + ")"));
     }
 
     /** Reads the config file's values that Kiln knows, with buildkitd.toml's names. */
@@ -44,6 +61,7 @@ record DaemonConfig(List<String> addresses, Path stateDir, Optional<String> grou
         String runtime = "auto";
         Set<String> insecure = new LinkedHashSet<>();
         List<String> warnings = new ArrayList<>();
+        Set<Entitlement> entitlements = new LinkedHashSet<>();
         for (Map.Entry<List<String>, Object> entry : file.values().entrySet()) {
             List<String> path = entry.getKey();
             Object value = entry.getValue();
@@ -56,6 +74,7 @@ record DaemonConfig(List<String> addresses, Path stateDir, Optional<String> grou
                 case "grpc.tls.cert" -> cert = text(name, value);
                 case "grpc.tls.key" -> key = text(name, value);
                 case "worker.oci.binary" -> runtime = text(name, value);
+                case "insecure-entitlements" -> texts(name, value).forEach(e -> entitlements.add(entitlement(e)));
                 default -> {
                     if (path.size() == 3 && path.get(0).equals("registry")) {
                         String host = path.get(1);
@@ -77,7 +96,7 @@ record DaemonConfig(List<String> addresses, Path stateDir, Optional<String> grou
         Optional<TlsFiles> tls = ca == null && cert == null && key == null ? Optional.empty()
                 : Optional.of(new TlsFiles(Path.of(required("grpc.tls.ca", ca)), Path.of(required("grpc.tls.cert", cert)),
                         Path.of(required("grpc.tls.key", key))));
-        return new DaemonConfig(addresses, state, group, tls, Duration.ZERO, insecure, runtime, warnings);
+        return new DaemonConfig(addresses, state, group, tls, Duration.ZERO, insecure, runtime, warnings, entitlements);
     }
 
     private static String required(String name, String value) {
@@ -106,34 +125,46 @@ record DaemonConfig(List<String> addresses, Path stateDir, Optional<String> grou
     }
 
     DaemonConfig withAddresses(List<String> values) {
-        return new DaemonConfig(values, stateDir, group, tls, idleTimeout, insecureRegistries, runtime, warnings);
+        return new DaemonConfig(values, stateDir, group, tls, idleTimeout, insecureRegistries, runtime,
+                warnings, insecureEntitlements);
     }
 
     DaemonConfig withStateDir(Path dir) {
-        return new DaemonConfig(addresses, dir, group, tls, idleTimeout, insecureRegistries, runtime, warnings);
+        return new DaemonConfig(addresses, dir, group, tls, idleTimeout, insecureRegistries, runtime,
+                warnings, insecureEntitlements);
     }
 
     DaemonConfig withGroup(String value) {
         return new DaemonConfig(addresses, stateDir, Optional.of(value), tls, idleTimeout, insecureRegistries, runtime,
-                warnings);
+                warnings, insecureEntitlements);
     }
 
     DaemonConfig withTls(TlsFiles files) {
         return new DaemonConfig(addresses, stateDir, group, Optional.of(files), idleTimeout, insecureRegistries,
-                runtime, warnings);
+                runtime, warnings, insecureEntitlements);
     }
 
     DaemonConfig withIdleTimeout(Duration value) {
-        return new DaemonConfig(addresses, stateDir, group, tls, value, insecureRegistries, runtime, warnings);
+        return new DaemonConfig(addresses, stateDir, group, tls, value, insecureRegistries, runtime,
+                warnings, insecureEntitlements);
     }
 
     DaemonConfig withInsecureRegistries(Set<String> hosts) {
         Set<String> all = new LinkedHashSet<>(insecureRegistries);
         all.addAll(hosts);
-        return new DaemonConfig(addresses, stateDir, group, tls, idleTimeout, all, runtime, warnings);
+        return new DaemonConfig(addresses, stateDir, group, tls, idleTimeout, all, runtime,
+                warnings, insecureEntitlements);
+    }
+
+    DaemonConfig withInsecureEntitlements(Set<Entitlement> allowed) {
+        Set<Entitlement> all = new LinkedHashSet<>(insecureEntitlements);
+        all.addAll(allowed);
+        return new DaemonConfig(addresses, stateDir, group, tls, idleTimeout, insecureRegistries, runtime, warnings,
+                all);
     }
 
     DaemonConfig withRuntime(String value) {
-        return new DaemonConfig(addresses, stateDir, group, tls, idleTimeout, insecureRegistries, value, warnings);
+        return new DaemonConfig(addresses, stateDir, group, tls, idleTimeout, insecureRegistries, value,
+                warnings, insecureEntitlements);
     }
 }

@@ -60,7 +60,7 @@ final class KilnDaemon implements AutoCloseable {
         this.engine = engine;
         DaemonInfo info = DaemonInfo.of(config.stateDir(), config.runtime());
         ForwardedBuilds gateways = new ForwardedBuilds();
-        this.control = new ControlService(engine, info, jobs, gateways);
+        this.control = new ControlService(engine, info, jobs, gateways, config.insecureEntitlements());
         this.bridge = new LlbBridgeService(gateways, info);
         // A daemon a client started records the build it runs, so that a client built since replaces it; one a user
         // started is theirs to replace.

@@ -25,6 +25,9 @@ import java.util.Optional;
  */
 final class SessionExports implements AutoCloseable {
 
+    /** The outputs whose files go to the client. */
+    private static final java.util.Set<String> FILE_TYPES = java.util.Set.of("local", "tar", "oci", "docker");
+
     private final List<ExportTarget> targets = new ArrayList<>();
     private final List<SessionFile> files = new ArrayList<>();
     private final Map<Integer, Path> directories = new HashMap<>();
@@ -58,12 +61,17 @@ final class SessionExports implements AutoCloseable {
         Map<String, String> attrs = new HashMap<>(exporter.getAttrsMap());
         String type = exporter.getType();
         OutputStream stdout = OutputStream.nullOutputStream();
-        boolean toClient = !attrs.containsKey("dest");
+        // A client's dest names a place on the client's host, never on the daemon's: the daemon would write there
+        // as root. Files go back through the session, as BuildKit's exporters send them.
+        boolean toClient = FILE_TYPES.contains(type);
+        if (toClient) {
+            attrs.remove("dest");
+        }
         if (toClient && type.equals("local")) {
             Path dir = Files.createTempDirectory(Files.createDirectories(scratch), "local-export-");
             directories.put(index, dir);
             attrs.put("dest", dir.toString());
-        } else if (toClient && (type.equals("tar") || type.equals("oci") || type.equals("docker"))) {
+        } else if (toClient) {
             SessionFile file = new SessionFile(client(type), index, metadataOf(attrs));
             files.add(file);
             stdout = file;
@@ -166,7 +174,9 @@ final class SessionExports implements AutoCloseable {
         }
 
         void abort() {
-            stream = null;
+            if (stream instanceof FileSendPush.FileStream open) {
+                open.abort();
+            }
         }
     }
 }

@@ -69,14 +69,17 @@ final class SessionSshAgents implements AutoCloseable {
                     + e.getStatus().getDescription(), e);
         }
         if (dir == null) {
+            // Only root may reach the socket on this host: a step reaches it through its bind mount, which runc
+            // makes as root, so no user of the host can sign with the client's keys.
             Files.createDirectories(scratch);
+            Files.setPosixFilePermissions(scratch, PosixFilePermissions.fromString("rwx------"));
             dir = Files.createTempDirectory(scratch, "ssh-", PosixFilePermissions.asFileAttribute(
-                    PosixFilePermissions.fromString("rwx--x--x")));
+                    PosixFilePermissions.fromString("rwx------")));
         }
         Path socket = dir.resolve(sockets.size() + ".sock");
         ServerSocketChannel listener = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
         listener.bind(UnixDomainSocketAddress.of(socket));
-        // the step may run as any user of its image; the socket is reachable only where it is mounted
+        // the step may run as any user of its image; on this host only root gets through the directories above
         Files.setPosixFilePermissions(socket, PosixFilePermissions.fromString("rw-rw-rw-"));
         listeners.add(listener);
         sockets.put(id, socket);

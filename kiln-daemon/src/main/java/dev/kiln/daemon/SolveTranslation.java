@@ -42,9 +42,11 @@ record SolveTranslation(FrontendSpec frontend, Map<String, String> frontendAttrs
     /**
      * @param gateway the frontend of a request that {@link #forwardsToGateway forwards to the gateway}; null for
      *                none, which makes such a request an error
+     * @param allowed the entitlements the daemon lets clients ask for
      * @throws IllegalArgumentException for a request Kiln cannot run, naming what is wrong
+     * @throws SecurityException        for a request for an entitlement the daemon does not allow
      */
-    static SolveTranslation of(SolveRequest request, FrontendSpec gateway) {
+    static SolveTranslation of(SolveRequest request, FrontendSpec gateway, Set<Entitlement> allowed) {
         FrontendSpec frontend;
         if (!request.getFrontend().isEmpty()) {
             frontend = new FrontendSpec.Named(request.getFrontend());
@@ -64,10 +66,20 @@ record SolveTranslation(FrontendSpec frontend, Map<String, String> frontendAttrs
             exporters.add(Exporter.newBuilder().setType(request.getExporterDeprecated())
                     .putAllAttrs(request.getExporterAttrsDeprecatedMap()).build());
         }
+        if (request.hasCache() && (request.getCache().getExportsCount() > 0 || request.getCache().getImportsCount() > 0
+                || !request.getCache().getExportRefDeprecated().isEmpty()
+                || request.getCache().getImportRefsDeprecatedCount() > 0)) {
+            throw new UnsupportedOperationException("cache import and export are not supported by kiln daemon yet");
+        }
         Set<Entitlement> granted = EnumSet.noneOf(Entitlement.class);
         for (String name : request.getEntitlementsList()) {
-            granted.add(Entitlement.parse(name).orElseThrow(() -> new IllegalArgumentException(
-                    "unknown entitlement " + name + " (known: " + Entitlement.names() + ")")));
+            Entitlement entitlement = DaemonConfig.entitlement(name);
+            if (!allowed.contains(entitlement)) {
+                // as buildkitd: a client grants only what the daemon's owner allowed, or it would be root on the host
+                throw new SecurityException("entitlement " + name + " is not allowed by this daemon (start it with "
+                        + "--allow-insecure-entitlement " + name + ")");
+            }
+            granted.add(entitlement);
         }
         return new SolveTranslation(frontend, request.getFrontendAttrsMap(), exporters, granted);
     }

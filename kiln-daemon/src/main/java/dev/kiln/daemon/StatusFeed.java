@@ -29,10 +29,13 @@ import java.util.concurrent.locks.ReentrantLock;
  */
 final class StatusFeed implements ProgressListener {
 
+    static final long LOG_LIMIT = 2 * 1024 * 1024;
+
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition changed = lock.newCondition();
     private final List<StatusResponse> updates = new ArrayList<>();
     private final Map<String, Vertex> vertices = new HashMap<>();
+    private final Map<String, Long> logged = new HashMap<>();
     private boolean finished;
 
     @Override
@@ -57,14 +60,36 @@ final class StatusFeed implements ProgressListener {
                 }
                 v.setCompleted(time(e.timestamp())).setError(e.message());
             });
-            case ProgressEvent.VertexLog e -> StatusResponse.newBuilder().addLogs(VertexLog.newBuilder()
-                    .setVertex(e.vertexDigest()).setTimestamp(time(e.timestamp())).setStream(e.stream())
-                    .setMsg(ByteString.copyFrom(e.data()))).build();
+            case ProgressEvent.VertexLog e -> log(e);
             case ProgressEvent.VertexWarning e -> StatusResponse.newBuilder().addWarnings(VertexWarning.newBuilder()
                     .setVertex(e.vertexDigest()).setLevel(1)
                     .setShort(ByteString.copyFrom(e.message(), StandardCharsets.UTF_8))).build();
         };
         append(update);
+    }
+
+    /**
+     * A step's output, up to {@value #LOG_LIMIT} bytes a step as BuildKit keeps it: the feed holds every update for
+     * late readers, and a step that prints gigabytes must not take the daemon's memory with it.
+     */
+    private StatusResponse log(ProgressEvent.VertexLog event) {
+        byte[] data = event.data();
+        long before;
+        lock.lock();
+        try {
+            before = logged.getOrDefault(event.vertexDigest(), 0L);
+            logged.put(event.vertexDigest(), before + data.length);
+        } finally {
+            lock.unlock();
+        }
+        if (before > LOG_LIMIT) {
+            return null; // clipped already, and said so
+        }
+        ByteString kept = before + data.length <= LOG_LIMIT ? ByteString.copyFrom(data)
+                : ByteString.copyFrom(data, 0, (int) (LOG_LIMIT - before)).concat(ByteString.copyFromUtf8(
+                        "\n[output clipped: a step's log is kept up to " + LOG_LIMIT / (1024 * 1024) + " MiB]\n"));
+        return StatusResponse.newBuilder().addLogs(VertexLog.newBuilder().setVertex(event.vertexDigest())
+                .setTimestamp(time(event.timestamp())).setStream(event.stream()).setMsg(kept)).build();
     }
 
     private interface VertexChange {
@@ -88,6 +113,9 @@ final class StatusFeed implements ProgressListener {
     }
 
     private void append(StatusResponse update) {
+        if (update == null) {
+            return;
+        }
         lock.lock();
         try {
             if (!finished) {

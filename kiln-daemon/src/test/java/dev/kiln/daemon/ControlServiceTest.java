@@ -163,6 +163,47 @@ class ControlServiceTest {
     }
 
     @Test
+    void aClientCannotGrantItselfAnEntitlementTheDaemonDoesNotAllow() {
+        State state = State.image(busybox.toString()).run(RunOption.sh("true")).root();
+        assertThatThrownBy(() -> daemon.control().solve(SolveRequest.newBuilder().setRef("entitled")
+                .setDefinition(state.marshal()).addEntitlements("security.insecure").build()))
+                .isInstanceOf(StatusRuntimeException.class)
+                .hasMessageContaining("PERMISSION_DENIED")
+                .hasMessageContaining("entitlement security.insecure is not allowed by this daemon");
+    }
+
+    @Test
+    void cacheExportItCannotDoIsRefusedNotIgnored() {
+        State state = State.image(busybox.toString()).run(RunOption.sh("true")).root();
+        assertThatThrownBy(() -> daemon.control().solve(SolveRequest.newBuilder().setRef("cache-export")
+                .setDefinition(state.marshal()).setCache(dev.kiln.api.control.CacheOptions.newBuilder()
+                        .addExports(dev.kiln.api.control.CacheOptionsEntry.newBuilder().setType("registry"))).build()))
+                .isInstanceOf(StatusRuntimeException.class)
+                .hasMessageContaining("UNIMPLEMENTED")
+                .hasMessageContaining("cache import and export are not supported");
+    }
+
+    @Test
+    void anExportsDestNamesTheClientsHostNeverTheDaemons(@TempDir Path dir) throws Exception {
+        Path onDaemon = dir.resolve("daemon-side");
+        Path onClient = dir.resolve("client-side");
+        String sessionId = java.util.UUID.randomUUID().toString();
+        dev.kiln.api.session.SessionTunnel session = dev.kiln.api.session.SessionTunnel.open(daemon.controlAsync(),
+                sessionId, "test", "", List.of(new dev.kiln.api.session.FileSendService(
+                        Map.of(0, new dev.kiln.api.session.FileTarget.ToDirectory(onClient)))));
+        try {
+            State state = State.image(busybox.toString()).run(RunOption.sh("echo exported > /out.txt")).root();
+            daemon.control().solve(SolveRequest.newBuilder().setRef("dest-" + System.nanoTime()).setSession(sessionId)
+                    .setDefinition(state.marshal()).addExporters(dev.kiln.api.control.Exporter.newBuilder()
+                            .setType("local").putAttrs("dest", onDaemon.toString())).build());
+        } finally {
+            session.close();
+        }
+        assertThat(onClient.resolve("out.txt")).hasContent("exported");
+        assertThat(onDaemon).doesNotExist();
+    }
+
+    @Test
     void aSessionThatNeverConnectsFailsTheSolveClearly() {
         State state = State.image(busybox.toString()).run(RunOption.sh("true")).root();
         assertThatThrownBy(() -> daemon.control().withDeadlineAfter(30, TimeUnit.SECONDS).solve(SolveRequest.newBuilder()

@@ -73,7 +73,11 @@ class GatewayForwardingTest {
 
     /** The Control.Solve of a forwarded build, sent first as buildctl does; it ends when the build is exported. */
     private CompletableFuture<SolveResponse> forwardedSolve(String ref, Exporter... exporters) {
-        SolveRequest.Builder request = SolveRequest.newBuilder().setRef(ref);
+        return forwardedSolve(ref, "", exporters);
+    }
+
+    private CompletableFuture<SolveResponse> forwardedSolve(String ref, String session, Exporter... exporters) {
+        SolveRequest.Builder request = SolveRequest.newBuilder().setRef(ref).setSession(session);
         for (Exporter exporter : exporters) {
             request.addExporters(exporter);
         }
@@ -91,9 +95,14 @@ class GatewayForwardingTest {
         String ref = "forward-" + System.nanoTime();
         Path local = tmp.resolve("local-out");
         Path oci = tmp.resolve("out.oci.tar");
-        CompletableFuture<SolveResponse> solve = forwardedSolve(ref,
-                Exporter.newBuilder().setType("local").putAttrs("dest", local.toString()).build(),
-                Exporter.newBuilder().setType("oci").putAttrs("dest", oci.toString()).build());
+        // the outputs go back to the client through its session, as buildctl receives them
+        String sessionId = java.util.UUID.randomUUID().toString();
+        dev.kiln.api.session.SessionTunnel session = dev.kiln.api.session.SessionTunnel.open(daemon.controlAsync(),
+                sessionId, "test", "", java.util.List.of(new dev.kiln.api.session.FileSendService(java.util.Map.of(
+                        0, new dev.kiln.api.session.FileTarget.ToDirectory(local),
+                        1, new dev.kiln.api.session.FileTarget.ToFile(oci)))));
+        CompletableFuture<SolveResponse> solve = forwardedSolve(ref, sessionId,
+                Exporter.newBuilder().setType("local").build(), Exporter.newBuilder().setType("oci").build());
 
         PongResponse pong = bridge(ref).ping(PingRequest.getDefaultInstance());
         assertThat(pong.getFrontendAPICapsList()).filteredOn(APICap::getEnabled).extracting(APICap::getID)
@@ -126,6 +135,7 @@ class GatewayForwardingTest {
                         "{\"architecture\":\"amd64\",\"os\":\"linux\",\"config\":{\"Env\":[\"FORWARDED=1\"]},"
                                 + "\"rootfs\":{\"type\":\"layers\",\"diff_ids\":[]}}"))).build());
         SolveResponse response = solve.get(180, TimeUnit.SECONDS);
+        session.close();
 
         assertThat(local.resolve("out.txt")).hasContent("forwarded");
         assertThat(oci).isNotEmptyFile();

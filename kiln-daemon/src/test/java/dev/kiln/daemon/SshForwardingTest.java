@@ -87,6 +87,10 @@ class SshForwardingTest {
                         SolveRequest.newBuilder().setRef("ssh-" + System.nanoTime()).setSession(sessionId)
                                 .setDefinition(state.marshal()).build()));
                 Path socket = awaitSocket(daemon.state.resolve("daemon").resolve("ssh"));
+                assertThat(Files.getPosixFilePermissions(socket.getParent())).as("only root reaches the socket")
+                        .isEqualTo(java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
+                assertThat(Files.getPosixFilePermissions(socket.getParent().getParent()))
+                        .isEqualTo(java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
 
                 try (SocketChannel agent = SocketChannel.open(StandardProtocolFamily.UNIX)) {
                     agent.connect(UnixDomainSocketAddress.of(socket));

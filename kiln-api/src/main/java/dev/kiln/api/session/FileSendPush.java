@@ -30,7 +30,7 @@ public final class FileSendPush {
    * "exporter-md-KEY" header. {@link OutputStream#close()} half-closes and waits for the client to finish,
    * throwing an IOException with the client's error. Writes wait while the client is slower (flow control).
    */
-  public static OutputStream openFile(Channel channel, int exporterId, Map<String, String> exporterMetadata)
+  public static FileStream openFile(Channel channel, int exporterId, Map<String, String> exporterMetadata)
       throws IOException {
     Metadata headers = new Metadata();
     headers.put(SyncOptions.key(FileSendMethods.EXPORTER_ID), Integer.toString(exporterId));
@@ -60,8 +60,11 @@ public final class FileSendPush {
     }
   }
 
-  /** Buffers writes into messages of {@link #CHUNK} bytes. */
-  private static final class FileStream extends OutputStream {
+  /**
+   * A file on its way to the client, in messages of {@link #CHUNK} bytes; {@link #abort} ends it as a failure, so the
+   * client keeps no partial file.
+   */
+  public static final class FileStream extends OutputStream {
     private final CallStream.Client<BytesMessage, BytesMessage> stream;
     private final byte[] buf = new byte[CHUNK];
     private int used;
@@ -112,6 +115,14 @@ public final class FileSendPush {
     private void ensureOpen() throws IOException {
       if (closed) {
         throw new IOException("stream closed");
+      }
+    }
+
+    /** Cancels the call: the client drops what it received. Nothing is sent after. */
+    public void abort() {
+      if (!closed) {
+        closed = true;
+        stream.abort(Status.CANCELLED.withDescription("the export failed"));
       }
     }
 

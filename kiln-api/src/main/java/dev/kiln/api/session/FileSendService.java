@@ -61,6 +61,10 @@ public final class FileSendService implements BindableService {
           BytesMessage.parseFrom(message).getData().writeTo(out);
         }
         out.flush();
+        // stdout is a PrintStream, which keeps its write errors to itself: a full disk would pass as done
+        if (out instanceof java.io.PrintStream print && print.checkError()) {
+          throw new IOException("writing the export to standard output failed");
+        }
       }
       case FileTarget.ToFile(Path path) -> receiveFile(stream, path);
     }

@@ -37,8 +37,10 @@ public final class DaemonLauncher {
             command.add("setsid");
         }
         command.addAll(javaCommand());
+        // The user's own daemon on the user's own socket: it allows what the embedded engine does with --allow.
         command.addAll(List.of(MAIN_CLASS, "daemon", "--state", stateDir.toString(), "--addr", address,
-                "--idle-timeout", IDLE_TIMEOUT));
+                "--idle-timeout", IDLE_TIMEOUT, "--allow-insecure-entitlement", "network.host",
+                "--allow-insecure-entitlement", "security.insecure"));
         Path log = log(stateDir);
         ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
