@@ -6,7 +6,6 @@ import dev.kiln.core.GoPath;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
-import java.nio.file.DirectoryNotEmptyException;
 import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -317,7 +316,7 @@ final class FsReceiver {
           return FileVisitResult.CONTINUE;
         }
         if (!received.contains(relative(dir))) {
-          deleteTree(dir);
+          dev.kiln.core.Trees.deleteRecursively(dir);
           return FileVisitResult.SKIP_SUBTREE;
         }
         return FileVisitResult.CONTINUE;
@@ -342,7 +341,7 @@ final class FsReceiver {
       return;
     }
     if (existing.isDirectory()) {
-      deleteTree(target);
+      dev.kiln.core.Trees.deleteRecursively(target);
     } else {
       Files.deleteIfExists(target);
     }
@@ -351,36 +350,9 @@ final class FsReceiver {
   /** Puts {@code tmp} in place of {@code target}, which may be absent or (then removed first) a directory. */
   private static void replace(Path tmp, Path target, BasicFileAttributes existing) throws IOException {
     if (existing != null && existing.isDirectory()) {
-      deleteTree(target);
+      dev.kiln.core.Trees.deleteRecursively(target);
     }
     Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-  }
-
-  static void deleteTree(Path root) throws IOException {
-    try {
-      Files.walkFileTree(root, new SimpleFileVisitor<>() {
-        @Override
-        public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
-          Files.deleteIfExists(file);
-          return FileVisitResult.CONTINUE;
-        }
-
-        @Override
-        public FileVisitResult postVisitDirectory(Path dir, IOException e) throws IOException {
-          if (e != null) {
-            throw e;
-          }
-          try {
-            Files.deleteIfExists(dir);
-          } catch (DirectoryNotEmptyException race) {
-            deleteTree(dir);
-          }
-          return FileVisitResult.CONTINUE;
-        }
-      });
-    } catch (NoSuchFileException gone) {
-      // Already removed.
-    }
   }
 
   private static Path temporarySibling(Path target) {
