@@ -51,13 +51,7 @@ public record DaemonEndpoint(Path stateDir, String address, long pid, String cod
             }
             files.append('\n');
         }
-        try {
-            byte[] hash = java.security.MessageDigest.getInstance("SHA-256")
-                    .digest(files.toString().getBytes(StandardCharsets.UTF_8));
-            return java.util.HexFormat.of().formatHex(hash, 0, 12);
-        } catch (java.security.NoSuchAlgorithmException e) {
-            throw new IllegalStateException("the JDK has no SHA-256", e);
-        }
+        return dev.kiln.core.Digest.sha256(files.toString().getBytes(StandardCharsets.UTF_8)).hex().substring(0, 24);
     }
 
     public static final String RECORD_FILE = "daemon.properties";

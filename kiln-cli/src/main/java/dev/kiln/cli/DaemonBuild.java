@@ -281,13 +281,8 @@ final class DaemonBuild {
     static String sharedKey(Map<String, Path> locals) {
         StringBuilder key = new StringBuilder(ProcessHandle.current().info().user().orElse(""));
         new java.util.TreeMap<>(locals).forEach((name, dir) -> key.append('\n').append(name).append('=').append(dir));
-        try {
-            byte[] hash = java.security.MessageDigest.getInstance("SHA-256")
-                    .digest(key.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8));
-            return java.util.HexFormat.of().formatHex(hash, 0, 16);
-        } catch (java.security.NoSuchAlgorithmException e) {
-            throw new IllegalStateException("the JDK has no SHA-256", e);
-        }
+        return dev.kiln.core.Digest.sha256(key.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8)).hex()
+                .substring(0, 32);
     }
 
     private static SessionTunnel openSession(DaemonConnection daemon, String sessionId, String sharedKey,

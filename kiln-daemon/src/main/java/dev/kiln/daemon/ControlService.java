@@ -1,6 +1,5 @@
 package dev.kiln.daemon;
 
-import com.google.protobuf.ByteString;
 import dev.kiln.api.control.BytesMessage;
 import dev.kiln.api.control.ControlGrpc;
 import dev.kiln.api.control.DiskUsageRequest;
@@ -300,9 +299,5 @@ final class ControlService extends ControlGrpc.ControlImplBase {
     public void prune(PruneRequest request, StreamObserver<UsageRecord> response) {
         jobs.touch();
         diskUsage.prune(request, response);
-    }
-
-    static ByteString bytes(String text) {
-        return ByteString.copyFrom(text, StandardCharsets.UTF_8);
     }
 }

@@ -32,8 +32,12 @@ final class RemoteSessionClient implements SessionClient, AutoCloseable {
     private static final String SECRETS = SessionHeaders.methodUrl("moby.buildkit.secrets.v1.Secrets", "GetSecret");
     private static final String SSH = SessionHeaders.methodUrl("moby.sshforward.v1.SSH", "ForwardAgent");
 
-    /** One pull at a time into each kept copy, across all builds of the daemon. */
-    private static final Map<Path, ReentrantLock> PULL_LOCKS = new ConcurrentHashMap<>();
+    /**
+     * One pull at a time into each kept copy, across all builds of the daemon. Striped, not one lock per copy: every
+     * buildctl session has copies of its own, and a map of their locks would only grow in a daemon that runs for days.
+     */
+    private static final ReentrantLock[] PULL_LOCKS = java.util.stream.IntStream.range(0, 64)
+            .mapToObj(i -> new ReentrantLock()).toArray(ReentrantLock[]::new);
 
     private final ClientSession session;
     private final Path copies;
@@ -59,7 +63,7 @@ final class RemoteSessionClient implements SessionClient, AutoCloseable {
         }
         Path target = copiesOf(session, copies).resolve(Digest.sha256((session.sharedKey() + "\n" + name + "\n"
                 + request.sharedKey()).getBytes(StandardCharsets.UTF_8)).hex());
-        ReentrantLock lock = PULL_LOCKS.computeIfAbsent(target, path -> new ReentrantLock());
+        ReentrantLock lock = PULL_LOCKS[Math.floorMod(target.hashCode(), PULL_LOCKS.length)];
         try {
             if (!lock.tryLock(30, TimeUnit.MINUTES)) {
                 throw new IOException("local source '" + name + "': another build kept its copy busy for 30 minutes");

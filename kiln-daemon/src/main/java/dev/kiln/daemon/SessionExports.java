@@ -72,7 +72,7 @@ final class SessionExports implements AutoCloseable {
             directories.put(index, dir);
             attrs.put("dest", dir.toString());
         } else if (toClient) {
-            SessionFile file = new SessionFile(client(type), index, metadataOf(attrs));
+            SessionFile file = new SessionFile(client(type), index);
             files.add(file);
             stdout = file;
             attrs.put("dest", "-");
@@ -88,11 +88,6 @@ final class SessionExports implements AutoCloseable {
     private ClientSession client(String type) {
         return session.orElseThrow(() -> new IllegalArgumentException("exporter " + type
                 + " without dest needs a session to send its output to"));
-    }
-
-    /** What the client hears of an export file (BuildKit sends these as exporter-md-* headers). */
-    private static Map<String, String> metadataOf(Map<String, String> attrs) {
-        return Map.of();
     }
 
     List<ExportTarget> targets() {
@@ -131,18 +126,16 @@ final class SessionExports implements AutoCloseable {
 
         private final ClientSession session;
         private final int index;
-        private final Map<String, String> metadata;
         private OutputStream stream;
 
-        SessionFile(ClientSession session, int index, Map<String, String> metadata) {
+        SessionFile(ClientSession session, int index) {
             this.session = session;
             this.index = index;
-            this.metadata = metadata;
         }
 
         private OutputStream stream() throws IOException {
             if (stream == null) {
-                stream = FileSendPush.openFile(session.channel(), index, metadata);
+                stream = FileSendPush.openFile(session.channel(), index, Map.of());
             }
             return stream;
         }
