@@ -131,6 +131,28 @@ public record DaemonEndpoint(Path stateDir, String address, long pid, String cod
         }
     }
 
+    /**
+     * Stops this daemon as {@code kiln daemon stop} does: SIGTERM (it cancels its builds and removes its record and
+     * socket), then SIGKILL when it has not ended within {@code grace}.
+     *
+     * @return false when the daemon had to be killed
+     */
+    public boolean stop(java.time.Duration grace) throws InterruptedException {
+        Optional<ProcessHandle> process = ProcessHandle.of(pid);
+        if (process.isEmpty()) {
+            return true;
+        }
+        process.get().destroy();
+        try {
+            process.get().onExit().get(grace.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+            return true;
+        } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+            process.get().destroyForcibly();
+            process.get().onExit().join();
+            return false;
+        }
+    }
+
     /** Removes the record, if it is still this daemon's (a successor may have written its own). */
     public void forget() throws IOException {
         Optional<DaemonEndpoint> current = running(stateDir);

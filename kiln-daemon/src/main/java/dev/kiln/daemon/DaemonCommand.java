@@ -18,7 +18,6 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
-import java.util.concurrent.TimeUnit;
 
 /**
  * {@code kiln daemon}: runs the engine as a service in the foreground, as buildkitd does; {@code kiln daemon status}
@@ -114,18 +113,10 @@ public final class DaemonCommand {
             out.println("no kiln daemon serves " + state);
             return 0;
         }
-        ProcessHandle process = ProcessHandle.of(running.get().pid()).orElse(null);
-        if (process == null) {
-            return 0;
+        if (!running.get().stop(Duration.ofSeconds(60))) {
+            err.println("kiln daemon: pid " + running.get().pid() + " did not stop within 60 s; killed it");
         }
-        process.destroy();
-        try {
-            process.onExit().get(60, TimeUnit.SECONDS);
-        } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
-            err.println("kiln daemon: pid " + process.pid() + " did not stop within 60 s; killing it");
-            process.destroyForcibly();
-        }
-        out.println("kiln daemon stopped (pid " + process.pid() + ")");
+        out.println("kiln daemon stopped (pid " + running.get().pid() + ")");
         return 0;
     }
 

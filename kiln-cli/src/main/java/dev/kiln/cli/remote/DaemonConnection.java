@@ -88,7 +88,7 @@ public final class DaemonConnection implements AutoCloseable {
         if (running.isPresent() && isStale(running.get())) {
             notice.accept("the daemon of " + stateDir + " (pid " + running.get().pid() + ") runs an older build of kiln;"
                     + " replacing it");
-            stop(running.get());
+            running.get().stop(Duration.ofSeconds(60));
             running = Optional.empty();
         }
         if (running.isPresent()) {
@@ -118,21 +118,6 @@ public final class DaemonConnection implements AutoCloseable {
     /** A daemon started from jars that have been rebuilt since: it would run old code, or fail to load classes. */
     private static boolean isStale(DaemonEndpoint daemon) {
         return !daemon.code().isEmpty() && !daemon.code().equals(DaemonEndpoint.codeStamp());
-    }
-
-    /** Stops a daemon as {@code kiln daemon stop} does: SIGTERM (its builds are cancelled), then SIGKILL after 60 s. */
-    private static void stop(DaemonEndpoint daemon) throws InterruptedException {
-        Optional<ProcessHandle> process = ProcessHandle.of(daemon.pid());
-        if (process.isEmpty()) {
-            return;
-        }
-        process.get().destroy();
-        try {
-            process.get().onExit().get(60, TimeUnit.SECONDS);
-        } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
-            process.get().destroyForcibly();
-            process.get().onExit().join();
-        }
     }
 
     /** Whether the daemon answers Info within {@code timeout}. */
