@@ -1,6 +1,7 @@
 package dev.kiln.cli;
 
 import dev.kiln.api.DaemonEndpoint;
+import dev.kiln.api.DirectAccess;
 import dev.kiln.api.control.BytesMessage;
 import dev.kiln.api.control.CacheOptions;
 import dev.kiln.api.control.ControlGrpc;
@@ -40,6 +41,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -60,11 +62,18 @@ final class DaemonBuild {
     private final PrintStream out;
     private final PrintStream err;
     private final InputStream in;
+    private final boolean offerDirectAccess;
 
+    /** A client that hands the daemon its files by path when it may ({@link DirectAccess}); KILN_DIRECT=0 never. */
     DaemonBuild(PrintStream out, PrintStream err, InputStream in) {
+        this(out, err, in, !"0".equals(System.getenv("KILN_DIRECT")));
+    }
+
+    DaemonBuild(PrintStream out, PrintStream err, InputStream in, boolean offerDirectAccess) {
         this.out = out;
         this.err = err;
         this.in = in;
+        this.offerDirectAccess = offerDirectAccess;
     }
 
     /** One exporter of the request and where its files come back to, if it sends any. */
@@ -96,14 +105,25 @@ final class DaemonBuild {
             }
         }, runnable -> Thread.ofPlatform().daemon().name("kiln-connect").start(runnable));
         try {
-            return run(invocation, started, connecting);
+            try {
+                return run(invocation, started, connecting, offerDirectAccess);
+            } catch (DirectAccessRefused refused) {
+                return run(invocation, started, connecting, false);
+            }
         } finally {
             connecting.thenAccept(DaemonConnection::close);
         }
     }
 
-    private int run(Invocation invocation, long started, CompletableFuture<DaemonConnection> connecting)
-            throws Exception {
+    /** The daemon refused this client's {@link DirectAccess}: the build is sent again with a session. */
+    private static final class DirectAccessRefused extends Exception {
+        DirectAccessRefused(Throwable cause) {
+            super(cause);
+        }
+    }
+
+    private int run(Invocation invocation, long started, CompletableFuture<DaemonConnection> connecting,
+            boolean direct) throws Exception {
         Map<String, Path> locals = new LinkedHashMap<>(invocation.locals());
         Map<String, String> attrs = new LinkedHashMap<>(invocation.opts());
         SolveRequest.Builder request = SolveRequest.newBuilder();
@@ -144,16 +164,70 @@ final class DaemonBuild {
                 .addAllEntitlements(invocation.entitlements()).setCache(CacheOptions.getDefaultInstance());
         Map<Integer, FileTarget> targets = new LinkedHashMap<>();
         for (int i = 0; i < outputs.size(); i++) {
-            request.addExporters(outputs.get(i).exporter());
             if (outputs.get(i).target() != null) {
                 targets.put(i, outputs.get(i).target());
             }
         }
+        // after the connection: a daemon that starts now clears the grants left from before it
+        DaemonConnection daemon = connected(connecting);
+        Optional<Path> grant = direct && secrets.isEmpty() && agents.isEmpty() ? offerDirectAccess(invocation,
+                sessionId, locals, targets) : Optional.empty();
+        for (int i = 0; i < outputs.size(); i++) {
+            Exporter exporter = outputs.get(i).exporter();
+            if (grant.isPresent() && targets.get(i) != null) {
+                // the daemon writes the file itself: dest names it, as for the embedded engine
+                exporter = exporter.toBuilder().putAttrs("dest", switch (targets.get(i)) {
+                    case FileTarget.ToFile file -> file.path().toString();
+                    case FileTarget.ToDirectory dir -> dir.dir().toString();
+                    case FileTarget.ToStream stream -> throw new IllegalStateException("no grant for stdout");
+                }).build();
+            }
+            request.addExporters(exporter);
+        }
         if (!outputs.isEmpty()) {
             // daemons before BuildKit 0.13 read only the first exporter, from these fields
-            request.setExporterDeprecated(outputs.getFirst().exporter().getType())
-                    .putAllExporterAttrsDeprecated(outputs.getFirst().exporter().getAttrsMap());
+            request.setExporterDeprecated(request.getExporters(0).getType())
+                    .putAllExporterAttrsDeprecated(request.getExporters(0).getAttrsMap());
         }
+        try {
+            List<BindableService> services = grant.isPresent() ? List.of()
+                    : sessionServices(locals, secrets, agents, targets);
+            return solve(invocation, started, daemon, request, ref, sessionId, sharedKey(locals),
+                    services, outputs);
+        } finally {
+            if (grant.isPresent()) {
+                Files.deleteIfExists(grant.get()); // the daemon deletes it when the Solve arrives
+            }
+        }
+    }
+
+    /**
+     * Hands the daemon the build's directories and output files by path when it runs on this host as this user, so
+     * no session serves them ({@link DirectAccess}); empty when it may not, or when an output goes to stdout.
+     */
+    private static Optional<Path> offerDirectAccess(Invocation invocation, String sessionId, Map<String, Path> locals,
+            Map<Integer, FileTarget> targets) throws IOException {
+        if (invocation.address() != null && !invocation.address().isBlank()) {
+            return Optional.empty(); // a daemon named by address may run anywhere
+        }
+        Map<Integer, Path> outputs = new LinkedHashMap<>();
+        for (Map.Entry<Integer, FileTarget> target : targets.entrySet()) {
+            switch (target.getValue()) {
+                case FileTarget.ToFile file -> outputs.put(target.getKey(), file.path());
+                case FileTarget.ToDirectory dir -> outputs.put(target.getKey(), dir.dir());
+                case FileTarget.ToStream stream -> {
+                    return Optional.empty();
+                }
+            }
+        }
+        Path state = (invocation.stateDir() != null ? invocation.stateDir() : DaemonEndpoint.defaultStateDir())
+                .toAbsolutePath().normalize();
+        return new DirectAccess(sessionId, locals, outputs).offer(state);
+    }
+
+    /** What the client serves through its session: none of it when the daemon has {@link DirectAccess}. */
+    private static List<BindableService> sessionServices(Map<String, Path> locals, Map<String, byte[]> secrets,
+            Map<String, Path> agents, Map<Integer, FileTarget> targets) {
         List<BindableService> services = new ArrayList<>();
         if (!locals.isEmpty()) {
             services.add(new FileSyncService(locals));
@@ -166,92 +240,103 @@ final class DaemonBuild {
         if (!targets.isEmpty()) {
             services.add(new FileSendService(targets));
         }
+        return services;
+    }
 
+    /** Sends the Solve (with a session serving {@code services}, when there are any) and shows its progress. */
+    private int solve(Invocation invocation, long started, DaemonConnection daemon, SolveRequest.Builder request,
+            String ref, String sessionId, String sharedKey, List<BindableService> services, List<Output> outputs)
+            throws Exception {
         Progress.Display display = Progress.Display.forMode(invocation.progress(), err);
         BuildSummary summary = new BuildSummary();
         StatusEvents events = new StatusEvents();
-        try (DaemonConnection daemon = connected(connecting)) {
-            Context.CancellableContext call = Context.current().withCancellation();
-            CompletableFuture<Void> statusDone = new CompletableFuture<>();
-            CompletableFuture<SolveResponse> solved = new CompletableFuture<>();
-            Thread cancelOnSignal = new Thread(() -> {
-                if (!solved.isDone()) {
-                    call.cancel(Status.CANCELLED.withDescription("interrupted").asRuntimeException());
-                    try {
-                        // the cancel reaches the daemon as the call's reset; give it a moment to leave
-                        solved.get(2, TimeUnit.SECONDS);
-                    } catch (Exception ignored) {
-                        // ends with the process
-                    }
-                    err.println("kiln: interrupted; the daemon cancels the build");
-                }
-            }, "kiln-cancel");
-            Runtime.getRuntime().addShutdownHook(cancelOnSignal);
-            SessionTunnel tunnel = null;
-            try {
-                tunnel = call.call(() -> openSession(daemon, sessionId, sharedKey(locals), services));
-                call.run(() -> {
-                    ControlGrpc.newStub(daemon.channel()).status(StatusRequest.newBuilder().setRef(ref).build(),
-                            new StreamObserver<>() {
-                                @Override
-                                public void onNext(StatusResponse status) {
-                                    for (Progress event : events.accept(status)) {
-                                        summary.onEvent(event);
-                                        display.onEvent(event);
-                                    }
-                                }
-
-                                @Override
-                                public void onError(Throwable t) {
-                                    statusDone.complete(null);
-                                }
-
-                                @Override
-                                public void onCompleted() {
-                                    statusDone.complete(null);
-                                }
-                            });
-                    ControlGrpc.newStub(daemon.channel()).solve(request.build(), new StreamObserver<>() {
-                        @Override
-                        public void onNext(SolveResponse response) {
-                            solved.complete(response);
-                        }
-
-                        @Override
-                        public void onError(Throwable t) {
-                            solved.completeExceptionally(t);
-                        }
-
-                        @Override
-                        public void onCompleted() {
-                            solved.complete(SolveResponse.getDefaultInstance());
-                        }
-                    });
-                });
-                SolveResponse response;
+        Context.CancellableContext call = Context.current().withCancellation();
+        CompletableFuture<Void> statusDone = new CompletableFuture<>();
+        CompletableFuture<SolveResponse> solved = new CompletableFuture<>();
+        Thread cancelOnSignal = new Thread(() -> {
+            if (!solved.isDone()) {
+                call.cancel(Status.CANCELLED.withDescription("interrupted").asRuntimeException());
                 try {
-                    response = solved.get();
-                } catch (ExecutionException e) {
-                    awaitStatus(statusDone);
-                    closeDisplay(display);
-                    return failed(e.getCause());
+                    // the cancel reaches the daemon as the call's reset; give it a moment to leave
+                    solved.get(2, TimeUnit.SECONDS);
+                } catch (Exception ignored) {
+                    // ends with the process
+                }
+                err.println("kiln: interrupted; the daemon cancels the build");
+            }
+        }, "kiln-cancel");
+        Runtime.getRuntime().addShutdownHook(cancelOnSignal);
+        SessionTunnel tunnel = null;
+        try {
+            if (!services.isEmpty()) {
+                tunnel = call.call(() -> openSession(daemon, sessionId, sharedKey, services));
+            }
+            call.run(() -> {
+                ControlGrpc.newStub(daemon.channel()).status(StatusRequest.newBuilder().setRef(ref).build(),
+                        new StreamObserver<>() {
+                            @Override
+                            public void onNext(StatusResponse status) {
+                                for (Progress event : events.accept(status)) {
+                                    summary.onEvent(event);
+                                    display.onEvent(event);
+                                }
+                            }
+
+                            @Override
+                            public void onError(Throwable t) {
+                                statusDone.complete(null);
+                            }
+
+                            @Override
+                            public void onCompleted() {
+                                statusDone.complete(null);
+                            }
+                        });
+                ControlGrpc.newStub(daemon.channel()).solve(request.build(), new StreamObserver<>() {
+                    @Override
+                    public void onNext(SolveResponse response) {
+                        solved.complete(response);
+                    }
+
+                    @Override
+                    public void onError(Throwable t) {
+                        solved.completeExceptionally(t);
+                    }
+
+                    @Override
+                    public void onCompleted() {
+                        solved.complete(SolveResponse.getDefaultInstance());
+                    }
+                });
+            });
+            SolveResponse response;
+            try {
+                response = solved.get();
+            } catch (ExecutionException e) {
+                if (e.getCause() instanceof StatusRuntimeException status
+                        && status.getStatus().getCode() == Status.Code.FAILED_PRECONDITION
+                        && String.valueOf(status.getStatus().getDescription()).startsWith(DirectAccess.REFUSED)) {
+                    throw new DirectAccessRefused(status);
                 }
                 awaitStatus(statusDone);
                 closeDisplay(display);
-                finish(invocation, response.getExporterResponseMap(), outputs, events, summary,
-                        Duration.ofNanos(System.nanoTime() - started));
-                return 0;
-            } finally {
-                closeDisplay(display);
-                if (tunnel != null) {
-                    tunnel.close();
-                }
-                call.cancel(null);
-                try {
-                    Runtime.getRuntime().removeShutdownHook(cancelOnSignal);
-                } catch (IllegalStateException shuttingDown) {
-                    // the hook is running: it cancelled the call
-                }
+                return failed(e.getCause());
+            }
+            awaitStatus(statusDone);
+            closeDisplay(display);
+            finish(invocation, response.getExporterResponseMap(), outputs, events, summary,
+                    Duration.ofNanos(System.nanoTime() - started));
+            return 0;
+        } finally {
+            closeDisplay(display);
+            if (tunnel != null) {
+                tunnel.close();
+            }
+            call.cancel(null);
+            try {
+                Runtime.getRuntime().removeShutdownHook(cancelOnSignal);
+            } catch (IllegalStateException shuttingDown) {
+                // the hook is running: it cancelled the call
             }
         }
     }

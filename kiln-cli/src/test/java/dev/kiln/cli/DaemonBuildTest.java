@@ -18,6 +18,7 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -79,6 +80,11 @@ class DaemonBuildTest {
     }
 
     private int kiln(String dockerfile, String... args) throws Exception {
+        return kiln(true, dockerfile, args);
+    }
+
+    /** A build through the daemon; {@code direct}: whether the client may hand its files over by path. */
+    private int kiln(boolean direct, String dockerfile, String... args) throws Exception {
         Files.writeString(context.resolve("Dockerfile"), dockerfile);
         List<String> all = new ArrayList<>(List.of("--state", state.toString(), "--build-context", "busybox=" + rootfs,
                 "--progress", "plain"));
@@ -87,7 +93,7 @@ class DaemonBuildTest {
         stdout.reset();
         stderr.reset();
         return new DaemonBuild(new PrintStream(stdout, true), new PrintStream(stderr, true),
-                InputStream.nullInputStream()).run(Invocation.parse(all));
+                InputStream.nullInputStream(), direct).run(Invocation.parse(all));
     }
 
     private String err() {
@@ -107,12 +113,46 @@ class DaemonBuildTest {
 
     @Test
     void copyFromTheContextReachesAnOciArchiveAndALocalDirectoryInOneBuild() throws Exception {
+        copyFromTheContextReachesOutputs(true);
+
+        // the daemon read the context where it lies: it kept no copy of it, as it does for a session's directories
+        assertThat(copiesOf(context)).isEmpty();
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(tmp.resolve("image.oci.tar"))))
+                .isEqualTo("rw-r--r--");
+    }
+
+    @Test
+    void throughASessionTheSameBuildReachesTheSameOutputs() throws Exception {
+        copyFromTheContextReachesOutputs(false);
+
+        assertThat(copiesOf(context)).isNotEmpty();
+    }
+
+    /** The daemon's copies of this test's context, kept for the next incremental transfer. */
+    private List<Path> copiesOf(Path dir) throws IOException {
+        String marker = marker();
+        Path copies = state.resolve("daemon").resolve("locals");
+        if (!Files.isDirectory(copies)) {
+            return List.of();
+        }
+        try (var walk = Files.walk(copies)) {
+            return walk.filter(path -> path.getFileName().toString().equals(marker)).toList();
+        }
+    }
+
+    /** A file name only this test's context has. */
+    private String marker() {
+        return "marker-" + tmp.getFileName();
+    }
+
+    private void copyFromTheContextReachesOutputs(boolean direct) throws Exception {
         Files.writeString(context.resolve("hello.txt"), "hello from the context\n");
+        Files.writeString(context.resolve(marker()), "");
         Path oci = tmp.resolve("image.oci.tar");
         Path dir = tmp.resolve("out");
 
-        int code = kiln("FROM busybox\nCOPY hello.txt /greeting/hello.txt\n", "--output", "type=oci,dest=" + oci,
-                "--output", "type=local,dest=" + dir);
+        int code = kiln(direct, "FROM busybox\nCOPY . /greeting/\n", "--output",
+                "type=oci,dest=" + oci, "--output", "type=local,dest=" + dir);
 
         assertThat(code).as(err()).isZero();
         assertThat(dir.resolve("greeting/hello.txt")).hasContent("hello from the context");

@@ -1,5 +1,6 @@
 package dev.kiln.daemon;
 
+import dev.kiln.api.DirectAccess;
 import dev.kiln.api.control.BytesMessage;
 import dev.kiln.api.control.ControlGrpc;
 import dev.kiln.api.control.DiskUsageRequest;
@@ -163,9 +164,11 @@ final class ControlService extends ControlGrpc.ControlImplBase {
                         && !sessions.connected(connected.get()));
                 gateways.add(forwarded);
             }
-            Optional<ClientSession> session = request.getSession().isEmpty() ? Optional.empty()
+            Optional<DirectAccess> direct = forwarded != null || request.getSession().isEmpty() ? Optional.empty()
+                    : DirectAccess.take(info.stateDir(), request.getSession());
+            Optional<ClientSession> session = request.getSession().isEmpty() || direct.isPresent() ? Optional.empty()
                     : sessions.await(request.getSession(), SESSION_WAIT);
-            if (!request.getSession().isEmpty() && session.isEmpty()) {
+            if (!request.getSession().isEmpty() && session.isEmpty() && direct.isEmpty()) {
                 response.onError(Status.FAILED_PRECONDITION.withDescription("no active session for "
                         + request.getSession() + ": the client's session did not connect").asRuntimeException());
                 return;
@@ -173,13 +176,16 @@ final class ControlService extends ControlGrpc.ControlImplBase {
             session.ifPresent(connected::set);
             SolveTranslation translation = SolveTranslation.of(request, forwarded == null ? null
                     : new FrontendSpec.Function("gateway", forwarded.function()), allowedEntitlements);
-            try (SessionExports exports = SessionExports.of(translation.exporters(), session,
+            try (SessionExports exports = SessionExports.of(translation.exporters(), session, direct,
                     info.stateDir().resolve("daemon").resolve("exports"), translation.sourceDateEpoch())) {
                 BuildRequest build = translation.buildRequest(exports.targets());
                 client = session.map(s -> new RemoteSessionClient(s, localCopies()));
-                BuildSession buildSession = new BuildSession(session.map(ClientSession::id).orElse(ref),
+                Map<String, Path> directLocals = direct.map(DirectAccess::locals).orElse(Map.of());
+                BuildSession buildSession = new BuildSession(direct.map(DirectAccess::session)
+                        .or(() -> session.map(ClientSession::id)).orElse(ref),
                         client.<dev.kiln.worker.SessionClient>map(c -> c)
-                                .orElseGet(() -> dev.kiln.worker.SessionClient.local(Map.of(), Map.of(), Map.of())));
+                                .orElseGet(() -> dev.kiln.worker.SessionClient.local(directLocals, Map.of(),
+                                        Map.of())));
                 BuildOutcome outcome;
                 try {
                     outcome = engine.build(build, buildSession, job.feed());
@@ -207,7 +213,10 @@ final class ControlService extends ControlGrpc.ControlImplBase {
         } catch (IllegalArgumentException e) {
             response.onError(Status.INVALID_ARGUMENT.withDescription(e.getMessage()).asRuntimeException());
         } catch (SecurityException e) {
-            response.onError(Status.PERMISSION_DENIED.withDescription(e.getMessage()).asRuntimeException());
+            // a refused direct-access grant: its client retries through a session
+            Status status = e.getMessage() != null && e.getMessage().startsWith(DirectAccess.REFUSED)
+                    ? Status.FAILED_PRECONDITION : Status.PERMISSION_DENIED;
+            response.onError(status.withDescription(e.getMessage()).asRuntimeException());
         } catch (UnsupportedOperationException e) {
             response.onError(Status.UNIMPLEMENTED.withDescription(e.getMessage()).asRuntimeException());
         } catch (InterruptedException e) {

@@ -1,6 +1,7 @@
 package dev.kiln.daemon;
 
 import dev.kiln.api.DaemonEndpoint;
+import dev.kiln.api.DirectAccess;
 import dev.kiln.engine.Engine;
 import dev.kiln.engine.EngineOptions;
 import dev.kiln.engine.StateLock;
@@ -76,6 +77,7 @@ final class KilnDaemon implements AutoCloseable {
         Engine engine = openEngine(config, log);
         KilnDaemon daemon = new KilnDaemon(config, engine);
         try {
+            DirectAccess.reset(config.stateDir());
             daemon.listen();
             daemon.endpoint.record();
         } catch (IOException | RuntimeException e) {

@@ -1,5 +1,6 @@
 package dev.kiln.daemon;
 
+import dev.kiln.api.DirectAccess;
 import dev.kiln.api.control.Exporter;
 import dev.kiln.api.session.FileSendPush;
 import dev.kiln.core.Trees;
@@ -21,7 +22,8 @@ import java.util.Optional;
  * The outputs of one Solve, as a client asks for them: the exporters' types and attributes, where a file output
  * (oci, docker, tar) carries no {@code dest} because its bytes go back to the client through the session's FileSend
  * service, and a local output is written into a directory here, then sent to the client's directory the same way.
- * The exporter's index in the request names its target at the client's end.
+ * The exporter's index in the request names its target at the client's end. A client with {@link DirectAccess}
+ * names its files instead, and the exporters write them here as the embedded engine would.
  */
 final class SessionExports implements AutoCloseable {
 
@@ -32,9 +34,11 @@ final class SessionExports implements AutoCloseable {
     private final List<SessionFile> files = new ArrayList<>();
     private final Map<Integer, Path> directories = new HashMap<>();
     private final Optional<ClientSession> session;
+    private final Optional<DirectAccess> direct;
 
-    private SessionExports(Optional<ClientSession> session) {
+    private SessionExports(Optional<ClientSession> session, Optional<DirectAccess> direct) {
         this.session = session;
+        this.direct = direct;
     }
 
     /**
@@ -43,9 +47,9 @@ final class SessionExports implements AutoCloseable {
      * @param scratch where local outputs are written before they are sent
      * @throws IllegalArgumentException naming the output that is wrong
      */
-    static SessionExports of(List<Exporter> exporters, Optional<ClientSession> session, Path scratch,
-            Optional<String> sourceDateEpoch) throws IOException {
-        SessionExports exports = new SessionExports(session);
+    static SessionExports of(List<Exporter> exporters, Optional<ClientSession> session,
+            Optional<DirectAccess> direct, Path scratch, Optional<String> sourceDateEpoch) throws IOException {
+        SessionExports exports = new SessionExports(session, direct);
         try {
             for (int index = 0; index < exporters.size(); index++) {
                 exports.add(index, exporters.get(index), scratch, sourceDateEpoch);
@@ -65,7 +69,15 @@ final class SessionExports implements AutoCloseable {
         // as root. Files go back through the session, as BuildKit's exporters send them.
         boolean toClient = FILE_TYPES.contains(type);
         if (toClient) {
-            attrs.remove("dest");
+            String dest = attrs.remove("dest");
+            Optional<Path> granted = direct.map(access -> access.outputs().get(index));
+            if (granted.isPresent() && granted.get().toString().equals(dest)) {
+                attrs.put("dest", dest);
+                toClient = false;
+            } else if (direct.isPresent()) {
+                throw new IllegalArgumentException("exporter " + type + ": dest " + dest + " is not among the files "
+                        + "its client granted");
+            }
         }
         if (toClient && type.equals("local")) {
             Path dir = Files.createTempDirectory(Files.createDirectories(scratch), "local-export-");

@@ -204,6 +204,42 @@ class ControlServiceTest {
     }
 
     @Test
+    void aClientWithDirectAccessHasItsDestWrittenByTheDaemonWithoutASession(@TempDir Path dir) throws Exception {
+        Path out = dir.resolve("out");
+        String sessionId = "direct-" + System.nanoTime();
+        new dev.kiln.api.DirectAccess(sessionId, Map.of(), Map.of(0, out)).offer(daemon.state).orElseThrow();
+        State state = State.image(busybox.toString()).run(RunOption.sh("echo direct > /out.txt")).root();
+
+        daemon.control().solve(SolveRequest.newBuilder().setRef(sessionId).setSession(sessionId)
+                .setDefinition(state.marshal()).addExporters(dev.kiln.api.control.Exporter.newBuilder()
+                        .setType("local").putAttrs("dest", out.toString())).build());
+
+        assertThat(out.resolve("out.txt")).hasContent("direct");
+        assertThat(dev.kiln.api.DirectAccess.directory(daemon.state).resolve(sessionId)).doesNotExist();
+    }
+
+    @Test
+    void aGrantNamingAnotherDirectoryThanItsClientSawIsRefusedSoTheClientUsesASession(@TempDir Path dir)
+            throws Exception {
+        Path context = Files.createDirectories(dir.resolve("context"));
+        String sessionId = "refused-" + System.nanoTime();
+        new dev.kiln.api.DirectAccess(sessionId, Map.of("context", context), Map.of()).offer(daemon.state)
+                .orElseThrow();
+        Path other = Files.createDirectories(dir.resolve("other"));
+        Files.delete(context);
+        Files.move(other, context);
+        State state = State.image(busybox.toString()).run(RunOption.sh("true")).root();
+
+        assertThatThrownBy(() -> daemon.control().solve(SolveRequest.newBuilder().setRef(sessionId)
+                .setSession(sessionId).setDefinition(state.marshal()).build()))
+                .isInstanceOfSatisfying(StatusRuntimeException.class, e -> {
+                    assertThat(e.getStatus().getCode()).isEqualTo(io.grpc.Status.Code.FAILED_PRECONDITION);
+                    assertThat(e.getStatus().getDescription()).startsWith(dev.kiln.api.DirectAccess.REFUSED)
+                            .contains(context.toString());
+                });
+    }
+
+    @Test
     void aSessionThatNeverConnectsFailsTheSolveClearly() {
         State state = State.image(busybox.toString()).run(RunOption.sh("true")).root();
         assertThatThrownBy(() -> daemon.control().withDeadlineAfter(30, TimeUnit.SECONDS).solve(SolveRequest.newBuilder()

@@ -13,6 +13,9 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermission;
+import java.util.Collections;
+import java.util.EnumSet;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -38,7 +41,34 @@ final class ArchiveFiles {
         void writeTo(OutputStream out) throws IOException;
     }
 
+    /** rw-rw-rw- less the process's umask, as for any file a program creates. */
+    private static final Set<PosixFilePermission> NEW_FILE_MODE = newFileMode();
+
     private ArchiveFiles() {
+    }
+
+    private static Set<PosixFilePermission> newFileMode() {
+        int umask = 022;
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+                if (line.startsWith("Umask:")) {
+                    umask = Integer.parseInt(line.substring("Umask:".length()).trim(), 8);
+                }
+            }
+        } catch (IOException | NumberFormatException e) {
+            // no /proc: the usual umask
+        }
+        int mode = 0666 & ~umask;
+        Set<PosixFilePermission> permissions =
+                EnumSet.noneOf(PosixFilePermission.class);
+        PosixFilePermission[] bits = PosixFilePermission.values();
+        for (int bit = 0; bit < 9; bit++) {
+            // PosixFilePermission lists OWNER_READ (0400) first, OTHERS_EXECUTE (0001) last
+            if ((mode & (0400 >> bit)) != 0) {
+                permissions.add(bits[bit]);
+            }
+        }
+        return Collections.unmodifiableSet(permissions);
     }
 
     static void write(ArchiveDestination destination, Body body) throws IOException {
@@ -62,6 +92,8 @@ final class ArchiveFiles {
         Path temp = Files.createTempFile(parent, "." + name + ".", ".partial");
         WRITING.add(temp);
         try {
+            // a temp file is private; the archive gets the mode a plain file of this process would get
+            Files.setPosixFilePermissions(temp, NEW_FILE_MODE);
             try (FileOutputStream file = new FileOutputStream(temp.toFile());
                  OutputStream out = new BufferedOutputStream(file, 1 << 16)) {
                 file.getChannel().tryLock();

@@ -1,0 +1,173 @@
+package dev.kiln.api;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Properties;
+import java.util.TreeMap;
+
+/**
+ * A client on the daemon's own host, running as the daemon's own user, hands the daemon its directories and output
+ * files by path instead of serving them through a session: the daemon reads the build context where it lies and
+ * writes {@code dest=} itself. Such a client could read and write those files with the daemon's rights anyway, so
+ * nothing is granted that it did not have; what it saves is the session's second gRPC connection and every byte of
+ * the context crossing it, which is most of a cached build's time.
+ *
+ * <p>The grant is a file, {@code STATE/daemon/direct/SESSION}, that the client writes and the daemon reads once and
+ * deletes when the Solve of that session arrives. Writing it proves the client's identity: the directory belongs to
+ * the daemon's user and is closed to others, and the daemon accepts only a file owned by its own user. Each path
+ * carries the identity (device and inode) of the directory it names as the client saw it, so a client in another
+ * mount namespace that shares the state directory (a container with the state mounted) is refused rather than
+ * served someone else's files of the same name; that client then falls back to a session.
+ *
+ * @param session the session id of the Solve that uses the grant
+ * @param locals  the build's local directories by name (context, dockerfile, …), absolute
+ * @param outputs the files or directories of file outputs by the exporter's index in the request, absolute
+ */
+public record DirectAccess(String session, Map<String, Path> locals, Map<Integer, Path> outputs) {
+
+    /** The description a daemon refuses a grant with; a client that reads it retries through a session. */
+    public static final String REFUSED = "kiln-direct-access-refused";
+
+    public DirectAccess {
+        if (!session.matches("[A-Za-z0-9._-]{1,128}")) {
+            throw new IllegalArgumentException("not a session id: " + session);
+        }
+        locals = Map.copyOf(locals);
+        outputs = Map.copyOf(outputs);
+    }
+
+    /** Where grants wait for the daemon of {@code stateDir}. */
+    public static Path directory(Path stateDir) {
+        return stateDir.resolve("daemon").resolve("direct");
+    }
+
+    /**
+     * Makes the grants' directory, closed to every other user, without the grants of clients that died before their
+     * Solve arrived; the daemon does it when it starts, before it listens.
+     */
+    public static void reset(Path stateDir) throws IOException {
+        Path dir = directory(stateDir);
+        Files.createDirectories(dir);
+        Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx------"));
+        try (var stale = Files.list(dir)) {
+            for (Path grant : (Iterable<Path>) stale::iterator) {
+                Files.deleteIfExists(grant);
+            }
+        }
+    }
+
+    /**
+     * Writes the grant for the daemon of {@code stateDir}, or answers empty when this process may not: the daemon
+     * runs as another user (or has not made the directory), and the client serves a session instead.
+     */
+    public Optional<Path> offer(Path stateDir) throws IOException {
+        Path dir = directory(stateDir);
+        if (!Files.isDirectory(dir) || !Files.isWritable(dir)) {
+            return Optional.empty();
+        }
+        Properties grant = new Properties();
+        locals.forEach((name, path) -> put(grant, "local." + name, path));
+        outputs.forEach((index, path) -> put(grant, "output." + index, path));
+        Path file = dir.resolve(session);
+        try (OutputStream out = Files.newOutputStream(file, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+            grant.store(out, null);
+        } catch (FileAlreadyExistsException e) {
+            throw new IOException("a direct-access grant for session " + session + " exists already: " + file, e);
+        } catch (java.nio.file.AccessDeniedException e) {
+            return Optional.empty();
+        }
+        return Optional.of(file);
+    }
+
+    /**
+     * The grant of {@code session}, read and deleted, or empty when its client wrote none (it serves a session).
+     *
+     * @throws SecurityException naming why the grant is refused: written by another user, or naming files that are
+     *                           not the ones its client saw; the description starts with {@link #REFUSED}
+     */
+    public static Optional<DirectAccess> take(Path stateDir, String session) throws IOException {
+        if (!session.matches("[A-Za-z0-9._-]{1,128}")) {
+            return Optional.empty();
+        }
+        Path file = directory(stateDir).resolve(session);
+        Properties grant = new Properties();
+        int owner;
+        try {
+            owner = (Integer) Files.getAttribute(file, "unix:uid", LinkOption.NOFOLLOW_LINKS);
+            try (InputStream in = Files.newInputStream(file, LinkOption.NOFOLLOW_LINKS)) {
+                grant.load(in);
+            }
+        } catch (NoSuchFileException e) {
+            return Optional.empty();
+        } finally {
+            Files.deleteIfExists(file);
+        }
+        int self = (Integer) Files.getAttribute(Path.of("/proc/self"), "unix:uid");
+        if (owner != self) {
+            throw new SecurityException(REFUSED + ": the grant of session " + session + " belongs to uid " + owner
+                    + ", not to the daemon's uid " + self);
+        }
+        Map<String, Path> locals = new TreeMap<>();
+        Map<Integer, Path> outputs = new TreeMap<>();
+        for (String key : grant.stringPropertyNames()) {
+            if (key.endsWith(".identity")) {
+                continue;
+            }
+            Path path = checked(grant, key);
+            if (key.startsWith("local.")) {
+                locals.put(key.substring("local.".length()), path);
+            } else if (key.startsWith("output.")) {
+                outputs.put(Integer.parseInt(key.substring("output.".length())), path);
+            }
+        }
+        return Optional.of(new DirectAccess(session, locals, outputs));
+    }
+
+    private static void put(Properties grant, String key, Path path) {
+        Path absolute = path.toAbsolutePath().normalize();
+        grant.setProperty(key, absolute.toString());
+        grant.setProperty(key + ".identity", identity(existingAncestor(absolute)));
+    }
+
+    /** The path, once the directory it names (or its nearest existing ancestor) is the one the client saw. */
+    private static Path checked(Properties grant, String key) {
+        Path path = Path.of(grant.getProperty(key));
+        String seen = grant.getProperty(key + ".identity", "");
+        String here = identity(existingAncestor(path));
+        if (!path.isAbsolute() || !seen.equals(here)) {
+            throw new SecurityException(REFUSED + ": " + path + " is not the file its client saw (another mount "
+                    + "namespace?)");
+        }
+        return path;
+    }
+
+    /** An output file need not exist yet, nor its directory: the exporter makes them. */
+    private static Path existingAncestor(Path path) {
+        Path at = path;
+        while (at != null && !Files.exists(at, LinkOption.NOFOLLOW_LINKS)) {
+            at = at.getParent();
+        }
+        return at == null ? path.getRoot() : at;
+    }
+
+    /** The device and inode of a file, as the JDK's file key spells them on Linux. */
+    private static String identity(Path path) {
+        try {
+            Object key = Files.readAttributes(path, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS).fileKey();
+            return path + " " + key;
+        } catch (IOException e) {
+            return path + " missing";
+        }
+    }
+}
