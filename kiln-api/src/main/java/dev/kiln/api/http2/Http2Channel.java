@@ -1,0 +1,216 @@
+package dev.kiln.api.http2;
+
+import io.grpc.CallOptions;
+import io.grpc.ClientCall;
+import io.grpc.ManagedChannel;
+import io.grpc.MethodDescriptor;
+import io.grpc.Status;
+import io.grpc.StatusException;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A gRPC channel to a server on a unix socket, speaking HTTP/2 with plain JDK blocking I/O: no Netty and no
+ * grpc-core, so a short-lived client JVM pays a few classes and one reader thread instead of Netty's pipeline.
+ * Generated stubs, interceptors, deadlines and io.grpc.Context cancellation work on it as on grpc-java's own
+ * channels.
+ *
+ * <p>The connection is made on the first call and again after it fails or the server sends GOAWAY; a call that
+ * cannot connect fails with UNAVAILABLE and the next one tries again. There is no retry, load balancing,
+ * compression, keepalive or idle timeout: a build client makes a few calls to one local daemon.
+ */
+public final class Http2Channel extends ManagedChannel {
+
+  private static final String AUTHORITY = "localhost";
+
+  private final Path socket;
+  private final int maxInboundMessageSize;
+  private final Object lock = new Object();
+  // Guarded by lock.
+  private Http2Connection current;
+  private final List<Http2Connection> connections = new ArrayList<>();
+  private final Set<Http2Call<?, ?>> calls = new HashSet<>();
+  private boolean shutdown;
+  private boolean terminated;
+
+  private Http2Channel(Path socket, int maxInboundMessageSize) {
+    this.socket = socket;
+    this.maxInboundMessageSize = maxInboundMessageSize;
+  }
+
+  /** A channel to the gRPC server listening on {@code socket}; it connects on the first call. */
+  public static Http2Channel unix(Path socket, int maxInboundMessageSize) {
+    if (maxInboundMessageSize <= 0) {
+      throw new IllegalArgumentException("maxInboundMessageSize must be positive: " + maxInboundMessageSize);
+    }
+    return new Http2Channel(socket, maxInboundMessageSize);
+  }
+
+  @Override
+  public <Q, R> ClientCall<Q, R> newCall(MethodDescriptor<Q, R> method, CallOptions options) {
+    return new Http2Call<>(this, method, options, maxInboundMessageSize);
+  }
+
+  @Override
+  public String authority() {
+    return AUTHORITY;
+  }
+
+  /** Counts a starting call as in flight; false once the channel is shut down. */
+  boolean register(Http2Call<?, ?> call) {
+    synchronized (lock) {
+      if (shutdown) {
+        return false;
+      }
+      calls.add(call);
+      return true;
+    }
+  }
+
+  void unregister(Http2Call<?, ?> call) {
+    List<Http2Connection> close;
+    synchronized (lock) {
+      if (!calls.remove(call)) {
+        return;
+      }
+      close = terminateIfDone();
+    }
+    closeAll(close);
+  }
+
+  /** Opens the call's stream on the current connection, connecting first if there is none that takes streams. */
+  Http2Connection openStream(Http2Call<?, ?> call, byte[] headerBlock) throws StatusException {
+    for (int attempt = 0; ; attempt++) {
+      Http2Connection c;
+      synchronized (lock) {
+        if (shutdown) {
+          throw Status.UNAVAILABLE.withDescription("channel shut down").asException();
+        }
+        if (current == null || !current.acceptsStreams()) {
+          try {
+            current = Http2Connection.open(this, socket);
+          } catch (IOException e) {
+            throw Status.UNAVAILABLE.withDescription("cannot connect to " + socket + ": " + e)
+                .withCause(e).asException();
+          }
+          connections.add(current);
+        }
+        c = current;
+      }
+      if (c.newStream(call, headerBlock)) {
+        return c;
+      }
+      if (attempt == 2) {
+        throw Status.UNAVAILABLE.withDescription("no connection to " + socket + " takes new calls").asException();
+      }
+    }
+  }
+
+  /** The connection failed or is draining after GOAWAY: new calls go to a new one. */
+  void connectionClosed(Http2Connection c) {
+    synchronized (lock) {
+      if (current == c) {
+        current = null;
+      }
+      connections.remove(c);
+    }
+  }
+
+  @Override
+  public ManagedChannel shutdown() {
+    List<Http2Connection> close;
+    synchronized (lock) {
+      shutdown = true;
+      close = terminateIfDone();
+    }
+    closeAll(close);
+    return this;
+  }
+
+  @Override
+  public ManagedChannel shutdownNow() {
+    shutdown();
+    List<Http2Call<?, ?>> inFlight;
+    synchronized (lock) {
+      inFlight = new ArrayList<>(calls);
+    }
+    for (Http2Call<?, ?> call : inFlight) {
+      call.shutdownNow();
+    }
+    return this;
+  }
+
+  @Override
+  public boolean isShutdown() {
+    synchronized (lock) {
+      return shutdown;
+    }
+  }
+
+  @Override
+  public boolean isTerminated() {
+    synchronized (lock) {
+      return terminated;
+    }
+  }
+
+  @Override
+  public boolean awaitTermination(long timeout, TimeUnit unit) throws InterruptedException {
+    long end = System.nanoTime() + unit.toNanos(timeout);
+    synchronized (lock) {
+      while (!terminated) {
+        long left = end - System.nanoTime();
+        if (left <= 0) {
+          return false;
+        }
+        TimeUnit.NANOSECONDS.timedWait(lock, left);
+      }
+      return true;
+    }
+  }
+
+  /** Under lock: once shut down with no call left, the channel is terminated and its connections go. */
+  private List<Http2Connection> terminateIfDone() {
+    if (!shutdown || !calls.isEmpty() || terminated) {
+      return List.of();
+    }
+    terminated = true;
+    lock.notifyAll();
+    List<Http2Connection> close = new ArrayList<>(connections);
+    connections.clear();
+    current = null;
+    return close;
+  }
+
+  private static void closeAll(List<Http2Connection> close) {
+    for (Http2Connection c : close) {
+      c.close();
+    }
+  }
+
+  @Override
+  public String toString() {
+    return "Http2Channel[" + socket + "]";
+  }
+
+  /** Deadlines' timer: one daemon thread, made on the first call with a deadline. */
+  static ScheduledExecutorService timer() {
+    return Timer.INSTANCE;
+  }
+
+  private static final class Timer {
+    static final ScheduledThreadPoolExecutor INSTANCE = new ScheduledThreadPoolExecutor(1,
+        r -> Thread.ofPlatform().daemon().name("kiln-http2-deadline").unstarted(r));
+
+    static {
+      INSTANCE.setRemoveOnCancelPolicy(true);
+    }
+  }
+}
