@@ -44,6 +44,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.stream.Collectors;
@@ -379,7 +380,9 @@ final class DaemonBuild {
             }
         }
         CompletableFuture<SessionTunnel> tunnel = new CompletableFuture<>();
+        // the tunnel's fromPeer blocks until its bytes are written: off the connection's reader thread
         StreamObserver<BytesMessage> toDaemon = ControlGrpc.newStub(daemon.channel())
+                .withExecutor(Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("kiln-session").factory()))
                 .withInterceptors(MetadataUtils.newAttachHeadersInterceptor(
                         SessionHeaders.of(sessionId, "kiln", sharedKey, methods)))
                 .session(new StreamObserver<>() {

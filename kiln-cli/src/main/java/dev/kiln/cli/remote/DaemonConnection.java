@@ -3,14 +3,10 @@ package dev.kiln.cli.remote;
 import dev.kiln.api.DaemonEndpoint;
 import dev.kiln.api.control.ControlGrpc;
 import dev.kiln.api.control.InfoRequest;
+import dev.kiln.api.http2.Http2Channel;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
-import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
-import io.grpc.netty.shaded.io.netty.channel.EventLoopGroup;
-import io.grpc.netty.shaded.io.netty.channel.epoll.EpollDomainSocketChannel;
-import io.grpc.netty.shaded.io.netty.channel.epoll.EpollEventLoopGroup;
-import io.grpc.netty.shaded.io.netty.channel.unix.DomainSocketAddress;
 
 import java.io.IOException;
 import java.nio.channels.FileChannel;
@@ -22,50 +18,32 @@ import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
-import java.util.logging.Level;
-import java.util.logging.Logger;
 
 /**
  * A gRPC channel to a kiln daemon (or any BuildKit daemon): the one named by {@code --addr}/KILN_HOST, else the
  * daemon of the state directory, started when none runs ({@link DaemonLauncher}).
  *
- * <p>Unix sockets go through Netty's epoll transport, the one grpc-java has for them; its single event loop
- * thread is all a client needs.
+ * <p>Unix sockets go through {@link Http2Channel}, plain blocking JDK I/O: in a command that lives for a fraction
+ * of a second, grpc-java's Netty transport cost more CPU than the whole cached build it carried.
  */
 public final class DaemonConnection implements AutoCloseable {
 
     /** How large a message may be: a definition or a status batch of a big build, as BuildKit's clients allow. */
     private static final int MAX_MESSAGE = 64 << 20;
 
-    /**
-     * grpc-java asks every channel for SO_KEEPALIVE, which a unix socket does not have, and Netty logs a warning
-     * for it on each connection; the logger is held here so its level stays set.
-     */
-    private static final Logger BOOTSTRAP_LOG = Logger.getLogger("io.grpc.netty.shaded.io.netty.bootstrap");
-
-    static {
-        BOOTSTRAP_LOG.setLevel(Level.SEVERE);
-    }
-
     private final String address;
     private final ManagedChannel channel;
-    private final EventLoopGroup loop;
 
-    private DaemonConnection(String address, ManagedChannel channel, EventLoopGroup loop) {
+    private DaemonConnection(String address, ManagedChannel channel) {
         this.address = address;
         this.channel = channel;
-        this.loop = loop;
     }
 
     /** A channel to {@code address} ({@code unix:///PATH} or {@code tcp://HOST:PORT}); connects on first call. */
     public static DaemonConnection open(String address) throws IOException {
         Optional<Path> socket = DaemonEndpoint.socketPath(address);
         if (socket.isPresent()) {
-            EventLoopGroup loop = new EpollEventLoopGroup(1, Thread.ofPlatform().daemon().name("kiln-grpc").factory());
-            ManagedChannel channel = NettyChannelBuilder.forAddress(new DomainSocketAddress(socket.get().toString()))
-                    .eventLoopGroup(loop).channelType(EpollDomainSocketChannel.class).usePlaintext()
-                    .overrideAuthority("localhost").maxInboundMessageSize(MAX_MESSAGE).build();
-            return new DaemonConnection(address, channel, loop);
+            return new DaemonConnection(address, Http2Channel.unix(socket.get(), MAX_MESSAGE));
         }
         if (address.startsWith("tcp://")) {
             // A daemon on tcp takes mutual TLS only, and secrets and credentials cross this connection: the kiln
@@ -150,9 +128,6 @@ public final class DaemonConnection implements AutoCloseable {
             channel.awaitTermination(1, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-        }
-        if (loop != null) {
-            loop.shutdownGracefully(0, 0, TimeUnit.MILLISECONDS);
         }
     }
 }
