@@ -114,7 +114,7 @@ final class DiskUsageCommand {
         if (line.hasOption("keep-duration")) {
             String text = line.getOptionValue("keep-duration");
             try {
-                request.setKeepDuration(GoDurations.parse(text).toNanos());
+                request.setKeepDuration(dev.kiln.core.GoDurations.parse(text).toNanos());
             } catch (IllegalArgumentException e) {
                 throw new UsageException("--keep-duration: expected a duration such as 24h or 90m, got '" + text + "'");
             }
