@@ -242,7 +242,7 @@ record Invocation(
             if (text.chars().allMatch(Character::isDigit) && !text.isEmpty()) {
                 return Duration.ofSeconds(Long.parseLong(text));
             }
-            return GoDurations.parse(text);
+            return dev.kiln.core.GoDurations.parse(text);
         } catch (IllegalArgumentException e) {
             throw new UsageException(flag + ": expected a duration such as 90s, 5m or 1h, got '" + text + "'");
         }

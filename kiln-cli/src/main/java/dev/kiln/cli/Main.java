@@ -15,8 +15,8 @@ public final class Main {
             usage: kiln COMMAND [options]
               build    build a definition, a Java frontend or a Dockerfile and export the result
               debug    debug STEP [build options]: build, then open a shell in the result of the step named STEP
-              du       list the build cache of the daemon and its size
-              prune    remove build cache records of the daemon that are not in use
+              du       list the build cache and its size (-v for details, --filter to select)
+              prune    remove build cache records no build uses (--all, --keep-duration, --keep-storage)
               daemon   run the build daemon (kiln daemon --help; also: kiln daemon status | stop)
               version  print Kiln's version
             Run 'kiln build --help' for its options; 'kiln --version' prints the version too.""";

@@ -17,6 +17,16 @@ final class BuildJobs {
     private final ConcurrentMap<String, StatusFeed> feeds = new ConcurrentHashMap<>();
     private final AtomicInteger running = new AtomicInteger();
     private volatile long lastActivity = System.nanoTime();
+    private final Runnable onEnd;
+
+    BuildJobs() {
+        this(() -> { });
+    }
+
+    /** Builds that run {@code onEnd} as each ends (it must return at once: the build's thread runs it). */
+    BuildJobs(Runnable onEnd) {
+        this.onEnd = onEnd;
+    }
 
     /** The progress of the build {@code ref}: the one running, or a new one that its Solve will fill. */
     StatusFeed feed(String ref) {
@@ -64,6 +74,7 @@ final class BuildJobs {
             feed.finish();
             running.decrementAndGet();
             touch();
+            onEnd.run();
             Thread.ofVirtual().name("forget-build-" + ref).start(() -> {
                 try {
                     Thread.sleep(KEEP_FINISHED);

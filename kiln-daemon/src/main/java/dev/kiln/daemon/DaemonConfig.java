@@ -1,5 +1,7 @@
 package dev.kiln.daemon;
 
+import dev.kiln.core.GoDurations;
+import dev.kiln.engine.DiskSpace;
 import dev.kiln.engine.Entitlement;
 
 import java.nio.file.Path;
@@ -23,10 +25,11 @@ import java.util.Set;
  * @param warnings           what the config file said that Kiln does not use, to tell the user once
  * @param insecureEntitlements the entitlements a client may ask for ({@code network.host}, {@code security.insecure});
  *                           none unless the daemon's owner allows them, as buildkitd's --allow-insecure-entitlement
+ * @param gc                 garbage collection of the build cache ({@code [worker.oci]}'s gc keys)
  */
 record DaemonConfig(List<String> addresses, Path stateDir, Optional<String> group, Optional<TlsFiles> tls,
         Duration idleTimeout, Set<String> insecureRegistries, String runtime, List<String> warnings,
-        Set<Entitlement> insecureEntitlements) {
+        Set<Entitlement> insecureEntitlements, GcSettings gc) {
 
     /** The CA that client certificates must chain to, and the daemon's own certificate and key (PEM files). */
     record TlsFiles(Path ca, Path cert, Path key) {
@@ -37,6 +40,14 @@ record DaemonConfig(List<String> addresses, Path stateDir, Optional<String> grou
         insecureRegistries = Set.copyOf(insecureRegistries);
         warnings = List.copyOf(warnings);
         insecureEntitlements = Set.copyOf(insecureEntitlements);
+        java.util.Objects.requireNonNull(gc, "gc settings");
+    }
+
+    DaemonConfig(List<String> addresses, Path stateDir, Optional<String> group, Optional<TlsFiles> tls,
+            Duration idleTimeout, Set<String> insecureRegistries, String runtime, List<String> warnings,
+            Set<Entitlement> insecureEntitlements) {
+        this(addresses, stateDir, group, tls, idleTimeout, insecureRegistries, runtime, warnings, insecureEntitlements,
+                GcSettings.defaults());
     }
 
     DaemonConfig(List<String> addresses, Path stateDir, Optional<String> group, Optional<TlsFiles> tls,
@@ -62,6 +73,7 @@ record DaemonConfig(List<String> addresses, Path stateDir, Optional<String> grou
         Set<String> insecure = new LinkedHashSet<>();
         List<String> warnings = new ArrayList<>();
         Set<Entitlement> entitlements = new LinkedHashSet<>();
+        GcSettings gc = GcSettings.defaults();
         for (Map.Entry<List<String>, Object> entry : file.values().entrySet()) {
             List<String> path = entry.getKey();
             Object value = entry.getValue();
@@ -75,6 +87,12 @@ record DaemonConfig(List<String> addresses, Path stateDir, Optional<String> grou
                 case "grpc.tls.key" -> key = text(name, value);
                 case "worker.oci.binary" -> runtime = text(name, value);
                 case "insecure-entitlements" -> texts(name, value).forEach(e -> entitlements.add(entitlement(e)));
+                case "worker.oci.gc" -> gc = gc.withEnabled(flag(file.where(path), name, value));
+                case "worker.oci.gckeepstorage" -> gc = gc.withKeepStorage(diskSpace(file.where(path), name, value));
+                case "worker.oci.reservedSpace" -> gc = gc.withReservedSpace(diskSpace(file.where(path), name, value));
+                case "worker.oci.maxUsedSpace" -> gc = gc.withMaxUsedSpace(diskSpace(file.where(path), name, value));
+                case "worker.oci.minFreeSpace" -> gc = gc.withMinFreeSpace(diskSpace(file.where(path), name, value));
+                case "worker.oci.gcpolicy" -> gc = gc.withPolicies(gcPolicies(file.where(path), value, warnings));
                 default -> {
                     if (path.size() == 3 && path.get(0).equals("registry")) {
                         String host = path.get(1);
@@ -96,7 +114,96 @@ record DaemonConfig(List<String> addresses, Path stateDir, Optional<String> grou
         Optional<TlsFiles> tls = ca == null && cert == null && key == null ? Optional.empty()
                 : Optional.of(new TlsFiles(Path.of(required("grpc.tls.ca", ca)), Path.of(required("grpc.tls.cert", cert)),
                         Path.of(required("grpc.tls.key", key))));
-        return new DaemonConfig(addresses, state, group, tls, Duration.ZERO, insecure, runtime, warnings, entitlements);
+        return new DaemonConfig(addresses, state, group, tls, Duration.ZERO, insecure, runtime, warnings, entitlements,
+                gc);
+    }
+
+    /** The {@code [[worker.oci.gcpolicy]]} tables, each read as buildkitd reads a GCPolicy. */
+    private static List<GcSettings.Policy> gcPolicies(String where, Object value, List<String> warnings) {
+        if (!(value instanceof List<?> tables) || !tables.stream().allMatch(TomlFile.Table.class::isInstance)) {
+            throw new IllegalArgumentException(where + ": worker.oci.gcpolicy must be tables: [[worker.oci.gcpolicy]]");
+        }
+        List<GcSettings.Policy> policies = new ArrayList<>();
+        for (Object item : tables) {
+            TomlFile.Table table = (TomlFile.Table) item;
+            boolean all = false;
+            List<String> filters = List.of();
+            Duration keep = Duration.ZERO;
+            DiskSpace keepBytes = DiskSpace.UNSET;
+            DiskSpace reserved = DiskSpace.UNSET;
+            DiskSpace max = DiskSpace.UNSET;
+            DiskSpace free = DiskSpace.UNSET;
+            for (Map.Entry<String, Object> entry : table.values().entrySet()) {
+                String key = entry.getKey();
+                String name = "worker.oci.gcpolicy." + key;
+                String at = table.where(key);
+                Object v = entry.getValue();
+                switch (key) {
+                    case "all" -> all = flag(at, name, v);
+                    case "filters" -> {
+                        filters = texts(at, name, v);
+                        try {
+                            dev.kiln.engine.UsageFilter.parse(filters);
+                        } catch (IllegalArgumentException e) {
+                            throw new IllegalArgumentException(at + ": " + name + ": " + e.getMessage());
+                        }
+                    }
+                    case "keepDuration" -> keep = keepDuration(at, name, v);
+                    case "keepBytes" -> keepBytes = diskSpace(at, name, v);
+                    case "reservedSpace" -> reserved = diskSpace(at, name, v);
+                    case "maxUsedSpace" -> max = diskSpace(at, name, v);
+                    case "minFreeSpace" -> free = diskSpace(at, name, v);
+                    default -> warnings.add("config: " + at + ": " + name + " is not used by kiln daemon");
+                }
+            }
+            policies.add(new GcSettings.Policy(all, filters, keep, keepBytes, reserved, max, free));
+        }
+        return policies;
+    }
+
+    /** As buildkitd's DiskSpace: an integer of bytes, or a text of bytes, a size with units, or a percentage. */
+    private static DiskSpace diskSpace(String where, String name, Object value) {
+        try {
+            return switch (value) {
+                case Long bytes -> DiskSpace.ofBytes(bytes);
+                case String text -> DiskSpace.parse(text);
+                default -> throw new IllegalArgumentException("expected bytes, a size such as \"10GB\" or a "
+                        + "percentage such as \"10%\"");
+            };
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(where + ": " + name + ": " + e.getMessage());
+        }
+    }
+
+    /** As buildkitd's Duration: a Go duration such as "48h", or a number of seconds (an integer or its text). */
+    private static Duration keepDuration(String where, String name, Object value) {
+        try {
+            return switch (value) {
+                case Long seconds when seconds >= 0 -> Duration.ofSeconds(seconds);
+                case String text when text.isEmpty() -> Duration.ZERO;
+                case String text when text.matches("\\d+") -> Duration.ofSeconds(Long.parseLong(text));
+                case String text -> GoDurations.parse(text);
+                default -> throw new IllegalArgumentException("not a duration");
+            };
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(where + ": " + name + ": invalid duration " + value
+                    + " (expected a duration such as \"48h\" or a number of seconds)");
+        }
+    }
+
+    private static boolean flag(String where, String name, Object value) {
+        if (value instanceof Boolean b) {
+            return b;
+        }
+        throw new IllegalArgumentException(where + ": " + name + " must be true or false");
+    }
+
+    private static List<String> texts(String where, String name, Object value) {
+        try {
+            return texts(name, value);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(where + ": " + e.getMessage().replaceFirst("^config: ", ""));
+        }
     }
 
     private static String required(String name, String value) {
@@ -126,45 +233,50 @@ record DaemonConfig(List<String> addresses, Path stateDir, Optional<String> grou
 
     DaemonConfig withAddresses(List<String> values) {
         return new DaemonConfig(values, stateDir, group, tls, idleTimeout, insecureRegistries, runtime,
-                warnings, insecureEntitlements);
+                warnings, insecureEntitlements, gc);
     }
 
     DaemonConfig withStateDir(Path dir) {
         return new DaemonConfig(addresses, dir, group, tls, idleTimeout, insecureRegistries, runtime,
-                warnings, insecureEntitlements);
+                warnings, insecureEntitlements, gc);
     }
 
     DaemonConfig withGroup(String value) {
         return new DaemonConfig(addresses, stateDir, Optional.of(value), tls, idleTimeout, insecureRegistries, runtime,
-                warnings, insecureEntitlements);
+                warnings, insecureEntitlements, gc);
     }
 
     DaemonConfig withTls(TlsFiles files) {
         return new DaemonConfig(addresses, stateDir, group, Optional.of(files), idleTimeout, insecureRegistries,
-                runtime, warnings, insecureEntitlements);
+                runtime, warnings, insecureEntitlements, gc);
     }
 
     DaemonConfig withIdleTimeout(Duration value) {
         return new DaemonConfig(addresses, stateDir, group, tls, value, insecureRegistries, runtime,
-                warnings, insecureEntitlements);
+                warnings, insecureEntitlements, gc);
     }
 
     DaemonConfig withInsecureRegistries(Set<String> hosts) {
         Set<String> all = new LinkedHashSet<>(insecureRegistries);
         all.addAll(hosts);
         return new DaemonConfig(addresses, stateDir, group, tls, idleTimeout, all, runtime,
-                warnings, insecureEntitlements);
+                warnings, insecureEntitlements, gc);
     }
 
     DaemonConfig withInsecureEntitlements(Set<Entitlement> allowed) {
         Set<Entitlement> all = new LinkedHashSet<>(insecureEntitlements);
         all.addAll(allowed);
         return new DaemonConfig(addresses, stateDir, group, tls, idleTimeout, insecureRegistries, runtime, warnings,
-                all);
+                all, gc);
+    }
+
+    DaemonConfig withGc(GcSettings value) {
+        return new DaemonConfig(addresses, stateDir, group, tls, idleTimeout, insecureRegistries, runtime, warnings,
+                insecureEntitlements, value);
     }
 
     DaemonConfig withRuntime(String value) {
         return new DaemonConfig(addresses, stateDir, group, tls, idleTimeout, insecureRegistries, value,
-                warnings, insecureEntitlements);
+                warnings, insecureEntitlements, gc);
     }
 }

@@ -17,9 +17,10 @@ import java.time.Instant;
 
 /**
  * Control.DiskUsage and Control.Prune on the engine's records. Durations arrive as Go's time.Duration does, in
- * nanoseconds; each removed record streams to the client as the prune removes it.
+ * nanoseconds; each removed record streams to the client as the prune removes it. Its translations between the wire
+ * and the engine also serve {@code kiln du --no-daemon}, so both ways print the same.
  */
-final class DiskUsageService {
+public final class DiskUsageService {
 
     private final Engine engine;
 
@@ -45,10 +46,7 @@ final class DiskUsageService {
 
     void prune(PruneRequest request, StreamObserver<UsageRecord> response) {
         try {
-            PruneOptions options = new PruneOptions(request.getAll(), Duration.ofNanos(request.getKeepDuration()),
-                    request.getFilterList(), request.getReservedSpace(), request.getMaxUsedSpace(),
-                    request.getMinFreeSpace());
-            engine.prune(options, removed -> response.onNext(wire(removed)));
+            engine.prune(options(request), removed -> response.onNext(wire(removed)));
             response.onCompleted();
         } catch (IllegalArgumentException e) {
             response.onError(Status.INVALID_ARGUMENT.withDescription(e.getMessage()).asRuntimeException());
@@ -57,7 +55,14 @@ final class DiskUsageService {
         }
     }
 
-    static UsageRecord wire(dev.kiln.engine.UsageRecord record) {
+    /** The prune a Control.Prune request asks for. */
+    public static PruneOptions options(PruneRequest request) {
+        return new PruneOptions(request.getAll(), Duration.ofNanos(request.getKeepDuration()), request.getFilterList(),
+                request.getReservedSpace(), request.getMaxUsedSpace(), request.getMinFreeSpace());
+    }
+
+    /** A record as Control.DiskUsage and Control.Prune send it. */
+    public static UsageRecord wire(dev.kiln.engine.UsageRecord record) {
         UsageRecord.Builder wire = UsageRecord.newBuilder()
                 .setID(record.id())
                 .setMutable(record.mutable())

@@ -45,7 +45,8 @@ final class KilnDaemon implements AutoCloseable {
 
     private final DaemonConfig config;
     private final Engine engine;
-    private final BuildJobs jobs = new BuildJobs();
+    private final GarbageCollection gc;
+    private final BuildJobs jobs;
     private final ControlService control;
     private final LlbBridgeService bridge;
     private final List<Server> servers = new ArrayList<>();
@@ -56,9 +57,11 @@ final class KilnDaemon implements AutoCloseable {
     private final CountDownLatch stopped = new CountDownLatch(1);
     private volatile boolean closed;
 
-    private KilnDaemon(DaemonConfig config, Engine engine) {
+    private KilnDaemon(DaemonConfig config, Engine engine, PrintStream log) {
         this.config = config;
         this.engine = engine;
+        this.gc = new GarbageCollection(engine, config.gc().interval(), log);
+        this.jobs = new BuildJobs(gc::soon);
         DaemonInfo info = DaemonInfo.of(config.stateDir(), config.runtime());
         ForwardedBuilds gateways = new ForwardedBuilds();
         this.control = new ControlService(engine, info, jobs, gateways, config.insecureEntitlements());
@@ -75,11 +78,12 @@ final class KilnDaemon implements AutoCloseable {
      */
     static KilnDaemon start(DaemonConfig config, PrintStream log) throws IOException, InterruptedException {
         Engine engine = openEngine(config, log);
-        KilnDaemon daemon = new KilnDaemon(config, engine);
+        KilnDaemon daemon = new KilnDaemon(config, engine, log);
         try {
             DirectAccess.reset(config.stateDir());
             daemon.listen();
             daemon.endpoint.record();
+            daemon.gc.soon();
         } catch (IOException | RuntimeException e) {
             daemon.close();
             throw e;
@@ -88,9 +92,14 @@ final class KilnDaemon implements AutoCloseable {
     }
 
     private static Engine openEngine(DaemonConfig config, PrintStream log) throws IOException, InterruptedException {
+        // percentages in GC policies are of the disk that holds the state, as buildkitd's are of its root's
+        Files.createDirectories(config.stateDir());
+        long disk = Files.getFileStore(config.stateDir()).getTotalSpace();
         EngineOptions options = new EngineOptions(config.stateDir(), config.runtime())
                 .withInsecureRegistries(config.insecureRegistries())
-                .withStateTimeout(Duration.ofSeconds(1));
+                .withStateTimeout(Duration.ofSeconds(1))
+                .withGc(config.gc().on())
+                .withGcPolicies(config.gc().policies(disk));
         long deadline = System.nanoTime() + EngineOptions.DEFAULT_STATE_TIMEOUT.toNanos();
         boolean told = false;
         while (true) {
@@ -191,6 +200,7 @@ final class KilnDaemon implements AutoCloseable {
             closed = true;
         }
         try {
+            gc.close();
             endpoint.forget();
             for (Server server : servers) {
                 server.shutdownNow();

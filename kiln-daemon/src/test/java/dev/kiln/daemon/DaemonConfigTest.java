@@ -1,5 +1,7 @@
 package dev.kiln.daemon;
 
+import dev.kiln.engine.DiskSpace;
+import dev.kiln.engine.GcPolicy;
 import org.junit.jupiter.api.Test;
 
 import java.nio.file.Path;
@@ -59,6 +61,110 @@ class DaemonConfigTest {
                 .hasMessage("k.toml:2: key a is set twice");
         assertThatThrownBy(() -> DaemonConfig.fromFile(TomlFile.parse("[grpc.tls]\ncert = \"c\"\n", "k.toml"),
                 Path.of("/s"))).hasMessageContaining("grpc.tls.ca is missing");
+    }
+
+    @Test
+    void gcPoliciesReadAsBuildkitdReadsThem() {
+        TomlFile file = TomlFile.parse("""
+                [worker.oci]
+                  gc = true
+                  binary = "runc"
+
+                [[worker.oci.gcpolicy]]
+                  filters = [ "type==source.local", "type==exec.cachemount",
+                              "type==source.git.checkout" ]  # the easily fetched again
+                  keepDuration = "48h"
+                  maxUsedSpace = "512MB"
+
+                [[worker.oci.gcpolicy]]
+                  keepDuration = 5184000
+                  keepBytes = "10%"
+                  maxUsedSpace = 20000000000
+                  minFreeSpace = "20%"
+
+                [[worker.oci.gcpolicy]]
+                  all = true
+                  keepDuration = "3600"
+                  keepBytes = "1GB"
+                  reservedSpace = "2GB"
+                  color = "blue"
+                """, "buildkitd.toml");
+        DaemonConfig config = DaemonConfig.fromFile(file, Path.of("/var/lib/kiln"));
+
+        assertThat(config.runtime()).isEqualTo("runc");
+        assertThat(config.warnings()).containsExactly(
+                "config: buildkitd.toml:22: worker.oci.gcpolicy.color is not used by kiln daemon");
+        assertThat(config.gc().policies(100_000_000_000L)).containsExactly(
+                new GcPolicy(false, List.of("type==source.local", "type==exec.cachemount", "type==source.git.checkout"),
+                        Duration.ofHours(48), 0, 512L << 20, 0),
+                // keepBytes stands for reservedSpace; 10% and 20% of 100 GB are rounded up to whole GiB, in GB
+                new GcPolicy(false, List.of(), Duration.ofDays(60), 10_000_000_000L, 20_000_000_000L,
+                        19_000_000_000L),
+                new GcPolicy(true, List.of(), Duration.ofHours(1), 2L << 30, 0, 0));
+    }
+
+    @Test
+    void withoutPoliciesTheDefaultsUseTheWorkersLimitsAndGcFalseTurnsItOff() {
+        long disk = 500_000_000_000L;
+        assertThat(DaemonConfig.fromFile(TomlFile.parse("", "none"), Path.of("/s")).gc().policies(disk))
+                .isEqualTo(GcPolicy.defaults(disk));
+        DaemonConfig limited = DaemonConfig.fromFile(TomlFile.parse("""
+                [worker.oci]
+                  gckeepstorage = 1000000000
+                """, "k.toml"), Path.of("/s"));
+        assertThat(limited.gc().policies(disk)).isEqualTo(GcPolicy.defaults(DiskSpace.ofBytes(1_000_000_000L),
+                DiskSpace.UNSET, DiskSpace.UNSET, disk));
+        assertThat(limited.gc().policies(disk).get(2).reservedSpace()).isEqualTo(1_000_000_000L);
+        DaemonConfig spaces = DaemonConfig.fromFile(TomlFile.parse("""
+                [worker.oci]
+                  gckeepstorage = "9GB"
+                  reservedSpace = "1GB"
+                  maxUsedSpace = "50%"
+                  minFreeSpace = "10GB"
+                """, "k.toml"), Path.of("/s"));
+        assertThat(spaces.gc().policies(disk).get(3)).isEqualTo(new GcPolicy(true, List.of(), Duration.ZERO,
+                1L << 30, 233_000_000_000L, 10L << 30));
+        DaemonConfig off = DaemonConfig.fromFile(TomlFile.parse("[worker.oci]\ngc = false\n", "k.toml"),
+                Path.of("/s"));
+        assertThat(off.gc().on()).isFalse();
+        assertThat(off.gc().policies(disk)).isEmpty();
+    }
+
+    @Test
+    void aBrokenGcPolicyNamesItsLine() {
+        assertThatThrownBy(() -> DaemonConfig.fromFile(TomlFile.parse("""
+                [[worker.oci.gcpolicy]]
+                  all = true
+
+                [[worker.oci.gcpolicy]]
+                  maxUsedSpace = "lots"
+                """, "k.toml"), Path.of("/s")))
+                .hasMessageStartingWith("k.toml:5: worker.oci.gcpolicy.maxUsedSpace: invalid disk space lots");
+        assertThatThrownBy(() -> DaemonConfig.fromFile(TomlFile.parse("""
+                [[worker.oci.gcpolicy]]
+                  keepDuration = "two days"
+                """, "k.toml"), Path.of("/s")))
+                .hasMessage("k.toml:2: worker.oci.gcpolicy.keepDuration: invalid duration two days (expected a "
+                        + "duration such as \"48h\" or a number of seconds)");
+        assertThatThrownBy(() -> DaemonConfig.fromFile(TomlFile.parse("""
+                [[worker.oci.gcpolicy]]
+                  filters = ["type=="]
+                """, "k.toml"), Path.of("/s")))
+                .hasMessageStartingWith("k.toml:2: worker.oci.gcpolicy.filters: filter \"type==\": expected a value");
+        assertThatThrownBy(() -> DaemonConfig.fromFile(TomlFile.parse("""
+                [worker.oci]
+                  gc = "yes"
+                """, "k.toml"), Path.of("/s")))
+                .hasMessage("k.toml:2: worker.oci.gc must be true or false");
+        assertThatThrownBy(() -> TomlFile.parse("""
+                [[worker.oci.gcpolicy]]
+                  filters = [ "type==regular",
+                    "type==source.local"
+                """, "k.toml")).hasMessage("k.toml:4: unterminated array: expected ']'");
+        assertThatThrownBy(() -> TomlFile.parse("""
+                [[worker.oci.gcpolicy]]
+                [worker.oci.gcpolicy.extra]
+                """, "k.toml")).hasMessage("k.toml:2: tables inside an array of tables are not supported");
     }
 
     @Test

@@ -36,11 +36,22 @@ final class DaemonFixture implements AutoCloseable {
     }
 
     DaemonFixture(Path dir, Duration idleTimeout) throws IOException, InterruptedException {
+        this(dir, idleTimeout, config -> config);
+    }
+
+    /** A daemon whose config {@code change} makes of the fixture's (the socket and state stay the fixture's). */
+    DaemonFixture(Path dir, java.util.function.UnaryOperator<DaemonConfig> change)
+            throws IOException, InterruptedException {
+        this(dir, Duration.ZERO, change);
+    }
+
+    private DaemonFixture(Path dir, Duration idleTimeout, java.util.function.UnaryOperator<DaemonConfig> change)
+            throws IOException, InterruptedException {
         state = dir.resolve("state");
         socket = state.resolve("kiln.sock");
         DaemonConfig config = new DaemonConfig(List.of("unix://" + socket), state, Optional.empty(), Optional.empty(),
                 idleTimeout, Set.of(), "auto", List.of());
-        daemon = KilnDaemon.start(config, new PrintStream(log, true));
+        daemon = KilnDaemon.start(change.apply(config), new PrintStream(log, true));
         channel = connect(socket, group);
     }
 

@@ -51,13 +51,16 @@ public final class Engine implements AutoCloseable {
     private final Solver solver;
     private final Frontends frontends;
     private final StateLock stateLock;
+    private final List<GcPolicy> gcPolicies;
 
-    private Engine(EngineOptions options, StateLock stateLock, Worker worker, Solver solver, Frontends frontends) {
+    private Engine(EngineOptions options, StateLock stateLock, Worker worker, Solver solver, Frontends frontends,
+            List<GcPolicy> gcPolicies) {
         this.options = options;
         this.stateLock = stateLock;
         this.worker = worker;
         this.solver = solver;
         this.frontends = frontends;
+        this.gcPolicies = gcPolicies;
     }
 
     public static Engine open(EngineOptions options) throws IOException {
@@ -87,7 +90,10 @@ public final class Engine implements AutoCloseable {
                     RegistryClient.builder().credentials(DockerConfig.fromEnvironment())
                             .insecure(options.insecureRegistries()).build());
             CacheStore cache = new CacheStore(options.stateDir().resolve("cache"));
-            return new Engine(options, lock, worker, new Solver(cache, worker.results()), frontends);
+            List<GcPolicy> policies = !options.gc() ? List.of() : !options.gcPolicies().isEmpty()
+                    ? options.gcPolicies()
+                    : GcPolicy.defaults(java.nio.file.Files.getFileStore(options.stateDir()).getTotalSpace());
+            return new Engine(options, lock, worker, new Solver(cache, worker.results()), frontends, policies);
         } catch (IOException | RuntimeException e) {
             lock.close();
             throw e;
@@ -321,9 +327,39 @@ public final class Engine implements AutoCloseable {
      */
     public List<UsageRecord> prune(PruneOptions options, java.util.function.Consumer<UsageRecord> onRemoved)
             throws IOException {
+        return prune(List.of(options), onRemoved);
+    }
+
+    /**
+     * The policies {@link #collectGarbage} runs: {@link EngineOptions#gcPolicies()}, or buildkitd's defaults for the
+     * size of the state's file system; none when GC is off.
+     */
+    public List<GcPolicy> gcPolicies() {
+        return gcPolicies;
+    }
+
+    /**
+     * Runs the GC policies in order, as buildkitd's garbage collection does, and returns what they removed (each
+     * removal is also reported to {@code onRemoved}). Like any prune, it takes the least recently used records first
+     * where a policy limits space, and never removes a record a running build holds; builds may run meanwhile.
+     */
+    public List<UsageRecord> collectGarbage(java.util.function.Consumer<UsageRecord> onRemoved) throws IOException {
+        if (gcPolicies.isEmpty()) {
+            return List.of();
+        }
+        return prune(gcPolicies.stream().map(GcPolicy::toPruneOptions).toList(), onRemoved);
+    }
+
+    private List<UsageRecord> prune(List<PruneOptions> passes, java.util.function.Consumer<UsageRecord> onRemoved)
+            throws IOException {
         synchronized (pruneLock) {
             try {
-                return new StateUsage(worker, solver.cache(), this.options.stateDir()).prune(options, onRemoved);
+                List<UsageRecord> removed = new ArrayList<>();
+                StateUsage usage = new StateUsage(worker, solver.cache(), this.options.stateDir());
+                for (PruneOptions pass : passes) {
+                    removed.addAll(usage.prune(pass, onRemoved));
+                }
+                return removed;
             } finally {
                 worker.saveUsage();
             }

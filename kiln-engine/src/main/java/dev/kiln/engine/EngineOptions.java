@@ -12,9 +12,13 @@ import java.time.Duration;
  * @param insecureRegistries hosts (host or host:port) spoken to over HTTP; loopback registries always are
  * @param stateTimeout       how long {@link Engine#open} waits for another process's engine to release the state
  *                           directory before it fails
+ * @param gc                 whether {@link Engine#collectGarbage} removes anything (buildkitd's {@code gc = false}
+ *                           turns it off)
+ * @param gcPolicies         what {@link Engine#collectGarbage} runs, in order; none: {@link GcPolicy#defaults(long)}
+ *                           for the state's file system
  */
 public record EngineOptions(Path stateDir, String runtime, java.util.Set<String> insecureRegistries,
-        Duration stateTimeout) {
+        Duration stateTimeout, boolean gc, java.util.List<GcPolicy> gcPolicies) {
 
     /** Long enough for another build on the same state to finish; short enough that a stuck one is noticed. */
     public static final Duration DEFAULT_STATE_TIMEOUT = Duration.ofMinutes(30);
@@ -27,6 +31,12 @@ public record EngineOptions(Path stateDir, String runtime, java.util.Set<String>
         if (stateTimeout.isNegative()) {
             throw new IllegalArgumentException("state timeout " + stateTimeout + " is negative");
         }
+        gcPolicies = java.util.List.copyOf(gcPolicies == null ? java.util.List.of() : gcPolicies);
+    }
+
+    public EngineOptions(Path stateDir, String runtime, java.util.Set<String> insecureRegistries,
+            Duration stateTimeout) {
+        this(stateDir, runtime, insecureRegistries, stateTimeout, true, java.util.List.of());
     }
 
     public EngineOptions(Path stateDir, String runtime) {
@@ -34,11 +44,21 @@ public record EngineOptions(Path stateDir, String runtime, java.util.Set<String>
     }
 
     public EngineOptions withInsecureRegistries(java.util.Set<String> hosts) {
-        return new EngineOptions(stateDir, runtime, hosts, stateTimeout);
+        return new EngineOptions(stateDir, runtime, hosts, stateTimeout, gc, gcPolicies);
     }
 
     public EngineOptions withStateTimeout(Duration timeout) {
-        return new EngineOptions(stateDir, runtime, insecureRegistries, timeout);
+        return new EngineOptions(stateDir, runtime, insecureRegistries, timeout, gc, gcPolicies);
+    }
+
+    /** Garbage collection on or off. */
+    public EngineOptions withGc(boolean on) {
+        return new EngineOptions(stateDir, runtime, insecureRegistries, stateTimeout, on, gcPolicies);
+    }
+
+    /** The policies garbage collection runs, in order; an empty list for the defaults. */
+    public EngineOptions withGcPolicies(java.util.List<GcPolicy> policies) {
+        return new EngineOptions(stateDir, runtime, insecureRegistries, stateTimeout, gc, policies);
     }
 
     /** The state directory a user gets without asking: $KILN_STATE, else /var/lib/kiln for root, else ~/.local/share/kiln. */
@@ -53,10 +73,10 @@ public record EngineOptions(Path stateDir, String runtime, java.util.Set<String>
     }
 
     public EngineOptions withStateDir(Path dir) {
-        return new EngineOptions(dir, runtime, insecureRegistries, stateTimeout);
+        return new EngineOptions(dir, runtime, insecureRegistries, stateTimeout, gc, gcPolicies);
     }
 
     public EngineOptions withRuntime(String name) {
-        return new EngineOptions(stateDir, name, insecureRegistries, stateTimeout);
+        return new EngineOptions(stateDir, name, insecureRegistries, stateTimeout, gc, gcPolicies);
     }
 }

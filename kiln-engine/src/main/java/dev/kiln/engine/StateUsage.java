@@ -69,6 +69,10 @@ final class StateUsage {
             }
             Instant cutoff = Instant.now().minus(options.keepDuration());
             while (keepBytes == 0 || total >= keepBytes) {
+                if (Thread.currentThread().isInterrupted()) {
+                    // whoever runs the prune is stopping (a daemon's GC at close): each removal is whole, so stop here
+                    break;
+                }
                 Map<String, StoredRecord> stored = new HashMap<>();
                 List<UsageRecord> candidates = new ArrayList<>();
                 List<UsageRecord> current = records(stored);

@@ -16,7 +16,8 @@ import java.util.Objects;
  * @param lastUsedAt  when a build last used it; null if none has since it was made by an older Kiln
  * @param usageCount  how many times builds used it
  * @param description what made it: the step's name, the local source, the pulled image or the cache id
- * @param recordType  BuildKit's record type: {@code regular}, {@code source.local}, {@code exec.cachemount}
+ * @param recordType  BuildKit's record type: {@code regular}, {@code source.local}, {@code exec.cachemount},
+ *                    {@code source.git.checkout}, {@code internal}, {@code frontend}
  * @param shared      whether its content is also kept outside the cache (always false: Kiln's image store keeps
  *                    its own blobs, which no prune removes)
  * @param parents     the ids of the records it is built on
@@ -27,6 +28,7 @@ public record UsageRecord(String id, boolean mutable, boolean inUse, long size, 
     public static final String REGULAR = "regular";
     public static final String LOCAL_SOURCE = "source.local";
     public static final String CACHE_MOUNT = "exec.cachemount";
+    public static final String GIT_CHECKOUT = "source.git.checkout";
     public static final String FRONTEND = "frontend";
     public static final String INTERNAL = "internal";
 

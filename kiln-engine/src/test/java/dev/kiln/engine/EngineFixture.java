@@ -104,6 +104,12 @@ final class EngineFixture implements BeforeAllCallback, AfterAllCallback, AutoCl
         engine = Engine.open(new EngineOptions(dir.resolve("state"), "auto"));
     }
 
+    /** As {@link #reopen()}, with options {@code change} makes of the fixture's. */
+    void reopen(java.util.function.UnaryOperator<EngineOptions> change) throws IOException {
+        engine.close();
+        engine = Engine.open(change.apply(new EngineOptions(dir.resolve("state"), "auto")));
+    }
+
     List<String> executed() {
         return events.stream().filter(e -> e instanceof ProgressEvent.VertexStarted).map(ProgressEvent::vertexName).toList();
     }

@@ -121,6 +121,15 @@ class RemoteSourceTest {
     }
 
     @Test
+    void aGitCheckoutIsListedWithBuildkitsTypeSoAGcPolicyCanPickItOut() throws Exception {
+        kiln.build(State.git(gitUrl(), "main"));
+
+        assertThat(kiln.engine.diskUsage(DiskUsageQuery.filtered("type==source.git.checkout")))
+                .isNotEmpty()
+                .allSatisfy(record -> assertThat(record.description()).startsWith("git snapshot for ").contains("repo.git"));
+    }
+
+    @Test
     void gitSourceKeepsGitDirectoryAndTakesSubdirectoriesWhenAsked() throws Exception {
         assertThat(kiln.build(State.git(gitUrl(), "main", GitOption.keepGitDir())).resolve(".git")).isDirectory();
         Path sub = kiln.build(State.git(gitUrl(), "main:docs"));

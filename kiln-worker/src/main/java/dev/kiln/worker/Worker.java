@@ -142,7 +142,7 @@ public final class Worker implements AutoCloseable {
             return new HttpSourceOperation(op, downloads, snapshotter);
         }
         if (identifier.startsWith("git://")) {
-            return new GitSourceOperation(op, snapshotter);
+            return new GitSourceOperation(op, snapshotter, ledger);
         }
         int colon = identifier.indexOf("://");
         String scheme = colon < 0 ? identifier : identifier.substring(0, colon);

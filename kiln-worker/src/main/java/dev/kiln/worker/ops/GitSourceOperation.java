@@ -9,6 +9,7 @@ import dev.kiln.solver.Operation;
 import dev.kiln.solver.OperationContext;
 import dev.kiln.solver.Result;
 import dev.kiln.worker.SnapshotResult;
+import dev.kiln.worker.UsageLedger;
 import dev.kiln.worker.snapshot.Snapshot;
 import dev.kiln.worker.snapshot.Snapshotter;
 
@@ -37,10 +38,17 @@ public final class GitSourceOperation implements Operation {
     private final String ref;
     private final String subdir;
     private final boolean keepGitDir;
+    private final UsageLedger ledger;
 
     public GitSourceOperation(Op op, Snapshotter snapshotter) {
+        this(op, snapshotter, null);
+    }
+
+    /** As {@link #GitSourceOperation(Op, Snapshotter)}, telling {@code ledger} (if not null) what a checkout is. */
+    public GitSourceOperation(Op op, Snapshotter snapshotter, UsageLedger ledger) {
         this.op = op;
         this.snapshotter = snapshotter;
+        this.ledger = ledger;
         String identifier = op.getSource().getIdentifier();
         String fragment = identifier.contains("#") ? identifier.substring(identifier.indexOf('#') + 1) : "";
         int colon = fragment.indexOf(':');
@@ -85,6 +93,10 @@ public final class GitSourceOperation implements Operation {
                 throw new IOException("git checkout of " + remote + " interrupted", e);
             }
         });
+        if (ledger != null) {
+            // BuildKit's type for checkouts: GC policies pick them out as easily fetched again
+            ledger.describe(snapshot.id(), "source.git.checkout", "git snapshot for " + remote + " " + commit);
+        }
         return List.of(new SnapshotResult(snapshot));
     }
 

@@ -1,4 +1,4 @@
-package dev.kiln.cli;
+package dev.kiln.core;
 
 import java.math.BigDecimal;
 import java.time.Duration;
@@ -7,10 +7,11 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * Durations in Go's form ("90s", "1m30s", "1.5h"), as buildctl and docker take them on the command line. The
- * command's own reader: the Dockerfile frontend has one, but the daemon client must not load frontend classes.
+ * Durations in Go's form ("90s", "1m30s", "1.5h"), as buildctl and docker take them on the command line and
+ * buildkitd.toml writes them. Here, not in the Dockerfile frontend's module, because the daemon's client and the
+ * daemon read them too and must not load frontend classes.
  */
-final class GoDurations {
+public final class GoDurations {
 
     private static final Pattern PART = Pattern.compile("(\\d+(?:\\.\\d*)?|\\.\\d+)(ns|us|µs|ms|s|m|h)");
     private static final Map<String, Long> NANOS = Map.of("ns", 1L, "us", 1_000L, "µs", 1_000L, "ms", 1_000_000L,
@@ -20,7 +21,7 @@ final class GoDurations {
     }
 
     /** A non-negative duration; "0" alone is zero. */
-    static Duration parse(String text) {
+    public static Duration parse(String text) {
         if (text.equals("0")) {
             return Duration.ZERO;
         }
