@@ -142,7 +142,7 @@ final class DaemonBuild {
             attrs.putIfAbsent("filename", dockerfile.getFileName().toString());
             request.setFrontend("dockerfile.v0");
         } else {
-            request.setDefinition(invocation.readDefinition(in));
+            request.setDefinition(invocation.readDefinition(in).toByteString());
         }
         for (Map.Entry<String, Path> local : locals.entrySet()) {
             if (!Files.isDirectory(local.getValue())) {

@@ -25,7 +25,11 @@ final class ProcessExit {
     private static boolean threadInNativeCode() {
         for (Map.Entry<Thread, StackTraceElement[]> thread : Thread.getAllStackTraces().entrySet()) {
             StackTraceElement[] stack = thread.getValue();
-            if (thread.getKey() != Thread.currentThread() && stack.length > 0 && stack[0].isNativeMethod()) {
+            // A thread waiting in a monitor or parked also shows a native frame on top, but not as RUNNABLE; the
+            // JVM's own threads of the root group (the reference handler) wait inside the VM, not in native code.
+            Thread other = thread.getKey();
+            if (other != Thread.currentThread() && other.getState() == Thread.State.RUNNABLE && stack.length > 0
+                    && stack[0].isNativeMethod() && !"system".equals(other.getThreadGroup().getName())) {
                 return true;
             }
         }

@@ -51,7 +51,7 @@ record DaemonInfo(Path stateDir, String version, String revision, String workerI
         return WorkerRecord.newBuilder()
                 .setID(workerId)
                 .putAllLabels(workerLabels)
-                .addAllPlatforms(platforms)
+                .addAllPlatforms(platforms.stream().map(com.google.protobuf.MessageLite::toByteString).toList())
                 .setBuildkitVersion(buildkitVersion())
                 .build();
     }

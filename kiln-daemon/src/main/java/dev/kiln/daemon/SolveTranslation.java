@@ -35,8 +35,7 @@ record SolveTranslation(FrontendSpec frontend, Map<String, String> frontendAttrs
      * forwarder): buildctl build and docker buildx send such a Solve, with neither frontend nor definition.
      */
     static boolean forwardsToGateway(SolveRequest request) {
-        return request.getFrontend().isEmpty() && !(request.hasDefinition()
-                && request.getDefinition().getDefCount() > 0);
+        return request.getFrontend().isEmpty() && definition(request).getDefCount() == 0;
     }
 
     /**
@@ -51,7 +50,7 @@ record SolveTranslation(FrontendSpec frontend, Map<String, String> frontendAttrs
         if (!request.getFrontend().isEmpty()) {
             frontend = new FrontendSpec.Named(request.getFrontend());
         } else if (!forwardsToGateway(request)) {
-            frontend = new FrontendSpec.Llb(request.getDefinition());
+            frontend = new FrontendSpec.Llb(definition(request));
         } else if (gateway != null) {
             frontend = gateway;
         } else {
@@ -91,5 +90,15 @@ record SolveTranslation(FrontendSpec frontend, Map<String, String> frontendAttrs
 
     BuildRequest buildRequest(List<ExportTarget> targets) {
         return new BuildRequest(frontend, frontendAttrs, Map.of(), targets, Map.of(), Map.of(), false, entitlements);
+    }
+
+    /** The request's LLB definition (control.proto carries it as bytes), empty when it has none. */
+    static dev.kiln.llb.pb.Definition definition(SolveRequest request) {
+        try {
+            return dev.kiln.llb.pb.Definition.parseFrom(request.getDefinition());
+        } catch (com.google.protobuf.InvalidProtocolBufferException e) {
+            throw new IllegalArgumentException("the request's definition is not an LLB definition: "
+                    + e.getMessage(), e);
+        }
     }
 }

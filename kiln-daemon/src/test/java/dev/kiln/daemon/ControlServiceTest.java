@@ -61,7 +61,7 @@ class ControlServiceTest {
                 .getRecordList();
         assertThat(workers).hasSize(1);
         assertThat(workers.getFirst().getLabelsMap()).containsEntry("org.mobyproject.buildkit.worker.executor", "oci");
-        assertThat(workers.getFirst().getPlatformsList()).extracting(p -> p.getOS()).containsExactly("linux");
+        assertThat(workers.getFirst().getPlatformsList()).extracting(p -> dev.kiln.llb.pb.Platform.parseFrom(p).getOS()).containsExactly("linux");
         assertThat(daemon.control().info(InfoRequest.getDefaultInstance()).getBuildkitVersion().getPackage())
                 .isEqualTo(DaemonInfo.PACKAGE);
 
@@ -82,7 +82,7 @@ class ControlServiceTest {
             return all;
         });
         State state = State.image(busybox.toString()).run(RunOption.sh("echo daemon > /greeting")).root();
-        daemon.control().solve(SolveRequest.newBuilder().setRef(ref).setDefinition(state.marshal()).build());
+        daemon.control().solve(SolveRequest.newBuilder().setRef(ref).setDefinition(state.marshal().toByteString()).build());
 
         Map<String, Vertex> last = new HashMap<>();
         for (StatusResponse response : status.get(60, TimeUnit.SECONDS)) {
@@ -100,7 +100,7 @@ class ControlServiceTest {
     void aFailingStepFailsTheSolveWithItsMessage() {
         State state = State.image(busybox.toString()).run(RunOption.sh("echo broken >&2; exit 3")).root();
         assertThatThrownBy(() -> daemon.control().solve(SolveRequest.newBuilder().setRef("fail-" + System.nanoTime())
-                .setDefinition(state.marshal()).build()))
+                .setDefinition(state.marshal().toByteString()).build()))
                 .isInstanceOf(StatusRuntimeException.class)
                 .hasMessageContaining("did not complete successfully: exit code: 3");
     }
@@ -115,7 +115,7 @@ class ControlServiceTest {
             String ref = "concurrent-" + i + "-" + System.nanoTime();
             builds.add(CompletableFuture.supplyAsync(() -> {
                 CompletableFuture<Map<String, Vertex>> status = CompletableFuture.supplyAsync(() -> lastVertices(ref));
-                daemon.control().solve(SolveRequest.newBuilder().setRef(ref).setDefinition(state.marshal()).build());
+                daemon.control().solve(SolveRequest.newBuilder().setRef(ref).setDefinition(state.marshal().toByteString()).build());
                 return status.join();
             }));
         }
@@ -136,7 +136,7 @@ class ControlServiceTest {
         State state = State.image(busybox.toString()).run(RunOption.sh(marker)).root();
         io.grpc.Context.CancellableContext call = io.grpc.Context.current().withCancellation();
         CompletableFuture<Void> solve = CompletableFuture.runAsync(() -> call.run(() -> daemon.control().solve(
-                SolveRequest.newBuilder().setRef("cancel-" + System.nanoTime()).setDefinition(state.marshal()).build())));
+                SolveRequest.newBuilder().setRef("cancel-" + System.nanoTime()).setDefinition(state.marshal().toByteString()).build())));
         try {
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
             while (!HostProcesses.anyRuns(marker)) {
@@ -166,7 +166,7 @@ class ControlServiceTest {
     void aClientCannotGrantItselfAnEntitlementTheDaemonDoesNotAllow() {
         State state = State.image(busybox.toString()).run(RunOption.sh("true")).root();
         assertThatThrownBy(() -> daemon.control().solve(SolveRequest.newBuilder().setRef("entitled")
-                .setDefinition(state.marshal()).addEntitlements("security.insecure").build()))
+                .setDefinition(state.marshal().toByteString()).addEntitlements("security.insecure").build()))
                 .isInstanceOf(StatusRuntimeException.class)
                 .hasMessageContaining("PERMISSION_DENIED")
                 .hasMessageContaining("entitlement security.insecure is not allowed by this daemon");
@@ -176,7 +176,7 @@ class ControlServiceTest {
     void cacheExportItCannotDoIsRefusedNotIgnored() {
         State state = State.image(busybox.toString()).run(RunOption.sh("true")).root();
         assertThatThrownBy(() -> daemon.control().solve(SolveRequest.newBuilder().setRef("cache-export")
-                .setDefinition(state.marshal()).setCache(dev.kiln.api.control.CacheOptions.newBuilder()
+                .setDefinition(state.marshal().toByteString()).setCache(dev.kiln.api.control.CacheOptions.newBuilder()
                         .addExports(dev.kiln.api.control.CacheOptionsEntry.newBuilder().setType("registry"))).build()))
                 .isInstanceOf(StatusRuntimeException.class)
                 .hasMessageContaining("UNIMPLEMENTED")
@@ -194,7 +194,7 @@ class ControlServiceTest {
         try {
             State state = State.image(busybox.toString()).run(RunOption.sh("echo exported > /out.txt")).root();
             daemon.control().solve(SolveRequest.newBuilder().setRef("dest-" + System.nanoTime()).setSession(sessionId)
-                    .setDefinition(state.marshal()).addExporters(dev.kiln.api.control.Exporter.newBuilder()
+                    .setDefinition(state.marshal().toByteString()).addExporters(dev.kiln.api.control.Exporter.newBuilder()
                             .setType("local").putAttrs("dest", onDaemon.toString())).build());
         } finally {
             session.close();
@@ -211,7 +211,7 @@ class ControlServiceTest {
         State state = State.image(busybox.toString()).run(RunOption.sh("echo direct > /out.txt")).root();
 
         daemon.control().solve(SolveRequest.newBuilder().setRef(sessionId).setSession(sessionId)
-                .setDefinition(state.marshal()).addExporters(dev.kiln.api.control.Exporter.newBuilder()
+                .setDefinition(state.marshal().toByteString()).addExporters(dev.kiln.api.control.Exporter.newBuilder()
                         .setType("local").putAttrs("dest", out.toString())).build());
 
         assertThat(out.resolve("out.txt")).hasContent("direct");
@@ -231,7 +231,7 @@ class ControlServiceTest {
         State state = State.image(busybox.toString()).run(RunOption.sh("true")).root();
 
         assertThatThrownBy(() -> daemon.control().solve(SolveRequest.newBuilder().setRef(sessionId)
-                .setSession(sessionId).setDefinition(state.marshal()).build()))
+                .setSession(sessionId).setDefinition(state.marshal().toByteString()).build()))
                 .isInstanceOfSatisfying(StatusRuntimeException.class, e -> {
                     assertThat(e.getStatus().getCode()).isEqualTo(io.grpc.Status.Code.FAILED_PRECONDITION);
                     assertThat(e.getStatus().getDescription()).startsWith(dev.kiln.api.DirectAccess.REFUSED)
@@ -243,7 +243,7 @@ class ControlServiceTest {
     void aSessionThatNeverConnectsFailsTheSolveClearly() {
         State state = State.image(busybox.toString()).run(RunOption.sh("true")).root();
         assertThatThrownBy(() -> daemon.control().withDeadlineAfter(30, TimeUnit.SECONDS).solve(SolveRequest.newBuilder()
-                .setRef("nosession").setSession("no-such-session").setDefinition(state.marshal()).build()))
+                .setRef("nosession").setSession("no-such-session").setDefinition(state.marshal().toByteString()).build()))
                 .isInstanceOf(StatusRuntimeException.class)
                 .hasMessageContaining("no active session for no-such-session");
     }

@@ -41,7 +41,7 @@ class DaemonGcTest {
         try (BusyboxRegistry images = BusyboxRegistry.start(tmp)) {
             try (DaemonFixture daemon = new DaemonFixture(tmp,
                     config -> config.withGc(GcSettings.defaults().withEnabled(false)))) {
-                daemon.control().solve(SolveRequest.newBuilder().setDefinition(write(images, "old").marshal()).build());
+                daemon.control().solve(SolveRequest.newBuilder().setDefinition(write(images, "old").marshal().toByteString()).build());
                 before = records(daemon).stream().mapToLong(UsageRecord::getSize).sum();
                 assertThat(descriptions(daemon)).contains("write old");
             }
@@ -63,7 +63,7 @@ class DaemonGcTest {
                 assertThat(descriptions(daemon)).as("the collection at start finds the cache within its cap")
                         .contains("write old");
 
-                daemon.control().solve(SolveRequest.newBuilder().setDefinition(write(images, "new").marshal()).build());
+                daemon.control().solve(SolveRequest.newBuilder().setDefinition(write(images, "new").marshal().toByteString()).build());
 
                 long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
                 while (descriptions(daemon).contains("write old") && System.nanoTime() < deadline) {

@@ -112,7 +112,7 @@ class GatewayForwardingTest {
                 .singleElement().satisfies(cap -> assertThat(cap.getEnabled()).isFalse());
         assertThat(pong.getLLBCapsList()).extracting(APICap::getID).contains("exec.meta.base", "source.local");
         assertThat(pong.getWorkersList()).singleElement().satisfies(worker ->
-                assertThat(worker.getPlatformsList()).extracting(p -> p.getOS()).containsExactly("linux"));
+                assertThat(worker.getPlatformsList()).extracting(p -> dev.kiln.llb.pb.Platform.parseFrom(p).getOS()).containsExactly("linux"));
 
         State state = State.image(busybox.toString()).run(RunOption.sh("echo forwarded > /out.txt")).root();
         Result solved = bridge(ref).solve(solveOf(state)).getResult();

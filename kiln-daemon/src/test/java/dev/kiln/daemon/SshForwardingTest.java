@@ -85,7 +85,7 @@ class SshForwardingTest {
                         new RunOption.Ssh("default", "/run/agent.sock", 0, 0, 0600, false)).root();
                 CompletableFuture<Void> build = CompletableFuture.runAsync(() -> daemon.control().solve(
                         SolveRequest.newBuilder().setRef("ssh-" + System.nanoTime()).setSession(sessionId)
-                                .setDefinition(state.marshal()).build()));
+                                .setDefinition(state.marshal().toByteString()).build()));
                 Path socket = awaitSocket(daemon.state.resolve("daemon").resolve("ssh"));
                 assertThat(Files.getPosixFilePermissions(socket.getParent())).as("only root reaches the socket")
                         .isEqualTo(java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
