@@ -23,6 +23,8 @@ import dev.kiln.engine.BuildRequest;
 import dev.kiln.engine.Engine;
 import dev.kiln.engine.FrontendSpec;
 import dev.kiln.engine.export.Exporters;
+import dev.kiln.oci.registry.CredentialSource;
+import dev.kiln.oci.registry.Credentials;
 import dev.kiln.worker.BuildSession;
 import io.grpc.Context;
 import io.grpc.Contexts;
@@ -180,12 +182,9 @@ final class ControlService extends ControlGrpc.ControlImplBase {
                     info.stateDir().resolve("daemon").resolve("exports"), translation.sourceDateEpoch())) {
                 BuildRequest build = translation.buildRequest(exports.targets());
                 client = session.map(s -> new RemoteSessionClient(s, localCopies()));
-                Map<String, Path> directLocals = direct.map(DirectAccess::locals).orElse(Map.of());
                 BuildSession buildSession = new BuildSession(direct.map(DirectAccess::session)
                         .or(() -> session.map(ClientSession::id)).orElse(ref),
-                        client.<dev.kiln.worker.SessionClient>map(c -> c)
-                                .orElseGet(() -> dev.kiln.worker.SessionClient.local(directLocals, Map.of(),
-                                        Map.of())));
+                        client.<dev.kiln.worker.SessionClient>map(c -> c).orElseGet(() -> sessionless(direct)));
                 BuildOutcome outcome;
                 try {
                     outcome = engine.build(build, buildSession, job.feed());
@@ -233,6 +232,30 @@ final class ControlService extends ControlGrpc.ControlImplBase {
             Thread.interrupted();
         }
     }
+
+    /**
+     * The client of a build without a session. A direct-access client is the daemon's own user on its host: the
+     * daemon's docker config is its own, so the build uses it as an embedded build would. Any other client is
+     * anonymous to registries, as in BuildKit, where credentials only ever come from the client's session.
+     */
+    private static dev.kiln.worker.SessionClient sessionless(Optional<DirectAccess> direct) {
+        if (direct.isPresent()) {
+            return dev.kiln.worker.SessionClient.local(direct.get().locals(), Map.of(), Map.of());
+        }
+        return dev.kiln.worker.SessionClient.local(Map.of(), Map.of(), Map.of(), NO_SESSION_CREDENTIALS);
+    }
+
+    private static final CredentialSource NO_SESSION_CREDENTIALS = new CredentialSource() {
+        @Override
+        public Optional<Credentials> find(String registry) {
+            return Optional.empty();
+        }
+
+        @Override
+        public String describe() {
+            return "a build without a session (anonymous access; a client's credentials come through its session)";
+        }
+    };
 
     /** Where the daemon keeps its copies of clients' directories. */
     private Path localCopies() {

@@ -6,6 +6,7 @@ import dev.kiln.api.session.FileFilter;
 import dev.kiln.api.session.FileSyncPull;
 import dev.kiln.api.session.SessionHeaders;
 import dev.kiln.core.Digest;
+import dev.kiln.oci.registry.CredentialSource;
 import dev.kiln.worker.SessionClient;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
@@ -23,8 +24,8 @@ import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * A build's client in another process, asked through its session: a local directory is pulled (incrementally, into
- * a copy the daemon keeps per client and directory) when a step first needs it, and a secret is fetched when a step
- * mounts it.
+ * a copy the daemon keeps per client and directory) when a step first needs it, a secret is fetched when a step
+ * mounts it, and registry credentials when a pull or push first needs a registry's.
  */
 final class RemoteSessionClient implements SessionClient, AutoCloseable {
 
@@ -43,12 +44,14 @@ final class RemoteSessionClient implements SessionClient, AutoCloseable {
     private final Path copies;
     private final Map<String, Optional<Path>> pulled = new ConcurrentHashMap<>();
     private final SessionSshAgents agents;
+    private final SessionCredentials credentials;
 
     /** @param copies where the daemon keeps its copies of clients' directories */
     RemoteSessionClient(ClientSession session, Path copies) {
         this.session = session;
         this.copies = copies;
         this.agents = new SessionSshAgents(session.channel(), copies.resolveSibling("ssh"));
+        this.credentials = new SessionCredentials(session);
     }
 
     @Override
@@ -139,6 +142,12 @@ final class RemoteSessionClient implements SessionClient, AutoCloseable {
             return Optional.empty();
         }
         return agents.socket(id);
+    }
+
+    /** The client's own credentials, asked through its session: never the daemon's, even when it has none. */
+    @Override
+    public Optional<CredentialSource> registryCredentials() {
+        return Optional.of(credentials);
     }
 
     /** Ends what the build asked of its client: the agent sockets it opened go. */

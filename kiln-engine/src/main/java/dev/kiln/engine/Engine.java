@@ -131,7 +131,7 @@ public final class Engine implements AutoCloseable {
                 evaluateAll(result);
             }
             for (ExportTarget target : request.exports()) {
-                result = export(result, target, progress);
+                result = export(result, target, session, progress);
             }
         } catch (GatewayException e) {
             FailedStep step = failedStep(e);
@@ -264,11 +264,11 @@ public final class Engine implements AutoCloseable {
     }
 
     /** Exports the result; the export's facts (an image's digests) join the result's metadata. */
-    private Result export(Result result, ExportTarget target, ProgressListener progress)
+    private Result export(Result result, ExportTarget target, BuildSession session, ProgressListener progress)
             throws BuildException, InterruptedException {
         try {
             Result exported = result;
-            for (Map.Entry<String, String> fact : target.exporter().export(result, worker, progress).entrySet()) {
+            for (Map.Entry<String, String> fact : target.exporter().export(result, worker, session, progress).entrySet()) {
                 exported = exported.withMetadata(fact.getKey(), fact.getValue().getBytes(StandardCharsets.UTF_8));
             }
             return exported;

@@ -1,17 +1,23 @@
 package dev.kiln.worker;
 
+import dev.kiln.oci.registry.CredentialSource;
+
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.Optional;
 
-/** The client of an embedded engine: directories, secrets and agent sockets given up front by the caller. */
-record LocalSessionClient(Map<String, Path> localDirs, Map<String, byte[]> secrets, Map<String, Path> sshSockets)
-        implements SessionClient {
+/**
+ * The client of an embedded engine: directories, secrets and agent sockets given up front by the caller; registry
+ * credentials are this process's unless {@code registryCredentials} names a source.
+ */
+record LocalSessionClient(Map<String, Path> localDirs, Map<String, byte[]> secrets, Map<String, Path> sshSockets,
+        Optional<CredentialSource> registryCredentials) implements SessionClient {
 
     LocalSessionClient {
         localDirs = Map.copyOf(localDirs);
         secrets = Map.copyOf(secrets);
         sshSockets = Map.copyOf(sshSockets);
+        registryCredentials = registryCredentials == null ? Optional.empty() : registryCredentials;
     }
 
     @Override

@@ -1,5 +1,7 @@
 package dev.kiln.worker;
 
+import dev.kiln.oci.registry.CredentialSource;
+
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
@@ -7,7 +9,8 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * What a build may ask of the client that started it: its local directories, its secrets, its SSH agents. The
+ * What a build may ask of the client that started it: its local directories, its secrets, its SSH agents, its
+ * registry credentials. The
  * embedded engine's client is this process ({@link #local}); a daemon's client is another process, asked through
  * its session only when a step needs the thing (as BuildKit asks its session), so a build that never reads a
  * directory never transfers it.
@@ -43,8 +46,23 @@ public interface SessionClient {
     /** A socket on this host that reaches the client's SSH agent {@code id}, or empty when it has none. */
     Optional<Path> sshSocket(String id) throws IOException;
 
+    /**
+     * Where the build's registry credentials come from: empty leaves them to this process (its docker config), which
+     * is the client's own when the client is this process or its user on this host; a client elsewhere answers with
+     * its own source, which may have none (anonymous access), never with this process's.
+     */
+    default Optional<CredentialSource> registryCredentials() {
+        return Optional.empty();
+    }
+
     /** A client in this process: its directories, secrets and agent sockets are here already. */
     static SessionClient local(Map<String, Path> localDirs, Map<String, byte[]> secrets, Map<String, Path> sshSockets) {
-        return new LocalSessionClient(localDirs, secrets, sshSockets);
+        return new LocalSessionClient(localDirs, secrets, sshSockets, Optional.empty());
+    }
+
+    /** As {@link #local}, with the build's registry credentials from {@code registryCredentials}, not this process's. */
+    static SessionClient local(Map<String, Path> localDirs, Map<String, byte[]> secrets, Map<String, Path> sshSockets,
+            CredentialSource registryCredentials) {
+        return new LocalSessionClient(localDirs, secrets, sshSockets, Optional.of(registryCredentials));
     }
 }

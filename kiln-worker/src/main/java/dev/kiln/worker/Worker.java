@@ -93,9 +93,14 @@ public final class Worker implements AutoCloseable {
         return new Worker(stateDir, runtimeName, registry);
     }
 
-    /** Images: their blobs, unpacked layers and registry access. */
+    /** Images: their blobs, unpacked layers and registry access with this process's credentials. */
     public ImageStore images() {
         return images;
+    }
+
+    /** The images as {@code session}'s build reaches them: registries with its client's credentials. */
+    public ImageStore images(BuildSession session) {
+        return images.withRegistry(session.registry(images.registry()));
     }
 
     /** The platform this worker runs natively. */
@@ -133,10 +138,10 @@ public final class Worker implements AutoCloseable {
             return new LocalSourceOperation(op, session, localSnapshots, contextChecksums);
         }
         if (identifier.startsWith("oci-layout://")) {
-            return new OciLayoutSourceOperation(op, images, session, hostPlatform());
+            return new OciLayoutSourceOperation(op, images(session), session, hostPlatform());
         }
         if (identifier.startsWith("docker-image://")) {
-            return new ImageSourceOperation(op, images, hostPlatform());
+            return new ImageSourceOperation(op, images(session), hostPlatform());
         }
         if (identifier.startsWith("https://") || identifier.startsWith("http://")) {
             return new HttpSourceOperation(op, downloads, snapshotter);

@@ -2,6 +2,7 @@ package dev.kiln.engine.export;
 
 import dev.kiln.gateway.Result;
 import dev.kiln.solver.ProgressListener;
+import dev.kiln.worker.BuildSession;
 import dev.kiln.worker.Worker;
 
 import java.io.IOException;
@@ -23,7 +24,7 @@ record DockerExporter(ExportTarget.DockerArchive archive) implements Exporter {
     }
 
     @Override
-    public Map<String, String> export(Result result, Worker worker, ProgressListener progress)
+    public Map<String, String> export(Result result, Worker worker, BuildSession session, ProgressListener progress)
             throws IOException, InterruptedException {
         return ImageArchive.export(result, worker, progress, "docker", ImageArchive::writeDocker, archive.destination(),
                 archive.names(), archive.options());

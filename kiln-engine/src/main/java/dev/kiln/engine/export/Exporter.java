@@ -2,6 +2,7 @@ package dev.kiln.engine.export;
 
 import dev.kiln.gateway.Result;
 import dev.kiln.solver.ProgressListener;
+import dev.kiln.worker.BuildSession;
 import dev.kiln.worker.Worker;
 
 import java.io.IOException;
@@ -21,8 +22,9 @@ public sealed interface Exporter permits ImageExporter, OciExporter, DockerExpor
     /**
      * Exports {@code result} (its default reference, and for images the config the frontend gave under
      * {@code containerimage.config}) and returns the facts of the export: empty for files, digests for images.
+     * A push reaches the registry with {@code session}'s registry credentials.
      */
-    Map<String, String> export(Result result, Worker worker, ProgressListener progress)
+    Map<String, String> export(Result result, Worker worker, BuildSession session, ProgressListener progress)
             throws IOException, InterruptedException;
 
     /** Where the output goes, for a person to read: a path, image names, or stdout for a stream. */

@@ -2,15 +2,18 @@ package dev.kiln.engine.export;
 
 import dev.kiln.core.ImageReference;
 import dev.kiln.gateway.Result;
+import dev.kiln.oci.registry.CredentialSource;
 import dev.kiln.oci.registry.DockerConfig;
 import dev.kiln.oci.registry.RegistryClient;
 import dev.kiln.solver.ProgressListener;
+import dev.kiln.worker.BuildSession;
 import dev.kiln.worker.Worker;
 import dev.kiln.worker.image.ImageStore;
 
 import java.io.IOException;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
 
@@ -28,32 +31,34 @@ record ImageExporter(ExportTarget.Image image) implements Exporter {
     }
 
     @Override
-    public Map<String, String> export(Result result, Worker worker, ProgressListener progress)
+    public Map<String, String> export(Result result, Worker worker, BuildSession session, ProgressListener progress)
             throws IOException, InterruptedException {
         return ExportLog.run(progress, "exporting to image", log -> {
             AssembledImage made = ImageAssembler.assemble(result, worker, image.options(), log);
-            ImageStore images = worker.images();
+            ImageStore images = worker.images(session);
             List<ImageReference> references = image.names().stream().map(ImageReference::parseNormalized).toList();
             for (ImageReference name : references) {
                 log.line("naming to " + name.withDefaultTag());
                 images.nameImage(name, made.manifestDescriptor());
             }
             if (image.push()) {
-                push(made, references, images, log);
+                push(made, references, images, session, log);
             }
             return ImageFacts.of(made, image.names());
         });
     }
 
-    private void push(AssembledImage made, List<ImageReference> references, ImageStore images, ExportLog log)
-            throws IOException, InterruptedException {
+    private void push(AssembledImage made, List<ImageReference> references, ImageStore images, BuildSession session,
+            ExportLog log) throws IOException, InterruptedException {
         if (!image.options().insecureRegistry()) {
             new ImagePusher(images.registry(), images, log).push(made, references);
             return;
         }
         Set<String> registries = new TreeSet<>();
         references.forEach(name -> registries.add(name.domain()));
-        try (RegistryClient insecure = RegistryClient.builder().credentials(DockerConfig.fromEnvironment())
+        Optional<CredentialSource> clients = session.client().registryCredentials();
+        try (RegistryClient insecure = RegistryClient.builder()
+                .credentials(clients.isPresent() ? clients.get() : DockerConfig.fromEnvironment())
                 .insecure(registries).build()) {
             new ImagePusher(insecure, images, log).push(made, references);
         }

@@ -2,6 +2,7 @@ package dev.kiln.engine.export;
 
 import dev.kiln.gateway.Result;
 import dev.kiln.solver.ProgressListener;
+import dev.kiln.worker.BuildSession;
 import dev.kiln.worker.Worker;
 import dev.kiln.worker.fs.CopyOptions;
 import dev.kiln.worker.fs.FileActions;
@@ -30,7 +31,7 @@ record LocalExporter(Path dest) implements Exporter {
     }
 
     @Override
-    public Map<String, String> export(Result result, Worker worker, ProgressListener progress)
+    public Map<String, String> export(Result result, Worker worker, BuildSession session, ProgressListener progress)
             throws IOException, InterruptedException {
         try (ResultFiles files = ResultFiles.open(result)) {
             Files.createDirectories(dest);

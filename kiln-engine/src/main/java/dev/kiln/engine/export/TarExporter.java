@@ -2,6 +2,7 @@ package dev.kiln.engine.export;
 
 import dev.kiln.gateway.Result;
 import dev.kiln.solver.ProgressListener;
+import dev.kiln.worker.BuildSession;
 import dev.kiln.worker.Worker;
 
 import java.io.IOException;
@@ -22,7 +23,7 @@ record TarExporter(ArchiveDestination destination) implements Exporter {
     }
 
     @Override
-    public Map<String, String> export(Result result, Worker worker, ProgressListener progress)
+    public Map<String, String> export(Result result, Worker worker, BuildSession session, ProgressListener progress)
             throws IOException, InterruptedException {
         try (ResultFiles files = ResultFiles.open(result)) {
             ArchiveFiles.write(destination, out -> TreeTar.write(files.root(), out));

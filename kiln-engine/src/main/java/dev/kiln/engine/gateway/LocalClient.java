@@ -103,7 +103,8 @@ public final class LocalClient implements Client {
         try {
             ResolvedImage image = options.store() == ResolveImageConfigOpt.ImageStore.OCI_LAYOUT
                     ? ociLayoutImage(reference, platform)
-                    : build.worker().images().resolve(reference, platform, options.resolveMode());
+                    : build.worker().images(build.session()).resolve(reference, platform,
+                            options.resolveMode());
             return new ResolvedImageConfig(image.pinned().toString(), image.root().descriptor().digest(),
                     image.configBytes());
         } catch (IOException e) {

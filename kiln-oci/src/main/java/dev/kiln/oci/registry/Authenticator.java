@@ -22,7 +22,8 @@ import java.util.concurrent.ConcurrentMap;
 /**
  * The auth state of a client per registry: the last challenge each registry made (Basic or Bearer), credentials
  * looked up once, and bearer tokens cached by registry and scope until they expire (the token flow of the
- * distribution spec: realm, service, scope; "token" or "access_token" in the answer).
+ * distribution spec: realm, service, scope; "token" or "access_token" in the answer). The state belongs to one
+ * credential source: a client view with other credentials gets an authenticator of its own.
  */
 final class Authenticator {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -41,6 +42,14 @@ final class Authenticator {
     this.http = http;
     this.clock = clock;
     this.userAgent = userAgent;
+  }
+
+  /**
+   * Fresh auth state for {@code other} on the same HTTP client: no challenge, credential or token of this one
+   * carries over, so a token fetched with one client's credentials can never be sent for another's.
+   */
+  Authenticator withCredentials(CredentialSource other) {
+    return new Authenticator(other, http, clock, userAgent);
   }
 
   /** The Authorization header for a request, once the registry has said what it wants. */

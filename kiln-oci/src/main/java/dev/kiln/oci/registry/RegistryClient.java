@@ -65,6 +65,8 @@ public final class RegistryClient implements AutoCloseable {
   private static final Pattern CONTENT_RANGE = Pattern.compile("bytes (\\d+)-(\\d+)/(\\d+|\\*)");
 
   private final HttpClient http;
+  /** False for a {@link #withCredentials} view: the client it was made from owns the connections. */
+  private final boolean ownsHttp;
   private final RegistryTransport transport;
   private final long chunkSize;
   private final Duration readTimeout;
@@ -74,6 +76,7 @@ public final class RegistryClient implements AutoCloseable {
         .followRedirects(HttpClient.Redirect.NEVER)
         .connectTimeout(builder.connectTimeout)
         .build();
+    this.ownsHttp = true;
     Authenticator authenticator = new Authenticator(builder.credentials, http, builder.clock, builder.userAgent);
     this.readTimeout = builder.readTimeout != null ? builder.readTimeout : defaultReadTimeout();
     this.transport = new RegistryTransport(http, authenticator, builder.insecure, builder.userAgent,
@@ -81,8 +84,26 @@ public final class RegistryClient implements AutoCloseable {
     this.chunkSize = builder.chunkSize;
   }
 
+  private RegistryClient(RegistryClient base, CredentialSource credentials) {
+    this.http = base.http;
+    this.ownsHttp = false;
+    this.transport = base.transport.withAuthenticator(base.transport.authenticator().withCredentials(credentials));
+    this.chunkSize = base.chunkSize;
+    this.readTimeout = base.readTimeout;
+  }
+
   public static Builder builder() {
     return new Builder();
+  }
+
+  /**
+   * This client with credentials from {@code credentials} instead: the same connections, endpoints and options, but
+   * auth state of its own (the challenges registries made, the credentials found, the bearer tokens fetched), so
+   * nothing one credential source obtained is ever sent for another. A daemon gives each build a view with its
+   * client's credentials. Closing a view closes nothing; the connections go when this client is closed.
+   */
+  public RegistryClient withCredentials(CredentialSource credentials) {
+    return new RegistryClient(this, java.util.Objects.requireNonNull(credentials, "credentials"));
   }
 
   /** The URI API calls for {@code registry} go to, e.g. {@code https://registry-1.docker.io} for docker.io. */
@@ -583,7 +604,9 @@ public final class RegistryClient implements AutoCloseable {
 
   @Override
   public void close() {
-    http.close();
+    if (ownsHttp) {
+      http.close();
+    }
   }
 
   // ---- plumbing ----

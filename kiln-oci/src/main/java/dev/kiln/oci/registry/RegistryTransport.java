@@ -32,17 +32,33 @@ final class RegistryTransport {
   private final int retries;
   private final Duration backoff;
   private final Duration readTimeout;
-  private final ConcurrentMap<String, RegistryEndpoint> endpoints = new ConcurrentHashMap<>();
+  private final ConcurrentMap<String, RegistryEndpoint> endpoints;
 
   RegistryTransport(HttpClient http, Authenticator authenticator, Set<String> insecure, String userAgent,
       int retries, Duration backoff, Duration readTimeout) {
+    this(http, authenticator, Set.copyOf(insecure), userAgent, retries, backoff, readTimeout,
+        new ConcurrentHashMap<>());
+  }
+
+  private RegistryTransport(HttpClient http, Authenticator authenticator, Set<String> insecure, String userAgent,
+      int retries, Duration backoff, Duration readTimeout, ConcurrentMap<String, RegistryEndpoint> endpoints) {
     this.http = http;
     this.authenticator = authenticator;
-    this.insecure = Set.copyOf(insecure);
+    this.insecure = insecure;
     this.userAgent = userAgent;
     this.retries = retries;
     this.backoff = backoff;
     this.readTimeout = readTimeout;
+    this.endpoints = endpoints;
+  }
+
+  /** This transport with other auth state; where each registry is reached (its endpoint) stays shared. */
+  RegistryTransport withAuthenticator(Authenticator other) {
+    return new RegistryTransport(http, other, insecure, userAgent, retries, backoff, readTimeout, endpoints);
+  }
+
+  Authenticator authenticator() {
+    return authenticator;
   }
 
   RegistryEndpoint endpoint(String registry) {

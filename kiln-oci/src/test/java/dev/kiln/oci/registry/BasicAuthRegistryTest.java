@@ -72,6 +72,36 @@ class BasicAuthRegistryTest {
   }
 
   @Test
+  void credentialsAViewFoundAreNeverSentForAnotherView() throws IOException {
+    ContentStore local = ContentStore.open(dir.resolve("local"));
+    TestImage image = TestImage.make(local, AMD64, 22, 64);
+    ImageReference reference = registry.reference("views/app:1");
+    CredentialSource owner = host -> java.util.Optional.of(new Credentials("kiln", "hunter2", "the owner's session"));
+    CredentialSource stranger = new CredentialSource() {
+      @Override
+      public java.util.Optional<Credentials> find(String host) {
+        return java.util.Optional.empty();
+      }
+
+      @Override
+      public String describe() {
+        return "the stranger's session";
+      }
+    };
+
+    try (RegistryClient shared = RegistryClient.builder().build()) {
+      Descriptor pushed = image.push(shared.withCredentials(owner), reference, local);
+      assertThat(shared.withCredentials(owner).resolve(reference)).isEqualTo(pushed);
+
+      assertThatThrownBy(() -> shared.withCredentials(stranger).resolve(reference))
+          .isInstanceOfSatisfying(RegistryException.class, e -> assertThat(e.status()).isEqualTo(401))
+          .hasMessageEndingWith("registry " + registry.host() + ", repository views/app, reference 1: HTTP 401: "
+              + "authentication required (basic auth) and no credentials for " + registry.host()
+              + " were found in the stranger's session");
+    }
+  }
+
+  @Test
   void credentialHelperNamedInDockerConfigIsAsked() throws IOException {
     Path helpers = Files.createDirectories(dir.resolve("bin"));
     Path helper = helpers.resolve("docker-credential-kilntest");

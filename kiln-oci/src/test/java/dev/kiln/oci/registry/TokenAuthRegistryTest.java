@@ -146,6 +146,38 @@ class TokenAuthRegistryTest {
     }
   }
 
+  @Test
+  void aViewWithOtherCredentialsGetsNoneOfTheTokensAnotherViewFetched() throws IOException {
+    tokens.requireCredentials("kiln", "s3cret");
+    ImageReference reference = registry.reference("views/app:1");
+    ContentStore local = ContentStore.open(dir.resolve("local"));
+    TestImage image = TestImage.make(local, AMD64, 36, 10);
+    CredentialSource owner = host -> host.equals(registry.host())
+        ? java.util.Optional.of(Credentials.of("kiln", "s3cret")) : java.util.Optional.empty();
+
+    try (RegistryClient shared = RegistryClient.builder().build()) {
+      Descriptor pushed;
+      try (RegistryClient withOwner = shared.withCredentials(owner)) {
+        pushed = image.push(withOwner, reference, local);
+        assertThat(withOwner.resolve(reference)).isEqualTo(pushed);
+        int issued = tokens.tokensIssued();
+        withOwner.resolve(reference);
+        assertThat(tokens.tokensIssued()).as("the view reuses its own token").isEqualTo(issued);
+      }
+      // the same scopes, the same registry, right after: neither another view nor the client itself may use them
+      try (RegistryClient other = shared.withCredentials(CredentialSource.ANONYMOUS)) {
+        assertThatThrownBy(() -> other.resolve(reference))
+            .isInstanceOfSatisfying(RegistryException.class, e -> assertThat(e.status()).isEqualTo(401))
+            .hasMessageContaining("registry " + registry.host() + ", repository views/app")
+            .hasMessageContaining("refused a token (anonymous; no credentials for " + registry.host());
+      }
+      assertThatThrownBy(() -> shared.resolve(reference))
+          .isInstanceOfSatisfying(RegistryException.class, e -> assertThat(e.status()).isEqualTo(401));
+      // closing the views left the shared client's connections open
+      assertThat(shared.withCredentials(owner).resolve(reference)).isEqualTo(pushed);
+    }
+  }
+
   private static final class MutableClock extends Clock {
     private Instant now;
 

@@ -50,7 +50,7 @@ public final class ImageStore {
     private final Path chains;
     private final Path layers;
     private final Path names;
-    private final ConcurrentHashMap<String, ReentrantLock> unpacking = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<String, ReentrantLock> unpacking;
 
     public ImageStore(Path dir, RegistryClient registry, Snapshotter snapshotter) throws IOException {
         this.content = ContentStore.open(dir.resolve("content"));
@@ -59,6 +59,25 @@ public final class ImageStore {
         this.chains = Files.createDirectories(dir.resolve("chains"));
         this.layers = Files.createDirectories(dir.resolve("layers"));
         this.names = Files.createDirectories(dir.resolve("names"));
+        this.unpacking = new ConcurrentHashMap<>();
+    }
+
+    private ImageStore(ImageStore store, RegistryClient registry) {
+        this.content = store.content;
+        this.registry = registry;
+        this.snapshotter = store.snapshotter;
+        this.chains = store.chains;
+        this.layers = store.layers;
+        this.names = store.names;
+        this.unpacking = store.unpacking;
+    }
+
+    /**
+     * This store reaching registries through {@code other} (a build's view with its client's credentials): the
+     * same content, snapshots, names and unpacking locks, so what one build pulls every build finds.
+     */
+    public ImageStore withRegistry(RegistryClient other) {
+        return other == registry ? this : new ImageStore(this, other);
     }
 
     public ContentStore content() {

@@ -1,0 +1,184 @@
+package dev.kiln.daemon;
+
+import dev.kiln.api.DirectAccess;
+import dev.kiln.api.auth.AuthGrpc;
+import dev.kiln.api.auth.CredentialsRequest;
+import dev.kiln.api.auth.CredentialsResponse;
+import dev.kiln.api.control.Exporter;
+import dev.kiln.api.control.SolveRequest;
+import dev.kiln.api.control.SolveResponse;
+import dev.kiln.api.session.SessionTunnel;
+import dev.kiln.core.ImageReference;
+import dev.kiln.llb.State;
+import dev.kiln.oci.registry.Credentials;
+import dev.kiln.oci.registry.RegistryClient;
+import dev.kiln.oci.testing.LocalRegistry;
+import dev.kiln.worker.BusyboxImage;
+import io.grpc.BindableService;
+import io.grpc.StatusRuntimeException;
+import io.grpc.stub.StreamObserver;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/**
+ * A shared daemon pulls and pushes with each build's own registry credentials, asked of the client's session (its
+ * Auth service, as BuildKit does), against a registry on 127.0.0.1 that wants HTTP Basic auth. The daemon's own
+ * docker config ($DOCKER_CONFIG, pointed into target/ by this module's surefire configuration) holds credentials
+ * for that registry too: a client that gives none must still be refused, so that a daemon's credentials, and one
+ * client's credentials and tokens, never serve another client. Only a direct-access client, the daemon's own user on
+ * its host, uses the daemon's docker config.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class SessionRegistryCredentialsTest {
+
+    Path tmp;
+    LocalRegistry registry;
+    ImageReference base;
+    Path dockerConfig;
+    DaemonFixture daemon;
+
+    @BeforeAll
+    void start() throws Exception {
+        tmp = Files.createTempDirectory("kiln-session-credentials-");
+        registry = LocalRegistry.withBasicAuth("kiln", "hunter2").start();
+        base = registry.reference("private/busybox:1");
+        try (RegistryClient owner = owner()) {
+            BusyboxImage.push(owner, base, tmp);
+        }
+        String configDir = System.getenv("DOCKER_CONFIG");
+        assertThat(configDir).as("DOCKER_CONFIG, set for the tests by this module's surefire configuration")
+                .isNotBlank();
+        dockerConfig = Files.createDirectories(Path.of(configDir)).resolve("config.json");
+        String auth = Base64.getEncoder().encodeToString("kiln:hunter2".getBytes(StandardCharsets.UTF_8));
+        Files.writeString(dockerConfig, "{\"auths\":{\"" + registry.host() + "\":{\"auth\":\"" + auth + "\"}}}");
+        // the daemon's engine reads its docker config when it opens
+        daemon = new DaemonFixture(tmp);
+    }
+
+    @AfterAll
+    void stop() throws Exception {
+        try {
+            daemon.close();
+        } finally {
+            registry.close();
+            Files.deleteIfExists(dockerConfig);
+            dev.kiln.core.Trees.deleteRecursively(tmp);
+        }
+    }
+
+    @Test
+    void aSessionWhoseClientServesCredentialsPullsAndPushesWithThem() throws Exception {
+        ClientAuth auth = new ClientAuth(Map.of(registry.host(), Credentials.of("kiln", "hunter2")));
+        ImageReference out = registry.reference("private/with-session:1");
+
+        SolveResponse answer = solveInSession(List.of(auth), push(out));
+
+        try (RegistryClient owner = owner()) {
+            assertThat(answer.getExporterResponseMap()).containsEntry("containerimage.digest",
+                    owner.resolve(out).digest().toString());
+        }
+        assertThat(auth.asked).containsOnly(registry.host());
+    }
+
+    @Test
+    void aSessionWithoutCredentialsRightAfterOneWithThemIsRefused() throws Exception {
+        solveInSession(List.of(new ClientAuth(Map.of(registry.host(), Credentials.of("kiln", "hunter2")))),
+                push(registry.reference("private/first:1")));
+
+        ClientAuth none = new ClientAuth(Map.of());
+        assertThatThrownBy(() -> solveInSession(List.of(none), push(registry.reference("private/second:1"))))
+                .isInstanceOfSatisfying(StatusRuntimeException.class, e -> assertThat(e.getStatus().getDescription())
+                        .contains("registry " + registry.host() + ", repository private/busybox")
+                        .contains("HTTP 401: authentication required (basic auth) and no credentials for "
+                                + registry.host() + " were found in the client's session"));
+        assertThat(none.asked).containsOnly(registry.host());
+
+        // a client that serves no Auth at all (nothing but the session's health check)
+        assertThatThrownBy(() -> solveInSession(List.of(), push(registry.reference("private/third:1"))))
+                .isInstanceOfSatisfying(StatusRuntimeException.class, e -> assertThat(e.getStatus().getDescription())
+                        .contains("registry " + registry.host())
+                        .contains("which serves no registry credentials"));
+    }
+
+    @Test
+    void aSolveWithoutASessionIsAnonymousToRegistries() {
+        assertThatThrownBy(() -> daemon.control().solve(SolveRequest.newBuilder().setRef("nosession-" + UUID.randomUUID())
+                .setDefinition(State.image(base.toString()).marshal()).build()))
+                .isInstanceOfSatisfying(StatusRuntimeException.class, e -> assertThat(e.getStatus().getDescription())
+                        .contains("registry " + registry.host())
+                        .contains("HTTP 401")
+                        .contains("a build without a session"));
+    }
+
+    @Test
+    void aDirectAccessClientUsesTheDaemonsDockerConfigWhichIsItsOwn() throws Exception {
+        String sessionId = "direct-" + UUID.randomUUID();
+        new DirectAccess(sessionId, Map.of(), Map.of()).offer(daemon.state).orElseThrow();
+        ImageReference out = registry.reference("private/direct:1");
+
+        SolveResponse answer = daemon.control().solve(SolveRequest.newBuilder().setRef(sessionId).setSession(sessionId)
+                .setDefinition(State.image(base.toString()).marshal()).addExporters(push(out)).build());
+
+        try (RegistryClient owner = owner()) {
+            assertThat(answer.getExporterResponseMap()).containsEntry("containerimage.digest",
+                    owner.resolve(out).digest().toString());
+        }
+    }
+
+    private SolveResponse solveInSession(List<BindableService> services, Exporter export) {
+        String sessionId = UUID.randomUUID().toString();
+        SessionTunnel session = SessionTunnel.open(daemon.controlAsync(), sessionId, "test", "", services);
+        try {
+            return daemon.control().solve(SolveRequest.newBuilder().setRef("credentials-" + sessionId)
+                    .setSession(sessionId).setDefinition(State.image(base.toString()).marshal())
+                    .addExporters(export).build());
+        } finally {
+            session.close();
+        }
+    }
+
+    private static Exporter push(ImageReference name) {
+        return Exporter.newBuilder().setType("image").putAttrs("name", name.toString()).putAttrs("push", "true")
+                .build();
+    }
+
+    private RegistryClient owner() {
+        return RegistryClient.builder().credentials(host -> host.equals(registry.host())
+                ? Optional.of(Credentials.of("kiln", "hunter2")) : Optional.empty()).build();
+    }
+
+    /** A client's Auth service, as buildctl's and kiln's serve it: credentials by host, empty for any other. */
+    private static final class ClientAuth extends AuthGrpc.AuthImplBase {
+        final Map<String, Credentials> known;
+        final List<String> asked = new CopyOnWriteArrayList<>();
+
+        ClientAuth(Map<String, Credentials> known) {
+            this.known = known;
+        }
+
+        @Override
+        public void credentials(CredentialsRequest request, StreamObserver<CredentialsResponse> response) {
+            asked.add(request.getHost());
+            CredentialsResponse.Builder answer = CredentialsResponse.newBuilder();
+            Optional.ofNullable(known.get(request.getHost()))
+                    .ifPresent(c -> answer.setUsername(c.username()).setSecret(c.password()));
+            response.onNext(answer.build());
+            response.onCompleted();
+        }
+    }
+}
