@@ -118,7 +118,7 @@ class SessionRegistryCredentialsTest {
     @Test
     void aSolveWithoutASessionIsAnonymousToRegistries() {
         assertThatThrownBy(() -> daemon.control().solve(SolveRequest.newBuilder().setRef("nosession-" + UUID.randomUUID())
-                .setDefinition(State.image(base.toString()).marshal()).build()))
+                .setDefinition(State.image(base.toString()).marshal().toByteString()).build()))
                 .isInstanceOfSatisfying(StatusRuntimeException.class, e -> assertThat(e.getStatus().getDescription())
                         .contains("registry " + registry.host())
                         .contains("HTTP 401")
@@ -132,7 +132,7 @@ class SessionRegistryCredentialsTest {
         ImageReference out = registry.reference("private/direct:1");
 
         SolveResponse answer = daemon.control().solve(SolveRequest.newBuilder().setRef(sessionId).setSession(sessionId)
-                .setDefinition(State.image(base.toString()).marshal()).addExporters(push(out)).build());
+                .setDefinition(State.image(base.toString()).marshal().toByteString()).addExporters(push(out)).build());
 
         try (RegistryClient owner = owner()) {
             assertThat(answer.getExporterResponseMap()).containsEntry("containerimage.digest",
@@ -145,7 +145,7 @@ class SessionRegistryCredentialsTest {
         SessionTunnel session = SessionTunnel.open(daemon.controlAsync(), sessionId, "test", "", services);
         try {
             return daemon.control().solve(SolveRequest.newBuilder().setRef("credentials-" + sessionId)
-                    .setSession(sessionId).setDefinition(State.image(base.toString()).marshal())
+                    .setSession(sessionId).setDefinition(State.image(base.toString()).marshal().toByteString())
                     .addExporters(export).build());
         } finally {
             session.close();
