@@ -3,19 +3,14 @@ package dev.kiln.cli;
 import dev.kiln.api.DaemonEndpoint;
 import dev.kiln.api.DirectAccess;
 import dev.kiln.api.control.BytesMessage;
-import dev.kiln.api.control.CacheOptions;
 import dev.kiln.api.control.ControlGrpc;
-import dev.kiln.api.control.Exporter;
-import dev.kiln.api.control.SolveRequest;
-import dev.kiln.api.control.SolveResponse;
-import dev.kiln.api.control.StatusRequest;
-import dev.kiln.api.control.StatusResponse;
 import dev.kiln.api.session.FileSendService;
 import dev.kiln.api.session.FileSyncService;
 import dev.kiln.api.session.FileTarget;
 import dev.kiln.api.session.SessionHeaders;
 import dev.kiln.api.session.SessionTunnel;
 import dev.kiln.cli.remote.AuthService;
+import dev.kiln.cli.remote.ControlCalls;
 import dev.kiln.cli.remote.DaemonConnection;
 import dev.kiln.cli.remote.DaemonLauncher;
 import dev.kiln.cli.remote.SecretsService;
@@ -78,7 +73,7 @@ final class DaemonBuild {
     }
 
     /** One exporter of the request and where its files come back to, if it sends any. */
-    private record Output(Exporter exporter, FileTarget target, String description) {
+    private record Output(ControlCalls.Exporter exporter, FileTarget target, String description) {
     }
 
     /** The daemon of the command line: {@code --addr}/KILN_HOST as given, else the state's, started when needed. */
@@ -127,12 +122,13 @@ final class DaemonBuild {
             boolean direct) throws Exception {
         Map<String, Path> locals = new LinkedHashMap<>(invocation.locals());
         Map<String, String> attrs = new LinkedHashMap<>(invocation.opts());
-        SolveRequest.Builder request = SolveRequest.newBuilder();
+        String frontend = "";
+        byte[] definition = new byte[0];
         if (attrs.values().stream().anyMatch(value -> value.startsWith("oci-layout://"))) {
             throw new UsageException("oci-layout:// build contexts are not sent to a daemon yet: add --no-daemon");
         }
         if (invocation.frontend() != null) {
-            request.setFrontend(invocation.frontend());
+            frontend = invocation.frontend();
         } else if (invocation.context() != null) {
             // docker build's form, as buildx sends it: the Dockerfile frontend, the context and the Dockerfile's dir
             Path dockerfile = invocation.dockerfile() != null ? invocation.dockerfile()
@@ -140,9 +136,9 @@ final class DaemonBuild {
             locals.putIfAbsent("context", invocation.context());
             locals.putIfAbsent("dockerfile", dockerfile.toAbsolutePath().getParent());
             attrs.putIfAbsent("filename", dockerfile.getFileName().toString());
-            request.setFrontend("dockerfile.v0");
+            frontend = "dockerfile.v0";
         } else {
-            request.setDefinition(invocation.readDefinition(in).toByteString());
+            definition = invocation.readDefinition(in).toByteArray();
         }
         for (Map.Entry<String, Path> local : locals.entrySet()) {
             if (!Files.isDirectory(local.getValue())) {
@@ -161,8 +157,6 @@ final class DaemonBuild {
 
         String ref = newId();
         String sessionId = newId();
-        request.setRef(ref).setSession(sessionId).putAllFrontendAttrs(attrs)
-                .addAllEntitlements(invocation.entitlements()).setCache(CacheOptions.getDefaultInstance());
         Map<Integer, FileTarget> targets = new LinkedHashMap<>();
         for (int i = 0; i < outputs.size(); i++) {
             if (outputs.get(i).target() != null) {
@@ -173,23 +167,23 @@ final class DaemonBuild {
         DaemonConnection daemon = connected(connecting);
         Optional<Path> grant = direct && secrets.isEmpty() && agents.isEmpty() ? offerDirectAccess(invocation,
                 sessionId, locals, targets) : Optional.empty();
+        List<ControlCalls.Exporter> exporters = new ArrayList<>();
         for (int i = 0; i < outputs.size(); i++) {
-            Exporter exporter = outputs.get(i).exporter();
+            ControlCalls.Exporter exporter = outputs.get(i).exporter();
             if (grant.isPresent() && targets.get(i) != null) {
                 // the daemon writes the file itself: dest names it, as for the embedded engine
-                exporter = exporter.toBuilder().putAttrs("dest", switch (targets.get(i)) {
+                Map<String, String> withDest = new LinkedHashMap<>(exporter.attrs());
+                withDest.put("dest", switch (targets.get(i)) {
                     case FileTarget.ToFile file -> file.path().toString();
                     case FileTarget.ToDirectory dir -> dir.dir().toString();
                     case FileTarget.ToStream stream -> throw new IllegalStateException("no grant for stdout");
-                }).build();
+                });
+                exporter = new ControlCalls.Exporter(exporter.type(), withDest);
             }
-            request.addExporters(exporter);
+            exporters.add(exporter);
         }
-        if (!outputs.isEmpty()) {
-            // daemons before BuildKit 0.13 read only the first exporter, from these fields
-            request.setExporterDeprecated(request.getExporters(0).getType())
-                    .putAllExporterAttrsDeprecated(request.getExporters(0).getAttrsMap());
-        }
+        ControlCalls.SolveRequest request = new ControlCalls.SolveRequest(ref, definition, sessionId, frontend, attrs,
+                List.copyOf(invocation.entitlements()), exporters, List.of(), List.of());
         try {
             List<BindableService> services = grant.isPresent() ? List.of()
                     : sessionServices(locals, secrets, agents, targets);
@@ -245,7 +239,7 @@ final class DaemonBuild {
     }
 
     /** Sends the Solve (with a session serving {@code services}, when there are any) and shows its progress. */
-    private int solve(Invocation invocation, long started, DaemonConnection daemon, SolveRequest.Builder request,
+    private int solve(Invocation invocation, long started, DaemonConnection daemon, ControlCalls.SolveRequest request,
             String ref, String sessionId, String sharedKey, List<BindableService> services, List<Output> outputs)
             throws Exception {
         Progress.Display display = Progress.Display.forMode(invocation.progress(), err);
@@ -253,7 +247,7 @@ final class DaemonBuild {
         StatusEvents events = new StatusEvents();
         Context.CancellableContext call = Context.current().withCancellation();
         CompletableFuture<Void> statusDone = new CompletableFuture<>();
-        CompletableFuture<SolveResponse> solved = new CompletableFuture<>();
+        CompletableFuture<Map<String, String>> solved = new CompletableFuture<>();
         Thread cancelOnSignal = new Thread(() -> {
             if (!solved.isDone()) {
                 call.cancel(Status.CANCELLED.withDescription("interrupted").asRuntimeException());
@@ -273,29 +267,28 @@ final class DaemonBuild {
                 tunnel = call.call(() -> openSession(daemon, sessionId, sharedKey, services));
             }
             call.run(() -> {
-                ControlGrpc.newStub(daemon.channel()).status(StatusRequest.newBuilder().setRef(ref).build(),
-                        new StreamObserver<>() {
-                            @Override
-                            public void onNext(StatusResponse status) {
-                                for (Progress event : events.accept(status)) {
-                                    summary.onEvent(event);
-                                    display.onEvent(event);
-                                }
-                            }
-
-                            @Override
-                            public void onError(Throwable t) {
-                                statusDone.complete(null);
-                            }
-
-                            @Override
-                            public void onCompleted() {
-                                statusDone.complete(null);
-                            }
-                        });
-                ControlGrpc.newStub(daemon.channel()).solve(request.build(), new StreamObserver<>() {
+                ControlCalls.status(daemon.channel(), ref, new StreamObserver<>() {
                     @Override
-                    public void onNext(SolveResponse response) {
+                    public void onNext(ControlCalls.StatusUpdate status) {
+                        for (Progress event : events.accept(status)) {
+                            summary.onEvent(event);
+                            display.onEvent(event);
+                        }
+                    }
+
+                    @Override
+                    public void onError(Throwable t) {
+                        statusDone.complete(null);
+                    }
+
+                    @Override
+                    public void onCompleted() {
+                        statusDone.complete(null);
+                    }
+                });
+                ControlCalls.solve(daemon.channel(), request, new StreamObserver<>() {
+                    @Override
+                    public void onNext(Map<String, String> response) {
                         solved.complete(response);
                     }
 
@@ -306,11 +299,11 @@ final class DaemonBuild {
 
                     @Override
                     public void onCompleted() {
-                        solved.complete(SolveResponse.getDefaultInstance());
+                        solved.complete(Map.of());
                     }
                 });
             });
-            SolveResponse response;
+            Map<String, String> response;
             try {
                 response = solved.get();
             } catch (ExecutionException e) {
@@ -325,7 +318,7 @@ final class DaemonBuild {
             }
             awaitStatus(statusDone);
             closeDisplay(display);
-            finish(invocation, response.getExporterResponseMap(), outputs, events, summary,
+            finish(invocation, response, outputs, events, summary,
                     Duration.ofNanos(System.nanoTime() - started));
             return 0;
         } finally {
@@ -525,8 +518,7 @@ final class DaemonBuild {
             if (List.of("image", "registry", "oci", "docker").contains(spec.type())) {
                 invocation.annotations().forEach(attrs::putIfAbsent);
             }
-            outputs.add(new Output(Exporter.newBuilder().setType(spec.type()).putAllAttrs(attrs).build(), target,
-                    description));
+            outputs.add(new Output(new ControlCalls.Exporter(spec.type(), attrs), target, description));
         }
         return outputs;
     }

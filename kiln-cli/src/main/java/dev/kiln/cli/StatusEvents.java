@@ -1,12 +1,7 @@
 package dev.kiln.cli;
 
-import com.google.protobuf.Timestamp;
-import dev.kiln.api.control.StatusResponse;
-import dev.kiln.api.control.Vertex;
-import dev.kiln.api.control.VertexLog;
-import dev.kiln.api.control.VertexWarning;
+import dev.kiln.cli.remote.ControlCalls;
 
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -39,45 +34,44 @@ final class StatusEvents {
     private final List<String> warnings = new ArrayList<>();
 
     /** The events of one status message, in the order a display should see them. */
-    synchronized List<Progress> accept(StatusResponse status) {
+    synchronized List<Progress> accept(ControlCalls.StatusUpdate status) {
         List<Progress> events = new ArrayList<>();
-        for (Vertex vertex : status.getVertexesList()) {
-            VertexState state = vertices.computeIfAbsent(vertex.getDigest(), digest -> new VertexState(vertex.getName()));
-            if (!vertex.getName().isEmpty()) {
-                state.name = vertex.getName();
+        for (ControlCalls.Vertex vertex : status.vertexes()) {
+            VertexState state = vertices.computeIfAbsent(vertex.digest(), digest -> new VertexState(vertex.name()));
+            if (!vertex.name().isEmpty()) {
+                state.name = vertex.name();
             }
             if (state.ended) {
                 continue;
             }
-            String digest = vertex.getDigest();
-            if (!vertex.getError().isEmpty()) {
+            String digest = vertex.digest();
+            if (!vertex.error().isEmpty()) {
                 state.ended = true;
-                String message = vertex.getError().contains(CANCELED) ? Progress.CANCELLED : vertex.getError();
-                events.add(new Progress.VertexFailed(digest, state.name, instant(vertex.getCompleted()), message));
-            } else if (vertex.getCached() && vertex.hasCompleted()) {
+                String message = vertex.error().contains(CANCELED) ? Progress.CANCELLED : vertex.error();
+                events.add(new Progress.VertexFailed(digest, state.name, instant(vertex.completed()), message));
+            } else if (vertex.cached() && vertex.completed() != null) {
                 state.ended = true;
-                events.add(new Progress.VertexCached(digest, state.name, instant(vertex.getCompleted())));
-            } else if (vertex.hasCompleted()) {
+                events.add(new Progress.VertexCached(digest, state.name, instant(vertex.completed())));
+            } else if (vertex.completed() != null) {
                 state.ended = true;
-                Instant completed = instant(vertex.getCompleted());
-                Duration took = vertex.hasStarted() ? Duration.between(instant(vertex.getStarted()), completed)
+                Instant completed = instant(vertex.completed());
+                Duration took = vertex.started() != null ? Duration.between(instant(vertex.started()), completed)
                         : Duration.ZERO;
                 events.add(new Progress.VertexCompleted(digest, state.name, completed,
                         took.isNegative() ? Duration.ZERO : took));
-            } else if (vertex.hasStarted() && !state.started) {
+            } else if (vertex.started() != null && !state.started) {
                 state.started = true;
-                events.add(new Progress.VertexStarted(digest, state.name, instant(vertex.getStarted())));
+                events.add(new Progress.VertexStarted(digest, state.name, instant(vertex.started())));
             }
         }
-        for (VertexLog log : status.getLogsList()) {
-            events.add(new Progress.VertexLog(log.getVertex(), name(log.getVertex()), instant(log.getTimestamp()),
-                    (int) log.getStream(), log.getMsg().toByteArray()));
+        for (ControlCalls.VertexLog log : status.logs()) {
+            events.add(new Progress.VertexLog(log.vertex(), name(log.vertex()), instant(log.timestamp()),
+                    log.stream(), log.data()));
         }
-        for (VertexWarning warning : status.getWarningsList()) {
-            String message = warning.getShort().toString(StandardCharsets.UTF_8);
-            warnings.add(message);
-            events.add(new Progress.VertexWarning(warning.getVertex(), name(warning.getVertex()), Instant.now(),
-                    message));
+        for (ControlCalls.VertexWarning warning : status.warnings()) {
+            warnings.add(warning.message());
+            events.add(new Progress.VertexWarning(warning.vertex(), name(warning.vertex()), Instant.now(),
+                    warning.message()));
         }
         return events;
     }
@@ -92,8 +86,8 @@ final class StatusEvents {
         return state == null ? digest : state.name;
     }
 
-    private static Instant instant(Timestamp timestamp) {
-        return timestamp.getSeconds() == 0 && timestamp.getNanos() == 0 ? Instant.now()
-                : Instant.ofEpochSecond(timestamp.getSeconds(), timestamp.getNanos());
+    /** A time the daemon left out or sent as zero is taken as now. */
+    private static Instant instant(Instant sent) {
+        return sent == null || sent.equals(Instant.EPOCH) ? Instant.now() : sent;
     }
 }

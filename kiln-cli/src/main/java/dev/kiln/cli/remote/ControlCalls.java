@@ -1,0 +1,284 @@
+package dev.kiln.cli.remote;
+
+import io.grpc.CallOptions;
+import io.grpc.Channel;
+import io.grpc.MethodDescriptor;
+import io.grpc.stub.ClientCalls;
+import io.grpc.stub.StreamObserver;
+
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * BuildKit's Control.Solve and Control.Status as {@code kiln build} makes them: the request's fields and the
+ * status stream's, with the field numbers of BuildKit's control.proto (kiln-api's copy), written and read by
+ * {@link ProtoWriter} and {@link ProtoReader} instead of the generated classes. A build's client uses only these two
+ * calls on its fast path, and protobuf-java's start-up cost more than the daemon's whole answer to a cached build;
+ * everything else (du, prune, the session's services) keeps the generated classes. ControlCallsTest holds both
+ * sides against the generated classes.
+ */
+public final class ControlCalls {
+
+    private ControlCalls() {
+    }
+
+    /** An output of the build: its type and attributes. */
+    public record Exporter(String type, Map<String, String> attrs) {
+        public Exporter {
+            attrs = Map.copyOf(attrs);
+        }
+    }
+
+    /** A cache export or import: its type and attributes (BuildKit's CacheOptionsEntry). */
+    public record CacheEntry(String type, Map<String, String> attrs) {
+        public CacheEntry {
+            attrs = Map.copyOf(attrs);
+        }
+    }
+
+    /**
+     * The fields of a SolveRequest a build client sets.
+     *
+     * @param definition a marshalled LLB definition, or empty when a frontend builds
+     */
+    public record SolveRequest(String ref, byte[] definition, String session, String frontend,
+            Map<String, String> frontendAttrs, List<String> entitlements, List<Exporter> exporters,
+            List<CacheEntry> cacheExports, List<CacheEntry> cacheImports) {
+
+        public SolveRequest {
+            frontendAttrs = new LinkedHashMap<>(frontendAttrs);
+            entitlements = List.copyOf(entitlements);
+            exporters = List.copyOf(exporters);
+            cacheExports = List.copyOf(cacheExports);
+            cacheImports = List.copyOf(cacheImports);
+        }
+
+        byte[] encode() {
+            ProtoWriter cache = new ProtoWriter();
+            cacheExports.forEach(entry -> cache.message(4, entry(entry.type(), entry.attrs())));
+            cacheImports.forEach(entry -> cache.message(5, entry(entry.type(), entry.attrs())));
+            ProtoWriter request = new ProtoWriter().string(1, ref).bytes(2, definition);
+            if (!exporters.isEmpty()) {
+                // daemons before BuildKit 0.13 read only the first exporter, from these fields
+                request.string(3, exporters.getFirst().type()).map(4, exporters.getFirst().attrs());
+            }
+            request.string(5, session).string(6, frontend).map(7, frontendAttrs).message(8, cache);
+            entitlements.forEach(entitlement -> request.string(9, entitlement));
+            exporters.forEach(exporter -> request.message(13, entry(exporter.type(), exporter.attrs())));
+            return request.toByteArray();
+        }
+
+        private static ProtoWriter entry(String type, Map<String, String> attrs) {
+            return new ProtoWriter().string(1, type).map(2, attrs);
+        }
+    }
+
+    /** A step as the status stream reports it; a time is null when the daemon did not send it. */
+    public record Vertex(String digest, String name, boolean cached, Instant started, Instant completed,
+            String error) {
+    }
+
+    /** Output of a step: stream 1 is stdout, 2 stderr. */
+    public record VertexLog(String vertex, Instant timestamp, int stream, byte[] data) {
+    }
+
+    /** A warning of a step (a Dockerfile lint, a deprecated form), its short message. */
+    public record VertexWarning(String vertex, String message) {
+    }
+
+    /** One StatusResponse: what changed since the last. */
+    public record StatusUpdate(List<Vertex> vertexes, List<VertexLog> logs, List<VertexWarning> warnings) {
+
+        static StatusUpdate decode(byte[] message) {
+            List<Vertex> vertexes = new ArrayList<>();
+            List<VertexLog> logs = new ArrayList<>();
+            List<VertexWarning> warnings = new ArrayList<>();
+            ProtoReader status = new ProtoReader(message);
+            while (status.next()) {
+                switch (status.field()) {
+                    case 1 -> vertexes.add(vertex(status.message()));
+                    case 3 -> logs.add(log(status.message()));
+                    case 4 -> warnings.add(warning(status.message()));
+                    default -> status.skip(); // 2: progress of transfers, which the displays do not draw
+                }
+            }
+            return new StatusUpdate(vertexes, logs, warnings);
+        }
+
+        private static Vertex vertex(ProtoReader vertex) {
+            String digest = "";
+            String name = "";
+            String error = "";
+            boolean cached = false;
+            Instant started = null;
+            Instant completed = null;
+            while (vertex.next()) {
+                switch (vertex.field()) {
+                    case 1 -> digest = vertex.string();
+                    case 3 -> name = vertex.string();
+                    case 4 -> cached = vertex.bool();
+                    case 5 -> started = timestamp(vertex.message());
+                    case 6 -> completed = timestamp(vertex.message());
+                    case 7 -> error = vertex.string();
+                    default -> vertex.skip();
+                }
+            }
+            return new Vertex(digest, name, cached, started, completed, error);
+        }
+
+        private static VertexLog log(ProtoReader log) {
+            String vertex = "";
+            Instant timestamp = null;
+            int stream = 0;
+            byte[] data = new byte[0];
+            while (log.next()) {
+                switch (log.field()) {
+                    case 1 -> vertex = log.string();
+                    case 2 -> timestamp = timestamp(log.message());
+                    case 3 -> stream = (int) log.int64();
+                    case 4 -> data = log.bytes();
+                    default -> log.skip();
+                }
+            }
+            return new VertexLog(vertex, timestamp, stream, data);
+        }
+
+        private static VertexWarning warning(ProtoReader warning) {
+            String vertex = "";
+            String message = "";
+            while (warning.next()) {
+                switch (warning.field()) {
+                    case 1 -> vertex = warning.string();
+                    case 3 -> message = warning.string();
+                    default -> warning.skip();
+                }
+            }
+            return new VertexWarning(vertex, message);
+        }
+
+        /** google.protobuf.Timestamp: seconds 1, nanos 2. */
+        private static Instant timestamp(ProtoReader timestamp) {
+            long seconds = 0;
+            long nanos = 0;
+            while (timestamp.next()) {
+                switch (timestamp.field()) {
+                    case 1 -> seconds = timestamp.int64();
+                    case 2 -> nanos = timestamp.int64();
+                    default -> timestamp.skip();
+                }
+            }
+            return Instant.ofEpochSecond(seconds, nanos);
+        }
+    }
+
+    /** SolveResponse's exporter response: the image's digest and the like. */
+    static Map<String, String> decodeSolveResponse(byte[] message) {
+        Map<String, String> response = new LinkedHashMap<>();
+        ProtoReader solved = new ProtoReader(message);
+        while (solved.next()) {
+            if (solved.field() != 1) {
+                solved.skip();
+                continue;
+            }
+            ProtoReader entry = solved.message();
+            String key = "";
+            String value = "";
+            while (entry.next()) {
+                switch (entry.field()) {
+                    case 1 -> key = entry.string();
+                    case 2 -> value = entry.string();
+                    default -> entry.skip();
+                }
+            }
+            response.put(key, value);
+        }
+        return response;
+    }
+
+    private static final MethodDescriptor.Marshaller<byte[]> BYTES = new MethodDescriptor.Marshaller<>() {
+        @Override
+        public InputStream stream(byte[] value) {
+            return new ByteArrayInputStream(value);
+        }
+
+        @Override
+        public byte[] parse(InputStream stream) {
+            try {
+                return stream.readAllBytes();
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+    };
+
+    private static final MethodDescriptor<byte[], byte[]> SOLVE = MethodDescriptor.<byte[], byte[]>newBuilder()
+            .setType(MethodDescriptor.MethodType.UNARY).setFullMethodName("moby.buildkit.v1.Control/Solve")
+            .setRequestMarshaller(BYTES).setResponseMarshaller(BYTES).build();
+
+    private static final MethodDescriptor<byte[], byte[]> STATUS = MethodDescriptor.<byte[], byte[]>newBuilder()
+            .setType(MethodDescriptor.MethodType.SERVER_STREAMING).setFullMethodName("moby.buildkit.v1.Control/Status")
+            .setRequestMarshaller(BYTES).setResponseMarshaller(BYTES).build();
+
+    /** Sends the Solve; {@code response} hears the exporter response, or the build's failure. */
+    public static void solve(Channel channel, SolveRequest request, StreamObserver<Map<String, String>> response) {
+        ClientCalls.asyncUnaryCall(channel.newCall(SOLVE, CallOptions.DEFAULT), request.encode(),
+                new Decoding<>(response, ControlCalls::decodeSolveResponse));
+    }
+
+    /** Follows the build {@code ref}'s progress until it ends. */
+    public static void status(Channel channel, String ref, StreamObserver<StatusUpdate> updates) {
+        ClientCalls.asyncServerStreamingCall(channel.newCall(STATUS, CallOptions.DEFAULT),
+                new ProtoWriter().string(1, ref).toByteArray(), new Decoding<>(updates, StatusUpdate::decode));
+    }
+
+    /** Hands decoded messages on; one that cannot be decoded ends the call as its error. */
+    private static final class Decoding<T> implements StreamObserver<byte[]> {
+
+        private final StreamObserver<T> next;
+        private final java.util.function.Function<byte[], T> decode;
+        private boolean failed;
+
+        Decoding(StreamObserver<T> next, java.util.function.Function<byte[], T> decode) {
+            this.next = next;
+            this.decode = decode;
+        }
+
+        @Override
+        public void onNext(byte[] message) {
+            if (failed) {
+                return;
+            }
+            T decoded;
+            try {
+                decoded = decode.apply(message);
+            } catch (IllegalArgumentException e) {
+                failed = true;
+                next.onError(io.grpc.Status.INTERNAL.withDescription("the daemon's answer: " + e.getMessage())
+                        .asRuntimeException());
+                return;
+            }
+            next.onNext(decoded);
+        }
+
+        @Override
+        public void onError(Throwable t) {
+            if (!failed) {
+                next.onError(t);
+            }
+        }
+
+        @Override
+        public void onCompleted() {
+            if (!failed) {
+                next.onCompleted();
+            }
+        }
+    }
+}
