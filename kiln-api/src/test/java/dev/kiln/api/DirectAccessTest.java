@@ -74,6 +74,14 @@ class DirectAccessTest {
     }
 
     @Test
+    void aGrantFileThatNoClientWroteIsRefused() throws Exception {
+        Files.writeString(DirectAccess.directory(state).resolve("s6"), "local\0context\0/etc\0");
+
+        assertThatThrownBy(() -> DirectAccess.take(state, "s6")).isInstanceOf(SecurityException.class)
+                .hasMessageStartingWith(DirectAccess.REFUSED).hasMessageContaining("not one a client wrote");
+    }
+
+    @Test
     void aSessionIdThatIsNoFileNameIsNoGrant() throws Exception {
         assertThat(DirectAccess.take(state, "../../etc/passwd")).isEmpty();
         assertThatThrownBy(() -> new DirectAccess("../x", Map.of(), Map.of()))

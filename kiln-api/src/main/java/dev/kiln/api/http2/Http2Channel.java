@@ -113,6 +113,24 @@ public final class Http2Channel extends ManagedChannel {
     }
   }
 
+  /**
+   * Connects now rather than on the first call, so that a client can overlap the connection with other work; a
+   * failure is left for the first call to report.
+   */
+  public void connectNow() {
+    synchronized (lock) {
+      if (shutdown || (current != null && current.acceptsStreams())) {
+        return;
+      }
+      try {
+        current = Http2Connection.open(this, socket);
+        connections.add(current);
+      } catch (IOException e) {
+        // the first call connects again and says why it cannot
+      }
+    }
+  }
+
   /** The connection failed or is draining after GOAWAY: new calls go to a new one. */
   void connectionClosed(Http2Connection c) {
     synchronized (lock) {
