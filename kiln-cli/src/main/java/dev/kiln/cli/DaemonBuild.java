@@ -58,6 +58,29 @@ import java.util.stream.Collectors;
 final class DaemonBuild {
 
     /** How long to wait for a daemon the client started to answer. */
+    /**
+     * The cache flags as BuildKit's CacheOptions; paths are made absolute here, since the daemon reads and writes
+     * them on this host but not from this directory.
+     */
+    private static CacheOptions cacheOptions(Invocation invocation) {
+        CacheOptions.Builder cache = CacheOptions.newBuilder();
+        for (CacheSpec spec : invocation.cacheTo()) {
+            cache.addExports(cacheEntry(spec, "dest"));
+        }
+        for (CacheSpec spec : invocation.cacheFrom()) {
+            cache.addImports(cacheEntry(spec, "src"));
+        }
+        return cache.build();
+    }
+
+    private static dev.kiln.api.control.CacheOptionsEntry cacheEntry(CacheSpec spec, String pathAttr) {
+        Map<String, String> attrs = new LinkedHashMap<>(spec.attrs());
+        if (spec.type().equals("local") && attrs.containsKey(pathAttr)) {
+            attrs.put(pathAttr, Path.of(attrs.get(pathAttr)).toAbsolutePath().normalize().toString());
+        }
+        return dev.kiln.api.control.CacheOptionsEntry.newBuilder().setType(spec.type()).putAllAttrs(attrs).build();
+    }
+
     private static final Duration START_TIMEOUT = Duration.ofSeconds(60);
 
     private final PrintStream out;
@@ -162,7 +185,7 @@ final class DaemonBuild {
         String ref = newId();
         String sessionId = newId();
         request.setRef(ref).setSession(sessionId).putAllFrontendAttrs(attrs)
-                .addAllEntitlements(invocation.entitlements()).setCache(CacheOptions.getDefaultInstance());
+                .addAllEntitlements(invocation.entitlements()).setCache(cacheOptions(invocation));
         Map<Integer, FileTarget> targets = new LinkedHashMap<>();
         for (int i = 0; i < outputs.size(); i++) {
             if (outputs.get(i).target() != null) {
