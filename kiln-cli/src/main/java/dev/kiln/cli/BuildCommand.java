@@ -11,6 +11,8 @@ import dev.kiln.engine.Frontends;
 import dev.kiln.engine.FrontendSpec;
 import dev.kiln.engine.Warning;
 import dev.kiln.engine.export.ExportDefaults;
+import dev.kiln.engine.cache.CacheExport;
+import dev.kiln.engine.cache.CacheImport;
 import dev.kiln.engine.export.ExportTarget;
 import dev.kiln.solver.ProgressEvent;
 import dev.kiln.solver.ProgressListener;
@@ -232,7 +234,32 @@ final class BuildCommand {
         }
         List<ExportTarget> exports = exportTargets(invocation, opts);
         return new BuildRequest(frontend, opts, locals, exports, Secrets.parse(invocation.secrets(), System.getenv()),
-                Secrets.parseSsh(invocation.ssh(), System.getenv())).withEntitlements(entitlements(invocation));
+                Secrets.parseSsh(invocation.ssh(), System.getenv())).withEntitlements(entitlements(invocation))
+                .withCache(cacheExports(invocation), cacheImports(invocation));
+    }
+
+    private static List<CacheExport> cacheExports(Invocation invocation) throws UsageException {
+        List<CacheExport> exports = new ArrayList<>();
+        for (CacheSpec spec : invocation.cacheTo()) {
+            try {
+                exports.add(CacheExport.of(spec.type(), spec.attrs()));
+            } catch (IllegalArgumentException | UnsupportedOperationException e) {
+                throw new UsageException("--cache-to: " + e.getMessage());
+            }
+        }
+        return exports;
+    }
+
+    private static List<CacheImport> cacheImports(Invocation invocation) throws UsageException {
+        List<CacheImport> imports = new ArrayList<>();
+        for (CacheSpec spec : invocation.cacheFrom()) {
+            try {
+                imports.add(CacheImport.of(spec.type(), spec.attrs()));
+            } catch (IllegalArgumentException | UnsupportedOperationException e) {
+                throw new UsageException("--cache-from: " + e.getMessage());
+            }
+        }
+        return imports;
     }
 
     /**

@@ -54,6 +54,11 @@ final class BuildFlags {
                     value(null, "annotation", "[manifest:]KEY=VALUE", "an annotation of the image's manifest"),
                     value(null, "iidfile", "FILE", "write the image ID (its config's digest) to FILE"),
                     value(null, "metadata-file", "FILE", "write the build's result facts as JSON"),
+                    value(null, "cache-to", "SPEC", "export the build cache: type=local,dest=DIR[,mode=min|max]"
+                            + "[,compression=...][,ignore-error=BOOL]"),
+                    value(null, "cache-from", "SPEC", "import a build cache: type=local,src=DIR[,tag=TAG]"),
+                    value(null, "export-cache", "SPEC", "buildctl's name for --cache-to"),
+                    value(null, "import-cache", "SPEC", "buildctl's name for --cache-from"),
                     flag("q", "quiet", "print nothing but the image ID on success"),
                     value(null, "progress", "MODE", "auto (tty on a terminal, else plain), tty, plain, rawjson or "
                             + "quiet"))),

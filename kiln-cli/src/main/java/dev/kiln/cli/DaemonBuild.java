@@ -183,7 +183,8 @@ final class DaemonBuild {
             exporters.add(exporter);
         }
         ControlCalls.SolveRequest request = new ControlCalls.SolveRequest(ref, definition, sessionId, frontend, attrs,
-                List.copyOf(invocation.entitlements()), exporters, List.of(), List.of());
+                List.copyOf(invocation.entitlements()), exporters, cacheEntries(invocation.cacheTo(), "dest"),
+                cacheEntries(invocation.cacheFrom(), "src"));
         try {
             List<BindableService> services = grant.isPresent() ? List.of()
                     : sessionServices(locals, secrets, agents, targets);
@@ -218,6 +219,22 @@ final class DaemonBuild {
         Path state = (invocation.stateDir() != null ? invocation.stateDir() : DaemonEndpoint.defaultStateDir())
                 .toAbsolutePath().normalize();
         return new DirectAccess(sessionId, locals, outputs).offer(state);
+    }
+
+    /**
+     * The cache flags as BuildKit's CacheOptionsEntry; local paths are made absolute here, since the daemon reads
+     * and writes them on this host but not from this directory.
+     */
+    private static List<ControlCalls.CacheEntry> cacheEntries(List<CacheSpec> specs, String pathAttr) {
+        List<ControlCalls.CacheEntry> entries = new ArrayList<>();
+        for (CacheSpec spec : specs) {
+            Map<String, String> attrs = new LinkedHashMap<>(spec.attrs());
+            if (spec.type().equals("local") && attrs.containsKey(pathAttr)) {
+                attrs.put(pathAttr, Path.of(attrs.get(pathAttr)).toAbsolutePath().normalize().toString());
+            }
+            entries.add(new ControlCalls.CacheEntry(spec.type(), attrs));
+        }
+        return entries;
     }
 
     /** What the client serves through its session: none of it when the daemon has {@link DirectAccess}. */

@@ -29,6 +29,8 @@ import java.util.Set;
  * @param noDaemon      {@code --no-daemon} (or KILN_DAEMON=0): build in this process
  * @param address       {@code --addr}: the daemon to use, null for the state's
  * @param stateTimeout  how long to wait for another kiln on the state; null for the engine's default
+ * @param cacheTo       {@code --cache-to} and {@code --export-cache}: where the build's cache goes
+ * @param cacheFrom     {@code --cache-from} and {@code --import-cache}: caches the build's steps may come from
  */
 record Invocation(
         String frontend,
@@ -56,7 +58,9 @@ record Invocation(
         Set<String> entitlements,
         Duration stateTimeout,
         boolean noDaemon,
-        String address) {
+        String address,
+        List<CacheSpec> cacheTo,
+        List<CacheSpec> cacheFrom) {
 
     /** The entitlements {@code --allow} knows, by BuildKit's names. */
     static final List<String> ENTITLEMENTS = List.of("network.host", "security.insecure");
@@ -184,7 +188,20 @@ record Invocation(
                 BuildFlags.values(line, "tag"), line.hasOption("push"), BuildFlags.values(line, "insecure-registry"),
                 noCache, annotations, optionalPath(line, "iidfile"), quiet, entitlements, stateTimeout,
                 line.hasOption("no-daemon") || "0".equals(System.getenv("KILN_DAEMON")),
-                line.getOptionValue("addr", System.getenv("KILN_HOST")));
+                line.getOptionValue("addr", System.getenv("KILN_HOST")),
+                caches(line, "cache-to", "export-cache"), caches(line, "cache-from", "import-cache"));
+    }
+
+    /** The values of docker's flag and buildctl's, in that order. */
+    private static List<CacheSpec> caches(CommandLine line, String docker, String buildctl) throws UsageException {
+        List<CacheSpec> specs = new ArrayList<>();
+        for (String value : BuildFlags.values(line, docker)) {
+            specs.add(CacheSpec.parse("--" + docker, value));
+        }
+        for (String value : BuildFlags.values(line, buildctl)) {
+            specs.add(CacheSpec.parse("--" + buildctl, value));
+        }
+        return specs;
     }
 
     private static Path optionalPath(CommandLine line, String name) {

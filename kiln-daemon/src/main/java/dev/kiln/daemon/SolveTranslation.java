@@ -2,6 +2,8 @@ package dev.kiln.daemon;
 
 import dev.kiln.api.control.Exporter;
 import dev.kiln.api.control.SolveRequest;
+import dev.kiln.engine.cache.CacheExport;
+import dev.kiln.engine.cache.CacheImport;
 import dev.kiln.engine.BuildRequest;
 import dev.kiln.engine.Entitlement;
 import dev.kiln.engine.FrontendSpec;
@@ -22,12 +24,14 @@ import java.util.Set;
  *                  BuildKit 0.13 sent one output in the deprecated fields
  */
 record SolveTranslation(FrontendSpec frontend, Map<String, String> frontendAttrs, List<Exporter> exporters,
-        Set<Entitlement> entitlements) {
+        Set<Entitlement> entitlements, List<CacheExport> cacheExports, List<CacheImport> cacheImports) {
 
     SolveTranslation {
         frontendAttrs = Map.copyOf(frontendAttrs);
         exporters = List.copyOf(exporters);
         entitlements = Set.copyOf(entitlements);
+        cacheExports = List.copyOf(cacheExports);
+        cacheImports = List.copyOf(cacheImports);
     }
 
     /**
@@ -65,10 +69,21 @@ record SolveTranslation(FrontendSpec frontend, Map<String, String> frontendAttrs
             exporters.add(Exporter.newBuilder().setType(request.getExporterDeprecated())
                     .putAllAttrs(request.getExporterAttrsDeprecatedMap()).build());
         }
-        if (request.hasCache() && (request.getCache().getExportsCount() > 0 || request.getCache().getImportsCount() > 0
-                || !request.getCache().getExportRefDeprecated().isEmpty()
-                || request.getCache().getImportRefsDeprecatedCount() > 0)) {
-            throw new UnsupportedOperationException("cache import and export are not supported by kiln daemon yet");
+        // The cache's paths are the client's: the daemon serves clients on its own host, so it reads and writes
+        // them directly rather than through the session's content store.
+        List<CacheExport> cacheExports = new ArrayList<>();
+        List<CacheImport> cacheImports = new ArrayList<>();
+        if (!request.getCache().getExportRefDeprecated().isEmpty()) {
+            cacheExports.add(CacheExport.of("registry", Map.of("ref", request.getCache().getExportRefDeprecated())));
+        }
+        for (String ref : request.getCache().getImportRefsDeprecatedList()) {
+            cacheImports.add(CacheImport.of("registry", Map.of("ref", ref)));
+        }
+        for (var entry : request.getCache().getExportsList()) {
+            cacheExports.add(CacheExport.of(entry.getType(), entry.getAttrsMap()));
+        }
+        for (var entry : request.getCache().getImportsList()) {
+            cacheImports.add(CacheImport.of(entry.getType(), entry.getAttrsMap()));
         }
         Set<Entitlement> granted = EnumSet.noneOf(Entitlement.class);
         for (String name : request.getEntitlementsList()) {
@@ -80,7 +95,8 @@ record SolveTranslation(FrontendSpec frontend, Map<String, String> frontendAttrs
             }
             granted.add(entitlement);
         }
-        return new SolveTranslation(frontend, request.getFrontendAttrsMap(), exporters, granted);
+        return new SolveTranslation(frontend, request.getFrontendAttrsMap(), exporters, granted, cacheExports,
+                cacheImports);
     }
 
     /** SOURCE_DATE_EPOCH as a build argument, which image outputs use for their timestamps. */
@@ -89,7 +105,8 @@ record SolveTranslation(FrontendSpec frontend, Map<String, String> frontendAttrs
     }
 
     BuildRequest buildRequest(List<ExportTarget> targets) {
-        return new BuildRequest(frontend, frontendAttrs, Map.of(), targets, Map.of(), Map.of(), false, entitlements);
+        return new BuildRequest(frontend, frontendAttrs, Map.of(), targets, Map.of(), Map.of(), false, entitlements,
+                cacheExports, cacheImports);
     }
 
     /** The request's LLB definition (control.proto carries it as bytes), empty when it has none. */

@@ -75,8 +75,15 @@ final class StatusFeed implements ProgressListener {
     private StatusResponse log(ProgressEvent.VertexLog event) {
         byte[] data = event.data();
         long before;
+        Vertex named = null;
         lock.lock();
         try {
+            // A step may log before it starts (keying it, or importing it from a cache, can take a while): its
+            // vertex goes first, so a display names the log's step instead of showing its digest.
+            if (!vertices.containsKey(event.vertexDigest())) {
+                named = Vertex.newBuilder().setDigest(event.vertexDigest()).setName(event.vertexName()).build();
+                vertices.put(event.vertexDigest(), named);
+            }
             before = logged.getOrDefault(event.vertexDigest(), 0L);
             logged.put(event.vertexDigest(), before + data.length);
         } finally {
@@ -88,7 +95,11 @@ final class StatusFeed implements ProgressListener {
         ByteString kept = before + data.length <= LOG_LIMIT ? ByteString.copyFrom(data)
                 : ByteString.copyFrom(data, 0, (int) (LOG_LIMIT - before)).concat(ByteString.copyFromUtf8(
                         "\n[output clipped: a step's log is kept up to " + LOG_LIMIT / (1024 * 1024) + " MiB]\n"));
-        return StatusResponse.newBuilder().addLogs(VertexLog.newBuilder().setVertex(event.vertexDigest())
+        StatusResponse.Builder update = StatusResponse.newBuilder();
+        if (named != null) {
+            update.addVertexes(named);
+        }
+        return update.addLogs(VertexLog.newBuilder().setVertex(event.vertexDigest())
                 .setTimestamp(time(event.timestamp())).setStream(event.stream()).setMsg(kept)).build();
     }
 

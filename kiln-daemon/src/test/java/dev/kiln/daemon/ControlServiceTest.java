@@ -177,10 +177,10 @@ class ControlServiceTest {
         State state = State.image(busybox.toString()).run(RunOption.sh("true")).root();
         assertThatThrownBy(() -> daemon.control().solve(SolveRequest.newBuilder().setRef("cache-export")
                 .setDefinition(state.marshal().toByteString()).setCache(dev.kiln.api.control.CacheOptions.newBuilder()
-                        .addExports(dev.kiln.api.control.CacheOptionsEntry.newBuilder().setType("registry"))).build()))
+                        .addExports(dev.kiln.api.control.CacheOptionsEntry.newBuilder().setType("gha"))).build()))
                 .isInstanceOf(StatusRuntimeException.class)
                 .hasMessageContaining("UNIMPLEMENTED")
-                .hasMessageContaining("cache import and export are not supported");
+                .hasMessageContaining("cache export type \"gha\" is not supported");
     }
 
     @Test

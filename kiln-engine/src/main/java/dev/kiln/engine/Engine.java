@@ -1,5 +1,10 @@
 package dev.kiln.engine;
 
+import dev.kiln.engine.cache.BuildCache;
+import dev.kiln.engine.cache.CacheExport;
+import dev.kiln.engine.cache.CacheImport;
+import dev.kiln.engine.cache.ImportedCache;
+import dev.kiln.engine.cache.LocalCacheExporter;
 import dev.kiln.engine.export.ExportTarget;
 import dev.kiln.engine.gateway.BuildContext;
 import dev.kiln.engine.gateway.LocalClient;
@@ -120,8 +125,10 @@ public final class Engine implements AutoCloseable {
     public BuildOutcome build(BuildRequest request, BuildSession session, ProgressListener progress)
             throws BuildException, InterruptedException {
         long start = System.nanoTime();
+        List<Warning> warnings = new java.util.concurrent.CopyOnWriteArrayList<>();
+        BuildCache cache = new BuildCache(openImports(request.cacheImports(), warnings));
         BuildContext context = new BuildContext(solver, worker, frontends, session, buildOpts(session, request),
-                request.entitlements(), progress, null, null, null);
+                request.entitlements(), progress, warnings, null, null, cache);
         LocalClient client = new LocalClient(context, request.frontendOpts(), Map.of());
         Result result;
         boolean handedToDebugger = false;
@@ -132,6 +139,9 @@ public final class Engine implements AutoCloseable {
             }
             for (ExportTarget target : request.exports()) {
                 result = export(result, target, session, progress);
+            }
+            for (CacheExport target : request.cacheExports()) {
+                exportCache(result, cache, target, progress, context.warnings());
             }
         } catch (GatewayException e) {
             FailedStep step = failedStep(e);
@@ -167,7 +177,7 @@ public final class Engine implements AutoCloseable {
         BuildSession session = new BuildSession(UUID.randomUUID().toString(), request.localDirs(), request.secrets(),
                 request.sshSockets());
         BuildContext context = new BuildContext(solver, worker, frontends, session, buildOpts(session, request),
-                request.entitlements(), progress, null, null, null);
+                request.entitlements(), progress, null, null, null, null);
         try {
             run(request.frontend(), new LocalClient(context, request.frontendOpts(), Map.of()));
             for (LlbGraph graph : context.graphs()) {
@@ -274,6 +284,57 @@ public final class Engine implements AutoCloseable {
             return exported;
         } catch (IOException e) {
             throw new BuildException("export to " + target + " failed: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * The caches a build may import from. One that cannot be read is a warning, as in BuildKit: the build runs the
+     * steps it would have imported.
+     */
+    private List<ImportedCache> openImports(List<CacheImport> imports, List<Warning> warnings) {
+        List<ImportedCache> opened = new ArrayList<>();
+        for (CacheImport spec : imports) {
+            try {
+                opened.add(switch (spec) {
+                    case CacheImport.Local local -> ImportedCache.open(local, worker.images());
+                });
+            } catch (IOException | RuntimeException e) {
+                warnings.add(new Warning("", "cache import " + spec + " is not used: " + e.getMessage(),
+                        dev.kiln.gateway.WarnOpts.none()));
+            }
+        }
+        return opened;
+    }
+
+    /**
+     * Exports the build's cache after its result has been exported, so the layers the image export compressed are
+     * reused. With {@code ignore-error=true} a failure is a warning.
+     */
+    private void exportCache(Result result, BuildCache cache, CacheExport target, ProgressListener progress,
+            List<Warning> warnings) throws BuildException, InterruptedException {
+        Set<String> resultKeys = new java.util.HashSet<>();
+        List<dev.kiln.gateway.Reference> refs = new ArrayList<>(result.refs().values());
+        result.ref().ifPresent(refs::add);
+        for (dev.kiln.gateway.Reference ref : refs) {
+            if (ref instanceof SolvedReference solved) {
+                resultKeys.add(solved.solved().cacheKey());
+            }
+        }
+        try {
+            switch (target) {
+                case CacheExport.Local local -> dev.kiln.engine.export.ExportLog.run(progress,
+                        "exporting cache to client directory", log -> {
+                            LocalCacheExporter.export(local, cache.steps(), resultKeys, worker, log);
+                            return Map.of();
+                        });
+            }
+        } catch (IOException | RuntimeException e) {
+            if (target.ignoreError()) {
+                warnings.add(new Warning("", "cache export failed (ignored): " + e.getMessage(),
+                        dev.kiln.gateway.WarnOpts.none()));
+                return;
+            }
+            throw new BuildException("cache export failed: " + e.getMessage(), e);
         }
     }
 

@@ -270,6 +270,28 @@ final class JsonFields {
     return List.copyOf(result);
   }
 
+  /** An array of arrays of objects (BuildKit's cache record inputs); empty when absent. */
+  List<List<JsonFields>> objectArrays(String field) {
+    JsonNode value = node.get(field);
+    if (value == null || value.isNull()) {
+      return List.of();
+    }
+    if (!value.isArray()) {
+      throw error(field, "expected an array of arrays, found " + describe(value));
+    }
+    List<List<JsonFields>> result = new ArrayList<>(value.size());
+    for (int i = 0; i < value.size(); i++) {
+      JsonFields holder = new JsonFields(document, path, com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode().set("element", value.get(i)));
+      String elementPath = join(field) + "[" + i + "]";
+      try {
+        result.add(holder.objects("element"));
+      } catch (OciFormatException e) {
+        throw new OciFormatException(document, elementPath, "expected an array of objects");
+      }
+    }
+    return List.copyOf(result);
+  }
+
   /** Every field not in {@code known}, kept so that re-serialising loses nothing. */
   Map<String, JsonNode> unknown(Set<String> known) {
     Map<String, JsonNode> result = new TreeMap<>();

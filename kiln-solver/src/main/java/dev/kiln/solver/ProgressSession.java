@@ -1,16 +1,23 @@
 package dev.kiln.solver;
 
 /**
- * The progress of one solve: serializes the calls to its listener (see {@link ProgressListener}) and, once the solve
+ * The progress and cache of one solve: serializes the calls to its listener (see {@link ProgressListener}) and, once the solve
  * returns, drops whatever shared evaluations still report.
  */
 final class ProgressSession {
 
     private final ProgressListener listener;
+    private final SolveCache cache;
     private boolean closed;
 
-    ProgressSession(ProgressListener listener) {
+    ProgressSession(ProgressListener listener, SolveCache cache) {
         this.listener = listener;
+        this.cache = cache;
+    }
+
+    /** The solve's own cache, which its vertices may import results from. */
+    SolveCache cache() {
+        return cache;
     }
 
     synchronized void deliver(ProgressEvent event) {

@@ -32,7 +32,7 @@ public final class Solver {
     /** Evaluations in flight, by vertex digest. */
     private final ConcurrentMap<String, VertexEvaluation> evaluating = new ConcurrentHashMap<>();
     /** Lookups-or-runs in flight, by cache key (see {@link VertexEvaluation}). */
-    final ConcurrentMap<String, CompletableFuture<List<Result>>> runs = new ConcurrentHashMap<>();
+    final ConcurrentMap<String, CompletableFuture<VertexEvaluation.Made>> runs = new ConcurrentHashMap<>();
 
     public Solver(CacheStore cache, ResultStore results) {
         this.cache = Objects.requireNonNull(cache, "cache store");
@@ -64,10 +64,26 @@ public final class Solver {
      * @see #solve(Edge, ProgressListener)
      */
     public List<SolveResult> solve(List<Edge> targets, ProgressListener listener) throws SolveException {
+        return solve(targets, listener, SolveCache.NONE);
+    }
+
+    /** As {@link #solve(Edge, ProgressListener)}, with the solve's own cache to import from and report to. */
+    public SolveResult solve(Edge target, ProgressListener listener, SolveCache cache) throws SolveException {
+        Objects.requireNonNull(target, "solve target");
+        return solve(List.of(target), listener, cache).getFirst();
+    }
+
+    /**
+     * As {@link #solve(List, ProgressListener)}; a step the local cache misses may come from {@code cache}, and
+     * once the solve has succeeded every step of it is reported to {@code cache}, inputs first.
+     */
+    public List<SolveResult> solve(List<Edge> targets, ProgressListener listener, SolveCache cache)
+            throws SolveException {
         Objects.requireNonNull(targets, "solve targets");
         Objects.requireNonNull(listener, "progress listener");
+        Objects.requireNonNull(cache, "solve cache");
         List<Vertex> order = GraphOrder.of(targets);
-        var session = new ProgressSession(listener);
+        var session = new ProgressSession(listener, cache);
         var held = new LinkedHashMap<String, VertexEvaluation>();
         boolean interrupted = false;
         try {
@@ -80,6 +96,7 @@ public final class Solver {
             for (int i = 0; i < targets.size(); i++) {
                 solved.add(solved(targets.get(i), wanted.get(i), i));
             }
+            report(held.values(), cache);
             return solved;
         } catch (InterruptedException e) {
             interrupted = true;
@@ -132,6 +149,15 @@ public final class Solver {
             return new SolveResult(result, CacheKeys.outputKey(evaluated.key(), target.outputIndex()));
         } catch (IllegalStateException e) {
             throw SolveException.vertexFailed(vertex.name(), vertex.digest(), e);
+        }
+    }
+
+    /** Tells the solve's cache each step of the graph, in graph order (inputs first); all have finished. */
+    private static void report(Collection<VertexEvaluation> evaluations, SolveCache cache) {
+        for (VertexEvaluation evaluation : evaluations) {
+            VertexEvaluation.Evaluated evaluated = evaluation.outcome().resultNow();
+            cache.solved(new KeyedStep(evaluated.key(), evaluation.vertex().name(), evaluated.inputs(),
+                    evaluated.results(), evaluated.created()));
         }
     }
 

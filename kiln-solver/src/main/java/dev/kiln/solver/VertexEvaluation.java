@@ -24,8 +24,11 @@ import java.util.concurrent.ExecutionException;
  */
 final class VertexEvaluation implements Runnable {
 
-    /** The outcome of a finished evaluation: the vertex's cache key and its results, one per output. */
-    record Evaluated(String key, List<Result> results) {
+    /**
+     * The outcome of a finished evaluation: the vertex's cache key, how its inputs contributed to it, its results
+     * (one per output) and when they were made.
+     */
+    record Evaluated(String key, List<KeyedStep.StepInput> inputs, List<Result> results, Instant created) {
 
         /** One output, for a consumer described by {@code consumer} (which gets the blame if it does not exist). */
         Result output(Vertex producer, int index, String consumer) {
@@ -235,19 +238,32 @@ final class VertexEvaluation implements Runnable {
         }
         var inputResults = new ArrayList<Result>(edges.size());
         var contributions = new ArrayList<String>(edges.size());
+        var stepInputs = new ArrayList<KeyedStep.StepInput>(edges.size());
         for (int i = 0; i < edges.size(); i++) {
             Edge edge = edges.get(i);
             Evaluated input = held.get(i).outcome.resultNow();
             Result result = input.output(edge.vertex(), edge.outputIndex(), "input " + i);
             inputResults.add(result);
-            contributions.add(switch (cacheMap.inputKeys().get(i)) {
-                case InputKey.ByCacheKey byKey ->
-                        CacheKeys.byCacheKey(CacheKeys.outputKey(input.key(), edge.outputIndex()));
-                case InputKey.ByContent byContent -> CacheKeys.byContent(contentChecksum(result, byContent, i));
-            });
+            switch (cacheMap.inputKeys().get(i)) {
+                case InputKey.ByCacheKey byKey -> {
+                    contributions.add(CacheKeys.byCacheKey(CacheKeys.outputKey(input.key(), edge.outputIndex())));
+                    stepInputs.add(new KeyedStep.StepInput.Linked(input.key(), edge.outputIndex()));
+                }
+                case InputKey.ByContent byContent -> {
+                    String checksum = contentChecksum(result, byContent, i);
+                    contributions.add(CacheKeys.byContent(checksum));
+                    stepInputs.add(new KeyedStep.StepInput.Content(input.key(), edge.outputIndex(), checksum,
+                            byContent.selectors()));
+                }
+            }
         }
         String key = CacheKeys.vertexKey(cacheMap.digest(), contributions);
-        return new Evaluated(key, runOnce(key, context, List.copyOf(inputResults)));
+        Made made = runOnce(key, context, List.copyOf(inputResults));
+        return new Evaluated(key, List.copyOf(stepInputs), made.results(), made.created());
+    }
+
+    /** Results and when they were made: now for a run, the record's time for a cache hit. */
+    record Made(List<Result> results, Instant created) {
     }
 
     private String contentChecksum(Result input, InputKey.ByContent byContent, int index) throws Exception {
@@ -263,14 +279,14 @@ final class VertexEvaluation implements Runnable {
      * Looks up or runs the vertex, unless another vertex with the same key is doing so right now: then its results
      * are this vertex's too. A vertex that ignores the cache only shares with others that ignore it.
      */
-    private List<Result> runOnce(String key, VertexContext context, List<Result> inputResults) throws Exception {
+    private Made runOnce(String key, VertexContext context, List<Result> inputResults) throws Exception {
         String slot = vertex.ignoreCache() ? key + " fresh" : key;
         while (true) {
-            var mine = new CompletableFuture<List<Result>>();
-            CompletableFuture<List<Result>> theirs = solver.runs.putIfAbsent(slot, mine);
+            var mine = new CompletableFuture<Made>();
+            CompletableFuture<Made> theirs = solver.runs.putIfAbsent(slot, mine);
             if (theirs == null) {
                 try {
-                    List<Result> results = lookupOrExec(key, context, inputResults);
+                    Made results = lookupOrExec(key, context, inputResults);
                     mine.complete(results);
                     return results;
                 } catch (Throwable t) {
@@ -281,7 +297,7 @@ final class VertexEvaluation implements Runnable {
                 }
             }
             try {
-                List<Result> results = theirs.get();
+                Made results = theirs.get();
                 emit(new ProgressEvent.VertexCached(vertex.digest(), vertex.name(), Instant.now()));
                 return results;
             } catch (ExecutionException e) {
@@ -297,13 +313,19 @@ final class VertexEvaluation implements Runnable {
         }
     }
 
-    private List<Result> lookupOrExec(String key, VertexContext context, List<Result> inputResults)
+    private Made lookupOrExec(String key, VertexContext context, List<Result> inputResults)
             throws Exception {
         if (!vertex.ignoreCache()) {
-            Optional<List<Result>> cached = lookup(key);
+            Optional<Made> cached = lookup(key);
             if (cached.isPresent()) {
                 emit(new ProgressEvent.VertexCached(vertex.digest(), vertex.name(), Instant.now()));
                 return cached.get();
+            }
+            Optional<List<Result>> imported = importResults(key, context);
+            if (imported.isPresent()) {
+                record(key, imported.get());
+                emit(new ProgressEvent.VertexCached(vertex.digest(), vertex.name(), Instant.now()));
+                return new Made(imported.get(), Instant.now());
             }
         }
         emit(new ProgressEvent.VertexStarted(vertex.digest(), vertex.name(), Instant.now()));
@@ -312,11 +334,38 @@ final class VertexEvaluation implements Runnable {
         Duration took = Duration.ofNanos(System.nanoTime() - begin);
         record(key, results);
         emit(new ProgressEvent.VertexCompleted(vertex.digest(), vertex.name(), Instant.now(), took));
-        return results;
+        return new Made(results, Instant.now());
+    }
+
+    /**
+     * The results a solve's own cache imports for the key, asking each solve that wants this vertex in turn. An
+     * import that fails is a warning, never the step's failure: the step runs instead, as it would without it.
+     */
+    private Optional<List<Result>> importResults(String key, VertexContext context) {
+        List<ProgressSession> asked;
+        synchronized (this) {
+            asked = List.copyOf(sessions);
+        }
+        for (ProgressSession session : asked) {
+            try {
+                Optional<List<Result>> imported = session.cache().load(key, context);
+                if (imported != null && imported.isPresent()) {
+                    return Optional.of(checked(imported.get()));
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return Optional.empty();
+            } catch (Exception e) {
+                emit(new ProgressEvent.VertexWarning(vertex.digest(), vertex.name(), Instant.now(),
+                        "the imported cache could not be used (" + SolveException.describe(e)
+                                + "), so this step runs"));
+            }
+        }
+        return Optional.empty();
     }
 
     /** The cached results under the key, if there is a record and every result it names still loads. */
-    private Optional<List<Result>> lookup(String key) {
+    private Optional<Made> lookup(String key) {
         Optional<CacheRecord> record = solver.cache.lookup(key);
         if (record.isEmpty()) {
             return Optional.empty();
@@ -334,7 +383,7 @@ final class VertexEvaluation implements Runnable {
             }
             loaded.add(result.get());
         }
-        return Optional.of(List.copyOf(loaded));
+        return Optional.of(new Made(List.copyOf(loaded), record.get().created()));
     }
 
     private void record(String key, List<Result> results) {

@@ -15,7 +15,7 @@ import java.util.UUID;
  * An export as one step of the build's progress ("exporting to image"), so displays show it like BuildKit's: started,
  * a log line per thing done, then completed or failed. Lines may come from several threads.
  */
-final class ExportLog {
+public final class ExportLog {
 
     private final ProgressListener listener;
     private final String digest;
@@ -24,7 +24,7 @@ final class ExportLog {
 
     /** An export's work, writing its lines to the log and answering with the export's facts. */
     @FunctionalInterface
-    interface Step {
+    public interface Step {
         Map<String, String> run(ExportLog log) throws IOException, InterruptedException;
     }
 
@@ -43,7 +43,7 @@ final class ExportLog {
     }
 
     /** Runs {@code step} as the progress step {@code name}: started, then completed, or failed with its error. */
-    static Map<String, String> run(ProgressListener listener, String name, Step step)
+    public static Map<String, String> run(ProgressListener listener, String name, Step step)
             throws IOException, InterruptedException {
         ExportLog log = start(listener, name);
         try {
@@ -56,7 +56,7 @@ final class ExportLog {
         }
     }
 
-    synchronized void line(String text) {
+    public synchronized void line(String text) {
         emit(new ProgressEvent.VertexLog(digest, name, Instant.now(), 2,
                 (text + "\n").getBytes(StandardCharsets.UTF_8)));
     }

@@ -13,10 +13,10 @@ import java.time.Instant;
  * @param variant the form the blob was recorded under in the image store, or empty for the blob the layer was
  *                pulled as
  */
-record ImageLayer(String layerId, LayerBlob blob, String variant, Instant created) {
+public record ImageLayer(String layerId, LayerBlob blob, String variant, Instant created) {
 
     /** The descriptor a manifest lists: the blob's digest and size under OCI's or Docker's media type. */
-    Descriptor descriptor(boolean ociMediaTypes) {
+    public Descriptor descriptor(boolean ociMediaTypes) {
         String pulledType = blob.descriptor().mediaType();
         LayerCompression compression = LayerCompression.ofMediaType(pulledType);
         return Descriptor.of(ociMediaTypes ? compression.ociMediaType() : compression.dockerMediaType(),

@@ -37,10 +37,10 @@ import java.util.zip.GZIPOutputStream;
  * export wrote in the same form. Every other layer is written as a tar into the content store, streamed, each on its
  * own virtual thread, and remembered for the next export. Layers with nothing in them are left out, as BuildKit does.
  */
-final class ImageLayers {
+public final class ImageLayers {
 
     /** Each snapshot layer in order; {@code layer} is empty for a layer with nothing in it. */
-    record Slot(String layerId, Optional<ImageLayer> layer) {
+    public record Slot(String layerId, Optional<ImageLayer> layer) {
     }
 
     private final ImageStore images;
@@ -48,14 +48,14 @@ final class ImageLayers {
     private final ImageOptions options;
     private final ExportLog log;
 
-    ImageLayers(ImageStore images, Snapshotter snapshotter, ImageOptions options, ExportLog log) {
+    public ImageLayers(ImageStore images, Snapshotter snapshotter, ImageOptions options, ExportLog log) {
         this.images = images;
         this.snapshotter = snapshotter;
         this.options = options;
         this.log = log;
     }
 
-    List<Slot> export(Snapshot snapshot) throws IOException, InterruptedException {
+    public List<Slot> export(Snapshot snapshot) throws IOException, InterruptedException {
         ExecutorService writers = Executors.newVirtualThreadPerTaskExecutor();
         try {
             List<Future<Optional<ImageLayer>>> pending = new ArrayList<>();

@@ -3,6 +3,7 @@ package dev.kiln.engine.gateway;
 import dev.kiln.engine.Entitlement;
 import dev.kiln.engine.Frontends;
 import dev.kiln.engine.Warning;
+import dev.kiln.engine.cache.BuildCache;
 import dev.kiln.gateway.BuildOpts;
 import dev.kiln.gateway.Container;
 import dev.kiln.llb.LlbGraph;
@@ -18,7 +19,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 /**
  * What every gateway client of one build shares: the engine's parts, the build's session (its
  * local directories), the privileges its steps were granted, where progress goes and the warnings
- * raised so far.
+ * raised so far, and the build's own cache (the imports its steps may come from, the steps it solved).
  */
 public record BuildContext(
         Solver solver,
@@ -30,7 +31,8 @@ public record BuildContext(
         ProgressListener progress,
         List<Warning> warnings,
         List<Container> containers,
-        List<LlbGraph> graphs) {
+        List<LlbGraph> graphs,
+        BuildCache cache) {
 
     /**
      * {@code graphs} collects every definition the build solved, so a step can be found again to debug it. Making
@@ -42,6 +44,7 @@ public record BuildContext(
         warnings = warnings == null ? new CopyOnWriteArrayList<>() : warnings;
         containers = containers == null ? new CopyOnWriteArrayList<>() : containers;
         graphs = graphs == null ? new CopyOnWriteArrayList<>() : graphs;
+        cache = cache == null ? new BuildCache(List.of()) : cache;
     }
 
     /**

@@ -55,7 +55,7 @@ public final class SolvedReference implements Reference {
     public synchronized SolveResult solved() throws InterruptedException {
         if (solved == null) {
             try {
-                solved = build.solver().solve(edge, build.progress());
+                solved = build.solver().solve(edge, build.progress(), build.cache());
             } catch (SolveException e) {
                 if (e.cancelled()) {
                     throw (InterruptedException) new InterruptedException("build cancelled").initCause(e);

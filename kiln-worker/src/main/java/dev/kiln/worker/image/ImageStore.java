@@ -206,6 +206,47 @@ public final class ImageStore {
 
     private Snapshot unpackLayer(ResolvedImage image, Descriptor blob, Digest diffId, String chain, Snapshot parent,
             Progress progress) throws IOException {
+        return unpackLayer(new LayerBlob(blob, diffId, repository(image.reference())), chain, parent, progress,
+                "of " + image.reference(), "the image config", () -> {
+                    progress.log("pulling " + blob.digest() + " (" + TransferRate.size(blob.size()) + ")");
+                    long started = System.nanoTime();
+                    registry.fetchBlob(image.reference(), blob, content);
+                    progress.log("pulled " + blob.digest() + ": " + TransferRate.describe(blob.size(),
+                            System.nanoTime() - started));
+                });
+    }
+
+    /** Brings a blob that is not in the content store into it, verified. */
+    @FunctionalInterface
+    public interface BlobFetch {
+        void fetch(LayerBlob blob) throws IOException;
+    }
+
+    /**
+     * Layers given as blobs (bottom first, as a cache import lists them) as one snapshot: unpacked as an image's
+     * layers are, under the same chain IDs, so layers an image pull or an earlier import unpacked are used as they
+     * are. {@code fetch} brings each blob the content store lacks into it.
+     */
+    public Snapshot unpack(List<LayerBlob> layers, BlobFetch fetch, String source, Progress progress)
+            throws IOException {
+        Snapshot current = Snapshot.SCRATCH;
+        String chain = null;
+        for (LayerBlob layer : layers) {
+            chain = chain == null ? layer.diffId().toString()
+                    : Digest.sha256((chain + " " + layer.diffId()).getBytes(StandardCharsets.UTF_8)).toString();
+            current = unpackLayer(layer, chain, current, progress, "of " + source, "the cache config",
+                    () -> fetch.fetch(layer));
+        }
+        return current;
+    }
+
+    private interface Download {
+        void run() throws IOException;
+    }
+
+    private Snapshot unpackLayer(LayerBlob layer, String chain, Snapshot parent, Progress progress, String whose,
+            String claimant, Download download) throws IOException {
+        Descriptor blob = layer.descriptor();
         ReentrantLock lock = unpacking.computeIfAbsent(chain, c -> new ReentrantLock());
         lock.lock();
         try {
@@ -214,11 +255,7 @@ public final class ImageStore {
                 return known.get();
             }
             if (!content.exists(blob.digest())) {
-                progress.log("pulling " + blob.digest() + " (" + TransferRate.size(blob.size()) + ")");
-                long started = System.nanoTime();
-                registry.fetchBlob(image.reference(), blob, content);
-                progress.log("pulled " + blob.digest() + ": " + TransferRate.describe(blob.size(),
-                        System.nanoTime() - started));
+                download.run();
             }
             progress.log("unpacking " + blob.digest());
             AppliedLayer[] applied = new AppliedLayer[1];
@@ -227,12 +264,12 @@ public final class ImageStore {
                     applied[0] = LayerUnpacker.apply(in, blob.mediaType(), dir);
                 }
             });
-            if (!applied[0].diffId().equals(diffId)) {
+            if (!applied[0].diffId().equals(layer.diffId())) {
                 snapshotter.remove(made.id());
-                throw new IOException("layer " + blob.digest() + " of " + image.reference() + " unpacks to "
-                        + applied[0].diffId() + " but the image config says " + diffId);
+                throw new IOException("layer " + blob.digest() + " " + whose + " unpacks to "
+                        + applied[0].diffId() + " but " + claimant + " says " + layer.diffId());
             }
-            recordLayer(made.layers().getLast(), new LayerBlob(blob, diffId, repository(image.reference())));
+            recordLayer(made.layers().getLast(), layer);
             AtomicWrite.write(chains.resolve(Digest.parse(chain).hex()), made.id().getBytes(StandardCharsets.UTF_8));
             return made;
         } finally {

@@ -1,0 +1,138 @@
+package dev.kiln.cli;
+
+import dev.kiln.api.DaemonEndpoint;
+import dev.kiln.worker.BusyboxRootfs;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.ByteArrayOutputStream;
+import java.io.InputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * {@code kiln build --cache-to/--cache-from} (docker's form) and {@code --export-cache/--import-cache} (buildctl's),
+ * embedded and through the daemon: a two-stage Dockerfile whose first stage writes random bytes is built on state A
+ * with its cache exported, then on a fresh state B with that cache imported. Real busybox containers throughout.
+ */
+class CacheFlagsTest {
+
+    static final String TWO_STAGES = """
+            FROM busybox AS random
+            RUN head -c 32 /dev/urandom | od -x > /rand
+            FROM busybox
+            COPY --from=random /rand /rand
+            """;
+
+    @TempDir
+    Path tmp;
+    Path rootfs;
+    Path context;
+    final ByteArrayOutputStream stderr = new ByteArrayOutputStream();
+    final List<Path> daemonStates = new ArrayList<>();
+
+    @BeforeEach
+    void setUp() throws Exception {
+        rootfs = BusyboxRootfs.populate(Files.createDirectories(tmp.resolve("rootfs")));
+        context = Files.createDirectories(tmp.resolve("context"));
+        Files.writeString(context.resolve("Dockerfile"), TWO_STAGES);
+    }
+
+    @AfterEach
+    void stopDaemons() throws Exception {
+        for (Path state : daemonStates) {
+            Optional<DaemonEndpoint> daemon = DaemonEndpoint.running(state);
+            if (daemon.isPresent()) {
+                ProcessHandle process = ProcessHandle.of(daemon.get().pid()).orElseThrow();
+                process.destroy();
+                process.onExit().get(30, TimeUnit.SECONDS);
+            }
+        }
+    }
+
+    private List<String> args(String state, Path out, String... more) {
+        List<String> all = new ArrayList<>(List.of("--state", tmp.resolve(state).toString(), "--build-context",
+                "busybox=" + rootfs, "--progress", "plain", "--output", "type=local,dest=" + out));
+        all.addAll(List.of(more));
+        all.add(context.toString());
+        return all;
+    }
+
+    private int embedded(String state, Path out, String... more) throws Exception {
+        stderr.reset();
+        List<String> all = new ArrayList<>(List.of("--no-daemon"));
+        all.addAll(args(state, out, more));
+        return new BuildCommand(new PrintStream(new ByteArrayOutputStream()), new PrintStream(stderr, true),
+                InputStream.nullInputStream()).run(all);
+    }
+
+    private int daemon(String state, Path out, String... more) throws Exception {
+        stderr.reset();
+        daemonStates.add(tmp.resolve(state));
+        return new DaemonBuild(new PrintStream(new ByteArrayOutputStream()), new PrintStream(stderr, true),
+                InputStream.nullInputStream()).run(Invocation.parse(args(state, out, more)));
+    }
+
+    private String err() {
+        return stderr.toString(StandardCharsets.UTF_8);
+    }
+
+    /** The RUN's progress: its name, perhaps log lines (what the cache import unpacked), then CACHED. */
+    private static final String RUN_CACHED = "(?m)^#(\\d+) \\[random \\d/\\d\\] RUN head -c 32 /dev/urandom \\| od -x > /rand\\n(?:#\\1 .*\\n)*#\\1 CACHED$";
+
+    @Test
+    void cacheToModeMaxOnOneStateMakesTheRunACacheHitOnAFreshState() throws Exception {
+        Path cache = tmp.resolve("cache");
+        assertThat(embedded("a", tmp.resolve("out-a"), "--cache-to", "type=local,dest=" + cache + ",mode=max"))
+                .as(err()).isZero();
+        assertThat(err()).contains("exporting cache to client directory");
+        assertThat(cache.resolve("index.json")).isRegularFile();
+
+        assertThat(embedded("b", tmp.resolve("out-b"), "--cache-from", "type=local,src=" + cache)).as(err()).isZero();
+        assertThat(err()).containsPattern(RUN_CACHED);
+        assertThat(Files.readAllBytes(tmp.resolve("out-b/rand"))).isEqualTo(Files.readAllBytes(tmp.resolve("out-a/rand")));
+    }
+
+    @Test
+    void exportCacheModeMinLeavesOutTheStageTheImageDoesNotContain() throws Exception {
+        Path cache = tmp.resolve("cache-min");
+        assertThat(embedded("a", tmp.resolve("out-a"), "--export-cache", "type=local,dest=" + cache))
+                .as(err()).isZero();
+
+        assertThat(embedded("b", tmp.resolve("out-b"), "--import-cache", "type=local,src=" + cache)).as(err()).isZero();
+        assertThat(err()).doesNotContainPattern(RUN_CACHED).contains("RUN head -c 32 /dev/urandom");
+        assertThat(Files.readAllBytes(tmp.resolve("out-b/rand")))
+                .isNotEqualTo(Files.readAllBytes(tmp.resolve("out-a/rand")));
+    }
+
+    @Test
+    void throughTheDaemonTheCacheTravelsToAFreshState() throws Exception {
+        Path cache = tmp.resolve("cache-daemon");
+        assertThat(daemon("da", tmp.resolve("out-a"), "--cache-to", "type=local,dest=" + cache + ",mode=max"))
+                .as(err()).isZero();
+        assertThat(daemon("db", tmp.resolve("out-b"), "--cache-from", "type=local,src=" + cache)).as(err()).isZero();
+        assertThat(err()).containsPattern(RUN_CACHED);
+        assertThat(Files.readAllBytes(tmp.resolve("out-b/rand"))).isEqualTo(Files.readAllBytes(tmp.resolve("out-a/rand")));
+
+        assertThat(daemon("db", tmp.resolve("out-c"), "--cache-to", "type=gha")).isNotZero();
+        assertThat(err()).contains("cache export type \"gha\" is not supported");
+    }
+
+    @Test
+    void anUnsupportedCacheTypeIsAUsageErrorNamingIt() throws Exception {
+        org.assertj.core.api.Assertions.assertThatThrownBy(
+                        () -> embedded("a", tmp.resolve("out"), "--cache-to", "type=s3,bucket=x"))
+                .isInstanceOf(UsageException.class)
+                .hasMessageContaining("cache export type \"s3\" is not supported");
+    }
+}

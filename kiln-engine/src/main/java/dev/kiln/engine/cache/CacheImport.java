@@ -1,0 +1,42 @@
+package dev.kiln.engine.cache;
+
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.Objects;
+
+/** Where a build may take cached steps from ({@code --cache-from} / {@code --import-cache}), one member per type. */
+public sealed interface CacheImport {
+
+    /**
+     * {@code type=local,src=DIR}: the OCI image layout a local cache export wrote; the manifest is the one index.json
+     * names under {@code tag} ("latest" by default), or the blob {@code digest} names when given.
+     */
+    record Local(Path src, String tag, String digest) implements CacheImport {
+        public Local {
+            Objects.requireNonNull(src, "src");
+            Objects.requireNonNull(tag, "tag");
+            Objects.requireNonNull(digest, "digest");
+        }
+    }
+
+    /**
+     * A cache import from BuildKit's type name and attributes.
+     *
+     * @throws UnsupportedOperationException for a type Kiln cannot import from, naming it
+     * @throws IllegalArgumentException      for a missing attribute, naming it
+     */
+    static CacheImport of(String type, Map<String, String> attrs) {
+        return switch (type) {
+            case "local" -> {
+                String src = attrs.getOrDefault("src", "");
+                if (src.isEmpty()) {
+                    throw new IllegalArgumentException("cache import type=local needs src=DIR");
+                }
+                yield new Local(Path.of(src).toAbsolutePath(), attrs.getOrDefault("tag", "latest"),
+                        attrs.getOrDefault("digest", ""));
+            }
+            default -> throw new UnsupportedOperationException("cache import type \"" + type
+                    + "\" is not supported by kiln (supported: local)");
+        };
+    }
+}

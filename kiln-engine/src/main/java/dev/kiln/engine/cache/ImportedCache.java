@@ -1,0 +1,237 @@
+package dev.kiln.engine.cache;
+
+import dev.kiln.core.Digest;
+import dev.kiln.oci.CacheConfig;
+import dev.kiln.oci.Descriptor;
+import dev.kiln.oci.ImageIndex;
+import dev.kiln.oci.ImageManifest;
+import dev.kiln.oci.MediaTypes;
+import dev.kiln.oci.OciFormatException;
+import dev.kiln.oci.content.BlobWriter;
+import dev.kiln.oci.content.DigestMismatchException;
+import dev.kiln.solver.OperationContext;
+import dev.kiln.solver.Result;
+import dev.kiln.worker.SnapshotResult;
+import dev.kiln.worker.image.ImageStore;
+import dev.kiln.worker.image.LayerBlob;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * A cache config read from an import, with the blobs it names: answers a step's key with the step's results,
+ * each made by unpacking its layer chain (layers already unpacked on this state, by an image pull or an earlier
+ * import, are used as they are). Every blob is verified against its digest as it is copied in; a blob that does not
+ * match fails that step's import, naming the blob, and the solver then runs the step.
+ */
+public final class ImportedCache {
+
+    static final String UNCOMPRESSED = "containerd.io/uncompressed";
+    static final String CREATED_AT = "buildkit/createdat";
+    private static final long MAX_DOCUMENT = 16 << 20;
+
+    private final String source;
+    private final Path blobs;
+    private final ImageStore images;
+    private final CacheConfig config;
+    private final Map<Digest, CacheConfig.Record> records = new HashMap<>();
+    private final Map<Digest, Descriptor> layerBlobs = new HashMap<>();
+
+    private ImportedCache(String source, Path blobs, ImageStore images, CacheConfig config,
+            List<Descriptor> layers) {
+        this.source = source;
+        this.blobs = blobs;
+        this.images = images;
+        this.config = config;
+        for (CacheConfig.Record record : config.records()) {
+            records.putIfAbsent(record.digest(), record);
+        }
+        for (Descriptor layer : layers) {
+            layerBlobs.put(layer.digest(), layer);
+        }
+    }
+
+    /**
+     * Reads the cache a local export wrote: index.json, the manifest it names, the cache config.
+     *
+     * @throws IOException naming the directory and what is missing or malformed
+     */
+    public static ImportedCache open(CacheImport.Local spec, ImageStore images) throws IOException {
+        Path dir = spec.src();
+        Path blobs = dir.resolve("blobs");
+        String source = "cache " + dir;
+        Digest manifestDigest;
+        if (!spec.digest().isEmpty()) {
+            manifestDigest = Digest.parse(spec.digest());
+        } else {
+            byte[] indexBytes;
+            try {
+                indexBytes = Files.readAllBytes(dir.resolve("index.json"));
+            } catch (NoSuchFileException e) {
+                throw new IOException(source + " has no index.json (is it a directory a type=local cache export "
+                        + "wrote?)", e);
+            }
+            ImageIndex index = parse(() -> ImageIndex.parse(indexBytes, dir.resolve("index.json").toString()));
+            manifestDigest = index.manifests().stream()
+                    .filter(m -> spec.tag().equals(m.annotations().get("org.opencontainers.image.ref.name")))
+                    .reduce((first, later) -> later)
+                    .orElseThrow(() -> new IOException(source + ": index.json names no cache under tag \""
+                            + spec.tag() + "\""))
+                    .digest();
+        }
+        byte[] manifestBytes = readVerified(blobs, manifestDigest, source);
+        Descriptor configDescriptor;
+        List<Descriptor> layers;
+        String mediaType = mediaTypeOf(manifestBytes);
+        if (MediaTypes.isIndex(mediaType)) {
+            ImageIndex index = parse(() -> ImageIndex.parse(manifestBytes, "cache index " + manifestDigest));
+            configDescriptor = index.manifests().stream().filter(m -> m.mediaType().equals(CacheConfig.MEDIA_TYPE))
+                    .findFirst().orElseThrow(() -> new IOException(source + ": cache index " + manifestDigest
+                            + " lists no " + CacheConfig.MEDIA_TYPE));
+            layers = index.manifests().stream().filter(m -> !m.mediaType().equals(CacheConfig.MEDIA_TYPE)).toList();
+        } else {
+            ImageManifest manifest = parse(() -> ImageManifest.parse(manifestBytes, "cache manifest "
+                    + manifestDigest));
+            configDescriptor = manifest.config();
+            if (!configDescriptor.mediaType().equals(CacheConfig.MEDIA_TYPE)) {
+                throw new IOException(source + ": manifest " + manifestDigest + " is not a cache manifest (its "
+                        + "config is " + configDescriptor.mediaType() + ", not " + CacheConfig.MEDIA_TYPE + ")");
+            }
+            layers = manifest.layers();
+        }
+        byte[] configBytes = readVerified(blobs, configDescriptor.digest(), source);
+        CacheConfig config = parse(() -> CacheConfig.parse(configBytes));
+        return new ImportedCache(source, blobs, images, config, layers);
+    }
+
+    private interface Parse<T> {
+        T parse();
+    }
+
+    private static <T> T parse(Parse<T> parse) throws IOException {
+        try {
+            return parse.parse();
+        } catch (OciFormatException e) {
+            throw new IOException(e.getMessage(), e);
+        }
+    }
+
+    private static String mediaTypeOf(byte[] json) {
+        String text = new String(json, StandardCharsets.UTF_8);
+        return text.contains("\"manifests\"") && !text.contains("\"config\"") ? MediaTypes.OCI_INDEX
+                : MediaTypes.OCI_MANIFEST;
+    }
+
+    private static byte[] readVerified(Path blobs, Digest digest, String source) throws IOException {
+        Path file = blobs.resolve(digest.algorithm()).resolve(digest.hex());
+        if (!Files.isRegularFile(file)) {
+            throw new IOException(source + " lacks blob " + digest);
+        }
+        if (Files.size(file) > MAX_DOCUMENT) {
+            throw new IOException(source + ": blob " + digest + " is too large for a cache document");
+        }
+        byte[] bytes = Files.readAllBytes(file);
+        if (!Digest.sha256(bytes).equals(digest)) {
+            throw new IOException(source + ": blob " + digest + " does not match its digest (its bytes are "
+                    + Digest.sha256(bytes) + ")");
+        }
+        return bytes;
+    }
+
+    /** How many records the config has, for the progress line that says what was imported. */
+    public int recordCount() {
+        return config.records().size();
+    }
+
+    public String source() {
+        return source;
+    }
+
+    /**
+     * The step's results (one per output), unpacked on this state, if every output of the step has a record with a
+     * result here; empty otherwise.
+     */
+    public Optional<List<Result>> load(String key, OperationContext ctx) throws IOException {
+        List<List<LayerBlob>> chains = new ArrayList<>();
+        for (int output = 0; ; output++) {
+            CacheConfig.Record record = records.get(BuildCache.recordDigest(key, output));
+            if (record == null) {
+                break;
+            }
+            if (record.results().isEmpty()) {
+                return Optional.empty();
+            }
+            Optional<List<LayerBlob>> chain = chain(record.results().getFirst().layer());
+            if (chain.isEmpty()) {
+                return Optional.empty();
+            }
+            chains.add(chain.get());
+        }
+        if (chains.isEmpty()) {
+            return Optional.empty();
+        }
+        List<Result> results = new ArrayList<>();
+        for (List<LayerBlob> chain : chains) {
+            results.add(new SnapshotResult(images.unpack(chain, this::fetch, source, line -> log(ctx, line))));
+        }
+        return Optional.of(results);
+    }
+
+    /** The layers of a result, bottom first, or empty when the export left a blob out. */
+    private Optional<List<LayerBlob>> chain(int top) throws IOException {
+        List<LayerBlob> chain = new ArrayList<>();
+        Set<Integer> seen = new HashSet<>();
+        for (int index = top; index != -1; index = config.layers().get(index).parent()) {
+            if (!seen.add(index)) {
+                throw new IOException(source + ": the cache config's layers loop at index " + index);
+            }
+            CacheConfig.Layer layer = config.layers().get(index);
+            Descriptor descriptor = layerBlobs.get(layer.blob());
+            if (descriptor == null) {
+                return Optional.empty();
+            }
+            String diffId = descriptor.annotations().getOrDefault(UNCOMPRESSED, "");
+            if (diffId.isEmpty()) {
+                throw new IOException(source + ": layer blob " + layer.blob() + " has no " + UNCOMPRESSED
+                        + " annotation, so it cannot be checked once unpacked");
+            }
+            chain.addFirst(new LayerBlob(descriptor, Digest.parse(diffId), ""));
+        }
+        return Optional.of(chain);
+    }
+
+    /** Copies one blob into the content store; the writer verifies digest and size before it keeps it. */
+    private void fetch(LayerBlob layer) throws IOException {
+        Descriptor blob = layer.descriptor();
+        Path file = blobs.resolve(blob.digest().algorithm()).resolve(blob.digest().hex());
+        if (!Files.isRegularFile(file)) {
+            throw new IOException(source + " lacks layer blob " + blob.digest());
+        }
+        try (InputStream in = Files.newInputStream(file);
+                BlobWriter writer = images.content().writer(blob.digest(), blob.size())) {
+            if (!writer.alreadyStored()) {
+                in.transferTo(writer);
+            }
+            writer.commit();
+        } catch (DigestMismatchException e) {
+            throw new IOException("layer blob " + blob.digest() + " in " + source + " does not match its digest ("
+                    + e.getMessage() + ")", e);
+        }
+    }
+
+    private static void log(OperationContext ctx, String line) {
+        byte[] bytes = ("cache: " + line + "\n").getBytes(StandardCharsets.UTF_8);
+        ctx.log(1, bytes, 0, bytes.length);
+    }
+}

@@ -1,0 +1,174 @@
+package dev.kiln.engine;
+
+import dev.kiln.core.Trees;
+import dev.kiln.engine.cache.CacheExport;
+import dev.kiln.engine.cache.CacheImport;
+import dev.kiln.engine.export.ExportTarget;
+import dev.kiln.llb.FileAction;
+import dev.kiln.llb.OpOption;
+import dev.kiln.llb.RunOption;
+import dev.kiln.llb.State;
+import dev.kiln.oci.CacheConfig;
+import dev.kiln.oci.ImageIndex;
+import dev.kiln.oci.ImageManifest;
+import dev.kiln.solver.ProgressEvent;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Cache export to a directory on one state and import on a fresh one: the steps come from the cache (a RUN that
+ * writes random bytes gives the same bytes), mode=min leaves out the steps of stages the result does not contain,
+ * and a damaged layer blob is named in a warning while the step runs.
+ */
+class CacheExportImportTest {
+
+    Path dir;
+    EngineFixture a;
+    EngineFixture b;
+
+    @BeforeEach
+    void open() throws IOException {
+        dir = Files.createTempDirectory("kiln-cache-export-");
+        a = new EngineFixture(dir.resolve("a"));
+        b = new EngineFixture(dir.resolve("b"));
+    }
+
+    @AfterEach
+    void close() throws IOException {
+        try {
+            a.close();
+            b.close();
+        } finally {
+            Trees.deleteRecursively(dir);
+        }
+    }
+
+    /** Two stages: the first writes random bytes, the result copies them onto the base. */
+    static State twoStages() {
+        State random = EngineFixture.base()
+                .run(RunOption.sh("head -c 32 /dev/urandom | od -x > /rand"), OpOption.customName("random")).root();
+        return EngineFixture.base()
+                .file(FileAction.copy(random, "/rand", "/rand"), OpOption.customName("copy rand"));
+    }
+
+    static BuildOutcome build(EngineFixture kiln, State state, Path out, List<CacheExport> to, List<CacheImport> from)
+            throws Exception {
+        kiln.events.clear();
+        BuildRequest request = new BuildRequest(new FrontendSpec.Llb(state.marshal()), Map.of(), kiln.locals,
+                List.of(new ExportTarget.LocalDirectory(out))).withCache(to, from);
+        return kiln.engine.build(request, kiln.events::add);
+    }
+
+    static CacheExport cacheTo(Path cache, String mode) {
+        return CacheExport.of("local", Map.of("dest", cache.toString(), "mode", mode));
+    }
+
+    static CacheImport cacheFrom(Path cache) {
+        return CacheImport.of("local", Map.of("src", cache.toString()));
+    }
+
+    @Test
+    void modeMaxOnOneStateMakesEveryStepACacheHitOnAFreshState() throws Exception {
+        Path cache = dir.resolve("cache");
+        Path outA = dir.resolve("out-a");
+        build(a, twoStages(), outA, List.of(cacheTo(cache, "max")), List.of());
+        assertThat(a.executed()).contains("random", "copy rand");
+        assertThat(a.events).anyMatch(e -> e instanceof ProgressEvent.VertexCompleted
+                && e.vertexName().equals("exporting cache to client directory"));
+
+        // The layout BuildKit writes: index.json names an image manifest whose config is the cache config.
+        ImageIndex index = ImageIndex.parse(Files.readAllBytes(cache.resolve("index.json")));
+        assertThat(index.manifests()).singleElement()
+                .satisfies(m -> assertThat(m.annotations()).containsEntry("org.opencontainers.image.ref.name", "latest"));
+        ImageManifest manifest = ImageManifest.parse(Files.readAllBytes(
+                cache.resolve("blobs/sha256").resolve(index.manifests().getFirst().digest().hex())));
+        assertThat(manifest.config().mediaType()).isEqualTo("application/vnd.buildkit.cacheconfig.v0");
+        CacheConfig config = CacheConfig.parse(Files.readAllBytes(
+                cache.resolve("blobs/sha256").resolve(manifest.config().digest().hex())));
+        assertThat(config.records()).hasSizeGreaterThanOrEqualTo(3);
+        assertThat(manifest.layers()).allSatisfy(layer -> {
+            assertThat(layer.annotations()).containsKey("containerd.io/uncompressed");
+            assertThat(cache.resolve("blobs/sha256").resolve(layer.digest().hex())).isRegularFile();
+        });
+
+        Path outB = dir.resolve("out-b");
+        build(b, twoStages(), outB, List.of(), List.of(cacheFrom(cache)));
+        assertThat(b.executed()).doesNotContain("random", "copy rand");
+        assertThat(b.cached()).contains("random", "copy rand");
+        assertThat(Files.readString(outB.resolve("rand"))).isEqualTo(Files.readString(outA.resolve("rand")));
+
+        // Imported steps are this state's cache now: the next build needs no import.
+        Path again = dir.resolve("out-b-again");
+        build(b, twoStages(), again, List.of(), List.of());
+        assertThat(b.executed()).isEmpty();
+        assertThat(Files.readString(again.resolve("rand"))).isEqualTo(Files.readString(outA.resolve("rand")));
+    }
+
+    @Test
+    void modeMinLeavesOutAStageTheResultDoesNotContain() throws Exception {
+        Path cache = dir.resolve("cache-min");
+        Path outA = dir.resolve("out-a");
+        build(a, twoStages(), outA, List.of(cacheTo(cache, "min")), List.of());
+
+        Path outB = dir.resolve("out-b");
+        build(b, twoStages(), outB, List.of(), List.of(cacheFrom(cache)));
+        assertThat(b.executed()).contains("random");
+        assertThat(Files.readString(outB.resolve("rand"))).isNotEqualTo(Files.readString(outA.resolve("rand")));
+
+        // The result's own chain is in a min export: a one-stage build's RUN comes from it.
+        State oneStage = EngineFixture.base()
+                .run(RunOption.sh("head -c 32 /dev/urandom | od -x > /only"), OpOption.customName("only")).root();
+        Path cacheOne = dir.resolve("cache-one");
+        Path oneA = dir.resolve("one-a");
+        build(a, oneStage, oneA, List.of(cacheTo(cacheOne, "min")), List.of());
+        Path oneB = dir.resolve("one-b");
+        build(b, oneStage, oneB, List.of(), List.of(cacheFrom(cacheOne)));
+        assertThat(b.executed()).doesNotContain("only");
+        assertThat(Files.readString(oneB.resolve("only"))).isEqualTo(Files.readString(oneA.resolve("only")));
+    }
+
+    @Test
+    void aLayerBlobThatDoesNotMatchItsDigestIsNamedAndTheStepRuns() throws Exception {
+        Path cache = dir.resolve("cache-bad");
+        State state = EngineFixture.base()
+                .run(RunOption.sh("head -c 32 /dev/urandom | od -x > /rand"), OpOption.customName("random")).root();
+        build(a, state, dir.resolve("out-a"), List.of(cacheTo(cache, "max")), List.of());
+        ImageIndex index = ImageIndex.parse(Files.readAllBytes(cache.resolve("index.json")));
+        ImageManifest manifest = ImageManifest.parse(Files.readAllBytes(
+                cache.resolve("blobs/sha256").resolve(index.manifests().getFirst().digest().hex())));
+        var damaged = manifest.layers().getLast().digest();
+        Path blob = cache.resolve("blobs/sha256").resolve(damaged.hex());
+        byte[] bytes = Files.readAllBytes(blob);
+        Files.delete(blob); // a hard link into state A's content store: replace it, do not write through it
+        bytes[bytes.length / 2] ^= 0x55;
+        Files.write(blob, bytes);
+
+        Path outB = dir.resolve("out-b");
+        build(b, state, outB, List.of(), List.of(cacheFrom(cache)));
+        assertThat(b.executed()).contains("random");
+        assertThat(Files.readString(outB.resolve("rand"))).isNotEmpty();
+        assertThat(b.events).filteredOn(e -> e instanceof ProgressEvent.VertexWarning)
+                .extracting(e -> ((ProgressEvent.VertexWarning) e).message())
+                .anySatisfy(message -> assertThat(message).contains(damaged.toString(), "does not match its digest",
+                        "this step runs"));
+    }
+
+    @Test
+    void anUnsupportedCacheTypeIsNamed() {
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> CacheExport.of("gha", Map.of()))
+                .isInstanceOf(UnsupportedOperationException.class)
+                .hasMessageContaining("cache export type \"gha\" is not supported");
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> CacheImport.of("s3", Map.of()))
+                .isInstanceOf(UnsupportedOperationException.class)
+                .hasMessageContaining("cache import type \"s3\" is not supported");
+    }
+}
