@@ -177,7 +177,8 @@ final class ControlService extends ControlGrpc.ControlImplBase {
             }
             session.ifPresent(connected::set);
             SolveTranslation translation = SolveTranslation.of(request, forwarded == null ? null
-                    : new FrontendSpec.Function("gateway", forwarded.function()), allowedEntitlements);
+                    : new FrontendSpec.Function("gateway", forwarded.function()), allowedEntitlements,
+                    direct.isPresent());
             try (SessionExports exports = SessionExports.of(translation.exporters(), session, direct,
                     info.stateDir().resolve("daemon").resolve("exports"), translation.sourceDateEpoch())) {
                 BuildRequest build = translation.buildRequest(exports.targets());

@@ -46,10 +46,13 @@ record SolveTranslation(FrontendSpec frontend, Map<String, String> frontendAttrs
      * @param gateway the frontend of a request that {@link #forwardsToGateway forwards to the gateway}; null for
      *                none, which makes such a request an error
      * @param allowed the entitlements the daemon lets clients ask for
+     * @param direct  whether the client has {@link dev.kiln.api.DirectAccess}: the daemon's host and user
      * @throws IllegalArgumentException for a request Kiln cannot run, naming what is wrong
-     * @throws SecurityException        for a request for an entitlement the daemon does not allow
+     * @throws SecurityException        for a request for an entitlement the daemon does not allow, or for a local
+     *                                  cache of a client that may not have the daemon write its paths
      */
-    static SolveTranslation of(SolveRequest request, FrontendSpec gateway, Set<Entitlement> allowed) {
+    static SolveTranslation of(SolveRequest request, FrontendSpec gateway, Set<Entitlement> allowed,
+            boolean direct) {
         FrontendSpec frontend;
         if (!request.getFrontend().isEmpty()) {
             frontend = new FrontendSpec.Named(request.getFrontend());
@@ -69,8 +72,10 @@ record SolveTranslation(FrontendSpec frontend, Map<String, String> frontendAttrs
             exporters.add(Exporter.newBuilder().setType(request.getExporterDeprecated())
                     .putAllAttrs(request.getExporterAttrsDeprecatedMap()).build());
         }
-        // The cache's paths are the client's: the daemon serves clients on its own host, so it reads and writes
-        // them directly rather than through the session's content store.
+        // A local cache's paths are the client's. The daemon reads and writes them itself only for a client with
+        // direct access, which could write them with the daemon's rights anyway; for any other client they would
+        // name places on the daemon's host written as the daemon's user (BuildKit goes through the session's
+        // content store there, which Kiln does not serve yet).
         List<CacheExport> cacheExports = new ArrayList<>();
         List<CacheImport> cacheImports = new ArrayList<>();
         if (!request.getCache().getExportRefDeprecated().isEmpty()) {
@@ -80,9 +85,11 @@ record SolveTranslation(FrontendSpec frontend, Map<String, String> frontendAttrs
             cacheImports.add(CacheImport.of("registry", Map.of("ref", ref)));
         }
         for (var entry : request.getCache().getExportsList()) {
+            refuseLocalCache(entry.getType(), direct, "export");
             cacheExports.add(CacheExport.of(entry.getType(), entry.getAttrsMap()));
         }
         for (var entry : request.getCache().getImportsList()) {
+            refuseLocalCache(entry.getType(), direct, "import");
             cacheImports.add(CacheImport.of(entry.getType(), entry.getAttrsMap()));
         }
         Set<Entitlement> granted = EnumSet.noneOf(Entitlement.class);
@@ -97,6 +104,13 @@ record SolveTranslation(FrontendSpec frontend, Map<String, String> frontendAttrs
         }
         return new SolveTranslation(frontend, request.getFrontendAttrsMap(), exporters, granted, cacheExports,
                 cacheImports);
+    }
+
+    private static void refuseLocalCache(String type, boolean direct, String what) {
+        if (type.equals("local") && !direct) {
+            throw new SecurityException("cache " + what + " type=local through the daemon works only for a kiln client "
+                    + "on the daemon's host, as the daemon's user: its paths would be written on the daemon's host");
+        }
     }
 
     /** SOURCE_DATE_EPOCH as a build argument, which image outputs use for their timestamps. */

@@ -184,6 +184,21 @@ class ControlServiceTest {
     }
 
     @Test
+    void aLocalCacheOfAClientWithoutDirectAccessIsNeverWrittenOnTheDaemonsHost(@TempDir Path dir) {
+        State state = State.image(busybox.toString()).run(RunOption.sh("true")).root();
+        Path cache = dir.resolve("cache");
+
+        assertThatThrownBy(() -> daemon.control().solve(SolveRequest.newBuilder().setRef("local-cache")
+                .setDefinition(state.marshal().toByteString()).setCache(dev.kiln.api.control.CacheOptions.newBuilder()
+                        .addExports(dev.kiln.api.control.CacheOptionsEntry.newBuilder().setType("local")
+                                .putAttrs("dest", cache.toString()))).build()))
+                .isInstanceOf(StatusRuntimeException.class)
+                .hasMessageContaining("PERMISSION_DENIED")
+                .hasMessageContaining("cache export type=local through the daemon works only for a kiln client");
+        assertThat(cache).doesNotExist();
+    }
+
+    @Test
     void anExportsDestNamesTheClientsHostNeverTheDaemons(@TempDir Path dir) throws Exception {
         Path onDaemon = dir.resolve("daemon-side");
         Path onClient = dir.resolve("client-side");
