@@ -1,14 +1,11 @@
 package dev.kiln.api.session;
 
+import dev.kiln.api.RawMarshaller;
 import dev.kiln.api.filesync.FileSendGrpc;
 import dev.kiln.api.fsutil.Packet;
 import io.grpc.Metadata;
 import io.grpc.MethodDescriptor;
 import io.grpc.protobuf.ProtoUtils;
-import java.io.ByteArrayInputStream;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
 
 /**
  * FileSend.DiffCopy declares BytesMessage both ways, but for a directory export BuildKit sends fsutil Packets
@@ -37,25 +34,6 @@ final class FileSendMethods {
       return v == null ? 0 : Integer.parseInt(v.strip());
     } catch (NumberFormatException e) {
       return 0;
-    }
-  }
-
-  /** Messages as their encoded bytes. */
-  enum RawMarshaller implements MethodDescriptor.Marshaller<byte[]> {
-    INSTANCE;
-
-    @Override
-    public InputStream stream(byte[] value) {
-      return new ByteArrayInputStream(value);
-    }
-
-    @Override
-    public byte[] parse(InputStream stream) {
-      try {
-        return stream.readAllBytes();
-      } catch (IOException e) {
-        throw new UncheckedIOException(e);
-      }
     }
   }
 }

@@ -421,8 +421,8 @@ public final class SessionTunnel implements AutoCloseable {
     MethodDescriptor<byte[], byte[]> check = MethodDescriptor.<byte[], byte[]>newBuilder()
         .setType(MethodDescriptor.MethodType.UNARY)
         .setFullMethodName(MethodDescriptor.generateFullMethodName("grpc.health.v1.Health", "Check"))
-        .setRequestMarshaller(FileSendMethods.RawMarshaller.INSTANCE)
-        .setResponseMarshaller(FileSendMethods.RawMarshaller.INSTANCE)
+        .setRequestMarshaller(dev.kiln.api.RawMarshaller.INSTANCE)
+        .setResponseMarshaller(dev.kiln.api.RawMarshaller.INSTANCE)
         .build();
     return ServerServiceDefinition.builder(ServiceDescriptor.newBuilder("grpc.health.v1.Health").addMethod(check).build())
         .addMethod(check, ServerCalls.asyncUnaryCall((request, response) -> {
