@@ -124,6 +124,7 @@ final class KilnDaemon implements AutoCloseable {
 
     private void listen() throws IOException {
         for (String address : config.addresses()) {
+            dev.kiln.api.NettyLogs.quietKeepAliveWarnings();
             NettyServerBuilder builder;
             if (address.startsWith("unix://")) {
                 Path socket = Path.of(address.substring("unix://".length()));

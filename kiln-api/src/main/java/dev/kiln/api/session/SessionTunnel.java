@@ -68,15 +68,8 @@ public final class SessionTunnel implements AutoCloseable {
 
   private static volatile EventLoopGroup loop;
 
-  /**
-   * grpc-java asks every channel for SO_KEEPALIVE, which a unix socket does not have, and Netty logs a warning for
-   * it on each connection; the logger is held here so its level stays set.
-   */
-  private static final java.util.logging.Logger BOOTSTRAP_LOG =
-      java.util.logging.Logger.getLogger("io.grpc.netty.shaded.io.netty.bootstrap");
-
   static {
-    BOOTSTRAP_LOG.setLevel(java.util.logging.Level.SEVERE);
+    dev.kiln.api.NettyLogs.quietKeepAliveWarnings();
   }
 
   private final StreamObserver<BytesMessage> toPeer;
