@@ -249,6 +249,24 @@ class RegistryCacheTest {
     }
 
     @Test
+    void onlyTheLayerBlobsOfStepsThatHitAreFetched() throws Exception {
+        String ref = registry.host() + "/cache:lazy";
+        build(a, CacheExportImportTest.twoStages(), dir.resolve("out-a"), List.of(cacheTo(ref, "mode", "max")),
+                List.of());
+        ImageManifest manifest = client.fetchManifest(ImageReference.parseNormalized(ref)).manifest();
+        // The base's layer, then the one layer the RUN and the copy both add (/rand, the same bytes).
+        assertThat(manifest.layers()).hasSize(2);
+        Digest runLayer = manifest.layers().getLast().digest();
+        try (RegistryProxy proxy = RegistryProxy.start(registry.host())) {
+            // The base alone: its layer may come from the cache; the RUN's is not asked for.
+            build(b, EngineFixture.base(), dir.resolve("out-b"), List.of(), List.of(cacheFrom(proxy.host()
+                    + "/cache:lazy")));
+            assertThat(proxy.requests()).noneMatch(request -> request.contains(runLayer.toString()));
+            assertThat(proxy.requests()).anyMatch(request -> request.contains(manifest.config().digest().toString()));
+        }
+    }
+
+    @Test
     void registryAttributesAreChecked() {
         org.assertj.core.api.Assertions.assertThatThrownBy(() -> CacheExport.of("registry", Map.of()))
                 .hasMessageContaining("needs ref=");

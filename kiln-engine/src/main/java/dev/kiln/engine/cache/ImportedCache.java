@@ -38,7 +38,8 @@ import java.util.Optional;
 import java.util.Set;
 
 /**
- * A cache config read from an import, with the blobs it names: answers a step's key with the step's results,
+ * A cache config read from an import (a local directory, a registry's cache manifest or index, or an image's
+ * inline cache), with the blobs it names: answers a step's key with the step's results,
  * each made by unpacking its layer chain (layers already unpacked on this state, by an image pull or an earlier
  * import, are used as they are). Every blob is verified against its digest as it is copied in; a blob that does not
  * match fails that step's import, naming the blob, and the solver then runs the step.
