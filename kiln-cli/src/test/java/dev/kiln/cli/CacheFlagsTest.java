@@ -1,10 +1,15 @@
 package dev.kiln.cli;
 
 import dev.kiln.api.DaemonEndpoint;
+import dev.kiln.core.ImageReference;
+import dev.kiln.oci.registry.FetchedManifest;
+import dev.kiln.oci.registry.RegistryClient;
+import dev.kiln.oci.testing.LocalRegistry;
 import dev.kiln.worker.BusyboxRootfs;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.ByteArrayOutputStream;
@@ -26,6 +31,9 @@ import static org.assertj.core.api.Assertions.assertThat;
  * with its cache exported, then on a fresh state B with that cache imported. Real busybox containers throughout.
  */
 class CacheFlagsTest {
+
+    @RegisterExtension
+    static final LocalRegistry registry = LocalRegistry.anonymous();
 
     static final String TWO_STAGES = """
             FROM busybox AS random
@@ -126,6 +134,71 @@ class CacheFlagsTest {
 
         assertThat(daemon("db", tmp.resolve("out-c"), "--cache-to", "type=gha")).isNotZero();
         assertThat(err()).contains("cache export type \"gha\" is not supported");
+    }
+
+    @Test
+    void cacheToARegistryModeMaxMakesTheRunACacheHitOnAFreshState() throws Exception {
+        String ref = registry.host() + "/cli-cache:max";
+        assertThat(embedded("ra", tmp.resolve("out-a"), "--cache-to", "type=registry,ref=" + ref + ",mode=max"))
+                .as(err()).isZero();
+        assertThat(err()).contains("exporting cache to registry");
+        try (RegistryClient client = RegistryClient.builder().build()) {
+            FetchedManifest pushed = client.fetchManifest(ImageReference.parseNormalized(ref));
+            assertThat(pushed.descriptor().mediaType()).isEqualTo("application/vnd.oci.image.manifest.v1+json");
+            assertThat(pushed.manifest().config().mediaType()).isEqualTo("application/vnd.buildkit.cacheconfig.v0");
+        }
+
+        assertThat(embedded("rb", tmp.resolve("out-b"), "--cache-from", "type=registry,ref=" + ref)).as(err()).isZero();
+        assertThat(err()).containsPattern(RUN_CACHED);
+        assertThat(Files.readAllBytes(tmp.resolve("out-b/rand"))).isEqualTo(Files.readAllBytes(tmp.resolve("out-a/rand")));
+    }
+
+    @Test
+    void exportCacheToARegistryModeMinLeavesOutTheStageTheImageDoesNotContain() throws Exception {
+        String ref = registry.host() + "/cli-cache:min";
+        assertThat(embedded("ra", tmp.resolve("out-a"), "--export-cache", "type=registry,ref=" + ref + ",mode=min"))
+                .as(err()).isZero();
+        assertThat(embedded("rb", tmp.resolve("out-b"), "--import-cache", "type=registry,ref=" + ref))
+                .as(err()).isZero();
+        assertThat(err()).doesNotContainPattern(RUN_CACHED).contains("RUN head -c 32 /dev/urandom");
+        assertThat(Files.readAllBytes(tmp.resolve("out-b/rand")))
+                .isNotEqualTo(Files.readAllBytes(tmp.resolve("out-a/rand")));
+    }
+
+    @Test
+    void throughTheDaemonARegistryCacheTravelsToAFreshState() throws Exception {
+        String ref = registry.host() + "/cli-cache:daemon";
+        assertThat(daemon("rda", tmp.resolve("out-a"), "--export-cache", "type=registry,ref=" + ref + ",mode=max"))
+                .as(err()).isZero();
+        assertThat(daemon("rdb", tmp.resolve("out-b"), "--import-cache", "type=registry,ref=" + ref))
+                .as(err()).isZero();
+        assertThat(err()).containsPattern(RUN_CACHED);
+        assertThat(Files.readAllBytes(tmp.resolve("out-b/rand"))).isEqualTo(Files.readAllBytes(tmp.resolve("out-a/rand")));
+    }
+
+    @Test
+    void inlineCacheInAPushedImageMakesTheRunACacheHitOnAFreshState() throws Exception {
+        // One stage: an inline cache has the image's own steps only (mode=min).
+        Files.writeString(context.resolve("Dockerfile"), """
+                FROM busybox
+                RUN head -c 32 /dev/urandom | od -x > /rand
+                """);
+        String image = registry.host() + "/cli-app:1";
+        assertThat(embedded("ia", tmp.resolve("out-a"), "--cache-to", "type=inline", "-t", image, "--push",
+                "--output", "type=image,push=true"))
+                .as(err()).isZero();
+        try (RegistryClient client = RegistryClient.builder().build()) {
+            ImageReference ref = ImageReference.parseNormalized(image);
+            FetchedManifest pushed = client.fetchManifest(ref);
+            String config = new String(client.fetchBlob(ref, pushed.manifest().config()), StandardCharsets.UTF_8);
+            assertThat(config).contains("\"moby.buildkit.cache.v0\":\"");
+        }
+
+        assertThat(embedded("ib", tmp.resolve("out-b"), "--cache-from", "type=registry,ref=" + image))
+                .as(err()).isZero();
+        assertThat(err()).containsPattern("(?m)^#(\\d+) \\[\\d/\\d\\] RUN head -c 32 /dev/urandom \\| od -x > /rand\\n"
+                + "(?:#\\1 .*\\n)*#\\1 CACHED$");
+        assertThat(Files.readAllBytes(tmp.resolve("out-b/rand"))).isEqualTo(Files.readAllBytes(tmp.resolve("out-a/rand")));
     }
 
     @Test

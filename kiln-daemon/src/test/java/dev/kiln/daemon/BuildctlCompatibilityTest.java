@@ -258,6 +258,32 @@ class BuildctlCompatibilityTest {
     }
 
     @Test
+    @Order(8)
+    void buildctlsRegistryCacheExportIsImportedByAFreshDaemon() throws Exception {
+        String ref = registry.host() + "/buildctl-cache:1";
+        Run export = buildctl(dockerfileBuild("--export-cache", "type=registry,ref=" + ref + ",mode=max")
+                .toArray(String[]::new));
+        assertSucceeded(export);
+        try (RegistryClient client = RegistryClient.builder().build()) {
+            var pushed = client.fetchManifest(ImageReference.parseNormalized(ref));
+            assertThat(pushed.descriptor().mediaType()).isEqualTo("application/vnd.oci.image.manifest.v1+json");
+            assertThat(pushed.manifest().config().mediaType()).isEqualTo("application/vnd.buildkit.cacheconfig.v0");
+        }
+
+        // buildctl has no direct access, and a registry cache needs none: a fresh daemon takes the RUN from it.
+        try (DaemonFixture fresh = new DaemonFixture(tmp.resolve("fresh"))) {
+            List<String> command = new ArrayList<>(List.of(buildctl.toString(), "--addr", "unix://" + fresh.socket));
+            command.addAll(dockerfileBuild("--import-cache", "type=registry,ref=" + ref));
+            Process process = new ProcessBuilder(command).redirectErrorStream(true)
+                    .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile())).start();
+            String output = read(process.getInputStream());
+            assertThat(process.waitFor(300, TimeUnit.SECONDS)).isTrue();
+            assertThat(process.exitValue()).as(output).isZero();
+            assertThat(output).containsPattern("(?m)^#(\\d+) \\[\\d/\\d\\] RUN echo built > /built\\n(?:#\\1 .*\\n)*#\\1 CACHED$");
+        }
+    }
+
+    @Test
     @Order(100)
     void diskUsageListsRecordsAndPruneRemovesThem() throws Exception {
         Run du = buildctl("du", "--verbose");

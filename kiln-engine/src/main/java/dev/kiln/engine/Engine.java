@@ -1,10 +1,17 @@
 package dev.kiln.engine;
 
 import dev.kiln.engine.cache.BuildCache;
+import dev.kiln.engine.cache.CacheRecords;
 import dev.kiln.engine.cache.CacheExport;
 import dev.kiln.engine.cache.CacheImport;
 import dev.kiln.engine.cache.ImportedCache;
 import dev.kiln.engine.cache.LocalCacheExporter;
+import dev.kiln.engine.cache.RegistryCacheExporter;
+import dev.kiln.engine.export.ImagePusher;
+import dev.kiln.engine.export.InlineCache;
+import dev.kiln.oci.CacheConfig;
+import dev.kiln.worker.image.ImageStore;
+import dev.kiln.core.ImageReference;
 import dev.kiln.engine.export.ExportTarget;
 import dev.kiln.engine.gateway.BuildContext;
 import dev.kiln.engine.gateway.LocalClient;
@@ -126,7 +133,8 @@ public final class Engine implements AutoCloseable {
             throws BuildException, InterruptedException {
         long start = System.nanoTime();
         List<Warning> warnings = new java.util.concurrent.CopyOnWriteArrayList<>();
-        BuildCache cache = new BuildCache(openImports(request.cacheImports(), warnings));
+        List<RegistryClient> importClients = new ArrayList<>();
+        BuildCache cache = new BuildCache(openImports(request.cacheImports(), session, warnings, importClients));
         BuildContext context = new BuildContext(solver, worker, frontends, session, buildOpts(session, request),
                 request.entitlements(), progress, warnings, null, null, cache);
         LocalClient client = new LocalClient(context, request.frontendOpts(), Map.of());
@@ -137,11 +145,12 @@ public final class Engine implements AutoCloseable {
             if (request.exports().isEmpty()) {
                 evaluateAll(result);
             }
+            InlineCache inline = inlineCache(request, result, cache, context.warnings());
             for (ExportTarget target : request.exports()) {
-                result = export(result, target, session, progress);
+                result = export(result, target, session, progress, inline);
             }
             for (CacheExport target : request.cacheExports()) {
-                exportCache(result, cache, target, progress, context.warnings());
+                exportCache(result, cache, target, session, progress, context.warnings());
             }
         } catch (GatewayException e) {
             FailedStep step = failedStep(e);
@@ -163,6 +172,7 @@ public final class Engine implements AutoCloseable {
                 context.releaseContainers();
             }
             flushQuietly(context);
+            importClients.forEach(RegistryClient::close);
         }
         return new BuildOutcome(result, List.copyOf(context.warnings()), Duration.ofNanos(System.nanoTime() - start));
     }
@@ -274,11 +284,12 @@ public final class Engine implements AutoCloseable {
     }
 
     /** Exports the result; the export's facts (an image's digests) join the result's metadata. */
-    private Result export(Result result, ExportTarget target, BuildSession session, ProgressListener progress)
-            throws BuildException, InterruptedException {
+    private Result export(Result result, ExportTarget target, BuildSession session, ProgressListener progress,
+            InlineCache inline) throws BuildException, InterruptedException {
         try {
             Result exported = result;
-            for (Map.Entry<String, String> fact : target.exporter().export(result, worker, session, progress).entrySet()) {
+            for (Map.Entry<String, String> fact : target.exporter().export(result, worker, session, progress, inline)
+                    .entrySet()) {
                 exported = exported.withMetadata(fact.getKey(), fact.getValue().getBytes(StandardCharsets.UTF_8));
             }
             return exported;
@@ -291,12 +302,23 @@ public final class Engine implements AutoCloseable {
      * The caches a build may import from. One that cannot be read is a warning, as in BuildKit: the build runs the
      * steps it would have imported.
      */
-    private List<ImportedCache> openImports(List<CacheImport> imports, List<Warning> warnings) {
+    private List<ImportedCache> openImports(List<CacheImport> imports, BuildSession session, List<Warning> warnings,
+            List<RegistryClient> clients) {
         List<ImportedCache> opened = new ArrayList<>();
         for (CacheImport spec : imports) {
             try {
                 opened.add(switch (spec) {
                     case CacheImport.Local local -> ImportedCache.open(local, worker.images());
+                    case CacheImport.Registry registry -> {
+                        ImageStore images = worker.images(session);
+                        if (registry.insecure()) {
+                            RegistryClient insecure = ImagePusher.insecureClient(session,
+                                    Set.of(ImageReference.parseNormalized(registry.ref()).domain()));
+                            clients.add(insecure);
+                            images = images.withRegistry(insecure);
+                        }
+                        yield ImportedCache.open(registry, images, Worker.hostPlatform());
+                    }
                 });
             } catch (IOException | RuntimeException e) {
                 warnings.add(new Warning("", "cache import " + spec + " is not used: " + e.getMessage(),
@@ -310,16 +332,9 @@ public final class Engine implements AutoCloseable {
      * Exports the build's cache after its result has been exported, so the layers the image export compressed are
      * reused. With {@code ignore-error=true} a failure is a warning.
      */
-    private void exportCache(Result result, BuildCache cache, CacheExport target, ProgressListener progress,
-            List<Warning> warnings) throws BuildException, InterruptedException {
-        Set<String> resultKeys = new java.util.HashSet<>();
-        List<dev.kiln.gateway.Reference> refs = new ArrayList<>(result.refs().values());
-        result.ref().ifPresent(refs::add);
-        for (dev.kiln.gateway.Reference ref : refs) {
-            if (ref instanceof SolvedReference solved) {
-                resultKeys.add(solved.solved().cacheKey());
-            }
-        }
+    private void exportCache(Result result, BuildCache cache, CacheExport target, BuildSession session,
+            ProgressListener progress, List<Warning> warnings) throws BuildException, InterruptedException {
+        Set<String> resultKeys = resultKeys(result);
         try {
             switch (target) {
                 case CacheExport.Local local -> dev.kiln.engine.export.ExportLog.run(progress,
@@ -327,6 +342,14 @@ public final class Engine implements AutoCloseable {
                             LocalCacheExporter.export(local, cache.steps(), resultKeys, worker, log);
                             return Map.of();
                         });
+                case CacheExport.Registry registry -> dev.kiln.engine.export.ExportLog.run(progress,
+                        "exporting cache to registry", log -> {
+                            RegistryCacheExporter.export(registry, cache.steps(), resultKeys, worker, session, log);
+                            return Map.of();
+                        });
+                case CacheExport.Inline inline -> {
+                    // written into the image config by the image export (see inlineCache)
+                }
             }
         } catch (IOException | RuntimeException e) {
             if (target.ignoreError()) {
@@ -336,6 +359,41 @@ public final class Engine implements AutoCloseable {
             }
             throw new BuildException("cache export failed: " + e.getMessage(), e);
         }
+    }
+
+    /** The cache keys of the result's references, as the solver gave them. */
+    private static Set<String> resultKeys(Result result) throws InterruptedException {
+        Set<String> resultKeys = new java.util.HashSet<>();
+        List<dev.kiln.gateway.Reference> refs = new ArrayList<>(result.refs().values());
+        result.ref().ifPresent(refs::add);
+        for (dev.kiln.gateway.Reference ref : refs) {
+            if (ref instanceof SolvedReference solved) {
+                resultKeys.add(solved.solved().cacheKey());
+            }
+        }
+        return resultKeys;
+    }
+
+    /**
+     * With {@code --cache-to type=inline}, the records of the steps the image is made of (mode=min), for the image
+     * export to put into its config; a build without an image output gets a warning, as it has no config to carry
+     * them.
+     */
+    private InlineCache inlineCache(BuildRequest request, Result result, BuildCache cache, List<Warning> warnings) {
+        if (request.cacheExports().stream().noneMatch(CacheExport.Inline.class::isInstance)) {
+            return InlineCache.NONE;
+        }
+        if (request.exports().stream().noneMatch(target -> target.exporter().carriesInlineCache())) {
+            warnings.add(new Warning("", "cache export type=inline needs an image output (-t NAME, --push or "
+                    + "--output type=image); nothing was exported", dev.kiln.gateway.WarnOpts.none()));
+            return InlineCache.NONE;
+        }
+        return (layers, options, log) -> {
+            CacheRecords records = CacheRecords.of(CacheRecords.select(false, cache.steps(), resultKeys(result)),
+                    worker, options, log);
+            return records.inline(layers.stream().map(layer -> layer.blob().descriptor().digest()).toList())
+                    .map(CacheConfig::recordsJson);
+        };
     }
 
     private BuildOpts buildOpts(BuildSession session, BuildRequest request) {

@@ -16,6 +16,8 @@ import java.util.Objects;
 public record CacheConfig(List<Layer> layers, List<Record> records) {
 
   public static final String MEDIA_TYPE = "application/vnd.buildkit.cacheconfig.v0";
+  /** The image config field under which BuildKit's inline cache keeps its records (exporter/containerimage). */
+  public static final String INLINE_FIELD = "moby.buildkit.cache.v0";
   private static final String KIND = "cache config";
 
   public CacheConfig {
@@ -78,6 +80,26 @@ public record CacheConfig(List<Layer> layers, List<Record> records) {
         throw new OciFormatException(KIND, "layers[" + i + "].parent", "no layer has index " + parent);
       }
     }
+    return new CacheConfig(layers, records(recordFields, layers));
+  }
+
+  /**
+   * Reads the records of an inline cache (the JSON array an image config carries under
+   * {@link #INLINE_FIELD}), whose results index the image's own layers, given here bottom first.
+   *
+   * @throws OciFormatException naming the field that is malformed
+   */
+  public static CacheConfig parseInline(List<Layer> layers, byte[] recordsJson) {
+    byte[] wrapped = new byte[recordsJson.length + 12];
+    byte[] head = "{\"records\":".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    System.arraycopy(head, 0, wrapped, 0, head.length);
+    System.arraycopy(recordsJson, 0, wrapped, head.length, recordsJson.length);
+    wrapped[wrapped.length - 1] = '}';
+    JsonFields fields = JsonFields.parse(wrapped, "inline " + KIND);
+    return new CacheConfig(layers, records(fields.objects("records"), layers));
+  }
+
+  private static List<Record> records(List<JsonFields> recordFields, List<Layer> layers) {
     List<Record> records = new java.util.ArrayList<>();
     for (int r = 0; r < recordFields.size(); r++) {
       JsonFields record = recordFields.get(r);
@@ -103,7 +125,7 @@ public record CacheConfig(List<Layer> layers, List<Record> records) {
       }
       records.add(new Record(record.digest("digest"), results, inputs));
     }
-    return new CacheConfig(layers, records);
+    return records;
   }
 
   /** The config as BuildKit's Go structs marshal it (a parent of 0 is left out, as Go's omitempty does). */
@@ -126,38 +148,51 @@ public record CacheConfig(List<Layer> layers, List<Record> records) {
       json.writeEndArray();
     }
     if (!records.isEmpty()) {
-      json.writeArrayFieldStart("records");
-      for (Record record : records) {
-        json.writeStartObject();
-        if (!record.results().isEmpty()) {
-          json.writeArrayFieldStart("layers");
-          for (Result result : record.results()) {
+      json.writeFieldName("records");
+      writeRecords(json);
+    }
+    json.writeEndObject();
+  }
+
+  /**
+   * The records alone, as a JSON array: what BuildKit's inline cache puts (base64-encoded, as Go marshals a byte
+   * slice) into an image config under {@link #INLINE_FIELD}, the layers being the image's own.
+   */
+  public byte[] recordsJson() {
+    return CanonicalJson.write(this::writeRecords);
+  }
+
+  private void writeRecords(JsonGenerator json) throws IOException {
+    json.writeStartArray();
+    for (Record record : records) {
+      json.writeStartObject();
+      if (!record.results().isEmpty()) {
+        json.writeArrayFieldStart("layers");
+        for (Result result : record.results()) {
+          json.writeStartObject();
+          json.writeNumberField("layer", result.layer());
+          CanonicalJson.time(json, "createdAt", result.createdAt());
+          json.writeEndObject();
+        }
+        json.writeEndArray();
+      }
+      json.writeStringField("digest", record.digest().toString());
+      if (!record.inputs().isEmpty()) {
+        json.writeArrayFieldStart("inputs");
+        for (List<Input> links : record.inputs()) {
+          json.writeStartArray();
+          for (Input link : links) {
             json.writeStartObject();
-            json.writeNumberField("layer", result.layer());
-            CanonicalJson.time(json, "createdAt", result.createdAt());
+            CanonicalJson.string(json, "selector", link.selector());
+            json.writeNumberField("link", link.link());
             json.writeEndObject();
           }
           json.writeEndArray();
         }
-        json.writeStringField("digest", record.digest().toString());
-        if (!record.inputs().isEmpty()) {
-          json.writeArrayFieldStart("inputs");
-          for (List<Input> links : record.inputs()) {
-            json.writeStartArray();
-            for (Input link : links) {
-              json.writeStartObject();
-              CanonicalJson.string(json, "selector", link.selector());
-              json.writeNumberField("link", link.link());
-              json.writeEndObject();
-            }
-            json.writeEndArray();
-          }
-          json.writeEndArray();
-        }
-        json.writeEndObject();
+        json.writeEndArray();
       }
-      json.writeEndArray();
+      json.writeEndObject();
     }
-    json.writeEndObject();
+    json.writeEndArray();
   }
 }

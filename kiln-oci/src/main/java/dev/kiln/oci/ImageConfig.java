@@ -126,6 +126,14 @@ public record ImageConfig(Instant created, String author, String architecture, S
         unknownFields);
   }
 
+  /** The config with one more field Kiln does not model (replacing one of that name), written as it is given. */
+  public ImageConfig withUnknownField(String name, JsonNode value) {
+    Map<String, JsonNode> fields = new java.util.LinkedHashMap<>(unknownFields);
+    fields.put(name, value);
+    return new ImageConfig(created, author, architecture, os, osVersion, osFeatures, variant, config, rootfs, history,
+        fields);
+  }
+
   public ImageConfig withHistory(List<History> value) {
     return new ImageConfig(created, author, architecture, os, osVersion, osFeatures, variant, config, rootfs, value,
         unknownFields);

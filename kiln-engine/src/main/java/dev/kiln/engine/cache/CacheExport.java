@@ -35,6 +35,39 @@ public sealed interface CacheExport {
     }
 
     /**
+     * {@code type=registry,ref=HOST/REPO:TAG}: the same cache pushed to a registry. With {@code image-manifest=true}
+     * (BuildKit's default since v0.21) the tag names an OCI image manifest whose config is the cache config, which
+     * every registry accepts; with {@code image-manifest=false} an index (OCI, or Docker's manifest list with
+     * {@code oci-mediatypes=false}) listing the layer blobs and the cache config, BuildKit's older form.
+     *
+     * @param insecure {@code registry.insecure=true}: plain HTTP or an unverified certificate for this registry
+     */
+    record Registry(String ref, boolean max, boolean ignoreError, boolean imageManifest, boolean ociMediaTypes,
+            boolean insecure, ImageOptions layers) implements CacheExport {
+        public Registry {
+            Objects.requireNonNull(ref, "ref");
+            Objects.requireNonNull(layers, "layers");
+        }
+    }
+
+    /**
+     * {@code type=inline}: the cache records go into the config of the image the build exports (under BuildKit's
+     * {@code moby.buildkit.cache.v0}), their results the image's own layers; so only the steps of the image, as
+     * with mode=min.
+     */
+    record Inline() implements CacheExport {
+        @Override
+        public boolean max() {
+            return false;
+        }
+
+        @Override
+        public boolean ignoreError() {
+            return false;
+        }
+    }
+
+    /**
      * A cache export from BuildKit's type name and attributes.
      *
      * @throws UnsupportedOperationException for a type Kiln cannot export to, naming it
@@ -47,13 +80,7 @@ public sealed interface CacheExport {
                 if (dest.isEmpty()) {
                     throw new IllegalArgumentException("cache export type=local needs dest=DIR");
                 }
-                Map<String, String> layerAttrs = new java.util.HashMap<>();
-                for (String key : java.util.List.of("compression", "compression-level", "force-compression")) {
-                    if (attrs.containsKey(key)) {
-                        layerAttrs.put(key, attrs.get(key));
-                    }
-                }
-                ImageOptions layers = ImageOptions.parse(layerAttrs, ImageOptions.defaults(), Optional.empty());
+                ImageOptions layers = layerOptions(attrs);
                 if ("false".equals(attrs.get("image-manifest"))) {
                     throw new IllegalArgumentException("cache export type=local: image-manifest=false (an index "
                             + "of blobs) is not supported by kiln; leave it at its default, true");
@@ -61,9 +88,37 @@ public sealed interface CacheExport {
                 yield new Local(Path.of(dest).toAbsolutePath(), mode(attrs), bool(attrs, "ignore-error"),
                         attrs.getOrDefault("tag", "latest"), layers);
             }
+            case "registry" -> {
+                String ref = attrs.getOrDefault("ref", "");
+                if (ref.isEmpty()) {
+                    throw new IllegalArgumentException("cache export type=registry needs ref=HOST/REPOSITORY:TAG");
+                }
+                dev.kiln.core.ImageReference.parseNormalized(ref);
+                boolean oci = !attrs.containsKey("oci-mediatypes") || bool(attrs, "oci-mediatypes");
+                // As BuildKit: Docker media types without a word on the form mean the older form, an index.
+                boolean imageManifest = attrs.containsKey("image-manifest") ? bool(attrs, "image-manifest") : oci;
+                if (imageManifest && !oci) {
+                    throw new IllegalArgumentException("cache export type=registry: image-manifest=true needs OCI "
+                            + "media types; drop oci-mediatypes=false or add image-manifest=false");
+                }
+                yield new Registry(ref, mode(attrs), bool(attrs, "ignore-error"), imageManifest, oci,
+                        bool(attrs, "registry.insecure"), layerOptions(attrs));
+            }
+            case "inline" -> new Inline();
             default -> throw new UnsupportedOperationException("cache export type \"" + type
-                    + "\" is not supported by kiln (supported: local)");
+                    + "\" is not supported by kiln (supported: local, registry, inline)");
         };
+    }
+
+    /** How new layer blobs are compressed: {@code compression=}, {@code compression-level=}, {@code force-compression=}. */
+    private static ImageOptions layerOptions(Map<String, String> attrs) {
+        Map<String, String> layerAttrs = new java.util.HashMap<>();
+        for (String key : java.util.List.of("compression", "compression-level", "force-compression")) {
+            if (attrs.containsKey(key)) {
+                layerAttrs.put(key, attrs.get(key));
+            }
+        }
+        return ImageOptions.parse(layerAttrs, ImageOptions.defaults(), Optional.empty());
     }
 
     private static boolean mode(Map<String, String> attrs) {

@@ -20,6 +20,18 @@ public sealed interface CacheImport {
     }
 
     /**
+     * {@code type=registry,ref=HOST/REPO:TAG}: a cache a registry export pushed (an image manifest whose config is
+     * the cache config, or an index listing it), or an image whose config carries an inline cache.
+     *
+     * @param insecure {@code registry.insecure=true}: plain HTTP or an unverified certificate for this registry
+     */
+    record Registry(String ref, boolean insecure) implements CacheImport {
+        public Registry {
+            Objects.requireNonNull(ref, "ref");
+        }
+    }
+
+    /**
      * A cache import from BuildKit's type name and attributes.
      *
      * @throws UnsupportedOperationException for a type Kiln cannot import from, naming it
@@ -35,8 +47,16 @@ public sealed interface CacheImport {
                 yield new Local(Path.of(src).toAbsolutePath(), attrs.getOrDefault("tag", "latest"),
                         attrs.getOrDefault("digest", ""));
             }
+            case "registry" -> {
+                String ref = attrs.getOrDefault("ref", "");
+                if (ref.isEmpty()) {
+                    throw new IllegalArgumentException("cache import type=registry needs ref=HOST/REPOSITORY:TAG");
+                }
+                dev.kiln.core.ImageReference.parseNormalized(ref);
+                yield new Registry(ref, CacheExport.bool(attrs, "registry.insecure"));
+            }
             default -> throw new UnsupportedOperationException("cache import type \"" + type
-                    + "\" is not supported by kiln (supported: local)");
+                    + "\" is not supported by kiln (supported: local, registry)");
         };
     }
 }

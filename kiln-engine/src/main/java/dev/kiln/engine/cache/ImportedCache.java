@@ -1,14 +1,21 @@
 package dev.kiln.engine.cache;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import dev.kiln.core.Digest;
+import dev.kiln.core.ImageReference;
+import dev.kiln.core.Platform;
 import dev.kiln.oci.CacheConfig;
 import dev.kiln.oci.Descriptor;
+import dev.kiln.oci.ImageConfig;
 import dev.kiln.oci.ImageIndex;
 import dev.kiln.oci.ImageManifest;
 import dev.kiln.oci.MediaTypes;
 import dev.kiln.oci.OciFormatException;
+import dev.kiln.oci.PlatformMatcher;
 import dev.kiln.oci.content.BlobWriter;
 import dev.kiln.oci.content.DigestMismatchException;
+import dev.kiln.oci.registry.FetchedManifest;
+import dev.kiln.oci.registry.RegistryClient;
 import dev.kiln.solver.OperationContext;
 import dev.kiln.solver.Result;
 import dev.kiln.worker.SnapshotResult;
@@ -22,6 +29,7 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -30,7 +38,8 @@ import java.util.Optional;
 import java.util.Set;
 
 /**
- * A cache config read from an import, with the blobs it names: answers a step's key with the step's results,
+ * A cache config read from an import (a local directory, a registry's cache manifest or index, or an image's
+ * inline cache), with the blobs it names: answers a step's key with the step's results,
  * each made by unpacking its layer chain (layers already unpacked on this state, by an image pull or an earlier
  * import, are used as they are). Every blob is verified against its digest as it is copied in; a blob that does not
  * match fails that step's import, naming the blob, and the solver then runs the step.
@@ -42,13 +51,19 @@ public final class ImportedCache {
     private static final long MAX_DOCUMENT = 16 << 20;
 
     private final String source;
-    private final Path blobs;
+    private final LayerSource blobs;
     private final ImageStore images;
     private final CacheConfig config;
     private final Map<Digest, CacheConfig.Record> records = new HashMap<>();
     private final Map<Digest, Descriptor> layerBlobs = new HashMap<>();
 
-    private ImportedCache(String source, Path blobs, ImageStore images, CacheConfig config,
+    /** Where the layer blobs of an import come from: copied into the content store, verified, when a step hits. */
+    @FunctionalInterface
+    private interface LayerSource {
+        void fetch(Descriptor blob, ImageStore images, String source) throws IOException;
+    }
+
+    private ImportedCache(String source, LayerSource blobs, ImageStore images, CacheConfig config,
             List<Descriptor> layers) {
         this.source = source;
         this.blobs = blobs;
@@ -112,7 +127,87 @@ public final class ImportedCache {
         }
         byte[] configBytes = readVerified(blobs, configDescriptor.digest(), source);
         CacheConfig config = parse(() -> CacheConfig.parse(configBytes));
-        return new ImportedCache(source, blobs, images, config, layers);
+        return new ImportedCache(source, (blob, store, name) -> copyFile(blobs, blob, store, name), images, config,
+                layers);
+    }
+
+    /**
+     * Reads a cache from a registry: the manifest (or index) the ref names and the cache config it lists; or, for an
+     * image, the inline cache its config carries, whose layers are the image's own. Layer blobs are fetched only
+     * when a step's record hits.
+     *
+     * @param images the image store with the registry client (and credentials) the build uses
+     * @param platform the platform whose image of a multi-platform index carries the inline cache
+     * @throws IOException naming the ref and what is missing or malformed
+     */
+    public static ImportedCache open(CacheImport.Registry spec, ImageStore images, Platform platform)
+            throws IOException {
+        ImageReference ref = ImageReference.parseNormalized(spec.ref()).withDefaultTag();
+        String source = "cache " + ref;
+        RegistryClient registry = images.registry();
+        FetchedManifest root = registry.fetchManifest(ref);
+        LayerSource fromRegistry = (blob, store, name) -> fetchFromRegistry(registry, ref, blob, store, name);
+        if (root.document() instanceof ImageIndex index) {
+            Optional<Descriptor> configDescriptor = index.manifests().stream()
+                    .filter(m -> m.mediaType().equals(CacheConfig.MEDIA_TYPE)).findFirst();
+            if (configDescriptor.isPresent()) {
+                List<Descriptor> layers = index.manifests().stream()
+                        .filter(m -> !m.mediaType().equals(CacheConfig.MEDIA_TYPE)).toList();
+                byte[] configBytes = registry.fetchBlob(ref, configDescriptor.get());
+                return new ImportedCache(source, fromRegistry, images, parse(() -> CacheConfig.parse(configBytes)),
+                        layers);
+            }
+            Descriptor chosen = PlatformMatcher.of(platform).select(index.manifests()).orElseThrow(() ->
+                    new IOException(source + " is an index with neither a cache config nor an image for "
+                            + platform.normalize()));
+            FetchedManifest image = registry.fetchManifest(ref, chosen);
+            if (image.isIndex()) {
+                throw new IOException(source + ": an index inside an index is not supported");
+            }
+            return inline(source, ref, image.manifest(), registry, images, fromRegistry);
+        }
+        ImageManifest manifest = root.manifest();
+        if (!manifest.config().mediaType().equals(CacheConfig.MEDIA_TYPE)) {
+            return inline(source, ref, manifest, registry, images, fromRegistry);
+        }
+        byte[] configBytes = registry.fetchBlob(ref, manifest.config());
+        return new ImportedCache(source, fromRegistry, images, parse(() -> CacheConfig.parse(configBytes)),
+                manifest.layers());
+    }
+
+    /**
+     * The inline cache of an image: the records its config carries under {@link CacheConfig#INLINE_FIELD}, whose
+     * results index the image's layers (each layer's parent the one below it, its diff ID from the config's rootfs).
+     */
+    private static ImportedCache inline(String source, ImageReference ref, ImageManifest manifest,
+            RegistryClient registry, ImageStore images, LayerSource fromRegistry) throws IOException {
+        byte[] configBytes = registry.fetchBlob(ref, manifest.config());
+        ImageConfig image = parse(() -> ImageConfig.parse(configBytes, "config of " + ref));
+        JsonNode field = image.unknownFields().get(CacheConfig.INLINE_FIELD);
+        if (field == null || !field.isTextual()) {
+            throw new IOException(source + " is an image without an inline cache (its config has no "
+                    + CacheConfig.INLINE_FIELD + "; build it with --cache-to type=inline)");
+        }
+        byte[] records;
+        try {
+            records = Base64.getDecoder().decode(field.asText());
+        } catch (IllegalArgumentException e) {
+            throw new IOException(source + ": the image config's " + CacheConfig.INLINE_FIELD + " is not base64", e);
+        }
+        List<Digest> diffIds = image.rootfs().diffIds();
+        if (diffIds.size() != manifest.layers().size()) {
+            throw new IOException(source + ": the image's manifest lists " + manifest.layers().size()
+                    + " layers but its config " + diffIds.size() + " diff IDs");
+        }
+        List<CacheConfig.Layer> layers = new ArrayList<>();
+        List<Descriptor> blobs = new ArrayList<>();
+        for (int i = 0; i < diffIds.size(); i++) {
+            Descriptor layer = manifest.layers().get(i);
+            layers.add(new CacheConfig.Layer(layer.digest(), i - 1));
+            blobs.add(layer.withAnnotations(Map.of(UNCOMPRESSED, diffIds.get(i).toString())));
+        }
+        CacheConfig config = parse(() -> CacheConfig.parseInline(layers, records));
+        return new ImportedCache(source + " (inline)", fromRegistry, images, config, blobs);
     }
 
     private interface Parse<T> {
@@ -211,9 +306,12 @@ public final class ImportedCache {
         return Optional.of(chain);
     }
 
-    /** Copies one blob into the content store; the writer verifies digest and size before it keeps it. */
     private void fetch(LayerBlob layer) throws IOException {
-        Descriptor blob = layer.descriptor();
+        blobs.fetch(layer.descriptor(), images, source);
+    }
+
+    /** Copies one blob into the content store; the writer verifies digest and size before it keeps it. */
+    private static void copyFile(Path blobs, Descriptor blob, ImageStore images, String source) throws IOException {
         Path file = blobs.resolve(blob.digest().algorithm()).resolve(blob.digest().hex());
         if (!Files.isRegularFile(file)) {
             throw new IOException(source + " lacks layer blob " + blob.digest());
@@ -224,6 +322,17 @@ public final class ImportedCache {
                 in.transferTo(writer);
             }
             writer.commit();
+        } catch (DigestMismatchException e) {
+            throw new IOException("layer blob " + blob.digest() + " in " + source + " does not match its digest ("
+                    + e.getMessage() + ")", e);
+        }
+    }
+
+    /** Downloads one blob into the content store; the client verifies digest and size and keeps nothing else. */
+    private static void fetchFromRegistry(RegistryClient registry, ImageReference ref, Descriptor blob,
+            ImageStore images, String source) throws IOException {
+        try {
+            registry.fetchBlob(ref, blob, images.content());
         } catch (DigestMismatchException e) {
             throw new IOException("layer blob " + blob.digest() + " in " + source + " does not match its digest ("
                     + e.getMessage() + ")", e);

@@ -27,6 +27,20 @@ public sealed interface Exporter permits ImageExporter, OciExporter, DockerExpor
     Map<String, String> export(Result result, Worker worker, BuildSession session, ProgressListener progress)
             throws IOException, InterruptedException;
 
+    /**
+     * As {@link #export(Result, Worker, BuildSession, ProgressListener)}, an image's config carrying {@code inline}'s
+     * records; outputs that make no image config ignore it.
+     */
+    default Map<String, String> export(Result result, Worker worker, BuildSession session, ProgressListener progress,
+            InlineCache inline) throws IOException, InterruptedException {
+        return export(result, worker, session, progress);
+    }
+
+    /** Whether this output makes an image whose config can carry an inline cache. */
+    default boolean carriesInlineCache() {
+        return false;
+    }
+
     /** Where the output goes, for a person to read: a path, image names, or stdout for a stream. */
     String describe();
 

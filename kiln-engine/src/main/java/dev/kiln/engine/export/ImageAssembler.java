@@ -4,6 +4,8 @@ import dev.kiln.engine.gateway.SolvedReference;
 import dev.kiln.gateway.GatewayException;
 import dev.kiln.gateway.Reference;
 import dev.kiln.gateway.Result;
+import com.fasterxml.jackson.databind.node.TextNode;
+import dev.kiln.oci.CacheConfig;
 import dev.kiln.oci.Descriptor;
 import dev.kiln.oci.ImageConfig;
 import dev.kiln.oci.ImageManifest;
@@ -15,7 +17,9 @@ import dev.kiln.worker.snapshot.Snapshot;
 
 import java.io.IOException;
 import java.time.Instant;
+import java.util.Base64;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * Makes an image of a build result: its layers as blobs ({@link ImageLayers}), its config ({@link ImageConfigs}),
@@ -31,6 +35,12 @@ final class ImageAssembler {
 
     static AssembledImage assemble(Result result, Worker worker, ImageOptions options, ExportLog log)
             throws IOException, InterruptedException {
+        return assemble(result, worker, options, log, InlineCache.NONE);
+    }
+
+    /** As above, the config carrying {@code inline}'s records for the image's layers under BuildKit's field. */
+    static AssembledImage assemble(Result result, Worker worker, ImageOptions options, ExportLog log,
+            InlineCache inline) throws IOException, InterruptedException {
         Snapshot snapshot = snapshotOf(result);
         log.line("exporting layers");
         List<ImageLayers.Slot> slots = new ImageLayers(worker.images(), worker.snapshotter(), options, log)
@@ -38,6 +48,13 @@ final class ImageAssembler {
         ImageConfig config = ImageConfigs.assemble(result.metadata(CONFIG_KEY), slots, options.sourceDateEpoch(),
                 Instant.now());
         List<ImageLayer> layers = slots.stream().flatMap(slot -> slot.layer().stream()).toList();
+        Optional<byte[]> records = inline.records(layers, options, log);
+        if (records.isPresent()) {
+            // Go marshals the []byte field as standard base64, which is what BuildKit's importer decodes.
+            config = config.withUnknownField(CacheConfig.INLINE_FIELD,
+                    TextNode.valueOf(Base64.getEncoder().encodeToString(records.get())));
+            log.line("writing inline cache into the image config");
+        }
         boolean oci = options.ociMediaTypes();
         ContentStore content = worker.images().content();
         byte[] configJson = config.toJson();

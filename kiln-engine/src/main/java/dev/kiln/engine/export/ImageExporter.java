@@ -2,8 +2,6 @@ package dev.kiln.engine.export;
 
 import dev.kiln.core.ImageReference;
 import dev.kiln.gateway.Result;
-import dev.kiln.oci.registry.CredentialSource;
-import dev.kiln.oci.registry.DockerConfig;
 import dev.kiln.oci.registry.RegistryClient;
 import dev.kiln.solver.ProgressListener;
 import dev.kiln.worker.BuildSession;
@@ -13,7 +11,6 @@ import dev.kiln.worker.image.ImageStore;
 import java.io.IOException;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
 
@@ -33,8 +30,14 @@ record ImageExporter(ExportTarget.Image image) implements Exporter {
     @Override
     public Map<String, String> export(Result result, Worker worker, BuildSession session, ProgressListener progress)
             throws IOException, InterruptedException {
+        return export(result, worker, session, progress, InlineCache.NONE);
+    }
+
+    @Override
+    public Map<String, String> export(Result result, Worker worker, BuildSession session, ProgressListener progress,
+            InlineCache inline) throws IOException, InterruptedException {
         return ExportLog.run(progress, "exporting to image", log -> {
-            AssembledImage made = ImageAssembler.assemble(result, worker, image.options(), log);
+            AssembledImage made = ImageAssembler.assemble(result, worker, image.options(), log, inline);
             ImageStore images = worker.images(session);
             List<ImageReference> references = image.names().stream().map(ImageReference::parseNormalized).toList();
             for (ImageReference name : references) {
@@ -56,12 +59,14 @@ record ImageExporter(ExportTarget.Image image) implements Exporter {
         }
         Set<String> registries = new TreeSet<>();
         references.forEach(name -> registries.add(name.domain()));
-        Optional<CredentialSource> clients = session.client().registryCredentials();
-        try (RegistryClient insecure = RegistryClient.builder()
-                .credentials(clients.isPresent() ? clients.get() : DockerConfig.fromEnvironment())
-                .insecure(registries).build()) {
+        try (RegistryClient insecure = ImagePusher.insecureClient(session, registries)) {
             new ImagePusher(insecure, images, log).push(made, references);
         }
+    }
+
+    @Override
+    public boolean carriesInlineCache() {
+        return true;
     }
 
     @Override

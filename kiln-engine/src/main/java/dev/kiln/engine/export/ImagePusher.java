@@ -3,10 +3,13 @@ package dev.kiln.engine.export;
 import dev.kiln.core.ImageReference;
 import dev.kiln.oci.Descriptor;
 import dev.kiln.oci.content.ContentStore;
+import dev.kiln.oci.registry.CredentialSource;
+import dev.kiln.oci.registry.DockerConfig;
 import dev.kiln.oci.registry.PushResult;
 import dev.kiln.oci.registry.RegistryClient;
-import dev.kiln.worker.image.ImageStore;
+import dev.kiln.worker.BuildSession;
 import dev.kiln.worker.TransferRate;
+import dev.kiln.worker.image.ImageStore;
 import dev.kiln.worker.image.LayerBlob;
 
 import java.io.IOException;
@@ -14,6 +17,8 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -22,15 +27,15 @@ import java.util.concurrent.Future;
 /**
  * Pushes an assembled image to the repository of each of its names: the layers (each on its own virtual thread;
  * one the repository has is not sent, one pulled from another repository of the same registry is mounted from it),
- * then the config, then the manifest under each name's tag.
+ * then the config, then the manifest under each name's tag. A cache export pushes its manifest the same way.
  */
-final class ImagePusher {
+public final class ImagePusher {
 
     private final RegistryClient registry;
     private final ImageStore images;
     private final ExportLog log;
 
-    ImagePusher(RegistryClient registry, ImageStore images, ExportLog log) {
+    public ImagePusher(RegistryClient registry, ImageStore images, ExportLog log) {
         this.registry = registry;
         this.images = images;
         this.log = log;
@@ -43,27 +48,51 @@ final class ImagePusher {
             byRepository.computeIfAbsent(name.name(), key -> new ArrayList<>()).add(name.withDefaultTag());
         }
         for (List<ImageReference> tags : byRepository.values()) {
-            ImageReference repository = tags.getFirst();
-            pushBlobs(image, repository);
+            pushBlobs(image.layers(), image.configDescriptor(), tags.getFirst());
             for (ImageReference tag : tags) {
-                log.line("pushing manifest for " + tag + "@" + image.manifestDescriptor().digest());
-                Descriptor pushed = registry.pushManifest(tag, image.manifestDescriptor().mediaType(),
-                        images.content().read(image.manifestDescriptor().digest()));
-                if (!pushed.digest().equals(image.manifestDescriptor().digest())) {
-                    throw new IOException("the manifest pushed as " + tag + " has digest " + pushed.digest()
-                            + ", not " + image.manifestDescriptor().digest());
-                }
+                pushManifest(tag, image.manifestDescriptor());
             }
         }
         return image.manifestDescriptor();
     }
 
-    private void pushBlobs(AssembledImage image, ImageReference repository) throws IOException, InterruptedException {
+    /**
+     * Pushes a manifest or index of the content store under {@code tag}, after the layers and the config it names
+     * (all of them in the content store too).
+     */
+    public void push(ImageReference tag, List<ImageLayer> layers, Descriptor config, Descriptor manifest)
+            throws IOException, InterruptedException {
+        pushBlobs(layers, config, tag);
+        pushManifest(tag, manifest);
+    }
+
+    private void pushManifest(ImageReference tag, Descriptor manifest) throws IOException {
+        log.line("pushing manifest for " + tag + "@" + manifest.digest());
+        Descriptor pushed = registry.pushManifest(tag, manifest.mediaType(), images.content().read(manifest.digest()));
+        if (!pushed.digest().equals(manifest.digest())) {
+            throw new IOException("the manifest pushed as " + tag + " has digest " + pushed.digest() + ", not "
+                    + manifest.digest());
+        }
+    }
+
+    /**
+     * A client for registries reached over plain HTTP or with an unverified certificate ({@code registry.insecure}),
+     * with the build's client's credentials, or this process's when the client has none to give.
+     */
+    public static RegistryClient insecureClient(BuildSession session, Set<String> registries) throws IOException {
+        Optional<CredentialSource> clients = session.client().registryCredentials();
+        return RegistryClient.builder()
+                .credentials(clients.isPresent() ? clients.get() : DockerConfig.fromEnvironment())
+                .insecure(registries).build();
+    }
+
+    private void pushBlobs(List<ImageLayer> imageLayers, Descriptor config, ImageReference repository)
+            throws IOException, InterruptedException {
         ContentStore content = images.content();
         ExecutorService pushers = Executors.newVirtualThreadPerTaskExecutor();
         try {
             List<Future<?>> layers = new ArrayList<>();
-            for (ImageLayer layer : image.layers()) {
+            for (ImageLayer layer : imageLayers) {
                 layers.add(pushers.submit(() -> pushLayer(layer, repository, content)));
             }
             for (Future<?> layer : layers) {
@@ -75,7 +104,6 @@ final class ImagePusher {
         } finally {
             pushers.close();
         }
-        Descriptor config = image.configDescriptor();
         registry.pushBlob(repository, config, () -> content.open(config.digest()));
     }
 

@@ -1,0 +1,279 @@
+package dev.kiln.engine;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.kiln.core.Digest;
+import dev.kiln.core.ImageReference;
+import dev.kiln.core.Trees;
+import dev.kiln.engine.cache.CacheExport;
+import dev.kiln.engine.cache.CacheImport;
+import dev.kiln.engine.export.ExportTarget;
+import dev.kiln.engine.export.ImageOptions;
+import dev.kiln.llb.OpOption;
+import dev.kiln.llb.RunOption;
+import dev.kiln.llb.State;
+import dev.kiln.oci.CacheConfig;
+import dev.kiln.oci.ImageConfig;
+import dev.kiln.oci.ImageIndex;
+import dev.kiln.oci.ImageManifest;
+import dev.kiln.oci.MediaTypes;
+import dev.kiln.oci.registry.FetchedManifest;
+import dev.kiln.oci.registry.RegistryClient;
+import dev.kiln.oci.testing.LocalRegistry;
+import dev.kiln.oci.testing.RegistryProxy;
+import dev.kiln.solver.ProgressEvent;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Cache export to a real registry on 127.0.0.1 from one state and import on a fresh one: {@code type=registry} as an
+ * image manifest (the default) or an index, mode=max and mode=min, {@code type=inline} in a pushed image's config,
+ * and a registry that serves a wrong layer blob. What the registry holds is read back with Kiln's registry client.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class RegistryCacheTest {
+
+    LocalRegistry registry;
+    RegistryClient client;
+    Path dir;
+    EngineFixture a;
+    EngineFixture b;
+
+    @BeforeAll
+    void startRegistry() throws IOException {
+        registry = LocalRegistry.anonymous().start();
+        client = RegistryClient.builder().build();
+    }
+
+    @AfterAll
+    void stopRegistry() throws IOException {
+        client.close();
+        registry.close();
+    }
+
+    @BeforeEach
+    void open() throws IOException {
+        dir = Files.createTempDirectory("kiln-registry-cache-");
+        a = new EngineFixture(dir.resolve("a"));
+        b = new EngineFixture(dir.resolve("b"));
+    }
+
+    @AfterEach
+    void close() throws IOException {
+        try {
+            a.close();
+            b.close();
+        } finally {
+            Trees.deleteRecursively(dir);
+        }
+    }
+
+    static State oneStage() {
+        return EngineFixture.base()
+                .run(RunOption.sh("head -c 32 /dev/urandom | od -x > /rand"), OpOption.customName("random")).root();
+    }
+
+    static BuildOutcome build(EngineFixture kiln, State state, List<ExportTarget> outputs, List<CacheExport> to,
+            List<CacheImport> from) throws Exception {
+        kiln.events.clear();
+        BuildRequest request = new BuildRequest(new FrontendSpec.Llb(state.marshal()), Map.of(), kiln.locals, outputs)
+                .withCache(to, from);
+        return kiln.engine.build(request, kiln.events::add);
+    }
+
+    static BuildOutcome build(EngineFixture kiln, State state, Path out, List<CacheExport> to, List<CacheImport> from)
+            throws Exception {
+        return build(kiln, state, List.of(new ExportTarget.LocalDirectory(out)), to, from);
+    }
+
+    CacheExport cacheTo(String ref, String... attrs) {
+        Map<String, String> all = new java.util.HashMap<>(Map.of("ref", ref));
+        for (int i = 0; i < attrs.length; i += 2) {
+            all.put(attrs[i], attrs[i + 1]);
+        }
+        return CacheExport.of("registry", all);
+    }
+
+    static CacheImport cacheFrom(String ref) {
+        return CacheImport.of("registry", Map.of("ref", ref));
+    }
+
+    static List<String> logLines(EngineFixture kiln, String vertex) {
+        return kiln.events.stream().filter(e -> e instanceof ProgressEvent.VertexLog log && e.vertexName().equals(vertex))
+                .map(e -> new String(((ProgressEvent.VertexLog) e).data(), StandardCharsets.UTF_8).strip()).toList();
+    }
+
+    static Duration stepTime(EngineFixture kiln, String vertex) {
+        return kiln.events.stream().filter(e -> e instanceof ProgressEvent.VertexCompleted
+                        && e.vertexName().equals(vertex))
+                .map(e -> ((ProgressEvent.VertexCompleted) e).duration()).findFirst().orElseThrow();
+    }
+
+    @Test
+    void modeMaxPushedAsAnImageManifestMakesEveryStepACacheHitOnAFreshState() throws Exception {
+        String ref = registry.host() + "/cache:max";
+        Path outA = dir.resolve("out-a");
+        BuildOutcome built = build(a, CacheExportImportTest.twoStages(), outA, List.of(cacheTo(ref, "mode", "max")),
+                List.of());
+        assertThat(a.executed()).contains("random", "copy rand", "exporting cache to registry");
+        Duration export = stepTime(a, "exporting cache to registry");
+        System.out.println("registry cache export took " + export.toMillis() + " ms of a build of "
+                + built.elapsed().toMillis() + " ms");
+
+        // What the registry holds: an OCI image manifest whose config is the cache config, layers annotated.
+        FetchedManifest pushed = client.fetchManifest(ImageReference.parseNormalized(ref));
+        assertThat(pushed.descriptor().mediaType()).isEqualTo(MediaTypes.OCI_MANIFEST);
+        ImageManifest manifest = pushed.manifest();
+        assertThat(manifest.config().mediaType()).isEqualTo(CacheConfig.MEDIA_TYPE);
+        assertThat(manifest.layers()).isNotEmpty().allSatisfy(layer -> {
+            assertThat(layer.mediaType()).isEqualTo(MediaTypes.OCI_LAYER_GZIP);
+            assertThat(layer.annotations()).containsKeys("containerd.io/uncompressed", "buildkit/createdat");
+        });
+        CacheConfig config = CacheConfig.parse(client.fetchBlob(ImageReference.parseNormalized(ref),
+                manifest.config()));
+        assertThat(config.records()).hasSizeGreaterThanOrEqualTo(3);
+
+        Path outB = dir.resolve("out-b");
+        build(b, CacheExportImportTest.twoStages(), outB, List.of(), List.of(cacheFrom(ref)));
+        assertThat(b.executed()).doesNotContain("random", "copy rand");
+        assertThat(b.cached()).contains("random", "copy rand");
+        assertThat(Files.readString(outB.resolve("rand"))).isEqualTo(Files.readString(outA.resolve("rand")));
+
+        // Exported again, nothing new: every layer is found with HEAD and not sent again.
+        BuildOutcome again = build(a, CacheExportImportTest.twoStages(), dir.resolve("out-a2"),
+                List.of(cacheTo(ref, "mode", "max")), List.of());
+        System.out.println("registry cache export again (blobs present) took "
+                + stepTime(a, "exporting cache to registry").toMillis() + " ms of a cached build of "
+                + again.elapsed().toMillis() + " ms");
+        assertThat(logLines(a, "exporting cache to registry")).filteredOn(line -> line.startsWith("layer "))
+                .isNotEmpty().allSatisfy(line -> assertThat(line).contains("already in"));
+    }
+
+    @Test
+    void modeMinLeavesOutTheStageTheResultDoesNotContain() throws Exception {
+        String ref = registry.host() + "/cache:min";
+        Path outA = dir.resolve("out-a");
+        build(a, CacheExportImportTest.twoStages(), outA, List.of(cacheTo(ref)), List.of());
+
+        Path outB = dir.resolve("out-b");
+        build(b, CacheExportImportTest.twoStages(), outB, List.of(), List.of(cacheFrom(ref)));
+        assertThat(b.executed()).contains("random");
+        assertThat(Files.readString(outB.resolve("rand"))).isNotEqualTo(Files.readString(outA.resolve("rand")));
+    }
+
+    @Test
+    void imageManifestFalsePushesAnIndexOfTheBlobsThatImportsToo() throws Exception {
+        String ref = registry.host() + "/cache:index";
+        Path outA = dir.resolve("out-a");
+        build(a, oneStage(), outA, List.of(cacheTo(ref, "image-manifest", "false")), List.of());
+        FetchedManifest pushed = client.fetchManifest(ImageReference.parseNormalized(ref));
+        assertThat(pushed.descriptor().mediaType()).isEqualTo(MediaTypes.OCI_INDEX);
+        ImageIndex index = (ImageIndex) pushed.document();
+        assertThat(index.manifests()).extracting(d -> d.mediaType()).contains(CacheConfig.MEDIA_TYPE,
+                MediaTypes.OCI_LAYER_GZIP);
+
+        Path outB = dir.resolve("out-b");
+        build(b, oneStage(), outB, List.of(), List.of(cacheFrom(ref)));
+        assertThat(b.executed()).doesNotContain("random");
+        assertThat(Files.readString(outB.resolve("rand"))).isEqualTo(Files.readString(outA.resolve("rand")));
+    }
+
+    @Test
+    void inlineCacheInAPushedImageConfigMakesTheRunACacheHitOnAFreshState() throws Exception {
+        String name = registry.host() + "/app:inline";
+        Path outA = dir.resolve("out-a");
+        build(a, oneStage(), List.of(new ExportTarget.Image(List.of(name), true, ImageOptions.defaults()),
+                new ExportTarget.LocalDirectory(outA)), List.of(CacheExport.of("inline", Map.of())), List.of());
+
+        // The image config carries the records, base64 as Go writes a byte slice, their results the image's layers.
+        ImageReference image = ImageReference.parseNormalized(name);
+        ImageManifest manifest = client.fetchManifest(image).manifest();
+        ImageConfig config = ImageConfig.parse(client.fetchBlob(image, manifest.config()));
+        JsonNode inline = config.unknownFields().get("moby.buildkit.cache.v0");
+        assertThat(inline).isNotNull();
+        List<CacheConfig.Layer> layers = new java.util.ArrayList<>();
+        for (int i = 0; i < manifest.layers().size(); i++) {
+            layers.add(new CacheConfig.Layer(manifest.layers().get(i).digest(), i - 1));
+        }
+        CacheConfig records = CacheConfig.parseInline(layers, Base64.getDecoder().decode(inline.asText()));
+        assertThat(records.records()).anySatisfy(record -> assertThat(record.results()).singleElement()
+                .satisfies(result -> assertThat(result.layer()).isEqualTo(manifest.layers().size() - 1)));
+
+        Path outB = dir.resolve("out-b");
+        build(b, oneStage(), outB, List.of(), List.of(cacheFrom(name)));
+        assertThat(b.executed()).doesNotContain("random");
+        assertThat(b.cached()).contains("random");
+        assertThat(Files.readString(outB.resolve("rand"))).isEqualTo(Files.readString(outA.resolve("rand")));
+    }
+
+    @Test
+    void anImageWithoutInlineCacheIsAWarningAndTheStepsRun() throws Exception {
+        String name = registry.host() + "/app:plain";
+        build(a, oneStage(), List.of(new ExportTarget.Image(List.of(name), true, ImageOptions.defaults())), List.of(),
+                List.of());
+        BuildOutcome outcome = build(b, oneStage(), dir.resolve("out-b"), List.of(), List.of(cacheFrom(name)));
+        assertThat(b.executed()).contains("random");
+        assertThat(outcome.warnings()).anySatisfy(warning -> assertThat(warning.toString())
+                .contains("without an inline cache"));
+    }
+
+    @Test
+    void aLayerBlobTheRegistryServesWrongIsNamedAndTheStepRuns() throws Exception {
+        String ref = registry.host() + "/cache:bad";
+        build(a, oneStage(), dir.resolve("out-a"), List.of(cacheTo(ref, "mode", "max")), List.of());
+        ImageManifest manifest = client.fetchManifest(ImageReference.parseNormalized(ref)).manifest();
+        Digest damaged = manifest.layers().getLast().digest();
+        try (RegistryProxy proxy = RegistryProxy.start(registry.host()).corrupt(damaged)) {
+            Path outB = dir.resolve("out-b");
+            build(b, oneStage(), outB, List.of(), List.of(cacheFrom(proxy.host() + "/cache:bad")));
+            assertThat(b.executed()).contains("random");
+            assertThat(Files.readString(outB.resolve("rand"))).isNotEmpty();
+            assertThat(b.events).filteredOn(e -> e instanceof ProgressEvent.VertexWarning)
+                    .extracting(e -> ((ProgressEvent.VertexWarning) e).message())
+                    .anySatisfy(message -> assertThat(message).contains(damaged.toString(), "this step runs"));
+        }
+    }
+
+    @Test
+    void onlyTheLayerBlobsOfStepsThatHitAreFetched() throws Exception {
+        String ref = registry.host() + "/cache:lazy";
+        build(a, CacheExportImportTest.twoStages(), dir.resolve("out-a"), List.of(cacheTo(ref, "mode", "max")),
+                List.of());
+        ImageManifest manifest = client.fetchManifest(ImageReference.parseNormalized(ref)).manifest();
+        // The base's layer, then the one layer the RUN and the copy both add (/rand, the same bytes).
+        assertThat(manifest.layers()).hasSize(2);
+        Digest runLayer = manifest.layers().getLast().digest();
+        try (RegistryProxy proxy = RegistryProxy.start(registry.host())) {
+            // The base alone: its layer may come from the cache; the RUN's is not asked for.
+            build(b, EngineFixture.base(), dir.resolve("out-b"), List.of(), List.of(cacheFrom(proxy.host()
+                    + "/cache:lazy")));
+            assertThat(proxy.requests()).noneMatch(request -> request.contains(runLayer.toString()));
+            assertThat(proxy.requests()).anyMatch(request -> request.contains(manifest.config().digest().toString()));
+        }
+    }
+
+    @Test
+    void registryAttributesAreChecked() {
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> CacheExport.of("registry", Map.of()))
+                .hasMessageContaining("needs ref=");
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> CacheExport.of("registry",
+                        Map.of("ref", "r/x:1", "oci-mediatypes", "false", "image-manifest", "true")))
+                .hasMessageContaining("image-manifest=true needs OCI media types");
+        assertThat(CacheExport.of("registry", Map.of("ref", "r/x:1", "oci-mediatypes", "false")))
+                .isInstanceOfSatisfying(CacheExport.Registry.class, r -> assertThat(r.imageManifest()).isFalse());
+    }
+}
