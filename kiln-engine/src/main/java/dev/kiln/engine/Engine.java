@@ -5,6 +5,7 @@ import dev.kiln.engine.cache.CacheExport;
 import dev.kiln.engine.cache.CacheImport;
 import dev.kiln.engine.cache.ImportedCache;
 import dev.kiln.engine.cache.LocalCacheExporter;
+import dev.kiln.engine.explain.CacheExplainer;
 import dev.kiln.engine.export.ExportTarget;
 import dev.kiln.engine.gateway.BuildContext;
 import dev.kiln.engine.gateway.LocalClient;
@@ -131,6 +132,7 @@ public final class Engine implements AutoCloseable {
                 request.entitlements(), progress, warnings, null, null, cache);
         LocalClient client = new LocalClient(context, request.frontendOpts(), Map.of());
         Result result;
+        List<CacheMiss> misses;
         boolean handedToDebugger = false;
         try {
             result = run(request.frontend(), client);
@@ -143,6 +145,7 @@ public final class Engine implements AutoCloseable {
             for (CacheExport target : request.cacheExports()) {
                 exportCache(result, cache, target, progress, context.warnings());
             }
+            misses = explainCache(request, cache, context);
         } catch (GatewayException e) {
             FailedStep step = failedStep(e);
             String message = StateDisk.explain(e.getMessage(), e, options.stateDir());
@@ -164,7 +167,52 @@ public final class Engine implements AutoCloseable {
             }
             flushQuietly(context);
         }
-        return new BuildOutcome(result, List.copyOf(context.warnings()), Duration.ofNanos(System.nanoTime() - start));
+        return new BuildOutcome(result, List.copyOf(context.warnings()), Duration.ofNanos(System.nanoTime() - start),
+                misses);
+    }
+
+    /**
+     * Why each step that ran did not come from the cache, compared with the last build of the same target, whose
+     * record this build then replaces. A record that cannot be written is a warning: it costs the next build its
+     * explanations, nothing else.
+     */
+    private List<CacheMiss> explainCache(BuildRequest request, BuildCache cache, BuildContext context) {
+        var vertices = new java.util.HashMap<String, LlbVertex>();
+        for (LlbGraph graph : context.graphs()) {
+            for (LlbVertex vertex : graph.vertices()) {
+                vertices.putIfAbsent(vertex.digest().toString(), vertex);
+            }
+        }
+        try {
+            return new CacheExplainer(options.stateDir(), explainTarget(request), request.frontendOpts())
+                    .explainAndRecord(cache.steps(), vertices);
+        } catch (IOException | RuntimeException e) {
+            context.warnings().add(new Warning("", "could not record this build's steps to explain the next "
+                    + "build's cache misses: " + e.getMessage(), dev.kiln.gateway.WarnOpts.none()));
+            return List.of();
+        }
+    }
+
+    /**
+     * What names a build's target for {@link CacheExplainer}: the frontend with the Dockerfile's name, the directory
+     * it was read from and the --target stage; for an LLB definition, the local directories it reads (its root
+     * digest changes with every edit, so it would never find its last build).
+     */
+    static String explainTarget(BuildRequest request) {
+        Map<String, String> opts = request.frontendOpts();
+        var target = new StringBuilder();
+        switch (request.frontend()) {
+            case FrontendSpec.Llb llb -> target.append("llb");
+            case FrontendSpec.Named(var name) -> target.append("frontend ").append(name);
+            case FrontendSpec.Function(var name, var function) -> target.append("function ").append(name);
+        }
+        if (!(request.frontend() instanceof FrontendSpec.Llb)) {
+            target.append("\nfilename ").append(opts.getOrDefault("filename", "Dockerfile"))
+                    .append("\ntarget ").append(opts.getOrDefault("target", ""));
+        }
+        new java.util.TreeMap<>(request.localDirs()).forEach((name, dir) ->
+                target.append("\nlocal ").append(name).append('=').append(dir.toAbsolutePath().normalize()));
+        return target.toString();
     }
 
     /**
