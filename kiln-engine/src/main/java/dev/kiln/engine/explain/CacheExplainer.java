@@ -179,6 +179,10 @@ public final class CacheExplainer {
                     if (!step.inputs().isEmpty()) {
                         lastBySignature.putIfAbsent(signature(step.kind(), step.inputs(), Map.of()), step);
                     }
+                    String source = sourceSignature(step);
+                    if (source != null) {
+                        lastBySignature.putIfAbsent(source, step);
+                    }
                 }
             }
             for (BuildRecord.Step step : now.steps()) {
@@ -224,10 +228,23 @@ public final class CacheExplainer {
                 counterparts.forEach((key, old) -> translate.put(key, old.key()));
                 found = lastBySignature.get(signature(step.kind(), step.inputs(), translate));
             }
+            if (found == null && sourceSignature(step) != null) {
+                found = lastBySignature.get(sourceSignature(step));
+            }
             if (found != null) {
                 matched.add(found);
             }
             return found;
+        }
+
+        /**
+         * A source by what it names, without a pinned digest: a base image whose tag moved is the same source, but
+         * its name (which shows the digest) and its op changed.
+         */
+        private static String sourceSignature(BuildRecord.Step step) {
+            Op op = step.inputs().isEmpty() ? decode(step) : null;
+            return op == null || !op.hasSource() ? null
+                    : "source " + withoutDigest(op.getSource().getIdentifier());
         }
 
         /** A step's kind of op and where its inputs come from, in the last build's keys. */
@@ -352,6 +369,11 @@ public final class CacheExplainer {
             if (op.hasSource() && op.getSource().getIdentifier().startsWith("docker-image://")) {
                 return op.toBuilder().setSource(op.getSource().toBuilder()
                         .setIdentifier(withoutDigest(op.getSource().getIdentifier()))).build();
+            }
+            if (op.hasSource() && op.getSource().getIdentifier().startsWith("local://")) {
+                // Every client run is a new session; the files, not the session, make the key.
+                return op.toBuilder().setSource(op.getSource().toBuilder().removeAttrs("local.session")
+                        .removeAttrs("local.unique")).build();
             }
             return op;
         }
