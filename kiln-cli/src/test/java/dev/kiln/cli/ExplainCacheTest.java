@@ -6,6 +6,8 @@ import dev.kiln.oci.registry.RegistryClient;
 import dev.kiln.oci.testing.LocalRegistry;
 import dev.kiln.worker.BusyboxImage;
 import dev.kiln.worker.BusyboxRootfs;
+import dev.kiln.api.DaemonEndpoint;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -18,12 +20,15 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * {@code kiln build --explain-cache} with the embedded engine: real builds in busybox containers, changed between
- * two runs in one way each, and the reason the second build prints for each step that ran.
+ * {@code kiln build --explain-cache} with the embedded engine (and once through the daemon): real builds in busybox
+ * containers, changed between two runs in one way each, and the reason the second build prints for each step that
+ * ran.
  */
 class ExplainCacheTest {
 
@@ -48,6 +53,31 @@ class ExplainCacheTest {
         all.add(context.toString());
         return new BuildCommand(new PrintStream(new ByteArrayOutputStream()), new PrintStream(stderr, true),
                 InputStream.nullInputStream()).run(all);
+    }
+
+    @AfterEach
+    void stopDaemon() throws Exception {
+        Optional<DaemonEndpoint> daemon = DaemonEndpoint.running(tmp.resolve("state"));
+        if (daemon.isPresent()) {
+            ProcessHandle process = ProcessHandle.of(daemon.get().pid()).orElseThrow();
+            process.destroy();
+            process.onExit().get(30, TimeUnit.SECONDS);
+        }
+    }
+
+    /** The same build through the state's daemon (started on first use). */
+    private String builtByDaemon(String... more) throws Exception {
+        stderr.reset();
+        List<String> all = new ArrayList<>(List.of("--state", tmp.resolve("state").toString(),
+                "--build-context", "busybox=" + rootfs, "--progress", "plain", "--explain-cache",
+                "--output", "type=local,dest=" + tmp.resolve("out")));
+        all.addAll(List.of(more));
+        all.add(context.toString());
+        int code = new DaemonBuild(new PrintStream(new ByteArrayOutputStream()), new PrintStream(stderr, true),
+                InputStream.nullInputStream()).run(Invocation.parse(all));
+        String err = stderr.toString(StandardCharsets.UTF_8);
+        assertThat(code).as(err).isZero();
+        return err;
     }
 
     private String built(String... more) throws Exception {
@@ -79,6 +109,16 @@ class ExplainCacheTest {
         assertThat(second).containsPattern(
                 "(?m)^#\\d+ \\[[^\\]]+\\] RUN echo 2 > /v: ran because build argument VERSION changed: \"1\" -> \"2\"$");
         assertThat(Files.readString(tmp.resolve("out/v"))).isEqualTo("2\n");
+    }
+
+    @Test
+    void throughTheDaemonTheExplanationReachesTheClient() throws Exception {
+        dockerfile("FROM busybox\nARG VERSION\nRUN echo $VERSION > /v\n");
+        assertThat(builtByDaemon("--build-arg", "VERSION=1")).containsPattern(
+                "(?m)^#\\d+ \\[[^\\]]+\\] RUN echo 1 > /v: ran because no earlier build of this target is recorded$");
+
+        assertThat(builtByDaemon("--build-arg", "VERSION=2")).containsPattern(
+                "(?m)^#\\d+ \\[[^\\]]+\\] RUN echo 2 > /v: ran because build argument VERSION changed: \"1\" -> \"2\"$");
     }
 
     @Test

@@ -51,6 +51,8 @@ import java.util.UUID;
 public final class Engine implements AutoCloseable {
 
     private static final String PRODUCT = "kiln";
+    /** The frontend option in which Kiln's daemon client names its local directories (name=path lines). */
+    public static final String LOCALS_OPT = "kiln:locals";
 
     private final EngineOptions options;
     private final Worker worker;
@@ -183,8 +185,12 @@ public final class Engine implements AutoCloseable {
                 vertices.putIfAbsent(vertex.digest().toString(), vertex);
             }
         }
+        String target = explainTarget(request);
+        if (target == null) {
+            return List.of();
+        }
         try {
-            return new CacheExplainer(options.stateDir(), explainTarget(request), request.frontendOpts())
+            return new CacheExplainer(options.stateDir(), target, request.frontendOpts())
                     .explainAndRecord(cache.steps(), vertices);
         } catch (IOException | RuntimeException e) {
             context.warnings().add(new Warning("", "could not record this build's steps to explain the next "
@@ -196,7 +202,9 @@ public final class Engine implements AutoCloseable {
     /**
      * What names a build's target for {@link CacheExplainer}: the frontend with the Dockerfile's name, the directory
      * it was read from and the --target stage; for an LLB definition, the local directories it reads (its root
-     * digest changes with every edit, so it would never find its last build).
+     * digest changes with every edit, so it would never find its last build). Through a daemon the client names its
+     * directories in the {@value #LOCALS_OPT} frontend option. Null when nothing names the directories (a client
+     * other than Kiln's through the daemon): two projects would then share one record and be compared.
      */
     static String explainTarget(BuildRequest request) {
         Map<String, String> opts = request.frontendOpts();
@@ -210,8 +218,14 @@ public final class Engine implements AutoCloseable {
             target.append("\nfilename ").append(opts.getOrDefault("filename", "Dockerfile"))
                     .append("\ntarget ").append(opts.getOrDefault("target", ""));
         }
-        new java.util.TreeMap<>(request.localDirs()).forEach((name, dir) ->
-                target.append("\nlocal ").append(name).append('=').append(dir.toAbsolutePath().normalize()));
+        if (!request.localDirs().isEmpty()) {
+            new java.util.TreeMap<>(request.localDirs()).forEach((name, dir) ->
+                    target.append("\nlocal ").append(name).append('=').append(dir.toAbsolutePath().normalize()));
+        } else if (!opts.getOrDefault(LOCALS_OPT, "").isEmpty()) {
+            target.append("\nlocals ").append(opts.get(LOCALS_OPT));
+        } else {
+            return null;
+        }
         return target.toString();
     }
 
