@@ -151,7 +151,7 @@ final class DaemonBuild {
         new java.util.TreeMap<>(locals).forEach((name, dir) -> named.append(named.isEmpty() ? "" : "\n")
                 .append(name).append('=').append(dir));
         attrs.putIfAbsent(StatusEvents.LOCALS_ATTR, named.toString());
-        if (invocation.explainCache()) {
+        if (invocation.explainCache() || invocation.progress().equals("rawjson")) {
             attrs.put(StatusEvents.EXPLAIN_ATTR, "true");
         }
         String epoch = System.getenv("SOURCE_DATE_EPOCH");
