@@ -2,6 +2,7 @@ package dev.kiln.cli;
 
 import dev.kiln.engine.BuildException;
 import dev.kiln.engine.BuildOutcome;
+import dev.kiln.engine.CacheMiss;
 import dev.kiln.engine.DebugShell;
 import dev.kiln.engine.BuildRequest;
 import dev.kiln.engine.Engine;
@@ -105,6 +106,12 @@ final class BuildCommand {
             } finally {
                 if (display instanceof TtyProgress tty) {
                     tty.close();
+                }
+            }
+            if (invocation.explainCache() || invocation.progress().equals("rawjson")) {
+                for (CacheMiss miss : outcome.cacheMisses()) {
+                    display.onEvent(new Progress.VertexExplained(miss.vertexDigest(), miss.vertexName(),
+                            java.time.Instant.now(), miss.reason(), miss.message(), miss.details()));
                 }
             }
             printWarnings(outcome.warnings());

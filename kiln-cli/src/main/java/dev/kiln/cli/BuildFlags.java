@@ -40,7 +40,9 @@ final class BuildFlags {
                     flag(null, "no-cache", "run every step again, ignoring the cache"),
                     value(null, "no-cache-filter", "STAGE[,STAGE]", "run the steps of these stages again, ignoring "
                             + "the cache"),
-                    flag(null, "pull", "ask the registry for each base image even when one is stored here"))),
+                    flag(null, "pull", "ask the registry for each base image even when one is stored here"),
+                    flag(null, "explain-cache", "say why each step that ran missed the cache, compared with the "
+                            + "last build of the same target"))),
             new Group("Outputs", List.of(
                     value("o", "output", "SPEC", "where the result goes: type=local,dest=DIR | type=tar,dest=FILE|- "
                             + "| type=image,name=REF[,push=true] | type=registry,name=REF | "

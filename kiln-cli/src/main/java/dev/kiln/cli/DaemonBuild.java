@@ -145,6 +145,15 @@ final class DaemonBuild {
             }
             local.setValue(local.getValue().toAbsolutePath().normalize());
         }
+        // What names the target for the daemon's record of the last build (its cache-miss explanations): the daemon
+        // never sees the client's paths otherwise.
+        var named = new StringBuilder();
+        new java.util.TreeMap<>(locals).forEach((name, dir) -> named.append(named.isEmpty() ? "" : "\n")
+                .append(name).append('=').append(dir));
+        attrs.putIfAbsent(StatusEvents.LOCALS_ATTR, named.toString());
+        if (invocation.explainCache() || invocation.progress().equals("rawjson")) {
+            attrs.put(StatusEvents.EXPLAIN_ATTR, "true");
+        }
         String epoch = System.getenv("SOURCE_DATE_EPOCH");
         if (epoch != null && !epoch.isEmpty()) {
             attrs.putIfAbsent("build-arg:SOURCE_DATE_EPOCH", epoch);

@@ -31,6 +31,7 @@ import java.util.Set;
  * @param stateTimeout  how long to wait for another kiln on the state; null for the engine's default
  * @param cacheTo       {@code --cache-to} and {@code --export-cache}: where the build's cache goes
  * @param cacheFrom     {@code --cache-from} and {@code --import-cache}: caches the build's steps may come from
+ * @param explainCache  {@code --explain-cache}: print why each step that ran missed the cache
  */
 record Invocation(
         String frontend,
@@ -60,7 +61,8 @@ record Invocation(
         boolean noDaemon,
         String address,
         List<CacheSpec> cacheTo,
-        List<CacheSpec> cacheFrom) {
+        List<CacheSpec> cacheFrom,
+        boolean explainCache) {
 
     /** The entitlements {@code --allow} knows, by BuildKit's names. */
     static final List<String> ENTITLEMENTS = List.of("network.host", "security.insecure");
@@ -189,7 +191,8 @@ record Invocation(
                 noCache, annotations, optionalPath(line, "iidfile"), quiet, entitlements, stateTimeout,
                 line.hasOption("no-daemon") || "0".equals(System.getenv("KILN_DAEMON")),
                 line.getOptionValue("addr", System.getenv("KILN_HOST")),
-                caches(line, "cache-to", "export-cache"), caches(line, "cache-from", "import-cache"));
+                caches(line, "cache-to", "export-cache"), caches(line, "cache-from", "import-cache"),
+                line.hasOption("explain-cache"));
     }
 
     /** The values of docker's flag and buildctl's, in that order. */

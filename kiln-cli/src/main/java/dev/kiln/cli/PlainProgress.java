@@ -35,6 +35,10 @@ final class PlainProgress implements Progress.Display {
 
     @Override
     public synchronized void onEvent(Progress event) {
+        if (event instanceof Progress.VertexExplained explained) {
+            explain(explained);
+            return;
+        }
         VertexLine vertex = header(event);
         switch (event) {
             case Progress.VertexStarted started -> {
@@ -42,6 +46,8 @@ final class PlainProgress implements Progress.Display {
             case Progress.VertexCached cached -> line(vertex, "CACHED");
             case Progress.VertexLog log -> log(vertex, log);
             case Progress.VertexWarning warning -> line(vertex, "WARNING: " + warning.message());
+            case Progress.VertexExplained explained -> {
+            }
             case Progress.VertexCompleted completed -> {
                 flushPartial(vertex, event.vertexDigest());
                 line(vertex, "DONE " + seconds(completed.duration()));
@@ -51,6 +57,21 @@ final class PlainProgress implements Progress.Display {
                 line(vertex, Progress.CANCELLED.equals(failed.message()) ? "CANCELED" : "ERROR: " + failed.message());
             }
         }
+        out.flush();
+    }
+
+    /**
+     * One line after the build, not part of any vertex's block: {@code #7 [2/3] RUN make: ran because ...}. The
+     * first one starts the section with a blank line.
+     */
+    private void explain(Progress.VertexExplained explained) {
+        VertexLine vertex = vertices.computeIfAbsent(explained.vertexDigest(),
+                digest -> new VertexLine(vertices.size() + 1, explained.vertexName(), explained.timestamp()));
+        if (lastVertex != null) {
+            out.println();
+            lastVertex = null;
+        }
+        out.println("#" + vertex.number() + " " + vertex.name() + ": ran because " + explained.message());
         out.flush();
     }
 

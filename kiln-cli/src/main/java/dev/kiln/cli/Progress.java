@@ -67,6 +67,22 @@ sealed interface Progress {
             implements Progress {
     }
 
+    /**
+     * Why a step that ran missed the cache, compared with the last build of the same target (after the build,
+     * {@code --explain-cache}).
+     *
+     * @param reason  the kind of cause (no-record, pruned, context-file, build-arg, base-image, command, mount, ...)
+     * @param message the cause for a person: the words after "ran because"
+     * @param details the cause for a tool: name, old, new, path, more, ...
+     */
+    record VertexExplained(String vertexDigest, String vertexName, Instant timestamp, String reason, String message,
+            java.util.Map<String, String> details) implements Progress {
+
+        public VertexExplained {
+            details = java.util.Map.copyOf(details);
+        }
+    }
+
     /** Receives the progress of one build, one event at a time. */
     @FunctionalInterface
     interface Display {

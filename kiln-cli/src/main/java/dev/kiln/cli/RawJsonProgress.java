@@ -9,7 +9,8 @@ import java.util.Base64;
 /**
  * One JSON object per line for tools, shaped like BuildKit's SolveStatus as {@code buildctl
  * --progress=rawjson} prints it: {@code vertexes} for state changes, {@code logs} for output
- * (base64, as there), {@code warnings} for warnings.
+ * (base64, as there), {@code warnings} for warnings. After the build, each vertex that ran appears once more
+ * with Kiln's {@code cacheMiss} object, which says why it missed the cache.
  */
 final class RawJsonProgress implements Progress.Display {
 
@@ -35,6 +36,7 @@ final class RawJsonProgress implements Progress.Display {
             case Progress.VertexWarning e -> "{\"warnings\":[{\"vertex\":" + GoJson.string(e.vertexDigest())
                     + ",\"level\":1,\"short\":\"" + Base64.getEncoder().encodeToString(
                             e.message().getBytes(java.nio.charset.StandardCharsets.UTF_8)) + "\"}]}";
+            case Progress.VertexExplained e -> vertex(e, "\"cacheMiss\":" + cacheMiss(e));
         };
         out.println(line);
         out.flush();
@@ -43,6 +45,21 @@ final class RawJsonProgress implements Progress.Display {
     private static String vertex(Progress event, String fields) {
         return "{\"vertexes\":[{\"digest\":" + GoJson.string(event.vertexDigest()) + ",\"name\":"
                 + GoJson.string(event.vertexName()) + "," + fields + "}]}";
+    }
+
+    /**
+     * Kiln's addition to a vertex: {@code {"reason":"build-arg","message":"build argument V changed: ...","name":"V",
+     * "old":"1","new":"2"}}, the details in name order.
+     */
+    private static String cacheMiss(Progress.VertexExplained e) {
+        var json = new StringBuilder("{\"reason\":").append(GoJson.string(e.reason()))
+                .append(",\"message\":").append(GoJson.string(e.message()));
+        new java.util.TreeMap<>(e.details()).forEach((key, value) -> {
+            if (!key.equals("reason") && !key.equals("message")) {
+                json.append(',').append(GoJson.string(key)).append(':').append(GoJson.string(value));
+            }
+        });
+        return json.append('}').toString();
     }
 
     private static String time(Instant instant) {

@@ -17,6 +17,58 @@ import java.util.Map;
  */
 final class StatusEvents {
 
+    /**
+     * The frontend attribute by which Kiln's client asks Kiln's daemon to send cache-miss explanations
+     * ({@code --explain-cache}); another daemon ignores it, as frontends ignore attributes they do not know.
+     */
+    static final String EXPLAIN_ATTR = "kiln:explain-cache";
+    /** The frontend attribute with the client's local directories (name=path lines), naming the build's target. */
+    static final String LOCALS_ATTR = "kiln:locals";
+    /**
+     * The log stream on which Kiln's daemon sends a step's cache-miss explanation after the build: UTF-8 lines
+     * {@code reason=R}, {@code message=M} and {@code detail.KEY=VALUE}, a backslash and a newline in a value escaped
+     * as {@code \\} and {@code \n}. Streams 1 and 2 are BuildKit's stdout and stderr; this one is Kiln's.
+     */
+    static final int EXPLAIN_STREAM = 101;
+
+    private static Progress.VertexExplained explained(ControlCalls.VertexLog log, String name) {
+        String reason = "";
+        String message = "";
+        var details = new java.util.LinkedHashMap<String, String>();
+        for (String line : new String(log.data(), java.nio.charset.StandardCharsets.UTF_8).split("\n")) {
+            int eq = line.indexOf('=');
+            if (eq < 0) {
+                continue;
+            }
+            String key = line.substring(0, eq);
+            String value = unescape(line.substring(eq + 1));
+            switch (key) {
+                case "reason" -> reason = value;
+                case "message" -> message = value;
+                default -> {
+                    if (key.startsWith("detail.")) {
+                        details.put(key.substring("detail.".length()), value);
+                    }
+                }
+            }
+        }
+        return new Progress.VertexExplained(log.vertex(), name, instant(log.timestamp()), reason, message, details);
+    }
+
+    private static String unescape(String value) {
+        var out = new StringBuilder(value.length());
+        for (int i = 0; i < value.length(); i++) {
+            char c = value.charAt(i);
+            if (c == '\\' && i + 1 < value.length()) {
+                char next = value.charAt(++i);
+                out.append(next == 'n' ? '\n' : next);
+            } else {
+                out.append(c);
+            }
+        }
+        return out.toString();
+    }
+
     /** What BuildKit's errors say of a vertex abandoned because the build was cancelled or failed elsewhere. */
     private static final String CANCELED = "context canceled";
 
@@ -65,6 +117,10 @@ final class StatusEvents {
             }
         }
         for (ControlCalls.VertexLog log : status.logs()) {
+            if (log.stream() == EXPLAIN_STREAM) {
+                events.add(explained(log, name(log.vertex())));
+                continue;
+            }
             events.add(new Progress.VertexLog(log.vertex(), name(log.vertex()), instant(log.timestamp()),
                     log.stream(), log.data()));
         }

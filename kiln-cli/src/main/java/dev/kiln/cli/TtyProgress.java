@@ -53,6 +53,12 @@ final class TtyProgress implements Progress.Display, AutoCloseable {
 
     @Override
     public synchronized void onEvent(Progress event) {
+        if (event instanceof Progress.VertexExplained explained && closed) {
+            // After the build the screen is no longer redrawn: the explanations follow it as plain lines.
+            out.println(" => " + explained.vertexName() + ": ran because " + explained.message());
+            out.flush();
+            return;
+        }
         Step step = steps.computeIfAbsent(event.vertexDigest(), d -> new Step(event.vertexName()));
         switch (event) {
             case Progress.VertexStarted e -> step.state = "running";
@@ -68,6 +74,7 @@ final class TtyProgress implements Progress.Display, AutoCloseable {
             }
             case Progress.VertexLog e -> addLog(step, new String(e.data(), StandardCharsets.UTF_8));
             case Progress.VertexWarning e -> addLog(step, "WARNING: " + e.message() + "\n");
+            case Progress.VertexExplained e -> addLog(step, "ran because " + e.message() + "\n");
         }
     }
 

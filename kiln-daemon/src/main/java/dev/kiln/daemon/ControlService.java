@@ -193,6 +193,9 @@ final class ControlService extends ControlGrpc.ControlImplBase {
                     exports.abort();
                     throw e;
                 }
+                if (build.frontendOpts().containsKey(EXPLAIN_ATTR)) {
+                    explain(outcome, job.feed());
+                }
                 try {
                     exports.complete();
                 } catch (IOException | InterruptedException | RuntimeException e) {
@@ -232,6 +235,31 @@ final class ControlService extends ControlGrpc.ControlImplBase {
             // the call's end cancels its context too, which would interrupt whatever this thread does next
             Thread.interrupted();
         }
+    }
+
+    /** The frontend attribute by which Kiln's client asks for cache-miss explanations ({@code --explain-cache}). */
+    static final String EXPLAIN_ATTR = "kiln:explain-cache";
+    /** Kiln's log stream for a step's cache-miss explanation; Kiln's client reads it (its StatusEvents says how). */
+    static final int EXPLAIN_STREAM = 101;
+
+    /**
+     * Sends why each step that ran missed the cache as a log of that step on {@link #EXPLAIN_STREAM}: lines
+     * {@code reason=}, {@code message=}, {@code detail.KEY=}, with backslashes and newlines escaped.
+     */
+    private static void explain(BuildOutcome outcome, StatusFeed feed) {
+        for (dev.kiln.engine.CacheMiss miss : outcome.cacheMisses()) {
+            var text = new StringBuilder();
+            text.append("reason=").append(escape(miss.reason())).append('\n');
+            text.append("message=").append(escape(miss.message())).append('\n');
+            miss.details().forEach((key, value) -> text.append("detail.").append(key).append('=')
+                    .append(escape(value)).append('\n'));
+            feed.onEvent(new dev.kiln.solver.ProgressEvent.VertexLog(miss.vertexDigest(), miss.vertexName(),
+                    java.time.Instant.now(), EXPLAIN_STREAM, text.toString().getBytes(StandardCharsets.UTF_8)));
+        }
+    }
+
+    private static String escape(String value) {
+        return value.replace("\\", "\\\\").replace("\n", "\\n");
     }
 
     /**

@@ -12,6 +12,7 @@ import dev.kiln.engine.export.InlineCache;
 import dev.kiln.oci.CacheConfig;
 import dev.kiln.worker.image.ImageStore;
 import dev.kiln.core.ImageReference;
+import dev.kiln.engine.explain.CacheExplainer;
 import dev.kiln.engine.export.ExportTarget;
 import dev.kiln.engine.gateway.BuildContext;
 import dev.kiln.engine.gateway.LocalClient;
@@ -57,6 +58,8 @@ import java.util.UUID;
 public final class Engine implements AutoCloseable {
 
     private static final String PRODUCT = "kiln";
+    /** The frontend option in which Kiln's daemon client names its local directories (name=path lines). */
+    public static final String LOCALS_OPT = "kiln:locals";
 
     private final EngineOptions options;
     private final Worker worker;
@@ -139,6 +142,7 @@ public final class Engine implements AutoCloseable {
                 request.entitlements(), progress, warnings, null, null, cache);
         LocalClient client = new LocalClient(context, request.frontendOpts(), Map.of());
         Result result;
+        List<CacheMiss> misses;
         boolean handedToDebugger = false;
         try {
             result = run(request.frontend(), client);
@@ -152,6 +156,7 @@ public final class Engine implements AutoCloseable {
             for (CacheExport target : request.cacheExports()) {
                 exportCache(result, cache, target, session, progress, context.warnings());
             }
+            misses = explainCache(request, cache, context);
         } catch (GatewayException e) {
             FailedStep step = failedStep(e);
             String message = StateDisk.explain(e.getMessage(), e, options.stateDir());
@@ -174,7 +179,64 @@ public final class Engine implements AutoCloseable {
             flushQuietly(context);
             importClients.forEach(RegistryClient::close);
         }
-        return new BuildOutcome(result, List.copyOf(context.warnings()), Duration.ofNanos(System.nanoTime() - start));
+        return new BuildOutcome(result, List.copyOf(context.warnings()), Duration.ofNanos(System.nanoTime() - start),
+                misses);
+    }
+
+    /**
+     * Why each step that ran did not come from the cache, compared with the last build of the same target, whose
+     * record this build then replaces. A record that cannot be written is a warning: it costs the next build its
+     * explanations, nothing else.
+     */
+    private List<CacheMiss> explainCache(BuildRequest request, BuildCache cache, BuildContext context) {
+        var vertices = new java.util.HashMap<String, LlbVertex>();
+        for (LlbGraph graph : context.graphs()) {
+            for (LlbVertex vertex : graph.vertices()) {
+                vertices.putIfAbsent(vertex.digest().toString(), vertex);
+            }
+        }
+        String target = explainTarget(request);
+        if (target == null) {
+            return List.of();
+        }
+        try {
+            return new CacheExplainer(options.stateDir(), target, request.frontendOpts())
+                    .explainAndRecord(cache.steps(), vertices);
+        } catch (IOException | RuntimeException e) {
+            context.warnings().add(new Warning("", "could not record this build's steps to explain the next "
+                    + "build's cache misses: " + e.getMessage(), dev.kiln.gateway.WarnOpts.none()));
+            return List.of();
+        }
+    }
+
+    /**
+     * What names a build's target for {@link CacheExplainer}: the frontend with the Dockerfile's name, the directory
+     * it was read from and the --target stage; for an LLB definition, the local directories it reads (its root
+     * digest changes with every edit, so it would never find its last build). Through a daemon the client names its
+     * directories in the {@value #LOCALS_OPT} frontend option. Null when nothing names the directories (a client
+     * other than Kiln's through the daemon): two projects would then share one record and be compared.
+     */
+    static String explainTarget(BuildRequest request) {
+        Map<String, String> opts = request.frontendOpts();
+        var target = new StringBuilder();
+        switch (request.frontend()) {
+            case FrontendSpec.Llb llb -> target.append("llb");
+            case FrontendSpec.Named(var name) -> target.append("frontend ").append(name);
+            case FrontendSpec.Function(var name, var function) -> target.append("function ").append(name);
+        }
+        if (!(request.frontend() instanceof FrontendSpec.Llb)) {
+            target.append("\nfilename ").append(opts.getOrDefault("filename", "Dockerfile"))
+                    .append("\ntarget ").append(opts.getOrDefault("target", ""));
+        }
+        if (!request.localDirs().isEmpty()) {
+            new java.util.TreeMap<>(request.localDirs()).forEach((name, dir) ->
+                    target.append("\nlocal ").append(name).append('=').append(dir.toAbsolutePath().normalize()));
+        } else if (!opts.getOrDefault(LOCALS_OPT, "").isEmpty()) {
+            target.append("\nlocals ").append(opts.get(LOCALS_OPT));
+        } else {
+            return null;
+        }
+        return target.toString();
     }
 
     /**

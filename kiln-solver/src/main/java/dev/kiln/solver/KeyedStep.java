@@ -2,6 +2,7 @@ package dev.kiln.solver;
 
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 
 /**
@@ -13,8 +14,13 @@ import java.util.Objects;
  * @param key     the vertex key (64 hex digits); output {@code i}'s key is {@code key + "#" + i}
  * @param name    the vertex name, for progress
  * @param created when the results were made (by this run, or the run the cache record remembers)
+ * @param vertexDigest the digest of the vertex this step solved
+ * @param opKey   the op's own key material ({@link CacheMap#digest()}), without its inputs
+ * @param notes   what went into {@code opKey} beyond the op's definition ({@link CacheMap#notes()})
+ * @param ran     true when this solve ran the op; false when its results came from a cache
  */
-public record KeyedStep(String key, String name, List<StepInput> inputs, List<Result> results, Instant created) {
+public record KeyedStep(String key, String name, List<StepInput> inputs, List<Result> results, Instant created,
+        String vertexDigest, String opKey, Map<String, String> notes, boolean ran) {
 
     public KeyedStep {
         Objects.requireNonNull(key, "key");
@@ -22,6 +28,13 @@ public record KeyedStep(String key, String name, List<StepInput> inputs, List<Re
         inputs = List.copyOf(inputs);
         results = List.copyOf(results);
         Objects.requireNonNull(created, "created");
+        vertexDigest = vertexDigest == null ? "" : vertexDigest;
+        opKey = opKey == null ? "" : opKey;
+        notes = notes == null ? Map.of() : notes;
+    }
+
+    public KeyedStep(String key, String name, List<StepInput> inputs, List<Result> results, Instant created) {
+        this(key, name, inputs, results, created, "", "", Map.of(), false);
     }
 
     /** The key of one output, as a dependant's {@link StepInput.Linked} names it. */

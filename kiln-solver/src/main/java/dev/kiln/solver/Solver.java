@@ -157,7 +157,8 @@ public final class Solver {
         for (VertexEvaluation evaluation : evaluations) {
             VertexEvaluation.Evaluated evaluated = evaluation.outcome().resultNow();
             cache.solved(new KeyedStep(evaluated.key(), evaluation.vertex().name(), evaluated.inputs(),
-                    evaluated.results(), evaluated.created()));
+                    evaluated.results(), evaluated.created(), evaluation.vertex().digest(), evaluated.opKey(),
+                    evaluated.notes(), evaluated.ran()));
         }
     }
 

@@ -26,9 +26,10 @@ final class VertexEvaluation implements Runnable {
 
     /**
      * The outcome of a finished evaluation: the vertex's cache key, how its inputs contributed to it, its results
-     * (one per output) and when they were made.
+     * (one per output) and when they were made, the op's own key material and its notes, and whether the op ran.
      */
-    record Evaluated(String key, List<KeyedStep.StepInput> inputs, List<Result> results, Instant created) {
+    record Evaluated(String key, List<KeyedStep.StepInput> inputs, List<Result> results, Instant created,
+            String opKey, java.util.Map<String, String> notes, boolean ran) {
 
         /** One output, for a consumer described by {@code consumer} (which gets the blame if it does not exist). */
         Result output(Vertex producer, int index, String consumer) {
@@ -259,11 +260,16 @@ final class VertexEvaluation implements Runnable {
         }
         String key = CacheKeys.vertexKey(cacheMap.digest(), contributions);
         Made made = runOnce(key, context, List.copyOf(inputResults));
-        return new Evaluated(key, List.copyOf(stepInputs), made.results(), made.created());
+        return new Evaluated(key, List.copyOf(stepInputs), made.results(), made.created(), cacheMap.digest(),
+                cacheMap.notes(), made.ran());
     }
 
-    /** Results and when they were made: now for a run, the record's time for a cache hit. */
-    record Made(List<Result> results, Instant created) {
+    /** Results and when they were made: now for a run, the record's time for a cache hit; ran for a run. */
+    record Made(List<Result> results, Instant created, boolean ran) {
+
+        Made(List<Result> results, Instant created) {
+            this(results, created, false);
+        }
     }
 
     private String contentChecksum(Result input, InputKey.ByContent byContent, int index) throws Exception {
@@ -299,7 +305,7 @@ final class VertexEvaluation implements Runnable {
             try {
                 Made results = theirs.get();
                 emit(new ProgressEvent.VertexCached(vertex.digest(), vertex.name(), Instant.now()));
-                return results;
+                return new Made(results.results(), results.created());
             } catch (ExecutionException e) {
                 switch (e.getCause()) {
                     case VertexCancelled cancelled -> {
@@ -334,7 +340,7 @@ final class VertexEvaluation implements Runnable {
         Duration took = Duration.ofNanos(System.nanoTime() - begin);
         record(key, results);
         emit(new ProgressEvent.VertexCompleted(vertex.digest(), vertex.name(), Instant.now(), took));
-        return new Made(results, Instant.now());
+        return new Made(results, Instant.now(), true);
     }
 
     /**

@@ -35,17 +35,23 @@ public final class BusyboxImage {
 
     /** Pushes the image as {@code reference} and returns the manifest's descriptor. */
     public static Descriptor push(RegistryClient registry, ImageReference reference, Path workDir) throws IOException {
+        return push(registry, reference, workDir, CREATED);
+    }
+
+    /** As {@link #push(RegistryClient, ImageReference, Path)}, made at {@code created}: another image digest. */
+    public static Descriptor push(RegistryClient registry, ImageReference reference, Path workDir, Instant created)
+            throws IOException {
         Path rootfs = BusyboxRootfs.populate(Files.createDirectories(workDir.resolve("busybox-rootfs-" + System.nanoTime())));
         ByteArrayOutputStream blob = new ByteArrayOutputStream();
         WrittenLayer layer = LayerWriter.write(rootfs, blob, LayerWriteOptions.defaults().withClamp(CREATED));
         Descriptor layerDescriptor = Descriptor.of(layer.mediaType(), layer.digest(), layer.size());
         ImageConfig config = ImageConfig.empty(Platform.current())
-                .withCreated(CREATED)
+                .withCreated(created)
                 .withConfig(ContainerConfig.EMPTY
                         .withEnv(List.of("PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"))
                         .withCmd(List.of("sh")))
                 .withRootFs(RootFs.layers(List.of(layer.diffId())))
-                .withHistory(List.of(History.of(CREATED, "busybox-static from Debian", "", false)));
+                .withHistory(List.of(History.of(created, "busybox-static from Debian", "", false)));
         byte[] configJson = config.toJson();
         Descriptor configDescriptor = Descriptor.of(MediaTypes.OCI_CONFIG, configJson);
         registry.pushBlob(reference, layerDescriptor, () -> new java.io.ByteArrayInputStream(blob.toByteArray()));

@@ -52,7 +52,11 @@ public final class BuildCache implements SolveCache {
 
     @Override
     public synchronized void solved(KeyedStep step) {
-        steps.putIfAbsent(step.key(), step);
+        KeyedStep known = steps.putIfAbsent(step.key(), step);
+        if (known != null && step.ran() && !known.ran()) {
+            // A later solve of the build ran what an earlier one took from elsewhere: the explanation wants the run.
+            steps.put(step.key(), step);
+        }
     }
 
     /** Every step the build's solves finished, each once, every step after the steps it consumes. */

@@ -65,7 +65,48 @@ public final class ContentChecksum {
 
   /** The digest of one selector. */
   public String checksum(Path root, ChecksumSelector selector) throws FsException {
-    return checksum(root, selector, false);
+    return checksum(root, selector, false, null);
+  }
+
+  /**
+   * The digest of one selector, as {@link #checksum(Path, ChecksumSelector)}, also telling {@code listing} what
+   * each entry under it contributed, so that a later build can name the files that changed. Costs no extra read:
+   * the entries are the ones the digest covers.
+   */
+  public String checksum(Path root, ChecksumSelector selector, Listing listing) throws FsException {
+    return checksum(root, selector, false, listing);
+  }
+
+  /**
+   * What each entry of a checksummed tree was, by relative path ("src/main.c"), as {@code "sha256:<content hex>
+   * <mode octal> <uid>:<gid>"} for a regular file, {@code "symlink <target> ..."}, {@code "dir ..."} and so on; at
+   * most {@code limit} entries in scan order, {@link #truncated()} when there were more.
+   */
+  public static final class Listing {
+
+    private final int limit;
+    private final java.util.Map<String, String> entries = new java.util.LinkedHashMap<>();
+    private boolean truncated;
+
+    public Listing(int limit) {
+      this.limit = limit;
+    }
+
+    public java.util.Map<String, String> entries() {
+      return java.util.Collections.unmodifiableMap(entries);
+    }
+
+    public boolean truncated() {
+      return truncated;
+    }
+
+    void add(String relative, String value) {
+      if (entries.size() < limit) {
+        entries.put(relative, value);
+      } else {
+        truncated = true;
+      }
+    }
   }
 
   /**
@@ -74,10 +115,11 @@ public final class ContentChecksum {
    * sends such a link as it is; the copy that reads it later says what is wrong, where the user can see it.
    */
   public String followedChecksum(Path root, String path) throws FsException {
-    return checksum(root, ChecksumSelector.of(path), true);
+    return checksum(root, ChecksumSelector.of(path), true, null);
   }
 
-  private String checksum(Path root, ChecksumSelector selector, boolean danglingAbsent) throws FsException {
+  private String checksum(Path root, ChecksumSelector selector, boolean danglingAbsent, Listing listing)
+      throws FsException {
     ScopedRoot scope = new ScopedRoot(root);
     try {
       FilteredTree filter = new FilteredTree(
@@ -95,7 +137,7 @@ public final class ContentChecksum {
         if (!Files.exists(target, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
           throw new FsException("checksum", GoPath.absolute(selector.path()), "no such file or directory");
         }
-        return PREFIX + HexFormat.of().formatHex(treeDigest(target, filter));
+        return PREFIX + HexFormat.of().formatHex(treeDigest(target, filter, listing));
       }
       List<String> matches = Wildcards.expand(scope, selector.path(), selector.followSymlink());
       MessageDigest combined = Sha256.engine();
@@ -104,7 +146,8 @@ public final class ContentChecksum {
         update(combined, match);
         try {
           // a match exists (it was listed), so a missing target is always a link to nothing
-          combined.update(treeDigest(scope.resolveExisting("checksum", match, selector.followSymlink()), filter));
+          combined.update(treeDigest(scope.resolveExisting("checksum", match, selector.followSymlink()), filter,
+              null));
         } catch (DanglingLinkException e) {
           if (!danglingAbsent) {
             throw e;
@@ -125,7 +168,7 @@ public final class ContentChecksum {
     }
   }
 
-  private byte[] treeDigest(Path top, FilteredTree filter) throws IOException {
+  private byte[] treeDigest(Path top, FilteredTree filter, Listing listing) throws IOException {
     MessageDigest sha = Sha256.engine();
     try (DataOutputStream out = new DataOutputStream(new DigestOutputStream(OutputStream.nullOutputStream(), sha))) {
       out.writeInt(FORMAT_VERSION);
@@ -133,27 +176,47 @@ public final class ContentChecksum {
       writeEntry(out, ".", top, topStat);
       if (topStat.isDirectory()) {
         for (FilteredTree.Entry entry : filter.scan(top)) {
-          writeEntry(out, entry.relative(), entry.path(), entry.stat());
+          byte[] content = writeEntry(out, entry.relative(), entry.path(), entry.stat());
+          if (listing != null) {
+            listing.add(entry.relative(), describe(entry.stat(), content, entry.path()));
+          }
         }
       }
     }
     return sha.digest();
   }
 
-  private void writeEntry(DataOutputStream out, String relative, Path path, FileStat stat) throws IOException {
+  /** One entry of a listing: what it is, then its mode and owner (the header the tree digest covers). */
+  private static String describe(FileStat stat, byte[] content, Path path) throws IOException {
+    String what = switch (stat.type()) {
+      case REGULAR -> PREFIX + HexFormat.of().formatHex(content);
+      case SYMLINK -> "symlink " + Files.readSymbolicLink(path);
+      case DIRECTORY -> "dir";
+      default -> stat.type().name().toLowerCase(java.util.Locale.ROOT);
+    };
+    return what + " " + Integer.toOctalString(stat.permissions()) + " " + stat.uid() + ":" + stat.gid();
+  }
+
+  /** Writes one entry; returns a regular file's content digest (null for other types). */
+  private byte[] writeEntry(DataOutputStream out, String relative, Path path, FileStat stat) throws IOException {
     writeString(out, relative);
     out.writeChar(stat.type().code());
     out.writeInt(stat.permissions());
     out.writeInt(stat.uid());
     out.writeInt(stat.gid());
+    byte[] content = null;
     switch (stat.type()) {
-      case REGULAR -> out.write(index.contentDigest(path, stat));
+      case REGULAR -> {
+        content = index.contentDigest(path, stat);
+        out.write(content);
+      }
       case SYMLINK -> writeString(out, Files.readSymbolicLink(path).toString());
       case CHAR_DEVICE, BLOCK_DEVICE -> out.writeLong(stat.rdev());
       default -> {
         // Directories, FIFOs and sockets are fully described by the header.
       }
     }
+    return content;
   }
 
   private static void writeString(DataOutputStream out, String s) throws IOException {

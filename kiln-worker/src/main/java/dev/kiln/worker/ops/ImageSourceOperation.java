@@ -25,6 +25,9 @@ import java.util.List;
  */
 public final class ImageSourceOperation implements Operation {
 
+    /** The cache map note with the manifest digest (and platform, for a pinned reference) the key was made of. */
+    public static final String IMAGE_NOTE = "image";
+
     private final Op op;
     private final ImageStore images;
     private final ImageReference reference;
@@ -48,7 +51,8 @@ public final class ImageSourceOperation implements Operation {
                 ? reference.digest() + " " + platform
                 : resolve(ctx).image().descriptor().digest().toString();
         String key = Ops.digest(op.toBuilder().clearInputs().build()) + "\n" + content;
-        return CacheMap.byCacheKeys(Digest.sha256(key.getBytes(StandardCharsets.UTF_8)).toString(), 0);
+        return CacheMap.byCacheKeys(Digest.sha256(key.getBytes(StandardCharsets.UTF_8)).toString(), 0)
+                .withNotes(java.util.Map.of(IMAGE_NOTE, content));
     }
 
     @Override

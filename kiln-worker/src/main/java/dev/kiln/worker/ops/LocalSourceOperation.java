@@ -42,6 +42,15 @@ import java.util.List;
 public final class LocalSourceOperation implements Operation {
 
     private static final ObjectMapper JSON = new ObjectMapper();
+    /**
+     * How many files' checksums the cache map's notes keep (see {@link #cacheMap}): enough to name the changed files
+     * of an ordinary context, few enough that the record a build keeps of its steps stays small.
+     */
+    public static final int NOTED_FILES = 4096;
+    /** The note key prefix of one file's checksum, followed by its path relative to the directory. */
+    public static final String FILE_NOTE = "file:";
+    /** The note that says more files were checksummed than {@link #NOTED_FILES}. */
+    public static final String TRUNCATED_NOTE = "files-truncated";
 
     private final Op op;
     private final String name;
@@ -81,9 +90,15 @@ public final class LocalSourceOperation implements Operation {
     @Override
     public CacheMap cacheMap(OperationContext ctx) throws Exception {
         Path context = context();
-        String key = Ops.digest(keyedOp()) + "\n" + contextChecksum(context);
+        var listing = new ContentChecksum.Listing(NOTED_FILES);
+        String key = Ops.digest(keyedOp()) + "\n" + contextChecksum(context, listing);
+        var notes = new java.util.LinkedHashMap<String, String>();
+        listing.entries().forEach((path, entry) -> notes.put(FILE_NOTE + path, entry));
+        if (listing.truncated()) {
+            notes.put(TRUNCATED_NOTE, String.valueOf(NOTED_FILES));
+        }
         return CacheMap.byCacheKeys(
-                dev.kiln.core.Digest.sha256(key.getBytes(StandardCharsets.UTF_8)).toString(), 0);
+                dev.kiln.core.Digest.sha256(key.getBytes(StandardCharsets.UTF_8)).toString(), 0).withNotes(notes);
     }
 
     /**
@@ -104,7 +119,7 @@ public final class LocalSourceOperation implements Operation {
      * the checksum the same way, and each followed path adds the content it resolves to: editing
      * the file a symlinked Dockerfile points to changes the key, editing an unrelated file does not.
      */
-    private String contextChecksum(Path context) throws IOException {
+    private String contextChecksum(Path context, ContentChecksum.Listing listing) throws IOException {
         List<String> follow = options.followPaths();
         boolean everything = follow.isEmpty() || follow.stream().anyMatch(LocalSourceOperation::isRoot);
         List<String> includes = options.includePatterns();
@@ -113,7 +128,7 @@ public final class LocalSourceOperation implements Operation {
             includes.addAll(follow);
         }
         StringBuilder content = new StringBuilder(checksums.checksum(context, new ChecksumSelector("/", true, false,
-                includes, options.excludePatterns())));
+                includes, options.excludePatterns()), listing));
         if (!everything) {
             ScopedRoot scope = new ScopedRoot(context);
             for (String path : follow) {
