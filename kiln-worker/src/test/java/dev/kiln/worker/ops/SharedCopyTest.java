@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.kiln.core.sys.PosixFiles;
 import dev.kiln.core.sys.Xattrs;
+import dev.kiln.worker.fs.ChecksumIndex;
+import dev.kiln.worker.fs.ContentChecksum;
 import dev.kiln.worker.fs.CopyOptions;
 import dev.kiln.worker.fs.FileActions;
 import dev.kiln.worker.fs.Owner;
@@ -171,5 +173,26 @@ class SharedCopyTest {
           .isEqualTo("a\nchanged\n mode 600 owner 1:1 mtime " + attribute(view.path().resolve("ctx/src/a.txt"),
               "lastModifiedTime") + " xattr y");
     }
+  }
+
+  @Test
+  void checksumOfAViewRemembersDigestsByLayerFileSoTheNextSnapshotReadsOnlyItsNewFiles() throws Exception {
+    ChecksumIndex index = ChecksumIndex.inMemory();
+    ContentChecksum checksums = new ContentChecksum(index);
+    String first;
+    try (Mounted view = snapshotter.mountReadOnly(source)) {
+      first = checksums.overLayers(view.path(), view.layers()).checksum(view.path(), "/src");
+      assertThat(first).isEqualTo(new ContentChecksum(ChecksumIndex.inMemory()).checksum(view.path(), "/src"));
+    }
+    long read = index.stats().misses();
+    copy("/src", "/ctx/src", CopyOptions.defaults()); // links change the files' ctime, not what they hold
+    Snapshot next = commit(source, root -> Files.writeString(root.resolve("src/new.txt"), "new\n"));
+
+    try (Mounted view = snapshotter.mountReadOnly(next)) {
+      String second = checksums.overLayers(view.path(), view.layers()).checksum(view.path(), "/src");
+      assertThat(second).isNotEqualTo(first)
+          .isEqualTo(new ContentChecksum(ChecksumIndex.inMemory()).checksum(view.path(), "/src"));
+    }
+    assertThat(index.stats().misses() - read).isEqualTo(1);
   }
 }
