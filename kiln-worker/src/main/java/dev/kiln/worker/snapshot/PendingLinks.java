@@ -2,7 +2,7 @@ package dev.kiln.worker.snapshot;
 
 import dev.kiln.core.sys.PosixFiles;
 import java.io.IOException;
-import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
@@ -59,22 +59,31 @@ public final class PendingLinks {
     return links.isEmpty();
   }
 
-  /** Makes the links in the unmounted upper directory, replacing whiteouts, then restores the directories' times. */
+  /**
+   * Makes the links in the unmounted upper directory, replacing whiteouts, then restores the directories' times.
+   * Where a link cannot be made (the layers on another mount than the new layer: EXDEV), the file is copied with
+   * every attribute instead, as the copy would have done.
+   */
   void apply() throws IOException {
     Map<Path, FileInfo> directories = new LinkedHashMap<>();
+    FileCopier fallback = new FileCopier(false);
     for (Map.Entry<String, Path> link : links.entrySet()) {
       Path target = upper.resolve(link.getKey());
       Path directory = target.getParent();
       if (!directories.containsKey(directory)) {
         directories.put(directory, FileInfo.of(directory));
       }
+      // a whiteout the copy's removal of a lower file left: the link replaces it in one rename(2)
+      boolean replace = Files.exists(target, LinkOption.NOFOLLOW_LINKS);
+      Path at = replace ? directory.resolve(".kiln-link-" + Ids.random(12)) : target;
+      Path file = link.getValue();
       try {
-        Files.createLink(target, link.getValue());
-      } catch (FileAlreadyExistsException taken) {
-        // a whiteout the copy's removal of a lower file left: rename(2) replaces it in one step
-        Path temporary = directory.resolve(".kiln-link-" + Ids.random(12));
-        Files.createLink(temporary, link.getValue());
-        Files.move(temporary, target, StandardCopyOption.ATOMIC_MOVE);
+        Files.createLink(at, file);
+      } catch (FileSystemException crossDevice) {
+        fallback.copyEntry(file, FileInfo.of(file), at);
+      }
+      if (replace) {
+        Files.move(at, target, StandardCopyOption.ATOMIC_MOVE);
       }
     }
     for (Map.Entry<Path, FileInfo> directory : directories.entrySet()) {
