@@ -6,6 +6,7 @@ import dev.kiln.llb.FileAction;
 import dev.kiln.llb.MkdirOption;
 import dev.kiln.llb.Owner;
 import dev.kiln.llb.RmOption;
+import dev.kiln.llb.RunOption;
 import dev.kiln.llb.State;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
@@ -17,6 +18,7 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Instant;
 import java.util.zip.GZIPOutputStream;
 
@@ -173,6 +175,28 @@ class FileOpTest {
     }
 
     // copy
+
+    @Test
+    void aRunStepWritingCopiedFilesChangesNeitherTheCopiedLayerNorTheContext() throws Exception {
+        Path dir = kiln.context("shared");
+        Path kept = Files.writeString(dir.resolve("kept.txt"), "kept\n");
+        Files.setPosixFilePermissions(kept, PosixFilePermissions.fromString("rw-r-----"));
+        State copied = base().file(FileAction.copy(State.local("shared"), "/", "/ctx"));
+
+        Path changed = kiln.build(copied.run(RunOption.sh("echo changed >> /ctx/kept.txt; chmod 600 /ctx/kept.txt"))
+                .root());
+        Path again = kiln.build(copied);
+        Path copiedAgain = kiln.build(base().file(FileAction.copy(State.local("shared"), "/", "/other")));
+
+        assertThat(Files.readString(changed.resolve("ctx/kept.txt"))).isEqualTo("kept\nchanged\n");
+        assertThat(mode(changed.resolve("ctx/kept.txt"))).isEqualTo(0600);
+        assertThat(Files.readString(again.resolve("ctx/kept.txt"))).isEqualTo("kept\n");
+        assertThat(mode(again.resolve("ctx/kept.txt"))).isEqualTo(0640);
+        assertThat(Files.readString(copiedAgain.resolve("other/kept.txt"))).isEqualTo("kept\n");
+        assertThat(mode(copiedAgain.resolve("other/kept.txt"))).isEqualTo(0640);
+        assertThat(Files.readString(kept)).isEqualTo("kept\n");
+        assertThat(mode(kept)).isEqualTo(0640);
+    }
 
     @Test
     void copyKeepsASymlinkUnlessToldToFollowIt() throws Exception {

@@ -69,7 +69,7 @@ final class SnapshotResults implements ResultStore {
         List<ChecksumSelector> decoded = selectors.stream().map(SelectorText::decode).toList();
         String checksum;
         try (Mounted mounted = snapshotter.mountReadOnly(snapshot)) {
-            checksum = checksum(mounted.path(), decoded);
+            checksum = checksum(checksums.overLayers(mounted.path(), mounted.layers()), mounted.path(), decoded);
         } catch (FsException e) {
             if (e.getCause() instanceof java.nio.file.NoSuchFileException || e.detail() == null) {
                 // the words BuildKit uses for a COPY source that is not there
@@ -83,7 +83,8 @@ final class SnapshotResults implements ResultStore {
     }
 
     /** One selector's digest as it is; several (a copy op with several sources in one input) digested together. */
-    private String checksum(Path root, List<ChecksumSelector> selectors) throws IOException {
+    private static String checksum(ContentChecksum checksums, Path root, List<ChecksumSelector> selectors)
+            throws IOException {
         if (selectors.size() == 1) {
             return checksums.checksum(root, selectors.getFirst());
         }

@@ -114,6 +114,26 @@ public final class ChecksumIndex {
     return digest;
   }
 
+  /**
+   * The content digest of {@code layerFile}, a file of a committed snapshot layer, which never changes while it
+   * exists and whose path is never reused. Its ctime does not count: hard links made to the file (a COPY sharing it)
+   * change that, not the content. Size, mtime and inode still have to match.
+   */
+  byte[] immutableDigest(Path layerFile, FileStat stat) throws IOException {
+    String name = layerFile.toAbsolutePath().normalize().toString();
+    Key key = new Key(stat.size(), nanos(stat.modified()), stat.inode(), 0);
+    Entry known = entries.get(name);
+    if (known != null && known.key().equals(key)) {
+      hits.incrementAndGet();
+      return known.digest();
+    }
+    misses.incrementAndGet();
+    byte[] digest = hashContent(layerFile);
+    entries.put(name, new Entry(key, digest));
+    dirty = true;
+    return digest;
+  }
+
   /** Drops entries for paths under {@code dir}, e.g. when a snapshot is deleted. */
   public void forgetUnder(Path dir) {
     String prefix = dir.toAbsolutePath().normalize().toString();

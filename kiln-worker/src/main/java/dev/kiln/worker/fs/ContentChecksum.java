@@ -14,6 +14,7 @@ import java.security.DigestOutputStream;
 import java.security.MessageDigest;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * Content digests ("sha256:&lt;hex&gt;") of paths inside a root, for content-based cache keys. A digest covers
@@ -29,9 +30,27 @@ public final class ContentChecksum {
   private static final int FORMAT_VERSION = 1;
 
   private final ChecksumIndex index;
+  private final Path viewRoot;
+  private final LayerFiles layers;
 
   public ContentChecksum(ChecksumIndex index) {
+    this(index, null, null);
+  }
+
+  private ContentChecksum(ChecksumIndex index, Path viewRoot, LayerFiles layers) {
     this.index = index;
+    this.viewRoot = viewRoot;
+    this.layers = layers;
+  }
+
+  /**
+   * Checksums of {@code viewRoot}, a read-only overlay view of committed layers ({@code layersTopFirst}): a file's content digest is
+   * remembered by the layer file that holds it, not by the view's path, which is new for every mount, so a view of
+   * a new snapshot that shares most layers with an earlier one (the next build's context) reads only the new files.
+   */
+  public ContentChecksum overLayers(Path viewRoot, List<Path> layersTopFirst) throws IOException {
+    return layersTopFirst.isEmpty() ? this
+        : new ContentChecksum(index, viewRoot.toAbsolutePath().normalize(), new LayerFiles(layersTopFirst));
   }
 
   public ChecksumIndex index() {
@@ -207,7 +226,7 @@ public final class ContentChecksum {
     byte[] content = null;
     switch (stat.type()) {
       case REGULAR -> {
-        content = index.contentDigest(path, stat);
+        content = contentDigest(path, stat);
         out.write(content);
       }
       case SYMLINK -> writeString(out, Files.readSymbolicLink(path).toString());
@@ -217,6 +236,19 @@ public final class ContentChecksum {
       }
     }
     return content;
+  }
+
+  private byte[] contentDigest(Path path, FileStat stat) throws IOException {
+    if (layers != null) {
+      Path absolute = path.toAbsolutePath().normalize();
+      if (absolute.startsWith(viewRoot) && !absolute.equals(viewRoot)) {
+        Optional<Path> layerFile = layers.regularFile(viewRoot.relativize(absolute).toString(), stat);
+        if (layerFile.isPresent()) {
+          return index.immutableDigest(layerFile.get(), stat);
+        }
+      }
+    }
+    return index.contentDigest(path, stat);
   }
 
   private static void writeString(DataOutputStream out, String s) throws IOException {

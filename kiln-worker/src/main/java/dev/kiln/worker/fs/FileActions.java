@@ -157,6 +157,15 @@ public final class FileActions {
    * </ul>
    */
   public void copy(Path sourceRoot, String src, String dest, CopyOptions options) throws FsException {
+    copy(sourceRoot, src, dest, options, null);
+  }
+
+  /**
+   * {@link #copy(Path, String, String, CopyOptions)}, giving files whose metadata the copy keeps hard links to the
+   * source's immutable layer files when {@code shared} is not null (see {@link SharedFiles}).
+   */
+  public void copy(Path sourceRoot, String src, String dest, CopyOptions options, SharedFiles shared)
+      throws FsException {
     ScopedRoot source = new ScopedRoot(sourceRoot);
     perform("copy", src, source, () -> {
       Owner owner = resolveOwner("copy", dest, options.owner());
@@ -198,7 +207,7 @@ public final class FileActions {
       }
       // checked at the first copy, so that an archive unpacked before it has made dest a directory
       boolean destChecked = copied.size() < 2;
-      TreeCopy copier = new TreeCopy(source, scope, owner, options, filter);
+      TreeCopy copier = new TreeCopy(source, scope, owner, options, filter, shared);
       for (String match : matches) {
         if (archives.contains(match)) {
           unpack(source, match, destPath, owner, options.timestamp());

@@ -35,9 +35,14 @@ final class TreeCopy {
   private final FilteredTree filter;
   private final boolean alwaysReplace;
   private final Map<InodeKey, Path> firstLinks = new HashMap<>();
+  private final SharedFiles shared;
 
-  /** Modes, times and replacement come from {@code options}; {@code owner} is its owner, resolved. */
-  TreeCopy(ScopedRoot sourceScope, ScopedRoot targetScope, Owner owner, CopyOptions options, FilteredTree filter) {
+  /**
+   * Modes, times and replacement come from {@code options}; {@code owner} is its owner, resolved. With {@code shared}
+   * (or null), files whose metadata the copy keeps become hard links to the source's immutable layer files.
+   */
+  TreeCopy(ScopedRoot sourceScope, ScopedRoot targetScope, Owner owner, CopyOptions options, FilteredTree filter,
+      SharedFiles shared) {
     this.sourceScope = sourceScope;
     this.targetScope = targetScope;
     this.owner = owner;
@@ -45,6 +50,7 @@ final class TreeCopy {
     this.timestamp = options.timestamp();
     this.filter = filter;
     this.alwaysReplace = options.alwaysReplaceExistingDestPaths();
+    this.shared = shared;
   }
 
   /** Copies {@code source} (not followed if a symlink) to {@code target}. */
@@ -52,8 +58,9 @@ final class TreeCopy {
     FileStat stat = FileStat.of(source);
     prepareTarget(stat, target);
     if (!stat.isDirectory()) {
-      copyNonDirectory(source, stat, target);
-      applyMetadata(source, stat, target);
+      if (copyNonDirectory(source, stat, target)) {
+        applyMetadata(source, stat, target);
+      }
       return;
     }
     boolean created = ensureDirectory(target);
@@ -66,8 +73,7 @@ final class TreeCopy {
       if (entry.stat().isDirectory()) {
         ensureDirectory(childTarget);
         open.push(new OpenDirectory(entry.relative(), entry.path(), childTarget, entry.stat()));
-      } else {
-        copyNonDirectory(entry.path(), entry.stat(), childTarget);
+      } else if (copyNonDirectory(entry.path(), entry.stat(), childTarget)) {
         applyMetadata(entry.path(), entry.stat(), childTarget);
       }
     }
@@ -91,6 +97,10 @@ final class TreeCopy {
   }
 
   private void prepareTarget(FileStat source, Path target) throws IOException {
+    if (shared != null) {
+      // a link recorded for this path (or, when a file replaces a directory, below it) would land over this entry
+      shared.links().forget(relative(targetScope, target), !source.isDirectory());
+    }
     FileStat existing = FileStat.ofIfExists(target).orElse(null);
     if (existing == null) {
       return;
@@ -124,15 +134,30 @@ final class TreeCopy {
     return true;
   }
 
-  private void copyNonDirectory(Path source, FileStat stat, Path target) throws IOException {
+  /** Returns whether an entry was written now (metadata still to apply), not left to a link at commit. */
+  private boolean copyNonDirectory(Path source, FileStat stat, Path target) throws IOException {
     switch (stat.type()) {
       case REGULAR -> {
+        Path layerFile = shareable(source, stat);
+        String relativeTarget = layerFile == null ? null : relative(targetScope, target);
+        if (layerFile != null) {
+          int slash = relativeTarget.lastIndexOf('/');
+          if (shared.links().canLinkInto(slash < 0 ? "" : relativeTarget.substring(0, slash))) {
+            shared.links().add(relativeTarget, layerFile);
+            return false;
+          }
+          // Its directory is not in the new layer yet: this copy puts it there (overlay copies it up), and the
+          // link still replaces the copy at commit, so every path of one source inode keeps sharing it.
+          Files.copy(source, target, LinkOption.NOFOLLOW_LINKS);
+          shared.links().add(relativeTarget, layerFile);
+          return true;
+        }
         if (stat.isHardLinked()) {
           InodeKey key = new InodeKey(stat.device(), stat.inode());
           Path first = firstLinks.putIfAbsent(key, target);
           if (first != null) {
             Files.createLink(target, first);
-            return;
+            return true;
           }
         }
         Files.copy(source, target, LinkOption.NOFOLLOW_LINKS);
@@ -141,6 +166,26 @@ final class TreeCopy {
       case DIRECTORY -> throw new IllegalStateException("directories are handled by the caller");
       case CHAR_DEVICE, BLOCK_DEVICE, FIFO, SOCKET -> PosixFiles.mknod(target, typeBits(stat.type()), stat.rdev());
     }
+    return true;
+  }
+
+  /**
+   * The immutable layer file to link instead of copying {@code source}, when there is one and the copy would give
+   * the target exactly the source's metadata: its owner, its mode, its times (and, one inode, its xattrs).
+   */
+  private Path shareable(Path source, FileStat stat) throws IOException {
+    if (shared == null || timestamp != null
+        || (owner != null && (owner.uid() != stat.uid() || owner.gid() != stat.gid()))
+        || options.permissionsFor(stat.permissions(), false) != (stat.permissions() & 07777)) {
+      return null;
+    }
+    return shared.layerFile(relative(sourceScope, source), stat).orElse(null);
+  }
+
+  /** A path under a scope's root as "a/b", without the leading slash. */
+  private static String relative(ScopedRoot scope, Path path) {
+    String relative = scope.relative(path);
+    return relative.startsWith("/") ? relative.substring(1) : relative;
   }
 
   private void applyMetadata(Path source, FileStat stat, Path target) throws IOException {

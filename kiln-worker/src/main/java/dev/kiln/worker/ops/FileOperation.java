@@ -18,10 +18,12 @@ import dev.kiln.worker.fs.FileActions;
 import dev.kiln.worker.fs.Owner;
 import dev.kiln.worker.fs.OwnerName;
 import dev.kiln.worker.fs.OwnerRef;
+import dev.kiln.worker.fs.SharedFiles;
 import dev.kiln.worker.fs.SymbolicMode;
 import dev.kiln.worker.fs.UserLookup;
 import dev.kiln.worker.snapshot.ActiveSnapshot;
 import dev.kiln.worker.snapshot.Mounted;
+import dev.kiln.worker.snapshot.PendingLinks;
 import dev.kiln.worker.snapshot.Snapshot;
 import dev.kiln.worker.snapshot.Snapshotter;
 import dev.kiln.worker.user.Identity;
@@ -172,23 +174,54 @@ public final class FileOperation implements Operation {
                     files.symlink(symlink.getOldpath(), symlink.getNewpath(),
                             owner(symlink.hasOwner() ? symlink.getOwner() : null), time(symlink.getTimestamp()));
                 }
-                case COPY -> copy(files, action, inputs, actionResults, index);
+                case COPY -> copy(files, active, action, inputs, actionResults, index);
                 case ACTION_NOT_SET -> throw new IllegalArgumentException("file action " + index + " has no kind");
             }
             return active.commit();
         }
     }
 
-    private void copy(FileActions files, FileAction action, List<Result> inputs, Snapshot[] actionResults, int index)
-            throws Exception {
+    private void copy(FileActions files, ActiveSnapshot target, FileAction action, List<Result> inputs,
+            Snapshot[] actionResults, int index) throws Exception {
         FileActionCopy copy = action.getCopy();
         if (action.getSecondaryInput() < 0) {
             throw new IllegalArgumentException("file action " + index + ": copy of " + copy.getSrc() + " has no source input");
         }
         Snapshot source = resolve(action.getSecondaryInput(), inputs, actionResults, index, "copy source");
         try (Mounted sourceRoot = snapshotter.mountReadOnly(source)) {
-            files.copy(sourceRoot.path(), copy.getSrc(), copy.getDest(), copyOptions(copy, index));
+            files.copy(sourceRoot.path(), copy.getSrc(), copy.getDest(), copyOptions(copy, index),
+                    shared(sourceRoot, target));
         }
+    }
+
+    /**
+     * Unchanged files of an immutable source become hard links when both sides allow it: the source is a view of
+     * committed layers and the target snapshot can link into its new layer. Otherwise (null) every file is copied.
+     */
+    static SharedFiles shared(Mounted source, ActiveSnapshot target) throws IOException {
+        if (source.layers().isEmpty()) {
+            return null;
+        }
+        PendingLinks links = target.pendingLinks().orElse(null);
+        if (links == null) {
+            return null;
+        }
+        return new SharedFiles(source.layers(), new SharedFiles.Links() {
+            @Override
+            public boolean canLinkInto(String relativeDir) {
+                return links.canLinkInto(relativeDir);
+            }
+
+            @Override
+            public void add(String relative, Path file) {
+                links.add(relative, file);
+            }
+
+            @Override
+            public void forget(String relative, boolean subtree) {
+                links.forget(relative, subtree);
+            }
+        });
     }
 
     /** A symbolic mode (modeStr), when there is one, wins over the numeric mode, as in BuildKit. */

@@ -2,6 +2,7 @@ package dev.kiln.worker.snapshot;
 
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.Optional;
 
 /**
  * A writable view of a parent snapshot, for one RUN step or file operation. Writes land in a new layer; nothing is
@@ -13,6 +14,14 @@ public sealed interface ActiveSnapshot extends AutoCloseable permits OverlayActi
 
   /** The directory holding the parent's content plus the writes so far; usable as a container's rootfs. */
   Path mount();
+
+  /**
+   * Hard links this snapshot makes into its new layer when it is committed, for files that a copy shares with an
+   * immutable layer instead of copying them; empty when this snapshotter cannot make them (then copies copy).
+   */
+  default Optional<PendingLinks> pendingLinks() {
+    return Optional.empty();
+  }
 
   /**
    * Persists the writes as a new snapshot: the parent's layers plus one layer holding the changes, made visible by

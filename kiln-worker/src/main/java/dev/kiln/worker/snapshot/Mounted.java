@@ -2,6 +2,7 @@ package dev.kiln.worker.snapshot;
 
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.List;
 
 /**
  * A snapshot's content at a path, for reading (bind mounts of other refs, diffs, exports). The content must not be
@@ -16,11 +17,18 @@ public final class Mounted implements AutoCloseable {
   private final Snapshot snapshot;
   private final Path path;
   private final Release release;
+  private final List<Path> layers;
   private boolean closed;
 
   Mounted(Snapshot snapshot, Path path, Release release) {
+    this(snapshot, path, List.of(), release);
+  }
+
+  /** A view that shows {@code layers} (top first) stacked, each file as the inode of the layer that holds it. */
+  Mounted(Snapshot snapshot, Path path, List<Path> layers, Release release) {
     this.snapshot = snapshot;
     this.path = path;
+    this.layers = List.copyOf(layers);
     this.release = release;
   }
 
@@ -30,6 +38,15 @@ public final class Mounted implements AutoCloseable {
 
   public Path path() {
     return path;
+  }
+
+  /**
+   * The committed layer directories this view stacks, top first, when the view shows their files as they are (an
+   * overlay mount); empty otherwise. Their files never change, so a copy may link to them (see
+   * {@link ActiveSnapshot#pendingLinks()}); the layers stay held while the view is open.
+   */
+  public List<Path> layers() {
+    return layers;
   }
 
   @Override

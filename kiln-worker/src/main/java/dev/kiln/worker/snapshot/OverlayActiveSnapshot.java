@@ -9,6 +9,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * An overlay mount of the parent's layers under a fresh upper directory. On a scratch parent there is nothing to
@@ -24,6 +25,7 @@ final class OverlayActiveSnapshot implements ActiveSnapshot {
   private final Path mountPoint;
   private final List<String> held;
   private final FileInfo upperRootAtStart;
+  private final PendingLinks pendingLinks;
   private boolean mounted;
   private State state = State.ACTIVE;
 
@@ -36,6 +38,7 @@ final class OverlayActiveSnapshot implements ActiveSnapshot {
     this.mountPoint = mountPoint;
     this.held = held;
     this.upperRootAtStart = upperRootAtStart;
+    this.pendingLinks = new PendingLinks(upper);
     this.mounted = mounted;
   }
 
@@ -88,11 +91,20 @@ final class OverlayActiveSnapshot implements ActiveSnapshot {
   }
 
   @Override
+  public Optional<PendingLinks> pendingLinks() {
+    requireActive("link into");
+    return Optional.of(pendingLinks);
+  }
+
+  @Override
   public synchronized Snapshot commit() throws IOException {
     requireActive("commit");
     if (mounted) {
       unmountForCommit();
       mounted = false;
+    }
+    if (!pendingLinks.isEmpty()) {
+      pendingLinks.apply(); // before the pruning below, which would drop a directory that only links fill
     }
     Snapshot result = unchanged()
         ? store.record(parent.layers())

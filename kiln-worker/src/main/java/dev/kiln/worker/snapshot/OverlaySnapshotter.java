@@ -112,7 +112,7 @@ public final class OverlaySnapshotter extends StoredSnapshotter {
     }
     LowerStack lowers = acquired;
     Mounted[] self = new Mounted[1];
-    self[0] = new Mounted(snapshot, merged, () -> {
+    self[0] = new Mounted(snapshot, merged, store.layerPaths(snapshot.layers()).reversed(), () -> {
       try {
         unmount(merged);
         Trees.deleteRecursively(dir);
