@@ -46,29 +46,8 @@ trap cleanup EXIT
 mkdir -p "$work/times" "$work/registry"
 bench_dir=$work/times
 
-# A registry on 127.0.0.1 holding the busybox base image.
-port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-cat > "$work/registry/config.yml" <<END
-version: 0.1
-log:
-  level: error
-  accesslog:
-    disabled: true
-storage:
-  filesystem:
-    rootdirectory: $work/registry/storage
-http:
-  addr: 127.0.0.1:$port
-END
-docker-registry serve "$work/registry/config.yml" > "$work/registry/log" 2>&1 &
-pids+=($!)
-base=127.0.0.1:$port/library/busybox:1
-mkdir -p "$work/base"
-"$root/scripts/busybox-rootfs.sh" "$work/base/rootfs" >/dev/null
-printf 'FROM scratch\nCOPY rootfs/ /\n' > "$work/base/Dockerfile"
-for _ in $(seq 50); do curl -fs "http://127.0.0.1:$port/v2/" >/dev/null && break; sleep 0.1; done
-"$root/kiln" build --no-daemon --state "$work/prep-state" --progress quiet \
-  --output "type=image,name=$base,push=true" "$work/base" >/dev/null
+# A registry on 127.0.0.1 holding the busybox base image: sets port and base, appends to pids.
+bench_base_registry "$work" "$root"
 
 # One build context per concurrent build; the first is the one the other scenarios build.
 make_context() {

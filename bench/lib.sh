@@ -96,3 +96,32 @@ bench_ratio() {
 bench_raw() {
   awk '{ printf "%s%s/%s/%s", (NR > 1 ? " " : ""), $1, $2, $3 } END { print "" }' "$bench_dir/$1.times"
 }
+
+# Starts docker-registry on 127.0.0.1 (a free port) and pushes a busybox base image into it, built by kiln from
+# scripts/busybox-rootfs.sh. Usage: bench_base_registry WORK ROOT. Sets port and base (127.0.0.1:PORT/library/
+# busybox:1) and appends the registry's pid to pids, which the caller kills on exit.
+bench_base_registry() {
+  local work=$1 root=$2
+  mkdir -p "$work/registry" "$work/base"
+  port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+  cat > "$work/registry/config.yml" <<END
+version: 0.1
+log:
+  level: error
+  accesslog:
+    disabled: true
+storage:
+  filesystem:
+    rootdirectory: $work/registry/storage
+http:
+  addr: 127.0.0.1:$port
+END
+  docker-registry serve "$work/registry/config.yml" > "$work/registry/log" 2>&1 &
+  pids+=($!)
+  base=127.0.0.1:$port/library/busybox:1
+  "$root/scripts/busybox-rootfs.sh" "$work/base/rootfs" >/dev/null
+  printf 'FROM scratch\nCOPY rootfs/ /\n' > "$work/base/Dockerfile"
+  for _ in $(seq 50); do curl -fs "http://127.0.0.1:$port/v2/" >/dev/null && break; sleep 0.1; done
+  "$root/kiln" build --no-daemon --state "$work/prep-state" --progress quiet \
+    --output "type=image,name=$base,push=true" "$work/base" >/dev/null
+}
