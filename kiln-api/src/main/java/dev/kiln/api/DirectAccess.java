@@ -31,8 +31,9 @@ import java.util.TreeMap;
  * served someone else's files of the same name; that client then falls back to a session.
  *
  * @param session the session id of the Solve that uses the grant
- * @param locals  the build's local directories by name (context, dockerfile, …), absolute
- * @param outputs the files or directories of file outputs by the exporter's index in the request, absolute
+ * @param locals  the build's local directories by name (context, dockerfile, …), made absolute and normal
+ * @param outputs the files or directories of file outputs by the exporter's index in the request, made absolute
+ *                and normal: the spelling the daemon finds in the request's {@code dest}
  */
 public record DirectAccess(String session, Map<String, Path> locals, Map<Integer, Path> outputs) {
 
@@ -46,8 +47,14 @@ public record DirectAccess(String session, Map<String, Path> locals, Map<Integer
         if (!session.matches("[A-Za-z0-9._-]{1,128}")) {
             throw new IllegalArgumentException("not a session id: " + session);
         }
-        locals = Map.copyOf(locals);
-        outputs = Map.copyOf(outputs);
+        locals = normal(locals);
+        outputs = normal(outputs);
+    }
+
+    private static <K> Map<K, Path> normal(Map<K, Path> paths) {
+        Map<K, Path> normal = new TreeMap<>();
+        paths.forEach((key, path) -> normal.put(key, path.toAbsolutePath().normalize()));
+        return Map.copyOf(normal);
     }
 
     /** Where grants wait for the daemon of {@code stateDir}. */
@@ -151,9 +158,8 @@ public record DirectAccess(String session, Map<String, Path> locals, Map<Integer
      * one character a path cannot hold). Not java.util.Properties: its date line alone cost a client 30 ms.
      */
     private static void put(StringBuilder grant, String kind, String name, Path path) {
-        Path absolute = path.toAbsolutePath().normalize();
-        grant.append(kind).append('\0').append(name).append('\0').append(absolute).append('\0')
-                .append(identity(existingAncestor(absolute))).append('\0');
+        grant.append(kind).append('\0').append(name).append('\0').append(path).append('\0')
+                .append(identity(existingAncestor(path))).append('\0');
     }
 
     /** The path, once the directory it names (or its nearest existing ancestor) is the one the client saw. */

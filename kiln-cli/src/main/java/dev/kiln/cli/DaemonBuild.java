@@ -81,9 +81,13 @@ final class DaemonBuild {
         if (address != null && !address.isBlank()) {
             return DaemonConnection.open(address);
         }
-        Path state = stateDir != null ? stateDir : DaemonEndpoint.defaultStateDir();
-        return DaemonConnection.forState(state.toAbsolutePath().normalize(), new DaemonLauncher(START_TIMEOUT),
+        return DaemonConnection.forState(stateDir(stateDir), new DaemonLauncher(START_TIMEOUT),
                 text -> err.println("kiln: " + text));
+    }
+
+    /** The state directory of the command line ({@code --state}, else KILN_STATE or the default), absolute. */
+    private static Path stateDir(Path given) {
+        return (given != null ? given : DaemonEndpoint.defaultStateDir()).toAbsolutePath().normalize();
     }
 
     int run(Invocation invocation) throws Exception {
@@ -174,19 +178,16 @@ final class DaemonBuild {
         // after the connection: a daemon that starts now clears the grants left from before it
         DaemonConnection daemon = connected(connecting);
         daemon.warmUp();
-        Optional<Path> grant = direct && secrets.isEmpty() && agents.isEmpty() ? offerDirectAccess(invocation,
-                sessionId, locals, targets) : Optional.empty();
+        Optional<DirectAccess> access = direct && secrets.isEmpty() && agents.isEmpty()
+                ? directAccess(invocation, sessionId, locals, targets) : Optional.empty();
+        Optional<Path> grant = access.isEmpty() ? Optional.empty() : access.get().offer(stateDir(invocation.stateDir()));
         List<ControlCalls.Exporter> exporters = new ArrayList<>();
         for (int i = 0; i < outputs.size(); i++) {
             ControlCalls.Exporter exporter = outputs.get(i).exporter();
-            if (grant.isPresent() && targets.get(i) != null) {
-                // the daemon writes the file itself: dest names it, as for the embedded engine
+            if (grant.isPresent() && access.get().outputs().containsKey(i)) {
+                // the daemon writes the file itself: dest names it as granted, as for the embedded engine
                 Map<String, String> withDest = new LinkedHashMap<>(exporter.attrs());
-                withDest.put("dest", switch (targets.get(i)) {
-                    case FileTarget.ToFile file -> file.path().toString();
-                    case FileTarget.ToDirectory dir -> dir.dir().toString();
-                    case FileTarget.ToStream stream -> throw new IllegalStateException("no grant for stdout");
-                });
+                withDest.put("dest", access.get().outputs().get(i).toString());
                 exporter = new ControlCalls.Exporter(exporter.type(), withDest);
             }
             exporters.add(exporter);
@@ -207,11 +208,12 @@ final class DaemonBuild {
     }
 
     /**
-     * Hands the daemon the build's directories and output files by path when it runs on this host as this user, so
-     * no session serves them ({@link DirectAccess}); empty when it may not, or when an output goes to stdout.
+     * The build's directories and output files by path, to hand to the daemon when it runs on this host as this user
+     * so that no session serves them ({@link DirectAccess}); empty when the daemon is named by address, or when an
+     * output goes to stdout.
      */
-    private static Optional<Path> offerDirectAccess(Invocation invocation, String sessionId, Map<String, Path> locals,
-            Map<Integer, FileTarget> targets) throws IOException {
+    private static Optional<DirectAccess> directAccess(Invocation invocation, String sessionId,
+            Map<String, Path> locals, Map<Integer, FileTarget> targets) {
         if (invocation.address() != null && !invocation.address().isBlank()) {
             return Optional.empty(); // a daemon named by address may run anywhere
         }
@@ -225,9 +227,7 @@ final class DaemonBuild {
                 }
             }
         }
-        Path state = (invocation.stateDir() != null ? invocation.stateDir() : DaemonEndpoint.defaultStateDir())
-                .toAbsolutePath().normalize();
-        return new DirectAccess(sessionId, locals, outputs).offer(state);
+        return Optional.of(new DirectAccess(sessionId, locals, outputs));
     }
 
     /**

@@ -122,6 +122,18 @@ class DaemonBuildTest {
     }
 
     @Test
+    void aDestSpelledWithDotsIsTheFileTheDaemonWrites() throws Exception {
+        Files.createDirectories(tmp.resolve("sub"));
+        Path spelled = tmp.resolve("sub").resolve("..").resolve("dotted.tar");
+
+        int code = kiln(true, "FROM busybox\nRUN echo dotted > /dotted.txt\n", "--output",
+                "type=tar,dest=" + spelled);
+
+        assertThat(code).as(err()).isZero();
+        assertThat(tarEntries(Files.readAllBytes(tmp.resolve("dotted.tar")))).containsKey("dotted.txt");
+    }
+
+    @Test
     void throughASessionTheSameBuildReachesTheSameOutputs() throws Exception {
         copyFromTheContextReachesOutputs(false);
 
