@@ -53,10 +53,12 @@ public record DaemonEndpoint(Path stateDir, String address, long pid, String cod
         }
         // CRC-32 and String's hash, 64 bits between them: enough to tell builds apart, and unlike SHA-256 they
         // need no security provider, whose start cost a client 10 ms
-        byte[] stamp = files.toString().getBytes(StandardCharsets.UTF_8);
+        String stamp = files.toString();
         java.util.zip.CRC32 crc = new java.util.zip.CRC32();
-        crc.update(stamp);
-        return String.format("%08x%08x", crc.getValue(), files.toString().hashCode());
+        crc.update(stamp.getBytes(StandardCharsets.UTF_8));
+        // the 32 bits of each, as 16 hex digits (String.format would start java.util.Formatter on the client's path)
+        String hex = Long.toHexString(crc.getValue() << 32 | (stamp.hashCode() & 0xFFFFFFFFL));
+        return "0".repeat(16 - hex.length()) + hex;
     }
 
     public static final String RECORD_FILE = "daemon.properties";
