@@ -44,7 +44,9 @@ public record DaemonEndpoint(Path stateDir, String address, long pid, String cod
             Path path = Path.of(entry);
             files.append(entry);
             try {
-                files.append(' ').append(Files.size(path)).append(' ')
+                files.append(' ')
+                        .append(Files.size(path))
+                        .append(' ')
                         .append(Files.getLastModifiedTime(path).toMillis());
             } catch (IOException missing) {
                 files.append(" missing");
@@ -72,7 +74,8 @@ public record DaemonEndpoint(Path stateDir, String address, long pid, String cod
         if (fromEnv != null && !fromEnv.isBlank()) {
             return Path.of(fromEnv);
         }
-        return isRoot() ? Path.of("/var/lib/kiln")
+        return isRoot()
+                ? Path.of("/var/lib/kiln")
                 : Path.of(System.getProperty("user.home"), ".local", "share", "kiln");
     }
 
@@ -93,7 +96,8 @@ public record DaemonEndpoint(Path stateDir, String address, long pid, String cod
 
     /** The unix socket's path of a {@code unix://} address. */
     public static Optional<Path> socketPath(String address) {
-        return address.startsWith("unix://") ? Optional.of(Path.of(address.substring("unix://".length())))
+        return address.startsWith("unix://")
+                ? Optional.of(Path.of(address.substring("unix://".length())))
                 : Optional.empty();
     }
 
@@ -113,7 +117,9 @@ public record DaemonEndpoint(Path stateDir, String address, long pid, String cod
             return Optional.empty();
         }
         String address = properties.getProperty("address");
-        if (address == null || pid <= 0 || !ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)) {
+        if (address == null
+                || pid <= 0
+                || !ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)) {
             return Optional.empty();
         }
         return Optional.of(new DaemonEndpoint(stateDir, address, pid, properties.getProperty("code", "")));

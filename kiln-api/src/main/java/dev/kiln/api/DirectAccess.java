@@ -138,8 +138,9 @@ public record DirectAccess(String session, Map<String, Path> locals, Map<Integer
             switch (fields[at]) {
                 case LOCAL -> locals.put(fields[at + 1], path);
                 case OUTPUT -> outputs.put(index(session, fields[at + 1]), path);
-                default -> throw new SecurityException(REFUSED + ": the grant of session " + session
-                        + " names a " + fields[at]);
+                default ->
+                    throw new SecurityException(
+                            REFUSED + ": the grant of session " + session + " names a " + fields[at]);
             }
         }
         return Optional.of(new DirectAccess(session, locals, outputs));
@@ -158,8 +159,14 @@ public record DirectAccess(String session, Map<String, Path> locals, Map<Integer
      * one character a path cannot hold). Not java.util.Properties: its date line alone cost a client 30 ms.
      */
     private static void put(StringBuilder grant, String kind, String name, Path path) {
-        grant.append(kind).append('\0').append(name).append('\0').append(path).append('\0')
-                .append(identity(existingAncestor(path))).append('\0');
+        grant.append(kind)
+                .append('\0')
+                .append(name)
+                .append('\0')
+                .append(path)
+                .append('\0')
+                .append(identity(existingAncestor(path)))
+                .append('\0');
     }
 
     /** The path, once the directory it names (or its nearest existing ancestor) is the one the client saw. */
@@ -167,8 +174,8 @@ public record DirectAccess(String session, Map<String, Path> locals, Map<Integer
         Path path = Path.of(granted);
         String here = identity(existingAncestor(path));
         if (!path.isAbsolute() || !seen.equals(here)) {
-            throw new SecurityException(REFUSED + ": " + path + " is not the file its client saw (another mount "
-                    + "namespace?)");
+            throw new SecurityException(
+                    REFUSED + ": " + path + " is not the file its client saw (another mount " + "namespace?)");
         }
         return path;
     }
@@ -185,7 +192,8 @@ public record DirectAccess(String session, Map<String, Path> locals, Map<Integer
     /** The device and inode of a file, as the JDK's file key spells them on Linux. */
     private static String identity(Path path) {
         try {
-            Object key = Files.readAttributes(path, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS).fileKey();
+            Object key = Files.readAttributes(path, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS)
+                    .fileKey();
             return path + " " + key;
         } catch (IOException e) {
             return path + " missing";

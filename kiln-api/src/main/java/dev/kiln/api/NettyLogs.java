@@ -16,8 +16,7 @@ public final class NettyLogs {
         BOOTSTRAP.setLevel(Level.SEVERE);
     }
 
-    private NettyLogs() {
-    }
+    private NettyLogs() {}
 
     /** Quiets the warning; calling it again does nothing more. */
     public static void quietKeepAliveWarnings() {

@@ -17,6 +17,7 @@ class DirectAccessTest {
 
     @TempDir
     Path tmp;
+
     Path state;
     Path context;
 
@@ -49,17 +50,23 @@ class DirectAccessTest {
         Files.delete(context);
         Files.move(other, context); // same path, another inode: another mount namespace would look like this
 
-        assertThatThrownBy(() -> DirectAccess.take(state, "s2")).isInstanceOf(SecurityException.class)
-                .hasMessageStartingWith(DirectAccess.REFUSED).hasMessageContaining(context.toString());
+        assertThatThrownBy(() -> DirectAccess.take(state, "s2"))
+                .isInstanceOf(SecurityException.class)
+                .hasMessageStartingWith(DirectAccess.REFUSED)
+                .hasMessageContaining(context.toString());
     }
 
     @Test
     void aGrantWrittenByAnotherUserIsRefused() throws Exception {
-        Path grant = new DirectAccess("s3", Map.of("context", context), Map.of()).offer(state).orElseThrow();
+        Path grant = new DirectAccess("s3", Map.of("context", context), Map.of())
+                .offer(state)
+                .orElseThrow();
         Files.setAttribute(grant, "unix:uid", 65534);
 
-        assertThatThrownBy(() -> DirectAccess.take(state, "s3")).isInstanceOf(SecurityException.class)
-                .hasMessageStartingWith(DirectAccess.REFUSED).hasMessageContaining("uid 65534");
+        assertThatThrownBy(() -> DirectAccess.take(state, "s3"))
+                .isInstanceOf(SecurityException.class)
+                .hasMessageStartingWith(DirectAccess.REFUSED)
+                .hasMessageContaining("uid 65534");
         assertThat(grant).doesNotExist();
     }
 
@@ -68,7 +75,9 @@ class DirectAccessTest {
         assertThat(new DirectAccess("s4", Map.of("context", context), Map.of()).offer(tmp.resolve("other")))
                 .isEmpty();
 
-        Path stale = new DirectAccess("s5", Map.of("context", context), Map.of()).offer(state).orElseThrow();
+        Path stale = new DirectAccess("s5", Map.of("context", context), Map.of())
+                .offer(state)
+                .orElseThrow();
         DirectAccess.reset(state);
         assertThat(stale).doesNotExist();
     }
@@ -77,8 +86,10 @@ class DirectAccessTest {
     void aGrantFileThatNoClientWroteIsRefused() throws Exception {
         Files.writeString(DirectAccess.directory(state).resolve("s6"), "local\0context\0/etc\0");
 
-        assertThatThrownBy(() -> DirectAccess.take(state, "s6")).isInstanceOf(SecurityException.class)
-                .hasMessageStartingWith(DirectAccess.REFUSED).hasMessageContaining("not one a client wrote");
+        assertThatThrownBy(() -> DirectAccess.take(state, "s6"))
+                .isInstanceOf(SecurityException.class)
+                .hasMessageStartingWith(DirectAccess.REFUSED)
+                .hasMessageContaining("not one a client wrote");
     }
 
     @Test

@@ -2,22 +2,20 @@ package dev.kiln.cli;
 
 import dev.kiln.engine.BuildException;
 import dev.kiln.engine.BuildOutcome;
+import dev.kiln.engine.BuildRequest;
 import dev.kiln.engine.CacheMiss;
 import dev.kiln.engine.DebugShell;
-import dev.kiln.engine.BuildRequest;
 import dev.kiln.engine.Engine;
 import dev.kiln.engine.EngineOptions;
 import dev.kiln.engine.Entitlement;
-import dev.kiln.engine.Frontends;
 import dev.kiln.engine.FrontendSpec;
+import dev.kiln.engine.Frontends;
 import dev.kiln.engine.Warning;
-import dev.kiln.engine.export.ExportDefaults;
 import dev.kiln.engine.cache.CacheExport;
 import dev.kiln.engine.cache.CacheImport;
+import dev.kiln.engine.export.ExportDefaults;
 import dev.kiln.engine.export.ExportTarget;
 import dev.kiln.solver.ProgressEvent;
-import dev.kiln.solver.ProgressListener;
-
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintStream;
@@ -76,7 +74,6 @@ final class BuildCommand {
         }
     }
 
-
     int run(List<String> args) throws Exception {
         Invocation invocation = parse(args);
         BuildRequest request = request(invocation);
@@ -98,8 +95,11 @@ final class BuildCommand {
                 }
                 if (e.debugShell().isPresent()) {
                     try (DebugShell shell = e.debugShell().get()) {
-                        new ShellSession(in, out, err).run(shell, shell.step() + " failed; opening a shell in its "
-                                + "container (its files as the step left them). Exit the shell to end the build.");
+                        new ShellSession(in, out, err)
+                                .run(
+                                        shell,
+                                        shell.step() + " failed; opening a shell in its "
+                                                + "container (its files as the step left them). Exit the shell to end the build.");
                     }
                 }
                 throw e;
@@ -110,8 +110,13 @@ final class BuildCommand {
             }
             if (invocation.explainCache() || invocation.progress().equals("rawjson")) {
                 for (CacheMiss miss : outcome.cacheMisses()) {
-                    display.onEvent(new Progress.VertexExplained(miss.vertexDigest(), miss.vertexName(),
-                            java.time.Instant.now(), miss.reason(), miss.message(), miss.details()));
+                    display.onEvent(new Progress.VertexExplained(
+                            miss.vertexDigest(),
+                            miss.vertexName(),
+                            java.time.Instant.now(),
+                            miss.reason(),
+                            miss.message(),
+                            miss.details()));
                 }
             }
             printWarnings(outcome.warnings());
@@ -122,8 +127,10 @@ final class BuildCommand {
             if (invocation.metadataFile() != null) {
                 BuildMetadata.write(invocation.metadataFile(), outcome);
             }
-            String imageId = outcome.result().metadata("containerimage.config.digest")
-                    .map(bytes -> new String(bytes, StandardCharsets.UTF_8)).orElse("");
+            String imageId = outcome.result()
+                    .metadata("containerimage.config.digest")
+                    .map(bytes -> new String(bytes, StandardCharsets.UTF_8))
+                    .orElse("");
             if (invocation.iidFile() != null) {
                 if (imageId.isEmpty()) {
                     notice("--iidfile: the build made no image (add -t NAME or an image --output), so "
@@ -148,7 +155,8 @@ final class BuildCommand {
     }
 
     private static EngineOptions engineOptions(Invocation invocation) {
-        EngineOptions options = EngineOptions.defaults().withRuntime(invocation.runtime())
+        EngineOptions options = EngineOptions.defaults()
+                .withRuntime(invocation.runtime())
                 .withInsecureRegistries(java.util.Set.copyOf(invocation.insecureRegistries()));
         if (invocation.stateTimeout() != null) {
             options = options.withStateTimeout(invocation.stateTimeout());
@@ -162,8 +170,8 @@ final class BuildCommand {
         BuildRequest request = request(invocation);
         EngineOptions options = engineOptions(invocation);
         Progress.Display display = display(invocation.progress());
-        try (Engine engine = Engine.open(options, Frontends.discover(loader(invocation.frontendClasspath())),
-                this::notice)) {
+        try (Engine engine =
+                Engine.open(options, Frontends.discover(loader(invocation.frontendClasspath())), this::notice)) {
             DebugShell shell;
             try {
                 shell = engine.debug(request, selector, event -> display.onEvent(progress(event)));
@@ -173,8 +181,8 @@ final class BuildCommand {
                 }
             }
             try (shell) {
-                new ShellSession(in, out, err).run(shell, "opening a shell in the result of " + shell.step()
-                        + ". Exit the shell to end.");
+                new ShellSession(in, out, err)
+                        .run(shell, "opening a shell in the result of " + shell.step() + ". Exit the shell to end.");
             }
         }
         return 0;
@@ -183,18 +191,22 @@ final class BuildCommand {
     /** The solver's event as the displays take it. */
     private static Progress progress(ProgressEvent event) {
         return switch (event) {
-            case ProgressEvent.VertexStarted e -> new Progress.VertexStarted(e.vertexDigest(), e.vertexName(),
-                    e.timestamp());
-            case ProgressEvent.VertexCached e -> new Progress.VertexCached(e.vertexDigest(), e.vertexName(),
-                    e.timestamp());
-            case ProgressEvent.VertexCompleted e -> new Progress.VertexCompleted(e.vertexDigest(), e.vertexName(),
-                    e.timestamp(), e.duration());
-            case ProgressEvent.VertexLog e -> new Progress.VertexLog(e.vertexDigest(), e.vertexName(), e.timestamp(),
-                    e.stream(), e.data());
-            case ProgressEvent.VertexFailed e -> new Progress.VertexFailed(e.vertexDigest(), e.vertexName(),
-                    e.timestamp(), ProgressEvent.CANCELLED.equals(e.message()) ? Progress.CANCELLED : e.message());
-            case ProgressEvent.VertexWarning e -> new Progress.VertexWarning(e.vertexDigest(), e.vertexName(),
-                    e.timestamp(), e.message());
+            case ProgressEvent.VertexStarted e ->
+                new Progress.VertexStarted(e.vertexDigest(), e.vertexName(), e.timestamp());
+            case ProgressEvent.VertexCached e ->
+                new Progress.VertexCached(e.vertexDigest(), e.vertexName(), e.timestamp());
+            case ProgressEvent.VertexCompleted e ->
+                new Progress.VertexCompleted(e.vertexDigest(), e.vertexName(), e.timestamp(), e.duration());
+            case ProgressEvent.VertexLog e ->
+                new Progress.VertexLog(e.vertexDigest(), e.vertexName(), e.timestamp(), e.stream(), e.data());
+            case ProgressEvent.VertexFailed e ->
+                new Progress.VertexFailed(
+                        e.vertexDigest(),
+                        e.vertexName(),
+                        e.timestamp(),
+                        ProgressEvent.CANCELLED.equals(e.message()) ? Progress.CANCELLED : e.message());
+            case ProgressEvent.VertexWarning e ->
+                new Progress.VertexWarning(e.vertexDigest(), e.vertexName(), e.timestamp(), e.message());
         };
     }
 
@@ -204,7 +216,9 @@ final class BuildCommand {
 
     private static Set<Entitlement> entitlements(Invocation invocation) {
         Set<Entitlement> granted = EnumSet.noneOf(Entitlement.class);
-        invocation.entitlements().forEach(name -> granted.add(Entitlement.parse(name).orElseThrow()));
+        invocation
+                .entitlements()
+                .forEach(name -> granted.add(Entitlement.parse(name).orElseThrow()));
         return granted;
     }
 
@@ -212,8 +226,10 @@ final class BuildCommand {
         if (request.exports().isEmpty()) {
             return "; no output asked for, so the result stays in the cache (add --output or -t to export it)";
         }
-        return "; exported to " + request.exports().stream().map(target -> target.exporter().describe())
-                .collect(java.util.stream.Collectors.joining(", "));
+        return "; exported to "
+                + request.exports().stream()
+                        .map(target -> target.exporter().describe())
+                        .collect(java.util.stream.Collectors.joining(", "));
     }
 
     private BuildRequest request(Invocation invocation) throws UsageException, IOException {
@@ -224,7 +240,8 @@ final class BuildCommand {
             frontend = new FrontendSpec.Named(invocation.frontend());
         } else if (invocation.context() != null) {
             // docker build's form: the Dockerfile frontend with the context and the Dockerfile's directory
-            Path dockerfile = invocation.dockerfile() != null ? invocation.dockerfile()
+            Path dockerfile = invocation.dockerfile() != null
+                    ? invocation.dockerfile()
                     : invocation.context().resolve("Dockerfile");
             locals.putIfAbsent("context", invocation.context());
             locals.putIfAbsent("dockerfile", dockerfile.toAbsolutePath().getParent());
@@ -240,8 +257,14 @@ final class BuildCommand {
             local.setValue(local.getValue().toAbsolutePath().normalize());
         }
         List<ExportTarget> exports = exportTargets(invocation, opts);
-        return new BuildRequest(frontend, opts, locals, exports, Secrets.parse(invocation.secrets(), System.getenv()),
-                Secrets.parseSsh(invocation.ssh(), System.getenv())).withEntitlements(entitlements(invocation))
+        return new BuildRequest(
+                        frontend,
+                        opts,
+                        locals,
+                        exports,
+                        Secrets.parse(invocation.secrets(), System.getenv()),
+                        Secrets.parseSsh(invocation.ssh(), System.getenv()))
+                .withEntitlements(entitlements(invocation))
                 .withCache(cacheExports(invocation), cacheImports(invocation));
     }
 
@@ -278,15 +301,15 @@ final class BuildCommand {
         List<OutputSpec> outputs = new ArrayList<>(invocation.outputs());
         if (outputs.isEmpty() && (!invocation.tags().isEmpty() || invocation.push())) {
             if (invocation.tags().isEmpty()) {
-                throw new UsageException("--push needs an image name: add -t NAME (or --output type=image,name=NAME,"
-                        + "push=true)");
+                throw new UsageException(
+                        "--push needs an image name: add -t NAME (or --output type=image,name=NAME," + "push=true)");
             }
             outputs.add(new OutputSpec("image", Map.of()));
         }
         Optional<String> epoch = Optional.ofNullable(opts.get("build-arg:SOURCE_DATE_EPOCH"))
                 .or(() -> Optional.ofNullable(System.getenv("SOURCE_DATE_EPOCH")));
-        ExportDefaults defaults = new ExportDefaults(out, invocation.tags(), invocation.push(), epoch,
-                invocation.annotations());
+        ExportDefaults defaults =
+                new ExportDefaults(out, invocation.tags(), invocation.push(), epoch, invocation.annotations());
         List<ExportTarget> exports = new ArrayList<>();
         for (OutputSpec output : outputs) {
             exports.add(output.target(defaults));

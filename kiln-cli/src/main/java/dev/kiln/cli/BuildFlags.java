@@ -1,5 +1,7 @@
 package dev.kiln.cli;
 
+import java.util.ArrayList;
+import java.util.List;
 import org.apache.commons.cli.CommandLine;
 import org.apache.commons.cli.DefaultParser;
 import org.apache.commons.cli.MissingArgumentException;
@@ -7,9 +9,6 @@ import org.apache.commons.cli.Option;
 import org.apache.commons.cli.Options;
 import org.apache.commons.cli.ParseException;
 import org.apache.commons.cli.UnrecognizedOptionException;
-
-import java.util.ArrayList;
-import java.util.List;
 
 /**
  * The flags of {@code kiln build}, read by commons-cli and grouped as docker build's help groups
@@ -23,92 +22,177 @@ import java.util.List;
 final class BuildFlags {
 
     /** A heading of the help and the flags under it. */
-    record Group(String heading, List<Option> options) {
-    }
+    record Group(String heading, List<Option> options) {}
 
     static final List<Group> GROUPS = List.of(
-            new Group("What to build", List.of(
-                    value("f", "file", "PATH", "the Dockerfile (default: CONTEXT/Dockerfile)"),
-                    value(null, "target", "STAGE", "the stage to build"),
-                    value(null, "build-arg", "KEY=VALUE", "a build argument"),
-                    value(null, "build-context", "NAME=SOURCE", "a named context for FROM and COPY --from: a DIR, "
-                            + "docker-image://REF or oci-layout:///DIR@DIGEST"),
-                    value(null, "platform", "PLATFORM", "the platform to build for, as os/arch[/variant] (default: "
-                            + "this machine's)"),
-                    value(null, "label", "KEY=VALUE", "a label of the image"))),
-            new Group("Cache and base images", List.of(
-                    flag(null, "no-cache", "run every step again, ignoring the cache"),
-                    value(null, "no-cache-filter", "STAGE[,STAGE]", "run the steps of these stages again, ignoring "
-                            + "the cache"),
-                    flag(null, "pull", "ask the registry for each base image even when one is stored here"),
-                    flag(null, "explain-cache", "say why each step that ran missed the cache, compared with the "
-                            + "last build of the same target"))),
-            new Group("Outputs", List.of(
-                    value("o", "output", "SPEC", "where the result goes: type=local,dest=DIR | type=tar,dest=FILE|- "
-                            + "| type=image,name=REF[,push=true] | type=registry,name=REF | "
-                            + "type=oci,dest=FILE|-[,name=REF] | type=docker,dest=FILE|-[,name=REF]; image attributes: "
-                            + "compression=gzip|zstd|uncompressed, compression-level=N, force-compression=BOOL, "
-                            + "oci-mediatypes=BOOL, source-date-epoch=SECONDS, registry.insecure=BOOL, "
-                            + "annotation.KEY=VALUE"),
-                    value("t", "tag", "NAME", "name the image; without --output the image is kept here under its "
-                            + "names"),
-                    flag(null, "push", "push the image to its names' registries"),
-                    value(null, "annotation", "[manifest:]KEY=VALUE", "an annotation of the image's manifest"),
-                    value(null, "iidfile", "FILE", "write the image ID (its config's digest) to FILE"),
-                    value(null, "metadata-file", "FILE", "write the build's result facts as JSON"),
-                    value(null, "cache-to", "SPEC", "export the build cache: type=local,dest=DIR[,mode=min|max]"
-                            + "[,compression=...][,ignore-error=BOOL]"),
-                    value(null, "cache-from", "SPEC", "import a build cache: type=local,src=DIR[,tag=TAG]"),
-                    value(null, "export-cache", "SPEC", "buildctl's name for --cache-to"),
-                    value(null, "import-cache", "SPEC", "buildctl's name for --cache-from"),
-                    flag("q", "quiet", "print nothing but the image ID on success"),
-                    value(null, "progress", "MODE", "auto (tty on a terminal, else plain), tty, plain, rawjson or "
-                            + "quiet"))),
-            new Group("RUN steps", List.of(
-                    value(null, "network", "MODE", "default, none or host (host grants network.host itself, as in "
-                            + "buildx)"),
-                    value(null, "add-host", "HOST:IP", "a line of /etc/hosts in RUN steps"),
-                    value(null, "shm-size", "SIZE", "the size of /dev/shm in RUN steps (e.g. 128m)"),
-                    value(null, "ulimit", "NAME=SOFT[:HARD]", "a resource limit of RUN steps"),
-                    value(null, "allow", "ENTITLEMENT", "let steps use network.host (RUN --network=host) or "
-                            + "security.insecure (RUN --security=insecure)"),
-                    value(null, "secret", "id=ID,src=FILE|env=VAR", "a secret for RUN --mount=type=secret"),
-                    value(null, "ssh", "ID[=SOCKET]", "an SSH agent for RUN --mount=type=ssh (default: "
-                            + "$SSH_AUTH_SOCK)"),
-                    value(null, "on-error", "MODE", "fail (default), or shell: open a shell in a failed RUN step's "
-                            + "container"))),
-            new Group("buildctl's form", List.of(
-                    value(null, "frontend", "NAME", "the frontend: dockerfile.v0, or java:CLASS for a BuildFunction "
-                            + "class"),
-                    value(null, "frontend-classpath", "PATH[:PATH]", "jars or directories to load java: frontends "
-                            + "from"),
-                    value(null, "definition", "FILE", "a marshalled LLB definition to build (- or none: read stdin)"),
-                    value(null, "local", "NAME=DIR", "a local directory the build reads as local://NAME"),
-                    value(null, "opt", "KEY=VALUE", "a frontend option"),
-                    value(null, "oci-layout", "NAME=DIR", "an OCI image layout the build may read as "
-                            + "oci-layout://NAME@DIGEST"))),
-            new Group("Engine and registries", List.of(
-                    value(null, "addr", "ADDRESS", "the daemon to build on, unix:///PATH or tcp://HOST:PORT (default: "
-                            + "$KILN_HOST, else the daemon of the state, started when none runs)"),
-                    flag(null, "no-daemon", "build in this process with the embedded engine (also KILN_DAEMON=0)"),
-                    value(null, "state", "DIR", "the engine's state directory (default: $KILN_STATE, /var/lib/kiln "
-                            + "for root)"),
-                    value(null, "state-timeout", "DURATION", "how long to wait for another kiln using the state "
-                            + "(default: 30m; 0: fail at once)"),
-                    value(null, "runtime", "NAME", "auto, runc, crun, or a path to an OCI runtime"),
-                    value(null, "insecure-registry", "HOST", "pull from and push to HOST over plain HTTP (loopback "
-                            + "always is)"),
-                    flag("h", "help", "print this help"))));
+            new Group(
+                    "What to build",
+                    List.of(
+                            value("f", "file", "PATH", "the Dockerfile (default: CONTEXT/Dockerfile)"),
+                            value(null, "target", "STAGE", "the stage to build"),
+                            value(null, "build-arg", "KEY=VALUE", "a build argument"),
+                            value(
+                                    null,
+                                    "build-context",
+                                    "NAME=SOURCE",
+                                    "a named context for FROM and COPY --from: a DIR, "
+                                            + "docker-image://REF or oci-layout:///DIR@DIGEST"),
+                            value(
+                                    null,
+                                    "platform",
+                                    "PLATFORM",
+                                    "the platform to build for, as os/arch[/variant] (default: " + "this machine's)"),
+                            value(null, "label", "KEY=VALUE", "a label of the image"))),
+            new Group(
+                    "Cache and base images",
+                    List.of(
+                            flag(null, "no-cache", "run every step again, ignoring the cache"),
+                            value(
+                                    null,
+                                    "no-cache-filter",
+                                    "STAGE[,STAGE]",
+                                    "run the steps of these stages again, ignoring " + "the cache"),
+                            flag(null, "pull", "ask the registry for each base image even when one is stored here"),
+                            flag(
+                                    null,
+                                    "explain-cache",
+                                    "say why each step that ran missed the cache, compared with the "
+                                            + "last build of the same target"))),
+            new Group(
+                    "Outputs",
+                    List.of(
+                            value(
+                                    "o",
+                                    "output",
+                                    "SPEC",
+                                    "where the result goes: type=local,dest=DIR | type=tar,dest=FILE|- "
+                                            + "| type=image,name=REF[,push=true] | type=registry,name=REF | "
+                                            + "type=oci,dest=FILE|-[,name=REF] | type=docker,dest=FILE|-[,name=REF]; image attributes: "
+                                            + "compression=gzip|zstd|uncompressed, compression-level=N, force-compression=BOOL, "
+                                            + "oci-mediatypes=BOOL, source-date-epoch=SECONDS, registry.insecure=BOOL, "
+                                            + "annotation.KEY=VALUE"),
+                            value(
+                                    "t",
+                                    "tag",
+                                    "NAME",
+                                    "name the image; without --output the image is kept here under its " + "names"),
+                            flag(null, "push", "push the image to its names' registries"),
+                            value(null, "annotation", "[manifest:]KEY=VALUE", "an annotation of the image's manifest"),
+                            value(null, "iidfile", "FILE", "write the image ID (its config's digest) to FILE"),
+                            value(null, "metadata-file", "FILE", "write the build's result facts as JSON"),
+                            value(
+                                    null,
+                                    "cache-to",
+                                    "SPEC",
+                                    "export the build cache: type=local,dest=DIR[,mode=min|max]"
+                                            + "[,compression=...][,ignore-error=BOOL]"),
+                            value(null, "cache-from", "SPEC", "import a build cache: type=local,src=DIR[,tag=TAG]"),
+                            value(null, "export-cache", "SPEC", "buildctl's name for --cache-to"),
+                            value(null, "import-cache", "SPEC", "buildctl's name for --cache-from"),
+                            flag("q", "quiet", "print nothing but the image ID on success"),
+                            value(
+                                    null,
+                                    "progress",
+                                    "MODE",
+                                    "auto (tty on a terminal, else plain), tty, plain, rawjson or " + "quiet"))),
+            new Group(
+                    "RUN steps",
+                    List.of(
+                            value(
+                                    null,
+                                    "network",
+                                    "MODE",
+                                    "default, none or host (host grants network.host itself, as in " + "buildx)"),
+                            value(null, "add-host", "HOST:IP", "a line of /etc/hosts in RUN steps"),
+                            value(null, "shm-size", "SIZE", "the size of /dev/shm in RUN steps (e.g. 128m)"),
+                            value(null, "ulimit", "NAME=SOFT[:HARD]", "a resource limit of RUN steps"),
+                            value(
+                                    null,
+                                    "allow",
+                                    "ENTITLEMENT",
+                                    "let steps use network.host (RUN --network=host) or "
+                                            + "security.insecure (RUN --security=insecure)"),
+                            value(null, "secret", "id=ID,src=FILE|env=VAR", "a secret for RUN --mount=type=secret"),
+                            value(
+                                    null,
+                                    "ssh",
+                                    "ID[=SOCKET]",
+                                    "an SSH agent for RUN --mount=type=ssh (default: " + "$SSH_AUTH_SOCK)"),
+                            value(
+                                    null,
+                                    "on-error",
+                                    "MODE",
+                                    "fail (default), or shell: open a shell in a failed RUN step's " + "container"))),
+            new Group(
+                    "buildctl's form",
+                    List.of(
+                            value(
+                                    null,
+                                    "frontend",
+                                    "NAME",
+                                    "the frontend: dockerfile.v0, or java:CLASS for a BuildFunction " + "class"),
+                            value(
+                                    null,
+                                    "frontend-classpath",
+                                    "PATH[:PATH]",
+                                    "jars or directories to load java: frontends " + "from"),
+                            value(
+                                    null,
+                                    "definition",
+                                    "FILE",
+                                    "a marshalled LLB definition to build (- or none: read stdin)"),
+                            value(null, "local", "NAME=DIR", "a local directory the build reads as local://NAME"),
+                            value(null, "opt", "KEY=VALUE", "a frontend option"),
+                            value(
+                                    null,
+                                    "oci-layout",
+                                    "NAME=DIR",
+                                    "an OCI image layout the build may read as " + "oci-layout://NAME@DIGEST"))),
+            new Group(
+                    "Engine and registries",
+                    List.of(
+                            value(
+                                    null,
+                                    "addr",
+                                    "ADDRESS",
+                                    "the daemon to build on, unix:///PATH or tcp://HOST:PORT (default: "
+                                            + "$KILN_HOST, else the daemon of the state, started when none runs)"),
+                            flag(
+                                    null,
+                                    "no-daemon",
+                                    "build in this process with the embedded engine (also KILN_DAEMON=0)"),
+                            value(
+                                    null,
+                                    "state",
+                                    "DIR",
+                                    "the engine's state directory (default: $KILN_STATE, /var/lib/kiln " + "for root)"),
+                            value(
+                                    null,
+                                    "state-timeout",
+                                    "DURATION",
+                                    "how long to wait for another kiln using the state "
+                                            + "(default: 30m; 0: fail at once)"),
+                            value(null, "runtime", "NAME", "auto, runc, crun, or a path to an OCI runtime"),
+                            value(
+                                    null,
+                                    "insecure-registry",
+                                    "HOST",
+                                    "pull from and push to HOST over plain HTTP (loopback " + "always is)"),
+                            flag("h", "help", "print this help"))));
 
     private static final Options OPTIONS = options();
     private static final int WIDTH = 110;
     private static final int DESCRIPTION_COLUMN = 32;
 
-    private BuildFlags() {
-    }
+    private BuildFlags() {}
 
     private static Option value(String shortName, String longName, String argument, String description) {
-        return Option.builder(shortName).longOpt(longName).hasArg().argName(argument).desc(description).get();
+        return Option.builder(shortName)
+                .longOpt(longName)
+                .hasArg()
+                .argName(argument)
+                .desc(description)
+                .get();
     }
 
     private static Option flag(String shortName, String longName, String description) {
@@ -127,7 +211,9 @@ final class BuildFlags {
      */
     static CommandLine parse(List<String> args) throws UsageException {
         try {
-            return DefaultParser.builder().setAllowPartialMatching(false).get()
+            return DefaultParser.builder()
+                    .setAllowPartialMatching(false)
+                    .get()
                     .parse(OPTIONS, args.toArray(String[]::new));
         } catch (UnrecognizedOptionException e) {
             throw new UsageException("unknown option " + e.getOption() + " (kiln build --help lists them)");
@@ -154,7 +240,8 @@ final class BuildFlags {
                 text.append(wrapped("  " + names, option.getDescription()));
             }
         }
-        return text.append("\nExit status: 0 built, 1 the build failed, 2 the command line was wrong.\n").toString();
+        return text.append("\nExit status: 0 built, 1 the build failed, 2 the command line was wrong.\n")
+                .toString();
     }
 
     private static String wrapped(String names, String description) {

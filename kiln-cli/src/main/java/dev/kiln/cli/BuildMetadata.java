@@ -2,7 +2,6 @@ package dev.kiln.cli;
 
 import dev.kiln.core.GoJson;
 import dev.kiln.engine.BuildOutcome;
-
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -19,11 +18,10 @@ import java.util.TreeMap;
 final class BuildMetadata {
 
     /** The result facts buildx writes; frontends' own metadata (configs, platforms) stays out. */
-    private static final java.util.Set<String> FACTS = java.util.Set.of("containerimage.digest",
-            "containerimage.config.digest", "image.name");
+    private static final java.util.Set<String> FACTS =
+            java.util.Set.of("containerimage.digest", "containerimage.config.digest", "image.name");
 
-    private BuildMetadata() {
-    }
+    private BuildMetadata() {}
 
     /** The file of the embedded engine's build. */
     static void write(Path file, BuildOutcome outcome) throws IOException {
@@ -44,7 +42,10 @@ final class BuildMetadata {
         StringBuilder json = new StringBuilder("{\n");
         int i = 0;
         for (Map.Entry<String, String> field : fields.entrySet()) {
-            json.append("  ").append(GoJson.string(field.getKey())).append(": ").append(GoJson.string(field.getValue()))
+            json.append("  ")
+                    .append(GoJson.string(field.getKey()))
+                    .append(": ")
+                    .append(GoJson.string(field.getValue()))
                     .append(++i < fields.size() ? ",\n" : "\n");
         }
         json.append("}\n");

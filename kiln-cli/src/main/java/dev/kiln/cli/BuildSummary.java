@@ -1,6 +1,5 @@
 package dev.kiln.cli;
 
-
 import java.util.HashSet;
 import java.util.Set;
 
@@ -16,10 +15,10 @@ final class BuildSummary implements Progress.Display {
     @Override
     public synchronized void onEvent(Progress event) {
         switch (event) {
-            case Progress.VertexCompleted e when !e.vertexName().startsWith("exporting to ") -> ran.add(e.vertexDigest());
+            case Progress.VertexCompleted e
+            when !e.vertexName().startsWith("exporting to ") -> ran.add(e.vertexDigest());
             case Progress.VertexCached e -> cached.add(e.vertexDigest());
-            default -> {
-            }
+            default -> {}
         }
     }
 

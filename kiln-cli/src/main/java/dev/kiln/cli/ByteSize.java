@@ -13,13 +13,13 @@ final class ByteSize {
 
     private static final Pattern SIZE = Pattern.compile("^(\\d+(?:\\.\\d+)?) ?([kmgtp])?i?b?$");
 
-    private ByteSize() {
-    }
+    private ByteSize() {}
 
     static long parse(String flag, String text) throws UsageException {
         Matcher m = SIZE.matcher(text.strip().toLowerCase(Locale.ROOT));
         if (!m.matches()) {
-            throw new UsageException(flag + ": expected a size such as 64m, 1g or a number of bytes, got '" + text + "'");
+            throw new UsageException(
+                    flag + ": expected a size such as 64m, 1g or a number of bytes, got '" + text + "'");
         }
         int power = m.group(2) == null ? 0 : "kmgtp".indexOf(m.group(2)) + 1;
         double bytes = Double.parseDouble(m.group(1)) * Math.pow(1024, power);

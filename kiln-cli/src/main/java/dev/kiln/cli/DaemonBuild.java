@@ -22,7 +22,6 @@ import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.MetadataUtils;
 import io.grpc.stub.StreamObserver;
-
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintStream;
@@ -72,8 +71,7 @@ final class DaemonBuild {
     }
 
     /** One exporter of the request and where its files come back to, if it sends any. */
-    private record Output(ControlCalls.Exporter exporter, FileTarget target, String description) {
-    }
+    private record Output(ControlCalls.Exporter exporter, FileTarget target, String description) {}
 
     /** The daemon of the command line: {@code --addr}/KILN_HOST as given, else the state's, started when needed. */
     static DaemonConnection connect(String address, Path stateDir, PrintStream err)
@@ -81,28 +79,32 @@ final class DaemonBuild {
         if (address != null && !address.isBlank()) {
             return DaemonConnection.open(address);
         }
-        return DaemonConnection.forState(stateDir(stateDir), new DaemonLauncher(START_TIMEOUT),
-                text -> err.println("kiln: " + text));
+        return DaemonConnection.forState(
+                stateDir(stateDir), new DaemonLauncher(START_TIMEOUT), text -> err.println("kiln: " + text));
     }
 
     /** The state directory of the command line ({@code --state}, else KILN_STATE or the default), absolute. */
     private static Path stateDir(Path given) {
-        return (given != null ? given : DaemonEndpoint.defaultStateDir()).toAbsolutePath().normalize();
+        return (given != null ? given : DaemonEndpoint.defaultStateDir())
+                .toAbsolutePath()
+                .normalize();
     }
 
     int run(Invocation invocation) throws Exception {
         long started = System.nanoTime();
         // Connecting (and starting a daemon when none runs) overlaps with reading the command line's files.
-        CompletableFuture<DaemonConnection> connecting = CompletableFuture.supplyAsync(() -> {
-            try {
-                return connect(invocation.address(), invocation.stateDir(), err);
-            } catch (IOException e) {
-                throw new java.io.UncheckedIOException(e);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new java.util.concurrent.CancellationException("interrupted while connecting");
-            }
-        }, runnable -> Thread.ofPlatform().daemon().name("kiln-connect").start(runnable));
+        CompletableFuture<DaemonConnection> connecting = CompletableFuture.supplyAsync(
+                () -> {
+                    try {
+                        return connect(invocation.address(), invocation.stateDir(), err);
+                    } catch (IOException e) {
+                        throw new java.io.UncheckedIOException(e);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                        throw new java.util.concurrent.CancellationException("interrupted while connecting");
+                    }
+                },
+                runnable -> Thread.ofPlatform().daemon().name("kiln-connect").start(runnable));
         try {
             try {
                 return run(invocation, started, connecting, offerDirectAccess);
@@ -121,8 +123,8 @@ final class DaemonBuild {
         }
     }
 
-    private int run(Invocation invocation, long started, CompletableFuture<DaemonConnection> connecting,
-            boolean direct) throws Exception {
+    private int run(Invocation invocation, long started, CompletableFuture<DaemonConnection> connecting, boolean direct)
+            throws Exception {
         Map<String, Path> locals = new LinkedHashMap<>(invocation.locals());
         Map<String, String> attrs = new LinkedHashMap<>(invocation.opts());
         String frontend = "";
@@ -134,7 +136,8 @@ final class DaemonBuild {
             frontend = invocation.frontend();
         } else if (invocation.context() != null) {
             // docker build's form, as buildx sends it: the Dockerfile frontend, the context and the Dockerfile's dir
-            Path dockerfile = invocation.dockerfile() != null ? invocation.dockerfile()
+            Path dockerfile = invocation.dockerfile() != null
+                    ? invocation.dockerfile()
                     : invocation.context().resolve("Dockerfile");
             locals.putIfAbsent("context", invocation.context());
             locals.putIfAbsent("dockerfile", dockerfile.toAbsolutePath().getParent());
@@ -152,8 +155,11 @@ final class DaemonBuild {
         // What names the target for the daemon's record of the last build (its cache-miss explanations): the daemon
         // never sees the client's paths otherwise.
         var named = new StringBuilder();
-        new java.util.TreeMap<>(locals).forEach((name, dir) -> named.append(named.isEmpty() ? "" : "\n")
-                .append(name).append('=').append(dir));
+        new java.util.TreeMap<>(locals)
+                .forEach((name, dir) -> named.append(named.isEmpty() ? "" : "\n")
+                        .append(name)
+                        .append('=')
+                        .append(dir));
         attrs.putIfAbsent(StatusEvents.LOCALS_ATTR, named.toString());
         if (invocation.explainCache() || invocation.progress().equals("rawjson")) {
             attrs.put(StatusEvents.EXPLAIN_ATTR, "true");
@@ -179,8 +185,10 @@ final class DaemonBuild {
         DaemonConnection daemon = connected(connecting);
         daemon.warmUp();
         Optional<DirectAccess> access = direct && secrets.isEmpty() && agents.isEmpty()
-                ? directAccess(invocation, sessionId, locals, targets) : Optional.empty();
-        Optional<Path> grant = access.isEmpty() ? Optional.empty() : access.get().offer(stateDir(invocation.stateDir()));
+                ? directAccess(invocation, sessionId, locals, targets)
+                : Optional.empty();
+        Optional<Path> grant =
+                access.isEmpty() ? Optional.empty() : access.get().offer(stateDir(invocation.stateDir()));
         List<ControlCalls.Exporter> exporters = new ArrayList<>();
         for (int i = 0; i < outputs.size(); i++) {
             ControlCalls.Exporter exporter = outputs.get(i).exporter();
@@ -192,14 +200,29 @@ final class DaemonBuild {
             }
             exporters.add(exporter);
         }
-        ControlCalls.SolveRequest request = new ControlCalls.SolveRequest(ref, definition, sessionId, frontend, attrs,
-                List.copyOf(invocation.entitlements()), exporters, cacheEntries(invocation.cacheTo(), "dest"),
+        ControlCalls.SolveRequest request = new ControlCalls.SolveRequest(
+                ref,
+                definition,
+                sessionId,
+                frontend,
+                attrs,
+                List.copyOf(invocation.entitlements()),
+                exporters,
+                cacheEntries(invocation.cacheTo(), "dest"),
                 cacheEntries(invocation.cacheFrom(), "src"));
         try {
-            List<BindableService> services = grant.isPresent() ? List.of()
-                    : sessionServices(locals, secrets, agents, targets);
-            return solve(invocation, started, daemon, request, ref, sessionId,
-                    services.isEmpty() ? "" : sharedKey(locals), services, outputs);
+            List<BindableService> services =
+                    grant.isPresent() ? List.of() : sessionServices(locals, secrets, agents, targets);
+            return solve(
+                    invocation,
+                    started,
+                    daemon,
+                    request,
+                    ref,
+                    sessionId,
+                    services.isEmpty() ? "" : sharedKey(locals),
+                    services,
+                    outputs);
         } finally {
             if (grant.isPresent()) {
                 Files.deleteIfExists(grant.get()); // the daemon deletes it when the Solve arrives
@@ -212,8 +235,8 @@ final class DaemonBuild {
      * so that no session serves them ({@link DirectAccess}); empty when the daemon is named by address, or when an
      * output goes to stdout.
      */
-    private static Optional<DirectAccess> directAccess(Invocation invocation, String sessionId,
-            Map<String, Path> locals, Map<Integer, FileTarget> targets) {
+    private static Optional<DirectAccess> directAccess(
+            Invocation invocation, String sessionId, Map<String, Path> locals, Map<Integer, FileTarget> targets) {
         if (invocation.address() != null && !invocation.address().isBlank()) {
             return Optional.empty(); // a daemon named by address may run anywhere
         }
@@ -239,7 +262,12 @@ final class DaemonBuild {
         for (CacheSpec spec : specs) {
             Map<String, String> attrs = new LinkedHashMap<>(spec.attrs());
             if (spec.type().equals("local") && attrs.containsKey(pathAttr)) {
-                attrs.put(pathAttr, Path.of(attrs.get(pathAttr)).toAbsolutePath().normalize().toString());
+                attrs.put(
+                        pathAttr,
+                        Path.of(attrs.get(pathAttr))
+                                .toAbsolutePath()
+                                .normalize()
+                                .toString());
             }
             entries.add(new ControlCalls.CacheEntry(spec.type(), attrs));
         }
@@ -247,8 +275,11 @@ final class DaemonBuild {
     }
 
     /** What the client serves through its session: none of it when the daemon has {@link DirectAccess}. */
-    private static List<BindableService> sessionServices(Map<String, Path> locals, Map<String, byte[]> secrets,
-            Map<String, Path> agents, Map<Integer, FileTarget> targets) {
+    private static List<BindableService> sessionServices(
+            Map<String, Path> locals,
+            Map<String, byte[]> secrets,
+            Map<String, Path> agents,
+            Map<Integer, FileTarget> targets) {
         List<BindableService> services = new ArrayList<>();
         if (!locals.isEmpty()) {
             services.add(new FileSyncService(locals));
@@ -265,8 +296,16 @@ final class DaemonBuild {
     }
 
     /** Sends the Solve (with a session serving {@code services}, when there are any) and shows its progress. */
-    private int solve(Invocation invocation, long started, DaemonConnection daemon, ControlCalls.SolveRequest request,
-            String ref, String sessionId, String sharedKey, List<BindableService> services, List<Output> outputs)
+    private int solve(
+            Invocation invocation,
+            long started,
+            DaemonConnection daemon,
+            ControlCalls.SolveRequest request,
+            String ref,
+            String sessionId,
+            String sharedKey,
+            List<BindableService> services,
+            List<Output> outputs)
             throws Exception {
         Progress.Display display = Progress.Display.forMode(invocation.progress(), err);
         BuildSummary summary = new BuildSummary();
@@ -274,18 +313,21 @@ final class DaemonBuild {
         Context.CancellableContext call = Context.current().withCancellation();
         CompletableFuture<Void> statusDone = new CompletableFuture<>();
         CompletableFuture<Map<String, String>> solved = new CompletableFuture<>();
-        Thread cancelOnSignal = new Thread(() -> {
-            if (!solved.isDone()) {
-                call.cancel(Status.CANCELLED.withDescription("interrupted").asRuntimeException());
-                try {
-                    // the cancel reaches the daemon as the call's reset; give it a moment to leave
-                    solved.get(2, TimeUnit.SECONDS);
-                } catch (Exception ignored) {
-                    // ends with the process
-                }
-                err.println("kiln: interrupted; the daemon cancels the build");
-            }
-        }, "kiln-cancel");
+        Thread cancelOnSignal = new Thread(
+                () -> {
+                    if (!solved.isDone()) {
+                        call.cancel(
+                                Status.CANCELLED.withDescription("interrupted").asRuntimeException());
+                        try {
+                            // the cancel reaches the daemon as the call's reset; give it a moment to leave
+                            solved.get(2, TimeUnit.SECONDS);
+                        } catch (Exception ignored) {
+                            // ends with the process
+                        }
+                        err.println("kiln: interrupted; the daemon cancels the build");
+                    }
+                },
+                "kiln-cancel");
         Runtime.getRuntime().addShutdownHook(cancelOnSignal);
         SessionTunnel tunnel = null;
         try {
@@ -344,8 +386,7 @@ final class DaemonBuild {
             }
             awaitStatus(statusDone);
             closeDisplay(display);
-            finish(invocation, response, outputs, events, summary,
-                    Duration.ofNanos(System.nanoTime() - started));
+            finish(invocation, response, outputs, events, summary, Duration.ofNanos(System.nanoTime() - started));
             return 0;
         } finally {
             closeDisplay(display);
@@ -384,14 +425,18 @@ final class DaemonBuild {
      * (or overwrite) that copy.
      */
     static String sharedKey(Map<String, Path> locals) {
-        StringBuilder key = new StringBuilder(ProcessHandle.current().info().user().orElse(""));
-        new java.util.TreeMap<>(locals).forEach((name, dir) -> key.append('\n').append(name).append('=').append(dir));
-        return dev.kiln.core.Digest.sha256(key.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8)).hex()
+        StringBuilder key =
+                new StringBuilder(ProcessHandle.current().info().user().orElse(""));
+        new java.util.TreeMap<>(locals)
+                .forEach(
+                        (name, dir) -> key.append('\n').append(name).append('=').append(dir));
+        return dev.kiln.core.Digest.sha256(key.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8))
+                .hex()
                 .substring(0, 32);
     }
 
-    private static SessionTunnel openSession(DaemonConnection daemon, String sessionId, String sharedKey,
-            List<BindableService> services) {
+    private static SessionTunnel openSession(
+            DaemonConnection daemon, String sessionId, String sharedKey, List<BindableService> services) {
         List<String> methods = new ArrayList<>();
         for (BindableService service : services) {
             for (ServerMethodDefinition<?, ?> method : service.bindService().getMethods()) {
@@ -401,7 +446,8 @@ final class DaemonBuild {
         CompletableFuture<SessionTunnel> tunnel = new CompletableFuture<>();
         // the tunnel's fromPeer blocks until its bytes are written: off the connection's reader thread
         StreamObserver<BytesMessage> toDaemon = ControlGrpc.newStub(daemon.channel())
-                .withExecutor(Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("kiln-session").factory()))
+                .withExecutor(Executors.newThreadPerTaskExecutor(
+                        Thread.ofVirtual().name("kiln-session").factory()))
                 .withInterceptors(MetadataUtils.newAttachHeadersInterceptor(
                         SessionHeaders.of(sessionId, "kiln", sharedKey, methods)))
                 .session(new StreamObserver<>() {
@@ -451,15 +497,22 @@ final class DaemonBuild {
                 return 1;
             }
             String message = status.getStatus().getDescription();
-            err.println("kiln: build failed: " + (message == null ? status.getStatus().getCode() : message));
+            err.println("kiln: build failed: "
+                    + (message == null ? status.getStatus().getCode() : message));
             return 1;
         }
         err.println("kiln: build failed: " + cause.getMessage());
         return 1;
     }
 
-    private void finish(Invocation invocation, Map<String, String> response, List<Output> outputs,
-            StatusEvents events, BuildSummary summary, Duration elapsed) throws IOException {
+    private void finish(
+            Invocation invocation,
+            Map<String, String> response,
+            List<Output> outputs,
+            StatusEvents events,
+            BuildSummary summary,
+            Duration elapsed)
+            throws IOException {
         List<String> warnings = events.warnings();
         if (!warnings.isEmpty()) {
             err.println();
@@ -468,9 +521,11 @@ final class DaemonBuild {
         }
         if (!invocation.progress().equals("quiet") && !invocation.progress().equals("rawjson")) {
             err.println("build finished in " + PlainProgress.seconds(elapsed) + ": " + summary.ran() + " steps run, "
-                    + summary.cached() + " cached" + (outputs.isEmpty()
-                    ? "; no output asked for, so the result stays in the cache (add --output or -t to export it)"
-                    : "; exported to " + outputs.stream().map(Output::description).collect(Collectors.joining(", "))));
+                    + summary.cached() + " cached"
+                    + (outputs.isEmpty()
+                            ? "; no output asked for, so the result stays in the cache (add --output or -t to export it)"
+                            : "; exported to "
+                                    + outputs.stream().map(Output::description).collect(Collectors.joining(", "))));
         }
         if (invocation.metadataFile() != null) {
             BuildMetadata.write(invocation.metadataFile(), response, elapsed);
@@ -498,8 +553,8 @@ final class DaemonBuild {
         List<OutputSpec> specs = new ArrayList<>(invocation.outputs());
         if (specs.isEmpty() && (!invocation.tags().isEmpty() || invocation.push())) {
             if (invocation.tags().isEmpty()) {
-                throw new UsageException("--push needs an image name: add -t NAME (or --output type=image,name=NAME,"
-                        + "push=true)");
+                throw new UsageException(
+                        "--push needs an image name: add -t NAME (or --output type=image,name=NAME," + "push=true)");
             }
             specs.add(new OutputSpec("image", Map.of()));
         }
@@ -519,10 +574,11 @@ final class DaemonBuild {
                 }
                 case "tar", "oci", "docker" -> {
                     if (dest == null || dest.isEmpty()) {
-                        throw new UsageException("--output type=" + spec.type() + " needs dest=FILE (or dest=- for "
-                                + "stdout)");
+                        throw new UsageException(
+                                "--output type=" + spec.type() + " needs dest=FILE (or dest=- for " + "stdout)");
                     }
-                    target = dest.equals("-") ? new FileTarget.ToStream(out)
+                    target = dest.equals("-")
+                            ? new FileTarget.ToStream(out)
                             : new FileTarget.ToFile(Path.of(dest).toAbsolutePath());
                     description = spec.type() + " archive " + (dest.equals("-") ? "stdout" : dest);
                 }

@@ -6,12 +6,6 @@ import dev.kiln.api.control.DiskUsageRequest;
 import dev.kiln.api.control.PruneRequest;
 import dev.kiln.api.control.UsageRecord;
 import dev.kiln.cli.remote.DaemonConnection;
-import org.apache.commons.cli.CommandLine;
-import org.apache.commons.cli.DefaultParser;
-import org.apache.commons.cli.Option;
-import org.apache.commons.cli.Options;
-import org.apache.commons.cli.ParseException;
-
 import java.io.PrintStream;
 import java.io.StringWriter;
 import java.math.BigDecimal;
@@ -25,6 +19,11 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 import java.util.function.Consumer;
+import org.apache.commons.cli.CommandLine;
+import org.apache.commons.cli.DefaultParser;
+import org.apache.commons.cli.Option;
+import org.apache.commons.cli.Options;
+import org.apache.commons.cli.ParseException;
 
 /**
  * {@code kiln du [-v] [--filter F]} and {@code kiln prune [--all] [--keep-duration D] [--keep-storage SIZE] [--filter F]}:
@@ -46,27 +45,61 @@ final class DiskUsageCommand {
 
     private static Options options(boolean prune) {
         Options options = new Options()
-                .addOption(Option.builder().longOpt("state").hasArg().argName("DIR").desc("the state whose records to "
-                        + "show (default: $KILN_STATE)").get())
-                .addOption(Option.builder().longOpt("addr").hasArg().argName("ADDRESS").desc("the daemon to ask "
-                        + "(default: $KILN_HOST, else the state's)").get())
-                .addOption(Option.builder().longOpt("no-daemon").desc("open the state in this process instead of "
-                        + "asking its daemon (also KILN_DAEMON=0)").get())
-                .addOption(Option.builder("f").longOpt("filter").hasArg().argName("FILTER").desc("only records "
-                        + "matching FILTER, such as type==regular or description~=RUN (repeatable: any matches)").get())
-                .addOption(Option.builder("v").longOpt("verbose").desc("a block of details per record").get())
-                .addOption(Option.builder("h").longOpt("help").desc("print this help").get());
+                .addOption(Option.builder()
+                        .longOpt("state")
+                        .hasArg()
+                        .argName("DIR")
+                        .desc("the state whose records to " + "show (default: $KILN_STATE)")
+                        .get())
+                .addOption(Option.builder()
+                        .longOpt("addr")
+                        .hasArg()
+                        .argName("ADDRESS")
+                        .desc("the daemon to ask " + "(default: $KILN_HOST, else the state's)")
+                        .get())
+                .addOption(Option.builder()
+                        .longOpt("no-daemon")
+                        .desc("open the state in this process instead of " + "asking its daemon (also KILN_DAEMON=0)")
+                        .get())
+                .addOption(Option.builder("f")
+                        .longOpt("filter")
+                        .hasArg()
+                        .argName("FILTER")
+                        .desc(
+                                "only records "
+                                        + "matching FILTER, such as type==regular or description~=RUN (repeatable: any matches)")
+                        .get())
+                .addOption(Option.builder("v")
+                        .longOpt("verbose")
+                        .desc("a block of details per record")
+                        .get())
+                .addOption(Option.builder("h")
+                        .longOpt("help")
+                        .desc("print this help")
+                        .get());
         if (prune) {
-            options.addOption(Option.builder().longOpt("all").desc("remove internal and frontend records too")
+            options.addOption(Option.builder()
+                    .longOpt("all")
+                    .desc("remove internal and frontend records too")
                     .get());
-            options.addOption(Option.builder().longOpt("keep-duration").hasArg().argName("DURATION").desc("keep "
-                    + "records used within DURATION (e.g. 24h)").get());
-            options.addOption(size("keep-storage", "remove least recently used records until the cache takes at "
-                    + "most SIZE (buildctl's name for --max-used-space)"));
-            options.addOption(size("keep-storage-min", "never remove records while the cache takes less than SIZE "
-                    + "(buildctl's name for --reserved-space)"));
-            options.addOption(size("free-storage", "remove least recently used records until the disk has SIZE free "
-                    + "(buildctl's name for --min-free-space)"));
+            options.addOption(Option.builder()
+                    .longOpt("keep-duration")
+                    .hasArg()
+                    .argName("DURATION")
+                    .desc("keep " + "records used within DURATION (e.g. 24h)")
+                    .get());
+            options.addOption(size(
+                    "keep-storage",
+                    "remove least recently used records until the cache takes at "
+                            + "most SIZE (buildctl's name for --max-used-space)"));
+            options.addOption(size(
+                    "keep-storage-min",
+                    "never remove records while the cache takes less than SIZE "
+                            + "(buildctl's name for --reserved-space)"));
+            options.addOption(size(
+                    "free-storage",
+                    "remove least recently used records until the disk has SIZE free "
+                            + "(buildctl's name for --min-free-space)"));
             options.addOption(size("max-used-space", "as --keep-storage"));
             options.addOption(size("reserved-space", "as --keep-storage-min"));
             options.addOption(size("min-free-space", "as --free-storage"));
@@ -75,8 +108,12 @@ final class DiskUsageCommand {
     }
 
     private static Option size(String name, String description) {
-        return Option.builder().longOpt(name).hasArg().argName("SIZE").desc(description
-                + "; SIZE in MB as buildctl takes it, or with a unit: 10GB, 512MB").get();
+        return Option.builder()
+                .longOpt(name)
+                .hasArg()
+                .argName("SIZE")
+                .desc(description + "; SIZE in MB as buildctl takes it, or with a unit: 10GB, 512MB")
+                .get();
     }
 
     private static String help(boolean prune) {
@@ -93,15 +130,17 @@ final class DiskUsageCommand {
     private static CommandLine parse(List<String> args, boolean prune) throws UsageException, HelpRequested {
         CommandLine line;
         try {
-            line = DefaultParser.builder().setAllowPartialMatching(false).get().parse(options(prune),
-                    args.toArray(String[]::new));
+            line = DefaultParser.builder()
+                    .setAllowPartialMatching(false)
+                    .get()
+                    .parse(options(prune), args.toArray(String[]::new));
         } catch (ParseException e) {
             throw new UsageException(e.getMessage());
         }
         if (line.hasOption("help")) {
             StringWriter text = new StringWriter();
-            new org.apache.commons.cli.HelpFormatter().printOptions(new java.io.PrintWriter(text), 110,
-                    options(prune), 2, 2);
+            new org.apache.commons.cli.HelpFormatter()
+                    .printOptions(new java.io.PrintWriter(text), 110, options(prune), 2, 2);
             throw new HelpRequested(help(prune) + text);
         }
         if (!line.getArgList().isEmpty()) {
@@ -137,7 +176,10 @@ final class DiskUsageCommand {
         } else {
             try (DaemonConnection daemon = connect(line)) {
                 records = ControlGrpc.newBlockingStub(daemon.channel())
-                        .diskUsage(DiskUsageRequest.newBuilder().addAllFilter(filters).build()).getRecordList();
+                        .diskUsage(DiskUsageRequest.newBuilder()
+                                .addAllFilter(filters)
+                                .build())
+                        .getRecordList();
             }
         }
         out.print(render(records, line.hasOption("verbose"), filters.isEmpty()));
@@ -147,8 +189,9 @@ final class DiskUsageCommand {
     /** What {@code buildctl du} prints for these records: the table or the blocks, then (unfiltered) the totals. */
     static String render(List<UsageRecord> records, boolean verbose, boolean totals) {
         // buildctl's client orders them so: smallest first, then by id
-        List<UsageRecord> sorted = records.stream().sorted(Comparator.comparingLong(UsageRecord::getSize)
-                .thenComparing(UsageRecord::getID)).toList();
+        List<UsageRecord> sorted = records.stream()
+                .sorted(Comparator.comparingLong(UsageRecord::getSize).thenComparing(UsageRecord::getID))
+                .toList();
         StringBuilder text = new StringBuilder();
         if (verbose) {
             sorted.forEach(record -> text.append(verbose(record)));
@@ -165,8 +208,8 @@ final class DiskUsageCommand {
 
     int prune(List<String> args) throws Exception {
         CommandLine line = parse(args, true);
-        PruneRequest.Builder request = PruneRequest.newBuilder().setAll(line.hasOption("all"))
-                .addAllFilter(filters(line));
+        PruneRequest.Builder request =
+                PruneRequest.newBuilder().setAll(line.hasOption("all")).addAllFilter(filters(line));
         if (line.hasOption("keep-duration")) {
             String text = line.getOptionValue("keep-duration");
             try {
@@ -200,7 +243,9 @@ final class DiskUsageCommand {
             }
         } else {
             try (DaemonConnection daemon = connect(line)) {
-                ControlGrpc.newBlockingStub(daemon.channel()).prune(request.build()).forEachRemaining(print);
+                ControlGrpc.newBlockingStub(daemon.channel())
+                        .prune(request.build())
+                        .forEachRemaining(print);
             }
         }
         out.print(TabColumns.align("Total:\t" + size(total[0]) + "\n"));
@@ -237,8 +282,8 @@ final class DiskUsageCommand {
 
     private DaemonConnection connect(CommandLine line) throws Exception {
         String state = line.getOptionValue("state");
-        return DaemonBuild.connect(line.getOptionValue("addr", System.getenv("KILN_HOST")),
-                state == null ? null : Path.of(state), err);
+        return DaemonBuild.connect(
+                line.getOptionValue("addr", System.getenv("KILN_HOST")), state == null ? null : Path.of(state), err);
     }
 
     private static String header() {
@@ -247,8 +292,12 @@ final class DiskUsageCommand {
 
     private static String row(UsageRecord record) {
         String id = record.getID() + (record.getMutable() ? "*" : "");
-        return "%-71s\t%-11s\t%s\t%s\n".formatted(id, !record.getInUse(),
-                size(record.getSize()) + (record.getShared() ? "*" : ""), lastAccessed(record));
+        return "%-71s\t%-11s\t%s\t%s\n"
+                .formatted(
+                        id,
+                        !record.getInUse(),
+                        size(record.getSize()) + (record.getShared() ? "*" : ""),
+                        lastAccessed(record));
     }
 
     /** buildctl's block of one record: a key and its value a line, then an empty line. */
@@ -256,7 +305,9 @@ final class DiskUsageCommand {
         StringBuilder block = new StringBuilder();
         block.append("ID:\t").append(record.getID()).append('\n');
         if (record.getParentsCount() > 0) {
-            block.append("Parents:\t").append(String.join(";", record.getParentsList())).append('\n');
+            block.append("Parents:\t")
+                    .append(String.join(";", record.getParentsList()))
+                    .append('\n');
         }
         block.append("Created at:\t").append(goTime(record.getCreatedAt())).append('\n');
         block.append("Mutable:\t").append(record.getMutable()).append('\n');
@@ -300,9 +351,11 @@ final class DiskUsageCommand {
 
     /** A time as Go prints a UTC time.Time: 2006-01-02 15:04:05.999999999 +0000 UTC, trailing zeros cut. */
     static String goTime(Timestamp time) {
-        String seconds = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss", Locale.ROOT).withZone(ZoneOffset.UTC)
+        String seconds = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss", Locale.ROOT)
+                .withZone(ZoneOffset.UTC)
                 .format(Instant.ofEpochSecond(time.getSeconds()));
-        String fraction = time.getNanos() == 0 ? ""
+        String fraction = time.getNanos() == 0
+                ? ""
                 : ("." + String.format(Locale.ROOT, "%09d", time.getNanos())).replaceAll("0+$", "");
         return seconds + fraction + " +0000 UTC";
     }

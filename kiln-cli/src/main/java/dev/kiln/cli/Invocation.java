@@ -1,8 +1,6 @@
 package dev.kiln.cli;
 
 import dev.kiln.llb.pb.Definition;
-import org.apache.commons.cli.CommandLine;
-
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -15,6 +13,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import org.apache.commons.cli.CommandLine;
 
 /**
  * A checked {@code kiln build} command line: what both the daemon client and the embedded engine build from. It
@@ -74,8 +73,8 @@ record Invocation(
         }
         List<String> positional = line.getArgList();
         if (positional.size() > 1) {
-            throw new UsageException("build takes one context directory, got " + positional.get(0) + " and "
-                    + positional.get(1));
+            throw new UsageException(
+                    "build takes one context directory, got " + positional.get(0) + " and " + positional.get(1));
         }
         Map<String, Path> locals = new LinkedHashMap<>();
         Map<String, String> opts = new LinkedHashMap<>();
@@ -128,14 +127,14 @@ record Invocation(
         Set<String> entitlements = new LinkedHashSet<>();
         for (String name : BuildFlags.split(line, "allow", ",")) {
             if (!ENTITLEMENTS.contains(name)) {
-                throw new UsageException("--allow: unknown entitlement " + name + " (known: "
-                        + String.join(", ", ENTITLEMENTS) + ")");
+                throw new UsageException(
+                        "--allow: unknown entitlement " + name + " (known: " + String.join(", ", ENTITLEMENTS) + ")");
             }
             entitlements.add(name);
         }
         String network = line.getOptionValue("network", "default");
         switch (network) {
-            case "default" -> { }
+            case "default" -> {}
             case "none" -> opts.put("force-network-mode", "none");
             case "host" -> {
                 // as buildx: asking for the host's network on the command line is the grant
@@ -180,18 +179,39 @@ record Invocation(
             annotations.put(annotationAttribute(kv[0]), kv[1]);
         }
         Duration stateTimeout = line.hasOption("state-timeout")
-                ? duration("--state-timeout", line.getOptionValue("state-timeout")) : null;
-        return new Invocation(line.getOptionValue("frontend"),
-                BuildFlags.split(line, "frontend-classpath", ":").stream().map(Path::of).toList(), locals, opts,
-                outputs, quiet ? "quiet" : progress, optionalPath(line, "state"), line.getOptionValue("runtime", "auto"),
-                positional.isEmpty() ? null : Path.of(positional.getFirst()), optionalPath(line, "file"),
-                line.getOptionValue("definition"), optionalPath(line, "metadata-file"),
-                BuildFlags.values(line, "secret"), BuildFlags.values(line, "ssh"), onError.equals("shell"),
-                BuildFlags.values(line, "tag"), line.hasOption("push"), BuildFlags.values(line, "insecure-registry"),
-                noCache, annotations, optionalPath(line, "iidfile"), quiet, entitlements, stateTimeout,
+                ? duration("--state-timeout", line.getOptionValue("state-timeout"))
+                : null;
+        return new Invocation(
+                line.getOptionValue("frontend"),
+                BuildFlags.split(line, "frontend-classpath", ":").stream()
+                        .map(Path::of)
+                        .toList(),
+                locals,
+                opts,
+                outputs,
+                quiet ? "quiet" : progress,
+                optionalPath(line, "state"),
+                line.getOptionValue("runtime", "auto"),
+                positional.isEmpty() ? null : Path.of(positional.getFirst()),
+                optionalPath(line, "file"),
+                line.getOptionValue("definition"),
+                optionalPath(line, "metadata-file"),
+                BuildFlags.values(line, "secret"),
+                BuildFlags.values(line, "ssh"),
+                onError.equals("shell"),
+                BuildFlags.values(line, "tag"),
+                line.hasOption("push"),
+                BuildFlags.values(line, "insecure-registry"),
+                noCache,
+                annotations,
+                optionalPath(line, "iidfile"),
+                quiet,
+                entitlements,
+                stateTimeout,
                 line.hasOption("no-daemon") || "0".equals(System.getenv("KILN_DAEMON")),
                 line.getOptionValue("addr", System.getenv("KILN_HOST")),
-                caches(line, "cache-to", "export-cache"), caches(line, "cache-from", "import-cache"),
+                caches(line, "cache-to", "export-cache"),
+                caches(line, "cache-from", "import-cache"),
                 line.hasOption("explain-cache"));
     }
 
@@ -218,8 +238,10 @@ record Invocation(
             String rest = kv[1].substring("oci-layout://".length());
             int at = rest.lastIndexOf('@');
             String dir = at < 0 ? rest : rest.substring(0, at);
-            String store = "oci-" + dev.kiln.core.Digest.sha256(dir.getBytes(StandardCharsets.UTF_8)).hex()
-                    .substring(0, 12);
+            String store = "oci-"
+                    + dev.kiln.core.Digest.sha256(dir.getBytes(StandardCharsets.UTF_8))
+                            .hex()
+                            .substring(0, 12);
             locals.put(store, Path.of(dir));
             opts.put("context:" + kv[0], "oci-layout://" + store + (at < 0 ? "" : rest.substring(at)));
         } else if (kv[1].contains("://")) {
@@ -303,8 +325,8 @@ record Invocation(
         Definition.Builder marked = definition.toBuilder();
         for (com.google.protobuf.ByteString op : definition.getDefList()) {
             String digest = dev.kiln.core.Digest.sha256(op.toByteArray()).toString();
-            dev.kiln.llb.pb.OpMetadata metadata = definition.getMetadataOrDefault(digest,
-                    dev.kiln.llb.pb.OpMetadata.getDefaultInstance());
+            dev.kiln.llb.pb.OpMetadata metadata =
+                    definition.getMetadataOrDefault(digest, dev.kiln.llb.pb.OpMetadata.getDefaultInstance());
             marked.putMetadata(digest, metadata.toBuilder().setIgnoreCache(true).build());
         }
         return marked.build();

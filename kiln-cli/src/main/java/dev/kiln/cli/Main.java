@@ -21,8 +21,7 @@ public final class Main {
               version  print Kiln's version
             Run 'kiln build --help' for its options; 'kiln --version' prints the version too.""";
 
-    private Main() {
-    }
+    private Main() {}
 
     public static void main(String[] args) {
         ProcessExit.now(run(List.of(args)));
@@ -39,13 +38,15 @@ public final class Main {
                 case "build" -> build(rest);
                 case "debug" -> {
                     if (rest.isEmpty() || rest.getFirst().startsWith("-")) {
-                        if (!rest.isEmpty() && (rest.getFirst().equals("-h") || rest.getFirst().equals("--help"))) {
+                        if (!rest.isEmpty()
+                                && (rest.getFirst().equals("-h")
+                                        || rest.getFirst().equals("--help"))) {
                             throw new HelpRequested("usage: kiln debug STEP [build options]\n"
                                     + "Builds, then opens a shell in the result of the step whose name contains STEP "
                                     + "(or whose digest starts with it).\n\n" + BuildFlags.help());
                         }
-                        throw new UsageException("debug needs a STEP: text of a step's name as progress shows it, "
-                                + "or its digest");
+                        throw new UsageException(
+                                "debug needs a STEP: text of a step's name as progress shows it, " + "or its digest");
                     }
                     List<String> buildArgs = rest.subList(1, rest.size());
                     if (!Invocation.parse(buildArgs).noDaemon()) {

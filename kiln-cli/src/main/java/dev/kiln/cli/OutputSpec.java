@@ -3,7 +3,6 @@ package dev.kiln.cli;
 import dev.kiln.engine.export.ExportDefaults;
 import dev.kiln.engine.export.ExportTarget;
 import dev.kiln.engine.export.Exporters;
-
 import java.io.OutputStream;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -101,8 +100,8 @@ record OutputSpec(String type, Map<String, String> attrs) {
     /** The export target this output names, read by the exporter of its type over the command line's defaults. */
     ExportTarget target(ExportDefaults defaults) throws UsageException {
         if (!Exporters.types().contains(type)) {
-            throw new UsageException("--output: unknown type " + type + " (supported: "
-                    + String.join(", ", Exporters.types()) + ")");
+            throw new UsageException(
+                    "--output: unknown type " + type + " (supported: " + String.join(", ", Exporters.types()) + ")");
         }
         try {
             return Exporters.resolve(type, attrs, defaults);

@@ -1,6 +1,5 @@
 package dev.kiln.cli;
 
-
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -30,8 +29,7 @@ final class PlainProgress implements Progress.Display {
         this.out = out;
     }
 
-    private record VertexLine(int number, String name, Instant started) {
-    }
+    private record VertexLine(int number, String name, Instant started) {}
 
     @Override
     public synchronized void onEvent(Progress event) {
@@ -41,13 +39,11 @@ final class PlainProgress implements Progress.Display {
         }
         VertexLine vertex = header(event);
         switch (event) {
-            case Progress.VertexStarted started -> {
-            }
+            case Progress.VertexStarted started -> {}
             case Progress.VertexCached cached -> line(vertex, "CACHED");
             case Progress.VertexLog log -> log(vertex, log);
             case Progress.VertexWarning warning -> line(vertex, "WARNING: " + warning.message());
-            case Progress.VertexExplained explained -> {
-            }
+            case Progress.VertexExplained explained -> {}
             case Progress.VertexCompleted completed -> {
                 flushPartial(vertex, event.vertexDigest());
                 line(vertex, "DONE " + seconds(completed.duration()));
@@ -65,7 +61,8 @@ final class PlainProgress implements Progress.Display {
      * first one starts the section with a blank line.
      */
     private void explain(Progress.VertexExplained explained) {
-        VertexLine vertex = vertices.computeIfAbsent(explained.vertexDigest(),
+        VertexLine vertex = vertices.computeIfAbsent(
+                explained.vertexDigest(),
                 digest -> new VertexLine(vertices.size() + 1, explained.vertexName(), explained.timestamp()));
         if (lastVertex != null) {
             out.println();
@@ -77,7 +74,8 @@ final class PlainProgress implements Progress.Display {
 
     /** Numbers a vertex on first sight and prints its name line whenever the display switches to it. */
     private VertexLine header(Progress event) {
-        VertexLine vertex = vertices.computeIfAbsent(event.vertexDigest(),
+        VertexLine vertex = vertices.computeIfAbsent(
+                event.vertexDigest(),
                 digest -> new VertexLine(vertices.size() + 1, event.vertexName(), event.timestamp()));
         if (!event.vertexDigest().equals(lastVertex)) {
             if (lastVertex != null) {

@@ -18,18 +18,21 @@ import java.util.Map;
  */
 final class ProcessExit {
 
-    private ProcessExit() {
-    }
+    private ProcessExit() {}
 
     /** Whether another thread runs a native method now, which the JVM's exit would wait for. */
     private static boolean threadInNativeCode() {
-        for (Map.Entry<Thread, StackTraceElement[]> thread : Thread.getAllStackTraces().entrySet()) {
+        for (Map.Entry<Thread, StackTraceElement[]> thread :
+                Thread.getAllStackTraces().entrySet()) {
             StackTraceElement[] stack = thread.getValue();
             // A thread waiting in a monitor or parked also shows a native frame on top, but not as RUNNABLE; the
             // JVM's own threads of the root group (the reference handler) wait inside the VM, not in native code.
             Thread other = thread.getKey();
-            if (other != Thread.currentThread() && other.getState() == Thread.State.RUNNABLE && stack.length > 0
-                    && stack[0].isNativeMethod() && !"system".equals(other.getThreadGroup().getName())) {
+            if (other != Thread.currentThread()
+                    && other.getState() == Thread.State.RUNNABLE
+                    && stack.length > 0
+                    && stack[0].isNativeMethod()
+                    && !"system".equals(other.getThreadGroup().getName())) {
                 return true;
             }
         }
@@ -44,7 +47,8 @@ final class ProcessExit {
         }
         try {
             Linker linker = Linker.nativeLinker();
-            MethodHandle exit = linker.downcallHandle(linker.defaultLookup().find("_exit").orElseThrow(),
+            MethodHandle exit = linker.downcallHandle(
+                    linker.defaultLookup().find("_exit").orElseThrow(),
                     FunctionDescriptor.ofVoid(ValueLayout.JAVA_INT));
             exit.invokeExact(status);
         } catch (Throwable unavailable) {

@@ -22,16 +22,13 @@ sealed interface Progress {
 
     Instant timestamp();
 
-    record VertexStarted(String vertexDigest, String vertexName, Instant timestamp) implements Progress {
-    }
+    record VertexStarted(String vertexDigest, String vertexName, Instant timestamp) implements Progress {}
 
-    record VertexCached(String vertexDigest, String vertexName, Instant timestamp) implements Progress {
-    }
+    record VertexCached(String vertexDigest, String vertexName, Instant timestamp) implements Progress {}
 
     /** @param duration how long the step ran */
     record VertexCompleted(String vertexDigest, String vertexName, Instant timestamp, Duration duration)
-            implements Progress {
-    }
+            implements Progress {}
 
     /** @param stream 1 = stdout, 2 = stderr */
     record VertexLog(String vertexDigest, String vertexName, Instant timestamp, int stream, byte[] data)
@@ -48,8 +45,11 @@ sealed interface Progress {
 
         @Override
         public boolean equals(Object other) {
-            return other instanceof VertexLog log && vertexDigest.equals(log.vertexDigest)
-                    && vertexName.equals(log.vertexName) && timestamp.equals(log.timestamp) && stream == log.stream
+            return other instanceof VertexLog log
+                    && vertexDigest.equals(log.vertexDigest)
+                    && vertexName.equals(log.vertexName)
+                    && timestamp.equals(log.timestamp)
+                    && stream == log.stream
                     && Arrays.equals(data, log.data);
         }
 
@@ -60,12 +60,10 @@ sealed interface Progress {
     }
 
     record VertexFailed(String vertexDigest, String vertexName, Instant timestamp, String message)
-            implements Progress {
-    }
+            implements Progress {}
 
     record VertexWarning(String vertexDigest, String vertexName, Instant timestamp, String message)
-            implements Progress {
-    }
+            implements Progress {}
 
     /**
      * Why a step that ran missed the cache, compared with the last build of the same target (after the build,
@@ -75,8 +73,14 @@ sealed interface Progress {
      * @param message the cause for a person: the words after "ran because"
      * @param details the cause for a tool: name, old, new, path, more, ...
      */
-    record VertexExplained(String vertexDigest, String vertexName, Instant timestamp, String reason, String message,
-            java.util.Map<String, String> details) implements Progress {
+    record VertexExplained(
+            String vertexDigest,
+            String vertexName,
+            Instant timestamp,
+            String reason,
+            String message,
+            java.util.Map<String, String> details)
+            implements Progress {
 
         public VertexExplained {
             details = java.util.Map.copyOf(details);
@@ -90,8 +94,7 @@ sealed interface Progress {
         void onEvent(Progress event);
 
         static Display none() {
-            return event -> {
-            };
+            return event -> {};
         }
 
         /** The display {@code --progress MODE} names: auto is tty on a terminal, else plain. */

@@ -1,7 +1,6 @@
 package dev.kiln.cli;
 
 import dev.kiln.core.GoJson;
-
 import java.io.PrintStream;
 import java.time.Instant;
 import java.util.Base64;
@@ -24,18 +23,28 @@ final class RawJsonProgress implements Progress.Display {
     public synchronized void onEvent(Progress event) {
         String line = switch (event) {
             case Progress.VertexStarted e -> vertex(e, "\"started\":" + time(e.timestamp()));
-            case Progress.VertexCached e -> vertex(e, "\"cached\":true,\"started\":" + time(e.timestamp())
-                    + ",\"completed\":" + time(e.timestamp()));
-            case Progress.VertexCompleted e -> vertex(e, "\"started\":" + time(e.timestamp().minus(e.duration()))
-                    + ",\"completed\":" + time(e.timestamp()));
-            case Progress.VertexFailed e -> vertex(e, "\"completed\":" + time(e.timestamp())
-                    + ",\"error\":" + GoJson.string(e.message()));
-            case Progress.VertexLog e -> "{\"logs\":[{\"vertex\":" + GoJson.string(e.vertexDigest())
-                    + ",\"stream\":" + e.stream() + ",\"data\":\"" + Base64.getEncoder().encodeToString(e.data())
-                    + "\",\"timestamp\":" + time(e.timestamp()) + "}]}";
-            case Progress.VertexWarning e -> "{\"warnings\":[{\"vertex\":" + GoJson.string(e.vertexDigest())
-                    + ",\"level\":1,\"short\":\"" + Base64.getEncoder().encodeToString(
-                            e.message().getBytes(java.nio.charset.StandardCharsets.UTF_8)) + "\"}]}";
+            case Progress.VertexCached e ->
+                vertex(
+                        e,
+                        "\"cached\":true,\"started\":" + time(e.timestamp()) + ",\"completed\":" + time(e.timestamp()));
+            case Progress.VertexCompleted e ->
+                vertex(
+                        e,
+                        "\"started\":" + time(e.timestamp().minus(e.duration())) + ",\"completed\":"
+                                + time(e.timestamp()));
+            case Progress.VertexFailed e ->
+                vertex(e, "\"completed\":" + time(e.timestamp()) + ",\"error\":" + GoJson.string(e.message()));
+            case Progress.VertexLog e ->
+                "{\"logs\":[{\"vertex\":" + GoJson.string(e.vertexDigest())
+                        + ",\"stream\":" + e.stream() + ",\"data\":\""
+                        + Base64.getEncoder().encodeToString(e.data())
+                        + "\",\"timestamp\":" + time(e.timestamp()) + "}]}";
+            case Progress.VertexWarning e ->
+                "{\"warnings\":[{\"vertex\":" + GoJson.string(e.vertexDigest())
+                        + ",\"level\":1,\"short\":\""
+                        + Base64.getEncoder()
+                                .encodeToString(e.message().getBytes(java.nio.charset.StandardCharsets.UTF_8))
+                        + "\"}]}";
             case Progress.VertexExplained e -> vertex(e, "\"cacheMiss\":" + cacheMiss(e));
         };
         out.println(line);
@@ -52,8 +61,10 @@ final class RawJsonProgress implements Progress.Display {
      * "old":"1","new":"2"}}, the details in name order.
      */
     private static String cacheMiss(Progress.VertexExplained e) {
-        var json = new StringBuilder("{\"reason\":").append(GoJson.string(e.reason()))
-                .append(",\"message\":").append(GoJson.string(e.message()));
+        var json = new StringBuilder("{\"reason\":")
+                .append(GoJson.string(e.reason()))
+                .append(",\"message\":")
+                .append(GoJson.string(e.message()));
         new java.util.TreeMap<>(e.details()).forEach((key, value) -> {
             if (!key.equals("reason") && !key.equals("message")) {
                 json.append(',').append(GoJson.string(key)).append(':').append(GoJson.string(value));

@@ -10,8 +10,7 @@ import java.util.Map;
 /** {@code --secret} and {@code --ssh} values as docker buildx takes them. */
 final class Secrets {
 
-    private Secrets() {
-    }
+    private Secrets() {}
 
     /** {@code id=ID,src=FILE}, {@code id=ID,env=VAR}, or {@code id=ID} (the variable ID, else the file ./ID). */
     static Map<String, byte[]> parse(List<String> specs, Map<String, String> environment)
@@ -22,7 +21,8 @@ final class Secrets {
             for (String field : spec.split(",")) {
                 int eq = field.indexOf('=');
                 if (eq <= 0) {
-                    throw new UsageException("--secret: expected key=value fields, got '" + field + "' in '" + spec + "'");
+                    throw new UsageException(
+                            "--secret: expected key=value fields, got '" + field + "' in '" + spec + "'");
                 }
                 fields.put(field.substring(0, eq), field.substring(eq + 1));
             }
@@ -64,8 +64,8 @@ final class Secrets {
             String id = eq < 0 ? spec : spec.substring(0, eq);
             String socket = eq < 0 ? environment.get("SSH_AUTH_SOCK") : spec.substring(eq + 1);
             if (socket == null || socket.isEmpty()) {
-                throw new UsageException("--ssh " + spec + ": no agent socket (SSH_AUTH_SOCK is not set; give --ssh "
-                        + id + "=SOCKET)");
+                throw new UsageException(
+                        "--ssh " + spec + ": no agent socket (SSH_AUTH_SOCK is not set; give --ssh " + id + "=SOCKET)");
             }
             if (!Files.exists(Path.of(socket))) {
                 throw new UsageException("--ssh " + spec + ": " + socket + " does not exist");

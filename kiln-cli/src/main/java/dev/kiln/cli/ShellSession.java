@@ -4,7 +4,6 @@ import dev.kiln.engine.DebugShell;
 import dev.kiln.gateway.ContainerProcess;
 import dev.kiln.gateway.ExitException;
 import dev.kiln.gateway.WinSize;
-
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintStream;
@@ -32,7 +31,8 @@ final class ShellSession {
 
     /** Runs a shell in {@code shell}'s container after telling the user {@code banner}; returns when it exits. */
     void run(DebugShell shell, String banner) throws InterruptedException {
-        boolean terminal = in == System.in && System.console() != null && System.console().isTerminal();
+        boolean terminal =
+                in == System.in && System.console() != null && System.console().isTerminal();
         err.println();
         err.println("kiln: " + banner);
         err.flush();
@@ -83,7 +83,9 @@ final class ShellSession {
         List<String> command = new java.util.ArrayList<>(List.of("stty"));
         command.addAll(List.of(args));
         try {
-            Process process = new ProcessBuilder(command).redirectInput(new java.io.File("/dev/tty")).start();
+            Process process = new ProcessBuilder(command)
+                    .redirectInput(new java.io.File("/dev/tty"))
+                    .start();
             String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
             process.waitFor();
             return output;

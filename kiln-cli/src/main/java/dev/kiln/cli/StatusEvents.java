@@ -1,7 +1,6 @@
 package dev.kiln.cli;
 
 import dev.kiln.cli.remote.ControlCalls;
-
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -107,10 +106,11 @@ final class StatusEvents {
             } else if (vertex.completed() != null) {
                 state.ended = true;
                 Instant completed = instant(vertex.completed());
-                Duration took = vertex.started() != null ? Duration.between(instant(vertex.started()), completed)
+                Duration took = vertex.started() != null
+                        ? Duration.between(instant(vertex.started()), completed)
                         : Duration.ZERO;
-                events.add(new Progress.VertexCompleted(digest, state.name, completed,
-                        took.isNegative() ? Duration.ZERO : took));
+                events.add(new Progress.VertexCompleted(
+                        digest, state.name, completed, took.isNegative() ? Duration.ZERO : took));
             } else if (vertex.started() != null && !state.started) {
                 state.started = true;
                 events.add(new Progress.VertexStarted(digest, state.name, instant(vertex.started())));
@@ -121,13 +121,13 @@ final class StatusEvents {
                 events.add(explained(log, name(log.vertex())));
                 continue;
             }
-            events.add(new Progress.VertexLog(log.vertex(), name(log.vertex()), instant(log.timestamp()),
-                    log.stream(), log.data()));
+            events.add(new Progress.VertexLog(
+                    log.vertex(), name(log.vertex()), instant(log.timestamp()), log.stream(), log.data()));
         }
         for (ControlCalls.VertexWarning warning : status.warnings()) {
             warnings.add(warning.message());
-            events.add(new Progress.VertexWarning(warning.vertex(), name(warning.vertex()), Instant.now(),
-                    warning.message()));
+            events.add(new Progress.VertexWarning(
+                    warning.vertex(), name(warning.vertex()), Instant.now(), warning.message()));
         }
         return events;
     }

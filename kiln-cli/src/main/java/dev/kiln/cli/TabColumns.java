@@ -17,8 +17,7 @@ final class TabColumns {
 
     private static final int TAB = 8;
 
-    private TabColumns() {
-    }
+    private TabColumns() {}
 
     /** {@code text} aligned; its lines end with a newline as they did. */
     static String align(String text) {

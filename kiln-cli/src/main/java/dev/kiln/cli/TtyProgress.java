@@ -1,6 +1,5 @@
 package dev.kiln.cli;
 
-
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -108,9 +107,15 @@ final class TtyProgress implements Progress.Display, AutoCloseable {
 
     private void paint(boolean last) {
         List<String> lines = new ArrayList<>();
-        long finished = steps.values().stream().filter(s -> !s.state.equals("running")).count();
-        lines.add(String.format(Locale.ROOT, "[+] Building %.1fs (%d/%d)%s", (System.nanoTime() - start) / 1e9,
-                finished, steps.size(), last ? " FINISHED" : ""));
+        long finished =
+                steps.values().stream().filter(s -> !s.state.equals("running")).count();
+        lines.add(String.format(
+                Locale.ROOT,
+                "[+] Building %.1fs (%d/%d)%s",
+                (System.nanoTime() - start) / 1e9,
+                finished,
+                steps.size(),
+                last ? " FINISHED" : ""));
         for (Step step : steps.values()) {
             lines.add(stepLine(step));
             if (step.state.equals("running") || step.state.equals("error")) {

@@ -7,8 +7,7 @@ import java.util.Properties;
 /** What {@code kiln version} prints: Kiln's version (filled in by the build) and the Java runtime it runs on. */
 final class Version {
 
-    private Version() {
-    }
+    private Version() {}
 
     static String number() {
         Properties properties = new Properties();
@@ -23,6 +22,7 @@ final class Version {
     }
 
     static String line() {
-        return "kiln " + number() + " (Java " + Runtime.version().feature() + ", " + System.getProperty("os.arch") + ")";
+        return "kiln " + number() + " (Java " + Runtime.version().feature() + ", " + System.getProperty("os.arch")
+                + ")";
     }
 }

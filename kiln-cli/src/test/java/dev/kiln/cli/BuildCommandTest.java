@@ -1,5 +1,8 @@
 package dev.kiln.cli;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
 import dev.kiln.gateway.BuildFunction;
 import dev.kiln.gateway.Client;
 import dev.kiln.gateway.Result;
@@ -7,12 +10,6 @@ import dev.kiln.gateway.SolveRequest;
 import dev.kiln.llb.RunOption;
 import dev.kiln.llb.State;
 import dev.kiln.worker.BusyboxRootfs;
-import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
-import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
-import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
@@ -23,14 +20,17 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
+import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class BuildCommandTest {
 
     @TempDir
     Path tmp;
+
     Path rootfs;
     final ByteArrayOutputStream stdout = new ByteArrayOutputStream();
     final ByteArrayOutputStream stderr = new ByteArrayOutputStream();
@@ -41,11 +41,12 @@ class BuildCommandTest {
     }
 
     private int kiln(byte[] stdin, String... args) throws Exception {
-        List<String> all = new ArrayList<>(List.of("--state", tmp.resolve("state").toString(),
-                "--local", "rootfs=" + rootfs));
+        List<String> all =
+                new ArrayList<>(List.of("--state", tmp.resolve("state").toString(), "--local", "rootfs=" + rootfs));
         all.addAll(List.of(args));
-        return new BuildCommand(new PrintStream(stdout, true), new PrintStream(stderr, true),
-                new ByteArrayInputStream(stdin)).run(all);
+        return new BuildCommand(
+                        new PrintStream(stdout, true), new PrintStream(stderr, true), new ByteArrayInputStream(stdin))
+                .run(all);
     }
 
     private static byte[] definition(State state) {
@@ -54,7 +55,9 @@ class BuildCommandTest {
 
     @Test
     void llbDefinitionOnStdinIsBuiltAndExportedAsTarToStdout() throws Exception {
-        State state = State.local("rootfs").run(RunOption.sh("echo built > /made-here")).root();
+        State state = State.local("rootfs")
+                .run(RunOption.sh("echo built > /made-here"))
+                .root();
 
         int code = kiln(definition(state), "--output", "type=tar,dest=-");
 
@@ -62,7 +65,8 @@ class BuildCommandTest {
         Map<String, String> files = new HashMap<>();
         try (TarArchiveInputStream tar = new TarArchiveInputStream(new ByteArrayInputStream(stdout.toByteArray()))) {
             for (TarArchiveEntry entry; (entry = tar.getNextEntry()) != null; ) {
-                files.put(entry.getName(), entry.isFile() ? new String(tar.readAllBytes(), StandardCharsets.UTF_8) : "");
+                files.put(
+                        entry.getName(), entry.isFile() ? new String(tar.readAllBytes(), StandardCharsets.UTF_8) : "");
             }
         }
         assertThat(files).containsEntry("made-here", "built\n").containsKey("bin/busybox");
@@ -70,7 +74,8 @@ class BuildCommandTest {
 
     @Test
     void plainProgressNumbersStepsAndMarksTheRepeatBuildCached() throws Exception {
-        byte[] def = definition(State.local("rootfs").run(RunOption.sh("echo progress-line")).root());
+        byte[] def = definition(
+                State.local("rootfs").run(RunOption.sh("echo progress-line")).root());
         Path out = tmp.resolve("out");
 
         kiln(def, "--progress", "plain", "--output", "type=local,dest=" + out);
@@ -79,7 +84,8 @@ class BuildCommandTest {
         kiln(def, "--progress", "plain", "--output", "type=local,dest=" + out);
         String second = stderr.toString(StandardCharsets.UTF_8);
 
-        assertThat(first).containsPattern("(?m)^#\\d+ /bin/sh -c echo progress-line$")
+        assertThat(first)
+                .containsPattern("(?m)^#\\d+ /bin/sh -c echo progress-line$")
                 .containsPattern("(?m)^#\\d+ \\d+\\.\\d{3} progress-line$")
                 .containsPattern("(?m)^#\\d+ DONE \\d+\\.\\ds$");
         assertThat(second).containsPattern("(?m)^#\\d+ CACHED$").doesNotContain("DONE");
@@ -88,7 +94,8 @@ class BuildCommandTest {
 
     @Test
     void rawJsonProgressIsOneSolveStatusObjectPerLine() throws Exception {
-        byte[] def = definition(State.local("rootfs").run(RunOption.sh("echo json-line")).root());
+        byte[] def = definition(
+                State.local("rootfs").run(RunOption.sh("echo json-line")).root());
 
         kiln(def, "--progress", "rawjson");
 
@@ -99,10 +106,20 @@ class BuildCommandTest {
             events.add(json.readTree(line));
         }
         assertThat(events).allMatch(e -> e.has("vertexes") || e.has("logs") || e.has("warnings"));
-        assertThat(events).anyMatch(e -> e.has("vertexes") && e.get("vertexes").get(0).has("completed")
-                && e.get("vertexes").get(0).get("name").asText().contains("echo json-line"));
-        assertThat(events).anyMatch(e -> e.has("logs") && new String(java.util.Base64.getDecoder()
-                .decode(e.get("logs").get(0).get("data").asText()), StandardCharsets.UTF_8).contains("json-line"));
+        assertThat(events)
+                .anyMatch(e -> e.has("vertexes")
+                        && e.get("vertexes").get(0).has("completed")
+                        && e.get("vertexes").get(0).get("name").asText().contains("echo json-line"));
+        assertThat(events)
+                .anyMatch(e -> e.has("logs")
+                        && new String(
+                                        java.util.Base64.getDecoder()
+                                                .decode(e.get("logs")
+                                                        .get(0)
+                                                        .get("data")
+                                                        .asText()),
+                                        StandardCharsets.UTF_8)
+                                .contains("json-line"));
     }
 
     @Test
@@ -111,16 +128,25 @@ class BuildCommandTest {
 
         kiln(definition(State.local("rootfs")), "--progress", "quiet", "--metadata-file", metadata.toString());
 
-        assertThat(new com.fasterxml.jackson.databind.ObjectMapper().readTree(metadata.toFile())
-                .get("kiln.build.duration").asText()).endsWith("s");
+        assertThat(new com.fasterxml.jackson.databind.ObjectMapper()
+                        .readTree(metadata.toFile())
+                        .get("kiln.build.duration")
+                        .asText())
+                .endsWith("s");
     }
 
     @Test
     void javaFrontendClassRunsThroughTheGateway() throws Exception {
         Path out = tmp.resolve("out");
 
-        int code = kiln(new byte[0], "--frontend", "java:" + WritesMarker.class.getName(),
-                "--opt", "marker=from-opt", "--output", "type=local,dest=" + out);
+        int code = kiln(
+                new byte[0],
+                "--frontend",
+                "java:" + WritesMarker.class.getName(),
+                "--opt",
+                "marker=from-opt",
+                "--output",
+                "type=local,dest=" + out);
 
         assertThat(code).isZero();
         assertThat(Files.readString(out.resolve("marker"))).isEqualTo("from-opt\n");
@@ -131,68 +157,108 @@ class BuildCommandTest {
         @Override
         public Result build(Client client) throws Exception {
             String marker = client.buildOpts().opts().get("marker");
-            State state = State.local("rootfs").run(RunOption.sh("echo " + marker + " > /marker")).root();
+            State state = State.local("rootfs")
+                    .run(RunOption.sh("echo " + marker + " > /marker"))
+                    .root();
             return client.solve(SolveRequest.of(state.marshal()));
         }
     }
 
     @Test
     void failingStepExitsWithItsCodeAndOutputInTheMessage() {
-        byte[] def = definition(State.local("rootfs").run(RunOption.sh("echo about to fail; exit 7")).root());
+        byte[] def = definition(State.local("rootfs")
+                .run(RunOption.sh("echo about to fail; exit 7"))
+                .root());
 
-        assertThatThrownBy(() -> kiln(def))
-                .hasMessageContaining("exit code: 7")
-                .hasMessageContaining("about to fail");
+        assertThatThrownBy(() -> kiln(def)).hasMessageContaining("exit code: 7").hasMessageContaining("about to fail");
     }
 
     @Test
     void definitionFileIsBuiltLikeStdin() throws Exception {
         Path def = tmp.resolve("hello.llb");
-        Files.write(def, definition(State.local("rootfs").run(RunOption.sh("echo from-file > /f")).root()));
+        Files.write(
+                def,
+                definition(State.local("rootfs")
+                        .run(RunOption.sh("echo from-file > /f"))
+                        .root()));
         Path out = tmp.resolve("out");
 
         int code = kiln(new byte[0], "--definition", def.toString(), "--output", "type=local,dest=" + out);
 
         assertThat(code).isZero();
         assertThat(Files.readString(out.resolve("f"))).isEqualTo("from-file\n");
-        assertThatThrownBy(() -> kiln(new byte[0], "--definition", tmp.resolve("missing.llb").toString()))
+        assertThatThrownBy(() -> kiln(
+                        new byte[0], "--definition", tmp.resolve("missing.llb").toString()))
                 .hasMessageContaining("missing.llb: no such file");
     }
 
     @Test
     void onErrorShellOpensAShellInTheFailedStepsContainerDrivenByScriptedInput() throws Exception {
         Path def = tmp.resolve("failing.llb");
-        Files.write(def, definition(State.local("rootfs").dir("/work")
-                .run(RunOption.sh("echo state-at-failure > /work/marker; exit 4"), RunOption.env("STEP_ENV", "kept"))
-                .root()));
+        Files.write(
+                def,
+                definition(State.local("rootfs")
+                        .dir("/work")
+                        .run(
+                                RunOption.sh("echo state-at-failure > /work/marker; exit 4"),
+                                RunOption.env("STEP_ENV", "kept"))
+                        .root()));
         byte[] script = "pwd; cat marker; echo env=$STEP_ENV; exit 0\n".getBytes(StandardCharsets.UTF_8);
 
-        assertThatThrownBy(() -> kiln(script, "--definition", def.toString(), "--on-error", "shell",
-                "--progress", "plain")).hasMessageContaining("exit code: 4");
+        assertThatThrownBy(() ->
+                        kiln(script, "--definition", def.toString(), "--on-error", "shell", "--progress", "plain"))
+                .hasMessageContaining("exit code: 4");
 
         assertThat(stdout.toString(StandardCharsets.UTF_8)).isEqualTo("/work\nstate-at-failure\nenv=kept\n");
         assertThat(stderr.toString(StandardCharsets.UTF_8)).contains("opening a shell in its container");
-        assertThat(dev.kiln.worker.sys.Mounts.mountPointsUnder(tmp.resolve("state"))).isEmpty();
+        assertThat(dev.kiln.worker.sys.Mounts.mountPointsUnder(tmp.resolve("state")))
+                .isEmpty();
     }
 
     @Test
     void debugOpensAShellInTheResultOfTheNamedStep() throws Exception {
         Path def = tmp.resolve("two-steps.llb");
-        Files.write(def, definition(State.local("rootfs")
-                .run(RunOption.sh("echo one > /one")).root()
-                .run(RunOption.sh("echo two > /two")).root()));
+        Files.write(
+                def,
+                definition(State.local("rootfs")
+                        .run(RunOption.sh("echo one > /one"))
+                        .root()
+                        .run(RunOption.sh("echo two > /two"))
+                        .root()));
         byte[] script = "test -e /two || echo no-two; cat /one; exit\n".getBytes(StandardCharsets.UTF_8);
 
-        int code = new BuildCommand(new PrintStream(stdout, true), new PrintStream(stderr, true),
-                new ByteArrayInputStream(script)).debug("echo one", List.of("--state", tmp.resolve("state").toString(),
-                "--local", "rootfs=" + rootfs, "--definition", def.toString(), "--progress", "quiet"));
+        int code = new BuildCommand(
+                        new PrintStream(stdout, true), new PrintStream(stderr, true), new ByteArrayInputStream(script))
+                .debug(
+                        "echo one",
+                        List.of(
+                                "--state",
+                                tmp.resolve("state").toString(),
+                                "--local",
+                                "rootfs=" + rootfs,
+                                "--definition",
+                                def.toString(),
+                                "--progress",
+                                "quiet"));
 
         assertThat(code).isZero();
         assertThat(stdout.toString(StandardCharsets.UTF_8)).isEqualTo("no-two\none\n");
-        assertThatThrownBy(() -> new BuildCommand(new PrintStream(stdout, true), new PrintStream(stderr, true),
-                new ByteArrayInputStream(new byte[0])).debug("no such step", List.of("--state",
-                tmp.resolve("state").toString(), "--local", "rootfs=" + rootfs, "--definition", def.toString(),
-                "--progress", "quiet"))).hasMessageContaining("no step of this build matches \"no such step\"");
+        assertThatThrownBy(() -> new BuildCommand(
+                                new PrintStream(stdout, true),
+                                new PrintStream(stderr, true),
+                                new ByteArrayInputStream(new byte[0]))
+                        .debug(
+                                "no such step",
+                                List.of(
+                                        "--state",
+                                        tmp.resolve("state").toString(),
+                                        "--local",
+                                        "rootfs=" + rootfs,
+                                        "--definition",
+                                        def.toString(),
+                                        "--progress",
+                                        "quiet")))
+                .hasMessageContaining("no step of this build matches \"no such step\"");
     }
 
     @Test
@@ -205,8 +271,17 @@ class BuildCommandTest {
         Path token = Files.writeString(tmp.resolve("token.txt"), "s3cret");
         Path out = tmp.resolve("out");
 
-        int code = kiln(new byte[0], "--build-context", "busybox=" + rootfs, "--secret", "id=token,src=" + token,
-                "--progress", "plain", "-o", out.toString(), context.toString());
+        int code = kiln(
+                new byte[0],
+                "--build-context",
+                "busybox=" + rootfs,
+                "--secret",
+                "id=token,src=" + token,
+                "--progress",
+                "plain",
+                "-o",
+                out.toString(),
+                context.toString());
 
         assertThat(code).isZero();
         assertThat(out.resolve("secret-used")).hasContent("used\n");
@@ -219,18 +294,39 @@ class BuildCommandTest {
         Files.writeString(first.resolve("Dockerfile"), "FROM busybox\nRUN echo layered > /layer-file\n");
         Path archive = tmp.resolve("base.oci.tar");
         Path metadata = tmp.resolve("base.json");
-        kiln(new byte[0], "--build-context", "busybox=" + rootfs, "--progress", "quiet", "--metadata-file",
-                metadata.toString(), "--output", "type=oci,dest=" + archive, first.toString());
+        kiln(
+                new byte[0],
+                "--build-context",
+                "busybox=" + rootfs,
+                "--progress",
+                "quiet",
+                "--metadata-file",
+                metadata.toString(),
+                "--output",
+                "type=oci,dest=" + archive,
+                first.toString());
         Path layout = Files.createDirectories(tmp.resolve("layout"));
-        assertThat(new ProcessBuilder("tar", "-xf", archive.toString(), "-C", layout.toString()).start().waitFor()).isZero();
-        String digest = new com.fasterxml.jackson.databind.ObjectMapper().readTree(metadata.toFile())
-                .get("containerimage.digest").asText();
+        assertThat(new ProcessBuilder("tar", "-xf", archive.toString(), "-C", layout.toString())
+                        .start()
+                        .waitFor())
+                .isZero();
+        String digest = new com.fasterxml.jackson.databind.ObjectMapper()
+                .readTree(metadata.toFile())
+                .get("containerimage.digest")
+                .asText();
 
         Path second = Files.createDirectories(tmp.resolve("second"));
         Files.writeString(second.resolve("Dockerfile"), "FROM base\nRUN cat /layer-file > /seen\n");
         Path out = tmp.resolve("out");
-        int code = kiln(new byte[0], "--build-context", "base=oci-layout://" + layout + "@" + digest,
-                "--progress", "quiet", "-o", out.toString(), second.toString());
+        int code = kiln(
+                new byte[0],
+                "--build-context",
+                "base=oci-layout://" + layout + "@" + digest,
+                "--progress",
+                "quiet",
+                "-o",
+                out.toString(),
+                second.toString());
 
         assertThat(code).isZero();
         assertThat(out.resolve("seen")).hasContent("layered\n");
@@ -250,8 +346,10 @@ class BuildCommandTest {
         assertThat(OutputSpec.parse("-")).isEqualTo(new OutputSpec("tar", Map.of("dest", "-")));
         assertThatThrownBy(() -> OutputSpec.parse("dest=out")).hasMessageContaining("missing type=");
         assertThatThrownBy(() -> BuildCommand.parse(List.of("--bogus"))).hasMessageContaining("unknown option --bogus");
-        assertThat(BuildCommand.parse(List.of("--insecure-registry", "registry.internal:5000")).insecureRegistries())
+        assertThat(BuildCommand.parse(List.of("--insecure-registry", "registry.internal:5000"))
+                        .insecureRegistries())
                 .containsExactly("registry.internal:5000");
-        assertThatThrownBy(() -> BuildCommand.parse(List.of("--local", "nodir"))).hasMessageContaining("KEY=VALUE");
+        assertThatThrownBy(() -> BuildCommand.parse(List.of("--local", "nodir")))
+                .hasMessageContaining("KEY=VALUE");
     }
 }

@@ -1,17 +1,13 @@
 package dev.kiln.cli;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import dev.kiln.api.DaemonEndpoint;
 import dev.kiln.core.ImageReference;
 import dev.kiln.oci.registry.FetchedManifest;
 import dev.kiln.oci.registry.RegistryClient;
 import dev.kiln.oci.testing.LocalRegistry;
 import dev.kiln.worker.BusyboxRootfs;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.RegisterExtension;
-import org.junit.jupiter.api.io.TempDir;
-
 import java.io.ByteArrayOutputStream;
 import java.io.InputStream;
 import java.io.PrintStream;
@@ -22,8 +18,11 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
-
-import static org.assertj.core.api.Assertions.assertThat;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * {@code kiln build --cache-to/--cache-from} (docker's form) and {@code --export-cache/--import-cache} (buildctl's),
@@ -44,6 +43,7 @@ class CacheFlagsTest {
 
     @TempDir
     Path tmp;
+
     Path rootfs;
     Path context;
     final ByteArrayOutputStream stderr = new ByteArrayOutputStream();
@@ -69,8 +69,15 @@ class CacheFlagsTest {
     }
 
     private List<String> args(String state, Path out, String... more) {
-        List<String> all = new ArrayList<>(List.of("--state", tmp.resolve(state).toString(), "--build-context",
-                "busybox=" + rootfs, "--progress", "plain", "--output", "type=local,dest=" + out));
+        List<String> all = new ArrayList<>(List.of(
+                "--state",
+                tmp.resolve(state).toString(),
+                "--build-context",
+                "busybox=" + rootfs,
+                "--progress",
+                "plain",
+                "--output",
+                "type=local,dest=" + out));
         all.addAll(List.of(more));
         all.add(context.toString());
         return all;
@@ -80,15 +87,21 @@ class CacheFlagsTest {
         stderr.reset();
         List<String> all = new ArrayList<>(List.of("--no-daemon"));
         all.addAll(args(state, out, more));
-        return new BuildCommand(new PrintStream(new ByteArrayOutputStream()), new PrintStream(stderr, true),
-                InputStream.nullInputStream()).run(all);
+        return new BuildCommand(
+                        new PrintStream(new ByteArrayOutputStream()),
+                        new PrintStream(stderr, true),
+                        InputStream.nullInputStream())
+                .run(all);
     }
 
     private int daemon(String state, Path out, String... more) throws Exception {
         stderr.reset();
         daemonStates.add(tmp.resolve(state));
-        return new DaemonBuild(new PrintStream(new ByteArrayOutputStream()), new PrintStream(stderr, true),
-                InputStream.nullInputStream()).run(Invocation.parse(args(state, out, more)));
+        return new DaemonBuild(
+                        new PrintStream(new ByteArrayOutputStream()),
+                        new PrintStream(stderr, true),
+                        InputStream.nullInputStream())
+                .run(Invocation.parse(args(state, out, more)));
     }
 
     private String err() {
@@ -96,28 +109,36 @@ class CacheFlagsTest {
     }
 
     /** The RUN's progress: its name, perhaps log lines (what the cache import unpacked), then CACHED. */
-    private static final String RUN_CACHED = "(?m)^#(\\d+) \\[random \\d/\\d\\] RUN head -c 32 /dev/urandom \\| od -x > /rand\\n(?:#\\1 .*\\n)*#\\1 CACHED$";
+    private static final String RUN_CACHED =
+            "(?m)^#(\\d+) \\[random \\d/\\d\\] RUN head -c 32 /dev/urandom \\| od -x > /rand\\n(?:#\\1 .*\\n)*#\\1 CACHED$";
 
     @Test
     void cacheToModeMaxOnOneStateMakesTheRunACacheHitOnAFreshState() throws Exception {
         Path cache = tmp.resolve("cache");
         assertThat(embedded("a", tmp.resolve("out-a"), "--cache-to", "type=local,dest=" + cache + ",mode=max"))
-                .as(err()).isZero();
+                .as(err())
+                .isZero();
         assertThat(err()).contains("exporting cache to client directory");
         assertThat(cache.resolve("index.json")).isRegularFile();
 
-        assertThat(embedded("b", tmp.resolve("out-b"), "--cache-from", "type=local,src=" + cache)).as(err()).isZero();
+        assertThat(embedded("b", tmp.resolve("out-b"), "--cache-from", "type=local,src=" + cache))
+                .as(err())
+                .isZero();
         assertThat(err()).containsPattern(RUN_CACHED);
-        assertThat(Files.readAllBytes(tmp.resolve("out-b/rand"))).isEqualTo(Files.readAllBytes(tmp.resolve("out-a/rand")));
+        assertThat(Files.readAllBytes(tmp.resolve("out-b/rand")))
+                .isEqualTo(Files.readAllBytes(tmp.resolve("out-a/rand")));
     }
 
     @Test
     void exportCacheModeMinLeavesOutTheStageTheImageDoesNotContain() throws Exception {
         Path cache = tmp.resolve("cache-min");
         assertThat(embedded("a", tmp.resolve("out-a"), "--export-cache", "type=local,dest=" + cache))
-                .as(err()).isZero();
+                .as(err())
+                .isZero();
 
-        assertThat(embedded("b", tmp.resolve("out-b"), "--import-cache", "type=local,src=" + cache)).as(err()).isZero();
+        assertThat(embedded("b", tmp.resolve("out-b"), "--import-cache", "type=local,src=" + cache))
+                .as(err())
+                .isZero();
         assertThat(err()).doesNotContainPattern(RUN_CACHED).contains("RUN head -c 32 /dev/urandom");
         assertThat(Files.readAllBytes(tmp.resolve("out-b/rand")))
                 .isNotEqualTo(Files.readAllBytes(tmp.resolve("out-a/rand")));
@@ -127,10 +148,14 @@ class CacheFlagsTest {
     void throughTheDaemonTheCacheTravelsToAFreshState() throws Exception {
         Path cache = tmp.resolve("cache-daemon");
         assertThat(daemon("da", tmp.resolve("out-a"), "--cache-to", "type=local,dest=" + cache + ",mode=max"))
-                .as(err()).isZero();
-        assertThat(daemon("db", tmp.resolve("out-b"), "--cache-from", "type=local,src=" + cache)).as(err()).isZero();
+                .as(err())
+                .isZero();
+        assertThat(daemon("db", tmp.resolve("out-b"), "--cache-from", "type=local,src=" + cache))
+                .as(err())
+                .isZero();
         assertThat(err()).containsPattern(RUN_CACHED);
-        assertThat(Files.readAllBytes(tmp.resolve("out-b/rand"))).isEqualTo(Files.readAllBytes(tmp.resolve("out-a/rand")));
+        assertThat(Files.readAllBytes(tmp.resolve("out-b/rand")))
+                .isEqualTo(Files.readAllBytes(tmp.resolve("out-a/rand")));
 
         assertThat(daemon("db", tmp.resolve("out-c"), "--cache-to", "type=gha")).isNotZero();
         assertThat(err()).contains("cache export type \"gha\" is not supported");
@@ -140,7 +165,8 @@ class CacheFlagsTest {
     void cacheToARegistryModeMaxMakesTheRunACacheHitOnAFreshState() throws Exception {
         String ref = registry.host() + "/cli-cache:max";
         assertThat(embedded("ra", tmp.resolve("out-a"), "--cache-to", "type=registry,ref=" + ref + ",mode=max"))
-                .as(err()).isZero();
+                .as(err())
+                .isZero();
         assertThat(err()).contains("exporting cache to registry");
         try (RegistryClient client = RegistryClient.builder().build()) {
             FetchedManifest pushed = client.fetchManifest(ImageReference.parseNormalized(ref));
@@ -148,18 +174,23 @@ class CacheFlagsTest {
             assertThat(pushed.manifest().config().mediaType()).isEqualTo("application/vnd.buildkit.cacheconfig.v0");
         }
 
-        assertThat(embedded("rb", tmp.resolve("out-b"), "--cache-from", "type=registry,ref=" + ref)).as(err()).isZero();
+        assertThat(embedded("rb", tmp.resolve("out-b"), "--cache-from", "type=registry,ref=" + ref))
+                .as(err())
+                .isZero();
         assertThat(err()).containsPattern(RUN_CACHED);
-        assertThat(Files.readAllBytes(tmp.resolve("out-b/rand"))).isEqualTo(Files.readAllBytes(tmp.resolve("out-a/rand")));
+        assertThat(Files.readAllBytes(tmp.resolve("out-b/rand")))
+                .isEqualTo(Files.readAllBytes(tmp.resolve("out-a/rand")));
     }
 
     @Test
     void exportCacheToARegistryModeMinLeavesOutTheStageTheImageDoesNotContain() throws Exception {
         String ref = registry.host() + "/cli-cache:min";
         assertThat(embedded("ra", tmp.resolve("out-a"), "--export-cache", "type=registry,ref=" + ref + ",mode=min"))
-                .as(err()).isZero();
+                .as(err())
+                .isZero();
         assertThat(embedded("rb", tmp.resolve("out-b"), "--import-cache", "type=registry,ref=" + ref))
-                .as(err()).isZero();
+                .as(err())
+                .isZero();
         assertThat(err()).doesNotContainPattern(RUN_CACHED).contains("RUN head -c 32 /dev/urandom");
         assertThat(Files.readAllBytes(tmp.resolve("out-b/rand")))
                 .isNotEqualTo(Files.readAllBytes(tmp.resolve("out-a/rand")));
@@ -169,11 +200,14 @@ class CacheFlagsTest {
     void throughTheDaemonARegistryCacheTravelsToAFreshState() throws Exception {
         String ref = registry.host() + "/cli-cache:daemon";
         assertThat(daemon("rda", tmp.resolve("out-a"), "--export-cache", "type=registry,ref=" + ref + ",mode=max"))
-                .as(err()).isZero();
+                .as(err())
+                .isZero();
         assertThat(daemon("rdb", tmp.resolve("out-b"), "--import-cache", "type=registry,ref=" + ref))
-                .as(err()).isZero();
+                .as(err())
+                .isZero();
         assertThat(err()).containsPattern(RUN_CACHED);
-        assertThat(Files.readAllBytes(tmp.resolve("out-b/rand"))).isEqualTo(Files.readAllBytes(tmp.resolve("out-a/rand")));
+        assertThat(Files.readAllBytes(tmp.resolve("out-b/rand")))
+                .isEqualTo(Files.readAllBytes(tmp.resolve("out-a/rand")));
     }
 
     @Test
@@ -184,9 +218,18 @@ class CacheFlagsTest {
                 RUN head -c 32 /dev/urandom | od -x > /rand
                 """);
         String image = registry.host() + "/cli-app:1";
-        assertThat(embedded("ia", tmp.resolve("out-a"), "--cache-to", "type=inline", "-t", image, "--push",
-                "--output", "type=image,push=true"))
-                .as(err()).isZero();
+        assertThat(embedded(
+                        "ia",
+                        tmp.resolve("out-a"),
+                        "--cache-to",
+                        "type=inline",
+                        "-t",
+                        image,
+                        "--push",
+                        "--output",
+                        "type=image,push=true"))
+                .as(err())
+                .isZero();
         try (RegistryClient client = RegistryClient.builder().build()) {
             ImageReference ref = ImageReference.parseNormalized(image);
             FetchedManifest pushed = client.fetchManifest(ref);
@@ -195,10 +238,13 @@ class CacheFlagsTest {
         }
 
         assertThat(embedded("ib", tmp.resolve("out-b"), "--cache-from", "type=registry,ref=" + image))
-                .as(err()).isZero();
-        assertThat(err()).containsPattern("(?m)^#(\\d+) \\[\\d/\\d\\] RUN head -c 32 /dev/urandom \\| od -x > /rand\\n"
-                + "(?:#\\1 .*\\n)*#\\1 CACHED$");
-        assertThat(Files.readAllBytes(tmp.resolve("out-b/rand"))).isEqualTo(Files.readAllBytes(tmp.resolve("out-a/rand")));
+                .as(err())
+                .isZero();
+        assertThat(err())
+                .containsPattern("(?m)^#(\\d+) \\[\\d/\\d\\] RUN head -c 32 /dev/urandom \\| od -x > /rand\\n"
+                        + "(?:#\\1 .*\\n)*#\\1 CACHED$");
+        assertThat(Files.readAllBytes(tmp.resolve("out-b/rand")))
+                .isEqualTo(Files.readAllBytes(tmp.resolve("out-a/rand")));
     }
 
     @Test

@@ -1,15 +1,9 @@
 package dev.kiln.cli;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import dev.kiln.api.DaemonEndpoint;
 import dev.kiln.worker.BusyboxRootfs;
-import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
-import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -26,8 +20,13 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.zip.GZIPInputStream;
-
-import static org.assertj.core.api.Assertions.assertThat;
+import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
+import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * {@code kiln build}, {@code du} and {@code prune} as clients of a real kiln daemon: the first build of the class
@@ -38,6 +37,7 @@ class DaemonBuildTest {
 
     @TempDir
     static Path shared;
+
     static Path state;
     static Path rootfs;
     static String firstBuildErr;
@@ -45,6 +45,7 @@ class DaemonBuildTest {
 
     @TempDir
     Path tmp;
+
     Path context;
     final ByteArrayOutputStream stdout = new ByteArrayOutputStream();
     final ByteArrayOutputStream stderr = new ByteArrayOutputStream();
@@ -56,9 +57,18 @@ class DaemonBuildTest {
         Path context = Files.createDirectories(shared.resolve("first"));
         Files.writeString(context.resolve("Dockerfile"), "FROM busybox\nRUN echo first\n");
         ByteArrayOutputStream err = new ByteArrayOutputStream();
-        int code = new DaemonBuild(new PrintStream(new ByteArrayOutputStream()), new PrintStream(err, true),
-                InputStream.nullInputStream()).run(Invocation.parse(List.of("--state", state.toString(),
-                "--build-context", "busybox=" + rootfs, "--progress", "plain", context.toString())));
+        int code = new DaemonBuild(
+                        new PrintStream(new ByteArrayOutputStream()),
+                        new PrintStream(err, true),
+                        InputStream.nullInputStream())
+                .run(Invocation.parse(List.of(
+                        "--state",
+                        state.toString(),
+                        "--build-context",
+                        "busybox=" + rootfs,
+                        "--progress",
+                        "plain",
+                        context.toString())));
         firstBuildErr = err.toString(StandardCharsets.UTF_8);
         assertThat(code).as(firstBuildErr).isZero();
         firstDaemonPid = DaemonEndpoint.running(state).orElseThrow().pid();
@@ -86,14 +96,18 @@ class DaemonBuildTest {
     /** A build through the daemon; {@code direct}: whether the client may hand its files over by path. */
     private int kiln(boolean direct, String dockerfile, String... args) throws Exception {
         Files.writeString(context.resolve("Dockerfile"), dockerfile);
-        List<String> all = new ArrayList<>(List.of("--state", state.toString(), "--build-context", "busybox=" + rootfs,
-                "--progress", "plain"));
+        List<String> all = new ArrayList<>(
+                List.of("--state", state.toString(), "--build-context", "busybox=" + rootfs, "--progress", "plain"));
         all.addAll(List.of(args));
         all.add(context.toString());
         stdout.reset();
         stderr.reset();
-        return new DaemonBuild(new PrintStream(stdout, true), new PrintStream(stderr, true),
-                InputStream.nullInputStream(), direct).run(Invocation.parse(all));
+        return new DaemonBuild(
+                        new PrintStream(stdout, true),
+                        new PrintStream(stderr, true),
+                        InputStream.nullInputStream(),
+                        direct)
+                .run(Invocation.parse(all));
     }
 
     private String err() {
@@ -102,7 +116,9 @@ class DaemonBuildTest {
 
     @Test
     void firstBuildStartedTheDaemonAndLaterBuildsReuseIt() throws Exception {
-        assertThat(firstBuildErr).contains("kiln: started a daemon for " + state).containsPattern("#\\d+ .*first");
+        assertThat(firstBuildErr)
+                .contains("kiln: started a daemon for " + state)
+                .containsPattern("#\\d+ .*first");
 
         assertThat(kiln("FROM busybox\nRUN echo second\n")).as(err()).isZero();
 
@@ -126,8 +142,7 @@ class DaemonBuildTest {
         Files.createDirectories(tmp.resolve("sub"));
         Path spelled = tmp.resolve("sub").resolve("..").resolve("dotted.tar");
 
-        int code = kiln(true, "FROM busybox\nRUN echo dotted > /dotted.txt\n", "--output",
-                "type=tar,dest=" + spelled);
+        int code = kiln(true, "FROM busybox\nRUN echo dotted > /dotted.txt\n", "--output", "type=tar,dest=" + spelled);
 
         assertThat(code).as(err()).isZero();
         assertThat(tarEntries(Files.readAllBytes(tmp.resolve("dotted.tar")))).containsKey("dotted.txt");
@@ -148,7 +163,8 @@ class DaemonBuildTest {
             return List.of();
         }
         try (var walk = Files.walk(copies)) {
-            return walk.filter(path -> path.getFileName().toString().equals(marker)).toList();
+            return walk.filter(path -> path.getFileName().toString().equals(marker))
+                    .toList();
         }
     }
 
@@ -163,18 +179,25 @@ class DaemonBuildTest {
         Path oci = tmp.resolve("image.oci.tar");
         Path dir = tmp.resolve("out");
 
-        int code = kiln(direct, "FROM busybox\nCOPY . /greeting/\n", "--output",
-                "type=oci,dest=" + oci, "--output", "type=local,dest=" + dir);
+        int code = kiln(
+                direct,
+                "FROM busybox\nCOPY . /greeting/\n",
+                "--output",
+                "type=oci,dest=" + oci,
+                "--output",
+                "type=local,dest=" + dir);
 
         assertThat(code).as(err()).isZero();
         assertThat(dir.resolve("greeting/hello.txt")).hasContent("hello from the context");
         assertThat(dir.resolve("bin/busybox")).isRegularFile();
         Map<String, byte[]> archive = tarEntries(Files.readAllBytes(oci));
         assertThat(archive).containsKeys("oci-layout", "index.json");
-        assertThat(archive.entrySet().stream().filter(entry -> entry.getKey().startsWith("blobs/sha256/"))
-                .flatMap(entry -> layerFiles(entry.getValue()).entrySet().stream())
-                .filter(file -> file.getKey().equals("greeting/hello.txt")).map(file -> new String(file.getValue(),
-                        StandardCharsets.UTF_8))).containsExactly("hello from the context\n");
+        assertThat(archive.entrySet().stream()
+                        .filter(entry -> entry.getKey().startsWith("blobs/sha256/"))
+                        .flatMap(entry -> layerFiles(entry.getValue()).entrySet().stream())
+                        .filter(file -> file.getKey().equals("greeting/hello.txt"))
+                        .map(file -> new String(file.getValue(), StandardCharsets.UTF_8)))
+                .containsExactly("hello from the context\n");
         assertThat(err()).contains("exported to");
     }
 
@@ -183,8 +206,12 @@ class DaemonBuildTest {
         Path secret = Files.writeString(tmp.resolve("token"), "s3cr3t-value");
         Path dir = tmp.resolve("out");
 
-        int code = kiln("FROM busybox\nRUN --mount=type=secret,id=token cat /run/secrets/token > /seen.txt\n",
-                "--secret", "id=token,src=" + secret, "--output", "type=local,dest=" + dir);
+        int code = kiln(
+                "FROM busybox\nRUN --mount=type=secret,id=token cat /run/secrets/token > /seen.txt\n",
+                "--secret",
+                "id=token,src=" + secret,
+                "--output",
+                "type=local,dest=" + dir);
 
         assertThat(code).as(err()).isZero();
         assertThat(dir.resolve("seen.txt")).hasContent("s3cr3t-value");
@@ -202,11 +229,16 @@ class DaemonBuildTest {
     void aCachedRebuildRunsNoStep() throws Exception {
         Files.writeString(context.resolve("data.txt"), "cached\n");
         String dockerfile = "FROM busybox\nCOPY data.txt /data.txt\nRUN cat /data.txt > /copy.txt\n";
-        assertThat(kiln(dockerfile, "--output", "type=tar,dest=" + tmp.resolve("one.tar"))).as(err()).isZero();
+        assertThat(kiln(dockerfile, "--output", "type=tar,dest=" + tmp.resolve("one.tar")))
+                .as(err())
+                .isZero();
 
-        assertThat(kiln(dockerfile, "--output", "type=tar,dest=" + tmp.resolve("two.tar"))).as(err()).isZero();
+        assertThat(kiln(dockerfile, "--output", "type=tar,dest=" + tmp.resolve("two.tar")))
+                .as(err())
+                .isZero();
 
-        assertThat(err()).containsPattern("(?m)^#(\\d+) \\[\\d/\\d\\] COPY data.txt /data.txt\\n#\\1 CACHED$")
+        assertThat(err())
+                .containsPattern("(?m)^#(\\d+) \\[\\d/\\d\\] COPY data.txt /data.txt\\n#\\1 CACHED$")
                 .containsPattern("(?m)^#(\\d+) \\[\\d/\\d\\] RUN cat /data.txt > /copy.txt\\n#\\1 CACHED$")
                 .contains(": 0 steps run, ");
         assertThat(tarEntries(Files.readAllBytes(tmp.resolve("two.tar")))).containsKey("copy.txt");
@@ -218,8 +250,18 @@ class DaemonBuildTest {
         Files.writeString(context.resolve("Dockerfile"), "FROM busybox\nRUN echo embedded > /where.txt\n");
         Path dir = tmp.resolve("out");
 
-        int code = Main.run(List.of("build", "--no-daemon", "--state", ownState.toString(), "--build-context",
-                "busybox=" + rootfs, "--progress", "quiet", "--output", "type=local,dest=" + dir, context.toString()));
+        int code = Main.run(List.of(
+                "build",
+                "--no-daemon",
+                "--state",
+                ownState.toString(),
+                "--build-context",
+                "busybox=" + rootfs,
+                "--progress",
+                "quiet",
+                "--output",
+                "type=local,dest=" + dir,
+                context.toString()));
 
         assertThat(code).isZero();
         assertThat(dir.resolve("where.txt")).hasContent("embedded");
@@ -250,7 +292,8 @@ class DaemonBuildTest {
         Map<String, byte[]> entries = new HashMap<>();
         try (TarArchiveInputStream in = new TarArchiveInputStream(new ByteArrayInputStream(tar))) {
             for (TarArchiveEntry entry; (entry = in.getNextEntry()) != null; ) {
-                entries.put(entry.getName().replaceFirst("^\\./", ""), entry.isFile() ? in.readAllBytes() : new byte[0]);
+                entries.put(
+                        entry.getName().replaceFirst("^\\./", ""), entry.isFile() ? in.readAllBytes() : new byte[0]);
             }
         }
         return entries;

@@ -1,12 +1,10 @@
 package dev.kiln.cli;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import dev.kiln.api.DaemonEndpoint;
 import dev.kiln.worker.BusyboxRootfs;
 import dev.kiln.worker.HostProcesses;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
 import java.io.ByteArrayOutputStream;
 import java.io.InputStream;
 import java.io.PrintStream;
@@ -17,8 +15,9 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-
-import static org.assertj.core.api.Assertions.assertThat;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * A daemon killed with SIGKILL in the middle of a build: its client fails with a message, the step's container goes
@@ -28,6 +27,7 @@ class DaemonRecoveryTest {
 
     @TempDir
     Path tmp;
+
     Path state;
 
     @AfterEach
@@ -42,9 +42,18 @@ class DaemonRecoveryTest {
 
     private int kiln(Path context, ByteArrayOutputStream err, String dockerfile, Path rootfs) throws Exception {
         Files.writeString(context.resolve("Dockerfile"), dockerfile);
-        return new DaemonBuild(new PrintStream(new ByteArrayOutputStream()), new PrintStream(err, true),
-                InputStream.nullInputStream()).run(Invocation.parse(List.of("--state", state.toString(),
-                "--build-context", "busybox=" + rootfs, "--progress", "plain", context.toString())));
+        return new DaemonBuild(
+                        new PrintStream(new ByteArrayOutputStream()),
+                        new PrintStream(err, true),
+                        InputStream.nullInputStream())
+                .run(Invocation.parse(List.of(
+                        "--state",
+                        state.toString(),
+                        "--build-context",
+                        "busybox=" + rootfs,
+                        "--progress",
+                        "plain",
+                        context.toString())));
     }
 
     @Test
@@ -73,7 +82,9 @@ class DaemonRecoveryTest {
         assertThat(firstErr.toString(StandardCharsets.UTF_8)).contains("daemon");
         deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
         while (HostProcesses.anyRuns(marker)) {
-            assertThat(System.nanoTime()).as("the killed daemon's container is gone").isLessThan(deadline);
+            assertThat(System.nanoTime())
+                    .as("the killed daemon's container is gone")
+                    .isLessThan(deadline);
             Thread.sleep(100);
         }
 
@@ -91,20 +102,27 @@ class DaemonRecoveryTest {
         Path rootfs = BusyboxRootfs.populate(Files.createDirectories(tmp.resolve("rootfs")));
         Path context = Files.createDirectories(tmp.resolve("context"));
         ByteArrayOutputStream err = new ByteArrayOutputStream();
-        assertThat(kiln(context, err, "FROM busybox\nRUN true\n", rootfs)).as(err.toString()).isZero();
+        assertThat(kiln(context, err, "FROM busybox\nRUN true\n", rootfs))
+                .as(err.toString())
+                .isZero();
         long pid = DaemonEndpoint.running(state).orElseThrow().pid();
 
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         PrintStream originalOut = System.out;
         System.setOut(new PrintStream(out, true));
         try {
-            assertThat(Main.run(List.of("daemon", "status", "--state", state.toString()))).isZero();
-            assertThat(out.toString(StandardCharsets.UTF_8)).contains("pid " + pid).contains(state.toString());
-            assertThat(Main.run(List.of("daemon", "stop", "--state", state.toString()))).isZero();
+            assertThat(Main.run(List.of("daemon", "status", "--state", state.toString())))
+                    .isZero();
+            assertThat(out.toString(StandardCharsets.UTF_8))
+                    .contains("pid " + pid)
+                    .contains(state.toString());
+            assertThat(Main.run(List.of("daemon", "stop", "--state", state.toString())))
+                    .isZero();
         } finally {
             System.setOut(originalOut);
         }
-        assertThat(ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)).isFalse();
+        assertThat(ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false))
+                .isFalse();
         assertThat(DaemonEndpoint.running(state)).isEmpty();
         assertThat(state.resolve("kiln.sock")).doesNotExist();
     }
@@ -115,18 +133,24 @@ class DaemonRecoveryTest {
         Path rootfs = BusyboxRootfs.populate(Files.createDirectories(tmp.resolve("rootfs")));
         Path context = Files.createDirectories(tmp.resolve("context"));
         ByteArrayOutputStream err = new ByteArrayOutputStream();
-        assertThat(kiln(context, err, "FROM busybox\nRUN true\n", rootfs)).as(err.toString()).isZero();
+        assertThat(kiln(context, err, "FROM busybox\nRUN true\n", rootfs))
+                .as(err.toString())
+                .isZero();
         DaemonEndpoint first = DaemonEndpoint.running(state).orElseThrow();
         assertThat(first.code()).isEqualTo(DaemonEndpoint.codeStamp());
         // as if kiln was rebuilt since this daemon started: its record names other jars
         new DaemonEndpoint(state, first.address(), first.pid(), "an-older-build").record();
 
         err.reset();
-        assertThat(kiln(context, err, "FROM busybox\nRUN true\n", rootfs)).as(err.toString()).isZero();
+        assertThat(kiln(context, err, "FROM busybox\nRUN true\n", rootfs))
+                .as(err.toString())
+                .isZero();
 
-        assertThat(err.toString(StandardCharsets.UTF_8)).contains("runs an older build of kiln; replacing it")
+        assertThat(err.toString(StandardCharsets.UTF_8))
+                .contains("runs an older build of kiln; replacing it")
                 .contains("started a daemon");
-        assertThat(ProcessHandle.of(first.pid()).map(ProcessHandle::isAlive).orElse(false)).isFalse();
+        assertThat(ProcessHandle.of(first.pid()).map(ProcessHandle::isAlive).orElse(false))
+                .isFalse();
         assertThat(DaemonEndpoint.running(state).orElseThrow().pid()).isNotEqualTo(first.pid());
     }
 }

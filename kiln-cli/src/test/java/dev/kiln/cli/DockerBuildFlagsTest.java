@@ -1,17 +1,14 @@
 package dev.kiln.cli;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.kiln.engine.BuildException;
 import dev.kiln.llb.RunOption;
 import dev.kiln.llb.State;
 import dev.kiln.worker.BusyboxRootfs;
-import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
-import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
-import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -24,9 +21,11 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
+import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * docker build's everyday flags, each checked by its effect on a real build: what RUN steps see,
@@ -38,6 +37,7 @@ class DockerBuildFlagsTest {
 
     @TempDir
     Path tmp;
+
     Path rootfs;
     Path context;
     final ByteArrayOutputStream stdout = new ByteArrayOutputStream();
@@ -55,14 +55,22 @@ class DockerBuildFlagsTest {
 
     /** {@code kiln build} in docker's form on {@link #context}, FROM busybox meaning the test's rootfs. */
     private int kiln(String... args) throws Exception {
-        List<String> all = new ArrayList<>(List.of("--state", tmp.resolve("state").toString(),
-                "--build-context", "busybox=" + rootfs, "--progress", "plain"));
+        List<String> all = new ArrayList<>(List.of(
+                "--state",
+                tmp.resolve("state").toString(),
+                "--build-context",
+                "busybox=" + rootfs,
+                "--progress",
+                "plain"));
         all.addAll(List.of(args));
         all.add(context.toString());
         stdout.reset();
         stderr.reset();
-        return new BuildCommand(new PrintStream(stdout, true), new PrintStream(stderr, true),
-                new ByteArrayInputStream(new byte[0])).run(all);
+        return new BuildCommand(
+                        new PrintStream(stdout, true),
+                        new PrintStream(stderr, true),
+                        new ByteArrayInputStream(new byte[0]))
+                .run(all);
     }
 
     /** Builds to a new local output directory and returns it. */
@@ -91,12 +99,15 @@ class DockerBuildFlagsTest {
 
         dockerfile("FROM busybox\nRUN echo fine\n");
         assertThat(kiln()).isZero();
-        assertThat(stderr.toString(StandardCharsets.UTF_8)).containsPattern("(?m)^#\\d+ \\d+\\.\\d+ fine$")
+        assertThat(stderr.toString(StandardCharsets.UTF_8))
+                .containsPattern("(?m)^#\\d+ \\d+\\.\\d+ fine$")
                 .contains("no output asked for");
 
         // the cached rebuild runs no step; its export is listed apart, not counted as one
         assertThat(kiln("--output", "type=tar,dest=" + tmp.resolve("fine.tar"))).isZero();
-        assertThat(stderr.toString(StandardCharsets.UTF_8)).contains(": 0 steps run, ").contains("(tar)");
+        assertThat(stderr.toString(StandardCharsets.UTF_8))
+                .contains(": 0 steps run, ")
+                .contains("(tar)");
     }
 
     @Test
@@ -126,13 +137,23 @@ class DockerBuildFlagsTest {
 
     @Test
     void noCacheOnAnLlbDefinitionRunsItsStepsAgain() throws Exception {
-        byte[] definition = State.local("rootfs").run(RunOption.sh("head -c 16 /dev/urandom | od -An -x > /r")).root()
-                .marshal().toByteArray();
+        byte[] definition = State.local("rootfs")
+                .run(RunOption.sh("head -c 16 /dev/urandom | od -An -x > /r"))
+                .root()
+                .marshal()
+                .toByteArray();
         List<String> contents = new ArrayList<>();
         for (List<String> extra : List.of(List.<String>of(), List.<String>of(), List.of("--no-cache"))) {
             Path out = tmp.resolve("llb-out-" + contents.size());
-            List<String> args = new ArrayList<>(List.of("--state", tmp.resolve("state").toString(), "--local",
-                    "rootfs=" + rootfs, "--progress", "quiet", "--output", "type=local,dest=" + out));
+            List<String> args = new ArrayList<>(List.of(
+                    "--state",
+                    tmp.resolve("state").toString(),
+                    "--local",
+                    "rootfs=" + rootfs,
+                    "--progress",
+                    "quiet",
+                    "--output",
+                    "type=local,dest=" + out));
             args.addAll(extra);
             new BuildCommand(new PrintStream(stdout), new PrintStream(stderr), new ByteArrayInputStream(definition))
                     .run(args);
@@ -148,21 +169,36 @@ class DockerBuildFlagsTest {
         dockerfile("FROM scratch\nCOPY f /f\n");
         Path archive = tmp.resolve("image.oci.tar");
 
-        assertThat(kiln("--platform", "linux/arm64", "--label", "team=build", "--label", "tier=2",
-                "--annotation", "org.opencontainers.image.title=flags", "--output", "type=oci,dest=" + archive))
+        assertThat(kiln(
+                        "--platform",
+                        "linux/arm64",
+                        "--label",
+                        "team=build",
+                        "--label",
+                        "tier=2",
+                        "--annotation",
+                        "org.opencontainers.image.title=flags",
+                        "--output",
+                        "type=oci,dest=" + archive))
                 .isZero();
 
         Map<String, byte[]> files = untar(archive);
         JsonNode index = JSON.readTree(files.get("index.json"));
-        JsonNode manifest = JSON.readTree(blob(files, index.get("manifests").get(0).get("digest").asText()));
-        JsonNode config = JSON.readTree(blob(files, manifest.get("config").get("digest").asText()));
+        JsonNode manifest = JSON.readTree(
+                blob(files, index.get("manifests").get(0).get("digest").asText()));
+        JsonNode config =
+                JSON.readTree(blob(files, manifest.get("config").get("digest").asText()));
         assertThat(config.get("architecture").asText()).isEqualTo("arm64");
         assertThat(config.get("config").get("Labels").get("team").asText()).isEqualTo("build");
         assertThat(config.get("config").get("Labels").get("tier").asText()).isEqualTo("2");
-        assertThat(manifest.get("annotations").get("org.opencontainers.image.title").asText()).isEqualTo("flags");
+        assertThat(manifest.get("annotations")
+                        .get("org.opencontainers.image.title")
+                        .asText())
+                .isEqualTo("flags");
 
         assertThatThrownBy(() -> kiln("--platform", "linux/amd64,linux/arm64"))
-                .isInstanceOf(UsageException.class).hasMessageContaining("one platform");
+                .isInstanceOf(UsageException.class)
+                .hasMessageContaining("one platform");
     }
 
     @Test
@@ -171,10 +207,19 @@ class DockerBuildFlagsTest {
         Path iid = tmp.resolve("ids/iid");
         Path metadata = tmp.resolve("meta.json");
 
-        assertThat(kiln("-q", "-t", "flags-test:1", "--iidfile", iid.toString(), "--metadata-file",
-                metadata.toString())).isZero();
+        assertThat(kiln(
+                        "-q",
+                        "-t",
+                        "flags-test:1",
+                        "--iidfile",
+                        iid.toString(),
+                        "--metadata-file",
+                        metadata.toString()))
+                .isZero();
 
-        String configDigest = JSON.readTree(metadata.toFile()).get("containerimage.config.digest").asText();
+        String configDigest = JSON.readTree(metadata.toFile())
+                .get("containerimage.config.digest")
+                .asText();
         assertThat(configDigest).startsWith("sha256:");
         assertThat(stdout.toString(StandardCharsets.UTF_8)).isEqualTo(configDigest + "\n");
         assertThat(stderr.toString(StandardCharsets.UTF_8)).doesNotContain("quiet-step");
@@ -186,15 +231,19 @@ class DockerBuildFlagsTest {
         dockerfile("FROM busybox\nRUN ls /sys/class/net > /nets\n");
 
         assertThat(buildAndRead("nets", "--network", "none").split("\n")).containsExactly("lo");
-        assertThat(buildAndRead("nets", "--network", "host").split("\n")).contains("lo").hasSizeGreaterThan(1);
-        assertThatThrownBy(() -> kiln("--network", "bridge")).isInstanceOf(UsageException.class)
+        assertThat(buildAndRead("nets", "--network", "host").split("\n"))
+                .contains("lo")
+                .hasSizeGreaterThan(1);
+        assertThatThrownBy(() -> kiln("--network", "bridge"))
+                .isInstanceOf(UsageException.class)
                 .hasMessageContaining("--network: expected default, none or host");
     }
 
     @Test
     void entitlementsAreRefusedUnlessAllowed() throws Exception {
         dockerfile("FROM busybox\nRUN --network=host ls /sys/class/net > /nets\n");
-        assertThatThrownBy(() -> kiln()).hasMessageContaining("network.host is not allowed")
+        assertThatThrownBy(() -> kiln())
+                .hasMessageContaining("network.host is not allowed")
                 .hasMessageContaining("--allow network.host");
         assertThat(buildAndRead("nets", "--allow", "network.host")).contains("lo");
 
@@ -202,7 +251,8 @@ class DockerBuildFlagsTest {
         assertThatThrownBy(() -> kiln()).hasMessageContaining("security.insecure is not allowed");
         assertThat(buildAndRead("caps", "--allow", "security.insecure")).contains("CapEff");
 
-        assertThatThrownBy(() -> kiln("--allow", "device")).isInstanceOf(UsageException.class)
+        assertThatThrownBy(() -> kiln("--allow", "device"))
+                .isInstanceOf(UsageException.class)
                 .hasMessageContaining("unknown entitlement device");
     }
 
@@ -215,29 +265,64 @@ class DockerBuildFlagsTest {
                 """);
         Path out = tmp.resolve("out");
 
-        assertThat(kiln("--add-host", "db.internal:10.1.2.3", "--add-host", "v6host:fd00::1", "--shm-size", "128m",
-                "--ulimit", "nofile=1024:2048", "--output", "type=local,dest=" + out)).isZero();
+        assertThat(kiln(
+                        "--add-host",
+                        "db.internal:10.1.2.3",
+                        "--add-host",
+                        "v6host:fd00::1",
+                        "--shm-size",
+                        "128m",
+                        "--ulimit",
+                        "nofile=1024:2048",
+                        "--output",
+                        "type=local,dest=" + out))
+                .isZero();
 
-        assertThat(Files.readString(out.resolve("hosts"))).containsPattern("(?m)^10\\.1\\.2\\.3\\s+db\\.internal$")
+        assertThat(Files.readString(out.resolve("hosts")))
+                .containsPattern("(?m)^10\\.1\\.2\\.3\\s+db\\.internal$")
                 .containsPattern("(?m)^fd00::1\\s+v6host$");
         assertThat(Files.readString(out.resolve("shm")).lines()).hasSize(1).allMatch(l -> l.contains("size=131072k"));
         assertThat(out.resolve("nofile")).hasContent("1024\n");
         assertThat(out.resolve("nofile-hard")).hasContent("2048\n");
 
-        assertThatThrownBy(() -> kiln("--shm-size", "lots")).isInstanceOf(UsageException.class)
+        assertThatThrownBy(() -> kiln("--shm-size", "lots"))
+                .isInstanceOf(UsageException.class)
                 .hasMessageContaining("--shm-size: expected a size");
-        assertThatThrownBy(() -> kiln("--add-host", "nocolon")).isInstanceOf(UsageException.class)
+        assertThatThrownBy(() -> kiln("--add-host", "nocolon"))
+                .isInstanceOf(UsageException.class)
                 .hasMessageContaining("--add-host: expected HOST:IP");
     }
 
     @Test
     void helpGroupsEveryFlagAndVersionNamesTheRelease() throws Exception {
         String help = BuildCommand.usage();
-        assertThat(help).contains("What to build:", "Cache and base images:", "Outputs:", "RUN steps:",
-                "buildctl's form:", "Engine and registries:");
-        for (String flag : List.of("--no-cache", "--no-cache-filter", "--pull", "--platform", "--label", "--annotation",
-                "--iidfile", "--quiet", "--network", "--add-host", "--shm-size", "--ulimit", "--allow",
-                "--state-timeout", "--build-arg", "--secret", "--frontend", "--opt")) {
+        assertThat(help)
+                .contains(
+                        "What to build:",
+                        "Cache and base images:",
+                        "Outputs:",
+                        "RUN steps:",
+                        "buildctl's form:",
+                        "Engine and registries:");
+        for (String flag : List.of(
+                "--no-cache",
+                "--no-cache-filter",
+                "--pull",
+                "--platform",
+                "--label",
+                "--annotation",
+                "--iidfile",
+                "--quiet",
+                "--network",
+                "--add-host",
+                "--shm-size",
+                "--ulimit",
+                "--allow",
+                "--state-timeout",
+                "--build-arg",
+                "--secret",
+                "--frontend",
+                "--opt")) {
             assertThat(help).contains(flag);
         }
         assertThatThrownBy(() -> BuildCommand.parse(List.of("--help"))).isInstanceOf(HelpRequested.class);
@@ -257,7 +342,8 @@ class DockerBuildFlagsTest {
 
     private static Map<String, byte[]> untar(Path archive) throws IOException {
         Map<String, byte[]> files = new HashMap<>();
-        try (InputStream in = Files.newInputStream(archive); TarArchiveInputStream tar = new TarArchiveInputStream(in)) {
+        try (InputStream in = Files.newInputStream(archive);
+                TarArchiveInputStream tar = new TarArchiveInputStream(in)) {
             for (TarArchiveEntry entry; (entry = tar.getNextEntry()) != null; ) {
                 if (entry.isFile()) {
                     files.put(entry.getName(), tar.readAllBytes());

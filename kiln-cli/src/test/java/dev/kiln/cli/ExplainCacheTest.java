@@ -1,17 +1,14 @@
 package dev.kiln.cli;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.kiln.api.DaemonEndpoint;
 import dev.kiln.core.ImageReference;
 import dev.kiln.oci.Descriptor;
 import dev.kiln.oci.registry.RegistryClient;
 import dev.kiln.oci.testing.LocalRegistry;
 import dev.kiln.worker.BusyboxImage;
 import dev.kiln.worker.BusyboxRootfs;
-import dev.kiln.api.DaemonEndpoint;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
 import java.io.ByteArrayOutputStream;
 import java.io.InputStream;
 import java.io.PrintStream;
@@ -22,8 +19,10 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
-
-import static org.assertj.core.api.Assertions.assertThat;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * {@code kiln build --explain-cache} with the embedded engine (and once through the daemon): real builds in busybox
@@ -34,6 +33,7 @@ class ExplainCacheTest {
 
     @TempDir
     Path tmp;
+
     Path rootfs;
     Path context;
     final ByteArrayOutputStream stderr = new ByteArrayOutputStream();
@@ -46,13 +46,24 @@ class ExplainCacheTest {
 
     private int build(String progress, String... more) throws Exception {
         stderr.reset();
-        List<String> all = new ArrayList<>(List.of("--no-daemon", "--state", tmp.resolve("state").toString(),
-                "--build-context", "busybox=" + rootfs, "--progress", progress, "--explain-cache",
-                "--output", "type=local,dest=" + tmp.resolve("out")));
+        List<String> all = new ArrayList<>(List.of(
+                "--no-daemon",
+                "--state",
+                tmp.resolve("state").toString(),
+                "--build-context",
+                "busybox=" + rootfs,
+                "--progress",
+                progress,
+                "--explain-cache",
+                "--output",
+                "type=local,dest=" + tmp.resolve("out")));
         all.addAll(List.of(more));
         all.add(context.toString());
-        return new BuildCommand(new PrintStream(new ByteArrayOutputStream()), new PrintStream(stderr, true),
-                InputStream.nullInputStream()).run(all);
+        return new BuildCommand(
+                        new PrintStream(new ByteArrayOutputStream()),
+                        new PrintStream(stderr, true),
+                        InputStream.nullInputStream())
+                .run(all);
     }
 
     @AfterEach
@@ -68,13 +79,23 @@ class ExplainCacheTest {
     /** The same build through the state's daemon (started on first use). */
     private String builtByDaemon(String... more) throws Exception {
         stderr.reset();
-        List<String> all = new ArrayList<>(List.of("--state", tmp.resolve("state").toString(),
-                "--build-context", "busybox=" + rootfs, "--progress", "plain", "--explain-cache",
-                "--output", "type=local,dest=" + tmp.resolve("out")));
+        List<String> all = new ArrayList<>(List.of(
+                "--state",
+                tmp.resolve("state").toString(),
+                "--build-context",
+                "busybox=" + rootfs,
+                "--progress",
+                "plain",
+                "--explain-cache",
+                "--output",
+                "type=local,dest=" + tmp.resolve("out")));
         all.addAll(List.of(more));
         all.add(context.toString());
-        int code = new DaemonBuild(new PrintStream(new ByteArrayOutputStream()), new PrintStream(stderr, true),
-                InputStream.nullInputStream()).run(Invocation.parse(all));
+        int code = new DaemonBuild(
+                        new PrintStream(new ByteArrayOutputStream()),
+                        new PrintStream(stderr, true),
+                        InputStream.nullInputStream())
+                .run(Invocation.parse(all));
         String err = stderr.toString(StandardCharsets.UTF_8);
         assertThat(code).as(err).isZero();
         return err;
@@ -95,8 +116,9 @@ class ExplainCacheTest {
     void theFirstBuildOfATargetHasNoRecord() throws Exception {
         dockerfile("FROM busybox\nRUN echo one > /one\n");
 
-        assertThat(built()).containsPattern(
-                "(?m)^#\\d+ \\[[^\\]]+\\] RUN echo one > /one: ran because no earlier build of this target is recorded$");
+        assertThat(built())
+                .containsPattern(
+                        "(?m)^#\\d+ \\[[^\\]]+\\] RUN echo one > /one: ran because no earlier build of this target is recorded$");
     }
 
     @Test
@@ -106,19 +128,22 @@ class ExplainCacheTest {
 
         String second = built("--build-arg", "VERSION=2");
 
-        assertThat(second).containsPattern(
-                "(?m)^#\\d+ \\[[^\\]]+\\] RUN echo 2 > /v: ran because build argument VERSION changed: \"1\" -> \"2\"$");
+        assertThat(second)
+                .containsPattern(
+                        "(?m)^#\\d+ \\[[^\\]]+\\] RUN echo 2 > /v: ran because build argument VERSION changed: \"1\" -> \"2\"$");
         assertThat(Files.readString(tmp.resolve("out/v"))).isEqualTo("2\n");
     }
 
     @Test
     void throughTheDaemonTheExplanationReachesTheClient() throws Exception {
         dockerfile("FROM busybox\nARG VERSION\nRUN echo $VERSION > /v\n");
-        assertThat(builtByDaemon("--build-arg", "VERSION=1")).containsPattern(
-                "(?m)^#\\d+ \\[[^\\]]+\\] RUN echo 1 > /v: ran because no earlier build of this target is recorded$");
+        assertThat(builtByDaemon("--build-arg", "VERSION=1"))
+                .containsPattern(
+                        "(?m)^#\\d+ \\[[^\\]]+\\] RUN echo 1 > /v: ran because no earlier build of this target is recorded$");
 
-        assertThat(builtByDaemon("--build-arg", "VERSION=2")).containsPattern(
-                "(?m)^#\\d+ \\[[^\\]]+\\] RUN echo 2 > /v: ran because build argument VERSION changed: \"1\" -> \"2\"$");
+        assertThat(builtByDaemon("--build-arg", "VERSION=2"))
+                .containsPattern(
+                        "(?m)^#\\d+ \\[[^\\]]+\\] RUN echo 2 > /v: ran because build argument VERSION changed: \"1\" -> \"2\"$");
     }
 
     @Test
@@ -134,13 +159,15 @@ class ExplainCacheTest {
 
         String changed = "context file src/main\\.c changed \\(sha256:[0-9a-f]{12}… -> sha256:[0-9a-f]{12}…\\)";
         assertThat(second).containsPattern("(?m)^#\\d+ \\[[^\\]]+\\] COPY src /src: ran because " + changed + "$");
-        assertThat(second).containsPattern("(?m)^#\\d+ \\[[^\\]]+\\] RUN cat /src/main\\.c > /out\\.c: ran because "
-                + changed + "$");
+        assertThat(second)
+                .containsPattern(
+                        "(?m)^#\\d+ \\[[^\\]]+\\] RUN cat /src/main\\.c > /out\\.c: ran because " + changed + "$");
 
         Files.writeString(context.resolve("src/main.c"), "int main() { return 2; }\n");
         Files.writeString(context.resolve("src/util.c"), "int util = 2;\n");
-        assertThat(built()).containsPattern("(?m)^#\\d+ \\[[^\\]]+\\] COPY src /src: ran because " + changed
-                + " \\(\\+1 more\\)$");
+        assertThat(built())
+                .containsPattern(
+                        "(?m)^#\\d+ \\[[^\\]]+\\] COPY src /src: ran because " + changed + " \\(\\+1 more\\)$");
     }
 
     @Test
@@ -149,8 +176,9 @@ class ExplainCacheTest {
         built();
 
         dockerfile("FROM busybox\nRUN echo b > /a\n");
-        assertThat(built()).containsPattern(
-                "(?m)^#\\d+ \\[[^\\]]+\\] RUN echo b > /a: ran because its command changed: \"echo a > /a\" -> \"echo b > /a\"$");
+        assertThat(built())
+                .containsPattern(
+                        "(?m)^#\\d+ \\[[^\\]]+\\] RUN echo b > /a: ran because its command changed: \"echo a > /a\" -> \"echo b > /a\"$");
     }
 
     @Test
@@ -159,8 +187,10 @@ class ExplainCacheTest {
         built();
 
         dockerfile("FROM busybox\nRUN --mount=type=cache,target=/c,id=two echo hi > /m\n");
-        assertThat(built()).containsPattern("(?m)^#\\d+ \\[[^\\]]+\\] RUN --mount=type=cache,target=/c,id=two echo hi > /m: "
-                + "ran because its mount at /c changed: type=cache,id=/one,sharing=shared -> type=cache,id=/two,sharing=shared$");
+        assertThat(built())
+                .containsPattern(
+                        "(?m)^#\\d+ \\[[^\\]]+\\] RUN --mount=type=cache,target=/c,id=two echo hi > /m: "
+                                + "ran because its mount at /c changed: type=cache,id=/one,sharing=shared -> type=cache,id=/two,sharing=shared$");
     }
 
     @Test
@@ -168,31 +198,37 @@ class ExplainCacheTest {
         dockerfile("FROM busybox\nRUN echo p > /p\n");
         built();
         var du = new DiskUsageCommand(new PrintStream(new ByteArrayOutputStream()), new PrintStream(stderr, true));
-        assertThat(du.prune(List.of("--no-daemon", "--state", tmp.resolve("state").toString(), "--all"))).isZero();
+        assertThat(du.prune(
+                        List.of("--no-daemon", "--state", tmp.resolve("state").toString(), "--all")))
+                .isZero();
 
-        assertThat(built()).containsPattern(
-                "(?m)^#\\d+ \\[[^\\]]+\\] RUN echo p > /p: ran because its cache record was pruned$");
+        assertThat(built())
+                .containsPattern("(?m)^#\\d+ \\[[^\\]]+\\] RUN echo p > /p: ran because its cache record was pruned$");
     }
 
     @Test
     void aMovedBaseImageTagShowsBothDigests() throws Exception {
         try (LocalRegistry registry = LocalRegistry.anonymous().start();
-             RegistryClient client = RegistryClient.builder().build()) {
+                RegistryClient client = RegistryClient.builder().build()) {
             ImageReference reference = registry.reference("library/base:1");
             Descriptor first = BusyboxImage.push(client, reference, tmp);
             dockerfile("FROM " + reference + "\nRUN echo on-base > /b\n");
             built();
 
             // The same tag now names another image: the same layer, a config made at another time.
-            Descriptor second = BusyboxImage.push(client, reference, tmp, java.time.Instant.parse("2025-01-01T00:00:00Z"));
+            Descriptor second =
+                    BusyboxImage.push(client, reference, tmp, java.time.Instant.parse("2025-01-01T00:00:00Z"));
             assertThat(second.digest()).isNotEqualTo(first.digest());
             String rebuilt = built();
 
             String moved = "the base image changed: " + first.digest() + " -> " + second.digest();
-            assertThat(rebuilt).containsPattern("(?m)^#\\d+ \\[[^\\]]+\\] FROM " + java.util.regex.Pattern.quote(
-                    reference.toString()) + "@sha256:[0-9a-f]{64}: ran because " + java.util.regex.Pattern.quote(moved) + "$");
-            assertThat(rebuilt).containsPattern("(?m)^#\\d+ \\[[^\\]]+\\] RUN echo on-base > /b: ran because "
-                    + java.util.regex.Pattern.quote(moved) + "$");
+            assertThat(rebuilt)
+                    .containsPattern("(?m)^#\\d+ \\[[^\\]]+\\] FROM "
+                            + java.util.regex.Pattern.quote(reference.toString()) + "@sha256:[0-9a-f]{64}: ran because "
+                            + java.util.regex.Pattern.quote(moved) + "$");
+            assertThat(rebuilt)
+                    .containsPattern("(?m)^#\\d+ \\[[^\\]]+\\] RUN echo on-base > /b: ran because "
+                            + java.util.regex.Pattern.quote(moved) + "$");
         }
     }
 
@@ -203,9 +239,10 @@ class ExplainCacheTest {
         built("--build-arg", "V=a");
 
         assertThat(build("rawjson", "--build-arg", "V=b")).isZero();
-        assertThat(stderr.toString(StandardCharsets.UTF_8)).containsPattern(
-                "\\{\"vertexes\":\\[\\{\"digest\":\"sha256:[0-9a-f]{64}\",\"name\":\"\\[[^\\]]+\\] RUN echo b \\\\u003e /v\","
-                        + "\"cacheMiss\":\\{\"reason\":\"build-arg\",\"message\":\"build argument V changed: "
-                        + "\\\\\"a\\\\\" -\\\\u003e \\\\\"b\\\\\"\",\"name\":\"V\",\"new\":\"b\",\"old\":\"a\"\\}\\}\\]\\}");
+        assertThat(stderr.toString(StandardCharsets.UTF_8))
+                .containsPattern(
+                        "\\{\"vertexes\":\\[\\{\"digest\":\"sha256:[0-9a-f]{64}\",\"name\":\"\\[[^\\]]+\\] RUN echo b \\\\u003e /v\","
+                                + "\"cacheMiss\":\\{\"reason\":\"build-arg\",\"message\":\"build argument V changed: "
+                                + "\\\\\"a\\\\\" -\\\\u003e \\\\\"b\\\\\"\",\"name\":\"V\",\"new\":\"b\",\"old\":\"a\"\\}\\}\\]\\}");
     }
 }

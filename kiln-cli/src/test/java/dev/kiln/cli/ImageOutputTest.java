@@ -1,5 +1,8 @@
 package dev.kiln.cli;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.kiln.core.ImageReference;
@@ -11,15 +14,6 @@ import dev.kiln.oci.layer.LayerCompression;
 import dev.kiln.oci.registry.RegistryClient;
 import dev.kiln.oci.testing.LocalRegistry;
 import dev.kiln.worker.BusyboxImage;
-import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
-import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
-import org.junit.jupiter.api.io.TempDir;
-
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
@@ -30,9 +24,14 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
+import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.io.TempDir;
 
 /** {@code kiln build} with image outputs: -t, --push, type=image|registry|oci|docker, against a registry on 127.0.0.1. */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
@@ -68,14 +67,20 @@ class ImageOutputTest {
     }
 
     private int kiln(State state, String... args) throws Exception {
-        List<String> all = new ArrayList<>(List.of("--state", tmp.resolve("state").toString(), "--progress", "plain"));
+        List<String> all =
+                new ArrayList<>(List.of("--state", tmp.resolve("state").toString(), "--progress", "plain"));
         all.addAll(List.of(args));
-        return new BuildCommand(new PrintStream(stdout, true), new PrintStream(stderr, true),
-                new ByteArrayInputStream(state.marshal().toByteArray())).run(all);
+        return new BuildCommand(
+                        new PrintStream(stdout, true),
+                        new PrintStream(stderr, true),
+                        new ByteArrayInputStream(state.marshal().toByteArray()))
+                .run(all);
     }
 
     private State greeting(String text) {
-        return State.image(busybox.toString()).run(RunOption.sh("echo " + text + " > /greeting")).root();
+        return State.image(busybox.toString())
+                .run(RunOption.sh("echo " + text + " > /greeting"))
+                .root();
     }
 
     @Test
@@ -91,7 +96,8 @@ class ImageOutputTest {
         assertThat(JSON.readTree(inspected).get("Digest").asText())
                 .isEqualTo(facts.get("containerimage.digest").asText());
         assertThat(facts.get("containerimage.config.digest").asText()).startsWith("sha256:");
-        assertThat(stderr.toString(StandardCharsets.UTF_8)).contains("exporting to image")
+        assertThat(stderr.toString(StandardCharsets.UTF_8))
+                .contains("exporting to image")
                 .contains("pushing manifest for " + name);
     }
 
@@ -106,19 +112,30 @@ class ImageOutputTest {
                 """.formatted(busybox));
         String name = registry.host() + "/cli/dockerfile:1";
 
-        int code = new BuildCommand(new PrintStream(stdout, true), new PrintStream(stderr, true),
-                new ByteArrayInputStream(new byte[0])).run(List.of("--state", tmp.resolve("state").toString(),
-                "--progress", "plain", "-t", name, "--push", context.toString()));
+        int code = new BuildCommand(
+                        new PrintStream(stdout, true),
+                        new PrintStream(stderr, true),
+                        new ByteArrayInputStream(new byte[0]))
+                .run(List.of(
+                        "--state",
+                        tmp.resolve("state").toString(),
+                        "--progress",
+                        "plain",
+                        "-t",
+                        name,
+                        "--push",
+                        context.toString()));
 
         assertThat(code).isZero();
-        JsonNode config = JSON.readTree(Tools.run("skopeo", "inspect", "--tls-verify=false", "--config",
-                "docker://" + name));
+        JsonNode config =
+                JSON.readTree(Tools.run("skopeo", "inspect", "--tls-verify=false", "--config", "docker://" + name));
         assertThat(config.get("config").get("Cmd").toString()).isEqualTo("[\"cat\",\"/hello\"]");
         assertThat(config.get("config").get("Env").toString()).contains("GREETING=hello");
         assertThat(config.get("rootfs").get("diff_ids")).hasSize(2);
         List<String> steps = new ArrayList<>();
-        config.get("history").forEach(h -> steps.add(h.get("created_by").asText()
-                + (h.path("empty_layer").asBoolean(false) ? " (empty)" : "")));
+        config.get("history")
+                .forEach(h -> steps.add(
+                        h.get("created_by").asText() + (h.path("empty_layer").asBoolean(false) ? " (empty)" : "")));
         assertThat(steps).hasSize(4);
         assertThat(steps.get(2)).contains("RUN").doesNotContain("(empty)");
         assertThat(steps.get(3)).contains("CMD").endsWith("(empty)");
@@ -132,8 +149,9 @@ class ImageOutputTest {
         kiln(greeting("two"), "--output", "type=registry,\"name=" + first + "," + second + "\"");
 
         assertThat(JSON.readTree(Tools.run("skopeo", "inspect", "--tls-verify=false", "docker://" + first))
-                .get("Digest")).isEqualTo(JSON.readTree(Tools.run("skopeo", "inspect", "--tls-verify=false",
-                "docker://" + second)).get("Digest"));
+                        .get("Digest"))
+                .isEqualTo(JSON.readTree(Tools.run("skopeo", "inspect", "--tls-verify=false", "docker://" + second))
+                        .get("Digest"));
     }
 
     @Test
@@ -152,9 +170,11 @@ class ImageOutputTest {
     @Test
     void pushWithoutANameIsAUsageError() {
         assertThatThrownBy(() -> kiln(greeting("nameless"), "--push"))
-                .isInstanceOf(UsageException.class).hasMessageContaining("-t NAME");
+                .isInstanceOf(UsageException.class)
+                .hasMessageContaining("-t NAME");
         assertThatThrownBy(() -> kiln(greeting("nameless"), "--output", "type=image,push=true"))
-                .isInstanceOf(UsageException.class).hasMessageContaining("needs an image name");
+                .isInstanceOf(UsageException.class)
+                .hasMessageContaining("needs an image name");
     }
 
     @Test
@@ -165,12 +185,14 @@ class ImageOutputTest {
         ExportTarget tagged = OutputSpec.parse("type=image").target(out, List.of("app:1"), true, noEpoch);
         ExportTarget zstd = OutputSpec.parse("type=image,name=a:1,name=b:1,compression=zstd,force-compression=true")
                 .target(out, List.of(), false, Optional.of("1700000000"));
-        ExportTarget docker = OutputSpec.parse("type=docker,dest=img.tar").target(out, List.of("app:1"), false, noEpoch);
-        ExportTarget oci = OutputSpec.parse("type=oci,dest=-,source-date-epoch=5").target(out, List.of(), false,
-                Optional.of("1700000000"));
+        ExportTarget docker =
+                OutputSpec.parse("type=docker,dest=img.tar").target(out, List.of("app:1"), false, noEpoch);
+        ExportTarget oci = OutputSpec.parse("type=oci,dest=-,source-date-epoch=5")
+                .target(out, List.of(), false, Optional.of("1700000000"));
 
-        assertThat(tagged).isEqualTo(new ExportTarget.Image(List.of("app:1"), true,
-                dev.kiln.engine.export.ImageOptions.defaults()));
+        assertThat(tagged)
+                .isEqualTo(
+                        new ExportTarget.Image(List.of("app:1"), true, dev.kiln.engine.export.ImageOptions.defaults()));
         ExportTarget.Image image = (ExportTarget.Image) zstd;
         assertThat(image.names()).containsExactly("a:1", "b:1");
         assertThat(image.push()).isFalse();
@@ -188,24 +210,30 @@ class ImageOutputTest {
     void badImageOutputsNameTheProblem() {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
 
-        assertThatThrownBy(() -> OutputSpec.parse("type=image,name=a,colour=blue").target(out, List.of(), false,
-                Optional.empty())).hasMessageContaining("unknown attribute colour").hasMessageContaining("compression");
-        assertThatThrownBy(() -> OutputSpec.parse("type=image,name=a,compression=xz").target(out, List.of(), false,
-                Optional.empty())).isInstanceOf(UsageException.class).hasMessageContaining("compression=xz");
+        assertThatThrownBy(() -> OutputSpec.parse("type=image,name=a,colour=blue")
+                        .target(out, List.of(), false, Optional.empty()))
+                .hasMessageContaining("unknown attribute colour")
+                .hasMessageContaining("compression");
+        assertThatThrownBy(() -> OutputSpec.parse("type=image,name=a,compression=xz")
+                        .target(out, List.of(), false, Optional.empty()))
+                .isInstanceOf(UsageException.class)
+                .hasMessageContaining("compression=xz");
         assertThatThrownBy(() -> OutputSpec.parse("type=oci,name=a").target(out, List.of(), false, Optional.empty()))
                 .hasMessageContaining("needs dest=FILE");
-        assertThatThrownBy(() -> OutputSpec.parse("type=image,name=a,push=maybe").target(out, List.of(), false,
-                Optional.empty())).hasMessageContaining("push=maybe");
+        assertThatThrownBy(() -> OutputSpec.parse("type=image,name=a,push=maybe")
+                        .target(out, List.of(), false, Optional.empty()))
+                .hasMessageContaining("push=maybe");
         assertThatThrownBy(() -> OutputSpec.parse("type=image,\"name=a")).hasMessageContaining("unclosed quote");
-        assertThatThrownBy(() -> OutputSpec.parse("type=webdav,dest=x").target(out, List.of(), false,
-                Optional.empty())).hasMessageContaining("unknown type webdav");
+        assertThatThrownBy(() -> OutputSpec.parse("type=webdav,dest=x").target(out, List.of(), false, Optional.empty()))
+                .hasMessageContaining("unknown type webdav");
     }
 
     @Test
     void quotedFieldsKeepTheirCommasAndRepeatedKeysAddUp() throws Exception {
         assertThat(OutputSpec.parse("type=image,\"name=a:1,b:1\",push=true"))
                 .isEqualTo(new OutputSpec("image", Map.of("name", "a:1,b:1", "push", "true")));
-        assertThat(OutputSpec.parse("type=image,name=a:1,name=b:1").attr("name")).isEqualTo("a:1,b:1");
+        assertThat(OutputSpec.parse("type=image,name=a:1,name=b:1").attr("name"))
+                .isEqualTo("a:1,b:1");
     }
 
     /** Debian's tools, run to check what Kiln wrote. */
@@ -214,12 +242,14 @@ class ImageOutputTest {
         static String run(String... command) throws Exception {
             Path errors = java.nio.file.Files.createTempFile("kiln-tool-", ".err");
             try {
-                Process process = new ProcessBuilder(command).redirectError(errors.toFile()).start();
+                Process process = new ProcessBuilder(command)
+                        .redirectError(errors.toFile())
+                        .start();
                 process.getOutputStream().close();
                 String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
                 if (process.waitFor() != 0) {
-                    throw new AssertionError(String.join(" ", command) + " failed:\n" + output
-                            + java.nio.file.Files.readString(errors));
+                    throw new AssertionError(
+                            String.join(" ", command) + " failed:\n" + output + java.nio.file.Files.readString(errors));
                 }
                 return output;
             } finally {

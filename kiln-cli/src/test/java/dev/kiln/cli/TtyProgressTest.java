@@ -1,14 +1,13 @@
 package dev.kiln.cli;
 
-import org.junit.jupiter.api.Test;
+import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
-
-import static org.assertj.core.api.Assertions.assertThat;
+import org.junit.jupiter.api.Test;
 
 class TtyProgressTest {
 
@@ -19,22 +18,26 @@ class TtyProgressTest {
         Instant now = Instant.now();
         tty.onEvent(new Progress.VertexCached("sha256:a", "[1/3] FROM base", now));
         tty.onEvent(new Progress.VertexStarted("sha256:b", "[2/3] RUN make", now));
-        tty.onEvent(new Progress.VertexLog("sha256:b", "[2/3] RUN make", now, 1,
-                "compiling\nlinking\n".getBytes(StandardCharsets.UTF_8)));
+        tty.onEvent(new Progress.VertexLog(
+                "sha256:b", "[2/3] RUN make", now, 1, "compiling\nlinking\n".getBytes(StandardCharsets.UTF_8)));
         tty.onEvent(new Progress.VertexFailed("sha256:b", "[2/3] RUN make", now, "exit code: 2"));
-        tty.onEvent(new Progress.VertexStarted("sha256:c", "[3/3] RUN a very long step name that cannot fit in sixty columns", now));
+        tty.onEvent(new Progress.VertexStarted(
+                "sha256:c", "[3/3] RUN a very long step name that cannot fit in sixty columns", now));
         tty.onEvent(new Progress.VertexCompleted("sha256:c", "[3/3] RUN x", now, Duration.ofMillis(1500)));
 
         tty.close();
 
         String screen = bytes.toString(StandardCharsets.UTF_8);
-        assertThat(screen).contains("[+] Building").contains("(3/3) FINISHED")
+        assertThat(screen)
+                .contains("[+] Building")
+                .contains("(3/3) FINISHED")
                 .contains(" => CACHED [1/3] FROM base")
                 .contains(" => ERROR [2/3] RUN make")
                 .contains(" => # linking")
                 .contains("1.5s")
                 .contains("\u001B[2K");
-        screen.lines().map(line -> line.replaceAll("\u001B\\[[0-9;]*[A-Za-z]", "").replace("\r", ""))
+        screen.lines()
+                .map(line -> line.replaceAll("\u001B\\[[0-9;]*[A-Za-z]", "").replace("\r", ""))
                 .filter(line -> line.startsWith(" => "))
                 .forEach(line -> assertThat(line.length()).isLessThanOrEqualTo(60));
     }

@@ -82,8 +82,8 @@ public record Digest(String algorithm, String hex) implements Comparable<Digest>
         }
         int colon = text.indexOf(':');
         if (colon < 0) {
-            throw new IllegalArgumentException(
-                    "invalid digest \"" + text + "\": missing the algorithm prefix (expected \"sha256:<64 hex digits>\")");
+            throw new IllegalArgumentException("invalid digest \"" + text
+                    + "\": missing the algorithm prefix (expected \"sha256:<64 hex digits>\")");
         }
         try {
             return new Digest(text.substring(0, colon), text.substring(colon + 1));

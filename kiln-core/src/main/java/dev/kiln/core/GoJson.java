@@ -14,8 +14,7 @@ public final class GoJson {
 
     private static final char[] HEX = "0123456789abcdef".toCharArray();
 
-    private GoJson() {
-    }
+    private GoJson() {}
 
     /** {@code value} as a quoted JSON string. */
     public static String string(String value) {

@@ -10,8 +10,7 @@ import java.util.List;
  */
 public final class GoPath {
 
-    private GoPath() {
-    }
+    private GoPath() {}
 
     /** Go's {@code path.Clean}: shortest equivalent path, ".." resolved lexically, never empty ("." instead). */
     public static String clean(String path) {

@@ -18,8 +18,8 @@ public record ImageReference(String domain, String path, String tag, String dige
     private static final String ALPHANUMERIC = "[a-z0-9]+";
     private static final String SEPARATOR = "(?:[._]|__|[-]+)";
     private static final String DOMAIN_COMPONENT = "(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])";
-    private static final String DOMAIN_AND_PORT = "(?:" + DOMAIN_COMPONENT + "(?:\\." + DOMAIN_COMPONENT + ")*"
-            + "|\\[(?:[a-fA-F0-9:]+)\\])(?::[0-9]+)?";
+    private static final String DOMAIN_AND_PORT =
+            "(?:" + DOMAIN_COMPONENT + "(?:\\." + DOMAIN_COMPONENT + ")*" + "|\\[(?:[a-fA-F0-9:]+)\\])(?::[0-9]+)?";
     private static final String PATH_COMPONENT = ALPHANUMERIC + "(?:" + SEPARATOR + ALPHANUMERIC + ")*";
     private static final String REMOTE_NAME = PATH_COMPONENT + "(?:/" + PATH_COMPONENT + ")*";
     private static final String TAG = "[\\w][\\w.-]{0,127}";
@@ -56,7 +56,9 @@ public record ImageReference(String domain, String path, String tag, String dige
             remainder = reference.substring(slash + 1);
             if (first.equals(LEGACY_DEFAULT_DOMAIN)) {
                 domain = DEFAULT_DOMAIN;
-            } else if (first.equals("localhost") || first.contains(".") || first.contains(":")
+            } else if (first.equals("localhost")
+                    || first.contains(".")
+                    || first.contains(":")
                     || !first.toLowerCase(Locale.ROOT).equals(first)) {
                 domain = first;
             } else {

@@ -16,11 +16,11 @@ public final class Overlay {
     public static final String META_PREFIX = ".wh..wh.";
     /** Overlayfs's extended attributes, which belong to its bookkeeping, not to the file. */
     public static final String XATTR_PREFIX = "trusted.overlay.";
+
     public static final String OPAQUE_XATTR = XATTR_PREFIX + "opaque";
     private static final byte[] OPAQUE_VALUE = "y".getBytes(StandardCharsets.US_ASCII);
 
-    private Overlay() {
-    }
+    private Overlay() {}
 
     /** The value of {@link #OPAQUE_XATTR} that makes a directory opaque: "y", a fresh copy each time. */
     public static byte[] opaqueValue() {

@@ -39,7 +39,8 @@ public record Platform(String os, String architecture, String variant, String os
     public static Platform parse(String text) {
         String[] parts = text.split("/", -1);
         if (parts.length < 2 || parts.length > 3 || parts[0].isEmpty() || parts[1].isEmpty()) {
-            throw new IllegalArgumentException("invalid platform \"" + text + "\" (expected os/arch or os/arch/variant)");
+            throw new IllegalArgumentException(
+                    "invalid platform \"" + text + "\" (expected os/arch or os/arch/variant)");
         }
         return of(parts[0], parts[1], parts.length == 3 ? parts[2] : "").normalize();
     }
@@ -92,13 +93,13 @@ public record Platform(String os, String architecture, String variant, String os
                 arch = "arm";
                 normalVariant = "v6";
             }
-            case "arm" -> normalVariant = switch (normalVariant) {
-                case "", "7" -> "v7";
-                case "5", "6", "8" -> "v" + normalVariant;
-                default -> normalVariant;
-            };
-            default -> {
-            }
+            case "arm" ->
+                normalVariant = switch (normalVariant) {
+                    case "", "7" -> "v7";
+                    case "5", "6", "8" -> "v" + normalVariant;
+                    default -> normalVariant;
+                };
+            default -> {}
         }
         return new Platform(normalOs, arch, normalVariant, osVersion, List.copyOf(new TreeSet<>(osFeatures)));
     }

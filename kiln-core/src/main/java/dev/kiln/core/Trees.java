@@ -18,8 +18,7 @@ import java.util.stream.Stream;
  * gone counts as deleted.
  */
 public final class Trees {
-    private Trees() {
-    }
+    private Trees() {}
 
     /** The names of the entries of {@code directory}, sorted. */
     public static List<String> names(Path directory) throws IOException {

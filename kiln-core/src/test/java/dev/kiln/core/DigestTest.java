@@ -29,7 +29,8 @@ class DigestTest {
                 .hasMessageContaining("missing the algorithm prefix");
         assertThatThrownBy(() -> Digest.parse("sha256:abc"))
                 .hasMessageContaining("sha256 digest must have 64 hex digits, not 3");
-        assertThatThrownBy(() -> Digest.parse("sha256:E3B0C44298FC1C149AFBF4C8996FB92427AE41E4649B934CA495991B7852B855"))
+        assertThatThrownBy(
+                        () -> Digest.parse("sha256:E3B0C44298FC1C149AFBF4C8996FB92427AE41E4649B934CA495991B7852B855"))
                 .hasMessageContaining("lowercase hexadecimal");
         assertThatThrownBy(() -> Digest.parse("md5:d41d8cd98f00b204e9800998ecf8427e"))
                 .hasMessageContaining("unsupported digest algorithm \"md5\"");

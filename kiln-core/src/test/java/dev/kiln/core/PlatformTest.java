@@ -44,6 +44,7 @@ class PlatformTest {
 
     @Test
     void theDefaultPathIsBuildKits() {
-        assertThat(Platform.DEFAULT_UNIX_PATH).isEqualTo("/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
+        assertThat(Platform.DEFAULT_UNIX_PATH)
+                .isEqualTo("/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
     }
 }

@@ -20,7 +20,7 @@ final class BuildJobs {
     private final Runnable onEnd;
 
     BuildJobs() {
-        this(() -> { });
+        this(() -> {});
     }
 
     /** Builds that run {@code onEnd} as each ends (it must return at once: the build's thread runs it). */

@@ -2,7 +2,6 @@ package dev.kiln.daemon;
 
 import dev.kiln.api.session.SessionTunnel;
 import io.grpc.ManagedChannel;
-
 import java.util.Set;
 
 /**

@@ -35,7 +35,6 @@ import io.grpc.ServerInterceptor;
 import io.grpc.Status;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
-
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -68,7 +67,11 @@ final class ControlService extends ControlGrpc.ControlImplBase {
     private final DiskUsageService diskUsage;
     private final ForwardedBuilds gateways;
 
-    ControlService(Engine engine, DaemonInfo info, BuildJobs jobs, ForwardedBuilds gateways,
+    ControlService(
+            Engine engine,
+            DaemonInfo info,
+            BuildJobs jobs,
+            ForwardedBuilds gateways,
             Set<dev.kiln.engine.Entitlement> allowedEntitlements) {
         this.allowedEntitlements = Set.copyOf(allowedEntitlements);
         this.engine = engine;
@@ -82,8 +85,8 @@ final class ControlService extends ControlGrpc.ControlImplBase {
     static ServerInterceptor headers() {
         return new ServerInterceptor() {
             @Override
-            public <Q, R> ServerCall.Listener<Q> interceptCall(ServerCall<Q, R> call, Metadata headers,
-                    ServerCallHandler<Q, R> next) {
+            public <Q, R> ServerCall.Listener<Q> interceptCall(
+                    ServerCall<Q, R> call, Metadata headers, ServerCallHandler<Q, R> next) {
                 return Contexts.interceptCall(Context.current().withValue(HEADERS, headers), call, headers, next);
             }
         };
@@ -99,20 +102,18 @@ final class ControlService extends ControlGrpc.ControlImplBase {
         Metadata headers = HEADERS.get();
         String id = headers == null ? null : headers.get(SessionHeaders.UUID);
         if (id == null || id.isEmpty()) {
-            toClient.onError(Status.INVALID_ARGUMENT.withDescription("a session needs the header "
-                    + SessionHeaders.UUID.originalName()).asRuntimeException());
+            toClient.onError(Status.INVALID_ARGUMENT
+                    .withDescription("a session needs the header " + SessionHeaders.UUID.originalName())
+                    .asRuntimeException());
             return new StreamObserver<>() {
                 @Override
-                public void onNext(BytesMessage value) {
-                }
+                public void onNext(BytesMessage value) {}
 
                 @Override
-                public void onError(Throwable t) {
-                }
+                public void onError(Throwable t) {}
 
                 @Override
-                public void onCompleted() {
-                }
+                public void onCompleted() {}
             };
         }
         Set<String> methods = new HashSet<>();
@@ -121,8 +122,12 @@ final class ControlService extends ControlGrpc.ControlImplBase {
             exposed.forEach(methods::add);
         }
         SessionTunnel tunnel = SessionTunnel.dial(toClient);
-        ClientSession session = new ClientSession(id, Optional.ofNullable(headers.get(SessionHeaders.NAME)).orElse(""),
-                Optional.ofNullable(headers.get(SessionHeaders.SHARED_KEY)).orElse(""), methods, tunnel);
+        ClientSession session = new ClientSession(
+                id,
+                Optional.ofNullable(headers.get(SessionHeaders.NAME)).orElse(""),
+                Optional.ofNullable(headers.get(SessionHeaders.SHARED_KEY)).orElse(""),
+                methods,
+                tunnel);
         sessions.add(session);
         return new StreamObserver<>() {
             @Override
@@ -162,29 +167,42 @@ final class ControlService extends ControlGrpc.ControlImplBase {
             AtomicReference<ClientSession> connected = new AtomicReference<>();
             if (SolveTranslation.forwardsToGateway(request)) {
                 // known before the session connects: the client's first LLBBridge call comes at once
-                forwarded = new ForwardedBuild(ref, () -> connected.get() != null
-                        && !sessions.connected(connected.get()));
+                forwarded =
+                        new ForwardedBuild(ref, () -> connected.get() != null && !sessions.connected(connected.get()));
                 gateways.add(forwarded);
             }
-            Optional<DirectAccess> direct = forwarded != null || request.getSession().isEmpty() ? Optional.empty()
-                    : DirectAccess.take(info.stateDir(), request.getSession());
-            Optional<ClientSession> session = request.getSession().isEmpty() || direct.isPresent() ? Optional.empty()
+            Optional<DirectAccess> direct =
+                    forwarded != null || request.getSession().isEmpty()
+                            ? Optional.empty()
+                            : DirectAccess.take(info.stateDir(), request.getSession());
+            Optional<ClientSession> session = request.getSession().isEmpty() || direct.isPresent()
+                    ? Optional.empty()
                     : sessions.await(request.getSession(), SESSION_WAIT);
             if (!request.getSession().isEmpty() && session.isEmpty() && direct.isEmpty()) {
-                response.onError(Status.FAILED_PRECONDITION.withDescription("no active session for "
-                        + request.getSession() + ": the client's session did not connect").asRuntimeException());
+                response.onError(Status.FAILED_PRECONDITION
+                        .withDescription("no active session for " + request.getSession()
+                                + ": the client's session did not connect")
+                        .asRuntimeException());
                 return;
             }
             session.ifPresent(connected::set);
-            SolveTranslation translation = SolveTranslation.of(request, forwarded == null ? null
-                    : new FrontendSpec.Function("gateway", forwarded.function()), allowedEntitlements,
+            SolveTranslation translation = SolveTranslation.of(
+                    request,
+                    forwarded == null ? null : new FrontendSpec.Function("gateway", forwarded.function()),
+                    allowedEntitlements,
                     direct.isPresent());
-            try (SessionExports exports = SessionExports.of(translation.exporters(), session, direct,
-                    info.stateDir().resolve("daemon").resolve("exports"), translation.sourceDateEpoch())) {
+            try (SessionExports exports = SessionExports.of(
+                    translation.exporters(),
+                    session,
+                    direct,
+                    info.stateDir().resolve("daemon").resolve("exports"),
+                    translation.sourceDateEpoch())) {
                 BuildRequest build = translation.buildRequest(exports.targets());
                 client = session.map(s -> new RemoteSessionClient(s, localCopies()));
-                BuildSession buildSession = new BuildSession(direct.map(DirectAccess::session)
-                        .or(() -> session.map(ClientSession::id)).orElse(ref),
+                BuildSession buildSession = new BuildSession(
+                        direct.map(DirectAccess::session)
+                                .or(() -> session.map(ClientSession::id))
+                                .orElse(ref),
                         client.<dev.kiln.worker.SessionClient>map(c -> c).orElseGet(() -> sessionless(direct)));
                 BuildOutcome outcome;
                 try {
@@ -203,7 +221,8 @@ final class ControlService extends ControlGrpc.ControlImplBase {
                     throw e;
                 }
                 SolveResponse.Builder answer = SolveResponse.newBuilder();
-                for (Map.Entry<String, byte[]> fact : outcome.result().metadata().entrySet()) {
+                for (Map.Entry<String, byte[]> fact :
+                        outcome.result().metadata().entrySet()) {
                     if (isExporterResponse(fact.getKey())) {
                         answer.putExporterResponse(fact.getKey(), new String(fact.getValue(), StandardCharsets.UTF_8));
                     }
@@ -214,14 +233,17 @@ final class ControlService extends ControlGrpc.ControlImplBase {
         } catch (BuildException e) {
             response.onError(Status.UNKNOWN.withDescription(e.getMessage()).asRuntimeException());
         } catch (IllegalArgumentException e) {
-            response.onError(Status.INVALID_ARGUMENT.withDescription(e.getMessage()).asRuntimeException());
+            response.onError(
+                    Status.INVALID_ARGUMENT.withDescription(e.getMessage()).asRuntimeException());
         } catch (SecurityException e) {
             // a refused direct-access grant: its client retries through a session
             Status status = e.getMessage() != null && e.getMessage().startsWith(DirectAccess.REFUSED)
-                    ? Status.FAILED_PRECONDITION : Status.PERMISSION_DENIED;
+                    ? Status.FAILED_PRECONDITION
+                    : Status.PERMISSION_DENIED;
             response.onError(status.withDescription(e.getMessage()).asRuntimeException());
         } catch (UnsupportedOperationException e) {
-            response.onError(Status.UNIMPLEMENTED.withDescription(e.getMessage()).asRuntimeException());
+            response.onError(
+                    Status.UNIMPLEMENTED.withDescription(e.getMessage()).asRuntimeException());
         } catch (InterruptedException e) {
             response.onError(Status.CANCELLED.withDescription("build cancelled").asRuntimeException());
         } catch (IOException e) {
@@ -251,10 +273,18 @@ final class ControlService extends ControlGrpc.ControlImplBase {
             var text = new StringBuilder();
             text.append("reason=").append(escape(miss.reason())).append('\n');
             text.append("message=").append(escape(miss.message())).append('\n');
-            miss.details().forEach((key, value) -> text.append("detail.").append(key).append('=')
-                    .append(escape(value)).append('\n'));
-            feed.onEvent(new dev.kiln.solver.ProgressEvent.VertexLog(miss.vertexDigest(), miss.vertexName(),
-                    java.time.Instant.now(), EXPLAIN_STREAM, text.toString().getBytes(StandardCharsets.UTF_8)));
+            miss.details()
+                    .forEach((key, value) -> text.append("detail.")
+                            .append(key)
+                            .append('=')
+                            .append(escape(value))
+                            .append('\n'));
+            feed.onEvent(new dev.kiln.solver.ProgressEvent.VertexLog(
+                    miss.vertexDigest(),
+                    miss.vertexName(),
+                    java.time.Instant.now(),
+                    EXPLAIN_STREAM,
+                    text.toString().getBytes(StandardCharsets.UTF_8)));
         }
     }
 
@@ -307,8 +337,8 @@ final class ControlService extends ControlGrpc.ControlImplBase {
         return EXPORTER_RESPONSE.contains(key);
     }
 
-    private static final Set<String> EXPORTER_RESPONSE = Set.of(Exporters.IMAGE_DIGEST, Exporters.CONFIG_DIGEST,
-            Exporters.IMAGE_NAME);
+    private static final Set<String> EXPORTER_RESPONSE =
+            Set.of(Exporters.IMAGE_DIGEST, Exporters.CONFIG_DIGEST, Exporters.IMAGE_NAME);
 
     @Override
     public void status(StatusRequest request, StreamObserver<StatusResponse> response) {
@@ -339,14 +369,17 @@ final class ControlService extends ControlGrpc.ControlImplBase {
     @Override
     public void listWorkers(ListWorkersRequest request, StreamObserver<ListWorkersResponse> response) {
         jobs.touch();
-        response.onNext(ListWorkersResponse.newBuilder().addRecord(info.workerRecord()).build());
+        response.onNext(
+                ListWorkersResponse.newBuilder().addRecord(info.workerRecord()).build());
         response.onCompleted();
     }
 
     @Override
     public void info(InfoRequest request, StreamObserver<InfoResponse> response) {
         jobs.touch();
-        response.onNext(InfoResponse.newBuilder().setBuildkitVersion(info.buildkitVersion()).build());
+        response.onNext(InfoResponse.newBuilder()
+                .setBuildkitVersion(info.buildkitVersion())
+                .build());
         response.onCompleted();
     }
 

@@ -1,13 +1,6 @@
 package dev.kiln.daemon;
 
 import dev.kiln.api.DaemonEndpoint;
-import org.apache.commons.cli.CommandLine;
-import org.apache.commons.cli.DefaultParser;
-import org.apache.commons.cli.HelpFormatter;
-import org.apache.commons.cli.Option;
-import org.apache.commons.cli.Options;
-import org.apache.commons.cli.ParseException;
-
 import java.io.IOException;
 import java.io.PrintStream;
 import java.io.PrintWriter;
@@ -18,6 +11,12 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
+import org.apache.commons.cli.CommandLine;
+import org.apache.commons.cli.DefaultParser;
+import org.apache.commons.cli.HelpFormatter;
+import org.apache.commons.cli.Option;
+import org.apache.commons.cli.Options;
+import org.apache.commons.cli.ParseException;
 
 /**
  * {@code kiln daemon}: runs the engine as a service in the foreground, as buildkitd does; {@code kiln daemon status}
@@ -28,8 +27,7 @@ public final class DaemonCommand {
 
     private static final Options OPTIONS = options();
 
-    private DaemonCommand() {
-    }
+    private DaemonCommand() {}
 
     public static void main(String[] args) {
         System.exit(run(args));
@@ -79,17 +77,23 @@ public final class DaemonCommand {
     private static int serve(DaemonConfig config, PrintStream err) throws IOException, InterruptedException {
         config.warnings().forEach(warning -> err.println("kiln daemon: " + warning));
         KilnDaemon daemon = KilnDaemon.start(config, err);
-        Thread hook = new Thread(() -> {
-            try {
-                daemon.close();
-            } catch (IOException e) {
-                err.println("kiln daemon: stopping: " + e.getMessage());
-            }
-        }, "kiln-daemon-stop");
+        Thread hook = new Thread(
+                () -> {
+                    try {
+                        daemon.close();
+                    } catch (IOException e) {
+                        err.println("kiln daemon: stopping: " + e.getMessage());
+                    }
+                },
+                "kiln-daemon-stop");
         Runtime.getRuntime().addShutdownHook(hook);
         err.println("kiln daemon: serving " + config.stateDir() + " on " + String.join(", ", config.addresses())
-                + " (pid " + ProcessHandle.current().pid() + (config.idleTimeout().isZero() ? ""
-                        : ", stops after " + config.idleTimeout().toString().substring(2).toLowerCase() + " idle") + ")");
+                + " (pid " + ProcessHandle.current().pid()
+                + (config.idleTimeout().isZero()
+                        ? ""
+                        : ", stops after "
+                                + config.idleTimeout().toString().substring(2).toLowerCase() + " idle")
+                + ")");
         daemon.awaitStop();
         err.println("kiln daemon: stopping");
         daemon.close();
@@ -102,8 +106,8 @@ public final class DaemonCommand {
             out.println("no kiln daemon serves " + state);
             return 3;
         }
-        out.println("kiln daemon running: pid " + running.get().pid() + ", address " + running.get().address()
-                + ", state " + state);
+        out.println("kiln daemon running: pid " + running.get().pid() + ", address "
+                + running.get().address() + ", state " + state);
         return 0;
     }
 
@@ -149,8 +153,10 @@ public final class DaemonCommand {
             if (!(line.hasOption("tlscacert") && line.hasOption("tlscert") && line.hasOption("tlskey"))) {
                 throw new IllegalArgumentException("TLS needs all of --tlscacert, --tlscert and --tlskey");
             }
-            config = config.withTls(new DaemonConfig.TlsFiles(Path.of(line.getOptionValue("tlscacert")),
-                    Path.of(line.getOptionValue("tlscert")), Path.of(line.getOptionValue("tlskey"))));
+            config = config.withTls(new DaemonConfig.TlsFiles(
+                    Path.of(line.getOptionValue("tlscacert")),
+                    Path.of(line.getOptionValue("tlscert")),
+                    Path.of(line.getOptionValue("tlskey"))));
         }
         if (line.hasOption("idle-timeout")) {
             config = config.withIdleTimeout(duration(line.getOptionValue("idle-timeout")));
@@ -194,45 +200,101 @@ public final class DaemonCommand {
                 // falls through to the error below
             }
         }
-        throw new IllegalArgumentException("--idle-timeout " + text + ": give a duration such as 90s, 30m or 3h "
-                + "(0: never)");
+        throw new IllegalArgumentException(
+                "--idle-timeout " + text + ": give a duration such as 90s, 30m or 3h " + "(0: never)");
     }
 
     private static Options options() {
         Options options = new Options();
-        options.addOption(Option.builder().longOpt("addr").hasArg().argName("ADDRESS")
+        options.addOption(Option.builder()
+                .longOpt("addr")
+                .hasArg()
+                .argName("ADDRESS")
                 .desc("where to listen: unix:///PATH or tcp://HOST:PORT (tcp needs the --tls* options); repeatable; "
-                        + "default: /run/kiln/kiln.sock for root's default state, else STATE/kiln.sock").get());
-        options.addOption(Option.builder().longOpt("state").hasArg().argName("DIR")
-                .desc("the state directory to serve (default: $KILN_STATE, /var/lib/kiln for root)").get());
-        options.addOption(Option.builder().longOpt("config").hasArg().argName("FILE")
+                        + "default: /run/kiln/kiln.sock for root's default state, else STATE/kiln.sock")
+                .get());
+        options.addOption(Option.builder()
+                .longOpt("state")
+                .hasArg()
+                .argName("DIR")
+                .desc("the state directory to serve (default: $KILN_STATE, /var/lib/kiln for root)")
+                .get());
+        options.addOption(Option.builder()
+                .longOpt("config")
+                .hasArg()
+                .argName("FILE")
                 .desc("a buildkitd.toml-style file: root, [grpc] address, gid, [grpc.tls], "
-                        + "[registry.\"HOST\"] http/insecure, [worker.oci] binary").get());
-        options.addOption(Option.builder().longOpt("group").hasArg().argName("GROUP")
-                .desc("a group whose members may use the socket").get());
-        options.addOption(Option.builder().longOpt("tlscacert").hasArg().argName("FILE")
-                .desc("CA certificate that client certificates must chain to (mutual TLS on tcp)").get());
-        options.addOption(Option.builder().longOpt("tlscert").hasArg().argName("FILE").desc("the daemon's certificate").get());
-        options.addOption(Option.builder().longOpt("tlskey").hasArg().argName("FILE").desc("the daemon's key").get());
-        options.addOption(Option.builder().longOpt("idle-timeout").hasArg().argName("DURATION")
-                .desc("stop after this long with no build and no client (90s, 30m, 3h); default 0: never").get());
-        options.addOption(Option.builder().longOpt("insecure-registry").hasArg().argName("HOST[:PORT]")
-                .desc("reach this registry over plain HTTP; repeatable").get());
-        options.addOption(Option.builder().longOpt("allow-insecure-entitlement").hasArg().argName("NAME")
+                        + "[registry.\"HOST\"] http/insecure, [worker.oci] binary")
+                .get());
+        options.addOption(Option.builder()
+                .longOpt("group")
+                .hasArg()
+                .argName("GROUP")
+                .desc("a group whose members may use the socket")
+                .get());
+        options.addOption(Option.builder()
+                .longOpt("tlscacert")
+                .hasArg()
+                .argName("FILE")
+                .desc("CA certificate that client certificates must chain to (mutual TLS on tcp)")
+                .get());
+        options.addOption(Option.builder()
+                .longOpt("tlscert")
+                .hasArg()
+                .argName("FILE")
+                .desc("the daemon's certificate")
+                .get());
+        options.addOption(Option.builder()
+                .longOpt("tlskey")
+                .hasArg()
+                .argName("FILE")
+                .desc("the daemon's key")
+                .get());
+        options.addOption(Option.builder()
+                .longOpt("idle-timeout")
+                .hasArg()
+                .argName("DURATION")
+                .desc("stop after this long with no build and no client (90s, 30m, 3h); default 0: never")
+                .get());
+        options.addOption(Option.builder()
+                .longOpt("insecure-registry")
+                .hasArg()
+                .argName("HOST[:PORT]")
+                .desc("reach this registry over plain HTTP; repeatable")
+                .get());
+        options.addOption(Option.builder()
+                .longOpt("allow-insecure-entitlement")
+                .hasArg()
+                .argName("NAME")
                 .desc("let clients ask for network.host or security.insecure (RUN --network=host, --security=insecure);"
-                        + " repeatable; default: neither").get());
-        options.addOption(Option.builder().longOpt("runtime").hasArg().argName("NAME")
-                .desc("the OCI runtime: runc, crun or auto (default)").get());
-        options.addOption(Option.builder("h").longOpt("help").desc("print this help").get());
+                        + " repeatable; default: neither")
+                .get());
+        options.addOption(Option.builder()
+                .longOpt("runtime")
+                .hasArg()
+                .argName("NAME")
+                .desc("the OCI runtime: runc, crun or auto (default)")
+                .get());
+        options.addOption(
+                Option.builder("h").longOpt("help").desc("print this help").get());
         return options;
     }
 
     private static void usage(PrintStream out) {
         PrintWriter writer = new PrintWriter(out);
-        HelpFormatter.builder().setPrintWriter(writer).get().printHelp(writer, 100,
-                "kiln daemon [status|stop] [options]",
-                "Runs the build engine as a service on BuildKit's Control API (buildctl, docker buildx and kiln "
-                        + "drive it), in the foreground.", OPTIONS, 2, 4, "");
+        HelpFormatter.builder()
+                .setPrintWriter(writer)
+                .get()
+                .printHelp(
+                        writer,
+                        100,
+                        "kiln daemon [status|stop] [options]",
+                        "Runs the build engine as a service on BuildKit's Control API (buildctl, docker buildx and kiln "
+                                + "drive it), in the foreground.",
+                        OPTIONS,
+                        2,
+                        4,
+                        "");
         writer.flush();
     }
 }

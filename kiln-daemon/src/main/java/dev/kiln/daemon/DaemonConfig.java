@@ -3,7 +3,6 @@ package dev.kiln.daemon;
 import dev.kiln.core.GoDurations;
 import dev.kiln.engine.DiskSpace;
 import dev.kiln.engine.Entitlement;
-
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -27,13 +26,20 @@ import java.util.Set;
  *                           none unless the daemon's owner allows them, as buildkitd's --allow-insecure-entitlement
  * @param gc                 garbage collection of the build cache ({@code [worker.oci]}'s gc keys)
  */
-record DaemonConfig(List<String> addresses, Path stateDir, Optional<String> group, Optional<TlsFiles> tls,
-        Duration idleTimeout, Set<String> insecureRegistries, String runtime, List<String> warnings,
-        Set<Entitlement> insecureEntitlements, GcSettings gc) {
+record DaemonConfig(
+        List<String> addresses,
+        Path stateDir,
+        Optional<String> group,
+        Optional<TlsFiles> tls,
+        Duration idleTimeout,
+        Set<String> insecureRegistries,
+        String runtime,
+        List<String> warnings,
+        Set<Entitlement> insecureEntitlements,
+        GcSettings gc) {
 
     /** The CA that client certificates must chain to, and the daemon's own certificate and key (PEM files). */
-    record TlsFiles(Path ca, Path cert, Path key) {
-    }
+    record TlsFiles(Path ca, Path cert, Path key) {}
 
     DaemonConfig {
         addresses = List.copyOf(addresses);
@@ -43,22 +49,46 @@ record DaemonConfig(List<String> addresses, Path stateDir, Optional<String> grou
         java.util.Objects.requireNonNull(gc, "gc settings");
     }
 
-    DaemonConfig(List<String> addresses, Path stateDir, Optional<String> group, Optional<TlsFiles> tls,
-            Duration idleTimeout, Set<String> insecureRegistries, String runtime, List<String> warnings,
+    DaemonConfig(
+            List<String> addresses,
+            Path stateDir,
+            Optional<String> group,
+            Optional<TlsFiles> tls,
+            Duration idleTimeout,
+            Set<String> insecureRegistries,
+            String runtime,
+            List<String> warnings,
             Set<Entitlement> insecureEntitlements) {
-        this(addresses, stateDir, group, tls, idleTimeout, insecureRegistries, runtime, warnings, insecureEntitlements,
+        this(
+                addresses,
+                stateDir,
+                group,
+                tls,
+                idleTimeout,
+                insecureRegistries,
+                runtime,
+                warnings,
+                insecureEntitlements,
                 GcSettings.defaults());
     }
 
-    DaemonConfig(List<String> addresses, Path stateDir, Optional<String> group, Optional<TlsFiles> tls,
-            Duration idleTimeout, Set<String> insecureRegistries, String runtime, List<String> warnings) {
+    DaemonConfig(
+            List<String> addresses,
+            Path stateDir,
+            Optional<String> group,
+            Optional<TlsFiles> tls,
+            Duration idleTimeout,
+            Set<String> insecureRegistries,
+            String runtime,
+            List<String> warnings) {
         this(addresses, stateDir, group, tls, idleTimeout, insecureRegistries, runtime, warnings, Set.of());
     }
 
     /** {@code network.host} or {@code security.insecure}, else an error that names the known ones. */
     static Entitlement entitlement(String name) {
-        return Entitlement.parse(name).orElseThrow(() -> new IllegalArgumentException("unknown entitlement " + name
-                + " (known: " + Entitlement.names() + ")"));
+        return Entitlement.parse(name)
+                .orElseThrow(() -> new IllegalArgumentException(
+                        "unknown entitlement " + name + " (known: " + Entitlement.names() + ")"));
     }
 
     /** Reads the config file's values that Kiln knows, with buildkitd.toml's names. */
@@ -102,8 +132,9 @@ record DaemonConfig(List<String> addresses, Path stateDir, Optional<String> grou
                                     insecure.add(host);
                                 }
                             }
-                            default -> warnings.add("config: registry." + host + "." + path.get(2)
-                                    + " is not used by kiln daemon");
+                            default ->
+                                warnings.add(
+                                        "config: registry." + host + "." + path.get(2) + " is not used by kiln daemon");
                         }
                     } else {
                         warnings.add("config: " + name + " is not used by kiln daemon");
@@ -111,11 +142,14 @@ record DaemonConfig(List<String> addresses, Path stateDir, Optional<String> grou
                 }
             }
         }
-        Optional<TlsFiles> tls = ca == null && cert == null && key == null ? Optional.empty()
-                : Optional.of(new TlsFiles(Path.of(required("grpc.tls.ca", ca)), Path.of(required("grpc.tls.cert", cert)),
+        Optional<TlsFiles> tls = ca == null && cert == null && key == null
+                ? Optional.empty()
+                : Optional.of(new TlsFiles(
+                        Path.of(required("grpc.tls.ca", ca)),
+                        Path.of(required("grpc.tls.cert", cert)),
                         Path.of(required("grpc.tls.key", key))));
-        return new DaemonConfig(addresses, state, group, tls, Duration.ZERO, insecure, runtime, warnings, entitlements,
-                gc);
+        return new DaemonConfig(
+                addresses, state, group, tls, Duration.ZERO, insecure, runtime, warnings, entitlements, gc);
     }
 
     /** The {@code [[worker.oci.gcpolicy]]} tables, each read as buildkitd reads a GCPolicy. */
@@ -167,8 +201,9 @@ record DaemonConfig(List<String> addresses, Path stateDir, Optional<String> grou
             return switch (value) {
                 case Long bytes -> DiskSpace.ofBytes(bytes);
                 case String text -> DiskSpace.parse(text);
-                default -> throw new IllegalArgumentException("expected bytes, a size such as \"10GB\" or a "
-                        + "percentage such as \"10%\"");
+                default ->
+                    throw new IllegalArgumentException(
+                            "expected bytes, a size such as \"10GB\" or a " + "percentage such as \"10%\"");
             };
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException(where + ": " + name + ": " + e.getMessage());
@@ -208,8 +243,8 @@ record DaemonConfig(List<String> addresses, Path stateDir, Optional<String> grou
 
     private static String required(String name, String value) {
         if (value == null) {
-            throw new IllegalArgumentException("config: TLS needs grpc.tls.ca, grpc.tls.cert and grpc.tls.key; "
-                    + name + " is missing");
+            throw new IllegalArgumentException(
+                    "config: TLS needs grpc.tls.ca, grpc.tls.cert and grpc.tls.key; " + name + " is missing");
         }
         return value;
     }
@@ -232,51 +267,114 @@ record DaemonConfig(List<String> addresses, Path stateDir, Optional<String> grou
     }
 
     DaemonConfig withAddresses(List<String> values) {
-        return new DaemonConfig(values, stateDir, group, tls, idleTimeout, insecureRegistries, runtime,
-                warnings, insecureEntitlements, gc);
+        return new DaemonConfig(
+                values,
+                stateDir,
+                group,
+                tls,
+                idleTimeout,
+                insecureRegistries,
+                runtime,
+                warnings,
+                insecureEntitlements,
+                gc);
     }
 
     DaemonConfig withStateDir(Path dir) {
-        return new DaemonConfig(addresses, dir, group, tls, idleTimeout, insecureRegistries, runtime,
-                warnings, insecureEntitlements, gc);
+        return new DaemonConfig(
+                addresses,
+                dir,
+                group,
+                tls,
+                idleTimeout,
+                insecureRegistries,
+                runtime,
+                warnings,
+                insecureEntitlements,
+                gc);
     }
 
     DaemonConfig withGroup(String value) {
-        return new DaemonConfig(addresses, stateDir, Optional.of(value), tls, idleTimeout, insecureRegistries, runtime,
-                warnings, insecureEntitlements, gc);
+        return new DaemonConfig(
+                addresses,
+                stateDir,
+                Optional.of(value),
+                tls,
+                idleTimeout,
+                insecureRegistries,
+                runtime,
+                warnings,
+                insecureEntitlements,
+                gc);
     }
 
     DaemonConfig withTls(TlsFiles files) {
-        return new DaemonConfig(addresses, stateDir, group, Optional.of(files), idleTimeout, insecureRegistries,
-                runtime, warnings, insecureEntitlements, gc);
+        return new DaemonConfig(
+                addresses,
+                stateDir,
+                group,
+                Optional.of(files),
+                idleTimeout,
+                insecureRegistries,
+                runtime,
+                warnings,
+                insecureEntitlements,
+                gc);
     }
 
     DaemonConfig withIdleTimeout(Duration value) {
-        return new DaemonConfig(addresses, stateDir, group, tls, value, insecureRegistries, runtime,
-                warnings, insecureEntitlements, gc);
+        return new DaemonConfig(
+                addresses,
+                stateDir,
+                group,
+                tls,
+                value,
+                insecureRegistries,
+                runtime,
+                warnings,
+                insecureEntitlements,
+                gc);
     }
 
     DaemonConfig withInsecureRegistries(Set<String> hosts) {
         Set<String> all = new LinkedHashSet<>(insecureRegistries);
         all.addAll(hosts);
-        return new DaemonConfig(addresses, stateDir, group, tls, idleTimeout, all, runtime,
-                warnings, insecureEntitlements, gc);
+        return new DaemonConfig(
+                addresses, stateDir, group, tls, idleTimeout, all, runtime, warnings, insecureEntitlements, gc);
     }
 
     DaemonConfig withInsecureEntitlements(Set<Entitlement> allowed) {
         Set<Entitlement> all = new LinkedHashSet<>(insecureEntitlements);
         all.addAll(allowed);
-        return new DaemonConfig(addresses, stateDir, group, tls, idleTimeout, insecureRegistries, runtime, warnings,
-                all, gc);
+        return new DaemonConfig(
+                addresses, stateDir, group, tls, idleTimeout, insecureRegistries, runtime, warnings, all, gc);
     }
 
     DaemonConfig withGc(GcSettings value) {
-        return new DaemonConfig(addresses, stateDir, group, tls, idleTimeout, insecureRegistries, runtime, warnings,
-                insecureEntitlements, value);
+        return new DaemonConfig(
+                addresses,
+                stateDir,
+                group,
+                tls,
+                idleTimeout,
+                insecureRegistries,
+                runtime,
+                warnings,
+                insecureEntitlements,
+                value);
     }
 
     DaemonConfig withRuntime(String value) {
-        return new DaemonConfig(addresses, stateDir, group, tls, idleTimeout, insecureRegistries, value,
-                warnings, insecureEntitlements, gc);
+        return new DaemonConfig(
+                addresses,
+                stateDir,
+                group,
+                tls,
+                idleTimeout,
+                insecureRegistries,
+                value,
+                warnings,
+                insecureEntitlements,
+                gc);
     }
 }

@@ -4,7 +4,6 @@ import dev.kiln.api.types.BuildkitVersion;
 import dev.kiln.api.types.WorkerRecord;
 import dev.kiln.engine.Engine;
 import dev.kiln.llb.pb.Platform;
-
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.InetAddress;
@@ -19,7 +18,12 @@ import java.util.Properties;
  *
  * @param workerId unique per state directory and host, as BuildKit's worker ids are
  */
-record DaemonInfo(Path stateDir, String version, String revision, String workerId, Map<String, String> workerLabels,
+record DaemonInfo(
+        Path stateDir,
+        String version,
+        String revision,
+        String workerId,
+        Map<String, String> workerLabels,
         List<Platform> platforms) {
 
     /** The package name a client sees in place of BuildKit's {@code github.com/moby/buildkit}. */
@@ -32,17 +36,27 @@ record DaemonInfo(Path stateDir, String version, String revision, String workerI
 
     static DaemonInfo of(Path stateDir, String runtime) {
         String host = hostname();
-        String id = dev.kiln.core.Digest.sha256((host + "\n" + stateDir.toAbsolutePath())
-                .getBytes(java.nio.charset.StandardCharsets.UTF_8)).hex().substring(0, 25);
-        Platform platform = Platform.newBuilder().setOS("linux").setArchitecture(Engine.hostArchitecture()).build();
-        return new DaemonInfo(stateDir, "v" + kilnVersion(), "", id, Map.of(
-                "org.mobyproject.buildkit.worker.executor", "oci",
-                "org.mobyproject.buildkit.worker.hostname", host,
-                "org.mobyproject.buildkit.worker.network", "host",
-                "org.mobyproject.buildkit.worker.oci.process-mode", "sandbox",
-                "org.mobyproject.buildkit.worker.selinux.enabled", "false",
-                "org.mobyproject.buildkit.worker.snapshotter", "overlayfs",
-                "org.mobyproject.buildkit.worker.kiln.runtime", runtime),
+        String id = dev.kiln.core.Digest.sha256(
+                        (host + "\n" + stateDir.toAbsolutePath()).getBytes(java.nio.charset.StandardCharsets.UTF_8))
+                .hex()
+                .substring(0, 25);
+        Platform platform = Platform.newBuilder()
+                .setOS("linux")
+                .setArchitecture(Engine.hostArchitecture())
+                .build();
+        return new DaemonInfo(
+                stateDir,
+                "v" + kilnVersion(),
+                "",
+                id,
+                Map.of(
+                        "org.mobyproject.buildkit.worker.executor", "oci",
+                        "org.mobyproject.buildkit.worker.hostname", host,
+                        "org.mobyproject.buildkit.worker.network", "host",
+                        "org.mobyproject.buildkit.worker.oci.process-mode", "sandbox",
+                        "org.mobyproject.buildkit.worker.selinux.enabled", "false",
+                        "org.mobyproject.buildkit.worker.snapshotter", "overlayfs",
+                        "org.mobyproject.buildkit.worker.kiln.runtime", runtime),
                 List.of(platform));
     }
 
@@ -51,13 +65,19 @@ record DaemonInfo(Path stateDir, String version, String revision, String workerI
         return WorkerRecord.newBuilder()
                 .setID(workerId)
                 .putAllLabels(workerLabels)
-                .addAllPlatforms(platforms.stream().map(com.google.protobuf.MessageLite::toByteString).toList())
+                .addAllPlatforms(platforms.stream()
+                        .map(com.google.protobuf.MessageLite::toByteString)
+                        .toList())
                 .setBuildkitVersion(buildkitVersion())
                 .build();
     }
 
     BuildkitVersion buildkitVersion() {
-        return BuildkitVersion.newBuilder().setPackage(PACKAGE).setVersion(version).setRevision(revision).build();
+        return BuildkitVersion.newBuilder()
+                .setPackage(PACKAGE)
+                .setVersion(version)
+                .setRevision(revision)
+                .build();
     }
 
     private static String kilnVersion() {

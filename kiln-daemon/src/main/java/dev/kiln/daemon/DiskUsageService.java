@@ -10,7 +10,6 @@ import dev.kiln.engine.Engine;
 import dev.kiln.engine.PruneOptions;
 import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
-
 import java.io.IOException;
 import java.time.Duration;
 import java.time.Instant;
@@ -31,16 +30,19 @@ public final class DiskUsageService {
     void diskUsage(DiskUsageRequest request, StreamObserver<DiskUsageResponse> response) {
         try {
             DiskUsageResponse.Builder answer = DiskUsageResponse.newBuilder();
-            for (dev.kiln.engine.UsageRecord record : engine.diskUsage(new DiskUsageQuery(request.getFilterList(),
-                    Duration.ofNanos(request.getAgeLimit())))) {
+            for (dev.kiln.engine.UsageRecord record : engine.diskUsage(
+                    new DiskUsageQuery(request.getFilterList(), Duration.ofNanos(request.getAgeLimit())))) {
                 answer.addRecord(wire(record));
             }
             response.onNext(answer.build());
             response.onCompleted();
         } catch (IllegalArgumentException e) {
-            response.onError(Status.INVALID_ARGUMENT.withDescription(e.getMessage()).asRuntimeException());
+            response.onError(
+                    Status.INVALID_ARGUMENT.withDescription(e.getMessage()).asRuntimeException());
         } catch (IOException e) {
-            response.onError(Status.INTERNAL.withDescription("disk usage: " + e.getMessage()).asRuntimeException());
+            response.onError(Status.INTERNAL
+                    .withDescription("disk usage: " + e.getMessage())
+                    .asRuntimeException());
         }
     }
 
@@ -49,16 +51,23 @@ public final class DiskUsageService {
             engine.prune(options(request), removed -> response.onNext(wire(removed)));
             response.onCompleted();
         } catch (IllegalArgumentException e) {
-            response.onError(Status.INVALID_ARGUMENT.withDescription(e.getMessage()).asRuntimeException());
+            response.onError(
+                    Status.INVALID_ARGUMENT.withDescription(e.getMessage()).asRuntimeException());
         } catch (IOException e) {
-            response.onError(Status.INTERNAL.withDescription("prune: " + e.getMessage()).asRuntimeException());
+            response.onError(
+                    Status.INTERNAL.withDescription("prune: " + e.getMessage()).asRuntimeException());
         }
     }
 
     /** The prune a Control.Prune request asks for. */
     public static PruneOptions options(PruneRequest request) {
-        return new PruneOptions(request.getAll(), Duration.ofNanos(request.getKeepDuration()), request.getFilterList(),
-                request.getReservedSpace(), request.getMaxUsedSpace(), request.getMinFreeSpace());
+        return new PruneOptions(
+                request.getAll(),
+                Duration.ofNanos(request.getKeepDuration()),
+                request.getFilterList(),
+                request.getReservedSpace(),
+                request.getMaxUsedSpace(),
+                request.getMinFreeSpace());
     }
 
     /** A record as Control.DiskUsage and Control.Prune send it. */
@@ -84,6 +93,9 @@ public final class DiskUsageService {
     }
 
     private static Timestamp time(Instant instant) {
-        return Timestamp.newBuilder().setSeconds(instant.getEpochSecond()).setNanos(instant.getNano()).build();
+        return Timestamp.newBuilder()
+                .setSeconds(instant.getEpochSecond())
+                .setNanos(instant.getNano())
+                .build();
     }
 }

@@ -6,7 +6,6 @@ import dev.kiln.gateway.GatewayException;
 import dev.kiln.gateway.Reference;
 import dev.kiln.gateway.Result;
 import io.grpc.Status;
-
 import java.time.Duration;
 import java.util.Map;
 import java.util.UUID;
@@ -79,10 +78,13 @@ final class ForwardedBuild {
         try {
             return client.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
         } catch (ExecutionException e) {
-            throw Status.FAILED_PRECONDITION.withDescription("build " + ref + " has ended: "
-                    + e.getCause().getMessage()).asRuntimeException();
+            throw Status.FAILED_PRECONDITION
+                    .withDescription(
+                            "build " + ref + " has ended: " + e.getCause().getMessage())
+                    .asRuntimeException();
         } catch (TimeoutException e) {
-            throw Status.FAILED_PRECONDITION.withDescription("build " + ref + " did not start within " + timeout)
+            throw Status.FAILED_PRECONDITION
+                    .withDescription("build " + ref + " did not start within " + timeout)
                     .asRuntimeException();
         }
     }
@@ -98,8 +100,9 @@ final class ForwardedBuild {
     Reference reference(String id) {
         Reference reference = refs.get(id);
         if (reference == null) {
-            throw Status.NOT_FOUND.withDescription("no such ref " + (id.isEmpty() ? "(empty id)" : id)
-                    + " in build " + ref).asRuntimeException();
+            throw Status.NOT_FOUND
+                    .withDescription("no such ref " + (id.isEmpty() ? "(empty id)" : id) + " in build " + ref)
+                    .asRuntimeException();
         }
         return reference;
     }

@@ -1,7 +1,6 @@
 package dev.kiln.daemon;
 
 import io.grpc.Status;
-
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -44,8 +43,10 @@ final class ForwardedBuilds {
                 }
                 long left = deadline - System.nanoTime();
                 if (left <= 0) {
-                    throw Status.NOT_FOUND.withDescription("no running build " + ref + " forwards to the gateway "
-                            + "(its Control.Solve must name no frontend and carry no definition)").asRuntimeException();
+                    throw Status.NOT_FOUND
+                            .withDescription("no running build " + ref + " forwards to the gateway "
+                                    + "(its Control.Solve must name no frontend and carry no definition)")
+                            .asRuntimeException();
                 }
                 wait(Math.max(1, left / 1_000_000));
             }

@@ -2,7 +2,6 @@ package dev.kiln.daemon;
 
 import dev.kiln.engine.Engine;
 import dev.kiln.engine.UsageRecord;
-
 import java.io.IOException;
 import java.io.PrintStream;
 import java.math.BigDecimal;
@@ -72,9 +71,11 @@ final class GarbageCollection implements AutoCloseable {
 
     private void collect() {
         try {
-            List<UsageRecord> removed = engine.collectGarbage(record -> { });
+            List<UsageRecord> removed = engine.collectGarbage(record -> {});
             if (!removed.isEmpty()) {
-                long bytes = removed.stream().mapToLong(record -> Math.max(0, record.size())).sum();
+                long bytes = removed.stream()
+                        .mapToLong(record -> Math.max(0, record.size()))
+                        .sum();
                 log.println("kiln daemon: gc removed " + removed.size() + " cache record"
                         + (removed.size() == 1 ? "" : "s") + ", " + megabytes(bytes) + " MB freed");
             }
@@ -84,7 +85,9 @@ final class GarbageCollection implements AutoCloseable {
     }
 
     private static String megabytes(long bytes) {
-        return BigDecimal.valueOf(bytes).divide(BigDecimal.valueOf(1_000_000), 2, RoundingMode.HALF_UP).toPlainString();
+        return BigDecimal.valueOf(bytes)
+                .divide(BigDecimal.valueOf(1_000_000), 2, RoundingMode.HALF_UP)
+                .toPlainString();
     }
 
     /** Stops collecting; a collection under way stops after the record it is removing. */

@@ -2,7 +2,6 @@ package dev.kiln.daemon;
 
 import dev.kiln.engine.DiskSpace;
 import dev.kiln.engine.GcPolicy;
-
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -17,14 +16,26 @@ import java.util.Optional;
  * @param enabled   {@code gc}; empty (unset) means on, as in buildkitd
  * @param interval  the least time between two collections after builds (BuildKit's one minute; tests shorten it)
  */
-record GcSettings(Optional<Boolean> enabled, DiskSpace keepStorage, DiskSpace reservedSpace, DiskSpace maxUsedSpace,
-        DiskSpace minFreeSpace, List<Policy> policies, Duration interval) {
+record GcSettings(
+        Optional<Boolean> enabled,
+        DiskSpace keepStorage,
+        DiskSpace reservedSpace,
+        DiskSpace maxUsedSpace,
+        DiskSpace minFreeSpace,
+        List<Policy> policies,
+        Duration interval) {
 
     static final Duration DEFAULT_INTERVAL = Duration.ofMinutes(1);
 
     /** One {@code [[worker.oci.gcpolicy]]} table; {@code keepBytes} is the older name of {@code reservedSpace}. */
-    record Policy(boolean all, List<String> filters, Duration keepDuration, DiskSpace keepBytes,
-            DiskSpace reservedSpace, DiskSpace maxUsedSpace, DiskSpace minFreeSpace) {
+    record Policy(
+            boolean all,
+            List<String> filters,
+            Duration keepDuration,
+            DiskSpace keepBytes,
+            DiskSpace reservedSpace,
+            DiskSpace maxUsedSpace,
+            DiskSpace minFreeSpace) {
 
         Policy {
             filters = List.copyOf(filters);
@@ -36,8 +47,14 @@ record GcSettings(Optional<Boolean> enabled, DiskSpace keepStorage, DiskSpace re
     }
 
     static GcSettings defaults() {
-        return new GcSettings(Optional.empty(), DiskSpace.UNSET, DiskSpace.UNSET, DiskSpace.UNSET, DiskSpace.UNSET,
-                List.of(), DEFAULT_INTERVAL);
+        return new GcSettings(
+                Optional.empty(),
+                DiskSpace.UNSET,
+                DiskSpace.UNSET,
+                DiskSpace.UNSET,
+                DiskSpace.UNSET,
+                List.of(),
+                DEFAULT_INTERVAL);
     }
 
     boolean on() {
@@ -60,15 +77,20 @@ record GcSettings(Optional<Boolean> enabled, DiskSpace keepStorage, DiskSpace re
         List<GcPolicy> resolved = new ArrayList<>();
         for (Policy policy : policies) {
             DiskSpace reserved = policy.reservedSpace().isUnset() ? policy.keepBytes() : policy.reservedSpace();
-            resolved.add(new GcPolicy(policy.all(), policy.filters(), policy.keepDuration(), reserved.asBytes(diskTotal),
-                    policy.maxUsedSpace().asBytes(diskTotal), policy.minFreeSpace().asBytes(diskTotal)));
+            resolved.add(new GcPolicy(
+                    policy.all(),
+                    policy.filters(),
+                    policy.keepDuration(),
+                    reserved.asBytes(diskTotal),
+                    policy.maxUsedSpace().asBytes(diskTotal),
+                    policy.minFreeSpace().asBytes(diskTotal)));
         }
         return resolved;
     }
 
     GcSettings withEnabled(boolean value) {
-        return new GcSettings(Optional.of(value), keepStorage, reservedSpace, maxUsedSpace, minFreeSpace, policies,
-                interval);
+        return new GcSettings(
+                Optional.of(value), keepStorage, reservedSpace, maxUsedSpace, minFreeSpace, policies, interval);
     }
 
     GcSettings withKeepStorage(DiskSpace value) {

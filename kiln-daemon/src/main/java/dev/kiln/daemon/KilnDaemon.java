@@ -15,7 +15,6 @@ import io.grpc.netty.shaded.io.netty.channel.epoll.EpollServerDomainSocketChanne
 import io.grpc.netty.shaded.io.netty.channel.epoll.EpollServerSocketChannel;
 import io.grpc.netty.shaded.io.netty.channel.unix.DomainSocketAddress;
 import io.grpc.netty.shaded.io.netty.handler.ssl.ClientAuth;
-
 import java.io.IOException;
 import java.io.PrintStream;
 import java.net.InetSocketAddress;
@@ -68,7 +67,10 @@ final class KilnDaemon implements AutoCloseable {
         this.bridge = new LlbBridgeService(gateways, info);
         // A daemon a client started records the build it runs, so that a client built since replaces it; one a user
         // started is theirs to replace.
-        this.endpoint = new DaemonEndpoint(config.stateDir(), config.addresses().getFirst(), ProcessHandle.current().pid(),
+        this.endpoint = new DaemonEndpoint(
+                config.stateDir(),
+                config.addresses().getFirst(),
+                ProcessHandle.current().pid(),
                 "1".equals(System.getenv(DaemonEndpoint.AUTOSTARTED)) ? DaemonEndpoint.codeStamp() : "");
     }
 
@@ -104,7 +106,8 @@ final class KilnDaemon implements AutoCloseable {
         boolean told = false;
         while (true) {
             var running = DaemonEndpoint.running(config.stateDir());
-            if (running.isPresent() && running.get().pid() != ProcessHandle.current().pid()) {
+            if (running.isPresent()
+                    && running.get().pid() != ProcessHandle.current().pid()) {
                 throw new IOException("a kiln daemon already serves " + config.stateDir() + " (pid "
                         + running.get().pid() + ", " + running.get().address() + ")");
             }
@@ -141,13 +144,15 @@ final class KilnDaemon implements AutoCloseable {
                 DaemonConfig.TlsFiles tls = config.tls().get();
                 builder = NettyServerBuilder.forAddress(new InetSocketAddress(uri.getHost(), uri.getPort()))
                         .channelType(EpollServerSocketChannel.class)
-                        .sslContext(GrpcSslContexts.forServer(tls.cert().toFile(), tls.key().toFile())
-                                .trustManager(tls.ca().toFile()).clientAuth(ClientAuth.REQUIRE).build());
+                        .sslContext(GrpcSslContexts.forServer(
+                                        tls.cert().toFile(), tls.key().toFile())
+                                .trustManager(tls.ca().toFile())
+                                .clientAuth(ClientAuth.REQUIRE)
+                                .build());
             } else {
                 throw new IllegalArgumentException(address + ": an address is unix:///PATH or tcp://HOST:PORT");
             }
-            Server server = builder
-                    .bossEventLoopGroup(boss)
+            Server server = builder.bossEventLoopGroup(boss)
                     .workerEventLoopGroup(workers)
                     .executor(calls)
                     .maxInboundMessageSize(MAX_MESSAGE)
@@ -170,8 +175,8 @@ final class KilnDaemon implements AutoCloseable {
         Files.setPosixFilePermissions(socket, PosixFilePermissions.fromString("rw-rw----"));
         if (config.group().isPresent()) {
             String name = config.group().get();
-            GroupPrincipal group = socket.getFileSystem().getUserPrincipalLookupService()
-                    .lookupPrincipalByGroupName(name);
+            GroupPrincipal group =
+                    socket.getFileSystem().getUserPrincipalLookupService().lookupPrincipalByGroupName(name);
             Files.getFileAttributeView(socket, PosixFileAttributeView.class).setGroup(group);
         }
     }
@@ -183,9 +188,11 @@ final class KilnDaemon implements AutoCloseable {
     /** Blocks until the daemon stops: closed, or idle for the configured time. */
     void awaitStop() throws InterruptedException {
         Duration idle = config.idleTimeout();
-        while (!stopped.await(idle.isZero() ? 60_000 : Math.min(10_000, Math.max(100, idle.toMillis() / 4)),
-                TimeUnit.MILLISECONDS)) {
-            if (!idle.isZero() && jobs.running() == 0 && control.sessionCount() == 0
+        while (!stopped.await(
+                idle.isZero() ? 60_000 : Math.min(10_000, Math.max(100, idle.toMillis() / 4)), TimeUnit.MILLISECONDS)) {
+            if (!idle.isZero()
+                    && jobs.running() == 0
+                    && control.sessionCount() == 0
                     && System.nanoTime() - jobs.lastActivity() > idle.toNanos()) {
                 return;
             }

@@ -51,7 +51,6 @@ import io.grpc.Metadata;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.StreamObserver;
-
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -71,8 +70,8 @@ import java.util.TreeMap;
 final class LlbBridgeService extends LLBBridgeGrpc.LLBBridgeImplBase {
 
     /** BuildKit's header naming the build of a bridge call (client/buildid). */
-    static final Metadata.Key<String> BUILD_ID = Metadata.Key.of("buildkit-controlapi-buildid",
-            Metadata.ASCII_STRING_MARSHALLER);
+    static final Metadata.Key<String> BUILD_ID =
+            Metadata.Key.of("buildkit-controlapi-buildid", Metadata.ASCII_STRING_MARSHALLER);
 
     /** How long a call waits for the Solve of its build to arrive (BuildKit waits 3 s; Ping's own limit is 15 s). */
     private static final Duration BUILD_WAIT = Duration.ofSeconds(10);
@@ -85,9 +84,22 @@ final class LlbBridgeService extends LLBBridgeGrpc.LLBBridgeImplBase {
      * answered as disabled with the reason, so that a client picks its fallback or names what is missing.
      */
     private static final Set<String> ENABLED = Set.of(
-            "solve.base", "resolveimage", "resolveimage.resolvemode", "readfile", "return", "returnmap", "readdir",
-            "statfile", "proto.refarray", "reference.output", "frontend.inputs", "gateway.solve.metadata",
-            "gateway.solve.evaluate", "gateway.evaluate", "gateway.warnings");
+            "solve.base",
+            "resolveimage",
+            "resolveimage.resolvemode",
+            "readfile",
+            "return",
+            "returnmap",
+            "readdir",
+            "statfile",
+            "proto.refarray",
+            "reference.output",
+            "frontend.inputs",
+            "gateway.solve.metadata",
+            "gateway.solve.evaluate",
+            "gateway.evaluate",
+            "gateway.warnings");
+
     private static final Map<String, String> DISABLED = Map.of(
             "solve.inlinereturn", "results come back through Return",
             "importcaches", "cache imports are not supported yet",
@@ -99,8 +111,8 @@ final class LlbBridgeService extends LLBBridgeGrpc.LLBBridgeImplBase {
             "reference.attestations", "attestations are not supported yet",
             "source.metaresolver", "ResolveSourceMeta is not supported yet: use ResolveImageConfig");
 
-    private static final String NO_CONTAINERS = "kiln daemon's gateway does not run interactive containers "
-            + "(NewContainer, ExecProcess) yet";
+    private static final String NO_CONTAINERS =
+            "kiln daemon's gateway does not run interactive containers " + "(NewContainer, ExecProcess) yet";
 
     private final ForwardedBuilds builds;
     private final DaemonInfo info;
@@ -118,8 +130,12 @@ final class LlbBridgeService extends LLBBridgeGrpc.LLBBridgeImplBase {
             for (String id : new java.util.TreeSet<>(ENABLED)) {
                 pong.addFrontendAPICaps(APICap.newBuilder().setID(id).setEnabled(true));
             }
-            new TreeMap<>(DISABLED).forEach((id, why) -> pong.addFrontendAPICaps(APICap.newBuilder().setID(id)
-                    .setEnabled(false).setDisabledReason("kiln").setDisabledReasonMsg(why)));
+            new TreeMap<>(DISABLED)
+                    .forEach((id, why) -> pong.addFrontendAPICaps(APICap.newBuilder()
+                            .setID(id)
+                            .setEnabled(false)
+                            .setDisabledReason("kiln")
+                            .setDisabledReasonMsg(why)));
             for (String id : new java.util.TreeSet<>(client.buildOpts().llbCaps())) {
                 pong.addLLBCaps(APICap.newBuilder().setID(id).setEnabled(true));
             }
@@ -133,33 +149,45 @@ final class LlbBridgeService extends LLBBridgeGrpc.LLBBridgeImplBase {
             ForwardedBuild build = build();
             Client client = client(build);
             if (request.getSourcePoliciesCount() > 0) {
-                throw Status.UNIMPLEMENTED.withDescription("source policies are not supported yet").asRuntimeException();
+                throw Status.UNIMPLEMENTED
+                        .withDescription("source policies are not supported yet")
+                        .asRuntimeException();
             }
             if (request.getFinal()) {
-                throw Status.UNIMPLEMENTED.withDescription("the inline return (Final) is not supported: "
-                        + "return the result with Return").asRuntimeException();
+                throw Status.UNIMPLEMENTED
+                        .withDescription(
+                                "the inline return (Final) is not supported: " + "return the result with Return")
+                        .asRuntimeException();
             }
-            boolean hasDefinition = request.hasDefinition() && request.getDefinition().getDefCount() > 0;
+            boolean hasDefinition =
+                    request.hasDefinition() && request.getDefinition().getDefCount() > 0;
             Result result;
             if (!hasDefinition && request.getFrontend().isEmpty()) {
                 // nothing to solve: BuildKit answers an empty result, which a frontend uses for scratch
                 result = Result.empty();
             } else {
                 List<CacheOptionsEntry> cacheImports = request.getCacheImportsList().stream()
-                        .map(e -> new CacheOptionsEntry(e.getType(), e.getAttrsMap())).toList();
-                result = client.solve(new dev.kiln.gateway.SolveRequest(request.getEvaluate(),
-                        hasDefinition ? request.getDefinition() : null, request.getFrontend(),
-                        request.getFrontendOptMap(), request.getFrontendInputsMap(), cacheImports));
+                        .map(e -> new CacheOptionsEntry(e.getType(), e.getAttrsMap()))
+                        .toList();
+                result = client.solve(new dev.kiln.gateway.SolveRequest(
+                        request.getEvaluate(),
+                        hasDefinition ? request.getDefinition() : null,
+                        request.getFrontend(),
+                        request.getFrontendOptMap(),
+                        request.getFrontendInputsMap(),
+                        cacheImports));
             }
             return solveResponse(build, result, request.getAllowResultReturn(), request.getAllowResultArrayRef());
         });
     }
 
-    private static SolveResponse solveResponse(ForwardedBuild build, Result result, boolean allowResult,
-            boolean arrayRefs) {
+    private static SolveResponse solveResponse(
+            ForwardedBuild build, Result result, boolean allowResult, boolean arrayRefs) {
         if (!result.refs().isEmpty() && !allowResult) {
-            throw Status.FAILED_PRECONDITION.withDescription("the solve produced named references, which this "
-                    + "client cannot receive (it does not allow a result return)").asRuntimeException();
+            throw Status.FAILED_PRECONDITION
+                    .withDescription("the solve produced named references, which this "
+                            + "client cannot receive (it does not allow a result return)")
+                    .asRuntimeException();
         }
         dev.kiln.api.gateway.Result.Builder out = dev.kiln.api.gateway.Result.newBuilder();
         result.metadata().forEach((key, value) -> out.putMetadata(key, ByteString.copyFrom(value)));
@@ -213,21 +241,28 @@ final class LlbBridgeService extends LLBBridgeGrpc.LLBBridgeImplBase {
             boolean first;
             if (request.hasError() && request.getError().getCode() != Status.Code.OK.value()) {
                 String message = request.getError().getMessage();
-                first = build.fail(message.isEmpty() ? "the client's frontend failed with code "
-                        + Status.fromCodeValue(request.getError().getCode()).getCode() : message);
+                first = build.fail(
+                        message.isEmpty()
+                                ? "the client's frontend failed with code "
+                                        + Status.fromCodeValue(
+                                                        request.getError().getCode())
+                                                .getCode()
+                                : message);
             } else {
                 Result result;
                 try {
                     result = returnedResult(build, request.getResult());
                 } catch (StatusRuntimeException e) {
                     // an unusable result fails the build too: it would otherwise wait for a Return that never comes
-                    build.fail("the client returned an unusable result: " + e.getStatus().getDescription());
+                    build.fail("the client returned an unusable result: "
+                            + e.getStatus().getDescription());
                     throw e;
                 }
                 first = build.complete(result);
             }
             if (!first) {
-                throw Status.FAILED_PRECONDITION.withDescription("build " + build.ref() + " has its result already")
+                throw Status.FAILED_PRECONDITION
+                        .withDescription("build " + build.ref() + " has its result already")
                         .asRuntimeException();
             }
             return ReturnResponse.getDefaultInstance();
@@ -236,14 +271,17 @@ final class LlbBridgeService extends LLBBridgeGrpc.LLBBridgeImplBase {
 
     private static Result returnedResult(ForwardedBuild build, dev.kiln.api.gateway.Result in) {
         if (in.getAttestationsCount() > 0) {
-            throw Status.UNIMPLEMENTED.withDescription("attestations are not supported yet").asRuntimeException();
+            throw Status.UNIMPLEMENTED
+                    .withDescription("attestations are not supported yet")
+                    .asRuntimeException();
         }
         Result result = Result.empty();
         switch (in.getResultCase()) {
             case REFDEPRECATED -> result = withDefault(build, result, in.getRefDeprecated());
             case REF -> result = withDefault(build, result, in.getRef().getId());
             case REFSDEPRECATED -> {
-                for (Map.Entry<String, String> e : new TreeMap<>(in.getRefsDeprecated().getRefsMap()).entrySet()) {
+                for (Map.Entry<String, String> e :
+                        new TreeMap<>(in.getRefsDeprecated().getRefsMap()).entrySet()) {
                     result = withNamed(build, result, e.getKey(), e.getValue());
                 }
             }
@@ -252,8 +290,7 @@ final class LlbBridgeService extends LLBBridgeGrpc.LLBBridgeImplBase {
                     result = withNamed(build, result, e.getKey(), e.getValue().getId());
                 }
             }
-            case RESULT_NOT_SET -> {
-            }
+            case RESULT_NOT_SET -> {}
         }
         for (Map.Entry<String, ByteString> fact : in.getMetadataMap().entrySet()) {
             result = result.withMetadata(fact.getKey(), fact.getValue().toByteArray());
@@ -274,10 +311,14 @@ final class LlbBridgeService extends LLBBridgeGrpc.LLBBridgeImplBase {
     public void readFile(ReadFileRequest request, StreamObserver<ReadFileResponse> response) {
         answer(response, () -> {
             Reference reference = reference(request.getRef());
-            FileRange range = request.hasRange() ? new FileRange(request.getRange().getOffset(),
-                    (int) Math.min(Integer.MAX_VALUE, request.getRange().getLength())) : null;
+            FileRange range = request.hasRange()
+                    ? new FileRange(request.getRange().getOffset(), (int)
+                            Math.min(Integer.MAX_VALUE, request.getRange().getLength()))
+                    : null;
             byte[] data = reference.readFile(new dev.kiln.gateway.ReadRequest(request.getFilePath(), range));
-            return ReadFileResponse.newBuilder().setData(ByteString.copyFrom(data)).build();
+            return ReadFileResponse.newBuilder()
+                    .setData(ByteString.copyFrom(data))
+                    .build();
         });
     }
 
@@ -286,8 +327,8 @@ final class LlbBridgeService extends LLBBridgeGrpc.LLBBridgeImplBase {
         answer(response, () -> {
             Reference reference = reference(request.getRef());
             ReadDirResponse.Builder entries = ReadDirResponse.newBuilder();
-            for (Stat stat : reference.readDir(new dev.kiln.gateway.ReadDirRequest(request.getDirPath(),
-                    request.getIncludePattern()))) {
+            for (Stat stat : reference.readDir(
+                    new dev.kiln.gateway.ReadDirRequest(request.getDirPath(), request.getIncludePattern()))) {
                 entries.addEntries(stat(stat));
             }
             return entries.build();
@@ -305,9 +346,15 @@ final class LlbBridgeService extends LLBBridgeGrpc.LLBBridgeImplBase {
 
     private static dev.kiln.api.fsutil.Stat stat(Stat stat) {
         dev.kiln.api.fsutil.Stat.Builder out = dev.kiln.api.fsutil.Stat.newBuilder()
-                .setPath(stat.path()).setMode(stat.mode()).setUid(stat.uid()).setGid(stat.gid())
-                .setSize(stat.size()).setModTime(stat.modTime()).setLinkname(stat.linkname())
-                .setDevmajor(stat.devmajor()).setDevminor(stat.devminor());
+                .setPath(stat.path())
+                .setMode(stat.mode())
+                .setUid(stat.uid())
+                .setGid(stat.gid())
+                .setSize(stat.size())
+                .setModTime(stat.modTime())
+                .setLinkname(stat.linkname())
+                .setDevmajor(stat.devmajor())
+                .setDevminor(stat.devminor());
         stat.xattrs().forEach((name, value) -> out.putXattrs(name, ByteString.copyFrom(value)));
         return out.build();
     }
@@ -332,29 +379,41 @@ final class LlbBridgeService extends LLBBridgeGrpc.LLBBridgeImplBase {
     }
 
     @Override
-    public void resolveImageConfig(ResolveImageConfigRequest request,
-            StreamObserver<ResolveImageConfigResponse> response) {
+    public void resolveImageConfig(
+            ResolveImageConfigRequest request, StreamObserver<ResolveImageConfigResponse> response) {
         answer(response, () -> {
             Client client = client(build());
             if (request.getSourcePoliciesCount() > 0) {
-                throw Status.UNIMPLEMENTED.withDescription("source policies are not supported yet").asRuntimeException();
+                throw Status.UNIMPLEMENTED
+                        .withDescription("source policies are not supported yet")
+                        .asRuntimeException();
             }
             // BuildKit's ResolverType: 0 a registry, 1 an OCI layout in the client's session
             ResolveImageConfigOpt.ImageStore store = request.getResolverType() == 1
-                    ? ResolveImageConfigOpt.ImageStore.OCI_LAYOUT : ResolveImageConfigOpt.ImageStore.REGISTRY;
-            ResolvedImageConfig resolved = client.resolveImageConfig(request.getRef(), new ResolveImageConfigOpt(
-                    request.hasPlatform() ? request.getPlatform() : null, request.getResolveMode(),
-                    request.getLogName(), store));
-            return ResolveImageConfigResponse.newBuilder().setRef(resolved.ref())
-                    .setDigest(resolved.digest().toString()).setConfig(ByteString.copyFrom(resolved.config())).build();
+                    ? ResolveImageConfigOpt.ImageStore.OCI_LAYOUT
+                    : ResolveImageConfigOpt.ImageStore.REGISTRY;
+            ResolvedImageConfig resolved = client.resolveImageConfig(
+                    request.getRef(),
+                    new ResolveImageConfigOpt(
+                            request.hasPlatform() ? request.getPlatform() : null,
+                            request.getResolveMode(),
+                            request.getLogName(),
+                            store));
+            return ResolveImageConfigResponse.newBuilder()
+                    .setRef(resolved.ref())
+                    .setDigest(resolved.digest().toString())
+                    .setConfig(ByteString.copyFrom(resolved.config()))
+                    .build();
         });
     }
 
     @Override
-    public void resolveSourceMeta(ResolveSourceMetaRequest request,
-            StreamObserver<ResolveSourceMetaResponse> response) {
-        response.onError(Status.UNIMPLEMENTED.withDescription("ResolveSourceMeta is not supported yet: "
-                + "use ResolveImageConfig (the capability source.metaresolver is disabled)").asRuntimeException());
+    public void resolveSourceMeta(
+            ResolveSourceMetaRequest request, StreamObserver<ResolveSourceMetaResponse> response) {
+        response.onError(Status.UNIMPLEMENTED
+                .withDescription("ResolveSourceMeta is not supported yet: "
+                        + "use ResolveImageConfig (the capability source.metaresolver is disabled)")
+                .asRuntimeException());
     }
 
     @Override
@@ -363,10 +422,15 @@ final class LlbBridgeService extends LLBBridgeGrpc.LLBBridgeImplBase {
             Client client = client(build());
             List<byte[]> detail = new ArrayList<>();
             request.getDetailList().forEach(line -> detail.add(line.toByteArray()));
-            client.warn(request.getDigest().isEmpty() ? null : Digest.parse(request.getDigest()),
+            client.warn(
+                    request.getDigest().isEmpty() ? null : Digest.parse(request.getDigest()),
                     request.getShort().toString(StandardCharsets.UTF_8),
-                    new WarnOpts((int) request.getLevel(), request.hasInfo() ? request.getInfo() : null,
-                            request.getRangesList(), detail, request.getUrl()));
+                    new WarnOpts(
+                            (int) request.getLevel(),
+                            request.hasInfo() ? request.getInfo() : null,
+                            request.getRangesList(),
+                            detail,
+                            request.getUrl()));
             return WarnResponse.getDefaultInstance();
         });
     }
@@ -377,8 +441,7 @@ final class LlbBridgeService extends LLBBridgeGrpc.LLBBridgeImplBase {
     }
 
     @Override
-    public void releaseContainer(ReleaseContainerRequest request,
-            StreamObserver<ReleaseContainerResponse> response) {
+    public void releaseContainer(ReleaseContainerRequest request, StreamObserver<ReleaseContainerResponse> response) {
         response.onError(Status.UNIMPLEMENTED.withDescription(NO_CONTAINERS).asRuntimeException());
     }
 
@@ -387,16 +450,13 @@ final class LlbBridgeService extends LLBBridgeGrpc.LLBBridgeImplBase {
         response.onError(Status.UNIMPLEMENTED.withDescription(NO_CONTAINERS).asRuntimeException());
         return new StreamObserver<>() {
             @Override
-            public void onNext(ExecMessage value) {
-            }
+            public void onNext(ExecMessage value) {}
 
             @Override
-            public void onError(Throwable t) {
-            }
+            public void onError(Throwable t) {}
 
             @Override
-            public void onCompleted() {
-            }
+            public void onCompleted() {}
         };
     }
 
@@ -405,8 +465,9 @@ final class LlbBridgeService extends LLBBridgeGrpc.LLBBridgeImplBase {
         Metadata headers = ControlService.HEADERS.get();
         String id = headers == null ? null : headers.get(BUILD_ID);
         if (id == null || id.isEmpty()) {
-            throw Status.INVALID_ARGUMENT.withDescription("a gateway call needs the header "
-                    + BUILD_ID.originalName() + " naming its build").asRuntimeException();
+            throw Status.INVALID_ARGUMENT
+                    .withDescription("a gateway call needs the header " + BUILD_ID.originalName() + " naming its build")
+                    .asRuntimeException();
         }
         return builds.await(id, BUILD_WAIT);
     }
@@ -443,11 +504,13 @@ final class LlbBridgeService extends LLBBridgeGrpc.LLBBridgeImplBase {
         } catch (InterruptedException e) {
             response.onError(Status.CANCELLED.withDescription("cancelled").asRuntimeException());
         } catch (IllegalArgumentException e) {
-            response.onError(Status.INVALID_ARGUMENT.withDescription(e.getMessage()).asRuntimeException());
+            response.onError(
+                    Status.INVALID_ARGUMENT.withDescription(e.getMessage()).asRuntimeException());
         } catch (GatewayException e) {
             response.onError(Status.UNKNOWN.withDescription(e.getMessage()).asRuntimeException());
         } catch (Exception e) {
-            response.onError(Status.UNKNOWN.withDescription(e.getClass().getSimpleName() + ": " + e.getMessage())
+            response.onError(Status.UNKNOWN
+                    .withDescription(e.getClass().getSimpleName() + ": " + e.getMessage())
                     .asRuntimeException());
         } finally {
             Context.current().removeListener(cancel);

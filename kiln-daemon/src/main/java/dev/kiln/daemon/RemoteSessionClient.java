@@ -10,7 +10,6 @@ import dev.kiln.oci.registry.CredentialSource;
 import dev.kiln.worker.SessionClient;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
-
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.nio.charset.StandardCharsets;
@@ -38,7 +37,8 @@ final class RemoteSessionClient implements SessionClient, AutoCloseable {
      * buildctl session has copies of its own, and a map of their locks would only grow in a daemon that runs for days.
      */
     private static final ReentrantLock[] PULL_LOCKS = java.util.stream.IntStream.range(0, 64)
-            .mapToObj(i -> new ReentrantLock()).toArray(ReentrantLock[]::new);
+            .mapToObj(i -> new ReentrantLock())
+            .toArray(ReentrantLock[]::new);
 
     private final ClientSession session;
     private final Path copies;
@@ -64,8 +64,10 @@ final class RemoteSessionClient implements SessionClient, AutoCloseable {
         if (!session.serves(FILE_SYNC)) {
             return Optional.empty();
         }
-        Path target = copiesOf(session, copies).resolve(Digest.sha256((session.sharedKey() + "\n" + name + "\n"
-                + request.sharedKey()).getBytes(StandardCharsets.UTF_8)).hex());
+        Path target = copiesOf(session, copies)
+                .resolve(Digest.sha256((session.sharedKey() + "\n" + name + "\n" + request.sharedKey())
+                                .getBytes(StandardCharsets.UTF_8))
+                        .hex());
         ReentrantLock lock = PULL_LOCKS[Math.floorMod(target.hashCode(), PULL_LOCKS.length)];
         try {
             if (!lock.tryLock(30, TimeUnit.MINUTES)) {
@@ -77,8 +79,11 @@ final class RemoteSessionClient implements SessionClient, AutoCloseable {
         }
         try {
             Files.createDirectories(target);
-            FileSyncPull.pull(session.channel(), name, new FileFilter(request.includePatterns(),
-                    request.excludePatterns(), request.followPaths()), target);
+            FileSyncPull.pull(
+                    session.channel(),
+                    name,
+                    new FileFilter(request.includePatterns(), request.excludePatterns(), request.followPaths()),
+                    target);
             Optional<Path> dir = Optional.of(target);
             pulled.put(key, dir);
             return dir;
@@ -87,8 +92,10 @@ final class RemoteSessionClient implements SessionClient, AutoCloseable {
                 pulled.put(key, Optional.empty());
                 return Optional.empty();
             }
-            throw new IOException("local source '" + name + "': the client's transfer failed: "
-                    + e.getStatus().getDescription(), e);
+            throw new IOException(
+                    "local source '" + name + "': the client's transfer failed: "
+                            + e.getStatus().getDescription(),
+                    e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new InterruptedIOException("interrupted while transferring local source '" + name + "'");
@@ -104,8 +111,12 @@ final class RemoteSessionClient implements SessionClient, AutoCloseable {
      */
     private static Path copiesOf(ClientSession session, Path copies) {
         // the id is the client's word: hashed, it cannot name a path outside the copies
-        return session.sharedKey().isEmpty() ? copies.resolve("session-" + Digest.sha256(session.id()
-                .getBytes(StandardCharsets.UTF_8)).hex().substring(0, 32)) : copies;
+        return session.sharedKey().isEmpty()
+                ? copies.resolve("session-"
+                        + Digest.sha256(session.id().getBytes(StandardCharsets.UTF_8))
+                                .hex()
+                                .substring(0, 32))
+                : copies;
     }
 
     /** Removes the copies of a session without a shared key, which no later session can use. */
@@ -126,13 +137,17 @@ final class RemoteSessionClient implements SessionClient, AutoCloseable {
         }
         try {
             return Optional.of(SecretsGrpc.newBlockingStub(session.channel())
-                    .getSecret(GetSecretRequest.newBuilder().setID(id).build()).getData().toByteArray());
+                    .getSecret(GetSecretRequest.newBuilder().setID(id).build())
+                    .getData()
+                    .toByteArray());
         } catch (StatusRuntimeException e) {
             if (e.getStatus().getCode() == Status.Code.NOT_FOUND) {
                 return Optional.empty();
             }
-            throw new IOException("secret \"" + id + "\": the client failed to give it: "
-                    + e.getStatus().getDescription(), e);
+            throw new IOException(
+                    "secret \"" + id + "\": the client failed to give it: "
+                            + e.getStatus().getDescription(),
+                    e);
         }
     }
 

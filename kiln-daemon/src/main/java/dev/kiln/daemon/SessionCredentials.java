@@ -8,7 +8,6 @@ import dev.kiln.oci.registry.CredentialSource;
 import dev.kiln.oci.registry.Credentials;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
-
 import java.io.IOException;
 import java.util.Map;
 import java.util.Optional;
@@ -58,9 +57,13 @@ final class SessionCredentials implements CredentialSource {
             if (e.getStatus().getCode() == Status.Code.UNIMPLEMENTED) {
                 return Optional.empty();
             }
-            throw new IOException("registry credentials for " + registry + ": the client's session failed to give "
-                    + "them: " + e.getStatus().getCode() + (e.getStatus().getDescription() == null ? ""
-                    : ": " + e.getStatus().getDescription()), e);
+            throw new IOException(
+                    "registry credentials for " + registry + ": the client's session failed to give "
+                            + "them: " + e.getStatus().getCode()
+                            + (e.getStatus().getDescription() == null
+                                    ? ""
+                                    : ": " + e.getStatus().getDescription()),
+                    e);
         }
         if (answer.getUsername().isEmpty() && answer.getSecret().isEmpty()) {
             return Optional.empty();
@@ -70,7 +73,8 @@ final class SessionCredentials implements CredentialSource {
 
     @Override
     public String describe() {
-        return session.serves(METHOD) ? "the client's session " + session.id()
+        return session.serves(METHOD)
+                ? "the client's session " + session.id()
                 : "the client's session " + session.id() + ", which serves no registry credentials";
     }
 }

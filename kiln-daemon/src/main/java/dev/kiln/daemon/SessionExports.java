@@ -7,7 +7,6 @@ import dev.kiln.core.Trees;
 import dev.kiln.engine.export.ExportDefaults;
 import dev.kiln.engine.export.ExportTarget;
 import dev.kiln.engine.export.Exporters;
-
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.file.Files;
@@ -47,8 +46,13 @@ final class SessionExports implements AutoCloseable {
      * @param scratch where local outputs are written before they are sent
      * @throws IllegalArgumentException naming the output that is wrong
      */
-    static SessionExports of(List<Exporter> exporters, Optional<ClientSession> session,
-            Optional<DirectAccess> direct, Path scratch, Optional<String> sourceDateEpoch) throws IOException {
+    static SessionExports of(
+            List<Exporter> exporters,
+            Optional<ClientSession> session,
+            Optional<DirectAccess> direct,
+            Path scratch,
+            Optional<String> sourceDateEpoch)
+            throws IOException {
         SessionExports exports = new SessionExports(session, direct);
         try {
             for (int index = 0; index < exporters.size(); index++) {
@@ -75,8 +79,8 @@ final class SessionExports implements AutoCloseable {
                 attrs.put("dest", dest);
                 toClient = false;
             } else if (direct.isPresent()) {
-                throw new IllegalArgumentException("exporter " + type + ": dest " + dest + " is not among the files "
-                        + "its client granted");
+                throw new IllegalArgumentException(
+                        "exporter " + type + ": dest " + dest + " is not among the files " + "its client granted");
             }
         }
         if (toClient && type.equals("local")) {
@@ -90,16 +94,16 @@ final class SessionExports implements AutoCloseable {
             attrs.put("dest", "-");
         }
         try {
-            targets.add(Exporters.resolve(type, attrs,
-                    new ExportDefaults(stdout, List.of(), false, sourceDateEpoch, Map.of())));
+            targets.add(Exporters.resolve(
+                    type, attrs, new ExportDefaults(stdout, List.of(), false, sourceDateEpoch, Map.of())));
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("exporter " + type + ": " + e.getMessage(), e);
         }
     }
 
     private ClientSession client(String type) {
-        return session.orElseThrow(() -> new IllegalArgumentException("exporter " + type
-                + " without dest needs a session to send its output to"));
+        return session.orElseThrow(() -> new IllegalArgumentException(
+                "exporter " + type + " without dest needs a session to send its output to"));
     }
 
     List<ExportTarget> targets() {
@@ -171,8 +175,7 @@ final class SessionExports implements AutoCloseable {
 
         /** The exporter never closes a stream it was handed; the build's end does, here. */
         @Override
-        public void close() {
-        }
+        public void close() {}
 
         void finish() throws IOException {
             stream().close();

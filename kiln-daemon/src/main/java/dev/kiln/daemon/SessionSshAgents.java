@@ -10,7 +10,6 @@ import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.MetadataUtils;
 import io.grpc.stub.StreamObserver;
-
 import java.io.IOException;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
@@ -60,21 +59,27 @@ final class SessionSshAgents implements AutoCloseable {
             return Optional.of(known);
         }
         try {
-            SSHGrpc.newBlockingStub(session).checkAgent(CheckAgentRequest.newBuilder().setID(id).build());
+            SSHGrpc.newBlockingStub(session)
+                    .checkAgent(CheckAgentRequest.newBuilder().setID(id).build());
         } catch (StatusRuntimeException e) {
-            if (e.getStatus().getCode() == Status.Code.NOT_FOUND || e.getStatus().getCode() == Status.Code.UNIMPLEMENTED) {
+            if (e.getStatus().getCode() == Status.Code.NOT_FOUND
+                    || e.getStatus().getCode() == Status.Code.UNIMPLEMENTED) {
                 return Optional.empty();
             }
-            throw new IOException("ssh \"" + id + "\": the client's agent did not answer: "
-                    + e.getStatus().getDescription(), e);
+            throw new IOException(
+                    "ssh \"" + id + "\": the client's agent did not answer: "
+                            + e.getStatus().getDescription(),
+                    e);
         }
         if (dir == null) {
             // Only root may reach the socket on this host: a step reaches it through its bind mount, which runc
             // makes as root, so no user of the host can sign with the client's keys.
             Files.createDirectories(scratch);
             Files.setPosixFilePermissions(scratch, PosixFilePermissions.fromString("rwx------"));
-            dir = Files.createTempDirectory(scratch, "ssh-", PosixFilePermissions.asFileAttribute(
-                    PosixFilePermissions.fromString("rwx------")));
+            dir = Files.createTempDirectory(
+                    scratch,
+                    "ssh-",
+                    PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
         }
         Path socket = dir.resolve(sockets.size() + ".sock");
         ServerSocketChannel listener = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
@@ -132,11 +137,14 @@ final class SessionSshAgents implements AutoCloseable {
             try {
                 while (connection.read(buffer.clear()) >= 0) {
                     buffer.flip();
-                    toClient.onNext(BytesMessage.newBuilder().setData(ByteString.copyFrom(buffer)).build());
+                    toClient.onNext(BytesMessage.newBuilder()
+                            .setData(ByteString.copyFrom(buffer))
+                            .build());
                 }
                 toClient.onCompleted();
             } catch (IOException e) {
-                toClient.onError(Status.CANCELLED.withDescription("the step closed its agent connection")
+                toClient.onError(Status.CANCELLED
+                        .withDescription("the step closed its agent connection")
                         .asRuntimeException());
             }
         });

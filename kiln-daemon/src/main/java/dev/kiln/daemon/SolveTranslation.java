@@ -2,13 +2,12 @@ package dev.kiln.daemon;
 
 import dev.kiln.api.control.Exporter;
 import dev.kiln.api.control.SolveRequest;
-import dev.kiln.engine.cache.CacheExport;
-import dev.kiln.engine.cache.CacheImport;
 import dev.kiln.engine.BuildRequest;
 import dev.kiln.engine.Entitlement;
 import dev.kiln.engine.FrontendSpec;
+import dev.kiln.engine.cache.CacheExport;
+import dev.kiln.engine.cache.CacheImport;
 import dev.kiln.engine.export.ExportTarget;
-
 import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
@@ -23,8 +22,13 @@ import java.util.Set;
  * @param exporters the outputs in request order (the index names each at the client's end); clients before
  *                  BuildKit 0.13 sent one output in the deprecated fields
  */
-record SolveTranslation(FrontendSpec frontend, Map<String, String> frontendAttrs, List<Exporter> exporters,
-        Set<Entitlement> entitlements, List<CacheExport> cacheExports, List<CacheImport> cacheImports) {
+record SolveTranslation(
+        FrontendSpec frontend,
+        Map<String, String> frontendAttrs,
+        List<Exporter> exporters,
+        Set<Entitlement> entitlements,
+        List<CacheExport> cacheExports,
+        List<CacheImport> cacheImports) {
 
     SolveTranslation {
         frontendAttrs = Map.copyOf(frontendAttrs);
@@ -51,8 +55,7 @@ record SolveTranslation(FrontendSpec frontend, Map<String, String> frontendAttrs
      * @throws SecurityException        for a request for an entitlement the daemon does not allow, or for a local
      *                                  cache of a client that may not have the daemon write its paths
      */
-    static SolveTranslation of(SolveRequest request, FrontendSpec gateway, Set<Entitlement> allowed,
-            boolean direct) {
+    static SolveTranslation of(SolveRequest request, FrontendSpec gateway, Set<Entitlement> allowed, boolean direct) {
         FrontendSpec frontend;
         if (!request.getFrontend().isEmpty()) {
             frontend = new FrontendSpec.Named(request.getFrontend());
@@ -64,13 +67,15 @@ record SolveTranslation(FrontendSpec frontend, Map<String, String> frontendAttrs
             throw new IllegalArgumentException("the request names no frontend and carries no definition");
         }
         if (!request.getFrontendInputsMap().isEmpty()) {
-            throw new IllegalArgumentException("frontend inputs (" + String.join(", ",
-                    request.getFrontendInputsMap().keySet()) + ") are not supported yet");
+            throw new IllegalArgumentException("frontend inputs ("
+                    + String.join(", ", request.getFrontendInputsMap().keySet()) + ") are not supported yet");
         }
         List<Exporter> exporters = new ArrayList<>(request.getExportersList());
         if (exporters.isEmpty() && !request.getExporterDeprecated().isEmpty()) {
-            exporters.add(Exporter.newBuilder().setType(request.getExporterDeprecated())
-                    .putAllAttrs(request.getExporterAttrsDeprecatedMap()).build());
+            exporters.add(Exporter.newBuilder()
+                    .setType(request.getExporterDeprecated())
+                    .putAllAttrs(request.getExporterAttrsDeprecatedMap())
+                    .build());
         }
         // A local cache's paths are the client's. The daemon reads and writes them itself only for a client with
         // direct access, which could write them with the daemon's rights anyway; for any other client they would
@@ -79,7 +84,8 @@ record SolveTranslation(FrontendSpec frontend, Map<String, String> frontendAttrs
         List<CacheExport> cacheExports = new ArrayList<>();
         List<CacheImport> cacheImports = new ArrayList<>();
         if (!request.getCache().getExportRefDeprecated().isEmpty()) {
-            cacheExports.add(CacheExport.of("registry", Map.of("ref", request.getCache().getExportRefDeprecated())));
+            cacheExports.add(
+                    CacheExport.of("registry", Map.of("ref", request.getCache().getExportRefDeprecated())));
         }
         for (String ref : request.getCache().getImportRefsDeprecatedList()) {
             cacheImports.add(CacheImport.of("registry", Map.of("ref", ref)));
@@ -102,8 +108,8 @@ record SolveTranslation(FrontendSpec frontend, Map<String, String> frontendAttrs
             }
             granted.add(entitlement);
         }
-        return new SolveTranslation(frontend, request.getFrontendAttrsMap(), exporters, granted, cacheExports,
-                cacheImports);
+        return new SolveTranslation(
+                frontend, request.getFrontendAttrsMap(), exporters, granted, cacheExports, cacheImports);
     }
 
     private static void refuseLocalCache(String type, boolean direct, String what) {
@@ -119,8 +125,17 @@ record SolveTranslation(FrontendSpec frontend, Map<String, String> frontendAttrs
     }
 
     BuildRequest buildRequest(List<ExportTarget> targets) {
-        return new BuildRequest(frontend, frontendAttrs, Map.of(), targets, Map.of(), Map.of(), false, entitlements,
-                cacheExports, cacheImports);
+        return new BuildRequest(
+                frontend,
+                frontendAttrs,
+                Map.of(),
+                targets,
+                Map.of(),
+                Map.of(),
+                false,
+                entitlements,
+                cacheExports,
+                cacheImports);
     }
 
     /** The request's LLB definition (control.proto carries it as bytes), empty when it has none. */
@@ -128,8 +143,8 @@ record SolveTranslation(FrontendSpec frontend, Map<String, String> frontendAttrs
         try {
             return dev.kiln.llb.pb.Definition.parseFrom(request.getDefinition());
         } catch (com.google.protobuf.InvalidProtocolBufferException e) {
-            throw new IllegalArgumentException("the request's definition is not an LLB definition: "
-                    + e.getMessage(), e);
+            throw new IllegalArgumentException(
+                    "the request's definition is not an LLB definition: " + e.getMessage(), e);
         }
     }
 }

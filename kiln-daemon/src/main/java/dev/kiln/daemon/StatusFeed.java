@@ -8,7 +8,6 @@ import dev.kiln.api.control.VertexLog;
 import dev.kiln.api.control.VertexWarning;
 import dev.kiln.solver.ProgressEvent;
 import dev.kiln.solver.ProgressListener;
-
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -41,29 +40,37 @@ final class StatusFeed implements ProgressListener {
     @Override
     public void onEvent(ProgressEvent event) {
         StatusResponse update = switch (event) {
-            case ProgressEvent.VertexStarted e -> vertex(e, v -> v.setStarted(time(e.timestamp())).clearCompleted());
-            case ProgressEvent.VertexCached e -> vertex(e, v -> {
-                if (!v.hasStarted()) {
-                    v.setStarted(time(e.timestamp()));
-                }
-                v.setCached(true).setCompleted(time(e.timestamp()));
-            });
-            case ProgressEvent.VertexCompleted e -> vertex(e, v -> {
-                if (!v.hasStarted()) {
-                    v.setStarted(time(e.timestamp().minus(e.duration())));
-                }
-                v.setCompleted(time(e.timestamp()));
-            });
-            case ProgressEvent.VertexFailed e -> vertex(e, v -> {
-                if (!v.hasStarted()) {
-                    v.setStarted(time(e.timestamp()));
-                }
-                v.setCompleted(time(e.timestamp())).setError(e.message());
-            });
+            case ProgressEvent.VertexStarted e ->
+                vertex(e, v -> v.setStarted(time(e.timestamp())).clearCompleted());
+            case ProgressEvent.VertexCached e ->
+                vertex(e, v -> {
+                    if (!v.hasStarted()) {
+                        v.setStarted(time(e.timestamp()));
+                    }
+                    v.setCached(true).setCompleted(time(e.timestamp()));
+                });
+            case ProgressEvent.VertexCompleted e ->
+                vertex(e, v -> {
+                    if (!v.hasStarted()) {
+                        v.setStarted(time(e.timestamp().minus(e.duration())));
+                    }
+                    v.setCompleted(time(e.timestamp()));
+                });
+            case ProgressEvent.VertexFailed e ->
+                vertex(e, v -> {
+                    if (!v.hasStarted()) {
+                        v.setStarted(time(e.timestamp()));
+                    }
+                    v.setCompleted(time(e.timestamp())).setError(e.message());
+                });
             case ProgressEvent.VertexLog e -> log(e);
-            case ProgressEvent.VertexWarning e -> StatusResponse.newBuilder().addWarnings(VertexWarning.newBuilder()
-                    .setVertex(e.vertexDigest()).setLevel(1)
-                    .setShort(ByteString.copyFrom(e.message(), StandardCharsets.UTF_8))).build();
+            case ProgressEvent.VertexWarning e ->
+                StatusResponse.newBuilder()
+                        .addWarnings(VertexWarning.newBuilder()
+                                .setVertex(e.vertexDigest())
+                                .setLevel(1)
+                                .setShort(ByteString.copyFrom(e.message(), StandardCharsets.UTF_8)))
+                        .build();
         };
         append(update);
     }
@@ -81,7 +88,10 @@ final class StatusFeed implements ProgressListener {
             // A step may log before it starts (keying it, or importing it from a cache, can take a while): its
             // vertex goes first, so a display names the log's step instead of showing its digest.
             if (!vertices.containsKey(event.vertexDigest())) {
-                named = Vertex.newBuilder().setDigest(event.vertexDigest()).setName(event.vertexName()).build();
+                named = Vertex.newBuilder()
+                        .setDigest(event.vertexDigest())
+                        .setName(event.vertexName())
+                        .build();
                 vertices.put(event.vertexDigest(), named);
             }
             before = logged.getOrDefault(event.vertexDigest(), 0L);
@@ -92,15 +102,21 @@ final class StatusFeed implements ProgressListener {
         if (before > LOG_LIMIT) {
             return null; // clipped already, and said so
         }
-        ByteString kept = before + data.length <= LOG_LIMIT ? ByteString.copyFrom(data)
-                : ByteString.copyFrom(data, 0, (int) (LOG_LIMIT - before)).concat(ByteString.copyFromUtf8(
-                        "\n[output clipped: a step's log is kept up to " + LOG_LIMIT / (1024 * 1024) + " MiB]\n"));
+        ByteString kept = before + data.length <= LOG_LIMIT
+                ? ByteString.copyFrom(data)
+                : ByteString.copyFrom(data, 0, (int) (LOG_LIMIT - before))
+                        .concat(ByteString.copyFromUtf8("\n[output clipped: a step's log is kept up to "
+                                + LOG_LIMIT / (1024 * 1024) + " MiB]\n"));
         StatusResponse.Builder update = StatusResponse.newBuilder();
         if (named != null) {
             update.addVertexes(named);
         }
-        return update.addLogs(VertexLog.newBuilder().setVertex(event.vertexDigest())
-                .setTimestamp(time(event.timestamp())).setStream(event.stream()).setMsg(kept)).build();
+        return update.addLogs(VertexLog.newBuilder()
+                        .setVertex(event.vertexDigest())
+                        .setTimestamp(time(event.timestamp()))
+                        .setStream(event.stream())
+                        .setMsg(kept))
+                .build();
     }
 
     private interface VertexChange {
@@ -189,6 +205,9 @@ final class StatusFeed implements ProgressListener {
     }
 
     private static Timestamp time(Instant instant) {
-        return Timestamp.newBuilder().setSeconds(instant.getEpochSecond()).setNanos(instant.getNano()).build();
+        return Timestamp.newBuilder()
+                .setSeconds(instant.getEpochSecond())
+                .setNanos(instant.getNano())
+                .build();
     }
 }

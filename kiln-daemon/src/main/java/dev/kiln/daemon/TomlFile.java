@@ -84,8 +84,10 @@ final class TomlFile {
                     lines.putIfAbsent(table, where);
                 } else {
                     List<String> header = table;
-                    if (values.keySet().stream().anyMatch(key -> values.get(key) instanceof ArrayList<?>
-                            && header.size() > key.size() && header.subList(0, key.size()).equals(key))) {
+                    if (values.keySet().stream()
+                            .anyMatch(key -> values.get(key) instanceof ArrayList<?>
+                                    && header.size() > key.size()
+                                    && header.subList(0, key.size()).equals(key))) {
                         throw line.error("tables inside an array of tables are not supported");
                     }
                     element = null;
@@ -192,7 +194,8 @@ final class TomlFile {
                     names.add(string());
                 } else {
                     int start = at;
-                    while (at < text.length() && (Character.isLetterOrDigit(peek()) || peek() == '_' || peek() == '-')) {
+                    while (at < text.length()
+                            && (Character.isLetterOrDigit(peek()) || peek() == '_' || peek() == '-')) {
                         at++;
                     }
                     if (start == at) {

@@ -1,5 +1,7 @@
 package dev.kiln.daemon;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import dev.kiln.core.ImageReference;
 import dev.kiln.core.Platform;
 import dev.kiln.llb.RunOption;
@@ -8,18 +10,6 @@ import dev.kiln.oci.Descriptor;
 import dev.kiln.oci.registry.RegistryClient;
 import dev.kiln.oci.registry.ResolvedImage;
 import dev.kiln.oci.testing.LocalRegistry;
-import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
-import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.Assumptions;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.MethodOrderer;
-import org.junit.jupiter.api.Order;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
-import org.junit.jupiter.api.TestMethodOrder;
-import org.junit.jupiter.api.io.TempDir;
-
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -34,8 +24,17 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.zip.GZIPInputStream;
-
-import static org.assertj.core.api.Assertions.assertThat;
+import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
+import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * BuildKit's own client, the real {@code buildctl} v0.24.0, against a Kiln daemon: what a user of buildctl (or of
@@ -57,8 +56,10 @@ class BuildctlCompatibilityTest {
     @BeforeAll
     void start(@TempDir Path dir) throws Exception {
         Optional<Path> found = onPath("buildctl");
-        Assumptions.assumeTrue(found.isPresent(), "buildctl (BuildKit's client) is not on PATH; "
-                + "these tests drive the daemon with it where it is installed");
+        Assumptions.assumeTrue(
+                found.isPresent(),
+                "buildctl (BuildKit's client) is not on PATH; "
+                        + "these tests drive the daemon with it where it is installed");
         buildctl = found.get();
         tmp = dir;
         images = BusyboxRegistry.start(tmp);
@@ -95,15 +96,16 @@ class BuildctlCompatibilityTest {
         return Optional.empty();
     }
 
-    record Run(int exit, String out, String err) {
-    }
+    record Run(int exit, String out, String err) {}
 
     private Run buildctl(Optional<Path> stdin, String... args) throws Exception {
         List<String> command = new ArrayList<>(List.of(buildctl.toString(), "--addr", "unix://" + daemon.socket));
         command.addAll(List.of(args));
         ProcessBuilder builder = new ProcessBuilder(command);
-        stdin.ifPresentOrElse(file -> builder.redirectInput(file.toFile()),
-                () -> builder.redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile())));
+        stdin.ifPresentOrElse(
+                file -> builder.redirectInput(file.toFile()),
+                () -> builder.redirectInput(
+                        ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile())));
         Process process = builder.start();
         CompletableFuture<String> out = CompletableFuture.supplyAsync(() -> read(process.getInputStream()));
         CompletableFuture<String> err = CompletableFuture.supplyAsync(() -> read(process.getErrorStream()));
@@ -127,15 +129,26 @@ class BuildctlCompatibilityTest {
     }
 
     private List<String> dockerfileBuild(String... more) {
-        List<String> args = new ArrayList<>(List.of("build", "--progress", "plain", "--frontend", "dockerfile.v0",
-                "--local", "context=" + context, "--local", "dockerfile=" + context,
-                "--opt", "build-arg:BASE=" + busybox));
+        List<String> args = new ArrayList<>(List.of(
+                "build",
+                "--progress",
+                "plain",
+                "--frontend",
+                "dockerfile.v0",
+                "--local",
+                "context=" + context,
+                "--local",
+                "dockerfile=" + context,
+                "--opt",
+                "build-arg:BASE=" + busybox));
         args.addAll(List.of(more));
         return args;
     }
 
     private static void assertSucceeded(Run run) {
-        assertThat(run.exit()).as("buildctl's exit code; its stderr:\n%s", run.err()).isZero();
+        assertThat(run.exit())
+                .as("buildctl's exit code; its stderr:\n%s", run.err())
+                .isZero();
     }
 
     @Test
@@ -150,7 +163,8 @@ class BuildctlCompatibilityTest {
     @Order(2)
     void aDockerfileBuildToAnOciArchiveHasTheCopiedFile() throws Exception {
         Path archive = tmp.resolve("app.oci.tar");
-        Run run = buildctl(dockerfileBuild("--output", "type=oci,dest=" + archive).toArray(String[]::new));
+        Run run =
+                buildctl(dockerfileBuild("--output", "type=oci,dest=" + archive).toArray(String[]::new));
         assertSucceeded(run);
         assertThat(run.err()).contains("COPY greeting.txt /greeting.txt");
 
@@ -159,9 +173,12 @@ class BuildctlCompatibilityTest {
         List<String> greetings = new ArrayList<>();
         for (Map.Entry<String, byte[]> blob : blobs.entrySet()) {
             byte[] data = blob.getValue();
-            if (blob.getKey().startsWith("blobs/") && data.length > 2 && (data[0] & 0xff) == 0x1f
+            if (blob.getKey().startsWith("blobs/")
+                    && data.length > 2
+                    && (data[0] & 0xff) == 0x1f
                     && (data[1] & 0xff) == 0x8b) {
-                byte[] greeting = entries(new GZIPInputStream(new ByteArrayInputStream(data))).get("greeting.txt");
+                byte[] greeting = entries(new GZIPInputStream(new ByteArrayInputStream(data)))
+                        .get("greeting.txt");
                 if (greeting != null) {
                     greetings.add(new String(greeting, StandardCharsets.UTF_8));
                 }
@@ -175,13 +192,15 @@ class BuildctlCompatibilityTest {
     void aDockerfileBuildPushesItsImageToARegistry() throws Exception {
         ImageReference target = registry.reference("x:1");
         Path metadata = tmp.resolve("push-metadata.json");
-        Run run = buildctl(dockerfileBuild("--output", "type=image,name=" + target + ",push=true",
-                "--metadata-file", metadata.toString()).toArray(String[]::new));
+        Run run = buildctl(dockerfileBuild(
+                        "--output", "type=image,name=" + target + ",push=true", "--metadata-file", metadata.toString())
+                .toArray(String[]::new));
         assertSucceeded(run);
 
         try (RegistryClient client = RegistryClient.builder().build()) {
             ResolvedImage image = client.resolveImage(target, Platform.current());
-            assertThat(Files.readString(metadata)).contains(image.image().descriptor().digest().toString());
+            assertThat(Files.readString(metadata))
+                    .contains(image.image().descriptor().digest().toString());
             String greeting = null;
             for (Descriptor layer : image.layers()) {
                 try (InputStream in = new GZIPInputStream(client.openBlob(target, layer))) {
@@ -212,10 +231,22 @@ class BuildctlCompatibilityTest {
                 RUN echo built > /built
                 """);
         Path out = tmp.resolve("local-out");
-        Run run = buildctl("build", "--progress", "plain", "--frontend", "dockerfile.v0",
-                "--local", "context=" + secretContext, "--local", "dockerfile=" + secretContext,
-                "--opt", "build-arg:BASE=" + busybox, "--secret", "id=token,src=" + secret,
-                "--output", "type=local,dest=" + out);
+        Run run = buildctl(
+                "build",
+                "--progress",
+                "plain",
+                "--frontend",
+                "dockerfile.v0",
+                "--local",
+                "context=" + secretContext,
+                "--local",
+                "dockerfile=" + secretContext,
+                "--opt",
+                "build-arg:BASE=" + busybox,
+                "--secret",
+                "id=token,src=" + secret,
+                "--output",
+                "type=local,dest=" + out);
         assertSucceeded(run);
         assertThat(out.resolve("token-copy")).hasContent(Files.readString(secret));
         assertThat(out.resolve("greeting.txt")).hasContent("hello from buildctl");
@@ -227,10 +258,20 @@ class BuildctlCompatibilityTest {
     void aFailingRunStepFailsTheBuildWithItsMessage() throws Exception {
         Path bad = Files.createDirectories(tmp.resolve("bad"));
         Files.writeString(bad.resolve("Dockerfile"), "FROM " + busybox + "\nRUN echo failing-step >&2; exit 7\n");
-        Run run = buildctl("build", "--progress", "plain", "--frontend", "dockerfile.v0", "--local", "context=" + bad,
-                "--local", "dockerfile=" + bad);
+        Run run = buildctl(
+                "build",
+                "--progress",
+                "plain",
+                "--frontend",
+                "dockerfile.v0",
+                "--local",
+                "context=" + bad,
+                "--local",
+                "dockerfile=" + bad);
         assertThat(run.exit()).isNotZero();
-        assertThat(run.err()).contains("did not complete successfully: exit code: 7").contains("failing-step")
+        assertThat(run.err())
+                .contains("did not complete successfully: exit code: 7")
+                .contains("failing-step")
                 .contains("Dockerfile:2");
     }
 
@@ -239,8 +280,8 @@ class BuildctlCompatibilityTest {
     void aBadDockerfileFailsTheBuildWithTheParsersMessage() throws Exception {
         Path bad = Files.createDirectories(tmp.resolve("unparsable"));
         Files.writeString(bad.resolve("Dockerfile"), "FROM " + busybox + "\nFOOBAR nonsense\n");
-        Run run = buildctl("build", "--frontend", "dockerfile.v0", "--local", "context=" + bad,
-                "--local", "dockerfile=" + bad);
+        Run run = buildctl(
+                "build", "--frontend", "dockerfile.v0", "--local", "context=" + bad, "--local", "dockerfile=" + bad);
         assertThat(run.exit()).isNotZero();
         assertThat(run.err()).contains("Dockerfile:2").contains("unknown instruction");
     }
@@ -248,7 +289,9 @@ class BuildctlCompatibilityTest {
     @Test
     @Order(7)
     void anLlbDefinitionOnStdinIsSolved() throws Exception {
-        State state = State.image(busybox.toString()).run(RunOption.sh("echo from-stdin > /stdin.txt")).root();
+        State state = State.image(busybox.toString())
+                .run(RunOption.sh("echo from-stdin > /stdin.txt"))
+                .root();
         Path definition = tmp.resolve("definition.pb");
         Files.write(definition, state.marshal().toByteArray());
         Path out = tmp.resolve("stdin-out");
@@ -274,12 +317,17 @@ class BuildctlCompatibilityTest {
         try (DaemonFixture fresh = new DaemonFixture(tmp.resolve("fresh"))) {
             List<String> command = new ArrayList<>(List.of(buildctl.toString(), "--addr", "unix://" + fresh.socket));
             command.addAll(dockerfileBuild("--import-cache", "type=registry,ref=" + ref));
-            Process process = new ProcessBuilder(command).redirectErrorStream(true)
-                    .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile())).start();
+            Process process = new ProcessBuilder(command)
+                    .redirectErrorStream(true)
+                    .redirectInput(
+                            ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()))
+                    .start();
             String output = read(process.getInputStream());
             assertThat(process.waitFor(300, TimeUnit.SECONDS)).isTrue();
             assertThat(process.exitValue()).as(output).isZero();
-            assertThat(output).containsPattern("(?m)^#(\\d+) \\[\\d/\\d\\] RUN echo built > /built\\n(?:#\\1 .*\\n)*#\\1 CACHED$");
+            assertThat(output)
+                    .containsPattern(
+                            "(?m)^#(\\d+) \\[\\d/\\d\\] RUN echo built > /built\\n(?:#\\1 .*\\n)*#\\1 CACHED$");
         }
     }
 

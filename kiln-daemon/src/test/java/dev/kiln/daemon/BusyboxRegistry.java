@@ -4,7 +4,6 @@ import dev.kiln.core.ImageReference;
 import dev.kiln.oci.registry.RegistryClient;
 import dev.kiln.oci.testing.LocalRegistry;
 import dev.kiln.worker.BusyboxImage;
-
 import java.io.IOException;
 import java.nio.file.Path;
 

@@ -1,5 +1,8 @@
 package dev.kiln.daemon;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
 import dev.kiln.api.DaemonEndpoint;
 import dev.kiln.api.control.InfoRequest;
 import dev.kiln.api.control.ListWorkersRequest;
@@ -13,12 +16,6 @@ import dev.kiln.llb.RunOption;
 import dev.kiln.llb.State;
 import dev.kiln.worker.HostProcesses;
 import io.grpc.StatusRuntimeException;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
-import org.junit.jupiter.api.io.TempDir;
-
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -28,9 +25,11 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.io.TempDir;
 
 /** The Control service driven over its unix socket by a gRPC client on BuildKit's protos. */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
@@ -57,12 +56,18 @@ class ControlServiceTest {
 
     @Test
     void describesItsWorkerAndVersionAndRecordsItselfInTheState() throws Exception {
-        List<WorkerRecord> workers = daemon.control().listWorkers(ListWorkersRequest.getDefaultInstance())
+        List<WorkerRecord> workers = daemon.control()
+                .listWorkers(ListWorkersRequest.getDefaultInstance())
                 .getRecordList();
         assertThat(workers).hasSize(1);
         assertThat(workers.getFirst().getLabelsMap()).containsEntry("org.mobyproject.buildkit.worker.executor", "oci");
-        assertThat(workers.getFirst().getPlatformsList()).extracting(p -> dev.kiln.llb.pb.Platform.parseFrom(p).getOS()).containsExactly("linux");
-        assertThat(daemon.control().info(InfoRequest.getDefaultInstance()).getBuildkitVersion().getPackage())
+        assertThat(workers.getFirst().getPlatformsList())
+                .extracting(p -> dev.kiln.llb.pb.Platform.parseFrom(p).getOS())
+                .containsExactly("linux");
+        assertThat(daemon.control()
+                        .info(InfoRequest.getDefaultInstance())
+                        .getBuildkitVersion()
+                        .getPackage())
                 .isEqualTo(DaemonInfo.PACKAGE);
 
         assertThat(DaemonEndpoint.running(daemon.state)).get().satisfies(endpoint -> {
@@ -77,12 +82,19 @@ class ControlServiceTest {
         String ref = "test-" + System.nanoTime();
         CompletableFuture<List<StatusResponse>> status = CompletableFuture.supplyAsync(() -> {
             List<StatusResponse> all = new ArrayList<>();
-            Iterator<StatusResponse> it = daemon.control().status(StatusRequest.newBuilder().setRef(ref).build());
+            Iterator<StatusResponse> it = daemon.control()
+                    .status(StatusRequest.newBuilder().setRef(ref).build());
             it.forEachRemaining(all::add);
             return all;
         });
-        State state = State.image(busybox.toString()).run(RunOption.sh("echo daemon > /greeting")).root();
-        daemon.control().solve(SolveRequest.newBuilder().setRef(ref).setDefinition(state.marshal().toByteString()).build());
+        State state = State.image(busybox.toString())
+                .run(RunOption.sh("echo daemon > /greeting"))
+                .root();
+        daemon.control()
+                .solve(SolveRequest.newBuilder()
+                        .setRef(ref)
+                        .setDefinition(state.marshal().toByteString())
+                        .build());
 
         Map<String, Vertex> last = new HashMap<>();
         for (StatusResponse response : status.get(60, TimeUnit.SECONDS)) {
@@ -98,9 +110,14 @@ class ControlServiceTest {
 
     @Test
     void aFailingStepFailsTheSolveWithItsMessage() {
-        State state = State.image(busybox.toString()).run(RunOption.sh("echo broken >&2; exit 3")).root();
-        assertThatThrownBy(() -> daemon.control().solve(SolveRequest.newBuilder().setRef("fail-" + System.nanoTime())
-                .setDefinition(state.marshal().toByteString()).build()))
+        State state = State.image(busybox.toString())
+                .run(RunOption.sh("echo broken >&2; exit 3"))
+                .root();
+        assertThatThrownBy(() -> daemon.control()
+                        .solve(SolveRequest.newBuilder()
+                                .setRef("fail-" + System.nanoTime())
+                                .setDefinition(state.marshal().toByteString())
+                                .build()))
                 .isInstanceOf(StatusRuntimeException.class)
                 .hasMessageContaining("did not complete successfully: exit code: 3");
     }
@@ -110,12 +127,19 @@ class ControlServiceTest {
         String shared = "echo shared-" + System.nanoTime() + " > /shared";
         List<CompletableFuture<Map<String, Vertex>>> builds = new ArrayList<>();
         for (int i = 0; i < 4; i++) {
-            State state = State.image(busybox.toString()).run(RunOption.sh(shared)).root()
-                    .run(RunOption.sh("echo " + i + " > /mine")).root();
+            State state = State.image(busybox.toString())
+                    .run(RunOption.sh(shared))
+                    .root()
+                    .run(RunOption.sh("echo " + i + " > /mine"))
+                    .root();
             String ref = "concurrent-" + i + "-" + System.nanoTime();
             builds.add(CompletableFuture.supplyAsync(() -> {
                 CompletableFuture<Map<String, Vertex>> status = CompletableFuture.supplyAsync(() -> lastVertices(ref));
-                daemon.control().solve(SolveRequest.newBuilder().setRef(ref).setDefinition(state.marshal().toByteString()).build());
+                daemon.control()
+                        .solve(SolveRequest.newBuilder()
+                                .setRef(ref)
+                                .setDefinition(state.marshal().toByteString())
+                                .build());
                 return status.join();
             }));
         }
@@ -135,8 +159,11 @@ class ControlServiceTest {
         String marker = "sleep " + (600 + (System.nanoTime() % 300));
         State state = State.image(busybox.toString()).run(RunOption.sh(marker)).root();
         io.grpc.Context.CancellableContext call = io.grpc.Context.current().withCancellation();
-        CompletableFuture<Void> solve = CompletableFuture.runAsync(() -> call.run(() -> daemon.control().solve(
-                SolveRequest.newBuilder().setRef("cancel-" + System.nanoTime()).setDefinition(state.marshal().toByteString()).build())));
+        CompletableFuture<Void> solve = CompletableFuture.runAsync(() -> call.run(() -> daemon.control()
+                .solve(SolveRequest.newBuilder()
+                        .setRef("cancel-" + System.nanoTime())
+                        .setDefinition(state.marshal().toByteString())
+                        .build())));
         try {
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
             while (!HostProcesses.anyRuns(marker)) {
@@ -154,10 +181,10 @@ class ControlServiceTest {
         }
     }
 
-
     private Map<String, Vertex> lastVertices(String ref) {
         Map<String, Vertex> last = new HashMap<>();
-        daemon.control().status(StatusRequest.newBuilder().setRef(ref).build())
+        daemon.control()
+                .status(StatusRequest.newBuilder().setRef(ref).build())
                 .forEachRemaining(response -> response.getVertexesList().forEach(v -> last.put(v.getDigest(), v)));
         return last;
     }
@@ -165,8 +192,12 @@ class ControlServiceTest {
     @Test
     void aClientCannotGrantItselfAnEntitlementTheDaemonDoesNotAllow() {
         State state = State.image(busybox.toString()).run(RunOption.sh("true")).root();
-        assertThatThrownBy(() -> daemon.control().solve(SolveRequest.newBuilder().setRef("entitled")
-                .setDefinition(state.marshal().toByteString()).addEntitlements("security.insecure").build()))
+        assertThatThrownBy(() -> daemon.control()
+                        .solve(SolveRequest.newBuilder()
+                                .setRef("entitled")
+                                .setDefinition(state.marshal().toByteString())
+                                .addEntitlements("security.insecure")
+                                .build()))
                 .isInstanceOf(StatusRuntimeException.class)
                 .hasMessageContaining("PERMISSION_DENIED")
                 .hasMessageContaining("entitlement security.insecure is not allowed by this daemon");
@@ -175,9 +206,14 @@ class ControlServiceTest {
     @Test
     void cacheExportItCannotDoIsRefusedNotIgnored() {
         State state = State.image(busybox.toString()).run(RunOption.sh("true")).root();
-        assertThatThrownBy(() -> daemon.control().solve(SolveRequest.newBuilder().setRef("cache-export")
-                .setDefinition(state.marshal().toByteString()).setCache(dev.kiln.api.control.CacheOptions.newBuilder()
-                        .addExports(dev.kiln.api.control.CacheOptionsEntry.newBuilder().setType("gha"))).build()))
+        assertThatThrownBy(() -> daemon.control()
+                        .solve(SolveRequest.newBuilder()
+                                .setRef("cache-export")
+                                .setDefinition(state.marshal().toByteString())
+                                .setCache(dev.kiln.api.control.CacheOptions.newBuilder()
+                                        .addExports(dev.kiln.api.control.CacheOptionsEntry.newBuilder()
+                                                .setType("gha")))
+                                .build()))
                 .isInstanceOf(StatusRuntimeException.class)
                 .hasMessageContaining("UNIMPLEMENTED")
                 .hasMessageContaining("cache export type \"gha\" is not supported");
@@ -188,10 +224,15 @@ class ControlServiceTest {
         State state = State.image(busybox.toString()).run(RunOption.sh("true")).root();
         Path cache = dir.resolve("cache");
 
-        assertThatThrownBy(() -> daemon.control().solve(SolveRequest.newBuilder().setRef("local-cache")
-                .setDefinition(state.marshal().toByteString()).setCache(dev.kiln.api.control.CacheOptions.newBuilder()
-                        .addExports(dev.kiln.api.control.CacheOptionsEntry.newBuilder().setType("local")
-                                .putAttrs("dest", cache.toString()))).build()))
+        assertThatThrownBy(() -> daemon.control()
+                        .solve(SolveRequest.newBuilder()
+                                .setRef("local-cache")
+                                .setDefinition(state.marshal().toByteString())
+                                .setCache(dev.kiln.api.control.CacheOptions.newBuilder()
+                                        .addExports(dev.kiln.api.control.CacheOptionsEntry.newBuilder()
+                                                .setType("local")
+                                                .putAttrs("dest", cache.toString())))
+                                .build()))
                 .isInstanceOf(StatusRuntimeException.class)
                 .hasMessageContaining("PERMISSION_DENIED")
                 .hasMessageContaining("cache export type=local through the daemon works only for a kiln client");
@@ -203,14 +244,26 @@ class ControlServiceTest {
         Path onDaemon = dir.resolve("daemon-side");
         Path onClient = dir.resolve("client-side");
         String sessionId = java.util.UUID.randomUUID().toString();
-        dev.kiln.api.session.SessionTunnel session = dev.kiln.api.session.SessionTunnel.open(daemon.controlAsync(),
-                sessionId, "test", "", List.of(new dev.kiln.api.session.FileSendService(
+        dev.kiln.api.session.SessionTunnel session = dev.kiln.api.session.SessionTunnel.open(
+                daemon.controlAsync(),
+                sessionId,
+                "test",
+                "",
+                List.of(new dev.kiln.api.session.FileSendService(
                         Map.of(0, new dev.kiln.api.session.FileTarget.ToDirectory(onClient)))));
         try {
-            State state = State.image(busybox.toString()).run(RunOption.sh("echo exported > /out.txt")).root();
-            daemon.control().solve(SolveRequest.newBuilder().setRef("dest-" + System.nanoTime()).setSession(sessionId)
-                    .setDefinition(state.marshal().toByteString()).addExporters(dev.kiln.api.control.Exporter.newBuilder()
-                            .setType("local").putAttrs("dest", onDaemon.toString())).build());
+            State state = State.image(busybox.toString())
+                    .run(RunOption.sh("echo exported > /out.txt"))
+                    .root();
+            daemon.control()
+                    .solve(SolveRequest.newBuilder()
+                            .setRef("dest-" + System.nanoTime())
+                            .setSession(sessionId)
+                            .setDefinition(state.marshal().toByteString())
+                            .addExporters(dev.kiln.api.control.Exporter.newBuilder()
+                                    .setType("local")
+                                    .putAttrs("dest", onDaemon.toString()))
+                            .build());
         } finally {
             session.close();
         }
@@ -222,15 +275,26 @@ class ControlServiceTest {
     void aClientWithDirectAccessHasItsDestWrittenByTheDaemonWithoutASession(@TempDir Path dir) throws Exception {
         Path out = dir.resolve("out");
         String sessionId = "direct-" + System.nanoTime();
-        new dev.kiln.api.DirectAccess(sessionId, Map.of(), Map.of(0, out)).offer(daemon.state).orElseThrow();
-        State state = State.image(busybox.toString()).run(RunOption.sh("echo direct > /out.txt")).root();
+        new dev.kiln.api.DirectAccess(sessionId, Map.of(), Map.of(0, out))
+                .offer(daemon.state)
+                .orElseThrow();
+        State state = State.image(busybox.toString())
+                .run(RunOption.sh("echo direct > /out.txt"))
+                .root();
 
-        daemon.control().solve(SolveRequest.newBuilder().setRef(sessionId).setSession(sessionId)
-                .setDefinition(state.marshal().toByteString()).addExporters(dev.kiln.api.control.Exporter.newBuilder()
-                        .setType("local").putAttrs("dest", out.toString())).build());
+        daemon.control()
+                .solve(SolveRequest.newBuilder()
+                        .setRef(sessionId)
+                        .setSession(sessionId)
+                        .setDefinition(state.marshal().toByteString())
+                        .addExporters(dev.kiln.api.control.Exporter.newBuilder()
+                                .setType("local")
+                                .putAttrs("dest", out.toString()))
+                        .build());
 
         assertThat(out.resolve("out.txt")).hasContent("direct");
-        assertThat(dev.kiln.api.DirectAccess.directory(daemon.state).resolve(sessionId)).doesNotExist();
+        assertThat(dev.kiln.api.DirectAccess.directory(daemon.state).resolve(sessionId))
+                .doesNotExist();
     }
 
     @Test
@@ -238,18 +302,24 @@ class ControlServiceTest {
             throws Exception {
         Path context = Files.createDirectories(dir.resolve("context"));
         String sessionId = "refused-" + System.nanoTime();
-        new dev.kiln.api.DirectAccess(sessionId, Map.of("context", context), Map.of()).offer(daemon.state)
+        new dev.kiln.api.DirectAccess(sessionId, Map.of("context", context), Map.of())
+                .offer(daemon.state)
                 .orElseThrow();
         Path other = Files.createDirectories(dir.resolve("other"));
         Files.delete(context);
         Files.move(other, context);
         State state = State.image(busybox.toString()).run(RunOption.sh("true")).root();
 
-        assertThatThrownBy(() -> daemon.control().solve(SolveRequest.newBuilder().setRef(sessionId)
-                .setSession(sessionId).setDefinition(state.marshal().toByteString()).build()))
+        assertThatThrownBy(() -> daemon.control()
+                        .solve(SolveRequest.newBuilder()
+                                .setRef(sessionId)
+                                .setSession(sessionId)
+                                .setDefinition(state.marshal().toByteString())
+                                .build()))
                 .isInstanceOfSatisfying(StatusRuntimeException.class, e -> {
                     assertThat(e.getStatus().getCode()).isEqualTo(io.grpc.Status.Code.FAILED_PRECONDITION);
-                    assertThat(e.getStatus().getDescription()).startsWith(dev.kiln.api.DirectAccess.REFUSED)
+                    assertThat(e.getStatus().getDescription())
+                            .startsWith(dev.kiln.api.DirectAccess.REFUSED)
                             .contains(context.toString());
                 });
     }
@@ -257,8 +327,13 @@ class ControlServiceTest {
     @Test
     void aSessionThatNeverConnectsFailsTheSolveClearly() {
         State state = State.image(busybox.toString()).run(RunOption.sh("true")).root();
-        assertThatThrownBy(() -> daemon.control().withDeadlineAfter(30, TimeUnit.SECONDS).solve(SolveRequest.newBuilder()
-                .setRef("nosession").setSession("no-such-session").setDefinition(state.marshal().toByteString()).build()))
+        assertThatThrownBy(() -> daemon.control()
+                        .withDeadlineAfter(30, TimeUnit.SECONDS)
+                        .solve(SolveRequest.newBuilder()
+                                .setRef("nosession")
+                                .setSession("no-such-session")
+                                .setDefinition(state.marshal().toByteString())
+                                .build()))
                 .isInstanceOf(StatusRuntimeException.class)
                 .hasMessageContaining("no active session for no-such-session");
     }

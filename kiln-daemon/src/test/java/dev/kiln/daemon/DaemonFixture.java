@@ -7,7 +7,6 @@ import io.grpc.netty.shaded.io.netty.channel.EventLoopGroup;
 import io.grpc.netty.shaded.io.netty.channel.epoll.EpollDomainSocketChannel;
 import io.grpc.netty.shaded.io.netty.channel.epoll.EpollEventLoopGroup;
 import io.grpc.netty.shaded.io.netty.channel.unix.DomainSocketAddress;
-
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -49,8 +48,15 @@ final class DaemonFixture implements AutoCloseable {
             throws IOException, InterruptedException {
         state = dir.resolve("state");
         socket = state.resolve("kiln.sock");
-        DaemonConfig config = new DaemonConfig(List.of("unix://" + socket), state, Optional.empty(), Optional.empty(),
-                idleTimeout, Set.of(), "auto", List.of());
+        DaemonConfig config = new DaemonConfig(
+                List.of("unix://" + socket),
+                state,
+                Optional.empty(),
+                Optional.empty(),
+                idleTimeout,
+                Set.of(),
+                "auto",
+                List.of());
         daemon = KilnDaemon.start(change.apply(config), new PrintStream(log, true));
         channel = connect(socket, group);
     }

@@ -1,5 +1,8 @@
 package dev.kiln.daemon;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
 import com.google.protobuf.ByteString;
 import dev.kiln.api.apicaps.APICap;
 import dev.kiln.api.control.Exporter;
@@ -21,20 +24,15 @@ import io.grpc.Metadata;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.MetadataUtils;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.io.TempDir;
-
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
  * The gateway forwarder mode that buildctl build and docker buildx use, driven by our own gRPC client on BuildKit's
@@ -81,13 +79,16 @@ class GatewayForwardingTest {
         for (Exporter exporter : exporters) {
             request.addExporters(exporter);
         }
-        return CompletableFuture.supplyAsync(() -> daemon.control().withDeadlineAfter(180, TimeUnit.SECONDS)
-                .solve(request.build()));
+        return CompletableFuture.supplyAsync(
+                () -> daemon.control().withDeadlineAfter(180, TimeUnit.SECONDS).solve(request.build()));
     }
 
     private static dev.kiln.api.gateway.SolveRequest solveOf(State state) {
-        return dev.kiln.api.gateway.SolveRequest.newBuilder().setDefinition(state.marshal())
-                .setAllowResultReturn(true).setAllowResultArrayRef(true).build();
+        return dev.kiln.api.gateway.SolveRequest.newBuilder()
+                .setDefinition(state.marshal())
+                .setAllowResultReturn(true)
+                .setAllowResultArrayRef(true)
+                .build();
     }
 
     @Test
@@ -97,50 +98,90 @@ class GatewayForwardingTest {
         Path oci = tmp.resolve("out.oci.tar");
         // the outputs go back to the client through its session, as buildctl receives them
         String sessionId = java.util.UUID.randomUUID().toString();
-        dev.kiln.api.session.SessionTunnel session = dev.kiln.api.session.SessionTunnel.open(daemon.controlAsync(),
-                sessionId, "test", "", java.util.List.of(new dev.kiln.api.session.FileSendService(java.util.Map.of(
+        dev.kiln.api.session.SessionTunnel session = dev.kiln.api.session.SessionTunnel.open(
+                daemon.controlAsync(),
+                sessionId,
+                "test",
+                "",
+                java.util.List.of(new dev.kiln.api.session.FileSendService(java.util.Map.of(
                         0, new dev.kiln.api.session.FileTarget.ToDirectory(local),
                         1, new dev.kiln.api.session.FileTarget.ToFile(oci)))));
-        CompletableFuture<SolveResponse> solve = forwardedSolve(ref, sessionId,
-                Exporter.newBuilder().setType("local").build(), Exporter.newBuilder().setType("oci").build());
+        CompletableFuture<SolveResponse> solve = forwardedSolve(
+                ref,
+                sessionId,
+                Exporter.newBuilder().setType("local").build(),
+                Exporter.newBuilder().setType("oci").build());
 
         PongResponse pong = bridge(ref).ping(PingRequest.getDefaultInstance());
-        assertThat(pong.getFrontendAPICapsList()).filteredOn(APICap::getEnabled).extracting(APICap::getID)
-                .contains("solve.base", "return", "proto.refarray", "readfile", "readdir", "statfile",
-                        "frontend.inputs", "gateway.evaluate");
-        assertThat(pong.getFrontendAPICapsList()).filteredOn(cap -> cap.getID().equals("gateway.exec"))
-                .singleElement().satisfies(cap -> assertThat(cap.getEnabled()).isFalse());
+        assertThat(pong.getFrontendAPICapsList())
+                .filteredOn(APICap::getEnabled)
+                .extracting(APICap::getID)
+                .contains(
+                        "solve.base",
+                        "return",
+                        "proto.refarray",
+                        "readfile",
+                        "readdir",
+                        "statfile",
+                        "frontend.inputs",
+                        "gateway.evaluate");
+        assertThat(pong.getFrontendAPICapsList())
+                .filteredOn(cap -> cap.getID().equals("gateway.exec"))
+                .singleElement()
+                .satisfies(cap -> assertThat(cap.getEnabled()).isFalse());
         assertThat(pong.getLLBCapsList()).extracting(APICap::getID).contains("exec.meta.base", "source.local");
-        assertThat(pong.getWorkersList()).singleElement().satisfies(worker ->
-                assertThat(worker.getPlatformsList()).extracting(p -> dev.kiln.llb.pb.Platform.parseFrom(p).getOS()).containsExactly("linux"));
+        assertThat(pong.getWorkersList())
+                .singleElement()
+                .satisfies(worker -> assertThat(worker.getPlatformsList())
+                        .extracting(p -> dev.kiln.llb.pb.Platform.parseFrom(p).getOS())
+                        .containsExactly("linux"));
 
-        State state = State.image(busybox.toString()).run(RunOption.sh("echo forwarded > /out.txt")).root();
+        State state = State.image(busybox.toString())
+                .run(RunOption.sh("echo forwarded > /out.txt"))
+                .root();
         Result solved = bridge(ref).solve(solveOf(state)).getResult();
         assertThat(solved.getResultCase()).isEqualTo(Result.ResultCase.REF);
         String id = solved.getRef().getId();
         assertThat(id).isNotEmpty();
-        assertThat(solved.getRef().getDef().getDefCount()).as("the ref's LLB, for a client that builds on it")
+        assertThat(solved.getRef().getDef().getDefCount())
+                .as("the ref's LLB, for a client that builds on it")
                 .isPositive();
 
-        ByteString read = bridge(ref).readFile(ReadFileRequest.newBuilder().setRef(id).setFilePath("/out.txt")
-                .build()).getData();
+        ByteString read = bridge(ref)
+                .readFile(ReadFileRequest.newBuilder()
+                        .setRef(id)
+                        .setFilePath("/out.txt")
+                        .build())
+                .getData();
         assertThat(read.toString(StandardCharsets.UTF_8)).isEqualTo("forwarded\n");
-        assertThat(bridge(ref).statFile(StatFileRequest.newBuilder().setRef(id).setPath("out.txt").build())
-                .getStat().getSize()).isEqualTo(10);
+        assertThat(bridge(ref)
+                        .statFile(StatFileRequest.newBuilder()
+                                .setRef(id)
+                                .setPath("out.txt")
+                                .build())
+                        .getStat()
+                        .getSize())
+                .isEqualTo(10);
 
-        bridge(ref).return_(ReturnRequest.newBuilder().setResult(Result.newBuilder()
-                .setRef(Ref.newBuilder().setId(id))
-                // the frontend's image config, as the Dockerfile frontend returns it: used, not echoed back
-                .putMetadata("containerimage.config", ByteString.copyFromUtf8(
-                        "{\"architecture\":\"amd64\",\"os\":\"linux\",\"config\":{\"Env\":[\"FORWARDED=1\"]},"
-                                + "\"rootfs\":{\"type\":\"layers\",\"diff_ids\":[]}}"))).build());
+        bridge(ref)
+                .return_(ReturnRequest.newBuilder()
+                        .setResult(Result.newBuilder()
+                                .setRef(Ref.newBuilder().setId(id))
+                                // the frontend's image config, as the Dockerfile frontend returns it: used, not echoed
+                                // back
+                                .putMetadata(
+                                        "containerimage.config",
+                                        ByteString.copyFromUtf8(
+                                                "{\"architecture\":\"amd64\",\"os\":\"linux\",\"config\":{\"Env\":[\"FORWARDED=1\"]},"
+                                                        + "\"rootfs\":{\"type\":\"layers\",\"diff_ids\":[]}}")))
+                        .build());
         SolveResponse response = solve.get(180, TimeUnit.SECONDS);
         session.close();
 
         assertThat(local.resolve("out.txt")).hasContent("forwarded");
         assertThat(oci).isNotEmptyFile();
-        assertThat(response.getExporterResponseMap()).containsOnlyKeys("containerimage.digest",
-                "containerimage.config.digest");
+        assertThat(response.getExporterResponseMap())
+                .containsOnlyKeys("containerimage.digest", "containerimage.config.digest");
     }
 
     @Test
@@ -148,24 +189,36 @@ class GatewayForwardingTest {
         String ref = "forward-error-" + System.nanoTime();
         CompletableFuture<SolveResponse> solve = forwardedSolve(ref);
         bridge(ref).ping(PingRequest.getDefaultInstance());
-        bridge(ref).return_(ReturnRequest.newBuilder().setError(com.google.rpc.Status.newBuilder()
-                .setCode(Status.Code.UNKNOWN.value()).setMessage("Dockerfile:3: unknown instruction: FOOBAR")).build());
+        bridge(ref)
+                .return_(ReturnRequest.newBuilder()
+                        .setError(com.google.rpc.Status.newBuilder()
+                                .setCode(Status.Code.UNKNOWN.value())
+                                .setMessage("Dockerfile:3: unknown instruction: FOOBAR"))
+                        .build());
 
         assertThatThrownBy(() -> solve.get(60, TimeUnit.SECONDS))
                 .hasRootCauseInstanceOf(StatusRuntimeException.class)
-                .rootCause().hasMessageContaining("Dockerfile:3: unknown instruction: FOOBAR");
+                .rootCause()
+                .hasMessageContaining("Dockerfile:3: unknown instruction: FOOBAR");
     }
 
     @Test
     void aFailingStepFailsTheBridgeSolveWithItsMessage() throws Exception {
         String ref = "forward-fail-" + System.nanoTime();
         CompletableFuture<SolveResponse> solve = forwardedSolve(ref);
-        State state = State.image(busybox.toString()).run(RunOption.sh("echo broken >&2; exit 5")).root();
-        assertThatThrownBy(() -> bridge(ref).solve(solveOf(state).toBuilder().setEvaluate(true).build()))
+        State state = State.image(busybox.toString())
+                .run(RunOption.sh("echo broken >&2; exit 5"))
+                .root();
+        assertThatThrownBy(() -> bridge(ref)
+                        .solve(solveOf(state).toBuilder().setEvaluate(true).build()))
                 .isInstanceOf(StatusRuntimeException.class)
                 .hasMessageContaining("did not complete successfully: exit code: 5");
-        bridge(ref).return_(ReturnRequest.newBuilder().setError(com.google.rpc.Status.newBuilder()
-                .setCode(Status.Code.UNKNOWN.value()).setMessage("exit code: 5")).build());
+        bridge(ref)
+                .return_(ReturnRequest.newBuilder()
+                        .setError(com.google.rpc.Status.newBuilder()
+                                .setCode(Status.Code.UNKNOWN.value())
+                                .setMessage("exit code: 5"))
+                        .build());
         assertThatThrownBy(() -> solve.get(60, TimeUnit.SECONDS)).rootCause().hasMessageContaining("exit code: 5");
     }
 
@@ -173,11 +226,16 @@ class GatewayForwardingTest {
     void aReturnNamingAnUnknownRefFailsTheBuildClearly() {
         String ref = "forward-unknown-" + System.nanoTime();
         CompletableFuture<SolveResponse> solve = forwardedSolve(ref);
-        assertThatThrownBy(() -> bridge(ref).return_(ReturnRequest.newBuilder().setResult(Result.newBuilder()
-                .setRef(Ref.newBuilder().setId("nosuchref"))).build()))
+        assertThatThrownBy(() -> bridge(ref)
+                        .return_(ReturnRequest.newBuilder()
+                                .setResult(Result.newBuilder()
+                                        .setRef(Ref.newBuilder().setId("nosuchref")))
+                                .build()))
                 .isInstanceOf(StatusRuntimeException.class)
-                .hasMessageContaining("NOT_FOUND").hasMessageContaining("no such ref nosuchref");
-        assertThatThrownBy(() -> solve.get(60, TimeUnit.SECONDS)).rootCause()
+                .hasMessageContaining("NOT_FOUND")
+                .hasMessageContaining("no such ref nosuchref");
+        assertThatThrownBy(() -> solve.get(60, TimeUnit.SECONDS))
+                .rootCause()
                 .hasMessageContaining("the client returned an unusable result");
     }
 
@@ -185,9 +243,13 @@ class GatewayForwardingTest {
     void interactiveContainersAreRefusedAsUnimplemented() {
         String ref = "forward-container-" + System.nanoTime();
         CompletableFuture<SolveResponse> solve = forwardedSolve(ref);
-        assertThatThrownBy(() -> bridge(ref).newContainer(NewContainerRequest.newBuilder().setContainerID("c").build()))
+        assertThatThrownBy(() -> bridge(ref)
+                        .newContainer(NewContainerRequest.newBuilder()
+                                .setContainerID("c")
+                                .build()))
                 .isInstanceOf(StatusRuntimeException.class)
-                .hasMessageContaining("UNIMPLEMENTED").hasMessageContaining("interactive containers");
+                .hasMessageContaining("UNIMPLEMENTED")
+                .hasMessageContaining("interactive containers");
         bridge(ref).return_(ReturnRequest.getDefaultInstance());
         assertThat(solve).succeedsWithin(60, TimeUnit.SECONDS);
     }
@@ -196,8 +258,8 @@ class GatewayForwardingTest {
     void aCancelledSolveEndsItsBridge() throws Exception {
         String ref = "forward-cancel-" + System.nanoTime();
         io.grpc.Context.CancellableContext call = io.grpc.Context.current().withCancellation();
-        CompletableFuture<Void> solve = CompletableFuture.runAsync(() -> call.run(() -> daemon.control()
-                .solve(SolveRequest.newBuilder().setRef(ref).build())));
+        CompletableFuture<Void> solve = CompletableFuture.runAsync(() -> call.run(() ->
+                daemon.control().solve(SolveRequest.newBuilder().setRef(ref).build())));
         bridge(ref).ping(PingRequest.getDefaultInstance());
         call.cancel(null);
         assertThatThrownBy(() -> solve.get(30, TimeUnit.SECONDS)).hasMessageContaining("CANCELLED");
@@ -209,7 +271,9 @@ class GatewayForwardingTest {
                 assertThat(e.getStatus().getCode()).isIn(Status.Code.NOT_FOUND, Status.Code.FAILED_PRECONDITION);
                 break;
             }
-            assertThat(System.nanoTime()).as("the bridge forgot the cancelled build").isLessThan(deadline);
+            assertThat(System.nanoTime())
+                    .as("the bridge forgot the cancelled build")
+                    .isLessThan(deadline);
             Thread.sleep(100);
         }
     }

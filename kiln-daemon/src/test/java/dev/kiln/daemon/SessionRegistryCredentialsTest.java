@@ -1,5 +1,8 @@
 package dev.kiln.daemon;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
 import dev.kiln.api.DirectAccess;
 import dev.kiln.api.auth.AuthGrpc;
 import dev.kiln.api.auth.CredentialsRequest;
@@ -17,11 +20,6 @@ import dev.kiln.worker.BusyboxImage;
 import io.grpc.BindableService;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.StreamObserver;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
-
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -31,9 +29,10 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
 
 /**
  * A shared daemon pulls and pushes with each build's own registry credentials, asked of the client's session (its
@@ -61,7 +60,8 @@ class SessionRegistryCredentialsTest {
             BusyboxImage.push(owner, base, tmp);
         }
         String configDir = System.getenv("DOCKER_CONFIG");
-        assertThat(configDir).as("DOCKER_CONFIG, set for the tests by this module's surefire configuration")
+        assertThat(configDir)
+                .as("DOCKER_CONFIG, set for the tests by this module's surefire configuration")
                 .isNotBlank();
         dockerConfig = Files.createDirectories(Path.of(configDir)).resolve("config.json");
         String auth = Base64.getEncoder().encodeToString("kiln:hunter2".getBytes(StandardCharsets.UTF_8));
@@ -89,40 +89,52 @@ class SessionRegistryCredentialsTest {
         SolveResponse answer = solveInSession(List.of(auth), push(out));
 
         try (RegistryClient owner = owner()) {
-            assertThat(answer.getExporterResponseMap()).containsEntry("containerimage.digest",
-                    owner.resolve(out).digest().toString());
+            assertThat(answer.getExporterResponseMap())
+                    .containsEntry(
+                            "containerimage.digest", owner.resolve(out).digest().toString());
         }
         assertThat(auth.asked).containsOnly(registry.host());
     }
 
     @Test
     void aSessionWithoutCredentialsRightAfterOneWithThemIsRefused() throws Exception {
-        solveInSession(List.of(new ClientAuth(Map.of(registry.host(), Credentials.of("kiln", "hunter2")))),
+        solveInSession(
+                List.of(new ClientAuth(Map.of(registry.host(), Credentials.of("kiln", "hunter2")))),
                 push(registry.reference("private/first:1")));
 
         ClientAuth none = new ClientAuth(Map.of());
         assertThatThrownBy(() -> solveInSession(List.of(none), push(registry.reference("private/second:1"))))
-                .isInstanceOfSatisfying(StatusRuntimeException.class, e -> assertThat(e.getStatus().getDescription())
-                        .contains("registry " + registry.host() + ", repository private/busybox")
-                        .contains("HTTP 401: authentication required (basic auth) and no credentials for "
-                                + registry.host() + " were found in the client's session"));
+                .isInstanceOfSatisfying(
+                        StatusRuntimeException.class,
+                        e -> assertThat(e.getStatus().getDescription())
+                                .contains("registry " + registry.host() + ", repository private/busybox")
+                                .contains("HTTP 401: authentication required (basic auth) and no credentials for "
+                                        + registry.host() + " were found in the client's session"));
         assertThat(none.asked).containsOnly(registry.host());
 
         // a client that serves no Auth at all (nothing but the session's health check)
         assertThatThrownBy(() -> solveInSession(List.of(), push(registry.reference("private/third:1"))))
-                .isInstanceOfSatisfying(StatusRuntimeException.class, e -> assertThat(e.getStatus().getDescription())
-                        .contains("registry " + registry.host())
-                        .contains("which serves no registry credentials"));
+                .isInstanceOfSatisfying(
+                        StatusRuntimeException.class,
+                        e -> assertThat(e.getStatus().getDescription())
+                                .contains("registry " + registry.host())
+                                .contains("which serves no registry credentials"));
     }
 
     @Test
     void aSolveWithoutASessionIsAnonymousToRegistries() {
-        assertThatThrownBy(() -> daemon.control().solve(SolveRequest.newBuilder().setRef("nosession-" + UUID.randomUUID())
-                .setDefinition(State.image(base.toString()).marshal().toByteString()).build()))
-                .isInstanceOfSatisfying(StatusRuntimeException.class, e -> assertThat(e.getStatus().getDescription())
-                        .contains("registry " + registry.host())
-                        .contains("HTTP 401")
-                        .contains("a build without a session"));
+        assertThatThrownBy(() -> daemon.control()
+                        .solve(SolveRequest.newBuilder()
+                                .setRef("nosession-" + UUID.randomUUID())
+                                .setDefinition(
+                                        State.image(base.toString()).marshal().toByteString())
+                                .build()))
+                .isInstanceOfSatisfying(
+                        StatusRuntimeException.class,
+                        e -> assertThat(e.getStatus().getDescription())
+                                .contains("registry " + registry.host())
+                                .contains("HTTP 401")
+                                .contains("a build without a session"));
     }
 
     @Test
@@ -131,12 +143,18 @@ class SessionRegistryCredentialsTest {
         new DirectAccess(sessionId, Map.of(), Map.of()).offer(daemon.state).orElseThrow();
         ImageReference out = registry.reference("private/direct:1");
 
-        SolveResponse answer = daemon.control().solve(SolveRequest.newBuilder().setRef(sessionId).setSession(sessionId)
-                .setDefinition(State.image(base.toString()).marshal().toByteString()).addExporters(push(out)).build());
+        SolveResponse answer = daemon.control()
+                .solve(SolveRequest.newBuilder()
+                        .setRef(sessionId)
+                        .setSession(sessionId)
+                        .setDefinition(State.image(base.toString()).marshal().toByteString())
+                        .addExporters(push(out))
+                        .build());
 
         try (RegistryClient owner = owner()) {
-            assertThat(answer.getExporterResponseMap()).containsEntry("containerimage.digest",
-                    owner.resolve(out).digest().toString());
+            assertThat(answer.getExporterResponseMap())
+                    .containsEntry(
+                            "containerimage.digest", owner.resolve(out).digest().toString());
         }
     }
 
@@ -144,22 +162,33 @@ class SessionRegistryCredentialsTest {
         String sessionId = UUID.randomUUID().toString();
         SessionTunnel session = SessionTunnel.open(daemon.controlAsync(), sessionId, "test", "", services);
         try {
-            return daemon.control().solve(SolveRequest.newBuilder().setRef("credentials-" + sessionId)
-                    .setSession(sessionId).setDefinition(State.image(base.toString()).marshal().toByteString())
-                    .addExporters(export).build());
+            return daemon.control()
+                    .solve(SolveRequest.newBuilder()
+                            .setRef("credentials-" + sessionId)
+                            .setSession(sessionId)
+                            .setDefinition(
+                                    State.image(base.toString()).marshal().toByteString())
+                            .addExporters(export)
+                            .build());
         } finally {
             session.close();
         }
     }
 
     private static Exporter push(ImageReference name) {
-        return Exporter.newBuilder().setType("image").putAttrs("name", name.toString()).putAttrs("push", "true")
+        return Exporter.newBuilder()
+                .setType("image")
+                .putAttrs("name", name.toString())
+                .putAttrs("push", "true")
                 .build();
     }
 
     private RegistryClient owner() {
-        return RegistryClient.builder().credentials(host -> host.equals(registry.host())
-                ? Optional.of(Credentials.of("kiln", "hunter2")) : Optional.empty()).build();
+        return RegistryClient.builder()
+                .credentials(host -> host.equals(registry.host())
+                        ? Optional.of(Credentials.of("kiln", "hunter2"))
+                        : Optional.empty())
+                .build();
     }
 
     /** A client's Auth service, as buildctl's and kiln's serve it: credentials by host, empty for any other. */

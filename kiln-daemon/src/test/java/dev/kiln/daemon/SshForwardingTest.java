@@ -1,5 +1,7 @@
 package dev.kiln.daemon;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import com.google.protobuf.ByteString;
 import dev.kiln.api.control.SolveRequest;
 import dev.kiln.api.session.SessionTunnel;
@@ -12,9 +14,6 @@ import dev.kiln.llb.RunOption;
 import dev.kiln.llb.State;
 import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
 import java.nio.ByteBuffer;
@@ -27,8 +26,8 @@ import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-
-import static org.assertj.core.api.Assertions.assertThat;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * A RUN step's SSH mount reaches the client's agent through the session: while the step runs, its socket on the
@@ -45,7 +44,9 @@ class SshForwardingTest {
         @Override
         public void checkAgent(CheckAgentRequest request, StreamObserver<CheckAgentResponse> response) {
             if (!request.getID().equals("default")) {
-                response.onError(Status.NOT_FOUND.withDescription("no agent " + request.getID()).asRuntimeException());
+                response.onError(Status.NOT_FOUND
+                        .withDescription("no agent " + request.getID())
+                        .asRuntimeException());
                 return;
             }
             response.onNext(CheckAgentResponse.getDefaultInstance());
@@ -57,13 +58,13 @@ class SshForwardingTest {
             return new StreamObserver<>() {
                 @Override
                 public void onNext(BytesMessage message) {
-                    toDaemon.onNext(BytesMessage.newBuilder().setData(ByteString.copyFromUtf8("agent:")
-                            .concat(message.getData())).build());
+                    toDaemon.onNext(BytesMessage.newBuilder()
+                            .setData(ByteString.copyFromUtf8("agent:").concat(message.getData()))
+                            .build());
                 }
 
                 @Override
-                public void onError(Throwable t) {
-                }
+                public void onError(Throwable t) {}
 
                 @Override
                 public void onCompleted() {
@@ -75,19 +76,27 @@ class SshForwardingTest {
 
     @Test
     void aStepsAgentSocketReachesTheClientsAgent() throws Exception {
-        try (BusyboxRegistry images = BusyboxRegistry.start(tmp); DaemonFixture daemon = new DaemonFixture(tmp)) {
+        try (BusyboxRegistry images = BusyboxRegistry.start(tmp);
+                DaemonFixture daemon = new DaemonFixture(tmp)) {
             ImageReference busybox = images.busybox();
             String sessionId = UUID.randomUUID().toString();
-            SessionTunnel tunnel = SessionTunnel.open(daemon.controlAsync(), sessionId, "test", "",
-                    List.of(new EchoAgent()));
+            SessionTunnel tunnel =
+                    SessionTunnel.open(daemon.controlAsync(), sessionId, "test", "", List.of(new EchoAgent()));
             try {
-                State state = State.image(busybox.toString()).run(RunOption.sh("sleep 4"),
-                        new RunOption.Ssh("default", "/run/agent.sock", 0, 0, 0600, false)).root();
-                CompletableFuture<Void> build = CompletableFuture.runAsync(() -> daemon.control().solve(
-                        SolveRequest.newBuilder().setRef("ssh-" + System.nanoTime()).setSession(sessionId)
-                                .setDefinition(state.marshal().toByteString()).build()));
+                State state = State.image(busybox.toString())
+                        .run(
+                                RunOption.sh("sleep 4"),
+                                new RunOption.Ssh("default", "/run/agent.sock", 0, 0, 0600, false))
+                        .root();
+                CompletableFuture<Void> build = CompletableFuture.runAsync(() -> daemon.control()
+                        .solve(SolveRequest.newBuilder()
+                                .setRef("ssh-" + System.nanoTime())
+                                .setSession(sessionId)
+                                .setDefinition(state.marshal().toByteString())
+                                .build()));
                 Path socket = awaitSocket(daemon.state.resolve("daemon").resolve("ssh"));
-                assertThat(Files.getPosixFilePermissions(socket.getParent())).as("only root reaches the socket")
+                assertThat(Files.getPosixFilePermissions(socket.getParent()))
+                        .as("only root reaches the socket")
                         .isEqualTo(java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
                 assertThat(Files.getPosixFilePermissions(socket.getParent().getParent()))
                         .isEqualTo(java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));

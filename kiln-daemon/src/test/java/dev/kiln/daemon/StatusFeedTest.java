@@ -1,14 +1,13 @@
 package dev.kiln.daemon;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import dev.kiln.api.control.StatusResponse;
 import dev.kiln.api.control.VertexLog;
 import dev.kiln.solver.ProgressEvent;
-import org.junit.jupiter.api.Test;
-
 import java.time.Instant;
 import java.util.List;
-
-import static org.assertj.core.api.Assertions.assertThat;
+import org.junit.jupiter.api.Test;
 
 /** The progress a daemon keeps for Status readers: whole vertex states, and logs capped per step. */
 class StatusFeedTest {
@@ -25,11 +24,18 @@ class StatusFeedTest {
         feed.finish();
 
         List<StatusResponse> updates = feed.next(0, 1000);
-        long kept = updates.stream().flatMap(u -> u.getLogsList().stream()).filter(l -> l.getVertex().equals("sha256:a"))
-                .mapToLong(l -> l.getMsg().size()).sum();
-        String last = updates.stream().flatMap(u -> u.getLogsList().stream())
-                .filter(l -> l.getVertex().equals("sha256:a")).reduce((a, b) -> b).map(VertexLog::getMsg)
-                .orElseThrow().toStringUtf8();
+        long kept = updates.stream()
+                .flatMap(u -> u.getLogsList().stream())
+                .filter(l -> l.getVertex().equals("sha256:a"))
+                .mapToLong(l -> l.getMsg().size())
+                .sum();
+        String last = updates.stream()
+                .flatMap(u -> u.getLogsList().stream())
+                .filter(l -> l.getVertex().equals("sha256:a"))
+                .reduce((a, b) -> b)
+                .map(VertexLog::getMsg)
+                .orElseThrow()
+                .toStringUtf8();
 
         assertThat(kept).isBetween(StatusFeed.LOG_LIMIT, StatusFeed.LOG_LIMIT + 100);
         assertThat(last).endsWith("[output clipped: a step's log is kept up to 2 MiB]\n");

@@ -52,7 +52,11 @@ final class ClientSources implements ConvertSources {
      * @param contextInput the "context" input of the frontend, or null to read the local directory
      * @param dockerfileIgnore the content of "Dockerfile.dockerignore" next to the Dockerfile, or null
      */
-    ClientSources(Client client, FrontendOptions options, State contextInput, byte[] dockerfileIgnore,
+    ClientSources(
+            Client client,
+            FrontendOptions options,
+            State contextInput,
+            byte[] dockerfileIgnore,
             Platform buildPlatform) {
         this.client = client;
         this.options = options;
@@ -85,7 +89,9 @@ final class ClientSources implements ConvertSources {
         if (dockerfileIgnore != null) {
             return IgnoreFile.patterns(dockerfileIgnore);
         }
-        State file = State.local(options.contextName(), LocalOption.sessionId(options.session(options.contextName())),
+        State file = State.local(
+                options.contextName(),
+                LocalOption.sessionId(options.session(options.contextName())),
                 LocalOption.followPaths(DOCKERIGNORE),
                 LocalOption.sharedKeyHint(options.contextName() + "-" + DOCKERIGNORE),
                 OpOption.customName("[internal] load " + DOCKERIGNORE),
@@ -100,8 +106,8 @@ final class ClientSources implements ConvertSources {
         for (String key : List.of(withPlatform, name)) {
             String value = options.opts().get("context:" + key);
             if (value != null) {
-                return Optional.of(() -> contexts.computeIfAbsent(key + "\n" + Platforms.format(platform),
-                        k -> loadUnchecked(key, value, platform)));
+                return Optional.of(() -> contexts.computeIfAbsent(
+                        key + "\n" + Platforms.format(platform), k -> loadUnchecked(key, value, platform)));
             }
         }
         return Optional.empty();
@@ -129,14 +135,24 @@ final class ClientSources implements ConvertSources {
             case "docker-image" -> image(rest.startsWith("//") ? rest.substring(2) : rest, platform, label);
             case "local" -> local(rest, name, label);
             case "input" -> input(rest, name);
-            case "git" -> new Loaded(State.git(spec.contains("#") ? spec.substring(0, spec.indexOf('#')) : spec,
-                    spec.contains("#") ? spec.substring(spec.indexOf('#') + 1) : "",
-                    OpOption.customName(label + spec)), null);
-            case "http", "https" -> spec.matches("^https?://[^#?]*\\.git(?:[#?].*)?$")
-                    ? new Loaded(State.git(spec.contains("#") ? spec.substring(0, spec.indexOf('#')) : spec,
-                            spec.contains("#") ? spec.substring(spec.indexOf('#') + 1) : "",
-                            OpOption.customName(label + spec)), null)
-                    : new Loaded(State.http(spec, HttpOption.filename("context"), OpOption.customName(label + spec)), null);
+            case "git" ->
+                new Loaded(
+                        State.git(
+                                spec.contains("#") ? spec.substring(0, spec.indexOf('#')) : spec,
+                                spec.contains("#") ? spec.substring(spec.indexOf('#') + 1) : "",
+                                OpOption.customName(label + spec)),
+                        null);
+            case "http", "https" ->
+                spec.matches("^https?://[^#?]*\\.git(?:[#?].*)?$")
+                        ? new Loaded(
+                                State.git(
+                                        spec.contains("#") ? spec.substring(0, spec.indexOf('#')) : spec,
+                                        spec.contains("#") ? spec.substring(spec.indexOf('#') + 1) : "",
+                                        OpOption.customName(label + spec)),
+                                null)
+                        : new Loaded(
+                                State.http(spec, HttpOption.filename("context"), OpOption.customName(label + spec)),
+                                null);
             case "oci-layout" -> ociLayout(rest.startsWith("//") ? rest.substring(2) : rest, name, platform, label);
             default -> throw new GatewayException("unsupported context source " + kind + " for " + name);
         };
@@ -148,7 +164,8 @@ final class ClientSources implements ConvertSources {
         }
         String normalized;
         try {
-            normalized = ImageReference.parseNormalized(reference).withDefaultTag().toString();
+            normalized =
+                    ImageReference.parseNormalized(reference).withDefaultTag().toString();
         } catch (IllegalArgumentException e) {
             throw new GatewayException(e.getMessage(), e);
         }
@@ -164,11 +181,15 @@ final class ClientSources implements ConvertSources {
 
     /** A local directory the client passes, with its own .dockerignore applied. */
     private Loaded local(String localName, String name, String label) {
-        State ignore = State.local(localName, LocalOption.sessionId(options.session(localName)),
+        State ignore = State.local(
+                localName,
+                LocalOption.sessionId(options.session(localName)),
                 LocalOption.followPaths(DOCKERIGNORE),
                 LocalOption.sharedKeyHint("context:" + name + "-" + DOCKERIGNORE),
-                OpOption.customName(label + "load " + DOCKERIGNORE), LocalOption.differ(LocalOption.LocalDiffer.NONE, false));
-        List<String> excludes = readOptional(ignore, DOCKERIGNORE).map(IgnoreFile::patterns).orElse(List.of());
+                OpOption.customName(label + "load " + DOCKERIGNORE),
+                LocalOption.differ(LocalOption.LocalDiffer.NONE, false));
+        List<String> excludes =
+                readOptional(ignore, DOCKERIGNORE).map(IgnoreFile::patterns).orElse(List.of());
         List<LocalOption> local = new ArrayList<>();
         local.add(OpOption.customName(label + "load from client"));
         local.add(LocalOption.sessionId(options.session(localName)));
@@ -204,36 +225,47 @@ final class ClientSources implements ConvertSources {
         return new Loaded(withConfig(state, image), image);
     }
 
-    private Loaded ociLayout(String reference, String name, Platform platform, String label) throws InterruptedException {
+    private Loaded ociLayout(String reference, String name, Platform platform, String label)
+            throws InterruptedException {
         ImageReference ref;
         try {
             ref = ImageReference.parseNormalized(reference);
         } catch (IllegalArgumentException e) {
-            throw new GatewayException("could not parse oci-layout reference \"" + reference + "\": " + e.getMessage(), e);
+            throw new GatewayException(
+                    "could not parse oci-layout reference \"" + reference + "\": " + e.getMessage(), e);
         }
         if (ref.digest().isEmpty()) {
             throw new GatewayException("oci-layout reference \"" + reference + "\" has no digest");
         }
-        ResolvedImageConfig resolved = client.resolveImageConfig(ref.toString(), new ResolveImageConfigOpt(
-                protoPlatform(platform), "default", label + "load metadata for " + reference,
-                ResolveImageConfigOpt.ImageStore.OCI_LAYOUT));
+        ResolvedImageConfig resolved = client.resolveImageConfig(
+                ref.toString(),
+                new ResolveImageConfigOpt(
+                        protoPlatform(platform),
+                        "default",
+                        label + "load metadata for " + reference,
+                        ResolveImageConfigOpt.ImageStore.OCI_LAYOUT));
         ImageConfig config = parse(resolved.config(), name);
-        State state = State.ociLayout(ref.toString(), OpOption.customName(label + "OCI load from client"),
-                OpOption.platform(platform));
+        State state = State.ociLayout(
+                ref.toString(), OpOption.customName(label + "OCI load from client"), OpOption.platform(platform));
         return new Loaded(withConfig(state, config), config);
     }
 
     @Override
-    public ResolvedImage resolveImageConfig(String reference, Platform platform, String logName) throws InterruptedException {
+    public ResolvedImage resolveImageConfig(String reference, Platform platform, String logName)
+            throws InterruptedException {
         String key = reference + "\n" + Platforms.format(platform);
         ResolvedImage known = images.get(key);
         if (known != null) {
             return known;
         }
-        ResolvedImageConfig resolved = client.resolveImageConfig(reference, new ResolveImageConfigOpt(
-                protoPlatform(platform), modeName(), logName, ResolveImageConfigOpt.ImageStore.REGISTRY));
-        ResolvedImage image = new ResolvedImage(resolved.ref() == null ? "" : resolved.ref(),
-                resolved.digest() == null ? "" : resolved.digest().toString(), resolved.config());
+        ResolvedImageConfig resolved = client.resolveImageConfig(
+                reference,
+                new ResolveImageConfigOpt(
+                        protoPlatform(platform), modeName(), logName, ResolveImageConfigOpt.ImageStore.REGISTRY));
+        ResolvedImage image = new ResolvedImage(
+                resolved.ref() == null ? "" : resolved.ref(),
+                resolved.digest() == null ? "" : resolved.digest().toString(),
+                resolved.config());
         images.put(key, image);
         return image;
     }
@@ -249,8 +281,9 @@ final class ClientSources implements ConvertSources {
     /** Solves {@code state} and reads {@code path}; a file that is not there is empty, a failed solve an error. */
     private Optional<byte[]> readOptional(State state, String path) {
         try {
-            Result result = client.solve(SolveRequest.of(state.marshal(MarshalOptions.defaults()
-                    .withDefaultPlatform(buildPlatform))).withEvaluate(true));
+            Result result = client.solve(
+                    SolveRequest.of(state.marshal(MarshalOptions.defaults().withDefaultPlatform(buildPlatform)))
+                            .withEvaluate(true));
             Optional<Reference> ref = result.ref();
             if (ref.isEmpty()) {
                 return Optional.empty();
@@ -293,7 +326,10 @@ final class ClientSources implements ConvertSources {
     }
 
     private static dev.kiln.llb.pb.Platform protoPlatform(Platform platform) {
-        return dev.kiln.llb.pb.Platform.newBuilder().setOS(platform.os()).setArchitecture(platform.architecture())
-                .setVariant(platform.variant()).build();
+        return dev.kiln.llb.pb.Platform.newBuilder()
+                .setOS(platform.os())
+                .setArchitecture(platform.architecture())
+                .setVariant(platform.variant())
+                .build();
     }
 }

@@ -51,6 +51,7 @@ public final class DockerfileFrontend implements Frontend, BuildFunction {
     public static final String NAME = "dockerfile.v0";
     /** The result metadata key of the image config, as BuildKit's exporters read it. */
     public static final String IMAGE_CONFIG_KEY = "containerimage.config";
+
     public static final String BASE_IMAGE_CONFIG_KEY = "containerimage.base.config";
     public static final String PLATFORMS_KEY = "refs.platforms";
 
@@ -81,30 +82,39 @@ public final class DockerfileFrontend implements Frontend, BuildFunction {
         Map<String, State> inputs = client.inputs();
         DockerfileSource source = readDockerfile(client, options, inputs, buildPlatform);
         ParsedDockerfile parsed = DockerfileParser.parse(options.filename(), source.data());
-        String checkOption = options.checkOption() != null ? options.checkOption()
-                : DirectiveParser.find(DirectiveParser.CHECK, source.data()).map(d -> d.value()).orElse("");
+        String checkOption = options.checkOption() != null
+                ? options.checkOption()
+                : DirectiveParser.find(DirectiveParser.CHECK, source.data())
+                        .map(d -> d.value())
+                        .orElse("");
         try {
             Linter.configured(checkOption);
         } catch (IllegalArgumentException e) {
-            throw new DockerfileException(options.filename(), 0, 0, "", "failed to parse check options: " + e.getMessage());
+            throw new DockerfileException(
+                    options.filename(), 0, 0, "", "failed to parse check options: " + e.getMessage());
         }
         SourceMap sourceMap = new SourceMap(options.filename(), "Dockerfile", source.data(), source.definition());
-        ClientSources sources = new ClientSources(client, options, options.opts().containsKey("contextkey") ? null
-                : inputs.get("context"), source.ignoreFile(), buildPlatform);
-        List<Platform> targets = options.targetPlatforms().isEmpty() ? java.util.Collections.singletonList(null)
+        ClientSources sources = new ClientSources(
+                client,
+                options,
+                options.opts().containsKey("contextkey") ? null : inputs.get("context"),
+                source.ignoreFile(),
+                buildPlatform);
+        List<Platform> targets = options.targetPlatforms().isEmpty()
+                ? java.util.Collections.singletonList(null)
                 : options.targetPlatforms();
         Result result = Result.empty();
         ArrayNode platformList = JSON.createArrayNode();
         for (int i = 0; i < targets.size(); i++) {
             ConvertOptions convert = options.convert().withTargetPlatform(targets.get(i));
-            DockerfileConverter.Result converted = DockerfileConverter.convert(parsed, convert, sources, sourceMap,
-                    checkOption);
+            DockerfileConverter.Result converted =
+                    DockerfileConverter.convert(parsed, convert, sources, sourceMap, checkOption);
             if (i == 0) {
                 warnSyntax(client, source, options);
                 warn(client, source, options, converted.warnings());
             }
-            Definition definition = converted.state().marshal(MarshalOptions.defaults()
-                    .withDefaultPlatform(converted.platform()));
+            Definition definition =
+                    converted.state().marshal(MarshalOptions.defaults().withDefaultPlatform(converted.platform()));
             Result solved = client.solve(SolveRequest.of(definition).withCacheImports(cacheImports(options)));
             Reference ref = solved.ref().orElse(null);
             byte[] config = converted.image().toDockerOciImageJson();
@@ -115,7 +125,8 @@ public final class DockerfileFrontend implements Frontend, BuildFunction {
                 }
                 result = result.withMetadata(IMAGE_CONFIG_KEY + "/" + id, config);
                 if (converted.baseImage() != null) {
-                    result = result.withMetadata(BASE_IMAGE_CONFIG_KEY + "/" + id,
+                    result = result.withMetadata(
+                            BASE_IMAGE_CONFIG_KEY + "/" + id,
                             converted.baseImage().toDockerOciImageJson());
                 }
             } else {
@@ -124,7 +135,8 @@ public final class DockerfileFrontend implements Frontend, BuildFunction {
                 }
                 result = result.withMetadata(IMAGE_CONFIG_KEY, config);
                 if (converted.baseImage() != null) {
-                    result = result.withMetadata(BASE_IMAGE_CONFIG_KEY, converted.baseImage().toDockerOciImageJson());
+                    result = result.withMetadata(
+                            BASE_IMAGE_CONFIG_KEY, converted.baseImage().toDockerOciImageJson());
                 }
             }
             ObjectNode entry = platformList.addObject();
@@ -156,12 +168,14 @@ public final class DockerfileFrontend implements Frontend, BuildFunction {
             try {
                 for (JsonNode entry : JSON.readTree(json)) {
                     Map<String, String> attrs = new java.util.LinkedHashMap<>();
-                    entry.path("Attrs").properties().forEach(e -> attrs.put(e.getKey(), e.getValue().asText()));
+                    entry.path("Attrs")
+                            .properties()
+                            .forEach(e -> attrs.put(e.getKey(), e.getValue().asText()));
                     imports.add(new CacheOptionsEntry(entry.path("Type").asText(), attrs));
                 }
             } catch (IOException e) {
-                throw new FrontendOptions.DockerfileOptionException("failed to unmarshal cache-imports (" + json + "): "
-                        + e.getMessage());
+                throw new FrontendOptions.DockerfileOptionException(
+                        "failed to unmarshal cache-imports (" + json + "): " + e.getMessage());
             }
         }
         String from = options.opts().getOrDefault("cache-from", "");
@@ -178,8 +192,9 @@ public final class DockerfileFrontend implements Frontend, BuildFunction {
      * the "dockerfile" local ("dockerfile" in lower case also works for the default name), with the
      * {@code <filename>.dockerignore} next to it if there is one.
      */
-    private static DockerfileSource readDockerfile(Client client, FrontendOptions options, Map<String, State> inputs,
-            Platform buildPlatform) throws InterruptedException {
+    private static DockerfileSource readDockerfile(
+            Client client, FrontendOptions options, Map<String, State> inputs, Platform buildPlatform)
+            throws InterruptedException {
         String filename = options.filename();
         State source = options.dockerfileNameForced() ? null : inputs.get("dockerfile");
         if (source == null) {
@@ -188,7 +203,9 @@ public final class DockerfileFrontend implements Frontend, BuildFunction {
             if (defaultName) {
                 follow.add(siblingName(filename, "dockerfile"));
             }
-            source = State.local(options.dockerfileName(), LocalOption.sessionId(options.session(options.dockerfileName())),
+            source = State.local(
+                    options.dockerfileName(),
+                    LocalOption.sessionId(options.session(options.dockerfileName())),
                     LocalOption.followPaths(follow.toArray(String[]::new)),
                     LocalOption.sharedKeyHint(options.dockerfileName()),
                     OpOption.customName("[internal] load build definition from " + filename),
@@ -201,8 +218,9 @@ public final class DockerfileFrontend implements Frontend, BuildFunction {
         } catch (GatewayException e) {
             throw new GatewayException("failed to resolve dockerfile: " + e.getMessage(), e);
         }
-        Reference ref = solved.ref().orElseThrow(() -> new GatewayException("failed to read dockerfile: the "
-                + options.dockerfileName() + " source is empty"));
+        Reference ref = solved.ref()
+                .orElseThrow(() -> new GatewayException(
+                        "failed to read dockerfile: the " + options.dockerfileName() + " source is empty"));
         byte[] data;
         try {
             data = ref.readFile(ReadRequest.of(filename));
@@ -226,7 +244,10 @@ public final class DockerfileFrontend implements Frontend, BuildFunction {
         } catch (GatewayException e) {
             ignore = null;
         }
-        Digest head = LlbGraph.decode(definition).output().map(edge -> edge.vertex().digest()).orElse(null);
+        Digest head = LlbGraph.decode(definition)
+                .output()
+                .map(edge -> edge.vertex().digest())
+                .orElse(null);
         return new DockerfileSource(data, definition, head, ignore);
     }
 
@@ -246,21 +267,30 @@ public final class DockerfileFrontend implements Frontend, BuildFunction {
         if (image.matches("^(docker\\.io/)?docker/dockerfile(-upstream)?(:[^@]*)?(@.*)?$")) {
             return;
         }
-        client.warn(source.head(), "syntax " + image + " is not supported: Kiln builds with its own Dockerfile "
-                + "frontend", warnOpts(source, options, line, line, List.of(), ""));
+        client.warn(
+                source.head(),
+                "syntax " + image + " is not supported: Kiln builds with its own Dockerfile " + "frontend",
+                warnOpts(source, options, line, line, List.of(), ""));
     }
 
-    private static void warn(Client client, DockerfileSource source, FrontendOptions options,
-            List<Linter.Warning> warnings) {
+    private static void warn(
+            Client client, DockerfileSource source, FrontendOptions options, List<Linter.Warning> warnings) {
         for (Linter.Warning warning : warnings) {
-            client.warn(source.head(), warning.formatted(), warnOpts(source, options, warning.startLine(),
-                    warning.endLine(), List.of(warning.rule().description().getBytes(StandardCharsets.UTF_8)),
-                    warning.rule().url()));
+            client.warn(
+                    source.head(),
+                    warning.formatted(),
+                    warnOpts(
+                            source,
+                            options,
+                            warning.startLine(),
+                            warning.endLine(),
+                            List.of(warning.rule().description().getBytes(StandardCharsets.UTF_8)),
+                            warning.rule().url()));
         }
     }
 
-    private static WarnOpts warnOpts(DockerfileSource source, FrontendOptions options, int start, int end,
-            List<byte[]> detail, String url) {
+    private static WarnOpts warnOpts(
+            DockerfileSource source, FrontendOptions options, int start, int end, List<byte[]> detail, String url) {
         SourceInfo info = SourceInfo.newBuilder()
                 .setFilename(options.filename())
                 .setData(ByteString.copyFrom(source.data()))
@@ -270,8 +300,10 @@ public final class DockerfileFrontend implements Frontend, BuildFunction {
         List<Range> ranges = new ArrayList<>();
         if (start > 0) {
             for (int line = start; line <= Math.max(start, end); line++) {
-                ranges.add(Range.newBuilder().setStart(Position.newBuilder().setLine(line))
-                        .setEnd(Position.newBuilder().setLine(line)).build());
+                ranges.add(Range.newBuilder()
+                        .setStart(Position.newBuilder().setLine(line))
+                        .setEnd(Position.newBuilder().setLine(line))
+                        .build());
             }
         }
         return new WarnOpts(1, info, ranges, detail, url);
@@ -288,6 +320,5 @@ public final class DockerfileFrontend implements Frontend, BuildFunction {
     }
 
     /** The Dockerfile's bytes, the definition that loaded it, its vertex (warnings point at it), its ignore file. */
-    private record DockerfileSource(byte[] data, Definition definition, Digest head, byte[] ignoreFile) {
-    }
+    private record DockerfileSource(byte[] data, Definition definition, Digest head, byte[] ignoreFile) {}
 }

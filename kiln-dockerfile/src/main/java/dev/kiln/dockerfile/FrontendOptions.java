@@ -33,8 +33,15 @@ import java.util.TreeMap;
  * @param opts every option as given, for named contexts
  * @param sessionId the client session whose local directories the build reads
  */
-record FrontendOptions(String filename, String contextName, String dockerfileName, boolean dockerfileNameForced,
-        List<Platform> targetPlatforms, ConvertOptions convert, String checkOption, Map<String, String> opts,
+record FrontendOptions(
+        String filename,
+        String contextName,
+        String dockerfileName,
+        boolean dockerfileNameForced,
+        List<Platform> targetPlatforms,
+        ConvertOptions convert,
+        String checkOption,
+        Map<String, String> opts,
         String sessionId) {
 
     static final String DEFAULT_FILENAME = "Dockerfile";
@@ -49,7 +56,8 @@ record FrontendOptions(String filename, String contextName, String dockerfileNam
                 try {
                     targets.add(Platforms.parse(text.strip(), buildPlatform));
                 } catch (IllegalArgumentException e) {
-                    throw new DockerfileOptionException("failed to parse target platform " + text + ": " + e.getMessage());
+                    throw new DockerfileOptionException(
+                            "failed to parse target platform " + text + ": " + e.getMessage());
                 }
             }
         }
@@ -58,7 +66,8 @@ record FrontendOptions(String filename, String contextName, String dockerfileNam
         if (!multi.isEmpty()) {
             boolean requested = parseBool("multi-platform", multi);
             if (!requested && multiPlatform) {
-                throw new DockerfileOptionException("conflicting config: returning multiple target platforms is not allowed");
+                throw new DockerfileOptionException(
+                        "conflicting config: returning multiple target platforms is not allowed");
             }
             multiPlatform = requested;
         }
@@ -71,17 +80,34 @@ record FrontendOptions(String filename, String contextName, String dockerfileNam
         if (hostname.isEmpty()) {
             hostname = opts.getOrDefault("hostname", "");
         }
-        ConvertOptions convert = new ConvertOptions(opts.getOrDefault("target", ""), prefixed(opts, "build-arg:"),
-                prefixed(opts, "label:"), null, List.of(buildPlatform), noCache, hostname,
-                netMode(opts.getOrDefault("force-network-mode", "")), extraHosts(opts.getOrDefault("add-hosts", "")),
-                shmSize(opts.getOrDefault("shm-size", "")), ulimits(opts.getOrDefault("ulimit", "")),
-                opts.getOrDefault("cgroup-parent", ""), opts.getOrDefault("build-arg:BUILDKIT_CACHE_MOUNT_NS", ""),
-                resolveMode(opts.getOrDefault("image-resolve-mode", "")), multiPlatform, buildOpts.llbCaps());
+        ConvertOptions convert = new ConvertOptions(
+                opts.getOrDefault("target", ""),
+                prefixed(opts, "build-arg:"),
+                prefixed(opts, "label:"),
+                null,
+                List.of(buildPlatform),
+                noCache,
+                hostname,
+                netMode(opts.getOrDefault("force-network-mode", "")),
+                extraHosts(opts.getOrDefault("add-hosts", "")),
+                shmSize(opts.getOrDefault("shm-size", "")),
+                ulimits(opts.getOrDefault("ulimit", "")),
+                opts.getOrDefault("cgroup-parent", ""),
+                opts.getOrDefault("build-arg:BUILDKIT_CACHE_MOUNT_NS", ""),
+                resolveMode(opts.getOrDefault("image-resolve-mode", "")),
+                multiPlatform,
+                buildOpts.llbCaps());
         String dockerfileKey = opts.get("dockerfilekey");
-        return new FrontendOptions(opts.getOrDefault("filename", DEFAULT_FILENAME),
+        return new FrontendOptions(
+                opts.getOrDefault("filename", DEFAULT_FILENAME),
                 opts.getOrDefault("contextkey", "context"),
-                dockerfileKey == null ? "dockerfile" : dockerfileKey, dockerfileKey != null, List.copyOf(targets),
-                convert, opts.get("build-arg:BUILDKIT_DOCKERFILE_CHECK"), opts, buildOpts.sessionId());
+                dockerfileKey == null ? "dockerfile" : dockerfileKey,
+                dockerfileKey != null,
+                List.copyOf(targets),
+                convert,
+                opts.get("build-arg:BUILDKIT_DOCKERFILE_CHECK"),
+                opts,
+                buildOpts.sessionId());
     }
 
     /**
@@ -96,8 +122,13 @@ record FrontendOptions(String filename, String contextName, String dockerfileNam
     private static Platform buildPlatform(List<WorkerInfo> workers) {
         if (!workers.isEmpty() && !workers.getFirst().platforms().isEmpty()) {
             dev.kiln.llb.pb.Platform p = workers.getFirst().platforms().getFirst();
-            return new Platform(p.getOS(), p.getArchitecture(), p.getVariant(), p.getOSVersion(),
-                    List.copyOf(p.getOSFeaturesList())).normalize();
+            return new Platform(
+                            p.getOS(),
+                            p.getArchitecture(),
+                            p.getVariant(),
+                            p.getOSVersion(),
+                            List.copyOf(p.getOSFeaturesList()))
+                    .normalize();
         }
         return Platform.current();
     }
@@ -138,13 +169,15 @@ record FrontendOptions(String filename, String contextName, String dockerfileNam
         for (String field : fields(value, "additional hosts")) {
             int eq = field.indexOf('=');
             if (eq < 0) {
-                throw new DockerfileOptionException("failed to parse additional hosts: invalid key-value pair " + field);
+                throw new DockerfileOptionException(
+                        "failed to parse additional hosts: invalid key-value pair " + field);
             }
             try {
-                hosts.add(new RunOption.ExtraHost(field.substring(0, eq).toLowerCase(Locale.ROOT), field.substring(eq + 1)));
+                hosts.add(new RunOption.ExtraHost(
+                        field.substring(0, eq).toLowerCase(Locale.ROOT), field.substring(eq + 1)));
             } catch (IllegalArgumentException e) {
-                throw new DockerfileOptionException("failed to parse additional hosts: failed to parse IP "
-                        + field.substring(eq + 1));
+                throw new DockerfileOptionException(
+                        "failed to parse additional hosts: failed to parse IP " + field.substring(eq + 1));
             }
         }
         return hosts;
@@ -178,8 +211,9 @@ record FrontendOptions(String filename, String contextName, String dockerfileNam
                 long soft = Long.parseLong(limit[0]);
                 long hard = limit.length > 1 ? Long.parseLong(limit[1]) : soft;
                 if (soft > hard) {
-                    throw new DockerfileOptionException("failed to parse ulimit: ulimit soft limit must be less than or "
-                            + "equal to hard limit: " + soft + " > " + hard);
+                    throw new DockerfileOptionException(
+                            "failed to parse ulimit: ulimit soft limit must be less than or " + "equal to hard limit: "
+                                    + soft + " > " + hard);
                 }
                 limits.add((RunOption.Ulimit) RunOption.ulimit(name, soft, hard));
             } catch (NumberFormatException e) {

@@ -12,8 +12,7 @@ import java.util.List;
  */
 final class IgnoreFile {
 
-    private IgnoreFile() {
-    }
+    private IgnoreFile() {}
 
     static List<String> patterns(byte[] data) {
         String text = new String(data, StandardCharsets.UTF_8);

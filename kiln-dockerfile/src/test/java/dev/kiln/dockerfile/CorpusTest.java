@@ -17,9 +17,9 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.parallel.Execution;
 import org.junit.jupiter.api.parallel.ExecutionMode;
-import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
@@ -73,31 +73,50 @@ class CorpusTest {
         }
     }
 
-    private static void verify(Expectations.Check check, DockerfileBuilds.Build build, JsonNode config) throws IOException {
+    private static void verify(Expectations.Check check, DockerfileBuilds.Build build, JsonNode config)
+            throws IOException {
         Path out = build.out();
         switch (check) {
             case Expectations.Check.FileEquals(var path, var text) ->
-                    assertThat(Files.readString(out.resolve(rel(path)), StandardCharsets.UTF_8)).as(path).isEqualTo(text);
+                assertThat(Files.readString(out.resolve(rel(path)), StandardCharsets.UTF_8))
+                        .as(path)
+                        .isEqualTo(text);
             case Expectations.Check.FileContains(var path, var text) ->
-                    assertThat(Files.readString(out.resolve(rel(path)), StandardCharsets.UTF_8)).as(path).contains(text);
-            case Expectations.Check.Dir(var path) -> assertThat(out.resolve(rel(path))).as(path).isDirectory();
+                assertThat(Files.readString(out.resolve(rel(path)), StandardCharsets.UTF_8))
+                        .as(path)
+                        .contains(text);
+            case Expectations.Check.Dir(var path) ->
+                assertThat(out.resolve(rel(path))).as(path).isDirectory();
             case Expectations.Check.Absent(var path) ->
-                    assertThat(Files.exists(out.resolve(rel(path)), LinkOption.NOFOLLOW_LINKS)).as(path + " exists").isFalse();
-            case Expectations.Check.Mode(var path, var mode) -> assertThat(Integer.toOctalString(
-                    (Integer) Files.getAttribute(out.resolve(rel(path)), "unix:mode", LinkOption.NOFOLLOW_LINKS) & 07777))
-                    .as("mode of " + path).isEqualTo(Integer.toOctalString(mode));
+                assertThat(Files.exists(out.resolve(rel(path)), LinkOption.NOFOLLOW_LINKS))
+                        .as(path + " exists")
+                        .isFalse();
+            case Expectations.Check.Mode(var path, var mode) ->
+                assertThat(Integer.toOctalString((Integer) Files.getAttribute(
+                                        out.resolve(rel(path)), "unix:mode", LinkOption.NOFOLLOW_LINKS)
+                                & 07777))
+                        .as("mode of " + path)
+                        .isEqualTo(Integer.toOctalString(mode));
             case Expectations.Check.Owner(var path, var owner) ->
-                    assertThat(build.owner(path)).as("owner of " + path).isEqualTo(owner);
+                assertThat(build.owner(path)).as("owner of " + path).isEqualTo(owner);
             case Expectations.Check.Link(var path, var target) ->
-                    assertThat(Files.readSymbolicLink(out.resolve(rel(path))).toString()).as(path).isEqualTo(target);
+                assertThat(Files.readSymbolicLink(out.resolve(rel(path))).toString())
+                        .as(path)
+                        .isEqualTo(target);
             case Expectations.Check.ConfigEquals(var pointer, var json) ->
-                    assertThat(config.at(pointer)).as(pointer + " in " + config).isEqualTo(JSON.readTree(json));
+                assertThat(config.at(pointer)).as(pointer + " in " + config).isEqualTo(JSON.readTree(json));
             case Expectations.Check.ConfigContains(var pointer, var text) ->
-                    assertThat(config.at(pointer).toString()).as(pointer + " in " + config).contains(text);
+                assertThat(config.at(pointer).toString())
+                        .as(pointer + " in " + config)
+                        .contains(text);
             case Expectations.Check.ConfigAbsent(var pointer) ->
-                    assertThat(config.at(pointer).isMissingNode()).as(pointer + " absent from " + config).isTrue();
+                assertThat(config.at(pointer).isMissingNode())
+                        .as(pointer + " absent from " + config)
+                        .isTrue();
             case Expectations.Check.Warning(var text, var expected) -> {
-                List<String> messages = build.outcome().warnings().stream().map(Warning::message).toList();
+                List<String> messages = build.outcome().warnings().stream()
+                        .map(Warning::message)
+                        .toList();
                 if (expected) {
                     assertThat(messages).as("warnings").anyMatch(m -> m.contains(text));
                 } else {

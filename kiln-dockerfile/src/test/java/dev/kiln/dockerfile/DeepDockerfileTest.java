@@ -41,6 +41,8 @@ class DeepDockerfileTest {
         assertThat(build.out().resolve("runs")).hasContent(runs.toString().strip());
         assertThat(build.out().resolve("steps/1")).isDirectory();
         assertThat(build.out().resolve("steps/" + (STEPS - 1))).isDirectory();
-        assertThat(build.executed()).filteredOn(name -> name.matches("\\[ *\\d+/" + (STEPS + 1) + "] .*")).hasSize(STEPS);
+        assertThat(build.executed())
+                .filteredOn(name -> name.matches("\\[ *\\d+/" + (STEPS + 1) + "] .*"))
+                .hasSize(STEPS);
     }
 }

@@ -2,19 +2,14 @@ package dev.kiln.dockerfile;
 
 import dev.kiln.core.Trees;
 import dev.kiln.engine.BuildOutcome;
-import dev.kiln.engine.Entitlement;
 import dev.kiln.engine.BuildRequest;
 import dev.kiln.engine.Engine;
 import dev.kiln.engine.EngineOptions;
+import dev.kiln.engine.Entitlement;
 import dev.kiln.engine.FrontendSpec;
 import dev.kiln.engine.export.ExportTarget;
 import dev.kiln.solver.ProgressEvent;
 import dev.kiln.worker.BusyboxRootfs;
-import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
-import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
-import org.junit.jupiter.api.extension.AfterAllCallback;
-import org.junit.jupiter.api.extension.BeforeAllCallback;
-import org.junit.jupiter.api.extension.ExtensionContext;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -24,6 +19,11 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
+import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
+import org.junit.jupiter.api.extension.AfterAllCallback;
+import org.junit.jupiter.api.extension.BeforeAllCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
 
 /**
  * One engine for a test class (builds may run concurrently), with a busybox root filesystem passed as the
@@ -85,19 +85,35 @@ final class DockerfileBuilds implements BeforeAllCallback, AfterAllCallback, Aut
         Path out = Files.createTempDirectory(dir, "out-");
         Path tar = out.resolveSibling(out.getFileName() + ".tar");
         List<ProgressEvent> events = Collections.synchronizedList(new ArrayList<>());
-        BuildOutcome outcome = build(context, opts, extraLocals,
-                List.of(new ExportTarget.LocalDirectory(out), new ExportTarget.TarFile(tar)), events, allow);
+        BuildOutcome outcome = build(
+                context,
+                opts,
+                extraLocals,
+                List.of(new ExportTarget.LocalDirectory(out), new ExportTarget.TarFile(tar)),
+                events,
+                allow);
         return new Build(outcome, out, tar, List.copyOf(events));
     }
 
     /** A build of {@code context} exported to {@code targets}, its progress added to {@code events}. */
-    BuildOutcome build(Path context, Map<String, String> opts, Map<String, Path> extraLocals,
-            List<ExportTarget> targets, List<ProgressEvent> events) throws Exception {
+    BuildOutcome build(
+            Path context,
+            Map<String, String> opts,
+            Map<String, Path> extraLocals,
+            List<ExportTarget> targets,
+            List<ProgressEvent> events)
+            throws Exception {
         return build(context, opts, extraLocals, targets, events, Set.of());
     }
 
-    BuildOutcome build(Path context, Map<String, String> opts, Map<String, Path> extraLocals,
-            List<ExportTarget> targets, List<ProgressEvent> events, Set<Entitlement> allow) throws Exception {
+    BuildOutcome build(
+            Path context,
+            Map<String, String> opts,
+            Map<String, Path> extraLocals,
+            List<ExportTarget> targets,
+            List<ProgressEvent> events,
+            Set<Entitlement> allow)
+            throws Exception {
         Map<String, String> options = new LinkedHashMap<>();
         options.put("context:busybox", "local:busybox");
         // one session for the shared base across builds, as a client keeps one for a directory it reuses:
@@ -109,8 +125,14 @@ final class DockerfileBuilds implements BeforeAllCallback, AfterAllCallback, Aut
         locals.put("dockerfile", context);
         locals.put("busybox", busybox);
         locals.putAll(extraLocals);
-        return engine.build(new BuildRequest(new FrontendSpec.Function(DockerfileFrontend.NAME,
-                new DockerfileFrontend()), options, locals, targets).withEntitlements(allow), events::add);
+        return engine.build(
+                new BuildRequest(
+                                new FrontendSpec.Function(DockerfileFrontend.NAME, new DockerfileFrontend()),
+                                options,
+                                locals,
+                                targets)
+                        .withEntitlements(allow),
+                events::add);
     }
 
     /** A finished build: its outcome, the exported files, the same files as a tar, the progress events. */
@@ -123,7 +145,8 @@ final class DockerfileBuilds implements BeforeAllCallback, AfterAllCallback, Aut
                 TarArchiveEntry entry;
                 while ((entry = in.getNextEntry()) != null) {
                     String entryName = entry.getName().endsWith("/")
-                            ? entry.getName().substring(0, entry.getName().length() - 1) : entry.getName();
+                            ? entry.getName().substring(0, entry.getName().length() - 1)
+                            : entry.getName();
                     if (entryName.equals(name)) {
                         return entry.getLongUserId() + ":" + entry.getLongGroupId();
                     }
@@ -133,17 +156,23 @@ final class DockerfileBuilds implements BeforeAllCallback, AfterAllCallback, Aut
         }
 
         byte[] config() {
-            return outcome.result().metadata(DockerfileFrontend.IMAGE_CONFIG_KEY).orElseThrow();
+            return outcome.result()
+                    .metadata(DockerfileFrontend.IMAGE_CONFIG_KEY)
+                    .orElseThrow();
         }
 
         List<String> executed() {
-            return events.stream().filter(e -> e instanceof ProgressEvent.VertexStarted)
-                    .map(ProgressEvent::vertexName).toList();
+            return events.stream()
+                    .filter(e -> e instanceof ProgressEvent.VertexStarted)
+                    .map(ProgressEvent::vertexName)
+                    .toList();
         }
 
         List<String> cached() {
-            return events.stream().filter(e -> e instanceof ProgressEvent.VertexCached)
-                    .map(ProgressEvent::vertexName).toList();
+            return events.stream()
+                    .filter(e -> e instanceof ProgressEvent.VertexCached)
+                    .map(ProgressEvent::vertexName)
+                    .toList();
         }
     }
 

@@ -26,8 +26,8 @@ class ErrorMessageBuildTest {
     void copyOfALinkWhoseTargetIsNotInTheContextNamesTheLinkAndItsTarget() throws Exception {
         // absolute (the context's /etc/shadow, never the host's), relative and dangling, relative to a directory
         // above the context (".." stops at the context's root, where there is no /etc)
-        Map<String, String> resolved = Map.of("/etc/shadow", "/etc/shadow", "missing/file", "/missing/file",
-                "../../../../etc", "/etc");
+        Map<String, String> resolved =
+                Map.of("/etc/shadow", "/etc/shadow", "missing/file", "/missing/file", "../../../../etc", "/etc");
         for (String target : resolved.keySet()) {
             Path ctx = Files.createDirectories(builds.dir.resolve("contexts/link-" + target.hashCode()));
             Files.createSymbolicLink(ctx.resolve("link"), Path.of(target));
@@ -35,7 +35,8 @@ class ErrorMessageBuildTest {
 
             String message = failure(ctx);
 
-            assertThat(message).as(target)
+            assertThat(message)
+                    .as(target)
                     .contains("/link -> " + target + ": the link's target " + resolved.get(target) + " does not exist")
                     .contains("COPY li* /g/")
                     .contains("Dockerfile:2")
@@ -49,8 +50,10 @@ class ErrorMessageBuildTest {
         Files.createSymbolicLink(ctx.resolve("link"), Path.of("/etc/shadow"));
         Files.writeString(ctx.resolve("Dockerfile"), "FROM busybox\nCOPY link /g/\n");
 
-        assertThat(failure(ctx)).contains("/link -> /etc/shadow: the link's target /etc/shadow does not exist")
-                .contains("Dockerfile:2").doesNotContain("null");
+        assertThat(failure(ctx))
+                .contains("/link -> /etc/shadow: the link's target /etc/shadow does not exist")
+                .contains("Dockerfile:2")
+                .doesNotContain("null");
     }
 
     @Test
@@ -82,7 +85,8 @@ class ErrorMessageBuildTest {
                 RUN --mount=from=a,source=/dang,target=/m true
                 """);
 
-        assertThat(failure(ctx)).contains("selected path /dang is a dangling link: /dang -> /nowhere")
+        assertThat(failure(ctx))
+                .contains("selected path /dang is a dangling link: /dang -> /nowhere")
                 .contains("Dockerfile:4");
     }
 
@@ -108,13 +112,16 @@ class ErrorMessageBuildTest {
     void aHugeRunLineFailsWithAShortMessageThatSaysWhatAndWhere() throws Exception {
         Path ctx = Files.createDirectories(builds.dir.resolve("contexts/huge-run"));
         // 5 MB in one argument: more than Linux's MAX_ARG_STRLEN (128 KiB), so the exec itself fails
-        Files.writeString(ctx.resolve("Dockerfile"),
-                "FROM busybox\nRUN echo " + "x".repeat(5 * 1024 * 1024) + " && exit 3\n");
+        Files.writeString(
+                ctx.resolve("Dockerfile"), "FROM busybox\nRUN echo " + "x".repeat(5 * 1024 * 1024) + " && exit 3\n");
 
         String message = failure(ctx);
 
         assertThat(message.getBytes(StandardCharsets.UTF_8).length).isLessThan(2048);
-        assertThat(message).contains("RUN echo xxx").contains("more characters").contains("did not complete")
+        assertThat(message)
+                .contains("RUN echo xxx")
+                .contains("more characters")
+                .contains("did not complete")
                 .contains("Dockerfile:2");
     }
 
@@ -130,7 +137,9 @@ class ErrorMessageBuildTest {
         String message = failure(ctx);
 
         assertThat(message.getBytes(StandardCharsets.UTF_8).length).isLessThan(2048);
-        assertThat(message).contains("exit code: 4").contains("yyy… (999800 more characters)")
+        assertThat(message)
+                .contains("exit code: 4")
+                .contains("yyy… (999800 more characters)")
                 .contains("zzz… (299800 more characters)");
     }
 

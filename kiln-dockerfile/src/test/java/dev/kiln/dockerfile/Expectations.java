@@ -1,7 +1,6 @@
 package dev.kiln.dockerfile;
 
 import dev.kiln.engine.Entitlement;
-
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -33,46 +32,38 @@ import java.util.Set;
  * ran TEXT | notran TEXT     a step whose name contains TEXT is part of the build (run or cached) | is not
  * </pre>
  */
-record Expectations(Map<String, String> opts, Map<String, String> locals, Set<Entitlement> allow, List<Check> checks,
+record Expectations(
+        Map<String, String> opts,
+        Map<String, String> locals,
+        Set<Entitlement> allow,
+        List<Check> checks,
         String error) {
 
     /** One check of a built result. */
     sealed interface Check {
-        record FileEquals(String path, String text) implements Check {
-        }
+        record FileEquals(String path, String text) implements Check {}
 
-        record FileContains(String path, String text) implements Check {
-        }
+        record FileContains(String path, String text) implements Check {}
 
-        record Dir(String path) implements Check {
-        }
+        record Dir(String path) implements Check {}
 
-        record Absent(String path) implements Check {
-        }
+        record Absent(String path) implements Check {}
 
-        record Mode(String path, int mode) implements Check {
-        }
+        record Mode(String path, int mode) implements Check {}
 
-        record Owner(String path, String owner) implements Check {
-        }
+        record Owner(String path, String owner) implements Check {}
 
-        record Link(String path, String target) implements Check {
-        }
+        record Link(String path, String target) implements Check {}
 
-        record ConfigEquals(String pointer, String json) implements Check {
-        }
+        record ConfigEquals(String pointer, String json) implements Check {}
 
-        record ConfigContains(String pointer, String text) implements Check {
-        }
+        record ConfigContains(String pointer, String text) implements Check {}
 
-        record ConfigAbsent(String pointer) implements Check {
-        }
+        record ConfigAbsent(String pointer) implements Check {}
 
-        record Warning(String text, boolean expected) implements Check {
-        }
+        record Warning(String text, boolean expected) implements Check {}
 
-        record Ran(String text, boolean expected) implements Check {
-        }
+        record Ran(String text, boolean expected) implements Check {}
     }
 
     static Expectations read(Path file) throws IOException {
@@ -104,7 +95,8 @@ record Expectations(Map<String, String> opts, Map<String, String> locals, Set<En
                     if (eq >= 0 && (tilde < 0 || eq < tilde)) {
                         checks.add(new Check.FileEquals(rest.substring(0, eq), unescape(rest.substring(eq + 3))));
                     } else if (tilde >= 0) {
-                        checks.add(new Check.FileContains(rest.substring(0, tilde), unescape(rest.substring(tilde + 3))));
+                        checks.add(
+                                new Check.FileContains(rest.substring(0, tilde), unescape(rest.substring(tilde + 3))));
                     } else {
                         throw bad(file, number, raw);
                     }
@@ -156,11 +148,12 @@ record Expectations(Map<String, String> opts, Map<String, String> locals, Set<En
             char c = text.charAt(i);
             if (c == '\\' && i + 1 < text.length()) {
                 char next = text.charAt(++i);
-                out.append(switch (next) {
-                    case 'n' -> '\n';
-                    case 't' -> '\t';
-                    default -> next;
-                });
+                out.append(
+                        switch (next) {
+                            case 'n' -> '\n';
+                            case 't' -> '\t';
+                            default -> next;
+                        });
             } else {
                 out.append(c);
             }

@@ -43,8 +43,12 @@ class FrontendBuildTest {
                 RUN cat /b.txt > /b-copy.txt
                 """, "a.txt", "a1\n", "b.txt", "b1\n"));
         DockerfileBuilds.Build first = builds.build(ctx, Map.of());
-        assertThat(steps(first.executed())).containsExactly("[1/5] COPY a.txt /a.txt",
-                "[2/5] RUN cat /a.txt > /a-copy.txt", "[3/5] COPY b.txt /b.txt", "[4/5] RUN cat /b.txt > /b-copy.txt");
+        assertThat(steps(first.executed()))
+                .containsExactly(
+                        "[1/5] COPY a.txt /a.txt",
+                        "[2/5] RUN cat /a.txt > /a-copy.txt",
+                        "[3/5] COPY b.txt /b.txt",
+                        "[4/5] RUN cat /b.txt > /b-copy.txt");
 
         DockerfileBuilds.Build second = builds.build(ctx, Map.of());
         assertThat(steps(second.executed())).isEmpty();
@@ -53,8 +57,8 @@ class FrontendBuildTest {
 
         Files.writeString(ctx.resolve("b.txt"), "b2\n");
         DockerfileBuilds.Build third = builds.build(ctx, Map.of());
-        assertThat(steps(third.executed())).containsExactly("[3/5] COPY b.txt /b.txt",
-                "[4/5] RUN cat /b.txt > /b-copy.txt");
+        assertThat(steps(third.executed()))
+                .containsExactly("[3/5] COPY b.txt /b.txt", "[4/5] RUN cat /b.txt > /b-copy.txt");
         assertThat(third.out().resolve("b-copy.txt")).hasContent("b2");
         assertThat(third.out().resolve("a-copy.txt")).hasContent("a1");
     }
@@ -80,24 +84,29 @@ class FrontendBuildTest {
                 RUN echo "$HTTP_PROXY $http_proxy" > /proxy.txt
                 """));
         DockerfileBuilds.Build first = builds.build(ctx, Map.of("build-arg:http_proxy", "http://first.example:3128"));
-        assertThat(first.out().resolve("proxy.txt"))
-                .hasContent("http://first.example:3128 http://first.example:3128");
+        assertThat(first.out().resolve("proxy.txt")).hasContent("http://first.example:3128 http://first.example:3128");
 
         DockerfileBuilds.Build second = builds.build(ctx, Map.of("build-arg:HTTP_PROXY", "http://second.example:3128"));
         assertThat(steps(second.executed())).isEmpty();
-        assertThat(steps(second.cached())).anyMatch(n -> n.endsWith("RUN echo \"$HTTP_PROXY $http_proxy\" > /proxy.txt"));
-        assertThat(second.out().resolve("proxy.txt"))
-                .hasContent("http://first.example:3128 http://first.example:3128");
+        assertThat(steps(second.cached()))
+                .anyMatch(n -> n.endsWith("RUN echo \"$HTTP_PROXY $http_proxy\" > /proxy.txt"));
+        assertThat(second.out().resolve("proxy.txt")).hasContent("http://first.example:3128 http://first.example:3128");
     }
 
     @Test
     void registeredAsDockerfileV0AndRunByName() throws Exception {
         Path ctx = builds.context("named", Map.of("Dockerfile", "FROM scratch\nCOPY f.txt /\n", "f.txt", "named\n"));
         Path out = Files.createTempDirectory(builds.dir, "out-");
-        BuildOutcome outcome = builds.engine.build(new BuildRequest(new FrontendSpec.Named("dockerfile.v0"), Map.of(),
-                Map.of("context", ctx, "dockerfile", ctx), List.of(new ExportTarget.LocalDirectory(out))), e -> { });
+        BuildOutcome outcome = builds.engine.build(
+                new BuildRequest(
+                        new FrontendSpec.Named("dockerfile.v0"),
+                        Map.of(),
+                        Map.of("context", ctx, "dockerfile", ctx),
+                        List.of(new ExportTarget.LocalDirectory(out))),
+                e -> {});
         assertThat(out.resolve("f.txt")).hasContent("named");
-        assertThat(outcome.result().metadata(DockerfileFrontend.IMAGE_CONFIG_KEY)).isPresent();
+        assertThat(outcome.result().metadata(DockerfileFrontend.IMAGE_CONFIG_KEY))
+                .isPresent();
     }
 
     /**
@@ -115,28 +124,38 @@ class FrontendBuildTest {
                  "User":"1000","WorkingDir":"/home/user","Cmd":["/bin/sh"],"OnBuild":["RUN touch /tmp/onbuild-ran"]},
                  "rootfs":{"type":"layers","diff_ids":[]}}
                 """;
-        String metadata = JSON.writeValueAsString(Map.of("containerimage.config",
-                Base64.getEncoder().encodeToString(config.getBytes(StandardCharsets.UTF_8))));
+        String metadata = JSON.writeValueAsString(Map.of(
+                "containerimage.config", Base64.getEncoder().encodeToString(config.getBytes(StandardCharsets.UTF_8))));
         BuildFunction parent = client -> {
             State base = State.local("busybox");
-            Result inner = client.solve(new SolveRequest(false, null, "dockerfile.v0",
+            Result inner = client.solve(new SolveRequest(
+                    false,
+                    null,
+                    "dockerfile.v0",
                     Map.of("context:base", "input:base", "input-metadata:base", metadata),
-                    Map.of("base", base.marshal(MarshalOptions.defaults())), List.of()));
+                    Map.of("base", base.marshal(MarshalOptions.defaults())),
+                    List.of()));
             return inner;
         };
         Path out = Files.createTempDirectory(builds.dir, "out-");
-        BuildOutcome outcome = builds.engine.build(new BuildRequest(new FrontendSpec.Function("parent", parent),
-                Map.of(), Map.of("context", ctx, "dockerfile", ctx, "busybox", builds.busybox),
-                List.of(new ExportTarget.LocalDirectory(out))), e -> { });
+        BuildOutcome outcome = builds.engine.build(
+                new BuildRequest(
+                        new FrontendSpec.Function("parent", parent),
+                        Map.of(),
+                        Map.of("context", ctx, "dockerfile", ctx, "busybox", builds.busybox),
+                        List.of(new ExportTarget.LocalDirectory(out))),
+                e -> {});
         assertThat(out.resolve("tmp/uid")).hasContent("1000");
         assertThat(out.resolve("tmp/pwd")).hasContent("/home/user");
         assertThat(out.resolve("tmp/env")).hasContent("from-config");
         assertThat(out.resolve("tmp/onbuild-ran")).exists();
-        JsonNode image = JSON.readTree(outcome.result().metadata(DockerfileFrontend.IMAGE_CONFIG_KEY).orElseThrow());
+        JsonNode image = JSON.readTree(
+                outcome.result().metadata(DockerfileFrontend.IMAGE_CONFIG_KEY).orElseThrow());
         assertThat(image.at("/config/Cmd").toString()).isEqualTo("[\"/bin/sh\"]");
         assertThat(image.at("/config/User").asText()).isEqualTo("1000");
         assertThat(image.at("/config/OnBuild").isMissingNode()).isTrue();
-        assertThat(outcome.result().metadata(DockerfileFrontend.BASE_IMAGE_CONFIG_KEY)).isPresent();
+        assertThat(outcome.result().metadata(DockerfileFrontend.BASE_IMAGE_CONFIG_KEY))
+                .isPresent();
     }
 
     @Test
@@ -144,11 +163,16 @@ class FrontendBuildTest {
         Path ctx = builds.context("warnings", Map.of("Dockerfile", "FROM scratch\nMAINTAINER me\n"));
         DockerfileBuilds.Build build = builds.build(ctx, Map.of());
         Warning warning = build.outcome().warnings().stream()
-                .filter(w -> w.message().startsWith("MaintainerDeprecated")).findFirst().orElseThrow();
+                .filter(w -> w.message().startsWith("MaintainerDeprecated"))
+                .findFirst()
+                .orElseThrow();
         assertThat(warning.options().sourceInfo().getFilename()).isEqualTo("Dockerfile");
         assertThat(warning.options().sourceInfo().getData().toStringUtf8()).contains("MAINTAINER me");
-        assertThat(warning.options().ranges()).singleElement().satisfies(r -> assertThat(r.getStart().getLine()).isEqualTo(2));
-        assertThat(warning.options().url()).isEqualTo("https://docs.docker.com/go/dockerfile/rule/maintainer-deprecated/");
+        assertThat(warning.options().ranges())
+                .singleElement()
+                .satisfies(r -> assertThat(r.getStart().getLine()).isEqualTo(2));
+        assertThat(warning.options().url())
+                .isEqualTo("https://docs.docker.com/go/dockerfile/rule/maintainer-deprecated/");
         assertThat(warning.vertexDigest()).startsWith("sha256:");
     }
 
@@ -179,17 +203,24 @@ class FrontendBuildTest {
                 $TARGETARCH
                 EOF
                 """));
-        BuildOutcome outcome = builds.engine.build(new BuildRequest(new FrontendSpec.Named("dockerfile.v0"),
-                Map.of("platform", "linux/amd64,linux/arm64"), Map.of("context", ctx, "dockerfile", ctx), List.of()),
-                e -> { });
+        BuildOutcome outcome = builds.engine.build(
+                new BuildRequest(
+                        new FrontendSpec.Named("dockerfile.v0"),
+                        Map.of("platform", "linux/amd64,linux/arm64"),
+                        Map.of("context", ctx, "dockerfile", ctx),
+                        List.of()),
+                e -> {});
         assertThat(outcome.result().refs()).containsOnlyKeys("linux/amd64", "linux/arm64");
-        assertThat(outcome.result().metadata("containerimage.config/linux/arm64")).isPresent();
-        JsonNode platforms = JSON.readTree(outcome.result().metadata(DockerfileFrontend.PLATFORMS_KEY).orElseThrow());
+        assertThat(outcome.result().metadata("containerimage.config/linux/arm64"))
+                .isPresent();
+        JsonNode platforms = JSON.readTree(
+                outcome.result().metadata(DockerfileFrontend.PLATFORMS_KEY).orElseThrow());
         assertThat(platforms.at("/platforms/1/platform/architecture").asText()).isEqualTo("arm64");
     }
 
     private static List<String> steps(List<String> names) {
-        return names.stream().filter(n -> n.startsWith("[") && !n.startsWith("[internal]") && !n.startsWith("[context"))
+        return names.stream()
+                .filter(n -> n.startsWith("[") && !n.startsWith("[internal]") && !n.startsWith("[context"))
                 .toList();
     }
 }

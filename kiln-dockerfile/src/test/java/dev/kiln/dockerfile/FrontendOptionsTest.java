@@ -18,19 +18,36 @@ import org.junit.jupiter.api.Test;
 class FrontendOptionsTest {
 
     private static FrontendOptions of(Map<String, String> opts) {
-        WorkerInfo worker = new WorkerInfo("w", Map.of(), List.of(dev.kiln.llb.pb.Platform.newBuilder()
-                .setOS("linux").setArchitecture("arm64").build()));
+        WorkerInfo worker = new WorkerInfo(
+                "w",
+                Map.of(),
+                List.of(dev.kiln.llb.pb.Platform.newBuilder()
+                        .setOS("linux")
+                        .setArchitecture("arm64")
+                        .build()));
         return FrontendOptions.of(new BuildOpts(opts, "session-1", List.of(worker), "kiln", Set.of(), Set.of()));
     }
 
     @Test
     void readsBuildArgsLabelsTargetAndPlatforms() {
-        FrontendOptions options = of(Map.of("build-arg:VERSION", "1.0", "label:team", "build", "target", "test",
-                "platform", "linux/amd64,linux/arm/v7", "filename", "ci.Dockerfile", "no-cache", "a,b"));
+        FrontendOptions options = of(Map.of(
+                "build-arg:VERSION",
+                "1.0",
+                "label:team",
+                "build",
+                "target",
+                "test",
+                "platform",
+                "linux/amd64,linux/arm/v7",
+                "filename",
+                "ci.Dockerfile",
+                "no-cache",
+                "a,b"));
         assertThat(options.convert().buildArgs()).containsExactly(Map.entry("VERSION", "1.0"));
         assertThat(options.convert().labels()).containsExactly(Map.entry("team", "build"));
         assertThat(options.convert().target()).isEqualTo("test");
-        assertThat(options.targetPlatforms()).containsExactly(Platform.of("linux", "amd64"), Platform.of("linux", "arm", "v7"));
+        assertThat(options.targetPlatforms())
+                .containsExactly(Platform.of("linux", "amd64"), Platform.of("linux", "arm", "v7"));
         assertThat(options.convert().multiPlatform()).isTrue();
         assertThat(options.convert().buildPlatforms()).containsExactly(Platform.of("linux", "arm64"));
         assertThat(options.filename()).isEqualTo("ci.Dockerfile");
@@ -40,11 +57,22 @@ class FrontendOptionsTest {
 
     @Test
     void readsRunSettings() {
-        FrontendOptions options = of(Map.of("force-network-mode", "host", "add-hosts", "db=10.0.0.2,cache=::1",
-                "ulimit", "nofile=1024:2048", "shm-size", "1048576", "hostname", "box", "local-sessionid:context", "s2"));
+        FrontendOptions options = of(Map.of(
+                "force-network-mode",
+                "host",
+                "add-hosts",
+                "db=10.0.0.2,cache=::1",
+                "ulimit",
+                "nofile=1024:2048",
+                "shm-size",
+                "1048576",
+                "hostname",
+                "box",
+                "local-sessionid:context",
+                "s2"));
         assertThat(options.convert().forceNetwork()).isEqualTo(NetMode.HOST);
-        assertThat(options.convert().extraHosts()).containsExactly(new RunOption.ExtraHost("db", "10.0.0.2"),
-                new RunOption.ExtraHost("cache", "::1"));
+        assertThat(options.convert().extraHosts())
+                .containsExactly(new RunOption.ExtraHost("db", "10.0.0.2"), new RunOption.ExtraHost("cache", "::1"));
         assertThat(options.convert().ulimits()).containsExactly(new RunOption.Ulimit("nofile", 1024, 2048));
         assertThat(options.convert().shmSize()).isEqualTo(1048576);
         assertThat(options.convert().hostname()).isEqualTo("box");
@@ -53,11 +81,15 @@ class FrontendOptionsTest {
 
     @Test
     void readsCacheImports() {
-        FrontendOptions options = of(Map.of("cache-from", "registry.example/app:cache",
-                "cache-imports", "[{\"Type\":\"local\",\"Attrs\":{\"src\":\"/var/cache/kiln\"}}]"));
-        assertThat(DockerfileFrontend.cacheImports(options)).containsExactly(
-                new CacheOptionsEntry("local", Map.of("src", "/var/cache/kiln")),
-                new CacheOptionsEntry("registry", Map.of("ref", "registry.example/app:cache")));
+        FrontendOptions options = of(Map.of(
+                "cache-from",
+                "registry.example/app:cache",
+                "cache-imports",
+                "[{\"Type\":\"local\",\"Attrs\":{\"src\":\"/var/cache/kiln\"}}]"));
+        assertThat(DockerfileFrontend.cacheImports(options))
+                .containsExactly(
+                        new CacheOptionsEntry("local", Map.of("src", "/var/cache/kiln")),
+                        new CacheOptionsEntry("registry", Map.of("ref", "registry.example/app:cache")));
     }
 
     @Test

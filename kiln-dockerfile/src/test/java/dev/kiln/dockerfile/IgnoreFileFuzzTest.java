@@ -14,8 +14,15 @@ import java.util.List;
  */
 class IgnoreFileFuzzTest {
 
-    private static final List<String> PATHS = List.of("Dockerfile", ".dockerignore", "src/main/App.java",
-            "node_modules/x/y", ".git/HEAD", "a b/c", "dir", "dir/sub/file.txt");
+    private static final List<String> PATHS = List.of(
+            "Dockerfile",
+            ".dockerignore",
+            "src/main/App.java",
+            "node_modules/x/y",
+            ".git/HEAD",
+            "a b/c",
+            "dir",
+            "dir/sub/file.txt");
 
     @FuzzTest
     void patterns(byte[] data) {

@@ -9,7 +9,8 @@ class IgnoreFileTest {
 
     @Test
     void readsPatternsAsDockerDoes() {
-        String file = "\uFEFF# comment\n\n  node_modules  \n/abs/path\n!keep.txt\n! spaced\n./dir/../other/\n#not/a/pattern\n";
+        String file =
+                "\uFEFF# comment\n\n  node_modules  \n/abs/path\n!keep.txt\n! spaced\n./dir/../other/\n#not/a/pattern\n";
         assertThat(IgnoreFile.patterns(file.getBytes(StandardCharsets.UTF_8)))
                 .containsExactly("node_modules", "abs/path", "!keep.txt", "!spaced", "other");
     }

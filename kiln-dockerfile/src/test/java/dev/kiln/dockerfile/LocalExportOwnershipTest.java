@@ -4,10 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.kiln.core.sys.PosixFiles;
 import dev.kiln.engine.export.ArchiveDestination;
 import dev.kiln.engine.export.ExportTarget;
 import dev.kiln.engine.export.ImageOptions;
-import dev.kiln.core.sys.PosixFiles;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -40,6 +40,7 @@ class LocalExportOwnershipTest {
 
     @RegisterExtension
     static final DockerfileBuilds builds = new DockerfileBuilds();
+
     static Path context;
 
     @BeforeAll
@@ -86,7 +87,9 @@ class LocalExportOwnershipTest {
         }
         for (String path : List.of("f", "d/", "d/sub/", "d/sub/g", "d/link")) {
             TarArchiveEntry entry = entries.get(path);
-            assertThat(entry.getLongUserId() + ":" + entry.getLongGroupId()).as(path).isEqualTo("1234:5678");
+            assertThat(entry.getLongUserId() + ":" + entry.getLongGroupId())
+                    .as(path)
+                    .isEqualTo("1234:5678");
         }
         assertThat(entries.get("f").getMode() & 07777).isEqualTo(0640);
     }
@@ -95,8 +98,8 @@ class LocalExportOwnershipTest {
     void imageKeepsTheOwnersOfTheImage() throws Exception {
         Path archive = builds.dir.resolve("image.oci.tar");
 
-        export(new ExportTarget.OciArchive(new ArchiveDestination.ToFile(archive), List.of("example.com/owned:1"),
-                ImageOptions.defaults()));
+        export(new ExportTarget.OciArchive(
+                new ArchiveDestination.ToFile(archive), List.of("example.com/owned:1"), ImageOptions.defaults()));
 
         Map<String, byte[]> blobs = new HashMap<>();
         Map<String, TarArchiveEntry> files = new HashMap<>();
@@ -107,14 +110,18 @@ class LocalExportOwnershipTest {
             }
         }
         JsonNode index = JSON.readTree(blobs.get("index.json"));
-        JsonNode manifest = JSON.readTree(blob(blobs, index.at("/manifests/0/digest").asText()));
+        JsonNode manifest =
+                JSON.readTree(blob(blobs, index.at("/manifests/0/digest").asText()));
         for (JsonNode layer : manifest.get("layers")) {
-            try (InputStream in = new GZIPInputStream(new ByteArrayInputStream(blob(blobs, layer.get("digest").asText())))) {
+            try (InputStream in = new GZIPInputStream(
+                    new ByteArrayInputStream(blob(blobs, layer.get("digest").asText())))) {
                 files.putAll(entries(in));
             }
         }
-        assertThat(files.get("f").getLongUserId() + ":" + files.get("f").getLongGroupId()).isEqualTo("1234:5678");
-        assertThat(files.get("d/sub/g").getLongUserId() + ":" + files.get("d/sub/g").getLongGroupId())
+        assertThat(files.get("f").getLongUserId() + ":" + files.get("f").getLongGroupId())
+                .isEqualTo("1234:5678");
+        assertThat(files.get("d/sub/g").getLongUserId() + ":"
+                        + files.get("d/sub/g").getLongGroupId())
                 .isEqualTo("1234:5678");
     }
 

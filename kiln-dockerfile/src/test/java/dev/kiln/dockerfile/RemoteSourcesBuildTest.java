@@ -1,5 +1,9 @@
 package dev.kiln.dockerfile;
 
+import static dev.kiln.worker.GitDaemon.git;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.net.httpserver.HttpServer;
@@ -9,21 +13,16 @@ import dev.kiln.oci.registry.RegistryClient;
 import dev.kiln.oci.testing.LocalRegistry;
 import dev.kiln.worker.BusyboxImage;
 import dev.kiln.worker.GitDaemon;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.RegisterExtension;
-
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
-
-import static dev.kiln.worker.GitDaemon.git;
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Dockerfiles whose sources are remote: FROM an image in a registry, ADD of an http URL (with and
@@ -35,6 +34,7 @@ class RemoteSourcesBuildTest {
 
     @RegisterExtension
     static final DockerfileBuilds builds = new DockerfileBuilds();
+
     static LocalRegistry registry;
     static ImageReference base;
     static HttpServer http;
@@ -91,8 +91,10 @@ class RemoteSourcesBuildTest {
     void addOfAnHttpUrlVerifiesTheChecksum() throws Exception {
         String url = "http://127.0.0.1:" + http.getAddress().getPort() + "/files/payload.txt";
         Digest right = Digest.sha256(PAYLOAD.getBytes(StandardCharsets.UTF_8));
-        Path ok = context("add-http", "FROM busybox\nADD --checksum=" + right + " " + url + " /downloads/\n"
-                + "ADD " + url + " /plain.txt\n");
+        Path ok = context(
+                "add-http",
+                "FROM busybox\nADD --checksum=" + right + " " + url + " /downloads/\n" + "ADD " + url
+                        + " /plain.txt\n");
 
         DockerfileBuilds.Build build = builds.build(ok, Map.of());
 
@@ -106,8 +108,10 @@ class RemoteSourcesBuildTest {
 
     @Test
     void addOfAGitRepositoryChecksItOut() throws Exception {
-        Path ctx = context("add-git", "FROM busybox\nADD " + gitDaemon.url("tool.git") + "#main /tool\n"
-                + "RUN sh /tool/tool.sh > /ran.txt\n");
+        Path ctx = context(
+                "add-git",
+                "FROM busybox\nADD " + gitDaemon.url("tool.git") + "#main /tool\n"
+                        + "RUN sh /tool/tool.sh > /ran.txt\n");
 
         DockerfileBuilds.Build build = builds.build(ctx, Map.of());
 

@@ -1,7 +1,6 @@
 package dev.kiln.engine;
 
 import dev.kiln.gateway.Result;
-
 import java.time.Duration;
 import java.util.List;
 

@@ -3,7 +3,6 @@ package dev.kiln.engine;
 import dev.kiln.engine.cache.CacheExport;
 import dev.kiln.engine.cache.CacheImport;
 import dev.kiln.engine.export.ExportTarget;
-
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -45,43 +44,115 @@ public record BuildRequest(
         cacheImports = List.copyOf(cacheImports);
     }
 
-    public BuildRequest(FrontendSpec frontend, Map<String, String> frontendOpts, Map<String, Path> localDirs,
-            List<ExportTarget> exports, Map<String, byte[]> secrets, Map<String, Path> sshSockets,
-            boolean debugOnFailure, Set<Entitlement> entitlements) {
-        this(frontend, frontendOpts, localDirs, exports, secrets, sshSockets, debugOnFailure, entitlements, List.of(),
+    public BuildRequest(
+            FrontendSpec frontend,
+            Map<String, String> frontendOpts,
+            Map<String, Path> localDirs,
+            List<ExportTarget> exports,
+            Map<String, byte[]> secrets,
+            Map<String, Path> sshSockets,
+            boolean debugOnFailure,
+            Set<Entitlement> entitlements) {
+        this(
+                frontend,
+                frontendOpts,
+                localDirs,
+                exports,
+                secrets,
+                sshSockets,
+                debugOnFailure,
+                entitlements,
+                List.of(),
                 List.of());
     }
 
-    public BuildRequest(FrontendSpec frontend, Map<String, String> frontendOpts, Map<String, Path> localDirs,
+    public BuildRequest(
+            FrontendSpec frontend,
+            Map<String, String> frontendOpts,
+            Map<String, Path> localDirs,
             List<ExportTarget> exports) {
         this(frontend, frontendOpts, localDirs, exports, Map.of(), Map.of(), false, Set.of(), List.of(), List.of());
     }
 
-    public BuildRequest(FrontendSpec frontend, Map<String, String> frontendOpts, Map<String, Path> localDirs,
-            List<ExportTarget> exports, Map<String, byte[]> secrets, Map<String, Path> sshSockets) {
+    public BuildRequest(
+            FrontendSpec frontend,
+            Map<String, String> frontendOpts,
+            Map<String, Path> localDirs,
+            List<ExportTarget> exports,
+            Map<String, byte[]> secrets,
+            Map<String, Path> sshSockets) {
         this(frontend, frontendOpts, localDirs, exports, secrets, sshSockets, false, Set.of(), List.of(), List.of());
     }
 
     public BuildRequest withSecrets(Map<String, byte[]> values) {
-        return new BuildRequest(frontend, frontendOpts, localDirs, exports, values, sshSockets, debugOnFailure, entitlements, cacheExports, cacheImports);
+        return new BuildRequest(
+                frontend,
+                frontendOpts,
+                localDirs,
+                exports,
+                values,
+                sshSockets,
+                debugOnFailure,
+                entitlements,
+                cacheExports,
+                cacheImports);
     }
 
     public BuildRequest withSshSockets(Map<String, Path> sockets) {
-        return new BuildRequest(frontend, frontendOpts, localDirs, exports, secrets, sockets, debugOnFailure, entitlements, cacheExports, cacheImports);
+        return new BuildRequest(
+                frontend,
+                frontendOpts,
+                localDirs,
+                exports,
+                secrets,
+                sockets,
+                debugOnFailure,
+                entitlements,
+                cacheExports,
+                cacheImports);
     }
 
     public BuildRequest withDebugOnFailure(boolean value) {
-        return new BuildRequest(frontend, frontendOpts, localDirs, exports, secrets, sshSockets, value, entitlements, cacheExports, cacheImports);
+        return new BuildRequest(
+                frontend,
+                frontendOpts,
+                localDirs,
+                exports,
+                secrets,
+                sshSockets,
+                value,
+                entitlements,
+                cacheExports,
+                cacheImports);
     }
 
     public BuildRequest withEntitlements(Set<Entitlement> granted) {
-        return new BuildRequest(frontend, frontendOpts, localDirs, exports, secrets, sshSockets, debugOnFailure, granted, cacheExports, cacheImports);
+        return new BuildRequest(
+                frontend,
+                frontendOpts,
+                localDirs,
+                exports,
+                secrets,
+                sshSockets,
+                debugOnFailure,
+                granted,
+                cacheExports,
+                cacheImports);
     }
 
     /** The same build, exporting its cache to {@code to} and taking steps from {@code from}. */
     public BuildRequest withCache(List<CacheExport> to, List<CacheImport> from) {
-        return new BuildRequest(frontend, frontendOpts, localDirs, exports, secrets, sshSockets, debugOnFailure,
-                entitlements, to, from);
+        return new BuildRequest(
+                frontend,
+                frontendOpts,
+                localDirs,
+                exports,
+                secrets,
+                sshSockets,
+                debugOnFailure,
+                entitlements,
+                to,
+                from);
     }
 
     /** Never prints secret values. */

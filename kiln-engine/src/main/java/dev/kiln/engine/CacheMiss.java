@@ -15,8 +15,8 @@ import java.util.Objects;
  * @param details      the cause for a tool (rawjson progress): e.g. {@code name}, {@code old}, {@code new},
  *                     {@code path}, {@code more}; never a secret's value
  */
-public record CacheMiss(String vertexDigest, String vertexName, String reason, String message,
-        Map<String, String> details) {
+public record CacheMiss(
+        String vertexDigest, String vertexName, String reason, String message, Map<String, String> details) {
 
     /** No earlier build of this target is recorded on this state. */
     public static final String REASON_NO_RECORD = "no-record";
@@ -26,6 +26,7 @@ public record CacheMiss(String vertexDigest, String vertexName, String reason, S
     public static final String REASON_PRUNED = "pruned";
     /** The step is marked to ignore the cache ({@code --no-cache}). */
     public static final String REASON_NO_CACHE = "no-cache";
+
     public static final String REASON_CONTEXT_FILE = "context-file";
     public static final String REASON_BUILD_ARG = "build-arg";
     public static final String REASON_ENV = "env";

@@ -8,7 +8,6 @@ import dev.kiln.llb.pb.ExecOp;
 import dev.kiln.llb.pb.Meta;
 import dev.kiln.worker.ops.FailedStep;
 import dev.kiln.worker.snapshot.Snapshot;
-
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -30,8 +29,8 @@ public final class DebugShell implements AutoCloseable {
     private final boolean ownsRoot;
     private LocalContainer container;
 
-    private DebugShell(BuildContext build, String step, Snapshot root, ExecOp exec, List<Snapshot> inputs,
-            boolean ownsRoot) {
+    private DebugShell(
+            BuildContext build, String step, Snapshot root, ExecOp exec, List<Snapshot> inputs, boolean ownsRoot) {
         this.build = build;
         this.step = step;
         this.root = root;
@@ -43,9 +42,15 @@ public final class DebugShell implements AutoCloseable {
     /** The container of a failed RUN step, with all its mounts. */
     static DebugShell ofFailure(BuildContext build, FailedStep failed) {
         boolean isInput = failed.root().isScratch()
-                || failed.inputs().stream().anyMatch(input -> input.id().equals(failed.root().id()));
-        return new DebugShell(build, String.join(" ", failed.exec().getMeta().getArgsList()), failed.root(),
-                failed.exec(), failed.inputs(), !isInput);
+                || failed.inputs().stream()
+                        .anyMatch(input -> input.id().equals(failed.root().id()));
+        return new DebugShell(
+                build,
+                String.join(" ", failed.exec().getMeta().getArgsList()),
+                failed.root(),
+                failed.exec(),
+                failed.inputs(),
+                !isInput);
     }
 
     /** A finished step's result as a root filesystem, with the step's process settings if it ran one. */
@@ -63,14 +68,23 @@ public final class DebugShell implements AutoCloseable {
      *
      * @param tty run on a pseudo-terminal: for a user at a terminal; {@code out} then gets everything
      */
-    public synchronized ContainerProcess start(List<String> args, InputStream in, OutputStream out, OutputStream err,
-            boolean tty) throws InterruptedException {
+    public synchronized ContainerProcess start(
+            List<String> args, InputStream in, OutputStream out, OutputStream err, boolean tty)
+            throws InterruptedException {
         if (container == null) {
             container = LocalContainer.forStep(build, root, exec, inputs);
         }
         Meta meta = exec.getMeta();
-        return container.start(new StartRequest(args, meta.getEnvList(), meta.getUser(),
-                meta.getCwd().isEmpty() ? "/" : meta.getCwd(), tty, in, out, err, exec.getSecurity()));
+        return container.start(new StartRequest(
+                args,
+                meta.getEnvList(),
+                meta.getUser(),
+                meta.getCwd().isEmpty() ? "/" : meta.getCwd(),
+                tty,
+                in,
+                out,
+                err,
+                exec.getSecurity()));
     }
 
     @Override

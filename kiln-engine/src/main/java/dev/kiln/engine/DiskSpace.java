@@ -56,8 +56,8 @@ public record DiskSpace(long bytes, long percent) {
             try {
                 return ofPercent(Long.parseLong(value.substring(0, value.length() - 1)));
             } catch (IllegalArgumentException e) {
-                throw new IllegalArgumentException("invalid disk space " + text + " (a percentage is a whole number "
-                        + "such as 10%)");
+                throw new IllegalArgumentException(
+                        "invalid disk space " + text + " (a percentage is a whole number " + "such as 10%)");
             }
         }
         Matcher m = SIZE.matcher(value.toLowerCase(Locale.ROOT));

@@ -1,47 +1,46 @@
 package dev.kiln.engine;
 
+import dev.kiln.core.ImageReference;
 import dev.kiln.engine.cache.BuildCache;
-import dev.kiln.engine.cache.CacheRecords;
 import dev.kiln.engine.cache.CacheExport;
 import dev.kiln.engine.cache.CacheImport;
+import dev.kiln.engine.cache.CacheRecords;
 import dev.kiln.engine.cache.ImportedCache;
 import dev.kiln.engine.cache.LocalCacheExporter;
 import dev.kiln.engine.cache.RegistryCacheExporter;
-import dev.kiln.engine.export.ImagePusher;
-import dev.kiln.engine.export.InlineCache;
-import dev.kiln.oci.CacheConfig;
-import dev.kiln.worker.image.ImageStore;
-import dev.kiln.core.ImageReference;
 import dev.kiln.engine.explain.CacheExplainer;
 import dev.kiln.engine.export.ExportTarget;
+import dev.kiln.engine.export.ImagePusher;
+import dev.kiln.engine.export.InlineCache;
 import dev.kiln.engine.gateway.BuildContext;
 import dev.kiln.engine.gateway.LocalClient;
+import dev.kiln.engine.gateway.SolvedReference;
 import dev.kiln.gateway.BuildFunction;
 import dev.kiln.gateway.BuildOpts;
 import dev.kiln.gateway.GatewayException;
 import dev.kiln.gateway.Result;
 import dev.kiln.gateway.SolveRequest;
 import dev.kiln.gateway.WorkerInfo;
-import dev.kiln.llb.pb.Platform;
-import dev.kiln.solver.CacheStore;
-import dev.kiln.solver.ProgressListener;
-import dev.kiln.solver.Solver;
-import dev.kiln.worker.BuildSession;
-import dev.kiln.worker.Worker;
-import dev.kiln.oci.registry.DockerConfig;
-import dev.kiln.oci.registry.RegistryClient;
-import dev.kiln.worker.SnapshotResult;
-import dev.kiln.worker.snapshot.Snapshot;
-import dev.kiln.engine.gateway.SolvedReference;
 import dev.kiln.llb.LlbEdge;
 import dev.kiln.llb.LlbGraph;
 import dev.kiln.llb.LlbVertex;
 import dev.kiln.llb.OpKind;
 import dev.kiln.llb.pb.ExecOp;
 import dev.kiln.llb.pb.Meta;
+import dev.kiln.llb.pb.Platform;
+import dev.kiln.oci.CacheConfig;
+import dev.kiln.oci.registry.DockerConfig;
+import dev.kiln.oci.registry.RegistryClient;
+import dev.kiln.solver.CacheStore;
+import dev.kiln.solver.ProgressListener;
+import dev.kiln.solver.Solver;
+import dev.kiln.worker.BuildSession;
+import dev.kiln.worker.SnapshotResult;
+import dev.kiln.worker.Worker;
+import dev.kiln.worker.image.ImageStore;
 import dev.kiln.worker.ops.ExecFailedException;
 import dev.kiln.worker.ops.FailedStep;
-
+import dev.kiln.worker.snapshot.Snapshot;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -68,7 +67,12 @@ public final class Engine implements AutoCloseable {
     private final StateLock stateLock;
     private final List<GcPolicy> gcPolicies;
 
-    private Engine(EngineOptions options, StateLock stateLock, Worker worker, Solver solver, Frontends frontends,
+    private Engine(
+            EngineOptions options,
+            StateLock stateLock,
+            Worker worker,
+            Solver solver,
+            Frontends frontends,
             List<GcPolicy> gcPolicies) {
         this.options = options;
         this.stateLock = stateLock;
@@ -83,7 +87,7 @@ public final class Engine implements AutoCloseable {
     }
 
     public static Engine open(EngineOptions options, Frontends frontends) throws IOException {
-        return open(options, frontends, notice -> { });
+        return open(options, frontends, notice -> {});
     }
 
     /**
@@ -101,13 +105,20 @@ public final class Engine implements AutoCloseable {
             throw new java.io.InterruptedIOException("interrupted while waiting for state " + options.stateDir());
         }
         try {
-            Worker worker = Worker.open(options.stateDir().resolve("worker"), options.runtime(),
-                    RegistryClient.builder().credentials(DockerConfig.fromEnvironment())
-                            .insecure(options.insecureRegistries()).build());
+            Worker worker = Worker.open(
+                    options.stateDir().resolve("worker"),
+                    options.runtime(),
+                    RegistryClient.builder()
+                            .credentials(DockerConfig.fromEnvironment())
+                            .insecure(options.insecureRegistries())
+                            .build());
             CacheStore cache = new CacheStore(options.stateDir().resolve("cache"));
-            List<GcPolicy> policies = !options.gc() ? List.of() : !options.gcPolicies().isEmpty()
-                    ? options.gcPolicies()
-                    : GcPolicy.defaults(java.nio.file.Files.getFileStore(options.stateDir()).getTotalSpace());
+            List<GcPolicy> policies = !options.gc()
+                    ? List.of()
+                    : !options.gcPolicies().isEmpty()
+                            ? options.gcPolicies()
+                            : GcPolicy.defaults(java.nio.file.Files.getFileStore(options.stateDir())
+                                    .getTotalSpace());
             return new Engine(options, lock, worker, new Solver(cache, worker.results()), frontends, policies);
         } catch (IOException | RuntimeException e) {
             lock.close();
@@ -123,9 +134,13 @@ public final class Engine implements AutoCloseable {
      * Runs one build: the frontend produces a result, which each export target then receives.
      * Progress of every step goes to {@code progress} as it happens.
      */
-    public BuildOutcome build(BuildRequest request, ProgressListener progress) throws BuildException, InterruptedException {
-        return build(request, new BuildSession(UUID.randomUUID().toString(), request.localDirs(), request.secrets(),
-                request.sshSockets()), progress);
+    public BuildOutcome build(BuildRequest request, ProgressListener progress)
+            throws BuildException, InterruptedException {
+        return build(
+                request,
+                new BuildSession(
+                        UUID.randomUUID().toString(), request.localDirs(), request.secrets(), request.sshSockets()),
+                progress);
     }
 
     /**
@@ -138,8 +153,18 @@ public final class Engine implements AutoCloseable {
         List<Warning> warnings = new java.util.concurrent.CopyOnWriteArrayList<>();
         List<RegistryClient> importClients = new ArrayList<>();
         BuildCache cache = new BuildCache(openImports(request.cacheImports(), session, warnings, importClients));
-        BuildContext context = new BuildContext(solver, worker, frontends, session, buildOpts(session, request),
-                request.entitlements(), progress, warnings, null, null, cache);
+        BuildContext context = new BuildContext(
+                solver,
+                worker,
+                frontends,
+                session,
+                buildOpts(session, request),
+                request.entitlements(),
+                progress,
+                warnings,
+                null,
+                null,
+                cache);
         LocalClient client = new LocalClient(context, request.frontendOpts(), Map.of());
         Result result;
         List<CacheMiss> misses;
@@ -179,8 +204,8 @@ public final class Engine implements AutoCloseable {
             flushQuietly(context);
             importClients.forEach(RegistryClient::close);
         }
-        return new BuildOutcome(result, List.copyOf(context.warnings()), Duration.ofNanos(System.nanoTime() - start),
-                misses);
+        return new BuildOutcome(
+                result, List.copyOf(context.warnings()), Duration.ofNanos(System.nanoTime() - start), misses);
     }
 
     /**
@@ -203,8 +228,12 @@ public final class Engine implements AutoCloseable {
             return new CacheExplainer(options.stateDir(), target, request.frontendOpts())
                     .explainAndRecord(cache.steps(), vertices);
         } catch (IOException | RuntimeException e) {
-            context.warnings().add(new Warning("", "could not record this build's steps to explain the next "
-                    + "build's cache misses: " + e.getMessage(), dev.kiln.gateway.WarnOpts.none()));
+            context.warnings()
+                    .add(new Warning(
+                            "",
+                            "could not record this build's steps to explain the next " + "build's cache misses: "
+                                    + e.getMessage(),
+                            dev.kiln.gateway.WarnOpts.none()));
             return List.of();
         }
     }
@@ -222,15 +251,21 @@ public final class Engine implements AutoCloseable {
         switch (request.frontend()) {
             case FrontendSpec.Llb llb -> target.append("llb");
             case FrontendSpec.Named(var name) -> target.append("frontend ").append(name);
-            case FrontendSpec.Function(var name, var function) -> target.append("function ").append(name);
+            case FrontendSpec.Function(var name, var function) ->
+                target.append("function ").append(name);
         }
         if (!(request.frontend() instanceof FrontendSpec.Llb)) {
-            target.append("\nfilename ").append(opts.getOrDefault("filename", "Dockerfile"))
-                    .append("\ntarget ").append(opts.getOrDefault("target", ""));
+            target.append("\nfilename ")
+                    .append(opts.getOrDefault("filename", "Dockerfile"))
+                    .append("\ntarget ")
+                    .append(opts.getOrDefault("target", ""));
         }
         if (!request.localDirs().isEmpty()) {
-            new java.util.TreeMap<>(request.localDirs()).forEach((name, dir) ->
-                    target.append("\nlocal ").append(name).append('=').append(dir.toAbsolutePath().normalize()));
+            new java.util.TreeMap<>(request.localDirs())
+                    .forEach((name, dir) -> target.append("\nlocal ")
+                            .append(name)
+                            .append('=')
+                            .append(dir.toAbsolutePath().normalize()));
         } else if (!opts.getOrDefault(LOCALS_OPT, "").isEmpty()) {
             target.append("\nlocals ").append(opts.get(LOCALS_OPT));
         } else {
@@ -246,15 +281,26 @@ public final class Engine implements AutoCloseable {
      */
     public DebugShell debug(BuildRequest request, String selector, ProgressListener progress)
             throws BuildException, InterruptedException {
-        BuildSession session = new BuildSession(UUID.randomUUID().toString(), request.localDirs(), request.secrets(),
-                request.sshSockets());
-        BuildContext context = new BuildContext(solver, worker, frontends, session, buildOpts(session, request),
-                request.entitlements(), progress, null, null, null, null);
+        BuildSession session = new BuildSession(
+                UUID.randomUUID().toString(), request.localDirs(), request.secrets(), request.sshSockets());
+        BuildContext context = new BuildContext(
+                solver,
+                worker,
+                frontends,
+                session,
+                buildOpts(session, request),
+                request.entitlements(),
+                progress,
+                null,
+                null,
+                null,
+                null);
         try {
             run(request.frontend(), new LocalClient(context, request.frontendOpts(), Map.of()));
             for (LlbGraph graph : context.graphs()) {
                 for (LlbVertex vertex : graph.vertices()) {
-                    if (vertex.digest().toString().startsWith(selector) || vertex.digest().hex().startsWith(selector)
+                    if (vertex.digest().toString().startsWith(selector)
+                            || vertex.digest().hex().startsWith(selector)
                             || vertex.name().contains(selector)) {
                         return openStep(context, graph, vertex);
                     }
@@ -273,9 +319,11 @@ public final class Engine implements AutoCloseable {
             throws InterruptedException {
         SolvedReference ref = SolvedReference.of(context, graph, new LlbEdge(vertex, 0));
         Snapshot result = SnapshotResult.of(ref.solved().result());
-        ExecOp exec = vertex.kind() == OpKind.EXEC ? vertex.op().getExec()
-                : ExecOp.newBuilder().setMeta(Meta.newBuilder().addEnv(
-                        "PATH=" + dev.kiln.core.Platform.DEFAULT_UNIX_PATH)).build();
+        ExecOp exec = vertex.kind() == OpKind.EXEC
+                ? vertex.op().getExec()
+                : ExecOp.newBuilder()
+                        .setMeta(Meta.newBuilder().addEnv("PATH=" + dev.kiln.core.Platform.DEFAULT_UNIX_PATH))
+                        .build();
         return DebugShell.ofResult(context, vertex.name(), result, exec);
     }
 
@@ -291,8 +339,10 @@ public final class Engine implements AutoCloseable {
 
     /** Removes a failed step's filesystem nobody will debug. */
     private void forget(FailedStep step) {
-        if (step == null || step.root().isScratch()
-                || step.inputs().stream().anyMatch(input -> input.id().equals(step.root().id()))) {
+        if (step == null
+                || step.root().isScratch()
+                || step.inputs().stream()
+                        .anyMatch(input -> input.id().equals(step.root().id()))) {
             return;
         }
         try {
@@ -307,15 +357,18 @@ public final class Engine implements AutoCloseable {
         try {
             worker.flush();
         } catch (IOException e) {
-            context.warnings().add(new Warning("", "could not save file checksums: " + e.getMessage(),
-                    dev.kiln.gateway.WarnOpts.none()));
+            context.warnings()
+                    .add(new Warning(
+                            "", "could not save file checksums: " + e.getMessage(), dev.kiln.gateway.WarnOpts.none()));
         }
     }
 
     private Result run(FrontendSpec frontend, LocalClient client) throws BuildException, InterruptedException {
         return switch (frontend) {
-            case FrontendSpec.Llb(var definition) -> client.solve(SolveRequest.of(definition).withEvaluate(true));
-            case FrontendSpec.Named(var name) -> client.solve(SolveRequest.frontend(name, client.buildOpts().opts()));
+            case FrontendSpec.Llb(var definition) ->
+                client.solve(SolveRequest.of(definition).withEvaluate(true));
+            case FrontendSpec.Named(var name) ->
+                client.solve(SolveRequest.frontend(name, client.buildOpts().opts()));
             case FrontendSpec.Function(var name, var function) -> runFunction(name, function, client);
         };
     }
@@ -346,11 +399,13 @@ public final class Engine implements AutoCloseable {
     }
 
     /** Exports the result; the export's facts (an image's digests) join the result's metadata. */
-    private Result export(Result result, ExportTarget target, BuildSession session, ProgressListener progress,
-            InlineCache inline) throws BuildException, InterruptedException {
+    private Result export(
+            Result result, ExportTarget target, BuildSession session, ProgressListener progress, InlineCache inline)
+            throws BuildException, InterruptedException {
         try {
             Result exported = result;
-            for (Map.Entry<String, String> fact : target.exporter().export(result, worker, session, progress, inline)
+            for (Map.Entry<String, String> fact : target.exporter()
+                    .export(result, worker, session, progress, inline)
                     .entrySet()) {
                 exported = exported.withMetadata(fact.getKey(), fact.getValue().getBytes(StandardCharsets.UTF_8));
             }
@@ -364,26 +419,31 @@ public final class Engine implements AutoCloseable {
      * The caches a build may import from. One that cannot be read is a warning, as in BuildKit: the build runs the
      * steps it would have imported.
      */
-    private List<ImportedCache> openImports(List<CacheImport> imports, BuildSession session, List<Warning> warnings,
-            List<RegistryClient> clients) {
+    private List<ImportedCache> openImports(
+            List<CacheImport> imports, BuildSession session, List<Warning> warnings, List<RegistryClient> clients) {
         List<ImportedCache> opened = new ArrayList<>();
         for (CacheImport spec : imports) {
             try {
-                opened.add(switch (spec) {
-                    case CacheImport.Local local -> ImportedCache.open(local, worker.images());
-                    case CacheImport.Registry registry -> {
-                        ImageStore images = worker.images(session);
-                        if (registry.insecure()) {
-                            RegistryClient insecure = ImagePusher.insecureClient(session,
-                                    Set.of(ImageReference.parseNormalized(registry.ref()).domain()));
-                            clients.add(insecure);
-                            images = images.withRegistry(insecure);
-                        }
-                        yield ImportedCache.open(registry, images, Worker.hostPlatform());
-                    }
-                });
+                opened.add(
+                        switch (spec) {
+                            case CacheImport.Local local -> ImportedCache.open(local, worker.images());
+                            case CacheImport.Registry registry -> {
+                                ImageStore images = worker.images(session);
+                                if (registry.insecure()) {
+                                    RegistryClient insecure = ImagePusher.insecureClient(
+                                            session,
+                                            Set.of(ImageReference.parseNormalized(registry.ref())
+                                                    .domain()));
+                                    clients.add(insecure);
+                                    images = images.withRegistry(insecure);
+                                }
+                                yield ImportedCache.open(registry, images, Worker.hostPlatform());
+                            }
+                        });
             } catch (IOException | RuntimeException e) {
-                warnings.add(new Warning("", "cache import " + spec + " is not used: " + e.getMessage(),
+                warnings.add(new Warning(
+                        "",
+                        "cache import " + spec + " is not used: " + e.getMessage(),
                         dev.kiln.gateway.WarnOpts.none()));
             }
         }
@@ -394,29 +454,35 @@ public final class Engine implements AutoCloseable {
      * Exports the build's cache after its result has been exported, so the layers the image export compressed are
      * reused. With {@code ignore-error=true} a failure is a warning.
      */
-    private void exportCache(Result result, BuildCache cache, CacheExport target, BuildSession session,
-            ProgressListener progress, List<Warning> warnings) throws BuildException, InterruptedException {
+    private void exportCache(
+            Result result,
+            BuildCache cache,
+            CacheExport target,
+            BuildSession session,
+            ProgressListener progress,
+            List<Warning> warnings)
+            throws BuildException, InterruptedException {
         Set<String> resultKeys = resultKeys(result);
         try {
             switch (target) {
-                case CacheExport.Local local -> dev.kiln.engine.export.ExportLog.run(progress,
-                        "exporting cache to client directory", log -> {
-                            LocalCacheExporter.export(local, cache.steps(), resultKeys, worker, log);
-                            return Map.of();
-                        });
-                case CacheExport.Registry registry -> dev.kiln.engine.export.ExportLog.run(progress,
-                        "exporting cache to registry", log -> {
-                            RegistryCacheExporter.export(registry, cache.steps(), resultKeys, worker, session, log);
-                            return Map.of();
-                        });
+                case CacheExport.Local local ->
+                    dev.kiln.engine.export.ExportLog.run(progress, "exporting cache to client directory", log -> {
+                        LocalCacheExporter.export(local, cache.steps(), resultKeys, worker, log);
+                        return Map.of();
+                    });
+                case CacheExport.Registry registry ->
+                    dev.kiln.engine.export.ExportLog.run(progress, "exporting cache to registry", log -> {
+                        RegistryCacheExporter.export(registry, cache.steps(), resultKeys, worker, session, log);
+                        return Map.of();
+                    });
                 case CacheExport.Inline inline -> {
                     // written into the image config by the image export (see inlineCache)
                 }
             }
         } catch (IOException | RuntimeException e) {
             if (target.ignoreError()) {
-                warnings.add(new Warning("", "cache export failed (ignored): " + e.getMessage(),
-                        dev.kiln.gateway.WarnOpts.none()));
+                warnings.add(new Warning(
+                        "", "cache export failed (ignored): " + e.getMessage(), dev.kiln.gateway.WarnOpts.none()));
                 return;
             }
             throw new BuildException("cache export failed: " + e.getMessage(), e);
@@ -446,22 +512,35 @@ public final class Engine implements AutoCloseable {
             return InlineCache.NONE;
         }
         if (request.exports().stream().noneMatch(target -> target.exporter().carriesInlineCache())) {
-            warnings.add(new Warning("", "cache export type=inline needs an image output (-t NAME, --push or "
-                    + "--output type=image); nothing was exported", dev.kiln.gateway.WarnOpts.none()));
+            warnings.add(new Warning(
+                    "",
+                    "cache export type=inline needs an image output (-t NAME, --push or "
+                            + "--output type=image); nothing was exported",
+                    dev.kiln.gateway.WarnOpts.none()));
             return InlineCache.NONE;
         }
         return (layers, options, log) -> {
-            CacheRecords records = CacheRecords.of(CacheRecords.select(false, cache.steps(), resultKeys(result)),
-                    worker, options, log);
-            return records.inline(layers.stream().map(layer -> layer.blob().descriptor().digest()).toList())
+            CacheRecords records = CacheRecords.of(
+                    CacheRecords.select(false, cache.steps(), resultKeys(result)), worker, options, log);
+            return records.inline(layers.stream()
+                            .map(layer -> layer.blob().descriptor().digest())
+                            .toList())
                     .map(CacheConfig::recordsJson);
         };
     }
 
     private BuildOpts buildOpts(BuildSession session, BuildRequest request) {
-        Platform platform = Platform.newBuilder().setOS("linux").setArchitecture(hostArchitecture()).build();
-        WorkerInfo info = new WorkerInfo("local", Map.of("org.mobyproject.buildkit.worker.executor", "oci",
-                "org.mobyproject.buildkit.worker.snapshotter", worker.snapshotter().getClass().getSimpleName()),
+        Platform platform = Platform.newBuilder()
+                .setOS("linux")
+                .setArchitecture(hostArchitecture())
+                .build();
+        WorkerInfo info = new WorkerInfo(
+                "local",
+                Map.of(
+                        "org.mobyproject.buildkit.worker.executor",
+                        "oci",
+                        "org.mobyproject.buildkit.worker.snapshotter",
+                        worker.snapshotter().getClass().getSimpleName()),
                 List.of(platform));
         return new BuildOpts(request.frontendOpts(), session.id(), List.of(info), PRODUCT, LlbCaps.SUPPORTED, Set.of());
     }

@@ -17,8 +17,13 @@ import java.time.Duration;
  * @param gcPolicies         what {@link Engine#collectGarbage} runs, in order; none: {@link GcPolicy#defaults(long)}
  *                           for the state's file system
  */
-public record EngineOptions(Path stateDir, String runtime, java.util.Set<String> insecureRegistries,
-        Duration stateTimeout, boolean gc, java.util.List<GcPolicy> gcPolicies) {
+public record EngineOptions(
+        Path stateDir,
+        String runtime,
+        java.util.Set<String> insecureRegistries,
+        Duration stateTimeout,
+        boolean gc,
+        java.util.List<GcPolicy> gcPolicies) {
 
     /** Long enough for another build on the same state to finish; short enough that a stuck one is noticed. */
     public static final Duration DEFAULT_STATE_TIMEOUT = Duration.ofMinutes(30);
@@ -34,8 +39,8 @@ public record EngineOptions(Path stateDir, String runtime, java.util.Set<String>
         gcPolicies = java.util.List.copyOf(gcPolicies == null ? java.util.List.of() : gcPolicies);
     }
 
-    public EngineOptions(Path stateDir, String runtime, java.util.Set<String> insecureRegistries,
-            Duration stateTimeout) {
+    public EngineOptions(
+            Path stateDir, String runtime, java.util.Set<String> insecureRegistries, Duration stateTimeout) {
         this(stateDir, runtime, insecureRegistries, stateTimeout, true, java.util.List.of());
     }
 
@@ -68,7 +73,8 @@ public record EngineOptions(Path stateDir, String runtime, java.util.Set<String>
             return new EngineOptions(Path.of(fromEnv), "auto");
         }
         boolean root = "root".equals(System.getProperty("user.name"));
-        Path dir = root ? Path.of("/var/lib/kiln") : Path.of(System.getProperty("user.home"), ".local", "share", "kiln");
+        Path dir =
+                root ? Path.of("/var/lib/kiln") : Path.of(System.getProperty("user.home"), ".local", "share", "kiln");
         return new EngineOptions(dir, "auto");
     }
 

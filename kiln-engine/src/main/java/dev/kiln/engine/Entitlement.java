@@ -6,7 +6,6 @@ import dev.kiln.llb.OpKind;
 import dev.kiln.llb.pb.ExecOp;
 import dev.kiln.llb.pb.NetMode;
 import dev.kiln.llb.pb.SecurityMode;
-
 import java.util.Arrays;
 import java.util.Optional;
 import java.util.Set;

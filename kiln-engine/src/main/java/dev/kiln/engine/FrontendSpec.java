@@ -7,14 +7,11 @@ import dev.kiln.llb.pb.Definition;
 public sealed interface FrontendSpec {
 
     /** An LLB definition solved as it is, as {@code buildctl build} does with a definition on stdin. */
-    record Llb(Definition definition) implements FrontendSpec {
-    }
+    record Llb(Definition definition) implements FrontendSpec {}
 
     /** A frontend known to the engine by name, such as {@code dockerfile.v0}. */
-    record Named(String name) implements FrontendSpec {
-    }
+    record Named(String name) implements FrontendSpec {}
 
     /** A frontend given as code. */
-    record Function(String name, BuildFunction function) implements FrontendSpec {
-    }
+    record Function(String name, BuildFunction function) implements FrontendSpec {}
 }

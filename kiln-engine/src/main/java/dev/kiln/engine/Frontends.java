@@ -2,7 +2,6 @@ package dev.kiln.engine;
 
 import dev.kiln.gateway.BuildFunction;
 import dev.kiln.gateway.Frontend;
-
 import java.util.Map;
 import java.util.Optional;
 import java.util.ServiceLoader;
@@ -49,18 +48,20 @@ public final class Frontends {
         try {
             type = Class.forName(className, true, loader);
         } catch (ClassNotFoundException e) {
-            throw new IllegalArgumentException("frontend class " + className + " is not on the classpath"
-                    + " (add its jar with --frontend-classpath)", e);
+            throw new IllegalArgumentException(
+                    "frontend class " + className + " is not on the classpath"
+                            + " (add its jar with --frontend-classpath)",
+                    e);
         }
         if (!BuildFunction.class.isAssignableFrom(type)) {
-            throw new IllegalArgumentException("frontend class " + className + " does not implement "
-                    + BuildFunction.class.getName());
+            throw new IllegalArgumentException(
+                    "frontend class " + className + " does not implement " + BuildFunction.class.getName());
         }
         try {
             return (BuildFunction) type.getConstructor().newInstance();
         } catch (ReflectiveOperationException e) {
-            throw new IllegalArgumentException("frontend class " + className
-                    + " needs a public no-argument constructor: " + e, e);
+            throw new IllegalArgumentException(
+                    "frontend class " + className + " needs a public no-argument constructor: " + e, e);
         }
     }
 }

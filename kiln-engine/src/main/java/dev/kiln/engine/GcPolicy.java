@@ -18,8 +18,13 @@ import java.util.Objects;
  * @param minFreeSpace  remove records until the state's file system has this many bytes free (never below
  *                      {@code reservedSpace}); zero: no target
  */
-public record GcPolicy(boolean all, List<String> filters, Duration keepDuration, long reservedSpace,
-        long maxUsedSpace, long minFreeSpace) {
+public record GcPolicy(
+        boolean all,
+        List<String> filters,
+        Duration keepDuration,
+        long reservedSpace,
+        long maxUsedSpace,
+        long minFreeSpace) {
 
     /** BuildKit's cap on the default reserved space: 10% of the disk, at most this. */
     static final long DEFAULT_RESERVE_CAP = 10_000_000_000L;
@@ -84,8 +89,16 @@ public record GcPolicy(boolean all, List<String> filters, Duration keepDuration,
         long max = maxUsed.asBytes(diskTotal);
         long free = minFree.asBytes(diskTotal);
         return List.of(
-                new GcPolicy(false, List.of("type==" + UsageRecord.LOCAL_SOURCE, "type==" + UsageRecord.CACHE_MOUNT,
-                        "type==" + UsageRecord.GIT_CHECKOUT), Duration.ofHours(48), 0, 512_000_000L, 0),
+                new GcPolicy(
+                        false,
+                        List.of(
+                                "type==" + UsageRecord.LOCAL_SOURCE,
+                                "type==" + UsageRecord.CACHE_MOUNT,
+                                "type==" + UsageRecord.GIT_CHECKOUT),
+                        Duration.ofHours(48),
+                        0,
+                        512_000_000L,
+                        0),
                 new GcPolicy(false, List.of(), Duration.ofDays(60), reserve, max, free),
                 new GcPolicy(false, List.of(), Duration.ZERO, reserve, max, free),
                 new GcPolicy(true, List.of(), Duration.ZERO, reserve, max, free));

@@ -8,8 +8,7 @@ import java.util.Set;
  */
 final class LlbCaps {
 
-    private LlbCaps() {
-    }
+    private LlbCaps() {}
 
     static final Set<String> SUPPORTED = Set.of(
             // the sources the worker runs: a client that checks a definition's caps before it sends it

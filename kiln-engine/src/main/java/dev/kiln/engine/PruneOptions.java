@@ -18,8 +18,13 @@ import java.util.Objects;
  * @param minFreeSpace  prune, least recently used first, until the state's file system has this many bytes free;
  *                      zero for no such target
  */
-public record PruneOptions(boolean all, Duration keepDuration, List<String> filters, long reservedSpace,
-        long maxUsedSpace, long minFreeSpace) {
+public record PruneOptions(
+        boolean all,
+        Duration keepDuration,
+        List<String> filters,
+        long reservedSpace,
+        long maxUsedSpace,
+        long minFreeSpace) {
 
     public PruneOptions {
         Objects.requireNonNull(keepDuration, "keep duration");

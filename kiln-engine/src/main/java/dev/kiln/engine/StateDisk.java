@@ -1,7 +1,6 @@
 package dev.kiln.engine;
 
 import dev.kiln.oci.content.DiskFullException;
-
 import java.io.IOException;
 import java.nio.file.FileStore;
 import java.nio.file.FileSystemException;
@@ -17,8 +16,7 @@ final class StateDisk {
 
     private static final String NO_SPACE = "No space left on device";
 
-    private StateDisk() {
-    }
+    private StateDisk() {}
 
     /**
      * {@code message}, led by "the disk holding the state directory DIR is full" when {@code failure} is a full

@@ -42,8 +42,8 @@ public final class StateLock implements AutoCloseable {
             throws IOException, InterruptedException {
         Files.createDirectories(stateDir);
         Path file = stateDir.resolve(FILE_NAME);
-        FileChannel channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ,
-                StandardOpenOption.WRITE);
+        FileChannel channel =
+                FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
         try {
             long deadline = System.nanoTime() + timeout.toNanos();
             long pause = 20;

@@ -4,7 +4,6 @@ import dev.kiln.solver.CacheRecord;
 import dev.kiln.solver.CacheStore;
 import dev.kiln.worker.StoredRecord;
 import dev.kiln.worker.Worker;
-
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -47,7 +46,8 @@ final class StateUsage {
         Instant cutoff = Instant.now().minus(query.ageLimit());
         List<UsageRecord> listed = new ArrayList<>();
         for (UsageRecord record : records()) {
-            boolean recent = !query.ageLimit().isZero() && record.lastUsedAt() != null
+            boolean recent = !query.ageLimit().isZero()
+                    && record.lastUsedAt() != null
                     && record.lastUsedAt().isAfter(cutoff);
             if (filter.matches(record) && !recent) {
                 listed.add(record);
@@ -64,7 +64,10 @@ final class StateUsage {
             long keepBytes = 0;
             long total = 0;
             if (options.limitsSpace()) {
-                total = records().stream().filter(r -> !r.shared()).mapToLong(UsageRecord::size).sum();
+                total = records().stream()
+                        .filter(r -> !r.shared())
+                        .mapToLong(UsageRecord::size)
+                        .sum();
                 keepBytes = keepBytes(total, Files.getFileStore(stateDir).getUsableSpace(), options);
             }
             Instant cutoff = Instant.now().minus(options.keepDuration());
@@ -82,11 +85,14 @@ final class StateUsage {
                     if (record.inUse() || standOn.contains(record.id())) {
                         continue;
                     }
-                    if (!options.all() && (record.recordType().equals(UsageRecord.INTERNAL)
-                            || record.recordType().equals(UsageRecord.FRONTEND) || record.shared())) {
+                    if (!options.all()
+                            && (record.recordType().equals(UsageRecord.INTERNAL)
+                                    || record.recordType().equals(UsageRecord.FRONTEND)
+                                    || record.shared())) {
                         continue;
                     }
-                    if (!options.keepDuration().isZero() && record.lastUsedAt() != null
+                    if (!options.keepDuration().isZero()
+                            && record.lastUsedAt() != null
                             && record.lastUsedAt().isAfter(cutoff)) {
                         continue;
                     }
@@ -96,8 +102,8 @@ final class StateUsage {
                 }
                 if (keepBytes != 0) {
                     // the least recently used first, one at a time, so the limit is met with the least removed
-                    candidates.sort(Comparator.comparing(UsageRecord::lastUsedAt,
-                            Comparator.nullsFirst(Comparator.naturalOrder())));
+                    candidates.sort(Comparator.comparing(
+                            UsageRecord::lastUsedAt, Comparator.nullsFirst(Comparator.naturalOrder())));
                     candidates = candidates.subList(0, Math.min(1, candidates.size()));
                 }
                 int before = removed.size();
@@ -152,8 +158,17 @@ final class StateUsage {
             if (description.isEmpty() && step != null) {
                 description = step;
             }
-            records.add(new UsageRecord(record.id(), record.mutable(), record.inUse(), record.size(),
-                    record.created(), record.lastUsed(), record.usageCount(), description, record.type(), false,
+            records.add(new UsageRecord(
+                    record.id(),
+                    record.mutable(),
+                    record.inUse(),
+                    record.size(),
+                    record.created(),
+                    record.lastUsed(),
+                    record.usageCount(),
+                    description,
+                    record.type(),
+                    false,
                     record.parents()));
         }
         return records;

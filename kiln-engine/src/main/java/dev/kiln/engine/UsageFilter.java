@@ -19,7 +19,12 @@ import java.util.regex.PatternSyntaxException;
  */
 public final class UsageFilter {
 
-    private enum Operator { PRESENT, EQUAL, NOT_EQUAL, MATCHES }
+    private enum Operator {
+        PRESENT,
+        EQUAL,
+        NOT_EQUAL,
+        MATCHES
+    }
 
     private record Selector(String field, Operator operator, String value, Pattern pattern) {
 
@@ -103,8 +108,9 @@ public final class UsageFilter {
             Operator operator = Operator.PRESENT;
             String value = "";
             if (at < expression.length() && expression.charAt(at) != ',') {
-                String op = expression.startsWith("==", at) ? "==" : expression.startsWith("!=", at) ? "!="
-                        : expression.startsWith("~=", at) ? "~=" : null;
+                String op = expression.startsWith("==", at)
+                        ? "=="
+                        : expression.startsWith("!=", at) ? "!=" : expression.startsWith("~=", at) ? "~=" : null;
                 if (op == null) {
                     throw bad(expression, at, "an operator (==, != or ~=) or a comma");
                 }

@@ -22,8 +22,18 @@ import java.util.Objects;
  *                    its own blobs, which no prune removes)
  * @param parents     the ids of the records it is built on
  */
-public record UsageRecord(String id, boolean mutable, boolean inUse, long size, Instant createdAt, Instant lastUsedAt,
-        long usageCount, String description, String recordType, boolean shared, List<String> parents) {
+public record UsageRecord(
+        String id,
+        boolean mutable,
+        boolean inUse,
+        long size,
+        Instant createdAt,
+        Instant lastUsedAt,
+        long usageCount,
+        String description,
+        String recordType,
+        boolean shared,
+        List<String> parents) {
 
     public static final String REGULAR = "regular";
     public static final String LOCAL_SOURCE = "source.local";

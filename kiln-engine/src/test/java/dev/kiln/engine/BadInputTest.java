@@ -1,5 +1,8 @@
 package dev.kiln.engine;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
 import com.google.protobuf.ByteString;
 import dev.kiln.core.Digest;
 import dev.kiln.llb.CopyOption;
@@ -13,17 +16,13 @@ import dev.kiln.llb.pb.Input;
 import dev.kiln.llb.pb.Op;
 import dev.kiln.llb.pb.Platform;
 import dev.kiln.llb.pb.SourceOp;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Set;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
-
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.Set;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
  * Definitions and contexts a build must refuse: each gives a clear error naming the problem and
@@ -33,6 +32,7 @@ class BadInputTest {
 
     @RegisterExtension
     static final EngineFixture kiln = new EngineFixture();
+
     static Path context;
     Set<String> cacheBefore;
 
@@ -79,7 +79,9 @@ class BadInputTest {
     @Test
     void inputMissingFromTheDefinitionIsRejected() throws Exception {
         Definition whole = EngineFixture.base().run(RunOption.sh("true")).root().marshal();
-        Definition withoutSource = whole.toBuilder().clearDef().addAllDef(whole.getDefList().subList(1, whole.getDefCount()))
+        Definition withoutSource = whole.toBuilder()
+                .clearDef()
+                .addAllDef(whole.getDefList().subList(1, whole.getDefCount()))
                 .build();
         String missing = Digest.sha256(whole.getDef(0).asReadOnlyByteBuffer()).toString();
 
@@ -92,9 +94,14 @@ class BadInputTest {
 
     @Test
     void opWithoutAKindIsRejected() throws Exception {
-        Op noKind = Op.newBuilder().setPlatform(Platform.newBuilder().setOS("linux").setArchitecture("amd64")).build();
+        Op noKind = Op.newBuilder()
+                .setPlatform(Platform.newBuilder().setOS("linux").setArchitecture("amd64"))
+                .build();
         Definition valid = EngineFixture.base().marshal();
-        Definition withNoKind = valid.toBuilder().clearDef().addDef(noKind.toByteString()).addAllDef(valid.getDefList())
+        Definition withNoKind = valid.toBuilder()
+                .clearDef()
+                .addDef(noKind.toByteString())
+                .addAllDef(valid.getDefList())
                 .build();
 
         assertThatThrownBy(() -> kiln.run(llb(withNoKind)))
@@ -106,11 +113,17 @@ class BadInputTest {
 
     @Test
     void unknownSourceSchemeIsAnErrorNamingIt() throws Exception {
-        Op source = Op.newBuilder().setSource(SourceOp.newBuilder().setIdentifier("nonsense://thing")).build();
+        Op source = Op.newBuilder()
+                .setSource(SourceOp.newBuilder().setIdentifier("nonsense://thing"))
+                .build();
         Definition definition = Definition.newBuilder()
                 .addDef(source.toByteString())
-                .addDef(Op.newBuilder().addInputs(Input.newBuilder()
-                        .setDigest(Digest.sha256(source.toByteString().asReadOnlyByteBuffer()).toString())).build().toByteString())
+                .addDef(Op.newBuilder()
+                        .addInputs(Input.newBuilder()
+                                .setDigest(Digest.sha256(source.toByteString().asReadOnlyByteBuffer())
+                                        .toString()))
+                        .build()
+                        .toByteString())
                 .build();
 
         assertThatThrownBy(() -> kiln.run(llb(definition)))
@@ -122,11 +135,17 @@ class BadInputTest {
 
     @Test
     void opKindThisWorkerCannotRunIsAnErrorNamingIt() throws Exception {
-        Op build = Op.newBuilder().setBuild(BuildOp.newBuilder().putAttrs("llb.definitionfilename", "inner.pb")).build();
+        Op build = Op.newBuilder()
+                .setBuild(BuildOp.newBuilder().putAttrs("llb.definitionfilename", "inner.pb"))
+                .build();
         Definition definition = Definition.newBuilder()
                 .addDef(build.toByteString())
-                .addDef(Op.newBuilder().addInputs(Input.newBuilder()
-                        .setDigest(Digest.sha256(build.toByteString().asReadOnlyByteBuffer()).toString())).build().toByteString())
+                .addDef(Op.newBuilder()
+                        .addInputs(Input.newBuilder()
+                                .setDigest(Digest.sha256(build.toByteString().asReadOnlyByteBuffer())
+                                        .toString()))
+                        .build()
+                        .toByteString())
                 .build();
 
         assertThatThrownBy(() -> kiln.run(llb(definition)))
@@ -173,8 +192,8 @@ class BadInputTest {
 
     @Test
     void followedSymlinkToAnAbsoluteHostPathResolvesInsideTheContext() throws Exception {
-        State state = EngineFixture.base().file(FileAction.copy(State.local("ctx"), "to-shadow", "/shadow",
-                CopyOption.followSymlinks()));
+        State state = EngineFixture.base()
+                .file(FileAction.copy(State.local("ctx"), "to-shadow", "/shadow", CopyOption.followSymlinks()));
 
         assertThatThrownBy(() -> kiln.build(state))
                 .isInstanceOf(BuildException.class)
@@ -184,8 +203,9 @@ class BadInputTest {
 
     @Test
     void followedSymlinkClimbingAboveTheContextStopsAtItsRoot() throws Exception {
-        State state = EngineFixture.base().file(FileAction.copy(State.local("ctx"), "to-host-root/etc/hostname",
-                "/hostname", CopyOption.followSymlinks()));
+        State state = EngineFixture.base()
+                .file(FileAction.copy(
+                        State.local("ctx"), "to-host-root/etc/hostname", "/hostname", CopyOption.followSymlinks()));
 
         assertThatThrownBy(() -> kiln.build(state))
                 .isInstanceOf(BuildException.class)
@@ -196,8 +216,8 @@ class BadInputTest {
 
     @Test
     void followedRelativeSymlinkOutOfTheContextResolvesInsideIt() throws Exception {
-        State state = EngineFixture.base().file(FileAction.copy(State.local("ctx"), "relative-escape", "/hostname",
-                CopyOption.followSymlinks()));
+        State state = EngineFixture.base()
+                .file(FileAction.copy(State.local("ctx"), "relative-escape", "/hostname", CopyOption.followSymlinks()));
 
         assertThatThrownBy(() -> kiln.build(state))
                 .isInstanceOf(BuildException.class)
@@ -208,8 +228,14 @@ class BadInputTest {
 
     @Test
     void followedDanglingSymlinkMatchedByAWildcardIsAClearError() throws Exception {
-        State state = EngineFixture.base().file(FileAction.copy(State.local("ctx"), "dangl*", "/out/",
-                CopyOption.allowWildcard(), CopyOption.followSymlinks(), CopyOption.createDestPath()));
+        State state = EngineFixture.base()
+                .file(FileAction.copy(
+                        State.local("ctx"),
+                        "dangl*",
+                        "/out/",
+                        CopyOption.allowWildcard(),
+                        CopyOption.followSymlinks(),
+                        CopyOption.createDestPath()));
 
         assertThatThrownBy(() -> kiln.build(state))
                 .isInstanceOf(BuildException.class)
@@ -249,8 +275,8 @@ class BadInputTest {
     @Test
     void frontendThatThrowsFailsTheBuildNamingIt() throws Exception {
         assertThatThrownBy(() -> kiln.run(new FrontendSpec.Function("broken frontend", client -> {
-            throw new IllegalStateException("the frontend gave up");
-        })))
+                    throw new IllegalStateException("the frontend gave up");
+                })))
                 .isInstanceOf(BuildException.class)
                 .hasMessageContaining("broken frontend")
                 .hasMessageContaining("the frontend gave up");

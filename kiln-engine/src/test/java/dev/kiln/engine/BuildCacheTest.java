@@ -1,20 +1,19 @@
 package dev.kiln.engine;
 
+import static dev.kiln.engine.ExportedFiles.listing;
+import static org.assertj.core.api.Assertions.assertThat;
+
 import dev.kiln.llb.CopyOption;
 import dev.kiln.llb.FileAction;
 import dev.kiln.llb.LocalOption;
 import dev.kiln.llb.OpOption;
 import dev.kiln.llb.RunOption;
 import dev.kiln.llb.State;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.RegisterExtension;
-
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-
-import static dev.kiln.engine.ExportedFiles.listing;
-import static org.assertj.core.api.Assertions.assertThat;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 class BuildCacheTest {
 
@@ -24,15 +23,18 @@ class BuildCacheTest {
     @Test
     void repeatBuildIsFullyCachedInThisProcessAndTheNext() throws Exception {
         State built = EngineFixture.base()
-                .run(RunOption.sh("echo one > /one"), OpOption.customName("first")).root()
-                .run(RunOption.sh("cat /one > /two; echo two >> /two"), OpOption.customName("second")).root();
+                .run(RunOption.sh("echo one > /one"), OpOption.customName("first"))
+                .root()
+                .run(RunOption.sh("cat /one > /two; echo two >> /two"), OpOption.customName("second"))
+                .root();
         Path first = kiln.build(built);
         assertThat(kiln.executed()).contains("first", "second");
 
         Path again = kiln.build(built);
         assertThat(kiln.executed()).isEmpty();
         assertThat(kiln.cached()).containsExactlyInAnyOrder("local://rootfs", "first", "second");
-        assertThat(Files.readString(again.resolve("two"))).isEqualTo(Files.readString(first.resolve("two")))
+        assertThat(Files.readString(again.resolve("two")))
+                .isEqualTo(Files.readString(first.resolve("two")))
                 .isEqualTo("one\ntwo\n");
 
         kiln.reopen();
@@ -50,10 +52,12 @@ class BuildCacheTest {
         State sources = State.local("branches");
         State a = EngineFixture.base()
                 .file(FileAction.copy(sources, "a", "/in-a"), OpOption.customName("copy a"))
-                .run(RunOption.sh("tr a-z A-Z < /in-a > /out-a"), OpOption.customName("run a")).root();
+                .run(RunOption.sh("tr a-z A-Z < /in-a > /out-a"), OpOption.customName("run a"))
+                .root();
         State b = EngineFixture.base()
                 .file(FileAction.copy(sources, "b", "/in-b"), OpOption.customName("copy b"))
-                .run(RunOption.sh("tr a-z A-Z < /in-b > /out-b"), OpOption.customName("run b")).root();
+                .run(RunOption.sh("tr a-z A-Z < /in-b > /out-b"), OpOption.customName("run b"))
+                .root();
         State both = State.merge(List.of(a, b), OpOption.customName("merge"));
         Path first = kiln.build(both);
         assertThat(Files.readString(first.resolve("out-a"))).isEqualTo("ALPHA\n");
@@ -75,7 +79,8 @@ class BuildCacheTest {
         Files.writeString(context.resolve("other"), "first version\n");
         State copied = EngineFixture.base()
                 .file(FileAction.copy(State.local("partly-changed"), "kept", "/kept"), OpOption.customName("copy kept"))
-                .run(RunOption.sh("wc -c < /kept > /kept.size"), OpOption.customName("measure")).root();
+                .run(RunOption.sh("wc -c < /kept > /kept.size"), OpOption.customName("measure"))
+                .root();
         kiln.build(copied);
 
         Files.writeString(context.resolve("other"), "second, longer version\n");
@@ -91,7 +96,9 @@ class BuildCacheTest {
         Path context = kiln.context("growing");
         Files.writeString(context.resolve("present"), "here\n");
         State copied = EngineFixture.base()
-                .file(FileAction.copy(State.local("growing"), "present", "/present"), OpOption.customName("copy present"));
+                .file(
+                        FileAction.copy(State.local("growing"), "present", "/present"),
+                        OpOption.customName("copy present"));
         kiln.build(copied);
 
         Files.writeString(context.resolve("new"), "new\n");
@@ -108,7 +115,9 @@ class BuildCacheTest {
         Files.writeString(context.resolve("a[1].txt"), "first\n");
         Files.writeString(context.resolve("a1.txt"), "decoy\n");
         State copied = EngineFixture.base()
-                .file(FileAction.copy(State.local("bracketed"), "a[1].txt", "/copied.txt"), OpOption.customName("copy bracketed"));
+                .file(
+                        FileAction.copy(State.local("bracketed"), "a[1].txt", "/copied.txt"),
+                        OpOption.customName("copy bracketed"));
         assertThat(Files.readString(kiln.build(copied).resolve("copied.txt"))).isEqualTo("first\n");
 
         Files.writeString(context.resolve("a[1].txt"), "second version\n");
@@ -123,8 +132,10 @@ class BuildCacheTest {
         Path context = kiln.context("linked");
         Files.writeString(context.resolve("target.txt"), "first\n");
         Files.createSymbolicLink(context.resolve("link"), Path.of("target.txt"));
-        State copied = EngineFixture.base().file(FileAction.copy(State.local("linked"), "link", "/copied.txt",
-                CopyOption.followSymlinks()), OpOption.customName("copy through link"));
+        State copied = EngineFixture.base()
+                .file(
+                        FileAction.copy(State.local("linked"), "link", "/copied.txt", CopyOption.followSymlinks()),
+                        OpOption.customName("copy through link"));
         assertThat(Files.readString(kiln.build(copied).resolve("copied.txt"))).isEqualTo("first\n");
 
         Files.writeString(context.resolve("target.txt"), "second version\n");
@@ -139,8 +150,10 @@ class BuildCacheTest {
         Files.createDirectories(context.resolve("src"));
         Files.writeString(context.resolve("src/main.c"), "int main;\n");
         Files.writeString(context.resolve("src/notes.tmp"), "scratch\n");
-        State copied = EngineFixture.base().file(FileAction.copy(State.local("with-excluded"), "src", "/src",
-                CopyOption.exclude("*.tmp")), OpOption.customName("copy sources"));
+        State copied = EngineFixture.base()
+                .file(
+                        FileAction.copy(State.local("with-excluded"), "src", "/src", CopyOption.exclude("*.tmp")),
+                        OpOption.customName("copy sources"));
         kiln.build(copied);
 
         Files.writeString(context.resolve("src/notes.tmp"), "scratch, edited\n");
@@ -172,8 +185,8 @@ class BuildCacheTest {
         Files.createDirectories(context.resolve("docker"));
         Files.writeString(context.resolve("docker/Dockerfile.prod"), "FROM first\n");
         Files.createSymbolicLink(context.resolve("Dockerfile"), Path.of("docker/Dockerfile.prod"));
-        State source = State.local("symlinked-dockerfile", LocalOption.include("Dockerfile"),
-                LocalOption.followPaths("Dockerfile"));
+        State source = State.local(
+                "symlinked-dockerfile", LocalOption.include("Dockerfile"), LocalOption.followPaths("Dockerfile"));
         Path first = kiln.build(source);
         assertThat(Files.readString(first.resolve("docker/Dockerfile.prod"))).isEqualTo("FROM first\n");
 
@@ -215,8 +228,12 @@ class BuildCacheTest {
     @Test
     void stepThatIgnoresTheCacheRunsEveryTimeWhileItsInputsStayCached() throws Exception {
         State state = EngineFixture.base()
-                .run(RunOption.sh("echo stable > /stable"), OpOption.customName("cached step")).root()
-                .run(RunOption.sh("cat /proc/sys/kernel/random/uuid > /fresh"), OpOption.customName("uncached step"), OpOption.ignoreCache())
+                .run(RunOption.sh("echo stable > /stable"), OpOption.customName("cached step"))
+                .root()
+                .run(
+                        RunOption.sh("cat /proc/sys/kernel/random/uuid > /fresh"),
+                        OpOption.customName("uncached step"),
+                        OpOption.ignoreCache())
                 .root();
         Path first = kiln.build(state);
 

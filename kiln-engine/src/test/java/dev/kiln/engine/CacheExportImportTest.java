@@ -1,5 +1,7 @@
 package dev.kiln.engine;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import dev.kiln.core.Trees;
 import dev.kiln.engine.cache.CacheExport;
 import dev.kiln.engine.cache.CacheImport;
@@ -12,17 +14,14 @@ import dev.kiln.oci.CacheConfig;
 import dev.kiln.oci.ImageIndex;
 import dev.kiln.oci.ImageManifest;
 import dev.kiln.solver.ProgressEvent;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Test;
-
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
-
-import static org.assertj.core.api.Assertions.assertThat;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
 
 /**
  * Cache export to a directory on one state and import on a fresh one: the steps come from the cache (a RUN that
@@ -55,16 +54,20 @@ class CacheExportImportTest {
     /** Two stages: the first writes random bytes, the result copies them onto the base. */
     static State twoStages() {
         State random = EngineFixture.base()
-                .run(RunOption.sh("head -c 32 /dev/urandom | od -x > /rand"), OpOption.customName("random")).root();
-        return EngineFixture.base()
-                .file(FileAction.copy(random, "/rand", "/rand"), OpOption.customName("copy rand"));
+                .run(RunOption.sh("head -c 32 /dev/urandom | od -x > /rand"), OpOption.customName("random"))
+                .root();
+        return EngineFixture.base().file(FileAction.copy(random, "/rand", "/rand"), OpOption.customName("copy rand"));
     }
 
     static BuildOutcome build(EngineFixture kiln, State state, Path out, List<CacheExport> to, List<CacheImport> from)
             throws Exception {
         kiln.events.clear();
-        BuildRequest request = new BuildRequest(new FrontendSpec.Llb(state.marshal()), Map.of(), kiln.locals,
-                List.of(new ExportTarget.LocalDirectory(out))).withCache(to, from);
+        BuildRequest request = new BuildRequest(
+                        new FrontendSpec.Llb(state.marshal()),
+                        Map.of(),
+                        kiln.locals,
+                        List.of(new ExportTarget.LocalDirectory(out)))
+                .withCache(to, from);
         return kiln.engine.build(request, kiln.events::add);
     }
 
@@ -82,22 +85,26 @@ class CacheExportImportTest {
         Path outA = dir.resolve("out-a");
         build(a, twoStages(), outA, List.of(cacheTo(cache, "max")), List.of());
         assertThat(a.executed()).contains("random", "copy rand");
-        assertThat(a.events).anyMatch(e -> e instanceof ProgressEvent.VertexCompleted
-                && e.vertexName().equals("exporting cache to client directory"));
+        assertThat(a.events)
+                .anyMatch(e -> e instanceof ProgressEvent.VertexCompleted
+                        && e.vertexName().equals("exporting cache to client directory"));
 
         // The layout BuildKit writes: index.json names an image manifest whose config is the cache config.
         ImageIndex index = ImageIndex.parse(Files.readAllBytes(cache.resolve("index.json")));
-        assertThat(index.manifests()).singleElement()
-                .satisfies(m -> assertThat(m.annotations()).containsEntry("org.opencontainers.image.ref.name", "latest"));
-        ImageManifest manifest = ImageManifest.parse(Files.readAllBytes(
-                cache.resolve("blobs/sha256").resolve(index.manifests().getFirst().digest().hex())));
+        assertThat(index.manifests())
+                .singleElement()
+                .satisfies(
+                        m -> assertThat(m.annotations()).containsEntry("org.opencontainers.image.ref.name", "latest"));
+        ImageManifest manifest = ImageManifest.parse(Files.readAllBytes(cache.resolve("blobs/sha256")
+                .resolve(index.manifests().getFirst().digest().hex())));
         assertThat(manifest.config().mediaType()).isEqualTo("application/vnd.buildkit.cacheconfig.v0");
         CacheConfig config = CacheConfig.parse(Files.readAllBytes(
                 cache.resolve("blobs/sha256").resolve(manifest.config().digest().hex())));
         assertThat(config.records()).hasSizeGreaterThanOrEqualTo(3);
         assertThat(manifest.layers()).allSatisfy(layer -> {
             assertThat(layer.annotations()).containsKey("containerd.io/uncompressed");
-            assertThat(cache.resolve("blobs/sha256").resolve(layer.digest().hex())).isRegularFile();
+            assertThat(cache.resolve("blobs/sha256").resolve(layer.digest().hex()))
+                    .isRegularFile();
         });
 
         Path outB = dir.resolve("out-b");
@@ -126,7 +133,8 @@ class CacheExportImportTest {
 
         // The result's own chain is in a min export: a one-stage build's RUN comes from it.
         State oneStage = EngineFixture.base()
-                .run(RunOption.sh("head -c 32 /dev/urandom | od -x > /only"), OpOption.customName("only")).root();
+                .run(RunOption.sh("head -c 32 /dev/urandom | od -x > /only"), OpOption.customName("only"))
+                .root();
         Path cacheOne = dir.resolve("cache-one");
         Path oneA = dir.resolve("one-a");
         build(a, oneStage, oneA, List.of(cacheTo(cacheOne, "min")), List.of());
@@ -140,11 +148,12 @@ class CacheExportImportTest {
     void aLayerBlobThatDoesNotMatchItsDigestIsNamedAndTheStepRuns() throws Exception {
         Path cache = dir.resolve("cache-bad");
         State state = EngineFixture.base()
-                .run(RunOption.sh("head -c 32 /dev/urandom | od -x > /rand"), OpOption.customName("random")).root();
+                .run(RunOption.sh("head -c 32 /dev/urandom | od -x > /rand"), OpOption.customName("random"))
+                .root();
         build(a, state, dir.resolve("out-a"), List.of(cacheTo(cache, "max")), List.of());
         ImageIndex index = ImageIndex.parse(Files.readAllBytes(cache.resolve("index.json")));
-        ImageManifest manifest = ImageManifest.parse(Files.readAllBytes(
-                cache.resolve("blobs/sha256").resolve(index.manifests().getFirst().digest().hex())));
+        ImageManifest manifest = ImageManifest.parse(Files.readAllBytes(cache.resolve("blobs/sha256")
+                .resolve(index.manifests().getFirst().digest().hex())));
         var damaged = manifest.layers().getLast().digest();
         Path blob = cache.resolve("blobs/sha256").resolve(damaged.hex());
         byte[] bytes = Files.readAllBytes(blob);
@@ -156,10 +165,11 @@ class CacheExportImportTest {
         build(b, state, outB, List.of(), List.of(cacheFrom(cache)));
         assertThat(b.executed()).contains("random");
         assertThat(Files.readString(outB.resolve("rand"))).isNotEmpty();
-        assertThat(b.events).filteredOn(e -> e instanceof ProgressEvent.VertexWarning)
+        assertThat(b.events)
+                .filteredOn(e -> e instanceof ProgressEvent.VertexWarning)
                 .extracting(e -> ((ProgressEvent.VertexWarning) e).message())
-                .anySatisfy(message -> assertThat(message).contains(damaged.toString(), "does not match its digest",
-                        "this step runs"));
+                .anySatisfy(message -> assertThat(message)
+                        .contains(damaged.toString(), "does not match its digest", "this step runs"));
     }
 
     @Test

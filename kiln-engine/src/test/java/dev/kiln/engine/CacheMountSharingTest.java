@@ -1,5 +1,8 @@
 package dev.kiln.engine;
 
+import static dev.kiln.engine.ExportedFiles.listing;
+import static org.assertj.core.api.Assertions.assertThat;
+
 import dev.kiln.llb.CacheSharing;
 import dev.kiln.llb.Mount;
 import dev.kiln.llb.OpOption;
@@ -7,9 +10,6 @@ import dev.kiln.llb.RunOption;
 import dev.kiln.llb.State;
 import dev.kiln.llb.pb.CacheSharingOpt;
 import dev.kiln.worker.ops.CacheMounts;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.RegisterExtension;
-
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -20,9 +20,8 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.stream.IntStream;
-
-import static dev.kiln.engine.ExportedFiles.listing;
-import static org.assertj.core.api.Assertions.assertThat;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** Cache mounts that several RUN steps use at once, as {@code RUN --mount=type=cache,sharing=...} does. */
 class CacheMountSharingTest {
@@ -34,11 +33,16 @@ class CacheMountSharingTest {
     void stepsStartingTogetherOnANewSharedCacheMeetInOneDirectory() throws Exception {
         Mount.Cache shared = Mount.cache("meeting-" + UUID.randomUUID(), CacheSharing.SHARED);
         List<String> names = List.of("one", "two", "three", "four");
-        List<State> steps = names.stream().map(name -> EngineFixture.base().run(RunOption.sh(
-                        "touch /cache/" + name + "; i=0; "
-                                + "while [ $(ls /cache | wc -l) -lt 4 ] && [ $i -lt 200 ]; do sleep 0.1; i=$((i+1)); done; "
-                                + "ls /cache > /" + name + ".seen"),
-                RunOption.mount("/cache", shared), OpOption.customName("meet " + name)).root()).toList();
+        List<State> steps = names.stream()
+                .map(name -> EngineFixture.base()
+                        .run(
+                                RunOption.sh("touch /cache/" + name + "; i=0; "
+                                        + "while [ $(ls /cache | wc -l) -lt 4 ] && [ $i -lt 200 ]; do sleep 0.1; i=$((i+1)); done; "
+                                        + "ls /cache > /" + name + ".seen"),
+                                RunOption.mount("/cache", shared),
+                                OpOption.customName("meet " + name))
+                        .root())
+                .toList();
 
         Path out = kiln.build(State.merge(steps));
 
@@ -72,11 +76,14 @@ class CacheMountSharingTest {
                     paths.add(lease.get().path());
                 }
                 assertThat(paths).as("round %d", round).containsOnly(paths.getFirst());
-                List<String> expected = new ArrayList<>(IntStream.range(0, takers).mapToObj(i -> "taker-" + i).toList());
+                List<String> expected = new ArrayList<>(
+                        IntStream.range(0, takers).mapToObj(i -> "taker-" + i).toList());
                 if (seed != null) {
                     expected.add("seeded");
                 }
-                assertThat(listing(paths.getFirst())).as("round %d", round).containsExactlyInAnyOrderElementsOf(expected);
+                assertThat(listing(paths.getFirst()))
+                        .as("round %d", round)
+                        .containsExactlyInAnyOrderElementsOf(expected);
                 for (Future<CacheMounts.Lease> lease : leases) {
                     lease.get().close();
                 }

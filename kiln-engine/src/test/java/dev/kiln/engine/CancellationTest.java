@@ -1,12 +1,10 @@
 package dev.kiln.engine;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import dev.kiln.llb.OpOption;
 import dev.kiln.llb.RunOption;
 import dev.kiln.llb.State;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.RegisterExtension;
-
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -18,8 +16,9 @@ import java.util.Set;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Stream;
-
-import static org.assertj.core.api.Assertions.assertThat;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** A build whose caller gives up: the running step stops, and nothing of it is kept. */
 class CancellationTest {
@@ -36,26 +35,34 @@ class CancellationTest {
     void interruptingTheBuildStopsTheRunningStepAndCachesNothing() throws Exception {
         // A sleep no other test runs, so its process can be told apart on the host.
         String seconds = Integer.toString(ThreadLocalRandom.current().nextInt(3000, 9000));
-        State slow = EngineFixture.base().run(RunOption.sh("exec sleep " + seconds), OpOption.customName("slow step"))
+        State slow = EngineFixture.base()
+                .run(RunOption.sh("exec sleep " + seconds), OpOption.customName("slow step"))
                 .root();
         Set<String> cacheBefore = kiln.cacheFiles();
         AtomicReference<Throwable> failure = new AtomicReference<>();
 
         Thread build = Thread.ofVirtual().start(() -> {
             try {
-                kiln.engine.build(new BuildRequest(new FrontendSpec.Llb(slow.marshal()), Map.of(), kiln.locals, List.of()),
-                        event -> { });
+                kiln.engine.build(
+                        new BuildRequest(new FrontendSpec.Llb(slow.marshal()), Map.of(), kiln.locals, List.of()),
+                        event -> {});
             } catch (Throwable t) {
                 failure.set(t);
             }
         });
-        assertThat(waitFor(() -> sleeping(seconds), true)).as("the step's process started").isTrue();
+        assertThat(waitFor(() -> sleeping(seconds), true))
+                .as("the step's process started")
+                .isTrue();
         build.interrupt();
         build.join(Duration.ofSeconds(30));
 
-        assertThat(build.isAlive()).as("build still running after the interrupt").isFalse();
+        assertThat(build.isAlive())
+                .as("build still running after the interrupt")
+                .isFalse();
         assertThat(failure.get()).isInstanceOf(InterruptedException.class);
-        assertThat(waitFor(() -> sleeping(seconds), false)).as("the step's process was killed").isTrue();
+        assertThat(waitFor(() -> sleeping(seconds), false))
+                .as("the step's process was killed")
+                .isTrue();
         assertThat(kiln.cacheFiles()).isEqualTo(cacheBefore);
     }
 
@@ -79,7 +86,8 @@ class CancellationTest {
     private static boolean sleeping(String seconds) throws IOException {
         byte[] wanted = ("sleep\0" + seconds + "\0").getBytes(StandardCharsets.UTF_8);
         try (Stream<Path> processes = Files.list(Path.of("/proc"))) {
-            for (Path process : processes.filter(p -> p.getFileName().toString().chars().allMatch(Character::isDigit))
+            for (Path process : processes
+                    .filter(p -> p.getFileName().toString().chars().allMatch(Character::isDigit))
                     .toList()) {
                 try {
                     if (java.util.Arrays.equals(Files.readAllBytes(process.resolve("cmdline")), wanted)) {

@@ -1,5 +1,9 @@
 package dev.kiln.engine;
 
+import static dev.kiln.engine.ExportedFiles.bytes;
+import static dev.kiln.engine.ExportedFiles.listing;
+import static org.assertj.core.api.Assertions.assertThat;
+
 import dev.kiln.gateway.ReadRequest;
 import dev.kiln.gateway.Reference;
 import dev.kiln.gateway.Result;
@@ -8,19 +12,14 @@ import dev.kiln.llb.FileAction;
 import dev.kiln.llb.LlbGraph;
 import dev.kiln.llb.State;
 import dev.kiln.llb.pb.Definition;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.RegisterExtension;
-
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicReference;
-
-import static dev.kiln.engine.ExportedFiles.bytes;
-import static dev.kiln.engine.ExportedFiles.listing;
-import static org.assertj.core.api.Assertions.assertThat;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Graphs far deeper than a thread's stack (Kiln issue 9): a chain of ten thousand steps builds, which it only does
@@ -60,7 +59,8 @@ class DeepGraphTest {
     void frontendBuildsOnTheStateOfATenThousandStepReference() throws Exception {
         AtomicReference<String> seen = new AtomicReference<>();
         kiln.run(new FrontendSpec.Function("deep", client -> {
-            Reference deep = client.solve(SolveRequest.of(chain(STEPS).marshal())).ref().orElseThrow();
+            Reference deep =
+                    client.solve(SolveRequest.of(chain(STEPS).marshal())).ref().orElseThrow();
             State top = deep.toState().file(FileAction.mkfile("/top", 0644, bytes("on top\n")));
             Result result = client.solve(SolveRequest.of(top.marshal()));
             Reference ref = result.ref().orElseThrow();
@@ -74,10 +74,17 @@ class DeepGraphTest {
     @Test
     void debugOpensTheTopStepOfATenThousandStepBuild() throws Exception {
         Definition definition = chain(STEPS).marshal();
-        String top = LlbGraph.decode(definition).output().orElseThrow().vertex().digest().hex();
+        String top = LlbGraph.decode(definition)
+                .output()
+                .orElseThrow()
+                .vertex()
+                .digest()
+                .hex();
 
-        try (DebugShell shell = kiln.engine.debug(new BuildRequest(new FrontendSpec.Llb(definition), Map.of(),
-                kiln.locals, List.of()), top, event -> { })) {
+        try (DebugShell shell = kiln.engine.debug(
+                new BuildRequest(new FrontendSpec.Llb(definition), Map.of(), kiln.locals, List.of()),
+                top,
+                event -> {})) {
             assertThat(shell.step()).isEqualTo("copy /f /f");
         }
     }

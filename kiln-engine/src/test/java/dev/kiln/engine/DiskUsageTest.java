@@ -1,5 +1,8 @@
 package dev.kiln.engine;
 
+import static dev.kiln.engine.ExportedFiles.listing;
+import static org.assertj.core.api.Assertions.assertThat;
+
 import dev.kiln.engine.export.ExportTarget;
 import dev.kiln.llb.CacheSharing;
 import dev.kiln.llb.Mount;
@@ -7,11 +10,6 @@ import dev.kiln.llb.OpOption;
 import dev.kiln.llb.RunOption;
 import dev.kiln.llb.State;
 import dev.kiln.solver.ProgressEvent;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -23,15 +21,17 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
-
-import static dev.kiln.engine.ExportedFiles.listing;
-import static org.assertj.core.api.Assertions.assertThat;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** {@code buildctl du} and {@code buildctl prune} against the engine: real builds, real files, real sizes. */
 class DiskUsageTest {
 
     @TempDir
     Path tmp;
+
     EngineFixture kiln;
 
     @BeforeEach
@@ -46,10 +46,13 @@ class DiskUsageTest {
 
     /** A base, a RUN step that writes 300 KB and uses a cache mount. */
     private static State build(String name) {
-        return EngineFixture.base().run(RunOption.sh("head -c 300000 /dev/zero > /" + name + "; echo " + name
-                        + " > /cache/seen; cp /cache/seen /" + name + ".seen"),
-                RunOption.mount("/cache", Mount.cache("du-" + name, CacheSharing.SHARED)),
-                OpOption.customName("write " + name)).root();
+        return EngineFixture.base()
+                .run(
+                        RunOption.sh("head -c 300000 /dev/zero > /" + name + "; echo " + name
+                                + " > /cache/seen; cp /cache/seen /" + name + ".seen"),
+                        RunOption.mount("/cache", Mount.cache("du-" + name, CacheSharing.SHARED)),
+                        OpOption.customName("write " + name))
+                .root();
     }
 
     @Test
@@ -71,7 +74,8 @@ class DiskUsageTest {
         assertThat(cache.mutable()).isTrue();
         assertThat(cache.size()).isEqualTo("big\n".length());
         assertThat(records).extracting(UsageRecord::id).contains(step.id(), base.id(), cache.id());
-        assertThat(kiln.engine.diskUsage(DiskUsageQuery.filtered("type==regular,description~=^write"))).hasSize(1);
+        assertThat(kiln.engine.diskUsage(DiskUsageQuery.filtered("type==regular,description~=^write")))
+                .hasSize(1);
         assertThat(kiln.engine.diskUsage(DiskUsageQuery.filtered("id==" + step.id(), "id==" + base.id())))
                 .hasSize(2);
 
@@ -96,8 +100,10 @@ class DiskUsageTest {
         List<UsageRecord> removed = kiln.engine.prune(PruneOptions.everything(), reported::add);
 
         assertThat(reported).isEqualTo(removed);
-        assertThat(removed).extracting(UsageRecord::id)
-                .containsExactlyInAnyOrderElementsOf(listed.stream().map(UsageRecord::id).toList());
+        assertThat(removed)
+                .extracting(UsageRecord::id)
+                .containsExactlyInAnyOrderElementsOf(
+                        listed.stream().map(UsageRecord::id).toList());
         long freed = listed.stream().mapToLong(UsageRecord::size).sum();
         assertThat(bytesUnder(tmp.resolve("state"))).isLessThanOrEqualTo(before - freed + 50_000);
         assertThat(kiln.engine.diskUsage(DiskUsageQuery.all())).isEmpty();
@@ -118,16 +124,16 @@ class DiskUsageTest {
         kiln.build(build("big"));
         int all = kiln.engine.diskUsage(DiskUsageQuery.all()).size();
 
-        assertThat(kiln.engine.prune(PruneOptions.defaults().withKeepDuration(Duration.ofHours(1)), r -> { }))
+        assertThat(kiln.engine.prune(PruneOptions.defaults().withKeepDuration(Duration.ofHours(1)), r -> {}))
                 .isEmpty();
-        List<UsageRecord> mounts = kiln.engine.prune(PruneOptions.defaults().withFilters("type==exec.cachemount"),
-                r -> { });
+        List<UsageRecord> mounts =
+                kiln.engine.prune(PruneOptions.defaults().withFilters("type==exec.cachemount"), r -> {});
         assertThat(mounts).singleElement().extracting(UsageRecord::recordType).isEqualTo(UsageRecord.CACHE_MOUNT);
         assertThat(kiln.engine.diskUsage(DiskUsageQuery.all())).hasSize(all - 1);
 
         Thread.sleep(50);
-        List<UsageRecord> old = kiln.engine.prune(PruneOptions.defaults().withKeepDuration(Duration.ofMillis(20)),
-                r -> { });
+        List<UsageRecord> old =
+                kiln.engine.prune(PruneOptions.defaults().withKeepDuration(Duration.ofMillis(20)), r -> {});
         assertThat(old).hasSize(all - 1);
         assertThat(kiln.engine.diskUsage(DiskUsageQuery.all())).isEmpty();
     }
@@ -135,14 +141,20 @@ class DiskUsageTest {
     @Test
     void pruneDuringABuildLeavesWhatTheBuildUses() throws Exception {
         kiln.build(build("big"));
-        State slow = EngineFixture.base().run(RunOption.sh("sleep 2; echo done > /slow"),
-                OpOption.customName("slow step")).root();
+        State slow = EngineFixture.base()
+                .run(RunOption.sh("sleep 2; echo done > /slow"), OpOption.customName("slow step"))
+                .root();
         CountDownLatch running = new CountDownLatch(1);
         Path out = Files.createTempDirectory(tmp, "out-");
         CompletableFuture<BuildOutcome> building = CompletableFuture.supplyAsync(() -> {
             try {
-                return kiln.engine.build(new BuildRequest(new FrontendSpec.Llb(slow.marshal()), Map.of(),
-                        kiln.locals, List.of(new ExportTarget.LocalDirectory(out))), event -> {
+                return kiln.engine.build(
+                        new BuildRequest(
+                                new FrontendSpec.Llb(slow.marshal()),
+                                Map.of(),
+                                kiln.locals,
+                                List.of(new ExportTarget.LocalDirectory(out))),
+                        event -> {
                             if (event instanceof ProgressEvent.VertexStarted started
                                     && started.vertexName().equals("slow step")) {
                                 running.countDown();
@@ -154,15 +166,19 @@ class DiskUsageTest {
         });
         assertThat(running.await(60, TimeUnit.SECONDS)).isTrue();
 
-        List<UsageRecord> removed = kiln.engine.prune(PruneOptions.everything(), r -> { });
+        List<UsageRecord> removed = kiln.engine.prune(PruneOptions.everything(), r -> {});
 
-        assertThat(removed).extracting(UsageRecord::description).contains("write big")
+        assertThat(removed)
+                .extracting(UsageRecord::description)
+                .contains("write big")
                 .doesNotContain("local source for rootfs");
         UsageRecord base = only(kiln.engine.diskUsage(DiskUsageQuery.filtered("type==source.local")));
         assertThat(base.inUse()).isTrue();
         building.get(60, TimeUnit.SECONDS);
         assertThat(Files.readString(out.resolve("slow"))).isEqualTo("done\n");
-        assertThat(only(kiln.engine.diskUsage(DiskUsageQuery.filtered("id==" + base.id()))).inUse()).isFalse();
+        assertThat(only(kiln.engine.diskUsage(DiskUsageQuery.filtered("id==" + base.id())))
+                        .inUse())
+                .isFalse();
 
         kiln.build(build("big"));
         assertThat(kiln.executed()).contains("write big");
@@ -175,7 +191,9 @@ class DiskUsageTest {
 
     private static long bytesUnder(Path dir) throws IOException {
         try (Stream<Path> files = Files.walk(dir)) {
-            return files.filter(Files::isRegularFile).mapToLong(file -> file.toFile().length()).sum();
+            return files.filter(Files::isRegularFile)
+                    .mapToLong(file -> file.toFile().length())
+                    .sum();
         }
     }
 }

@@ -1,21 +1,21 @@
 package dev.kiln.engine;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import dev.kiln.llb.RunOption;
 import dev.kiln.llb.State;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.nio.file.Files;
-import java.nio.file.Path;
-
-import static org.assertj.core.api.Assertions.assertThat;
-
 class EngineBuildTest {
 
     @TempDir
     Path tmp;
+
     EngineFixture kiln;
 
     @BeforeEach
@@ -30,7 +30,8 @@ class EngineBuildTest {
 
     @Test
     void runStepWritesFileIntoExportedResult() throws Exception {
-        State built = EngineFixture.base().run(RunOption.sh("echo hello > /greeting")).root();
+        State built =
+                EngineFixture.base().run(RunOption.sh("echo hello > /greeting")).root();
 
         Path out = kiln.build(built);
 

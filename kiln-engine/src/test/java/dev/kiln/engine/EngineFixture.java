@@ -5,10 +5,6 @@ import dev.kiln.engine.export.ExportTarget;
 import dev.kiln.llb.State;
 import dev.kiln.solver.ProgressEvent;
 import dev.kiln.worker.BusyboxRootfs;
-import org.junit.jupiter.api.extension.AfterAllCallback;
-import org.junit.jupiter.api.extension.BeforeAllCallback;
-import org.junit.jupiter.api.extension.ExtensionContext;
-
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -20,6 +16,9 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.extension.AfterAllCallback;
+import org.junit.jupiter.api.extension.BeforeAllCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
 
 /**
  * An engine on a temporary state directory, with a busybox root filesystem as the local source
@@ -38,8 +37,7 @@ final class EngineFixture implements BeforeAllCallback, AfterAllCallback, AutoCl
     Engine engine;
 
     /** Opened by JUnit, as the extension of a test class. */
-    EngineFixture() {
-    }
+    EngineFixture() {}
 
     EngineFixture(Path dir) throws IOException {
         open(dir);
@@ -111,11 +109,17 @@ final class EngineFixture implements BeforeAllCallback, AfterAllCallback, AutoCl
     }
 
     List<String> executed() {
-        return events.stream().filter(e -> e instanceof ProgressEvent.VertexStarted).map(ProgressEvent::vertexName).toList();
+        return events.stream()
+                .filter(e -> e instanceof ProgressEvent.VertexStarted)
+                .map(ProgressEvent::vertexName)
+                .toList();
     }
 
     List<String> cached() {
-        return events.stream().filter(e -> e instanceof ProgressEvent.VertexCached).map(ProgressEvent::vertexName).toList();
+        return events.stream()
+                .filter(e -> e instanceof ProgressEvent.VertexCached)
+                .map(ProgressEvent::vertexName)
+                .toList();
     }
 
     /** Every file of the build cache (the solver's records), relative to its directory. */
@@ -129,7 +133,8 @@ final class EngineFixture implements BeforeAllCallback, AfterAllCallback, AutoCl
             return files;
         }
         try (Stream<Path> walk = Files.walk(root)) {
-            walk.filter(p -> !p.equals(root)).forEach(p -> files.add(root.relativize(p).toString()));
+            walk.filter(p -> !p.equals(root))
+                    .forEach(p -> files.add(root.relativize(p).toString()));
         }
         return files;
     }

@@ -1,5 +1,11 @@
 package dev.kiln.engine;
 
+import static dev.kiln.engine.ExportedFiles.bytes;
+import static dev.kiln.engine.ExportedFiles.imageOwner;
+import static dev.kiln.engine.ExportedFiles.listing;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
 import dev.kiln.llb.CacheSharing;
 import dev.kiln.llb.ExecState;
 import dev.kiln.llb.FileAction;
@@ -8,18 +14,11 @@ import dev.kiln.llb.NetMode;
 import dev.kiln.llb.OpOption;
 import dev.kiln.llb.RunOption;
 import dev.kiln.llb.State;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.RegisterExtension;
-
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.UUID;
-
-import static dev.kiln.engine.ExportedFiles.bytes;
-import static dev.kiln.engine.ExportedFiles.imageOwner;
-import static dev.kiln.engine.ExportedFiles.listing;
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** RUN steps in real containers: what the process sees, and what it leaves in the result. */
 class ExecTest {
@@ -34,8 +33,10 @@ class ExecTest {
     @Test
     void envFromTheStateAndTheStepReachTheProcess() throws Exception {
         Path out = kiln.build(base().env("FROM_STATE", "state value")
-                .run(RunOption.sh("echo \"$FROM_STATE|$FROM_STEP|$PATH\" > /env.txt"),
-                        RunOption.env("FROM_STEP", "step value")).root());
+                .run(
+                        RunOption.sh("echo \"$FROM_STATE|$FROM_STEP|$PATH\" > /env.txt"),
+                        RunOption.env("FROM_STEP", "step value"))
+                .root());
 
         assertThat(Files.readString(out.resolve("env.txt")))
                 .startsWith("state value|step value|")
@@ -44,17 +45,21 @@ class ExecTest {
 
     @Test
     void workingDirectoryIsCreatedAndUsed() throws Exception {
-        Path out = kiln.build(base().dir("/work").run(RunOption.sh("pwd > here.txt"), RunOption.dir("sub")).root());
+        Path out = kiln.build(base().dir("/work")
+                .run(RunOption.sh("pwd > here.txt"), RunOption.dir("sub"))
+                .root());
 
         assertThat(Files.readString(out.resolve("work/sub/here.txt"))).isEqualTo("/work/sub\n");
     }
 
     @Test
     void userByNameAndByIdsComesFromTheRootfs() throws Exception {
-        State state = base()
-                .run(RunOption.sh("id > /tmp/by-name.txt"), RunOption.user("user")).root()
-                .run(RunOption.sh("id > /tmp/by-ids.txt"), RunOption.user("1000:50")).root()
-                .run(RunOption.sh("id > /tmp/root.txt")).root();
+        State state = base().run(RunOption.sh("id > /tmp/by-name.txt"), RunOption.user("user"))
+                .root()
+                .run(RunOption.sh("id > /tmp/by-ids.txt"), RunOption.user("1000:50"))
+                .root()
+                .run(RunOption.sh("id > /tmp/root.txt"))
+                .root();
 
         Path out = kiln.build(state);
 
@@ -66,14 +71,16 @@ class ExecTest {
 
     @Test
     void unknownUserFailsTheStepNamingIt() {
-        assertThatThrownBy(() -> kiln.build(base().run(RunOption.sh("true"), RunOption.user("ghost")).root()))
+        assertThatThrownBy(() -> kiln.build(base().run(RunOption.sh("true"), RunOption.user("ghost"))
+                        .root()))
                 .isInstanceOf(BuildException.class)
                 .hasMessageContaining("ghost");
     }
 
     @Test
     void unknownUserErrorSpeaksOfTheImageNotOfTheEnginesMounts() {
-        assertThatThrownBy(() -> kiln.build(base().run(RunOption.sh("true"), RunOption.user("phantom")).root()))
+        assertThatThrownBy(() -> kiln.build(base().run(RunOption.sh("true"), RunOption.user("phantom"))
+                        .root()))
                 .isInstanceOf(BuildException.class)
                 .hasMessageContaining("phantom")
                 .hasMessageNotContaining(kiln.dir.toString());
@@ -81,19 +88,22 @@ class ExecTest {
 
     @Test
     void networkNoneLeavesOnlyLoopback() throws Exception {
-        Path out = kiln.build(base()
-                .run(RunOption.sh("tail -n +3 /proc/net/dev | cut -d: -f1 | tr -d ' ' > /interfaces"),
-                        RunOption.network(NetMode.NONE)).root());
+        Path out = kiln.build(base().run(
+                        RunOption.sh("tail -n +3 /proc/net/dev | cut -d: -f1 | tr -d ' ' > /interfaces"),
+                        RunOption.network(NetMode.NONE))
+                .root());
 
         assertThat(Files.readString(out.resolve("interfaces"))).isEqualTo("lo\n");
     }
 
     @Test
     void readonlyRootfsRejectsWritesButItsMountsStayWritable() throws Exception {
-        ExecState exec = base().run(RunOption.sh(
-                        "if { echo no > /written; } 2>/out/error; then echo writable; else echo readonly; fi > /out/result; "
-                                + "head -1 /etc/passwd > /out/first-line"),
-                RunOption.readonlyRootfs(), RunOption.mount("/out", Mount.bind(State.scratch())));
+        ExecState exec = base().run(
+                        RunOption.sh(
+                                "if { echo no > /written; } 2>/out/error; then echo writable; else echo readonly; fi > /out/result; "
+                                        + "head -1 /etc/passwd > /out/first-line"),
+                        RunOption.readonlyRootfs(),
+                        RunOption.mount("/out", Mount.bind(State.scratch())));
 
         Path out = kiln.build(exec.mount("/out"));
 
@@ -104,8 +114,11 @@ class ExecTest {
 
     @Test
     void writeToAReadonlyRootfsFailsTheStep() {
-        ExecState exec = base().run(RunOption.sh("echo no > /written"), RunOption.readonlyRootfs(),
-                RunOption.mount("/out", Mount.bind(State.scratch())), OpOption.customName("write to ro root"));
+        ExecState exec = base().run(
+                        RunOption.sh("echo no > /written"),
+                        RunOption.readonlyRootfs(),
+                        RunOption.mount("/out", Mount.bind(State.scratch())),
+                        OpOption.customName("write to ro root"));
 
         assertThatThrownBy(() -> kiln.build(exec.mount("/out")))
                 .isInstanceOf(BuildException.class)
@@ -115,13 +128,17 @@ class ExecTest {
 
     @Test
     void bindMountWithSelectorAndReadonlyShowsOnlyThatPathAndRejectsWrites() throws Exception {
-        State other = State.scratch().file(FileAction.mkdir("/sub", 0755)
-                .mkfile("/sub/inside", 0644, bytes("inside\n"))
-                .mkfile("/outside", 0644, bytes("outside\n")));
-        State state = base().run(RunOption.sh(
-                        "ls /mnt > /listing; cat /mnt/inside > /copied; "
-                                + "if touch /mnt/new 2>/dev/null; then echo writable; else echo readonly; fi > /write-test"),
-                RunOption.mount("/mnt", Mount.bind(other).withSelector("/sub").asReadonly())).root();
+        State other = State.scratch()
+                .file(FileAction.mkdir("/sub", 0755)
+                        .mkfile("/sub/inside", 0644, bytes("inside\n"))
+                        .mkfile("/outside", 0644, bytes("outside\n")));
+        State state = base().run(
+                        RunOption.sh(
+                                "ls /mnt > /listing; cat /mnt/inside > /copied; "
+                                        + "if touch /mnt/new 2>/dev/null; then echo writable; else echo readonly; fi > /write-test"),
+                        RunOption.mount(
+                                "/mnt", Mount.bind(other).withSelector("/sub").asReadonly()))
+                .root();
 
         Path out = kiln.build(state);
 
@@ -133,10 +150,14 @@ class ExecTest {
 
     @Test
     void bindMountOfASingleFileShowsThatFile() throws Exception {
-        State other = State.scratch().file(FileAction.mkdir("/conf", 0755)
-                .mkfile("/conf/app.conf", 0600, bytes("setting=1\n")));
-        State state = base().run(RunOption.sh("cat /etc/app.conf > /seen"),
-                RunOption.mount("/etc/app.conf", Mount.bind(other).withSelector("/conf/app.conf").asReadonly())).root();
+        State other = State.scratch()
+                .file(FileAction.mkdir("/conf", 0755).mkfile("/conf/app.conf", 0600, bytes("setting=1\n")));
+        State state = base().run(
+                        RunOption.sh("cat /etc/app.conf > /seen"),
+                        RunOption.mount(
+                                "/etc/app.conf",
+                                Mount.bind(other).withSelector("/conf/app.conf").asReadonly()))
+                .root();
 
         Path out = kiln.build(state);
 
@@ -148,8 +169,14 @@ class ExecTest {
     void bindMountWhoseSelectorIsMissingIsAnErrorNamingIt() {
         State other = State.scratch().file(FileAction.mkdir("/present", 0755));
 
-        assertThatThrownBy(() -> kiln.build(base().run(RunOption.sh("true"),
-                RunOption.mount("/mnt", Mount.bind(other).withSelector("/absent").asReadonly())).root()))
+        assertThatThrownBy(() -> kiln.build(base().run(
+                                RunOption.sh("true"),
+                                RunOption.mount(
+                                        "/mnt",
+                                        Mount.bind(other)
+                                                .withSelector("/absent")
+                                                .asReadonly()))
+                        .root()))
                 .isInstanceOf(BuildException.class)
                 .hasMessageContaining("/mnt")
                 .hasMessageContaining("/absent");
@@ -158,8 +185,9 @@ class ExecTest {
     @Test
     void writableBindMountIsAnOutputOfTheStep() throws Exception {
         State data = State.scratch().file(FileAction.mkfile("/existing", 0644, bytes("existing\n")));
-        ExecState exec = base().run(RunOption.sh("cat /data/existing > /data/new; echo root > /in-root"),
-                RunOption.mount("/data", Mount.bind(data)));
+        ExecState exec = base().run(
+                        RunOption.sh("cat /data/existing > /data/new; echo root > /in-root"),
+                        RunOption.mount("/data", Mount.bind(data)));
 
         Path mountOut = kiln.build(exec.mount("/data"));
         Path rootOut = kiln.build(exec.root());
@@ -172,10 +200,12 @@ class ExecTest {
 
     @Test
     void tmpfsMountIsEmptyMemoryAndLeavesNothingBehind() throws Exception {
-        Path out = kiln.build(base().run(RunOption.sh(
-                        "grep ' /scratch ' /proc/mounts | cut -d' ' -f3 > /fstype; ls -A /scratch | wc -l > /count; "
-                                + "echo gone > /scratch/file"),
-                RunOption.mount("/scratch", Mount.tmpfs())).root());
+        Path out = kiln.build(base().run(
+                        RunOption.sh(
+                                "grep ' /scratch ' /proc/mounts | cut -d' ' -f3 > /fstype; ls -A /scratch | wc -l > /count; "
+                                        + "echo gone > /scratch/file"),
+                        RunOption.mount("/scratch", Mount.tmpfs()))
+                .root());
 
         assertThat(Files.readString(out.resolve("fstype"))).isEqualTo("tmpfs\n");
         assertThat(Files.readString(out.resolve("count")).strip()).isEqualTo("0");
@@ -185,10 +215,13 @@ class ExecTest {
     @Test
     void cacheMountContentSurvivesBetweenBuildsButNotIntoTheResult() throws Exception {
         Mount.Cache cache = Mount.cache("counter-" + UUID.randomUUID(), CacheSharing.LOCKED);
-        State first = base().run(RunOption.sh("echo first >> /cache/log; cp /cache/log /seen"),
-                RunOption.mount("/cache", cache)).root();
-        State second = base().run(RunOption.sh("echo second >> /cache/log; cp /cache/log /seen"),
-                RunOption.mount("/cache", cache)).root();
+        State first = base().run(
+                        RunOption.sh("echo first >> /cache/log; cp /cache/log /seen"), RunOption.mount("/cache", cache))
+                .root();
+        State second = base().run(
+                        RunOption.sh("echo second >> /cache/log; cp /cache/log /seen"),
+                        RunOption.mount("/cache", cache))
+                .root();
 
         Path firstOut = kiln.build(first);
         Path secondOut = kiln.build(second);
@@ -201,7 +234,8 @@ class ExecTest {
     @Test
     void cacheMountStartsFromItsSeedState() throws Exception {
         State seed = State.scratch().file(FileAction.mkfile("/seeded", 0644, bytes("from seed\n")));
-        Mount.Cache cache = Mount.cache("seeded-" + UUID.randomUUID(), CacheSharing.SHARED).seededFrom(seed);
+        Mount.Cache cache =
+                Mount.cache("seeded-" + UUID.randomUUID(), CacheSharing.SHARED).seededFrom(seed);
 
         Path out = kiln.build(base().run(RunOption.sh("cat /cache/seeded > /seen"), RunOption.mount("/cache", cache))
                 .root());
@@ -219,22 +253,26 @@ class ExecTest {
 
     @Test
     void validExitCodesRejectZeroWhenNotListed() {
-        assertThatThrownBy(() -> kiln.build(base().run(RunOption.sh("exit 0"), RunOption.validExitCodes(1)).root()))
+        assertThatThrownBy(() -> kiln.build(base().run(RunOption.sh("exit 0"), RunOption.validExitCodes(1))
+                        .root()))
                 .isInstanceOf(BuildException.class)
                 .hasMessageContaining("exit code: 0");
     }
 
     @Test
     void argsRunWithoutAShell() throws Exception {
-        Path out = kiln.build(base().run(RunOption.args("/bin/mkdir", "-p", "/made by args/$HOME")).root());
+        Path out = kiln.build(base().run(RunOption.args("/bin/mkdir", "-p", "/made by args/$HOME"))
+                .root());
 
         assertThat(out.resolve("made by args/$HOME")).isDirectory();
     }
 
     @Test
     void hostnameAndExtraHostsAreSeenByTheProcess() throws Exception {
-        Path out = kiln.build(base().hostname("builder").extraHost("registry.test", "10.1.2.3")
-                .run(RunOption.sh("hostname > /name; grep registry.test /etc/hosts > /hosts")).root());
+        Path out = kiln.build(base().hostname("builder")
+                .extraHost("registry.test", "10.1.2.3")
+                .run(RunOption.sh("hostname > /name; grep registry.test /etc/hosts > /hosts"))
+                .root());
 
         assertThat(Files.readString(out.resolve("name"))).isEqualTo("builder\n");
         assertThat(Files.readString(out.resolve("hosts"))).contains("10.1.2.3").contains("registry.test");
@@ -242,8 +280,10 @@ class ExecTest {
 
     @Test
     void stepsSeeTheFilesOfEarlierSteps() throws Exception {
-        State state = base().run(RunOption.sh("echo 1 > /count")).root()
-                .run(RunOption.sh("echo $(( $(cat /count) + 1 )) > /count")).root();
+        State state = base().run(RunOption.sh("echo 1 > /count"))
+                .root()
+                .run(RunOption.sh("echo $(( $(cat /count) + 1 )) > /count"))
+                .root();
 
         Path out = kiln.build(state);
 

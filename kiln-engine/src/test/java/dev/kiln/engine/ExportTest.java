@@ -1,17 +1,19 @@
 package dev.kiln.engine;
 
+import static dev.kiln.engine.ExportedFiles.bytes;
+import static dev.kiln.engine.ExportedFiles.listing;
+import static dev.kiln.engine.ExportedFiles.mode;
+import static dev.kiln.engine.ExportedFiles.mtime;
+import static dev.kiln.engine.ExportedFiles.owner;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.kiln.core.sys.PosixFiles;
 import dev.kiln.engine.export.ExportTarget;
 import dev.kiln.llb.CreatedAt;
 import dev.kiln.llb.FileAction;
 import dev.kiln.llb.Owner;
 import dev.kiln.llb.RunOption;
 import dev.kiln.llb.State;
-import dev.kiln.core.sys.PosixFiles;
-import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
-import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.RegisterExtension;
-
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -24,13 +26,10 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-
-import static dev.kiln.engine.ExportedFiles.bytes;
-import static dev.kiln.engine.ExportedFiles.listing;
-import static dev.kiln.engine.ExportedFiles.mode;
-import static dev.kiln.engine.ExportedFiles.mtime;
-import static dev.kiln.engine.ExportedFiles.owner;
-import static org.assertj.core.api.Assertions.assertThat;
+import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
+import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** The result as a user receives it: a directory or a tar archive. */
 class ExportTest {
@@ -42,11 +41,12 @@ class ExportTest {
 
     /** A small result with a directory, files of several modes and owners, a symlink and a hard link. */
     private static State result() {
-        return State.scratch().file(FileAction.mkdir("/app", 0750, Owner.ids(1000, 50), CreatedAt.of(WHEN))
-                .mkfile("/app/run.sh", 0755, bytes("#!/bin/sh\necho run\n"), CreatedAt.of(WHEN))
-                .mkfile("/app/secret", 0600, bytes("s3cret\n"), Owner.ids(1000, 1000))
-                .symlink("app/run.sh", "/start")
-                .mkdir("/empty", 0700, CreatedAt.of(WHEN)));
+        return State.scratch()
+                .file(FileAction.mkdir("/app", 0750, Owner.ids(1000, 50), CreatedAt.of(WHEN))
+                        .mkfile("/app/run.sh", 0755, bytes("#!/bin/sh\necho run\n"), CreatedAt.of(WHEN))
+                        .mkfile("/app/secret", 0600, bytes("s3cret\n"), Owner.ids(1000, 1000))
+                        .symlink("app/run.sh", "/start")
+                        .mkdir("/empty", 0700, CreatedAt.of(WHEN)));
     }
 
     @Test
@@ -76,7 +76,8 @@ class ExportTest {
     @Test
     void tarExportKeepsHardLinksAsLinkEntries() throws Exception {
         State linked = EngineFixture.base()
-                .run(RunOption.sh("mkdir /out && echo shared > /out/a && ln /out/a /out/b")).root();
+                .run(RunOption.sh("mkdir /out && echo shared > /out/a && ln /out/a /out/b"))
+                .root();
         ByteArrayOutputStream out = new ByteArrayOutputStream();
 
         kiln.build(State.diff(EngineFixture.base(), linked), new ExportTarget.TarStream(out));
@@ -92,7 +93,8 @@ class ExportTest {
     void tarExportKeepsDevicesAndFifos() throws Exception {
         State special = EngineFixture.base()
                 .run(RunOption.sh("mkdir /special && mknod /special/null c 1 3 && mknod /special/loop b 7 200 "
-                        + "&& mkfifo /special/pipe")).root();
+                        + "&& mkfifo /special/pipe"))
+                .root();
         ByteArrayOutputStream out = new ByteArrayOutputStream();
 
         kiln.build(State.diff(EngineFixture.base(), special), new ExportTarget.TarStream(out));

@@ -1,8 +1,5 @@
 package dev.kiln.engine;
 
-import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
-import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
-
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -11,12 +8,13 @@ import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
 import java.time.Instant;
 import java.util.List;
+import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
+import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
 
 /** What a user checks in an exported result: permission bits, owners, times, directory listings. */
 final class ExportedFiles {
 
-    private ExportedFiles() {
-    }
+    private ExportedFiles() {}
 
     static byte[] bytes(String text) {
         return text.getBytes(StandardCharsets.UTF_8);

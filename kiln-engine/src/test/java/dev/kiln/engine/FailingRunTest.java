@@ -1,17 +1,16 @@
 package dev.kiln.engine;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
+
 import dev.kiln.llb.OpOption;
 import dev.kiln.llb.RunOption;
 import dev.kiln.llb.State;
 import dev.kiln.solver.ProgressEvent;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.RegisterExtension;
-
 import java.nio.charset.StandardCharsets;
 import java.util.UUID;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.catchThrowableOfType;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 class FailingRunTest {
 
@@ -31,22 +30,28 @@ class FailingRunTest {
                 .contains("exit code: 3")
                 .contains("some output")
                 .contains("oops");
-        assertThat(kiln.events).anySatisfy(event -> assertThat(event).isInstanceOfSatisfying(
-                ProgressEvent.VertexFailed.class, failed -> {
-                    assertThat(failed.vertexName()).isEqualTo("the failing step");
-                    assertThat(failed.message()).contains("exit code: 3");
-                }));
-        assertThat(kiln.events).anySatisfy(event -> assertThat(event).isInstanceOfSatisfying(
-                ProgressEvent.VertexLog.class, log -> assertThat(new String(log.data(), StandardCharsets.UTF_8))
-                        .contains("some output")));
+        assertThat(kiln.events)
+                .anySatisfy(event -> assertThat(event)
+                        .isInstanceOfSatisfying(ProgressEvent.VertexFailed.class, failed -> {
+                            assertThat(failed.vertexName()).isEqualTo("the failing step");
+                            assertThat(failed.message()).contains("exit code: 3");
+                        }));
+        assertThat(kiln.events)
+                .anySatisfy(event -> assertThat(event)
+                        .isInstanceOfSatisfying(
+                                ProgressEvent.VertexLog.class,
+                                log -> assertThat(new String(log.data(), StandardCharsets.UTF_8))
+                                        .contains("some output")));
     }
 
     @Test
     void failedStepIsNotCachedWhileTheStepsBeforeItAre() throws Exception {
         String marker = UUID.randomUUID().toString();
         State failing = EngineFixture.base()
-                .run(RunOption.sh("echo " + marker + " > /before"), OpOption.customName("step before")).root()
-                .run(RunOption.sh("cat /before; exit 1"), OpOption.customName("step that fails")).root();
+                .run(RunOption.sh("echo " + marker + " > /before"), OpOption.customName("step before"))
+                .root()
+                .run(RunOption.sh("cat /before; exit 1"), OpOption.customName("step that fails"))
+                .root();
         catchThrowableOfType(BuildException.class, () -> kiln.build(failing));
         assertThat(kiln.executed()).contains("step before", "step that fails");
 
@@ -65,13 +70,17 @@ class FailingRunTest {
 
         BuildException failure = catchThrowableOfType(BuildException.class, () -> kiln.build(failing));
 
-        assertThat(failure.getMessage()).contains("exit code: 2").contains("line 100").doesNotContain("line 1\n");
+        assertThat(failure.getMessage())
+                .contains("exit code: 2")
+                .contains("line 100")
+                .doesNotContain("line 1\n");
     }
 
     @Test
     void missingProgramIsAClearError() throws Exception {
         State failing = EngineFixture.base()
-                .run(RunOption.args("/bin/no-such-program"), OpOption.customName("missing program")).root();
+                .run(RunOption.args("/bin/no-such-program"), OpOption.customName("missing program"))
+                .root();
 
         BuildException failure = catchThrowableOfType(BuildException.class, () -> kiln.build(failing));
 

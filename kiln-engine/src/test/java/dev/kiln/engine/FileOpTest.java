@@ -1,27 +1,5 @@
 package dev.kiln.engine;
 
-import dev.kiln.llb.CopyOption;
-import dev.kiln.llb.CreatedAt;
-import dev.kiln.llb.FileAction;
-import dev.kiln.llb.MkdirOption;
-import dev.kiln.llb.Owner;
-import dev.kiln.llb.RmOption;
-import dev.kiln.llb.RunOption;
-import dev.kiln.llb.State;
-import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
-import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.RegisterExtension;
-
-import java.io.IOException;
-import java.io.OutputStream;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
-import java.time.Instant;
-import java.util.zip.GZIPOutputStream;
-
 import static dev.kiln.engine.ExportedFiles.bytes;
 import static dev.kiln.engine.ExportedFiles.imageOwner;
 import static dev.kiln.engine.ExportedFiles.listing;
@@ -30,6 +8,27 @@ import static dev.kiln.engine.ExportedFiles.mtime;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.kiln.llb.CopyOption;
+import dev.kiln.llb.CreatedAt;
+import dev.kiln.llb.FileAction;
+import dev.kiln.llb.MkdirOption;
+import dev.kiln.llb.Owner;
+import dev.kiln.llb.RmOption;
+import dev.kiln.llb.RunOption;
+import dev.kiln.llb.State;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Instant;
+import java.util.zip.GZIPOutputStream;
+import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
+import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
 /** Every FileOp action and option, solved by the engine and checked in the exported directory. */
 class FileOpTest {
 
@@ -37,6 +36,7 @@ class FileOpTest {
 
     @RegisterExtension
     static final EngineFixture kiln = new EngineFixture();
+
     static State context;
 
     @BeforeAll
@@ -110,8 +110,8 @@ class FileOpTest {
 
     @Test
     void mkfileWritesDataWithModeOwnerAndTimestamp() throws Exception {
-        Path out = kiln.build(base().file(FileAction.mkfile("/etc/app.conf", 0640, bytes("key=value\n"),
-                Owner.parse("user:staff"), CreatedAt.of(WHEN))));
+        Path out = kiln.build(base().file(FileAction.mkfile(
+                "/etc/app.conf", 0640, bytes("key=value\n"), Owner.parse("user:staff"), CreatedAt.of(WHEN))));
 
         Path file = out.resolve("etc/app.conf");
         assertThat(Files.readString(file)).isEqualTo("key=value\n");
@@ -218,20 +218,22 @@ class FileOpTest {
 
         assertThat(Files.readSymbolicLink(out.resolve("links/dangling"))).isEqualTo(Path.of("no-such-target"));
         assertThat(Files.readSymbolicLink(out.resolve("links/absolute-link"))).isEqualTo(Path.of("/etc/hostname"));
-        assertThat(Files.readSymbolicLink(out.resolve("links/climbing-link"))).isEqualTo(Path.of("../../../../../../.."));
+        assertThat(Files.readSymbolicLink(out.resolve("links/climbing-link")))
+                .isEqualTo(Path.of("../../../../../../.."));
     }
 
     @Test
     void wildcardCopyTakesDanglingSymlinksAsLinks() throws Exception {
-        Path out = kiln.build(base().file(FileAction.copy(context, "dang*", "/wild/",
-                CopyOption.allowWildcard(), CopyOption.createDestPath())));
+        Path out = kiln.build(base().file(FileAction.copy(
+                context, "dang*", "/wild/", CopyOption.allowWildcard(), CopyOption.createDestPath())));
 
         assertThat(Files.readSymbolicLink(out.resolve("wild/dangling"))).isEqualTo(Path.of("no-such-target"));
     }
 
     @Test
     void copyOfADirectoryIntoAnExistingDirectoryNestsItUnlessContentsOnly() throws Exception {
-        Path out = kiln.build(base().file(FileAction.mkdir("/nested", 0755).mkdir("/flat", 0755)
+        Path out = kiln.build(base().file(FileAction.mkdir("/nested", 0755)
+                .mkdir("/flat", 0755)
                 .copy(context, "dir", "/nested")
                 .copy(context, "dir", "/flat", CopyOption.dirContentsOnly())
                 .copy(context, "dir", "/fresh")));
@@ -245,8 +247,8 @@ class FileOpTest {
 
     @Test
     void copyWithWildcardCopiesEveryMatch() throws Exception {
-        Path out = kiln.build(base().file(FileAction.copy(context, "data-*.log", "/logs/",
-                CopyOption.allowWildcard(), CopyOption.createDestPath())));
+        Path out = kiln.build(base().file(FileAction.copy(
+                context, "data-*.log", "/logs/", CopyOption.allowWildcard(), CopyOption.createDestPath())));
 
         assertThat(listing(out.resolve("logs"))).containsExactly("data-1.log", "data-2.log");
         assertThat(Files.readString(out.resolve("logs/data-2.log"))).isEqualTo("log 2\n");
@@ -254,21 +256,26 @@ class FileOpTest {
 
     @Test
     void wildcardMatchingNothingFailsUnlessEmptyIsAllowed() throws Exception {
-        assertThatThrownBy(() -> kiln.build(base().file(FileAction.copy(context, "nothing-*", "/none/",
-                CopyOption.allowWildcard(), CopyOption.createDestPath()))))
+        assertThatThrownBy(() -> kiln.build(base().file(FileAction.copy(
+                        context, "nothing-*", "/none/", CopyOption.allowWildcard(), CopyOption.createDestPath()))))
                 .isInstanceOf(BuildException.class)
                 .hasMessageContaining("nothing-*")
                 .hasMessageContaining("no source files matched");
 
-        Path out = kiln.build(base().file(FileAction.copy(context, "nothing-*", "/none/",
-                CopyOption.allowWildcard(), CopyOption.allowEmptyWildcard(), CopyOption.createDestPath())));
+        Path out = kiln.build(base().file(FileAction.copy(
+                context,
+                "nothing-*",
+                "/none/",
+                CopyOption.allowWildcard(),
+                CopyOption.allowEmptyWildcard(),
+                CopyOption.createDestPath())));
         assertThat(out.resolve("none/nothing-1")).doesNotExist();
     }
 
     @Test
     void copyOfAMissingPathNamesItEvenWhenWildcardsAreAllowed() {
-        assertThatThrownBy(() -> kiln.build(base().file(FileAction.copy(context, "missing.txt", "/x",
-                CopyOption.allowWildcard(), CopyOption.allowEmptyWildcard()))))
+        assertThatThrownBy(() -> kiln.build(base().file(FileAction.copy(
+                        context, "missing.txt", "/x", CopyOption.allowWildcard(), CopyOption.allowEmptyWildcard()))))
                 .isInstanceOf(BuildException.class)
                 .hasMessageContaining("/missing.txt")
                 .hasMessageContaining("no such file or directory");
@@ -281,15 +288,15 @@ class FileOpTest {
                 .hasMessageContaining("/deep/er")
                 .hasMessageContaining("does not exist");
 
-        Path out = kiln.build(base().file(FileAction.copy(context, "file.txt", "/deep/er/file.txt",
-                CopyOption.createDestPath())));
+        Path out = kiln.build(
+                base().file(FileAction.copy(context, "file.txt", "/deep/er/file.txt", CopyOption.createDestPath())));
         assertThat(Files.readString(out.resolve("deep/er/file.txt"))).isEqualTo("file\n");
     }
 
     @Test
     void copyIncludeAndExcludePatternsSelectWhatIsCopied() throws Exception {
-        Path out = kiln.build(base().file(FileAction.copy(context, "dir", "/filtered",
-                CopyOption.include("*.txt", "sub"), CopyOption.exclude("sub/two.txt"))));
+        Path out = kiln.build(base().file(FileAction.copy(
+                context, "dir", "/filtered", CopyOption.include("*.txt", "sub"), CopyOption.exclude("sub/two.txt"))));
 
         assertThat(out.resolve("filtered/one.txt")).isRegularFile();
         assertThat(out.resolve("filtered/skip.md")).doesNotExist();
@@ -298,8 +305,8 @@ class FileOpTest {
 
     @Test
     void copyWithModeOwnerAndTimestampAppliesThemToEverythingCopied() throws Exception {
-        Path out = kiln.build(base().file(FileAction.copy(context, "dir", "/owned",
-                CopyOption.mode(0700), Owner.ids(4321, 8765), CreatedAt.of(WHEN))));
+        Path out = kiln.build(base().file(FileAction.copy(
+                context, "dir", "/owned", CopyOption.mode(0700), Owner.ids(4321, 8765), CreatedAt.of(WHEN))));
 
         for (String path : new String[] {"owned/one.txt", "owned/sub/two.txt", "owned/sub"}) {
             assertThat(mode(out.resolve(path))).as(path).isEqualTo(0700);
@@ -322,16 +329,16 @@ class FileOpTest {
 
     @Test
     void copyWithAMalformedSymbolicModeFailsNamingIt() {
-        assertThatThrownBy(() -> kiln.build(base().file(FileAction.copy(context, "file.txt", "/f",
-                CopyOption.mode("u+y")))))
+        assertThatThrownBy(() ->
+                        kiln.build(base().file(FileAction.copy(context, "file.txt", "/f", CopyOption.mode("u+y")))))
                 .isInstanceOf(BuildException.class)
                 .hasMessageContaining("invalid mode \"u+y\"");
     }
 
     @Test
     void copyOwnerByNameComesFromTheDestinationRootfs() throws Exception {
-        Path out = kiln.build(base().file(FileAction.copy(context, "file.txt", "/home/user/file.txt",
-                Owner.parse("user"))));
+        Path out = kiln.build(
+                base().file(FileAction.copy(context, "file.txt", "/home/user/file.txt", Owner.parse("user"))));
 
         assertThat(imageOwner(out, "home/user/file.txt")).isEqualTo("1000:1000");
     }
@@ -339,16 +346,22 @@ class FileOpTest {
     @Test
     void copyKeepsSourceModesWithoutAModeOption() throws Exception {
         Path out = kiln.build(base().file(FileAction.mkfile("/script", 0751, bytes("#!/bin/sh\n")))
-                .file(FileAction.copy(base().file(FileAction.mkfile("/script", 0751, bytes("#!/bin/sh\n"))),
-                        "/script", "/copied-script")));
+                .file(FileAction.copy(
+                        base().file(FileAction.mkfile("/script", 0751, bytes("#!/bin/sh\n"))),
+                        "/script",
+                        "/copied-script")));
 
         assertThat(mode(out.resolve("copied-script"))).isEqualTo(0751);
     }
 
     @Test
     void copyWithAttemptUnpackExtractsATarGz() throws Exception {
-        Path out = kiln.build(base().file(FileAction.copy(context, "archive.tar.gz", "/unpacked/",
-                CopyOption.attemptUnpack(), CopyOption.createDestPath())
+        Path out = kiln.build(base().file(FileAction.copy(
+                        context,
+                        "archive.tar.gz",
+                        "/unpacked/",
+                        CopyOption.attemptUnpack(),
+                        CopyOption.createDestPath())
                 .copy(context, "archive.tar.gz", "/packed/", CopyOption.createDestPath())));
 
         assertThat(Files.readString(out.resolve("unpacked/packed/hello.txt"))).isEqualTo("hello from the archive\n");
@@ -359,9 +372,10 @@ class FileOpTest {
     @Test
     void relativePathsAreTakenFromTheWorkingDirectoriesOfTheirStates() throws Exception {
         State source = base().dir("/etc");
-        Path out = kiln.build(base().dir("/home/user").file(FileAction.mkfile("notes.txt", 0644, bytes("notes\n"))
-                .copy(source, "group", "group-copy")
-                .mkdir("sub", 0755)));
+        Path out = kiln.build(base().dir("/home/user")
+                .file(FileAction.mkfile("notes.txt", 0644, bytes("notes\n"))
+                        .copy(source, "group", "group-copy")
+                        .mkdir("sub", 0755)));
 
         assertThat(Files.readString(out.resolve("home/user/notes.txt"))).isEqualTo("notes\n");
         assertThat(Files.readString(out.resolve("home/user/group-copy"))).contains("staff:x:50:user");

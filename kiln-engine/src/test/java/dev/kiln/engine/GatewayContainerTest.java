@@ -1,5 +1,8 @@
 package dev.kiln.engine;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
 import dev.kiln.gateway.Client;
 import dev.kiln.gateway.Container;
 import dev.kiln.gateway.ContainerProcess;
@@ -12,20 +15,15 @@ import dev.kiln.gateway.SolveRequest;
 import dev.kiln.gateway.StartRequest;
 import dev.kiln.llb.pb.MountType;
 import dev.kiln.llb.pb.SecurityMode;
-import dev.kiln.llb.pb.TmpfsOpt;
 import dev.kiln.worker.sys.Mounts;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
-import org.junit.jupiter.api.extension.RegisterExtension;
-
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** Client.newContainer: processes in containers made from solved references, as a frontend or debugger uses them. */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
@@ -36,12 +34,21 @@ class GatewayContainerTest {
 
     /** Runs {@code body} as a frontend with the busybox base solved as a reference. */
     private void withBase(ContainerBody body) throws Exception {
-        kiln.engine.build(new BuildRequest(new FrontendSpec.Function("test", client -> {
-            Reference base = client.solve(SolveRequest.of(EngineFixture.base().marshal()).withEvaluate(true))
-                    .ref().orElseThrow();
-            body.run(client, base);
-            return Result.empty();
-        }), Map.of(), kiln.locals, List.of()), kiln.events::add);
+        kiln.engine.build(
+                new BuildRequest(
+                        new FrontendSpec.Function("test", client -> {
+                            Reference base = client.solve(
+                                            SolveRequest.of(EngineFixture.base().marshal())
+                                                    .withEvaluate(true))
+                                    .ref()
+                                    .orElseThrow();
+                            body.run(client, base);
+                            return Result.empty();
+                        }),
+                        Map.of(),
+                        kiln.locals,
+                        List.of()),
+                kiln.events::add);
     }
 
     @FunctionalInterface
@@ -50,17 +57,29 @@ class GatewayContainerTest {
     }
 
     private static StartRequest process(List<String> args, List<String> env, byte[] stdin, ByteArrayOutputStream out) {
-        return new StartRequest(args, env, "", "/", false, stdin == null ? null : new ByteArrayInputStream(stdin),
-                out, out, SecurityMode.SANDBOX);
+        return new StartRequest(
+                args,
+                env,
+                "",
+                "/",
+                false,
+                stdin == null ? null : new ByteArrayInputStream(stdin),
+                out,
+                out,
+                SecurityMode.SANDBOX);
     }
 
     @Test
     void processGetsArgsEnvAndStdinAndItsOutputComesBack() throws Exception {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         withBase((client, base) -> {
-            try (Container container = client.newContainer(NewContainerRequest.of(List.of(Mount.bind("/", base, false))))) {
-                ContainerProcess process = container.start(process(List.of("sh", "-c", "echo \"$GREETING\"; cat"),
-                        List.of("GREETING=hello"), "from stdin\n".getBytes(StandardCharsets.UTF_8), out));
+            try (Container container =
+                    client.newContainer(NewContainerRequest.of(List.of(Mount.bind("/", base, false))))) {
+                ContainerProcess process = container.start(process(
+                        List.of("sh", "-c", "echo \"$GREETING\"; cat"),
+                        List.of("GREETING=hello"),
+                        "from stdin\n".getBytes(StandardCharsets.UTF_8),
+                        out));
                 process.waitFor();
             }
         });
@@ -70,10 +89,14 @@ class GatewayContainerTest {
     @Test
     void nonZeroExitIsAnExitExceptionCarryingTheCode() throws Exception {
         withBase((client, base) -> {
-            try (Container container = client.newContainer(NewContainerRequest.of(List.of(Mount.bind("/", base, false))))) {
-                ContainerProcess process = container.start(process(List.of("sh", "-c", "exit 3"), List.of(), null, null));
-                assertThatThrownBy(process::waitFor).isInstanceOfSatisfying(ExitException.class,
-                        e -> assertThat(e.exitCode()).isEqualTo(3));
+            try (Container container =
+                    client.newContainer(NewContainerRequest.of(List.of(Mount.bind("/", base, false))))) {
+                ContainerProcess process =
+                        container.start(process(List.of("sh", "-c", "exit 3"), List.of(), null, null));
+                assertThatThrownBy(process::waitFor)
+                        .isInstanceOfSatisfying(
+                                ExitException.class,
+                                e -> assertThat(e.exitCode()).isEqualTo(3));
             }
         });
     }
@@ -83,16 +106,28 @@ class GatewayContainerTest {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         withBase((client, base) -> {
             Mount tmpfs = new Mount("", "/scratch", "", null, false, MountType.TMPFS, null, null, null);
-            try (Container container = client.newContainer(NewContainerRequest.of(
-                    List.of(Mount.bind("/", base, false), Mount.bind("/base", base, true))))) {
-                container.start(process(List.of("sh", "-c", "echo shared > /note"), List.of(), null, null)).waitFor();
-                container.start(process(List.of("sh", "-c", "cat /note; test -x /base/bin/busybox && echo mounted"),
-                        List.of(), null, out)).waitFor();
-                assertThatThrownBy(() -> container.start(process(List.of("sh", "-c", "touch /base/x"), List.of(), null, null))
-                        .waitFor()).isInstanceOf(ExitException.class);
+            try (Container container = client.newContainer(
+                    NewContainerRequest.of(List.of(Mount.bind("/", base, false), Mount.bind("/base", base, true))))) {
+                container
+                        .start(process(List.of("sh", "-c", "echo shared > /note"), List.of(), null, null))
+                        .waitFor();
+                container
+                        .start(process(
+                                List.of("sh", "-c", "cat /note; test -x /base/bin/busybox && echo mounted"),
+                                List.of(),
+                                null,
+                                out))
+                        .waitFor();
+                assertThatThrownBy(() -> container
+                                .start(process(List.of("sh", "-c", "touch /base/x"), List.of(), null, null))
+                                .waitFor())
+                        .isInstanceOf(ExitException.class);
             }
-            try (Container container = client.newContainer(NewContainerRequest.of(List.of(Mount.bind("/", base, true), tmpfs)))) {
-                container.start(process(List.of("sh", "-c", "echo ok > /scratch/f && cat /scratch/f"), List.of(), null, out))
+            try (Container container =
+                    client.newContainer(NewContainerRequest.of(List.of(Mount.bind("/", base, true), tmpfs)))) {
+                container
+                        .start(process(
+                                List.of("sh", "-c", "echo ok > /scratch/f && cat /scratch/f"), List.of(), null, out))
                         .waitFor();
             }
         });
@@ -105,15 +140,19 @@ class GatewayContainerTest {
             Container container = client.newContainer(NewContainerRequest.of(List.of(Mount.bind("/", base, false))));
             // The process is the container's PID 1, which only reacts to signals it handles.
             ByteArrayOutputStream ready = new ByteArrayOutputStream();
-            ContainerProcess trapper = container.start(process(List.of("sh", "-c",
-                    "trap 'exit 42' TERM; echo ready; while true; do sleep 0.1; done"), List.of(), null, ready));
+            ContainerProcess trapper = container.start(process(
+                    List.of("sh", "-c", "trap 'exit 42' TERM; echo ready; while true; do sleep 0.1; done"),
+                    List.of(),
+                    null,
+                    ready));
             ContainerProcess other = container.start(process(List.of("sleep", "100"), List.of(), null, null));
             while (!ready.toString(StandardCharsets.UTF_8).contains("ready")) {
                 Thread.sleep(20);
             }
             trapper.signal(15);
-            assertThatThrownBy(trapper::waitFor).isInstanceOfSatisfying(ExitException.class,
-                    e -> assertThat(e.exitCode()).isEqualTo(42));
+            assertThatThrownBy(trapper::waitFor)
+                    .isInstanceOfSatisfying(
+                            ExitException.class, e -> assertThat(e.exitCode()).isEqualTo(42));
             container.release();
             assertThatThrownBy(other::waitFor).isInstanceOf(ExitException.class);
         });
@@ -126,9 +165,18 @@ class GatewayContainerTest {
         java.io.PipedOutputStream keyboard = new java.io.PipedOutputStream();
         java.io.PipedInputStream input = new java.io.PipedInputStream(keyboard);
         withBase((client, base) -> {
-            try (Container container = client.newContainer(NewContainerRequest.of(List.of(Mount.bind("/", base, false))))) {
-                ContainerProcess shell = container.start(new StartRequest(List.of("sh", "-i"), List.of("PS1=$ "), "", "/",
-                        true, input, screen, null, SecurityMode.SANDBOX));
+            try (Container container =
+                    client.newContainer(NewContainerRequest.of(List.of(Mount.bind("/", base, false))))) {
+                ContainerProcess shell = container.start(new StartRequest(
+                        List.of("sh", "-i"),
+                        List.of("PS1=$ "),
+                        "",
+                        "/",
+                        true,
+                        input,
+                        screen,
+                        null,
+                        SecurityMode.SANDBOX));
                 type(keyboard, "stty size\n");
                 screen.await("24 80");
                 shell.resize(new dev.kiln.gateway.WinSize(40, 120));
@@ -140,11 +188,14 @@ class GatewayContainerTest {
                 type(keyboard, "echo after-interrupt\n");
                 screen.await("after-interrupt\r\n");
                 type(keyboard, "exit 5\n");
-                assertThatThrownBy(shell::waitFor).isInstanceOfSatisfying(ExitException.class,
-                        e -> assertThat(e.exitCode()).isEqualTo(5));
+                assertThatThrownBy(shell::waitFor)
+                        .isInstanceOfSatisfying(
+                                ExitException.class,
+                                e -> assertThat(e.exitCode()).isEqualTo(5));
             }
         });
-        assertThat(screen.text()).as("the interrupted sleep never let the echo after it run")
+        assertThat(screen.text())
+                .as("the interrupted sleep never let the echo after it run")
                 .doesNotContainPattern("(?m)^sleep-ended\\r?$");
     }
 

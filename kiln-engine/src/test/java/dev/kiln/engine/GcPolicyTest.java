@@ -1,15 +1,13 @@
 package dev.kiln.engine;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
 import dev.kiln.engine.export.ExportTarget;
 import dev.kiln.llb.OpOption;
 import dev.kiln.llb.RunOption;
 import dev.kiln.llb.State;
 import dev.kiln.solver.ProgressEvent;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -19,15 +17,17 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** The engine's garbage collection: buildkitd's policies run on real builds' records. */
 class GcPolicyTest {
 
     @TempDir
     Path tmp;
+
     EngineFixture kiln;
 
     @BeforeEach
@@ -41,16 +41,21 @@ class GcPolicyTest {
     }
 
     private static State write(String name) {
-        return EngineFixture.base().run(RunOption.sh("head -c 300000 /dev/zero > /" + name),
-                OpOption.customName("write " + name)).root();
+        return EngineFixture.base()
+                .run(RunOption.sh("head -c 300000 /dev/zero > /" + name), OpOption.customName("write " + name))
+                .root();
     }
 
     private long total() throws Exception {
-        return kiln.engine.diskUsage(DiskUsageQuery.all()).stream().mapToLong(UsageRecord::size).sum();
+        return kiln.engine.diskUsage(DiskUsageQuery.all()).stream()
+                .mapToLong(UsageRecord::size)
+                .sum();
     }
 
     private List<String> descriptions() throws Exception {
-        return kiln.engine.diskUsage(DiskUsageQuery.all()).stream().map(UsageRecord::description).toList();
+        return kiln.engine.diskUsage(DiskUsageQuery.all()).stream()
+                .map(UsageRecord::description)
+                .toList();
     }
 
     @Test
@@ -67,7 +72,9 @@ class GcPolicyTest {
         assertThat(removed).isEqualTo(reported);
         assertThat(removed).extracting(UsageRecord::description).containsExactly("write old");
         assertThat(removed.getFirst().size()).isBetween(300_000L, 400_000L);
-        assertThat(descriptions()).contains("write new", "local source for rootfs").doesNotContain("write old");
+        assertThat(descriptions())
+                .contains("write new", "local source for rootfs")
+                .doesNotContain("write old");
         assertThat(total()).isEqualTo(before - removed.getFirst().size());
 
         kiln.build(write("new"));
@@ -83,7 +90,7 @@ class GcPolicyTest {
                 GcPolicy.maxUsedSpace(1).withFilters("type==exec.cachemount", "type==source.git.checkout"),
                 new GcPolicy(false, List.of("description==write one"), Duration.ZERO, 0, 0, 0))));
 
-        List<UsageRecord> removed = kiln.engine.collectGarbage(r -> { });
+        List<UsageRecord> removed = kiln.engine.collectGarbage(r -> {});
 
         assertThat(removed).extracting(UsageRecord::description).containsExactly("write one");
         assertThat(descriptions()).containsExactly("local source for rootfs");
@@ -92,15 +99,22 @@ class GcPolicyTest {
     @Test
     void gcNeverRemovesWhatARunningBuildHolds() throws Exception {
         kiln.build(write("done"));
-        kiln.reopen(options -> options.withGcPolicies(List.of(GcPolicy.maxUsedSpace(1).withAll(true))));
-        State slow = EngineFixture.base().run(RunOption.sh("sleep 2; echo done > /slow"),
-                OpOption.customName("slow step")).root();
+        kiln.reopen(options ->
+                options.withGcPolicies(List.of(GcPolicy.maxUsedSpace(1).withAll(true))));
+        State slow = EngineFixture.base()
+                .run(RunOption.sh("sleep 2; echo done > /slow"), OpOption.customName("slow step"))
+                .root();
         CountDownLatch running = new CountDownLatch(1);
         Path out = Files.createTempDirectory(tmp, "out-");
         CompletableFuture<BuildOutcome> building = CompletableFuture.supplyAsync(() -> {
             try {
-                return kiln.engine.build(new BuildRequest(new FrontendSpec.Llb(slow.marshal()), Map.of(),
-                        kiln.locals, List.of(new ExportTarget.LocalDirectory(out))), event -> {
+                return kiln.engine.build(
+                        new BuildRequest(
+                                new FrontendSpec.Llb(slow.marshal()),
+                                Map.of(),
+                                kiln.locals,
+                                List.of(new ExportTarget.LocalDirectory(out))),
+                        event -> {
                             if (event instanceof ProgressEvent.VertexStarted started
                                     && started.vertexName().equals("slow step")) {
                                 running.countDown();
@@ -112,13 +126,15 @@ class GcPolicyTest {
         });
         assertThat(running.await(60, TimeUnit.SECONDS)).isTrue();
 
-        List<UsageRecord> during = kiln.engine.collectGarbage(r -> { });
+        List<UsageRecord> during = kiln.engine.collectGarbage(r -> {});
 
-        assertThat(during).extracting(UsageRecord::description).contains("write done")
+        assertThat(during)
+                .extracting(UsageRecord::description)
+                .contains("write done")
                 .doesNotContain("local source for rootfs");
         building.get(60, TimeUnit.SECONDS);
         assertThat(Files.readString(out.resolve("slow"))).isEqualTo("done\n");
-        List<UsageRecord> after = kiln.engine.collectGarbage(r -> { });
+        List<UsageRecord> after = kiln.engine.collectGarbage(r -> {});
         assertThat(after).extracting(UsageRecord::description).contains("local source for rootfs", "slow step");
         assertThat(kiln.engine.diskUsage(DiskUsageQuery.all())).isEmpty();
     }
@@ -129,20 +145,28 @@ class GcPolicyTest {
         assertThat(kiln.engine.gcPolicies()).hasSize(4);
         kiln.reopen(options -> options.withGc(false).withGcPolicies(List.of(GcPolicy.maxUsedSpace(1))));
         assertThat(kiln.engine.gcPolicies()).isEmpty();
-        assertThat(kiln.engine.collectGarbage(r -> { })).isEmpty();
+        assertThat(kiln.engine.collectGarbage(r -> {})).isEmpty();
         assertThat(descriptions()).contains("write kept");
 
         List<GcPolicy> small = GcPolicy.defaults(100_000_000_000L);
-        assertThat(small.getFirst()).isEqualTo(new GcPolicy(false, List.of("type==source.local",
-                "type==exec.cachemount", "type==source.git.checkout"), Duration.ofHours(48), 0, 512_000_000L, 0));
+        assertThat(small.getFirst())
+                .isEqualTo(new GcPolicy(
+                        false,
+                        List.of("type==source.local", "type==exec.cachemount", "type==source.git.checkout"),
+                        Duration.ofHours(48),
+                        0,
+                        512_000_000L,
+                        0));
         // 10%, 80% and 20% of 100 GB, rounded up to whole GiB and counted in GB, as buildkitd does
-        assertThat(small.get(1)).isEqualTo(new GcPolicy(false, List.of(), Duration.ofDays(60), 10_000_000_000L,
-                75_000_000_000L, 19_000_000_000L));
+        assertThat(small.get(1))
+                .isEqualTo(new GcPolicy(
+                        false, List.of(), Duration.ofDays(60), 10_000_000_000L, 75_000_000_000L, 19_000_000_000L));
         assertThat(small.get(2).keepDuration()).isZero();
         assertThat(small.get(3).all()).isTrue();
         List<GcPolicy> large = GcPolicy.defaults(1_000_000_000_000L);
-        assertThat(large.get(2)).isEqualTo(new GcPolicy(false, List.of(), Duration.ZERO, 10_000_000_000L,
-                100_000_000_000L, 187_000_000_000L));
+        assertThat(large.get(2))
+                .isEqualTo(new GcPolicy(
+                        false, List.of(), Duration.ZERO, 10_000_000_000L, 100_000_000_000L, 187_000_000_000L));
         List<GcPolicy> capped = GcPolicy.defaults(DiskSpace.ofBytes(1_000_000), DiskSpace.UNSET, DiskSpace.UNSET, 0);
         assertThat(capped.get(3)).isEqualTo(new GcPolicy(true, List.of(), Duration.ZERO, 1_000_000, 0, 0));
     }

@@ -1,5 +1,7 @@
 package dev.kiln.engine;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.kiln.core.ImageReference;
@@ -13,14 +15,6 @@ import dev.kiln.oci.MediaTypes;
 import dev.kiln.oci.registry.RegistryClient;
 import dev.kiln.oci.testing.LocalRegistry;
 import dev.kiln.worker.BusyboxImage;
-import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
-import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
-import org.junit.jupiter.api.io.TempDir;
-
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.InputStream;
@@ -31,8 +25,13 @@ import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-
-import static org.assertj.core.api.Assertions.assertThat;
+import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
+import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.io.TempDir;
 
 /** OCI layout and Docker archives of built images, read back by umoci and skopeo. */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
@@ -63,15 +62,21 @@ class ImageArchiveTest {
     }
 
     State built(String text) {
-        return State.image(busybox.toString()).run(RunOption.sh("echo " + text + " > /in-archive")).root();
+        return State.image(busybox.toString())
+                .run(RunOption.sh("echo " + text + " > /in-archive"))
+                .root();
     }
 
     @Test
     void ociArchiveUnpacksWithUmociAndShowsTheRunStepsFile() throws Exception {
         Path archive = tmp.resolve("out/app.oci.tar");
 
-        BuildOutcome outcome = kiln.build(built("from-oci"), new ExportTarget.OciArchive(
-                new ArchiveDestination.ToFile(archive), List.of("example.com/app:1.0"), ImageOptions.defaults()));
+        BuildOutcome outcome = kiln.build(
+                built("from-oci"),
+                new ExportTarget.OciArchive(
+                        new ArchiveDestination.ToFile(archive),
+                        List.of("example.com/app:1.0"),
+                        ImageOptions.defaults()));
 
         Path layout = Files.createDirectories(tmp.resolve("oci-layout"));
         Tools.run(tmp, "tar", "-xf", archive.toString(), "-C", layout.toString());
@@ -79,7 +84,10 @@ class ImageArchiveTest {
         JsonNode index = JSON.readTree(layout.resolve("index.json").toFile());
         JsonNode entry = index.get("manifests").get(0);
         assertThat(entry.get("digest").asText()).isEqualTo(fact(outcome, Exporters.IMAGE_DIGEST));
-        assertThat(entry.get("annotations").get("org.opencontainers.image.ref.name").asText()).isEqualTo("1.0");
+        assertThat(entry.get("annotations")
+                        .get("org.opencontainers.image.ref.name")
+                        .asText())
+                .isEqualTo("1.0");
         assertThat(entry.get("annotations").get("io.containerd.image.name").asText())
                 .isEqualTo("example.com/app:1.0");
 
@@ -95,8 +103,12 @@ class ImageArchiveTest {
     void dockerArchiveIsAcceptedBySkopeoWithItsTags() throws Exception {
         Path archive = tmp.resolve("out/app.docker.tar");
 
-        kiln.build(built("from-docker"), new ExportTarget.DockerArchive(new ArchiveDestination.ToFile(archive),
-                List.of("app:2", "registry.example.com/team/app:2"), ImageOptions.dockerDefaults()));
+        kiln.build(
+                built("from-docker"),
+                new ExportTarget.DockerArchive(
+                        new ArchiveDestination.ToFile(archive),
+                        List.of("app:2", "registry.example.com/team/app:2"),
+                        ImageOptions.dockerDefaults()));
 
         JsonNode inspected = Tools.skopeoInspect(tmp, "docker-archive:" + archive);
         assertThat(inspected.get("Layers")).hasSize(2);
@@ -110,7 +122,12 @@ class ImageArchiveTest {
             assertThat(files).containsKey(layer.asText());
         }
         JsonNode dockerManifest = JSON.readTree(files.get("blobs/sha256/"
-                + JSON.readTree(files.get("index.json")).get("manifests").get(0).get("digest").asText().substring(7)));
+                + JSON.readTree(files.get("index.json"))
+                        .get("manifests")
+                        .get(0)
+                        .get("digest")
+                        .asText()
+                        .substring(7)));
         assertThat(dockerManifest.get("mediaType").asText()).isEqualTo(MediaTypes.DOCKER_MANIFEST);
     }
 
@@ -120,14 +137,16 @@ class ImageArchiveTest {
         ImageOptions options = ImageOptions.defaults().withSourceDateEpoch(Instant.parse("2024-01-02T03:04:05Z"));
         ByteArrayOutputStream streamed = new ByteArrayOutputStream();
 
-        kiln.build(built("repeat"), new ExportTarget.OciArchive(new ArchiveDestination.ToFile(archive),
-                List.of("repeat:1"), options));
-        kiln.build(built("repeat"), new ExportTarget.OciArchive(new ArchiveDestination.ToStream(streamed),
-                List.of("repeat:1"), options));
+        kiln.build(
+                built("repeat"),
+                new ExportTarget.OciArchive(new ArchiveDestination.ToFile(archive), List.of("repeat:1"), options));
+        kiln.build(
+                built("repeat"),
+                new ExportTarget.OciArchive(new ArchiveDestination.ToStream(streamed), List.of("repeat:1"), options));
 
         assertThat(streamed.toByteArray()).isEqualTo(Files.readAllBytes(archive));
-        assertThat(entries(new ByteArrayInputStream(streamed.toByteArray())).keySet()).startsWith("oci-layout",
-                "blobs/", "blobs/sha256/");
+        assertThat(entries(new ByteArrayInputStream(streamed.toByteArray())).keySet())
+                .startsWith("oci-layout", "blobs/", "blobs/sha256/");
         try (var names = Files.list(archive.getParent())) {
             assertThat(names.map(p -> p.getFileName().toString())).noneMatch(n -> n.endsWith(".partial"));
         }
@@ -137,10 +156,13 @@ class ImageArchiveTest {
     void unnamedImageIsListedOnceWithoutATag() throws Exception {
         ByteArrayOutputStream streamed = new ByteArrayOutputStream();
 
-        kiln.build(built("unnamed"), new ExportTarget.OciArchive(new ArchiveDestination.ToStream(streamed), List.of(),
-                ImageOptions.defaults()));
+        kiln.build(
+                built("unnamed"),
+                new ExportTarget.OciArchive(
+                        new ArchiveDestination.ToStream(streamed), List.of(), ImageOptions.defaults()));
 
-        JsonNode index = JSON.readTree(entries(new ByteArrayInputStream(streamed.toByteArray())).get("index.json"));
+        JsonNode index = JSON.readTree(
+                entries(new ByteArrayInputStream(streamed.toByteArray())).get("index.json"));
         assertThat(index.get("manifests")).hasSize(1);
         assertThat(index.get("manifests").get(0).has("annotations")).isFalse();
     }

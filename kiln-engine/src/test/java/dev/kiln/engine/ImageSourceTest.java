@@ -1,5 +1,8 @@
 package dev.kiln.engine;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.kiln.core.ImageReference;
@@ -14,14 +17,6 @@ import dev.kiln.oci.registry.RegistryClient;
 import dev.kiln.oci.testing.LocalRegistry;
 import dev.kiln.oci.testing.RegistryProxy;
 import dev.kiln.worker.BusyboxImage;
-import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
-import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
-import org.junit.jupiter.api.extension.RegisterExtension;
-
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -33,9 +28,13 @@ import java.util.Map;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Stream;
 import java.util.zip.GZIPInputStream;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
+import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** docker-image:// sources and resolveImageConfig against a real registry on 127.0.0.1. */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
@@ -43,6 +42,7 @@ class ImageSourceTest {
 
     @RegisterExtension
     static final EngineFixture kiln = new EngineFixture();
+
     LocalRegistry registry;
     ImageReference busybox;
     Descriptor pushed;
@@ -63,7 +63,9 @@ class ImageSourceTest {
 
     @Test
     void runOnAPulledImageSeesItsFilesAndARepeatBuildIsCached() throws Exception {
-        State built = State.image(busybox.toString()).run(RunOption.sh("ls /bin/busybox > /listed")).root();
+        State built = State.image(busybox.toString())
+                .run(RunOption.sh("ls /bin/busybox > /listed"))
+                .root();
 
         Path out = kiln.build(built);
         assertThat(out.resolve("listed")).hasContent("/bin/busybox\n");
@@ -82,10 +84,17 @@ class ImageSourceTest {
     @Test
     void resolveImageConfigReturnsThePinnedDigestAndTheConfig() throws Exception {
         AtomicReference<ResolvedImageConfig> resolved = new AtomicReference<>();
-        kiln.engine.build(new BuildRequest(new FrontendSpec.Function("probe", client -> {
-            resolved.set(client.resolveImageConfig(busybox.toString(), ResolveImageConfigOpt.defaults()));
-            return Result.empty();
-        }), Map.of(), kiln.locals, List.of()), event -> { });
+        kiln.engine.build(
+                new BuildRequest(
+                        new FrontendSpec.Function("probe", client -> {
+                            resolved.set(
+                                    client.resolveImageConfig(busybox.toString(), ResolveImageConfigOpt.defaults()));
+                            return Result.empty();
+                        }),
+                        Map.of(),
+                        kiln.locals,
+                        List.of()),
+                event -> {});
 
         assertThat(resolved.get().digest()).isEqualTo(pushed.digest());
         assertThat(resolved.get().ref()).endsWith("@" + pushed.digest());
@@ -96,7 +105,8 @@ class ImageSourceTest {
 
     @Test
     void unknownImageIsAClearError() {
-        assertThatThrownBy(() -> kiln.build(State.image(registry.reference("library/nothing:here").toString())))
+        assertThatThrownBy(() -> kiln.build(
+                        State.image(registry.reference("library/nothing:here").toString())))
                 .hasMessageContaining("library/nothing");
     }
 
@@ -104,13 +114,19 @@ class ImageSourceTest {
     void registryThatCorruptsALayerIsRefusedAndNothingIsStored() throws Exception {
         Path state = kiln.dir.resolve("lying-state");
         try (RegistryProxy proxy = RegistryProxy.start(registry.host());
-             Engine engine = Engine.open(new EngineOptions(state, "auto"))) {
+                Engine engine = Engine.open(new EngineOptions(state, "auto"))) {
             Descriptor layer = layerOf(busybox);
             proxy.corrupt(layer.digest());
             ImageReference throughProxy = ImageReference.parseNormalized(proxy.host() + "/library/busybox:1");
 
-            assertThatThrownBy(() -> engine.build(new BuildRequest(new FrontendSpec.Llb(State.image(throughProxy.toString())
-                    .marshal()), Map.of(), Map.of(), List.of()), event -> { }))
+            assertThatThrownBy(() -> engine.build(
+                            new BuildRequest(
+                                    new FrontendSpec.Llb(
+                                            State.image(throughProxy.toString()).marshal()),
+                                    Map.of(),
+                                    Map.of(),
+                                    List.of()),
+                            event -> {}))
                     .hasMessageContaining(layer.digest().toString());
         }
         String layerHex = layerOf(busybox).digest().hex();
@@ -136,7 +152,8 @@ class ImageSourceTest {
         String name = registry.host() + "/umoci/slash-root:1";
         Tools.run(kiln.dir, "skopeo", "copy", "--dest-tls-verify=false", "oci:" + layout + ":1", "docker://" + name);
 
-        Path out = kiln.build(State.image(name).run(RunOption.sh("cat /greeting > /seen")).root());
+        Path out = kiln.build(
+                State.image(name).run(RunOption.sh("cat /greeting > /seen")).root());
 
         assertThat(out.resolve("seen")).hasContent("inserted by umoci");
         assertThat(out.resolve("bin/busybox")).isRegularFile().hasSize(Files.size(Path.of("/bin/busybox")));
@@ -146,10 +163,12 @@ class ImageSourceTest {
     private static byte[] onlyLayerOf(Path layout) throws Exception {
         ObjectMapper json = new ObjectMapper();
         JsonNode index = json.readTree(layout.resolve("index.json").toFile());
-        JsonNode manifest = json.readTree(blob(layout, index.get("manifests").get(0).get("digest").asText()).toFile());
+        JsonNode manifest = json.readTree(
+                blob(layout, index.get("manifests").get(0).get("digest").asText())
+                        .toFile());
         assertThat(manifest.get("layers")).hasSize(1);
-        try (InputStream in = new GZIPInputStream(Files.newInputStream(blob(layout,
-                manifest.get("layers").get(0).get("digest").asText())))) {
+        try (InputStream in = new GZIPInputStream(Files.newInputStream(
+                blob(layout, manifest.get("layers").get(0).get("digest").asText())))) {
             return in.readAllBytes();
         }
     }
@@ -173,7 +192,9 @@ class ImageSourceTest {
 
     private static Descriptor layerOf(ImageReference reference) throws Exception {
         try (RegistryClient client = RegistryClient.builder().build()) {
-            return client.resolveImage(reference, dev.kiln.core.Platform.current()).layers().getFirst();
+            return client.resolveImage(reference, dev.kiln.core.Platform.current())
+                    .layers()
+                    .getFirst();
         }
     }
 }

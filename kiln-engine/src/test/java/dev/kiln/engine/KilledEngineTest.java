@@ -1,13 +1,12 @@
 package dev.kiln.engine;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import dev.kiln.engine.export.ExportTarget;
 import dev.kiln.llb.RunOption;
 import dev.kiln.llb.State;
 import dev.kiln.worker.BusyboxRootfs;
 import dev.kiln.worker.sys.Mounts;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -17,8 +16,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.stream.Stream;
-
-import static org.assertj.core.api.Assertions.assertThat;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * An engine killed with SIGKILL in the middle of a RUN step: its container dies with it, and the next engine on
@@ -37,12 +36,19 @@ class KilledEngineTest {
     public static void main(String[] args) throws Exception {
         Path dir = Path.of(args[0]);
         Path rootfs = BusyboxRootfs.populate(Files.createDirectories(dir.resolve("rootfs")));
-        State state = State.local("rootfs").run(RunOption.sh("sleep 300 " + tag(args[1])),
-                RunOption.secret("token", "/run/secrets/token")).root();
+        State state = State.local("rootfs")
+                .run(RunOption.sh("sleep 300 " + tag(args[1])), RunOption.secret("token", "/run/secrets/token"))
+                .root();
         try (Engine engine = Engine.open(new EngineOptions(dir.resolve("state"), "auto"))) {
-            engine.build(new BuildRequest(new FrontendSpec.Llb(state.marshal()), Map.of(), Map.of("rootfs", rootfs),
-                    List.of(new ExportTarget.LocalDirectory(Files.createDirectories(dir.resolve("out")))),
-                    Map.of("token", "s3cret".getBytes(StandardCharsets.UTF_8)), Map.of()), event -> { });
+            engine.build(
+                    new BuildRequest(
+                            new FrontendSpec.Llb(state.marshal()),
+                            Map.of(),
+                            Map.of("rootfs", rootfs),
+                            List.of(new ExportTarget.LocalDirectory(Files.createDirectories(dir.resolve("out")))),
+                            Map.of("token", "s3cret".getBytes(StandardCharsets.UTF_8)),
+                            Map.of()),
+                    event -> {});
         }
     }
 
@@ -55,7 +61,9 @@ class KilledEngineTest {
             while (!processesWith(engine.tag).isEmpty() && System.nanoTime() < deadline) {
                 Thread.sleep(50);
             }
-            assertThat(processesWith(engine.tag)).as("processes of the step 3 s after its engine was killed").isEmpty();
+            assertThat(processesWith(engine.tag))
+                    .as("processes of the step 3 s after its engine was killed")
+                    .isEmpty();
 
             Engine.open(new EngineOptions(dir.resolve("state"), "auto")).close();
 
@@ -67,27 +75,40 @@ class KilledEngineTest {
     void theNextEngineDeletesAContainerThatOutlivedItsEngine() throws Exception {
         try (RunningEngine engine = new RunningEngine(dir)) {
             // as if the whole process tree went at once: the watchdog first, then the engine
-            List<ProcessHandle> watchdogs = engine.process.toHandle().children()
-                    .filter(child -> commandLine(child.pid()).contains("kiln-watchdog")).toList();
+            List<ProcessHandle> watchdogs = engine.process
+                    .toHandle()
+                    .children()
+                    .filter(child -> commandLine(child.pid()).contains("kiln-watchdog"))
+                    .toList();
             assertThat(watchdogs).as("the engine's watchdog").hasSize(1);
             watchdogs.getFirst().destroyForcibly();
             watchdogs.getFirst().onExit().get();
             engine.process.destroyForcibly().waitFor();
             Thread.sleep(500);
-            assertThat(processesWith(engine.tag)).as("the container without engine and watchdog").isNotEmpty();
+            assertThat(processesWith(engine.tag))
+                    .as("the container without engine and watchdog")
+                    .isNotEmpty();
 
             Engine.open(new EngineOptions(dir.resolve("state"), "auto")).close();
 
-            assertThat(processesWith(engine.tag)).as("processes of the step once the next engine opened").isEmpty();
+            assertThat(processesWith(engine.tag))
+                    .as("processes of the step once the next engine opened")
+                    .isEmpty();
             assertNothingLeft();
         }
     }
 
     private void assertNothingLeft() throws Exception {
         Path worker = dir.resolve("state/worker");
-        assertThat(mountsUnder(dir)).as("mounts under the state after the next engine opened").isEmpty();
-        assertThat(containers(worker.resolve("runtime"))).as("containers in the runtime's root").isEmpty();
-        assertThat(EngineFixture.filesUnder(worker.resolve("runtime/bundles"))).as("bundles").isEmpty();
+        assertThat(mountsUnder(dir))
+                .as("mounts under the state after the next engine opened")
+                .isEmpty();
+        assertThat(containers(worker.resolve("runtime")))
+                .as("containers in the runtime's root")
+                .isEmpty();
+        assertThat(EngineFixture.filesUnder(worker.resolve("runtime/bundles")))
+                .as("bundles")
+                .isEmpty();
     }
 
     /** A child JVM whose engine runs the sleeping step; closing it leaves nothing behind, whatever the test did. */
@@ -102,18 +123,30 @@ class KilledEngineTest {
             this.tag = tag(random);
             String java = ProcessHandle.current().info().command().orElseThrow();
             Path log = dir.resolve("engine.log");
-            this.process = new ProcessBuilder(java, "--enable-native-access=ALL-UNNAMED",
-                    "-cp", System.getProperty("java.class.path"), KilledEngineTest.class.getName(), dir.toString(), random)
-                    .redirectErrorStream(true).redirectOutput(log.toFile()).start();
+            this.process = new ProcessBuilder(
+                            java,
+                            "--enable-native-access=ALL-UNNAMED",
+                            "-cp",
+                            System.getProperty("java.class.path"),
+                            KilledEngineTest.class.getName(),
+                            dir.toString(),
+                            random)
+                    .redirectErrorStream(true)
+                    .redirectOutput(log.toFile())
+                    .start();
             try {
                 long deadline = System.nanoTime() + 60_000_000_000L;
                 while (processesWith(tag).isEmpty()) {
-                    assertThat(process.isAlive()).as("the engine ends before its step runs: %s", Files.readString(log))
+                    assertThat(process.isAlive())
+                            .as("the engine ends before its step runs: %s", Files.readString(log))
                             .isTrue();
-                    assertThat(System.nanoTime()).as("the step did not start within 60 s").isLessThan(deadline);
+                    assertThat(System.nanoTime())
+                            .as("the step did not start within 60 s")
+                            .isLessThan(deadline);
                     Thread.sleep(50);
                 }
-                assertThat(mountsUnder(dir.resolve("state/worker"))).as("the step runs on mounts under the state")
+                assertThat(mountsUnder(dir.resolve("state/worker")))
+                        .as("the step runs on mounts under the state")
                         .isNotEmpty();
             } catch (Exception | AssertionError e) {
                 close();
@@ -134,7 +167,8 @@ class KilledEngineTest {
 
     private static String commandLine(long pid) {
         try {
-            return new String(Files.readAllBytes(Path.of("/proc", Long.toString(pid), "cmdline")), StandardCharsets.UTF_8);
+            return new String(
+                    Files.readAllBytes(Path.of("/proc", Long.toString(pid), "cmdline")), StandardCharsets.UTF_8);
         } catch (IOException e) {
             return "";
         }
@@ -147,7 +181,8 @@ class KilledEngineTest {
     /** Ids of the processes whose command line contains {@code text}. */
     private static List<Long> processesWith(String text) throws IOException {
         try (Stream<Path> processes = Files.list(Path.of("/proc"))) {
-            return processes.map(p -> p.getFileName().toString())
+            return processes
+                    .map(p -> p.getFileName().toString())
                     .filter(name -> name.chars().allMatch(Character::isDigit))
                     .map(Long::parseLong)
                     .filter(pid -> commandLine(pid).contains(text))
@@ -167,14 +202,20 @@ class KilledEngineTest {
     private static List<String> containers(Path runtimeDir) throws Exception {
         List<String> ids = new ArrayList<>();
         for (Path root : runtimeRoots(runtimeDir)) {
-            ids.addAll(runtime(root, "list", "-q").lines().filter(line -> !line.isBlank()).toList());
+            ids.addAll(runtime(root, "list", "-q")
+                    .lines()
+                    .filter(line -> !line.isBlank())
+                    .toList());
         }
         return ids;
     }
 
     private static void deleteContainers(Path runtimeDir) throws Exception {
         for (Path root : runtimeRoots(runtimeDir)) {
-            for (String id : runtime(root, "list", "-q").lines().filter(line -> !line.isBlank()).toList()) {
+            for (String id : runtime(root, "list", "-q")
+                    .lines()
+                    .filter(line -> !line.isBlank())
+                    .toList()) {
                 runtime(root, "delete", "--force", id);
             }
         }
@@ -185,7 +226,8 @@ class KilledEngineTest {
             return List.of();
         }
         try (Stream<Path> dirs = Files.list(runtimeDir)) {
-            return dirs.filter(d -> d.getFileName().toString().endsWith("-state")).toList();
+            return dirs.filter(d -> d.getFileName().toString().endsWith("-state"))
+                    .toList();
         }
     }
 

@@ -1,11 +1,9 @@
 package dev.kiln.engine;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import dev.kiln.engine.export.ExportTarget;
 import dev.kiln.llb.RunOption;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
-
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
@@ -13,8 +11,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
-
-import static org.assertj.core.api.Assertions.assertThat;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * What a killed build leaves (a temporary blob in the content store's ingest directory, a hidden partial archive in
@@ -55,7 +54,8 @@ class LeftoverFilesTest {
         };
         Process holder = lockInAnotherProcess(live);
         try (EngineFixture kiln = new EngineFixture(dir.resolve("engine"))) {
-            kiln.build(EngineFixture.base().run(RunOption.sh("echo built > /f")).root(),
+            kiln.build(
+                    EngineFixture.base().run(RunOption.sh("echo built > /f")).root(),
                     new ExportTarget.TarFile(out.resolve("app.tar")));
 
             assertThat(out.resolve("app.tar")).isRegularFile();
@@ -69,7 +69,8 @@ class LeftoverFilesTest {
 
             holder.destroyForcibly();
             assertThat(holder.waitFor(30, TimeUnit.SECONDS)).isTrue();
-            kiln.build(EngineFixture.base().run(RunOption.sh("echo again > /f")).root(),
+            kiln.build(
+                    EngineFixture.base().run(RunOption.sh("echo again > /f")).root(),
                     new ExportTarget.TarFile(out.resolve("app.tar")));
 
             assertThat(live).doesNotExist();
@@ -99,8 +100,11 @@ class LeftoverFilesTest {
                 }
                 """);
         String java = ProcessHandle.current().info().command().orElse("java");
-        Process process = new ProcessBuilder(java, source.toString(), file.toString()).redirectErrorStream(true).start();
-        BufferedReader out = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
+        Process process = new ProcessBuilder(java, source.toString(), file.toString())
+                .redirectErrorStream(true)
+                .start();
+        BufferedReader out =
+                new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
         assertThat(out.readLine()).isEqualTo("locked");
         return process;
     }

@@ -1,22 +1,21 @@
 package dev.kiln.engine;
 
+import static dev.kiln.engine.ExportedFiles.bytes;
+import static dev.kiln.engine.ExportedFiles.listing;
+import static dev.kiln.engine.ExportedFiles.mode;
+import static org.assertj.core.api.Assertions.assertThat;
+
 import dev.kiln.llb.CreatedAt;
 import dev.kiln.llb.FileAction;
 import dev.kiln.llb.MkdirOption;
 import dev.kiln.llb.RunOption;
 import dev.kiln.llb.State;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.RegisterExtension;
-
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.List;
-
-import static dev.kiln.engine.ExportedFiles.bytes;
-import static dev.kiln.engine.ExportedFiles.listing;
-import static dev.kiln.engine.ExportedFiles.mode;
-import static org.assertj.core.api.Assertions.assertThat;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 class MergeDiffTest {
 
@@ -47,10 +46,12 @@ class MergeDiffTest {
 
     @Test
     void mergeOntoTheRootfsKeepsItRunnable() throws Exception {
-        State tool = State.scratch().file(FileAction.mkdir("/opt/tool", 0755, MkdirOption.makeParents())
-                .mkfile("/opt/tool/run.sh", 0755, bytes("#!/bin/sh\necho tool ran\n")));
+        State tool = State.scratch()
+                .file(FileAction.mkdir("/opt/tool", 0755, MkdirOption.makeParents())
+                        .mkfile("/opt/tool/run.sh", 0755, bytes("#!/bin/sh\necho tool ran\n")));
         State merged = State.merge(List.of(EngineFixture.base(), tool))
-                .run(RunOption.sh("/opt/tool/run.sh > /result")).root();
+                .run(RunOption.sh("/opt/tool/run.sh > /result"))
+                .root();
 
         Path out = kiln.build(merged);
 
@@ -85,8 +86,8 @@ class MergeDiffTest {
     void mergingADiffLeavesDirectoriesTheStepDidNotChangeAsTheyWere() throws Exception {
         State base = EngineFixture.base();
         State changed = base.run(RunOption.sh("echo new > /new")).root();
-        State other = State.scratch().file(FileAction.mkdir("/etc", 0700)
-                .mkfile("/etc/only-here", 0644, bytes("other\n")));
+        State other =
+                State.scratch().file(FileAction.mkdir("/etc", 0700).mkfile("/etc/only-here", 0644, bytes("other\n")));
 
         Path out = kiln.build(State.merge(List.of(other, State.diff(base, changed))));
 
@@ -97,10 +98,12 @@ class MergeDiffTest {
     @Test
     void diffOfADeletionRemovesThePathWhenMergedOntoAnotherBase() throws Exception {
         State base = EngineFixture.base();
-        State deleted = base.run(RunOption.sh("rm /etc/group && echo added > /etc/added")).root();
-        State other = State.scratch().file(FileAction.mkdir("/etc", 0755)
-                .mkfile("/etc/group", 0644, bytes("other group\n"))
-                .mkfile("/etc/kept", 0644, bytes("kept\n")));
+        State deleted = base.run(RunOption.sh("rm /etc/group && echo added > /etc/added"))
+                .root();
+        State other = State.scratch()
+                .file(FileAction.mkdir("/etc", 0755)
+                        .mkfile("/etc/group", 0644, bytes("other group\n"))
+                        .mkfile("/etc/kept", 0644, bytes("kept\n")));
 
         Path out = kiln.build(State.merge(List.of(other, State.diff(base, deleted))));
 
@@ -123,10 +126,10 @@ class MergeDiffTest {
     void diffBetweenUnrelatedStatesTurnsOneIntoTheOther() throws Exception {
         // Same content, mode and time: a file both sides have alike is no change.
         CreatedAt then = CreatedAt.of(Instant.parse("2020-02-02T02:02:02Z"));
-        State from = State.scratch().file(FileAction.mkfile("/old", 0644, bytes("old\n"))
-                .mkfile("/same", 0644, bytes("same\n"), then));
-        State to = State.scratch().file(FileAction.mkfile("/new", 0644, bytes("new\n"))
-                .mkfile("/same", 0644, bytes("same\n"), then));
+        State from = State.scratch()
+                .file(FileAction.mkfile("/old", 0644, bytes("old\n")).mkfile("/same", 0644, bytes("same\n"), then));
+        State to = State.scratch()
+                .file(FileAction.mkfile("/new", 0644, bytes("new\n")).mkfile("/same", 0644, bytes("same\n"), then));
         State target = EngineFixture.base().file(FileAction.mkfile("/old", 0644, bytes("old\n")));
 
         Path out = kiln.build(State.merge(List.of(target, State.diff(from, to))));

@@ -1,5 +1,8 @@
 package dev.kiln.engine;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
 import dev.kiln.core.ImageReference;
 import dev.kiln.engine.export.ArchiveDestination;
 import dev.kiln.engine.export.ExportTarget;
@@ -14,11 +17,6 @@ import dev.kiln.oci.ImageConfig;
 import dev.kiln.oci.registry.RegistryClient;
 import dev.kiln.oci.testing.LocalRegistry;
 import dev.kiln.worker.BusyboxImage;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
-import org.junit.jupiter.api.extension.RegisterExtension;
-
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -26,9 +24,10 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicReference;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** oci-layout:// sources and images resolved from this machine (resolve mode local), without a registry. */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
@@ -36,24 +35,31 @@ class OciLayoutAndLocalImageTest {
 
     @RegisterExtension
     static final EngineFixture kiln = new EngineFixture();
+
     Path layout;
     String digest;
 
     @BeforeAll
     void start() throws Exception {
         try (LocalRegistry registry = LocalRegistry.anonymous().start();
-             RegistryClient client = RegistryClient.builder().build()) {
+                RegistryClient client = RegistryClient.builder().build()) {
             ImageReference busybox = registry.reference("library/busybox:1");
             BusyboxImage.push(client, busybox, kiln.dir);
-            State built = State.image(busybox.toString()).run(RunOption.sh("echo from-layout > /marker")).root();
+            State built = State.image(busybox.toString())
+                    .run(RunOption.sh("echo from-layout > /marker"))
+                    .root();
             Path archive = kiln.dir.resolve("image.oci.tar");
-            BuildOutcome outcome = kiln.build(built, new ExportTarget.OciArchive(new ArchiveDestination.ToFile(archive),
-                    List.of("mine:1"), ImageOptions.defaults()), new ExportTarget.Image(List.of("kiln.invalid/mine:1"),
-                    false, ImageOptions.defaults()));
-            digest = new String(outcome.result().metadata("containerimage.digest").orElseThrow(), StandardCharsets.UTF_8);
+            BuildOutcome outcome = kiln.build(
+                    built,
+                    new ExportTarget.OciArchive(
+                            new ArchiveDestination.ToFile(archive), List.of("mine:1"), ImageOptions.defaults()),
+                    new ExportTarget.Image(List.of("kiln.invalid/mine:1"), false, ImageOptions.defaults()));
+            digest = new String(
+                    outcome.result().metadata("containerimage.digest").orElseThrow(), StandardCharsets.UTF_8);
             layout = Files.createDirectories(kiln.dir.resolve("layout"));
             Process untar = new ProcessBuilder("tar", "-xf", archive.toString(), "-C", layout.toString())
-                    .redirectErrorStream(true).start();
+                    .redirectErrorStream(true)
+                    .start();
             assertThat(untar.waitFor()).isZero();
         }
     }
@@ -75,21 +81,31 @@ class OciLayoutAndLocalImageTest {
         AtomicReference<ResolvedImageConfig> resolved = new AtomicReference<>();
         Map<String, Path> locals = new HashMap<>(kiln.locals);
         locals.put("mystore", layout);
-        kiln.engine.build(new BuildRequest(new FrontendSpec.Function("probe", client -> {
-            resolved.set(client.resolveImageConfig("mystore@" + digest, new ResolveImageConfigOpt(null, "default", "",
-                    ResolveImageConfigOpt.ImageStore.OCI_LAYOUT)));
-            return Result.empty();
-        }), Map.of(), locals, List.of()), event -> { });
+        kiln.engine.build(
+                new BuildRequest(
+                        new FrontendSpec.Function("probe", client -> {
+                            resolved.set(client.resolveImageConfig(
+                                    "mystore@" + digest,
+                                    new ResolveImageConfigOpt(
+                                            null, "default", "", ResolveImageConfigOpt.ImageStore.OCI_LAYOUT)));
+                            return Result.empty();
+                        }),
+                        Map.of(),
+                        locals,
+                        List.of()),
+                event -> {});
 
         assertThat(resolved.get().digest().toString()).isEqualTo(digest);
-        assertThat(ImageConfig.parse(resolved.get().config()).rootfs().diffIds()).as("busybox layer and RUN layer")
+        assertThat(ImageConfig.parse(resolved.get().config()).rootfs().diffIds())
+                .as("busybox layer and RUN layer")
                 .hasSize(2);
     }
 
     @Test
     void missingLayoutStoreIsAClearError() {
         assertThatThrownBy(() -> kiln.build(State.ociLayout("nostore@" + digest)))
-                .hasMessageContaining("OCI layout store \"nostore\"").hasMessageContaining("--oci-layout nostore=DIR");
+                .hasMessageContaining("OCI layout store \"nostore\"")
+                .hasMessageContaining("--oci-layout nostore=DIR");
     }
 
     @Test

@@ -1,14 +1,13 @@
 package dev.kiln.engine;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import dev.kiln.engine.export.ExportTarget;
 import dev.kiln.llb.CacheSharing;
 import dev.kiln.llb.Mount;
 import dev.kiln.llb.OpOption;
 import dev.kiln.llb.RunOption;
 import dev.kiln.llb.State;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.RegisterExtension;
-
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -17,8 +16,8 @@ import java.util.UUID;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-
-import static org.assertj.core.api.Assertions.assertThat;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 class ParallelRunTest {
 
@@ -44,14 +43,17 @@ class ParallelRunTest {
 
     @Test
     void concurrentBuildsOfTheSameStepRunItOnce() throws Exception {
-        State step = EngineFixture.base().run(RunOption.sh("sleep 1; cat /proc/sys/kernel/random/uuid > /ran"),
-                OpOption.customName("shared step " + UUID.randomUUID())).root();
+        State step = EngineFixture.base()
+                .run(
+                        RunOption.sh("sleep 1; cat /proc/sys/kernel/random/uuid > /ran"),
+                        OpOption.customName("shared step " + UUID.randomUUID()))
+                .root();
         Path one = Files.createTempDirectory(kiln.dir, "concurrent-");
         Path two = Files.createTempDirectory(kiln.dir, "concurrent-");
 
         try (ExecutorService builds = Executors.newVirtualThreadPerTaskExecutor()) {
-            Future<BuildOutcome> first = builds.submit(() -> kiln.engine.build(exportingTo(step, one), event -> { }));
-            Future<BuildOutcome> second = builds.submit(() -> kiln.engine.build(exportingTo(step, two), event -> { }));
+            Future<BuildOutcome> first = builds.submit(() -> kiln.engine.build(exportingTo(step, one), event -> {}));
+            Future<BuildOutcome> second = builds.submit(() -> kiln.engine.build(exportingTo(step, two), event -> {}));
             first.get();
             second.get();
         }
@@ -61,7 +63,10 @@ class ParallelRunTest {
     }
 
     private static BuildRequest exportingTo(State state, Path dest) {
-        return new BuildRequest(new FrontendSpec.Llb(state.marshal()), Map.of(), kiln.locals,
+        return new BuildRequest(
+                new FrontendSpec.Llb(state.marshal()),
+                Map.of(),
+                kiln.locals,
                 List.of(new ExportTarget.LocalDirectory(dest)));
     }
 

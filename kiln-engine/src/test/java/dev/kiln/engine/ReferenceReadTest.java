@@ -1,5 +1,9 @@
 package dev.kiln.engine;
 
+import static dev.kiln.engine.ExportedFiles.bytes;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
 import dev.kiln.gateway.BuildFunction;
 import dev.kiln.gateway.Client;
 import dev.kiln.gateway.FileRange;
@@ -17,17 +21,12 @@ import dev.kiln.llb.MkdirOption;
 import dev.kiln.llb.Owner;
 import dev.kiln.llb.RunOption;
 import dev.kiln.llb.State;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.RegisterExtension;
-
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicReference;
-
-import static dev.kiln.engine.ExportedFiles.bytes;
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** A frontend's reads of a solved result through the gateway Client's Reference. */
 class ReferenceReadTest {
@@ -39,14 +38,21 @@ class ReferenceReadTest {
 
     /** The files the reads look at: on top of the busybox rootfs. */
     private static State tree() {
-        return EngineFixture.base().file(FileAction.mkdir("/data/sub", 0750, MkdirOption.makeParents())
-                .mkfile("/data/hello.txt", 0640, bytes("hello, reference\n"), Owner.ids(1000, 50), CreatedAt.of(WHEN))
-                .mkfile("/data/notes.md", 0600, bytes("# notes\n"))
-                .mkfile("/data/setuid", 0755, bytes("#!/bin/sh\n"))
-                .symlink("hello.txt", "/data/link")
-                .symlink("../../../../../../../..", "/data/up"))
+        return EngineFixture.base()
+                .file(FileAction.mkdir("/data/sub", 0750, MkdirOption.makeParents())
+                        .mkfile(
+                                "/data/hello.txt",
+                                0640,
+                                bytes("hello, reference\n"),
+                                Owner.ids(1000, 50),
+                                CreatedAt.of(WHEN))
+                        .mkfile("/data/notes.md", 0600, bytes("# notes\n"))
+                        .mkfile("/data/setuid", 0755, bytes("#!/bin/sh\n"))
+                        .symlink("hello.txt", "/data/link")
+                        .symlink("../../../../../../../..", "/data/up"))
                 // FileOp modes are permission bits only (as in BuildKit), so the setuid bit comes from chmod.
-                .run(RunOption.sh("chmod 4755 /data/setuid && mknod /data/null c 1 3 && mkfifo /data/pipe")).root();
+                .run(RunOption.sh("chmod 4755 /data/setuid && mknod /data/null c 1 3 && mkfifo /data/pipe"))
+                .root();
     }
 
     /** Runs a frontend that solves {@link #tree()} and hands its reference to {@code reads}. */
@@ -102,9 +108,10 @@ class ReferenceReadTest {
         });
 
         // Either the result's own /etc/passwd (the link clamped at the root) or a refusal: never the host's.
-        assertThat(passwd).satisfiesAnyOf(
-                text -> assertThat(text).contains("user:x:1000:1000:Test User"),
-                text -> assertThat(text).startsWith("refused: ").contains("/data/up"));
+        assertThat(passwd)
+                .satisfiesAnyOf(
+                        text -> assertThat(text).contains("user:x:1000:1000:Test User"),
+                        text -> assertThat(text).startsWith("refused: ").contains("/data/up"));
     }
 
     @Test
@@ -113,7 +120,8 @@ class ReferenceReadTest {
                 .isInstanceOf(BuildException.class)
                 .hasMessageContaining("/data/absent.txt")
                 .hasRootCauseInstanceOf(java.nio.file.NoSuchFileException.class)
-                .cause().isInstanceOf(GatewayException.class);
+                .cause()
+                .isInstanceOf(GatewayException.class);
     }
 
     @Test
@@ -153,9 +161,8 @@ class ReferenceReadTest {
 
     @Test
     void statOfDevicesAndFifosGivesTheirTypeAndDeviceNumbers() throws Exception {
-        List<Stat> stats = withReference((client, ref) -> List.of(
-                ref.statFile(new StatRequest("/data/null")),
-                ref.statFile(new StatRequest("/data/pipe"))));
+        List<Stat> stats = withReference((client, ref) ->
+                List.of(ref.statFile(new StatRequest("/data/null")), ref.statFile(new StatRequest("/data/pipe"))));
 
         assertThat(stats.get(0).mode() & ~0777).isEqualTo(Stat.MODE_DEVICE | Stat.MODE_CHAR_DEVICE);
         assertThat(stats.get(0).devmajor()).isEqualTo(1);
@@ -169,14 +176,16 @@ class ReferenceReadTest {
         assertThatThrownBy(() -> withReference((client, ref) -> ref.statFile(new StatRequest("/nope"))))
                 .isInstanceOf(BuildException.class)
                 .hasMessageContaining("/nope")
-                .cause().isInstanceOf(GatewayException.class);
+                .cause()
+                .isInstanceOf(GatewayException.class);
     }
 
     @Test
     void readDirListsEntriesSortedWithTheirStats() throws Exception {
         List<Stat> entries = withReference((client, ref) -> ref.readDir(ReadDirRequest.of("/data")));
 
-        assertThat(entries).extracting(Stat::path)
+        assertThat(entries)
+                .extracting(Stat::path)
                 .containsExactly("hello.txt", "link", "notes.md", "null", "pipe", "setuid", "sub", "up");
         assertThat(entries.get(6).isDir()).isTrue();
         assertThat(entries.get(0).size()).isEqualTo("hello, reference\n".length());
@@ -201,7 +210,8 @@ class ReferenceReadTest {
         String added = withReference((client, ref) -> {
             State more = ref.toState().file(FileAction.mkfile("/data/added", 0644, bytes("added\n")));
             Reference next = client.solve(SolveRequest.of(more.marshal())).ref().orElseThrow();
-            return text(next.readFile(ReadRequest.of("/data/added"))) + text(next.readFile(ReadRequest.of("/data/hello.txt")));
+            return text(next.readFile(ReadRequest.of("/data/added")))
+                    + text(next.readFile(ReadRequest.of("/data/hello.txt")));
         });
 
         assertThat(added).isEqualTo("added\nhello, reference\n");

@@ -1,5 +1,7 @@
 package dev.kiln.engine;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.kiln.core.Digest;
 import dev.kiln.core.ImageReference;
@@ -21,13 +23,6 @@ import dev.kiln.oci.registry.RegistryClient;
 import dev.kiln.oci.testing.LocalRegistry;
 import dev.kiln.oci.testing.RegistryProxy;
 import dev.kiln.solver.ProgressEvent;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
-
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -36,8 +31,12 @@ import java.time.Duration;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
-
-import static org.assertj.core.api.Assertions.assertThat;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
 
 /**
  * Cache export to a real registry on 127.0.0.1 from one state and import on a fresh one: {@code type=registry} as an
@@ -84,11 +83,13 @@ class RegistryCacheTest {
 
     static State oneStage() {
         return EngineFixture.base()
-                .run(RunOption.sh("head -c 32 /dev/urandom | od -x > /rand"), OpOption.customName("random")).root();
+                .run(RunOption.sh("head -c 32 /dev/urandom | od -x > /rand"), OpOption.customName("random"))
+                .root();
     }
 
-    static BuildOutcome build(EngineFixture kiln, State state, List<ExportTarget> outputs, List<CacheExport> to,
-            List<CacheImport> from) throws Exception {
+    static BuildOutcome build(
+            EngineFixture kiln, State state, List<ExportTarget> outputs, List<CacheExport> to, List<CacheImport> from)
+            throws Exception {
         kiln.events.clear();
         BuildRequest request = new BuildRequest(new FrontendSpec.Llb(state.marshal()), Map.of(), kiln.locals, outputs)
                 .withCache(to, from);
@@ -113,22 +114,28 @@ class RegistryCacheTest {
     }
 
     static List<String> logLines(EngineFixture kiln, String vertex) {
-        return kiln.events.stream().filter(e -> e instanceof ProgressEvent.VertexLog log && e.vertexName().equals(vertex))
-                .map(e -> new String(((ProgressEvent.VertexLog) e).data(), StandardCharsets.UTF_8).strip()).toList();
+        return kiln.events.stream()
+                .filter(e -> e instanceof ProgressEvent.VertexLog log
+                        && e.vertexName().equals(vertex))
+                .map(e -> new String(((ProgressEvent.VertexLog) e).data(), StandardCharsets.UTF_8).strip())
+                .toList();
     }
 
     static Duration stepTime(EngineFixture kiln, String vertex) {
-        return kiln.events.stream().filter(e -> e instanceof ProgressEvent.VertexCompleted
+        return kiln.events.stream()
+                .filter(e -> e instanceof ProgressEvent.VertexCompleted
                         && e.vertexName().equals(vertex))
-                .map(e -> ((ProgressEvent.VertexCompleted) e).duration()).findFirst().orElseThrow();
+                .map(e -> ((ProgressEvent.VertexCompleted) e).duration())
+                .findFirst()
+                .orElseThrow();
     }
 
     @Test
     void modeMaxPushedAsAnImageManifestMakesEveryStepACacheHitOnAFreshState() throws Exception {
         String ref = registry.host() + "/cache:max";
         Path outA = dir.resolve("out-a");
-        BuildOutcome built = build(a, CacheExportImportTest.twoStages(), outA, List.of(cacheTo(ref, "mode", "max")),
-                List.of());
+        BuildOutcome built =
+                build(a, CacheExportImportTest.twoStages(), outA, List.of(cacheTo(ref, "mode", "max")), List.of());
         assertThat(a.executed()).contains("random", "copy rand", "exporting cache to registry");
         Duration export = stepTime(a, "exporting cache to registry");
         System.out.println("registry cache export took " + export.toMillis() + " ms of a build of "
@@ -143,8 +150,8 @@ class RegistryCacheTest {
             assertThat(layer.mediaType()).isEqualTo(MediaTypes.OCI_LAYER_GZIP);
             assertThat(layer.annotations()).containsKeys("containerd.io/uncompressed", "buildkit/createdat");
         });
-        CacheConfig config = CacheConfig.parse(client.fetchBlob(ImageReference.parseNormalized(ref),
-                manifest.config()));
+        CacheConfig config =
+                CacheConfig.parse(client.fetchBlob(ImageReference.parseNormalized(ref), manifest.config()));
         assertThat(config.records()).hasSizeGreaterThanOrEqualTo(3);
 
         Path outB = dir.resolve("out-b");
@@ -154,13 +161,19 @@ class RegistryCacheTest {
         assertThat(Files.readString(outB.resolve("rand"))).isEqualTo(Files.readString(outA.resolve("rand")));
 
         // Exported again, nothing new: every layer is found with HEAD and not sent again.
-        BuildOutcome again = build(a, CacheExportImportTest.twoStages(), dir.resolve("out-a2"),
-                List.of(cacheTo(ref, "mode", "max")), List.of());
+        BuildOutcome again = build(
+                a,
+                CacheExportImportTest.twoStages(),
+                dir.resolve("out-a2"),
+                List.of(cacheTo(ref, "mode", "max")),
+                List.of());
         System.out.println("registry cache export again (blobs present) took "
                 + stepTime(a, "exporting cache to registry").toMillis() + " ms of a cached build of "
                 + again.elapsed().toMillis() + " ms");
-        assertThat(logLines(a, "exporting cache to registry")).filteredOn(line -> line.startsWith("layer "))
-                .isNotEmpty().allSatisfy(line -> assertThat(line).contains("already in"));
+        assertThat(logLines(a, "exporting cache to registry"))
+                .filteredOn(line -> line.startsWith("layer "))
+                .isNotEmpty()
+                .allSatisfy(line -> assertThat(line).contains("already in"));
     }
 
     @Test
@@ -183,8 +196,9 @@ class RegistryCacheTest {
         FetchedManifest pushed = client.fetchManifest(ImageReference.parseNormalized(ref));
         assertThat(pushed.descriptor().mediaType()).isEqualTo(MediaTypes.OCI_INDEX);
         ImageIndex index = (ImageIndex) pushed.document();
-        assertThat(index.manifests()).extracting(d -> d.mediaType()).contains(CacheConfig.MEDIA_TYPE,
-                MediaTypes.OCI_LAYER_GZIP);
+        assertThat(index.manifests())
+                .extracting(d -> d.mediaType())
+                .contains(CacheConfig.MEDIA_TYPE, MediaTypes.OCI_LAYER_GZIP);
 
         Path outB = dir.resolve("out-b");
         build(b, oneStage(), outB, List.of(), List.of(cacheFrom(ref)));
@@ -196,8 +210,14 @@ class RegistryCacheTest {
     void inlineCacheInAPushedImageConfigMakesTheRunACacheHitOnAFreshState() throws Exception {
         String name = registry.host() + "/app:inline";
         Path outA = dir.resolve("out-a");
-        build(a, oneStage(), List.of(new ExportTarget.Image(List.of(name), true, ImageOptions.defaults()),
-                new ExportTarget.LocalDirectory(outA)), List.of(CacheExport.of("inline", Map.of())), List.of());
+        build(
+                a,
+                oneStage(),
+                List.of(
+                        new ExportTarget.Image(List.of(name), true, ImageOptions.defaults()),
+                        new ExportTarget.LocalDirectory(outA)),
+                List.of(CacheExport.of("inline", Map.of())),
+                List.of());
 
         // The image config carries the records, base64 as Go writes a byte slice, their results the image's layers.
         ImageReference image = ImageReference.parseNormalized(name);
@@ -209,9 +229,13 @@ class RegistryCacheTest {
         for (int i = 0; i < manifest.layers().size(); i++) {
             layers.add(new CacheConfig.Layer(manifest.layers().get(i).digest(), i - 1));
         }
-        CacheConfig records = CacheConfig.parseInline(layers, Base64.getDecoder().decode(inline.asText()));
-        assertThat(records.records()).anySatisfy(record -> assertThat(record.results()).singleElement()
-                .satisfies(result -> assertThat(result.layer()).isEqualTo(manifest.layers().size() - 1)));
+        CacheConfig records =
+                CacheConfig.parseInline(layers, Base64.getDecoder().decode(inline.asText()));
+        assertThat(records.records())
+                .anySatisfy(record -> assertThat(record.results())
+                        .singleElement()
+                        .satisfies(result -> assertThat(result.layer())
+                                .isEqualTo(manifest.layers().size() - 1)));
 
         Path outB = dir.resolve("out-b");
         build(b, oneStage(), outB, List.of(), List.of(cacheFrom(name)));
@@ -223,26 +247,32 @@ class RegistryCacheTest {
     @Test
     void anImageWithoutInlineCacheIsAWarningAndTheStepsRun() throws Exception {
         String name = registry.host() + "/app:plain";
-        build(a, oneStage(), List.of(new ExportTarget.Image(List.of(name), true, ImageOptions.defaults())), List.of(),
+        build(
+                a,
+                oneStage(),
+                List.of(new ExportTarget.Image(List.of(name), true, ImageOptions.defaults())),
+                List.of(),
                 List.of());
         BuildOutcome outcome = build(b, oneStage(), dir.resolve("out-b"), List.of(), List.of(cacheFrom(name)));
         assertThat(b.executed()).contains("random");
-        assertThat(outcome.warnings()).anySatisfy(warning -> assertThat(warning.toString())
-                .contains("without an inline cache"));
+        assertThat(outcome.warnings())
+                .anySatisfy(warning -> assertThat(warning.toString()).contains("without an inline cache"));
     }
 
     @Test
     void aLayerBlobTheRegistryServesWrongIsNamedAndTheStepRuns() throws Exception {
         String ref = registry.host() + "/cache:bad";
         build(a, oneStage(), dir.resolve("out-a"), List.of(cacheTo(ref, "mode", "max")), List.of());
-        ImageManifest manifest = client.fetchManifest(ImageReference.parseNormalized(ref)).manifest();
+        ImageManifest manifest =
+                client.fetchManifest(ImageReference.parseNormalized(ref)).manifest();
         Digest damaged = manifest.layers().getLast().digest();
         try (RegistryProxy proxy = RegistryProxy.start(registry.host()).corrupt(damaged)) {
             Path outB = dir.resolve("out-b");
             build(b, oneStage(), outB, List.of(), List.of(cacheFrom(proxy.host() + "/cache:bad")));
             assertThat(b.executed()).contains("random");
             assertThat(Files.readString(outB.resolve("rand"))).isNotEmpty();
-            assertThat(b.events).filteredOn(e -> e instanceof ProgressEvent.VertexWarning)
+            assertThat(b.events)
+                    .filteredOn(e -> e instanceof ProgressEvent.VertexWarning)
                     .extracting(e -> ((ProgressEvent.VertexWarning) e).message())
                     .anySatisfy(message -> assertThat(message).contains(damaged.toString(), "this step runs"));
         }
@@ -251,18 +281,29 @@ class RegistryCacheTest {
     @Test
     void onlyTheLayerBlobsOfStepsThatHitAreFetched() throws Exception {
         String ref = registry.host() + "/cache:lazy";
-        build(a, CacheExportImportTest.twoStages(), dir.resolve("out-a"), List.of(cacheTo(ref, "mode", "max")),
+        build(
+                a,
+                CacheExportImportTest.twoStages(),
+                dir.resolve("out-a"),
+                List.of(cacheTo(ref, "mode", "max")),
                 List.of());
-        ImageManifest manifest = client.fetchManifest(ImageReference.parseNormalized(ref)).manifest();
+        ImageManifest manifest =
+                client.fetchManifest(ImageReference.parseNormalized(ref)).manifest();
         // The base's layer, then the one layer the RUN and the copy both add (/rand, the same bytes).
         assertThat(manifest.layers()).hasSize(2);
         Digest runLayer = manifest.layers().getLast().digest();
         try (RegistryProxy proxy = RegistryProxy.start(registry.host())) {
             // The base alone: its layer may come from the cache; the RUN's is not asked for.
-            build(b, EngineFixture.base(), dir.resolve("out-b"), List.of(), List.of(cacheFrom(proxy.host()
-                    + "/cache:lazy")));
+            build(
+                    b,
+                    EngineFixture.base(),
+                    dir.resolve("out-b"),
+                    List.of(),
+                    List.of(cacheFrom(proxy.host() + "/cache:lazy")));
             assertThat(proxy.requests()).noneMatch(request -> request.contains(runLayer.toString()));
-            assertThat(proxy.requests()).anyMatch(request -> request.contains(manifest.config().digest().toString()));
+            assertThat(proxy.requests())
+                    .anyMatch(request ->
+                            request.contains(manifest.config().digest().toString()));
         }
     }
 
@@ -270,10 +311,12 @@ class RegistryCacheTest {
     void registryAttributesAreChecked() {
         org.assertj.core.api.Assertions.assertThatThrownBy(() -> CacheExport.of("registry", Map.of()))
                 .hasMessageContaining("needs ref=");
-        org.assertj.core.api.Assertions.assertThatThrownBy(() -> CacheExport.of("registry",
-                        Map.of("ref", "r/x:1", "oci-mediatypes", "false", "image-manifest", "true")))
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> CacheExport.of(
+                        "registry", Map.of("ref", "r/x:1", "oci-mediatypes", "false", "image-manifest", "true")))
                 .hasMessageContaining("image-manifest=true needs OCI media types");
         assertThat(CacheExport.of("registry", Map.of("ref", "r/x:1", "oci-mediatypes", "false")))
-                .isInstanceOfSatisfying(CacheExport.Registry.class, r -> assertThat(r.imageManifest()).isFalse());
+                .isInstanceOfSatisfying(
+                        CacheExport.Registry.class,
+                        r -> assertThat(r.imageManifest()).isFalse());
     }
 }

@@ -1,5 +1,8 @@
 package dev.kiln.engine;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
 import dev.kiln.core.ImageReference;
 import dev.kiln.engine.export.ExportTarget;
 import dev.kiln.engine.export.Exporters;
@@ -15,11 +18,6 @@ import dev.kiln.oci.testing.LocalRegistry;
 import dev.kiln.worker.BuildSession;
 import dev.kiln.worker.BusyboxImage;
 import dev.kiln.worker.SessionClient;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
-
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -28,9 +26,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
 
 /**
  * Which registry credentials a build uses, against a registry on 127.0.0.1 that wants HTTP Basic auth: an embedded
@@ -57,7 +56,8 @@ class RegistryCredentialsTest {
             BusyboxImage.push(owner, base, dir);
         }
         String configDir = System.getenv("DOCKER_CONFIG");
-        assertThat(configDir).as("DOCKER_CONFIG, set for the tests by this module's surefire configuration")
+        assertThat(configDir)
+                .as("DOCKER_CONFIG, set for the tests by this module's surefire configuration")
                 .isNotBlank();
         dockerConfig = Files.createDirectories(Path.of(configDir)).resolve("config.json");
         String auth = Base64.getEncoder().encodeToString("kiln:hunter2".getBytes(StandardCharsets.UTF_8));
@@ -80,12 +80,14 @@ class RegistryCredentialsTest {
     @Test
     void anEmbeddedBuildPullsAndPushesWithTheProcesssDockerConfig() throws Exception {
         ImageReference out = registry.reference("private/embedded:1");
-        BuildOutcome outcome = kiln.build(State.image(base.toString()),
+        BuildOutcome outcome = kiln.build(
+                State.image(base.toString()),
                 new ExportTarget.Image(List.of(out.toString()), true, ImageOptions.defaults()));
 
         try (RegistryClient owner = RegistryClient.builder().credentials(OWNER).build()) {
-            assertThat(owner.resolve(out).digest().toString()).isEqualTo(new String(
-                    outcome.result().metadata(Exporters.IMAGE_DIGEST).orElseThrow(), StandardCharsets.UTF_8));
+            assertThat(owner.resolve(out).digest().toString())
+                    .isEqualTo(new String(
+                            outcome.result().metadata(Exporters.IMAGE_DIGEST).orElseThrow(), StandardCharsets.UTF_8));
         }
     }
 
@@ -94,20 +96,23 @@ class RegistryCredentialsTest {
         ImageReference out = registry.reference("private/stranger:1");
         State pushed = State.scratch().file(FileAction.mkfile("/f", 0644, "x\n".getBytes(StandardCharsets.UTF_8)));
 
-        assertThatThrownBy(() -> buildAsStranger(new FrontendSpec.Llb(State.image(base.toString()).marshal()),
-                List.of()))
+        assertThatThrownBy(() -> buildAsStranger(
+                        new FrontendSpec.Llb(State.image(base.toString()).marshal()), List.of()))
                 .isInstanceOf(BuildException.class)
                 .hasMessageContaining("registry " + registry.host() + ", repository private/busybox")
                 .hasMessageContaining("HTTP 401")
                 .hasMessageContaining("no credentials for " + registry.host() + " were found in the stranger's");
-        assertThatThrownBy(() -> buildAsStranger(new FrontendSpec.Function("probe", client -> {
-            client.resolveImageConfig(base.toString(), ResolveImageConfigOpt.defaults());
-            return Result.empty();
-        }), List.of()))
+        assertThatThrownBy(() -> buildAsStranger(
+                        new FrontendSpec.Function("probe", client -> {
+                            client.resolveImageConfig(base.toString(), ResolveImageConfigOpt.defaults());
+                            return Result.empty();
+                        }),
+                        List.of()))
                 .hasMessageContaining("resolve image config for " + base)
                 .hasMessageContaining("HTTP 401");
-        assertThatThrownBy(() -> buildAsStranger(new FrontendSpec.Llb(pushed.marshal()),
-                List.of(new ExportTarget.Image(List.of(out.toString()), true, ImageOptions.defaults()))))
+        assertThatThrownBy(() -> buildAsStranger(
+                        new FrontendSpec.Llb(pushed.marshal()),
+                        List.of(new ExportTarget.Image(List.of(out.toString()), true, ImageOptions.defaults()))))
                 .hasMessageContaining("registry " + registry.host() + ", repository private/stranger")
                 .hasMessageContaining("HTTP 401");
     }
@@ -124,8 +129,8 @@ class RegistryCredentialsTest {
                 return "the stranger's session";
             }
         };
-        BuildSession session = new BuildSession(UUID.randomUUID().toString(),
-                SessionClient.local(kiln.locals, Map.of(), Map.of(), stranger));
-        return kiln.engine.build(new BuildRequest(frontend, Map.of(), kiln.locals, exports), session, event -> { });
+        BuildSession session = new BuildSession(
+                UUID.randomUUID().toString(), SessionClient.local(kiln.locals, Map.of(), Map.of(), stranger));
+        return kiln.engine.build(new BuildRequest(frontend, Map.of(), kiln.locals, exports), session, event -> {});
     }
 }

@@ -1,17 +1,15 @@
 package dev.kiln.engine;
 
+import static dev.kiln.worker.GitDaemon.git;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
 import com.sun.net.httpserver.HttpServer;
 import dev.kiln.core.Digest;
 import dev.kiln.llb.GitOption;
 import dev.kiln.llb.HttpOption;
 import dev.kiln.llb.State;
 import dev.kiln.worker.GitDaemon;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
-import org.junit.jupiter.api.extension.RegisterExtension;
-
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -19,10 +17,11 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
-
-import static dev.kiln.worker.GitDaemon.git;
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** http(s):// and git:// sources against a real HTTP server and a real git daemon on 127.0.0.1. */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
@@ -30,6 +29,7 @@ class RemoteSourceTest {
 
     @RegisterExtension
     static final EngineFixture kiln = new EngineFixture();
+
     HttpServer http;
     final AtomicReference<String> served = new AtomicReference<>("first version\n");
     final AtomicInteger downloads = new AtomicInteger();
@@ -81,7 +81,8 @@ class RemoteSourceTest {
 
         Path file = out.resolve("hello.txt");
         assertThat(file).hasContent(served.get());
-        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(file))).isEqualTo("rw-r-----");
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(file)))
+                .isEqualTo("rw-r-----");
         assertThat(ExportedFiles.imageOwner(out, "hello.txt")).isEqualTo("1000:50");
     }
 
@@ -104,11 +105,13 @@ class RemoteSourceTest {
     void httpChecksumIsVerified() throws Exception {
         served.set("pinned\n");
         Digest right = Digest.sha256("pinned\n".getBytes(StandardCharsets.UTF_8));
-        assertThat(kiln.build(State.http(url(), HttpOption.checksum(right))).resolve("hello.txt")).hasContent("pinned\n");
+        assertThat(kiln.build(State.http(url(), HttpOption.checksum(right))).resolve("hello.txt"))
+                .hasContent("pinned\n");
 
         Digest wrong = Digest.sha256("something else".getBytes(StandardCharsets.UTF_8));
         assertThatThrownBy(() -> kiln.build(State.http(url(), HttpOption.checksum(wrong), HttpOption.filename("x"))))
-                .hasMessageContaining("digest mismatch").hasMessageContaining(wrong.toString());
+                .hasMessageContaining("digest mismatch")
+                .hasMessageContaining(wrong.toString());
     }
 
     @Test
@@ -126,12 +129,16 @@ class RemoteSourceTest {
 
         assertThat(kiln.engine.diskUsage(DiskUsageQuery.filtered("type==source.git.checkout")))
                 .isNotEmpty()
-                .allSatisfy(record -> assertThat(record.description()).startsWith("git snapshot for ").contains("repo.git"));
+                .allSatisfy(record -> assertThat(record.description())
+                        .startsWith("git snapshot for ")
+                        .contains("repo.git"));
     }
 
     @Test
     void gitSourceKeepsGitDirectoryAndTakesSubdirectoriesWhenAsked() throws Exception {
-        assertThat(kiln.build(State.git(gitUrl(), "main", GitOption.keepGitDir())).resolve(".git")).isDirectory();
+        assertThat(kiln.build(State.git(gitUrl(), "main", GitOption.keepGitDir()))
+                        .resolve(".git"))
+                .isDirectory();
         Path sub = kiln.build(State.git(gitUrl(), "main:docs"));
         assertThat(sub.resolve("guide.txt")).hasContent("guide\n");
         assertThat(sub.resolve("README")).doesNotExist();

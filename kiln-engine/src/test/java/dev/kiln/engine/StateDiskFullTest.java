@@ -1,5 +1,9 @@
 package dev.kiln.engine;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
 import dev.kiln.core.ImageReference;
 import dev.kiln.core.Platform;
 import dev.kiln.llb.RunOption;
@@ -17,9 +21,6 @@ import dev.kiln.oci.registry.RegistryClient;
 import dev.kiln.oci.testing.LocalRegistry;
 import dev.kiln.oci.testing.SmallDisk;
 import dev.kiln.worker.BusyboxImage;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.nio.file.Files;
@@ -27,10 +28,8 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Random;
 import java.util.stream.Stream;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** An engine whose state directory is a real 24 MiB tmpfs, filled by pulling an image larger than that. */
 class StateDiskFullTest {
@@ -42,13 +41,13 @@ class StateDiskFullTest {
     void pullThatFillsTheStateDiskNamesItFreesWhatItWroteAndTheNextBuildWorks() throws Exception {
         assumeTrue(SmallDisk.canMount(), "mounting a tmpfs needs root");
         try (LocalRegistry registry = LocalRegistry.anonymous().start();
-             RegistryClient client = RegistryClient.builder().build()) {
+                RegistryClient client = RegistryClient.builder().build()) {
             ImageReference busybox = registry.reference("library/busybox:1");
             BusyboxImage.push(client, busybox, dir);
             ImageReference big = registry.reference("big/random:1");
             pushRandomImage(client, big, 32 << 20);
             try (SmallDisk disk = SmallDisk.mount(dir.resolve("kiln/state"), 24);
-                 EngineFixture kiln = new EngineFixture(dir.resolve("kiln"))) {
+                    EngineFixture kiln = new EngineFixture(dir.resolve("kiln"))) {
                 Path state = disk.path();
                 long free = disk.free();
 
@@ -64,7 +63,9 @@ class StateDiskFullTest {
                 }
                 assertThat(disk.free()).isGreaterThan(free - (2 << 20));
 
-                Path out = kiln.build(State.image(busybox.toString()).run(RunOption.sh("echo fine > /f")).root());
+                Path out = kiln.build(State.image(busybox.toString())
+                        .run(RunOption.sh("echo fine > /f"))
+                        .root());
                 assertThat(out.resolve("f")).hasContent("fine\n");
             }
         }

@@ -1,7 +1,7 @@
 package dev.kiln.engine;
 
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
@@ -10,9 +10,8 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** Two processes on one state directory: the second waits for the first, says so once, then goes on. */
 class StateLockTest {
@@ -22,7 +21,7 @@ class StateLockTest {
 
     /** Run in a child JVM: holds the state's lock, says "held", and lets go after the given milliseconds. */
     public static void main(String[] args) throws Exception {
-        try (StateLock lock = StateLock.acquire(Path.of(args[0]), Duration.ZERO, notice -> { })) {
+        try (StateLock lock = StateLock.acquire(Path.of(args[0]), Duration.ZERO, notice -> {})) {
             System.out.println("held");
             System.out.flush();
             Thread.sleep(Long.parseLong(args[1]));
@@ -31,10 +30,17 @@ class StateLockTest {
 
     private Process holder(long millis) throws Exception {
         String java = ProcessHandle.current().info().command().orElseThrow();
-        Process process = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"),
-                StateLockTest.class.getName(), state.toString(), Long.toString(millis))
-                .redirectErrorStream(true).start();
-        BufferedReader out = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
+        Process process = new ProcessBuilder(
+                        java,
+                        "-cp",
+                        System.getProperty("java.class.path"),
+                        StateLockTest.class.getName(),
+                        state.toString(),
+                        Long.toString(millis))
+                .redirectErrorStream(true)
+                .start();
+        BufferedReader out =
+                new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
         assertThat(out.readLine()).isEqualTo("held");
         return process;
     }
@@ -48,7 +54,10 @@ class StateLockTest {
             assertThat(first.waitFor()).isZero();
         }
 
-        assertThat(notices).singleElement().asString().contains("waiting for state " + state)
+        assertThat(notices)
+                .singleElement()
+                .asString()
+                .contains("waiting for state " + state)
                 .contains("process " + first.pid());
     }
 
@@ -56,7 +65,7 @@ class StateLockTest {
     void theWaitEndsAtTheTimeoutWithAnErrorNamingTheHolder() throws Exception {
         Process first = holder(60_000);
         try {
-            assertThatThrownBy(() -> StateLock.acquire(state, Duration.ofMillis(300), notice -> { }))
+            assertThatThrownBy(() -> StateLock.acquire(state, Duration.ofMillis(300), notice -> {}))
                     .isInstanceOf(StateLock.StateBusyException.class)
                     .hasMessageContaining("in use by process " + first.pid())
                     .hasMessageContaining("within 300ms")
@@ -65,7 +74,7 @@ class StateLockTest {
             first.destroyForcibly().waitFor();
         }
         // a killed holder's lock is the kernel's to release: the state is free at once
-        try (StateLock lock = StateLock.acquire(state, Duration.ZERO, notice -> { })) {
+        try (StateLock lock = StateLock.acquire(state, Duration.ZERO, notice -> {})) {
             assertThat(lock).isNotNull();
         }
     }
@@ -74,8 +83,10 @@ class StateLockTest {
     void anEngineWaitsForAnotherProcessesEngineOnTheSameState() throws Exception {
         Process first = holder(1000);
         List<String> notices = new CopyOnWriteArrayList<>();
-        try (Engine engine = Engine.open(new EngineOptions(state, "auto"), Frontends.discover(
-                StateLockTest.class.getClassLoader()), notices::add)) {
+        try (Engine engine = Engine.open(
+                new EngineOptions(state, "auto"),
+                Frontends.discover(StateLockTest.class.getClassLoader()),
+                notices::add)) {
             assertThat(first.isAlive()).isFalse();
             assertThatThrownBy(() -> Engine.open(new EngineOptions(state, "auto")))
                     .hasMessageContaining("already open by an engine in this process");

@@ -2,7 +2,6 @@ package dev.kiln.engine;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -14,13 +13,14 @@ final class Tools {
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    private Tools() {
-    }
+    private Tools() {}
 
     /** Runs a command and returns its stdout; a non-zero exit fails with the command's output. */
     static String run(Path workDir, String... command) throws IOException, InterruptedException {
-        Process process = new ProcessBuilder(command).directory(workDir.toFile())
-                .redirectError(ProcessBuilder.Redirect.PIPE).start();
+        Process process = new ProcessBuilder(command)
+                .directory(workDir.toFile())
+                .redirectError(ProcessBuilder.Redirect.PIPE)
+                .start();
         process.getOutputStream().close();
         byte[][] err = new byte[1][];
         Thread drain = Thread.ofVirtual().start(() -> {

@@ -27,10 +27,17 @@ public final class BenchBuild implements BuildFunction {
     public static State graph() {
         State base = State.local("rootfs");
         State context = State.local("context");
-        State deps = base.run(RunOption.sh("mkdir -p /app && echo \"deps for $(uname -m)\" > /app/deps.txt")).root();
+        State deps = base.run(RunOption.sh("mkdir -p /app && echo \"deps for $(uname -m)\" > /app/deps.txt"))
+                .root();
         // Dockerfile COPY's flags for "COPY src/ /app/src/", so both tools copy the same way
-        State copied = deps.file(FileAction.copy(context, "/", "/app/src/", CopyOption.dirContentsOnly(),
-                CopyOption.createDestPath(), CopyOption.followSymlinks(), CopyOption.allowWildcard(),
+        State copied = deps.file(FileAction.copy(
+                context,
+                "/",
+                "/app/src/",
+                CopyOption.dirContentsOnly(),
+                CopyOption.createDestPath(),
+                CopyOption.followSymlinks(),
+                CopyOption.allowWildcard(),
                 CopyOption.allowEmptyWildcard()));
         return copied.run(RunOption.sh("cd /app && cat src/* | wc -c > /app/report.txt && ls src >> /app/report.txt"))
                 .root();

@@ -9,7 +9,6 @@ import dev.kiln.gateway.SolveRequest;
 import dev.kiln.llb.FileAction;
 import dev.kiln.llb.RunOption;
 import dev.kiln.llb.State;
-
 import java.nio.charset.StandardCharsets;
 
 /**
@@ -23,11 +22,14 @@ public final class HelloBuild implements BuildFunction {
     public static State graph() {
         State base = State.local("rootfs");
         State context = State.local("context");
-        State tools = base.run(RunOption.sh("mkdir -p /out && echo \"kernel: $(uname -s)\" > /out/system.txt")).root();
-        State users = base.run(RunOption.sh("mkdir -p /out && cut -d: -f1 /etc/passwd > /out/users.txt")).root();
+        State tools = base.run(RunOption.sh("mkdir -p /out && echo \"kernel: $(uname -s)\" > /out/system.txt"))
+                .root();
+        State users = base.run(RunOption.sh("mkdir -p /out && cut -d: -f1 /etc/passwd > /out/users.txt"))
+                .root();
         State both = State.merge(java.util.List.of(tools, users));
         return both.file(FileAction.copy(context, "message.txt", "/out/message.txt"))
-                .run(RunOption.sh("cd /out && wc -l *.txt > /out/report.txt")).root();
+                .run(RunOption.sh("cd /out && wc -l *.txt > /out/report.txt"))
+                .root();
     }
 
     @Override

@@ -2,7 +2,6 @@ package dev.kiln.gateway;
 
 import dev.kiln.core.Digest;
 import dev.kiln.llb.State;
-
 import java.util.Map;
 
 /**

@@ -5,7 +5,8 @@ public record FileRange(long offset, int length) {
 
     public FileRange {
         if (offset < 0 || length < 0) {
-            throw new IllegalArgumentException("file range needs a non-negative offset and length, not " + offset + "+" + length);
+            throw new IllegalArgumentException(
+                    "file range needs a non-negative offset and length, not " + offset + "+" + length);
         }
     }
 }

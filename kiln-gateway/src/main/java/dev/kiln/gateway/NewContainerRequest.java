@@ -4,7 +4,6 @@ import dev.kiln.llb.pb.HostIP;
 import dev.kiln.llb.pb.NetMode;
 import dev.kiln.llb.pb.Platform;
 import dev.kiln.llb.pb.WorkerConstraints;
-
 import java.util.List;
 
 /** A container to create: its mounts (one of them at "/" is the rootfs), network and platform. */

@@ -1,7 +1,6 @@
 package dev.kiln.gateway;
 
 import dev.kiln.llb.State;
-
 import java.util.List;
 
 /** A handle on one solved (or solvable) filesystem result. */

@@ -13,7 +13,10 @@ import dev.kiln.llb.pb.Platform;
 public record ResolveImageConfigOpt(Platform platform, String resolveMode, String logName, ImageStore store) {
 
     /** Where an image is looked up. */
-    public enum ImageStore { REGISTRY, OCI_LAYOUT }
+    public enum ImageStore {
+        REGISTRY,
+        OCI_LAYOUT
+    }
 
     public ResolveImageConfigOpt {
         resolveMode = resolveMode == null || resolveMode.isEmpty() ? "default" : resolveMode;

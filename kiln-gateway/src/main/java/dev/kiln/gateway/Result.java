@@ -77,7 +77,8 @@ public final class Result {
         if (!(o instanceof Result other)) {
             return false;
         }
-        if (!java.util.Objects.equals(ref, other.ref) || !refs.equals(other.refs)
+        if (!java.util.Objects.equals(ref, other.ref)
+                || !refs.equals(other.refs)
                 || !metadata.keySet().equals(other.metadata.keySet())) {
             return false;
         }

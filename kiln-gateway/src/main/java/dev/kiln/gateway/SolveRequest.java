@@ -1,7 +1,6 @@
 package dev.kiln.gateway;
 
 import dev.kiln.llb.pb.Definition;
-
 import java.util.List;
 import java.util.Map;
 

@@ -1,7 +1,6 @@
 package dev.kiln.gateway;
 
 import dev.kiln.llb.pb.SecurityMode;
-
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.util.List;

@@ -56,9 +56,17 @@ public record Stat(
 
     @Override
     public boolean equals(Object o) {
-        return o instanceof Stat s && path.equals(s.path) && mode == s.mode && uid == s.uid && gid == s.gid
-                && size == s.size && modTime == s.modTime && linkname.equals(s.linkname)
-                && devmajor == s.devmajor && devminor == s.devminor && xattrs.keySet().equals(s.xattrs.keySet())
+        return o instanceof Stat s
+                && path.equals(s.path)
+                && mode == s.mode
+                && uid == s.uid
+                && gid == s.gid
+                && size == s.size
+                && modTime == s.modTime
+                && linkname.equals(s.linkname)
+                && devmajor == s.devmajor
+                && devminor == s.devminor
+                && xattrs.keySet().equals(s.xattrs.keySet())
                 && xattrs.entrySet().stream().allMatch(e -> Arrays.equals(e.getValue(), s.xattrs.get(e.getKey())));
     }
 

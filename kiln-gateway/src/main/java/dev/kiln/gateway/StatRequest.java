@@ -1,5 +1,4 @@
 package dev.kiln.gateway;
 
 /** A path to stat. */
-public record StatRequest(String path) {
-}
+public record StatRequest(String path) {}

@@ -2,7 +2,6 @@ package dev.kiln.gateway;
 
 import dev.kiln.llb.pb.Range;
 import dev.kiln.llb.pb.SourceInfo;
-
 import java.util.List;
 
 /**

@@ -1,7 +1,6 @@
 package dev.kiln.gateway;
 
 import dev.kiln.llb.pb.Platform;
-
 import java.util.List;
 import java.util.Map;
 

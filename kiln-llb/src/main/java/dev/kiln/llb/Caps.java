@@ -32,6 +32,7 @@ final class Caps {
     static final String SOURCE_HTTP_PERM = "source.http.perm";
     /** Misspelt in BuildKit itself; the misspelling is the name. */
     static final String SOURCE_HTTP_UID_GID = "soruce.http.uidgid";
+
     static final String SOURCE_HTTP_HEADER = "source.http.header";
     static final String SOURCE_OCI_LAYOUT = "source.ocilayout";
 
@@ -61,6 +62,5 @@ final class Caps {
     static final String META_DESCRIPTION = "meta.description";
     static final String META_EXPORT_CACHE = "meta.exportcache";
 
-    private Caps() {
-    }
+    private Caps() {}
 }

@@ -5,8 +5,13 @@ import java.util.Objects;
 
 /** An option of {@link FileAction#copy}, besides {@link Owner} and {@link CreatedAt}. */
 public sealed interface CopyOption
-        permits CopyOption.Flag, CopyOption.Include, CopyOption.Exclude, CopyOption.RequiredPaths, CopyOption.Mode,
-                Owner, CreatedAt {
+        permits CopyOption.Flag,
+                CopyOption.Include,
+                CopyOption.Exclude,
+                CopyOption.RequiredPaths,
+                CopyOption.Mode,
+                Owner,
+                CreatedAt {
 
     /** Copies what a symlink source points to instead of the link. */
     static CopyOption followSymlinks() {

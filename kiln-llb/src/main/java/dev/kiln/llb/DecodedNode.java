@@ -48,8 +48,12 @@ final class DecodedNode implements Node {
             return null;
         }
         var platform = vertex.op().getPlatform();
-        return new Platform(platform.getOS(), platform.getArchitecture(), platform.getVariant(),
-                platform.getOSVersion(), platform.getOSFeaturesList());
+        return new Platform(
+                platform.getOS(),
+                platform.getArchitecture(),
+                platform.getVariant(),
+                platform.getOSVersion(),
+                platform.getOSFeaturesList());
     }
 
     @Override

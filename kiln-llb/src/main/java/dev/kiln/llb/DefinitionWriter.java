@@ -45,7 +45,10 @@ final class DefinitionWriter {
         if (op == null) {
             throw new IllegalStateException("input marshalled after its user: " + output.node());
         }
-        return Input.newBuilder().setDigest(op.digest().toString()).setIndex(output.index()).build();
+        return Input.newBuilder()
+                .setDigest(op.digest().toString())
+                .setIndex(output.index())
+                .build();
     }
 
     static MarshalledOp finish(Op op, OpConstraints constraints) {
@@ -101,9 +104,8 @@ final class DefinitionWriter {
 
     /** BuildKit's client names on the terminal op the metadata features the other ops use. */
     private static OpMetadata terminalMetadata(Iterable<OpMetadata> all) {
-        OpMetadata.Builder terminal = OpMetadata.newBuilder()
-                .putCaps(Caps.CONSTRAINTS, true)
-                .putCaps(Caps.PLATFORM, true);
+        OpMetadata.Builder terminal =
+                OpMetadata.newBuilder().putCaps(Caps.CONSTRAINTS, true).putCaps(Caps.PLATFORM, true);
         for (OpMetadata md : all) {
             if (md.getIgnoreCache()) {
                 terminal.putCaps(Caps.META_IGNORE_CACHE, true);
@@ -169,8 +171,9 @@ final class DefinitionWriter {
                 }
                 source.addInfos(info);
             }
-            locations.forEach((digest, list) ->
-                    source.putLocations(digest.toString(), Locations.newBuilder().addAllLocations(list).build()));
+            locations.forEach((digest, list) -> source.putLocations(
+                    digest.toString(),
+                    Locations.newBuilder().addAllLocations(list).build()));
             return source.build();
         }
     }

@@ -35,7 +35,8 @@ final class DiffNode implements Node {
     public MarshalledOp marshal(DefinitionWriter writer) {
         Op.Builder op = constraints.newOp(null);
         op.addInputs(writer.input(lower));
-        DiffOp.Builder diff = DiffOp.newBuilder().setLower(LowerDiffInput.newBuilder().setInput(0));
+        DiffOp.Builder diff =
+                DiffOp.newBuilder().setLower(LowerDiffInput.newBuilder().setInput(0));
         if (upper == null) {
             diff.setUpper(UpperDiffInput.newBuilder().setInput(-1));
         } else {

@@ -32,8 +32,15 @@ final class ExecNode implements Node {
     private static final String SSH_AUTH_SOCK = "SSH_AUTH_SOCK";
 
     /** A mount as the op will have it; {@code output} is -1 for mounts whose changes are not kept. */
-    record MountPoint(String dest, NodeOutput source, String selector, boolean readonly, boolean noOutput,
-            Mount.Cache cache, Mount.Tmpfs tmpfs, int output) {
+    record MountPoint(
+            String dest,
+            NodeOutput source,
+            String selector,
+            boolean readonly,
+            boolean noOutput,
+            Mount.Cache cache,
+            Mount.Tmpfs tmpfs,
+            int output) {
 
         boolean producesOutput() {
             return !noOutput && !readonly && cache == null && tmpfs == null;
@@ -54,8 +61,14 @@ final class ExecNode implements Node {
     private final OpConstraints constraints;
 
     /** {@code proxy} is null when the step sets none, so its op has no ProxyEnv at all, as in BuildKit. */
-    ExecNode(RunDefaults settings, List<String> args, List<Integer> validExitCodes, RunOption.Proxy proxy,
-            List<MountPoint> unsorted, List<RunOption.Secret> secrets, List<RunOption.Ssh> sshSockets,
+    ExecNode(
+            RunDefaults settings,
+            List<String> args,
+            List<Integer> validExitCodes,
+            RunOption.Proxy proxy,
+            List<MountPoint> unsorted,
+            List<RunOption.Secret> secrets,
+            List<RunOption.Ssh> sshSockets,
             OpConstraints constraints) {
         this.settings = settings;
         this.args = List.copyOf(args);
@@ -124,7 +137,9 @@ final class ExecNode implements Node {
             caps = caps.withCaps(Caps.EXEC_META_ULIMIT);
             for (RunOption.Ulimit ulimit : settings.ulimits()) {
                 meta.addUlimit(dev.kiln.llb.pb.Ulimit.newBuilder()
-                        .setName(ulimit.name()).setSoft(ulimit.soft()).setHard(ulimit.hard()));
+                        .setName(ulimit.name())
+                        .setSoft(ulimit.soft())
+                        .setHard(ulimit.hard()));
             }
         }
         if (proxy != null) {
@@ -168,9 +183,11 @@ final class ExecNode implements Node {
             caps = caps.withCaps(Caps.EXEC_MOUNT_SSH);
         }
 
-        Platform platform = constraints.platform() != null ? constraints.platform()
-                : settings.platform() != null ? settings.platform()
-                : writer.options().defaultPlatform();
+        Platform platform = constraints.platform() != null
+                ? constraints.platform()
+                : settings.platform() != null
+                        ? settings.platform()
+                        : writer.options().defaultPlatform();
         Op.Builder op = caps.newOp(platform);
         ExecOp.Builder exec = ExecOp.newBuilder()
                 .setMeta(meta)
@@ -196,25 +213,34 @@ final class ExecNode implements Node {
                     .setSelector(mount.selector());
             if (mount.cache() != null) {
                 pm.setMountType(MountType.CACHE)
-                        .setCacheOpt(CacheOpt.newBuilder().setID(mount.cache().id()).setSharing(mount.cache().sharing().wire()));
+                        .setCacheOpt(CacheOpt.newBuilder()
+                                .setID(mount.cache().id())
+                                .setSharing(mount.cache().sharing().wire()));
             }
             if (mount.tmpfs() != null) {
-                pm.setMountType(MountType.TMPFS).setTmpfsOpt(TmpfsOpt.newBuilder().setSize(mount.tmpfs().sizeBytes()));
+                pm.setMountType(MountType.TMPFS)
+                        .setTmpfsOpt(TmpfsOpt.newBuilder().setSize(mount.tmpfs().sizeBytes()));
             }
             exec.addMounts(pm);
         }
         for (RunOption.Secret secret : secrets) {
             if (secret.envName() != null) {
                 exec.addSecretenv(SecretEnv.newBuilder()
-                        .setID(secret.id()).setName(secret.envName()).setOptional(secret.optional()));
+                        .setID(secret.id())
+                        .setName(secret.envName())
+                        .setOptional(secret.optional()));
             } else {
                 // BuildKit leaves a secret mount's output unset (0); it is never an output of the op.
                 exec.addMounts(dev.kiln.llb.pb.Mount.newBuilder()
                         .setInput(-1)
                         .setDest(secret.target())
                         .setMountType(MountType.SECRET)
-                        .setSecretOpt(SecretOpt.newBuilder().setID(secret.id()).setUid(secret.uid()).setGid(secret.gid())
-                                .setOptional(secret.optional()).setMode(secret.mode())));
+                        .setSecretOpt(SecretOpt.newBuilder()
+                                .setID(secret.id())
+                                .setUid(secret.uid())
+                                .setGid(secret.gid())
+                                .setOptional(secret.optional())
+                                .setMode(secret.mode())));
             }
         }
         for (RunOption.Ssh ssh : sshSockets) {
@@ -222,8 +248,12 @@ final class ExecNode implements Node {
                     .setInput(-1)
                     .setDest(ssh.target())
                     .setMountType(MountType.SSH)
-                    .setSSHOpt(SSHOpt.newBuilder().setID(ssh.id()).setUid(ssh.uid()).setGid(ssh.gid())
-                            .setMode(ssh.mode()).setOptional(ssh.optional())));
+                    .setSSHOpt(SSHOpt.newBuilder()
+                            .setID(ssh.id())
+                            .setUid(ssh.uid())
+                            .setGid(ssh.gid())
+                            .setMode(ssh.mode())
+                            .setOptional(ssh.optional())));
         }
         return DefinitionWriter.finish(op.addAllInputs(inputs).setExec(exec).build(), caps);
     }

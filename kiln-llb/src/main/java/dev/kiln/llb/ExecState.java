@@ -37,8 +37,11 @@ public final class ExecState {
             return mount.source() == null ? State.scratch() : State.of(mount.source());
         }
         if (mount.output() < 0) {
-            String kind = mount.cache() != null ? "a cache mount" : mount.tmpfs() != null ? "a tmpfs mount" : "a no-output mount";
-            throw new IllegalArgumentException("the mount at " + dest + " is " + kind + ", so the step keeps no result of it");
+            String kind = mount.cache() != null
+                    ? "a cache mount"
+                    : mount.tmpfs() != null ? "a tmpfs mount" : "a no-output mount";
+            throw new IllegalArgumentException(
+                    "the mount at " + dest + " is " + kind + ", so the step keeps no result of it");
         }
         return State.of(new NodeOutput(exec, mount.output()));
     }

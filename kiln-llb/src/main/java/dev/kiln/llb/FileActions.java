@@ -37,8 +37,8 @@ public final class FileActions implements FileAction {
                 case CreatedAt c -> createdAt = c;
             }
         }
-        return then(new FileStep.Mkfile(requirePath(path, "mkfile"), mode, data == null ? new byte[0] : data.clone(),
-                owner, createdAt));
+        return then(new FileStep.Mkfile(
+                requirePath(path, "mkfile"), mode, data == null ? new byte[0] : data.clone(), owner, createdAt));
     }
 
     public FileActions rm(String path, RmOption... options) {
@@ -57,7 +57,10 @@ public final class FileActions implements FileAction {
         if (source == null) {
             throw new IllegalArgumentException("copy needs a source state (State.scratch() for nothing)");
         }
-        return then(new FileStep.Copy(source, requirePath(srcPath, "copy source"), requirePath(destPath, "copy destination"),
+        return then(new FileStep.Copy(
+                source,
+                requirePath(srcPath, "copy source"),
+                requirePath(destPath, "copy destination"),
                 FileStep.CopySettings.of(options)));
     }
 
@@ -70,8 +73,8 @@ public final class FileActions implements FileAction {
                 case CreatedAt c -> createdAt = c;
             }
         }
-        return then(new FileStep.Symlink(requirePath(oldpath, "symlink target"), requirePath(newpath, "symlink path"),
-                owner, createdAt));
+        return then(new FileStep.Symlink(
+                requirePath(oldpath, "symlink target"), requirePath(newpath, "symlink path"), owner, createdAt));
     }
 
     List<FileStep> steps() {

@@ -50,9 +50,10 @@ final class FileNode implements Node {
         long baseIndex = base.output() == null ? -1 : indexOf(inputs, writer.input(base.output()));
         long[] secondary = new long[steps.size()];
         for (int i = 0; i < steps.size(); i++) {
-            secondary[i] = steps.get(i) instanceof FileStep.Copy copy && copy.source().output() != null
-                    ? indexOf(inputs, writer.input(copy.source().output()))
-                    : -1;
+            secondary[i] =
+                    steps.get(i) instanceof FileStep.Copy copy && copy.source().output() != null
+                            ? indexOf(inputs, writer.input(copy.source().output()))
+                            : -1;
         }
         FileOp.Builder file = FileOp.newBuilder();
         for (int i = 0; i < steps.size(); i++) {

@@ -125,7 +125,8 @@ sealed interface FileStep {
                     .setAttemptUnpackDockerCompatibility(settings.has(CopyOption.Flag.ATTEMPT_UNPACK))
                     .setCreateDestPath(settings.has(CopyOption.Flag.CREATE_DEST_PATH))
                     .setTimestamp(timestamp(settings.createdAt()))
-                    .setAlwaysReplaceExistingDestPaths(settings.has(CopyOption.Flag.ALWAYS_REPLACE_EXISTING_DEST_PATHS));
+                    .setAlwaysReplaceExistingDestPaths(
+                            settings.has(CopyOption.Flag.ALWAYS_REPLACE_EXISTING_DEST_PATHS));
             if (settings.owner() != null) {
                 copy.setOwner(settings.owner().toProto(base));
             }
@@ -155,8 +156,14 @@ sealed interface FileStep {
         }
     }
 
-    record CopySettings(Set<CopyOption.Flag> flags, List<String> include, List<String> exclude,
-            List<String> requiredPaths, CopyOption.Mode mode, Owner owner, CreatedAt createdAt) {
+    record CopySettings(
+            Set<CopyOption.Flag> flags,
+            List<String> include,
+            List<String> exclude,
+            List<String> requiredPaths,
+            CopyOption.Mode mode,
+            Owner owner,
+            CreatedAt createdAt) {
 
         static CopySettings of(CopyOption... options) {
             Set<CopyOption.Flag> flags = EnumSet.noneOf(CopyOption.Flag.class);
@@ -177,8 +184,14 @@ sealed interface FileStep {
                     case CreatedAt c -> createdAt = c;
                 }
             }
-            return new CopySettings(Set.copyOf(flags), List.copyOf(include), List.copyOf(exclude), List.copyOf(required),
-                    mode, owner, createdAt);
+            return new CopySettings(
+                    Set.copyOf(flags),
+                    List.copyOf(include),
+                    List.copyOf(exclude),
+                    List.copyOf(required),
+                    mode,
+                    owner,
+                    createdAt);
         }
 
         boolean has(CopyOption.Flag flag) {

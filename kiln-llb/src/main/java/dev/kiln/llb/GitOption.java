@@ -4,9 +4,16 @@ import java.util.Objects;
 
 /** An option of {@link State#git}. */
 public sealed interface GitOption
-        permits GitOption.KeepGitDir, GitOption.Ref, GitOption.SubDir, GitOption.AuthTokenSecret,
-                GitOption.AuthHeaderSecret, GitOption.KnownSshHosts, GitOption.MountSshSock, GitOption.Checksum,
-                GitOption.SkipSubmodules, OpOption {
+        permits GitOption.KeepGitDir,
+                GitOption.Ref,
+                GitOption.SubDir,
+                GitOption.AuthTokenSecret,
+                GitOption.AuthHeaderSecret,
+                GitOption.KnownSshHosts,
+                GitOption.MountSshSock,
+                GitOption.Checksum,
+                GitOption.SkipSubmodules,
+                OpOption {
 
     /** Keeps the .git directory in the checkout (removed by default). */
     static GitOption keepGitDir() {
@@ -52,8 +59,7 @@ public sealed interface GitOption
         return new SkipSubmodules();
     }
 
-    record KeepGitDir() implements GitOption {
-    }
+    record KeepGitDir() implements GitOption {}
 
     record Ref(String ref) implements GitOption {
         public Ref {
@@ -97,6 +103,5 @@ public sealed interface GitOption
         }
     }
 
-    record SkipSubmodules() implements GitOption {
-    }
+    record SkipSubmodules() implements GitOption {}
 }

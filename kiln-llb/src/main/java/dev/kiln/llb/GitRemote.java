@@ -26,7 +26,8 @@ record GitRemote(String scheme, String host, String path, String remote) {
     static GitRemote parse(String url) {
         Matcher protocol = PROTOCOL.matcher(url);
         if (protocol.find()) {
-            String scheme = protocol.group().substring(0, protocol.group().length() - 3).toLowerCase(Locale.ROOT);
+            String scheme =
+                    protocol.group().substring(0, protocol.group().length() - 3).toLowerCase(Locale.ROOT);
             if (!PROTOCOLS.contains(scheme)) {
                 throw new IllegalArgumentException("git remote \"" + url + "\" uses protocol " + scheme
                         + "; git sources support http, https, ssh and git");

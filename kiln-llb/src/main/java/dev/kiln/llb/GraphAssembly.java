@@ -37,8 +37,7 @@ final class GraphAssembly {
         }
     }
 
-    private GraphAssembly() {
-    }
+    private GraphAssembly() {}
 
     static LlbGraph assemble(List<RawOp> ops, Map<String, OpMetadata> metadata, Source source) {
         if (ops.isEmpty()) {
@@ -48,7 +47,8 @@ final class GraphAssembly {
         if (OpKind.of(terminal.op()).isPresent() || terminal.op().getInputsCount() != 1) {
             throw new LlbException(terminal.label() + " is the last op of the definition, so it must be the terminal op"
                     + " with no op body and exactly one input (the output), but it has "
-                    + OpKind.of(terminal.op()).map(k -> "a " + k.name().toLowerCase(java.util.Locale.ROOT) + " body and ")
+                    + OpKind.of(terminal.op())
+                            .map(k -> "a " + k.name().toLowerCase(java.util.Locale.ROOT) + " body and ")
                             .orElse("")
                     + terminal.op().getInputsCount() + " inputs");
         }
@@ -67,7 +67,8 @@ final class GraphAssembly {
             edges.put(op.digest(), resolveInputs(op, op.op().getInputsList(), unique));
             checkInternalReferences(op);
         }
-        Digest outputDigest = resolveInputs(terminal, terminal.op().getInputsList(), unique).getFirst();
+        Digest outputDigest =
+                resolveInputs(terminal, terminal.op().getInputsList(), unique).getFirst();
 
         List<RawOp> order = topologicalOrder(unique, edges);
         Map<Digest, LlbVertex> built = new HashMap<>();
@@ -77,13 +78,18 @@ final class GraphAssembly {
             for (Input input : op.op().getInputsList()) {
                 inputs.add(new LlbEdge(built.get(Digest.parse(input.getDigest())), (int) input.getIndex()));
             }
-            LlbVertex vertex = new LlbVertex(op.digest(), op.op(),
-                    metadata.getOrDefault(op.digest().toString(), OpMetadata.getDefaultInstance()), inputs, op.bytes());
+            LlbVertex vertex = new LlbVertex(
+                    op.digest(),
+                    op.op(),
+                    metadata.getOrDefault(op.digest().toString(), OpMetadata.getDefaultInstance()),
+                    inputs,
+                    op.bytes());
             built.put(op.digest(), vertex);
             vertices.add(vertex);
         }
         checkSourceLocations(source);
-        LlbEdge output = new LlbEdge(built.get(outputDigest), (int) terminal.op().getInputs(0).getIndex());
+        LlbEdge output = new LlbEdge(
+                built.get(outputDigest), (int) terminal.op().getInputs(0).getIndex());
         return new LlbGraph(vertices, output, source);
     }
 
@@ -99,13 +105,14 @@ final class GraphAssembly {
             }
             RawOp target = ops.get(digest);
             if (target == null) {
-                throw new LlbException(op.label() + ": input " + i + " refers to " + digest
-                        + ", which is not in the definition");
+                throw new LlbException(
+                        op.label() + ": input " + i + " refers to " + digest + ", which is not in the definition");
             }
             TreeSet<Long> outputs = outputsOf(target.op());
             if (!outputs.contains(input.getIndex())) {
                 throw new LlbException(op.label() + ": input " + i + " asks for output " + input.getIndex() + " of "
-                        + target.label() + ", a " + OpKind.of(target.op()).orElseThrow().name().toLowerCase(java.util.Locale.ROOT)
+                        + target.label() + ", a "
+                        + OpKind.of(target.op()).orElseThrow().name().toLowerCase(java.util.Locale.ROOT)
                         + " op with " + (outputs.isEmpty() ? "no outputs" : "outputs " + outputs));
             }
             digests.add(digest);
@@ -137,8 +144,7 @@ final class GraphAssembly {
                 }
             }
             case SOURCE, BUILD, MERGE, DIFF -> outputs.add(0L);
-            case OP_NOT_SET -> {
-            }
+            case OP_NOT_SET -> {}
         }
         return outputs;
     }
@@ -165,11 +171,13 @@ final class GraphAssembly {
                 for (int i = 0; i < actions.size(); i++) {
                     FileAction action = actions.get(i);
                     if (action.getActionCase() == FileAction.ActionCase.ACTION_NOT_SET) {
-                        throw new LlbException(raw.label() + ": file action " + i + " has no action (copy, mkfile, mkdir, rm, symlink)");
+                        throw new LlbException(raw.label() + ": file action " + i
+                                + " has no action (copy, mkfile, mkdir, rm, symlink)");
                     }
                     // Past the op's inputs, an index names the result of an earlier action.
                     checkIndex(raw, "file action " + i + " input", action.getInput(), -1, inputs + i);
-                    checkIndex(raw, "file action " + i + " secondary input", action.getSecondaryInput(), -1, inputs + i);
+                    checkIndex(
+                            raw, "file action " + i + " secondary input", action.getSecondaryInput(), -1, inputs + i);
                 }
             }
             case MERGE -> {
@@ -196,7 +204,12 @@ final class GraphAssembly {
             }
             case BUILD -> {
                 for (var entry : op.getBuild().getInputsMap().entrySet()) {
-                    checkIndex(raw, "build input " + entry.getKey(), entry.getValue().getInput(), 0, inputs);
+                    checkIndex(
+                            raw,
+                            "build input " + entry.getKey(),
+                            entry.getValue().getInput(),
+                            0,
+                            inputs);
                 }
             }
             case OP_NOT_SET -> throw new IllegalStateException("ops without a kind were rejected before");
@@ -206,7 +219,9 @@ final class GraphAssembly {
     private static void checkIndex(RawOp op, String what, long index, long lowest, long limit) {
         if (index < lowest || index >= limit) {
             throw new LlbException(op.label() + ": " + what + " is " + index + ", "
-                    + (limit <= 0 ? "but the op has no inputs" : "outside the valid range [" + lowest + ", " + (limit - 1) + "]"));
+                    + (limit <= 0
+                            ? "but the op has no inputs"
+                            : "outside the valid range [" + lowest + ", " + (limit - 1) + "]"));
         }
     }
 

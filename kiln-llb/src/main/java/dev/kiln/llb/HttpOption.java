@@ -5,8 +5,13 @@ import java.util.Objects;
 
 /** An option of {@link State#http}: how the downloaded file is checked, named and owned. */
 public sealed interface HttpOption
-        permits HttpOption.Checksum, HttpOption.Filename, HttpOption.Chmod, HttpOption.Chown,
-                HttpOption.AuthHeaderSecret, HttpOption.Header, OpOption {
+        permits HttpOption.Checksum,
+                HttpOption.Filename,
+                HttpOption.Chmod,
+                HttpOption.Chown,
+                HttpOption.AuthHeaderSecret,
+                HttpOption.Header,
+                OpOption {
 
     /** The digest the content must have. */
     static HttpOption checksum(Digest digest) {
@@ -49,11 +54,9 @@ public sealed interface HttpOption
         }
     }
 
-    record Chmod(int mode) implements HttpOption {
-    }
+    record Chmod(int mode) implements HttpOption {}
 
-    record Chown(int uid, int gid) implements HttpOption {
-    }
+    record Chown(int uid, int gid) implements HttpOption {}
 
     record AuthHeaderSecret(String secretName) implements HttpOption {
         public AuthHeaderSecret {

@@ -5,7 +5,11 @@ import java.util.Objects;
 
 /** An option of {@link State#image}. Use {@link OpOption#platform} to pick the image's platform. */
 public sealed interface ImageOption
-        permits ImageOption.ResolveMode, ImageOption.LayerLimit, ImageOption.Checksum, ImageOption.RecordType, OpOption {
+        permits ImageOption.ResolveMode,
+                ImageOption.LayerLimit,
+                ImageOption.Checksum,
+                ImageOption.RecordType,
+                OpOption {
 
     /** Keeps only the first {@code layers} layers of the image. */
     static ImageOption layerLimit(int layers) {

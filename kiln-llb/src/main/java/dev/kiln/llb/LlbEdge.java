@@ -19,7 +19,9 @@ public record LlbEdge(LlbVertex vertex, int index) {
 
     @Override
     public boolean equals(Object o) {
-        return o instanceof LlbEdge other && index == other.index && vertex.digest().equals(other.vertex.digest());
+        return o instanceof LlbEdge other
+                && index == other.index
+                && vertex.digest().equals(other.vertex.digest());
     }
 
     @Override

@@ -100,11 +100,14 @@ public final class LlbGraph {
             try {
                 op = Op.parseFrom(bytes);
             } catch (InvalidProtocolBufferException e) {
-                throw new LlbException("op #" + i + " (" + digest + ") is not a valid protobuf op: " + e.getMessage(), e);
+                throw new LlbException(
+                        "op #" + i + " (" + digest + ") is not a valid protobuf op: " + e.getMessage(), e);
             }
             ops.add(new GraphAssembly.RawOp(i, digest, op, bytes));
         }
-        return GraphAssembly.assemble(ops, definition.getMetadataMap(),
+        return GraphAssembly.assemble(
+                ops,
+                definition.getMetadataMap(),
                 definition.hasSource() ? definition.getSource() : Source.getDefaultInstance());
     }
 
@@ -119,7 +122,9 @@ public final class LlbGraph {
         }
         if (output != null) {
             Op terminal = Op.newBuilder()
-                    .addInputs(Input.newBuilder().setDigest(output.vertex().digest().toString()).setIndex(output.index()))
+                    .addInputs(Input.newBuilder()
+                            .setDigest(output.vertex().digest().toString())
+                            .setIndex(output.index()))
                     .build();
             definition.addDef(ByteString.copyFrom(Ops.marshal(terminal)));
         }

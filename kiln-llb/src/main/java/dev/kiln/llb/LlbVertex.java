@@ -78,29 +78,38 @@ public record LlbVertex(Digest digest, Op op, OpMetadata metadata, List<LlbEdge>
         return switch (kind()) {
             case SOURCE -> op.getSource().getIdentifier();
             case EXEC -> String.join(" ", op.getExec().getMeta().getArgsList());
-            case FILE -> op.getFile().getActionsList().stream()
-                    .map(LlbVertex::actionSummary)
-                    .collect(Collectors.joining(", "));
+            case FILE ->
+                op.getFile().getActionsList().stream()
+                        .map(LlbVertex::actionSummary)
+                        .collect(Collectors.joining(", "));
             case BUILD -> "build";
-            case MERGE -> inputs.stream().map(edge -> edge.vertex().name(levels - 1))
-                    .collect(Collectors.joining(", ", "merge (", ")"));
-            case DIFF -> "diff " + sideName(op.getDiff().getLower().getInput(), levels) + " -> "
-                    + sideName(op.getDiff().getUpper().getInput(), levels);
+            case MERGE ->
+                inputs.stream()
+                        .map(edge -> edge.vertex().name(levels - 1))
+                        .collect(Collectors.joining(", ", "merge (", ")"));
+            case DIFF ->
+                "diff " + sideName(op.getDiff().getLower().getInput(), levels) + " -> "
+                        + sideName(op.getDiff().getUpper().getInput(), levels);
             case PASSTHROUGH -> "passthrough " + op.getPassthrough().getId();
         };
     }
 
     private String sideName(long input, int levels) {
-        return input < 0 || input >= inputs.size() ? "scratch" : inputs.get((int) input).vertex().name(levels - 1);
+        return input < 0 || input >= inputs.size()
+                ? "scratch"
+                : inputs.get((int) input).vertex().name(levels - 1);
     }
 
     private static String actionSummary(FileAction action) {
         return switch (action.getActionCase()) {
             case MKDIR -> "mkdir " + action.getMkdir().getPath();
             case MKFILE -> "mkfile " + action.getMkfile().getPath();
-            case SYMLINK -> "symlink " + action.getSymlink().getNewpath() + " -> " + action.getSymlink().getOldpath();
+            case SYMLINK ->
+                "symlink " + action.getSymlink().getNewpath() + " -> "
+                        + action.getSymlink().getOldpath();
             case RM -> "rm " + action.getRm().getPath();
-            case COPY -> "copy " + action.getCopy().getSrc() + " " + action.getCopy().getDest();
+            case COPY ->
+                "copy " + action.getCopy().getSrc() + " " + action.getCopy().getDest();
             case ACTION_NOT_SET -> "";
         };
     }

@@ -5,8 +5,13 @@ import java.util.Objects;
 
 /** An option of {@link State#local}: which files of the client's directory to send, and how. */
 public sealed interface LocalOption
-        permits LocalOption.IncludePatterns, LocalOption.ExcludePatterns, LocalOption.FollowPaths,
-                LocalOption.SharedKeyHint, LocalOption.SessionId, LocalOption.Differ, OpOption {
+        permits LocalOption.IncludePatterns,
+                LocalOption.ExcludePatterns,
+                LocalOption.FollowPaths,
+                LocalOption.SharedKeyHint,
+                LocalOption.SessionId,
+                LocalOption.Differ,
+                OpOption {
 
     /** Only files matching one of these patterns (none: everything). */
     static LocalOption include(String... patterns) {

@@ -8,6 +8,5 @@ public sealed interface MkdirOption permits MkdirOption.MakeParents, Owner, Crea
         return new MakeParents();
     }
 
-    record MakeParents() implements MkdirOption {
-    }
+    record MakeParents() implements MkdirOption {}
 }

@@ -19,8 +19,15 @@ import java.util.TreeSet;
  * @param platform the op's own platform, or null to take the state's or the marshal default
  * @param exportCache null when the op leaves cache export to the build's configuration
  */
-record OpConstraints(Platform platform, List<String> filters, boolean ignoreCache, Map<String, String> description,
-        Boolean exportCache, OpOption.ProgressGroup progressGroup, List<SourceLocation> locations, Set<String> caps) {
+record OpConstraints(
+        Platform platform,
+        List<String> filters,
+        boolean ignoreCache,
+        Map<String, String> description,
+        Boolean exportCache,
+        OpOption.ProgressGroup progressGroup,
+        List<SourceLocation> locations,
+        Set<String> caps) {
 
     static final OpConstraints NONE =
             new OpConstraints(null, List.of(), false, Map.of(), null, null, List.of(), Set.of());
@@ -48,14 +55,28 @@ record OpConstraints(Platform platform, List<String> filters, boolean ignoreCach
                 case SourceLocation l -> locations.add(l);
             }
         }
-        return new OpConstraints(platform, List.copyOf(filters), ignoreCache,
-                Collections.unmodifiableMap(description), exportCache, progressGroup, List.copyOf(locations), Set.of());
+        return new OpConstraints(
+                platform,
+                List.copyOf(filters),
+                ignoreCache,
+                Collections.unmodifiableMap(description),
+                exportCache,
+                progressGroup,
+                List.copyOf(locations),
+                Set.of());
     }
 
     OpConstraints withCaps(String... added) {
         Set<String> all = new TreeSet<>(caps);
         Collections.addAll(all, added);
-        return new OpConstraints(platform, filters, ignoreCache, description, exportCache, progressGroup, locations,
+        return new OpConstraints(
+                platform,
+                filters,
+                ignoreCache,
+                description,
+                exportCache,
+                progressGroup,
+                locations,
                 Collections.unmodifiableSet(all));
     }
 
@@ -64,7 +85,8 @@ record OpConstraints(Platform platform, List<String> filters, boolean ignoreCach
      * worker constraints, which Go always sets, empty or not, so an empty message is on the wire.
      */
     Op.Builder newOp(Platform opPlatform) {
-        Op.Builder op = Op.newBuilder().setConstraints(WorkerConstraints.newBuilder().addAllFilter(filters));
+        Op.Builder op =
+                Op.newBuilder().setConstraints(WorkerConstraints.newBuilder().addAllFilter(filters));
         if (opPlatform != null) {
             op.setPlatform(toProto(opPlatform));
         }
@@ -82,13 +104,16 @@ record OpConstraints(Platform platform, List<String> filters, boolean ignoreCach
     }
 
     OpMetadata metadata() {
-        OpMetadata.Builder metadata = OpMetadata.newBuilder().setIgnoreCache(ignoreCache).putAllDescription(description);
+        OpMetadata.Builder metadata =
+                OpMetadata.newBuilder().setIgnoreCache(ignoreCache).putAllDescription(description);
         if (exportCache != null) {
             metadata.setExportCache(ExportCache.newBuilder().setValue(exportCache));
         }
         if (progressGroup != null) {
             metadata.setProgressGroup(dev.kiln.llb.pb.ProgressGroup.newBuilder()
-                    .setId(progressGroup.id()).setName(progressGroup.name()).setWeak(progressGroup.weak()));
+                    .setId(progressGroup.id())
+                    .setName(progressGroup.name())
+                    .setWeak(progressGroup.weak()));
         }
         for (String cap : caps) {
             metadata.putCaps(cap, true);

@@ -10,8 +10,13 @@ import java.util.Objects;
  * which stays outside the op's digest, and its platform and worker constraints, which do not.
  */
 public sealed interface OpOption extends RunOption, LocalOption, ImageOption, GitOption, HttpOption, OciLayoutOption
-        permits OpOption.Description, OpOption.IgnoreCache, OpOption.ExportCache, OpOption.ProgressGroup,
-                OpOption.PlatformConstraint, OpOption.Require, SourceLocation {
+        permits OpOption.Description,
+                OpOption.IgnoreCache,
+                OpOption.ExportCache,
+                OpOption.ProgressGroup,
+                OpOption.PlatformConstraint,
+                OpOption.Require,
+                SourceLocation {
 
     /** The name progress output shows for the op instead of a summary of it. */
     static OpOption customName(String name) {
@@ -53,11 +58,9 @@ public sealed interface OpOption extends RunOption, LocalOption, ImageOption, Gi
         }
     }
 
-    record IgnoreCache() implements OpOption {
-    }
+    record IgnoreCache() implements OpOption {}
 
-    record ExportCache(boolean export) implements OpOption {
-    }
+    record ExportCache(boolean export) implements OpOption {}
 
     record ProgressGroup(String id, String name, boolean weak) implements OpOption {
         public ProgressGroup {

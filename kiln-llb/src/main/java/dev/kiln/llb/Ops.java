@@ -16,8 +16,7 @@ import java.io.UncheckedIOException;
  */
 public final class Ops {
 
-    private Ops() {
-    }
+    private Ops() {}
 
     /** The deterministic wire bytes of {@code message} (an {@link Op} or any other LLB message). */
     public static byte[] marshal(MessageLite message) {

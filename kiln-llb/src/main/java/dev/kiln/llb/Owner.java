@@ -76,7 +76,9 @@ public record Owner(Who user, Who group) implements MkdirOption, MkfileOption, C
 
             @Override
             public UserOpt toProto(long base) {
-                return UserOpt.newBuilder().setByName(NamedUserOpt.newBuilder().setName(name).setInput(base)).build();
+                return UserOpt.newBuilder()
+                        .setByName(NamedUserOpt.newBuilder().setName(name).setInput(base))
+                        .build();
             }
         }
     }

@@ -12,10 +12,23 @@ import java.util.Objects;
  * only (env, dir, user, ...), mounts, secrets, and any {@link OpOption}.
  */
 public sealed interface RunOption
-        permits RunOption.Args, RunOption.Env, RunOption.Dir, RunOption.User, RunOption.Hostname, RunOption.Network,
-                RunOption.Security, RunOption.ExtraHost, RunOption.ValidExitCodes, RunOption.ReadonlyRootfs,
-                RunOption.MountAt, RunOption.Secret, RunOption.Ssh, RunOption.Ulimit, RunOption.CgroupParent,
-                RunOption.Proxy, OpOption {
+        permits RunOption.Args,
+                RunOption.Env,
+                RunOption.Dir,
+                RunOption.User,
+                RunOption.Hostname,
+                RunOption.Network,
+                RunOption.Security,
+                RunOption.ExtraHost,
+                RunOption.ValidExitCodes,
+                RunOption.ReadonlyRootfs,
+                RunOption.MountAt,
+                RunOption.Secret,
+                RunOption.Ssh,
+                RunOption.Ulimit,
+                RunOption.CgroupParent,
+                RunOption.Proxy,
+                OpOption {
 
     /** The command, exec form: no shell involved. */
     static RunOption args(String... args) {
@@ -229,8 +242,7 @@ public sealed interface RunOption
         }
     }
 
-    record ReadonlyRootfs() implements RunOption {
-    }
+    record ReadonlyRootfs() implements RunOption {}
 
     record MountAt(String dest, Mount mount) implements RunOption {
         public MountAt {
@@ -252,7 +264,8 @@ public sealed interface RunOption
                 throw new IllegalArgumentException("a secret needs an id");
             }
             if ((target == null) == (envName == null)) {
-                throw new IllegalArgumentException("secret " + id + " needs either a target file or an environment variable");
+                throw new IllegalArgumentException(
+                        "secret " + id + " needs either a target file or an environment variable");
             }
         }
 

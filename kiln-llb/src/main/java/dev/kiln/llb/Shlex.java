@@ -6,8 +6,7 @@ import java.util.List;
 /** Splits a command line into words the way a POSIX shell would, without expanding anything. */
 final class Shlex {
 
-    private Shlex() {
-    }
+    private Shlex() {}
 
     static List<String> split(String line) {
         List<String> words = new ArrayList<>();

@@ -39,9 +39,13 @@ final class SourceNode implements Node {
         }
         // Only images (and OCI layouts) differ by platform; other sources carry none, as in BuildKit.
         boolean platformSpecific = identifier.startsWith("docker-image://") || identifier.startsWith("oci-layout://");
-        Platform platform = !platformSpecific ? null
-                : constraints.platform() != null ? constraints.platform() : writer.options().defaultPlatform();
-        Op op = finalConstraints.newOp(platform)
+        Platform platform = !platformSpecific
+                ? null
+                : constraints.platform() != null
+                        ? constraints.platform()
+                        : writer.options().defaultPlatform();
+        Op op = finalConstraints
+                .newOp(platform)
                 .setSource(SourceOp.newBuilder().setIdentifier(identifier).putAllAttrs(finalAttrs))
                 .build();
         return DefinitionWriter.finish(op, finalConstraints);

@@ -16,8 +16,7 @@ final class Sources {
     static final String GIT_AUTH_TOKEN = "GIT_AUTH_TOKEN";
     static final String GIT_AUTH_HEADER = "GIT_AUTH_HEADER";
 
-    private Sources() {
-    }
+    private Sources() {}
 
     static SourceNode local(String name, LocalOption... options) {
         if (name == null || name.isEmpty()) {
@@ -39,8 +38,7 @@ final class Sources {
                 case LocalOption.FollowPaths p -> follow = p.paths();
                 case LocalOption.SharedKeyHint h -> sharedKeyHint = h.hint();
                 case LocalOption.Differ d -> differ = d;
-                case OpOption ignored -> {
-                }
+                case OpOption ignored -> {}
             }
         }
         if (!session.isEmpty()) {
@@ -97,8 +95,7 @@ final class Sources {
                     attrs.put("image.checksum", checksum.digest().toString());
                     constraints = constraints.withCaps(Caps.SOURCE_IMAGE_CHECKSUM);
                 }
-                case OpOption ignored -> {
-                }
+                case OpOption ignored -> {}
             }
         }
         return new SourceNode("docker-image://" + ref, attrs, constraints);
@@ -141,8 +138,7 @@ final class Sources {
                 case GitOption.MountSshSock s -> sshSock = s.sshId();
                 case GitOption.Checksum c -> checksum = c.commit();
                 case GitOption.SkipSubmodules ignored -> skipSubmodules = true;
-                case OpOption ignored -> {
-                }
+                case OpOption ignored -> {}
             }
         }
         // One identifier for https and ssh remotes of the same repository: host, path, fragment.
@@ -221,8 +217,7 @@ final class Sources {
                     putOrRemove(attrs, "http.header.user-agent", h.userAgent());
                     constraints = constraints.withCaps(Caps.SOURCE_HTTP_HEADER);
                 }
-                case OpOption ignored -> {
-                }
+                case OpOption ignored -> {}
             }
         }
         return new SourceNode(url, attrs, constraints.withCaps(Caps.SOURCE_HTTP));
@@ -230,7 +225,8 @@ final class Sources {
 
     static SourceNode ociLayout(String reference, OciLayoutOption... options) {
         if (reference == null || reference.isEmpty()) {
-            throw new IllegalArgumentException("an OCI layout source needs a reference (store content, e.g. name@sha256:...)");
+            throw new IllegalArgumentException(
+                    "an OCI layout source needs a reference (store content, e.g. name@sha256:...)");
         }
         Map<String, String> attrs = new TreeMap<>();
         for (OciLayoutOption option : options) {
@@ -240,11 +236,12 @@ final class Sources {
                     putOrRemove(attrs, "oci.store", s.storeId());
                 }
                 case OciLayoutOption.LayerLimit l -> attrs.put("oci.layerlimit", Integer.toString(l.layers()));
-                case OpOption ignored -> {
-                }
+                case OpOption ignored -> {}
             }
         }
-        return new SourceNode("oci-layout://" + reference, attrs,
+        return new SourceNode(
+                "oci-layout://" + reference,
+                attrs,
                 OpConstraints.of((Object[]) options).withCaps(Caps.SOURCE_OCI_LAYOUT));
     }
 

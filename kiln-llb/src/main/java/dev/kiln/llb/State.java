@@ -107,7 +107,8 @@ public final class State {
             return layers.getFirst();
         }
         List<NodeOutput> outputs = layers.stream().map(State::output).toList();
-        return layers.getFirst().withOutput(new NodeOutput(new MergeNode(outputs, OpConstraints.of((Object[]) options)), 0));
+        return layers.getFirst()
+                .withOutput(new NodeOutput(new MergeNode(outputs, OpConstraints.of((Object[]) options)), 0));
     }
 
     /**
@@ -118,7 +119,8 @@ public final class State {
         if (lower.isScratch()) {
             return upper;
         }
-        return lower.withOutput(new NodeOutput(new DiffNode(lower.output, upper.output, OpConstraints.of((Object[]) options)), 0));
+        return lower.withOutput(
+                new NodeOutput(new DiffNode(lower.output, upper.output, OpConstraints.of((Object[]) options)), 0));
     }
 
     /**
@@ -153,12 +155,12 @@ public final class State {
                 case RunOption.MountAt m -> extraMounts.add(m);
                 case RunOption.Secret s -> secrets.add(s);
                 case RunOption.Ssh s -> sshSockets.add(s);
-                case OpOption ignored -> {
-                }
+                case OpOption ignored -> {}
             }
         }
         if (args == null) {
-            throw new IllegalArgumentException("a run step needs a command: RunOption.args(...), sh(...) or shlex(...)");
+            throw new IllegalArgumentException(
+                    "a run step needs a command: RunOption.args(...), sh(...) or shlex(...)");
         }
         List<ExecNode.MountPoint> mounts = new ArrayList<>();
         mounts.add(new ExecNode.MountPoint(ExecNode.ROOT, output, "", readonlyRoot, false, null, null, -1));
@@ -167,16 +169,27 @@ public final class State {
             if (!destinations.add(at.dest())) {
                 throw new IllegalArgumentException("two mounts at " + at.dest() + " in one run step");
             }
-            mounts.add(switch (at.mount()) {
-                case Mount.Bind b -> new ExecNode.MountPoint(at.dest(), b.source().output, b.selector(), b.readonly(),
-                        b.noOutput(), null, null, -1);
-                case Mount.Cache c -> new ExecNode.MountPoint(at.dest(), c.from().output, c.selector(), false, false, c,
-                        null, -1);
-                case Mount.Tmpfs t -> new ExecNode.MountPoint(at.dest(), null, "", false, false, null, t, -1);
-            });
+            mounts.add(
+                    switch (at.mount()) {
+                        case Mount.Bind b ->
+                            new ExecNode.MountPoint(
+                                    at.dest(),
+                                    b.source().output,
+                                    b.selector(),
+                                    b.readonly(),
+                                    b.noOutput(),
+                                    null,
+                                    null,
+                                    -1);
+                        case Mount.Cache c ->
+                            new ExecNode.MountPoint(
+                                    at.dest(), c.from().output, c.selector(), false, false, c, null, -1);
+                        case Mount.Tmpfs t -> new ExecNode.MountPoint(at.dest(), null, "", false, false, null, t, -1);
+                    });
         }
-        ExecNode exec = new ExecNode(settings, args, validExitCodes, proxy, mounts, secrets, sshSockets,
-                OpConstraints.of((Object[]) options));
+        ExecNode exec = new ExecNode(
+                settings, args, validExitCodes, proxy, mounts, secrets, sshSockets, OpConstraints.of((Object[])
+                        options));
         return new ExecState(this, exec);
     }
 

@@ -43,7 +43,8 @@ class DeepGraphTest {
         LlbGraph graph = LlbGraph.decode(top.marshal());
 
         assertThat(graph.vertices()).hasSize(STEPS + 2);
-        assertThat(graph.vertices().subList(0, STEPS + 1)).isEqualTo(LlbGraph.decode(deep).vertices());
+        assertThat(graph.vertices().subList(0, STEPS + 1))
+                .isEqualTo(LlbGraph.decode(deep).vertices());
     }
 
     @Test
@@ -57,7 +58,9 @@ class DeepGraphTest {
         LlbGraph graph = LlbGraph.decode(merged.marshal());
 
         String name = graph.output().orElseThrow().vertex().name();
-        assertThat(name).startsWith("merge (merge (merge (merge (merge (...), mkfile /").endsWith(", mkfile /9999)");
+        assertThat(name)
+                .startsWith("merge (merge (merge (merge (merge (...), mkfile /")
+                .endsWith(", mkfile /9999)");
         assertThat(name.length()).isLessThan(200);
     }
 

@@ -6,13 +6,15 @@ import dev.kiln.llb.pb.Definition;
 /** Prints the digests of every op of the every-kind graph, one per line; run in a second JVM by a test. */
 public final class DigestPrinter {
 
-    private DigestPrinter() {
-    }
+    private DigestPrinter() {}
 
     static String digests() {
         Definition definition = LlbGraphTest.everyKind().marshal(GoldenDigestTest.LINUX_AMD64_U1);
         StringBuilder lines = new StringBuilder();
-        definition.getDefList().forEach(bytes -> lines.append(Digest.sha256(bytes.asReadOnlyByteBuffer())).append('\n'));
+        definition
+                .getDefList()
+                .forEach(bytes -> lines.append(Digest.sha256(bytes.asReadOnlyByteBuffer()))
+                        .append('\n'));
         return lines.toString();
     }
 

@@ -27,8 +27,11 @@ class DigestStabilityTest {
     void marshallingTwiceGivesIdenticalDefinitions() {
         State graph = LlbGraphTest.everyKind();
 
-        assertThat(graph.marshal(GoldenDigestTest.LINUX_AMD64_U1)).isEqualTo(graph.marshal(GoldenDigestTest.LINUX_AMD64_U1));
-        assertThat(LlbGraphTest.everyKind().marshal(GoldenDigestTest.LINUX_AMD64_U1).toByteString())
+        assertThat(graph.marshal(GoldenDigestTest.LINUX_AMD64_U1))
+                .isEqualTo(graph.marshal(GoldenDigestTest.LINUX_AMD64_U1));
+        assertThat(LlbGraphTest.everyKind()
+                        .marshal(GoldenDigestTest.LINUX_AMD64_U1)
+                        .toByteString())
                 .isEqualTo(graph.marshal(GoldenDigestTest.LINUX_AMD64_U1).toByteString());
     }
 }

@@ -20,7 +20,9 @@ class GoClientDigestTest {
 
     private static List<String> digests(State state) {
         Definition definition = state.marshal(LINUX_AMD64_U1);
-        return definition.getDefList().stream().map(bytes -> Digest.sha256(bytes.asReadOnlyByteBuffer()).toString()).toList();
+        return definition.getDefList().stream()
+                .map(bytes -> Digest.sha256(bytes.asReadOnlyByteBuffer()).toString())
+                .toList();
     }
 
     private static List<String> go(String line) {
@@ -36,7 +38,10 @@ class GoClientDigestTest {
 
     @Test
     void httpSourceMatchesGo() {
-        State http = State.http("https://example.com/a.tgz", HttpOption.filename("a.tgz"), HttpOption.chmod(0640),
+        State http = State.http(
+                "https://example.com/a.tgz",
+                HttpOption.filename("a.tgz"),
+                HttpOption.chmod(0640),
                 HttpOption.chown(1, 2));
         assertThat(digests(http))
                 .isEqualTo(go("sha256:ffe475bad63dddcb0419f988c11adb13725b589d83dcae56071d89315125ea26 "
@@ -55,10 +60,17 @@ class GoClientDigestTest {
 
     @Test
     void execWithEveryKindOfBindMountMatchesGo() {
-        ExecState build = State.image("busybox").user("nobody").hostname("box").extraHost("db", "10.0.0.2")
-                .network(NetMode.NONE).security(SecurityMode.INSECURE)
-                .run(RunOption.shlex("make -j2 'all targets'"),
-                        RunOption.mount("/src", Mount.bind(State.local("ctx")).asReadonly().withSelector("/sub")),
+        ExecState build = State.image("busybox")
+                .user("nobody")
+                .hostname("box")
+                .extraHost("db", "10.0.0.2")
+                .network(NetMode.NONE)
+                .security(SecurityMode.INSECURE)
+                .run(
+                        RunOption.shlex("make -j2 'all targets'"),
+                        RunOption.mount(
+                                "/src",
+                                Mount.bind(State.local("ctx")).asReadonly().withSelector("/sub")),
                         RunOption.mount("/cache", Mount.cache("go", CacheSharing.LOCKED)),
                         RunOption.mount("/tmp", Mount.tmpfs(1 << 20)),
                         RunOption.mount("/out", Mount.bind(State.scratch())),
@@ -67,10 +79,11 @@ class GoClientDigestTest {
         // v0.12.5 lists an exec's inputs in mount insertion order; BuildKit today sorts them by
         // destination first, as Kiln does, so only the order of the two sources differs.
         assertThat(digests(build.root()))
-                .containsExactlyInAnyOrderElementsOf(go("sha256:514bb9b9def6bccfd3522f0b5d30848f64fd05f466c4d80d23c525888b85ea53 "
-                        + "sha256:08a03f3ffe5fba421a6403c31e153425ced631d108868f30e04985f99d69326e "
-                        + "sha256:33cce3629f73f7d229c0e87e09ead7fe39e576cc44c1d9669516d9405bcddd62 "
-                        + "sha256:4e3f9822e43f03690ca99ebb08da55316b5df936b6f1cb53c02ab9b7c8b61865"));
+                .containsExactlyInAnyOrderElementsOf(
+                        go("sha256:514bb9b9def6bccfd3522f0b5d30848f64fd05f466c4d80d23c525888b85ea53 "
+                                + "sha256:08a03f3ffe5fba421a6403c31e153425ced631d108868f30e04985f99d69326e "
+                                + "sha256:33cce3629f73f7d229c0e87e09ead7fe39e576cc44c1d9669516d9405bcddd62 "
+                                + "sha256:4e3f9822e43f03690ca99ebb08da55316b5df936b6f1cb53c02ab9b7c8b61865"));
         assertThat(digests(build.mount("/out")))
                 .isEqualTo(go("sha256:08a03f3ffe5fba421a6403c31e153425ced631d108868f30e04985f99d69326e "
                         + "sha256:514bb9b9def6bccfd3522f0b5d30848f64fd05f466c4d80d23c525888b85ea53 "
@@ -80,12 +93,19 @@ class GoClientDigestTest {
 
     @Test
     void chainedFileActionsMatchGo() {
-        State chain = State.image("busybox").dir("/app").file(
-                FileAction.mkdir("data", 0700, MkdirOption.makeParents())
+        State chain = State.image("busybox")
+                .dir("/app")
+                .file(FileAction.mkdir("data", 0700, MkdirOption.makeParents())
                         .mkfile("data/f", 0600, "hello".getBytes(StandardCharsets.UTF_8))
                         .rm("old", RmOption.allowNotFound())
-                        .copy(State.local("ctx"), "*.go", "src/", CopyOption.allowWildcard(), CopyOption.followSymlinks(),
-                                CopyOption.include("a"), CopyOption.exclude("b")));
+                        .copy(
+                                State.local("ctx"),
+                                "*.go",
+                                "src/",
+                                CopyOption.allowWildcard(),
+                                CopyOption.followSymlinks(),
+                                CopyOption.include("a"),
+                                CopyOption.exclude("b")));
 
         assertThat(digests(chain))
                 .isEqualTo(go("sha256:08a03f3ffe5fba421a6403c31e153425ced631d108868f30e04985f99d69326e "

@@ -5,10 +5,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.code_intelligence.jazzer.junit.FuzzTest;
 
 /**
-  * Any bytes as a marshalled Definition, as a client sends one: decoding either gives a valid graph or stops with
-  * an {@link LlbException}; a graph that decodes encodes to a definition that decodes to the same graph. Seeds:
-  * definitions this module's tests marshal (every op kind, a Dockerfile-like build, scratch).
-  */
+ * Any bytes as a marshalled Definition, as a client sends one: decoding either gives a valid graph or stops with
+ * an {@link LlbException}; a graph that decodes encodes to a definition that decodes to the same graph. Seeds:
+ * definitions this module's tests marshal (every op kind, a Dockerfile-like build, scratch).
+ */
 class LlbGraphFuzzTest {
 
     @FuzzTest

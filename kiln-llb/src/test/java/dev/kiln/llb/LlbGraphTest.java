@@ -31,14 +31,16 @@ class LlbGraphTest {
     static State everyKind() {
         SourceMap dockerfile = new SourceMap("Dockerfile", "Dockerfile", "FROM busybox\nRUN make\n".getBytes());
         State base = State.image("busybox");
-        ExecState built = base.run(RunOption.sh("make"),
+        ExecState built = base.run(
+                RunOption.sh("make"),
                 RunOption.mount("/src", Mount.bind(State.local("ctx")).asReadonly()),
                 RunOption.mount("/out", Mount.bind(State.scratch())),
                 dockerfile.location(SourceRange.lines(2, 2)),
                 OpOption.customName("RUN make"));
-        State files = built.root().file(FileAction.mkdir("/x", 0755)
-                .copy(State.git("https://example.com/repo.git", "main"), "/", "/x/git")
-                .copy(State.http("https://example.com/f", HttpOption.filename("f")), "f", "/x/f"));
+        State files = built.root()
+                .file(FileAction.mkdir("/x", 0755)
+                        .copy(State.git("https://example.com/repo.git", "main"), "/", "/x/git")
+                        .copy(State.http("https://example.com/f", HttpOption.filename("f")), "f", "/x/f"));
         return State.merge(List.of(base, State.diff(base, files), built.mount("/out")));
     }
 
@@ -51,11 +53,17 @@ class LlbGraphTest {
     }
 
     static Op terminal(Op output, long index) {
-        return Op.newBuilder().addInputs(Input.newBuilder().setDigest(Ops.digest(output).toString()).setIndex(index)).build();
+        return Op.newBuilder()
+                .addInputs(Input.newBuilder()
+                        .setDigest(Ops.digest(output).toString())
+                        .setIndex(index))
+                .build();
     }
 
     static Op source(String identifier) {
-        return Op.newBuilder().setSource(SourceOp.newBuilder().setIdentifier(identifier)).build();
+        return Op.newBuilder()
+                .setSource(SourceOp.newBuilder().setIdentifier(identifier))
+                .build();
     }
 
     static Op exec(Op root) {
@@ -73,7 +81,8 @@ class LlbGraphTest {
 
         LlbGraph graph = LlbGraph.decode(definition);
 
-        assertThat(graph.vertices()).extracting(LlbVertex::kind)
+        assertThat(graph.vertices())
+                .extracting(LlbVertex::kind)
                 .contains(OpKind.SOURCE, OpKind.EXEC, OpKind.FILE, OpKind.DIFF, OpKind.MERGE);
         assertThat(LlbGraph.decode(graph.encode())).isEqualTo(graph);
         assertThat(LlbGraph.decode(definition.toByteArray())).isEqualTo(graph);
@@ -87,24 +96,32 @@ class LlbGraphTest {
         Op image = source("docker-image://docker.io/library/busybox:latest");
         Op build = Op.newBuilder()
                 .addInputs(Input.newBuilder().setDigest(Ops.digest(image).toString()))
-                .setBuild(BuildOp.newBuilder().putInputs("context", BuildInput.newBuilder().setInput(0).build())
+                .setBuild(BuildOp.newBuilder()
+                        .putInputs(
+                                "context", BuildInput.newBuilder().setInput(0).build())
                         .putAttrs("llbbuild.filename", "def.pb"))
                 .build();
         Op passthrough = Op.newBuilder()
                 .addInputs(Input.newBuilder().setDigest(Ops.digest(build).toString()))
                 .addInputs(Input.newBuilder().setDigest(Ops.digest(image).toString()))
-                .setPassthrough(PassthroughOp.newBuilder().setId("deps").addOutputs(0).addOutputs(1))
+                .setPassthrough(
+                        PassthroughOp.newBuilder().setId("deps").addOutputs(0).addOutputs(1))
                 .build();
         Definition definition = definition(image, build, passthrough, terminal(passthrough, 1)).toBuilder()
-                .putMetadata(Ops.digest(build).toString(), OpMetadata.newBuilder().setIgnoreCache(true).build())
+                .putMetadata(
+                        Ops.digest(build).toString(),
+                        OpMetadata.newBuilder().setIgnoreCache(true).build())
                 .build();
 
         LlbGraph graph = LlbGraph.decode(definition);
 
-        assertThat(graph.vertices()).extracting(LlbVertex::kind)
+        assertThat(graph.vertices())
+                .extracting(LlbVertex::kind)
                 .containsExactly(OpKind.SOURCE, OpKind.BUILD, OpKind.PASSTHROUGH);
-        assertThat(graph.output()).hasValueSatisfying(edge -> assertThat(edge.index()).isEqualTo(1));
-        assertThat(graph.vertex(Ops.digest(build))).hasValueSatisfying(v -> assertThat(v.ignoreCache()).isTrue());
+        assertThat(graph.output())
+                .hasValueSatisfying(edge -> assertThat(edge.index()).isEqualTo(1));
+        assertThat(graph.vertex(Ops.digest(build)))
+                .hasValueSatisfying(v -> assertThat(v.ignoreCache()).isTrue());
         assertThat(LlbGraph.decode(graph.encode())).isEqualTo(graph);
     }
 
@@ -113,14 +130,18 @@ class LlbGraphTest {
         Definition marshalled = everyKind().marshal(OPTIONS);
         List<ByteString> ops = new ArrayList<>(marshalled.getDefList().subList(0, marshalled.getDefCount() - 1));
         java.util.Collections.reverse(ops);
-        Definition reversed = marshalled.toBuilder().clearDef().addAllDef(ops)
-                .addDef(marshalled.getDef(marshalled.getDefCount() - 1)).build();
+        Definition reversed = marshalled.toBuilder()
+                .clearDef()
+                .addAllDef(ops)
+                .addDef(marshalled.getDef(marshalled.getDefCount() - 1))
+                .build();
 
         LlbGraph graph = LlbGraph.decode(reversed);
 
         Set<Digest> seen = new HashSet<>();
         for (LlbVertex vertex : graph.vertices()) {
-            assertThat(vertex.inputs()).allSatisfy(edge -> assertThat(seen).contains(edge.vertex().digest()));
+            assertThat(vertex.inputs())
+                    .allSatisfy(edge -> assertThat(seen).contains(edge.vertex().digest()));
             seen.add(vertex.digest());
         }
         assertThat(graph.vertices()).hasSize(ops.size());
@@ -148,16 +169,19 @@ class LlbGraphTest {
     void verticesAreNamedByCustomNameOrBySummary() {
         LlbGraph graph = LlbGraph.decode(everyKind().marshal(OPTIONS));
 
-        assertThat(graph.vertices()).extracting(LlbVertex::name).contains(
-                "RUN make",
-                "docker-image://docker.io/library/busybox:latest",
-                "local://ctx",
-                "git://example.com/repo.git#main",
-                "mkdir /x, copy / /x/git, copy /f /x/f",
-                "diff docker-image://docker.io/library/busybox:latest -> mkdir /x, copy / /x/git, copy /f /x/f");
+        assertThat(graph.vertices())
+                .extracting(LlbVertex::name)
+                .contains(
+                        "RUN make",
+                        "docker-image://docker.io/library/busybox:latest",
+                        "local://ctx",
+                        "git://example.com/repo.git#main",
+                        "mkdir /x, copy / /x/git, copy /f /x/f",
+                        "diff docker-image://docker.io/library/busybox:latest -> mkdir /x, copy / /x/git, copy /f /x/f");
         assertThat(graph.vertices().getLast().name())
-                .isEqualTo("merge (docker-image://docker.io/library/busybox:latest, "
-                        + "diff docker-image://docker.io/library/busybox:latest -> mkdir /x, copy / /x/git, copy /f /x/f, RUN make)");
+                .isEqualTo(
+                        "merge (docker-image://docker.io/library/busybox:latest, "
+                                + "diff docker-image://docker.io/library/busybox:latest -> mkdir /x, copy / /x/git, copy /f /x/f, RUN make)");
     }
 
     @Test
@@ -170,7 +194,8 @@ class LlbGraphTest {
     @Test
     void corruptOpBytesAreRejectedNamingTheOp() {
         byte[] truncated = {0x1a, 0x10, 0x0a}; // a source op whose length says 16 bytes follow; 1 does
-        Definition definition = Definition.newBuilder().addDef(ByteString.copyFrom(truncated)).build();
+        Definition definition =
+                Definition.newBuilder().addDef(ByteString.copyFrom(truncated)).build();
 
         assertThatThrownBy(() -> LlbGraph.decode(definition))
                 .isInstanceOf(LlbException.class)
@@ -190,7 +215,9 @@ class LlbGraphTest {
 
     @Test
     void anOpWithoutAKindIsRejected() {
-        Op empty = Op.newBuilder().setPlatform(dev.kiln.llb.pb.Platform.newBuilder().setOS("linux")).build();
+        Op empty = Op.newBuilder()
+                .setPlatform(dev.kiln.llb.pb.Platform.newBuilder().setOS("linux"))
+                .build();
         Op image = source("docker-image://docker.io/library/busybox:latest");
 
         assertThatThrownBy(() -> LlbGraph.decode(definition(empty, image, terminal(image, 0))))
@@ -201,15 +228,27 @@ class LlbGraphTest {
     @Test
     void anOutputIndexTheInputDoesNotHaveIsRejected() {
         Op image = source("docker-image://docker.io/library/busybox:latest");
-        Op run = Op.newBuilder(exec(image)).setInputs(0, Input.newBuilder().setDigest(Ops.digest(image).toString()).setIndex(1))
+        Op run = Op.newBuilder(exec(image))
+                .setInputs(
+                        0,
+                        Input.newBuilder()
+                                .setDigest(Ops.digest(image).toString())
+                                .setIndex(1))
                 .build();
 
         assertThatThrownBy(() -> LlbGraph.decode(definition(image, run, terminal(run, 0))))
                 .isInstanceOf(LlbException.class)
                 .hasMessage("op #1 (" + Ops.digest(run) + "): input 0 asks for output 1 of op #0 (" + Ops.digest(image)
                         + "), a source op with outputs [0]");
-        assertThatThrownBy(() -> LlbGraph.decode(definition(image, run.toBuilder().setInputs(0,
-                        Input.newBuilder().setDigest(Ops.digest(image).toString())).build(), terminal(exec(image), 3))))
+        assertThatThrownBy(() -> LlbGraph.decode(definition(
+                        image,
+                        run.toBuilder()
+                                .setInputs(
+                                        0,
+                                        Input.newBuilder()
+                                                .setDigest(Ops.digest(image).toString()))
+                                .build(),
+                        terminal(exec(image), 3))))
                 .isInstanceOf(LlbException.class)
                 .hasMessageContaining("input 0 asks for output 3 of op #1");
     }
@@ -218,7 +257,10 @@ class LlbGraphTest {
     void aMountPointingPastTheInputsIsRejected() {
         Op image = source("docker-image://docker.io/library/busybox:latest");
         Op run = exec(image).toBuilder()
-                .setExec(exec(image).getExec().toBuilder().addMounts(dev.kiln.llb.pb.Mount.newBuilder().setDest("/data").setInput(4)))
+                .setExec(exec(image).getExec().toBuilder()
+                        .addMounts(dev.kiln.llb.pb.Mount.newBuilder()
+                                .setDest("/data")
+                                .setInput(4)))
                 .build();
 
         assertThatThrownBy(() -> LlbGraph.decode(definition(image, run, terminal(run, 0))))
@@ -232,13 +274,16 @@ class LlbGraphTest {
 
         assertThatThrownBy(() -> LlbGraph.decode(definition(image)))
                 .isInstanceOf(LlbException.class)
-                .hasMessageContaining("op #0 (" + Ops.digest(image) + ") is the last op of the definition, so it must be the terminal op")
+                .hasMessageContaining("op #0 (" + Ops.digest(image)
+                        + ") is the last op of the definition, so it must be the terminal op")
                 .hasMessageEndingWith("but it has a source body and 0 inputs");
     }
 
     @Test
     void aBadInputDigestIsRejectedNamingIt() {
-        Op bad = Op.newBuilder().addInputs(Input.newBuilder().setDigest("sha256:1234")).build();
+        Op bad = Op.newBuilder()
+                .addInputs(Input.newBuilder().setDigest("sha256:1234"))
+                .build();
 
         assertThatThrownBy(() -> LlbGraph.decode(definition(bad)))
                 .isInstanceOf(LlbException.class)
@@ -256,7 +301,9 @@ class LlbGraphTest {
         Digest second = Digest.sha256("second".getBytes());
         Op a = execOn(second);
         Op b = execOn(first);
-        Op end = Op.newBuilder().addInputs(Input.newBuilder().setDigest(first.toString())).build();
+        Op end = Op.newBuilder()
+                .addInputs(Input.newBuilder().setDigest(first.toString()))
+                .build();
         List<GraphAssembly.RawOp> ops = List.of(
                 new GraphAssembly.RawOp(0, first, a, a.toByteString()),
                 new GraphAssembly.RawOp(1, second, b, b.toByteString()),
@@ -271,12 +318,16 @@ class LlbGraphTest {
     void anOpThatIsItsOwnInputIsACycle() {
         Digest self = Digest.sha256("self".getBytes());
         Op loop = execOn(self);
-        Op end = Op.newBuilder().addInputs(Input.newBuilder().setDigest(self.toString())).build();
+        Op end = Op.newBuilder()
+                .addInputs(Input.newBuilder().setDigest(self.toString()))
+                .build();
 
-        assertThatThrownBy(() -> GraphAssembly.assemble(List.of(
-                        new GraphAssembly.RawOp(0, self, loop, loop.toByteString()),
-                        new GraphAssembly.RawOp(1, Ops.digest(end), end, end.toByteString())),
-                Map.of(), Source.getDefaultInstance()))
+        assertThatThrownBy(() -> GraphAssembly.assemble(
+                        List.of(
+                                new GraphAssembly.RawOp(0, self, loop, loop.toByteString()),
+                                new GraphAssembly.RawOp(1, Ops.digest(end), end, end.toByteString())),
+                        Map.of(),
+                        Source.getDefaultInstance()))
                 .isInstanceOf(LlbException.class)
                 .hasMessage("op #0 (" + self + ") is part of a cycle: " + self + " -> " + self);
     }

@@ -47,8 +47,15 @@ class StateTest {
         State state = State.scratch().env("A", "1").env("B", "2").env("A", "3");
 
         assertThat(state.getEnvMap()).containsExactly(Map.entry("B", "2"), Map.entry("A", "3"));
-        assertThat(exec(State.image("busybox").env("A", "1").env("B", "2").env("A", "3").run(RunOption.args("env")).root())
-                .getMeta().getEnvList()).containsExactly("B=2", "A=3");
+        assertThat(exec(State.image("busybox")
+                                .env("A", "1")
+                                .env("B", "2")
+                                .env("A", "3")
+                                .run(RunOption.args("env"))
+                                .root())
+                        .getMeta()
+                        .getEnvList())
+                .containsExactly("B=2", "A=3");
     }
 
     @Test
@@ -63,8 +70,13 @@ class StateTest {
     void runOptionsOverrideTheStateForThatStepOnly() {
         State base = State.image("busybox").env("A", "1").dir("/work").user("app");
 
-        ExecState step = base.run(RunOption.sh("true"), RunOption.env("B", "2"), RunOption.dir("sub"),
-                RunOption.user("root"), RunOption.hostname("h"), RunOption.network(NetMode.HOST),
+        ExecState step = base.run(
+                RunOption.sh("true"),
+                RunOption.env("B", "2"),
+                RunOption.dir("sub"),
+                RunOption.user("root"),
+                RunOption.hostname("h"),
+                RunOption.network(NetMode.HOST),
                 RunOption.validExitCodes(0, 3));
 
         var meta = exec(step.root()).getMeta();
@@ -89,23 +101,33 @@ class StateTest {
         assertThat(meta.getProxyEnv().getHttpProxy()).isEqualTo("http://p:3128");
         assertThat(meta.getProxyEnv().getNoProxy()).isEqualTo("localhost");
         assertThat(meta.getProxyEnv().getHttpsProxy()).isEmpty();
-        LlbVertex run = LlbGraph.decode(step.marshal(OPTIONS)).output().orElseThrow().vertex();
+        LlbVertex run =
+                LlbGraph.decode(step.marshal(OPTIONS)).output().orElseThrow().vertex();
         assertThat(run.metadata().getCapsMap()).containsKey("exec.meta.proxyenv");
 
-        var without = exec(State.image("busybox").run(RunOption.args("wget", "x")).root()).getMeta();
+        var without = exec(State.image("busybox")
+                        .run(RunOption.args("wget", "x"))
+                        .root())
+                .getMeta();
         assertThat(without.hasProxyEnv()).isFalse();
     }
 
     @Test
     void noDefaultPathIsAddedBecauseTheWorkerSetsIt() {
         // BuildKit's client adds PATH only for daemons without the exec.meta.setsdefaultpath capability.
-        assertThat(exec(State.image("busybox").run(RunOption.args("ls")).root()).getMeta().getEnvList()).isEmpty();
+        assertThat(exec(State.image("busybox").run(RunOption.args("ls")).root())
+                        .getMeta()
+                        .getEnvList())
+                .isEmpty();
     }
 
     @Test
     void shlexSplitsLikeAShellWithoutRunningOne() {
-        assertThat(exec(State.scratch().run(RunOption.shlex("echo 'a b' \"c \\\"d\\\"\" e\\ f # comment")).root())
-                .getMeta().getArgsList())
+        assertThat(exec(State.scratch()
+                                .run(RunOption.shlex("echo 'a b' \"c \\\"d\\\"\" e\\ f # comment"))
+                                .root())
+                        .getMeta()
+                        .getArgsList())
                 .containsExactly("echo", "a b", "c \"d\"", "e f");
         assertThatThrownBy(() -> RunOption.shlex("echo 'open")).hasMessageContaining("unclosed single quote");
     }
@@ -120,11 +142,13 @@ class StateTest {
 
     @Test
     void writableMountsAreOutputsNumberedByDestination() {
-        ExecState step = State.image("busybox").run(RunOption.args("build"),
-                RunOption.mount("/b", Mount.bind(State.scratch())),
-                RunOption.mount("/a", Mount.bind(State.local("ctx")).withSelector("/sub")),
-                RunOption.mount("/c", Mount.cache("deps", CacheSharing.PRIVATE)),
-                RunOption.mount("/d", Mount.tmpfs()));
+        ExecState step = State.image("busybox")
+                .run(
+                        RunOption.args("build"),
+                        RunOption.mount("/b", Mount.bind(State.scratch())),
+                        RunOption.mount("/a", Mount.bind(State.local("ctx")).withSelector("/sub")),
+                        RunOption.mount("/c", Mount.cache("deps", CacheSharing.PRIVATE)),
+                        RunOption.mount("/d", Mount.tmpfs()));
 
         assertThat(output(step.root()).index()).isZero();
         assertThat(output(step.mount("/a")).index()).isEqualTo(1);
@@ -140,26 +164,31 @@ class StateTest {
 
     @Test
     void mountsWithoutAResultCannotBeUsedAsStates() {
-        ExecState step = State.image("busybox").run(RunOption.args("build"),
-                RunOption.mount("/cache", Mount.cache("deps", CacheSharing.SHARED)),
-                RunOption.mount("/ro", Mount.bind(State.local("ctx")).asReadonly()));
+        ExecState step = State.image("busybox")
+                .run(
+                        RunOption.args("build"),
+                        RunOption.mount("/cache", Mount.cache("deps", CacheSharing.SHARED)),
+                        RunOption.mount("/ro", Mount.bind(State.local("ctx")).asReadonly()));
 
         assertThatThrownBy(() -> step.mount("/cache")).hasMessageContaining("is a cache mount");
         assertThatThrownBy(() -> step.mount("/nowhere")).hasMessageContaining("no mount at /nowhere");
-        assertThat(step.mount("/ro").marshal(OPTIONS)).isEqualTo(State.local("ctx").marshal(OPTIONS));
+        assertThat(step.mount("/ro").marshal(OPTIONS))
+                .isEqualTo(State.local("ctx").marshal(OPTIONS));
     }
 
     @Test
     void twoMountsAtOnePathAreRejected() {
-        assertThatThrownBy(() -> State.image("busybox").run(RunOption.args("x"),
-                RunOption.mount("/", Mount.bind(State.scratch()))))
+        assertThatThrownBy(() -> State.image("busybox")
+                        .run(RunOption.args("x"), RunOption.mount("/", Mount.bind(State.scratch()))))
                 .hasMessageContaining("two mounts at / in one run step");
     }
 
     @Test
     void readonlyRootMakesTheRootOutputTheInput() {
         State base = State.image("busybox");
-        ExecState step = base.run(RunOption.args("check"), RunOption.readonlyRootfs(),
+        ExecState step = base.run(
+                RunOption.args("check"),
+                RunOption.readonlyRootfs(),
                 RunOption.mount("/out", Mount.bind(State.scratch())));
 
         assertThat(step.root().marshal(OPTIONS)).isEqualTo(base.marshal(OPTIONS));
@@ -169,13 +198,19 @@ class StateTest {
 
     @Test
     void secretsAndSshAgentsAreMountsWithoutInputs() {
-        State state = State.image("busybox").run(RunOption.args("deploy"),
-                RunOption.secret("token", "/run/secrets/token").owner(1000, 1000).mode(0440),
-                RunOption.secretEnv("key", "API_KEY").asOptional(),
-                RunOption.ssh("github")).root();
+        State state = State.image("busybox")
+                .run(
+                        RunOption.args("deploy"),
+                        RunOption.secret("token", "/run/secrets/token")
+                                .owner(1000, 1000)
+                                .mode(0440),
+                        RunOption.secretEnv("key", "API_KEY").asOptional(),
+                        RunOption.ssh("github"))
+                .root();
 
         ExecOp exec = exec(state);
-        assertThat(exec.getMountsList()).extracting(dev.kiln.llb.pb.Mount::getDest)
+        assertThat(exec.getMountsList())
+                .extracting(dev.kiln.llb.pb.Mount::getDest)
                 .containsExactly("/", "/run/secrets/token", "/run/buildkit/ssh_agent.0");
         assertThat(exec.getMounts(1).getInput()).isEqualTo(-1);
         assertThat(exec.getMounts(1).getSecretOpt().getMode()).isEqualTo(0440);
@@ -187,11 +222,19 @@ class StateTest {
 
     @Test
     void extraHostsAreWrittenAsGoWritesAddresses() {
-        var hosts = exec(State.image("busybox").extraHost("a", "2001:db8:0:0:1:0:0:1").extraHost("b", "::ffff:10.0.0.1")
-                .run(RunOption.args("x"), RunOption.extraHost("c", "0:0:0:0:0:0:0:1")).root()).getMeta().getExtraHostsList();
+        var hosts = exec(State.image("busybox")
+                        .extraHost("a", "2001:db8:0:0:1:0:0:1")
+                        .extraHost("b", "::ffff:10.0.0.1")
+                        .run(RunOption.args("x"), RunOption.extraHost("c", "0:0:0:0:0:0:0:1"))
+                        .root())
+                .getMeta()
+                .getExtraHostsList();
 
-        assertThat(hosts).extracting(dev.kiln.llb.pb.HostIP::getIP).containsExactly("2001:db8::1:0:0:1", "10.0.0.1", "::1");
-        assertThatThrownBy(() -> RunOption.extraHost("db", "db.example.com")).hasMessageContaining("is not an IP address");
+        assertThat(hosts)
+                .extracting(dev.kiln.llb.pb.HostIP::getIP)
+                .containsExactly("2001:db8::1:0:0:1", "10.0.0.1", "::1");
+        assertThatThrownBy(() -> RunOption.extraHost("db", "db.example.com"))
+                .hasMessageContaining("is not an IP address");
     }
 
     @Test
@@ -201,70 +244,114 @@ class StateTest {
 
         assertThat(arm.getPlatform()).hasValue(Platform.of("linux", "arm64"));
         assertThat(op(step).getPlatform().getArchitecture()).isEqualTo("arm64");
-        assertThat(op(State.image("busybox").platform(Platform.parse("linux/armhf")).run(RunOption.args("uname")).root())
-                .getPlatform().getVariant()).isEqualTo("v7");
+        assertThat(op(State.image("busybox")
+                                .platform(Platform.parse("linux/armhf"))
+                                .run(RunOption.args("uname"))
+                                .root())
+                        .getPlatform()
+                        .getVariant())
+                .isEqualTo("v7");
         assertThat(op(State.image("busybox")).getPlatform().getArchitecture()).isEqualTo("amd64");
         Definition s390x = State.image("busybox").marshal(Platform.of("linux", "s390x"));
-        assertThat(LlbGraph.decode(s390x).vertices().getFirst().op().getPlatform().getArchitecture()).isEqualTo("s390x");
+        assertThat(LlbGraph.decode(s390x)
+                        .vertices()
+                        .getFirst()
+                        .op()
+                        .getPlatform()
+                        .getArchitecture())
+                .isEqualTo("s390x");
     }
 
     @Test
     void onlyImageSourcesCarryAPlatform() {
         assertThat(op(State.local("ctx")).hasPlatform()).isFalse();
-        assertThat(op(State.git("https://example.com/r.git", "main")).hasPlatform()).isFalse();
-        assertThat(op(State.scratch().file(dev.kiln.llb.FileAction.mkdir("/x", 0755))).hasPlatform()).isFalse();
+        assertThat(op(State.git("https://example.com/r.git", "main")).hasPlatform())
+                .isFalse();
+        assertThat(op(State.scratch().file(dev.kiln.llb.FileAction.mkdir("/x", 0755)))
+                        .hasPlatform())
+                .isFalse();
         assertThat(op(State.ociLayout("store@sha256:82d1e9d7ed48a7523bdebc18cf6290bdb97b82302a8a9c27d4fe885949ea94d1"))
-                .hasPlatform()).isTrue();
+                        .hasPlatform())
+                .isTrue();
     }
 
     @Test
     void localSourcesCarryTheirOptionsAsBuildKitAttributes() {
-        Map<String, String> attrs = op(State.local("context",
-                LocalOption.include("src/**", "<go>"), LocalOption.exclude("*.tmp"), LocalOption.followPaths("link"),
-                LocalOption.sharedKeyHint("ctx"), LocalOption.differ(LocalOption.LocalDiffer.NONE, false)))
-                .getSource().getAttrsMap();
+        Map<String, String> attrs = op(State.local(
+                        "context",
+                        LocalOption.include("src/**", "<go>"),
+                        LocalOption.exclude("*.tmp"),
+                        LocalOption.followPaths("link"),
+                        LocalOption.sharedKeyHint("ctx"),
+                        LocalOption.differ(LocalOption.LocalDiffer.NONE, false)))
+                .getSource()
+                .getAttrsMap();
 
-        assertThat(attrs).containsExactly(
-                Map.entry("local.differ", "none"),
-                Map.entry("local.excludepatterns", "[\"*.tmp\"]"),
-                Map.entry("local.followpaths", "[\"link\"]"),
-                Map.entry("local.includepattern", "[\"src/**\",\"\\u003cgo\\u003e\"]"),
-                Map.entry("local.sharedkeyhint", "ctx"));
+        assertThat(attrs)
+                .containsExactly(
+                        Map.entry("local.differ", "none"),
+                        Map.entry("local.excludepatterns", "[\"*.tmp\"]"),
+                        Map.entry("local.followpaths", "[\"link\"]"),
+                        Map.entry("local.includepattern", "[\"src/**\",\"\\u003cgo\\u003e\"]"),
+                        Map.entry("local.sharedkeyhint", "ctx"));
     }
 
     @Test
     void aLocalGetsTheUniqueIdOnlyWithoutASession() {
         MarshalOptions withId = OPTIONS.withLocalUniqueId("client-1");
 
-        assertThat(LlbGraph.decode(State.local("ctx").marshal(withId)).vertices().getFirst().op().getSource().getAttrsMap())
+        assertThat(LlbGraph.decode(State.local("ctx").marshal(withId))
+                        .vertices()
+                        .getFirst()
+                        .op()
+                        .getSource()
+                        .getAttrsMap())
                 .containsEntry("local.unique", "client-1");
-        assertThat(LlbGraph.decode(State.local("ctx", LocalOption.sessionId("s1")).marshal(withId)).vertices().getFirst()
-                .op().getSource().getAttrsMap())
-                .containsEntry("local.session", "s1").doesNotContainKey("local.unique");
+        assertThat(LlbGraph.decode(
+                                State.local("ctx", LocalOption.sessionId("s1")).marshal(withId))
+                        .vertices()
+                        .getFirst()
+                        .op()
+                        .getSource()
+                        .getAttrsMap())
+                .containsEntry("local.session", "s1")
+                .doesNotContainKey("local.unique");
         assertThat(op(State.local("ctx")).getSource().getAttrsMap()).isEmpty();
     }
 
     @Test
     void gitIdentifiersAreHostPathAndRef() {
-        var https = op(State.git("https://github.com/moby/buildkit.git", "v0.12:docs/")).getSource();
-        var scp = op(State.git("git@github.com:moby/buildkit.git", "main", GitOption.knownSshHosts("github.com ssh-ed25519 AAAA\n")))
+        var https = op(State.git("https://github.com/moby/buildkit.git", "v0.12:docs/"))
+                .getSource();
+        var scp = op(State.git(
+                        "git@github.com:moby/buildkit.git",
+                        "main",
+                        GitOption.knownSshHosts("github.com ssh-ed25519 AAAA\n")))
                 .getSource();
         var bare = op(State.git("github.com/moby/buildkit", "")).getSource();
 
         assertThat(https.getIdentifier()).isEqualTo("git://github.com/moby/buildkit.git#v0.12:docs");
-        assertThat(https.getAttrsMap()).containsEntry("git.fullurl", "https://github.com/moby/buildkit.git")
+        assertThat(https.getAttrsMap())
+                .containsEntry("git.fullurl", "https://github.com/moby/buildkit.git")
                 .containsEntry("git.authtokensecret", "GIT_AUTH_TOKEN")
                 .containsEntry("git.authheadersecret", "GIT_AUTH_HEADER");
         assertThat(scp.getIdentifier()).isEqualTo("git://github.com/moby/buildkit.git#main");
-        assertThat(scp.getAttrsMap()).containsEntry("git.fullurl", "git@github.com:moby/buildkit.git")
+        assertThat(scp.getAttrsMap())
+                .containsEntry("git.fullurl", "git@github.com:moby/buildkit.git")
                 .containsEntry("git.mountsshsock", "default")
                 .containsEntry("git.knownsshhosts", "github.com ssh-ed25519 AAAA\n");
         assertThat(bare.getIdentifier()).isEqualTo("git://github.com/moby/buildkit");
         assertThat(bare.getAttrsMap()).containsEntry("git.fullurl", "https://github.com/moby/buildkit");
-        assertThat(op(State.git("https://github.com/moby/buildkit.git", "main", GitOption.keepGitDir(),
-                GitOption.subDir("docs"), GitOption.checksum("abc123"))).getSource())
+        assertThat(op(State.git(
+                                "https://github.com/moby/buildkit.git",
+                                "main",
+                                GitOption.keepGitDir(),
+                                GitOption.subDir("docs"),
+                                GitOption.checksum("abc123")))
+                        .getSource())
                 .satisfies(s -> assertThat(s.getIdentifier()).isEqualTo("git://github.com/moby/buildkit.git#main:docs"))
-                .satisfies(s -> assertThat(s.getAttrsMap()).containsEntry("git.keepgitdir", "true")
+                .satisfies(s -> assertThat(s.getAttrsMap())
+                        .containsEntry("git.keepgitdir", "true")
                         .containsEntry("git.checksum", "abc123"));
         assertThatThrownBy(() -> State.git("ftp://example.com/repo", "main")).hasMessageContaining("protocol ftp");
     }
@@ -272,29 +359,45 @@ class StateTest {
     @Test
     void httpSourcesCarryChecksumNameAndOwnership() {
         Digest checksum = Digest.sha256("content".getBytes());
-        var source = op(State.http("https://example.com/tool.tgz", HttpOption.checksum(checksum),
-                HttpOption.filename("tool.tgz"), HttpOption.chmod(0750), HttpOption.chown(10, 20),
-                HttpOption.header("application/octet-stream", ""))).getSource();
+        var source = op(State.http(
+                        "https://example.com/tool.tgz",
+                        HttpOption.checksum(checksum),
+                        HttpOption.filename("tool.tgz"),
+                        HttpOption.chmod(0750),
+                        HttpOption.chown(10, 20),
+                        HttpOption.header("application/octet-stream", "")))
+                .getSource();
 
         assertThat(source.getIdentifier()).isEqualTo("https://example.com/tool.tgz");
-        assertThat(source.getAttrsMap()).containsExactly(
-                Map.entry("http.checksum", checksum.toString()),
-                Map.entry("http.filename", "tool.tgz"),
-                Map.entry("http.gid", "20"),
-                Map.entry("http.header.accept", "application/octet-stream"),
-                Map.entry("http.perm", "0750"),
-                Map.entry("http.uid", "10"));
+        assertThat(source.getAttrsMap())
+                .containsExactly(
+                        Map.entry("http.checksum", checksum.toString()),
+                        Map.entry("http.filename", "tool.tgz"),
+                        Map.entry("http.gid", "20"),
+                        Map.entry("http.header.accept", "application/octet-stream"),
+                        Map.entry("http.perm", "0750"),
+                        Map.entry("http.uid", "10"));
         assertThatThrownBy(() -> State.http("ftp://example.com/x")).hasMessageContaining("http:// or https://");
     }
 
     @Test
     void imageOptionsBecomeAttributes() {
         Digest manifest = Digest.sha256("manifest".getBytes());
-        assertThat(op(State.image("busybox", ImageOption.ResolveMode.FORCE_PULL, ImageOption.layerLimit(2),
-                ImageOption.checksum(manifest))).getSource().getAttrsMap())
-                .containsExactly(Map.entry("image.checksum", manifest.toString()), Map.entry("image.layerlimit", "2"),
+        assertThat(op(State.image(
+                                "busybox",
+                                ImageOption.ResolveMode.FORCE_PULL,
+                                ImageOption.layerLimit(2),
+                                ImageOption.checksum(manifest)))
+                        .getSource()
+                        .getAttrsMap())
+                .containsExactly(
+                        Map.entry("image.checksum", manifest.toString()),
+                        Map.entry("image.layerlimit", "2"),
                         Map.entry("image.resolvemode", "pull"));
-        assertThat(op(State.image("busybox", ImageOption.ResolveMode.DEFAULT)).getSource().getAttrsMap()).isEmpty();
+        assertThat(op(State.image("busybox", ImageOption.ResolveMode.DEFAULT))
+                        .getSource()
+                        .getAttrsMap())
+                .isEmpty();
     }
 
     @Test
@@ -303,10 +406,12 @@ class StateTest {
         State context = State.local("ctx").dir("/project");
 
         List<FileAction> actions = op(app.file(dev.kiln.llb.FileAction.mkdir("data", 0755, MkdirOption.makeParents())
-                .mkfile("data/../conf", 0100644, "x".getBytes(StandardCharsets.UTF_8))
-                .rm("tmp/*", RmOption.allowWildcard(), RmOption.allowNotFound())
-                .copy(context, "src/", "dest/.", CopyOption.dirContentsOnly())
-                .symlink("../conf", "link"))).getFile().getActionsList();
+                        .mkfile("data/../conf", 0100644, "x".getBytes(StandardCharsets.UTF_8))
+                        .rm("tmp/*", RmOption.allowWildcard(), RmOption.allowNotFound())
+                        .copy(context, "src/", "dest/.", CopyOption.dirContentsOnly())
+                        .symlink("../conf", "link")))
+                .getFile()
+                .getActionsList();
 
         assertThat(actions.get(0).getMkdir().getPath()).isEqualTo("/app/data");
         assertThat(actions.get(0).getMkdir().getMakeParents()).isTrue();
@@ -327,10 +432,11 @@ class StateTest {
     @Test
     void ownersAndTimestampsReachTheActions() {
         Instant when = Instant.parse("2024-01-02T03:04:05.000000006Z");
-        List<FileAction> actions = op(State.image("busybox").file(
-                dev.kiln.llb.FileAction.mkdir("/d", 0700, Owner.parse("app"), CreatedAt.of(when))
-                        .mkfile("/f", 0600, new byte[0], Owner.ids(1, 2))
-                        .copy(State.scratch(), "/", "/e", CopyOption.mode("u+x"), Owner.parse("root:staff")))).getFile()
+        List<FileAction> actions = op(State.image("busybox")
+                        .file(dev.kiln.llb.FileAction.mkdir("/d", 0700, Owner.parse("app"), CreatedAt.of(when))
+                                .mkfile("/f", 0600, new byte[0], Owner.ids(1, 2))
+                                .copy(State.scratch(), "/", "/e", CopyOption.mode("u+x"), Owner.parse("root:staff"))))
+                .getFile()
                 .getActionsList();
 
         var mkdir = actions.get(0).getMkdir();
@@ -353,11 +459,14 @@ class StateTest {
         State a = State.image("busybox");
         State b = State.local("ctx");
 
-        assertThat(State.merge(List.of(State.scratch(), State.scratch())).isScratch()).isTrue();
+        assertThat(State.merge(List.of(State.scratch(), State.scratch())).isScratch())
+                .isTrue();
         assertThat(State.merge(List.of(State.scratch(), a))).isSameAs(a);
         assertThat(State.diff(State.scratch(), b)).isSameAs(b);
-        assertThat(op(State.merge(List.of(a, State.scratch(), b))).getMerge().getInputsCount()).isEqualTo(2);
-        assertThat(op(State.diff(a, State.scratch())).getDiff().getUpper().getInput()).isEqualTo(-1);
+        assertThat(op(State.merge(List.of(a, State.scratch(), b))).getMerge().getInputsCount())
+                .isEqualTo(2);
+        assertThat(op(State.diff(a, State.scratch())).getDiff().getUpper().getInput())
+                .isEqualTo(-1);
         assertThat(op(State.diff(a, b)).getDiff().getUpper().getInput()).isEqualTo(1);
     }
 
@@ -365,8 +474,12 @@ class StateTest {
     void metadataAndSourceLocationsTravelBesideTheOps() {
         SourceMap dockerfile = new SourceMap("Dockerfile", "Dockerfile", "FROM busybox\nRUN true\n".getBytes());
         State step = State.image("busybox", dockerfile.location(SourceRange.lines(1, 1)))
-                .run(RunOption.args("true"), OpOption.customName("RUN true"), OpOption.ignoreCache(),
-                        OpOption.progressGroup("g", "stage", false), dockerfile.location(SourceRange.lines(2, 2)))
+                .run(
+                        RunOption.args("true"),
+                        OpOption.customName("RUN true"),
+                        OpOption.ignoreCache(),
+                        OpOption.progressGroup("g", "stage", false),
+                        dockerfile.location(SourceRange.lines(2, 2)))
                 .root();
 
         Definition definition = step.marshal(OPTIONS);
@@ -377,12 +490,18 @@ class StateTest {
         assertThat(run.ignoreCache()).isTrue();
         assertThat(run.metadata().getProgressGroup().getName()).isEqualTo("stage");
         assertThat(run.metadata().getCapsMap()).containsKeys("exec.meta.base");
-        String terminal = Digest.sha256(definition.getDef(definition.getDefCount() - 1).asReadOnlyByteBuffer()).toString();
+        String terminal = Digest.sha256(
+                        definition.getDef(definition.getDefCount() - 1).asReadOnlyByteBuffer())
+                .toString();
         assertThat(definition.getMetadataOrThrow(terminal).getCapsMap())
                 .containsOnlyKeys("constraints", "platform", "meta.ignorecache", "meta.description");
-        assertThat(definition.getSource().getInfosList()).singleElement()
+        assertThat(definition.getSource().getInfosList())
+                .singleElement()
                 .satisfies(info -> assertThat(info.getFilename()).isEqualTo("Dockerfile"));
-        var locations = definition.getSource().getLocationsOrThrow(run.digest().toString()).getLocations(0);
+        var locations = definition
+                .getSource()
+                .getLocationsOrThrow(run.digest().toString())
+                .getLocations(0);
         assertThat(locations.getSourceIndex()).isZero();
         assertThat(locations.getRanges(0).getStart().getLine()).isEqualTo(2);
         assertThat(definition.getSource().getLocationsMap()).hasSize(2);

@@ -10,11 +10,20 @@ import java.nio.charset.StandardCharsets;
 final class Wire {
 
     /** -1 as an int32 or int64 varint: ten bytes, the sign-extended 64-bit value. */
-    static final byte[] MINUS_ONE = {(byte) 0xff, (byte) 0xff, (byte) 0xff, (byte) 0xff, (byte) 0xff,
-            (byte) 0xff, (byte) 0xff, (byte) 0xff, (byte) 0xff, 0x01};
+    static final byte[] MINUS_ONE = {
+        (byte) 0xff,
+        (byte) 0xff,
+        (byte) 0xff,
+        (byte) 0xff,
+        (byte) 0xff,
+        (byte) 0xff,
+        (byte) 0xff,
+        (byte) 0xff,
+        (byte) 0xff,
+        0x01
+    };
 
-    private Wire() {
-    }
+    private Wire() {}
 
     /**
      * Concatenates parts: an Integer is one byte, a String its UTF-8 bytes, a byte[] itself.

@@ -26,131 +26,138 @@ import java.util.Map;
  * and Go's string escaping, so one value always gives the same bytes and so the same digest.
  */
 final class CanonicalJson {
-  static final JsonMapper MAPPER = JsonMapper.builder()
-      .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
-      .disable(JsonNodeFeature.STRIP_TRAILING_BIGDECIMAL_ZEROES)
-      .enable(JsonNodeFeature.WRITE_PROPERTIES_SORTED)
-      .build();
+    static final JsonMapper MAPPER = JsonMapper.builder()
+            .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
+            .disable(JsonNodeFeature.STRIP_TRAILING_BIGDECIMAL_ZEROES)
+            .enable(JsonNodeFeature.WRITE_PROPERTIES_SORTED)
+            .build();
 
-  static {
-    MAPPER.getFactory().setCharacterEscapes(new GoEscapes());
-  }
-
-  @FunctionalInterface
-  interface Body {
-    void write(JsonGenerator json) throws IOException;
-  }
-
-  private CanonicalJson() {}
-
-  static byte[] write(Body body) {
-    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-    try (JsonGenerator json = MAPPER.createGenerator(bytes)) {
-      body.write(json);
-    } catch (IOException e) {
-      throw new UncheckedIOException("writing JSON to memory", e);
+    static {
+        MAPPER.getFactory().setCharacterEscapes(new GoEscapes());
     }
-    return bytes.toByteArray();
-  }
 
-  static void string(JsonGenerator json, String name, String value) throws IOException {
-    if (value != null && !value.isEmpty()) {
-      json.writeStringField(name, value);
+    @FunctionalInterface
+    interface Body {
+        void write(JsonGenerator json) throws IOException;
     }
-  }
 
-  static void strings(JsonGenerator json, String name, Collection<String> values) throws IOException {
-    if (!values.isEmpty()) {
-      json.writeArrayFieldStart(name);
-      for (String value : values) {
-        json.writeString(value);
-      }
-      json.writeEndArray();
-    }
-  }
+    private CanonicalJson() {}
 
-  static void digests(JsonGenerator json, String name, List<Digest> values) throws IOException {
-    json.writeArrayFieldStart(name);
-    for (Digest value : values) {
-      json.writeString(value.toString());
-    }
-    json.writeEndArray();
-  }
-
-  /** A string map, keys sorted (the caller's maps are sorted already), omitted when empty. */
-  static void stringMap(JsonGenerator json, String name, Map<String, String> values) throws IOException {
-    if (!values.isEmpty()) {
-      json.writeObjectFieldStart(name);
-      for (Map.Entry<String, String> entry : values.entrySet()) {
-        json.writeStringField(entry.getKey(), entry.getValue());
-      }
-      json.writeEndObject();
-    }
-  }
-
-  /** Go's set idiom: {@code {"80/tcp":{}}}. */
-  static void keySet(JsonGenerator json, String name, Collection<String> keys) throws IOException {
-    if (!keys.isEmpty()) {
-      json.writeObjectFieldStart(name);
-      for (String key : keys) {
-        json.writeObjectFieldStart(key);
-        json.writeEndObject();
-      }
-      json.writeEndObject();
-    }
-  }
-
-  static void time(JsonGenerator json, String name, Instant time) throws IOException {
-    if (time != null) {
-      json.writeStringField(name, formatTime(time));
-    }
-  }
-
-  static void unknown(JsonGenerator json, Map<String, JsonNode> fields) throws IOException {
-    for (Map.Entry<String, JsonNode> entry : fields.entrySet()) {
-      json.writeFieldName(entry.getKey());
-      json.writeTree(entry.getValue());
-    }
-  }
-
-  /** Go's RFC3339Nano in UTC: fractional seconds only when non-zero, trailing zeros dropped. */
-  static String formatTime(Instant time) {
-    LocalDateTime utc = LocalDateTime.ofInstant(time, ZoneOffset.UTC);
-    StringBuilder text = new StringBuilder(String.format(Locale.ROOT, "%04d-%02d-%02dT%02d:%02d:%02d",
-        utc.getYear(), utc.getMonthValue(), utc.getDayOfMonth(), utc.getHour(), utc.getMinute(), utc.getSecond()));
-    int nanos = utc.getNano();
-    if (nanos != 0) {
-      String fraction = String.format(Locale.ROOT, "%09d", nanos).replaceFirst("0+$", "");
-      text.append('.').append(fraction);
-    }
-    return text.append('Z').toString();
-  }
-
-  /**
-   * Escapes as Go's encoding/json does, by {@link GoJson#escape}: Jackson's standard escapes already match Go for
-   * quote, backslash and the named control characters, so only the characters Go escapes differently are custom.
-   */
-  private static final class GoEscapes extends CharacterEscapes {
-    private final int[] ascii;
-
-    GoEscapes() {
-      ascii = standardAsciiEscapesForJSON();
-      for (int c = 0; c < 0x80; c++) {
-        if (ascii[c] == ESCAPE_STANDARD || (ascii[c] == ESCAPE_NONE && GoJson.escape(c) != null)) {
-          ascii[c] = ESCAPE_CUSTOM;
+    static byte[] write(Body body) {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        try (JsonGenerator json = MAPPER.createGenerator(bytes)) {
+            body.write(json);
+        } catch (IOException e) {
+            throw new UncheckedIOException("writing JSON to memory", e);
         }
-      }
+        return bytes.toByteArray();
     }
 
-    @Override
-    public int[] getEscapeCodesForAscii() {
-      return ascii;
+    static void string(JsonGenerator json, String name, String value) throws IOException {
+        if (value != null && !value.isEmpty()) {
+            json.writeStringField(name, value);
+        }
     }
 
-    @Override
-    public SerializableString getEscapeSequence(int ch) {
-      String escaped = GoJson.escape(ch);
-      return escaped == null ? null : new SerializedString(escaped);
+    static void strings(JsonGenerator json, String name, Collection<String> values) throws IOException {
+        if (!values.isEmpty()) {
+            json.writeArrayFieldStart(name);
+            for (String value : values) {
+                json.writeString(value);
+            }
+            json.writeEndArray();
+        }
     }
-  }
+
+    static void digests(JsonGenerator json, String name, List<Digest> values) throws IOException {
+        json.writeArrayFieldStart(name);
+        for (Digest value : values) {
+            json.writeString(value.toString());
+        }
+        json.writeEndArray();
+    }
+
+    /** A string map, keys sorted (the caller's maps are sorted already), omitted when empty. */
+    static void stringMap(JsonGenerator json, String name, Map<String, String> values) throws IOException {
+        if (!values.isEmpty()) {
+            json.writeObjectFieldStart(name);
+            for (Map.Entry<String, String> entry : values.entrySet()) {
+                json.writeStringField(entry.getKey(), entry.getValue());
+            }
+            json.writeEndObject();
+        }
+    }
+
+    /** Go's set idiom: {@code {"80/tcp":{}}}. */
+    static void keySet(JsonGenerator json, String name, Collection<String> keys) throws IOException {
+        if (!keys.isEmpty()) {
+            json.writeObjectFieldStart(name);
+            for (String key : keys) {
+                json.writeObjectFieldStart(key);
+                json.writeEndObject();
+            }
+            json.writeEndObject();
+        }
+    }
+
+    static void time(JsonGenerator json, String name, Instant time) throws IOException {
+        if (time != null) {
+            json.writeStringField(name, formatTime(time));
+        }
+    }
+
+    static void unknown(JsonGenerator json, Map<String, JsonNode> fields) throws IOException {
+        for (Map.Entry<String, JsonNode> entry : fields.entrySet()) {
+            json.writeFieldName(entry.getKey());
+            json.writeTree(entry.getValue());
+        }
+    }
+
+    /** Go's RFC3339Nano in UTC: fractional seconds only when non-zero, trailing zeros dropped. */
+    static String formatTime(Instant time) {
+        LocalDateTime utc = LocalDateTime.ofInstant(time, ZoneOffset.UTC);
+        StringBuilder text = new StringBuilder(String.format(
+                Locale.ROOT,
+                "%04d-%02d-%02dT%02d:%02d:%02d",
+                utc.getYear(),
+                utc.getMonthValue(),
+                utc.getDayOfMonth(),
+                utc.getHour(),
+                utc.getMinute(),
+                utc.getSecond()));
+        int nanos = utc.getNano();
+        if (nanos != 0) {
+            String fraction = String.format(Locale.ROOT, "%09d", nanos).replaceFirst("0+$", "");
+            text.append('.').append(fraction);
+        }
+        return text.append('Z').toString();
+    }
+
+    /**
+     * Escapes as Go's encoding/json does, by {@link GoJson#escape}: Jackson's standard escapes already match Go for
+     * quote, backslash and the named control characters, so only the characters Go escapes differently are custom.
+     */
+    private static final class GoEscapes extends CharacterEscapes {
+        private final int[] ascii;
+
+        GoEscapes() {
+            ascii = standardAsciiEscapesForJSON();
+            for (int c = 0; c < 0x80; c++) {
+                if (ascii[c] == ESCAPE_STANDARD || (ascii[c] == ESCAPE_NONE && GoJson.escape(c) != null)) {
+                    ascii[c] = ESCAPE_CUSTOM;
+                }
+            }
+        }
+
+        @Override
+        public int[] getEscapeCodesForAscii() {
+            return ascii;
+        }
+
+        @Override
+        public SerializableString getEscapeSequence(int ch) {
+            String escaped = GoJson.escape(ch);
+            return escaped == null ? null : new SerializedString(escaped);
+        }
+    }
 }

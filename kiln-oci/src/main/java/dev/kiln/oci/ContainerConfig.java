@@ -31,154 +31,370 @@ import java.util.TreeSet;
  * @param unknownFields fields Kiln does not model (Hostname, Domainname, ... in Docker-made configs), kept when the
  *     config is written again (read-only)
  */
-public record ContainerConfig(String user, Set<String> exposedPorts, List<String> env, List<String> entrypoint,
-    List<String> cmd, Set<String> volumes, String workingDir, Map<String, String> labels, String stopSignal,
-    boolean argsEscaped, Healthcheck healthcheck, List<String> onBuild, List<String> shell,
-    Map<String, JsonNode> unknownFields) {
+public record ContainerConfig(
+        String user,
+        Set<String> exposedPorts,
+        List<String> env,
+        List<String> entrypoint,
+        List<String> cmd,
+        Set<String> volumes,
+        String workingDir,
+        Map<String, String> labels,
+        String stopSignal,
+        boolean argsEscaped,
+        Healthcheck healthcheck,
+        List<String> onBuild,
+        List<String> shell,
+        Map<String, JsonNode> unknownFields) {
 
-  private static final Set<String> FIELDS = Set.of("User", "ExposedPorts", "Env", "Entrypoint", "Cmd", "Volumes",
-      "WorkingDir", "Labels", "StopSignal", "ArgsEscaped", "Healthcheck", "OnBuild", "Shell");
+    private static final Set<String> FIELDS = Set.of(
+            "User",
+            "ExposedPorts",
+            "Env",
+            "Entrypoint",
+            "Cmd",
+            "Volumes",
+            "WorkingDir",
+            "Labels",
+            "StopSignal",
+            "ArgsEscaped",
+            "Healthcheck",
+            "OnBuild",
+            "Shell");
 
-  public static final ContainerConfig EMPTY = new ContainerConfig("", Set.of(), List.of(), List.of(), List.of(),
-      Set.of(), "", Map.of(), "", false, null, List.of(), List.of(), Map.of());
+    public static final ContainerConfig EMPTY = new ContainerConfig(
+            "", Set.of(), List.of(), List.of(), List.of(), Set.of(), "", Map.of(), "", false, null, List.of(),
+            List.of(), Map.of());
 
-  public ContainerConfig {
-    user = user == null ? "" : user;
-    exposedPorts = sorted(exposedPorts);
-    env = env == null ? List.of() : List.copyOf(env);
-    entrypoint = entrypoint == null ? List.of() : List.copyOf(entrypoint);
-    cmd = cmd == null ? List.of() : List.copyOf(cmd);
-    volumes = sorted(volumes);
-    workingDir = workingDir == null ? "" : workingDir;
-    labels = labels == null ? Map.of() : Collections.unmodifiableMap(new TreeMap<>(labels));
-    stopSignal = stopSignal == null ? "" : stopSignal;
-    onBuild = onBuild == null ? List.of() : List.copyOf(onBuild);
-    shell = shell == null ? List.of() : List.copyOf(shell);
-    unknownFields = UnknownFields.copy(unknownFields);
-  }
+    public ContainerConfig {
+        user = user == null ? "" : user;
+        exposedPorts = sorted(exposedPorts);
+        env = env == null ? List.of() : List.copyOf(env);
+        entrypoint = entrypoint == null ? List.of() : List.copyOf(entrypoint);
+        cmd = cmd == null ? List.of() : List.copyOf(cmd);
+        volumes = sorted(volumes);
+        workingDir = workingDir == null ? "" : workingDir;
+        labels = labels == null ? Map.of() : Collections.unmodifiableMap(new TreeMap<>(labels));
+        stopSignal = stopSignal == null ? "" : stopSignal;
+        onBuild = onBuild == null ? List.of() : List.copyOf(onBuild);
+        shell = shell == null ? List.of() : List.copyOf(shell);
+        unknownFields = UnknownFields.copy(unknownFields);
+    }
 
-  public ContainerConfig withUser(String value) {
-    return new ContainerConfig(value, exposedPorts, env, entrypoint, cmd, volumes, workingDir, labels, stopSignal,
-        argsEscaped, healthcheck, onBuild, shell, unknownFields);
-  }
+    public ContainerConfig withUser(String value) {
+        return new ContainerConfig(
+                value,
+                exposedPorts,
+                env,
+                entrypoint,
+                cmd,
+                volumes,
+                workingDir,
+                labels,
+                stopSignal,
+                argsEscaped,
+                healthcheck,
+                onBuild,
+                shell,
+                unknownFields);
+    }
 
-  public ContainerConfig withExposedPorts(Set<String> value) {
-    return new ContainerConfig(user, value, env, entrypoint, cmd, volumes, workingDir, labels, stopSignal,
-        argsEscaped, healthcheck, onBuild, shell, unknownFields);
-  }
+    public ContainerConfig withExposedPorts(Set<String> value) {
+        return new ContainerConfig(
+                user,
+                value,
+                env,
+                entrypoint,
+                cmd,
+                volumes,
+                workingDir,
+                labels,
+                stopSignal,
+                argsEscaped,
+                healthcheck,
+                onBuild,
+                shell,
+                unknownFields);
+    }
 
-  public ContainerConfig withEnv(List<String> value) {
-    return new ContainerConfig(user, exposedPorts, value, entrypoint, cmd, volumes, workingDir, labels, stopSignal,
-        argsEscaped, healthcheck, onBuild, shell, unknownFields);
-  }
+    public ContainerConfig withEnv(List<String> value) {
+        return new ContainerConfig(
+                user,
+                exposedPorts,
+                value,
+                entrypoint,
+                cmd,
+                volumes,
+                workingDir,
+                labels,
+                stopSignal,
+                argsEscaped,
+                healthcheck,
+                onBuild,
+                shell,
+                unknownFields);
+    }
 
-  public ContainerConfig withEntrypoint(List<String> value) {
-    return new ContainerConfig(user, exposedPorts, env, value, cmd, volumes, workingDir, labels, stopSignal,
-        argsEscaped, healthcheck, onBuild, shell, unknownFields);
-  }
+    public ContainerConfig withEntrypoint(List<String> value) {
+        return new ContainerConfig(
+                user,
+                exposedPorts,
+                env,
+                value,
+                cmd,
+                volumes,
+                workingDir,
+                labels,
+                stopSignal,
+                argsEscaped,
+                healthcheck,
+                onBuild,
+                shell,
+                unknownFields);
+    }
 
-  /**
-   * This config with {@code name=value} in the environment: in place of the entry for {@code name} when there is
-   * one, so that the order stays that of first definition (Docker's rule for ENV), else at the end.
-   */
-  public ContainerConfig withEnv(String name, String value) {
-    List<String> changed = new ArrayList<>(env);
-    String entry = name + "=" + value;
-    for (int i = 0; i < changed.size(); i++) {
-      String existing = changed.get(i);
-      int eq = existing.indexOf('=');
-      if ((eq < 0 ? existing : existing.substring(0, eq)).equals(name)) {
-        changed.set(i, entry);
+    /**
+     * This config with {@code name=value} in the environment: in place of the entry for {@code name} when there is
+     * one, so that the order stays that of first definition (Docker's rule for ENV), else at the end.
+     */
+    public ContainerConfig withEnv(String name, String value) {
+        List<String> changed = new ArrayList<>(env);
+        String entry = name + "=" + value;
+        for (int i = 0; i < changed.size(); i++) {
+            String existing = changed.get(i);
+            int eq = existing.indexOf('=');
+            if ((eq < 0 ? existing : existing.substring(0, eq)).equals(name)) {
+                changed.set(i, entry);
+                return withEnv(changed);
+            }
+        }
+        changed.add(entry);
         return withEnv(changed);
-      }
     }
-    changed.add(entry);
-    return withEnv(changed);
-  }
 
-  public ContainerConfig withCmd(List<String> value) {
-    return new ContainerConfig(user, exposedPorts, env, entrypoint, value, volumes, workingDir, labels, stopSignal,
-        argsEscaped, healthcheck, onBuild, shell, unknownFields);
-  }
-
-  public ContainerConfig withVolumes(Set<String> value) {
-    return new ContainerConfig(user, exposedPorts, env, entrypoint, cmd, value, workingDir, labels, stopSignal,
-        argsEscaped, healthcheck, onBuild, shell, unknownFields);
-  }
-
-  public ContainerConfig withWorkingDir(String value) {
-    return new ContainerConfig(user, exposedPorts, env, entrypoint, cmd, volumes, value, labels, stopSignal,
-        argsEscaped, healthcheck, onBuild, shell, unknownFields);
-  }
-
-  public ContainerConfig withLabels(Map<String, String> value) {
-    return new ContainerConfig(user, exposedPorts, env, entrypoint, cmd, volumes, workingDir, value, stopSignal,
-        argsEscaped, healthcheck, onBuild, shell, unknownFields);
-  }
-
-  public ContainerConfig withStopSignal(String value) {
-    return new ContainerConfig(user, exposedPorts, env, entrypoint, cmd, volumes, workingDir, labels, value,
-        argsEscaped, healthcheck, onBuild, shell, unknownFields);
-  }
-
-  public ContainerConfig withArgsEscaped(boolean value) {
-    return new ContainerConfig(user, exposedPorts, env, entrypoint, cmd, volumes, workingDir, labels, stopSignal,
-        value, healthcheck, onBuild, shell, unknownFields);
-  }
-
-  public ContainerConfig withHealthcheck(Healthcheck value) {
-    return new ContainerConfig(user, exposedPorts, env, entrypoint, cmd, volumes, workingDir, labels, stopSignal,
-        argsEscaped, value, onBuild, shell, unknownFields);
-  }
-
-  public ContainerConfig withOnBuild(List<String> value) {
-    return new ContainerConfig(user, exposedPorts, env, entrypoint, cmd, volumes, workingDir, labels, stopSignal,
-        argsEscaped, healthcheck, value, shell, unknownFields);
-  }
-
-  public ContainerConfig withShell(List<String> value) {
-    return new ContainerConfig(user, exposedPorts, env, entrypoint, cmd, volumes, workingDir, labels, stopSignal,
-        argsEscaped, healthcheck, onBuild, value, unknownFields);
-  }
-
-  ContainerConfig withoutUnknownFields() {
-    return new ContainerConfig(user, exposedPorts, env, entrypoint, cmd, volumes, workingDir, labels, stopSignal,
-        argsEscaped, healthcheck == null ? null : healthcheck.withoutUnknownFields(), onBuild, shell, Map.of());
-  }
-
-  static ContainerConfig read(JsonFields fields) {
-    JsonFields healthcheck = fields.object("Healthcheck");
-    return new ContainerConfig(fields.string("User"), fields.keySet("ExposedPorts"), fields.strings("Env"),
-        fields.strings("Entrypoint"), fields.strings("Cmd"), fields.keySet("Volumes"), fields.string("WorkingDir"),
-        fields.stringMap("Labels"), fields.string("StopSignal"), fields.optionalBoolean("ArgsEscaped"),
-        healthcheck == null ? null : Healthcheck.read(healthcheck), fields.strings("OnBuild"),
-        fields.strings("Shell"), fields.unknown(FIELDS));
-  }
-
-  void write(JsonGenerator json) throws IOException {
-    json.writeObjectFieldStart("config");
-    CanonicalJson.string(json, "User", user);
-    CanonicalJson.keySet(json, "ExposedPorts", exposedPorts);
-    CanonicalJson.strings(json, "Env", env);
-    CanonicalJson.strings(json, "Entrypoint", entrypoint);
-    CanonicalJson.strings(json, "Cmd", cmd);
-    CanonicalJson.keySet(json, "Volumes", volumes);
-    CanonicalJson.string(json, "WorkingDir", workingDir);
-    CanonicalJson.stringMap(json, "Labels", labels);
-    CanonicalJson.string(json, "StopSignal", stopSignal);
-    if (argsEscaped) {
-      json.writeBooleanField("ArgsEscaped", true);
+    public ContainerConfig withCmd(List<String> value) {
+        return new ContainerConfig(
+                user,
+                exposedPorts,
+                env,
+                entrypoint,
+                value,
+                volumes,
+                workingDir,
+                labels,
+                stopSignal,
+                argsEscaped,
+                healthcheck,
+                onBuild,
+                shell,
+                unknownFields);
     }
-    if (healthcheck != null) {
-      healthcheck.write(json);
-    }
-    CanonicalJson.strings(json, "OnBuild", onBuild);
-    CanonicalJson.strings(json, "Shell", shell);
-    CanonicalJson.unknown(json, unknownFields);
-    json.writeEndObject();
-  }
 
-  private static Set<String> sorted(Set<String> values) {
-    return values == null ? Set.of() : Collections.unmodifiableSet(new TreeSet<>(values));
-  }
+    public ContainerConfig withVolumes(Set<String> value) {
+        return new ContainerConfig(
+                user,
+                exposedPorts,
+                env,
+                entrypoint,
+                cmd,
+                value,
+                workingDir,
+                labels,
+                stopSignal,
+                argsEscaped,
+                healthcheck,
+                onBuild,
+                shell,
+                unknownFields);
+    }
+
+    public ContainerConfig withWorkingDir(String value) {
+        return new ContainerConfig(
+                user,
+                exposedPorts,
+                env,
+                entrypoint,
+                cmd,
+                volumes,
+                value,
+                labels,
+                stopSignal,
+                argsEscaped,
+                healthcheck,
+                onBuild,
+                shell,
+                unknownFields);
+    }
+
+    public ContainerConfig withLabels(Map<String, String> value) {
+        return new ContainerConfig(
+                user,
+                exposedPorts,
+                env,
+                entrypoint,
+                cmd,
+                volumes,
+                workingDir,
+                value,
+                stopSignal,
+                argsEscaped,
+                healthcheck,
+                onBuild,
+                shell,
+                unknownFields);
+    }
+
+    public ContainerConfig withStopSignal(String value) {
+        return new ContainerConfig(
+                user,
+                exposedPorts,
+                env,
+                entrypoint,
+                cmd,
+                volumes,
+                workingDir,
+                labels,
+                value,
+                argsEscaped,
+                healthcheck,
+                onBuild,
+                shell,
+                unknownFields);
+    }
+
+    public ContainerConfig withArgsEscaped(boolean value) {
+        return new ContainerConfig(
+                user,
+                exposedPorts,
+                env,
+                entrypoint,
+                cmd,
+                volumes,
+                workingDir,
+                labels,
+                stopSignal,
+                value,
+                healthcheck,
+                onBuild,
+                shell,
+                unknownFields);
+    }
+
+    public ContainerConfig withHealthcheck(Healthcheck value) {
+        return new ContainerConfig(
+                user,
+                exposedPorts,
+                env,
+                entrypoint,
+                cmd,
+                volumes,
+                workingDir,
+                labels,
+                stopSignal,
+                argsEscaped,
+                value,
+                onBuild,
+                shell,
+                unknownFields);
+    }
+
+    public ContainerConfig withOnBuild(List<String> value) {
+        return new ContainerConfig(
+                user,
+                exposedPorts,
+                env,
+                entrypoint,
+                cmd,
+                volumes,
+                workingDir,
+                labels,
+                stopSignal,
+                argsEscaped,
+                healthcheck,
+                value,
+                shell,
+                unknownFields);
+    }
+
+    public ContainerConfig withShell(List<String> value) {
+        return new ContainerConfig(
+                user,
+                exposedPorts,
+                env,
+                entrypoint,
+                cmd,
+                volumes,
+                workingDir,
+                labels,
+                stopSignal,
+                argsEscaped,
+                healthcheck,
+                onBuild,
+                value,
+                unknownFields);
+    }
+
+    ContainerConfig withoutUnknownFields() {
+        return new ContainerConfig(
+                user,
+                exposedPorts,
+                env,
+                entrypoint,
+                cmd,
+                volumes,
+                workingDir,
+                labels,
+                stopSignal,
+                argsEscaped,
+                healthcheck == null ? null : healthcheck.withoutUnknownFields(),
+                onBuild,
+                shell,
+                Map.of());
+    }
+
+    static ContainerConfig read(JsonFields fields) {
+        JsonFields healthcheck = fields.object("Healthcheck");
+        return new ContainerConfig(
+                fields.string("User"),
+                fields.keySet("ExposedPorts"),
+                fields.strings("Env"),
+                fields.strings("Entrypoint"),
+                fields.strings("Cmd"),
+                fields.keySet("Volumes"),
+                fields.string("WorkingDir"),
+                fields.stringMap("Labels"),
+                fields.string("StopSignal"),
+                fields.optionalBoolean("ArgsEscaped"),
+                healthcheck == null ? null : Healthcheck.read(healthcheck),
+                fields.strings("OnBuild"),
+                fields.strings("Shell"),
+                fields.unknown(FIELDS));
+    }
+
+    void write(JsonGenerator json) throws IOException {
+        json.writeObjectFieldStart("config");
+        CanonicalJson.string(json, "User", user);
+        CanonicalJson.keySet(json, "ExposedPorts", exposedPorts);
+        CanonicalJson.strings(json, "Env", env);
+        CanonicalJson.strings(json, "Entrypoint", entrypoint);
+        CanonicalJson.strings(json, "Cmd", cmd);
+        CanonicalJson.keySet(json, "Volumes", volumes);
+        CanonicalJson.string(json, "WorkingDir", workingDir);
+        CanonicalJson.stringMap(json, "Labels", labels);
+        CanonicalJson.string(json, "StopSignal", stopSignal);
+        if (argsEscaped) {
+            json.writeBooleanField("ArgsEscaped", true);
+        }
+        if (healthcheck != null) {
+            healthcheck.write(json);
+        }
+        CanonicalJson.strings(json, "OnBuild", onBuild);
+        CanonicalJson.strings(json, "Shell", shell);
+        CanonicalJson.unknown(json, unknownFields);
+        json.writeEndObject();
+    }
+
+    private static Set<String> sorted(Set<String> values) {
+        return values == null ? Set.of() : Collections.unmodifiableSet(new TreeSet<>(values));
+    }
 }

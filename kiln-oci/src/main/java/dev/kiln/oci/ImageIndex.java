@@ -18,78 +18,92 @@ import java.util.TreeMap;
  * @param subject the manifest this index refers to, or null
  * @param annotations arbitrary metadata
  */
-public record ImageIndex(int schemaVersion, String mediaType, String artifactType, List<Descriptor> manifests,
-    Descriptor subject, Map<String, String> annotations) implements ManifestDocument {
+public record ImageIndex(
+        int schemaVersion,
+        String mediaType,
+        String artifactType,
+        List<Descriptor> manifests,
+        Descriptor subject,
+        Map<String, String> annotations)
+        implements ManifestDocument {
 
-  private static final String KIND = "image index";
+    private static final String KIND = "image index";
 
-  public ImageIndex {
-    mediaType = mediaType == null ? "" : mediaType;
-    artifactType = artifactType == null ? "" : artifactType;
-    manifests = manifests == null ? List.of() : List.copyOf(manifests);
-    annotations = annotations == null ? Map.of() : java.util.Collections.unmodifiableMap(new TreeMap<>(annotations));
-  }
-
-  public static ImageIndex oci(List<Descriptor> manifests) {
-    return new ImageIndex(2, MediaTypes.OCI_INDEX, "", manifests, null, Map.of());
-  }
-
-  public static ImageIndex docker(List<Descriptor> manifests) {
-    return new ImageIndex(2, MediaTypes.DOCKER_MANIFEST_LIST, "", manifests, null, Map.of());
-  }
-
-  public static ImageIndex parse(byte[] json) {
-    return parse(json, KIND);
-  }
-
-  /** @param document what is being read, for error messages */
-  public static ImageIndex parse(byte[] json, String document) {
-    return read(JsonFields.parse(json, document));
-  }
-
-  static ImageIndex read(JsonFields fields) {
-    int schemaVersion = fields.schemaVersion2();
-    String mediaType = fields.mediaType(MediaTypes::isIndex, "an index media type");
-    JsonFields subject = fields.object("subject");
-    return new ImageIndex(schemaVersion, mediaType, fields.string("artifactType"),
-        fields.objects("manifests").stream().map(Descriptor::read).toList(),
-        subject == null ? null : Descriptor.read(subject), fields.stringMap("annotations"));
-  }
-
-  /** The media type to send as Content-Type: the declared one, OCI's when there is none. */
-  public String contentType() {
-    return mediaType.isEmpty() ? MediaTypes.OCI_INDEX : mediaType;
-  }
-
-  /** The best manifest for {@code platform} by {@link PlatformMatcher}'s preference order. */
-  public Optional<Descriptor> select(Platform platform) {
-    return PlatformMatcher.of(platform).select(manifests);
-  }
-
-  /** The platforms this index offers, for messages such as "no manifest for linux/s390x". */
-  public List<Platform> platforms() {
-    return manifests.stream().map(Descriptor::platform).filter(java.util.Objects::nonNull).toList();
-  }
-
-  @Override
-  public byte[] toJson() {
-    return CanonicalJson.write(this::write);
-  }
-
-  private void write(JsonGenerator json) throws java.io.IOException {
-    json.writeStartObject();
-    json.writeNumberField("schemaVersion", schemaVersion);
-    CanonicalJson.string(json, "mediaType", mediaType);
-    CanonicalJson.string(json, "artifactType", artifactType);
-    json.writeArrayFieldStart("manifests");
-    for (Descriptor manifest : manifests) {
-      manifest.write(json);
+    public ImageIndex {
+        mediaType = mediaType == null ? "" : mediaType;
+        artifactType = artifactType == null ? "" : artifactType;
+        manifests = manifests == null ? List.of() : List.copyOf(manifests);
+        annotations =
+                annotations == null ? Map.of() : java.util.Collections.unmodifiableMap(new TreeMap<>(annotations));
     }
-    json.writeEndArray();
-    if (subject != null) {
-      subject.write(json, "subject");
+
+    public static ImageIndex oci(List<Descriptor> manifests) {
+        return new ImageIndex(2, MediaTypes.OCI_INDEX, "", manifests, null, Map.of());
     }
-    CanonicalJson.stringMap(json, "annotations", annotations);
-    json.writeEndObject();
-  }
+
+    public static ImageIndex docker(List<Descriptor> manifests) {
+        return new ImageIndex(2, MediaTypes.DOCKER_MANIFEST_LIST, "", manifests, null, Map.of());
+    }
+
+    public static ImageIndex parse(byte[] json) {
+        return parse(json, KIND);
+    }
+
+    /** @param document what is being read, for error messages */
+    public static ImageIndex parse(byte[] json, String document) {
+        return read(JsonFields.parse(json, document));
+    }
+
+    static ImageIndex read(JsonFields fields) {
+        int schemaVersion = fields.schemaVersion2();
+        String mediaType = fields.mediaType(MediaTypes::isIndex, "an index media type");
+        JsonFields subject = fields.object("subject");
+        return new ImageIndex(
+                schemaVersion,
+                mediaType,
+                fields.string("artifactType"),
+                fields.objects("manifests").stream().map(Descriptor::read).toList(),
+                subject == null ? null : Descriptor.read(subject),
+                fields.stringMap("annotations"));
+    }
+
+    /** The media type to send as Content-Type: the declared one, OCI's when there is none. */
+    public String contentType() {
+        return mediaType.isEmpty() ? MediaTypes.OCI_INDEX : mediaType;
+    }
+
+    /** The best manifest for {@code platform} by {@link PlatformMatcher}'s preference order. */
+    public Optional<Descriptor> select(Platform platform) {
+        return PlatformMatcher.of(platform).select(manifests);
+    }
+
+    /** The platforms this index offers, for messages such as "no manifest for linux/s390x". */
+    public List<Platform> platforms() {
+        return manifests.stream()
+                .map(Descriptor::platform)
+                .filter(java.util.Objects::nonNull)
+                .toList();
+    }
+
+    @Override
+    public byte[] toJson() {
+        return CanonicalJson.write(this::write);
+    }
+
+    private void write(JsonGenerator json) throws java.io.IOException {
+        json.writeStartObject();
+        json.writeNumberField("schemaVersion", schemaVersion);
+        CanonicalJson.string(json, "mediaType", mediaType);
+        CanonicalJson.string(json, "artifactType", artifactType);
+        json.writeArrayFieldStart("manifests");
+        for (Descriptor manifest : manifests) {
+            manifest.write(json);
+        }
+        json.writeEndArray();
+        if (subject != null) {
+            subject.write(json, "subject");
+        }
+        CanonicalJson.stringMap(json, "annotations", annotations);
+        json.writeEndObject();
+    }
 }

@@ -14,127 +14,130 @@ import java.util.regex.Pattern;
  * compared after normalisation, so x86_64 is amd64, aarch64 is arm64, arm64/v8 is arm64 and arm is arm/v7.
  */
 public final class PlatformMatcher {
-  private static final Pattern ARM64_VARIANT = Pattern.compile("v(\\d+)(?:\\.(\\d+))?");
+    private static final Pattern ARM64_VARIANT = Pattern.compile("v(\\d+)(?:\\.(\\d+))?");
 
-  private final Platform wanted;
-  private final List<Platform> preference;
+    private final Platform wanted;
+    private final List<Platform> preference;
 
-  private PlatformMatcher(Platform wanted, List<Platform> preference) {
-    this.wanted = wanted;
-    this.preference = List.copyOf(preference);
-  }
-
-  /** The matcher for {@code wanted} and the platforms it can also run. */
-  public static PlatformMatcher of(Platform wanted) {
-    Platform normal = wanted.normalize();
-    return new PlatformMatcher(normal, compatible(normal).stream().map(Platform::normalize).distinct().toList());
-  }
-
-  /** The matcher for exactly {@code wanted} (after normalisation), nothing it could also run. */
-  public static PlatformMatcher exactly(Platform wanted) {
-    Platform normal = wanted.normalize();
-    return new PlatformMatcher(normal, List.of(normal));
-  }
-
-  public Platform wanted() {
-    return wanted;
-  }
-
-  /** The platforms accepted, best first, normalised. */
-  public List<Platform> preference() {
-    return preference;
-  }
-
-  public boolean matches(Platform candidate) {
-    return rank(candidate) >= 0;
-  }
-
-  /** The position of {@code candidate} in the preference order (0 is best), or -1 when it does not match. */
-  public int rank(Platform candidate) {
-    Platform normal = candidate.normalize();
-    for (int i = 0; i < preference.size(); i++) {
-      Platform accepted = preference.get(i);
-      if (accepted.os().equals(normal.os()) && accepted.architecture().equals(normal.architecture())
-          && accepted.variant().equals(normal.variant())) {
-        return i;
-      }
+    private PlatformMatcher(Platform wanted, List<Platform> preference) {
+        this.wanted = wanted;
+        this.preference = List.copyOf(preference);
     }
-    return -1;
-  }
 
-  /** The best of {@code manifests} (an index's entries); among equals the first listed, as containerd picks. */
-  public Optional<Descriptor> select(List<Descriptor> manifests) {
-    Descriptor best = null;
-    int bestRank = Integer.MAX_VALUE;
-    for (Descriptor manifest : manifests) {
-      if (manifest.platform() == null) {
-        continue;
-      }
-      int rank = rank(manifest.platform());
-      if (rank >= 0 && rank < bestRank) {
-        best = manifest;
-        bestRank = rank;
-      }
+    /** The matcher for {@code wanted} and the platforms it can also run. */
+    public static PlatformMatcher of(Platform wanted) {
+        Platform normal = wanted.normalize();
+        return new PlatformMatcher(
+                normal,
+                compatible(normal).stream().map(Platform::normalize).distinct().toList());
     }
-    return Optional.ofNullable(best);
-  }
 
-  private static List<Platform> compatible(Platform platform) {
-    List<Platform> vector = new ArrayList<>();
-    switch (platform.architecture()) {
-      case "amd64" -> {
-        vector.add(platform);
-        for (int version = versionOf(platform.variant()) - 1; version >= 1; version--) {
-          vector.add(withArchitecture(platform, "amd64", "v" + version));
+    /** The matcher for exactly {@code wanted} (after normalisation), nothing it could also run. */
+    public static PlatformMatcher exactly(Platform wanted) {
+        Platform normal = wanted.normalize();
+        return new PlatformMatcher(normal, List.of(normal));
+    }
+
+    public Platform wanted() {
+        return wanted;
+    }
+
+    /** The platforms accepted, best first, normalised. */
+    public List<Platform> preference() {
+        return preference;
+    }
+
+    public boolean matches(Platform candidate) {
+        return rank(candidate) >= 0;
+    }
+
+    /** The position of {@code candidate} in the preference order (0 is best), or -1 when it does not match. */
+    public int rank(Platform candidate) {
+        Platform normal = candidate.normalize();
+        for (int i = 0; i < preference.size(); i++) {
+            Platform accepted = preference.get(i);
+            if (accepted.os().equals(normal.os())
+                    && accepted.architecture().equals(normal.architecture())
+                    && accepted.variant().equals(normal.variant())) {
+                return i;
+            }
         }
-        vector.add(withArchitecture(platform, "386", ""));
-      }
-      case "arm" -> {
-        vector.add(platform);
-        for (int version = versionOf(platform.variant()) - 1; version >= 5; version--) {
-          vector.add(withArchitecture(platform, "arm", "v" + version));
+        return -1;
+    }
+
+    /** The best of {@code manifests} (an index's entries); among equals the first listed, as containerd picks. */
+    public Optional<Descriptor> select(List<Descriptor> manifests) {
+        Descriptor best = null;
+        int bestRank = Integer.MAX_VALUE;
+        for (Descriptor manifest : manifests) {
+            if (manifest.platform() == null) {
+                continue;
+            }
+            int rank = rank(manifest.platform());
+            if (rank >= 0 && rank < bestRank) {
+                best = manifest;
+                bestRank = rank;
+            }
         }
-      }
-      case "arm64" -> {
-        String variant = platform.variant().isEmpty() ? "v8" : platform.variant();
-        Matcher parts = ARM64_VARIANT.matcher(variant);
-        if (parts.matches()) {
-          int major = Integer.parseInt(parts.group(1));
-          int minor = parts.group(2) == null ? 0 : Integer.parseInt(parts.group(2));
-          addArm64Minors(vector, platform, major, minor);
-          if (major == 9) {
-            addArm64Minors(vector, platform, 8, Math.min(minor + 5, 9));
-          }
-        } else {
-          vector.add(platform);
+        return Optional.ofNullable(best);
+    }
+
+    private static List<Platform> compatible(Platform platform) {
+        List<Platform> vector = new ArrayList<>();
+        switch (platform.architecture()) {
+            case "amd64" -> {
+                vector.add(platform);
+                for (int version = versionOf(platform.variant()) - 1; version >= 1; version--) {
+                    vector.add(withArchitecture(platform, "amd64", "v" + version));
+                }
+                vector.add(withArchitecture(platform, "386", ""));
+            }
+            case "arm" -> {
+                vector.add(platform);
+                for (int version = versionOf(platform.variant()) - 1; version >= 5; version--) {
+                    vector.add(withArchitecture(platform, "arm", "v" + version));
+                }
+            }
+            case "arm64" -> {
+                String variant = platform.variant().isEmpty() ? "v8" : platform.variant();
+                Matcher parts = ARM64_VARIANT.matcher(variant);
+                if (parts.matches()) {
+                    int major = Integer.parseInt(parts.group(1));
+                    int minor = parts.group(2) == null ? 0 : Integer.parseInt(parts.group(2));
+                    addArm64Minors(vector, platform, major, minor);
+                    if (major == 9) {
+                        addArm64Minors(vector, platform, 8, Math.min(minor + 5, 9));
+                    }
+                } else {
+                    vector.add(platform);
+                }
+                vector.addAll(compatible(withArchitecture(platform, "arm", "v8")));
+            }
+            default -> vector.add(platform);
         }
-        vector.addAll(compatible(withArchitecture(platform, "arm", "v8")));
-      }
-      default -> vector.add(platform);
+        return vector;
     }
-    return vector;
-  }
 
-  private static void addArm64Minors(List<Platform> vector, Platform platform, int major, int minor) {
-    for (int m = minor; m >= 0; m--) {
-      vector.add(withArchitecture(platform, "arm64", m == 0 ? "v" + major : "v" + major + "." + m));
+    private static void addArm64Minors(List<Platform> vector, Platform platform, int major, int minor) {
+        for (int m = minor; m >= 0; m--) {
+            vector.add(withArchitecture(platform, "arm64", m == 0 ? "v" + major : "v" + major + "." + m));
+        }
     }
-  }
 
-  private static int versionOf(String variant) {
-    try {
-      return Integer.parseInt(variant.startsWith("v") ? variant.substring(1) : variant);
-    } catch (NumberFormatException e) {
-      return 0;
+    private static int versionOf(String variant) {
+        try {
+            return Integer.parseInt(variant.startsWith("v") ? variant.substring(1) : variant);
+        } catch (NumberFormatException e) {
+            return 0;
+        }
     }
-  }
 
-  private static Platform withArchitecture(Platform platform, String architecture, String variant) {
-    return new Platform(platform.os(), architecture, variant, platform.osVersion(), platform.osFeatures());
-  }
+    private static Platform withArchitecture(Platform platform, String architecture, String variant) {
+        return new Platform(platform.os(), architecture, variant, platform.osVersion(), platform.osFeatures());
+    }
 
-  @Override
-  public String toString() {
-    return "platforms compatible with " + wanted;
-  }
+    @Override
+    public String toString() {
+        return "platforms compatible with " + wanted;
+    }
 }

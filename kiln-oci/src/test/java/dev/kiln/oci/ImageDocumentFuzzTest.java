@@ -13,25 +13,27 @@ import java.util.function.Function;
  */
 class ImageDocumentFuzzTest {
 
-  @FuzzTest
-  void parse(byte[] data) {
-    for (String contentType : new String[] {"", MediaTypes.OCI_MANIFEST, MediaTypes.DOCKER_MANIFEST_LIST}) {
-      readsBack(data, json -> ManifestDocument.parse(json, contentType, "manifest"), ManifestDocument::toJson);
+    @FuzzTest
+    void parse(byte[] data) {
+        for (String contentType : new String[] {"", MediaTypes.OCI_MANIFEST, MediaTypes.DOCKER_MANIFEST_LIST}) {
+            readsBack(data, json -> ManifestDocument.parse(json, contentType, "manifest"), ManifestDocument::toJson);
+        }
+        readsBack(data, ImageManifest::parse, ImageManifest::toJson);
+        readsBack(data, ImageIndex::parse, ImageIndex::toJson);
+        readsBack(data, ImageConfig::parse, ImageConfig::toJson);
+        readsBack(data, json -> ImageConfig.parseDockerOciImage(json, "config"), ImageConfig::toDockerOciImageJson);
     }
-    readsBack(data, ImageManifest::parse, ImageManifest::toJson);
-    readsBack(data, ImageIndex::parse, ImageIndex::toJson);
-    readsBack(data, ImageConfig::parse, ImageConfig::toJson);
-    readsBack(data, json -> ImageConfig.parseDockerOciImage(json, "config"), ImageConfig::toDockerOciImageJson);
-  }
 
-  private static <T> void readsBack(byte[] data, Function<byte[], T> parse, Function<T, byte[]> write) {
-    T document;
-    try {
-      document = parse.apply(data);
-    } catch (OciFormatException e) {
-      return;
+    private static <T> void readsBack(byte[] data, Function<byte[], T> parse, Function<T, byte[]> write) {
+        T document;
+        try {
+            document = parse.apply(data);
+        } catch (OciFormatException e) {
+            return;
+        }
+        byte[] written = write.apply(document);
+        assertThat(write.apply(parse.apply(written)))
+                .as("%s written again", new String(written, java.nio.charset.StandardCharsets.UTF_8))
+                .isEqualTo(written);
     }
-    byte[] written = write.apply(document);
-    assertThat(write.apply(parse.apply(written))).as("%s written again", new String(written, java.nio.charset.StandardCharsets.UTF_8)).isEqualTo(written);
-  }
 }

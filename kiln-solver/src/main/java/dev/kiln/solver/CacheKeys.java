@@ -27,15 +27,16 @@ final class CacheKeys {
 
     private static final String VERSION = "kiln-cache-key-v1";
 
-    private CacheKeys() {
-    }
+    private CacheKeys() {}
 
     /** The vertex key, from its cache map digest and one contribution per input (see the class comment). */
     static String vertexKey(String cacheMapDigest, List<String> inputContributions) {
         MessageDigest sha256 = sha256();
         update(sha256, VERSION);
         update(sha256, cacheMapDigest);
-        sha256.update(ByteBuffer.allocate(Integer.BYTES).putInt(inputContributions.size()).array());
+        sha256.update(ByteBuffer.allocate(Integer.BYTES)
+                .putInt(inputContributions.size())
+                .array());
         for (String contribution : inputContributions) {
             update(sha256, contribution);
         }

@@ -33,8 +33,7 @@ final class CacheRecordFormat {
     static final int MAX_BYTES = 1 << 20;
     private static final byte[] MAGIC = "kiln-cache-record-v1\n".getBytes(StandardCharsets.US_ASCII);
 
-    private CacheRecordFormat() {
-    }
+    private CacheRecordFormat() {}
 
     static byte[] encode(String key, CacheRecord record) {
         var bytes = new ByteArrayOutputStream();

@@ -94,7 +94,10 @@ public final class CacheStore {
                 }
                 channel.force(true);
             }
-            Files.move(temporary, directory.resolve(key), StandardCopyOption.ATOMIC_MOVE,
+            Files.move(
+                    temporary,
+                    directory.resolve(key),
+                    StandardCopyOption.ATOMIC_MOVE,
                     StandardCopyOption.REPLACE_EXISTING);
         } catch (IOException | RuntimeException e) {
             Files.deleteIfExists(temporary);

@@ -17,8 +17,7 @@ import java.util.stream.Collectors;
  */
 final class GraphOrder {
 
-    private GraphOrder() {
-    }
+    private GraphOrder() {}
 
     static List<Vertex> of(List<Edge> targets) throws SolveException {
         var ordered = new ArrayList<Vertex>();
@@ -49,8 +48,14 @@ final class GraphOrder {
         }
     }
 
-    private static void visit(Vertex root, String place, List<Vertex> ordered, Map<String, Vertex> done,
-                              Set<String> onPath, Deque<Visit> path) throws SolveException {
+    private static void visit(
+            Vertex root,
+            String place,
+            List<Vertex> ordered,
+            Map<String, Vertex> done,
+            Set<String> onPath,
+            Deque<Visit> path)
+            throws SolveException {
         String rootDigest = checked(root, place);
         if (done.containsKey(rootDigest)) {
             return;

@@ -7,8 +7,7 @@ import java.util.Objects;
 public sealed interface InputKey {
 
     /** The input's own cache key: the vertex re-runs whenever the input's key changes. */
-    record ByCacheKey() implements InputKey {
-    }
+    record ByCacheKey() implements InputKey {}
 
     /**
      * A checksum of the input's content under the selectors (paths, for a copy): the vertex stays a cache hit when

@@ -19,8 +19,16 @@ import java.util.Objects;
  * @param notes   what went into {@code opKey} beyond the op's definition ({@link CacheMap#notes()})
  * @param ran     true when this solve ran the op; false when its results came from a cache
  */
-public record KeyedStep(String key, String name, List<StepInput> inputs, List<Result> results, Instant created,
-        String vertexDigest, String opKey, Map<String, String> notes, boolean ran) {
+public record KeyedStep(
+        String key,
+        String name,
+        List<StepInput> inputs,
+        List<Result> results,
+        Instant created,
+        String vertexDigest,
+        String opKey,
+        Map<String, String> notes,
+        boolean ran) {
 
     public KeyedStep {
         Objects.requireNonNull(key, "key");
@@ -51,8 +59,7 @@ public record KeyedStep(String key, String name, List<StepInput> inputs, List<Re
         int producerOutput();
 
         /** The input's own key contributed: the producer's output key. */
-        record Linked(String producerKey, int producerOutput) implements StepInput {
-        }
+        record Linked(String producerKey, int producerOutput) implements StepInput {}
 
         /** A checksum of the input's content under the selectors contributed, not the producer's key. */
         record Content(String producerKey, int producerOutput, String checksum, List<String> selectors)

@@ -25,17 +25,14 @@ public sealed interface ProgressEvent {
 
     Instant timestamp();
 
-    record VertexStarted(String vertexDigest, String vertexName, Instant timestamp) implements ProgressEvent {
-    }
+    record VertexStarted(String vertexDigest, String vertexName, Instant timestamp) implements ProgressEvent {}
 
     /** The vertex's results came from the cache (or from an identical vertex that ran at the same time). */
-    record VertexCached(String vertexDigest, String vertexName, Instant timestamp) implements ProgressEvent {
-    }
+    record VertexCached(String vertexDigest, String vertexName, Instant timestamp) implements ProgressEvent {}
 
     /** @param duration how long the op ran, from {@link VertexStarted} to this event */
     record VertexCompleted(String vertexDigest, String vertexName, Instant timestamp, Duration duration)
-            implements ProgressEvent {
-    }
+            implements ProgressEvent {}
 
     /**
      * Output of the op.
@@ -58,8 +55,11 @@ public sealed interface ProgressEvent {
         @Override
         public boolean equals(Object other) {
             return other instanceof VertexLog log
-                    && vertexDigest.equals(log.vertexDigest) && vertexName.equals(log.vertexName)
-                    && timestamp.equals(log.timestamp) && stream == log.stream && Arrays.equals(data, log.data);
+                    && vertexDigest.equals(log.vertexDigest)
+                    && vertexName.equals(log.vertexName)
+                    && timestamp.equals(log.timestamp)
+                    && stream == log.stream
+                    && Arrays.equals(data, log.data);
         }
 
         @Override
@@ -75,10 +75,8 @@ public sealed interface ProgressEvent {
 
     /** @param message what failed, ready to show the user; {@value ProgressEvent#CANCELLED} for an abandoned vertex */
     record VertexFailed(String vertexDigest, String vertexName, Instant timestamp, String message)
-            implements ProgressEvent {
-    }
+            implements ProgressEvent {}
 
     record VertexWarning(String vertexDigest, String vertexName, Instant timestamp, String message)
-            implements ProgressEvent {
-    }
+            implements ProgressEvent {}
 }

@@ -16,7 +16,6 @@ public interface ProgressListener {
 
     /** A listener for callers that do not show progress. */
     static ProgressListener none() {
-        return event -> {
-        };
+        return event -> {};
     }
 }

@@ -10,8 +10,7 @@ public final class ShortText {
     /** Characters kept of a quoted text: enough to recognise a command or a step's name. */
     public static final int KEPT = 200;
 
-    private ShortText() {
-    }
+    private ShortText() {}
 
     /** {@code text} when it is short; else its first {@link #KEPT} characters and "… (N more characters)". */
     public static String of(String text) {

@@ -12,8 +12,7 @@ import java.util.Optional;
 public interface SolveCache {
 
     /** No imports, no reports: what a solve without a cache of its own uses. */
-    SolveCache NONE = new SolveCache() {
-    };
+    SolveCache NONE = new SolveCache() {};
 
     /**
      * Results for a step whose key the local cache misses, one per output, made real on this worker (the results
@@ -26,6 +25,5 @@ public interface SolveCache {
     }
 
     /** Called once per step of a solve that succeeded, every step after the steps it consumes. */
-    default void solved(KeyedStep step) {
-    }
+    default void solved(KeyedStep step) {}
 }

@@ -20,8 +20,8 @@ public final class SolveException extends Exception {
     }
 
     static SolveException vertexFailed(String vertexName, String vertexDigest, Throwable cause) {
-        String message = "vertex \"" + ShortText.of(vertexName) + "\" (" + vertexDigest + ") failed: "
-                + describe(cause);
+        String message =
+                "vertex \"" + ShortText.of(vertexName) + "\" (" + vertexDigest + ") failed: " + describe(cause);
         return new SolveException(message, cause, vertexName, vertexDigest, false);
     }
 

@@ -90,7 +90,8 @@ public final class Solver {
             for (Vertex vertex : order) {
                 held.put(vertex.digest(), acquire(vertex, held, session));
             }
-            List<VertexEvaluation> wanted = targets.stream().map(t -> held.get(t.vertex().digest())).toList();
+            List<VertexEvaluation> wanted =
+                    targets.stream().map(t -> held.get(t.vertex().digest())).toList();
             VertexEvaluation.awaitAll(wanted);
             var solved = new ArrayList<SolveResult>(targets.size());
             for (int i = 0; i < targets.size(); i++) {
@@ -156,9 +157,16 @@ public final class Solver {
     private static void report(Collection<VertexEvaluation> evaluations, SolveCache cache) {
         for (VertexEvaluation evaluation : evaluations) {
             VertexEvaluation.Evaluated evaluated = evaluation.outcome().resultNow();
-            cache.solved(new KeyedStep(evaluated.key(), evaluation.vertex().name(), evaluated.inputs(),
-                    evaluated.results(), evaluated.created(), evaluation.vertex().digest(), evaluated.opKey(),
-                    evaluated.notes(), evaluated.ran()));
+            cache.solved(new KeyedStep(
+                    evaluated.key(),
+                    evaluation.vertex().name(),
+                    evaluated.inputs(),
+                    evaluated.results(),
+                    evaluated.created(),
+                    evaluation.vertex().digest(),
+                    evaluated.opKey(),
+                    evaluated.notes(),
+                    evaluated.ran()));
         }
     }
 

@@ -28,12 +28,16 @@ final class VertexContext implements OperationContext {
     @Override
     public void log(int stream, byte[] data, int offset, int length) {
         if (stream != 1 && stream != 2) {
-            throw new IllegalArgumentException("log stream of vertex \"" + vertex.name()
-                    + "\" must be 1 (stdout) or 2 (stderr), not " + stream);
+            throw new IllegalArgumentException(
+                    "log stream of vertex \"" + vertex.name() + "\" must be 1 (stdout) or 2 (stderr), not " + stream);
         }
         Objects.requireNonNull(data, "log data");
         Objects.checkFromIndexSize(offset, length, data.length);
-        evaluation.emit(new ProgressEvent.VertexLog(vertex.digest(), vertex.name(), Instant.now(), stream,
+        evaluation.emit(new ProgressEvent.VertexLog(
+                vertex.digest(),
+                vertex.name(),
+                Instant.now(),
+                stream,
                 Arrays.copyOfRange(data, offset, offset + length)));
     }
 

@@ -28,8 +28,14 @@ final class VertexEvaluation implements Runnable {
      * The outcome of a finished evaluation: the vertex's cache key, how its inputs contributed to it, its results
      * (one per output) and when they were made, the op's own key material and its notes, and whether the op ran.
      */
-    record Evaluated(String key, List<KeyedStep.StepInput> inputs, List<Result> results, Instant created,
-            String opKey, java.util.Map<String, String> notes, boolean ran) {
+    record Evaluated(
+            String key,
+            List<KeyedStep.StepInput> inputs,
+            List<Result> results,
+            Instant created,
+            String opKey,
+            java.util.Map<String, String> notes,
+            boolean ran) {
 
         /** One output, for a consumer described by {@code consumer} (which gets the blame if it does not exist). */
         Result output(Vertex producer, int index, String consumer) {
@@ -126,7 +132,8 @@ final class VertexEvaluation implements Runnable {
             inputs = List.copyOf(heldInputs);
             if (!abandoned) {
                 String name = vertex.name();
-                thread = Thread.ofVirtual().name("kiln vertex " + (name.length() > 80 ? name.substring(0, 80) : name))
+                thread = Thread.ofVirtual()
+                        .name("kiln vertex " + (name.length() > 80 ? name.substring(0, 80) : name))
                         .start(this);
                 return;
             }
@@ -211,7 +218,8 @@ final class VertexEvaluation implements Runnable {
             });
         }
         try {
-            CompletableFuture.anyOf(CompletableFuture.allOf(outcomes), firstFailure).get();
+            CompletableFuture.anyOf(CompletableFuture.allOf(outcomes), firstFailure)
+                    .get();
         } catch (ExecutionException e) {
             switch (e.getCause()) {
                 case VertexFailure failure -> throw failure;
@@ -234,8 +242,8 @@ final class VertexEvaluation implements Runnable {
             throw new IllegalStateException("the operation gave no cache map");
         }
         if (cacheMap.inputKeys().size() != edges.size()) {
-            throw new IllegalStateException("the cache map has " + cacheMap.inputKeys().size()
-                    + " input keys for " + edges.size() + " inputs");
+            throw new IllegalStateException(
+                    "the cache map has " + cacheMap.inputKeys().size() + " input keys for " + edges.size() + " inputs");
         }
         var inputResults = new ArrayList<Result>(edges.size());
         var contributions = new ArrayList<String>(edges.size());
@@ -253,15 +261,21 @@ final class VertexEvaluation implements Runnable {
                 case InputKey.ByContent byContent -> {
                     String checksum = contentChecksum(result, byContent, i);
                     contributions.add(CacheKeys.byContent(checksum));
-                    stepInputs.add(new KeyedStep.StepInput.Content(input.key(), edge.outputIndex(), checksum,
-                            byContent.selectors()));
+                    stepInputs.add(new KeyedStep.StepInput.Content(
+                            input.key(), edge.outputIndex(), checksum, byContent.selectors()));
                 }
             }
         }
         String key = CacheKeys.vertexKey(cacheMap.digest(), contributions);
         Made made = runOnce(key, context, List.copyOf(inputResults));
-        return new Evaluated(key, List.copyOf(stepInputs), made.results(), made.created(), cacheMap.digest(),
-                cacheMap.notes(), made.ran());
+        return new Evaluated(
+                key,
+                List.copyOf(stepInputs),
+                made.results(),
+                made.created(),
+                cacheMap.digest(),
+                cacheMap.notes(),
+                made.ran());
     }
 
     /** Results and when they were made: now for a run, the record's time for a cache hit; ran for a run. */
@@ -275,8 +289,8 @@ final class VertexEvaluation implements Runnable {
     private String contentChecksum(Result input, InputKey.ByContent byContent, int index) throws Exception {
         String checksum = solver.results.contentChecksum(input, byContent.selectors());
         if (checksum == null) {
-            throw new IllegalStateException("the result store gave no content checksum for input " + index
-                    + " (result " + input.id() + ")");
+            throw new IllegalStateException(
+                    "the result store gave no content checksum for input " + index + " (result " + input.id() + ")");
         }
         return checksum;
     }
@@ -319,8 +333,7 @@ final class VertexEvaluation implements Runnable {
         }
     }
 
-    private Made lookupOrExec(String key, VertexContext context, List<Result> inputResults)
-            throws Exception {
+    private Made lookupOrExec(String key, VertexContext context, List<Result> inputResults) throws Exception {
         if (!vertex.ignoreCache()) {
             Optional<Made> cached = lookup(key);
             if (cached.isPresent()) {
@@ -362,7 +375,10 @@ final class VertexEvaluation implements Runnable {
                 Thread.currentThread().interrupt();
                 return Optional.empty();
             } catch (Exception e) {
-                emit(new ProgressEvent.VertexWarning(vertex.digest(), vertex.name(), Instant.now(),
+                emit(new ProgressEvent.VertexWarning(
+                        vertex.digest(),
+                        vertex.name(),
+                        Instant.now(),
                         "the imported cache could not be used (" + SolveException.describe(e)
                                 + "), so this step runs"));
             }
@@ -397,7 +413,10 @@ final class VertexEvaluation implements Runnable {
         try {
             solver.cache.store(key, new CacheRecord(vertex.name(), ids, Instant.now()));
         } catch (IOException | RuntimeException e) {
-            emit(new ProgressEvent.VertexWarning(vertex.digest(), vertex.name(), Instant.now(),
+            emit(new ProgressEvent.VertexWarning(
+                    vertex.digest(),
+                    vertex.name(),
+                    Instant.now(),
                     "the result could not be recorded in the cache (" + SolveException.describe(e)
                             + "), so the next build runs this step again"));
         }
@@ -429,16 +448,16 @@ final class VertexEvaluation implements Runnable {
         }
         if (isAbandoned()) {
             if (wasStarted) {
-                emit(new ProgressEvent.VertexFailed(vertex.digest(), vertex.name(), Instant.now(),
-                        ProgressEvent.CANCELLED));
+                emit(new ProgressEvent.VertexFailed(
+                        vertex.digest(), vertex.name(), Instant.now(), ProgressEvent.CANCELLED));
             }
             return new VertexCancelled();
         }
         if (thrown instanceof VertexFailure || thrown instanceof VertexCancelled) {
             return (Exception) thrown;
         }
-        emit(new ProgressEvent.VertexFailed(vertex.digest(), vertex.name(), Instant.now(),
-                SolveException.describe(thrown)));
+        emit(new ProgressEvent.VertexFailed(
+                vertex.digest(), vertex.name(), Instant.now(), SolveException.describe(thrown)));
         return new VertexFailure(vertex, thrown);
     }
 }

@@ -1,10 +1,9 @@
 package dev.kiln.solver;
 
-import org.junit.jupiter.api.Test;
+import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.List;
-
-import static org.assertj.core.api.Assertions.assertThat;
+import org.junit.jupiter.api.Test;
 
 class CacheKeysTest {
 
@@ -17,8 +16,8 @@ class CacheKeysTest {
     void keyFollowsTheDocumentedByteLayout() {
         String inputKey = CacheKeys.outputKey("a".repeat(64), 0);
 
-        String key = CacheKeys.vertexKey("sha256:op",
-                List.of(CacheKeys.byCacheKey(inputKey), CacheKeys.byContent("sha256:c0ffee")));
+        String key = CacheKeys.vertexKey(
+                "sha256:op", List.of(CacheKeys.byCacheKey(inputKey), CacheKeys.byContent("sha256:c0ffee")));
 
         assertThat(key).isEqualTo("d39abdc03920c7ad50a42a59a8c83750a9cf1305658f237a8ee534e87336c89d");
         assertThat(CacheKeys.vertexKey("sha256:op", List.of()))
@@ -27,8 +26,7 @@ class CacheKeysTest {
 
     @Test
     void fieldBoundariesCannotBeShifted() {
-        assertThat(CacheKeys.vertexKey("ab", List.of("c")))
-                .isNotEqualTo(CacheKeys.vertexKey("a", List.of("bc")));
+        assertThat(CacheKeys.vertexKey("ab", List.of("c"))).isNotEqualTo(CacheKeys.vertexKey("a", List.of("bc")));
         assertThat(CacheKeys.vertexKey("op", List.of(CacheKeys.byCacheKey("k"))))
                 .isNotEqualTo(CacheKeys.vertexKey("op", List.of(CacheKeys.byContent("k"))));
     }

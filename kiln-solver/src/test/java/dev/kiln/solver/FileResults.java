@@ -15,8 +15,7 @@ import java.util.stream.Stream;
 /** A result store on real files: each result is one file of text, named by its id. */
 final class FileResults implements ResultStore {
 
-    record FileResult(String id) implements Result {
-    }
+    record FileResult(String id) implements Result {}
 
     private final Path root;
 

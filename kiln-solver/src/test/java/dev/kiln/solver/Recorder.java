@@ -19,10 +19,14 @@ final class Recorder implements ProgressListener {
 
     /** Names of the vertices that reported an event of this type, in order. */
     synchronized List<String> names(Class<? extends ProgressEvent> type) {
-        return events.stream().filter(type::isInstance).map(ProgressEvent::vertexName).toList();
+        return events.stream()
+                .filter(type::isInstance)
+                .map(ProgressEvent::vertexName)
+                .toList();
     }
 
     synchronized List<ProgressEvent> of(String vertexName) {
-        return new ArrayList<>(events.stream().filter(e -> e.vertexName().equals(vertexName)).toList());
+        return new ArrayList<>(
+                events.stream().filter(e -> e.vertexName().equals(vertexName)).toList());
     }
 }

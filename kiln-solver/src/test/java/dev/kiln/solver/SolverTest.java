@@ -1,16 +1,14 @@
 package dev.kiln.solver;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
 import dev.kiln.solver.ProgressEvent.VertexCached;
 import dev.kiln.solver.ProgressEvent.VertexCompleted;
 import dev.kiln.solver.ProgressEvent.VertexFailed;
 import dev.kiln.solver.ProgressEvent.VertexLog;
 import dev.kiln.solver.ProgressEvent.VertexStarted;
 import dev.kiln.solver.ProgressEvent.VertexWarning;
-import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
-
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -21,9 +19,10 @@ import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
 
 // A hang is these tests' way to fail at concurrency; the timeout turns it into a failure instead of a stuck build.
 @Timeout(120)
@@ -106,8 +105,8 @@ class SolverTest {
         Step middle = step("middle", 1, (ctx, in) -> in.getFirst() + "!");
         Step top = joining(2);
         var changingVertex = TestVertex.of("changing", changing);
-        var graph = TestVertex.of("top", top,
-                TestVertex.of("middle", middle, changingVertex), TestVertex.of("steady", steady));
+        var graph = TestVertex.of(
+                "top", top, TestVertex.of("middle", middle, changingVertex), TestVertex.of("steady", steady));
         solve(graph, ProgressListener.none());
 
         changing.keyMaterial = "v2";
@@ -125,12 +124,12 @@ class SolverTest {
     @Test
     void contentKeyedDependantStaysCachedWhenItsInputRerunsToTheSameContent() throws Exception {
         Step source = step("mtime 1", 0, (ctx, in) -> "same bytes");
-        Step copy = new Step(results, "copy", List.of(new InputKey.ByContent(List.of("/"))),
-                (ctx, in) -> "copied " + in.getFirst());
+        Step copy = new Step(
+                results, "copy", List.of(new InputKey.ByContent(List.of("/"))), (ctx, in) -> "copied " + in.getFirst());
         Step run = step("run", 1, (ctx, in) -> "ran on " + in.getFirst());
         var sourceVertex = TestVertex.of("source", source);
-        var graph = TestVertex.of("top", joining(2),
-                TestVertex.of("copy", copy, sourceVertex), TestVertex.of("run", run, sourceVertex));
+        var graph = TestVertex.of(
+                "top", joining(2), TestVertex.of("copy", copy, sourceVertex), TestVertex.of("run", run, sourceVertex));
         solve(graph, ProgressListener.none());
 
         source.keyMaterial = "mtime 2";
@@ -189,8 +188,8 @@ class SolverTest {
         var source = TestVertex.of("source", leaf("text"));
         Step copyA = step("copy the same thing", 1, (ctx, in) -> "copy of " + in.getFirst());
         Step copyB = step("copy the same thing", 1, (ctx, in) -> "copy of " + in.getFirst());
-        var graph = TestVertex.of("top", joining(2),
-                TestVertex.of("copy a", copyA, source), TestVertex.of("copy b", copyB, source));
+        var graph = TestVertex.of(
+                "top", joining(2), TestVertex.of("copy a", copyA, source), TestVertex.of("copy b", copyB, source));
 
         SolveResult solved = solve(graph, ProgressListener.none());
 
@@ -204,7 +203,9 @@ class SolverTest {
         Step left = step("left", 1, (ctx, in) -> "left " + in.getFirst());
         Step right = step("right", 1, (ctx, in) -> "right " + in.getFirst());
         // Two objects, one digest: the solver goes by identity, not by object.
-        var graph = TestVertex.of("top", joining(2),
+        var graph = TestVertex.of(
+                "top",
+                joining(2),
                 TestVertex.of("left", left, TestVertex.of("shared", shared)),
                 TestVertex.of("right", right, TestVertex.of("shared", shared)));
 
@@ -236,31 +237,36 @@ class SolverTest {
         Step dependant = step("dependant", 1, (ctx, in) -> "never");
         Step top = joining(2);
         var brokenVertex = TestVertex.of("broken", broken);
-        var graph = TestVertex.of("top", top,
-                TestVertex.of("dependant", dependant, brokenVertex), TestVertex.of("sibling", sibling));
+        var graph = TestVertex.of(
+                "top", top, TestVertex.of("dependant", dependant, brokenVertex), TestVertex.of("sibling", sibling));
         var progress = new Recorder();
 
-        assertThatThrownBy(() -> solve(graph, progress))
-                .isInstanceOfSatisfying(SolveException.class, e -> {
-                    assertThat(e).hasMessageContaining("\"broken\"")
-                            .hasMessageContaining(brokenVertex.digest())
-                            .hasMessageContaining("disk on fire")
-                            .hasCauseInstanceOf(IOException.class);
-                    assertThat(e.vertexName()).contains("broken");
-                    assertThat(e.vertexDigest()).contains(brokenVertex.digest());
-                    assertThat(e.cancelled()).isFalse();
-                });
+        assertThatThrownBy(() -> solve(graph, progress)).isInstanceOfSatisfying(SolveException.class, e -> {
+            assertThat(e)
+                    .hasMessageContaining("\"broken\"")
+                    .hasMessageContaining(brokenVertex.digest())
+                    .hasMessageContaining("disk on fire")
+                    .hasCauseInstanceOf(IOException.class);
+            assertThat(e.vertexName()).contains("broken");
+            assertThat(e.vertexDigest()).contains(brokenVertex.digest());
+            assertThat(e.cancelled()).isFalse();
+        });
 
         assertThat(dependant.execs).hasValue(0);
         assertThat(top.execs).hasValue(0);
-        assertThat(siblingInterrupted).as("the other branch was stopped before solve returned").isTrue();
-        assertThat(progress.events()).filteredOn(VertexFailed.class::isInstance)
+        assertThat(siblingInterrupted)
+                .as("the other branch was stopped before solve returned")
+                .isTrue();
+        assertThat(progress.events())
+                .filteredOn(VertexFailed.class::isInstance)
                 .extracting(ProgressEvent::vertexName, e -> ((VertexFailed) e).message())
                 .containsExactlyInAnyOrder(
                         org.assertj.core.groups.Tuple.tuple("broken", "disk on fire"),
                         org.assertj.core.groups.Tuple.tuple("sibling", ProgressEvent.CANCELLED));
         assertThat(progress.names(VertexStarted.class)).doesNotContain("dependant", "top");
-        assertThat(cache.keys()).as("nothing recorded for what failed or was cut short").isEmpty();
+        assertThat(cache.keys())
+                .as("nothing recorded for what failed or was cut short")
+                .isEmpty();
     }
 
     @Test
@@ -300,7 +306,9 @@ class SolverTest {
         assertThat(thrown.get()).hasCauseInstanceOf(InterruptedException.class);
         assertThat(stoppedWhenSolveReturned).isTrue();
         assertThat(stillInterrupted).isTrue();
-        assertThat(progress.of("endless").getLast()).isInstanceOfSatisfying(VertexFailed.class,
+        assertThat(progress.of("endless").getLast())
+                .isInstanceOfSatisfying(
+                        VertexFailed.class,
                         failed -> assertThat(failed.message()).isEqualTo(ProgressEvent.CANCELLED));
         assertThat(cache.keys()).isEmpty();
     }
@@ -426,7 +434,7 @@ class SolverTest {
         Step chatty = step("chatty", 0, (ctx, in) -> {
             byte[] line = "xxhello\n".getBytes(StandardCharsets.UTF_8);
             ctx.log(1, line, 2, line.length - 2);
-            ctx.log(2, new byte[]{'!'}, 0, 1);
+            ctx.log(2, new byte[] {'!'}, 0, 1);
             ctx.warn("deprecated flag");
             return "done";
         });
@@ -435,8 +443,9 @@ class SolverTest {
         solve(TestVertex.of("chatty", chatty), progress);
 
         List<ProgressEvent> events = progress.of("chatty");
-        assertThat(events).extracting(e -> e.getClass().getSimpleName()).containsExactly(
-                "VertexStarted", "VertexLog", "VertexLog", "VertexWarning", "VertexCompleted");
+        assertThat(events)
+                .extracting(e -> e.getClass().getSimpleName())
+                .containsExactly("VertexStarted", "VertexLog", "VertexLog", "VertexWarning", "VertexCompleted");
         var stdout = (VertexLog) events.get(1);
         assertThat(stdout.stream()).isEqualTo(1);
         assertThat(new String(stdout.data(), StandardCharsets.UTF_8)).isEqualTo("hello\n");
@@ -535,12 +544,16 @@ class SolverTest {
 
     @Test
     void failureAtTheBottomOfATenThousandVertexChainNamesTheVertex() {
-        Vertex top = passingChain(10_000, step("bottom", 0, (ctx, in) -> {
-            throw new IOException("disk on fire");
-        }), passing());
+        Vertex top = passingChain(
+                10_000,
+                step("bottom", 0, (ctx, in) -> {
+                    throw new IOException("disk on fire");
+                }),
+                passing());
 
         assertThatThrownBy(() -> solve(top, ProgressListener.none()))
-                .isInstanceOfSatisfying(SolveException.class, e -> assertThat(e.vertexName()).contains("step 0"))
+                .isInstanceOfSatisfying(
+                        SolveException.class, e -> assertThat(e.vertexName()).contains("step 0"))
                 .hasMessageContaining("disk on fire");
     }
 }

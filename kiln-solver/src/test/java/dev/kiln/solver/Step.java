@@ -16,6 +16,7 @@ final class Step implements Operation {
     private final Body body;
     /** The op's own key material; a test changes it as a local source's content would change. */
     volatile String keyMaterial;
+
     final AtomicInteger keyings = new AtomicInteger();
     final AtomicInteger execs = new AtomicInteger();
 

@@ -11,8 +11,7 @@ import java.nio.file.StandardOpenOption;
 /** Small files of engine state written so that a reader sees the old content or the new, never a part. */
 public final class AtomicWrite {
 
-    private AtomicWrite() {
-    }
+    private AtomicWrite() {}
 
     /** Writes to a temp file beside {@code target}, forces it to disk, then renames it over {@code target}. */
     public static void write(Path target, byte[] content) throws IOException {

@@ -2,7 +2,6 @@ package dev.kiln.worker;
 
 import dev.kiln.oci.registry.CredentialSource;
 import dev.kiln.oci.registry.RegistryClient;
-
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.IdentityHashMap;
@@ -41,8 +40,8 @@ public final class BuildSession {
      * @param secrets    secret values by id
      * @param sshSockets SSH agent socket on the host for each SSH id ("default" for the usual one)
      */
-    public BuildSession(String id, Map<String, Path> localDirs, Map<String, byte[]> secrets,
-            Map<String, Path> sshSockets) {
+    public BuildSession(
+            String id, Map<String, Path> localDirs, Map<String, byte[]> secrets, Map<String, Path> sshSockets) {
         this(id, SessionClient.local(localDirs, secrets, sshSockets));
     }
 

@@ -5,7 +5,6 @@ import dev.kiln.worker.image.LayerBlob;
 import dev.kiln.worker.ops.CacheMounts;
 import dev.kiln.worker.snapshot.Snapshot;
 import dev.kiln.worker.snapshot.Snapshotter;
-
 import java.io.IOException;
 import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
@@ -59,10 +58,18 @@ final class DiskUsage {
                 continue;
             }
             UsageLedger.Entry entry = ledger.adopt(key, made.get());
-            records.add(new StoredRecord(key, StoredRecord.Kind.CACHE_MOUNT, "exec.cachemount",
+            records.add(new StoredRecord(
+                    key,
+                    StoredRecord.Kind.CACHE_MOUNT,
+                    "exec.cachemount",
                     entry.description().isEmpty() ? "cached mount" : entry.description(),
-                    treeSize(cacheMounts.path(key)), entry.created(), entry.lastUsed(), entry.usageCount(), true,
-                    cacheMounts.inUse(key), List.of()));
+                    treeSize(cacheMounts.path(key)),
+                    entry.created(),
+                    entry.lastUsed(),
+                    entry.usageCount(),
+                    true,
+                    cacheMounts.inUse(key),
+                    List.of()));
         }
         return records;
     }
@@ -99,13 +106,17 @@ final class DiskUsage {
         for (Snapshot snapshot : snapshots) {
             Optional<Instant> recorded = snapshotter.createdAt(snapshot.id());
             if (recorded.isPresent()) {
-                created.put(snapshot.id(), ledger.adopt(snapshot.id(), recorded.get()).created());
+                created.put(
+                        snapshot.id(),
+                        ledger.adopt(snapshot.id(), recorded.get()).created());
             }
         }
         // removed since the listing: nothing to report
         snapshots.removeIf(snapshot -> !created.containsKey(snapshot.id()));
-        Comparator<Snapshot> shortestFirst = Comparator.<Snapshot>comparingInt(s -> s.layers().size())
-                .thenComparing(s -> created.get(s.id())).thenComparing(Snapshot::id);
+        Comparator<Snapshot> shortestFirst = Comparator.<Snapshot>comparingInt(
+                        s -> s.layers().size())
+                .thenComparing(s -> created.get(s.id()))
+                .thenComparing(Snapshot::id);
         snapshots.sort(shortestFirst);
 
         Map<List<String>, Snapshot> byLayers = new HashMap<>();
@@ -173,9 +184,17 @@ final class DiskUsage {
             if (description.isEmpty() && !own.get(id).isEmpty()) {
                 description = pulledFrom(own.get(id).getLast());
             }
-            records.add(new StoredRecord(id, StoredRecord.Kind.SNAPSHOT,
-                    entry.type().isEmpty() ? "regular" : entry.type(), description, size, entry.created(),
-                    entry.usageCount() == 0 ? null : entry.lastUsed(), entry.usageCount(), false, inUse.contains(id),
+            records.add(new StoredRecord(
+                    id,
+                    StoredRecord.Kind.SNAPSHOT,
+                    entry.type().isEmpty() ? "regular" : entry.type(),
+                    description,
+                    size,
+                    entry.created(),
+                    entry.usageCount() == 0 ? null : entry.lastUsed(),
+                    entry.usageCount(),
+                    false,
+                    inUse.contains(id),
                     parents.get(id)));
         }
         return records;
@@ -186,7 +205,8 @@ final class DiskUsage {
         try {
             Optional<LayerBlob> blob = images.blobOf(layer);
             if (blob.isPresent() && !blob.get().sourceRepository().isEmpty()) {
-                return "pulled from " + blob.get().sourceRepository() + " (" + blob.get().descriptor().digest() + ")";
+                return "pulled from " + blob.get().sourceRepository() + " ("
+                        + blob.get().descriptor().digest() + ")";
             }
         } catch (IOException unreadable) {
             // the listing goes without this description

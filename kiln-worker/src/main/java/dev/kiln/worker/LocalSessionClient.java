@@ -1,7 +1,6 @@
 package dev.kiln.worker;
 
 import dev.kiln.oci.registry.CredentialSource;
-
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.Optional;
@@ -10,8 +9,12 @@ import java.util.Optional;
  * The client of an embedded engine: directories, secrets and agent sockets given up front by the caller; registry
  * credentials are this process's unless {@code registryCredentials} names a source.
  */
-record LocalSessionClient(Map<String, Path> localDirs, Map<String, byte[]> secrets, Map<String, Path> sshSockets,
-        Optional<CredentialSource> registryCredentials) implements SessionClient {
+record LocalSessionClient(
+        Map<String, Path> localDirs,
+        Map<String, byte[]> secrets,
+        Map<String, Path> sshSockets,
+        Optional<CredentialSource> registryCredentials)
+        implements SessionClient {
 
     LocalSessionClient {
         localDirs = Map.copyOf(localDirs);

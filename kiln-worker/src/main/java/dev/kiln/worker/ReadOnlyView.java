@@ -1,7 +1,6 @@
 package dev.kiln.worker;
 
 import dev.kiln.worker.snapshot.Mounted;
-
 import java.io.IOException;
 import java.nio.file.Path;
 

@@ -3,7 +3,6 @@ package dev.kiln.worker;
 import dev.kiln.core.PathPatterns;
 import dev.kiln.worker.fs.FileStat;
 import dev.kiln.worker.fs.ScopedRoot;
-
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -29,8 +28,7 @@ public final class ResultFiles {
     }
 
     /** A named file's stat, with its path as given. */
-    public record Entry(String path, FileStat stat, String linkTarget) {
-    }
+    public record Entry(String path, FileStat stat, String linkTarget) {}
 
     /** Reads {@code length} bytes from {@code offset} ({@code length} < 0: to the end). */
     public byte[] readFile(String path, long offset, int length) throws IOException {
@@ -49,7 +47,8 @@ public final class ResultFiles {
             while (buffer.hasRemaining() && channel.read(buffer, start + buffer.position()) > 0) {
                 // keep reading until the range is filled or the file ends
             }
-            return buffer.flip().remaining() == buffer.capacity() ? buffer.array()
+            return buffer.flip().remaining() == buffer.capacity()
+                    ? buffer.array()
                     : java.util.Arrays.copyOf(buffer.array(), buffer.remaining());
         } catch (NoSuchFileException e) {
             throw new NoSuchFileException(path, null, "no such file");
@@ -60,16 +59,20 @@ public final class ResultFiles {
         Path file = root.resolve(path, false);
         FileStat stat = FileStat.ofIfExists(file)
                 .orElseThrow(() -> new NoSuchFileException(path, null, "no such file or directory"));
-        return new Entry(path, stat, stat.isSymlink() ? Files.readSymbolicLink(file).toString() : "");
+        return new Entry(
+                path, stat, stat.isSymlink() ? Files.readSymbolicLink(file).toString() : "");
     }
 
     /** The entries of a directory, sorted by name, those matching {@code includePattern} only when it is not empty. */
     public List<Entry> readDir(String path, String includePattern) throws IOException {
         Path dir = root.resolve(path);
         if (!Files.isDirectory(dir)) {
-            throw Files.exists(dir) ? new NotDirectoryException(path) : new NoSuchFileException(path, null, "no such directory");
+            throw Files.exists(dir)
+                    ? new NotDirectoryException(path)
+                    : new NoSuchFileException(path, null, "no such directory");
         }
-        PathPatterns include = includePattern.isEmpty() ? PathPatterns.none() : PathPatterns.compile(List.of(includePattern));
+        PathPatterns include =
+                includePattern.isEmpty() ? PathPatterns.none() : PathPatterns.compile(List.of(includePattern));
         List<Entry> entries = new ArrayList<>();
         try (Stream<Path> list = Files.list(dir)) {
             for (Path child : list.sorted().toList()) {
@@ -78,7 +81,10 @@ public final class ResultFiles {
                     continue;
                 }
                 FileStat stat = FileStat.of(child);
-                entries.add(new Entry(name, stat, stat.isSymlink() ? Files.readSymbolicLink(child).toString() : ""));
+                entries.add(new Entry(
+                        name,
+                        stat,
+                        stat.isSymlink() ? Files.readSymbolicLink(child).toString() : ""));
             }
         }
         return entries;

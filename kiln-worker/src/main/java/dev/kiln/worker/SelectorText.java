@@ -5,7 +5,6 @@ import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import dev.kiln.worker.fs.ChecksumSelector;
-
 import java.util.List;
 
 /**
@@ -21,17 +20,20 @@ public final class SelectorText {
             .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
             .build();
 
-    private SelectorText() {
-    }
+    private SelectorText() {}
 
     /** The fields in a fixed order, so that the same selector always gives the same text (it is part of memo keys). */
-    private record Fields(String path, boolean followSymlink, boolean wildcard, List<String> include, List<String> exclude) {
-    }
+    private record Fields(
+            String path, boolean followSymlink, boolean wildcard, List<String> include, List<String> exclude) {}
 
     public static String encode(ChecksumSelector selector) {
         try {
-            return JSON.writeValueAsString(new Fields(selector.path(), selector.followSymlink(), selector.wildcard(),
-                    selector.includePatterns(), selector.excludePatterns()));
+            return JSON.writeValueAsString(new Fields(
+                    selector.path(),
+                    selector.followSymlink(),
+                    selector.wildcard(),
+                    selector.includePatterns(),
+                    selector.excludePatterns()));
         } catch (JsonProcessingException e) {
             throw new IllegalStateException("cannot encode checksum selector " + selector, e);
         }
@@ -48,7 +50,7 @@ public final class SelectorText {
         if (fields.path() == null) {
             throw new IllegalArgumentException("content selector without a path: " + text);
         }
-        return new ChecksumSelector(fields.path(), fields.followSymlink(), fields.wildcard(), fields.include(),
-                fields.exclude());
+        return new ChecksumSelector(
+                fields.path(), fields.followSymlink(), fields.wildcard(), fields.include(), fields.exclude());
     }
 }

@@ -1,7 +1,6 @@
 package dev.kiln.worker;
 
 import dev.kiln.oci.registry.CredentialSource;
-
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
@@ -22,8 +21,8 @@ public interface SessionClient {
      *
      * @param sharedKey names the directory across sessions, so a later transfer of it can be incremental
      */
-    record DirectoryRequest(List<String> includePatterns, List<String> excludePatterns, List<String> followPaths,
-            String sharedKey) {
+    record DirectoryRequest(
+            List<String> includePatterns, List<String> excludePatterns, List<String> followPaths, String sharedKey) {
 
         public DirectoryRequest {
             includePatterns = List.copyOf(includePatterns);
@@ -61,7 +60,10 @@ public interface SessionClient {
     }
 
     /** As {@link #local}, with the build's registry credentials from {@code registryCredentials}, not this process's. */
-    static SessionClient local(Map<String, Path> localDirs, Map<String, byte[]> secrets, Map<String, Path> sshSockets,
+    static SessionClient local(
+            Map<String, Path> localDirs,
+            Map<String, byte[]> secrets,
+            Map<String, Path> sshSockets,
             CredentialSource registryCredentials) {
         return new LocalSessionClient(localDirs, secrets, sshSockets, Optional.of(registryCredentials));
     }

@@ -9,7 +9,6 @@ import dev.kiln.worker.fs.FsException;
 import dev.kiln.worker.snapshot.Mounted;
 import dev.kiln.worker.snapshot.Snapshot;
 import dev.kiln.worker.snapshot.Snapshotter;
-
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -58,7 +57,8 @@ final class SnapshotResults implements ResultStore {
         if (cached != null) {
             return cached;
         }
-        Path memo = memoDir.resolve(Digest.sha256(memoKey.getBytes(StandardCharsets.UTF_8)).hex());
+        Path memo = memoDir.resolve(
+                Digest.sha256(memoKey.getBytes(StandardCharsets.UTF_8)).hex());
         if (Files.isRegularFile(memo)) {
             String stored = Files.readString(memo, StandardCharsets.UTF_8);
             if (stored.startsWith("sha256:") && stored.length() == 71) {
@@ -66,7 +66,8 @@ final class SnapshotResults implements ResultStore {
                 return stored;
             }
         }
-        List<ChecksumSelector> decoded = selectors.stream().map(SelectorText::decode).toList();
+        List<ChecksumSelector> decoded =
+                selectors.stream().map(SelectorText::decode).toList();
         String checksum;
         try (Mounted mounted = snapshotter.mountReadOnly(snapshot)) {
             checksum = checksum(checksums.overLayers(mounted.path(), mounted.layers()), mounted.path(), decoded);
@@ -92,6 +93,7 @@ final class SnapshotResults implements ResultStore {
         for (ChecksumSelector selector : selectors) {
             combined.append(checksums.checksum(root, selector)).append('\n');
         }
-        return Digest.sha256(combined.toString().getBytes(StandardCharsets.UTF_8)).toString();
+        return Digest.sha256(combined.toString().getBytes(StandardCharsets.UTF_8))
+                .toString();
     }
 }

@@ -20,10 +20,23 @@ import java.util.List;
  * @param inUse       whether a running build holds it or a record built on it
  * @param parents     the records this one is built on (the snapshot below it, the records of merged layers)
  */
-public record StoredRecord(String id, Kind kind, String type, String description, long size, Instant created,
-        Instant lastUsed, long usageCount, boolean mutable, boolean inUse, List<String> parents) {
+public record StoredRecord(
+        String id,
+        Kind kind,
+        String type,
+        String description,
+        long size,
+        Instant created,
+        Instant lastUsed,
+        long usageCount,
+        boolean mutable,
+        boolean inUse,
+        List<String> parents) {
 
-    public enum Kind { SNAPSHOT, CACHE_MOUNT }
+    public enum Kind {
+        SNAPSHOT,
+        CACHE_MOUNT
+    }
 
     public StoredRecord {
         parents = List.copyOf(parents);

@@ -15,12 +15,11 @@ import java.util.stream.Stream;
  */
 final class TemporaryFiles {
 
-    private static final List<String> RECORD_DIRS = List.of("snapshot-checksums", "locals", "downloads",
-            "images/chains", "images/layers", "images/names", "usage");
+    private static final List<String> RECORD_DIRS = List.of(
+            "snapshot-checksums", "locals", "downloads", "images/chains", "images/layers", "images/names", "usage");
     private static final int DEPTH = 4;
 
-    private TemporaryFiles() {
-    }
+    private TemporaryFiles() {}
 
     /** Deletes what a dead writer left under the worker's {@code stateDir}; returns how many files. */
     static int sweep(Path stateDir) throws IOException {

@@ -5,8 +5,7 @@ import java.util.Locale;
 /** How progress lines state a transfer: its size and its rate, in units a person reads at a glance. */
 public final class TransferRate {
 
-    private TransferRate() {
-    }
+    private TransferRate() {}
 
     /** For example "4.2 MB in 0.31s (13.5 MB/s)". */
     public static String describe(long bytes, long nanos) {

@@ -1,7 +1,6 @@
 package dev.kiln.worker;
 
 import dev.kiln.worker.snapshot.Snapshotter;
-
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -33,8 +32,7 @@ import java.util.Set;
 public final class UsageLedger implements Snapshotter.Uses {
 
     /** What is known of one stored thing; {@code type} and {@code description} are empty when nobody said. */
-    public record Entry(Instant created, Instant lastUsed, long usageCount, String type, String description) {
-    }
+    public record Entry(Instant created, Instant lastUsed, long usageCount, String type, String description) {}
 
     private static final String HEADER = "kiln-usage 1";
 
@@ -100,8 +98,8 @@ public final class UsageLedger implements Snapshotter.Uses {
             // no entry is made here: the id may name nothing (a pointer left by a removed snapshot)
             Entry known = entries.get(id);
             if (known != null) {
-                entries.put(id, new Entry(known.created(), now, known.usageCount() + 1, known.type(),
-                        known.description()));
+                entries.put(
+                        id, new Entry(known.created(), now, known.usageCount() + 1, known.type(), known.description()));
                 dirty = true;
             }
             return true;
@@ -120,8 +118,11 @@ public final class UsageLedger implements Snapshotter.Uses {
         Instant now = Instant.now();
         synchronized (lock) {
             Entry known = entries.get(id);
-            entries.put(id, known == null ? new Entry(now, now, 1, type, description)
-                    : new Entry(known.created(), known.lastUsed(), known.usageCount(), type, description));
+            entries.put(
+                    id,
+                    known == null
+                            ? new Entry(now, now, 1, type, description)
+                            : new Entry(known.created(), known.lastUsed(), known.usageCount(), type, description));
             dirty = true;
         }
     }
@@ -184,9 +185,18 @@ public final class UsageLedger implements Snapshotter.Uses {
                 return;
             }
             StringBuilder out = new StringBuilder(HEADER).append('\n');
-            entries.forEach((id, e) -> out.append(id).append('\t').append(e.created()).append('\t')
-                    .append(e.lastUsed()).append('\t').append(e.usageCount()).append('\t')
-                    .append(oneLine(e.type())).append('\t').append(oneLine(e.description())).append('\n'));
+            entries.forEach((id, e) -> out.append(id)
+                    .append('\t')
+                    .append(e.created())
+                    .append('\t')
+                    .append(e.lastUsed())
+                    .append('\t')
+                    .append(e.usageCount())
+                    .append('\t')
+                    .append(oneLine(e.type()))
+                    .append('\t')
+                    .append(oneLine(e.description()))
+                    .append('\n'));
             text = out.toString();
             dirty = false;
         }
@@ -222,8 +232,14 @@ public final class UsageLedger implements Snapshotter.Uses {
                 continue;
             }
             try {
-                entries.put(fields[0], new Entry(Instant.parse(fields[1]), Instant.parse(fields[2]),
-                        Long.parseLong(fields[3]), fields[4], fields[5]));
+                entries.put(
+                        fields[0],
+                        new Entry(
+                                Instant.parse(fields[1]),
+                                Instant.parse(fields[2]),
+                                Long.parseLong(fields[3]),
+                                fields[4],
+                                fields[5]));
             } catch (RuntimeException damaged) {
                 // skipped, see above
             }

@@ -3,32 +3,31 @@ package dev.kiln.worker;
 import dev.kiln.core.Platform;
 import dev.kiln.llb.LlbVertex;
 import dev.kiln.llb.pb.Op;
+import dev.kiln.oci.registry.DockerConfig;
+import dev.kiln.oci.registry.RegistryClient;
 import dev.kiln.solver.Operation;
 import dev.kiln.solver.Result;
 import dev.kiln.solver.ResultStore;
 import dev.kiln.worker.fs.ChecksumIndex;
 import dev.kiln.worker.fs.ContentChecksum;
+import dev.kiln.worker.image.ImageStore;
 import dev.kiln.worker.ops.CacheMounts;
 import dev.kiln.worker.ops.ContainerMounts;
 import dev.kiln.worker.ops.DiffOperation;
+import dev.kiln.worker.ops.DownloadCache;
 import dev.kiln.worker.ops.ExecOperation;
 import dev.kiln.worker.ops.FileOperation;
-import dev.kiln.worker.ops.LocalSnapshots;
-import dev.kiln.worker.ops.LocalSourceOperation;
-import dev.kiln.worker.ops.DownloadCache;
 import dev.kiln.worker.ops.GitSourceOperation;
 import dev.kiln.worker.ops.HttpSourceOperation;
 import dev.kiln.worker.ops.ImageSourceOperation;
+import dev.kiln.worker.ops.LocalSnapshots;
+import dev.kiln.worker.ops.LocalSourceOperation;
 import dev.kiln.worker.ops.MergeOperation;
 import dev.kiln.worker.ops.OciLayoutSourceOperation;
-import dev.kiln.worker.image.ImageStore;
-import dev.kiln.oci.registry.DockerConfig;
-import dev.kiln.oci.registry.RegistryClient;
 import dev.kiln.worker.ops.SecretMounts;
 import dev.kiln.worker.ops.UnsupportedOperation;
 import dev.kiln.worker.runtime.ContainerRuntime;
 import dev.kiln.worker.snapshot.Snapshotter;
-
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -42,7 +41,8 @@ import java.util.List;
 public final class Worker implements AutoCloseable {
 
     /** The source schemes of BuildKit's LLB; any other identifier is a mistake, not a missing feature. */
-    private static final List<String> SOURCE_SCHEMES = List.of("docker-image", "git", "local", "http", "https", "oci-layout");
+    private static final List<String> SOURCE_SCHEMES =
+            List.of("docker-image", "git", "local", "http", "https", "oci-layout");
 
     private final Snapshotter snapshotter;
     private final ChecksumIndex localChecksums;
@@ -59,14 +59,15 @@ public final class Worker implements AutoCloseable {
 
     private Worker(Path stateDir, String runtimeName, RegistryClient registry) throws IOException {
         Files.createDirectories(stateDir);
-        this.ledger = new UsageLedger(Files.createDirectories(stateDir.resolve("usage")).resolve("records"));
+        this.ledger = new UsageLedger(
+                Files.createDirectories(stateDir.resolve("usage")).resolve("records"));
         this.snapshotter = Snapshotter.open(stateDir.resolve("snapshots"), ledger);
         // the snapshot store's lock makes this worker the state's only writer: what is half-written is a dead one's
         TemporaryFiles.sweep(stateDir);
         this.localChecksums = ChecksumIndex.open(stateDir.resolve("checksums.idx"));
         this.contextChecksums = new ContentChecksum(localChecksums);
-        this.results = new SnapshotResults(snapshotter, new ContentChecksum(ChecksumIndex.inMemory()),
-                stateDir.resolve("snapshot-checksums"));
+        this.results = new SnapshotResults(
+                snapshotter, new ContentChecksum(ChecksumIndex.inMemory()), stateDir.resolve("snapshot-checksums"));
         this.localSnapshots = new LocalSnapshots(stateDir.resolve("locals"), snapshotter, ledger);
         this.cacheMounts = new CacheMounts(stateDir.resolve("cache-mounts"), ledger);
         this.runtime = new RuntimeChoice(runtimeName, stateDir.resolve("runtime"));
@@ -85,7 +86,12 @@ public final class Worker implements AutoCloseable {
      * @param runtimeName {@code auto}, {@code runc}, {@code crun} or a path to an OCI runtime
      */
     public static Worker open(Path stateDir, String runtimeName) throws IOException {
-        return open(stateDir, runtimeName, RegistryClient.builder().credentials(DockerConfig.fromEnvironment()).build());
+        return open(
+                stateDir,
+                runtimeName,
+                RegistryClient.builder()
+                        .credentials(DockerConfig.fromEnvironment())
+                        .build());
     }
 
     /** As {@link #open(Path, String)}, talking to registries through {@code registry}. */
@@ -121,12 +127,14 @@ public final class Worker implements AutoCloseable {
         Op op = vertex.op();
         return switch (vertex.kind()) {
             case SOURCE -> source(op, session);
-            case EXEC -> new ExecOperation(op, snapshotter, runtime::get, cacheMounts, new SecretMounts(session, secretsDir));
+            case EXEC ->
+                new ExecOperation(op, snapshotter, runtime::get, cacheMounts, new SecretMounts(session, secretsDir));
             case FILE -> new FileOperation(op, snapshotter);
             case MERGE -> new MergeOperation(op, snapshotter);
             case DIFF -> new DiffOperation(op, snapshotter);
-            case BUILD -> new UnsupportedOperation("nested build ops are not supported; solve the inner definition "
-                    + "through the gateway instead");
+            case BUILD ->
+                new UnsupportedOperation("nested build ops are not supported; solve the inner definition "
+                        + "through the gateway instead");
             case PASSTHROUGH -> new UnsupportedOperation("passthrough ops are not supported yet");
         };
     }
@@ -242,7 +250,9 @@ public final class Worker implements AutoCloseable {
 
         synchronized ContainerRuntime get() throws IOException {
             if (chosen == null) {
-                chosen = name.equals("auto") ? ContainerRuntime.detect(stateDir) : ContainerRuntime.of(binary(), stateDir);
+                chosen = name.equals("auto")
+                        ? ContainerRuntime.detect(stateDir)
+                        : ContainerRuntime.of(binary(), stateDir);
             }
             return chosen;
         }
@@ -281,7 +291,8 @@ public final class Worker implements AutoCloseable {
                     return candidate;
                 }
             }
-            throw new IOException("OCI runtime " + name + " not found on PATH (install it: apt-get install " + name + ")");
+            throw new IOException(
+                    "OCI runtime " + name + " not found on PATH (install it: apt-get install " + name + ")");
         }
     }
 }

@@ -13,7 +13,6 @@ import dev.kiln.oci.layer.LayerWriteOptions;
 import dev.kiln.oci.layer.LayerWriter;
 import dev.kiln.oci.layer.WrittenLayer;
 import dev.kiln.oci.registry.RegistryClient;
-
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -30,8 +29,7 @@ public final class BusyboxImage {
 
     public static final Instant CREATED = Instant.parse("2024-01-01T00:00:00Z");
 
-    private BusyboxImage() {
-    }
+    private BusyboxImage() {}
 
     /** Pushes the image as {@code reference} and returns the manifest's descriptor. */
     public static Descriptor push(RegistryClient registry, ImageReference reference, Path workDir) throws IOException {
@@ -41,9 +39,11 @@ public final class BusyboxImage {
     /** As {@link #push(RegistryClient, ImageReference, Path)}, made at {@code created}: another image digest. */
     public static Descriptor push(RegistryClient registry, ImageReference reference, Path workDir, Instant created)
             throws IOException {
-        Path rootfs = BusyboxRootfs.populate(Files.createDirectories(workDir.resolve("busybox-rootfs-" + System.nanoTime())));
+        Path rootfs =
+                BusyboxRootfs.populate(Files.createDirectories(workDir.resolve("busybox-rootfs-" + System.nanoTime())));
         ByteArrayOutputStream blob = new ByteArrayOutputStream();
-        WrittenLayer layer = LayerWriter.write(rootfs, blob, LayerWriteOptions.defaults().withClamp(CREATED));
+        WrittenLayer layer =
+                LayerWriter.write(rootfs, blob, LayerWriteOptions.defaults().withClamp(CREATED));
         Descriptor layerDescriptor = Descriptor.of(layer.mediaType(), layer.digest(), layer.size());
         ImageConfig config = ImageConfig.empty(Platform.current())
                 .withCreated(created)

@@ -21,9 +21,18 @@ public record GitDaemon(Process process, int port) implements AutoCloseable {
         try (ServerSocket socket = new ServerSocket(0)) {
             port = socket.getLocalPort();
         }
-        Process process = new ProcessBuilder("git", "daemon", "--reuseaddr", "--export-all", "--base-path=" + base,
-                "--listen=127.0.0.1", "--port=" + port, base.toString()).redirectErrorStream(true)
-                .redirectOutput(log.toFile()).start();
+        Process process = new ProcessBuilder(
+                        "git",
+                        "daemon",
+                        "--reuseaddr",
+                        "--export-all",
+                        "--base-path=" + base,
+                        "--listen=127.0.0.1",
+                        "--port=" + port,
+                        base.toString())
+                .redirectErrorStream(true)
+                .redirectOutput(log.toFile())
+                .start();
         GitDaemon daemon = new GitDaemon(process, port);
         for (int i = 0; i < 100; i++) {
             try (Socket socket = new Socket("127.0.0.1", port)) {
@@ -43,10 +52,13 @@ public record GitDaemon(Process process, int port) implements AutoCloseable {
 
     /** Runs git in {@code dir} with a fixed author; a failure throws with git's output. */
     public static void git(Path dir, String... args) throws IOException, InterruptedException {
-        List<String> command = new ArrayList<>(List.of("git", "-c", "user.name=Kiln Test",
-                "-c", "user.email=test@kiln.invalid"));
+        List<String> command =
+                new ArrayList<>(List.of("git", "-c", "user.name=Kiln Test", "-c", "user.email=test@kiln.invalid"));
         command.addAll(List.of(args));
-        Process process = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true).start();
+        Process process = new ProcessBuilder(command)
+                .directory(dir.toFile())
+                .redirectErrorStream(true)
+                .start();
         String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         if (process.waitFor() != 0) {
             throw new IOException("git " + String.join(" ", args) + ": " + output);

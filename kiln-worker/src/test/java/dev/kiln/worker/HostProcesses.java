@@ -11,8 +11,7 @@ import java.nio.file.Path;
  */
 public final class HostProcesses {
 
-    private HostProcesses() {
-    }
+    private HostProcesses() {}
 
     /** Whether a process whose command line (arguments joined by spaces) contains {@code text} runs. */
     public static boolean anyRuns(String text) throws IOException {

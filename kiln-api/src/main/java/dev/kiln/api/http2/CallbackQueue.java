@@ -11,54 +11,55 @@ import java.util.concurrent.RejectedExecutionException;
  */
 final class CallbackQueue implements Executor, Runnable {
 
-  private final Executor executor;
-  private final ArrayDeque<Runnable> tasks = new ArrayDeque<>();
-  private boolean running;
+    private final Executor executor;
+    private final ArrayDeque<Runnable> tasks = new ArrayDeque<>();
+    private boolean running;
 
-  CallbackQueue(Executor executor) {
-    this.executor = executor;
-  }
+    CallbackQueue(Executor executor) {
+        this.executor = executor;
+    }
 
-  @Override
-  public void execute(Runnable task) {
-    synchronized (this) {
-      tasks.add(task);
-      if (running) {
-        return;
-      }
-      running = true;
-    }
-    if (executor == null) {
-      run();
-      return;
-    }
-    try {
-      executor.execute(this);
-    } catch (RejectedExecutionException e) {
-      // The executor is gone (a blocking stub's caller stopped waiting): nobody is left to hear these.
-      synchronized (this) {
-        tasks.clear();
-        running = false;
-      }
-    }
-  }
-
-  @Override
-  public void run() {
-    while (true) {
-      Runnable task;
-      synchronized (this) {
-        task = tasks.poll();
-        if (task == null) {
-          running = false;
-          return;
+    @Override
+    public void execute(Runnable task) {
+        synchronized (this) {
+            tasks.add(task);
+            if (running) {
+                return;
+            }
+            running = true;
         }
-      }
-      try {
-        task.run();
-      } catch (RuntimeException e) {
-        // The call's own callbacks turn a listener's failure into a cancellation; this only keeps the queue alive.
-      }
+        if (executor == null) {
+            run();
+            return;
+        }
+        try {
+            executor.execute(this);
+        } catch (RejectedExecutionException e) {
+            // The executor is gone (a blocking stub's caller stopped waiting): nobody is left to hear these.
+            synchronized (this) {
+                tasks.clear();
+                running = false;
+            }
+        }
     }
-  }
+
+    @Override
+    public void run() {
+        while (true) {
+            Runnable task;
+            synchronized (this) {
+                task = tasks.poll();
+                if (task == null) {
+                    running = false;
+                    return;
+                }
+            }
+            try {
+                task.run();
+            } catch (RuntimeException e) {
+                // The call's own callbacks turn a listener's failure into a cancellation; this only keeps the queue
+                // alive.
+            }
+        }
+    }
 }

@@ -30,508 +30,556 @@ import java.util.concurrent.TimeUnit;
  */
 final class Http2Call<Q, R> extends ClientCall<Q, R> implements Context.CancellationListener {
 
-  private final Http2Channel channel;
-  private final MethodDescriptor<Q, R> method;
-  private final CallOptions options;
-  private final Context context;
-  private final int maxInbound;
-  private final CallbackQueue callbacks;
-  private final Runnable deliver = this::deliver;
-  private Listener<R> listener;
-  /** Set by the connection when it opens the stream, before the response can arrive. */
-  volatile Http2Connection connection;
-  private ScheduledFuture<?> deadlineTimer;
+    private final Http2Channel channel;
+    private final MethodDescriptor<Q, R> method;
+    private final CallOptions options;
+    private final Context context;
+    private final int maxInbound;
+    private final CallbackQueue callbacks;
+    private final Runnable deliver = this::deliver;
+    private Listener<R> listener;
+    /** Set by the connection when it opens the stream, before the response can arrive. */
+    volatile Http2Connection connection;
 
-  // Stream state, guarded by the connection's lock.
-  int streamId;
-  long sendWindow;
-  final ArrayDeque<ByteBuffer> outbound = new ArrayDeque<>();
-  long queued;
-  boolean halfClosed;
-  boolean endStreamSent;
-  int unacked;
-  /** The server ended its side (set by the reader thread). */
-  volatile boolean remoteEnded;
+    private ScheduledFuture<?> deadlineTimer;
 
-  // Call state, guarded by this.
-  private boolean started;
-  private Status cancelledEarly;
-  private boolean headersSeen;
-  private final ArrayDeque<byte[]> inbound = new ArrayDeque<>();
-  private int inboundOffset;
-  private long inboundBytes;
-  private int requested;
-  private int taken;
-  private int messageLength = -1;
-  private byte[] message;
-  private int messageFilled;
-  private volatile Status closeStatus;
-  private Metadata closeTrailers;
-  private boolean stopDelivery;
-  private boolean closeDelivered;
+    // Stream state, guarded by the connection's lock.
+    int streamId;
+    long sendWindow;
+    final ArrayDeque<ByteBuffer> outbound = new ArrayDeque<>();
+    long queued;
+    boolean halfClosed;
+    boolean endStreamSent;
+    int unacked;
+    /** The server ended its side (set by the reader thread). */
+    volatile boolean remoteEnded;
 
-  Http2Call(Http2Channel channel, MethodDescriptor<Q, R> method, CallOptions options, int maxInbound) {
-    this.channel = channel;
-    this.method = method;
-    this.options = options;
-    this.context = Context.current();
-    this.maxInbound = maxInbound;
-    this.callbacks = new CallbackQueue(options.getExecutor());
-  }
+    // Call state, guarded by this.
+    private boolean started;
+    private Status cancelledEarly;
+    private boolean headersSeen;
+    private final ArrayDeque<byte[]> inbound = new ArrayDeque<>();
+    private int inboundOffset;
+    private long inboundBytes;
+    private int requested;
+    private int taken;
+    private int messageLength = -1;
+    private byte[] message;
+    private int messageFilled;
+    private volatile Status closeStatus;
+    private Metadata closeTrailers;
+    private boolean stopDelivery;
+    private boolean closeDelivered;
 
-  @Override
-  public void start(Listener<R> responseListener, Metadata headers) {
-    Status early;
-    synchronized (this) {
-      if (started) {
-        throw new IllegalStateException("call already started");
-      }
-      started = true;
-      listener = responseListener;
-      early = cancelledEarly;
+    Http2Call(Http2Channel channel, MethodDescriptor<Q, R> method, CallOptions options, int maxInbound) {
+        this.channel = channel;
+        this.method = method;
+        this.options = options;
+        this.context = Context.current();
+        this.maxInbound = maxInbound;
+        this.callbacks = new CallbackQueue(options.getExecutor());
     }
-    if (early != null) {
-      finish(early, new Metadata(), true, Http2Connection.RST_NONE);
-      return;
-    }
-    if (context.isCancelled()) {
-      finish(cancelledStatus(context), new Metadata(), true, Http2Connection.RST_NONE);
-      return;
-    }
-    Deadline deadline = options.getDeadline();
-    Deadline contextDeadline = context.getDeadline();
-    Deadline effective = deadline == null ? contextDeadline
-        : contextDeadline == null ? deadline : deadline.minimum(contextDeadline);
-    long timeout = -1;
-    if (effective != null) {
-      timeout = effective.timeRemaining(TimeUnit.NANOSECONDS);
-      if (timeout <= 0) {
-        finish(Status.DEADLINE_EXCEEDED.withDescription("deadline exceeded before the call started"),
-            new Metadata(), true, Http2Connection.RST_NONE);
-        return;
-      }
-    }
-    if (!channel.register(this)) {
-      finish(Status.UNAVAILABLE.withDescription("channel shut down"), new Metadata(), true,
-          Http2Connection.RST_NONE);
-      return;
-    }
-    // A no-op for contexts that cannot be cancelled (ROOT and its plain children).
-    context.addListener(this, Runnable::run);
-    if (deadline != null) {
-      long nanos = deadline.timeRemaining(TimeUnit.NANOSECONDS);
-      ScheduledFuture<?> timer = Http2Channel.timer().schedule(
-          () -> finish(Status.DEADLINE_EXCEEDED.withDescription(
-              "deadline exceeded after " + TimeUnit.NANOSECONDS.toMillis(nanos) + " ms"),
-              new Metadata(), true, Http2Connection.RST_CANCEL),
-          nanos, TimeUnit.NANOSECONDS);
-      synchronized (this) {
-        deadlineTimer = timer;
-      }
-    }
-    String authority = options.getAuthority() != null ? options.getAuthority() : channel.authority();
-    byte[] block = GrpcHeaders.request("/" + method.getFullMethodName(), authority, timeout, headers);
-    Http2Connection c;
-    try {
-      c = channel.openStream(this, block);
-    } catch (StatusException e) {
-      finish(e.getStatus(), new Metadata(), true, Http2Connection.RST_NONE);
-      return;
-    }
-    if (closeStatus != null) {
-      // Cancelled (deadline, context) while the stream was being opened: finish could not reset it then.
-      c.remove(this, Http2Connection.RST_CANCEL);
-      return;
-    }
-    callbacks.execute(this::ready);
-  }
 
-  private void ready() {
-    if (closeStatus == null) {
-      try {
-        listener.onReady();
-      } catch (Throwable t) {
-        listenerFailed(t);
-      }
-    }
-  }
-
-  @Override
-  public void request(int numMessages) {
-    synchronized (this) {
-      requested = (int) Math.min(Integer.MAX_VALUE, (long) requested + numMessages);
-    }
-    callbacks.execute(deliver);
-  }
-
-  @Override
-  public void cancel(String message, Throwable cause) {
-    Status status = Status.CANCELLED;
-    if (message != null) {
-      status = status.withDescription(message);
-    } else if (cause == null) {
-      status = status.withDescription("call cancelled without message");
-    }
-    if (cause != null) {
-      status = status.withCause(cause);
-    }
-    synchronized (this) {
-      if (!started) {
-        cancelledEarly = status;
-        return;
-      }
-    }
-    finish(status, new Metadata(), true, Http2Connection.RST_CANCEL);
-  }
-
-  @Override
-  public void halfClose() {
-    Http2Connection c = connection;
-    if (c != null) {
-      c.halfClose(this);
-    }
-  }
-
-  @Override
-  public void sendMessage(Q message) {
-    Http2Connection c = connection;
-    if (c == null || closeStatus != null) {
-      return;
-    }
-    ByteBuffer framed;
-    try (InputStream in = method.streamRequest(message)) {
-      if (in instanceof KnownLength) {
-        int n = in.available();
-        byte[] b = new byte[5 + n];
-        int off = 5;
-        while (off < b.length) {
-          int r = in.read(b, off, b.length - off);
-          if (r < 0) {
-            break;
-          }
-          off += r;
+    @Override
+    public void start(Listener<R> responseListener, Metadata headers) {
+        Status early;
+        synchronized (this) {
+            if (started) {
+                throw new IllegalStateException("call already started");
+            }
+            started = true;
+            listener = responseListener;
+            early = cancelledEarly;
         }
-        framed = ByteBuffer.wrap(b, 0, off);
-      } else {
-        byte[] body = in.readAllBytes();
-        byte[] b = new byte[5 + body.length];
-        System.arraycopy(body, 0, b, 5, body.length);
-        framed = ByteBuffer.wrap(b);
-      }
-    } catch (IOException | RuntimeException e) {
-      finish(Status.INTERNAL.withDescription("cannot serialize the request: " + e).withCause(e), new Metadata(),
-          true, Http2Connection.RST_CANCEL);
-      return;
+        if (early != null) {
+            finish(early, new Metadata(), true, Http2Connection.RST_NONE);
+            return;
+        }
+        if (context.isCancelled()) {
+            finish(cancelledStatus(context), new Metadata(), true, Http2Connection.RST_NONE);
+            return;
+        }
+        Deadline deadline = options.getDeadline();
+        Deadline contextDeadline = context.getDeadline();
+        Deadline effective = deadline == null
+                ? contextDeadline
+                : contextDeadline == null ? deadline : deadline.minimum(contextDeadline);
+        long timeout = -1;
+        if (effective != null) {
+            timeout = effective.timeRemaining(TimeUnit.NANOSECONDS);
+            if (timeout <= 0) {
+                finish(
+                        Status.DEADLINE_EXCEEDED.withDescription("deadline exceeded before the call started"),
+                        new Metadata(),
+                        true,
+                        Http2Connection.RST_NONE);
+                return;
+            }
+        }
+        if (!channel.register(this)) {
+            finish(
+                    Status.UNAVAILABLE.withDescription("channel shut down"),
+                    new Metadata(),
+                    true,
+                    Http2Connection.RST_NONE);
+            return;
+        }
+        // A no-op for contexts that cannot be cancelled (ROOT and its plain children).
+        context.addListener(this, Runnable::run);
+        if (deadline != null) {
+            long nanos = deadline.timeRemaining(TimeUnit.NANOSECONDS);
+            ScheduledFuture<?> timer = Http2Channel.timer()
+                    .schedule(
+                            () -> finish(
+                                    Status.DEADLINE_EXCEEDED.withDescription(
+                                            "deadline exceeded after " + TimeUnit.NANOSECONDS.toMillis(nanos) + " ms"),
+                                    new Metadata(),
+                                    true,
+                                    Http2Connection.RST_CANCEL),
+                            nanos,
+                            TimeUnit.NANOSECONDS);
+            synchronized (this) {
+                deadlineTimer = timer;
+            }
+        }
+        String authority = options.getAuthority() != null ? options.getAuthority() : channel.authority();
+        byte[] block = GrpcHeaders.request("/" + method.getFullMethodName(), authority, timeout, headers);
+        Http2Connection c;
+        try {
+            c = channel.openStream(this, block);
+        } catch (StatusException e) {
+            finish(e.getStatus(), new Metadata(), true, Http2Connection.RST_NONE);
+            return;
+        }
+        if (closeStatus != null) {
+            // Cancelled (deadline, context) while the stream was being opened: finish could not reset it then.
+            c.remove(this, Http2Connection.RST_CANCEL);
+            return;
+        }
+        callbacks.execute(this::ready);
     }
-    int length = framed.remaining() - 5;
-    framed.array()[1] = (byte) (length >>> 24);
-    framed.array()[2] = (byte) (length >>> 16);
-    framed.array()[3] = (byte) (length >>> 8);
-    framed.array()[4] = (byte) length;
-    c.send(this, framed);
-  }
 
-  @Override
-  public boolean isReady() {
-    return connection != null && closeStatus == null;
-  }
-
-  /** io.grpc.Context cancellation (the call's context was cancelled or its deadline passed). */
-  @Override
-  public void cancelled(Context context) {
-    finish(cancelledStatus(context), new Metadata(), true, Http2Connection.RST_CANCEL);
-  }
-
-  private static Status cancelledStatus(Context context) {
-    Status s = Contexts.statusFromCancelled(context);
-    return s != null ? s : Status.CANCELLED.withDescription("io.grpc.Context was cancelled without error");
-  }
-
-  /** The channel's shutdownNow: calls in flight end as if the connection had gone. */
-  void shutdownNow() {
-    finish(Status.UNAVAILABLE.withDescription("channel shutdownNow invoked"), new Metadata(), true,
-        Http2Connection.RST_CANCEL);
-  }
-
-  // From the connection's reader thread.
-
-  void onHeaders(List<String> fields, boolean endStream) {
-    boolean first;
-    synchronized (this) {
-      first = !headersSeen;
-      headersSeen = true;
-    }
-    if (first && !endStream) {
-      String http = GrpcHeaders.get(fields, ":status");
-      String type = GrpcHeaders.get(fields, "content-type");
-      if (!"200".equals(http)) {
-        finish(GrpcHeaders.httpStatus(String.valueOf(http)).withDescription("HTTP status code " + http),
-            GrpcHeaders.metadata(fields, false), true, Http2Connection.RST_CANCEL);
-      } else if (type == null || !type.startsWith("application/grpc")) {
-        finish(Status.UNKNOWN.withDescription("invalid content-type: " + type),
-            GrpcHeaders.metadata(fields, false), true, Http2Connection.RST_CANCEL);
-      } else {
-        Metadata md = GrpcHeaders.metadata(fields, false);
-        callbacks.execute(() -> {
-          if (closeStatus == null || !stopDelivery()) {
+    private void ready() {
+        if (closeStatus == null) {
             try {
-              listener.onHeaders(md);
+                listener.onReady();
             } catch (Throwable t) {
-              listenerFailed(t);
+                listenerFailed(t);
             }
-          }
-        });
-      }
-      return;
-    }
-    if (!endStream) {
-      finish(Status.INTERNAL.withDescription("second HEADERS without END_STREAM"), new Metadata(), true,
-          Http2Connection.RST_CANCEL);
-      return;
-    }
-    finish(GrpcHeaders.status(fields), GrpcHeaders.metadata(fields, true), false, Http2Connection.RST_IF_OPEN);
-  }
-
-  void onData(byte[] data, boolean endStream) {
-    boolean accepted;
-    boolean early;
-    synchronized (this) {
-      early = !headersSeen;
-      accepted = closeStatus == null && !early;
-      if (accepted) {
-        inbound.add(data);
-        inboundBytes += data.length;
-      }
-    }
-    if (!accepted) {
-      Http2Connection c = connection;
-      if (c != null) {
-        c.consumed(null, data.length);
-      }
-      if (early) {
-        finish(Status.INTERNAL.withDescription("DATA before response headers"), new Metadata(), true,
-            Http2Connection.RST_CANCEL);
-      }
-      return;
-    }
-    if (endStream) {
-      finish(Status.INTERNAL.withDescription("the server ended the stream without trailers"), new Metadata(),
-          false, Http2Connection.RST_IF_OPEN);
-    } else {
-      callbacks.execute(deliver);
-    }
-  }
-
-  /** The stream is gone (peer reset, GOAWAY, connection failure): the connection already forgot it. */
-  void transportFailed(Status status) {
-    finish(status, new Metadata(), true, Http2Connection.RST_NONE);
-  }
-
-  /**
-   * Decides the outcome, once: frees the stream (resetting it per {@code rst}) and the timers, then lets the
-   * listener hear it after the messages already here, or at once if {@code stop}.
-   */
-  private void finish(Status status, Metadata trailers, boolean stop, int rst) {
-    ScheduledFuture<?> timer;
-    synchronized (this) {
-      if (closeStatus != null) {
-        return;
-      }
-      closeStatus = status;
-      closeTrailers = trailers;
-      stopDelivery = stop;
-      timer = deadlineTimer;
-    }
-    Http2Connection c = connection;
-    if (c != null) {
-      c.remove(this, rst);
-    }
-    if (timer != null) {
-      timer.cancel(false);
-    }
-    context.removeListener(this);
-    channel.unregister(this);
-    callbacks.execute(deliver);
-  }
-
-  private synchronized boolean stopDelivery() {
-    return stopDelivery;
-  }
-
-  /** Runs in the callback queue: hands requested messages to the listener, then the close when its turn comes. */
-  private void deliver() {
-    while (true) {
-      byte[] next = null;
-      Status close = null;
-      Metadata trailers = null;
-      Status error = null;
-      int freed;
-      synchronized (this) {
-        if (closeDelivered || listener == null) {
-          return;
         }
-        if (closeStatus != null && stopDelivery) {
-          taken += drop();
+    }
+
+    @Override
+    public void request(int numMessages) {
+        synchronized (this) {
+            requested = (int) Math.min(Integer.MAX_VALUE, (long) requested + numMessages);
+        }
+        callbacks.execute(deliver);
+    }
+
+    @Override
+    public void cancel(String message, Throwable cause) {
+        Status status = Status.CANCELLED;
+        if (message != null) {
+            status = status.withDescription(message);
+        } else if (cause == null) {
+            status = status.withDescription("call cancelled without message");
+        }
+        if (cause != null) {
+            status = status.withCause(cause);
+        }
+        synchronized (this) {
+            if (!started) {
+                cancelledEarly = status;
+                return;
+            }
+        }
+        finish(status, new Metadata(), true, Http2Connection.RST_CANCEL);
+    }
+
+    @Override
+    public void halfClose() {
+        Http2Connection c = connection;
+        if (c != null) {
+            c.halfClose(this);
+        }
+    }
+
+    @Override
+    public void sendMessage(Q message) {
+        Http2Connection c = connection;
+        if (c == null || closeStatus != null) {
+            return;
+        }
+        ByteBuffer framed;
+        try (InputStream in = method.streamRequest(message)) {
+            if (in instanceof KnownLength) {
+                int n = in.available();
+                byte[] b = new byte[5 + n];
+                int off = 5;
+                while (off < b.length) {
+                    int r = in.read(b, off, b.length - off);
+                    if (r < 0) {
+                        break;
+                    }
+                    off += r;
+                }
+                framed = ByteBuffer.wrap(b, 0, off);
+            } else {
+                byte[] body = in.readAllBytes();
+                byte[] b = new byte[5 + body.length];
+                System.arraycopy(body, 0, b, 5, body.length);
+                framed = ByteBuffer.wrap(b);
+            }
+        } catch (IOException | RuntimeException e) {
+            finish(
+                    Status.INTERNAL
+                            .withDescription("cannot serialize the request: " + e)
+                            .withCause(e),
+                    new Metadata(),
+                    true,
+                    Http2Connection.RST_CANCEL);
+            return;
+        }
+        int length = framed.remaining() - 5;
+        framed.array()[1] = (byte) (length >>> 24);
+        framed.array()[2] = (byte) (length >>> 16);
+        framed.array()[3] = (byte) (length >>> 8);
+        framed.array()[4] = (byte) length;
+        c.send(this, framed);
+    }
+
+    @Override
+    public boolean isReady() {
+        return connection != null && closeStatus == null;
+    }
+
+    /** io.grpc.Context cancellation (the call's context was cancelled or its deadline passed). */
+    @Override
+    public void cancelled(Context context) {
+        finish(cancelledStatus(context), new Metadata(), true, Http2Connection.RST_CANCEL);
+    }
+
+    private static Status cancelledStatus(Context context) {
+        Status s = Contexts.statusFromCancelled(context);
+        return s != null ? s : Status.CANCELLED.withDescription("io.grpc.Context was cancelled without error");
+    }
+
+    /** The channel's shutdownNow: calls in flight end as if the connection had gone. */
+    void shutdownNow() {
+        finish(
+                Status.UNAVAILABLE.withDescription("channel shutdownNow invoked"),
+                new Metadata(),
+                true,
+                Http2Connection.RST_CANCEL);
+    }
+
+    // From the connection's reader thread.
+
+    void onHeaders(List<String> fields, boolean endStream) {
+        boolean first;
+        synchronized (this) {
+            first = !headersSeen;
+            headersSeen = true;
+        }
+        if (first && !endStream) {
+            String http = GrpcHeaders.get(fields, ":status");
+            String type = GrpcHeaders.get(fields, "content-type");
+            if (!"200".equals(http)) {
+                finish(
+                        GrpcHeaders.httpStatus(String.valueOf(http)).withDescription("HTTP status code " + http),
+                        GrpcHeaders.metadata(fields, false),
+                        true,
+                        Http2Connection.RST_CANCEL);
+            } else if (type == null || !type.startsWith("application/grpc")) {
+                finish(
+                        Status.UNKNOWN.withDescription("invalid content-type: " + type),
+                        GrpcHeaders.metadata(fields, false),
+                        true,
+                        Http2Connection.RST_CANCEL);
+            } else {
+                Metadata md = GrpcHeaders.metadata(fields, false);
+                callbacks.execute(() -> {
+                    if (closeStatus == null || !stopDelivery()) {
+                        try {
+                            listener.onHeaders(md);
+                        } catch (Throwable t) {
+                            listenerFailed(t);
+                        }
+                    }
+                });
+            }
+            return;
+        }
+        if (!endStream) {
+            finish(
+                    Status.INTERNAL.withDescription("second HEADERS without END_STREAM"),
+                    new Metadata(),
+                    true,
+                    Http2Connection.RST_CANCEL);
+            return;
+        }
+        finish(GrpcHeaders.status(fields), GrpcHeaders.metadata(fields, true), false, Http2Connection.RST_IF_OPEN);
+    }
+
+    void onData(byte[] data, boolean endStream) {
+        boolean accepted;
+        boolean early;
+        synchronized (this) {
+            early = !headersSeen;
+            accepted = closeStatus == null && !early;
+            if (accepted) {
+                inbound.add(data);
+                inboundBytes += data.length;
+            }
+        }
+        if (!accepted) {
+            Http2Connection c = connection;
+            if (c != null) {
+                c.consumed(null, data.length);
+            }
+            if (early) {
+                finish(
+                        Status.INTERNAL.withDescription("DATA before response headers"),
+                        new Metadata(),
+                        true,
+                        Http2Connection.RST_CANCEL);
+            }
+            return;
+        }
+        if (endStream) {
+            finish(
+                    Status.INTERNAL.withDescription("the server ended the stream without trailers"),
+                    new Metadata(),
+                    false,
+                    Http2Connection.RST_IF_OPEN);
         } else {
-          try {
-            next = nextMessage();
-          } catch (StatusException e) {
-            error = e.getStatus();
-          }
-          if (next == null && error == null && closeStatus != null && (requested > 0 || !hasWholeMessage())) {
-            if ((inboundBytes > 0 || messageLength >= 0) && closeStatus.isOk()) {
-              closeStatus = Status.INTERNAL.withDescription("the stream ended inside a message");
+            callbacks.execute(deliver);
+        }
+    }
+
+    /** The stream is gone (peer reset, GOAWAY, connection failure): the connection already forgot it. */
+    void transportFailed(Status status) {
+        finish(status, new Metadata(), true, Http2Connection.RST_NONE);
+    }
+
+    /**
+     * Decides the outcome, once: frees the stream (resetting it per {@code rst}) and the timers, then lets the
+     * listener hear it after the messages already here, or at once if {@code stop}.
+     */
+    private void finish(Status status, Metadata trailers, boolean stop, int rst) {
+        ScheduledFuture<?> timer;
+        synchronized (this) {
+            if (closeStatus != null) {
+                return;
             }
-            taken += drop();
-          }
+            closeStatus = status;
+            closeTrailers = trailers;
+            stopDelivery = stop;
+            timer = deadlineTimer;
         }
-        if (next == null && error == null && closeStatus != null
-            && (stopDelivery || inboundBytes == 0 && messageLength < 0)) {
-          close = closeStatus;
-          trailers = closeTrailers;
-          closeDelivered = true;
+        Http2Connection c = connection;
+        if (c != null) {
+            c.remove(this, rst);
         }
-        freed = taken;
-        taken = 0;
-      }
-      Http2Connection c = connection;
-      if (c != null && freed > 0) {
-        c.consumed(this, freed);
-      }
-      if (error != null) {
-        finish(error, new Metadata(), true, Http2Connection.RST_CANCEL);
-        continue;
-      }
-      if (next != null) {
-        R value;
-        try {
-          value = method.parseResponse(new ByteArrayInputStream(next));
-        } catch (Throwable t) {
-          finish(Status.CANCELLED.withDescription("failed to read the response").withCause(t), new Metadata(),
-              true, Http2Connection.RST_CANCEL);
-          continue;
+        if (timer != null) {
+            timer.cancel(false);
         }
-        try {
-          listener.onMessage(value);
-        } catch (Throwable t) {
-          listenerFailed(t);
+        context.removeListener(this);
+        channel.unregister(this);
+        callbacks.execute(deliver);
+    }
+
+    private synchronized boolean stopDelivery() {
+        return stopDelivery;
+    }
+
+    /** Runs in the callback queue: hands requested messages to the listener, then the close when its turn comes. */
+    private void deliver() {
+        while (true) {
+            byte[] next = null;
+            Status close = null;
+            Metadata trailers = null;
+            Status error = null;
+            int freed;
+            synchronized (this) {
+                if (closeDelivered || listener == null) {
+                    return;
+                }
+                if (closeStatus != null && stopDelivery) {
+                    taken += drop();
+                } else {
+                    try {
+                        next = nextMessage();
+                    } catch (StatusException e) {
+                        error = e.getStatus();
+                    }
+                    if (next == null && error == null && closeStatus != null && (requested > 0 || !hasWholeMessage())) {
+                        if ((inboundBytes > 0 || messageLength >= 0) && closeStatus.isOk()) {
+                            closeStatus = Status.INTERNAL.withDescription("the stream ended inside a message");
+                        }
+                        taken += drop();
+                    }
+                }
+                if (next == null
+                        && error == null
+                        && closeStatus != null
+                        && (stopDelivery || inboundBytes == 0 && messageLength < 0)) {
+                    close = closeStatus;
+                    trailers = closeTrailers;
+                    closeDelivered = true;
+                }
+                freed = taken;
+                taken = 0;
+            }
+            Http2Connection c = connection;
+            if (c != null && freed > 0) {
+                c.consumed(this, freed);
+            }
+            if (error != null) {
+                finish(error, new Metadata(), true, Http2Connection.RST_CANCEL);
+                continue;
+            }
+            if (next != null) {
+                R value;
+                try {
+                    value = method.parseResponse(new ByteArrayInputStream(next));
+                } catch (Throwable t) {
+                    finish(
+                            Status.CANCELLED
+                                    .withDescription("failed to read the response")
+                                    .withCause(t),
+                            new Metadata(),
+                            true,
+                            Http2Connection.RST_CANCEL);
+                    continue;
+                }
+                try {
+                    listener.onMessage(value);
+                } catch (Throwable t) {
+                    listenerFailed(t);
+                }
+                continue;
+            }
+            if (close != null) {
+                try {
+                    listener.onClose(close, trailers);
+                } catch (Throwable t) {
+                    // The call is over; nothing is left to cancel.
+                }
+            }
+            return;
         }
-        continue;
-      }
-      if (close != null) {
-        try {
-          listener.onClose(close, trailers);
-        } catch (Throwable t) {
-          // The call is over; nothing is left to cancel.
+    }
+
+    private void listenerFailed(Throwable t) {
+        finish(
+                Status.CANCELLED.withDescription("the call's listener failed").withCause(t),
+                new Metadata(),
+                true,
+                Http2Connection.RST_CANCEL);
+    }
+
+    /** Whether the buffered bytes hold a complete message (so a normal close must wait for its request). */
+    private boolean hasWholeMessage() {
+        if (messageLength >= 0) {
+            return inboundBytes >= messageLength - messageFilled;
         }
-      }
-      return;
+        if (inboundBytes < 5) {
+            return false;
+        }
+        byte[] h = peek(5);
+        long len = (h[1] & 0xffL) << 24 | (h[2] & 0xff) << 16 | (h[3] & 0xff) << 8 | (h[4] & 0xff);
+        return inboundBytes - 5 >= len;
     }
-  }
 
-  private void listenerFailed(Throwable t) {
-    finish(Status.CANCELLED.withDescription("the call's listener failed").withCause(t), new Metadata(), true,
-        Http2Connection.RST_CANCEL);
-  }
+    /**
+     * The next requested message, or null. Takes bytes only while a message is requested, so an application
+     * that asks for nothing leaves them (and the window they hold) with the peer's flow control.
+     */
+    private byte[] nextMessage() throws StatusException {
+        if (messageLength < 0) {
+            if (requested == 0 || inboundBytes < 5) {
+                return null;
+            }
+            byte[] h = take(5);
+            if ((h[0] & 1) != 0) {
+                throw Status.INTERNAL
+                        .withDescription("compressed message, though we accept no compression")
+                        .asException();
+            }
+            long len = (h[1] & 0xffL) << 24 | (h[2] & 0xff) << 16 | (h[3] & 0xff) << 8 | (h[4] & 0xff);
+            if (len > maxInbound) {
+                throw Status.RESOURCE_EXHAUSTED
+                        .withDescription("gRPC message exceeds maximum size " + maxInbound + ": " + len)
+                        .asException();
+            }
+            messageLength = (int) len;
+            message = new byte[messageLength];
+            messageFilled = 0;
+        }
+        while (messageFilled < messageLength && !inbound.isEmpty()) {
+            byte[] chunk = inbound.peek();
+            int n = Math.min(chunk.length - inboundOffset, messageLength - messageFilled);
+            System.arraycopy(chunk, inboundOffset, message, messageFilled, n);
+            advance(n);
+            messageFilled += n;
+        }
+        if (messageFilled < messageLength) {
+            return null;
+        }
+        byte[] done = message;
+        message = null;
+        messageLength = -1;
+        requested--;
+        return done;
+    }
 
-  /** Whether the buffered bytes hold a complete message (so a normal close must wait for its request). */
-  private boolean hasWholeMessage() {
-    if (messageLength >= 0) {
-      return inboundBytes >= messageLength - messageFilled;
+    private byte[] take(int n) {
+        byte[] out = peek(n);
+        int left = n;
+        while (left > 0) {
+            int step = Math.min(left, inbound.peek().length - inboundOffset);
+            advance(step);
+            left -= step;
+        }
+        return out;
     }
-    if (inboundBytes < 5) {
-      return false;
-    }
-    byte[] h = peek(5);
-    long len = (h[1] & 0xffL) << 24 | (h[2] & 0xff) << 16 | (h[3] & 0xff) << 8 | (h[4] & 0xff);
-    return inboundBytes - 5 >= len;
-  }
 
-  /**
-   * The next requested message, or null. Takes bytes only while a message is requested, so an application
-   * that asks for nothing leaves them (and the window they hold) with the peer's flow control.
-   */
-  private byte[] nextMessage() throws StatusException {
-    if (messageLength < 0) {
-      if (requested == 0 || inboundBytes < 5) {
-        return null;
-      }
-      byte[] h = take(5);
-      if ((h[0] & 1) != 0) {
-        throw Status.INTERNAL.withDescription("compressed message, though we accept no compression")
-            .asException();
-      }
-      long len = (h[1] & 0xffL) << 24 | (h[2] & 0xff) << 16 | (h[3] & 0xff) << 8 | (h[4] & 0xff);
-      if (len > maxInbound) {
-        throw Status.RESOURCE_EXHAUSTED.withDescription(
-            "gRPC message exceeds maximum size " + maxInbound + ": " + len).asException();
-      }
-      messageLength = (int) len;
-      message = new byte[messageLength];
-      messageFilled = 0;
+    private byte[] peek(int n) {
+        byte[] out = new byte[n];
+        int filled = 0;
+        int offset = inboundOffset;
+        for (byte[] chunk : inbound) {
+            int step = Math.min(n - filled, chunk.length - offset);
+            System.arraycopy(chunk, offset, out, filled, step);
+            filled += step;
+            offset = 0;
+            if (filled == n) {
+                break;
+            }
+        }
+        return out;
     }
-    while (messageFilled < messageLength && !inbound.isEmpty()) {
-      byte[] chunk = inbound.peek();
-      int n = Math.min(chunk.length - inboundOffset, messageLength - messageFilled);
-      System.arraycopy(chunk, inboundOffset, message, messageFilled, n);
-      advance(n);
-      messageFilled += n;
-    }
-    if (messageFilled < messageLength) {
-      return null;
-    }
-    byte[] done = message;
-    message = null;
-    messageLength = -1;
-    requested--;
-    return done;
-  }
 
-  private byte[] take(int n) {
-    byte[] out = peek(n);
-    int left = n;
-    while (left > 0) {
-      int step = Math.min(left, inbound.peek().length - inboundOffset);
-      advance(step);
-      left -= step;
+    private void advance(int n) {
+        inboundOffset += n;
+        inboundBytes -= n;
+        taken += n;
+        if (inboundOffset == inbound.peek().length) {
+            inbound.poll();
+            inboundOffset = 0;
+        }
     }
-    return out;
-  }
 
-  private byte[] peek(int n) {
-    byte[] out = new byte[n];
-    int filled = 0;
-    int offset = inboundOffset;
-    for (byte[] chunk : inbound) {
-      int step = Math.min(n - filled, chunk.length - offset);
-      System.arraycopy(chunk, offset, out, filled, step);
-      filled += step;
-      offset = 0;
-      if (filled == n) {
-        break;
-      }
+    /** Discards what is buffered; returns how many bytes that frees for the peer's windows. */
+    private int drop() {
+        int n = (int) inboundBytes;
+        inbound.clear();
+        inboundOffset = 0;
+        inboundBytes = 0;
+        messageLength = -1;
+        message = null;
+        return n;
     }
-    return out;
-  }
-
-  private void advance(int n) {
-    inboundOffset += n;
-    inboundBytes -= n;
-    taken += n;
-    if (inboundOffset == inbound.peek().length) {
-      inbound.poll();
-      inboundOffset = 0;
-    }
-  }
-
-  /** Discards what is buffered; returns how many bytes that frees for the peer's windows. */
-  private int drop() {
-    int n = (int) inboundBytes;
-    inbound.clear();
-    inboundOffset = 0;
-    inboundBytes = 0;
-    messageLength = -1;
-    message = null;
-    return n;
-  }
 }

@@ -28,207 +28,213 @@ import java.util.concurrent.TimeUnit;
  */
 public final class Http2Channel extends ManagedChannel {
 
-  private static final String AUTHORITY = "localhost";
+    private static final String AUTHORITY = "localhost";
 
-  private final Path socket;
-  private final int maxInboundMessageSize;
-  private final Object lock = new Object();
-  // Guarded by lock.
-  private Http2Connection current;
-  private final List<Http2Connection> connections = new ArrayList<>();
-  private final Set<Http2Call<?, ?>> calls = new HashSet<>();
-  private boolean shutdown;
-  private boolean terminated;
+    private final Path socket;
+    private final int maxInboundMessageSize;
+    private final Object lock = new Object();
+    // Guarded by lock.
+    private Http2Connection current;
+    private final List<Http2Connection> connections = new ArrayList<>();
+    private final Set<Http2Call<?, ?>> calls = new HashSet<>();
+    private boolean shutdown;
+    private boolean terminated;
 
-  private Http2Channel(Path socket, int maxInboundMessageSize) {
-    this.socket = socket;
-    this.maxInboundMessageSize = maxInboundMessageSize;
-  }
-
-  /** A channel to the gRPC server listening on {@code socket}; it connects on the first call. */
-  public static Http2Channel unix(Path socket, int maxInboundMessageSize) {
-    if (maxInboundMessageSize <= 0) {
-      throw new IllegalArgumentException("maxInboundMessageSize must be positive: " + maxInboundMessageSize);
+    private Http2Channel(Path socket, int maxInboundMessageSize) {
+        this.socket = socket;
+        this.maxInboundMessageSize = maxInboundMessageSize;
     }
-    return new Http2Channel(socket, maxInboundMessageSize);
-  }
 
-  @Override
-  public <Q, R> ClientCall<Q, R> newCall(MethodDescriptor<Q, R> method, CallOptions options) {
-    return new Http2Call<>(this, method, options, maxInboundMessageSize);
-  }
-
-  @Override
-  public String authority() {
-    return AUTHORITY;
-  }
-
-  /** Counts a starting call as in flight; false once the channel is shut down. */
-  boolean register(Http2Call<?, ?> call) {
-    synchronized (lock) {
-      if (shutdown) {
-        return false;
-      }
-      calls.add(call);
-      return true;
-    }
-  }
-
-  void unregister(Http2Call<?, ?> call) {
-    List<Http2Connection> close;
-    synchronized (lock) {
-      if (!calls.remove(call)) {
-        return;
-      }
-      close = terminateIfDone();
-    }
-    closeAll(close);
-  }
-
-  /** Opens the call's stream on the current connection, connecting first if there is none that takes streams. */
-  Http2Connection openStream(Http2Call<?, ?> call, byte[] headerBlock) throws StatusException {
-    for (int attempt = 0; ; attempt++) {
-      Http2Connection c;
-      synchronized (lock) {
-        if (shutdown) {
-          throw Status.UNAVAILABLE.withDescription("channel shut down").asException();
+    /** A channel to the gRPC server listening on {@code socket}; it connects on the first call. */
+    public static Http2Channel unix(Path socket, int maxInboundMessageSize) {
+        if (maxInboundMessageSize <= 0) {
+            throw new IllegalArgumentException("maxInboundMessageSize must be positive: " + maxInboundMessageSize);
         }
-        if (current == null || !current.acceptsStreams()) {
-          try {
-            current = Http2Connection.open(this, socket);
-          } catch (IOException e) {
-            throw Status.UNAVAILABLE.withDescription("cannot connect to " + socket + ": " + e)
-                .withCause(e).asException();
-          }
-          connections.add(current);
+        return new Http2Channel(socket, maxInboundMessageSize);
+    }
+
+    @Override
+    public <Q, R> ClientCall<Q, R> newCall(MethodDescriptor<Q, R> method, CallOptions options) {
+        return new Http2Call<>(this, method, options, maxInboundMessageSize);
+    }
+
+    @Override
+    public String authority() {
+        return AUTHORITY;
+    }
+
+    /** Counts a starting call as in flight; false once the channel is shut down. */
+    boolean register(Http2Call<?, ?> call) {
+        synchronized (lock) {
+            if (shutdown) {
+                return false;
+            }
+            calls.add(call);
+            return true;
         }
-        c = current;
-      }
-      if (c.newStream(call, headerBlock)) {
-        return c;
-      }
-      if (attempt == 2) {
-        throw Status.UNAVAILABLE.withDescription("no connection to " + socket + " takes new calls").asException();
-      }
     }
-  }
 
-  /**
-   * Connects now rather than on the first call, so that a client can overlap the connection with other work; a
-   * failure is left for the first call to report.
-   */
-  public void connectNow() {
-    synchronized (lock) {
-      if (shutdown || (current != null && current.acceptsStreams())) {
-        return;
-      }
-      try {
-        current = Http2Connection.open(this, socket);
-        connections.add(current);
-      } catch (IOException e) {
-        // the first call connects again and says why it cannot
-      }
+    void unregister(Http2Call<?, ?> call) {
+        List<Http2Connection> close;
+        synchronized (lock) {
+            if (!calls.remove(call)) {
+                return;
+            }
+            close = terminateIfDone();
+        }
+        closeAll(close);
     }
-  }
 
-  /** The connection failed or is draining after GOAWAY: new calls go to a new one. */
-  void connectionClosed(Http2Connection c) {
-    synchronized (lock) {
-      if (current == c) {
+    /** Opens the call's stream on the current connection, connecting first if there is none that takes streams. */
+    Http2Connection openStream(Http2Call<?, ?> call, byte[] headerBlock) throws StatusException {
+        for (int attempt = 0; ; attempt++) {
+            Http2Connection c;
+            synchronized (lock) {
+                if (shutdown) {
+                    throw Status.UNAVAILABLE
+                            .withDescription("channel shut down")
+                            .asException();
+                }
+                if (current == null || !current.acceptsStreams()) {
+                    try {
+                        current = Http2Connection.open(this, socket);
+                    } catch (IOException e) {
+                        throw Status.UNAVAILABLE
+                                .withDescription("cannot connect to " + socket + ": " + e)
+                                .withCause(e)
+                                .asException();
+                    }
+                    connections.add(current);
+                }
+                c = current;
+            }
+            if (c.newStream(call, headerBlock)) {
+                return c;
+            }
+            if (attempt == 2) {
+                throw Status.UNAVAILABLE
+                        .withDescription("no connection to " + socket + " takes new calls")
+                        .asException();
+            }
+        }
+    }
+
+    /**
+     * Connects now rather than on the first call, so that a client can overlap the connection with other work; a
+     * failure is left for the first call to report.
+     */
+    public void connectNow() {
+        synchronized (lock) {
+            if (shutdown || (current != null && current.acceptsStreams())) {
+                return;
+            }
+            try {
+                current = Http2Connection.open(this, socket);
+                connections.add(current);
+            } catch (IOException e) {
+                // the first call connects again and says why it cannot
+            }
+        }
+    }
+
+    /** The connection failed or is draining after GOAWAY: new calls go to a new one. */
+    void connectionClosed(Http2Connection c) {
+        synchronized (lock) {
+            if (current == c) {
+                current = null;
+            }
+            connections.remove(c);
+        }
+    }
+
+    @Override
+    public ManagedChannel shutdown() {
+        List<Http2Connection> close;
+        synchronized (lock) {
+            shutdown = true;
+            close = terminateIfDone();
+        }
+        closeAll(close);
+        return this;
+    }
+
+    @Override
+    public ManagedChannel shutdownNow() {
+        shutdown();
+        List<Http2Call<?, ?>> inFlight;
+        synchronized (lock) {
+            inFlight = new ArrayList<>(calls);
+        }
+        for (Http2Call<?, ?> call : inFlight) {
+            call.shutdownNow();
+        }
+        return this;
+    }
+
+    @Override
+    public boolean isShutdown() {
+        synchronized (lock) {
+            return shutdown;
+        }
+    }
+
+    @Override
+    public boolean isTerminated() {
+        synchronized (lock) {
+            return terminated;
+        }
+    }
+
+    @Override
+    public boolean awaitTermination(long timeout, TimeUnit unit) throws InterruptedException {
+        long end = System.nanoTime() + unit.toNanos(timeout);
+        synchronized (lock) {
+            while (!terminated) {
+                long left = end - System.nanoTime();
+                if (left <= 0) {
+                    return false;
+                }
+                TimeUnit.NANOSECONDS.timedWait(lock, left);
+            }
+            return true;
+        }
+    }
+
+    /** Under lock: once shut down with no call left, the channel is terminated and its connections go. */
+    private List<Http2Connection> terminateIfDone() {
+        if (!shutdown || !calls.isEmpty() || terminated) {
+            return List.of();
+        }
+        terminated = true;
+        lock.notifyAll();
+        List<Http2Connection> close = new ArrayList<>(connections);
+        connections.clear();
         current = null;
-      }
-      connections.remove(c);
+        return close;
     }
-  }
 
-  @Override
-  public ManagedChannel shutdown() {
-    List<Http2Connection> close;
-    synchronized (lock) {
-      shutdown = true;
-      close = terminateIfDone();
-    }
-    closeAll(close);
-    return this;
-  }
-
-  @Override
-  public ManagedChannel shutdownNow() {
-    shutdown();
-    List<Http2Call<?, ?>> inFlight;
-    synchronized (lock) {
-      inFlight = new ArrayList<>(calls);
-    }
-    for (Http2Call<?, ?> call : inFlight) {
-      call.shutdownNow();
-    }
-    return this;
-  }
-
-  @Override
-  public boolean isShutdown() {
-    synchronized (lock) {
-      return shutdown;
-    }
-  }
-
-  @Override
-  public boolean isTerminated() {
-    synchronized (lock) {
-      return terminated;
-    }
-  }
-
-  @Override
-  public boolean awaitTermination(long timeout, TimeUnit unit) throws InterruptedException {
-    long end = System.nanoTime() + unit.toNanos(timeout);
-    synchronized (lock) {
-      while (!terminated) {
-        long left = end - System.nanoTime();
-        if (left <= 0) {
-          return false;
+    private static void closeAll(List<Http2Connection> close) {
+        for (Http2Connection c : close) {
+            c.close();
         }
-        TimeUnit.NANOSECONDS.timedWait(lock, left);
-      }
-      return true;
     }
-  }
 
-  /** Under lock: once shut down with no call left, the channel is terminated and its connections go. */
-  private List<Http2Connection> terminateIfDone() {
-    if (!shutdown || !calls.isEmpty() || terminated) {
-      return List.of();
+    @Override
+    public String toString() {
+        return "Http2Channel[" + socket + "]";
     }
-    terminated = true;
-    lock.notifyAll();
-    List<Http2Connection> close = new ArrayList<>(connections);
-    connections.clear();
-    current = null;
-    return close;
-  }
 
-  private static void closeAll(List<Http2Connection> close) {
-    for (Http2Connection c : close) {
-      c.close();
+    /** Deadlines' timer: one daemon thread, made on the first call with a deadline. */
+    static ScheduledExecutorService timer() {
+        return Timer.INSTANCE;
     }
-  }
 
-  @Override
-  public String toString() {
-    return "Http2Channel[" + socket + "]";
-  }
+    private static final class Timer {
+        static final ScheduledThreadPoolExecutor INSTANCE = new ScheduledThreadPoolExecutor(
+                1, r -> Thread.ofPlatform().daemon().name("kiln-http2-deadline").unstarted(r));
 
-  /** Deadlines' timer: one daemon thread, made on the first call with a deadline. */
-  static ScheduledExecutorService timer() {
-    return Timer.INSTANCE;
-  }
-
-  private static final class Timer {
-    static final ScheduledThreadPoolExecutor INSTANCE = new ScheduledThreadPoolExecutor(1,
-        r -> Thread.ofPlatform().daemon().name("kiln-http2-deadline").unstarted(r));
-
-    static {
-      INSTANCE.setRemoveOnCancelPolicy(true);
+        static {
+            INSTANCE.setRemoveOnCancelPolicy(true);
+        }
     }
-  }
 }

@@ -10,11 +10,11 @@ import java.util.List;
  */
 public record FileFilter(List<String> includePatterns, List<String> excludePatterns, List<String> followPaths) {
 
-  public static final FileFilter NONE = new FileFilter(List.of(), List.of(), List.of());
+    public static final FileFilter NONE = new FileFilter(List.of(), List.of(), List.of());
 
-  public FileFilter {
-    includePatterns = includePatterns == null ? List.of() : List.copyOf(includePatterns);
-    excludePatterns = excludePatterns == null ? List.of() : List.copyOf(excludePatterns);
-    followPaths = followPaths == null ? List.of() : List.copyOf(followPaths);
-  }
+    public FileFilter {
+        includePatterns = includePatterns == null ? List.of() : List.copyOf(includePatterns);
+        excludePatterns = excludePatterns == null ? List.of() : List.copyOf(excludePatterns);
+        followPaths = followPaths == null ? List.of() : List.copyOf(followPaths);
+    }
 }

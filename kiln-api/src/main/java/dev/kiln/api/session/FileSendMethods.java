@@ -14,26 +14,27 @@ import io.grpc.protobuf.ProtoUtils;
  */
 final class FileSendMethods {
 
-  static final String EXPORTER_ID = "buildkit-attachable-exporter-id";
-  static final String EXPORTER_METADATA_PREFIX = "exporter-md-";
+    static final String EXPORTER_ID = "buildkit-attachable-exporter-id";
+    static final String EXPORTER_METADATA_PREFIX = "exporter-md-";
 
-  static final MethodDescriptor<Packet, Packet> PACKETS =
-      FileSendGrpc.getDiffCopyMethod().toBuilder(
-              ProtoUtils.marshaller(Packet.getDefaultInstance()), ProtoUtils.marshaller(Packet.getDefaultInstance()))
-          .build();
+    static final MethodDescriptor<Packet, Packet> PACKETS = FileSendGrpc.getDiffCopyMethod().toBuilder(
+                    ProtoUtils.marshaller(Packet.getDefaultInstance()),
+                    ProtoUtils.marshaller(Packet.getDefaultInstance()))
+            .build();
 
-  static final MethodDescriptor<byte[], byte[]> RAW =
-      FileSendGrpc.getDiffCopyMethod().toBuilder(RawMarshaller.INSTANCE, RawMarshaller.INSTANCE).build();
+    static final MethodDescriptor<byte[], byte[]> RAW = FileSendGrpc.getDiffCopyMethod().toBuilder(
+                    RawMarshaller.INSTANCE, RawMarshaller.INSTANCE)
+            .build();
 
-  private FileSendMethods() {}
+    private FileSendMethods() {}
 
-  /** Exporter index from the headers; like BuildKit, a missing or malformed one is 0. */
-  static int exporterId(Metadata headers) {
-    String v = headers.get(SyncOptions.key(EXPORTER_ID));
-    try {
-      return v == null ? 0 : Integer.parseInt(v.strip());
-    } catch (NumberFormatException e) {
-      return 0;
+    /** Exporter index from the headers; like BuildKit, a missing or malformed one is 0. */
+    static int exporterId(Metadata headers) {
+        String v = headers.get(SyncOptions.key(EXPORTER_ID));
+        try {
+            return v == null ? 0 : Integer.parseInt(v.strip());
+        } catch (NumberFormatException e) {
+            return 0;
+        }
     }
-  }
 }

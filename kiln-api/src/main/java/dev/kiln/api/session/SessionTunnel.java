@@ -61,382 +61,390 @@ import java.util.concurrent.locks.ReentrantLock;
  */
 public final class SessionTunnel implements AutoCloseable {
 
-  /** BuildKit allows 16 MiB messages on the session connection (containerd's defaults). */
-  static final int MAX_MESSAGE = 16 << 20;
-  private static final int PUMP_CHUNK = 32 * 1024;
-  private static final byte[] HEALTH_SERVING = {0x08, 0x01};
+    /** BuildKit allows 16 MiB messages on the session connection (containerd's defaults). */
+    static final int MAX_MESSAGE = 16 << 20;
 
-  private static volatile EventLoopGroup loop;
+    private static final int PUMP_CHUNK = 32 * 1024;
+    private static final byte[] HEALTH_SERVING = {0x08, 0x01};
 
-  static {
-    dev.kiln.api.NettyLogs.quietKeepAliveWarnings();
-  }
+    private static volatile EventLoopGroup loop;
 
-  private final StreamObserver<BytesMessage> toPeer;
-  private final Path socketDir;
-  private final Path socket;
-  private final CountDownLatch connected = new CountDownLatch(1);
-  private final AtomicBoolean closed = new AtomicBoolean();
-  private final ReentrantLock readyLock = new ReentrantLock();
-  private final Condition readyChanged = readyLock.newCondition();
-  private final Object peerLock = new Object();
-  private final Object writeLock = new Object();
-  private volatile boolean readyHandler;
-  private volatile SocketChannel conn;
-  private ServerSocketChannel listener;
-  private ManagedChannel channel;
-  private Server server;
-  private Thread pump;
-
-  private SessionTunnel(StreamObserver<BytesMessage> toPeer) throws IOException {
-    this.toPeer = toPeer;
-    this.socketDir = Files.createTempDirectory(
-        "kiln-session-", PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
-    this.socket = socketDir.resolve("s");
-  }
-
-  /**
-   * Daemon role: a channel whose calls travel through the Session stream ({@code toPeer} sends its bytes).
-   * Called from the Session handler (before it returns), the tunnel also installs {@code toPeer}'s onReady and
-   * onCancel handlers, so it waits for the stream precisely and a cancelled Session closes it.
-   */
-  public static SessionTunnel dial(StreamObserver<BytesMessage> toPeer) {
-    try {
-      SessionTunnel t = new SessionTunnel(toPeer);
-      t.installHandlers();
-      t.listener = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
-      t.listener.bind(UnixDomainSocketAddress.of(t.socket));
-      t.channel = NettyChannelBuilder.forAddress(new DomainSocketAddress(t.socket.toString()))
-          .channelType(EpollDomainSocketChannel.class)
-          .eventLoopGroup(loop())
-          .usePlaintext()
-          .maxInboundMessageSize(MAX_MESSAGE)
-          // The one connection cannot be made again: never let the channel drop it for idleness.
-          .idleTimeout(30, TimeUnit.DAYS)
-          .build();
-      t.pump = Thread.ofVirtual().name("session-tunnel-dial").start(t::acceptAndPump);
-      t.channel.getState(true);
-      return t;
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot set up the session tunnel: " + e.getMessage(), e);
+    static {
+        dev.kiln.api.NettyLogs.quietKeepAliveWarnings();
     }
-  }
 
-  /** Client role: the services answer calls that arrive through the Session stream. */
-  public static SessionTunnel serve(StreamObserver<BytesMessage> toPeer, List<BindableService> services) {
-    SessionTunnel t = serveUnstarted(toPeer, services);
-    t.startPump();
-    return t;
-  }
+    private final StreamObserver<BytesMessage> toPeer;
+    private final Path socketDir;
+    private final Path socket;
+    private final CountDownLatch connected = new CountDownLatch(1);
+    private final AtomicBoolean closed = new AtomicBoolean();
+    private final ReentrantLock readyLock = new ReentrantLock();
+    private final Condition readyChanged = readyLock.newCondition();
+    private final Object peerLock = new Object();
+    private final Object writeLock = new Object();
+    private volatile boolean readyHandler;
+    private volatile SocketChannel conn;
+    private ServerSocketChannel listener;
+    private ManagedChannel channel;
+    private Server server;
+    private Thread pump;
 
-  private void startPump() {
-    pump = Thread.ofVirtual().name("session-tunnel-serve").start(this::pumpToPeer);
-  }
-
-  private static SessionTunnel serveUnstarted(StreamObserver<BytesMessage> toPeer, List<BindableService> services) {
-    SessionTunnel t = null;
-    try {
-      t = new SessionTunnel(toPeer);
-      t.installHandlers();
-      NettyServerBuilder builder = NettyServerBuilder.forAddress(new DomainSocketAddress(t.socket.toString()))
-          .channelType(EpollServerDomainSocketChannel.class)
-          .bossEventLoopGroup(loop())
-          .workerEventLoopGroup(loop())
-          .maxInboundMessageSize(MAX_MESSAGE)
-          .addService(health());
-      for (BindableService s : services) {
-        builder.addService(s);
-      }
-      t.server = builder.build().start();
-      SocketChannel c = SocketChannel.open(StandardProtocolFamily.UNIX);
-      c.connect(UnixDomainSocketAddress.of(t.socket));
-      t.conn = c;
-      t.removeSocketFile();
-      t.connected.countDown();
-      return t;
-    } catch (IOException e) {
-      if (t != null) {
-        t.close();
-      }
-      throw new UncheckedIOException("cannot set up the session tunnel: " + e.getMessage(), e);
+    private SessionTunnel(StreamObserver<BytesMessage> toPeer) throws IOException {
+        this.toPeer = toPeer;
+        this.socketDir = Files.createTempDirectory(
+                "kiln-session-", PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+        this.socket = socketDir.resolve("s");
     }
-  }
 
-  /**
-   * Client role in one call: opens Control.Session on {@code control} with the session headers (the
-   * services' methods listed), serves {@code services} through it and wires the stream's callbacks, flow
-   * control included. Close the tunnel to end the session.
-   */
-  public static SessionTunnel open(
-      ControlGrpc.ControlStub control, String uuid, String name, String sharedKey, List<BindableService> services) {
-    var headers = SessionHeaders.of(uuid, name, sharedKey, methodUrls(services));
-    AtomicReference<SessionTunnel> tunnel = new AtomicReference<>();
-    control
-        .withInterceptors(MetadataUtils.newAttachHeadersInterceptor(headers))
-        .session(new ClientResponseObserver<BytesMessage, BytesMessage>() {
-          @Override
-          public void beforeStart(ClientCallStreamObserver<BytesMessage> requests) {
-            // The pump starts once the call has: nothing may be sent on it before.
-            SessionTunnel t = serveUnstarted(requests, services);
-            requests.setOnReadyHandler(t::onReady);
-            t.readyHandler = true;
-            tunnel.set(t);
-          }
-
-          @Override
-          public void onNext(BytesMessage value) {
-            tunnel.get().fromPeer(value.getData());
-          }
-
-          @Override
-          public void onError(Throwable t) {
-            tunnel.get().peerClosed();
-          }
-
-          @Override
-          public void onCompleted() {
-            tunnel.get().peerClosed();
-          }
-        });
-    tunnel.get().startPump();
-    return tunnel.get();
-  }
-
-  /**
-   * The methods a client serves, as the X-Docker-Expose-Session-Grpc-Method values of the Session call: the
-   * services' methods and the health check that {@link #serve} adds.
-   */
-  public static List<String> methodUrls(List<BindableService> services) {
-    List<String> urls = new ArrayList<>();
-    List<ServerServiceDefinition> all = new ArrayList<>();
-    all.add(health());
-    for (BindableService s : services) {
-      all.add(s.bindService());
-    }
-    for (ServerServiceDefinition def : all) {
-      for (ServerMethodDefinition<?, ?> m : def.getMethods()) {
-        MethodDescriptor<?, ?> d = m.getMethodDescriptor();
-        urls.add(SessionHeaders.methodUrl(d.getServiceName(), d.getBareMethodName()));
-      }
-    }
-    return urls;
-  }
-
-  /** Daemon role: the channel to the client's services. */
-  public ManagedChannel channel() {
-    if (channel == null) {
-      throw new IllegalStateException("a serving tunnel has no channel; the daemon's side dials");
-    }
-    return channel;
-  }
-
-  /**
-   * Bytes that arrived on the Session stream. Blocks until they are handed to the local HTTP/2 end, which
-   * pushes back on the peer when called from the stream's message callback. Ignored once closed.
-   */
-  public void fromPeer(ByteString data) {
-    if (closed.get()) {
-      return;
-    }
-    try {
-      connected.await();
-      SocketChannel c = conn;
-      if (c == null || closed.get()) {
-        return;
-      }
-      ByteBuffer buf = data.asReadOnlyByteBuffer();
-      synchronized (writeLock) {
-        while (buf.hasRemaining()) {
-          c.write(buf);
+    /**
+     * Daemon role: a channel whose calls travel through the Session stream ({@code toPeer} sends its bytes).
+     * Called from the Session handler (before it returns), the tunnel also installs {@code toPeer}'s onReady and
+     * onCancel handlers, so it waits for the stream precisely and a cancelled Session closes it.
+     */
+    public static SessionTunnel dial(StreamObserver<BytesMessage> toPeer) {
+        try {
+            SessionTunnel t = new SessionTunnel(toPeer);
+            t.installHandlers();
+            t.listener = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
+            t.listener.bind(UnixDomainSocketAddress.of(t.socket));
+            t.channel = NettyChannelBuilder.forAddress(new DomainSocketAddress(t.socket.toString()))
+                    .channelType(EpollDomainSocketChannel.class)
+                    .eventLoopGroup(loop())
+                    .usePlaintext()
+                    .maxInboundMessageSize(MAX_MESSAGE)
+                    // The one connection cannot be made again: never let the channel drop it for idleness.
+                    .idleTimeout(30, TimeUnit.DAYS)
+                    .build();
+            t.pump = Thread.ofVirtual().name("session-tunnel-dial").start(t::acceptAndPump);
+            t.channel.getState(true);
+            return t;
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot set up the session tunnel: " + e.getMessage(), e);
         }
-      }
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      close();
-    } catch (IOException e) {
-      close();
     }
-  }
 
-  /** The Session stream is ready for more; call from its onReady handler if {@link #dial} could not set one. */
-  public void onReady() {
-    readyLock.lock();
-    try {
-      readyChanged.signalAll();
-    } finally {
-      readyLock.unlock();
+    /** Client role: the services answer calls that arrive through the Session stream. */
+    public static SessionTunnel serve(StreamObserver<BytesMessage> toPeer, List<BindableService> services) {
+        SessionTunnel t = serveUnstarted(toPeer, services);
+        t.startPump();
+        return t;
     }
-  }
 
-  /** The Session stream ended (completed, failed or cancelled): the tunnel closes. */
-  public void peerClosed() {
-    close();
-  }
+    private void startPump() {
+        pump = Thread.ofVirtual().name("session-tunnel-serve").start(this::pumpToPeer);
+    }
 
-  /** Ends the tunnel: calls in flight fail, the Session stream is completed, local resources are released. */
-  @Override
-  public void close() {
-    if (!closed.compareAndSet(false, true)) {
-      return;
-    }
-    connected.countDown();
-    if (channel != null) {
-      channel.shutdownNow();
-    }
-    if (server != null) {
-      server.shutdownNow();
-    }
-    closeQuietly(conn);
-    closeQuietly(listener);
-    removeSocketFile();
-    synchronized (peerLock) {
-      try {
-        toPeer.onCompleted();
-      } catch (RuntimeException alreadyEnded) {
-        // The stream was already cancelled or completed by the peer.
-      }
-    }
-    onReady();
-    Thread p = pump;
-    if (p != null && p != Thread.currentThread()) {
-      FsSender.joinUninterruptibly(p);
-    }
-    try {
-      if (channel != null) {
-        channel.awaitTermination(5, TimeUnit.SECONDS);
-      }
-      if (server != null) {
-        server.awaitTermination(5, TimeUnit.SECONDS);
-      }
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
-  }
-
-  private void installHandlers() {
-    if (toPeer instanceof ServerCallStreamObserver<BytesMessage> s) {
-      try {
-        s.setOnReadyHandler(this::onReady);
-        s.setOnCancelHandler(this::peerClosed);
-        readyHandler = true;
-      } catch (IllegalStateException tooLate) {
-        // Called after the handler returned: the pump polls readiness instead.
-      }
-    }
-  }
-
-  private void acceptAndPump() {
-    try {
-      SocketChannel c = listener.accept();
-      conn = c;
-      closeQuietly(listener);
-      removeSocketFile();
-      connected.countDown();
-      if (closed.get()) {
-        closeQuietly(c);
-        return;
-      }
-    } catch (IOException e) {
-      close();
-      return;
-    }
-    pumpToPeer();
-  }
-
-  /** Socket to Session stream, one message per read, waiting while the stream is not ready. */
-  private void pumpToPeer() {
-    ByteBuffer buf = ByteBuffer.allocate(PUMP_CHUNK);
-    try {
-      while (!closed.get()) {
-        buf.clear();
-        int n = conn.read(buf);
-        if (n < 0) {
-          break;
+    private static SessionTunnel serveUnstarted(StreamObserver<BytesMessage> toPeer, List<BindableService> services) {
+        SessionTunnel t = null;
+        try {
+            t = new SessionTunnel(toPeer);
+            t.installHandlers();
+            NettyServerBuilder builder = NettyServerBuilder.forAddress(new DomainSocketAddress(t.socket.toString()))
+                    .channelType(EpollServerDomainSocketChannel.class)
+                    .bossEventLoopGroup(loop())
+                    .workerEventLoopGroup(loop())
+                    .maxInboundMessageSize(MAX_MESSAGE)
+                    .addService(health());
+            for (BindableService s : services) {
+                builder.addService(s);
+            }
+            t.server = builder.build().start();
+            SocketChannel c = SocketChannel.open(StandardProtocolFamily.UNIX);
+            c.connect(UnixDomainSocketAddress.of(t.socket));
+            t.conn = c;
+            t.removeSocketFile();
+            t.connected.countDown();
+            return t;
+        } catch (IOException e) {
+            if (t != null) {
+                t.close();
+            }
+            throw new UncheckedIOException("cannot set up the session tunnel: " + e.getMessage(), e);
         }
-        if (n == 0) {
-          continue;
+    }
+
+    /**
+     * Client role in one call: opens Control.Session on {@code control} with the session headers (the
+     * services' methods listed), serves {@code services} through it and wires the stream's callbacks, flow
+     * control included. Close the tunnel to end the session.
+     */
+    public static SessionTunnel open(
+            ControlGrpc.ControlStub control,
+            String uuid,
+            String name,
+            String sharedKey,
+            List<BindableService> services) {
+        var headers = SessionHeaders.of(uuid, name, sharedKey, methodUrls(services));
+        AtomicReference<SessionTunnel> tunnel = new AtomicReference<>();
+        control.withInterceptors(MetadataUtils.newAttachHeadersInterceptor(headers))
+                .session(new ClientResponseObserver<BytesMessage, BytesMessage>() {
+                    @Override
+                    public void beforeStart(ClientCallStreamObserver<BytesMessage> requests) {
+                        // The pump starts once the call has: nothing may be sent on it before.
+                        SessionTunnel t = serveUnstarted(requests, services);
+                        requests.setOnReadyHandler(t::onReady);
+                        t.readyHandler = true;
+                        tunnel.set(t);
+                    }
+
+                    @Override
+                    public void onNext(BytesMessage value) {
+                        tunnel.get().fromPeer(value.getData());
+                    }
+
+                    @Override
+                    public void onError(Throwable t) {
+                        tunnel.get().peerClosed();
+                    }
+
+                    @Override
+                    public void onCompleted() {
+                        tunnel.get().peerClosed();
+                    }
+                });
+        tunnel.get().startPump();
+        return tunnel.get();
+    }
+
+    /**
+     * The methods a client serves, as the X-Docker-Expose-Session-Grpc-Method values of the Session call: the
+     * services' methods and the health check that {@link #serve} adds.
+     */
+    public static List<String> methodUrls(List<BindableService> services) {
+        List<String> urls = new ArrayList<>();
+        List<ServerServiceDefinition> all = new ArrayList<>();
+        all.add(health());
+        for (BindableService s : services) {
+            all.add(s.bindService());
         }
-        buf.flip();
-        awaitReady();
+        for (ServerServiceDefinition def : all) {
+            for (ServerMethodDefinition<?, ?> m : def.getMethods()) {
+                MethodDescriptor<?, ?> d = m.getMethodDescriptor();
+                urls.add(SessionHeaders.methodUrl(d.getServiceName(), d.getBareMethodName()));
+            }
+        }
+        return urls;
+    }
+
+    /** Daemon role: the channel to the client's services. */
+    public ManagedChannel channel() {
+        if (channel == null) {
+            throw new IllegalStateException("a serving tunnel has no channel; the daemon's side dials");
+        }
+        return channel;
+    }
+
+    /**
+     * Bytes that arrived on the Session stream. Blocks until they are handed to the local HTTP/2 end, which
+     * pushes back on the peer when called from the stream's message callback. Ignored once closed.
+     */
+    public void fromPeer(ByteString data) {
+        if (closed.get()) {
+            return;
+        }
+        try {
+            connected.await();
+            SocketChannel c = conn;
+            if (c == null || closed.get()) {
+                return;
+            }
+            ByteBuffer buf = data.asReadOnlyByteBuffer();
+            synchronized (writeLock) {
+                while (buf.hasRemaining()) {
+                    c.write(buf);
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            close();
+        } catch (IOException e) {
+            close();
+        }
+    }
+
+    /** The Session stream is ready for more; call from its onReady handler if {@link #dial} could not set one. */
+    public void onReady() {
+        readyLock.lock();
+        try {
+            readyChanged.signalAll();
+        } finally {
+            readyLock.unlock();
+        }
+    }
+
+    /** The Session stream ended (completed, failed or cancelled): the tunnel closes. */
+    public void peerClosed() {
+        close();
+    }
+
+    /** Ends the tunnel: calls in flight fail, the Session stream is completed, local resources are released. */
+    @Override
+    public void close() {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
+        connected.countDown();
+        if (channel != null) {
+            channel.shutdownNow();
+        }
+        if (server != null) {
+            server.shutdownNow();
+        }
+        closeQuietly(conn);
+        closeQuietly(listener);
+        removeSocketFile();
         synchronized (peerLock) {
-          if (closed.get()) {
-            break;
-          }
-          toPeer.onNext(BytesMessage.newBuilder().setData(ByteString.copyFrom(buf)).build());
+            try {
+                toPeer.onCompleted();
+            } catch (RuntimeException alreadyEnded) {
+                // The stream was already cancelled or completed by the peer.
+            }
         }
-      }
-    } catch (IOException | RuntimeException | InterruptedException e) {
-      // The socket or the stream ended; either way the tunnel is over.
-    }
-    close();
-  }
-
-  private void awaitReady() throws InterruptedException {
-    if (!(toPeer instanceof CallStreamObserver<BytesMessage> c)) {
-      return;
-    }
-    readyLock.lock();
-    try {
-      while (!c.isReady() && !closed.get()) {
-        if (readyHandler) {
-          readyChanged.await();
-        } else {
-          // No onReady handler could be installed: look again shortly rather than buffer without bound.
-          readyChanged.await(10, TimeUnit.MILLISECONDS);
+        onReady();
+        Thread p = pump;
+        if (p != null && p != Thread.currentThread()) {
+            FsSender.joinUninterruptibly(p);
         }
-      }
-    } finally {
-      readyLock.unlock();
+        try {
+            if (channel != null) {
+                channel.awaitTermination(5, TimeUnit.SECONDS);
+            }
+            if (server != null) {
+                server.awaitTermination(5, TimeUnit.SECONDS);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
-  }
 
-  private void removeSocketFile() {
-    try {
-      Files.deleteIfExists(socket);
-      Files.deleteIfExists(socketDir);
-    } catch (IOException ignored) {
-      // A leftover empty directory in the temp dir is harmless.
+    private void installHandlers() {
+        if (toPeer instanceof ServerCallStreamObserver<BytesMessage> s) {
+            try {
+                s.setOnReadyHandler(this::onReady);
+                s.setOnCancelHandler(this::peerClosed);
+                readyHandler = true;
+            } catch (IllegalStateException tooLate) {
+                // Called after the handler returned: the pump polls readiness instead.
+            }
+        }
     }
-  }
 
-  private static void closeQuietly(java.nio.channels.Channel c) {
-    if (c != null) {
-      try {
-        c.close();
-      } catch (IOException ignored) {
-        // Closing only releases it.
-      }
+    private void acceptAndPump() {
+        try {
+            SocketChannel c = listener.accept();
+            conn = c;
+            closeQuietly(listener);
+            removeSocketFile();
+            connected.countDown();
+            if (closed.get()) {
+                closeQuietly(c);
+                return;
+            }
+        } catch (IOException e) {
+            close();
+            return;
+        }
+        pumpToPeer();
     }
-  }
 
-  /** grpc.health.v1.Health/Check answering SERVING, by hand: its two tiny messages need no generated code. */
-  private static ServerServiceDefinition health() {
-    MethodDescriptor<byte[], byte[]> check = MethodDescriptor.<byte[], byte[]>newBuilder()
-        .setType(MethodDescriptor.MethodType.UNARY)
-        .setFullMethodName(MethodDescriptor.generateFullMethodName("grpc.health.v1.Health", "Check"))
-        .setRequestMarshaller(dev.kiln.api.RawMarshaller.INSTANCE)
-        .setResponseMarshaller(dev.kiln.api.RawMarshaller.INSTANCE)
-        .build();
-    return ServerServiceDefinition.builder(ServiceDescriptor.newBuilder("grpc.health.v1.Health").addMethod(check).build())
-        .addMethod(check, ServerCalls.asyncUnaryCall((request, response) -> {
-          response.onNext(HEALTH_SERVING);
-          response.onCompleted();
-        }))
-        .build();
-  }
+    /** Socket to Session stream, one message per read, waiting while the stream is not ready. */
+    private void pumpToPeer() {
+        ByteBuffer buf = ByteBuffer.allocate(PUMP_CHUNK);
+        try {
+            while (!closed.get()) {
+                buf.clear();
+                int n = conn.read(buf);
+                if (n < 0) {
+                    break;
+                }
+                if (n == 0) {
+                    continue;
+                }
+                buf.flip();
+                awaitReady();
+                synchronized (peerLock) {
+                    if (closed.get()) {
+                        break;
+                    }
+                    toPeer.onNext(BytesMessage.newBuilder()
+                            .setData(ByteString.copyFrom(buf))
+                            .build());
+                }
+            }
+        } catch (IOException | RuntimeException | InterruptedException e) {
+            // The socket or the stream ended; either way the tunnel is over.
+        }
+        close();
+    }
 
-  private static EventLoopGroup loop() {
-    EventLoopGroup l = loop;
-    if (l == null) {
-      synchronized (SessionTunnel.class) {
-        l = loop;
+    private void awaitReady() throws InterruptedException {
+        if (!(toPeer instanceof CallStreamObserver<BytesMessage> c)) {
+            return;
+        }
+        readyLock.lock();
+        try {
+            while (!c.isReady() && !closed.get()) {
+                if (readyHandler) {
+                    readyChanged.await();
+                } else {
+                    // No onReady handler could be installed: look again shortly rather than buffer without bound.
+                    readyChanged.await(10, TimeUnit.MILLISECONDS);
+                }
+            }
+        } finally {
+            readyLock.unlock();
+        }
+    }
+
+    private void removeSocketFile() {
+        try {
+            Files.deleteIfExists(socket);
+            Files.deleteIfExists(socketDir);
+        } catch (IOException ignored) {
+            // A leftover empty directory in the temp dir is harmless.
+        }
+    }
+
+    private static void closeQuietly(java.nio.channels.Channel c) {
+        if (c != null) {
+            try {
+                c.close();
+            } catch (IOException ignored) {
+                // Closing only releases it.
+            }
+        }
+    }
+
+    /** grpc.health.v1.Health/Check answering SERVING, by hand: its two tiny messages need no generated code. */
+    private static ServerServiceDefinition health() {
+        MethodDescriptor<byte[], byte[]> check = MethodDescriptor.<byte[], byte[]>newBuilder()
+                .setType(MethodDescriptor.MethodType.UNARY)
+                .setFullMethodName(MethodDescriptor.generateFullMethodName("grpc.health.v1.Health", "Check"))
+                .setRequestMarshaller(dev.kiln.api.RawMarshaller.INSTANCE)
+                .setResponseMarshaller(dev.kiln.api.RawMarshaller.INSTANCE)
+                .build();
+        return ServerServiceDefinition.builder(ServiceDescriptor.newBuilder("grpc.health.v1.Health")
+                        .addMethod(check)
+                        .build())
+                .addMethod(check, ServerCalls.asyncUnaryCall((request, response) -> {
+                    response.onNext(HEALTH_SERVING);
+                    response.onCompleted();
+                }))
+                .build();
+    }
+
+    private static EventLoopGroup loop() {
+        EventLoopGroup l = loop;
         if (l == null) {
-          // One small group for all tunnels of the process; its threads are daemons and live with it.
-          l = new EpollEventLoopGroup(2, new DefaultThreadFactory("kiln-session", true));
-          loop = l;
+            synchronized (SessionTunnel.class) {
+                l = loop;
+                if (l == null) {
+                    // One small group for all tunnels of the process; its threads are daemons and live with it.
+                    l = new EpollEventLoopGroup(2, new DefaultThreadFactory("kiln-session", true));
+                    loop = l;
+                }
+            }
         }
-      }
+        return l;
     }
-    return l;
-  }
 }

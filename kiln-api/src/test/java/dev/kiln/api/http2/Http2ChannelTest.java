@@ -30,7 +30,6 @@ import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.netty.shaded.io.netty.channel.epoll.EpollEventLoopGroup;
 import io.grpc.netty.shaded.io.netty.channel.epoll.EpollServerDomainSocketChannel;
 import io.grpc.netty.shaded.io.netty.channel.unix.DomainSocketAddress;
-import io.grpc.stub.ClientCalls;
 import io.grpc.stub.MetadataUtils;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
@@ -56,395 +55,442 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class Http2ChannelTest {
 
-  private static final int MAX_INBOUND = 16 << 20;
+    private static final int MAX_INBOUND = 16 << 20;
 
-  @TempDir
-  Path dir;
+    @TempDir
+    Path dir;
 
-  private final EpollEventLoopGroup group = new EpollEventLoopGroup(1);
-  private final AtomicReference<Metadata> lastHeaders = new AtomicReference<>();
-  private final CountDownLatch serverSawCancel = new CountDownLatch(1);
-  private final CountDownLatch slowStarted = new CountDownLatch(1);
-  private Server server;
-  private Http2Channel channel;
+    private final EpollEventLoopGroup group = new EpollEventLoopGroup(1);
+    private final AtomicReference<Metadata> lastHeaders = new AtomicReference<>();
+    private final CountDownLatch serverSawCancel = new CountDownLatch(1);
+    private final CountDownLatch slowStarted = new CountDownLatch(1);
+    private Server server;
+    private Http2Channel channel;
 
-  /** The test service: each Status ref picks a behaviour. */
-  private final class TestControl extends ControlGrpc.ControlImplBase {
+    /** The test service: each Status ref picks a behaviour. */
+    private final class TestControl extends ControlGrpc.ControlImplBase {
 
-    @Override
-    public void info(InfoRequest request, StreamObserver<InfoResponse> responses) {
-      responses.onNext(InfoResponse.newBuilder()
-          .setBuildkitVersion(BuildkitVersion.newBuilder().setVersion("v-test").setPackage("kiln"))
-          .build());
-      responses.onCompleted();
-    }
-
-    @Override
-    public void listWorkers(ListWorkersRequest request, StreamObserver<ListWorkersResponse> responses) {
-      var b = ListWorkersResponse.newBuilder();
-      for (String f : request.getFilterList()) {
-        b.addRecord(WorkerRecord.newBuilder().setID("worker-" + f));
-      }
-      responses.onNext(b.build());
-      responses.onCompleted();
-    }
-
-    @Override
-    public void solve(SolveRequest request, StreamObserver<SolveResponse> responses) {
-      try {
-        Thread.sleep(3000);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
-      responses.onNext(SolveResponse.getDefaultInstance());
-      responses.onCompleted();
-    }
-
-    @Override
-    public void status(StatusRequest request, StreamObserver<StatusResponse> responses) {
-      switch (request.getRef()) {
-        case "many" -> {
-          for (int i = 0; i < 2000; i++) {
-            responses.onNext(log(i, 4096));
-          }
-          responses.onCompleted();
-        }
-        case "big" -> {
-          responses.onNext(log(7, 5 << 20));
-          responses.onCompleted();
-        }
-        case "error-before-headers" ->
-            responses.onError(Status.INVALID_ARGUMENT.withDescription("bad ref: ünïcode 100% sure %41").asException());
-        case "error-after-message" -> {
-          responses.onNext(log(1, 10));
-          responses.onError(Status.FAILED_PRECONDITION.withDescription("half way: 50% done ✓").asException());
-        }
-        case "slow" -> {
-          var observer = (ServerCallStreamObserver<StatusResponse>) responses;
-          observer.setOnCancelHandler(serverSawCancel::countDown);
-          responses.onNext(log(0, 10));
-          slowStarted.countDown();
-        }
-        default -> responses.onError(Status.NOT_FOUND.asException());
-      }
-    }
-
-    @Override
-    public StreamObserver<BytesMessage> session(StreamObserver<BytesMessage> responses) {
-      return new StreamObserver<>() {
         @Override
-        public void onNext(BytesMessage value) {
-          responses.onNext(value);
+        public void info(InfoRequest request, StreamObserver<InfoResponse> responses) {
+            responses.onNext(InfoResponse.newBuilder()
+                    .setBuildkitVersion(
+                            BuildkitVersion.newBuilder().setVersion("v-test").setPackage("kiln"))
+                    .build());
+            responses.onCompleted();
         }
 
         @Override
-        public void onError(Throwable t) {}
-
-        @Override
-        public void onCompleted() {
-          responses.onCompleted();
-        }
-      };
-    }
-  }
-
-  private static StatusResponse log(int i, int size) {
-    byte[] msg = new byte[size];
-    for (int k = 0; k < size; k++) {
-      msg[k] = (byte) (i + k);
-    }
-    return StatusResponse.newBuilder()
-        .addLogs(VertexLog.newBuilder().setVertex("v" + i).setMsg(ByteString.copyFrom(msg)))
-        .build();
-  }
-
-  private Path socket() {
-    return dir.resolve("control.sock");
-  }
-
-  private void startServer() throws Exception {
-    ServerInterceptor headers = new ServerInterceptor() {
-      @Override
-      public <Q, R> ServerCall.Listener<Q> interceptCall(
-          ServerCall<Q, R> call, Metadata md, ServerCallHandler<Q, R> next) {
-        lastHeaders.set(md);
-        return next.startCall(call, md);
-      }
-    };
-    server = NettyServerBuilder.forAddress(new DomainSocketAddress(socket().toString()))
-        .channelType(EpollServerDomainSocketChannel.class)
-        .bossEventLoopGroup(group)
-        .workerEventLoopGroup(group)
-        .maxInboundMessageSize(MAX_INBOUND)
-        .addService(ServerInterceptors.intercept(new TestControl(), headers))
-        .build()
-        .start();
-  }
-
-  private ControlGrpc.ControlBlockingStub blocking() {
-    return ControlGrpc.newBlockingStub(channel).withDeadlineAfter(30, TimeUnit.SECONDS);
-  }
-
-  @AfterEach
-  void stop() throws Exception {
-    if (channel != null) {
-      channel.shutdownNow();
-      assertThat(channel.awaitTermination(5, TimeUnit.SECONDS)).isTrue();
-    }
-    if (server != null) {
-      server.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
-    }
-    group.shutdownGracefully(0, 1, TimeUnit.SECONDS).sync();
-  }
-
-  @Test
-  void unaryCallsReturnTheServersAnswers() throws Exception {
-    startServer();
-    channel = Http2Channel.unix(socket(), MAX_INBOUND);
-    assertThat(blocking().info(InfoRequest.getDefaultInstance()).getBuildkitVersion().getVersion())
-        .isEqualTo("v-test");
-    ListWorkersResponse workers = blocking().listWorkers(
-        ListWorkersRequest.newBuilder().addFilter("a").addFilter("b").build());
-    assertThat(workers.getRecordList()).extracting(WorkerRecord::getID).containsExactly("worker-a", "worker-b");
-    // The async stub (no executor: callbacks on the reader thread) gets the same.
-    CompletableFuture<InfoResponse> async = new CompletableFuture<>();
-    ControlGrpc.newStub(channel).info(InfoRequest.getDefaultInstance(), observer(async));
-    assertThat(async.get(10, TimeUnit.SECONDS).getBuildkitVersion().getPackage()).isEqualTo("kiln");
-  }
-
-  @Test
-  void serverStreamingBeyondTheWindowsDeliversEveryMessage() throws Exception {
-    startServer();
-    channel = Http2Channel.unix(socket(), MAX_INBOUND);
-    Iterator<StatusResponse> it = blocking().status(StatusRequest.newBuilder().setRef("many").build());
-    int n = 0;
-    while (it.hasNext()) {
-      StatusResponse r = it.next();
-      assertThat(r).isEqualTo(log(n, 4096));
-      n++;
-    }
-    assertThat(n).isEqualTo(2000);
-  }
-
-  @Test
-  void aFiveMegabyteMessageCrossesBothWays() throws Exception {
-    startServer();
-    channel = Http2Channel.unix(socket(), MAX_INBOUND);
-    Iterator<StatusResponse> it = blocking().status(StatusRequest.newBuilder().setRef("big").build());
-    assertThat(it.next()).isEqualTo(log(7, 5 << 20));
-    assertThat(it.hasNext()).isFalse();
-    // And a big request: Session echoes it back.
-    byte[] big = log(3, 5 << 20).toByteArray();
-    LinkedBlockingQueue<Object> got = new LinkedBlockingQueue<>();
-    StreamObserver<BytesMessage> requests = ControlGrpc.newStub(channel).session(queueing(got));
-    requests.onNext(BytesMessage.newBuilder().setData(ByteString.copyFrom(big)).build());
-    requests.onCompleted();
-    assertThat(((BytesMessage) got.poll(20, TimeUnit.SECONDS)).getData().toByteArray()).isEqualTo(big);
-    assertThat(got.poll(10, TimeUnit.SECONDS)).isEqualTo("completed");
-  }
-
-  @Test
-  void aMessageAboveTheInboundLimitFailsWithResourceExhausted() throws Exception {
-    startServer();
-    channel = Http2Channel.unix(socket(), 1 << 20);
-    assertThatThrownBy(() -> blocking().status(StatusRequest.newBuilder().setRef("big").build()).next())
-        .isInstanceOfSatisfying(StatusRuntimeException.class, e -> {
-          assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.RESOURCE_EXHAUSTED);
-        });
-    // The connection survives: the next call works.
-    assertThat(blocking().info(InfoRequest.getDefaultInstance()).getBuildkitVersion().getVersion())
-        .isEqualTo("v-test");
-  }
-
-  @Test
-  void bidiSessionEchoesInOrder() throws Exception {
-    startServer();
-    channel = Http2Channel.unix(socket(), MAX_INBOUND);
-    LinkedBlockingQueue<Object> got = new LinkedBlockingQueue<>();
-    StreamObserver<BytesMessage> requests = ControlGrpc.newStub(channel).session(queueing(got));
-    for (int i = 0; i < 100; i++) {
-      requests.onNext(BytesMessage.newBuilder().setData(ByteString.copyFromUtf8("msg " + i)).build());
-    }
-    for (int i = 0; i < 100; i++) {
-      assertThat(((BytesMessage) got.poll(10, TimeUnit.SECONDS)).getData().toStringUtf8()).isEqualTo("msg " + i);
-    }
-    requests.onCompleted();
-    assertThat(got.poll(10, TimeUnit.SECONDS)).isEqualTo("completed");
-  }
-
-  @Test
-  void customHeadersReachTheServer() throws Exception {
-    startServer();
-    channel = Http2Channel.unix(socket(), MAX_INBOUND);
-    Metadata md = new Metadata();
-    Metadata.Key<String> text = Metadata.Key.of("x-kiln-session", Metadata.ASCII_STRING_MARSHALLER);
-    Metadata.Key<byte[]> bin = Metadata.Key.of("x-kiln-blob-bin", Metadata.BINARY_BYTE_MARSHALLER);
-    md.put(text, "session-1");
-    md.put(text, "session-2");
-    md.put(bin, new byte[] {0, 1, 2, (byte) 0xff, (byte) 0xfe});
-    blocking().withInterceptors(MetadataUtils.newAttachHeadersInterceptor(md)).info(InfoRequest.getDefaultInstance());
-    Metadata seen = lastHeaders.get();
-    assertThat(seen.getAll(text)).containsExactly("session-1", "session-2");
-    assertThat(seen.get(bin)).containsExactly(0, 1, 2, 0xff, 0xfe);
-    assertThat(seen.get(Metadata.Key.of("user-agent", Metadata.ASCII_STRING_MARSHALLER))).contains("kiln-http2");
-  }
-
-  @Test
-  void errorsKeepTheirCodeAndMessage() throws Exception {
-    startServer();
-    channel = Http2Channel.unix(socket(), MAX_INBOUND);
-    // Trailers-Only: the server fails before any header or message.
-    assertThatThrownBy(() -> blocking().status(StatusRequest.newBuilder().setRef("error-before-headers").build())
-        .hasNext())
-        .isInstanceOfSatisfying(StatusRuntimeException.class, e -> {
-          assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
-          assertThat(e.getStatus().getDescription()).isEqualTo("bad ref: ünïcode 100% sure %41");
-        });
-    // Headers, a message, then trailers with the error.
-    Iterator<StatusResponse> it = blocking().status(StatusRequest.newBuilder().setRef("error-after-message").build());
-    assertThat(it.next()).isEqualTo(log(1, 10));
-    assertThatThrownBy(it::hasNext).isInstanceOfSatisfying(StatusRuntimeException.class, e -> {
-      assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.FAILED_PRECONDITION);
-      assertThat(e.getStatus().getDescription()).isEqualTo("half way: 50% done ✓");
-    });
-  }
-
-  @Test
-  void deadlineExceededEndsTheCall() throws Exception {
-    startServer();
-    channel = Http2Channel.unix(socket(), MAX_INBOUND);
-    long start = System.nanoTime();
-    assertThatThrownBy(() -> ControlGrpc.newBlockingStub(channel).withDeadlineAfter(200, TimeUnit.MILLISECONDS)
-        .solve(SolveRequest.getDefaultInstance()))
-        .isInstanceOfSatisfying(StatusRuntimeException.class,
-            e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.DEADLINE_EXCEEDED));
-    assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start)).isLessThan(2500);
-  }
-
-  @Test
-  void cancellingTheContextCancelsTheCallOnTheServer() throws Exception {
-    startServer();
-    channel = Http2Channel.unix(socket(), MAX_INBOUND);
-    LinkedBlockingQueue<Object> got = new LinkedBlockingQueue<>();
-    Context.CancellableContext ctx = Context.current().withCancellation();
-    ctx.run(() -> ControlGrpc.newStub(channel).status(StatusRequest.newBuilder().setRef("slow").build(),
-        queueing(got)));
-    assertThat(got.poll(10, TimeUnit.SECONDS)).isInstanceOf(StatusResponse.class);
-    ctx.cancel(null);
-    Object end = got.poll(10, TimeUnit.SECONDS);
-    assertThat(end).isInstanceOfSatisfying(Throwable.class,
-        t -> assertThat(Status.fromThrowable(t).getCode()).isEqualTo(Status.Code.CANCELLED));
-    assertThat(serverSawCancel.await(10, TimeUnit.SECONDS)).isTrue();
-  }
-
-  @Test
-  void serverShutdownMidStreamFailsTheCallWithUnavailable() throws Exception {
-    startServer();
-    channel = Http2Channel.unix(socket(), MAX_INBOUND);
-    LinkedBlockingQueue<Object> got = new LinkedBlockingQueue<>();
-    ControlGrpc.newStub(channel).status(StatusRequest.newBuilder().setRef("slow").build(), queueing(got));
-    assertThat(got.poll(10, TimeUnit.SECONDS)).isInstanceOf(StatusResponse.class);
-    server.shutdownNow();
-    Object end = got.poll(10, TimeUnit.SECONDS);
-    assertThat(end).isInstanceOfSatisfying(Throwable.class,
-        t -> assertThat(Status.fromThrowable(t).getCode()).isEqualTo(Status.Code.UNAVAILABLE));
-  }
-
-  @Test
-  void aMissingSocketIsUnavailableAndALaterCallConnects() throws Exception {
-    channel = Http2Channel.unix(socket(), MAX_INBOUND);
-    assertThatThrownBy(() -> blocking().info(InfoRequest.getDefaultInstance()))
-        .isInstanceOfSatisfying(StatusRuntimeException.class, e -> {
-          assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.UNAVAILABLE);
-          assertThat(e.getStatus().getDescription()).contains(socket().toString());
-        });
-    startServer();
-    assertThat(blocking().info(InfoRequest.getDefaultInstance()).getBuildkitVersion().getVersion())
-        .isEqualTo("v-test");
-  }
-
-  @Test
-  void concurrentCallsOnOneChannelAllSucceed() throws Exception {
-    startServer();
-    channel = Http2Channel.unix(socket(), MAX_INBOUND);
-    ExecutorService pool = Executors.newFixedThreadPool(8);
-    try {
-      List<Future<Integer>> results = new ArrayList<>();
-      for (int t = 0; t < 8; t++) {
-        String id = "t" + t;
-        results.add(pool.submit(() -> {
-          int ok = 0;
-          for (int i = 0; i < 50; i++) {
-            var r = blocking().listWorkers(ListWorkersRequest.newBuilder().addFilter(id + "-" + i).build());
-            if (r.getRecord(0).getID().equals("worker-" + id + "-" + i)) {
-              ok++;
+        public void listWorkers(ListWorkersRequest request, StreamObserver<ListWorkersResponse> responses) {
+            var b = ListWorkersResponse.newBuilder();
+            for (String f : request.getFilterList()) {
+                b.addRecord(WorkerRecord.newBuilder().setID("worker-" + f));
             }
-          }
-          return ok;
-        }));
-      }
-      for (Future<Integer> f : results) {
-        assertThat(f.get(60, TimeUnit.SECONDS)).isEqualTo(50);
-      }
-    } finally {
-      pool.shutdownNow();
+            responses.onNext(b.build());
+            responses.onCompleted();
+        }
+
+        @Override
+        public void solve(SolveRequest request, StreamObserver<SolveResponse> responses) {
+            try {
+                Thread.sleep(3000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            responses.onNext(SolveResponse.getDefaultInstance());
+            responses.onCompleted();
+        }
+
+        @Override
+        public void status(StatusRequest request, StreamObserver<StatusResponse> responses) {
+            switch (request.getRef()) {
+                case "many" -> {
+                    for (int i = 0; i < 2000; i++) {
+                        responses.onNext(log(i, 4096));
+                    }
+                    responses.onCompleted();
+                }
+                case "big" -> {
+                    responses.onNext(log(7, 5 << 20));
+                    responses.onCompleted();
+                }
+                case "error-before-headers" ->
+                    responses.onError(Status.INVALID_ARGUMENT
+                            .withDescription("bad ref: ünïcode 100% sure %41")
+                            .asException());
+                case "error-after-message" -> {
+                    responses.onNext(log(1, 10));
+                    responses.onError(Status.FAILED_PRECONDITION
+                            .withDescription("half way: 50% done ✓")
+                            .asException());
+                }
+                case "slow" -> {
+                    var observer = (ServerCallStreamObserver<StatusResponse>) responses;
+                    observer.setOnCancelHandler(serverSawCancel::countDown);
+                    responses.onNext(log(0, 10));
+                    slowStarted.countDown();
+                }
+                default -> responses.onError(Status.NOT_FOUND.asException());
+            }
+        }
+
+        @Override
+        public StreamObserver<BytesMessage> session(StreamObserver<BytesMessage> responses) {
+            return new StreamObserver<>() {
+                @Override
+                public void onNext(BytesMessage value) {
+                    responses.onNext(value);
+                }
+
+                @Override
+                public void onError(Throwable t) {}
+
+                @Override
+                public void onCompleted() {
+                    responses.onCompleted();
+                }
+            };
+        }
     }
-  }
 
-  @Test
-  void shutdownNowFailsCallsInFlightAndTerminates() throws Exception {
-    startServer();
-    channel = Http2Channel.unix(socket(), MAX_INBOUND);
-    LinkedBlockingQueue<Object> got = new LinkedBlockingQueue<>();
-    ControlGrpc.newStub(channel).status(StatusRequest.newBuilder().setRef("slow").build(), queueing(got));
-    assertThat(got.poll(10, TimeUnit.SECONDS)).isInstanceOf(StatusResponse.class);
-    channel.shutdown();
-    assertThat(channel.isShutdown()).isTrue();
-    assertThat(channel.isTerminated()).isFalse();
-    channel.shutdownNow();
-    assertThat(channel.awaitTermination(5, TimeUnit.SECONDS)).isTrue();
-    assertThat(Status.fromThrowable((Throwable) got.poll(10, TimeUnit.SECONDS)).getCode())
-        .isEqualTo(Status.Code.UNAVAILABLE);
-    assertThat(serverSawCancel.await(10, TimeUnit.SECONDS)).isTrue();
-    assertThatThrownBy(() -> blocking().info(InfoRequest.getDefaultInstance()))
-        .isInstanceOfSatisfying(StatusRuntimeException.class,
-            e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.UNAVAILABLE));
-  }
+    private static StatusResponse log(int i, int size) {
+        byte[] msg = new byte[size];
+        for (int k = 0; k < size; k++) {
+            msg[k] = (byte) (i + k);
+        }
+        return StatusResponse.newBuilder()
+                .addLogs(VertexLog.newBuilder().setVertex("v" + i).setMsg(ByteString.copyFrom(msg)))
+                .build();
+    }
 
-  private static <T> StreamObserver<T> observer(CompletableFuture<T> result) {
-    return new StreamObserver<>() {
-      @Override
-      public void onNext(T value) {
-        result.complete(value);
-      }
+    private Path socket() {
+        return dir.resolve("control.sock");
+    }
 
-      @Override
-      public void onError(Throwable t) {
-        result.completeExceptionally(t);
-      }
+    private void startServer() throws Exception {
+        ServerInterceptor headers = new ServerInterceptor() {
+            @Override
+            public <Q, R> ServerCall.Listener<Q> interceptCall(
+                    ServerCall<Q, R> call, Metadata md, ServerCallHandler<Q, R> next) {
+                lastHeaders.set(md);
+                return next.startCall(call, md);
+            }
+        };
+        server = NettyServerBuilder.forAddress(new DomainSocketAddress(socket().toString()))
+                .channelType(EpollServerDomainSocketChannel.class)
+                .bossEventLoopGroup(group)
+                .workerEventLoopGroup(group)
+                .maxInboundMessageSize(MAX_INBOUND)
+                .addService(ServerInterceptors.intercept(new TestControl(), headers))
+                .build()
+                .start();
+    }
 
-      @Override
-      public void onCompleted() {}
-    };
-  }
+    private ControlGrpc.ControlBlockingStub blocking() {
+        return ControlGrpc.newBlockingStub(channel).withDeadlineAfter(30, TimeUnit.SECONDS);
+    }
 
-  /** Puts each message, then the error or "completed", on {@code got}. */
-  private static <T> StreamObserver<T> queueing(LinkedBlockingQueue<Object> got) {
-    return new StreamObserver<>() {
-      @Override
-      public void onNext(T value) {
-        got.add(value);
-      }
+    @AfterEach
+    void stop() throws Exception {
+        if (channel != null) {
+            channel.shutdownNow();
+            assertThat(channel.awaitTermination(5, TimeUnit.SECONDS)).isTrue();
+        }
+        if (server != null) {
+            server.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+        }
+        group.shutdownGracefully(0, 1, TimeUnit.SECONDS).sync();
+    }
 
-      @Override
-      public void onError(Throwable t) {
-        got.add(t);
-      }
+    @Test
+    void unaryCallsReturnTheServersAnswers() throws Exception {
+        startServer();
+        channel = Http2Channel.unix(socket(), MAX_INBOUND);
+        assertThat(blocking()
+                        .info(InfoRequest.getDefaultInstance())
+                        .getBuildkitVersion()
+                        .getVersion())
+                .isEqualTo("v-test");
+        ListWorkersResponse workers = blocking()
+                .listWorkers(ListWorkersRequest.newBuilder()
+                        .addFilter("a")
+                        .addFilter("b")
+                        .build());
+        assertThat(workers.getRecordList()).extracting(WorkerRecord::getID).containsExactly("worker-a", "worker-b");
+        // The async stub (no executor: callbacks on the reader thread) gets the same.
+        CompletableFuture<InfoResponse> async = new CompletableFuture<>();
+        ControlGrpc.newStub(channel).info(InfoRequest.getDefaultInstance(), observer(async));
+        assertThat(async.get(10, TimeUnit.SECONDS).getBuildkitVersion().getPackage())
+                .isEqualTo("kiln");
+    }
 
-      @Override
-      public void onCompleted() {
-        got.add("completed");
-      }
-    };
-  }
+    @Test
+    void serverStreamingBeyondTheWindowsDeliversEveryMessage() throws Exception {
+        startServer();
+        channel = Http2Channel.unix(socket(), MAX_INBOUND);
+        Iterator<StatusResponse> it =
+                blocking().status(StatusRequest.newBuilder().setRef("many").build());
+        int n = 0;
+        while (it.hasNext()) {
+            StatusResponse r = it.next();
+            assertThat(r).isEqualTo(log(n, 4096));
+            n++;
+        }
+        assertThat(n).isEqualTo(2000);
+    }
+
+    @Test
+    void aFiveMegabyteMessageCrossesBothWays() throws Exception {
+        startServer();
+        channel = Http2Channel.unix(socket(), MAX_INBOUND);
+        Iterator<StatusResponse> it =
+                blocking().status(StatusRequest.newBuilder().setRef("big").build());
+        assertThat(it.next()).isEqualTo(log(7, 5 << 20));
+        assertThat(it.hasNext()).isFalse();
+        // And a big request: Session echoes it back.
+        byte[] big = log(3, 5 << 20).toByteArray();
+        LinkedBlockingQueue<Object> got = new LinkedBlockingQueue<>();
+        StreamObserver<BytesMessage> requests = ControlGrpc.newStub(channel).session(queueing(got));
+        requests.onNext(
+                BytesMessage.newBuilder().setData(ByteString.copyFrom(big)).build());
+        requests.onCompleted();
+        assertThat(((BytesMessage) got.poll(20, TimeUnit.SECONDS)).getData().toByteArray())
+                .isEqualTo(big);
+        assertThat(got.poll(10, TimeUnit.SECONDS)).isEqualTo("completed");
+    }
+
+    @Test
+    void aMessageAboveTheInboundLimitFailsWithResourceExhausted() throws Exception {
+        startServer();
+        channel = Http2Channel.unix(socket(), 1 << 20);
+        assertThatThrownBy(() -> blocking()
+                        .status(StatusRequest.newBuilder().setRef("big").build())
+                        .next())
+                .isInstanceOfSatisfying(StatusRuntimeException.class, e -> {
+                    assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.RESOURCE_EXHAUSTED);
+                });
+        // The connection survives: the next call works.
+        assertThat(blocking()
+                        .info(InfoRequest.getDefaultInstance())
+                        .getBuildkitVersion()
+                        .getVersion())
+                .isEqualTo("v-test");
+    }
+
+    @Test
+    void bidiSessionEchoesInOrder() throws Exception {
+        startServer();
+        channel = Http2Channel.unix(socket(), MAX_INBOUND);
+        LinkedBlockingQueue<Object> got = new LinkedBlockingQueue<>();
+        StreamObserver<BytesMessage> requests = ControlGrpc.newStub(channel).session(queueing(got));
+        for (int i = 0; i < 100; i++) {
+            requests.onNext(BytesMessage.newBuilder()
+                    .setData(ByteString.copyFromUtf8("msg " + i))
+                    .build());
+        }
+        for (int i = 0; i < 100; i++) {
+            assertThat(((BytesMessage) got.poll(10, TimeUnit.SECONDS)).getData().toStringUtf8())
+                    .isEqualTo("msg " + i);
+        }
+        requests.onCompleted();
+        assertThat(got.poll(10, TimeUnit.SECONDS)).isEqualTo("completed");
+    }
+
+    @Test
+    void customHeadersReachTheServer() throws Exception {
+        startServer();
+        channel = Http2Channel.unix(socket(), MAX_INBOUND);
+        Metadata md = new Metadata();
+        Metadata.Key<String> text = Metadata.Key.of("x-kiln-session", Metadata.ASCII_STRING_MARSHALLER);
+        Metadata.Key<byte[]> bin = Metadata.Key.of("x-kiln-blob-bin", Metadata.BINARY_BYTE_MARSHALLER);
+        md.put(text, "session-1");
+        md.put(text, "session-2");
+        md.put(bin, new byte[] {0, 1, 2, (byte) 0xff, (byte) 0xfe});
+        blocking()
+                .withInterceptors(MetadataUtils.newAttachHeadersInterceptor(md))
+                .info(InfoRequest.getDefaultInstance());
+        Metadata seen = lastHeaders.get();
+        assertThat(seen.getAll(text)).containsExactly("session-1", "session-2");
+        assertThat(seen.get(bin)).containsExactly(0, 1, 2, 0xff, 0xfe);
+        assertThat(seen.get(Metadata.Key.of("user-agent", Metadata.ASCII_STRING_MARSHALLER)))
+                .contains("kiln-http2");
+    }
+
+    @Test
+    void errorsKeepTheirCodeAndMessage() throws Exception {
+        startServer();
+        channel = Http2Channel.unix(socket(), MAX_INBOUND);
+        // Trailers-Only: the server fails before any header or message.
+        assertThatThrownBy(() -> blocking()
+                        .status(StatusRequest.newBuilder()
+                                .setRef("error-before-headers")
+                                .build())
+                        .hasNext())
+                .isInstanceOfSatisfying(StatusRuntimeException.class, e -> {
+                    assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
+                    assertThat(e.getStatus().getDescription()).isEqualTo("bad ref: ünïcode 100% sure %41");
+                });
+        // Headers, a message, then trailers with the error.
+        Iterator<StatusResponse> it = blocking()
+                .status(StatusRequest.newBuilder().setRef("error-after-message").build());
+        assertThat(it.next()).isEqualTo(log(1, 10));
+        assertThatThrownBy(it::hasNext).isInstanceOfSatisfying(StatusRuntimeException.class, e -> {
+            assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.FAILED_PRECONDITION);
+            assertThat(e.getStatus().getDescription()).isEqualTo("half way: 50% done ✓");
+        });
+    }
+
+    @Test
+    void deadlineExceededEndsTheCall() throws Exception {
+        startServer();
+        channel = Http2Channel.unix(socket(), MAX_INBOUND);
+        long start = System.nanoTime();
+        assertThatThrownBy(() -> ControlGrpc.newBlockingStub(channel)
+                        .withDeadlineAfter(200, TimeUnit.MILLISECONDS)
+                        .solve(SolveRequest.getDefaultInstance()))
+                .isInstanceOfSatisfying(
+                        StatusRuntimeException.class,
+                        e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.DEADLINE_EXCEEDED));
+        assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start)).isLessThan(2500);
+    }
+
+    @Test
+    void cancellingTheContextCancelsTheCallOnTheServer() throws Exception {
+        startServer();
+        channel = Http2Channel.unix(socket(), MAX_INBOUND);
+        LinkedBlockingQueue<Object> got = new LinkedBlockingQueue<>();
+        Context.CancellableContext ctx = Context.current().withCancellation();
+        ctx.run(() -> ControlGrpc.newStub(channel)
+                .status(StatusRequest.newBuilder().setRef("slow").build(), queueing(got)));
+        assertThat(got.poll(10, TimeUnit.SECONDS)).isInstanceOf(StatusResponse.class);
+        ctx.cancel(null);
+        Object end = got.poll(10, TimeUnit.SECONDS);
+        assertThat(end)
+                .isInstanceOfSatisfying(
+                        Throwable.class,
+                        t -> assertThat(Status.fromThrowable(t).getCode()).isEqualTo(Status.Code.CANCELLED));
+        assertThat(serverSawCancel.await(10, TimeUnit.SECONDS)).isTrue();
+    }
+
+    @Test
+    void serverShutdownMidStreamFailsTheCallWithUnavailable() throws Exception {
+        startServer();
+        channel = Http2Channel.unix(socket(), MAX_INBOUND);
+        LinkedBlockingQueue<Object> got = new LinkedBlockingQueue<>();
+        ControlGrpc.newStub(channel)
+                .status(StatusRequest.newBuilder().setRef("slow").build(), queueing(got));
+        assertThat(got.poll(10, TimeUnit.SECONDS)).isInstanceOf(StatusResponse.class);
+        server.shutdownNow();
+        Object end = got.poll(10, TimeUnit.SECONDS);
+        assertThat(end)
+                .isInstanceOfSatisfying(
+                        Throwable.class,
+                        t -> assertThat(Status.fromThrowable(t).getCode()).isEqualTo(Status.Code.UNAVAILABLE));
+    }
+
+    @Test
+    void aMissingSocketIsUnavailableAndALaterCallConnects() throws Exception {
+        channel = Http2Channel.unix(socket(), MAX_INBOUND);
+        assertThatThrownBy(() -> blocking().info(InfoRequest.getDefaultInstance()))
+                .isInstanceOfSatisfying(StatusRuntimeException.class, e -> {
+                    assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.UNAVAILABLE);
+                    assertThat(e.getStatus().getDescription()).contains(socket().toString());
+                });
+        startServer();
+        assertThat(blocking()
+                        .info(InfoRequest.getDefaultInstance())
+                        .getBuildkitVersion()
+                        .getVersion())
+                .isEqualTo("v-test");
+    }
+
+    @Test
+    void concurrentCallsOnOneChannelAllSucceed() throws Exception {
+        startServer();
+        channel = Http2Channel.unix(socket(), MAX_INBOUND);
+        ExecutorService pool = Executors.newFixedThreadPool(8);
+        try {
+            List<Future<Integer>> results = new ArrayList<>();
+            for (int t = 0; t < 8; t++) {
+                String id = "t" + t;
+                results.add(pool.submit(() -> {
+                    int ok = 0;
+                    for (int i = 0; i < 50; i++) {
+                        var r = blocking()
+                                .listWorkers(ListWorkersRequest.newBuilder()
+                                        .addFilter(id + "-" + i)
+                                        .build());
+                        if (r.getRecord(0).getID().equals("worker-" + id + "-" + i)) {
+                            ok++;
+                        }
+                    }
+                    return ok;
+                }));
+            }
+            for (Future<Integer> f : results) {
+                assertThat(f.get(60, TimeUnit.SECONDS)).isEqualTo(50);
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    @Test
+    void shutdownNowFailsCallsInFlightAndTerminates() throws Exception {
+        startServer();
+        channel = Http2Channel.unix(socket(), MAX_INBOUND);
+        LinkedBlockingQueue<Object> got = new LinkedBlockingQueue<>();
+        ControlGrpc.newStub(channel)
+                .status(StatusRequest.newBuilder().setRef("slow").build(), queueing(got));
+        assertThat(got.poll(10, TimeUnit.SECONDS)).isInstanceOf(StatusResponse.class);
+        channel.shutdown();
+        assertThat(channel.isShutdown()).isTrue();
+        assertThat(channel.isTerminated()).isFalse();
+        channel.shutdownNow();
+        assertThat(channel.awaitTermination(5, TimeUnit.SECONDS)).isTrue();
+        assertThat(Status.fromThrowable((Throwable) got.poll(10, TimeUnit.SECONDS))
+                        .getCode())
+                .isEqualTo(Status.Code.UNAVAILABLE);
+        assertThat(serverSawCancel.await(10, TimeUnit.SECONDS)).isTrue();
+        assertThatThrownBy(() -> blocking().info(InfoRequest.getDefaultInstance()))
+                .isInstanceOfSatisfying(
+                        StatusRuntimeException.class,
+                        e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.UNAVAILABLE));
+    }
+
+    private static <T> StreamObserver<T> observer(CompletableFuture<T> result) {
+        return new StreamObserver<>() {
+            @Override
+            public void onNext(T value) {
+                result.complete(value);
+            }
+
+            @Override
+            public void onError(Throwable t) {
+                result.completeExceptionally(t);
+            }
+
+            @Override
+            public void onCompleted() {}
+        };
+    }
+
+    /** Puts each message, then the error or "completed", on {@code got}. */
+    private static <T> StreamObserver<T> queueing(LinkedBlockingQueue<Object> got) {
+        return new StreamObserver<>() {
+            @Override
+            public void onNext(T value) {
+                got.add(value);
+            }
+
+            @Override
+            public void onError(Throwable t) {
+                got.add(t);
+            }
+
+            @Override
+            public void onCompleted() {
+                got.add("completed");
+            }
+        };
+    }
 }

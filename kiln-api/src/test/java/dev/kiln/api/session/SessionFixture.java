@@ -6,10 +6,10 @@ import io.grpc.BindableService;
 import io.grpc.ManagedChannel;
 import io.grpc.Metadata;
 import io.grpc.Server;
-import io.grpc.ServerInterceptors;
 import io.grpc.ServerCall;
 import io.grpc.ServerCallHandler;
 import io.grpc.ServerInterceptor;
+import io.grpc.ServerInterceptors;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.netty.shaded.io.netty.channel.epoll.EpollDomainSocketChannel;
@@ -30,73 +30,75 @@ import java.util.concurrent.TimeUnit;
  */
 final class SessionFixture implements AutoCloseable {
 
-  final Server control;
-  final ManagedChannel clientChannel;
-  final SessionTunnel clientTunnel;
-  final CompletableFuture<SessionTunnel> daemonTunnel = new CompletableFuture<>();
-  final CompletableFuture<Metadata> sessionHeaders = new CompletableFuture<>();
-  private final EpollEventLoopGroup group = new EpollEventLoopGroup(1);
+    final Server control;
+    final ManagedChannel clientChannel;
+    final SessionTunnel clientTunnel;
+    final CompletableFuture<SessionTunnel> daemonTunnel = new CompletableFuture<>();
+    final CompletableFuture<Metadata> sessionHeaders = new CompletableFuture<>();
+    private final EpollEventLoopGroup group = new EpollEventLoopGroup(1);
 
-  SessionFixture(Path socketDir, List<BindableService> clientServices) throws Exception {
-    Path socket = socketDir.resolve("control.sock");
-    ServerInterceptor headers = new ServerInterceptor() {
-      @Override
-      public <Q, R> ServerCall.Listener<Q> interceptCall(
-          ServerCall<Q, R> call, Metadata md, ServerCallHandler<Q, R> next) {
-        sessionHeaders.complete(md);
-        return next.startCall(call, md);
-      }
-    };
-    control = NettyServerBuilder.forAddress(new DomainSocketAddress(socket.toString()))
-        .channelType(EpollServerDomainSocketChannel.class)
-        .bossEventLoopGroup(group)
-        .workerEventLoopGroup(group)
-        .addService(ServerInterceptors.intercept(new ControlGrpc.ControlImplBase() {
-          @Override
-          public StreamObserver<BytesMessage> session(StreamObserver<BytesMessage> responses) {
-            SessionTunnel tunnel = SessionTunnel.dial(responses);
-            daemonTunnel.complete(tunnel);
-            return new StreamObserver<>() {
-              @Override
-              public void onNext(BytesMessage value) {
-                tunnel.fromPeer(value.getData());
-              }
+    SessionFixture(Path socketDir, List<BindableService> clientServices) throws Exception {
+        Path socket = socketDir.resolve("control.sock");
+        ServerInterceptor headers = new ServerInterceptor() {
+            @Override
+            public <Q, R> ServerCall.Listener<Q> interceptCall(
+                    ServerCall<Q, R> call, Metadata md, ServerCallHandler<Q, R> next) {
+                sessionHeaders.complete(md);
+                return next.startCall(call, md);
+            }
+        };
+        control = NettyServerBuilder.forAddress(new DomainSocketAddress(socket.toString()))
+                .channelType(EpollServerDomainSocketChannel.class)
+                .bossEventLoopGroup(group)
+                .workerEventLoopGroup(group)
+                .addService(ServerInterceptors.intercept(
+                        new ControlGrpc.ControlImplBase() {
+                            @Override
+                            public StreamObserver<BytesMessage> session(StreamObserver<BytesMessage> responses) {
+                                SessionTunnel tunnel = SessionTunnel.dial(responses);
+                                daemonTunnel.complete(tunnel);
+                                return new StreamObserver<>() {
+                                    @Override
+                                    public void onNext(BytesMessage value) {
+                                        tunnel.fromPeer(value.getData());
+                                    }
 
-              @Override
-              public void onError(Throwable t) {
-                tunnel.peerClosed();
-              }
+                                    @Override
+                                    public void onError(Throwable t) {
+                                        tunnel.peerClosed();
+                                    }
 
-              @Override
-              public void onCompleted() {
-                tunnel.peerClosed();
-              }
-            };
-          }
-        }, headers))
-        .build()
-        .start();
-    clientChannel = NettyChannelBuilder.forAddress(new DomainSocketAddress(socket.toString()))
-        .channelType(EpollDomainSocketChannel.class)
-        .eventLoopGroup(group)
-        .usePlaintext()
-        .build();
-    clientTunnel = SessionTunnel.open(
-        ControlGrpc.newStub(clientChannel), UUID.randomUUID().toString(), "test", "shared", clientServices);
-  }
-
-  ManagedChannel daemonChannel() throws Exception {
-    return daemonTunnel.get(10, TimeUnit.SECONDS).channel();
-  }
-
-  @Override
-  public void close() throws Exception {
-    clientTunnel.close();
-    if (daemonTunnel.isDone()) {
-      daemonTunnel.get().close();
+                                    @Override
+                                    public void onCompleted() {
+                                        tunnel.peerClosed();
+                                    }
+                                };
+                            }
+                        },
+                        headers))
+                .build()
+                .start();
+        clientChannel = NettyChannelBuilder.forAddress(new DomainSocketAddress(socket.toString()))
+                .channelType(EpollDomainSocketChannel.class)
+                .eventLoopGroup(group)
+                .usePlaintext()
+                .build();
+        clientTunnel = SessionTunnel.open(
+                ControlGrpc.newStub(clientChannel), UUID.randomUUID().toString(), "test", "shared", clientServices);
     }
-    clientChannel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
-    control.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
-    group.shutdownGracefully(0, 1, TimeUnit.SECONDS).sync();
-  }
+
+    ManagedChannel daemonChannel() throws Exception {
+        return daemonTunnel.get(10, TimeUnit.SECONDS).channel();
+    }
+
+    @Override
+    public void close() throws Exception {
+        clientTunnel.close();
+        if (daemonTunnel.isDone()) {
+            daemonTunnel.get().close();
+        }
+        clientChannel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+        control.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+        group.shutdownGracefully(0, 1, TimeUnit.SECONDS).sync();
+    }
 }

@@ -7,7 +7,6 @@ import dev.kiln.oci.registry.Credentials;
 import dev.kiln.oci.registry.DockerConfig;
 import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
-
 import java.io.IOException;
 import java.util.Optional;
 
@@ -26,13 +25,14 @@ public final class AuthService extends AuthGrpc.AuthImplBase {
         try {
             Optional<Credentials> found = config().find(request.getHost());
             CredentialsResponse.Builder answer = CredentialsResponse.newBuilder();
-            found.ifPresent(credentials -> answer.setUsername(credentials.username())
-                    .setSecret(credentials.password()));
+            found.ifPresent(
+                    credentials -> answer.setUsername(credentials.username()).setSecret(credentials.password()));
             response.onNext(answer.build());
             response.onCompleted();
         } catch (IOException e) {
-            response.onError(Status.INTERNAL.withDescription("credentials for " + request.getHost() + ": "
-                    + e.getMessage()).asRuntimeException());
+            response.onError(Status.INTERNAL
+                    .withDescription("credentials for " + request.getHost() + ": " + e.getMessage())
+                    .asRuntimeException());
         }
     }
 

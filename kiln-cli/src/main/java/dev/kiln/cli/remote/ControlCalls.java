@@ -6,7 +6,6 @@ import io.grpc.Channel;
 import io.grpc.MethodDescriptor;
 import io.grpc.stub.ClientCalls;
 import io.grpc.stub.StreamObserver;
-
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -23,8 +22,7 @@ import java.util.Map;
  */
 public final class ControlCalls {
 
-    private ControlCalls() {
-    }
+    private ControlCalls() {}
 
     /** An output of the build: its type and attributes. */
     public record Exporter(String type, Map<String, String> attrs) {
@@ -45,9 +43,16 @@ public final class ControlCalls {
      *
      * @param definition a marshalled LLB definition, or empty when a frontend builds
      */
-    public record SolveRequest(String ref, byte[] definition, String session, String frontend,
-            Map<String, String> frontendAttrs, List<String> entitlements, List<Exporter> exporters,
-            List<CacheEntry> cacheExports, List<CacheEntry> cacheImports) {
+    public record SolveRequest(
+            String ref,
+            byte[] definition,
+            String session,
+            String frontend,
+            Map<String, String> frontendAttrs,
+            List<String> entitlements,
+            List<Exporter> exporters,
+            List<CacheEntry> cacheExports,
+            List<CacheEntry> cacheImports) {
 
         public SolveRequest {
             frontendAttrs = new LinkedHashMap<>(frontendAttrs);
@@ -64,7 +69,8 @@ public final class ControlCalls {
             ProtoWriter request = new ProtoWriter().string(1, ref).bytes(2, definition);
             if (!exporters.isEmpty()) {
                 // daemons before BuildKit 0.13 read only the first exporter, from these fields
-                request.string(3, exporters.getFirst().type()).map(4, exporters.getFirst().attrs());
+                request.string(3, exporters.getFirst().type())
+                        .map(4, exporters.getFirst().attrs());
             }
             request.string(5, session).string(6, frontend).map(7, frontendAttrs).message(8, cache);
             entitlements.forEach(entitlement -> request.string(9, entitlement));
@@ -78,17 +84,14 @@ public final class ControlCalls {
     }
 
     /** A step as the status stream reports it; a time is null when the daemon did not send it. */
-    public record Vertex(String digest, String name, boolean cached, Instant started, Instant completed,
-            String error) {
-    }
+    public record Vertex(
+            String digest, String name, boolean cached, Instant started, Instant completed, String error) {}
 
     /** Output of a step: stream 1 is stdout, 2 stderr. */
-    public record VertexLog(String vertex, Instant timestamp, int stream, byte[] data) {
-    }
+    public record VertexLog(String vertex, Instant timestamp, int stream, byte[] data) {}
 
     /** A warning of a step (a Dockerfile lint, a deprecated form), its short message. */
-    public record VertexWarning(String vertex, String message) {
-    }
+    public record VertexWarning(String vertex, String message) {}
 
     /** One StatusResponse: what changed since the last. */
     public record StatusUpdate(List<Vertex> vertexes, List<VertexLog> logs, List<VertexWarning> warnings) {
@@ -200,23 +203,33 @@ public final class ControlCalls {
     }
 
     private static final MethodDescriptor<byte[], byte[]> SOLVE = MethodDescriptor.<byte[], byte[]>newBuilder()
-            .setType(MethodDescriptor.MethodType.UNARY).setFullMethodName("moby.buildkit.v1.Control/Solve")
-            .setRequestMarshaller(RawMarshaller.INSTANCE).setResponseMarshaller(RawMarshaller.INSTANCE).build();
+            .setType(MethodDescriptor.MethodType.UNARY)
+            .setFullMethodName("moby.buildkit.v1.Control/Solve")
+            .setRequestMarshaller(RawMarshaller.INSTANCE)
+            .setResponseMarshaller(RawMarshaller.INSTANCE)
+            .build();
 
     private static final MethodDescriptor<byte[], byte[]> STATUS = MethodDescriptor.<byte[], byte[]>newBuilder()
-            .setType(MethodDescriptor.MethodType.SERVER_STREAMING).setFullMethodName("moby.buildkit.v1.Control/Status")
-            .setRequestMarshaller(RawMarshaller.INSTANCE).setResponseMarshaller(RawMarshaller.INSTANCE).build();
+            .setType(MethodDescriptor.MethodType.SERVER_STREAMING)
+            .setFullMethodName("moby.buildkit.v1.Control/Status")
+            .setRequestMarshaller(RawMarshaller.INSTANCE)
+            .setResponseMarshaller(RawMarshaller.INSTANCE)
+            .build();
 
     /** Sends the Solve; {@code response} hears the exporter response, or the build's failure. */
     public static void solve(Channel channel, SolveRequest request, StreamObserver<Map<String, String>> response) {
-        ClientCalls.asyncUnaryCall(channel.newCall(SOLVE, CallOptions.DEFAULT), request.encode(),
+        ClientCalls.asyncUnaryCall(
+                channel.newCall(SOLVE, CallOptions.DEFAULT),
+                request.encode(),
                 new Decoding<>(response, ControlCalls::decodeSolveResponse));
     }
 
     /** Follows the build {@code ref}'s progress until it ends. */
     public static void status(Channel channel, String ref, StreamObserver<StatusUpdate> updates) {
-        ClientCalls.asyncServerStreamingCall(channel.newCall(STATUS, CallOptions.DEFAULT),
-                new ProtoWriter().string(1, ref).toByteArray(), new Decoding<>(updates, StatusUpdate::decode));
+        ClientCalls.asyncServerStreamingCall(
+                channel.newCall(STATUS, CallOptions.DEFAULT),
+                new ProtoWriter().string(1, ref).toByteArray(),
+                new Decoding<>(updates, StatusUpdate::decode));
     }
 
     /** Hands decoded messages on; one that cannot be decoded ends the call as its error. */
@@ -241,7 +254,8 @@ public final class ControlCalls {
                 decoded = decode.apply(message);
             } catch (IllegalArgumentException e) {
                 failed = true;
-                next.onError(io.grpc.Status.INTERNAL.withDescription("the daemon's answer: " + e.getMessage())
+                next.onError(io.grpc.Status.INTERNAL
+                        .withDescription("the daemon's answer: " + e.getMessage())
                         .asRuntimeException());
                 return;
             }

@@ -7,7 +7,6 @@ import dev.kiln.api.http2.Http2Channel;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
-
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
@@ -64,8 +63,8 @@ public final class DaemonConnection implements AutoCloseable {
             throws IOException, InterruptedException {
         Optional<DaemonEndpoint> running = DaemonEndpoint.running(stateDir);
         if (running.isPresent() && isStale(running.get())) {
-            notice.accept("the daemon of " + stateDir + " (pid " + running.get().pid() + ") runs an older build of kiln;"
-                    + " replacing it");
+            notice.accept("the daemon of " + stateDir + " (pid " + running.get().pid()
+                    + ") runs an older build of kiln;" + " replacing it");
             running.get().stop(Duration.ofSeconds(60));
             running = Optional.empty();
         }
@@ -74,15 +73,16 @@ public final class DaemonConnection implements AutoCloseable {
         }
         String address = DaemonEndpoint.defaultAddress(stateDir);
         Files.createDirectories(stateDir);
-        try (FileChannel lockFile = FileChannel.open(stateDir.resolve("daemon.start.lock"), StandardOpenOption.CREATE,
-                StandardOpenOption.WRITE); FileLock lock = lockFile.lock()) {
+        try (FileChannel lockFile = FileChannel.open(
+                        stateDir.resolve("daemon.start.lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+                FileLock lock = lockFile.lock()) {
             running = DaemonEndpoint.running(stateDir);
             if (running.isPresent()) {
                 return open(running.get().address());
             }
             DaemonConnection connection = open(address);
-            if (DaemonEndpoint.socketPath(address).map(Files::exists).orElse(true) && connection.answers(
-                    Duration.ofSeconds(2))) {
+            if (DaemonEndpoint.socketPath(address).map(Files::exists).orElse(true)
+                    && connection.answers(Duration.ofSeconds(2))) {
                 return connection;
             }
             connection.close();
@@ -101,7 +101,8 @@ public final class DaemonConnection implements AutoCloseable {
     /** Whether the daemon answers Info within {@code timeout}. */
     boolean answers(Duration timeout) {
         try {
-            ControlGrpc.newBlockingStub(channel).withDeadlineAfter(timeout.toMillis(), TimeUnit.MILLISECONDS)
+            ControlGrpc.newBlockingStub(channel)
+                    .withDeadlineAfter(timeout.toMillis(), TimeUnit.MILLISECONDS)
                     .info(InfoRequest.getDefaultInstance());
             return true;
         } catch (StatusRuntimeException e) {

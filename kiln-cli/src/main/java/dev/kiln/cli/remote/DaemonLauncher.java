@@ -1,7 +1,6 @@
 package dev.kiln.cli.remote;
 
 import dev.kiln.api.DaemonEndpoint;
-
 import java.io.File;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -38,11 +37,22 @@ public final class DaemonLauncher {
         }
         command.addAll(javaCommand());
         // The user's own daemon on the user's own socket: it allows what the embedded engine does with --allow.
-        command.addAll(List.of(MAIN_CLASS, "daemon", "--state", stateDir.toString(), "--addr", address,
-                "--idle-timeout", IDLE_TIMEOUT, "--allow-insecure-entitlement", "network.host",
-                "--allow-insecure-entitlement", "security.insecure"));
+        command.addAll(List.of(
+                MAIN_CLASS,
+                "daemon",
+                "--state",
+                stateDir.toString(),
+                "--addr",
+                address,
+                "--idle-timeout",
+                IDLE_TIMEOUT,
+                "--allow-insecure-entitlement",
+                "network.host",
+                "--allow-insecure-entitlement",
+                "security.insecure"));
         Path log = log(stateDir);
-        ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true)
+        ProcessBuilder builder = new ProcessBuilder(command)
+                .redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
                 .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
         // the daemon decides for itself; a client's KILN_DAEMON=0 or --addr must not leak into builds it runs
@@ -60,18 +70,23 @@ public final class DaemonLauncher {
      */
     static List<String> javaCommand() {
         ProcessHandle.Info self = ProcessHandle.current().info();
-        String java = self.command().orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        String java = self.command()
+                .orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         List<String> arguments = self.arguments().map(List::of).orElse(List.of());
         int main = arguments.indexOf(MAIN_CLASS);
         List<String> command = new ArrayList<>(List.of(java));
         if (main < 0) {
             // not started as the kiln command (a test, an embedding program): its class path, the launcher's flags
-            command.addAll(List.of("--enable-native-access=ALL-UNNAMED", "--sun-misc-unsafe-memory-access=allow",
-                    "-cp", System.getProperty("java.class.path")));
+            command.addAll(List.of(
+                    "--enable-native-access=ALL-UNNAMED",
+                    "--sun-misc-unsafe-memory-access=allow",
+                    "-cp",
+                    System.getProperty("java.class.path")));
             return command;
         }
         for (String argument : arguments.subList(0, main)) {
-            if (!argument.startsWith("-XX:AOTCacheOutput=") && !argument.startsWith("-XX:AOTMode=")
+            if (!argument.startsWith("-XX:AOTCacheOutput=")
+                    && !argument.startsWith("-XX:AOTMode=")
                     && !argument.startsWith("-XX:AOTConfiguration=")) {
                 command.add(argument);
             }
@@ -103,8 +118,8 @@ public final class DaemonLauncher {
                 }
                 Thread.sleep(20);
             }
-            throw new IOException("the kiln daemon did not answer on " + address + " within "
-                    + startTimeout.toSeconds() + "s; see " + log(stateDir));
+            throw new IOException("the kiln daemon did not answer on " + address + " within " + startTimeout.toSeconds()
+                    + "s; see " + log(stateDir));
         } finally {
             if (connection != null) {
                 connection.close();

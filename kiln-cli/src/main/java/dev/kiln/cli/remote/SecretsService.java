@@ -6,7 +6,6 @@ import dev.kiln.api.secrets.GetSecretResponse;
 import dev.kiln.api.secrets.SecretsGrpc;
 import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
-
 import java.util.Map;
 
 /**
@@ -26,11 +25,14 @@ public final class SecretsService extends SecretsGrpc.SecretsImplBase {
     public void getSecret(GetSecretRequest request, StreamObserver<GetSecretResponse> response) {
         byte[] value = secrets.get(request.getID());
         if (value == null) {
-            response.onError(Status.NOT_FOUND.withDescription("secret " + request.getID() + " not found")
+            response.onError(Status.NOT_FOUND
+                    .withDescription("secret " + request.getID() + " not found")
                     .asRuntimeException());
             return;
         }
-        response.onNext(GetSecretResponse.newBuilder().setData(ByteString.copyFrom(value)).build());
+        response.onNext(GetSecretResponse.newBuilder()
+                .setData(ByteString.copyFrom(value))
+                .build());
         response.onCompleted();
     }
 }

@@ -16,7 +16,6 @@ import io.grpc.ServerInterceptors;
 import io.grpc.ServerServiceDefinition;
 import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
-
 import java.io.IOException;
 import java.net.UnixDomainSocketAddress;
 import java.nio.ByteBuffer;
@@ -31,8 +30,8 @@ import java.util.Map;
  */
 public final class SshService implements SSHGrpc.AsyncService, BindableService {
 
-    private static final Metadata.Key<String> ID_HEADER = Metadata.Key.of("buildkit.ssh.id",
-            Metadata.ASCII_STRING_MARSHALLER);
+    private static final Metadata.Key<String> ID_HEADER =
+            Metadata.Key.of("buildkit.ssh.id", Metadata.ASCII_STRING_MARSHALLER);
     private static final Context.Key<String> AGENT_ID = Context.key("buildkit.ssh.id");
 
     private final Map<String, Path> agents;
@@ -46,11 +45,14 @@ public final class SshService implements SSHGrpc.AsyncService, BindableService {
     public ServerServiceDefinition bindService() {
         return ServerInterceptors.intercept(SSHGrpc.bindService(this), new ServerInterceptor() {
             @Override
-            public <Q, R> ServerCall.Listener<Q> interceptCall(ServerCall<Q, R> call, Metadata headers,
-                    ServerCallHandler<Q, R> next) {
+            public <Q, R> ServerCall.Listener<Q> interceptCall(
+                    ServerCall<Q, R> call, Metadata headers, ServerCallHandler<Q, R> next) {
                 String id = headers.get(ID_HEADER);
-                return Contexts.interceptCall(Context.current().withValue(AGENT_ID, id == null || id.isEmpty()
-                        ? "default" : id), call, headers, next);
+                return Contexts.interceptCall(
+                        Context.current().withValue(AGENT_ID, id == null || id.isEmpty() ? "default" : id),
+                        call,
+                        headers,
+                        next);
             }
         });
     }
@@ -59,7 +61,9 @@ public final class SshService implements SSHGrpc.AsyncService, BindableService {
     public void checkAgent(CheckAgentRequest request, StreamObserver<CheckAgentResponse> response) {
         String id = request.getID().isEmpty() ? "default" : request.getID();
         if (!agents.containsKey(id)) {
-            response.onError(Status.NOT_FOUND.withDescription("unset ssh forward key " + id).asRuntimeException());
+            response.onError(Status.NOT_FOUND
+                    .withDescription("unset ssh forward key " + id)
+                    .asRuntimeException());
             return;
         }
         response.onNext(CheckAgentResponse.getDefaultInstance());
@@ -71,14 +75,17 @@ public final class SshService implements SSHGrpc.AsyncService, BindableService {
         String id = AGENT_ID.get();
         Path socket = agents.get(id == null ? "default" : id);
         if (socket == null) {
-            toDaemon.onError(Status.NOT_FOUND.withDescription("unset ssh forward key " + id).asRuntimeException());
+            toDaemon.onError(Status.NOT_FOUND
+                    .withDescription("unset ssh forward key " + id)
+                    .asRuntimeException());
             return new Discard();
         }
         SocketChannel agent;
         try {
             agent = SocketChannel.open(UnixDomainSocketAddress.of(socket));
         } catch (IOException e) {
-            toDaemon.onError(Status.UNAVAILABLE.withDescription("ssh agent " + socket + ": " + e.getMessage())
+            toDaemon.onError(Status.UNAVAILABLE
+                    .withDescription("ssh agent " + socket + ": " + e.getMessage())
                     .asRuntimeException());
             return new Discard();
         }
@@ -88,7 +95,9 @@ public final class SshService implements SSHGrpc.AsyncService, BindableService {
                 while (agent.read(buffer.clear()) >= 0) {
                     buffer.flip();
                     synchronized (toDaemon) {
-                        toDaemon.onNext(BytesMessage.newBuilder().setData(ByteString.copyFrom(buffer)).build());
+                        toDaemon.onNext(BytesMessage.newBuilder()
+                                .setData(ByteString.copyFrom(buffer))
+                                .build());
                     }
                 }
                 synchronized (toDaemon) {
@@ -96,7 +105,8 @@ public final class SshService implements SSHGrpc.AsyncService, BindableService {
                 }
             } catch (IOException | RuntimeException e) {
                 synchronized (toDaemon) {
-                    toDaemon.onError(Status.UNAVAILABLE.withDescription("ssh agent: " + e.getMessage())
+                    toDaemon.onError(Status.UNAVAILABLE
+                            .withDescription("ssh agent: " + e.getMessage())
                             .asRuntimeException());
                 }
             }
@@ -141,15 +151,12 @@ public final class SshService implements SSHGrpc.AsyncService, BindableService {
     /** The far end of a stream refused at its start. */
     private static final class Discard implements StreamObserver<BytesMessage> {
         @Override
-        public void onNext(BytesMessage value) {
-        }
+        public void onNext(BytesMessage value) {}
 
         @Override
-        public void onError(Throwable t) {
-        }
+        public void onError(Throwable t) {}
 
         @Override
-        public void onCompleted() {
-        }
+        public void onCompleted() {}
     }
 }

@@ -16,66 +16,66 @@ import java.lang.invoke.VarHandle;
  */
 @SuppressWarnings("restricted") // the point of this package; callers run with --enable-native-access
 public final class Libc {
-  public static final ValueLayout.OfInt INT = ValueLayout.JAVA_INT;
-  public static final ValueLayout.OfLong LONG = ValueLayout.JAVA_LONG;
-  public static final java.lang.foreign.AddressLayout POINTER = ValueLayout.ADDRESS;
+    public static final ValueLayout.OfInt INT = ValueLayout.JAVA_INT;
+    public static final ValueLayout.OfLong LONG = ValueLayout.JAVA_LONG;
+    public static final java.lang.foreign.AddressLayout POINTER = ValueLayout.ADDRESS;
 
-  private static final Linker LINKER = Linker.nativeLinker();
-  private static final StructLayout CALL_STATE = Linker.Option.captureStateLayout();
-  private static final VarHandle ERRNO =
-      CALL_STATE.varHandle(MemoryLayout.PathElement.groupElement("errno"));
-  private static final MethodHandle STRERROR =
-      LINKER.downcallHandle(symbol("strerror"), FunctionDescriptor.of(POINTER, INT));
+    private static final Linker LINKER = Linker.nativeLinker();
+    private static final StructLayout CALL_STATE = Linker.Option.captureStateLayout();
+    private static final VarHandle ERRNO = CALL_STATE.varHandle(MemoryLayout.PathElement.groupElement("errno"));
+    private static final MethodHandle STRERROR =
+            LINKER.downcallHandle(symbol("strerror"), FunctionDescriptor.of(POINTER, INT));
 
-  private Libc() {}
+    private Libc() {}
 
-  /** A handle whose first parameter is a call-state segment that receives errno. */
-  public static MethodHandle capturingErrno(String name, FunctionDescriptor descriptor, Linker.Option... options) {
-    Linker.Option[] all = new Linker.Option[options.length + 1];
-    all[0] = Linker.Option.captureCallState("errno");
-    System.arraycopy(options, 0, all, 1, options.length);
-    return LINKER.downcallHandle(symbol(name), descriptor, all);
-  }
-
-  /** A handle for a call that cannot fail (getuid, say), so there is no errno to capture. */
-  public static MethodHandle infallible(String name, FunctionDescriptor descriptor) {
-    return LINKER.downcallHandle(symbol(name), descriptor);
-  }
-
-  public static MemorySegment callState(Arena arena) {
-    return arena.allocate(CALL_STATE);
-  }
-
-  public static int errno(MemorySegment callState) {
-    return (int) ERRNO.get(callState, 0L);
-  }
-
-  public static MemorySegment cString(Arena arena, String value) {
-    return value == null ? MemorySegment.NULL : arena.allocateFrom(value);
-  }
-
-  public static String strerror(int errno) {
-    try {
-      MemorySegment text = (MemorySegment) STRERROR.invokeExact(errno);
-      return text.reinterpret(1024).getString(0);
-    } catch (Throwable e) {
-      return "errno " + errno;
+    /** A handle whose first parameter is a call-state segment that receives errno. */
+    public static MethodHandle capturingErrno(String name, FunctionDescriptor descriptor, Linker.Option... options) {
+        Linker.Option[] all = new Linker.Option[options.length + 1];
+        all[0] = Linker.Option.captureCallState("errno");
+        System.arraycopy(options, 0, all, 1, options.length);
+        return LINKER.downcallHandle(symbol(name), descriptor, all);
     }
-  }
 
-  /** Rethrows what a downcall handle can throw besides our own checked exceptions. */
-  public static RuntimeException unexpected(Throwable e) {
-    if (e instanceof RuntimeException r) {
-      return r;
+    /** A handle for a call that cannot fail (getuid, say), so there is no errno to capture. */
+    public static MethodHandle infallible(String name, FunctionDescriptor descriptor) {
+        return LINKER.downcallHandle(symbol(name), descriptor);
     }
-    if (e instanceof Error err) {
-      throw err;
-    }
-    return new IllegalStateException("native call failed unexpectedly", e);
-  }
 
-  private static MemorySegment symbol(String name) {
-    return LINKER.defaultLookup().find(name)
-        .orElseThrow(() -> new UnsatisfiedLinkError("the C library has no function " + name));
-  }
+    public static MemorySegment callState(Arena arena) {
+        return arena.allocate(CALL_STATE);
+    }
+
+    public static int errno(MemorySegment callState) {
+        return (int) ERRNO.get(callState, 0L);
+    }
+
+    public static MemorySegment cString(Arena arena, String value) {
+        return value == null ? MemorySegment.NULL : arena.allocateFrom(value);
+    }
+
+    public static String strerror(int errno) {
+        try {
+            MemorySegment text = (MemorySegment) STRERROR.invokeExact(errno);
+            return text.reinterpret(1024).getString(0);
+        } catch (Throwable e) {
+            return "errno " + errno;
+        }
+    }
+
+    /** Rethrows what a downcall handle can throw besides our own checked exceptions. */
+    public static RuntimeException unexpected(Throwable e) {
+        if (e instanceof RuntimeException r) {
+            return r;
+        }
+        if (e instanceof Error err) {
+            throw err;
+        }
+        return new IllegalStateException("native call failed unexpectedly", e);
+    }
+
+    private static MemorySegment symbol(String name) {
+        return LINKER.defaultLookup()
+                .find(name)
+                .orElseThrow(() -> new UnsatisfiedLinkError("the C library has no function " + name));
+    }
 }

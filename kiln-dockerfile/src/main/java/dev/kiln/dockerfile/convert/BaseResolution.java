@@ -21,11 +21,10 @@ import java.util.Optional;
  */
 final class BaseResolution {
 
-    private static final List<String> COMMON_IMAGES = List.of("alpine", "busybox", "centos", "debian", "golang",
-            "ubuntu", "fedora");
+    private static final List<String> COMMON_IMAGES =
+            List.of("alpine", "busybox", "centos", "debian", "golang", "ubuntu", "fedora");
 
-    private BaseResolution() {
-    }
+    private BaseResolution() {}
 
     static void resolve(Conversion conversion, StageState d, boolean reachable) throws InterruptedException {
         try {
@@ -73,7 +72,8 @@ final class BaseResolution {
             }
             ConvertSources.ResolvedImage resolved;
             try {
-                resolved = c.sources().resolveImageConfig(d.baseName, platform, "[internal] load metadata for " + d.baseName);
+                resolved = c.sources()
+                        .resolveImageConfig(d.baseName, platform, "[internal] load metadata for " + d.baseName);
             } catch (DockerfileException e) {
                 throw e;
             } catch (RuntimeException e) {
@@ -82,13 +82,15 @@ final class BaseResolution {
                     options.add(name);
                     options.add(name + ":latest");
                 });
-                throw c.fail(d.from.origin(), Suggestions.wrap(original + ": " + e.getMessage(), original, options, true));
+                throw c.fail(
+                        d.from.origin(), Suggestions.wrap(original + ": " + e.getMessage(), original, options, true));
             }
             if (!resolved.reference().isEmpty() && !resolved.reference().equals(ref.toString())) {
                 try {
                     ref = ImageReference.parseNormalized(resolved.reference());
                 } catch (IllegalArgumentException e) {
-                    throw c.fail(d.from.origin(), "failed to parse ref \"" + resolved.reference() + "\": " + e.getMessage());
+                    throw c.fail(
+                            d.from.origin(), "failed to parse ref \"" + resolved.reference() + "\": " + e.getMessage());
                 }
             }
             ImageConfig image;
@@ -123,12 +125,19 @@ final class BaseResolution {
             options.add(ctx.location(d.from.origin()));
             options.add(DispatchContext.dockerfileCommand(d.from.origin().code()));
             d.state = State.image(d.baseName, options.toArray(ImageOption[]::new));
-            if (reachable && (!platform.os().equals(d.image.os()) || !platform.architecture().equals(d.image.architecture()))
+            if (reachable
+                    && (!platform.os().equals(d.image.os())
+                            || !platform.architecture().equals(d.image.architecture()))
                     && !d.image.os().isEmpty()) {
-                Platform actual = Platform.of(d.image.os(), d.image.architecture(), d.image.variant()).normalize();
-                c.lint().run(LintRule.INVALID_BASE_IMAGE_PLATFORM, d.from.origin().startLine(), d.from.origin().endLine(),
-                        "Base image " + original + " was pulled with platform \"" + Platforms.format(actual)
-                                + "\", expected \"" + Platforms.format(platform) + "\" for current build");
+                Platform actual = Platform.of(d.image.os(), d.image.architecture(), d.image.variant())
+                        .normalize();
+                c.lint()
+                        .run(
+                                LintRule.INVALID_BASE_IMAGE_PLATFORM,
+                                d.from.origin().startLine(),
+                                d.from.origin().endLine(),
+                                "Base image " + original + " was pulled with platform \"" + Platforms.format(actual)
+                                        + "\", expected \"" + Platforms.format(platform) + "\" for current build");
             }
         }
         d.platform = platform;
@@ -167,7 +176,9 @@ final class BaseResolution {
                 name = name.substring("library/".length());
             }
         }
-        String text = name + (ref.tag().isEmpty() ? "" : ":" + ref.tag()) + (ref.digest().isEmpty() ? "" : "@" + ref.digest());
+        String text = name
+                + (ref.tag().isEmpty() ? "" : ":" + ref.tag())
+                + (ref.digest().isEmpty() ? "" : "@" + ref.digest());
         return text.endsWith(":latest") ? text.substring(0, text.length() - ":latest".length()) : text;
     }
 }

@@ -26,8 +26,7 @@ import java.util.Set;
 /** Build checks that look at the Dockerfile as a whole rather than at one instruction as it is converted. */
 final class Checks {
 
-    private Checks() {
-    }
+    private Checks() {}
 
     /** Checks on the parsed file: empty continuations, MAINTAINER, stage names, instruction casing. */
     static void parsing(ParsedDockerfile parsed, DockerfileStages dockerfile, Linter lint) {
@@ -43,20 +42,32 @@ final class Checks {
             Linter stageLint = lint.withComments(from.origin().comments());
             Instruction.Origin at = from.origin();
             if (!from.nameAsWritten().equals(from.nameAsWritten().toLowerCase(Locale.ROOT))) {
-                stageLint.run(LintRule.STAGE_NAME_CASING, at.startLine(), at.endLine(),
+                stageLint.run(
+                        LintRule.STAGE_NAME_CASING,
+                        at.startLine(),
+                        at.endLine(),
                         "Stage name '" + from.nameAsWritten() + "' should be lowercase");
             }
             if (!from.asWord().isEmpty() && !asMatchesFrom(at.keyword(), from.asWord())) {
-                stageLint.run(LintRule.FROM_AS_CASING, at.startLine(), at.endLine(),
+                stageLint.run(
+                        LintRule.FROM_AS_CASING,
+                        at.startLine(),
+                        at.endLine(),
                         "'" + from.asWord() + "' and '" + at.keyword() + "' keywords' casing do not match");
             }
             if (!stage.name().isEmpty()) {
                 if (stage.name().equals("context") || stage.name().equals("scratch")) {
-                    stageLint.run(LintRule.RESERVED_STAGE_NAME, at.startLine(), at.endLine(),
+                    stageLint.run(
+                            LintRule.RESERVED_STAGE_NAME,
+                            at.startLine(),
+                            at.endLine(),
                             "Stage name should not use the same name as reserved stage \"" + stage.name() + "\"");
                 }
                 if (!names.add(stage.name())) {
-                    stageLint.run(LintRule.DUPLICATE_STAGE_NAME, at.startLine(), at.endLine(),
+                    stageLint.run(
+                            LintRule.DUPLICATE_STAGE_NAME,
+                            at.startLine(),
+                            at.endLine(),
                             "Duplicate stage name \"" + stage.name() + "\", stage names should be unique");
                 }
             }
@@ -64,8 +75,12 @@ final class Checks {
             for (Instruction command : stage.commands()) {
                 all.add(command.origin());
                 if (command instanceof Instruction.Maintainer m) {
-                    lint.withComments(m.origin().comments()).run(LintRule.MAINTAINER_DEPRECATED, m.origin().startLine(),
-                            m.origin().endLine(), "Maintainer instruction is deprecated in favor of using label");
+                    lint.withComments(m.origin().comments())
+                            .run(
+                                    LintRule.MAINTAINER_DEPRECATED,
+                                    m.origin().startLine(),
+                                    m.origin().endLine(),
+                                    "Maintainer instruction is deprecated in favor of using label");
                 }
             }
         }
@@ -80,10 +95,14 @@ final class Checks {
         boolean majorityLower = lower > upper;
         for (Instruction.Origin origin : all) {
             String keyword = origin.keyword();
-            String casing = majorityLower && !keyword.equals(keyword.toLowerCase(Locale.ROOT)) ? "lowercase"
+            String casing = majorityLower && !keyword.equals(keyword.toLowerCase(Locale.ROOT))
+                    ? "lowercase"
                     : !majorityLower && !keyword.equals(keyword.toUpperCase(Locale.ROOT)) ? "uppercase" : null;
             if (casing != null) {
-                lint.run(LintRule.CONSISTENT_INSTRUCTION_CASING, origin.startLine(), origin.endLine(),
+                lint.run(
+                        LintRule.CONSISTENT_INSTRUCTION_CASING,
+                        origin.startLine(),
+                        origin.endLine(),
                         "Command '" + keyword + "' should match the case of the command majority (" + casing + ")");
             }
         }
@@ -99,13 +118,16 @@ final class Checks {
     }
 
     /** Warns when a FROM line's base name is invalid with the global ARGs' defaults alone (no build args). */
-    static void baseImagesWithDefaultArgs(DockerfileStages dockerfile, ShellLex shlex, Map<String, String> args,
-            Linter lint) {
+    static void baseImagesWithDefaultArgs(
+            DockerfileStages dockerfile, ShellLex shlex, Map<String, String> args, Linter lint) {
         for (Instruction.Arg arg : dockerfile.metaArgs()) {
             for (Instruction.ArgDef def : arg.args()) {
                 if (def.value() != null) {
                     try {
-                        args.put(def.key(), shlex.processWord(def.value(), EnvLookup.of(args)).result());
+                        args.put(
+                                def.key(),
+                                shlex.processWord(def.value(), EnvLookup.of(args))
+                                        .result());
                     } catch (ShellException e) {
                         return;
                     }
@@ -115,14 +137,19 @@ final class Checks {
         for (Stage stage : dockerfile.stages()) {
             String name;
             try {
-                name = shlex.processWord(stage.from().baseName(), EnvLookup.of(args)).result();
+                name = shlex.processWord(stage.from().baseName(), EnvLookup.of(args))
+                        .result();
             } catch (ShellException e) {
                 return;
             }
             if (!validReference(name)) {
                 Instruction.Origin at = stage.from().origin();
-                lint.run(LintRule.INVALID_DEFAULT_ARG_IN_FROM, at.startLine(), at.endLine(),
-                        "Default value for ARG " + stage.from().baseName() + " results in empty or invalid base image name");
+                lint.run(
+                        LintRule.INVALID_DEFAULT_ARG_IN_FROM,
+                        at.startLine(),
+                        at.endLine(),
+                        "Default value for ARG " + stage.from().baseName()
+                                + " results in empty or invalid base image name");
             }
         }
     }
@@ -139,10 +166,14 @@ final class Checks {
     /** FROM --platform: a constant value, or $TARGETPLATFORM (the default anyway), earn a warning. */
     static void fromPlatform(Instruction.From from, WordResult platform, Map<String, String> globalArgs, Linter lint) {
         Instruction.Origin at = from.origin();
-        if (platform.matched().size() == 1 && platform.unmatched().isEmpty()
+        if (platform.matched().size() == 1
+                && platform.unmatched().isEmpty()
                 && platform.matched().contains("TARGETPLATFORM")
                 && platform.result().equals(globalArgs.get("TARGETPLATFORM"))) {
-            lint.run(LintRule.REDUNDANT_TARGET_PLATFORM, at.startLine(), at.endLine(),
+            lint.run(
+                    LintRule.REDUNDANT_TARGET_PLATFORM,
+                    at.startLine(),
+                    at.endLine(),
                     "Setting platform to predefined " + from.platform() + " in FROM is redundant as this is the "
                             + "default behavior");
         }
@@ -158,7 +189,10 @@ final class Checks {
         if (from.stageName().contains(parsed.os()) || from.stageName().contains(parsed.architecture())) {
             return;
         }
-        lint.run(LintRule.FROM_PLATFORM_FLAG_CONST_DISALLOWED, at.startLine(), at.endLine(),
+        lint.run(
+                LintRule.FROM_PLATFORM_FLAG_CONST_DISALLOWED,
+                at.startLine(),
+                at.endLine(),
                 "FROM --platform flag should not use constant value \"" + platform.result() + "\"");
     }
 
@@ -168,7 +202,9 @@ final class Checks {
         for (StageState state : states) {
             Instruction first = cycleFrom(state, visited);
             if (first != null) {
-                DockerfileException e = source.error(first.origin().startLine(), first.origin().endLine(),
+                DockerfileException e = source.error(
+                        first.origin().startLine(),
+                        first.origin().endLine(),
                         "circular dependency detected on stage: " + state.stageName);
                 throw e;
             }
@@ -176,8 +212,7 @@ final class Checks {
     }
 
     /** A stage on the walk's path, and how far through its dependencies the walk is. */
-    private record Visit(StageState stage, Iterator<Map.Entry<StageState, Instruction>> deps) {
-    }
+    private record Visit(StageState stage, Iterator<Map.Entry<StageState, Instruction>> deps) {}
 
     /**
      * Walks depth first from {@code root} through stages not visited before and returns the instruction of

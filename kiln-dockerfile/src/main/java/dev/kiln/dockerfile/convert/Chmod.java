@@ -7,14 +7,14 @@ import java.util.regex.Pattern;
 /** --chmod of COPY and ADD: octal ("0755", at most 07777) or symbolic as chmod(1) writes it ("u+x,go-w"). */
 final class Chmod {
 
-    private static final Pattern SYMBOLIC = Pattern.compile(
-            "^[ugoa]*(?:[-+=](?:[rwxXst]*|[ugo]))+(?:,[ugoa]*(?:[-+=](?:[rwxXst]*|[ugo]))+)*$");
+    private static final Pattern SYMBOLIC =
+            Pattern.compile("^[ugoa]*(?:[-+=](?:[rwxXst]*|[ugo]))+(?:,[ugoa]*(?:[-+=](?:[rwxXst]*|[ugo]))+)*$");
 
-    private Chmod() {
-    }
+    private Chmod() {}
 
     static CopyOption parse(String text) throws InstructionException {
-        String octalError = "invalid chmod parameter: '" + text + "'. it should be octal string and between 0 and 07777";
+        String octalError =
+                "invalid chmod parameter: '" + text + "'. it should be octal string and between 0 and 07777";
         if (!text.isEmpty() && Character.isDigit(text.charAt(0))) {
             int bits;
             try {

@@ -43,8 +43,8 @@ final class Conversion {
 
     private static final String SCRATCH = "scratch";
     /** Build args that are proxy settings, by their lowercase names. */
-    private static final Set<String> PROXY_ARGS = Set.of("http_proxy", "https_proxy", "ftp_proxy", "no_proxy",
-            "all_proxy");
+    private static final Set<String> PROXY_ARGS =
+            Set.of("http_proxy", "https_proxy", "ftp_proxy", "no_proxy", "all_proxy");
 
     private final ParsedDockerfile parsed;
     private final DockerfileStages dockerfile;
@@ -61,8 +61,14 @@ final class Conversion {
     private final Set<String> metaArgKeys = new LinkedHashSet<>();
     private DispatchContext ctx;
 
-    Conversion(ParsedDockerfile parsed, DockerfileStages dockerfile, ConvertOptions options, ConvertSources sources,
-            SourceMap sourceMap, Linter lint, State buildContext) {
+    Conversion(
+            ParsedDockerfile parsed,
+            DockerfileStages dockerfile,
+            ConvertOptions options,
+            ConvertSources sources,
+            SourceMap sourceMap,
+            Linter lint,
+            State buildContext) {
         this.parsed = parsed;
         this.dockerfile = dockerfile;
         this.options = options;
@@ -82,20 +88,29 @@ final class Conversion {
         }
         Checks.parsing(parsed, dockerfile, lint);
         String targetName = options.target().isEmpty() ? stages.getLast().name() : options.target();
-        globalArgs = PlatformArgs.defaults(options.buildPlatforms().getFirst(), targetPlatform, options.buildArgs(),
-                targetName);
+        globalArgs = PlatformArgs.defaults(
+                options.buildPlatforms().getFirst(), targetPlatform, options.buildArgs(), targetName);
         Checks.baseImagesWithDefaultArgs(dockerfile, shlex, new LinkedHashMap<>(globalArgs), lint);
         metaArgs();
-        ctx = new DispatchContext(options, lint, shlex, globalArgs, parsed.source(), sourceMap,
-                buildContext, targetPlatform, registry, proxyEnv());
+        ctx = new DispatchContext(
+                options,
+                lint,
+                shlex,
+                globalArgs,
+                parsed.source(),
+                sourceMap,
+                buildContext,
+                targetPlatform,
+                registry,
+                proxyEnv());
         createStages();
         StageState target = target();
         buildDependencyGraph();
         Set<StageState> reachable = resolveStages(target);
         Set<String> contextPaths = dispatchStages(reachable);
         finalizeImage(target);
-        return new DockerfileConverter.Result(target.state, target.image, target.baseImage, contextPaths,
-                lint.warnings(), targetPlatform);
+        return new DockerfileConverter.Result(
+                target.state, target.image, target.baseImage, contextPaths, lint.warnings(), targetPlatform);
     }
 
     /** The ARGs before the first FROM, with build args applied; they are what FROM lines may use. */
@@ -108,7 +123,8 @@ final class Conversion {
                     value = options.buildArgs().get(def.key());
                 } else if (def.value() != null) {
                     try {
-                        value = shlex.processWord(def.value(), EnvLookup.of(globalArgs)).result();
+                        value = shlex.processWord(def.value(), EnvLookup.of(globalArgs))
+                                .result();
                     } catch (ShellException e) {
                         throw fail(arg.origin(), e.getMessage());
                     }
@@ -140,7 +156,8 @@ final class Conversion {
             }
             StageState state = new StageState(stage, name.result());
             if (!from.platform().isEmpty()) {
-                WordResult platform = expandInFrom(from, from.platform(), stageLint, "failed to process arguments for platform ");
+                WordResult platform =
+                        expandInFrom(from, from.platform(), stageLint, "failed to process arguments for platform ");
                 Checks.fromPlatform(from, platform, globalArgs, stageLint);
                 if (platform.result().isEmpty()) {
                     throw fail(from.origin(), "empty platform value from expression " + from.platform());
@@ -151,9 +168,11 @@ final class Conversion {
                     throw fail(from.origin(), "failed to parse platform " + from.platform() + ": " + e.getMessage());
                 }
             }
-            if (!stage.name().isEmpty() && !stage.name().equals(SCRATCH) && !stage.name().equals("context")) {
-                Optional<ConvertSources.NamedContext> context = sources.namedContext(stage.name(),
-                        state.platform != null ? state.platform : targetPlatform);
+            if (!stage.name().isEmpty()
+                    && !stage.name().equals(SCRATCH)
+                    && !stage.name().equals("context")) {
+                Optional<ConvertSources.NamedContext> context =
+                        sources.namedContext(stage.name(), state.platform != null ? state.platform : targetPlatform);
                 if (context.isPresent()) {
                     state.namedContext = context.get();
                     registry.add(state);
@@ -167,8 +186,10 @@ final class Conversion {
             registry.add(state);
             int total = !state.baseName.equals(SCRATCH) && state.base == null ? 1 : 0;
             for (Instruction command : stage.commands()) {
-                if (command instanceof Instruction.Add || command instanceof Instruction.Copy
-                        || command instanceof Instruction.Run || command instanceof Instruction.Workdir) {
+                if (command instanceof Instruction.Add
+                        || command instanceof Instruction.Copy
+                        || command instanceof Instruction.Run
+                        || command instanceof Instruction.Workdir) {
                     total++;
                 }
             }
@@ -188,9 +209,14 @@ final class Conversion {
         Set<String> known = argKeys();
         for (String unmatched : result.unmatched()) {
             if (!known.contains(unmatched)) {
-                stageLint.run(LintRule.UNDEFINED_ARG_IN_FROM, from.origin().startLine(), from.origin().endLine(),
-                        "FROM argument '" + unmatched + "' is not declared" + Suggestions.closest(unmatched, known, true)
-                                .map(s -> " (did you mean " + s + "?)").orElse(""));
+                stageLint.run(
+                        LintRule.UNDEFINED_ARG_IN_FROM,
+                        from.origin().startLine(),
+                        from.origin().endLine(),
+                        "FROM argument '" + unmatched + "' is not declared"
+                                + Suggestions.closest(unmatched, known, true)
+                                        .map(s -> " (did you mean " + s + "?)")
+                                        .orElse(""));
             }
         }
         return result;
@@ -200,9 +226,14 @@ final class Conversion {
         if (options.target().isEmpty()) {
             return registry.last();
         }
-        return registry.byName(options.target()).orElseThrow(() -> parsed.source().error(Suggestions.wrap(
-                "target stage \"" + options.target() + "\" could not be found", options.target(), registry.names(), true)
-                + "; the stages are: " + String.join(", ", registry.names())));
+        return registry.byName(options.target())
+                .orElseThrow(() -> parsed.source()
+                        .error(Suggestions.wrap(
+                                        "target stage \"" + options.target() + "\" could not be found",
+                                        options.target(),
+                                        registry.names(),
+                                        true)
+                                + "; the stages are: " + String.join(", ", registry.names())));
     }
 
     private void buildDependencyGraph() {
@@ -246,8 +277,10 @@ final class Conversion {
                 throw fail(copy.origin(), e.getMessage());
             }
             if (!expanded.equals(copy.from())) {
-                throw fail(copy.origin(), "variable expansion is not supported for --from, define a new stage with "
-                        + "FROM using ARG from global scope as a workaround");
+                throw fail(
+                        copy.origin(),
+                        "variable expansion is not supported for --from, define a new stage with "
+                                + "FROM using ARG from global scope as a workaround");
             }
             sourceStates.add(stageFor(copy.from(), copy.origin(), true));
         }
@@ -325,7 +358,8 @@ final class Conversion {
         for (String trigger : triggers) {
             Instruction instruction;
             try {
-                ParsedDockerfile one = DockerfileParser.parse(parsed.source().name(), trigger.getBytes(StandardCharsets.UTF_8));
+                ParsedDockerfile one =
+                        DockerfileParser.parse(parsed.source().name(), trigger.getBytes(StandardCharsets.UTF_8));
                 if (one.nodes().size() != 1) {
                     throw fail(at, "onbuild trigger should be a single expression");
                 }
@@ -337,7 +371,10 @@ final class Conversion {
                 throw fail(at, e.getMessage());
             }
             if (instruction instanceof Instruction.From || instruction instanceof Instruction.Onbuild) {
-                throw fail(at, instruction.origin().keyword().toUpperCase(Locale.ROOT) + " isn't allowed as an ONBUILD trigger");
+                throw fail(
+                        at,
+                        instruction.origin().keyword().toUpperCase(Locale.ROOT)
+                                + " isn't allowed as an ONBUILD trigger");
             }
             StageState.Command command = toCommand(instruction, true);
             if (!command.sources().isEmpty()) {
@@ -454,7 +491,8 @@ final class Conversion {
         String variant = image.variant();
         String osVersion = image.osVersion();
         if (!implicitTarget) {
-            boolean sameOsArch = targetPlatform.os().equals(os) && targetPlatform.architecture().equals(architecture);
+            boolean sameOsArch = targetPlatform.os().equals(os)
+                    && targetPlatform.architecture().equals(architecture);
             os = targetPlatform.os();
             architecture = targetPlatform.architecture();
             if (!targetPlatform.variant().isEmpty() || !sameOsArch) {
@@ -471,8 +509,8 @@ final class Conversion {
             architecture = normal.architecture();
             variant = normal.variant();
         }
-        target.image = target.image.withPlatform(new Platform(os, architecture, variant, osVersion,
-                image.osFeatures()));
+        target.image =
+                target.image.withPlatform(new Platform(os, architecture, variant, osVersion, image.osFeatures()));
     }
 
     /**
@@ -492,9 +530,12 @@ final class Conversion {
         if (proxies.isEmpty()) {
             return null;
         }
-        return RunOption.proxy(proxies.getOrDefault("http_proxy", ""),
-                proxies.getOrDefault("https_proxy", ""), proxies.getOrDefault("ftp_proxy", ""),
-                proxies.getOrDefault("no_proxy", ""), proxies.getOrDefault("all_proxy", ""));
+        return RunOption.proxy(
+                proxies.getOrDefault("http_proxy", ""),
+                proxies.getOrDefault("https_proxy", ""),
+                proxies.getOrDefault("ftp_proxy", ""),
+                proxies.getOrDefault("no_proxy", ""),
+                proxies.getOrDefault("all_proxy", ""));
     }
 
     // Used by BaseResolution.

@@ -28,10 +28,22 @@ import java.util.Set;
  * @param multiPlatform the build produces several platforms (progress names carry the platform)
  * @param llbCaps the LLB capabilities of the engine
  */
-public record ConvertOptions(String target, Map<String, String> buildArgs, Map<String, String> labels,
-        Platform targetPlatform, List<Platform> buildPlatforms, Set<String> noCache, String hostname,
-        NetMode forceNetwork, List<RunOption.ExtraHost> extraHosts, long shmSize, List<RunOption.Ulimit> ulimits,
-        String cgroupParent, String cacheIdNamespace, ImageOption.ResolveMode resolveMode, boolean multiPlatform,
+public record ConvertOptions(
+        String target,
+        Map<String, String> buildArgs,
+        Map<String, String> labels,
+        Platform targetPlatform,
+        List<Platform> buildPlatforms,
+        Set<String> noCache,
+        String hostname,
+        NetMode forceNetwork,
+        List<RunOption.ExtraHost> extraHosts,
+        long shmSize,
+        List<RunOption.Ulimit> ulimits,
+        String cgroupParent,
+        String cacheIdNamespace,
+        ImageOption.ResolveMode resolveMode,
+        boolean multiPlatform,
         Set<String> llbCaps) {
 
     public ConvertOptions {
@@ -54,13 +66,43 @@ public record ConvertOptions(String target, Map<String, String> buildArgs, Map<S
 
     /** Defaults for a build on {@code platform} with nothing else set. */
     public static ConvertOptions forPlatform(Platform platform) {
-        return new ConvertOptions("", Map.of(), Map.of(), null, List.of(platform), null, "", null, List.of(), 0,
-                List.of(), "", "", ImageOption.ResolveMode.DEFAULT, false, Set.of("mergeop"));
+        return new ConvertOptions(
+                "",
+                Map.of(),
+                Map.of(),
+                null,
+                List.of(platform),
+                null,
+                "",
+                null,
+                List.of(),
+                0,
+                List.of(),
+                "",
+                "",
+                ImageOption.ResolveMode.DEFAULT,
+                false,
+                Set.of("mergeop"));
     }
 
     public ConvertOptions withTargetPlatform(Platform platform) {
-        return new ConvertOptions(target, buildArgs, labels, platform, buildPlatforms, noCache, hostname, forceNetwork,
-                extraHosts, shmSize, ulimits, cgroupParent, cacheIdNamespace, resolveMode, multiPlatform, llbCaps);
+        return new ConvertOptions(
+                target,
+                buildArgs,
+                labels,
+                platform,
+                buildPlatforms,
+                noCache,
+                hostname,
+                forceNetwork,
+                extraHosts,
+                shmSize,
+                ulimits,
+                cgroupParent,
+                cacheIdNamespace,
+                resolveMode,
+                multiPlatform,
+                llbCaps);
     }
 
     /** Whether {@code stage} ignores cached results (no-cache=all or no-cache listing it). */

@@ -31,10 +31,8 @@ public interface ConvertSources {
     }
 
     /** @param image the context's image config, or null for contexts that are not images */
-    record Loaded(State state, ImageConfig image) {
-    }
+    record Loaded(State state, ImageConfig image) {}
 
     /** @param digest the manifest digest the reference resolved to, or "" */
-    record ResolvedImage(String reference, String digest, byte[] config) {
-    }
+    record ResolvedImage(String reference, String digest, byte[] config) {}
 }

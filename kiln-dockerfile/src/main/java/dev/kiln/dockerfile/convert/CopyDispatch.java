@@ -36,14 +36,34 @@ final class CopyDispatch {
     }
 
     /** What differs between COPY and ADD. */
-    private record Config(Instruction.Origin origin, Instruction.SourcesAndDest files, List<String> excludes,
-            State source, boolean isAdd, String chown, String chmod, boolean link, Boolean keepGitDir,
-            String checksum, boolean parents, Boolean unpack) {
-    }
+    private record Config(
+            Instruction.Origin origin,
+            Instruction.SourcesAndDest files,
+            List<String> excludes,
+            State source,
+            boolean isAdd,
+            String chown,
+            String chmod,
+            boolean link,
+            Boolean keepGitDir,
+            String checksum,
+            boolean parents,
+            Boolean unpack) {}
 
     void add(Instruction.Add add) throws InstructionException {
-        copy(new Config(add.origin(), add.files(), add.excludes(), ctx.buildContext, true, add.chown(), add.chmod(),
-                add.link(), add.keepGitDir(), add.checksum(), false, add.unpack()));
+        copy(new Config(
+                add.origin(),
+                add.files(),
+                add.excludes(),
+                ctx.buildContext,
+                true,
+                add.chown(),
+                add.chmod(),
+                add.link(),
+                add.keepGitDir(),
+                add.checksum(),
+                false,
+                add.unpack()));
         for (String src : add.files().sourcePaths()) {
             if (!src.startsWith("http://") && !src.startsWith("https://")) {
                 d.ctxPaths.add(GoPath.join("/", src));
@@ -61,8 +81,19 @@ final class CopyDispatch {
             }
             source = from.state;
         }
-        copy(new Config(copy.origin(), copy.files(), copy.excludes(), source, false, copy.chown(), copy.chmod(),
-                copy.link(), null, "", copy.parents(), null));
+        copy(new Config(
+                copy.origin(),
+                copy.files(),
+                copy.excludes(),
+                source,
+                false,
+                copy.chown(),
+                copy.chmod(),
+                copy.link(),
+                null,
+                "",
+                copy.parents(),
+                null));
         for (String src : copy.files().sourcePaths()) {
             (from == null ? d.ctxPaths : from.paths).add(GoPath.join("/", src));
         }
@@ -99,7 +130,8 @@ final class CopyDispatch {
         }
         Platform platform = d.platform != null ? d.platform : ctx.targetPlatform;
         EnvLookup env = DispatchContext.env(d.state);
-        String name = DispatchContext.uppercaseCmd(DispatchContext.processCmdEnv(ctx.shlex, cfg.origin().code(), env));
+        String name = DispatchContext.uppercaseCmd(
+                DispatchContext.processCmdEnv(ctx.shlex, cfg.origin().code(), env));
         String progressName = ctx.prefixCommand(d, name, platform, env);
 
         FileActions actions = null;
@@ -139,9 +171,12 @@ final class CopyDispatch {
         }
         for (Instruction.InlineSource content : cfg.files().sourceContents()) {
             history.append(" <<").append(content.path());
-            State document = State.scratch().file(
-                    FileAction.mkfile(content.path(), 0644, content.data().getBytes(StandardCharsets.UTF_8)),
-                    OpOption.customName("[internal] preparing inline document"), OpOption.platform(platform));
+            State document = State.scratch()
+                    .file(
+                            FileAction.mkfile(
+                                    content.path(), 0644, content.data().getBytes(StandardCharsets.UTF_8)),
+                            OpOption.customName("[internal] preparing inline document"),
+                            OpOption.platform(platform));
             actions = then(actions, document, content.path(), dest, with(common, mode, CopyOption.createDestPath()));
         }
         history.append(' ').append(cfg.files().destPath());
@@ -176,10 +211,16 @@ final class CopyDispatch {
     }
 
     /** A local source: a path (wildcards allowed) of the build context or of the --from stage. */
-    private FileActions local(FileActions actions, String src, String dest, Config cfg, List<CopyOption> common,
-            CopyOption mode) {
-        List<CopyOption> opts = with(common, mode, CopyOption.followSymlinks(), CopyOption.dirContentsOnly(),
-                CopyOption.createDestPath(), CopyOption.allowWildcard(), CopyOption.allowEmptyWildcard());
+    private FileActions local(
+            FileActions actions, String src, String dest, Config cfg, List<CopyOption> common, CopyOption mode) {
+        List<CopyOption> opts = with(
+                common,
+                mode,
+                CopyOption.followSymlinks(),
+                CopyOption.dirContentsOnly(),
+                CopyOption.createDestPath(),
+                CopyOption.allowWildcard(),
+                CopyOption.allowEmptyWildcard());
         String source = src;
         if (cfg.parents()) {
             // COPY --parents a/./b/c keeps "b/c" below the destination; without "/./" the whole path is kept

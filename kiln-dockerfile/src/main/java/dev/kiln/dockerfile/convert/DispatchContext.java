@@ -36,8 +36,16 @@ final class DispatchContext {
     /** The proxy settings of every RUN; null when the build args set none. */
     final RunOption.Proxy proxyEnv;
 
-    DispatchContext(ConvertOptions options, Linter lint, ShellLex shlex, Map<String, String> globalArgs,
-            SourceFile source, SourceMap sourceMap, State buildContext, Platform targetPlatform, StageRegistry stages,
+    DispatchContext(
+            ConvertOptions options,
+            Linter lint,
+            ShellLex shlex,
+            Map<String, String> globalArgs,
+            SourceFile source,
+            SourceMap sourceMap,
+            State buildContext,
+            Platform targetPlatform,
+            StageRegistry stages,
             RunOption.Proxy proxyEnv) {
         this.options = options;
         this.lint = lint;
@@ -88,7 +96,8 @@ final class DispatchContext {
 
     static String uppercaseCmd(String text) {
         int space = text.indexOf(' ');
-        return space < 0 ? text.toUpperCase(Locale.ROOT)
+        return space < 0
+                ? text.toUpperCase(Locale.ROOT)
                 : text.substring(0, space).toUpperCase(Locale.ROOT) + text.substring(space);
     }
 
@@ -102,7 +111,9 @@ final class DispatchContext {
         }
         StringBuilder out = new StringBuilder("[");
         if (options.multiPlatform() && platform != null) {
-            out.append(Platforms.format(platform)).append(crossTarget(platform, env)).append(' ');
+            out.append(Platforms.format(platform))
+                    .append(crossTarget(platform, env))
+                    .append(' ');
         }
         if (!stage.stageName.isEmpty()) {
             out.append(stage.stageName).append(' ');
@@ -131,8 +142,11 @@ final class DispatchContext {
             }
         }
         if (target == null && (os != null || arch != null)) {
-            target = Platform.of(os == null || os.isEmpty() ? base.os() : os,
-                    arch == null || arch.isEmpty() ? base.architecture() : arch, variant).normalize();
+            target = Platform.of(
+                            os == null || os.isEmpty() ? base.os() : os,
+                            arch == null || arch.isEmpty() ? base.architecture() : arch,
+                            variant)
+                    .normalize();
         }
         if (target == null) {
             return "";

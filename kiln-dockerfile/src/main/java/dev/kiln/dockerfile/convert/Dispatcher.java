@@ -55,10 +55,14 @@ final class Dispatcher {
                 instruction = written.expand(expander);
             }
             switch (instruction) {
-                case Instruction.Add add -> new CopyDispatch(ctx, d).add(add.withFiles(
-                        add.files().expandContents(word -> expandRaw(d, add, word, lint))));
-                case Instruction.Copy copy -> new CopyDispatch(ctx, d).copy(copy.withFiles(
-                        copy.files().expandContents(word -> expandRaw(d, copy, word, lint))), command.sources());
+                case Instruction.Add add ->
+                    new CopyDispatch(ctx, d)
+                            .add(add.withFiles(add.files().expandContents(word -> expandRaw(d, add, word, lint))));
+                case Instruction.Copy copy ->
+                    new CopyDispatch(ctx, d)
+                            .copy(
+                                    copy.withFiles(copy.files().expandContents(word -> expandRaw(d, copy, word, lint))),
+                                    command.sources());
                 case Instruction.Run run -> new RunDispatch(ctx, d).run(run, command.sources(), expander);
                 case Instruction.Env env -> env(d, env, lint);
                 case Instruction.Maintainer maintainer -> {
@@ -112,9 +116,15 @@ final class Dispatcher {
             if (declared.contains(name) || DispatchContext.NON_ENV_ARGS.contains(name)) {
                 continue;
             }
-            String message = "Usage of undefined variable '$" + name + "'" + Suggestions.closest(name, env.keys(), true)
-                    .map(s -> " (did you mean $" + s + "?)").orElse("");
-            lint.run(LintRule.UNDEFINED_VAR, instruction.origin().startLine(), instruction.origin().endLine(), message);
+            String message = "Usage of undefined variable '$" + name + "'"
+                    + Suggestions.closest(name, env.keys(), true)
+                            .map(s -> " (did you mean $" + s + "?)")
+                            .orElse("");
+            lint.run(
+                    LintRule.UNDEFINED_VAR,
+                    instruction.origin().startLine(),
+                    instruction.origin().endLine(),
+                    message);
         }
     }
 
@@ -148,13 +158,19 @@ final class Dispatcher {
 
     private static void legacyKeyValue(Instruction.Origin origin, Linter lint) {
         String name = origin.keyword();
-        lint.run(LintRule.LEGACY_KEY_VALUE_FORMAT, origin.startLine(), origin.endLine(),
+        lint.run(
+                LintRule.LEGACY_KEY_VALUE_FORMAT,
+                origin.startLine(),
+                origin.endLine(),
                 "\"" + name + " key=value\" should be used instead of legacy \"" + name + " key value\" format");
     }
 
     static void checkSecretName(String instruction, String key, Instruction.Origin origin, Linter lint) {
         if (SECRET_WORDS.matcher(key).find() && !ALLOWED_WORDS.matcher(key).find()) {
-            lint.run(LintRule.SECRETS_USED_IN_ARG_OR_ENV, origin.startLine(), origin.endLine(),
+            lint.run(
+                    LintRule.SECRETS_USED_IN_ARG_OR_ENV,
+                    origin.startLine(),
+                    origin.endLine(),
                     "Do not use ARG or ENV instructions for sensitive data (" + instruction + " \"" + key + "\")");
         }
     }
@@ -169,13 +185,19 @@ final class Dispatcher {
         }
         if (commit) {
             if (!d.workdirSet && !GoPath.isAbs(workdir.path())) {
-                lint.run(LintRule.WORKDIR_RELATIVE_PATH, workdir.origin().startLine(), workdir.origin().endLine(),
-                        "Relative workdir \"" + workdir.path() + "\" can have unexpected results if the base image changes");
+                lint.run(
+                        LintRule.WORKDIR_RELATIVE_PATH,
+                        workdir.origin().startLine(),
+                        workdir.origin().endLine(),
+                        "Relative workdir \"" + workdir.path()
+                                + "\" can have unexpected results if the base image changes");
             }
             d.workdirSet = true;
         }
-        String current = d.image.config().workingDir().isEmpty() ? "/" : d.image.config().workingDir();
-        String wd = GoPath.isAbs(workdir.path()) ? GoPath.clean(workdir.path())
+        String current =
+                d.image.config().workingDir().isEmpty() ? "/" : d.image.config().workingDir();
+        String wd = GoPath.isAbs(workdir.path())
+                ? GoPath.clean(workdir.path())
                 : GoPath.clean(GoPath.join("/", current, workdir.path()));
         d.changeConfig(c -> c.withWorkingDir(wd));
         d.state = d.state.dir(wd);
@@ -190,10 +212,17 @@ final class Dispatcher {
                 options.add(Owner.parse(d.image.config().user()));
             }
             EnvLookup env = DispatchContext.env(d.state);
-            String name = ctx.prefixCommand(d, DispatchContext.uppercaseCmd(
-                    DispatchContext.processCmdEnv(ctx.shlex, workdir.origin().code(), env)), platform(d), env);
-            d.state = d.state.file(FileAction.mkdir(wd, 0755, options.toArray(MkdirOption[]::new)),
-                    OpOption.customName(name), ctx.location(workdir.origin()), OpOption.platform(platform(d)));
+            String name = ctx.prefixCommand(
+                    d,
+                    DispatchContext.uppercaseCmd(DispatchContext.processCmdEnv(
+                            ctx.shlex, workdir.origin().code(), env)),
+                    platform(d),
+                    env);
+            d.state = d.state.file(
+                    FileAction.mkdir(wd, 0755, options.toArray(MkdirOption[]::new)),
+                    OpOption.customName(name),
+                    ctx.location(workdir.origin()),
+                    OpOption.platform(platform(d)));
             withLayer = true;
         }
         d.commit("WORKDIR " + wd, withLayer);
@@ -243,7 +272,10 @@ final class Dispatcher {
     }
 
     private static void jsonArgsRecommended(Instruction.Origin origin, Linter lint) {
-        lint.run(LintRule.JSON_ARGS_RECOMMENDED, origin.startLine(), origin.endLine(),
+        lint.run(
+                LintRule.JSON_ARGS_RECOMMENDED,
+                origin.startLine(),
+                origin.endLine(),
                 "JSON arguments recommended for " + origin.keyword()
                         + " to prevent unintended behavior related to OS signals");
     }
@@ -251,24 +283,35 @@ final class Dispatcher {
     private void healthcheck(StageState d, Instruction.Healthcheck healthcheck, Linter lint) {
         usedOnce(d.healthcheck, healthcheck.origin(), lint);
         Instruction.HealthSpec h = healthcheck.health();
-        d.changeConfig(c -> c.withHealthcheck(Healthcheck.of(h.test(), Duration.ofNanos(h.interval()),
-                Duration.ofNanos(h.timeout()), Duration.ofNanos(h.startPeriod()), Duration.ofNanos(h.startInterval()),
+        d.changeConfig(c -> c.withHealthcheck(Healthcheck.of(
+                h.test(),
+                Duration.ofNanos(h.interval()),
+                Duration.ofNanos(h.timeout()),
+                Duration.ofNanos(h.startPeriod()),
+                Duration.ofNanos(h.startInterval()),
                 h.retries())));
-        d.commit("HEALTHCHECK {Test:" + goList(h.test()) + " Interval:" + GoDuration.format(h.interval())
-                + " Timeout:" + GoDuration.format(h.timeout()) + " StartPeriod:" + GoDuration.format(h.startPeriod())
-                + " StartInterval:" + GoDuration.format(h.startInterval()) + " Retries:" + h.retries() + "}", false);
+        d.commit(
+                "HEALTHCHECK {Test:" + goList(h.test()) + " Interval:" + GoDuration.format(h.interval())
+                        + " Timeout:" + GoDuration.format(h.timeout()) + " StartPeriod:"
+                        + GoDuration.format(h.startPeriod())
+                        + " StartInterval:" + GoDuration.format(h.startInterval()) + " Retries:" + h.retries() + "}",
+                false);
     }
 
     private static void usedOnce(StageState.UseTracker tracker, Instruction.Origin origin, Linter lint) {
         if (tracker.origin != null) {
-            lint.run(LintRule.MULTIPLE_INSTRUCTIONS_DISALLOWED, tracker.origin.startLine(), tracker.origin.endLine(),
+            lint.run(
+                    LintRule.MULTIPLE_INSTRUCTIONS_DISALLOWED,
+                    tracker.origin.startLine(),
+                    tracker.origin.endLine(),
                     "Multiple " + origin.keyword() + " instructions should not be used in the same stage because only "
                             + "the last one will be used");
         }
         tracker.origin = origin;
     }
 
-    private void expose(StageState d, Instruction.Expose expose, Linter lint) throws ShellException, InstructionException {
+    private void expose(StageState d, Instruction.Expose expose, Linter lint)
+            throws ShellException, InstructionException {
         EnvLookup env = DispatchContext.env(d.state);
         List<String> ports = new ArrayList<>();
         for (String port : expose.ports()) {
@@ -331,8 +374,10 @@ final class Dispatcher {
     /** The stage's SHELL (default /bin/sh -c) running the command line. */
     static List<String> withShell(ImageConfig image, List<String> args) {
         List<String> shell = image.config().shell();
-        List<String> command = new ArrayList<>(!shell.isEmpty() ? shell
-                : image.os().equals("windows") ? List.of("cmd", "/S", "/C") : List.of("/bin/sh", "-c"));
+        List<String> command = new ArrayList<>(
+                !shell.isEmpty()
+                        ? shell
+                        : image.os().equals("windows") ? List.of("cmd", "/S", "/C") : List.of("/bin/sh", "-c"));
         command.add(String.join(" ", args));
         return command;
     }

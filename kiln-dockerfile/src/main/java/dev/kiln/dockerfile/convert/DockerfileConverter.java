@@ -27,12 +27,15 @@ public final class DockerfileConverter {
      * @param warnings the build checks that fired
      * @param platform the platform the build is for
      */
-    public record Result(State state, ImageConfig image, ImageConfig baseImage, Set<String> contextPaths,
-            List<Linter.Warning> warnings, Platform platform) {
-    }
+    public record Result(
+            State state,
+            ImageConfig image,
+            ImageConfig baseImage,
+            Set<String> contextPaths,
+            List<Linter.Warning> warnings,
+            Platform platform) {}
 
-    private DockerfileConverter() {
-    }
+    private DockerfileConverter() {}
 
     /**
      * Converts {@code parsed}. The build context is asked for only the paths the build reads: a first pass
@@ -42,11 +45,17 @@ public final class DockerfileConverter {
      * @param checkOption the build checks' configuration ({@code # check=} or the BUILDKIT_DOCKERFILE_CHECK arg)
      * @throws dev.kiln.dockerfile.DockerfileException naming the line of the instruction that cannot be converted
      */
-    public static Result convert(ParsedDockerfile parsed, ConvertOptions options, ConvertSources sources,
-            SourceMap sourceMap, String checkOption) throws InterruptedException {
+    public static Result convert(
+            ParsedDockerfile parsed,
+            ConvertOptions options,
+            ConvertSources sources,
+            SourceMap sourceMap,
+            String checkOption)
+            throws InterruptedException {
         DockerfileStages stages = DockerfileStages.of(parsed);
-        Result first = new Conversion(parsed, stages, options, sources, sourceMap, Linter.configured(checkOption),
-                State.scratch()).run();
+        Result first = new Conversion(
+                        parsed, stages, options, sources, sourceMap, Linter.configured(checkOption), State.scratch())
+                .run();
         if (first.contextPaths().isEmpty()) {
             return first;
         }

@@ -10,8 +10,7 @@ import java.util.Locale;
 /** EXPOSE's port specs: "80", "80/udp", "8000-8010/tcp" (expanded to one entry per port), "ip:host:container". */
 final class ExposedPorts {
 
-    private ExposedPorts() {
-    }
+    private ExposedPorts() {}
 
     static List<String> parse(List<String> ports, Instruction.Origin origin, Linter lint) throws InstructionException {
         List<String> out = new ArrayList<>();
@@ -21,7 +20,8 @@ final class ExposedPorts {
         return out;
     }
 
-    private static List<String> parseOne(String raw, Instruction.Origin origin, Linter lint) throws InstructionException {
+    private static List<String> parseOne(String raw, Instruction.Origin origin, Linter lint)
+            throws InstructionException {
         String[] parts = raw.split(":", -1);
         String ip = "";
         String hostPort = "";
@@ -52,16 +52,21 @@ final class ExposedPorts {
         }
         switch (proto.toLowerCase(Locale.ROOT)) {
             case "" -> proto = "tcp";
-            case "tcp", "udp", "sctp" -> {
-            }
+            case "tcp", "udp", "sctp" -> {}
             default -> throw new InstructionException("invalid port: \"" + raw + "\": invalid proto: " + proto);
         }
         if (!proto.equals(proto.toLowerCase(Locale.ROOT))) {
-            lint.run(LintRule.EXPOSE_PROTO_CASING, origin.startLine(), origin.endLine(),
+            lint.run(
+                    LintRule.EXPOSE_PROTO_CASING,
+                    origin.startLine(),
+                    origin.endLine(),
                     "Defined protocol '" + raw + "' in EXPOSE instruction should be lowercase");
         }
         if (!ip.isEmpty() || !hostPort.isEmpty()) {
-            lint.run(LintRule.EXPOSE_INVALID_FORMAT, origin.startLine(), origin.endLine(),
+            lint.run(
+                    LintRule.EXPOSE_INVALID_FORMAT,
+                    origin.startLine(),
+                    origin.endLine(),
                     "EXPOSE instruction should not define an IP address or host-port mapping, found '" + raw + "'");
         }
         if (!ip.isEmpty()) {
@@ -82,8 +87,8 @@ final class ExposedPorts {
                 throw new InstructionException("invalid hostPort: " + hostPort);
             }
             if (range[1] - range[0] != hostRange[1] - hostRange[0] && range[1] != range[0]) {
-                throw new InstructionException("invalid ranges specified for container and host Ports: " + port
-                        + " and " + hostPort);
+                throw new InstructionException(
+                        "invalid ranges specified for container and host Ports: " + port + " and " + hostPort);
             }
         }
         List<String> out = new ArrayList<>();

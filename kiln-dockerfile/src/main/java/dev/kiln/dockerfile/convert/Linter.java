@@ -41,7 +41,8 @@ public final class Linter {
     /** A linter configured by a check option such as "skip=JSONArgsRecommended;error=true". */
     public static Linter configured(String checkOption) {
         Config config = Config.parse(checkOption);
-        return new Linter(config.skipAll(), config.skip(), config.error(), Collections.synchronizedList(new ArrayList<>()));
+        return new Linter(
+                config.skipAll(), config.skip(), config.error(), Collections.synchronizedList(new ArrayList<>()));
     }
 
     /** This linter with a {@code # check=} comment among {@code comments} merged in; same warning list. */
@@ -122,11 +123,13 @@ public final class Linter {
                     case "experimental" -> {
                         // no experimental rules are implemented, so enabling them changes nothing
                     }
-                    case "error" -> error = switch (value.toLowerCase(java.util.Locale.ROOT)) {
-                        case "1", "t", "true" -> true;
-                        case "0", "f", "false" -> false;
-                        default -> throw new IllegalArgumentException("failed to parse check option \"" + part + "\"");
-                    };
+                    case "error" ->
+                        error = switch (value.toLowerCase(java.util.Locale.ROOT)) {
+                            case "1", "t", "true" -> true;
+                            case "0", "f", "false" -> false;
+                            default ->
+                                throw new IllegalArgumentException("failed to parse check option \"" + part + "\"");
+                        };
                     default -> throw new IllegalArgumentException("invalid check option \"" + key + "\"");
                 }
             }

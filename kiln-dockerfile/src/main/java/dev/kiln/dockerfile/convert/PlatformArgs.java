@@ -7,8 +7,7 @@ import java.util.Map;
 /** The ARGs every Dockerfile may declare without a default: BUILDPLATFORM, TARGETARCH and the rest. */
 final class PlatformArgs {
 
-    private PlatformArgs() {
-    }
+    private PlatformArgs() {}
 
     /** The automatic args in BuildKit's order; a build arg of the same name overrides one. */
     static Map<String, String> defaults(Platform build, Platform target, Map<String, String> overrides, String stage) {

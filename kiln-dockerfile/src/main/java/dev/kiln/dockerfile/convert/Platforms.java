@@ -8,14 +8,45 @@ import java.util.Set;
 /** Platform strings as containerd's platforms package reads and writes them. */
 public final class Platforms {
 
-    private static final Set<String> KNOWN_OS = Set.of("aix", "android", "darwin", "dragonfly", "freebsd", "illumos",
-            "ios", "js", "linux", "netbsd", "openbsd", "plan9", "solaris", "windows", "wasip1");
-    private static final Set<String> KNOWN_ARCH = Set.of("386", "amd64", "arm", "arm64", "loong64", "mips", "mips64",
-            "mips64le", "mipsle", "ppc64", "ppc64le", "riscv64", "s390x", "wasm", "x86_64", "x86-64", "aarch64",
-            "armhf", "armel", "i386");
+    private static final Set<String> KNOWN_OS = Set.of(
+            "aix",
+            "android",
+            "darwin",
+            "dragonfly",
+            "freebsd",
+            "illumos",
+            "ios",
+            "js",
+            "linux",
+            "netbsd",
+            "openbsd",
+            "plan9",
+            "solaris",
+            "windows",
+            "wasip1");
+    private static final Set<String> KNOWN_ARCH = Set.of(
+            "386",
+            "amd64",
+            "arm",
+            "arm64",
+            "loong64",
+            "mips",
+            "mips64",
+            "mips64le",
+            "mipsle",
+            "ppc64",
+            "ppc64le",
+            "riscv64",
+            "s390x",
+            "wasm",
+            "x86_64",
+            "x86-64",
+            "aarch64",
+            "armhf",
+            "armel",
+            "i386");
 
-    private Platforms() {
-    }
+    private Platforms() {}
 
     /**
      * Parses "os/arch[/variant]", "os" or "arch" and normalises it; a missing os or architecture is taken from
@@ -36,26 +67,34 @@ public final class Platforms {
         Platform parsed = switch (parts.length) {
             case 1 -> {
                 if (KNOWN_OS.contains(parts[0])) {
-                    yield Platform.of(parts[0], defaults.architecture(), parts[0].equals(defaults.os()) ? defaults.variant() : "");
+                    yield Platform.of(
+                            parts[0],
+                            defaults.architecture(),
+                            parts[0].equals(defaults.os()) ? defaults.variant() : "");
                 }
                 if (KNOWN_ARCH.contains(parts[0])) {
                     yield Platform.of(defaults.os(), parts[0]);
                 }
-                throw new IllegalArgumentException("\"" + text + "\": unknown operating system or architecture: invalid argument");
+                throw new IllegalArgumentException(
+                        "\"" + text + "\": unknown operating system or architecture: invalid argument");
             }
             case 2 -> Platform.of(parts[0], parts[1]);
             case 3 -> Platform.of(parts[0], parts[1], parts[2]);
-            default -> throw new IllegalArgumentException("\"" + text + "\": cannot parse platform specifier: invalid argument");
+            default ->
+                throw new IllegalArgumentException(
+                        "\"" + text + "\": cannot parse platform specifier: invalid argument");
         };
         if (!KNOWN_OS.contains(parsed.os())) {
-            throw new IllegalArgumentException("\"" + text + "\": unknown operating system or architecture: invalid argument");
+            throw new IllegalArgumentException(
+                    "\"" + text + "\": unknown operating system or architecture: invalid argument");
         }
         return parsed.normalize();
     }
 
     /** "os/arch" or "os/arch/variant". */
     public static String format(Platform platform) {
-        return platform.os() + "/" + platform.architecture() + (platform.variant().isEmpty() ? "" : "/" + platform.variant());
+        return platform.os() + "/" + platform.architecture()
+                + (platform.variant().isEmpty() ? "" : "/" + platform.variant());
     }
 
     /** The PATH an image gets when its base sets none. */
@@ -65,13 +104,22 @@ public final class Platforms {
 
     /** The platform of a dev.kiln.llb.pb.Platform as a worker reports it. */
     static Platform fromProto(dev.kiln.llb.pb.Platform proto) {
-        return new Platform(proto.getOS(), proto.getArchitecture(), proto.getVariant(), proto.getOSVersion(),
-                List.copyOf(proto.getOSFeaturesList())).normalize();
+        return new Platform(
+                        proto.getOS(),
+                        proto.getArchitecture(),
+                        proto.getVariant(),
+                        proto.getOSVersion(),
+                        List.copyOf(proto.getOSFeaturesList()))
+                .normalize();
     }
 
     static dev.kiln.llb.pb.Platform toProto(Platform platform) {
-        return dev.kiln.llb.pb.Platform.newBuilder().setOS(platform.os()).setArchitecture(platform.architecture())
-                .setVariant(platform.variant()).setOSVersion(platform.osVersion())
-                .addAllOSFeatures(platform.osFeatures()).build();
+        return dev.kiln.llb.pb.Platform.newBuilder()
+                .setOS(platform.os())
+                .setArchitecture(platform.architecture())
+                .setVariant(platform.variant())
+                .setOSVersion(platform.osVersion())
+                .addAllOSFeatures(platform.osFeatures())
+                .build();
     }
 }

@@ -13,9 +13,9 @@ import dev.kiln.llb.CacheSharing;
 import dev.kiln.llb.FileAction;
 import dev.kiln.llb.MkdirOption;
 import dev.kiln.llb.Mount;
-import dev.kiln.llb.Owner;
 import dev.kiln.llb.NetMode;
 import dev.kiln.llb.OpOption;
+import dev.kiln.llb.Owner;
 import dev.kiln.llb.RunOption;
 import dev.kiln.llb.SecurityMode;
 import dev.kiln.llb.State;
@@ -56,10 +56,15 @@ final class RunDispatch {
                 String data = file.chomp() ? Heredoc.chompContent(file.data()) : file.data();
                 if (!d.image.os().equals("windows") && data.startsWith("#!")) {
                     // a script with its own interpreter: written to a file and run as a program
-                    State script = State.scratch().dir("/").file(
-                            FileAction.mkfile(file.name(), 0755, data.getBytes(java.nio.charset.StandardCharsets.UTF_8)),
-                            OpOption.customName("[internal] preparing inline document"), OpOption.platform(platform()));
-                    options.add(RunOption.mount(PIPES, Mount.bind(script).withSelector("/").asReadonly()));
+                    State script = State.scratch()
+                            .dir("/")
+                            .file(
+                                    FileAction.mkfile(
+                                            file.name(), 0755, data.getBytes(java.nio.charset.StandardCharsets.UTF_8)),
+                                    OpOption.customName("[internal] preparing inline document"),
+                                    OpOption.platform(platform()));
+                    options.add(RunOption.mount(
+                            PIPES, Mount.bind(script).withSelector("/").asReadonly()));
                     args = List.of(GoPath.join(PIPES, file.name()));
                 } else {
                     // the content goes to the shell as its script, so shells without heredocs work too
@@ -98,8 +103,7 @@ final class RunDispatch {
         switch (run.network()) {
             case "none" -> options.add(RunOption.network(NetMode.NONE));
             case "host" -> options.add(RunOption.network(NetMode.HOST));
-            default -> {
-            }
+            default -> {}
         }
         for (RunOption.Ulimit ulimit : ctx.options.ulimits()) {
             options.add(ulimit);
@@ -119,10 +123,10 @@ final class RunDispatch {
             masked.remove(k);
             masked.put(k, v);
         });
-        String shown = DispatchContext.processCmdEnv(ctx.shlex.withRawQuotes(true).withSkipUnsetEnv(true), customName,
-                EnvLookup.of(masked));
-        options.add(OpOption.customName(ctx.prefixCommand(d, DispatchContext.uppercaseCmd(shown), d.state.getPlatform()
-                .orElse(ctx.targetPlatform), env)));
+        String shown = DispatchContext.processCmdEnv(
+                ctx.shlex.withRawQuotes(true).withSkipUnsetEnv(true), customName, EnvLookup.of(masked));
+        options.add(OpOption.customName(ctx.prefixCommand(
+                d, DispatchContext.uppercaseCmd(shown), d.state.getPlatform().orElse(ctx.targetPlatform), env)));
         d.state = d.state.run(options.toArray(RunOption[]::new)).root();
         d.commit("RUN " + runCommandString(args, env) + " # buildkit", true);
     }
@@ -131,8 +135,9 @@ final class RunDispatch {
         return d.platform != null ? d.platform : ctx.targetPlatform;
     }
 
-    private List<RunOption> mounts(List<RunMount> mounts, List<StageState> sources, Instruction.Run run,
-            Map<String, String> secretEnvMask) throws InstructionException {
+    private List<RunOption> mounts(
+            List<RunMount> mounts, List<StageState> sources, Instruction.Run run, Map<String, String> secretEnvMask)
+            throws InstructionException {
         List<RunOption> out = new ArrayList<>();
         for (int i = 0; i < mounts.size(); i++) {
             RunMount mount = mounts.get(i);
@@ -159,8 +164,7 @@ final class RunDispatch {
                     out.add(ssh(mount));
                     continue;
                 }
-                default -> {
-                }
+                default -> {}
             }
             String target = mount.target();
             if (!GoPath.isAbs(GoPath.clean(target))) {
@@ -188,8 +192,8 @@ final class RunDispatch {
                         int uid = mount.uid() == null ? 0 : mount.uid();
                         int gid = mount.gid() == null ? 0 : mount.gid();
                         int mode = mount.mode() == null ? 0755 : mount.mode();
-                        State seed = State.scratch().file(FileAction.mkdir("/cache", mode,
-                                MkdirOption.makeParents(), Owner.ids(uid, gid)));
+                        State seed = State.scratch()
+                                .file(FileAction.mkdir("/cache", mode, MkdirOption.makeParents(), Owner.ids(uid, gid)));
                         yield cache.seededFrom(seed).withSelector("/cache");
                     }
                     cache = cache.seededFrom(source);

@@ -21,8 +21,7 @@ public final class StageConfigs {
     /** The config of a stage before its base is known: no platform, nothing set, layers not listed. */
     static final ImageConfig BLANK = ImageConfig.empty(Platform.of("", "")).withRootFs(RootFs.unlisted());
 
-    private StageConfigs() {
-    }
+    private StageConfigs() {}
 
     /** The config of {@code scratch}: a platform, working directory "/", and the default PATH. */
     static ImageConfig scratch(Platform platform) {

@@ -8,8 +8,7 @@ import dev.kiln.core.GoPath;
  */
 final class UnixPaths {
 
-    private UnixPaths() {
-    }
+    private UnixPaths() {}
 
     /**
      * BuildKit's system.NormalizePath for Linux: {@code path} against {@code parent}, cleaned; with
@@ -17,7 +16,8 @@ final class UnixPaths {
      */
     static String normalize(String parent, String path, boolean keepSlash) {
         String original = path.isEmpty() ? "." : path;
-        String joined = GoPath.isAbs(original) ? GoPath.clean(original)
+        String joined = GoPath.isAbs(original)
+                ? GoPath.clean(original)
                 : GoPath.join(parent.isEmpty() ? "/" : parent, original);
         if (!GoPath.isAbs(joined)) {
             joined = "/" + joined;

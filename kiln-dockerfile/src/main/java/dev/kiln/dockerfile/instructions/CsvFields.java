@@ -6,8 +6,7 @@ import java.util.List;
 /** One line of comma-separated values, as {@code --mount} and {@code add-hosts} are written; "..." quotes a field. */
 public final class CsvFields {
 
-    private CsvFields() {
-    }
+    private CsvFields() {}
 
     public static List<String> split(String line) throws InstructionException {
         List<String> fields = new ArrayList<>();

@@ -42,7 +42,8 @@ public record DockerfileStages(List<Instruction.Arg> metaArgs, List<Stage> stage
                 case Instruction.Arg arg when froms.isEmpty() -> metaArgs.add(arg);
                 default -> {
                     if (froms.isEmpty()) {
-                        throw parsed.source().error(node.startLine(), node.endLine(), "no build stage in current context");
+                        throw parsed.source()
+                                .error(node.startLine(), node.endLine(), "no build stage in current context");
                     }
                     bodies.getLast().add(instruction);
                 }

@@ -14,7 +14,11 @@ import java.util.Set;
  */
 final class Flags {
 
-    private enum Kind { BOOL, STRING, STRINGS }
+    private enum Kind {
+        BOOL,
+        STRING,
+        STRINGS
+    }
 
     private final List<String> given;
     private final Map<String, Kind> accepted = new LinkedHashMap<>();
@@ -65,7 +69,8 @@ final class Flags {
             String name = flagName.substring(2);
             Kind kind = accepted.get(name);
             if (kind == null) {
-                throw new InstructionException(Suggestions.wrap("unknown flag: " + flagName, name, accepted.keySet(), true));
+                throw new InstructionException(
+                        Suggestions.wrap("unknown flag: " + flagName, name, accepted.keySet(), true));
             }
             if (used.contains(name) && kind != Kind.STRINGS) {
                 throw new InstructionException("duplicate flag specified: " + flagName);
@@ -79,8 +84,9 @@ final class Flags {
                     switch (value.toLowerCase(Locale.ROOT)) {
                         case "true", "" -> values.put(name, "true");
                         case "false" -> values.put(name, "false");
-                        default -> throw new InstructionException("expecting boolean value for flag " + flagName
-                                + ", not: " + value);
+                        default ->
+                            throw new InstructionException(
+                                    "expecting boolean value for flag " + flagName + ", not: " + value);
                     }
                 }
                 case STRING -> {

@@ -6,11 +6,25 @@ import java.util.Map;
 /** Durations as Go writes and reads them ("1m30s", "500ms"), since HEALTHCHECK flags and history use Go's form. */
 public final class GoDuration {
 
-    private static final Map<String, Long> UNITS = Map.of("ns", 1L, "us", 1_000L, "µs", 1_000L, "μs", 1_000L,
-            "ms", 1_000_000L, "s", 1_000_000_000L, "m", 60_000_000_000L, "h", 3_600_000_000_000L);
+    private static final Map<String, Long> UNITS = Map.of(
+            "ns",
+            1L,
+            "us",
+            1_000L,
+            "µs",
+            1_000L,
+            "μs",
+            1_000L,
+            "ms",
+            1_000_000L,
+            "s",
+            1_000_000_000L,
+            "m",
+            60_000_000_000L,
+            "h",
+            3_600_000_000_000L);
 
-    private GoDuration() {
-    }
+    private GoDuration() {}
 
     /** Go's time.ParseDuration, in nanoseconds. */
     public static long parse(String text) throws InstructionException {
@@ -34,7 +48,9 @@ public final class GoDuration {
                 i++;
             }
             String number = s.substring(start, i);
-            if (number.isEmpty() || number.equals(".") || number.chars().filter(c -> c == '.').count() > 1) {
+            if (number.isEmpty()
+                    || number.equals(".")
+                    || number.chars().filter(c -> c == '.').count() > 1) {
                 throw invalid(text);
             }
             int unitStart = i;
@@ -49,7 +65,8 @@ public final class GoDuration {
             if (scale == null) {
                 throw new InstructionException("time: unknown unit \"" + unit + "\" in duration \"" + text + "\"");
             }
-            total = total.add(new BigDecimal(number.endsWith(".") ? number + "0" : number).multiply(BigDecimal.valueOf(scale)));
+            total = total.add(
+                    new BigDecimal(number.endsWith(".") ? number + "0" : number).multiply(BigDecimal.valueOf(scale)));
         }
         if (total.compareTo(BigDecimal.valueOf(Long.MAX_VALUE)) > 0) {
             throw invalid(text);

@@ -11,8 +11,7 @@ final class Healthchecks {
 
     private static final long MINIMUM_INTERVAL = 1_000_000L;
 
-    private Healthchecks() {
-    }
+    private Healthchecks() {}
 
     static HealthSpec parse(Node node, Flags flags) throws InstructionException {
         List<String> args = node.args();
@@ -27,8 +26,12 @@ final class Healthchecks {
             }
             return new HealthSpec(List.of("NONE"), 0, 0, 0, 0, 0);
         }
-        flags.string("interval", "").string("timeout", "").string("start-period", "").string("start-interval", "")
-                .string("retries", "").parse();
+        flags.string("interval", "")
+                .string("timeout", "")
+                .string("start-period", "")
+                .string("start-interval", "")
+                .string("retries", "")
+                .parse();
         if (!type.equals("CMD")) {
             throw new InstructionException("Unknown type \"" + type + "\" in HEALTHCHECK (try CMD)");
         }
@@ -56,8 +59,13 @@ final class Healthchecks {
             }
             retries = (int) parsed;
         }
-        return new HealthSpec(test, interval(flags, "interval"), interval(flags, "timeout"),
-                interval(flags, "start-period"), interval(flags, "start-interval"), retries);
+        return new HealthSpec(
+                test,
+                interval(flags, "interval"),
+                interval(flags, "timeout"),
+                interval(flags, "start-period"),
+                interval(flags, "start-interval"),
+                retries);
     }
 
     private static long interval(Flags flags, String name) throws InstructionException {

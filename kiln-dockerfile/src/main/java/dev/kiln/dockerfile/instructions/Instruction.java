@@ -54,8 +54,7 @@ public sealed interface Instruction {
     }
 
     /** A heredoc used as a source of COPY or ADD. */
-    record InlineSource(String path, String data, boolean expand) {
-    }
+    record InlineSource(String path, String data, boolean expand) {}
 
     /** The sources (paths and heredocs) and the destination of COPY or ADD. */
     record SourcesAndDest(List<String> sourcePaths, List<InlineSource> sourceContents, String destPath) {
@@ -72,15 +71,17 @@ public sealed interface Instruction {
         public SourcesAndDest expandContents(Expander raw) throws ShellException {
             List<InlineSource> expanded = new ArrayList<>();
             for (InlineSource content : sourceContents) {
-                expanded.add(content.expand() ? new InlineSource(content.path(), raw.expand(content.data()), true) : content);
+                expanded.add(
+                        content.expand()
+                                ? new InlineSource(content.path(), raw.expand(content.data()), true)
+                                : content);
             }
             return new SourcesAndDest(sourcePaths, expanded, destPath);
         }
     }
 
     /** A here-document given to RUN. */
-    record InlineFile(String name, String data, boolean chomp) {
-    }
+    record InlineFile(String name, String data, boolean chomp) {}
 
     /**
      * The command of RUN, CMD or ENTRYPOINT.
@@ -100,7 +101,8 @@ public sealed interface Instruction {
      *
      * @param test ["NONE"], ["CMD", args...] or ["CMD-SHELL", command]
      */
-    record HealthSpec(List<String> test, long interval, long timeout, long startPeriod, long startInterval, int retries) {
+    record HealthSpec(
+            List<String> test, long interval, long timeout, long startPeriod, long startInterval, int retries) {
         public HealthSpec {
             test = List.copyOf(test);
         }
@@ -117,8 +119,7 @@ public sealed interface Instruction {
         }
     }
 
-    record Maintainer(Origin origin, String maintainer) implements Instruction {
-    }
+    record Maintainer(Origin origin, String maintainer) implements Instruction {}
 
     record Label(Origin origin, List<KeyValue> pairs) implements Instruction {
         @Override
@@ -135,12 +136,29 @@ public sealed interface Instruction {
      * @param keepGitDir null when --keep-git-dir is not given
      * @param unpack null when --unpack is not given (local archives are unpacked, remote ones not)
      */
-    record Add(Origin origin, SourcesAndDest files, String chown, String chmod, boolean link, Boolean keepGitDir,
-            String checksum, Boolean unpack, List<String> excludes) implements Instruction {
+    record Add(
+            Origin origin,
+            SourcesAndDest files,
+            String chown,
+            String chmod,
+            boolean link,
+            Boolean keepGitDir,
+            String checksum,
+            Boolean unpack,
+            List<String> excludes)
+            implements Instruction {
         @Override
         public Add expand(Expander expander) throws ShellException {
-            return new Add(origin, files.expand(expander), expander.expand(chown), expander.expand(chmod), link,
-                    keepGitDir, expander.expand(checksum), unpack, excludes);
+            return new Add(
+                    origin,
+                    files.expand(expander),
+                    expander.expand(chown),
+                    expander.expand(chmod),
+                    link,
+                    keepGitDir,
+                    expander.expand(checksum),
+                    unpack,
+                    excludes);
         }
 
         public Add withFiles(SourcesAndDest replaced) {
@@ -148,12 +166,27 @@ public sealed interface Instruction {
         }
     }
 
-    record Copy(Origin origin, SourcesAndDest files, String from, String chown, String chmod, boolean link,
-            boolean parents, List<String> excludes) implements Instruction {
+    record Copy(
+            Origin origin,
+            SourcesAndDest files,
+            String from,
+            String chown,
+            String chmod,
+            boolean link,
+            boolean parents,
+            List<String> excludes)
+            implements Instruction {
         @Override
         public Copy expand(Expander expander) throws ShellException {
-            return new Copy(origin, files.expand(expander), from, expander.expand(chown), expander.expand(chmod), link,
-                    parents, excludes);
+            return new Copy(
+                    origin,
+                    files.expand(expander),
+                    from,
+                    expander.expand(chown),
+                    expander.expand(chmod),
+                    link,
+                    parents,
+                    excludes);
         }
 
         public Copy withFiles(SourcesAndDest replaced) {
@@ -162,8 +195,7 @@ public sealed interface Instruction {
     }
 
     /** @param expression the trigger as written after ONBUILD, heredocs included */
-    record Onbuild(Origin origin, String expression) implements Instruction {
-    }
+    record Onbuild(Origin origin, String expression) implements Instruction {}
 
     record Workdir(Origin origin, String path) implements Instruction {
         @Override
@@ -206,14 +238,11 @@ public sealed interface Instruction {
         }
     }
 
-    record Cmd(Origin origin, CommandForm command) implements Instruction {
-    }
+    record Cmd(Origin origin, CommandForm command) implements Instruction {}
 
-    record Entrypoint(Origin origin, CommandForm command) implements Instruction {
-    }
+    record Entrypoint(Origin origin, CommandForm command) implements Instruction {}
 
-    record Healthcheck(Origin origin, HealthSpec health) implements Instruction {
-    }
+    record Healthcheck(Origin origin, HealthSpec health) implements Instruction {}
 
     /** @param ports as written (sorted); each is expanded into words when converted */
     record Expose(Origin origin, List<String> ports) implements Instruction {
@@ -269,9 +298,8 @@ public sealed interface Instruction {
      * @param asWord the AS keyword as written ("" without a name), and {@code nameAsWritten} the name before
      *     lower-casing, for the casing checks
      */
-    record From(Origin origin, String baseName, String stageName, String platform, String asWord,
-            String nameAsWritten) implements Instruction {
-    }
+    record From(Origin origin, String baseName, String stageName, String platform, String asWord, String nameAsWritten)
+            implements Instruction {}
 
     private static List<String> expandAll(List<String> words, Expander expander) throws ShellException {
         List<String> out = new ArrayList<>(words.size());

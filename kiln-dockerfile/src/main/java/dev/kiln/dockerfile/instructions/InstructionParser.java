@@ -23,8 +23,24 @@ import java.util.regex.Pattern;
 public final class InstructionParser {
 
     /** Every instruction keyword, in upper case, for "did you mean" hints. */
-    public static final Set<String> KEYWORDS = Set.of("ADD", "ARG", "CMD", "COPY", "ENTRYPOINT", "ENV", "EXPOSE",
-            "FROM", "HEALTHCHECK", "LABEL", "MAINTAINER", "ONBUILD", "RUN", "SHELL", "STOPSIGNAL", "USER", "VOLUME",
+    public static final Set<String> KEYWORDS = Set.of(
+            "ADD",
+            "ARG",
+            "CMD",
+            "COPY",
+            "ENTRYPOINT",
+            "ENV",
+            "EXPOSE",
+            "FROM",
+            "HEALTHCHECK",
+            "LABEL",
+            "MAINTAINER",
+            "ONBUILD",
+            "RUN",
+            "SHELL",
+            "STOPSIGNAL",
+            "USER",
+            "VOLUME",
             "WORKDIR");
 
     private static final Pattern STAGE_NAME = Pattern.compile("^[a-z][a-z0-9-_.]*$");
@@ -32,12 +48,11 @@ public final class InstructionParser {
     private static final Set<String> NETWORKS = Set.of("default", "none", "host");
     private static final Set<String> SECURITY = Set.of("sandbox", "insecure");
 
-    private InstructionParser() {
-    }
+    private InstructionParser() {}
 
     public static Instruction parse(Node node) throws InstructionException {
-        Origin origin = new Origin(node.keyword(), node.original().strip(), node.startLine(), node.endLine(),
-                node.comments());
+        Origin origin =
+                new Origin(node.keyword(), node.original().strip(), node.startLine(), node.endLine(), node.comments());
         Flags flags = new Flags(node.flags());
         List<String> args = node.args();
         return switch (node.command()) {
@@ -96,12 +111,14 @@ public final class InstructionParser {
                 }
                 yield new Instruction.Shell(origin, shell);
             }
-            default -> throw new InstructionException(Suggestions.wrap("unknown instruction: " + node.keyword(),
-                    node.keyword(), KEYWORDS, false));
+            default ->
+                throw new InstructionException(
+                        Suggestions.wrap("unknown instruction: " + node.keyword(), node.keyword(), KEYWORDS, false));
         };
     }
 
-    private static List<KeyValue> keyValues(List<String> args, String command, Flags flags) throws InstructionException {
+    private static List<KeyValue> keyValues(List<String> args, String command, Flags flags)
+            throws InstructionException {
         flags.parse();
         if (args.isEmpty()) {
             throw atLeastOne(command);
@@ -139,7 +156,8 @@ public final class InstructionParser {
                 if (heredoc.get().chomp()) {
                     content = Heredoc.chompContent(content);
                 }
-                contents.add(new InlineSource(heredoc.get().name(), content, heredoc.get().expand()));
+                contents.add(new InlineSource(
+                        heredoc.get().name(), content, heredoc.get().expand()));
             } else {
                 paths.add(source);
             }
@@ -151,21 +169,46 @@ public final class InstructionParser {
         if (node.args().size() < 2) {
             throw noDestination("ADD");
         }
-        flags.string("chown", "").string("chmod", "").bool("link").bool("keep-git-dir").string("checksum", "")
-                .bool("unpack").strings("exclude").parse();
-        return new Instruction.Add(origin, sourcesAndDest(node, "ADD"), flags.value("chown"), flags.value("chmod"),
-                flags.isTrue("link"), flags.isUsed("keep-git-dir") ? flags.isTrue("keep-git-dir") : null,
-                flags.value("checksum"), flags.isUsed("unpack") ? flags.isTrue("unpack") : null, flags.list("exclude"));
+        flags.string("chown", "")
+                .string("chmod", "")
+                .bool("link")
+                .bool("keep-git-dir")
+                .string("checksum", "")
+                .bool("unpack")
+                .strings("exclude")
+                .parse();
+        return new Instruction.Add(
+                origin,
+                sourcesAndDest(node, "ADD"),
+                flags.value("chown"),
+                flags.value("chmod"),
+                flags.isTrue("link"),
+                flags.isUsed("keep-git-dir") ? flags.isTrue("keep-git-dir") : null,
+                flags.value("checksum"),
+                flags.isUsed("unpack") ? flags.isTrue("unpack") : null,
+                flags.list("exclude"));
     }
 
     private static Instruction parseCopy(Origin origin, Node node, Flags flags) throws InstructionException {
         if (node.args().size() < 2) {
             throw noDestination("COPY");
         }
-        flags.string("chown", "").string("from", "").string("chmod", "").bool("link").strings("exclude")
-                .bool("parents").parse();
-        return new Instruction.Copy(origin, sourcesAndDest(node, "COPY"), flags.value("from"), flags.value("chown"),
-                flags.value("chmod"), flags.isTrue("link"), flags.isTrue("parents"), flags.list("exclude"));
+        flags.string("chown", "")
+                .string("from", "")
+                .string("chmod", "")
+                .bool("link")
+                .strings("exclude")
+                .bool("parents")
+                .parse();
+        return new Instruction.Copy(
+                origin,
+                sourcesAndDest(node, "COPY"),
+                flags.value("from"),
+                flags.value("chown"),
+                flags.value("chmod"),
+                flags.isTrue("link"),
+                flags.isTrue("parents"),
+                flags.list("exclude"));
     }
 
     private static Instruction parseFrom(Origin origin, List<String> args, Flags flags) throws InstructionException {
@@ -195,11 +238,12 @@ public final class InstructionParser {
         String trigger = node.args().getFirst().strip().toUpperCase(Locale.ROOT);
         switch (trigger) {
             case "ONBUILD" -> throw new InstructionException("Chaining ONBUILD via `ONBUILD ONBUILD` isn't allowed");
-            case "MAINTAINER", "FROM" -> throw new InstructionException(trigger + " isn't allowed as an ONBUILD trigger");
-            default -> {
-            }
+            case "MAINTAINER", "FROM" ->
+                throw new InstructionException(trigger + " isn't allowed as an ONBUILD trigger");
+            default -> {}
         }
-        StringBuilder expression = new StringBuilder(ONBUILD_PREFIX.matcher(node.original()).replaceAll(""));
+        StringBuilder expression =
+                new StringBuilder(ONBUILD_PREFIX.matcher(node.original()).replaceAll(""));
         for (Heredoc heredoc : node.heredocs()) {
             expression.append('\n').append(heredoc.content()).append(heredoc.name());
         }
@@ -207,7 +251,10 @@ public final class InstructionParser {
     }
 
     private static Instruction parseRun(Origin origin, Node node, Flags flags) throws InstructionException {
-        flags.strings("mount").string("network", "default").string("security", "sandbox").parse();
+        flags.strings("mount")
+                .string("network", "default")
+                .string("security", "sandbox")
+                .parse();
         List<String> mounts = flags.list("mount");
         for (String spec : mounts) {
             try {

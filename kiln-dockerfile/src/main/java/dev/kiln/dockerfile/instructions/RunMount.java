@@ -19,20 +19,54 @@ import java.util.regex.Pattern;
  * @param uid owner, or null
  * @param gid group, or null
  */
-public record RunMount(Type type, String from, String source, String target, boolean readonly, long sizeLimit,
-        String cacheId, String sharing, boolean required, String env, Integer mode, Integer uid, Integer gid) {
+public record RunMount(
+        Type type,
+        String from,
+        String source,
+        String target,
+        boolean readonly,
+        long sizeLimit,
+        String cacheId,
+        String sharing,
+        boolean required,
+        String env,
+        Integer mode,
+        Integer uid,
+        Integer gid) {
 
     /** The mount types RUN accepts. */
     public enum Type {
-        BIND, CACHE, TMPFS, SECRET, SSH;
+        BIND,
+        CACHE,
+        TMPFS,
+        SECRET,
+        SSH;
 
         String word() {
             return name().toLowerCase(Locale.ROOT);
         }
     }
 
-    private static final List<String> KEYS = List.of("type", "from", "source", "target", "readonly", "id", "sharing",
-            "required", "size", "mode", "uid", "gid", "src", "dst", "destination", "ro", "rw", "readwrite", "env");
+    private static final List<String> KEYS = List.of(
+            "type",
+            "from",
+            "source",
+            "target",
+            "readonly",
+            "id",
+            "sharing",
+            "required",
+            "size",
+            "mode",
+            "uid",
+            "gid",
+            "src",
+            "dst",
+            "destination",
+            "ro",
+            "rw",
+            "readwrite",
+            "env");
     private static final List<String> TYPES = List.of("bind", "cache", "tmpfs", "secret", "ssh");
     private static final List<String> SHARING = List.of("shared", "private", "locked");
     private static final Pattern SIZE = Pattern.compile("^(\\d+(?:\\.\\d+)*) ?([kKmMgGtTpP])?[iI]?[bB]?$");
@@ -81,7 +115,8 @@ public record RunMount(Type type, String from, String source, String target, boo
                     }
                     case "required" -> {
                         if (type != Type.SECRET && type != Type.SSH) {
-                            throw new InstructionException("unexpected key '" + key + "' for mount type '" + type.word() + "'");
+                            throw new InstructionException(
+                                    "unexpected key '" + key + "' for mount type '" + type.word() + "'");
                         }
                         required = true;
                     }
@@ -94,7 +129,8 @@ public record RunMount(Type type, String from, String source, String target, boo
             } else if (key.equals("from")) {
                 int dollar = value.indexOf('$');
                 if (dollar >= 0 && dollar != value.length() - 1) {
-                    throw new InstructionException("'" + key + "' doesn't support variable expansion, define alias stage instead");
+                    throw new InstructionException(
+                            "'" + key + "' doesn't support variable expansion, define alias stage instead");
                 }
             } else {
                 continue;
@@ -103,7 +139,8 @@ public record RunMount(Type type, String from, String source, String target, boo
                 case "type" -> {
                     String word = value.toLowerCase(Locale.ROOT);
                     if (!TYPES.contains(word)) {
-                        throw new InstructionException(Suggestions.wrap("unsupported mount type \"" + value + "\"", value, TYPES, true));
+                        throw new InstructionException(
+                                Suggestions.wrap("unsupported mount type \"" + value + "\"", value, TYPES, true));
                     }
                     type = Type.valueOf(word.toUpperCase(Locale.ROOT));
                 }
@@ -120,13 +157,15 @@ public record RunMount(Type type, String from, String source, String target, boo
                 }
                 case "required" -> {
                     if (type != Type.SECRET && type != Type.SSH) {
-                        throw new InstructionException("unexpected key '" + key + "' for mount type '" + type.word() + "'");
+                        throw new InstructionException(
+                                "unexpected key '" + key + "' for mount type '" + type.word() + "'");
                     }
                     required = parseBool(key, value);
                 }
                 case "size" -> {
                     if (type != Type.TMPFS) {
-                        throw new InstructionException("unexpected key '" + key + "' for mount type '" + type.word() + "'");
+                        throw new InstructionException(
+                                "unexpected key '" + key + "' for mount type '" + type.word() + "'");
                     }
                     size = ramInBytes(key, value);
                 }
@@ -134,7 +173,8 @@ public record RunMount(Type type, String from, String source, String target, boo
                 case "sharing" -> {
                     String word = value.toLowerCase(Locale.ROOT);
                     if (!SHARING.contains(word)) {
-                        throw new InstructionException(Suggestions.wrap("unsupported sharing value \"" + value + "\"", value, SHARING, true));
+                        throw new InstructionException(
+                                Suggestions.wrap("unsupported sharing value \"" + value + "\"", value, SHARING, true));
                     }
                     sharing = word;
                 }
@@ -142,8 +182,9 @@ public record RunMount(Type type, String from, String source, String target, boo
                 case "uid" -> uid = parseUnsigned(value, 10, "uid");
                 case "gid" -> gid = parseUnsigned(value, 10, "gid");
                 case "env" -> env = value;
-                default -> throw new InstructionException(Suggestions.wrap(
-                        "unexpected key '" + key + "' in '" + field + "'", key, KEYS, true));
+                default ->
+                    throw new InstructionException(
+                            Suggestions.wrap("unexpected key '" + key + "' in '" + field + "'", key, KEYS, true));
             }
         }
         boolean fileInfoAllowed = type == Type.SECRET || type == Type.SSH || type == Type.CACHE;

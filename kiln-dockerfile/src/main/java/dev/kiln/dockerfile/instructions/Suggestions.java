@@ -10,8 +10,7 @@ public final class Suggestions {
 
     private static final int MAX_DISTANCE = 3;
 
-    private Suggestions() {
-    }
+    private Suggestions() {}
 
     /** The option closest to {@code value}, unless {@code value} is one of them exactly or none is close. */
     public static Optional<String> closest(String value, Collection<String> options, boolean caseSensitive) {
@@ -34,7 +33,9 @@ public final class Suggestions {
 
     /** {@code message}, plus " (did you mean X?)" when an option is close to {@code value}. */
     public static String wrap(String message, String value, Collection<String> options, boolean caseSensitive) {
-        return closest(value, options, caseSensitive).map(m -> message + " (did you mean " + m + "?)").orElse(message);
+        return closest(value, options, caseSensitive)
+                .map(m -> message + " (did you mean " + m + "?)")
+                .orElse(message);
     }
 
     private static String matchCase(String option, String original) {

@@ -21,11 +21,11 @@ public final class DirectiveParser {
     public static final String CHECK = "check";
 
     private static final Set<String> KNOWN = Set.of(SYNTAX, ESCAPE, CHECK);
-    private static final Pattern DIRECTIVE = Pattern.compile("^([a-zA-Z][a-zA-Z0-9]*)[\\t\\n\\f\\r ]*=[\\t\\n\\f\\r ]*(.+?)[\\t\\n\\f\\r ]*$");
+    private static final Pattern DIRECTIVE =
+            Pattern.compile("^([a-zA-Z][a-zA-Z0-9]*)[\\t\\n\\f\\r ]*=[\\t\\n\\f\\r ]*(.+?)[\\t\\n\\f\\r ]*$");
 
     /** A directive and the line it is on (1-based). */
-    public record Directive(String name, String value, int line) {
-    }
+    public record Directive(String name, String value, int line) {}
 
     private final String commentPrefix;
     private final List<Directive> seen = new ArrayList<>();

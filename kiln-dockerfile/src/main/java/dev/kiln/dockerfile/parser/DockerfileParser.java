@@ -126,7 +126,8 @@ public final class DockerfileParser {
         if (found.isPresent() && found.get().name().equals(DirectiveParser.ESCAPE)) {
             String value = found.get().value();
             if (!value.equals("`") && !value.equals("\\")) {
-                throw source.error(lineNumber, lineNumber, "invalid escape token '" + value + "' does not match ` or \\");
+                throw source.error(
+                        lineNumber, lineNumber, "invalid escape token '" + value + "' does not match ` or \\");
             }
             escapeToken = value.charAt(0);
             continuation = continuationPattern(escapeToken);
@@ -167,7 +168,8 @@ public final class DockerfileParser {
 
     private Node nodeFromLine(String line, List<String> comments) throws LineParsers.LineException {
         CommandLine command = CommandLine.split(line, escapeToken);
-        LineParsers.LineParser parser = LineParsers.BY_COMMAND.get(command.keyword().toLowerCase(java.util.Locale.ROOT));
+        LineParsers.LineParser parser =
+                LineParsers.BY_COMMAND.get(command.keyword().toLowerCase(java.util.Locale.ROOT));
         LineParsers.Args args;
         if (command.keyword().equalsIgnoreCase("onbuild")) {
             args = trigger(command.rest());
@@ -177,8 +179,17 @@ public final class DockerfileParser {
         } else {
             args = parser.parse(command.rest(), escapeToken);
         }
-        return new Node(command.keyword(), command.flags(), args.args(), args.json(), List.of(), line, 0, 0,
-                comments, args.trigger());
+        return new Node(
+                command.keyword(),
+                command.flags(),
+                args.args(),
+                args.json(),
+                List.of(),
+                line,
+                0,
+                0,
+                comments,
+                args.trigger());
     }
 
     private LineParsers.Args trigger(String rest) throws LineParsers.LineException {

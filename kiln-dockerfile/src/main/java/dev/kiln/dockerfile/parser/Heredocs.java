@@ -14,11 +14,10 @@ public final class Heredocs {
 
     private static final Pattern HEREDOC = Pattern.compile("^(\\d*)<<(-?)\\s*([^<]*)$");
     private static final ShellLex WORD_LEX = new ShellLex('\\').withSkipUnsetEnv(true);
-    private static final ShellLex LINE_LEX = new ShellLex('\\').withRawQuotes(true).withRawEscapes(true)
-            .withSkipUnsetEnv(true);
+    private static final ShellLex LINE_LEX =
+            new ShellLex('\\').withRawQuotes(true).withRawEscapes(true).withSkipUnsetEnv(true);
 
-    private Heredocs() {
-    }
+    private Heredocs() {}
 
     /**
      * The heredoc {@code word} starts, if it is one; a word that lexes to more than one word is not.

@@ -61,8 +61,7 @@ final class LineParsers {
             Map.entry("volume", LineParsers::maybeJsonToList),
             Map.entry("workdir", (rest, escape) -> string(rest)));
 
-    private LineParsers() {
-    }
+    private LineParsers() {}
 
     /**
      * Words separated by whitespace; quotes and escapes stay in the words (expansion removes them later),
@@ -154,7 +153,8 @@ final class LineParsers {
         for (String word : words) {
             int eq = word.indexOf('=');
             if (eq < 0) {
-                throw new LineException("Syntax error - can't find = in \"" + word + "\". Must be of the form: name=value");
+                throw new LineException(
+                        "Syntax error - can't find = in \"" + word + "\". Must be of the form: name=value");
             }
             triples.add(word.substring(0, eq));
             triples.add(word.substring(eq + 1));

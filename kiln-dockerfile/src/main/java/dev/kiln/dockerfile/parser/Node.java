@@ -20,8 +20,17 @@ import java.util.Objects;
  * @param comments the comment lines right above the instruction
  * @param trigger for ONBUILD, the instruction it registers; otherwise null
  */
-public record Node(String keyword, List<String> flags, List<String> args, boolean json, List<Heredoc> heredocs,
-        String original, int startLine, int endLine, List<String> comments, Node trigger) {
+public record Node(
+        String keyword,
+        List<String> flags,
+        List<String> args,
+        boolean json,
+        List<Heredoc> heredocs,
+        String original,
+        int startLine,
+        int endLine,
+        List<String> comments,
+        Node trigger) {
 
     public Node {
         Objects.requireNonNull(keyword, "keyword");

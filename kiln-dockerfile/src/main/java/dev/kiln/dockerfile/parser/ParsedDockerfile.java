@@ -11,8 +11,12 @@ import java.util.List;
  * @param directives the parser directives at the top of the file
  * @param warnings what the parser accepted but warns about
  */
-public record ParsedDockerfile(SourceFile source, List<Node> nodes, int escapeToken,
-        List<DirectiveParser.Directive> directives, List<ParseWarning> warnings) {
+public record ParsedDockerfile(
+        SourceFile source,
+        List<Node> nodes,
+        int escapeToken,
+        List<DirectiveParser.Directive> directives,
+        List<ParseWarning> warnings) {
 
     public ParsedDockerfile {
         nodes = List.copyOf(nodes);

@@ -32,7 +32,11 @@ public final class SourceFile {
             return "";
         }
         int last = Math.min(Math.max(start, end), lines.size());
-        return String.join("\n", lines.subList(start - 1, last).stream().map(SourceFile::stripEnding).toList());
+        return String.join(
+                "\n",
+                lines.subList(start - 1, last).stream()
+                        .map(SourceFile::stripEnding)
+                        .toList());
     }
 
     public DockerfileException error(int start, int end, String reason) {

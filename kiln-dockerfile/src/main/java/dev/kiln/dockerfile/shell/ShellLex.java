@@ -19,8 +19,8 @@ import java.util.regex.Matcher;
  * @param skipProcessQuotes treat quotes as ordinary characters (heredoc contents)
  * @param skipUnsetEnv      leave references to undefined variables as written
  */
-public record ShellLex(int escapeToken, boolean rawQuotes, boolean rawEscapes, boolean skipProcessQuotes,
-        boolean skipUnsetEnv) {
+public record ShellLex(
+        int escapeToken, boolean rawQuotes, boolean rawEscapes, boolean skipProcessQuotes, boolean skipUnsetEnv) {
 
     private static final int EOF = -1;
 
@@ -89,8 +89,7 @@ public record ShellLex(int escapeToken, boolean rawQuotes, boolean rawEscapes, b
             return pos < chars.length ? chars[pos++] : EOF;
         }
 
-        private record Part(String text, List<String> words) {
-        }
+        private record Part(String text, List<String> words) {}
 
         private Part processStopOn(int stopChar, boolean raw) throws ShellException {
             boolean saved = rawEscapesNow;
@@ -144,8 +143,8 @@ public record ShellLex(int escapeToken, boolean rawQuotes, boolean rawEscapes, b
                 result.appendCodePoint(ch);
             }
             if (stopChar != EOF) {
-                throw new ShellException("unexpected end of statement while looking for matching "
-                        + Character.toString(stopChar));
+                throw new ShellException(
+                        "unexpected end of statement while looking for matching " + Character.toString(stopChar));
             }
             return new Part(result.toString(), words.finish());
         }
@@ -293,7 +292,8 @@ public record ShellLex(int escapeToken, boolean rawQuotes, boolean rawEscapes, b
                     String subject = set ? value : "";
                     boolean greedy = !word.isEmpty() && word.codePointAt(0) == ch;
                     String pattern = greedy ? word.substring(Character.charCount(ch)) : word;
-                    return ch == '%' ? ShellPattern.trimSuffix(pattern, subject, greedy)
+                    return ch == '%'
+                            ? ShellPattern.trimSuffix(pattern, subject, greedy)
                             : ShellPattern.trimPrefix(pattern, subject, greedy);
                 default:
                     throw new ShellException("unsupported modifier (" + modifier + ") in substitution");

@@ -11,8 +11,7 @@ import java.util.regex.PatternSyntaxException;
  */
 final class ShellPattern {
 
-    private ShellPattern() {
-    }
+    private ShellPattern() {}
 
     static Pattern toRegex(String pattern, boolean greedy, boolean anchored) throws ShellException {
         StringBuilder regex = new StringBuilder(pattern.length() + 4);
@@ -41,14 +40,13 @@ final class ShellPattern {
                     i++;
                     if (i >= chars.length || (chars[i] != '*' && chars[i] != '?' && chars[i] != '\\')) {
                         String what = i >= chars.length ? "" : Character.toString(chars[i]);
-                        throw new ShellException("invalid pattern (" + pattern + ") in substitution: invalid escape '\\"
-                                + what + "'");
+                        throw new ShellException(
+                                "invalid pattern (" + pattern + ") in substitution: invalid escape '\\" + what + "'");
                     }
                     c = chars[i];
                 }
                 case '[', ']', '{', '}', '.', '+', '(', ')', '|', '^', '$' -> regex.append('\\');
-                default -> {
-                }
+                default -> {}
             }
             regex.appendCodePoint(c);
         }

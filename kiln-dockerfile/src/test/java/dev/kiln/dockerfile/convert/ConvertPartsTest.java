@@ -14,11 +14,12 @@ class ConvertPartsTest {
 
     @Test
     void gitReferencesAreRecognisedOnlyWhereBuildKitRecognisesThem() throws InstructionException {
-        assertThat(GitRef.parse("https://github.com/moby/buildkit.git#v0.12:docs")).hasValueSatisfying(g -> {
-            assertThat(g.remote()).isEqualTo("https://github.com/moby/buildkit.git");
-            assertThat(g.ref()).isEqualTo("v0.12");
-            assertThat(g.subDir()).isEqualTo("docs");
-        });
+        assertThat(GitRef.parse("https://github.com/moby/buildkit.git#v0.12:docs"))
+                .hasValueSatisfying(g -> {
+                    assertThat(g.remote()).isEqualTo("https://github.com/moby/buildkit.git");
+                    assertThat(g.ref()).isEqualTo("v0.12");
+                    assertThat(g.subDir()).isEqualTo("docs");
+                });
         assertThat(GitRef.parse("https://example.com/file.tar.gz")).isEmpty();
         assertThat(GitRef.parse("git@github.com:user/repo.git")).isPresent();
         assertThat(GitRef.parse("ssh://git@host/repo")).isPresent();
@@ -52,7 +53,8 @@ class ConvertPartsTest {
         assertThat(Platforms.parse("arm64", defaults)).isEqualTo(Platform.of("linux", "arm64"));
         assertThat(Platforms.parse("linux/arm", defaults)).isEqualTo(Platform.of("linux", "arm", "v7"));
         assertThat(Platforms.parse("windows", defaults).os()).isEqualTo("windows");
-        assertThatThrownBy(() -> Platforms.parse("beos/amd64", defaults)).hasMessageContaining("unknown operating system");
+        assertThatThrownBy(() -> Platforms.parse("beos/amd64", defaults))
+                .hasMessageContaining("unknown operating system");
     }
 
     @Test

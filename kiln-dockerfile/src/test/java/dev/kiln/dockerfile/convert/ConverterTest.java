@@ -70,7 +70,8 @@ class ConverterTest {
     private DockerfileConverter.Result convert(String dockerfile, ConvertOptions options) throws InterruptedException {
         byte[] data = dockerfile.getBytes(StandardCharsets.UTF_8);
         ParsedDockerfile parsed = DockerfileParser.parse("Dockerfile", data);
-        return DockerfileConverter.convert(parsed, options, sources, new SourceMap("Dockerfile", "Dockerfile", data), "");
+        return DockerfileConverter.convert(
+                parsed, options, sources, new SourceMap("Dockerfile", "Dockerfile", data), "");
     }
 
     private DockerfileConverter.Result convert(String dockerfile) throws InterruptedException {
@@ -78,7 +79,8 @@ class ConverterTest {
     }
 
     private static LlbGraph graph(DockerfileConverter.Result result) {
-        return LlbGraph.decode(result.state().marshal(MarshalOptions.defaults().withDefaultPlatform(result.platform())));
+        return LlbGraph.decode(
+                result.state().marshal(MarshalOptions.defaults().withDefaultPlatform(result.platform())));
     }
 
     private static List<LlbVertex> ops(LlbGraph graph, OpKind kind) {
@@ -86,9 +88,11 @@ class ConverterTest {
     }
 
     private static ExecOp exec(LlbGraph graph, String argContains) {
-        return ops(graph, OpKind.EXEC).stream().map(v -> v.op().getExec())
+        return ops(graph, OpKind.EXEC).stream()
+                .map(v -> v.op().getExec())
                 .filter(e -> String.join(" ", e.getMeta().getArgsList()).contains(argContains))
-                .findFirst().orElseThrow(() -> new AssertionError("no exec op running " + argContains));
+                .findFirst()
+                .orElseThrow(() -> new AssertionError("no exec op running " + argContains));
     }
 
     private static final String BASE_CONFIG = """
@@ -120,13 +124,17 @@ class ConverterTest {
         assertThat(config.config().entrypoint()).containsExactly("/entry");
         assertThat(config.config().onBuild()).isEmpty();
         assertThat(config.config().user()).isEqualTo("app");
-        assertThat(config.history()).extracting(History::createdBy)
-                .containsExactly("base layer", "RUN /bin/sh -c echo from-onbuild # buildkit",
+        assertThat(config.history())
+                .extracting(History::createdBy)
+                .containsExactly(
+                        "base layer",
+                        "RUN /bin/sh -c echo from-onbuild # buildkit",
                         "RUN /bin/sh -c echo $LANG # buildkit");
         assertThat(new String(config.toDockerOciImageJson(), StandardCharsets.UTF_8))
                 .contains("\"diff_ids\":[\"sha256:cdcd");
         assertThat(result.baseImage().config().onBuild()).containsExactly("RUN echo from-onbuild");
-        assertThat(graph.vertices()).anyMatch(v -> v.name().equals("[1/2] FROM docker.io/library/alpine:3.20@" + DIGEST));
+        assertThat(graph.vertices())
+                .anyMatch(v -> v.name().equals("[1/2] FROM docker.io/library/alpine:3.20@" + DIGEST));
     }
 
     /**
@@ -151,24 +159,26 @@ class ConverterTest {
         String base = "{'architecture':'amd64','os':'linux','rootfs':{'type':'layers','diff_ids':['sha256:"
                 + "cd".repeat(32) + "']},"
                 + "'history':[{'created':'2024-03-01T12:00:00.5Z','created_by':'ADD rootfs.tar /'}";
-        assertThat(json(result.image())).isEqualTo(quoted(base
-                + ",{'created_by':'ENV LANG=C.UTF-8 NEW=a \\u0026 b','comment':'buildkit.dockerfile.v0',"
-                + "'empty_layer':true},"
-                + "{'created_by':'HEALTHCHECK {Test:[CMD-SHELL test -f /ok] Interval:30s Timeout:0s StartPeriod:0s "
-                + "StartInterval:0s Retries:0}','comment':'buildkit.dockerfile.v0','empty_layer':true},"
-                + "{'created_by':'RUN /bin/sh -c echo x \\u003e /x # buildkit','comment':'buildkit.dockerfile.v0'}],"
-                + "'config':{'Env':['PATH=/bin','LANG=C.UTF-8','NEW=a \\u0026 b'],"
-                + "'Labels':{'z':'\\u003c\\u0026\\u003e'},"
-                + "'Healthcheck':{'Test':['CMD-SHELL','test -f /ok'],'Interval':30000000000}}}"));
-        assertThat(json(result.baseImage())).isEqualTo(quoted(base
-                + "],'config':{'Env':['PATH=/bin','LANG=C'],'Labels':{'z':'\\u003c\\u0026\\u003e'}}}"));
+        assertThat(json(result.image()))
+                .isEqualTo(quoted(base
+                        + ",{'created_by':'ENV LANG=C.UTF-8 NEW=a \\u0026 b','comment':'buildkit.dockerfile.v0',"
+                        + "'empty_layer':true},"
+                        + "{'created_by':'HEALTHCHECK {Test:[CMD-SHELL test -f /ok] Interval:30s Timeout:0s StartPeriod:0s "
+                        + "StartInterval:0s Retries:0}','comment':'buildkit.dockerfile.v0','empty_layer':true},"
+                        + "{'created_by':'RUN /bin/sh -c echo x \\u003e /x # buildkit','comment':'buildkit.dockerfile.v0'}],"
+                        + "'config':{'Env':['PATH=/bin','LANG=C.UTF-8','NEW=a \\u0026 b'],"
+                        + "'Labels':{'z':'\\u003c\\u0026\\u003e'},"
+                        + "'Healthcheck':{'Test':['CMD-SHELL','test -f /ok'],'Interval':30000000000}}}"));
+        assertThat(json(result.baseImage()))
+                .isEqualTo(quoted(
+                        base + "],'config':{'Env':['PATH=/bin','LANG=C'],'Labels':{'z':'\\u003c\\u0026\\u003e'}}}"));
 
         DockerfileConverter.Result scratch = convert("FROM scratch\nUSER 1000\n");
-        assertThat(json(scratch.image())).isEqualTo(quoted(
-                "{'architecture':'amd64','os':'linux','rootfs':{'type':'layers','diff_ids':null},"
-                + "'history':[{'created_by':'USER 1000','comment':'buildkit.dockerfile.v0','empty_layer':true}],"
-                + "'config':{'User':'1000','Env':['PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'],"
-                + "'WorkingDir':'/'}}"));
+        assertThat(json(scratch.image()))
+                .isEqualTo(quoted("{'architecture':'amd64','os':'linux','rootfs':{'type':'layers','diff_ids':null},"
+                        + "'history':[{'created_by':'USER 1000','comment':'buildkit.dockerfile.v0','empty_layer':true}],"
+                        + "'config':{'User':'1000','Env':['PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'],"
+                        + "'WorkingDir':'/'}}"));
     }
 
     private static String json(ImageConfig config) {
@@ -197,8 +207,8 @@ class ConverterTest {
                 {"architecture":"amd64","os":"linux","config":{},"rootfs":{"type":"layers"}}
                 """);
         DockerfileConverter.Result result = convert("FROM empty\nCOPY <<EOF /x\nx\nEOF\n");
-        assertThat(ops(graph(result), OpKind.SOURCE)).noneMatch(v -> v.op().getSource().getIdentifier()
-                .startsWith("docker-image://"));
+        assertThat(ops(graph(result), OpKind.SOURCE))
+                .noneMatch(v -> v.op().getSource().getIdentifier().startsWith("docker-image://"));
     }
 
     @Test
@@ -206,7 +216,8 @@ class ConverterTest {
         assertThatThrownBy(() -> convert("FROM scratch\nFROM busybx\n"))
                 .isInstanceOfSatisfying(DockerfileException.class, e -> {
                     assertThat(e.line()).isEqualTo(2);
-                    assertThat(e.reason()).startsWith("busybx: no such image docker.io/library/busybx:latest")
+                    assertThat(e.reason())
+                            .startsWith("busybx: no such image docker.io/library/busybx:latest")
                             .endsWith("(did you mean busybox?)");
                 });
     }
@@ -220,14 +231,18 @@ class ConverterTest {
                 RUN --mount=type=secret,id=api,env=API_KEY echo $API_KEY
                 """));
         Mount token = exec(graph, "/run/secrets/token").getMountsList().stream()
-                .filter(m -> m.getMountType() == MountType.SECRET).findFirst().orElseThrow();
+                .filter(m -> m.getMountType() == MountType.SECRET)
+                .findFirst()
+                .orElseThrow();
         assertThat(token.getDest()).isEqualTo("/run/secrets/token");
         assertThat(token.getSecretOpt().getID()).isEqualTo("token");
         assertThat(token.getSecretOpt().getOptional()).isFalse();
         assertThat(token.getSecretOpt().getMode()).isEqualTo(0440);
         assertThat(token.getSecretOpt().getUid()).isEqualTo(1000);
         Mount npm = exec(graph, ".npmrc").getMountsList().stream()
-                .filter(m -> m.getMountType() == MountType.SECRET).findFirst().orElseThrow();
+                .filter(m -> m.getMountType() == MountType.SECRET)
+                .findFirst()
+                .orElseThrow();
         assertThat(npm.getDest()).isEqualTo("/root/.npmrc");
         assertThat(npm.getSecretOpt().getOptional()).isTrue();
         assertThat(npm.getSecretOpt().getMode()).isEqualTo(0400);
@@ -256,15 +271,19 @@ class ConverterTest {
                 RUN --mount=type=ssh ssh-add -L
                 """));
         Mount named = exec(graph, "ssh-add -l").getMountsList().stream()
-                .filter(m -> m.getMountType() == MountType.SSH).findFirst().orElseThrow();
+                .filter(m -> m.getMountType() == MountType.SSH)
+                .findFirst()
+                .orElseThrow();
         assertThat(named.getDest()).isEqualTo("/ssh.sock");
         assertThat(named.getSSHOpt().getID()).isEqualTo("github");
         assertThat(named.getSSHOpt().getOptional()).isFalse();
         assertThat(named.getSSHOpt().getMode()).isEqualTo(0600);
         ExecOp defaults = exec(graph, "ssh-add -L");
         assertThat(defaults.getMeta().getEnvList()).contains("SSH_AUTH_SOCK=/run/buildkit/ssh_agent.0");
-        assertThat(defaults.getMountsList()).anyMatch(m -> m.getMountType() == MountType.SSH
-                && m.getSSHOpt().getOptional() && m.getDest().equals("/run/buildkit/ssh_agent.0"));
+        assertThat(defaults.getMountsList())
+                .anyMatch(m -> m.getMountType() == MountType.SSH
+                        && m.getSSHOpt().getOptional()
+                        && m.getDest().equals("/run/buildkit/ssh_agent.0"));
     }
 
     @Test
@@ -289,15 +308,29 @@ class ConverterTest {
                 ADD --checksum=%s https://example.com/files/tool.tar.gz /opt/
                 ADD https://example.com/ /index/
                 """.formatted(DIGEST)));
-        List<SourceOp> http = ops(graph, OpKind.SOURCE).stream().map(v -> v.op().getSource())
-                .filter(s -> s.getIdentifier().startsWith("https://")).toList();
+        List<SourceOp> http = ops(graph, OpKind.SOURCE).stream()
+                .map(v -> v.op().getSource())
+                .filter(s -> s.getIdentifier().startsWith("https://"))
+                .toList();
         assertThat(http).hasSize(2);
-        SourceOp tool = http.stream().filter(s -> s.getIdentifier().endsWith("tool.tar.gz")).findFirst().orElseThrow();
-        assertThat(tool.getAttrsMap()).containsEntry("http.checksum", DIGEST).containsEntry("http.filename", "tool.tar.gz");
-        SourceOp index = http.stream().filter(s -> s.getIdentifier().equals("https://example.com/")).findFirst().orElseThrow();
+        SourceOp tool = http.stream()
+                .filter(s -> s.getIdentifier().endsWith("tool.tar.gz"))
+                .findFirst()
+                .orElseThrow();
+        assertThat(tool.getAttrsMap())
+                .containsEntry("http.checksum", DIGEST)
+                .containsEntry("http.filename", "tool.tar.gz");
+        SourceOp index = http.stream()
+                .filter(s -> s.getIdentifier().equals("https://example.com/"))
+                .findFirst()
+                .orElseThrow();
         assertThat(index.getAttrsMap()).containsEntry("http.filename", "__unnamed__");
-        FileActionCopy copy = ops(graph, OpKind.FILE).stream().flatMap(v -> v.op().getFile().getActionsList().stream())
-                .filter(a -> a.hasCopy() && a.getCopy().getSrc().equals("/tool.tar.gz")).findFirst().orElseThrow().getCopy();
+        FileActionCopy copy = ops(graph, OpKind.FILE).stream()
+                .flatMap(v -> v.op().getFile().getActionsList().stream())
+                .filter(a -> a.hasCopy() && a.getCopy().getSrc().equals("/tool.tar.gz"))
+                .findFirst()
+                .orElseThrow()
+                .getCopy();
         assertThat(copy.getAttemptUnpackDockerCompatibility()).isFalse();
         assertThat(copy.getDest()).isEqualTo("/opt/");
     }
@@ -309,19 +342,29 @@ class ConverterTest {
                 ADD --keep-git-dir=true https://github.com/moby/buildkit.git#v0.12.0:docs /docs
                 ADD git@github.com:moby/buildkit.git?ref=main&subdir=frontend /frontend
                 """));
-        List<SourceOp> git = ops(graph, OpKind.SOURCE).stream().map(v -> v.op().getSource())
-                .filter(s -> s.getIdentifier().startsWith("git://")).toList();
-        assertThat(git).extracting(SourceOp::getIdentifier).containsExactlyInAnyOrder(
-                "git://github.com/moby/buildkit.git#v0.12.0:docs", "git://github.com/moby/buildkit.git#main:frontend");
-        SourceOp docs = git.stream().filter(s -> s.getIdentifier().contains("docs")).findFirst().orElseThrow();
-        assertThat(docs.getAttrsMap()).containsEntry("git.keepgitdir", "true")
+        List<SourceOp> git = ops(graph, OpKind.SOURCE).stream()
+                .map(v -> v.op().getSource())
+                .filter(s -> s.getIdentifier().startsWith("git://"))
+                .toList();
+        assertThat(git)
+                .extracting(SourceOp::getIdentifier)
+                .containsExactlyInAnyOrder(
+                        "git://github.com/moby/buildkit.git#v0.12.0:docs",
+                        "git://github.com/moby/buildkit.git#main:frontend");
+        SourceOp docs = git.stream()
+                .filter(s -> s.getIdentifier().contains("docs"))
+                .findFirst()
+                .orElseThrow();
+        assertThat(docs.getAttrsMap())
+                .containsEntry("git.keepgitdir", "true")
                 .containsEntry("git.fullurl", "https://github.com/moby/buildkit.git");
     }
 
     @Test
     void copyKeepsSymbolicChmodForTheWorker() throws Exception {
         LlbGraph graph = graph(convert("FROM scratch\nCOPY --chmod=u+x,go-w run.sh /\n"));
-        FileActionCopy copy = ops(graph, OpKind.FILE).getFirst().op().getFile().getActions(0).getCopy();
+        FileActionCopy copy =
+                ops(graph, OpKind.FILE).getFirst().op().getFile().getActions(0).getCopy();
         assertThat(copy.getModeStr()).isEqualTo("u+x,go-w");
     }
 
@@ -341,11 +384,14 @@ class ConverterTest {
         assertThat(run.name()).isEqualTo("[build 3/3] RUN make     all");
         assertThat(run.metadata().getDescriptionMap())
                 .containsEntry("com.docker.dockerfile.v1.command", "RUN make     all");
-        assertThat(graph.source().getInfosList()).singleElement()
+        assertThat(graph.source().getInfosList())
+                .singleElement()
                 .satisfies(info -> assertThat(info.getFilename()).isEqualTo("Dockerfile"));
         assertThat(graph.source().getLocationsMap().get(run.digest().toString()).getLocationsList())
-                .singleElement().satisfies(location -> assertThat(location.getRangesList())
-                        .extracting(r -> r.getStart().getLine()).containsExactly(4, 5));
+                .singleElement()
+                .satisfies(location -> assertThat(location.getRangesList())
+                        .extracting(r -> r.getStart().getLine())
+                        .containsExactly(4, 5));
         assertThat(graph.vertices()).anyMatch(v -> v.name().equals("[stage-1 1/1] COPY --from=build /src/out /out"));
     }
 
@@ -366,45 +412,78 @@ class ConverterTest {
 
     @Test
     void noCacheMarksTheStagesSteps() throws Exception {
-        ConvertOptions noCache = new ConvertOptions("", Map.of(), Map.of(), null, List.of(AMD64),
-                java.util.Set.of("fresh"), "", null, List.of(), 0, List.of(), "", "",
-                dev.kiln.llb.ImageOption.ResolveMode.DEFAULT, false, java.util.Set.of("mergeop"));
+        ConvertOptions noCache = new ConvertOptions(
+                "",
+                Map.of(),
+                Map.of(),
+                null,
+                List.of(AMD64),
+                java.util.Set.of("fresh"),
+                "",
+                null,
+                List.of(),
+                0,
+                List.of(),
+                "",
+                "",
+                dev.kiln.llb.ImageOption.ResolveMode.DEFAULT,
+                false,
+                java.util.Set.of("mergeop"));
         LlbGraph graph = graph(convert("""
                 FROM scratch AS fresh
                 RUN echo fresh
                 FROM fresh
                 RUN echo cached
                 """, noCache));
-        assertThat(ops(graph, OpKind.EXEC)).filteredOn(v -> v.name().contains("echo fresh"))
+        assertThat(ops(graph, OpKind.EXEC))
+                .filteredOn(v -> v.name().contains("echo fresh"))
                 .allMatch(LlbVertex::ignoreCache);
-        assertThat(ops(graph, OpKind.EXEC)).filteredOn(v -> v.name().contains("echo cached"))
+        assertThat(ops(graph, OpKind.EXEC))
+                .filteredOn(v -> v.name().contains("echo cached"))
                 .noneMatch(LlbVertex::ignoreCache);
     }
 
     @Test
     void proxyBuildArgsReachRunWithoutAnArg() throws Exception {
-        ConvertOptions proxy = new ConvertOptions("", Map.of("HTTPS_PROXY", "http://proxy:3128"), Map.of(), null,
-                List.of(AMD64), null, "", null, List.of(), 0, List.of(), "", "",
-                dev.kiln.llb.ImageOption.ResolveMode.DEFAULT, false, java.util.Set.of());
+        ConvertOptions proxy = new ConvertOptions(
+                "",
+                Map.of("HTTPS_PROXY", "http://proxy:3128"),
+                Map.of(),
+                null,
+                List.of(AMD64),
+                null,
+                "",
+                null,
+                List.of(),
+                0,
+                List.of(),
+                "",
+                "",
+                dev.kiln.llb.ImageOption.ResolveMode.DEFAULT,
+                false,
+                java.util.Set.of());
         DockerfileConverter.Result result = convert("FROM scratch\nRUN echo\n", proxy);
         // as BuildKit does: the op's ProxyEnv, not its env, so that the worker sets both spellings
         ExecOp exec = exec(graph(result), "echo");
         assertThat(exec.getMeta().getProxyEnv().getHttpsProxy()).isEqualTo("http://proxy:3128");
         assertThat(exec.getMeta().getProxyEnv().getHttpProxy()).isEmpty();
-        assertThat(exec.getMeta().getEnvList()).noneMatch(e -> e.toLowerCase(java.util.Locale.ROOT).contains("proxy"));
+        assertThat(exec.getMeta().getEnvList())
+                .noneMatch(e -> e.toLowerCase(java.util.Locale.ROOT).contains("proxy"));
         assertThat(result.image().config().env()).noneMatch(e -> e.startsWith("HTTPS_PROXY"));
     }
 
     @Test
     void targetPlatformSetsArgsAndConfig() throws Exception {
-        DockerfileConverter.Result result = convert("""
+        DockerfileConverter.Result result =
+                convert("""
                 FROM --platform=$BUILDPLATFORM scratch AS tools
                 FROM scratch
                 ARG TARGETPLATFORM TARGETARCH BUILDARCH
                 LABEL target=$TARGETPLATFORM arch=$TARGETARCH build=$BUILDARCH
                 """, ConvertOptions.forPlatform(AMD64).withTargetPlatform(Platform.parse("linux/arm64")));
         String json = new String(result.image().toDockerOciImageJson(), StandardCharsets.UTF_8);
-        assertThat(json).contains("\"architecture\":\"arm64\"")
+        assertThat(json)
+                .contains("\"architecture\":\"arm64\"")
                 .contains("\"target\":\"linux/arm64\"", "\"arch\":\"arm64\"", "\"build\":\"amd64\"");
         assertThat(result.warnings()).extracting(w -> w.rule()).doesNotContain(LintRule.UNDEFINED_VAR);
     }
@@ -416,10 +495,12 @@ class ConverterTest {
                 MAINTAINER me
                 CMD echo hi
                 """);
-        assertThat(result.warnings()).extracting(Linter.Warning::formatted).containsExactly(
-                "MaintainerDeprecated: Maintainer instruction is deprecated in favor of using label (line 2)",
-                "JSONArgsRecommended: JSON arguments recommended for CMD to prevent unintended behavior related to OS "
-                        + "signals (line 3)");
+        assertThat(result.warnings())
+                .extracting(Linter.Warning::formatted)
+                .containsExactly(
+                        "MaintainerDeprecated: Maintainer instruction is deprecated in favor of using label (line 2)",
+                        "JSONArgsRecommended: JSON arguments recommended for CMD to prevent unintended behavior related to OS "
+                                + "signals (line 3)");
     }
 
     @Test
@@ -439,8 +520,13 @@ class ConverterTest {
     private static String copyChain(int stages) {
         StringBuilder dockerfile = new StringBuilder("FROM scratch AS s0\nCOPY <<EOF /bottom\nbottom\nEOF\n");
         for (int i = 1; i < stages; i++) {
-            dockerfile.append("FROM scratch AS s").append(i).append('\n')
-                    .append("COPY --from=s").append(i - 1).append(" / /\n");
+            dockerfile
+                    .append("FROM scratch AS s")
+                    .append(i)
+                    .append('\n')
+                    .append("COPY --from=s")
+                    .append(i - 1)
+                    .append(" / /\n");
         }
         return dockerfile.toString();
     }
@@ -450,7 +536,9 @@ class ConverterTest {
         DockerfileConverter.Result result = convert(copyChain(10_000));
 
         LlbGraph graph = graph(result);
-        assertThat(ops(graph, OpKind.FILE)).filteredOn(v -> v.name().contains("COPY --from=s")).hasSize(9_999);
+        assertThat(ops(graph, OpKind.FILE))
+                .filteredOn(v -> v.name().contains("COPY --from=s"))
+                .hasSize(9_999);
         assertThat(graph.output().orElseThrow().vertex().name()).isEqualTo("[s9999 1/1] COPY --from=s9998 / /");
     }
 

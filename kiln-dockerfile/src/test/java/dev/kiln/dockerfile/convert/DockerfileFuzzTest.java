@@ -51,8 +51,12 @@ class DockerfileFuzzTest {
         DockerfileConverter.Result result;
         try {
             ParsedDockerfile parsed = DockerfileParser.parse("Dockerfile", data);
-            result = DockerfileConverter.convert(parsed, ConvertOptions.forPlatform(AMD64), new OfflineSources(),
-                    new SourceMap("Dockerfile", "Dockerfile", data), "");
+            result = DockerfileConverter.convert(
+                    parsed,
+                    ConvertOptions.forPlatform(AMD64),
+                    new OfflineSources(),
+                    new SourceMap("Dockerfile", "Dockerfile", data),
+                    "");
         } catch (DockerfileException e) {
             return;
         }

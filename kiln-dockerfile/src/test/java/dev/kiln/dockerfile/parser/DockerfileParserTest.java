@@ -39,7 +39,8 @@ class DockerfileParserTest {
                   c
                 """);
         assertThat(parsed.nodes().get(1).args()).containsExactly("echo a   b   c");
-        assertThat(parsed.warnings()).singleElement()
+        assertThat(parsed.warnings())
+                .singleElement()
                 .satisfies(w -> assertThat(w.message()).startsWith("Empty continuation line found in: RUN echo a"));
     }
 
@@ -65,7 +66,9 @@ class DockerfileParserTest {
                 RUN echo \\
                   done
                 """);
-        assertThat(parsed.directives()).extracting(DirectiveParser.Directive::name).containsExactly("syntax", "check");
+        assertThat(parsed.directives())
+                .extracting(DirectiveParser.Directive::name)
+                .containsExactly("syntax", "check");
         assertThat(parsed.escapeToken()).isEqualTo('\\');
         assertThat(parsed.nodes().get(1).args()).containsExactly("echo   done");
     }
@@ -195,7 +198,9 @@ class DockerfileParserTest {
 
     @Test
     void jsonWithNonStringsIsAnError() {
-        assertError("FROM scratch\nCMD [\"a\", 1]\n", 2,
+        assertError(
+                "FROM scratch\nCMD [\"a\", 1]\n",
+                2,
                 "when using JSON array syntax, arrays must be comprised of strings only");
     }
 
@@ -206,7 +211,9 @@ class DockerfileParserTest {
 
     @Test
     void envPairWithoutEqualsIsAnError() {
-        assertError("FROM scratch\nENV A=1 B\n", 2,
+        assertError(
+                "FROM scratch\nENV A=1 B\n",
+                2,
                 "Syntax error - can't find = in \"B\". Must be of the form: name=value");
     }
 
@@ -220,17 +227,17 @@ class DockerfileParserTest {
 
     static DockerfileException assertError(String text, int line, String reason) {
         DockerfileException[] caught = new DockerfileException[1];
-        assertThatThrownBy(() -> parse(text))
-                .isInstanceOfSatisfying(DockerfileException.class, e -> {
-                    assertThat(e.reason()).isEqualTo(reason);
-                    assertThat(e.line()).isEqualTo(line);
-                    caught[0] = e;
-                });
+        assertThatThrownBy(() -> parse(text)).isInstanceOfSatisfying(DockerfileException.class, e -> {
+            assertThat(e.reason()).isEqualTo(reason);
+            assertThat(e.line()).isEqualTo(line);
+            caught[0] = e;
+        });
         return caught[0];
     }
 
     @Test
     void wordsKeepQuotesButDoNotSplitInsideThem() {
-        assertThat(LineParsers.words("a \"b c\" 'd e' f\\ g", '\\')).isEqualTo(List.of("a", "\"b c\"", "'d e'", "f\\ g"));
+        assertThat(LineParsers.words("a \"b c\" 'd e' f\\ g", '\\'))
+                .isEqualTo(List.of("a", "\"b c\"", "'d e'", "f\\ g"));
     }
 }

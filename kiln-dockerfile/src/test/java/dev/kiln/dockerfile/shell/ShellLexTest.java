@@ -29,35 +29,38 @@ class ShellLexTest {
     }
 
     @ParameterizedTest(name = "{0} -> {1}")
-    @CsvSource(delimiter = '|', quoteCharacter = '~', value = {
-        "hello $NAME|hello world",
-        "hello ${NAME}!|hello world!",
-        "${UNSET}x|x",
-        "${UNSET:-default}|default",
-        "${EMPTY:-default}|default",
-        "${EMPTY-default}|~~",
-        "${UNSET-default}|default",
-        "${NAME:-default}|world",
-        "${NAME:+alt}|alt",
-        "${EMPTY:+alt}|~~",
-        "${EMPTY+alt}|alt",
-        "${UNSET+alt}|~~",
-        "${PATHLIKE#*/}|usr/local/lib/file.tar.gz",
-        "${PATHLIKE##*/}|file.tar.gz",
-        "${PATHLIKE%.*}|/usr/local/lib/file.tar",
-        "${PATHLIKE%%.*}|/usr/local/lib/file",
-        "${PATHLIKE/l/L}|/usr/Local/lib/file.tar.gz",
-        "${PATHLIKE//l/L}|/usr/LocaL/Lib/fiLe.tar.gz",
-        "${NAME/?/W}|World",
-        "'$NAME'|$NAME",
-        "\"$NAME\"|world",
-        "\"a \\\"quoted\\\" $NAME\"|a \"quoted\" world",
-        "\\$NAME|$NAME",
-        "a\\ b|a b",
-        "\"\\n\"|\\n",
-        "$|$",
-        "cost: 5$|cost: 5$",
-    })
+    @CsvSource(
+            delimiter = '|',
+            quoteCharacter = '~',
+            value = {
+                "hello $NAME|hello world",
+                "hello ${NAME}!|hello world!",
+                "${UNSET}x|x",
+                "${UNSET:-default}|default",
+                "${EMPTY:-default}|default",
+                "${EMPTY-default}|~~",
+                "${UNSET-default}|default",
+                "${NAME:-default}|world",
+                "${NAME:+alt}|alt",
+                "${EMPTY:+alt}|~~",
+                "${EMPTY+alt}|alt",
+                "${UNSET+alt}|~~",
+                "${PATHLIKE#*/}|usr/local/lib/file.tar.gz",
+                "${PATHLIKE##*/}|file.tar.gz",
+                "${PATHLIKE%.*}|/usr/local/lib/file.tar",
+                "${PATHLIKE%%.*}|/usr/local/lib/file",
+                "${PATHLIKE/l/L}|/usr/Local/lib/file.tar.gz",
+                "${PATHLIKE//l/L}|/usr/LocaL/Lib/fiLe.tar.gz",
+                "${NAME/?/W}|World",
+                "'$NAME'|$NAME",
+                "\"$NAME\"|world",
+                "\"a \\\"quoted\\\" $NAME\"|a \"quoted\" world",
+                "\\$NAME|$NAME",
+                "a\\ b|a b",
+                "\"\\n\"|\\n",
+                "$|$",
+                "cost: 5$|cost: 5$",
+            })
     void expandsLikeBuildKitsShellLexer(String input, String expected) throws ShellException {
         assertThat(word(input)).isEqualTo(expected);
     }
@@ -80,10 +83,8 @@ class ShellLexTest {
         assertThatThrownBy(() -> word("${UNSET:?must be set}"))
                 .isInstanceOf(ShellException.class)
                 .hasMessageContaining("UNSET: must be set");
-        assertThatThrownBy(() -> word("${EMPTY:?}"))
-                .hasMessageContaining("EMPTY: is not allowed to be empty");
-        assertThatThrownBy(() -> word("${UNSET?}"))
-                .hasMessageContaining("UNSET: is not allowed to be unset");
+        assertThatThrownBy(() -> word("${EMPTY:?}")).hasMessageContaining("EMPTY: is not allowed to be empty");
+        assertThatThrownBy(() -> word("${UNSET?}")).hasMessageContaining("UNSET: is not allowed to be unset");
     }
 
     @Test

@@ -5,7 +5,6 @@ import dev.kiln.solver.KeyedStep;
 import dev.kiln.solver.OperationContext;
 import dev.kiln.solver.Result;
 import dev.kiln.solver.SolveCache;
-
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;

@@ -1,7 +1,6 @@
 package dev.kiln.engine.cache;
 
 import dev.kiln.engine.export.ImageOptions;
-
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.Objects;
@@ -42,8 +41,15 @@ public sealed interface CacheExport {
      *
      * @param insecure {@code registry.insecure=true}: plain HTTP or an unverified certificate for this registry
      */
-    record Registry(String ref, boolean max, boolean ignoreError, boolean imageManifest, boolean ociMediaTypes,
-            boolean insecure, ImageOptions layers) implements CacheExport {
+    record Registry(
+            String ref,
+            boolean max,
+            boolean ignoreError,
+            boolean imageManifest,
+            boolean ociMediaTypes,
+            boolean insecure,
+            ImageOptions layers)
+            implements CacheExport {
         public Registry {
             Objects.requireNonNull(ref, "ref");
             Objects.requireNonNull(layers, "layers");
@@ -85,8 +91,12 @@ public sealed interface CacheExport {
                     throw new IllegalArgumentException("cache export type=local: image-manifest=false (an index "
                             + "of blobs) is not supported by kiln; leave it at its default, true");
                 }
-                yield new Local(Path.of(dest).toAbsolutePath(), mode(attrs), bool(attrs, "ignore-error"),
-                        attrs.getOrDefault("tag", "latest"), layers);
+                yield new Local(
+                        Path.of(dest).toAbsolutePath(),
+                        mode(attrs),
+                        bool(attrs, "ignore-error"),
+                        attrs.getOrDefault("tag", "latest"),
+                        layers);
             }
             case "registry" -> {
                 String ref = attrs.getOrDefault("ref", "");
@@ -101,12 +111,19 @@ public sealed interface CacheExport {
                     throw new IllegalArgumentException("cache export type=registry: image-manifest=true needs OCI "
                             + "media types; drop oci-mediatypes=false or add image-manifest=false");
                 }
-                yield new Registry(ref, mode(attrs), bool(attrs, "ignore-error"), imageManifest, oci,
-                        bool(attrs, "registry.insecure"), layerOptions(attrs));
+                yield new Registry(
+                        ref,
+                        mode(attrs),
+                        bool(attrs, "ignore-error"),
+                        imageManifest,
+                        oci,
+                        bool(attrs, "registry.insecure"),
+                        layerOptions(attrs));
             }
             case "inline" -> new Inline();
-            default -> throw new UnsupportedOperationException("cache export type \"" + type
-                    + "\" is not supported by kiln (supported: local, registry, inline)");
+            default ->
+                throw new UnsupportedOperationException("cache export type \"" + type
+                        + "\" is not supported by kiln (supported: local, registry, inline)");
         };
     }
 
@@ -125,8 +142,9 @@ public sealed interface CacheExport {
         return switch (attrs.getOrDefault("mode", "min")) {
             case "min" -> false;
             case "max" -> true;
-            default -> throw new IllegalArgumentException("cache export mode must be min or max, not \""
-                    + attrs.get("mode") + "\"");
+            default ->
+                throw new IllegalArgumentException(
+                        "cache export mode must be min or max, not \"" + attrs.get("mode") + "\"");
         };
     }
 
@@ -135,8 +153,9 @@ public sealed interface CacheExport {
         return switch (value) {
             case "true", "1" -> true;
             case "false", "0" -> false;
-            default -> throw new IllegalArgumentException("cache attribute " + key + " must be true or false, not \""
-                    + value + "\"");
+            default ->
+                throw new IllegalArgumentException(
+                        "cache attribute " + key + " must be true or false, not \"" + value + "\"");
         };
     }
 }

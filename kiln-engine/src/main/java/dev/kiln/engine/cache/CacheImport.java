@@ -44,7 +44,9 @@ public sealed interface CacheImport {
                 if (src.isEmpty()) {
                     throw new IllegalArgumentException("cache import type=local needs src=DIR");
                 }
-                yield new Local(Path.of(src).toAbsolutePath(), attrs.getOrDefault("tag", "latest"),
+                yield new Local(
+                        Path.of(src).toAbsolutePath(),
+                        attrs.getOrDefault("tag", "latest"),
                         attrs.getOrDefault("digest", ""));
             }
             case "registry" -> {
@@ -55,8 +57,9 @@ public sealed interface CacheImport {
                 dev.kiln.core.ImageReference.parseNormalized(ref);
                 yield new Registry(ref, CacheExport.bool(attrs, "registry.insecure"));
             }
-            default -> throw new UnsupportedOperationException("cache import type \"" + type
-                    + "\" is not supported by kiln (supported: local, registry)");
+            default ->
+                throw new UnsupportedOperationException(
+                        "cache import type \"" + type + "\" is not supported by kiln (supported: local, registry)");
         };
     }
 }

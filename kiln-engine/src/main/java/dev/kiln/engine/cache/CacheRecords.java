@@ -11,7 +11,6 @@ import dev.kiln.solver.KeyedStep;
 import dev.kiln.solver.Result;
 import dev.kiln.worker.SnapshotResult;
 import dev.kiln.worker.Worker;
-
 import java.io.IOException;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -82,8 +81,8 @@ public record CacheRecords(CacheConfig config, List<ImageLayer> layers, Map<Dige
                     created.putIfAbsent(blob, step.created());
                     top = index;
                 }
-                List<CacheConfig.Result> results = top == -1 ? List.of()
-                        : List.of(new CacheConfig.Result(top, step.created()));
+                List<CacheConfig.Result> results =
+                        top == -1 ? List.of() : List.of(new CacheConfig.Result(top, step.created()));
                 recordIndex.put(KeyedStep.outputKey(step.key(), output), records.size());
                 records.add(new CacheConfig.Record(BuildCache.recordDigest(step.key(), output), results, inputs));
             }
@@ -96,9 +95,15 @@ public record CacheRecords(CacheConfig config, List<ImageLayer> layers, Map<Dige
      * {@code containerd.io/uncompressed} and its time as {@code buildkit/createdat}, as BuildKit writes them.
      */
     public List<Descriptor> layerDescriptors(boolean ociMediaTypes) {
-        return layers.stream().map(layer -> layer.descriptor(ociMediaTypes).withAnnotations(Map.of(
-                ImportedCache.UNCOMPRESSED, layer.blob().diffId().toString(),
-                ImportedCache.CREATED_AT, created.get(layer.blob().descriptor().digest()).toString()))).toList();
+        return layers.stream()
+                .map(layer -> layer.descriptor(ociMediaTypes)
+                        .withAnnotations(Map.of(
+                                ImportedCache.UNCOMPRESSED,
+                                        layer.blob().diffId().toString(),
+                                ImportedCache.CREATED_AT,
+                                        created.get(layer.blob().descriptor().digest())
+                                                .toString())))
+                .toList();
     }
 
     /**
@@ -117,7 +122,8 @@ public record CacheRecords(CacheConfig config, List<ImageLayer> layers, Map<Dige
             List<CacheConfig.Result> results = new ArrayList<>();
             for (CacheConfig.Result result : record.results()) {
                 List<Digest> chain = chain(result.layer());
-                if (chain.size() <= imageLayers.size() && imageLayers.subList(0, chain.size()).equals(chain)) {
+                if (chain.size() <= imageLayers.size()
+                        && imageLayers.subList(0, chain.size()).equals(chain)) {
                     results.add(new CacheConfig.Result(chain.size() - 1, result.createdAt()));
                 }
             }

@@ -21,7 +21,6 @@ import dev.kiln.solver.Result;
 import dev.kiln.worker.SnapshotResult;
 import dev.kiln.worker.image.ImageStore;
 import dev.kiln.worker.image.LayerBlob;
-
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -63,8 +62,8 @@ public final class ImportedCache {
         void fetch(Descriptor blob, ImageStore images, String source) throws IOException;
     }
 
-    private ImportedCache(String source, LayerSource blobs, ImageStore images, CacheConfig config,
-            List<Descriptor> layers) {
+    private ImportedCache(
+            String source, LayerSource blobs, ImageStore images, CacheConfig config, List<Descriptor> layers) {
         this.source = source;
         this.blobs = blobs;
         this.images = images;
@@ -94,15 +93,16 @@ public final class ImportedCache {
             try {
                 indexBytes = Files.readAllBytes(dir.resolve("index.json"));
             } catch (NoSuchFileException e) {
-                throw new IOException(source + " has no index.json (is it a directory a type=local cache export "
-                        + "wrote?)", e);
+                throw new IOException(
+                        source + " has no index.json (is it a directory a type=local cache export " + "wrote?)", e);
             }
-            ImageIndex index = parse(() -> ImageIndex.parse(indexBytes, dir.resolve("index.json").toString()));
+            ImageIndex index = parse(
+                    () -> ImageIndex.parse(indexBytes, dir.resolve("index.json").toString()));
             manifestDigest = index.manifests().stream()
                     .filter(m -> spec.tag().equals(m.annotations().get("org.opencontainers.image.ref.name")))
                     .reduce((first, later) -> later)
-                    .orElseThrow(() -> new IOException(source + ": index.json names no cache under tag \""
-                            + spec.tag() + "\""))
+                    .orElseThrow(() ->
+                            new IOException(source + ": index.json names no cache under tag \"" + spec.tag() + "\""))
                     .digest();
         }
         byte[] manifestBytes = readVerified(blobs, manifestDigest, source);
@@ -111,13 +111,17 @@ public final class ImportedCache {
         String mediaType = mediaTypeOf(manifestBytes);
         if (MediaTypes.isIndex(mediaType)) {
             ImageIndex index = parse(() -> ImageIndex.parse(manifestBytes, "cache index " + manifestDigest));
-            configDescriptor = index.manifests().stream().filter(m -> m.mediaType().equals(CacheConfig.MEDIA_TYPE))
-                    .findFirst().orElseThrow(() -> new IOException(source + ": cache index " + manifestDigest
-                            + " lists no " + CacheConfig.MEDIA_TYPE));
-            layers = index.manifests().stream().filter(m -> !m.mediaType().equals(CacheConfig.MEDIA_TYPE)).toList();
+            configDescriptor = index.manifests().stream()
+                    .filter(m -> m.mediaType().equals(CacheConfig.MEDIA_TYPE))
+                    .findFirst()
+                    .orElseThrow(() -> new IOException(
+                            source + ": cache index " + manifestDigest + " lists no " + CacheConfig.MEDIA_TYPE));
+            layers = index.manifests().stream()
+                    .filter(m -> !m.mediaType().equals(CacheConfig.MEDIA_TYPE))
+                    .toList();
         } else {
-            ImageManifest manifest = parse(() -> ImageManifest.parse(manifestBytes, "cache manifest "
-                    + manifestDigest));
+            ImageManifest manifest =
+                    parse(() -> ImageManifest.parse(manifestBytes, "cache manifest " + manifestDigest));
             configDescriptor = manifest.config();
             if (!configDescriptor.mediaType().equals(CacheConfig.MEDIA_TYPE)) {
                 throw new IOException(source + ": manifest " + manifestDigest + " is not a cache manifest (its "
@@ -127,8 +131,8 @@ public final class ImportedCache {
         }
         byte[] configBytes = readVerified(blobs, configDescriptor.digest(), source);
         CacheConfig config = parse(() -> CacheConfig.parse(configBytes));
-        return new ImportedCache(source, (blob, store, name) -> copyFile(blobs, blob, store, name), images, config,
-                layers);
+        return new ImportedCache(
+                source, (blob, store, name) -> copyFile(blobs, blob, store, name), images, config, layers);
     }
 
     /**
@@ -149,17 +153,20 @@ public final class ImportedCache {
         LayerSource fromRegistry = (blob, store, name) -> fetchFromRegistry(registry, ref, blob, store, name);
         if (root.document() instanceof ImageIndex index) {
             Optional<Descriptor> configDescriptor = index.manifests().stream()
-                    .filter(m -> m.mediaType().equals(CacheConfig.MEDIA_TYPE)).findFirst();
+                    .filter(m -> m.mediaType().equals(CacheConfig.MEDIA_TYPE))
+                    .findFirst();
             if (configDescriptor.isPresent()) {
                 List<Descriptor> layers = index.manifests().stream()
-                        .filter(m -> !m.mediaType().equals(CacheConfig.MEDIA_TYPE)).toList();
+                        .filter(m -> !m.mediaType().equals(CacheConfig.MEDIA_TYPE))
+                        .toList();
                 byte[] configBytes = registry.fetchBlob(ref, configDescriptor.get());
-                return new ImportedCache(source, fromRegistry, images, parse(() -> CacheConfig.parse(configBytes)),
-                        layers);
+                return new ImportedCache(
+                        source, fromRegistry, images, parse(() -> CacheConfig.parse(configBytes)), layers);
             }
-            Descriptor chosen = PlatformMatcher.of(platform).select(index.manifests()).orElseThrow(() ->
-                    new IOException(source + " is an index with neither a cache config nor an image for "
-                            + platform.normalize()));
+            Descriptor chosen = PlatformMatcher.of(platform)
+                    .select(index.manifests())
+                    .orElseThrow(() -> new IOException(source
+                            + " is an index with neither a cache config nor an image for " + platform.normalize()));
             FetchedManifest image = registry.fetchManifest(ref, chosen);
             if (image.isIndex()) {
                 throw new IOException(source + ": an index inside an index is not supported");
@@ -171,16 +178,22 @@ public final class ImportedCache {
             return inline(source, ref, manifest, registry, images, fromRegistry);
         }
         byte[] configBytes = registry.fetchBlob(ref, manifest.config());
-        return new ImportedCache(source, fromRegistry, images, parse(() -> CacheConfig.parse(configBytes)),
-                manifest.layers());
+        return new ImportedCache(
+                source, fromRegistry, images, parse(() -> CacheConfig.parse(configBytes)), manifest.layers());
     }
 
     /**
      * The inline cache of an image: the records its config carries under {@link CacheConfig#INLINE_FIELD}, whose
      * results index the image's layers (each layer's parent the one below it, its diff ID from the config's rootfs).
      */
-    private static ImportedCache inline(String source, ImageReference ref, ImageManifest manifest,
-            RegistryClient registry, ImageStore images, LayerSource fromRegistry) throws IOException {
+    private static ImportedCache inline(
+            String source,
+            ImageReference ref,
+            ImageManifest manifest,
+            RegistryClient registry,
+            ImageStore images,
+            LayerSource fromRegistry)
+            throws IOException {
         byte[] configBytes = registry.fetchBlob(ref, manifest.config());
         ImageConfig image = parse(() -> ImageConfig.parse(configBytes, "config of " + ref));
         JsonNode field = image.unknownFields().get(CacheConfig.INLINE_FIELD);
@@ -196,8 +209,8 @@ public final class ImportedCache {
         }
         List<Digest> diffIds = image.rootfs().diffIds();
         if (diffIds.size() != manifest.layers().size()) {
-            throw new IOException(source + ": the image's manifest lists " + manifest.layers().size()
-                    + " layers but its config " + diffIds.size() + " diff IDs");
+            throw new IOException(source + ": the image's manifest lists "
+                    + manifest.layers().size() + " layers but its config " + diffIds.size() + " diff IDs");
         }
         List<CacheConfig.Layer> layers = new ArrayList<>();
         List<Descriptor> blobs = new ArrayList<>();
@@ -224,7 +237,8 @@ public final class ImportedCache {
 
     private static String mediaTypeOf(byte[] json) {
         String text = new String(json, StandardCharsets.UTF_8);
-        return text.contains("\"manifests\"") && !text.contains("\"config\"") ? MediaTypes.OCI_INDEX
+        return text.contains("\"manifests\"") && !text.contains("\"config\"")
+                ? MediaTypes.OCI_INDEX
                 : MediaTypes.OCI_MANIFEST;
     }
 
@@ -312,7 +326,8 @@ public final class ImportedCache {
 
     /** Copies one blob into the content store; the writer verifies digest and size before it keeps it. */
     private static void copyFile(Path blobs, Descriptor blob, ImageStore images, String source) throws IOException {
-        Path file = blobs.resolve(blob.digest().algorithm()).resolve(blob.digest().hex());
+        Path file =
+                blobs.resolve(blob.digest().algorithm()).resolve(blob.digest().hex());
         if (!Files.isRegularFile(file)) {
             throw new IOException(source + " lacks layer blob " + blob.digest());
         }
@@ -323,19 +338,24 @@ public final class ImportedCache {
             }
             writer.commit();
         } catch (DigestMismatchException e) {
-            throw new IOException("layer blob " + blob.digest() + " in " + source + " does not match its digest ("
-                    + e.getMessage() + ")", e);
+            throw new IOException(
+                    "layer blob " + blob.digest() + " in " + source + " does not match its digest (" + e.getMessage()
+                            + ")",
+                    e);
         }
     }
 
     /** Downloads one blob into the content store; the client verifies digest and size and keeps nothing else. */
-    private static void fetchFromRegistry(RegistryClient registry, ImageReference ref, Descriptor blob,
-            ImageStore images, String source) throws IOException {
+    private static void fetchFromRegistry(
+            RegistryClient registry, ImageReference ref, Descriptor blob, ImageStore images, String source)
+            throws IOException {
         try {
             registry.fetchBlob(ref, blob, images.content());
         } catch (DigestMismatchException e) {
-            throw new IOException("layer blob " + blob.digest() + " in " + source + " does not match its digest ("
-                    + e.getMessage() + ")", e);
+            throw new IOException(
+                    "layer blob " + blob.digest() + " in " + source + " does not match its digest (" + e.getMessage()
+                            + ")",
+                    e);
         }
     }
 

@@ -9,7 +9,6 @@ import dev.kiln.oci.ImageManifest;
 import dev.kiln.oci.MediaTypes;
 import dev.kiln.solver.KeyedStep;
 import dev.kiln.worker.Worker;
-
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -35,21 +34,23 @@ public final class LocalCacheExporter {
 
     private static final String REF_NAME = "org.opencontainers.image.ref.name";
 
-    private LocalCacheExporter() {
-    }
+    private LocalCacheExporter() {}
 
     /**
      * Exports the steps {@code spec}'s mode selects: all of them for max, for min only those the final result's
      * outputs ({@code resultKeys}, output keys as the solver gives them) are made from through their inputs' keys.
      */
-    public static void export(CacheExport.Local spec, List<KeyedStep> steps, Set<String> resultKeys, Worker worker,
-            ExportLog log) throws IOException, InterruptedException {
-        CacheRecords cache = CacheRecords.of(CacheRecords.select(spec.max(), steps, resultKeys), worker,
-                spec.layers(), log);
+    public static void export(
+            CacheExport.Local spec, List<KeyedStep> steps, Set<String> resultKeys, Worker worker, ExportLog log)
+            throws IOException, InterruptedException {
+        CacheRecords cache =
+                CacheRecords.of(CacheRecords.select(spec.max(), steps, resultKeys), worker, spec.layers(), log);
         Path blobs = Files.createDirectories(spec.dest().resolve("blobs").resolve("sha256"));
         List<Descriptor> layerDescriptors = cache.layerDescriptors(true);
         for (Descriptor layer : layerDescriptors) {
-            linkBlob(worker.images().content().blobPath(layer.digest()), blobs.resolve(layer.digest().hex()));
+            linkBlob(
+                    worker.images().content().blobPath(layer.digest()),
+                    blobs.resolve(layer.digest().hex()));
         }
         byte[] config = cache.config().toJson();
         Descriptor configDescriptor = Descriptor.of(CacheConfig.MEDIA_TYPE, config);
@@ -93,7 +94,8 @@ public final class LocalCacheExporter {
         List<Descriptor> entries = new ArrayList<>();
         if (Files.isRegularFile(file)) {
             try {
-                for (Descriptor entry : ImageIndex.parse(Files.readAllBytes(file), file.toString()).manifests()) {
+                for (Descriptor entry : ImageIndex.parse(Files.readAllBytes(file), file.toString())
+                        .manifests()) {
                     if (!tag.equals(entry.annotations().get(REF_NAME))) {
                         entries.add(entry);
                     }

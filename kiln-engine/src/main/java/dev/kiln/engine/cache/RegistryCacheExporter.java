@@ -14,7 +14,6 @@ import dev.kiln.solver.KeyedStep;
 import dev.kiln.worker.BuildSession;
 import dev.kiln.worker.Worker;
 import dev.kiln.worker.image.ImageStore;
-
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
@@ -29,15 +28,20 @@ import java.util.Set;
  */
 public final class RegistryCacheExporter {
 
-    private RegistryCacheExporter() {
-    }
+    private RegistryCacheExporter() {}
 
     /** Exports the steps {@code spec}'s mode selects (see {@link CacheRecords#select}). */
-    public static void export(CacheExport.Registry spec, List<KeyedStep> steps, Set<String> resultKeys,
-            Worker worker, BuildSession session, ExportLog log) throws IOException, InterruptedException {
+    public static void export(
+            CacheExport.Registry spec,
+            List<KeyedStep> steps,
+            Set<String> resultKeys,
+            Worker worker,
+            BuildSession session,
+            ExportLog log)
+            throws IOException, InterruptedException {
         ImageReference tag = ImageReference.parseNormalized(spec.ref()).withDefaultTag();
-        CacheRecords cache = CacheRecords.of(CacheRecords.select(spec.max(), steps, resultKeys), worker,
-                spec.layers(), log);
+        CacheRecords cache =
+                CacheRecords.of(CacheRecords.select(spec.max(), steps, resultKeys), worker, spec.layers(), log);
         if (cache.layers().isEmpty()) {
             // As BuildKit: a cache without a layer would make nothing load, so nothing is pushed.
             log.line("skipping cache export for a result without layers");
@@ -66,8 +70,8 @@ public final class RegistryCacheExporter {
                 new ImagePusher(insecure, images, log).push(tag, cache.layers(), configDescriptor, manifestDescriptor);
             }
         } else {
-            new ImagePusher(images.registry(), images, log).push(tag, cache.layers(), configDescriptor,
-                    manifestDescriptor);
+            new ImagePusher(images.registry(), images, log)
+                    .push(tag, cache.layers(), configDescriptor, manifestDescriptor);
         }
         log.line("pushed " + cache.config().records().size() + " cache records and " + layers.size() + " layers to "
                 + tag + " (" + (spec.imageManifest() ? "image manifest " : "index ") + manifestDescriptor.digest()

@@ -30,8 +30,15 @@ record BuildRecord(int version, String target, Map<String, String> buildArgs, Li
      * @param op     the base64 of the marshalled op without its inputs; empty when it was too large to keep
      * @param notes  what went into {@code opKey} beyond the op (an image digest, a local source's file checksums)
      */
-    record Step(String digest, String name, String kind, String key, String opKey, String op,
-            Map<String, String> notes, List<Input> inputs) {
+    record Step(
+            String digest,
+            String name,
+            String kind,
+            String key,
+            String opKey,
+            String op,
+            Map<String, String> notes,
+            List<Input> inputs) {
 
         Step {
             notes = notes == null ? Map.of() : notes;

@@ -15,7 +15,6 @@ import dev.kiln.solver.KeyedStep;
 import dev.kiln.worker.AtomicWrite;
 import dev.kiln.worker.ops.ImageSourceOperation;
 import dev.kiln.worker.ops.LocalSourceOperation;
-
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -54,10 +53,11 @@ public final class CacheExplainer {
     static final int VERSION = 1;
     /** An op larger than this (an inline document, say) is recorded by its key only. */
     static final int MAX_OP_BYTES = 64 * 1024;
+
     private static final int SHORT_VALUE = 40;
     private static final String ARG_PREFIX = "build-arg:";
-    private static final ObjectMapper JSON = new ObjectMapper()
-            .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
+    private static final ObjectMapper JSON =
+            new ObjectMapper().configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
 
     private final Path file;
     private final String target;
@@ -70,8 +70,8 @@ public final class CacheExplainer {
      */
     public CacheExplainer(Path stateDir, String target, Map<String, String> frontendOpts) {
         this.target = target;
-        this.file = stateDir.resolve("explain").resolve(
-                Digest.sha256(target.getBytes(StandardCharsets.UTF_8)).hex() + ".json");
+        this.file = stateDir.resolve("explain")
+                .resolve(Digest.sha256(target.getBytes(StandardCharsets.UTF_8)).hex() + ".json");
         var args = new java.util.TreeMap<String, String>();
         frontendOpts.forEach((name, value) -> {
             if (name.startsWith(ARG_PREFIX)) {
@@ -88,8 +88,7 @@ public final class CacheExplainer {
      * @param steps    the build's steps, every step after the steps it consumes
      * @param vertices the build's LLB vertices by digest, for the ops' definitions
      */
-    public List<CacheMiss> explainAndRecord(List<KeyedStep> steps, Map<String, LlbVertex> vertices)
-            throws IOException {
+    public List<CacheMiss> explainAndRecord(List<KeyedStep> steps, Map<String, LlbVertex> vertices) throws IOException {
         BuildRecord last = load();
         BuildRecord now = record(steps, vertices);
         List<CacheMiss> misses = new Comparison(last, now, steps, vertices).misses();
@@ -114,8 +113,10 @@ public final class CacheExplainer {
 
     private static boolean sameKeys(BuildRecord a, BuildRecord b) {
         return a.buildArgs().equals(b.buildArgs())
-                && a.steps().stream().map(BuildRecord.Step::key).toList()
-                .equals(b.steps().stream().map(BuildRecord.Step::key).toList());
+                && a.steps().stream()
+                        .map(BuildRecord.Step::key)
+                        .toList()
+                        .equals(b.steps().stream().map(BuildRecord.Step::key).toList());
     }
 
     private BuildRecord record(List<KeyedStep> steps, Map<String, LlbVertex> vertices) {
@@ -125,28 +126,34 @@ public final class CacheExplainer {
             String kind = "";
             String op = "";
             if (vertex != null) {
-                kind = OpKind.of(vertex.op()).map(k -> k.name().toLowerCase(Locale.ROOT)).orElse("");
+                kind = OpKind.of(vertex.op())
+                        .map(k -> k.name().toLowerCase(Locale.ROOT))
+                        .orElse("");
                 byte[] bytes = vertex.op().toBuilder().clearInputs().build().toByteArray();
                 op = bytes.length > MAX_OP_BYTES ? "" : Base64.getEncoder().encodeToString(bytes);
             }
             var inputs = new ArrayList<BuildRecord.Input>(step.inputs().size());
             for (KeyedStep.StepInput input : step.inputs()) {
-                inputs.add(switch (input) {
-                    case KeyedStep.StepInput.Linked linked ->
-                            new BuildRecord.Input(linked.producerKey(), linked.producerOutput(), "", List.of());
-                    case KeyedStep.StepInput.Content content -> new BuildRecord.Input(content.producerKey(),
-                            content.producerOutput(), content.checksum(), content.selectors());
-                });
+                inputs.add(
+                        switch (input) {
+                            case KeyedStep.StepInput.Linked linked ->
+                                new BuildRecord.Input(linked.producerKey(), linked.producerOutput(), "", List.of());
+                            case KeyedStep.StepInput.Content content ->
+                                new BuildRecord.Input(
+                                        content.producerKey(),
+                                        content.producerOutput(),
+                                        content.checksum(),
+                                        content.selectors());
+                        });
             }
-            recorded.add(new BuildRecord.Step(step.vertexDigest(), step.name(), kind, step.key(), step.opKey(), op,
-                    step.notes(), inputs));
+            recorded.add(new BuildRecord.Step(
+                    step.vertexDigest(), step.name(), kind, step.key(), step.opKey(), op, step.notes(), inputs));
         }
         return new BuildRecord(VERSION, target, buildArgs, recorded);
     }
 
     /** One cause of a run; a step's explanation names the first and counts the rest. */
-    private record Change(String reason, String message, Map<String, String> details) {
-    }
+    private record Change(String reason, String message, Map<String, String> details) {}
 
     /** This build compared with the last one. */
     private static final class Comparison {
@@ -162,6 +169,7 @@ public final class CacheExplainer {
         private final Map<String, BuildRecord.Step> nowByKey = new HashMap<>();
         /** This build's step key to its counterpart in the last build. */
         private final Map<String, BuildRecord.Step> counterparts = new HashMap<>();
+
         private final Set<BuildRecord.Step> matched = new HashSet<>();
         /** The explanations so far, by step key, for the dependants that carry them along. */
         private final Map<String, CacheMiss> explained = new HashMap<>();
@@ -175,7 +183,9 @@ public final class CacheExplainer {
                 for (BuildRecord.Step step : last.steps()) {
                     lastByKey.putIfAbsent(step.key(), step);
                     lastByDigest.putIfAbsent(step.digest(), step);
-                    lastByName.computeIfAbsent(step.name(), n -> new ArrayDeque<>()).add(step);
+                    lastByName
+                            .computeIfAbsent(step.name(), n -> new ArrayDeque<>())
+                            .add(step);
                     if (!step.inputs().isEmpty()) {
                         lastBySignature.putIfAbsent(signature(step.kind(), step.inputs(), Map.of()), step);
                     }
@@ -243,7 +253,8 @@ public final class CacheExplainer {
          */
         private static String sourceSignature(BuildRecord.Step step) {
             Op op = step.inputs().isEmpty() ? decode(step) : null;
-            return op == null || !op.hasSource() ? null
+            return op == null || !op.hasSource()
+                    ? null
                     : "source " + withoutDigest(op.getSource().getIdentifier());
         }
 
@@ -251,8 +262,10 @@ public final class CacheExplainer {
         private static String signature(String kind, List<BuildRecord.Input> inputs, Map<String, String> translate) {
             var text = new StringBuilder(kind);
             for (BuildRecord.Input input : inputs) {
-                text.append(' ').append(translate.getOrDefault(input.producer(), input.producer()))
-                        .append('#').append(input.output());
+                text.append(' ')
+                        .append(translate.getOrDefault(input.producer(), input.producer()))
+                        .append('#')
+                        .append(input.output());
             }
             return text.toString();
         }
@@ -260,20 +273,30 @@ public final class CacheExplainer {
         private CacheMiss explain(KeyedStep step, BuildRecord.Step now, BuildRecord.Step before) {
             LlbVertex vertex = vertices.get(step.vertexDigest());
             if (vertex != null && vertex.ignoreCache()) {
-                return miss(step, List.of(new Change(CacheMiss.REASON_NO_CACHE,
-                        "it is marked to ignore the cache (--no-cache)", Map.of())));
+                return miss(
+                        step,
+                        List.of(new Change(
+                                CacheMiss.REASON_NO_CACHE, "it is marked to ignore the cache (--no-cache)", Map.of())));
             }
             if (last == null) {
-                return miss(step, List.of(new Change(CacheMiss.REASON_NO_RECORD,
-                        "no earlier build of this target is recorded", Map.of())));
+                return miss(
+                        step,
+                        List.of(new Change(
+                                CacheMiss.REASON_NO_RECORD, "no earlier build of this target is recorded", Map.of())));
             }
             if (before == null) {
-                return miss(step, List.of(new Change(CacheMiss.REASON_NEW_STEP,
-                        "the last build of this target had no such step", Map.of())));
+                return miss(
+                        step,
+                        List.of(new Change(
+                                CacheMiss.REASON_NEW_STEP,
+                                "the last build of this target had no such step",
+                                Map.of())));
             }
             if (before.key().equals(now.key())) {
-                return miss(step, List.of(new Change(CacheMiss.REASON_PRUNED,
-                        "its cache record was pruned", Map.of("key", now.key()))));
+                return miss(
+                        step,
+                        List.of(new Change(
+                                CacheMiss.REASON_PRUNED, "its cache record was pruned", Map.of("key", now.key()))));
             }
             var changes = new ArrayList<Change>();
             if (!before.opKey().equals(now.opKey())) {
@@ -281,11 +304,14 @@ public final class CacheExplainer {
             }
             for (int i = 0; i < now.inputs().size(); i++) {
                 BuildRecord.Input input = now.inputs().get(i);
-                BuildRecord.Input old = i < before.inputs().size() ? before.inputs().get(i) : null;
+                BuildRecord.Input old =
+                        i < before.inputs().size() ? before.inputs().get(i) : null;
                 changes.addAll(inputChanges(old, input));
             }
             if (changes.isEmpty()) {
-                changes.add(new Change(CacheMiss.REASON_DEFINITION, "its cache key changed",
+                changes.add(new Change(
+                        CacheMiss.REASON_DEFINITION,
+                        "its cache key changed",
                         Map.of("old", before.key(), "new", now.key())));
             }
             return miss(step, changes);
@@ -309,13 +335,13 @@ public final class CacheExplainer {
                 return List.of(new Change(CacheMiss.REASON_INPUT, "it has a new " + producerName, Map.of()));
             }
             boolean byContent = !input.checksum().isEmpty();
-            if (byContent ? input.checksum().equals(old.checksum())
+            if (byContent
+                    ? input.checksum().equals(old.checksum())
                     : input.producer().equals(old.producer()) && input.output() == old.output()) {
                 return List.of();
             }
             BuildRecord.Step oldProducer = lastByKey.get(old.producer());
-            if (byContent && producer != null && oldProducer != null
-                    && isLocal(producer) && isLocal(oldProducer)) {
+            if (byContent && producer != null && oldProducer != null && isLocal(producer) && isLocal(oldProducer)) {
                 List<Change> files = fileChanges(oldProducer.notes(), producer.notes(), input.selectors());
                 if (!files.isEmpty()) {
                     return files;
@@ -328,8 +354,10 @@ public final class CacheExplainer {
                 return List.of(new Change(carried.reason(), carried.message(), details));
             }
             if (byContent) {
-                return List.of(new Change(CacheMiss.REASON_INPUT, "the content of " + producerName + " changed ("
-                        + shortDigest(old.checksum()) + " -> " + shortDigest(input.checksum()) + ")",
+                return List.of(new Change(
+                        CacheMiss.REASON_INPUT,
+                        "the content of " + producerName + " changed (" + shortDigest(old.checksum()) + " -> "
+                                + shortDigest(input.checksum()) + ")",
                         Map.of("old", old.checksum(), "new", input.checksum())));
             }
             return List.of(new Change(CacheMiss.REASON_INPUT, producerName + " changed", Map.of()));
@@ -337,7 +365,9 @@ public final class CacheExplainer {
 
         private static boolean isLocal(BuildRecord.Step step) {
             Op op = decode(step);
-            return op != null && op.hasSource() && op.getSource().getIdentifier().startsWith("local://");
+            return op != null
+                    && op.hasSource()
+                    && op.getSource().getIdentifier().startsWith("local://");
         }
 
         private List<Change> opChanges(BuildRecord.Step before, BuildRecord.Step now) {
@@ -354,7 +384,8 @@ public final class CacheExplainer {
             }
             Op oldRest = withoutExplained(old);
             Op currentRest = withoutExplained(current);
-            if (!oldRest.equals(currentRest) || changes.isEmpty() && !before.notes().equals(now.notes())) {
+            if (!oldRest.equals(currentRest)
+                    || changes.isEmpty() && !before.notes().equals(now.notes())) {
                 changes.add(new Change(CacheMiss.REASON_DEFINITION, "its definition changed", Map.of()));
             }
             return changes;
@@ -363,17 +394,27 @@ public final class CacheExplainer {
         /** The op without what {@link #execChanges} and {@link #sourceChanges} already explain. */
         private static Op withoutExplained(Op op) {
             if (op.hasExec()) {
-                Meta meta = op.getExec().getMeta().toBuilder().clearArgs().clearEnv().build();
-                return op.toBuilder().setExec(op.getExec().toBuilder().setMeta(meta).clearMounts()).build();
+                Meta meta = op.getExec().getMeta().toBuilder()
+                        .clearArgs()
+                        .clearEnv()
+                        .build();
+                return op.toBuilder()
+                        .setExec(op.getExec().toBuilder().setMeta(meta).clearMounts())
+                        .build();
             }
             if (op.hasSource() && op.getSource().getIdentifier().startsWith("docker-image://")) {
-                return op.toBuilder().setSource(op.getSource().toBuilder()
-                        .setIdentifier(withoutDigest(op.getSource().getIdentifier()))).build();
+                return op.toBuilder()
+                        .setSource(op.getSource().toBuilder()
+                                .setIdentifier(withoutDigest(op.getSource().getIdentifier())))
+                        .build();
             }
             if (op.hasSource() && op.getSource().getIdentifier().startsWith("local://")) {
                 // Every client run is a new session; the files, not the session, make the key.
-                return op.toBuilder().setSource(op.getSource().toBuilder().removeAttrs("local.session")
-                        .removeAttrs("local.unique")).build();
+                return op.toBuilder()
+                        .setSource(op.getSource().toBuilder()
+                                .removeAttrs("local.session")
+                                .removeAttrs("local.unique"))
+                        .build();
             }
             return op;
         }
@@ -384,14 +425,17 @@ public final class CacheExplainer {
             List<String> newArgs = now.getMeta().getArgsList();
             if (!oldArgs.equals(newArgs)) {
                 int common = 0;
-                while (common < oldArgs.size() - 1 && common < newArgs.size() - 1
+                while (common < oldArgs.size() - 1
+                        && common < newArgs.size() - 1
                         && oldArgs.get(common).equals(newArgs.get(common))) {
                     common++;
                 }
                 String before = String.join(" ", oldArgs.subList(common, oldArgs.size()));
                 String after = String.join(" ", newArgs.subList(common, newArgs.size()));
-                changes.add(new Change(CacheMiss.REASON_COMMAND, "its command changed: " + quote(before) + " -> "
-                        + quote(after), Map.of("old", shorten(before), "new", shorten(after))));
+                changes.add(new Change(
+                        CacheMiss.REASON_COMMAND,
+                        "its command changed: " + quote(before) + " -> " + quote(after),
+                        Map.of("old", shorten(before), "new", shorten(after))));
             }
             Map<String, String> oldEnv = env(old.getMeta().getEnvList());
             Map<String, String> newEnv = env(now.getMeta().getEnvList());
@@ -403,11 +447,14 @@ public final class CacheExplainer {
                 if (Objects.equals(was, is)) {
                     continue;
                 }
-                boolean arg = now().buildArgs().containsKey(name) || last.buildArgs().containsKey(name);
+                boolean arg =
+                        now().buildArgs().containsKey(name) || last.buildArgs().containsKey(name);
                 String what = (arg ? "build argument " : "environment variable ") + name;
-                String message = was == null ? what + " was set: " + quote(is)
-                        : is == null ? what + " was unset (was " + quote(was) + ")"
-                        : what + " changed: " + quote(was) + " -> " + quote(is);
+                String message = was == null
+                        ? what + " was set: " + quote(is)
+                        : is == null
+                                ? what + " was unset (was " + quote(was) + ")"
+                                : what + " changed: " + quote(was) + " -> " + quote(is);
                 var details = new LinkedHashMap<String, String>();
                 details.put("name", name);
                 if (was != null) {
@@ -428,9 +475,11 @@ public final class CacheExplainer {
                 if (Objects.equals(was, is)) {
                     continue;
                 }
-                String message = was == null ? "a mount at " + dest + " was added (" + describe(is) + ")"
-                        : is == null ? "its mount at " + dest + " was removed (" + describe(was) + ")"
-                        : "its mount at " + dest + " changed: " + describe(was) + " -> " + describe(is);
+                String message = was == null
+                        ? "a mount at " + dest + " was added (" + describe(is) + ")"
+                        : is == null
+                                ? "its mount at " + dest + " was removed (" + describe(was) + ")"
+                                : "its mount at " + dest + " changed: " + describe(was) + " -> " + describe(is);
                 changes.add(new Change(CacheMiss.REASON_MOUNT, message, Map.of("dest", dest)));
             }
             return changes;
@@ -453,7 +502,13 @@ public final class CacheExplainer {
         private static Map<String, Mount> mounts(ExecOp exec) {
             var mounts = new LinkedHashMap<String, Mount>();
             for (Mount mount : exec.getMountsList()) {
-                mounts.put(mount.getDest(), mount.toBuilder().clearInput().clearOutput().clearResultID().build());
+                mounts.put(
+                        mount.getDest(),
+                        mount.toBuilder()
+                                .clearInput()
+                                .clearOutput()
+                                .clearResultID()
+                                .build());
             }
             return mounts;
         }
@@ -461,32 +516,38 @@ public final class CacheExplainer {
         /** A mount in the words of RUN --mount; a secret mount by its id only, never a value (the op has none). */
         private static String describe(Mount mount) {
             return switch (mount.getMountType()) {
-                case CACHE -> "type=cache,id=" + mount.getCacheOpt().getID() + ",sharing="
-                        + mount.getCacheOpt().getSharing().name().toLowerCase(Locale.ROOT);
+                case CACHE ->
+                    "type=cache,id=" + mount.getCacheOpt().getID() + ",sharing="
+                            + mount.getCacheOpt().getSharing().name().toLowerCase(Locale.ROOT);
                 case SECRET -> "type=secret,id=" + mount.getSecretOpt().getID();
                 case SSH -> "type=ssh,id=" + mount.getSSHOpt().getID();
                 case TMPFS -> "type=tmpfs,size=" + mount.getTmpfsOpt().getSize();
-                default -> "type=bind" + (mount.getSelector().isEmpty() ? "" : ",source=" + mount.getSelector())
-                        + (mount.getReadonly() ? ",readonly" : ",rw");
+                default ->
+                    "type=bind" + (mount.getSelector().isEmpty() ? "" : ",source=" + mount.getSelector())
+                            + (mount.getReadonly() ? ",readonly" : ",rw");
             };
         }
 
-        private static List<Change> sourceChanges(Op old, Op now, Map<String, String> oldNotes,
-                Map<String, String> newNotes) {
+        private static List<Change> sourceChanges(
+                Op old, Op now, Map<String, String> oldNotes, Map<String, String> newNotes) {
             String was = old.getSource().getIdentifier();
             String is = now.getSource().getIdentifier();
             if (is.startsWith("docker-image://") && was.startsWith("docker-image://")) {
                 String oldDigest = imageDigest(was, oldNotes);
                 String newDigest = imageDigest(is, newNotes);
                 if (!withoutDigest(was).equals(withoutDigest(is))) {
-                    return List.of(new Change(CacheMiss.REASON_BASE_IMAGE, "the base image changed: "
-                            + withoutDigest(was).substring("docker-image://".length()) + " -> "
-                            + withoutDigest(is).substring("docker-image://".length()),
+                    return List.of(new Change(
+                            CacheMiss.REASON_BASE_IMAGE,
+                            "the base image changed: "
+                                    + withoutDigest(was).substring("docker-image://".length()) + " -> "
+                                    + withoutDigest(is).substring("docker-image://".length()),
                             Map.of("old", was, "new", is)));
                 }
                 if (!oldDigest.equals(newDigest)) {
-                    return List.of(new Change(CacheMiss.REASON_BASE_IMAGE, "the base image changed: " + oldDigest
-                            + " -> " + newDigest, Map.of("old", oldDigest, "new", newDigest)));
+                    return List.of(new Change(
+                            CacheMiss.REASON_BASE_IMAGE,
+                            "the base image changed: " + oldDigest + " -> " + newDigest,
+                            Map.of("old", oldDigest, "new", newDigest)));
                 }
                 return List.of();
             }
@@ -494,8 +555,10 @@ public final class CacheExplainer {
                 return fileChanges(oldNotes, newNotes, List.of());
             }
             if (!was.equals(is)) {
-                return List.of(new Change(CacheMiss.REASON_DEFINITION, "its source changed: " + quote(was) + " -> "
-                        + quote(is), Map.of("old", shorten(was), "new", shorten(is))));
+                return List.of(new Change(
+                        CacheMiss.REASON_DEFINITION,
+                        "its source changed: " + quote(was) + " -> " + quote(is),
+                        Map.of("old", shorten(was), "new", shorten(is))));
             }
             return List.of();
         }
@@ -519,8 +582,8 @@ public final class CacheExplainer {
          * The files of a local source that differ between two builds' notes, under the selectors (all when none),
          * in path order; one "beyond what is recorded" cause when the notes were truncated and show no change.
          */
-        private static List<Change> fileChanges(Map<String, String> old, Map<String, String> now,
-                List<String> selectors) {
+        private static List<Change> fileChanges(
+                Map<String, String> old, Map<String, String> now, List<String> selectors) {
             var paths = new TreeSet<String>();
             for (String key : old.keySet()) {
                 if (key.startsWith(LocalSourceOperation.FILE_NOTE)) {
@@ -561,11 +624,13 @@ public final class CacheExplainer {
                 }
                 changes.add(new Change(CacheMiss.REASON_CONTEXT_FILE, message, details));
             }
-            String truncated = now.getOrDefault(LocalSourceOperation.TRUNCATED_NOTE,
-                    old.get(LocalSourceOperation.TRUNCATED_NOTE));
+            String truncated =
+                    now.getOrDefault(LocalSourceOperation.TRUNCATED_NOTE, old.get(LocalSourceOperation.TRUNCATED_NOTE));
             if (changes.isEmpty() && truncated != null) {
-                changes.add(new Change(CacheMiss.REASON_CONTEXT_FILE, "context files changed beyond the first "
-                        + truncated + " paths that are recorded", Map.of()));
+                changes.add(new Change(
+                        CacheMiss.REASON_CONTEXT_FILE,
+                        "context files changed beyond the first " + truncated + " paths that are recorded",
+                        Map.of()));
             }
             return changes;
         }
@@ -576,8 +641,13 @@ public final class CacheExplainer {
             }
             for (String selector : selectors) {
                 String clean = selector.replaceAll("^/+|/+$", "");
-                if (clean.isEmpty() || clean.equals(".") || clean.contains("*") || clean.contains("?")
-                        || clean.contains("[") || path.equals(clean) || path.startsWith(clean + "/")) {
+                if (clean.isEmpty()
+                        || clean.equals(".")
+                        || clean.contains("*")
+                        || clean.contains("?")
+                        || clean.contains("[")
+                        || path.equals(clean)
+                        || path.startsWith(clean + "/")) {
                     return true;
                 }
             }

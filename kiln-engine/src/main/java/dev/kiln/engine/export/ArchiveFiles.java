@@ -44,8 +44,7 @@ final class ArchiveFiles {
     /** rw-rw-rw- less the process's umask, as for any file a program creates. */
     private static final Set<PosixFilePermission> NEW_FILE_MODE = newFileMode();
 
-    private ArchiveFiles() {
-    }
+    private ArchiveFiles() {}
 
     private static Set<PosixFilePermission> newFileMode() {
         int umask = 022;
@@ -59,8 +58,7 @@ final class ArchiveFiles {
             // no /proc: the usual umask
         }
         int mode = 0666 & ~umask;
-        Set<PosixFilePermission> permissions =
-                EnumSet.noneOf(PosixFilePermission.class);
+        Set<PosixFilePermission> permissions = EnumSet.noneOf(PosixFilePermission.class);
         PosixFilePermission[] bits = PosixFilePermission.values();
         for (int bit = 0; bit < 9; bit++) {
             // PosixFilePermission lists OWNER_READ (0400) first, OTHERS_EXECUTE (0001) last
@@ -95,7 +93,7 @@ final class ArchiveFiles {
             // a temp file is private; the archive gets the mode a plain file of this process would get
             Files.setPosixFilePermissions(temp, NEW_FILE_MODE);
             try (FileOutputStream file = new FileOutputStream(temp.toFile());
-                 OutputStream out = new BufferedOutputStream(file, 1 << 16)) {
+                    OutputStream out = new BufferedOutputStream(file, 1 << 16)) {
                 file.getChannel().tryLock();
                 body.writeTo(out);
                 out.flush();
@@ -117,7 +115,9 @@ final class ArchiveFiles {
         Pattern ours = Pattern.compile("\\." + Pattern.quote(name) + "\\.[0-9]+\\.partial");
         List<Path> candidates;
         try (Stream<Path> files = Files.list(dir)) {
-            candidates = files.filter(path -> ours.matcher(path.getFileName().toString()).matches()).toList();
+            candidates = files.filter(
+                            path -> ours.matcher(path.getFileName().toString()).matches())
+                    .toList();
         }
         for (Path file : candidates) {
             if (WRITING.contains(file) || !Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS)) {

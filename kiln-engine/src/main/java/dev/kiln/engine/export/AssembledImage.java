@@ -3,7 +3,6 @@ package dev.kiln.engine.export;
 import dev.kiln.oci.Descriptor;
 import dev.kiln.oci.ImageConfig;
 import dev.kiln.oci.ImageManifest;
-
 import java.util.List;
 
 /**
@@ -11,8 +10,12 @@ import java.util.List;
  *
  * @param manifestDescriptor what names and indexes point at: the manifest's media type, digest and size
  */
-record AssembledImage(ImageManifest manifest, Descriptor manifestDescriptor, ImageConfig config,
-        Descriptor configDescriptor, List<ImageLayer> layers) {
+record AssembledImage(
+        ImageManifest manifest,
+        Descriptor manifestDescriptor,
+        ImageConfig config,
+        Descriptor configDescriptor,
+        List<ImageLayer> layers) {
 
     AssembledImage {
         layers = List.copyOf(layers);

@@ -28,7 +28,10 @@ record ExportAttributes(Map<String, String> attrs, ExportDefaults defaults) {
         if (!attrs.containsKey("name")) {
             return defaults.names();
         }
-        return Arrays.stream(attr("name").split(",")).map(String::trim).filter(n -> !n.isEmpty()).toList();
+        return Arrays.stream(attr("name").split(","))
+                .map(String::trim)
+                .filter(n -> !n.isEmpty())
+                .toList();
     }
 
     /** A flag of the exporter's own: absent or empty is false. */
@@ -47,7 +50,8 @@ record ExportAttributes(Map<String, String> attrs, ExportDefaults defaults) {
         if (dest.isEmpty()) {
             throw new IllegalArgumentException("needs dest=FILE (or dest=- for stdout)");
         }
-        return dest.equals("-") ? new ArchiveDestination.ToStream(defaults.stdout())
+        return dest.equals("-")
+                ? new ArchiveDestination.ToStream(defaults.stdout())
                 : new ArchiveDestination.ToFile(Path.of(dest));
     }
 
@@ -66,8 +70,8 @@ record ExportAttributes(Map<String, String> attrs, ExportDefaults defaults) {
                 Set<String> known = new TreeSet<>(own);
                 known.addAll(ImageOptions.ATTRIBUTES);
                 known.add("annotation.KEY");
-                throw new IllegalArgumentException("unknown attribute " + key + " (known: " + String.join(", ", known)
-                        + ")");
+                throw new IllegalArgumentException(
+                        "unknown attribute " + key + " (known: " + String.join(", ", known) + ")");
             }
         }
     }

@@ -17,7 +17,11 @@ import java.util.Optional;
  * @param imageAttributes attributes an image output takes where it does not set them itself ({@code --annotation}
  *                        as {@code annotation.KEY}); other outputs have no use for them
  */
-public record ExportDefaults(OutputStream stdout, List<String> names, boolean push, Optional<String> sourceDateEpoch,
+public record ExportDefaults(
+        OutputStream stdout,
+        List<String> names,
+        boolean push,
+        Optional<String> sourceDateEpoch,
         Map<String, String> imageAttributes) {
 
     public ExportDefaults {

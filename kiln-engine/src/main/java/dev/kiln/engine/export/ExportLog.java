@@ -3,7 +3,6 @@ package dev.kiln.engine.export;
 import dev.kiln.core.Digest;
 import dev.kiln.solver.ProgressEvent;
 import dev.kiln.solver.ProgressListener;
-
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -31,8 +30,8 @@ public final class ExportLog {
     private ExportLog(ProgressListener listener, String name) {
         this.listener = listener;
         this.name = name;
-        this.digest = Digest.sha256(("kiln export " + name + " " + UUID.randomUUID())
-                .getBytes(StandardCharsets.UTF_8)).toString();
+        this.digest = Digest.sha256(("kiln export " + name + " " + UUID.randomUUID()).getBytes(StandardCharsets.UTF_8))
+                .toString();
     }
 
     static ExportLog start(ProgressListener listener, String name) {
@@ -57,8 +56,8 @@ public final class ExportLog {
     }
 
     public synchronized void line(String text) {
-        emit(new ProgressEvent.VertexLog(digest, name, Instant.now(), 2,
-                (text + "\n").getBytes(StandardCharsets.UTF_8)));
+        emit(new ProgressEvent.VertexLog(
+                digest, name, Instant.now(), 2, (text + "\n").getBytes(StandardCharsets.UTF_8)));
     }
 
     synchronized void completed() {

@@ -1,7 +1,6 @@
 package dev.kiln.engine.export;
 
 import dev.kiln.core.ImageReference;
-
 import java.io.OutputStream;
 import java.nio.file.Path;
 import java.util.List;
@@ -69,7 +68,8 @@ public sealed interface ExportTarget {
      * The result as an OCI image layout in one tar ({@code oci-layout}, {@code index.json}, {@code blobs/}), each
      * name a tag of the layout.
      */
-    record OciArchive(ArchiveDestination destination, List<String> names, ImageOptions options) implements ExportTarget {
+    record OciArchive(ArchiveDestination destination, List<String> names, ImageOptions options)
+            implements ExportTarget {
 
         public OciArchive {
             Objects.requireNonNull(destination, "destination");

@@ -4,7 +4,6 @@ import dev.kiln.gateway.Result;
 import dev.kiln.solver.ProgressListener;
 import dev.kiln.worker.BuildSession;
 import dev.kiln.worker.Worker;
-
 import java.io.IOException;
 import java.util.Map;
 
@@ -31,8 +30,9 @@ public sealed interface Exporter permits ImageExporter, OciExporter, DockerExpor
      * As {@link #export(Result, Worker, BuildSession, ProgressListener)}, an image's config carrying {@code inline}'s
      * records; outputs that make no image config ignore it.
      */
-    default Map<String, String> export(Result result, Worker worker, BuildSession session, ProgressListener progress,
-            InlineCache inline) throws IOException, InterruptedException {
+    default Map<String, String> export(
+            Result result, Worker worker, BuildSession session, ProgressListener progress, InlineCache inline)
+            throws IOException, InterruptedException {
         return export(result, worker, session, progress);
     }
 

@@ -34,8 +34,7 @@ public final class Exporters {
             Map.entry("oci", OciExporter::resolve),
             Map.entry("docker", DockerExporter::resolve));
 
-    private Exporters() {
-    }
+    private Exporters() {}
 
     /** The type names there are exporters for, in the order a user is told them. */
     public static List<String> types() {
@@ -52,8 +51,8 @@ public final class Exporters {
     public static ExportTarget resolve(String type, Map<String, String> attrs, ExportDefaults defaults) {
         Resolver resolver = TYPES.get(type);
         if (resolver == null) {
-            throw new IllegalArgumentException("unknown type " + type + " (supported: "
-                    + String.join(", ", TYPES.keySet()) + ")");
+            throw new IllegalArgumentException(
+                    "unknown type " + type + " (supported: " + String.join(", ", TYPES.keySet()) + ")");
         }
         return resolver.resolve(new ExportAttributes(attrs, defaults));
     }

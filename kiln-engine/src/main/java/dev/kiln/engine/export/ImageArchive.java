@@ -5,16 +5,12 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.kiln.core.Digest;
 import dev.kiln.core.ImageReference;
+import dev.kiln.gateway.Result;
 import dev.kiln.oci.Descriptor;
 import dev.kiln.oci.ImageIndex;
-import dev.kiln.gateway.Result;
 import dev.kiln.oci.content.ContentStore;
 import dev.kiln.solver.ProgressListener;
 import dev.kiln.worker.Worker;
-import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
-import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
-import org.apache.commons.compress.archivers.tar.TarConstants;
-
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -26,6 +22,9 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
+import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
+import org.apache.commons.compress.archivers.tar.TarConstants;
 
 /**
  * An assembled image as one tar: an OCI image layout ({@code oci-layout}, {@code index.json}, {@code blobs/sha256/}),
@@ -37,6 +36,7 @@ final class ImageArchive {
 
     /** The tag of a name in an OCI layout, as containerd and BuildKit write it; the full name goes beside it. */
     static final String REF_NAME = "org.opencontainers.image.ref.name";
+
     static final String IMAGE_NAME = "io.containerd.image.name";
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -58,8 +58,9 @@ final class ImageArchive {
     /** How an archive format writes an image: {@link #writeOci} or {@link #writeDocker}. */
     @FunctionalInterface
     interface Format {
-        void write(AssembledImage image, List<ImageReference> names, ContentStore content, OutputStream out,
-                Instant time) throws IOException;
+        void write(
+                AssembledImage image, List<ImageReference> names, ContentStore content, OutputStream out, Instant time)
+                throws IOException;
     }
 
     /**
@@ -67,30 +68,41 @@ final class ImageArchive {
      * {@code format} as one tar to {@code destination}, as one progress step "exporting to NAME image
      * format"; answers the image's facts.
      */
-    static Map<String, String> export(Result result, Worker worker, ProgressListener progress, String formatName,
-            Format format, ArchiveDestination destination, List<String> names, ImageOptions options)
+    static Map<String, String> export(
+            Result result,
+            Worker worker,
+            ProgressListener progress,
+            String formatName,
+            Format format,
+            ArchiveDestination destination,
+            List<String> names,
+            ImageOptions options)
             throws IOException, InterruptedException {
         return ExportLog.run(progress, "exporting to " + formatName + " image format", log -> {
             AssembledImage made = ImageAssembler.assemble(result, worker, options, log);
-            List<ImageReference> references = names.stream().map(ImageReference::parseNormalized).toList();
+            List<ImageReference> references =
+                    names.stream().map(ImageReference::parseNormalized).toList();
             log.line("sending tarball");
-            ArchiveFiles.write(destination, out -> format.write(made, references, worker.images().content(), out,
-                    entryTime(options)));
+            ArchiveFiles.write(
+                    destination,
+                    out -> format.write(made, references, worker.images().content(), out, entryTime(options)));
             return ImageFacts.of(made, names);
         });
     }
 
     /** Writes the OCI layout of {@code image} to {@code out}, which stays open. */
-    static void writeOci(AssembledImage image, List<ImageReference> names, ContentStore content, OutputStream out,
-            Instant time) throws IOException {
+    static void writeOci(
+            AssembledImage image, List<ImageReference> names, ContentStore content, OutputStream out, Instant time)
+            throws IOException {
         ImageArchive archive = new ImageArchive(out, time);
         archive.layout(image, names, content);
         archive.finish();
     }
 
     /** Writes the Docker archive (also an OCI layout) of {@code image} to {@code out}, which stays open. */
-    static void writeDocker(AssembledImage image, List<ImageReference> names, ContentStore content, OutputStream out,
-            Instant time) throws IOException {
+    static void writeDocker(
+            AssembledImage image, List<ImageReference> names, ContentStore content, OutputStream out, Instant time)
+            throws IOException {
         ImageArchive archive = new ImageArchive(out, time);
         archive.layout(image, names, content);
         archive.file("manifest.json", dockerManifest(image, names));
@@ -115,8 +127,8 @@ final class ImageArchive {
         List<Descriptor> manifests = new ArrayList<>();
         for (ImageReference name : names) {
             ImageReference tagged = name.withDefaultTag();
-            manifests.add(image.manifestDescriptor().withAnnotations(Map.of(IMAGE_NAME, tagged.toString(),
-                    REF_NAME, tagged.tag())));
+            manifests.add(image.manifestDescriptor()
+                    .withAnnotations(Map.of(IMAGE_NAME, tagged.toString(), REF_NAME, tagged.tag())));
         }
         if (manifests.isEmpty()) {
             manifests.add(image.manifestDescriptor());
@@ -159,8 +171,10 @@ final class ImageArchive {
         if (!written.add(digest)) {
             return;
         }
-        long size = content.info(digest).orElseThrow(() -> new IOException("blob " + digest
-                + " of the image is missing from the content store at " + content.root())).size();
+        long size = content.info(digest)
+                .orElseThrow(() -> new IOException(
+                        "blob " + digest + " of the image is missing from the content store at " + content.root()))
+                .size();
         TarArchiveEntry entry = entry(blobPath(digest), TarConstants.LF_NORMAL, 0644);
         entry.setSize(size);
         tar.putArchiveEntry(entry);

@@ -1,10 +1,10 @@
 package dev.kiln.engine.export;
 
+import com.fasterxml.jackson.databind.node.TextNode;
 import dev.kiln.engine.gateway.SolvedReference;
 import dev.kiln.gateway.GatewayException;
 import dev.kiln.gateway.Reference;
 import dev.kiln.gateway.Result;
-import com.fasterxml.jackson.databind.node.TextNode;
 import dev.kiln.oci.CacheConfig;
 import dev.kiln.oci.Descriptor;
 import dev.kiln.oci.ImageConfig;
@@ -14,7 +14,6 @@ import dev.kiln.oci.content.ContentStore;
 import dev.kiln.worker.SnapshotResult;
 import dev.kiln.worker.Worker;
 import dev.kiln.worker.snapshot.Snapshot;
-
 import java.io.IOException;
 import java.time.Instant;
 import java.util.Base64;
@@ -30,8 +29,7 @@ final class ImageAssembler {
     /** The metadata key under which a frontend hands over the image config, as in BuildKit. */
     static final String CONFIG_KEY = "containerimage.config";
 
-    private ImageAssembler() {
-    }
+    private ImageAssembler() {}
 
     static AssembledImage assemble(Result result, Worker worker, ImageOptions options, ExportLog log)
             throws IOException, InterruptedException {
@@ -39,34 +37,38 @@ final class ImageAssembler {
     }
 
     /** As above, the config carrying {@code inline}'s records for the image's layers under BuildKit's field. */
-    static AssembledImage assemble(Result result, Worker worker, ImageOptions options, ExportLog log,
-            InlineCache inline) throws IOException, InterruptedException {
+    static AssembledImage assemble(
+            Result result, Worker worker, ImageOptions options, ExportLog log, InlineCache inline)
+            throws IOException, InterruptedException {
         Snapshot snapshot = snapshotOf(result);
         log.line("exporting layers");
-        List<ImageLayers.Slot> slots = new ImageLayers(worker.images(), worker.snapshotter(), options, log)
-                .export(snapshot);
-        ImageConfig config = ImageConfigs.assemble(result.metadata(CONFIG_KEY), slots, options.sourceDateEpoch(),
-                Instant.now());
-        List<ImageLayer> layers = slots.stream().flatMap(slot -> slot.layer().stream()).toList();
+        List<ImageLayers.Slot> slots =
+                new ImageLayers(worker.images(), worker.snapshotter(), options, log).export(snapshot);
+        ImageConfig config =
+                ImageConfigs.assemble(result.metadata(CONFIG_KEY), slots, options.sourceDateEpoch(), Instant.now());
+        List<ImageLayer> layers =
+                slots.stream().flatMap(slot -> slot.layer().stream()).toList();
         Optional<byte[]> records = inline.records(layers, options, log);
         if (records.isPresent()) {
             // Go marshals the []byte field as standard base64, which is what BuildKit's importer decodes.
-            config = config.withUnknownField(CacheConfig.INLINE_FIELD,
+            config = config.withUnknownField(
+                    CacheConfig.INLINE_FIELD,
                     TextNode.valueOf(Base64.getEncoder().encodeToString(records.get())));
             log.line("writing inline cache into the image config");
         }
         boolean oci = options.ociMediaTypes();
         ContentStore content = worker.images().content();
         byte[] configJson = config.toJson();
-        Descriptor configDescriptor = Descriptor.of(oci ? MediaTypes.OCI_CONFIG : MediaTypes.DOCKER_CONFIG,
-                content.write(configJson), configJson.length);
-        List<Descriptor> layerDescriptors = layers.stream().map(layer -> layer.descriptor(oci)).toList();
+        Descriptor configDescriptor = Descriptor.of(
+                oci ? MediaTypes.OCI_CONFIG : MediaTypes.DOCKER_CONFIG, content.write(configJson), configJson.length);
+        List<Descriptor> layerDescriptors =
+                layers.stream().map(layer -> layer.descriptor(oci)).toList();
         ImageManifest manifest = oci
                 ? ImageManifest.oci(configDescriptor, layerDescriptors).withAnnotations(options.manifestAnnotations())
                 : ImageManifest.docker(configDescriptor, layerDescriptors);
         byte[] manifestJson = manifest.toJson();
-        Descriptor manifestDescriptor = Descriptor.of(manifest.contentType(), content.write(manifestJson),
-                manifestJson.length);
+        Descriptor manifestDescriptor =
+                Descriptor.of(manifest.contentType(), content.write(manifestJson), manifestJson.length);
         log.line("exporting manifest " + manifestDescriptor.digest());
         log.line("exporting config " + configDescriptor.digest());
         return new AssembledImage(manifest, manifestDescriptor, config, configDescriptor, layers);
@@ -77,7 +79,8 @@ final class ImageAssembler {
         Reference ref = result.ref().orElse(null);
         if (ref == null) {
             if (!result.refs().isEmpty()) {
-                throw new GatewayException("the result has one reference per platform " + result.refs().keySet()
+                throw new GatewayException("the result has one reference per platform "
+                        + result.refs().keySet()
                         + "; Kiln exports one platform's result as an image, not several as an index");
             }
             return Snapshot.SCRATCH;

@@ -7,7 +7,6 @@ import dev.kiln.oci.History;
 import dev.kiln.oci.ImageConfig;
 import dev.kiln.oci.OciFormatException;
 import dev.kiln.oci.RootFs;
-
 import java.io.IOException;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -26,18 +25,19 @@ final class ImageConfigs {
     /** Marks the history entries the exporter made up for layers the frontend's history does not tell of. */
     static final String ADDED_COMMENT = "kiln.exporter.image.v0";
 
-    private ImageConfigs() {
-    }
+    private ImageConfigs() {}
 
     /**
      * @param frontendConfig the JSON of the frontend's config, if it gave one
      * @param slots          every layer of the result, in order; the empty ones have no image layer
      * @param now            the time of an image whose config gives none, without SOURCE_DATE_EPOCH
      */
-    static ImageConfig assemble(Optional<byte[]> frontendConfig, List<ImageLayers.Slot> slots,
-            Optional<Instant> epoch, Instant now) throws IOException {
+    static ImageConfig assemble(
+            Optional<byte[]> frontendConfig, List<ImageLayers.Slot> slots, Optional<Instant> epoch, Instant now)
+            throws IOException {
         ImageConfig config = frontendConfig.isPresent() ? parse(frontendConfig.get()) : empty(Platform.current());
-        List<ImageLayer> layers = slots.stream().flatMap(slot -> slot.layer().stream()).toList();
+        List<ImageLayer> layers =
+                slots.stream().flatMap(slot -> slot.layer().stream()).toList();
         List<History> history = matchLayers(config.history(), slots, layers);
         history = fillTimes(history, layers);
         Instant created = config.created();
@@ -45,11 +45,18 @@ final class ImageConfigs {
             history = clamp(history, epoch.get());
             created = epoch.get();
         } else if (created == null) {
-            created = history.stream().map(History::created).filter(t -> t != null).reduce((a, b) -> b).orElse(now);
+            created = history.stream()
+                    .map(History::created)
+                    .filter(t -> t != null)
+                    .reduce((a, b) -> b)
+                    .orElse(now);
         }
-        List<Digest> diffIds = layers.stream().map(layer -> layer.blob().diffId()).toList();
-        return config.withRootFs(new RootFs(config.rootfs().type(), diffIds, config.rootfs().unknownFields()))
-                .withHistory(history).withCreated(created);
+        List<Digest> diffIds =
+                layers.stream().map(layer -> layer.blob().diffId()).toList();
+        return config.withRootFs(new RootFs(
+                        config.rootfs().type(), diffIds, config.rootfs().unknownFields()))
+                .withHistory(history)
+                .withCreated(created);
     }
 
     static ImageConfig empty(Platform platform) {
@@ -70,8 +77,8 @@ final class ImageConfigs {
      * empty ones included, the entries of the empty layers become empty entries; when it counts more, the topmost
      * surplus entries become empty (BuildKit's rule); when fewer, entries are added for the topmost layers.
      */
-    private static List<History> matchLayers(List<History> history, List<ImageLayers.Slot> slots,
-            List<ImageLayer> layers) {
+    private static List<History> matchLayers(
+            List<History> history, List<ImageLayers.Slot> slots, List<ImageLayer> layers) {
         long told = history.stream().filter(step -> !step.emptyLayer()).count();
         List<History> matched = new ArrayList<>(history.size() + layers.size());
         if (told == slots.size() && slots.size() != layers.size()) {
@@ -103,8 +110,7 @@ final class ImageConfigs {
     }
 
     private static History emptied(History step) {
-        return new History(step.created(), step.createdBy(), step.author(), step.comment(), true,
-                step.unknownFields());
+        return new History(step.created(), step.createdBy(), step.author(), step.comment(), true, step.unknownFields());
     }
 
     /**
@@ -123,7 +129,11 @@ final class ImageConfigs {
             }
             timed.add(step);
         }
-        Instant previous = timed.stream().map(History::created).filter(t -> t != null).findFirst().orElse(null);
+        Instant previous = timed.stream()
+                .map(History::created)
+                .filter(t -> t != null)
+                .findFirst()
+                .orElse(null);
         for (int i = 0; i < timed.size(); i++) {
             History step = timed.get(i);
             if (step.created() == null) {
@@ -142,7 +152,7 @@ final class ImageConfigs {
     }
 
     private static History withCreated(History step, Instant created) {
-        return new History(created, step.createdBy(), step.author(), step.comment(), step.emptyLayer(),
-                step.unknownFields());
+        return new History(
+                created, step.createdBy(), step.author(), step.comment(), step.emptyLayer(), step.unknownFields());
     }
 }

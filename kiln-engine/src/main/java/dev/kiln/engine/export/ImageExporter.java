@@ -7,7 +7,6 @@ import dev.kiln.solver.ProgressListener;
 import dev.kiln.worker.BuildSession;
 import dev.kiln.worker.Worker;
 import dev.kiln.worker.image.ImageStore;
-
 import java.io.IOException;
 import java.util.List;
 import java.util.Map;
@@ -34,12 +33,14 @@ record ImageExporter(ExportTarget.Image image) implements Exporter {
     }
 
     @Override
-    public Map<String, String> export(Result result, Worker worker, BuildSession session, ProgressListener progress,
-            InlineCache inline) throws IOException, InterruptedException {
+    public Map<String, String> export(
+            Result result, Worker worker, BuildSession session, ProgressListener progress, InlineCache inline)
+            throws IOException, InterruptedException {
         return ExportLog.run(progress, "exporting to image", log -> {
             AssembledImage made = ImageAssembler.assemble(result, worker, image.options(), log, inline);
             ImageStore images = worker.images(session);
-            List<ImageReference> references = image.names().stream().map(ImageReference::parseNormalized).toList();
+            List<ImageReference> references =
+                    image.names().stream().map(ImageReference::parseNormalized).toList();
             for (ImageReference name : references) {
                 log.line("naming to " + name.withDefaultTag());
                 images.nameImage(name, made.manifestDescriptor());
@@ -51,8 +52,13 @@ record ImageExporter(ExportTarget.Image image) implements Exporter {
         });
     }
 
-    private void push(AssembledImage made, List<ImageReference> references, ImageStore images, BuildSession session,
-            ExportLog log) throws IOException, InterruptedException {
+    private void push(
+            AssembledImage made,
+            List<ImageReference> references,
+            ImageStore images,
+            BuildSession session,
+            ExportLog log)
+            throws IOException, InterruptedException {
         if (!image.options().insecureRegistry()) {
             new ImagePusher(images.registry(), images, log).push(made, references);
             return;

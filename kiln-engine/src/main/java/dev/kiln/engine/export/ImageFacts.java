@@ -10,8 +10,7 @@ import java.util.Map;
  */
 final class ImageFacts {
 
-    private ImageFacts() {
-    }
+    private ImageFacts() {}
 
     /** The digests of {@code image} and, when it has any, the names it was given. */
     static Map<String, String> of(AssembledImage image, List<String> names) {

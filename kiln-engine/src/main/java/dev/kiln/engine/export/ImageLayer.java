@@ -3,7 +3,6 @@ package dev.kiln.engine.export;
 import dev.kiln.oci.Descriptor;
 import dev.kiln.oci.layer.LayerCompression;
 import dev.kiln.worker.image.LayerBlob;
-
 import java.time.Instant;
 
 /**
@@ -19,8 +18,10 @@ public record ImageLayer(String layerId, LayerBlob blob, String variant, Instant
     public Descriptor descriptor(boolean ociMediaTypes) {
         String pulledType = blob.descriptor().mediaType();
         LayerCompression compression = LayerCompression.ofMediaType(pulledType);
-        return Descriptor.of(ociMediaTypes ? compression.ociMediaType() : compression.dockerMediaType(),
-                blob.descriptor().digest(), blob.descriptor().size());
+        return Descriptor.of(
+                ociMediaTypes ? compression.ociMediaType() : compression.dockerMediaType(),
+                blob.descriptor().digest(),
+                blob.descriptor().size());
     }
 
     boolean pulled() {

@@ -13,7 +13,6 @@ import dev.kiln.worker.image.ImageStore;
 import dev.kiln.worker.image.LayerBlob;
 import dev.kiln.worker.snapshot.Snapshot;
 import dev.kiln.worker.snapshot.Snapshotter;
-
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.file.DirectoryStream;
@@ -40,8 +39,7 @@ import java.util.zip.GZIPOutputStream;
 public final class ImageLayers {
 
     /** Each snapshot layer in order; {@code layer} is empty for a layer with nothing in it. */
-    public record Slot(String layerId, Optional<ImageLayer> layer) {
-    }
+    public record Slot(String layerId, Optional<ImageLayer> layer) {}
 
     private final ImageStore images;
     private final Snapshotter snapshotter;
@@ -66,8 +64,10 @@ public final class ImageLayers {
                     continue;
                 }
                 Optional<ImageLayer> known = known(layerId, dir);
-                pending.add(known.isPresent() ? CompletableFuture.completedFuture(known)
-                        : writers.submit(() -> Optional.of(write(layerId, dir))));
+                pending.add(
+                        known.isPresent()
+                                ? CompletableFuture.completedFuture(known)
+                                : writers.submit(() -> Optional.of(write(layerId, dir))));
             }
             List<Slot> slots = new ArrayList<>();
             for (int i = 0; i < pending.size(); i++) {
@@ -123,18 +123,20 @@ public final class ImageLayers {
         String variant = options.layerVariant();
         log.line("compressing layer " + layerId + " (" + variant + ")");
         LayerWriteOptions writeOptions = options.sourceDateEpoch()
-                .map(epoch -> LayerWriteOptions.defaults().withClamp(epoch)).orElse(LayerWriteOptions.defaults());
+                .map(epoch -> LayerWriteOptions.defaults().withClamp(epoch))
+                .orElse(LayerWriteOptions.defaults());
         Digest digest;
         Digest diffId;
         long size;
         try (BlobWriter blob = content.writer(null, -1)) {
             if (options.compressionLevel().isEmpty()) {
-                WrittenLayer written = LayerWriter.write(dir, blob, writeOptions.withCompression(options.compression()));
+                WrittenLayer written =
+                        LayerWriter.write(dir, blob, writeOptions.withCompression(options.compression()));
                 diffId = written.diffId();
             } else {
                 // LayerWriter compresses at its own levels; for a chosen one it writes the plain tar through ours.
-                try (OutputStream compressor = compressor(blob, options.compression(),
-                        options.compressionLevel().getAsInt())) {
+                try (OutputStream compressor = compressor(
+                        blob, options.compression(), options.compressionLevel().getAsInt())) {
                     diffId = LayerWriter.write(dir, compressor, writeOptions.withCompression(LayerCompression.NONE))
                             .diffId();
                 }
@@ -162,11 +164,12 @@ public final class ImageLayers {
             }
         };
         return switch (compression) {
-            case GZIP -> new GZIPOutputStream(shielded, 65536) {
-                {
-                    def.setLevel(level);
-                }
-            };
+            case GZIP ->
+                new GZIPOutputStream(shielded, 65536) {
+                    {
+                        def.setLevel(level);
+                    }
+                };
             case ZSTD -> new ZstdOutputStreamNoFinalizer(shielded, level);
             case NONE -> shielded;
         };
@@ -186,7 +189,8 @@ public final class ImageLayers {
     /** When the layer was made, as its directory tells: the time of a history entry made up for it. */
     private static Instant created(Path dir) {
         try {
-            return Files.getLastModifiedTime(dir, LinkOption.NOFOLLOW_LINKS).toInstant()
+            return Files.getLastModifiedTime(dir, LinkOption.NOFOLLOW_LINKS)
+                    .toInstant()
                     .truncatedTo(java.time.temporal.ChronoUnit.SECONDS);
         } catch (IOException e) {
             return Instant.EPOCH;

@@ -1,7 +1,6 @@
 package dev.kiln.engine.export;
 
 import dev.kiln.oci.layer.LayerCompression;
-
 import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -35,8 +34,14 @@ public record ImageOptions(
         Map<String, String> manifestAnnotations) {
 
     /** The attributes {@link #parse} reads; an exporter's own (name, push, dest) come on top. */
-    public static final Set<String> ATTRIBUTES = Set.of("compression", "compression-level", "force-compression",
-            "oci-mediatypes", "source-date-epoch", "registry.insecure");
+    public static final Set<String> ATTRIBUTES = Set.of(
+            "compression",
+            "compression-level",
+            "force-compression",
+            "oci-mediatypes",
+            "source-date-epoch",
+            "registry.insecure");
+
     private static final List<String> ANNOTATION_PREFIXES = List.of("annotation.", "annotation-manifest.");
 
     public ImageOptions {
@@ -53,8 +58,8 @@ public record ImageOptions(
 
     /** gzip, OCI media types, no fixed time. */
     public static ImageOptions defaults() {
-        return new ImageOptions(LayerCompression.GZIP, OptionalInt.empty(), false, true, Optional.empty(), false,
-                Map.of());
+        return new ImageOptions(
+                LayerCompression.GZIP, OptionalInt.empty(), false, true, Optional.empty(), false, Map.of());
     }
 
     /** What {@code type=docker} makes unless told otherwise: Docker's media types, which every docker load reads. */
@@ -109,38 +114,80 @@ public record ImageOptions(
     }
 
     public ImageOptions withCompression(LayerCompression value) {
-        return new ImageOptions(value, OptionalInt.empty(), forceCompression, ociMediaTypes, sourceDateEpoch,
-                insecureRegistry, manifestAnnotations);
+        return new ImageOptions(
+                value,
+                OptionalInt.empty(),
+                forceCompression,
+                ociMediaTypes,
+                sourceDateEpoch,
+                insecureRegistry,
+                manifestAnnotations);
     }
 
     public ImageOptions withCompressionLevel(int value) {
-        return new ImageOptions(compression, OptionalInt.of(value), forceCompression, ociMediaTypes, sourceDateEpoch,
-                insecureRegistry, manifestAnnotations);
+        return new ImageOptions(
+                compression,
+                OptionalInt.of(value),
+                forceCompression,
+                ociMediaTypes,
+                sourceDateEpoch,
+                insecureRegistry,
+                manifestAnnotations);
     }
 
     public ImageOptions withForceCompression(boolean value) {
-        return new ImageOptions(compression, compressionLevel, value, ociMediaTypes, sourceDateEpoch,
-                insecureRegistry, manifestAnnotations);
+        return new ImageOptions(
+                compression,
+                compressionLevel,
+                value,
+                ociMediaTypes,
+                sourceDateEpoch,
+                insecureRegistry,
+                manifestAnnotations);
     }
 
     public ImageOptions withOciMediaTypes(boolean value) {
-        return new ImageOptions(compression, compressionLevel, forceCompression, value, sourceDateEpoch,
-                insecureRegistry, manifestAnnotations);
+        return new ImageOptions(
+                compression,
+                compressionLevel,
+                forceCompression,
+                value,
+                sourceDateEpoch,
+                insecureRegistry,
+                manifestAnnotations);
     }
 
     public ImageOptions withSourceDateEpoch(Instant value) {
-        return new ImageOptions(compression, compressionLevel, forceCompression, ociMediaTypes, Optional.of(value),
-                insecureRegistry, manifestAnnotations);
+        return new ImageOptions(
+                compression,
+                compressionLevel,
+                forceCompression,
+                ociMediaTypes,
+                Optional.of(value),
+                insecureRegistry,
+                manifestAnnotations);
     }
 
     public ImageOptions withInsecureRegistry(boolean value) {
-        return new ImageOptions(compression, compressionLevel, forceCompression, ociMediaTypes, sourceDateEpoch,
-                value, manifestAnnotations);
+        return new ImageOptions(
+                compression,
+                compressionLevel,
+                forceCompression,
+                ociMediaTypes,
+                sourceDateEpoch,
+                value,
+                manifestAnnotations);
     }
 
     public ImageOptions withManifestAnnotations(Map<String, String> value) {
-        return new ImageOptions(compression, compressionLevel, forceCompression, ociMediaTypes, sourceDateEpoch,
-                insecureRegistry, value);
+        return new ImageOptions(
+                compression,
+                compressionLevel,
+                forceCompression,
+                ociMediaTypes,
+                sourceDateEpoch,
+                insecureRegistry,
+                value);
     }
 
     /**
@@ -159,8 +206,8 @@ public record ImageOptions(
             case "gzip" -> LayerCompression.GZIP;
             case "zstd" -> LayerCompression.ZSTD;
             case "uncompressed" -> LayerCompression.NONE;
-            default -> throw new IllegalArgumentException("compression=" + value
-                    + ": expected gzip, zstd or uncompressed");
+            default ->
+                throw new IllegalArgumentException("compression=" + value + ": expected gzip, zstd or uncompressed");
         };
     }
 
@@ -176,16 +223,17 @@ public record ImageOptions(
                     throw new IllegalArgumentException("compression-level=" + level + ": zstd levels are 1 to 22");
                 }
             }
-            case NONE -> throw new IllegalArgumentException("compression-level=" + level
-                    + ": uncompressed layers have no level");
+            case NONE ->
+                throw new IllegalArgumentException(
+                        "compression-level=" + level + ": uncompressed layers have no level");
         }
     }
 
     private static String annotationKey(String key, String prefix) {
         String name = key.substring(prefix.length());
         if (name.isEmpty() || name.contains("[")) {
-            throw new IllegalArgumentException(key + ": expected " + prefix
-                    + "KEY=VALUE (per-platform annotations are not supported)");
+            throw new IllegalArgumentException(
+                    key + ": expected " + prefix + "KEY=VALUE (per-platform annotations are not supported)");
         }
         return name;
     }

@@ -11,7 +11,6 @@ import dev.kiln.worker.BuildSession;
 import dev.kiln.worker.TransferRate;
 import dev.kiln.worker.image.ImageStore;
 import dev.kiln.worker.image.LayerBlob;
-
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -68,10 +67,11 @@ public final class ImagePusher {
 
     private void pushManifest(ImageReference tag, Descriptor manifest) throws IOException {
         log.line("pushing manifest for " + tag + "@" + manifest.digest());
-        Descriptor pushed = registry.pushManifest(tag, manifest.mediaType(), images.content().read(manifest.digest()));
+        Descriptor pushed = registry.pushManifest(
+                tag, manifest.mediaType(), images.content().read(manifest.digest()));
         if (!pushed.digest().equals(manifest.digest())) {
-            throw new IOException("the manifest pushed as " + tag + " has digest " + pushed.digest() + ", not "
-                    + manifest.digest());
+            throw new IOException(
+                    "the manifest pushed as " + tag + " has digest " + pushed.digest() + ", not " + manifest.digest());
         }
     }
 
@@ -83,7 +83,8 @@ public final class ImagePusher {
         Optional<CredentialSource> clients = session.client().registryCredentials();
         return RegistryClient.builder()
                 .credentials(clients.isPresent() ? clients.get() : DockerConfig.fromEnvironment())
-                .insecure(registries).build();
+                .insecure(registries)
+                .build();
     }
 
     private void pushBlobs(List<ImageLayer> imageLayers, Descriptor config, ImageReference repository)
@@ -112,18 +113,20 @@ public final class ImagePusher {
         Descriptor descriptor = blob.descriptor();
         ImageReference mountFrom = mountSource(blob, repository);
         long started = System.nanoTime();
-        PushResult result = registry.pushBlob(repository, descriptor, () -> content.open(descriptor.digest()),
-                mountFrom);
+        PushResult result =
+                registry.pushBlob(repository, descriptor, () -> content.open(descriptor.digest()), mountFrom);
         long nanos = System.nanoTime() - started;
-        log.line(switch (result) {
-            case ALREADY_PRESENT -> "layer " + descriptor.digest() + " already in " + repository.name();
-            case MOUNTED -> "layer " + descriptor.digest() + " mounted from " + mountFrom.name();
-            case UPLOADED -> "layer " + descriptor.digest() + " pushed: " + TransferRate.describe(descriptor.size(), nanos);
-        });
+        log.line(
+                switch (result) {
+                    case ALREADY_PRESENT -> "layer " + descriptor.digest() + " already in " + repository.name();
+                    case MOUNTED -> "layer " + descriptor.digest() + " mounted from " + mountFrom.name();
+                    case UPLOADED ->
+                        "layer " + descriptor.digest() + " pushed: " + TransferRate.describe(descriptor.size(), nanos);
+                });
         if (!layer.pulled() && blob.sourceRepository().isEmpty()) {
             // The next push of this blob to another repository of the registry can mount it from here.
-            images.recordLayer(layer.layerId(), layer.variant(),
-                    new LayerBlob(descriptor, blob.diffId(), repository.name()));
+            images.recordLayer(
+                    layer.layerId(), layer.variant(), new LayerBlob(descriptor, blob.diffId(), repository.name()));
         }
         return null;
     }

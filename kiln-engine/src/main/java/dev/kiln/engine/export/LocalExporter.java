@@ -1,5 +1,6 @@
 package dev.kiln.engine.export;
 
+import dev.kiln.core.sys.PosixFiles;
 import dev.kiln.gateway.Result;
 import dev.kiln.solver.ProgressListener;
 import dev.kiln.worker.BuildSession;
@@ -8,8 +9,6 @@ import dev.kiln.worker.fs.CopyOptions;
 import dev.kiln.worker.fs.FileActions;
 import dev.kiln.worker.fs.Owner;
 import dev.kiln.worker.fs.UserLookup;
-import dev.kiln.core.sys.PosixFiles;
-
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -39,8 +38,14 @@ record LocalExporter(Path dest) implements Exporter {
             // mode bits and times but not the image's owners, so the user can edit and delete what it wrote.
             Owner user = new Owner(PosixFiles.uid(), PosixFiles.gid());
             new FileActions(dest, UserLookup.idsOnly())
-                    .copy(files.root(), "/", "/", CopyOptions.defaults().withDirCopyContents(true)
-                            .withAlwaysReplaceExistingDestPaths(true).withOwner(user));
+                    .copy(
+                            files.root(),
+                            "/",
+                            "/",
+                            CopyOptions.defaults()
+                                    .withDirCopyContents(true)
+                                    .withAlwaysReplaceExistingDestPaths(true)
+                                    .withOwner(user));
         }
         return Map.of();
     }

@@ -4,7 +4,6 @@ import dev.kiln.gateway.Result;
 import dev.kiln.solver.ProgressListener;
 import dev.kiln.worker.BuildSession;
 import dev.kiln.worker.Worker;
-
 import java.io.IOException;
 import java.util.Map;
 import java.util.Set;
@@ -19,15 +18,22 @@ record OciExporter(ExportTarget.OciArchive archive) implements Exporter {
     static ExportTarget resolve(ExportAttributes attributes) {
         attributes.checkImageAttributes(Set.of("name", "dest"));
         ArchiveDestination destination = attributes.archiveDestination();
-        return new ExportTarget.OciArchive(destination, attributes.names(),
-                attributes.imageOptions(ImageOptions.defaults()));
+        return new ExportTarget.OciArchive(
+                destination, attributes.names(), attributes.imageOptions(ImageOptions.defaults()));
     }
 
     @Override
     public Map<String, String> export(Result result, Worker worker, BuildSession session, ProgressListener progress)
             throws IOException, InterruptedException {
-        return ImageArchive.export(result, worker, progress, "oci", ImageArchive::writeOci, archive.destination(),
-                archive.names(), archive.options());
+        return ImageArchive.export(
+                result,
+                worker,
+                progress,
+                "oci",
+                ImageArchive::writeOci,
+                archive.destination(),
+                archive.names(),
+                archive.options());
     }
 
     @Override

@@ -5,7 +5,6 @@ import dev.kiln.gateway.GatewayException;
 import dev.kiln.gateway.Reference;
 import dev.kiln.gateway.Result;
 import dev.kiln.worker.ReadOnlyView;
-
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

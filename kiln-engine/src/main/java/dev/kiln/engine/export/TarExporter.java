@@ -4,7 +4,6 @@ import dev.kiln.gateway.Result;
 import dev.kiln.solver.ProgressListener;
 import dev.kiln.worker.BuildSession;
 import dev.kiln.worker.Worker;
-
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Map;
@@ -18,7 +17,8 @@ record TarExporter(ArchiveDestination destination) implements Exporter {
     /** {@code dest=FILE}; no dest, or {@code dest=-}, writes to stdout. */
     static ExportTarget resolve(ExportAttributes attributes) {
         String dest = attributes.attr("dest");
-        return dest.isEmpty() || dest.equals("-") ? new ExportTarget.TarStream(attributes.defaults().stdout())
+        return dest.isEmpty() || dest.equals("-")
+                ? new ExportTarget.TarStream(attributes.defaults().stdout())
                 : new ExportTarget.TarFile(Path.of(dest).toAbsolutePath());
     }
 

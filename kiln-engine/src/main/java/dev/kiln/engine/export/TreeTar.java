@@ -1,10 +1,6 @@
 package dev.kiln.engine.export;
 
 import dev.kiln.core.sys.PosixFiles;
-import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
-import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
-import org.apache.commons.compress.archivers.tar.TarConstants;
-
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.file.Files;
@@ -15,6 +11,9 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
+import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
+import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
+import org.apache.commons.compress.archivers.tar.TarConstants;
 
 /**
  * Writes a directory tree as a tar stream: entries in sorted order (so the same tree gives the
@@ -57,8 +56,8 @@ final class TreeTar {
     }
 
     private void writeEntry(Path file, String name) throws IOException {
-        Map<String, Object> attrs = Files.readAttributes(file,
-                "unix:mode,uid,gid,lastModifiedTime,ino,dev,rdev,nlink,size", LinkOption.NOFOLLOW_LINKS);
+        Map<String, Object> attrs = Files.readAttributes(
+                file, "unix:mode,uid,gid,lastModifiedTime,ino,dev,rdev,nlink,size", LinkOption.NOFOLLOW_LINKS);
         int mode = (Integer) attrs.get("mode");
         int type = mode & 0170000;
         TarArchiveEntry entry;

@@ -11,7 +11,6 @@ import dev.kiln.solver.ProgressListener;
 import dev.kiln.solver.Solver;
 import dev.kiln.worker.BuildSession;
 import dev.kiln.worker.Worker;
-
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -56,8 +55,8 @@ public record BuildContext(
             try {
                 container.release();
             } catch (RuntimeException | InterruptedException e) {
-                warnings.add(new Warning("", "could not release a container: " + e.getMessage(),
-                        dev.kiln.gateway.WarnOpts.none()));
+                warnings.add(new Warning(
+                        "", "could not release a container: " + e.getMessage(), dev.kiln.gateway.WarnOpts.none()));
             }
         }
         containers.clear();

@@ -6,7 +6,6 @@ import dev.kiln.llb.pb.Locations;
 import dev.kiln.llb.pb.Range;
 import dev.kiln.llb.pb.SourceInfo;
 import dev.kiln.solver.ShortText;
-
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Optional;
@@ -21,8 +20,7 @@ final class FailedSource {
     /** Lines of one range shown at most: the start of a long instruction says which one it is. */
     private static final int MAX_LINES = 5;
 
-    private FailedSource() {
-    }
+    private FailedSource() {}
 
     /** The location text of the op {@code digest} in the first of {@code graphs} that maps it, if any does. */
     static Optional<String> describe(String digest, List<LlbGraph> graphs) {
@@ -32,7 +30,8 @@ final class FailedSource {
                 continue;
             }
             Location location = locations.getLocations(0);
-            if (location.getSourceIndex() < 0 || location.getSourceIndex() >= graph.source().getInfosCount()
+            if (location.getSourceIndex() < 0
+                    || location.getSourceIndex() >= graph.source().getInfosCount()
                     || location.getRangesCount() == 0) {
                 continue;
             }

@@ -1,25 +1,27 @@
 package dev.kiln.engine.gateway;
 
+import dev.kiln.core.sys.PosixFiles;
 import dev.kiln.gateway.Stat;
 import dev.kiln.worker.ResultFiles;
 import dev.kiln.worker.fs.FileStat;
-import dev.kiln.core.sys.PosixFiles;
-
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /** lstat results in the shape the gateway API gives them: fsutil's Stat with a Go FileMode. */
 final class GatewayStats {
 
-    private GatewayStats() {
-    }
+    private GatewayStats() {}
 
     static Stat of(ResultFiles.Entry entry) {
         FileStat stat = entry.stat();
         long rdev = stat.rdev();
         boolean device = stat.type() == dev.kiln.worker.fs.FileType.CHAR_DEVICE
                 || stat.type() == dev.kiln.worker.fs.FileType.BLOCK_DEVICE;
-        return new Stat(entry.path(), goMode(stat), stat.uid(), stat.gid(),
+        return new Stat(
+                entry.path(),
+                goMode(stat),
+                stat.uid(),
+                stat.gid(),
                 stat.isDirectory() ? 0 : stat.size(),
                 stat.modified().to(TimeUnit.NANOSECONDS),
                 entry.linkTarget(),
@@ -41,14 +43,15 @@ final class GatewayStats {
         if ((permissions & 01000) != 0) {
             mode |= Stat.MODE_STICKY;
         }
-        return mode | switch (stat.type()) {
-            case REGULAR -> 0;
-            case DIRECTORY -> Stat.MODE_DIR;
-            case SYMLINK -> Stat.MODE_SYMLINK;
-            case BLOCK_DEVICE -> Stat.MODE_DEVICE;
-            case CHAR_DEVICE -> Stat.MODE_DEVICE | Stat.MODE_CHAR_DEVICE;
-            case FIFO -> Stat.MODE_NAMED_PIPE;
-            case SOCKET -> Stat.MODE_SOCKET;
-        };
+        return mode
+                | switch (stat.type()) {
+                    case REGULAR -> 0;
+                    case DIRECTORY -> Stat.MODE_DIR;
+                    case SYMLINK -> Stat.MODE_SYMLINK;
+                    case BLOCK_DEVICE -> Stat.MODE_DEVICE;
+                    case CHAR_DEVICE -> Stat.MODE_DEVICE | Stat.MODE_CHAR_DEVICE;
+                    case FIFO -> Stat.MODE_NAMED_PIPE;
+                    case SOCKET -> Stat.MODE_SOCKET;
+                };
     }
 }

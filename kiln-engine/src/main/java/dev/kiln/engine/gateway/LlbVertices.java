@@ -8,7 +8,6 @@ import dev.kiln.solver.Operation;
 import dev.kiln.solver.Vertex;
 import dev.kiln.worker.BuildSession;
 import dev.kiln.worker.Worker;
-
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -40,12 +39,15 @@ final class LlbVertices {
             for (LlbEdge input : llb.inputs()) {
                 inputs.add(new Edge(adapted.get(input.vertex()), input.index()));
             }
-            return new Adapted(llb.digest().toString(), llb.name(), List.copyOf(inputs), llb.ignoreCache(),
+            return new Adapted(
+                    llb.digest().toString(),
+                    llb.name(),
+                    List.copyOf(inputs),
+                    llb.ignoreCache(),
                     worker.operation(llb, session));
         });
     }
 
     private record Adapted(String digest, String name, List<Edge> inputs, boolean ignoreCache, Operation operation)
-            implements Vertex {
-    }
+            implements Vertex {}
 }

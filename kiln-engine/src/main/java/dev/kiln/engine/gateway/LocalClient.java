@@ -16,17 +16,15 @@ import dev.kiln.gateway.ResolvedImageConfig;
 import dev.kiln.gateway.Result;
 import dev.kiln.gateway.SolveRequest;
 import dev.kiln.gateway.WarnOpts;
-import dev.kiln.oci.registry.ResolvedImage;
-import dev.kiln.worker.Worker;
-import dev.kiln.worker.image.OciLayout;
-import dev.kiln.worker.ops.OciLayoutSourceOperation;
-
-import java.io.IOException;
 import dev.kiln.llb.LlbException;
 import dev.kiln.llb.LlbGraph;
 import dev.kiln.llb.State;
 import dev.kiln.llb.pb.Definition;
-
+import dev.kiln.oci.registry.ResolvedImage;
+import dev.kiln.worker.Worker;
+import dev.kiln.worker.image.OciLayout;
+import dev.kiln.worker.ops.OciLayoutSourceOperation;
+import java.io.IOException;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -44,7 +42,8 @@ public final class LocalClient implements Client {
     public LocalClient(BuildContext build, Map<String, String> frontendOpts, Map<String, Definition> inputs) {
         this.build = build;
         BuildOpts base = build.buildOpts();
-        this.opts = new BuildOpts(frontendOpts, base.sessionId(), base.workers(), base.product(), base.llbCaps(), base.caps());
+        this.opts = new BuildOpts(
+                frontendOpts, base.sessionId(), base.workers(), base.product(), base.llbCaps(), base.caps());
         this.inputs = Map.copyOf(inputs);
     }
 
@@ -53,7 +52,8 @@ public final class LocalClient implements Client {
         if (request.definition() != null) {
             return solveDefinition(request.definition(), request.evaluate());
         }
-        BuildFunction frontend = build.frontends().lookup(request.frontend())
+        BuildFunction frontend = build.frontends()
+                .lookup(request.frontend())
                 .orElseThrow(() -> new GatewayException("frontend " + request.frontend() + " is not available; known: "
                         + build.frontends().names()));
         LocalClient nested = new LocalClient(build, request.frontendOpt(), request.frontendInputs());
@@ -97,16 +97,18 @@ public final class LocalClient implements Client {
         } catch (IllegalArgumentException e) {
             throw new GatewayException("invalid image reference \"" + ref + "\": " + e.getMessage(), e);
         }
-        Platform platform = options.platform() == null ? Worker.hostPlatform()
-                : Platform.of(options.platform().getOS(), options.platform().getArchitecture(),
+        Platform platform = options.platform() == null
+                ? Worker.hostPlatform()
+                : Platform.of(
+                        options.platform().getOS(),
+                        options.platform().getArchitecture(),
                         options.platform().getVariant());
         try {
             ResolvedImage image = options.store() == ResolveImageConfigOpt.ImageStore.OCI_LAYOUT
                     ? ociLayoutImage(reference, platform)
-                    : build.worker().images(build.session()).resolve(reference, platform,
-                            options.resolveMode());
-            return new ResolvedImageConfig(image.pinned().toString(), image.root().descriptor().digest(),
-                    image.configBytes());
+                    : build.worker().images(build.session()).resolve(reference, platform, options.resolveMode());
+            return new ResolvedImageConfig(
+                    image.pinned().toString(), image.root().descriptor().digest(), image.configBytes());
         } catch (IOException e) {
             throw new GatewayException("resolve image config for " + reference + ": " + e.getMessage(), e);
         }
@@ -141,7 +143,8 @@ public final class LocalClient implements Client {
 
     @Override
     public void warn(Digest vertex, String message, WarnOpts options) {
-        build.warnings().add(new Warning(vertex == null ? "" : vertex.toString(), message,
-                options == null ? WarnOpts.none() : options));
+        build.warnings()
+                .add(new Warning(
+                        vertex == null ? "" : vertex.toString(), message, options == null ? WarnOpts.none() : options));
     }
 }

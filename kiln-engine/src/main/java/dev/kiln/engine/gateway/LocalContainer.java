@@ -14,10 +14,8 @@ import dev.kiln.worker.ops.FailedStep;
 import dev.kiln.worker.runtime.HostEntry;
 import dev.kiln.worker.runtime.NetworkMode;
 import dev.kiln.worker.runtime.ProcessSpec;
-import dev.kiln.worker.runtime.RunningContainer;
 import dev.kiln.worker.runtime.SecurityMode;
 import dev.kiln.worker.snapshot.Snapshot;
-
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -45,7 +43,9 @@ public final class LocalContainer implements Container {
     }
 
     static LocalContainer create(BuildContext build, NewContainerRequest request) throws InterruptedException {
-        Mount root = request.mounts().stream().filter(m -> m.dest().equals("/")).findFirst()
+        Mount root = request.mounts().stream()
+                .filter(m -> m.dest().equals("/"))
+                .findFirst()
                 .orElseThrow(() -> new GatewayException("a container needs a mount at / (its root filesystem)"));
         ContainerMounts mounts = build.worker().containerMounts(build.session());
         try {
@@ -74,21 +74,29 @@ public final class LocalContainer implements Container {
      * A container with {@code root} as its root filesystem and, with {@code inputs}, the other mounts of
      * {@code exec} made again from them; without inputs, the root alone.
      */
-    public static LocalContainer forStep(BuildContext build, Snapshot root, dev.kiln.llb.pb.ExecOp exec,
-            List<Snapshot> inputs) throws InterruptedException {
+    public static LocalContainer forStep(
+            BuildContext build, Snapshot root, dev.kiln.llb.pb.ExecOp exec, List<Snapshot> inputs)
+            throws InterruptedException {
         ContainerMounts mounts = build.worker().containerMounts(build.session());
         try {
-            Path rootfs = mounts.root(dev.kiln.llb.pb.Mount.newBuilder().setDest("/").setOutput(-1).build(), root);
-            for (dev.kiln.llb.pb.Mount mount : inputs.isEmpty() ? List.<dev.kiln.llb.pb.Mount>of() : exec.getMountsList()) {
+            Path rootfs = mounts.root(
+                    dev.kiln.llb.pb.Mount.newBuilder()
+                            .setDest("/")
+                            .setOutput(-1)
+                            .build(),
+                    root);
+            for (dev.kiln.llb.pb.Mount mount :
+                    inputs.isEmpty() ? List.<dev.kiln.llb.pb.Mount>of() : exec.getMountsList()) {
                 if (!mount.getDest().equals("/")) {
                     long input = mount.getInput();
-                    mounts.add(mount.toBuilder().setOutput(-1).build(),
+                    mounts.add(
+                            mount.toBuilder().setOutput(-1).build(),
                             input >= 0 && input < inputs.size() ? inputs.get((int) input) : Snapshot.SCRATCH);
                 }
             }
             var meta = exec.getMeta();
-            NewContainerRequest request = new NewContainerRequest(List.of(), exec.getNetwork(),
-                    meta.getExtraHostsList(), null, null);
+            NewContainerRequest request =
+                    new NewContainerRequest(List.of(), exec.getNetwork(), meta.getExtraHostsList(), null, null);
             return new LocalContainer(build, request, mounts, rootfs);
         } catch (IOException | RuntimeException e) {
             closeQuietly(mounts, e);
@@ -141,9 +149,13 @@ public final class LocalContainer implements Container {
                 .withUser(start.user())
                 .withReadOnlyRootfs(mounts.rootReadOnly())
                 .withNetwork(request.netMode() == NetMode.NONE ? NetworkMode.NONE : NetworkMode.HOST)
-                .withSecurity(start.securityMode() == dev.kiln.llb.pb.SecurityMode.INSECURE
-                        ? SecurityMode.INSECURE : SecurityMode.SANDBOX)
-                .withExtraHosts(request.extraHosts().stream().map(h -> new HostEntry(h.getHost(), h.getIP())).toList())
+                .withSecurity(
+                        start.securityMode() == dev.kiln.llb.pb.SecurityMode.INSECURE
+                                ? SecurityMode.INSECURE
+                                : SecurityMode.SANDBOX)
+                .withExtraHosts(request.extraHosts().stream()
+                        .map(h -> new HostEntry(h.getHost(), h.getIP()))
+                        .toList())
                 .withMounts(mounts.specs());
         try {
             LocalProcess process = LocalProcess.start(build.worker().runtime(), rootfs, spec, start);

@@ -12,7 +12,6 @@ import dev.kiln.worker.runtime.ProcessSpec;
 import dev.kiln.worker.runtime.RunningContainer;
 import dev.kiln.worker.runtime.TerminalContainer;
 import dev.kiln.worker.sys.Pty;
-
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -26,7 +25,8 @@ final class LocalProcess implements ContainerProcess {
     private final TerminalContainer terminal;
     private final Thread terminalOutput;
 
-    private LocalProcess(RunningContainer container, String command, TerminalContainer terminal, Thread terminalOutput) {
+    private LocalProcess(
+            RunningContainer container, String command, TerminalContainer terminal, Thread terminalOutput) {
         this.container = container;
         this.command = command;
         this.terminal = terminal;
@@ -43,40 +43,49 @@ final class LocalProcess implements ContainerProcess {
         if (stdin == null) {
             container.stdin().close();
         } else {
-            Thread.ofPlatform().daemon().name(container.id() + "-stdin").start(() -> pumpStdin(stdin, container.stdin()));
+            Thread.ofPlatform()
+                    .daemon()
+                    .name(container.id() + "-stdin")
+                    .start(() -> pumpStdin(stdin, container.stdin()));
         }
         return new LocalProcess(container, String.join(" ", spec.args()), null, null);
     }
 
     /** A process on a pseudo-terminal: one output stream (stdout), input typed into the terminal. */
-    private static LocalProcess startOnTerminal(ContainerRuntime runtime, Path rootfs, ProcessSpec spec,
-            StartRequest start) throws IOException {
+    private static LocalProcess startOnTerminal(
+            ContainerRuntime runtime, Path rootfs, ProcessSpec spec, StartRequest start) throws IOException {
         TerminalContainer started = runtime.startOnTerminal(rootfs, spec, new Pty.WindowSize(24, 80));
         Pty pty = started.terminal();
         OutputSink out = sink(start.stdout());
         // A platform thread: reading the terminal is a blocking native call that would pin a virtual thread's carrier.
-        Thread reader = Thread.ofPlatform().daemon().name(started.container().id() + "-tty").start(() -> {
-            byte[] buffer = new byte[8192];
-            try {
-                for (int n; (n = pty.read(buffer, 0, buffer.length)) >= 0; ) {
-                    out.write(buffer, 0, n);
-                }
-            } catch (IOException | RuntimeException ended) {
-                // the terminal closed or the reader of our output went away
-            }
-        });
+        Thread reader = Thread.ofPlatform()
+                .daemon()
+                .name(started.container().id() + "-tty")
+                .start(() -> {
+                    byte[] buffer = new byte[8192];
+                    try {
+                        for (int n; (n = pty.read(buffer, 0, buffer.length)) >= 0; ) {
+                            out.write(buffer, 0, n);
+                        }
+                    } catch (IOException | RuntimeException ended) {
+                        // the terminal closed or the reader of our output went away
+                    }
+                });
         InputStream stdin = start.stdin();
         if (stdin != null) {
-            Thread.ofPlatform().daemon().name(started.container().id() + "-tty-input").start(() -> {
-                byte[] buffer = new byte[4096];
-                try {
-                    for (int n; (n = stdin.read(buffer)) >= 0; ) {
-                        pty.write(buffer, 0, n);
-                    }
-                } catch (IOException ended) {
-                    // the process ended or its input closed
-                }
-            });
+            Thread.ofPlatform()
+                    .daemon()
+                    .name(started.container().id() + "-tty-input")
+                    .start(() -> {
+                        byte[] buffer = new byte[4096];
+                        try {
+                            for (int n; (n = stdin.read(buffer)) >= 0; ) {
+                                pty.write(buffer, 0, n);
+                            }
+                        } catch (IOException ended) {
+                            // the process ended or its input closed
+                        }
+                    });
         }
         return new LocalProcess(started.container(), String.join(" ", spec.args()), started, reader);
     }
@@ -118,8 +127,9 @@ final class LocalProcess implements ContainerProcess {
             closeTerminal();
         }
         if (!status.success()) {
-            throw new ExitException(status.code(), "process \"" + command + "\" did not complete successfully: exit code: "
-                    + status.code());
+            throw new ExitException(
+                    status.code(),
+                    "process \"" + command + "\" did not complete successfully: exit code: " + status.code());
         }
     }
 

@@ -13,7 +13,6 @@ import dev.kiln.solver.Edge;
 import dev.kiln.solver.SolveException;
 import dev.kiln.solver.SolveResult;
 import dev.kiln.worker.ReadOnlyView;
-
 import java.io.IOException;
 import java.util.List;
 
@@ -62,7 +61,8 @@ public final class SolvedReference implements Reference {
                 }
                 String where = e.vertexDigest()
                         .flatMap(digest -> FailedSource.describe(digest, sourceGraphs()))
-                        .map(text -> "\n" + text).orElse("");
+                        .map(text -> "\n" + text)
+                        .orElse("");
                 throw new GatewayException(e.getMessage() + where, e);
             }
         }
@@ -79,9 +79,11 @@ public final class SolvedReference implements Reference {
     @Override
     public byte[] readFile(ReadRequest request) throws InterruptedException {
         try (ReadOnlyView view = open()) {
-            return view.files().readFile(request.filename(),
-                    request.range() == null ? 0 : request.range().offset(),
-                    request.range() == null ? -1 : request.range().length());
+            return view.files()
+                    .readFile(
+                            request.filename(),
+                            request.range() == null ? 0 : request.range().offset(),
+                            request.range() == null ? -1 : request.range().length());
         } catch (IOException e) {
             throw new GatewayException("read " + request.filename() + ": " + e.getMessage(), e);
         }
@@ -99,7 +101,9 @@ public final class SolvedReference implements Reference {
     @Override
     public List<Stat> readDir(ReadDirRequest request) throws InterruptedException {
         try (ReadOnlyView view = open()) {
-            return view.files().readDir(request.path(), request.includePattern()).stream().map(GatewayStats::of).toList();
+            return view.files().readDir(request.path(), request.includePattern()).stream()
+                    .map(GatewayStats::of)
+                    .toList();
         } catch (IOException e) {
             throw new GatewayException("read directory " + request.path() + ": " + e.getMessage(), e);
         }

@@ -1,22 +1,21 @@
 package dev.kiln.engine.export;
 
-import org.junit.jupiter.api.Test;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.ByteArrayOutputStream;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import org.junit.jupiter.api.Test;
 
 /** The registry: an output's type name picks its exporter, which reads the output's attributes. */
 class ExportersTest {
 
     private final ByteArrayOutputStream stdout = new ByteArrayOutputStream();
-    private final ExportDefaults defaults = new ExportDefaults(stdout, List.of("app:1"), false, Optional.empty(),
-            Map.of());
+    private final ExportDefaults defaults =
+            new ExportDefaults(stdout, List.of("app:1"), false, Optional.empty(), Map.of());
 
     @Test
     void eachTypeNamePicksItsOwnExporter() {
@@ -59,13 +58,19 @@ class ExportersTest {
 
     @Test
     void commandLineImageAttributesGoUnderTheOutputsOwn() {
-        ExportDefaults annotated = new ExportDefaults(stdout, List.of(), false, Optional.empty(),
+        ExportDefaults annotated = new ExportDefaults(
+                stdout,
+                List.of(),
+                false,
+                Optional.empty(),
                 Map.of("annotation.title", "from-flag", "annotation.team", "core"));
 
-        ExportTarget.OciArchive oci = (ExportTarget.OciArchive) Exporters.resolve("oci",
-                Map.of("dest", "img.tar", "annotation.title", "own"), annotated);
+        ExportTarget.OciArchive oci = (ExportTarget.OciArchive)
+                Exporters.resolve("oci", Map.of("dest", "img.tar", "annotation.title", "own"), annotated);
 
-        assertThat(oci.options().manifestAnnotations()).containsEntry("title", "own").containsEntry("team", "core");
+        assertThat(oci.options().manifestAnnotations())
+                .containsEntry("title", "own")
+                .containsEntry("team", "core");
         assertThat(Exporters.resolve("local", Map.of("dest", "out"), annotated))
                 .isEqualTo(new ExportTarget.LocalDirectory(Path.of("out").toAbsolutePath()));
     }

@@ -1,5 +1,8 @@
 package dev.kiln.engine.export;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
 import dev.kiln.core.Digest;
 import dev.kiln.core.Platform;
 import dev.kiln.oci.ContainerConfig;
@@ -9,16 +12,12 @@ import dev.kiln.oci.ImageConfig;
 import dev.kiln.oci.MediaTypes;
 import dev.kiln.oci.RootFs;
 import dev.kiln.worker.image.LayerBlob;
-import org.junit.jupiter.api.Test;
-
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import org.junit.jupiter.api.Test;
 
 class ImageConfigsTest {
 
@@ -31,8 +30,17 @@ class ImageConfigsTest {
         List<ImageLayers.Slot> slots = new ArrayList<>();
         for (int i = 0; i < present.length; i++) {
             Digest diffId = Digest.sha256(("layer " + i).getBytes(StandardCharsets.UTF_8));
-            ImageLayer layer = new ImageLayer("layer-" + i, new LayerBlob(Descriptor.of(MediaTypes.OCI_LAYER_GZIP,
-                    Digest.sha256(("blob " + i).getBytes(StandardCharsets.UTF_8)), 10), diffId, ""), "gzip", LAYER_TIME);
+            ImageLayer layer = new ImageLayer(
+                    "layer-" + i,
+                    new LayerBlob(
+                            Descriptor.of(
+                                    MediaTypes.OCI_LAYER_GZIP,
+                                    Digest.sha256(("blob " + i).getBytes(StandardCharsets.UTF_8)),
+                                    10),
+                            diffId,
+                            ""),
+                    "gzip",
+                    LAYER_TIME);
             slots.add(new ImageLayers.Slot("layer-" + i, present[i] ? Optional.of(layer) : Optional.empty()));
         }
         return slots;
@@ -42,7 +50,9 @@ class ImageConfigsTest {
         return Optional.of(ImageConfig.empty(Platform.of("linux", "arm64"))
                 .withConfig(ContainerConfig.EMPTY.withCmd(List.of("serve")).withEnv(List.of("A=1")))
                 .withRootFs(RootFs.layers(List.of(Digest.sha256(new byte[] {1}))))
-                .withHistory(history).withCreated(LAYER_TIME).toJson());
+                .withHistory(history)
+                .withCreated(LAYER_TIME)
+                .toJson());
     }
 
     static History step(String command, boolean empty) {
@@ -53,13 +63,15 @@ class ImageConfigsTest {
     void frontendConfigIsKeptAndItsDiffIdsAreTheExportedLayers() throws Exception {
         List<ImageLayers.Slot> slots = slots(true, true);
 
-        ImageConfig config = ImageConfigs.assemble(frontend(List.of(step("base", false), step("RUN make", false))),
-                slots, Optional.empty(), NOW);
+        ImageConfig config = ImageConfigs.assemble(
+                frontend(List.of(step("base", false), step("RUN make", false))), slots, Optional.empty(), NOW);
 
         assertThat(config.config().cmd()).containsExactly("serve");
         assertThat(config.architecture()).isEqualTo("arm64");
-        assertThat(config.rootfs().diffIds()).containsExactly(slots.get(0).layer().orElseThrow().blob().diffId(),
-                slots.get(1).layer().orElseThrow().blob().diffId());
+        assertThat(config.rootfs().diffIds())
+                .containsExactly(
+                        slots.get(0).layer().orElseThrow().blob().diffId(),
+                        slots.get(1).layer().orElseThrow().blob().diffId());
         assertThat(config.history()).extracting(History::createdBy).containsExactly("base", "RUN make");
         assertThat(config.created()).isEqualTo(LAYER_TIME);
     }
@@ -71,18 +83,26 @@ class ImageConfigsTest {
         assertThat(config.platform().normalize()).isEqualTo(Platform.current().normalize());
         assertThat(config.config().env()).containsExactly(ImageConfigs.DEFAULT_PATH);
         assertThat(config.config().workingDir()).isEqualTo("/");
-        assertThat(config.history()).hasSize(2).allMatch(h -> h.comment().equals(ImageConfigs.ADDED_COMMENT)
-                && !h.emptyLayer() && h.created().equals(LAYER_TIME));
+        assertThat(config.history())
+                .hasSize(2)
+                .allMatch(h -> h.comment().equals(ImageConfigs.ADDED_COMMENT)
+                        && !h.emptyLayer()
+                        && h.created().equals(LAYER_TIME));
         assertThat(config.created()).isEqualTo(LAYER_TIME);
     }
 
     @Test
     void historyWithFewerLayersThanTheResultGetsEntriesForTheTopLayers() throws Exception {
-        ImageConfig config = ImageConfigs.assemble(frontend(List.of(step("base", false), step("ENV A=1", true))),
-                slots(true, true, true), Optional.empty(), NOW);
+        ImageConfig config = ImageConfigs.assemble(
+                frontend(List.of(step("base", false), step("ENV A=1", true))),
+                slots(true, true, true),
+                Optional.empty(),
+                NOW);
 
-        assertThat(config.history()).extracting(History::createdBy, History::emptyLayer)
-                .containsExactly(org.assertj.core.groups.Tuple.tuple("base", false),
+        assertThat(config.history())
+                .extracting(History::createdBy, History::emptyLayer)
+                .containsExactly(
+                        org.assertj.core.groups.Tuple.tuple("base", false),
                         org.assertj.core.groups.Tuple.tuple("ENV A=1", true),
                         org.assertj.core.groups.Tuple.tuple("layer made by kiln", false),
                         org.assertj.core.groups.Tuple.tuple("layer made by kiln", false));
@@ -90,8 +110,11 @@ class ImageConfigsTest {
 
     @Test
     void historyEntryOfALayerWithNothingInItBecomesEmpty() throws Exception {
-        ImageConfig config = ImageConfigs.assemble(frontend(List.of(step("base", false), step("RUN true", false),
-                step("RUN make", false))), slots(true, false, true), Optional.empty(), NOW);
+        ImageConfig config = ImageConfigs.assemble(
+                frontend(List.of(step("base", false), step("RUN true", false), step("RUN make", false))),
+                slots(true, false, true),
+                Optional.empty(),
+                NOW);
 
         assertThat(config.rootfs().diffIds()).hasSize(2);
         assertThat(config.history()).extracting(History::emptyLayer).containsExactly(false, true, false);
@@ -99,8 +122,11 @@ class ImageConfigsTest {
 
     @Test
     void historyWithMoreLayersThanTheImageHasItsTopSurplusEmptied() throws Exception {
-        ImageConfig config = ImageConfigs.assemble(frontend(List.of(step("a", false), step("b", false),
-                step("c", false), step("d", false))), slots(true, true, false), Optional.empty(), NOW);
+        ImageConfig config = ImageConfigs.assemble(
+                frontend(List.of(step("a", false), step("b", false), step("c", false), step("d", false))),
+                slots(true, true, false),
+                Optional.empty(),
+                NOW);
 
         assertThat(config.history()).extracting(History::emptyLayer).containsExactly(false, false, true, true);
     }
@@ -109,9 +135,14 @@ class ImageConfigsTest {
     void sourceDateEpochIsTheCreatedTimeAndBoundsEveryHistoryTime() throws Exception {
         Instant epoch = Instant.parse("2023-03-03T03:03:03Z");
 
-        ImageConfig config = ImageConfigs.assemble(frontend(List.of(step("base", false),
-                History.of(LAYER_TIME, "RUN make", "", false), History.of(null, "ENV X=1", "", true))),
-                slots(true, true), Optional.of(epoch), NOW);
+        ImageConfig config = ImageConfigs.assemble(
+                frontend(List.of(
+                        step("base", false),
+                        History.of(LAYER_TIME, "RUN make", "", false),
+                        History.of(null, "ENV X=1", "", true))),
+                slots(true, true),
+                Optional.of(epoch),
+                NOW);
 
         assertThat(config.created()).isEqualTo(epoch);
         assertThat(config.history()).extracting(History::created).containsExactly(BASE_TIME, epoch, epoch);
@@ -119,9 +150,14 @@ class ImageConfigsTest {
 
     @Test
     void historyWithoutTimesTakesTheLayersAndThePreviousEntrysTimes() throws Exception {
-        ImageConfig config = ImageConfigs.assemble(frontend(List.of(History.of(null, "WORKDIR /a", "", true),
-                History.of(null, "base", "", false), History.of(null, "ENV X=1", "", true))),
-                slots(true), Optional.empty(), NOW);
+        ImageConfig config = ImageConfigs.assemble(
+                frontend(List.of(
+                        History.of(null, "WORKDIR /a", "", true),
+                        History.of(null, "base", "", false),
+                        History.of(null, "ENV X=1", "", true))),
+                slots(true),
+                Optional.empty(),
+                NOW);
 
         assertThat(config.history()).extracting(History::created).containsExactly(LAYER_TIME, LAYER_TIME, LAYER_TIME);
     }
@@ -137,8 +173,8 @@ class ImageConfigsTest {
 
     @Test
     void frontendConfigThatIsNotAConfigIsAnErrorNamingIt() {
-        assertThatThrownBy(() -> ImageConfigs.assemble(Optional.of("{\"os\":1}".getBytes(StandardCharsets.UTF_8)),
-                slots(true), Optional.empty(), NOW))
+        assertThatThrownBy(() -> ImageConfigs.assemble(
+                        Optional.of("{\"os\":1}".getBytes(StandardCharsets.UTF_8)), slots(true), Optional.empty(), NOW))
                 .isInstanceOf(java.io.IOException.class)
                 .hasMessageContaining("containerimage.config");
     }

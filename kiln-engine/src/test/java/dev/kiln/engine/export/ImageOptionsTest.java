@@ -1,16 +1,15 @@
 package dev.kiln.engine.export;
 
-import dev.kiln.oci.layer.LayerCompression;
-import org.junit.jupiter.api.Test;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.kiln.oci.layer.LayerCompression;
 import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalInt;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import org.junit.jupiter.api.Test;
 
 class ImageOptionsTest {
 
@@ -33,7 +32,8 @@ class ImageOptionsTest {
         assertThat(options.ociMediaTypes()).isTrue();
         assertThat(options.sourceDateEpoch()).contains(Instant.ofEpochSecond(1700000000));
         assertThat(options.insecureRegistry()).isTrue();
-        assertThat(options.manifestAnnotations()).containsEntry("org.opencontainers.image.title", "app")
+        assertThat(options.manifestAnnotations())
+                .containsEntry("org.opencontainers.image.title", "app")
                 .containsEntry("com.example.team", "core");
     }
 
@@ -43,34 +43,46 @@ class ImageOptionsTest {
 
         assertThat(options).isEqualTo(ImageOptions.defaults());
         assertThat(options.compression()).isEqualTo(LayerCompression.GZIP);
-        assertThat(ImageOptions.parse(Map.of(), ImageOptions.dockerDefaults(), Optional.empty()).ociMediaTypes())
+        assertThat(ImageOptions.parse(Map.of(), ImageOptions.dockerDefaults(), Optional.empty())
+                        .ociMediaTypes())
                 .isFalse();
         assertThat(ImageOptions.parse(Map.of("compression", "uncompressed"), ImageOptions.defaults(), Optional.empty())
-                .compression()).isEqualTo(LayerCompression.NONE);
+                        .compression())
+                .isEqualTo(LayerCompression.NONE);
     }
 
     @Test
     void sourceDateEpochFromTheEnvironmentYieldsToTheAttribute() {
-        assertThat(ImageOptions.parse(Map.of(), ImageOptions.defaults(), Optional.of("86400")).sourceDateEpoch())
+        assertThat(ImageOptions.parse(Map.of(), ImageOptions.defaults(), Optional.of("86400"))
+                        .sourceDateEpoch())
                 .contains(Instant.parse("1970-01-02T00:00:00Z"));
         assertThat(ImageOptions.parse(Map.of("source-date-epoch", "0"), ImageOptions.defaults(), Optional.of("86400"))
-                .sourceDateEpoch()).contains(Instant.EPOCH);
+                        .sourceDateEpoch())
+                .contains(Instant.EPOCH);
     }
 
     @Test
     void badValuesNameTheAttribute() {
-        assertThatThrownBy(() -> ImageOptions.parse(Map.of("compression", "xz"), ImageOptions.defaults(),
-                Optional.empty())).hasMessageContaining("compression=xz").hasMessageContaining("gzip, zstd");
-        assertThatThrownBy(() -> ImageOptions.parse(Map.of("compression-level", "12"), ImageOptions.defaults(),
-                Optional.empty())).hasMessageContaining("gzip levels are 0 to 9");
-        assertThatThrownBy(() -> ImageOptions.parse(Map.of("force-compression", "yes"), ImageOptions.defaults(),
-                Optional.empty())).hasMessageContaining("force-compression=yes");
-        assertThatThrownBy(() -> ImageOptions.parse(Map.of("source-date-epoch", "yesterday"), ImageOptions.defaults(),
-                Optional.empty())).hasMessageContaining("source-date-epoch=yesterday");
+        assertThatThrownBy(() ->
+                        ImageOptions.parse(Map.of("compression", "xz"), ImageOptions.defaults(), Optional.empty()))
+                .hasMessageContaining("compression=xz")
+                .hasMessageContaining("gzip, zstd");
+        assertThatThrownBy(() -> ImageOptions.parse(
+                        Map.of("compression-level", "12"), ImageOptions.defaults(), Optional.empty()))
+                .hasMessageContaining("gzip levels are 0 to 9");
+        assertThatThrownBy(() -> ImageOptions.parse(
+                        Map.of("force-compression", "yes"), ImageOptions.defaults(), Optional.empty()))
+                .hasMessageContaining("force-compression=yes");
+        assertThatThrownBy(() -> ImageOptions.parse(
+                        Map.of("source-date-epoch", "yesterday"), ImageOptions.defaults(), Optional.empty()))
+                .hasMessageContaining("source-date-epoch=yesterday");
         assertThatThrownBy(() -> ImageOptions.parse(Map.of(), ImageOptions.defaults(), Optional.of("-5")))
                 .hasMessageContaining("SOURCE_DATE_EPOCH=-5");
-        assertThatThrownBy(() -> ImageOptions.parse(Map.of("oci-mediatypes", "false", "annotation.a", "b"),
-                ImageOptions.defaults(), Optional.empty())).hasMessageContaining("need OCI media types");
+        assertThatThrownBy(() -> ImageOptions.parse(
+                        Map.of("oci-mediatypes", "false", "annotation.a", "b"),
+                        ImageOptions.defaults(),
+                        Optional.empty()))
+                .hasMessageContaining("need OCI media types");
     }
 
     @Test
@@ -79,7 +91,8 @@ class ImageOptionsTest {
 
         assertThat(gzip.layerVariant()).isEqualTo("gzip");
         assertThat(gzip.withCompressionLevel(9).layerVariant()).isEqualTo("gzip-9");
-        assertThat(gzip.withSourceDateEpoch(Instant.ofEpochSecond(5)).layerVariant()).isEqualTo("gzip.5");
+        assertThat(gzip.withSourceDateEpoch(Instant.ofEpochSecond(5)).layerVariant())
+                .isEqualTo("gzip.5");
         assertThat(gzip.withCompression(LayerCompression.ZSTD).layerVariant()).isEqualTo("zstd");
         assertThat(ImageOptions.isAttribute("annotation.x")).isTrue();
         assertThat(ImageOptions.isAttribute("name")).isFalse();

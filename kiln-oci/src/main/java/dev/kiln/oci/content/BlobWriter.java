@@ -23,276 +23,289 @@ import java.util.HexFormat;
  * {@link ContentStore#open(Path)} can tell it from one a killed process left.
  */
 public final class BlobWriter extends OutputStream {
-  private static final int BUFFER = 64 * 1024;
+    private static final int BUFFER = 64 * 1024;
 
-  private final ContentStore store;
-  private final Digest expectedDigest;
-  private final String algorithm;
-  private final long expectedSize;
-  private final Path partial;
-  private final IngestLock lock;
-  private java.nio.channels.FileLock temporaryLock;
-  private final boolean stored;
-  private final long storedSize;
-  private MessageDigest hash;
-  private FileChannel channel;
-  private OutputStream out;
-  private long offset;
-  private boolean done;
+    private final ContentStore store;
+    private final Digest expectedDigest;
+    private final String algorithm;
+    private final long expectedSize;
+    private final Path partial;
+    private final IngestLock lock;
+    private java.nio.channels.FileLock temporaryLock;
+    private final boolean stored;
+    private final long storedSize;
+    private MessageDigest hash;
+    private FileChannel channel;
+    private OutputStream out;
+    private long offset;
+    private boolean done;
 
-  private BlobWriter(ContentStore store, Digest expectedDigest, long expectedSize, Path partial, IngestLock lock,
-      boolean stored, long storedSize) {
-    this.store = store;
-    this.expectedDigest = expectedDigest;
-    this.algorithm = expectedDigest == null ? "sha256" : expectedDigest.algorithm();
-    this.expectedSize = expectedSize;
-    this.partial = partial;
-    this.lock = lock;
-    this.stored = stored;
-    this.storedSize = storedSize;
-  }
-
-  /** A writer for a blob the store already has: nothing to write, {@link #commit()} returns its digest. */
-  static BlobWriter alreadyStored(ContentStore store, Digest digest, long size) {
-    BlobWriter writer = new BlobWriter(store, digest, size, null, null, true, size);
-    writer.offset = size;
-    return writer;
-  }
-
-  /** Opens (or continues) the ingest file {@code partial}; {@code lock} is held until commit or close. */
-  static BlobWriter ingest(ContentStore store, Digest expectedDigest, long expectedSize, Path partial,
-      IngestLock lock) throws IOException {
-    BlobWriter writer = new BlobWriter(store, expectedDigest, expectedSize, partial, lock, false, -1);
-    try {
-      writer.resume();
-    } catch (IOException | RuntimeException e) {
-      if (e instanceof IOException io && DiskFullException.isDiskFull(io)) {
-        throw writer.diskFull(io);
-      }
-      writer.release();
-      throw e;
+    private BlobWriter(
+            ContentStore store,
+            Digest expectedDigest,
+            long expectedSize,
+            Path partial,
+            IngestLock lock,
+            boolean stored,
+            long storedSize) {
+        this.store = store;
+        this.expectedDigest = expectedDigest;
+        this.algorithm = expectedDigest == null ? "sha256" : expectedDigest.algorithm();
+        this.expectedSize = expectedSize;
+        this.partial = partial;
+        this.lock = lock;
+        this.stored = stored;
+        this.storedSize = storedSize;
     }
-    return writer;
-  }
 
-  private void resume() throws IOException {
-    hash = Digest.engine(algorithm);
-    channel = FileChannel.open(partial, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.READ);
-    if (expectedDigest == null) {
-      // A new file of this process: nobody else holds a lock on it, and only this channel ever opens it.
-      temporaryLock = channel.tryLock();
+    /** A writer for a blob the store already has: nothing to write, {@link #commit()} returns its digest. */
+    static BlobWriter alreadyStored(ContentStore store, Digest digest, long size) {
+        BlobWriter writer = new BlobWriter(store, digest, size, null, null, true, size);
+        writer.offset = size;
+        return writer;
     }
-    long existing = channel.size();
-    if (existing > 0 && expectedSize >= 0 && existing > expectedSize) {
-      channel.truncate(0);
-      existing = 0;
-    }
-    if (existing > 0) {
-      try (InputStream previous = Files.newInputStream(partial)) {
-        byte[] buffer = new byte[BUFFER];
-        long left = existing;
-        while (left > 0) {
-          int read = previous.read(buffer, 0, (int) Math.min(buffer.length, left));
-          if (read < 0) {
-            break;
-          }
-          hash.update(buffer, 0, read);
-          left -= read;
+
+    /** Opens (or continues) the ingest file {@code partial}; {@code lock} is held until commit or close. */
+    static BlobWriter ingest(
+            ContentStore store, Digest expectedDigest, long expectedSize, Path partial, IngestLock lock)
+            throws IOException {
+        BlobWriter writer = new BlobWriter(store, expectedDigest, expectedSize, partial, lock, false, -1);
+        try {
+            writer.resume();
+        } catch (IOException | RuntimeException e) {
+            if (e instanceof IOException io && DiskFullException.isDiskFull(io)) {
+                throw writer.diskFull(io);
+            }
+            writer.release();
+            throw e;
         }
-      }
+        return writer;
     }
-    channel.position(existing);
-    offset = existing;
-    out = new BufferedOutputStream(Channels.newOutputStream(channel), BUFFER);
-  }
 
-  /** The digest this blob must have, or null when it is computed at commit. */
-  public Digest expectedDigest() {
-    return expectedDigest;
-  }
+    private void resume() throws IOException {
+        hash = Digest.engine(algorithm);
+        channel =
+                FileChannel.open(partial, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.READ);
+        if (expectedDigest == null) {
+            // A new file of this process: nobody else holds a lock on it, and only this channel ever opens it.
+            temporaryLock = channel.tryLock();
+        }
+        long existing = channel.size();
+        if (existing > 0 && expectedSize >= 0 && existing > expectedSize) {
+            channel.truncate(0);
+            existing = 0;
+        }
+        if (existing > 0) {
+            try (InputStream previous = Files.newInputStream(partial)) {
+                byte[] buffer = new byte[BUFFER];
+                long left = existing;
+                while (left > 0) {
+                    int read = previous.read(buffer, 0, (int) Math.min(buffer.length, left));
+                    if (read < 0) {
+                        break;
+                    }
+                    hash.update(buffer, 0, read);
+                    left -= read;
+                }
+            }
+        }
+        channel.position(existing);
+        offset = existing;
+        out = new BufferedOutputStream(Channels.newOutputStream(channel), BUFFER);
+    }
 
-  /** The size this blob must have, or -1 when unknown. */
-  public long expectedSize() {
-    return expectedSize;
-  }
+    /** The digest this blob must have, or null when it is computed at commit. */
+    public Digest expectedDigest() {
+        return expectedDigest;
+    }
 
-  /** How many bytes the blob has so far: the resume point for a download. */
-  public long offset() {
-    return offset;
-  }
+    /** The size this blob must have, or -1 when unknown. */
+    public long expectedSize() {
+        return expectedSize;
+    }
 
-  /** True when the store already had this blob: there is nothing to write. */
-  public boolean alreadyStored() {
-    return stored;
-  }
+    /** How many bytes the blob has so far: the resume point for a download. */
+    public long offset() {
+        return offset;
+    }
 
-  @Override
-  public void write(int b) throws IOException {
-    write(new byte[] {(byte) b}, 0, 1);
-  }
+    /** True when the store already had this blob: there is nothing to write. */
+    public boolean alreadyStored() {
+        return stored;
+    }
 
-  @Override
-  public void write(byte[] bytes, int from, int length) throws IOException {
-    ensureWritable();
-    if (expectedSize >= 0 && offset + length > expectedSize) {
-      long received = offset + length;
-      abort();
-      throw DigestMismatchException.of(expectedDigest, expectedSize, null, received);
+    @Override
+    public void write(int b) throws IOException {
+        write(new byte[] {(byte) b}, 0, 1);
     }
-    try {
-      out.write(bytes, from, length);
-    } catch (IOException e) {
-      throw failed(e);
-    }
-    hash.update(bytes, from, length);
-    offset += length;
-  }
 
-  /** Forgets what was written so far, for a source that cannot continue where the last one stopped. */
-  public void restart() throws IOException {
-    ensureWritable();
-    try {
-      out.flush();
-      channel.truncate(0);
-      channel.position(0);
-    } catch (IOException e) {
-      throw failed(e);
+    @Override
+    public void write(byte[] bytes, int from, int length) throws IOException {
+        ensureWritable();
+        if (expectedSize >= 0 && offset + length > expectedSize) {
+            long received = offset + length;
+            abort();
+            throw DigestMismatchException.of(expectedDigest, expectedSize, null, received);
+        }
+        try {
+            out.write(bytes, from, length);
+        } catch (IOException e) {
+            throw failed(e);
+        }
+        hash.update(bytes, from, length);
+        offset += length;
     }
-    hash.reset();
-    offset = 0;
-  }
 
-  /**
-   * Verifies digest and size and makes the blob visible in the store, durably.
-   *
-   * @return the blob's digest
-   * @throws DigestMismatchException naming expected and actual digest and size; the ingest is deleted
-   */
-  public Digest commit() throws IOException {
-    if (stored) {
-      done = true;
-      return expectedDigest;
+    /** Forgets what was written so far, for a source that cannot continue where the last one stopped. */
+    public void restart() throws IOException {
+        ensureWritable();
+        try {
+            out.flush();
+            channel.truncate(0);
+            channel.position(0);
+        } catch (IOException e) {
+            throw failed(e);
+        }
+        hash.reset();
+        offset = 0;
     }
-    ensureWritable();
-    try {
-      out.flush();
-    } catch (IOException e) {
-      throw failed(e);
-    }
-    Digest actual = new Digest(algorithm, HexFormat.of().formatHex(hash.digest()));
-    if ((expectedDigest != null && !expectedDigest.equals(actual)) || (expectedSize >= 0 && expectedSize != offset)) {
-      long size = offset;
-      abort();
-      throw DigestMismatchException.of(expectedDigest, expectedSize, actual, size);
-    }
-    try {
-      channel.force(true);
-    } catch (IOException e) {
-      throw failed(e);
-    }
-    try {
-      // Moved while still open (and, for a temporary file, locked), so no sweep of stale files can take it first.
-      store.publish(partial, actual);
-    } finally {
-      done = true;
-      try {
-        channel.close();
-      } finally {
-        release();
-      }
-    }
-    return actual;
-  }
 
-  /** Deletes what was written, even for a known digest, and releases the ingest. */
-  public void abort() throws IOException {
-    if (done) {
-      return;
+    /**
+     * Verifies digest and size and makes the blob visible in the store, durably.
+     *
+     * @return the blob's digest
+     * @throws DigestMismatchException naming expected and actual digest and size; the ingest is deleted
+     */
+    public Digest commit() throws IOException {
+        if (stored) {
+            done = true;
+            return expectedDigest;
+        }
+        ensureWritable();
+        try {
+            out.flush();
+        } catch (IOException e) {
+            throw failed(e);
+        }
+        Digest actual = new Digest(algorithm, HexFormat.of().formatHex(hash.digest()));
+        if ((expectedDigest != null && !expectedDigest.equals(actual))
+                || (expectedSize >= 0 && expectedSize != offset)) {
+            long size = offset;
+            abort();
+            throw DigestMismatchException.of(expectedDigest, expectedSize, actual, size);
+        }
+        try {
+            channel.force(true);
+        } catch (IOException e) {
+            throw failed(e);
+        }
+        try {
+            // Moved while still open (and, for a temporary file, locked), so no sweep of stale files can take it first.
+            store.publish(partial, actual);
+        } finally {
+            done = true;
+            try {
+                channel.close();
+            } finally {
+                release();
+            }
+        }
+        return actual;
     }
-    done = true;
-    try {
-      if (channel != null) {
-        channel.close();
-      }
-      if (partial != null) {
-        Files.deleteIfExists(partial);
-      }
-    } finally {
-      release();
-    }
-  }
 
-  /**
-   * Ends this writer. Without a commit, the bytes of a known digest stay for a later writer to continue from; the
-   * bytes of an unknown digest are deleted.
-   */
-  @Override
-  public void close() throws IOException {
-    if (done) {
-      return;
+    /** Deletes what was written, even for a known digest, and releases the ingest. */
+    public void abort() throws IOException {
+        if (done) {
+            return;
+        }
+        done = true;
+        try {
+            if (channel != null) {
+                channel.close();
+            }
+            if (partial != null) {
+                Files.deleteIfExists(partial);
+            }
+        } finally {
+            release();
+        }
     }
-    if (expectedDigest == null) {
-      abort();
-      return;
-    }
-    IOException failure = null;
-    try {
-      out.flush();
-    } catch (IOException e) {
-      failure = failed(e);
-    }
-    if (!done) {
-      done = true;
-      try {
-        channel.close();
-      } finally {
-        release();
-      }
-    }
-    if (failure != null) {
-      throw failure;
-    }
-  }
 
-  private void ensureWritable() throws IOException {
-    if (stored) {
-      throw new IllegalStateException("blob " + expectedDigest + " is already stored; there is nothing to write");
+    /**
+     * Ends this writer. Without a commit, the bytes of a known digest stay for a later writer to continue from; the
+     * bytes of an unknown digest are deleted.
+     */
+    @Override
+    public void close() throws IOException {
+        if (done) {
+            return;
+        }
+        if (expectedDigest == null) {
+            abort();
+            return;
+        }
+        IOException failure = null;
+        try {
+            out.flush();
+        } catch (IOException e) {
+            failure = failed(e);
+        }
+        if (!done) {
+            done = true;
+            try {
+                channel.close();
+            } finally {
+                release();
+            }
+        }
+        if (failure != null) {
+            throw failure;
+        }
     }
-    if (done) {
-      throw new IOException("the writer for blob " + (expectedDigest == null ? "" : expectedDigest + " ")
-          + "is already committed, aborted or closed");
-    }
-  }
 
-  /** {@code e}, unless it says the disk is full: then the ingest is deleted and the failure says so. */
-  private IOException failed(IOException e) {
-    return DiskFullException.isDiskFull(e) ? diskFull(e) : e;
-  }
+    private void ensureWritable() throws IOException {
+        if (stored) {
+            throw new IllegalStateException("blob " + expectedDigest + " is already stored; there is nothing to write");
+        }
+        if (done) {
+            throw new IOException("the writer for blob " + (expectedDigest == null ? "" : expectedDigest + " ")
+                    + "is already committed, aborted or closed");
+        }
+    }
 
-  private DiskFullException diskFull(IOException e) {
-    if (e instanceof DiskFullException full) {
-      return full;
+    /** {@code e}, unless it says the disk is full: then the ingest is deleted and the failure says so. */
+    private IOException failed(IOException e) {
+        return DiskFullException.isDiskFull(e) ? diskFull(e) : e;
     }
-    DiskFullException full = DiskFullException.of(store.root(), "storing "
-        + (expectedDigest == null ? "a blob" : "blob " + expectedDigest) + " (" + offset + " bytes written"
-        + (expectedSize >= 0 ? " of " + expectedSize : "") + ")", e);
-    try {
-      abort();
-    } catch (IOException | RuntimeException cleanup) {
-      full.addSuppressed(cleanup);
-    }
-    return full;
-  }
 
-  private void release() throws IOException {
-    try {
-      if (expectedDigest == null && partial != null) {
-        ContentStore.forgetTemporary(partial);
-      }
-    } finally {
-      if (lock != null) {
-        lock.close();
-      }
+    private DiskFullException diskFull(IOException e) {
+        if (e instanceof DiskFullException full) {
+            return full;
+        }
+        DiskFullException full = DiskFullException.of(
+                store.root(),
+                "storing "
+                        + (expectedDigest == null ? "a blob" : "blob " + expectedDigest) + " (" + offset
+                        + " bytes written"
+                        + (expectedSize >= 0 ? " of " + expectedSize : "") + ")",
+                e);
+        try {
+            abort();
+        } catch (IOException | RuntimeException cleanup) {
+            full.addSuppressed(cleanup);
+        }
+        return full;
     }
-  }
+
+    private void release() throws IOException {
+        try {
+            if (expectedDigest == null && partial != null) {
+                ContentStore.forgetTemporary(partial);
+            }
+        } finally {
+            if (lock != null) {
+                lock.close();
+            }
+        }
+    }
 }

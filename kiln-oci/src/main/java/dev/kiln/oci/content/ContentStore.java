@@ -32,188 +32,189 @@ import java.util.stream.Stream;
  * writer of that digest continues them.
  */
 public final class ContentStore {
-  private static final String TEMPORARY_PREFIX = "tmp-";
-  /** Temporary files this JVM is writing: probing their locks here would release them (POSIX locks are per process). */
-  private static final Set<Path> WRITING = ConcurrentHashMap.newKeySet();
+    private static final String TEMPORARY_PREFIX = "tmp-";
+    /** Temporary files this JVM is writing: probing their locks here would release them (POSIX locks are per process). */
+    private static final Set<Path> WRITING = ConcurrentHashMap.newKeySet();
 
-  private final Path root;
-  private final Path blobs;
-  private final Path ingest;
+    private final Path root;
+    private final Path blobs;
+    private final Path ingest;
 
-  private ContentStore(Path root) {
-    this.root = root;
-    this.blobs = root.resolve("blobs");
-    this.ingest = root.resolve("ingest");
-  }
-
-  /** Opens the store in {@code root}, creating its directories when missing. */
-  public static ContentStore open(Path root) throws IOException {
-    ContentStore store = new ContentStore(root.toAbsolutePath());
-    Files.createDirectories(store.blobs.resolve("sha256"));
-    Files.createDirectories(store.ingest);
-    store.removeStaleTemporaries();
-    return store;
-  }
-
-  /** Deletes the temporary ingest files nobody writes any more; returns how many. */
-  int removeStaleTemporaries() throws IOException {
-    List<Path> candidates;
-    try (Stream<Path> files = Files.list(ingest)) {
-      candidates = files.filter(path -> path.getFileName().toString().startsWith(TEMPORARY_PREFIX)).toList();
+    private ContentStore(Path root) {
+        this.root = root;
+        this.blobs = root.resolve("blobs");
+        this.ingest = root.resolve("ingest");
     }
-    int removed = 0;
-    for (Path file : candidates) {
-      if (WRITING.contains(file) || !Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS)) {
-        continue;
-      }
-      try (FileChannel channel = FileChannel.open(file, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS)) {
-        FileLock lock = channel.tryLock();
-        if (lock == null) {
-          continue; // another process is writing it
+
+    /** Opens the store in {@code root}, creating its directories when missing. */
+    public static ContentStore open(Path root) throws IOException {
+        ContentStore store = new ContentStore(root.toAbsolutePath());
+        Files.createDirectories(store.blobs.resolve("sha256"));
+        Files.createDirectories(store.ingest);
+        store.removeStaleTemporaries();
+        return store;
+    }
+
+    /** Deletes the temporary ingest files nobody writes any more; returns how many. */
+    int removeStaleTemporaries() throws IOException {
+        List<Path> candidates;
+        try (Stream<Path> files = Files.list(ingest)) {
+            candidates = files.filter(path -> path.getFileName().toString().startsWith(TEMPORARY_PREFIX))
+                    .toList();
         }
-        // Deleted while locked, so a writer never finds its file gone after taking the lock.
-        Files.deleteIfExists(file);
-        removed++;
-      } catch (NoSuchFileException | OverlappingFileLockException gone) {
-        // finished (or swept) meanwhile, or locked by this JVM through a store opened elsewhere
-      }
+        int removed = 0;
+        for (Path file : candidates) {
+            if (WRITING.contains(file) || !Files.isRegularFile(file, LinkOption.NOFOLLOW_LINKS)) {
+                continue;
+            }
+            try (FileChannel channel = FileChannel.open(file, StandardOpenOption.WRITE, LinkOption.NOFOLLOW_LINKS)) {
+                FileLock lock = channel.tryLock();
+                if (lock == null) {
+                    continue; // another process is writing it
+                }
+                // Deleted while locked, so a writer never finds its file gone after taking the lock.
+                Files.deleteIfExists(file);
+                removed++;
+            } catch (NoSuchFileException | OverlappingFileLockException gone) {
+                // finished (or swept) meanwhile, or locked by this JVM through a store opened elsewhere
+            }
+        }
+        return removed;
     }
-    return removed;
-  }
 
-  static void forgetTemporary(Path file) {
-    WRITING.remove(file);
-  }
-
-  public Path root() {
-    return root;
-  }
-
-  /**
-   * A writer for a new blob.
-   *
-   * @param expectedDigest the digest the content must have, or null to compute it; with a digest, the ingest is
-   *     exclusive (other writers of it wait) and resumable
-   * @param expectedSize the size the content must have, or -1 when unknown
-   */
-  public BlobWriter writer(Digest expectedDigest, long expectedSize) throws IOException {
-    if (expectedDigest == null) {
-      Path temporary = ingest.resolve(TEMPORARY_PREFIX + UUID.randomUUID());
-      WRITING.add(temporary);
-      return BlobWriter.ingest(this, null, expectedSize, temporary, null);
+    static void forgetTemporary(Path file) {
+        WRITING.remove(file);
     }
-    Digest.engine(expectedDigest.algorithm());
-    Optional<BlobInfo> present = info(expectedDigest);
-    if (present.isPresent()) {
-      return BlobWriter.alreadyStored(this, expectedDigest, present.get().size());
-    }
-    String name = expectedDigest.algorithm() + "-" + expectedDigest.hex();
-    Path lockFile = ingest.resolve(name + ".lock");
-    IngestLock lock;
-    try {
-      lock = IngestLock.acquire(lockFile);
-    } catch (IOException e) {
-      if (DiskFullException.isDiskFull(e)) {
-        throw DiskFullException.of(root, "starting to store blob " + expectedDigest, e);
-      }
-      throw e;
-    }
-    present = info(expectedDigest);
-    if (present.isPresent()) {
-      // Waiting made the lock file again; a stored blob needs none.
-      Files.deleteIfExists(lockFile);
-      lock.close();
-      return BlobWriter.alreadyStored(this, expectedDigest, present.get().size());
-    }
-    return BlobWriter.ingest(this, expectedDigest, expectedSize, ingest.resolve(name + ".partial"), lock);
-  }
 
-  /** Stores {@code content} and returns its sha256 digest. */
-  public Digest write(byte[] content) throws IOException {
-    try (BlobWriter writer = writer(null, content.length)) {
-      writer.write(content);
-      return writer.commit();
+    public Path root() {
+        return root;
     }
-  }
 
-  /** Stores {@code content} if it has {@code expected} as its digest, else refuses it. */
-  public void write(Digest expected, byte[] content) throws IOException {
-    try (BlobWriter writer = writer(expected, content.length)) {
-      if (!writer.alreadyStored()) {
-        writer.restart();
-        writer.write(content);
-      }
-      writer.commit();
+    /**
+     * A writer for a new blob.
+     *
+     * @param expectedDigest the digest the content must have, or null to compute it; with a digest, the ingest is
+     *     exclusive (other writers of it wait) and resumable
+     * @param expectedSize the size the content must have, or -1 when unknown
+     */
+    public BlobWriter writer(Digest expectedDigest, long expectedSize) throws IOException {
+        if (expectedDigest == null) {
+            Path temporary = ingest.resolve(TEMPORARY_PREFIX + UUID.randomUUID());
+            WRITING.add(temporary);
+            return BlobWriter.ingest(this, null, expectedSize, temporary, null);
+        }
+        Digest.engine(expectedDigest.algorithm());
+        Optional<BlobInfo> present = info(expectedDigest);
+        if (present.isPresent()) {
+            return BlobWriter.alreadyStored(this, expectedDigest, present.get().size());
+        }
+        String name = expectedDigest.algorithm() + "-" + expectedDigest.hex();
+        Path lockFile = ingest.resolve(name + ".lock");
+        IngestLock lock;
+        try {
+            lock = IngestLock.acquire(lockFile);
+        } catch (IOException e) {
+            if (DiskFullException.isDiskFull(e)) {
+                throw DiskFullException.of(root, "starting to store blob " + expectedDigest, e);
+            }
+            throw e;
+        }
+        present = info(expectedDigest);
+        if (present.isPresent()) {
+            // Waiting made the lock file again; a stored blob needs none.
+            Files.deleteIfExists(lockFile);
+            lock.close();
+            return BlobWriter.alreadyStored(this, expectedDigest, present.get().size());
+        }
+        return BlobWriter.ingest(this, expectedDigest, expectedSize, ingest.resolve(name + ".partial"), lock);
     }
-  }
 
-  /** Reads a stored blob. */
-  public InputStream open(Digest digest) throws IOException {
-    try {
-      return Files.newInputStream(blobPath(digest));
-    } catch (NoSuchFileException e) {
-      throw notFound(digest);
+    /** Stores {@code content} and returns its sha256 digest. */
+    public Digest write(byte[] content) throws IOException {
+        try (BlobWriter writer = writer(null, content.length)) {
+            writer.write(content);
+            return writer.commit();
+        }
     }
-  }
 
-  /** Reads a small stored blob (a manifest or config) whole. */
-  public byte[] read(Digest digest) throws IOException {
-    try {
-      return Files.readAllBytes(blobPath(digest));
-    } catch (NoSuchFileException e) {
-      throw notFound(digest);
+    /** Stores {@code content} if it has {@code expected} as its digest, else refuses it. */
+    public void write(Digest expected, byte[] content) throws IOException {
+        try (BlobWriter writer = writer(expected, content.length)) {
+            if (!writer.alreadyStored()) {
+                writer.restart();
+                writer.write(content);
+            }
+            writer.commit();
+        }
     }
-  }
 
-  public boolean exists(Digest digest) {
-    return Files.isRegularFile(blobPath(digest));
-  }
-
-  public Optional<BlobInfo> info(Digest digest) throws IOException {
-    try {
-      return Optional.of(new BlobInfo(digest, Files.size(blobPath(digest))));
-    } catch (NoSuchFileException e) {
-      return Optional.empty();
+    /** Reads a stored blob. */
+    public InputStream open(Digest digest) throws IOException {
+        try {
+            return Files.newInputStream(blobPath(digest));
+        } catch (NoSuchFileException e) {
+            throw notFound(digest);
+        }
     }
-  }
 
-  /** How many bytes a resumable ingest of {@code digest} holds (0 when none is under way). */
-  public long ingestedBytes(Digest digest) throws IOException {
-    try {
-      return Files.size(ingest.resolve(digest.algorithm() + "-" + digest.hex() + ".partial"));
-    } catch (NoSuchFileException e) {
-      return 0;
+    /** Reads a small stored blob (a manifest or config) whole. */
+    public byte[] read(Digest digest) throws IOException {
+        try {
+            return Files.readAllBytes(blobPath(digest));
+        } catch (NoSuchFileException e) {
+            throw notFound(digest);
+        }
     }
-  }
 
-  /** Deletes a blob; true when it was there. */
-  public boolean delete(Digest digest) throws IOException {
-    return Files.deleteIfExists(blobPath(digest));
-  }
-
-  /** The file of a blob, stored or not, for callers that stream files (tar export, layer unpack). */
-  public Path blobPath(Digest digest) {
-    return blobs.resolve(digest.algorithm()).resolve(digest.hex());
-  }
-
-  /** Moves a verified, synced ingest file into place and makes the rename durable. */
-  void publish(Path ingested, Digest digest) throws IOException {
-    Path target = blobPath(digest);
-    Files.createDirectories(target.getParent());
-    try {
-      Files.move(ingested, target, StandardCopyOption.ATOMIC_MOVE);
-    } catch (AtomicMoveNotSupportedException e) {
-      throw new IOException("content store " + root + ": ingest/ and blobs/ must be on one file system", e);
+    public boolean exists(Digest digest) {
+        return Files.isRegularFile(blobPath(digest));
     }
-    try (FileChannel directory = FileChannel.open(target.getParent(), StandardOpenOption.READ)) {
-      directory.force(true);
-    }
-    // Writers waiting for this digest find the blob before they look at the lock file again.
-    Files.deleteIfExists(ingest.resolve(digest.algorithm() + "-" + digest.hex() + ".lock"));
-  }
 
-  private NoSuchFileException notFound(Digest digest) {
-    return new NoSuchFileException(blobPath(digest).toString(), null,
-        "blob " + digest + " is not in the content store at " + root);
-  }
+    public Optional<BlobInfo> info(Digest digest) throws IOException {
+        try {
+            return Optional.of(new BlobInfo(digest, Files.size(blobPath(digest))));
+        } catch (NoSuchFileException e) {
+            return Optional.empty();
+        }
+    }
+
+    /** How many bytes a resumable ingest of {@code digest} holds (0 when none is under way). */
+    public long ingestedBytes(Digest digest) throws IOException {
+        try {
+            return Files.size(ingest.resolve(digest.algorithm() + "-" + digest.hex() + ".partial"));
+        } catch (NoSuchFileException e) {
+            return 0;
+        }
+    }
+
+    /** Deletes a blob; true when it was there. */
+    public boolean delete(Digest digest) throws IOException {
+        return Files.deleteIfExists(blobPath(digest));
+    }
+
+    /** The file of a blob, stored or not, for callers that stream files (tar export, layer unpack). */
+    public Path blobPath(Digest digest) {
+        return blobs.resolve(digest.algorithm()).resolve(digest.hex());
+    }
+
+    /** Moves a verified, synced ingest file into place and makes the rename durable. */
+    void publish(Path ingested, Digest digest) throws IOException {
+        Path target = blobPath(digest);
+        Files.createDirectories(target.getParent());
+        try {
+            Files.move(ingested, target, StandardCopyOption.ATOMIC_MOVE);
+        } catch (AtomicMoveNotSupportedException e) {
+            throw new IOException("content store " + root + ": ingest/ and blobs/ must be on one file system", e);
+        }
+        try (FileChannel directory = FileChannel.open(target.getParent(), StandardOpenOption.READ)) {
+            directory.force(true);
+        }
+        // Writers waiting for this digest find the blob before they look at the lock file again.
+        Files.deleteIfExists(ingest.resolve(digest.algorithm() + "-" + digest.hex() + ".lock"));
+    }
+
+    private NoSuchFileException notFound(Digest digest) {
+        return new NoSuchFileException(
+                blobPath(digest).toString(), null, "blob " + digest + " is not in the content store at " + root);
+    }
 }

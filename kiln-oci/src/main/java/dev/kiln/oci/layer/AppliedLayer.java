@@ -8,10 +8,15 @@ import java.util.List;
  * the digest and size of the blob as read (what a manifest lists), the compression seen, and what had to be left
  * out (device files without the privilege to make them, attributes the filesystem refused) with one warning each.
  */
-public record AppliedLayer(Digest diffId, Digest digest, long size, LayerCompression compression,
-    int skippedDevices, List<String> warnings) {
+public record AppliedLayer(
+        Digest diffId,
+        Digest digest,
+        long size,
+        LayerCompression compression,
+        int skippedDevices,
+        List<String> warnings) {
 
-  public AppliedLayer {
-    warnings = List.copyOf(warnings);
-  }
+    public AppliedLayer {
+        warnings = List.copyOf(warnings);
+    }
 }

@@ -9,35 +9,35 @@ import java.io.OutputStream;
  * compressors, and the caller's output stays the caller's to close.
  */
 final class HashingOutputStream extends OutputStream {
-  private final OutputStream out;
-  private final Sha256 sha = new Sha256();
+    private final OutputStream out;
+    private final Sha256 sha = new Sha256();
 
-  HashingOutputStream(OutputStream out) {
-    this.out = out;
-  }
+    HashingOutputStream(OutputStream out) {
+        this.out = out;
+    }
 
-  Sha256 sha() {
-    return sha;
-  }
+    Sha256 sha() {
+        return sha;
+    }
 
-  @Override
-  public void write(int b) throws IOException {
-    write(new byte[] {(byte) b}, 0, 1);
-  }
+    @Override
+    public void write(int b) throws IOException {
+        write(new byte[] {(byte) b}, 0, 1);
+    }
 
-  @Override
-  public void write(byte[] buffer, int offset, int length) throws IOException {
-    out.write(buffer, offset, length);
-    sha.update(buffer, offset, length);
-  }
+    @Override
+    public void write(byte[] buffer, int offset, int length) throws IOException {
+        out.write(buffer, offset, length);
+        sha.update(buffer, offset, length);
+    }
 
-  @Override
-  public void flush() throws IOException {
-    out.flush();
-  }
+    @Override
+    public void flush() throws IOException {
+        out.flush();
+    }
 
-  @Override
-  public void close() throws IOException {
-    out.flush();
-  }
+    @Override
+    public void close() throws IOException {
+        out.flush();
+    }
 }

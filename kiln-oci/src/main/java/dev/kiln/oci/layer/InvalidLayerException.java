@@ -8,20 +8,20 @@ import java.util.Optional;
  * layer, an unsupported entry type. The message names the entry when there is one.
  */
 public final class InvalidLayerException extends IOException {
-  private final String entry;
+    private final String entry;
 
-  public InvalidLayerException(String entry, String problem) {
-    super(entry == null ? problem : "layer entry \"" + entry + "\": " + problem);
-    this.entry = entry;
-  }
+    public InvalidLayerException(String entry, String problem) {
+        super(entry == null ? problem : "layer entry \"" + entry + "\": " + problem);
+        this.entry = entry;
+    }
 
-  public InvalidLayerException(String entry, String problem, Throwable cause) {
-    this(entry, problem);
-    initCause(cause);
-  }
+    public InvalidLayerException(String entry, String problem, Throwable cause) {
+        this(entry, problem);
+        initCause(cause);
+    }
 
-  /** The tar entry at fault, when the problem belongs to one. */
-  public Optional<String> entry() {
-    return Optional.ofNullable(entry);
-  }
+    /** The tar entry at fault, when the problem belongs to one. */
+    public Optional<String> entry() {
+        return Optional.ofNullable(entry);
+    }
 }

@@ -5,101 +5,114 @@ import java.util.Optional;
 
 /** How a layer blob is compressed, with the media types that say so in OCI and Docker manifests. */
 public enum LayerCompression {
-  NONE("application/vnd.oci.image.layer.v1.tar", "application/vnd.docker.image.rootfs.diff.tar", ""),
-  GZIP("application/vnd.oci.image.layer.v1.tar+gzip", "application/vnd.docker.image.rootfs.diff.tar.gzip", "+gzip"),
-  /** Docker's schema has no zstd layer type; Docker and BuildKit use OCI's in Docker manifests too. */
-  ZSTD("application/vnd.oci.image.layer.v1.tar+zstd", "application/vnd.oci.image.layer.v1.tar+zstd", "+zstd");
+    NONE("application/vnd.oci.image.layer.v1.tar", "application/vnd.docker.image.rootfs.diff.tar", ""),
+    GZIP("application/vnd.oci.image.layer.v1.tar+gzip", "application/vnd.docker.image.rootfs.diff.tar.gzip", "+gzip"),
+    /** Docker's schema has no zstd layer type; Docker and BuildKit use OCI's in Docker manifests too. */
+    ZSTD("application/vnd.oci.image.layer.v1.tar+zstd", "application/vnd.oci.image.layer.v1.tar+zstd", "+zstd");
 
-  private static final String OCI_LAYER = "application/vnd.oci.image.layer.v1.tar";
-  private static final String OCI_NONDISTRIBUTABLE = "application/vnd.oci.image.layer.nondistributable.v1.tar";
-  private static final String DOCKER_LAYER = "application/vnd.docker.image.rootfs.diff.tar";
-  private static final String DOCKER_FOREIGN = "application/vnd.docker.image.rootfs.foreign.diff.tar";
+    private static final String OCI_LAYER = "application/vnd.oci.image.layer.v1.tar";
+    private static final String OCI_NONDISTRIBUTABLE = "application/vnd.oci.image.layer.nondistributable.v1.tar";
+    private static final String DOCKER_LAYER = "application/vnd.docker.image.rootfs.diff.tar";
+    private static final String DOCKER_FOREIGN = "application/vnd.docker.image.rootfs.foreign.diff.tar";
 
-  private final String ociMediaType;
-  private final String dockerMediaType;
-  private final String ociSuffix;
+    private final String ociMediaType;
+    private final String dockerMediaType;
+    private final String ociSuffix;
 
-  LayerCompression(String ociMediaType, String dockerMediaType, String ociSuffix) {
-    this.ociMediaType = ociMediaType;
-    this.dockerMediaType = dockerMediaType;
-    this.ociSuffix = ociSuffix;
-  }
-
-  public String ociMediaType() {
-    return ociMediaType;
-  }
-
-  public String dockerMediaType() {
-    return dockerMediaType;
-  }
-
-  /**
-   * The compression a layer media type names, OCI (including non-distributable layers) or Docker.
-   *
-   * @throws IllegalArgumentException when {@code mediaType} is not a layer, or is an encrypted one
-   */
-  public static LayerCompression ofMediaType(String mediaType) {
-    if (mediaType == null || mediaType.isBlank()) {
-      throw new IllegalArgumentException("a layer media type is required");
+    LayerCompression(String ociMediaType, String dockerMediaType, String ociSuffix) {
+        this.ociMediaType = ociMediaType;
+        this.dockerMediaType = dockerMediaType;
+        this.ociSuffix = ociSuffix;
     }
-    if (mediaType.endsWith("+encrypted")) {
-      throw new IllegalArgumentException("encrypted layers are not supported (media type " + mediaType + ")");
+
+    public String ociMediaType() {
+        return ociMediaType;
     }
-    for (String base : new String[] {OCI_LAYER, OCI_NONDISTRIBUTABLE}) {
-      if (mediaType.startsWith(base)) {
-        String suffix = mediaType.substring(base.length());
-        return Arrays.stream(values()).filter(c -> c.ociSuffix.equals(suffix)).findFirst()
-            .orElseThrow(() -> notALayer(mediaType));
-      }
+
+    public String dockerMediaType() {
+        return dockerMediaType;
     }
-    for (String base : new String[] {DOCKER_LAYER, DOCKER_FOREIGN}) {
-      if (mediaType.equals(base)) {
+
+    /**
+     * The compression a layer media type names, OCI (including non-distributable layers) or Docker.
+     *
+     * @throws IllegalArgumentException when {@code mediaType} is not a layer, or is an encrypted one
+     */
+    public static LayerCompression ofMediaType(String mediaType) {
+        if (mediaType == null || mediaType.isBlank()) {
+            throw new IllegalArgumentException("a layer media type is required");
+        }
+        if (mediaType.endsWith("+encrypted")) {
+            throw new IllegalArgumentException("encrypted layers are not supported (media type " + mediaType + ")");
+        }
+        for (String base : new String[] {OCI_LAYER, OCI_NONDISTRIBUTABLE}) {
+            if (mediaType.startsWith(base)) {
+                String suffix = mediaType.substring(base.length());
+                return Arrays.stream(values())
+                        .filter(c -> c.ociSuffix.equals(suffix))
+                        .findFirst()
+                        .orElseThrow(() -> notALayer(mediaType));
+            }
+        }
+        for (String base : new String[] {DOCKER_LAYER, DOCKER_FOREIGN}) {
+            if (mediaType.equals(base)) {
+                return NONE;
+            }
+            if (mediaType.equals(base + ".gzip")) {
+                return GZIP;
+            }
+            if (mediaType.equals(base + ".zstd")) {
+                return ZSTD;
+            }
+        }
+        throw notALayer(mediaType);
+    }
+
+    /**
+     * The compression the first bytes of a blob show: gzip's and zstd's magic numbers (a zstd frame or a skippable
+     * one); anything else is taken for a plain tar, whose own magic sits at offset 257.
+     */
+    public static LayerCompression detect(byte[] head, int length) {
+        if (length >= 2 && (head[0] & 0xff) == 0x1f && (head[1] & 0xff) == 0x8b) {
+            return GZIP;
+        }
+        if (length >= 4
+                && (head[0] & 0xff) == 0x28
+                && (head[1] & 0xff) == 0xb5
+                && (head[2] & 0xff) == 0x2f
+                && (head[3] & 0xff) == 0xfd) {
+            return ZSTD;
+        }
+        // A zstd skippable frame (magic 0x184D2A50-5F, little-endian), which zstd:chunked layers may start with.
+        if (length >= 4
+                && (head[0] & 0xf0) == 0x50
+                && (head[1] & 0xff) == 0x2a
+                && (head[2] & 0xff) == 0x4d
+                && (head[3] & 0xff) == 0x18) {
+            return ZSTD;
+        }
         return NONE;
-      }
-      if (mediaType.equals(base + ".gzip")) {
-        return GZIP;
-      }
-      if (mediaType.equals(base + ".zstd")) {
-        return ZSTD;
-      }
     }
-    throw notALayer(mediaType);
-  }
 
-  /**
-   * The compression the first bytes of a blob show: gzip's and zstd's magic numbers (a zstd frame or a skippable
-   * one); anything else is taken for a plain tar, whose own magic sits at offset 257.
-   */
-  public static LayerCompression detect(byte[] head, int length) {
-    if (length >= 2 && (head[0] & 0xff) == 0x1f && (head[1] & 0xff) == 0x8b) {
-      return GZIP;
+    /** The name of a compression Kiln recognises but cannot read, so the error can say what the blob is. */
+    static Optional<String> unsupported(byte[] head, int length) {
+        if (length >= 3 && head[0] == 'B' && head[1] == 'Z' && head[2] == 'h') {
+            return Optional.of("bzip2");
+        }
+        if (length >= 6
+                && (head[0] & 0xff) == 0xfd
+                && head[1] == '7'
+                && head[2] == 'z'
+                && head[3] == 'X'
+                && head[4] == 'Z'
+                && head[5] == 0) {
+            return Optional.of("xz");
+        }
+        return Optional.empty();
     }
-    if (length >= 4 && (head[0] & 0xff) == 0x28 && (head[1] & 0xff) == 0xb5 && (head[2] & 0xff) == 0x2f
-        && (head[3] & 0xff) == 0xfd) {
-      return ZSTD;
-    }
-    // A zstd skippable frame (magic 0x184D2A50-5F, little-endian), which zstd:chunked layers may start with.
-    if (length >= 4 && (head[0] & 0xf0) == 0x50 && (head[1] & 0xff) == 0x2a && (head[2] & 0xff) == 0x4d
-        && (head[3] & 0xff) == 0x18) {
-      return ZSTD;
-    }
-    return NONE;
-  }
 
-  /** The name of a compression Kiln recognises but cannot read, so the error can say what the blob is. */
-  static Optional<String> unsupported(byte[] head, int length) {
-    if (length >= 3 && head[0] == 'B' && head[1] == 'Z' && head[2] == 'h') {
-      return Optional.of("bzip2");
+    private static IllegalArgumentException notALayer(String mediaType) {
+        return new IllegalArgumentException("\"" + mediaType + "\" is not a layer media type (expected " + OCI_LAYER
+                + "[+gzip|+zstd] or " + DOCKER_LAYER + "[.gzip])");
     }
-    if (length >= 6 && (head[0] & 0xff) == 0xfd && head[1] == '7' && head[2] == 'z' && head[3] == 'X' && head[4] == 'Z'
-        && head[5] == 0) {
-      return Optional.of("xz");
-    }
-    return Optional.empty();
-  }
-
-  private static IllegalArgumentException notALayer(String mediaType) {
-    return new IllegalArgumentException("\"" + mediaType + "\" is not a layer media type (expected "
-        + OCI_LAYER + "[+gzip|+zstd] or " + DOCKER_LAYER + "[.gzip])");
-  }
 }

@@ -10,21 +10,21 @@ import java.util.Optional;
  */
 public record LayerWriteOptions(LayerCompression compression, Optional<Instant> clamp) {
 
-  public LayerWriteOptions {
-    Objects.requireNonNull(compression, "compression");
-    Objects.requireNonNull(clamp, "clamp");
-  }
+    public LayerWriteOptions {
+        Objects.requireNonNull(compression, "compression");
+        Objects.requireNonNull(clamp, "clamp");
+    }
 
-  /** gzip, mtimes as they are: what an image layer is by default. */
-  public static LayerWriteOptions defaults() {
-    return new LayerWriteOptions(LayerCompression.GZIP, Optional.empty());
-  }
+    /** gzip, mtimes as they are: what an image layer is by default. */
+    public static LayerWriteOptions defaults() {
+        return new LayerWriteOptions(LayerCompression.GZIP, Optional.empty());
+    }
 
-  public LayerWriteOptions withCompression(LayerCompression newCompression) {
-    return new LayerWriteOptions(newCompression, clamp);
-  }
+    public LayerWriteOptions withCompression(LayerCompression newCompression) {
+        return new LayerWriteOptions(newCompression, clamp);
+    }
 
-  public LayerWriteOptions withClamp(Instant sourceDateEpoch) {
-    return new LayerWriteOptions(compression, Optional.of(sourceDateEpoch));
-  }
+    public LayerWriteOptions withClamp(Instant sourceDateEpoch) {
+        return new LayerWriteOptions(compression, Optional.of(sourceDateEpoch));
+    }
 }

@@ -38,180 +38,197 @@ import java.util.zip.Deflater;
  * written at once.
  */
 public final class LayerWriter {
-  private static final String ATTRIBUTES = "unix:mode,uid,gid,size,rdev,dev,ino,nlink,lastModifiedTime";
-  private static final int ZSTD_LEVEL = 3;
-  private static final InputStream NO_CONTENT = InputStream.nullInputStream();
+    private static final String ATTRIBUTES = "unix:mode,uid,gid,size,rdev,dev,ino,nlink,lastModifiedTime";
+    private static final int ZSTD_LEVEL = 3;
+    private static final InputStream NO_CONTENT = InputStream.nullInputStream();
 
-  private final TarWriter tar;
-  private final Instant clamp;
-  /** The first name written for each inode with several links, so the later names become link entries. */
-  private final Map<FileKey, String> firstNames = new HashMap<>();
+    private final TarWriter tar;
+    private final Instant clamp;
+    /** The first name written for each inode with several links, so the later names become link entries. */
+    private final Map<FileKey, String> firstNames = new HashMap<>();
 
-  private LayerWriter(TarWriter tar, Optional<Instant> clamp) {
-    this.tar = tar;
-    this.clamp = clamp.orElse(null);
-  }
+    private LayerWriter(TarWriter tar, Optional<Instant> clamp) {
+        this.tar = tar;
+        this.clamp = clamp.orElse(null);
+    }
 
-  /** Writes the blob for the layer directory {@code layer} to {@code out}, which stays open. */
-  public static WrittenLayer write(Path layer, OutputStream out, LayerWriteOptions options) throws IOException {
-    if (!Files.isDirectory(layer, LinkOption.NOFOLLOW_LINKS)) {
-      throw new IllegalArgumentException("layer directory " + layer + " is not a directory");
-    }
-    HashingOutputStream blob = new HashingOutputStream(out);
-    OutputStream compressor = compressing(options.compression(), blob);
-    HashingOutputStream uncompressed = compressor == blob ? blob : new HashingOutputStream(compressor);
-    BufferedOutputStream buffered = new BufferedOutputStream(uncompressed, 65536);
-    LayerWriter writer = new LayerWriter(new TarWriter(buffered), options.clamp());
-    try {
-      writer.writeDirectory(layer, "");
-      writer.tar.finish();
-      buffered.flush();
-    } catch (IOException | RuntimeException | Error e) {
-      try {
-        compressor.close(); // compressors hold native memory; the partial blob is the caller's to discard
-      } catch (IOException suppressed) {
-        e.addSuppressed(suppressed);
-      }
-      throw e;
-    }
-    if (compressor != blob) {
-      finish(compressor);
-    }
-    blob.flush();
-    if (compressor == blob) {
-      var digest = blob.sha().digest();
-      return new WrittenLayer(digest, digest, blob.sha().count(), options.compression());
-    }
-    return new WrittenLayer(uncompressed.sha().digest(), blob.sha().digest(), blob.sha().count(),
-        options.compression());
-  }
-
-  private static OutputStream compressing(LayerCompression compression, OutputStream blob) throws IOException {
-    return switch (compression) {
-      case NONE -> blob;
-      case GZIP -> new ParallelGzipOutputStream(blob, Deflater.DEFAULT_COMPRESSION);
-      case ZSTD -> new ZstdOutputStreamNoFinalizer(blob, ZSTD_LEVEL);
-    };
-  }
-
-  /** Ends the compressed stream and frees the compressor; closing the hashing stream below only flushes it. */
-  private static void finish(OutputStream compressor) throws IOException {
-    compressor.close();
-  }
-
-  private void writeDirectory(Path directory, String prefix) throws IOException {
-    List<Child> children = new ArrayList<>();
-    try (DirectoryStream<Path> entries = Files.newDirectoryStream(directory)) {
-      for (Path path : entries) {
-        String name = path.getFileName().toString();
-        FileStat stat = FileStat.of(path);
-        String tarName = stat.isWhiteout() ? Overlay.WHITEOUT_PREFIX + name : name;
-        children.add(new Child(path, tarName, tarName.getBytes(StandardCharsets.UTF_8), stat));
-      }
-    }
-    children.sort((a, b) -> Arrays.compareUnsigned(a.sortKey(), b.sortKey()));
-    for (Child child : children) {
-      writeChild(child, prefix);
-    }
-  }
-
-  private void writeChild(Child child, String prefix) throws IOException {
-    FileStat stat = child.stat();
-    Path path = child.path();
-    String name = prefix + child.tarName();
-    Instant modified = clamped(stat.modified());
-    if (stat.isWhiteout()) {
-      tar.write(TarEntry.of(name, TarType.REGULAR, 0, 0, 0, modified), NO_CONTENT);
-      return;
-    }
-    int type = stat.mode() & PosixFiles.S_IFMT;
-    if (type == PosixFiles.S_IFSOCK) {
-      return; // sockets belong to a running process; tar has no way to carry them
-    }
-    if (type == PosixFiles.S_IFDIR) {
-      tar.write(entry(name + "/", TarType.DIRECTORY, stat, modified, path), NO_CONTENT);
-      if (isOpaque(path)) {
-        tar.write(TarEntry.of(name + "/" + Overlay.OPAQUE_MARKER, TarType.REGULAR, 0, 0, 0, modified), NO_CONTENT);
-      }
-      writeDirectory(path, name + "/");
-      return;
-    }
-    if (stat.links() > 1) {
-      String first = firstNames.putIfAbsent(new FileKey(stat.device(), stat.inode()), name);
-      if (first != null) {
-        tar.write(entry(name, TarType.HARD_LINK, stat, modified, path).withLinkName(first), NO_CONTENT);
-        return;
-      }
-    }
-    switch (type) {
-      case PosixFiles.S_IFREG -> {
-        try (InputStream content = Files.newInputStream(path, LinkOption.NOFOLLOW_LINKS)) {
-          tar.write(entry(name, TarType.REGULAR, stat, modified, path).withSize(stat.size()), content);
+    /** Writes the blob for the layer directory {@code layer} to {@code out}, which stays open. */
+    public static WrittenLayer write(Path layer, OutputStream out, LayerWriteOptions options) throws IOException {
+        if (!Files.isDirectory(layer, LinkOption.NOFOLLOW_LINKS)) {
+            throw new IllegalArgumentException("layer directory " + layer + " is not a directory");
         }
-      }
-      case PosixFiles.S_IFLNK -> tar.write(entry(name, TarType.SYMLINK, stat, modified, path)
-          .withLinkName(Files.readSymbolicLink(path).toString()), NO_CONTENT);
-      case PosixFiles.S_IFIFO -> tar.write(entry(name, TarType.FIFO, stat, modified, path), NO_CONTENT);
-      case PosixFiles.S_IFCHR, PosixFiles.S_IFBLK -> {
-        TarType device = type == PosixFiles.S_IFCHR ? TarType.CHAR_DEVICE : TarType.BLOCK_DEVICE;
-        tar.write(entry(name, device, stat, modified, path)
-            .withDevice(PosixFiles.major(stat.rdev()), PosixFiles.minor(stat.rdev())), NO_CONTENT);
-      }
-      default -> throw new IOException(path + " has an unknown file type (mode " + Integer.toOctalString(stat.mode())
-          + ")");
-    }
-  }
-
-  private TarEntry entry(String name, TarType type, FileStat stat, Instant modified, Path path) throws IOException {
-    return TarEntry.of(name, type, stat.mode() & 07777, stat.uid(), stat.gid(), modified).withXattrs(xattrs(path));
-  }
-
-  /**
-   * Every attribute but overlayfs's own bookkeeping (the layer format, told by whiteout entries instead) and the
-   * host's SELinux label, which describes the build host's policy, not the image.
-   */
-  private static Map<String, byte[]> xattrs(Path path) throws IOException {
-    Map<String, byte[]> xattrs = new TreeMap<>();
-    for (String attribute : Xattrs.list(path)) {
-      if (attribute.startsWith(Overlay.XATTR_PREFIX) || attribute.equals("security.selinux")) {
-        continue;
-      }
-      Xattrs.get(path, attribute).ifPresent(value -> xattrs.put(attribute, value));
-    }
-    return xattrs;
-  }
-
-  private static boolean isOpaque(Path directory) throws IOException {
-    return Xattrs.get(directory, Overlay.OPAQUE_XATTR)
-        .map(Overlay::isOpaqueValue).orElse(false);
-  }
-
-  /** Whole seconds, as in ustar; clamped first, so a clamp with a fraction still bounds every mtime. */
-  private Instant clamped(FileTime modified) {
-    Instant time = modified.toInstant();
-    if (clamp != null && time.isAfter(clamp)) {
-      time = clamp;
-    }
-    return Instant.ofEpochSecond(time.getEpochSecond());
-  }
-
-  private record Child(Path path, String tarName, byte[] sortKey, FileStat stat) {}
-
-  private record FileKey(long device, long inode) {}
-
-  /** What lstat(2) says about an entry, as the JDK's "unix" view reads it. */
-  private record FileStat(int mode, long uid, long gid, long size, long rdev, long device, long inode, int links,
-      FileTime modified) {
-
-    static FileStat of(Path path) throws IOException {
-      Map<String, Object> a = Files.readAttributes(path, ATTRIBUTES, LinkOption.NOFOLLOW_LINKS);
-      return new FileStat((int) a.get("mode"), Integer.toUnsignedLong((int) a.get("uid")),
-          Integer.toUnsignedLong((int) a.get("gid")), (long) a.get("size"), (long) a.get("rdev"),
-          (long) a.get("dev"), (long) a.get("ino"), (int) a.get("nlink"), (FileTime) a.get("lastModifiedTime"));
+        HashingOutputStream blob = new HashingOutputStream(out);
+        OutputStream compressor = compressing(options.compression(), blob);
+        HashingOutputStream uncompressed = compressor == blob ? blob : new HashingOutputStream(compressor);
+        BufferedOutputStream buffered = new BufferedOutputStream(uncompressed, 65536);
+        LayerWriter writer = new LayerWriter(new TarWriter(buffered), options.clamp());
+        try {
+            writer.writeDirectory(layer, "");
+            writer.tar.finish();
+            buffered.flush();
+        } catch (IOException | RuntimeException | Error e) {
+            try {
+                compressor.close(); // compressors hold native memory; the partial blob is the caller's to discard
+            } catch (IOException suppressed) {
+                e.addSuppressed(suppressed);
+            }
+            throw e;
+        }
+        if (compressor != blob) {
+            finish(compressor);
+        }
+        blob.flush();
+        if (compressor == blob) {
+            var digest = blob.sha().digest();
+            return new WrittenLayer(digest, digest, blob.sha().count(), options.compression());
+        }
+        return new WrittenLayer(
+                uncompressed.sha().digest(), blob.sha().digest(), blob.sha().count(), options.compression());
     }
 
-    boolean isWhiteout() {
-      return (mode & PosixFiles.S_IFMT) == PosixFiles.S_IFCHR && rdev == 0;
+    private static OutputStream compressing(LayerCompression compression, OutputStream blob) throws IOException {
+        return switch (compression) {
+            case NONE -> blob;
+            case GZIP -> new ParallelGzipOutputStream(blob, Deflater.DEFAULT_COMPRESSION);
+            case ZSTD -> new ZstdOutputStreamNoFinalizer(blob, ZSTD_LEVEL);
+        };
     }
-  }
+
+    /** Ends the compressed stream and frees the compressor; closing the hashing stream below only flushes it. */
+    private static void finish(OutputStream compressor) throws IOException {
+        compressor.close();
+    }
+
+    private void writeDirectory(Path directory, String prefix) throws IOException {
+        List<Child> children = new ArrayList<>();
+        try (DirectoryStream<Path> entries = Files.newDirectoryStream(directory)) {
+            for (Path path : entries) {
+                String name = path.getFileName().toString();
+                FileStat stat = FileStat.of(path);
+                String tarName = stat.isWhiteout() ? Overlay.WHITEOUT_PREFIX + name : name;
+                children.add(new Child(path, tarName, tarName.getBytes(StandardCharsets.UTF_8), stat));
+            }
+        }
+        children.sort((a, b) -> Arrays.compareUnsigned(a.sortKey(), b.sortKey()));
+        for (Child child : children) {
+            writeChild(child, prefix);
+        }
+    }
+
+    private void writeChild(Child child, String prefix) throws IOException {
+        FileStat stat = child.stat();
+        Path path = child.path();
+        String name = prefix + child.tarName();
+        Instant modified = clamped(stat.modified());
+        if (stat.isWhiteout()) {
+            tar.write(TarEntry.of(name, TarType.REGULAR, 0, 0, 0, modified), NO_CONTENT);
+            return;
+        }
+        int type = stat.mode() & PosixFiles.S_IFMT;
+        if (type == PosixFiles.S_IFSOCK) {
+            return; // sockets belong to a running process; tar has no way to carry them
+        }
+        if (type == PosixFiles.S_IFDIR) {
+            tar.write(entry(name + "/", TarType.DIRECTORY, stat, modified, path), NO_CONTENT);
+            if (isOpaque(path)) {
+                tar.write(
+                        TarEntry.of(name + "/" + Overlay.OPAQUE_MARKER, TarType.REGULAR, 0, 0, 0, modified),
+                        NO_CONTENT);
+            }
+            writeDirectory(path, name + "/");
+            return;
+        }
+        if (stat.links() > 1) {
+            String first = firstNames.putIfAbsent(new FileKey(stat.device(), stat.inode()), name);
+            if (first != null) {
+                tar.write(entry(name, TarType.HARD_LINK, stat, modified, path).withLinkName(first), NO_CONTENT);
+                return;
+            }
+        }
+        switch (type) {
+            case PosixFiles.S_IFREG -> {
+                try (InputStream content = Files.newInputStream(path, LinkOption.NOFOLLOW_LINKS)) {
+                    tar.write(entry(name, TarType.REGULAR, stat, modified, path).withSize(stat.size()), content);
+                }
+            }
+            case PosixFiles.S_IFLNK ->
+                tar.write(
+                        entry(name, TarType.SYMLINK, stat, modified, path)
+                                .withLinkName(Files.readSymbolicLink(path).toString()),
+                        NO_CONTENT);
+            case PosixFiles.S_IFIFO -> tar.write(entry(name, TarType.FIFO, stat, modified, path), NO_CONTENT);
+            case PosixFiles.S_IFCHR, PosixFiles.S_IFBLK -> {
+                TarType device = type == PosixFiles.S_IFCHR ? TarType.CHAR_DEVICE : TarType.BLOCK_DEVICE;
+                tar.write(
+                        entry(name, device, stat, modified, path)
+                                .withDevice(PosixFiles.major(stat.rdev()), PosixFiles.minor(stat.rdev())),
+                        NO_CONTENT);
+            }
+            default ->
+                throw new IOException(
+                        path + " has an unknown file type (mode " + Integer.toOctalString(stat.mode()) + ")");
+        }
+    }
+
+    private TarEntry entry(String name, TarType type, FileStat stat, Instant modified, Path path) throws IOException {
+        return TarEntry.of(name, type, stat.mode() & 07777, stat.uid(), stat.gid(), modified)
+                .withXattrs(xattrs(path));
+    }
+
+    /**
+     * Every attribute but overlayfs's own bookkeeping (the layer format, told by whiteout entries instead) and the
+     * host's SELinux label, which describes the build host's policy, not the image.
+     */
+    private static Map<String, byte[]> xattrs(Path path) throws IOException {
+        Map<String, byte[]> xattrs = new TreeMap<>();
+        for (String attribute : Xattrs.list(path)) {
+            if (attribute.startsWith(Overlay.XATTR_PREFIX) || attribute.equals("security.selinux")) {
+                continue;
+            }
+            Xattrs.get(path, attribute).ifPresent(value -> xattrs.put(attribute, value));
+        }
+        return xattrs;
+    }
+
+    private static boolean isOpaque(Path directory) throws IOException {
+        return Xattrs.get(directory, Overlay.OPAQUE_XATTR)
+                .map(Overlay::isOpaqueValue)
+                .orElse(false);
+    }
+
+    /** Whole seconds, as in ustar; clamped first, so a clamp with a fraction still bounds every mtime. */
+    private Instant clamped(FileTime modified) {
+        Instant time = modified.toInstant();
+        if (clamp != null && time.isAfter(clamp)) {
+            time = clamp;
+        }
+        return Instant.ofEpochSecond(time.getEpochSecond());
+    }
+
+    private record Child(Path path, String tarName, byte[] sortKey, FileStat stat) {}
+
+    private record FileKey(long device, long inode) {}
+
+    /** What lstat(2) says about an entry, as the JDK's "unix" view reads it. */
+    private record FileStat(
+            int mode, long uid, long gid, long size, long rdev, long device, long inode, int links, FileTime modified) {
+
+        static FileStat of(Path path) throws IOException {
+            Map<String, Object> a = Files.readAttributes(path, ATTRIBUTES, LinkOption.NOFOLLOW_LINKS);
+            return new FileStat(
+                    (int) a.get("mode"),
+                    Integer.toUnsignedLong((int) a.get("uid")),
+                    Integer.toUnsignedLong((int) a.get("gid")),
+                    (long) a.get("size"),
+                    (long) a.get("rdev"),
+                    (long) a.get("dev"),
+                    (long) a.get("ino"),
+                    (int) a.get("nlink"),
+                    (FileTime) a.get("lastModifiedTime"));
+        }
+
+        boolean isWhiteout() {
+            return (mode & PosixFiles.S_IFMT) == PosixFiles.S_IFCHR && rdev == 0;
+        }
+    }
 }

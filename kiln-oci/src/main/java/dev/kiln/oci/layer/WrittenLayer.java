@@ -8,8 +8,8 @@ import dev.kiln.core.Digest;
  */
 public record WrittenLayer(Digest diffId, Digest digest, long size, LayerCompression compression) {
 
-  /** The OCI media type a manifest lists this blob under. */
-  public String mediaType() {
-    return compression.ociMediaType();
-  }
+    /** The OCI media type a manifest lists this blob under. */
+    public String mediaType() {
+        return compression.ociMediaType();
+    }
 }

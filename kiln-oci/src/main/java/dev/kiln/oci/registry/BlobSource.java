@@ -6,5 +6,5 @@ import java.io.InputStream;
 /** Where the bytes of a blob to push come from; opened again for each attempt. */
 @FunctionalInterface
 public interface BlobSource {
-  InputStream open() throws IOException;
+    InputStream open() throws IOException;
 }

@@ -7,23 +7,23 @@ import java.util.Optional;
 @FunctionalInterface
 public interface CredentialSource {
 
-  /** No credentials for any registry: anonymous access only. */
-  CredentialSource ANONYMOUS = new CredentialSource() {
-    @Override
-    public Optional<Credentials> find(String registry) {
-      return Optional.empty();
+    /** No credentials for any registry: anonymous access only. */
+    CredentialSource ANONYMOUS = new CredentialSource() {
+        @Override
+        public Optional<Credentials> find(String registry) {
+            return Optional.empty();
+        }
+
+        @Override
+        public String describe() {
+            return "no credential source (anonymous access)";
+        }
+    };
+
+    Optional<Credentials> find(String registry) throws IOException;
+
+    /** Where credentials are looked for, for messages such as "no credentials for X in ...". */
+    default String describe() {
+        return "the configured credential source";
     }
-
-    @Override
-    public String describe() {
-      return "no credential source (anonymous access)";
-    }
-  };
-
-  Optional<Credentials> find(String registry) throws IOException;
-
-  /** Where credentials are looked for, for messages such as "no credentials for X in ...". */
-  default String describe() {
-    return "the configured credential source";
-  }
 }

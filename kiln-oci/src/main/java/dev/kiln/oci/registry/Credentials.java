@@ -11,23 +11,24 @@ import java.util.Objects;
  */
 public record Credentials(String username, String password, String source) {
 
-  public Credentials {
-    Objects.requireNonNull(username, "username");
-    Objects.requireNonNull(password, "password");
-    source = source == null ? "" : source;
-  }
+    public Credentials {
+        Objects.requireNonNull(username, "username");
+        Objects.requireNonNull(password, "password");
+        source = source == null ? "" : source;
+    }
 
-  public static Credentials of(String username, String password) {
-    return new Credentials(username, password, "");
-  }
+    public static Credentials of(String username, String password) {
+        return new Credentials(username, password, "");
+    }
 
-  /** The value of an HTTP Basic Authorization header. */
-  String basicAuthorization() {
-    return "Basic " + Base64.getEncoder().encodeToString((username + ":" + password).getBytes(StandardCharsets.UTF_8));
-  }
+    /** The value of an HTTP Basic Authorization header. */
+    String basicAuthorization() {
+        return "Basic "
+                + Base64.getEncoder().encodeToString((username + ":" + password).getBytes(StandardCharsets.UTF_8));
+    }
 
-  @Override
-  public String toString() {
-    return "credentials of user '" + username + "'" + (source.isEmpty() ? "" : " from " + source);
-  }
+    @Override
+    public String toString() {
+        return "credentials of user '" + username + "'" + (source.isEmpty() ? "" : " from " + source);
+    }
 }

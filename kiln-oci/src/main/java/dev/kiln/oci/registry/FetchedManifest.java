@@ -15,16 +15,16 @@ import dev.kiln.oci.ManifestDocument;
  */
 public record FetchedManifest(Descriptor descriptor, byte[] bytes, ManifestDocument document) {
 
-  public boolean isIndex() {
-    return document instanceof ImageIndex;
-  }
+    public boolean isIndex() {
+        return document instanceof ImageIndex;
+    }
 
-  /** The image manifest; fails for an index. */
-  public ImageManifest manifest() {
-    return switch (document) {
-      case ImageManifest manifest -> manifest;
-      case ImageIndex index -> throw new IllegalStateException(
-          descriptor.digest() + " is an index, not an image manifest");
-    };
-  }
+    /** The image manifest; fails for an index. */
+    public ImageManifest manifest() {
+        return switch (document) {
+            case ImageManifest manifest -> manifest;
+            case ImageIndex index ->
+                throw new IllegalStateException(descriptor.digest() + " is an index, not an image manifest");
+        };
+    }
 }

@@ -12,51 +12,51 @@ import javax.net.ssl.SSLSession;
 
 /** A response whose (short) body was read already, e.g. to answer an auth challenge, offered again as a stream. */
 final class ReadResponse implements HttpResponse<InputStream> {
-  private final HttpResponse<InputStream> response;
-  private final byte[] body;
+    private final HttpResponse<InputStream> response;
+    private final byte[] body;
 
-  ReadResponse(HttpResponse<InputStream> response, byte[] body) {
-    this.response = response;
-    this.body = body;
-  }
+    ReadResponse(HttpResponse<InputStream> response, byte[] body) {
+        this.response = response;
+        this.body = body;
+    }
 
-  @Override
-  public int statusCode() {
-    return response.statusCode();
-  }
+    @Override
+    public int statusCode() {
+        return response.statusCode();
+    }
 
-  @Override
-  public HttpRequest request() {
-    return response.request();
-  }
+    @Override
+    public HttpRequest request() {
+        return response.request();
+    }
 
-  @Override
-  public Optional<HttpResponse<InputStream>> previousResponse() {
-    return response.previousResponse();
-  }
+    @Override
+    public Optional<HttpResponse<InputStream>> previousResponse() {
+        return response.previousResponse();
+    }
 
-  @Override
-  public HttpHeaders headers() {
-    return response.headers();
-  }
+    @Override
+    public HttpHeaders headers() {
+        return response.headers();
+    }
 
-  @Override
-  public InputStream body() {
-    return new ByteArrayInputStream(body);
-  }
+    @Override
+    public InputStream body() {
+        return new ByteArrayInputStream(body);
+    }
 
-  @Override
-  public Optional<SSLSession> sslSession() {
-    return response.sslSession();
-  }
+    @Override
+    public Optional<SSLSession> sslSession() {
+        return response.sslSession();
+    }
 
-  @Override
-  public URI uri() {
-    return response.uri();
-  }
+    @Override
+    public URI uri() {
+        return response.uri();
+    }
 
-  @Override
-  public HttpClient.Version version() {
-    return response.version();
-  }
+    @Override
+    public HttpClient.Version version() {
+        return response.version();
+    }
 }

@@ -11,39 +11,41 @@ import java.util.Set;
  * @param base the scheme and authority API calls go to
  */
 record RegistryEndpoint(String registry, URI base) {
-  static final String DOCKER_HUB = "docker.io";
-  static final String DOCKER_HUB_API = "registry-1.docker.io";
+    static final String DOCKER_HUB = "docker.io";
+    static final String DOCKER_HUB_API = "registry-1.docker.io";
 
-  static RegistryEndpoint of(String registry, Set<String> insecure) {
-    String host = registry.equals(DOCKER_HUB) ? DOCKER_HUB_API : registry;
-    boolean plain = insecure.contains(registry) || isLoopback(registry);
-    return new RegistryEndpoint(registry, URI.create((plain ? "http://" : "https://") + host));
-  }
-
-  boolean plainHttp() {
-    return base.getScheme().equals("http");
-  }
-
-  /** An API URI, e.g. {@code uri("/v2/app/manifests/1.0")}. */
-  URI uri(String pathAndQuery) {
-    return URI.create(base + pathAndQuery);
-  }
-
-  boolean sameOrigin(URI uri) {
-    return base.getScheme().equalsIgnoreCase(uri.getScheme())
-        && base.getRawAuthority().equalsIgnoreCase(uri.getRawAuthority());
-  }
-
-  static boolean isLoopback(String registry) {
-    String host = registry;
-    if (host.startsWith("[")) {
-      int end = host.indexOf(']');
-      host = end < 0 ? host : host.substring(1, end);
-    } else {
-      int colon = host.lastIndexOf(':');
-      host = colon < 0 ? host : host.substring(0, colon);
+    static RegistryEndpoint of(String registry, Set<String> insecure) {
+        String host = registry.equals(DOCKER_HUB) ? DOCKER_HUB_API : registry;
+        boolean plain = insecure.contains(registry) || isLoopback(registry);
+        return new RegistryEndpoint(registry, URI.create((plain ? "http://" : "https://") + host));
     }
-    return host.equals("localhost") || host.endsWith(".localhost") || host.equals("::1")
-        || host.matches("127\\.\\d{1,3}\\.\\d{1,3}\\.\\d{1,3}");
-  }
+
+    boolean plainHttp() {
+        return base.getScheme().equals("http");
+    }
+
+    /** An API URI, e.g. {@code uri("/v2/app/manifests/1.0")}. */
+    URI uri(String pathAndQuery) {
+        return URI.create(base + pathAndQuery);
+    }
+
+    boolean sameOrigin(URI uri) {
+        return base.getScheme().equalsIgnoreCase(uri.getScheme())
+                && base.getRawAuthority().equalsIgnoreCase(uri.getRawAuthority());
+    }
+
+    static boolean isLoopback(String registry) {
+        String host = registry;
+        if (host.startsWith("[")) {
+            int end = host.indexOf(']');
+            host = end < 0 ? host : host.substring(1, end);
+        } else {
+            int colon = host.lastIndexOf(':');
+            host = colon < 0 ? host : host.substring(0, colon);
+        }
+        return host.equals("localhost")
+                || host.endsWith(".localhost")
+                || host.equals("::1")
+                || host.matches("127\\.\\d{1,3}\\.\\d{1,3}\\.\\d{1,3}");
+    }
 }

@@ -20,20 +20,28 @@ import java.util.function.Supplier;
  * @param scopes the token scopes the call needs, e.g. "repository:app:pull"
  * @param idempotent whether the call may be repeated after a network failure or a 5xx
  */
-record RegistryRequest(String operation, ImageReference repository, String reference, String method, URI uri,
-    Map<String, String> headers, Supplier<BodyPublisher> body, List<String> scopes, boolean idempotent) {
+record RegistryRequest(
+        String operation,
+        ImageReference repository,
+        String reference,
+        String method,
+        URI uri,
+        Map<String, String> headers,
+        Supplier<BodyPublisher> body,
+        List<String> scopes,
+        boolean idempotent) {
 
-  RegistryRequest {
-    headers = Map.copyOf(headers);
-    scopes = List.copyOf(scopes);
-  }
+    RegistryRequest {
+        headers = Map.copyOf(headers);
+        scopes = List.copyOf(scopes);
+    }
 
-  String registry() {
-    return repository.domain();
-  }
+    String registry() {
+        return repository.domain();
+    }
 
-  RegistryException failure(int status, List<String> codes, String detail, Throwable cause) {
-    return new RegistryException(operation, repository.domain(), repository.path(), reference, status, codes, detail,
-        cause);
-  }
+    RegistryException failure(int status, List<String> codes, String detail, Throwable cause) {
+        return new RegistryException(
+                operation, repository.domain(), repository.path(), reference, status, codes, detail, cause);
+    }
 }

@@ -18,29 +18,32 @@ import java.util.Optional;
  * @param configBytes the config's exact bytes (verified against the manifest's config digest; not to be modified)
  * @param config the parsed config
  */
-public record ResolvedImage(ImageReference reference, FetchedManifest root, FetchedManifest image,
-    byte[] configBytes, ImageConfig config) {
+public record ResolvedImage(
+        ImageReference reference, FetchedManifest root, FetchedManifest image, byte[] configBytes, ImageConfig config) {
 
-  public ImageManifest manifest() {
-    return image.manifest();
-  }
+    public ImageManifest manifest() {
+        return image.manifest();
+    }
 
-  public Descriptor configDescriptor() {
-    return manifest().config();
-  }
+    public Descriptor configDescriptor() {
+        return manifest().config();
+    }
 
-  public List<Descriptor> layers() {
-    return manifest().layers();
-  }
+    public List<Descriptor> layers() {
+        return manifest().layers();
+    }
 
-  /** The index the platform's manifest was chosen from, when the reference named one. */
-  public Optional<ImageIndex> index() {
-    return root.document() instanceof ImageIndex index ? Optional.of(index) : Optional.empty();
-  }
+    /** The index the platform's manifest was chosen from, when the reference named one. */
+    public Optional<ImageIndex> index() {
+        return root.document() instanceof ImageIndex index ? Optional.of(index) : Optional.empty();
+    }
 
-  /** The reference pinned to the digest of what it resolved to (the index when there is one). */
-  public ImageReference pinned() {
-    return new ImageReference(reference.domain(), reference.path(), reference.tag(),
-        root.descriptor().digest().toString());
-  }
+    /** The reference pinned to the digest of what it resolved to (the index when there is one). */
+    public ImageReference pinned() {
+        return new ImageReference(
+                reference.domain(),
+                reference.path(),
+                reference.tag(),
+                root.descriptor().digest().toString());
+    }
 }

@@ -24,370 +24,375 @@ import org.junit.jupiter.api.io.TempDir;
  * cannot damage the machine running the tests.
  */
 class LayerSafetyTest {
-  @TempDir
-  Path temp;
-  Path target;
-  Path outside;
-  String escapeName;
-
-  @BeforeEach
-  void directories() throws IOException {
-    target = Files.createDirectory(temp.resolve("target"));
-    outside = Files.createDirectory(temp.resolve("outside"));
-    escapeName = "kiln-escape-" + UUID.randomUUID();
-  }
-
-  @Test
-  void dotDotThatClimbsOutIsRefused() throws IOException {
-    byte[] tar = tar(out -> file(out, "../outside/x", "evil"));
-
-    assertRefused(tar, "../outside/x", "climbs out of the layer");
-  }
-
-  @Test
-  void dotDotHiddenInsideTheNameIsRefused() throws IOException {
-    byte[] tar = tar(out -> {
-      dir(out, "a/");
-      file(out, "a/../../outside/x", "evil");
-    });
-
-    assertRefused(tar, "a/../../outside/x", "climbs out of the layer");
-  }
-
-  @Test
-  void dotDotThatStaysInsideIsAllowed() throws IOException {
-    LayerUnpacker.apply(new ByteArrayInputStream(tar(out -> file(out, "a/b/../c", "fine"))), target);
-
-    assertThat(target.resolve("a/c")).hasContent("fine");
-  }
-
-  @Test
-  void absoluteNameLandsInsideTheLayer() throws IOException {
-    String name = "/etc/" + escapeName;
-    byte[] tar = tar(out -> file(out, name, "inside"));
-
-    LayerUnpacker.apply(new ByteArrayInputStream(tar), target);
-
-    assertThat(target.resolve("etc/" + escapeName)).hasContent("inside");
-    assertThat(Path.of(name)).doesNotExist();
-    assertThat(LayerTrees.names(outside)).isEmpty();
-  }
-
-  @Test
-  void slashDotSlashAndPlainNamesAreTheSameFile() throws IOException {
-    byte[] tar = tar(out -> {
-      dir(out, "/");
-      dir(out, "./");
-      dir(out, "//");
-      dir(out, "/.");
-      file(out, "/etc/x", "first");
-      file(out, "./etc/x", "second");
-      file(out, "etc/x", "third");
-      file(out, "//etc//y", "y");
-    });
-
-    AppliedLayer applied = LayerUnpacker.apply(new ByteArrayInputStream(tar), target);
-
-    assertThat(LayerTrees.names(target)).containsExactly("etc");
-    assertThat(LayerTrees.names(target.resolve("etc"))).containsExactlyInAnyOrder("x", "y");
-    assertThat(target.resolve("etc/x")).hasContent("third");
-    assertThat(target.resolve("etc/y")).hasContent("y");
-    assertThat(applied.warnings()).isEmpty();
-  }
-
-  @Test
-  void theRootEntryIsSkippedAsContainerdSkipsIt() throws IOException {
-    int before = (int) Files.getAttribute(target, "unix:mode") & 07777;
-    byte[] tar = tar(out -> {
-      TarArchiveEntry root = new TarArchiveEntry("/", true);
-      root.setMode(040700);
-      root.setIds(1234, 1234);
-      out.putArchiveEntry(root);
-      out.closeArchiveEntry();
-      symlink(out, "./", "/etc");
-      file(out, "/greeting", "hello");
-    });
-
-    LayerUnpacker.apply(new ByteArrayInputStream(tar), target);
-
-    assertThat((int) Files.getAttribute(target, "unix:mode") & 07777).isEqualTo(before);
-    assertThat((int) Files.getAttribute(target, "unix:uid")).isNotEqualTo(1234);
-    assertThat(Files.isSymbolicLink(target)).isFalse();
-    assertThat(target.resolve("greeting")).hasContent("hello");
-  }
-
-  @Test
-  void absoluteNameThatClimbsOutIsRefused() throws IOException {
-    byte[] tar = tar(out -> file(out, "/../outside/x", "evil"));
-
-    assertRefused(tar, "/../outside/x", "climbs out of the layer");
-  }
-
-  @Test
-  void writingThroughASymlinkToAnAbsolutePathIsRefused() throws IOException {
-    String name = "a/" + escapeName;
-    byte[] tar = tar(out -> {
-      symlink(out, "a", "/etc");
-      file(out, name, "evil");
-    });
-
-    assertRefused(tar, name, "goes through the symlink \"a\", which points outside the layer (to /etc)");
-    assertThat(Path.of("/etc", escapeName)).doesNotExist();
-  }
-
-  @Test
-  void writingThroughARelativeSymlinkThatClimbsOutIsRefused() throws IOException {
-    byte[] tar = tar(out -> {
-      dir(out, "deep/");
-      symlink(out, "deep/up", "../../outside");
-      file(out, "deep/up/x", "evil");
-    });
-
-    assertRefused(tar, "deep/up/x", "goes through the symlink \"deep/up\", which points outside the layer");
-  }
-
-  @Test
-  void symlinkChainsThatEndOutsideAreRefused() throws IOException {
-    byte[] tar = tar(out -> {
-      symlink(out, "one", "two");
-      symlink(out, "two", "three/..");
-      dir(out, "three/");
-      symlink(out, "three/four", "../..");
-      file(out, "one/three/four/outside/x", "evil");
-    });
-
-    assertRefused(tar, "one/three/four/outside/x", "points outside the layer");
-  }
-
-  @Test
-  void writingThroughASymlinkThatStaysInsideFollowsIt() throws IOException {
-    byte[] tar = tar(out -> {
-      dir(out, "usr/lib/");
-      symlink(out, "lib", "usr/lib");
-      file(out, "lib/libc.so", "libc");
-    });
-
-    LayerUnpacker.apply(new ByteArrayInputStream(tar), target);
-
-    assertThat(target.resolve("usr/lib/libc.so")).hasContent("libc");
-    assertThat(Files.isSymbolicLink(target.resolve("lib"))).isTrue();
-  }
-
-  @Test
-  void aFileReplacesASymlinkOfTheSameNameInsteadOfWritingThroughIt() throws IOException {
-    Path victim = outside.resolve("victim");
-    Files.writeString(victim, "untouched");
-    byte[] tar = tar(out -> {
-      symlink(out, "a", victim.toString());
-      file(out, "a", "replaced");
-    });
-
-    LayerUnpacker.apply(new ByteArrayInputStream(tar), target);
-
-    assertThat(Files.isSymbolicLink(target.resolve("a"))).isFalse();
-    assertThat(target.resolve("a")).hasContent("replaced");
-    assertThat(victim).hasContent("untouched");
-  }
-
-  @Test
-  void hardLinkOutOfTheLayerIsRefused() throws IOException {
-    byte[] tar = tar(out -> hardLink(out, "passwd", "../../etc/passwd"));
-
-    assertRefused(tar, "passwd", "hard link to \"../../etc/passwd\", which is outside the layer");
-  }
-
-  @Test
-  void hardLinkToAnAbsolutePathMeansTheLayersFileAndIsRefusedWhenItIsNotThere() throws IOException {
-    byte[] tar = tar(out -> hardLink(out, "passwd", "/etc/passwd"));
-
-    assertRefused(tar, "passwd", "hard link through \"etc\", which is not in the layer");
-  }
-
-  @Test
-  void hardLinkToAnAbsolutePathOfAnEarlierEntryIsMade() throws IOException {
-    byte[] tar = tar(out -> {
-      file(out, "/bin/busybox", "busybox");
-      hardLink(out, "/bin/sh", "/bin/busybox");
-      hardLink(out, "./bin/ls", "./bin/busybox");
-    });
-
-    LayerUnpacker.apply(new ByteArrayInputStream(tar), target);
-
-    assertThat(Files.isSameFile(target.resolve("bin/sh"), target.resolve("bin/busybox"))).isTrue();
-    assertThat(Files.isSameFile(target.resolve("bin/ls"), target.resolve("bin/busybox"))).isTrue();
-  }
-
-  @Test
-  void hardLinkThatClimbsOutFromTheRootIsRefused() throws IOException {
-    byte[] tar = tar(out -> hardLink(out, "passwd", "/../etc/passwd"));
-
-    assertRefused(tar, "passwd", "hard link to \"/../etc/passwd\", which is outside the layer");
-  }
-
-  @Test
-  void hardLinkThroughASymlinkPointingOutsideIsRefused() throws IOException {
-    byte[] tar = tar(out -> {
-      symlink(out, "etc", "/etc");
-      hardLink(out, "passwd", "etc/passwd");
-    });
-
-    assertRefused(tar, "passwd", "goes through the symlink \"etc\", which points outside the layer");
-  }
-
-  @Test
-  void hardLinkToAFileNotInTheLayerIsRefused() throws IOException {
-    byte[] tar = tar(out -> {
-      dir(out, "bin/");
-      hardLink(out, "bin/sh", "bin/busybox");
-    });
-
-    assertRefused(tar, "bin/sh", "hard link to \"bin/busybox\", which is not in the layer");
-  }
-
-  @Test
-  void hardLinkToAnEarlierEntryIsMade() throws IOException {
-    byte[] tar = tar(out -> {
-      file(out, "bin/busybox", "busybox");
-      hardLink(out, "bin/sh", "bin/busybox");
-    });
-
-    LayerUnpacker.apply(new ByteArrayInputStream(tar), target);
-
-    assertThat(Files.isSameFile(target.resolve("bin/sh"), target.resolve("bin/busybox"))).isTrue();
-  }
-
-  @Test
-  void whiteoutOfDotDotIsRefused() throws IOException {
-    byte[] tar = tar(out -> file(out, "a/.wh...", ""));
-
-    assertRefused(tar, "a/.wh...", "a whiteout must name a file");
-  }
-
-  @Test
-  void overlayAttributesInTheTarAreIgnoredWithAWarning() throws IOException {
-    byte[] tar = tar(out -> {
-      TarArchiveEntry entry = new TarArchiveEntry("dir/");
-      entry.addPaxHeader("SCHILY.xattr.trusted.overlay.redirect", "/elsewhere");
-      out.putArchiveEntry(entry);
-      out.closeArchiveEntry();
-    });
-
-    AppliedLayer applied = LayerUnpacker.apply(new ByteArrayInputStream(tar), target);
-
-    assertThat(Xattrs.get(target.resolve("dir"), "trusted.overlay.redirect")).isEmpty();
-    assertThat(applied.warnings()).singleElement().asString().contains("trusted.overlay.redirect");
-  }
-
-  @Test
-  void corruptHeaderIsRefusedWithItsOffset() throws IOException {
-    byte[] tar = tar(out -> {
-      file(out, "first", "1");
-      file(out, "second", "2");
-    });
-    tar[1024 + 10] ^= 0x55; // inside the second header's name
-
-    assertThatThrownBy(() -> LayerUnpacker.apply(new ByteArrayInputStream(tar), target))
-        .isInstanceOf(InvalidLayerException.class)
-        .hasMessageContaining("corrupt tar header at offset 1024");
-  }
-
-  @Test
-  void truncatedDataIsRefusedNamingTheEntry() throws IOException {
-    byte[] tar = tar(out -> file(out, "big", "x".repeat(5000)));
-    byte[] truncated = java.util.Arrays.copyOf(tar, 512 + 2048);
-
-    assertThatThrownBy(() -> LayerUnpacker.apply(new ByteArrayInputStream(truncated), target))
-        .isInstanceOf(InvalidLayerException.class)
-        .hasMessageContaining("\"big\"")
-        .hasMessageContaining("ends inside the entry's data");
-  }
-
-  @Test
-  void dataEndingWithoutPaddingOrEndBlocksEndsTheArchive() throws IOException {
-    // As umoci 0.4's insert writes a layer, and Go's archive/tar (so containerd) reads it.
-    byte[] tar = tar(out -> {
-      dir(out, "/");
-      file(out, "/greeting", "hello");
-    });
-    byte[] unpadded = java.util.Arrays.copyOf(tar, 2 * 512 + "hello".length());
-
-    AppliedLayer applied = LayerUnpacker.apply(new ByteArrayInputStream(unpadded), target);
-
-    assertThat(target.resolve("greeting")).hasContent("hello");
-    assertThat(applied.diffId().toString()).isEqualTo(LayerTrees.sha(unpadded));
-  }
-
-  @Test
-  void paddingCutShortIsRefusedNamingTheEntry() throws IOException {
-    byte[] tar = tar(out -> file(out, "greeting", "hello"));
-    byte[] truncated = java.util.Arrays.copyOf(tar, 512 + "hello".length() + 1);
-
-    assertThatThrownBy(() -> LayerUnpacker.apply(new ByteArrayInputStream(truncated), target))
-        .isInstanceOf(InvalidLayerException.class)
-        .hasMessageContaining("\"greeting\"")
-        .hasMessageContaining("ends inside the entry's data");
-  }
-
-  @Test
-  void aFilesystemFailureNamesTheEntry() throws IOException {
-    String name = "dir/" + "n".repeat(300);
-    byte[] tar = tar(out -> file(out, name, "too long for ext4"));
-
-    assertThatThrownBy(() -> LayerUnpacker.apply(new ByteArrayInputStream(tar), target))
-        .isInstanceOf(IOException.class)
-        .hasMessageContaining("cannot apply layer entry \"" + name + "\"");
-  }
-
-  private void assertRefused(byte[] tar, String entry, String problem) throws IOException {
-    assertThatThrownBy(() -> LayerUnpacker.apply(new ByteArrayInputStream(tar), target))
-        .isInstanceOf(InvalidLayerException.class)
-        .hasMessageContaining("\"" + entry + "\"")
-        .hasMessageContaining(problem)
-        .satisfies(e -> assertThat(((InvalidLayerException) e).entry()).contains(entry));
-    assertThat(LayerTrees.names(outside)).isEmpty();
-    assertThat(LayerTrees.names(temp)).containsExactlyInAnyOrder("outside", "target");
-  }
-
-  @FunctionalInterface
-  interface Entries {
-    void write(TarArchiveOutputStream out) throws IOException;
-  }
-
-  static byte[] tar(Entries entries) throws IOException {
-    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-    try (TarArchiveOutputStream out = new TarArchiveOutputStream(bytes)) {
-      out.setLongFileMode(TarArchiveOutputStream.LONGFILE_POSIX);
-      entries.write(out);
+    @TempDir
+    Path temp;
+
+    Path target;
+    Path outside;
+    String escapeName;
+
+    @BeforeEach
+    void directories() throws IOException {
+        target = Files.createDirectory(temp.resolve("target"));
+        outside = Files.createDirectory(temp.resolve("outside"));
+        escapeName = "kiln-escape-" + UUID.randomUUID();
     }
-    return bytes.toByteArray();
-  }
 
-  static void file(TarArchiveOutputStream out, String name, String content) throws IOException {
-    byte[] data = content.getBytes(StandardCharsets.UTF_8);
-    TarArchiveEntry entry = new TarArchiveEntry(name, true);
-    entry.setSize(data.length);
-    entry.setModTime(1_000_000_000_000L);
-    out.putArchiveEntry(entry);
-    out.write(data);
-    out.closeArchiveEntry();
-  }
+    @Test
+    void dotDotThatClimbsOutIsRefused() throws IOException {
+        byte[] tar = tar(out -> file(out, "../outside/x", "evil"));
 
-  static void dir(TarArchiveOutputStream out, String name) throws IOException {
-    out.putArchiveEntry(new TarArchiveEntry(name, true));
-    out.closeArchiveEntry();
-  }
+        assertRefused(tar, "../outside/x", "climbs out of the layer");
+    }
 
-  static void symlink(TarArchiveOutputStream out, String name, String target) throws IOException {
-    TarArchiveEntry entry = new TarArchiveEntry(name, TarConstants.LF_SYMLINK, true);
-    entry.setLinkName(target);
-    out.putArchiveEntry(entry);
-    out.closeArchiveEntry();
-  }
+    @Test
+    void dotDotHiddenInsideTheNameIsRefused() throws IOException {
+        byte[] tar = tar(out -> {
+            dir(out, "a/");
+            file(out, "a/../../outside/x", "evil");
+        });
 
-  static void hardLink(TarArchiveOutputStream out, String name, String target) throws IOException {
-    TarArchiveEntry entry = new TarArchiveEntry(name, TarConstants.LF_LINK, true);
-    entry.setLinkName(target);
-    out.putArchiveEntry(entry);
-    out.closeArchiveEntry();
-  }
+        assertRefused(tar, "a/../../outside/x", "climbs out of the layer");
+    }
+
+    @Test
+    void dotDotThatStaysInsideIsAllowed() throws IOException {
+        LayerUnpacker.apply(new ByteArrayInputStream(tar(out -> file(out, "a/b/../c", "fine"))), target);
+
+        assertThat(target.resolve("a/c")).hasContent("fine");
+    }
+
+    @Test
+    void absoluteNameLandsInsideTheLayer() throws IOException {
+        String name = "/etc/" + escapeName;
+        byte[] tar = tar(out -> file(out, name, "inside"));
+
+        LayerUnpacker.apply(new ByteArrayInputStream(tar), target);
+
+        assertThat(target.resolve("etc/" + escapeName)).hasContent("inside");
+        assertThat(Path.of(name)).doesNotExist();
+        assertThat(LayerTrees.names(outside)).isEmpty();
+    }
+
+    @Test
+    void slashDotSlashAndPlainNamesAreTheSameFile() throws IOException {
+        byte[] tar = tar(out -> {
+            dir(out, "/");
+            dir(out, "./");
+            dir(out, "//");
+            dir(out, "/.");
+            file(out, "/etc/x", "first");
+            file(out, "./etc/x", "second");
+            file(out, "etc/x", "third");
+            file(out, "//etc//y", "y");
+        });
+
+        AppliedLayer applied = LayerUnpacker.apply(new ByteArrayInputStream(tar), target);
+
+        assertThat(LayerTrees.names(target)).containsExactly("etc");
+        assertThat(LayerTrees.names(target.resolve("etc"))).containsExactlyInAnyOrder("x", "y");
+        assertThat(target.resolve("etc/x")).hasContent("third");
+        assertThat(target.resolve("etc/y")).hasContent("y");
+        assertThat(applied.warnings()).isEmpty();
+    }
+
+    @Test
+    void theRootEntryIsSkippedAsContainerdSkipsIt() throws IOException {
+        int before = (int) Files.getAttribute(target, "unix:mode") & 07777;
+        byte[] tar = tar(out -> {
+            TarArchiveEntry root = new TarArchiveEntry("/", true);
+            root.setMode(040700);
+            root.setIds(1234, 1234);
+            out.putArchiveEntry(root);
+            out.closeArchiveEntry();
+            symlink(out, "./", "/etc");
+            file(out, "/greeting", "hello");
+        });
+
+        LayerUnpacker.apply(new ByteArrayInputStream(tar), target);
+
+        assertThat((int) Files.getAttribute(target, "unix:mode") & 07777).isEqualTo(before);
+        assertThat((int) Files.getAttribute(target, "unix:uid")).isNotEqualTo(1234);
+        assertThat(Files.isSymbolicLink(target)).isFalse();
+        assertThat(target.resolve("greeting")).hasContent("hello");
+    }
+
+    @Test
+    void absoluteNameThatClimbsOutIsRefused() throws IOException {
+        byte[] tar = tar(out -> file(out, "/../outside/x", "evil"));
+
+        assertRefused(tar, "/../outside/x", "climbs out of the layer");
+    }
+
+    @Test
+    void writingThroughASymlinkToAnAbsolutePathIsRefused() throws IOException {
+        String name = "a/" + escapeName;
+        byte[] tar = tar(out -> {
+            symlink(out, "a", "/etc");
+            file(out, name, "evil");
+        });
+
+        assertRefused(tar, name, "goes through the symlink \"a\", which points outside the layer (to /etc)");
+        assertThat(Path.of("/etc", escapeName)).doesNotExist();
+    }
+
+    @Test
+    void writingThroughARelativeSymlinkThatClimbsOutIsRefused() throws IOException {
+        byte[] tar = tar(out -> {
+            dir(out, "deep/");
+            symlink(out, "deep/up", "../../outside");
+            file(out, "deep/up/x", "evil");
+        });
+
+        assertRefused(tar, "deep/up/x", "goes through the symlink \"deep/up\", which points outside the layer");
+    }
+
+    @Test
+    void symlinkChainsThatEndOutsideAreRefused() throws IOException {
+        byte[] tar = tar(out -> {
+            symlink(out, "one", "two");
+            symlink(out, "two", "three/..");
+            dir(out, "three/");
+            symlink(out, "three/four", "../..");
+            file(out, "one/three/four/outside/x", "evil");
+        });
+
+        assertRefused(tar, "one/three/four/outside/x", "points outside the layer");
+    }
+
+    @Test
+    void writingThroughASymlinkThatStaysInsideFollowsIt() throws IOException {
+        byte[] tar = tar(out -> {
+            dir(out, "usr/lib/");
+            symlink(out, "lib", "usr/lib");
+            file(out, "lib/libc.so", "libc");
+        });
+
+        LayerUnpacker.apply(new ByteArrayInputStream(tar), target);
+
+        assertThat(target.resolve("usr/lib/libc.so")).hasContent("libc");
+        assertThat(Files.isSymbolicLink(target.resolve("lib"))).isTrue();
+    }
+
+    @Test
+    void aFileReplacesASymlinkOfTheSameNameInsteadOfWritingThroughIt() throws IOException {
+        Path victim = outside.resolve("victim");
+        Files.writeString(victim, "untouched");
+        byte[] tar = tar(out -> {
+            symlink(out, "a", victim.toString());
+            file(out, "a", "replaced");
+        });
+
+        LayerUnpacker.apply(new ByteArrayInputStream(tar), target);
+
+        assertThat(Files.isSymbolicLink(target.resolve("a"))).isFalse();
+        assertThat(target.resolve("a")).hasContent("replaced");
+        assertThat(victim).hasContent("untouched");
+    }
+
+    @Test
+    void hardLinkOutOfTheLayerIsRefused() throws IOException {
+        byte[] tar = tar(out -> hardLink(out, "passwd", "../../etc/passwd"));
+
+        assertRefused(tar, "passwd", "hard link to \"../../etc/passwd\", which is outside the layer");
+    }
+
+    @Test
+    void hardLinkToAnAbsolutePathMeansTheLayersFileAndIsRefusedWhenItIsNotThere() throws IOException {
+        byte[] tar = tar(out -> hardLink(out, "passwd", "/etc/passwd"));
+
+        assertRefused(tar, "passwd", "hard link through \"etc\", which is not in the layer");
+    }
+
+    @Test
+    void hardLinkToAnAbsolutePathOfAnEarlierEntryIsMade() throws IOException {
+        byte[] tar = tar(out -> {
+            file(out, "/bin/busybox", "busybox");
+            hardLink(out, "/bin/sh", "/bin/busybox");
+            hardLink(out, "./bin/ls", "./bin/busybox");
+        });
+
+        LayerUnpacker.apply(new ByteArrayInputStream(tar), target);
+
+        assertThat(Files.isSameFile(target.resolve("bin/sh"), target.resolve("bin/busybox")))
+                .isTrue();
+        assertThat(Files.isSameFile(target.resolve("bin/ls"), target.resolve("bin/busybox")))
+                .isTrue();
+    }
+
+    @Test
+    void hardLinkThatClimbsOutFromTheRootIsRefused() throws IOException {
+        byte[] tar = tar(out -> hardLink(out, "passwd", "/../etc/passwd"));
+
+        assertRefused(tar, "passwd", "hard link to \"/../etc/passwd\", which is outside the layer");
+    }
+
+    @Test
+    void hardLinkThroughASymlinkPointingOutsideIsRefused() throws IOException {
+        byte[] tar = tar(out -> {
+            symlink(out, "etc", "/etc");
+            hardLink(out, "passwd", "etc/passwd");
+        });
+
+        assertRefused(tar, "passwd", "goes through the symlink \"etc\", which points outside the layer");
+    }
+
+    @Test
+    void hardLinkToAFileNotInTheLayerIsRefused() throws IOException {
+        byte[] tar = tar(out -> {
+            dir(out, "bin/");
+            hardLink(out, "bin/sh", "bin/busybox");
+        });
+
+        assertRefused(tar, "bin/sh", "hard link to \"bin/busybox\", which is not in the layer");
+    }
+
+    @Test
+    void hardLinkToAnEarlierEntryIsMade() throws IOException {
+        byte[] tar = tar(out -> {
+            file(out, "bin/busybox", "busybox");
+            hardLink(out, "bin/sh", "bin/busybox");
+        });
+
+        LayerUnpacker.apply(new ByteArrayInputStream(tar), target);
+
+        assertThat(Files.isSameFile(target.resolve("bin/sh"), target.resolve("bin/busybox")))
+                .isTrue();
+    }
+
+    @Test
+    void whiteoutOfDotDotIsRefused() throws IOException {
+        byte[] tar = tar(out -> file(out, "a/.wh...", ""));
+
+        assertRefused(tar, "a/.wh...", "a whiteout must name a file");
+    }
+
+    @Test
+    void overlayAttributesInTheTarAreIgnoredWithAWarning() throws IOException {
+        byte[] tar = tar(out -> {
+            TarArchiveEntry entry = new TarArchiveEntry("dir/");
+            entry.addPaxHeader("SCHILY.xattr.trusted.overlay.redirect", "/elsewhere");
+            out.putArchiveEntry(entry);
+            out.closeArchiveEntry();
+        });
+
+        AppliedLayer applied = LayerUnpacker.apply(new ByteArrayInputStream(tar), target);
+
+        assertThat(Xattrs.get(target.resolve("dir"), "trusted.overlay.redirect"))
+                .isEmpty();
+        assertThat(applied.warnings()).singleElement().asString().contains("trusted.overlay.redirect");
+    }
+
+    @Test
+    void corruptHeaderIsRefusedWithItsOffset() throws IOException {
+        byte[] tar = tar(out -> {
+            file(out, "first", "1");
+            file(out, "second", "2");
+        });
+        tar[1024 + 10] ^= 0x55; // inside the second header's name
+
+        assertThatThrownBy(() -> LayerUnpacker.apply(new ByteArrayInputStream(tar), target))
+                .isInstanceOf(InvalidLayerException.class)
+                .hasMessageContaining("corrupt tar header at offset 1024");
+    }
+
+    @Test
+    void truncatedDataIsRefusedNamingTheEntry() throws IOException {
+        byte[] tar = tar(out -> file(out, "big", "x".repeat(5000)));
+        byte[] truncated = java.util.Arrays.copyOf(tar, 512 + 2048);
+
+        assertThatThrownBy(() -> LayerUnpacker.apply(new ByteArrayInputStream(truncated), target))
+                .isInstanceOf(InvalidLayerException.class)
+                .hasMessageContaining("\"big\"")
+                .hasMessageContaining("ends inside the entry's data");
+    }
+
+    @Test
+    void dataEndingWithoutPaddingOrEndBlocksEndsTheArchive() throws IOException {
+        // As umoci 0.4's insert writes a layer, and Go's archive/tar (so containerd) reads it.
+        byte[] tar = tar(out -> {
+            dir(out, "/");
+            file(out, "/greeting", "hello");
+        });
+        byte[] unpadded = java.util.Arrays.copyOf(tar, 2 * 512 + "hello".length());
+
+        AppliedLayer applied = LayerUnpacker.apply(new ByteArrayInputStream(unpadded), target);
+
+        assertThat(target.resolve("greeting")).hasContent("hello");
+        assertThat(applied.diffId().toString()).isEqualTo(LayerTrees.sha(unpadded));
+    }
+
+    @Test
+    void paddingCutShortIsRefusedNamingTheEntry() throws IOException {
+        byte[] tar = tar(out -> file(out, "greeting", "hello"));
+        byte[] truncated = java.util.Arrays.copyOf(tar, 512 + "hello".length() + 1);
+
+        assertThatThrownBy(() -> LayerUnpacker.apply(new ByteArrayInputStream(truncated), target))
+                .isInstanceOf(InvalidLayerException.class)
+                .hasMessageContaining("\"greeting\"")
+                .hasMessageContaining("ends inside the entry's data");
+    }
+
+    @Test
+    void aFilesystemFailureNamesTheEntry() throws IOException {
+        String name = "dir/" + "n".repeat(300);
+        byte[] tar = tar(out -> file(out, name, "too long for ext4"));
+
+        assertThatThrownBy(() -> LayerUnpacker.apply(new ByteArrayInputStream(tar), target))
+                .isInstanceOf(IOException.class)
+                .hasMessageContaining("cannot apply layer entry \"" + name + "\"");
+    }
+
+    private void assertRefused(byte[] tar, String entry, String problem) throws IOException {
+        assertThatThrownBy(() -> LayerUnpacker.apply(new ByteArrayInputStream(tar), target))
+                .isInstanceOf(InvalidLayerException.class)
+                .hasMessageContaining("\"" + entry + "\"")
+                .hasMessageContaining(problem)
+                .satisfies(e -> assertThat(((InvalidLayerException) e).entry()).contains(entry));
+        assertThat(LayerTrees.names(outside)).isEmpty();
+        assertThat(LayerTrees.names(temp)).containsExactlyInAnyOrder("outside", "target");
+    }
+
+    @FunctionalInterface
+    interface Entries {
+        void write(TarArchiveOutputStream out) throws IOException;
+    }
+
+    static byte[] tar(Entries entries) throws IOException {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        try (TarArchiveOutputStream out = new TarArchiveOutputStream(bytes)) {
+            out.setLongFileMode(TarArchiveOutputStream.LONGFILE_POSIX);
+            entries.write(out);
+        }
+        return bytes.toByteArray();
+    }
+
+    static void file(TarArchiveOutputStream out, String name, String content) throws IOException {
+        byte[] data = content.getBytes(StandardCharsets.UTF_8);
+        TarArchiveEntry entry = new TarArchiveEntry(name, true);
+        entry.setSize(data.length);
+        entry.setModTime(1_000_000_000_000L);
+        out.putArchiveEntry(entry);
+        out.write(data);
+        out.closeArchiveEntry();
+    }
+
+    static void dir(TarArchiveOutputStream out, String name) throws IOException {
+        out.putArchiveEntry(new TarArchiveEntry(name, true));
+        out.closeArchiveEntry();
+    }
+
+    static void symlink(TarArchiveOutputStream out, String name, String target) throws IOException {
+        TarArchiveEntry entry = new TarArchiveEntry(name, TarConstants.LF_SYMLINK, true);
+        entry.setLinkName(target);
+        out.putArchiveEntry(entry);
+        out.closeArchiveEntry();
+    }
+
+    static void hardLink(TarArchiveOutputStream out, String name, String target) throws IOException {
+        TarArchiveEntry entry = new TarArchiveEntry(name, TarConstants.LF_LINK, true);
+        entry.setLinkName(target);
+        out.putArchiveEntry(entry);
+        out.closeArchiveEntry();
+    }
 }

@@ -21,41 +21,41 @@ import java.util.concurrent.atomic.AtomicLong;
  * each entry kind, pax and GNU extensions, whiteouts, compressed forms and the escapes LayerSafetyTest refuses.
  */
 class LayerUnpackerFuzzTest {
-  private static final byte[] CANARY = "canary".getBytes(StandardCharsets.UTF_8);
-  private static final AtomicLong RUNS = new AtomicLong();
-  private static Path root;
-  private static List<String> rootNames;
+    private static final byte[] CANARY = "canary".getBytes(StandardCharsets.UTF_8);
+    private static final AtomicLong RUNS = new AtomicLong();
+    private static Path root;
+    private static List<String> rootNames;
 
-  @FuzzTest
-  void apply(byte[] blob) throws IOException {
-    Path sandbox = Files.createDirectory(root().resolve("run-" + RUNS.incrementAndGet()));
-    try {
-      Path target = Files.createDirectory(sandbox.resolve("target"));
-      Path outside = Files.createDirectory(sandbox.resolve("outside"));
-      Files.write(outside.resolve("canary"), CANARY);
-      try {
-        LayerUnpacker.apply(new ByteArrayInputStream(blob), target);
-      } catch (IOException e) {
-        assertThat(e.getMessage()).as("message of %s", e).isNotBlank();
-      }
-      assertThat(Trees.names(sandbox)).containsExactly("outside", "target");
-      assertThat(Trees.names(outside)).containsExactly("canary");
-      assertThat(Files.isDirectory(outside, LinkOption.NOFOLLOW_LINKS)).isTrue();
-      assertThat(Files.readAllBytes(outside.resolve("canary"))).isEqualTo(CANARY);
-      assertThat(Trees.names(root)).containsExactly(sandbox.getFileName().toString());
-      assertThat(Trees.names(Path.of("/"))).isEqualTo(rootNames);
-    } finally {
-      Trees.deleteRecursively(sandbox);
+    @FuzzTest
+    void apply(byte[] blob) throws IOException {
+        Path sandbox = Files.createDirectory(root().resolve("run-" + RUNS.incrementAndGet()));
+        try {
+            Path target = Files.createDirectory(sandbox.resolve("target"));
+            Path outside = Files.createDirectory(sandbox.resolve("outside"));
+            Files.write(outside.resolve("canary"), CANARY);
+            try {
+                LayerUnpacker.apply(new ByteArrayInputStream(blob), target);
+            } catch (IOException e) {
+                assertThat(e.getMessage()).as("message of %s", e).isNotBlank();
+            }
+            assertThat(Trees.names(sandbox)).containsExactly("outside", "target");
+            assertThat(Trees.names(outside)).containsExactly("canary");
+            assertThat(Files.isDirectory(outside, LinkOption.NOFOLLOW_LINKS)).isTrue();
+            assertThat(Files.readAllBytes(outside.resolve("canary"))).isEqualTo(CANARY);
+            assertThat(Trees.names(root)).containsExactly(sandbox.getFileName().toString());
+            assertThat(Trees.names(Path.of("/"))).isEqualTo(rootNames);
+        } finally {
+            Trees.deleteRecursively(sandbox);
+        }
     }
-  }
 
-  /** One directory for the whole run, next to nothing else, so a write beside a sandbox shows. */
-  private static synchronized Path root() throws IOException {
-    if (root == null) {
-      root = Files.createTempDirectory("kiln-layer-fuzz");
-      root.toFile().deleteOnExit();
-      rootNames = Trees.names(Path.of("/"));
+    /** One directory for the whole run, next to nothing else, so a write beside a sandbox shows. */
+    private static synchronized Path root() throws IOException {
+        if (root == null) {
+            root = Files.createTempDirectory("kiln-layer-fuzz");
+            root.toFile().deleteOnExit();
+            rootNames = Trees.names(Path.of("/"));
+        }
+        return root;
     }
-    return root;
-  }
 }

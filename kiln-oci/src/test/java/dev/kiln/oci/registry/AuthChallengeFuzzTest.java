@@ -13,15 +13,15 @@ import java.util.List;
  */
 class AuthChallengeFuzzTest {
 
-  @FuzzTest
-  void parse(byte[] data) {
-    List<String> headers = Arrays.asList(new String(data, StandardCharsets.ISO_8859_1).split("\n", -1));
+    @FuzzTest
+    void parse(byte[] data) {
+        List<String> headers = Arrays.asList(new String(data, StandardCharsets.ISO_8859_1).split("\n", -1));
 
-    List<AuthChallenge> challenges = AuthChallenge.parse(headers);
+        List<AuthChallenge> challenges = AuthChallenge.parse(headers);
 
-    for (AuthChallenge challenge : challenges) {
-      assertThat(challenge.scheme()).isNotEmpty().isLowerCase();
-      assertThat(challenge.parameter("realm")).isNotNull();
+        for (AuthChallenge challenge : challenges) {
+            assertThat(challenge.scheme()).isNotEmpty().isLowerCase();
+            assertThat(challenge.parameter("realm")).isNotNull();
+        }
     }
-  }
 }

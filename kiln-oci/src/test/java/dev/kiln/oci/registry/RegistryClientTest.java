@@ -29,416 +29,455 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 class RegistryClientTest {
-  private static final Platform AMD64 = Platform.parse("linux/amd64");
-  private static final Platform ARM64 = Platform.parse("linux/arm64");
+    private static final Platform AMD64 = Platform.parse("linux/amd64");
+    private static final Platform ARM64 = Platform.parse("linux/arm64");
 
-  @RegisterExtension
-  static final LocalRegistry registry = LocalRegistry.anonymous();
+    @RegisterExtension
+    static final LocalRegistry registry = LocalRegistry.anonymous();
 
-  @TempDir
-  Path dir;
+    @TempDir
+    Path dir;
 
-  private ContentStore local;
-  private RegistryClient client;
+    private ContentStore local;
+    private RegistryClient client;
 
-  @BeforeEach
-  void setUp() throws IOException {
-    local = ContentStore.open(dir.resolve("local"));
-    client = RegistryClient.builder().retryBackoff(Duration.ofMillis(10)).build();
-  }
-
-  @AfterEach
-  void tearDown() {
-    client.close();
-  }
-
-  @Test
-  void pushedImagePullsBackIdentical() throws IOException {
-    TestImage image = TestImage.make(local, AMD64, 1, 5000, 12345);
-    ImageReference reference = registry.reference("app/pushed:1.0");
-
-    Descriptor pushed = image.push(client, reference, local);
-    ContentStore pulledInto = ContentStore.open(dir.resolve("pulled"));
-    ResolvedImage pulled = client.pull(reference, AMD64, pulledInto);
-
-    assertThat(client.resolve(reference)).isEqualTo(pushed);
-    assertThat(pushed.digest()).isEqualTo(Digest.sha256(image.manifestBytes()));
-    assertThat(pulled.root().descriptor()).isEqualTo(pushed);
-    assertThat(pulled.index()).isEmpty();
-    assertThat(pulled.manifest()).isEqualTo(image.manifest());
-    assertThat(pulled.config()).isEqualTo(image.config());
-    assertThat(pulled.pinned().digest()).isEqualTo(pushed.digest().toString());
-    for (Descriptor blob : List.of(image.layers().get(0), image.layers().get(1), image.configDescriptor())) {
-      assertThat(pulledInto.read(blob.digest())).isEqualTo(local.read(blob.digest()));
-    }
-    assertThat(pulledInto.read(pushed.digest())).isEqualTo(image.manifestBytes());
-  }
-
-  @Test
-  void blobExistenceIsCheckedBeforeUploading() throws IOException {
-    TestImage image = TestImage.make(local, AMD64, 2, 3000);
-    ImageReference repository = registry.reference("app/exists");
-    Descriptor layer = image.layers().getFirst();
-
-    assertThat(client.blobExists(repository, layer.digest())).isFalse();
-    assertThat(client.pushBlob(repository, layer, local)).isEqualTo(PushResult.UPLOADED);
-    assertThat(client.blobExists(repository, layer.digest())).isTrue();
-    assertThat(client.pushBlob(repository, layer, local)).isEqualTo(PushResult.ALREADY_PRESENT);
-  }
-
-  @Test
-  void blobOfAnotherRepositoryIsMountedNotSent() throws IOException {
-    TestImage image = TestImage.make(local, AMD64, 3, 4000);
-    Descriptor layer = image.layers().getFirst();
-    ImageReference base = registry.reference("mount/base");
-    ImageReference derived = registry.reference("mount/derived");
-    client.pushBlob(base, layer, local);
-
-    PushResult result = client.pushBlob(derived, layer, () -> {
-      throw new IOException("a mounted blob must not be read");
-    }, base);
-
-    assertThat(result).isEqualTo(PushResult.MOUNTED);
-    assertThat(client.blobExists(derived, layer.digest())).isTrue();
-    Digest unknown = Digest.sha256("never pushed".getBytes());
-    assertThat(client.mountBlob(registry.reference("mount/other"), base, unknown)).isFalse();
-    assertThat(client.blobExists(registry.reference("mount/other"), unknown)).isFalse();
-  }
-
-  @Test
-  void chunkedUploadSendsLargeBlobsInPieces() throws IOException {
-    TestImage image = TestImage.make(local, AMD64, 4, 5500, 0);
-    ImageReference reference = registry.reference("app/chunked:1");
-    try (RegistryClient chunked = RegistryClient.builder().chunkSize(1000).build()) {
-      image.push(chunked, reference, local);
+    @BeforeEach
+    void setUp() throws IOException {
+        local = ContentStore.open(dir.resolve("local"));
+        client = RegistryClient.builder().retryBackoff(Duration.ofMillis(10)).build();
     }
 
-    for (Descriptor layer : image.layers()) {
-      assertThat(client.fetchBlob(reference, layer)).isEqualTo(local.read(layer.digest()));
+    @AfterEach
+    void tearDown() {
+        client.close();
     }
-  }
 
-  @Test
-  void indexWithTwoPlatformsResolvesToTheWantedOne() throws IOException {
-    TestImage amd64 = TestImage.make(local, AMD64, 5, 100);
-    TestImage arm64 = TestImage.make(local, new Platform("linux", "arm64", "v8", "", List.of()), 6, 200);
-    ImageReference reference = registry.reference("multi/app:latest");
-    Descriptor amd64Manifest = amd64.push(client, registry.reference("multi/app@" + Digest.sha256(
-        amd64.manifestBytes())), local).withPlatform(AMD64);
-    Descriptor arm64Manifest = arm64.push(client, registry.reference("multi/app:arm64"), local)
-        .withPlatform(arm64.config().platform());
-    ImageIndex index = ImageIndex.oci(List.of(amd64Manifest, arm64Manifest));
-    Descriptor pushedIndex = client.pushManifest(reference, index);
+    @Test
+    void pushedImagePullsBackIdentical() throws IOException {
+        TestImage image = TestImage.make(local, AMD64, 1, 5000, 12345);
+        ImageReference reference = registry.reference("app/pushed:1.0");
 
-    ResolvedImage onArm = client.resolveImage(registry.reference("multi/app"), Platform.parse("linux/aarch64"));
-    ResolvedImage onAmd = client.resolveImage(registry.reference("multi/app"), Platform.of("linux", "x86_64"));
+        Descriptor pushed = image.push(client, reference, local);
+        ContentStore pulledInto = ContentStore.open(dir.resolve("pulled"));
+        ResolvedImage pulled = client.pull(reference, AMD64, pulledInto);
 
-    assertThat(client.resolve(reference)).isEqualTo(pushedIndex);
-    assertThat(pushedIndex.mediaType()).isEqualTo(MediaTypes.OCI_INDEX);
-    assertThat(onArm.index()).contains(index);
-    assertThat(onArm.image().descriptor().digest()).isEqualTo(arm64Manifest.digest());
-    assertThat(onArm.config().architecture()).isEqualTo("arm64");
-    assertThat(onAmd.config()).isEqualTo(amd64.config());
-    assertThat(onAmd.pinned().digest()).isEqualTo(pushedIndex.digest().toString());
-    assertThatThrownBy(() -> client.resolveImage(reference, Platform.parse("linux/s390x")))
-        .isInstanceOf(RegistryException.class)
-        .hasMessageContaining(registry.host())
-        .hasMessageContaining("multi/app")
-        .hasMessageContaining("no manifest for linux/s390x (its index offers [linux/amd64, linux/arm64/v8])");
-  }
-
-  @Test
-  void dockerManifestListAndManifestKeepTheirMediaTypes() throws IOException {
-    TestImage image = TestImage.make(local, AMD64, 7, 300);
-    ImageReference reference = registry.reference("docker/app:v1");
-    client.pushBlob(reference, image.configDescriptor().withMediaType(MediaTypes.DOCKER_CONFIG), local);
-    client.pushBlob(reference, image.layers().getFirst(), local);
-    ImageManifest docker = ImageManifest.docker(image.configDescriptor().withMediaType(MediaTypes.DOCKER_CONFIG),
-        List.of(image.layers().getFirst().withMediaType(MediaTypes.DOCKER_LAYER_GZIP)));
-    Descriptor manifest = client.pushManifest(registry.reference("docker/app:v1-amd64"), docker);
-    Descriptor list = client.pushManifest(reference, ImageIndex.docker(List.of(manifest.withPlatform(AMD64))));
-
-    ResolvedImage resolved = client.resolveImage(reference, AMD64);
-
-    assertThat(list.mediaType()).isEqualTo(MediaTypes.DOCKER_MANIFEST_LIST);
-    assertThat(client.resolve(reference).mediaType()).isEqualTo(MediaTypes.DOCKER_MANIFEST_LIST);
-    assertThat(resolved.image().descriptor().mediaType()).isEqualTo(MediaTypes.DOCKER_MANIFEST);
-    assertThat(resolved.manifest().isDocker()).isTrue();
-  }
-
-  @Test
-  void tagGivesAManifestASecondName() throws IOException {
-    TestImage image = TestImage.make(local, AMD64, 8, 10);
-    Descriptor pushed = image.push(client, registry.reference("app/tagged:build-1"), local);
-
-    client.tag(registry.reference("app/tagged@" + pushed.digest()), "stable");
-
-    assertThat(client.resolve(registry.reference("app/tagged:stable"))).isEqualTo(pushed);
-    assertThat(client.fetchManifest(registry.reference("app/tagged@" + pushed.digest())).bytes())
-        .isEqualTo(image.manifestBytes());
-  }
-
-  @Test
-  void missingManifestErrorNamesRegistryRepositoryReferenceAndTheRegistrysMessage() {
-    ImageReference missing = registry.reference("app/missing:nope");
-
-    assertThatThrownBy(() -> client.resolve(missing))
-        .isInstanceOfSatisfying(RegistryException.class, e -> {
-          assertThat(e.status()).isEqualTo(404);
-          assertThat(e.errorCodes()).contains("MANIFEST_UNKNOWN");
-          assertThat(e.registry()).isEqualTo(registry.host());
-        })
-        .hasMessage("fetching manifest: registry " + registry.host() + ", repository app/missing, reference nope: "
-            + "HTTP 404: MANIFEST_UNKNOWN: manifest unknown ({\"Tag\":\"nope\"})");
-    assertThatThrownBy(() -> client.fetchBlob(registry.reference("app/missing"),
-        Descriptor.of(MediaTypes.OCI_LAYER, Digest.sha256(new byte[1]), 1)))
-        .hasMessageContaining("HTTP 404: BLOB_UNKNOWN: blob unknown to registry");
-  }
-
-  @Test
-  void registryThatCorruptsABlobIsRefusedAndNothingIsStored() throws IOException {
-    TestImage image = TestImage.make(local, AMD64, 9, 20000);
-    Descriptor layer = image.layers().getFirst();
-    image.push(client, registry.reference("lying/app:1"), local);
-    ContentStore pulled = ContentStore.open(dir.resolve("pulled"));
-    try (RegistryProxy liar = RegistryProxy.start(registry.host()).corrupt(layer.digest())) {
-      ImageReference throughLiar = ImageReference.parseNormalized(liar.host() + "/lying/app:1");
-
-      assertThatThrownBy(() -> client.fetchBlob(throughLiar, layer, pulled))
-          .isInstanceOf(DigestMismatchException.class)
-          .hasMessageStartingWith("fetching blob: registry " + liar.host() + ", repository lying/app: blob "
-              + layer.digest() + " refused: content does not match its digest: expected " + layer.digest());
-      assertThatThrownBy(() -> client.pull(throughLiar, AMD64, pulled))
-          .isInstanceOf(DigestMismatchException.class).hasMessageContaining(layer.digest().toString());
-      assertThatThrownBy(() -> client.fetchBlob(throughLiar, layer)).isInstanceOf(DigestMismatchException.class);
-      assertThatThrownBy(() -> {
-        try (InputStream in = client.openBlob(throughLiar, layer)) {
-          in.transferTo(java.io.OutputStream.nullOutputStream());
+        assertThat(client.resolve(reference)).isEqualTo(pushed);
+        assertThat(pushed.digest()).isEqualTo(Digest.sha256(image.manifestBytes()));
+        assertThat(pulled.root().descriptor()).isEqualTo(pushed);
+        assertThat(pulled.index()).isEmpty();
+        assertThat(pulled.manifest()).isEqualTo(image.manifest());
+        assertThat(pulled.config()).isEqualTo(image.config());
+        assertThat(pulled.pinned().digest()).isEqualTo(pushed.digest().toString());
+        for (Descriptor blob : List.of(image.layers().get(0), image.layers().get(1), image.configDescriptor())) {
+            assertThat(pulledInto.read(blob.digest())).isEqualTo(local.read(blob.digest()));
         }
-      }).isInstanceOf(DigestMismatchException.class);
+        assertThat(pulledInto.read(pushed.digest())).isEqualTo(image.manifestBytes());
     }
 
-    assertThat(pulled.exists(layer.digest())).isFalse();
-    assertThat(pulled.ingestedBytes(layer.digest())).isZero();
-    assertThat(Files.exists(pulled.blobPath(layer.digest()))).isFalse();
-  }
+    @Test
+    void blobExistenceIsCheckedBeforeUploading() throws IOException {
+        TestImage image = TestImage.make(local, AMD64, 2, 3000);
+        ImageReference repository = registry.reference("app/exists");
+        Descriptor layer = image.layers().getFirst();
 
-  @Test
-  void brokenDownloadResumesFromWhereItStopped() throws IOException {
-    TestImage image = TestImage.make(local, AMD64, 10, 200_000);
-    Descriptor layer = image.layers().getFirst();
-    image.push(client, registry.reference("flaky/app:1"), local);
-    ContentStore pulled = ContentStore.open(dir.resolve("pulled"));
-    try (RegistryProxy flaky = RegistryProxy.start(registry.host()).truncateOnce(layer.digest(), 70_000)) {
-      ImageReference throughProxy = ImageReference.parseNormalized(flaky.host() + "/flaky/app");
-
-      client.fetchBlob(throughProxy, layer, pulled);
-
-      List<String> blobRequests = flaky.requests().stream().filter(r -> r.contains(layer.digest().hex())).toList();
-      assertThat(blobRequests).hasSize(2);
-      assertThat(blobRequests.get(0)).doesNotContain("Range");
-      assertThat(blobRequests.get(1)).matches(".* Range: bytes=\\d+-");
-      long resumedAt = Long.parseLong(blobRequests.get(1).replaceAll(".*bytes=(\\d+)-", "$1"));
-      assertThat(resumedAt).isPositive().isLessThanOrEqualTo(70_000);
-    }
-    assertThat(pulled.read(layer.digest())).isEqualTo(local.read(layer.digest()));
-  }
-
-  @Test
-  void partialDownloadLeftByAnEarlierRunIsContinued() throws IOException {
-    TestImage image = TestImage.make(local, AMD64, 11, 50_000);
-    Descriptor layer = image.layers().getFirst();
-    image.push(client, registry.reference("resume/app:1"), local);
-    ContentStore pulled = ContentStore.open(dir.resolve("pulled"));
-    byte[] content = local.read(layer.digest());
-    try (BlobWriter earlier = pulled.writer(layer.digest(), layer.size())) {
-      earlier.write(content, 0, 20_000);
+        assertThat(client.blobExists(repository, layer.digest())).isFalse();
+        assertThat(client.pushBlob(repository, layer, local)).isEqualTo(PushResult.UPLOADED);
+        assertThat(client.blobExists(repository, layer.digest())).isTrue();
+        assertThat(client.pushBlob(repository, layer, local)).isEqualTo(PushResult.ALREADY_PRESENT);
     }
 
-    try (RegistryProxy proxy = RegistryProxy.start(registry.host())) {
-      client.fetchBlob(ImageReference.parseNormalized(proxy.host() + "/resume/app"), layer, pulled);
+    @Test
+    void blobOfAnotherRepositoryIsMountedNotSent() throws IOException {
+        TestImage image = TestImage.make(local, AMD64, 3, 4000);
+        Descriptor layer = image.layers().getFirst();
+        ImageReference base = registry.reference("mount/base");
+        ImageReference derived = registry.reference("mount/derived");
+        client.pushBlob(base, layer, local);
 
-      assertThat(proxy.requests()).filteredOn(r -> r.contains(layer.digest().hex()))
-          .containsExactly("GET /v2/resume/app/blobs/" + layer.digest() + " Range: bytes=20000-");
+        PushResult result = client.pushBlob(
+                derived,
+                layer,
+                () -> {
+                    throw new IOException("a mounted blob must not be read");
+                },
+                base);
+
+        assertThat(result).isEqualTo(PushResult.MOUNTED);
+        assertThat(client.blobExists(derived, layer.digest())).isTrue();
+        Digest unknown = Digest.sha256("never pushed".getBytes());
+        assertThat(client.mountBlob(registry.reference("mount/other"), base, unknown))
+                .isFalse();
+        assertThat(client.blobExists(registry.reference("mount/other"), unknown))
+                .isFalse();
     }
-    assertThat(pulled.read(layer.digest())).isEqualTo(content);
-  }
 
-  @Test
-  void corruptPartialDownloadIsReplacedByAFreshOne() throws IOException {
-    TestImage image = TestImage.make(local, AMD64, 12, 30_000);
-    Descriptor layer = image.layers().getFirst();
-    image.push(client, registry.reference("resume/bad:1"), local);
-    ContentStore pulled = ContentStore.open(dir.resolve("pulled"));
-    try (BlobWriter earlier = pulled.writer(layer.digest(), layer.size())) {
-      earlier.write(new byte[10_000]);
+    @Test
+    void chunkedUploadSendsLargeBlobsInPieces() throws IOException {
+        TestImage image = TestImage.make(local, AMD64, 4, 5500, 0);
+        ImageReference reference = registry.reference("app/chunked:1");
+        try (RegistryClient chunked = RegistryClient.builder().chunkSize(1000).build()) {
+            image.push(chunked, reference, local);
+        }
+
+        for (Descriptor layer : image.layers()) {
+            assertThat(client.fetchBlob(reference, layer)).isEqualTo(local.read(layer.digest()));
+        }
     }
 
-    client.fetchBlob(registry.reference("resume/bad"), layer, pulled);
+    @Test
+    void indexWithTwoPlatformsResolvesToTheWantedOne() throws IOException {
+        TestImage amd64 = TestImage.make(local, AMD64, 5, 100);
+        TestImage arm64 = TestImage.make(local, new Platform("linux", "arm64", "v8", "", List.of()), 6, 200);
+        ImageReference reference = registry.reference("multi/app:latest");
+        Descriptor amd64Manifest = amd64.push(
+                        client, registry.reference("multi/app@" + Digest.sha256(amd64.manifestBytes())), local)
+                .withPlatform(AMD64);
+        Descriptor arm64Manifest = arm64.push(client, registry.reference("multi/app:arm64"), local)
+                .withPlatform(arm64.config().platform());
+        ImageIndex index = ImageIndex.oci(List.of(amd64Manifest, arm64Manifest));
+        Descriptor pushedIndex = client.pushManifest(reference, index);
 
-    assertThat(pulled.read(layer.digest())).isEqualTo(local.read(layer.digest()));
-  }
+        ResolvedImage onArm = client.resolveImage(registry.reference("multi/app"), Platform.parse("linux/aarch64"));
+        ResolvedImage onAmd = client.resolveImage(registry.reference("multi/app"), Platform.of("linux", "x86_64"));
 
-  @Test
-  void blobsAlreadyStoredAreNotDownloadedAgain() throws IOException {
-    TestImage image = TestImage.make(local, AMD64, 13, 1000);
-    image.push(client, registry.reference("cached/app:1"), local);
-    try (RegistryProxy proxy = RegistryProxy.start(registry.host())) {
-      ImageReference throughProxy = ImageReference.parseNormalized(proxy.host() + "/cached/app:1");
-
-      client.pull(throughProxy, AMD64, local);
-
-      assertThat(proxy.requests()).noneMatch(r -> r.contains(image.layers().getFirst().digest().hex()));
+        assertThat(client.resolve(reference)).isEqualTo(pushedIndex);
+        assertThat(pushedIndex.mediaType()).isEqualTo(MediaTypes.OCI_INDEX);
+        assertThat(onArm.index()).contains(index);
+        assertThat(onArm.image().descriptor().digest()).isEqualTo(arm64Manifest.digest());
+        assertThat(onArm.config().architecture()).isEqualTo("arm64");
+        assertThat(onAmd.config()).isEqualTo(amd64.config());
+        assertThat(onAmd.pinned().digest()).isEqualTo(pushedIndex.digest().toString());
+        assertThatThrownBy(() -> client.resolveImage(reference, Platform.parse("linux/s390x")))
+                .isInstanceOf(RegistryException.class)
+                .hasMessageContaining(registry.host())
+                .hasMessageContaining("multi/app")
+                .hasMessageContaining("no manifest for linux/s390x (its index offers [linux/amd64, linux/arm64/v8])");
     }
-  }
 
-  @Test
-  void redirectedBlobDownloadIsFollowed() throws IOException {
-    TestImage image = TestImage.make(local, AMD64, 14, 4000);
-    Descriptor layer = image.layers().getFirst();
-    image.push(client, registry.reference("redirect/app:1"), local);
-    try (RegistryProxy proxy = RegistryProxy.start(registry.host()).redirectBlobs()) {
-      ImageReference throughProxy = ImageReference.parseNormalized(proxy.host() + "/redirect/app:1");
+    @Test
+    void dockerManifestListAndManifestKeepTheirMediaTypes() throws IOException {
+        TestImage image = TestImage.make(local, AMD64, 7, 300);
+        ImageReference reference = registry.reference("docker/app:v1");
+        client.pushBlob(reference, image.configDescriptor().withMediaType(MediaTypes.DOCKER_CONFIG), local);
+        client.pushBlob(reference, image.layers().getFirst(), local);
+        ImageManifest docker = ImageManifest.docker(
+                image.configDescriptor().withMediaType(MediaTypes.DOCKER_CONFIG),
+                List.of(image.layers().getFirst().withMediaType(MediaTypes.DOCKER_LAYER_GZIP)));
+        Descriptor manifest = client.pushManifest(registry.reference("docker/app:v1-amd64"), docker);
+        Descriptor list = client.pushManifest(reference, ImageIndex.docker(List.of(manifest.withPlatform(AMD64))));
 
-      assertThat(client.fetchBlob(throughProxy, layer)).isEqualTo(local.read(layer.digest()));
+        ResolvedImage resolved = client.resolveImage(reference, AMD64);
+
+        assertThat(list.mediaType()).isEqualTo(MediaTypes.DOCKER_MANIFEST_LIST);
+        assertThat(client.resolve(reference).mediaType()).isEqualTo(MediaTypes.DOCKER_MANIFEST_LIST);
+        assertThat(resolved.image().descriptor().mediaType()).isEqualTo(MediaTypes.DOCKER_MANIFEST);
+        assertThat(resolved.manifest().isDocker()).isTrue();
     }
-  }
 
-  @Test
-  void serverErrorsAreRetried() throws IOException {
-    TestImage image = TestImage.make(local, AMD64, 15, 100);
-    Descriptor pushed = image.push(client, registry.reference("retry/app:1"), local);
-    try (RegistryProxy proxy = RegistryProxy.start(registry.host()).failNext(2, 503)) {
-      ImageReference throughProxy = ImageReference.parseNormalized(proxy.host() + "/retry/app:1");
+    @Test
+    void tagGivesAManifestASecondName() throws IOException {
+        TestImage image = TestImage.make(local, AMD64, 8, 10);
+        Descriptor pushed = image.push(client, registry.reference("app/tagged:build-1"), local);
 
-      assertThat(client.resolve(throughProxy)).isEqualTo(pushed);
-      assertThat(proxy.requests()).hasSize(3);
+        client.tag(registry.reference("app/tagged@" + pushed.digest()), "stable");
 
-      proxy.failNext(10, 502);
-      assertThatThrownBy(() -> client.resolve(throughProxy)).isInstanceOf(RegistryException.class)
-          .hasMessageContaining("HTTP 502");
+        assertThat(client.resolve(registry.reference("app/tagged:stable"))).isEqualTo(pushed);
+        assertThat(client.fetchManifest(registry.reference("app/tagged@" + pushed.digest()))
+                        .bytes())
+                .isEqualTo(image.manifestBytes());
     }
-  }
 
-  @Test
-  @Timeout(60)
-  void stalledDownloadTimesOutAndResumesWithARange() throws IOException {
-    TestImage image = TestImage.make(local, AMD64, 16, 300_000);
-    Descriptor layer = image.layers().getFirst();
-    image.push(client, registry.reference("stall/app:1"), local);
-    ContentStore pulled = ContentStore.open(dir.resolve("pulled"));
-    try (RegistryProxy stalling = RegistryProxy.start(registry.host()).stallOnce(layer.digest(), 100_000);
-         RegistryClient impatient = RegistryClient.builder().retryBackoff(Duration.ofMillis(10))
-             .readTimeout(Duration.ofSeconds(1)).build()) {
-      long started = System.nanoTime();
+    @Test
+    void missingManifestErrorNamesRegistryRepositoryReferenceAndTheRegistrysMessage() {
+        ImageReference missing = registry.reference("app/missing:nope");
 
-      impatient.fetchBlob(ImageReference.parseNormalized(stalling.host() + "/stall/app"), layer, pulled);
-
-      assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Duration.ofSeconds(20));
-      List<String> blobRequests = stalling.requests().stream().filter(r -> r.contains(layer.digest().hex())).toList();
-      assertThat(blobRequests).hasSize(2);
-      assertThat(blobRequests.get(0)).doesNotContain("Range");
-      long resumedAt = Long.parseLong(blobRequests.get(1).replaceAll(".*Range: bytes=(\\d+)-", "$1"));
-      assertThat(resumedAt).isPositive().isLessThanOrEqualTo(100_000);
+        assertThatThrownBy(() -> client.resolve(missing))
+                .isInstanceOfSatisfying(RegistryException.class, e -> {
+                    assertThat(e.status()).isEqualTo(404);
+                    assertThat(e.errorCodes()).contains("MANIFEST_UNKNOWN");
+                    assertThat(e.registry()).isEqualTo(registry.host());
+                })
+                .hasMessage(
+                        "fetching manifest: registry " + registry.host() + ", repository app/missing, reference nope: "
+                                + "HTTP 404: MANIFEST_UNKNOWN: manifest unknown ({\"Tag\":\"nope\"})");
+        assertThatThrownBy(() -> client.fetchBlob(
+                        registry.reference("app/missing"),
+                        Descriptor.of(MediaTypes.OCI_LAYER, Digest.sha256(new byte[1]), 1)))
+                .hasMessageContaining("HTTP 404: BLOB_UNKNOWN: blob unknown to registry");
     }
-    assertThat(pulled.read(layer.digest())).isEqualTo(local.read(layer.digest()));
-  }
 
-  @Test
-  @Timeout(60)
-  void registryThatStaysStalledFailsNamingRegistryAndBlob() throws IOException {
-    TestImage image = TestImage.make(local, AMD64, 17, 200_000);
-    Descriptor layer = image.layers().getFirst();
-    image.push(client, registry.reference("stall/forever:1"), local);
-    ContentStore pulled = ContentStore.open(dir.resolve("pulled"));
-    String previous = System.setProperty(RegistryClient.READ_TIMEOUT_PROPERTY, "500ms");
-    try (RegistryProxy stalling = RegistryProxy.start(registry.host()).stallAlways(layer.digest(), 1000);
-         RegistryClient configured = RegistryClient.builder().retryBackoff(Duration.ofMillis(10)).build()) {
-      ImageReference throughProxy = ImageReference.parseNormalized(stalling.host() + "/stall/forever:1");
-      long started = System.nanoTime();
+    @Test
+    void registryThatCorruptsABlobIsRefusedAndNothingIsStored() throws IOException {
+        TestImage image = TestImage.make(local, AMD64, 9, 20000);
+        Descriptor layer = image.layers().getFirst();
+        image.push(client, registry.reference("lying/app:1"), local);
+        ContentStore pulled = ContentStore.open(dir.resolve("pulled"));
+        try (RegistryProxy liar = RegistryProxy.start(registry.host()).corrupt(layer.digest())) {
+            ImageReference throughLiar = ImageReference.parseNormalized(liar.host() + "/lying/app:1");
 
-      assertThatThrownBy(() -> configured.pull(throughProxy, AMD64, pulled))
-          .isInstanceOf(RegistryException.class)
-          .hasMessageContaining("registry " + stalling.host())
-          .hasMessageContaining("blob " + layer.digest())
-          .hasMessageContaining("the registry stopped sending (no data arrived for 500 ms; read timeout 500 ms)")
-          .hasMessageContaining("4 times");
+            assertThatThrownBy(() -> client.fetchBlob(throughLiar, layer, pulled))
+                    .isInstanceOf(DigestMismatchException.class)
+                    .hasMessageStartingWith(
+                            "fetching blob: registry " + liar.host() + ", repository lying/app: blob " + layer.digest()
+                                    + " refused: content does not match its digest: expected " + layer.digest());
+            assertThatThrownBy(() -> client.pull(throughLiar, AMD64, pulled))
+                    .isInstanceOf(DigestMismatchException.class)
+                    .hasMessageContaining(layer.digest().toString());
+            assertThatThrownBy(() -> client.fetchBlob(throughLiar, layer)).isInstanceOf(DigestMismatchException.class);
+            assertThatThrownBy(() -> {
+                        try (InputStream in = client.openBlob(throughLiar, layer)) {
+                            in.transferTo(java.io.OutputStream.nullOutputStream());
+                        }
+                    })
+                    .isInstanceOf(DigestMismatchException.class);
+        }
 
-      // 4 attempts of 0.5 s each, and the short pauses between them
-      assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Duration.ofSeconds(15));
-      assertThat(stalling.requests()).filteredOn(r -> r.contains(layer.digest().hex())).hasSize(4);
-    } finally {
-      if (previous == null) {
-        System.clearProperty(RegistryClient.READ_TIMEOUT_PROPERTY);
-      } else {
-        System.setProperty(RegistryClient.READ_TIMEOUT_PROPERTY, previous);
-      }
+        assertThat(pulled.exists(layer.digest())).isFalse();
+        assertThat(pulled.ingestedBytes(layer.digest())).isZero();
+        assertThat(Files.exists(pulled.blobPath(layer.digest()))).isFalse();
     }
-    assertThat(pulled.exists(layer.digest())).isFalse();
-  }
 
-  @Test
-  @Timeout(60)
-  void slowButSteadyDownloadIsNotCutByTheReadTimeout() throws IOException {
-    TestImage image = TestImage.make(local, AMD64, 18, 60_000);
-    Descriptor layer = image.layers().getFirst();
-    image.push(client, registry.reference("slow/app:1"), local);
-    ContentStore pulled = ContentStore.open(dir.resolve("pulled"));
-    try (RegistryProxy slow = RegistryProxy.start(registry.host()).slow(10_000, Duration.ofMillis(400));
-         RegistryClient impatient = RegistryClient.builder().readTimeout(Duration.ofSeconds(1)).build()) {
+    @Test
+    void brokenDownloadResumesFromWhereItStopped() throws IOException {
+        TestImage image = TestImage.make(local, AMD64, 10, 200_000);
+        Descriptor layer = image.layers().getFirst();
+        image.push(client, registry.reference("flaky/app:1"), local);
+        ContentStore pulled = ContentStore.open(dir.resolve("pulled"));
+        try (RegistryProxy flaky = RegistryProxy.start(registry.host()).truncateOnce(layer.digest(), 70_000)) {
+            ImageReference throughProxy = ImageReference.parseNormalized(flaky.host() + "/flaky/app");
 
-      impatient.fetchBlob(ImageReference.parseNormalized(slow.host() + "/slow/app"), layer, pulled);
+            client.fetchBlob(throughProxy, layer, pulled);
 
-      // 2.4 s in all, longer than the timeout, but never 1 s without data: one request, no resume.
-      assertThat(slow.requests()).filteredOn(r -> r.contains(layer.digest().hex())).hasSize(1);
+            List<String> blobRequests = flaky.requests().stream()
+                    .filter(r -> r.contains(layer.digest().hex()))
+                    .toList();
+            assertThat(blobRequests).hasSize(2);
+            assertThat(blobRequests.get(0)).doesNotContain("Range");
+            assertThat(blobRequests.get(1)).matches(".* Range: bytes=\\d+-");
+            long resumedAt = Long.parseLong(blobRequests.get(1).replaceAll(".*bytes=(\\d+)-", "$1"));
+            assertThat(resumedAt).isPositive().isLessThanOrEqualTo(70_000);
+        }
+        assertThat(pulled.read(layer.digest())).isEqualTo(local.read(layer.digest()));
     }
-    assertThat(pulled.read(layer.digest())).isEqualTo(local.read(layer.digest()));
-  }
 
-  @Test
-  @Timeout(60)
-  void registryThatLiesAfterAResumeIsRefusedAndNothingIsStored() throws IOException {
-    TestImage image = TestImage.make(local, AMD64, 19, 300_000);
-    Descriptor layer = image.layers().getFirst();
-    image.push(client, registry.reference("stall/liar:1"), local);
-    ContentStore pulled = ContentStore.open(dir.resolve("pulled"));
-    try (RegistryProxy liar = RegistryProxy.start(registry.host()).stallOnce(layer.digest(), 50_000)
-             .corrupt(layer.digest());
-         RegistryClient impatient = RegistryClient.builder().retryBackoff(Duration.ofMillis(10))
-             .readTimeout(Duration.ofSeconds(1)).build()) {
+    @Test
+    void partialDownloadLeftByAnEarlierRunIsContinued() throws IOException {
+        TestImage image = TestImage.make(local, AMD64, 11, 50_000);
+        Descriptor layer = image.layers().getFirst();
+        image.push(client, registry.reference("resume/app:1"), local);
+        ContentStore pulled = ContentStore.open(dir.resolve("pulled"));
+        byte[] content = local.read(layer.digest());
+        try (BlobWriter earlier = pulled.writer(layer.digest(), layer.size())) {
+            earlier.write(content, 0, 20_000);
+        }
 
-      assertThatThrownBy(() -> impatient.fetchBlob(ImageReference.parseNormalized(liar.host() + "/stall/liar"),
-          layer, pulled))
-          .isInstanceOf(DigestMismatchException.class)
-          .hasMessageContaining("registry " + liar.host())
-          .hasMessageContaining("blob " + layer.digest() + " refused: content does not match its digest");
-      assertThat(liar.requests()).filteredOn(r -> r.contains(layer.digest().hex())).hasSize(2);
+        try (RegistryProxy proxy = RegistryProxy.start(registry.host())) {
+            client.fetchBlob(ImageReference.parseNormalized(proxy.host() + "/resume/app"), layer, pulled);
+
+            assertThat(proxy.requests())
+                    .filteredOn(r -> r.contains(layer.digest().hex()))
+                    .containsExactly("GET /v2/resume/app/blobs/" + layer.digest() + " Range: bytes=20000-");
+        }
+        assertThat(pulled.read(layer.digest())).isEqualTo(content);
     }
-    assertThat(pulled.exists(layer.digest())).isFalse();
-    assertThat(pulled.ingestedBytes(layer.digest())).isZero();
-  }
 
-  @Test
-  void droppedConnectionsAreRetried() throws IOException {
-    TestImage image = TestImage.make(local, AMD64, 20, 100);
-    Descriptor pushed = image.push(client, registry.reference("drop/app:1"), local);
-    try (RegistryProxy proxy = RegistryProxy.start(registry.host()).dropNext(2)) {
-      ImageReference throughProxy = ImageReference.parseNormalized(proxy.host() + "/drop/app:1");
+    @Test
+    void corruptPartialDownloadIsReplacedByAFreshOne() throws IOException {
+        TestImage image = TestImage.make(local, AMD64, 12, 30_000);
+        Descriptor layer = image.layers().getFirst();
+        image.push(client, registry.reference("resume/bad:1"), local);
+        ContentStore pulled = ContentStore.open(dir.resolve("pulled"));
+        try (BlobWriter earlier = pulled.writer(layer.digest(), layer.size())) {
+            earlier.write(new byte[10_000]);
+        }
 
-      assertThat(client.resolve(throughProxy)).isEqualTo(pushed);
-      assertThat(proxy.requests()).hasSize(3);
+        client.fetchBlob(registry.reference("resume/bad"), layer, pulled);
+
+        assertThat(pulled.read(layer.digest())).isEqualTo(local.read(layer.digest()));
     }
-  }
 
-  @Test
-  void readTimeoutIsConfiguredAsADuration() {
-    assertThat(RegistryClient.parseDuration("30s", "x")).isEqualTo(Duration.ofSeconds(30));
-    assertThat(RegistryClient.parseDuration("1500ms", "x")).isEqualTo(Duration.ofMillis(1500));
-    assertThat(RegistryClient.parseDuration("2m", "x")).isEqualTo(Duration.ofMinutes(2));
-    assertThat(RegistryClient.parseDuration(" 5 ", "x")).isEqualTo(Duration.ofSeconds(5));
-    assertThatThrownBy(() -> RegistryClient.parseDuration("soon", "environment variable KILN_REGISTRY_READ_TIMEOUT"))
-        .hasMessage("environment variable KILN_REGISTRY_READ_TIMEOUT is \"soon\"; give a duration such as 30s, "
-            + "1500ms or 2m");
-    assertThatThrownBy(() -> RegistryClient.parseDuration("0", "x")).hasMessageContaining("must be positive");
-  }
+    @Test
+    void blobsAlreadyStoredAreNotDownloadedAgain() throws IOException {
+        TestImage image = TestImage.make(local, AMD64, 13, 1000);
+        image.push(client, registry.reference("cached/app:1"), local);
+        try (RegistryProxy proxy = RegistryProxy.start(registry.host())) {
+            ImageReference throughProxy = ImageReference.parseNormalized(proxy.host() + "/cached/app:1");
+
+            client.pull(throughProxy, AMD64, local);
+
+            assertThat(proxy.requests())
+                    .noneMatch(
+                            r -> r.contains(image.layers().getFirst().digest().hex()));
+        }
+    }
+
+    @Test
+    void redirectedBlobDownloadIsFollowed() throws IOException {
+        TestImage image = TestImage.make(local, AMD64, 14, 4000);
+        Descriptor layer = image.layers().getFirst();
+        image.push(client, registry.reference("redirect/app:1"), local);
+        try (RegistryProxy proxy = RegistryProxy.start(registry.host()).redirectBlobs()) {
+            ImageReference throughProxy = ImageReference.parseNormalized(proxy.host() + "/redirect/app:1");
+
+            assertThat(client.fetchBlob(throughProxy, layer)).isEqualTo(local.read(layer.digest()));
+        }
+    }
+
+    @Test
+    void serverErrorsAreRetried() throws IOException {
+        TestImage image = TestImage.make(local, AMD64, 15, 100);
+        Descriptor pushed = image.push(client, registry.reference("retry/app:1"), local);
+        try (RegistryProxy proxy = RegistryProxy.start(registry.host()).failNext(2, 503)) {
+            ImageReference throughProxy = ImageReference.parseNormalized(proxy.host() + "/retry/app:1");
+
+            assertThat(client.resolve(throughProxy)).isEqualTo(pushed);
+            assertThat(proxy.requests()).hasSize(3);
+
+            proxy.failNext(10, 502);
+            assertThatThrownBy(() -> client.resolve(throughProxy))
+                    .isInstanceOf(RegistryException.class)
+                    .hasMessageContaining("HTTP 502");
+        }
+    }
+
+    @Test
+    @Timeout(60)
+    void stalledDownloadTimesOutAndResumesWithARange() throws IOException {
+        TestImage image = TestImage.make(local, AMD64, 16, 300_000);
+        Descriptor layer = image.layers().getFirst();
+        image.push(client, registry.reference("stall/app:1"), local);
+        ContentStore pulled = ContentStore.open(dir.resolve("pulled"));
+        try (RegistryProxy stalling = RegistryProxy.start(registry.host()).stallOnce(layer.digest(), 100_000);
+                RegistryClient impatient = RegistryClient.builder()
+                        .retryBackoff(Duration.ofMillis(10))
+                        .readTimeout(Duration.ofSeconds(1))
+                        .build()) {
+            long started = System.nanoTime();
+
+            impatient.fetchBlob(ImageReference.parseNormalized(stalling.host() + "/stall/app"), layer, pulled);
+
+            assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Duration.ofSeconds(20));
+            List<String> blobRequests = stalling.requests().stream()
+                    .filter(r -> r.contains(layer.digest().hex()))
+                    .toList();
+            assertThat(blobRequests).hasSize(2);
+            assertThat(blobRequests.get(0)).doesNotContain("Range");
+            long resumedAt = Long.parseLong(blobRequests.get(1).replaceAll(".*Range: bytes=(\\d+)-", "$1"));
+            assertThat(resumedAt).isPositive().isLessThanOrEqualTo(100_000);
+        }
+        assertThat(pulled.read(layer.digest())).isEqualTo(local.read(layer.digest()));
+    }
+
+    @Test
+    @Timeout(60)
+    void registryThatStaysStalledFailsNamingRegistryAndBlob() throws IOException {
+        TestImage image = TestImage.make(local, AMD64, 17, 200_000);
+        Descriptor layer = image.layers().getFirst();
+        image.push(client, registry.reference("stall/forever:1"), local);
+        ContentStore pulled = ContentStore.open(dir.resolve("pulled"));
+        String previous = System.setProperty(RegistryClient.READ_TIMEOUT_PROPERTY, "500ms");
+        try (RegistryProxy stalling = RegistryProxy.start(registry.host()).stallAlways(layer.digest(), 1000);
+                RegistryClient configured = RegistryClient.builder()
+                        .retryBackoff(Duration.ofMillis(10))
+                        .build()) {
+            ImageReference throughProxy = ImageReference.parseNormalized(stalling.host() + "/stall/forever:1");
+            long started = System.nanoTime();
+
+            assertThatThrownBy(() -> configured.pull(throughProxy, AMD64, pulled))
+                    .isInstanceOf(RegistryException.class)
+                    .hasMessageContaining("registry " + stalling.host())
+                    .hasMessageContaining("blob " + layer.digest())
+                    .hasMessageContaining(
+                            "the registry stopped sending (no data arrived for 500 ms; read timeout 500 ms)")
+                    .hasMessageContaining("4 times");
+
+            // 4 attempts of 0.5 s each, and the short pauses between them
+            assertThat(Duration.ofNanos(System.nanoTime() - started)).isLessThan(Duration.ofSeconds(15));
+            assertThat(stalling.requests())
+                    .filteredOn(r -> r.contains(layer.digest().hex()))
+                    .hasSize(4);
+        } finally {
+            if (previous == null) {
+                System.clearProperty(RegistryClient.READ_TIMEOUT_PROPERTY);
+            } else {
+                System.setProperty(RegistryClient.READ_TIMEOUT_PROPERTY, previous);
+            }
+        }
+        assertThat(pulled.exists(layer.digest())).isFalse();
+    }
+
+    @Test
+    @Timeout(60)
+    void slowButSteadyDownloadIsNotCutByTheReadTimeout() throws IOException {
+        TestImage image = TestImage.make(local, AMD64, 18, 60_000);
+        Descriptor layer = image.layers().getFirst();
+        image.push(client, registry.reference("slow/app:1"), local);
+        ContentStore pulled = ContentStore.open(dir.resolve("pulled"));
+        try (RegistryProxy slow = RegistryProxy.start(registry.host()).slow(10_000, Duration.ofMillis(400));
+                RegistryClient impatient = RegistryClient.builder()
+                        .readTimeout(Duration.ofSeconds(1))
+                        .build()) {
+
+            impatient.fetchBlob(ImageReference.parseNormalized(slow.host() + "/slow/app"), layer, pulled);
+
+            // 2.4 s in all, longer than the timeout, but never 1 s without data: one request, no resume.
+            assertThat(slow.requests())
+                    .filteredOn(r -> r.contains(layer.digest().hex()))
+                    .hasSize(1);
+        }
+        assertThat(pulled.read(layer.digest())).isEqualTo(local.read(layer.digest()));
+    }
+
+    @Test
+    @Timeout(60)
+    void registryThatLiesAfterAResumeIsRefusedAndNothingIsStored() throws IOException {
+        TestImage image = TestImage.make(local, AMD64, 19, 300_000);
+        Descriptor layer = image.layers().getFirst();
+        image.push(client, registry.reference("stall/liar:1"), local);
+        ContentStore pulled = ContentStore.open(dir.resolve("pulled"));
+        try (RegistryProxy liar = RegistryProxy.start(registry.host())
+                        .stallOnce(layer.digest(), 50_000)
+                        .corrupt(layer.digest());
+                RegistryClient impatient = RegistryClient.builder()
+                        .retryBackoff(Duration.ofMillis(10))
+                        .readTimeout(Duration.ofSeconds(1))
+                        .build()) {
+
+            assertThatThrownBy(() -> impatient.fetchBlob(
+                            ImageReference.parseNormalized(liar.host() + "/stall/liar"), layer, pulled))
+                    .isInstanceOf(DigestMismatchException.class)
+                    .hasMessageContaining("registry " + liar.host())
+                    .hasMessageContaining("blob " + layer.digest() + " refused: content does not match its digest");
+            assertThat(liar.requests())
+                    .filteredOn(r -> r.contains(layer.digest().hex()))
+                    .hasSize(2);
+        }
+        assertThat(pulled.exists(layer.digest())).isFalse();
+        assertThat(pulled.ingestedBytes(layer.digest())).isZero();
+    }
+
+    @Test
+    void droppedConnectionsAreRetried() throws IOException {
+        TestImage image = TestImage.make(local, AMD64, 20, 100);
+        Descriptor pushed = image.push(client, registry.reference("drop/app:1"), local);
+        try (RegistryProxy proxy = RegistryProxy.start(registry.host()).dropNext(2)) {
+            ImageReference throughProxy = ImageReference.parseNormalized(proxy.host() + "/drop/app:1");
+
+            assertThat(client.resolve(throughProxy)).isEqualTo(pushed);
+            assertThat(proxy.requests()).hasSize(3);
+        }
+    }
+
+    @Test
+    void readTimeoutIsConfiguredAsADuration() {
+        assertThat(RegistryClient.parseDuration("30s", "x")).isEqualTo(Duration.ofSeconds(30));
+        assertThat(RegistryClient.parseDuration("1500ms", "x")).isEqualTo(Duration.ofMillis(1500));
+        assertThat(RegistryClient.parseDuration("2m", "x")).isEqualTo(Duration.ofMinutes(2));
+        assertThat(RegistryClient.parseDuration(" 5 ", "x")).isEqualTo(Duration.ofSeconds(5));
+        assertThatThrownBy(
+                        () -> RegistryClient.parseDuration("soon", "environment variable KILN_REGISTRY_READ_TIMEOUT"))
+                .hasMessage("environment variable KILN_REGISTRY_READ_TIMEOUT is \"soon\"; give a duration such as 30s, "
+                        + "1500ms or 2m");
+        assertThatThrownBy(() -> RegistryClient.parseDuration("0", "x")).hasMessageContaining("must be positive");
+    }
 }

@@ -28,96 +28,98 @@ import org.junit.jupiter.api.extension.ExtensionContext;
  * or start and close it yourself.
  */
 public final class LocalRegistry implements BeforeAllCallback, AfterAllCallback, AutoCloseable {
-  public static final Path BINARY = Path.of("/usr/bin/docker-registry");
-  private static final long START_TIMEOUT_MILLIS = 30_000;
+    public static final Path BINARY = Path.of("/usr/bin/docker-registry");
+    private static final long START_TIMEOUT_MILLIS = 30_000;
 
-  private final String htpasswdUser;
-  private final String htpasswdPassword;
-  private final RegistryTokenServer tokens;
-  private Path directory;
-  private Process process;
-  private int port;
+    private final String htpasswdUser;
+    private final String htpasswdPassword;
+    private final RegistryTokenServer tokens;
+    private Path directory;
+    private Process process;
+    private int port;
 
-  private LocalRegistry(String htpasswdUser, String htpasswdPassword, RegistryTokenServer tokens) {
-    this.htpasswdUser = htpasswdUser;
-    this.htpasswdPassword = htpasswdPassword;
-    this.tokens = tokens;
-  }
-
-  /** A registry anyone may push to and pull from. */
-  public static LocalRegistry anonymous() {
-    return new LocalRegistry(null, null, null);
-  }
-
-  /** A registry that wants HTTP Basic auth as {@code user} with {@code password} for everything. */
-  public static LocalRegistry withBasicAuth(String user, String password) {
-    return new LocalRegistry(user, password, null);
-  }
-
-  /** A registry that wants bearer tokens from {@code tokens} for everything. */
-  public static LocalRegistry withTokenAuth(RegistryTokenServer tokens) {
-    return new LocalRegistry(null, null, tokens);
-  }
-
-  @Override
-  public void beforeAll(ExtensionContext context) throws IOException {
-    start();
-  }
-
-  @Override
-  public void afterAll(ExtensionContext context) throws IOException {
-    close();
-  }
-
-  /** Starts the registry and waits until it accepts connections; does nothing when running. */
-  public synchronized LocalRegistry start() throws IOException {
-    if (process != null) {
-      return this;
+    private LocalRegistry(String htpasswdUser, String htpasswdPassword, RegistryTokenServer tokens) {
+        this.htpasswdUser = htpasswdUser;
+        this.htpasswdPassword = htpasswdPassword;
+        this.tokens = tokens;
     }
-    if (!Files.isExecutable(BINARY)) {
-      throw new IOException(BINARY + " is missing: apt-get install docker-registry");
-    }
-    directory = Files.createTempDirectory("kiln-registry-");
-    IOException last = null;
-    for (int attempt = 0; attempt < 3; attempt++) {
-      try {
-        launch(freePort());
-        return this;
-      } catch (IOException e) {
-        last = e;
-      }
-    }
-    throw last;
-  }
 
-  private void launch(int candidate) throws IOException {
-    Path config = directory.resolve("config.yml");
-    Files.writeString(config, config(candidate));
-    Path log = directory.resolve("registry.log");
-    Process started = new ProcessBuilder(BINARY.toString(), "serve", config.toString())
-        .redirectErrorStream(true).redirectOutput(log.toFile()).start();
-    long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(START_TIMEOUT_MILLIS);
-    while (System.nanoTime() < deadline) {
-      if (!started.isAlive()) {
-        throw new IOException("docker-registry exited with " + started.exitValue() + " at start: "
-            + Files.readString(log, StandardCharsets.UTF_8));
-      }
-      try {
-        new Socket(InetAddress.getLoopbackAddress(), candidate).close();
-        process = started;
-        port = candidate;
-        return;
-      } catch (IOException notYet) {
-        sleep();
-      }
+    /** A registry anyone may push to and pull from. */
+    public static LocalRegistry anonymous() {
+        return new LocalRegistry(null, null, null);
     }
-    started.destroyForcibly();
-    throw new IOException("docker-registry did not listen on 127.0.0.1:" + candidate + " within "
-        + START_TIMEOUT_MILLIS + " ms: " + Files.readString(log, StandardCharsets.UTF_8));
-  }
 
-  private String config(int candidate) throws IOException {
-    StringBuilder yaml = new StringBuilder("""
+    /** A registry that wants HTTP Basic auth as {@code user} with {@code password} for everything. */
+    public static LocalRegistry withBasicAuth(String user, String password) {
+        return new LocalRegistry(user, password, null);
+    }
+
+    /** A registry that wants bearer tokens from {@code tokens} for everything. */
+    public static LocalRegistry withTokenAuth(RegistryTokenServer tokens) {
+        return new LocalRegistry(null, null, tokens);
+    }
+
+    @Override
+    public void beforeAll(ExtensionContext context) throws IOException {
+        start();
+    }
+
+    @Override
+    public void afterAll(ExtensionContext context) throws IOException {
+        close();
+    }
+
+    /** Starts the registry and waits until it accepts connections; does nothing when running. */
+    public synchronized LocalRegistry start() throws IOException {
+        if (process != null) {
+            return this;
+        }
+        if (!Files.isExecutable(BINARY)) {
+            throw new IOException(BINARY + " is missing: apt-get install docker-registry");
+        }
+        directory = Files.createTempDirectory("kiln-registry-");
+        IOException last = null;
+        for (int attempt = 0; attempt < 3; attempt++) {
+            try {
+                launch(freePort());
+                return this;
+            } catch (IOException e) {
+                last = e;
+            }
+        }
+        throw last;
+    }
+
+    private void launch(int candidate) throws IOException {
+        Path config = directory.resolve("config.yml");
+        Files.writeString(config, config(candidate));
+        Path log = directory.resolve("registry.log");
+        Process started = new ProcessBuilder(BINARY.toString(), "serve", config.toString())
+                .redirectErrorStream(true)
+                .redirectOutput(log.toFile())
+                .start();
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(START_TIMEOUT_MILLIS);
+        while (System.nanoTime() < deadline) {
+            if (!started.isAlive()) {
+                throw new IOException("docker-registry exited with " + started.exitValue() + " at start: "
+                        + Files.readString(log, StandardCharsets.UTF_8));
+            }
+            try {
+                new Socket(InetAddress.getLoopbackAddress(), candidate).close();
+                process = started;
+                port = candidate;
+                return;
+            } catch (IOException notYet) {
+                sleep();
+            }
+        }
+        started.destroyForcibly();
+        throw new IOException("docker-registry did not listen on 127.0.0.1:" + candidate + " within "
+                + START_TIMEOUT_MILLIS + " ms: " + Files.readString(log, StandardCharsets.UTF_8));
+    }
+
+    private String config(int candidate) throws IOException {
+        StringBuilder yaml = new StringBuilder("""
         version: 0.1
         log:
           level: info
@@ -132,89 +134,93 @@ public final class LocalRegistry implements BeforeAllCallback, AfterAllCallback,
           addr: 127.0.0.1:%d
           secret: kiln-test-upload-state-secret
         """.formatted(directory.resolve("storage"), candidate));
-    if (htpasswdUser != null) {
-      Path htpasswd = directory.resolve("htpasswd");
-      Files.writeString(htpasswd, Bcrypt.htpasswdLine(htpasswdUser, htpasswdPassword));
-      yaml.append("""
+        if (htpasswdUser != null) {
+            Path htpasswd = directory.resolve("htpasswd");
+            Files.writeString(htpasswd, Bcrypt.htpasswdLine(htpasswdUser, htpasswdPassword));
+            yaml.append("""
           auth:
             htpasswd:
               realm: kiln-test-registry
               path: %s
           """.formatted(htpasswd));
-    }
-    if (tokens != null) {
-      yaml.append("auth:\n  token:\n");
-      tokens.registryAuthSettings().forEach((name, value) -> yaml.append("    ").append(name).append(": ")
-          .append(value).append('\n'));
-    }
-    return yaml.toString();
-  }
-
-  /** "127.0.0.1:PORT", the registry part of its image references. */
-  public String host() {
-    requireStarted();
-    return "127.0.0.1:" + port;
-  }
-
-  public int port() {
-    requireStarted();
-    return port;
-  }
-
-  /** A reference in this registry, e.g. {@code reference("app:1")}. */
-  public ImageReference reference(String repositoryAndTag) {
-    return ImageReference.parseNormalized(host() + "/" + repositoryAndTag);
-  }
-
-  /** The registry's output so far, for failure messages. */
-  public String log() throws IOException {
-    return Files.readString(directory.resolve("registry.log"), StandardCharsets.UTF_8);
-  }
-
-  /** Stops the registry and deletes its storage. */
-  @Override
-  public synchronized void close() throws IOException {
-    if (process != null) {
-      process.destroy();
-      try {
-        if (!process.waitFor(10, TimeUnit.SECONDS)) {
-          process.destroyForcibly().waitFor();
         }
-      } catch (InterruptedException e) {
-        process.destroyForcibly();
-        Thread.currentThread().interrupt();
-      }
-      process = null;
-    }
-    if (directory != null) {
-      try (Stream<Path> files = Files.walk(directory)) {
-        for (Path path : files.sorted(Comparator.reverseOrder()).toList()) {
-          Files.deleteIfExists(path);
+        if (tokens != null) {
+            yaml.append("auth:\n  token:\n");
+            tokens.registryAuthSettings()
+                    .forEach((name, value) -> yaml.append("    ")
+                            .append(name)
+                            .append(": ")
+                            .append(value)
+                            .append('\n'));
         }
-      }
-      directory = null;
+        return yaml.toString();
     }
-  }
 
-  private void requireStarted() {
-    if (process == null) {
-      throw new IllegalStateException("the registry is not started; register it with @RegisterExtension or call "
-          + "start()");
+    /** "127.0.0.1:PORT", the registry part of its image references. */
+    public String host() {
+        requireStarted();
+        return "127.0.0.1:" + port;
     }
-  }
 
-  private static int freePort() throws IOException {
-    try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-      return socket.getLocalPort();
+    public int port() {
+        requireStarted();
+        return port;
     }
-  }
 
-  private static void sleep() throws IOException {
-    try {
-      Thread.sleep(20);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IOException("interrupted starting docker-registry", e);
+    /** A reference in this registry, e.g. {@code reference("app:1")}. */
+    public ImageReference reference(String repositoryAndTag) {
+        return ImageReference.parseNormalized(host() + "/" + repositoryAndTag);
     }
-  }
+
+    /** The registry's output so far, for failure messages. */
+    public String log() throws IOException {
+        return Files.readString(directory.resolve("registry.log"), StandardCharsets.UTF_8);
+    }
+
+    /** Stops the registry and deletes its storage. */
+    @Override
+    public synchronized void close() throws IOException {
+        if (process != null) {
+            process.destroy();
+            try {
+                if (!process.waitFor(10, TimeUnit.SECONDS)) {
+                    process.destroyForcibly().waitFor();
+                }
+            } catch (InterruptedException e) {
+                process.destroyForcibly();
+                Thread.currentThread().interrupt();
+            }
+            process = null;
+        }
+        if (directory != null) {
+            try (Stream<Path> files = Files.walk(directory)) {
+                for (Path path : files.sorted(Comparator.reverseOrder()).toList()) {
+                    Files.deleteIfExists(path);
+                }
+            }
+            directory = null;
+        }
+    }
+
+    private void requireStarted() {
+        if (process == null) {
+            throw new IllegalStateException(
+                    "the registry is not started; register it with @RegisterExtension or call " + "start()");
+        }
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            return socket.getLocalPort();
+        }
+    }
+
+    private static void sleep() throws IOException {
+        try {
+            Thread.sleep(20);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted starting docker-registry", e);
+        }
+    }
 }

@@ -31,193 +31,231 @@ import java.util.concurrent.atomic.AtomicInteger;
  * for is granted, to the configured user only when credentials are required.
  */
 public final class RegistryTokenServer implements AutoCloseable {
-  public static final String SERVICE = "kiln-test-registry";
-  public static final String ISSUER = "kiln-test-token-issuer";
-  private static final String STORE_PASSWORD = "kiln-test";
+    public static final String SERVICE = "kiln-test-registry";
+    public static final String ISSUER = "kiln-test-token-issuer";
+    private static final String STORE_PASSWORD = "kiln-test";
 
-  private final HttpServer server;
-  private final PrivateKey key;
-  private final X509Certificate certificate;
-  private final Path certificateFile;
-  private final List<List<String>> requests = new CopyOnWriteArrayList<>();
-  private final AtomicInteger issued = new AtomicInteger();
-  private volatile String user;
-  private volatile String password;
-  private volatile boolean accessTokenField;
-  private volatile long expiresInSeconds = 300;
+    private final HttpServer server;
+    private final PrivateKey key;
+    private final X509Certificate certificate;
+    private final Path certificateFile;
+    private final List<List<String>> requests = new CopyOnWriteArrayList<>();
+    private final AtomicInteger issued = new AtomicInteger();
+    private volatile String user;
+    private volatile String password;
+    private volatile boolean accessTokenField;
+    private volatile long expiresInSeconds = 300;
 
-  private RegistryTokenServer(HttpServer server, PrivateKey key, X509Certificate certificate, Path certificateFile) {
-    this.server = server;
-    this.key = key;
-    this.certificate = certificate;
-    this.certificateFile = certificateFile;
-  }
-
-  /** Makes a key and certificate in {@code directory} with the JDK's keytool and starts serving. */
-  public static RegistryTokenServer start(Path directory) throws IOException {
-    Path keystore = directory.resolve("token-signer.p12");
-    Path keytool = Path.of(System.getProperty("java.home"), "bin", "keytool");
-    Process process = new ProcessBuilder(keytool.toString(), "-genkeypair", "-alias", "signer", "-keyalg", "RSA",
-        "-keysize", "2048", "-sigalg", "SHA256withRSA", "-dname", "CN=" + ISSUER, "-startdate", "-1d",
-        "-validity", "30", "-storetype", "PKCS12", "-keystore", keystore.toString(), "-storepass", STORE_PASSWORD,
-        "-keypass", STORE_PASSWORD).redirectErrorStream(true).start();
-    String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    try {
-      if (process.waitFor() != 0) {
-        throw new IOException("keytool could not make the token signing key: " + output);
-      }
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IOException("interrupted making the token signing key", e);
+    private RegistryTokenServer(HttpServer server, PrivateKey key, X509Certificate certificate, Path certificateFile) {
+        this.server = server;
+        this.key = key;
+        this.certificate = certificate;
+        this.certificateFile = certificateFile;
     }
-    try {
-      KeyStore store = KeyStore.getInstance("PKCS12");
-      try (InputStream in = Files.newInputStream(keystore)) {
-        store.load(in, STORE_PASSWORD.toCharArray());
-      }
-      PrivateKey key = (PrivateKey) store.getKey("signer", STORE_PASSWORD.toCharArray());
-      X509Certificate certificate = (X509Certificate) store.getCertificate("signer");
-      Path pem = directory.resolve("token-signer.pem");
-      Files.writeString(pem, "-----BEGIN CERTIFICATE-----\n"
-          + Base64.getMimeEncoder(64, "\n".getBytes()).encodeToString(certificate.getEncoded())
-          + "\n-----END CERTIFICATE-----\n");
-      HttpServer server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
-      RegistryTokenServer tokens = new RegistryTokenServer(server, key, certificate, pem);
-      server.createContext("/token", tokens::answer);
-      server.start();
-      return tokens;
-    } catch (IOException e) {
-      throw e;
-    } catch (Exception e) {
-      throw new IOException("cannot load the token signing key from " + keystore, e);
-    }
-  }
 
-  /** Issue tokens only to {@code name} with {@code secret} (HTTP Basic on the token request). */
-  public RegistryTokenServer requireCredentials(String name, String secret) {
-    this.user = name;
-    this.password = secret;
-    return this;
-  }
-
-  /** Answer with OAuth's "access_token" field instead of "token". */
-  public RegistryTokenServer answerWithAccessTokenField(boolean value) {
-    this.accessTokenField = value;
-    return this;
-  }
-
-  public RegistryTokenServer expiresIn(long seconds) {
-    this.expiresInSeconds = seconds;
-    return this;
-  }
-
-  /** The realm URL for the registry's config and its challenges. */
-  public String realm() {
-    return "http://127.0.0.1:" + server.getAddress().getPort() + "/token";
-  }
-
-  /** The PEM certificate the registry trusts ({@code rootcertbundle}). */
-  public Path certificate() {
-    return certificateFile;
-  }
-
-  /** The scopes of each token request, in order. */
-  public List<List<String>> requests() {
-    return List.copyOf(requests);
-  }
-
-  public int tokensIssued() {
-    return issued.get();
-  }
-
-  @Override
-  public void close() {
-    server.stop(0);
-  }
-
-  private void answer(HttpExchange exchange) throws IOException {
-    try (exchange) {
-      List<String> scopes = new ArrayList<>();
-      String account = "anonymous";
-      String query = exchange.getRequestURI().getRawQuery();
-      if (query != null) {
-        for (String parameter : query.split("&")) {
-          int equals = parameter.indexOf('=');
-          String name = equals < 0 ? parameter : parameter.substring(0, equals);
-          String value = equals < 0 ? "" : URLDecoder.decode(parameter.substring(equals + 1), StandardCharsets.UTF_8);
-          if (name.equals("scope")) {
-            scopes.addAll(List.of(value.split(" ")));
-          }
+    /** Makes a key and certificate in {@code directory} with the JDK's keytool and starts serving. */
+    public static RegistryTokenServer start(Path directory) throws IOException {
+        Path keystore = directory.resolve("token-signer.p12");
+        Path keytool = Path.of(System.getProperty("java.home"), "bin", "keytool");
+        Process process = new ProcessBuilder(
+                        keytool.toString(),
+                        "-genkeypair",
+                        "-alias",
+                        "signer",
+                        "-keyalg",
+                        "RSA",
+                        "-keysize",
+                        "2048",
+                        "-sigalg",
+                        "SHA256withRSA",
+                        "-dname",
+                        "CN=" + ISSUER,
+                        "-startdate",
+                        "-1d",
+                        "-validity",
+                        "30",
+                        "-storetype",
+                        "PKCS12",
+                        "-keystore",
+                        keystore.toString(),
+                        "-storepass",
+                        STORE_PASSWORD,
+                        "-keypass",
+                        STORE_PASSWORD)
+                .redirectErrorStream(true)
+                .start();
+        String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        try {
+            if (process.waitFor() != 0) {
+                throw new IOException("keytool could not make the token signing key: " + output);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted making the token signing key", e);
         }
-      }
-      requests.add(List.copyOf(scopes));
-      if (user != null) {
-        String expected = "Basic " + Base64.getEncoder().encodeToString((user + ":" + password)
-            .getBytes(StandardCharsets.UTF_8));
-        if (!expected.equals(exchange.getRequestHeaders().getFirst("Authorization"))) {
-          send(exchange, 401, "{\"errors\":[{\"code\":\"UNAUTHORIZED\",\"message\":\"wrong or missing credentials\"}]}");
-          return;
+        try {
+            KeyStore store = KeyStore.getInstance("PKCS12");
+            try (InputStream in = Files.newInputStream(keystore)) {
+                store.load(in, STORE_PASSWORD.toCharArray());
+            }
+            PrivateKey key = (PrivateKey) store.getKey("signer", STORE_PASSWORD.toCharArray());
+            X509Certificate certificate = (X509Certificate) store.getCertificate("signer");
+            Path pem = directory.resolve("token-signer.pem");
+            Files.writeString(
+                    pem,
+                    "-----BEGIN CERTIFICATE-----\n"
+                            + Base64.getMimeEncoder(64, "\n".getBytes()).encodeToString(certificate.getEncoded())
+                            + "\n-----END CERTIFICATE-----\n");
+            HttpServer server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+            RegistryTokenServer tokens = new RegistryTokenServer(server, key, certificate, pem);
+            server.createContext("/token", tokens::answer);
+            server.start();
+            return tokens;
+        } catch (IOException e) {
+            throw e;
+        } catch (Exception e) {
+            throw new IOException("cannot load the token signing key from " + keystore, e);
         }
-        account = user;
-      }
-      Instant now = Instant.now();
-      String token = sign(account, scopes, now);
-      issued.incrementAndGet();
-      send(exchange, 200, "{\"" + (accessTokenField ? "access_token" : "token") + "\":\"" + token
-          + "\",\"expires_in\":" + expiresInSeconds + ",\"issued_at\":\"" + now + "\"}");
     }
-  }
 
-  private String sign(String account, List<String> scopes, Instant now) throws IOException {
-    StringBuilder access = new StringBuilder("[");
-    for (String scope : scopes) {
-      int first = scope.indexOf(':');
-      int last = scope.lastIndexOf(':');
-      if (first < 0 || last == first) {
-        continue;
-      }
-      if (access.length() > 1) {
-        access.append(',');
-      }
-      access.append("{\"type\":\"").append(scope, 0, first).append("\",\"name\":\"")
-          .append(scope, first + 1, last).append("\",\"actions\":[");
-      String[] actions = scope.substring(last + 1).split(",");
-      for (int i = 0; i < actions.length; i++) {
-        access.append(i == 0 ? "" : ",").append('"').append(actions[i]).append('"');
-      }
-      access.append("]}");
+    /** Issue tokens only to {@code name} with {@code secret} (HTTP Basic on the token request). */
+    public RegistryTokenServer requireCredentials(String name, String secret) {
+        this.user = name;
+        this.password = secret;
+        return this;
     }
-    access.append(']');
-    try {
-      String header = "{\"typ\":\"JWT\",\"alg\":\"RS256\",\"x5c\":[\""
-          + Base64.getEncoder().encodeToString(certificate.getEncoded()) + "\"]}";
-      String claims = "{\"iss\":\"" + ISSUER + "\",\"sub\":\"" + account + "\",\"aud\":\"" + SERVICE + "\",\"exp\":"
-          + (now.getEpochSecond() + expiresInSeconds) + ",\"nbf\":" + (now.getEpochSecond() - 10) + ",\"iat\":"
-          + now.getEpochSecond() + ",\"jti\":\"" + UUID.randomUUID() + "\",\"access\":" + access + "}";
-      Base64.Encoder url = Base64.getUrlEncoder().withoutPadding();
-      String signed = url.encodeToString(header.getBytes(StandardCharsets.UTF_8)) + "."
-          + url.encodeToString(claims.getBytes(StandardCharsets.UTF_8));
-      Signature signature = Signature.getInstance("SHA256withRSA");
-      signature.initSign(key);
-      signature.update(signed.getBytes(StandardCharsets.US_ASCII));
-      return signed + "." + url.encodeToString(signature.sign());
-    } catch (Exception e) {
-      throw new IOException("cannot sign a registry token", e);
-    }
-  }
 
-  private static void send(HttpExchange exchange, int status, String json) throws IOException {
-    byte[] body = json.getBytes(StandardCharsets.UTF_8);
-    exchange.getResponseHeaders().put("Content-Type", List.of("application/json"));
-    exchange.sendResponseHeaders(status, body.length);
-    try (OutputStream out = exchange.getResponseBody()) {
-      out.write(body);
+    /** Answer with OAuth's "access_token" field instead of "token". */
+    public RegistryTokenServer answerWithAccessTokenField(boolean value) {
+        this.accessTokenField = value;
+        return this;
     }
-  }
 
-  /** The registry config fragment that points docker-registry at this server. */
-  Map<String, String> registryAuthSettings() {
-    return Map.of("realm", realm(), "service", SERVICE, "issuer", ISSUER, "rootcertbundle",
-        certificateFile.toString());
-  }
+    public RegistryTokenServer expiresIn(long seconds) {
+        this.expiresInSeconds = seconds;
+        return this;
+    }
+
+    /** The realm URL for the registry's config and its challenges. */
+    public String realm() {
+        return "http://127.0.0.1:" + server.getAddress().getPort() + "/token";
+    }
+
+    /** The PEM certificate the registry trusts ({@code rootcertbundle}). */
+    public Path certificate() {
+        return certificateFile;
+    }
+
+    /** The scopes of each token request, in order. */
+    public List<List<String>> requests() {
+        return List.copyOf(requests);
+    }
+
+    public int tokensIssued() {
+        return issued.get();
+    }
+
+    @Override
+    public void close() {
+        server.stop(0);
+    }
+
+    private void answer(HttpExchange exchange) throws IOException {
+        try (exchange) {
+            List<String> scopes = new ArrayList<>();
+            String account = "anonymous";
+            String query = exchange.getRequestURI().getRawQuery();
+            if (query != null) {
+                for (String parameter : query.split("&")) {
+                    int equals = parameter.indexOf('=');
+                    String name = equals < 0 ? parameter : parameter.substring(0, equals);
+                    String value = equals < 0
+                            ? ""
+                            : URLDecoder.decode(parameter.substring(equals + 1), StandardCharsets.UTF_8);
+                    if (name.equals("scope")) {
+                        scopes.addAll(List.of(value.split(" ")));
+                    }
+                }
+            }
+            requests.add(List.copyOf(scopes));
+            if (user != null) {
+                String expected = "Basic "
+                        + Base64.getEncoder().encodeToString((user + ":" + password).getBytes(StandardCharsets.UTF_8));
+                if (!expected.equals(exchange.getRequestHeaders().getFirst("Authorization"))) {
+                    send(
+                            exchange,
+                            401,
+                            "{\"errors\":[{\"code\":\"UNAUTHORIZED\",\"message\":\"wrong or missing credentials\"}]}");
+                    return;
+                }
+                account = user;
+            }
+            Instant now = Instant.now();
+            String token = sign(account, scopes, now);
+            issued.incrementAndGet();
+            send(
+                    exchange,
+                    200,
+                    "{\"" + (accessTokenField ? "access_token" : "token") + "\":\"" + token + "\",\"expires_in\":"
+                            + expiresInSeconds + ",\"issued_at\":\"" + now + "\"}");
+        }
+    }
+
+    private String sign(String account, List<String> scopes, Instant now) throws IOException {
+        StringBuilder access = new StringBuilder("[");
+        for (String scope : scopes) {
+            int first = scope.indexOf(':');
+            int last = scope.lastIndexOf(':');
+            if (first < 0 || last == first) {
+                continue;
+            }
+            if (access.length() > 1) {
+                access.append(',');
+            }
+            access.append("{\"type\":\"")
+                    .append(scope, 0, first)
+                    .append("\",\"name\":\"")
+                    .append(scope, first + 1, last)
+                    .append("\",\"actions\":[");
+            String[] actions = scope.substring(last + 1).split(",");
+            for (int i = 0; i < actions.length; i++) {
+                access.append(i == 0 ? "" : ",").append('"').append(actions[i]).append('"');
+            }
+            access.append("]}");
+        }
+        access.append(']');
+        try {
+            String header = "{\"typ\":\"JWT\",\"alg\":\"RS256\",\"x5c\":[\""
+                    + Base64.getEncoder().encodeToString(certificate.getEncoded()) + "\"]}";
+            String claims = "{\"iss\":\"" + ISSUER + "\",\"sub\":\"" + account + "\",\"aud\":\"" + SERVICE
+                    + "\",\"exp\":"
+                    + (now.getEpochSecond() + expiresInSeconds) + ",\"nbf\":" + (now.getEpochSecond() - 10)
+                    + ",\"iat\":"
+                    + now.getEpochSecond() + ",\"jti\":\"" + UUID.randomUUID() + "\",\"access\":" + access + "}";
+            Base64.Encoder url = Base64.getUrlEncoder().withoutPadding();
+            String signed = url.encodeToString(header.getBytes(StandardCharsets.UTF_8)) + "."
+                    + url.encodeToString(claims.getBytes(StandardCharsets.UTF_8));
+            Signature signature = Signature.getInstance("SHA256withRSA");
+            signature.initSign(key);
+            signature.update(signed.getBytes(StandardCharsets.US_ASCII));
+            return signed + "." + url.encodeToString(signature.sign());
+        } catch (Exception e) {
+            throw new IOException("cannot sign a registry token", e);
+        }
+    }
+
+    private static void send(HttpExchange exchange, int status, String json) throws IOException {
+        byte[] body = json.getBytes(StandardCharsets.UTF_8);
+        exchange.getResponseHeaders().put("Content-Type", List.of("application/json"));
+        exchange.sendResponseHeaders(status, body.length);
+        try (OutputStream out = exchange.getResponseBody()) {
+            out.write(body);
+        }
+    }
+
+    /** The registry config fragment that points docker-registry at this server. */
+    Map<String, String> registryAuthSettings() {
+        return Map.of(
+                "realm", realm(), "service", SERVICE, "issuer", ISSUER, "rootcertbundle", certificateFile.toString());
+    }
 }

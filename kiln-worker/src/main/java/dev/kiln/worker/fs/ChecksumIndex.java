@@ -36,222 +36,224 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 public final class ChecksumIndex {
 
-  private static final byte[] MAGIC = "KILNCSI1".getBytes(StandardCharsets.US_ASCII);
-  /** Larger than the coarse kernel clock tick that stamps mtime/ctime (at most 10 ms with HZ=100). */
-  private static final long RACY_WINDOW_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
+    private static final byte[] MAGIC = "KILNCSI1".getBytes(StandardCharsets.US_ASCII);
+    /** Larger than the coarse kernel clock tick that stamps mtime/ctime (at most 10 ms with HZ=100). */
+    private static final long RACY_WINDOW_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
 
-  private record Key(long size, long modified, long inode, long changed) {}
+    private record Key(long size, long modified, long inode, long changed) {}
 
-  private record Entry(Key key, byte[] digest) {}
+    private record Entry(Key key, byte[] digest) {}
 
-  /** How the index served lookups since it was opened. */
-  public record Stats(long hits, long misses, long entries) {}
+    /** How the index served lookups since it was opened. */
+    public record Stats(long hits, long misses, long entries) {}
 
-  private final Path file;
-  private final Map<String, Entry> entries = new ConcurrentHashMap<>();
-  private final AtomicLong hits = new AtomicLong();
-  private final AtomicLong misses = new AtomicLong();
-  private volatile boolean dirty;
-  private final String discardedBecause;
+    private final Path file;
+    private final Map<String, Entry> entries = new ConcurrentHashMap<>();
+    private final AtomicLong hits = new AtomicLong();
+    private final AtomicLong misses = new AtomicLong();
+    private volatile boolean dirty;
+    private final String discardedBecause;
 
-  private ChecksumIndex(Path file, String discardedBecause) {
-    this.file = file;
-    this.discardedBecause = discardedBecause;
-  }
-
-  /** Loads the index kept in {@code file}; a missing or corrupt file gives an empty index. */
-  public static ChecksumIndex open(Path file) {
-    byte[] bytes;
-    try {
-      bytes = Files.readAllBytes(file);
-    } catch (NoSuchFileException e) {
-      return new ChecksumIndex(file, null);
-    } catch (IOException e) {
-      return new ChecksumIndex(file, "unreadable: " + e.getMessage());
+    private ChecksumIndex(Path file, String discardedBecause) {
+        this.file = file;
+        this.discardedBecause = discardedBecause;
     }
-    ChecksumIndex index = new ChecksumIndex(file, null);
-    try {
-      index.decode(bytes);
-      return index;
-    } catch (IOException | RuntimeException e) {
-      return new ChecksumIndex(file, "corrupt: " + e.getMessage());
-    }
-  }
 
-  /** An index that lives only as long as this object. */
-  public static ChecksumIndex inMemory() {
-    return new ChecksumIndex(null, null);
-  }
-
-  /** Why the stored index was thrown away when it was opened, if it was. */
-  public Optional<String> discarded() {
-    return Optional.ofNullable(discardedBecause);
-  }
-
-  public Stats stats() {
-    return new Stats(hits.get(), misses.get(), entries.size());
-  }
-
-  /** The content digest (32 bytes) of the file at {@code path}, reading it only when the index cannot vouch. */
-  byte[] contentDigest(Path path, FileStat stat) throws IOException {
-    String name = path.toAbsolutePath().normalize().toString();
-    Key key = keyOf(stat);
-    Entry known = entries.get(name);
-    if (known != null && known.key().equals(key)) {
-      hits.incrementAndGet();
-      return known.digest();
-    }
-    misses.incrementAndGet();
-    long startedAt = nanos(FileTime.from(Instant.now()));
-    byte[] digest = hashContent(path);
-    if (Math.max(key.modified(), key.changed()) < startedAt - RACY_WINDOW_NANOS) {
-      entries.put(name, new Entry(key, digest));
-      dirty = true;
-    } else if (known != null) {
-      entries.remove(name);
-      dirty = true;
-    }
-    return digest;
-  }
-
-  /**
-   * The content digest of {@code layerFile}, a file of a committed snapshot layer, which never changes while it
-   * exists and whose path is never reused. Its ctime does not count: hard links made to the file (a COPY sharing it)
-   * change that, not the content. Size, mtime and inode still have to match.
-   */
-  byte[] immutableDigest(Path layerFile, FileStat stat) throws IOException {
-    String name = layerFile.toAbsolutePath().normalize().toString();
-    Key key = new Key(stat.size(), nanos(stat.modified()), stat.inode(), 0);
-    Entry known = entries.get(name);
-    if (known != null && known.key().equals(key)) {
-      hits.incrementAndGet();
-      return known.digest();
-    }
-    misses.incrementAndGet();
-    byte[] digest = hashContent(layerFile);
-    entries.put(name, new Entry(key, digest));
-    dirty = true;
-    return digest;
-  }
-
-  /** Drops entries for paths under {@code dir}, e.g. when a snapshot is deleted. */
-  public void forgetUnder(Path dir) {
-    String prefix = dir.toAbsolutePath().normalize().toString();
-    if (entries.keySet().removeIf(p -> p.equals(prefix) || p.startsWith(prefix + "/"))) {
-      dirty = true;
-    }
-  }
-
-  /** Writes the index if it changed: temp file, fsync, rename over the old one, fsync of the directory. */
-  public synchronized void save() throws IOException {
-    if (file == null || !dirty) {
-      return;
-    }
-    dirty = false;
-    byte[] bytes = encode();
-    Path dir = file.toAbsolutePath().getParent();
-    Files.createDirectories(dir);
-    Path temp = Files.createTempFile(dir, file.getFileName() + ".", ".tmp");
-    try {
-      try (FileChannel out = FileChannel.open(temp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
-        ByteBuffer buffer = ByteBuffer.wrap(bytes);
-        while (buffer.hasRemaining()) {
-          out.write(buffer);
+    /** Loads the index kept in {@code file}; a missing or corrupt file gives an empty index. */
+    public static ChecksumIndex open(Path file) {
+        byte[] bytes;
+        try {
+            bytes = Files.readAllBytes(file);
+        } catch (NoSuchFileException e) {
+            return new ChecksumIndex(file, null);
+        } catch (IOException e) {
+            return new ChecksumIndex(file, "unreadable: " + e.getMessage());
         }
-        out.force(true);
-      }
-      Files.move(temp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-    } catch (IOException | RuntimeException e) {
-      dirty = true;
-      Files.deleteIfExists(temp);
-      throw e;
+        ChecksumIndex index = new ChecksumIndex(file, null);
+        try {
+            index.decode(bytes);
+            return index;
+        } catch (IOException | RuntimeException e) {
+            return new ChecksumIndex(file, "corrupt: " + e.getMessage());
+        }
     }
-    try (FileChannel d = FileChannel.open(dir, StandardOpenOption.READ)) {
-      d.force(true);
-    } catch (IOException e) {
-      // Some file systems refuse fsync on a directory; the rename is still atomic.
-    }
-  }
 
-  private byte[] encode() throws IOException {
-    ByteArrayOutputStream buffer = new ByteArrayOutputStream();
-    DataOutputStream out = new DataOutputStream(buffer);
-    out.write(MAGIC);
-    Map<String, Entry> snapshot = Map.copyOf(entries);
-    out.writeInt(snapshot.size());
-    for (Map.Entry<String, Entry> e : snapshot.entrySet()) {
-      byte[] name = e.getKey().getBytes(StandardCharsets.UTF_8);
-      out.writeInt(name.length);
-      out.write(name);
-      Key k = e.getValue().key();
-      out.writeLong(k.size());
-      out.writeLong(k.modified());
-      out.writeLong(k.inode());
-      out.writeLong(k.changed());
-      out.write(e.getValue().digest());
+    /** An index that lives only as long as this object. */
+    public static ChecksumIndex inMemory() {
+        return new ChecksumIndex(null, null);
     }
-    out.flush();
-    byte[] body = buffer.toByteArray();
-    byte[] sum = Sha256.engine().digest(body);
-    byte[] all = Arrays.copyOf(body, body.length + sum.length);
-    System.arraycopy(sum, 0, all, body.length, sum.length);
-    return all;
-  }
 
-  private void decode(byte[] bytes) throws IOException {
-    if (bytes.length < MAGIC.length + 4 + 32) {
-      throw new IOException("too short");
+    /** Why the stored index was thrown away when it was opened, if it was. */
+    public Optional<String> discarded() {
+        return Optional.ofNullable(discardedBecause);
     }
-    byte[] body = Arrays.copyOf(bytes, bytes.length - 32);
-    byte[] sum = Arrays.copyOfRange(bytes, bytes.length - 32, bytes.length);
-    if (!MessageDigest.isEqual(Sha256.engine().digest(body), sum)) {
-      throw new IOException("checksum mismatch");
-    }
-    DataInputStream in = new DataInputStream(new ByteArrayInputStream(body));
-    byte[] magic = in.readNBytes(MAGIC.length);
-    if (!Arrays.equals(magic, MAGIC)) {
-      throw new IOException("not a checksum index");
-    }
-    int count = in.readInt();
-    if (count < 0) {
-      throw new IOException("negative entry count");
-    }
-    for (int i = 0; i < count; i++) {
-      int length = in.readInt();
-      if (length < 0 || length > body.length) {
-        throw new IOException("bad path length");
-      }
-      String name = new String(in.readNBytes(length), StandardCharsets.UTF_8);
-      Key key = new Key(in.readLong(), in.readLong(), in.readLong(), in.readLong());
-      byte[] digest = in.readNBytes(32);
-      if (digest.length != 32) {
-        throw new IOException("truncated entry");
-      }
-      entries.put(name, new Entry(key, digest));
-    }
-    if (in.available() != 0) {
-      throw new IOException("trailing bytes");
-    }
-  }
 
-  private static Key keyOf(FileStat stat) {
-    return new Key(stat.size(), nanos(stat.modified()), stat.inode(), nanos(stat.changed()));
-  }
-
-  private static long nanos(FileTime time) {
-    return time.to(TimeUnit.NANOSECONDS);
-  }
-
-  private static byte[] hashContent(Path path) throws IOException {
-    MessageDigest sha = Sha256.engine();
-    try (FileChannel in = FileChannel.open(path, StandardOpenOption.READ, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
-      ByteBuffer buffer = ByteBuffer.allocate(128 * 1024);
-      while (in.read(buffer) >= 0) {
-        buffer.flip();
-        sha.update(buffer);
-        buffer.clear();
-      }
+    public Stats stats() {
+        return new Stats(hits.get(), misses.get(), entries.size());
     }
-    return sha.digest();
-  }
+
+    /** The content digest (32 bytes) of the file at {@code path}, reading it only when the index cannot vouch. */
+    byte[] contentDigest(Path path, FileStat stat) throws IOException {
+        String name = path.toAbsolutePath().normalize().toString();
+        Key key = keyOf(stat);
+        Entry known = entries.get(name);
+        if (known != null && known.key().equals(key)) {
+            hits.incrementAndGet();
+            return known.digest();
+        }
+        misses.incrementAndGet();
+        long startedAt = nanos(FileTime.from(Instant.now()));
+        byte[] digest = hashContent(path);
+        if (Math.max(key.modified(), key.changed()) < startedAt - RACY_WINDOW_NANOS) {
+            entries.put(name, new Entry(key, digest));
+            dirty = true;
+        } else if (known != null) {
+            entries.remove(name);
+            dirty = true;
+        }
+        return digest;
+    }
+
+    /**
+     * The content digest of {@code layerFile}, a file of a committed snapshot layer, which never changes while it
+     * exists and whose path is never reused. Its ctime does not count: hard links made to the file (a COPY sharing it)
+     * change that, not the content. Size, mtime and inode still have to match.
+     */
+    byte[] immutableDigest(Path layerFile, FileStat stat) throws IOException {
+        String name = layerFile.toAbsolutePath().normalize().toString();
+        Key key = new Key(stat.size(), nanos(stat.modified()), stat.inode(), 0);
+        Entry known = entries.get(name);
+        if (known != null && known.key().equals(key)) {
+            hits.incrementAndGet();
+            return known.digest();
+        }
+        misses.incrementAndGet();
+        byte[] digest = hashContent(layerFile);
+        entries.put(name, new Entry(key, digest));
+        dirty = true;
+        return digest;
+    }
+
+    /** Drops entries for paths under {@code dir}, e.g. when a snapshot is deleted. */
+    public void forgetUnder(Path dir) {
+        String prefix = dir.toAbsolutePath().normalize().toString();
+        if (entries.keySet().removeIf(p -> p.equals(prefix) || p.startsWith(prefix + "/"))) {
+            dirty = true;
+        }
+    }
+
+    /** Writes the index if it changed: temp file, fsync, rename over the old one, fsync of the directory. */
+    public synchronized void save() throws IOException {
+        if (file == null || !dirty) {
+            return;
+        }
+        dirty = false;
+        byte[] bytes = encode();
+        Path dir = file.toAbsolutePath().getParent();
+        Files.createDirectories(dir);
+        Path temp = Files.createTempFile(dir, file.getFileName() + ".", ".tmp");
+        try {
+            try (FileChannel out =
+                    FileChannel.open(temp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
+                ByteBuffer buffer = ByteBuffer.wrap(bytes);
+                while (buffer.hasRemaining()) {
+                    out.write(buffer);
+                }
+                out.force(true);
+            }
+            Files.move(temp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        } catch (IOException | RuntimeException e) {
+            dirty = true;
+            Files.deleteIfExists(temp);
+            throw e;
+        }
+        try (FileChannel d = FileChannel.open(dir, StandardOpenOption.READ)) {
+            d.force(true);
+        } catch (IOException e) {
+            // Some file systems refuse fsync on a directory; the rename is still atomic.
+        }
+    }
+
+    private byte[] encode() throws IOException {
+        ByteArrayOutputStream buffer = new ByteArrayOutputStream();
+        DataOutputStream out = new DataOutputStream(buffer);
+        out.write(MAGIC);
+        Map<String, Entry> snapshot = Map.copyOf(entries);
+        out.writeInt(snapshot.size());
+        for (Map.Entry<String, Entry> e : snapshot.entrySet()) {
+            byte[] name = e.getKey().getBytes(StandardCharsets.UTF_8);
+            out.writeInt(name.length);
+            out.write(name);
+            Key k = e.getValue().key();
+            out.writeLong(k.size());
+            out.writeLong(k.modified());
+            out.writeLong(k.inode());
+            out.writeLong(k.changed());
+            out.write(e.getValue().digest());
+        }
+        out.flush();
+        byte[] body = buffer.toByteArray();
+        byte[] sum = Sha256.engine().digest(body);
+        byte[] all = Arrays.copyOf(body, body.length + sum.length);
+        System.arraycopy(sum, 0, all, body.length, sum.length);
+        return all;
+    }
+
+    private void decode(byte[] bytes) throws IOException {
+        if (bytes.length < MAGIC.length + 4 + 32) {
+            throw new IOException("too short");
+        }
+        byte[] body = Arrays.copyOf(bytes, bytes.length - 32);
+        byte[] sum = Arrays.copyOfRange(bytes, bytes.length - 32, bytes.length);
+        if (!MessageDigest.isEqual(Sha256.engine().digest(body), sum)) {
+            throw new IOException("checksum mismatch");
+        }
+        DataInputStream in = new DataInputStream(new ByteArrayInputStream(body));
+        byte[] magic = in.readNBytes(MAGIC.length);
+        if (!Arrays.equals(magic, MAGIC)) {
+            throw new IOException("not a checksum index");
+        }
+        int count = in.readInt();
+        if (count < 0) {
+            throw new IOException("negative entry count");
+        }
+        for (int i = 0; i < count; i++) {
+            int length = in.readInt();
+            if (length < 0 || length > body.length) {
+                throw new IOException("bad path length");
+            }
+            String name = new String(in.readNBytes(length), StandardCharsets.UTF_8);
+            Key key = new Key(in.readLong(), in.readLong(), in.readLong(), in.readLong());
+            byte[] digest = in.readNBytes(32);
+            if (digest.length != 32) {
+                throw new IOException("truncated entry");
+            }
+            entries.put(name, new Entry(key, digest));
+        }
+        if (in.available() != 0) {
+            throw new IOException("trailing bytes");
+        }
+    }
+
+    private static Key keyOf(FileStat stat) {
+        return new Key(stat.size(), nanos(stat.modified()), stat.inode(), nanos(stat.changed()));
+    }
+
+    private static long nanos(FileTime time) {
+        return time.to(TimeUnit.NANOSECONDS);
+    }
+
+    private static byte[] hashContent(Path path) throws IOException {
+        MessageDigest sha = Sha256.engine();
+        try (FileChannel in =
+                FileChannel.open(path, StandardOpenOption.READ, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+            ByteBuffer buffer = ByteBuffer.allocate(128 * 1024);
+            while (in.read(buffer) >= 0) {
+                buffer.flip();
+                sha.update(buffer);
+                buffer.clear();
+            }
+        }
+        return sha.digest();
+    }
 }

@@ -26,243 +26,247 @@ import java.util.Optional;
  */
 public final class ContentChecksum {
 
-  private static final String PREFIX = "sha256:";
-  private static final int FORMAT_VERSION = 1;
+    private static final String PREFIX = "sha256:";
+    private static final int FORMAT_VERSION = 1;
 
-  private final ChecksumIndex index;
-  private final Path viewRoot;
-  private final LayerFiles layers;
+    private final ChecksumIndex index;
+    private final Path viewRoot;
+    private final LayerFiles layers;
 
-  public ContentChecksum(ChecksumIndex index) {
-    this(index, null, null);
-  }
-
-  private ContentChecksum(ChecksumIndex index, Path viewRoot, LayerFiles layers) {
-    this.index = index;
-    this.viewRoot = viewRoot;
-    this.layers = layers;
-  }
-
-  /**
-   * Checksums of {@code viewRoot}, a read-only overlay view of committed layers ({@code layersTopFirst}): a file's content digest is
-   * remembered by the layer file that holds it, not by the view's path, which is new for every mount, so a view of
-   * a new snapshot that shares most layers with an earlier one (the next build's context) reads only the new files.
-   */
-  public ContentChecksum overLayers(Path viewRoot, List<Path> layersTopFirst) throws IOException {
-    return layersTopFirst.isEmpty() ? this
-        : new ContentChecksum(index, viewRoot.toAbsolutePath().normalize(), new LayerFiles(layersTopFirst));
-  }
-
-  public ChecksumIndex index() {
-    return index;
-  }
-
-  /** The digest of one path (file or tree), following a final symlink. */
-  public String checksum(Path root, String path) throws FsException {
-    return checksum(root, new ChecksumSelector(path, true, false, List.of(), List.of()));
-  }
-
-  /**
-   * The digest of several selectors together, for a copy with several sources. Plain strings: the final
-   * symlink is followed and wildcard characters expand. One selector gives the same digest as checksumming it
-   * alone; none gives the digest of the whole root.
-   */
-  public String checksum(Path root, List<String> selectors) throws FsException {
-    if (selectors.isEmpty()) {
-      return checksum(root, "/");
-    }
-    if (selectors.size() == 1) {
-      return checksum(root, ChecksumSelector.of(selectors.getFirst()));
-    }
-    MessageDigest combined = Sha256.engine();
-    update(combined, "selectors");
-    for (String selector : selectors) {
-      update(combined, checksum(root, ChecksumSelector.of(selector)));
-    }
-    return PREFIX + HexFormat.of().formatHex(combined.digest());
-  }
-
-  /** The digest of one selector. */
-  public String checksum(Path root, ChecksumSelector selector) throws FsException {
-    return checksum(root, selector, false, null);
-  }
-
-  /**
-   * The digest of one selector, as {@link #checksum(Path, ChecksumSelector)}, also telling {@code listing} what
-   * each entry under it contributed, so that a later build can name the files that changed. Costs no extra read:
-   * the entries are the ones the digest covers.
-   */
-  public String checksum(Path root, ChecksumSelector selector, Listing listing) throws FsException {
-    return checksum(root, selector, false, listing);
-  }
-
-  /**
-   * What each entry of a checksummed tree was, by relative path ("src/main.c"), as {@code "sha256:<content hex>
-   * <mode octal> <uid>:<gid>"} for a regular file, {@code "symlink <target> ..."}, {@code "dir ..."} and so on; at
-   * most {@code limit} entries in scan order, {@link #truncated()} when there were more.
-   */
-  public static final class Listing {
-
-    private final int limit;
-    private final java.util.Map<String, String> entries = new java.util.LinkedHashMap<>();
-    private boolean truncated;
-
-    public Listing(int limit) {
-      this.limit = limit;
+    public ContentChecksum(ChecksumIndex index) {
+        this(index, null, null);
     }
 
-    public java.util.Map<String, String> entries() {
-      return java.util.Collections.unmodifiableMap(entries);
+    private ContentChecksum(ChecksumIndex index, Path viewRoot, LayerFiles layers) {
+        this.index = index;
+        this.viewRoot = viewRoot;
+        this.layers = layers;
     }
 
-    public boolean truncated() {
-      return truncated;
+    /**
+     * Checksums of {@code viewRoot}, a read-only overlay view of committed layers ({@code layersTopFirst}): a file's content digest is
+     * remembered by the layer file that holds it, not by the view's path, which is new for every mount, so a view of
+     * a new snapshot that shares most layers with an earlier one (the next build's context) reads only the new files.
+     */
+    public ContentChecksum overLayers(Path viewRoot, List<Path> layersTopFirst) throws IOException {
+        return layersTopFirst.isEmpty()
+                ? this
+                : new ContentChecksum(index, viewRoot.toAbsolutePath().normalize(), new LayerFiles(layersTopFirst));
     }
 
-    void add(String relative, String value) {
-      if (entries.size() < limit) {
-        entries.put(relative, value);
-      } else {
-        truncated = true;
-      }
+    public ChecksumIndex index() {
+        return index;
     }
-  }
 
-  /**
-   * The digest of a path a local transfer follows (a COPY source of the context): as {@link #checksum(Path,
-   * String)}, but a match that is a link to nothing counts as "absent" instead of failing, since the transfer
-   * sends such a link as it is; the copy that reads it later says what is wrong, where the user can see it.
-   */
-  public String followedChecksum(Path root, String path) throws FsException {
-    return checksum(root, ChecksumSelector.of(path), true, null);
-  }
+    /** The digest of one path (file or tree), following a final symlink. */
+    public String checksum(Path root, String path) throws FsException {
+        return checksum(root, new ChecksumSelector(path, true, false, List.of(), List.of()));
+    }
 
-  private String checksum(Path root, ChecksumSelector selector, boolean danglingAbsent, Listing listing)
-      throws FsException {
-    ScopedRoot scope = new ScopedRoot(root);
-    try {
-      FilteredTree filter = new FilteredTree(
-          PathPatterns.compile(selector.includePatterns()), PathPatterns.compile(selector.excludePatterns()));
-      if (!selector.wildcard()) {
-        Path target;
+    /**
+     * The digest of several selectors together, for a copy with several sources. Plain strings: the final
+     * symlink is followed and wildcard characters expand. One selector gives the same digest as checksumming it
+     * alone; none gives the digest of the whole root.
+     */
+    public String checksum(Path root, List<String> selectors) throws FsException {
+        if (selectors.isEmpty()) {
+            return checksum(root, "/");
+        }
+        if (selectors.size() == 1) {
+            return checksum(root, ChecksumSelector.of(selectors.getFirst()));
+        }
+        MessageDigest combined = Sha256.engine();
+        update(combined, "selectors");
+        for (String selector : selectors) {
+            update(combined, checksum(root, ChecksumSelector.of(selector)));
+        }
+        return PREFIX + HexFormat.of().formatHex(combined.digest());
+    }
+
+    /** The digest of one selector. */
+    public String checksum(Path root, ChecksumSelector selector) throws FsException {
+        return checksum(root, selector, false, null);
+    }
+
+    /**
+     * The digest of one selector, as {@link #checksum(Path, ChecksumSelector)}, also telling {@code listing} what
+     * each entry under it contributed, so that a later build can name the files that changed. Costs no extra read:
+     * the entries are the ones the digest covers.
+     */
+    public String checksum(Path root, ChecksumSelector selector, Listing listing) throws FsException {
+        return checksum(root, selector, false, listing);
+    }
+
+    /**
+     * What each entry of a checksummed tree was, by relative path ("src/main.c"), as {@code "sha256:<content hex>
+     * <mode octal> <uid>:<gid>"} for a regular file, {@code "symlink <target> ..."}, {@code "dir ..."} and so on; at
+     * most {@code limit} entries in scan order, {@link #truncated()} when there were more.
+     */
+    public static final class Listing {
+
+        private final int limit;
+        private final java.util.Map<String, String> entries = new java.util.LinkedHashMap<>();
+        private boolean truncated;
+
+        public Listing(int limit) {
+            this.limit = limit;
+        }
+
+        public java.util.Map<String, String> entries() {
+            return java.util.Collections.unmodifiableMap(entries);
+        }
+
+        public boolean truncated() {
+            return truncated;
+        }
+
+        void add(String relative, String value) {
+            if (entries.size() < limit) {
+                entries.put(relative, value);
+            } else {
+                truncated = true;
+            }
+        }
+    }
+
+    /**
+     * The digest of a path a local transfer follows (a COPY source of the context): as {@link #checksum(Path,
+     * String)}, but a match that is a link to nothing counts as "absent" instead of failing, since the transfer
+     * sends such a link as it is; the copy that reads it later says what is wrong, where the user can see it.
+     */
+    public String followedChecksum(Path root, String path) throws FsException {
+        return checksum(root, ChecksumSelector.of(path), true, null);
+    }
+
+    private String checksum(Path root, ChecksumSelector selector, boolean danglingAbsent, Listing listing)
+            throws FsException {
+        ScopedRoot scope = new ScopedRoot(root);
         try {
-          target = scope.resolveExisting("checksum", selector.path(), selector.followSymlink());
-        } catch (DanglingLinkException e) {
-          if (danglingAbsent) {
-            return "absent";
-          }
-          throw e;
+            FilteredTree filter = new FilteredTree(
+                    PathPatterns.compile(selector.includePatterns()), PathPatterns.compile(selector.excludePatterns()));
+            if (!selector.wildcard()) {
+                Path target;
+                try {
+                    target = scope.resolveExisting("checksum", selector.path(), selector.followSymlink());
+                } catch (DanglingLinkException e) {
+                    if (danglingAbsent) {
+                        return "absent";
+                    }
+                    throw e;
+                }
+                if (!Files.exists(target, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+                    throw new FsException("checksum", GoPath.absolute(selector.path()), "no such file or directory");
+                }
+                return PREFIX + HexFormat.of().formatHex(treeDigest(target, filter, listing));
+            }
+            List<String> matches = Wildcards.expand(scope, selector.path(), selector.followSymlink());
+            MessageDigest combined = Sha256.engine();
+            update(combined, "wildcard");
+            for (String match : matches) {
+                update(combined, match);
+                try {
+                    // a match exists (it was listed), so a missing target is always a link to nothing
+                    combined.update(treeDigest(
+                            scope.resolveExisting("checksum", match, selector.followSymlink()), filter, null));
+                } catch (DanglingLinkException e) {
+                    if (!danglingAbsent) {
+                        throw e;
+                    }
+                    update(combined, "absent");
+                }
+            }
+            return PREFIX + HexFormat.of().formatHex(combined.digest());
+        } catch (FsException e) {
+            throw e.during("checksum");
+        } catch (IllegalArgumentException e) {
+            throw new FsException("checksum", GoPath.absolute(selector.path()), e.getMessage(), e);
+        } catch (FileSystemException e) {
+            String where =
+                    e.getFile() == null ? GoPath.absolute(selector.path()) : scope.relative(Path.of(e.getFile()));
+            throw new FsException("checksum", where, String.valueOf(e.getReason()), e);
+        } catch (IOException e) {
+            throw new FsException("checksum", GoPath.absolute(selector.path()), String.valueOf(e.getMessage()), e);
         }
-        if (!Files.exists(target, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
-          throw new FsException("checksum", GoPath.absolute(selector.path()), "no such file or directory");
-        }
-        return PREFIX + HexFormat.of().formatHex(treeDigest(target, filter, listing));
-      }
-      List<String> matches = Wildcards.expand(scope, selector.path(), selector.followSymlink());
-      MessageDigest combined = Sha256.engine();
-      update(combined, "wildcard");
-      for (String match : matches) {
-        update(combined, match);
-        try {
-          // a match exists (it was listed), so a missing target is always a link to nothing
-          combined.update(treeDigest(scope.resolveExisting("checksum", match, selector.followSymlink()), filter,
-              null));
-        } catch (DanglingLinkException e) {
-          if (!danglingAbsent) {
-            throw e;
-          }
-          update(combined, "absent");
-        }
-      }
-      return PREFIX + HexFormat.of().formatHex(combined.digest());
-    } catch (FsException e) {
-      throw e.during("checksum");
-    } catch (IllegalArgumentException e) {
-      throw new FsException("checksum", GoPath.absolute(selector.path()), e.getMessage(), e);
-    } catch (FileSystemException e) {
-      String where = e.getFile() == null ? GoPath.absolute(selector.path()) : scope.relative(Path.of(e.getFile()));
-      throw new FsException("checksum", where, String.valueOf(e.getReason()), e);
-    } catch (IOException e) {
-      throw new FsException("checksum", GoPath.absolute(selector.path()), String.valueOf(e.getMessage()), e);
     }
-  }
 
-  private byte[] treeDigest(Path top, FilteredTree filter, Listing listing) throws IOException {
-    MessageDigest sha = Sha256.engine();
-    try (DataOutputStream out = new DataOutputStream(new DigestOutputStream(OutputStream.nullOutputStream(), sha))) {
-      out.writeInt(FORMAT_VERSION);
-      FileStat topStat = FileStat.of(top);
-      writeEntry(out, ".", top, topStat);
-      if (topStat.isDirectory()) {
-        for (FilteredTree.Entry entry : filter.scan(top)) {
-          byte[] content = writeEntry(out, entry.relative(), entry.path(), entry.stat());
-          if (listing != null) {
-            listing.add(entry.relative(), describe(entry.stat(), content, entry.path()));
-          }
+    private byte[] treeDigest(Path top, FilteredTree filter, Listing listing) throws IOException {
+        MessageDigest sha = Sha256.engine();
+        try (DataOutputStream out =
+                new DataOutputStream(new DigestOutputStream(OutputStream.nullOutputStream(), sha))) {
+            out.writeInt(FORMAT_VERSION);
+            FileStat topStat = FileStat.of(top);
+            writeEntry(out, ".", top, topStat);
+            if (topStat.isDirectory()) {
+                for (FilteredTree.Entry entry : filter.scan(top)) {
+                    byte[] content = writeEntry(out, entry.relative(), entry.path(), entry.stat());
+                    if (listing != null) {
+                        listing.add(entry.relative(), describe(entry.stat(), content, entry.path()));
+                    }
+                }
+            }
         }
-      }
+        return sha.digest();
     }
-    return sha.digest();
-  }
 
-  /** One entry of a listing: what it is, then its mode and owner (the header the tree digest covers). */
-  private static String describe(FileStat stat, byte[] content, Path path) throws IOException {
-    String what = switch (stat.type()) {
-      case REGULAR -> PREFIX + HexFormat.of().formatHex(content);
-      case SYMLINK -> "symlink " + Files.readSymbolicLink(path);
-      case DIRECTORY -> "dir";
-      default -> stat.type().name().toLowerCase(java.util.Locale.ROOT);
-    };
-    return what + " " + Integer.toOctalString(stat.permissions()) + " " + stat.uid() + ":" + stat.gid();
-  }
-
-  /** Writes one entry; returns a regular file's content digest (null for other types). */
-  private byte[] writeEntry(DataOutputStream out, String relative, Path path, FileStat stat) throws IOException {
-    writeString(out, relative);
-    out.writeChar(stat.type().code());
-    out.writeInt(stat.permissions());
-    out.writeInt(stat.uid());
-    out.writeInt(stat.gid());
-    byte[] content = null;
-    switch (stat.type()) {
-      case REGULAR -> {
-        content = contentDigest(path, stat);
-        out.write(content);
-      }
-      case SYMLINK -> writeString(out, Files.readSymbolicLink(path).toString());
-      case CHAR_DEVICE, BLOCK_DEVICE -> out.writeLong(stat.rdev());
-      default -> {
-        // Directories, FIFOs and sockets are fully described by the header.
-      }
+    /** One entry of a listing: what it is, then its mode and owner (the header the tree digest covers). */
+    private static String describe(FileStat stat, byte[] content, Path path) throws IOException {
+        String what = switch (stat.type()) {
+            case REGULAR -> PREFIX + HexFormat.of().formatHex(content);
+            case SYMLINK -> "symlink " + Files.readSymbolicLink(path);
+            case DIRECTORY -> "dir";
+            default -> stat.type().name().toLowerCase(java.util.Locale.ROOT);
+        };
+        return what + " " + Integer.toOctalString(stat.permissions()) + " " + stat.uid() + ":" + stat.gid();
     }
-    return content;
-  }
 
-  private byte[] contentDigest(Path path, FileStat stat) throws IOException {
-    if (layers != null) {
-      Path absolute = path.toAbsolutePath().normalize();
-      if (absolute.startsWith(viewRoot) && !absolute.equals(viewRoot)) {
-        Optional<Path> layerFile = layers.regularFile(viewRoot.relativize(absolute).toString(), stat);
-        if (layerFile.isPresent()) {
-          return index.immutableDigest(layerFile.get(), stat);
+    /** Writes one entry; returns a regular file's content digest (null for other types). */
+    private byte[] writeEntry(DataOutputStream out, String relative, Path path, FileStat stat) throws IOException {
+        writeString(out, relative);
+        out.writeChar(stat.type().code());
+        out.writeInt(stat.permissions());
+        out.writeInt(stat.uid());
+        out.writeInt(stat.gid());
+        byte[] content = null;
+        switch (stat.type()) {
+            case REGULAR -> {
+                content = contentDigest(path, stat);
+                out.write(content);
+            }
+            case SYMLINK -> writeString(out, Files.readSymbolicLink(path).toString());
+            case CHAR_DEVICE, BLOCK_DEVICE -> out.writeLong(stat.rdev());
+            default -> {
+                // Directories, FIFOs and sockets are fully described by the header.
+            }
         }
-      }
+        return content;
     }
-    return index.contentDigest(path, stat);
-  }
 
-  private static void writeString(DataOutputStream out, String s) throws IOException {
-    byte[] bytes = s.getBytes(StandardCharsets.UTF_8);
-    out.writeInt(bytes.length);
-    out.write(bytes);
-  }
+    private byte[] contentDigest(Path path, FileStat stat) throws IOException {
+        if (layers != null) {
+            Path absolute = path.toAbsolutePath().normalize();
+            if (absolute.startsWith(viewRoot) && !absolute.equals(viewRoot)) {
+                Optional<Path> layerFile =
+                        layers.regularFile(viewRoot.relativize(absolute).toString(), stat);
+                if (layerFile.isPresent()) {
+                    return index.immutableDigest(layerFile.get(), stat);
+                }
+            }
+        }
+        return index.contentDigest(path, stat);
+    }
 
-  private static void update(MessageDigest digest, String s) {
-    byte[] bytes = s.getBytes(StandardCharsets.UTF_8);
-    digest.update((byte) (bytes.length >>> 24));
-    digest.update((byte) (bytes.length >>> 16));
-    digest.update((byte) (bytes.length >>> 8));
-    digest.update((byte) bytes.length);
-    digest.update(bytes);
-  }
+    private static void writeString(DataOutputStream out, String s) throws IOException {
+        byte[] bytes = s.getBytes(StandardCharsets.UTF_8);
+        out.writeInt(bytes.length);
+        out.write(bytes);
+    }
+
+    private static void update(MessageDigest digest, String s) {
+        byte[] bytes = s.getBytes(StandardCharsets.UTF_8);
+        digest.update((byte) (bytes.length >>> 24));
+        digest.update((byte) (bytes.length >>> 16));
+        digest.update((byte) (bytes.length >>> 8));
+        digest.update((byte) bytes.length);
+        digest.update(bytes);
+    }
 }

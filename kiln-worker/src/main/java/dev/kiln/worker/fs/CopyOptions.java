@@ -26,129 +26,307 @@ import java.util.List;
  *     get 0755 with a symbolic mode, as in BuildKit
  */
 public record CopyOptions(
-    OwnerRef owner,
-    Integer mode,
-    boolean followSymlink,
-    boolean dirCopyContents,
-    boolean attemptUnpack,
-    boolean createDestPath,
-    boolean allowWildcard,
-    boolean allowEmptyWildcard,
-    Instant timestamp,
-    List<String> includePatterns,
-    List<String> excludePatterns,
-    boolean alwaysReplaceExistingDestPaths,
-    SymbolicMode symbolicMode) {
+        OwnerRef owner,
+        Integer mode,
+        boolean followSymlink,
+        boolean dirCopyContents,
+        boolean attemptUnpack,
+        boolean createDestPath,
+        boolean allowWildcard,
+        boolean allowEmptyWildcard,
+        Instant timestamp,
+        List<String> includePatterns,
+        List<String> excludePatterns,
+        boolean alwaysReplaceExistingDestPaths,
+        SymbolicMode symbolicMode) {
 
-  public CopyOptions {
-    includePatterns = includePatterns == null ? List.of() : List.copyOf(includePatterns);
-    excludePatterns = excludePatterns == null ? List.of() : List.copyOf(excludePatterns);
-    if (mode != null && (mode < 0 || mode > 07777)) {
-      throw new IllegalArgumentException("copy mode must be within 0..07777, got 0" + Integer.toOctalString(mode));
+    public CopyOptions {
+        includePatterns = includePatterns == null ? List.of() : List.copyOf(includePatterns);
+        excludePatterns = excludePatterns == null ? List.of() : List.copyOf(excludePatterns);
+        if (mode != null && (mode < 0 || mode > 07777)) {
+            throw new IllegalArgumentException(
+                    "copy mode must be within 0..07777, got 0" + Integer.toOctalString(mode));
+        }
+        if (mode != null && symbolicMode != null) {
+            throw new IllegalArgumentException("copy mode is either absolute (0" + Integer.toOctalString(mode)
+                    + ") or symbolic (" + symbolicMode + "), not both");
+        }
     }
-    if (mode != null && symbolicMode != null) {
-      throw new IllegalArgumentException("copy mode is either absolute (0" + Integer.toOctalString(mode)
-          + ") or symbolic (" + symbolicMode + "), not both");
+
+    /** Options without a symbolic mode. */
+    public CopyOptions(
+            OwnerRef owner,
+            Integer mode,
+            boolean followSymlink,
+            boolean dirCopyContents,
+            boolean attemptUnpack,
+            boolean createDestPath,
+            boolean allowWildcard,
+            boolean allowEmptyWildcard,
+            Instant timestamp,
+            List<String> includePatterns,
+            List<String> excludePatterns,
+            boolean alwaysReplaceExistingDestPaths) {
+        this(
+                owner,
+                mode,
+                followSymlink,
+                dirCopyContents,
+                attemptUnpack,
+                createDestPath,
+                allowWildcard,
+                allowEmptyWildcard,
+                timestamp,
+                includePatterns,
+                excludePatterns,
+                alwaysReplaceExistingDestPaths,
+                null);
     }
-  }
 
-  /** Options without a symbolic mode. */
-  public CopyOptions(OwnerRef owner, Integer mode, boolean followSymlink, boolean dirCopyContents,
-      boolean attemptUnpack, boolean createDestPath, boolean allowWildcard, boolean allowEmptyWildcard,
-      Instant timestamp, List<String> includePatterns, List<String> excludePatterns,
-      boolean alwaysReplaceExistingDestPaths) {
-    this(owner, mode, followSymlink, dirCopyContents, attemptUnpack, createDestPath, allowWildcard,
-        allowEmptyWildcard, timestamp, includePatterns, excludePatterns, alwaysReplaceExistingDestPaths, null);
-  }
-
-  /** The permission bits a copied entry gets, given its source's permission bits. */
-  public int permissionsFor(int sourcePermissions, boolean isDirectory) {
-    if (symbolicMode != null) {
-      return symbolicMode.apply(sourcePermissions, isDirectory);
+    /** The permission bits a copied entry gets, given its source's permission bits. */
+    public int permissionsFor(int sourcePermissions, boolean isDirectory) {
+        if (symbolicMode != null) {
+            return symbolicMode.apply(sourcePermissions, isDirectory);
+        }
+        return mode != null ? mode : sourcePermissions & 07777;
     }
-    return mode != null ? mode : sourcePermissions & 07777;
-  }
 
-  /** Everything off: a plain `cp -a` of one path, keeping owner, mode and timestamps. */
-  public static CopyOptions defaults() {
-    return new CopyOptions(null, null, false, false, false, false, false, false, null, List.of(), List.of(), false,
-        null);
-  }
+    /** Everything off: a plain `cp -a` of one path, keeping owner, mode and timestamps. */
+    public static CopyOptions defaults() {
+        return new CopyOptions(
+                null, null, false, false, false, false, false, false, null, List.of(), List.of(), false, null);
+    }
 
-  /** The flags BuildKit's Dockerfile frontend sets for a COPY of local files. */
-  public static CopyOptions dockerfileCopy() {
-    return defaults()
-        .withFollowSymlink(true)
-        .withDirCopyContents(true)
-        .withCreateDestPath(true)
-        .withAllowWildcard(true)
-        .withAllowEmptyWildcard(true);
-  }
+    /** The flags BuildKit's Dockerfile frontend sets for a COPY of local files. */
+    public static CopyOptions dockerfileCopy() {
+        return defaults()
+                .withFollowSymlink(true)
+                .withDirCopyContents(true)
+                .withCreateDestPath(true)
+                .withAllowWildcard(true)
+                .withAllowEmptyWildcard(true);
+    }
 
-  public CopyOptions withOwner(OwnerRef value) {
-    return new CopyOptions(value, mode, followSymlink, dirCopyContents, attemptUnpack, createDestPath, allowWildcard,
-        allowEmptyWildcard, timestamp, includePatterns, excludePatterns, alwaysReplaceExistingDestPaths, symbolicMode);
-  }
+    public CopyOptions withOwner(OwnerRef value) {
+        return new CopyOptions(
+                value,
+                mode,
+                followSymlink,
+                dirCopyContents,
+                attemptUnpack,
+                createDestPath,
+                allowWildcard,
+                allowEmptyWildcard,
+                timestamp,
+                includePatterns,
+                excludePatterns,
+                alwaysReplaceExistingDestPaths,
+                symbolicMode);
+    }
 
-  /** An absolute mode, replacing any symbolic one. */
-  public CopyOptions withMode(Integer value) {
-    return new CopyOptions(owner, value, followSymlink, dirCopyContents, attemptUnpack, createDestPath, allowWildcard,
-        allowEmptyWildcard, timestamp, includePatterns, excludePatterns, alwaysReplaceExistingDestPaths, null);
-  }
+    /** An absolute mode, replacing any symbolic one. */
+    public CopyOptions withMode(Integer value) {
+        return new CopyOptions(
+                owner,
+                value,
+                followSymlink,
+                dirCopyContents,
+                attemptUnpack,
+                createDestPath,
+                allowWildcard,
+                allowEmptyWildcard,
+                timestamp,
+                includePatterns,
+                excludePatterns,
+                alwaysReplaceExistingDestPaths,
+                null);
+    }
 
-  /** A symbolic mode, replacing any absolute one. */
-  public CopyOptions withSymbolicMode(SymbolicMode value) {
-    return new CopyOptions(owner, null, followSymlink, dirCopyContents, attemptUnpack, createDestPath, allowWildcard,
-        allowEmptyWildcard, timestamp, includePatterns, excludePatterns, alwaysReplaceExistingDestPaths, value);
-  }
+    /** A symbolic mode, replacing any absolute one. */
+    public CopyOptions withSymbolicMode(SymbolicMode value) {
+        return new CopyOptions(
+                owner,
+                null,
+                followSymlink,
+                dirCopyContents,
+                attemptUnpack,
+                createDestPath,
+                allowWildcard,
+                allowEmptyWildcard,
+                timestamp,
+                includePatterns,
+                excludePatterns,
+                alwaysReplaceExistingDestPaths,
+                value);
+    }
 
-  public CopyOptions withFollowSymlink(boolean value) {
-    return new CopyOptions(owner, mode, value, dirCopyContents, attemptUnpack, createDestPath, allowWildcard,
-        allowEmptyWildcard, timestamp, includePatterns, excludePatterns, alwaysReplaceExistingDestPaths, symbolicMode);
-  }
+    public CopyOptions withFollowSymlink(boolean value) {
+        return new CopyOptions(
+                owner,
+                mode,
+                value,
+                dirCopyContents,
+                attemptUnpack,
+                createDestPath,
+                allowWildcard,
+                allowEmptyWildcard,
+                timestamp,
+                includePatterns,
+                excludePatterns,
+                alwaysReplaceExistingDestPaths,
+                symbolicMode);
+    }
 
-  public CopyOptions withDirCopyContents(boolean value) {
-    return new CopyOptions(owner, mode, followSymlink, value, attemptUnpack, createDestPath, allowWildcard,
-        allowEmptyWildcard, timestamp, includePatterns, excludePatterns, alwaysReplaceExistingDestPaths, symbolicMode);
-  }
+    public CopyOptions withDirCopyContents(boolean value) {
+        return new CopyOptions(
+                owner,
+                mode,
+                followSymlink,
+                value,
+                attemptUnpack,
+                createDestPath,
+                allowWildcard,
+                allowEmptyWildcard,
+                timestamp,
+                includePatterns,
+                excludePatterns,
+                alwaysReplaceExistingDestPaths,
+                symbolicMode);
+    }
 
-  public CopyOptions withAttemptUnpack(boolean value) {
-    return new CopyOptions(owner, mode, followSymlink, dirCopyContents, value, createDestPath, allowWildcard,
-        allowEmptyWildcard, timestamp, includePatterns, excludePatterns, alwaysReplaceExistingDestPaths, symbolicMode);
-  }
+    public CopyOptions withAttemptUnpack(boolean value) {
+        return new CopyOptions(
+                owner,
+                mode,
+                followSymlink,
+                dirCopyContents,
+                value,
+                createDestPath,
+                allowWildcard,
+                allowEmptyWildcard,
+                timestamp,
+                includePatterns,
+                excludePatterns,
+                alwaysReplaceExistingDestPaths,
+                symbolicMode);
+    }
 
-  public CopyOptions withCreateDestPath(boolean value) {
-    return new CopyOptions(owner, mode, followSymlink, dirCopyContents, attemptUnpack, value, allowWildcard,
-        allowEmptyWildcard, timestamp, includePatterns, excludePatterns, alwaysReplaceExistingDestPaths, symbolicMode);
-  }
+    public CopyOptions withCreateDestPath(boolean value) {
+        return new CopyOptions(
+                owner,
+                mode,
+                followSymlink,
+                dirCopyContents,
+                attemptUnpack,
+                value,
+                allowWildcard,
+                allowEmptyWildcard,
+                timestamp,
+                includePatterns,
+                excludePatterns,
+                alwaysReplaceExistingDestPaths,
+                symbolicMode);
+    }
 
-  public CopyOptions withAllowWildcard(boolean value) {
-    return new CopyOptions(owner, mode, followSymlink, dirCopyContents, attemptUnpack, createDestPath, value,
-        allowEmptyWildcard, timestamp, includePatterns, excludePatterns, alwaysReplaceExistingDestPaths, symbolicMode);
-  }
+    public CopyOptions withAllowWildcard(boolean value) {
+        return new CopyOptions(
+                owner,
+                mode,
+                followSymlink,
+                dirCopyContents,
+                attemptUnpack,
+                createDestPath,
+                value,
+                allowEmptyWildcard,
+                timestamp,
+                includePatterns,
+                excludePatterns,
+                alwaysReplaceExistingDestPaths,
+                symbolicMode);
+    }
 
-  public CopyOptions withAllowEmptyWildcard(boolean value) {
-    return new CopyOptions(owner, mode, followSymlink, dirCopyContents, attemptUnpack, createDestPath, allowWildcard,
-        value, timestamp, includePatterns, excludePatterns, alwaysReplaceExistingDestPaths, symbolicMode);
-  }
+    public CopyOptions withAllowEmptyWildcard(boolean value) {
+        return new CopyOptions(
+                owner,
+                mode,
+                followSymlink,
+                dirCopyContents,
+                attemptUnpack,
+                createDestPath,
+                allowWildcard,
+                value,
+                timestamp,
+                includePatterns,
+                excludePatterns,
+                alwaysReplaceExistingDestPaths,
+                symbolicMode);
+    }
 
-  public CopyOptions withTimestamp(Instant value) {
-    return new CopyOptions(owner, mode, followSymlink, dirCopyContents, attemptUnpack, createDestPath, allowWildcard,
-        allowEmptyWildcard, value, includePatterns, excludePatterns, alwaysReplaceExistingDestPaths, symbolicMode);
-  }
+    public CopyOptions withTimestamp(Instant value) {
+        return new CopyOptions(
+                owner,
+                mode,
+                followSymlink,
+                dirCopyContents,
+                attemptUnpack,
+                createDestPath,
+                allowWildcard,
+                allowEmptyWildcard,
+                value,
+                includePatterns,
+                excludePatterns,
+                alwaysReplaceExistingDestPaths,
+                symbolicMode);
+    }
 
-  public CopyOptions withIncludePatterns(List<String> value) {
-    return new CopyOptions(owner, mode, followSymlink, dirCopyContents, attemptUnpack, createDestPath, allowWildcard,
-        allowEmptyWildcard, timestamp, value, excludePatterns, alwaysReplaceExistingDestPaths, symbolicMode);
-  }
+    public CopyOptions withIncludePatterns(List<String> value) {
+        return new CopyOptions(
+                owner,
+                mode,
+                followSymlink,
+                dirCopyContents,
+                attemptUnpack,
+                createDestPath,
+                allowWildcard,
+                allowEmptyWildcard,
+                timestamp,
+                value,
+                excludePatterns,
+                alwaysReplaceExistingDestPaths,
+                symbolicMode);
+    }
 
-  public CopyOptions withExcludePatterns(List<String> value) {
-    return new CopyOptions(owner, mode, followSymlink, dirCopyContents, attemptUnpack, createDestPath, allowWildcard,
-        allowEmptyWildcard, timestamp, includePatterns, value, alwaysReplaceExistingDestPaths, symbolicMode);
-  }
+    public CopyOptions withExcludePatterns(List<String> value) {
+        return new CopyOptions(
+                owner,
+                mode,
+                followSymlink,
+                dirCopyContents,
+                attemptUnpack,
+                createDestPath,
+                allowWildcard,
+                allowEmptyWildcard,
+                timestamp,
+                includePatterns,
+                value,
+                alwaysReplaceExistingDestPaths,
+                symbolicMode);
+    }
 
-  public CopyOptions withAlwaysReplaceExistingDestPaths(boolean value) {
-    return new CopyOptions(owner, mode, followSymlink, dirCopyContents, attemptUnpack, createDestPath, allowWildcard,
-        allowEmptyWildcard, timestamp, includePatterns, excludePatterns, value, symbolicMode);
-  }
+    public CopyOptions withAlwaysReplaceExistingDestPaths(boolean value) {
+        return new CopyOptions(
+                owner,
+                mode,
+                followSymlink,
+                dirCopyContents,
+                attemptUnpack,
+                createDestPath,
+                allowWildcard,
+                allowEmptyWildcard,
+                timestamp,
+                includePatterns,
+                excludePatterns,
+                value,
+                symbolicMode);
+    }
 }

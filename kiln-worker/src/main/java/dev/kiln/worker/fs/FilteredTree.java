@@ -18,58 +18,66 @@ import java.util.List;
  */
 final class FilteredTree {
 
-  /** One kept entry: its path relative to the scanned directory ("a/b"), its host path and its lstat. */
-  record Entry(String relative, Path path, FileStat stat) {}
+    /** One kept entry: its path relative to the scanned directory ("a/b"), its host path and its lstat. */
+    record Entry(String relative, Path path, FileStat stat) {}
 
-  private final PathPatterns include;
-  private final PathPatterns exclude;
+    private final PathPatterns include;
+    private final PathPatterns exclude;
 
-  FilteredTree(PathPatterns include, PathPatterns exclude) {
-    this.include = include;
-    this.exclude = exclude;
-  }
-
-  /** Entries below {@code dir}, not including {@code dir} itself. */
-  List<Entry> scan(Path dir) throws IOException {
-    List<Entry> out = new ArrayList<>();
-    scanInto(dir, "", PathPatterns.Match.TOP, PathPatterns.Match.TOP, out);
-    return out;
-  }
-
-  /** Appends kept entries under dir to out; returns whether anything was appended. */
-  private boolean scanInto(
-      Path dir, String relDir, PathPatterns.Match parentInclude, PathPatterns.Match parentExclude, List<Entry> out)
-      throws IOException {
-    boolean any = false;
-    for (Path child : Wildcards.sortedChildren(dir)) {
-      String rel = GoPath.append(relDir, child.getFileName().toString());
-      PathPatterns.Match inc = include.isEmpty() ? null : include.match(rel, parentInclude);
-      PathPatterns.Match exc = exclude.isEmpty() ? null : exclude.match(rel, parentExclude);
-      boolean included = (inc == null || inc.matched()) && (exc == null || !exc.matched());
-      FileStat stat = FileStat.of(child);
-      if (!stat.isDirectory()) {
-        if (included) {
-          out.add(new Entry(rel, child, stat));
-          any = true;
-        }
-        continue;
-      }
-      if (exc != null && exc.matched() && exclude.matchesAllUnder(rel)) {
-        continue;
-      }
-      if (inc != null && !inc.matched() && !include.mayMatchUnder(rel)) {
-        continue;
-      }
-      int at = out.size();
-      out.add(new Entry(rel, child, stat));
-      boolean below = scanInto(
-          child, rel, inc == null ? PathPatterns.Match.TOP : inc, exc == null ? PathPatterns.Match.TOP : exc, out);
-      if (included || below) {
-        any = true;
-      } else {
-        out.remove(at);
-      }
+    FilteredTree(PathPatterns include, PathPatterns exclude) {
+        this.include = include;
+        this.exclude = exclude;
     }
-    return any;
-  }
+
+    /** Entries below {@code dir}, not including {@code dir} itself. */
+    List<Entry> scan(Path dir) throws IOException {
+        List<Entry> out = new ArrayList<>();
+        scanInto(dir, "", PathPatterns.Match.TOP, PathPatterns.Match.TOP, out);
+        return out;
+    }
+
+    /** Appends kept entries under dir to out; returns whether anything was appended. */
+    private boolean scanInto(
+            Path dir,
+            String relDir,
+            PathPatterns.Match parentInclude,
+            PathPatterns.Match parentExclude,
+            List<Entry> out)
+            throws IOException {
+        boolean any = false;
+        for (Path child : Wildcards.sortedChildren(dir)) {
+            String rel = GoPath.append(relDir, child.getFileName().toString());
+            PathPatterns.Match inc = include.isEmpty() ? null : include.match(rel, parentInclude);
+            PathPatterns.Match exc = exclude.isEmpty() ? null : exclude.match(rel, parentExclude);
+            boolean included = (inc == null || inc.matched()) && (exc == null || !exc.matched());
+            FileStat stat = FileStat.of(child);
+            if (!stat.isDirectory()) {
+                if (included) {
+                    out.add(new Entry(rel, child, stat));
+                    any = true;
+                }
+                continue;
+            }
+            if (exc != null && exc.matched() && exclude.matchesAllUnder(rel)) {
+                continue;
+            }
+            if (inc != null && !inc.matched() && !include.mayMatchUnder(rel)) {
+                continue;
+            }
+            int at = out.size();
+            out.add(new Entry(rel, child, stat));
+            boolean below = scanInto(
+                    child,
+                    rel,
+                    inc == null ? PathPatterns.Match.TOP : inc,
+                    exc == null ? PathPatterns.Match.TOP : exc,
+                    out);
+            if (included || below) {
+                any = true;
+            } else {
+                out.remove(at);
+            }
+        }
+        return any;
+    }
 }

@@ -6,9 +6,9 @@ package dev.kiln.worker.fs;
  */
 public record OwnerName(String user, String group) implements OwnerRef {
 
-  public OwnerName {
-    if (user == null || user.isBlank()) {
-      throw new IllegalArgumentException("owner needs a user name or id");
+    public OwnerName {
+        if (user == null || user.isBlank()) {
+            throw new IllegalArgumentException("owner needs a user name or id");
+        }
     }
-  }
 }

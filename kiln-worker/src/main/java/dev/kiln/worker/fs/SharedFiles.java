@@ -14,44 +14,44 @@ import java.util.Optional;
  */
 public final class SharedFiles {
 
-  /** The target side: the hard links its snapshot makes when it is committed. */
-  public interface Links {
-    /** Whether a link can go into {@code relativeDir} (no leading slash; "" is the root). */
-    boolean canLinkInto(String relativeDir);
+    /** The target side: the hard links its snapshot makes when it is committed. */
+    public interface Links {
+        /** Whether a link can go into {@code relativeDir} (no leading slash; "" is the root). */
+        boolean canLinkInto(String relativeDir);
 
-    /** At commit, {@code relative} becomes a hard link to {@code file}. */
-    void add(String relative, Path file);
+        /** At commit, {@code relative} becomes a hard link to {@code file}. */
+        void add(String relative, Path file);
 
-    /** Something else is written at {@code relative}, and below it with {@code subtree}. */
-    void forget(String relative, boolean subtree);
-  }
-
-  private final LayerFiles layers;
-  private final Links links;
-
-  /** {@code layersTopFirst}: the committed layer directories the copy's source view stacks, top first. */
-  public SharedFiles(List<Path> layersTopFirst, Links links) throws IOException {
-    this.layers = new LayerFiles(layersTopFirst);
-    this.links = links;
-  }
-
-  Links links() {
-    return links;
-  }
-
-  /**
-   * The layer file the view shows at {@code relative} (no leading slash) with {@code viewStat}, when a link may
-   * share it: a regular file of one layer, the same inode, with no overlayfs attributes of its own.
-   */
-  Optional<Path> layerFile(String relative, FileStat viewStat) throws IOException {
-    Optional<Path> file = layers.regularFile(relative, viewStat);
-    if (file.isPresent()) {
-      for (String name : Xattrs.list(file.get())) {
-        if (name.startsWith(Overlay.XATTR_PREFIX)) {
-          return Optional.empty();
-        }
-      }
+        /** Something else is written at {@code relative}, and below it with {@code subtree}. */
+        void forget(String relative, boolean subtree);
     }
-    return file;
-  }
+
+    private final LayerFiles layers;
+    private final Links links;
+
+    /** {@code layersTopFirst}: the committed layer directories the copy's source view stacks, top first. */
+    public SharedFiles(List<Path> layersTopFirst, Links links) throws IOException {
+        this.layers = new LayerFiles(layersTopFirst);
+        this.links = links;
+    }
+
+    Links links() {
+        return links;
+    }
+
+    /**
+     * The layer file the view shows at {@code relative} (no leading slash) with {@code viewStat}, when a link may
+     * share it: a regular file of one layer, the same inode, with no overlayfs attributes of its own.
+     */
+    Optional<Path> layerFile(String relative, FileStat viewStat) throws IOException {
+        Optional<Path> file = layers.regularFile(relative, viewStat);
+        if (file.isPresent()) {
+            for (String name : Xattrs.list(file.get())) {
+                if (name.startsWith(Overlay.XATTR_PREFIX)) {
+                    return Optional.empty();
+                }
+            }
+        }
+        return file;
+    }
 }

@@ -12,32 +12,32 @@ import java.util.List;
  *     context files as owned by 0:0, so {@link Owner#ROOT} matches Docker builds.
  */
 public record SyncOptions(
-    List<String> includePatterns, List<String> excludePatterns, List<String> followPaths, Owner owner) {
+        List<String> includePatterns, List<String> excludePatterns, List<String> followPaths, Owner owner) {
 
-  public SyncOptions {
-    includePatterns = includePatterns == null ? List.of() : List.copyOf(includePatterns);
-    excludePatterns = excludePatterns == null ? List.of() : List.copyOf(excludePatterns);
-    followPaths = followPaths == null ? List.of() : List.copyOf(followPaths);
-  }
+    public SyncOptions {
+        includePatterns = includePatterns == null ? List.of() : List.copyOf(includePatterns);
+        excludePatterns = excludePatterns == null ? List.of() : List.copyOf(excludePatterns);
+        followPaths = followPaths == null ? List.of() : List.copyOf(followPaths);
+    }
 
-  /** Everything, owned by root, as a Docker build context arrives. */
-  public static SyncOptions buildContext() {
-    return new SyncOptions(List.of(), List.of(), List.of(), Owner.ROOT);
-  }
+    /** Everything, owned by root, as a Docker build context arrives. */
+    public static SyncOptions buildContext() {
+        return new SyncOptions(List.of(), List.of(), List.of(), Owner.ROOT);
+    }
 
-  public SyncOptions withIncludePatterns(List<String> value) {
-    return new SyncOptions(value, excludePatterns, followPaths, owner);
-  }
+    public SyncOptions withIncludePatterns(List<String> value) {
+        return new SyncOptions(value, excludePatterns, followPaths, owner);
+    }
 
-  public SyncOptions withExcludePatterns(List<String> value) {
-    return new SyncOptions(includePatterns, value, followPaths, owner);
-  }
+    public SyncOptions withExcludePatterns(List<String> value) {
+        return new SyncOptions(includePatterns, value, followPaths, owner);
+    }
 
-  public SyncOptions withFollowPaths(List<String> value) {
-    return new SyncOptions(includePatterns, excludePatterns, value, owner);
-  }
+    public SyncOptions withFollowPaths(List<String> value) {
+        return new SyncOptions(includePatterns, excludePatterns, value, owner);
+    }
 
-  public SyncOptions withOwner(Owner value) {
-    return new SyncOptions(includePatterns, excludePatterns, followPaths, value);
-  }
+    public SyncOptions withOwner(Owner value) {
+        return new SyncOptions(includePatterns, excludePatterns, followPaths, value);
+    }
 }

@@ -12,16 +12,16 @@ package dev.kiln.worker.fs;
  * @param unchanged entries left exactly as they were
  */
 public record SyncResult(
-    int filesCopied,
-    long bytesCopied,
-    int symlinksWritten,
-    int directoriesCreated,
-    int removed,
-    int metadataUpdated,
-    int unchanged) {
+        int filesCopied,
+        long bytesCopied,
+        int symlinksWritten,
+        int directoriesCreated,
+        int removed,
+        int metadataUpdated,
+        int unchanged) {
 
-  /** Whether the target changed at all. */
-  public boolean changedAnything() {
-    return filesCopied + symlinksWritten + directoriesCreated + removed + metadataUpdated > 0;
-  }
+    /** Whether the target changed at all. */
+    public boolean changedAnything() {
+        return filesCopied + symlinksWritten + directoriesCreated + removed + metadataUpdated > 0;
+    }
 }

@@ -1,8 +1,8 @@
 package dev.kiln.worker.fs;
 
 import dev.kiln.core.Trees;
-import java.io.IOException;
 import dev.kiln.core.sys.PosixFiles;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
@@ -23,203 +23,213 @@ import java.util.Map;
  */
 final class TreeCopy {
 
-  private record InodeKey(long device, long inode) {}
+    private record InodeKey(long device, long inode) {}
 
-  private record OpenDirectory(String relative, Path source, Path target, FileStat stat) {}
+    private record OpenDirectory(String relative, Path source, Path target, FileStat stat) {}
 
-  private final ScopedRoot sourceScope;
-  private final ScopedRoot targetScope;
-  private final Owner owner;
-  private final CopyOptions options;
-  private final Instant timestamp;
-  private final FilteredTree filter;
-  private final boolean alwaysReplace;
-  private final Map<InodeKey, Path> firstLinks = new HashMap<>();
-  private final SharedFiles shared;
+    private final ScopedRoot sourceScope;
+    private final ScopedRoot targetScope;
+    private final Owner owner;
+    private final CopyOptions options;
+    private final Instant timestamp;
+    private final FilteredTree filter;
+    private final boolean alwaysReplace;
+    private final Map<InodeKey, Path> firstLinks = new HashMap<>();
+    private final SharedFiles shared;
 
-  /**
-   * Modes, times and replacement come from {@code options}; {@code owner} is its owner, resolved. With {@code shared}
-   * (or null), files whose metadata the copy keeps become hard links to the source's immutable layer files.
-   */
-  TreeCopy(ScopedRoot sourceScope, ScopedRoot targetScope, Owner owner, CopyOptions options, FilteredTree filter,
-      SharedFiles shared) {
-    this.sourceScope = sourceScope;
-    this.targetScope = targetScope;
-    this.owner = owner;
-    this.options = options;
-    this.timestamp = options.timestamp();
-    this.filter = filter;
-    this.alwaysReplace = options.alwaysReplaceExistingDestPaths();
-    this.shared = shared;
-  }
+    /**
+     * Modes, times and replacement come from {@code options}; {@code owner} is its owner, resolved. With {@code shared}
+     * (or null), files whose metadata the copy keeps become hard links to the source's immutable layer files.
+     */
+    TreeCopy(
+            ScopedRoot sourceScope,
+            ScopedRoot targetScope,
+            Owner owner,
+            CopyOptions options,
+            FilteredTree filter,
+            SharedFiles shared) {
+        this.sourceScope = sourceScope;
+        this.targetScope = targetScope;
+        this.owner = owner;
+        this.options = options;
+        this.timestamp = options.timestamp();
+        this.filter = filter;
+        this.alwaysReplace = options.alwaysReplaceExistingDestPaths();
+        this.shared = shared;
+    }
 
-  /** Copies {@code source} (not followed if a symlink) to {@code target}. */
-  void copy(Path source, Path target) throws IOException {
-    FileStat stat = FileStat.of(source);
-    prepareTarget(stat, target);
-    if (!stat.isDirectory()) {
-      if (copyNonDirectory(source, stat, target)) {
-        applyMetadata(source, stat, target);
-      }
-      return;
+    /** Copies {@code source} (not followed if a symlink) to {@code target}. */
+    void copy(Path source, Path target) throws IOException {
+        FileStat stat = FileStat.of(source);
+        prepareTarget(stat, target);
+        if (!stat.isDirectory()) {
+            if (copyNonDirectory(source, stat, target)) {
+                applyMetadata(source, stat, target);
+            }
+            return;
+        }
+        boolean created = ensureDirectory(target);
+        Deque<OpenDirectory> open = new ArrayDeque<>();
+        List<FilteredTree.Entry> entries = filter.scan(source);
+        for (FilteredTree.Entry entry : entries) {
+            closeFinished(open, entry.relative());
+            Path childTarget = target.resolve(entry.relative());
+            prepareTarget(entry.stat(), childTarget);
+            if (entry.stat().isDirectory()) {
+                ensureDirectory(childTarget);
+                open.push(new OpenDirectory(entry.relative(), entry.path(), childTarget, entry.stat()));
+            } else if (copyNonDirectory(entry.path(), entry.stat(), childTarget)) {
+                applyMetadata(entry.path(), entry.stat(), childTarget);
+            }
+        }
+        closeFinished(open, null);
+        if (created) {
+            applyMetadata(source, stat, target);
+        } else if (timestamp != null) {
+            Metadata.setTimes(target, timestamp);
+        } else {
+            // An existing directory keeps its owner and mode, but copying into it must not leave it looking modified.
+            Metadata.setTimes(target, stat.accessed(), stat.modified());
+        }
     }
-    boolean created = ensureDirectory(target);
-    Deque<OpenDirectory> open = new ArrayDeque<>();
-    List<FilteredTree.Entry> entries = filter.scan(source);
-    for (FilteredTree.Entry entry : entries) {
-      closeFinished(open, entry.relative());
-      Path childTarget = target.resolve(entry.relative());
-      prepareTarget(entry.stat(), childTarget);
-      if (entry.stat().isDirectory()) {
-        ensureDirectory(childTarget);
-        open.push(new OpenDirectory(entry.relative(), entry.path(), childTarget, entry.stat()));
-      } else if (copyNonDirectory(entry.path(), entry.stat(), childTarget)) {
-        applyMetadata(entry.path(), entry.stat(), childTarget);
-      }
-    }
-    closeFinished(open, null);
-    if (created) {
-      applyMetadata(source, stat, target);
-    } else if (timestamp != null) {
-      Metadata.setTimes(target, timestamp);
-    } else {
-      // An existing directory keeps its owner and mode, but copying into it must not leave it looking modified.
-      Metadata.setTimes(target, stat.accessed(), stat.modified());
-    }
-  }
 
-  /** Directory metadata goes on after the contents, since adding entries changes a directory's mtime. */
-  private void closeFinished(Deque<OpenDirectory> open, String next) throws IOException {
-    while (!open.isEmpty() && (next == null || !next.startsWith(open.peek().relative() + "/"))) {
-      OpenDirectory done = open.pop();
-      applyMetadata(done.source(), done.stat(), done.target());
+    /** Directory metadata goes on after the contents, since adding entries changes a directory's mtime. */
+    private void closeFinished(Deque<OpenDirectory> open, String next) throws IOException {
+        while (!open.isEmpty() && (next == null || !next.startsWith(open.peek().relative() + "/"))) {
+            OpenDirectory done = open.pop();
+            applyMetadata(done.source(), done.stat(), done.target());
+        }
     }
-  }
 
-  private void prepareTarget(FileStat source, Path target) throws IOException {
-    if (shared != null) {
-      // a link recorded for this path (or, when a file replaces a directory, below it) would land over this entry
-      shared.links().forget(relative(targetScope, target), !source.isDirectory());
+    private void prepareTarget(FileStat source, Path target) throws IOException {
+        if (shared != null) {
+            // a link recorded for this path (or, when a file replaces a directory, below it) would land over this entry
+            shared.links().forget(relative(targetScope, target), !source.isDirectory());
+        }
+        FileStat existing = FileStat.ofIfExists(target).orElse(null);
+        if (existing == null) {
+            return;
+        }
+        if (existing.device() == source.device() && existing.inode() == source.inode()) {
+            throw new FsException("copy", targetScope.relative(target), "source and destination are the same file");
+        }
+        if (alwaysReplace && !(source.isDirectory() && existing.isDirectory())) {
+            Trees.deleteRecursively(target);
+            return;
+        }
+        if (source.isDirectory()) {
+            if (!existing.isDirectory()) {
+                throw new FsException(
+                        "copy",
+                        targetScope.relative(target),
+                        "cannot copy a directory onto an existing " + describe(existing.type()));
+            }
+            return;
+        }
+        if (existing.isDirectory()) {
+            throw new FsException("copy", targetScope.relative(target), "cannot replace a directory with a file");
+        }
+        Files.delete(target);
     }
-    FileStat existing = FileStat.ofIfExists(target).orElse(null);
-    if (existing == null) {
-      return;
-    }
-    if (existing.device() == source.device() && existing.inode() == source.inode()) {
-      throw new FsException("copy", targetScope.relative(target), "source and destination are the same file");
-    }
-    if (alwaysReplace && !(source.isDirectory() && existing.isDirectory())) {
-      Trees.deleteRecursively(target);
-      return;
-    }
-    if (source.isDirectory()) {
-      if (!existing.isDirectory()) {
-        throw new FsException("copy", targetScope.relative(target),
-            "cannot copy a directory onto an existing " + describe(existing.type()));
-      }
-      return;
-    }
-    if (existing.isDirectory()) {
-      throw new FsException("copy", targetScope.relative(target), "cannot replace a directory with a file");
-    }
-    Files.delete(target);
-  }
 
-  /** Returns whether the directory had to be created. */
-  private static boolean ensureDirectory(Path target) throws IOException {
-    if (Files.isDirectory(target, LinkOption.NOFOLLOW_LINKS)) {
-      return false;
-    }
-    Files.createDirectory(target);
-    return true;
-  }
-
-  /** Returns whether an entry was written now (metadata still to apply), not left to a link at commit. */
-  private boolean copyNonDirectory(Path source, FileStat stat, Path target) throws IOException {
-    switch (stat.type()) {
-      case REGULAR -> {
-        Path layerFile = shareable(source, stat);
-        String relativeTarget = layerFile == null ? null : relative(targetScope, target);
-        if (layerFile != null) {
-          int slash = relativeTarget.lastIndexOf('/');
-          if (shared.links().canLinkInto(slash < 0 ? "" : relativeTarget.substring(0, slash))) {
-            shared.links().add(relativeTarget, layerFile);
+    /** Returns whether the directory had to be created. */
+    private static boolean ensureDirectory(Path target) throws IOException {
+        if (Files.isDirectory(target, LinkOption.NOFOLLOW_LINKS)) {
             return false;
-          }
-          // Its directory is not in the new layer yet: this copy puts it there (overlay copies it up), and the
-          // link still replaces the copy at commit, so every path of one source inode keeps sharing it.
-          Files.copy(source, target, LinkOption.NOFOLLOW_LINKS);
-          shared.links().add(relativeTarget, layerFile);
-          return true;
         }
-        if (stat.isHardLinked()) {
-          InodeKey key = new InodeKey(stat.device(), stat.inode());
-          Path first = firstLinks.putIfAbsent(key, target);
-          if (first != null) {
-            Files.createLink(target, first);
-            return true;
-          }
+        Files.createDirectory(target);
+        return true;
+    }
+
+    /** Returns whether an entry was written now (metadata still to apply), not left to a link at commit. */
+    private boolean copyNonDirectory(Path source, FileStat stat, Path target) throws IOException {
+        switch (stat.type()) {
+            case REGULAR -> {
+                Path layerFile = shareable(source, stat);
+                String relativeTarget = layerFile == null ? null : relative(targetScope, target);
+                if (layerFile != null) {
+                    int slash = relativeTarget.lastIndexOf('/');
+                    if (shared.links().canLinkInto(slash < 0 ? "" : relativeTarget.substring(0, slash))) {
+                        shared.links().add(relativeTarget, layerFile);
+                        return false;
+                    }
+                    // Its directory is not in the new layer yet: this copy puts it there (overlay copies it up), and
+                    // the
+                    // link still replaces the copy at commit, so every path of one source inode keeps sharing it.
+                    Files.copy(source, target, LinkOption.NOFOLLOW_LINKS);
+                    shared.links().add(relativeTarget, layerFile);
+                    return true;
+                }
+                if (stat.isHardLinked()) {
+                    InodeKey key = new InodeKey(stat.device(), stat.inode());
+                    Path first = firstLinks.putIfAbsent(key, target);
+                    if (first != null) {
+                        Files.createLink(target, first);
+                        return true;
+                    }
+                }
+                Files.copy(source, target, LinkOption.NOFOLLOW_LINKS);
+            }
+            case SYMLINK -> Files.createSymbolicLink(target, Files.readSymbolicLink(source));
+            case DIRECTORY -> throw new IllegalStateException("directories are handled by the caller");
+            case CHAR_DEVICE, BLOCK_DEVICE, FIFO, SOCKET ->
+                PosixFiles.mknod(target, typeBits(stat.type()), stat.rdev());
         }
-        Files.copy(source, target, LinkOption.NOFOLLOW_LINKS);
-      }
-      case SYMLINK -> Files.createSymbolicLink(target, Files.readSymbolicLink(source));
-      case DIRECTORY -> throw new IllegalStateException("directories are handled by the caller");
-      case CHAR_DEVICE, BLOCK_DEVICE, FIFO, SOCKET -> PosixFiles.mknod(target, typeBits(stat.type()), stat.rdev());
+        return true;
     }
-    return true;
-  }
 
-  /**
-   * The immutable layer file to link instead of copying {@code source}, when there is one and the copy would give
-   * the target exactly the source's metadata: its owner, its mode, its times (and, one inode, its xattrs).
-   */
-  private Path shareable(Path source, FileStat stat) throws IOException {
-    if (shared == null || timestamp != null
-        || (owner != null && (owner.uid() != stat.uid() || owner.gid() != stat.gid()))
-        || options.permissionsFor(stat.permissions(), false) != (stat.permissions() & 07777)) {
-      return null;
+    /**
+     * The immutable layer file to link instead of copying {@code source}, when there is one and the copy would give
+     * the target exactly the source's metadata: its owner, its mode, its times (and, one inode, its xattrs).
+     */
+    private Path shareable(Path source, FileStat stat) throws IOException {
+        if (shared == null
+                || timestamp != null
+                || (owner != null && (owner.uid() != stat.uid() || owner.gid() != stat.gid()))
+                || options.permissionsFor(stat.permissions(), false) != (stat.permissions() & 07777)) {
+            return null;
+        }
+        return shared.layerFile(relative(sourceScope, source), stat).orElse(null);
     }
-    return shared.layerFile(relative(sourceScope, source), stat).orElse(null);
-  }
 
-  /** A path under a scope's root as "a/b", without the leading slash. */
-  private static String relative(ScopedRoot scope, Path path) {
-    String relative = scope.relative(path);
-    return relative.startsWith("/") ? relative.substring(1) : relative;
-  }
-
-  private void applyMetadata(Path source, FileStat stat, Path target) throws IOException {
-    Metadata.chown(target, owner != null ? owner : new Owner(stat.uid(), stat.gid()));
-    if (!stat.isSymlink()) {
-      Metadata.chmod(target, options.permissionsFor(stat.permissions(), stat.isDirectory()));
+    /** A path under a scope's root as "a/b", without the leading slash. */
+    private static String relative(ScopedRoot scope, Path path) {
+        String relative = scope.relative(path);
+        return relative.startsWith("/") ? relative.substring(1) : relative;
     }
-    if (timestamp != null) {
-      Metadata.setTimes(target, timestamp);
-    } else {
-      Metadata.setTimes(target, stat.accessed(), stat.modified());
+
+    private void applyMetadata(Path source, FileStat stat, Path target) throws IOException {
+        Metadata.chown(target, owner != null ? owner : new Owner(stat.uid(), stat.gid()));
+        if (!stat.isSymlink()) {
+            Metadata.chmod(target, options.permissionsFor(stat.permissions(), stat.isDirectory()));
+        }
+        if (timestamp != null) {
+            Metadata.setTimes(target, timestamp);
+        } else {
+            Metadata.setTimes(target, stat.accessed(), stat.modified());
+        }
+        Metadata.copyXattrs(source, target);
     }
-    Metadata.copyXattrs(source, target);
-  }
 
-  static int typeBits(FileType type) {
-    return switch (type) {
-      case CHAR_DEVICE -> PosixFiles.S_IFCHR;
-      case BLOCK_DEVICE -> PosixFiles.S_IFBLK;
-      case FIFO -> PosixFiles.S_IFIFO;
-      case SOCKET -> PosixFiles.S_IFSOCK;
-      default -> throw new IllegalArgumentException(type + " is not made with mknod");
-    };
-  }
+    static int typeBits(FileType type) {
+        return switch (type) {
+            case CHAR_DEVICE -> PosixFiles.S_IFCHR;
+            case BLOCK_DEVICE -> PosixFiles.S_IFBLK;
+            case FIFO -> PosixFiles.S_IFIFO;
+            case SOCKET -> PosixFiles.S_IFSOCK;
+            default -> throw new IllegalArgumentException(type + " is not made with mknod");
+        };
+    }
 
-  static String describe(FileType type) {
-    return switch (type) {
-      case REGULAR -> "file";
-      case DIRECTORY -> "directory";
-      case SYMLINK -> "symlink";
-      case CHAR_DEVICE -> "character device";
-      case BLOCK_DEVICE -> "block device";
-      case FIFO -> "fifo";
-      case SOCKET -> "socket";
-    };
-  }
+    static String describe(FileType type) {
+        return switch (type) {
+            case REGULAR -> "file";
+            case DIRECTORY -> "directory";
+            case SYMLINK -> "symlink";
+            case CHAR_DEVICE -> "character device";
+            case BLOCK_DEVICE -> "block device";
+            case FIFO -> "fifo";
+            case SOCKET -> "socket";
+        };
+    }
 }

@@ -17,61 +17,62 @@ import java.util.List;
  */
 final class Wildcards {
 
-  private Wildcards() {}
+    private Wildcards() {}
 
-  /** Whether any element of the path holds an unescaped wildcard. */
-  static boolean present(String path) {
-    return GoPath.elements(path).stream().anyMatch(Glob::hasWildcards);
-  }
+    /** Whether any element of the path holds an unescaped wildcard. */
+    static boolean present(String path) {
+        return GoPath.elements(path).stream().anyMatch(Glob::hasWildcards);
+    }
 
-  /**
-   * The root-relative paths matched, in lexical order; the path itself (cleaned) when it has no wildcard. Paths
-   * returned are where the matches really are, so a symlinked directory before the wildcard is already resolved.
-   */
-  static List<String> expand(ScopedRoot scope, String path, boolean followLinks) throws IOException {
-    List<String> elements = GoPath.elements(GoPath.absolute(path));
-    int firstWildcard = 0;
-    while (firstWildcard < elements.size() && !Glob.hasWildcards(elements.get(firstWildcard))) {
-      firstWildcard++;
+    /**
+     * The root-relative paths matched, in lexical order; the path itself (cleaned) when it has no wildcard. Paths
+     * returned are where the matches really are, so a symlinked directory before the wildcard is already resolved.
+     */
+    static List<String> expand(ScopedRoot scope, String path, boolean followLinks) throws IOException {
+        List<String> elements = GoPath.elements(GoPath.absolute(path));
+        int firstWildcard = 0;
+        while (firstWildcard < elements.size() && !Glob.hasWildcards(elements.get(firstWildcard))) {
+            firstWildcard++;
+        }
+        String fixed = "/" + String.join("/", elements.subList(0, firstWildcard));
+        if (firstWildcard == elements.size()) {
+            return List.of(fixed);
+        }
+        List<Glob> globs = new ArrayList<>();
+        for (String element : elements.subList(firstWildcard, elements.size())) {
+            globs.add(Glob.compile(element));
+        }
+        Path base = followLinks ? scope.resolve(fixed) : scope.resolveParent(fixed);
+        List<String> out = new ArrayList<>();
+        if (Files.isDirectory(base, LinkOption.NOFOLLOW_LINKS)) {
+            collect(scope, base, globs, 0, out);
+        }
+        return out;
     }
-    String fixed = "/" + String.join("/", elements.subList(0, firstWildcard));
-    if (firstWildcard == elements.size()) {
-      return List.of(fixed);
-    }
-    List<Glob> globs = new ArrayList<>();
-    for (String element : elements.subList(firstWildcard, elements.size())) {
-      globs.add(Glob.compile(element));
-    }
-    Path base = followLinks ? scope.resolve(fixed) : scope.resolveParent(fixed);
-    List<String> out = new ArrayList<>();
-    if (Files.isDirectory(base, LinkOption.NOFOLLOW_LINKS)) {
-      collect(scope, base, globs, 0, out);
-    }
-    return out;
-  }
 
-  private static void collect(ScopedRoot scope, Path dir, List<Glob> globs, int depth, List<String> out)
-      throws IOException {
-    Glob glob = globs.get(depth);
-    boolean last = depth == globs.size() - 1;
-    for (Path child : sortedChildren(dir)) {
-      if (!glob.matches(child.getFileName().toString())) {
-        continue;
-      }
-      if (last) {
-        out.add(scope.relative(child));
-      } else if (Files.isDirectory(child, LinkOption.NOFOLLOW_LINKS)) {
-        collect(scope, child, globs, depth + 1, out);
-      }
+    private static void collect(ScopedRoot scope, Path dir, List<Glob> globs, int depth, List<String> out)
+            throws IOException {
+        Glob glob = globs.get(depth);
+        boolean last = depth == globs.size() - 1;
+        for (Path child : sortedChildren(dir)) {
+            if (!glob.matches(child.getFileName().toString())) {
+                continue;
+            }
+            if (last) {
+                out.add(scope.relative(child));
+            } else if (Files.isDirectory(child, LinkOption.NOFOLLOW_LINKS)) {
+                collect(scope, child, globs, depth + 1, out);
+            }
+        }
     }
-  }
 
-  static List<Path> sortedChildren(Path dir) throws IOException {
-    List<Path> children = new ArrayList<>();
-    try (DirectoryStream<Path> stream = Files.newDirectoryStream(dir)) {
-      stream.forEach(children::add);
+    static List<Path> sortedChildren(Path dir) throws IOException {
+        List<Path> children = new ArrayList<>();
+        try (DirectoryStream<Path> stream = Files.newDirectoryStream(dir)) {
+            stream.forEach(children::add);
+        }
+        children.sort(
+                (a, b) -> a.getFileName().toString().compareTo(b.getFileName().toString()));
+        return children;
     }
-    children.sort((a, b) -> a.getFileName().toString().compareTo(b.getFileName().toString()));
-    return children;
-  }
 }

@@ -10,17 +10,16 @@ import dev.kiln.oci.ImageConfig;
 import dev.kiln.oci.ImageIndex;
 import dev.kiln.oci.ManifestDocument;
 import dev.kiln.oci.MediaTypes;
-import dev.kiln.oci.registry.FetchedManifest;
 import dev.kiln.oci.content.ContentStore;
 import dev.kiln.oci.layer.AppliedLayer;
 import dev.kiln.oci.layer.LayerUnpacker;
+import dev.kiln.oci.registry.FetchedManifest;
 import dev.kiln.oci.registry.RegistryClient;
 import dev.kiln.oci.registry.ResolvedImage;
 import dev.kiln.worker.AtomicWrite;
 import dev.kiln.worker.TransferRate;
 import dev.kiln.worker.snapshot.Snapshot;
 import dev.kiln.worker.snapshot.Snapshotter;
-
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -136,7 +135,8 @@ public final class ImageStore {
         }
         byte[] bytes = content.read(digest);
         ManifestDocument document = ManifestDocument.parse(bytes, "", "manifest of " + reference);
-        String mediaType = !document.mediaType().isEmpty() ? document.mediaType()
+        String mediaType = !document.mediaType().isEmpty()
+                ? document.mediaType()
                 : document instanceof ImageIndex ? MediaTypes.OCI_INDEX : MediaTypes.OCI_MANIFEST;
         FetchedManifest top = new FetchedManifest(Descriptor.of(mediaType, digest, bytes.length), bytes, document);
         return resolveStored(reference, top, platform);
@@ -158,8 +158,8 @@ public final class ImageStore {
             return Optional.empty();
         }
         byte[] configBytes = content.read(config.digest());
-        return Optional.of(new ResolvedImage(reference, top, image, configBytes,
-                ImageConfig.parse(configBytes, "config of " + reference)));
+        return Optional.of(new ResolvedImage(
+                reference, top, image, configBytes, ImageConfig.parse(configBytes, "config of " + reference)));
     }
 
     /** Keeps a resolved image's index, manifest and config (each verified by its digest on the way in). */
@@ -176,8 +176,8 @@ public final class ImageStore {
 
     private FetchedManifest storedManifest(Descriptor descriptor, ImageReference reference) throws IOException {
         byte[] bytes = content.read(descriptor.digest());
-        return new FetchedManifest(descriptor, bytes,
-                ManifestDocument.parse(bytes, descriptor.mediaType(), "manifest of " + reference));
+        return new FetchedManifest(
+                descriptor, bytes, ManifestDocument.parse(bytes, descriptor.mediaType(), "manifest of " + reference));
     }
 
     /**
@@ -197,22 +197,31 @@ public final class ImageStore {
         for (int i = 0; i < blobs.size(); i++) {
             Descriptor blob = blobs.get(i);
             Digest diffId = diffIds.get(i);
-            chain = chain == null ? diffId.toString()
-                    : Digest.sha256((chain + " " + diffId).getBytes(StandardCharsets.UTF_8)).toString();
+            chain = chain == null
+                    ? diffId.toString()
+                    : Digest.sha256((chain + " " + diffId).getBytes(StandardCharsets.UTF_8))
+                            .toString();
             current = unpackLayer(image, blob, diffId, chain, current, progress);
         }
         return current;
     }
 
-    private Snapshot unpackLayer(ResolvedImage image, Descriptor blob, Digest diffId, String chain, Snapshot parent,
-            Progress progress) throws IOException {
-        return unpackLayer(new LayerBlob(blob, diffId, repository(image.reference())), chain, parent, progress,
-                "of " + image.reference(), "the image config", () -> {
+    private Snapshot unpackLayer(
+            ResolvedImage image, Descriptor blob, Digest diffId, String chain, Snapshot parent, Progress progress)
+            throws IOException {
+        return unpackLayer(
+                new LayerBlob(blob, diffId, repository(image.reference())),
+                chain,
+                parent,
+                progress,
+                "of " + image.reference(),
+                "the image config",
+                () -> {
                     progress.log("pulling " + blob.digest() + " (" + TransferRate.size(blob.size()) + ")");
                     long started = System.nanoTime();
                     registry.fetchBlob(image.reference(), blob, content);
-                    progress.log("pulled " + blob.digest() + ": " + TransferRate.describe(blob.size(),
-                            System.nanoTime() - started));
+                    progress.log("pulled " + blob.digest() + ": "
+                            + TransferRate.describe(blob.size(), System.nanoTime() - started));
                 });
     }
 
@@ -232,10 +241,12 @@ public final class ImageStore {
         Snapshot current = Snapshot.SCRATCH;
         String chain = null;
         for (LayerBlob layer : layers) {
-            chain = chain == null ? layer.diffId().toString()
-                    : Digest.sha256((chain + " " + layer.diffId()).getBytes(StandardCharsets.UTF_8)).toString();
-            current = unpackLayer(layer, chain, current, progress, "of " + source, "the cache config",
-                    () -> fetch.fetch(layer));
+            chain = chain == null
+                    ? layer.diffId().toString()
+                    : Digest.sha256((chain + " " + layer.diffId()).getBytes(StandardCharsets.UTF_8))
+                            .toString();
+            current = unpackLayer(
+                    layer, chain, current, progress, "of " + source, "the cache config", () -> fetch.fetch(layer));
         }
         return current;
     }
@@ -244,8 +255,15 @@ public final class ImageStore {
         void run() throws IOException;
     }
 
-    private Snapshot unpackLayer(LayerBlob layer, String chain, Snapshot parent, Progress progress, String whose,
-            String claimant, Download download) throws IOException {
+    private Snapshot unpackLayer(
+            LayerBlob layer,
+            String chain,
+            Snapshot parent,
+            Progress progress,
+            String whose,
+            String claimant,
+            Download download)
+            throws IOException {
         Descriptor blob = layer.descriptor();
         ReentrantLock lock = unpacking.computeIfAbsent(chain, c -> new ReentrantLock());
         lock.lock();
@@ -266,11 +284,12 @@ public final class ImageStore {
             });
             if (!applied[0].diffId().equals(layer.diffId())) {
                 snapshotter.remove(made.id());
-                throw new IOException("layer " + blob.digest() + " " + whose + " unpacks to "
-                        + applied[0].diffId() + " but " + claimant + " says " + layer.diffId());
+                throw new IOException("layer " + blob.digest() + " " + whose + " unpacks to " + applied[0].diffId()
+                        + " but " + claimant + " says " + layer.diffId());
             }
             recordLayer(made.layers().getLast(), layer);
-            AtomicWrite.write(chains.resolve(Digest.parse(chain).hex()), made.id().getBytes(StandardCharsets.UTF_8));
+            AtomicWrite.write(
+                    chains.resolve(Digest.parse(chain).hex()), made.id().getBytes(StandardCharsets.UTF_8));
             return made;
         } finally {
             lock.unlock();
@@ -315,8 +334,8 @@ public final class ImageStore {
 
     private static String checkedVariant(String variant) {
         if (variant == null || !variant.matches("[a-z0-9][a-z0-9.+-]{0,63}")) {
-            throw new IllegalArgumentException("layer variant \"" + variant
-                    + "\" must be 1-64 characters of a-z, 0-9, '.', '+' and '-'");
+            throw new IllegalArgumentException(
+                    "layer variant \"" + variant + "\" must be 1-64 characters of a-z, 0-9, '.', '+' and '-'");
         }
         return variant;
     }
@@ -332,7 +351,9 @@ public final class ImageStore {
             if (!content.exists(descriptor.digest())) {
                 return Optional.empty();
             }
-            return Optional.of(new LayerBlob(descriptor, Digest.parse(node.get("diffId").asText()),
+            return Optional.of(new LayerBlob(
+                    descriptor,
+                    Digest.parse(node.get("diffId").asText()),
                     node.path("repository").asText("")));
         } catch (IOException | RuntimeException corrupt) {
             // A record that cannot be read costs one compression at export time, never a wrong layer.
@@ -382,7 +403,9 @@ public final class ImageStore {
         if (!name.digest().isEmpty() && name.tag().isEmpty()) {
             throw new IllegalArgumentException("a local image name needs a tag, not only a digest: " + name);
         }
-        return new ImageReference(name.domain(), name.path(), name.withDefaultTag().tag(), "").toString();
+        return new ImageReference(
+                        name.domain(), name.path(), name.withDefaultTag().tag(), "")
+                .toString();
     }
 
     private static String nameFile(String name) {

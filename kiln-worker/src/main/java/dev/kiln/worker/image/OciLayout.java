@@ -13,7 +13,6 @@ import dev.kiln.oci.content.BlobWriter;
 import dev.kiln.oci.content.ContentStore;
 import dev.kiln.oci.registry.FetchedManifest;
 import dev.kiln.oci.registry.ResolvedImage;
-
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -44,13 +43,18 @@ public final class OciLayout {
         FetchedManifest top = manifest(digest, null);
         FetchedManifest image = top;
         if (top.document() instanceof ImageIndex index) {
-            Descriptor chosen = index.select(platform).orElseThrow(() -> new IOException("OCI layout " + root
-                    + ": index " + digest + " has no image for " + platform + " (it has " + index.platforms() + ")"));
+            Descriptor chosen = index.select(platform)
+                    .orElseThrow(() -> new IOException("OCI layout " + root + ": index " + digest + " has no image for "
+                            + platform + " (it has " + index.platforms() + ")"));
             image = manifest(chosen.digest(), chosen.mediaType());
         }
         Descriptor config = image.manifest().config();
         byte[] configBytes = blob(config.digest());
-        return new ResolvedImage(reference, top, image, configBytes,
+        return new ResolvedImage(
+                reference,
+                top,
+                image,
+                configBytes,
                 ImageConfig.parse(configBytes, "config " + config.digest() + " in " + root));
     }
 
@@ -61,7 +65,7 @@ public final class OciLayout {
                 continue;
             }
             try (InputStream in = Files.newInputStream(blobPath(layer.digest()));
-                 BlobWriter writer = content.writer(layer.digest(), layer.size())) {
+                    BlobWriter writer = content.writer(layer.digest(), layer.size())) {
                 in.transferTo(writer);
                 writer.commit();
             }

@@ -2,14 +2,13 @@ package dev.kiln.worker.ops;
 
 import dev.kiln.core.Digest;
 import dev.kiln.core.Trees;
+import dev.kiln.core.sys.PosixFiles;
 import dev.kiln.llb.pb.CacheSharingOpt;
 import dev.kiln.worker.UsageLedger;
 import dev.kiln.worker.fs.CopyOptions;
 import dev.kiln.worker.fs.FileActions;
 import dev.kiln.worker.fs.FileStat;
-import dev.kiln.core.sys.PosixFiles;
 import dev.kiln.worker.fs.UserLookup;
-
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
@@ -54,7 +53,8 @@ public final class CacheMounts {
         this.ledger = ledger;
         // what a prune killed mid-delete had already left the cache
         try (var names = Files.list(this.dir)) {
-            for (Path aside : names.filter(p -> p.getFileName().toString().startsWith(".removing-")).toList()) {
+            for (Path aside : names.filter(p -> p.getFileName().toString().startsWith(".removing-"))
+                    .toList()) {
                 Trees.deleteRecursively(aside);
             }
         }
@@ -112,12 +112,14 @@ public final class CacheMounts {
         };
     }
 
-    private Lease locked(String key, Path shared, Path seed, AtomicInteger count) throws IOException, InterruptedException {
+    private Lease locked(String key, Path shared, Path seed, AtomicInteger count)
+            throws IOException, InterruptedException {
         Semaphore local = locks.computeIfAbsent(key, k -> new Semaphore(1));
         local.acquire();
         FileChannel lockFile = null;
         try {
-            lockFile = FileChannel.open(dir.resolve(key + ".lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+            lockFile =
+                    FileChannel.open(dir.resolve(key + ".lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
             FileLock lock = lockFile.lock();
             synchronized (monitor(key)) {
                 prepare(shared, seed);
@@ -156,8 +158,11 @@ public final class CacheMounts {
     /** The keys (sha256 of the cache id) of the cache directories kept. */
     public java.util.List<String> keys() throws IOException {
         try (var names = Files.list(dir)) {
-            return names.filter(Files::isDirectory).map(p -> p.getFileName().toString())
-                    .filter(name -> KEY.matcher(name).matches()).sorted().toList();
+            return names.filter(Files::isDirectory)
+                    .map(p -> p.getFileName().toString())
+                    .filter(name -> KEY.matcher(name).matches())
+                    .sorted()
+                    .toList();
         }
     }
 

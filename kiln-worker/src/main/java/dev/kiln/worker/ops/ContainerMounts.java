@@ -8,7 +8,6 @@ import dev.kiln.worker.snapshot.ActiveSnapshot;
 import dev.kiln.worker.snapshot.Mounted;
 import dev.kiln.worker.snapshot.Snapshot;
 import dev.kiln.worker.snapshot.Snapshotter;
-
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -77,7 +76,8 @@ public final class ContainerMounts implements AutoCloseable {
                     resources.push(mounted);
                     dir = mounted.path();
                 }
-                yield Optional.of(new MountSpec.Bind(select(dir, mount.getSelector(), dest), dest, mount.getReadonly()));
+                yield Optional.of(
+                        new MountSpec.Bind(select(dir, mount.getSelector(), dest), dest, mount.getReadonly()));
             }
             case CACHE -> {
                 Path seed = null;
@@ -86,18 +86,23 @@ public final class ContainerMounts implements AutoCloseable {
                     resources.push(mounted);
                     seed = select(mounted.path(), mount.getSelector(), dest);
                 }
-                String id = mount.getCacheOpt().getID().isEmpty() ? dest : mount.getCacheOpt().getID();
-                CacheMounts.Lease lease = cacheMounts.acquire(id, mount.getCacheOpt().getSharing(), seed);
+                String id = mount.getCacheOpt().getID().isEmpty()
+                        ? dest
+                        : mount.getCacheOpt().getID();
+                CacheMounts.Lease lease =
+                        cacheMounts.acquire(id, mount.getCacheOpt().getSharing(), seed);
                 resources.push(lease);
                 yield Optional.of(new MountSpec.Bind(lease.path(), dest, mount.getReadonly()));
             }
-            case TMPFS -> Optional.of(new MountSpec.Tmpfs(dest, mount.getTmpfsOpt().getSize()));
+            case TMPFS ->
+                Optional.of(new MountSpec.Tmpfs(dest, mount.getTmpfsOpt().getSize()));
             case SECRET -> {
                 Optional<CacheMounts.Lease> file = secrets.secretFile(mount.getSecretOpt(), dest);
                 file.ifPresent(resources::push);
                 yield file.map(lease -> new MountSpec.Bind(lease.path(), dest, true));
             }
-            case SSH -> secrets.sshSocket(mount.getSSHOpt(), dest).map(socket -> new MountSpec.Bind(socket, dest, true));
+            case SSH ->
+                secrets.sshSocket(mount.getSSHOpt(), dest).map(socket -> new MountSpec.Bind(socket, dest, true));
             case UNRECOGNIZED -> throw new IllegalArgumentException("mount at " + dest + " has an unknown type");
         };
     }
@@ -111,8 +116,10 @@ public final class ContainerMounts implements AutoCloseable {
         try {
             selected = new ScopedRoot(dir).resolveExisting("mount", selector, true);
         } catch (DanglingLinkException e) {
-            throw new IOException("mount " + dest + ": selected path " + selector + " is a dangling link: "
-                    + e.link() + " -> " + e.target() + " leads nowhere in its input (links resolve inside it)", e);
+            throw new IOException(
+                    "mount " + dest + ": selected path " + selector + " is a dangling link: " + e.link() + " -> "
+                            + e.target() + " leads nowhere in its input (links resolve inside it)",
+                    e);
         }
         if (!Files.exists(selected, LinkOption.NOFOLLOW_LINKS)) {
             throw new IOException("mount " + dest + ": selected path " + selector + " does not exist in its input");

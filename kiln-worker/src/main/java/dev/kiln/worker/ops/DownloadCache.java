@@ -2,7 +2,6 @@ package dev.kiln.worker.ops;
 
 import dev.kiln.core.Digest;
 import dev.kiln.worker.AtomicWrite;
-
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -27,8 +26,7 @@ public final class DownloadCache {
     }
 
     /** A downloaded file and what the server said of it. */
-    public record Entry(Path path, String digest, String etag, Instant lastModified) {
-    }
+    public record Entry(Path path, String digest, String etag, Instant lastModified) {}
 
     @FunctionalInterface
     interface Fetch {

@@ -21,7 +21,6 @@ import dev.kiln.worker.runtime.SecurityMode;
 import dev.kiln.worker.runtime.Ulimit;
 import dev.kiln.worker.snapshot.Snapshot;
 import dev.kiln.worker.snapshot.Snapshotter;
-
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -51,8 +50,8 @@ public final class ExecOperation implements Operation {
     private final CacheMounts cacheMounts;
     private final SecretMounts secrets;
 
-    public ExecOperation(Op op, Snapshotter snapshotter, RuntimeSource runtime, CacheMounts cacheMounts,
-            SecretMounts secrets) {
+    public ExecOperation(
+            Op op, Snapshotter snapshotter, RuntimeSource runtime, CacheMounts cacheMounts, SecretMounts secrets) {
         this.op = op;
         this.snapshotter = snapshotter;
         this.runtime = runtime;
@@ -76,24 +75,34 @@ public final class ExecOperation implements Operation {
     @Override
     public List<Result> exec(OperationContext ctx, List<Result> inputs) throws Exception {
         ExecOp exec = op.getExec();
-        Mount rootMount = exec.getMountsList().stream().filter(m -> m.getDest().equals("/")).findFirst()
+        Mount rootMount = exec.getMountsList().stream()
+                .filter(m -> m.getDest().equals("/"))
+                .findFirst()
                 .orElseThrow(() -> new IllegalArgumentException("exec op has no mount at /"));
         try (ContainerMounts mounts = new ContainerMounts(snapshotter, cacheMounts, secrets)) {
             Path rootfs = mounts.root(rootMount, Inputs.snapshot(inputs, rootMount.getInput(), "root mount"));
             for (Mount mount : exec.getMountsList()) {
                 if (mount != rootMount) {
-                    boolean hasInput = mount.getInput() >= 0 && (mount.getMountType() == MountType.BIND
-                            || mount.getMountType() == MountType.CACHE);
-                    mounts.add(mount, hasInput ? Inputs.snapshot(inputs, mount.getInput(), "mount " + mount.getDest())
-                            : Snapshot.SCRATCH);
+                    boolean hasInput = mount.getInput() >= 0
+                            && (mount.getMountType() == MountType.BIND || mount.getMountType() == MountType.CACHE);
+                    mounts.add(
+                            mount,
+                            hasInput
+                                    ? Inputs.snapshot(inputs, mount.getInput(), "mount " + mount.getDest())
+                                    : Snapshot.SCRATCH);
                 }
             }
-            ExitFailure failure = run(ctx, rootfs, processSpec(exec, mounts.rootReadOnly(), mounts.specs(), secretEnv(exec)));
+            ExitFailure failure =
+                    run(ctx, rootfs, processSpec(exec, mounts.rootReadOnly(), mounts.specs(), secretEnv(exec)));
             if (failure != null) {
                 // Keep the root as the process left it, so a debug shell can open in the same state.
                 Snapshot root = mounts.commitRoot();
-                List<Snapshot> inputSnapshots = inputs.stream().map(SnapshotResult::of).toList();
-                throw new ExecFailedException(failure.command(), failure.code(), failure.lastOutput(),
+                List<Snapshot> inputSnapshots =
+                        inputs.stream().map(SnapshotResult::of).toList();
+                throw new ExecFailedException(
+                        failure.command(),
+                        failure.code(),
+                        failure.lastOutput(),
                         new FailedStep(root, exec, inputSnapshots));
             }
             return outputs(exec, inputs, mounts);
@@ -108,8 +117,8 @@ public final class ExecOperation implements Operation {
         return env;
     }
 
-    private static ProcessSpec processSpec(ExecOp exec, boolean readOnlyRoot, List<MountSpec> mounts,
-            List<String> secretEnv) {
+    private static ProcessSpec processSpec(
+            ExecOp exec, boolean readOnlyRoot, List<MountSpec> mounts, List<String> secretEnv) {
         Meta meta = exec.getMeta();
         List<String> env = new ArrayList<>(meta.getEnvList());
         env.addAll(secretEnv);
@@ -123,10 +132,16 @@ public final class ExecOperation implements Operation {
                 .withReadOnlyRootfs(readOnlyRoot)
                 // BuildKit's default ("sandbox") network without CNI is the host's: RUN steps reach the network.
                 .withNetwork(exec.getNetwork() == dev.kiln.llb.pb.NetMode.NONE ? NetworkMode.NONE : NetworkMode.HOST)
-                .withSecurity(exec.getSecurity() == dev.kiln.llb.pb.SecurityMode.INSECURE
-                        ? SecurityMode.INSECURE : SecurityMode.SANDBOX)
-                .withExtraHosts(meta.getExtraHostsList().stream().map(h -> new HostEntry(h.getHost(), h.getIP())).toList())
-                .withUlimits(meta.getUlimitList().stream().map(u -> new Ulimit(u.getName(), u.getSoft(), u.getHard())).toList())
+                .withSecurity(
+                        exec.getSecurity() == dev.kiln.llb.pb.SecurityMode.INSECURE
+                                ? SecurityMode.INSECURE
+                                : SecurityMode.SANDBOX)
+                .withExtraHosts(meta.getExtraHostsList().stream()
+                        .map(h -> new HostEntry(h.getHost(), h.getIP()))
+                        .toList())
+                .withUlimits(meta.getUlimitList().stream()
+                        .map(u -> new Ulimit(u.getName(), u.getSoft(), u.getHard()))
+                        .toList())
                 .withMounts(mounts);
         return meta.getHostname().isEmpty() ? spec : spec.withHostname(meta.getHostname());
     }
@@ -147,8 +162,12 @@ public final class ExecOperation implements Operation {
 
     private static void addProxyEnv(List<String> env, ProxyEnv proxy) {
         String[][] pairs = {
-                {"HTTP_PROXY", proxy.getHttpProxy()}, {"HTTPS_PROXY", proxy.getHttpsProxy()},
-                {"FTP_PROXY", proxy.getFtpProxy()}, {"NO_PROXY", proxy.getNoProxy()}, {"ALL_PROXY", proxy.getAllProxy()}};
+            {"HTTP_PROXY", proxy.getHttpProxy()},
+            {"HTTPS_PROXY", proxy.getHttpsProxy()},
+            {"FTP_PROXY", proxy.getFtpProxy()},
+            {"NO_PROXY", proxy.getNoProxy()},
+            {"ALL_PROXY", proxy.getAllProxy()}
+        };
         for (String[] pair : pairs) {
             if (!pair[1].isEmpty()) {
                 env.add(pair[0] + "=" + pair[1]);
@@ -157,21 +176,23 @@ public final class ExecOperation implements Operation {
         }
     }
 
-    private record ExitFailure(String command, int code, String lastOutput) {
-    }
+    private record ExitFailure(String command, int code, String lastOutput) {}
 
     /** Runs the process; returns how it failed, or null when its exit code is one the step accepts. */
     private ExitFailure run(OperationContext ctx, Path rootfs, ProcessSpec spec) throws Exception {
         OutputTail tail = new OutputTail(TAIL_LINES);
-        ExitStatus status = runtime.get().run(rootfs, spec,
-                (data, offset, length) -> {
-                    tail.append(data, offset, length);
-                    ctx.log(1, data, offset, length);
-                },
-                (data, offset, length) -> {
-                    tail.append(data, offset, length);
-                    ctx.log(2, data, offset, length);
-                });
+        ExitStatus status = runtime.get()
+                .run(
+                        rootfs,
+                        spec,
+                        (data, offset, length) -> {
+                            tail.append(data, offset, length);
+                            ctx.log(1, data, offset, length);
+                        },
+                        (data, offset, length) -> {
+                            tail.append(data, offset, length);
+                            ctx.log(2, data, offset, length);
+                        });
         List<Integer> valid = op.getExec().getMeta().getValidExitCodesList();
         boolean accepted = valid.isEmpty() ? status.code() == 0 : valid.contains(status.code());
         return accepted ? null : new ExitFailure(String.join(" ", spec.args()), status.code(), tail.text());
@@ -186,7 +207,8 @@ public final class ExecOperation implements Operation {
                 continue;
             }
             Optional<Snapshot> committed = mounts.commit(mount);
-            Snapshot output = committed.isPresent() ? committed.get()
+            Snapshot output = committed.isPresent()
+                    ? committed.get()
                     : Inputs.snapshot(inputs, mount.getInput(), "mount " + mount.getDest());
             byIndex.put((int) mount.getOutput(), output);
         }

@@ -2,7 +2,6 @@ package dev.kiln.worker.ops;
 
 import dev.kiln.llb.pb.ExecOp;
 import dev.kiln.worker.snapshot.Snapshot;
-
 import java.util.List;
 
 /**

@@ -28,7 +28,6 @@ import dev.kiln.worker.snapshot.Snapshot;
 import dev.kiln.worker.snapshot.Snapshotter;
 import dev.kiln.worker.user.Identity;
 import dev.kiln.worker.user.UserDatabase;
-
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -68,7 +67,8 @@ public final class FileOperation implements Operation {
             long secondary = action.getSecondaryInput();
             if (secondary >= 0 && secondary < inputCount) {
                 if (action.hasCopy()) {
-                    copySources.computeIfAbsent((int) secondary, i -> new ArrayList<>())
+                    copySources
+                            .computeIfAbsent((int) secondary, i -> new ArrayList<>())
                             .add(SelectorText.encode(copySelector(action.getCopy())));
                 } else {
                     usedOtherwise[(int) secondary] = true;
@@ -83,9 +83,10 @@ public final class FileOperation implements Operation {
         }
         List<InputKey> keys = new ArrayList<>();
         for (int i = 0; i < inputCount; i++) {
-            keys.add(copySources.containsKey(i) && !usedOtherwise[i]
-                    ? new InputKey.ByContent(copySources.get(i))
-                    : new InputKey.ByCacheKey());
+            keys.add(
+                    copySources.containsKey(i) && !usedOtherwise[i]
+                            ? new InputKey.ByContent(copySources.get(i))
+                            : new InputKey.ByCacheKey());
         }
         return new CacheMap(OpKeys.withoutInputs(op), keys);
     }
@@ -97,9 +98,14 @@ public final class FileOperation implements Operation {
      * missing), and only the files its include and exclude patterns let through.
      */
     private static ChecksumSelector copySelector(FileActionCopy copy) {
-        boolean pattern = copy.getAllowWildcard() && ChecksumSelector.of(copy.getSrc()).wildcard();
-        return new ChecksumSelector(copy.getSrc(), copy.getFollowSymlink(), pattern,
-                copy.getIncludePatternsList(), copy.getExcludePatternsList());
+        boolean pattern =
+                copy.getAllowWildcard() && ChecksumSelector.of(copy.getSrc()).wildcard();
+        return new ChecksumSelector(
+                copy.getSrc(),
+                copy.getFollowSymlink(),
+                pattern,
+                copy.getIncludePatternsList(),
+                copy.getExcludePatternsList());
     }
 
     private static void markNamedInput(UserOpt user, int inputCount, boolean[] used) {
@@ -157,13 +163,21 @@ public final class FileOperation implements Operation {
             switch (action.getActionCase()) {
                 case MKDIR -> {
                     var mkdir = action.getMkdir();
-                    files.mkdir(mkdir.getPath(), mkdir.getMode(), mkdir.getMakeParents(),
-                            owner(mkdir.hasOwner() ? mkdir.getOwner() : null), time(mkdir.getTimestamp()));
+                    files.mkdir(
+                            mkdir.getPath(),
+                            mkdir.getMode(),
+                            mkdir.getMakeParents(),
+                            owner(mkdir.hasOwner() ? mkdir.getOwner() : null),
+                            time(mkdir.getTimestamp()));
                 }
                 case MKFILE -> {
                     var mkfile = action.getMkfile();
-                    files.mkfile(mkfile.getPath(), mkfile.getMode(), mkfile.getData().toByteArray(),
-                            owner(mkfile.hasOwner() ? mkfile.getOwner() : null), time(mkfile.getTimestamp()));
+                    files.mkfile(
+                            mkfile.getPath(),
+                            mkfile.getMode(),
+                            mkfile.getData().toByteArray(),
+                            owner(mkfile.hasOwner() ? mkfile.getOwner() : null),
+                            time(mkfile.getTimestamp()));
                 }
                 case RM -> {
                     var rm = action.getRm();
@@ -171,8 +185,11 @@ public final class FileOperation implements Operation {
                 }
                 case SYMLINK -> {
                     var symlink = action.getSymlink();
-                    files.symlink(symlink.getOldpath(), symlink.getNewpath(),
-                            owner(symlink.hasOwner() ? symlink.getOwner() : null), time(symlink.getTimestamp()));
+                    files.symlink(
+                            symlink.getOldpath(),
+                            symlink.getNewpath(),
+                            owner(symlink.hasOwner() ? symlink.getOwner() : null),
+                            time(symlink.getTimestamp()));
                 }
                 case COPY -> copy(files, active, action, inputs, actionResults, index);
                 case ACTION_NOT_SET -> throw new IllegalArgumentException("file action " + index + " has no kind");
@@ -181,15 +198,26 @@ public final class FileOperation implements Operation {
         }
     }
 
-    private void copy(FileActions files, ActiveSnapshot target, FileAction action, List<Result> inputs,
-            Snapshot[] actionResults, int index) throws Exception {
+    private void copy(
+            FileActions files,
+            ActiveSnapshot target,
+            FileAction action,
+            List<Result> inputs,
+            Snapshot[] actionResults,
+            int index)
+            throws Exception {
         FileActionCopy copy = action.getCopy();
         if (action.getSecondaryInput() < 0) {
-            throw new IllegalArgumentException("file action " + index + ": copy of " + copy.getSrc() + " has no source input");
+            throw new IllegalArgumentException(
+                    "file action " + index + ": copy of " + copy.getSrc() + " has no source input");
         }
         Snapshot source = resolve(action.getSecondaryInput(), inputs, actionResults, index, "copy source");
         try (Mounted sourceRoot = snapshotter.mountReadOnly(source)) {
-            files.copy(sourceRoot.path(), copy.getSrc(), copy.getDest(), copyOptions(copy, index),
+            files.copy(
+                    sourceRoot.path(),
+                    copy.getSrc(),
+                    copy.getDest(),
+                    copyOptions(copy, index),
                     shared(sourceRoot, target));
         }
     }
@@ -245,8 +273,8 @@ public final class FileOperation implements Operation {
         try {
             return options.withSymbolicMode(SymbolicMode.parse(copy.getModeStr()));
         } catch (IllegalArgumentException e) {
-            throw new IllegalArgumentException("file action " + index + ": copy of " + copy.getSrc() + ": "
-                    + e.getMessage(), e);
+            throw new IllegalArgumentException(
+                    "file action " + index + ": copy of " + copy.getSrc() + ": " + e.getMessage(), e);
         }
     }
 
@@ -291,10 +319,13 @@ public final class FileOperation implements Operation {
         return name -> {
             FileAction action = op.getFile().getActions(index);
             ChownOpt chown = owner(action);
-            long from = chown.hasUser() && chown.getUser().hasByName() ? chown.getUser().getByName().getInput() : -1;
+            long from = chown.hasUser() && chown.getUser().hasByName()
+                    ? chown.getUser().getByName().getInput()
+                    : -1;
             UserDatabase database;
             if (from >= 0 && from != action.getInput()) {
-                try (Mounted other = snapshotter.mountReadOnly(resolve(from, inputs, actionResults, index, "owner input"))) {
+                try (Mounted other =
+                        snapshotter.mountReadOnly(resolve(from, inputs, actionResults, index, "owner input"))) {
                     database = UserDatabase.of(other.path());
                 }
             } else {

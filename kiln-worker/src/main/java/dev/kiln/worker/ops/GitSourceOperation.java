@@ -12,7 +12,6 @@ import dev.kiln.worker.SnapshotResult;
 import dev.kiln.worker.UsageLedger;
 import dev.kiln.worker.snapshot.Snapshot;
 import dev.kiln.worker.snapshot.Snapshotter;
-
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -55,14 +54,17 @@ public final class GitSourceOperation implements Operation {
         this.ref = colon < 0 ? fragment : fragment.substring(0, colon);
         this.subdir = colon < 0 ? "" : fragment.substring(colon + 1).replaceAll("^/+|/+$", "");
         String fullUrl = op.getSource().getAttrsOrDefault("git.fullurl", "");
-        this.remote = fullUrl.isEmpty() ? "https://" + identifier.substring("git://".length()).split("#")[0] : fullUrl;
+        this.remote = fullUrl.isEmpty()
+                ? "https://" + identifier.substring("git://".length()).split("#")[0]
+                : fullUrl;
         this.keepGitDir = "true".equals(op.getSource().getAttrsOrDefault("git.keepgitdir", ""));
     }
 
     @Override
     public CacheMap cacheMap(OperationContext ctx) throws Exception {
         String key = Ops.digest(op.toBuilder().clearInputs().build()) + "\n" + commit();
-        return CacheMap.byCacheKeys(Digest.sha256(key.getBytes(StandardCharsets.UTF_8)).toString(), 0);
+        return CacheMap.byCacheKeys(
+                Digest.sha256(key.getBytes(StandardCharsets.UTF_8)).toString(), 0);
     }
 
     /** The commit {@code ref} names on the remote (the default branch for an empty ref); a commit id as it is. */
@@ -74,8 +76,11 @@ public final class GitSourceOperation implements Operation {
         String listing = git(null, "ls-remote", remote, wanted);
         for (String line : listing.split("\n")) {
             String[] parts = line.split("\t");
-            if (parts.length == 2 && (parts[1].equals(wanted) || parts[1].equals("refs/heads/" + wanted)
-                    || parts[1].equals("refs/tags/" + wanted) || parts[1].equals("refs/tags/" + wanted + "^{}"))) {
+            if (parts.length == 2
+                    && (parts[1].equals(wanted)
+                            || parts[1].equals("refs/heads/" + wanted)
+                            || parts[1].equals("refs/tags/" + wanted)
+                            || parts[1].equals("refs/tags/" + wanted + "^{}"))) {
                 return parts[0];
             }
         }
@@ -103,7 +108,14 @@ public final class GitSourceOperation implements Operation {
     private void checkout(OperationContext ctx, Path layer, String commit) throws IOException, InterruptedException {
         Path clone = subdir.isEmpty() ? layer : Files.createDirectory(layer.resolve(".kiln-git-checkout"));
         git(clone, "init", "-q");
-        git(clone, "fetch", "-q", "--depth", "1", remote, COMMIT.matcher(ref).matches() || ref.isEmpty() ? commit : ref);
+        git(
+                clone,
+                "fetch",
+                "-q",
+                "--depth",
+                "1",
+                remote,
+                COMMIT.matcher(ref).matches() || ref.isEmpty() ? commit : ref);
         String fetched = git(clone, "rev-parse", "FETCH_HEAD").trim();
         if (!fetched.equals(commit)) {
             throw new IOException("git source " + remote + ": " + ref + " moved to " + fetched + " while building (was "
@@ -113,7 +125,10 @@ public final class GitSourceOperation implements Operation {
         if (Files.exists(clone.resolve(".gitmodules"))) {
             git(clone, "submodule", "update", "--init", "--recursive", "--depth", "1");
         }
-        ctx.log(1, ("checked out " + commit + " of " + remote + "\n").getBytes(StandardCharsets.UTF_8), 0,
+        ctx.log(
+                1,
+                ("checked out " + commit + " of " + remote + "\n").getBytes(StandardCharsets.UTF_8),
+                0,
                 ("checked out " + commit + " of " + remote + "\n").length());
         if (!subdir.isEmpty()) {
             Path source = clone.resolve(subdir).normalize();
@@ -132,8 +147,8 @@ public final class GitSourceOperation implements Operation {
     }
 
     private static String git(Path dir, String... args) throws IOException, InterruptedException {
-        List<String> command = new ArrayList<>(List.of("git", "-c", "advice.detachedHead=false",
-                "-c", "protocol.file.allow=always"));
+        List<String> command =
+                new ArrayList<>(List.of("git", "-c", "advice.detachedHead=false", "-c", "protocol.file.allow=always"));
         command.addAll(List.of(args));
         ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
         if (dir != null) {

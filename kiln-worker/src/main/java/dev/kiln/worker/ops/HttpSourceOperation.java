@@ -2,16 +2,14 @@ package dev.kiln.worker.ops;
 
 import dev.kiln.core.Digest;
 import dev.kiln.core.Sha256;
+import dev.kiln.core.sys.PosixFiles;
 import dev.kiln.llb.Ops;
 import dev.kiln.llb.pb.Op;
-import dev.kiln.llb.pb.SourceOp;
 import dev.kiln.solver.CacheMap;
 import dev.kiln.solver.Operation;
 import dev.kiln.solver.OperationContext;
 import dev.kiln.solver.Result;
 import dev.kiln.worker.SnapshotResult;
-import dev.kiln.core.sys.PosixFiles;
-
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -22,7 +20,6 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.security.DigestOutputStream;
 import java.security.MessageDigest;
 import java.time.Duration;
@@ -57,9 +54,12 @@ public final class HttpSourceOperation implements Operation {
     @Override
     public CacheMap cacheMap(OperationContext ctx) throws Exception {
         String checksum = attr("http.checksum");
-        String content = checksum.isEmpty() ? download(ctx).digest() : Digest.parse(checksum).toString();
+        String content = checksum.isEmpty()
+                ? download(ctx).digest()
+                : Digest.parse(checksum).toString();
         String key = Ops.digest(op.toBuilder().clearInputs().build()) + "\n" + content;
-        return CacheMap.byCacheKeys(Digest.sha256(key.getBytes(StandardCharsets.UTF_8)).toString(), 0);
+        return CacheMap.byCacheKeys(
+                Digest.sha256(key.getBytes(StandardCharsets.UTF_8)).toString(), 0);
     }
 
     @Override
@@ -101,7 +101,8 @@ public final class HttpSourceOperation implements Operation {
 
     private DownloadCache.Entry download(OperationContext ctx) throws IOException, InterruptedException {
         return downloads.fetch(url, previous -> {
-            HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(url)).GET().timeout(Duration.ofMinutes(10));
+            HttpRequest.Builder request =
+                    HttpRequest.newBuilder(URI.create(url)).GET().timeout(Duration.ofMinutes(10));
             if (previous != null && !previous.etag().isEmpty()) {
                 request.header("If-None-Match", previous.etag());
             }
@@ -118,19 +119,26 @@ public final class HttpSourceOperation implements Operation {
                 try (OutputStream out = new DigestOutputStream(Files.newOutputStream(temp), sha)) {
                     body.transferTo(out);
                 }
-                ctx.log(1, ("downloaded " + Files.size(temp) + " bytes from " + url + "\n").getBytes(StandardCharsets.UTF_8),
+                ctx.log(
+                        1,
+                                ("downloaded " + Files.size(temp) + " bytes from " + url + "\n")
+                                        .getBytes(StandardCharsets.UTF_8),
                         0, ("downloaded " + Files.size(temp) + " bytes from " + url + "\n").length());
                 String digest = "sha256:" + HexFormat.of().formatHex(sha.digest());
-                java.time.Instant modified = response.headers().firstValue("Last-Modified")
-                        .map(HttpSourceOperation::parseHttpDate).orElse(null);
-                return downloads.store(url, temp, digest, response.headers().firstValue("ETag").orElse(""), modified);
+                java.time.Instant modified = response.headers()
+                        .firstValue("Last-Modified")
+                        .map(HttpSourceOperation::parseHttpDate)
+                        .orElse(null);
+                return downloads.store(
+                        url, temp, digest, response.headers().firstValue("ETag").orElse(""), modified);
             }
         });
     }
 
     private static java.time.Instant parseHttpDate(String value) {
         try {
-            return java.time.ZonedDateTime.parse(value, java.time.format.DateTimeFormatter.RFC_1123_DATE_TIME).toInstant();
+            return java.time.ZonedDateTime.parse(value, java.time.format.DateTimeFormatter.RFC_1123_DATE_TIME)
+                    .toInstant();
         } catch (java.time.format.DateTimeParseException e) {
             return null;
         }

@@ -12,7 +12,6 @@ import dev.kiln.solver.OperationContext;
 import dev.kiln.solver.Result;
 import dev.kiln.worker.SnapshotResult;
 import dev.kiln.worker.image.ImageStore;
-
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
@@ -40,18 +39,23 @@ public final class ImageSourceOperation implements Operation {
         String identifier = op.getSource().getIdentifier();
         this.reference = ImageReference.parseNormalized(identifier.substring("docker-image://".length()));
         this.platform = op.hasPlatform()
-                ? Platform.of(op.getPlatform().getOS(), op.getPlatform().getArchitecture(), op.getPlatform().getVariant())
+                ? Platform.of(
+                        op.getPlatform().getOS(),
+                        op.getPlatform().getArchitecture(),
+                        op.getPlatform().getVariant())
                 : hostPlatform;
     }
 
     @Override
     public CacheMap cacheMap(OperationContext ctx) throws Exception {
-        String content = reference.digest() != null && !reference.digest().isEmpty()
-                && !"pull".equals(op.getSource().getAttrsOrDefault("image.resolvemode", ""))
+        String content = reference.digest() != null
+                        && !reference.digest().isEmpty()
+                        && !"pull".equals(op.getSource().getAttrsOrDefault("image.resolvemode", ""))
                 ? reference.digest() + " " + platform
                 : resolve(ctx).image().descriptor().digest().toString();
         String key = Ops.digest(op.toBuilder().clearInputs().build()) + "\n" + content;
-        return CacheMap.byCacheKeys(Digest.sha256(key.getBytes(StandardCharsets.UTF_8)).toString(), 0)
+        return CacheMap.byCacheKeys(
+                        Digest.sha256(key.getBytes(StandardCharsets.UTF_8)).toString(), 0)
                 .withNotes(java.util.Map.of(IMAGE_NOTE, content));
     }
 

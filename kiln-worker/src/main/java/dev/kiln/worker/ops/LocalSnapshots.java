@@ -5,7 +5,6 @@ import dev.kiln.worker.AtomicWrite;
 import dev.kiln.worker.UsageLedger;
 import dev.kiln.worker.snapshot.Snapshot;
 import dev.kiln.worker.snapshot.Snapshotter;
-
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -51,7 +50,8 @@ public final class LocalSnapshots {
     void record(String key, Snapshot snapshot) throws IOException {
         if (ledger != null) {
             int end = key.indexOf('\n');
-            ledger.describe(snapshot.id(), "source.local", "local source for " + (end < 0 ? key : key.substring(0, end)));
+            ledger.describe(
+                    snapshot.id(), "source.local", "local source for " + (end < 0 ? key : key.substring(0, end)));
         }
         AtomicWrite.write(file(key), snapshot.id().getBytes(StandardCharsets.UTF_8));
     }

@@ -22,7 +22,6 @@ import dev.kiln.worker.fs.SyncOptions;
 import dev.kiln.worker.fs.SyncResult;
 import dev.kiln.worker.snapshot.ActiveSnapshot;
 import dev.kiln.worker.snapshot.Snapshot;
-
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -79,11 +78,12 @@ public final class LocalSourceOperation implements Operation {
             return List.of();
         }
         try {
-            return JSON.readValue(value, new TypeReference<List<String>>() {
-            });
+            return JSON.readValue(value, new TypeReference<List<String>>() {});
         } catch (IOException e) {
-            throw new IllegalArgumentException("local source " + source.getIdentifier() + ": attribute " + key
-                    + " is not a JSON list of strings: " + value, e);
+            throw new IllegalArgumentException(
+                    "local source " + source.getIdentifier() + ": attribute " + key + " is not a JSON list of strings: "
+                            + value,
+                    e);
         }
     }
 
@@ -98,7 +98,10 @@ public final class LocalSourceOperation implements Operation {
             notes.put(TRUNCATED_NOTE, String.valueOf(NOTED_FILES));
         }
         return CacheMap.byCacheKeys(
-                dev.kiln.core.Digest.sha256(key.getBytes(StandardCharsets.UTF_8)).toString(), 0).withNotes(notes);
+                        dev.kiln.core.Digest.sha256(key.getBytes(StandardCharsets.UTF_8))
+                                .toString(),
+                        0)
+                .withNotes(notes);
     }
 
     /**
@@ -107,9 +110,8 @@ public final class LocalSourceOperation implements Operation {
      * context sent by a new session (every CLI run is one) is a cache hit.
      */
     private Op keyedOp() {
-        SourceOp.Builder source = op.getSource().toBuilder()
-                .removeAttrs("local.session")
-                .removeAttrs("local.unique");
+        SourceOp.Builder source =
+                op.getSource().toBuilder().removeAttrs("local.session").removeAttrs("local.unique");
         return op.toBuilder().clearInputs().setSource(source).build();
     }
 
@@ -127,14 +129,18 @@ public final class LocalSourceOperation implements Operation {
             includes = new ArrayList<>(includes);
             includes.addAll(follow);
         }
-        StringBuilder content = new StringBuilder(checksums.checksum(context, new ChecksumSelector("/", true, false,
-                includes, options.excludePatterns()), listing));
+        StringBuilder content = new StringBuilder(checksums.checksum(
+                context, new ChecksumSelector("/", true, false, includes, options.excludePatterns()), listing));
         if (!everything) {
             ScopedRoot scope = new ScopedRoot(context);
             for (String path : follow) {
-                content.append("\nfollow ").append(path).append(' ')
-                        .append(ChecksumSelector.of(path).wildcard() || resolvesInside(scope, path)
-                                ? checksums.followedChecksum(context, path) : "absent");
+                content.append("\nfollow ")
+                        .append(path)
+                        .append(' ')
+                        .append(
+                                ChecksumSelector.of(path).wildcard() || resolvesInside(scope, path)
+                                        ? checksums.followedChecksum(context, path)
+                                        : "absent");
             }
         }
         return content.toString();
@@ -145,11 +151,14 @@ public final class LocalSourceOperation implements Operation {
      * a link to a directory is that directory (the links inside it are still sent as links).
      */
     private Path context() throws IOException {
-        SessionClient.DirectoryRequest request = new SessionClient.DirectoryRequest(options.includePatterns(),
-                options.excludePatterns(), options.followPaths(),
+        SessionClient.DirectoryRequest request = new SessionClient.DirectoryRequest(
+                options.includePatterns(),
+                options.excludePatterns(),
+                options.followPaths(),
                 op.getSource().getAttrsOrDefault("local.sharedkeyhint", name));
-        Path dir = session.localDir(name, request).orElseThrow(() -> new IOException("local source '" + name
-                + "' was not given a directory (pass --local " + name + "=DIR)"));
+        Path dir = session.localDir(name, request)
+                .orElseThrow(() -> new IOException(
+                        "local source '" + name + "' was not given a directory (pass --local " + name + "=DIR)"));
         if (!Files.isDirectory(dir)) {
             throw new IOException("local source '" + name + "': " + dir + " is not a directory");
         }

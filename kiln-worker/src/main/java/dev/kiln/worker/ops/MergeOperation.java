@@ -8,7 +8,6 @@ import dev.kiln.solver.Result;
 import dev.kiln.worker.SnapshotResult;
 import dev.kiln.worker.snapshot.Snapshot;
 import dev.kiln.worker.snapshot.Snapshotter;
-
 import java.util.List;
 
 /** MergeOp: the inputs' filesystems stacked in order, later ones on top; on overlay no file is copied. */

@@ -15,7 +15,6 @@ import dev.kiln.worker.BuildSession;
 import dev.kiln.worker.SnapshotResult;
 import dev.kiln.worker.image.ImageStore;
 import dev.kiln.worker.image.OciLayout;
-
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -38,17 +37,24 @@ public final class OciLayoutSourceOperation implements Operation {
         this.op = op;
         this.images = images;
         this.session = session;
-        this.reference = ImageReference.parseNormalized(op.getSource().getIdentifier().substring("oci-layout://".length()));
+        this.reference =
+                ImageReference.parseNormalized(op.getSource().getIdentifier().substring("oci-layout://".length()));
         this.platform = op.hasPlatform()
-                ? Platform.of(op.getPlatform().getOS(), op.getPlatform().getArchitecture(), op.getPlatform().getVariant())
+                ? Platform.of(
+                        op.getPlatform().getOS(),
+                        op.getPlatform().getArchitecture(),
+                        op.getPlatform().getVariant())
                 : hostPlatform;
     }
 
     /** The layout's directory: the store named by oci.store, or by the reference's last path element. */
-    public static Path layoutDirectory(BuildSession session, ImageReference reference, String store) throws IOException {
-        String name = store.isEmpty() ? reference.path().substring(reference.path().lastIndexOf('/') + 1) : store;
-        return session.localDir(name, dev.kiln.worker.SessionClient.DirectoryRequest.whole(name)).orElseThrow(() -> new IOException("OCI layout store \"" + name + "\" of "
-                + reference + " was not given a directory (pass --oci-layout " + name + "=DIR)"));
+    public static Path layoutDirectory(BuildSession session, ImageReference reference, String store)
+            throws IOException {
+        String name =
+                store.isEmpty() ? reference.path().substring(reference.path().lastIndexOf('/') + 1) : store;
+        return session.localDir(name, dev.kiln.worker.SessionClient.DirectoryRequest.whole(name))
+                .orElseThrow(() -> new IOException("OCI layout store \"" + name + "\" of " + reference
+                        + " was not given a directory (pass --oci-layout " + name + "=DIR)"));
     }
 
     @Override
@@ -58,13 +64,14 @@ public final class OciLayoutSourceOperation implements Operation {
         }
         SourceOp source = op.getSource().toBuilder().removeAttrs("oci.session").build();
         String key = Ops.digest(op.toBuilder().clearInputs().setSource(source).build()) + "\n" + platform;
-        return CacheMap.byCacheKeys(Digest.sha256(key.getBytes(StandardCharsets.UTF_8)).toString(), 0);
+        return CacheMap.byCacheKeys(
+                Digest.sha256(key.getBytes(StandardCharsets.UTF_8)).toString(), 0);
     }
 
     @Override
     public List<Result> exec(OperationContext ctx, List<Result> inputs) throws Exception {
-        OciLayout layout = new OciLayout(layoutDirectory(session, reference,
-                op.getSource().getAttrsOrDefault("oci.store", "")));
+        OciLayout layout =
+                new OciLayout(layoutDirectory(session, reference, op.getSource().getAttrsOrDefault("oci.store", "")));
         ResolvedImage image = layout.resolve(reference, Digest.parse(reference.digest()), platform);
         layout.importLayers(image, images.content());
         return List.of(new SnapshotResult(images.unpack(image, line -> {

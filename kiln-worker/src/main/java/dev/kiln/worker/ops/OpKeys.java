@@ -7,8 +7,7 @@ import dev.kiln.solver.CacheMap;
 /** The key material every op starts from. */
 final class OpKeys {
 
-    private OpKeys() {
-    }
+    private OpKeys() {}
 
     /**
      * The digest of the op with its input edges left out. Inputs enter a cache key through their

@@ -1,7 +1,6 @@
 package dev.kiln.worker.ops;
 
 import dev.kiln.solver.ShortText;
-
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
 import java.util.Deque;

@@ -1,13 +1,12 @@
 package dev.kiln.worker.ops;
 
 import dev.kiln.core.Trees;
+import dev.kiln.core.sys.PosixFiles;
 import dev.kiln.llb.pb.SSHOpt;
 import dev.kiln.llb.pb.SecretEnv;
 import dev.kiln.llb.pb.SecretOpt;
 import dev.kiln.worker.BuildSession;
 import dev.kiln.worker.sys.Mounts;
-import dev.kiln.core.sys.PosixFiles;
-
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -47,15 +46,17 @@ public final class SecretMounts {
             if (opt.getOptional()) {
                 return Optional.empty();
             }
-            throw new IOException("secret \"" + opt.getID() + "\" (mounted at " + dest + ") was not provided; pass it with"
-                    + " --secret id=" + opt.getID() + ",src=FILE or --secret id=" + opt.getID() + ",env=VARIABLE");
+            throw new IOException("secret \"" + opt.getID() + "\" (mounted at " + dest
+                    + ") was not provided; pass it with" + " --secret id=" + opt.getID() + ",src=FILE or --secret id="
+                    + opt.getID() + ",env=VARIABLE");
         }
         Path dir = Files.createDirectories(scratch).resolve(UUID.randomUUID().toString());
         Files.createDirectory(dir);
         PosixFiles.chmod(dir, 0700);
         boolean mounted = false;
         try {
-            Mounts.mount("tmpfs", dir, "tmpfs", Mounts.MS_NOSUID | Mounts.MS_NODEV | Mounts.MS_NOEXEC, "size=1m,mode=0700");
+            Mounts.mount(
+                    "tmpfs", dir, "tmpfs", Mounts.MS_NOSUID | Mounts.MS_NODEV | Mounts.MS_NOEXEC, "size=1m,mode=0700");
             mounted = true;
             Path file = dir.resolve("secret");
             Files.write(file, value.get());

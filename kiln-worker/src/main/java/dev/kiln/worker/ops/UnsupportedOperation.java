@@ -4,7 +4,6 @@ import dev.kiln.solver.CacheMap;
 import dev.kiln.solver.Operation;
 import dev.kiln.solver.OperationContext;
 import dev.kiln.solver.Result;
-
 import java.util.List;
 
 /** An op this worker cannot run; it fails when the solver reaches it, with a message saying why. */

@@ -6,7 +6,7 @@ package dev.kiln.worker.runtime;
  */
 @FunctionalInterface
 public interface OutputSink {
-  OutputSink DISCARD = (data, offset, length) -> {};
+    OutputSink DISCARD = (data, offset, length) -> {};
 
-  void write(byte[] data, int offset, int length);
+    void write(byte[] data, int offset, int length);
 }

@@ -2,7 +2,6 @@ package dev.kiln.worker.runtime;
 
 import dev.kiln.worker.sys.Pty;
 import dev.kiln.worker.sys.Signals;
-
 import java.io.IOException;
 
 /** A container whose process runs on a pseudo-terminal; Kiln holds the terminal's master side. */

@@ -25,8 +25,8 @@ import java.util.concurrent.TimeUnit;
  * and bundles stay for the next open ({@link ContainerRuntime#of}) to remove.
  */
 final class Watchdog implements AutoCloseable {
-  /** Reads "+ id" and "- id" lines; at end-of-file deletes what is still listed. $1 is the runtime, $2 its root. */
-  private static final String SCRIPT = """
+    /** Reads "+ id" and "- id" lines; at end-of-file deletes what is still listed. $1 is the runtime, $2 its root. */
+    private static final String SCRIPT = """
       ids=' '
       while read -r op id; do
         case $op in
@@ -41,87 +41,88 @@ final class Watchdog implements AutoCloseable {
       for id in $left; do "$1" --root "$2" delete --force "$id"; done
       exit 0
       """;
-  private static final long CLOSE_WAIT_SECONDS = 10;
 
-  private final List<String> command;
-  private final Set<String> watched = new LinkedHashSet<>();
-  private Process process;
-  private boolean closed;
+    private static final long CLOSE_WAIT_SECONDS = 10;
 
-  Watchdog(Path runtime, Path runtimeRoot, Optional<Path> setsid) {
-    List<String> command = new ArrayList<>();
-    setsid.ifPresent(path -> command.add(path.toString()));
-    command.addAll(List.of("/bin/sh", "-c", SCRIPT, "kiln-watchdog", runtime.toString(), runtimeRoot.toString()));
-    this.command = List.copyOf(command);
-  }
+    private final List<String> command;
+    private final Set<String> watched = new LinkedHashSet<>();
+    private Process process;
+    private boolean closed;
 
-  /** Lists a container before its runtime starts, so it is deleted if this JVM dies from now on. */
-  synchronized void watch(String id) throws IOException {
-    if (closed) {
-      throw new IllegalStateException("the container runtime is closed; container " + id + " was not started");
+    Watchdog(Path runtime, Path runtimeRoot, Optional<Path> setsid) {
+        List<String> command = new ArrayList<>();
+        setsid.ifPresent(path -> command.add(path.toString()));
+        command.addAll(List.of("/bin/sh", "-c", SCRIPT, "kiln-watchdog", runtime.toString(), runtimeRoot.toString()));
+        this.command = List.copyOf(command);
     }
-    watched.add(id);
-    send("+ " + id + "\n");
-  }
 
-  /** Takes a container off the list once it is gone. */
-  synchronized void forget(String id) {
-    if (watched.remove(id) && !closed) {
-      try {
-        send("- " + id + "\n");
-      } catch (IOException e) {
-        // a watchdog that cannot be restarted only means a leftover that the next open deletes
-      }
+    /** Lists a container before its runtime starts, so it is deleted if this JVM dies from now on. */
+    synchronized void watch(String id) throws IOException {
+        if (closed) {
+            throw new IllegalStateException("the container runtime is closed; container " + id + " was not started");
+        }
+        watched.add(id);
+        send("+ " + id + "\n");
     }
-  }
 
-  /** The process id of the watching shell, or empty before the first container. */
-  synchronized Optional<Long> pid() {
-    return process == null ? Optional.empty() : Optional.of(process.pid());
-  }
+    /** Takes a container off the list once it is gone. */
+    synchronized void forget(String id) {
+        if (watched.remove(id) && !closed) {
+            try {
+                send("- " + id + "\n");
+            } catch (IOException e) {
+                // a watchdog that cannot be restarted only means a leftover that the next open deletes
+            }
+        }
+    }
 
-  /**
-   * Ends the watch: the shell deletes the containers still listed (none when each was closed) and exits, which
-   * this waits for, so nothing of this runtime runs after it returns.
-   */
-  @Override
-  public synchronized void close() throws IOException {
-    if (closed) {
-      return;
+    /** The process id of the watching shell, or empty before the first container. */
+    synchronized Optional<Long> pid() {
+        return process == null ? Optional.empty() : Optional.of(process.pid());
     }
-    closed = true;
-    if (process == null) {
-      return;
-    }
-    process.getOutputStream().close();
-    try {
-      process.waitFor(CLOSE_WAIT_SECONDS, TimeUnit.SECONDS);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IOException("interrupted while deleting the containers still running", e);
-    }
-  }
 
-  /** Writes one line; a watchdog that is gone (killed by someone) is replaced, and learns every listed id. */
-  private void send(String line) throws IOException {
-    if (process != null && process.isAlive()) {
-      try {
+    /**
+     * Ends the watch: the shell deletes the containers still listed (none when each was closed) and exits, which
+     * this waits for, so nothing of this runtime runs after it returns.
+     */
+    @Override
+    public synchronized void close() throws IOException {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        if (process == null) {
+            return;
+        }
+        process.getOutputStream().close();
+        try {
+            process.waitFor(CLOSE_WAIT_SECONDS, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while deleting the containers still running", e);
+        }
+    }
+
+    /** Writes one line; a watchdog that is gone (killed by someone) is replaced, and learns every listed id. */
+    private void send(String line) throws IOException {
+        if (process != null && process.isAlive()) {
+            try {
+                OutputStream in = process.getOutputStream();
+                in.write(line.getBytes(StandardCharsets.US_ASCII));
+                in.flush();
+                return;
+            } catch (IOException e) {
+                // the shell died between the check and the write: start another below
+            }
+        }
+        process = new ProcessBuilder(command)
+                .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                .redirectError(ProcessBuilder.Redirect.DISCARD)
+                .start();
+        StringBuilder all = new StringBuilder();
+        watched.forEach(id -> all.append("+ ").append(id).append('\n'));
         OutputStream in = process.getOutputStream();
-        in.write(line.getBytes(StandardCharsets.US_ASCII));
+        in.write(all.toString().getBytes(StandardCharsets.US_ASCII));
         in.flush();
-        return;
-      } catch (IOException e) {
-        // the shell died between the check and the write: start another below
-      }
     }
-    process = new ProcessBuilder(command)
-        .redirectOutput(ProcessBuilder.Redirect.DISCARD)
-        .redirectError(ProcessBuilder.Redirect.DISCARD)
-        .start();
-    StringBuilder all = new StringBuilder();
-    watched.forEach(id -> all.append("+ ").append(id).append('\n'));
-    OutputStream in = process.getOutputStream();
-    in.write(all.toString().getBytes(StandardCharsets.US_ASCII));
-    in.flush();
-  }
 }

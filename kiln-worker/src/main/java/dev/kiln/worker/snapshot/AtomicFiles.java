@@ -11,34 +11,34 @@ import java.nio.file.StandardOpenOption;
 
 /** Writes that a crash leaves either complete or absent: write a temporary file, fsync, rename, fsync the directory. */
 final class AtomicFiles {
-  static final String TEMP_PREFIX = ".tmp-";
+    static final String TEMP_PREFIX = ".tmp-";
 
-  private AtomicFiles() {}
+    private AtomicFiles() {}
 
-  static void write(Path target, String content) throws IOException {
-    Path temp = target.resolveSibling(TEMP_PREFIX + target.getFileName() + "-" + Ids.random(8));
-    try (FileChannel channel = FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
-      ByteBuffer bytes = ByteBuffer.wrap(content.getBytes(StandardCharsets.UTF_8));
-      while (bytes.hasRemaining()) {
-        channel.write(bytes);
-      }
-      channel.force(true);
-    } catch (IOException e) {
-      Files.deleteIfExists(temp);
-      throw e;
+    static void write(Path target, String content) throws IOException {
+        Path temp = target.resolveSibling(TEMP_PREFIX + target.getFileName() + "-" + Ids.random(8));
+        try (FileChannel channel = FileChannel.open(temp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+            ByteBuffer bytes = ByteBuffer.wrap(content.getBytes(StandardCharsets.UTF_8));
+            while (bytes.hasRemaining()) {
+                channel.write(bytes);
+            }
+            channel.force(true);
+        } catch (IOException e) {
+            Files.deleteIfExists(temp);
+            throw e;
+        }
+        rename(temp, target);
     }
-    rename(temp, target);
-  }
 
-  /** Renames a complete file or directory into place and makes the rename durable. */
-  static void rename(Path source, Path target) throws IOException {
-    Files.move(source, target, StandardCopyOption.ATOMIC_MOVE);
-    syncDirectory(target.getParent());
-  }
-
-  static void syncDirectory(Path directory) throws IOException {
-    try (FileChannel channel = FileChannel.open(directory, StandardOpenOption.READ)) {
-      channel.force(true);
+    /** Renames a complete file or directory into place and makes the rename durable. */
+    static void rename(Path source, Path target) throws IOException {
+        Files.move(source, target, StandardCopyOption.ATOMIC_MOVE);
+        syncDirectory(target.getParent());
     }
-  }
+
+    static void syncDirectory(Path directory) throws IOException {
+        try (FileChannel channel = FileChannel.open(directory, StandardOpenOption.READ)) {
+            channel.force(true);
+        }
+    }
 }

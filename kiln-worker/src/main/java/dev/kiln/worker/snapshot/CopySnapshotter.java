@@ -4,8 +4,6 @@ import dev.kiln.core.Trees;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.List;
-import java.util.Optional;
 
 /**
  * Snapshots without overlayfs, in the same on-disk format: a prepare copies the parent's flattened content, a
@@ -14,53 +12,53 @@ import java.util.Optional;
  */
 public final class CopySnapshotter extends StoredSnapshotter {
 
-  CopySnapshotter(LayerStore store) {
-    super(store);
-  }
-
-  public static CopySnapshotter open(Path root) throws IOException {
-    return new CopySnapshotter(LayerStore.open(root));
-  }
-
-  @Override
-  public ActiveSnapshot prepare(Snapshot parent) throws IOException {
-    store.requireLayers(parent);
-    return CopyActiveSnapshot.create(this, store, parent);
-  }
-
-  @Override
-  public Mounted mountReadOnly(Snapshot snapshot) throws IOException {
-    store.requireLayers(snapshot);
-    if (snapshot.isScratch()) {
-      return new Mounted(snapshot, store.emptyDirectory(), () -> {});
+    CopySnapshotter(LayerStore store) {
+        super(store);
     }
-    store.acquire(snapshot.layers());
-    Path dir;
-    Path view;
-    try {
-      dir = store.newWorkDirectory();
-      view = dir.resolve("view");
-      try {
-        Files.createDirectory(view);
-        new LayerFlattener(new FileCopier(true)).applyAll(store.layerPaths(snapshot.layers()), view);
-      } catch (IOException | RuntimeException e) {
-        Trees.deleteRecursively(dir);
-        throw e;
-      }
-    } catch (IOException | RuntimeException e) {
-      store.release(snapshot.layers());
-      throw e;
+
+    public static CopySnapshotter open(Path root) throws IOException {
+        return new CopySnapshotter(LayerStore.open(root));
     }
-    Mounted[] self = new Mounted[1];
-    self[0] = new Mounted(snapshot, view, () -> {
-      try {
-        Trees.deleteRecursively(dir);
-      } finally {
-        store.release(snapshot.layers());
-        store.unregister(self[0]);
-      }
-    });
-    store.register(self[0]);
-    return self[0];
-  }
+
+    @Override
+    public ActiveSnapshot prepare(Snapshot parent) throws IOException {
+        store.requireLayers(parent);
+        return CopyActiveSnapshot.create(this, store, parent);
+    }
+
+    @Override
+    public Mounted mountReadOnly(Snapshot snapshot) throws IOException {
+        store.requireLayers(snapshot);
+        if (snapshot.isScratch()) {
+            return new Mounted(snapshot, store.emptyDirectory(), () -> {});
+        }
+        store.acquire(snapshot.layers());
+        Path dir;
+        Path view;
+        try {
+            dir = store.newWorkDirectory();
+            view = dir.resolve("view");
+            try {
+                Files.createDirectory(view);
+                new LayerFlattener(new FileCopier(true)).applyAll(store.layerPaths(snapshot.layers()), view);
+            } catch (IOException | RuntimeException e) {
+                Trees.deleteRecursively(dir);
+                throw e;
+            }
+        } catch (IOException | RuntimeException e) {
+            store.release(snapshot.layers());
+            throw e;
+        }
+        Mounted[] self = new Mounted[1];
+        self[0] = new Mounted(snapshot, view, () -> {
+            try {
+                Trees.deleteRecursively(dir);
+            } finally {
+                store.release(snapshot.layers());
+                store.unregister(self[0]);
+            }
+        });
+        store.register(self[0]);
+        return self[0];
+    }
 }

@@ -12,52 +12,52 @@ import java.util.List;
  * replaces whatever was there, directories merge and take the upper layer's metadata.
  */
 final class LayerFlattener {
-  private final FileCopier copier;
+    private final FileCopier copier;
 
-  LayerFlattener(FileCopier copier) {
-    this.copier = copier;
-  }
-
-  /** Flattens {@code layers} (bottom first) into {@code target}, an existing empty directory. */
-  void applyAll(List<Path> layers, Path target) throws IOException {
-    for (Path layer : layers) {
-      apply(layer, target);
+    LayerFlattener(FileCopier copier) {
+        this.copier = copier;
     }
-  }
 
-  void apply(Path layer, Path target) throws IOException {
-    applyDirectory(layer, target);
-    FileCopier.applyMetadata(layer, FileInfo.of(layer), target);
-  }
-
-  private void applyDirectory(Path source, Path target) throws IOException {
-    for (String name : Trees.names(source)) {
-      Path from = source.resolve(name);
-      Path to = target.resolve(name);
-      FileInfo info = FileInfo.of(from);
-      FileInfo existing = FileInfo.ofNullable(to);
-      if (Overlay.isWhiteout(info)) {
-        Trees.deleteRecursively(to);
-        continue;
-      }
-      if (info.isDirectory()) {
-        if (existing != null && !existing.isDirectory()) {
-          Trees.deleteRecursively(to);
-          existing = null;
+    /** Flattens {@code layers} (bottom first) into {@code target}, an existing empty directory. */
+    void applyAll(List<Path> layers, Path target) throws IOException {
+        for (Path layer : layers) {
+            apply(layer, target);
         }
-        if (existing == null) {
-          Files.createDirectory(to);
-        } else if (Overlay.isOpaque(from)) {
-          Trees.deleteContents(to);
-        }
-        applyDirectory(from, to);
-        FileCopier.applyMetadata(from, info, to);
-      } else {
-        if (existing != null) {
-          Trees.deleteRecursively(to);
-        }
-        copier.copyEntry(from, info, to);
-      }
     }
-  }
+
+    void apply(Path layer, Path target) throws IOException {
+        applyDirectory(layer, target);
+        FileCopier.applyMetadata(layer, FileInfo.of(layer), target);
+    }
+
+    private void applyDirectory(Path source, Path target) throws IOException {
+        for (String name : Trees.names(source)) {
+            Path from = source.resolve(name);
+            Path to = target.resolve(name);
+            FileInfo info = FileInfo.of(from);
+            FileInfo existing = FileInfo.ofNullable(to);
+            if (Overlay.isWhiteout(info)) {
+                Trees.deleteRecursively(to);
+                continue;
+            }
+            if (info.isDirectory()) {
+                if (existing != null && !existing.isDirectory()) {
+                    Trees.deleteRecursively(to);
+                    existing = null;
+                }
+                if (existing == null) {
+                    Files.createDirectory(to);
+                } else if (Overlay.isOpaque(from)) {
+                    Trees.deleteContents(to);
+                }
+                applyDirectory(from, to);
+                FileCopier.applyMetadata(from, info, to);
+            } else {
+                if (existing != null) {
+                    Trees.deleteRecursively(to);
+                }
+                copier.copyEntry(from, info, to);
+            }
+        }
+    }
 }

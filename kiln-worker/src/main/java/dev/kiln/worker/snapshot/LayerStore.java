@@ -2,8 +2,8 @@ package dev.kiln.worker.snapshot;
 
 import dev.kiln.core.Sha256;
 import dev.kiln.core.Trees;
-import dev.kiln.worker.sys.Mounts;
 import dev.kiln.core.sys.PosixFiles;
+import dev.kiln.worker.sys.Mounts;
 import java.io.Closeable;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
@@ -31,399 +31,413 @@ import java.util.concurrent.ConcurrentHashMap;
  * layers no snapshot uses).
  */
 final class LayerStore implements Closeable {
-  static final int LAYER_ID_LENGTH = 10;
-  static final int SNAPSHOT_ID_LENGTH = 20;
-  private static final String SNAPSHOT_HEADER = "kiln-snapshot 1";
-  private static final String SQUASH_HEADER = "kiln-squash 1";
-  private static final String CLEAN_MARKER = "closed-cleanly";
+    static final int LAYER_ID_LENGTH = 10;
+    static final int SNAPSHOT_ID_LENGTH = 20;
+    private static final String SNAPSHOT_HEADER = "kiln-snapshot 1";
+    private static final String SQUASH_HEADER = "kiln-squash 1";
+    private static final String CLEAN_MARKER = "closed-cleanly";
 
-  /** A stack of bottom layers flattened into one layer, to keep overlay mount options under one page. */
-  record Squash(String key, String layer, List<String> prefix) {}
+    /** A stack of bottom layers flattened into one layer, to keep overlay mount options under one page. */
+    record Squash(String key, String layer, List<String> prefix) {}
 
-  private final Path root;
-  private final Path layers;
-  private final Path snapshots;
-  private final Path squashes;
-  private final Path work;
-  private final Path empty;
-  private final FileChannel lockFile;
-  private final FileLock lock;
-  private final Object mutex = new Object();
-  /** Snapshot id to layers, loaded on first need; guarded by mutex. */
-  private Map<String, List<String>> index;
-  /** Layer id to the number of active snapshots and views using it; guarded by mutex. */
-  private final Map<String, Integer> inUse = new HashMap<>();
-  private final Set<AutoCloseable> openHandles = ConcurrentHashMap.newKeySet();
-  private final Snapshotter.Uses uses;
+    private final Path root;
+    private final Path layers;
+    private final Path snapshots;
+    private final Path squashes;
+    private final Path work;
+    private final Path empty;
+    private final FileChannel lockFile;
+    private final FileLock lock;
+    private final Object mutex = new Object();
+    /** Snapshot id to layers, loaded on first need; guarded by mutex. */
+    private Map<String, List<String>> index;
+    /** Layer id to the number of active snapshots and views using it; guarded by mutex. */
+    private final Map<String, Integer> inUse = new HashMap<>();
 
-  private LayerStore(Path root, FileChannel lockFile, FileLock lock, Snapshotter.Uses uses) {
-    this.uses = uses;
-    this.root = root;
-    this.layers = root.resolve("l");
-    this.snapshots = root.resolve("snapshots");
-    this.squashes = root.resolve("squashes");
-    this.work = root.resolve("work");
-    this.empty = root.resolve("empty");
-    this.lockFile = lockFile;
-    this.lock = lock;
-  }
+    private final Set<AutoCloseable> openHandles = ConcurrentHashMap.newKeySet();
+    private final Snapshotter.Uses uses;
 
-  static LayerStore open(Path root) throws IOException {
-    return open(root, Snapshotter.Uses.NONE);
-  }
-
-  static LayerStore open(Path root, Snapshotter.Uses uses) throws IOException {
-    Path absolute = root.toAbsolutePath().normalize();
-    Files.createDirectories(absolute);
-    FileChannel channel = FileChannel.open(absolute.resolve("lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-    FileLock lock;
-    try {
-      lock = channel.tryLock();
-    } catch (OverlappingFileLockException e) {
-      channel.close();
-      throw new IOException("snapshot state " + absolute + " is already open in this process; close it first");
+    private LayerStore(Path root, FileChannel lockFile, FileLock lock, Snapshotter.Uses uses) {
+        this.uses = uses;
+        this.root = root;
+        this.layers = root.resolve("l");
+        this.snapshots = root.resolve("snapshots");
+        this.squashes = root.resolve("squashes");
+        this.work = root.resolve("work");
+        this.empty = root.resolve("empty");
+        this.lockFile = lockFile;
+        this.lock = lock;
     }
-    if (lock == null) {
-      channel.close();
-      throw new IOException("snapshot state " + absolute + " is in use by another process");
-    }
-    LayerStore store = new LayerStore(absolute, channel, lock, uses);
-    try {
-      store.recover();
-    } catch (IOException | RuntimeException e) {
-      store.close();
-      throw e;
-    }
-    return store;
-  }
 
-  /** Undoes whatever an interrupted process left: mounts, half-made layers and records, scratch space. */
-  private void recover() throws IOException {
-    for (Path dir : List.of(layers, snapshots, squashes, work, empty)) {
-      Files.createDirectories(dir);
+    static LayerStore open(Path root) throws IOException {
+        return open(root, Snapshotter.Uses.NONE);
     }
-    for (Path mountPoint : Mounts.mountPointsUnder(work)) {
-      Mounts.unmount(mountPoint, Mounts.MNT_DETACH);
-    }
-    Trees.deleteContents(work);
-    Trees.deleteContents(empty);
-    PosixFiles.chmod(empty, 0755);
-    for (Path dir : List.of(root, layers, snapshots, squashes)) {
-      for (String name : Trees.names(dir)) {
-        if (name.startsWith(AtomicFiles.TEMP_PREFIX)) {
-          Trees.deleteRecursively(dir.resolve(name));
+
+    static LayerStore open(Path root, Snapshotter.Uses uses) throws IOException {
+        Path absolute = root.toAbsolutePath().normalize();
+        Files.createDirectories(absolute);
+        FileChannel channel =
+                FileChannel.open(absolute.resolve("lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+        FileLock lock;
+        try {
+            lock = channel.tryLock();
+        } catch (OverlappingFileLockException e) {
+            channel.close();
+            throw new IOException("snapshot state " + absolute + " is already open in this process; close it first");
         }
-      }
-    }
-    Path marker = root.resolve(CLEAN_MARKER);
-    if (Files.deleteIfExists(marker)) {
-      AtomicFiles.syncDirectory(root);
-    } else {
-      synchronized (mutex) {
-        collectGarbage();
-      }
-    }
-  }
-
-  Path root() {
-    return root;
-  }
-
-  /** A directory that is always empty: the lowest layer of scratch and the filler for one-layer read-only mounts. */
-  Path emptyDirectory() {
-    return empty;
-  }
-
-  Path layerPath(String layerId) {
-    if (!Ids.isValid(layerId, LAYER_ID_LENGTH)) {
-      throw new IllegalArgumentException("not a layer id: \"" + layerId + "\"");
-    }
-    return layers.resolve(layerId);
-  }
-
-  List<Path> layerPaths(List<String> layerIds) {
-    return layerIds.stream().map(this::layerPath).toList();
-  }
-
-  /** A fresh directory for in-progress work; it is deleted at the next open if the process dies. */
-  Path newWorkDirectory() throws IOException {
-    return Files.createDirectory(work.resolve(Ids.random(12)));
-  }
-
-  /** Fails with a clear message unless every layer of {@code snapshot} is present. */
-  void requireLayers(Snapshot snapshot) throws IOException {
-    for (String layer : snapshot.layers()) {
-      if (!Files.isDirectory(layerPath(layer))) {
-        throw new NoSuchFileException(layerPath(layer).toString(), null,
-            "layer " + layer + " of snapshot " + snapshot.id() + " is missing; was the snapshot removed?");
-      }
-    }
-  }
-
-  Snapshot record(List<String> layerIds) throws IOException {
-    synchronized (mutex) {
-      String id = Ids.random(SNAPSHOT_ID_LENGTH);
-      uses.recorded(id);
-      StringBuilder text = new StringBuilder(SNAPSHOT_HEADER).append('\n');
-      for (String layer : layerIds) {
-        text.append("layer ").append(layer).append('\n');
-      }
-      AtomicFiles.write(snapshots.resolve(id), text.toString());
-      if (index != null) {
-        index.put(id, List.copyOf(layerIds));
-      }
-      return new Snapshot(id, layerIds);
-    }
-  }
-
-  /**
-   * Makes the complete directory {@code layerDirectory} a layer (one rename, after its data is on disk) and records
-   * a snapshot of {@code below} plus that layer.
-   */
-  Snapshot recordWithNewLayer(List<String> below, Path layerDirectory) throws IOException {
-    PosixFiles.syncFilesystem(layerDirectory);
-    synchronized (mutex) {
-      String layer = addLayer(layerDirectory);
-      List<String> all = new ArrayList<>(below);
-      all.add(layer);
-      return record(all);
-    }
-  }
-
-  /** A snapshot of {@code parent} plus a layer {@code filler} writes; a failed fill leaves nothing behind. */
-  Snapshot importLayer(Snapshot parent, Snapshotter.LayerFiller filler) throws IOException {
-    requireLayers(parent);
-    Path work = newWorkDirectory();
-    try {
-      Path layer = Files.createDirectory(work.resolve("layer"));
-      filler.fill(layer);
-      return recordWithNewLayer(parent.layers(), layer);
-    } finally {
-      Trees.deleteRecursively(work);
-    }
-  }
-
-  private String addLayer(Path layerDirectory) throws IOException {
-    String layer;
-    do {
-      layer = Ids.random(LAYER_ID_LENGTH);
-    } while (Files.exists(layers.resolve(layer)));
-    AtomicFiles.rename(layerDirectory, layers.resolve(layer));
-    return layer;
-  }
-
-  Optional<Snapshot> load(String id) throws IOException {
-    if (Snapshot.SCRATCH.id().equals(id)) {
-      return Optional.of(Snapshot.SCRATCH);
-    }
-    if (!Ids.isValid(id, SNAPSHOT_ID_LENGTH)) {
-      throw new IllegalArgumentException("not a snapshot id: \"" + id + "\"");
-    }
-    if (!uses.loading(id)) {
-      return Optional.empty();
-    }
-    List<String> lines;
-    try {
-      lines = Files.readAllLines(snapshots.resolve(id), StandardCharsets.UTF_8);
-    } catch (NoSuchFileException e) {
-      return Optional.empty();
-    }
-    Snapshot snapshot = new Snapshot(id, parseLayers(snapshots.resolve(id), lines, SNAPSHOT_HEADER, 1));
-    requireLayers(snapshot);
-    return Optional.of(snapshot);
-  }
-
-  void remove(String id) throws IOException {
-    if (Snapshot.SCRATCH.id().equals(id)) {
-      return;
-    }
-    if (!Ids.isValid(id, SNAPSHOT_ID_LENGTH)) {
-      throw new IllegalArgumentException("not a snapshot id: \"" + id + "\"");
-    }
-    synchronized (mutex) {
-      loadIndex();
-      if (Files.deleteIfExists(snapshots.resolve(id))) {
-        AtomicFiles.syncDirectory(snapshots);
-      }
-      index.remove(id);
-      collectGarbage();
-    }
-  }
-
-  /** Every snapshot record, from the index that removals keep current. */
-  List<Snapshot> list() throws IOException {
-    synchronized (mutex) {
-      loadIndex();
-      List<Snapshot> all = new ArrayList<>(index.size());
-      index.forEach((id, layerIds) -> all.add(new Snapshot(id, layerIds)));
-      return all;
-    }
-  }
-
-  /** The time the snapshot's record was written (records are never rewritten). */
-  Optional<Instant> createdAt(String id) throws IOException {
-    if (!Ids.isValid(id, SNAPSHOT_ID_LENGTH)) {
-      return Optional.empty();
-    }
-    try {
-      return Optional.of(Files.getLastModifiedTime(snapshots.resolve(id)).toInstant());
-    } catch (NoSuchFileException e) {
-      return Optional.empty();
-    }
-  }
-
-  /** Marks layers as used by an open view so that removing their last snapshot does not delete them under it. */
-  void acquire(List<String> layerIds) {
-    synchronized (mutex) {
-      for (String layer : layerIds) {
-        inUse.merge(layer, 1, Integer::sum);
-      }
-    }
-  }
-
-  void release(List<String> layerIds) {
-    synchronized (mutex) {
-      for (String layer : layerIds) {
-        inUse.computeIfPresent(layer, (key, count) -> count == 1 ? null : count - 1);
-      }
-    }
-  }
-
-  /** The layer that flattens {@code prefix}, if one was made before. */
-  Optional<String> squashed(List<String> prefix) throws IOException {
-    Path record = squashes.resolve(squashKey(prefix));
-    try {
-      List<String> lines = Files.readAllLines(record, StandardCharsets.UTF_8);
-      String layer = lines.size() > 1 && lines.get(1).startsWith("squashed ") ? lines.get(1).substring(9) : "";
-      if (Ids.isValid(layer, LAYER_ID_LENGTH) && Files.isDirectory(layerPath(layer))
-          && parseLayers(record, lines, SQUASH_HEADER, 2).equals(prefix)) {
-        return Optional.of(layer);
-      }
-      return Optional.empty();
-    } catch (NoSuchFileException e) {
-      return Optional.empty();
-    }
-  }
-
-  /** Flattens {@code prefix} into one new layer (hard links to the originals, which are immutable) and records it. */
-  String squash(List<String> prefix) throws IOException {
-    Path scratch = newWorkDirectory();
-    try {
-      Path flat = Files.createDirectory(scratch.resolve("layer"));
-      new LayerFlattener(new FileCopier(true)).applyAll(layerPaths(prefix), flat);
-      PosixFiles.syncFilesystem(flat);
-      synchronized (mutex) {
-        Optional<String> raced = squashed(prefix);
-        if (raced.isPresent()) {
-          return raced.get();
+        if (lock == null) {
+            channel.close();
+            throw new IOException("snapshot state " + absolute + " is in use by another process");
         }
-        String layer = addLayer(flat);
-        StringBuilder text = new StringBuilder(SQUASH_HEADER).append('\n').append("squashed ").append(layer).append('\n');
-        for (String id : prefix) {
-          text.append("layer ").append(id).append('\n');
+        LayerStore store = new LayerStore(absolute, channel, lock, uses);
+        try {
+            store.recover();
+        } catch (IOException | RuntimeException e) {
+            store.close();
+            throw e;
         }
-        AtomicFiles.write(squashes.resolve(squashKey(prefix)), text.toString());
-        return layer;
-      }
-    } finally {
-      Trees.deleteRecursively(scratch);
+        return store;
     }
-  }
 
-  void register(AutoCloseable handle) {
-    openHandles.add(handle);
-  }
-
-  void unregister(AutoCloseable handle) {
-    openHandles.remove(handle);
-  }
-
-  /** Deletes squashes no snapshot starts with and layers no snapshot or squash uses; the caller holds the mutex. */
-  private void collectGarbage() throws IOException {
-    loadIndex();
-    Set<String> live = new HashSet<>(inUse.keySet());
-    index.values().forEach(live::addAll);
-    for (String key : Trees.names(squashes)) {
-      Path record = squashes.resolve(key);
-      List<String> lines = Files.readAllLines(record, StandardCharsets.UTF_8);
-      String layer = lines.size() > 1 && lines.get(1).startsWith("squashed ") ? lines.get(1).substring(9) : "";
-      List<String> prefix = parseLayers(record, lines, SQUASH_HEADER, 2);
-      boolean used = inUse.containsKey(layer)
-          || index.values().stream().anyMatch(stack -> stack.size() >= prefix.size()
-              && stack.subList(0, prefix.size()).equals(prefix));
-      if (used) {
-        live.add(layer);
-      } else {
-        Files.delete(record);
-      }
-    }
-    for (String layer : Trees.names(layers)) {
-      if (!live.contains(layer)) {
-        Trees.deleteRecursively(layers.resolve(layer));
-      }
-    }
-  }
-
-  private void loadIndex() throws IOException {
-    if (index != null) {
-      return;
-    }
-    Map<String, List<String>> loaded = new HashMap<>();
-    for (String id : Trees.names(snapshots)) {
-      Path record = snapshots.resolve(id);
-      loaded.put(id, parseLayers(record, Files.readAllLines(record, StandardCharsets.UTF_8), SNAPSHOT_HEADER, 1));
-    }
-    index = loaded;
-  }
-
-  private static List<String> parseLayers(Path file, List<String> lines, String header, int firstLayerLine)
-      throws IOException {
-    if (lines.isEmpty() || !lines.getFirst().equals(header)) {
-      throw new IOException("corrupt snapshot state: " + file + " does not start with \"" + header + "\"");
-    }
-    List<String> out = new ArrayList<>();
-    for (String line : lines.subList(firstLayerLine, lines.size())) {
-      String layer = line.startsWith("layer ") ? line.substring(6) : "";
-      if (!Ids.isValid(layer, LAYER_ID_LENGTH)) {
-        throw new IOException("corrupt snapshot state: " + file + " has a bad line \"" + line + "\"");
-      }
-      out.add(layer);
-    }
-    return out;
-  }
-
-  private static String squashKey(List<String> prefix) {
-    byte[] digest = Sha256.engine().digest(String.join("\n", prefix).getBytes(StandardCharsets.UTF_8));
-    return HexFormat.of().formatHex(digest, 0, 16);
-  }
-
-  /** Closes every handle still open, marks a clean shutdown and releases the directory. */
-  @Override
-  public void close() throws IOException {
-    IOException failure = null;
-    for (AutoCloseable handle : List.copyOf(openHandles)) {
-      try {
-        handle.close();
-      } catch (Exception e) {
-        if (failure == null) {
-          failure = new IOException("closing snapshot state " + root + " left something open", e);
+    /** Undoes whatever an interrupted process left: mounts, half-made layers and records, scratch space. */
+    private void recover() throws IOException {
+        for (Path dir : List.of(layers, snapshots, squashes, work, empty)) {
+            Files.createDirectories(dir);
+        }
+        for (Path mountPoint : Mounts.mountPointsUnder(work)) {
+            Mounts.unmount(mountPoint, Mounts.MNT_DETACH);
+        }
+        Trees.deleteContents(work);
+        Trees.deleteContents(empty);
+        PosixFiles.chmod(empty, 0755);
+        for (Path dir : List.of(root, layers, snapshots, squashes)) {
+            for (String name : Trees.names(dir)) {
+                if (name.startsWith(AtomicFiles.TEMP_PREFIX)) {
+                    Trees.deleteRecursively(dir.resolve(name));
+                }
+            }
+        }
+        Path marker = root.resolve(CLEAN_MARKER);
+        if (Files.deleteIfExists(marker)) {
+            AtomicFiles.syncDirectory(root);
         } else {
-          failure.addSuppressed(e);
+            synchronized (mutex) {
+                collectGarbage();
+            }
         }
-      }
     }
-    try {
-      if (failure == null && lock.isValid()) {
-        AtomicFiles.write(root.resolve(CLEAN_MARKER), "");
-      }
-    } finally {
-      if (lock.isValid()) {
-        lock.release();
-      }
-      lockFile.close();
+
+    Path root() {
+        return root;
     }
-    if (failure != null) {
-      throw failure;
+
+    /** A directory that is always empty: the lowest layer of scratch and the filler for one-layer read-only mounts. */
+    Path emptyDirectory() {
+        return empty;
     }
-  }
+
+    Path layerPath(String layerId) {
+        if (!Ids.isValid(layerId, LAYER_ID_LENGTH)) {
+            throw new IllegalArgumentException("not a layer id: \"" + layerId + "\"");
+        }
+        return layers.resolve(layerId);
+    }
+
+    List<Path> layerPaths(List<String> layerIds) {
+        return layerIds.stream().map(this::layerPath).toList();
+    }
+
+    /** A fresh directory for in-progress work; it is deleted at the next open if the process dies. */
+    Path newWorkDirectory() throws IOException {
+        return Files.createDirectory(work.resolve(Ids.random(12)));
+    }
+
+    /** Fails with a clear message unless every layer of {@code snapshot} is present. */
+    void requireLayers(Snapshot snapshot) throws IOException {
+        for (String layer : snapshot.layers()) {
+            if (!Files.isDirectory(layerPath(layer))) {
+                throw new NoSuchFileException(
+                        layerPath(layer).toString(),
+                        null,
+                        "layer " + layer + " of snapshot " + snapshot.id() + " is missing; was the snapshot removed?");
+            }
+        }
+    }
+
+    Snapshot record(List<String> layerIds) throws IOException {
+        synchronized (mutex) {
+            String id = Ids.random(SNAPSHOT_ID_LENGTH);
+            uses.recorded(id);
+            StringBuilder text = new StringBuilder(SNAPSHOT_HEADER).append('\n');
+            for (String layer : layerIds) {
+                text.append("layer ").append(layer).append('\n');
+            }
+            AtomicFiles.write(snapshots.resolve(id), text.toString());
+            if (index != null) {
+                index.put(id, List.copyOf(layerIds));
+            }
+            return new Snapshot(id, layerIds);
+        }
+    }
+
+    /**
+     * Makes the complete directory {@code layerDirectory} a layer (one rename, after its data is on disk) and records
+     * a snapshot of {@code below} plus that layer.
+     */
+    Snapshot recordWithNewLayer(List<String> below, Path layerDirectory) throws IOException {
+        PosixFiles.syncFilesystem(layerDirectory);
+        synchronized (mutex) {
+            String layer = addLayer(layerDirectory);
+            List<String> all = new ArrayList<>(below);
+            all.add(layer);
+            return record(all);
+        }
+    }
+
+    /** A snapshot of {@code parent} plus a layer {@code filler} writes; a failed fill leaves nothing behind. */
+    Snapshot importLayer(Snapshot parent, Snapshotter.LayerFiller filler) throws IOException {
+        requireLayers(parent);
+        Path work = newWorkDirectory();
+        try {
+            Path layer = Files.createDirectory(work.resolve("layer"));
+            filler.fill(layer);
+            return recordWithNewLayer(parent.layers(), layer);
+        } finally {
+            Trees.deleteRecursively(work);
+        }
+    }
+
+    private String addLayer(Path layerDirectory) throws IOException {
+        String layer;
+        do {
+            layer = Ids.random(LAYER_ID_LENGTH);
+        } while (Files.exists(layers.resolve(layer)));
+        AtomicFiles.rename(layerDirectory, layers.resolve(layer));
+        return layer;
+    }
+
+    Optional<Snapshot> load(String id) throws IOException {
+        if (Snapshot.SCRATCH.id().equals(id)) {
+            return Optional.of(Snapshot.SCRATCH);
+        }
+        if (!Ids.isValid(id, SNAPSHOT_ID_LENGTH)) {
+            throw new IllegalArgumentException("not a snapshot id: \"" + id + "\"");
+        }
+        if (!uses.loading(id)) {
+            return Optional.empty();
+        }
+        List<String> lines;
+        try {
+            lines = Files.readAllLines(snapshots.resolve(id), StandardCharsets.UTF_8);
+        } catch (NoSuchFileException e) {
+            return Optional.empty();
+        }
+        Snapshot snapshot = new Snapshot(id, parseLayers(snapshots.resolve(id), lines, SNAPSHOT_HEADER, 1));
+        requireLayers(snapshot);
+        return Optional.of(snapshot);
+    }
+
+    void remove(String id) throws IOException {
+        if (Snapshot.SCRATCH.id().equals(id)) {
+            return;
+        }
+        if (!Ids.isValid(id, SNAPSHOT_ID_LENGTH)) {
+            throw new IllegalArgumentException("not a snapshot id: \"" + id + "\"");
+        }
+        synchronized (mutex) {
+            loadIndex();
+            if (Files.deleteIfExists(snapshots.resolve(id))) {
+                AtomicFiles.syncDirectory(snapshots);
+            }
+            index.remove(id);
+            collectGarbage();
+        }
+    }
+
+    /** Every snapshot record, from the index that removals keep current. */
+    List<Snapshot> list() throws IOException {
+        synchronized (mutex) {
+            loadIndex();
+            List<Snapshot> all = new ArrayList<>(index.size());
+            index.forEach((id, layerIds) -> all.add(new Snapshot(id, layerIds)));
+            return all;
+        }
+    }
+
+    /** The time the snapshot's record was written (records are never rewritten). */
+    Optional<Instant> createdAt(String id) throws IOException {
+        if (!Ids.isValid(id, SNAPSHOT_ID_LENGTH)) {
+            return Optional.empty();
+        }
+        try {
+            return Optional.of(Files.getLastModifiedTime(snapshots.resolve(id)).toInstant());
+        } catch (NoSuchFileException e) {
+            return Optional.empty();
+        }
+    }
+
+    /** Marks layers as used by an open view so that removing their last snapshot does not delete them under it. */
+    void acquire(List<String> layerIds) {
+        synchronized (mutex) {
+            for (String layer : layerIds) {
+                inUse.merge(layer, 1, Integer::sum);
+            }
+        }
+    }
+
+    void release(List<String> layerIds) {
+        synchronized (mutex) {
+            for (String layer : layerIds) {
+                inUse.computeIfPresent(layer, (key, count) -> count == 1 ? null : count - 1);
+            }
+        }
+    }
+
+    /** The layer that flattens {@code prefix}, if one was made before. */
+    Optional<String> squashed(List<String> prefix) throws IOException {
+        Path record = squashes.resolve(squashKey(prefix));
+        try {
+            List<String> lines = Files.readAllLines(record, StandardCharsets.UTF_8);
+            String layer = lines.size() > 1 && lines.get(1).startsWith("squashed ")
+                    ? lines.get(1).substring(9)
+                    : "";
+            if (Ids.isValid(layer, LAYER_ID_LENGTH)
+                    && Files.isDirectory(layerPath(layer))
+                    && parseLayers(record, lines, SQUASH_HEADER, 2).equals(prefix)) {
+                return Optional.of(layer);
+            }
+            return Optional.empty();
+        } catch (NoSuchFileException e) {
+            return Optional.empty();
+        }
+    }
+
+    /** Flattens {@code prefix} into one new layer (hard links to the originals, which are immutable) and records it. */
+    String squash(List<String> prefix) throws IOException {
+        Path scratch = newWorkDirectory();
+        try {
+            Path flat = Files.createDirectory(scratch.resolve("layer"));
+            new LayerFlattener(new FileCopier(true)).applyAll(layerPaths(prefix), flat);
+            PosixFiles.syncFilesystem(flat);
+            synchronized (mutex) {
+                Optional<String> raced = squashed(prefix);
+                if (raced.isPresent()) {
+                    return raced.get();
+                }
+                String layer = addLayer(flat);
+                StringBuilder text = new StringBuilder(SQUASH_HEADER)
+                        .append('\n')
+                        .append("squashed ")
+                        .append(layer)
+                        .append('\n');
+                for (String id : prefix) {
+                    text.append("layer ").append(id).append('\n');
+                }
+                AtomicFiles.write(squashes.resolve(squashKey(prefix)), text.toString());
+                return layer;
+            }
+        } finally {
+            Trees.deleteRecursively(scratch);
+        }
+    }
+
+    void register(AutoCloseable handle) {
+        openHandles.add(handle);
+    }
+
+    void unregister(AutoCloseable handle) {
+        openHandles.remove(handle);
+    }
+
+    /** Deletes squashes no snapshot starts with and layers no snapshot or squash uses; the caller holds the mutex. */
+    private void collectGarbage() throws IOException {
+        loadIndex();
+        Set<String> live = new HashSet<>(inUse.keySet());
+        index.values().forEach(live::addAll);
+        for (String key : Trees.names(squashes)) {
+            Path record = squashes.resolve(key);
+            List<String> lines = Files.readAllLines(record, StandardCharsets.UTF_8);
+            String layer = lines.size() > 1 && lines.get(1).startsWith("squashed ")
+                    ? lines.get(1).substring(9)
+                    : "";
+            List<String> prefix = parseLayers(record, lines, SQUASH_HEADER, 2);
+            boolean used = inUse.containsKey(layer)
+                    || index.values().stream()
+                            .anyMatch(stack -> stack.size() >= prefix.size()
+                                    && stack.subList(0, prefix.size()).equals(prefix));
+            if (used) {
+                live.add(layer);
+            } else {
+                Files.delete(record);
+            }
+        }
+        for (String layer : Trees.names(layers)) {
+            if (!live.contains(layer)) {
+                Trees.deleteRecursively(layers.resolve(layer));
+            }
+        }
+    }
+
+    private void loadIndex() throws IOException {
+        if (index != null) {
+            return;
+        }
+        Map<String, List<String>> loaded = new HashMap<>();
+        for (String id : Trees.names(snapshots)) {
+            Path record = snapshots.resolve(id);
+            loaded.put(id, parseLayers(record, Files.readAllLines(record, StandardCharsets.UTF_8), SNAPSHOT_HEADER, 1));
+        }
+        index = loaded;
+    }
+
+    private static List<String> parseLayers(Path file, List<String> lines, String header, int firstLayerLine)
+            throws IOException {
+        if (lines.isEmpty() || !lines.getFirst().equals(header)) {
+            throw new IOException("corrupt snapshot state: " + file + " does not start with \"" + header + "\"");
+        }
+        List<String> out = new ArrayList<>();
+        for (String line : lines.subList(firstLayerLine, lines.size())) {
+            String layer = line.startsWith("layer ") ? line.substring(6) : "";
+            if (!Ids.isValid(layer, LAYER_ID_LENGTH)) {
+                throw new IOException("corrupt snapshot state: " + file + " has a bad line \"" + line + "\"");
+            }
+            out.add(layer);
+        }
+        return out;
+    }
+
+    private static String squashKey(List<String> prefix) {
+        byte[] digest = Sha256.engine().digest(String.join("\n", prefix).getBytes(StandardCharsets.UTF_8));
+        return HexFormat.of().formatHex(digest, 0, 16);
+    }
+
+    /** Closes every handle still open, marks a clean shutdown and releases the directory. */
+    @Override
+    public void close() throws IOException {
+        IOException failure = null;
+        for (AutoCloseable handle : List.copyOf(openHandles)) {
+            try {
+                handle.close();
+            } catch (Exception e) {
+                if (failure == null) {
+                    failure = new IOException("closing snapshot state " + root + " left something open", e);
+                } else {
+                    failure.addSuppressed(e);
+                }
+            }
+        }
+        try {
+            if (failure == null && lock.isValid()) {
+                AtomicFiles.write(root.resolve(CLEAN_MARKER), "");
+            }
+        } finally {
+            if (lock.isValid()) {
+                lock.release();
+            }
+            lockFile.close();
+        }
+        if (failure != null) {
+            throw failure;
+        }
+    }
 }

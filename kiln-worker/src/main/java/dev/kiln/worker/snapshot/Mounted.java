@@ -9,51 +9,51 @@ import java.util.List;
  * modified: depending on the snapshotter it may share files with the snapshot's layers. Close it when done.
  */
 public final class Mounted implements AutoCloseable {
-  @FunctionalInterface
-  interface Release {
-    void run() throws IOException;
-  }
-
-  private final Snapshot snapshot;
-  private final Path path;
-  private final Release release;
-  private final List<Path> layers;
-  private boolean closed;
-
-  Mounted(Snapshot snapshot, Path path, Release release) {
-    this(snapshot, path, List.of(), release);
-  }
-
-  /** A view that shows {@code layers} (top first) stacked, each file as the inode of the layer that holds it. */
-  Mounted(Snapshot snapshot, Path path, List<Path> layers, Release release) {
-    this.snapshot = snapshot;
-    this.path = path;
-    this.layers = List.copyOf(layers);
-    this.release = release;
-  }
-
-  public Snapshot snapshot() {
-    return snapshot;
-  }
-
-  public Path path() {
-    return path;
-  }
-
-  /**
-   * The committed layer directories this view stacks, top first, when the view shows their files as they are (an
-   * overlay mount); empty otherwise. Their files never change, so a copy may link to them (see
-   * {@link ActiveSnapshot#pendingLinks()}); the layers stay held while the view is open.
-   */
-  public List<Path> layers() {
-    return layers;
-  }
-
-  @Override
-  public synchronized void close() throws IOException {
-    if (!closed) {
-      closed = true;
-      release.run();
+    @FunctionalInterface
+    interface Release {
+        void run() throws IOException;
     }
-  }
+
+    private final Snapshot snapshot;
+    private final Path path;
+    private final Release release;
+    private final List<Path> layers;
+    private boolean closed;
+
+    Mounted(Snapshot snapshot, Path path, Release release) {
+        this(snapshot, path, List.of(), release);
+    }
+
+    /** A view that shows {@code layers} (top first) stacked, each file as the inode of the layer that holds it. */
+    Mounted(Snapshot snapshot, Path path, List<Path> layers, Release release) {
+        this.snapshot = snapshot;
+        this.path = path;
+        this.layers = List.copyOf(layers);
+        this.release = release;
+    }
+
+    public Snapshot snapshot() {
+        return snapshot;
+    }
+
+    public Path path() {
+        return path;
+    }
+
+    /**
+     * The committed layer directories this view stacks, top first, when the view shows their files as they are (an
+     * overlay mount); empty otherwise. Their files never change, so a copy may link to them (see
+     * {@link ActiveSnapshot#pendingLinks()}); the layers stay held while the view is open.
+     */
+    public List<Path> layers() {
+        return layers;
+    }
+
+    @Override
+    public synchronized void close() throws IOException {
+        if (!closed) {
+            closed = true;
+            release.run();
+        }
+    }
 }

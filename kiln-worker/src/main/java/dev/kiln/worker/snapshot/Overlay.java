@@ -11,27 +11,28 @@ import java.nio.file.Path;
  */
 final class Overlay {
 
-  private Overlay() {}
+    private Overlay() {}
 
-  static boolean isWhiteout(FileInfo info) {
-    return info.type() == PosixFiles.S_IFCHR && info.rdev() == 0;
-  }
+    static boolean isWhiteout(FileInfo info) {
+        return info.type() == PosixFiles.S_IFCHR && info.rdev() == 0;
+    }
 
-  static void makeWhiteout(Path path) throws IOException {
-    PosixFiles.mknod(path, PosixFiles.S_IFCHR, PosixFiles.makedev(0, 0));
-  }
+    static void makeWhiteout(Path path) throws IOException {
+        PosixFiles.mknod(path, PosixFiles.S_IFCHR, PosixFiles.makedev(0, 0));
+    }
 
-  static boolean isOpaque(Path directory) throws IOException {
-    return Xattrs.get(directory, dev.kiln.core.Overlay.OPAQUE_XATTR).map(dev.kiln.core.Overlay::isOpaqueValue)
-        .orElse(false);
-  }
+    static boolean isOpaque(Path directory) throws IOException {
+        return Xattrs.get(directory, dev.kiln.core.Overlay.OPAQUE_XATTR)
+                .map(dev.kiln.core.Overlay::isOpaqueValue)
+                .orElse(false);
+    }
 
-  static void makeOpaque(Path directory) throws IOException {
-    Xattrs.set(directory, dev.kiln.core.Overlay.OPAQUE_XATTR, dev.kiln.core.Overlay.opaqueValue());
-  }
+    static void makeOpaque(Path directory) throws IOException {
+        Xattrs.set(directory, dev.kiln.core.Overlay.OPAQUE_XATTR, dev.kiln.core.Overlay.opaqueValue());
+    }
 
-  /** Attributes that belong to overlayfs's bookkeeping, not to the file. */
-  static boolean isOverlayAttribute(String name) {
-    return name.startsWith(dev.kiln.core.Overlay.XATTR_PREFIX);
-  }
+    /** Attributes that belong to overlayfs's bookkeeping, not to the file. */
+    static boolean isOverlayAttribute(String name) {
+        return name.startsWith(dev.kiln.core.Overlay.XATTR_PREFIX);
+    }
 }

@@ -1,9 +1,9 @@
 package dev.kiln.worker.snapshot;
 
 import dev.kiln.core.Trees;
-import dev.kiln.worker.sys.Mounts;
 import dev.kiln.core.sys.PosixFiles;
 import dev.kiln.core.sys.SyscallException;
+import dev.kiln.worker.sys.Mounts;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -16,218 +16,234 @@ import java.util.Optional;
  * stack, so the upper directory itself is the mount. Committing renames the upper directory into a layer.
  */
 final class OverlayActiveSnapshot implements ActiveSnapshot {
-  private enum State { ACTIVE, COMMITTED, CLOSED }
-
-  private final LayerStore store;
-  private final Snapshot parent;
-  private final Path directory;
-  private final Path upper;
-  private final Path mountPoint;
-  private final List<String> held;
-  private final FileInfo upperRootAtStart;
-  private final PendingLinks pendingLinks;
-  private boolean mounted;
-  private State state = State.ACTIVE;
-
-  private OverlayActiveSnapshot(LayerStore store, Snapshot parent, Path directory, Path upper, Path mountPoint,
-      List<String> held, FileInfo upperRootAtStart, boolean mounted) {
-    this.store = store;
-    this.parent = parent;
-    this.directory = directory;
-    this.upper = upper;
-    this.mountPoint = mountPoint;
-    this.held = held;
-    this.upperRootAtStart = upperRootAtStart;
-    this.pendingLinks = new PendingLinks(upper);
-    this.mounted = mounted;
-  }
-
-  static OverlayActiveSnapshot create(OverlaySnapshotter owner, LayerStore store, Snapshot parent) throws IOException {
-    Path directory = store.newWorkDirectory();
-    OverlaySnapshotter.LowerStack lowers = null;
-    try {
-      Path upper = Files.createDirectory(directory.resolve("upper"));
-      if (parent.isScratch()) {
-        PosixFiles.chmod(upper, 0755);
-      } else {
-        // overlay shows the upper directory's own attributes for "/", so it starts as the parent's root
-        Path top = store.layerPath(parent.layers().getLast());
-        FileCopier.applyMetadata(top, FileInfo.of(top), upper);
-      }
-      FileInfo upperRoot = FileInfo.of(upper);
-      if (parent.isScratch()) {
-        OverlayActiveSnapshot active = new OverlayActiveSnapshot(store, parent, directory, upper, upper, List.of(),
-            upperRoot, false);
-        store.register(active);
-        return active;
-      }
-      Path work = Files.createDirectory(directory.resolve("work"));
-      Path merged = Files.createDirectory(directory.resolve("merged"));
-      String rest = ",upperdir=" + upper + ",workdir=" + work + owner.options();
-      lowers = owner.lowers(parent.layers(), OverlaySnapshotter.utf8Length(rest), false);
-      Mounts.mount("overlay", merged, "overlay", 0, lowers.option() + rest);
-      OverlayActiveSnapshot active = new OverlayActiveSnapshot(store, parent, directory, upper, merged, lowers.held(),
-          upperRoot, true);
-      store.register(active);
-      return active;
-    } catch (IOException | RuntimeException e) {
-      if (lowers != null) {
-        store.release(lowers.held());
-      }
-      Trees.deleteRecursively(directory);
-      throw e;
+    private enum State {
+        ACTIVE,
+        COMMITTED,
+        CLOSED
     }
-  }
 
-  @Override
-  public Snapshot parent() {
-    return parent;
-  }
+    private final LayerStore store;
+    private final Snapshot parent;
+    private final Path directory;
+    private final Path upper;
+    private final Path mountPoint;
+    private final List<String> held;
+    private final FileInfo upperRootAtStart;
+    private final PendingLinks pendingLinks;
+    private boolean mounted;
+    private State state = State.ACTIVE;
 
-  @Override
-  public Path mount() {
-    requireActive("mount");
-    return mountPoint;
-  }
-
-  @Override
-  public Optional<PendingLinks> pendingLinks() {
-    requireActive("link into");
-    return Optional.of(pendingLinks);
-  }
-
-  @Override
-  public synchronized Snapshot commit() throws IOException {
-    requireActive("commit");
-    if (mounted) {
-      unmountForCommit();
-      mounted = false;
+    private OverlayActiveSnapshot(
+            LayerStore store,
+            Snapshot parent,
+            Path directory,
+            Path upper,
+            Path mountPoint,
+            List<String> held,
+            FileInfo upperRootAtStart,
+            boolean mounted) {
+        this.store = store;
+        this.parent = parent;
+        this.directory = directory;
+        this.upper = upper;
+        this.mountPoint = mountPoint;
+        this.held = held;
+        this.upperRootAtStart = upperRootAtStart;
+        this.pendingLinks = new PendingLinks(upper);
+        this.mounted = mounted;
     }
-    if (!pendingLinks.isEmpty()) {
-      pendingLinks.apply(); // before the pruning below, which would drop a directory that only links fill
-    }
-    Snapshot result = unchanged()
-        ? store.record(parent.layers())
-        : store.recordWithNewLayer(parent.layers(), upper);
-    state = State.COMMITTED;
-    cleanUp();
-    return result;
-  }
 
-  /**
-   * Drops from the upper directory what overlay copied up without a change, then says whether anything is
-   * left. Without the pruning, a step that writes one file would also carry every directory the runtime's
-   * mount stubs made overlay copy up (such as /etc for /etc/hosts), and merging that layer onto another base
-   * would reset those directories to this base's attributes.
-   */
-  /**
-   * Unmounts the view before its upper directory becomes a layer. A container that just ended can hold the
-   * mount for a moment longer (its runtime is still tearing its namespace down), so EBUSY is retried for a
-   * short while before it counts as a process still running in the view.
-   */
-  private void unmountForCommit() throws IOException {
-    for (int attempt = 0; ; attempt++) {
-      try {
-        Mounts.unmount(mountPoint, 0);
-        return;
-      } catch (SyscallException e) {
-        if (e.errno() != SyscallException.EBUSY) {
-          throw e;
+    static OverlayActiveSnapshot create(OverlaySnapshotter owner, LayerStore store, Snapshot parent)
+            throws IOException {
+        Path directory = store.newWorkDirectory();
+        OverlaySnapshotter.LowerStack lowers = null;
+        try {
+            Path upper = Files.createDirectory(directory.resolve("upper"));
+            if (parent.isScratch()) {
+                PosixFiles.chmod(upper, 0755);
+            } else {
+                // overlay shows the upper directory's own attributes for "/", so it starts as the parent's root
+                Path top = store.layerPath(parent.layers().getLast());
+                FileCopier.applyMetadata(top, FileInfo.of(top), upper);
+            }
+            FileInfo upperRoot = FileInfo.of(upper);
+            if (parent.isScratch()) {
+                OverlayActiveSnapshot active =
+                        new OverlayActiveSnapshot(store, parent, directory, upper, upper, List.of(), upperRoot, false);
+                store.register(active);
+                return active;
+            }
+            Path work = Files.createDirectory(directory.resolve("work"));
+            Path merged = Files.createDirectory(directory.resolve("merged"));
+            String rest = ",upperdir=" + upper + ",workdir=" + work + owner.options();
+            lowers = owner.lowers(parent.layers(), OverlaySnapshotter.utf8Length(rest), false);
+            Mounts.mount("overlay", merged, "overlay", 0, lowers.option() + rest);
+            OverlayActiveSnapshot active =
+                    new OverlayActiveSnapshot(store, parent, directory, upper, merged, lowers.held(), upperRoot, true);
+            store.register(active);
+            return active;
+        } catch (IOException | RuntimeException e) {
+            if (lowers != null) {
+                store.release(lowers.held());
+            }
+            Trees.deleteRecursively(directory);
+            throw e;
         }
-        if (attempt >= 50) {
-          throw new IOException("cannot commit the snapshot prepared from " + parent.id() + ": its mount "
-              + mountPoint + " is still in use (is a process still running in it?)", e);
+    }
+
+    @Override
+    public Snapshot parent() {
+        return parent;
+    }
+
+    @Override
+    public Path mount() {
+        requireActive("mount");
+        return mountPoint;
+    }
+
+    @Override
+    public Optional<PendingLinks> pendingLinks() {
+        requireActive("link into");
+        return Optional.of(pendingLinks);
+    }
+
+    @Override
+    public synchronized Snapshot commit() throws IOException {
+        requireActive("commit");
+        if (mounted) {
+            unmountForCommit();
+            mounted = false;
         }
-      }
-      try {
-        Thread.sleep(20);
-      } catch (InterruptedException interrupted) {
-        Thread.currentThread().interrupt();
-        throw new IOException("interrupted while committing the snapshot prepared from " + parent.id(), interrupted);
-      }
+        if (!pendingLinks.isEmpty()) {
+            pendingLinks.apply(); // before the pruning below, which would drop a directory that only links fill
+        }
+        Snapshot result =
+                unchanged() ? store.record(parent.layers()) : store.recordWithNewLayer(parent.layers(), upper);
+        state = State.COMMITTED;
+        cleanUp();
+        return result;
     }
-  }
 
-  private boolean unchanged() throws IOException {
-    List<Path> lowers = store.layerPaths(parent.layers()).reversed();
-    pruneUnchangedDirectories(upper, lowers);
-    FileInfo root = FileInfo.of(upper);
-    if (root.mode() != upperRootAtStart.mode() || root.uid() != upperRootAtStart.uid()
-        || root.gid() != upperRootAtStart.gid()) {
-      return false;
+    /**
+     * Drops from the upper directory what overlay copied up without a change, then says whether anything is
+     * left. Without the pruning, a step that writes one file would also carry every directory the runtime's
+     * mount stubs made overlay copy up (such as /etc for /etc/hosts), and merging that layer onto another base
+     * would reset those directories to this base's attributes.
+     */
+    /**
+     * Unmounts the view before its upper directory becomes a layer. A container that just ended can hold the
+     * mount for a moment longer (its runtime is still tearing its namespace down), so EBUSY is retried for a
+     * short while before it counts as a process still running in the view.
+     */
+    private void unmountForCommit() throws IOException {
+        for (int attempt = 0; ; attempt++) {
+            try {
+                Mounts.unmount(mountPoint, 0);
+                return;
+            } catch (SyscallException e) {
+                if (e.errno() != SyscallException.EBUSY) {
+                    throw e;
+                }
+                if (attempt >= 50) {
+                    throw new IOException(
+                            "cannot commit the snapshot prepared from " + parent.id() + ": its mount " + mountPoint
+                                    + " is still in use (is a process still running in it?)",
+                            e);
+                }
+            }
+            try {
+                Thread.sleep(20);
+            } catch (InterruptedException interrupted) {
+                Thread.currentThread().interrupt();
+                throw new IOException(
+                        "interrupted while committing the snapshot prepared from " + parent.id(), interrupted);
+            }
+        }
     }
-    return Trees.names(upper).isEmpty();
-  }
 
-  /** Removes, bottom up, the copied-up directories that are the same as below and hold nothing changed. */
-  private static void pruneUnchangedDirectories(Path upperDir, List<Path> lowerDirs) throws IOException {
-    for (String name : Trees.names(upperDir)) {
-      Path copied = upperDir.resolve(name);
-      FileInfo now = FileInfo.of(copied);
-      if (!now.isDirectory() || Overlay.isOpaque(copied)) {
-        continue;
-      }
-      List<Path> below = lowerDirectories(lowerDirs, name);
-      if (below.isEmpty() || !TreeDiff.sameDirectoryAttributes(below.getFirst(), FileInfo.of(below.getFirst()),
-          copied, now)) {
-        continue;
-      }
-      pruneUnchangedDirectories(copied, below);
-      if (Trees.names(copied).isEmpty()) {
-        Files.delete(copied);
-      }
+    private boolean unchanged() throws IOException {
+        List<Path> lowers = store.layerPaths(parent.layers()).reversed();
+        pruneUnchangedDirectories(upper, lowers);
+        FileInfo root = FileInfo.of(upper);
+        if (root.mode() != upperRootAtStart.mode()
+                || root.uid() != upperRootAtStart.uid()
+                || root.gid() != upperRootAtStart.gid()) {
+            return false;
+        }
+        return Trees.names(upper).isEmpty();
     }
-  }
 
-  /** The directories overlay merges under {@code name} at this level, top first, found as overlay looks them up. */
-  private static List<Path> lowerDirectories(List<Path> lowerDirs, String name) throws IOException {
-    List<Path> below = new ArrayList<>();
-    for (Path lowerDir : lowerDirs) {
-      Path candidate = lowerDir.resolve(name);
-      FileInfo info = FileInfo.ofNullable(candidate);
-      if (info == null) {
-        continue;
-      }
-      if (!info.isDirectory()) {
-        break;
-      }
-      below.add(candidate);
-      if (Overlay.isOpaque(candidate)) {
-        break;
-      }
+    /** Removes, bottom up, the copied-up directories that are the same as below and hold nothing changed. */
+    private static void pruneUnchangedDirectories(Path upperDir, List<Path> lowerDirs) throws IOException {
+        for (String name : Trees.names(upperDir)) {
+            Path copied = upperDir.resolve(name);
+            FileInfo now = FileInfo.of(copied);
+            if (!now.isDirectory() || Overlay.isOpaque(copied)) {
+                continue;
+            }
+            List<Path> below = lowerDirectories(lowerDirs, name);
+            if (below.isEmpty()
+                    || !TreeDiff.sameDirectoryAttributes(
+                            below.getFirst(), FileInfo.of(below.getFirst()), copied, now)) {
+                continue;
+            }
+            pruneUnchangedDirectories(copied, below);
+            if (Trees.names(copied).isEmpty()) {
+                Files.delete(copied);
+            }
+        }
     }
-    return below;
-  }
 
-  @Override
-  public synchronized void close() throws IOException {
-    if (state != State.ACTIVE) {
-      return;
+    /** The directories overlay merges under {@code name} at this level, top first, found as overlay looks them up. */
+    private static List<Path> lowerDirectories(List<Path> lowerDirs, String name) throws IOException {
+        List<Path> below = new ArrayList<>();
+        for (Path lowerDir : lowerDirs) {
+            Path candidate = lowerDir.resolve(name);
+            FileInfo info = FileInfo.ofNullable(candidate);
+            if (info == null) {
+                continue;
+            }
+            if (!info.isDirectory()) {
+                break;
+            }
+            below.add(candidate);
+            if (Overlay.isOpaque(candidate)) {
+                break;
+            }
+        }
+        return below;
     }
-    state = State.CLOSED;
-    try {
-      if (mounted) {
-        OverlaySnapshotter.unmount(mountPoint);
-        mounted = false;
-      }
-    } finally {
-      cleanUp();
-    }
-  }
 
-  private void cleanUp() throws IOException {
-    try {
-      Trees.deleteRecursively(directory);
-    } finally {
-      store.release(held);
-      store.unregister(this);
+    @Override
+    public synchronized void close() throws IOException {
+        if (state != State.ACTIVE) {
+            return;
+        }
+        state = State.CLOSED;
+        try {
+            if (mounted) {
+                OverlaySnapshotter.unmount(mountPoint);
+                mounted = false;
+            }
+        } finally {
+            cleanUp();
+        }
     }
-  }
 
-  private void requireActive(String action) {
-    if (state != State.ACTIVE) {
-      throw new IllegalStateException("cannot " + action + " the snapshot prepared from " + parent.id()
-          + ": it is already " + state.name().toLowerCase(java.util.Locale.ROOT));
+    private void cleanUp() throws IOException {
+        try {
+            Trees.deleteRecursively(directory);
+        } finally {
+            store.release(held);
+            store.unregister(this);
+        }
     }
-  }
+
+    private void requireActive(String action) {
+        if (state != State.ACTIVE) {
+            throw new IllegalStateException("cannot " + action + " the snapshot prepared from " + parent.id()
+                    + ": it is already " + state.name().toLowerCase(java.util.Locale.ROOT));
+        }
+    }
 }

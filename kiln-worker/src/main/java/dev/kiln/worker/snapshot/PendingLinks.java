@@ -24,71 +24,75 @@ import java.util.TreeMap;
  * which the copy has already set: they are put back.
  */
 public final class PendingLinks {
-  private final Path upper;
-  private final TreeMap<String, Path> links = new TreeMap<>();
+    private final Path upper;
+    private final TreeMap<String, Path> links = new TreeMap<>();
 
-  PendingLinks(Path upper) {
-    this.upper = upper;
-  }
-
-  /**
-   * Whether a link can go into {@code relativeDir} (relative to the snapshot's root, no leading slash): the directory
-   * must already be in the new layer, made or copied up by the writes so far; a link never makes a directory.
-   */
-  public boolean canLinkInto(String relativeDir) {
-    return Files.isDirectory(relativeDir.isEmpty() ? upper : upper.resolve(relativeDir), LinkOption.NOFOLLOW_LINKS);
-  }
-
-  /** At commit, {@code relative} becomes a hard link to {@code file}, a regular file of a committed layer. */
-  public void add(String relative, Path file) {
-    links.put(relative, file);
-  }
-
-  /** Something else is written at {@code relative}: no link is made there, nor below it with {@code subtree}. */
-  public void forget(String relative, boolean subtree) {
-    if (links.isEmpty()) {
-      return;
+    PendingLinks(Path upper) {
+        this.upper = upper;
     }
-    links.remove(relative);
-    if (subtree) {
-      links.subMap(relative + "/", relative + "0").clear(); // '0' follows '/': every "relative/..." key sorts between
-    }
-  }
 
-  boolean isEmpty() {
-    return links.isEmpty();
-  }
+    /**
+     * Whether a link can go into {@code relativeDir} (relative to the snapshot's root, no leading slash): the directory
+     * must already be in the new layer, made or copied up by the writes so far; a link never makes a directory.
+     */
+    public boolean canLinkInto(String relativeDir) {
+        return Files.isDirectory(relativeDir.isEmpty() ? upper : upper.resolve(relativeDir), LinkOption.NOFOLLOW_LINKS);
+    }
 
-  /**
-   * Makes the links in the unmounted upper directory, replacing whiteouts, then restores the directories' times.
-   * Where a link cannot be made (the layers on another mount than the new layer: EXDEV), the file is copied with
-   * every attribute instead, as the copy would have done.
-   */
-  void apply() throws IOException {
-    Map<Path, FileInfo> directories = new LinkedHashMap<>();
-    FileCopier fallback = new FileCopier(false);
-    for (Map.Entry<String, Path> link : links.entrySet()) {
-      Path target = upper.resolve(link.getKey());
-      Path directory = target.getParent();
-      if (!directories.containsKey(directory)) {
-        directories.put(directory, FileInfo.of(directory));
-      }
-      // a whiteout the copy's removal of a lower file left: the link replaces it in one rename(2)
-      boolean replace = Files.exists(target, LinkOption.NOFOLLOW_LINKS);
-      Path at = replace ? directory.resolve(".kiln-link-" + Ids.random(12)) : target;
-      Path file = link.getValue();
-      try {
-        Files.createLink(at, file);
-      } catch (FileSystemException crossDevice) {
-        fallback.copyEntry(file, FileInfo.of(file), at);
-      }
-      if (replace) {
-        Files.move(at, target, StandardCopyOption.ATOMIC_MOVE);
-      }
+    /** At commit, {@code relative} becomes a hard link to {@code file}, a regular file of a committed layer. */
+    public void add(String relative, Path file) {
+        links.put(relative, file);
     }
-    for (Map.Entry<Path, FileInfo> directory : directories.entrySet()) {
-      PosixFiles.setTimes(directory.getKey(), directory.getValue().accessed(), directory.getValue().modified());
+
+    /** Something else is written at {@code relative}: no link is made there, nor below it with {@code subtree}. */
+    public void forget(String relative, boolean subtree) {
+        if (links.isEmpty()) {
+            return;
+        }
+        links.remove(relative);
+        if (subtree) {
+            links.subMap(relative + "/", relative + "0")
+                    .clear(); // '0' follows '/': every "relative/..." key sorts between
+        }
     }
-    links.clear();
-  }
+
+    boolean isEmpty() {
+        return links.isEmpty();
+    }
+
+    /**
+     * Makes the links in the unmounted upper directory, replacing whiteouts, then restores the directories' times.
+     * Where a link cannot be made (the layers on another mount than the new layer: EXDEV), the file is copied with
+     * every attribute instead, as the copy would have done.
+     */
+    void apply() throws IOException {
+        Map<Path, FileInfo> directories = new LinkedHashMap<>();
+        FileCopier fallback = new FileCopier(false);
+        for (Map.Entry<String, Path> link : links.entrySet()) {
+            Path target = upper.resolve(link.getKey());
+            Path directory = target.getParent();
+            if (!directories.containsKey(directory)) {
+                directories.put(directory, FileInfo.of(directory));
+            }
+            // a whiteout the copy's removal of a lower file left: the link replaces it in one rename(2)
+            boolean replace = Files.exists(target, LinkOption.NOFOLLOW_LINKS);
+            Path at = replace ? directory.resolve(".kiln-link-" + Ids.random(12)) : target;
+            Path file = link.getValue();
+            try {
+                Files.createLink(at, file);
+            } catch (FileSystemException crossDevice) {
+                fallback.copyEntry(file, FileInfo.of(file), at);
+            }
+            if (replace) {
+                Files.move(at, target, StandardCopyOption.ATOMIC_MOVE);
+            }
+        }
+        for (Map.Entry<Path, FileInfo> directory : directories.entrySet()) {
+            PosixFiles.setTimes(
+                    directory.getKey(),
+                    directory.getValue().accessed(),
+                    directory.getValue().modified());
+        }
+        links.clear();
+    }
 }

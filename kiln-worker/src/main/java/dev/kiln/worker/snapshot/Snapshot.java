@@ -9,23 +9,24 @@ import java.util.Objects;
  * never affects the other.
  */
 public record Snapshot(String id, List<String> layers) {
-  /** The empty filesystem. It is never persisted; {@link Snapshotter#load} still knows its id. */
-  public static final Snapshot SCRATCH = new Snapshot("scratch", List.of());
+    /** The empty filesystem. It is never persisted; {@link Snapshotter#load} still knows its id. */
+    public static final Snapshot SCRATCH = new Snapshot("scratch", List.of());
 
-  public Snapshot {
-    Objects.requireNonNull(id, "snapshot id");
-    if (id.isEmpty()) {
-      throw new IllegalArgumentException("snapshot id must not be empty");
+    public Snapshot {
+        Objects.requireNonNull(id, "snapshot id");
+        if (id.isEmpty()) {
+            throw new IllegalArgumentException("snapshot id must not be empty");
+        }
+        layers = List.copyOf(Objects.requireNonNull(layers, "layers of snapshot " + id));
     }
-    layers = List.copyOf(Objects.requireNonNull(layers, "layers of snapshot " + id));
-  }
 
-  public boolean isScratch() {
-    return layers.isEmpty();
-  }
+    public boolean isScratch() {
+        return layers.isEmpty();
+    }
 
-  /** True when this snapshot's layers are the first layers of {@code other}: other was built on top of this. */
-  public boolean isBelow(Snapshot other) {
-    return other.layers.size() >= layers.size() && other.layers.subList(0, layers.size()).equals(layers);
-  }
+    /** True when this snapshot's layers are the first layers of {@code other}: other was built on top of this. */
+    public boolean isBelow(Snapshot other) {
+        return other.layers.size() >= layers.size()
+                && other.layers.subList(0, layers.size()).equals(layers);
+    }
 }

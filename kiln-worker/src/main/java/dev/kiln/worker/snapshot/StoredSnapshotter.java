@@ -12,59 +12,59 @@ import java.util.Optional;
  * becomes a directory (prepare, read-only views).
  */
 abstract sealed class StoredSnapshotter implements Snapshotter permits OverlaySnapshotter, CopySnapshotter {
-  final LayerStore store;
+    final LayerStore store;
 
-  StoredSnapshotter(LayerStore store) {
-    this.store = store;
-  }
+    StoredSnapshotter(LayerStore store) {
+        this.store = store;
+    }
 
-  @Override
-  public Path root() {
-    return store.root();
-  }
+    @Override
+    public Path root() {
+        return store.root();
+    }
 
-  @Override
-  public Snapshot merge(List<Snapshot> inputs) throws IOException {
-    return SnapshotAlgebra.merge(store, inputs);
-  }
+    @Override
+    public Snapshot merge(List<Snapshot> inputs) throws IOException {
+        return SnapshotAlgebra.merge(store, inputs);
+    }
 
-  @Override
-  public Snapshot diff(Snapshot lower, Snapshot upper) throws IOException {
-    return SnapshotAlgebra.diff(store, this::mountReadOnly, lower, upper);
-  }
+    @Override
+    public Snapshot diff(Snapshot lower, Snapshot upper) throws IOException {
+        return SnapshotAlgebra.diff(store, this::mountReadOnly, lower, upper);
+    }
 
-  @Override
-  public Snapshot importLayer(Snapshot parent, LayerFiller filler) throws IOException {
-    return store.importLayer(parent, filler);
-  }
+    @Override
+    public Snapshot importLayer(Snapshot parent, LayerFiller filler) throws IOException {
+        return store.importLayer(parent, filler);
+    }
 
-  @Override
-  public Optional<Snapshot> load(String id) throws IOException {
-    return store.load(id);
-  }
+    @Override
+    public Optional<Snapshot> load(String id) throws IOException {
+        return store.load(id);
+    }
 
-  @Override
-  public void remove(String id) throws IOException {
-    store.remove(id);
-  }
+    @Override
+    public void remove(String id) throws IOException {
+        store.remove(id);
+    }
 
-  @Override
-  public List<Snapshot> list() throws IOException {
-    return store.list();
-  }
+    @Override
+    public List<Snapshot> list() throws IOException {
+        return store.list();
+    }
 
-  @Override
-  public Optional<Instant> createdAt(String id) throws IOException {
-    return store.createdAt(id);
-  }
+    @Override
+    public Optional<Instant> createdAt(String id) throws IOException {
+        return store.createdAt(id);
+    }
 
-  @Override
-  public Path layerPath(String layerId) {
-    return store.layerPath(layerId);
-  }
+    @Override
+    public Path layerPath(String layerId) {
+        return store.layerPath(layerId);
+    }
 
-  @Override
-  public void close() throws IOException {
-    store.close();
-  }
+    @Override
+    public void close() throws IOException {
+        store.close();
+    }
 }

@@ -17,187 +17,197 @@ import java.nio.file.Path;
  * terminal. Reads and writes on the master are plain read(2)/write(2) calls, so they block the calling thread.
  */
 public final class Pty implements AutoCloseable {
-  private static final long TIOCGWINSZ = 0x5413;
-  private static final long TIOCSWINSZ = 0x5414;
+    private static final long TIOCGWINSZ = 0x5413;
+    private static final long TIOCSWINSZ = 0x5414;
 
-  private static final MethodHandle OPENPTY = Libc.capturingErrno("openpty", FunctionDescriptor.of(
-      Libc.INT, Libc.POINTER, Libc.POINTER, Libc.POINTER, Libc.POINTER, Libc.POINTER));
-  private static final MethodHandle IOCTL = Libc.capturingErrno("ioctl",
-      FunctionDescriptor.of(Libc.INT, Libc.INT, Libc.LONG, Libc.POINTER), Linker.Option.firstVariadicArg(2));
-  private static final MethodHandle READ = Libc.capturingErrno("read",
-      FunctionDescriptor.of(Libc.LONG, Libc.INT, Libc.POINTER, Libc.LONG));
-  private static final MethodHandle WRITE = Libc.capturingErrno("write",
-      FunctionDescriptor.of(Libc.LONG, Libc.INT, Libc.POINTER, Libc.LONG));
-  private static final MethodHandle CLOSE = Libc.capturingErrno("close",
-      FunctionDescriptor.of(Libc.INT, Libc.INT));
+    private static final MethodHandle OPENPTY = Libc.capturingErrno(
+            "openpty",
+            FunctionDescriptor.of(Libc.INT, Libc.POINTER, Libc.POINTER, Libc.POINTER, Libc.POINTER, Libc.POINTER));
+    private static final MethodHandle IOCTL = Libc.capturingErrno(
+            "ioctl",
+            FunctionDescriptor.of(Libc.INT, Libc.INT, Libc.LONG, Libc.POINTER),
+            Linker.Option.firstVariadicArg(2));
+    private static final MethodHandle READ =
+            Libc.capturingErrno("read", FunctionDescriptor.of(Libc.LONG, Libc.INT, Libc.POINTER, Libc.LONG));
+    private static final MethodHandle WRITE =
+            Libc.capturingErrno("write", FunctionDescriptor.of(Libc.LONG, Libc.INT, Libc.POINTER, Libc.LONG));
+    private static final MethodHandle CLOSE = Libc.capturingErrno("close", FunctionDescriptor.of(Libc.INT, Libc.INT));
 
-  /** Rows and columns of a terminal. */
-  public record WindowSize(int rows, int columns) {
-    public WindowSize {
-      if (rows < 0 || rows > 0xffff || columns < 0 || columns > 0xffff) {
-        throw new IllegalArgumentException("terminal size " + rows + "x" + columns + " is out of range 0..65535");
-      }
-    }
-  }
-
-  private final int master;
-  private final int slave;
-  private final Path slavePath;
-  private boolean slaveOpen = true;
-  private boolean closed;
-
-  private Pty(int master, int slave, Path slavePath) {
-    this.master = master;
-    this.slave = slave;
-    this.slavePath = slavePath;
-  }
-
-  /** The master side of a terminal someone else opened (a container runtime, over a console socket). */
-  public static Pty ofMaster(int masterFd) {
-    Pty pty = new Pty(masterFd, -1, null);
-    pty.slaveOpen = false;
-    return pty;
-  }
-
-  public static Pty open(WindowSize size) throws IOException {
-    try (Arena arena = Arena.ofConfined()) {
-      MemorySegment state = Libc.callState(arena);
-      MemorySegment fds = arena.allocate(Libc.INT, 2);
-      int rc = (int) OPENPTY.invokeExact(state, fds, fds.asSlice(Libc.INT.byteSize()), MemorySegment.NULL,
-          MemorySegment.NULL, winsize(arena, size));
-      if (rc != 0) {
-        throw new SyscallException("openpty", "", Libc.errno(state));
-      }
-      int master = fds.getAtIndex(Libc.INT, 0);
-      int slave = fds.getAtIndex(Libc.INT, 1);
-      return new Pty(master, slave, Files.readSymbolicLink(Path.of("/proc/self/fd/" + slave)));
-    } catch (IOException e) {
-      throw e;
-    } catch (Throwable e) {
-      throw Libc.unexpected(e);
-    }
-  }
-
-  public int masterFd() {
-    return master;
-  }
-
-  public int slaveFd() {
-    return slave;
-  }
-
-  /** The slave's device path, e.g. /dev/pts/3: what a process opens as its terminal. */
-  public Path slavePath() {
-    return slavePath;
-  }
-
-  /** Tells the terminal (and so the process in it, by SIGWINCH) its new size. */
-  public void resize(WindowSize size) throws SyscallException {
-    try (Arena arena = Arena.ofConfined()) {
-      ioctl(arena, master, TIOCSWINSZ, winsize(arena, size), "TIOCSWINSZ");
-    }
-  }
-
-  public WindowSize windowSize() throws SyscallException {
-    try (Arena arena = Arena.ofConfined()) {
-      MemorySegment ws = arena.allocate(ValueLayout.JAVA_SHORT, 4);
-      ioctl(arena, master, TIOCGWINSZ, ws, "TIOCGWINSZ");
-      return new WindowSize(Short.toUnsignedInt(ws.getAtIndex(ValueLayout.JAVA_SHORT, 0)),
-          Short.toUnsignedInt(ws.getAtIndex(ValueLayout.JAVA_SHORT, 1)));
-    }
-  }
-
-  /** Reads what the terminal's process wrote; returns -1 once the slave side is closed everywhere. */
-  public int read(byte[] buffer, int offset, int length) throws SyscallException {
-    try (Arena arena = Arena.ofConfined()) {
-      MemorySegment state = Libc.callState(arena);
-      MemorySegment data = arena.allocate(Math.max(length, 1));
-      long n = (long) READ.invokeExact(state, master, data, (long) length);
-      if (n < 0) {
-        int errno = Libc.errno(state);
-        if (errno == 5) { // EIO: Linux's way of saying every slave descriptor is closed
-          return -1;
+    /** Rows and columns of a terminal. */
+    public record WindowSize(int rows, int columns) {
+        public WindowSize {
+            if (rows < 0 || rows > 0xffff || columns < 0 || columns > 0xffff) {
+                throw new IllegalArgumentException(
+                        "terminal size " + rows + "x" + columns + " is out of range 0..65535");
+            }
         }
-        throw new SyscallException("read", "pty master", errno);
-      }
-      MemorySegment.copy(data, ValueLayout.JAVA_BYTE, 0, buffer, offset, (int) n);
-      return n == 0 ? -1 : (int) n;
-    } catch (SyscallException e) {
-      throw e;
-    } catch (Throwable e) {
-      throw Libc.unexpected(e);
     }
-  }
 
-  /** Types into the terminal, as a keyboard would. */
-  public void write(byte[] data, int offset, int length) throws SyscallException {
-    try (Arena arena = Arena.ofConfined()) {
-      MemorySegment state = Libc.callState(arena);
-      MemorySegment buffer = arena.allocate(Math.max(length, 1));
-      MemorySegment.copy(data, offset, buffer, ValueLayout.JAVA_BYTE, 0, length);
-      long written = 0;
-      while (written < length) {
-        long n = (long) WRITE.invokeExact(state, master, buffer.asSlice(written), (long) length - written);
-        if (n < 0) {
-          throw new SyscallException("write", "pty master", Libc.errno(state));
+    private final int master;
+    private final int slave;
+    private final Path slavePath;
+    private boolean slaveOpen = true;
+    private boolean closed;
+
+    private Pty(int master, int slave, Path slavePath) {
+        this.master = master;
+        this.slave = slave;
+        this.slavePath = slavePath;
+    }
+
+    /** The master side of a terminal someone else opened (a container runtime, over a console socket). */
+    public static Pty ofMaster(int masterFd) {
+        Pty pty = new Pty(masterFd, -1, null);
+        pty.slaveOpen = false;
+        return pty;
+    }
+
+    public static Pty open(WindowSize size) throws IOException {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment state = Libc.callState(arena);
+            MemorySegment fds = arena.allocate(Libc.INT, 2);
+            int rc = (int) OPENPTY.invokeExact(
+                    state,
+                    fds,
+                    fds.asSlice(Libc.INT.byteSize()),
+                    MemorySegment.NULL,
+                    MemorySegment.NULL,
+                    winsize(arena, size));
+            if (rc != 0) {
+                throw new SyscallException("openpty", "", Libc.errno(state));
+            }
+            int master = fds.getAtIndex(Libc.INT, 0);
+            int slave = fds.getAtIndex(Libc.INT, 1);
+            return new Pty(master, slave, Files.readSymbolicLink(Path.of("/proc/self/fd/" + slave)));
+        } catch (IOException e) {
+            throw e;
+        } catch (Throwable e) {
+            throw Libc.unexpected(e);
         }
-        written += n;
-      }
-    } catch (SyscallException e) {
-      throw e;
-    } catch (Throwable e) {
-      throw Libc.unexpected(e);
     }
-  }
 
-  /** Closes Kiln's copy of the slave side, once a process holds its own. */
-  public synchronized void closeSlave() throws SyscallException {
-    if (slaveOpen) {
-      slaveOpen = false;
-      close(slave, "pty slave");
+    public int masterFd() {
+        return master;
     }
-  }
 
-  @Override
-  public synchronized void close() throws SyscallException {
-    if (closed) {
-      return;
+    public int slaveFd() {
+        return slave;
     }
-    closed = true;
-    closeSlave();
-    close(master, "pty master");
-  }
 
-  private static void close(int fd, String what) throws SyscallException {
-    try (Arena arena = Arena.ofConfined()) {
-      MemorySegment state = Libc.callState(arena);
-      if ((int) CLOSE.invokeExact(state, fd) != 0 && Libc.errno(state) != SyscallException.EBADF) {
-        throw new SyscallException("close", what, Libc.errno(state));
-      }
-    } catch (SyscallException e) {
-      throw e;
-    } catch (Throwable e) {
-      throw Libc.unexpected(e);
+    /** The slave's device path, e.g. /dev/pts/3: what a process opens as its terminal. */
+    public Path slavePath() {
+        return slavePath;
     }
-  }
 
-  private static MemorySegment winsize(Arena arena, WindowSize size) {
-    MemorySegment ws = arena.allocate(ValueLayout.JAVA_SHORT, 4);
-    ws.setAtIndex(ValueLayout.JAVA_SHORT, 0, (short) size.rows());
-    ws.setAtIndex(ValueLayout.JAVA_SHORT, 1, (short) size.columns());
-    return ws;
-  }
-
-  private static void ioctl(Arena arena, int fd, long request, MemorySegment arg, String name) throws SyscallException {
-    try {
-      MemorySegment state = Libc.callState(arena);
-      if ((int) IOCTL.invokeExact(state, fd, request, arg) != 0) {
-        throw new SyscallException("ioctl " + name, "fd " + fd, Libc.errno(state));
-      }
-    } catch (SyscallException e) {
-      throw e;
-    } catch (Throwable e) {
-      throw Libc.unexpected(e);
+    /** Tells the terminal (and so the process in it, by SIGWINCH) its new size. */
+    public void resize(WindowSize size) throws SyscallException {
+        try (Arena arena = Arena.ofConfined()) {
+            ioctl(arena, master, TIOCSWINSZ, winsize(arena, size), "TIOCSWINSZ");
+        }
     }
-  }
+
+    public WindowSize windowSize() throws SyscallException {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment ws = arena.allocate(ValueLayout.JAVA_SHORT, 4);
+            ioctl(arena, master, TIOCGWINSZ, ws, "TIOCGWINSZ");
+            return new WindowSize(
+                    Short.toUnsignedInt(ws.getAtIndex(ValueLayout.JAVA_SHORT, 0)),
+                    Short.toUnsignedInt(ws.getAtIndex(ValueLayout.JAVA_SHORT, 1)));
+        }
+    }
+
+    /** Reads what the terminal's process wrote; returns -1 once the slave side is closed everywhere. */
+    public int read(byte[] buffer, int offset, int length) throws SyscallException {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment state = Libc.callState(arena);
+            MemorySegment data = arena.allocate(Math.max(length, 1));
+            long n = (long) READ.invokeExact(state, master, data, (long) length);
+            if (n < 0) {
+                int errno = Libc.errno(state);
+                if (errno == 5) { // EIO: Linux's way of saying every slave descriptor is closed
+                    return -1;
+                }
+                throw new SyscallException("read", "pty master", errno);
+            }
+            MemorySegment.copy(data, ValueLayout.JAVA_BYTE, 0, buffer, offset, (int) n);
+            return n == 0 ? -1 : (int) n;
+        } catch (SyscallException e) {
+            throw e;
+        } catch (Throwable e) {
+            throw Libc.unexpected(e);
+        }
+    }
+
+    /** Types into the terminal, as a keyboard would. */
+    public void write(byte[] data, int offset, int length) throws SyscallException {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment state = Libc.callState(arena);
+            MemorySegment buffer = arena.allocate(Math.max(length, 1));
+            MemorySegment.copy(data, offset, buffer, ValueLayout.JAVA_BYTE, 0, length);
+            long written = 0;
+            while (written < length) {
+                long n = (long) WRITE.invokeExact(state, master, buffer.asSlice(written), (long) length - written);
+                if (n < 0) {
+                    throw new SyscallException("write", "pty master", Libc.errno(state));
+                }
+                written += n;
+            }
+        } catch (SyscallException e) {
+            throw e;
+        } catch (Throwable e) {
+            throw Libc.unexpected(e);
+        }
+    }
+
+    /** Closes Kiln's copy of the slave side, once a process holds its own. */
+    public synchronized void closeSlave() throws SyscallException {
+        if (slaveOpen) {
+            slaveOpen = false;
+            close(slave, "pty slave");
+        }
+    }
+
+    @Override
+    public synchronized void close() throws SyscallException {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        closeSlave();
+        close(master, "pty master");
+    }
+
+    private static void close(int fd, String what) throws SyscallException {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment state = Libc.callState(arena);
+            if ((int) CLOSE.invokeExact(state, fd) != 0 && Libc.errno(state) != SyscallException.EBADF) {
+                throw new SyscallException("close", what, Libc.errno(state));
+            }
+        } catch (SyscallException e) {
+            throw e;
+        } catch (Throwable e) {
+            throw Libc.unexpected(e);
+        }
+    }
+
+    private static MemorySegment winsize(Arena arena, WindowSize size) {
+        MemorySegment ws = arena.allocate(ValueLayout.JAVA_SHORT, 4);
+        ws.setAtIndex(ValueLayout.JAVA_SHORT, 0, (short) size.rows());
+        ws.setAtIndex(ValueLayout.JAVA_SHORT, 1, (short) size.columns());
+        return ws;
+    }
+
+    private static void ioctl(Arena arena, int fd, long request, MemorySegment arg, String name)
+            throws SyscallException {
+        try {
+            MemorySegment state = Libc.callState(arena);
+            if ((int) IOCTL.invokeExact(state, fd, request, arg) != 0) {
+                throw new SyscallException("ioctl " + name, "fd " + fd, Libc.errno(state));
+            }
+        } catch (SyscallException e) {
+            throw e;
+        } catch (Throwable e) {
+            throw Libc.unexpected(e);
+        }
+    }
 }

@@ -8,15 +8,15 @@ import java.util.List;
  * no entry).
  */
 public record Identity(int uid, int gid, List<Integer> additionalGids, String home) {
-  public static final Identity ROOT = new Identity(0, 0, List.of(0), "/root");
+    public static final Identity ROOT = new Identity(0, 0, List.of(0), "/root");
 
-  public Identity {
-    if (uid < 0 || gid < 0) {
-      throw new IllegalArgumentException("uid and gid must not be negative: " + uid + ":" + gid);
+    public Identity {
+        if (uid < 0 || gid < 0) {
+            throw new IllegalArgumentException("uid and gid must not be negative: " + uid + ":" + gid);
+        }
+        additionalGids = List.copyOf(additionalGids);
+        if (home == null || home.isEmpty()) {
+            home = "/";
+        }
     }
-    additionalGids = List.copyOf(additionalGids);
-    if (home == null || home.isEmpty()) {
-      home = "/";
-    }
-  }
 }

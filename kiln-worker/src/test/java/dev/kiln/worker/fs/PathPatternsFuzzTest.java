@@ -15,40 +15,47 @@ import java.util.List;
  * under it.
  */
 class PathPatternsFuzzTest {
-  private static final int MAX_PATHS = 16;
+    private static final int MAX_PATHS = 16;
 
-  @FuzzTest
-  void match(byte[] data) {
-    String text = new String(data, StandardCharsets.UTF_8);
-    int nul = text.indexOf('\0');
-    List<String> patterns = List.of((nul < 0 ? text : text.substring(0, nul)).split("\n", -1));
-    List<String> paths = nul < 0 ? List.of("a", "a/b")
-        : Arrays.stream(text.substring(nul + 1).split("\n", -1)).limit(MAX_PATHS).toList();
-    PathPatterns compiled;
-    try {
-      compiled = PathPatterns.compile(patterns);
-    } catch (IllegalArgumentException e) {
-      assertThat(e.getMessage()).startsWith("invalid pattern");
-      return;
+    @FuzzTest
+    void match(byte[] data) {
+        String text = new String(data, StandardCharsets.UTF_8);
+        int nul = text.indexOf('\0');
+        List<String> patterns = List.of((nul < 0 ? text : text.substring(0, nul)).split("\n", -1));
+        List<String> paths = nul < 0
+                ? List.of("a", "a/b")
+                : Arrays.stream(text.substring(nul + 1).split("\n", -1))
+                        .limit(MAX_PATHS)
+                        .toList();
+        PathPatterns compiled;
+        try {
+            compiled = PathPatterns.compile(patterns);
+        } catch (IllegalArgumentException e) {
+            assertThat(e.getMessage()).startsWith("invalid pattern");
+            return;
+        }
+        for (String dir : paths) {
+            boolean all = compiled.matchesAllUnder(dir);
+            boolean may = compiled.mayMatchUnder(dir);
+            String top = PathPatterns.normalize(dir);
+            for (String child : paths) {
+                String under = PathPatterns.normalize(child);
+                if (top.isEmpty() || under.isEmpty() || under.equals("..") || under.startsWith("../")) {
+                    continue; // not a path under dir
+                }
+                String path = top + "/" + under;
+                boolean matched = compiled.matches(path);
+                if (all) {
+                    assertThat(matched)
+                            .as("%s matches all under %s, so %s", compiled, dir, path)
+                            .isTrue();
+                }
+                if (!may) {
+                    assertThat(matched)
+                            .as("%s matches nothing under %s, so not %s", compiled, dir, path)
+                            .isFalse();
+                }
+            }
+        }
     }
-    for (String dir : paths) {
-      boolean all = compiled.matchesAllUnder(dir);
-      boolean may = compiled.mayMatchUnder(dir);
-      String top = PathPatterns.normalize(dir);
-      for (String child : paths) {
-        String under = PathPatterns.normalize(child);
-        if (top.isEmpty() || under.isEmpty() || under.equals("..") || under.startsWith("../")) {
-          continue; // not a path under dir
-        }
-        String path = top + "/" + under;
-        boolean matched = compiled.matches(path);
-        if (all) {
-          assertThat(matched).as("%s matches all under %s, so %s", compiled, dir, path).isTrue();
-        }
-        if (!may) {
-          assertThat(matched).as("%s matches nothing under %s, so not %s", compiled, dir, path).isFalse();
-        }
-      }
-    }
-  }
 }

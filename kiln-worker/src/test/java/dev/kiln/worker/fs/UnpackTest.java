@@ -29,243 +29,257 @@ import org.junit.jupiter.api.io.TempDir;
 /** ADD-style unpacking of tar archives made in the test with commons-compress. */
 class UnpackTest {
 
-  private static final Instant MEMBER_TIME = Instant.parse("2019-09-09T09:09:09Z");
+    private static final Instant MEMBER_TIME = Instant.parse("2019-09-09T09:09:09Z");
 
-  @TempDir Path tmp;
-  private Path src;
-  private Path dst;
-  private FileActions actions;
+    @TempDir
+    Path tmp;
 
-  @BeforeEach
-  void setUp() throws Exception {
-    src = Files.createDirectory(tmp.resolve("src"));
-    dst = Files.createDirectory(tmp.resolve("dst"));
-    actions = new FileActions(dst, UserLookup.idsOnly());
-  }
+    private Path src;
+    private Path dst;
+    private FileActions actions;
 
-  /** A tar with a directory, a file, a symlink and a hard link. */
-  private static byte[] sampleTar() throws IOException {
-    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-    try (TarArchiveOutputStream tar = new TarArchiveOutputStream(bytes)) {
-      tar.setLongFileMode(TarArchiveOutputStream.LONGFILE_POSIX);
-      directory(tar, "app/", 0750);
-      file(tar, "app/hello.txt", "hello from the archive", 0604, 1234, 5678);
-      TarArchiveEntry link = new TarArchiveEntry("app/link", TarConstants.LF_SYMLINK);
-      link.setLinkName("hello.txt");
-      link.setModTime(FileTime.from(MEMBER_TIME));
-      tar.putArchiveEntry(link);
-      tar.closeArchiveEntry();
-      TarArchiveEntry hard = new TarArchiveEntry("app/hard", TarConstants.LF_LINK);
-      hard.setLinkName("app/hello.txt");
-      tar.putArchiveEntry(hard);
-      tar.closeArchiveEntry();
+    @BeforeEach
+    void setUp() throws Exception {
+        src = Files.createDirectory(tmp.resolve("src"));
+        dst = Files.createDirectory(tmp.resolve("dst"));
+        actions = new FileActions(dst, UserLookup.idsOnly());
     }
-    return bytes.toByteArray();
-  }
 
-  private static void directory(TarArchiveOutputStream tar, String name, int mode) throws IOException {
-    TarArchiveEntry dir = new TarArchiveEntry(name);
-    dir.setMode(040000 | mode);
-    dir.setModTime(FileTime.from(MEMBER_TIME));
-    tar.putArchiveEntry(dir);
-    tar.closeArchiveEntry();
-  }
-
-  private static void file(TarArchiveOutputStream tar, String name, String content, int mode, int uid, int gid)
-      throws IOException {
-    byte[] data = content.getBytes(StandardCharsets.UTF_8);
-    TarArchiveEntry entry = new TarArchiveEntry(name);
-    entry.setSize(data.length);
-    entry.setMode(0100000 | mode);
-    entry.setUserId(uid);
-    entry.setGroupId(gid);
-    entry.setModTime(FileTime.from(MEMBER_TIME));
-    tar.putArchiveEntry(entry);
-    tar.write(data);
-    tar.closeArchiveEntry();
-  }
-
-  private static byte[] gzip(byte[] raw) throws IOException {
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    try (OutputStream gz = new GzipCompressorOutputStream(out)) {
-      gz.write(raw);
+    /** A tar with a directory, a file, a symlink and a hard link. */
+    private static byte[] sampleTar() throws IOException {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        try (TarArchiveOutputStream tar = new TarArchiveOutputStream(bytes)) {
+            tar.setLongFileMode(TarArchiveOutputStream.LONGFILE_POSIX);
+            directory(tar, "app/", 0750);
+            file(tar, "app/hello.txt", "hello from the archive", 0604, 1234, 5678);
+            TarArchiveEntry link = new TarArchiveEntry("app/link", TarConstants.LF_SYMLINK);
+            link.setLinkName("hello.txt");
+            link.setModTime(FileTime.from(MEMBER_TIME));
+            tar.putArchiveEntry(link);
+            tar.closeArchiveEntry();
+            TarArchiveEntry hard = new TarArchiveEntry("app/hard", TarConstants.LF_LINK);
+            hard.setLinkName("app/hello.txt");
+            tar.putArchiveEntry(hard);
+            tar.closeArchiveEntry();
+        }
+        return bytes.toByteArray();
     }
-    return out.toByteArray();
-  }
 
-  private static List<String> tree(Path dir) throws Exception {
-    try (Stream<Path> walk = Files.walk(dir)) {
-      return walk.filter(p -> !p.equals(dir)).map(p -> dir.relativize(p).toString()).sorted().toList();
+    private static void directory(TarArchiveOutputStream tar, String name, int mode) throws IOException {
+        TarArchiveEntry dir = new TarArchiveEntry(name);
+        dir.setMode(040000 | mode);
+        dir.setModTime(FileTime.from(MEMBER_TIME));
+        tar.putArchiveEntry(dir);
+        tar.closeArchiveEntry();
     }
-  }
 
-  private void assertSampleExtractedUnder(Path dir) throws Exception {
-    assertThat(tree(dir)).containsExactly("app", "app/hard", "app/hello.txt", "app/link");
-    Path hello = dir.resolve("app/hello.txt");
-    assertThat(hello).hasContent("hello from the archive");
-    FileStat s = FileStat.of(hello);
-    assertThat(s.permissions()).isEqualTo(0604);
-    assertThat(s.uid()).isEqualTo(1234);
-    assertThat(s.gid()).isEqualTo(5678);
-    assertThat(s.modified().toInstant()).isEqualTo(MEMBER_TIME);
-    assertThat(Files.readSymbolicLink(dir.resolve("app/link"))).isEqualTo(Path.of("hello.txt"));
-    assertThat(FileStat.of(dir.resolve("app/hard")).inode()).isEqualTo(s.inode());
-    FileStat app = FileStat.of(dir.resolve("app"));
-    assertThat(app.permissions()).isEqualTo(0750);
-    assertThat(app.modified().toInstant()).isEqualTo(MEMBER_TIME);
-  }
-
-  @Test
-  void tarGzIsExtractedIntoDestWhenUnpackIsAttempted() throws Exception {
-    Files.write(src.resolve("bundle.tar.gz"), gzip(sampleTar()));
-    actions.copy(src, "/bundle.tar.gz", "/opt/", CopyOptions.defaults().withAttemptUnpack(true));
-    assertSampleExtractedUnder(dst.resolve("opt"));
-  }
-
-  @Test
-  void withoutUnpackTheArchiveIsCopiedAsAFile() throws Exception {
-    byte[] archive = gzip(sampleTar());
-    Files.write(src.resolve("bundle.tar.gz"), archive);
-    actions.copy(src, "/bundle.tar.gz", "/opt/", CopyOptions.defaults().withCreateDestPath(true));
-    assertThat(Files.readAllBytes(dst.resolve("opt/bundle.tar.gz"))).isEqualTo(archive);
-  }
-
-  @Test
-  void everyArchiveAWildcardMatchesIsExtractedIntoADestWithoutSlash() throws Exception {
-    Files.write(src.resolve("a.tar"), sampleTar());
-    ByteArrayOutputStream other = new ByteArrayOutputStream();
-    try (TarArchiveOutputStream tar = new TarArchiveOutputStream(other)) {
-      file(tar, "other.txt", "from the second archive", 0644, 0, 0);
+    private static void file(TarArchiveOutputStream tar, String name, String content, int mode, int uid, int gid)
+            throws IOException {
+        byte[] data = content.getBytes(StandardCharsets.UTF_8);
+        TarArchiveEntry entry = new TarArchiveEntry(name);
+        entry.setSize(data.length);
+        entry.setMode(0100000 | mode);
+        entry.setUserId(uid);
+        entry.setGroupId(gid);
+        entry.setModTime(FileTime.from(MEMBER_TIME));
+        tar.putArchiveEntry(entry);
+        tar.write(data);
+        tar.closeArchiveEntry();
     }
-    Files.write(src.resolve("b.tar"), gzip(other.toByteArray()));
-    CopyOptions wildcard = CopyOptions.defaults().withAllowWildcard(true).withAttemptUnpack(true);
 
-    actions.copy(src, "/*.tar", "/opt", wildcard);
-
-    assertThat(tree(dst.resolve("opt"))).containsExactly("app", "app/hard", "app/hello.txt", "app/link", "other.txt");
-    assertThat(dst.resolve("opt/other.txt")).hasContent("from the second archive");
-  }
-
-  @Test
-  void plainFilesBesideArchivesStillNeedADirectoryDest() throws Exception {
-    Files.write(src.resolve("a.tar"), sampleTar());
-    Files.writeString(src.resolve("x.txt"), "x");
-    Files.writeString(src.resolve("y.txt"), "y");
-    CopyOptions wildcard = CopyOptions.defaults().withAllowWildcard(true).withAttemptUnpack(true);
-
-    assertThatThrownBy(() -> actions.copy(src, "/[xy].txt", "/out", wildcard))
-        .isInstanceOf(FsException.class)
-        .hasMessageContaining("must be a directory");
-    // an archive unpacked first has made the destination a directory by the time the plain files are copied
-    actions.copy(src, "/*", "/mixed", wildcard);
-    assertThat(tree(dst.resolve("mixed")))
-        .containsExactly("app", "app/hard", "app/hello.txt", "app/link", "x.txt", "y.txt");
-  }
-
-  @Test
-  void plainTarAndBzip2AreExtractedToo() throws Exception {
-    Files.write(src.resolve("plain.tar"), sampleTar());
-    ByteArrayOutputStream bz = new ByteArrayOutputStream();
-    try (OutputStream out = new BZip2CompressorOutputStream(bz)) {
-      out.write(sampleTar());
+    private static byte[] gzip(byte[] raw) throws IOException {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        try (OutputStream gz = new GzipCompressorOutputStream(out)) {
+            gz.write(raw);
+        }
+        return out.toByteArray();
     }
-    Files.write(src.resolve("packed.tar.bz2"), bz.toByteArray());
-    actions.copy(src, "/plain.tar", "/p", CopyOptions.defaults().withAttemptUnpack(true));
-    actions.copy(src, "/packed.tar.bz2", "/b", CopyOptions.defaults().withAttemptUnpack(true));
-    assertSampleExtractedUnder(dst.resolve("p"));
-    assertSampleExtractedUnder(dst.resolve("b"));
-  }
 
-  @Test
-  void xzIsExtractedWhenTheXzCodecIsPresent() throws Exception {
-    assumeTrue(XZUtils.isXZCompressionAvailable(), "org.tukaani:xz is not on the test class path");
-    ByteArrayOutputStream xz = new ByteArrayOutputStream();
-    try (OutputStream out = new XZCompressorOutputStream(xz)) {
-      out.write(sampleTar());
+    private static List<String> tree(Path dir) throws Exception {
+        try (Stream<Path> walk = Files.walk(dir)) {
+            return walk.filter(p -> !p.equals(dir))
+                    .map(p -> dir.relativize(p).toString())
+                    .sorted()
+                    .toList();
+        }
     }
-    Files.write(src.resolve("packed.tar.xz"), xz.toByteArray());
-    actions.copy(src, "/packed.tar.xz", "/x", CopyOptions.defaults().withAttemptUnpack(true));
-    assertSampleExtractedUnder(dst.resolve("x"));
-  }
 
-  @Test
-  void ownerOverrideAppliesToEveryMember() throws Exception {
-    Files.write(src.resolve("bundle.tgz"), gzip(sampleTar()));
-    actions.copy(src, "/bundle.tgz", "/opt",
-        CopyOptions.defaults().withAttemptUnpack(true).withOwner(new Owner(77, 88)));
-    for (String rel : List.of("opt/app", "opt/app/hello.txt", "opt/app/link")) {
-      FileStat s = FileStat.of(dst.resolve(rel));
-      assertThat(s.uid()).as(rel).isEqualTo(77);
-      assertThat(s.gid()).as(rel).isEqualTo(88);
+    private void assertSampleExtractedUnder(Path dir) throws Exception {
+        assertThat(tree(dir)).containsExactly("app", "app/hard", "app/hello.txt", "app/link");
+        Path hello = dir.resolve("app/hello.txt");
+        assertThat(hello).hasContent("hello from the archive");
+        FileStat s = FileStat.of(hello);
+        assertThat(s.permissions()).isEqualTo(0604);
+        assertThat(s.uid()).isEqualTo(1234);
+        assertThat(s.gid()).isEqualTo(5678);
+        assertThat(s.modified().toInstant()).isEqualTo(MEMBER_TIME);
+        assertThat(Files.readSymbolicLink(dir.resolve("app/link"))).isEqualTo(Path.of("hello.txt"));
+        assertThat(FileStat.of(dir.resolve("app/hard")).inode()).isEqualTo(s.inode());
+        FileStat app = FileStat.of(dir.resolve("app"));
+        assertThat(app.permissions()).isEqualTo(0750);
+        assertThat(app.modified().toInstant()).isEqualTo(MEMBER_TIME);
     }
-  }
 
-  @Test
-  void aFileThatIsNotAnArchiveIsCopiedEvenWithUnpack() throws Exception {
-    Files.writeString(src.resolve("notes.tar.gz"), "just text");
-    actions.copy(src, "/notes.tar.gz", "/notes.tar.gz", CopyOptions.defaults().withAttemptUnpack(true));
-    assertThat(dst.resolve("notes.tar.gz")).hasContent("just text");
-  }
-
-  @Test
-  void memberClimbingOutOfDestIsRejected() throws Exception {
-    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-    try (TarArchiveOutputStream tar = new TarArchiveOutputStream(bytes)) {
-      file(tar, "ok.txt", "fine", 0644, 0, 0);
-      file(tar, "../evil.txt", "gotcha", 0644, 0, 0);
+    @Test
+    void tarGzIsExtractedIntoDestWhenUnpackIsAttempted() throws Exception {
+        Files.write(src.resolve("bundle.tar.gz"), gzip(sampleTar()));
+        actions.copy(src, "/bundle.tar.gz", "/opt/", CopyOptions.defaults().withAttemptUnpack(true));
+        assertSampleExtractedUnder(dst.resolve("opt"));
     }
-    Files.write(src.resolve("evil.tar"), bytes.toByteArray());
-    Files.createDirectories(dst.resolve("opt"));
-    assertThatThrownBy(() -> actions.copy(src, "/evil.tar", "/opt", CopyOptions.defaults().withAttemptUnpack(true)))
-        .isInstanceOf(FsException.class)
-        .hasMessageContaining("copy /evil.tar")
-        .hasMessageContaining("archive member ../evil.txt points outside the destination");
-    assertThat(dst.resolve("evil.txt")).doesNotExist();
-    assertThat(tmp.resolve("evil.txt")).doesNotExist();
-  }
 
-  @Test
-  void absoluteMemberNamesStayInsideDest() throws Exception {
-    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-    try (TarArchiveOutputStream tar = new TarArchiveOutputStream(bytes)) {
-      file(tar, "/etc/config", "inside", 0644, 0, 0);
+    @Test
+    void withoutUnpackTheArchiveIsCopiedAsAFile() throws Exception {
+        byte[] archive = gzip(sampleTar());
+        Files.write(src.resolve("bundle.tar.gz"), archive);
+        actions.copy(src, "/bundle.tar.gz", "/opt/", CopyOptions.defaults().withCreateDestPath(true));
+        assertThat(Files.readAllBytes(dst.resolve("opt/bundle.tar.gz"))).isEqualTo(archive);
     }
-    Files.write(src.resolve("abs.tar"), bytes.toByteArray());
-    actions.copy(src, "/abs.tar", "/opt", CopyOptions.defaults().withAttemptUnpack(true));
-    assertThat(dst.resolve("opt/etc/config")).hasContent("inside");
-  }
 
-  @Test
-  void symlinkMemberCannotRedirectLaterMembersOutOfDest() throws Exception {
-    Path outside = Files.createDirectory(tmp.resolve("outside"));
-    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-    try (TarArchiveOutputStream tar = new TarArchiveOutputStream(bytes)) {
-      TarArchiveEntry link = new TarArchiveEntry("up", TarConstants.LF_SYMLINK);
-      link.setLinkName("../../outside");
-      tar.putArchiveEntry(link);
-      tar.closeArchiveEntry();
-      file(tar, "up/planted", "gotcha", 0644, 0, 0);
-    }
-    Files.write(src.resolve("redirect.tar"), bytes.toByteArray());
-    assertThatThrownBy(() -> actions.copy(src, "/redirect.tar", "/opt", CopyOptions.defaults().withAttemptUnpack(true)))
-        .isInstanceOf(FsException.class)
-        .hasMessageContaining("archive member /up (symlink to ../../outside) points outside the destination");
-    assertThat(outside).isEmptyDirectory();
-  }
+    @Test
+    void everyArchiveAWildcardMatchesIsExtractedIntoADestWithoutSlash() throws Exception {
+        Files.write(src.resolve("a.tar"), sampleTar());
+        ByteArrayOutputStream other = new ByteArrayOutputStream();
+        try (TarArchiveOutputStream tar = new TarArchiveOutputStream(other)) {
+            file(tar, "other.txt", "from the second archive", 0644, 0, 0);
+        }
+        Files.write(src.resolve("b.tar"), gzip(other.toByteArray()));
+        CopyOptions wildcard = CopyOptions.defaults().withAllowWildcard(true).withAttemptUnpack(true);
 
-  @Test
-  void hardLinkToOutsideDestIsRejected() throws Exception {
-    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-    try (TarArchiveOutputStream tar = new TarArchiveOutputStream(bytes)) {
-      TarArchiveEntry hard = new TarArchiveEntry("stolen", TarConstants.LF_LINK);
-      hard.setLinkName("../../../etc/shadow");
-      tar.putArchiveEntry(hard);
-      tar.closeArchiveEntry();
+        actions.copy(src, "/*.tar", "/opt", wildcard);
+
+        assertThat(tree(dst.resolve("opt")))
+                .containsExactly("app", "app/hard", "app/hello.txt", "app/link", "other.txt");
+        assertThat(dst.resolve("opt/other.txt")).hasContent("from the second archive");
     }
-    Files.write(src.resolve("hard.tar"), bytes.toByteArray());
-    assertThatThrownBy(() -> actions.copy(src, "/hard.tar", "/opt", CopyOptions.defaults().withAttemptUnpack(true)))
-        .isInstanceOf(FsException.class)
-        .hasMessageContaining("points outside the destination");
-    assertThat(Files.exists(dst.resolve("opt/stolen"), LinkOption.NOFOLLOW_LINKS)).isFalse();
-  }
+
+    @Test
+    void plainFilesBesideArchivesStillNeedADirectoryDest() throws Exception {
+        Files.write(src.resolve("a.tar"), sampleTar());
+        Files.writeString(src.resolve("x.txt"), "x");
+        Files.writeString(src.resolve("y.txt"), "y");
+        CopyOptions wildcard = CopyOptions.defaults().withAllowWildcard(true).withAttemptUnpack(true);
+
+        assertThatThrownBy(() -> actions.copy(src, "/[xy].txt", "/out", wildcard))
+                .isInstanceOf(FsException.class)
+                .hasMessageContaining("must be a directory");
+        // an archive unpacked first has made the destination a directory by the time the plain files are copied
+        actions.copy(src, "/*", "/mixed", wildcard);
+        assertThat(tree(dst.resolve("mixed")))
+                .containsExactly("app", "app/hard", "app/hello.txt", "app/link", "x.txt", "y.txt");
+    }
+
+    @Test
+    void plainTarAndBzip2AreExtractedToo() throws Exception {
+        Files.write(src.resolve("plain.tar"), sampleTar());
+        ByteArrayOutputStream bz = new ByteArrayOutputStream();
+        try (OutputStream out = new BZip2CompressorOutputStream(bz)) {
+            out.write(sampleTar());
+        }
+        Files.write(src.resolve("packed.tar.bz2"), bz.toByteArray());
+        actions.copy(src, "/plain.tar", "/p", CopyOptions.defaults().withAttemptUnpack(true));
+        actions.copy(src, "/packed.tar.bz2", "/b", CopyOptions.defaults().withAttemptUnpack(true));
+        assertSampleExtractedUnder(dst.resolve("p"));
+        assertSampleExtractedUnder(dst.resolve("b"));
+    }
+
+    @Test
+    void xzIsExtractedWhenTheXzCodecIsPresent() throws Exception {
+        assumeTrue(XZUtils.isXZCompressionAvailable(), "org.tukaani:xz is not on the test class path");
+        ByteArrayOutputStream xz = new ByteArrayOutputStream();
+        try (OutputStream out = new XZCompressorOutputStream(xz)) {
+            out.write(sampleTar());
+        }
+        Files.write(src.resolve("packed.tar.xz"), xz.toByteArray());
+        actions.copy(src, "/packed.tar.xz", "/x", CopyOptions.defaults().withAttemptUnpack(true));
+        assertSampleExtractedUnder(dst.resolve("x"));
+    }
+
+    @Test
+    void ownerOverrideAppliesToEveryMember() throws Exception {
+        Files.write(src.resolve("bundle.tgz"), gzip(sampleTar()));
+        actions.copy(
+                src,
+                "/bundle.tgz",
+                "/opt",
+                CopyOptions.defaults().withAttemptUnpack(true).withOwner(new Owner(77, 88)));
+        for (String rel : List.of("opt/app", "opt/app/hello.txt", "opt/app/link")) {
+            FileStat s = FileStat.of(dst.resolve(rel));
+            assertThat(s.uid()).as(rel).isEqualTo(77);
+            assertThat(s.gid()).as(rel).isEqualTo(88);
+        }
+    }
+
+    @Test
+    void aFileThatIsNotAnArchiveIsCopiedEvenWithUnpack() throws Exception {
+        Files.writeString(src.resolve("notes.tar.gz"), "just text");
+        actions.copy(
+                src, "/notes.tar.gz", "/notes.tar.gz", CopyOptions.defaults().withAttemptUnpack(true));
+        assertThat(dst.resolve("notes.tar.gz")).hasContent("just text");
+    }
+
+    @Test
+    void memberClimbingOutOfDestIsRejected() throws Exception {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        try (TarArchiveOutputStream tar = new TarArchiveOutputStream(bytes)) {
+            file(tar, "ok.txt", "fine", 0644, 0, 0);
+            file(tar, "../evil.txt", "gotcha", 0644, 0, 0);
+        }
+        Files.write(src.resolve("evil.tar"), bytes.toByteArray());
+        Files.createDirectories(dst.resolve("opt"));
+        assertThatThrownBy(() -> actions.copy(
+                        src, "/evil.tar", "/opt", CopyOptions.defaults().withAttemptUnpack(true)))
+                .isInstanceOf(FsException.class)
+                .hasMessageContaining("copy /evil.tar")
+                .hasMessageContaining("archive member ../evil.txt points outside the destination");
+        assertThat(dst.resolve("evil.txt")).doesNotExist();
+        assertThat(tmp.resolve("evil.txt")).doesNotExist();
+    }
+
+    @Test
+    void absoluteMemberNamesStayInsideDest() throws Exception {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        try (TarArchiveOutputStream tar = new TarArchiveOutputStream(bytes)) {
+            file(tar, "/etc/config", "inside", 0644, 0, 0);
+        }
+        Files.write(src.resolve("abs.tar"), bytes.toByteArray());
+        actions.copy(src, "/abs.tar", "/opt", CopyOptions.defaults().withAttemptUnpack(true));
+        assertThat(dst.resolve("opt/etc/config")).hasContent("inside");
+    }
+
+    @Test
+    void symlinkMemberCannotRedirectLaterMembersOutOfDest() throws Exception {
+        Path outside = Files.createDirectory(tmp.resolve("outside"));
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        try (TarArchiveOutputStream tar = new TarArchiveOutputStream(bytes)) {
+            TarArchiveEntry link = new TarArchiveEntry("up", TarConstants.LF_SYMLINK);
+            link.setLinkName("../../outside");
+            tar.putArchiveEntry(link);
+            tar.closeArchiveEntry();
+            file(tar, "up/planted", "gotcha", 0644, 0, 0);
+        }
+        Files.write(src.resolve("redirect.tar"), bytes.toByteArray());
+        assertThatThrownBy(() -> actions.copy(
+                        src, "/redirect.tar", "/opt", CopyOptions.defaults().withAttemptUnpack(true)))
+                .isInstanceOf(FsException.class)
+                .hasMessageContaining("archive member /up (symlink to ../../outside) points outside the destination");
+        assertThat(outside).isEmptyDirectory();
+    }
+
+    @Test
+    void hardLinkToOutsideDestIsRejected() throws Exception {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        try (TarArchiveOutputStream tar = new TarArchiveOutputStream(bytes)) {
+            TarArchiveEntry hard = new TarArchiveEntry("stolen", TarConstants.LF_LINK);
+            hard.setLinkName("../../../etc/shadow");
+            tar.putArchiveEntry(hard);
+            tar.closeArchiveEntry();
+        }
+        Files.write(src.resolve("hard.tar"), bytes.toByteArray());
+        assertThatThrownBy(() -> actions.copy(
+                        src, "/hard.tar", "/opt", CopyOptions.defaults().withAttemptUnpack(true)))
+                .isInstanceOf(FsException.class)
+                .hasMessageContaining("points outside the destination");
+        assertThat(Files.exists(dst.resolve("opt/stolen"), LinkOption.NOFOLLOW_LINKS))
+                .isFalse();
+    }
 }

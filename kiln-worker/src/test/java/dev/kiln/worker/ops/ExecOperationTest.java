@@ -37,7 +37,9 @@ import org.junit.jupiter.api.io.TempDir;
  * in its root, where any user may write.
  */
 class ExecOperationTest {
-    @TempDir static Path state;
+    @TempDir
+    static Path state;
+
     static Snapshotter snapshotter;
     static Snapshot busybox;
     static ContainerRuntime runtime;
@@ -65,9 +67,13 @@ class ExecOperationTest {
 
     static String run(Snapshot base, String script, UnaryOperator<ExecOp.Builder> shape) throws Exception {
         ExecOp.Builder exec = ExecOp.newBuilder()
-                .setMeta(Meta.newBuilder().setCwd("/")
-                        .addArgs("/bin/sh").addArgs("-c").addArgs("{ " + script + "; } > /tmp/out"))
-                .addMounts(Mount.newBuilder().setInput(0).setDest("/").setOutput(0).setMountType(MountType.BIND));
+                .setMeta(Meta.newBuilder()
+                        .setCwd("/")
+                        .addArgs("/bin/sh")
+                        .addArgs("-c")
+                        .addArgs("{ " + script + "; } > /tmp/out"))
+                .addMounts(
+                        Mount.newBuilder().setInput(0).setDest("/").setOutput(0).setMountType(MountType.BIND));
         Op op = Op.newBuilder().setExec(shape.apply(exec)).build();
 
         List<Result> outputs = new ExecOperation(op, snapshotter, () -> runtime, cacheMounts, secrets)
@@ -95,8 +101,14 @@ class ExecOperationTest {
 
     @Test
     void hostNetworkStepGetsHostnameAndExtraHostsInAGeneratedHostsFile() throws Exception {
-        String seen = run("cat /etc/hosts", exec -> meta(exec.setNetwork(NetMode.HOST), m -> m.setHostname("box")
-                .addExtraHosts(HostIP.newBuilder().setHost("registry.test").setIP("10.1.2.3"))));
+        String seen = run(
+                "cat /etc/hosts",
+                exec -> meta(
+                        exec.setNetwork(NetMode.HOST),
+                        m -> m.setHostname("box")
+                                .addExtraHosts(HostIP.newBuilder()
+                                        .setHost("registry.test")
+                                        .setIP("10.1.2.3"))));
 
         assertThat(seen).isEqualTo("""
                 127.0.0.1\tlocalhost box
@@ -107,9 +119,14 @@ class ExecOperationTest {
 
     @Test
     void proxyBuildArgsOverrideTheImagesProxyVariablesUnderBothSpellings() throws Exception {
-        String seen = run("echo \"$HTTP_PROXY $http_proxy $NO_PROXY\"; env | grep -c -i '^http_proxy='",
-                exec -> meta(exec, m -> m.addEnv("HTTP_PROXY=http://from-image:3128").addEnv("NO_PROXY=image.local")
-                        .setProxyEnv(dev.kiln.llb.pb.ProxyEnv.newBuilder().setHttpProxy("http://from-arg:8080"))));
+        String seen = run(
+                "echo \"$HTTP_PROXY $http_proxy $NO_PROXY\"; env | grep -c -i '^http_proxy='",
+                exec -> meta(
+                        exec,
+                        m -> m.addEnv("HTTP_PROXY=http://from-image:3128")
+                                .addEnv("NO_PROXY=image.local")
+                                .setProxyEnv(
+                                        dev.kiln.llb.pb.ProxyEnv.newBuilder().setHttpProxy("http://from-arg:8080"))));
 
         assertThat(seen).isEqualTo("http://from-arg:8080 http://from-arg:8080 image.local\n2\n");
     }
@@ -136,25 +153,37 @@ class ExecOperationTest {
 
     @Test
     void tmpfsMountAtDevShmReplacesTheDefaultShm() throws Exception {
-        String seen = run("grep ' /dev/shm ' /proc/mounts", exec -> exec.addMounts(Mount.newBuilder()
-                .setInput(-1).setDest("/dev/shm").setOutput(-1).setMountType(MountType.TMPFS)
-                .setTmpfsOpt(TmpfsOpt.newBuilder().setSize(128L * 1024 * 1024))));
+        String seen = run(
+                "grep ' /dev/shm ' /proc/mounts",
+                exec -> exec.addMounts(Mount.newBuilder()
+                        .setInput(-1)
+                        .setDest("/dev/shm")
+                        .setOutput(-1)
+                        .setMountType(MountType.TMPFS)
+                        .setTmpfsOpt(TmpfsOpt.newBuilder().setSize(128L * 1024 * 1024))));
 
-        assertThat(seen.lines()).singleElement().asString()
-                .startsWith("tmpfs /dev/shm tmpfs rw,nosuid,").contains("size=131072k");
+        assertThat(seen.lines())
+                .singleElement()
+                .asString()
+                .startsWith("tmpfs /dev/shm tmpfs rw,nosuid,")
+                .contains("size=131072k");
     }
 
     @Test
     void defaultShmIs64MegabytesWithoutExecDevOrSuid() throws Exception {
         String seen = run("grep ' /dev/shm ' /proc/mounts", exec -> exec);
 
-        assertThat(seen.lines()).singleElement().asString()
-                .startsWith("shm /dev/shm tmpfs rw,nosuid,nodev,noexec,").contains("size=65536k");
+        assertThat(seen.lines())
+                .singleElement()
+                .asString()
+                .startsWith("shm /dev/shm tmpfs rw,nosuid,nodev,noexec,")
+                .contains("size=65536k");
     }
 
     @Test
     void networkNoneHasOnlyLoopback() throws Exception {
-        String seen = run("ls /sys/class/net; tail -n +3 /proc/net/dev | cut -d: -f1 | tr -d ' '",
+        String seen = run(
+                "ls /sys/class/net; tail -n +3 /proc/net/dev | cut -d: -f1 | tr -d ' '",
                 exec -> exec.setNetwork(NetMode.NONE));
 
         assertThat(seen).isEqualTo("lo\nlo\n");
@@ -162,8 +191,14 @@ class ExecOperationTest {
 
     @Test
     void ulimitsOfTheOpReachTheProcess() throws Exception {
-        String seen = run("ulimit -n; ulimit -Hn", exec -> meta(exec, m -> m
-                .addUlimit(Ulimit.newBuilder().setName("nofile").setSoft(1234).setHard(2345))));
+        String seen = run(
+                "ulimit -n; ulimit -Hn",
+                exec -> meta(
+                        exec,
+                        m -> m.addUlimit(Ulimit.newBuilder()
+                                .setName("nofile")
+                                .setSoft(1234)
+                                .setHard(2345))));
 
         assertThat(seen).isEqualTo("1234\n2345\n");
     }

@@ -7,30 +7,31 @@ import java.nio.charset.StandardCharsets;
 import org.junit.jupiter.api.Test;
 
 class PtyTest {
-  @Test
-  void openedTerminalHasTheRequestedSizeAndFollowsResizes() throws Exception {
-    try (Pty pty = Pty.open(new Pty.WindowSize(24, 80))) {
-      assertThat(pty.slavePath().toString()).startsWith("/dev/pts/");
-      assertThat(pty.windowSize()).isEqualTo(new Pty.WindowSize(24, 80));
+    @Test
+    void openedTerminalHasTheRequestedSizeAndFollowsResizes() throws Exception {
+        try (Pty pty = Pty.open(new Pty.WindowSize(24, 80))) {
+            assertThat(pty.slavePath().toString()).startsWith("/dev/pts/");
+            assertThat(pty.windowSize()).isEqualTo(new Pty.WindowSize(24, 80));
 
-      pty.resize(new Pty.WindowSize(50, 132));
+            pty.resize(new Pty.WindowSize(50, 132));
 
-      assertThat(pty.windowSize()).isEqualTo(new Pty.WindowSize(50, 132));
+            assertThat(pty.windowSize()).isEqualTo(new Pty.WindowSize(50, 132));
+        }
     }
-  }
 
-  @Test
-  void whatTheProcessSideWritesIsReadOnTheMaster() throws Exception {
-    try (Pty pty = Pty.open(new Pty.WindowSize(24, 80))) {
-      try (FileOutputStream terminal = new FileOutputStream(pty.slavePath().toFile())) {
-        terminal.write("hello\n".getBytes(StandardCharsets.US_ASCII));
-      }
+    @Test
+    void whatTheProcessSideWritesIsReadOnTheMaster() throws Exception {
+        try (Pty pty = Pty.open(new Pty.WindowSize(24, 80))) {
+            try (FileOutputStream terminal =
+                    new FileOutputStream(pty.slavePath().toFile())) {
+                terminal.write("hello\n".getBytes(StandardCharsets.US_ASCII));
+            }
 
-      byte[] buffer = new byte[64];
-      int n = pty.read(buffer, 0, buffer.length);
+            byte[] buffer = new byte[64];
+            int n = pty.read(buffer, 0, buffer.length);
 
-      // the terminal's line discipline turns "\n" into "\r\n" by default
-      assertThat(new String(buffer, 0, n, StandardCharsets.US_ASCII)).isEqualTo("hello\r\n");
+            // the terminal's line discipline turns "\n" into "\r\n" by default
+            assertThat(new String(buffer, 0, n, StandardCharsets.US_ASCII)).isEqualTo("hello\r\n");
+        }
     }
-  }
 }
