@@ -158,7 +158,7 @@ class DaemonBuildTest {
     /** The daemon's copies of this test's context, kept for the next incremental transfer. */
     private List<Path> copiesOf(Path dir) throws IOException {
         String marker = marker();
-        Path copies = state.resolve("daemon").resolve("locals");
+        Path copies = state.resolve("worker").resolve("session-copies");
         if (!Files.isDirectory(copies)) {
             return List.of();
         }
@@ -286,6 +286,26 @@ class DaemonBuildTest {
         assertThat(pruned.getFirst()).matches("ID\\s+RECLAIMABLE\\s+SIZE\\s+LAST ACCESSED");
         assertThat(pruned.size()).isGreaterThan(2);
         assertThat(pruned.getLast()).matches("Total:\\s+\\d+(\\.\\d\\d)?[kMG]?B");
+    }
+
+    @Test
+    void theDaemonsCopyOfAContextIsListedByDuAndRemovedByPrune() throws Exception {
+        copyFromTheContextReachesOutputs(false);
+        assertThat(copiesOf(context)).isNotEmpty();
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        DiskUsageCommand command = new DiskUsageCommand(new PrintStream(out, true), new PrintStream(stderr, true));
+
+        assertThat(command.du(List.of("--state", state.toString(), "-v", "--filter", "type==source.local")))
+                .isZero();
+        String listed = out.toString(StandardCharsets.UTF_8);
+        assertThat(listed).containsPattern("ID:\\s+copy-").contains("local source for context");
+
+        out.reset();
+        assertThat(command.prune(List.of("--state", state.toString(), "--filter", "type==source.local")))
+                .as(stderr.toString(StandardCharsets.UTF_8))
+                .isZero();
+        assertThat(out.toString(StandardCharsets.UTF_8)).contains("copy-");
+        assertThat(copiesOf(context)).isEmpty();
     }
 
     private static Map<String, byte[]> tarEntries(byte[] tar) throws IOException {

@@ -37,7 +37,6 @@ import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashSet;
 import java.util.List;
@@ -149,7 +148,7 @@ final class ControlService extends ControlGrpc.ControlImplBase {
                 sessions.remove(session);
                 tunnel.peerClosed();
                 tunnel.close();
-                RemoteSessionClient.forgetCopies(session, localCopies());
+                RemoteSessionClient.forgetCopies(session, engine.sessionCopies());
                 jobs.touch();
             }
         };
@@ -198,7 +197,10 @@ final class ControlService extends ControlGrpc.ControlImplBase {
                     info.stateDir().resolve("daemon").resolve("exports"),
                     translation.sourceDateEpoch())) {
                 BuildRequest build = translation.buildRequest(exports.targets());
-                client = session.map(s -> new RemoteSessionClient(s, localCopies()));
+                client = session.map(s -> new RemoteSessionClient(
+                        s,
+                        engine.sessionCopies(),
+                        info.stateDir().resolve("daemon").resolve("ssh")));
                 BuildSession buildSession = new BuildSession(
                         direct.map(DirectAccess::session)
                                 .or(() -> session.map(ClientSession::id))
@@ -315,11 +317,6 @@ final class ControlService extends ControlGrpc.ControlImplBase {
             return "a build without a session (anonymous access; a client's credentials come through its session)";
         }
     };
-
-    /** Where the daemon keeps its copies of clients' directories. */
-    private Path localCopies() {
-        return info.stateDir().resolve("daemon").resolve("locals");
-    }
 
     private static void closeQuietly(RemoteSessionClient client) {
         try {

@@ -83,6 +83,9 @@ final class KilnDaemon implements AutoCloseable {
         KilnDaemon daemon = new KilnDaemon(config, engine, log);
         try {
             DirectAccess.reset(config.stateDir());
+            // clients' directory copies moved into the engine's state, where du and prune see them
+            dev.kiln.core.Trees.deleteRecursively(
+                    config.stateDir().resolve("daemon").resolve("locals"));
             daemon.listen();
             daemon.endpoint.record();
             daemon.gc.soon();

@@ -5,21 +5,17 @@ import dev.kiln.api.secrets.SecretsGrpc;
 import dev.kiln.api.session.FileFilter;
 import dev.kiln.api.session.FileSyncPull;
 import dev.kiln.api.session.SessionHeaders;
-import dev.kiln.core.Digest;
 import dev.kiln.oci.registry.CredentialSource;
 import dev.kiln.worker.SessionClient;
+import dev.kiln.worker.SessionCopies;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import java.io.IOException;
 import java.io.InterruptedIOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * A build's client in another process, asked through its session: a local directory is pulled (incrementally, into
@@ -32,25 +28,20 @@ final class RemoteSessionClient implements SessionClient, AutoCloseable {
     private static final String SECRETS = SessionHeaders.methodUrl("moby.buildkit.secrets.v1.Secrets", "GetSecret");
     private static final String SSH = SessionHeaders.methodUrl("moby.sshforward.v1.SSH", "ForwardAgent");
 
-    /**
-     * One pull at a time into each kept copy, across all builds of the daemon. Striped, not one lock per copy: every
-     * buildctl session has copies of its own, and a map of their locks would only grow in a daemon that runs for days.
-     */
-    private static final ReentrantLock[] PULL_LOCKS = java.util.stream.IntStream.range(0, 64)
-            .mapToObj(i -> new ReentrantLock())
-            .toArray(ReentrantLock[]::new);
-
     private final ClientSession session;
-    private final Path copies;
+    private final SessionCopies copies;
     private final Map<String, Optional<Path>> pulled = new ConcurrentHashMap<>();
     private final SessionSshAgents agents;
     private final SessionCredentials credentials;
 
-    /** @param copies where the daemon keeps its copies of clients' directories */
-    RemoteSessionClient(ClientSession session, Path copies) {
+    /**
+     * @param copies the daemon's copies of clients' directories
+     * @param sshDir where the agent sockets the session forwards are made
+     */
+    RemoteSessionClient(ClientSession session, SessionCopies copies, Path sshDir) {
         this.session = session;
         this.copies = copies;
-        this.agents = new SessionSshAgents(session.channel(), copies.resolveSibling("ssh"));
+        this.agents = new SessionSshAgents(session.channel(), sshDir);
         this.credentials = new SessionCredentials(session);
     }
 
@@ -64,27 +55,14 @@ final class RemoteSessionClient implements SessionClient, AutoCloseable {
         if (!session.serves(FILE_SYNC)) {
             return Optional.empty();
         }
-        Path target = copiesOf(session, copies)
-                .resolve(Digest.sha256((session.sharedKey() + "\n" + name + "\n" + request.sharedKey())
-                                .getBytes(StandardCharsets.UTF_8))
-                        .hex());
-        ReentrantLock lock = PULL_LOCKS[Math.floorMod(target.hashCode(), PULL_LOCKS.length)];
-        try {
-            if (!lock.tryLock(30, TimeUnit.MINUTES)) {
-                throw new IOException("local source '" + name + "': another build kept its copy busy for 30 minutes");
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new InterruptedIOException("interrupted while waiting to transfer local source '" + name + "'");
-        }
-        try {
-            Files.createDirectories(target);
+        String id = SessionCopies.id(owner(session), name, request.sharedKey());
+        try (SessionCopies.Lease copy = copies.acquire(id, "local source for " + name)) {
             FileSyncPull.pull(
                     session.channel(),
                     name,
                     new FileFilter(request.includePatterns(), request.excludePatterns(), request.followPaths()),
-                    target);
-            Optional<Path> dir = Optional.of(target);
+                    copy.path());
+            Optional<Path> dir = Optional.of(copy.path());
             pulled.put(key, dir);
             return dir;
         } catch (StatusRuntimeException e) {
@@ -99,31 +77,23 @@ final class RemoteSessionClient implements SessionClient, AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new InterruptedIOException("interrupted while transferring local source '" + name + "'");
-        } finally {
-            lock.unlock();
         }
     }
 
     /**
-     * Where a session's directory copies go: a client that names its directories with a shared key finds them again
+     * Whose a session's directory copies are: a client that names its directories with a shared key finds them again
      * in its next session (the next transfer sends only what changed); one that does not (buildctl sends none) gets
      * copies of this session only, which go when it ends.
      */
-    private static Path copiesOf(ClientSession session, Path copies) {
-        // the id is the client's word: hashed, it cannot name a path outside the copies
-        return session.sharedKey().isEmpty()
-                ? copies.resolve("session-"
-                        + Digest.sha256(session.id().getBytes(StandardCharsets.UTF_8))
-                                .hex()
-                                .substring(0, 32))
-                : copies;
+    private static String owner(ClientSession session) {
+        return session.sharedKey().isEmpty() ? "session:" + session.id() : "shared:" + session.sharedKey();
     }
 
     /** Removes the copies of a session without a shared key, which no later session can use. */
-    static void forgetCopies(ClientSession session, Path copies) {
+    static void forgetCopies(ClientSession session, SessionCopies copies) {
         if (session.sharedKey().isEmpty()) {
             try {
-                dev.kiln.core.Trees.deleteRecursively(copiesOf(session, copies));
+                copies.removeAll(SessionCopies.ownerPrefix(owner(session)));
             } catch (IOException e) {
                 // left for the next prune; the session's builds are over either way
             }

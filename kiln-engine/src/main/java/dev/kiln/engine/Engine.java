@@ -581,6 +581,14 @@ public final class Engine implements AutoCloseable {
     }
 
     /**
+     * Where a daemon keeps its copies of its clients' directories: in this engine's state, so that disk usage lists
+     * them and prune and garbage collection remove them like the rest.
+     */
+    public dev.kiln.worker.SessionCopies sessionCopies() {
+        return worker.sessionCopies();
+    }
+
+    /**
      * Removes what {@code options} select, as {@code buildctl prune} does, and returns what it removed; each
      * removal is also reported to {@code onRemoved} as it happens. A record a running build uses is never removed,
      * and a build after a prune runs the removed steps again.

@@ -39,14 +39,21 @@ final class DiskUsage {
     private final Snapshotter snapshotter;
     private final CacheMounts cacheMounts;
     private final ImageStore images;
+    private final SessionCopies sessionCopies;
     private final UsageLedger ledger;
     /** Layers never change, so each is measured once per process. */
     private final Map<String, Long> layerSizes = new ConcurrentHashMap<>();
 
-    DiskUsage(Snapshotter snapshotter, CacheMounts cacheMounts, ImageStore images, UsageLedger ledger) {
+    DiskUsage(
+            Snapshotter snapshotter,
+            CacheMounts cacheMounts,
+            ImageStore images,
+            SessionCopies sessionCopies,
+            UsageLedger ledger) {
         this.snapshotter = snapshotter;
         this.cacheMounts = cacheMounts;
         this.images = images;
+        this.sessionCopies = sessionCopies;
         this.ledger = ledger;
     }
 
@@ -69,6 +76,31 @@ final class DiskUsage {
                     entry.usageCount(),
                     true,
                     cacheMounts.inUse(key),
+                    List.of()));
+        }
+        records.addAll(sessionCopyRecords());
+        return records;
+    }
+
+    private List<StoredRecord> sessionCopyRecords() throws IOException {
+        List<StoredRecord> records = new ArrayList<>();
+        for (String id : sessionCopies.ids()) {
+            Optional<Instant> made = modified(sessionCopies.path(id));
+            if (made.isEmpty()) {
+                continue;
+            }
+            UsageLedger.Entry entry = ledger.adopt(id, made.get());
+            records.add(new StoredRecord(
+                    id,
+                    StoredRecord.Kind.SESSION_COPY,
+                    SessionCopies.TYPE,
+                    entry.description().isEmpty() ? "a client's local directory" : entry.description(),
+                    treeSize(sessionCopies.path(id)),
+                    entry.created(),
+                    entry.lastUsed(),
+                    entry.usageCount(),
+                    true,
+                    sessionCopies.inUse(id),
                     List.of()));
         }
         return records;
@@ -97,6 +129,7 @@ final class DiskUsage {
                 }
                 yield removed;
             }
+            case SESSION_COPY -> sessionCopies.remove(record.id());
         };
     }
 

@@ -4,10 +4,10 @@ import java.time.Instant;
 import java.util.List;
 
 /**
- * One thing the worker keeps on disk between builds, as a disk usage listing shows it: a snapshot or a cache
- * mount's directory.
+ * One thing the worker keeps on disk between builds, as a disk usage listing shows it: a snapshot, a cache
+ * mount's directory, or a daemon's copy of a client's directory.
  *
- * @param id          the snapshot id, or the cache mount's key
+ * @param id          the snapshot id, the cache mount's key, or the session copy's id
  * @param kind        what it is on disk
  * @param type        BuildKit's record type: {@code regular}, {@code source.local}, {@code exec.cachemount}
  * @param description what made it, when known (a local source's name, a pulled image, a cache id); may be empty
@@ -16,7 +16,7 @@ import java.util.List;
  * @param created     when it was made
  * @param lastUsed    when a build last used it; null if none has since an older Kiln made it
  * @param usageCount  how many times builds used it
- * @param mutable     whether builds change it in place (cache mounts)
+ * @param mutable     whether builds change it in place (cache mounts, session copies)
  * @param inUse       whether a running build holds it or a record built on it
  * @param parents     the records this one is built on (the snapshot below it, the records of merged layers)
  */
@@ -35,7 +35,9 @@ public record StoredRecord(
 
     public enum Kind {
         SNAPSHOT,
-        CACHE_MOUNT
+        CACHE_MOUNT,
+        /** A daemon's copy of a client's directory ({@link SessionCopies}). */
+        SESSION_COPY
     }
 
     public StoredRecord {

@@ -55,6 +55,7 @@ public final class Worker implements AutoCloseable {
     private final DownloadCache downloads;
     private final ImageStore images;
     private final UsageLedger ledger;
+    private final SessionCopies sessionCopies;
     private final DiskUsage diskUsage;
 
     private Worker(Path stateDir, String runtimeName, RegistryClient registry) throws IOException {
@@ -77,7 +78,8 @@ public final class Worker implements AutoCloseable {
         SecretMounts.clean(secretsDir);
         this.downloads = new DownloadCache(stateDir.resolve("downloads"));
         this.images = new ImageStore(stateDir.resolve("images"), registry, snapshotter);
-        this.diskUsage = new DiskUsage(snapshotter, cacheMounts, images, ledger);
+        this.sessionCopies = new SessionCopies(stateDir.resolve("session-copies"), ledger);
+        this.diskUsage = new DiskUsage(snapshotter, cacheMounts, images, sessionCopies, ledger);
     }
 
     /**
@@ -97,6 +99,11 @@ public final class Worker implements AutoCloseable {
     /** As {@link #open(Path, String)}, talking to registries through {@code registry}. */
     public static Worker open(Path stateDir, String runtimeName, RegistryClient registry) throws IOException {
         return new Worker(stateDir, runtimeName, registry);
+    }
+
+    /** A daemon's copies of its clients' directories, listed and pruned with the rest. */
+    public SessionCopies sessionCopies() {
+        return sessionCopies;
     }
 
     /** Images: their blobs, unpacked layers and registry access with this process's credentials. */
