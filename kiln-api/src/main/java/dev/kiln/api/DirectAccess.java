@@ -78,6 +78,30 @@ public record DirectAccess(String session, Map<String, Path> locals, Map<Integer
     }
 
     /**
+     * Deletes the grants written before {@code now - age}: their clients were killed between writing a grant and the
+     * Solve that takes it (a client writes it just before that call), and nobody else would ever take them.
+     */
+    public static void forgetStale(Path stateDir, java.time.Duration age) throws IOException {
+        java.nio.file.attribute.FileTime cutoff =
+                java.nio.file.attribute.FileTime.from(java.time.Instant.now().minus(age));
+        try (var grants = Files.list(directory(stateDir))) {
+            for (Path grant : (Iterable<Path>) grants::iterator) {
+                try {
+                    if (Files.getLastModifiedTime(grant, LinkOption.NOFOLLOW_LINKS)
+                                    .compareTo(cutoff)
+                            < 0) {
+                        Files.deleteIfExists(grant);
+                    }
+                } catch (NoSuchFileException taken) {
+                    // its daemon took it meanwhile
+                }
+            }
+        } catch (NoSuchFileException e) {
+            // no grants directory: nothing was ever offered here
+        }
+    }
+
+    /**
      * Writes the grant for the daemon of {@code stateDir}, or answers empty when this process may not: the daemon
      * runs as another user (or has not made the directory), and the client serves a session instead.
      */

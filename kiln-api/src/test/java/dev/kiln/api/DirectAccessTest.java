@@ -57,6 +57,25 @@ class DirectAccessTest {
     }
 
     @Test
+    void aGrantItsKilledClientNeverHadTakenIsForgottenOnceStaleAndAFreshOneIsKept() throws Exception {
+        Path stale = new DirectAccess("killed", Map.of("context", context), Map.of())
+                .offer(state)
+                .orElseThrow();
+        Files.setLastModifiedTime(
+                stale,
+                java.nio.file.attribute.FileTime.from(java.time.Instant.now().minusSeconds(120)));
+        Path fresh = new DirectAccess("running", Map.of("context", context), Map.of())
+                .offer(state)
+                .orElseThrow();
+
+        DirectAccess.forgetStale(state, java.time.Duration.ofMinutes(1));
+
+        assertThat(stale).doesNotExist();
+        assertThat(DirectAccess.take(state, "running")).isPresent();
+        assertThat(fresh).doesNotExist();
+    }
+
+    @Test
     void aGrantWrittenByAnotherUserIsRefused() throws Exception {
         Path grant = new DirectAccess("s3", Map.of("context", context), Map.of())
                 .offer(state)

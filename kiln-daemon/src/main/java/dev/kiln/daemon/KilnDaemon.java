@@ -55,12 +55,17 @@ final class KilnDaemon implements AutoCloseable {
     private final DaemonEndpoint endpoint;
     private final CountDownLatch stopped = new CountDownLatch(1);
     private volatile boolean closed;
+    private final java.util.concurrent.atomic.AtomicLong lastGrantSweep =
+            new java.util.concurrent.atomic.AtomicLong(System.nanoTime());
 
     private KilnDaemon(DaemonConfig config, Engine engine, PrintStream log) {
         this.config = config;
         this.engine = engine;
         this.gc = new GarbageCollection(engine, config.gc().interval(), log);
-        this.jobs = new BuildJobs(gc::soon);
+        this.jobs = new BuildJobs(() -> {
+            gc.soon();
+            forgetStaleGrants();
+        });
         DaemonInfo info = DaemonInfo.of(config.stateDir(), config.runtime());
         ForwardedBuilds gateways = new ForwardedBuilds();
         this.control = new ControlService(engine, info, jobs, gateways, config.insecureEntitlements());
@@ -94,6 +99,23 @@ final class KilnDaemon implements AutoCloseable {
             throw e;
         }
         return daemon;
+    }
+
+    /**
+     * A client killed between its grant and its Solve leaves the grant: it goes at a build's end a minute later, looked
+     * for at most once a minute so that a cached build's end does not pay a directory listing.
+     */
+    private void forgetStaleGrants() {
+        long now = System.nanoTime();
+        long last = lastGrantSweep.get();
+        if (now - last < java.util.concurrent.TimeUnit.MINUTES.toNanos(1) || !lastGrantSweep.compareAndSet(last, now)) {
+            return;
+        }
+        try {
+            DirectAccess.forgetStale(config.stateDir(), java.time.Duration.ofMinutes(1));
+        } catch (IOException e) {
+            // tried again at the next build's end; a stale grant holds only a few paths
+        }
     }
 
     private static Engine openEngine(DaemonConfig config, PrintStream log) throws IOException, InterruptedException {
