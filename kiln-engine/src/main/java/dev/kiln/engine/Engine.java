@@ -4,6 +4,7 @@ import dev.kiln.core.ImageReference;
 import dev.kiln.engine.cache.BuildCache;
 import dev.kiln.engine.cache.CacheExport;
 import dev.kiln.engine.cache.CacheImport;
+import dev.kiln.engine.cache.CacheMountLayer;
 import dev.kiln.engine.cache.CacheRecords;
 import dev.kiln.engine.cache.ImportedCache;
 import dev.kiln.engine.cache.LocalCacheExporter;
@@ -179,7 +180,14 @@ public final class Engine implements AutoCloseable {
                 result = export(result, target, session, progress, inline);
             }
             for (CacheExport target : request.cacheExports()) {
-                exportCache(result, cache, target, session, progress, context.warnings());
+                exportCache(
+                        result,
+                        cache,
+                        target,
+                        target.cacheMounts() ? CacheMountLayer.idsOf(context.graphs()) : Set.of(),
+                        session,
+                        progress,
+                        context.warnings());
             }
             misses = explainCache(request, cache, context);
         } catch (GatewayException e) {
@@ -424,26 +432,37 @@ public final class Engine implements AutoCloseable {
         List<ImportedCache> opened = new ArrayList<>();
         for (CacheImport spec : imports) {
             try {
-                opened.add(
-                        switch (spec) {
-                            case CacheImport.Local local -> ImportedCache.open(local, worker.images());
-                            case CacheImport.Registry registry -> {
-                                ImageStore images = worker.images(session);
-                                if (registry.insecure()) {
-                                    RegistryClient insecure = ImagePusher.insecureClient(
-                                            session,
-                                            Set.of(ImageReference.parseNormalized(registry.ref())
-                                                    .domain()));
-                                    clients.add(insecure);
-                                    images = images.withRegistry(insecure);
-                                }
-                                yield ImportedCache.open(registry, images, Worker.hostPlatform());
-                            }
-                        });
+                ImportedCache imported = switch (spec) {
+                    case CacheImport.Local local -> ImportedCache.open(local, worker.images());
+                    case CacheImport.Registry registry -> {
+                        ImageStore images = worker.images(session);
+                        if (registry.insecure()) {
+                            RegistryClient insecure = ImagePusher.insecureClient(
+                                    session,
+                                    Set.of(ImageReference.parseNormalized(registry.ref())
+                                            .domain()));
+                            clients.add(insecure);
+                            images = images.withRegistry(insecure);
+                        }
+                        yield ImportedCache.open(registry, images, Worker.hostPlatform());
+                    }
+                };
+                opened.add(imported);
             } catch (IOException | RuntimeException e) {
                 warnings.add(new Warning(
                         "",
                         "cache import " + spec + " is not used: " + e.getMessage(),
+                        dev.kiln.gateway.WarnOpts.none()));
+            }
+        }
+        for (ImportedCache imported : opened) {
+            try {
+                // before any step runs, so the steps that mount them find them warm
+                imported.restoreCacheMounts(worker.cacheMounts());
+            } catch (IOException | RuntimeException e) {
+                warnings.add(new Warning(
+                        "",
+                        "cache mounts of " + imported.source() + " are not restored: " + e.getMessage(),
                         dev.kiln.gateway.WarnOpts.none()));
             }
         }
@@ -458,6 +477,7 @@ public final class Engine implements AutoCloseable {
             Result result,
             BuildCache cache,
             CacheExport target,
+            Set<String> cacheMountIds,
             BuildSession session,
             ProgressListener progress,
             List<Warning> warnings)
@@ -467,12 +487,13 @@ public final class Engine implements AutoCloseable {
             switch (target) {
                 case CacheExport.Local local ->
                     dev.kiln.engine.export.ExportLog.run(progress, "exporting cache to client directory", log -> {
-                        LocalCacheExporter.export(local, cache.steps(), resultKeys, worker, log);
+                        LocalCacheExporter.export(local, cache.steps(), resultKeys, cacheMountIds, worker, log);
                         return Map.of();
                     });
                 case CacheExport.Registry registry ->
                     dev.kiln.engine.export.ExportLog.run(progress, "exporting cache to registry", log -> {
-                        RegistryCacheExporter.export(registry, cache.steps(), resultKeys, worker, session, log);
+                        RegistryCacheExporter.export(
+                                registry, cache.steps(), resultKeys, cacheMountIds, worker, session, log);
                         return Map.of();
                     });
                 case CacheExport.Inline inline -> {

@@ -6,7 +6,9 @@ import dev.kiln.core.Trees;
 import dev.kiln.engine.cache.CacheExport;
 import dev.kiln.engine.cache.CacheImport;
 import dev.kiln.engine.export.ExportTarget;
+import dev.kiln.llb.CacheSharing;
 import dev.kiln.llb.FileAction;
+import dev.kiln.llb.Mount;
 import dev.kiln.llb.OpOption;
 import dev.kiln.llb.RunOption;
 import dev.kiln.llb.State;
@@ -77,6 +79,53 @@ class CacheExportImportTest {
 
     static CacheImport cacheFrom(Path cache) {
         return CacheImport.of("local", Map.of("src", cache.toString()));
+    }
+
+    /** A step that keeps random bytes in a cache mount (made once per mount) and shows what the mount holds. */
+    static State usesPackageCache(String name) {
+        return EngineFixture.base()
+                .run(
+                        RunOption.sh("[ -f /pkgs/index ] || head -c 32 /dev/urandom | od -x > /pkgs/index; "
+                                + "cp /pkgs/index /seen-" + name),
+                        RunOption.mount("/pkgs", Mount.cache("packages", CacheSharing.LOCKED)),
+                        OpOption.customName(name))
+                .root();
+    }
+
+    @Test
+    void cacheMountsTravelWithACacheExportThatAsksAndAreWarmOnAFreshState() throws Exception {
+        Path cache = dir.resolve("cache");
+        Path outA = dir.resolve("out-a");
+        CacheExport withMounts =
+                CacheExport.of("local", Map.of("dest", cache.toString(), "mode", "max", "cache-mounts", "true"));
+        build(a, usesPackageCache("fill"), outA, List.of(withMounts), List.of());
+        String index = Files.readString(outA.resolve("seen-fill"));
+
+        ImageIndex layout = ImageIndex.parse(Files.readAllBytes(cache.resolve("index.json")));
+        ImageManifest manifest = ImageManifest.parse(Files.readAllBytes(cache.resolve("blobs/sha256")
+                .resolve(layout.manifests().getFirst().digest().hex())));
+        assertThat(manifest.layers())
+                .filteredOn(layer -> layer.annotations().containsKey("dev.kiln.cache-mount.id"))
+                .singleElement()
+                .satisfies(
+                        layer -> assertThat(layer.annotations()).containsEntry("dev.kiln.cache-mount.id", "packages"));
+
+        // A step that is in no cache runs on the fresh state, and finds the mount as state A left it.
+        Path outB = dir.resolve("out-b");
+        build(b, usesPackageCache("read"), outB, List.of(), List.of(cacheFrom(cache)));
+        assertThat(b.executed()).contains("read");
+        assertThat(Files.readString(outB.resolve("seen-read"))).isEqualTo(index);
+    }
+
+    @Test
+    void withoutCacheMountsTrueNoMountTravels() throws Exception {
+        Path cache = dir.resolve("cache");
+        build(a, usesPackageCache("fill"), dir.resolve("out-a"), List.of(cacheTo(cache, "max")), List.of());
+        String index = Files.readString(dir.resolve("out-a").resolve("seen-fill"));
+
+        Path outB = dir.resolve("out-b");
+        build(b, usesPackageCache("read"), outB, List.of(), List.of(cacheFrom(cache)));
+        assertThat(Files.readString(outB.resolve("seen-read"))).isNotEqualTo(index);
     }
 
     @Test

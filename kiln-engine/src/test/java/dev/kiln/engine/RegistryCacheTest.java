@@ -279,6 +279,45 @@ class RegistryCacheTest {
     }
 
     @Test
+    void cacheMountsPushedWithTheCacheAreWarmOnAFreshStateAndADamagedOneIsNamedAndLeftCold() throws Exception {
+        String ref = registry.host() + "/cache:mounts";
+        Path outA = dir.resolve("out-a");
+        build(
+                a,
+                CacheExportImportTest.usesPackageCache("fill"),
+                outA,
+                List.of(cacheTo(ref, "mode", "max", "cache-mounts", "true")),
+                List.of());
+        String index = Files.readString(outA.resolve("seen-fill"));
+        ImageManifest manifest =
+                client.fetchManifest(ImageReference.parseNormalized(ref)).manifest();
+        Digest mountBlob = manifest.layers().stream()
+                .filter(layer -> "packages".equals(layer.annotations().get("dev.kiln.cache-mount.id")))
+                .findFirst()
+                .orElseThrow()
+                .digest();
+
+        Path outB = dir.resolve("out-b");
+        build(b, CacheExportImportTest.usesPackageCache("read"), outB, List.of(), List.of(cacheFrom(ref)));
+        assertThat(Files.readString(outB.resolve("seen-read"))).isEqualTo(index);
+
+        try (EngineFixture c = new EngineFixture(dir.resolve("c"));
+                RegistryProxy proxy = RegistryProxy.start(registry.host()).corrupt(mountBlob)) {
+            Path outC = dir.resolve("out-c");
+            BuildOutcome cold = build(
+                    c,
+                    CacheExportImportTest.usesPackageCache("read"),
+                    outC,
+                    List.of(),
+                    List.of(cacheFrom(proxy.host() + "/cache:mounts")));
+            assertThat(Files.readString(outC.resolve("seen-read"))).isNotEqualTo(index);
+            assertThat(cold.warnings())
+                    .extracting(Warning::message)
+                    .anySatisfy(message -> assertThat(message).contains("cache mounts of", mountBlob.toString()));
+        }
+    }
+
+    @Test
     void onlyTheLayerBlobsOfStepsThatHitAreFetched() throws Exception {
         String ref = registry.host() + "/cache:lazy";
         build(

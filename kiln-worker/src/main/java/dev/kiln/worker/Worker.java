@@ -101,6 +101,11 @@ public final class Worker implements AutoCloseable {
         return new Worker(stateDir, runtimeName, registry);
     }
 
+    /** The directories behind RUN --mount=type=cache, by cache id. */
+    public CacheMounts cacheMounts() {
+        return cacheMounts;
+    }
+
     /** A daemon's copies of its clients' directories, listed and pruned with the rest. */
     public SessionCopies sessionCopies() {
         return sessionCopies;

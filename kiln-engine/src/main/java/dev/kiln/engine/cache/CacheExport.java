@@ -19,13 +19,22 @@ public sealed interface CacheExport {
     boolean ignoreError();
 
     /**
+     * {@code cache-mounts=true} (Kiln's, beyond BuildKit): the contents of the build's {@code RUN --mount=type=cache}
+     * directories travel with the cache ({@link CacheMountLayer}).
+     */
+    default boolean cacheMounts() {
+        return false;
+    }
+
+    /**
      * {@code type=local,dest=DIR}: an OCI image layout in DIR whose index.json names (under {@code tag}, "latest"
      * by default) an image manifest with the cache config as its config and the layer blobs as its layers.
      *
      * @param layers how new layer blobs are compressed ({@code compression=}, {@code compression-level=},
      *               {@code force-compression=}); the image export's blobs are reused when they are in that form
      */
-    record Local(Path dest, boolean max, boolean ignoreError, String tag, ImageOptions layers) implements CacheExport {
+    record Local(Path dest, boolean max, boolean ignoreError, String tag, ImageOptions layers, boolean cacheMounts)
+            implements CacheExport {
         public Local {
             Objects.requireNonNull(dest, "dest");
             Objects.requireNonNull(tag, "tag");
@@ -48,7 +57,8 @@ public sealed interface CacheExport {
             boolean imageManifest,
             boolean ociMediaTypes,
             boolean insecure,
-            ImageOptions layers)
+            ImageOptions layers,
+            boolean cacheMounts)
             implements CacheExport {
         public Registry {
             Objects.requireNonNull(ref, "ref");
@@ -96,7 +106,8 @@ public sealed interface CacheExport {
                         mode(attrs),
                         bool(attrs, "ignore-error"),
                         attrs.getOrDefault("tag", "latest"),
-                        layers);
+                        layers,
+                        bool(attrs, "cache-mounts"));
             }
             case "registry" -> {
                 String ref = attrs.getOrDefault("ref", "");
@@ -118,9 +129,16 @@ public sealed interface CacheExport {
                         imageManifest,
                         oci,
                         bool(attrs, "registry.insecure"),
-                        layerOptions(attrs));
+                        layerOptions(attrs),
+                        bool(attrs, "cache-mounts"));
             }
-            case "inline" -> new Inline();
+            case "inline" -> {
+                if (bool(attrs, "cache-mounts")) {
+                    throw new IllegalArgumentException("cache export type=inline cannot carry cache mounts "
+                            + "(cache-mounts=true): an image config has no room for them; use type=registry or local");
+                }
+                yield new Inline();
+            }
             default ->
                 throw new UnsupportedOperationException("cache export type \"" + type
                         + "\" is not supported by kiln (supported: local, registry, inline)");

@@ -55,6 +55,7 @@ public final class ImportedCache {
     private final CacheConfig config;
     private final Map<Digest, CacheConfig.Record> records = new HashMap<>();
     private final Map<Digest, Descriptor> layerBlobs = new HashMap<>();
+    private final Map<String, Descriptor> cacheMounts = new java.util.TreeMap<>();
 
     /** Where the layer blobs of an import come from: copied into the content store, verified, when a step hits. */
     @FunctionalInterface
@@ -73,6 +74,10 @@ public final class ImportedCache {
         }
         for (Descriptor layer : layers) {
             layerBlobs.put(layer.digest(), layer);
+            String mountId = layer.annotations().get(CacheMountLayer.ID_ANNOTATION);
+            if (mountId != null && !mountId.isEmpty()) {
+                cacheMounts.put(mountId, layer);
+            }
         }
     }
 
@@ -259,6 +264,36 @@ public final class ImportedCache {
     }
 
     /** How many records the config has, for the progress line that says what was imported. */
+    /**
+     * Makes the directory of each cache mount this import carries ({@link CacheMountLayer}) that this state does not
+     * have yet, from its blob (verified against its digest as it is copied in); a mount a step already made here is
+     * kept as it is. Returns the ids of the mounts it made.
+     */
+    public List<String> restoreCacheMounts(dev.kiln.worker.ops.CacheMounts mounts) throws IOException {
+        List<String> restored = new ArrayList<>();
+        for (Map.Entry<String, Descriptor> mount : cacheMounts.entrySet()) {
+            Descriptor blob = mount.getValue();
+            if (mounts.directory(mount.getKey()).isPresent()) {
+                continue;
+            }
+            blobs.fetch(blob, images, source);
+            boolean made = mounts.restore(mount.getKey(), empty -> {
+                try (InputStream in = images.content().open(blob.digest())) {
+                    dev.kiln.oci.layer.LayerUnpacker.apply(in, blob.mediaType(), empty);
+                } catch (IOException e) {
+                    throw new IOException(
+                            source + ": cache mount \"" + mount.getKey() + "\" (blob " + blob.digest() + "): "
+                                    + e.getMessage(),
+                            e);
+                }
+            });
+            if (made) {
+                restored.add(mount.getKey());
+            }
+        }
+        return restored;
+    }
+
     public int recordCount() {
         return config.records().size();
     }

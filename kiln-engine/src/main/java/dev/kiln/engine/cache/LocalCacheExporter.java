@@ -41,12 +41,22 @@ public final class LocalCacheExporter {
      * outputs ({@code resultKeys}, output keys as the solver gives them) are made from through their inputs' keys.
      */
     public static void export(
-            CacheExport.Local spec, List<KeyedStep> steps, Set<String> resultKeys, Worker worker, ExportLog log)
+            CacheExport.Local spec,
+            List<KeyedStep> steps,
+            Set<String> resultKeys,
+            Set<String> cacheMountIds,
+            Worker worker,
+            ExportLog log)
             throws IOException, InterruptedException {
         CacheRecords cache =
                 CacheRecords.of(CacheRecords.select(spec.max(), steps, resultKeys), worker, spec.layers(), log);
         Path blobs = Files.createDirectories(spec.dest().resolve("blobs").resolve("sha256"));
-        List<Descriptor> layerDescriptors = cache.layerDescriptors(true);
+        List<Descriptor> layerDescriptors = new ArrayList<>(cache.layerDescriptors(true));
+        List<CacheMountLayer> mounts =
+                spec.cacheMounts() ? CacheMountLayer.write(cacheMountIds, worker, spec.layers()) : List.of();
+        for (CacheMountLayer mount : mounts) {
+            layerDescriptors.add(mount.descriptor(true));
+        }
         for (Descriptor layer : layerDescriptors) {
             linkBlob(
                     worker.images().content().blobPath(layer.digest()),
@@ -60,7 +70,8 @@ public final class LocalCacheExporter {
         writeBlob(blobs, manifestDescriptor.digest(), manifest);
         writeIndex(spec.dest(), manifestDescriptor.withAnnotations(Map.of(REF_NAME, spec.tag())), spec.tag());
         log.line("wrote " + cache.config().records().size() + " cache records and " + layerDescriptors.size()
-                + " layers to " + spec.dest() + " (manifest " + manifestDescriptor.digest() + ")");
+                + " layers" + (mounts.isEmpty() ? "" : " (" + mounts.size() + " of them cache mounts)") + " to "
+                + spec.dest() + " (manifest " + manifestDescriptor.digest() + ")");
     }
 
     /** A blob of the content store in the directory: a hard link (blobs never change), a copy across devices. */

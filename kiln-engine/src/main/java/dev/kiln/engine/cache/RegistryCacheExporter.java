@@ -35,6 +35,7 @@ public final class RegistryCacheExporter {
             CacheExport.Registry spec,
             List<KeyedStep> steps,
             Set<String> resultKeys,
+            Set<String> cacheMountIds,
             Worker worker,
             BuildSession session,
             ExportLog log)
@@ -42,7 +43,9 @@ public final class RegistryCacheExporter {
         ImageReference tag = ImageReference.parseNormalized(spec.ref()).withDefaultTag();
         CacheRecords cache =
                 CacheRecords.of(CacheRecords.select(spec.max(), steps, resultKeys), worker, spec.layers(), log);
-        if (cache.layers().isEmpty()) {
+        List<CacheMountLayer> mounts =
+                spec.cacheMounts() ? CacheMountLayer.write(cacheMountIds, worker, spec.layers()) : List.of();
+        if (cache.layers().isEmpty() && mounts.isEmpty()) {
             // As BuildKit: a cache without a layer would make nothing load, so nothing is pushed.
             log.line("skipping cache export for a result without layers");
             return;
@@ -51,7 +54,12 @@ public final class RegistryCacheExporter {
         ContentStore content = images.content();
         byte[] config = cache.config().toJson();
         Descriptor configDescriptor = Descriptor.of(CacheConfig.MEDIA_TYPE, content.write(config), config.length);
-        List<Descriptor> layers = cache.layerDescriptors(spec.ociMediaTypes());
+        List<Descriptor> layers = new ArrayList<>(cache.layerDescriptors(spec.ociMediaTypes()));
+        List<dev.kiln.engine.export.ImageLayer> blobs = new ArrayList<>(cache.layers());
+        for (CacheMountLayer mount : mounts) {
+            layers.add(mount.descriptor(spec.ociMediaTypes()));
+            blobs.add(mount.layer());
+        }
         byte[] manifest;
         String mediaType;
         if (spec.imageManifest()) {
@@ -67,13 +75,13 @@ public final class RegistryCacheExporter {
         Descriptor manifestDescriptor = Descriptor.of(mediaType, content.write(manifest), manifest.length);
         if (spec.insecure()) {
             try (RegistryClient insecure = ImagePusher.insecureClient(session, Set.of(tag.domain()))) {
-                new ImagePusher(insecure, images, log).push(tag, cache.layers(), configDescriptor, manifestDescriptor);
+                new ImagePusher(insecure, images, log).push(tag, blobs, configDescriptor, manifestDescriptor);
             }
         } else {
-            new ImagePusher(images.registry(), images, log)
-                    .push(tag, cache.layers(), configDescriptor, manifestDescriptor);
+            new ImagePusher(images.registry(), images, log).push(tag, blobs, configDescriptor, manifestDescriptor);
         }
-        log.line("pushed " + cache.config().records().size() + " cache records and " + layers.size() + " layers to "
+        log.line("pushed " + cache.config().records().size() + " cache records and " + layers.size() + " layers"
+                + (mounts.isEmpty() ? "" : " (" + mounts.size() + " of them cache mounts)") + " to "
                 + tag + " (" + (spec.imageManifest() ? "image manifest " : "index ") + manifestDescriptor.digest()
                 + ")");
     }

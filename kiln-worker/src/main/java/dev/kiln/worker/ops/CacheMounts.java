@@ -74,7 +74,7 @@ public final class CacheMounts {
      * starts with a copy of {@code seed}'s contents.
      */
     public Lease acquire(String id, CacheSharingOpt sharing, Path seed) throws IOException, InterruptedException {
-        String key = Digest.sha256(id.getBytes(StandardCharsets.UTF_8)).hex();
+        String key = key(id);
         Path shared = dir.resolve(key);
         AtomicInteger count = users.computeIfAbsent(key, k -> new AtomicInteger());
         if (ledger != null && ledger.entry(key).isEmpty()) {
@@ -153,6 +153,49 @@ public final class CacheMounts {
         if (ledger != null) {
             ledger.use(key);
         }
+    }
+
+    /** The directory kept for the cache {@code id}, if a step made it. */
+    public java.util.Optional<Path> directory(String id) {
+        Path shared = dir.resolve(key(id));
+        return Files.isDirectory(shared) ? java.util.Optional.of(shared) : java.util.Optional.empty();
+    }
+
+    /** Fills a new directory (empty when called) with what a cache mount starts with. */
+    @FunctionalInterface
+    public interface Filler {
+        void fill(Path empty) throws IOException;
+    }
+
+    /**
+     * Makes the directory for the cache {@code id} from {@code filler} when it does not exist yet, as a seed would
+     * (filled aside, renamed into place, so a step never sees it half made); a directory a step made first is kept.
+     * Returns whether it made it.
+     */
+    public boolean restore(String id, Filler filler) throws IOException {
+        String key = key(id);
+        Path target = dir.resolve(key);
+        synchronized (monitor(key)) {
+            if (Files.isDirectory(target)) {
+                return false;
+            }
+            Path temp = target.resolveSibling(key + ".new-" + UUID.randomUUID());
+            Files.createDirectories(temp);
+            try {
+                filler.fill(temp);
+                Files.move(temp, target, StandardCopyOption.ATOMIC_MOVE);
+            } finally {
+                Trees.deleteRecursively(temp);
+            }
+        }
+        if (ledger != null && ledger.entry(key).isEmpty()) {
+            ledger.describe(key, "exec.cachemount", "cached mount with id \"" + id + "\" (imported)");
+        }
+        return true;
+    }
+
+    private static String key(String id) {
+        return Digest.sha256(id.getBytes(StandardCharsets.UTF_8)).hex();
     }
 
     /** The keys (sha256 of the cache id) of the cache directories kept. */
