@@ -90,6 +90,9 @@ final class BuildCommand {
                     display.onEvent(progress);
                 });
             } catch (BuildException e) {
+                if (invocation.explainCache() || invocation.progress().equals("rawjson")) {
+                    explain(display, e.cacheMisses());
+                }
                 if (display instanceof TtyProgress tty) {
                     tty.close();
                 }
@@ -109,15 +112,7 @@ final class BuildCommand {
                 }
             }
             if (invocation.explainCache() || invocation.progress().equals("rawjson")) {
-                for (CacheMiss miss : outcome.cacheMisses()) {
-                    display.onEvent(new Progress.VertexExplained(
-                            miss.vertexDigest(),
-                            miss.vertexName(),
-                            java.time.Instant.now(),
-                            miss.reason(),
-                            miss.message(),
-                            miss.details()));
-                }
+                explain(display, outcome.cacheMisses());
             }
             printWarnings(outcome.warnings());
             if (!invocation.progress().equals("quiet") && !invocation.progress().equals("rawjson")) {
@@ -330,6 +325,19 @@ final class BuildCommand {
             urls.add(entry.toUri().toURL());
         }
         return new URLClassLoader(urls.toArray(URL[]::new), parent);
+    }
+
+    /** Shows why each step that ran missed the cache (--explain-cache, and always in rawjson). */
+    private static void explain(Progress.Display display, List<CacheMiss> misses) {
+        for (CacheMiss miss : misses) {
+            display.onEvent(new Progress.VertexExplained(
+                    miss.vertexDigest(),
+                    miss.vertexName(),
+                    java.time.Instant.now(),
+                    miss.reason(),
+                    miss.message(),
+                    miss.details()));
+        }
     }
 
     private void printWarnings(List<Warning> warnings) {

@@ -147,6 +147,51 @@ class ExplainCacheTest {
     }
 
     @Test
+    void aFailedBuildExplainsTheStepsThatRanBeforeItsFailureAndRecordsNothing() throws Exception {
+        dockerfile("FROM busybox\nARG VERSION\nRUN echo $VERSION > /v\n");
+        built("--build-arg", "VERSION=1");
+        dockerfile("FROM busybox\nARG VERSION\nRUN echo $VERSION > /v\nRUN exit 3\n");
+
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> build("plain", "--build-arg", "VERSION=2"))
+                .hasMessageContaining("exit code: 3");
+
+        assertThat(stderr.toString(StandardCharsets.UTF_8))
+                .containsPattern(
+                        "(?m)^#\\d+ \\[[^\\]]+\\] RUN echo 2 > /v: ran because build argument VERSION changed: \"1\" -> \"2\"$");
+        // the last build that succeeded is still the one the next build is compared with
+        dockerfile("FROM busybox\nARG VERSION\nRUN echo $VERSION > /v\n");
+        assertThat(built("--build-arg", "VERSION=3"))
+                .containsPattern(
+                        "(?m)^#\\d+ \\[[^\\]]+\\] RUN echo 3 > /v: ran because build argument VERSION changed: \"1\" -> \"3\"$");
+    }
+
+    @Test
+    void throughTheDaemonAFailedBuildsExplanationReachesTheClient() throws Exception {
+        dockerfile("FROM busybox\nARG VERSION\nRUN echo $VERSION > /v\nRUN exit 3\n");
+        stderr.reset();
+        int code = new DaemonBuild(
+                        new PrintStream(new ByteArrayOutputStream()),
+                        new PrintStream(stderr, true),
+                        InputStream.nullInputStream())
+                .run(Invocation.parse(List.of(
+                        "--state",
+                        tmp.resolve("state").toString(),
+                        "--build-context",
+                        "busybox=" + rootfs,
+                        "--progress",
+                        "plain",
+                        "--explain-cache",
+                        "--build-arg",
+                        "VERSION=1",
+                        context.toString())));
+
+        assertThat(code).isNotZero();
+        assertThat(stderr.toString(StandardCharsets.UTF_8))
+                .containsPattern(
+                        "(?m)^#\\d+ \\[[^\\]]+\\] RUN echo 1 > /v: ran because no earlier build of this target is recorded$");
+    }
+
+    @Test
     void aChangedContextFileIsNamedWithBothChecksumsAndCarriedToTheStepsAfterIt() throws Exception {
         dockerfile("FROM busybox\nCOPY src /src\nRUN cat /src/main.c > /out.c\n");
         Files.createDirectories(context.resolve("src"));

@@ -209,12 +209,18 @@ final class ControlService extends ControlGrpc.ControlImplBase {
                 BuildOutcome outcome;
                 try {
                     outcome = engine.build(build, buildSession, job.feed());
-                } catch (BuildException | InterruptedException | RuntimeException e) {
+                } catch (BuildException e) {
+                    exports.abort();
+                    if (build.frontendOpts().containsKey(EXPLAIN_ATTR)) {
+                        explain(e.cacheMisses(), job.feed());
+                    }
+                    throw e;
+                } catch (InterruptedException | RuntimeException e) {
                     exports.abort();
                     throw e;
                 }
                 if (build.frontendOpts().containsKey(EXPLAIN_ATTR)) {
-                    explain(outcome, job.feed());
+                    explain(outcome.cacheMisses(), job.feed());
                 }
                 try {
                     exports.complete();
@@ -270,8 +276,8 @@ final class ControlService extends ControlGrpc.ControlImplBase {
      * Sends why each step that ran missed the cache as a log of that step on {@link #EXPLAIN_STREAM}: lines
      * {@code reason=}, {@code message=}, {@code detail.KEY=}, with backslashes and newlines escaped.
      */
-    private static void explain(BuildOutcome outcome, StatusFeed feed) {
-        for (dev.kiln.engine.CacheMiss miss : outcome.cacheMisses()) {
+    private static void explain(List<dev.kiln.engine.CacheMiss> misses, StatusFeed feed) {
+        for (dev.kiln.engine.CacheMiss miss : misses) {
             var text = new StringBuilder();
             text.append("reason=").append(escape(miss.reason())).append('\n');
             text.append("message=").append(escape(miss.message())).append('\n');

@@ -4,18 +4,32 @@ package dev.kiln.engine;
 public final class BuildException extends Exception {
 
     private final transient DebugShell debugShell;
+    private final transient java.util.List<CacheMiss> cacheMisses;
 
     public BuildException(String message, Throwable cause) {
-        this(message, cause, null);
+        this(message, cause, null, java.util.List.of());
     }
 
     public BuildException(String message) {
-        this(message, null, null);
+        this(message, null, null, java.util.List.of());
     }
 
     BuildException(String message, Throwable cause, DebugShell debugShell) {
+        this(message, cause, debugShell, java.util.List.of());
+    }
+
+    BuildException(String message, Throwable cause, DebugShell debugShell, java.util.List<CacheMiss> cacheMisses) {
         super(message, cause);
         this.debugShell = debugShell;
+        this.cacheMisses = java.util.List.copyOf(cacheMisses);
+    }
+
+    /**
+     * Why each step that ran before the failure missed the cache, as {@link BuildOutcome#cacheMisses()} says for a
+     * build that succeeds; empty when the engine could not tell.
+     */
+    public java.util.List<CacheMiss> cacheMisses() {
+        return cacheMisses;
     }
 
     /**

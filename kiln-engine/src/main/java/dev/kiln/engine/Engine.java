@@ -193,16 +193,21 @@ public final class Engine implements AutoCloseable {
         } catch (GatewayException e) {
             FailedStep step = failedStep(e);
             String message = StateDisk.explain(e.getMessage(), e, options.stateDir());
+            List<CacheMiss> ranBefore = explainFailure(request, cache, context);
             if (step != null && request.debugOnFailure()) {
                 handedToDebugger = true;
-                throw new BuildException(message, e, DebugShell.ofFailure(context, step));
+                throw new BuildException(message, e, DebugShell.ofFailure(context, step), ranBefore);
             }
             forget(step);
-            throw new BuildException(message, e);
+            throw new BuildException(message, e, null, ranBefore);
         } catch (BuildException e) {
             String message = StateDisk.explain(e.getMessage(), e, options.stateDir());
+            List<CacheMiss> ranBefore = explainFailure(request, cache, context);
             if (!message.equals(e.getMessage())) {
-                throw new BuildException(message, e);
+                throw new BuildException(message, e, null, ranBefore);
+            }
+            if (!ranBefore.isEmpty()) {
+                throw new BuildException(message, e.getCause(), e.debugShell().orElse(null), ranBefore);
             }
             throw e;
         } finally {
@@ -222,12 +227,7 @@ public final class Engine implements AutoCloseable {
      * explanations, nothing else.
      */
     private List<CacheMiss> explainCache(BuildRequest request, BuildCache cache, BuildContext context) {
-        var vertices = new java.util.HashMap<String, LlbVertex>();
-        for (LlbGraph graph : context.graphs()) {
-            for (LlbVertex vertex : graph.vertices()) {
-                vertices.putIfAbsent(vertex.digest().toString(), vertex);
-            }
-        }
+        Map<String, LlbVertex> vertices = verticesOf(context);
         String target = explainTarget(request);
         if (target == null) {
             return List.of();
@@ -244,6 +244,34 @@ public final class Engine implements AutoCloseable {
                             dev.kiln.gateway.WarnOpts.none()));
             return List.of();
         }
+    }
+
+    /**
+     * For a build that failed, why each step that ran before the failure missed the cache. The build's steps are not
+     * recorded: the next build is compared with the last one that succeeded.
+     */
+    private List<CacheMiss> explainFailure(BuildRequest request, BuildCache cache, BuildContext context) {
+        String target = explainTarget(request);
+        if (target == null) {
+            return List.of();
+        }
+        try {
+            return new CacheExplainer(options.stateDir(), target, request.frontendOpts())
+                    .explain(cache.steps(), verticesOf(context));
+        } catch (RuntimeException e) {
+            // the failure is what the user needs to see; its explanations are extra
+            return List.of();
+        }
+    }
+
+    private static Map<String, LlbVertex> verticesOf(BuildContext context) {
+        var vertices = new java.util.HashMap<String, LlbVertex>();
+        for (LlbGraph graph : context.graphs()) {
+            for (LlbVertex vertex : graph.vertices()) {
+                vertices.putIfAbsent(vertex.digest().toString(), vertex);
+            }
+        }
+        return vertices;
     }
 
     /**

@@ -24,6 +24,9 @@ public interface SolveCache {
         return Optional.empty();
     }
 
-    /** Called once per step of a solve that succeeded, every step after the steps it consumes. */
+    /**
+     * Called once per step of a solve that succeeded, every step after the steps it consumes; for a solve that failed,
+     * once per step that finished before the failure.
+     */
     default void solved(KeyedStep step) {}
 }

@@ -75,7 +75,8 @@ public final class Solver {
 
     /**
      * As {@link #solve(List, ProgressListener)}; a step the local cache misses may come from {@code cache}, and
-     * once the solve has succeeded every step of it is reported to {@code cache}, inputs first.
+     * once the solve has succeeded every step of it is reported to {@code cache}, inputs first (when a step fails,
+     * those that finished before it are).
      */
     public List<SolveResult> solve(List<Edge> targets, ProgressListener listener, SolveCache cache)
             throws SolveException {
@@ -105,6 +106,13 @@ public final class Solver {
         } catch (VertexCancelled e) {
             throw SolveException.cancellation(e);
         } catch (VertexFailure failure) {
+            // the steps that did finish are the build's too: a failed build can still say why they ran
+            report(
+                    held.values().stream()
+                            .filter(evaluation -> evaluation.outcome().isDone()
+                                    && !evaluation.outcome().isCompletedExceptionally())
+                            .toList(),
+                    cache);
             throw SolveException.vertexFailed(failure.vertexName(), failure.vertexDigest(), failure.getCause());
         } finally {
             letGo(held.values());

@@ -82,6 +82,14 @@ public final class CacheExplainer {
     }
 
     /**
+     * Explains every step of {@code steps} that ran, compared with this target's last recorded build, and records
+     * nothing (a failed build's steps).
+     */
+    public List<CacheMiss> explain(List<KeyedStep> steps, Map<String, LlbVertex> vertices) {
+        return new Comparison(load(), record(steps, vertices), steps, vertices).misses();
+    }
+
+    /**
      * Explains every step of {@code steps} that ran, in step order, then records the steps as this target's last
      * build (unless the last build had the same keys already, so a cached build writes nothing).
      *
