@@ -227,6 +227,30 @@ class ExplainCacheTest {
     }
 
     @Test
+    void aChangedFileUnderABindMountIsNamedAndAChangedSecretIsNoCauseAtAll() throws Exception {
+        dockerfile("FROM busybox\n"
+                + "RUN --mount=type=bind,source=data.txt,target=/d cat /d > /copy\n"
+                + "RUN --mount=type=secret,id=token cat /run/secrets/token | wc -c > /token-size\n");
+        Files.writeString(context.resolve("data.txt"), "one\n");
+        Path secret = tmp.resolve("token");
+        Files.writeString(secret, "first");
+        built("--secret", "id=token,src=" + secret);
+
+        Files.writeString(context.resolve("data.txt"), "two\n");
+        String second = built("--secret", "id=token,src=" + secret);
+
+        assertThat(second)
+                .containsPattern(
+                        "(?m)^#\\d+ \\[[^\\]]+\\] RUN --mount=type=bind,source=data\\.txt,target=/d cat /d > /copy: "
+                                + "ran because context file data\\.txt changed \\(sha256:[0-9a-f]{12}… -> sha256:[0-9a-f]{12}…\\)$");
+        assertThat(Files.readString(tmp.resolve("out/copy"))).isEqualTo("two\n");
+
+        // As in BuildKit, a secret is never part of a step's key: with only the secret changed, nothing runs.
+        Files.writeString(secret, "second, longer");
+        assertThat(built("--secret", "id=token,src=" + secret)).doesNotContain("ran because");
+    }
+
+    @Test
     void aChangedCacheMountIsNamedByItsTarget() throws Exception {
         dockerfile("FROM busybox\nRUN --mount=type=cache,target=/c,id=one echo hi > /m\n");
         built();
