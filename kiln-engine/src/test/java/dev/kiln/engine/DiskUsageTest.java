@@ -91,6 +91,35 @@ class DiskUsageTest {
     }
 
     @Test
+    void aLayerTwoRecordsStandOnCountsOnceAtItsOwnerAndEachChildCountsOnlyItsOwnLayer() throws Exception {
+        State shared = build("big");
+        State childA = shared.run(RunOption.sh("head -c 60000 /dev/zero > /a"), OpOption.customName("child a"))
+                .root();
+        State childB = shared.run(RunOption.sh("head -c 80000 /dev/zero > /b"), OpOption.customName("child b"))
+                .root();
+        kiln.build(childA);
+        kiln.build(childB);
+
+        UsageRecord big = only(kiln.engine.diskUsage(DiskUsageQuery.filtered("description==write big")));
+        UsageRecord a = only(kiln.engine.diskUsage(DiskUsageQuery.filtered("description==child a")));
+        UsageRecord b = only(kiln.engine.diskUsage(DiskUsageQuery.filtered("description==child b")));
+        assertThat(big.size()).isBetween(300_000L, 400_000L);
+        assertThat(a.size()).isBetween(60_000L, 100_000L);
+        assertThat(b.size()).isBetween(80_000L, 120_000L);
+        assertThat(a.parents()).contains(big.id());
+        assertThat(b.parents()).contains(big.id());
+
+        // Removing one child frees its own layer only; the layer the other still stands on stays.
+        long before = bytesUnder(tmp.resolve("state"));
+        List<UsageRecord> removed = kiln.engine.prune(
+                new PruneOptions(false, java.time.Duration.ZERO, List.of("description==child a"), 0, 0, 0), r -> {});
+        assertThat(removed).extracting(UsageRecord::id).containsExactly(a.id());
+        assertThat(bytesUnder(tmp.resolve("state"))).isBetween(before - a.size() - 20_000, before - 50_000);
+        assertThat(kiln.engine.diskUsage(DiskUsageQuery.filtered("id==" + big.id())))
+                .hasSize(1);
+    }
+
+    @Test
     void pruneAllFreesTheDiskAndTheNextBuildRunsItsStepsAgain() throws Exception {
         Path first = kiln.build(build("big"));
         long before = bytesUnder(tmp.resolve("state"));
