@@ -61,7 +61,7 @@ final class KilnDaemon implements AutoCloseable {
         this.engine = engine;
         this.gc = new GarbageCollection(engine, config.gc().interval(), log);
         this.jobs = new BuildJobs(gc::soon);
-        DaemonInfo info = DaemonInfo.of(config.stateDir(), config.runtime());
+        DaemonInfo info = DaemonInfo.of(config.stateDir(), config.runtime(), engine.platforms());
         ForwardedBuilds gateways = new ForwardedBuilds();
         this.control = new ControlService(engine, info, jobs, gateways, config.insecureEntitlements());
         this.bridge = new LlbBridgeService(gateways, info);

@@ -27,6 +27,7 @@ import dev.kiln.worker.ops.OciLayoutSourceOperation;
 import dev.kiln.worker.ops.SecretMounts;
 import dev.kiln.worker.ops.UnsupportedOperation;
 import dev.kiln.worker.runtime.ContainerRuntime;
+import dev.kiln.worker.runtime.Emulators;
 import dev.kiln.worker.snapshot.Snapshotter;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -56,6 +57,7 @@ public final class Worker implements AutoCloseable {
     private final ImageStore images;
     private final UsageLedger ledger;
     private final DiskUsage diskUsage;
+    private final Emulators emulators = Emulators.host();
 
     private Worker(Path stateDir, String runtimeName, RegistryClient registry) throws IOException {
         Files.createDirectories(stateDir);
@@ -114,6 +116,14 @@ public final class Worker implements AutoCloseable {
         return Platform.current();
     }
 
+    /**
+     * The platforms this worker runs, its own first and then those an emulator registered with binfmt_misc runs:
+     * what the worker's info tells frontends and clients (BuildKit's worker platforms).
+     */
+    public List<Platform> platforms() {
+        return emulators.platforms();
+    }
+
     public ResultStore results() {
         return results;
     }
@@ -128,7 +138,8 @@ public final class Worker implements AutoCloseable {
         return switch (vertex.kind()) {
             case SOURCE -> source(op, session);
             case EXEC ->
-                new ExecOperation(op, snapshotter, runtime::get, cacheMounts, new SecretMounts(session, secretsDir));
+                new ExecOperation(
+                        op, snapshotter, runtime::get, cacheMounts, new SecretMounts(session, secretsDir), emulators);
             case FILE -> new FileOperation(op, snapshotter);
             case MERGE -> new MergeOperation(op, snapshotter);
             case DIFF -> new DiffOperation(op, snapshotter);
