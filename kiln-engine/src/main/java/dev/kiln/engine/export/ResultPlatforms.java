@@ -98,10 +98,15 @@ record ResultPlatforms(List<PlatformPart> platforms) {
                 try {
                     each.get();
                 } catch (java.util.concurrent.ExecutionException e) {
+                    // one platform failed: the others' solves stop rather than run on for nothing
+                    solving.shutdownNow();
                     if (e.getCause() instanceof RuntimeException runtime) {
                         throw runtime;
                     }
                     throw new GatewayException(e.getCause().getMessage(), e.getCause());
+                } catch (InterruptedException e) {
+                    solving.shutdownNow();
+                    throw e;
                 }
             }
         }
