@@ -41,7 +41,7 @@ final class BuildFlags {
                                     null,
                                     "platform",
                                     "PLATFORM",
-                                    "the platform to build for, as os/arch[/variant] (default: " + "this machine's)"),
+                                    "the platforms to build for, os/arch[/variant], comma-separated (default: this machine's)"),
                             value(null, "label", "KEY=VALUE", "a label of the image"))),
             new Group(
                     "Cache and base images",

@@ -104,13 +104,11 @@ record Invocation(
         if (line.hasOption("target")) {
             opts.put("target", line.getOptionValue("target"));
         }
-        if (line.hasOption("platform")) {
-            String platform = line.getOptionValue("platform");
-            if (platform.contains(",") || BuildFlags.values(line, "platform").size() > 1) {
-                throw new UsageException("--platform: one platform per build for now, got "
-                        + String.join(",", BuildFlags.values(line, "platform")));
-            }
-            opts.put("platform", platform);
+        // as buildx: --platform a,b (or the flag given twice) builds each platform; the frontend reads the list
+        List<String> platforms =
+                BuildFlags.split(line, "platform", ",").stream().distinct().toList();
+        if (!platforms.isEmpty()) {
+            opts.put("platform", String.join(",", platforms));
         }
         // as buildx: --no-cache-filter names the stages to run again, --no-cache all of them
         List<String> noCacheFilter = BuildFlags.split(line, "no-cache-filter", ",");

@@ -202,6 +202,29 @@ class DaemonBuildTest {
     }
 
     @Test
+    void platformOptBuildsEachPlatformIntoItsOwnDirectoryThroughTheSession() throws Exception {
+        Files.writeString(context.resolve("amd64.txt"), "made for amd64\n");
+        Files.writeString(context.resolve("arm64.txt"), "made for arm64\n");
+        Path dir = tmp.resolve("platforms");
+        Path tar = tmp.resolve("platforms.tar");
+
+        int code = kiln(
+                false,
+                "FROM scratch\nARG TARGETARCH\nCOPY ${TARGETARCH}.txt /arch.txt\n",
+                "--opt",
+                "platform=linux/amd64,linux/arm64",
+                "--output",
+                "type=local,dest=" + dir,
+                "--output",
+                "type=tar,dest=" + tar);
+
+        assertThat(code).as(err()).isZero();
+        assertThat(dir.resolve("linux_amd64/arch.txt")).hasContent("made for amd64");
+        assertThat(dir.resolve("linux_arm64/arch.txt")).hasContent("made for arm64");
+        assertThat(tarEntries(Files.readAllBytes(tar))).containsKeys("linux_amd64/arch.txt", "linux_arm64/arch.txt");
+    }
+
+    @Test
     void aSecretFromAFileIsMountedForRun() throws Exception {
         Path secret = Files.writeString(tmp.resolve("token"), "s3cr3t-value");
         Path dir = tmp.resolve("out");

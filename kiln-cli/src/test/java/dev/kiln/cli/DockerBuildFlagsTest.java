@@ -195,10 +195,36 @@ class DockerBuildFlagsTest {
                         .get("org.opencontainers.image.title")
                         .asText())
                 .isEqualTo("flags");
+    }
 
-        assertThatThrownBy(() -> kiln("--platform", "linux/amd64,linux/arm64"))
-                .isInstanceOf(UsageException.class)
-                .hasMessageContaining("one platform");
+    @Test
+    void platformListBuildsAnIndexWithAManifestPerPlatform() throws Exception {
+        Files.writeString(context.resolve("f"), "x");
+        dockerfile("FROM scratch\nCOPY f /f\n");
+        Path archive = tmp.resolve("multi.oci.tar");
+
+        assertThat(kiln("--platform", "linux/amd64,linux/arm64", "--output", "type=oci,dest=" + archive))
+                .as(stderr.toString(StandardCharsets.UTF_8))
+                .isZero();
+
+        Map<String, byte[]> files = untar(archive);
+        JsonNode top = JSON.readTree(files.get("index.json"));
+        JsonNode index = JSON.readTree(
+                blob(files, top.get("manifests").get(0).get("digest").asText()));
+        assertThat(index.get("mediaType").asText()).isEqualTo("application/vnd.oci.image.index.v1+json");
+        List<String> architectures = new ArrayList<>();
+        for (JsonNode manifest : index.get("manifests")) {
+            JsonNode config = JSON.readTree(blob(
+                    files,
+                    JSON.readTree(blob(files, manifest.get("digest").asText()))
+                            .get("config")
+                            .get("digest")
+                            .asText()));
+            assertThat(config.get("architecture").asText())
+                    .isEqualTo(manifest.get("platform").get("architecture").asText());
+            architectures.add(config.get("architecture").asText());
+        }
+        assertThat(architectures).containsExactly("amd64", "arm64");
     }
 
     @Test

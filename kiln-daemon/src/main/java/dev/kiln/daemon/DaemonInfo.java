@@ -2,7 +2,6 @@ package dev.kiln.daemon;
 
 import dev.kiln.api.types.BuildkitVersion;
 import dev.kiln.api.types.WorkerRecord;
-import dev.kiln.engine.Engine;
 import dev.kiln.llb.pb.Platform;
 import java.io.IOException;
 import java.io.InputStream;
@@ -34,16 +33,13 @@ record DaemonInfo(
         platforms = List.copyOf(platforms);
     }
 
-    static DaemonInfo of(Path stateDir, String runtime) {
+    /** @param platforms the platforms the engine's worker runs, its own first */
+    static DaemonInfo of(Path stateDir, String runtime, List<Platform> platforms) {
         String host = hostname();
         String id = dev.kiln.core.Digest.sha256(
                         (host + "\n" + stateDir.toAbsolutePath()).getBytes(java.nio.charset.StandardCharsets.UTF_8))
                 .hex()
                 .substring(0, 25);
-        Platform platform = Platform.newBuilder()
-                .setOS("linux")
-                .setArchitecture(Engine.hostArchitecture())
-                .build();
         return new DaemonInfo(
                 stateDir,
                 "v" + kilnVersion(),
@@ -57,7 +53,7 @@ record DaemonInfo(
                         "org.mobyproject.buildkit.worker.selinux.enabled", "false",
                         "org.mobyproject.buildkit.worker.snapshotter", "overlayfs",
                         "org.mobyproject.buildkit.worker.kiln.runtime", runtime),
-                List.of(platform));
+                platforms);
     }
 
     /** The worker as ListWorkers and the gateway's Ping describe it. */

@@ -66,7 +66,7 @@ final class KilnDaemon implements AutoCloseable {
             gc.soon();
             forgetStaleGrants();
         });
-        DaemonInfo info = DaemonInfo.of(config.stateDir(), config.runtime());
+        DaemonInfo info = DaemonInfo.of(config.stateDir(), config.runtime(), engine.platforms());
         ForwardedBuilds gateways = new ForwardedBuilds();
         this.control = new ControlService(engine, info, jobs, gateways, config.insecureEntitlements());
         this.bridge = new LlbBridgeService(gateways, info);

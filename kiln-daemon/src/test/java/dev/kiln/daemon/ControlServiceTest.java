@@ -61,9 +61,17 @@ class ControlServiceTest {
                 .getRecordList();
         assertThat(workers).hasSize(1);
         assertThat(workers.getFirst().getLabelsMap()).containsEntry("org.mobyproject.buildkit.worker.executor", "oci");
+        // the host's platform first, then each one an emulator registered with binfmt_misc runs
         assertThat(workers.getFirst().getPlatformsList())
-                .extracting(p -> dev.kiln.llb.pb.Platform.parseFrom(p).getOS())
-                .containsExactly("linux");
+                .extracting(p -> {
+                    dev.kiln.llb.pb.Platform platform = dev.kiln.llb.pb.Platform.parseFrom(p);
+                    return platform.getOS() + "/" + platform.getArchitecture()
+                            + (platform.getVariant().isEmpty() ? "" : "/" + platform.getVariant());
+                })
+                .startsWith("linux/" + dev.kiln.engine.Engine.hostArchitecture())
+                .containsExactlyElementsOf(dev.kiln.worker.runtime.Emulators.host().platforms().stream()
+                        .map(dev.kiln.core.Platform::toString)
+                        .toList());
         assertThat(daemon.control()
                         .info(InfoRequest.getDefaultInstance())
                         .getBuildkitVersion()

@@ -578,11 +578,23 @@ public final class Engine implements AutoCloseable {
         };
     }
 
+    /**
+     * The platforms the worker runs, its own first and then each one an emulator runs, as the worker's info gives
+     * them to frontends (the first is BUILDPLATFORM) and to clients.
+     */
+    public List<Platform> platforms() {
+        List<Platform> platforms = new ArrayList<>();
+        for (dev.kiln.core.Platform platform : worker.platforms()) {
+            Platform.Builder wire = Platform.newBuilder().setOS(platform.os()).setArchitecture(platform.architecture());
+            if (!platform.variant().isEmpty()) {
+                wire.setVariant(platform.variant());
+            }
+            platforms.add(wire.build());
+        }
+        return List.copyOf(platforms);
+    }
+
     private BuildOpts buildOpts(BuildSession session, BuildRequest request) {
-        Platform platform = Platform.newBuilder()
-                .setOS("linux")
-                .setArchitecture(hostArchitecture())
-                .build();
         WorkerInfo info = new WorkerInfo(
                 "local",
                 Map.of(
@@ -590,7 +602,7 @@ public final class Engine implements AutoCloseable {
                         "oci",
                         "org.mobyproject.buildkit.worker.snapshotter",
                         worker.snapshotter().getClass().getSimpleName()),
-                List.of(platform));
+                platforms());
         return new BuildOpts(request.frontendOpts(), session.id(), List.of(info), PRODUCT, LlbCaps.SUPPORTED, Set.of());
     }
 

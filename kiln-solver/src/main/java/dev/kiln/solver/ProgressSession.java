@@ -20,6 +20,15 @@ final class ProgressSession {
         return cache;
     }
 
+    /** Whether this session and {@code other} report to the same listener (two solves of one build, say). */
+    boolean sharesListenerWith(ProgressSession other) {
+        return listener == other.listener;
+    }
+
+    synchronized boolean open() {
+        return !closed;
+    }
+
     synchronized void deliver(ProgressEvent event) {
         if (closed) {
             return;

@@ -145,9 +145,13 @@ final class VertexEvaluation implements Runnable {
         }
     }
 
-    /** Sends this vertex's events to one more solve, starting with what already happened. */
+    /**
+     * Sends this vertex's events to one more solve, starting with what already happened. A solve whose listener
+     * already hears of this vertex through another open solve (two solves of one build, one per platform, sharing a
+     * step) is not told twice: its listener sees the step start, log and finish once, as it ran once.
+     */
     synchronized void join(ProgressSession session) {
-        if (sessions.add(session)) {
+        if (sessions.add(session) && heardElsewhere(session) == null) {
             for (ProgressEvent event : history) {
                 session.deliver(event);
             }
@@ -162,8 +166,23 @@ final class VertexEvaluation implements Runnable {
             history.add(event);
         }
         for (ProgressSession session : sessions) {
-            session.deliver(event);
+            if (heardElsewhere(session) == null) {
+                session.deliver(event);
+            }
         }
+    }
+
+    /** The open session before {@code session} in join order that reports to the same listener, or null. */
+    private ProgressSession heardElsewhere(ProgressSession session) {
+        for (ProgressSession other : sessions) {
+            if (other == session) {
+                return null;
+            }
+            if (other.sharesListenerWith(session) && other.open()) {
+                return other;
+            }
+        }
+        return null;
     }
 
     @Override

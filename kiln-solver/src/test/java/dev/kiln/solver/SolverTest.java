@@ -184,6 +184,51 @@ class SolverTest {
     }
 
     @Test
+    void concurrentSolvesSharingOneListenerHearOfASharedVertexOnce() throws Exception {
+        var gate = new CountDownLatch(1);
+        Step slowLeaf = step("leaf", 0, (ctx, in) -> {
+            gate.await();
+            byte[] line = "leaf says hi\n".getBytes(StandardCharsets.UTF_8);
+            ctx.log(1, line, 0, line.length);
+            return "leaf";
+        });
+        var progress = new Recorder();
+        var leafStarted = new CountDownLatch(1);
+        ProgressListener build = event -> {
+            progress.onEvent(event);
+            if (event instanceof VertexStarted && event.vertexName().equals("leaf")) {
+                leafStarted.countDown();
+            }
+        };
+        var callers = new ArrayList<Thread>();
+        for (String top : List.of("amd64 top", "arm64 top")) {
+            // One build's two solves (one per platform), a step of each on the same shared leaf.
+            var graph =
+                    TestVertex.of(top, step(top, 1, (ctx, in) -> in.getFirst() + "!"), TestVertex.of("leaf", slowLeaf));
+            callers.add(Thread.ofVirtual().start(() -> {
+                try {
+                    solve(graph, build);
+                } catch (SolveException e) {
+                    throw new AssertionError(e);
+                }
+            }));
+            leafStarted.await();
+        }
+        // both solves want the leaf while it runs: give the second time to join it
+        Thread.sleep(500);
+        gate.countDown();
+        for (Thread caller : callers) {
+            caller.join();
+        }
+
+        assertThat(slowLeaf.execs).hasValue(1);
+        assertThat(progress.names(VertexStarted.class)).containsOnlyOnce("leaf");
+        assertThat(progress.names(VertexCompleted.class)).containsOnlyOnce("leaf");
+        assertThat(progress.names(VertexLog.class)).containsOnlyOnce("leaf");
+        assertThat(progress.names(VertexStarted.class)).contains("amd64 top", "arm64 top");
+    }
+
+    @Test
     void differentVerticesWithTheSameCacheKeyRunOnce() throws Exception {
         var source = TestVertex.of("source", leaf("text"));
         Step copyA = step("copy the same thing", 1, (ctx, in) -> "copy of " + in.getFirst());
@@ -344,7 +389,8 @@ class SolverTest {
         });
         Thread second = Thread.ofVirtual().start(() -> {
             try {
-                kept.set(solve(graph, watch));
+                // a listener of its own, as another build's: one listener hears of a shared vertex once
+                kept.set(solve(graph, event -> watch.onEvent(event)));
             } catch (SolveException e) {
                 throw new AssertionError(e);
             }

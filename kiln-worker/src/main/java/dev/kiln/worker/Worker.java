@@ -27,6 +27,7 @@ import dev.kiln.worker.ops.OciLayoutSourceOperation;
 import dev.kiln.worker.ops.SecretMounts;
 import dev.kiln.worker.ops.UnsupportedOperation;
 import dev.kiln.worker.runtime.ContainerRuntime;
+import dev.kiln.worker.runtime.Emulators;
 import dev.kiln.worker.snapshot.Snapshotter;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -57,6 +58,7 @@ public final class Worker implements AutoCloseable {
     private final UsageLedger ledger;
     private final SessionCopies sessionCopies;
     private final DiskUsage diskUsage;
+    private final Emulators emulators = Emulators.host();
 
     private Worker(Path stateDir, String runtimeName, RegistryClient registry) throws IOException {
         Files.createDirectories(stateDir);
@@ -126,6 +128,14 @@ public final class Worker implements AutoCloseable {
         return Platform.current();
     }
 
+    /**
+     * The platforms this worker runs, its own first and then those an emulator registered with binfmt_misc runs:
+     * what the worker's info tells frontends and clients (BuildKit's worker platforms).
+     */
+    public List<Platform> platforms() {
+        return emulators.platforms();
+    }
+
     public ResultStore results() {
         return results;
     }
@@ -140,7 +150,8 @@ public final class Worker implements AutoCloseable {
         return switch (vertex.kind()) {
             case SOURCE -> source(op, session);
             case EXEC ->
-                new ExecOperation(op, snapshotter, runtime::get, cacheMounts, new SecretMounts(session, secretsDir));
+                new ExecOperation(
+                        op, snapshotter, runtime::get, cacheMounts, new SecretMounts(session, secretsDir), emulators);
             case FILE -> new FileOperation(op, snapshotter);
             case MERGE -> new MergeOperation(op, snapshotter);
             case DIFF -> new DiffOperation(op, snapshotter);

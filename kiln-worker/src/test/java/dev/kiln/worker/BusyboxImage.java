@@ -39,13 +39,43 @@ public final class BusyboxImage {
     /** As {@link #push(RegistryClient, ImageReference, Path)}, made at {@code created}: another image digest. */
     public static Descriptor push(RegistryClient registry, ImageReference reference, Path workDir, Instant created)
             throws IOException {
-        Path rootfs =
-                BusyboxRootfs.populate(Files.createDirectories(workDir.resolve("busybox-rootfs-" + System.nanoTime())));
+        return registry.pushManifest(
+                reference, manifest(registry, reference, workDir, created, BusyboxRootfs.BUSYBOX, Platform.current()));
+    }
+
+    /**
+     * Pushes a two-platform busybox as {@code reference}: the host's busybox-static as linux/amd64 and Debian's arm64
+     * build ({@link ForeignBusybox#arm64()}) as linux/arm64, each manifest by its digest, then an OCI index of them
+     * under the reference's tag. Returns the index's descriptor.
+     */
+    public static Descriptor pushTwoPlatforms(RegistryClient registry, ImageReference reference, Path workDir)
+            throws IOException {
+        List<Descriptor> manifests = new java.util.ArrayList<>();
+        for (Platform platform : List.of(Platform.of("linux", "amd64"), Platform.of("linux", "arm64"))) {
+            Path busybox = platform.architecture().equals("arm64") ? ForeignBusybox.arm64() : BusyboxRootfs.BUSYBOX;
+            ImageManifest manifest = manifest(registry, reference, workDir, CREATED, busybox, platform);
+            ImageReference byDigest = new ImageReference(reference.domain(), reference.path(), "", "");
+            manifests.add(registry.pushManifest(byDigest, manifest).withPlatform(platform));
+        }
+        return registry.pushManifest(reference, dev.kiln.oci.ImageIndex.oci(manifests));
+    }
+
+    /** Pushes the layer and config of a busybox image for {@code platform} and returns its manifest. */
+    private static ImageManifest manifest(
+            RegistryClient registry,
+            ImageReference reference,
+            Path workDir,
+            Instant created,
+            Path busybox,
+            Platform platform)
+            throws IOException {
+        Path rootfs = BusyboxRootfs.populate(
+                Files.createDirectories(workDir.resolve("busybox-rootfs-" + System.nanoTime())), busybox);
         ByteArrayOutputStream blob = new ByteArrayOutputStream();
         WrittenLayer layer =
                 LayerWriter.write(rootfs, blob, LayerWriteOptions.defaults().withClamp(CREATED));
         Descriptor layerDescriptor = Descriptor.of(layer.mediaType(), layer.digest(), layer.size());
-        ImageConfig config = ImageConfig.empty(Platform.current())
+        ImageConfig config = ImageConfig.empty(platform)
                 .withCreated(created)
                 .withConfig(ContainerConfig.EMPTY
                         .withEnv(List.of("PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"))
@@ -56,6 +86,6 @@ public final class BusyboxImage {
         Descriptor configDescriptor = Descriptor.of(MediaTypes.OCI_CONFIG, configJson);
         registry.pushBlob(reference, layerDescriptor, () -> new java.io.ByteArrayInputStream(blob.toByteArray()));
         registry.pushBlob(reference, configDescriptor, () -> new java.io.ByteArrayInputStream(configJson));
-        return registry.pushManifest(reference, ImageManifest.oci(configDescriptor, List.of(layerDescriptor)));
+        return ImageManifest.oci(configDescriptor, List.of(layerDescriptor));
     }
 }

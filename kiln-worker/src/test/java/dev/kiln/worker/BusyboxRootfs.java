@@ -23,13 +23,21 @@ public final class BusyboxRootfs {
 
     /** Fills {@code rootfs}, an existing directory, with the busybox system. */
     public static Path populate(Path rootfs) throws IOException {
+        return populate(rootfs, BUSYBOX);
+    }
+
+    /**
+     * As {@link #populate(Path)} with another build of busybox as /bin/busybox (one for another architecture, say);
+     * the applet links are those of this host's busybox, which Debian builds from the same source.
+     */
+    public static Path populate(Path rootfs, Path busybox) throws IOException {
         for (String dir : List.of("bin", "etc", "proc", "dev", "sys", "tmp", "root", "home/user", "usr/bin", "var")) {
             Files.createDirectories(rootfs.resolve(dir));
         }
         PosixFiles.chmod(rootfs.resolve("tmp"), 01777);
         PosixFiles.chmod(rootfs.resolve("root"), 0700);
         PosixFiles.lchown(rootfs.resolve("home/user"), 1000, 1000);
-        Files.copy(BUSYBOX, rootfs.resolve("bin/busybox"));
+        Files.copy(busybox, rootfs.resolve("bin/busybox"));
         PosixFiles.chmod(rootfs.resolve("bin/busybox"), 0755);
         for (String applet : applets()) {
             Path link = rootfs.resolve("bin").resolve(applet);

@@ -15,9 +15,20 @@ record AssembledImage(
         Descriptor manifestDescriptor,
         ImageConfig config,
         Descriptor configDescriptor,
-        List<ImageLayer> layers) {
+        List<ImageLayer> layers)
+        implements ExportedImage {
 
     AssembledImage {
         layers = List.copyOf(layers);
+    }
+
+    @Override
+    public Descriptor descriptor() {
+        return manifestDescriptor;
+    }
+
+    @Override
+    public List<AssembledImage> images() {
+        return List.of(this);
     }
 }

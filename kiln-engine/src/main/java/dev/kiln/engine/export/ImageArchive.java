@@ -59,7 +59,7 @@ final class ImageArchive {
     @FunctionalInterface
     interface Format {
         void write(
-                AssembledImage image, List<ImageReference> names, ContentStore content, OutputStream out, Instant time)
+                ExportedImage image, List<ImageReference> names, ContentStore content, OutputStream out, Instant time)
                 throws IOException;
     }
 
@@ -79,7 +79,7 @@ final class ImageArchive {
             ImageOptions options)
             throws IOException, InterruptedException {
         return ExportLog.run(progress, "exporting to " + formatName + " image format", log -> {
-            AssembledImage made = ImageAssembler.assemble(result, worker, options, log);
+            ExportedImage made = ImageAssembler.assembleAll(result, worker, options, log, InlineCache.NONE);
             List<ImageReference> references =
                     names.stream().map(ImageReference::parseNormalized).toList();
             log.line("sending tarball");
@@ -92,7 +92,7 @@ final class ImageArchive {
 
     /** Writes the OCI layout of {@code image} to {@code out}, which stays open. */
     static void writeOci(
-            AssembledImage image, List<ImageReference> names, ContentStore content, OutputStream out, Instant time)
+            ExportedImage image, List<ImageReference> names, ContentStore content, OutputStream out, Instant time)
             throws IOException {
         ImageArchive archive = new ImageArchive(out, time);
         archive.layout(image, names, content);
@@ -101,7 +101,7 @@ final class ImageArchive {
 
     /** Writes the Docker archive (also an OCI layout) of {@code image} to {@code out}, which stays open. */
     static void writeDocker(
-            AssembledImage image, List<ImageReference> names, ContentStore content, OutputStream out, Instant time)
+            ExportedImage image, List<ImageReference> names, ContentStore content, OutputStream out, Instant time)
             throws IOException {
         ImageArchive archive = new ImageArchive(out, time);
         archive.layout(image, names, content);
@@ -109,46 +109,59 @@ final class ImageArchive {
         archive.finish();
     }
 
-    private void layout(AssembledImage image, List<ImageReference> names, ContentStore content) throws IOException {
+    /** The layout: each image's layers, config and manifest, then an index of them when there are several. */
+    private void layout(ExportedImage image, List<ImageReference> names, ContentStore content) throws IOException {
         file("oci-layout", "{\"imageLayoutVersion\":\"1.0.0\"}".getBytes(StandardCharsets.UTF_8));
         directory("blobs/");
         directory("blobs/sha256/");
         Set<Digest> written = new LinkedHashSet<>();
-        for (ImageLayer layer : image.layers()) {
-            blob(layer.blob().descriptor().digest(), content, written);
+        for (AssembledImage each : image.images()) {
+            for (ImageLayer layer : each.layers()) {
+                blob(layer.blob().descriptor().digest(), content, written);
+            }
+            blob(each.configDescriptor().digest(), content, written);
+            blob(each.manifestDescriptor().digest(), content, written);
         }
-        blob(image.configDescriptor().digest(), content, written);
-        blob(image.manifestDescriptor().digest(), content, written);
-        file("index.json", index(image, names).toJson());
+        if (image instanceof AssembledIndex index) {
+            blob(index.indexDescriptor().digest(), content, written);
+        }
+        file("index.json", index(image.descriptor(), names).toJson());
     }
 
     /** One entry per name, each tagged; an unnamed image is listed once, untagged. */
-    private static ImageIndex index(AssembledImage image, List<ImageReference> names) {
+    private static ImageIndex index(Descriptor image, List<ImageReference> names) {
         List<Descriptor> manifests = new ArrayList<>();
         for (ImageReference name : names) {
             ImageReference tagged = name.withDefaultTag();
-            manifests.add(image.manifestDescriptor()
-                    .withAnnotations(Map.of(IMAGE_NAME, tagged.toString(), REF_NAME, tagged.tag())));
+            manifests.add(image.withAnnotations(Map.of(IMAGE_NAME, tagged.toString(), REF_NAME, tagged.tag())));
         }
         if (manifests.isEmpty()) {
-            manifests.add(image.manifestDescriptor());
+            manifests.add(image);
         }
         return ImageIndex.oci(manifests);
     }
 
-    private static byte[] dockerManifest(AssembledImage image, List<ImageReference> names) throws IOException {
-        ObjectNode entry = JSON.createObjectNode();
-        entry.put("Config", blobPath(image.configDescriptor().digest()));
-        ArrayNode tags = entry.putArray("RepoTags");
-        for (ImageReference name : names) {
-            tags.add(dockerName(name.withDefaultTag()));
-        }
-        ArrayNode layers = entry.putArray("Layers");
-        for (ImageLayer layer : image.layers()) {
-            layers.add(blobPath(layer.blob().descriptor().digest()));
-        }
+    /**
+     * Docker's manifest.json: an entry per image. Of a multi-platform export only the first platform's entry carries
+     * the names, since {@code docker load} of this file gives a name to one image only.
+     */
+    private static byte[] dockerManifest(ExportedImage image, List<ImageReference> names) throws IOException {
         ArrayNode manifest = JSON.createArrayNode();
-        manifest.add(entry);
+        for (AssembledImage each : image.images()) {
+            ObjectNode entry = JSON.createObjectNode();
+            entry.put("Config", blobPath(each.configDescriptor().digest()));
+            ArrayNode tags = entry.putArray("RepoTags");
+            if (manifest.isEmpty()) {
+                for (ImageReference name : names) {
+                    tags.add(dockerName(name.withDefaultTag()));
+                }
+            }
+            ArrayNode layers = entry.putArray("Layers");
+            for (ImageLayer layer : each.layers()) {
+                layers.add(blobPath(layer.blob().descriptor().digest()));
+            }
+            manifest.add(entry);
+        }
         return JSON.writeValueAsBytes(manifest);
     }
 

@@ -1,6 +1,7 @@
 package dev.kiln.engine.export;
 
 import com.fasterxml.jackson.databind.node.TextNode;
+import dev.kiln.core.Platform;
 import dev.kiln.engine.gateway.SolvedReference;
 import dev.kiln.gateway.GatewayException;
 import dev.kiln.gateway.Reference;
@@ -8,6 +9,7 @@ import dev.kiln.gateway.Result;
 import dev.kiln.oci.CacheConfig;
 import dev.kiln.oci.Descriptor;
 import dev.kiln.oci.ImageConfig;
+import dev.kiln.oci.ImageIndex;
 import dev.kiln.oci.ImageManifest;
 import dev.kiln.oci.MediaTypes;
 import dev.kiln.oci.content.ContentStore;
@@ -16,6 +18,7 @@ import dev.kiln.worker.Worker;
 import dev.kiln.worker.snapshot.Snapshot;
 import java.io.IOException;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.Optional;
@@ -40,12 +43,58 @@ final class ImageAssembler {
     static AssembledImage assemble(
             Result result, Worker worker, ImageOptions options, ExportLog log, InlineCache inline)
             throws IOException, InterruptedException {
-        Snapshot snapshot = snapshotOf(result);
+        return assemble(
+                snapshotOf(result), result.metadata(CONFIG_KEY), Platform.current(), worker, options, log, inline);
+    }
+
+    /**
+     * The image of a single-image result, or the index of a result with one reference per platform: each
+     * platform's image from its reference and its config ({@code containerimage.config/<platform>}), and an OCI
+     * index (a Docker manifest list with Docker's media types) listing their manifests with their platforms.
+     */
+    static ExportedImage assembleAll(
+            Result result, Worker worker, ImageOptions options, ExportLog log, InlineCache inline)
+            throws IOException, InterruptedException {
+        Optional<ResultPlatforms> platforms = ResultPlatforms.of(result);
+        if (platforms.isEmpty()) {
+            return assemble(result, worker, options, log, inline);
+        }
+        platforms.get().evaluate();
+        List<AssembledImage> images = new ArrayList<>();
+        List<Descriptor> manifests = new ArrayList<>();
+        for (ResultPlatforms.PlatformPart part : platforms.get().platforms()) {
+            log.line("exporting " + part.id());
+            AssembledImage image =
+                    assemble(snapshotOf(part.ref()), part.config(), part.platform(), worker, options, log, inline);
+            images.add(image);
+            manifests.add(image.manifestDescriptor().withPlatform(part.platform()));
+        }
+        ImageIndex index = options.ociMediaTypes() ? ImageIndex.oci(manifests) : ImageIndex.docker(manifests);
+        byte[] indexJson = index.toJson();
+        Descriptor indexDescriptor =
+                Descriptor.of(index.contentType(), worker.images().content().write(indexJson), indexJson.length);
+        log.line("exporting manifest list " + indexDescriptor.digest());
+        return new AssembledIndex(images, index, indexDescriptor);
+    }
+
+    /**
+     * One image of {@code snapshot}'s layers with the frontend's config, or the empty config of
+     * {@code platform} when the frontend gave none.
+     */
+    private static AssembledImage assemble(
+            Snapshot snapshot,
+            Optional<byte[]> frontendConfig,
+            Platform platform,
+            Worker worker,
+            ImageOptions options,
+            ExportLog log,
+            InlineCache inline)
+            throws IOException, InterruptedException {
         log.line("exporting layers");
         List<ImageLayers.Slot> slots =
                 new ImageLayers(worker.images(), worker.snapshotter(), options, log).export(snapshot);
         ImageConfig config =
-                ImageConfigs.assemble(result.metadata(CONFIG_KEY), slots, options.sourceDateEpoch(), Instant.now());
+                ImageConfigs.assemble(frontendConfig, platform, slots, options.sourceDateEpoch(), Instant.now());
         List<ImageLayer> layers =
                 slots.stream().flatMap(slot -> slot.layer().stream()).toList();
         Optional<byte[]> records = inline.records(layers, options, log);
@@ -77,12 +126,17 @@ final class ImageAssembler {
     /** The result's filesystem; a result with no files (scratch) makes an image without layers. */
     private static Snapshot snapshotOf(Result result) throws InterruptedException {
         Reference ref = result.ref().orElse(null);
+        if (ref == null && !result.refs().isEmpty()) {
+            throw new GatewayException("the result has one reference per platform "
+                    + result.refs().keySet()
+                    + "; an image of it is an index, which this export does not make");
+        }
+        return snapshotOf(ref);
+    }
+
+    /** A reference's filesystem; none (scratch) makes an image without layers. */
+    private static Snapshot snapshotOf(Reference ref) throws InterruptedException {
         if (ref == null) {
-            if (!result.refs().isEmpty()) {
-                throw new GatewayException("the result has one reference per platform "
-                        + result.refs().keySet()
-                        + "; Kiln exports one platform's result as an image, not several as an index");
-            }
             return Snapshot.SCRATCH;
         }
         if (!(ref instanceof SolvedReference solved)) {

@@ -35,7 +35,18 @@ final class ImageConfigs {
     static ImageConfig assemble(
             Optional<byte[]> frontendConfig, List<ImageLayers.Slot> slots, Optional<Instant> epoch, Instant now)
             throws IOException {
-        ImageConfig config = frontendConfig.isPresent() ? parse(frontendConfig.get()) : empty(Platform.current());
+        return assemble(frontendConfig, Platform.current(), slots, epoch, now);
+    }
+
+    /** As above, an image without the frontend's config being one for {@code platform}. */
+    static ImageConfig assemble(
+            Optional<byte[]> frontendConfig,
+            Platform platform,
+            List<ImageLayers.Slot> slots,
+            Optional<Instant> epoch,
+            Instant now)
+            throws IOException {
+        ImageConfig config = frontendConfig.isPresent() ? parse(frontendConfig.get()) : empty(platform);
         List<ImageLayer> layers =
                 slots.stream().flatMap(slot -> slot.layer().stream()).toList();
         List<History> history = matchLayers(config.history(), slots, layers);

@@ -37,13 +37,13 @@ record ImageExporter(ExportTarget.Image image) implements Exporter {
             Result result, Worker worker, BuildSession session, ProgressListener progress, InlineCache inline)
             throws IOException, InterruptedException {
         return ExportLog.run(progress, "exporting to image", log -> {
-            AssembledImage made = ImageAssembler.assemble(result, worker, image.options(), log, inline);
+            ExportedImage made = ImageAssembler.assembleAll(result, worker, image.options(), log, inline);
             ImageStore images = worker.images(session);
             List<ImageReference> references =
                     image.names().stream().map(ImageReference::parseNormalized).toList();
             for (ImageReference name : references) {
                 log.line("naming to " + name.withDefaultTag());
-                images.nameImage(name, made.manifestDescriptor());
+                images.nameImage(name, made.descriptor());
             }
             if (image.push()) {
                 push(made, references, images, session, log);
@@ -53,11 +53,7 @@ record ImageExporter(ExportTarget.Image image) implements Exporter {
     }
 
     private void push(
-            AssembledImage made,
-            List<ImageReference> references,
-            ImageStore images,
-            BuildSession session,
-            ExportLog log)
+            ExportedImage made, List<ImageReference> references, ImageStore images, BuildSession session, ExportLog log)
             throws IOException, InterruptedException {
         if (!image.options().insecureRegistry()) {
             new ImagePusher(images.registry(), images, log).push(made, references);

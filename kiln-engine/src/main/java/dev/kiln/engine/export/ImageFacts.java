@@ -12,11 +12,17 @@ final class ImageFacts {
 
     private ImageFacts() {}
 
-    /** The digests of {@code image} and, when it has any, the names it was given. */
-    static Map<String, String> of(AssembledImage image, List<String> names) {
+    /**
+     * The digests of {@code image} and, when it has any, the names it was given. An index has no config of its own:
+     * its digest is the image's, as BuildKit answers for a multi-platform export.
+     */
+    static Map<String, String> of(ExportedImage image, List<String> names) {
         Map<String, String> facts = new LinkedHashMap<>();
-        facts.put(Exporters.IMAGE_DIGEST, image.manifestDescriptor().digest().toString());
-        facts.put(Exporters.CONFIG_DIGEST, image.configDescriptor().digest().toString());
+        facts.put(Exporters.IMAGE_DIGEST, image.descriptor().digest().toString());
+        if (image instanceof AssembledImage single) {
+            facts.put(
+                    Exporters.CONFIG_DIGEST, single.configDescriptor().digest().toString());
+        }
         if (!names.isEmpty()) {
             facts.put(Exporters.IMAGE_NAME, String.join(",", names));
         }

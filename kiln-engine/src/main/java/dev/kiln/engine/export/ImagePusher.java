@@ -40,19 +40,38 @@ public final class ImagePusher {
         this.log = log;
     }
 
-    /** Pushes {@code image} as each of {@code names} and returns the manifest's descriptor. */
-    Descriptor push(AssembledImage image, List<ImageReference> names) throws IOException, InterruptedException {
+    /**
+     * Pushes {@code image} as each of {@code names} and returns the descriptor of what the names point at. An index's
+     * images go first, each manifest by its digest, so the registry has all that the index names when it gets it.
+     */
+    Descriptor push(ExportedImage image, List<ImageReference> names) throws IOException, InterruptedException {
         Map<String, List<ImageReference>> byRepository = new LinkedHashMap<>();
         for (ImageReference name : names) {
             byRepository.computeIfAbsent(name.name(), key -> new ArrayList<>()).add(name.withDefaultTag());
         }
         for (List<ImageReference> tags : byRepository.values()) {
-            pushBlobs(image.layers(), image.configDescriptor(), tags.getFirst());
+            ImageReference repository = tags.getFirst();
+            switch (image) {
+                case AssembledImage single -> pushBlobs(single.layers(), single.configDescriptor(), repository);
+                case AssembledIndex index -> {
+                    for (AssembledImage platform : index.images()) {
+                        pushBlobs(platform.layers(), platform.configDescriptor(), repository);
+                        Descriptor manifest = platform.manifestDescriptor();
+                        pushManifest(
+                                new ImageReference(
+                                        repository.domain(),
+                                        repository.path(),
+                                        "",
+                                        manifest.digest().toString()),
+                                manifest);
+                    }
+                }
+            }
             for (ImageReference tag : tags) {
-                pushManifest(tag, image.manifestDescriptor());
+                pushManifest(tag, image.descriptor());
             }
         }
-        return image.manifestDescriptor();
+        return image.descriptor();
     }
 
     /**
@@ -66,7 +85,10 @@ public final class ImagePusher {
     }
 
     private void pushManifest(ImageReference tag, Descriptor manifest) throws IOException {
-        log.line("pushing manifest for " + tag + "@" + manifest.digest());
+        log.line("pushing manifest for "
+                + (tag.tag().isEmpty() ? tag.name() : tag.toString())
+                + "@"
+                + manifest.digest());
         Descriptor pushed = registry.pushManifest(
                 tag, manifest.mediaType(), images.content().read(manifest.digest()));
         if (!pushed.digest().equals(manifest.digest())) {

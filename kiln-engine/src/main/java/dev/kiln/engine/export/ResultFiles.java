@@ -25,7 +25,11 @@ final class ResultFiles implements AutoCloseable {
     }
 
     static ResultFiles open(Result result) throws IOException, InterruptedException {
-        Reference ref = result.ref().orElse(null);
+        return open(result.ref().orElse(null));
+    }
+
+    /** One reference's files: a platform's share of a multi-platform result, say. */
+    static ResultFiles open(Reference ref) throws IOException, InterruptedException {
         if (ref == null) {
             return new ResultFiles(Files.createTempDirectory("kiln-empty-"), null);
         }

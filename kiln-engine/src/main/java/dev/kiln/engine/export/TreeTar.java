@@ -41,6 +41,20 @@ final class TreeTar {
         writer.tar.flush();
     }
 
+    /**
+     * Writes each of {@code roots} as a top directory of its name (its own mode, owner and time) with its contents
+     * below, in the map's order, and finishes the archive; {@code out} stays open.
+     */
+    static void write(java.util.SequencedMap<String, Path> roots, OutputStream out) throws IOException {
+        TreeTar writer = new TreeTar(out);
+        for (Map.Entry<String, Path> root : roots.entrySet()) {
+            writer.writeEntry(root.getValue(), root.getKey());
+            writer.writeChildren(root.getValue(), root.getKey() + "/");
+        }
+        writer.tar.finish();
+        writer.tar.flush();
+    }
+
     private void writeChildren(Path dir, String prefix) throws IOException {
         List<Path> children;
         try (Stream<Path> list = Files.list(dir)) {

@@ -12,6 +12,7 @@ import dev.kiln.solver.OperationContext;
 import dev.kiln.solver.Result;
 import dev.kiln.worker.SnapshotResult;
 import dev.kiln.worker.runtime.ContainerRuntime;
+import dev.kiln.worker.runtime.Emulators;
 import dev.kiln.worker.runtime.ExitStatus;
 import dev.kiln.worker.runtime.HostEntry;
 import dev.kiln.worker.runtime.MountSpec;
@@ -49,14 +50,27 @@ public final class ExecOperation implements Operation {
     private final RuntimeSource runtime;
     private final CacheMounts cacheMounts;
     private final SecretMounts secrets;
+    private final Emulators emulators;
 
     public ExecOperation(
             Op op, Snapshotter snapshotter, RuntimeSource runtime, CacheMounts cacheMounts, SecretMounts secrets) {
+        this(op, snapshotter, runtime, cacheMounts, secrets, Emulators.host());
+    }
+
+    /** As above, a step of a foreign platform running through one of {@code emulators}. */
+    public ExecOperation(
+            Op op,
+            Snapshotter snapshotter,
+            RuntimeSource runtime,
+            CacheMounts cacheMounts,
+            SecretMounts secrets,
+            Emulators emulators) {
         this.op = op;
         this.snapshotter = snapshotter;
         this.runtime = runtime;
         this.cacheMounts = cacheMounts;
         this.secrets = secrets;
+        this.emulators = emulators;
     }
 
     @Override
@@ -75,6 +89,13 @@ public final class ExecOperation implements Operation {
     @Override
     public List<Result> exec(OperationContext ctx, List<Result> inputs) throws Exception {
         ExecOp exec = op.getExec();
+        if (op.hasPlatform()) {
+            // Before any mount: a step no emulator can run fails at once, naming the emulator to install.
+            emulators.check(dev.kiln.core.Platform.of(
+                    op.getPlatform().getOS(),
+                    op.getPlatform().getArchitecture(),
+                    op.getPlatform().getVariant()));
+        }
         Mount rootMount = exec.getMountsList().stream()
                 .filter(m -> m.getDest().equals("/"))
                 .findFirst()

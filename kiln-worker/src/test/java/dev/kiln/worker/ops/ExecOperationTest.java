@@ -1,6 +1,7 @@
 package dev.kiln.worker.ops;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.kiln.llb.pb.ExecOp;
 import dev.kiln.llb.pb.HostIP;
@@ -14,8 +15,10 @@ import dev.kiln.llb.pb.Ulimit;
 import dev.kiln.solver.OperationContext;
 import dev.kiln.solver.Result;
 import dev.kiln.worker.BusyboxRootfs;
+import dev.kiln.worker.ForeignBusybox;
 import dev.kiln.worker.SnapshotResult;
 import dev.kiln.worker.runtime.ContainerRuntime;
+import dev.kiln.worker.runtime.Emulators;
 import dev.kiln.worker.snapshot.ActiveSnapshot;
 import dev.kiln.worker.snapshot.Mounted;
 import dev.kiln.worker.snapshot.Snapshot;
@@ -27,6 +30,7 @@ import java.nio.file.StandardOpenOption;
 import java.util.List;
 import java.util.function.UnaryOperator;
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -220,5 +224,60 @@ class ExecOperationTest {
 
         @Override
         public void warn(String message) {}
+    }
+
+    @Test
+    void foreignPlatformStepRunsUnderItsEmulator() throws Exception {
+        Assumptions.assumeTrue(
+                ForeignBusybox.missing().isEmpty(),
+                () -> ForeignBusybox.missing().orElse(""));
+        Snapshot arm64;
+        try (ActiveSnapshot image = snapshotter.prepare(Snapshot.SCRATCH)) {
+            BusyboxRootfs.populate(image.mount(), ForeignBusybox.arm64());
+            arm64 = image.commit();
+        }
+        Op op = Op.newBuilder()
+                .setExec(shellStep("uname -m"))
+                .setPlatform(
+                        dev.kiln.llb.pb.Platform.newBuilder().setOS("linux").setArchitecture("arm64"))
+                .build();
+
+        List<Result> outputs = new ExecOperation(op, snapshotter, () -> runtime, cacheMounts, secrets)
+                .exec(new Context(), List.of(new SnapshotResult(arm64)));
+
+        try (Mounted root = snapshotter.mountReadOnly(SnapshotResult.of(outputs.getFirst()))) {
+            assertThat(Files.readString(root.path().resolve("tmp/out"))).isEqualTo("aarch64\n");
+        }
+    }
+
+    @Test
+    void foreignPlatformStepWithoutEmulatorNamesTheMissingOne() throws Exception {
+        Assumptions.assumeTrue(Emulators.emulatorName("arm64").equals("qemu-aarch64"));
+        Assumptions.assumeFalse(
+                dev.kiln.core.Platform.current().normalize().architecture().equals("arm64"));
+        Path noEmulators = Files.createDirectories(state.resolve("empty-binfmt_misc"));
+        Op op = Op.newBuilder()
+                .setExec(shellStep("uname -m"))
+                .setPlatform(
+                        dev.kiln.llb.pb.Platform.newBuilder().setOS("linux").setArchitecture("arm64"))
+                .build();
+
+        assertThatThrownBy(() -> new ExecOperation(
+                                op, snapshotter, () -> runtime, cacheMounts, secrets, Emulators.at(noEmulators))
+                        .exec(new Context(), List.of(new SnapshotResult(busybox))))
+                .isInstanceOf(IOException.class)
+                .hasMessageContaining("linux/arm64 needs the emulator qemu-aarch64")
+                .hasMessageContaining("apt-get install qemu-user-static");
+    }
+
+    private static ExecOp.Builder shellStep(String script) {
+        return ExecOp.newBuilder()
+                .setMeta(Meta.newBuilder()
+                        .setCwd("/")
+                        .addArgs("/bin/sh")
+                        .addArgs("-c")
+                        .addArgs("{ " + script + "; } > /tmp/out"))
+                .addMounts(
+                        Mount.newBuilder().setInput(0).setDest("/").setOutput(0).setMountType(MountType.BIND));
     }
 }
