@@ -22,6 +22,7 @@ final class BridgeContainer implements dev.kiln.gateway.Container {
     private final LlbBridgeClient client;
     private final String id;
     private final AtomicBoolean released = new AtomicBoolean();
+    private final AtomicBoolean failedExit = new AtomicBoolean();
 
     private BridgeContainer(LlbBridgeClient client, String id) {
         this.client = client;
@@ -77,7 +78,7 @@ final class BridgeContainer implements dev.kiln.gateway.Container {
         }
         ExecStream stream = client.exec();
         String pid = id + ":" + newId();
-        BridgeProcess process = new BridgeProcess(stream, pid, request);
+        BridgeProcess process = new BridgeProcess(stream, pid, request, () -> failedExit.set(true));
         InitMessage.Builder init = InitMessage.newBuilder()
                 .setContainerID(id)
                 .setMeta(Meta.newBuilder()
@@ -109,17 +110,28 @@ final class BridgeContainer implements dev.kiln.gateway.Container {
         return process;
     }
 
+    /**
+     * Releases the container on the engine. BuildKit answers a release with the error of the first of the container's
+     * processes that failed (its "exit code: N"), which its caller has had from that process's wait already: that
+     * answer is not a failure to release, so it is not thrown again.
+     */
     @Override
     public void release() throws InterruptedException {
         if (released.getAndSet(true)) {
             return;
         }
-        LlbBridgeClient.call(
-                "release container " + id,
-                () -> client.bridge()
-                        .releaseContainer(ReleaseContainerRequest.newBuilder()
-                                .setContainerID(id)
-                                .build()));
+        try {
+            LlbBridgeClient.call(
+                    "release container " + id,
+                    () -> client.bridge()
+                            .releaseContainer(ReleaseContainerRequest.newBuilder()
+                                    .setContainerID(id)
+                                    .build()));
+        } catch (GatewayException e) {
+            if (!failedExit.get()) {
+                throw e;
+            }
+        }
     }
 
     @Override

@@ -36,6 +36,7 @@ final class BridgeProcess implements ContainerProcess {
 
     private final ExecStream stream;
     private final String pid;
+    private final Runnable onFailedExit;
     private final String command;
     private final InputStream stdin;
     private final OutputStream stdout;
@@ -46,9 +47,11 @@ final class BridgeProcess implements ContainerProcess {
     private volatile GatewayException exit;
     private volatile IOException outputFailure;
 
-    BridgeProcess(ExecStream stream, String pid, StartRequest request) {
+    /** @param onFailedExit told when the process ends with a non-zero status */
+    BridgeProcess(ExecStream stream, String pid, StartRequest request, Runnable onFailedExit) {
         this.stream = stream;
         this.pid = pid;
+        this.onFailedExit = onFailedExit;
         this.command = String.join(" ", request.args());
         this.stdin = request.stdin();
         this.stdout = request.stdout();
@@ -114,6 +117,9 @@ final class BridgeProcess implements ContainerProcess {
             case FILE -> write(message.getFile());
             case EXIT -> {
                 exit = exitFailure(message.getExit());
+                if (exit != null) {
+                    onFailedExit.run();
+                }
                 started.complete(null);
                 closeInput();
             }
