@@ -192,10 +192,16 @@ class GatewayClientBuildkitTest {
                                         "1",
                                         "container",
                                         "1"))
+                                .withFrontendInputs(Map.of(
+                                        "tools",
+                                        dev.kiln.llb.State.image(busybox.toString())
+                                                .marshal()))
                                 .withLocals(Map.of("context", context, "dockerfile", context))));
 
         assertThat(GatewayClientTest.report(out))
                 .containsEntry("opts.greeting", "hello")
+                .containsEntry("inputs", "tools")
+                .containsEntry("inputs.tools.sh", "true")
                 .containsEntry("caps.solve.base", "true")
                 .containsEntry("workers", "1")
                 .containsEntry("config.linux", "true")

@@ -104,6 +104,8 @@ class GatewayClientTest {
         assertThat(response).isNotNull();
         assertThat(report(out))
                 .containsEntry("opts.greeting", "hello")
+                // Kiln's daemon refuses a forwarded Solve with frontend inputs for now; buildkitd's test passes some
+                .containsEntry("inputs", "")
                 .containsEntry("caps.solve.base", "true")
                 .containsEntry("workers", "1")
                 .containsEntry("config.linux", "true")
@@ -205,6 +207,7 @@ class GatewayClientTest {
         session.close();
         assertThat(report(out))
                 .containsEntry("opts.greeting", "from=the=environment")
+                .containsEntry("inputs", "")
                 .containsEntry("workers", "2")
                 .containsEntry("read", "built-by-probe")
                 .containsEntry("readdir", "link->out.txt,out.txt")

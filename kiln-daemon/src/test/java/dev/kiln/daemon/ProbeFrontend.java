@@ -53,6 +53,17 @@ public final class ProbeFrontend implements BuildFunction {
         report.put("caps.solve.base", String.valueOf(client.buildOpts().caps().contains("solve.base")));
         report.put("workers", String.valueOf(client.buildOpts().workers().size()));
         client.warn(null, "the probe was here", WarnOpts.none());
+        Map<String, State> inputs = client.inputs();
+        report.put("inputs", String.join(",", inputs.keySet()));
+        if (inputs.containsKey("tools")) {
+            Reference tools = client.solve(SolveRequest.of(inputs.get("tools").marshal()))
+                    .ref()
+                    .orElseThrow();
+            report.put(
+                    "inputs.tools.sh",
+                    String.valueOf(tools.statFile(new StatRequest("/bin/sh")).isSymlink()
+                            || tools.statFile(new StatRequest("/bin/sh")).isRegularFile()));
+        }
 
         String config = new String(
                 client.resolveImageConfig(base, ResolveImageConfigOpt.defaults())

@@ -12,6 +12,7 @@ import dev.kiln.api.session.SessionTunnel;
 import dev.kiln.gateway.BuildFunction;
 import dev.kiln.gateway.GatewayException;
 import dev.kiln.gateway.WorkerInfo;
+import dev.kiln.llb.pb.Definition;
 import io.grpc.BindableService;
 import io.grpc.Channel;
 import io.grpc.ClientInterceptors;
@@ -58,6 +59,7 @@ public final class ForwardedFrontend {
      *
      * @param ref              the build's ref; empty for a new one
      * @param frontendAttrs    the frontend's options, as {@code buildctl --opt} gives them
+     * @param frontendInputs   states the frontend gets from {@link dev.kiln.gateway.Client#inputs()}, by name
      * @param locals           local directories the build may read, by name (for example {@code context})
      * @param exporters        what the daemon does with the result; none to keep it in the cache only
      * @param sessionServices  more services for the session, such as a FileSendService receiving an export
@@ -66,6 +68,7 @@ public final class ForwardedFrontend {
     public record Options(
             String ref,
             Map<String, String> frontendAttrs,
+            Map<String, Definition> frontendInputs,
             Map<String, Path> locals,
             List<Exporter> exporters,
             List<BindableService> sessionServices,
@@ -74,6 +77,7 @@ public final class ForwardedFrontend {
         public Options {
             ref = ref == null ? "" : ref;
             frontendAttrs = Map.copyOf(frontendAttrs);
+            frontendInputs = Map.copyOf(frontendInputs);
             locals = Map.copyOf(locals);
             exporters = List.copyOf(exporters);
             sessionServices = List.copyOf(sessionServices);
@@ -81,27 +85,31 @@ public final class ForwardedFrontend {
         }
 
         public static Options defaults() {
-            return new Options("", Map.of(), Map.of(), List.of(), List.of(), "kiln");
+            return new Options("", Map.of(), Map.of(), Map.of(), List.of(), List.of(), "kiln");
         }
 
         public Options withRef(String value) {
-            return new Options(value, frontendAttrs, locals, exporters, sessionServices, product);
+            return new Options(value, frontendAttrs, frontendInputs, locals, exporters, sessionServices, product);
         }
 
         public Options withFrontendAttrs(Map<String, String> value) {
-            return new Options(ref, value, locals, exporters, sessionServices, product);
+            return new Options(ref, value, frontendInputs, locals, exporters, sessionServices, product);
+        }
+
+        public Options withFrontendInputs(Map<String, Definition> value) {
+            return new Options(ref, frontendAttrs, value, locals, exporters, sessionServices, product);
         }
 
         public Options withLocals(Map<String, Path> value) {
-            return new Options(ref, frontendAttrs, value, exporters, sessionServices, product);
+            return new Options(ref, frontendAttrs, frontendInputs, value, exporters, sessionServices, product);
         }
 
         public Options withExporters(List<Exporter> value) {
-            return new Options(ref, frontendAttrs, locals, value, sessionServices, product);
+            return new Options(ref, frontendAttrs, frontendInputs, locals, value, sessionServices, product);
         }
 
         public Options withSessionServices(List<BindableService> value) {
-            return new Options(ref, frontendAttrs, locals, exporters, value, product);
+            return new Options(ref, frontendAttrs, frontendInputs, locals, exporters, value, product);
         }
     }
 
@@ -146,6 +154,8 @@ public final class ForwardedFrontend {
                     .setSession(sessionId)
                     .putAllFrontendAttrs(options.frontendAttrs())
                     .addAllExporters(options.exporters());
+            options.frontendInputs()
+                    .forEach((name, definition) -> solve.putFrontendInputs(name, definition.toByteString()));
             Context.CancellableContext solveCall = Context.current().withCancellation();
             CompletableFuture<SolveResponse> solved = new CompletableFuture<>();
             Thread.ofVirtual()
