@@ -7,6 +7,8 @@ import io.grpc.MethodDescriptor;
 import io.grpc.Status;
 import io.grpc.StatusException;
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -15,22 +17,26 @@ import java.util.Set;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
- * A gRPC channel to a server on a unix socket, speaking HTTP/2 with plain JDK blocking I/O: no Netty and no
- * grpc-core, so a short-lived client JVM pays a few classes and one reader thread instead of Netty's pipeline.
- * Generated stubs, interceptors, deadlines and io.grpc.Context cancellation work on it as on grpc-java's own
- * channels.
+ * A gRPC channel to a server on a unix socket, or on a pair of streams (a frontend's stdin and stdout, on which
+ * BuildKit serves the gateway with prior knowledge of HTTP/2), speaking HTTP/2 with plain JDK blocking I/O: no
+ * Netty and no grpc-core, so a short-lived client JVM pays a few classes and one reader thread instead of Netty's
+ * pipeline. Generated stubs, interceptors, deadlines and io.grpc.Context cancellation work on it as on grpc-java's
+ * own channels.
  *
- * <p>The connection is made on the first call and again after it fails or the server sends GOAWAY; a call that
- * cannot connect fails with UNAVAILABLE and the next one tries again. There is no retry, load balancing,
- * compression, keepalive or idle timeout: a build client makes a few calls to one local daemon.
+ * <p>The connection to a socket is made on the first call and again after it fails or the server sends GOAWAY; a
+ * call that cannot connect fails with UNAVAILABLE and the next one tries again. Streams carry one connection only:
+ * once it ends, every later call fails with UNAVAILABLE. There is no retry, load balancing, compression, keepalive
+ * or idle timeout: a build client makes a few calls to one local daemon.
  */
 public final class Http2Channel extends ManagedChannel {
 
     private static final String AUTHORITY = "localhost";
 
-    private final Path socket;
+    private final String target;
+    private final Connector connector;
     private final int maxInboundMessageSize;
     private final Object lock = new Object();
     // Guarded by lock.
@@ -40,17 +46,46 @@ public final class Http2Channel extends ManagedChannel {
     private boolean shutdown;
     private boolean terminated;
 
-    private Http2Channel(Path socket, int maxInboundMessageSize) {
-        this.socket = socket;
+    /** Makes the bytes of a new connection. */
+    @FunctionalInterface
+    private interface Connector {
+        Http2Transport connect() throws IOException;
+    }
+
+    private Http2Channel(String target, Connector connector, int maxInboundMessageSize) {
+        if (maxInboundMessageSize <= 0) {
+            throw new IllegalArgumentException("maxInboundMessageSize must be positive: " + maxInboundMessageSize);
+        }
+        this.target = target;
+        this.connector = connector;
         this.maxInboundMessageSize = maxInboundMessageSize;
     }
 
     /** A channel to the gRPC server listening on {@code socket}; it connects on the first call. */
     public static Http2Channel unix(Path socket, int maxInboundMessageSize) {
-        if (maxInboundMessageSize <= 0) {
-            throw new IllegalArgumentException("maxInboundMessageSize must be positive: " + maxInboundMessageSize);
-        }
-        return new Http2Channel(socket, maxInboundMessageSize);
+        return new Http2Channel(socket.toString(), () -> Http2Transport.unix(socket), maxInboundMessageSize);
+    }
+
+    /**
+     * A channel whose one connection runs on {@code in} and {@code out}, a server being at their other end (as
+     * BuildKit is at a frontend's stdin and stdout). {@code name} names the peer in error messages.
+     */
+    public static Http2Channel streams(String name, InputStream in, OutputStream out, int maxInboundMessageSize) {
+        AtomicBoolean used = new AtomicBoolean();
+        return new Http2Channel(
+                name,
+                () -> {
+                    if (used.getAndSet(true)) {
+                        throw new IOException("the connection on " + name + " has ended and cannot be made again");
+                    }
+                    return new Http2Transport.Streams(in, out);
+                },
+                maxInboundMessageSize);
+    }
+
+    private Http2Connection connect() throws IOException {
+        Http2Transport transport = connector.connect();
+        return Http2Connection.open(this, target, transport);
     }
 
     @Override
@@ -97,10 +132,10 @@ public final class Http2Channel extends ManagedChannel {
                 }
                 if (current == null || !current.acceptsStreams()) {
                     try {
-                        current = Http2Connection.open(this, socket);
+                        current = connect();
                     } catch (IOException e) {
                         throw Status.UNAVAILABLE
-                                .withDescription("cannot connect to " + socket + ": " + e)
+                                .withDescription("cannot connect to " + target + ": " + e)
                                 .withCause(e)
                                 .asException();
                     }
@@ -113,7 +148,7 @@ public final class Http2Channel extends ManagedChannel {
             }
             if (attempt == 2) {
                 throw Status.UNAVAILABLE
-                        .withDescription("no connection to " + socket + " takes new calls")
+                        .withDescription("no connection to " + target + " takes new calls")
                         .asException();
             }
         }
@@ -129,7 +164,7 @@ public final class Http2Channel extends ManagedChannel {
                 return;
             }
             try {
-                current = Http2Connection.open(this, socket);
+                current = connect();
                 connections.add(current);
             } catch (IOException e) {
                 // the first call connects again and says why it cannot
@@ -221,7 +256,7 @@ public final class Http2Channel extends ManagedChannel {
 
     @Override
     public String toString() {
-        return "Http2Channel[" + socket + "]";
+        return "Http2Channel[" + target + "]";
     }
 
     /** Deadlines' timer: one daemon thread, made on the first call with a deadline. */

@@ -3,11 +3,7 @@ package dev.kiln.api.http2;
 import io.grpc.Status;
 import java.io.EOFException;
 import java.io.IOException;
-import java.net.StandardProtocolFamily;
-import java.net.UnixDomainSocketAddress;
 import java.nio.ByteBuffer;
-import java.nio.channels.SocketChannel;
-import java.nio.file.Path;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -16,7 +12,8 @@ import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
- * One HTTP/2 connection (RFC 9113, client side) on a blocking unix socket: a reader thread takes frames in and
+ * One HTTP/2 connection (RFC 9113, client side) on a blocking {@link Http2Transport} (a unix socket, or a pair
+ * of streams with prior knowledge of HTTP/2, as a frontend's stdio): a reader thread takes frames in and
  * hands them to the calls; writers (any thread) send frames under {@link #lock}, which also guards the streams,
  * the send windows and each call's outbound queue.
  *
@@ -48,7 +45,7 @@ final class Http2Connection implements Runnable {
 
     private final Http2Channel channel;
     private final String target;
-    private final SocketChannel socket;
+    private final Http2Transport socket;
     private final Thread reader;
 
     final ReentrantLock lock = new ReentrantLock();
@@ -76,20 +73,18 @@ final class Http2Connection implements Runnable {
     private int blockStream;
     private boolean blockEndStream;
 
-    private Http2Connection(Http2Channel channel, Path path, SocketChannel socket) {
+    private Http2Connection(Http2Channel channel, String target, Http2Transport socket) {
         this.channel = channel;
-        this.target = path.toString();
+        this.target = target;
         this.socket = socket;
         this.in.flip();
         this.reader = Thread.ofPlatform().daemon().name("kiln-http2").unstarted(this);
     }
 
     /** Connects and sends the preface with our settings; the server's settings arrive on the reader thread. */
-    static Http2Connection open(Http2Channel channel, Path path) throws IOException {
-        SocketChannel socket = SocketChannel.open(StandardProtocolFamily.UNIX);
+    static Http2Connection open(Http2Channel channel, String target, Http2Transport socket) throws IOException {
         try {
-            socket.connect(UnixDomainSocketAddress.of(path));
-            Http2Connection c = new Http2Connection(channel, path, socket);
+            Http2Connection c = new Http2Connection(channel, target, socket);
             c.lock.lock();
             try {
                 ByteBuffer b = c.small;
@@ -363,17 +358,13 @@ final class Http2Connection implements Runnable {
         h.flip();
         gather[0] = h;
         gather[1] = payload;
-        while (h.hasRemaining() || payload.hasRemaining()) {
-            socket.write(gather);
-        }
+        socket.write(gather);
         gather[1] = null;
     }
 
     private void writeSmall(ByteBuffer b) throws IOException {
         b.flip();
-        while (b.hasRemaining()) {
-            socket.write(b);
-        }
+        socket.write(b);
     }
 
     private void writeWindowUpdate(int stream, int increment) throws IOException {

@@ -223,6 +223,40 @@ class Http2ChannelTest {
                 .isEqualTo("kiln");
     }
 
+    /**
+     * The stream form, as a frontend runs on BuildKit's stdio: the streams here are a socket's, read and written
+     * as plain streams, and the channel cannot connect again once its one connection has ended.
+     */
+    @Test
+    void aChannelOnStreamsCarriesCallsAndEndsWithThem() throws Exception {
+        startServer();
+        java.nio.channels.SocketChannel socket =
+                java.nio.channels.SocketChannel.open(java.net.UnixDomainSocketAddress.of(socket()));
+        channel = Http2Channel.streams(
+                "the test's streams",
+                java.nio.channels.Channels.newInputStream(socket),
+                java.nio.channels.Channels.newOutputStream(socket),
+                MAX_INBOUND);
+        assertThat(blocking()
+                        .info(InfoRequest.getDefaultInstance())
+                        .getBuildkitVersion()
+                        .getVersion())
+                .isEqualTo("v-test");
+        Iterator<StatusResponse> it =
+                blocking().status(StatusRequest.newBuilder().setRef("big").build());
+        assertThat(it.next()).isEqualTo(log(7, 5 << 20));
+
+        server.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+        socket.close();
+        assertThatThrownBy(() -> blocking().info(InfoRequest.getDefaultInstance()))
+                .isInstanceOf(StatusRuntimeException.class)
+                .hasMessageContaining("UNAVAILABLE");
+        assertThatThrownBy(() -> blocking().info(InfoRequest.getDefaultInstance()))
+                .isInstanceOf(StatusRuntimeException.class)
+                .hasMessageContaining("UNAVAILABLE")
+                .hasMessageContaining("the test's streams");
+    }
+
     @Test
     void serverStreamingBeyondTheWindowsDeliversEveryMessage() throws Exception {
         startServer();

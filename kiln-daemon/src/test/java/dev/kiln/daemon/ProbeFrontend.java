@@ -1,0 +1,226 @@
+package dev.kiln.daemon;
+
+import dev.kiln.gateway.BuildFunction;
+import dev.kiln.gateway.Client;
+import dev.kiln.gateway.Container;
+import dev.kiln.gateway.ContainerProcess;
+import dev.kiln.gateway.ExitException;
+import dev.kiln.gateway.GatewayException;
+import dev.kiln.gateway.Mount;
+import dev.kiln.gateway.NewContainerRequest;
+import dev.kiln.gateway.ReadDirRequest;
+import dev.kiln.gateway.ReadRequest;
+import dev.kiln.gateway.Reference;
+import dev.kiln.gateway.ResolveImageConfigOpt;
+import dev.kiln.gateway.Result;
+import dev.kiln.gateway.SolveRequest;
+import dev.kiln.gateway.StartRequest;
+import dev.kiln.gateway.Stat;
+import dev.kiln.gateway.StatRequest;
+import dev.kiln.gateway.WarnOpts;
+import dev.kiln.gateway.WinSize;
+import dev.kiln.llb.FileAction;
+import dev.kiln.llb.RunOption;
+import dev.kiln.llb.State;
+import dev.kiln.llb.pb.SecurityMode;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * A Java frontend that uses the whole gateway API and writes what it saw into its result, a file {@code
+ * /report.txt} of {@code key=value} lines, so that a test sees it as a user would: in the exported files. The same
+ * class runs in the test's JVM (forwarded to a daemon) and as a frontend process on stdio.
+ *
+ * <p>Options: {@code base} the busybox image; {@code dockerfile=1} to solve the session's Dockerfile through
+ * dockerfile.v0; {@code container=1} to run processes in a container; {@code fail=MESSAGE} to fail with it;
+ * {@code failing-step=1} to solve a step that exits 5.
+ */
+public final class ProbeFrontend implements BuildFunction {
+
+    @Override
+    public Result build(Client client) throws Exception {
+        Map<String, String> opts = client.buildOpts().opts();
+        Map<String, String> report = new TreeMap<>();
+        String base = opts.get("base");
+        if (base == null) {
+            throw new GatewayException("the probe needs the option base (a busybox image)");
+        }
+        report.put("opts.greeting", opts.getOrDefault("greeting", ""));
+        report.put("caps.solve.base", String.valueOf(client.buildOpts().caps().contains("solve.base")));
+        report.put("workers", String.valueOf(client.buildOpts().workers().size()));
+        client.warn(null, "the probe was here", WarnOpts.none());
+        Map<String, State> inputs = client.inputs();
+        report.put("inputs", String.join(",", inputs.keySet()));
+        if (inputs.containsKey("tools")) {
+            Reference tools = client.solve(SolveRequest.of(inputs.get("tools").marshal()))
+                    .ref()
+                    .orElseThrow();
+            report.put(
+                    "inputs.tools.sh",
+                    String.valueOf(tools.statFile(new StatRequest("/bin/sh")).isSymlink()
+                            || tools.statFile(new StatRequest("/bin/sh")).isRegularFile()));
+        }
+
+        String config = new String(
+                client.resolveImageConfig(base, ResolveImageConfigOpt.defaults())
+                        .config(),
+                StandardCharsets.UTF_8);
+        report.put("config.linux", String.valueOf(config.contains("\"linux\"")));
+
+        if (opts.containsKey("failing-step")) {
+            State failing = State.image(base)
+                    .run(RunOption.sh("echo broken >&2; exit 5"))
+                    .root();
+            client.solve(SolveRequest.of(failing.marshal()).withEvaluate(true));
+        }
+        if (opts.containsKey("fail")) {
+            throw new GatewayException(opts.get("fail"));
+        }
+
+        State built = State.image(base)
+                .run(RunOption.sh(
+                        "mkdir -p /probe && echo built-by-probe > /probe/out.txt && ln -s out.txt /probe/link"))
+                .root();
+        Reference ref = client.solve(SolveRequest.of(built.marshal()).withEvaluate(true))
+                .ref()
+                .orElseThrow();
+        report.put("read", text(ref.readFile(ReadRequest.of("/probe/out.txt"))).trim());
+        Stat stat = ref.statFile(new StatRequest("/probe/out.txt"));
+        report.put("stat.size", String.valueOf(stat.size()));
+        report.put("stat.regular", String.valueOf(stat.isRegularFile()));
+        List<Stat> entries = ref.readDir(ReadDirRequest.of("/probe"));
+        report.put(
+                "readdir",
+                String.join(
+                        ",",
+                        entries.stream()
+                                .map(e -> e.path() + (e.isSymlink() ? "->" + e.linkname() : ""))
+                                .sorted()
+                                .toList()));
+        // building on a returned reference: its LLB came back with it
+        State onTop = ref.toState()
+                .run(RunOption.sh("cat /probe/link > /probe/again.txt"))
+                .root();
+        Reference again = client.solve(SolveRequest.of(onTop.marshal())).ref().orElseThrow();
+        report.put(
+                "again",
+                text(again.readFile(ReadRequest.of("/probe/again.txt"))).trim());
+
+        if (opts.containsKey("dockerfile")) {
+            Reference fromDockerfile = client.solve(
+                            SolveRequest.frontend("dockerfile.v0", Map.of("build-arg:BASE", base))
+                                    .withEvaluate(true))
+                    .ref()
+                    .orElseThrow();
+            report.put(
+                    "dockerfile.read",
+                    text(fromDockerfile.readFile(ReadRequest.of("/df.txt"))).trim());
+        }
+        if (opts.containsKey("container")) {
+            containers(client, ref, report);
+        }
+
+        StringBuilder lines = new StringBuilder();
+        report.forEach(
+                (key, value) -> lines.append(key).append('=').append(value).append('\n'));
+        State out = State.scratch()
+                .file(FileAction.mkfile("/report.txt", 0644, lines.toString().getBytes(StandardCharsets.UTF_8)));
+        Reference reportRef = client.solve(SolveRequest.of(out.marshal())).ref().orElseThrow();
+        return Result.of(reportRef).withMetadata("probe", "done".getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** Processes in a container of the built filesystem: input, output, exit codes, a terminal, a signal. */
+    private static void containers(Client client, Reference ref, Map<String, String> report) throws Exception {
+        try (Container container = client.newContainer(NewContainerRequest.of(List.of(Mount.bind("/", ref, false))))) {
+            // the first process is the container's init (BuildKit runs it, then execs the others into it), so it
+            // must outlive them; releasing the container stops it
+            ContainerProcess init = container.start(new StartRequest(
+                    List.of("sleep", "600"),
+                    List.of("PATH=/bin"),
+                    "",
+                    "/",
+                    false,
+                    null,
+                    null,
+                    null,
+                    SecurityMode.SANDBOX));
+            ByteArrayOutputStream tty = new ByteArrayOutputStream();
+            ContainerProcess sized = container.start(new StartRequest(
+                    List.of("sh", "-c", "sleep 1; stty size"),
+                    List.of("PATH=/bin"),
+                    "",
+                    "/",
+                    true,
+                    // stty asks its stdin, which is the terminal only when the process has an input
+                    new ByteArrayInputStream(new byte[0]),
+                    tty,
+                    null,
+                    SecurityMode.SANDBOX));
+            sized.resize(new WinSize(33, 77));
+            sized.waitFor();
+            report.put("tty.size", text(tty.toByteArray()).trim());
+
+            ByteArrayOutputStream trapped = new ByteArrayOutputStream();
+            ContainerProcess trapper = container.start(new StartRequest(
+                    List.of("sh", "-c", "trap 'echo trapped; exit 0' TERM; echo ready; while true; do sleep 0.1; done"),
+                    List.of("PATH=/bin"),
+                    "",
+                    "/",
+                    false,
+                    null,
+                    trapped,
+                    null,
+                    SecurityMode.SANDBOX));
+            long deadline = System.nanoTime() + 30_000_000_000L;
+            while (!text(trapped.toByteArray()).contains("ready") && System.nanoTime() < deadline) {
+                Thread.sleep(50);
+            }
+            trapper.signal(15);
+            try {
+                trapper.waitFor();
+                report.put("signal.exit", "0");
+            } catch (ExitException e) {
+                report.put("signal.exit", String.valueOf(e.exitCode()));
+            }
+            report.put("signal.stdout", text(trapped.toByteArray()).trim().replace('\n', '|'));
+            // last: in BuildKit a process that exits non-zero ends its container (its context is cancelled), so
+            // processes started after it fail at once with its error
+            ByteArrayOutputStream out = new ByteArrayOutputStream();
+            ByteArrayOutputStream err = new ByteArrayOutputStream();
+            ContainerProcess cat = container.start(new StartRequest(
+                    List.of("sh", "-c", "cat /probe/out.txt; read line; echo \"got:$line\"; echo oops >&2; exit 3"),
+                    List.of("PATH=/bin"),
+                    "",
+                    "/",
+                    false,
+                    new ByteArrayInputStream("hello\n".getBytes(StandardCharsets.UTF_8)),
+                    out,
+                    err,
+                    SecurityMode.SANDBOX));
+            try {
+                cat.waitFor();
+                report.put("exec.exit", "0");
+            } catch (ExitException e) {
+                report.put("exec.exit", String.valueOf(e.exitCode()));
+            }
+            report.put("exec.stdout", text(out.toByteArray()).trim().replace('\n', '|'));
+            report.put("exec.stderr", text(err.toByteArray()).trim());
+
+            // the init may be gone already (BuildKit ends the container with the failed process)
+            init.signal(9);
+            try {
+                init.waitFor();
+            } catch (GatewayException e) {
+                report.put("init.ended", "true");
+            }
+        }
+    }
+
+    private static String text(byte[] bytes) {
+        return new String(bytes, StandardCharsets.UTF_8);
+    }
+}
