@@ -130,11 +130,13 @@ class GatewayForwardingTest {
                 .singleElement()
                 .satisfies(cap -> assertThat(cap.getEnabled()).isFalse());
         assertThat(pong.getLLBCapsList()).extracting(APICap::getID).contains("exec.meta.base", "source.local");
+        // the host's platform first, then those it runs through an emulator
         assertThat(pong.getWorkersList())
                 .singleElement()
                 .satisfies(worker -> assertThat(worker.getPlatformsList())
                         .extracting(p -> dev.kiln.llb.pb.Platform.parseFrom(p).getOS())
-                        .containsExactly("linux"));
+                        .isNotEmpty()
+                        .containsOnly("linux"));
 
         State state = State.image(busybox.toString())
                 .run(RunOption.sh("echo forwarded > /out.txt"))
