@@ -44,8 +44,14 @@ import java.util.concurrent.CountDownLatch;
  * </ul>
  *
  * A process that cannot start (its container has stopped, its user does not exist) is reported as BuildKit's executor
- * reports it: Started, then an Exit with the unknown status 255 and the reason. Where BuildKit depends on a race (input
- * that arrives after the process ended fails the stream there), the input is dropped here.
+ * reports it: Started, then an Exit with the unknown status 255 and the reason; one that its container's release kills
+ * ends with Cancelled "exit code: 137: context canceled". Checked against buildkitd v0.24.0 with the same raw client,
+ * where BuildKit's behaviour comes from how its Go code waits rather than from a rule, Kiln does not copy it: there
+ * a piped (non-TTY) process's Exit waits for the client to end its input, a process that exits non-zero kills every
+ * other process of its container (they share one errgroup), input that arrives after the process ended fails the
+ * stream, a failed stream stays open until the client sends again, and a TTY starts at 0x0 until the first Resize.
+ * Here Exit comes when the process ends, processes end on their own, late input is dropped, a failed stream ends at
+ * once, and a TTY starts at 24x80.
  */
 final class ExecProcessStream implements StreamObserver<ExecMessage> {
 
@@ -170,7 +176,8 @@ final class ExecProcessStream implements StreamObserver<ExecMessage> {
                             + "(the capability gateway.exec.secretenv is disabled)")
                     .asRuntimeException();
         }
-        StreamProcess process = new StreamProcess(id, init.getFdsList(), init.getTty());
+        StreamProcess process =
+                new StreamProcess(id, init.getContainerID(), container, init.getFdsList(), init.getTty());
         processes.put(id, process);
         running.put(id, process);
         ContainerProcess started = null;
@@ -283,6 +290,8 @@ final class ExecProcessStream implements StreamObserver<ExecMessage> {
     /** One process of the stream: its pipes, and how far its end has been told. */
     private final class StreamProcess {
         private final String id;
+        private final String containerId;
+        private final Container container;
         private final boolean tty;
         private final ProcessInput stdin;
         private final Output stdout;
@@ -295,8 +304,10 @@ final class ExecProcessStream implements StreamObserver<ExecMessage> {
         private boolean exitTold;
         private boolean doneSent;
 
-        StreamProcess(String id, List<Integer> fds, boolean tty) {
+        StreamProcess(String id, String containerId, Container container, List<Integer> fds, boolean tty) {
             this.id = id;
+            this.containerId = containerId;
+            this.container = container;
             this.tty = tty;
             this.stdin = fds.contains(0) ? new ProcessInput() : null;
             this.stdout = fds.contains(1) ? new Output(1) : null;
@@ -371,17 +382,26 @@ final class ExecProcessStream implements StreamObserver<ExecMessage> {
         void await(ContainerProcess process, GatewayException startFailure) {
             ExitMessage.Builder exit = ExitMessage.newBuilder();
             if (startFailure != null) {
-                exit.setCode(UNKNOWN_EXIT_STATUS).setError(error(startFailure.getMessage(), null));
+                exit.setCode(UNKNOWN_EXIT_STATUS).setError(error(Status.Code.UNKNOWN, startFailure.getMessage(), null));
             } else {
                 try {
                     process.waitFor();
                     exit.setCode(0);
                 } catch (ExitException e) {
-                    exit.setCode(e.exitCode()).setError(error("exit code: " + e.exitCode(), e.exitCode()));
+                    exit.setCode(e.exitCode());
+                    if (releasing()) {
+                        // killed by the container's release (or the build's end): BuildKit cancels its context
+                        exit.setError(error(
+                                Status.Code.CANCELLED,
+                                "exit code: " + e.exitCode() + ": context canceled",
+                                e.exitCode()));
+                    } else {
+                        exit.setError(error(Status.Code.UNKNOWN, "exit code: " + e.exitCode(), e.exitCode()));
+                    }
                 } catch (GatewayException e) {
-                    exit.setCode(UNKNOWN_EXIT_STATUS).setError(error(e.getMessage(), null));
+                    exit.setCode(UNKNOWN_EXIT_STATUS).setError(error(Status.Code.UNKNOWN, e.getMessage(), null));
                 } catch (InterruptedException e) {
-                    exit.setCode(UNKNOWN_EXIT_STATUS).setError(error("interrupted", null));
+                    exit.setCode(UNKNOWN_EXIT_STATUS).setError(error(Status.Code.CANCELLED, "interrupted", null));
                 }
             }
             // the process reads no more: a client still sending input does not wait for it
@@ -404,6 +424,11 @@ final class ExecProcessStream implements StreamObserver<ExecMessage> {
                 exitTold = true;
             }
             sendDoneIfOver();
+        }
+
+        /** Whether the process's container is being released: ReleaseContainer took it, or the build returned. */
+        private boolean releasing() {
+            return build.container(containerId) != container || build.returned();
         }
 
         private void sendDoneIfOver() {
@@ -461,13 +486,13 @@ final class ExecProcessStream implements StreamObserver<ExecMessage> {
     }
 
     /**
-     * BuildKit's error status of an exit: code Unknown, the message, and for an exit code the typed detail its clients
-     * read the code from (JSON, as Go's typeurl registers it).
+     * BuildKit's error status of an exit: its code (Unknown, or Cancelled for a process its container's release
+     * killed), the message, and for an exit code the typed detail its clients read the code from (JSON, as Go's
+     * typeurl registers it).
      */
-    private static com.google.rpc.Status error(String message, Integer exitCode) {
-        com.google.rpc.Status.Builder status = com.google.rpc.Status.newBuilder()
-                .setCode(Status.Code.UNKNOWN.value())
-                .setMessage(message == null ? "" : message);
+    private static com.google.rpc.Status error(Status.Code code, String message, Integer exitCode) {
+        com.google.rpc.Status.Builder status =
+                com.google.rpc.Status.newBuilder().setCode(code.value()).setMessage(message == null ? "" : message);
         if (exitCode != null) {
             status.addDetails(Any.newBuilder()
                     .setTypeUrl(EXIT_DETAIL)

@@ -146,6 +146,11 @@ final class ForwardedBuild {
         return containers.remove(id);
     }
 
+    /** Whether the client has returned (a result or an error): the build is ending, its containers go. */
+    boolean returned() {
+        return returned.isDone();
+    }
+
     /** The client's result: the build exports it. Only the first Return counts. */
     boolean complete(Result result) {
         return returned.complete(result);

@@ -53,6 +53,9 @@ import org.junit.jupiter.api.io.TempDir;
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class GatewayContainersTest {
 
+    /** Where the builds' Control.Solve calls wait: a failed test's call must not hold up the next test's. */
+    final java.util.concurrent.ExecutorService calls = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor();
+
     Path tmp;
     BusyboxRegistry images;
     ImageReference busybox;
@@ -77,9 +80,11 @@ class GatewayContainersTest {
 
     private Build build(String name) {
         String ref = name + "-" + System.nanoTime();
-        CompletableFuture<SolveResponse> solve = CompletableFuture.supplyAsync(() -> daemon.control()
-                .withDeadlineAfter(300, TimeUnit.SECONDS)
-                .solve(SolveRequest.newBuilder().setRef(ref).build()));
+        CompletableFuture<SolveResponse> solve = CompletableFuture.supplyAsync(
+                () -> daemon.control()
+                        .withDeadlineAfter(300, TimeUnit.SECONDS)
+                        .solve(SolveRequest.newBuilder().setRef(ref).build()),
+                calls);
         String base = bridge(ref)
                 .solve(dev.kiln.api.gateway.SolveRequest.newBuilder()
                         .setDefinition(State.image(busybox.toString()).marshal())
@@ -467,7 +472,11 @@ class GatewayContainersTest {
                         .build());
 
         assertThat(exec.exit("init").getCode()).isEqualTo(137);
-        assertThat(exec.exit("other").getCode()).isEqualTo(137);
+        ExitMessage killed = exec.exit("other");
+        assertThat(killed.getCode()).isEqualTo(137);
+        // as BuildKit reports a process its container's release killed
+        assertThat(killed.getError().getCode()).isEqualTo(Status.Code.CANCELLED.value());
+        assertThat(killed.getError().getMessage()).isEqualTo("exit code: 137: context canceled");
         assertThat(runtimeContainers()).isEmpty();
         assertThat(bundles()).isEmpty();
         assertThat(Mounts.mountPointsUnder(daemon.state).stream().map(Path::toString))
