@@ -109,7 +109,7 @@ public final class ContainerRuntime implements AutoCloseable {
 
     /**
      * Starts the process on a pseudo-terminal (OCI {@code terminal: true}). The runtime runs in the foreground on a
-     * second terminal, whose master side Kiln holds: it puts that terminal in raw mode and copies between it and the
+     * second terminal, in raw mode, whose master side Kiln holds: it copies between that terminal and the
      * container's, so keys typed into the master (Ctrl-C included) reach the process as on a real terminal, and on
      * SIGWINCH it gives the container's terminal the size of its own ({@link TerminalContainer#resize}).
      */

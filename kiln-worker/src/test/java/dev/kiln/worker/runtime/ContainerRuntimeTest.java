@@ -648,7 +648,10 @@ class ContainerRuntimeTest {
                     // the terminal closed with the process
                 }
             });
-            awaitScreen(screen, "xterm\r\n33 91\r\n");
+            awaitScreen(screen, "33 91\r\n");
+            assertThat(screen.text())
+                    .as("the first lines pass the container's terminal only, not ours as well")
+                    .isEqualTo("xterm\r\n33 91\r\n");
             shell.resize(new dev.kiln.worker.sys.Pty.WindowSize(40, 120));
             // the runtime passes the size on when it handles its SIGWINCH, a moment later: ask until it shows
             for (int i = 0; i < 100 && !screen.text().contains("40 120"); i++) {
