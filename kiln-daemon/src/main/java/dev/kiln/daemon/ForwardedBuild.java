@@ -2,6 +2,7 @@ package dev.kiln.daemon;
 
 import dev.kiln.gateway.BuildFunction;
 import dev.kiln.gateway.Client;
+import dev.kiln.gateway.Container;
 import dev.kiln.gateway.GatewayException;
 import dev.kiln.gateway.Reference;
 import dev.kiln.gateway.Result;
@@ -21,7 +22,7 @@ import java.util.function.BooleanSupplier;
  * the Control.Solve names neither frontend nor definition, the engine runs {@link #function()}, which publishes the
  * engine's gateway {@link Client} for the client's LLBBridge calls under the build's ref and waits for the client's
  * Return. The references the bridge hands out are kept here by id, because the client names them by id only, in its
- * later reads and in the result it returns.
+ * later reads and in the result it returns; so are the containers the client made, by the ids it gave them.
  */
 final class ForwardedBuild {
 
@@ -30,6 +31,8 @@ final class ForwardedBuild {
     private final CompletableFuture<Client> client = new CompletableFuture<>();
     private final CompletableFuture<Result> returned = new CompletableFuture<>();
     private final Map<String, Reference> refs = new ConcurrentHashMap<>();
+    private final Map<String, Container> containers = new ConcurrentHashMap<>();
+    private volatile boolean ended;
 
     /**
      * @param clientGone whether the client's session has ended; a client that went away never calls Return
@@ -107,6 +110,47 @@ final class ForwardedBuild {
         return reference;
     }
 
+    /**
+     * Keeps {@code container} under the client's id {@code id}.
+     *
+     * @throws io.grpc.StatusRuntimeException ALREADY_EXISTS for an id in use (the container is released), and
+     *     FAILED_PRECONDITION when the build has ended (the container is released: nothing would release it later)
+     */
+    void addContainer(String id, Container container) throws InterruptedException {
+        if (containers.putIfAbsent(id, container) != null) {
+            container.release();
+            throw Status.ALREADY_EXISTS
+                    .withDescription("Container " + id + " already exists")
+                    .asRuntimeException();
+        }
+        if (ended && containers.remove(id, container)) {
+            container.release();
+            throw Status.FAILED_PRECONDITION
+                    .withDescription("build " + ref + " has ended")
+                    .asRuntimeException();
+        }
+    }
+
+    /** Whether the client's id {@code id} names a container already. */
+    boolean hasContainer(String id) {
+        return containers.containsKey(id);
+    }
+
+    /** The container the client calls {@code id}, or null. */
+    Container container(String id) {
+        return containers.get(id);
+    }
+
+    /** Forgets the container the client calls {@code id} and returns it, or null when there is none. */
+    Container removeContainer(String id) {
+        return containers.remove(id);
+    }
+
+    /** Whether the client has returned (a result or an error): the build is ending, its containers go. */
+    boolean returned() {
+        return returned.isDone();
+    }
+
     /** The client's result: the build exports it. Only the first Return counts. */
     boolean complete(Result result) {
         return returned.complete(result);
@@ -117,10 +161,27 @@ final class ForwardedBuild {
         return returned.completeExceptionally(new GatewayException(message));
     }
 
-    /** The build is over (exported, failed or cancelled): bridge calls still waiting for its client hear so. */
+    /**
+     * The build is over (exported, failed or cancelled): bridge calls still waiting for its client hear so, and its
+     * containers are released.
+     */
     void end(String why) {
+        ended = true;
         client.completeExceptionally(new IllegalStateException(why));
         returned.completeExceptionally(new GatewayException(why));
         refs.clear();
+        // the engine released the build's containers as the build ended; a container made since goes here
+        for (String id : java.util.List.copyOf(containers.keySet())) {
+            Container container = containers.remove(id);
+            if (container != null) {
+                try {
+                    container.release();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                } catch (RuntimeException e) {
+                    // released already, or its release failed: the worker's own cleanup deletes what is left
+                }
+            }
+        }
     }
 }

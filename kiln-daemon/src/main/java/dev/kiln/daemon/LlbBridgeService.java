@@ -36,8 +36,10 @@ import dev.kiln.api.gateway.WarnResponse;
 import dev.kiln.core.Digest;
 import dev.kiln.gateway.CacheOptionsEntry;
 import dev.kiln.gateway.Client;
+import dev.kiln.gateway.Container;
 import dev.kiln.gateway.FileRange;
 import dev.kiln.gateway.GatewayException;
+import dev.kiln.gateway.Mount;
 import dev.kiln.gateway.Reference;
 import dev.kiln.gateway.ResolveImageConfigOpt;
 import dev.kiln.gateway.ResolvedImageConfig;
@@ -50,6 +52,7 @@ import io.grpc.Context;
 import io.grpc.Metadata;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -65,7 +68,9 @@ import java.util.TreeMap;
  * BuildKit's LLBBridge, the frontend gateway, served on the daemon's own connections for builds whose frontend runs
  * in the client ({@link ForwardedBuild}): each call names its build in the {@code buildkit-controlapi-buildid}
  * header and goes to that build's engine {@link Client}. Results go out as reference ids the build keeps; the
- * client's Return hands the build its result to export.
+ * client's Return hands the build its result to export. Containers the client makes (NewContainer) are the engine's,
+ * kept by the build under the client's ids until ReleaseContainer or the build's end; their processes run over
+ * ExecProcess streams ({@link ExecProcessStream}).
  */
 final class LlbBridgeService extends LLBBridgeGrpc.LLBBridgeImplBase {
 
@@ -98,21 +103,18 @@ final class LlbBridgeService extends LLBBridgeGrpc.LLBBridgeImplBase {
             "gateway.solve.metadata",
             "gateway.solve.evaluate",
             "gateway.evaluate",
-            "gateway.warnings");
+            "gateway.warnings",
+            "gateway.exec",
+            "gateway.exec.extrahosts",
+            "gateway.exec.signals");
 
     private static final Map<String, String> DISABLED = Map.of(
             "solve.inlinereturn", "results come back through Return",
             "importcaches", "cache imports are not supported yet",
-            "gateway.exec", "interactive containers (NewContainer, ExecProcess) are not supported yet",
-            "gateway.exec.extrahosts", "interactive containers are not supported yet",
-            "gateway.exec.secretenv", "interactive containers are not supported yet",
-            "gateway.exec.signals", "interactive containers are not supported yet",
+            "gateway.exec.secretenv", "secret environment variables of container processes are not supported yet",
             "frontend.caps", "frontend subrequests are not supported yet",
             "reference.attestations", "attestations are not supported yet",
             "source.metaresolver", "ResolveSourceMeta is not supported yet: use ResolveImageConfig");
-
-    private static final String NO_CONTAINERS =
-            "kiln daemon's gateway does not run interactive containers " + "(NewContainer, ExecProcess) yet";
 
     private final ForwardedBuilds builds;
     private final DaemonInfo info;
@@ -435,19 +437,101 @@ final class LlbBridgeService extends LLBBridgeGrpc.LLBBridgeImplBase {
         });
     }
 
+    /**
+     * A container for the client, under the id the client gives it, made by the engine's {@link Client#newContainer}
+     * from mounts that name the build's references by id, as BuildKit's gateway makes one: an id in use is
+     * ALREADY_EXISTS, a reference the build does not know is NOT_FOUND naming the mount.
+     */
     @Override
     public void newContainer(NewContainerRequest request, StreamObserver<NewContainerResponse> response) {
-        response.onError(Status.UNIMPLEMENTED.withDescription(NO_CONTAINERS).asRuntimeException());
+        answer(response, () -> {
+            ForwardedBuild build = build();
+            Client client = client(build);
+            String id = request.getContainerID();
+            if (build.hasContainer(id)) {
+                throw Status.ALREADY_EXISTS
+                        .withDescription("Container " + id + " already exists")
+                        .asRuntimeException();
+            }
+            List<Mount> mounts = new ArrayList<>();
+            for (dev.kiln.llb.pb.Mount mount : request.getMountsList()) {
+                mounts.add(mount(build, mount));
+            }
+            Container container = client.newContainer(new dev.kiln.gateway.NewContainerRequest(
+                    mounts,
+                    request.getNetwork(),
+                    request.getExtraHostsList(),
+                    request.hasPlatform() ? request.getPlatform() : null,
+                    request.hasConstraints() ? request.getConstraints() : null,
+                    request.getHostname()));
+            build.addContainer(id, container);
+            return NewContainerResponse.getDefaultInstance();
+        });
     }
 
+    /**
+     * A mount of a new container as the engine takes it: its reference by the id the bridge handed out. As in
+     * BuildKit's gateway, the fields a container uses are these; a tmpfs mount's size (TmpfsOpt) is not among them.
+     */
+    private static Mount mount(ForwardedBuild build, dev.kiln.llb.pb.Mount mount) {
+        Reference reference = null;
+        if (!mount.getResultID().isEmpty()) {
+            try {
+                reference = build.reference(mount.getResultID());
+            } catch (StatusRuntimeException e) {
+                throw Status.NOT_FOUND
+                        .withDescription("failed to find ref " + mount.getResultID() + " for \"" + mount.getDest()
+                                + "\" mount: " + e.getStatus().getDescription())
+                        .asRuntimeException();
+            }
+        }
+        return new Mount(
+                mount.getSelector(),
+                mount.getDest(),
+                "",
+                reference,
+                mount.getReadonly(),
+                mount.getMountType(),
+                mount.hasCacheOpt() ? mount.getCacheOpt() : null,
+                mount.hasSecretOpt() ? mount.getSecretOpt() : null,
+                mount.hasSSHOpt() ? mount.getSSHOpt() : null);
+    }
+
+    /** Kills what runs in the container and frees its mounts; BuildKit's answer for an id it does not know. */
     @Override
     public void releaseContainer(ReleaseContainerRequest request, StreamObserver<ReleaseContainerResponse> response) {
-        response.onError(Status.UNIMPLEMENTED.withDescription(NO_CONTAINERS).asRuntimeException());
+        answer(response, () -> {
+            ForwardedBuild build = build();
+            Container container = build.removeContainer(request.getContainerID());
+            if (container == null) {
+                throw Status.UNKNOWN
+                        .withDescription("container details for " + request.getContainerID() + " not found")
+                        .asRuntimeException();
+            }
+            container.release();
+            return ReleaseContainerResponse.getDefaultInstance();
+        });
     }
 
     @Override
     public StreamObserver<ExecMessage> execProcess(StreamObserver<ExecMessage> response) {
-        response.onError(Status.UNIMPLEMENTED.withDescription(NO_CONTAINERS).asRuntimeException());
+        ForwardedBuild build;
+        try {
+            build = build();
+            client(build);
+        } catch (StatusRuntimeException e) {
+            response.onError(e);
+            return ignoring();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            response.onError(Status.CANCELLED.withDescription("cancelled").asRuntimeException());
+            return ignoring();
+        }
+        return new ExecProcessStream(build, (ServerCallStreamObserver<ExecMessage>) response);
+    }
+
+    /** What a refused stream does with the messages a client may still send. */
+    private static StreamObserver<ExecMessage> ignoring() {
         return new StreamObserver<>() {
             @Override
             public void onNext(ExecMessage value) {}

@@ -9,7 +9,6 @@ import dev.kiln.api.control.Exporter;
 import dev.kiln.api.control.SolveRequest;
 import dev.kiln.api.control.SolveResponse;
 import dev.kiln.api.gateway.LLBBridgeGrpc;
-import dev.kiln.api.gateway.NewContainerRequest;
 import dev.kiln.api.gateway.PingRequest;
 import dev.kiln.api.gateway.PongResponse;
 import dev.kiln.api.gateway.ReadFileRequest;
@@ -125,10 +124,6 @@ class GatewayForwardingTest {
                         "statfile",
                         "frontend.inputs",
                         "gateway.evaluate");
-        assertThat(pong.getFrontendAPICapsList())
-                .filteredOn(cap -> cap.getID().equals("gateway.exec"))
-                .singleElement()
-                .satisfies(cap -> assertThat(cap.getEnabled()).isFalse());
         assertThat(pong.getLLBCapsList()).extracting(APICap::getID).contains("exec.meta.base", "source.local");
         // the host's platform first, then those it runs through an emulator
         assertThat(pong.getWorkersList())
@@ -239,21 +234,6 @@ class GatewayForwardingTest {
         assertThatThrownBy(() -> solve.get(60, TimeUnit.SECONDS))
                 .rootCause()
                 .hasMessageContaining("the client returned an unusable result");
-    }
-
-    @Test
-    void interactiveContainersAreRefusedAsUnimplemented() {
-        String ref = "forward-container-" + System.nanoTime();
-        CompletableFuture<SolveResponse> solve = forwardedSolve(ref);
-        assertThatThrownBy(() -> bridge(ref)
-                        .newContainer(NewContainerRequest.newBuilder()
-                                .setContainerID("c")
-                                .build()))
-                .isInstanceOf(StatusRuntimeException.class)
-                .hasMessageContaining("UNIMPLEMENTED")
-                .hasMessageContaining("interactive containers");
-        bridge(ref).return_(ReturnRequest.getDefaultInstance());
-        assertThat(solve).succeedsWithin(60, TimeUnit.SECONDS);
     }
 
     @Test

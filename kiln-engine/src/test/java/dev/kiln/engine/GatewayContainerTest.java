@@ -7,6 +7,7 @@ import dev.kiln.gateway.Client;
 import dev.kiln.gateway.Container;
 import dev.kiln.gateway.ContainerProcess;
 import dev.kiln.gateway.ExitException;
+import dev.kiln.gateway.GatewayException;
 import dev.kiln.gateway.Mount;
 import dev.kiln.gateway.NewContainerRequest;
 import dev.kiln.gateway.Reference;
@@ -108,6 +109,7 @@ class GatewayContainerTest {
             Mount tmpfs = new Mount("", "/scratch", "", null, false, MountType.TMPFS, null, null, null);
             try (Container container = client.newContainer(
                     NewContainerRequest.of(List.of(Mount.bind("/", base, false), Mount.bind("/base", base, true))))) {
+                container.start(process(List.of("sleep", "1000"), List.of(), null, null));
                 container
                         .start(process(List.of("sh", "-c", "echo shared > /note"), List.of(), null, null))
                         .waitFor();
@@ -132,6 +134,80 @@ class GatewayContainerTest {
             }
         });
         assertThat(out.toString(StandardCharsets.UTF_8)).isEqualTo("shared\nmounted\nok\n");
+    }
+
+    @Test
+    void processesOfOneContainerShareItsPidAndNetworkNamespaces() throws Exception {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        withBase((client, base) -> {
+            try (Container container =
+                    client.newContainer(NewContainerRequest.of(List.of(Mount.bind("/", base, false))))) {
+                container.start(process(List.of("sleep", "1000"), List.of(), null, null));
+                container
+                        .start(process(
+                                List.of(
+                                        "sh",
+                                        "-c",
+                                        "cat /proc/1/comm; ps -o comm | grep -c sleep;"
+                                                + " [ $(readlink /proc/1/ns/net) = $(readlink /proc/self/ns/net) ]"
+                                                + " && echo same-network"),
+                                List.of(),
+                                null,
+                                out))
+                        .waitFor();
+            }
+        });
+        assertThat(out.toString(StandardCharsets.UTF_8)).isEqualTo("sleep\n1\nsame-network\n");
+    }
+
+    @Test
+    void whenTheFirstProcessEndsTheContainerStopsWithEveryProcessInIt() throws Exception {
+        withBase((client, base) -> {
+            try (Container container =
+                    client.newContainer(NewContainerRequest.of(List.of(Mount.bind("/", base, false))))) {
+                ContainerProcess init = container.start(process(
+                        List.of("sh", "-c", "while [ ! -e /stop ]; do sleep 0.05; done"), List.of(), null, null));
+                ByteArrayOutputStream ready = new ByteArrayOutputStream();
+                ContainerProcess other = container.start(
+                        process(List.of("sh", "-c", "echo up; exec sleep 1000"), List.of(), null, ready));
+                while (!ready.toString(StandardCharsets.UTF_8).contains("up")) {
+                    Thread.sleep(20);
+                }
+                container
+                        .start(process(List.of("touch", "/stop"), List.of(), null, null))
+                        .waitFor();
+                init.waitFor();
+                assertThatThrownBy(other::waitFor)
+                        .isInstanceOfSatisfying(
+                                ExitException.class,
+                                e -> assertThat(e.exitCode()).isEqualTo(137));
+                assertThatThrownBy(() -> container.start(process(List.of("true"), List.of(), null, null)))
+                        .isInstanceOf(GatewayException.class)
+                        .hasMessageContaining("the container has stopped: its first process (sh -c while");
+            }
+        });
+    }
+
+    @Test
+    void aWritableBindMountIsACopyOfItsReference() throws Exception {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        withBase((client, base) -> {
+            try (Container container = client.newContainer(
+                    NewContainerRequest.of(List.of(Mount.bind("/", base, false), Mount.bind("/data", base, false))))) {
+                container
+                        .start(process(
+                                List.of("sh", "-c", "echo changed > /data/etc/passwd && cat /data/etc/passwd"),
+                                List.of(),
+                                null,
+                                out))
+                        .waitFor();
+            }
+            assertThat(new String(
+                            base.readFile(dev.kiln.gateway.ReadRequest.of("/etc/passwd")), StandardCharsets.UTF_8))
+                    .as("the reference itself never changes")
+                    .startsWith("root:");
+        });
+        assertThat(out.toString(StandardCharsets.UTF_8)).isEqualTo("changed\n");
     }
 
     @Test

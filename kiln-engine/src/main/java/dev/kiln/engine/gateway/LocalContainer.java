@@ -23,8 +23,11 @@ import java.util.List;
 
 /**
  * A container of the gateway API: its filesystem is prepared once (a writable copy-on-write view
- * of the root reference plus the other mounts), and every process started in it sees that
- * filesystem. Changes are discarded at release. Releasing kills what still runs.
+ * of the root reference plus the other mounts), and its processes share it and one set of
+ * namespaces (pid, network, ...), as in BuildKit's gateway containers: the first process started
+ * is the container's init (the runtime's run), later ones join it (the runtime's exec). When the
+ * init ends the container ends: the kernel kills the other processes, and no process can start in
+ * it any more. Changes are discarded at release. Releasing kills what still runs.
  */
 public final class LocalContainer implements Container {
 
@@ -33,6 +36,8 @@ public final class LocalContainer implements Container {
     private final ContainerMounts mounts;
     private final Path rootfs;
     private final List<LocalProcess> processes = new ArrayList<>();
+    private LocalProcess init;
+    private ProcessSpec initSpec;
     private boolean released;
 
     private LocalContainer(BuildContext build, NewContainerRequest request, ContainerMounts mounts, Path rootfs) {
@@ -104,14 +109,18 @@ public final class LocalContainer implements Container {
         }
     }
 
-    /** The mount as LLB describes it, without an output: a container's changes are never kept. */
+    /**
+     * The mount as LLB describes it. A writable bind mount gets an output, as BuildKit's gateway
+     * gives every mount one: it becomes a writable copy-on-write view of its reference, never the
+     * reference itself; the container's changes are discarded at release all the same.
+     */
     private static dev.kiln.llb.pb.Mount wire(Mount mount) {
         dev.kiln.llb.pb.Mount.Builder wire = dev.kiln.llb.pb.Mount.newBuilder()
                 .setDest(mount.dest())
                 .setSelector(mount.selector())
                 .setReadonly(mount.readonly())
                 .setMountType(mount.mountType())
-                .setOutput(-1);
+                .setOutput(mount.readonly() ? -1 : 0);
         if (mount.cacheOpt() != null) {
             wire.setCacheOpt(mount.cacheOpt());
         }
@@ -157,12 +166,30 @@ public final class LocalContainer implements Container {
                         .map(h -> new HostEntry(h.getHost(), h.getIP()))
                         .toList())
                 .withMounts(mounts.specs());
+        if (!request.hostname().isEmpty()) {
+            spec = spec.withHostname(request.hostname());
+        }
+        String command = String.join(" ", start.args());
         try {
-            LocalProcess process = LocalProcess.start(build.worker().runtime(), rootfs, spec, start);
+            LocalProcess process;
+            if (init == null) {
+                process = LocalProcess.start(build.worker().runtime(), rootfs, spec, start);
+                init = process;
+                initSpec = spec;
+            } else {
+                if (!init.isAlive()) {
+                    throw new GatewayException("start " + command + ": the container has stopped: its first process ("
+                            + init.command() + ") ended, which ends the container; create a new container");
+                }
+                // as BuildKit's exec: the process settings of the init, but for what the request sets
+                ProcessSpec joining = spec.withUser(start.user().isEmpty() ? initSpec.user() : start.user())
+                        .withSecurity(initSpec.security());
+                process = LocalProcess.exec(build.worker().runtime(), init.container(), joining, start);
+            }
             processes.add(process);
             return process;
         } catch (IOException e) {
-            throw new GatewayException("start " + String.join(" ", start.args()) + ": " + e.getMessage(), e);
+            throw new GatewayException("start " + command + ": " + e.getMessage(), e);
         }
     }
 
@@ -173,6 +200,7 @@ public final class LocalContainer implements Container {
         }
         released = true;
         IOException failure = null;
+        // the init first: its end takes every other process of the container with it
         for (LocalProcess process : processes) {
             try {
                 process.kill();

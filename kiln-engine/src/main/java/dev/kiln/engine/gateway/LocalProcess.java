@@ -10,6 +10,7 @@ import dev.kiln.worker.runtime.ExitStatus;
 import dev.kiln.worker.runtime.OutputSink;
 import dev.kiln.worker.runtime.ProcessSpec;
 import dev.kiln.worker.runtime.RunningContainer;
+import dev.kiln.worker.runtime.RuntimeProcess;
 import dev.kiln.worker.runtime.TerminalContainer;
 import dev.kiln.worker.sys.Pty;
 import java.io.IOException;
@@ -17,44 +18,60 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.file.Path;
 
-/** A process in a gateway container: its streams pumped on virtual threads, its end reported by {@link #waitFor}. */
+/**
+ * A process in a gateway container, its first (the container's init) or one exec'd into it: its streams pumped on
+ * threads of their own, its end reported by {@link #waitFor}.
+ */
 final class LocalProcess implements ContainerProcess {
 
-    private final RunningContainer container;
+    private static final Pty.WindowSize INITIAL_SIZE = new Pty.WindowSize(24, 80);
+
+    private final RuntimeProcess process;
     private final String command;
     private final TerminalContainer terminal;
     private final Thread terminalOutput;
 
-    private LocalProcess(
-            RunningContainer container, String command, TerminalContainer terminal, Thread terminalOutput) {
-        this.container = container;
+    private LocalProcess(RuntimeProcess process, String command, TerminalContainer terminal, Thread terminalOutput) {
+        this.process = process;
         this.command = command;
         this.terminal = terminal;
         this.terminalOutput = terminalOutput;
     }
 
+    /** Starts the container's first process on {@code rootfs}. */
     static LocalProcess start(ContainerRuntime runtime, Path rootfs, ProcessSpec spec, StartRequest start)
             throws IOException {
         if (start.tty()) {
-            return startOnTerminal(runtime, rootfs, spec, start);
+            return onTerminal(runtime.startOnTerminal(rootfs, spec, INITIAL_SIZE), spec, start);
         }
-        RunningContainer container = runtime.start(rootfs, spec, sink(start.stdout()), sink(start.stderr()));
+        return piped(runtime.start(rootfs, spec, sink(start.stdout()), sink(start.stderr())), spec, start);
+    }
+
+    /** Starts one more process in the container whose first process is {@code container}. */
+    static LocalProcess exec(ContainerRuntime runtime, RunningContainer container, ProcessSpec spec, StartRequest start)
+            throws IOException, InterruptedException {
+        if (start.tty()) {
+            return onTerminal(runtime.execOnTerminal(container, spec, INITIAL_SIZE), spec, start);
+        }
+        return piped(runtime.exec(container, spec, sink(start.stdout()), sink(start.stderr())), spec, start);
+    }
+
+    private static LocalProcess piped(RuntimeProcess process, ProcessSpec spec, StartRequest start) {
         InputStream stdin = start.stdin();
         if (stdin == null) {
-            container.stdin().close();
+            try {
+                process.stdin().close();
+            } catch (IOException ended) {
+                // the process is gone already: it needed no input
+            }
         } else {
-            Thread.ofPlatform()
-                    .daemon()
-                    .name(container.id() + "-stdin")
-                    .start(() -> pumpStdin(stdin, container.stdin()));
+            Thread.ofPlatform().daemon().name(process.id() + "-stdin").start(() -> pumpStdin(stdin, process.stdin()));
         }
-        return new LocalProcess(container, String.join(" ", spec.args()), null, null);
+        return new LocalProcess(process, String.join(" ", spec.args()), null, null);
     }
 
     /** A process on a pseudo-terminal: one output stream (stdout), input typed into the terminal. */
-    private static LocalProcess startOnTerminal(
-            ContainerRuntime runtime, Path rootfs, ProcessSpec spec, StartRequest start) throws IOException {
-        TerminalContainer started = runtime.startOnTerminal(rootfs, spec, new Pty.WindowSize(24, 80));
+    private static LocalProcess onTerminal(TerminalContainer started, ProcessSpec spec, StartRequest start) {
         Pty pty = started.terminal();
         OutputSink out = sink(start.stdout());
         // A platform thread: reading the terminal is a blocking native call that would pin a virtual thread's carrier.
@@ -112,11 +129,28 @@ final class LocalProcess implements ContainerProcess {
         }
     }
 
+    /** The command line, for messages. */
+    String command() {
+        return command;
+    }
+
+    boolean isAlive() {
+        return process.isAlive();
+    }
+
+    /** The container, when this is its first process. */
+    RunningContainer container() {
+        if (process instanceof RunningContainer container) {
+            return container;
+        }
+        throw new IllegalStateException(command + " is not the first process of its container");
+    }
+
     @Override
     public void waitFor() throws InterruptedException {
         ExitStatus status;
         try {
-            status = container.waitFor();
+            status = process.waitFor();
         } catch (IOException e) {
             throw new GatewayException(command + ": " + e.getMessage(), e);
         } finally {
@@ -148,7 +182,7 @@ final class LocalProcess implements ContainerProcess {
     @Override
     public void signal(int signal) {
         try {
-            container.signal(signal);
+            process.signal(signal);
         } catch (IOException e) {
             throw new GatewayException("signal " + signal + " to " + command + ": " + e.getMessage(), e);
         } catch (InterruptedException e) {
@@ -158,7 +192,7 @@ final class LocalProcess implements ContainerProcess {
     }
 
     void kill() throws IOException {
-        container.close();
+        process.close();
         closeTerminal();
     }
 
@@ -174,7 +208,7 @@ final class LocalProcess implements ContainerProcess {
 
     private void closeQuietly() {
         try {
-            container.close();
+            process.close();
         } catch (IOException ignored) {
             // waitFor reports the exit status; a failed cleanup here is retried by release
         }

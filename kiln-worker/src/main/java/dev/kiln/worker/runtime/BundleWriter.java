@@ -36,18 +36,7 @@ final class BundleWriter {
      */
     static void write(Path bundle, Path rootfs, ProcessSpec spec, Identity identity, Pty.WindowSize terminal)
             throws IOException {
-        OciSpec.Process process = new OciSpec.Process(
-                terminal != null,
-                terminal == null ? null : new OciSpec.ConsoleSize(terminal.rows(), terminal.columns()),
-                new OciSpec.User(identity.uid(), identity.gid(), identity.additionalGids()),
-                spec.args(),
-                spec.effectiveEnv(),
-                spec.cwd(),
-                SecurityProfile.capabilities(spec.security()),
-                spec.ulimits().isEmpty()
-                        ? null
-                        : spec.ulimits().stream().map(BundleWriter::rlimit).toList(),
-                false);
+        OciSpec.Process process = process(spec, identity, terminal);
 
         List<OciSpec.Namespace> namespaces = new ArrayList<>();
         for (String type : List.of("pid", "ipc", "uts", "mount")) {
@@ -71,6 +60,31 @@ final class BundleWriter {
                 mounts(bundle, spec),
                 linux);
         Files.writeString(bundle.resolve("config.json"), SpecJson.write(config));
+    }
+
+    /**
+     * Writes the process of {@code spec} alone, as the runtime's {@code exec --process} reads it: the process
+     * settings of a config.json (args, env, cwd, user, capabilities, limits, terminal); the rest of {@code spec}
+     * (mounts, network, host name) is the container's and not the process's.
+     */
+    static void writeProcess(Path file, ProcessSpec spec, Identity identity, Pty.WindowSize terminal)
+            throws IOException {
+        Files.writeString(file, SpecJson.write(process(spec, identity, terminal)));
+    }
+
+    private static OciSpec.Process process(ProcessSpec spec, Identity identity, Pty.WindowSize terminal) {
+        return new OciSpec.Process(
+                terminal != null,
+                terminal == null ? null : new OciSpec.ConsoleSize(terminal.rows(), terminal.columns()),
+                new OciSpec.User(identity.uid(), identity.gid(), identity.additionalGids()),
+                spec.args(),
+                spec.effectiveEnv(),
+                spec.cwd(),
+                SecurityProfile.capabilities(spec.security()),
+                spec.ulimits().isEmpty()
+                        ? null
+                        : spec.ulimits().stream().map(BundleWriter::rlimit).toList(),
+                false);
     }
 
     private static List<OciSpec.Mount> mounts(Path bundle, ProcessSpec spec) throws IOException {

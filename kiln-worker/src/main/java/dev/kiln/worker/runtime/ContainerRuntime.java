@@ -18,12 +18,15 @@ import java.util.stream.Stream;
 
 /**
  * Runs processes in containers through an OCI runtime (runc or crun): writes a bundle (config.json) for the
- * rootfs and {@link ProcessSpec}, then runs the runtime in the foreground. One runtime process per container, and
- * one {@link Watchdog} per runtime that deletes the containers still running if this JVM dies. Safe to use from
- * many threads; close it to delete what still runs and end the watchdog.
+ * rootfs and {@link ProcessSpec}, then runs the runtime in the foreground: {@code run} for a container's first
+ * process, {@code exec} for more processes in the same container. One runtime process per process, and one
+ * {@link Watchdog} per runtime that deletes the containers still running if this JVM dies. Safe to use from many
+ * threads; close it to delete what still runs and end the watchdog.
  */
 public final class ContainerRuntime implements AutoCloseable {
     private static final Path DEBIAN_RUNC = Path.of("/usr/sbin/runc");
+    /** How long a process to exec waits for its container to run: the container's start, at worst on a busy host. */
+    private static final java.time.Duration RUNNING_WAIT = java.time.Duration.ofSeconds(30);
 
     private final Path binary;
     private final Path stateDir;
@@ -106,7 +109,7 @@ public final class ContainerRuntime implements AutoCloseable {
 
     /**
      * Starts the process on a pseudo-terminal (OCI {@code terminal: true}). The runtime runs in the foreground on a
-     * second terminal, whose master side Kiln holds: it puts that terminal in raw mode and copies between it and the
+     * second terminal, in raw mode, whose master side Kiln holds: it copies between that terminal and the
      * container's, so keys typed into the master (Ctrl-C included) reach the process as on a real terminal, and on
      * SIGWINCH it gives the container's terminal the size of its own ({@link TerminalContainer#resize}).
      */
@@ -116,21 +119,86 @@ public final class ContainerRuntime implements AutoCloseable {
                 : spec.withEnv(concat(spec.env(), "TERM=xterm"));
         Pty pty = Pty.open(size);
         try {
-            java.io.File tty = pty.slavePath().toFile();
-            RunningContainer container = launch(
-                    rootfs,
-                    withTerm,
-                    size,
-                    command -> new ProcessBuilder(command)
-                            .redirectInput(tty)
-                            .redirectOutput(tty)
-                            .redirectError(tty),
-                    OutputSink.DISCARD,
-                    OutputSink.DISCARD);
+            RunningContainer container =
+                    launch(rootfs, withTerm, size, onTerminal(pty), OutputSink.DISCARD, OutputSink.DISCARD);
             pty.closeSlave();
             return new TerminalContainer(container, pty);
         } catch (IOException | RuntimeException e) {
             pty.close();
+            throw e;
+        }
+    }
+
+    /**
+     * Starts one more process in {@code container} ({@code exec}): it joins the container's namespaces, pid and
+     * network included, and sees its root filesystem and mounts. Of {@code spec} only the process counts (args, env,
+     * cwd, user, security, ulimits); the rest is the container's. Waits for the container to run first, as a
+     * process can only join a running one. The caller owns the returned process and must close it; it dies with the
+     * container's first process.
+     *
+     * @throws IOException when the container has stopped, or the process cannot be set up
+     */
+    public ExecProcess exec(RunningContainer container, ProcessSpec spec, OutputSink stdout, OutputSink stderr)
+            throws IOException, InterruptedException {
+        return join(container, spec, null, ProcessBuilder::new, stdout, stderr);
+    }
+
+    /** As {@link #exec}, on a pseudo-terminal as {@link #startOnTerminal} sets one up. */
+    public TerminalContainer execOnTerminal(RunningContainer container, ProcessSpec spec, Pty.WindowSize size)
+            throws IOException, InterruptedException {
+        ProcessSpec withTerm = spec.env().stream().anyMatch(e -> e.startsWith("TERM="))
+                ? spec
+                : spec.withEnv(concat(spec.env(), "TERM=xterm"));
+        Pty pty = Pty.open(size);
+        try {
+            ExecProcess process =
+                    join(container, withTerm, size, onTerminal(pty), OutputSink.DISCARD, OutputSink.DISCARD);
+            pty.closeSlave();
+            return new TerminalContainer(process, pty);
+        } catch (IOException | InterruptedException | RuntimeException e) {
+            pty.close();
+            throw e;
+        }
+    }
+
+    /** The runtime runs with the terminal's slave side as its stdio, which it copies to the container's own pty. */
+    private static java.util.function.Function<List<String>, ProcessBuilder> onTerminal(Pty pty) {
+        java.io.File tty = pty.slavePath().toFile();
+        return command -> new ProcessBuilder(command)
+                .redirectInput(tty)
+                .redirectOutput(tty)
+                .redirectError(tty);
+    }
+
+    private ExecProcess join(
+            RunningContainer container,
+            ProcessSpec spec,
+            Pty.WindowSize terminal,
+            java.util.function.Function<List<String>, ProcessBuilder> builder,
+            OutputSink stdout,
+            OutputSink stderr)
+            throws IOException, InterruptedException {
+        container.awaitRunning(RUNNING_WAIT);
+        Path root = container.rootfs();
+        Identity identity = UserDatabase.of(root).resolveUser(spec.user());
+        WorkingDirectory.ensure(root, spec.cwd(), identity);
+        String name = container.nextExecName();
+        Path processFile = container.bundle().resolve(name + ".json");
+        Path pidFile = container.bundle().resolve(name + ".pid");
+        try {
+            BundleWriter.writeProcess(processFile, spec, identity, terminal);
+            Process process = builder.apply(command(
+                            "exec",
+                            "--process",
+                            processFile.toString(),
+                            "--pid-file",
+                            pidFile.toString(),
+                            container.id()))
+                    .start();
+            return new ExecProcess(this, container, name, processFile, pidFile, process, stdout, stderr);
+        } catch (IOException | RuntimeException e) {
+            Files.deleteIfExists(processFile);
+            Files.deleteIfExists(pidFile);
             throw e;
         }
     }
@@ -159,9 +227,16 @@ public final class ContainerRuntime implements AutoCloseable {
             BundleWriter.write(bundle, root, spec, identity, terminal);
             // listed before the runtime starts: from here on a dying JVM takes the container with it
             watchdog.watch(id);
-            Process process = builder.apply(command("run", "--bundle", bundle.toString(), id))
+            // the pid file appears once the container runs: from then on processes can join it (exec)
+            Process process = builder.apply(command(
+                            "run",
+                            "--bundle",
+                            bundle.toString(),
+                            "--pid-file",
+                            RunningContainer.pidFile(bundle).toString(),
+                            id))
                     .start();
-            return new RunningContainer(this, id, bundle, stubs, process, stdout, stderr);
+            return new RunningContainer(this, id, root, bundle, stubs, process, stdout, stderr);
         } catch (IOException | RuntimeException e) {
             watchdog.forget(id);
             if (stubs != null) {

@@ -1,94 +1,102 @@
 package dev.kiln.worker.runtime;
 
-import dev.kiln.worker.sys.Signals;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * A started container and its one process. Output is pumped to the sinks on virtual threads. Close it in all
+ * A started container and its first process (its init: when it ends, the container ends, and the kernel kills every
+ * other process in its pid namespace). More processes join it through {@link ContainerRuntime#exec}. Close it in all
  * cases: closing kills a process still running, then deletes the container, its bundle and the mount stubs.
  */
-public final class RunningContainer implements AutoCloseable {
+public final class RunningContainer extends RuntimeProcess {
     private static final int KILL_ATTEMPTS = 100;
     private static final long KILL_WAIT_MILLIS = 100;
+    private static final long RUNNING_POLL_MILLIS = 5;
 
-    private final ContainerRuntime runtime;
     private final String id;
+    private final Path rootfs;
     private final Path bundle;
     private final MountStubs stubs;
-    private final Process process;
-    private final Thread stdoutPump;
-    private final Thread stderrPump;
-    private volatile RuntimeException sinkFailure;
+    private final AtomicInteger execs = new AtomicInteger();
     private boolean closed;
 
     RunningContainer(
             ContainerRuntime runtime,
             String id,
+            Path rootfs,
             Path bundle,
             MountStubs stubs,
             Process process,
             OutputSink stdout,
             OutputSink stderr) {
-        this.runtime = runtime;
+        super(runtime, id, process, stdout, stderr);
         this.id = id;
+        this.rootfs = rootfs;
         this.bundle = bundle;
         this.stubs = stubs;
-        this.process = process;
-        // Platform threads: a read of a process pipe holds its carrier while it waits, so two quiet containers
-        // would hold both carriers of a 2-core machine and stall every virtual thread of a daemon (seen).
-        this.stdoutPump =
-                Thread.ofPlatform().daemon().name(id + "-stdout").start(() -> pump(process.getInputStream(), stdout));
-        this.stderrPump =
-                Thread.ofPlatform().daemon().name(id + "-stderr").start(() -> pump(process.getErrorStream(), stderr));
     }
 
-    /** The container's id in the runtime (as {@code runc list} shows it). */
+    @Override
     public String id() {
         return id;
     }
 
-    /** The process's standard input; close it to send end-of-file. */
-    public OutputStream stdin() {
-        return process.getOutputStream();
+    Path rootfs() {
+        return rootfs;
     }
 
-    public boolean isAlive() {
-        return process.isAlive();
+    Path bundle() {
+        return bundle;
+    }
+
+    /** The file the runtime writes the init's pid to once the container runs (its command line's --pid-file). */
+    static Path pidFile(Path bundle) {
+        return bundle.resolve("init.pid");
+    }
+
+    /** A fresh name for the files of one more process in this container (its process.json and pid file). */
+    String nextExecName() {
+        return "exec-" + execs.incrementAndGet();
     }
 
     /**
-     * Waits for the process to end and for its output to be delivered.
+     * Waits until the container runs its init: the runtime writes the pid file only then, and a process can join
+     * a container only from then on.
      *
-     * @throws InterruptedException when the waiting thread is interrupted; the container keeps running until closed
-     * @throws IOException when a sink threw; the message names the container
+     * @throws IOException when the init ended first, or the container did not start within {@code timeout}
      */
-    public ExitStatus waitFor() throws InterruptedException, IOException {
-        int code = process.waitFor();
-        stdoutPump.join();
-        stderrPump.join();
-        RuntimeException failure = sinkFailure;
-        if (failure != null) {
-            throw new IOException("an output sink of container " + id + " failed: " + failure.getMessage(), failure);
+    void awaitRunning(Duration timeout) throws IOException, InterruptedException {
+        Path pidFile = pidFile(bundle);
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (!hasContent(pidFile)) {
+            if (!process.isAlive()) {
+                throw new IOException("container " + id + " has stopped: its first process ended");
+            }
+            if (System.nanoTime() > deadline) {
+                throw new IOException("container " + id + " did not start within " + timeout);
+            }
+            process.waitFor(RUNNING_POLL_MILLIS, TimeUnit.MILLISECONDS);
         }
-        return new ExitStatus(code);
+        if (!process.isAlive()) {
+            throw new IOException("container " + id + " has stopped: its first process ended");
+        }
     }
 
-    /** Sends {@code signal} to the runtime process itself (not the container's), e.g. SIGWINCH after a resize. */
-    void signalRuntime(int signal) throws IOException {
-        if (process.isAlive()) {
-            Signals.send(process.pid(), signal);
+    private static boolean hasContent(Path file) {
+        try {
+            return Files.size(file) > 0;
+        } catch (IOException missing) {
+            return false;
         }
     }
 
-    /** Sends {@code signal} (e.g. 15 for SIGTERM) to the container's process. */
+    @Override
     public void signal(int signal) throws IOException, InterruptedException {
-        if (signal <= 0 || signal > 64) {
-            throw new IllegalArgumentException("signal " + signal + " is not between 1 and 64");
-        }
+        checkSignal(signal);
         // Right after start the runtime may not have created the container yet: try again briefly.
         int code = runtime.control("kill", id, Integer.toString(signal));
         for (int attempt = 0; code != 0 && process.isAlive() && attempt < 50; attempt++) {
@@ -100,7 +108,7 @@ public final class RunningContainer implements AutoCloseable {
         }
     }
 
-    /** Kills the process if it still runs, then removes every trace of the container. */
+    /** Kills the process if it still runs (and with it every process in the container), then removes every trace. */
     @Override
     public synchronized void close() throws IOException {
         if (closed) {
@@ -114,8 +122,7 @@ public final class RunningContainer implements AutoCloseable {
             }
             // the runtime deleted the container as its process ended: nothing is left for the watchdog to delete
             runtime.forget(id);
-            stdoutPump.join();
-            stderrPump.join();
+            joinPumps();
             stubs.remove();
             runtime.deleteBundle(bundle);
         } catch (InterruptedException e) {
@@ -142,25 +149,6 @@ public final class RunningContainer implements AutoCloseable {
             process.destroyForcibly();
             process.waitFor();
             runtime.control("delete", "--force", id);
-        }
-    }
-
-    private void pump(InputStream in, OutputSink sink) {
-        byte[] buffer = new byte[32 * 1024];
-        try (in) {
-            int n;
-            while ((n = in.read(buffer)) >= 0) {
-                if (n > 0 && sinkFailure == null) {
-                    try {
-                        sink.write(buffer, 0, n);
-                    } catch (RuntimeException e) {
-                        // keep draining: a full pipe would block the container
-                        sinkFailure = e;
-                    }
-                }
-            }
-        } catch (IOException e) {
-            // the pipe closes when the process and everything that inherited it are gone
         }
     }
 }

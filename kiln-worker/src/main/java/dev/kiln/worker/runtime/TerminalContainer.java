@@ -4,8 +4,11 @@ import dev.kiln.worker.sys.Pty;
 import dev.kiln.worker.sys.Signals;
 import java.io.IOException;
 
-/** A container whose process runs on a pseudo-terminal; Kiln holds the terminal's master side. */
-public record TerminalContainer(RunningContainer container, Pty terminal) implements AutoCloseable {
+/**
+ * A process on a pseudo-terminal, a container's first one or one exec'd into it; Kiln holds the terminal's master
+ * side.
+ */
+public record TerminalContainer(RuntimeProcess container, Pty terminal) implements AutoCloseable {
 
     /** Gives the terminal a new size; the runtime passes it on to the container's terminal on SIGWINCH. */
     public void resize(Pty.WindowSize size) throws IOException {
@@ -13,7 +16,7 @@ public record TerminalContainer(RunningContainer container, Pty terminal) implem
         container.signalRuntime(Signals.SIGWINCH);
     }
 
-    /** Stops the container if it still runs, then closes the terminal. */
+    /** Stops the process if it still runs, then closes the terminal. */
     @Override
     public void close() throws IOException {
         try {

@@ -32,6 +32,15 @@ public final class Pty implements AutoCloseable {
     private static final MethodHandle WRITE =
             Libc.capturingErrno("write", FunctionDescriptor.of(Libc.LONG, Libc.INT, Libc.POINTER, Libc.LONG));
     private static final MethodHandle CLOSE = Libc.capturingErrno("close", FunctionDescriptor.of(Libc.INT, Libc.INT));
+    private static final MethodHandle TCGETATTR =
+            Libc.capturingErrno("tcgetattr", FunctionDescriptor.of(Libc.INT, Libc.INT, Libc.POINTER));
+    private static final MethodHandle TCSETATTR =
+            Libc.capturingErrno("tcsetattr", FunctionDescriptor.of(Libc.INT, Libc.INT, Libc.INT, Libc.POINTER));
+    private static final MethodHandle CFMAKERAW = Libc.infallible("cfmakeraw", FunctionDescriptor.ofVoid(Libc.POINTER));
+    /** glibc's struct termios is 60 bytes on Linux; a little more room costs nothing. */
+    private static final long TERMIOS_SIZE = 128;
+
+    private static final int TCSANOW = 0;
 
     /** Rows and columns of a terminal. */
     public record WindowSize(int rows, int columns) {
@@ -78,8 +87,37 @@ public final class Pty implements AutoCloseable {
             }
             int master = fds.getAtIndex(Libc.INT, 0);
             int slave = fds.getAtIndex(Libc.INT, 1);
-            return new Pty(master, slave, Files.readSymbolicLink(Path.of("/proc/self/fd/" + slave)));
+            Pty pty = new Pty(master, slave, Files.readSymbolicLink(Path.of("/proc/self/fd/" + slave)));
+            try {
+                makeRaw(arena, state, slave);
+            } catch (IOException | RuntimeException e) {
+                pty.close();
+                throw e;
+            }
+            return pty;
         } catch (IOException e) {
+            throw e;
+        } catch (Throwable e) {
+            throw Libc.unexpected(e);
+        }
+    }
+
+    /**
+     * Raw mode on the slave side, from the start: a container runtime sets its terminal raw only after the process
+     * started, and the first lines a quick process wrote passed this terminal's own line discipline before that
+     * ("\r\n" became "\r\r\n"; seen). The container's own terminal does the line discipline.
+     */
+    private static void makeRaw(Arena arena, MemorySegment state, int fd) throws SyscallException {
+        MemorySegment termios = arena.allocate(TERMIOS_SIZE);
+        try {
+            if ((int) TCGETATTR.invokeExact(state, fd, termios) != 0) {
+                throw new SyscallException("tcgetattr", "pty " + fd, Libc.errno(state));
+            }
+            CFMAKERAW.invokeExact(termios);
+            if ((int) TCSETATTR.invokeExact(state, fd, TCSANOW, termios) != 0) {
+                throw new SyscallException("tcsetattr", "pty " + fd, Libc.errno(state));
+            }
+        } catch (SyscallException e) {
             throw e;
         } catch (Throwable e) {
             throw Libc.unexpected(e);

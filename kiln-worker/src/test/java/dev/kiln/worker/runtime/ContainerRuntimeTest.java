@@ -568,6 +568,126 @@ class ContainerRuntimeTest {
         }
     }
 
+    @Test
+    void anExecdProcessSharesTheContainersPidAndNetworkNamespacesAndItsFiles() throws Exception {
+        try (RunningContainer init =
+                runtime.start(active.mount(), shell("echo from-init > /note; exec sleep 1000"), stdout, stderr)) {
+            Output seen = new Output();
+            try (ExecProcess second = runtime.exec(
+                    init,
+                    shell("cat /proc/1/comm; [ $(readlink /proc/1/ns/pid) = $(readlink /proc/self/ns/pid) ] && echo"
+                            + " same-pid; [ $(readlink /proc/1/ns/net) = $(readlink /proc/self/ns/net) ] && echo"
+                            + " same-net; cat /note; read line; echo \"got $line\"; exit 7"),
+                    seen,
+                    stderr)) {
+                second.stdin().write("typed\n".getBytes(StandardCharsets.UTF_8));
+                second.stdin().close();
+                assertThat(second.waitFor().code()).as(stderr.text()).isEqualTo(7);
+            }
+            assertThat(seen.text()).isEqualTo("sleep\nsame-pid\nsame-net\nfrom-init\ngot typed\n");
+            assertThat(init.isAlive()).as("the first process runs on").isTrue();
+        }
+        assertThat(listed(state.resolve("runtime"))).isEmpty();
+    }
+
+    @Test
+    void whenTheFirstProcessEndsTheOthersDieAndNoneCanJoin() throws Exception {
+        try (RunningContainer init = runtime.start(active.mount(), shell("cat > /dev/null"), stdout, stderr);
+                ExecProcess other = runtime.exec(init, shell("echo up; exec sleep 1000"), stdout, stderr)) {
+            awaitOutput("up\n");
+            init.stdin().close();
+            assertThat(init.waitFor().code()).isZero();
+            assertThat(other.waitFor().code())
+                    .as("killed by the kernel with its pid namespace: " + stderr.text())
+                    .isEqualTo(137);
+            assertThatThrownBy(() -> runtime.exec(init, ProcessSpec.of("true"), stdout, stderr))
+                    .isInstanceOf(IOException.class)
+                    .hasMessageContaining("has stopped");
+        }
+    }
+
+    @Test
+    void anExecdProcessTakesSignalsAndClosingItKillsItAlone() throws Exception {
+        try (RunningContainer init = runtime.start(active.mount(), ProcessSpec.of("sleep", "1000"), stdout, stderr)) {
+            Output ready = new Output();
+            try (ExecProcess trapper = runtime.exec(
+                    init, shell("trap 'exit 42' TERM; echo ready; while true; do sleep 0.1; done"), ready, stderr)) {
+                for (int i = 0; i < 600 && !ready.text().contains("ready"); i++) {
+                    Thread.sleep(20);
+                }
+                trapper.signal(15);
+                assertThat(trapper.waitFor().code()).isEqualTo(42);
+            }
+            ExecProcess sleeper = runtime.exec(init, ProcessSpec.of("sleep", "1000"), stdout, stderr);
+            sleeper.close();
+            assertThat(sleeper.waitFor().code()).isEqualTo(137);
+            assertThat(init.isAlive()).isTrue();
+            try (Stream<Path> files = Files.list(init.bundle())) {
+                assertThat(files.map(f -> f.getFileName().toString()))
+                        .as("an exec'd process leaves no file behind")
+                        .noneMatch(name -> name.startsWith("exec-"));
+            }
+        }
+    }
+
+    @Test
+    void anExecdProcessOnATerminalSeesItsSizeAndResizes() throws Exception {
+        try (RunningContainer init = runtime.start(active.mount(), ProcessSpec.of("sleep", "1000"), stdout, stderr);
+                TerminalContainer shell = runtime.execOnTerminal(
+                        init,
+                        shell("echo $TERM; stty size; while read line; do stty size; done"),
+                        new dev.kiln.worker.sys.Pty.WindowSize(33, 91))) {
+            Output screen = new Output();
+            Thread reader = Thread.ofPlatform().daemon().start(() -> {
+                byte[] buffer = new byte[4096];
+                try {
+                    for (int read; (read = shell.terminal().read(buffer, 0, buffer.length)) > 0; ) {
+                        screen.write(buffer, 0, read);
+                    }
+                } catch (IOException closed) {
+                    // the terminal closed with the process
+                }
+            });
+            awaitScreen(screen, "33 91\r\n");
+            assertThat(screen.text())
+                    .as("the first lines pass the container's terminal only, not ours as well")
+                    .isEqualTo("xterm\r\n33 91\r\n");
+            shell.resize(new dev.kiln.worker.sys.Pty.WindowSize(40, 120));
+            // the runtime passes the size on when it handles its SIGWINCH, a moment later: ask until it shows
+            for (int i = 0; i < 100 && !screen.text().contains("40 120"); i++) {
+                shell.terminal().write("\n".getBytes(StandardCharsets.UTF_8), 0, 1);
+                Thread.sleep(50);
+            }
+            assertThat(screen.text()).contains("40 120\r\n");
+            shell.container().signal(9);
+            assertThat(shell.container().waitFor().code()).isEqualTo(137);
+            reader.join(10_000);
+        }
+    }
+
+    private static void awaitScreen(Output screen, String expected) throws InterruptedException {
+        for (int i = 0; i < 600 && !screen.text().contains(expected); i++) {
+            Thread.sleep(20);
+        }
+        assertThat(screen.text()).contains(expected);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"/usr/sbin/runc", "/usr/bin/crun"})
+    void execWorksWithEitherRuntime(String binary) throws Exception {
+        assumeTrue(
+                !binary.endsWith("crun") || !hybridCgroupsWithV2Controllers(),
+                "crun refuses every container on hosts with hybrid cgroups and controllers in the v2 part");
+        ContainerRuntime chosen = ContainerRuntime.of(
+                Path.of(binary), state.resolve("runtime-exec-" + Path.of(binary).getFileName()));
+        try (RunningContainer init = chosen.start(active.mount(), ProcessSpec.of("sleep", "1000"), stdout, stderr);
+                ExecProcess ps =
+                        chosen.exec(init, shell("cat /proc/1/comm; id -u").withUser("user"), stdout, stderr)) {
+            assertThat(ps.waitFor().success()).as(stderr.text()).isTrue();
+        }
+        assertThat(stdout.text()).isEqualTo("sleep\n1000\n");
+    }
+
     @ParameterizedTest
     @ValueSource(strings = {"/usr/sbin/runc", "/usr/bin/crun"})
     void basicRunWorksWithEitherRuntime(String binary) throws Exception {
