@@ -47,7 +47,13 @@ public final class ResultAttestations {
         for (Map.Entry<String, Reference> platform : platforms.entrySet()) {
             String id = platform.getKey();
             Reference ref = platform.getValue();
-            List<Attestation> list = new ArrayList<>(result.attestations().getOrDefault(id, List.of()));
+            // a single-image result has one platform, whatever key its frontend filed its attestations under
+            List<Attestation> list = new ArrayList<>(
+                    result.refs().isEmpty()
+                            ? result.attestations().values().stream()
+                                    .flatMap(List::stream)
+                                    .toList()
+                            : result.attestations().getOrDefault(id, List.of()));
             if (request.sbom().isPresent()
                     && list.stream().noneMatch(each -> each.predicateType().equals(Attestation.SPDX))) {
                 list.addFirst(Attestation.sbomScan("sbom", ref));
@@ -83,6 +89,11 @@ public final class ResultAttestations {
                                 "provenance",
                                 "inline-only",
                                 attrs.getOrDefault("inline-only", "false"))));
+            }
+            if (result.refs().isEmpty()) {
+                for (String key : result.attestations().keySet()) {
+                    attested = attested.withAttestations(key, List.of());
+                }
             }
             attested = attested.withAttestations(id, sorted);
         }
