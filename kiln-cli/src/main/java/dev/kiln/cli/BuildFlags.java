@@ -44,6 +44,21 @@ final class BuildFlags {
                                     "the platforms to build for, os/arch[/variant], comma-separated (default: this machine's)"),
                             value(null, "label", "KEY=VALUE", "a label of the image"))),
             new Group(
+                    "Attestations",
+                    List.of(
+                            value(
+                                    null,
+                                    "attest",
+                                    "type=provenance|sbom[,...]",
+                                    "store an attestation with the image: type=provenance[,mode=min|max] "
+                                            + "(SLSA v1), type=sbom (SPDX 2.3 made by Kiln)"),
+                            value(
+                                    null,
+                                    "provenance",
+                                    "true|false|mode=min|max",
+                                    "shorthand for --attest type=provenance (mode=min unless given)"),
+                            value(null, "sbom", "true|false", "shorthand for --attest type=sbom"))),
+            new Group(
                     "Cache and base images",
                     List.of(
                             flag(null, "no-cache", "run every step again, ignoring the cache"),

@@ -63,6 +63,60 @@ record Invocation(
         List<CacheSpec> cacheFrom,
         boolean explainCache) {
 
+    /**
+     * buildx's attestation flags as the frontend options BuildKit reads: {@code --attest type=T,K=V} becomes
+     * {@code attest:T=K=V}, {@code --provenance=true|mode=...} and {@code --sbom=true} shorthands for them. As in
+     * buildx, a provenance asked for on this form is mode=min unless the flag says otherwise; {@code false} (or
+     * {@code disabled=true}) asks for none.
+     */
+    static void attestations(CommandLine line, Map<String, String> opts) throws UsageException {
+        Map<String, String> attests = new LinkedHashMap<>();
+        for (String value : BuildFlags.values(line, "attest")) {
+            String type = null;
+            List<String> rest = new ArrayList<>();
+            for (String field : value.split(",")) {
+                if (field.startsWith("type=")) {
+                    type = field.substring("type=".length());
+                } else if (!field.isEmpty()) {
+                    rest.add(field);
+                }
+            }
+            if (type == null || !(type.equals("provenance") || type.equals("sbom"))) {
+                throw new UsageException("--attest: expected type=provenance or type=sbom, got " + value);
+            }
+            attests.put(type, String.join(",", rest));
+        }
+        shorthand(line, "provenance", attests);
+        shorthand(line, "sbom", attests);
+        for (Map.Entry<String, String> attest : attests.entrySet()) {
+            String attrs = attest.getValue();
+            if (attrs.contains("disabled=true")) {
+                continue;
+            }
+            if (attest.getKey().equals("provenance") && !attrs.contains("mode=")) {
+                attrs = attrs.isEmpty() ? "mode=min" : "mode=min," + attrs;
+            }
+            opts.put("attest:" + attest.getKey(), attrs);
+        }
+    }
+
+    private static void shorthand(CommandLine line, String type, Map<String, String> attests) throws UsageException {
+        if (!line.hasOption(type)) {
+            return;
+        }
+        String value = line.getOptionValue(type);
+        switch (value) {
+            case "true", "1" -> attests.put(type, "");
+            case "false", "0" -> attests.put(type, "disabled=true");
+            default -> {
+                if (!value.contains("=")) {
+                    throw new UsageException("--" + type + ": expected true, false or KEY=VALUE[,...], got " + value);
+                }
+                attests.put(type, value);
+            }
+        }
+    }
+
     /** The entitlements {@code --allow} knows, by BuildKit's names. */
     static final List<String> ENTITLEMENTS = List.of("network.host", "security.insecure");
 
@@ -101,6 +155,7 @@ record Invocation(
             String[] kv = keyValue("--label", value);
             opts.put("label:" + kv[0], kv[1]);
         }
+        attestations(line, opts);
         if (line.hasOption("target")) {
             opts.put("target", line.getOptionValue("target"));
         }

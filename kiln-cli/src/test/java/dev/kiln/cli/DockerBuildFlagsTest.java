@@ -228,6 +228,72 @@ class DockerBuildFlagsTest {
     }
 
     @Test
+    void attestationFlagsStoreProvenanceAndSbomAsBuildxAsksForThem() throws Exception {
+        dockerfile("FROM busybox\nRUN echo attested > /a\n");
+
+        // --provenance=true is mode=min, as in buildx: no LLB definition; --sbom=true adds an SPDX document
+        Path out = build("--provenance=true", "--sbom=true");
+        assertThat(out.resolve("a")).hasContent("attested");
+        JsonNode provenance = JSON.readTree(out.resolve("provenance.json").toFile());
+        assertThat(provenance.get("predicateType").asText()).isEqualTo("https://slsa.dev/provenance/v1");
+        assertThat(provenance
+                        .get("predicate")
+                        .get("buildDefinition")
+                        .get("internalParameters")
+                        .has("buildConfig"))
+                .isFalse();
+        assertThat(JSON.readTree(out.resolve("sbom.spdx.json").toFile())
+                        .get("predicate")
+                        .get("spdxVersion")
+                        .asText())
+                .isEqualTo("SPDX-2.3");
+
+        Path archive = tmp.resolve("attested.oci.tar");
+        assertThat(kiln(
+                        "--attest",
+                        "type=provenance,mode=max",
+                        "-t",
+                        "attested:1",
+                        "--output",
+                        "type=oci,dest=" + archive))
+                .as(stderr.toString(StandardCharsets.UTF_8))
+                .isZero();
+        Map<String, byte[]> files = untar(archive);
+        JsonNode index = JSON.readTree(blob(
+                files,
+                JSON.readTree(files.get("index.json"))
+                        .get("manifests")
+                        .get(0)
+                        .get("digest")
+                        .asText()));
+        assertThat(index.get("manifests")).hasSize(2);
+        JsonNode attestation = index.get("manifests").get(1);
+        assertThat(attestation.get("platform").get("os").asText()).isEqualTo("unknown");
+        JsonNode layers =
+                JSON.readTree(blob(files, attestation.get("digest").asText())).get("layers");
+        assertThat(layers).hasSize(1);
+        JsonNode statement =
+                JSON.readTree(blob(files, layers.get(0).get("digest").asText()));
+        assertThat(statement
+                        .get("predicate")
+                        .get("buildDefinition")
+                        .get("internalParameters")
+                        .has("buildConfig"))
+                .isTrue();
+
+        // --provenance=false asks for none: a plain image, no index
+        Path plain = tmp.resolve("plain.oci.tar");
+        assertThat(kiln("--provenance=false", "--output", "type=oci,dest=" + plain))
+                .isZero();
+        JsonNode top = JSON.readTree(untar(plain).get("index.json"));
+        assertThat(top.get("manifests").get(0).get("mediaType").asText())
+                .isEqualTo("application/vnd.oci.image.manifest.v1+json");
+        assertThatThrownBy(() -> kiln("--attest", "type=signature"))
+                .isInstanceOf(UsageException.class)
+                .hasMessageContaining("--attest: expected type=provenance or type=sbom");
+    }
+
+    @Test
     void quietPrintsOnlyTheImageIdAndIidfileWritesIt() throws Exception {
         dockerfile("FROM busybox\nRUN echo quiet-step\n");
         Path iid = tmp.resolve("ids/iid");

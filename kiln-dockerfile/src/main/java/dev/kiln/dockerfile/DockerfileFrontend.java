@@ -14,6 +14,7 @@ import dev.kiln.dockerfile.convert.Platforms;
 import dev.kiln.dockerfile.parser.DirectiveParser;
 import dev.kiln.dockerfile.parser.DockerfileParser;
 import dev.kiln.dockerfile.parser.ParsedDockerfile;
+import dev.kiln.gateway.Attestation;
 import dev.kiln.gateway.BuildFunction;
 import dev.kiln.gateway.CacheOptionsEntry;
 import dev.kiln.gateway.Client;
@@ -139,6 +140,19 @@ public final class DockerfileFrontend implements Frontend, BuildFunction {
                             BASE_IMAGE_CONFIG_KEY, converted.baseImage().toDockerOciImageJson());
                 }
             }
+            if (wantsSbom(options)) {
+                // as BuildKit's frontend: the target's SBOM first, then each stage's the build argument asks for
+                result = result.withAttestation(id, Attestation.sbomScan("sbom", ref));
+                for (Map.Entry<String, State> stage : converted.scanStages().entrySet()) {
+                    Definition stageDefinition = stage.getValue()
+                            .marshal(MarshalOptions.defaults().withDefaultPlatform(converted.platform()));
+                    Reference stageRef = client.solve(
+                                    SolveRequest.of(stageDefinition).withCacheImports(cacheImports(options)))
+                            .ref()
+                            .orElse(null);
+                    result = result.withAttestation(id, Attestation.sbomScan("sbom-" + stage.getKey(), stageRef));
+                }
+            }
             ObjectNode entry = platformList.addObject();
             entry.put("id", id);
             ObjectNode platform = entry.putObject("platform");
@@ -155,6 +169,12 @@ public final class DockerfileFrontend implements Frontend, BuildFunction {
         } catch (IOException e) {
             throw new IllegalStateException("an in-memory JSON tree always serialises", e);
         }
+    }
+
+    /** Whether the build asks for an SBOM ({@code attest:sbom}, not disabled): the frontend then names what to scan. */
+    private static boolean wantsSbom(FrontendOptions options) {
+        String value = options.opts().get("attest:sbom");
+        return value != null && !value.contains("disabled=true");
     }
 
     /**

@@ -1,6 +1,10 @@
 package dev.kiln.engine;
 
 import dev.kiln.core.ImageReference;
+import dev.kiln.engine.attest.AttestationRequest;
+import dev.kiln.engine.attest.ProvenanceRecorder;
+import dev.kiln.engine.attest.ResultAttestations;
+import dev.kiln.engine.attest.SbomScanner;
 import dev.kiln.engine.cache.BuildCache;
 import dev.kiln.engine.cache.CacheExport;
 import dev.kiln.engine.cache.CacheImport;
@@ -170,10 +174,14 @@ public final class Engine implements AutoCloseable {
         Result result;
         List<CacheMiss> misses;
         boolean handedToDebugger = false;
+        java.time.Instant startedOn = java.time.Instant.now();
         try {
+            AttestationRequest attest = attestationRequest(request);
             result = run(request.frontend(), client);
             if (request.exports().isEmpty()) {
                 evaluateAll(result);
+            } else if (attest.any() || !result.attestations().isEmpty()) {
+                result = attest(request, attest, result, session, cache, startedOn, progress);
             }
             InlineCache inline = inlineCache(request, result, cache, context.warnings());
             for (ExportTarget target : request.exports()) {
@@ -417,6 +425,49 @@ public final class Engine implements AutoCloseable {
             throw e;
         } catch (Exception e) {
             throw new BuildException("frontend " + name + " failed: " + e.getMessage(), e);
+        }
+    }
+
+    /** The attestations the build's options ask for; a malformed request fails the build before it runs. */
+    private static AttestationRequest attestationRequest(BuildRequest request) throws BuildException {
+        try {
+            return AttestationRequest.parse(request.frontendOpts());
+        } catch (IllegalArgumentException e) {
+            throw new BuildException(e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Solves the result and adds the attestations asked for: each platform's SBOM and provenance, made from its
+     * files, its graph and what each source resolved to in this build.
+     */
+    private Result attest(
+            BuildRequest request,
+            AttestationRequest attest,
+            Result result,
+            BuildSession session,
+            BuildCache cache,
+            java.time.Instant startedOn,
+            ProgressListener progress)
+            throws BuildException, InterruptedException {
+        evaluateAll(result);
+        Map<String, Map<String, String>> pins = new java.util.HashMap<>();
+        for (dev.kiln.solver.KeyedStep step : cache.steps()) {
+            if (!step.notes().isEmpty()) {
+                pins.putIfAbsent(step.vertexDigest(), step.notes());
+            }
+        }
+        String frontend = switch (request.frontend()) {
+            case FrontendSpec.Llb llb -> "";
+            case FrontendSpec.Named(var name) -> name;
+            case FrontendSpec.Function(var name, var function) -> name;
+        };
+        ProvenanceRecorder recorder = new ProvenanceRecorder(
+                frontend, request.frontendOpts(), session.id(), startedOn, dev.kiln.core.Platform.current(), pins);
+        try {
+            return ResultAttestations.attach(result, attest, recorder, new SbomScanner(PRODUCT), progress);
+        } catch (IOException e) {
+            throw new BuildException("making attestations failed: " + e.getMessage(), e);
         }
     }
 

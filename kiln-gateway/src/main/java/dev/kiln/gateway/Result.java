@@ -2,25 +2,33 @@ package dev.kiln.gateway;
 
 import java.util.Arrays;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
 /**
- * What a build produces: a default reference, named references (one per platform, say) and
- * metadata such as an image config. Immutable: every {@code with} call returns a new result.
+ * What a build produces: a default reference, named references (one per platform, say), metadata such as an image
+ * config, and attestations by platform id (SBOMs, provenance) that image exports store beside the images, as in
+ * BuildKit's gateway Result. Immutable: every {@code with} call returns a new result.
  */
 public final class Result {
 
-    private static final Result EMPTY = new Result(null, Map.of(), Map.of());
+    private static final Result EMPTY = new Result(null, Map.of(), Map.of(), Map.of());
 
     private final Reference ref;
     private final Map<String, Reference> refs;
     private final Map<String, byte[]> metadata;
+    private final Map<String, List<Attestation>> attestations;
 
-    private Result(Reference ref, Map<String, Reference> refs, Map<String, byte[]> metadata) {
+    private Result(
+            Reference ref,
+            Map<String, Reference> refs,
+            Map<String, byte[]> metadata,
+            Map<String, List<Attestation>> attestations) {
         this.ref = ref;
         this.refs = refs;
         this.metadata = metadata;
+        this.attestations = attestations;
     }
 
     public static Result empty() {
@@ -52,19 +60,43 @@ public final class Result {
     }
 
     public Result withRef(Reference reference) {
-        return new Result(reference, refs, metadata);
+        return new Result(reference, refs, metadata, attestations);
     }
 
     public Result withRef(String name, Reference reference) {
         Map<String, Reference> next = new LinkedHashMap<>(refs);
         next.put(name, reference);
-        return new Result(ref, Map.copyOf(next), metadata);
+        return new Result(ref, Map.copyOf(next), metadata, attestations);
     }
 
     public Result withMetadata(String key, byte[] value) {
         Map<String, byte[]> next = new LinkedHashMap<>(metadata);
         next.put(key, value.clone());
-        return new Result(ref, refs, java.util.Collections.unmodifiableMap(next));
+        return new Result(ref, refs, java.util.Collections.unmodifiableMap(next), attestations);
+    }
+
+    /**
+     * The attestations by platform id ({@code linux/amd64}), each list in the order its exports store it. A result
+     * with one default reference keys its attestations by the platform of its image.
+     */
+    public Map<String, List<Attestation>> attestations() {
+        return attestations;
+    }
+
+    /** The result with {@code attestation} added to platform {@code platformId}'s list. */
+    public Result withAttestation(String platformId, Attestation attestation) {
+        Map<String, List<Attestation>> next = new LinkedHashMap<>(attestations);
+        List<Attestation> list = new java.util.ArrayList<>(next.getOrDefault(platformId, List.of()));
+        list.add(attestation);
+        next.put(platformId, List.copyOf(list));
+        return new Result(ref, refs, metadata, java.util.Collections.unmodifiableMap(next));
+    }
+
+    /** The result with platform {@code platformId}'s attestations replaced by {@code list}. */
+    public Result withAttestations(String platformId, List<Attestation> list) {
+        Map<String, List<Attestation>> next = new LinkedHashMap<>(attestations);
+        next.put(platformId, List.copyOf(list));
+        return new Result(ref, refs, metadata, java.util.Collections.unmodifiableMap(next));
     }
 
     @Override
@@ -79,7 +111,8 @@ public final class Result {
         }
         if (!java.util.Objects.equals(ref, other.ref)
                 || !refs.equals(other.refs)
-                || !metadata.keySet().equals(other.metadata.keySet())) {
+                || !metadata.keySet().equals(other.metadata.keySet())
+                || !attestations.keySet().equals(other.attestations.keySet())) {
             return false;
         }
         return metadata.entrySet().stream().allMatch(e -> Arrays.equals(e.getValue(), other.metadata.get(e.getKey())));

@@ -110,7 +110,51 @@ final class Conversion {
         Set<String> contextPaths = dispatchStages(reachable);
         finalizeImage(target);
         return new DockerfileConverter.Result(
-                target.state, target.image, target.baseImage, contextPaths, lint.warnings(), targetPlatform);
+                target.state,
+                target.image,
+                target.baseImage,
+                contextPaths,
+                lint.warnings(),
+                targetPlatform,
+                scanStages(reachable, target));
+    }
+
+    /** The build argument that asks for the SBOM of the stages it names ({@code true}: all of them), as BuildKit. */
+    static final String SBOM_SCAN_STAGE = "BUILDKIT_SBOM_SCAN_STAGE";
+
+    /**
+     * The stages the target needs whose SBOM {@value #SBOM_SCAN_STAGE} asks for: its value as the stage declares it
+     * (ARG, with a build argument's value over the default), as a global ARG, or as a build argument, is
+     * {@code true} or a comma-separated list of stage names.
+     */
+    private Map<String, State> scanStages(Set<StageState> reachable, StageState target) {
+        Map<String, State> stages = new LinkedHashMap<>();
+        for (StageState d : reachable) {
+            if (d == target || d.stageName == null || d.stageName.isEmpty()) {
+                continue;
+            }
+            String value = options.buildArgs().get(SBOM_SCAN_STAGE);
+            if (globalArgs.containsKey(SBOM_SCAN_STAGE)) {
+                value = globalArgs.get(SBOM_SCAN_STAGE);
+            }
+            for (Instruction.ArgDef arg : d.buildArgs) {
+                if (arg.key().equals(SBOM_SCAN_STAGE)) {
+                    value = options.buildArgs().getOrDefault(SBOM_SCAN_STAGE, arg.value());
+                }
+            }
+            if (value != null && enabledFor(d.stageName, value)) {
+                stages.put(d.stageName, d.state);
+            }
+        }
+        return stages;
+    }
+
+    private static boolean enabledFor(String stage, String value) {
+        return switch (value.toLowerCase(Locale.ROOT)) {
+            case "1", "t", "true" -> true;
+            case "0", "f", "false" -> false;
+            default -> List.of(value.split(",")).contains(stage);
+        };
     }
 
     /** The ARGs before the first FROM, with build args applied; they are what FROM lines may use. */

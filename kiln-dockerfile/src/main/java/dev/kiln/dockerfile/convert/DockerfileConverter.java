@@ -8,6 +8,7 @@ import dev.kiln.llb.State;
 import dev.kiln.oci.ImageConfig;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 
 /**
@@ -26,6 +27,8 @@ public final class DockerfileConverter {
      * @param contextPaths the paths of the build context the build reads ("/" for all)
      * @param warnings the build checks that fired
      * @param platform the platform the build is for
+     * @param scanStages the stages other than the target whose SBOM {@code BUILDKIT_SBOM_SCAN_STAGE} asks for, by
+     *     stage name, as BuildKit's SBOM targets
      */
     public record Result(
             State state,
@@ -33,7 +36,13 @@ public final class DockerfileConverter {
             ImageConfig baseImage,
             Set<String> contextPaths,
             List<Linter.Warning> warnings,
-            Platform platform) {}
+            Platform platform,
+            Map<String, State> scanStages) {
+
+        public Result {
+            scanStages = Map.copyOf(scanStages);
+        }
+    }
 
     private DockerfileConverter() {}
 

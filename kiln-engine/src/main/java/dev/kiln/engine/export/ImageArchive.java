@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.kiln.core.Digest;
 import dev.kiln.core.ImageReference;
+import dev.kiln.engine.attest.AttestationManifest;
 import dev.kiln.gateway.Result;
 import dev.kiln.oci.Descriptor;
 import dev.kiln.oci.ImageIndex;
@@ -79,7 +80,7 @@ final class ImageArchive {
             ImageOptions options)
             throws IOException, InterruptedException {
         return ExportLog.run(progress, "exporting to " + formatName + " image format", log -> {
-            ExportedImage made = ImageAssembler.assembleAll(result, worker, options, log, InlineCache.NONE);
+            ExportedImage made = ImageAssembler.assembleAll(result, worker, options, log, InlineCache.NONE, names);
             List<ImageReference> references =
                     names.stream().map(ImageReference::parseNormalized).toList();
             log.line("sending tarball");
@@ -123,6 +124,13 @@ final class ImageArchive {
             blob(each.manifestDescriptor().digest(), content, written);
         }
         if (image instanceof AssembledIndex index) {
+            for (AttestationManifest attestation : index.attestations()) {
+                for (Descriptor layer : attestation.layers()) {
+                    blob(layer.digest(), content, written);
+                }
+                blob(attestation.config().digest(), content, written);
+                blob(attestation.descriptor().digest(), content, written);
+            }
             blob(index.indexDescriptor().digest(), content, written);
         }
         file("index.json", index(image.descriptor(), names).toJson());

@@ -2,7 +2,10 @@ package dev.kiln.engine.export;
 
 import com.fasterxml.jackson.databind.node.TextNode;
 import dev.kiln.core.Platform;
+import dev.kiln.engine.attest.AttestationManifest;
+import dev.kiln.engine.attest.InTotoStatement;
 import dev.kiln.engine.gateway.SolvedReference;
+import dev.kiln.gateway.Attestation;
 import dev.kiln.gateway.GatewayException;
 import dev.kiln.gateway.Reference;
 import dev.kiln.gateway.Result;
@@ -51,30 +54,101 @@ final class ImageAssembler {
      * The image of a single-image result, or the index of a result with one reference per platform: each
      * platform's image from its reference and its config ({@code containerimage.config/<platform>}), and an OCI
      * index (a Docker manifest list with Docker's media types) listing their manifests with their platforms.
+     *
+     * <p>A result with attestations is always an index, as in BuildKit, also for one platform: after the images it
+     * lists each image's {@link AttestationManifest}, whose statements name the image by each of {@code names}. The
+     * index and manifests then have OCI media types whatever the options say, as BuildKit forces them for
+     * attestations.
      */
     static ExportedImage assembleAll(
-            Result result, Worker worker, ImageOptions options, ExportLog log, InlineCache inline)
+            Result result, Worker worker, ImageOptions options, ExportLog log, InlineCache inline, List<String> names)
             throws IOException, InterruptedException {
         Optional<ResultPlatforms> platforms = ResultPlatforms.of(result);
+        boolean attested = result.attestations().values().stream().anyMatch(list -> !list.isEmpty());
+        if (attested && !options.ociMediaTypes()) {
+            log.line("forcibly turning on oci-mediatype mode for attestations");
+            options = options.withOciMediaTypes(true);
+        }
         if (platforms.isEmpty()) {
-            return assemble(result, worker, options, log, inline);
+            AssembledImage single = assemble(result, worker, options, log, inline);
+            if (!attested) {
+                return single;
+            }
+            Platform platform = single.config().platform().normalize();
+            List<Attestation> attestations = result.attestations().values().stream()
+                    .flatMap(List::stream)
+                    .toList();
+            return index(
+                    List.of(single),
+                    List.of(single.manifestDescriptor().withPlatform(platform)),
+                    List.of(attestations),
+                    names,
+                    worker,
+                    options,
+                    log);
         }
         platforms.get().evaluate();
         List<AssembledImage> images = new ArrayList<>();
         List<Descriptor> manifests = new ArrayList<>();
+        List<List<Attestation>> attestations = new ArrayList<>();
         for (ResultPlatforms.PlatformPart part : platforms.get().platforms()) {
             log.line("exporting " + part.id());
             AssembledImage image =
                     assemble(snapshotOf(part.ref()), part.config(), part.platform(), worker, options, log, inline);
             images.add(image);
             manifests.add(image.manifestDescriptor().withPlatform(part.platform()));
+            attestations.add(result.attestations().getOrDefault(part.id(), List.of()));
         }
-        ImageIndex index = options.ociMediaTypes() ? ImageIndex.oci(manifests) : ImageIndex.docker(manifests);
+        return index(images, manifests, attestations, names, worker, options, log);
+    }
+
+    /**
+     * The index of {@code images} (listed as {@code manifests}), and after them the attestation manifest of each
+     * image that has attestations.
+     */
+    private static AssembledIndex index(
+            List<AssembledImage> images,
+            List<Descriptor> manifests,
+            List<List<Attestation>> attestations,
+            List<String> names,
+            Worker worker,
+            ImageOptions options,
+            ExportLog log)
+            throws IOException {
+        ContentStore content = worker.images().content();
+        List<Descriptor> entries = new ArrayList<>(manifests);
+        List<AttestationManifest> attestationManifests = new ArrayList<>();
+        for (int i = 0; i < images.size(); i++) {
+            if (attestations.get(i).isEmpty()) {
+                continue;
+            }
+            Descriptor image = manifests.get(i);
+            List<InTotoStatement.Subject> subjects = new ArrayList<>();
+            for (String name : names) {
+                if (!name.isEmpty()) {
+                    subjects.add(InTotoStatement.Subject.image(name, image.platform(), image.digest()));
+                }
+            }
+            List<InTotoStatement> statements = new ArrayList<>();
+            for (Attestation attestation : attestations.get(i)) {
+                statements.add(InTotoStatement.of(
+                        attestation.predicateType(),
+                        subjects,
+                        attestation
+                                .content()
+                                .orElseThrow(() -> new IllegalStateException(
+                                        "attestation " + attestation.path() + " was not made before the export"))));
+            }
+            AttestationManifest manifest = AttestationManifest.write(image, statements, content);
+            log.line("exporting attestation manifest " + manifest.descriptor().digest());
+            attestationManifests.add(manifest);
+            entries.add(manifest.descriptor());
+        }
+        ImageIndex index = options.ociMediaTypes() ? ImageIndex.oci(entries) : ImageIndex.docker(entries);
         byte[] indexJson = index.toJson();
-        Descriptor indexDescriptor =
-                Descriptor.of(index.contentType(), worker.images().content().write(indexJson), indexJson.length);
+        Descriptor indexDescriptor = Descriptor.of(index.contentType(), content.write(indexJson), indexJson.length);
         log.line("exporting manifest list " + indexDescriptor.digest());
-        return new AssembledIndex(images, index, indexDescriptor);
+        return new AssembledIndex(images, attestationManifests, index, indexDescriptor);
     }
 
     /**

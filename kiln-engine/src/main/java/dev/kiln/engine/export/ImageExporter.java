@@ -37,7 +37,8 @@ record ImageExporter(ExportTarget.Image image) implements Exporter {
             Result result, Worker worker, BuildSession session, ProgressListener progress, InlineCache inline)
             throws IOException, InterruptedException {
         return ExportLog.run(progress, "exporting to image", log -> {
-            ExportedImage made = ImageAssembler.assembleAll(result, worker, image.options(), log, inline);
+            ExportedImage made =
+                    ImageAssembler.assembleAll(result, worker, image.options(), log, inline, image.names());
             ImageStore images = worker.images(session);
             List<ImageReference> references =
                     image.names().stream().map(ImageReference::parseNormalized).toList();

@@ -1,6 +1,7 @@
 package dev.kiln.engine.export;
 
 import dev.kiln.core.ImageReference;
+import dev.kiln.engine.attest.AttestationManifest;
 import dev.kiln.oci.Descriptor;
 import dev.kiln.oci.content.ContentStore;
 import dev.kiln.oci.registry.CredentialSource;
@@ -57,13 +58,18 @@ public final class ImagePusher {
                     for (AssembledImage platform : index.images()) {
                         pushBlobs(platform.layers(), platform.configDescriptor(), repository);
                         Descriptor manifest = platform.manifestDescriptor();
-                        pushManifest(
-                                new ImageReference(
-                                        repository.domain(),
-                                        repository.path(),
-                                        "",
-                                        manifest.digest().toString()),
-                                manifest);
+                        pushManifest(byDigest(repository, manifest), manifest);
+                    }
+                    for (AttestationManifest attestation : index.attestations()) {
+                        ContentStore content = images.content();
+                        for (Descriptor layer : attestation.layers()) {
+                            registry.pushBlob(repository, layer, () -> content.open(layer.digest()));
+                        }
+                        registry.pushBlob(
+                                repository,
+                                attestation.config(),
+                                () -> content.open(attestation.config().digest()));
+                        pushManifest(byDigest(repository, attestation.descriptor()), attestation.descriptor());
                     }
                 }
             }
@@ -72,6 +78,11 @@ public final class ImagePusher {
             }
         }
         return image.descriptor();
+    }
+
+    private static ImageReference byDigest(ImageReference repository, Descriptor manifest) {
+        return new ImageReference(
+                repository.domain(), repository.path(), "", manifest.digest().toString());
     }
 
     /**

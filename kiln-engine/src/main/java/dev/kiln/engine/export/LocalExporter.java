@@ -1,6 +1,8 @@
 package dev.kiln.engine.export;
 
 import dev.kiln.core.sys.PosixFiles;
+import dev.kiln.engine.attest.StatementFiles;
+import dev.kiln.gateway.Attestation;
 import dev.kiln.gateway.Result;
 import dev.kiln.solver.ProgressListener;
 import dev.kiln.worker.BuildSession;
@@ -12,13 +14,17 @@ import dev.kiln.worker.fs.UserLookup;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
 /**
  * {@code type=local}: the result's files written into a directory on the host (created if missing), owned by the
  * user running Kiln, as BuildKit's local exporter gives them; a multi-platform result's files go into one directory
- * per platform ({@code linux_amd64/}, {@code linux_arm64/}).
+ * per platform ({@code linux_amd64/}, {@code linux_arm64/}). A result's attestations are written beside its files as
+ * statement files ({@code provenance.json}, {@code sbom.spdx.json}), as BuildKit writes them.
  */
 record LocalExporter(Path dest) implements Exporter {
 
@@ -35,9 +41,11 @@ record LocalExporter(Path dest) implements Exporter {
     public Map<String, String> export(Result result, Worker worker, BuildSession session, ProgressListener progress)
             throws IOException, InterruptedException {
         Optional<ResultPlatforms> platforms = ResultPlatforms.of(result);
+        Instant now = Instant.now().truncatedTo(ChronoUnit.SECONDS);
         if (platforms.isEmpty()) {
             try (ResultFiles files = ResultFiles.open(result)) {
                 copy(files, dest);
+                writeStatements(files, allAttestations(result), dest, now);
             }
             return Map.of();
         }
@@ -45,10 +53,33 @@ record LocalExporter(Path dest) implements Exporter {
         platforms.get().evaluate();
         for (ResultPlatforms.PlatformPart part : platforms.get().platforms()) {
             try (ResultFiles files = ResultFiles.open(part.ref())) {
-                copy(files, dest.resolve(part.directory()));
+                Path platformDest = dest.resolve(part.directory());
+                copy(files, platformDest);
+                writeStatements(files, result.attestations().getOrDefault(part.id(), List.of()), platformDest, now);
             }
         }
         return Map.of();
+    }
+
+    /** A single-image result's attestations: it has one platform, whatever its key. */
+    static List<Attestation> allAttestations(Result result) {
+        return result.attestations().values().stream().flatMap(List::stream).toList();
+    }
+
+    /**
+     * The attestations as statement files beside the result's files, mode 0600, as BuildKit's local exporter writes
+     * them; their subjects are the result's files.
+     */
+    private static void writeStatements(ResultFiles files, List<Attestation> attestations, Path dest, Instant now)
+            throws IOException {
+        for (Map.Entry<String, byte[]> file :
+                StatementFiles.of(files.root(), attestations).entrySet()) {
+            Path path = dest.resolve(file.getKey());
+            Files.deleteIfExists(path);
+            Files.write(path, file.getValue());
+            Files.setPosixFilePermissions(path, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+            Files.setLastModifiedTime(path, java.nio.file.attribute.FileTime.from(now));
+        }
     }
 
     private static void copy(ResultFiles files, Path dest) throws IOException {

@@ -1,11 +1,15 @@
 package dev.kiln.engine.export;
 
+import dev.kiln.engine.attest.StatementFiles;
+import dev.kiln.gateway.Attestation;
 import dev.kiln.gateway.Result;
 import dev.kiln.solver.ProgressListener;
 import dev.kiln.worker.BuildSession;
 import dev.kiln.worker.Worker;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -30,9 +34,12 @@ record TarExporter(ArchiveDestination destination) implements Exporter {
     public Map<String, String> export(Result result, Worker worker, BuildSession session, ProgressListener progress)
             throws IOException, InterruptedException {
         Optional<ResultPlatforms> platforms = ResultPlatforms.of(result);
+        Instant now = Instant.now().truncatedTo(ChronoUnit.SECONDS);
         if (platforms.isEmpty()) {
             try (ResultFiles files = ResultFiles.open(result)) {
-                ArchiveFiles.write(destination, out -> TreeTar.write(files.root(), out));
+                Map<String, TreeTar.ExtraFile> statements =
+                        extra(files.root(), LocalExporter.allAttestations(result), now);
+                ArchiveFiles.write(destination, out -> TreeTar.write(files.root(), statements, out));
             }
             return Map.of();
         }
@@ -41,18 +48,31 @@ record TarExporter(ArchiveDestination destination) implements Exporter {
         List<ResultFiles> opened = new ArrayList<>();
         try {
             LinkedHashMap<String, Path> roots = new LinkedHashMap<>();
+            Map<String, Map<String, TreeTar.ExtraFile>> statements = new LinkedHashMap<>();
             for (ResultPlatforms.PlatformPart part : platforms.get().platforms()) {
                 ResultFiles files = ResultFiles.open(part.ref());
                 opened.add(files);
                 roots.put(part.directory(), files.root());
+                statements.put(
+                        part.directory(),
+                        extra(files.root(), result.attestations().getOrDefault(part.id(), List.of()), now));
             }
-            ArchiveFiles.write(destination, out -> TreeTar.write(roots, out));
+            ArchiveFiles.write(destination, out -> TreeTar.write(roots, statements, out));
         } finally {
             for (ResultFiles files : opened) {
                 files.close();
             }
         }
         return Map.of();
+    }
+
+    /** The attestations as statement files, as BuildKit's tar exporter adds them to the tree. */
+    private static Map<String, TreeTar.ExtraFile> extra(Path root, List<Attestation> attestations, Instant time)
+            throws IOException {
+        Map<String, TreeTar.ExtraFile> files = new LinkedHashMap<>();
+        StatementFiles.of(root, attestations)
+                .forEach((name, bytes) -> files.put(name, new TreeTar.ExtraFile(bytes, time)));
+        return files;
     }
 
     @Override

@@ -35,8 +35,17 @@ final class TreeTar {
 
     /** Writes {@code root}'s contents (not the root itself) to {@code out} and finishes the archive; {@code out} stays open. */
     static void write(Path root, OutputStream out) throws IOException {
+        write(root, Map.of(), out);
+    }
+
+    /**
+     * As {@link #write(Path, OutputStream)}, then {@code extra} files after the tree's: attestation statements,
+     * owned by root, mode 0600, with the time each carries.
+     */
+    static void write(Path root, Map<String, ExtraFile> extra, OutputStream out) throws IOException {
         TreeTar writer = new TreeTar(out);
         writer.writeChildren(root, "");
+        writer.writeExtra(extra, "");
         writer.tar.finish();
         writer.tar.flush();
     }
@@ -46,13 +55,38 @@ final class TreeTar {
      * below, in the map's order, and finishes the archive; {@code out} stays open.
      */
     static void write(java.util.SequencedMap<String, Path> roots, OutputStream out) throws IOException {
+        write(roots, Map.of(), out);
+    }
+
+    /** As above, each top directory followed by the extra files {@code extras} has under its name. */
+    static void write(
+            java.util.SequencedMap<String, Path> roots, Map<String, Map<String, ExtraFile>> extras, OutputStream out)
+            throws IOException {
         TreeTar writer = new TreeTar(out);
         for (Map.Entry<String, Path> root : roots.entrySet()) {
             writer.writeEntry(root.getValue(), root.getKey());
             writer.writeChildren(root.getValue(), root.getKey() + "/");
+            writer.writeExtra(extras.getOrDefault(root.getKey(), Map.of()), root.getKey() + "/");
         }
         writer.tar.finish();
         writer.tar.flush();
+    }
+
+    /** A file that is not in the tree: its bytes and its modification time. */
+    record ExtraFile(byte[] content, java.time.Instant time) {}
+
+    private void writeExtra(Map<String, ExtraFile> extra, String prefix) throws IOException {
+        for (Map.Entry<String, ExtraFile> file : new java.util.TreeMap<>(extra).entrySet()) {
+            TarArchiveEntry entry = new TarArchiveEntry(prefix + file.getKey(), TarConstants.LF_NORMAL);
+            entry.setMode(0600);
+            entry.setUserId(0);
+            entry.setGroupId(0);
+            entry.setModTime(FileTime.from(file.getValue().time()));
+            entry.setSize(file.getValue().content().length);
+            tar.putArchiveEntry(entry);
+            tar.write(file.getValue().content());
+            tar.closeArchiveEntry();
+        }
     }
 
     private void writeChildren(Path dir, String prefix) throws IOException {

@@ -40,6 +40,16 @@ public final class SolvedReference implements Reference {
         this.edge = new LlbVertices(build.worker(), build.session()).edge(output);
     }
 
+    /** The graph this reference is an output of: what a provenance records of it. */
+    public LlbGraph graph() {
+        return graph;
+    }
+
+    /** Which output of {@link #graph()} this reference is. */
+    public LlbEdge output() {
+        return output;
+    }
+
     @Override
     public State toState() {
         return State.fromGraph(output);

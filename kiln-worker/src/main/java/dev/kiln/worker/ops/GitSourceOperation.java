@@ -39,6 +39,9 @@ public final class GitSourceOperation implements Operation {
     private final boolean keepGitDir;
     private final UsageLedger ledger;
 
+    /** The cache map note with the commit the key was made of, which a provenance names as the source's pin. */
+    public static final String COMMIT_NOTE = "commit";
+
     public GitSourceOperation(Op op, Snapshotter snapshotter) {
         this(op, snapshotter, null);
     }
@@ -62,9 +65,11 @@ public final class GitSourceOperation implements Operation {
 
     @Override
     public CacheMap cacheMap(OperationContext ctx) throws Exception {
-        String key = Ops.digest(op.toBuilder().clearInputs().build()) + "\n" + commit();
+        String commit = commit();
+        String key = Ops.digest(op.toBuilder().clearInputs().build()) + "\n" + commit;
         return CacheMap.byCacheKeys(
-                Digest.sha256(key.getBytes(StandardCharsets.UTF_8)).toString(), 0);
+                        Digest.sha256(key.getBytes(StandardCharsets.UTF_8)).toString(), 0)
+                .withNotes(java.util.Map.of(COMMIT_NOTE, commit));
     }
 
     /** The commit {@code ref} names on the remote (the default branch for an empty ref); a commit id as it is. */

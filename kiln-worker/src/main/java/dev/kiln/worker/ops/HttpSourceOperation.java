@@ -51,6 +51,9 @@ public final class HttpSourceOperation implements Operation {
         this.snapshotter = snapshotter;
     }
 
+    /** The cache map note with the download's digest the key was made of, which a provenance names as its pin. */
+    public static final String CHECKSUM_NOTE = "checksum";
+
     @Override
     public CacheMap cacheMap(OperationContext ctx) throws Exception {
         String checksum = attr("http.checksum");
@@ -59,7 +62,8 @@ public final class HttpSourceOperation implements Operation {
                 : Digest.parse(checksum).toString();
         String key = Ops.digest(op.toBuilder().clearInputs().build()) + "\n" + content;
         return CacheMap.byCacheKeys(
-                Digest.sha256(key.getBytes(StandardCharsets.UTF_8)).toString(), 0);
+                        Digest.sha256(key.getBytes(StandardCharsets.UTF_8)).toString(), 0)
+                .withNotes(java.util.Map.of(CHECKSUM_NOTE, content));
     }
 
     @Override
