@@ -1,7 +1,9 @@
 package dev.kiln.daemon;
 
 import com.google.protobuf.ByteString;
+import dev.kiln.api.SolveErrorDetails;
 import dev.kiln.api.apicaps.APICap;
+import dev.kiln.api.errdefs.Solve;
 import dev.kiln.api.gateway.EvaluateRequest;
 import dev.kiln.api.gateway.EvaluateResponse;
 import dev.kiln.api.gateway.ExecMessage;
@@ -44,6 +46,7 @@ import dev.kiln.gateway.Reference;
 import dev.kiln.gateway.ResolveImageConfigOpt;
 import dev.kiln.gateway.ResolvedImageConfig;
 import dev.kiln.gateway.Result;
+import dev.kiln.gateway.SolveError;
 import dev.kiln.gateway.Stat;
 import dev.kiln.gateway.WarnOpts;
 import dev.kiln.llb.State;
@@ -171,16 +174,38 @@ final class LlbBridgeService extends LLBBridgeGrpc.LLBBridgeImplBase {
                 List<CacheOptionsEntry> cacheImports = request.getCacheImportsList().stream()
                         .map(e -> new CacheOptionsEntry(e.getType(), e.getAttrsMap()))
                         .toList();
-                result = client.solve(new dev.kiln.gateway.SolveRequest(
-                        request.getEvaluate(),
-                        hasDefinition ? request.getDefinition() : null,
-                        request.getFrontend(),
-                        request.getFrontendOptMap(),
-                        request.getFrontendInputsMap(),
-                        cacheImports));
+                try {
+                    result = client.solve(new dev.kiln.gateway.SolveRequest(
+                            request.getEvaluate(),
+                            hasDefinition ? request.getDefinition() : null,
+                            request.getFrontend(),
+                            request.getFrontendOptMap(),
+                            request.getFrontendInputsMap(),
+                            cacheImports));
+                } catch (GatewayException e) {
+                    throw withFailedStep(build, e);
+                }
             }
             return solveResponse(build, result, request.getAllowResultReturn(), request.getAllowResultArrayRef());
         });
+    }
+
+    /**
+     * The status of a failed solve: when a RUN step failed ({@link SolveError} anywhere in the chain, however a
+     * frontend wrapped it), the step's files get ids of this build and travel as BuildKit's errdefs.Solve detail,
+     * which a client opens a debug container with; the message is the outermost one, as the user should read it.
+     */
+    private static RuntimeException withFailedStep(ForwardedBuild build, GatewayException failure) {
+        for (Throwable cause = failure; cause != null; cause = cause.getCause()) {
+            if (cause instanceof SolveError step) {
+                Solve.Builder detail = Solve.newBuilder().setOp(step.op()).putAllDescription(step.description());
+                step.inputs().forEach(input -> detail.addInputIDs(input == null ? "" : build.register(input)));
+                step.mounts().forEach(mount -> detail.addMountIDs(mount == null ? "" : build.register(mount)));
+                return SolveErrorDetails.withDetails(
+                        Status.UNKNOWN.withDescription(failure.getMessage()), detail.build());
+            }
+        }
+        return failure;
     }
 
     private static SolveResponse solveResponse(
@@ -364,7 +389,11 @@ final class LlbBridgeService extends LLBBridgeGrpc.LLBBridgeImplBase {
     @Override
     public void evaluate(EvaluateRequest request, StreamObserver<EvaluateResponse> response) {
         answer(response, () -> {
-            reference(request.getRef()).evaluate();
+            try {
+                reference(request.getRef()).evaluate();
+            } catch (GatewayException e) {
+                throw withFailedStep(build(), e);
+            }
             return EvaluateResponse.getDefaultInstance();
         });
     }

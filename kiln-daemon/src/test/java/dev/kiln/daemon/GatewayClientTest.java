@@ -85,6 +85,48 @@ class GatewayClientTest {
     }
 
     @Test
+    void aFailedRunStepReachesAForwardedFrontendAsASolveErrorItCanOpenAContainerOn() throws Exception {
+        Path out = tmp.resolve("debug-out");
+        java.io.ByteArrayOutputStream shell = new java.io.ByteArrayOutputStream();
+        dev.kiln.gateway.BuildFunction debugger = client -> {
+            dev.kiln.llb.State failing = dev.kiln.llb.State.image(busybox.toString())
+                    .run(dev.kiln.llb.RunOption.sh("echo left behind > /marker; exit 7"))
+                    .root();
+            try {
+                client.solve(dev.kiln.gateway.SolveRequest.of(failing.marshal()).withEvaluate(true));
+                throw new AssertionError("the solve should have failed");
+            } catch (dev.kiln.gateway.SolveError failed) {
+                assertThat(failed.getMessage()).contains("exit code: 7");
+                assertThat(failed.exec().orElseThrow().getMeta().getArgsList())
+                        .last()
+                        .asString()
+                        .contains("exit 7");
+                dev.kiln.gateway.Reference root = failed.mounts().getFirst();
+                try (dev.kiln.gateway.Container container = client.newContainer(dev.kiln.gateway.NewContainerRequest.of(
+                        List.of(dev.kiln.gateway.Mount.bind("/", root, false))))) {
+                    container
+                            .start(new dev.kiln.gateway.StartRequest(
+                                    List.of("cat", "/marker"),
+                                    List.of("PATH=/bin"),
+                                    "",
+                                    "/",
+                                    false,
+                                    null,
+                                    shell,
+                                    shell,
+                                    dev.kiln.llb.pb.SecurityMode.SANDBOX))
+                            .waitFor();
+                }
+                return dev.kiln.gateway.Result.empty();
+            }
+        };
+
+        ForwardedFrontend.run(address, debugger, exportTo(out, ForwardedFrontend.Options.defaults()));
+
+        assertThat(shell.toString(java.nio.charset.StandardCharsets.UTF_8)).isEqualTo("left behind\n");
+    }
+
+    @Test
     void aForwardedJavaFrontendSolvesReadsRunsADockerfileAndReturnsItsResult() throws Exception {
         Path out = tmp.resolve("forwarded-out");
         Path context = dockerContext(tmp.resolve("forwarded-context"));

@@ -169,7 +169,8 @@ public final class Engine implements AutoCloseable {
                 warnings,
                 null,
                 null,
-                cache);
+                cache,
+                null);
         LocalClient client = new LocalClient(context, request.frontendOpts(), Map.of());
         Result result;
         List<CacheMiss> misses;
@@ -335,6 +336,7 @@ public final class Engine implements AutoCloseable {
                 buildOpts(session, request),
                 request.entitlements(),
                 progress,
+                null,
                 null,
                 null,
                 null,

@@ -12,6 +12,7 @@ import dev.kiln.gateway.Mount;
 import dev.kiln.gateway.NewContainerRequest;
 import dev.kiln.gateway.Reference;
 import dev.kiln.gateway.Result;
+import dev.kiln.gateway.SolveError;
 import dev.kiln.gateway.SolveRequest;
 import dev.kiln.gateway.StartRequest;
 import dev.kiln.llb.pb.MountType;
@@ -68,6 +69,42 @@ class GatewayContainerTest {
                 out,
                 out,
                 SecurityMode.SANDBOX);
+    }
+
+    @Test
+    void aFailedRunStepsSolveErrorOpensAContainerOnTheFilesItsProcessLeft() throws Exception {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        withBase((client, base) -> {
+            dev.kiln.llb.State failing = EngineFixture.base()
+                    .run(dev.kiln.llb.RunOption.sh("echo left behind > /marker; exit 7"))
+                    .root();
+            SolveError error = null;
+            try {
+                client.solve(SolveRequest.of(failing.marshal()).withEvaluate(true));
+            } catch (SolveError e) {
+                error = e;
+            }
+            assertThat(error).as("a failed RUN step's solve error").isNotNull();
+            assertThat(error.getMessage()).contains("exit code: 7");
+            assertThat(error.exec()).isPresent();
+            assertThat(error.exec().get().getMeta().getArgsList())
+                    .last()
+                    .asString()
+                    .contains("exit 7");
+            assertThat(error.mounts()).hasSize(error.exec().get().getMountsCount());
+            Reference root = error.mounts().getFirst();
+            assertThat(new String(
+                            root.readFile(new dev.kiln.gateway.ReadRequest("/marker", null)), StandardCharsets.UTF_8))
+                    .isEqualTo("left behind\n");
+            try (Container container =
+                    client.newContainer(NewContainerRequest.of(List.of(Mount.bind("/", root, false))))) {
+                container
+                        .start(process(List.of("cat", "/marker"), List.of(), null, out))
+                        .waitFor();
+            }
+            assertThatThrownBy(root::toState).hasMessageContaining("no definition to build on");
+        });
+        assertThat(out.toString(StandardCharsets.UTF_8)).isEqualTo("left behind\n");
     }
 
     @Test

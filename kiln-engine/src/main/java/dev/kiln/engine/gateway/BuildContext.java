@@ -11,6 +11,7 @@ import dev.kiln.solver.ProgressListener;
 import dev.kiln.solver.Solver;
 import dev.kiln.worker.BuildSession;
 import dev.kiln.worker.Worker;
+import dev.kiln.worker.ops.FailedStep;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -31,11 +32,14 @@ public record BuildContext(
         List<Warning> warnings,
         List<Container> containers,
         List<LlbGraph> graphs,
-        BuildCache cache) {
+        BuildCache cache,
+        List<FailedStep> failures) {
 
     /**
-     * {@code graphs} collects every definition the build solved, so a step can be found again to debug it. Making
-     * the context begins the build for the worker: what it uses is in use until {@link #releaseContainers}.
+     * {@code graphs} collects every definition the build solved, so a step can be found again to debug it;
+     * {@code failures} the RUN steps that failed, whose files a client may still open ({@link SolveErrors}) until the
+     * build ends. Making the context begins the build for the worker: what it uses is in use until
+     * {@link #releaseContainers}.
      */
     public BuildContext {
         worker.beginBuild(session.id());
@@ -44,6 +48,7 @@ public record BuildContext(
         containers = containers == null ? new CopyOnWriteArrayList<>() : containers;
         graphs = graphs == null ? new CopyOnWriteArrayList<>() : graphs;
         cache = cache == null ? new BuildCache(List.of()) : cache;
+        failures = failures == null ? new CopyOnWriteArrayList<>() : failures;
     }
 
     /**
@@ -60,6 +65,24 @@ public record BuildContext(
             }
         }
         containers.clear();
+        forgetFailures();
         worker.endBuild(session.id());
+    }
+
+    /** Removes the files the failed steps' processes left, which nobody can open once the build is over. */
+    private void forgetFailures() {
+        for (FailedStep step : failures) {
+            boolean isInput = step.inputs().stream()
+                    .anyMatch(input -> input.id().equals(step.root().id()));
+            if (step.root().isScratch() || isInput) {
+                continue;
+            }
+            try {
+                worker.snapshotter().remove(step.root().id());
+            } catch (java.io.IOException ignored) {
+                // an unremoved snapshot costs disk space until pruned, nothing else
+            }
+        }
+        failures.clear();
     }
 }

@@ -141,6 +141,9 @@ public final class LocalContainer implements Container {
             }
             return Snapshot.SCRATCH;
         }
+        if (mount.ref() instanceof SnapshotReference files) {
+            return files.snapshot();
+        }
         if (!(mount.ref() instanceof SolvedReference solved)) {
             throw new GatewayException("mount " + mount.dest() + ": the reference was not made by this engine");
         }

@@ -73,7 +73,7 @@ public final class SolvedReference implements Reference {
                         .flatMap(digest -> FailedSource.describe(digest, sourceGraphs()))
                         .map(text -> "\n" + text)
                         .orElse("");
-                throw new GatewayException(e.getMessage() + where, e);
+                throw SolveErrors.of(build, e.getMessage() + where, e, sourceGraphs());
             }
         }
         return solved;
@@ -88,35 +88,17 @@ public final class SolvedReference implements Reference {
 
     @Override
     public byte[] readFile(ReadRequest request) throws InterruptedException {
-        try (ReadOnlyView view = open()) {
-            return view.files()
-                    .readFile(
-                            request.filename(),
-                            request.range() == null ? 0 : request.range().offset(),
-                            request.range() == null ? -1 : request.range().length());
-        } catch (IOException e) {
-            throw new GatewayException("read " + request.filename() + ": " + e.getMessage(), e);
-        }
+        return ReferenceFiles.readFile(this::open, request, "");
     }
 
     @Override
     public Stat statFile(StatRequest request) throws InterruptedException {
-        try (ReadOnlyView view = open()) {
-            return GatewayStats.of(view.files().stat(request.path()));
-        } catch (IOException e) {
-            throw new GatewayException("stat " + request.path() + ": " + e.getMessage(), e);
-        }
+        return ReferenceFiles.statFile(this::open, request, "");
     }
 
     @Override
     public List<Stat> readDir(ReadDirRequest request) throws InterruptedException {
-        try (ReadOnlyView view = open()) {
-            return view.files().readDir(request.path(), request.includePattern()).stream()
-                    .map(GatewayStats::of)
-                    .toList();
-        } catch (IOException e) {
-            throw new GatewayException("read directory " + request.path() + ": " + e.getMessage(), e);
-        }
+        return ReferenceFiles.readDir(this::open, request, "");
     }
 
     /** Opens the solved files for reading; the caller closes the view. */

@@ -63,10 +63,14 @@ final class BridgeReference implements Reference {
             statFile(new StatRequest("."));
             return;
         }
-        LlbBridgeClient.call(
-                "evaluate",
-                () -> client.bridge()
-                        .evaluate(EvaluateRequest.newBuilder().setRef(id).build()));
+        try {
+            LlbBridgeClient.call(
+                    "evaluate",
+                    () -> client.bridge()
+                            .evaluate(EvaluateRequest.newBuilder().setRef(id).build()));
+        } catch (GatewayException e) {
+            throw client.withFailedStep(e);
+        }
     }
 
     @Override

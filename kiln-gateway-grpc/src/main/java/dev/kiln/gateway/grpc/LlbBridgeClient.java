@@ -269,7 +269,12 @@ public final class LlbBridgeClient implements Client {
                 evaluateLater = true;
             }
         }
-        SolveResponse response = call(describe(request), () -> bridge.solve(out.build()));
+        SolveResponse response;
+        try {
+            response = call(describe(request), () -> bridge.solve(out.build()));
+        } catch (GatewayException e) {
+            throw withFailedStep(e);
+        }
         Result result = fromProto(response);
         if (evaluateLater) {
             for (Reference reference : references(result)) {
@@ -498,6 +503,33 @@ public final class LlbBridgeClient implements Client {
             }
             throw failure(what, e.getStatus(), e);
         }
+    }
+
+    /**
+     * A failed solve as the gateway API says it: a {@link SolveError} whose references are the failed step's files,
+     * when the engine sent BuildKit's errdefs.Solve detail (a RUN step failed), else the failure as it is.
+     */
+    GatewayException withFailedStep(GatewayException failure) {
+        Optional<dev.kiln.api.errdefs.Solve> step = dev.kiln.api.SolveErrorDetails.of(failure);
+        if (step.isEmpty()) {
+            return failure;
+        }
+        return new dev.kiln.gateway.SolveError(
+                failure.getMessage(),
+                failure,
+                step.get().getOp(),
+                references(step.get().getInputIDsList()),
+                references(step.get().getMountIDsList()),
+                step.get().getDescriptionMap());
+    }
+
+    /** The engine's ids as references; an empty id (a mount that keeps nothing) is null. */
+    private List<Reference> references(List<String> ids) {
+        List<Reference> refs = new ArrayList<>();
+        for (String id : ids) {
+            refs.add(id.isEmpty() ? null : new BridgeReference(this, id, null));
+        }
+        return refs;
     }
 
     static GatewayException failure(String what, Status status, Throwable cause) {
