@@ -100,7 +100,7 @@ final class BuildCommand {
                     try (DebugShell shell = e.debugShell().get()) {
                         new ShellSession(in, out, err)
                                 .run(
-                                        shell,
+                                        shell::start,
                                         shell.step() + " failed; opening a shell in its "
                                                 + "container (its files as the step left them). Exit the shell to end the build.");
                     }
@@ -177,7 +177,9 @@ final class BuildCommand {
             }
             try (shell) {
                 new ShellSession(in, out, err)
-                        .run(shell, "opening a shell in the result of " + shell.step() + ". Exit the shell to end.");
+                        .run(
+                                shell::start,
+                                "opening a shell in the result of " + shell.step() + ". Exit the shell to end.");
             }
         }
         return 0;
@@ -312,7 +314,7 @@ final class BuildCommand {
         return exports;
     }
 
-    private static ClassLoader loader(List<Path> classpath) throws IOException {
+    static ClassLoader loader(List<Path> classpath) throws IOException {
         ClassLoader parent = BuildCommand.class.getClassLoader();
         if (classpath.isEmpty()) {
             return parent;

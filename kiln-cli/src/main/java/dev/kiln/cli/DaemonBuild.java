@@ -70,6 +70,15 @@ final class DaemonBuild {
         this.offerDirectAccess = offerDirectAccess;
     }
 
+    /** {@code kiln debug STEP}: the step whose result a shell opens in; null for a build. */
+    private String debugStep;
+
+    /** This client as {@code kiln debug STEP}: it builds, then opens a shell in the result of the step. */
+    DaemonBuild debugging(String step) {
+        this.debugStep = step;
+        return this;
+    }
+
     /** One exporter of the request and where its files come back to, if it sends any. */
     private record Output(ControlCalls.Exporter exporter, FileTarget target, String description) {}
 
@@ -168,7 +177,27 @@ final class DaemonBuild {
         if (epoch != null && !epoch.isEmpty()) {
             attrs.putIfAbsent("build-arg:SOURCE_DATE_EPOCH", epoch);
         }
-        List<Output> outputs = outputs(invocation);
+        // The frontend runs in this process, over the daemon's gateway (a forwarded build, as buildctl and buildx run
+        // theirs): a java: frontend; and for --on-error shell and kiln debug, where a failed step's files and a step's
+        // result reach this client to open a shell on.
+        Optional<dev.kiln.gateway.BuildFunction> frontendHere = Optional.empty();
+        if (frontend.startsWith("java:")) {
+            frontendHere =
+                    Optional.of(dev.kiln.engine.Frontends.discover(BuildCommand.loader(invocation.frontendClasspath()))
+                            .lookup(frontend)
+                            .orElseThrow());
+        } else if (invocation.shellOnError() || debugStep != null) {
+            frontendHere = Optional.of(DebugOnFailure.solving(
+                    definition.length > 0
+                            ? dev.kiln.gateway.SolveRequest.of(dev.kiln.llb.pb.Definition.parseFrom(definition))
+                            : dev.kiln.gateway.SolveRequest.frontend(frontend, attrs)));
+        }
+        if (frontendHere.isPresent()) {
+            frontend = "";
+            definition = new byte[0];
+        }
+        // kiln debug exports nothing: its result is the shell
+        List<Output> outputs = debugStep == null ? outputs(invocation) : List.of();
         Map<String, byte[]> secrets = Secrets.parse(invocation.secrets(), System.getenv());
         Map<String, Path> agents = Secrets.parseSsh(invocation.ssh(), System.getenv());
         noticeDaemonSettings(invocation);
@@ -222,7 +251,8 @@ final class DaemonBuild {
                     sessionId,
                     services.isEmpty() ? "" : sharedKey(locals),
                     services,
-                    outputs);
+                    outputs,
+                    frontendHere);
         } finally {
             if (grant.isPresent()) {
                 Files.deleteIfExists(grant.get()); // the daemon deletes it when the Solve arrives
@@ -305,9 +335,12 @@ final class DaemonBuild {
             String sessionId,
             String sharedKey,
             List<BindableService> services,
-            List<Output> outputs)
+            List<Output> outputs,
+            Optional<dev.kiln.gateway.BuildFunction> frontendHere)
             throws Exception {
         Progress.Display display = Progress.Display.forMode(invocation.progress(), err);
+        // once a debug shell has the terminal, the build's progress stays off it
+        java.util.concurrent.atomic.AtomicBoolean shellOpen = new java.util.concurrent.atomic.AtomicBoolean();
         BuildSummary summary = new BuildSummary();
         StatusEvents events = new StatusEvents();
         Context.CancellableContext call = Context.current().withCancellation();
@@ -340,7 +373,9 @@ final class DaemonBuild {
                     public void onNext(ControlCalls.StatusUpdate status) {
                         for (Progress event : events.accept(status)) {
                             summary.onEvent(event);
-                            display.onEvent(event);
+                            if (!shellOpen.get()) {
+                                display.onEvent(event);
+                            }
                         }
                     }
 
@@ -371,6 +406,29 @@ final class DaemonBuild {
                     }
                 });
             });
+            if (frontendHere.isPresent()) {
+                DebugStep.Shell shell = (target, banner) -> {
+                    shellOpen.set(true);
+                    closeDisplay(display);
+                    new ShellSession(in, out, err).run(target, banner);
+                };
+                dev.kiln.gateway.BuildFunction function = debugStep != null
+                        ? new DebugStep(frontendHere.get(), debugStep, shell)
+                        : !invocation.shellOnError()
+                                ? frontendHere.get()
+                                : new DebugOnFailure(
+                                        frontendHere.get(),
+                                        step -> shell.open(
+                                                step::start,
+                                                step.step()
+                                                        + " failed; opening a shell in its container (its files as the "
+                                                        + "step left them). Exit the shell to end the build."));
+                Thread.ofPlatform()
+                        .daemon()
+                        .name("kiln-frontend")
+                        .start(() -> call.run(
+                                () -> runFrontend(daemon, ref, sessionId, request.frontendAttrs(), function, call)));
+            }
             Map<String, String> response;
             try {
                 response = solved.get();
@@ -399,6 +457,34 @@ final class DaemonBuild {
             } catch (IllegalStateException shuttingDown) {
                 // the hook is running: it cancelled the call
             }
+        }
+    }
+
+    /**
+     * Runs {@code function} as the frontend of the forwarded build {@code ref}: its gateway calls go to the daemon on
+     * this client's connection, naming the build in BuildKit's header, and it ends with a Return of its result or
+     * error, which the daemon's Solve then exports or fails with. A frontend that cannot start cancels the build.
+     */
+    private void runFrontend(
+            DaemonConnection daemon,
+            String ref,
+            String sessionId,
+            Map<String, String> attrs,
+            dev.kiln.gateway.BuildFunction function,
+            Context.CancellableContext call) {
+        io.grpc.Metadata headers = new io.grpc.Metadata();
+        headers.put(dev.kiln.gateway.grpc.ForwardedFrontend.BUILD_ID, ref);
+        io.grpc.Channel bridge = io.grpc.ClientInterceptors.intercept(
+                daemon.channel(), MetadataUtils.newAttachHeadersInterceptor(headers));
+        try {
+            dev.kiln.gateway.grpc.LlbBridgeClient.connect(
+                            bridge, new dev.kiln.gateway.grpc.BuildFacts(attrs, sessionId, "kiln", List.of()))
+                    .run(function);
+        } catch (InterruptedException e) {
+            call.cancel(e);
+        } catch (RuntimeException e) {
+            err.println("kiln: the build's frontend could not run here: " + e.getMessage());
+            call.cancel(e);
         }
     }
 

@@ -49,11 +49,13 @@ public final class Main {
                                 "debug needs a STEP: text of a step's name as progress shows it, " + "or its digest");
                     }
                     List<String> buildArgs = rest.subList(1, rest.size());
-                    if (!Invocation.parse(buildArgs).noDaemon()) {
-                        System.err.println("kiln: debug builds in this process (a shell through the daemon needs its "
-                                + "gateway API over gRPC, not there yet)");
+                    Invocation invocation = Invocation.parse(buildArgs);
+                    if (invocation.noDaemon()) {
+                        yield BuildCommand.embedded(buildArgs, rest.getFirst());
                     }
-                    yield BuildCommand.embedded(buildArgs, rest.getFirst());
+                    yield new DaemonBuild(System.out, System.err, System.in)
+                            .debugging(rest.getFirst())
+                            .run(invocation);
                 }
                 case "du" -> new DiskUsageCommand(System.out, System.err).du(rest);
                 case "prune" -> new DiskUsageCommand(System.out, System.err).prune(rest);
@@ -87,20 +89,10 @@ public final class Main {
         }
     }
 
-    /** {@code kiln build}: through the daemon, unless the command line needs this process. */
+    /** {@code kiln build}: through the daemon, unless --no-daemon asks for this process. */
     private static int build(List<String> args) throws Exception {
         Invocation invocation = Invocation.parse(args);
-        String embeddedBecause = null;
-        if (invocation.shellOnError()) {
-            embeddedBecause = "--on-error shell builds in this process (a shell through the daemon needs its gateway "
-                    + "API over gRPC, not there yet)";
-        } else if (invocation.frontend() != null && invocation.frontend().startsWith("java:")) {
-            embeddedBecause = "a java: frontend runs in this process, so the build does too";
-        }
-        if (invocation.noDaemon() || embeddedBecause != null) {
-            if (embeddedBecause != null && !invocation.noDaemon()) {
-                System.err.println("kiln: " + embeddedBecause);
-            }
+        if (invocation.noDaemon()) {
             return BuildCommand.embedded(args, null);
         }
         return new DaemonBuild(System.out, System.err, System.in).run(invocation);

@@ -1,11 +1,11 @@
 package dev.kiln.cli;
 
-import dev.kiln.engine.DebugShell;
 import dev.kiln.gateway.ContainerProcess;
 import dev.kiln.gateway.ExitException;
 import dev.kiln.gateway.WinSize;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
@@ -29,8 +29,15 @@ final class ShellSession {
         this.err = err;
     }
 
+    /** Where a shell starts: a step's container, in this process ({@code DebugShell}) or through a gateway. */
+    @FunctionalInterface
+    interface Target {
+        ContainerProcess start(List<String> args, InputStream in, OutputStream out, OutputStream err, boolean tty)
+                throws InterruptedException;
+    }
+
     /** Runs a shell in {@code shell}'s container after telling the user {@code banner}; returns when it exits. */
-    void run(DebugShell shell, String banner) throws InterruptedException {
+    void run(Target shell, String banner) throws InterruptedException {
         boolean terminal =
                 in == System.in && System.console() != null && System.console().isTerminal();
         err.println();

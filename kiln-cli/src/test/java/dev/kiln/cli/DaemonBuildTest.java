@@ -291,6 +291,94 @@ class DaemonBuildTest {
         assertThat(DaemonEndpoint.running(ownState)).isEmpty();
     }
 
+    @org.junit.jupiter.params.ParameterizedTest(name = "direct access: {0}")
+    @org.junit.jupiter.params.provider.ValueSource(booleans = {true, false})
+    void onErrorShellOpensAShellThroughTheDaemonOnTheFilesTheFailedStepLeft(boolean direct) throws Exception {
+        Files.writeString(
+                context.resolve("Dockerfile"),
+                "FROM busybox\nWORKDIR /work\nRUN echo left behind > marker && exit 3\n");
+        stdout.reset();
+        stderr.reset();
+        int code = new DaemonBuild(
+                        new PrintStream(stdout, true),
+                        new PrintStream(stderr, true),
+                        new java.io.ByteArrayInputStream("cat marker; pwd; exit\n".getBytes(StandardCharsets.UTF_8)),
+                        direct)
+                .run(Invocation.parse(List.of(
+                        "--state",
+                        state.toString(),
+                        "--build-context",
+                        "busybox=" + rootfs,
+                        "--progress",
+                        "plain",
+                        "--on-error",
+                        "shell",
+                        context.toString())));
+
+        assertThat(code).as(err()).isEqualTo(1);
+        assertThat(stdout.toString(StandardCharsets.UTF_8)).as(err()).isEqualTo("left behind\n/work\n");
+        assertThat(err())
+                .contains("failed; opening a shell in its container")
+                .contains("kiln: build failed:")
+                .contains("exit code: 3");
+        // the daemon kept serving: the next build works
+        assertThat(kiln("FROM busybox\nRUN echo after\n")).as(err()).isZero();
+    }
+
+    @Test
+    void debugOpensAShellThroughTheDaemonInTheResultOfTheNamedStep() throws Exception {
+        Files.writeString(
+                context.resolve("Dockerfile"),
+                "FROM busybox\nWORKDIR /w\nRUN echo made > made.txt\nRUN echo later > later.txt\n");
+        stdout.reset();
+        stderr.reset();
+        int code = new DaemonBuild(
+                        new PrintStream(stdout, true),
+                        new PrintStream(stderr, true),
+                        new java.io.ByteArrayInputStream(
+                                "cat made.txt; ls; pwd; exit\n".getBytes(StandardCharsets.UTF_8)),
+                        true)
+                .debugging("echo made")
+                .run(Invocation.parse(List.of(
+                        "--state",
+                        state.toString(),
+                        "--build-context",
+                        "busybox=" + rootfs,
+                        "--progress",
+                        "plain",
+                        context.toString())));
+
+        assertThat(code).as(err()).isZero();
+        // the step's own result: what later steps made is not there, and its working directory applies
+        assertThat(stdout.toString(StandardCharsets.UTF_8)).as(err()).isEqualTo("made\nmade.txt\n/w\n");
+        assertThat(err()).contains("opening a shell in the result of");
+    }
+
+    @Test
+    void aJavaFrontendRunsInTheClientOverTheDaemonsGateway() throws Exception {
+        Path out = tmp.resolve("java-out");
+        stderr.reset();
+        int code = new DaemonBuild(
+                        new PrintStream(stdout, true), new PrintStream(stderr, true), InputStream.nullInputStream())
+                .run(Invocation.parse(List.of(
+                        "--state",
+                        state.toString(),
+                        "--frontend",
+                        "java:" + BuildCommandTest.WritesMarker.class.getName(),
+                        "--opt",
+                        "marker=via-daemon",
+                        "--local",
+                        "rootfs=" + rootfs,
+                        "--progress",
+                        "plain",
+                        "--output",
+                        "type=local,dest=" + out)));
+
+        assertThat(code).as(err()).isZero();
+        assertThat(out.resolve("marker")).hasContent("via-daemon");
+        assertThat(DaemonEndpoint.running(state).orElseThrow().pid()).isEqualTo(firstDaemonPid);
+    }
+
     @Test
     void duListsRecordsAndPruneRemovesThem() throws Exception {
         assertThat(kiln("FROM busybox\nRUN echo for-du > /du.txt\n")).as(err()).isZero();

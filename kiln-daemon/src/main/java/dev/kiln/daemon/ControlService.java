@@ -170,10 +170,11 @@ final class ControlService extends ControlGrpc.ControlImplBase {
                         new ForwardedBuild(ref, () -> connected.get() != null && !sessions.connected(connected.get()));
                 gateways.add(forwarded);
             }
-            Optional<DirectAccess> direct =
-                    forwarded != null || request.getSession().isEmpty()
-                            ? Optional.empty()
-                            : DirectAccess.take(info.stateDir(), request.getSession());
+            // a forwarded build's client may hand over its files by path too (kiln build --on-error shell does):
+            // a client that goes away then cancels its Solve call, which stops the build
+            Optional<DirectAccess> direct = request.getSession().isEmpty()
+                    ? Optional.empty()
+                    : DirectAccess.take(info.stateDir(), request.getSession());
             Optional<ClientSession> session = request.getSession().isEmpty() || direct.isPresent()
                     ? Optional.empty()
                     : sessions.await(request.getSession(), SESSION_WAIT);

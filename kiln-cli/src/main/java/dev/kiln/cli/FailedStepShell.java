@@ -1,0 +1,102 @@
+package dev.kiln.cli;
+
+import dev.kiln.gateway.Client;
+import dev.kiln.gateway.Container;
+import dev.kiln.gateway.ContainerProcess;
+import dev.kiln.gateway.Mount;
+import dev.kiln.gateway.NewContainerRequest;
+import dev.kiln.gateway.Reference;
+import dev.kiln.gateway.SolveError;
+import dev.kiln.gateway.StartRequest;
+import dev.kiln.llb.pb.ExecOp;
+import dev.kiln.llb.pb.Meta;
+import dev.kiln.llb.pb.MountType;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * A container on a failed RUN step made through the gateway API, as buildx's debugger makes it from BuildKit's
+ * SolveError: the step's mounts (its root as the process left it) at their places, and its process settings (env,
+ * user, working directory, network, security) for every process started in it.
+ */
+final class FailedStepShell implements AutoCloseable {
+
+    private final Client client;
+    private final SolveError failure;
+    private final ExecOp exec;
+    private Container container;
+
+    /** @throws IllegalArgumentException when the failed step ran no process (a file operation, a pull) */
+    FailedStepShell(Client client, SolveError failure) {
+        this.client = client;
+        this.failure = failure;
+        this.exec = failure.exec()
+                .orElseThrow(() -> new IllegalArgumentException("the failed step ran no process to open a shell in"));
+    }
+
+    /** The step's command, as the user wrote it. */
+    String step() {
+        return String.join(" ", exec.getMeta().getArgsList());
+    }
+
+    /** Starts {@code args} in the step's container, made on first use. */
+    synchronized ContainerProcess start(
+            List<String> args, InputStream in, OutputStream out, OutputStream err, boolean tty)
+            throws InterruptedException {
+        if (container == null) {
+            container = client.newContainer(new NewContainerRequest(
+                    mounts(),
+                    exec.getNetwork(),
+                    exec.getMeta().getExtraHostsList(),
+                    null,
+                    null,
+                    exec.getMeta().getHostname()));
+        }
+        Meta meta = exec.getMeta();
+        return container.start(new StartRequest(
+                args,
+                meta.getEnvList(),
+                meta.getUser(),
+                meta.getCwd().isEmpty() ? "/" : meta.getCwd(),
+                tty,
+                in,
+                out,
+                err,
+                exec.getSecurity()));
+    }
+
+    /** The step's mounts, each from the failure's reference at its place; the ones that keep nothing made anew. */
+    private List<Mount> mounts() {
+        List<Mount> mounts = new ArrayList<>();
+        for (int i = 0; i < exec.getMountsCount(); i++) {
+            dev.kiln.llb.pb.Mount mount = exec.getMounts(i);
+            Reference ref = i < failure.mounts().size() ? failure.mounts().get(i) : null;
+            if (mount.getMountType() == MountType.BIND
+                    && ref == null
+                    && !mount.getDest().equals("/")) {
+                continue; // a scratch input: nothing to show
+            }
+            mounts.add(new Mount(
+                    mount.getSelector(),
+                    mount.getDest(),
+                    "",
+                    ref,
+                    mount.getReadonly(),
+                    mount.getMountType(),
+                    mount.hasCacheOpt() ? mount.getCacheOpt() : null,
+                    mount.hasSecretOpt() ? mount.getSecretOpt() : null,
+                    mount.hasSSHOpt() ? mount.getSSHOpt() : null));
+        }
+        return mounts;
+    }
+
+    @Override
+    public synchronized void close() throws InterruptedException {
+        if (container != null) {
+            container.release();
+            container = null;
+        }
+    }
+}
