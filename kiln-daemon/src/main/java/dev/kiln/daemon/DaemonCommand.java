@@ -74,8 +74,27 @@ public final class DaemonCommand {
         }
     }
 
+    /**
+     * A daemon a client started runs in a session of its own, without a terminal, so no user's hangup can reach it.
+     * But as a session leader it takes the first terminal it opens as its controlling one: the JDK opens a debug
+     * shell's pty by path to hand it to the runtime (ProcessBuilder redirects have no O_NOCTTY), and that terminal's
+     * hangup when the shell exits sent the daemon SIGHUP, which stopped it. A handler (not SIG_IGN, which the
+     * containers' processes would inherit) keeps it running.
+     */
+    @SuppressWarnings("restricted")
+    private static void ignoreHangups() {
+        try {
+            sun.misc.Signal.handle(new sun.misc.Signal("HUP"), signal -> {});
+        } catch (IllegalArgumentException unsupported) {
+            // no SIGHUP here: nothing to guard against
+        }
+    }
+
     private static int serve(DaemonConfig config, PrintStream err) throws IOException, InterruptedException {
         config.warnings().forEach(warning -> err.println("kiln daemon: " + warning));
+        if ("1".equals(System.getenv(dev.kiln.api.DaemonEndpoint.AUTOSTARTED))) {
+            ignoreHangups();
+        }
         KilnDaemon daemon = KilnDaemon.start(config, err);
         Thread hook = new Thread(
                 () -> {

@@ -13,16 +13,31 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 
 /**
- * A pseudo-terminal pair from openpty(3): the master side stays with Kiln, the slave side becomes a process's
- * terminal. Reads and writes on the master are plain read(2)/write(2) calls, so they block the calling thread.
+ * A pseudo-terminal pair: the master side stays with Kiln, the slave side becomes a process's terminal. Reads and
+ * writes on the master are plain read(2)/write(2) calls, so they block the calling thread.
+ *
+ * <p>Both sides are opened with O_NOCTTY. A daemon is a session leader without a terminal, and openpty(3) opens the
+ * slave without that flag: the first shell's terminal became the daemon's controlling terminal, and its hangup when
+ * the shell ended sent the daemon SIGHUP, which stopped it (seen with {@code kiln build --on-error shell}).
  */
 public final class Pty implements AutoCloseable {
     private static final long TIOCGWINSZ = 0x5413;
     private static final long TIOCSWINSZ = 0x5414;
 
-    private static final MethodHandle OPENPTY = Libc.capturingErrno(
-            "openpty",
-            FunctionDescriptor.of(Libc.INT, Libc.POINTER, Libc.POINTER, Libc.POINTER, Libc.POINTER, Libc.POINTER));
+    private static final int O_RDWR = 02;
+    private static final int O_NOCTTY = 0400;
+    private static final int O_CLOEXEC = 02000000;
+
+    private static final MethodHandle POSIX_OPENPT =
+            Libc.capturingErrno("posix_openpt", FunctionDescriptor.of(Libc.INT, Libc.INT));
+    private static final MethodHandle GRANTPT =
+            Libc.capturingErrno("grantpt", FunctionDescriptor.of(Libc.INT, Libc.INT));
+    private static final MethodHandle UNLOCKPT =
+            Libc.capturingErrno("unlockpt", FunctionDescriptor.of(Libc.INT, Libc.INT));
+    private static final MethodHandle PTSNAME_R =
+            Libc.capturingErrno("ptsname_r", FunctionDescriptor.of(Libc.INT, Libc.INT, Libc.POINTER, Libc.LONG));
+    private static final MethodHandle OPEN = Libc.capturingErrno(
+            "open", FunctionDescriptor.of(Libc.INT, Libc.POINTER, Libc.INT), Linker.Option.firstVariadicArg(2));
     private static final MethodHandle IOCTL = Libc.capturingErrno(
             "ioctl",
             FunctionDescriptor.of(Libc.INT, Libc.INT, Libc.LONG, Libc.POINTER),
@@ -74,21 +89,34 @@ public final class Pty implements AutoCloseable {
     public static Pty open(WindowSize size) throws IOException {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment state = Libc.callState(arena);
-            MemorySegment fds = arena.allocate(Libc.INT, 2);
-            int rc = (int) OPENPTY.invokeExact(
-                    state,
-                    fds,
-                    fds.asSlice(Libc.INT.byteSize()),
-                    MemorySegment.NULL,
-                    MemorySegment.NULL,
-                    winsize(arena, size));
-            if (rc != 0) {
-                throw new SyscallException("openpty", "", Libc.errno(state));
+            int master = (int) POSIX_OPENPT.invokeExact(state, O_RDWR | O_NOCTTY | O_CLOEXEC);
+            if (master < 0) {
+                throw new SyscallException("posix_openpt", "", Libc.errno(state));
             }
-            int master = fds.getAtIndex(Libc.INT, 0);
-            int slave = fds.getAtIndex(Libc.INT, 1);
+            int slave;
+            try {
+                if ((int) GRANTPT.invokeExact(state, master) != 0) {
+                    throw new SyscallException("grantpt", "pty master", Libc.errno(state));
+                }
+                if ((int) UNLOCKPT.invokeExact(state, master) != 0) {
+                    throw new SyscallException("unlockpt", "pty master", Libc.errno(state));
+                }
+                MemorySegment name = arena.allocate(128);
+                int rc = (int) PTSNAME_R.invokeExact(state, master, name, 128L);
+                if (rc != 0) {
+                    throw new SyscallException("ptsname_r", "pty master", rc);
+                }
+                slave = (int) OPEN.invokeExact(state, name, O_RDWR | O_NOCTTY | O_CLOEXEC);
+                if (slave < 0) {
+                    throw new SyscallException("open", name.getString(0), Libc.errno(state));
+                }
+            } catch (SyscallException e) {
+                close(master, "pty master");
+                throw e;
+            }
             Pty pty = new Pty(master, slave, Files.readSymbolicLink(Path.of("/proc/self/fd/" + slave)));
             try {
+                pty.resize(size);
                 makeRaw(arena, state, slave);
             } catch (IOException | RuntimeException e) {
                 pty.close();
