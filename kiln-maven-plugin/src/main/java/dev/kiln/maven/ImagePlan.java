@@ -395,17 +395,6 @@ public record ImagePlan(
 
     private static List<ExtraDirectory> extraDirectories(ImageParameters.ExtraDirectories extra, Path basedir)
             throws ConfigurationError, IOException {
-        List<ImageParameters.ExtraDirectory> paths = extra == null ? List.of() : nonNull(extra.paths);
-        boolean configured = !paths.isEmpty();
-        if (!configured) {
-            // Jib's default: src/main/jib, when it exists
-            ImageParameters.ExtraDirectory jib = new ImageParameters.ExtraDirectory();
-            jib.from = basedir.resolve("src/main/jib").toFile();
-            if (!Files.isDirectory(jib.from.toPath())) {
-                return List.of();
-            }
-            paths = List.of(jib);
-        }
         List<ImageParameters.Permission> permissions = extra == null ? List.of() : nonNull(extra.permissions);
         List<ImageParameters.Ownership> ownerships = extra == null ? List.of() : nonNull(extra.ownerships);
         for (ImageParameters.Permission permission : permissions) {
@@ -430,6 +419,17 @@ public record ImagePlan(
                         "<extraDirectories><ownerships><ownership><owner>",
                         "\"" + ownership.owner + "\" for " + ownership.file + ": " + e.getMessage());
             }
+        }
+        List<ImageParameters.ExtraDirectory> paths = extra == null ? List.of() : nonNull(extra.paths);
+        boolean configured = !paths.isEmpty();
+        if (!configured) {
+            // Jib's default: src/main/jib, when it exists
+            ImageParameters.ExtraDirectory jib = new ImageParameters.ExtraDirectory();
+            jib.from = basedir.resolve("src/main/jib").toFile();
+            if (!Files.isDirectory(jib.from.toPath())) {
+                return List.of();
+            }
+            paths = List.of(jib);
         }
         List<ExtraDirectory> directories = new ArrayList<>();
         for (ImageParameters.ExtraDirectory path : paths) {

@@ -185,6 +185,17 @@ class MavenAppIT {
                 .contains("\"greeting\":\"hello again from maven-app\"");
     }
 
+    @Test
+    @Order(4)
+    void theDockerfileGoalBuildsTheProjectsDockerfileWithTheBuildsOutputs() throws Exception {
+        String dockerfileImage = registry.host() + "/maven-app-dockerfile:1";
+        maven("-Dimage=" + dockerfileImage, "-Dkiln.push=true", "package", "kiln:dockerfile");
+        assertThat(runImage(unpack(dockerfileImage, "dockerfile").getParent()))
+                .contains("\"args\":[\"from-dockerfile\"]")
+                .contains("\"state\":\"dockerfile\"")
+                .contains("INFO com.example.hello.HelloService - started");
+    }
+
     /** Runs the nested build in the sample project; fails with its log when it fails. */
     private static String maven(String... goals) throws Exception {
         Path mvn = Path.of(property("kiln.it.mavenHome"), "bin", "mvn");
@@ -201,7 +212,7 @@ class MavenAppIT {
                 "-Dkiln.stateTimeout=0"));
         command.addAll(List.of(goals));
         Path log = work.resolve(
-                "maven-" + (++builds) + "-" + String.join("-", goals).replace(':', '_') + ".log");
+                "maven-" + (++builds) + "-" + String.join("-", goals).replaceAll("[^A-Za-z0-9.-]", "_") + ".log");
         ProcessBuilder builder =
                 new ProcessBuilder(command).directory(sample.toFile()).redirectErrorStream(true);
         builder.redirectOutput(log.toFile());
