@@ -16,8 +16,6 @@ rm -rf "$work"
 mkdir -p "$work"
 export MAVEN_OPTS="--enable-native-access=ALL-UNNAMED --sun-misc-unsafe-memory-access=allow"
 
-echo "== building kiln-maven-plugin into $root/kiln-maven-plugin/target/local-repo" >&2
-(cd "$root" && ./mvnw -B -ntp -q verify -pl kiln-maven-plugin -am -DskipTests -Dkiln.fuzz.phase=none) >&2
 mvn=$(ls -d "$HOME"/.m2/wrapper/dists/apache-maven-*/*/bin/mvn | head -1)
 
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
@@ -49,6 +47,9 @@ printf 'FROM scratch\nCOPY rootfs/ /\n' > "$work/jre/Dockerfile"
 "$root/kiln" build --no-daemon --state "$work/base-state" --progress quiet \
   --output "type=image,name=$registry/jre:25,push=true" "$work/jre" >&2
 
+# after ./kiln, which may rebuild the reactor from clean (and so empty kiln-maven-plugin/target)
+echo "== building kiln-maven-plugin into $root/kiln-maven-plugin/target/local-repo" >&2
+(cd "$root" && ./mvnw -B -ntp -q verify -pl kiln-maven-plugin -am -DskipTests -Dkiln.fuzz.phase=none) >&2
 # two copies of the sample: with its <runs> step, and without (as Jib builds it)
 cp -r "$root/examples/maven-app" "$work/with-runs"
 rm -rf "$work/with-runs/target"
