@@ -43,8 +43,16 @@ public final class StreamServer implements AutoCloseable {
 
     private static volatile EventLoopGroup loop;
 
+    /**
+     * grpc-java logs a connection that ends in a protocol error (a peer that wrote garbage) with its stack trace at
+     * INFO; the caller reports the broken connection to its user instead. Held here so its level stays set.
+     */
+    private static final java.util.logging.Logger TRANSPORT =
+            java.util.logging.Logger.getLogger("io.grpc.netty.shaded.io.grpc.netty.NettyServerTransport");
+
     static {
         NettyLogs.quietKeepAliveWarnings();
+        TRANSPORT.setLevel(java.util.logging.Level.WARNING);
     }
 
     private final Server server;

@@ -73,9 +73,17 @@ public final class FrontendImageBuild implements BuildFunction {
         if (aot) {
             List<String> train = new ArrayList<>(run);
             train.addAll(List.of("-XX:AOTCacheOutput=/aot/frontend.aot", "-cp", classpath, ENTRY_CLASS, frontendClass));
-            // the training run has no engine on stdin: it loads and links what a start does, then fails its Ping
+            // the training run has no engine on stdin: it reads the build's facts as a real start does (the
+            // environment is an engine's), loads and links what a start needs, then fails its Ping
             State trained = files.run(
                             RunOption.args(train),
+                            RunOption.env("BUILDKIT_FRONTEND_OPT_0", "filename=Dockerfile"),
+                            RunOption.env("BUILDKIT_SESSION_ID", "training"),
+                            RunOption.env(
+                                    "BUILDKIT_WORKERS",
+                                    "[{\"ID\":\"training\",\"Labels\":{},\"Platforms\":[{\"architecture\":"
+                                            + "\"amd64\",\"os\":\"linux\"}]}]"),
+                            RunOption.env("BUILDKIT_EXPORTEDPRODUCT", "kiln"),
                             RunOption.mount("/aot", Mount.bind(State.scratch())),
                             RunOption.network(NetMode.NONE),
                             RunOption.validExitCodes(0, 1, 2),

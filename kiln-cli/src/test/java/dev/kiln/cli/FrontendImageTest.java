@@ -234,6 +234,44 @@ class FrontendImageTest {
         assertNothingLeft();
     }
 
+    /**
+     * BuildKit's own Dockerfile frontend (cmd/dockerfile-frontend at v0.24.0, built from its source, packed as an
+     * image by Kiln) runs under Kiln as a {@code # syntax=} image. Only where its binary is given in
+     * {@value #BUILDKIT_FRONTEND_ENV}: BuildKit's source and Go are for development, not CI.
+     */
+    @Test
+    void buildkitsOwnDockerfileFrontendRunsUnderKilnAsTheSyntaxImage() throws Exception {
+        String binary = System.getenv(BUILDKIT_FRONTEND_ENV);
+        org.junit.jupiter.api.Assumptions.assumeTrue(
+                binary != null && Files.isExecutable(Path.of(binary)),
+                BUILDKIT_FRONTEND_ENV + " does not name BuildKit's dockerfile-frontend binary (go build "
+                        + "./frontend/dockerfile/cmd/dockerfile-frontend in BuildKit's source)");
+        Path pack = context("buildkit-frontend", """
+                FROM scratch
+                COPY dockerfile-frontend /bin/dockerfile-frontend
+                LABEL moby.buildkit.frontend.network.none="true"
+                LABEL moby.buildkit.frontend.caps="moby.buildkit.frontend.inputs,moby.buildkit.frontend.subrequests,\
+                moby.buildkit.frontend.contexts"
+                ENTRYPOINT ["/bin/dockerfile-frontend"]
+                """);
+        Files.copy(Path.of(binary), pack.resolve("dockerfile-frontend"));
+        String ref = image.registry().host() + "/buildkit/dockerfile-frontend:v0.24.0";
+        assertThat(embedded(List.of("-t", ref, "--push", pack.toString())))
+                .as(err())
+                .isZero();
+        Path context = context("buildkit-syntax", dockerfile("# syntax=" + ref + "\n"));
+        Path out = tmp.resolve("buildkit-syntax-out");
+
+        int code = embedded(
+                List.of("--build-arg", "GREETING=bonjour", "--output", "type=local,dest=" + out, context.toString()));
+
+        assertThat(code).as(err()).isZero();
+        assertBuilt(out);
+        assertThat(err()).contains("[frontend] " + ref);
+    }
+
+    static final String BUILDKIT_FRONTEND_ENV = "KILN_BUILDKIT_DOCKERFILE_FRONTEND";
+
     private List<String> gatewayBuild(String source) throws IOException {
         Path context = context("broken-" + source.hashCode(), "FROM scratch\n");
         return List.of(
