@@ -17,7 +17,7 @@ import java.util.List;
 /**
  * Kiln's own Dockerfile frontend packed by {@code kiln frontend-image} and pushed to a registry on 127.0.0.1 with a
  * busybox image beside it: made once per test JVM (packing takes a while) for every test that runs it, and gone
- * with the JVM.
+ * with the JVM, with the tests' state directories.
  *
  * @param work a directory the tests may use (their state directories live here)
  * @param packLog what {@code kiln frontend-image} printed
@@ -40,8 +40,14 @@ record KilnFrontendImage(
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             try {
                 registry.close();
+                try (java.util.stream.Stream<Path> files = Files.walk(work)) {
+                    for (Path file :
+                            files.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                        Files.deleteIfExists(file);
+                    }
+                }
             } catch (Exception ignored) {
-                // the JVM ends either way
+                // the JVM ends either way; what is left is in the temporary directory
             }
         }));
         ImageReference busybox = registry.reference("library/busybox:1");
