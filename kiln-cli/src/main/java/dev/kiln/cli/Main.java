@@ -17,6 +17,7 @@ public final class Main {
               debug    debug STEP [build options]: build, then open a shell in the result of the step named STEP
               du       list the build cache and its size (-v for details, --filter to select)
               prune    remove build cache records no build uses (--all, --keep-duration, --keep-storage)
+              frontend-image  pack a Java frontend (by default the Dockerfile one) as a frontend image
               daemon   run the build daemon (kiln daemon --help; also: kiln daemon status | stop)
               version  print Kiln's version
             Run 'kiln build --help' for its options; 'kiln --version' prints the version too.""";
@@ -57,6 +58,7 @@ public final class Main {
                             .debugging(rest.getFirst())
                             .run(invocation);
                 }
+                case "frontend-image" -> new FrontendImageCommand(System.out, System.err).run(rest);
                 case "du" -> new DiskUsageCommand(System.out, System.err).du(rest);
                 case "prune" -> new DiskUsageCommand(System.out, System.err).prune(rest);
                 case "daemon" -> dev.kiln.daemon.DaemonCommand.run(rest.toArray(String[]::new));

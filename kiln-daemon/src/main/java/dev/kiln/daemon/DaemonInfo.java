@@ -56,6 +56,11 @@ record DaemonInfo(
                 platforms);
     }
 
+    /** The engine's worker as a frontend container's gateway describes it in its Pong. */
+    static DaemonInfo of(dev.kiln.gateway.WorkerInfo worker) {
+        return new DaemonInfo(null, "v" + kilnVersion(), "", worker.id(), worker.labels(), worker.platforms());
+    }
+
     /** The worker as ListWorkers and the gateway's Ping describe it. */
     WorkerRecord workerRecord() {
         return WorkerRecord.newBuilder()

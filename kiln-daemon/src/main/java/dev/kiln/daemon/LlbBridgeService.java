@@ -73,7 +73,8 @@ import java.util.TreeMap;
  * header and goes to that build's engine {@link Client}. Results go out as reference ids the build keeps; the
  * client's Return hands the build its result to export. Containers the client makes (NewContainer) are the engine's,
  * kept by the build under the client's ids until ReleaseContainer or the build's end; their processes run over
- * ExecProcess streams ({@link ExecProcessStream}).
+ * ExecProcess streams ({@link ExecProcessStream}). A frontend container's bridge ({@link ContainerBridge}) is bound
+ * to its one build instead, and needs no header.
  */
 final class LlbBridgeService extends LLBBridgeGrpc.LLBBridgeImplBase {
 
@@ -120,10 +121,19 @@ final class LlbBridgeService extends LLBBridgeGrpc.LLBBridgeImplBase {
             "source.metaresolver", "ResolveSourceMeta is not supported yet: use ResolveImageConfig");
 
     private final ForwardedBuilds builds;
+    private final ForwardedBuild bound;
     private final DaemonInfo info;
 
     LlbBridgeService(ForwardedBuilds builds, DaemonInfo info) {
         this.builds = builds;
+        this.bound = null;
+        this.info = info;
+    }
+
+    /** The bridge of one frontend container: every call is {@code build}'s. */
+    LlbBridgeService(ForwardedBuild build, DaemonInfo info) {
+        this.builds = null;
+        this.bound = build;
         this.info = info;
     }
 
@@ -575,6 +585,9 @@ final class LlbBridgeService extends LLBBridgeGrpc.LLBBridgeImplBase {
 
     /** The build the call's header names. */
     private ForwardedBuild build() throws InterruptedException {
+        if (bound != null) {
+            return bound;
+        }
         Metadata headers = ControlService.HEADERS.get();
         String id = headers == null ? null : headers.get(BUILD_ID);
         if (id == null || id.isEmpty()) {

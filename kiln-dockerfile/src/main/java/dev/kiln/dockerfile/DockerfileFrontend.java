@@ -58,6 +58,9 @@ public final class DockerfileFrontend implements Frontend, BuildFunction {
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
+    /** The build argument that names a frontend image in place of the Dockerfile's {@code # syntax=}. */
+    static final String SYNTAX_ARG = "build-arg:BUILDKIT_SYNTAX";
+
     @Override
     public String name() {
         return NAME;
@@ -82,6 +85,10 @@ public final class DockerfileFrontend implements Frontend, BuildFunction {
         Platform buildPlatform = options.convert().buildPlatforms().getFirst();
         Map<String, State> inputs = client.inputs();
         DockerfileSource source = readDockerfile(client, options, inputs, buildPlatform);
+        Optional<Syntax> syntax = syntax(options.opts(), source.data());
+        if (syntax.isPresent()) {
+            return forward(client, syntax.get(), options.filename());
+        }
         ParsedDockerfile parsed = DockerfileParser.parse(options.filename(), source.data());
         String checkOption = options.checkOption() != null
                 ? options.checkOption()
@@ -111,7 +118,6 @@ public final class DockerfileFrontend implements Frontend, BuildFunction {
             DockerfileConverter.Result converted =
                     DockerfileConverter.convert(parsed, convert, sources, sourceMap, checkOption);
             if (i == 0) {
-                warnSyntax(client, source, options);
                 warn(client, source, options, converted.warnings());
             }
             Definition definition =
@@ -271,26 +277,58 @@ public final class DockerfileFrontend implements Frontend, BuildFunction {
         return new DockerfileSource(data, definition, head, ignore);
     }
 
-    /** A {@code # syntax=} naming another frontend image cannot be honoured: Kiln runs this frontend itself. */
-    private static void warnSyntax(Client client, DockerfileSource source, FrontendOptions options) {
-        String syntax = options.opts().get("build-arg:BUILDKIT_SYNTAX");
+    /**
+     * The frontend image a {@code # syntax=} line (or the {@code BUILDKIT_SYNTAX} build argument, which overrides it)
+     * hands the build to, with the whole value as BuildKit's {@code cmdline} option; empty when this frontend builds
+     * the Dockerfile itself: no syntax, Docker's own {@code docker/dockerfile} images (whose Dockerfile syntax this
+     * frontend implements, with no registry needed), or an engine that already ran a syntax image (it passes
+     * {@code cmdline}, and that image runs this frontend).
+     */
+    static Optional<Syntax> syntax(Map<String, String> opts, byte[] dockerfile) {
+        if (opts.containsKey("cmdline")) {
+            return Optional.empty();
+        }
+        String value = opts.get(SYNTAX_ARG);
         int line = 0;
-        if (syntax == null) {
-            Optional<DirectiveParser.Directive> directive = DirectiveParser.find(DirectiveParser.SYNTAX, source.data());
+        if (value == null) {
+            Optional<DirectiveParser.Directive> directive = DirectiveParser.find(DirectiveParser.SYNTAX, dockerfile);
             if (directive.isEmpty()) {
-                return;
+                return Optional.empty();
             }
-            syntax = directive.get().value();
+            value = directive.get().value();
             line = directive.get().line();
         }
-        String image = syntax.strip().split("\\s+", 2)[0];
-        if (image.matches("^(docker\\.io/)?docker/dockerfile(-upstream)?(:[^@]*)?(@.*)?$")) {
-            return;
+        String cmdline = value.strip();
+        String image = cmdline.split("\\s+", 2)[0];
+        if (image.isEmpty() || image.matches("^(docker\\.io/)?docker/dockerfile(-upstream)?(:[^@]*)?(@.*)?$")) {
+            return Optional.empty();
         }
-        client.warn(
-                source.head(),
-                "syntax " + image + " is not supported: Kiln builds with its own Dockerfile " + "frontend",
-                warnOpts(source, options, line, line, List.of(), ""));
+        return Optional.of(new Syntax(image, cmdline, line, opts.containsKey(SYNTAX_ARG)));
+    }
+
+    /** A frontend image to hand the build to; {@code line} is 0 for the build argument. */
+    record Syntax(String image, String cmdline, int line, boolean fromBuildArg) {}
+
+    /**
+     * Runs the syntax image as BuildKit's Dockerfile frontend forwards to it: {@code gateway.v0} with this build's
+     * options plus {@code source} and {@code cmdline}, and its inputs.
+     */
+    private static Result forward(Client client, Syntax syntax, String filename) throws InterruptedException {
+        Map<String, String> opts = new java.util.HashMap<>(client.buildOpts().opts());
+        opts.put("cmdline", syntax.cmdline());
+        opts.put("source", syntax.image());
+        Map<String, Definition> inputs = new java.util.LinkedHashMap<>();
+        for (Map.Entry<String, State> input : client.inputs().entrySet()) {
+            inputs.put(input.getKey(), input.getValue().marshal());
+        }
+        try {
+            return client.solve(SolveRequest.frontend("gateway.v0", opts).withFrontendInputs(inputs));
+        } catch (GatewayException e) {
+            String where = syntax.fromBuildArg()
+                    ? "failed with " + SYNTAX_ARG + " = " + syntax.cmdline()
+                    : filename + ":" + syntax.line() + ": # syntax=" + syntax.cmdline();
+            throw new GatewayException(where + ": " + e.getMessage(), e);
+        }
     }
 
     private static void warn(

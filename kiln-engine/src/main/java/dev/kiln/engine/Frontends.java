@@ -1,5 +1,6 @@
 package dev.kiln.engine;
 
+import dev.kiln.engine.gateway.FrontendBridge;
 import dev.kiln.gateway.BuildFunction;
 import dev.kiln.gateway.Frontend;
 import java.util.Map;
@@ -10,7 +11,8 @@ import java.util.TreeMap;
 /**
  * The frontends an engine can run by name: those on the classpath that declare themselves as
  * {@link Frontend} services (the Dockerfile frontend does), plus {@code java:CLASS} for any
- * {@link BuildFunction} class with a public no-argument constructor.
+ * {@link BuildFunction} class with a public no-argument constructor. Frontend images ({@code gateway.v0}) run when a
+ * {@link FrontendBridge} is on the classpath too (kiln-daemon's).
  */
 public final class Frontends {
 
@@ -18,10 +20,12 @@ public final class Frontends {
 
     private final Map<String, Frontend> byName;
     private final ClassLoader loader;
+    private final FrontendBridge bridge;
 
-    private Frontends(Map<String, Frontend> byName, ClassLoader loader) {
+    private Frontends(Map<String, Frontend> byName, ClassLoader loader, FrontendBridge bridge) {
         this.byName = byName;
         this.loader = loader;
+        this.bridge = bridge;
     }
 
     public static Frontends discover(ClassLoader loader) {
@@ -29,7 +33,14 @@ public final class Frontends {
         for (Frontend frontend : ServiceLoader.load(Frontend.class, loader)) {
             found.put(frontend.name(), frontend);
         }
-        return new Frontends(Map.copyOf(found), loader);
+        FrontendBridge bridge =
+                ServiceLoader.load(FrontendBridge.class, loader).findFirst().orElse(null);
+        return new Frontends(Map.copyOf(found), loader, bridge);
+    }
+
+    /** What serves the gateway to frontend images, when this engine can run them. */
+    public Optional<FrontendBridge> bridge() {
+        return Optional.ofNullable(bridge);
     }
 
     public Optional<BuildFunction> lookup(String name) {

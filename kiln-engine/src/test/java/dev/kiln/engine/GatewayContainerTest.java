@@ -124,6 +124,32 @@ class GatewayContainerTest {
         assertThat(out.toString(StandardCharsets.UTF_8)).isEqualTo("hello\nfrom stdin\n");
     }
 
+    /** A process that answers what it reads (as a frontend's gRPC connection does) gets each input as it comes. */
+    @Test
+    void pipedInputReachesTheProcessBeforeTheInputEnds() throws Exception {
+        SyncedOutput out = new SyncedOutput();
+        withBase((client, base) -> {
+            try (Container container =
+                    client.newContainer(NewContainerRequest.of(List.of(Mount.bind("/", base, false))))) {
+                java.io.PipedOutputStream input = new java.io.PipedOutputStream();
+                ContainerProcess process = container.start(new StartRequest(
+                        List.of("sh", "-c", "read line; echo \"got $line\"; cat > /dev/null"),
+                        List.of(),
+                        "",
+                        "/",
+                        false,
+                        new java.io.PipedInputStream(input),
+                        out,
+                        out,
+                        SecurityMode.SANDBOX));
+                type(input, "ping\n");
+                out.await("got ping");
+                input.close();
+                process.waitFor();
+            }
+        });
+    }
+
     @Test
     void nonZeroExitIsAnExitExceptionCarryingTheCode() throws Exception {
         withBase((client, base) -> {

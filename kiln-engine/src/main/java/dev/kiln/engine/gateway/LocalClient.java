@@ -52,6 +52,13 @@ public final class LocalClient implements Client {
         if (request.definition() != null) {
             return solveDefinition(request.definition(), request.evaluate());
         }
+        if (GatewayFrontend.NAME.equals(request.frontend())) {
+            // a frontend image: its gateway calls come to a client with the solve's options and inputs
+            return GatewayFrontend.run(
+                    build,
+                    new LocalClient(build, request.frontendOpt(), request.frontendInputs()),
+                    request.frontendInputs());
+        }
         BuildFunction frontend = build.frontends()
                 .lookup(request.frontend())
                 .orElseThrow(() -> new GatewayException("frontend " + request.frontend() + " is not available; known: "

@@ -121,9 +121,17 @@ final class LocalProcess implements ContainerProcess {
         };
     }
 
+    /**
+     * Delivers input as it arrives: the process's stdin is buffered, and a process that answers what it reads (a
+     * frontend's gRPC connection, an interactive shell) must not wait for a buffer to fill.
+     */
     private static void pumpStdin(InputStream in, OutputStream out) {
+        byte[] buffer = new byte[16 * 1024];
         try (out) {
-            in.transferTo(out);
+            for (int n; (n = in.read(buffer)) >= 0; ) {
+                out.write(buffer, 0, n);
+                out.flush();
+            }
         } catch (IOException closed) {
             // the process ended or closed its input: nothing more to deliver
         }

@@ -1,0 +1,87 @@
+package dev.kiln.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.kiln.core.ImageReference;
+import dev.kiln.oci.registry.RegistryClient;
+import dev.kiln.oci.testing.LocalRegistry;
+import dev.kiln.worker.BusyboxImage;
+import java.io.ByteArrayOutputStream;
+import java.io.InputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * Kiln's own Dockerfile frontend packed by {@code kiln frontend-image} and pushed to a registry on 127.0.0.1 with a
+ * busybox image beside it: made once per test JVM (packing takes a while) for every test that runs it, and gone
+ * with the JVM, with the tests' state directories.
+ *
+ * @param work a directory the tests may use (their state directories live here)
+ * @param packLog what {@code kiln frontend-image} printed
+ */
+record KilnFrontendImage(
+        LocalRegistry registry, ImageReference busybox, String frontend, Path work, String packLog, long packMillis) {
+
+    private static KilnFrontendImage made;
+
+    static synchronized KilnFrontendImage get() throws Exception {
+        if (made == null) {
+            made = make();
+        }
+        return made;
+    }
+
+    private static KilnFrontendImage make() throws Exception {
+        Path work = Files.createTempDirectory("kiln-frontend-image-test-");
+        LocalRegistry registry = LocalRegistry.anonymous().start();
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            try {
+                registry.close();
+                try (java.util.stream.Stream<Path> files = Files.walk(work)) {
+                    for (Path file :
+                            files.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                        Files.deleteIfExists(file);
+                    }
+                }
+            } catch (Exception ignored) {
+                // the JVM ends either way; what is left is in the temporary directory
+            }
+        }));
+        ImageReference busybox = registry.reference("library/busybox:1");
+        try (RegistryClient client = RegistryClient.builder().build()) {
+            BusyboxImage.push(client, busybox, work);
+        }
+        String frontend = registry.host() + "/kiln/dockerfile-frontend:test";
+        ByteArrayOutputStream log = new ByteArrayOutputStream();
+        PrintStream err = new PrintStream(log, true, StandardCharsets.UTF_8);
+        long start = System.nanoTime();
+        int code = new FrontendImageCommand(new PrintStream(new ByteArrayOutputStream()), err)
+                .run(List.of(
+                        "--state",
+                        work.resolve("pack-state").toString(),
+                        "--progress",
+                        "plain",
+                        "-t",
+                        frontend,
+                        "--push"));
+        long millis = (System.nanoTime() - start) / 1_000_000;
+        String packLog = log.toString(StandardCharsets.UTF_8);
+        assertThat(code).as(packLog).isZero();
+        return new KilnFrontendImage(registry, busybox, frontend, work, packLog, millis);
+    }
+
+    /** Runs a command and returns its stdout; a failure fails the test with its stderr. */
+    static String run(String... command) throws Exception {
+        Process process = new ProcessBuilder(command).start();
+        byte[] out;
+        try (InputStream stdout = process.getInputStream()) {
+            out = stdout.readAllBytes();
+        }
+        String err = new String(process.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(process.waitFor()).as(String.join(" ", command) + ": " + err).isZero();
+        return new String(out, StandardCharsets.UTF_8);
+    }
+}
