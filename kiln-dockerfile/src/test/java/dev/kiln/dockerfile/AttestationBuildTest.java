@@ -157,6 +157,7 @@ class AttestationBuildTest {
                         COPY status /var/lib/dpkg/status
                         COPY os-release /etc/os-release
                         COPY app-1.0.jar /app/app-1.0.jar
+                        COPY jackson-databind.jar /app/lib/jackson-databind.jar
                         COPY --from=build /built /built
                         """.formatted(base),
                         "status",
@@ -164,6 +165,15 @@ class AttestationBuildTest {
                         "os-release",
                         "PRETTY_NAME=\"Debian GNU/Linux 12 (bookworm)\"\nID=debian\nVERSION_ID=\"12\"\n"));
         Files.write(context.resolve("app-1.0.jar"), app);
+        // and a jar Maven really built: Jackson's, from this test's own class path
+        Path realJar = Path.of(com.fasterxml.jackson.databind.ObjectMapper.class
+                .getProtectionDomain()
+                .getCodeSource()
+                .getLocation()
+                .toURI());
+        assertThat(realJar.toString()).endsWith(".jar");
+        Files.copy(realJar, context.resolve("jackson-databind.jar"));
+        String jacksonVersion = com.fasterxml.jackson.databind.cfg.PackageVersion.VERSION.toString();
         String pushed = registry.host() + "/att/app:1";
         Path oci = builds.dir.resolve("attested.oci.tar");
         Path out = builds.dir.resolve("attested-out");
@@ -269,6 +279,10 @@ class AttestationBuildTest {
         assertThat(purl(packages.get("app"))).isEqualTo("pkg:maven/com.example/app@1.0");
         assertThat(purl(packages.get("guava"))).isEqualTo("pkg:maven/com.google.guava/guava@33.0.0-jre");
         assertThat(sha256(packages.get("app"))).isEqualTo(Digest.sha256(app).hex());
+        assertThat(purl(packages.get("jackson-databind")))
+                .isEqualTo("pkg:maven/com.fasterxml.jackson.core/jackson-databind@" + jacksonVersion);
+        assertThat(sha256(packages.get("jackson-databind")))
+                .isEqualTo(Digest.sha256(Files.readAllBytes(realJar)).hex());
         assertThat(sha256(packages.get("commons-lang3")))
                 .isEqualTo(Digest.sha256(nested).hex());
         assertThat(packages.get("commons-lang3").path("sourceInfo").asText())
