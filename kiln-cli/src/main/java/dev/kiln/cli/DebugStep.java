@@ -84,20 +84,10 @@ final class DebugStep implements BuildFunction {
                 : ExecOp.newBuilder()
                         .setMeta(Meta.newBuilder().addEnv("PATH=" + dev.kiln.core.Platform.DEFAULT_UNIX_PATH))
                         .build();
-        Meta meta = exec.getMeta();
         try (Container container =
                 client.newContainer(NewContainerRequest.of(List.of(Mount.bind("/", result, false))))) {
             shell.open(
-                    (args, in, out, err, tty) -> container.start(new StartRequest(
-                            args,
-                            meta.getEnvList(),
-                            meta.getUser(),
-                            meta.getCwd().isEmpty() ? "/" : meta.getCwd(),
-                            tty,
-                            in,
-                            out,
-                            err,
-                            exec.getSecurity())),
+                    (args, in, out, err, tty) -> container.start(StartRequest.inStep(exec, args, tty, in, out, err)),
                     "opening a shell in the result of " + vertex.name() + ". Exit the shell to end.");
         }
     }

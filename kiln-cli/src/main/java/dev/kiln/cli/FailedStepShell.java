@@ -9,7 +9,6 @@ import dev.kiln.gateway.Reference;
 import dev.kiln.gateway.SolveError;
 import dev.kiln.gateway.StartRequest;
 import dev.kiln.llb.pb.ExecOp;
-import dev.kiln.llb.pb.Meta;
 import dev.kiln.llb.pb.MountType;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -54,17 +53,7 @@ final class FailedStepShell implements AutoCloseable {
                     null,
                     exec.getMeta().getHostname()));
         }
-        Meta meta = exec.getMeta();
-        return container.start(new StartRequest(
-                args,
-                meta.getEnvList(),
-                meta.getUser(),
-                meta.getCwd().isEmpty() ? "/" : meta.getCwd(),
-                tty,
-                in,
-                out,
-                err,
-                exec.getSecurity()));
+        return container.start(StartRequest.inStep(exec, args, tty, in, out, err));
     }
 
     /** The step's mounts, each from the failure's reference at its place; the ones that keep nothing made anew. */

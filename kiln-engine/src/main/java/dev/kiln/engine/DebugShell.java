@@ -5,7 +5,6 @@ import dev.kiln.engine.gateway.LocalContainer;
 import dev.kiln.gateway.ContainerProcess;
 import dev.kiln.gateway.StartRequest;
 import dev.kiln.llb.pb.ExecOp;
-import dev.kiln.llb.pb.Meta;
 import dev.kiln.worker.ops.FailedStep;
 import dev.kiln.worker.snapshot.Snapshot;
 import java.io.IOException;
@@ -74,17 +73,7 @@ public final class DebugShell implements AutoCloseable {
         if (container == null) {
             container = LocalContainer.forStep(build, root, exec, inputs);
         }
-        Meta meta = exec.getMeta();
-        return container.start(new StartRequest(
-                args,
-                meta.getEnvList(),
-                meta.getUser(),
-                meta.getCwd().isEmpty() ? "/" : meta.getCwd(),
-                tty,
-                in,
-                out,
-                err,
-                exec.getSecurity()));
+        return container.start(StartRequest.inStep(exec, args, tty, in, out, err));
     }
 
     @Override

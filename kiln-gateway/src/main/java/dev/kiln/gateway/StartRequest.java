@@ -35,4 +35,28 @@ public record StartRequest(
     public static StartRequest of(List<String> args, OutputStream stdout, OutputStream stderr) {
         return new StartRequest(args, List.of(), "", "/", false, null, stdout, stderr, SecurityMode.SANDBOX);
     }
+
+    /**
+     * {@code args} with a step's process settings (its environment, user, working directory and security), as a
+     * debugger starts a shell in the container of a RUN step.
+     */
+    public static StartRequest inStep(
+            dev.kiln.llb.pb.ExecOp step,
+            List<String> args,
+            boolean tty,
+            InputStream stdin,
+            OutputStream stdout,
+            OutputStream stderr) {
+        dev.kiln.llb.pb.Meta meta = step.getMeta();
+        return new StartRequest(
+                args,
+                meta.getEnvList(),
+                meta.getUser(),
+                meta.getCwd().isEmpty() ? "/" : meta.getCwd(),
+                tty,
+                stdin,
+                stdout,
+                stderr,
+                step.getSecurity());
+    }
 }
