@@ -380,6 +380,25 @@ class DaemonBuildTest {
     }
 
     @Test
+    void attestationsAskedThroughTheDaemonAreWrittenBesideTheResult() throws Exception {
+        Path out = tmp.resolve("attested");
+
+        int code = kiln(
+                "FROM busybox\nRUN echo attested > /a.txt\n",
+                "--provenance=mode=max",
+                "--sbom=true",
+                "--output",
+                "type=local,dest=" + out);
+
+        assertThat(code).as(err()).isZero();
+        assertThat(out.resolve("a.txt")).hasContent("attested");
+        assertThat(Files.readString(out.resolve("provenance.json")))
+                .contains("\"predicateType\":")
+                .contains("https://slsa.dev/provenance/v1");
+        assertThat(Files.readString(out.resolve("sbom.spdx.json"))).contains("SPDX-2.3");
+    }
+
+    @Test
     void duListsRecordsAndPruneRemovesThem() throws Exception {
         assertThat(kiln("FROM busybox\nRUN echo for-du > /du.txt\n")).as(err()).isZero();
         ByteArrayOutputStream out = new ByteArrayOutputStream();

@@ -337,6 +337,15 @@ class AttestationBuildTest {
                         + "/library/busybox-att@1?platform=linux%2Famd64");
         assertThat("sha256:" + baseDependency.path("digest").path("sha256").asText())
                 .isEqualTo(baseManifest.digest().toString());
+        // the local context too, by a digest of the files the build read
+        List<String> localDependencies = new ArrayList<>();
+        for (JsonNode dependency : definition.path("resolvedDependencies")) {
+            if (dependency.path("uri").asText().startsWith("local://")) {
+                localDependencies.add(dependency.path("uri").asText());
+                assertThat(dependency.path("digest").path("sha256").asText()).hasSize(64);
+            }
+        }
+        assertThat(localDependencies).contains("local://context");
         assertThat(definition
                         .path("internalParameters")
                         .path("buildConfig")

@@ -87,6 +87,9 @@ public record ProvenanceRecorder(
         final Map<String, String> git = new TreeMap<>();
         final Map<String, String> http = new TreeMap<>();
         final TreeSet<String> locals = new TreeSet<>();
+        /** The content digest of each local source the build read, by name (its files as the build selected them). */
+        final java.util.TreeMap<String, String> localContents = new java.util.TreeMap<>();
+
         final Map<String, Boolean> secrets = new TreeMap<>();
         final Map<String, Boolean> ssh = new TreeMap<>();
         boolean networkAccess;
@@ -295,7 +298,13 @@ public record ProvenanceRecorder(
                 String checksum = notes.getOrDefault("checksum", source.getAttrsOrDefault("http.checksum", ""));
                 capture.http.put(identifier, checksum);
             }
-            case "local" -> capture.locals.add(rest);
+            case "local" -> {
+                capture.locals.add(rest);
+                String content = notes.getOrDefault(dev.kiln.worker.ops.LocalSourceOperation.CONTENT_NOTE, "");
+                if (!content.isEmpty()) {
+                    capture.localContents.put(rest, content);
+                }
+            }
             default -> {}
         }
     }
@@ -338,6 +347,12 @@ public record ProvenanceRecorder(
                 Digest digest = Digest.parse(checksum);
                 entry.putObject("digest").put(digest.algorithm(), digest.hex());
             }
+        });
+        // Beyond BuildKit, which names local directories only in the request: the context's content as the build
+        // read it (a digest of its files' checksums), so a provenance tells two builds of different sources apart.
+        capture.localContents.forEach((name, content) -> {
+            Digest digest = Digest.parse(content);
+            list.addObject().put("uri", "local://" + name).putObject("digest").put(digest.algorithm(), digest.hex());
         });
         return list;
     }

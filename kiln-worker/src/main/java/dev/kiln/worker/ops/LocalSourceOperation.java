@@ -51,6 +51,9 @@ public final class LocalSourceOperation implements Operation {
     /** The note that says more files were checksummed than {@link #NOTED_FILES}. */
     public static final String TRUNCATED_NOTE = "files-truncated";
 
+    /** The cache map's note with a digest of the files the source selected, as a provenance names the context. */
+    public static final String CONTENT_NOTE = "content";
+
     private final Op op;
     private final String name;
     private final BuildSession session;
@@ -91,8 +94,13 @@ public final class LocalSourceOperation implements Operation {
     public CacheMap cacheMap(OperationContext ctx) throws Exception {
         Path context = context();
         var listing = new ContentChecksum.Listing(NOTED_FILES);
-        String key = Ops.digest(keyedOp()) + "\n" + contextChecksum(context, listing);
+        String content = contextChecksum(context, listing);
+        String key = Ops.digest(keyedOp()) + "\n" + content;
         var notes = new java.util.LinkedHashMap<String, String>();
+        notes.put(
+                CONTENT_NOTE,
+                dev.kiln.core.Digest.sha256(content.getBytes(StandardCharsets.UTF_8))
+                        .toString());
         listing.entries().forEach((path, entry) -> notes.put(FILE_NOTE + path, entry));
         if (listing.truncated()) {
             notes.put(TRUNCATED_NOTE, String.valueOf(NOTED_FILES));
