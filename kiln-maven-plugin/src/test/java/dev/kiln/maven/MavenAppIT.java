@@ -209,7 +209,10 @@ class MavenAppIT {
                 "-Dbase.image=" + baseImage,
                 "-Dimage=" + image,
                 "-Dkiln.stateDir=" + state,
-                "-Dkiln.stateTimeout=0"));
+                "-Dkiln.stateTimeout=0",
+                // the repository the invoker installed this reactor's kiln artifacts into, whatever the outer build
+                // was told (CI runs with -Dmaven.repo.local in MAVEN_ARGS, which the nested mvn would read too)
+                "-Dmaven.repo.local=" + property("kiln.it.localRepository")));
         command.addAll(List.of(goals));
         Path log = work.resolve(
                 "maven-" + (++builds) + "-" + String.join("-", goals).replaceAll("[^A-Za-z0-9.-]", "_") + ".log");
@@ -218,6 +221,7 @@ class MavenAppIT {
         builder.redirectOutput(log.toFile());
         builder.environment()
                 .put("MAVEN_OPTS", "--enable-native-access=ALL-UNNAMED --sun-misc-unsafe-memory-access=allow");
+        builder.environment().remove("MAVEN_ARGS");
         Process process = builder.start();
         if (!process.waitFor(10, TimeUnit.MINUTES)) {
             process.destroyForcibly();
