@@ -399,6 +399,14 @@ class DaemonBuildTest {
     }
 
     @Test
+    void aFrontendsWarningsReachTheClientThroughTheDaemon() throws Exception {
+        int code = kiln("FROM busybox\nMAINTAINER someone@example.com\nRUN echo warned\n");
+
+        assertThat(code).as(err()).isZero();
+        assertThat(err()).contains("1 warning found:").contains("MaintainerDeprecated");
+    }
+
+    @Test
     void duListsRecordsAndPruneRemovesThem() throws Exception {
         assertThat(kiln("FROM busybox\nRUN echo for-du > /du.txt\n")).as(err()).isZero();
         ByteArrayOutputStream out = new ByteArrayOutputStream();

@@ -223,6 +223,7 @@ final class ControlService extends ControlGrpc.ControlImplBase {
                 if (build.frontendOpts().containsKey(EXPLAIN_ATTR)) {
                     explain(outcome.cacheMisses(), job.feed());
                 }
+                warn(outcome.warnings(), job.feed());
                 try {
                     exports.complete();
                 } catch (IOException | InterruptedException | RuntimeException e) {
@@ -294,6 +295,18 @@ final class ControlService extends ControlGrpc.ControlImplBase {
                     java.time.Instant.now(),
                     EXPLAIN_STREAM,
                     text.toString().getBytes(StandardCharsets.UTF_8)));
+        }
+    }
+
+    /**
+     * The build's own warnings (a frontend's Warn, such as the Dockerfile's lint rules, and the engine's, such as a
+     * cache import it could not use) as Status warnings, which a step's warnings already are: clients list them at
+     * the end, as buildctl does.
+     */
+    private static void warn(List<dev.kiln.engine.Warning> warnings, StatusFeed feed) {
+        for (dev.kiln.engine.Warning warning : warnings) {
+            feed.onEvent(new dev.kiln.solver.ProgressEvent.VertexWarning(
+                    warning.vertexDigest(), "", java.time.Instant.now(), warning.message()));
         }
     }
 
