@@ -207,7 +207,7 @@ public final class Engine implements AutoCloseable {
                 handedToDebugger = true;
                 throw new BuildException(message, e, DebugShell.ofFailure(context, step), ranBefore);
             }
-            forget(step);
+            // the failed step's files go with the build's end (BuildContext.releaseContainers), as every failure's do
             throw new BuildException(message, e, null, ranBefore);
         } catch (BuildException e) {
             String message = StateDisk.explain(e.getMessage(), e, options.stateDir());
@@ -381,21 +381,6 @@ public final class Engine implements AutoCloseable {
             }
         }
         return null;
-    }
-
-    /** Removes a failed step's filesystem nobody will debug. */
-    private void forget(FailedStep step) {
-        if (step == null
-                || step.root().isScratch()
-                || step.inputs().stream()
-                        .anyMatch(input -> input.id().equals(step.root().id()))) {
-            return;
-        }
-        try {
-            worker.snapshotter().remove(step.root().id());
-        } catch (IOException ignored) {
-            // an unremoved snapshot costs disk space until pruned, nothing else
-        }
     }
 
     /** A checksum index that could not be saved costs the next build some hashing, never correctness. */

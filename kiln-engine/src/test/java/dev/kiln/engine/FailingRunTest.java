@@ -63,6 +63,22 @@ class FailingRunTest {
     }
 
     @Test
+    void aFailedStepsFilesAreGoneWhenTheBuildEnds() throws Exception {
+        State base = EngineFixture.base()
+                .run(RunOption.sh("echo base > /base-" + UUID.randomUUID()), OpOption.customName("base of a failure"))
+                .root();
+        kiln.build(base);
+        int records = kiln.engine.diskUsage(DiskUsageQuery.all()).size();
+
+        catchThrowableOfType(
+                BuildException.class,
+                () -> kiln.build(base.run(RunOption.sh("head -c 100000 /dev/zero > /junk; exit 4"))
+                        .root()));
+
+        assertThat(kiln.engine.diskUsage(DiskUsageQuery.all())).hasSize(records);
+    }
+
+    @Test
     void longOutputIsCutToItsLastLines() throws Exception {
         State failing = EngineFixture.base()
                 .run(RunOption.sh("for i in $(seq 1 100); do echo line $i; done; exit 2"), OpOption.customName("noisy"))
