@@ -16,6 +16,8 @@ public final class RunningContainer extends RuntimeProcess {
     private static final int KILL_ATTEMPTS = 100;
     private static final long KILL_WAIT_MILLIS = 100;
     private static final long RUNNING_POLL_MILLIS = 5;
+    /** How long a kill waits for a container still starting to run its process. */
+    private static final java.time.Duration STARTING_WAIT = java.time.Duration.ofSeconds(5);
 
     private final String id;
     private final Path rootfs;
@@ -141,6 +143,13 @@ public final class RunningContainer extends RuntimeProcess {
      * retries; only if the runtime process itself hangs is it killed, leaving a container to delete by force.
      */
     private void kill() throws IOException, InterruptedException {
+        // A container killed between its creation and the start of its process makes the runtime fail with exit
+        // code 1 instead of ending with the signal's 137 (seen under load): let it start first, briefly.
+        try {
+            awaitRunning(STARTING_WAIT);
+        } catch (IOException endedOrStuck) {
+            // it ended by itself, or never started: the kills below (or destroying the runtime) settle it
+        }
         for (int attempt = 0; attempt < KILL_ATTEMPTS && process.isAlive(); attempt++) {
             runtime.control("kill", id, "9");
             process.waitFor(KILL_WAIT_MILLIS, TimeUnit.MILLISECONDS);
