@@ -44,14 +44,32 @@ public final class ForeignBusybox {
         return Optional.empty();
     }
 
-    /** The arm64 /bin/busybox, taken out of the package once per test run. */
+    /**
+     * The arm64 /bin/busybox, taken out of the package once, beside it, and kept for later runs (a temporary
+     * directory per test JVM was left behind by every run).
+     */
     public static synchronized Path arm64() throws IOException {
         if (extracted == null) {
-            Path dir = Files.createTempDirectory("kiln-arm64-busybox-");
-            run("dpkg-deb", "-x", deb().toString(), dir.toString());
+            Path deb = deb();
+            Path dir = deb.resolveSibling(deb.getFileName() + ".extracted");
             Path busybox = dir.resolve("bin/busybox");
             if (!Files.isRegularFile(busybox)) {
-                throw new IOException(deb() + " has no /bin/busybox");
+                // extracted aside and renamed into place, so a concurrent test JVM sees all of it or nothing
+                Path aside = Files.createTempDirectory(deb.getParent(), ".extracting-");
+                try {
+                    run("dpkg-deb", "-x", deb.toString(), aside.toString());
+                    if (!Files.isRegularFile(aside.resolve("bin/busybox"))) {
+                        throw new IOException(deb + " has no /bin/busybox");
+                    }
+                    try {
+                        Files.move(aside, dir, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+                    } catch (java.nio.file.FileAlreadyExistsException
+                            | java.nio.file.DirectoryNotEmptyException another) {
+                        // another test JVM put its copy there first: the same files
+                    }
+                } finally {
+                    dev.kiln.core.Trees.deleteRecursively(aside);
+                }
             }
             extracted = busybox;
         }
