@@ -472,10 +472,7 @@ final class DaemonBuild {
             Map<String, String> attrs,
             dev.kiln.gateway.BuildFunction function,
             Context.CancellableContext call) {
-        io.grpc.Metadata headers = new io.grpc.Metadata();
-        headers.put(dev.kiln.gateway.grpc.ForwardedFrontend.BUILD_ID, ref);
-        io.grpc.Channel bridge = io.grpc.ClientInterceptors.intercept(
-                daemon.channel(), MetadataUtils.newAttachHeadersInterceptor(headers));
+        io.grpc.Channel bridge = dev.kiln.gateway.grpc.ForwardedFrontend.bridge(daemon.channel(), ref);
         try {
             dev.kiln.gateway.grpc.LlbBridgeClient.connect(
                             bridge, new dev.kiln.gateway.grpc.BuildFacts(attrs, sessionId, "kiln", List.of()))

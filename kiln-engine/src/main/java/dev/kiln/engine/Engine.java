@@ -200,7 +200,7 @@ public final class Engine implements AutoCloseable {
             }
             misses = explainCache(request, cache, context);
         } catch (GatewayException e) {
-            FailedStep step = failedStep(e);
+            FailedStep step = ExecFailedException.stepOf(e);
             String message = StateDisk.explain(e.getMessage(), e, options.stateDir());
             List<CacheMiss> ranBefore = explainFailure(request, cache, context);
             if (step != null && request.debugOnFailure()) {
@@ -371,16 +371,6 @@ public final class Engine implements AutoCloseable {
                         .setMeta(Meta.newBuilder().addEnv("PATH=" + dev.kiln.core.Platform.DEFAULT_UNIX_PATH))
                         .build();
         return DebugShell.ofResult(context, vertex.name(), result, exec);
-    }
-
-    /** The failed RUN step behind a build error, if that is what failed. */
-    private static FailedStep failedStep(Throwable error) {
-        for (Throwable cause = error; cause != null; cause = cause.getCause()) {
-            if (cause instanceof ExecFailedException failed) {
-                return failed.step();
-            }
-        }
-        return null;
     }
 
     /** A checksum index that could not be saved costs the next build some hashing, never correctness. */

@@ -28,7 +28,7 @@ final class SolveErrors {
     private SolveErrors() {}
 
     static GatewayException of(BuildContext build, String message, SolveException failure, List<LlbGraph> graphs) {
-        FailedStep step = failedStep(failure);
+        FailedStep step = ExecFailedException.stepOf(failure);
         if (step == null) {
             return new GatewayException(message, failure);
         }
@@ -56,15 +56,6 @@ final class SolveErrors {
             }
         }
         return new SolveError(message, failure, op, inputs, mounts, Map.of(LlbVertex.CUSTOM_NAME, name));
-    }
-
-    private static FailedStep failedStep(Throwable error) {
-        for (Throwable cause = error; cause != null; cause = cause.getCause()) {
-            if (cause instanceof ExecFailedException failed) {
-                return failed.step();
-            }
-        }
-        return null;
     }
 
     private static Optional<LlbVertex> vertex(List<LlbGraph> graphs, String digest) {

@@ -48,6 +48,13 @@ public final class ForwardedFrontend {
     public static final Metadata.Key<String> BUILD_ID =
             Metadata.Key.of("buildkit-controlapi-buildid", Metadata.ASCII_STRING_MARSHALLER);
 
+    /** {@code channel} for the LLBBridge calls of the forwarded build {@code ref}: each names it in BUILD_ID. */
+    public static Channel bridge(Channel channel, String ref) {
+        Metadata headers = new Metadata();
+        headers.put(BUILD_ID, ref);
+        return ClientInterceptors.intercept(channel, MetadataUtils.newAttachHeadersInterceptor(headers));
+    }
+
     /** Messages as large as BuildKit's clients take them: a definition or status batch of a big build. */
     private static final int MAX_MESSAGE = 64 << 20;
 
@@ -191,9 +198,7 @@ public final class ForwardedFrontend {
             CompletableFuture<SolveResponse> solved,
             Context.CancellableContext solveCall)
             throws InterruptedException {
-        Metadata headers = new Metadata();
-        headers.put(BUILD_ID, ref);
-        Channel bridge = ClientInterceptors.intercept(channel, MetadataUtils.newAttachHeadersInterceptor(headers));
+        Channel bridge = bridge(channel, ref);
         Optional<Throwable> failure;
         try {
             LlbBridgeClient client = LlbBridgeClient.connect(

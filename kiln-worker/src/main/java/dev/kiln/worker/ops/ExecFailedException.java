@@ -15,6 +15,16 @@ public final class ExecFailedException extends Exception {
         this.step = step;
     }
 
+    /** The failed RUN step behind {@code error} or one of its causes, or null when no RUN step's process failed. */
+    public static FailedStep stepOf(Throwable error) {
+        for (Throwable cause = error; cause != null; cause = cause.getCause()) {
+            if (cause instanceof ExecFailedException failed) {
+                return failed.step();
+            }
+        }
+        return null;
+    }
+
     public int exitCode() {
         return exitCode;
     }
