@@ -8,6 +8,7 @@ import dev.kiln.oci.content.ContentStore;
 import dev.kiln.oci.layer.LayerCompression;
 import dev.kiln.oci.layer.LayerWriteOptions;
 import dev.kiln.oci.layer.LayerWriter;
+import dev.kiln.oci.layer.StoredDeflateBlocks;
 import dev.kiln.oci.layer.WrittenLayer;
 import dev.kiln.worker.image.ImageStore;
 import dev.kiln.worker.image.LayerBlob;
@@ -34,12 +35,17 @@ import java.util.zip.GZIPOutputStream;
  * The layers of a snapshot as image layer blobs, bottom first. A layer already known as a blob is not written
  * again: the blob it was pulled as (when its compression fits, or compression is not forced), or the blob an earlier
  * export wrote in the same form. Every other layer is written as a tar into the content store, streamed, each on its
- * own virtual thread, and remembered for the next export. Layers with nothing in them are left out, as BuildKit does.
+ * own virtual thread, and remembered for the next export. A gzip layer also reuses the deflated blocks of recent
+ * layer blobs where its files are the same ({@link StoredDeflateBlocks}): a COPY of a large tree with one file
+ * changed deflates about one block again. Layers with nothing in them are left out, as BuildKit does.
  */
 public final class ImageLayers {
 
     /** Each snapshot layer in order; {@code layer} is empty for a layer with nothing in it. */
     public record Slot(String layerId, Optional<ImageLayer> layer) {}
+
+    /** Beside the content store: the gzip blocks of recent layer blobs, so a layer that changed a little re-uses them. */
+    private static final String DEFLATE_BLOCKS = "deflate-blocks";
 
     private final ImageStore images;
     private final Snapshotter snapshotter;
@@ -128,8 +134,13 @@ public final class ImageLayers {
         Digest digest;
         Digest diffId;
         long size;
+        StoredDeflateBlocks blocks = null;
         try (BlobWriter blob = content.writer(null, -1)) {
             if (options.compressionLevel().isEmpty()) {
+                if (options.compression() == LayerCompression.GZIP) {
+                    blocks = StoredDeflateBlocks.open(content, content.root().resolve(DEFLATE_BLOCKS));
+                    writeOptions = writeOptions.withBlocks(blocks);
+                }
                 WrittenLayer written =
                         LayerWriter.write(dir, blob, writeOptions.withCompression(options.compression()));
                 diffId = written.diffId();
@@ -143,6 +154,14 @@ public final class ImageLayers {
             }
             size = blob.offset();
             digest = blob.commit();
+        }
+        if (blocks != null) {
+            try {
+                blocks.remember(digest);
+            } catch (IOException e) {
+                log.line(
+                        "the gzip blocks of layer " + layerId + " are not kept for the next export: " + e.getMessage());
+            }
         }
         LayerBlob blob = new LayerBlob(Descriptor.of(options.compression().ociMediaType(), digest, size), diffId, "");
         images.recordLayer(layerId, variant, blob);

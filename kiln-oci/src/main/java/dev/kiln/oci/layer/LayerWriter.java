@@ -34,8 +34,9 @@ import java.util.zip.Deflater;
  * {@link LayerWriteOptions#clamp()} when given, gzip without a name or time in its header. The tar streams through
  * the compressor straight to {@code out}, and the diffID, digest and size are computed on the way, so a layer is
  * never held in memory. gzip is compressed in blocks on all cores ({@link ParallelGzipOutputStream}: about twice
- * as fast on two cores for a 50 MB layer). Each call is independent of any other, so several layers can be
- * written at once.
+ * as fast on two cores for a 50 MB layer); blocks may end only between entries, chosen by the entries' names, so
+ * that {@link LayerWriteOptions#blocks()} can hand back the blocks an earlier write of much the same files made.
+ * Each call is independent of any other, so several layers can be written at once.
  */
 public final class LayerWriter {
     private static final String ATTRIBUTES = "unix:mode,uid,gid,size,rdev,dev,ino,nlink,lastModifiedTime";
@@ -43,12 +44,19 @@ public final class LayerWriter {
     private static final InputStream NO_CONTENT = InputStream.nullInputStream();
 
     private final TarWriter tar;
+    /** Flushed before each cut, so the compressor sees the entry's last byte. */
+    private final OutputStream buffered;
+    /** The gzip compressor told where entries end, or null for other compressions. */
+    private final ParallelGzipOutputStream cuts;
+
     private final Instant clamp;
     /** The first name written for each inode with several links, so the later names become link entries. */
     private final Map<FileKey, String> firstNames = new HashMap<>();
 
-    private LayerWriter(TarWriter tar, Optional<Instant> clamp) {
-        this.tar = tar;
+    private LayerWriter(OutputStream buffered, ParallelGzipOutputStream cuts, Optional<Instant> clamp) {
+        this.tar = new TarWriter(buffered);
+        this.buffered = buffered;
+        this.cuts = cuts;
         this.clamp = clamp.orElse(null);
     }
 
@@ -58,10 +66,11 @@ public final class LayerWriter {
             throw new IllegalArgumentException("layer directory " + layer + " is not a directory");
         }
         HashingOutputStream blob = new HashingOutputStream(out);
-        OutputStream compressor = compressing(options.compression(), blob);
+        OutputStream compressor = compressing(options, blob);
         HashingOutputStream uncompressed = compressor == blob ? blob : new HashingOutputStream(compressor);
         BufferedOutputStream buffered = new BufferedOutputStream(uncompressed, 65536);
-        LayerWriter writer = new LayerWriter(new TarWriter(buffered), options.clamp());
+        LayerWriter writer = new LayerWriter(
+                buffered, compressor instanceof ParallelGzipOutputStream gzip ? gzip : null, options.clamp());
         try {
             writer.writeDirectory(layer, "");
             writer.tar.finish();
@@ -86,10 +95,10 @@ public final class LayerWriter {
                 uncompressed.sha().digest(), blob.sha().digest(), blob.sha().count(), options.compression());
     }
 
-    private static OutputStream compressing(LayerCompression compression, OutputStream blob) throws IOException {
-        return switch (compression) {
+    private static OutputStream compressing(LayerWriteOptions options, OutputStream blob) throws IOException {
+        return switch (options.compression()) {
             case NONE -> blob;
-            case GZIP -> new ParallelGzipOutputStream(blob, Deflater.DEFAULT_COMPRESSION);
+            case GZIP -> new ParallelGzipOutputStream(blob, Deflater.DEFAULT_COMPRESSION, options.blocks());
             case ZSTD -> new ZstdOutputStreamNoFinalizer(blob, ZSTD_LEVEL);
         };
     }
@@ -121,7 +130,7 @@ public final class LayerWriter {
         String name = prefix + child.tarName();
         Instant modified = clamped(stat.modified());
         if (stat.isWhiteout()) {
-            tar.write(TarEntry.of(name, TarType.REGULAR, 0, 0, 0, modified), NO_CONTENT);
+            put(TarEntry.of(name, TarType.REGULAR, 0, 0, 0, modified), NO_CONTENT);
             return;
         }
         int type = stat.mode() & PosixFiles.S_IFMT;
@@ -129,11 +138,9 @@ public final class LayerWriter {
             return; // sockets belong to a running process; tar has no way to carry them
         }
         if (type == PosixFiles.S_IFDIR) {
-            tar.write(entry(name + "/", TarType.DIRECTORY, stat, modified, path), NO_CONTENT);
+            put(entry(name + "/", TarType.DIRECTORY, stat, modified, path), NO_CONTENT);
             if (isOpaque(path)) {
-                tar.write(
-                        TarEntry.of(name + "/" + Overlay.OPAQUE_MARKER, TarType.REGULAR, 0, 0, 0, modified),
-                        NO_CONTENT);
+                put(TarEntry.of(name + "/" + Overlay.OPAQUE_MARKER, TarType.REGULAR, 0, 0, 0, modified), NO_CONTENT);
             }
             writeDirectory(path, name + "/");
             return;
@@ -141,25 +148,25 @@ public final class LayerWriter {
         if (stat.links() > 1) {
             String first = firstNames.putIfAbsent(new FileKey(stat.device(), stat.inode()), name);
             if (first != null) {
-                tar.write(entry(name, TarType.HARD_LINK, stat, modified, path).withLinkName(first), NO_CONTENT);
+                put(entry(name, TarType.HARD_LINK, stat, modified, path).withLinkName(first), NO_CONTENT);
                 return;
             }
         }
         switch (type) {
             case PosixFiles.S_IFREG -> {
                 try (InputStream content = Files.newInputStream(path, LinkOption.NOFOLLOW_LINKS)) {
-                    tar.write(entry(name, TarType.REGULAR, stat, modified, path).withSize(stat.size()), content);
+                    put(entry(name, TarType.REGULAR, stat, modified, path).withSize(stat.size()), content);
                 }
             }
             case PosixFiles.S_IFLNK ->
-                tar.write(
+                put(
                         entry(name, TarType.SYMLINK, stat, modified, path)
                                 .withLinkName(Files.readSymbolicLink(path).toString()),
                         NO_CONTENT);
-            case PosixFiles.S_IFIFO -> tar.write(entry(name, TarType.FIFO, stat, modified, path), NO_CONTENT);
+            case PosixFiles.S_IFIFO -> put(entry(name, TarType.FIFO, stat, modified, path), NO_CONTENT);
             case PosixFiles.S_IFCHR, PosixFiles.S_IFBLK -> {
                 TarType device = type == PosixFiles.S_IFCHR ? TarType.CHAR_DEVICE : TarType.BLOCK_DEVICE;
-                tar.write(
+                put(
                         entry(name, device, stat, modified, path)
                                 .withDevice(PosixFiles.major(stat.rdev()), PosixFiles.minor(stat.rdev())),
                         NO_CONTENT);
@@ -167,6 +174,15 @@ public final class LayerWriter {
             default ->
                 throw new IOException(
                         path + " has an unknown file type (mode " + Integer.toOctalString(stat.mode()) + ")");
+        }
+    }
+
+    /** Writes one entry and tells the compressor an entry ended, where a block may end. */
+    private void put(TarEntry entry, InputStream content) throws IOException {
+        tar.write(entry, content);
+        if (cuts != null) {
+            buffered.flush();
+            cuts.entryEnd(entry.name().getBytes(StandardCharsets.UTF_8));
         }
     }
 

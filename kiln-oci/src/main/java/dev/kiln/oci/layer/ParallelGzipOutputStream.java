@@ -6,6 +6,7 @@ import java.io.InterruptedIOException;
 import java.io.OutputStream;
 import java.util.ArrayDeque;
 import java.util.Deque;
+import java.util.Optional;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -14,13 +15,23 @@ import java.util.zip.CRC32;
 import java.util.zip.Deflater;
 
 /**
- * gzip the way pigz does it: the input is cut into fixed-size blocks, each deflated on its own virtual thread
- * with the previous block's last 32 KiB as its dictionary and ended by a sync flush, and the pieces are written in
- * order as one deflate stream in one gzip member. Block boundaries depend only on byte offsets, so the output is
- * the same on every run and machine; it differs from single-threaded gzip's by the few bytes each flush costs.
+ * gzip the way pigz does it: the input is cut into blocks, each deflated on its own virtual thread with the
+ * previous block's last 32 KiB as its dictionary and ended by a sync flush, and the pieces are written in order as
+ * one deflate stream in one gzip member.
+ *
+ * <p>Where a block ends depends on the bytes alone, so the output is the same on every run and machine: a block
+ * ends when it is full ({@link #BLOCK_SIZE}), or, for a layer tar, after a tar entry once the block holds
+ * {@link #MIN_BLOCK} bytes and the entry's name hashes to a cut. Cutting at names rather than at offsets means a
+ * file that grows or shrinks moves no later cut: the blocks after it are the same blocks as before, with the same
+ * dictionaries, and {@link DeflateBlocks} hands back their deflated bytes from the earlier blob instead of deflating
+ * them again. The output differs from single-threaded gzip's by the few bytes each flush costs.
  */
 final class ParallelGzipOutputStream extends OutputStream {
     static final int BLOCK_SIZE = 256 * 1024;
+    static final int MIN_BLOCK = 64 * 1024;
+    /** One entry name in 16 is a cut: small files give blocks of about 64 KiB plus 16 entries. */
+    private static final int CUT_MASK = 15;
+
     private static final int WINDOW = 32 * 1024;
     /** gzip header: deflate, no name, no mtime, no extra flags, OS unknown; as Go's compress/gzip writes it. */
     private static final byte[] HEADER = {0x1f, (byte) 0x8b, 8, 0, 0, 0, 0, 0, 0, (byte) 0xff};
@@ -28,21 +39,48 @@ final class ParallelGzipOutputStream extends OutputStream {
     private final OutputStream out;
     private final int level;
     private final int maxPending;
+    private final DeflateBlocks blocks;
     private final ExecutorService compressors = Executors.newVirtualThreadPerTaskExecutor();
-    private final Deque<Future<byte[]>> pending = new ArrayDeque<>();
+    private final Deque<Future<Deflated>> pending = new ArrayDeque<>();
     private final CRC32 crc = new CRC32();
     private long length;
     private byte[] block = new byte[BLOCK_SIZE];
     private int filled;
     private byte[] previous;
+    private int previousSize;
+    /** Bytes written to {@code out}: where the next block starts in the blob. */
+    private long written;
+
     private boolean finished;
 
     ParallelGzipOutputStream(OutputStream out, int level) throws IOException {
+        this(out, level, DeflateBlocks.NONE);
+    }
+
+    ParallelGzipOutputStream(OutputStream out, int level, DeflateBlocks blocks) throws IOException {
         this.out = out;
         this.level = level;
+        this.blocks = blocks;
         // Enough blocks in flight to keep every core busy while the oldest is written; also what bounds memory.
         this.maxPending = 2 * Runtime.getRuntime().availableProcessors();
         out.write(HEADER);
+        written = HEADER.length;
+    }
+
+    /** A tar entry named {@code name} ended with the last byte written: the block may end here (see above). */
+    void entryEnd(byte[] name) throws IOException {
+        if (filled >= MIN_BLOCK && (fnv1a(name) & CUT_MASK) == 0) {
+            submit(false);
+        }
+    }
+
+    /** FNV-1a, 32 bits: a fixed hash, where String.hashCode's spread over short similar names is poor. */
+    private static int fnv1a(byte[] bytes) {
+        int hash = 0x811c9dc5;
+        for (byte b : bytes) {
+            hash = (hash ^ (b & 0xff)) * 0x01000193;
+        }
+        return hash ^ (hash >>> 16);
     }
 
     @Override
@@ -103,8 +141,10 @@ final class ParallelGzipOutputStream extends OutputStream {
         byte[] data = block;
         int size = filled;
         byte[] dictionary = previous;
-        pending.add(compressors.submit(() -> deflate(data, size, dictionary, last)));
-        previous = size == BLOCK_SIZE ? data : null;
+        int dictionarySize = previousSize;
+        pending.add(compressors.submit(() -> deflate(data, size, dictionary, dictionarySize, last)));
+        previous = data;
+        previousSize = size;
         block = new byte[BLOCK_SIZE];
         filled = 0;
         while (pending.size() > maxPending) {
@@ -112,11 +152,21 @@ final class ParallelGzipOutputStream extends OutputStream {
         }
     }
 
-    private byte[] deflate(byte[] data, int size, byte[] dictionary, boolean last) {
+    private Deflated deflate(byte[] data, int size, byte[] dictionary, int dictionarySize, boolean last) {
+        int window = Math.min(WINDOW, dictionarySize);
+        DeflateKey key = blocks == DeflateBlocks.NONE
+                ? null
+                : DeflateKey.of(level, last, dictionary, dictionarySize - window, window, data, size);
+        if (key != null) {
+            Optional<byte[]> known = blocks.find(key);
+            if (known.isPresent()) {
+                return new Deflated(key, known.get());
+            }
+        }
         Deflater deflater = new Deflater(level, true);
         try {
-            if (dictionary != null) {
-                deflater.setDictionary(dictionary, dictionary.length - WINDOW, WINDOW);
+            if (window > 0) {
+                deflater.setDictionary(dictionary, dictionarySize - window, window);
             }
             deflater.setInput(data, 0, size);
             ByteArrayOutputStream compressed = new ByteArrayOutputStream(size / 2 + 64);
@@ -134,16 +184,21 @@ final class ParallelGzipOutputStream extends OutputStream {
                     compressed.write(buffer, 0, n);
                 } while (n == buffer.length);
             }
-            return compressed.toByteArray();
+            return new Deflated(key, compressed.toByteArray());
         } finally {
             deflater.end();
         }
     }
 
     private void writeOldest() throws IOException {
-        Future<byte[]> oldest = pending.removeFirst();
+        Future<Deflated> oldest = pending.removeFirst();
         try {
-            out.write(oldest.get());
+            Deflated block = oldest.get();
+            out.write(block.bytes());
+            if (block.key() != null) {
+                blocks.wrote(block.key(), written, block.bytes());
+            }
+            written += block.bytes().length;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new InterruptedIOException("interrupted while compressing a layer");
@@ -155,4 +210,7 @@ final class ParallelGzipOutputStream extends OutputStream {
     private void writeIntLittleEndian(long value) throws IOException {
         out.write(new byte[] {(byte) value, (byte) (value >>> 8), (byte) (value >>> 16), (byte) (value >>> 24)});
     }
+
+    /** A block's deflated bytes and, when blocks are remembered, what they were made from. */
+    private record Deflated(DeflateKey key, byte[] bytes) {}
 }
