@@ -19,6 +19,8 @@ public final class DaemonLauncher {
 
     static final String IDLE_TIMEOUT = "3h";
     private static final String MAIN_CLASS = "dev.kiln.cli.Main";
+    /** The launcher's JIT flag for short-lived commands, which a daemon drops (see {@link #javaCommand()}). */
+    static final String CLIENT_JIT = "-XX:TieredStopAtLevel=1";
 
     private final Duration startTimeout;
 
@@ -63,16 +65,22 @@ public final class DaemonLauncher {
 
     /**
      * The java command of this process up to its main class: its JVM flags and class path, without the flags that
-     * make a JDK AOT cache (a training run's client must not have its daemon write the cache too). The daemon keeps
-     * the launcher's stop at the first JIT tier: with the second tier, its compiler threads took the CPU its clients
-     * needed for minutes after it started (a cached build through it: 0.72 s against 0.65 s with the first tier only,
-     * after 30 builds, on this 2-core machine).
+     * make a JDK AOT cache (a training run's client must not have its daemon write the cache too), and without the
+     * client's stop at the first JIT tier. A session before measured that the second tier's compiler threads cost a
+     * cached build through a young daemon about 10% (0.72 s against 0.65 s); but only the second tier has the
+     * intrinsics that hash on the CPU's SHA instructions (1.2 GB/s against 0.1 GB/s), and a daemon hashes every
+     * context and layer: issue 13's W3 rebuild cost it 2.4 s of CPU instead of 4.0 s. The launcher script does the
+     * same for {@code kiln daemon}.
      */
     static List<String> javaCommand() {
         ProcessHandle.Info self = ProcessHandle.current().info();
         String java = self.command()
                 .orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        List<String> arguments = self.arguments().map(List::of).orElse(List.of());
+        return javaCommand(java, self.arguments().map(List::of).orElse(List.of()));
+    }
+
+    /** {@link #javaCommand()} for a process that runs {@code java} with {@code arguments}. */
+    static List<String> javaCommand(String java, List<String> arguments) {
         int main = arguments.indexOf(MAIN_CLASS);
         List<String> command = new ArrayList<>(List.of(java));
         if (main < 0) {
@@ -87,7 +95,8 @@ public final class DaemonLauncher {
         for (String argument : arguments.subList(0, main)) {
             if (!argument.startsWith("-XX:AOTCacheOutput=")
                     && !argument.startsWith("-XX:AOTMode=")
-                    && !argument.startsWith("-XX:AOTConfiguration=")) {
+                    && !argument.startsWith("-XX:AOTConfiguration=")
+                    && !argument.equals(CLIENT_JIT)) {
                 command.add(argument);
             }
         }
