@@ -25,6 +25,7 @@ import dev.kiln.api.gateway.ReleaseContainerRequest;
 import dev.kiln.api.gateway.ReleaseContainerResponse;
 import dev.kiln.api.gateway.ResolveImageConfigRequest;
 import dev.kiln.api.gateway.ResolveImageConfigResponse;
+import dev.kiln.api.gateway.ResolveSourceImageResponse;
 import dev.kiln.api.gateway.ResolveSourceMetaRequest;
 import dev.kiln.api.gateway.ResolveSourceMetaResponse;
 import dev.kiln.api.gateway.ReturnRequest;
@@ -51,6 +52,7 @@ import dev.kiln.gateway.Stat;
 import dev.kiln.gateway.WarnOpts;
 import dev.kiln.llb.State;
 import dev.kiln.llb.pb.Definition;
+import dev.kiln.llb.pb.SourceOp;
 import io.grpc.Context;
 import io.grpc.Metadata;
 import io.grpc.Status;
@@ -82,6 +84,9 @@ final class LlbBridgeService extends LLBBridgeGrpc.LLBBridgeImplBase {
     static final Metadata.Key<String> BUILD_ID =
             Metadata.Key.of("buildkit-controlapi-buildid", Metadata.ASCII_STRING_MARSHALLER);
 
+    private static final String IMAGE_SCHEME = "docker-image://";
+    private static final String OCI_LAYOUT_SCHEME = "oci-layout://";
+
     /** How long a call waits for the Solve of its build to arrive (BuildKit waits 3 s; Ping's own limit is 15 s). */
     private static final Duration BUILD_WAIT = Duration.ofSeconds(10);
 
@@ -96,6 +101,7 @@ final class LlbBridgeService extends LLBBridgeGrpc.LLBBridgeImplBase {
             "solve.base",
             "resolveimage",
             "resolveimage.resolvemode",
+            "source.metaresolver",
             "readfile",
             "return",
             "returnmap",
@@ -117,8 +123,7 @@ final class LlbBridgeService extends LLBBridgeGrpc.LLBBridgeImplBase {
             "importcaches", "cache imports are not supported yet",
             "gateway.exec.secretenv", "secret environment variables of container processes are not supported yet",
             "frontend.caps", "frontend subrequests are not supported yet",
-            "reference.attestations", "attestations are not supported yet",
-            "source.metaresolver", "ResolveSourceMeta is not supported yet: use ResolveImageConfig");
+            "reference.attestations", "attestations are not supported yet");
 
     private final ForwardedBuilds builds;
     private final ForwardedBuild bound;
@@ -424,11 +429,7 @@ final class LlbBridgeService extends LLBBridgeGrpc.LLBBridgeImplBase {
             ResolveImageConfigRequest request, StreamObserver<ResolveImageConfigResponse> response) {
         answer(response, () -> {
             Client client = client(build());
-            if (request.getSourcePoliciesCount() > 0) {
-                throw Status.UNIMPLEMENTED
-                        .withDescription("source policies are not supported yet")
-                        .asRuntimeException();
-            }
+            refuseSourcePolicies(request.getSourcePoliciesCount());
             // BuildKit's ResolverType: 0 a registry, 1 an OCI layout in the client's session
             ResolveImageConfigOpt.ImageStore store = request.getResolverType() == 1
                     ? ResolveImageConfigOpt.ImageStore.OCI_LAYOUT
@@ -448,13 +449,53 @@ final class LlbBridgeService extends LLBBridgeGrpc.LLBBridgeImplBase {
         });
     }
 
+    /**
+     * BuildKit v0.24's way to resolve a source before it is used: an image source ({@code docker-image://} or
+     * {@code oci-layout://}) comes back with its digest and config, as ResolveImageConfig gives them; any other
+     * source comes back as it was asked, since this version of the protocol carries metadata for images only.
+     */
     @Override
     public void resolveSourceMeta(
             ResolveSourceMetaRequest request, StreamObserver<ResolveSourceMetaResponse> response) {
-        response.onError(Status.UNIMPLEMENTED
-                .withDescription("ResolveSourceMeta is not supported yet: "
-                        + "use ResolveImageConfig (the capability source.metaresolver is disabled)")
-                .asRuntimeException());
+        answer(response, () -> {
+            if (!request.hasSource()) {
+                throw Status.INVALID_ARGUMENT
+                        .withDescription("source is required")
+                        .asRuntimeException();
+            }
+            refuseSourcePolicies(request.getSourcePoliciesCount());
+            SourceOp source = request.getSource();
+            ResolveSourceMetaResponse.Builder answer =
+                    ResolveSourceMetaResponse.newBuilder().setSource(source);
+            String identifier = source.getIdentifier();
+            boolean layout = identifier.startsWith(OCI_LAYOUT_SCHEME);
+            if (!layout && !identifier.startsWith(IMAGE_SCHEME)) {
+                return answer.build();
+            }
+            String ref = identifier.substring((layout ? OCI_LAYOUT_SCHEME : IMAGE_SCHEME).length());
+            ResolvedImageConfig resolved = client(build())
+                    .resolveImageConfig(
+                            ref,
+                            new ResolveImageConfigOpt(
+                                    request.hasPlatform() ? request.getPlatform() : null,
+                                    request.getResolveMode(),
+                                    request.getLogName(),
+                                    layout
+                                            ? ResolveImageConfigOpt.ImageStore.OCI_LAYOUT
+                                            : ResolveImageConfigOpt.ImageStore.REGISTRY));
+            return answer.setImage(ResolveSourceImageResponse.newBuilder()
+                            .setDigest(resolved.digest().toString())
+                            .setConfig(ByteString.copyFrom(resolved.config())))
+                    .build();
+        });
+    }
+
+    private static void refuseSourcePolicies(int count) {
+        if (count > 0) {
+            throw Status.UNIMPLEMENTED
+                    .withDescription("source policies are not supported yet")
+                    .asRuntimeException();
+        }
     }
 
     @Override
