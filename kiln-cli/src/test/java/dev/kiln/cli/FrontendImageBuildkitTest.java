@@ -1,16 +1,12 @@
 package dev.kiln.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import java.io.File;
+import dev.kiln.oci.testing.BuildkitDaemon;
+import dev.kiln.oci.testing.BuildkitDaemon.Run;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -28,84 +24,21 @@ class FrontendImageBuildkitTest {
 
     KilnFrontendImage image;
     Path tmp;
-    Path socketDir;
-    Process buildkitd;
-    String address;
+    BuildkitDaemon buildkitd;
 
     @BeforeAll
     void start(@TempDir Path dir) throws Exception {
-        assumeTrue(
-                onPath("buildkitd") && onPath("buildctl"),
-                "buildkitd and buildctl are not on PATH: the test against BuildKit needs them");
-        assumeTrue("root".equals(System.getProperty("user.name")), "buildkitd runs its OCI worker as root only here");
+        BuildkitDaemon.assumeInstalled();
         tmp = dir;
         image = KilnFrontendImage.get();
-        // a unix socket path must stay short: not under the test's deep temporary directory
-        socketDir = Files.createTempDirectory(Path.of("/tmp"), "kiln-bk");
-        Path socket = socketDir.resolve("buildkitd.sock");
-        Path config = tmp.resolve("buildkitd.toml");
-        Files.writeString(config, """
-                [worker.oci]
-                  enabled = true
-                [worker.containerd]
-                  enabled = false
-                [registry."%s"]
-                  http = true
-                  insecure = true
-                """.formatted(image.registry().host()));
-        buildkitd = new ProcessBuilder(
-                        "buildkitd",
-                        "--root",
-                        tmp.resolve("buildkit-root").toString(),
-                        "--addr",
-                        "unix://" + socket,
-                        "--config",
-                        config.toString(),
-                        "--oci-worker-binary",
-                        "runc",
-                        "--oci-worker-net",
-                        "host",
-                        "--containerd-worker",
-                        "false")
-                .redirectErrorStream(true)
-                .redirectOutput(tmp.resolve("buildkitd.log").toFile())
-                .start();
-        address = "unix://" + socket;
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-        while (buildctl("debug", "workers").exitCode() != 0) {
-            if (!buildkitd.isAlive() || System.nanoTime() > deadline) {
-                throw new IllegalStateException("buildkitd did not start: " + log());
-            }
-            Thread.sleep(200);
-        }
+        buildkitd = BuildkitDaemon.start(tmp, image.registry().host());
     }
 
     @AfterAll
     void stop() throws Exception {
         if (buildkitd != null) {
-            buildkitd.destroy();
-            if (!buildkitd.waitFor(30, TimeUnit.SECONDS)) {
-                buildkitd.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
-            }
+            buildkitd.close();
         }
-        if (socketDir != null) {
-            Files.deleteIfExists(socketDir.resolve("buildkitd.sock"));
-            Files.deleteIfExists(socketDir);
-        }
-    }
-
-    private String log() throws IOException {
-        return Files.readString(tmp.resolve("buildkitd.log"));
-    }
-
-    private record Run(int exitCode, String output) {}
-
-    private Run buildctl(String... args) throws Exception {
-        List<String> command = new ArrayList<>(List.of("buildctl", "--addr", address));
-        command.addAll(List.of(args));
-        Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
-        String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        return new Run(process.waitFor(), output);
     }
 
     private Path context(String name, String syntaxLine) throws IOException {
@@ -136,7 +69,7 @@ class FrontendImageBuildkitTest {
         Path context = context("gateway", "");
         Path out = tmp.resolve("gateway-out");
 
-        Run run = buildctl(
+        Run run = buildkitd.buildctl(
                 "build",
                 "--frontend",
                 "gateway.v0",
@@ -160,7 +93,7 @@ class FrontendImageBuildkitTest {
         Path context = context("syntax", "# syntax=" + image.frontend() + "\n");
         Path out = tmp.resolve("syntax-out");
 
-        Run run = buildctl(
+        Run run = buildkitd.buildctl(
                 "build",
                 "--frontend",
                 "dockerfile.v0",
@@ -175,14 +108,5 @@ class FrontendImageBuildkitTest {
 
         assertThat(run.exitCode()).as(run.output()).isZero();
         assertBuilt(out);
-    }
-
-    private static boolean onPath(String command) {
-        for (String dir : System.getenv().getOrDefault("PATH", "").split(File.pathSeparator)) {
-            if (!dir.isEmpty() && Files.isExecutable(Path.of(dir, command))) {
-                return true;
-            }
-        }
-        return false;
     }
 }

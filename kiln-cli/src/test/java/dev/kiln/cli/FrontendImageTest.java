@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.kiln.api.DaemonEndpoint;
+import dev.kiln.oci.testing.Tools;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -122,14 +123,13 @@ class FrontendImageTest {
 
     @Test
     void packedImageIsSmallAndStartsTheDockerfileFrontend() throws Exception {
-        String manifest = KilnFrontendImage.run(
-                "skopeo", "inspect", "--raw", "--tls-verify=false", "docker://" + image.frontend());
+        String manifest = Tools.run("skopeo", "inspect", "--raw", "--tls-verify=false", "docker://" + image.frontend());
         long compressed = 0;
         for (JsonNode layer : JSON.readTree(manifest).get("layers")) {
             compressed += layer.get("size").asLong();
         }
         assertThat(compressed).as("compressed size").isLessThanOrEqualTo(80L << 20);
-        JsonNode config = JSON.readTree(KilnFrontendImage.run(
+        JsonNode config = JSON.readTree(Tools.run(
                         "skopeo", "inspect", "--config", "--tls-verify=false", "docker://" + image.frontend()))
                 .get("config");
         assertThat(config.get("Entrypoint").toString())
@@ -304,7 +304,7 @@ class FrontendImageTest {
         try (Stream<Path> roots = Files.walk(state, 4)) {
             for (Path root : roots.filter(p -> p.getFileName().toString().equals("runc-state"))
                     .toList()) {
-                containers.addAll(List.of(KilnFrontendImage.run("runc", "--root", root.toString(), "list", "-q")
+                containers.addAll(List.of(Tools.run("runc", "--root", root.toString(), "list", "-q")
                         .strip()
                         .split("\n")));
             }

@@ -13,6 +13,7 @@ import dev.kiln.llb.State;
 import dev.kiln.oci.layer.LayerCompression;
 import dev.kiln.oci.registry.RegistryClient;
 import dev.kiln.oci.testing.LocalRegistry;
+import dev.kiln.oci.testing.Tools;
 import dev.kiln.worker.BusyboxImage;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
@@ -234,27 +235,5 @@ class ImageOutputTest {
                 .isEqualTo(new OutputSpec("image", Map.of("name", "a:1,b:1", "push", "true")));
         assertThat(OutputSpec.parse("type=image,name=a:1,name=b:1").attr("name"))
                 .isEqualTo("a:1,b:1");
-    }
-
-    /** Debian's tools, run to check what Kiln wrote. */
-    static final class Tools {
-
-        static String run(String... command) throws Exception {
-            Path errors = java.nio.file.Files.createTempFile("kiln-tool-", ".err");
-            try {
-                Process process = new ProcessBuilder(command)
-                        .redirectError(errors.toFile())
-                        .start();
-                process.getOutputStream().close();
-                String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-                if (process.waitFor() != 0) {
-                    throw new AssertionError(
-                            String.join(" ", command) + " failed:\n" + output + java.nio.file.Files.readString(errors));
-                }
-                return output;
-            } finally {
-                java.nio.file.Files.deleteIfExists(errors);
-            }
-        }
     }
 }

@@ -7,7 +7,6 @@ import dev.kiln.oci.registry.RegistryClient;
 import dev.kiln.oci.testing.LocalRegistry;
 import dev.kiln.worker.BusyboxImage;
 import java.io.ByteArrayOutputStream;
-import java.io.InputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -71,17 +70,5 @@ record KilnFrontendImage(
         String packLog = log.toString(StandardCharsets.UTF_8);
         assertThat(code).as(packLog).isZero();
         return new KilnFrontendImage(registry, busybox, frontend, work, packLog, millis);
-    }
-
-    /** Runs a command and returns its stdout; a failure fails the test with its stderr. */
-    static String run(String... command) throws Exception {
-        Process process = new ProcessBuilder(command).start();
-        byte[] out;
-        try (InputStream stdout = process.getInputStream()) {
-            out = stdout.readAllBytes();
-        }
-        String err = new String(process.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertThat(process.waitFor()).as(String.join(" ", command) + ": " + err).isZero();
-        return new String(out, StandardCharsets.UTF_8);
     }
 }

@@ -9,7 +9,6 @@ import dev.kiln.api.control.SolveResponse;
 import dev.kiln.api.session.FileSendService;
 import dev.kiln.api.session.FileTarget;
 import dev.kiln.api.session.SessionTunnel;
-import dev.kiln.core.ImageReference;
 import dev.kiln.gateway.GatewayException;
 import dev.kiln.gateway.grpc.ForwardedFrontend;
 import dev.kiln.gateway.grpc.StdioFrontend;
@@ -26,11 +25,8 @@ import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Java frontends on the gateway's gRPC form against a real daemon: {@link ForwardedFrontend} the way buildctl runs
@@ -38,28 +34,13 @@ import org.junit.jupiter.api.io.TempDir;
  * container's do. What the frontend saw comes back in the files the build exports. Containers are tested against
  * buildkitd ({@link GatewayClientBuildkitTest}) until this daemon runs them.
  */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class GatewayClientTest {
+class GatewayClientTest extends DaemonWithBusybox {
 
-    Path tmp;
-    BusyboxRegistry images;
-    ImageReference busybox;
-    DaemonFixture daemon;
     String address;
 
     @BeforeAll
-    void start(@TempDir Path dir) throws Exception {
-        tmp = dir;
-        images = BusyboxRegistry.start(tmp);
-        busybox = images.busybox();
-        daemon = new DaemonFixture(tmp);
+    void address() {
         address = "unix://" + daemon.socket;
-    }
-
-    @AfterAll
-    void stop() throws Exception {
-        daemon.close();
-        images.close();
     }
 
     /** A context directory with a Dockerfile that the probe solves through dockerfile.v0. */

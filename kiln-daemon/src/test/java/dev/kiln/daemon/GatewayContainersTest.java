@@ -18,7 +18,6 @@ import dev.kiln.api.gateway.ReleaseContainerRequest;
 import dev.kiln.api.gateway.ResizeMessage;
 import dev.kiln.api.gateway.ReturnRequest;
 import dev.kiln.api.gateway.SignalMessage;
-import dev.kiln.core.ImageReference;
 import dev.kiln.llb.State;
 import dev.kiln.llb.pb.Meta;
 import dev.kiln.llb.pb.Mount;
@@ -39,41 +38,17 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Containers of a forwarded build over the LLBBridge, as buildctl's and buildx's gateway clients use them
  * (NewContainer, ExecProcess, ReleaseContainer), driven by raw gRPC stubs against a real daemon that runs real runc
  * containers from a busybox image solved in the build.
  */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class GatewayContainersTest {
+class GatewayContainersTest extends DaemonWithBusybox {
 
     /** Where the builds' Control.Solve calls wait: a failed test's call must not hold up the next test's. */
     final java.util.concurrent.ExecutorService calls = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor();
-
-    Path tmp;
-    BusyboxRegistry images;
-    ImageReference busybox;
-    DaemonFixture daemon;
-
-    @BeforeAll
-    void start(@TempDir Path dir) throws Exception {
-        tmp = dir;
-        images = BusyboxRegistry.start(tmp);
-        busybox = images.busybox();
-        daemon = new DaemonFixture(tmp);
-    }
-
-    @AfterAll
-    void stop() throws Exception {
-        daemon.close();
-        images.close();
-    }
 
     /** A forwarded build with the busybox image solved in it: its ref and the id of the image's reference. */
     record Build(String ref, CompletableFuture<SolveResponse> solve, String base) {}

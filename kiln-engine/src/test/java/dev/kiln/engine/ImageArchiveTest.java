@@ -14,6 +14,7 @@ import dev.kiln.llb.State;
 import dev.kiln.oci.MediaTypes;
 import dev.kiln.oci.registry.RegistryClient;
 import dev.kiln.oci.testing.LocalRegistry;
+import dev.kiln.oci.testing.Tools;
 import dev.kiln.worker.BusyboxImage;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;

@@ -18,6 +18,7 @@ import dev.kiln.oci.layer.LayerCompression;
 import dev.kiln.oci.registry.RegistryClient;
 import dev.kiln.oci.testing.LocalRegistry;
 import dev.kiln.oci.testing.RegistryProxy;
+import dev.kiln.oci.testing.Tools;
 import dev.kiln.worker.BusyboxImage;
 import dev.kiln.worker.Worker;
 import java.nio.charset.StandardCharsets;

@@ -16,6 +16,7 @@ import dev.kiln.oci.ImageConfig;
 import dev.kiln.oci.registry.RegistryClient;
 import dev.kiln.oci.testing.LocalRegistry;
 import dev.kiln.oci.testing.RegistryProxy;
+import dev.kiln.oci.testing.Tools;
 import dev.kiln.worker.BusyboxImage;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
