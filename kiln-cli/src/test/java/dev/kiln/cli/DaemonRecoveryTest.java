@@ -12,7 +12,6 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
@@ -32,12 +31,7 @@ class DaemonRecoveryTest {
 
     @AfterEach
     void stopDaemon() throws Exception {
-        Optional<DaemonEndpoint> daemon = state == null ? Optional.empty() : DaemonEndpoint.running(state);
-        if (daemon.isPresent()) {
-            ProcessHandle process = ProcessHandle.of(daemon.get().pid()).orElseThrow();
-            process.destroy();
-            process.onExit().get(30, TimeUnit.SECONDS);
-        }
+        StateDaemon.stop(state);
     }
 
     private int kiln(Path context, ByteArrayOutputStream err, String dockerfile, Path rootfs) throws Exception {
@@ -46,14 +40,7 @@ class DaemonRecoveryTest {
                         new PrintStream(new ByteArrayOutputStream()),
                         new PrintStream(err, true),
                         InputStream.nullInputStream())
-                .run(Invocation.parse(List.of(
-                        "--state",
-                        state.toString(),
-                        "--build-context",
-                        "busybox=" + rootfs,
-                        "--progress",
-                        "plain",
-                        context.toString())));
+                .run(Invocation.parse(StateDaemon.busyboxBuild(state, rootfs, context)));
     }
 
     @Test

@@ -43,25 +43,8 @@ class FrontendImageBuildkitTest {
 
     private Path context(String name, String syntaxLine) throws IOException {
         Path context = Files.createDirectories(tmp.resolve(name));
-        Files.writeString(context.resolve("Dockerfile"), syntaxLine + """
-                FROM %1$s AS build
-                ARG GREETING=hello
-                RUN --mount=type=cache,target=/cache echo "$GREETING" > /cache/g && cp /cache/g /greeting
-                COPY <<EOF /heredoc.txt
-                made by a heredoc
-                EOF
-
-                FROM %1$s
-                COPY --from=build /greeting /heredoc.txt /out/
-                RUN --mount=type=bind,from=build,source=/greeting,target=/g cat /g /g > /out/bound
-                """.formatted(image.busybox()));
+        Files.writeString(context.resolve("Dockerfile"), image.multiStageDockerfile(syntaxLine));
         return context;
-    }
-
-    private static void assertBuilt(Path out) throws IOException {
-        assertThat(out.resolve("out/greeting")).hasContent("bonjour");
-        assertThat(out.resolve("out/heredoc.txt")).hasContent("made by a heredoc");
-        assertThat(out.resolve("out/bound")).hasContent("bonjour\nbonjour");
     }
 
     @Test
@@ -69,23 +52,12 @@ class FrontendImageBuildkitTest {
         Path context = context("gateway", "");
         Path out = tmp.resolve("gateway-out");
 
-        Run run = buildkitd.buildctl(
-                "build",
-                "--frontend",
-                "gateway.v0",
-                "--opt",
-                "source=" + image.frontend(),
-                "--opt",
-                "build-arg:GREETING=bonjour",
-                "--local",
-                "context=" + context,
-                "--local",
-                "dockerfile=" + context,
-                "--output",
-                "type=local,dest=" + out);
+        Run run = buildkitd.buildctl(KilnFrontendImage.bonjourBuild(
+                        context, out, "build", "--frontend", "gateway.v0", "--opt", "source=" + image.frontend())
+                .toArray(String[]::new));
 
         assertThat(run.exitCode()).as(run.output()).isZero();
-        assertBuilt(out);
+        KilnFrontendImage.assertBuilt(out);
     }
 
     @Test
@@ -93,20 +65,11 @@ class FrontendImageBuildkitTest {
         Path context = context("syntax", "# syntax=" + image.frontend() + "\n");
         Path out = tmp.resolve("syntax-out");
 
-        Run run = buildkitd.buildctl(
-                "build",
-                "--frontend",
-                "dockerfile.v0",
-                "--opt",
-                "build-arg:GREETING=bonjour",
-                "--local",
-                "context=" + context,
-                "--local",
-                "dockerfile=" + context,
-                "--output",
-                "type=local,dest=" + out);
+        Run run =
+                buildkitd.buildctl(KilnFrontendImage.bonjourBuild(context, out, "build", "--frontend", "dockerfile.v0")
+                        .toArray(String[]::new));
 
         assertThat(run.exitCode()).as(run.output()).isZero();
-        assertBuilt(out);
+        KilnFrontendImage.assertBuilt(out);
     }
 }

@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.kiln.api.DaemonEndpoint;
 import dev.kiln.oci.testing.Tools;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
@@ -16,7 +15,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
@@ -56,30 +54,10 @@ class FrontendImageTest {
 
     @AfterAll
     void stopDaemon() throws Exception {
-        Optional<DaemonEndpoint> daemon = daemonState == null ? Optional.empty() : DaemonEndpoint.running(daemonState);
-        if (daemon.isPresent()) {
-            ProcessHandle process = ProcessHandle.of(daemon.get().pid()).orElseThrow();
-            process.destroy();
-            process.onExit().get(30, TimeUnit.SECONDS);
-        }
+        StateDaemon.stop(daemonState);
     }
 
     /** Multi-stage, a build argument, a heredoc, a cache mount and a bind mount from another stage. */
-    private String dockerfile(String syntaxLine) {
-        return syntaxLine + """
-                FROM %1$s AS build
-                ARG GREETING=hello
-                RUN --mount=type=cache,target=/cache echo "$GREETING" > /cache/g && cp /cache/g /greeting
-                COPY <<EOF /heredoc.txt
-                made by a heredoc
-                EOF
-
-                FROM %1$s
-                COPY --from=build /greeting /heredoc.txt /out/
-                RUN --mount=type=bind,from=build,source=/greeting,target=/g cat /g /g > /out/bound
-                """.formatted(image.busybox());
-    }
-
     private int embedded(List<String> args) throws Exception {
         List<String> all = new ArrayList<>(List.of("--state", state.toString(), "--progress", "plain"));
         all.addAll(args);
@@ -115,12 +93,6 @@ class FrontendImageTest {
         return context;
     }
 
-    private static void assertBuilt(Path out) throws IOException {
-        assertThat(out.resolve("out/greeting")).hasContent("bonjour");
-        assertThat(out.resolve("out/heredoc.txt")).hasContent("made by a heredoc");
-        assertThat(out.resolve("out/bound")).hasContent("bonjour\nbonjour");
-    }
-
     @Test
     void packedImageIsSmallAndStartsTheDockerfileFrontend() throws Exception {
         String manifest = Tools.run("skopeo", "inspect", "--raw", "--tls-verify=false", "docker://" + image.frontend());
@@ -143,7 +115,7 @@ class FrontendImageTest {
 
     @Test
     void syntaxLineHandsTheBuildToTheFrontendImage() throws Exception {
-        Path context = context("syntax", dockerfile("# syntax=" + image.frontend() + "\n"));
+        Path context = context("syntax", image.multiStageDockerfile("# syntax=" + image.frontend() + "\n"));
         Path out = tmp.resolve("syntax-out");
 
         int code = embedded(List.of(
@@ -155,7 +127,7 @@ class FrontendImageTest {
                 context.toString()));
 
         assertThat(code).as(err()).isZero();
-        assertBuilt(out);
+        KilnFrontendImage.assertBuilt(out);
         assertThat(err())
                 .contains("[frontend] " + image.frontend())
                 .containsPattern("first gateway call \\d+ ms after the frontend started");
@@ -163,7 +135,7 @@ class FrontendImageTest {
 
     @Test
     void syntaxBuildArgumentOverridesTheSyntaxLine() throws Exception {
-        Path context = context("syntax-arg", dockerfile("# syntax=docker/dockerfile:1\n"));
+        Path context = context("syntax-arg", image.multiStageDockerfile("# syntax=docker/dockerfile:1\n"));
         Path out = tmp.resolve("syntax-arg-out");
 
         int code = embedded(List.of(
@@ -176,31 +148,20 @@ class FrontendImageTest {
                 context.toString()));
 
         assertThat(code).as(err()).isZero();
-        assertBuilt(out);
+        KilnFrontendImage.assertBuilt(out);
         assertThat(err()).contains("[frontend] " + image.frontend());
     }
 
     @Test
     void daemonRunsTheFrontendImageInBuildctlsGatewayForm() throws Exception {
-        Path context = context("gateway", dockerfile(""));
+        Path context = context("gateway", image.multiStageDockerfile(""));
         Path out = tmp.resolve("gateway-out");
 
-        int code = daemon(List.of(
-                "--frontend",
-                "gateway.v0",
-                "--opt",
-                "source=" + image.frontend(),
-                "--opt",
-                "build-arg:GREETING=bonjour",
-                "--local",
-                "context=" + context,
-                "--local",
-                "dockerfile=" + context,
-                "--output",
-                "type=local,dest=" + out));
+        int code = daemon(KilnFrontendImage.bonjourBuild(
+                context, out, "--frontend", "gateway.v0", "--opt", "source=" + image.frontend()));
 
         assertThat(code).as(err()).isZero();
-        assertBuilt(out);
+        KilnFrontendImage.assertBuilt(out);
         assertThat(err()).contains("[frontend] " + image.frontend());
     }
 
@@ -259,14 +220,14 @@ class FrontendImageTest {
         assertThat(embedded(List.of("-t", ref, "--push", pack.toString())))
                 .as(err())
                 .isZero();
-        Path context = context("buildkit-syntax", dockerfile("# syntax=" + ref + "\n"));
+        Path context = context("buildkit-syntax", image.multiStageDockerfile("# syntax=" + ref + "\n"));
         Path out = tmp.resolve("buildkit-syntax-out");
 
         int code = embedded(
                 List.of("--build-arg", "GREETING=bonjour", "--output", "type=local,dest=" + out, context.toString()));
 
         assertThat(code).as(err()).isZero();
-        assertBuilt(out);
+        KilnFrontendImage.assertBuilt(out);
         assertThat(err()).contains("[frontend] " + ref);
     }
 

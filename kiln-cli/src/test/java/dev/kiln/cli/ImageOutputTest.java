@@ -11,10 +11,9 @@ import dev.kiln.engine.export.ExportTarget;
 import dev.kiln.llb.RunOption;
 import dev.kiln.llb.State;
 import dev.kiln.oci.layer.LayerCompression;
-import dev.kiln.oci.registry.RegistryClient;
 import dev.kiln.oci.testing.LocalRegistry;
 import dev.kiln.oci.testing.Tools;
-import dev.kiln.worker.BusyboxImage;
+import dev.kiln.worker.BusyboxRegistry;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
@@ -41,6 +40,7 @@ class ImageOutputTest {
     static final ObjectMapper JSON = new ObjectMapper();
 
     Path tmp;
+    BusyboxRegistry images;
     LocalRegistry registry;
     ImageReference busybox;
     final ByteArrayOutputStream stdout = new ByteArrayOutputStream();
@@ -49,16 +49,14 @@ class ImageOutputTest {
     @BeforeAll
     void start(@TempDir Path dir) throws Exception {
         tmp = dir;
-        registry = LocalRegistry.anonymous().start();
-        busybox = registry.reference("library/busybox:1");
-        try (RegistryClient client = RegistryClient.builder().build()) {
-            BusyboxImage.push(client, busybox, tmp);
-        }
+        images = BusyboxRegistry.start(tmp);
+        registry = images.registry();
+        busybox = images.busybox();
     }
 
     @AfterAll
     void stop() throws Exception {
-        registry.close();
+        images.close();
     }
 
     @BeforeEach

@@ -71,4 +71,46 @@ record KilnFrontendImage(
         assertThat(code).as(packLog).isZero();
         return new KilnFrontendImage(registry, busybox, frontend, work, packLog, millis);
     }
+
+    /**
+     * A multi-stage Dockerfile from the busybox beside the frontend, under {@code syntaxLine}: a build argument
+     * GREETING, a heredoc, a cache and a bind RUN mount. {@link #assertBuilt} checks what it makes with GREETING set to
+     * bonjour.
+     */
+    String multiStageDockerfile(String syntaxLine) {
+        return syntaxLine + """
+                FROM %1$s AS build
+                ARG GREETING=hello
+                RUN --mount=type=cache,target=/cache echo "$GREETING" > /cache/g && cp /cache/g /greeting
+                COPY <<EOF /heredoc.txt
+                made by a heredoc
+                EOF
+
+                FROM %1$s
+                COPY --from=build /greeting /heredoc.txt /out/
+                RUN --mount=type=bind,from=build,source=/greeting,target=/g cat /g /g > /out/bound
+                """.formatted(busybox);
+    }
+
+    /** buildctl's build flags that build {@code context} (its Dockerfile too) with GREETING=bonjour into {@code out}. */
+    static List<String> bonjourBuild(Path context, Path out, String... frontendFlags) {
+        List<String> flags = new java.util.ArrayList<>(List.of(frontendFlags));
+        flags.addAll(List.of(
+                "--opt",
+                "build-arg:GREETING=bonjour",
+                "--local",
+                "context=" + context,
+                "--local",
+                "dockerfile=" + context,
+                "--output",
+                "type=local,dest=" + out));
+        return flags;
+    }
+
+    /** What the {@link #multiStageDockerfile} built with GREETING=bonjour into {@code out}. */
+    static void assertBuilt(Path out) throws java.io.IOException {
+        assertThat(out.resolve("out/greeting")).hasContent("bonjour");
+        assertThat(out.resolve("out/heredoc.txt")).hasContent("made by a heredoc");
+        assertThat(out.resolve("out/bound")).hasContent("bonjour\nbonjour");
+    }
 }
