@@ -1,6 +1,7 @@
 package dev.kiln.daemon;
 
 import dev.kiln.core.ImageReference;
+import dev.kiln.worker.BusyboxRegistry;
 import java.nio.file.Path;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;

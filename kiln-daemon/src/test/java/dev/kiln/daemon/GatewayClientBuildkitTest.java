@@ -12,6 +12,7 @@ import dev.kiln.core.ImageReference;
 import dev.kiln.gateway.GatewayException;
 import dev.kiln.gateway.grpc.ForwardedFrontend;
 import dev.kiln.oci.testing.BuildkitDaemon;
+import dev.kiln.worker.BusyboxRegistry;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -139,26 +140,15 @@ class GatewayClientBuildkitTest {
 
     @Test
     void aFailingJavaFrontendFailsTheBuildkitBuildWithItsMessage() {
-        assertThatThrownBy(() -> ForwardedFrontend.run(
-                        address,
-                        new ProbeFrontend(),
-                        ForwardedFrontend.Options.defaults()
-                                .withFrontendAttrs(Map.of(
-                                        "base",
-                                        busybox.toString(),
-                                        "fail",
-                                        "Probefile:3: unknown instruction: FOOBAR"))))
+        assertThatThrownBy(() ->
+                        ProbeFrontend.forward(address, busybox, "fail", "Probefile:3: unknown instruction: FOOBAR"))
                 .isInstanceOf(GatewayException.class)
                 .hasMessageContaining("Probefile:3: unknown instruction: FOOBAR");
     }
 
     @Test
     void aFailingStepFailsTheBuildkitBuildWithTheStepsError() {
-        assertThatThrownBy(() -> ForwardedFrontend.run(
-                        address,
-                        new ProbeFrontend(),
-                        ForwardedFrontend.Options.defaults()
-                                .withFrontendAttrs(Map.of("base", busybox.toString(), "failing-step", "1"))))
+        assertThatThrownBy(() -> ProbeFrontend.forward(address, busybox, "failing-step", "1"))
                 .isInstanceOf(GatewayException.class)
                 .hasMessageContaining("exit code: 5");
     }

@@ -144,26 +144,15 @@ class GatewayClientTest extends DaemonWithBusybox {
 
     @Test
     void aFailingJavaFrontendFailsTheBuildWithItsMessage() {
-        assertThatThrownBy(() -> ForwardedFrontend.run(
-                        address,
-                        new ProbeFrontend(),
-                        ForwardedFrontend.Options.defaults()
-                                .withFrontendAttrs(Map.of(
-                                        "base",
-                                        busybox.toString(),
-                                        "fail",
-                                        "Probefile:3: unknown instruction: FOOBAR"))))
+        assertThatThrownBy(() ->
+                        ProbeFrontend.forward(address, busybox, "fail", "Probefile:3: unknown instruction: FOOBAR"))
                 .isInstanceOf(GatewayException.class)
                 .hasMessageContaining("Probefile:3: unknown instruction: FOOBAR");
     }
 
     @Test
     void aFailingStepReachesTheFrontendAndFailsTheBuildWithTheStepsError() {
-        assertThatThrownBy(() -> ForwardedFrontend.run(
-                        address,
-                        new ProbeFrontend(),
-                        ForwardedFrontend.Options.defaults()
-                                .withFrontendAttrs(Map.of("base", busybox.toString(), "failing-step", "1"))))
+        assertThatThrownBy(() -> ProbeFrontend.forward(address, busybox, "failing-step", "1"))
                 .isInstanceOf(GatewayException.class)
                 .hasMessageContaining("did not complete successfully: exit code: 5");
     }

@@ -1,5 +1,7 @@
 package dev.kiln.daemon;
 
+import dev.kiln.api.control.SolveResponse;
+import dev.kiln.core.ImageReference;
 import dev.kiln.gateway.BuildFunction;
 import dev.kiln.gateway.Client;
 import dev.kiln.gateway.Container;
@@ -19,6 +21,7 @@ import dev.kiln.gateway.Stat;
 import dev.kiln.gateway.StatRequest;
 import dev.kiln.gateway.WarnOpts;
 import dev.kiln.gateway.WinSize;
+import dev.kiln.gateway.grpc.ForwardedFrontend;
 import dev.kiln.llb.FileAction;
 import dev.kiln.llb.RunOption;
 import dev.kiln.llb.State;
@@ -40,6 +43,21 @@ import java.util.TreeMap;
  * {@code failing-step=1} to solve a step that exits 5.
  */
 public final class ProbeFrontend implements BuildFunction {
+
+    /**
+     * Runs the probe forwarded to the daemon at {@code address}, as buildctl runs a frontend, from the busybox image
+     * {@code base} with the options {@code opts} (name, value, name, value...) besides.
+     */
+    static SolveResponse forward(String address, ImageReference base, String... opts) throws Exception {
+        Map<String, String> attrs = new TreeMap<>(Map.of("base", base.toString()));
+        for (int i = 0; i < opts.length; i += 2) {
+            attrs.put(opts[i], opts[i + 1]);
+        }
+        return ForwardedFrontend.run(
+                address,
+                new ProbeFrontend(),
+                ForwardedFrontend.Options.defaults().withFrontendAttrs(attrs));
+    }
 
     @Override
     public Result build(Client client) throws Exception {
