@@ -17,6 +17,7 @@ import dev.kiln.oci.testing.Tools;
 import dev.kiln.solver.ProgressEvent;
 import dev.kiln.worker.BusyboxImage;
 import dev.kiln.worker.ForeignBusybox;
+import dev.kiln.worker.StepNames;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -117,10 +118,7 @@ class MultiPlatformBuildTest {
         assertThat(read(out, "linux_amd64/nonce")).isEqualTo(read(out, "linux_arm64/nonce"));
         assertThat(read(out, "linux_amd64/target-arch")).isEqualTo("amd64");
         assertThat(read(out, "linux_arm64/target-arch")).isEqualTo("arm64");
-        List<String> started = events.stream()
-                .filter(e -> e instanceof ProgressEvent.VertexStarted)
-                .map(ProgressEvent::vertexName)
-                .toList();
+        List<String> started = StepNames.executed(events);
         assertThat(started).filteredOn(name -> name.contains("shared-step-ran")).hasSize(1);
         assertThat(started).filteredOn(name -> name.contains("> /target-arch")).hasSize(2);
 

@@ -9,6 +9,7 @@ import dev.kiln.llb.RunOption;
 import dev.kiln.llb.State;
 import dev.kiln.solver.ProgressEvent;
 import dev.kiln.worker.BusyboxRootfs;
+import dev.kiln.worker.StepNames;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -182,17 +183,11 @@ final class EngineFixture
     }
 
     List<String> executed() {
-        return events.stream()
-                .filter(e -> e instanceof ProgressEvent.VertexStarted)
-                .map(ProgressEvent::vertexName)
-                .toList();
+        return StepNames.executed(events);
     }
 
     List<String> cached() {
-        return events.stream()
-                .filter(e -> e instanceof ProgressEvent.VertexCached)
-                .map(ProgressEvent::vertexName)
-                .toList();
+        return StepNames.cached(events);
     }
 
     /** Every file of the build cache (the solver's records), relative to its directory. */

@@ -1,5 +1,6 @@
 package dev.kiln.worker.fs;
 
+import static dev.kiln.worker.fs.TreeListing.tree;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -11,28 +12,16 @@ import java.nio.file.attribute.FileTime;
 import java.nio.file.attribute.UserDefinedFileAttributeView;
 import java.time.Instant;
 import java.util.List;
-import java.util.stream.Stream;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
-class CopyTest {
+class CopyTest extends SourceToDestination {
 
     private static final Instant SOURCE_TIME = Instant.parse("2015-06-07T08:09:10.123456789Z");
     private static final Instant OVERRIDE_TIME = Instant.parse("2001-02-03T04:05:06Z");
 
-    @TempDir
-    Path tmp;
-
-    private Path src;
-    private Path dst;
-    private FileActions actions;
-
-    @BeforeEach
-    void setUp() throws Exception {
-        src = Files.createDirectory(tmp.resolve("src"));
-        dst = Files.createDirectory(tmp.resolve("dst"));
-        actions = new FileActions(dst, name -> new Owner(4242, name.group() == null ? 4242 : 4343));
+    @Override
+    UserLookup users() {
+        return name -> new Owner(4242, name.group() == null ? 4242 : 4343);
     }
 
     private Path file(String rel, String content) throws Exception {
@@ -48,15 +37,6 @@ class CopyTest {
 
     private void copy(String from, String to, CopyOptions options) throws FsException {
         actions.copy(src, from, to, options);
-    }
-
-    private static List<String> tree(Path dir) throws Exception {
-        try (Stream<Path> walk = Files.walk(dir)) {
-            return walk.filter(p -> !p.equals(dir))
-                    .map(p -> dir.relativize(p).toString())
-                    .sorted()
-                    .toList();
-        }
     }
 
     @Test

@@ -1,5 +1,6 @@
 package dev.kiln.worker.fs;
 
+import static dev.kiln.worker.fs.TreeListing.tree;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
@@ -14,7 +15,6 @@ import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
 import java.time.Instant;
 import java.util.List;
-import java.util.stream.Stream;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
 import org.apache.commons.compress.archivers.tar.TarConstants;
@@ -22,27 +22,16 @@ import org.apache.commons.compress.compressors.bzip2.BZip2CompressorOutputStream
 import org.apache.commons.compress.compressors.gzip.GzipCompressorOutputStream;
 import org.apache.commons.compress.compressors.xz.XZCompressorOutputStream;
 import org.apache.commons.compress.compressors.xz.XZUtils;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /** ADD-style unpacking of tar archives made in the test with commons-compress. */
-class UnpackTest {
+class UnpackTest extends SourceToDestination {
 
     private static final Instant MEMBER_TIME = Instant.parse("2019-09-09T09:09:09Z");
 
-    @TempDir
-    Path tmp;
-
-    private Path src;
-    private Path dst;
-    private FileActions actions;
-
-    @BeforeEach
-    void setUp() throws Exception {
-        src = Files.createDirectory(tmp.resolve("src"));
-        dst = Files.createDirectory(tmp.resolve("dst"));
-        actions = new FileActions(dst, UserLookup.idsOnly());
+    @Override
+    UserLookup users() {
+        return UserLookup.idsOnly();
     }
 
     /** A tar with a directory, a file, a symlink and a hard link. */
@@ -93,15 +82,6 @@ class UnpackTest {
             gz.write(raw);
         }
         return out.toByteArray();
-    }
-
-    private static List<String> tree(Path dir) throws Exception {
-        try (Stream<Path> walk = Files.walk(dir)) {
-            return walk.filter(p -> !p.equals(dir))
-                    .map(p -> dir.relativize(p).toString())
-                    .sorted()
-                    .toList();
-        }
     }
 
     private void assertSampleExtractedUnder(Path dir) throws Exception {
