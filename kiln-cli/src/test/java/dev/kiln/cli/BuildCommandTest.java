@@ -226,20 +226,19 @@ class BuildCommandTest {
                         .run(RunOption.sh("echo two > /two"))
                         .root()));
         byte[] script = "test -e /two || echo no-two; cat /one; exit\n".getBytes(StandardCharsets.UTF_8);
+        List<String> debugArgs = List.of(
+                "--state",
+                tmp.resolve("state").toString(),
+                "--local",
+                "rootfs=" + rootfs,
+                "--definition",
+                def.toString(),
+                "--progress",
+                "quiet");
 
         int code = new BuildCommand(
                         new PrintStream(stdout, true), new PrintStream(stderr, true), new ByteArrayInputStream(script))
-                .debug(
-                        "echo one",
-                        List.of(
-                                "--state",
-                                tmp.resolve("state").toString(),
-                                "--local",
-                                "rootfs=" + rootfs,
-                                "--definition",
-                                def.toString(),
-                                "--progress",
-                                "quiet"));
+                .debug("echo one", debugArgs);
 
         assertThat(code).isZero();
         assertThat(stdout.toString(StandardCharsets.UTF_8)).isEqualTo("no-two\none\n");
@@ -247,17 +246,7 @@ class BuildCommandTest {
                                 new PrintStream(stdout, true),
                                 new PrintStream(stderr, true),
                                 new ByteArrayInputStream(new byte[0]))
-                        .debug(
-                                "no such step",
-                                List.of(
-                                        "--state",
-                                        tmp.resolve("state").toString(),
-                                        "--local",
-                                        "rootfs=" + rootfs,
-                                        "--definition",
-                                        def.toString(),
-                                        "--progress",
-                                        "quiet")))
+                        .debug("no such step", debugArgs))
                 .hasMessageContaining("no step of this build matches \"no such step\"");
     }
 

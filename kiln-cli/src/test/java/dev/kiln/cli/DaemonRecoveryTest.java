@@ -6,6 +6,7 @@ import dev.kiln.api.DaemonEndpoint;
 import dev.kiln.worker.BusyboxRootfs;
 import dev.kiln.worker.HostProcesses;
 import java.io.ByteArrayOutputStream;
+import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -15,6 +16,7 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -28,13 +30,22 @@ class DaemonRecoveryTest {
     Path tmp;
 
     Path state;
+    Path rootfs;
+    Path context;
+
+    @BeforeEach
+    void stateRootfsAndContext() throws IOException {
+        state = tmp.resolve("state");
+        rootfs = BusyboxRootfs.populate(Files.createDirectories(tmp.resolve("rootfs")));
+        context = Files.createDirectories(tmp.resolve("context"));
+    }
 
     @AfterEach
     void stopDaemon() throws Exception {
         StateDaemon.stop(state);
     }
 
-    private int kiln(Path context, ByteArrayOutputStream err, String dockerfile, Path rootfs) throws Exception {
+    private int kiln(ByteArrayOutputStream err, String dockerfile) throws Exception {
         Files.writeString(context.resolve("Dockerfile"), dockerfile);
         return new DaemonBuild(
                         new PrintStream(new ByteArrayOutputStream()),
@@ -43,16 +54,19 @@ class DaemonRecoveryTest {
                 .run(Invocation.parse(StateDaemon.busyboxBuild(state, rootfs, context)));
     }
 
+    /** A build of one step through the state's daemon, which it starts; it must succeed. */
+    private void startDaemonByBuilding() throws Exception {
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        assertThat(kiln(err, "FROM busybox\nRUN true\n")).as(err.toString()).isZero();
+    }
+
     @Test
     void aKilledDaemonFailsItsBuildAndTheNextBuildStartsANewOne() throws Exception {
-        state = tmp.resolve("state");
-        Path rootfs = BusyboxRootfs.populate(Files.createDirectories(tmp.resolve("rootfs")));
-        Path context = Files.createDirectories(tmp.resolve("context"));
         String marker = "sleep " + (500 + System.nanoTime() % 400);
         ByteArrayOutputStream firstErr = new ByteArrayOutputStream();
         CompletableFuture<Integer> first = CompletableFuture.supplyAsync(() -> {
             try {
-                return kiln(context, firstErr, "FROM busybox\nRUN " + marker + "\n", rootfs);
+                return kiln(firstErr, "FROM busybox\nRUN " + marker + "\n");
             } catch (Exception e) {
                 throw new IllegalStateException(e);
             }
@@ -76,7 +90,7 @@ class DaemonRecoveryTest {
         }
 
         ByteArrayOutputStream secondErr = new ByteArrayOutputStream();
-        int second = kiln(context, secondErr, "FROM busybox\nRUN echo after-the-kill\n", rootfs);
+        int second = kiln(secondErr, "FROM busybox\nRUN echo after-the-kill\n");
 
         assertThat(second).as(secondErr.toString(StandardCharsets.UTF_8)).isZero();
         assertThat(secondErr.toString(StandardCharsets.UTF_8)).contains("started a daemon");
@@ -85,13 +99,7 @@ class DaemonRecoveryTest {
 
     @Test
     void daemonStatusNamesTheRunningDaemonAndStopEndsIt() throws Exception {
-        state = tmp.resolve("state");
-        Path rootfs = BusyboxRootfs.populate(Files.createDirectories(tmp.resolve("rootfs")));
-        Path context = Files.createDirectories(tmp.resolve("context"));
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        assertThat(kiln(context, err, "FROM busybox\nRUN true\n", rootfs))
-                .as(err.toString())
-                .isZero();
+        startDaemonByBuilding();
         long pid = DaemonEndpoint.running(state).orElseThrow().pid();
 
         ByteArrayOutputStream out = new ByteArrayOutputStream();
@@ -116,22 +124,14 @@ class DaemonRecoveryTest {
 
     @Test
     void aDaemonStartedByAnOlderBuildIsReplacedByTheNextBuild() throws Exception {
-        state = tmp.resolve("state");
-        Path rootfs = BusyboxRootfs.populate(Files.createDirectories(tmp.resolve("rootfs")));
-        Path context = Files.createDirectories(tmp.resolve("context"));
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        assertThat(kiln(context, err, "FROM busybox\nRUN true\n", rootfs))
-                .as(err.toString())
-                .isZero();
+        startDaemonByBuilding();
         DaemonEndpoint first = DaemonEndpoint.running(state).orElseThrow();
         assertThat(first.code()).isEqualTo(DaemonEndpoint.codeStamp());
         // as if kiln was rebuilt since this daemon started: its record names other jars
         new DaemonEndpoint(state, first.address(), first.pid(), "an-older-build").record();
 
-        err.reset();
-        assertThat(kiln(context, err, "FROM busybox\nRUN true\n", rootfs))
-                .as(err.toString())
-                .isZero();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        assertThat(kiln(err, "FROM busybox\nRUN true\n")).as(err.toString()).isZero();
 
         assertThat(err.toString(StandardCharsets.UTF_8))
                 .contains("runs an older build of kiln; replacing it")

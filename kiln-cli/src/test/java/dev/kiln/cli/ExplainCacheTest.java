@@ -71,18 +71,11 @@ class ExplainCacheTest {
     /** The same build through the state's daemon (started on first use). */
     private String builtByDaemon(String... more) throws Exception {
         stderr.reset();
-        List<String> all = new ArrayList<>(List.of(
-                "--state",
-                tmp.resolve("state").toString(),
-                "--build-context",
-                "busybox=" + rootfs,
-                "--progress",
-                "plain",
-                "--explain-cache",
-                "--output",
-                "type=local,dest=" + tmp.resolve("out")));
-        all.addAll(List.of(more));
-        all.add(context.toString());
+        List<String> flags =
+                new ArrayList<>(List.of("--explain-cache", "--output", "type=local,dest=" + tmp.resolve("out")));
+        flags.addAll(List.of(more));
+        List<String> all =
+                StateDaemon.busyboxBuild(tmp.resolve("state"), rootfs, context, flags.toArray(String[]::new));
         int code = new DaemonBuild(
                         new PrintStream(new ByteArrayOutputStream()),
                         new PrintStream(stderr, true),
@@ -165,17 +158,8 @@ class ExplainCacheTest {
                         new PrintStream(new ByteArrayOutputStream()),
                         new PrintStream(stderr, true),
                         InputStream.nullInputStream())
-                .run(Invocation.parse(List.of(
-                        "--state",
-                        tmp.resolve("state").toString(),
-                        "--build-context",
-                        "busybox=" + rootfs,
-                        "--progress",
-                        "plain",
-                        "--explain-cache",
-                        "--build-arg",
-                        "VERSION=1",
-                        context.toString())));
+                .run(Invocation.parse(StateDaemon.busyboxBuild(
+                        tmp.resolve("state"), rootfs, context, "--explain-cache", "--build-arg", "VERSION=1")));
 
         assertThat(code).isNotZero();
         assertThat(stderr.toString(StandardCharsets.UTF_8))

@@ -58,6 +58,14 @@ class FrontendImageTest {
     }
 
     /** Multi-stage, a build argument, a heredoc, a cache mount and a bind mount from another stage. */
+    /** An embedded build of {@code context} with GREETING=bonjour into {@code out}, after {@code flags}. */
+    private int embeddedBonjourBuild(Path context, Path out, String... flags) throws Exception {
+        List<String> all = new ArrayList<>(List.of(flags));
+        all.addAll(
+                List.of("--build-arg", "GREETING=bonjour", "--output", "type=local,dest=" + out, context.toString()));
+        return embedded(all);
+    }
+
     private int embedded(List<String> args) throws Exception {
         List<String> all = new ArrayList<>(List.of("--state", state.toString(), "--progress", "plain"));
         all.addAll(args);
@@ -118,13 +126,7 @@ class FrontendImageTest {
         Path context = context("syntax", image.multiStageDockerfile("# syntax=" + image.frontend() + "\n"));
         Path out = tmp.resolve("syntax-out");
 
-        int code = embedded(List.of(
-                "--no-daemon",
-                "--build-arg",
-                "GREETING=bonjour",
-                "--output",
-                "type=local,dest=" + out,
-                context.toString()));
+        int code = embeddedBonjourBuild(context, out, "--no-daemon");
 
         assertThat(code).as(err()).isZero();
         KilnFrontendImage.assertBuilt(out);
@@ -138,14 +140,7 @@ class FrontendImageTest {
         Path context = context("syntax-arg", image.multiStageDockerfile("# syntax=docker/dockerfile:1\n"));
         Path out = tmp.resolve("syntax-arg-out");
 
-        int code = embedded(List.of(
-                "--build-arg",
-                "BUILDKIT_SYNTAX=" + image.frontend(),
-                "--build-arg",
-                "GREETING=bonjour",
-                "--output",
-                "type=local,dest=" + out,
-                context.toString()));
+        int code = embeddedBonjourBuild(context, out, "--build-arg", "BUILDKIT_SYNTAX=" + image.frontend());
 
         assertThat(code).as(err()).isZero();
         KilnFrontendImage.assertBuilt(out);
@@ -223,8 +218,7 @@ class FrontendImageTest {
         Path context = context("buildkit-syntax", image.multiStageDockerfile("# syntax=" + ref + "\n"));
         Path out = tmp.resolve("buildkit-syntax-out");
 
-        int code = embedded(
-                List.of("--build-arg", "GREETING=bonjour", "--output", "type=local,dest=" + out, context.toString()));
+        int code = embeddedBonjourBuild(context, out);
 
         assertThat(code).as(err()).isZero();
         KilnFrontendImage.assertBuilt(out);

@@ -130,6 +130,13 @@ class BuildctlCompatibilityTest {
     }
 
     private List<String> dockerfileBuild(String... more) {
+        List<String> args = dockerfileBuildOf(context, "--opt", "build-arg:BASE=" + busybox);
+        args.addAll(List.of(more));
+        return args;
+    }
+
+    /** buildctl's flags of a Dockerfile build of {@code dir} (its Dockerfile too) with plain progress, then more. */
+    private static List<String> dockerfileBuildOf(Path dir, String... more) {
         List<String> args = new ArrayList<>(List.of(
                 "build",
                 "--progress",
@@ -137,11 +144,9 @@ class BuildctlCompatibilityTest {
                 "--frontend",
                 "dockerfile.v0",
                 "--local",
-                "context=" + context,
+                "context=" + dir,
                 "--local",
-                "dockerfile=" + context,
-                "--opt",
-                "build-arg:BASE=" + busybox));
+                "dockerfile=" + dir));
         args.addAll(List.of(more));
         return args;
     }
@@ -232,22 +237,15 @@ class BuildctlCompatibilityTest {
                 RUN echo built > /built
                 """);
         Path out = tmp.resolve("local-out");
-        Run run = buildctl(
-                "build",
-                "--progress",
-                "plain",
-                "--frontend",
-                "dockerfile.v0",
-                "--local",
-                "context=" + secretContext,
-                "--local",
-                "dockerfile=" + secretContext,
-                "--opt",
-                "build-arg:BASE=" + busybox,
-                "--secret",
-                "id=token,src=" + secret,
-                "--output",
-                "type=local,dest=" + out);
+        Run run = buildctl(dockerfileBuildOf(
+                        secretContext,
+                        "--opt",
+                        "build-arg:BASE=" + busybox,
+                        "--secret",
+                        "id=token,src=" + secret,
+                        "--output",
+                        "type=local,dest=" + out)
+                .toArray(String[]::new));
         assertSucceeded(run);
         assertThat(out.resolve("token-copy")).hasContent(Files.readString(secret));
         assertThat(out.resolve("greeting.txt")).hasContent("hello from buildctl");
@@ -259,16 +257,7 @@ class BuildctlCompatibilityTest {
     void aFailingRunStepFailsTheBuildWithItsMessage() throws Exception {
         Path bad = Files.createDirectories(tmp.resolve("bad"));
         Files.writeString(bad.resolve("Dockerfile"), "FROM " + busybox + "\nRUN echo failing-step >&2; exit 7\n");
-        Run run = buildctl(
-                "build",
-                "--progress",
-                "plain",
-                "--frontend",
-                "dockerfile.v0",
-                "--local",
-                "context=" + bad,
-                "--local",
-                "dockerfile=" + bad);
+        Run run = buildctl(dockerfileBuildOf(bad).toArray(String[]::new));
         assertThat(run.exit()).isNotZero();
         assertThat(run.err())
                 .contains("did not complete successfully: exit code: 7")

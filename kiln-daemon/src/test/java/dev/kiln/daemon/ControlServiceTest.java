@@ -228,13 +228,8 @@ class ControlServiceTest extends DaemonWithBusybox {
         Path onDaemon = dir.resolve("daemon-side");
         Path onClient = dir.resolve("client-side");
         String sessionId = java.util.UUID.randomUUID().toString();
-        dev.kiln.api.session.SessionTunnel session = dev.kiln.api.session.SessionTunnel.open(
-                daemon.controlAsync(),
-                sessionId,
-                "test",
-                "",
-                List.of(new dev.kiln.api.session.FileSendService(
-                        Map.of(0, new dev.kiln.api.session.FileTarget.ToDirectory(onClient)))));
+        dev.kiln.api.session.SessionTunnel session =
+                daemon.exportSession(sessionId, Map.of(0, new dev.kiln.api.session.FileTarget.ToDirectory(onClient)));
         try {
             State state = State.image(busybox.toString())
                     .run(RunOption.sh("echo exported > /out.txt"))

@@ -287,6 +287,17 @@ class GatewayContainersTest extends DaemonWithBusybox {
         }
     }
 
+    /**
+     * Creates container c1 in {@code build} and starts its first process, "init", a sleep that must outlive the
+     * test's other processes (it is the container's init, as BuildKit runs it), on an exec stream it returns.
+     */
+    private Exec containerWithInit(Build build) throws Exception {
+        newContainer(build, "c1");
+        Exec exec = new Exec(build);
+        exec.init("init", "c1", List.of("sleep", "1000"), false);
+        return exec;
+    }
+
     @Test
     void pingAnnouncesContainers() throws Exception {
         Build build = build("ping");
@@ -306,9 +317,7 @@ class GatewayContainersTest extends DaemonWithBusybox {
     @Test
     void twoProcessesOfAContainerShareItsPidAndNetworkNamespaces() throws Exception {
         Build build = build("pidns");
-        newContainer(build, "c1");
-        Exec exec = new Exec(build);
-        exec.init("init", "c1", List.of("sleep", "1000"), false);
+        Exec exec = containerWithInit(build);
         exec.await("init", ExecMessage::hasStarted);
         exec.init(
                 "ps",
@@ -330,9 +339,7 @@ class GatewayContainersTest extends DaemonWithBusybox {
     @Test
     void stdinReachesTheProcessAndDoneWaitsForTheClientsEndOfInput() throws Exception {
         Build build = build("stdin");
-        newContainer(build, "c1");
-        Exec exec = new Exec(build);
-        exec.init("init", "c1", List.of("sleep", "1000"), false);
+        Exec exec = containerWithInit(build);
         exec.init("cat", "c1", List.of("cat"), false, 0, 1, 2);
         exec.await("cat", ExecMessage::hasStarted);
         exec.stdin("cat", "hello ", false);
@@ -381,9 +388,7 @@ class GatewayContainersTest extends DaemonWithBusybox {
     @Test
     void aTtyProcessResizesItsTerminal() throws Exception {
         Build build = build("tty");
-        newContainer(build, "c1");
-        Exec exec = new Exec(build);
-        exec.init("init", "c1", List.of("sleep", "1000"), false);
+        Exec exec = containerWithInit(build);
         exec.init("shell", "c1", sh("echo $TERM; stty size; while read line; do stty size; done"), true, 0, 1, 2);
         exec.await(
                 "shell",
@@ -406,9 +411,7 @@ class GatewayContainersTest extends DaemonWithBusybox {
     @Test
     void signalsReachTheirProcess() throws Exception {
         Build build = build("signal");
-        newContainer(build, "c1");
-        Exec exec = new Exec(build);
-        exec.init("init", "c1", List.of("sleep", "1000"), false);
+        Exec exec = containerWithInit(build);
         exec.init("trap", "c1", sh("trap 'exit 42' TERM; echo ready; while true; do sleep 0.1; done"), false, 1);
         exec.init("sleeper", "c1", List.of("sleep", "1000"), false);
         exec.await(
@@ -433,9 +436,7 @@ class GatewayContainersTest extends DaemonWithBusybox {
         List<String> mountsBefore = Mounts.mountPointsUnder(daemon.state).stream()
                 .map(Path::toString)
                 .toList();
-        newContainer(build, "c1");
-        Exec exec = new Exec(build);
-        exec.init("init", "c1", List.of("sleep", "1000"), false);
+        Exec exec = containerWithInit(build);
         exec.init("other", "c1", sh("echo up; exec sleep 1000"), false, 1);
         exec.await("other", m -> m.hasFile() && !m.getFile().getEOF());
         assertThat(runtimeContainers()).isNotEmpty();
@@ -471,9 +472,7 @@ class GatewayContainersTest extends DaemonWithBusybox {
     @Test
     void containersAreReleasedWhenTheBuildEndsAndWhenItsClientGoes() throws Exception {
         Build returned = build("end");
-        newContainer(returned, "c1");
-        Exec exec = new Exec(returned);
-        exec.init("init", "c1", List.of("sleep", "1000"), false);
+        Exec exec = containerWithInit(returned);
         exec.await("init", ExecMessage::hasStarted);
         finish(returned);
         assertThat(exec.exit("init").getCode()).isEqualTo(137);
@@ -493,9 +492,7 @@ class GatewayContainersTest extends DaemonWithBusybox {
                 .getRef()
                 .getId();
         Build gone = new Build(ref, null, base);
-        newContainer(gone, "c1");
-        Exec goneExec = new Exec(gone);
-        goneExec.init("init", "c1", List.of("sleep", "1000"), false);
+        Exec goneExec = containerWithInit(gone);
         goneExec.await("init", ExecMessage::hasStarted);
         call.cancel(null);
         assertThatThrownBy(() -> solve.get(60, TimeUnit.SECONDS)).hasMessageContaining("CANCELLED");

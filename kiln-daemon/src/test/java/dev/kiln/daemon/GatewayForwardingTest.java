@@ -72,14 +72,13 @@ class GatewayForwardingTest extends DaemonWithBusybox {
         Path oci = tmp.resolve("out.oci.tar");
         // the outputs go back to the client through its session, as buildctl receives them
         String sessionId = java.util.UUID.randomUUID().toString();
-        dev.kiln.api.session.SessionTunnel session = dev.kiln.api.session.SessionTunnel.open(
-                daemon.controlAsync(),
+        dev.kiln.api.session.SessionTunnel session = daemon.exportSession(
                 sessionId,
-                "test",
-                "",
-                java.util.List.of(new dev.kiln.api.session.FileSendService(java.util.Map.of(
-                        0, new dev.kiln.api.session.FileTarget.ToDirectory(local),
-                        1, new dev.kiln.api.session.FileTarget.ToFile(oci)))));
+                java.util.Map.of(
+                        0,
+                        new dev.kiln.api.session.FileTarget.ToDirectory(local),
+                        1,
+                        new dev.kiln.api.session.FileTarget.ToFile(oci)));
         CompletableFuture<SolveResponse> solve = forwardedSolve(
                 ref,
                 sessionId,
