@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.kiln.oci.testing.BuildkitDaemon;
 import dev.kiln.oci.testing.BuildkitDaemon.Run;
+import dev.kiln.oci.testing.Resources;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -36,9 +37,7 @@ class FrontendImageBuildkitTest {
 
     @AfterAll
     void stop() throws Exception {
-        if (buildkitd != null) {
-            buildkitd.close();
-        }
+        Resources.closeAll(buildkitd);
     }
 
     private Path context(String name, String syntaxLine) throws IOException {

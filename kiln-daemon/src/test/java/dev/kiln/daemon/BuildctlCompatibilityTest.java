@@ -10,6 +10,7 @@ import dev.kiln.oci.Descriptor;
 import dev.kiln.oci.registry.RegistryClient;
 import dev.kiln.oci.registry.ResolvedImage;
 import dev.kiln.oci.testing.LocalRegistry;
+import dev.kiln.oci.testing.Resources;
 import dev.kiln.worker.BusyboxRegistry;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
@@ -79,12 +80,7 @@ class BuildctlCompatibilityTest {
 
     @AfterAll
     void stop() throws Exception {
-        if (daemon != null) {
-            daemon.close();
-        }
-        if (images != null) {
-            images.close();
-        }
+        Resources.closeAll(daemon, images);
     }
 
     private static Optional<Path> onPath(String name) {

@@ -1,6 +1,7 @@
 package dev.kiln.daemon;
 
 import dev.kiln.core.ImageReference;
+import dev.kiln.oci.testing.Resources;
 import dev.kiln.worker.BusyboxRegistry;
 import java.nio.file.Path;
 import org.junit.jupiter.api.AfterAll;
@@ -32,14 +33,6 @@ abstract class DaemonWithBusybox {
 
     @AfterAll
     void stopDaemonAndRegistry() throws Exception {
-        try {
-            if (daemon != null) {
-                daemon.close();
-            }
-        } finally {
-            if (images != null) {
-                images.close();
-            }
-        }
+        Resources.closeAll(daemon, images);
     }
 }

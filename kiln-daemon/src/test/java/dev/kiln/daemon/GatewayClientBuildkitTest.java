@@ -12,6 +12,7 @@ import dev.kiln.core.ImageReference;
 import dev.kiln.gateway.GatewayException;
 import dev.kiln.gateway.grpc.ForwardedFrontend;
 import dev.kiln.oci.testing.BuildkitDaemon;
+import dev.kiln.oci.testing.Resources;
 import dev.kiln.worker.BusyboxRegistry;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -53,12 +54,7 @@ class GatewayClientBuildkitTest {
 
     @AfterAll
     void stop() throws Exception {
-        if (buildkitd != null) {
-            buildkitd.close();
-        }
-        if (images != null) {
-            images.close();
-        }
+        Resources.closeAll(buildkitd, images);
     }
 
     /** The warnings buildkitd reports for build {@code ref} on Control.Status, collected until the build ends. */

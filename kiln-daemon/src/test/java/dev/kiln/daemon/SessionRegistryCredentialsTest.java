@@ -16,6 +16,7 @@ import dev.kiln.llb.State;
 import dev.kiln.oci.registry.Credentials;
 import dev.kiln.oci.registry.RegistryClient;
 import dev.kiln.oci.testing.LocalRegistry;
+import dev.kiln.oci.testing.Resources;
 import dev.kiln.worker.PrivateBusyboxRegistry;
 import io.grpc.BindableService;
 import io.grpc.StatusRuntimeException;
@@ -61,12 +62,7 @@ class SessionRegistryCredentialsTest {
 
     @AfterAll
     void stop() throws Exception {
-        try {
-            daemon.close();
-        } finally {
-            images.close();
-            dev.kiln.core.Trees.deleteRecursively(tmp);
-        }
+        Resources.closeAll(daemon, images, () -> dev.kiln.core.Trees.deleteRecursively(tmp));
     }
 
     @Test

@@ -2,6 +2,7 @@ package dev.kiln.engine;
 
 import dev.kiln.core.ImageReference;
 import dev.kiln.oci.testing.LocalRegistry;
+import dev.kiln.oci.testing.Resources;
 import dev.kiln.worker.BusyboxRegistry;
 import java.nio.file.Path;
 import org.junit.jupiter.api.AfterAll;
@@ -34,14 +35,6 @@ abstract class EngineWithBusybox {
 
     @AfterAll
     void stopEngineAndRegistry() throws Exception {
-        try {
-            if (kiln != null) {
-                kiln.close();
-            }
-        } finally {
-            if (images != null) {
-                images.close();
-            }
-        }
+        Resources.closeAll(kiln, images);
     }
 }

@@ -15,6 +15,7 @@ import dev.kiln.oci.registry.CredentialSource;
 import dev.kiln.oci.registry.Credentials;
 import dev.kiln.oci.registry.RegistryClient;
 import dev.kiln.oci.testing.LocalRegistry;
+import dev.kiln.oci.testing.Resources;
 import dev.kiln.worker.BuildSession;
 import dev.kiln.worker.PrivateBusyboxRegistry;
 import dev.kiln.worker.SessionClient;
@@ -56,12 +57,7 @@ class RegistryCredentialsTest {
 
     @AfterAll
     void stop() throws Exception {
-        try {
-            kiln.close();
-            dev.kiln.core.Trees.deleteRecursively(kiln.dir);
-        } finally {
-            images.close();
-        }
+        Resources.closeAll(kiln, () -> dev.kiln.core.Trees.deleteRecursively(kiln.dir), images);
     }
 
     @Test
