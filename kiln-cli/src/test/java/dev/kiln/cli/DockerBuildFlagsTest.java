@@ -180,9 +180,7 @@ class DockerBuildFlagsTest {
                 .isZero();
 
         Map<String, byte[]> files = ImageTar.files(archive);
-        JsonNode index = JSON.readTree(files.get("index.json"));
-        JsonNode manifest = JSON.readTree(
-                ImageTar.blob(files, index.get("manifests").get(0).get("digest").asText()));
+        JsonNode manifest = ImageTar.firstManifest(files);
         JsonNode config = JSON.readTree(
                 ImageTar.blob(files, manifest.get("config").get("digest").asText()));
         assertThat(config.get("architecture").asText()).isEqualTo("arm64");
@@ -205,9 +203,7 @@ class DockerBuildFlagsTest {
                 .isZero();
 
         Map<String, byte[]> files = ImageTar.files(archive);
-        JsonNode top = JSON.readTree(files.get("index.json"));
-        JsonNode index = JSON.readTree(
-                ImageTar.blob(files, top.get("manifests").get(0).get("digest").asText()));
+        JsonNode index = ImageTar.firstManifest(files);
         assertThat(index.get("mediaType").asText()).isEqualTo("application/vnd.oci.image.index.v1+json");
         List<String> architectures = new ArrayList<>();
         for (JsonNode manifest : index.get("manifests")) {
@@ -256,13 +252,7 @@ class DockerBuildFlagsTest {
                 .as(stderr.toString(StandardCharsets.UTF_8))
                 .isZero();
         Map<String, byte[]> files = ImageTar.files(archive);
-        JsonNode index = JSON.readTree(ImageTar.blob(
-                files,
-                JSON.readTree(files.get("index.json"))
-                        .get("manifests")
-                        .get(0)
-                        .get("digest")
-                        .asText()));
+        JsonNode index = ImageTar.firstManifest(files);
         assertThat(index.get("manifests")).hasSize(2);
         JsonNode attestation = index.get("manifests").get(1);
         assertThat(attestation.get("platform").get("os").asText()).isEqualTo("unknown");

@@ -219,13 +219,7 @@ class AttestationBuildTest {
 
         // the same index in the OCI archive, whose blobs the statements are read from
         Map<String, byte[]> files = ImageTar.files(oci);
-        JsonNode ociIndex = JSON.readTree(ImageTar.blob(
-                files,
-                JSON.readTree(files.get("index.json"))
-                        .path("manifests")
-                        .get(0)
-                        .path("digest")
-                        .asText()));
+        JsonNode ociIndex = ImageTar.firstManifest(files);
         assertThat(ociIndex).isEqualTo(index);
         JsonNode manifest =
                 JSON.readTree(ImageTar.blob(files, attestation.path("digest").asText()));

@@ -146,8 +146,7 @@ class MultiPlatformBuildTest {
         JsonNode ociTop = JSON.readTree(ociFiles.get("index.json"));
         assertThat(ociTop.path("manifests").get(0).path("mediaType").asText())
                 .isEqualTo("application/vnd.oci.image.index.v1+json");
-        JsonNode ociIndex = JSON.readTree(ImageTar.blob(
-                ociFiles, ociTop.path("manifests").get(0).path("digest").asText()));
+        JsonNode ociIndex = ImageTar.firstManifest(ociFiles);
         assertThat(platforms(ociIndex)).containsExactly("linux/amd64", "linux/arm64");
         for (JsonNode manifest : ociIndex.path("manifests")) {
             JsonNode config = JSON.readTree(ImageTar.blob(
@@ -162,9 +161,7 @@ class MultiPlatformBuildTest {
         }
 
         Map<String, byte[]> dockerFiles = ImageTar.files(docker);
-        JsonNode dockerTop = JSON.readTree(dockerFiles.get("index.json"));
-        JsonNode manifestList = JSON.readTree(ImageTar.blob(
-                dockerFiles, dockerTop.path("manifests").get(0).path("digest").asText()));
+        JsonNode manifestList = ImageTar.firstManifest(dockerFiles);
         assertThat(manifestList.path("mediaType").asText())
                 .isEqualTo("application/vnd.docker.distribution.manifest.list.v2+json");
         assertThat(platforms(manifestList)).containsExactly("linux/amd64", "linux/arm64");

@@ -11,6 +11,7 @@ import dev.kiln.engine.export.ImageOptions;
 import dev.kiln.llb.RunOption;
 import dev.kiln.llb.State;
 import dev.kiln.oci.MediaTypes;
+import dev.kiln.oci.testing.ImageTar;
 import dev.kiln.oci.testing.Tools;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
@@ -91,13 +92,7 @@ class ImageArchiveTest extends EngineWithBusybox {
         for (JsonNode layer : manifest.get(0).get("Layers")) {
             assertThat(files).containsKey(layer.asText());
         }
-        JsonNode dockerManifest = JSON.readTree(files.get("blobs/sha256/"
-                + JSON.readTree(files.get("index.json"))
-                        .get("manifests")
-                        .get(0)
-                        .get("digest")
-                        .asText()
-                        .substring(7)));
+        JsonNode dockerManifest = ImageTar.firstManifest(files);
         assertThat(dockerManifest.get("mediaType").asText()).isEqualTo(MediaTypes.DOCKER_MANIFEST);
     }
 

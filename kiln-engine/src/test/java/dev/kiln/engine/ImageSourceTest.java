@@ -17,7 +17,7 @@ import dev.kiln.oci.registry.RegistryClient;
 import dev.kiln.oci.testing.LocalRegistry;
 import dev.kiln.oci.testing.RegistryProxy;
 import dev.kiln.oci.testing.Tools;
-import dev.kiln.worker.BusyboxImage;
+import dev.kiln.worker.BusyboxRegistry;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -44,22 +44,22 @@ class ImageSourceTest {
     @RegisterExtension
     static final EngineFixture kiln = new EngineFixture();
 
+    BusyboxRegistry images;
     LocalRegistry registry;
     ImageReference busybox;
     Descriptor pushed;
 
     @BeforeAll
     void start() throws Exception {
-        registry = LocalRegistry.anonymous().start();
-        busybox = registry.reference("library/busybox:1");
-        try (RegistryClient client = RegistryClient.builder().build()) {
-            pushed = BusyboxImage.push(client, busybox, kiln.dir);
-        }
+        images = BusyboxRegistry.start(kiln.dir);
+        registry = images.registry();
+        busybox = images.busybox();
+        pushed = images.manifest();
     }
 
     @AfterAll
     void stop() throws Exception {
-        registry.close();
+        images.close();
     }
 
     @Test

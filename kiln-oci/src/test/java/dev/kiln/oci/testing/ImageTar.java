@@ -1,5 +1,7 @@
 package dev.kiln.oci.testing;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -14,6 +16,8 @@ import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
  * can follow an index to its manifests, configs and layers by digest as a registry or containerd would.
  */
 public final class ImageTar {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
 
     private ImageTar() {}
 
@@ -30,6 +34,16 @@ public final class ImageTar {
             }
         }
         return files;
+    }
+
+    /**
+     * What the first manifest of the layout's {@code index.json} names, parsed: the image index of a multi-platform
+     * or attested image, the manifest of a single one.
+     */
+    public static JsonNode firstManifest(Map<String, byte[]> files) throws IOException {
+        JsonNode top = JSON.readTree(files.get("index.json"));
+        return JSON.readTree(
+                blob(files, top.path("manifests").get(0).path("digest").asText()));
     }
 
     /** The blob of {@code digest} (sha256:...) among an OCI layout's {@code files}, or null when it is absent. */
