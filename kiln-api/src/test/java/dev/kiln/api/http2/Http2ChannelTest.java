@@ -20,8 +20,6 @@ import dev.kiln.api.types.WorkerRecord;
 import io.grpc.Context;
 import io.grpc.Metadata;
 import io.grpc.Server;
-import io.grpc.ServerCall;
-import io.grpc.ServerCallHandler;
 import io.grpc.ServerInterceptor;
 import io.grpc.ServerInterceptors;
 import io.grpc.Status;
@@ -167,14 +165,7 @@ class Http2ChannelTest {
     }
 
     private void startServer() throws Exception {
-        ServerInterceptor headers = new ServerInterceptor() {
-            @Override
-            public <Q, R> ServerCall.Listener<Q> interceptCall(
-                    ServerCall<Q, R> call, Metadata md, ServerCallHandler<Q, R> next) {
-                lastHeaders.set(md);
-                return next.startCall(call, md);
-            }
-        };
+        ServerInterceptor headers = ServerHeaders.to(lastHeaders::set);
         server = NettyServerBuilder.forAddress(new DomainSocketAddress(socket().toString()))
                 .channelType(EpollServerDomainSocketChannel.class)
                 .bossEventLoopGroup(group)

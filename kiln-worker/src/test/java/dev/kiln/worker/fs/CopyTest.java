@@ -147,11 +147,7 @@ class CopyTest extends SourceToDestination {
         file("d/f", "x");
         Files.createSymbolicLink(src.resolve("d/link"), Path.of("f"));
         copy("/d", "/d", CopyOptions.defaults().withOwner(new Owner(1000, 1001)));
-        for (String rel : List.of("d", "d/f", "d/link")) {
-            FileStat s = FileStat.of(dst.resolve(rel));
-            assertThat(s.uid()).as(rel).isEqualTo(1000);
-            assertThat(s.gid()).as(rel).isEqualTo(1001);
-        }
+        assertOwnedBy(1000, 1001, "d", "d/f", "d/link");
     }
 
     @Test

@@ -1,5 +1,7 @@
 package dev.kiln.worker.fs;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.BeforeEach;
@@ -27,5 +29,14 @@ abstract class SourceToDestination {
         src = Files.createDirectory(tmp.resolve("src"));
         dst = Files.createDirectory(tmp.resolve("dst"));
         actions = new FileActions(dst, users());
+    }
+
+    /** Each of {@code paths} under {@link #dst} (never followed if a symlink) belongs to uid:gid. */
+    void assertOwnedBy(int uid, int gid, String... paths) throws Exception {
+        for (String rel : paths) {
+            FileStat s = FileStat.of(dst.resolve(rel));
+            assertThat(s.uid()).as(rel).isEqualTo(uid);
+            assertThat(s.gid()).as(rel).isEqualTo(gid);
+        }
     }
 }

@@ -14,7 +14,6 @@ import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
 import java.time.Instant;
-import java.util.List;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
 import org.apache.commons.compress.archivers.tar.TarConstants;
@@ -182,11 +181,7 @@ class UnpackTest extends SourceToDestination {
                 "/bundle.tgz",
                 "/opt",
                 CopyOptions.defaults().withAttemptUnpack(true).withOwner(new Owner(77, 88)));
-        for (String rel : List.of("opt/app", "opt/app/hello.txt", "opt/app/link")) {
-            FileStat s = FileStat.of(dst.resolve(rel));
-            assertThat(s.uid()).as(rel).isEqualTo(77);
-            assertThat(s.gid()).as(rel).isEqualTo(88);
-        }
+        assertOwnedBy(77, 88, "opt/app", "opt/app/hello.txt", "opt/app/link");
     }
 
     @Test
