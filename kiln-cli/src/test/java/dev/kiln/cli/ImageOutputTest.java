@@ -5,15 +5,13 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.kiln.core.ImageReference;
 import dev.kiln.engine.export.ArchiveDestination;
 import dev.kiln.engine.export.ExportTarget;
 import dev.kiln.llb.RunOption;
 import dev.kiln.llb.State;
 import dev.kiln.oci.layer.LayerCompression;
-import dev.kiln.oci.testing.LocalRegistry;
 import dev.kiln.oci.testing.Tools;
-import dev.kiln.worker.BusyboxRegistry;
+import dev.kiln.worker.WithBusyboxRegistry;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
@@ -26,38 +24,16 @@ import java.util.Map;
 import java.util.Optional;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
-import org.junit.jupiter.api.io.TempDir;
 
 /** {@code kiln build} with image outputs: -t, --push, type=image|registry|oci|docker, against a registry on 127.0.0.1. */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class ImageOutputTest {
+class ImageOutputTest extends WithBusyboxRegistry {
 
     static final ObjectMapper JSON = new ObjectMapper();
 
-    Path tmp;
-    BusyboxRegistry images;
-    LocalRegistry registry;
-    ImageReference busybox;
     final ByteArrayOutputStream stdout = new ByteArrayOutputStream();
     final ByteArrayOutputStream stderr = new ByteArrayOutputStream();
-
-    @BeforeAll
-    void start(@TempDir Path dir) throws Exception {
-        tmp = dir;
-        images = BusyboxRegistry.start(tmp);
-        registry = images.registry();
-        busybox = images.busybox();
-    }
-
-    @AfterAll
-    void stop() throws Exception {
-        images.close();
-    }
 
     @BeforeEach
     void clearOutput() {

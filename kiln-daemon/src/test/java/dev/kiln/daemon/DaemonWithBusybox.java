@@ -1,13 +1,9 @@
 package dev.kiln.daemon;
 
-import dev.kiln.core.ImageReference;
 import dev.kiln.oci.testing.Resources;
-import dev.kiln.worker.BusyboxRegistry;
-import java.nio.file.Path;
+import dev.kiln.worker.WithBusyboxRegistry;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.TestInstance;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The base of the daemon test classes whose tests share one daemon and whose builds start FROM busybox: before the
@@ -15,24 +11,17 @@ import org.junit.jupiter.api.io.TempDir;
  * temporary directory ({@link #tmp}), and stops both after them. A subclass's own {@code @BeforeAll} methods run after
  * this one's, so they may use the daemon.
  */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
-abstract class DaemonWithBusybox {
+abstract class DaemonWithBusybox extends WithBusyboxRegistry {
 
-    Path tmp;
-    BusyboxRegistry images;
-    ImageReference busybox;
     DaemonFixture daemon;
 
     @BeforeAll
-    void startDaemonAndRegistry(@TempDir Path dir) throws Exception {
-        tmp = dir;
-        images = BusyboxRegistry.start(tmp);
-        busybox = images.busybox();
+    void startDaemon() throws Exception {
         daemon = new DaemonFixture(tmp);
     }
 
     @AfterAll
-    void stopDaemonAndRegistry() throws Exception {
-        Resources.closeAll(daemon, images);
+    void stopDaemon() throws Exception {
+        Resources.closeAll(daemon);
     }
 }
