@@ -9,7 +9,6 @@ import dev.kiln.gateway.Result;
 import dev.kiln.gateway.SolveRequest;
 import dev.kiln.llb.RunOption;
 import dev.kiln.llb.State;
-import dev.kiln.worker.BusyboxRootfs;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
@@ -22,23 +21,12 @@ import java.util.List;
 import java.util.Map;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
-class BuildCommandTest {
+class BuildCommandTest extends WithBusyboxContext {
 
-    @TempDir
-    Path tmp;
-
-    Path rootfs;
     final ByteArrayOutputStream stdout = new ByteArrayOutputStream();
     final ByteArrayOutputStream stderr = new ByteArrayOutputStream();
-
-    @BeforeEach
-    void rootfs() throws Exception {
-        rootfs = BusyboxRootfs.populate(Files.createDirectories(tmp.resolve("rootfs")));
-    }
 
     private int kiln(byte[] stdin, String... args) throws Exception {
         List<String> all =

@@ -7,7 +7,6 @@ import dev.kiln.core.ImageReference;
 import dev.kiln.oci.registry.FetchedManifest;
 import dev.kiln.oci.registry.RegistryClient;
 import dev.kiln.oci.testing.LocalRegistry;
-import dev.kiln.worker.BusyboxRootfs;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -23,14 +22,13 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * {@code kiln build --cache-to/--cache-from} (docker's form) and {@code --export-cache/--import-cache} (buildctl's),
  * embedded and through the daemon: a two-stage Dockerfile whose first stage writes random bytes is built on state A
  * with its cache exported, then on a fresh state B with that cache imported. Real busybox containers throughout.
  */
-class CacheFlagsTest {
+class CacheFlagsTest extends WithBusyboxContext {
 
     @RegisterExtension
     static final LocalRegistry registry = LocalRegistry.anonymous();
@@ -42,18 +40,11 @@ class CacheFlagsTest {
             COPY --from=random /rand /rand
             """;
 
-    @TempDir
-    Path tmp;
-
-    Path rootfs;
-    Path context;
     final ByteArrayOutputStream stderr = new ByteArrayOutputStream();
     final List<Path> daemonStates = new ArrayList<>();
 
     @BeforeEach
     void setUp() throws Exception {
-        rootfs = BusyboxRootfs.populate(Files.createDirectories(tmp.resolve("rootfs")));
-        context = Files.createDirectories(tmp.resolve("context"));
         Files.writeString(context.resolve("Dockerfile"), TWO_STAGES);
     }
 

@@ -3,10 +3,8 @@ package dev.kiln.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.kiln.api.DaemonEndpoint;
-import dev.kiln.worker.BusyboxRootfs;
 import dev.kiln.worker.HostProcesses;
 import java.io.ByteArrayOutputStream;
-import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -18,26 +16,18 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * A daemon killed with SIGKILL in the middle of a build: its client fails with a message, the step's container goes
  * with it, and the next build starts a new daemon on the same state, which builds.
  */
-class DaemonRecoveryTest {
-
-    @TempDir
-    Path tmp;
+class DaemonRecoveryTest extends WithBusyboxContext {
 
     Path state;
-    Path rootfs;
-    Path context;
 
     @BeforeEach
-    void stateRootfsAndContext() throws IOException {
+    void stateDirectory() {
         state = tmp.resolve("state");
-        rootfs = BusyboxRootfs.populate(Files.createDirectories(tmp.resolve("rootfs")));
-        context = Files.createDirectories(tmp.resolve("context"));
     }
 
     @AfterEach

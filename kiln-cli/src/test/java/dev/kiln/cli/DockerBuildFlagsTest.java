@@ -9,7 +9,6 @@ import dev.kiln.engine.BuildException;
 import dev.kiln.llb.RunOption;
 import dev.kiln.llb.State;
 import dev.kiln.oci.testing.ImageTar;
-import dev.kiln.worker.BusyboxRootfs;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -20,31 +19,18 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * docker build's everyday flags, each checked by its effect on a real build: what RUN steps see,
  * what the image holds, what is written where.
  */
-class DockerBuildFlagsTest {
+class DockerBuildFlagsTest extends WithBusyboxContext {
 
     static final ObjectMapper JSON = new ObjectMapper();
 
-    @TempDir
-    Path tmp;
-
-    Path rootfs;
-    Path context;
     final ByteArrayOutputStream stdout = new ByteArrayOutputStream();
     final ByteArrayOutputStream stderr = new ByteArrayOutputStream();
-
-    @BeforeEach
-    void setUp() throws Exception {
-        rootfs = BusyboxRootfs.populate(Files.createDirectories(tmp.resolve("rootfs")));
-        context = Files.createDirectories(tmp.resolve("context"));
-    }
 
     private void dockerfile(String text) throws IOException {
         Files.writeString(context.resolve("Dockerfile"), text);

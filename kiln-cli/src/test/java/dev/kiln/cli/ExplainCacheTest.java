@@ -7,7 +7,6 @@ import dev.kiln.oci.Descriptor;
 import dev.kiln.oci.registry.RegistryClient;
 import dev.kiln.oci.testing.LocalRegistry;
 import dev.kiln.worker.BusyboxImage;
-import dev.kiln.worker.BusyboxRootfs;
 import java.io.ByteArrayOutputStream;
 import java.io.InputStream;
 import java.io.PrintStream;
@@ -17,29 +16,16 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * {@code kiln build --explain-cache} with the embedded engine (and once through the daemon): real builds in busybox
  * containers, changed between two runs in one way each, and the reason the second build prints for each step that
  * ran.
  */
-class ExplainCacheTest {
+class ExplainCacheTest extends WithBusyboxContext {
 
-    @TempDir
-    Path tmp;
-
-    Path rootfs;
-    Path context;
     final ByteArrayOutputStream stderr = new ByteArrayOutputStream();
-
-    @BeforeEach
-    void setUp() throws Exception {
-        rootfs = BusyboxRootfs.populate(Files.createDirectories(tmp.resolve("rootfs")));
-        context = Files.createDirectories(tmp.resolve("context"));
-    }
 
     private int build(String progress, String... more) throws Exception {
         stderr.reset();
