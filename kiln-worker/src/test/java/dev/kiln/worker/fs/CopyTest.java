@@ -1,5 +1,6 @@
 package dev.kiln.worker.fs;
 
+import static dev.kiln.worker.fs.StatChecks.assertModeOwnerAndTime;
 import static dev.kiln.worker.fs.TreeListing.tree;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -46,10 +47,7 @@ class CopyTest extends SourceToDestination {
         Path b = dst.resolve("b.txt");
         assertThat(b).hasContent("alpha");
         FileStat s = FileStat.of(b);
-        assertThat(s.permissions()).isEqualTo(0640);
-        assertThat(s.uid()).isEqualTo(33);
-        assertThat(s.gid()).isEqualTo(44);
-        assertThat(s.modified().toInstant()).isEqualTo(SOURCE_TIME);
+        assertModeOwnerAndTime(s, 0640, 33, 44, SOURCE_TIME);
     }
 
     @Test

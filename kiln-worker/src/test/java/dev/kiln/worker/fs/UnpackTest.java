@@ -1,5 +1,6 @@
 package dev.kiln.worker.fs;
 
+import static dev.kiln.worker.fs.StatChecks.assertModeOwnerAndTime;
 import static dev.kiln.worker.fs.TreeListing.tree;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -88,10 +89,7 @@ class UnpackTest extends SourceToDestination {
         Path hello = dir.resolve("app/hello.txt");
         assertThat(hello).hasContent("hello from the archive");
         FileStat s = FileStat.of(hello);
-        assertThat(s.permissions()).isEqualTo(0604);
-        assertThat(s.uid()).isEqualTo(1234);
-        assertThat(s.gid()).isEqualTo(5678);
-        assertThat(s.modified().toInstant()).isEqualTo(MEMBER_TIME);
+        assertModeOwnerAndTime(s, 0604, 1234, 5678, MEMBER_TIME);
         assertThat(Files.readSymbolicLink(dir.resolve("app/link"))).isEqualTo(Path.of("hello.txt"));
         assertThat(FileStat.of(dir.resolve("app/hard")).inode()).isEqualTo(s.inode());
         FileStat app = FileStat.of(dir.resolve("app"));
