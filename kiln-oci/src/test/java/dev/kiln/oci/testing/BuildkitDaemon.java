@@ -16,19 +16,13 @@ import java.util.concurrent.TimeUnit;
  * OCI worker on runc with host networking, its state and log in a directory of the test, its socket in a fresh short
  * directory under /tmp, and plain HTTP to one local registry. {@link #assumeInstalled()} skips a test where
  * buildkitd, buildctl or root are missing (never in CI). {@link #close()} stops it.
+ *
+ * @param dir the test's directory with buildkitd's state, config and log
+ * @param socketDir the directory of buildkitd's socket
+ * @param process buildkitd
  */
-public final class BuildkitDaemon implements AutoCloseable {
+public record BuildkitDaemon(Path dir, Path socketDir, Process process) implements AutoCloseable {
     private static final long START_TIMEOUT_SECONDS = 60;
-
-    private final Path dir;
-    private final Path socketDir;
-    private final Process process;
-
-    private BuildkitDaemon(Path dir, Path socketDir, Process process) {
-        this.dir = dir;
-        this.socketDir = socketDir;
-        this.process = process;
-    }
 
     /** What {@code buildctl} printed and how it exited. */
     public record Run(int exitCode, String output) {}

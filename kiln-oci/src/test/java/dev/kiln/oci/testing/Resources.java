@@ -11,23 +11,21 @@ public final class Resources {
 
     /** Closes each resource that is not null, in order; throws the first failure with the others suppressed. */
     public static void closeAll(AutoCloseable... resources) throws Exception {
-        Exception failure = null;
-        for (AutoCloseable resource : resources) {
-            if (resource == null) {
-                continue;
-            }
-            try {
-                resource.close();
-            } catch (Exception e) {
-                if (failure == null) {
-                    failure = e;
-                } else {
-                    failure.addSuppressed(e);
-                }
-            }
+        closeFrom(resources, 0);
+    }
+
+    /**
+     * try-with-resources has the semantics wanted: it passes over a null resource, closes the rest when one fails,
+     * and suppresses later failures into the first. It closes in reverse order, so the rest is declared first.
+     */
+    @SuppressWarnings("try") // the resources are there to be closed, not used in the body
+    private static void closeFrom(AutoCloseable[] resources, int index) throws Exception {
+        if (index == resources.length) {
+            return;
         }
-        if (failure != null) {
-            throw failure;
+        try (AutoCloseable rest = () -> closeFrom(resources, index + 1);
+                AutoCloseable resource = resources[index]) {
+            // closing them is all there is to do
         }
     }
 }
