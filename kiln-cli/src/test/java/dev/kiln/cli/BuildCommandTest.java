@@ -9,7 +9,6 @@ import dev.kiln.gateway.Result;
 import dev.kiln.gateway.SolveRequest;
 import dev.kiln.llb.RunOption;
 import dev.kiln.llb.State;
-import dev.kiln.worker.BusyboxRootfs;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
@@ -22,23 +21,12 @@ import java.util.List;
 import java.util.Map;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
-class BuildCommandTest {
+class BuildCommandTest extends WithBusyboxContext {
 
-    @TempDir
-    Path tmp;
-
-    Path rootfs;
     final ByteArrayOutputStream stdout = new ByteArrayOutputStream();
     final ByteArrayOutputStream stderr = new ByteArrayOutputStream();
-
-    @BeforeEach
-    void rootfs() throws Exception {
-        rootfs = BusyboxRootfs.populate(Files.createDirectories(tmp.resolve("rootfs")));
-    }
 
     private int kiln(byte[] stdin, String... args) throws Exception {
         List<String> all =
@@ -226,20 +214,19 @@ class BuildCommandTest {
                         .run(RunOption.sh("echo two > /two"))
                         .root()));
         byte[] script = "test -e /two || echo no-two; cat /one; exit\n".getBytes(StandardCharsets.UTF_8);
+        List<String> debugArgs = List.of(
+                "--state",
+                tmp.resolve("state").toString(),
+                "--local",
+                "rootfs=" + rootfs,
+                "--definition",
+                def.toString(),
+                "--progress",
+                "quiet");
 
         int code = new BuildCommand(
                         new PrintStream(stdout, true), new PrintStream(stderr, true), new ByteArrayInputStream(script))
-                .debug(
-                        "echo one",
-                        List.of(
-                                "--state",
-                                tmp.resolve("state").toString(),
-                                "--local",
-                                "rootfs=" + rootfs,
-                                "--definition",
-                                def.toString(),
-                                "--progress",
-                                "quiet"));
+                .debug("echo one", debugArgs);
 
         assertThat(code).isZero();
         assertThat(stdout.toString(StandardCharsets.UTF_8)).isEqualTo("no-two\none\n");
@@ -247,17 +234,7 @@ class BuildCommandTest {
                                 new PrintStream(stdout, true),
                                 new PrintStream(stderr, true),
                                 new ByteArrayInputStream(new byte[0]))
-                        .debug(
-                                "no such step",
-                                List.of(
-                                        "--state",
-                                        tmp.resolve("state").toString(),
-                                        "--local",
-                                        "rootfs=" + rootfs,
-                                        "--definition",
-                                        def.toString(),
-                                        "--progress",
-                                        "quiet")))
+                        .debug("no such step", debugArgs))
                 .hasMessageContaining("no step of this build matches \"no such step\"");
     }
 

@@ -7,8 +7,8 @@ import dev.kiln.core.ImageReference;
 import dev.kiln.oci.registry.FetchedManifest;
 import dev.kiln.oci.registry.RegistryClient;
 import dev.kiln.oci.testing.LocalRegistry;
-import dev.kiln.worker.BusyboxRootfs;
 import java.io.ByteArrayOutputStream;
+import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -22,14 +22,13 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * {@code kiln build --cache-to/--cache-from} (docker's form) and {@code --export-cache/--import-cache} (buildctl's),
  * embedded and through the daemon: a two-stage Dockerfile whose first stage writes random bytes is built on state A
  * with its cache exported, then on a fresh state B with that cache imported. Real busybox containers throughout.
  */
-class CacheFlagsTest {
+class CacheFlagsTest extends WithBusyboxContext {
 
     @RegisterExtension
     static final LocalRegistry registry = LocalRegistry.anonymous();
@@ -41,18 +40,11 @@ class CacheFlagsTest {
             COPY --from=random /rand /rand
             """;
 
-    @TempDir
-    Path tmp;
-
-    Path rootfs;
-    Path context;
     final ByteArrayOutputStream stderr = new ByteArrayOutputStream();
     final List<Path> daemonStates = new ArrayList<>();
 
     @BeforeEach
     void setUp() throws Exception {
-        rootfs = BusyboxRootfs.populate(Files.createDirectories(tmp.resolve("rootfs")));
-        context = Files.createDirectories(tmp.resolve("context"));
         Files.writeString(context.resolve("Dockerfile"), TWO_STAGES);
     }
 
@@ -112,50 +104,53 @@ class CacheFlagsTest {
     private static final String RUN_CACHED =
             "(?m)^#(\\d+) \\[random \\d/\\d\\] RUN head -c 32 /dev/urandom \\| od -x > /rand\\n(?:#\\1 .*\\n)*#\\1 CACHED$";
 
-    @Test
-    void cacheToModeMaxOnOneStateMakesTheRunACacheHitOnAFreshState() throws Exception {
-        Path cache = tmp.resolve("cache");
-        assertThat(embedded("a", tmp.resolve("out-a"), "--cache-to", "type=local,dest=" + cache + ",mode=max"))
-                .as(err())
-                .isZero();
-        assertThat(err()).contains("exporting cache to client directory");
-        assertThat(cache.resolve("index.json")).isRegularFile();
+    private void succeeds(int exitCode) {
+        assertThat(exitCode).as(err()).isZero();
+    }
 
-        assertThat(embedded("b", tmp.resolve("out-b"), "--cache-from", "type=local,src=" + cache))
-                .as(err())
-                .isZero();
-        assertThat(err()).containsPattern(RUN_CACHED);
+    /**
+     * The second build (into out-b) took the RUN from the first's cache: its progress shows the step ({@code step}, a
+     * pattern) CACHED, and its random bytes are the first build's (out-a).
+     */
+    private void assertRunCached(String step) throws IOException {
+        assertThat(err()).containsPattern(step);
         assertThat(Files.readAllBytes(tmp.resolve("out-b/rand")))
                 .isEqualTo(Files.readAllBytes(tmp.resolve("out-a/rand")));
     }
 
-    @Test
-    void exportCacheModeMinLeavesOutTheStageTheImageDoesNotContain() throws Exception {
-        Path cache = tmp.resolve("cache-min");
-        assertThat(embedded("a", tmp.resolve("out-a"), "--export-cache", "type=local,dest=" + cache))
-                .as(err())
-                .isZero();
-
-        assertThat(embedded("b", tmp.resolve("out-b"), "--import-cache", "type=local,src=" + cache))
-                .as(err())
-                .isZero();
+    /** The second build (into out-b) ran the RUN again: no CACHED for it, and random bytes of its own. */
+    private void assertRunRanAgain() throws IOException {
         assertThat(err()).doesNotContainPattern(RUN_CACHED).contains("RUN head -c 32 /dev/urandom");
         assertThat(Files.readAllBytes(tmp.resolve("out-b/rand")))
                 .isNotEqualTo(Files.readAllBytes(tmp.resolve("out-a/rand")));
     }
 
     @Test
+    void cacheToModeMaxOnOneStateMakesTheRunACacheHitOnAFreshState() throws Exception {
+        Path cache = tmp.resolve("cache");
+        succeeds(embedded("a", tmp.resolve("out-a"), "--cache-to", "type=local,dest=" + cache + ",mode=max"));
+        assertThat(err()).contains("exporting cache to client directory");
+        assertThat(cache.resolve("index.json")).isRegularFile();
+
+        succeeds(embedded("b", tmp.resolve("out-b"), "--cache-from", "type=local,src=" + cache));
+        assertRunCached(RUN_CACHED);
+    }
+
+    @Test
+    void exportCacheModeMinLeavesOutTheStageTheImageDoesNotContain() throws Exception {
+        Path cache = tmp.resolve("cache-min");
+        succeeds(embedded("a", tmp.resolve("out-a"), "--export-cache", "type=local,dest=" + cache));
+
+        succeeds(embedded("b", tmp.resolve("out-b"), "--import-cache", "type=local,src=" + cache));
+        assertRunRanAgain();
+    }
+
+    @Test
     void throughTheDaemonTheCacheTravelsToAFreshState() throws Exception {
         Path cache = tmp.resolve("cache-daemon");
-        assertThat(daemon("da", tmp.resolve("out-a"), "--cache-to", "type=local,dest=" + cache + ",mode=max"))
-                .as(err())
-                .isZero();
-        assertThat(daemon("db", tmp.resolve("out-b"), "--cache-from", "type=local,src=" + cache))
-                .as(err())
-                .isZero();
-        assertThat(err()).containsPattern(RUN_CACHED);
-        assertThat(Files.readAllBytes(tmp.resolve("out-b/rand")))
-                .isEqualTo(Files.readAllBytes(tmp.resolve("out-a/rand")));
+        succeeds(daemon("da", tmp.resolve("out-a"), "--cache-to", "type=local,dest=" + cache + ",mode=max"));
+        succeeds(daemon("db", tmp.resolve("out-b"), "--cache-from", "type=local,src=" + cache));
+        assertRunCached(RUN_CACHED);
 
         assertThat(daemon("db", tmp.resolve("out-c"), "--cache-to", "type=gha")).isNotZero();
         assertThat(err()).contains("cache export type \"gha\" is not supported");
@@ -164,9 +159,7 @@ class CacheFlagsTest {
     @Test
     void cacheToARegistryModeMaxMakesTheRunACacheHitOnAFreshState() throws Exception {
         String ref = registry.host() + "/cli-cache:max";
-        assertThat(embedded("ra", tmp.resolve("out-a"), "--cache-to", "type=registry,ref=" + ref + ",mode=max"))
-                .as(err())
-                .isZero();
+        succeeds(embedded("ra", tmp.resolve("out-a"), "--cache-to", "type=registry,ref=" + ref + ",mode=max"));
         assertThat(err()).contains("exporting cache to registry");
         try (RegistryClient client = RegistryClient.builder().build()) {
             FetchedManifest pushed = client.fetchManifest(ImageReference.parseNormalized(ref));
@@ -174,40 +167,24 @@ class CacheFlagsTest {
             assertThat(pushed.manifest().config().mediaType()).isEqualTo("application/vnd.buildkit.cacheconfig.v0");
         }
 
-        assertThat(embedded("rb", tmp.resolve("out-b"), "--cache-from", "type=registry,ref=" + ref))
-                .as(err())
-                .isZero();
-        assertThat(err()).containsPattern(RUN_CACHED);
-        assertThat(Files.readAllBytes(tmp.resolve("out-b/rand")))
-                .isEqualTo(Files.readAllBytes(tmp.resolve("out-a/rand")));
+        succeeds(embedded("rb", tmp.resolve("out-b"), "--cache-from", "type=registry,ref=" + ref));
+        assertRunCached(RUN_CACHED);
     }
 
     @Test
     void exportCacheToARegistryModeMinLeavesOutTheStageTheImageDoesNotContain() throws Exception {
         String ref = registry.host() + "/cli-cache:min";
-        assertThat(embedded("ra", tmp.resolve("out-a"), "--export-cache", "type=registry,ref=" + ref + ",mode=min"))
-                .as(err())
-                .isZero();
-        assertThat(embedded("rb", tmp.resolve("out-b"), "--import-cache", "type=registry,ref=" + ref))
-                .as(err())
-                .isZero();
-        assertThat(err()).doesNotContainPattern(RUN_CACHED).contains("RUN head -c 32 /dev/urandom");
-        assertThat(Files.readAllBytes(tmp.resolve("out-b/rand")))
-                .isNotEqualTo(Files.readAllBytes(tmp.resolve("out-a/rand")));
+        succeeds(embedded("ra", tmp.resolve("out-a"), "--export-cache", "type=registry,ref=" + ref + ",mode=min"));
+        succeeds(embedded("rb", tmp.resolve("out-b"), "--import-cache", "type=registry,ref=" + ref));
+        assertRunRanAgain();
     }
 
     @Test
     void throughTheDaemonARegistryCacheTravelsToAFreshState() throws Exception {
         String ref = registry.host() + "/cli-cache:daemon";
-        assertThat(daemon("rda", tmp.resolve("out-a"), "--export-cache", "type=registry,ref=" + ref + ",mode=max"))
-                .as(err())
-                .isZero();
-        assertThat(daemon("rdb", tmp.resolve("out-b"), "--import-cache", "type=registry,ref=" + ref))
-                .as(err())
-                .isZero();
-        assertThat(err()).containsPattern(RUN_CACHED);
-        assertThat(Files.readAllBytes(tmp.resolve("out-b/rand")))
-                .isEqualTo(Files.readAllBytes(tmp.resolve("out-a/rand")));
+        succeeds(daemon("rda", tmp.resolve("out-a"), "--export-cache", "type=registry,ref=" + ref + ",mode=max"));
+        succeeds(daemon("rdb", tmp.resolve("out-b"), "--import-cache", "type=registry,ref=" + ref));
+        assertRunCached(RUN_CACHED);
     }
 
     @Test
@@ -218,18 +195,16 @@ class CacheFlagsTest {
                 RUN head -c 32 /dev/urandom | od -x > /rand
                 """);
         String image = registry.host() + "/cli-app:1";
-        assertThat(embedded(
-                        "ia",
-                        tmp.resolve("out-a"),
-                        "--cache-to",
-                        "type=inline",
-                        "-t",
-                        image,
-                        "--push",
-                        "--output",
-                        "type=image,push=true"))
-                .as(err())
-                .isZero();
+        succeeds(embedded(
+                "ia",
+                tmp.resolve("out-a"),
+                "--cache-to",
+                "type=inline",
+                "-t",
+                image,
+                "--push",
+                "--output",
+                "type=image,push=true"));
         try (RegistryClient client = RegistryClient.builder().build()) {
             ImageReference ref = ImageReference.parseNormalized(image);
             FetchedManifest pushed = client.fetchManifest(ref);
@@ -237,14 +212,10 @@ class CacheFlagsTest {
             assertThat(config).contains("\"moby.buildkit.cache.v0\":\"");
         }
 
-        assertThat(embedded("ib", tmp.resolve("out-b"), "--cache-from", "type=registry,ref=" + image))
-                .as(err())
-                .isZero();
-        assertThat(err())
-                .containsPattern("(?m)^#(\\d+) \\[\\d/\\d\\] RUN head -c 32 /dev/urandom \\| od -x > /rand\\n"
-                        + "(?:#\\1 .*\\n)*#\\1 CACHED$");
-        assertThat(Files.readAllBytes(tmp.resolve("out-b/rand")))
-                .isEqualTo(Files.readAllBytes(tmp.resolve("out-a/rand")));
+        succeeds(embedded("ib", tmp.resolve("out-b"), "--cache-from", "type=registry,ref=" + image));
+        // one stage, so the step is [n/n], not [random n/n]
+        assertRunCached("(?m)^#(\\d+) \\[\\d/\\d\\] RUN head -c 32 /dev/urandom \\| od -x > /rand\\n"
+                + "(?:#\\1 .*\\n)*#\\1 CACHED$");
     }
 
     @Test

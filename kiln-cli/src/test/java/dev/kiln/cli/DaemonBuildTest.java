@@ -13,12 +13,9 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
-import java.util.concurrent.TimeUnit;
 import java.util.zip.GZIPInputStream;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
@@ -61,14 +58,7 @@ class DaemonBuildTest {
                         new PrintStream(new ByteArrayOutputStream()),
                         new PrintStream(err, true),
                         InputStream.nullInputStream())
-                .run(Invocation.parse(List.of(
-                        "--state",
-                        state.toString(),
-                        "--build-context",
-                        "busybox=" + rootfs,
-                        "--progress",
-                        "plain",
-                        context.toString())));
+                .run(Invocation.parse(StateDaemon.busyboxBuild(state, rootfs, context)));
         firstBuildErr = err.toString(StandardCharsets.UTF_8);
         assertThat(code).as(firstBuildErr).isZero();
         firstDaemonPid = DaemonEndpoint.running(state).orElseThrow().pid();
@@ -76,12 +66,7 @@ class DaemonBuildTest {
 
     @AfterAll
     static void stopDaemon() throws Exception {
-        Optional<DaemonEndpoint> daemon = state == null ? Optional.empty() : DaemonEndpoint.running(state);
-        if (daemon.isPresent()) {
-            ProcessHandle process = ProcessHandle.of(daemon.get().pid()).orElseThrow();
-            process.destroy();
-            process.onExit().get(30, TimeUnit.SECONDS);
-        }
+        StateDaemon.stop(state);
     }
 
     @BeforeEach
@@ -96,10 +81,7 @@ class DaemonBuildTest {
     /** A build through the daemon; {@code direct}: whether the client may hand its files over by path. */
     private int kiln(boolean direct, String dockerfile, String... args) throws Exception {
         Files.writeString(context.resolve("Dockerfile"), dockerfile);
-        List<String> all = new ArrayList<>(
-                List.of("--state", state.toString(), "--build-context", "busybox=" + rootfs, "--progress", "plain"));
-        all.addAll(List.of(args));
-        all.add(context.toString());
+        List<String> all = StateDaemon.busyboxBuild(state, rootfs, context, args);
         stdout.reset();
         stderr.reset();
         return new DaemonBuild(
@@ -304,16 +286,7 @@ class DaemonBuildTest {
                         new PrintStream(stderr, true),
                         new java.io.ByteArrayInputStream("cat marker; pwd; exit\n".getBytes(StandardCharsets.UTF_8)),
                         direct)
-                .run(Invocation.parse(List.of(
-                        "--state",
-                        state.toString(),
-                        "--build-context",
-                        "busybox=" + rootfs,
-                        "--progress",
-                        "plain",
-                        "--on-error",
-                        "shell",
-                        context.toString())));
+                .run(Invocation.parse(StateDaemon.busyboxBuild(state, rootfs, context, "--on-error", "shell")));
 
         assertThat(code).as(err()).isEqualTo(1);
         assertThat(stdout.toString(StandardCharsets.UTF_8)).as(err()).isEqualTo("left behind\n/work\n");
@@ -339,14 +312,7 @@ class DaemonBuildTest {
                                 "cat made.txt; ls; pwd; exit\n".getBytes(StandardCharsets.UTF_8)),
                         true)
                 .debugging("echo made")
-                .run(Invocation.parse(List.of(
-                        "--state",
-                        state.toString(),
-                        "--build-context",
-                        "busybox=" + rootfs,
-                        "--progress",
-                        "plain",
-                        context.toString())));
+                .run(Invocation.parse(StateDaemon.busyboxBuild(state, rootfs, context)));
 
         assertThat(code).as(err()).isZero();
         // the step's own result: what later steps made is not there, and its working directory applies

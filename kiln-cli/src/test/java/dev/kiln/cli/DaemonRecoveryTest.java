@@ -3,7 +3,6 @@ package dev.kiln.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.kiln.api.DaemonEndpoint;
-import dev.kiln.worker.BusyboxRootfs;
 import dev.kiln.worker.HostProcesses;
 import java.io.ByteArrayOutputStream;
 import java.io.InputStream;
@@ -12,60 +11,52 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * A daemon killed with SIGKILL in the middle of a build: its client fails with a message, the step's container goes
  * with it, and the next build starts a new daemon on the same state, which builds.
  */
-class DaemonRecoveryTest {
-
-    @TempDir
-    Path tmp;
+class DaemonRecoveryTest extends WithBusyboxContext {
 
     Path state;
 
-    @AfterEach
-    void stopDaemon() throws Exception {
-        Optional<DaemonEndpoint> daemon = state == null ? Optional.empty() : DaemonEndpoint.running(state);
-        if (daemon.isPresent()) {
-            ProcessHandle process = ProcessHandle.of(daemon.get().pid()).orElseThrow();
-            process.destroy();
-            process.onExit().get(30, TimeUnit.SECONDS);
-        }
+    @BeforeEach
+    void stateDirectory() {
+        state = tmp.resolve("state");
     }
 
-    private int kiln(Path context, ByteArrayOutputStream err, String dockerfile, Path rootfs) throws Exception {
+    @AfterEach
+    void stopDaemon() throws Exception {
+        StateDaemon.stop(state);
+    }
+
+    private int kiln(ByteArrayOutputStream err, String dockerfile) throws Exception {
         Files.writeString(context.resolve("Dockerfile"), dockerfile);
         return new DaemonBuild(
                         new PrintStream(new ByteArrayOutputStream()),
                         new PrintStream(err, true),
                         InputStream.nullInputStream())
-                .run(Invocation.parse(List.of(
-                        "--state",
-                        state.toString(),
-                        "--build-context",
-                        "busybox=" + rootfs,
-                        "--progress",
-                        "plain",
-                        context.toString())));
+                .run(Invocation.parse(StateDaemon.busyboxBuild(state, rootfs, context)));
+    }
+
+    /** A build of one step through the state's daemon, which it starts; it must succeed. */
+    private void startDaemonByBuilding() throws Exception {
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        assertThat(kiln(err, "FROM busybox\nRUN true\n")).as(err.toString()).isZero();
     }
 
     @Test
     void aKilledDaemonFailsItsBuildAndTheNextBuildStartsANewOne() throws Exception {
-        state = tmp.resolve("state");
-        Path rootfs = BusyboxRootfs.populate(Files.createDirectories(tmp.resolve("rootfs")));
-        Path context = Files.createDirectories(tmp.resolve("context"));
         String marker = "sleep " + (500 + System.nanoTime() % 400);
         ByteArrayOutputStream firstErr = new ByteArrayOutputStream();
         CompletableFuture<Integer> first = CompletableFuture.supplyAsync(() -> {
             try {
-                return kiln(context, firstErr, "FROM busybox\nRUN " + marker + "\n", rootfs);
+                return kiln(firstErr, "FROM busybox\nRUN " + marker + "\n");
             } catch (Exception e) {
                 throw new IllegalStateException(e);
             }
@@ -89,7 +80,7 @@ class DaemonRecoveryTest {
         }
 
         ByteArrayOutputStream secondErr = new ByteArrayOutputStream();
-        int second = kiln(context, secondErr, "FROM busybox\nRUN echo after-the-kill\n", rootfs);
+        int second = kiln(secondErr, "FROM busybox\nRUN echo after-the-kill\n");
 
         assertThat(second).as(secondErr.toString(StandardCharsets.UTF_8)).isZero();
         assertThat(secondErr.toString(StandardCharsets.UTF_8)).contains("started a daemon");
@@ -98,13 +89,7 @@ class DaemonRecoveryTest {
 
     @Test
     void daemonStatusNamesTheRunningDaemonAndStopEndsIt() throws Exception {
-        state = tmp.resolve("state");
-        Path rootfs = BusyboxRootfs.populate(Files.createDirectories(tmp.resolve("rootfs")));
-        Path context = Files.createDirectories(tmp.resolve("context"));
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        assertThat(kiln(context, err, "FROM busybox\nRUN true\n", rootfs))
-                .as(err.toString())
-                .isZero();
+        startDaemonByBuilding();
         long pid = DaemonEndpoint.running(state).orElseThrow().pid();
 
         ByteArrayOutputStream out = new ByteArrayOutputStream();
@@ -129,22 +114,14 @@ class DaemonRecoveryTest {
 
     @Test
     void aDaemonStartedByAnOlderBuildIsReplacedByTheNextBuild() throws Exception {
-        state = tmp.resolve("state");
-        Path rootfs = BusyboxRootfs.populate(Files.createDirectories(tmp.resolve("rootfs")));
-        Path context = Files.createDirectories(tmp.resolve("context"));
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        assertThat(kiln(context, err, "FROM busybox\nRUN true\n", rootfs))
-                .as(err.toString())
-                .isZero();
+        startDaemonByBuilding();
         DaemonEndpoint first = DaemonEndpoint.running(state).orElseThrow();
         assertThat(first.code()).isEqualTo(DaemonEndpoint.codeStamp());
         // as if kiln was rebuilt since this daemon started: its record names other jars
         new DaemonEndpoint(state, first.address(), first.pid(), "an-older-build").record();
 
-        err.reset();
-        assertThat(kiln(context, err, "FROM busybox\nRUN true\n", rootfs))
-                .as(err.toString())
-                .isZero();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        assertThat(kiln(err, "FROM busybox\nRUN true\n")).as(err.toString()).isZero();
 
         assertThat(err.toString(StandardCharsets.UTF_8))
                 .contains("runs an older build of kiln; replacing it")

@@ -8,46 +8,29 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.kiln.engine.BuildException;
 import dev.kiln.llb.RunOption;
 import dev.kiln.llb.State;
-import dev.kiln.worker.BusyboxRootfs;
+import dev.kiln.oci.testing.ImageTar;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
-import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * docker build's everyday flags, each checked by its effect on a real build: what RUN steps see,
  * what the image holds, what is written where.
  */
-class DockerBuildFlagsTest {
+class DockerBuildFlagsTest extends WithBusyboxContext {
 
     static final ObjectMapper JSON = new ObjectMapper();
 
-    @TempDir
-    Path tmp;
-
-    Path rootfs;
-    Path context;
     final ByteArrayOutputStream stdout = new ByteArrayOutputStream();
     final ByteArrayOutputStream stderr = new ByteArrayOutputStream();
-
-    @BeforeEach
-    void setUp() throws Exception {
-        rootfs = BusyboxRootfs.populate(Files.createDirectories(tmp.resolve("rootfs")));
-        context = Files.createDirectories(tmp.resolve("context"));
-    }
 
     private void dockerfile(String text) throws IOException {
         Files.writeString(context.resolve("Dockerfile"), text);
@@ -182,12 +165,10 @@ class DockerBuildFlagsTest {
                         "type=oci,dest=" + archive))
                 .isZero();
 
-        Map<String, byte[]> files = untar(archive);
-        JsonNode index = JSON.readTree(files.get("index.json"));
-        JsonNode manifest = JSON.readTree(
-                blob(files, index.get("manifests").get(0).get("digest").asText()));
-        JsonNode config =
-                JSON.readTree(blob(files, manifest.get("config").get("digest").asText()));
+        Map<String, byte[]> files = ImageTar.files(archive);
+        JsonNode manifest = ImageTar.firstManifest(files);
+        JsonNode config = JSON.readTree(
+                ImageTar.blob(files, manifest.get("config").get("digest").asText()));
         assertThat(config.get("architecture").asText()).isEqualTo("arm64");
         assertThat(config.get("config").get("Labels").get("team").asText()).isEqualTo("build");
         assertThat(config.get("config").get("Labels").get("tier").asText()).isEqualTo("2");
@@ -207,16 +188,14 @@ class DockerBuildFlagsTest {
                 .as(stderr.toString(StandardCharsets.UTF_8))
                 .isZero();
 
-        Map<String, byte[]> files = untar(archive);
-        JsonNode top = JSON.readTree(files.get("index.json"));
-        JsonNode index = JSON.readTree(
-                blob(files, top.get("manifests").get(0).get("digest").asText()));
+        Map<String, byte[]> files = ImageTar.files(archive);
+        JsonNode index = ImageTar.firstManifest(files);
         assertThat(index.get("mediaType").asText()).isEqualTo("application/vnd.oci.image.index.v1+json");
         List<String> architectures = new ArrayList<>();
         for (JsonNode manifest : index.get("manifests")) {
-            JsonNode config = JSON.readTree(blob(
+            JsonNode config = JSON.readTree(ImageTar.blob(
                     files,
-                    JSON.readTree(blob(files, manifest.get("digest").asText()))
+                    JSON.readTree(ImageTar.blob(files, manifest.get("digest").asText()))
                             .get("config")
                             .get("digest")
                             .asText()));
@@ -258,22 +237,17 @@ class DockerBuildFlagsTest {
                         "type=oci,dest=" + archive))
                 .as(stderr.toString(StandardCharsets.UTF_8))
                 .isZero();
-        Map<String, byte[]> files = untar(archive);
-        JsonNode index = JSON.readTree(blob(
-                files,
-                JSON.readTree(files.get("index.json"))
-                        .get("manifests")
-                        .get(0)
-                        .get("digest")
-                        .asText()));
+        Map<String, byte[]> files = ImageTar.files(archive);
+        JsonNode index = ImageTar.firstManifest(files);
         assertThat(index.get("manifests")).hasSize(2);
         JsonNode attestation = index.get("manifests").get(1);
         assertThat(attestation.get("platform").get("os").asText()).isEqualTo("unknown");
-        JsonNode layers =
-                JSON.readTree(blob(files, attestation.get("digest").asText())).get("layers");
+        JsonNode layers = JSON.readTree(
+                        ImageTar.blob(files, attestation.get("digest").asText()))
+                .get("layers");
         assertThat(layers).hasSize(1);
         JsonNode statement =
-                JSON.readTree(blob(files, layers.get(0).get("digest").asText()));
+                JSON.readTree(ImageTar.blob(files, layers.get(0).get("digest").asText()));
         assertThat(statement
                         .get("predicate")
                         .get("buildDefinition")
@@ -285,7 +259,7 @@ class DockerBuildFlagsTest {
         Path plain = tmp.resolve("plain.oci.tar");
         assertThat(kiln("--provenance=false", "--output", "type=oci,dest=" + plain))
                 .isZero();
-        JsonNode top = JSON.readTree(untar(plain).get("index.json"));
+        JsonNode top = JSON.readTree(ImageTar.files(plain).get("index.json"));
         assertThat(top.get("manifests").get(0).get("mediaType").asText())
                 .isEqualTo("application/vnd.oci.image.manifest.v1+json");
         assertThatThrownBy(() -> kiln("--attest", "type=signature"))
@@ -430,22 +404,5 @@ class DockerBuildFlagsTest {
                 .hasMessageContaining("only manifest annotations");
         assertThatThrownBy(() -> BuildCommand.parse(List.of("a", "b")))
                 .hasMessageContaining("build takes one context directory, got a and b");
-    }
-
-    private static Map<String, byte[]> untar(Path archive) throws IOException {
-        Map<String, byte[]> files = new HashMap<>();
-        try (InputStream in = Files.newInputStream(archive);
-                TarArchiveInputStream tar = new TarArchiveInputStream(in)) {
-            for (TarArchiveEntry entry; (entry = tar.getNextEntry()) != null; ) {
-                if (entry.isFile()) {
-                    files.put(entry.getName(), tar.readAllBytes());
-                }
-            }
-        }
-        return files;
-    }
-
-    private static byte[] blob(Map<String, byte[]> files, String digest) {
-        return files.get("blobs/sha256/" + digest.substring("sha256:".length()));
     }
 }

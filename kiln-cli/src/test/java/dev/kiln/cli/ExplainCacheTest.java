@@ -2,13 +2,11 @@ package dev.kiln.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.kiln.api.DaemonEndpoint;
 import dev.kiln.core.ImageReference;
 import dev.kiln.oci.Descriptor;
 import dev.kiln.oci.registry.RegistryClient;
 import dev.kiln.oci.testing.LocalRegistry;
 import dev.kiln.worker.BusyboxImage;
-import dev.kiln.worker.BusyboxRootfs;
 import java.io.ByteArrayOutputStream;
 import java.io.InputStream;
 import java.io.PrintStream;
@@ -17,32 +15,17 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Optional;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * {@code kiln build --explain-cache} with the embedded engine (and once through the daemon): real builds in busybox
  * containers, changed between two runs in one way each, and the reason the second build prints for each step that
  * ran.
  */
-class ExplainCacheTest {
+class ExplainCacheTest extends WithBusyboxContext {
 
-    @TempDir
-    Path tmp;
-
-    Path rootfs;
-    Path context;
     final ByteArrayOutputStream stderr = new ByteArrayOutputStream();
-
-    @BeforeEach
-    void setUp() throws Exception {
-        rootfs = BusyboxRootfs.populate(Files.createDirectories(tmp.resolve("rootfs")));
-        context = Files.createDirectories(tmp.resolve("context"));
-    }
 
     private int build(String progress, String... more) throws Exception {
         stderr.reset();
@@ -68,29 +51,17 @@ class ExplainCacheTest {
 
     @AfterEach
     void stopDaemon() throws Exception {
-        Optional<DaemonEndpoint> daemon = DaemonEndpoint.running(tmp.resolve("state"));
-        if (daemon.isPresent()) {
-            ProcessHandle process = ProcessHandle.of(daemon.get().pid()).orElseThrow();
-            process.destroy();
-            process.onExit().get(30, TimeUnit.SECONDS);
-        }
+        StateDaemon.stop(tmp.resolve("state"));
     }
 
     /** The same build through the state's daemon (started on first use). */
     private String builtByDaemon(String... more) throws Exception {
         stderr.reset();
-        List<String> all = new ArrayList<>(List.of(
-                "--state",
-                tmp.resolve("state").toString(),
-                "--build-context",
-                "busybox=" + rootfs,
-                "--progress",
-                "plain",
-                "--explain-cache",
-                "--output",
-                "type=local,dest=" + tmp.resolve("out")));
-        all.addAll(List.of(more));
-        all.add(context.toString());
+        List<String> flags =
+                new ArrayList<>(List.of("--explain-cache", "--output", "type=local,dest=" + tmp.resolve("out")));
+        flags.addAll(List.of(more));
+        List<String> all =
+                StateDaemon.busyboxBuild(tmp.resolve("state"), rootfs, context, flags.toArray(String[]::new));
         int code = new DaemonBuild(
                         new PrintStream(new ByteArrayOutputStream()),
                         new PrintStream(stderr, true),
@@ -173,17 +144,8 @@ class ExplainCacheTest {
                         new PrintStream(new ByteArrayOutputStream()),
                         new PrintStream(stderr, true),
                         InputStream.nullInputStream())
-                .run(Invocation.parse(List.of(
-                        "--state",
-                        tmp.resolve("state").toString(),
-                        "--build-context",
-                        "busybox=" + rootfs,
-                        "--progress",
-                        "plain",
-                        "--explain-cache",
-                        "--build-arg",
-                        "VERSION=1",
-                        context.toString())));
+                .run(Invocation.parse(StateDaemon.busyboxBuild(
+                        tmp.resolve("state"), rootfs, context, "--explain-cache", "--build-arg", "VERSION=1")));
 
         assertThat(code).isNotZero();
         assertThat(stderr.toString(StandardCharsets.UTF_8))

@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.kiln.api.DaemonEndpoint;
+import dev.kiln.oci.testing.Tools;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -15,7 +15,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
@@ -55,28 +54,16 @@ class FrontendImageTest {
 
     @AfterAll
     void stopDaemon() throws Exception {
-        Optional<DaemonEndpoint> daemon = daemonState == null ? Optional.empty() : DaemonEndpoint.running(daemonState);
-        if (daemon.isPresent()) {
-            ProcessHandle process = ProcessHandle.of(daemon.get().pid()).orElseThrow();
-            process.destroy();
-            process.onExit().get(30, TimeUnit.SECONDS);
-        }
+        StateDaemon.stop(daemonState);
     }
 
     /** Multi-stage, a build argument, a heredoc, a cache mount and a bind mount from another stage. */
-    private String dockerfile(String syntaxLine) {
-        return syntaxLine + """
-                FROM %1$s AS build
-                ARG GREETING=hello
-                RUN --mount=type=cache,target=/cache echo "$GREETING" > /cache/g && cp /cache/g /greeting
-                COPY <<EOF /heredoc.txt
-                made by a heredoc
-                EOF
-
-                FROM %1$s
-                COPY --from=build /greeting /heredoc.txt /out/
-                RUN --mount=type=bind,from=build,source=/greeting,target=/g cat /g /g > /out/bound
-                """.formatted(image.busybox());
+    /** An embedded build of {@code context} with GREETING=bonjour into {@code out}, after {@code flags}. */
+    private int embeddedBonjourBuild(Path context, Path out, String... flags) throws Exception {
+        List<String> all = new ArrayList<>(List.of(flags));
+        all.addAll(
+                List.of("--build-arg", "GREETING=bonjour", "--output", "type=local,dest=" + out, context.toString()));
+        return embedded(all);
     }
 
     private int embedded(List<String> args) throws Exception {
@@ -114,22 +101,15 @@ class FrontendImageTest {
         return context;
     }
 
-    private static void assertBuilt(Path out) throws IOException {
-        assertThat(out.resolve("out/greeting")).hasContent("bonjour");
-        assertThat(out.resolve("out/heredoc.txt")).hasContent("made by a heredoc");
-        assertThat(out.resolve("out/bound")).hasContent("bonjour\nbonjour");
-    }
-
     @Test
     void packedImageIsSmallAndStartsTheDockerfileFrontend() throws Exception {
-        String manifest = KilnFrontendImage.run(
-                "skopeo", "inspect", "--raw", "--tls-verify=false", "docker://" + image.frontend());
+        String manifest = Tools.run("skopeo", "inspect", "--raw", "--tls-verify=false", "docker://" + image.frontend());
         long compressed = 0;
         for (JsonNode layer : JSON.readTree(manifest).get("layers")) {
             compressed += layer.get("size").asLong();
         }
         assertThat(compressed).as("compressed size").isLessThanOrEqualTo(80L << 20);
-        JsonNode config = JSON.readTree(KilnFrontendImage.run(
+        JsonNode config = JSON.readTree(Tools.run(
                         "skopeo", "inspect", "--config", "--tls-verify=false", "docker://" + image.frontend()))
                 .get("config");
         assertThat(config.get("Entrypoint").toString())
@@ -143,19 +123,13 @@ class FrontendImageTest {
 
     @Test
     void syntaxLineHandsTheBuildToTheFrontendImage() throws Exception {
-        Path context = context("syntax", dockerfile("# syntax=" + image.frontend() + "\n"));
+        Path context = context("syntax", image.multiStageDockerfile("# syntax=" + image.frontend() + "\n"));
         Path out = tmp.resolve("syntax-out");
 
-        int code = embedded(List.of(
-                "--no-daemon",
-                "--build-arg",
-                "GREETING=bonjour",
-                "--output",
-                "type=local,dest=" + out,
-                context.toString()));
+        int code = embeddedBonjourBuild(context, out, "--no-daemon");
 
         assertThat(code).as(err()).isZero();
-        assertBuilt(out);
+        KilnFrontendImage.assertBuilt(out);
         assertThat(err())
                 .contains("[frontend] " + image.frontend())
                 .containsPattern("first gateway call \\d+ ms after the frontend started");
@@ -163,44 +137,26 @@ class FrontendImageTest {
 
     @Test
     void syntaxBuildArgumentOverridesTheSyntaxLine() throws Exception {
-        Path context = context("syntax-arg", dockerfile("# syntax=docker/dockerfile:1\n"));
+        Path context = context("syntax-arg", image.multiStageDockerfile("# syntax=docker/dockerfile:1\n"));
         Path out = tmp.resolve("syntax-arg-out");
 
-        int code = embedded(List.of(
-                "--build-arg",
-                "BUILDKIT_SYNTAX=" + image.frontend(),
-                "--build-arg",
-                "GREETING=bonjour",
-                "--output",
-                "type=local,dest=" + out,
-                context.toString()));
+        int code = embeddedBonjourBuild(context, out, "--build-arg", "BUILDKIT_SYNTAX=" + image.frontend());
 
         assertThat(code).as(err()).isZero();
-        assertBuilt(out);
+        KilnFrontendImage.assertBuilt(out);
         assertThat(err()).contains("[frontend] " + image.frontend());
     }
 
     @Test
     void daemonRunsTheFrontendImageInBuildctlsGatewayForm() throws Exception {
-        Path context = context("gateway", dockerfile(""));
+        Path context = context("gateway", image.multiStageDockerfile(""));
         Path out = tmp.resolve("gateway-out");
 
-        int code = daemon(List.of(
-                "--frontend",
-                "gateway.v0",
-                "--opt",
-                "source=" + image.frontend(),
-                "--opt",
-                "build-arg:GREETING=bonjour",
-                "--local",
-                "context=" + context,
-                "--local",
-                "dockerfile=" + context,
-                "--output",
-                "type=local,dest=" + out));
+        int code = daemon(KilnFrontendImage.bonjourBuild(
+                context, out, "--frontend", "gateway.v0", "--opt", "source=" + image.frontend()));
 
         assertThat(code).as(err()).isZero();
-        assertBuilt(out);
+        KilnFrontendImage.assertBuilt(out);
         assertThat(err()).contains("[frontend] " + image.frontend());
     }
 
@@ -259,14 +215,13 @@ class FrontendImageTest {
         assertThat(embedded(List.of("-t", ref, "--push", pack.toString())))
                 .as(err())
                 .isZero();
-        Path context = context("buildkit-syntax", dockerfile("# syntax=" + ref + "\n"));
+        Path context = context("buildkit-syntax", image.multiStageDockerfile("# syntax=" + ref + "\n"));
         Path out = tmp.resolve("buildkit-syntax-out");
 
-        int code = embedded(
-                List.of("--build-arg", "GREETING=bonjour", "--output", "type=local,dest=" + out, context.toString()));
+        int code = embeddedBonjourBuild(context, out);
 
         assertThat(code).as(err()).isZero();
-        assertBuilt(out);
+        KilnFrontendImage.assertBuilt(out);
         assertThat(err()).contains("[frontend] " + ref);
     }
 
@@ -304,7 +259,7 @@ class FrontendImageTest {
         try (Stream<Path> roots = Files.walk(state, 4)) {
             for (Path root : roots.filter(p -> p.getFileName().toString().equals("runc-state"))
                     .toList()) {
-                containers.addAll(List.of(KilnFrontendImage.run("runc", "--root", root.toString(), "list", "-q")
+                containers.addAll(List.of(Tools.run("runc", "--root", root.toString(), "list", "-q")
                         .strip()
                         .split("\n")));
             }

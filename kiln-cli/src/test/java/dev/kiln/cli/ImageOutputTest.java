@@ -5,15 +5,13 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.kiln.core.ImageReference;
 import dev.kiln.engine.export.ArchiveDestination;
 import dev.kiln.engine.export.ExportTarget;
 import dev.kiln.llb.RunOption;
 import dev.kiln.llb.State;
 import dev.kiln.oci.layer.LayerCompression;
-import dev.kiln.oci.registry.RegistryClient;
-import dev.kiln.oci.testing.LocalRegistry;
-import dev.kiln.worker.BusyboxImage;
+import dev.kiln.oci.testing.Tools;
+import dev.kiln.worker.WithBusyboxRegistry;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
@@ -26,39 +24,16 @@ import java.util.Map;
 import java.util.Optional;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
-import org.junit.jupiter.api.io.TempDir;
 
 /** {@code kiln build} with image outputs: -t, --push, type=image|registry|oci|docker, against a registry on 127.0.0.1. */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class ImageOutputTest {
+class ImageOutputTest extends WithBusyboxRegistry {
 
     static final ObjectMapper JSON = new ObjectMapper();
 
-    Path tmp;
-    LocalRegistry registry;
-    ImageReference busybox;
     final ByteArrayOutputStream stdout = new ByteArrayOutputStream();
     final ByteArrayOutputStream stderr = new ByteArrayOutputStream();
-
-    @BeforeAll
-    void start(@TempDir Path dir) throws Exception {
-        tmp = dir;
-        registry = LocalRegistry.anonymous().start();
-        busybox = registry.reference("library/busybox:1");
-        try (RegistryClient client = RegistryClient.builder().build()) {
-            BusyboxImage.push(client, busybox, tmp);
-        }
-    }
-
-    @AfterAll
-    void stop() throws Exception {
-        registry.close();
-    }
 
     @BeforeEach
     void clearOutput() {
@@ -234,27 +209,5 @@ class ImageOutputTest {
                 .isEqualTo(new OutputSpec("image", Map.of("name", "a:1,b:1", "push", "true")));
         assertThat(OutputSpec.parse("type=image,name=a:1,name=b:1").attr("name"))
                 .isEqualTo("a:1,b:1");
-    }
-
-    /** Debian's tools, run to check what Kiln wrote. */
-    static final class Tools {
-
-        static String run(String... command) throws Exception {
-            Path errors = java.nio.file.Files.createTempFile("kiln-tool-", ".err");
-            try {
-                Process process = new ProcessBuilder(command)
-                        .redirectError(errors.toFile())
-                        .start();
-                process.getOutputStream().close();
-                String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-                if (process.waitFor() != 0) {
-                    throw new AssertionError(
-                            String.join(" ", command) + " failed:\n" + output + java.nio.file.Files.readString(errors));
-                }
-                return output;
-            } finally {
-                java.nio.file.Files.deleteIfExists(errors);
-            }
-        }
     }
 }

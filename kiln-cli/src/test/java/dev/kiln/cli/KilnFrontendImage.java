@@ -7,7 +7,6 @@ import dev.kiln.oci.registry.RegistryClient;
 import dev.kiln.oci.testing.LocalRegistry;
 import dev.kiln.worker.BusyboxImage;
 import java.io.ByteArrayOutputStream;
-import java.io.InputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -73,15 +72,45 @@ record KilnFrontendImage(
         return new KilnFrontendImage(registry, busybox, frontend, work, packLog, millis);
     }
 
-    /** Runs a command and returns its stdout; a failure fails the test with its stderr. */
-    static String run(String... command) throws Exception {
-        Process process = new ProcessBuilder(command).start();
-        byte[] out;
-        try (InputStream stdout = process.getInputStream()) {
-            out = stdout.readAllBytes();
-        }
-        String err = new String(process.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertThat(process.waitFor()).as(String.join(" ", command) + ": " + err).isZero();
-        return new String(out, StandardCharsets.UTF_8);
+    /**
+     * A multi-stage Dockerfile from the busybox beside the frontend, under {@code syntaxLine}: a build argument
+     * GREETING, a heredoc, a cache and a bind RUN mount. {@link #assertBuilt} checks what it makes with GREETING set to
+     * bonjour.
+     */
+    String multiStageDockerfile(String syntaxLine) {
+        return syntaxLine + """
+                FROM %1$s AS build
+                ARG GREETING=hello
+                RUN --mount=type=cache,target=/cache echo "$GREETING" > /cache/g && cp /cache/g /greeting
+                COPY <<EOF /heredoc.txt
+                made by a heredoc
+                EOF
+
+                FROM %1$s
+                COPY --from=build /greeting /heredoc.txt /out/
+                RUN --mount=type=bind,from=build,source=/greeting,target=/g cat /g /g > /out/bound
+                """.formatted(busybox);
+    }
+
+    /** buildctl's build flags that build {@code context} (its Dockerfile too) with GREETING=bonjour into {@code out}. */
+    static List<String> bonjourBuild(Path context, Path out, String... frontendFlags) {
+        List<String> flags = new java.util.ArrayList<>(List.of(frontendFlags));
+        flags.addAll(List.of(
+                "--opt",
+                "build-arg:GREETING=bonjour",
+                "--local",
+                "context=" + context,
+                "--local",
+                "dockerfile=" + context,
+                "--output",
+                "type=local,dest=" + out));
+        return flags;
+    }
+
+    /** What the {@link #multiStageDockerfile} built with GREETING=bonjour into {@code out}. */
+    static void assertBuilt(Path out) throws java.io.IOException {
+        assertThat(out.resolve("out/greeting")).hasContent("bonjour");
+        assertThat(out.resolve("out/heredoc.txt")).hasContent("made by a heredoc");
+        assertThat(out.resolve("out/bound")).hasContent("bonjour\nbonjour");
     }
 }

@@ -10,6 +10,8 @@ import dev.kiln.oci.Descriptor;
 import dev.kiln.oci.registry.RegistryClient;
 import dev.kiln.oci.registry.ResolvedImage;
 import dev.kiln.oci.testing.LocalRegistry;
+import dev.kiln.oci.testing.Resources;
+import dev.kiln.worker.BusyboxRegistry;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -78,12 +80,7 @@ class BuildctlCompatibilityTest {
 
     @AfterAll
     void stop() throws Exception {
-        if (daemon != null) {
-            daemon.close();
-        }
-        if (images != null) {
-            images.close();
-        }
+        Resources.closeAll(daemon, images);
     }
 
     private static Optional<Path> onPath(String name) {
@@ -129,6 +126,13 @@ class BuildctlCompatibilityTest {
     }
 
     private List<String> dockerfileBuild(String... more) {
+        List<String> args = dockerfileBuildOf(context, "--opt", "build-arg:BASE=" + busybox);
+        args.addAll(List.of(more));
+        return args;
+    }
+
+    /** buildctl's flags of a Dockerfile build of {@code dir} (its Dockerfile too) with plain progress, then more. */
+    private static List<String> dockerfileBuildOf(Path dir, String... more) {
         List<String> args = new ArrayList<>(List.of(
                 "build",
                 "--progress",
@@ -136,11 +140,9 @@ class BuildctlCompatibilityTest {
                 "--frontend",
                 "dockerfile.v0",
                 "--local",
-                "context=" + context,
+                "context=" + dir,
                 "--local",
-                "dockerfile=" + context,
-                "--opt",
-                "build-arg:BASE=" + busybox));
+                "dockerfile=" + dir));
         args.addAll(List.of(more));
         return args;
     }
@@ -231,22 +233,15 @@ class BuildctlCompatibilityTest {
                 RUN echo built > /built
                 """);
         Path out = tmp.resolve("local-out");
-        Run run = buildctl(
-                "build",
-                "--progress",
-                "plain",
-                "--frontend",
-                "dockerfile.v0",
-                "--local",
-                "context=" + secretContext,
-                "--local",
-                "dockerfile=" + secretContext,
-                "--opt",
-                "build-arg:BASE=" + busybox,
-                "--secret",
-                "id=token,src=" + secret,
-                "--output",
-                "type=local,dest=" + out);
+        Run run = buildctl(dockerfileBuildOf(
+                        secretContext,
+                        "--opt",
+                        "build-arg:BASE=" + busybox,
+                        "--secret",
+                        "id=token,src=" + secret,
+                        "--output",
+                        "type=local,dest=" + out)
+                .toArray(String[]::new));
         assertSucceeded(run);
         assertThat(out.resolve("token-copy")).hasContent(Files.readString(secret));
         assertThat(out.resolve("greeting.txt")).hasContent("hello from buildctl");
@@ -258,16 +253,7 @@ class BuildctlCompatibilityTest {
     void aFailingRunStepFailsTheBuildWithItsMessage() throws Exception {
         Path bad = Files.createDirectories(tmp.resolve("bad"));
         Files.writeString(bad.resolve("Dockerfile"), "FROM " + busybox + "\nRUN echo failing-step >&2; exit 7\n");
-        Run run = buildctl(
-                "build",
-                "--progress",
-                "plain",
-                "--frontend",
-                "dockerfile.v0",
-                "--local",
-                "context=" + bad,
-                "--local",
-                "dockerfile=" + bad);
+        Run run = buildctl(dockerfileBuildOf(bad).toArray(String[]::new));
         assertThat(run.exit()).isNotZero();
         assertThat(run.err())
                 .contains("did not complete successfully: exit code: 7")

@@ -11,7 +11,6 @@ import dev.kiln.api.control.StatusRequest;
 import dev.kiln.api.control.StatusResponse;
 import dev.kiln.api.control.Vertex;
 import dev.kiln.api.types.WorkerRecord;
-import dev.kiln.core.ImageReference;
 import dev.kiln.llb.RunOption;
 import dev.kiln.llb.State;
 import dev.kiln.worker.HostProcesses;
@@ -25,34 +24,11 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The Control service driven over its unix socket by a gRPC client on BuildKit's protos. */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class ControlServiceTest {
-
-    Path tmp;
-    BusyboxRegistry images;
-    ImageReference busybox;
-    DaemonFixture daemon;
-
-    @BeforeAll
-    void start(@TempDir Path dir) throws Exception {
-        tmp = dir;
-        images = BusyboxRegistry.start(tmp);
-        busybox = images.busybox();
-        daemon = new DaemonFixture(tmp);
-    }
-
-    @AfterAll
-    void stop() throws Exception {
-        daemon.close();
-        images.close();
-    }
+class ControlServiceTest extends DaemonWithBusybox {
 
     @Test
     void describesItsWorkerAndVersionAndRecordsItselfInTheState() throws Exception {
@@ -252,13 +228,8 @@ class ControlServiceTest {
         Path onDaemon = dir.resolve("daemon-side");
         Path onClient = dir.resolve("client-side");
         String sessionId = java.util.UUID.randomUUID().toString();
-        dev.kiln.api.session.SessionTunnel session = dev.kiln.api.session.SessionTunnel.open(
-                daemon.controlAsync(),
-                sessionId,
-                "test",
-                "",
-                List.of(new dev.kiln.api.session.FileSendService(
-                        Map.of(0, new dev.kiln.api.session.FileTarget.ToDirectory(onClient)))));
+        dev.kiln.api.session.SessionTunnel session =
+                daemon.exportSession(sessionId, Map.of(0, new dev.kiln.api.session.FileTarget.ToDirectory(onClient)));
         try {
             State state = State.image(busybox.toString())
                     .run(RunOption.sh("echo exported > /out.txt"))

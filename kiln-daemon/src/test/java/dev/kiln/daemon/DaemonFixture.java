@@ -1,6 +1,9 @@
 package dev.kiln.daemon;
 
 import dev.kiln.api.control.ControlGrpc;
+import dev.kiln.api.session.FileSendService;
+import dev.kiln.api.session.FileTarget;
+import dev.kiln.api.session.SessionTunnel;
 import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.netty.shaded.io.netty.channel.EventLoopGroup;
@@ -13,6 +16,7 @@ import java.io.PrintStream;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
@@ -77,6 +81,14 @@ final class DaemonFixture implements AutoCloseable {
 
     ControlGrpc.ControlStub controlAsync() {
         return ControlGrpc.newStub(channel);
+    }
+
+    /**
+     * A client session on this daemon whose FileSend service receives a build's exports into {@code targets} (by the
+     * exporter's index), as buildctl's session receives them.
+     */
+    SessionTunnel exportSession(String sessionId, Map<Integer, FileTarget> targets) {
+        return SessionTunnel.open(controlAsync(), sessionId, "test", "", List.of(new FileSendService(targets)));
     }
 
     @Override

@@ -8,6 +8,7 @@ import dev.kiln.api.control.UsageRecord;
 import dev.kiln.llb.OpOption;
 import dev.kiln.llb.RunOption;
 import dev.kiln.llb.State;
+import dev.kiln.worker.BusyboxRegistry;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;

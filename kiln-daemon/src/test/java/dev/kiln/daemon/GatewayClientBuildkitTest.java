@@ -2,10 +2,8 @@ package dev.kiln.daemon;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.kiln.api.control.ControlGrpc;
-import dev.kiln.api.control.ListWorkersRequest;
 import dev.kiln.api.control.StatusRequest;
 import dev.kiln.api.control.StatusResponse;
 import dev.kiln.api.control.VertexWarning;
@@ -13,10 +11,10 @@ import dev.kiln.api.http2.Http2Channel;
 import dev.kiln.core.ImageReference;
 import dev.kiln.gateway.GatewayException;
 import dev.kiln.gateway.grpc.ForwardedFrontend;
-import java.io.File;
-import java.io.IOException;
+import dev.kiln.oci.testing.BuildkitDaemon;
+import dev.kiln.oci.testing.Resources;
+import dev.kiln.worker.BusyboxRegistry;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -39,109 +37,24 @@ import org.junit.jupiter.api.io.TempDir;
 class GatewayClientBuildkitTest {
 
     Path tmp;
-    Path socketDir;
     BusyboxRegistry images;
     ImageReference busybox;
-    Process buildkitd;
+    BuildkitDaemon buildkitd;
     String address;
 
     @BeforeAll
     void start(@TempDir Path dir) throws Exception {
-        assumeTrue(
-                onPath("buildkitd") && onPath("buildctl"),
-                "buildkitd and buildctl are not on PATH: the test against BuildKit needs them");
-        assumeTrue("root".equals(System.getProperty("user.name")), "buildkitd runs its OCI worker as root only here");
+        BuildkitDaemon.assumeInstalled();
         tmp = dir;
         images = BusyboxRegistry.start(tmp);
         busybox = images.busybox();
-        // a unix socket path must stay short: not under the test's deep temporary directory
-        socketDir = Files.createTempDirectory(Path.of("/tmp"), "kiln-bk");
-        Path socket = socketDir.resolve("buildkitd.sock");
-        Path config = tmp.resolve("buildkitd.toml");
-        Files.writeString(config, """
-                [worker.oci]
-                  enabled = true
-                [worker.containerd]
-                  enabled = false
-                [registry."%s"]
-                  http = true
-                  insecure = true
-                """.formatted(images.registry().host()));
-        buildkitd = new ProcessBuilder(
-                        "buildkitd",
-                        "--root",
-                        tmp.resolve("buildkit-root").toString(),
-                        "--addr",
-                        "unix://" + socket,
-                        "--config",
-                        config.toString(),
-                        "--oci-worker-binary",
-                        "runc",
-                        "--oci-worker-net",
-                        "host",
-                        "--containerd-worker",
-                        "false")
-                .redirectErrorStream(true)
-                .redirectOutput(tmp.resolve("buildkitd.log").toFile())
-                .start();
-        address = "unix://" + socket;
-        awaitReady(socket);
-    }
-
-    private void awaitReady(Path socket) throws Exception {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-        while (true) {
-            if (!buildkitd.isAlive()) {
-                throw new IllegalStateException("buildkitd ended: " + log());
-            }
-            if (Files.exists(socket)) {
-                Http2Channel channel = Http2Channel.unix(socket, 16 << 20);
-                try {
-                    ControlGrpc.newBlockingStub(channel)
-                            .withDeadlineAfter(5, TimeUnit.SECONDS)
-                            .listWorkers(ListWorkersRequest.getDefaultInstance());
-                    return;
-                } catch (RuntimeException notYet) {
-                    // the worker is still starting
-                } finally {
-                    channel.shutdownNow();
-                }
-            }
-            if (System.nanoTime() > deadline) {
-                throw new IllegalStateException("buildkitd did not answer within 60 s: " + log());
-            }
-            Thread.sleep(100);
-        }
-    }
-
-    private String log() throws IOException {
-        return Files.readString(tmp.resolve("buildkitd.log"));
+        buildkitd = BuildkitDaemon.start(tmp, images.registry().host());
+        address = buildkitd.address();
     }
 
     @AfterAll
     void stop() throws Exception {
-        if (buildkitd != null) {
-            buildkitd.destroy();
-            if (!buildkitd.waitFor(30, TimeUnit.SECONDS)) {
-                buildkitd.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
-            }
-        }
-        if (socketDir != null) {
-            Files.deleteIfExists(socketDir.resolve("buildkitd.sock"));
-            Files.deleteIfExists(socketDir);
-        }
-        if (images != null) {
-            images.close();
-        }
-    }
-
-    private static boolean onPath(String command) {
-        for (String dir : System.getenv().getOrDefault("PATH", "").split(File.pathSeparator)) {
-            if (!dir.isEmpty() && Files.isExecutable(Path.of(dir, command))) {
-                return true;
-            }
-        }
-        return false;
+        Resources.closeAll(buildkitd, images);
     }
 
     /** The warnings buildkitd reports for build {@code ref} on Control.Status, collected until the build ends. */
@@ -202,15 +115,7 @@ class GatewayClientBuildkitTest {
                 .containsEntry("opts.greeting", "hello")
                 .containsEntry("inputs", "tools")
                 .containsEntry("inputs.tools.sh", "true")
-                .containsEntry("caps.solve.base", "true")
-                .containsEntry("workers", "1")
-                .containsEntry("config.linux", "true")
-                .containsEntry("read", "built-by-probe")
-                .containsEntry("stat.size", "15")
-                .containsEntry("stat.regular", "true")
-                .containsEntry("readdir", "link->out.txt,out.txt")
-                .containsEntry("again", "built-by-probe")
-                .containsEntry("dockerfile.read", "from-dockerfile")
+                .containsAllEntriesOf(ProbeFrontend.SOLVED_AND_READ)
                 .containsEntry("exec.exit", "3")
                 .containsEntry("exec.stdout", "built-by-probe|got:hello")
                 .containsEntry("exec.stderr", "oops")
@@ -223,26 +128,15 @@ class GatewayClientBuildkitTest {
 
     @Test
     void aFailingJavaFrontendFailsTheBuildkitBuildWithItsMessage() {
-        assertThatThrownBy(() -> ForwardedFrontend.run(
-                        address,
-                        new ProbeFrontend(),
-                        ForwardedFrontend.Options.defaults()
-                                .withFrontendAttrs(Map.of(
-                                        "base",
-                                        busybox.toString(),
-                                        "fail",
-                                        "Probefile:3: unknown instruction: FOOBAR"))))
+        assertThatThrownBy(() ->
+                        ProbeFrontend.forward(address, busybox, "fail", "Probefile:3: unknown instruction: FOOBAR"))
                 .isInstanceOf(GatewayException.class)
                 .hasMessageContaining("Probefile:3: unknown instruction: FOOBAR");
     }
 
     @Test
     void aFailingStepFailsTheBuildkitBuildWithTheStepsError() {
-        assertThatThrownBy(() -> ForwardedFrontend.run(
-                        address,
-                        new ProbeFrontend(),
-                        ForwardedFrontend.Options.defaults()
-                                .withFrontendAttrs(Map.of("base", busybox.toString(), "failing-step", "1"))))
+        assertThatThrownBy(() -> ProbeFrontend.forward(address, busybox, "failing-step", "1"))
                 .isInstanceOf(GatewayException.class)
                 .hasMessageContaining("exit code: 5");
     }

@@ -9,7 +9,6 @@ import dev.kiln.api.control.SolveResponse;
 import dev.kiln.api.session.FileSendService;
 import dev.kiln.api.session.FileTarget;
 import dev.kiln.api.session.SessionTunnel;
-import dev.kiln.core.ImageReference;
 import dev.kiln.gateway.GatewayException;
 import dev.kiln.gateway.grpc.ForwardedFrontend;
 import dev.kiln.gateway.grpc.StdioFrontend;
@@ -26,11 +25,8 @@ import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Java frontends on the gateway's gRPC form against a real daemon: {@link ForwardedFrontend} the way buildctl runs
@@ -38,28 +34,13 @@ import org.junit.jupiter.api.io.TempDir;
  * container's do. What the frontend saw comes back in the files the build exports. Containers are tested against
  * buildkitd ({@link GatewayClientBuildkitTest}) until this daemon runs them.
  */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class GatewayClientTest {
+class GatewayClientTest extends DaemonWithBusybox {
 
-    Path tmp;
-    BusyboxRegistry images;
-    ImageReference busybox;
-    DaemonFixture daemon;
     String address;
 
     @BeforeAll
-    void start(@TempDir Path dir) throws Exception {
-        tmp = dir;
-        images = BusyboxRegistry.start(tmp);
-        busybox = images.busybox();
-        daemon = new DaemonFixture(tmp);
+    void address() {
         address = "unix://" + daemon.socket;
-    }
-
-    @AfterAll
-    void stop() throws Exception {
-        daemon.close();
-        images.close();
     }
 
     /** A context directory with a Dockerfile that the probe solves through dockerfile.v0. */
@@ -148,41 +129,22 @@ class GatewayClientTest {
                 .containsEntry("opts.greeting", "hello")
                 // Kiln's daemon refuses a forwarded Solve with frontend inputs for now; buildkitd's test passes some
                 .containsEntry("inputs", "")
-                .containsEntry("caps.solve.base", "true")
-                .containsEntry("workers", "1")
-                .containsEntry("config.linux", "true")
-                .containsEntry("read", "built-by-probe")
-                .containsEntry("stat.size", "15")
-                .containsEntry("stat.regular", "true")
-                .containsEntry("readdir", "link->out.txt,out.txt")
-                .containsEntry("again", "built-by-probe")
-                .containsEntry("dockerfile.read", "from-dockerfile");
+                .containsAllEntriesOf(ProbeFrontend.SOLVED_AND_READ);
         // the probe's warning was taken (a failed Warn would have failed the build); Kiln's daemon keeps gateway
         // warnings with the build's result but does not send them on Control.Status yet, so they are not asserted
     }
 
     @Test
     void aFailingJavaFrontendFailsTheBuildWithItsMessage() {
-        assertThatThrownBy(() -> ForwardedFrontend.run(
-                        address,
-                        new ProbeFrontend(),
-                        ForwardedFrontend.Options.defaults()
-                                .withFrontendAttrs(Map.of(
-                                        "base",
-                                        busybox.toString(),
-                                        "fail",
-                                        "Probefile:3: unknown instruction: FOOBAR"))))
+        assertThatThrownBy(() ->
+                        ProbeFrontend.forward(address, busybox, "fail", "Probefile:3: unknown instruction: FOOBAR"))
                 .isInstanceOf(GatewayException.class)
                 .hasMessageContaining("Probefile:3: unknown instruction: FOOBAR");
     }
 
     @Test
     void aFailingStepReachesTheFrontendAndFailsTheBuildWithTheStepsError() {
-        assertThatThrownBy(() -> ForwardedFrontend.run(
-                        address,
-                        new ProbeFrontend(),
-                        ForwardedFrontend.Options.defaults()
-                                .withFrontendAttrs(Map.of("base", busybox.toString(), "failing-step", "1"))))
+        assertThatThrownBy(() -> ProbeFrontend.forward(address, busybox, "failing-step", "1"))
                 .isInstanceOf(GatewayException.class)
                 .hasMessageContaining("did not complete successfully: exit code: 5");
     }
@@ -197,12 +159,7 @@ class GatewayClientTest {
         Path out = tmp.resolve("stdio-out");
         String ref = "java-stdio-" + System.nanoTime();
         String sessionId = UUID.randomUUID().toString();
-        SessionTunnel session = SessionTunnel.open(
-                daemon.controlAsync(),
-                sessionId,
-                "test",
-                "",
-                List.of(new FileSendService(Map.of(0, new FileTarget.ToDirectory(out)))));
+        SessionTunnel session = daemon.exportSession(sessionId, Map.of(0, new FileTarget.ToDirectory(out)));
         CompletableFuture<SolveResponse> solve = CompletableFuture.supplyAsync(() -> daemon.control()
                 .withDeadlineAfter(180, TimeUnit.SECONDS)
                 .solve(SolveRequest.newBuilder()

@@ -18,7 +18,6 @@ import dev.kiln.api.gateway.ReleaseContainerRequest;
 import dev.kiln.api.gateway.ResizeMessage;
 import dev.kiln.api.gateway.ReturnRequest;
 import dev.kiln.api.gateway.SignalMessage;
-import dev.kiln.core.ImageReference;
 import dev.kiln.llb.State;
 import dev.kiln.llb.pb.Meta;
 import dev.kiln.llb.pb.Mount;
@@ -39,41 +38,17 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Containers of a forwarded build over the LLBBridge, as buildctl's and buildx's gateway clients use them
  * (NewContainer, ExecProcess, ReleaseContainer), driven by raw gRPC stubs against a real daemon that runs real runc
  * containers from a busybox image solved in the build.
  */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class GatewayContainersTest {
+class GatewayContainersTest extends DaemonWithBusybox {
 
     /** Where the builds' Control.Solve calls wait: a failed test's call must not hold up the next test's. */
     final java.util.concurrent.ExecutorService calls = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor();
-
-    Path tmp;
-    BusyboxRegistry images;
-    ImageReference busybox;
-    DaemonFixture daemon;
-
-    @BeforeAll
-    void start(@TempDir Path dir) throws Exception {
-        tmp = dir;
-        images = BusyboxRegistry.start(tmp);
-        busybox = images.busybox();
-        daemon = new DaemonFixture(tmp);
-    }
-
-    @AfterAll
-    void stop() throws Exception {
-        daemon.close();
-        images.close();
-    }
 
     /** A forwarded build with the busybox image solved in it: its ref and the id of the image's reference. */
     record Build(String ref, CompletableFuture<SolveResponse> solve, String base) {}
@@ -312,6 +287,17 @@ class GatewayContainersTest {
         }
     }
 
+    /**
+     * Creates container c1 in {@code build} and starts its first process, "init", a sleep that must outlive the
+     * test's other processes (it is the container's init, as BuildKit runs it), on an exec stream it returns.
+     */
+    private Exec containerWithInit(Build build) throws Exception {
+        newContainer(build, "c1");
+        Exec exec = new Exec(build);
+        exec.init("init", "c1", List.of("sleep", "1000"), false);
+        return exec;
+    }
+
     @Test
     void pingAnnouncesContainers() throws Exception {
         Build build = build("ping");
@@ -331,9 +317,7 @@ class GatewayContainersTest {
     @Test
     void twoProcessesOfAContainerShareItsPidAndNetworkNamespaces() throws Exception {
         Build build = build("pidns");
-        newContainer(build, "c1");
-        Exec exec = new Exec(build);
-        exec.init("init", "c1", List.of("sleep", "1000"), false);
+        Exec exec = containerWithInit(build);
         exec.await("init", ExecMessage::hasStarted);
         exec.init(
                 "ps",
@@ -355,9 +339,7 @@ class GatewayContainersTest {
     @Test
     void stdinReachesTheProcessAndDoneWaitsForTheClientsEndOfInput() throws Exception {
         Build build = build("stdin");
-        newContainer(build, "c1");
-        Exec exec = new Exec(build);
-        exec.init("init", "c1", List.of("sleep", "1000"), false);
+        Exec exec = containerWithInit(build);
         exec.init("cat", "c1", List.of("cat"), false, 0, 1, 2);
         exec.await("cat", ExecMessage::hasStarted);
         exec.stdin("cat", "hello ", false);
@@ -406,9 +388,7 @@ class GatewayContainersTest {
     @Test
     void aTtyProcessResizesItsTerminal() throws Exception {
         Build build = build("tty");
-        newContainer(build, "c1");
-        Exec exec = new Exec(build);
-        exec.init("init", "c1", List.of("sleep", "1000"), false);
+        Exec exec = containerWithInit(build);
         exec.init("shell", "c1", sh("echo $TERM; stty size; while read line; do stty size; done"), true, 0, 1, 2);
         exec.await(
                 "shell",
@@ -431,9 +411,7 @@ class GatewayContainersTest {
     @Test
     void signalsReachTheirProcess() throws Exception {
         Build build = build("signal");
-        newContainer(build, "c1");
-        Exec exec = new Exec(build);
-        exec.init("init", "c1", List.of("sleep", "1000"), false);
+        Exec exec = containerWithInit(build);
         exec.init("trap", "c1", sh("trap 'exit 42' TERM; echo ready; while true; do sleep 0.1; done"), false, 1);
         exec.init("sleeper", "c1", List.of("sleep", "1000"), false);
         exec.await(
@@ -458,9 +436,7 @@ class GatewayContainersTest {
         List<String> mountsBefore = Mounts.mountPointsUnder(daemon.state).stream()
                 .map(Path::toString)
                 .toList();
-        newContainer(build, "c1");
-        Exec exec = new Exec(build);
-        exec.init("init", "c1", List.of("sleep", "1000"), false);
+        Exec exec = containerWithInit(build);
         exec.init("other", "c1", sh("echo up; exec sleep 1000"), false, 1);
         exec.await("other", m -> m.hasFile() && !m.getFile().getEOF());
         assertThat(runtimeContainers()).isNotEmpty();
@@ -496,9 +472,7 @@ class GatewayContainersTest {
     @Test
     void containersAreReleasedWhenTheBuildEndsAndWhenItsClientGoes() throws Exception {
         Build returned = build("end");
-        newContainer(returned, "c1");
-        Exec exec = new Exec(returned);
-        exec.init("init", "c1", List.of("sleep", "1000"), false);
+        Exec exec = containerWithInit(returned);
         exec.await("init", ExecMessage::hasStarted);
         finish(returned);
         assertThat(exec.exit("init").getCode()).isEqualTo(137);
@@ -518,9 +492,7 @@ class GatewayContainersTest {
                 .getRef()
                 .getId();
         Build gone = new Build(ref, null, base);
-        newContainer(gone, "c1");
-        Exec goneExec = new Exec(gone);
-        goneExec.init("init", "c1", List.of("sleep", "1000"), false);
+        Exec goneExec = containerWithInit(gone);
         goneExec.await("init", ExecMessage::hasStarted);
         call.cancel(null);
         assertThatThrownBy(() -> solve.get(60, TimeUnit.SECONDS)).hasMessageContaining("CANCELLED");

@@ -16,7 +16,6 @@ import dev.kiln.api.gateway.Ref;
 import dev.kiln.api.gateway.Result;
 import dev.kiln.api.gateway.ReturnRequest;
 import dev.kiln.api.gateway.StatFileRequest;
-import dev.kiln.core.ImageReference;
 import dev.kiln.llb.RunOption;
 import dev.kiln.llb.State;
 import io.grpc.Metadata;
@@ -27,38 +26,14 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The gateway forwarder mode that buildctl build and docker buildx use, driven by our own gRPC client on BuildKit's
  * protos against a real daemon: a Control.Solve with neither frontend nor definition, then LLBBridge calls on the same
  * channel naming the build in the buildkit-controlapi-buildid header, and the client's Return.
  */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class GatewayForwardingTest {
-
-    Path tmp;
-    BusyboxRegistry images;
-    ImageReference busybox;
-    DaemonFixture daemon;
-
-    @BeforeAll
-    void start(@TempDir Path dir) throws Exception {
-        tmp = dir;
-        images = BusyboxRegistry.start(tmp);
-        busybox = images.busybox();
-        daemon = new DaemonFixture(tmp);
-    }
-
-    @AfterAll
-    void stop() throws Exception {
-        daemon.close();
-        images.close();
-    }
+class GatewayForwardingTest extends DaemonWithBusybox {
 
     private LLBBridgeGrpc.LLBBridgeBlockingStub bridge(String ref) {
         Metadata headers = new Metadata();
@@ -97,14 +72,13 @@ class GatewayForwardingTest {
         Path oci = tmp.resolve("out.oci.tar");
         // the outputs go back to the client through its session, as buildctl receives them
         String sessionId = java.util.UUID.randomUUID().toString();
-        dev.kiln.api.session.SessionTunnel session = dev.kiln.api.session.SessionTunnel.open(
-                daemon.controlAsync(),
+        dev.kiln.api.session.SessionTunnel session = daemon.exportSession(
                 sessionId,
-                "test",
-                "",
-                java.util.List.of(new dev.kiln.api.session.FileSendService(java.util.Map.of(
-                        0, new dev.kiln.api.session.FileTarget.ToDirectory(local),
-                        1, new dev.kiln.api.session.FileTarget.ToFile(oci)))));
+                java.util.Map.of(
+                        0,
+                        new dev.kiln.api.session.FileTarget.ToDirectory(local),
+                        1,
+                        new dev.kiln.api.session.FileTarget.ToFile(oci)));
         CompletableFuture<SolveResponse> solve = forwardedSolve(
                 ref,
                 sessionId,

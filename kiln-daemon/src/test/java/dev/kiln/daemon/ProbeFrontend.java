@@ -1,5 +1,7 @@
 package dev.kiln.daemon;
 
+import dev.kiln.api.control.SolveResponse;
+import dev.kiln.core.ImageReference;
 import dev.kiln.gateway.BuildFunction;
 import dev.kiln.gateway.Client;
 import dev.kiln.gateway.Container;
@@ -19,12 +21,15 @@ import dev.kiln.gateway.Stat;
 import dev.kiln.gateway.StatRequest;
 import dev.kiln.gateway.WarnOpts;
 import dev.kiln.gateway.WinSize;
+import dev.kiln.gateway.grpc.ForwardedFrontend;
 import dev.kiln.llb.FileAction;
 import dev.kiln.llb.RunOption;
 import dev.kiln.llb.State;
 import dev.kiln.llb.pb.SecurityMode;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
+import java.io.InputStream;
+import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
@@ -40,6 +45,36 @@ import java.util.TreeMap;
  * {@code failing-step=1} to solve a step that exits 5.
  */
 public final class ProbeFrontend implements BuildFunction {
+
+    /**
+     * The report of a probe run with {@code dockerfile=1} wherever its solves, reads, stat, readdir and Dockerfile
+     * solve all work: the same on Kiln's daemon and on buildkitd.
+     */
+    static final Map<String, String> SOLVED_AND_READ = Map.of(
+            "caps.solve.base", "true",
+            "workers", "1",
+            "config.linux", "true",
+            "read", "built-by-probe",
+            "stat.size", "15",
+            "stat.regular", "true",
+            "readdir", "link->out.txt,out.txt",
+            "again", "built-by-probe",
+            "dockerfile.read", "from-dockerfile");
+
+    /**
+     * Runs the probe forwarded to the daemon at {@code address}, as buildctl runs a frontend, from the busybox image
+     * {@code base} with the options {@code opts} (name, value, name, value...) besides.
+     */
+    static SolveResponse forward(String address, ImageReference base, String... opts) throws Exception {
+        Map<String, String> attrs = new TreeMap<>(Map.of("base", base.toString()));
+        for (int i = 0; i < opts.length; i += 2) {
+            attrs.put(opts[i], opts[i + 1]);
+        }
+        return ForwardedFrontend.run(
+                address,
+                new ProbeFrontend(),
+                ForwardedFrontend.Options.defaults().withFrontendAttrs(attrs));
+    }
 
     @Override
     public Result build(Client client) throws Exception {
@@ -133,48 +168,33 @@ public final class ProbeFrontend implements BuildFunction {
         return Result.of(reportRef).withMetadata("probe", "done".getBytes(StandardCharsets.UTF_8));
     }
 
+    /** A sandboxed process of the container: {@code args} as root in / with busybox's PATH. */
+    private static StartRequest process(
+            List<String> args, boolean tty, InputStream stdin, OutputStream stdout, OutputStream stderr) {
+        return new StartRequest(args, List.of("PATH=/bin"), "", "/", tty, stdin, stdout, stderr, SecurityMode.SANDBOX);
+    }
+
     /** Processes in a container of the built filesystem: input, output, exit codes, a terminal, a signal. */
     private static void containers(Client client, Reference ref, Map<String, String> report) throws Exception {
         try (Container container = client.newContainer(NewContainerRequest.of(List.of(Mount.bind("/", ref, false))))) {
             // the first process is the container's init (BuildKit runs it, then execs the others into it), so it
             // must outlive them; releasing the container stops it
-            ContainerProcess init = container.start(new StartRequest(
-                    List.of("sleep", "600"),
-                    List.of("PATH=/bin"),
-                    "",
-                    "/",
-                    false,
-                    null,
-                    null,
-                    null,
-                    SecurityMode.SANDBOX));
+            ContainerProcess init = container.start(process(List.of("sleep", "600"), false, null, null, null));
             ByteArrayOutputStream tty = new ByteArrayOutputStream();
-            ContainerProcess sized = container.start(new StartRequest(
-                    List.of("sh", "-c", "sleep 1; stty size"),
-                    List.of("PATH=/bin"),
-                    "",
-                    "/",
-                    true,
-                    // stty asks its stdin, which is the terminal only when the process has an input
-                    new ByteArrayInputStream(new byte[0]),
-                    tty,
-                    null,
-                    SecurityMode.SANDBOX));
+            // stty asks its stdin, which is the terminal only when the process has an input
+            ContainerProcess sized = container.start(process(
+                    List.of("sh", "-c", "sleep 1; stty size"), true, new ByteArrayInputStream(new byte[0]), tty, null));
             sized.resize(new WinSize(33, 77));
             sized.waitFor();
             report.put("tty.size", text(tty.toByteArray()).trim());
 
             ByteArrayOutputStream trapped = new ByteArrayOutputStream();
-            ContainerProcess trapper = container.start(new StartRequest(
+            ContainerProcess trapper = container.start(process(
                     List.of("sh", "-c", "trap 'echo trapped; exit 0' TERM; echo ready; while true; do sleep 0.1; done"),
-                    List.of("PATH=/bin"),
-                    "",
-                    "/",
                     false,
                     null,
                     trapped,
-                    null,
-                    SecurityMode.SANDBOX));
+                    null));
             long deadline = System.nanoTime() + 30_000_000_000L;
             while (!text(trapped.toByteArray()).contains("ready") && System.nanoTime() < deadline) {
                 Thread.sleep(50);
@@ -191,16 +211,12 @@ public final class ProbeFrontend implements BuildFunction {
             // processes started after it fail at once with its error
             ByteArrayOutputStream out = new ByteArrayOutputStream();
             ByteArrayOutputStream err = new ByteArrayOutputStream();
-            ContainerProcess cat = container.start(new StartRequest(
+            ContainerProcess cat = container.start(process(
                     List.of("sh", "-c", "cat /probe/out.txt; read line; echo \"got:$line\"; echo oops >&2; exit 3"),
-                    List.of("PATH=/bin"),
-                    "",
-                    "/",
                     false,
                     new ByteArrayInputStream("hello\n".getBytes(StandardCharsets.UTF_8)),
                     out,
-                    err,
-                    SecurityMode.SANDBOX));
+                    err));
             try {
                 cat.waitFor();
                 report.put("exec.exit", "0");

@@ -16,14 +16,13 @@ import dev.kiln.llb.State;
 import dev.kiln.oci.registry.Credentials;
 import dev.kiln.oci.registry.RegistryClient;
 import dev.kiln.oci.testing.LocalRegistry;
-import dev.kiln.worker.BusyboxImage;
+import dev.kiln.oci.testing.Resources;
+import dev.kiln.worker.PrivateBusyboxRegistry;
 import io.grpc.BindableService;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.StreamObserver;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -46,39 +45,24 @@ import org.junit.jupiter.api.TestInstance;
 class SessionRegistryCredentialsTest {
 
     Path tmp;
+    PrivateBusyboxRegistry images;
     LocalRegistry registry;
     ImageReference base;
-    Path dockerConfig;
     DaemonFixture daemon;
 
     @BeforeAll
     void start() throws Exception {
         tmp = Files.createTempDirectory("kiln-session-credentials-");
-        registry = LocalRegistry.withBasicAuth("kiln", "hunter2").start();
-        base = registry.reference("private/busybox:1");
-        try (RegistryClient owner = owner()) {
-            BusyboxImage.push(owner, base, tmp);
-        }
-        String configDir = System.getenv("DOCKER_CONFIG");
-        assertThat(configDir)
-                .as("DOCKER_CONFIG, set for the tests by this module's surefire configuration")
-                .isNotBlank();
-        dockerConfig = Files.createDirectories(Path.of(configDir)).resolve("config.json");
-        String auth = Base64.getEncoder().encodeToString("kiln:hunter2".getBytes(StandardCharsets.UTF_8));
-        Files.writeString(dockerConfig, "{\"auths\":{\"" + registry.host() + "\":{\"auth\":\"" + auth + "\"}}}");
+        images = PrivateBusyboxRegistry.start(tmp);
+        registry = images.registry();
+        base = images.busybox();
         // the daemon's engine reads its docker config when it opens
         daemon = new DaemonFixture(tmp);
     }
 
     @AfterAll
     void stop() throws Exception {
-        try {
-            daemon.close();
-        } finally {
-            registry.close();
-            Files.deleteIfExists(dockerConfig);
-            dev.kiln.core.Trees.deleteRecursively(tmp);
-        }
+        Resources.closeAll(daemon, images, () -> dev.kiln.core.Trees.deleteRecursively(tmp));
     }
 
     @Test
@@ -88,7 +72,7 @@ class SessionRegistryCredentialsTest {
 
         SolveResponse answer = solveInSession(List.of(auth), push(out));
 
-        try (RegistryClient owner = owner()) {
+        try (RegistryClient owner = images.owner()) {
             assertThat(answer.getExporterResponseMap())
                     .containsEntry(
                             "containerimage.digest", owner.resolve(out).digest().toString());
@@ -151,7 +135,7 @@ class SessionRegistryCredentialsTest {
                         .addExporters(push(out))
                         .build());
 
-        try (RegistryClient owner = owner()) {
+        try (RegistryClient owner = images.owner()) {
             assertThat(answer.getExporterResponseMap())
                     .containsEntry(
                             "containerimage.digest", owner.resolve(out).digest().toString());
@@ -180,14 +164,6 @@ class SessionRegistryCredentialsTest {
                 .setType("image")
                 .putAttrs("name", name.toString())
                 .putAttrs("push", "true")
-                .build();
-    }
-
-    private RegistryClient owner() {
-        return RegistryClient.builder()
-                .credentials(host -> host.equals(registry.host())
-                        ? Optional.of(Credentials.of("kiln", "hunter2"))
-                        : Optional.empty())
                 .build();
     }
 

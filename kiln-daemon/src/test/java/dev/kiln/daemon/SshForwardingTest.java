@@ -12,6 +12,7 @@ import dev.kiln.api.sshforward.SSHGrpc;
 import dev.kiln.core.ImageReference;
 import dev.kiln.llb.RunOption;
 import dev.kiln.llb.State;
+import dev.kiln.worker.BusyboxRegistry;
 import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
 import java.net.StandardProtocolFamily;

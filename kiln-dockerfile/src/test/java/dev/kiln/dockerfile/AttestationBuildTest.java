@@ -11,12 +11,13 @@ import dev.kiln.engine.export.ExportTarget;
 import dev.kiln.engine.export.ImageOptions;
 import dev.kiln.oci.Descriptor;
 import dev.kiln.oci.registry.RegistryClient;
+import dev.kiln.oci.testing.ImageTar;
 import dev.kiln.oci.testing.LocalRegistry;
+import dev.kiln.oci.testing.Tools;
 import dev.kiln.worker.BusyboxImage;
 import dev.kiln.worker.ForeignBusybox;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -30,8 +31,6 @@ import java.util.jar.Attributes;
 import java.util.jar.JarOutputStream;
 import java.util.jar.Manifest;
 import java.util.zip.ZipEntry;
-import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
-import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
@@ -190,7 +189,8 @@ class AttestationBuildTest {
                 new ArrayList<>());
 
         // the pushed index, as skopeo reads it: the image, then its attestation manifest linked to it
-        JsonNode index = JSON.readTree(run("skopeo", "inspect", "--raw", "--tls-verify=false", "docker://" + pushed));
+        JsonNode index =
+                JSON.readTree(Tools.run("skopeo", "inspect", "--raw", "--tls-verify=false", "docker://" + pushed));
         assertThat(index.path("mediaType").asText()).isEqualTo("application/vnd.oci.image.index.v1+json");
         assertThat(index.path("manifests")).hasSize(2);
         JsonNode image = index.path("manifests").get(0);
@@ -208,7 +208,7 @@ class AttestationBuildTest {
                         .path("vnd.docker.reference.digest")
                         .asText())
                 .isEqualTo(image.path("digest").asText());
-        JsonNode pushedAttestation = JSON.readTree(run(
+        JsonNode pushedAttestation = JSON.readTree(Tools.run(
                 "skopeo",
                 "inspect",
                 "--raw",
@@ -218,18 +218,13 @@ class AttestationBuildTest {
         assertThat(pushedAttestation.path("layers")).hasSize(3);
 
         // the same index in the OCI archive, whose blobs the statements are read from
-        Map<String, byte[]> files = untar(oci);
-        JsonNode ociIndex = JSON.readTree(blob(
-                files,
-                JSON.readTree(files.get("index.json"))
-                        .path("manifests")
-                        .get(0)
-                        .path("digest")
-                        .asText()));
+        Map<String, byte[]> files = ImageTar.files(oci);
+        JsonNode ociIndex = ImageTar.firstManifest(files);
         assertThat(ociIndex).isEqualTo(index);
-        JsonNode manifest = JSON.readTree(blob(files, attestation.path("digest").asText()));
-        JsonNode config =
-                JSON.readTree(blob(files, manifest.path("config").path("digest").asText()));
+        JsonNode manifest =
+                JSON.readTree(ImageTar.blob(files, attestation.path("digest").asText()));
+        JsonNode config = JSON.readTree(
+                ImageTar.blob(files, manifest.path("config").path("digest").asText()));
         assertThat(config.path("architecture").asText()).isEqualTo("unknown");
         assertThat(config.path("os").asText()).isEqualTo("unknown");
         List<String> predicateTypes = new ArrayList<>();
@@ -239,7 +234,8 @@ class AttestationBuildTest {
             String type =
                     layer.path("annotations").path("in-toto.io/predicate-type").asText();
             predicateTypes.add(type);
-            JsonNode statement = JSON.readTree(blob(files, layer.path("digest").asText()));
+            JsonNode statement =
+                    JSON.readTree(ImageTar.blob(files, layer.path("digest").asText()));
             assertThat(statement.path("predicateType").asText()).isEqualTo(type);
             assertThat(statement.path("_type").asText()).isEqualTo("https://in-toto.io/Statement/v0.1");
             assertThat(config.path("rootfs").path("diff_ids").toString())
@@ -409,7 +405,8 @@ class AttestationBuildTest {
                         new ExportTarget.LocalDirectory(out)),
                 new ArrayList<>());
 
-        JsonNode index = JSON.readTree(run("skopeo", "inspect", "--raw", "--tls-verify=false", "docker://" + pushed));
+        JsonNode index =
+                JSON.readTree(Tools.run("skopeo", "inspect", "--raw", "--tls-verify=false", "docker://" + pushed));
         JsonNode manifests = index.path("manifests");
         assertThat(manifests).hasSize(4);
         for (int i = 0; i < 2; i++) {
@@ -421,7 +418,7 @@ class AttestationBuildTest {
                             .path("vnd.docker.reference.digest")
                             .asText())
                     .isEqualTo(manifests.get(i).path("digest").asText());
-            JsonNode layers = JSON.readTree(run(
+            JsonNode layers = JSON.readTree(Tools.run(
                             "skopeo",
                             "inspect",
                             "--raw",
@@ -490,34 +487,5 @@ class AttestationBuildTest {
             }
         }
         return bytes.toByteArray();
-    }
-
-    /** Runs a tool (skopeo) and returns its stdout; a non-zero exit fails the test with its output. */
-    private static String run(String... command) throws IOException, InterruptedException {
-        Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
-        process.getOutputStream().close();
-        String out = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertThat(process.waitFor())
-                .as(String.join(" ", command) + ":\n" + out)
-                .isZero();
-        return out;
-    }
-
-    private static Map<String, byte[]> untar(Path tar) throws IOException {
-        Map<String, byte[]> files = new HashMap<>();
-        try (InputStream raw = Files.newInputStream(tar);
-                TarArchiveInputStream in = new TarArchiveInputStream(raw)) {
-            TarArchiveEntry entry;
-            while ((entry = in.getNextEntry()) != null) {
-                if (entry.isFile()) {
-                    files.put(entry.getName(), in.readAllBytes());
-                }
-            }
-        }
-        return files;
-    }
-
-    private static byte[] blob(Map<String, byte[]> files, String digest) {
-        return files.get("blobs/sha256/" + digest.substring("sha256:".length()));
     }
 }

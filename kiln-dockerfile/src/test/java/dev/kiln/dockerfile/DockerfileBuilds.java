@@ -10,6 +10,7 @@ import dev.kiln.engine.FrontendSpec;
 import dev.kiln.engine.export.ExportTarget;
 import dev.kiln.solver.ProgressEvent;
 import dev.kiln.worker.BusyboxRootfs;
+import dev.kiln.worker.StepNames;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -162,17 +163,11 @@ final class DockerfileBuilds implements BeforeAllCallback, AfterAllCallback, Aut
         }
 
         List<String> executed() {
-            return events.stream()
-                    .filter(e -> e instanceof ProgressEvent.VertexStarted)
-                    .map(ProgressEvent::vertexName)
-                    .toList();
+            return StepNames.executed(events);
         }
 
         List<String> cached() {
-            return events.stream()
-                    .filter(e -> e instanceof ProgressEvent.VertexCached)
-                    .map(ProgressEvent::vertexName)
-                    .toList();
+            return StepNames.cached(events);
         }
     }
 

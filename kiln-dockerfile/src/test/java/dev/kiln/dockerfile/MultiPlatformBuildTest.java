@@ -11,18 +11,18 @@ import dev.kiln.engine.export.ArchiveDestination;
 import dev.kiln.engine.export.ExportTarget;
 import dev.kiln.engine.export.ImageOptions;
 import dev.kiln.oci.registry.RegistryClient;
+import dev.kiln.oci.testing.ImageTar;
 import dev.kiln.oci.testing.LocalRegistry;
+import dev.kiln.oci.testing.Tools;
 import dev.kiln.solver.ProgressEvent;
 import dev.kiln.worker.BusyboxImage;
 import dev.kiln.worker.ForeignBusybox;
+import dev.kiln.worker.StepNames;
 import java.io.IOException;
-import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
-import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -118,20 +118,19 @@ class MultiPlatformBuildTest {
         assertThat(read(out, "linux_amd64/nonce")).isEqualTo(read(out, "linux_arm64/nonce"));
         assertThat(read(out, "linux_amd64/target-arch")).isEqualTo("amd64");
         assertThat(read(out, "linux_arm64/target-arch")).isEqualTo("arm64");
-        List<String> started = events.stream()
-                .filter(e -> e instanceof ProgressEvent.VertexStarted)
-                .map(ProgressEvent::vertexName)
-                .toList();
+        List<String> started = StepNames.executed(events);
         assertThat(started).filteredOn(name -> name.contains("shared-step-ran")).hasSize(1);
         assertThat(started).filteredOn(name -> name.contains("> /target-arch")).hasSize(2);
 
         assertThat(tarTopDirectories(tar)).containsExactly("linux_amd64", "linux_arm64");
 
-        JsonNode index = JSON.readTree(run("skopeo", "inspect", "--raw", "--tls-verify=false", "docker://" + pushed));
+        JsonNode index =
+                JSON.readTree(Tools.run("skopeo", "inspect", "--raw", "--tls-verify=false", "docker://" + pushed));
         assertThat(index.path("mediaType").asText()).isEqualTo("application/vnd.oci.image.index.v1+json");
         assertThat(platforms(index)).containsExactly("linux/amd64", "linux/arm64");
         Path copied = builds.dir.resolve("skopeo-copy");
-        run("skopeo", "copy", "--all", "--src-tls-verify=false", "docker://" + pushed, "oci:" + copied + ":copied");
+        Tools.run(
+                "skopeo", "copy", "--all", "--src-tls-verify=false", "docker://" + pushed, "oci:" + copied + ":copied");
         JsonNode copiedTop = JSON.readTree(copied.resolve("index.json").toFile());
         JsonNode copiedIndex = JSON.readTree(copied.resolve("blobs/sha256/"
                         + copiedTop
@@ -143,17 +142,17 @@ class MultiPlatformBuildTest {
                 .toFile());
         assertThat(platforms(copiedIndex)).containsExactly("linux/amd64", "linux/arm64");
 
-        Map<String, byte[]> ociFiles = untar(oci);
+        Map<String, byte[]> ociFiles = ImageTar.files(oci);
         JsonNode ociTop = JSON.readTree(ociFiles.get("index.json"));
         assertThat(ociTop.path("manifests").get(0).path("mediaType").asText())
                 .isEqualTo("application/vnd.oci.image.index.v1+json");
-        JsonNode ociIndex = JSON.readTree(
-                blob(ociFiles, ociTop.path("manifests").get(0).path("digest").asText()));
+        JsonNode ociIndex = ImageTar.firstManifest(ociFiles);
         assertThat(platforms(ociIndex)).containsExactly("linux/amd64", "linux/arm64");
         for (JsonNode manifest : ociIndex.path("manifests")) {
-            JsonNode config = JSON.readTree(blob(
+            JsonNode config = JSON.readTree(ImageTar.blob(
                     ociFiles,
-                    JSON.readTree(blob(ociFiles, manifest.path("digest").asText()))
+                    JSON.readTree(ImageTar.blob(
+                                    ociFiles, manifest.path("digest").asText()))
                             .path("config")
                             .path("digest")
                             .asText()));
@@ -161,10 +160,8 @@ class MultiPlatformBuildTest {
                     .isEqualTo(manifest.path("platform").path("architecture").asText());
         }
 
-        Map<String, byte[]> dockerFiles = untar(docker);
-        JsonNode dockerTop = JSON.readTree(dockerFiles.get("index.json"));
-        JsonNode manifestList = JSON.readTree(blob(
-                dockerFiles, dockerTop.path("manifests").get(0).path("digest").asText()));
+        Map<String, byte[]> dockerFiles = ImageTar.files(docker);
+        JsonNode manifestList = ImageTar.firstManifest(dockerFiles);
         assertThat(manifestList.path("mediaType").asText())
                 .isEqualTo("application/vnd.docker.distribution.manifest.list.v2+json");
         assertThat(platforms(manifestList)).containsExactly("linux/amd64", "linux/arm64");
@@ -179,29 +176,6 @@ class MultiPlatformBuildTest {
                 .isInstanceOf(BuildException.class)
                 .hasMessageContaining("no manifest for linux/s390x")
                 .hasMessageContaining("linux/amd64, linux/arm64");
-    }
-
-    /** Runs a tool (skopeo) and returns its stdout; a non-zero exit fails the test with its output. */
-    private static String run(String... command) throws IOException, InterruptedException {
-        Process process = new ProcessBuilder(command)
-                .redirectError(ProcessBuilder.Redirect.PIPE)
-                .start();
-        process.getOutputStream().close();
-        byte[][] err = new byte[1][];
-        Thread drain = Thread.ofVirtual().start(() -> {
-            try {
-                err[0] = process.getErrorStream().readAllBytes();
-            } catch (IOException e) {
-                err[0] = e.toString().getBytes(StandardCharsets.UTF_8);
-            }
-        });
-        String out = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        int code = process.waitFor();
-        drain.join();
-        assertThat(code)
-                .as(String.join(" ", command) + ":\n" + out + new String(err[0], StandardCharsets.UTF_8))
-                .isZero();
-        return out;
     }
 
     private static String read(Path dir, String file) throws IOException {
@@ -226,23 +200,5 @@ class MultiPlatformBuildTest {
             }
         }
         return tops;
-    }
-
-    private static Map<String, byte[]> untar(Path tar) throws IOException {
-        Map<String, byte[]> files = new HashMap<>();
-        try (InputStream raw = Files.newInputStream(tar);
-                TarArchiveInputStream in = new TarArchiveInputStream(raw)) {
-            TarArchiveEntry entry;
-            while ((entry = in.getNextEntry()) != null) {
-                if (entry.isFile()) {
-                    files.put(entry.getName(), in.readAllBytes());
-                }
-            }
-        }
-        return files;
-    }
-
-    private static byte[] blob(Map<String, byte[]> files, String digest) {
-        return files.get("blobs/sha256/" + digest.substring("sha256:".length()));
     }
 }

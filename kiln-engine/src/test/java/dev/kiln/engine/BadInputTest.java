@@ -111,20 +111,25 @@ class BadInputTest {
         assertCacheUnchanged();
     }
 
+    /** A definition whose only op is {@code op}: the op, then the terminal op that takes it as its input. */
+    private static Definition definitionOf(Op op) {
+        return Definition.newBuilder()
+                .addDef(op.toByteString())
+                .addDef(Op.newBuilder()
+                        .addInputs(Input.newBuilder()
+                                .setDigest(Digest.sha256(op.toByteString().asReadOnlyByteBuffer())
+                                        .toString()))
+                        .build()
+                        .toByteString())
+                .build();
+    }
+
     @Test
     void unknownSourceSchemeIsAnErrorNamingIt() throws Exception {
         Op source = Op.newBuilder()
                 .setSource(SourceOp.newBuilder().setIdentifier("nonsense://thing"))
                 .build();
-        Definition definition = Definition.newBuilder()
-                .addDef(source.toByteString())
-                .addDef(Op.newBuilder()
-                        .addInputs(Input.newBuilder()
-                                .setDigest(Digest.sha256(source.toByteString().asReadOnlyByteBuffer())
-                                        .toString()))
-                        .build()
-                        .toByteString())
-                .build();
+        Definition definition = definitionOf(source);
 
         assertThatThrownBy(() -> kiln.run(llb(definition)))
                 .isInstanceOf(BuildException.class)
@@ -138,15 +143,7 @@ class BadInputTest {
         Op build = Op.newBuilder()
                 .setBuild(BuildOp.newBuilder().putAttrs("llb.definitionfilename", "inner.pb"))
                 .build();
-        Definition definition = Definition.newBuilder()
-                .addDef(build.toByteString())
-                .addDef(Op.newBuilder()
-                        .addInputs(Input.newBuilder()
-                                .setDigest(Digest.sha256(build.toByteString().asReadOnlyByteBuffer())
-                                        .toString()))
-                        .build()
-                        .toByteString())
-                .build();
+        Definition definition = definitionOf(build);
 
         assertThatThrownBy(() -> kiln.run(llb(definition)))
                 .isInstanceOf(BuildException.class)

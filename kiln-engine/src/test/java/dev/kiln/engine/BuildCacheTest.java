@@ -20,6 +20,12 @@ class BuildCacheTest {
     @RegisterExtension
     static final EngineFixture kiln = new EngineFixture();
 
+    /** A copy step named {@code name} of {@code src} from local context {@code context} to {@code dest} on the base. */
+    private static State copyOnBase(String context, String src, String dest, String name, CopyOption... options) {
+        return EngineFixture.base()
+                .file(FileAction.copy(State.local(context), src, dest, options), OpOption.customName(name));
+    }
+
     @Test
     void repeatBuildIsFullyCachedInThisProcessAndTheNext() throws Exception {
         State built = EngineFixture.base()
@@ -95,10 +101,7 @@ class BuildCacheTest {
     void addingAFileToTheContextRerunsTheLocalSourceOnly() throws Exception {
         Path context = kiln.context("growing");
         Files.writeString(context.resolve("present"), "here\n");
-        State copied = EngineFixture.base()
-                .file(
-                        FileAction.copy(State.local("growing"), "present", "/present"),
-                        OpOption.customName("copy present"));
+        State copied = copyOnBase("growing", "present", "/present", "copy present");
         kiln.build(copied);
 
         Files.writeString(context.resolve("new"), "new\n");
@@ -114,10 +117,7 @@ class BuildCacheTest {
         Path context = kiln.context("bracketed");
         Files.writeString(context.resolve("a[1].txt"), "first\n");
         Files.writeString(context.resolve("a1.txt"), "decoy\n");
-        State copied = EngineFixture.base()
-                .file(
-                        FileAction.copy(State.local("bracketed"), "a[1].txt", "/copied.txt"),
-                        OpOption.customName("copy bracketed"));
+        State copied = copyOnBase("bracketed", "a[1].txt", "/copied.txt", "copy bracketed");
         assertThat(Files.readString(kiln.build(copied).resolve("copied.txt"))).isEqualTo("first\n");
 
         Files.writeString(context.resolve("a[1].txt"), "second version\n");
@@ -132,10 +132,7 @@ class BuildCacheTest {
         Path context = kiln.context("linked");
         Files.writeString(context.resolve("target.txt"), "first\n");
         Files.createSymbolicLink(context.resolve("link"), Path.of("target.txt"));
-        State copied = EngineFixture.base()
-                .file(
-                        FileAction.copy(State.local("linked"), "link", "/copied.txt", CopyOption.followSymlinks()),
-                        OpOption.customName("copy through link"));
+        State copied = copyOnBase("linked", "link", "/copied.txt", "copy through link", CopyOption.followSymlinks());
         assertThat(Files.readString(kiln.build(copied).resolve("copied.txt"))).isEqualTo("first\n");
 
         Files.writeString(context.resolve("target.txt"), "second version\n");
@@ -150,10 +147,7 @@ class BuildCacheTest {
         Files.createDirectories(context.resolve("src"));
         Files.writeString(context.resolve("src/main.c"), "int main;\n");
         Files.writeString(context.resolve("src/notes.tmp"), "scratch\n");
-        State copied = EngineFixture.base()
-                .file(
-                        FileAction.copy(State.local("with-excluded"), "src", "/src", CopyOption.exclude("*.tmp")),
-                        OpOption.customName("copy sources"));
+        State copied = copyOnBase("with-excluded", "src", "/src", "copy sources", CopyOption.exclude("*.tmp"));
         kiln.build(copied);
 
         Files.writeString(context.resolve("src/notes.tmp"), "scratch, edited\n");

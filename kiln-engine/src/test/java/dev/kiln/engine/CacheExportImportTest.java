@@ -2,7 +2,6 @@ package dev.kiln.engine;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.kiln.core.Trees;
 import dev.kiln.engine.cache.CacheExport;
 import dev.kiln.engine.cache.CacheImport;
 import dev.kiln.engine.export.ExportTarget;
@@ -16,13 +15,10 @@ import dev.kiln.oci.CacheConfig;
 import dev.kiln.oci.ImageIndex;
 import dev.kiln.oci.ImageManifest;
 import dev.kiln.solver.ProgressEvent;
-import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -30,28 +26,7 @@ import org.junit.jupiter.api.Test;
  * writes random bytes gives the same bytes), mode=min leaves out the steps of stages the result does not contain,
  * and a damaged layer blob is named in a warning while the step runs.
  */
-class CacheExportImportTest {
-
-    Path dir;
-    EngineFixture a;
-    EngineFixture b;
-
-    @BeforeEach
-    void open() throws IOException {
-        dir = Files.createTempDirectory("kiln-cache-export-");
-        a = new EngineFixture(dir.resolve("a"));
-        b = new EngineFixture(dir.resolve("b"));
-    }
-
-    @AfterEach
-    void close() throws IOException {
-        try {
-            a.close();
-            b.close();
-        } finally {
-            Trees.deleteRecursively(dir);
-        }
-    }
+class CacheExportImportTest extends TwoEngines {
 
     /** Two stages: the first writes random bytes, the result copies them onto the base. */
     static State twoStages() {

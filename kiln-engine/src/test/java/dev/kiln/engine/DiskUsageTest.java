@@ -3,46 +3,28 @@ package dev.kiln.engine;
 import static dev.kiln.engine.ExportedFiles.listing;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.kiln.engine.export.ExportTarget;
 import dev.kiln.llb.CacheSharing;
 import dev.kiln.llb.Mount;
 import dev.kiln.llb.OpOption;
 import dev.kiln.llb.RunOption;
 import dev.kiln.llb.State;
-import dev.kiln.solver.ProgressEvent;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** {@code buildctl du} and {@code buildctl prune} against the engine: real builds, real files, real sizes. */
 class DiskUsageTest {
 
-    @TempDir
-    Path tmp;
-
-    EngineFixture kiln;
-
-    @BeforeEach
-    void open() throws Exception {
-        kiln = new EngineFixture(tmp);
-    }
-
-    @AfterEach
-    void close() throws Exception {
-        kiln.close();
-    }
+    @RegisterExtension
+    final EngineFixture kiln = EngineFixture.eachTest();
 
     /** A base, a RUN step that writes 300 KB and uses a cache mount. */
     private static State build(String name) {
@@ -110,11 +92,11 @@ class DiskUsageTest {
         assertThat(b.parents()).contains(big.id());
 
         // Removing one child frees its own layer only; the layer the other still stands on stays.
-        long before = bytesUnder(tmp.resolve("state"));
+        long before = bytesUnder(kiln.dir.resolve("state"));
         List<UsageRecord> removed = kiln.engine.prune(
                 new PruneOptions(false, java.time.Duration.ZERO, List.of("description==child a"), 0, 0, 0), r -> {});
         assertThat(removed).extracting(UsageRecord::id).containsExactly(a.id());
-        assertThat(bytesUnder(tmp.resolve("state"))).isBetween(before - a.size() - 20_000, before - 50_000);
+        assertThat(bytesUnder(kiln.dir.resolve("state"))).isBetween(before - a.size() - 20_000, before - 50_000);
         assertThat(kiln.engine.diskUsage(DiskUsageQuery.filtered("id==" + big.id())))
                 .hasSize(1);
     }
@@ -122,7 +104,7 @@ class DiskUsageTest {
     @Test
     void pruneAllFreesTheDiskAndTheNextBuildRunsItsStepsAgain() throws Exception {
         Path first = kiln.build(build("big"));
-        long before = bytesUnder(tmp.resolve("state"));
+        long before = bytesUnder(kiln.dir.resolve("state"));
         List<UsageRecord> listed = kiln.engine.diskUsage(DiskUsageQuery.all());
 
         List<UsageRecord> reported = new ArrayList<>();
@@ -134,7 +116,7 @@ class DiskUsageTest {
                 .containsExactlyInAnyOrderElementsOf(
                         listed.stream().map(UsageRecord::id).toList());
         long freed = listed.stream().mapToLong(UsageRecord::size).sum();
-        assertThat(bytesUnder(tmp.resolve("state"))).isLessThanOrEqualTo(before - freed + 50_000);
+        assertThat(bytesUnder(kiln.dir.resolve("state"))).isLessThanOrEqualTo(before - freed + 50_000);
         assertThat(kiln.engine.diskUsage(DiskUsageQuery.all())).isEmpty();
 
         Path second = kiln.build(build("big"));
@@ -170,30 +152,8 @@ class DiskUsageTest {
     @Test
     void pruneDuringABuildLeavesWhatTheBuildUses() throws Exception {
         kiln.build(build("big"));
-        State slow = EngineFixture.base()
-                .run(RunOption.sh("sleep 2; echo done > /slow"), OpOption.customName("slow step"))
-                .root();
-        CountDownLatch running = new CountDownLatch(1);
-        Path out = Files.createTempDirectory(tmp, "out-");
-        CompletableFuture<BuildOutcome> building = CompletableFuture.supplyAsync(() -> {
-            try {
-                return kiln.engine.build(
-                        new BuildRequest(
-                                new FrontendSpec.Llb(slow.marshal()),
-                                Map.of(),
-                                kiln.locals,
-                                List.of(new ExportTarget.LocalDirectory(out))),
-                        event -> {
-                            if (event instanceof ProgressEvent.VertexStarted started
-                                    && started.vertexName().equals("slow step")) {
-                                running.countDown();
-                            }
-                        });
-            } catch (Exception e) {
-                throw new RuntimeException(e);
-            }
-        });
-        assertThat(running.await(60, TimeUnit.SECONDS)).isTrue();
+        Path out = Files.createTempDirectory(kiln.dir, "out-");
+        CompletableFuture<BuildOutcome> building = kiln.startSlowBuild(out);
 
         List<UsageRecord> removed = kiln.engine.prune(PruneOptions.everything(), r -> {});
 

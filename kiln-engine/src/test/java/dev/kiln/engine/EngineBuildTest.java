@@ -6,27 +6,13 @@ import dev.kiln.llb.RunOption;
 import dev.kiln.llb.State;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 class EngineBuildTest {
 
-    @TempDir
-    Path tmp;
-
-    EngineFixture kiln;
-
-    @BeforeEach
-    void open() throws Exception {
-        kiln = new EngineFixture(tmp);
-    }
-
-    @AfterEach
-    void close() throws Exception {
-        kiln.close();
-    }
+    @RegisterExtension
+    final EngineFixture kiln = EngineFixture.eachTest();
 
     @Test
     void runStepWritesFileIntoExportedResult() throws Exception {

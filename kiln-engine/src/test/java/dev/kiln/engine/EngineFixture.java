@@ -1,10 +1,15 @@
 package dev.kiln.engine;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import dev.kiln.core.Trees;
 import dev.kiln.engine.export.ExportTarget;
+import dev.kiln.llb.OpOption;
+import dev.kiln.llb.RunOption;
 import dev.kiln.llb.State;
 import dev.kiln.solver.ProgressEvent;
 import dev.kiln.worker.BusyboxRootfs;
+import dev.kiln.worker.StepNames;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -15,9 +20,14 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.extension.AfterAllCallback;
+import org.junit.jupiter.api.extension.AfterEachCallback;
 import org.junit.jupiter.api.extension.BeforeAllCallback;
+import org.junit.jupiter.api.extension.BeforeEachCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
 
 /**
@@ -26,20 +36,36 @@ import org.junit.jupiter.api.extension.ExtensionContext;
  * engine among its tests holds it as {@code @RegisterExtension static final EngineFixture kiln = new
  * EngineFixture();}: it opens on a fresh temporary directory ({@link #dir}) before the class's {@code @BeforeAll}
  * methods and is closed and deleted after its {@code @AfterAll} methods. A test that wants an engine of its own
- * opens one on a directory of its choice with {@link #EngineFixture(Path)}.
+ * opens one on a directory of its choice with {@link #EngineFixture(Path)}. A test class whose every test wants a
+ * fresh engine holds one as {@code @RegisterExtension final EngineFixture kiln = EngineFixture.eachTest();}: it opens
+ * before and is closed and deleted after each test.
  */
-final class EngineFixture implements BeforeAllCallback, AfterAllCallback, AutoCloseable {
+final class EngineFixture
+        implements BeforeAllCallback, AfterAllCallback, BeforeEachCallback, AfterEachCallback, AutoCloseable {
 
     Path dir;
     Path rootfs;
     final Map<String, Path> locals = new LinkedHashMap<>();
     final List<ProgressEvent> events = Collections.synchronizedList(new ArrayList<>());
     Engine engine;
+    private final boolean eachTest;
 
     /** Opened by JUnit, as the extension of a test class. */
-    EngineFixture() {}
+    EngineFixture() {
+        this.eachTest = false;
+    }
+
+    private EngineFixture(boolean eachTest) {
+        this.eachTest = eachTest;
+    }
+
+    /** Opened by JUnit before each test and closed after it, as an extension in an instance field. */
+    static EngineFixture eachTest() {
+        return new EngineFixture(true);
+    }
 
     EngineFixture(Path dir) throws IOException {
+        this.eachTest = false;
         open(dir);
     }
 
@@ -57,6 +83,24 @@ final class EngineFixture implements BeforeAllCallback, AfterAllCallback, AutoCl
 
     @Override
     public void afterAll(ExtensionContext context) throws IOException {
+        closeAndDelete();
+    }
+
+    @Override
+    public void beforeEach(ExtensionContext context) throws IOException {
+        if (eachTest) {
+            open(Files.createTempDirectory("kiln-engine-test-"));
+        }
+    }
+
+    @Override
+    public void afterEach(ExtensionContext context) throws IOException {
+        if (eachTest) {
+            closeAndDelete();
+        }
+    }
+
+    private void closeAndDelete() throws IOException {
         try {
             close();
         } finally {
@@ -96,6 +140,36 @@ final class EngineFixture implements BeforeAllCallback, AfterAllCallback, AutoCl
         return engine.build(new BuildRequest(frontend, Map.of(), locals, List.of(targets)), events::add);
     }
 
+    /**
+     * Starts, in the background, a build whose step "slow step" sleeps 2 s and then writes {@code /slow}, exported to
+     * {@code out}, and returns once that step runs: a test acts on the engine while the build holds its records.
+     */
+    CompletableFuture<BuildOutcome> startSlowBuild(Path out) throws InterruptedException {
+        State slow = base().run(RunOption.sh("sleep 2; echo done > /slow"), OpOption.customName("slow step"))
+                .root();
+        CountDownLatch running = new CountDownLatch(1);
+        CompletableFuture<BuildOutcome> building = CompletableFuture.supplyAsync(() -> {
+            try {
+                return engine.build(
+                        new BuildRequest(
+                                new FrontendSpec.Llb(slow.marshal()),
+                                Map.of(),
+                                locals,
+                                List.of(new ExportTarget.LocalDirectory(out))),
+                        event -> {
+                            if (event instanceof ProgressEvent.VertexStarted started
+                                    && started.vertexName().equals("slow step")) {
+                                running.countDown();
+                            }
+                        });
+            } catch (Exception e) {
+                throw new RuntimeException(e);
+            }
+        });
+        assertThat(running.await(60, TimeUnit.SECONDS)).isTrue();
+        return building;
+    }
+
     /** Closes the engine and opens a new one on the same state, as a second process would. */
     void reopen() throws IOException {
         engine.close();
@@ -109,17 +183,11 @@ final class EngineFixture implements BeforeAllCallback, AfterAllCallback, AutoCl
     }
 
     List<String> executed() {
-        return events.stream()
-                .filter(e -> e instanceof ProgressEvent.VertexStarted)
-                .map(ProgressEvent::vertexName)
-                .toList();
+        return StepNames.executed(events);
     }
 
     List<String> cached() {
-        return events.stream()
-                .filter(e -> e instanceof ProgressEvent.VertexCached)
-                .map(ProgressEvent::vertexName)
-                .toList();
+        return StepNames.cached(events);
     }
 
     /** Every file of the build cache (the solver's records), relative to its directory. */

@@ -3,42 +3,24 @@ package dev.kiln.engine;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.kiln.engine.export.ExportTarget;
 import dev.kiln.llb.OpOption;
 import dev.kiln.llb.RunOption;
 import dev.kiln.llb.State;
-import dev.kiln.solver.ProgressEvent;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** The engine's garbage collection: buildkitd's policies run on real builds' records. */
 class GcPolicyTest {
 
-    @TempDir
-    Path tmp;
-
-    EngineFixture kiln;
-
-    @BeforeEach
-    void open() throws Exception {
-        kiln = new EngineFixture(tmp);
-    }
-
-    @AfterEach
-    void close() throws Exception {
-        kiln.close();
-    }
+    @RegisterExtension
+    final EngineFixture kiln = EngineFixture.eachTest();
 
     private static State write(String name) {
         return EngineFixture.base()
@@ -101,30 +83,8 @@ class GcPolicyTest {
         kiln.build(write("done"));
         kiln.reopen(options ->
                 options.withGcPolicies(List.of(GcPolicy.maxUsedSpace(1).withAll(true))));
-        State slow = EngineFixture.base()
-                .run(RunOption.sh("sleep 2; echo done > /slow"), OpOption.customName("slow step"))
-                .root();
-        CountDownLatch running = new CountDownLatch(1);
-        Path out = Files.createTempDirectory(tmp, "out-");
-        CompletableFuture<BuildOutcome> building = CompletableFuture.supplyAsync(() -> {
-            try {
-                return kiln.engine.build(
-                        new BuildRequest(
-                                new FrontendSpec.Llb(slow.marshal()),
-                                Map.of(),
-                                kiln.locals,
-                                List.of(new ExportTarget.LocalDirectory(out))),
-                        event -> {
-                            if (event instanceof ProgressEvent.VertexStarted started
-                                    && started.vertexName().equals("slow step")) {
-                                running.countDown();
-                            }
-                        });
-            } catch (Exception e) {
-                throw new RuntimeException(e);
-            }
-        });
-        assertThat(running.await(60, TimeUnit.SECONDS)).isTrue();
+        Path out = Files.createTempDirectory(kiln.dir, "out-");
+        CompletableFuture<BuildOutcome> building = kiln.startSlowBuild(out);
 
         List<UsageRecord> during = kiln.engine.collectGarbage(r -> {});
 

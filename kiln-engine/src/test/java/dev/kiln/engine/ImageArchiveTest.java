@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.kiln.core.ImageReference;
 import dev.kiln.engine.export.ArchiveDestination;
 import dev.kiln.engine.export.ExportTarget;
 import dev.kiln.engine.export.Exporters;
@@ -12,9 +11,8 @@ import dev.kiln.engine.export.ImageOptions;
 import dev.kiln.llb.RunOption;
 import dev.kiln.llb.State;
 import dev.kiln.oci.MediaTypes;
-import dev.kiln.oci.registry.RegistryClient;
-import dev.kiln.oci.testing.LocalRegistry;
-import dev.kiln.worker.BusyboxImage;
+import dev.kiln.oci.testing.ImageTar;
+import dev.kiln.oci.testing.Tools;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.InputStream;
@@ -27,39 +25,12 @@ import java.util.List;
 import java.util.Map;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
-import org.junit.jupiter.api.io.TempDir;
 
 /** OCI layout and Docker archives of built images, read back by umoci and skopeo. */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class ImageArchiveTest {
+class ImageArchiveTest extends EngineWithBusybox {
 
     static final ObjectMapper JSON = new ObjectMapper();
-
-    Path tmp;
-    EngineFixture kiln;
-    LocalRegistry registry;
-    ImageReference busybox;
-
-    @BeforeAll
-    void start(@TempDir Path dir) throws Exception {
-        tmp = dir;
-        kiln = new EngineFixture(tmp.resolve("engine"));
-        registry = LocalRegistry.anonymous().start();
-        busybox = registry.reference("library/busybox:1");
-        try (RegistryClient client = RegistryClient.builder().build()) {
-            BusyboxImage.push(client, busybox, tmp);
-        }
-    }
-
-    @AfterAll
-    void stop() throws Exception {
-        kiln.close();
-        registry.close();
-    }
 
     State built(String text) {
         return State.image(busybox.toString())
@@ -121,13 +92,7 @@ class ImageArchiveTest {
         for (JsonNode layer : manifest.get(0).get("Layers")) {
             assertThat(files).containsKey(layer.asText());
         }
-        JsonNode dockerManifest = JSON.readTree(files.get("blobs/sha256/"
-                + JSON.readTree(files.get("index.json"))
-                        .get("manifests")
-                        .get(0)
-                        .get("digest")
-                        .asText()
-                        .substring(7)));
+        JsonNode dockerManifest = ImageTar.firstManifest(files);
         assertThat(dockerManifest.get("mediaType").asText()).isEqualTo(MediaTypes.DOCKER_MANIFEST);
     }
 

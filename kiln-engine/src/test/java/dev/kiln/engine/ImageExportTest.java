@@ -16,9 +16,8 @@ import dev.kiln.oci.Descriptor;
 import dev.kiln.oci.MediaTypes;
 import dev.kiln.oci.layer.LayerCompression;
 import dev.kiln.oci.registry.RegistryClient;
-import dev.kiln.oci.testing.LocalRegistry;
 import dev.kiln.oci.testing.RegistryProxy;
-import dev.kiln.worker.BusyboxImage;
+import dev.kiln.oci.testing.Tools;
 import dev.kiln.worker.Worker;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -26,41 +25,13 @@ import java.nio.file.Path;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
-import org.junit.jupiter.api.io.TempDir;
 
 /** The image exporter against a real registry on 127.0.0.1, checked with skopeo. */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class ImageExportTest {
+class ImageExportTest extends EngineWithBusybox {
 
     static final Instant EPOCH = Instant.parse("2024-06-01T12:00:00Z");
     static final ObjectMapper JSON = new ObjectMapper();
-
-    Path tmp;
-    EngineFixture kiln;
-    LocalRegistry registry;
-    ImageReference busybox;
-    Descriptor busyboxManifest;
-
-    @BeforeAll
-    void start(@TempDir Path dir) throws Exception {
-        tmp = dir;
-        kiln = new EngineFixture(tmp.resolve("main"));
-        registry = LocalRegistry.anonymous().start();
-        busybox = registry.reference("library/busybox:1");
-        try (RegistryClient client = RegistryClient.builder().build()) {
-            busyboxManifest = BusyboxImage.push(client, busybox, tmp);
-        }
-    }
-
-    @AfterAll
-    void stop() throws Exception {
-        kiln.close();
-        registry.close();
-    }
 
     /** The busybox base with one RUN step that writes a file. */
     State greeting(String base, String text) {

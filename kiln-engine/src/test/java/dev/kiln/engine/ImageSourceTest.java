@@ -14,9 +14,9 @@ import dev.kiln.llb.State;
 import dev.kiln.oci.Descriptor;
 import dev.kiln.oci.ImageConfig;
 import dev.kiln.oci.registry.RegistryClient;
-import dev.kiln.oci.testing.LocalRegistry;
 import dev.kiln.oci.testing.RegistryProxy;
-import dev.kiln.worker.BusyboxImage;
+import dev.kiln.oci.testing.Tools;
+import dev.kiln.worker.WithBusyboxRegistry;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -30,36 +30,14 @@ import java.util.stream.Stream;
 import java.util.zip.GZIPInputStream;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** docker-image:// sources and resolveImageConfig against a real registry on 127.0.0.1. */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class ImageSourceTest {
+class ImageSourceTest extends WithBusyboxRegistry {
 
     @RegisterExtension
     static final EngineFixture kiln = new EngineFixture();
-
-    LocalRegistry registry;
-    ImageReference busybox;
-    Descriptor pushed;
-
-    @BeforeAll
-    void start() throws Exception {
-        registry = LocalRegistry.anonymous().start();
-        busybox = registry.reference("library/busybox:1");
-        try (RegistryClient client = RegistryClient.builder().build()) {
-            pushed = BusyboxImage.push(client, busybox, kiln.dir);
-        }
-    }
-
-    @AfterAll
-    void stop() throws Exception {
-        registry.close();
-    }
 
     @Test
     void runOnAPulledImageSeesItsFilesAndARepeatBuildIsCached() throws Exception {
@@ -76,7 +54,8 @@ class ImageSourceTest {
 
     @Test
     void imagePinnedByDigestIsPulledToo() throws Exception {
-        String pinned = busybox.domain() + "/" + busybox.path() + "@" + pushed.digest();
+        String pinned = busybox.domain() + "/" + busybox.path() + "@"
+                + images.manifest().digest();
         Path out = kiln.build(State.image(pinned));
         assertThat(out.resolve("bin/busybox")).isRegularFile();
     }
@@ -96,8 +75,8 @@ class ImageSourceTest {
                         List.of()),
                 event -> {});
 
-        assertThat(resolved.get().digest()).isEqualTo(pushed.digest());
-        assertThat(resolved.get().ref()).endsWith("@" + pushed.digest());
+        assertThat(resolved.get().digest()).isEqualTo(images.manifest().digest());
+        assertThat(resolved.get().ref()).endsWith("@" + images.manifest().digest());
         ImageConfig config = ImageConfig.parse(resolved.get().config());
         assertThat(config.config().cmd()).containsExactly("sh");
         assertThat(config.config().env()).anyMatch(e -> e.startsWith("PATH="));

@@ -4,9 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.kiln.engine.export.ExportTarget;
 import dev.kiln.llb.RunOption;
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.UUID;
@@ -99,13 +96,6 @@ class LeftoverFilesTest {
                     }
                 }
                 """);
-        String java = ProcessHandle.current().info().command().orElse("java");
-        Process process = new ProcessBuilder(java, source.toString(), file.toString())
-                .redirectErrorStream(true)
-                .start();
-        BufferedReader out =
-                new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
-        assertThat(out.readLine()).isEqualTo("locked");
-        return process;
+        return ChildJvm.startAndAwait("locked", source.toString(), file.toString());
     }
 }

@@ -3,7 +3,6 @@ package dev.kiln.engine;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.kiln.core.ImageReference;
 import dev.kiln.engine.export.ArchiveDestination;
 import dev.kiln.engine.export.ExportTarget;
 import dev.kiln.engine.export.ImageOptions;
@@ -14,9 +13,7 @@ import dev.kiln.llb.ImageOption;
 import dev.kiln.llb.RunOption;
 import dev.kiln.llb.State;
 import dev.kiln.oci.ImageConfig;
-import dev.kiln.oci.registry.RegistryClient;
-import dev.kiln.oci.testing.LocalRegistry;
-import dev.kiln.worker.BusyboxImage;
+import dev.kiln.worker.BusyboxRegistry;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -41,11 +38,8 @@ class OciLayoutAndLocalImageTest {
 
     @BeforeAll
     void start() throws Exception {
-        try (LocalRegistry registry = LocalRegistry.anonymous().start();
-                RegistryClient client = RegistryClient.builder().build()) {
-            ImageReference busybox = registry.reference("library/busybox:1");
-            BusyboxImage.push(client, busybox, kiln.dir);
-            State built = State.image(busybox.toString())
+        try (BusyboxRegistry images = BusyboxRegistry.start(kiln.dir)) {
+            State built = State.image(images.busybox().toString())
                     .run(RunOption.sh("echo from-layout > /marker"))
                     .root();
             Path archive = kiln.dir.resolve("image.oci.tar");

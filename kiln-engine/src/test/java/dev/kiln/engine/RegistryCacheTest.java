@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.kiln.core.Digest;
 import dev.kiln.core.ImageReference;
-import dev.kiln.core.Trees;
 import dev.kiln.engine.cache.CacheExport;
 import dev.kiln.engine.cache.CacheImport;
 import dev.kiln.engine.export.ExportTarget;
@@ -32,9 +31,7 @@ import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 
@@ -44,13 +41,10 @@ import org.junit.jupiter.api.TestInstance;
  * and a registry that serves a wrong layer blob. What the registry holds is read back with Kiln's registry client.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class RegistryCacheTest {
+class RegistryCacheTest extends TwoEngines {
 
     LocalRegistry registry;
     RegistryClient client;
-    Path dir;
-    EngineFixture a;
-    EngineFixture b;
 
     @BeforeAll
     void startRegistry() throws IOException {
@@ -62,23 +56,6 @@ class RegistryCacheTest {
     void stopRegistry() throws IOException {
         client.close();
         registry.close();
-    }
-
-    @BeforeEach
-    void open() throws IOException {
-        dir = Files.createTempDirectory("kiln-registry-cache-");
-        a = new EngineFixture(dir.resolve("a"));
-        b = new EngineFixture(dir.resolve("b"));
-    }
-
-    @AfterEach
-    void close() throws IOException {
-        try {
-            a.close();
-            b.close();
-        } finally {
-            Trees.deleteRecursively(dir);
-        }
     }
 
     static State oneStage() {

@@ -15,13 +15,13 @@ import dev.kiln.oci.registry.CredentialSource;
 import dev.kiln.oci.registry.Credentials;
 import dev.kiln.oci.registry.RegistryClient;
 import dev.kiln.oci.testing.LocalRegistry;
+import dev.kiln.oci.testing.Resources;
 import dev.kiln.worker.BuildSession;
-import dev.kiln.worker.BusyboxImage;
+import dev.kiln.worker.PrivateBusyboxRegistry;
 import dev.kiln.worker.SessionClient;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -40,41 +40,24 @@ import org.junit.jupiter.api.TestInstance;
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class RegistryCredentialsTest {
 
-    private static final CredentialSource OWNER = host -> Optional.of(Credentials.of("kiln", "hunter2"));
-
+    PrivateBusyboxRegistry images;
     LocalRegistry registry;
     ImageReference base;
-    Path dockerConfig;
     EngineFixture kiln;
 
     @BeforeAll
     void start() throws Exception {
         Path dir = Files.createTempDirectory("kiln-credentials-test-");
-        registry = LocalRegistry.withBasicAuth("kiln", "hunter2").start();
-        base = registry.reference("private/busybox:1");
-        try (RegistryClient owner = RegistryClient.builder().credentials(OWNER).build()) {
-            BusyboxImage.push(owner, base, dir);
-        }
-        String configDir = System.getenv("DOCKER_CONFIG");
-        assertThat(configDir)
-                .as("DOCKER_CONFIG, set for the tests by this module's surefire configuration")
-                .isNotBlank();
-        dockerConfig = Files.createDirectories(Path.of(configDir)).resolve("config.json");
-        String auth = Base64.getEncoder().encodeToString("kiln:hunter2".getBytes(StandardCharsets.UTF_8));
-        Files.writeString(dockerConfig, "{\"auths\":{\"" + registry.host() + "\":{\"auth\":\"" + auth + "\"}}}");
+        images = PrivateBusyboxRegistry.start(dir);
+        registry = images.registry();
+        base = images.busybox();
         // the engine reads the process's docker config when it opens
         kiln = new EngineFixture(dir);
     }
 
     @AfterAll
     void stop() throws Exception {
-        try {
-            kiln.close();
-            dev.kiln.core.Trees.deleteRecursively(kiln.dir);
-        } finally {
-            registry.close();
-            Files.deleteIfExists(dockerConfig);
-        }
+        Resources.closeAll(kiln, () -> dev.kiln.core.Trees.deleteRecursively(kiln.dir), images);
     }
 
     @Test
@@ -84,7 +67,7 @@ class RegistryCredentialsTest {
                 State.image(base.toString()),
                 new ExportTarget.Image(List.of(out.toString()), true, ImageOptions.defaults()));
 
-        try (RegistryClient owner = RegistryClient.builder().credentials(OWNER).build()) {
+        try (RegistryClient owner = images.owner()) {
             assertThat(owner.resolve(out).digest().toString())
                     .isEqualTo(new String(
                             outcome.result().metadata(Exporters.IMAGE_DIGEST).orElseThrow(), StandardCharsets.UTF_8));

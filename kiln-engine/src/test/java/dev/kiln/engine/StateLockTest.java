@@ -3,9 +3,6 @@ package dev.kiln.engine;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -29,20 +26,13 @@ class StateLockTest {
     }
 
     private Process holder(long millis) throws Exception {
-        String java = ProcessHandle.current().info().command().orElseThrow();
-        Process process = new ProcessBuilder(
-                        java,
-                        "-cp",
-                        System.getProperty("java.class.path"),
-                        StateLockTest.class.getName(),
-                        state.toString(),
-                        Long.toString(millis))
-                .redirectErrorStream(true)
-                .start();
-        BufferedReader out =
-                new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8));
-        assertThat(out.readLine()).isEqualTo("held");
-        return process;
+        return ChildJvm.startAndAwait(
+                "held",
+                "-cp",
+                System.getProperty("java.class.path"),
+                StateLockTest.class.getName(),
+                state.toString(),
+                Long.toString(millis));
     }
 
     @Test

@@ -156,16 +156,7 @@ class ImagePlanTest {
 
     @Test
     void outputTimestampIsTheSourceDateEpochAndTheCreationTime() throws Exception {
-        ProjectFacts facts = new ProjectFacts(
-                "app",
-                "1.0",
-                project,
-                project.resolve("target"),
-                project.resolve("target/classes"),
-                List.of(),
-                Optional.empty(),
-                Optional.of("2024-01-01T00:00:00Z"),
-                Optional.empty());
+        ProjectFacts facts = facts(Optional.of("2024-01-01T00:00:00Z"));
         ImagePlan plan =
                 ImagePlan.of(null, to("app:1"), container("a.Main"), null, List.of(), facts, ImagePlan.Purpose.PUSH);
         assertThat(plan.sourceDateEpoch()).contains(Instant.parse("2024-01-01T00:00:00Z"));
@@ -189,6 +180,11 @@ class ImagePlanTest {
     }
 
     private ProjectFacts facts() {
+        return facts(Optional.empty());
+    }
+
+    /** The facts of a plain project whose project.build.outputTimestamp is {@code outputTimestamp}. */
+    private ProjectFacts facts(Optional<String> outputTimestamp) {
         return new ProjectFacts(
                 "app",
                 "1.0",
@@ -197,7 +193,7 @@ class ImagePlanTest {
                 project.resolve("target/classes"),
                 List.of(),
                 Optional.empty(),
-                Optional.empty(),
+                outputTimestamp,
                 Optional.empty());
     }
 

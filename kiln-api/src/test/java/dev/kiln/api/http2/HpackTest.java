@@ -11,6 +11,34 @@ import org.junit.jupiter.api.Test;
 /** The HPACK decoder against RFC 7541 Appendix C's request examples, and the Huffman code's derivation. */
 class HpackTest {
 
+    /** The decoded header lists of the three requests of C.3 and C.4, which encode them without and with Huffman. */
+    private static final List<String> FIRST_REQUEST =
+            List.of(":method", "GET", ":scheme", "http", ":path", "/", ":authority", "www.example.com");
+
+    private static final List<String> SECOND_REQUEST = List.of(
+            ":method",
+            "GET",
+            ":scheme",
+            "http",
+            ":path",
+            "/",
+            ":authority",
+            "www.example.com",
+            "cache-control",
+            "no-cache");
+
+    private static final List<String> THIRD_REQUEST = List.of(
+            ":method",
+            "GET",
+            ":scheme",
+            "https",
+            ":path",
+            "/index.html",
+            ":authority",
+            "www.example.com",
+            "custom-key",
+            "custom-value");
+
     private static List<String> decode(Hpack.Decoder d, String hex) throws HpackException {
         byte[] b = HexFormat.of().parseHex(hex.replace(" ", ""));
         List<String> out = new ArrayList<>();
@@ -23,35 +51,14 @@ class HpackTest {
         Hpack.Decoder d = new Hpack.Decoder(4096);
         // C.3.1
         assertThat(decode(d, "8286 8441 0f77 7777 2e65 7861 6d70 6c65 2e63 6f6d"))
-                .containsExactly(":method", "GET", ":scheme", "http", ":path", "/", ":authority", "www.example.com");
+                .containsExactlyElementsOf(FIRST_REQUEST);
         assertThat(d.tableSize()).isEqualTo(57);
         // C.3.2
-        assertThat(decode(d, "8286 84be 5808 6e6f 2d63 6163 6865"))
-                .containsExactly(
-                        ":method",
-                        "GET",
-                        ":scheme",
-                        "http",
-                        ":path",
-                        "/",
-                        ":authority",
-                        "www.example.com",
-                        "cache-control",
-                        "no-cache");
+        assertThat(decode(d, "8286 84be 5808 6e6f 2d63 6163 6865")).containsExactlyElementsOf(SECOND_REQUEST);
         assertThat(d.tableSize()).isEqualTo(110);
         // C.3.3
         assertThat(decode(d, "8287 85bf 400a 6375 7374 6f6d 2d6b 6579 0c63 7573 746f 6d2d 7661 6c75 65"))
-                .containsExactly(
-                        ":method",
-                        "GET",
-                        ":scheme",
-                        "https",
-                        ":path",
-                        "/index.html",
-                        ":authority",
-                        "www.example.com",
-                        "custom-key",
-                        "custom-value");
+                .containsExactlyElementsOf(THIRD_REQUEST);
         assertThat(d.tableSize()).isEqualTo(164);
         assertThat(d.entries()).isEqualTo(3);
     }
@@ -60,34 +67,12 @@ class HpackTest {
     void requestsWithHuffmanUseTheDynamicTable() throws Exception {
         Hpack.Decoder d = new Hpack.Decoder(4096);
         // C.4.1
-        assertThat(decode(d, "8286 8441 8cf1 e3c2 e5f2 3a6b a0ab 90f4 ff"))
-                .containsExactly(":method", "GET", ":scheme", "http", ":path", "/", ":authority", "www.example.com");
+        assertThat(decode(d, "8286 8441 8cf1 e3c2 e5f2 3a6b a0ab 90f4 ff")).containsExactlyElementsOf(FIRST_REQUEST);
         // C.4.2
-        assertThat(decode(d, "8286 84be 5886 a8eb 1064 9cbf"))
-                .containsExactly(
-                        ":method",
-                        "GET",
-                        ":scheme",
-                        "http",
-                        ":path",
-                        "/",
-                        ":authority",
-                        "www.example.com",
-                        "cache-control",
-                        "no-cache");
+        assertThat(decode(d, "8286 84be 5886 a8eb 1064 9cbf")).containsExactlyElementsOf(SECOND_REQUEST);
         // C.4.3
         assertThat(decode(d, "8287 85bf 4088 25a8 49e9 5ba9 7d7f 8925 a849 e95b b8e8 b4bf"))
-                .containsExactly(
-                        ":method",
-                        "GET",
-                        ":scheme",
-                        "https",
-                        ":path",
-                        "/index.html",
-                        ":authority",
-                        "www.example.com",
-                        "custom-key",
-                        "custom-value");
+                .containsExactlyElementsOf(THIRD_REQUEST);
         assertThat(d.tableSize()).isEqualTo(164);
     }
 

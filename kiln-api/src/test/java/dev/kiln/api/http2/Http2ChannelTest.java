@@ -20,8 +20,6 @@ import dev.kiln.api.types.WorkerRecord;
 import io.grpc.Context;
 import io.grpc.Metadata;
 import io.grpc.Server;
-import io.grpc.ServerCall;
-import io.grpc.ServerCallHandler;
 import io.grpc.ServerInterceptor;
 import io.grpc.ServerInterceptors;
 import io.grpc.Status;
@@ -167,14 +165,7 @@ class Http2ChannelTest {
     }
 
     private void startServer() throws Exception {
-        ServerInterceptor headers = new ServerInterceptor() {
-            @Override
-            public <Q, R> ServerCall.Listener<Q> interceptCall(
-                    ServerCall<Q, R> call, Metadata md, ServerCallHandler<Q, R> next) {
-                lastHeaders.set(md);
-                return next.startCall(call, md);
-            }
-        };
+        ServerInterceptor headers = ServerHeaders.to(lastHeaders::set);
         server = NettyServerBuilder.forAddress(new DomainSocketAddress(socket().toString()))
                 .channelType(EpollServerDomainSocketChannel.class)
                 .bossEventLoopGroup(group)
@@ -205,11 +196,7 @@ class Http2ChannelTest {
     void unaryCallsReturnTheServersAnswers() throws Exception {
         startServer();
         channel = Http2Channel.unix(socket(), MAX_INBOUND);
-        assertThat(blocking()
-                        .info(InfoRequest.getDefaultInstance())
-                        .getBuildkitVersion()
-                        .getVersion())
-                .isEqualTo("v-test");
+        assertInfoAnswers();
         ListWorkersResponse workers = blocking()
                 .listWorkers(ListWorkersRequest.newBuilder()
                         .addFilter("a")
@@ -237,11 +224,7 @@ class Http2ChannelTest {
                 java.nio.channels.Channels.newInputStream(socket),
                 java.nio.channels.Channels.newOutputStream(socket),
                 MAX_INBOUND);
-        assertThat(blocking()
-                        .info(InfoRequest.getDefaultInstance())
-                        .getBuildkitVersion()
-                        .getVersion())
-                .isEqualTo("v-test");
+        assertInfoAnswers();
         Iterator<StatusResponse> it =
                 blocking().status(StatusRequest.newBuilder().setRef("big").build());
         assertThat(it.next()).isEqualTo(log(7, 5 << 20));
@@ -303,11 +286,7 @@ class Http2ChannelTest {
                     assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.RESOURCE_EXHAUSTED);
                 });
         // The connection survives: the next call works.
-        assertThat(blocking()
-                        .info(InfoRequest.getDefaultInstance())
-                        .getBuildkitVersion()
-                        .getVersion())
-                .isEqualTo("v-test");
+        assertInfoAnswers();
     }
 
     @Test
@@ -407,12 +386,7 @@ class Http2ChannelTest {
 
     @Test
     void serverShutdownMidStreamFailsTheCallWithUnavailable() throws Exception {
-        startServer();
-        channel = Http2Channel.unix(socket(), MAX_INBOUND);
-        LinkedBlockingQueue<Object> got = new LinkedBlockingQueue<>();
-        ControlGrpc.newStub(channel)
-                .status(StatusRequest.newBuilder().setRef("slow").build(), queueing(got));
-        assertThat(got.poll(10, TimeUnit.SECONDS)).isInstanceOf(StatusResponse.class);
+        LinkedBlockingQueue<Object> got = slowStatusStarted();
         server.shutdownNow();
         Object end = got.poll(10, TimeUnit.SECONDS);
         assertThat(end)
@@ -430,11 +404,7 @@ class Http2ChannelTest {
                     assertThat(e.getStatus().getDescription()).contains(socket().toString());
                 });
         startServer();
-        assertThat(blocking()
-                        .info(InfoRequest.getDefaultInstance())
-                        .getBuildkitVersion()
-                        .getVersion())
-                .isEqualTo("v-test");
+        assertInfoAnswers();
     }
 
     @Test
@@ -470,12 +440,7 @@ class Http2ChannelTest {
 
     @Test
     void shutdownNowFailsCallsInFlightAndTerminates() throws Exception {
-        startServer();
-        channel = Http2Channel.unix(socket(), MAX_INBOUND);
-        LinkedBlockingQueue<Object> got = new LinkedBlockingQueue<>();
-        ControlGrpc.newStub(channel)
-                .status(StatusRequest.newBuilder().setRef("slow").build(), queueing(got));
-        assertThat(got.poll(10, TimeUnit.SECONDS)).isInstanceOf(StatusResponse.class);
+        LinkedBlockingQueue<Object> got = slowStatusStarted();
         channel.shutdown();
         assertThat(channel.isShutdown()).isTrue();
         assertThat(channel.isTerminated()).isFalse();
@@ -491,39 +456,54 @@ class Http2ChannelTest {
                         e -> assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.UNAVAILABLE));
     }
 
+    /** An Info call on the channel gets the test server's answer. */
+    private void assertInfoAnswers() {
+        assertThat(blocking()
+                        .info(InfoRequest.getDefaultInstance())
+                        .getBuildkitVersion()
+                        .getVersion())
+                .isEqualTo("v-test");
+    }
+
+    /**
+     * Starts the server, connects, and opens the Status stream of ref "slow" (which the test server keeps open),
+     * returning once its first message came: the queue then gets the stream's further messages and its end.
+     */
+    private LinkedBlockingQueue<Object> slowStatusStarted() throws Exception {
+        startServer();
+        channel = Http2Channel.unix(socket(), MAX_INBOUND);
+        LinkedBlockingQueue<Object> got = new LinkedBlockingQueue<>();
+        ControlGrpc.newStub(channel)
+                .status(StatusRequest.newBuilder().setRef("slow").build(), queueing(got));
+        assertThat(got.poll(10, TimeUnit.SECONDS)).isInstanceOf(StatusResponse.class);
+        return got;
+    }
+
     private static <T> StreamObserver<T> observer(CompletableFuture<T> result) {
-        return new StreamObserver<>() {
-            @Override
-            public void onNext(T value) {
-                result.complete(value);
-            }
-
-            @Override
-            public void onError(Throwable t) {
-                result.completeExceptionally(t);
-            }
-
-            @Override
-            public void onCompleted() {}
-        };
+        return observer(result::complete, result::completeExceptionally, () -> {});
     }
 
     /** Puts each message, then the error or "completed", on {@code got}. */
     private static <T> StreamObserver<T> queueing(LinkedBlockingQueue<Object> got) {
+        return observer(got::add, got::add, () -> got.add("completed"));
+    }
+
+    private static <T> StreamObserver<T> observer(
+            java.util.function.Consumer<T> next, java.util.function.Consumer<Throwable> error, Runnable completed) {
         return new StreamObserver<>() {
             @Override
             public void onNext(T value) {
-                got.add(value);
+                next.accept(value);
             }
 
             @Override
             public void onError(Throwable t) {
-                got.add(t);
+                error.accept(t);
             }
 
             @Override
             public void onCompleted() {
-                got.add("completed");
+                completed.run();
             }
         };
     }

@@ -2,12 +2,11 @@ package dev.kiln.api.session;
 
 import dev.kiln.api.control.BytesMessage;
 import dev.kiln.api.control.ControlGrpc;
+import dev.kiln.api.http2.ServerHeaders;
 import io.grpc.BindableService;
 import io.grpc.ManagedChannel;
 import io.grpc.Metadata;
 import io.grpc.Server;
-import io.grpc.ServerCall;
-import io.grpc.ServerCallHandler;
 import io.grpc.ServerInterceptor;
 import io.grpc.ServerInterceptors;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
@@ -39,14 +38,7 @@ final class SessionFixture implements AutoCloseable {
 
     SessionFixture(Path socketDir, List<BindableService> clientServices) throws Exception {
         Path socket = socketDir.resolve("control.sock");
-        ServerInterceptor headers = new ServerInterceptor() {
-            @Override
-            public <Q, R> ServerCall.Listener<Q> interceptCall(
-                    ServerCall<Q, R> call, Metadata md, ServerCallHandler<Q, R> next) {
-                sessionHeaders.complete(md);
-                return next.startCall(call, md);
-            }
-        };
+        ServerInterceptor headers = ServerHeaders.to(sessionHeaders::complete);
         control = NettyServerBuilder.forAddress(new DomainSocketAddress(socket.toString()))
                 .channelType(EpollServerDomainSocketChannel.class)
                 .bossEventLoopGroup(group)

@@ -410,15 +410,16 @@ class ConverterTest {
         assertThat(ops(graph, OpKind.EXEC)).extracting(LlbVertex::name).containsExactly("[dep 1/1] RUN echo needed");
     }
 
-    @Test
-    void noCacheMarksTheStagesSteps() throws Exception {
-        ConvertOptions noCache = new ConvertOptions(
+    /** The options of a build on linux/amd64 with these build arguments, no-cache stages and LLB capabilities. */
+    private static ConvertOptions amd64(
+            Map<String, String> buildArgs, java.util.Set<String> noCache, java.util.Set<String> llbCaps) {
+        return new ConvertOptions(
                 "",
-                Map.of(),
+                buildArgs,
                 Map.of(),
                 null,
                 List.of(AMD64),
-                java.util.Set.of("fresh"),
+                noCache,
                 "",
                 null,
                 List.of(),
@@ -428,7 +429,12 @@ class ConverterTest {
                 "",
                 dev.kiln.llb.ImageOption.ResolveMode.DEFAULT,
                 false,
-                java.util.Set.of("mergeop"));
+                llbCaps);
+    }
+
+    @Test
+    void noCacheMarksTheStagesSteps() throws Exception {
+        ConvertOptions noCache = amd64(Map.of(), java.util.Set.of("fresh"), java.util.Set.of("mergeop"));
         LlbGraph graph = graph(convert("""
                 FROM scratch AS fresh
                 RUN echo fresh
@@ -445,23 +451,7 @@ class ConverterTest {
 
     @Test
     void proxyBuildArgsReachRunWithoutAnArg() throws Exception {
-        ConvertOptions proxy = new ConvertOptions(
-                "",
-                Map.of("HTTPS_PROXY", "http://proxy:3128"),
-                Map.of(),
-                null,
-                List.of(AMD64),
-                null,
-                "",
-                null,
-                List.of(),
-                0,
-                List.of(),
-                "",
-                "",
-                dev.kiln.llb.ImageOption.ResolveMode.DEFAULT,
-                false,
-                java.util.Set.of());
+        ConvertOptions proxy = amd64(Map.of("HTTPS_PROXY", "http://proxy:3128"), null, java.util.Set.of());
         DockerfileConverter.Result result = convert("FROM scratch\nRUN echo\n", proxy);
         // as BuildKit does: the op's ProxyEnv, not its env, so that the worker sets both spellings
         ExecOp exec = exec(graph(result), "echo");

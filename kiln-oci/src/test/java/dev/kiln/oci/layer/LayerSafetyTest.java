@@ -11,12 +11,17 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.UUID;
+import java.util.stream.Stream;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
 import org.apache.commons.compress.archivers.tar.TarConstants;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Named;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * Hostile layers, built here with commons-compress: each must fail naming its entry and leave everything outside
@@ -38,26 +43,101 @@ class LayerSafetyTest {
         escapeName = "kiln-escape-" + UUID.randomUUID();
     }
 
-    @Test
-    void dotDotThatClimbsOutIsRefused() throws IOException {
-        byte[] tar = tar(out -> file(out, "../outside/x", "evil"));
-
-        assertRefused(tar, "../outside/x", "climbs out of the layer");
+    /**
+     * The layers that aim outside the target with their names alone: each is refused naming its entry and the
+     * problem, and leaves nothing outside. Each case is named as the test it was.
+     */
+    static Stream<Arguments> refusedLayers() {
+        return Stream.of(
+                refused(
+                        "dotDotThatClimbsOutIsRefused",
+                        out -> file(out, "../outside/x", "evil"),
+                        "../outside/x",
+                        "climbs out of the layer"),
+                refused(
+                        "dotDotHiddenInsideTheNameIsRefused",
+                        out -> {
+                            dir(out, "a/");
+                            file(out, "a/../../outside/x", "evil");
+                        },
+                        "a/../../outside/x",
+                        "climbs out of the layer"),
+                refused(
+                        "absoluteNameThatClimbsOutIsRefused",
+                        out -> file(out, "/../outside/x", "evil"),
+                        "/../outside/x",
+                        "climbs out of the layer"),
+                refused(
+                        "writingThroughARelativeSymlinkThatClimbsOutIsRefused",
+                        out -> {
+                            dir(out, "deep/");
+                            symlink(out, "deep/up", "../../outside");
+                            file(out, "deep/up/x", "evil");
+                        },
+                        "deep/up/x",
+                        "goes through the symlink \"deep/up\", which points outside the layer"),
+                refused(
+                        "symlinkChainsThatEndOutsideAreRefused",
+                        out -> {
+                            symlink(out, "one", "two");
+                            symlink(out, "two", "three/..");
+                            dir(out, "three/");
+                            symlink(out, "three/four", "../..");
+                            file(out, "one/three/four/outside/x", "evil");
+                        },
+                        "one/three/four/outside/x",
+                        "points outside the layer"),
+                refused(
+                        "hardLinkOutOfTheLayerIsRefused",
+                        out -> hardLink(out, "passwd", "../../etc/passwd"),
+                        "passwd",
+                        "hard link to \"../../etc/passwd\", which is outside the layer"),
+                refused(
+                        "hardLinkToAnAbsolutePathMeansTheLayersFileAndIsRefusedWhenItIsNotThere",
+                        out -> hardLink(out, "passwd", "/etc/passwd"),
+                        "passwd",
+                        "hard link through \"etc\", which is not in the layer"),
+                refused(
+                        "hardLinkThatClimbsOutFromTheRootIsRefused",
+                        out -> hardLink(out, "passwd", "/../etc/passwd"),
+                        "passwd",
+                        "hard link to \"/../etc/passwd\", which is outside the layer"),
+                refused(
+                        "hardLinkThroughASymlinkPointingOutsideIsRefused",
+                        out -> {
+                            symlink(out, "etc", "/etc");
+                            hardLink(out, "passwd", "etc/passwd");
+                        },
+                        "passwd",
+                        "goes through the symlink \"etc\", which points outside the layer"),
+                refused(
+                        "hardLinkToAFileNotInTheLayerIsRefused",
+                        out -> {
+                            dir(out, "bin/");
+                            hardLink(out, "bin/sh", "bin/busybox");
+                        },
+                        "bin/sh",
+                        "hard link to \"bin/busybox\", which is not in the layer"),
+                refused(
+                        "whiteoutOfDotDotIsRefused",
+                        out -> file(out, "a/.wh...", ""),
+                        "a/.wh...",
+                        "a whiteout must name a file"));
     }
 
-    @Test
-    void dotDotHiddenInsideTheNameIsRefused() throws IOException {
-        byte[] tar = tar(out -> {
-            dir(out, "a/");
-            file(out, "a/../../outside/x", "evil");
-        });
+    private static Arguments refused(String name, Entries entries, String entry, String problem) {
+        return Arguments.of(Named.of(name, entries), entry, problem);
+    }
 
-        assertRefused(tar, "a/../../outside/x", "climbs out of the layer");
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("refusedLayers")
+    void layerAimingOutsideIsRefused(Entries entries, String entry, String problem) throws IOException {
+        assertRefused(tar(entries), entry, problem);
     }
 
     @Test
     void dotDotThatStaysInsideIsAllowed() throws IOException {
-        LayerUnpacker.apply(new ByteArrayInputStream(tar(out -> file(out, "a/b/../c", "fine"))), target);
+        apply(out -> file(out, "a/b/../c", "fine"));
 
         assertThat(target.resolve("a/c")).hasContent("fine");
     }
@@ -65,9 +145,7 @@ class LayerSafetyTest {
     @Test
     void absoluteNameLandsInsideTheLayer() throws IOException {
         String name = "/etc/" + escapeName;
-        byte[] tar = tar(out -> file(out, name, "inside"));
-
-        LayerUnpacker.apply(new ByteArrayInputStream(tar), target);
+        apply(out -> file(out, name, "inside"));
 
         assertThat(target.resolve("etc/" + escapeName)).hasContent("inside");
         assertThat(Path.of(name)).doesNotExist();
@@ -76,7 +154,7 @@ class LayerSafetyTest {
 
     @Test
     void slashDotSlashAndPlainNamesAreTheSameFile() throws IOException {
-        byte[] tar = tar(out -> {
+        AppliedLayer applied = apply(out -> {
             dir(out, "/");
             dir(out, "./");
             dir(out, "//");
@@ -86,8 +164,6 @@ class LayerSafetyTest {
             file(out, "etc/x", "third");
             file(out, "//etc//y", "y");
         });
-
-        AppliedLayer applied = LayerUnpacker.apply(new ByteArrayInputStream(tar), target);
 
         assertThat(LayerTrees.names(target)).containsExactly("etc");
         assertThat(LayerTrees.names(target.resolve("etc"))).containsExactlyInAnyOrder("x", "y");
@@ -99,7 +175,7 @@ class LayerSafetyTest {
     @Test
     void theRootEntryIsSkippedAsContainerdSkipsIt() throws IOException {
         int before = (int) Files.getAttribute(target, "unix:mode") & 07777;
-        byte[] tar = tar(out -> {
+        apply(out -> {
             TarArchiveEntry root = new TarArchiveEntry("/", true);
             root.setMode(040700);
             root.setIds(1234, 1234);
@@ -109,19 +185,10 @@ class LayerSafetyTest {
             file(out, "/greeting", "hello");
         });
 
-        LayerUnpacker.apply(new ByteArrayInputStream(tar), target);
-
         assertThat((int) Files.getAttribute(target, "unix:mode") & 07777).isEqualTo(before);
         assertThat((int) Files.getAttribute(target, "unix:uid")).isNotEqualTo(1234);
         assertThat(Files.isSymbolicLink(target)).isFalse();
         assertThat(target.resolve("greeting")).hasContent("hello");
-    }
-
-    @Test
-    void absoluteNameThatClimbsOutIsRefused() throws IOException {
-        byte[] tar = tar(out -> file(out, "/../outside/x", "evil"));
-
-        assertRefused(tar, "/../outside/x", "climbs out of the layer");
     }
 
     @Test
@@ -137,38 +204,12 @@ class LayerSafetyTest {
     }
 
     @Test
-    void writingThroughARelativeSymlinkThatClimbsOutIsRefused() throws IOException {
-        byte[] tar = tar(out -> {
-            dir(out, "deep/");
-            symlink(out, "deep/up", "../../outside");
-            file(out, "deep/up/x", "evil");
-        });
-
-        assertRefused(tar, "deep/up/x", "goes through the symlink \"deep/up\", which points outside the layer");
-    }
-
-    @Test
-    void symlinkChainsThatEndOutsideAreRefused() throws IOException {
-        byte[] tar = tar(out -> {
-            symlink(out, "one", "two");
-            symlink(out, "two", "three/..");
-            dir(out, "three/");
-            symlink(out, "three/four", "../..");
-            file(out, "one/three/four/outside/x", "evil");
-        });
-
-        assertRefused(tar, "one/three/four/outside/x", "points outside the layer");
-    }
-
-    @Test
     void writingThroughASymlinkThatStaysInsideFollowsIt() throws IOException {
-        byte[] tar = tar(out -> {
+        apply(out -> {
             dir(out, "usr/lib/");
             symlink(out, "lib", "usr/lib");
             file(out, "lib/libc.so", "libc");
         });
-
-        LayerUnpacker.apply(new ByteArrayInputStream(tar), target);
 
         assertThat(target.resolve("usr/lib/libc.so")).hasContent("libc");
         assertThat(Files.isSymbolicLink(target.resolve("lib"))).isTrue();
@@ -178,12 +219,10 @@ class LayerSafetyTest {
     void aFileReplacesASymlinkOfTheSameNameInsteadOfWritingThroughIt() throws IOException {
         Path victim = outside.resolve("victim");
         Files.writeString(victim, "untouched");
-        byte[] tar = tar(out -> {
+        apply(out -> {
             symlink(out, "a", victim.toString());
             file(out, "a", "replaced");
         });
-
-        LayerUnpacker.apply(new ByteArrayInputStream(tar), target);
 
         assertThat(Files.isSymbolicLink(target.resolve("a"))).isFalse();
         assertThat(target.resolve("a")).hasContent("replaced");
@@ -191,28 +230,12 @@ class LayerSafetyTest {
     }
 
     @Test
-    void hardLinkOutOfTheLayerIsRefused() throws IOException {
-        byte[] tar = tar(out -> hardLink(out, "passwd", "../../etc/passwd"));
-
-        assertRefused(tar, "passwd", "hard link to \"../../etc/passwd\", which is outside the layer");
-    }
-
-    @Test
-    void hardLinkToAnAbsolutePathMeansTheLayersFileAndIsRefusedWhenItIsNotThere() throws IOException {
-        byte[] tar = tar(out -> hardLink(out, "passwd", "/etc/passwd"));
-
-        assertRefused(tar, "passwd", "hard link through \"etc\", which is not in the layer");
-    }
-
-    @Test
     void hardLinkToAnAbsolutePathOfAnEarlierEntryIsMade() throws IOException {
-        byte[] tar = tar(out -> {
+        apply(out -> {
             file(out, "/bin/busybox", "busybox");
             hardLink(out, "/bin/sh", "/bin/busybox");
             hardLink(out, "./bin/ls", "./bin/busybox");
         });
-
-        LayerUnpacker.apply(new ByteArrayInputStream(tar), target);
 
         assertThat(Files.isSameFile(target.resolve("bin/sh"), target.resolve("bin/busybox")))
                 .isTrue();
@@ -221,62 +244,24 @@ class LayerSafetyTest {
     }
 
     @Test
-    void hardLinkThatClimbsOutFromTheRootIsRefused() throws IOException {
-        byte[] tar = tar(out -> hardLink(out, "passwd", "/../etc/passwd"));
-
-        assertRefused(tar, "passwd", "hard link to \"/../etc/passwd\", which is outside the layer");
-    }
-
-    @Test
-    void hardLinkThroughASymlinkPointingOutsideIsRefused() throws IOException {
-        byte[] tar = tar(out -> {
-            symlink(out, "etc", "/etc");
-            hardLink(out, "passwd", "etc/passwd");
-        });
-
-        assertRefused(tar, "passwd", "goes through the symlink \"etc\", which points outside the layer");
-    }
-
-    @Test
-    void hardLinkToAFileNotInTheLayerIsRefused() throws IOException {
-        byte[] tar = tar(out -> {
-            dir(out, "bin/");
-            hardLink(out, "bin/sh", "bin/busybox");
-        });
-
-        assertRefused(tar, "bin/sh", "hard link to \"bin/busybox\", which is not in the layer");
-    }
-
-    @Test
     void hardLinkToAnEarlierEntryIsMade() throws IOException {
-        byte[] tar = tar(out -> {
+        apply(out -> {
             file(out, "bin/busybox", "busybox");
             hardLink(out, "bin/sh", "bin/busybox");
         });
-
-        LayerUnpacker.apply(new ByteArrayInputStream(tar), target);
 
         assertThat(Files.isSameFile(target.resolve("bin/sh"), target.resolve("bin/busybox")))
                 .isTrue();
     }
 
     @Test
-    void whiteoutOfDotDotIsRefused() throws IOException {
-        byte[] tar = tar(out -> file(out, "a/.wh...", ""));
-
-        assertRefused(tar, "a/.wh...", "a whiteout must name a file");
-    }
-
-    @Test
     void overlayAttributesInTheTarAreIgnoredWithAWarning() throws IOException {
-        byte[] tar = tar(out -> {
+        AppliedLayer applied = apply(out -> {
             TarArchiveEntry entry = new TarArchiveEntry("dir/");
             entry.addPaxHeader("SCHILY.xattr.trusted.overlay.redirect", "/elsewhere");
             out.putArchiveEntry(entry);
             out.closeArchiveEntry();
         });
-
-        AppliedLayer applied = LayerUnpacker.apply(new ByteArrayInputStream(tar), target);
 
         assertThat(Xattrs.get(target.resolve("dir"), "trusted.overlay.redirect"))
                 .isEmpty();
@@ -341,6 +326,11 @@ class LayerSafetyTest {
         assertThatThrownBy(() -> LayerUnpacker.apply(new ByteArrayInputStream(tar), target))
                 .isInstanceOf(IOException.class)
                 .hasMessageContaining("cannot apply layer entry \"" + name + "\"");
+    }
+
+    /** Applies the layer of {@code entries} to the target directory. */
+    private AppliedLayer apply(Entries entries) throws IOException {
+        return LayerUnpacker.apply(new ByteArrayInputStream(tar(entries)), target);
     }
 
     private void assertRefused(byte[] tar, String entry, String problem) throws IOException {

@@ -12,6 +12,7 @@ import dev.kiln.oci.content.ContentStore;
 import dev.kiln.oci.content.DiskFullException;
 import dev.kiln.oci.testing.LocalRegistry;
 import dev.kiln.oci.testing.RegistryProxy;
+import dev.kiln.oci.testing.Resources;
 import dev.kiln.oci.testing.SmallDisk;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -49,13 +50,8 @@ class DiskFullPullTest {
     }
 
     @AfterEach
-    void tearDown() throws IOException {
-        if (client != null) {
-            client.close();
-        }
-        if (disk != null) {
-            disk.close();
-        }
+    void tearDown() throws Exception {
+        Resources.closeAll(client, disk);
     }
 
     @Test

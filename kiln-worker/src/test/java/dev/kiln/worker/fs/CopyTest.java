@@ -1,5 +1,7 @@
 package dev.kiln.worker.fs;
 
+import static dev.kiln.worker.fs.StatChecks.assertModeOwnerAndTime;
+import static dev.kiln.worker.fs.TreeListing.tree;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -11,28 +13,16 @@ import java.nio.file.attribute.FileTime;
 import java.nio.file.attribute.UserDefinedFileAttributeView;
 import java.time.Instant;
 import java.util.List;
-import java.util.stream.Stream;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
-class CopyTest {
+class CopyTest extends SourceToDestination {
 
     private static final Instant SOURCE_TIME = Instant.parse("2015-06-07T08:09:10.123456789Z");
     private static final Instant OVERRIDE_TIME = Instant.parse("2001-02-03T04:05:06Z");
 
-    @TempDir
-    Path tmp;
-
-    private Path src;
-    private Path dst;
-    private FileActions actions;
-
-    @BeforeEach
-    void setUp() throws Exception {
-        src = Files.createDirectory(tmp.resolve("src"));
-        dst = Files.createDirectory(tmp.resolve("dst"));
-        actions = new FileActions(dst, name -> new Owner(4242, name.group() == null ? 4242 : 4343));
+    @Override
+    UserLookup users() {
+        return name -> new Owner(4242, name.group() == null ? 4242 : 4343);
     }
 
     private Path file(String rel, String content) throws Exception {
@@ -50,15 +40,6 @@ class CopyTest {
         actions.copy(src, from, to, options);
     }
 
-    private static List<String> tree(Path dir) throws Exception {
-        try (Stream<Path> walk = Files.walk(dir)) {
-            return walk.filter(p -> !p.equals(dir))
-                    .map(p -> dir.relativize(p).toString())
-                    .sorted()
-                    .toList();
-        }
-    }
-
     @Test
     void copyOfAFileKeepsContentModeOwnerAndMtime() throws Exception {
         file("a.txt", "alpha");
@@ -66,10 +47,7 @@ class CopyTest {
         Path b = dst.resolve("b.txt");
         assertThat(b).hasContent("alpha");
         FileStat s = FileStat.of(b);
-        assertThat(s.permissions()).isEqualTo(0640);
-        assertThat(s.uid()).isEqualTo(33);
-        assertThat(s.gid()).isEqualTo(44);
-        assertThat(s.modified().toInstant()).isEqualTo(SOURCE_TIME);
+        assertModeOwnerAndTime(s, 0640, 33, 44, SOURCE_TIME);
     }
 
     @Test
@@ -167,11 +145,7 @@ class CopyTest {
         file("d/f", "x");
         Files.createSymbolicLink(src.resolve("d/link"), Path.of("f"));
         copy("/d", "/d", CopyOptions.defaults().withOwner(new Owner(1000, 1001)));
-        for (String rel : List.of("d", "d/f", "d/link")) {
-            FileStat s = FileStat.of(dst.resolve(rel));
-            assertThat(s.uid()).as(rel).isEqualTo(1000);
-            assertThat(s.gid()).as(rel).isEqualTo(1001);
-        }
+        assertOwnedBy(1000, 1001, "d", "d/f", "d/link");
     }
 
     @Test

@@ -1,5 +1,6 @@
 package dev.kiln.worker.fs;
 
+import static dev.kiln.worker.fs.StatChecks.assertModeOwnerAndTime;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -41,10 +42,7 @@ class FileActionsTest {
         actions.mkdir("/data", 0750, false, new Owner(123, 456), EPOCH_2000);
         FileStat s = stat("data");
         assertThat(s.isDirectory()).isTrue();
-        assertThat(s.permissions()).isEqualTo(0750);
-        assertThat(s.uid()).isEqualTo(123);
-        assertThat(s.gid()).isEqualTo(456);
-        assertThat(s.modified().toInstant()).isEqualTo(EPOCH_2000);
+        assertModeOwnerAndTime(s, 0750, 123, 456, EPOCH_2000);
     }
 
     @Test
@@ -128,10 +126,7 @@ class FileActionsTest {
         actions.mkfile("/hello.txt", 0640, "hello".getBytes(), new Owner(11, 22), EPOCH_2000);
         assertThat(root.resolve("hello.txt")).hasContent("hello");
         FileStat s = stat("hello.txt");
-        assertThat(s.permissions()).isEqualTo(0640);
-        assertThat(s.uid()).isEqualTo(11);
-        assertThat(s.gid()).isEqualTo(22);
-        assertThat(s.modified().toInstant()).isEqualTo(EPOCH_2000);
+        assertModeOwnerAndTime(s, 0640, 11, 22, EPOCH_2000);
     }
 
     @Test

@@ -1,5 +1,6 @@
 package dev.kiln.worker.fs;
 
+import static dev.kiln.worker.fs.TreeListing.tree;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -8,7 +9,6 @@ import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
 import java.time.Instant;
 import java.util.List;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -35,15 +35,6 @@ class LocalSyncTest {
         Files.writeString(p, content);
         Files.setLastModifiedTime(p, FileTime.from(T0));
         return p;
-    }
-
-    private static List<String> tree(Path dir) throws Exception {
-        try (Stream<Path> walk = Files.walk(dir)) {
-            return walk.filter(p -> !p.equals(dir))
-                    .map(p -> dir.relativize(p).toString())
-                    .sorted()
-                    .toList();
-        }
     }
 
     private SyncResult sync(SyncOptions options) throws FsException {

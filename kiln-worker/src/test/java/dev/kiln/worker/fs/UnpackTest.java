@@ -1,5 +1,7 @@
 package dev.kiln.worker.fs;
 
+import static dev.kiln.worker.fs.StatChecks.assertModeOwnerAndTime;
+import static dev.kiln.worker.fs.TreeListing.tree;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
@@ -13,8 +15,6 @@ import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
 import java.time.Instant;
-import java.util.List;
-import java.util.stream.Stream;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
 import org.apache.commons.compress.archivers.tar.TarConstants;
@@ -22,27 +22,16 @@ import org.apache.commons.compress.compressors.bzip2.BZip2CompressorOutputStream
 import org.apache.commons.compress.compressors.gzip.GzipCompressorOutputStream;
 import org.apache.commons.compress.compressors.xz.XZCompressorOutputStream;
 import org.apache.commons.compress.compressors.xz.XZUtils;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /** ADD-style unpacking of tar archives made in the test with commons-compress. */
-class UnpackTest {
+class UnpackTest extends SourceToDestination {
 
     private static final Instant MEMBER_TIME = Instant.parse("2019-09-09T09:09:09Z");
 
-    @TempDir
-    Path tmp;
-
-    private Path src;
-    private Path dst;
-    private FileActions actions;
-
-    @BeforeEach
-    void setUp() throws Exception {
-        src = Files.createDirectory(tmp.resolve("src"));
-        dst = Files.createDirectory(tmp.resolve("dst"));
-        actions = new FileActions(dst, UserLookup.idsOnly());
+    @Override
+    UserLookup users() {
+        return UserLookup.idsOnly();
     }
 
     /** A tar with a directory, a file, a symlink and a hard link. */
@@ -95,24 +84,12 @@ class UnpackTest {
         return out.toByteArray();
     }
 
-    private static List<String> tree(Path dir) throws Exception {
-        try (Stream<Path> walk = Files.walk(dir)) {
-            return walk.filter(p -> !p.equals(dir))
-                    .map(p -> dir.relativize(p).toString())
-                    .sorted()
-                    .toList();
-        }
-    }
-
     private void assertSampleExtractedUnder(Path dir) throws Exception {
         assertThat(tree(dir)).containsExactly("app", "app/hard", "app/hello.txt", "app/link");
         Path hello = dir.resolve("app/hello.txt");
         assertThat(hello).hasContent("hello from the archive");
         FileStat s = FileStat.of(hello);
-        assertThat(s.permissions()).isEqualTo(0604);
-        assertThat(s.uid()).isEqualTo(1234);
-        assertThat(s.gid()).isEqualTo(5678);
-        assertThat(s.modified().toInstant()).isEqualTo(MEMBER_TIME);
+        assertModeOwnerAndTime(s, 0604, 1234, 5678, MEMBER_TIME);
         assertThat(Files.readSymbolicLink(dir.resolve("app/link"))).isEqualTo(Path.of("hello.txt"));
         assertThat(FileStat.of(dir.resolve("app/hard")).inode()).isEqualTo(s.inode());
         FileStat app = FileStat.of(dir.resolve("app"));
@@ -202,11 +179,7 @@ class UnpackTest {
                 "/bundle.tgz",
                 "/opt",
                 CopyOptions.defaults().withAttemptUnpack(true).withOwner(new Owner(77, 88)));
-        for (String rel : List.of("opt/app", "opt/app/hello.txt", "opt/app/link")) {
-            FileStat s = FileStat.of(dst.resolve(rel));
-            assertThat(s.uid()).as(rel).isEqualTo(77);
-            assertThat(s.gid()).as(rel).isEqualTo(88);
-        }
+        assertOwnedBy(77, 88, "opt/app", "opt/app/hello.txt", "opt/app/link");
     }
 
     @Test

@@ -70,15 +70,7 @@ class ExecOperationTest {
     }
 
     static String run(Snapshot base, String script, UnaryOperator<ExecOp.Builder> shape) throws Exception {
-        ExecOp.Builder exec = ExecOp.newBuilder()
-                .setMeta(Meta.newBuilder()
-                        .setCwd("/")
-                        .addArgs("/bin/sh")
-                        .addArgs("-c")
-                        .addArgs("{ " + script + "; } > /tmp/out"))
-                .addMounts(
-                        Mount.newBuilder().setInput(0).setDest("/").setOutput(0).setMountType(MountType.BIND));
-        Op op = Op.newBuilder().setExec(shape.apply(exec)).build();
+        Op op = Op.newBuilder().setExec(shape.apply(shellStep(script))).build();
 
         List<Result> outputs = new ExecOperation(op, snapshotter, () -> runtime, cacheMounts, secrets)
                 .exec(new Context(), List.of(new SnapshotResult(base)));

@@ -118,9 +118,7 @@ class SnapshotterTest {
 
         assertThat(base.layers()).hasSize(1);
         assertThat(s.layerPath(base.layers().getFirst()).resolve("hello")).hasContent("world");
-        try (Mounted view = s.mountReadOnly(base)) {
-            assertThat(view.path().resolve("hello")).hasContent("world");
-        }
+        assertFiles(s, base, "hello", "world");
     }
 
     @ParameterizedTest
@@ -273,11 +271,7 @@ class SnapshotterTest {
 
         assertThat(merged.layers())
                 .containsExactly(a.layers().getFirst(), b.layers().getFirst());
-        try (Mounted view = s.mountReadOnly(merged)) {
-            assertThat(view.path().resolve("shared")).hasContent("from b");
-            assertThat(view.path().resolve("only-a")).hasContent("a");
-            assertThat(view.path().resolve("only-b")).hasContent("b");
-        }
+        assertFiles(s, merged, "shared", "from b", "only-a", "a", "only-b", "b");
     }
 
     @ParameterizedTest
@@ -293,11 +287,8 @@ class SnapshotterTest {
         assertThat(merged.layers())
                 .containsExactly(
                         a.layers().get(1), base.layers().getFirst(), b.layers().get(1));
-        try (Mounted view = s.mountReadOnly(merged)) {
-            // b's content includes the base's f, which is on top of a's change as in a full rebase of b onto a
-            assertThat(view.path().resolve("f")).hasContent("base");
-            assertThat(view.path().resolve("g")).hasContent("b");
-        }
+        // b's content includes the base's f, which is on top of a's change as in a full rebase of b onto a
+        assertFiles(s, merged, "f", "base", "g", "b");
     }
 
     @ParameterizedTest
@@ -345,6 +336,15 @@ class SnapshotterTest {
             assertThat(names(rebuilt.path())).containsExactly("added", "changed", "dir", "same");
             assertThat(names(rebuilt.path().resolve("dir/sub"))).isEmpty();
             assertThat(rebuilt.path().resolve("changed")).hasContent("new");
+        }
+    }
+
+    /** Mounts {@code snapshot} read-only and checks its files: name, content, name, content... */
+    private static void assertFiles(Snapshotter s, Snapshot snapshot, String... namesAndContents) throws IOException {
+        try (Mounted view = s.mountReadOnly(snapshot)) {
+            for (int i = 0; i < namesAndContents.length; i += 2) {
+                assertThat(view.path().resolve(namesAndContents[i])).hasContent(namesAndContents[i + 1]);
+            }
         }
     }
 
@@ -406,10 +406,7 @@ class SnapshotterTest {
 
         assertThat(reopened.load(child.id())).contains(child);
         assertThat(reopened.load(Snapshot.SCRATCH.id())).contains(Snapshot.SCRATCH);
-        try (Mounted view = reopened.mountReadOnly(reopened.load(child.id()).orElseThrow())) {
-            assertThat(view.path().resolve("f")).hasContent("persisted");
-            assertThat(view.path().resolve("g")).hasContent("too");
-        }
+        assertFiles(reopened, reopened.load(child.id()).orElseThrow(), "f", "persisted", "g", "too");
     }
 
     @ParameterizedTest

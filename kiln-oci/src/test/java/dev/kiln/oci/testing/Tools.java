@@ -1,4 +1,4 @@
-package dev.kiln.engine;
+package dev.kiln.oci.testing;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -8,17 +8,28 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
-/** Third-party tools the image tests check Kiln's output with: Debian's skopeo and umoci, GNU tar. */
-final class Tools {
+/**
+ * Third-party tools the tests check Kiln's output with (Debian's skopeo and umoci, GNU tar, runc), run as a user
+ * would run them: a test reads their stdout, and a tool that fails fails the test with everything it printed.
+ */
+public final class Tools {
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private Tools() {}
 
-    /** Runs a command and returns its stdout; a non-zero exit fails with the command's output. */
-    static String run(Path workDir, String... command) throws IOException, InterruptedException {
+    /** Runs a command in the test JVM's working directory; see {@link #run(Path, String...)}. */
+    public static String run(String... command) throws IOException, InterruptedException {
+        return run(null, command);
+    }
+
+    /**
+     * Runs a command in {@code workDir} and returns its stdout; a non-zero exit fails with the command's stdout and
+     * stderr. Stderr is read apart, so a tool's warnings never end up in the JSON a test parses.
+     */
+    public static String run(Path workDir, String... command) throws IOException, InterruptedException {
         Process process = new ProcessBuilder(command)
-                .directory(workDir.toFile())
+                .directory(workDir == null ? null : workDir.toFile())
                 .redirectError(ProcessBuilder.Redirect.PIPE)
                 .start();
         process.getOutputStream().close();
@@ -41,7 +52,8 @@ final class Tools {
     }
 
     /** {@code skopeo inspect} of {@code image} (a transport:reference), as JSON. */
-    static JsonNode skopeoInspect(Path workDir, String image, String... flags) throws Exception {
+    public static JsonNode skopeoInspect(Path workDir, String image, String... flags)
+            throws IOException, InterruptedException {
         List<String> command = new ArrayList<>(List.of("skopeo", "inspect"));
         if (image.startsWith("docker://")) {
             command.add("--tls-verify=false");
