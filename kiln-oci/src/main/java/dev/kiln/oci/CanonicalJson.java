@@ -17,9 +17,11 @@ import java.time.Instant;
 import java.time.LocalDateTime;
 import java.time.ZoneOffset;
 import java.util.Collection;
+import java.util.Collections;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * Compact JSON in a fixed field order (the order of the Go structs that define each document), with map keys sorted
@@ -86,6 +88,20 @@ final class CanonicalJson {
             }
             json.writeEndObject();
         }
+    }
+
+    /** A list of descriptors as an array, written even when empty (the OCI structs do not omit it). */
+    static void descriptors(JsonGenerator json, String name, List<Descriptor> values) throws IOException {
+        json.writeArrayFieldStart(name);
+        for (Descriptor value : values) {
+            value.write(json);
+        }
+        json.writeEndArray();
+    }
+
+    /** A document's string map as it is kept and written: sorted by key, unchangeable, empty for null. */
+    static Map<String, String> sortedMap(Map<String, String> values) {
+        return values == null ? Map.of() : Collections.unmodifiableMap(new TreeMap<>(values));
     }
 
     /** Go's set idiom: {@code {"80/tcp":{}}}. */

@@ -8,8 +8,8 @@ import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.TreeMap;
 import java.util.TreeSet;
+import java.util.function.Consumer;
 
 /**
  * How a container of an image runs: the {@code config} object of an image config, with Docker's additions
@@ -74,7 +74,7 @@ public record ContainerConfig(
         cmd = cmd == null ? List.of() : List.copyOf(cmd);
         volumes = sorted(volumes);
         workingDir = workingDir == null ? "" : workingDir;
-        labels = labels == null ? Map.of() : Collections.unmodifiableMap(new TreeMap<>(labels));
+        labels = CanonicalJson.sortedMap(labels);
         stopSignal = stopSignal == null ? "" : stopSignal;
         onBuild = onBuild == null ? List.of() : List.copyOf(onBuild);
         shell = shell == null ? List.of() : List.copyOf(shell);
@@ -82,75 +82,19 @@ public record ContainerConfig(
     }
 
     public ContainerConfig withUser(String value) {
-        return new ContainerConfig(
-                value,
-                exposedPorts,
-                env,
-                entrypoint,
-                cmd,
-                volumes,
-                workingDir,
-                labels,
-                stopSignal,
-                argsEscaped,
-                healthcheck,
-                onBuild,
-                shell,
-                unknownFields);
+        return with(change -> change.user = value);
     }
 
     public ContainerConfig withExposedPorts(Set<String> value) {
-        return new ContainerConfig(
-                user,
-                value,
-                env,
-                entrypoint,
-                cmd,
-                volumes,
-                workingDir,
-                labels,
-                stopSignal,
-                argsEscaped,
-                healthcheck,
-                onBuild,
-                shell,
-                unknownFields);
+        return with(change -> change.exposedPorts = value);
     }
 
     public ContainerConfig withEnv(List<String> value) {
-        return new ContainerConfig(
-                user,
-                exposedPorts,
-                value,
-                entrypoint,
-                cmd,
-                volumes,
-                workingDir,
-                labels,
-                stopSignal,
-                argsEscaped,
-                healthcheck,
-                onBuild,
-                shell,
-                unknownFields);
+        return with(change -> change.env = value);
     }
 
     public ContainerConfig withEntrypoint(List<String> value) {
-        return new ContainerConfig(
-                user,
-                exposedPorts,
-                env,
-                value,
-                cmd,
-                volumes,
-                workingDir,
-                labels,
-                stopSignal,
-                argsEscaped,
-                healthcheck,
-                onBuild,
-                shell,
-                unknownFields);
+        return with(change -> change.entrypoint = value);
     }
 
     /**
@@ -173,183 +117,105 @@ public record ContainerConfig(
     }
 
     public ContainerConfig withCmd(List<String> value) {
-        return new ContainerConfig(
-                user,
-                exposedPorts,
-                env,
-                entrypoint,
-                value,
-                volumes,
-                workingDir,
-                labels,
-                stopSignal,
-                argsEscaped,
-                healthcheck,
-                onBuild,
-                shell,
-                unknownFields);
+        return with(change -> change.cmd = value);
     }
 
     public ContainerConfig withVolumes(Set<String> value) {
-        return new ContainerConfig(
-                user,
-                exposedPorts,
-                env,
-                entrypoint,
-                cmd,
-                value,
-                workingDir,
-                labels,
-                stopSignal,
-                argsEscaped,
-                healthcheck,
-                onBuild,
-                shell,
-                unknownFields);
+        return with(change -> change.volumes = value);
     }
 
     public ContainerConfig withWorkingDir(String value) {
-        return new ContainerConfig(
-                user,
-                exposedPorts,
-                env,
-                entrypoint,
-                cmd,
-                volumes,
-                value,
-                labels,
-                stopSignal,
-                argsEscaped,
-                healthcheck,
-                onBuild,
-                shell,
-                unknownFields);
+        return with(change -> change.workingDir = value);
     }
 
     public ContainerConfig withLabels(Map<String, String> value) {
-        return new ContainerConfig(
-                user,
-                exposedPorts,
-                env,
-                entrypoint,
-                cmd,
-                volumes,
-                workingDir,
-                value,
-                stopSignal,
-                argsEscaped,
-                healthcheck,
-                onBuild,
-                shell,
-                unknownFields);
+        return with(change -> change.labels = value);
     }
 
     public ContainerConfig withStopSignal(String value) {
-        return new ContainerConfig(
-                user,
-                exposedPorts,
-                env,
-                entrypoint,
-                cmd,
-                volumes,
-                workingDir,
-                labels,
-                value,
-                argsEscaped,
-                healthcheck,
-                onBuild,
-                shell,
-                unknownFields);
+        return with(change -> change.stopSignal = value);
     }
 
     public ContainerConfig withArgsEscaped(boolean value) {
-        return new ContainerConfig(
-                user,
-                exposedPorts,
-                env,
-                entrypoint,
-                cmd,
-                volumes,
-                workingDir,
-                labels,
-                stopSignal,
-                value,
-                healthcheck,
-                onBuild,
-                shell,
-                unknownFields);
+        return with(change -> change.argsEscaped = value);
     }
 
     public ContainerConfig withHealthcheck(Healthcheck value) {
-        return new ContainerConfig(
-                user,
-                exposedPorts,
-                env,
-                entrypoint,
-                cmd,
-                volumes,
-                workingDir,
-                labels,
-                stopSignal,
-                argsEscaped,
-                value,
-                onBuild,
-                shell,
-                unknownFields);
+        return with(change -> change.healthcheck = value);
     }
 
     public ContainerConfig withOnBuild(List<String> value) {
-        return new ContainerConfig(
-                user,
-                exposedPorts,
-                env,
-                entrypoint,
-                cmd,
-                volumes,
-                workingDir,
-                labels,
-                stopSignal,
-                argsEscaped,
-                healthcheck,
-                value,
-                shell,
-                unknownFields);
+        return with(change -> change.onBuild = value);
     }
 
     public ContainerConfig withShell(List<String> value) {
-        return new ContainerConfig(
-                user,
-                exposedPorts,
-                env,
-                entrypoint,
-                cmd,
-                volumes,
-                workingDir,
-                labels,
-                stopSignal,
-                argsEscaped,
-                healthcheck,
-                onBuild,
-                value,
-                unknownFields);
+        return with(change -> change.shell = value);
     }
 
     ContainerConfig withoutUnknownFields() {
-        return new ContainerConfig(
-                user,
-                exposedPorts,
-                env,
-                entrypoint,
-                cmd,
-                volumes,
-                workingDir,
-                labels,
-                stopSignal,
-                argsEscaped,
-                healthcheck == null ? null : healthcheck.withoutUnknownFields(),
-                onBuild,
-                shell,
-                Map.of());
+        return with(change -> {
+            change.healthcheck = healthcheck == null ? null : healthcheck.withoutUnknownFields();
+            change.unknownFields = Map.of();
+        });
+    }
+
+    private ContainerConfig with(Consumer<Change> edit) {
+        Change change = new Change(this);
+        edit.accept(change);
+        return change.toConfig();
+    }
+
+    /** The fields of a config being changed: each wither sets the ones it changes and the others are kept. */
+    private static final class Change {
+        String user;
+        Set<String> exposedPorts;
+        List<String> env;
+        List<String> entrypoint;
+        List<String> cmd;
+        Set<String> volumes;
+        String workingDir;
+        Map<String, String> labels;
+        String stopSignal;
+        boolean argsEscaped;
+        Healthcheck healthcheck;
+        List<String> onBuild;
+        List<String> shell;
+        Map<String, JsonNode> unknownFields;
+
+        Change(ContainerConfig from) {
+            user = from.user;
+            exposedPorts = from.exposedPorts;
+            env = from.env;
+            entrypoint = from.entrypoint;
+            cmd = from.cmd;
+            volumes = from.volumes;
+            workingDir = from.workingDir;
+            labels = from.labels;
+            stopSignal = from.stopSignal;
+            argsEscaped = from.argsEscaped;
+            healthcheck = from.healthcheck;
+            onBuild = from.onBuild;
+            shell = from.shell;
+            unknownFields = from.unknownFields;
+        }
+
+        ContainerConfig toConfig() {
+            return new ContainerConfig(
+                    user,
+                    exposedPorts,
+                    env,
+                    entrypoint,
+                    cmd,
+                    volumes,
+                    workingDir,
+                    labels,
+                    stopSignal,
+                    argsEscaped,
+                    healthcheck,
+                    onBuild,
+                    shell,
+                    unknownFields);
+        }
     }
 
     static ContainerConfig read(JsonFields fields) {

@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import java.util.function.Consumer;
 
 /**
  * An image config (OCI image-spec config, which Docker's v1 image JSON matches): platform, how containers run,
@@ -134,101 +135,40 @@ public record ImageConfig(
     }
 
     public ImageConfig withCreated(Instant value) {
-        return new ImageConfig(
-                value,
-                author,
-                architecture,
-                os,
-                osVersion,
-                osFeatures,
-                variant,
-                config,
-                rootfs,
-                history,
-                unknownFields);
+        return with(change -> change.created = value);
     }
 
     public ImageConfig withAuthor(String value) {
-        return new ImageConfig(
-                created,
-                value,
-                architecture,
-                os,
-                osVersion,
-                osFeatures,
-                variant,
-                config,
-                rootfs,
-                history,
-                unknownFields);
+        return with(change -> change.author = value);
     }
 
     public ImageConfig withPlatform(Platform value) {
-        return new ImageConfig(
-                created,
-                author,
-                value.architecture(),
-                value.os(),
-                value.osVersion(),
-                value.osFeatures(),
-                value.variant(),
-                config,
-                rootfs,
-                history,
-                unknownFields);
+        return with(change -> {
+            change.architecture = value.architecture();
+            change.os = value.os();
+            change.osVersion = value.osVersion();
+            change.osFeatures = value.osFeatures();
+            change.variant = value.variant();
+        });
     }
 
     public ImageConfig withConfig(ContainerConfig value) {
-        return new ImageConfig(
-                created,
-                author,
-                architecture,
-                os,
-                osVersion,
-                osFeatures,
-                variant,
-                value,
-                rootfs,
-                history,
-                unknownFields);
+        return with(change -> change.config = value);
     }
 
     public ImageConfig withRootFs(RootFs value) {
-        return new ImageConfig(
-                created,
-                author,
-                architecture,
-                os,
-                osVersion,
-                osFeatures,
-                variant,
-                config,
-                value,
-                history,
-                unknownFields);
+        return with(change -> change.rootfs = value);
     }
 
     /** The config with one more field Kiln does not model (replacing one of that name), written as it is given. */
     public ImageConfig withUnknownField(String name, JsonNode value) {
         Map<String, JsonNode> fields = new java.util.LinkedHashMap<>(unknownFields);
         fields.put(name, value);
-        return new ImageConfig(
-                created, author, architecture, os, osVersion, osFeatures, variant, config, rootfs, history, fields);
+        return with(change -> change.unknownFields = fields);
     }
 
     public ImageConfig withHistory(List<History> value) {
-        return new ImageConfig(
-                created,
-                author,
-                architecture,
-                os,
-                osVersion,
-                osFeatures,
-                variant,
-                config,
-                rootfs,
-                value,
-                unknownFields);
+        return with(change -> change.history = value);
     }
 
     /** This config with one more layer and the history step that made it. */
@@ -247,18 +187,62 @@ public record ImageConfig(
 
     /** This config as Go's typed structs hold it: without the fields Kiln does not model, at every level. */
     public ImageConfig withoutUnknownFields() {
-        return new ImageConfig(
-                created,
-                author,
-                architecture,
-                os,
-                osVersion,
-                osFeatures,
-                variant,
-                config.withoutUnknownFields(),
-                rootfs.withoutUnknownFields(),
-                history.stream().map(History::withoutUnknownFields).toList(),
-                Map.of());
+        return with(change -> {
+            change.config = config.withoutUnknownFields();
+            change.rootfs = rootfs.withoutUnknownFields();
+            change.history = history.stream().map(History::withoutUnknownFields).toList();
+            change.unknownFields = Map.of();
+        });
+    }
+
+    private ImageConfig with(Consumer<Change> edit) {
+        Change change = new Change(this);
+        edit.accept(change);
+        return change.toImageConfig();
+    }
+
+    /** The fields of a config being changed: each wither sets the ones it changes and the others are kept. */
+    private static final class Change {
+        Instant created;
+        String author;
+        String architecture;
+        String os;
+        String osVersion;
+        List<String> osFeatures;
+        String variant;
+        ContainerConfig config;
+        RootFs rootfs;
+        List<History> history;
+        Map<String, JsonNode> unknownFields;
+
+        Change(ImageConfig from) {
+            created = from.created;
+            author = from.author;
+            architecture = from.architecture;
+            os = from.os;
+            osVersion = from.osVersion;
+            osFeatures = from.osFeatures;
+            variant = from.variant;
+            config = from.config;
+            rootfs = from.rootfs;
+            history = from.history;
+            unknownFields = from.unknownFields;
+        }
+
+        ImageConfig toImageConfig() {
+            return new ImageConfig(
+                    created,
+                    author,
+                    architecture,
+                    os,
+                    osVersion,
+                    osFeatures,
+                    variant,
+                    config,
+                    rootfs,
+                    history,
+                    unknownFields);
+        }
     }
 
     /** The canonical JSON: compact, fields in the OCI Go struct's order, unknown fields after them, sorted. */

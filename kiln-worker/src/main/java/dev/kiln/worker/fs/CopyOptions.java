@@ -2,6 +2,7 @@ package dev.kiln.worker.fs;
 
 import java.time.Instant;
 import java.util.List;
+import java.util.function.Consumer;
 
 /**
  * How {@link FileActions#copy} behaves; the fields of BuildKit's FileActionCopy.
@@ -53,36 +54,6 @@ public record CopyOptions(
         }
     }
 
-    /** Options without a symbolic mode. */
-    public CopyOptions(
-            OwnerRef owner,
-            Integer mode,
-            boolean followSymlink,
-            boolean dirCopyContents,
-            boolean attemptUnpack,
-            boolean createDestPath,
-            boolean allowWildcard,
-            boolean allowEmptyWildcard,
-            Instant timestamp,
-            List<String> includePatterns,
-            List<String> excludePatterns,
-            boolean alwaysReplaceExistingDestPaths) {
-        this(
-                owner,
-                mode,
-                followSymlink,
-                dirCopyContents,
-                attemptUnpack,
-                createDestPath,
-                allowWildcard,
-                allowEmptyWildcard,
-                timestamp,
-                includePatterns,
-                excludePatterns,
-                alwaysReplaceExistingDestPaths,
-                null);
-    }
-
     /** The permission bits a copied entry gets, given its source's permission bits. */
     public int permissionsFor(int sourcePermissions, boolean isDirectory) {
         if (symbolicMode != null) {
@@ -108,225 +79,118 @@ public record CopyOptions(
     }
 
     public CopyOptions withOwner(OwnerRef value) {
-        return new CopyOptions(
-                value,
-                mode,
-                followSymlink,
-                dirCopyContents,
-                attemptUnpack,
-                createDestPath,
-                allowWildcard,
-                allowEmptyWildcard,
-                timestamp,
-                includePatterns,
-                excludePatterns,
-                alwaysReplaceExistingDestPaths,
-                symbolicMode);
+        return with(change -> change.owner = value);
     }
 
     /** An absolute mode, replacing any symbolic one. */
     public CopyOptions withMode(Integer value) {
-        return new CopyOptions(
-                owner,
-                value,
-                followSymlink,
-                dirCopyContents,
-                attemptUnpack,
-                createDestPath,
-                allowWildcard,
-                allowEmptyWildcard,
-                timestamp,
-                includePatterns,
-                excludePatterns,
-                alwaysReplaceExistingDestPaths,
-                null);
+        return with(change -> {
+            change.mode = value;
+            change.symbolicMode = null;
+        });
     }
 
     /** A symbolic mode, replacing any absolute one. */
     public CopyOptions withSymbolicMode(SymbolicMode value) {
-        return new CopyOptions(
-                owner,
-                null,
-                followSymlink,
-                dirCopyContents,
-                attemptUnpack,
-                createDestPath,
-                allowWildcard,
-                allowEmptyWildcard,
-                timestamp,
-                includePatterns,
-                excludePatterns,
-                alwaysReplaceExistingDestPaths,
-                value);
+        return with(change -> {
+            change.mode = null;
+            change.symbolicMode = value;
+        });
     }
 
     public CopyOptions withFollowSymlink(boolean value) {
-        return new CopyOptions(
-                owner,
-                mode,
-                value,
-                dirCopyContents,
-                attemptUnpack,
-                createDestPath,
-                allowWildcard,
-                allowEmptyWildcard,
-                timestamp,
-                includePatterns,
-                excludePatterns,
-                alwaysReplaceExistingDestPaths,
-                symbolicMode);
+        return with(change -> change.followSymlink = value);
     }
 
     public CopyOptions withDirCopyContents(boolean value) {
-        return new CopyOptions(
-                owner,
-                mode,
-                followSymlink,
-                value,
-                attemptUnpack,
-                createDestPath,
-                allowWildcard,
-                allowEmptyWildcard,
-                timestamp,
-                includePatterns,
-                excludePatterns,
-                alwaysReplaceExistingDestPaths,
-                symbolicMode);
+        return with(change -> change.dirCopyContents = value);
     }
 
     public CopyOptions withAttemptUnpack(boolean value) {
-        return new CopyOptions(
-                owner,
-                mode,
-                followSymlink,
-                dirCopyContents,
-                value,
-                createDestPath,
-                allowWildcard,
-                allowEmptyWildcard,
-                timestamp,
-                includePatterns,
-                excludePatterns,
-                alwaysReplaceExistingDestPaths,
-                symbolicMode);
+        return with(change -> change.attemptUnpack = value);
     }
 
     public CopyOptions withCreateDestPath(boolean value) {
-        return new CopyOptions(
-                owner,
-                mode,
-                followSymlink,
-                dirCopyContents,
-                attemptUnpack,
-                value,
-                allowWildcard,
-                allowEmptyWildcard,
-                timestamp,
-                includePatterns,
-                excludePatterns,
-                alwaysReplaceExistingDestPaths,
-                symbolicMode);
+        return with(change -> change.createDestPath = value);
     }
 
     public CopyOptions withAllowWildcard(boolean value) {
-        return new CopyOptions(
-                owner,
-                mode,
-                followSymlink,
-                dirCopyContents,
-                attemptUnpack,
-                createDestPath,
-                value,
-                allowEmptyWildcard,
-                timestamp,
-                includePatterns,
-                excludePatterns,
-                alwaysReplaceExistingDestPaths,
-                symbolicMode);
+        return with(change -> change.allowWildcard = value);
     }
 
     public CopyOptions withAllowEmptyWildcard(boolean value) {
-        return new CopyOptions(
-                owner,
-                mode,
-                followSymlink,
-                dirCopyContents,
-                attemptUnpack,
-                createDestPath,
-                allowWildcard,
-                value,
-                timestamp,
-                includePatterns,
-                excludePatterns,
-                alwaysReplaceExistingDestPaths,
-                symbolicMode);
+        return with(change -> change.allowEmptyWildcard = value);
     }
 
     public CopyOptions withTimestamp(Instant value) {
-        return new CopyOptions(
-                owner,
-                mode,
-                followSymlink,
-                dirCopyContents,
-                attemptUnpack,
-                createDestPath,
-                allowWildcard,
-                allowEmptyWildcard,
-                value,
-                includePatterns,
-                excludePatterns,
-                alwaysReplaceExistingDestPaths,
-                symbolicMode);
+        return with(change -> change.timestamp = value);
     }
 
     public CopyOptions withIncludePatterns(List<String> value) {
-        return new CopyOptions(
-                owner,
-                mode,
-                followSymlink,
-                dirCopyContents,
-                attemptUnpack,
-                createDestPath,
-                allowWildcard,
-                allowEmptyWildcard,
-                timestamp,
-                value,
-                excludePatterns,
-                alwaysReplaceExistingDestPaths,
-                symbolicMode);
+        return with(change -> change.includePatterns = value);
     }
 
     public CopyOptions withExcludePatterns(List<String> value) {
-        return new CopyOptions(
-                owner,
-                mode,
-                followSymlink,
-                dirCopyContents,
-                attemptUnpack,
-                createDestPath,
-                allowWildcard,
-                allowEmptyWildcard,
-                timestamp,
-                includePatterns,
-                value,
-                alwaysReplaceExistingDestPaths,
-                symbolicMode);
+        return with(change -> change.excludePatterns = value);
     }
 
     public CopyOptions withAlwaysReplaceExistingDestPaths(boolean value) {
-        return new CopyOptions(
-                owner,
-                mode,
-                followSymlink,
-                dirCopyContents,
-                attemptUnpack,
-                createDestPath,
-                allowWildcard,
-                allowEmptyWildcard,
-                timestamp,
-                includePatterns,
-                excludePatterns,
-                value,
-                symbolicMode);
+        return with(change -> change.alwaysReplaceExistingDestPaths = value);
+    }
+
+    private CopyOptions with(Consumer<Change> edit) {
+        Change change = new Change(this);
+        edit.accept(change);
+        return change.toCopyOptions();
+    }
+
+    /** The options being changed: each wither sets the ones it changes and the others are kept. */
+    private static final class Change {
+        OwnerRef owner;
+        Integer mode;
+        boolean followSymlink;
+        boolean dirCopyContents;
+        boolean attemptUnpack;
+        boolean createDestPath;
+        boolean allowWildcard;
+        boolean allowEmptyWildcard;
+        Instant timestamp;
+        List<String> includePatterns;
+        List<String> excludePatterns;
+        boolean alwaysReplaceExistingDestPaths;
+        SymbolicMode symbolicMode;
+
+        Change(CopyOptions from) {
+            owner = from.owner;
+            mode = from.mode;
+            followSymlink = from.followSymlink;
+            dirCopyContents = from.dirCopyContents;
+            attemptUnpack = from.attemptUnpack;
+            createDestPath = from.createDestPath;
+            allowWildcard = from.allowWildcard;
+            allowEmptyWildcard = from.allowEmptyWildcard;
+            timestamp = from.timestamp;
+            includePatterns = from.includePatterns;
+            excludePatterns = from.excludePatterns;
+            alwaysReplaceExistingDestPaths = from.alwaysReplaceExistingDestPaths;
+            symbolicMode = from.symbolicMode;
+        }
+
+        CopyOptions toCopyOptions() {
+            return new CopyOptions(
+                    owner,
+                    mode,
+                    followSymlink,
+                    dirCopyContents,
+                    attemptUnpack,
+                    createDestPath,
+                    allowWildcard,
+                    allowEmptyWildcard,
+                    timestamp,
+                    includePatterns,
+                    excludePatterns,
+                    alwaysReplaceExistingDestPaths,
+                    symbolicMode);
+        }
     }
 }

@@ -266,7 +266,8 @@ public final class FileOperation implements Operation {
                 time(copy.getTimestamp()),
                 copy.getIncludePatternsList(),
                 copy.getExcludePatternsList(),
-                copy.getAlwaysReplaceExistingDestPaths());
+                copy.getAlwaysReplaceExistingDestPaths(),
+                null);
         if (copy.getModeStr().isEmpty()) {
             return options;
         }
