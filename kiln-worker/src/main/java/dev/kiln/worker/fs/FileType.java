@@ -2,18 +2,20 @@ package dev.kiln.worker.fs;
 
 /** The kinds of inode a tree can hold, from the S_IFMT bits of st_mode. */
 public enum FileType {
-    REGULAR('f'),
-    DIRECTORY('d'),
-    SYMLINK('l'),
-    CHAR_DEVICE('c'),
-    BLOCK_DEVICE('b'),
-    FIFO('p'),
-    SOCKET('s');
+    REGULAR('f', 0100000),
+    DIRECTORY('d', 0040000),
+    SYMLINK('l', 0120000),
+    CHAR_DEVICE('c', 0020000),
+    BLOCK_DEVICE('b', 0060000),
+    FIFO('p', 0010000),
+    SOCKET('s', 0140000);
 
     private final char code;
+    private final int modeBits;
 
-    FileType(char code) {
+    FileType(char code, int modeBits) {
         this.code = code;
+        this.modeBits = modeBits;
     }
 
     /** One letter, as ls and find print it; used in digests so renaming an enum constant never changes one. */
@@ -21,16 +23,17 @@ public enum FileType {
         return code;
     }
 
+    /** The S_IFMT bits of st_mode for this kind. */
+    public int modeBits() {
+        return modeBits;
+    }
+
     static FileType ofMode(int mode) {
-        return switch (mode & 0170000) {
-            case 0100000 -> REGULAR;
-            case 0040000 -> DIRECTORY;
-            case 0120000 -> SYMLINK;
-            case 0020000 -> CHAR_DEVICE;
-            case 0060000 -> BLOCK_DEVICE;
-            case 0010000 -> FIFO;
-            case 0140000 -> SOCKET;
-            default -> throw new IllegalArgumentException("unknown file type in mode 0" + Integer.toOctalString(mode));
-        };
+        for (FileType type : values()) {
+            if (type.modeBits == (mode & 0170000)) {
+                return type;
+            }
+        }
+        throw new IllegalArgumentException("unknown file type in mode 0" + Integer.toOctalString(mode));
     }
 }

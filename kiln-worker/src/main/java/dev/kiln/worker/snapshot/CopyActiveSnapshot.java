@@ -1,6 +1,7 @@
 package dev.kiln.worker.snapshot;
 
 import dev.kiln.core.Trees;
+import dev.kiln.worker.fs.FileStat;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -34,7 +35,7 @@ final class CopyActiveSnapshot implements ActiveSnapshot {
         try {
             Path rootfs = Files.createDirectory(directory.resolve("rootfs"));
             if (parent.isScratch()) {
-                FileCopier.applyMetadata(store.emptyDirectory(), FileInfo.of(store.emptyDirectory()), rootfs);
+                FileCopier.applyMetadata(store.emptyDirectory(), FileStat.of(store.emptyDirectory()), rootfs);
             }
             new LayerFlattener(new FileCopier(false)).applyAll(store.layerPaths(parent.layers()), rootfs);
             CopyActiveSnapshot active = new CopyActiveSnapshot(owner, store, parent, directory, rootfs);

@@ -3,6 +3,7 @@ package dev.kiln.worker.snapshot;
 import dev.kiln.core.Trees;
 import dev.kiln.core.sys.PosixFiles;
 import dev.kiln.core.sys.SyscallException;
+import dev.kiln.worker.fs.FileStat;
 import dev.kiln.worker.sys.Mounts;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -28,7 +29,7 @@ final class OverlayActiveSnapshot implements ActiveSnapshot {
     private final Path upper;
     private final Path mountPoint;
     private final List<String> held;
-    private final FileInfo upperRootAtStart;
+    private final FileStat upperRootAtStart;
     private final PendingLinks pendingLinks;
     private boolean mounted;
     private State state = State.ACTIVE;
@@ -40,7 +41,7 @@ final class OverlayActiveSnapshot implements ActiveSnapshot {
             Path upper,
             Path mountPoint,
             List<String> held,
-            FileInfo upperRootAtStart,
+            FileStat upperRootAtStart,
             boolean mounted) {
         this.store = store;
         this.parent = parent;
@@ -64,9 +65,9 @@ final class OverlayActiveSnapshot implements ActiveSnapshot {
             } else {
                 // overlay shows the upper directory's own attributes for "/", so it starts as the parent's root
                 Path top = store.layerPath(parent.layers().getLast());
-                FileCopier.applyMetadata(top, FileInfo.of(top), upper);
+                FileCopier.applyMetadata(top, FileStat.of(top), upper);
             }
-            FileInfo upperRoot = FileInfo.of(upper);
+            FileStat upperRoot = FileStat.of(upper);
             if (parent.isScratch()) {
                 OverlayActiveSnapshot active =
                         new OverlayActiveSnapshot(store, parent, directory, upper, upper, List.of(), upperRoot, false);
@@ -165,7 +166,7 @@ final class OverlayActiveSnapshot implements ActiveSnapshot {
     private boolean unchanged() throws IOException {
         List<Path> lowers = store.layerPaths(parent.layers()).reversed();
         pruneUnchangedDirectories(upper, lowers);
-        FileInfo root = FileInfo.of(upper);
+        FileStat root = FileStat.of(upper);
         if (root.mode() != upperRootAtStart.mode()
                 || root.uid() != upperRootAtStart.uid()
                 || root.gid() != upperRootAtStart.gid()) {
@@ -178,14 +179,14 @@ final class OverlayActiveSnapshot implements ActiveSnapshot {
     private static void pruneUnchangedDirectories(Path upperDir, List<Path> lowerDirs) throws IOException {
         for (String name : Trees.names(upperDir)) {
             Path copied = upperDir.resolve(name);
-            FileInfo now = FileInfo.of(copied);
+            FileStat now = FileStat.of(copied);
             if (!now.isDirectory() || Overlay.isOpaque(copied)) {
                 continue;
             }
             List<Path> below = lowerDirectories(lowerDirs, name);
             if (below.isEmpty()
                     || !TreeDiff.sameDirectoryAttributes(
-                            below.getFirst(), FileInfo.of(below.getFirst()), copied, now)) {
+                            below.getFirst(), FileStat.of(below.getFirst()), copied, now)) {
                 continue;
             }
             pruneUnchangedDirectories(copied, below);
@@ -200,7 +201,7 @@ final class OverlayActiveSnapshot implements ActiveSnapshot {
         List<Path> below = new ArrayList<>();
         for (Path lowerDir : lowerDirs) {
             Path candidate = lowerDir.resolve(name);
-            FileInfo info = FileInfo.ofNullable(candidate);
+            FileStat info = FileStat.ofIfExists(candidate).orElse(null);
             if (info == null) {
                 continue;
             }
