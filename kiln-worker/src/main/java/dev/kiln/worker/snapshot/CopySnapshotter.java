@@ -21,17 +21,12 @@ public final class CopySnapshotter extends StoredSnapshotter {
     }
 
     @Override
-    public ActiveSnapshot prepare(Snapshot parent) throws IOException {
-        store.requireLayers(parent);
+    ActiveSnapshot prepareLayers(Snapshot parent) throws IOException {
         return CopyActiveSnapshot.create(this, store, parent);
     }
 
     @Override
-    public Mounted mountReadOnly(Snapshot snapshot) throws IOException {
-        store.requireLayers(snapshot);
-        if (snapshot.isScratch()) {
-            return new Mounted(snapshot, store.emptyDirectory(), () -> {});
-        }
+    Mounted mountLayers(Snapshot snapshot) throws IOException {
         store.acquire(snapshot.layers());
         Path dir;
         Path view;

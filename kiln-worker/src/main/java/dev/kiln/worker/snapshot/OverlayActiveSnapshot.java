@@ -16,23 +16,12 @@ import java.util.Optional;
  * An overlay mount of the parent's layers under a fresh upper directory. On a scratch parent there is nothing to
  * stack, so the upper directory itself is the mount. Committing renames the upper directory into a layer.
  */
-final class OverlayActiveSnapshot implements ActiveSnapshot {
-    private enum State {
-        ACTIVE,
-        COMMITTED,
-        CLOSED
-    }
-
-    private final LayerStore store;
-    private final Snapshot parent;
-    private final Path directory;
+final class OverlayActiveSnapshot extends StoredActiveSnapshot {
     private final Path upper;
     private final Path mountPoint;
-    private final List<String> held;
     private final FileStat upperRootAtStart;
     private final PendingLinks pendingLinks;
     private boolean mounted;
-    private State state = State.ACTIVE;
 
     private OverlayActiveSnapshot(
             LayerStore store,
@@ -43,12 +32,9 @@ final class OverlayActiveSnapshot implements ActiveSnapshot {
             List<String> held,
             FileStat upperRootAtStart,
             boolean mounted) {
-        this.store = store;
-        this.parent = parent;
-        this.directory = directory;
+        super(store, parent, directory, held);
         this.upper = upper;
         this.mountPoint = mountPoint;
-        this.held = held;
         this.upperRootAtStart = upperRootAtStart;
         this.pendingLinks = new PendingLinks(upper);
         this.mounted = mounted;
@@ -93,11 +79,6 @@ final class OverlayActiveSnapshot implements ActiveSnapshot {
     }
 
     @Override
-    public Snapshot parent() {
-        return parent;
-    }
-
-    @Override
     public Path mount() {
         requireActive("mount");
         return mountPoint;
@@ -110,8 +91,7 @@ final class OverlayActiveSnapshot implements ActiveSnapshot {
     }
 
     @Override
-    public synchronized Snapshot commit() throws IOException {
-        requireActive("commit");
+    Snapshot commitWrites() throws IOException {
         if (mounted) {
             unmountForCommit();
             mounted = false;
@@ -119,19 +99,9 @@ final class OverlayActiveSnapshot implements ActiveSnapshot {
         if (!pendingLinks.isEmpty()) {
             pendingLinks.apply(); // before the pruning below, which would drop a directory that only links fill
         }
-        Snapshot result =
-                unchanged() ? store.record(parent.layers()) : store.recordWithNewLayer(parent.layers(), upper);
-        state = State.COMMITTED;
-        cleanUp();
-        return result;
+        return unchanged() ? store.record(parent.layers()) : store.recordWithNewLayer(parent.layers(), upper);
     }
 
-    /**
-     * Drops from the upper directory what overlay copied up without a change, then says whether anything is
-     * left. Without the pruning, a step that writes one file would also carry every directory the runtime's
-     * mount stubs made overlay copy up (such as /etc for /etc/hosts), and merging that layer onto another base
-     * would reset those directories to this base's attributes.
-     */
     /**
      * Unmounts the view before its upper directory becomes a layer. A container that just ended can hold the
      * mount for a moment longer (its runtime is still tearing its namespace down), so EBUSY is retried for a
@@ -163,6 +133,12 @@ final class OverlayActiveSnapshot implements ActiveSnapshot {
         }
     }
 
+    /**
+     * Drops from the upper directory what overlay copied up without a change, then says whether anything is
+     * left. Without the pruning, a step that writes one file would also carry every directory the runtime's
+     * mount stubs made overlay copy up (such as /etc for /etc/hosts), and merging that layer onto another base
+     * would reset those directories to this base's attributes.
+     */
     private boolean unchanged() throws IOException {
         List<Path> lowers = store.layerPaths(parent.layers()).reversed();
         pruneUnchangedDirectories(upper, lowers);
@@ -217,34 +193,10 @@ final class OverlayActiveSnapshot implements ActiveSnapshot {
     }
 
     @Override
-    public synchronized void close() throws IOException {
-        if (state != State.ACTIVE) {
-            return;
-        }
-        state = State.CLOSED;
-        try {
-            if (mounted) {
-                OverlaySnapshotter.unmount(mountPoint);
-                mounted = false;
-            }
-        } finally {
-            cleanUp();
-        }
-    }
-
-    private void cleanUp() throws IOException {
-        try {
-            Trees.deleteRecursively(directory);
-        } finally {
-            store.release(held);
-            store.unregister(this);
-        }
-    }
-
-    private void requireActive(String action) {
-        if (state != State.ACTIVE) {
-            throw new IllegalStateException("cannot " + action + " the snapshot prepared from " + parent.id()
-                    + ": it is already " + state.name().toLowerCase(java.util.Locale.ROOT));
+    void discard() throws IOException {
+        if (mounted) {
+            OverlaySnapshotter.unmount(mountPoint);
+            mounted = false;
         }
     }
 }

@@ -90,17 +90,12 @@ public final class OverlaySnapshotter extends StoredSnapshotter {
     }
 
     @Override
-    public ActiveSnapshot prepare(Snapshot parent) throws IOException {
-        store.requireLayers(parent);
+    ActiveSnapshot prepareLayers(Snapshot parent) throws IOException {
         return OverlayActiveSnapshot.create(this, store, parent);
     }
 
     @Override
-    public Mounted mountReadOnly(Snapshot snapshot) throws IOException {
-        store.requireLayers(snapshot);
-        if (snapshot.isScratch()) {
-            return new Mounted(snapshot, store.emptyDirectory(), () -> {});
-        }
+    Mounted mountLayers(Snapshot snapshot) throws IOException {
         Path dir = store.newWorkDirectory();
         Path merged = dir.resolve("merged");
         LowerStack acquired = null;

@@ -19,6 +19,27 @@ abstract sealed class StoredSnapshotter implements Snapshotter permits OverlaySn
     }
 
     @Override
+    public final ActiveSnapshot prepare(Snapshot parent) throws IOException {
+        store.requireLayers(parent);
+        return prepareLayers(parent);
+    }
+
+    /** A writable view of {@code parent}, whose layers are known to be in the store. */
+    abstract ActiveSnapshot prepareLayers(Snapshot parent) throws IOException;
+
+    @Override
+    public final Mounted mountReadOnly(Snapshot snapshot) throws IOException {
+        store.requireLayers(snapshot);
+        if (snapshot.isScratch()) {
+            return new Mounted(snapshot, store.emptyDirectory(), () -> {});
+        }
+        return mountLayers(snapshot);
+    }
+
+    /** A read-only view of {@code snapshot}, which has layers, all of them in the store. */
+    abstract Mounted mountLayers(Snapshot snapshot) throws IOException;
+
+    @Override
     public Path root() {
         return store.root();
     }
