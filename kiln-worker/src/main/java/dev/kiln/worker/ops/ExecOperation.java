@@ -91,10 +91,7 @@ public final class ExecOperation implements Operation {
         ExecOp exec = op.getExec();
         if (op.hasPlatform()) {
             // Before any mount: a step no emulator can run fails at once, naming the emulator to install.
-            emulators.check(dev.kiln.core.Platform.of(
-                    op.getPlatform().getOS(),
-                    op.getPlatform().getArchitecture(),
-                    op.getPlatform().getVariant()));
+            emulators.check(OpKeys.platform(op, null));
         }
         Mount rootMount = exec.getMountsList().stream()
                 .filter(m -> m.getDest().equals("/"))
