@@ -164,42 +164,46 @@ final class Http2Connection implements Runnable {
 
     /** Queues one framed gRPC message; sends what the windows allow; may wait while the queue is long. */
     void send(Http2Call<?, ?> call, ByteBuffer data) {
-        IOException error = null;
-        lock.lock();
-        try {
+        writeLocked(() -> {
             if (streams.get(call.streamId) != call || call.halfClosed) {
                 return;
             }
             call.outbound.add(data);
             call.queued += data.remaining();
-            try {
-                flush(call);
-            } catch (IOException e) {
-                error = e;
-            }
-            if (error == null && Thread.currentThread() != reader) {
+            flush(call);
+            if (Thread.currentThread() != reader) {
                 while (call.queued > SEND_QUEUE_LIMIT && streams.get(call.streamId) == call && failure == null) {
                     sendable.awaitUninterruptibly();
                 }
             }
-        } finally {
-            lock.unlock();
-        }
-        if (error != null) {
-            fail(writeFailed(error));
-        }
+        });
     }
 
     /** Ends our side of the stream once its queued DATA is out. */
     void halfClose(Http2Call<?, ?> call) {
-        IOException error = null;
-        lock.lock();
-        try {
+        writeLocked(() -> {
             if (streams.get(call.streamId) != call || call.halfClosed) {
                 return;
             }
             call.halfClosed = true;
             flush(call);
+        });
+    }
+
+    /** What {@link #writeLocked} runs: state changes and frame writes under the lock. */
+    private interface LockedWrite {
+        void run() throws IOException;
+    }
+
+    /**
+     * Runs {@code write} under the lock. A write that fails fails the whole connection, once the lock is released
+     * (failing takes the lock itself and wakes every call).
+     */
+    private void writeLocked(LockedWrite write) {
+        IOException error = null;
+        lock.lock();
+        try {
+            write.run();
         } catch (IOException e) {
             error = e;
         } finally {
@@ -282,9 +286,7 @@ final class Http2Connection implements Runnable {
         if (n <= 0) {
             return;
         }
-        IOException error = null;
-        lock.lock();
-        try {
+        writeLocked(() -> {
             if (failure != null) {
                 return;
             }
@@ -300,14 +302,7 @@ final class Http2Connection implements Runnable {
                     call.unacked = 0;
                 }
             }
-        } catch (IOException e) {
-            error = e;
-        } finally {
-            lock.unlock();
-        }
-        if (error != null) {
-            fail(writeFailed(error));
-        }
+        });
     }
 
     /** Closes the connection quietly (the channel is done with it). */
