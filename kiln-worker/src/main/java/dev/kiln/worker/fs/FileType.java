@@ -2,20 +2,18 @@ package dev.kiln.worker.fs;
 
 /** The kinds of inode a tree can hold, from the S_IFMT bits of st_mode. */
 public enum FileType {
-    REGULAR('f', 0100000),
-    DIRECTORY('d', 0040000),
-    SYMLINK('l', 0120000),
-    CHAR_DEVICE('c', 0020000),
-    BLOCK_DEVICE('b', 0060000),
-    FIFO('p', 0010000),
-    SOCKET('s', 0140000);
+    REGULAR('f'),
+    DIRECTORY('d'),
+    SYMLINK('l'),
+    CHAR_DEVICE('c'),
+    BLOCK_DEVICE('b'),
+    FIFO('p'),
+    SOCKET('s');
 
     private final char code;
-    private final int modeBits;
 
-    FileType(char code, int modeBits) {
+    FileType(char code) {
         this.code = code;
-        this.modeBits = modeBits;
     }
 
     /** One letter, as ls and find print it; used in digests so renaming an enum constant never changes one. */
@@ -25,12 +23,20 @@ public enum FileType {
 
     /** The S_IFMT bits of st_mode for this kind. */
     public int modeBits() {
-        return modeBits;
+        return switch (this) {
+            case REGULAR -> 0100000;
+            case DIRECTORY -> 0040000;
+            case SYMLINK -> 0120000;
+            case CHAR_DEVICE -> 0020000;
+            case BLOCK_DEVICE -> 0060000;
+            case FIFO -> 0010000;
+            case SOCKET -> 0140000;
+        };
     }
 
     static FileType ofMode(int mode) {
         for (FileType type : values()) {
-            if (type.modeBits == (mode & 0170000)) {
+            if (type.modeBits() == (mode & 0170000)) {
                 return type;
             }
         }
