@@ -22,17 +22,11 @@ import java.util.function.Predicate;
 /**
  * One JSON object of an image document being read, with the JSON path that leads to it, so every error names the
  * document and the field. Absent and null fields read as empty values, as Go's encoding/json treats them.
+ *
+ * @param document what is being read, for error messages
+ * @param path the JSON path of this object, "" for the document itself
  */
-final class JsonFields {
-    private final String document;
-    private final String path;
-    private final JsonNode node;
-
-    private JsonFields(String document, String path, JsonNode node) {
-        this.document = document;
-        this.path = path;
-        this.node = node;
-    }
+record JsonFields(String document, String path, JsonNode node) {
 
     static JsonFields parse(byte[] json, String document) {
         JsonNode root;
@@ -53,10 +47,6 @@ final class JsonFields {
             throw new OciFormatException(document, "", "expected a JSON object, found " + describe(root));
         }
         return new JsonFields(document, "", root);
-    }
-
-    String document() {
-        return document;
     }
 
     boolean has(String field) {
