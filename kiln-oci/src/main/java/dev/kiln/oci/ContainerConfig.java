@@ -2,6 +2,7 @@ package dev.kiln.oci;
 
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.kiln.core.RecordCopy;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -9,7 +10,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
-import java.util.function.Consumer;
 
 /**
  * How a container of an image runs: the {@code config} object of an image config, with Docker's additions
@@ -82,19 +82,19 @@ public record ContainerConfig(
     }
 
     public ContainerConfig withUser(String value) {
-        return with(change -> change.user = value);
+        return RecordCopy.of(this).with("user", value).make();
     }
 
     public ContainerConfig withExposedPorts(Set<String> value) {
-        return with(change -> change.exposedPorts = value);
+        return RecordCopy.of(this).with("exposedPorts", value).make();
     }
 
     public ContainerConfig withEnv(List<String> value) {
-        return with(change -> change.env = value);
+        return RecordCopy.of(this).with("env", value).make();
     }
 
     public ContainerConfig withEntrypoint(List<String> value) {
-        return with(change -> change.entrypoint = value);
+        return RecordCopy.of(this).with("entrypoint", value).make();
     }
 
     /**
@@ -117,105 +117,46 @@ public record ContainerConfig(
     }
 
     public ContainerConfig withCmd(List<String> value) {
-        return with(change -> change.cmd = value);
+        return RecordCopy.of(this).with("cmd", value).make();
     }
 
     public ContainerConfig withVolumes(Set<String> value) {
-        return with(change -> change.volumes = value);
+        return RecordCopy.of(this).with("volumes", value).make();
     }
 
     public ContainerConfig withWorkingDir(String value) {
-        return with(change -> change.workingDir = value);
+        return RecordCopy.of(this).with("workingDir", value).make();
     }
 
     public ContainerConfig withLabels(Map<String, String> value) {
-        return with(change -> change.labels = value);
+        return RecordCopy.of(this).with("labels", value).make();
     }
 
     public ContainerConfig withStopSignal(String value) {
-        return with(change -> change.stopSignal = value);
+        return RecordCopy.of(this).with("stopSignal", value).make();
     }
 
     public ContainerConfig withArgsEscaped(boolean value) {
-        return with(change -> change.argsEscaped = value);
+        return RecordCopy.of(this).with("argsEscaped", value).make();
     }
 
     public ContainerConfig withHealthcheck(Healthcheck value) {
-        return with(change -> change.healthcheck = value);
+        return RecordCopy.of(this).with("healthcheck", value).make();
     }
 
     public ContainerConfig withOnBuild(List<String> value) {
-        return with(change -> change.onBuild = value);
+        return RecordCopy.of(this).with("onBuild", value).make();
     }
 
     public ContainerConfig withShell(List<String> value) {
-        return with(change -> change.shell = value);
+        return RecordCopy.of(this).with("shell", value).make();
     }
 
     ContainerConfig withoutUnknownFields() {
-        return with(change -> {
-            change.healthcheck = healthcheck == null ? null : healthcheck.withoutUnknownFields();
-            change.unknownFields = Map.of();
-        });
-    }
-
-    private ContainerConfig with(Consumer<Change> edit) {
-        Change change = new Change(this);
-        edit.accept(change);
-        return change.toConfig();
-    }
-
-    /** The fields of a config being changed: each wither sets the ones it changes and the others are kept. */
-    private static final class Change {
-        String user;
-        Set<String> exposedPorts;
-        List<String> env;
-        List<String> entrypoint;
-        List<String> cmd;
-        Set<String> volumes;
-        String workingDir;
-        Map<String, String> labels;
-        String stopSignal;
-        boolean argsEscaped;
-        Healthcheck healthcheck;
-        List<String> onBuild;
-        List<String> shell;
-        Map<String, JsonNode> unknownFields;
-
-        Change(ContainerConfig from) {
-            user = from.user;
-            exposedPorts = from.exposedPorts;
-            env = from.env;
-            entrypoint = from.entrypoint;
-            cmd = from.cmd;
-            volumes = from.volumes;
-            workingDir = from.workingDir;
-            labels = from.labels;
-            stopSignal = from.stopSignal;
-            argsEscaped = from.argsEscaped;
-            healthcheck = from.healthcheck;
-            onBuild = from.onBuild;
-            shell = from.shell;
-            unknownFields = from.unknownFields;
-        }
-
-        ContainerConfig toConfig() {
-            return new ContainerConfig(
-                    user,
-                    exposedPorts,
-                    env,
-                    entrypoint,
-                    cmd,
-                    volumes,
-                    workingDir,
-                    labels,
-                    stopSignal,
-                    argsEscaped,
-                    healthcheck,
-                    onBuild,
-                    shell,
-                    unknownFields);
-        }
+        return RecordCopy.of(this)
+                .with("healthcheck", healthcheck == null ? null : healthcheck.withoutUnknownFields())
+                .with("unknownFields", Map.of())
+                .make();
     }
 
     static ContainerConfig read(JsonFields fields) {

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.kiln.core.Digest;
 import dev.kiln.core.Platform;
+import dev.kiln.core.RecordCopy;
 import java.io.IOException;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -11,7 +12,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
-import java.util.function.Consumer;
 
 /**
  * An image config (OCI image-spec config, which Docker's v1 image JSON matches): platform, how containers run,
@@ -135,40 +135,40 @@ public record ImageConfig(
     }
 
     public ImageConfig withCreated(Instant value) {
-        return with(change -> change.created = value);
+        return RecordCopy.of(this).with("created", value).make();
     }
 
     public ImageConfig withAuthor(String value) {
-        return with(change -> change.author = value);
+        return RecordCopy.of(this).with("author", value).make();
     }
 
     public ImageConfig withPlatform(Platform value) {
-        return with(change -> {
-            change.architecture = value.architecture();
-            change.os = value.os();
-            change.osVersion = value.osVersion();
-            change.osFeatures = value.osFeatures();
-            change.variant = value.variant();
-        });
+        return RecordCopy.of(this)
+                .with("architecture", value.architecture())
+                .with("os", value.os())
+                .with("osVersion", value.osVersion())
+                .with("osFeatures", value.osFeatures())
+                .with("variant", value.variant())
+                .make();
     }
 
     public ImageConfig withConfig(ContainerConfig value) {
-        return with(change -> change.config = value);
+        return RecordCopy.of(this).with("config", value).make();
     }
 
     public ImageConfig withRootFs(RootFs value) {
-        return with(change -> change.rootfs = value);
+        return RecordCopy.of(this).with("rootfs", value).make();
     }
 
     /** The config with one more field Kiln does not model (replacing one of that name), written as it is given. */
     public ImageConfig withUnknownField(String name, JsonNode value) {
         Map<String, JsonNode> fields = new java.util.LinkedHashMap<>(unknownFields);
         fields.put(name, value);
-        return with(change -> change.unknownFields = fields);
+        return RecordCopy.of(this).with("unknownFields", fields).make();
     }
 
     public ImageConfig withHistory(List<History> value) {
-        return with(change -> change.history = value);
+        return RecordCopy.of(this).with("history", value).make();
     }
 
     /** This config with one more layer and the history step that made it. */
@@ -187,62 +187,14 @@ public record ImageConfig(
 
     /** This config as Go's typed structs hold it: without the fields Kiln does not model, at every level. */
     public ImageConfig withoutUnknownFields() {
-        return with(change -> {
-            change.config = config.withoutUnknownFields();
-            change.rootfs = rootfs.withoutUnknownFields();
-            change.history = history.stream().map(History::withoutUnknownFields).toList();
-            change.unknownFields = Map.of();
-        });
-    }
-
-    private ImageConfig with(Consumer<Change> edit) {
-        Change change = new Change(this);
-        edit.accept(change);
-        return change.toImageConfig();
-    }
-
-    /** The fields of a config being changed: each wither sets the ones it changes and the others are kept. */
-    private static final class Change {
-        Instant created;
-        String author;
-        String architecture;
-        String os;
-        String osVersion;
-        List<String> osFeatures;
-        String variant;
-        ContainerConfig config;
-        RootFs rootfs;
-        List<History> history;
-        Map<String, JsonNode> unknownFields;
-
-        Change(ImageConfig from) {
-            created = from.created;
-            author = from.author;
-            architecture = from.architecture;
-            os = from.os;
-            osVersion = from.osVersion;
-            osFeatures = from.osFeatures;
-            variant = from.variant;
-            config = from.config;
-            rootfs = from.rootfs;
-            history = from.history;
-            unknownFields = from.unknownFields;
-        }
-
-        ImageConfig toImageConfig() {
-            return new ImageConfig(
-                    created,
-                    author,
-                    architecture,
-                    os,
-                    osVersion,
-                    osFeatures,
-                    variant,
-                    config,
-                    rootfs,
-                    history,
-                    unknownFields);
-        }
+        return RecordCopy.of(this)
+                .with("config", config.withoutUnknownFields())
+                .with("rootfs", rootfs.withoutUnknownFields())
+                .with(
+                        "history",
+                        history.stream().map(History::withoutUnknownFields).toList())
+                .with("unknownFields", Map.of())
+                .make();
     }
 
     /** The canonical JSON: compact, fields in the OCI Go struct's order, unknown fields after them, sorted. */

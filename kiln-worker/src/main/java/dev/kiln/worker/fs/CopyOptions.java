@@ -1,8 +1,8 @@
 package dev.kiln.worker.fs;
 
+import dev.kiln.core.RecordCopy;
 import java.time.Instant;
 import java.util.List;
-import java.util.function.Consumer;
 
 /**
  * How {@link FileActions#copy} behaves; the fields of BuildKit's FileActionCopy.
@@ -79,118 +79,62 @@ public record CopyOptions(
     }
 
     public CopyOptions withOwner(OwnerRef value) {
-        return with(change -> change.owner = value);
+        return RecordCopy.of(this).with("owner", value).make();
     }
 
     /** An absolute mode, replacing any symbolic one. */
     public CopyOptions withMode(Integer value) {
-        return with(change -> {
-            change.mode = value;
-            change.symbolicMode = null;
-        });
+        return RecordCopy.of(this)
+                .with("mode", value)
+                .with("symbolicMode", null)
+                .make();
     }
 
     /** A symbolic mode, replacing any absolute one. */
     public CopyOptions withSymbolicMode(SymbolicMode value) {
-        return with(change -> {
-            change.mode = null;
-            change.symbolicMode = value;
-        });
+        return RecordCopy.of(this)
+                .with("mode", null)
+                .with("symbolicMode", value)
+                .make();
     }
 
     public CopyOptions withFollowSymlink(boolean value) {
-        return with(change -> change.followSymlink = value);
+        return RecordCopy.of(this).with("followSymlink", value).make();
     }
 
     public CopyOptions withDirCopyContents(boolean value) {
-        return with(change -> change.dirCopyContents = value);
+        return RecordCopy.of(this).with("dirCopyContents", value).make();
     }
 
     public CopyOptions withAttemptUnpack(boolean value) {
-        return with(change -> change.attemptUnpack = value);
+        return RecordCopy.of(this).with("attemptUnpack", value).make();
     }
 
     public CopyOptions withCreateDestPath(boolean value) {
-        return with(change -> change.createDestPath = value);
+        return RecordCopy.of(this).with("createDestPath", value).make();
     }
 
     public CopyOptions withAllowWildcard(boolean value) {
-        return with(change -> change.allowWildcard = value);
+        return RecordCopy.of(this).with("allowWildcard", value).make();
     }
 
     public CopyOptions withAllowEmptyWildcard(boolean value) {
-        return with(change -> change.allowEmptyWildcard = value);
+        return RecordCopy.of(this).with("allowEmptyWildcard", value).make();
     }
 
     public CopyOptions withTimestamp(Instant value) {
-        return with(change -> change.timestamp = value);
+        return RecordCopy.of(this).with("timestamp", value).make();
     }
 
     public CopyOptions withIncludePatterns(List<String> value) {
-        return with(change -> change.includePatterns = value);
+        return RecordCopy.of(this).with("includePatterns", value).make();
     }
 
     public CopyOptions withExcludePatterns(List<String> value) {
-        return with(change -> change.excludePatterns = value);
+        return RecordCopy.of(this).with("excludePatterns", value).make();
     }
 
     public CopyOptions withAlwaysReplaceExistingDestPaths(boolean value) {
-        return with(change -> change.alwaysReplaceExistingDestPaths = value);
-    }
-
-    private CopyOptions with(Consumer<Change> edit) {
-        Change change = new Change(this);
-        edit.accept(change);
-        return change.toCopyOptions();
-    }
-
-    /** The options being changed: each wither sets the ones it changes and the others are kept. */
-    private static final class Change {
-        OwnerRef owner;
-        Integer mode;
-        boolean followSymlink;
-        boolean dirCopyContents;
-        boolean attemptUnpack;
-        boolean createDestPath;
-        boolean allowWildcard;
-        boolean allowEmptyWildcard;
-        Instant timestamp;
-        List<String> includePatterns;
-        List<String> excludePatterns;
-        boolean alwaysReplaceExistingDestPaths;
-        SymbolicMode symbolicMode;
-
-        Change(CopyOptions from) {
-            owner = from.owner;
-            mode = from.mode;
-            followSymlink = from.followSymlink;
-            dirCopyContents = from.dirCopyContents;
-            attemptUnpack = from.attemptUnpack;
-            createDestPath = from.createDestPath;
-            allowWildcard = from.allowWildcard;
-            allowEmptyWildcard = from.allowEmptyWildcard;
-            timestamp = from.timestamp;
-            includePatterns = from.includePatterns;
-            excludePatterns = from.excludePatterns;
-            alwaysReplaceExistingDestPaths = from.alwaysReplaceExistingDestPaths;
-            symbolicMode = from.symbolicMode;
-        }
-
-        CopyOptions toCopyOptions() {
-            return new CopyOptions(
-                    owner,
-                    mode,
-                    followSymlink,
-                    dirCopyContents,
-                    attemptUnpack,
-                    createDestPath,
-                    allowWildcard,
-                    allowEmptyWildcard,
-                    timestamp,
-                    includePatterns,
-                    excludePatterns,
-                    alwaysReplaceExistingDestPaths,
-                    symbolicMode);
-        }
+        return RecordCopy.of(this).with("alwaysReplaceExistingDestPaths", value).make();
     }
 }
