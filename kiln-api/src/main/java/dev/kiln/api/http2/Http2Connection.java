@@ -125,9 +125,7 @@ final class Http2Connection implements Runnable {
 
     /** Opens a stream for {@code call} with its request headers; false if this connection takes no new streams. */
     boolean newStream(Http2Call<?, ?> call, byte[] headerBlock) {
-        IOException error = null;
-        lock.lock();
-        try {
+        return writeLocked(() -> {
             if (draining || failure != null) {
                 return false;
             }
@@ -140,33 +138,24 @@ final class Http2Connection implements Runnable {
             call.connection = this;
             call.sendWindow = peerInitialWindow;
             streams.put(id, call);
-            try {
-                int off = 0;
-                int type = Frame.HEADERS;
-                do {
-                    int n = Math.min(peerMaxFrame, headerBlock.length - off);
-                    boolean last = off + n == headerBlock.length;
-                    writeFrame(type, last ? Frame.FLAG_END_HEADERS : 0, id, ByteBuffer.wrap(headerBlock, off, n));
-                    off += n;
-                    type = Frame.CONTINUATION;
-                } while (off < headerBlock.length);
-            } catch (IOException e) {
-                error = e;
-            }
-        } finally {
-            lock.unlock();
-        }
-        if (error != null) {
-            fail(writeFailed(error));
-        }
-        return true;
+            int off = 0;
+            int type = Frame.HEADERS;
+            do {
+                int n = Math.min(peerMaxFrame, headerBlock.length - off);
+                boolean last = off + n == headerBlock.length;
+                writeFrame(type, last ? Frame.FLAG_END_HEADERS : 0, id, ByteBuffer.wrap(headerBlock, off, n));
+                off += n;
+                type = Frame.CONTINUATION;
+            } while (off < headerBlock.length);
+            return true;
+        });
     }
 
     /** Queues one framed gRPC message; sends what the windows allow; may wait while the queue is long. */
     void send(Http2Call<?, ?> call, ByteBuffer data) {
         writeLocked(() -> {
             if (streams.get(call.streamId) != call || call.halfClosed) {
-                return;
+                return false;
             }
             call.outbound.add(data);
             call.queued += data.remaining();
@@ -176,6 +165,7 @@ final class Http2Connection implements Runnable {
                     sendable.awaitUninterruptibly();
                 }
             }
+            return true;
         });
     }
 
@@ -183,27 +173,30 @@ final class Http2Connection implements Runnable {
     void halfClose(Http2Call<?, ?> call) {
         writeLocked(() -> {
             if (streams.get(call.streamId) != call || call.halfClosed) {
-                return;
+                return false;
             }
             call.halfClosed = true;
             flush(call);
+            return true;
         });
     }
 
-    /** What {@link #writeLocked} runs: state changes and frame writes under the lock. */
+    /** What {@link #writeLocked} runs: state changes and frame writes under the lock; false if it had nothing to do. */
     private interface LockedWrite {
-        void run() throws IOException;
+        boolean run() throws IOException;
     }
 
     /**
-     * Runs {@code write} under the lock. A write that fails fails the whole connection, once the lock is released
-     * (failing takes the lock itself and wakes every call).
+     * Runs {@code write} under the lock and returns what it returned. A write that fails fails the whole connection,
+     * once the lock is released (failing takes the lock itself and wakes every call); it had gone ahead, so the
+     * result is then true.
      */
-    private void writeLocked(LockedWrite write) {
+    private boolean writeLocked(LockedWrite write) {
         IOException error = null;
+        boolean wentAhead = true;
         lock.lock();
         try {
-            write.run();
+            wentAhead = write.run();
         } catch (IOException e) {
             error = e;
         } finally {
@@ -212,6 +205,7 @@ final class Http2Connection implements Runnable {
         if (error != null) {
             fail(writeFailed(error));
         }
+        return wentAhead;
     }
 
     /** Sends as much of the call's queue as the windows allow; END_STREAM rides on the last frame. */
@@ -288,7 +282,7 @@ final class Http2Connection implements Runnable {
         }
         writeLocked(() -> {
             if (failure != null) {
-                return;
+                return false;
             }
             unacked += n;
             if (unacked >= CONNECTION_WINDOW / 2) {
@@ -302,6 +296,7 @@ final class Http2Connection implements Runnable {
                     call.unacked = 0;
                 }
             }
+            return true;
         });
     }
 
