@@ -25,9 +25,10 @@ import java.util.TreeMap;
 
 /**
  * Compact JSON in a fixed field order (the order of the Go structs that define each document), with map keys sorted
- * and Go's string escaping, so one value always gives the same bytes and so the same digest.
+ * and Go's string escaping, so one value always gives the same bytes and so the same digest. Its Go escapes and Go's
+ * time format are public for the other writers of Go's JSON (attestations, say), so that there is one copy of each.
  */
-final class CanonicalJson {
+public final class CanonicalJson {
     static final JsonMapper MAPPER = JsonMapper.builder()
             .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
             .disable(JsonNodeFeature.STRIP_TRAILING_BIGDECIMAL_ZEROES)
@@ -129,8 +130,8 @@ final class CanonicalJson {
         }
     }
 
-    /** Go's RFC3339Nano in UTC: fractional seconds only when non-zero, trailing zeros dropped. */
-    static String formatTime(Instant time) {
+    /** Go's RFC3339Nano in UTC, as a {@code time.Time} marshals: fractional seconds only when non-zero, trailing zeros dropped. */
+    public static String formatTime(Instant time) {
         LocalDateTime utc = LocalDateTime.ofInstant(time, ZoneOffset.UTC);
         StringBuilder text = new StringBuilder(String.format(
                 Locale.ROOT,
@@ -147,6 +148,11 @@ final class CanonicalJson {
             text.append('.').append(fraction);
         }
         return text.append('Z').toString();
+    }
+
+    /** Jackson character escapes that write strings as Go's encoding/json does, for a mapper of one's own. */
+    public static CharacterEscapes goEscapes() {
+        return new GoEscapes();
     }
 
     /**
