@@ -217,15 +217,6 @@ public record ExecOperation(
                     : Inputs.snapshot(inputs, mount.getInput(), "mount " + mount.getDest());
             byIndex.put((int) mount.getOutput(), output);
         }
-        int count = byIndex.keySet().stream().mapToInt(Integer::intValue).max().orElse(-1) + 1;
-        List<Result> results = new ArrayList<>();
-        for (int i = 0; i < count; i++) {
-            Snapshot snapshot = byIndex.get(i);
-            if (snapshot == null) {
-                throw new IllegalArgumentException("exec op has no mount for output " + i);
-            }
-            results.add(new SnapshotResult(snapshot));
-        }
-        return results;
+        return Inputs.outputs(byIndex, "exec op has no mount for");
     }
 }

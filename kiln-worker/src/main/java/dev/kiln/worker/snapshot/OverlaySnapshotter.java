@@ -110,20 +110,8 @@ public final class OverlaySnapshotter extends StoredSnapshotter {
             Trees.deleteRecursively(dir);
             throw e;
         }
-        LowerStack lowers = acquired;
-        Mounted[] self = new Mounted[1];
-        self[0] = new Mounted(
-                snapshot, merged, store.layerPaths(snapshot.layers()).reversed(), () -> {
-                    try {
-                        unmount(merged);
-                        Trees.deleteRecursively(dir);
-                    } finally {
-                        store.release(lowers.held());
-                        store.unregister(self[0]);
-                    }
-                });
-        store.register(self[0]);
-        return self[0];
+        List<Path> layers = store.layerPaths(snapshot.layers()).reversed();
+        return registeredView(snapshot, merged, layers, dir, acquired.held(), () -> unmount(merged));
     }
 
     String options() {
