@@ -1,7 +1,6 @@
 package dev.kiln.core;
 
 import java.io.IOException;
-import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
@@ -88,7 +87,7 @@ public final class FollowPaths {
             }
             Glob glob = Glob.compile(base);
             List<String> out = null;
-            for (Path child : sortedChildren(dir)) {
+            for (Path child : Trees.children(dir)) {
                 String name = child.getFileName().toString();
                 if (glob.matches(name)) {
                     List<String> targets = symlinkTargets(GoPath.append(parent.equals(".") ? "" : parent, name), false);
@@ -125,15 +124,5 @@ public final class FollowPaths {
             }
         }
         return p;
-    }
-
-    private static List<Path> sortedChildren(Path dir) throws IOException {
-        List<Path> children = new ArrayList<>();
-        try (DirectoryStream<Path> stream = Files.newDirectoryStream(dir)) {
-            stream.forEach(children::add);
-        }
-        children.sort(
-                (a, b) -> a.getFileName().toString().compareTo(b.getFileName().toString()));
-        return children;
     }
 }

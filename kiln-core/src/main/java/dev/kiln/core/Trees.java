@@ -30,6 +30,11 @@ public final class Trees {
         }
     }
 
+    /** The entries of {@code directory}, sorted by name. */
+    public static List<Path> children(Path directory) throws IOException {
+        return names(directory).stream().map(directory::resolve).toList();
+    }
+
     /** rm -rf: deletes a file, symlink (never followed) or directory tree; a missing path is fine. */
     public static void deleteRecursively(Path path) throws IOException {
         if (!Files.exists(path, LinkOption.NOFOLLOW_LINKS)) {

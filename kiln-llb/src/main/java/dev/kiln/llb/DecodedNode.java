@@ -47,13 +47,7 @@ final class DecodedNode implements Node {
         if (!vertex.op().hasPlatform()) {
             return null;
         }
-        var platform = vertex.op().getPlatform();
-        return new Platform(
-                platform.getOS(),
-                platform.getArchitecture(),
-                platform.getVariant(),
-                platform.getOSVersion(),
-                platform.getOSFeaturesList());
+        return PlatformWire.fromProto(vertex.op().getPlatform());
     }
 
     @Override

@@ -3,19 +3,18 @@ package dev.kiln.llb;
 /** The network a run step gets. */
 public enum NetMode {
     /** The worker's default: an isolated network namespace with outbound access. */
-    SANDBOX(dev.kiln.llb.pb.NetMode.UNSET),
+    SANDBOX,
     /** The host's network namespace. */
-    HOST(dev.kiln.llb.pb.NetMode.HOST),
+    HOST,
     /** Loopback only. */
-    NONE(dev.kiln.llb.pb.NetMode.NONE);
+    NONE;
 
-    private final dev.kiln.llb.pb.NetMode wire;
-
-    NetMode(dev.kiln.llb.pb.NetMode wire) {
-        this.wire = wire;
-    }
-
+    /** The op's value; the sandbox is the default, which the wire leaves unset. */
     dev.kiln.llb.pb.NetMode wire() {
-        return wire;
+        return switch (this) {
+            case SANDBOX -> dev.kiln.llb.pb.NetMode.UNSET;
+            case HOST -> dev.kiln.llb.pb.NetMode.HOST;
+            case NONE -> dev.kiln.llb.pb.NetMode.NONE;
+        };
     }
 }

@@ -88,19 +88,9 @@ record OpConstraints(
         Op.Builder op =
                 Op.newBuilder().setConstraints(WorkerConstraints.newBuilder().addAllFilter(filters));
         if (opPlatform != null) {
-            op.setPlatform(toProto(opPlatform));
+            op.setPlatform(PlatformWire.toProto(opPlatform));
         }
         return op;
-    }
-
-    private static dev.kiln.llb.pb.Platform toProto(Platform platform) {
-        return dev.kiln.llb.pb.Platform.newBuilder()
-                .setOS(platform.os())
-                .setArchitecture(platform.architecture())
-                .setVariant(platform.variant())
-                .setOSVersion(platform.osVersion())
-                .addAllOSFeatures(platform.osFeatures())
-                .build();
     }
 
     OpMetadata metadata() {

@@ -2,17 +2,12 @@ package dev.kiln.llb;
 
 /** The privileges of a run step. */
 public enum SecurityMode {
-    SANDBOX(dev.kiln.llb.pb.SecurityMode.SANDBOX),
+    SANDBOX,
     /** Privileged: all capabilities and devices. */
-    INSECURE(dev.kiln.llb.pb.SecurityMode.INSECURE);
+    INSECURE;
 
-    private final dev.kiln.llb.pb.SecurityMode wire;
-
-    SecurityMode(dev.kiln.llb.pb.SecurityMode wire) {
-        this.wire = wire;
-    }
-
+    /** The op's value, which has the same name. */
     dev.kiln.llb.pb.SecurityMode wire() {
-        return wire;
+        return dev.kiln.llb.pb.SecurityMode.valueOf(name());
     }
 }

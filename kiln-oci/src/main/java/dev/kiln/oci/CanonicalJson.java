@@ -17,15 +17,18 @@ import java.time.Instant;
 import java.time.LocalDateTime;
 import java.time.ZoneOffset;
 import java.util.Collection;
+import java.util.Collections;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * Compact JSON in a fixed field order (the order of the Go structs that define each document), with map keys sorted
- * and Go's string escaping, so one value always gives the same bytes and so the same digest.
+ * and Go's string escaping, so one value always gives the same bytes and so the same digest. Its Go escapes and Go's
+ * time format are public for the other writers of Go's JSON (attestations, say), so that there is one copy of each.
  */
-final class CanonicalJson {
+public final class CanonicalJson {
     static final JsonMapper MAPPER = JsonMapper.builder()
             .enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS)
             .disable(JsonNodeFeature.STRIP_TRAILING_BIGDECIMAL_ZEROES)
@@ -88,6 +91,20 @@ final class CanonicalJson {
         }
     }
 
+    /** A list of descriptors as an array, written even when empty (the OCI structs do not omit it). */
+    static void descriptors(JsonGenerator json, String name, List<Descriptor> values) throws IOException {
+        json.writeArrayFieldStart(name);
+        for (Descriptor value : values) {
+            value.write(json);
+        }
+        json.writeEndArray();
+    }
+
+    /** A document's string map as it is kept and written: sorted by key, unchangeable, empty for null. */
+    static Map<String, String> sortedMap(Map<String, String> values) {
+        return values == null ? Map.of() : Collections.unmodifiableMap(new TreeMap<>(values));
+    }
+
     /** Go's set idiom: {@code {"80/tcp":{}}}. */
     static void keySet(JsonGenerator json, String name, Collection<String> keys) throws IOException {
         if (!keys.isEmpty()) {
@@ -113,8 +130,8 @@ final class CanonicalJson {
         }
     }
 
-    /** Go's RFC3339Nano in UTC: fractional seconds only when non-zero, trailing zeros dropped. */
-    static String formatTime(Instant time) {
+    /** Go's RFC3339Nano in UTC, as a {@code time.Time} marshals: fractional seconds only when non-zero, trailing zeros dropped. */
+    public static String formatTime(Instant time) {
         LocalDateTime utc = LocalDateTime.ofInstant(time, ZoneOffset.UTC);
         StringBuilder text = new StringBuilder(String.format(
                 Locale.ROOT,
@@ -131,6 +148,11 @@ final class CanonicalJson {
             text.append('.').append(fraction);
         }
         return text.append('Z').toString();
+    }
+
+    /** Jackson character escapes that write strings as Go's encoding/json does, for a mapper of one's own. */
+    public static CharacterEscapes goEscapes() {
+        return new GoEscapes();
     }
 
     /**

@@ -2,13 +2,13 @@ package dev.kiln.oci;
 
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.kiln.core.RecordCopy;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.TreeMap;
 import java.util.TreeSet;
 
 /**
@@ -74,7 +74,7 @@ public record ContainerConfig(
         cmd = cmd == null ? List.of() : List.copyOf(cmd);
         volumes = sorted(volumes);
         workingDir = workingDir == null ? "" : workingDir;
-        labels = labels == null ? Map.of() : Collections.unmodifiableMap(new TreeMap<>(labels));
+        labels = CanonicalJson.sortedMap(labels);
         stopSignal = stopSignal == null ? "" : stopSignal;
         onBuild = onBuild == null ? List.of() : List.copyOf(onBuild);
         shell = shell == null ? List.of() : List.copyOf(shell);
@@ -82,75 +82,19 @@ public record ContainerConfig(
     }
 
     public ContainerConfig withUser(String value) {
-        return new ContainerConfig(
-                value,
-                exposedPorts,
-                env,
-                entrypoint,
-                cmd,
-                volumes,
-                workingDir,
-                labels,
-                stopSignal,
-                argsEscaped,
-                healthcheck,
-                onBuild,
-                shell,
-                unknownFields);
+        return RecordCopy.of(this).with("user", value).make();
     }
 
     public ContainerConfig withExposedPorts(Set<String> value) {
-        return new ContainerConfig(
-                user,
-                value,
-                env,
-                entrypoint,
-                cmd,
-                volumes,
-                workingDir,
-                labels,
-                stopSignal,
-                argsEscaped,
-                healthcheck,
-                onBuild,
-                shell,
-                unknownFields);
+        return RecordCopy.of(this).with("exposedPorts", value).make();
     }
 
     public ContainerConfig withEnv(List<String> value) {
-        return new ContainerConfig(
-                user,
-                exposedPorts,
-                value,
-                entrypoint,
-                cmd,
-                volumes,
-                workingDir,
-                labels,
-                stopSignal,
-                argsEscaped,
-                healthcheck,
-                onBuild,
-                shell,
-                unknownFields);
+        return RecordCopy.of(this).with("env", value).make();
     }
 
     public ContainerConfig withEntrypoint(List<String> value) {
-        return new ContainerConfig(
-                user,
-                exposedPorts,
-                env,
-                value,
-                cmd,
-                volumes,
-                workingDir,
-                labels,
-                stopSignal,
-                argsEscaped,
-                healthcheck,
-                onBuild,
-                shell,
-                unknownFields);
+        return RecordCopy.of(this).with("entrypoint", value).make();
     }
 
     /**
@@ -173,183 +117,46 @@ public record ContainerConfig(
     }
 
     public ContainerConfig withCmd(List<String> value) {
-        return new ContainerConfig(
-                user,
-                exposedPorts,
-                env,
-                entrypoint,
-                value,
-                volumes,
-                workingDir,
-                labels,
-                stopSignal,
-                argsEscaped,
-                healthcheck,
-                onBuild,
-                shell,
-                unknownFields);
+        return RecordCopy.of(this).with("cmd", value).make();
     }
 
     public ContainerConfig withVolumes(Set<String> value) {
-        return new ContainerConfig(
-                user,
-                exposedPorts,
-                env,
-                entrypoint,
-                cmd,
-                value,
-                workingDir,
-                labels,
-                stopSignal,
-                argsEscaped,
-                healthcheck,
-                onBuild,
-                shell,
-                unknownFields);
+        return RecordCopy.of(this).with("volumes", value).make();
     }
 
     public ContainerConfig withWorkingDir(String value) {
-        return new ContainerConfig(
-                user,
-                exposedPorts,
-                env,
-                entrypoint,
-                cmd,
-                volumes,
-                value,
-                labels,
-                stopSignal,
-                argsEscaped,
-                healthcheck,
-                onBuild,
-                shell,
-                unknownFields);
+        return RecordCopy.of(this).with("workingDir", value).make();
     }
 
     public ContainerConfig withLabels(Map<String, String> value) {
-        return new ContainerConfig(
-                user,
-                exposedPorts,
-                env,
-                entrypoint,
-                cmd,
-                volumes,
-                workingDir,
-                value,
-                stopSignal,
-                argsEscaped,
-                healthcheck,
-                onBuild,
-                shell,
-                unknownFields);
+        return RecordCopy.of(this).with("labels", value).make();
     }
 
     public ContainerConfig withStopSignal(String value) {
-        return new ContainerConfig(
-                user,
-                exposedPorts,
-                env,
-                entrypoint,
-                cmd,
-                volumes,
-                workingDir,
-                labels,
-                value,
-                argsEscaped,
-                healthcheck,
-                onBuild,
-                shell,
-                unknownFields);
+        return RecordCopy.of(this).with("stopSignal", value).make();
     }
 
     public ContainerConfig withArgsEscaped(boolean value) {
-        return new ContainerConfig(
-                user,
-                exposedPorts,
-                env,
-                entrypoint,
-                cmd,
-                volumes,
-                workingDir,
-                labels,
-                stopSignal,
-                value,
-                healthcheck,
-                onBuild,
-                shell,
-                unknownFields);
+        return RecordCopy.of(this).with("argsEscaped", value).make();
     }
 
     public ContainerConfig withHealthcheck(Healthcheck value) {
-        return new ContainerConfig(
-                user,
-                exposedPorts,
-                env,
-                entrypoint,
-                cmd,
-                volumes,
-                workingDir,
-                labels,
-                stopSignal,
-                argsEscaped,
-                value,
-                onBuild,
-                shell,
-                unknownFields);
+        return RecordCopy.of(this).with("healthcheck", value).make();
     }
 
     public ContainerConfig withOnBuild(List<String> value) {
-        return new ContainerConfig(
-                user,
-                exposedPorts,
-                env,
-                entrypoint,
-                cmd,
-                volumes,
-                workingDir,
-                labels,
-                stopSignal,
-                argsEscaped,
-                healthcheck,
-                value,
-                shell,
-                unknownFields);
+        return RecordCopy.of(this).with("onBuild", value).make();
     }
 
     public ContainerConfig withShell(List<String> value) {
-        return new ContainerConfig(
-                user,
-                exposedPorts,
-                env,
-                entrypoint,
-                cmd,
-                volumes,
-                workingDir,
-                labels,
-                stopSignal,
-                argsEscaped,
-                healthcheck,
-                onBuild,
-                value,
-                unknownFields);
+        return RecordCopy.of(this).with("shell", value).make();
     }
 
     ContainerConfig withoutUnknownFields() {
-        return new ContainerConfig(
-                user,
-                exposedPorts,
-                env,
-                entrypoint,
-                cmd,
-                volumes,
-                workingDir,
-                labels,
-                stopSignal,
-                argsEscaped,
-                healthcheck == null ? null : healthcheck.withoutUnknownFields(),
-                onBuild,
-                shell,
-                Map.of());
+        return RecordCopy.of(this)
+                .with("healthcheck", healthcheck == null ? null : healthcheck.withoutUnknownFields())
+                .with("unknownFields", Map.of())
+                .make();
     }
 
     static ContainerConfig read(JsonFields fields) {

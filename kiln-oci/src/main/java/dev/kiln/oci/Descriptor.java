@@ -7,7 +7,6 @@ import java.io.IOException;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.TreeMap;
 
 /**
  * A reference to content by digest: what a manifest says about its config and layers, and an index about its
@@ -37,8 +36,7 @@ public record Descriptor(
             throw new IllegalArgumentException("descriptor size must not be negative: " + size);
         }
         urls = urls == null ? List.of() : List.copyOf(urls);
-        annotations =
-                annotations == null ? Map.of() : java.util.Collections.unmodifiableMap(new TreeMap<>(annotations));
+        annotations = CanonicalJson.sortedMap(annotations);
         artifactType = artifactType == null ? "" : artifactType;
     }
 

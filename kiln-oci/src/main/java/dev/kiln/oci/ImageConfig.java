@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.kiln.core.Digest;
 import dev.kiln.core.Platform;
+import dev.kiln.core.RecordCopy;
 import java.io.IOException;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -134,101 +135,40 @@ public record ImageConfig(
     }
 
     public ImageConfig withCreated(Instant value) {
-        return new ImageConfig(
-                value,
-                author,
-                architecture,
-                os,
-                osVersion,
-                osFeatures,
-                variant,
-                config,
-                rootfs,
-                history,
-                unknownFields);
+        return RecordCopy.of(this).with("created", value).make();
     }
 
     public ImageConfig withAuthor(String value) {
-        return new ImageConfig(
-                created,
-                value,
-                architecture,
-                os,
-                osVersion,
-                osFeatures,
-                variant,
-                config,
-                rootfs,
-                history,
-                unknownFields);
+        return RecordCopy.of(this).with("author", value).make();
     }
 
     public ImageConfig withPlatform(Platform value) {
-        return new ImageConfig(
-                created,
-                author,
-                value.architecture(),
-                value.os(),
-                value.osVersion(),
-                value.osFeatures(),
-                value.variant(),
-                config,
-                rootfs,
-                history,
-                unknownFields);
+        return RecordCopy.of(this)
+                .with("architecture", value.architecture())
+                .with("os", value.os())
+                .with("osVersion", value.osVersion())
+                .with("osFeatures", value.osFeatures())
+                .with("variant", value.variant())
+                .make();
     }
 
     public ImageConfig withConfig(ContainerConfig value) {
-        return new ImageConfig(
-                created,
-                author,
-                architecture,
-                os,
-                osVersion,
-                osFeatures,
-                variant,
-                value,
-                rootfs,
-                history,
-                unknownFields);
+        return RecordCopy.of(this).with("config", value).make();
     }
 
     public ImageConfig withRootFs(RootFs value) {
-        return new ImageConfig(
-                created,
-                author,
-                architecture,
-                os,
-                osVersion,
-                osFeatures,
-                variant,
-                config,
-                value,
-                history,
-                unknownFields);
+        return RecordCopy.of(this).with("rootfs", value).make();
     }
 
     /** The config with one more field Kiln does not model (replacing one of that name), written as it is given. */
     public ImageConfig withUnknownField(String name, JsonNode value) {
         Map<String, JsonNode> fields = new java.util.LinkedHashMap<>(unknownFields);
         fields.put(name, value);
-        return new ImageConfig(
-                created, author, architecture, os, osVersion, osFeatures, variant, config, rootfs, history, fields);
+        return RecordCopy.of(this).with("unknownFields", fields).make();
     }
 
     public ImageConfig withHistory(List<History> value) {
-        return new ImageConfig(
-                created,
-                author,
-                architecture,
-                os,
-                osVersion,
-                osFeatures,
-                variant,
-                config,
-                rootfs,
-                value,
-                unknownFields);
+        return RecordCopy.of(this).with("history", value).make();
     }
 
     /** This config with one more layer and the history step that made it. */
@@ -247,18 +187,14 @@ public record ImageConfig(
 
     /** This config as Go's typed structs hold it: without the fields Kiln does not model, at every level. */
     public ImageConfig withoutUnknownFields() {
-        return new ImageConfig(
-                created,
-                author,
-                architecture,
-                os,
-                osVersion,
-                osFeatures,
-                variant,
-                config.withoutUnknownFields(),
-                rootfs.withoutUnknownFields(),
-                history.stream().map(History::withoutUnknownFields).toList(),
-                Map.of());
+        return RecordCopy.of(this)
+                .with("config", config.withoutUnknownFields())
+                .with("rootfs", rootfs.withoutUnknownFields())
+                .with(
+                        "history",
+                        history.stream().map(History::withoutUnknownFields).toList())
+                .with("unknownFields", Map.of())
+                .make();
     }
 
     /** The canonical JSON: compact, fields in the OCI Go struct's order, unknown fields after them, sorted. */

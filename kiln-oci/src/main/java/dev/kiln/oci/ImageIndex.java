@@ -5,7 +5,6 @@ import dev.kiln.core.Platform;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.TreeMap;
 
 /**
  * An image index (OCI) or manifest list (Docker): manifests of one image for several platforms.
@@ -30,11 +29,11 @@ public record ImageIndex(
     private static final String KIND = "image index";
 
     public ImageIndex {
-        mediaType = mediaType == null ? "" : mediaType;
-        artifactType = artifactType == null ? "" : artifactType;
+        ManifestHead head = new ManifestHead(schemaVersion, mediaType, artifactType, subject, annotations);
+        mediaType = head.mediaType();
+        artifactType = head.artifactType();
         manifests = manifests == null ? List.of() : List.copyOf(manifests);
-        annotations =
-                annotations == null ? Map.of() : java.util.Collections.unmodifiableMap(new TreeMap<>(annotations));
+        annotations = head.annotations();
     }
 
     public static ImageIndex oci(List<Descriptor> manifests) {
@@ -55,16 +54,16 @@ public record ImageIndex(
     }
 
     static ImageIndex read(JsonFields fields) {
-        int schemaVersion = fields.schemaVersion2();
-        String mediaType = fields.mediaType(MediaTypes::isIndex, "an index media type");
-        JsonFields subject = fields.object("subject");
+        ManifestHead head = ManifestHead.read(fields, MediaTypes::isIndex, "an index media type");
+        List<Descriptor> manifests =
+                fields.objects("manifests").stream().map(Descriptor::read).toList();
         return new ImageIndex(
-                schemaVersion,
-                mediaType,
-                fields.string("artifactType"),
-                fields.objects("manifests").stream().map(Descriptor::read).toList(),
-                subject == null ? null : Descriptor.read(subject),
-                fields.stringMap("annotations"));
+                head.schemaVersion(),
+                head.mediaType(),
+                head.artifactType(),
+                manifests,
+                head.subject(),
+                head.annotations());
     }
 
     /** The media type to send as Content-Type: the declared one, OCI's when there is none. */
@@ -91,19 +90,7 @@ public record ImageIndex(
     }
 
     private void write(JsonGenerator json) throws java.io.IOException {
-        json.writeStartObject();
-        json.writeNumberField("schemaVersion", schemaVersion);
-        CanonicalJson.string(json, "mediaType", mediaType);
-        CanonicalJson.string(json, "artifactType", artifactType);
-        json.writeArrayFieldStart("manifests");
-        for (Descriptor manifest : manifests) {
-            manifest.write(json);
-        }
-        json.writeEndArray();
-        if (subject != null) {
-            subject.write(json, "subject");
-        }
-        CanonicalJson.stringMap(json, "annotations", annotations);
-        json.writeEndObject();
+        new ManifestHead(schemaVersion, mediaType, artifactType, subject, annotations)
+                .write(json, own -> CanonicalJson.descriptors(own, "manifests", manifests));
     }
 }

@@ -4,7 +4,6 @@ import com.fasterxml.jackson.core.JsonGenerator;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.TreeMap;
 
 /**
  * An image manifest: the config and the layers of one image for one platform, in OCI form or as a Docker v2 schema
@@ -32,12 +31,12 @@ public record ImageManifest(
     private static final String KIND = "image manifest";
 
     public ImageManifest {
-        mediaType = mediaType == null ? "" : mediaType;
-        artifactType = artifactType == null ? "" : artifactType;
+        ManifestHead head = new ManifestHead(schemaVersion, mediaType, artifactType, subject, annotations);
+        mediaType = head.mediaType();
+        artifactType = head.artifactType();
         Objects.requireNonNull(config, "config");
         layers = layers == null ? List.of() : List.copyOf(layers);
-        annotations =
-                annotations == null ? Map.of() : java.util.Collections.unmodifiableMap(new TreeMap<>(annotations));
+        annotations = head.annotations();
     }
 
     /** An OCI image manifest. */
@@ -60,17 +59,18 @@ public record ImageManifest(
     }
 
     static ImageManifest read(JsonFields fields) {
-        int schemaVersion = fields.schemaVersion2();
-        String mediaType = fields.mediaType(MediaTypes::isManifest, "an image manifest media type");
-        JsonFields subject = fields.object("subject");
+        ManifestHead head = ManifestHead.read(fields, MediaTypes::isManifest, "an image manifest media type");
+        Descriptor config = Descriptor.read(fields.requiredObject("config"));
+        List<Descriptor> layers =
+                fields.objects("layers").stream().map(Descriptor::read).toList();
         return new ImageManifest(
-                schemaVersion,
-                mediaType,
-                fields.string("artifactType"),
-                Descriptor.read(fields.requiredObject("config")),
-                fields.objects("layers").stream().map(Descriptor::read).toList(),
-                subject == null ? null : Descriptor.read(subject),
-                fields.stringMap("annotations"));
+                head.schemaVersion(),
+                head.mediaType(),
+                head.artifactType(),
+                config,
+                layers,
+                head.subject(),
+                head.annotations());
     }
 
     /** The media type to send as Content-Type: the declared one, OCI's when there is none. */
@@ -92,20 +92,9 @@ public record ImageManifest(
     }
 
     private void write(JsonGenerator json) throws java.io.IOException {
-        json.writeStartObject();
-        json.writeNumberField("schemaVersion", schemaVersion);
-        CanonicalJson.string(json, "mediaType", mediaType);
-        CanonicalJson.string(json, "artifactType", artifactType);
-        config.write(json, "config");
-        json.writeArrayFieldStart("layers");
-        for (Descriptor layer : layers) {
-            layer.write(json);
-        }
-        json.writeEndArray();
-        if (subject != null) {
-            subject.write(json, "subject");
-        }
-        CanonicalJson.stringMap(json, "annotations", annotations);
-        json.writeEndObject();
+        new ManifestHead(schemaVersion, mediaType, artifactType, subject, annotations).write(json, own -> {
+            config.write(own, "config");
+            CanonicalJson.descriptors(own, "layers", layers);
+        });
     }
 }

@@ -22,17 +22,11 @@ import java.util.function.Predicate;
 /**
  * One JSON object of an image document being read, with the JSON path that leads to it, so every error names the
  * document and the field. Absent and null fields read as empty values, as Go's encoding/json treats them.
+ *
+ * @param document what is being read, for error messages
+ * @param path the JSON path of this object, "" for the document itself
  */
-final class JsonFields {
-    private final String document;
-    private final String path;
-    private final JsonNode node;
-
-    private JsonFields(String document, String path, JsonNode node) {
-        this.document = document;
-        this.path = path;
-        this.node = node;
-    }
+record JsonFields(String document, String path, JsonNode node) {
 
     static JsonFields parse(byte[] json, String document) {
         JsonNode root;
@@ -53,10 +47,6 @@ final class JsonFields {
             throw new OciFormatException(document, "", "expected a JSON object, found " + describe(root));
         }
         return new JsonFields(document, "", root);
-    }
-
-    String document() {
-        return document;
     }
 
     boolean has(String field) {
@@ -167,22 +157,12 @@ final class JsonFields {
     }
 
     List<String> strings(String field) {
-        JsonNode value = node.get(field);
-        if (value == null || value.isNull()) {
-            return List.of();
-        }
-        if (!value.isArray()) {
-            throw error(field, "expected an array of strings, found " + describe(value));
-        }
-        List<String> result = new ArrayList<>(value.size());
-        for (int i = 0; i < value.size(); i++) {
-            JsonNode element = value.get(i);
+        return array(field, "strings", (element, at) -> {
             if (!element.isTextual()) {
-                throw error(field + "[" + i + "]", "expected a string, found " + describe(element));
+                throw error(at, "expected a string, found " + describe(element));
             }
-            result.add(element.textValue());
-        }
-        return List.copyOf(result);
+            return element.textValue();
+        });
     }
 
     List<Digest> digests(String field) {
@@ -199,12 +179,9 @@ final class JsonFields {
     }
 
     Map<String, String> stringMap(String field) {
-        JsonNode value = node.get(field);
-        if (value == null || value.isNull()) {
+        JsonNode value = objectValue(field, "an object of strings");
+        if (value == null) {
             return Map.of();
-        }
-        if (!value.isObject()) {
-            throw error(field, "expected an object of strings, found " + describe(value));
         }
         Map<String, String> result = new TreeMap<>();
         for (Map.Entry<String, JsonNode> entry : value.properties()) {
@@ -218,12 +195,9 @@ final class JsonFields {
 
     /** The keys of an object whose values are all {@code {}}, Go's way of writing a set (ExposedPorts, Volumes). */
     Set<String> keySet(String field) {
-        JsonNode value = node.get(field);
-        if (value == null || value.isNull()) {
+        JsonNode value = objectValue(field, "an object");
+        if (value == null) {
             return Set.of();
-        }
-        if (!value.isObject()) {
-            throw error(field, "expected an object, found " + describe(value));
         }
         Set<String> result = new TreeSet<>();
         for (Iterator<String> names = value.fieldNames(); names.hasNext(); ) {
@@ -234,14 +208,8 @@ final class JsonFields {
 
     /** A nested object, or null when absent. */
     JsonFields object(String field) {
-        JsonNode value = node.get(field);
-        if (value == null || value.isNull()) {
-            return null;
-        }
-        if (!value.isObject()) {
-            throw error(field, "expected an object, found " + describe(value));
-        }
-        return new JsonFields(document, join(field), value);
+        JsonNode value = objectValue(field, "an object");
+        return value == null ? null : new JsonFields(document, join(field), value);
     }
 
     JsonFields requiredObject(String field) {
@@ -253,50 +221,63 @@ final class JsonFields {
     }
 
     List<JsonFields> objects(String field) {
-        JsonNode value = node.get(field);
-        if (value == null || value.isNull()) {
-            return List.of();
-        }
-        if (!value.isArray()) {
-            throw error(field, "expected an array of objects, found " + describe(value));
-        }
-        List<JsonFields> result = new ArrayList<>(value.size());
-        for (int i = 0; i < value.size(); i++) {
-            JsonNode element = value.get(i);
-            String elementPath = join(field) + "[" + i + "]";
+        return array(field, "objects", (element, at) -> {
             if (!element.isObject()) {
-                throw new OciFormatException(document, elementPath, "expected an object, found " + describe(element));
+                throw error(at, "expected an object, found " + describe(element));
             }
-            result.add(new JsonFields(document, elementPath, element));
-        }
-        return List.copyOf(result);
+            return new JsonFields(document, join(at), element);
+        });
     }
 
     /** An array of arrays of objects (BuildKit's cache record inputs); empty when absent. */
     List<List<JsonFields>> objectArrays(String field) {
-        JsonNode value = node.get(field);
-        if (value == null || value.isNull()) {
-            return List.of();
-        }
-        if (!value.isArray()) {
-            throw error(field, "expected an array of arrays, found " + describe(value));
-        }
-        List<List<JsonFields>> result = new ArrayList<>(value.size());
-        for (int i = 0; i < value.size(); i++) {
+        return array(field, "arrays", (element, at) -> {
             JsonFields holder = new JsonFields(
                     document,
                     path,
                     com.fasterxml.jackson.databind.node.JsonNodeFactory.instance
                             .objectNode()
-                            .set("element", value.get(i)));
-            String elementPath = join(field) + "[" + i + "]";
+                            .set("element", element));
             try {
-                result.add(holder.objects("element"));
+                return holder.objects("element");
             } catch (OciFormatException e) {
-                throw new OciFormatException(document, elementPath, "expected an array of objects");
+                throw error(at, "expected an array of objects");
             }
+        });
+    }
+
+    /** Reads one element of an array; {@code at} is its field with its index, e.g. "layers[1]", for errors. */
+    @FunctionalInterface
+    private interface Element<T> {
+        T read(JsonNode element, String at);
+    }
+
+    /** The elements of the array {@code field}, none when it is absent or null; {@code elements} names them in errors. */
+    private <T> List<T> array(String field, String elements, Element<T> read) {
+        JsonNode value = node.get(field);
+        if (value == null || value.isNull()) {
+            return List.of();
+        }
+        if (!value.isArray()) {
+            throw error(field, "expected an array of " + elements + ", found " + describe(value));
+        }
+        List<T> result = new ArrayList<>(value.size());
+        for (int i = 0; i < value.size(); i++) {
+            result.add(read.read(value.get(i), field + "[" + i + "]"));
         }
         return List.copyOf(result);
+    }
+
+    /** The object at {@code field}, or null when it is absent or null; anything else is an error naming {@code expected}. */
+    private JsonNode objectValue(String field, String expected) {
+        JsonNode value = node.get(field);
+        if (value == null || value.isNull()) {
+            return null;
+        }
+        if (!value.isObject()) {
+            throw error(field, "expected " + expected + ", found " + describe(value));
+        }
+        return value;
     }
 
     /** Every field not in {@code known}, kept so that re-serialising loses nothing. */

@@ -12,39 +12,27 @@ import java.util.regex.Pattern;
  * runs vN-1 down to v1 and then 386; arm/vN runs arm/vN-1 down to v5; arm64/v8.x runs v8.x down to v8, arm64/v9.x
  * runs v9.x down to v9 and then v8.(x+5) down to v8, and every arm64 runs arm/v8 down to arm/v5. Platforms are
  * compared after normalisation, so x86_64 is amd64, aarch64 is arm64, arm64/v8 is arm64 and arm is arm/v7.
+ *
+ * @param wanted the platform asked for, normalised
+ * @param preference the platforms accepted, best first, normalised
  */
-public final class PlatformMatcher {
+public record PlatformMatcher(Platform wanted, List<Platform> preference) {
     private static final Pattern ARM64_VARIANT = Pattern.compile("v(\\d+)(?:\\.(\\d+))?");
 
-    private final Platform wanted;
-    private final List<Platform> preference;
-
-    private PlatformMatcher(Platform wanted, List<Platform> preference) {
-        this.wanted = wanted;
-        this.preference = List.copyOf(preference);
+    public PlatformMatcher {
+        wanted = wanted.normalize();
+        preference = preference.stream().map(Platform::normalize).distinct().toList();
     }
 
     /** The matcher for {@code wanted} and the platforms it can also run. */
     public static PlatformMatcher of(Platform wanted) {
         Platform normal = wanted.normalize();
-        return new PlatformMatcher(
-                normal,
-                compatible(normal).stream().map(Platform::normalize).distinct().toList());
+        return new PlatformMatcher(normal, compatible(normal));
     }
 
     /** The matcher for exactly {@code wanted} (after normalisation), nothing it could also run. */
     public static PlatformMatcher exactly(Platform wanted) {
-        Platform normal = wanted.normalize();
-        return new PlatformMatcher(normal, List.of(normal));
-    }
-
-    public Platform wanted() {
-        return wanted;
-    }
-
-    /** The platforms accepted, best first, normalised. */
-    public List<Platform> preference() {
-        return preference;
+        return new PlatformMatcher(wanted, List.of(wanted));
     }
 
     public boolean matches(Platform candidate) {

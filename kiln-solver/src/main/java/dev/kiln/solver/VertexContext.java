@@ -5,15 +5,7 @@ import java.util.Arrays;
 import java.util.Objects;
 
 /** The {@link OperationContext} of one vertex evaluation: what the op says becomes that vertex's progress events. */
-final class VertexContext implements OperationContext {
-
-    private final VertexEvaluation evaluation;
-    private final Vertex vertex;
-
-    VertexContext(VertexEvaluation evaluation, Vertex vertex) {
-        this.evaluation = evaluation;
-        this.vertex = vertex;
-    }
+record VertexContext(VertexEvaluation evaluation, Vertex vertex) implements OperationContext {
 
     @Override
     public String vertexDigest() {

@@ -24,6 +24,8 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Function;
+import java.util.function.Predicate;
 
 /**
  * Lists what the worker keeps on disk as {@link StoredRecord}s and removes them one at a time.
@@ -59,48 +61,54 @@ final class DiskUsage {
 
     List<StoredRecord> records() throws IOException {
         List<StoredRecord> records = new ArrayList<>(snapshotRecords());
-        for (String key : cacheMounts.keys()) {
-            Optional<Instant> made = modified(cacheMounts.path(key));
-            if (made.isEmpty()) {
-                continue;
-            }
-            UsageLedger.Entry entry = ledger.adopt(key, made.get());
-            records.add(new StoredRecord(
-                    key,
-                    StoredRecord.Kind.CACHE_MOUNT,
-                    "exec.cachemount",
-                    entry.description().isEmpty() ? "cached mount" : entry.description(),
-                    treeSize(cacheMounts.path(key)),
-                    entry.created(),
-                    entry.lastUsed(),
-                    entry.usageCount(),
-                    true,
-                    cacheMounts.inUse(key),
-                    List.of()));
-        }
-        records.addAll(sessionCopyRecords());
+        records.addAll(directoryRecords(
+                cacheMounts.keys(),
+                cacheMounts::path,
+                cacheMounts::inUse,
+                StoredRecord.Kind.CACHE_MOUNT,
+                "exec.cachemount",
+                "cached mount"));
+        records.addAll(directoryRecords(
+                sessionCopies.ids(),
+                sessionCopies::path,
+                sessionCopies::inUse,
+                StoredRecord.Kind.SESSION_COPY,
+                SessionCopies.TYPE,
+                "a client's local directory"));
         return records;
     }
 
-    private List<StoredRecord> sessionCopyRecords() throws IOException {
+    /**
+     * The records of directories kept by id outside the snapshots (cache mounts, session copies): each is in the
+     * ledger from when it was made, measured as a tree, and described as its user named it or else by
+     * {@code defaultDescription}. A directory gone meanwhile is left out.
+     */
+    private List<StoredRecord> directoryRecords(
+            List<String> ids,
+            Function<String, Path> path,
+            Predicate<String> inUse,
+            StoredRecord.Kind kind,
+            String type,
+            String defaultDescription)
+            throws IOException {
         List<StoredRecord> records = new ArrayList<>();
-        for (String id : sessionCopies.ids()) {
-            Optional<Instant> made = modified(sessionCopies.path(id));
+        for (String id : ids) {
+            Optional<Instant> made = modified(path.apply(id));
             if (made.isEmpty()) {
                 continue;
             }
             UsageLedger.Entry entry = ledger.adopt(id, made.get());
             records.add(new StoredRecord(
                     id,
-                    StoredRecord.Kind.SESSION_COPY,
-                    SessionCopies.TYPE,
-                    entry.description().isEmpty() ? "a client's local directory" : entry.description(),
-                    treeSize(sessionCopies.path(id)),
+                    kind,
+                    type,
+                    entry.description().isEmpty() ? defaultDescription : entry.description(),
+                    treeSize(path.apply(id)),
                     entry.created(),
                     entry.lastUsed(),
                     entry.usageCount(),
                     true,
-                    sessionCopies.inUse(id),
+                    inUse.test(id),
                     List.of()));
         }
         return records;

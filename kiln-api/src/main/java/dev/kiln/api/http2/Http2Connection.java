@@ -125,9 +125,7 @@ final class Http2Connection implements Runnable {
 
     /** Opens a stream for {@code call} with its request headers; false if this connection takes no new streams. */
     boolean newStream(Http2Call<?, ?> call, byte[] headerBlock) {
-        IOException error = null;
-        lock.lock();
-        try {
+        return writeLocked(() -> {
             if (draining || failure != null) {
                 return false;
             }
@@ -140,66 +138,65 @@ final class Http2Connection implements Runnable {
             call.connection = this;
             call.sendWindow = peerInitialWindow;
             streams.put(id, call);
-            try {
-                int off = 0;
-                int type = Frame.HEADERS;
-                do {
-                    int n = Math.min(peerMaxFrame, headerBlock.length - off);
-                    boolean last = off + n == headerBlock.length;
-                    writeFrame(type, last ? Frame.FLAG_END_HEADERS : 0, id, ByteBuffer.wrap(headerBlock, off, n));
-                    off += n;
-                    type = Frame.CONTINUATION;
-                } while (off < headerBlock.length);
-            } catch (IOException e) {
-                error = e;
-            }
-        } finally {
-            lock.unlock();
-        }
-        if (error != null) {
-            fail(writeFailed(error));
-        }
-        return true;
+            int off = 0;
+            int type = Frame.HEADERS;
+            do {
+                int n = Math.min(peerMaxFrame, headerBlock.length - off);
+                boolean last = off + n == headerBlock.length;
+                writeFrame(type, last ? Frame.FLAG_END_HEADERS : 0, id, ByteBuffer.wrap(headerBlock, off, n));
+                off += n;
+                type = Frame.CONTINUATION;
+            } while (off < headerBlock.length);
+            return true;
+        });
     }
 
     /** Queues one framed gRPC message; sends what the windows allow; may wait while the queue is long. */
     void send(Http2Call<?, ?> call, ByteBuffer data) {
-        IOException error = null;
-        lock.lock();
-        try {
+        writeLocked(() -> {
             if (streams.get(call.streamId) != call || call.halfClosed) {
-                return;
+                return false;
             }
             call.outbound.add(data);
             call.queued += data.remaining();
-            try {
-                flush(call);
-            } catch (IOException e) {
-                error = e;
-            }
-            if (error == null && Thread.currentThread() != reader) {
+            flush(call);
+            if (Thread.currentThread() != reader) {
                 while (call.queued > SEND_QUEUE_LIMIT && streams.get(call.streamId) == call && failure == null) {
                     sendable.awaitUninterruptibly();
                 }
             }
-        } finally {
-            lock.unlock();
-        }
-        if (error != null) {
-            fail(writeFailed(error));
-        }
+            return true;
+        });
     }
 
     /** Ends our side of the stream once its queued DATA is out. */
     void halfClose(Http2Call<?, ?> call) {
-        IOException error = null;
-        lock.lock();
-        try {
+        writeLocked(() -> {
             if (streams.get(call.streamId) != call || call.halfClosed) {
-                return;
+                return false;
             }
             call.halfClosed = true;
             flush(call);
+            return true;
+        });
+    }
+
+    /** What {@link #writeLocked} runs: state changes and frame writes under the lock; false if it had nothing to do. */
+    private interface LockedWrite {
+        boolean run() throws IOException;
+    }
+
+    /**
+     * Runs {@code write} under the lock and returns what it returned. A write that fails fails the whole connection,
+     * once the lock is released (failing takes the lock itself and wakes every call); it had gone ahead, so the
+     * result is then true.
+     */
+    private boolean writeLocked(LockedWrite write) {
+        IOException error = null;
+        boolean wentAhead = true;
+        lock.lock();
+        try {
+            wentAhead = write.run();
         } catch (IOException e) {
             error = e;
         } finally {
@@ -208,6 +205,7 @@ final class Http2Connection implements Runnable {
         if (error != null) {
             fail(writeFailed(error));
         }
+        return wentAhead;
     }
 
     /** Sends as much of the call's queue as the windows allow; END_STREAM rides on the last frame. */
@@ -282,11 +280,9 @@ final class Http2Connection implements Runnable {
         if (n <= 0) {
             return;
         }
-        IOException error = null;
-        lock.lock();
-        try {
+        writeLocked(() -> {
             if (failure != null) {
-                return;
+                return false;
             }
             unacked += n;
             if (unacked >= CONNECTION_WINDOW / 2) {
@@ -300,14 +296,8 @@ final class Http2Connection implements Runnable {
                     call.unacked = 0;
                 }
             }
-        } catch (IOException e) {
-            error = e;
-        } finally {
-            lock.unlock();
-        }
-        if (error != null) {
-            fail(writeFailed(error));
-        }
+            return true;
+        });
     }
 
     /** Closes the connection quietly (the channel is done with it). */

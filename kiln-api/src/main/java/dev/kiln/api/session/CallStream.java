@@ -14,6 +14,7 @@ import java.io.IOException;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.BooleanSupplier;
 
 /**
  * One gRPC stream call as blocking send and receive for code that runs on its own (virtual) thread, with
@@ -36,12 +37,17 @@ abstract sealed class CallStream<I, O> implements Wire<I, O> {
     private volatile Status terminated;
 
     private Status inputEnd;
+    /** Whether the transport takes more now; both gRPC call types ask it the same way. */
+    private final BooleanSupplier transportReady;
+    /** Asks the peer for one more message. */
+    private final Runnable transportRequest;
 
-    abstract boolean transportReady();
+    CallStream(BooleanSupplier transportReady, Runnable transportRequest) {
+        this.transportReady = transportReady;
+        this.transportRequest = transportRequest;
+    }
 
     abstract void transportSend(O message);
-
-    abstract void transportRequest();
 
     /** Whoever owns the call ends it (client: half-close; server: close with OK). */
     abstract void transportFinish();
@@ -64,7 +70,7 @@ abstract sealed class CallStream<I, O> implements Wire<I, O> {
             inputEnd = end.status();
             return endOfInput();
         }
-        transportRequest();
+        transportRequest.run();
         return (I) next;
     }
 
@@ -82,7 +88,7 @@ abstract sealed class CallStream<I, O> implements Wire<I, O> {
         try {
             readyLock.lockInterruptibly();
             try {
-                while (!transportReady()) {
+                while (!transportReady.getAsBoolean()) {
                     if (terminated != null) {
                         throw failure(terminated);
                     }
@@ -203,6 +209,7 @@ abstract sealed class CallStream<I, O> implements Wire<I, O> {
         private final ClientCall<O, I> call;
 
         private Client(ClientCall<O, I> call) {
+            super(call::isReady, () -> call.request(1));
             this.call = call;
         }
 
@@ -227,18 +234,8 @@ abstract sealed class CallStream<I, O> implements Wire<I, O> {
         }
 
         @Override
-        boolean transportReady() {
-            return call.isReady();
-        }
-
-        @Override
         void transportSend(O message) {
             call.sendMessage(message);
-        }
-
-        @Override
-        void transportRequest() {
-            call.request(1);
         }
 
         @Override
@@ -277,6 +274,7 @@ abstract sealed class CallStream<I, O> implements Wire<I, O> {
         private boolean headersSent;
 
         private Server(ServerCall<I, O> call) {
+            super(call::isReady, () -> call.request(1));
             this.call = call;
         }
 
@@ -320,21 +318,11 @@ abstract sealed class CallStream<I, O> implements Wire<I, O> {
         }
 
         @Override
-        boolean transportReady() {
-            return call.isReady();
-        }
-
-        @Override
         void transportSend(O message) {
             if (!closed) {
                 sendHeadersIfNeeded();
                 call.sendMessage(message);
             }
-        }
-
-        @Override
-        void transportRequest() {
-            call.request(1);
         }
 
         @Override

@@ -62,6 +62,40 @@ public final class Libc {
         }
     }
 
+    /** A native call's body: C memory comes from {@code arena}, errno lands in {@code state}. */
+    @FunctionalInterface
+    public interface Call<T> {
+        T invoke(Arena arena, MemorySegment state) throws Throwable;
+    }
+
+    /** {@link Call} with no result. */
+    @FunctionalInterface
+    public interface Action {
+        void invoke(Arena arena, MemorySegment state) throws Throwable;
+    }
+
+    /**
+     * Runs {@code call} with a confined arena and a call state, both freed when it returns. The SyscallExceptions it
+     * throws pass as they are; anything else a downcall throws is {@link #unexpected}.
+     */
+    public static <T> T call(Call<T> call) throws SyscallException {
+        try (Arena arena = Arena.ofConfined()) {
+            return call.invoke(arena, callState(arena));
+        } catch (SyscallException e) {
+            throw e;
+        } catch (Throwable e) {
+            throw unexpected(e);
+        }
+    }
+
+    /** As {@link #call}, for a body without a result. */
+    public static void run(Action action) throws SyscallException {
+        call((arena, state) -> {
+            action.invoke(arena, state);
+            return null;
+        });
+    }
+
     /** Rethrows what a downcall handle can throw besides our own checked exceptions. */
     public static RuntimeException unexpected(Throwable e) {
         if (e instanceof RuntimeException r) {

@@ -121,8 +121,7 @@ public final class PosixFiles {
 
     /** Flushes every dirty page of the filesystem holding {@code directory} to disk: one call instead of an fsync per file. */
     public static void syncFilesystem(Path directory) throws SyscallException {
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment state = Libc.callState(arena);
+        Libc.run((arena, state) -> {
             int fd = (int) OPEN.invokeExact(
                     state, arena.allocateFrom(directory.toString()), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
             if (fd < 0) {
@@ -135,11 +134,7 @@ public final class PosixFiles {
             } finally {
                 int ignored = (int) CLOSE.invokeExact(state, fd);
             }
-        } catch (SyscallException e) {
-            throw e;
-        } catch (Throwable e) {
-            throw Libc.unexpected(e);
-        }
+        });
     }
 
     @FunctionalInterface
@@ -148,15 +143,10 @@ public final class PosixFiles {
     }
 
     private static void call(String name, Path path, Call call) throws SyscallException {
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment state = Libc.callState(arena);
+        Libc.run((arena, state) -> {
             if (call.invoke(arena, state) != 0) {
                 throw new SyscallException(name, path.toString(), Libc.errno(state));
             }
-        } catch (SyscallException e) {
-            throw e;
-        } catch (Throwable e) {
-            throw Libc.unexpected(e);
-        }
+        });
     }
 }

@@ -1,6 +1,5 @@
 package dev.kiln.core.sys;
 
-import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -31,8 +30,7 @@ public final class Xattrs {
 
     /** The attribute's value, or empty when the file does not have it. */
     public static Optional<byte[]> get(Path path, String name) throws SyscallException {
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment state = Libc.callState(arena);
+        return Libc.call((arena, state) -> {
             MemorySegment file = arena.allocateFrom(path.toString());
             MemorySegment key = arena.allocateFrom(name);
             while (true) {
@@ -50,16 +48,11 @@ public final class Xattrs {
                     return absentOrThrow("lgetxattr " + name, path, errno);
                 }
             }
-        } catch (SyscallException e) {
-            throw e;
-        } catch (Throwable e) {
-            throw Libc.unexpected(e);
-        }
+        });
     }
 
     public static void set(Path path, String name, byte[] value) throws SyscallException {
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment state = Libc.callState(arena);
+        Libc.run((arena, state) -> {
             MemorySegment data =
                     value.length == 0 ? arena.allocate(1) : arena.allocateFrom(ValueLayout.JAVA_BYTE, value);
             int rc = (int) LSETXATTR.invokeExact(
@@ -67,26 +60,17 @@ public final class Xattrs {
             if (rc != 0) {
                 throw new SyscallException("lsetxattr " + name, path.toString(), Libc.errno(state));
             }
-        } catch (SyscallException e) {
-            throw e;
-        } catch (Throwable e) {
-            throw Libc.unexpected(e);
-        }
+        });
     }
 
     public static void remove(Path path, String name) throws SyscallException {
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment state = Libc.callState(arena);
+        Libc.run((arena, state) -> {
             int rc = (int)
                     LREMOVEXATTR.invokeExact(state, arena.allocateFrom(path.toString()), arena.allocateFrom(name));
             if (rc != 0) {
                 throw new SyscallException("lremovexattr " + name, path.toString(), Libc.errno(state));
             }
-        } catch (SyscallException e) {
-            throw e;
-        } catch (Throwable e) {
-            throw Libc.unexpected(e);
-        }
+        });
     }
 
     /**
@@ -94,8 +78,7 @@ public final class Xattrs {
      * attributes (EOPNOTSUPP), as {@link #get} finds none there either.
      */
     public static List<String> list(Path path) throws SyscallException {
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment state = Libc.callState(arena);
+        return Libc.call((arena, state) -> {
             MemorySegment file = arena.allocateFrom(path.toString());
             while (true) {
                 long size = (long) LLISTXATTR.invokeExact(state, file, MemorySegment.NULL, 0L);
@@ -117,11 +100,7 @@ public final class Xattrs {
                     throw new SyscallException("llistxattr", path.toString(), Libc.errno(state));
                 }
             }
-        } catch (SyscallException e) {
-            throw e;
-        } catch (Throwable e) {
-            throw Libc.unexpected(e);
-        }
+        });
     }
 
     private static List<String> splitNames(byte[] names) {

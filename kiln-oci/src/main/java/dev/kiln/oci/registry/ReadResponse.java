@@ -10,15 +10,12 @@ import java.net.http.HttpResponse;
 import java.util.Optional;
 import javax.net.ssl.SSLSession;
 
-/** A response whose (short) body was read already, e.g. to answer an auth challenge, offered again as a stream. */
-final class ReadResponse implements HttpResponse<InputStream> {
-    private final HttpResponse<InputStream> response;
-    private final byte[] body;
-
-    ReadResponse(HttpResponse<InputStream> response, byte[] body) {
-        this.response = response;
-        this.body = body;
-    }
+/**
+ * A response whose (short) body was read already, e.g. to answer an auth challenge, offered again as a stream.
+ *
+ * @param bytes the body that was read
+ */
+record ReadResponse(HttpResponse<InputStream> response, byte[] bytes) implements HttpResponse<InputStream> {
 
     @Override
     public int statusCode() {
@@ -42,7 +39,7 @@ final class ReadResponse implements HttpResponse<InputStream> {
 
     @Override
     public InputStream body() {
-        return new ByteArrayInputStream(body);
+        return new ByteArrayInputStream(bytes);
     }
 
     @Override

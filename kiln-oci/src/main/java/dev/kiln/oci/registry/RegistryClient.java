@@ -37,6 +37,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -88,7 +89,8 @@ public final class RegistryClient implements AutoCloseable {
                 builder.userAgent,
                 builder.retries,
                 builder.retryBackoff,
-                readTimeout);
+                readTimeout,
+                new ConcurrentHashMap<>());
         this.chunkSize = builder.chunkSize;
     }
 
@@ -129,7 +131,7 @@ public final class RegistryClient implements AutoCloseable {
     public Descriptor resolve(ImageReference reference) throws IOException {
         ImageReference ref = reference.withDefaultTag();
         String target = target(ref);
-        RegistryRequest head = request(
+        RegistryRequest head = new RegistryRequest(
                 "resolving " + ref,
                 ref,
                 target,
@@ -168,7 +170,7 @@ public final class RegistryClient implements AutoCloseable {
     public FetchedManifest fetchManifest(ImageReference reference) throws IOException {
         ImageReference ref = reference.withDefaultTag();
         String target = target(ref);
-        RegistryRequest get = request(
+        RegistryRequest get = new RegistryRequest(
                 "fetching manifest",
                 ref,
                 target,
@@ -202,7 +204,7 @@ public final class RegistryClient implements AutoCloseable {
         String accept = MediaTypes.MANIFEST_ACCEPT.contains(manifest.mediaType())
                 ? MediaTypes.MANIFEST_ACCEPT
                 : manifest.mediaType() + ", " + MediaTypes.MANIFEST_ACCEPT;
-        RegistryRequest get = request(
+        RegistryRequest get = new RegistryRequest(
                 "fetching manifest",
                 repository,
                 target,
@@ -239,7 +241,7 @@ public final class RegistryClient implements AutoCloseable {
         if (root.document() instanceof ImageIndex index) {
             Descriptor chosen = PlatformMatcher.of(platform)
                     .select(index.manifests())
-                    .orElseThrow(() -> request(
+                    .orElseThrow(() -> new RegistryRequest(
                                     "resolving " + ref, ref, target(ref), "GET", null, Map.of(), null, List.of(), true)
                             .failure(
                                     0,
@@ -255,7 +257,7 @@ public final class RegistryClient implements AutoCloseable {
                                     null));
             image = fetchManifest(ref, chosen);
             if (image.isIndex()) {
-                throw request(
+                throw new RegistryRequest(
                                 "resolving " + ref,
                                 ref,
                                 chosen.digest().toString(),
@@ -485,7 +487,7 @@ public final class RegistryClient implements AutoCloseable {
     }
 
     private boolean blobExists(ImageReference repository, Digest digest, List<String> scopes) throws IOException {
-        RegistryRequest head = request(
+        RegistryRequest head = new RegistryRequest(
                 "checking for blob",
                 repository,
                 digest.toString(),
@@ -565,7 +567,7 @@ public final class RegistryClient implements AutoCloseable {
     private URI startUpload(ImageReference repository, Digest digest, ImageReference mountFrom) throws IOException {
         String query =
                 mountFrom == null ? "" : "?mount=" + encode(digest.toString()) + "&from=" + encode(mountFrom.path());
-        RegistryRequest post = request(
+        RegistryRequest post = new RegistryRequest(
                 mountFrom == null ? "starting blob upload" : "mounting blob from " + mountFrom.path(),
                 repository,
                 digest.toString(),
@@ -599,7 +601,7 @@ public final class RegistryClient implements AutoCloseable {
                     throw new IOException("the source of blob " + blob.digest() + " ended after " + sent + " of "
                             + blob.size() + " bytes");
                 }
-                RegistryRequest patch = request(
+                RegistryRequest patch = new RegistryRequest(
                         "uploading blob chunk",
                         repository,
                         blob.digest().toString(),
@@ -643,7 +645,7 @@ public final class RegistryClient implements AutoCloseable {
                             }),
                             blob.size());
         }
-        RegistryRequest put = request(
+        RegistryRequest put = new RegistryRequest(
                 "uploading blob",
                 repository,
                 blob.digest().toString(),
@@ -661,7 +663,7 @@ public final class RegistryClient implements AutoCloseable {
     }
 
     private void cancelUpload(ImageReference repository, Digest digest, URI upload) throws IOException {
-        RegistryRequest delete = request(
+        RegistryRequest delete = new RegistryRequest(
                 "cancelling blob upload",
                 repository,
                 digest.toString(),
@@ -688,7 +690,7 @@ public final class RegistryClient implements AutoCloseable {
                     + " as the reference " + reference + " says");
         }
         String target = !reference.tag().isEmpty() ? reference.tag() : digest.toString();
-        RegistryRequest put = request(
+        RegistryRequest put = new RegistryRequest(
                 "pushing manifest",
                 reference,
                 target,
@@ -739,22 +741,9 @@ public final class RegistryClient implements AutoCloseable {
 
     // ---- plumbing ----
 
-    private RegistryRequest request(
-            String operation,
-            ImageReference repository,
-            String reference,
-            String method,
-            URI uri,
-            Map<String, String> headers,
-            Supplier<BodyPublisher> body,
-            List<String> scopes,
-            boolean idempotent) {
-        return new RegistryRequest(operation, repository, reference, method, uri, headers, body, scopes, idempotent);
-    }
-
     private RegistryRequest blobRequest(
             String operation, ImageReference repository, Digest digest, Map<String, String> headers) {
-        return request(
+        return new RegistryRequest(
                 operation,
                 repository,
                 digest.toString(),

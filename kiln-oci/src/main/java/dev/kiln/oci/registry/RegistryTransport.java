@@ -12,7 +12,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 
 /**
@@ -34,26 +33,8 @@ final class RegistryTransport {
     private final Duration readTimeout;
     private final ConcurrentMap<String, RegistryEndpoint> endpoints;
 
+    /** @param endpoints where each registry is reached, found once per registry and shared with the copies */
     RegistryTransport(
-            HttpClient http,
-            Authenticator authenticator,
-            Set<String> insecure,
-            String userAgent,
-            int retries,
-            Duration backoff,
-            Duration readTimeout) {
-        this(
-                http,
-                authenticator,
-                Set.copyOf(insecure),
-                userAgent,
-                retries,
-                backoff,
-                readTimeout,
-                new ConcurrentHashMap<>());
-    }
-
-    private RegistryTransport(
             HttpClient http,
             Authenticator authenticator,
             Set<String> insecure,
@@ -64,7 +45,7 @@ final class RegistryTransport {
             ConcurrentMap<String, RegistryEndpoint> endpoints) {
         this.http = http;
         this.authenticator = authenticator;
-        this.insecure = insecure;
+        this.insecure = Set.copyOf(insecure);
         this.userAgent = userAgent;
         this.retries = retries;
         this.backoff = backoff;

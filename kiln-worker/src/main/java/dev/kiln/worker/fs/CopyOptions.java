@@ -1,5 +1,6 @@
 package dev.kiln.worker.fs;
 
+import dev.kiln.core.RecordCopy;
 import java.time.Instant;
 import java.util.List;
 
@@ -53,36 +54,6 @@ public record CopyOptions(
         }
     }
 
-    /** Options without a symbolic mode. */
-    public CopyOptions(
-            OwnerRef owner,
-            Integer mode,
-            boolean followSymlink,
-            boolean dirCopyContents,
-            boolean attemptUnpack,
-            boolean createDestPath,
-            boolean allowWildcard,
-            boolean allowEmptyWildcard,
-            Instant timestamp,
-            List<String> includePatterns,
-            List<String> excludePatterns,
-            boolean alwaysReplaceExistingDestPaths) {
-        this(
-                owner,
-                mode,
-                followSymlink,
-                dirCopyContents,
-                attemptUnpack,
-                createDestPath,
-                allowWildcard,
-                allowEmptyWildcard,
-                timestamp,
-                includePatterns,
-                excludePatterns,
-                alwaysReplaceExistingDestPaths,
-                null);
-    }
-
     /** The permission bits a copied entry gets, given its source's permission bits. */
     public int permissionsFor(int sourcePermissions, boolean isDirectory) {
         if (symbolicMode != null) {
@@ -108,225 +79,62 @@ public record CopyOptions(
     }
 
     public CopyOptions withOwner(OwnerRef value) {
-        return new CopyOptions(
-                value,
-                mode,
-                followSymlink,
-                dirCopyContents,
-                attemptUnpack,
-                createDestPath,
-                allowWildcard,
-                allowEmptyWildcard,
-                timestamp,
-                includePatterns,
-                excludePatterns,
-                alwaysReplaceExistingDestPaths,
-                symbolicMode);
+        return RecordCopy.of(this).with("owner", value).make();
     }
 
     /** An absolute mode, replacing any symbolic one. */
     public CopyOptions withMode(Integer value) {
-        return new CopyOptions(
-                owner,
-                value,
-                followSymlink,
-                dirCopyContents,
-                attemptUnpack,
-                createDestPath,
-                allowWildcard,
-                allowEmptyWildcard,
-                timestamp,
-                includePatterns,
-                excludePatterns,
-                alwaysReplaceExistingDestPaths,
-                null);
+        return RecordCopy.of(this)
+                .with("mode", value)
+                .with("symbolicMode", null)
+                .make();
     }
 
     /** A symbolic mode, replacing any absolute one. */
     public CopyOptions withSymbolicMode(SymbolicMode value) {
-        return new CopyOptions(
-                owner,
-                null,
-                followSymlink,
-                dirCopyContents,
-                attemptUnpack,
-                createDestPath,
-                allowWildcard,
-                allowEmptyWildcard,
-                timestamp,
-                includePatterns,
-                excludePatterns,
-                alwaysReplaceExistingDestPaths,
-                value);
+        return RecordCopy.of(this)
+                .with("mode", null)
+                .with("symbolicMode", value)
+                .make();
     }
 
     public CopyOptions withFollowSymlink(boolean value) {
-        return new CopyOptions(
-                owner,
-                mode,
-                value,
-                dirCopyContents,
-                attemptUnpack,
-                createDestPath,
-                allowWildcard,
-                allowEmptyWildcard,
-                timestamp,
-                includePatterns,
-                excludePatterns,
-                alwaysReplaceExistingDestPaths,
-                symbolicMode);
+        return RecordCopy.of(this).with("followSymlink", value).make();
     }
 
     public CopyOptions withDirCopyContents(boolean value) {
-        return new CopyOptions(
-                owner,
-                mode,
-                followSymlink,
-                value,
-                attemptUnpack,
-                createDestPath,
-                allowWildcard,
-                allowEmptyWildcard,
-                timestamp,
-                includePatterns,
-                excludePatterns,
-                alwaysReplaceExistingDestPaths,
-                symbolicMode);
+        return RecordCopy.of(this).with("dirCopyContents", value).make();
     }
 
     public CopyOptions withAttemptUnpack(boolean value) {
-        return new CopyOptions(
-                owner,
-                mode,
-                followSymlink,
-                dirCopyContents,
-                value,
-                createDestPath,
-                allowWildcard,
-                allowEmptyWildcard,
-                timestamp,
-                includePatterns,
-                excludePatterns,
-                alwaysReplaceExistingDestPaths,
-                symbolicMode);
+        return RecordCopy.of(this).with("attemptUnpack", value).make();
     }
 
     public CopyOptions withCreateDestPath(boolean value) {
-        return new CopyOptions(
-                owner,
-                mode,
-                followSymlink,
-                dirCopyContents,
-                attemptUnpack,
-                value,
-                allowWildcard,
-                allowEmptyWildcard,
-                timestamp,
-                includePatterns,
-                excludePatterns,
-                alwaysReplaceExistingDestPaths,
-                symbolicMode);
+        return RecordCopy.of(this).with("createDestPath", value).make();
     }
 
     public CopyOptions withAllowWildcard(boolean value) {
-        return new CopyOptions(
-                owner,
-                mode,
-                followSymlink,
-                dirCopyContents,
-                attemptUnpack,
-                createDestPath,
-                value,
-                allowEmptyWildcard,
-                timestamp,
-                includePatterns,
-                excludePatterns,
-                alwaysReplaceExistingDestPaths,
-                symbolicMode);
+        return RecordCopy.of(this).with("allowWildcard", value).make();
     }
 
     public CopyOptions withAllowEmptyWildcard(boolean value) {
-        return new CopyOptions(
-                owner,
-                mode,
-                followSymlink,
-                dirCopyContents,
-                attemptUnpack,
-                createDestPath,
-                allowWildcard,
-                value,
-                timestamp,
-                includePatterns,
-                excludePatterns,
-                alwaysReplaceExistingDestPaths,
-                symbolicMode);
+        return RecordCopy.of(this).with("allowEmptyWildcard", value).make();
     }
 
     public CopyOptions withTimestamp(Instant value) {
-        return new CopyOptions(
-                owner,
-                mode,
-                followSymlink,
-                dirCopyContents,
-                attemptUnpack,
-                createDestPath,
-                allowWildcard,
-                allowEmptyWildcard,
-                value,
-                includePatterns,
-                excludePatterns,
-                alwaysReplaceExistingDestPaths,
-                symbolicMode);
+        return RecordCopy.of(this).with("timestamp", value).make();
     }
 
     public CopyOptions withIncludePatterns(List<String> value) {
-        return new CopyOptions(
-                owner,
-                mode,
-                followSymlink,
-                dirCopyContents,
-                attemptUnpack,
-                createDestPath,
-                allowWildcard,
-                allowEmptyWildcard,
-                timestamp,
-                value,
-                excludePatterns,
-                alwaysReplaceExistingDestPaths,
-                symbolicMode);
+        return RecordCopy.of(this).with("includePatterns", value).make();
     }
 
     public CopyOptions withExcludePatterns(List<String> value) {
-        return new CopyOptions(
-                owner,
-                mode,
-                followSymlink,
-                dirCopyContents,
-                attemptUnpack,
-                createDestPath,
-                allowWildcard,
-                allowEmptyWildcard,
-                timestamp,
-                includePatterns,
-                value,
-                alwaysReplaceExistingDestPaths,
-                symbolicMode);
+        return RecordCopy.of(this).with("excludePatterns", value).make();
     }
 
     public CopyOptions withAlwaysReplaceExistingDestPaths(boolean value) {
-        return new CopyOptions(
-                owner,
-                mode,
-                followSymlink,
-                dirCopyContents,
-                attemptUnpack,
-                createDestPath,
-                allowWildcard,
-                allowEmptyWildcard,
-                timestamp,
-                includePatterns,
-                excludePatterns,
-                value,
-                symbolicMode);
+        return RecordCopy.of(this).with("alwaysReplaceExistingDestPaths", value).make();
     }
 }

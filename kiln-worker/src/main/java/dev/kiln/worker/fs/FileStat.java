@@ -72,6 +72,20 @@ public record FileStat(
         return type == FileType.SYMLINK;
     }
 
+    public boolean isDevice() {
+        return type == FileType.CHAR_DEVICE || type == FileType.BLOCK_DEVICE;
+    }
+
+    /** st_mode: the type bits and the permission bits. */
+    public int mode() {
+        return type.modeBits() | permissions;
+    }
+
+    /** Both names are the same inode (a hard link, or the same path). */
+    public boolean sameInode(FileStat other) {
+        return device == other.device && inode == other.inode;
+    }
+
     /** A regular file that shares its inode with other names, so a copy should keep them linked. */
     public boolean isHardLinked() {
         return type == FileType.REGULAR && links > 1;

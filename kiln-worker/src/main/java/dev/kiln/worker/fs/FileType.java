@@ -21,16 +21,25 @@ public enum FileType {
         return code;
     }
 
-    static FileType ofMode(int mode) {
-        return switch (mode & 0170000) {
-            case 0100000 -> REGULAR;
-            case 0040000 -> DIRECTORY;
-            case 0120000 -> SYMLINK;
-            case 0020000 -> CHAR_DEVICE;
-            case 0060000 -> BLOCK_DEVICE;
-            case 0010000 -> FIFO;
-            case 0140000 -> SOCKET;
-            default -> throw new IllegalArgumentException("unknown file type in mode 0" + Integer.toOctalString(mode));
+    /** The S_IFMT bits of st_mode for this kind. */
+    public int modeBits() {
+        return switch (this) {
+            case REGULAR -> 0100000;
+            case DIRECTORY -> 0040000;
+            case SYMLINK -> 0120000;
+            case CHAR_DEVICE -> 0020000;
+            case BLOCK_DEVICE -> 0060000;
+            case FIFO -> 0010000;
+            case SOCKET -> 0140000;
         };
+    }
+
+    static FileType ofMode(int mode) {
+        for (FileType type : values()) {
+            if (type.modeBits() == (mode & 0170000)) {
+                return type;
+            }
+        }
+        throw new IllegalArgumentException("unknown file type in mode 0" + Integer.toOctalString(mode));
     }
 }

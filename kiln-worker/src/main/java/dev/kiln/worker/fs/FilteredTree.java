@@ -2,6 +2,7 @@ package dev.kiln.worker.fs;
 
 import dev.kiln.core.GoPath;
 import dev.kiln.core.PathPatterns;
+import dev.kiln.core.Trees;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -45,7 +46,7 @@ final class FilteredTree {
             List<Entry> out)
             throws IOException {
         boolean any = false;
-        for (Path child : Wildcards.sortedChildren(dir)) {
+        for (Path child : Trees.children(dir)) {
             String rel = GoPath.append(relDir, child.getFileName().toString());
             PathPatterns.Match inc = include.isEmpty() ? null : include.match(rel, parentInclude);
             PathPatterns.Match exc = exclude.isEmpty() ? null : exclude.match(rel, parentExclude);

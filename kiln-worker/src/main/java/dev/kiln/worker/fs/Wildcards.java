@@ -2,8 +2,8 @@ package dev.kiln.worker.fs;
 
 import dev.kiln.core.Glob;
 import dev.kiln.core.GoPath;
+import dev.kiln.core.Trees;
 import java.io.IOException;
-import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
@@ -54,7 +54,7 @@ final class Wildcards {
             throws IOException {
         Glob glob = globs.get(depth);
         boolean last = depth == globs.size() - 1;
-        for (Path child : sortedChildren(dir)) {
+        for (Path child : Trees.children(dir)) {
             if (!glob.matches(child.getFileName().toString())) {
                 continue;
             }
@@ -64,15 +64,5 @@ final class Wildcards {
                 collect(scope, child, globs, depth + 1, out);
             }
         }
-    }
-
-    static List<Path> sortedChildren(Path dir) throws IOException {
-        List<Path> children = new ArrayList<>();
-        try (DirectoryStream<Path> stream = Files.newDirectoryStream(dir)) {
-            stream.forEach(children::add);
-        }
-        children.sort(
-                (a, b) -> a.getFileName().toString().compareTo(b.getFileName().toString()));
-        return children;
     }
 }

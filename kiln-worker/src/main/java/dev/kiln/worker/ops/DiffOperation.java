@@ -1,8 +1,6 @@
 package dev.kiln.worker.ops;
 
 import dev.kiln.llb.pb.Op;
-import dev.kiln.solver.CacheMap;
-import dev.kiln.solver.Operation;
 import dev.kiln.solver.OperationContext;
 import dev.kiln.solver.Result;
 import dev.kiln.worker.SnapshotResult;
@@ -11,12 +9,7 @@ import dev.kiln.worker.snapshot.Snapshotter;
 import java.util.List;
 
 /** DiffOp: what changed from the lower input to the upper one, deletions kept as whiteouts. */
-public record DiffOperation(Op op, Snapshotter snapshotter) implements Operation {
-
-    @Override
-    public CacheMap cacheMap(OperationContext ctx) {
-        return OpKeys.byInputKeys(op);
-    }
+public record DiffOperation(Op op, Snapshotter snapshotter) implements InputKeyedOperation {
 
     @Override
     public List<Result> exec(OperationContext ctx, List<Result> inputs) throws Exception {

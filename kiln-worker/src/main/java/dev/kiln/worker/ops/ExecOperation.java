@@ -34,8 +34,17 @@ import java.util.Optional;
  * ExecOp: a process in a container whose rootfs is a writable snapshot of the root mount's input,
  * with the op's other mounts (bind, cache, tmpfs) in place. Each mount with an output index
  * becomes an output: writable ones as new snapshots, read-only ones as their input unchanged.
+ *
+ * @param emulators what runs a step of a foreign platform
  */
-public final class ExecOperation implements Operation {
+public record ExecOperation(
+        Op op,
+        Snapshotter snapshotter,
+        RuntimeSource runtime,
+        CacheMounts cacheMounts,
+        SecretMounts secrets,
+        Emulators emulators)
+        implements Operation {
 
     /** The container runtime, found when the first step needs it. */
     @FunctionalInterface
@@ -45,32 +54,10 @@ public final class ExecOperation implements Operation {
 
     private static final int TAIL_LINES = 10;
 
-    private final Op op;
-    private final Snapshotter snapshotter;
-    private final RuntimeSource runtime;
-    private final CacheMounts cacheMounts;
-    private final SecretMounts secrets;
-    private final Emulators emulators;
-
+    /** With the emulators registered with this host's kernel. */
     public ExecOperation(
             Op op, Snapshotter snapshotter, RuntimeSource runtime, CacheMounts cacheMounts, SecretMounts secrets) {
         this(op, snapshotter, runtime, cacheMounts, secrets, Emulators.host());
-    }
-
-    /** As above, a step of a foreign platform running through one of {@code emulators}. */
-    public ExecOperation(
-            Op op,
-            Snapshotter snapshotter,
-            RuntimeSource runtime,
-            CacheMounts cacheMounts,
-            SecretMounts secrets,
-            Emulators emulators) {
-        this.op = op;
-        this.snapshotter = snapshotter;
-        this.runtime = runtime;
-        this.cacheMounts = cacheMounts;
-        this.secrets = secrets;
-        this.emulators = emulators;
     }
 
     @Override
@@ -91,10 +78,7 @@ public final class ExecOperation implements Operation {
         ExecOp exec = op.getExec();
         if (op.hasPlatform()) {
             // Before any mount: a step no emulator can run fails at once, naming the emulator to install.
-            emulators.check(dev.kiln.core.Platform.of(
-                    op.getPlatform().getOS(),
-                    op.getPlatform().getArchitecture(),
-                    op.getPlatform().getVariant()));
+            emulators.check(OpKeys.platform(op, null));
         }
         Mount rootMount = exec.getMountsList().stream()
                 .filter(m -> m.getDest().equals("/"))
@@ -233,15 +217,6 @@ public final class ExecOperation implements Operation {
                     : Inputs.snapshot(inputs, mount.getInput(), "mount " + mount.getDest());
             byIndex.put((int) mount.getOutput(), output);
         }
-        int count = byIndex.keySet().stream().mapToInt(Integer::intValue).max().orElse(-1) + 1;
-        List<Result> results = new ArrayList<>();
-        for (int i = 0; i < count; i++) {
-            Snapshot snapshot = byIndex.get(i);
-            if (snapshot == null) {
-                throw new IllegalArgumentException("exec op has no mount for output " + i);
-            }
-            results.add(new SnapshotResult(snapshot));
-        }
-        return results;
+        return Inputs.outputs(byIndex, "exec op has no mount for");
     }
 }

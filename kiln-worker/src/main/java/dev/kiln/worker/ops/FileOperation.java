@@ -128,16 +128,7 @@ public final class FileOperation implements Operation {
                 outputs.put((int) action.getOutput(), actionResults[i]);
             }
         }
-        int count = outputs.keySet().stream().mapToInt(Integer::intValue).max().orElse(-1) + 1;
-        List<Result> results = new ArrayList<>();
-        for (int i = 0; i < count; i++) {
-            Snapshot snapshot = outputs.get(i);
-            if (snapshot == null) {
-                throw new IllegalArgumentException("file op has no action writing output " + i);
-            }
-            results.add(new SnapshotResult(snapshot));
-        }
-        return results;
+        return Inputs.outputs(outputs, "file op has no action writing");
     }
 
     private Snapshot resolve(long index, List<Result> inputs, Snapshot[] actionResults, int current, String what) {
@@ -266,7 +257,8 @@ public final class FileOperation implements Operation {
                 time(copy.getTimestamp()),
                 copy.getIncludePatternsList(),
                 copy.getExcludePatternsList(),
-                copy.getAlwaysReplaceExistingDestPaths());
+                copy.getAlwaysReplaceExistingDestPaths(),
+                null);
         if (copy.getModeStr().isEmpty()) {
             return options;
         }

@@ -1,8 +1,6 @@
 package dev.kiln.worker.ops;
 
-import dev.kiln.core.Digest;
 import dev.kiln.core.Trees;
-import dev.kiln.llb.Ops;
 import dev.kiln.llb.pb.Op;
 import dev.kiln.solver.CacheMap;
 import dev.kiln.solver.Operation;
@@ -66,10 +64,7 @@ public final class GitSourceOperation implements Operation {
     @Override
     public CacheMap cacheMap(OperationContext ctx) throws Exception {
         String commit = commit();
-        String key = Ops.digest(op.toBuilder().clearInputs().build()) + "\n" + commit;
-        return CacheMap.byCacheKeys(
-                        Digest.sha256(key.getBytes(StandardCharsets.UTF_8)).toString(), 0)
-                .withNotes(java.util.Map.of(COMMIT_NOTE, commit));
+        return OpKeys.bySourceContent(op, commit).withNotes(java.util.Map.of(COMMIT_NOTE, commit));
     }
 
     /** The commit {@code ref} names on the remote (the default branch for an empty ref); a commit id as it is. */

@@ -3,7 +3,6 @@ package dev.kiln.worker.ops;
 import dev.kiln.core.Digest;
 import dev.kiln.core.Sha256;
 import dev.kiln.core.sys.PosixFiles;
-import dev.kiln.llb.Ops;
 import dev.kiln.llb.pb.Op;
 import dev.kiln.solver.CacheMap;
 import dev.kiln.solver.Operation;
@@ -60,10 +59,7 @@ public final class HttpSourceOperation implements Operation {
         String content = checksum.isEmpty()
                 ? download(ctx).digest()
                 : Digest.parse(checksum).toString();
-        String key = Ops.digest(op.toBuilder().clearInputs().build()) + "\n" + content;
-        return CacheMap.byCacheKeys(
-                        Digest.sha256(key.getBytes(StandardCharsets.UTF_8)).toString(), 0)
-                .withNotes(java.util.Map.of(CHECKSUM_NOTE, content));
+        return OpKeys.bySourceContent(op, content).withNotes(java.util.Map.of(CHECKSUM_NOTE, content));
     }
 
     @Override

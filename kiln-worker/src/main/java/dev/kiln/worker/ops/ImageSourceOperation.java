@@ -1,9 +1,7 @@
 package dev.kiln.worker.ops;
 
-import dev.kiln.core.Digest;
 import dev.kiln.core.ImageReference;
 import dev.kiln.core.Platform;
-import dev.kiln.llb.Ops;
 import dev.kiln.llb.pb.Op;
 import dev.kiln.oci.registry.ResolvedImage;
 import dev.kiln.solver.CacheMap;
@@ -38,12 +36,7 @@ public final class ImageSourceOperation implements Operation {
         this.images = images;
         String identifier = op.getSource().getIdentifier();
         this.reference = ImageReference.parseNormalized(identifier.substring("docker-image://".length()));
-        this.platform = op.hasPlatform()
-                ? Platform.of(
-                        op.getPlatform().getOS(),
-                        op.getPlatform().getArchitecture(),
-                        op.getPlatform().getVariant())
-                : hostPlatform;
+        this.platform = OpKeys.platform(op, hostPlatform);
     }
 
     @Override
@@ -53,10 +46,7 @@ public final class ImageSourceOperation implements Operation {
                         && !"pull".equals(op.getSource().getAttrsOrDefault("image.resolvemode", ""))
                 ? reference.digest() + " " + platform
                 : resolve(ctx).image().descriptor().digest().toString();
-        String key = Ops.digest(op.toBuilder().clearInputs().build()) + "\n" + content;
-        return CacheMap.byCacheKeys(
-                        Digest.sha256(key.getBytes(StandardCharsets.UTF_8)).toString(), 0)
-                .withNotes(java.util.Map.of(IMAGE_NOTE, content));
+        return OpKeys.bySourceContent(op, content).withNotes(java.util.Map.of(IMAGE_NOTE, content));
     }
 
     @Override

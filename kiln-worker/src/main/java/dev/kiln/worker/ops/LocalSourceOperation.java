@@ -2,7 +2,6 @@ package dev.kiln.worker.ops;
 
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.kiln.llb.Ops;
 import dev.kiln.llb.pb.Op;
 import dev.kiln.llb.pb.SourceOp;
 import dev.kiln.solver.CacheMap;
@@ -95,7 +94,6 @@ public final class LocalSourceOperation implements Operation {
         Path context = context();
         var listing = new ContentChecksum.Listing(NOTED_FILES);
         String content = contextChecksum(context, listing);
-        String key = Ops.digest(keyedOp()) + "\n" + content;
         var notes = new java.util.LinkedHashMap<String, String>();
         notes.put(
                 CONTENT_NOTE,
@@ -105,11 +103,7 @@ public final class LocalSourceOperation implements Operation {
         if (listing.truncated()) {
             notes.put(TRUNCATED_NOTE, String.valueOf(NOTED_FILES));
         }
-        return CacheMap.byCacheKeys(
-                        dev.kiln.core.Digest.sha256(key.getBytes(StandardCharsets.UTF_8))
-                                .toString(),
-                        0)
-                .withNotes(notes);
+        return OpKeys.bySourceContent(keyedOp(), content).withNotes(notes);
     }
 
     /**

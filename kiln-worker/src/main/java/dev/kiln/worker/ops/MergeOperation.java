@@ -1,8 +1,6 @@
 package dev.kiln.worker.ops;
 
 import dev.kiln.llb.pb.Op;
-import dev.kiln.solver.CacheMap;
-import dev.kiln.solver.Operation;
 import dev.kiln.solver.OperationContext;
 import dev.kiln.solver.Result;
 import dev.kiln.worker.SnapshotResult;
@@ -11,12 +9,7 @@ import dev.kiln.worker.snapshot.Snapshotter;
 import java.util.List;
 
 /** MergeOp: the inputs' filesystems stacked in order, later ones on top; on overlay no file is copied. */
-public record MergeOperation(Op op, Snapshotter snapshotter) implements Operation {
-
-    @Override
-    public CacheMap cacheMap(OperationContext ctx) {
-        return OpKeys.byInputKeys(op);
-    }
+public record MergeOperation(Op op, Snapshotter snapshotter) implements InputKeyedOperation {
 
     @Override
     public List<Result> exec(OperationContext ctx, List<Result> inputs) throws Exception {

@@ -3,7 +3,6 @@ package dev.kiln.worker.ops;
 import dev.kiln.core.Digest;
 import dev.kiln.core.ImageReference;
 import dev.kiln.core.Platform;
-import dev.kiln.llb.Ops;
 import dev.kiln.llb.pb.Op;
 import dev.kiln.llb.pb.SourceOp;
 import dev.kiln.oci.registry.ResolvedImage;
@@ -39,12 +38,7 @@ public final class OciLayoutSourceOperation implements Operation {
         this.session = session;
         this.reference =
                 ImageReference.parseNormalized(op.getSource().getIdentifier().substring("oci-layout://".length()));
-        this.platform = op.hasPlatform()
-                ? Platform.of(
-                        op.getPlatform().getOS(),
-                        op.getPlatform().getArchitecture(),
-                        op.getPlatform().getVariant())
-                : hostPlatform;
+        this.platform = OpKeys.platform(op, hostPlatform);
     }
 
     /** The layout's directory: the store named by oci.store, or by the reference's last path element. */
@@ -63,9 +57,7 @@ public final class OciLayoutSourceOperation implements Operation {
             throw new IOException("oci-layout source " + reference + " needs a digest (NAME@sha256:...)");
         }
         SourceOp source = op.getSource().toBuilder().removeAttrs("oci.session").build();
-        String key = Ops.digest(op.toBuilder().clearInputs().setSource(source).build()) + "\n" + platform;
-        return CacheMap.byCacheKeys(
-                Digest.sha256(key.getBytes(StandardCharsets.UTF_8)).toString(), 0);
+        return OpKeys.bySourceContent(op.toBuilder().setSource(source).build(), platform.toString());
     }
 
     @Override

@@ -114,19 +114,11 @@ public final class ContainerRuntime implements AutoCloseable {
      * SIGWINCH it gives the container's terminal the size of its own ({@link TerminalContainer#resize}).
      */
     public TerminalContainer startOnTerminal(Path rootfs, ProcessSpec spec, Pty.WindowSize size) throws IOException {
-        ProcessSpec withTerm = spec.env().stream().anyMatch(e -> e.startsWith("TERM="))
-                ? spec
-                : spec.withEnv(concat(spec.env(), "TERM=xterm"));
-        Pty pty = Pty.open(size);
-        try {
-            RunningContainer container =
-                    launch(rootfs, withTerm, size, onTerminal(pty), OutputSink.DISCARD, OutputSink.DISCARD);
-            pty.closeSlave();
-            return new TerminalContainer(container, pty);
-        } catch (IOException | RuntimeException e) {
-            pty.close();
-            throw e;
-        }
+        return runOnTerminal(
+                spec,
+                size,
+                (withTerm, processes) ->
+                        launch(rootfs, withTerm, size, processes, OutputSink.DISCARD, OutputSink.DISCARD));
     }
 
     /**
@@ -146,16 +138,31 @@ public final class ContainerRuntime implements AutoCloseable {
     /** As {@link #exec}, on a pseudo-terminal as {@link #startOnTerminal} sets one up. */
     public TerminalContainer execOnTerminal(RunningContainer container, ProcessSpec spec, Pty.WindowSize size)
             throws IOException, InterruptedException {
+        return runOnTerminal(
+                spec,
+                size,
+                (withTerm, processes) ->
+                        join(container, withTerm, size, processes, OutputSink.DISCARD, OutputSink.DISCARD));
+    }
+
+    /** Starts a process on a terminal: {@code start} gets the spec (given TERM) and the runtime's stdio. */
+    private interface TerminalStart<E extends Exception> {
+        RuntimeProcess start(ProcessSpec spec, java.util.function.Function<List<String>, ProcessBuilder> processes)
+                throws IOException, E;
+    }
+
+    /** A new terminal of {@code size} with a process on it; TERM is xterm unless {@code spec} sets it. */
+    private static <E extends Exception> TerminalContainer runOnTerminal(
+            ProcessSpec spec, Pty.WindowSize size, TerminalStart<E> start) throws IOException, E {
         ProcessSpec withTerm = spec.env().stream().anyMatch(e -> e.startsWith("TERM="))
                 ? spec
                 : spec.withEnv(concat(spec.env(), "TERM=xterm"));
         Pty pty = Pty.open(size);
         try {
-            ExecProcess process =
-                    join(container, withTerm, size, onTerminal(pty), OutputSink.DISCARD, OutputSink.DISCARD);
+            RuntimeProcess process = start.start(withTerm, onTerminal(pty));
             pty.closeSlave();
             return new TerminalContainer(process, pty);
-        } catch (IOException | InterruptedException | RuntimeException e) {
+        } catch (Throwable e) {
             pty.close();
             throw e;
         }

@@ -21,7 +21,6 @@ public final class ExecProcess extends RuntimeProcess {
     private final RunningContainer container;
     private final Path processFile;
     private final Path pidFile;
-    private boolean closed;
 
     ExecProcess(
             ContainerRuntime runtime,
@@ -91,39 +90,30 @@ public final class ExecProcess extends RuntimeProcess {
 
     /** Kills the process if it still runs, waits for the runtime to end, and removes the process's files. */
     @Override
-    public synchronized void close() throws IOException {
-        if (closed) {
-            return;
-        }
-        closed = true;
-        boolean interrupted = Thread.interrupted();
-        try {
-            for (int attempt = 0; attempt < KILL_ATTEMPTS && process.isAlive(); attempt++) {
-                try {
-                    long pid = awaitPid();
-                    if (pid > 0 && process.isAlive()) {
-                        Signals.send(pid, 9);
-                    }
-                } catch (IOException noPid) {
-                    break;
+    void stopAndRemove() throws IOException, InterruptedException {
+        for (int attempt = 0; attempt < KILL_ATTEMPTS && process.isAlive(); attempt++) {
+            try {
+                long pid = awaitPid();
+                if (pid > 0 && process.isAlive()) {
+                    Signals.send(pid, 9);
                 }
-                process.waitFor(KILL_WAIT_MILLIS, TimeUnit.MILLISECONDS);
+            } catch (IOException noPid) {
+                break;
             }
-            if (process.isAlive()) {
-                // a runtime that never started the process, or hangs: it has nothing in the container to leave
-                process.destroyForcibly();
-                process.waitFor();
-            }
-            joinPumps();
-            Files.deleteIfExists(processFile);
-            Files.deleteIfExists(pidFile);
-        } catch (InterruptedException e) {
-            interrupted = true;
-            throw new IOException("interrupted while stopping a process in container " + container.id(), e);
-        } finally {
-            if (interrupted) {
-                Thread.currentThread().interrupt();
-            }
+            process.waitFor(KILL_WAIT_MILLIS, TimeUnit.MILLISECONDS);
         }
+        if (process.isAlive()) {
+            // a runtime that never started the process, or hangs: it has nothing in the container to leave
+            process.destroyForcibly();
+            process.waitFor();
+        }
+        joinPumps();
+        Files.deleteIfExists(processFile);
+        Files.deleteIfExists(pidFile);
+    }
+
+    @Override
+    String closing() {
+        return "stopping a process in container " + container.id();
     }
 }

@@ -24,7 +24,6 @@ public final class RunningContainer extends RuntimeProcess {
     private final Path bundle;
     private final MountStubs stubs;
     private final AtomicInteger execs = new AtomicInteger();
-    private boolean closed;
 
     RunningContainer(
             ContainerRuntime runtime,
@@ -112,29 +111,20 @@ public final class RunningContainer extends RuntimeProcess {
 
     /** Kills the process if it still runs (and with it every process in the container), then removes every trace. */
     @Override
-    public synchronized void close() throws IOException {
-        if (closed) {
-            return;
+    void stopAndRemove() throws IOException, InterruptedException {
+        if (process.isAlive()) {
+            kill();
         }
-        closed = true;
-        boolean interrupted = Thread.interrupted();
-        try {
-            if (process.isAlive()) {
-                kill();
-            }
-            // the runtime deleted the container as its process ended: nothing is left for the watchdog to delete
-            runtime.forget(id);
-            joinPumps();
-            stubs.remove();
-            runtime.deleteBundle(bundle);
-        } catch (InterruptedException e) {
-            interrupted = true;
-            throw new IOException("interrupted while cleaning up container " + id, e);
-        } finally {
-            if (interrupted) {
-                Thread.currentThread().interrupt();
-            }
-        }
+        // the runtime deleted the container as its process ended: nothing is left for the watchdog to delete
+        runtime.forget(id);
+        joinPumps();
+        stubs.remove();
+        runtime.deleteBundle(bundle);
+    }
+
+    @Override
+    String closing() {
+        return "cleaning up container " + id;
     }
 
     /**

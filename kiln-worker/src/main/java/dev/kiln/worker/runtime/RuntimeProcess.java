@@ -18,6 +18,7 @@ public abstract sealed class RuntimeProcess implements AutoCloseable permits Run
     private final Thread stdoutPump;
     private final Thread stderrPump;
     private volatile RuntimeException sinkFailure;
+    private boolean closed;
 
     RuntimeProcess(ContainerRuntime runtime, String name, Process process, OutputSink stdout, OutputSink stderr) {
         this.runtime = runtime;
@@ -61,9 +62,34 @@ public abstract sealed class RuntimeProcess implements AutoCloseable permits Run
     /** Sends {@code signal} (e.g. 15 for SIGTERM) to the process in the container. */
     public abstract void signal(int signal) throws IOException, InterruptedException;
 
-    /** Kills the process if it still runs, then removes every trace of it. */
+    /**
+     * Kills the process if it still runs, then removes every trace of it; once only. An interrupt while waiting for
+     * that fails the close but is kept on the thread.
+     */
     @Override
-    public abstract void close() throws IOException;
+    public final synchronized void close() throws IOException {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        boolean interrupted = Thread.interrupted();
+        try {
+            stopAndRemove();
+        } catch (InterruptedException e) {
+            interrupted = true;
+            throw new IOException("interrupted while " + closing(), e);
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    /** Close's work: kill the process if it still runs, wait for the runtime to end, remove what it left. */
+    abstract void stopAndRemove() throws IOException, InterruptedException;
+
+    /** What close does, for the message when it is interrupted, e.g. "cleaning up container ID". */
+    abstract String closing();
 
     /** Sends {@code signal} to the runtime process itself (not the container's), e.g. SIGWINCH after a resize. */
     void signalRuntime(int signal) throws IOException {

@@ -9,7 +9,7 @@ import java.util.Optional;
  * visible to anyone else until {@link #commit()}. Closing without committing discards the writes.
  * Not thread-safe: one owner uses it, then commits or closes it.
  */
-public sealed interface ActiveSnapshot extends AutoCloseable permits OverlayActiveSnapshot, CopyActiveSnapshot {
+public sealed interface ActiveSnapshot extends AutoCloseable permits StoredActiveSnapshot {
     Snapshot parent();
 
     /** The directory holding the parent's content plus the writes so far; usable as a container's rootfs. */

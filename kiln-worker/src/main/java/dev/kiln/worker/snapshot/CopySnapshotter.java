@@ -4,6 +4,7 @@ import dev.kiln.core.Trees;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 
 /**
  * Snapshots without overlayfs, in the same on-disk format: a prepare copies the parent's flattened content, a
@@ -21,17 +22,12 @@ public final class CopySnapshotter extends StoredSnapshotter {
     }
 
     @Override
-    public ActiveSnapshot prepare(Snapshot parent) throws IOException {
-        store.requireLayers(parent);
+    ActiveSnapshot prepareLayers(Snapshot parent) throws IOException {
         return CopyActiveSnapshot.create(this, store, parent);
     }
 
     @Override
-    public Mounted mountReadOnly(Snapshot snapshot) throws IOException {
-        store.requireLayers(snapshot);
-        if (snapshot.isScratch()) {
-            return new Mounted(snapshot, store.emptyDirectory(), () -> {});
-        }
+    Mounted mountLayers(Snapshot snapshot) throws IOException {
         store.acquire(snapshot.layers());
         Path dir;
         Path view;
@@ -49,16 +45,6 @@ public final class CopySnapshotter extends StoredSnapshotter {
             store.release(snapshot.layers());
             throw e;
         }
-        Mounted[] self = new Mounted[1];
-        self[0] = new Mounted(snapshot, view, () -> {
-            try {
-                Trees.deleteRecursively(dir);
-            } finally {
-                store.release(snapshot.layers());
-                store.unregister(self[0]);
-            }
-        });
-        store.register(self[0]);
-        return self[0];
+        return registeredView(snapshot, view, List.of(), dir, snapshot.layers(), () -> {});
     }
 }

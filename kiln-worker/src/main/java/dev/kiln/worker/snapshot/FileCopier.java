@@ -3,6 +3,7 @@ package dev.kiln.worker.snapshot;
 import dev.kiln.core.Trees;
 import dev.kiln.core.sys.PosixFiles;
 import dev.kiln.core.sys.Xattrs;
+import dev.kiln.worker.fs.FileStat;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -29,7 +30,7 @@ final class FileCopier {
     }
 
     /** Copies {@code source} (described by {@code info}) to the absent {@code target}, a directory with its whole tree. */
-    void copyTree(Path source, FileInfo info, Path target) throws IOException {
+    void copyTree(Path source, FileStat info, Path target) throws IOException {
         if (!info.isDirectory()) {
             copyEntry(source, info, target);
             return;
@@ -37,20 +38,20 @@ final class FileCopier {
         Files.createDirectory(target);
         for (String name : Trees.names(source)) {
             Path child = source.resolve(name);
-            copyTree(child, FileInfo.of(child), target.resolve(name));
+            copyTree(child, FileStat.of(child), target.resolve(name));
         }
         applyMetadata(source, info, target);
     }
 
     /** Copies one non-directory entry. */
-    void copyEntry(Path source, FileInfo info, Path target) throws IOException {
+    void copyEntry(Path source, FileStat info, Path target) throws IOException {
         switch (info.type()) {
-            case PosixFiles.S_IFREG -> {
+            case REGULAR -> {
                 if (linkFiles) {
                     Files.createLink(target, source);
                     return;
                 }
-                InodeKey key = new InodeKey(info.dev(), info.inode());
+                InodeKey key = new InodeKey(info.device(), info.inode());
                 Path earlier = info.links() > 1 ? copiedInodes.get(key) : null;
                 if (earlier != null) {
                     Files.createLink(target, earlier);
@@ -61,12 +62,9 @@ final class FileCopier {
                     copiedInodes.put(key, target);
                 }
             }
-            case PosixFiles.S_IFLNK -> Files.createSymbolicLink(target, Files.readSymbolicLink(source));
-            case PosixFiles.S_IFCHR, PosixFiles.S_IFBLK, PosixFiles.S_IFIFO, PosixFiles.S_IFSOCK ->
-                PosixFiles.mknod(target, info.type() | info.permissions(), info.rdev());
-            case PosixFiles.S_IFDIR -> throw new IllegalArgumentException("copyEntry of a directory: " + source);
-            default ->
-                throw new IOException("unknown file type " + Integer.toOctalString(info.type()) + " at " + source);
+            case SYMLINK -> Files.createSymbolicLink(target, Files.readSymbolicLink(source));
+            case CHAR_DEVICE, BLOCK_DEVICE, FIFO, SOCKET -> PosixFiles.mknod(target, info.mode(), info.rdev());
+            case DIRECTORY -> throw new IllegalArgumentException("copyEntry of a directory: " + source);
         }
         applyMetadata(source, info, target);
     }
@@ -75,7 +73,7 @@ final class FileCopier {
      * Makes {@code target}'s owner, mode, extended attributes and times those of {@code source}. The order matters:
      * chown clears setuid bits and file capabilities, so it comes first; times come last.
      */
-    static void applyMetadata(Path source, FileInfo info, Path target) throws IOException {
+    static void applyMetadata(Path source, FileStat info, Path target) throws IOException {
         PosixFiles.lchown(target, info.uid(), info.gid());
         if (!info.isSymlink()) {
             PosixFiles.chmod(target, info.permissions());

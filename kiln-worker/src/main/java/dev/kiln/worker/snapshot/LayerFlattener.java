@@ -1,6 +1,7 @@
 package dev.kiln.worker.snapshot;
 
 import dev.kiln.core.Trees;
+import dev.kiln.worker.fs.FileStat;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -27,15 +28,15 @@ final class LayerFlattener {
 
     void apply(Path layer, Path target) throws IOException {
         applyDirectory(layer, target);
-        FileCopier.applyMetadata(layer, FileInfo.of(layer), target);
+        FileCopier.applyMetadata(layer, FileStat.of(layer), target);
     }
 
     private void applyDirectory(Path source, Path target) throws IOException {
         for (String name : Trees.names(source)) {
             Path from = source.resolve(name);
             Path to = target.resolve(name);
-            FileInfo info = FileInfo.of(from);
-            FileInfo existing = FileInfo.ofNullable(to);
+            FileStat info = FileStat.of(from);
+            FileStat existing = FileStat.ofIfExists(to).orElse(null);
             if (Overlay.isWhiteout(info)) {
                 Trees.deleteRecursively(to);
                 continue;

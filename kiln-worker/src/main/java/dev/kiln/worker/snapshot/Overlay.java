@@ -2,6 +2,8 @@ package dev.kiln.worker.snapshot;
 
 import dev.kiln.core.sys.PosixFiles;
 import dev.kiln.core.sys.Xattrs;
+import dev.kiln.worker.fs.FileStat;
+import dev.kiln.worker.fs.FileType;
 import java.io.IOException;
 import java.nio.file.Path;
 
@@ -13,8 +15,8 @@ final class Overlay {
 
     private Overlay() {}
 
-    static boolean isWhiteout(FileInfo info) {
-        return info.type() == PosixFiles.S_IFCHR && info.rdev() == 0;
+    static boolean isWhiteout(FileStat info) {
+        return info.type() == FileType.CHAR_DEVICE && info.rdev() == 0;
     }
 
     static void makeWhiteout(Path path) throws IOException {

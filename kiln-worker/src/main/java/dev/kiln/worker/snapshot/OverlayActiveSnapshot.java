@@ -3,6 +3,7 @@ package dev.kiln.worker.snapshot;
 import dev.kiln.core.Trees;
 import dev.kiln.core.sys.PosixFiles;
 import dev.kiln.core.sys.SyscallException;
+import dev.kiln.worker.fs.FileStat;
 import dev.kiln.worker.sys.Mounts;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -15,23 +16,12 @@ import java.util.Optional;
  * An overlay mount of the parent's layers under a fresh upper directory. On a scratch parent there is nothing to
  * stack, so the upper directory itself is the mount. Committing renames the upper directory into a layer.
  */
-final class OverlayActiveSnapshot implements ActiveSnapshot {
-    private enum State {
-        ACTIVE,
-        COMMITTED,
-        CLOSED
-    }
-
-    private final LayerStore store;
-    private final Snapshot parent;
-    private final Path directory;
+final class OverlayActiveSnapshot extends StoredActiveSnapshot {
     private final Path upper;
     private final Path mountPoint;
-    private final List<String> held;
-    private final FileInfo upperRootAtStart;
+    private final FileStat upperRootAtStart;
     private final PendingLinks pendingLinks;
     private boolean mounted;
-    private State state = State.ACTIVE;
 
     private OverlayActiveSnapshot(
             LayerStore store,
@@ -40,14 +30,11 @@ final class OverlayActiveSnapshot implements ActiveSnapshot {
             Path upper,
             Path mountPoint,
             List<String> held,
-            FileInfo upperRootAtStart,
+            FileStat upperRootAtStart,
             boolean mounted) {
-        this.store = store;
-        this.parent = parent;
-        this.directory = directory;
+        super(store, parent, directory, held);
         this.upper = upper;
         this.mountPoint = mountPoint;
-        this.held = held;
         this.upperRootAtStart = upperRootAtStart;
         this.pendingLinks = new PendingLinks(upper);
         this.mounted = mounted;
@@ -64,9 +51,9 @@ final class OverlayActiveSnapshot implements ActiveSnapshot {
             } else {
                 // overlay shows the upper directory's own attributes for "/", so it starts as the parent's root
                 Path top = store.layerPath(parent.layers().getLast());
-                FileCopier.applyMetadata(top, FileInfo.of(top), upper);
+                FileCopier.applyMetadata(top, FileStat.of(top), upper);
             }
-            FileInfo upperRoot = FileInfo.of(upper);
+            FileStat upperRoot = FileStat.of(upper);
             if (parent.isScratch()) {
                 OverlayActiveSnapshot active =
                         new OverlayActiveSnapshot(store, parent, directory, upper, upper, List.of(), upperRoot, false);
@@ -92,11 +79,6 @@ final class OverlayActiveSnapshot implements ActiveSnapshot {
     }
 
     @Override
-    public Snapshot parent() {
-        return parent;
-    }
-
-    @Override
     public Path mount() {
         requireActive("mount");
         return mountPoint;
@@ -109,8 +91,7 @@ final class OverlayActiveSnapshot implements ActiveSnapshot {
     }
 
     @Override
-    public synchronized Snapshot commit() throws IOException {
-        requireActive("commit");
+    Snapshot commitWrites() throws IOException {
         if (mounted) {
             unmountForCommit();
             mounted = false;
@@ -118,19 +99,9 @@ final class OverlayActiveSnapshot implements ActiveSnapshot {
         if (!pendingLinks.isEmpty()) {
             pendingLinks.apply(); // before the pruning below, which would drop a directory that only links fill
         }
-        Snapshot result =
-                unchanged() ? store.record(parent.layers()) : store.recordWithNewLayer(parent.layers(), upper);
-        state = State.COMMITTED;
-        cleanUp();
-        return result;
+        return unchanged() ? store.record(parent.layers()) : store.recordWithNewLayer(parent.layers(), upper);
     }
 
-    /**
-     * Drops from the upper directory what overlay copied up without a change, then says whether anything is
-     * left. Without the pruning, a step that writes one file would also carry every directory the runtime's
-     * mount stubs made overlay copy up (such as /etc for /etc/hosts), and merging that layer onto another base
-     * would reset those directories to this base's attributes.
-     */
     /**
      * Unmounts the view before its upper directory becomes a layer. A container that just ended can hold the
      * mount for a moment longer (its runtime is still tearing its namespace down), so EBUSY is retried for a
@@ -162,10 +133,16 @@ final class OverlayActiveSnapshot implements ActiveSnapshot {
         }
     }
 
+    /**
+     * Drops from the upper directory what overlay copied up without a change, then says whether anything is
+     * left. Without the pruning, a step that writes one file would also carry every directory the runtime's
+     * mount stubs made overlay copy up (such as /etc for /etc/hosts), and merging that layer onto another base
+     * would reset those directories to this base's attributes.
+     */
     private boolean unchanged() throws IOException {
         List<Path> lowers = store.layerPaths(parent.layers()).reversed();
         pruneUnchangedDirectories(upper, lowers);
-        FileInfo root = FileInfo.of(upper);
+        FileStat root = FileStat.of(upper);
         if (root.mode() != upperRootAtStart.mode()
                 || root.uid() != upperRootAtStart.uid()
                 || root.gid() != upperRootAtStart.gid()) {
@@ -178,14 +155,14 @@ final class OverlayActiveSnapshot implements ActiveSnapshot {
     private static void pruneUnchangedDirectories(Path upperDir, List<Path> lowerDirs) throws IOException {
         for (String name : Trees.names(upperDir)) {
             Path copied = upperDir.resolve(name);
-            FileInfo now = FileInfo.of(copied);
+            FileStat now = FileStat.of(copied);
             if (!now.isDirectory() || Overlay.isOpaque(copied)) {
                 continue;
             }
             List<Path> below = lowerDirectories(lowerDirs, name);
             if (below.isEmpty()
                     || !TreeDiff.sameDirectoryAttributes(
-                            below.getFirst(), FileInfo.of(below.getFirst()), copied, now)) {
+                            below.getFirst(), FileStat.of(below.getFirst()), copied, now)) {
                 continue;
             }
             pruneUnchangedDirectories(copied, below);
@@ -200,7 +177,7 @@ final class OverlayActiveSnapshot implements ActiveSnapshot {
         List<Path> below = new ArrayList<>();
         for (Path lowerDir : lowerDirs) {
             Path candidate = lowerDir.resolve(name);
-            FileInfo info = FileInfo.ofNullable(candidate);
+            FileStat info = FileStat.ofIfExists(candidate).orElse(null);
             if (info == null) {
                 continue;
             }
@@ -216,34 +193,10 @@ final class OverlayActiveSnapshot implements ActiveSnapshot {
     }
 
     @Override
-    public synchronized void close() throws IOException {
-        if (state != State.ACTIVE) {
-            return;
-        }
-        state = State.CLOSED;
-        try {
-            if (mounted) {
-                OverlaySnapshotter.unmount(mountPoint);
-                mounted = false;
-            }
-        } finally {
-            cleanUp();
-        }
-    }
-
-    private void cleanUp() throws IOException {
-        try {
-            Trees.deleteRecursively(directory);
-        } finally {
-            store.release(held);
-            store.unregister(this);
-        }
-    }
-
-    private void requireActive(String action) {
-        if (state != State.ACTIVE) {
-            throw new IllegalStateException("cannot " + action + " the snapshot prepared from " + parent.id()
-                    + ": it is already " + state.name().toLowerCase(java.util.Locale.ROOT));
+    void discard() throws IOException {
+        if (mounted) {
+            OverlaySnapshotter.unmount(mountPoint);
+            mounted = false;
         }
     }
 }

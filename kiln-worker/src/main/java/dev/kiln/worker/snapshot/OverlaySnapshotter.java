@@ -90,17 +90,12 @@ public final class OverlaySnapshotter extends StoredSnapshotter {
     }
 
     @Override
-    public ActiveSnapshot prepare(Snapshot parent) throws IOException {
-        store.requireLayers(parent);
+    ActiveSnapshot prepareLayers(Snapshot parent) throws IOException {
         return OverlayActiveSnapshot.create(this, store, parent);
     }
 
     @Override
-    public Mounted mountReadOnly(Snapshot snapshot) throws IOException {
-        store.requireLayers(snapshot);
-        if (snapshot.isScratch()) {
-            return new Mounted(snapshot, store.emptyDirectory(), () -> {});
-        }
+    Mounted mountLayers(Snapshot snapshot) throws IOException {
         Path dir = store.newWorkDirectory();
         Path merged = dir.resolve("merged");
         LowerStack acquired = null;
@@ -115,20 +110,8 @@ public final class OverlaySnapshotter extends StoredSnapshotter {
             Trees.deleteRecursively(dir);
             throw e;
         }
-        LowerStack lowers = acquired;
-        Mounted[] self = new Mounted[1];
-        self[0] = new Mounted(
-                snapshot, merged, store.layerPaths(snapshot.layers()).reversed(), () -> {
-                    try {
-                        unmount(merged);
-                        Trees.deleteRecursively(dir);
-                    } finally {
-                        store.release(lowers.held());
-                        store.unregister(self[0]);
-                    }
-                });
-        store.register(self[0]);
-        return self[0];
+        List<Path> layers = store.layerPaths(snapshot.layers()).reversed();
+        return registeredView(snapshot, merged, layers, dir, acquired.held(), () -> unmount(merged));
     }
 
     String options() {

@@ -1,6 +1,7 @@
 package dev.kiln.worker.snapshot;
 
 import dev.kiln.core.sys.PosixFiles;
+import dev.kiln.worker.fs.FileStat;
 import java.io.IOException;
 import java.nio.file.FileSystemException;
 import java.nio.file.Files;
@@ -66,13 +67,13 @@ public final class PendingLinks {
      * every attribute instead, as the copy would have done.
      */
     void apply() throws IOException {
-        Map<Path, FileInfo> directories = new LinkedHashMap<>();
+        Map<Path, FileStat> directories = new LinkedHashMap<>();
         FileCopier fallback = new FileCopier(false);
         for (Map.Entry<String, Path> link : links.entrySet()) {
             Path target = upper.resolve(link.getKey());
             Path directory = target.getParent();
             if (!directories.containsKey(directory)) {
-                directories.put(directory, FileInfo.of(directory));
+                directories.put(directory, FileStat.of(directory));
             }
             // a whiteout the copy's removal of a lower file left: the link replaces it in one rename(2)
             boolean replace = Files.exists(target, LinkOption.NOFOLLOW_LINKS);
@@ -81,13 +82,13 @@ public final class PendingLinks {
             try {
                 Files.createLink(at, file);
             } catch (FileSystemException crossDevice) {
-                fallback.copyEntry(file, FileInfo.of(file), at);
+                fallback.copyEntry(file, FileStat.of(file), at);
             }
             if (replace) {
                 Files.move(at, target, StandardCopyOption.ATOMIC_MOVE);
             }
         }
-        for (Map.Entry<Path, FileInfo> directory : directories.entrySet()) {
+        for (Map.Entry<Path, FileStat> directory : directories.entrySet()) {
             PosixFiles.setTimes(
                     directory.getKey(),
                     directory.getValue().accessed(),

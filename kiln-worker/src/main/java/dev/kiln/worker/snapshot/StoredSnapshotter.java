@@ -1,5 +1,6 @@
 package dev.kiln.worker.snapshot;
 
+import dev.kiln.core.Trees;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -16,6 +17,47 @@ abstract sealed class StoredSnapshotter implements Snapshotter permits OverlaySn
 
     StoredSnapshotter(LayerStore store) {
         this.store = store;
+    }
+
+    @Override
+    public final ActiveSnapshot prepare(Snapshot parent) throws IOException {
+        store.requireLayers(parent);
+        return prepareLayers(parent);
+    }
+
+    /** A writable view of {@code parent}, whose layers are known to be in the store. */
+    abstract ActiveSnapshot prepareLayers(Snapshot parent) throws IOException;
+
+    @Override
+    public final Mounted mountReadOnly(Snapshot snapshot) throws IOException {
+        store.requireLayers(snapshot);
+        if (snapshot.isScratch()) {
+            return new Mounted(snapshot, store.emptyDirectory(), () -> {});
+        }
+        return mountLayers(snapshot);
+    }
+
+    /** A read-only view of {@code snapshot}, which has layers, all of them in the store. */
+    abstract Mounted mountLayers(Snapshot snapshot) throws IOException;
+
+    /**
+     * A view at {@code path}, inside the work directory {@code dir}, registered with the store until it is closed;
+     * closing runs {@code undo} (an unmount, say), deletes {@code dir} and releases the {@code held} layers.
+     */
+    Mounted registeredView(
+            Snapshot snapshot, Path path, List<Path> layers, Path dir, List<String> held, Mounted.Release undo) {
+        Mounted[] self = new Mounted[1];
+        self[0] = new Mounted(snapshot, path, layers, () -> {
+            try {
+                undo.run();
+                Trees.deleteRecursively(dir);
+            } finally {
+                store.release(held);
+                store.unregister(self[0]);
+            }
+        });
+        store.register(self[0]);
+        return self[0];
     }
 
     @Override

@@ -2,6 +2,7 @@ package dev.kiln.worker.snapshot;
 
 import dev.kiln.core.Trees;
 import dev.kiln.core.sys.Xattrs;
+import dev.kiln.worker.fs.FileStat;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -39,17 +40,17 @@ final class TreeDiff {
     /** Writes the layer into {@code out} (an existing empty directory); returns false when the trees are the same. */
     static boolean compute(Path lower, Path upper, Path out) throws IOException {
         TreeDiff diff = new TreeDiff(lower, upper, out);
-        FileInfo upperRoot = FileInfo.of(upper);
+        FileStat upperRoot = FileStat.of(upper);
         diff.compareDirectory(Path.of(""));
         List<Path> dirs = new ArrayList<>(diff.created);
         for (int i = dirs.size() - 1; i >= 0; i--) {
             Path source = upper.resolve(dirs.get(i).toString());
             FileCopier.applyMetadata(
-                    source, FileInfo.of(source), out.resolve(dirs.get(i).toString()));
+                    source, FileStat.of(source), out.resolve(dirs.get(i).toString()));
         }
         FileCopier.applyMetadata(upper, upperRoot, out);
         // The root's mtime is left out: it only moves when entries come and go, and those are compared one by one.
-        FileInfo lowerRoot = FileInfo.of(lower);
+        FileStat lowerRoot = FileStat.of(lower);
         return diff.changed
                 || lowerRoot.mode() != upperRoot.mode()
                 || lowerRoot.uid() != upperRoot.uid()
@@ -73,8 +74,8 @@ final class TreeDiff {
         for (String name : upperNames) {
             Path child = relative.resolve(name);
             Path upperPath = upper.resolve(child.toString());
-            FileInfo now = FileInfo.of(upperPath);
-            FileInfo before = lowerNames.contains(name) ? FileInfo.of(lower.resolve(child.toString())) : null;
+            FileStat now = FileStat.of(upperPath);
+            FileStat before = lowerNames.contains(name) ? FileStat.of(lower.resolve(child.toString())) : null;
             if (before != null && before.isDirectory() && now.isDirectory()) {
                 if (!sameDirectoryAttributes(lower.resolve(child.toString()), before, upperPath, now)) {
                     ensureDirectory(child);
@@ -99,7 +100,7 @@ final class TreeDiff {
         created.add(relative);
     }
 
-    static boolean sameDirectoryAttributes(Path a, FileInfo x, Path b, FileInfo y) throws IOException {
+    static boolean sameDirectoryAttributes(Path a, FileStat x, Path b, FileStat y) throws IOException {
         return x.mode() == y.mode()
                 && x.uid() == y.uid()
                 && x.gid() == y.gid()
@@ -107,7 +108,7 @@ final class TreeDiff {
                 && sameXattrs(a, b);
     }
 
-    private static boolean sameEntry(Path a, FileInfo x, Path b, FileInfo y) throws IOException {
+    private static boolean sameEntry(Path a, FileStat x, Path b, FileStat y) throws IOException {
         if (x.sameInode(y)) {
             return true;
         }

@@ -3,9 +3,7 @@ package dev.kiln.worker.sys;
 import dev.kiln.core.sys.Libc;
 import dev.kiln.core.sys.SyscallException;
 import java.io.IOException;
-import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
-import java.lang.foreign.MemorySegment;
 import java.lang.invoke.MethodHandle;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -45,8 +43,7 @@ public final class Mounts {
      */
     public static void mount(String source, Path target, String fstype, long flags, String data)
             throws SyscallException {
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment state = Libc.callState(arena);
+        Libc.run((arena, state) -> {
             int rc = (int) MOUNT.invokeExact(
                     state,
                     Libc.cString(arena, source),
@@ -58,26 +55,17 @@ public final class Mounts {
                 String kind = fstype == null ? "" : " (" + fstype + ")";
                 throw new SyscallException("mount", source + kind + " on " + target, Libc.errno(state));
             }
-        } catch (SyscallException e) {
-            throw e;
-        } catch (Throwable e) {
-            throw Libc.unexpected(e);
-        }
+        });
     }
 
     /** Unmounts {@code target}; {@code flags} is 0 or a combination of MNT_DETACH, MNT_FORCE, UMOUNT_NOFOLLOW. */
     public static void unmount(Path target, int flags) throws SyscallException {
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment state = Libc.callState(arena);
+        Libc.run((arena, state) -> {
             int rc = (int) UMOUNT2.invokeExact(state, arena.allocateFrom(target.toString()), flags);
             if (rc != 0) {
                 throw new SyscallException("umount2", target.toString(), Libc.errno(state));
             }
-        } catch (SyscallException e) {
-            throw e;
-        } catch (Throwable e) {
-            throw Libc.unexpected(e);
-        }
+        });
     }
 
     /** Mount points of this process's namespace at or below {@code dir}, deepest first (the order to unmount them in). */

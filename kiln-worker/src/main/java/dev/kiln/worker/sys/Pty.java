@@ -184,8 +184,7 @@ public final class Pty implements AutoCloseable {
 
     /** Reads what the terminal's process wrote; returns -1 once the slave side is closed everywhere. */
     public int read(byte[] buffer, int offset, int length) throws SyscallException {
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment state = Libc.callState(arena);
+        return Libc.call((arena, state) -> {
             MemorySegment data = arena.allocate(Math.max(length, 1));
             long n = (long) READ.invokeExact(state, master, data, (long) length);
             if (n < 0) {
@@ -197,17 +196,12 @@ public final class Pty implements AutoCloseable {
             }
             MemorySegment.copy(data, ValueLayout.JAVA_BYTE, 0, buffer, offset, (int) n);
             return n == 0 ? -1 : (int) n;
-        } catch (SyscallException e) {
-            throw e;
-        } catch (Throwable e) {
-            throw Libc.unexpected(e);
-        }
+        });
     }
 
     /** Types into the terminal, as a keyboard would. */
     public void write(byte[] data, int offset, int length) throws SyscallException {
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment state = Libc.callState(arena);
+        Libc.run((arena, state) -> {
             MemorySegment buffer = arena.allocate(Math.max(length, 1));
             MemorySegment.copy(data, offset, buffer, ValueLayout.JAVA_BYTE, 0, length);
             long written = 0;
@@ -218,11 +212,7 @@ public final class Pty implements AutoCloseable {
                 }
                 written += n;
             }
-        } catch (SyscallException e) {
-            throw e;
-        } catch (Throwable e) {
-            throw Libc.unexpected(e);
-        }
+        });
     }
 
     /** Closes Kiln's copy of the slave side, once a process holds its own. */
@@ -244,16 +234,11 @@ public final class Pty implements AutoCloseable {
     }
 
     private static void close(int fd, String what) throws SyscallException {
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment state = Libc.callState(arena);
+        Libc.run((arena, state) -> {
             if ((int) CLOSE.invokeExact(state, fd) != 0 && Libc.errno(state) != SyscallException.EBADF) {
                 throw new SyscallException("close", what, Libc.errno(state));
             }
-        } catch (SyscallException e) {
-            throw e;
-        } catch (Throwable e) {
-            throw Libc.unexpected(e);
-        }
+        });
     }
 
     private static MemorySegment winsize(Arena arena, WindowSize size) {

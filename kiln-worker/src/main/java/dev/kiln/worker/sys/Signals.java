@@ -2,9 +2,7 @@ package dev.kiln.worker.sys;
 
 import dev.kiln.core.sys.Libc;
 import dev.kiln.core.sys.SyscallException;
-import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
-import java.lang.foreign.MemorySegment;
 import java.lang.invoke.MethodHandle;
 
 /** kill(2), for the signals the JDK cannot send (it only knows SIGTERM and SIGKILL). */
@@ -17,18 +15,13 @@ public final class Signals {
     private Signals() {}
 
     public static void send(long pid, int signal) throws SyscallException {
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment state = Libc.callState(arena);
+        Libc.run((arena, state) -> {
             if ((int) KILL.invokeExact(state, (int) pid, signal) != 0) {
                 int errno = Libc.errno(state);
                 if (errno != 3) { // ESRCH: it already ended, which is no failure here
                     throw new SyscallException("kill", "pid " + pid + " signal " + signal, errno);
                 }
             }
-        } catch (SyscallException e) {
-            throw e;
-        } catch (Throwable e) {
-            throw Libc.unexpected(e);
-        }
+        });
     }
 }
