@@ -16,6 +16,7 @@ import java.lang.invoke.VarHandle;
  */
 @SuppressWarnings("restricted") // the point of this package; callers run with --enable-native-access
 public final class Libc {
+    public static final ValueLayout.OfShort SHORT = ValueLayout.JAVA_SHORT;
     public static final ValueLayout.OfInt INT = ValueLayout.JAVA_INT;
     public static final ValueLayout.OfLong LONG = ValueLayout.JAVA_LONG;
     public static final java.lang.foreign.AddressLayout POINTER = ValueLayout.ADDRESS;

@@ -2,6 +2,7 @@ package dev.kiln.oci.layer;
 
 import com.github.luben.zstd.ZstdOutputStreamNoFinalizer;
 import dev.kiln.core.Overlay;
+import dev.kiln.core.sys.Lstat;
 import dev.kiln.core.sys.PosixFiles;
 import dev.kiln.core.sys.Xattrs;
 import java.io.BufferedOutputStream;
@@ -39,7 +40,6 @@ import java.util.zip.Deflater;
  * Each call is independent of any other, so several layers can be written at once.
  */
 public final class LayerWriter {
-    private static final String ATTRIBUTES = "unix:mode,uid,gid,size,rdev,dev,ino,nlink,lastModifiedTime";
     private static final int ZSTD_LEVEL = 3;
     private static final InputStream NO_CONTENT = InputStream.nullInputStream();
 
@@ -225,22 +225,22 @@ public final class LayerWriter {
 
     private record FileKey(long device, long inode) {}
 
-    /** What lstat(2) says about an entry, as the JDK's "unix" view reads it. */
+    /** What lstat(2) says about an entry: what a tar header needs of it. */
     private record FileStat(
             int mode, long uid, long gid, long size, long rdev, long device, long inode, int links, FileTime modified) {
 
         static FileStat of(Path path) throws IOException {
-            Map<String, Object> a = Files.readAttributes(path, ATTRIBUTES, LinkOption.NOFOLLOW_LINKS);
+            Lstat stat = Lstat.of(path);
             return new FileStat(
-                    (int) a.get("mode"),
-                    Integer.toUnsignedLong((int) a.get("uid")),
-                    Integer.toUnsignedLong((int) a.get("gid")),
-                    (long) a.get("size"),
-                    (long) a.get("rdev"),
-                    (long) a.get("dev"),
-                    (long) a.get("ino"),
-                    (int) a.get("nlink"),
-                    (FileTime) a.get("lastModifiedTime"));
+                    stat.mode(),
+                    Integer.toUnsignedLong(stat.uid()),
+                    Integer.toUnsignedLong(stat.gid()),
+                    stat.size(),
+                    stat.rdev(),
+                    stat.device(),
+                    stat.inode(),
+                    stat.links(),
+                    stat.modified());
         }
 
         boolean isWhiteout() {

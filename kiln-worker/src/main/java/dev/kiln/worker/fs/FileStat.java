@@ -1,17 +1,15 @@
 package dev.kiln.worker.fs;
 
+import dev.kiln.core.sys.Lstat;
 import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
-import java.util.Map;
 import java.util.Optional;
 
 /**
- * What lstat(2) says about one path. Read with a single "unix:" attribute call that names its attributes, so the
- * JDK neither follows the link nor looks up user names.
+ * What lstat(2) says about one path, in the worker's terms (a {@link FileType} and the permission bits apart), read
+ * with one statx(2) call ({@link Lstat}).
  *
  * @param permissions the low 12 bits of st_mode (permissions plus setuid, setgid, sticky)
  */
@@ -29,26 +27,22 @@ public record FileStat(
         int links,
         long rdev) {
 
-    private static final String ATTRIBUTES =
-            "unix:mode,uid,gid,size,lastModifiedTime,lastAccessTime,ctime,ino,dev,nlink,rdev";
-
     /** lstat of a path that must exist. */
     public static FileStat of(Path path) throws IOException {
-        Map<String, Object> a = Files.readAttributes(path, ATTRIBUTES, LinkOption.NOFOLLOW_LINKS);
-        int mode = (Integer) a.get("mode");
+        Lstat stat = Lstat.of(path);
         return new FileStat(
-                FileType.ofMode(mode),
-                mode & 07777,
-                (Integer) a.get("uid"),
-                (Integer) a.get("gid"),
-                (Long) a.get("size"),
-                (FileTime) a.get("lastModifiedTime"),
-                (FileTime) a.get("lastAccessTime"),
-                (FileTime) a.get("ctime"),
-                (Long) a.get("ino"),
-                (Long) a.get("dev"),
-                (Integer) a.get("nlink"),
-                (Long) a.get("rdev"));
+                FileType.ofMode(stat.mode()),
+                stat.mode() & 07777,
+                stat.uid(),
+                stat.gid(),
+                stat.size(),
+                stat.modified(),
+                stat.accessed(),
+                stat.changed(),
+                stat.inode(),
+                stat.device(),
+                stat.links(),
+                stat.rdev());
     }
 
     /** lstat of a path that may be missing. */
