@@ -1,8 +1,5 @@
 package dev.kiln.maven;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.kiln.core.ImageReference;
 import dev.kiln.core.Platform;
 import dev.kiln.gateway.BuildFunction;
@@ -27,7 +24,6 @@ import dev.kiln.oci.ContainerConfig;
 import dev.kiln.oci.History;
 import dev.kiln.oci.ImageConfig;
 import dev.kiln.oci.OciFormatException;
-import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -56,12 +52,8 @@ final class JavaImageBuild implements BuildFunction {
     static final String CLASSES = "classes";
     /** As BuildKit's exporters read them. */
     static final String IMAGE_CONFIG_KEY = "containerimage.config";
-
-    static final String PLATFORMS_KEY = "refs.platforms";
     /** The class files of {@code target/classes}; everything else there is a resource (Jib's split). */
     private static final String CLASS_FILES = "**/*.class";
-
-    private static final ObjectMapper JSON = new ObjectMapper();
 
     private final ImagePlan plan;
     private final DependencyDirectories dependencies;
@@ -102,7 +94,7 @@ final class JavaImageBuild implements BuildFunction {
             return Result.of(ref).withMetadata(IMAGE_CONFIG_KEY, image.config().toDockerOciImageJson());
         }
         Result result = Result.empty();
-        ArrayNode platformList = JSON.createArrayNode();
+        Map<String, Platform> built = new LinkedHashMap<>();
         for (Platform platform : plan.platforms()) {
             Image image = image(client, platform);
             Result solved = client.solve(SolveRequest.of(
@@ -112,22 +104,9 @@ final class JavaImageBuild implements BuildFunction {
                     .orElseThrow(() -> new GatewayException("the image's build for " + id + " has no result"));
             result = result.withRef(id, ref)
                     .withMetadata(IMAGE_CONFIG_KEY + "/" + id, image.config().toDockerOciImageJson());
-            ObjectNode entry = platformList.addObject();
-            entry.put("id", id);
-            ObjectNode p = entry.putObject("platform");
-            p.put("architecture", platform.architecture());
-            p.put("os", platform.os());
-            if (!platform.variant().isEmpty()) {
-                p.put("variant", platform.variant());
-            }
+            built.put(id, platform);
         }
-        ObjectNode platforms = JSON.createObjectNode();
-        platforms.set("platforms", platformList);
-        try {
-            return result.withMetadata(PLATFORMS_KEY, JSON.writeValueAsBytes(platforms));
-        } catch (IOException e) {
-            throw new IllegalStateException("an in-memory JSON tree always serialises", e);
-        }
+        return result.withPlatforms(built);
     }
 
     /** The filesystem of the image and its config. */
