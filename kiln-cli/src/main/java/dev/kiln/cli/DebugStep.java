@@ -13,10 +13,8 @@ import dev.kiln.gateway.StartRequest;
 import dev.kiln.llb.LlbEdge;
 import dev.kiln.llb.LlbGraph;
 import dev.kiln.llb.LlbVertex;
-import dev.kiln.llb.OpKind;
 import dev.kiln.llb.State;
 import dev.kiln.llb.pb.ExecOp;
-import dev.kiln.llb.pb.Meta;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -79,11 +77,7 @@ final class DebugStep implements BuildFunction {
                                 .withEvaluate(true))
                 .ref()
                 .orElseThrow(() -> new GatewayException("step " + vertex.name() + " has no result to open"));
-        ExecOp exec = vertex.kind() == OpKind.EXEC
-                ? vertex.op().getExec()
-                : ExecOp.newBuilder()
-                        .setMeta(Meta.newBuilder().addEnv("PATH=" + dev.kiln.core.Platform.DEFAULT_UNIX_PATH))
-                        .build();
+        ExecOp exec = StartRequest.settingsOf(vertex);
         try (Container container =
                 client.newContainer(NewContainerRequest.of(List.of(Mount.bind("/", result, false))))) {
             shell.open(
