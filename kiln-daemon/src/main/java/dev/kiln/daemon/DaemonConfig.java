@@ -279,36 +279,23 @@ record DaemonConfig(
 
     /** This config with one change: the withers name only their own field, the whole list stands in Draft alone. */
     private DaemonConfig with(Consumer<Draft> change) {
-        Draft draft = new Draft(this);
+        Draft draft = new Draft();
         change.accept(draft);
         return draft.config();
     }
 
     /** A config's values while one of them changes. */
-    private static final class Draft {
-        private List<String> addresses;
-        private Path stateDir;
-        private Optional<String> group;
-        private Optional<TlsFiles> tls;
-        private Duration idleTimeout;
-        private Set<String> insecureRegistries;
-        private String runtime;
-        private final List<String> warnings;
-        private Set<Entitlement> insecureEntitlements;
-        private GcSettings gc;
-
-        Draft(DaemonConfig from) {
-            addresses = from.addresses;
-            stateDir = from.stateDir;
-            group = from.group;
-            tls = from.tls;
-            idleTimeout = from.idleTimeout;
-            insecureRegistries = from.insecureRegistries;
-            runtime = from.runtime;
-            warnings = from.warnings;
-            insecureEntitlements = from.insecureEntitlements;
-            gc = from.gc;
-        }
+    private final class Draft {
+        private List<String> addresses = DaemonConfig.this.addresses;
+        private Path stateDir = DaemonConfig.this.stateDir;
+        private Optional<String> group = DaemonConfig.this.group;
+        private Optional<TlsFiles> tls = DaemonConfig.this.tls;
+        private Duration idleTimeout = DaemonConfig.this.idleTimeout;
+        private Set<String> insecureRegistries = DaemonConfig.this.insecureRegistries;
+        private String runtime = DaemonConfig.this.runtime;
+        private final List<String> warnings = DaemonConfig.this.warnings;
+        private Set<Entitlement> insecureEntitlements = DaemonConfig.this.insecureEntitlements;
+        private GcSettings gc = DaemonConfig.this.gc;
 
         DaemonConfig config() {
             return new DaemonConfig(

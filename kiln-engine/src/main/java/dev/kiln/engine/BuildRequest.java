@@ -89,36 +89,23 @@ public record BuildRequest(
 
     /** This request with a change: the withers name only what they change, the whole list stands in Draft alone. */
     private BuildRequest with(Consumer<Draft> change) {
-        Draft draft = new Draft(this);
+        Draft draft = new Draft();
         change.accept(draft);
         return draft.request();
     }
 
     /** A request's values while some of them change. */
-    private static final class Draft {
-        private final FrontendSpec frontend;
-        private final Map<String, String> frontendOpts;
-        private final Map<String, Path> localDirs;
-        private final List<ExportTarget> exports;
-        private Map<String, byte[]> secrets;
-        private Map<String, Path> sshSockets;
-        private boolean debugOnFailure;
-        private Set<Entitlement> entitlements;
-        private List<CacheExport> cacheExports;
-        private List<CacheImport> cacheImports;
-
-        Draft(BuildRequest from) {
-            frontend = from.frontend;
-            frontendOpts = from.frontendOpts;
-            localDirs = from.localDirs;
-            exports = from.exports;
-            secrets = from.secrets;
-            sshSockets = from.sshSockets;
-            debugOnFailure = from.debugOnFailure;
-            entitlements = from.entitlements;
-            cacheExports = from.cacheExports;
-            cacheImports = from.cacheImports;
-        }
+    private final class Draft {
+        private final FrontendSpec frontend = BuildRequest.this.frontend;
+        private final Map<String, String> frontendOpts = BuildRequest.this.frontendOpts;
+        private final Map<String, Path> localDirs = BuildRequest.this.localDirs;
+        private final List<ExportTarget> exports = BuildRequest.this.exports;
+        private Map<String, byte[]> secrets = BuildRequest.this.secrets;
+        private Map<String, Path> sshSockets = BuildRequest.this.sshSockets;
+        private boolean debugOnFailure = BuildRequest.this.debugOnFailure;
+        private Set<Entitlement> entitlements = BuildRequest.this.entitlements;
+        private List<CacheExport> cacheExports = BuildRequest.this.cacheExports;
+        private List<CacheImport> cacheImports = BuildRequest.this.cacheImports;
 
         BuildRequest request() {
             return new BuildRequest(
