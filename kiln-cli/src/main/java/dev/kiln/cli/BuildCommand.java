@@ -26,7 +26,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.EnumSet;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -230,29 +229,12 @@ final class BuildCommand {
     }
 
     private BuildRequest request(Invocation invocation) throws UsageException, IOException {
-        Map<String, Path> locals = new LinkedHashMap<>(invocation.locals());
-        Map<String, String> opts = new LinkedHashMap<>(invocation.opts());
-        FrontendSpec frontend;
-        if (invocation.frontend() != null) {
-            frontend = new FrontendSpec.Named(invocation.frontend());
-        } else if (invocation.context() != null) {
-            // docker build's form: the Dockerfile frontend with the context and the Dockerfile's directory
-            Path dockerfile = invocation.dockerfile() != null
-                    ? invocation.dockerfile()
-                    : invocation.context().resolve("Dockerfile");
-            locals.putIfAbsent("context", invocation.context());
-            locals.putIfAbsent("dockerfile", dockerfile.toAbsolutePath().getParent());
-            opts.putIfAbsent("filename", dockerfile.getFileName().toString());
-            frontend = new FrontendSpec.Named("dockerfile.v0");
-        } else {
-            frontend = new FrontendSpec.Llb(invocation.readDefinition(in));
-        }
-        for (Map.Entry<String, Path> local : locals.entrySet()) {
-            if (!Files.isDirectory(local.getValue())) {
-                throw new UsageException("--local " + local.getKey() + "=" + local.getValue() + ": not a directory");
-            }
-            local.setValue(local.getValue().toAbsolutePath().normalize());
-        }
+        Invocation.FrontendInput input = invocation.frontendInput(in);
+        Map<String, Path> locals = input.locals();
+        Map<String, String> opts = input.opts();
+        FrontendSpec frontend = input.frontend() != null
+                ? new FrontendSpec.Named(input.frontend())
+                : new FrontendSpec.Llb(input.definition());
         List<ExportTarget> exports = exportTargets(invocation, opts);
         return new BuildRequest(
                         frontend,
