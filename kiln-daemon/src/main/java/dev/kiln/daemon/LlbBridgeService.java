@@ -1,6 +1,7 @@
 package dev.kiln.daemon;
 
 import com.google.protobuf.ByteString;
+import dev.kiln.api.DiscardingObserver;
 import dev.kiln.api.SolveErrorDetails;
 import dev.kiln.api.apicaps.APICap;
 import dev.kiln.api.errdefs.Solve;
@@ -560,27 +561,13 @@ final class LlbBridgeService extends LLBBridgeGrpc.LLBBridgeImplBase {
             client(build);
         } catch (StatusRuntimeException e) {
             response.onError(e);
-            return ignoring();
+            return new DiscardingObserver<>();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             response.onError(Status.CANCELLED.withDescription("cancelled").asRuntimeException());
-            return ignoring();
+            return new DiscardingObserver<>();
         }
         return new ExecProcessStream(build, (ServerCallStreamObserver<ExecMessage>) response);
-    }
-
-    /** What a refused stream does with the messages a client may still send. */
-    private static StreamObserver<ExecMessage> ignoring() {
-        return new StreamObserver<>() {
-            @Override
-            public void onNext(ExecMessage value) {}
-
-            @Override
-            public void onError(Throwable t) {}
-
-            @Override
-            public void onCompleted() {}
-        };
     }
 
     /** The build the call's header names. */
