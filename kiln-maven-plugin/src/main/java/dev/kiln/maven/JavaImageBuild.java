@@ -166,35 +166,20 @@ final class JavaImageBuild implements BuildFunction {
         CreatedAt filesTime = CreatedAt.of(plan.filesTime());
         Owner root = Owner.ids(0, 0);
         String app = plan.appRoot().equals("/") ? "" : plan.appRoot();
+        AppLayers layers = new AppLayers(state, history, created, root, filesTime);
         if (dependencies.hasLibs()) {
-            state = copyLayer(state, State.local(LIBS), app + "/libs/", "dependencies", root, filesTime);
-            history.add(History.of(created, createdBy, "dependencies", false));
+            layers.copy(State.local(LIBS), app + "/libs/", "dependencies");
         }
         if (dependencies.hasSnapshotLibs()) {
-            state = copyLayer(
-                    state, State.local(SNAPSHOT_LIBS), app + "/libs/", "snapshot dependencies", root, filesTime);
-            history.add(History.of(created, createdBy, "snapshot dependencies", false));
+            layers.copy(State.local(SNAPSHOT_LIBS), app + "/libs/", "snapshot dependencies");
         }
         List<ImagePlan.ExtraDirectory> extras = plan.extraDirectories();
         for (int i = 0; i < extras.size(); i++) {
-            state = extraLayers(state, i, extras.get(i), root, filesTime, history, created);
+            layers.state = extraLayers(layers.state, i, extras.get(i), root, filesTime, history, created);
         }
-        state = copyLayer(
-                state,
-                State.local(RESOURCES, LocalOption.exclude(CLASS_FILES)),
-                app + "/resources/",
-                "resources",
-                root,
-                filesTime);
-        history.add(History.of(created, createdBy, "resources", false));
-        state = copyLayer(
-                state,
-                State.local(CLASSES, LocalOption.include(CLASS_FILES)),
-                app + "/classes/",
-                "classes",
-                root,
-                filesTime);
-        history.add(History.of(created, createdBy, "classes", false));
+        layers.copy(State.local(RESOURCES, LocalOption.exclude(CLASS_FILES)), app + "/resources/", "resources");
+        layers.copy(State.local(CLASSES, LocalOption.include(CLASS_FILES)), app + "/classes/", "classes");
+        state = layers.state;
 
         ImageConfig config = base.withConfig(containerConfig(baseConfig))
                 .withHistory(history)
@@ -205,11 +190,30 @@ final class JavaImageBuild implements BuildFunction {
         return new Image(state, config);
     }
 
-    private static State copyLayer(State state, State source, String dest, String name, Owner owner, CreatedAt time) {
-        return state.file(
-                FileAction.copy(
-                        source, "/", dest, CopyOption.dirContentsOnly(), CopyOption.createDestPath(), owner, time),
-                OpOption.customName("[kiln] " + name + " -> " + dest));
+    /** The application's layers as they are added on the image's state, each with its history entry. */
+    private final class AppLayers {
+        private State state;
+        private final List<History> history;
+        private final Instant created;
+        private final Owner owner;
+        private final CreatedAt time;
+
+        AppLayers(State state, List<History> history, Instant created, Owner owner, CreatedAt time) {
+            this.state = state;
+            this.history = history;
+            this.created = created;
+            this.owner = owner;
+            this.time = time;
+        }
+
+        /** {@code source}'s files copied to {@code dest} as one layer, which the history calls {@code name}. */
+        void copy(State source, String dest, String name) {
+            state = state.file(
+                    FileAction.copy(
+                            source, "/", dest, CopyOption.dirContentsOnly(), CopyOption.createDestPath(), owner, time),
+                    OpOption.customName("[kiln] " + name + " -> " + dest));
+            history.add(History.of(created, createdBy, name, false));
+        }
     }
 
     /**
