@@ -248,27 +248,26 @@ final class BuildCommand {
     }
 
     private static List<CacheExport> cacheExports(Invocation invocation) throws UsageException {
-        List<CacheExport> exports = new ArrayList<>();
-        for (CacheSpec spec : invocation.cacheTo()) {
-            try {
-                exports.add(CacheExport.of(spec.type(), spec.attrs()));
-            } catch (IllegalArgumentException | UnsupportedOperationException e) {
-                throw new UsageException("--cache-to: " + e.getMessage());
-            }
-        }
-        return exports;
+        return caches(invocation.cacheTo(), "--cache-to", CacheExport::of);
     }
 
     private static List<CacheImport> cacheImports(Invocation invocation) throws UsageException {
-        List<CacheImport> imports = new ArrayList<>();
-        for (CacheSpec spec : invocation.cacheFrom()) {
+        return caches(invocation.cacheFrom(), "--cache-from", CacheImport::of);
+    }
+
+    /** Each cache spec of {@code flag} made into what the engine takes by {@code of}; a bad one is a usage error. */
+    private static <T> List<T> caches(
+            List<CacheSpec> specs, String flag, java.util.function.BiFunction<String, Map<String, String>, T> of)
+            throws UsageException {
+        List<T> caches = new ArrayList<>();
+        for (CacheSpec spec : specs) {
             try {
-                imports.add(CacheImport.of(spec.type(), spec.attrs()));
+                caches.add(of.apply(spec.type(), spec.attrs()));
             } catch (IllegalArgumentException | UnsupportedOperationException e) {
-                throw new UsageException("--cache-from: " + e.getMessage());
+                throw new UsageException(flag + ": " + e.getMessage());
             }
         }
-        return imports;
+        return caches;
     }
 
     /**
