@@ -12,15 +12,7 @@ import java.nio.channels.SocketChannel;
  * whose stream fails; when the stream ends the socket is closed, or only its output shut down when the other
  * direction still has the agent's answer to carry ({@code halfClose}).
  */
-public final class SocketSink implements StreamObserver<BytesMessage> {
-
-    private final SocketChannel socket;
-    private final boolean halfClose;
-
-    public SocketSink(SocketChannel socket, boolean halfClose) {
-        this.socket = socket;
-        this.halfClose = halfClose;
-    }
+public record SocketSink(SocketChannel socket, boolean halfClose) implements StreamObserver<BytesMessage> {
 
     @Override
     public void onNext(BytesMessage message) {
