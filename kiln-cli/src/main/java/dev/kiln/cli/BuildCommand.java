@@ -37,17 +37,7 @@ import java.util.Set;
  * build's ({@code kiln build -f Dockerfile CONTEXT}). The daemon's client is {@link dev.kiln.cli.remote}'s; the
  * command line both read is {@link Invocation}.
  */
-final class BuildCommand {
-
-    private final PrintStream out;
-    private final PrintStream err;
-    private final InputStream in;
-
-    BuildCommand(PrintStream out, PrintStream err, InputStream in) {
-        this.out = out;
-        this.err = err;
-        this.in = in;
-    }
+record BuildCommand(PrintStream out, PrintStream err, InputStream in) {
 
     /** The help text of {@code kiln build}, grouped as docker build's. */
     static String usage() {

@@ -24,24 +24,15 @@ import java.util.Optional;
  * gateway, the step STEP names is found in the result's LLB (text of its name, or the start of its digest, as the
  * embedded {@code kiln debug} takes it), solved on its own, and a shell opens in a container on its result with the
  * step's process settings when it ran one.
+ *
+ * @param frontend the build's frontend, run here
  */
-final class DebugStep implements BuildFunction {
+record DebugStep(BuildFunction frontend, String selector, Shell shell) implements BuildFunction {
 
     /** Opens a shell in {@code target} after telling the user {@code banner}; returns when the user leaves it. */
     @FunctionalInterface
     interface Shell {
         void open(ShellSession.Target target, String banner) throws InterruptedException;
-    }
-
-    private final BuildFunction frontend;
-    private final String selector;
-    private final Shell shell;
-
-    /** @param frontend the build's frontend, run here */
-    DebugStep(BuildFunction frontend, String selector, Shell shell) {
-        this.frontend = frontend;
-        this.selector = selector;
-        this.shell = shell;
     }
 
     @Override
