@@ -266,14 +266,7 @@ record BuildCommand(PrintStream out, PrintStream err, InputStream in) {
      * {@code -t} names. SOURCE_DATE_EPOCH comes from the build argument of that name, else the environment.
      */
     private List<ExportTarget> exportTargets(Invocation invocation, Map<String, String> opts) throws UsageException {
-        List<OutputSpec> outputs = new ArrayList<>(invocation.outputs());
-        if (outputs.isEmpty() && (!invocation.tags().isEmpty() || invocation.push())) {
-            if (invocation.tags().isEmpty()) {
-                throw new UsageException(
-                        "--push needs an image name: add -t NAME (or --output type=image,name=NAME," + "push=true)");
-            }
-            outputs.add(new OutputSpec("image", Map.of()));
-        }
+        List<OutputSpec> outputs = invocation.outputSpecs();
         Optional<String> epoch = Optional.ofNullable(opts.get("build-arg:SOURCE_DATE_EPOCH"))
                 .or(() -> Optional.ofNullable(System.getenv("SOURCE_DATE_EPOCH")));
         ExportDefaults defaults =

@@ -615,14 +615,7 @@ final class DaemonBuild {
      * oci and docker), image outputs without {@code name=} take the {@code -t} names, {@code --push} pushes them.
      */
     private List<Output> outputs(Invocation invocation) throws UsageException {
-        List<OutputSpec> specs = new ArrayList<>(invocation.outputs());
-        if (specs.isEmpty() && (!invocation.tags().isEmpty() || invocation.push())) {
-            if (invocation.tags().isEmpty()) {
-                throw new UsageException(
-                        "--push needs an image name: add -t NAME (or --output type=image,name=NAME," + "push=true)");
-            }
-            specs.add(new OutputSpec("image", Map.of()));
-        }
+        List<OutputSpec> specs = invocation.outputSpecs();
         List<Output> outputs = new ArrayList<>();
         for (OutputSpec spec : specs) {
             Map<String, String> attrs = new LinkedHashMap<>(spec.attrs());

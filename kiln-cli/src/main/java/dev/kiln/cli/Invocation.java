@@ -352,6 +352,22 @@ record Invocation(
     }
 
     /**
+     * The outputs of {@code --output}; without any, as in docker build, the image under its {@code -t} names (kept
+     * here, or pushed with {@code --push}, which needs a name).
+     */
+    List<OutputSpec> outputSpecs() throws UsageException {
+        List<OutputSpec> specs = new ArrayList<>(outputs);
+        if (specs.isEmpty() && (!tags.isEmpty() || push)) {
+            if (tags.isEmpty()) {
+                throw new UsageException(
+                        "--push needs an image name: add -t NAME (or --output type=image,name=NAME," + "push=true)");
+            }
+            specs.add(new OutputSpec("image", Map.of()));
+        }
+        return specs;
+    }
+
+    /**
      * What the build's frontend starts from, as both the embedded engine and a daemon take it.
      *
      * @param frontend   the frontend's name ({@code dockerfile.v0} in docker build's form); null when the build is
