@@ -525,16 +525,7 @@ final class LlbBridgeService extends LLBBridgeGrpc.LLBBridgeImplBase {
                         .asRuntimeException();
             }
         }
-        return new Mount(
-                mount.getSelector(),
-                mount.getDest(),
-                "",
-                reference,
-                mount.getReadonly(),
-                mount.getMountType(),
-                mount.hasCacheOpt() ? mount.getCacheOpt() : null,
-                mount.hasSecretOpt() ? mount.getSecretOpt() : null,
-                mount.hasSSHOpt() ? mount.getSSHOpt() : null);
+        return Mount.of(mount, reference);
     }
 
     /** Kills what runs in the container and frees its mounts; BuildKit's answer for an id it does not know. */

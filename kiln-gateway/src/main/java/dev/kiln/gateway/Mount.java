@@ -35,4 +35,18 @@ public record Mount(
     public static Mount bind(String dest, Reference ref, boolean readonly) {
         return new Mount("", dest, "", ref, readonly, MountType.BIND, null, null, null);
     }
+
+    /** A step's mount as its LLB describes it ({@code pb.Mount}), of {@code ref}'s files (null: none). */
+    public static Mount of(dev.kiln.llb.pb.Mount mount, Reference ref) {
+        return new Mount(
+                mount.getSelector(),
+                mount.getDest(),
+                "",
+                ref,
+                mount.getReadonly(),
+                mount.getMountType(),
+                mount.hasCacheOpt() ? mount.getCacheOpt() : null,
+                mount.hasSecretOpt() ? mount.getSecretOpt() : null,
+                mount.hasSSHOpt() ? mount.getSSHOpt() : null);
+    }
 }
