@@ -43,8 +43,12 @@ import java.util.TreeMap;
  *
  * <p>Local sources it reads, by name: {@link #LIBS}, {@link #SNAPSHOT_LIBS}, {@link #RESOURCES}, {@link #CLASSES}
  * and {@code extra-N} for the N-th extra directory; {@link #localDirs} maps them to the project's directories.
+ *
+ * @param createdBy what the history entries of the application's layers say made them
+ *                  ({@code kiln-maven-plugin:VERSION}, as Jib writes {@code jib-maven-plugin:VERSION})
  */
-final class JavaImageBuild implements BuildFunction {
+record JavaImageBuild(ImagePlan plan, DependencyDirectories dependencies, Path classesDirectory, String createdBy)
+        implements BuildFunction {
 
     static final String LIBS = "libs";
     static final String SNAPSHOT_LIBS = "snapshot-libs";
@@ -54,22 +58,6 @@ final class JavaImageBuild implements BuildFunction {
     static final String IMAGE_CONFIG_KEY = "containerimage.config";
     /** The class files of {@code target/classes}; everything else there is a resource (Jib's split). */
     private static final String CLASS_FILES = "**/*.class";
-
-    private final ImagePlan plan;
-    private final DependencyDirectories dependencies;
-    private final Path classesDirectory;
-    private final String createdBy;
-
-    /**
-     * @param createdBy what the history entries of the application's layers say made them
-     *                  ({@code kiln-maven-plugin:VERSION}, as Jib writes {@code jib-maven-plugin:VERSION})
-     */
-    JavaImageBuild(ImagePlan plan, DependencyDirectories dependencies, Path classesDirectory, String createdBy) {
-        this.plan = plan;
-        this.dependencies = dependencies;
-        this.classesDirectory = classesDirectory;
-        this.createdBy = createdBy;
-    }
 
     /** The local directories of the build, by the names its local sources use. */
     Map<String, Path> localDirs() {
