@@ -97,11 +97,7 @@ compare() { # SCENARIO
   line=$(awk -v s="$s" -v k="$(bench_median "$s-kiln")" -v b="$(bench_median "$s-buildkit")" \
     -v r="$(bench_ratio "$s-kiln" "$s-buildkit")" \
     'BEGIN { printf "%-11s kiln %6.3f s   buildkit %6.3f s   kiln/buildkit %.2f   (medians; per round %.2f)", s, k, b, k / b, r }')
-  summary+=("$line")
-  echo "$line"
-  for tool in kiln buildkit; do
-    raw+=("$s $tool: $(bench_stats "$s-$tool")" "  runs $(bench_raw "$s-$tool")")
-  done
+  bench_record "$s" "$line" kiln buildkit
 }
 
 for scenario in $scenarios; do

@@ -37,6 +37,18 @@ bench_daemon_cleanup() {
   bench_clean "$bench_work"
 }
 
+# bench_record SCENARIO LINE TOOL...: prints a scenario's summary LINE and keeps it in summary, and keeps each TOOL's
+# numbers (bench_stats and bench_raw of SCENARIO-TOOL) in raw; summary and raw are the caller's arrays.
+bench_record() {
+  local scenario=$1 line=$2 tool
+  shift 2
+  summary+=("$line")
+  echo "$line"
+  for tool in "$@"; do
+    raw+=("$scenario $tool: $(bench_stats "$scenario-$tool")" "  runs $(bench_raw "$scenario-$tool")")
+  done
+}
+
 # bench_add NAME PREPARE COMMAND
 bench_add() {
   bench_names+=("$1")
