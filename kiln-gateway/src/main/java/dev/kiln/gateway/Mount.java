@@ -49,4 +49,26 @@ public record Mount(
                 mount.hasSecretOpt() ? mount.getSecretOpt() : null,
                 mount.hasSSHOpt() ? mount.getSSHOpt() : null);
     }
+
+    /**
+     * This mount as LLB describes it ({@code pb.Mount}), but for how its files are named, which its user adds: the
+     * reference's result id for a gateway, an output for a container in the engine.
+     */
+    public dev.kiln.llb.pb.Mount.Builder toProto() {
+        dev.kiln.llb.pb.Mount.Builder wire = dev.kiln.llb.pb.Mount.newBuilder()
+                .setDest(dest)
+                .setSelector(selector)
+                .setReadonly(readonly)
+                .setMountType(mountType);
+        if (cacheOpt != null) {
+            wire.setCacheOpt(cacheOpt);
+        }
+        if (secretOpt != null) {
+            wire.setSecretOpt(secretOpt);
+        }
+        if (sshOpt != null) {
+            wire.setSSHOpt(sshOpt);
+        }
+        return wire;
+    }
 }
