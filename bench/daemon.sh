@@ -34,17 +34,7 @@ source "$root/scripts/env.sh"
 source "$root/bench/lib.sh"
 "$root/kiln" --help >/dev/null 2>&1 || "$root/kiln" --help
 
-pids=()
-cleanup() {
-  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-  "$root/kiln" daemon stop --state "$work/kiln-state" >/dev/null 2>&1 || true
-  wait 2>/dev/null || true
-  bench_clean "$work"
-}
-bench_clean "$work"
-trap cleanup EXIT
-mkdir -p "$work/times" "$work/registry"
-bench_dir=$work/times
+bench_daemon_work "$root" "$work" "$work/kiln-state"
 
 # A registry on 127.0.0.1 holding the busybox base image: sets port and base, appends to pids.
 bench_base_registry "$work" "$root"
@@ -107,11 +97,7 @@ compare() { # SCENARIO
   line=$(awk -v s="$s" -v k="$(bench_median "$s-kiln")" -v b="$(bench_median "$s-buildkit")" \
     -v r="$(bench_ratio "$s-kiln" "$s-buildkit")" \
     'BEGIN { printf "%-11s kiln %6.3f s   buildkit %6.3f s   kiln/buildkit %.2f   (medians; per round %.2f)", s, k, b, k / b, r }')
-  summary+=("$line")
-  echo "$line"
-  for tool in kiln buildkit; do
-    raw+=("$s $tool: $(bench_stats "$s-$tool")" "  runs $(bench_raw "$s-$tool")")
-  done
+  bench_record "$s" "$line" kiln buildkit
 }
 
 for scenario in $scenarios; do

@@ -19,6 +19,36 @@ bench_clean() {
   rm -rf "$1"
 }
 
+# bench_daemon_work ROOT WORK STATE: how the benchmarks of kiln's daemon begin: an empty WORK with times/ (bench_dir)
+# and registry/ in it; on exit the processes in pids are killed, the daemon of STATE stopped and WORK removed.
+bench_daemon_work() {
+  bench_root=$1 bench_work=$2 bench_daemon_state=$3
+  pids=()
+  bench_clean "$bench_work"
+  trap bench_daemon_cleanup EXIT
+  mkdir -p "$bench_work/times" "$bench_work/registry"
+  bench_dir=$bench_work/times
+}
+
+bench_daemon_cleanup() {
+  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  "$bench_root/kiln" daemon stop --state "$bench_daemon_state" >/dev/null 2>&1 || true
+  wait 2>/dev/null || true
+  bench_clean "$bench_work"
+}
+
+# bench_record SCENARIO LINE TOOL...: prints a scenario's summary LINE and keeps it in summary, and keeps each TOOL's
+# numbers (bench_stats and bench_raw of SCENARIO-TOOL) in raw; summary and raw are the caller's arrays.
+bench_record() {
+  local scenario=$1 line=$2 tool
+  shift 2
+  summary+=("$line")
+  echo "$line"
+  for tool in "$@"; do
+    raw+=("$scenario $tool: $(bench_stats "$scenario-$tool")" "  runs $(bench_raw "$scenario-$tool")")
+  done
+}
+
 # bench_add NAME PREPARE COMMAND
 bench_add() {
   bench_names+=("$1")

@@ -18,20 +18,9 @@ export MAVEN_OPTS="--enable-native-access=ALL-UNNAMED --sun-misc-unsafe-memory-a
 
 mvn=$(ls -d "$HOME"/.m2/wrapper/dists/apache-maven-*/*/bin/mvn | head -1)
 
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-cat > "$work/registry.yml" <<YML
-version: 0.1
-storage:
-  filesystem:
-    rootdirectory: $work/registry
-http:
-  addr: 127.0.0.1:$port
-YML
-docker-registry serve "$work/registry.yml" > "$work/registry.log" 2>&1 &
-registry_pid=$!
+source "$root/scripts/registry.sh"
+kiln_registry_start "$work"
 trap 'kill $registry_pid 2>/dev/null || true' EXIT
-for _ in $(seq 50); do (echo > "/dev/tcp/127.0.0.1/$port") 2>/dev/null && break; sleep 0.1; done
-registry=127.0.0.1:$port
 
 echo "== the base image $registry/jre:25 (busybox + jlink'ed java.base,java.logging)" >&2
 rootfs=$work/jre/rootfs

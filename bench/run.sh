@@ -133,11 +133,7 @@ for scenario in $scenarios; do
   line=$(awk -v s="$scenario" -v k="$(bench_median "$scenario-kiln")" -v b="$(bench_median "$scenario-buildah")" \
     -v r="$(bench_ratio "$scenario-kiln" "$scenario-buildah")" -v l1="$load_before" -v l2="$load_after" \
     'BEGIN { printf "%-12s kiln %6.3f s   buildah %6.3f s   kiln/buildah %.2f   (medians; per round %.2f; load %s..%s)", s, k, b, k / b, r, l1, l2 }')
-  summary+=("$line")
-  echo "$line"
-  for tool in kiln buildah; do
-    raw+=("$scenario $tool: $(bench_stats "$scenario-$tool")" "  runs $(bench_raw "$scenario-$tool")")
-  done
+  bench_record "$scenario" "$line" kiln buildah
 done
 
 if [ "$(launcher_stamp)" != "$stamp_before" ]; then

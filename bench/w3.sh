@@ -36,17 +36,8 @@ source "$root/scripts/env.sh"
 source "$root/bench/lib.sh"
 "$root/kiln" --help >/dev/null 2>&1 || "$root/kiln" --help
 
-pids=()
-cleanup() {
-  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-  "$root/kiln" daemon stop --state "$work/kiln-daemon-state" >/dev/null 2>&1 || true
-  wait 2>/dev/null || true
-  bench_clean "$work"
-}
-bench_clean "$work"
-trap cleanup EXIT
-mkdir -p "$work/times" "$work/registry" "$work/logs"
-bench_dir=$work/times
+bench_daemon_work "$root" "$work" "$work/kiln-daemon-state"
+mkdir -p "$work/logs"
 
 # A registry on 127.0.0.1 holding the busybox base image: sets port and base, appends to pids.
 bench_base_registry "$work" "$root"

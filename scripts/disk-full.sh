@@ -27,21 +27,9 @@ kiln() { timeout 600 "$root/kiln" "$@"; }
 build() { local log=$1; shift; kiln build --state "$state" --progress plain "$@" > "$log" 2>&1; }
 
 # ---- a registry on 127.0.0.1 with the images the stages pull ----
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-cat > "$work/registry.yml" <<YML
-version: 0.1
-log:
-  level: error
-storage:
-  filesystem:
-    rootdirectory: $work/registry
-http:
-  addr: 127.0.0.1:$port
-YML
-docker-registry serve "$work/registry.yml" > "$work/registry.log" 2>&1 &
-registry_pid=$!
-for _ in $(seq 100); do (echo > "/dev/tcp/127.0.0.1/$port") 2>/dev/null && break; sleep 0.1; done
-reg=127.0.0.1:$port
+source "$root/scripts/registry.sh"
+kiln_registry_start "$work" "" error
+reg=$registry
 seed=$work/seed-state   # on the ordinary disk: making the images is not under test
 
 mkdir -p "$work/busybox"

@@ -11,26 +11,13 @@ mkdir -p "$work"
 
 # A registry on 127.0.0.1, stopped when this script ends. The port stays the same from run to run
 # (the image names contain it, so a second run is a cache hit), unless something else holds it.
+source "$root/scripts/registry.sh"
 port=5123
 if (echo > "/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
-  port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+  port=$(kiln_free_port)
 fi
-cat > "$work/registry.yml" <<YML
-version: 0.1
-storage:
-  filesystem:
-    rootdirectory: $work/registry
-http:
-  addr: 127.0.0.1:$port
-YML
-docker-registry serve "$work/registry.yml" > "$work/registry.log" 2>&1 &
-registry_pid=$!
+kiln_registry_start "$work" "$port"
 trap 'kill $registry_pid 2>/dev/null || true' EXIT
-for _ in $(seq 50); do
-  (echo > "/dev/tcp/127.0.0.1/$port") 2>/dev/null && break
-  sleep 0.1
-done
-registry="127.0.0.1:$port"
 
 [ -x "$root/examples/busybox/rootfs/bin/busybox" ] || "$root/scripts/busybox-rootfs.sh" "$root/examples/busybox/rootfs"
 

@@ -26,7 +26,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.EnumSet;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -38,17 +37,7 @@ import java.util.Set;
  * build's ({@code kiln build -f Dockerfile CONTEXT}). The daemon's client is {@link dev.kiln.cli.remote}'s; the
  * command line both read is {@link Invocation}.
  */
-final class BuildCommand {
-
-    private final PrintStream out;
-    private final PrintStream err;
-    private final InputStream in;
-
-    BuildCommand(PrintStream out, PrintStream err, InputStream in) {
-        this.out = out;
-        this.err = err;
-        this.in = in;
-    }
+record BuildCommand(PrintStream out, PrintStream err, InputStream in) {
 
     /** The help text of {@code kiln build}, grouped as docker build's. */
     static String usage() {
@@ -230,29 +219,12 @@ final class BuildCommand {
     }
 
     private BuildRequest request(Invocation invocation) throws UsageException, IOException {
-        Map<String, Path> locals = new LinkedHashMap<>(invocation.locals());
-        Map<String, String> opts = new LinkedHashMap<>(invocation.opts());
-        FrontendSpec frontend;
-        if (invocation.frontend() != null) {
-            frontend = new FrontendSpec.Named(invocation.frontend());
-        } else if (invocation.context() != null) {
-            // docker build's form: the Dockerfile frontend with the context and the Dockerfile's directory
-            Path dockerfile = invocation.dockerfile() != null
-                    ? invocation.dockerfile()
-                    : invocation.context().resolve("Dockerfile");
-            locals.putIfAbsent("context", invocation.context());
-            locals.putIfAbsent("dockerfile", dockerfile.toAbsolutePath().getParent());
-            opts.putIfAbsent("filename", dockerfile.getFileName().toString());
-            frontend = new FrontendSpec.Named("dockerfile.v0");
-        } else {
-            frontend = new FrontendSpec.Llb(invocation.readDefinition(in));
-        }
-        for (Map.Entry<String, Path> local : locals.entrySet()) {
-            if (!Files.isDirectory(local.getValue())) {
-                throw new UsageException("--local " + local.getKey() + "=" + local.getValue() + ": not a directory");
-            }
-            local.setValue(local.getValue().toAbsolutePath().normalize());
-        }
+        Invocation.FrontendInput input = invocation.frontendInput(in);
+        Map<String, Path> locals = input.locals();
+        Map<String, String> opts = input.opts();
+        FrontendSpec frontend = input.frontend() != null
+                ? new FrontendSpec.Named(input.frontend())
+                : new FrontendSpec.Llb(input.definition());
         List<ExportTarget> exports = exportTargets(invocation, opts);
         return new BuildRequest(
                         frontend,
@@ -266,27 +238,26 @@ final class BuildCommand {
     }
 
     private static List<CacheExport> cacheExports(Invocation invocation) throws UsageException {
-        List<CacheExport> exports = new ArrayList<>();
-        for (CacheSpec spec : invocation.cacheTo()) {
-            try {
-                exports.add(CacheExport.of(spec.type(), spec.attrs()));
-            } catch (IllegalArgumentException | UnsupportedOperationException e) {
-                throw new UsageException("--cache-to: " + e.getMessage());
-            }
-        }
-        return exports;
+        return caches(invocation.cacheTo(), "--cache-to", CacheExport::of);
     }
 
     private static List<CacheImport> cacheImports(Invocation invocation) throws UsageException {
-        List<CacheImport> imports = new ArrayList<>();
-        for (CacheSpec spec : invocation.cacheFrom()) {
+        return caches(invocation.cacheFrom(), "--cache-from", CacheImport::of);
+    }
+
+    /** Each cache spec of {@code flag} made into what the engine takes by {@code of}; a bad one is a usage error. */
+    private static <T> List<T> caches(
+            List<CacheSpec> specs, String flag, java.util.function.BiFunction<String, Map<String, String>, T> of)
+            throws UsageException {
+        List<T> caches = new ArrayList<>();
+        for (CacheSpec spec : specs) {
             try {
-                imports.add(CacheImport.of(spec.type(), spec.attrs()));
+                caches.add(of.apply(spec.type(), spec.attrs()));
             } catch (IllegalArgumentException | UnsupportedOperationException e) {
-                throw new UsageException("--cache-from: " + e.getMessage());
+                throw new UsageException(flag + ": " + e.getMessage());
             }
         }
-        return imports;
+        return caches;
     }
 
     /**
@@ -295,14 +266,7 @@ final class BuildCommand {
      * {@code -t} names. SOURCE_DATE_EPOCH comes from the build argument of that name, else the environment.
      */
     private List<ExportTarget> exportTargets(Invocation invocation, Map<String, String> opts) throws UsageException {
-        List<OutputSpec> outputs = new ArrayList<>(invocation.outputs());
-        if (outputs.isEmpty() && (!invocation.tags().isEmpty() || invocation.push())) {
-            if (invocation.tags().isEmpty()) {
-                throw new UsageException(
-                        "--push needs an image name: add -t NAME (or --output type=image,name=NAME," + "push=true)");
-            }
-            outputs.add(new OutputSpec("image", Map.of()));
-        }
+        List<OutputSpec> outputs = invocation.outputSpecs();
         Optional<String> epoch = Optional.ofNullable(opts.get("build-arg:SOURCE_DATE_EPOCH"))
                 .or(() -> Optional.ofNullable(System.getenv("SOURCE_DATE_EPOCH")));
         ExportDefaults defaults =

@@ -134,33 +134,15 @@ final class DaemonBuild {
 
     private int run(Invocation invocation, long started, CompletableFuture<DaemonConnection> connecting, boolean direct)
             throws Exception {
-        Map<String, Path> locals = new LinkedHashMap<>(invocation.locals());
-        Map<String, String> attrs = new LinkedHashMap<>(invocation.opts());
-        String frontend = "";
-        byte[] definition = new byte[0];
-        if (attrs.values().stream().anyMatch(value -> value.startsWith("oci-layout://"))) {
+        if (invocation.opts().values().stream().anyMatch(value -> value.startsWith("oci-layout://"))) {
             throw new UsageException("oci-layout:// build contexts are not sent to a daemon yet: add --no-daemon");
         }
-        if (invocation.frontend() != null) {
-            frontend = invocation.frontend();
-        } else if (invocation.context() != null) {
-            // docker build's form, as buildx sends it: the Dockerfile frontend, the context and the Dockerfile's dir
-            Path dockerfile = invocation.dockerfile() != null
-                    ? invocation.dockerfile()
-                    : invocation.context().resolve("Dockerfile");
-            locals.putIfAbsent("context", invocation.context());
-            locals.putIfAbsent("dockerfile", dockerfile.toAbsolutePath().getParent());
-            attrs.putIfAbsent("filename", dockerfile.getFileName().toString());
-            frontend = "dockerfile.v0";
-        } else {
-            definition = invocation.readDefinition(in).toByteArray();
-        }
-        for (Map.Entry<String, Path> local : locals.entrySet()) {
-            if (!Files.isDirectory(local.getValue())) {
-                throw new UsageException("--local " + local.getKey() + "=" + local.getValue() + ": not a directory");
-            }
-            local.setValue(local.getValue().toAbsolutePath().normalize());
-        }
+        Invocation.FrontendInput input = invocation.frontendInput(in);
+        Map<String, Path> locals = input.locals();
+        Map<String, String> attrs = input.opts();
+        String frontend = input.frontend() == null ? "" : input.frontend();
+        byte[] definition =
+                input.definition() == null ? new byte[0] : input.definition().toByteArray();
         // What names the target for the daemon's record of the last build (its cache-miss explanations): the daemon
         // never sees the client's paths otherwise.
         var named = new StringBuilder();
@@ -633,14 +615,7 @@ final class DaemonBuild {
      * oci and docker), image outputs without {@code name=} take the {@code -t} names, {@code --push} pushes them.
      */
     private List<Output> outputs(Invocation invocation) throws UsageException {
-        List<OutputSpec> specs = new ArrayList<>(invocation.outputs());
-        if (specs.isEmpty() && (!invocation.tags().isEmpty() || invocation.push())) {
-            if (invocation.tags().isEmpty()) {
-                throw new UsageException(
-                        "--push needs an image name: add -t NAME (or --output type=image,name=NAME," + "push=true)");
-            }
-            specs.add(new OutputSpec("image", Map.of()));
-        }
+        List<OutputSpec> specs = invocation.outputSpecs();
         List<Output> outputs = new ArrayList<>();
         for (OutputSpec spec : specs) {
             Map<String, String> attrs = new LinkedHashMap<>(spec.attrs());

@@ -13,10 +13,8 @@ import dev.kiln.gateway.StartRequest;
 import dev.kiln.llb.LlbEdge;
 import dev.kiln.llb.LlbGraph;
 import dev.kiln.llb.LlbVertex;
-import dev.kiln.llb.OpKind;
 import dev.kiln.llb.State;
 import dev.kiln.llb.pb.ExecOp;
-import dev.kiln.llb.pb.Meta;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -26,24 +24,15 @@ import java.util.Optional;
  * gateway, the step STEP names is found in the result's LLB (text of its name, or the start of its digest, as the
  * embedded {@code kiln debug} takes it), solved on its own, and a shell opens in a container on its result with the
  * step's process settings when it ran one.
+ *
+ * @param frontend the build's frontend, run here
  */
-final class DebugStep implements BuildFunction {
+record DebugStep(BuildFunction frontend, String selector, Shell shell) implements BuildFunction {
 
     /** Opens a shell in {@code target} after telling the user {@code banner}; returns when the user leaves it. */
     @FunctionalInterface
     interface Shell {
         void open(ShellSession.Target target, String banner) throws InterruptedException;
-    }
-
-    private final BuildFunction frontend;
-    private final String selector;
-    private final Shell shell;
-
-    /** @param frontend the build's frontend, run here */
-    DebugStep(BuildFunction frontend, String selector, Shell shell) {
-        this.frontend = frontend;
-        this.selector = selector;
-        this.shell = shell;
     }
 
     @Override
@@ -79,11 +68,7 @@ final class DebugStep implements BuildFunction {
                                 .withEvaluate(true))
                 .ref()
                 .orElseThrow(() -> new GatewayException("step " + vertex.name() + " has no result to open"));
-        ExecOp exec = vertex.kind() == OpKind.EXEC
-                ? vertex.op().getExec()
-                : ExecOp.newBuilder()
-                        .setMeta(Meta.newBuilder().addEnv("PATH=" + dev.kiln.core.Platform.DEFAULT_UNIX_PATH))
-                        .build();
+        ExecOp exec = StartRequest.settingsOf(vertex);
         try (Container container =
                 client.newContainer(NewContainerRequest.of(List.of(Mount.bind("/", result, false))))) {
             shell.open(

@@ -33,15 +33,7 @@ import org.apache.commons.cli.ParseException;
  * {@code -v} a block per record, then the totals. One thing more than buildctl: its LAST ACCESSED column, which
  * buildctl's header names but leaves empty, says when a build last used the record.
  */
-final class DiskUsageCommand {
-
-    private final PrintStream out;
-    private final PrintStream err;
-
-    DiskUsageCommand(PrintStream out, PrintStream err) {
-        this.out = out;
-        this.err = err;
-    }
+record DiskUsageCommand(PrintStream out, PrintStream err) {
 
     private static Options options(boolean prune) {
         Options options = new Options()

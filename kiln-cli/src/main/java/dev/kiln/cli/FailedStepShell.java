@@ -67,16 +67,7 @@ final class FailedStepShell implements AutoCloseable {
                     && !mount.getDest().equals("/")) {
                 continue; // a scratch input: nothing to show
             }
-            mounts.add(new Mount(
-                    mount.getSelector(),
-                    mount.getDest(),
-                    "",
-                    ref,
-                    mount.getReadonly(),
-                    mount.getMountType(),
-                    mount.hasCacheOpt() ? mount.getCacheOpt() : null,
-                    mount.hasSecretOpt() ? mount.getSecretOpt() : null,
-                    mount.hasSSHOpt() ? mount.getSSHOpt() : null));
+            mounts.add(Mount.of(mount, ref));
         }
         return mounts;
     }

@@ -352,6 +352,63 @@ record Invocation(
     }
 
     /**
+     * The outputs of {@code --output}; without any, as in docker build, the image under its {@code -t} names (kept
+     * here, or pushed with {@code --push}, which needs a name).
+     */
+    List<OutputSpec> outputSpecs() throws UsageException {
+        List<OutputSpec> specs = new ArrayList<>(outputs);
+        if (specs.isEmpty() && (!tags.isEmpty() || push)) {
+            if (tags.isEmpty()) {
+                throw new UsageException(
+                        "--push needs an image name: add -t NAME (or --output type=image,name=NAME," + "push=true)");
+            }
+            specs.add(new OutputSpec("image", Map.of()));
+        }
+        return specs;
+    }
+
+    /**
+     * What the build's frontend starts from, as both the embedded engine and a daemon take it.
+     *
+     * @param frontend   the frontend's name ({@code dockerfile.v0} in docker build's form); null when the build is
+     *                   the {@code definition} of buildctl's form
+     * @param definition the LLB definition read from {@code --definition} or stdin; null when a frontend builds
+     * @param locals     the local directories by name, absolute
+     * @param opts       the frontend's options
+     */
+    record FrontendInput(String frontend, Definition definition, Map<String, Path> locals, Map<String, String> opts) {}
+
+    /**
+     * The frontend, the local directories and the frontend's options: those given, and in docker build's form the
+     * context and the Dockerfile's directory as locals and the Dockerfile's name as {@code filename}. Every local
+     * must be a directory.
+     */
+    FrontendInput frontendInput(InputStream in) throws UsageException, IOException {
+        Map<String, Path> locals = new LinkedHashMap<>(locals());
+        Map<String, String> opts = new LinkedHashMap<>(opts());
+        String name = null;
+        Definition read = null;
+        if (frontend != null) {
+            name = frontend;
+        } else if (context != null) {
+            Path file = dockerfile != null ? dockerfile : context.resolve("Dockerfile");
+            locals.putIfAbsent("context", context);
+            locals.putIfAbsent("dockerfile", file.toAbsolutePath().getParent());
+            opts.putIfAbsent("filename", file.getFileName().toString());
+            name = "dockerfile.v0";
+        } else {
+            read = readDefinition(in);
+        }
+        for (Map.Entry<String, Path> local : locals.entrySet()) {
+            if (!Files.isDirectory(local.getValue())) {
+                throw new UsageException("--local " + local.getKey() + "=" + local.getValue() + ": not a directory");
+            }
+            local.setValue(local.getValue().toAbsolutePath().normalize());
+        }
+        return new FrontendInput(name, read, locals, opts);
+    }
+
+    /**
      * The LLB definition of buildctl's form: from {@code --definition FILE}, else stdin; with {@code --no-cache},
      * every op marked to run again.
      */

@@ -15,19 +15,9 @@ import java.util.List;
  * is put in raw mode (every key, Ctrl-C included, goes to the shell) and its size follows the
  * user's window; elsewhere (a script, a test) the shell reads stdin and writes stdout as pipes.
  */
-final class ShellSession {
+record ShellSession(InputStream in, PrintStream out, PrintStream err) {
 
     private static final List<String> SHELL = List.of("/bin/sh");
-
-    private final InputStream in;
-    private final PrintStream out;
-    private final PrintStream err;
-
-    ShellSession(InputStream in, PrintStream out, PrintStream err) {
-        this.in = in;
-        this.out = out;
-        this.err = err;
-    }
 
     /** Where a shell starts: a step's container, in this process ({@code DebugShell}) or through a gateway. */
     @FunctionalInterface

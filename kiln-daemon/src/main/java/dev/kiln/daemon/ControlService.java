@@ -1,6 +1,7 @@
 package dev.kiln.daemon;
 
 import dev.kiln.api.DirectAccess;
+import dev.kiln.api.DiscardingObserver;
 import dev.kiln.api.control.BytesMessage;
 import dev.kiln.api.control.ControlGrpc;
 import dev.kiln.api.control.DiskUsageRequest;
@@ -104,16 +105,7 @@ final class ControlService extends ControlGrpc.ControlImplBase {
             toClient.onError(Status.INVALID_ARGUMENT
                     .withDescription("a session needs the header " + SessionHeaders.UUID.originalName())
                     .asRuntimeException());
-            return new StreamObserver<>() {
-                @Override
-                public void onNext(BytesMessage value) {}
-
-                @Override
-                public void onError(Throwable t) {}
-
-                @Override
-                public void onCompleted() {}
-            };
+            return new DiscardingObserver<>();
         }
         Set<String> methods = new HashSet<>();
         Iterable<String> exposed = headers.getAll(SessionHeaders.GRPC_METHOD);

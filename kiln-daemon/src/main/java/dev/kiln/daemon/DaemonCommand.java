@@ -153,7 +153,7 @@ public final class DaemonCommand {
             }
             config = DaemonConfig.fromFile(TomlFile.read(file), defaultState);
         } else {
-            config = DaemonConfig.fromFile(TomlFile.parse("", "none"), defaultState);
+            config = DaemonConfig.defaults(defaultState);
         }
         if (line.hasOption("state")) {
             config = config.withStateDir(Path.of(line.getOptionValue("state")));

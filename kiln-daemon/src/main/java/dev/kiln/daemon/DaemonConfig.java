@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.Consumer;
 
 /**
  * How a daemon runs: where it listens, which state it serves, who may connect, and what it may reach. Read from
@@ -49,39 +50,9 @@ record DaemonConfig(
         java.util.Objects.requireNonNull(gc, "gc settings");
     }
 
-    DaemonConfig(
-            List<String> addresses,
-            Path stateDir,
-            Optional<String> group,
-            Optional<TlsFiles> tls,
-            Duration idleTimeout,
-            Set<String> insecureRegistries,
-            String runtime,
-            List<String> warnings,
-            Set<Entitlement> insecureEntitlements) {
-        this(
-                addresses,
-                stateDir,
-                group,
-                tls,
-                idleTimeout,
-                insecureRegistries,
-                runtime,
-                warnings,
-                insecureEntitlements,
-                GcSettings.defaults());
-    }
-
-    DaemonConfig(
-            List<String> addresses,
-            Path stateDir,
-            Optional<String> group,
-            Optional<TlsFiles> tls,
-            Duration idleTimeout,
-            Set<String> insecureRegistries,
-            String runtime,
-            List<String> warnings) {
-        this(addresses, stateDir, group, tls, idleTimeout, insecureRegistries, runtime, warnings, Set.of());
+    /** A daemon on its default settings for the state in {@code stateDir}, as with an empty config file. */
+    static DaemonConfig defaults(Path stateDir) {
+        return fromFile(TomlFile.parse("", "none"), stateDir);
     }
 
     /** {@code network.host} or {@code security.insecure}, else an error that names the known ones. */
@@ -267,114 +238,77 @@ record DaemonConfig(
     }
 
     DaemonConfig withAddresses(List<String> values) {
-        return new DaemonConfig(
-                values,
-                stateDir,
-                group,
-                tls,
-                idleTimeout,
-                insecureRegistries,
-                runtime,
-                warnings,
-                insecureEntitlements,
-                gc);
+        return with(draft -> draft.addresses = values);
     }
 
     DaemonConfig withStateDir(Path dir) {
-        return new DaemonConfig(
-                addresses,
-                dir,
-                group,
-                tls,
-                idleTimeout,
-                insecureRegistries,
-                runtime,
-                warnings,
-                insecureEntitlements,
-                gc);
+        return with(draft -> draft.stateDir = dir);
     }
 
     DaemonConfig withGroup(String value) {
-        return new DaemonConfig(
-                addresses,
-                stateDir,
-                Optional.of(value),
-                tls,
-                idleTimeout,
-                insecureRegistries,
-                runtime,
-                warnings,
-                insecureEntitlements,
-                gc);
+        return with(draft -> draft.group = Optional.of(value));
     }
 
     DaemonConfig withTls(TlsFiles files) {
-        return new DaemonConfig(
-                addresses,
-                stateDir,
-                group,
-                Optional.of(files),
-                idleTimeout,
-                insecureRegistries,
-                runtime,
-                warnings,
-                insecureEntitlements,
-                gc);
+        return with(draft -> draft.tls = Optional.of(files));
     }
 
     DaemonConfig withIdleTimeout(Duration value) {
-        return new DaemonConfig(
-                addresses,
-                stateDir,
-                group,
-                tls,
-                value,
-                insecureRegistries,
-                runtime,
-                warnings,
-                insecureEntitlements,
-                gc);
+        return with(draft -> draft.idleTimeout = value);
     }
 
     DaemonConfig withInsecureRegistries(Set<String> hosts) {
         Set<String> all = new LinkedHashSet<>(insecureRegistries);
         all.addAll(hosts);
-        return new DaemonConfig(
-                addresses, stateDir, group, tls, idleTimeout, all, runtime, warnings, insecureEntitlements, gc);
+        return with(draft -> draft.insecureRegistries = all);
     }
 
     DaemonConfig withInsecureEntitlements(Set<Entitlement> allowed) {
         Set<Entitlement> all = new LinkedHashSet<>(insecureEntitlements);
         all.addAll(allowed);
-        return new DaemonConfig(
-                addresses, stateDir, group, tls, idleTimeout, insecureRegistries, runtime, warnings, all, gc);
+        return with(draft -> draft.insecureEntitlements = all);
     }
 
     DaemonConfig withGc(GcSettings value) {
-        return new DaemonConfig(
-                addresses,
-                stateDir,
-                group,
-                tls,
-                idleTimeout,
-                insecureRegistries,
-                runtime,
-                warnings,
-                insecureEntitlements,
-                value);
+        return with(draft -> draft.gc = value);
     }
 
     DaemonConfig withRuntime(String value) {
-        return new DaemonConfig(
-                addresses,
-                stateDir,
-                group,
-                tls,
-                idleTimeout,
-                insecureRegistries,
-                value,
-                warnings,
-                insecureEntitlements,
-                gc);
+        return with(draft -> draft.runtime = value);
+    }
+
+    /** This config with one change: the withers name only their own field, the whole list stands in Draft alone. */
+    private DaemonConfig with(Consumer<Draft> change) {
+        Draft draft = new Draft();
+        change.accept(draft);
+        return draft.config();
+    }
+
+    /** A config's values while one of them changes. */
+    private final class Draft {
+        private List<String> addresses = DaemonConfig.this.addresses;
+        private Path stateDir = DaemonConfig.this.stateDir;
+        private Optional<String> group = DaemonConfig.this.group;
+        private Optional<TlsFiles> tls = DaemonConfig.this.tls;
+        private Duration idleTimeout = DaemonConfig.this.idleTimeout;
+        private Set<String> insecureRegistries = DaemonConfig.this.insecureRegistries;
+        private String runtime = DaemonConfig.this.runtime;
+        private final List<String> warnings = DaemonConfig.this.warnings;
+        private Set<Entitlement> insecureEntitlements = DaemonConfig.this.insecureEntitlements;
+        private GcSettings gc = DaemonConfig.this.gc;
+
+        DaemonConfig config() {
+            return new DaemonConfig(
+                    addresses,
+                    stateDir,
+                    group,
+                    tls,
+                    idleTimeout,
+                    insecureRegistries,
+                    runtime,
+                    warnings,
+                    insecureEntitlements,
+                    gc);
+        }
     }
 }

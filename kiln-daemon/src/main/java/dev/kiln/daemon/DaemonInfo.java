@@ -2,14 +2,13 @@ package dev.kiln.daemon;
 
 import dev.kiln.api.types.BuildkitVersion;
 import dev.kiln.api.types.WorkerRecord;
+import dev.kiln.core.KilnVersion;
 import dev.kiln.llb.pb.Platform;
 import java.io.IOException;
-import java.io.InputStream;
 import java.net.InetAddress;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
-import java.util.Properties;
 
 /**
  * What the daemon says of itself to clients: its version (Control.Info) and its one worker (Control.ListWorkers),
@@ -82,15 +81,7 @@ record DaemonInfo(
     }
 
     private static String kilnVersion() {
-        Properties properties = new Properties();
-        try (InputStream in = DaemonInfo.class.getResourceAsStream("version.properties")) {
-            if (in != null) {
-                properties.load(in);
-            }
-        } catch (IOException e) {
-            return "unknown";
-        }
-        return properties.getProperty("version", "unknown");
+        return KilnVersion.of(DaemonInfo.class);
     }
 
     private static String hostname() {

@@ -1,6 +1,5 @@
 package dev.kiln.daemon;
 
-import com.google.protobuf.Timestamp;
 import dev.kiln.api.control.DiskUsageRequest;
 import dev.kiln.api.control.DiskUsageResponse;
 import dev.kiln.api.control.PruneRequest;
@@ -12,7 +11,6 @@ import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
 import java.io.IOException;
 import java.time.Duration;
-import java.time.Instant;
 
 /**
  * Control.DiskUsage and Control.Prune on the engine's records. Durations arrive as Go's time.Duration does, in
@@ -77,25 +75,18 @@ public final class DiskUsageService {
                 .setMutable(record.mutable())
                 .setInUse(record.inUse())
                 .setSize(record.size())
-                .setCreatedAt(time(record.createdAt()))
+                .setCreatedAt(WireTime.of(record.createdAt()))
                 .setUsageCount(record.usageCount())
                 .setDescription(record.description())
                 .setRecordType(record.recordType())
                 .setShared(record.shared())
                 .addAllParents(record.parents());
         if (record.lastUsedAt() != null) {
-            wire.setLastUsedAt(time(record.lastUsedAt()));
+            wire.setLastUsedAt(WireTime.of(record.lastUsedAt()));
         }
         if (!record.parents().isEmpty()) {
             wire.setParent(record.parents().getFirst());
         }
         return wire.build();
-    }
-
-    private static Timestamp time(Instant instant) {
-        return Timestamp.newBuilder()
-                .setSeconds(instant.getEpochSecond())
-                .setNanos(instant.getNano())
-                .build();
     }
 }

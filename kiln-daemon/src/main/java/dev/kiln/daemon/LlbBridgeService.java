@@ -1,6 +1,7 @@
 package dev.kiln.daemon;
 
 import com.google.protobuf.ByteString;
+import dev.kiln.api.DiscardingObserver;
 import dev.kiln.api.SolveErrorDetails;
 import dev.kiln.api.apicaps.APICap;
 import dev.kiln.api.errdefs.Solve;
@@ -565,16 +566,7 @@ final class LlbBridgeService extends LLBBridgeGrpc.LLBBridgeImplBase {
                         .asRuntimeException();
             }
         }
-        return new Mount(
-                mount.getSelector(),
-                mount.getDest(),
-                "",
-                reference,
-                mount.getReadonly(),
-                mount.getMountType(),
-                mount.hasCacheOpt() ? mount.getCacheOpt() : null,
-                mount.hasSecretOpt() ? mount.getSecretOpt() : null,
-                mount.hasSSHOpt() ? mount.getSSHOpt() : null);
+        return Mount.of(mount, reference);
     }
 
     /** Kills what runs in the container and frees its mounts; BuildKit's answer for an id it does not know. */
@@ -601,27 +593,13 @@ final class LlbBridgeService extends LLBBridgeGrpc.LLBBridgeImplBase {
             client(build);
         } catch (StatusRuntimeException e) {
             response.onError(e);
-            return ignoring();
+            return new DiscardingObserver<>();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             response.onError(Status.CANCELLED.withDescription("cancelled").asRuntimeException());
-            return ignoring();
+            return new DiscardingObserver<>();
         }
         return new ExecProcessStream(build, (ServerCallStreamObserver<ExecMessage>) response);
-    }
-
-    /** What a refused stream does with the messages a client may still send. */
-    private static StreamObserver<ExecMessage> ignoring() {
-        return new StreamObserver<>() {
-            @Override
-            public void onNext(ExecMessage value) {}
-
-            @Override
-            public void onError(Throwable t) {}
-
-            @Override
-            public void onCompleted() {}
-        };
     }
 
     /** The build the call's header names. */

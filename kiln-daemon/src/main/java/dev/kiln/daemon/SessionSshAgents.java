@@ -1,6 +1,7 @@
 package dev.kiln.daemon;
 
 import com.google.protobuf.ByteString;
+import dev.kiln.api.session.SocketSink;
 import dev.kiln.api.sshforward.BytesMessage;
 import dev.kiln.api.sshforward.CheckAgentRequest;
 import dev.kiln.api.sshforward.SSHGrpc;
@@ -109,29 +110,7 @@ final class SessionSshAgents implements AutoCloseable {
         headers.put(ID_HEADER, id);
         StreamObserver<BytesMessage> toClient = SSHGrpc.newStub(session)
                 .withInterceptors(MetadataUtils.newAttachHeadersInterceptor(headers))
-                .forwardAgent(new StreamObserver<>() {
-                    @Override
-                    public void onNext(BytesMessage message) {
-                        try {
-                            ByteBuffer data = message.getData().asReadOnlyByteBuffer();
-                            while (data.hasRemaining()) {
-                                connection.write(data);
-                            }
-                        } catch (IOException e) {
-                            closeQuietly(connection);
-                        }
-                    }
-
-                    @Override
-                    public void onError(Throwable t) {
-                        closeQuietly(connection);
-                    }
-
-                    @Override
-                    public void onCompleted() {
-                        closeQuietly(connection);
-                    }
-                });
+                .forwardAgent(new SocketSink(connection, false));
         Thread.ofVirtual().name("ssh-agent-" + id + "-to-client").start(() -> {
             ByteBuffer buffer = ByteBuffer.allocate(32 * 1024);
             try {
@@ -148,14 +127,6 @@ final class SessionSshAgents implements AutoCloseable {
                         .asRuntimeException());
             }
         });
-    }
-
-    private static void closeQuietly(SocketChannel connection) {
-        try {
-            connection.close();
-        } catch (IOException ignored) {
-            // already gone
-        }
     }
 
     @Override

@@ -1,7 +1,6 @@
 package dev.kiln.daemon;
 
 import com.google.protobuf.ByteString;
-import com.google.protobuf.Timestamp;
 import dev.kiln.api.control.StatusResponse;
 import dev.kiln.api.control.Vertex;
 import dev.kiln.api.control.VertexLog;
@@ -9,7 +8,6 @@ import dev.kiln.api.control.VertexWarning;
 import dev.kiln.solver.ProgressEvent;
 import dev.kiln.solver.ProgressListener;
 import java.nio.charset.StandardCharsets;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -41,27 +39,27 @@ final class StatusFeed implements ProgressListener {
     public void onEvent(ProgressEvent event) {
         StatusResponse update = switch (event) {
             case ProgressEvent.VertexStarted e ->
-                vertex(e, v -> v.setStarted(time(e.timestamp())).clearCompleted());
+                vertex(e, v -> v.setStarted(WireTime.of(e.timestamp())).clearCompleted());
             case ProgressEvent.VertexCached e ->
                 vertex(e, v -> {
                     if (!v.hasStarted()) {
-                        v.setStarted(time(e.timestamp()));
+                        v.setStarted(WireTime.of(e.timestamp()));
                     }
-                    v.setCached(true).setCompleted(time(e.timestamp()));
+                    v.setCached(true).setCompleted(WireTime.of(e.timestamp()));
                 });
             case ProgressEvent.VertexCompleted e ->
                 vertex(e, v -> {
                     if (!v.hasStarted()) {
-                        v.setStarted(time(e.timestamp().minus(e.duration())));
+                        v.setStarted(WireTime.of(e.timestamp().minus(e.duration())));
                     }
-                    v.setCompleted(time(e.timestamp()));
+                    v.setCompleted(WireTime.of(e.timestamp()));
                 });
             case ProgressEvent.VertexFailed e ->
                 vertex(e, v -> {
                     if (!v.hasStarted()) {
-                        v.setStarted(time(e.timestamp()));
+                        v.setStarted(WireTime.of(e.timestamp()));
                     }
-                    v.setCompleted(time(e.timestamp())).setError(e.message());
+                    v.setCompleted(WireTime.of(e.timestamp())).setError(e.message());
                 });
             case ProgressEvent.VertexLog e -> log(e);
             case ProgressEvent.VertexWarning e ->
@@ -113,7 +111,7 @@ final class StatusFeed implements ProgressListener {
         }
         return update.addLogs(VertexLog.newBuilder()
                         .setVertex(event.vertexDigest())
-                        .setTimestamp(time(event.timestamp()))
+                        .setTimestamp(WireTime.of(event.timestamp()))
                         .setStream(event.stream())
                         .setMsg(kept))
                 .build();
@@ -202,12 +200,5 @@ final class StatusFeed implements ProgressListener {
             merged.mergeFrom(update);
         }
         return merged.build();
-    }
-
-    private static Timestamp time(Instant instant) {
-        return Timestamp.newBuilder()
-                .setSeconds(instant.getEpochSecond())
-                .setNanos(instant.getNano())
-                .build();
     }
 }

@@ -17,8 +17,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
-import java.util.Set;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -52,15 +50,9 @@ final class DaemonFixture implements AutoCloseable {
             throws IOException, InterruptedException {
         state = dir.resolve("state");
         socket = state.resolve("kiln.sock");
-        DaemonConfig config = new DaemonConfig(
-                List.of("unix://" + socket),
-                state,
-                Optional.empty(),
-                Optional.empty(),
-                idleTimeout,
-                Set.of(),
-                "auto",
-                List.of());
+        DaemonConfig config = DaemonConfig.defaults(state)
+                .withAddresses(List.of("unix://" + socket))
+                .withIdleTimeout(idleTimeout);
         daemon = KilnDaemon.start(change.apply(config), new PrintStream(log, true));
         channel = connect(socket, group);
     }

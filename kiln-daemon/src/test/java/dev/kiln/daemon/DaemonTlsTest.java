@@ -16,10 +16,7 @@ import java.io.PrintStream;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.List;
-import java.util.Optional;
-import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -41,16 +38,10 @@ class DaemonTlsTest {
         try (ServerSocket socket = new ServerSocket(0)) {
             port = socket.getLocalPort();
         }
-        DaemonConfig config = new DaemonConfig(
-                List.of("tcp://127.0.0.1:" + port),
-                dir.resolve("state"),
-                Optional.empty(),
-                Optional.of(new DaemonConfig.TlsFiles(
-                        certs.resolve("ca.pem"), certs.resolve("server.pem"), certs.resolve("server.key"))),
-                Duration.ZERO,
-                Set.of(),
-                "auto",
-                List.of());
+        DaemonConfig config = DaemonConfig.defaults(dir.resolve("state"))
+                .withAddresses(List.of("tcp://127.0.0.1:" + port))
+                .withTls(new DaemonConfig.TlsFiles(
+                        certs.resolve("ca.pem"), certs.resolve("server.pem"), certs.resolve("server.key")));
         try (KilnDaemon daemon = KilnDaemon.start(config, new PrintStream(new ByteArrayOutputStream()))) {
             SslContext withCertificate = GrpcSslContexts.forClient()
                     .trustManager(certs.resolve("ca.pem").toFile())
@@ -71,15 +62,7 @@ class DaemonTlsTest {
 
     @Test
     void aTcpAddressWithoutTlsIsRefusedWithTheFlagsToGive() {
-        DaemonConfig config = new DaemonConfig(
-                List.of("tcp://127.0.0.1:1"),
-                dir.resolve("state"),
-                Optional.empty(),
-                Optional.empty(),
-                Duration.ZERO,
-                Set.of(),
-                "auto",
-                List.of());
+        DaemonConfig config = DaemonConfig.defaults(dir.resolve("state")).withAddresses(List.of("tcp://127.0.0.1:1"));
         assertThatThrownBy(() -> KilnDaemon.start(config, new PrintStream(new ByteArrayOutputStream())))
                 .hasMessageContaining("needs mutual TLS: give --tlscacert, --tlscert and --tlskey");
     }

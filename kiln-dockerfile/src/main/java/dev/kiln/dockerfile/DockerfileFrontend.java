@@ -2,8 +2,6 @@ package dev.kiln.dockerfile;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.google.protobuf.ByteString;
 import dev.kiln.core.Digest;
 import dev.kiln.core.Platform;
@@ -54,7 +52,7 @@ public final class DockerfileFrontend implements Frontend, BuildFunction {
     public static final String IMAGE_CONFIG_KEY = "containerimage.config";
 
     public static final String BASE_IMAGE_CONFIG_KEY = "containerimage.base.config";
-    public static final String PLATFORMS_KEY = "refs.platforms";
+    public static final String PLATFORMS_KEY = Result.PLATFORMS_KEY;
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -112,7 +110,7 @@ public final class DockerfileFrontend implements Frontend, BuildFunction {
                 ? java.util.Collections.singletonList(null)
                 : options.targetPlatforms();
         Result result = Result.empty();
-        ArrayNode platformList = JSON.createArrayNode();
+        Map<String, Platform> built = new java.util.LinkedHashMap<>();
         for (int i = 0; i < targets.size(); i++) {
             ConvertOptions convert = options.convert().withTargetPlatform(targets.get(i));
             DockerfileConverter.Result converted =
@@ -159,22 +157,9 @@ public final class DockerfileFrontend implements Frontend, BuildFunction {
                     result = result.withAttestation(id, Attestation.sbomScan("sbom-" + stage.getKey(), stageRef));
                 }
             }
-            ObjectNode entry = platformList.addObject();
-            entry.put("id", id);
-            ObjectNode platform = entry.putObject("platform");
-            platform.put("architecture", converted.platform().architecture());
-            platform.put("os", converted.platform().os());
-            if (!converted.platform().variant().isEmpty()) {
-                platform.put("variant", converted.platform().variant());
-            }
+            built.put(id, converted.platform());
         }
-        ObjectNode platforms = JSON.createObjectNode();
-        platforms.set("platforms", platformList);
-        try {
-            return result.withMetadata(PLATFORMS_KEY, JSON.writeValueAsBytes(platforms));
-        } catch (IOException e) {
-            throw new IllegalStateException("an in-memory JSON tree always serialises", e);
-        }
+        return result.withPlatforms(built);
     }
 
     /** Whether the build asks for an SBOM ({@code attest:sbom}, not disabled): the frontend then names what to scan. */

@@ -7,6 +7,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Consumer;
 
 /**
  * One build: what to run, its options, the local directories it may read (by name, as
@@ -48,28 +49,6 @@ public record BuildRequest(
             FrontendSpec frontend,
             Map<String, String> frontendOpts,
             Map<String, Path> localDirs,
-            List<ExportTarget> exports,
-            Map<String, byte[]> secrets,
-            Map<String, Path> sshSockets,
-            boolean debugOnFailure,
-            Set<Entitlement> entitlements) {
-        this(
-                frontend,
-                frontendOpts,
-                localDirs,
-                exports,
-                secrets,
-                sshSockets,
-                debugOnFailure,
-                entitlements,
-                List.of(),
-                List.of());
-    }
-
-    public BuildRequest(
-            FrontendSpec frontend,
-            Map<String, String> frontendOpts,
-            Map<String, Path> localDirs,
             List<ExportTarget> exports) {
         this(frontend, frontendOpts, localDirs, exports, Map.of(), Map.of(), false, Set.of(), List.of(), List.of());
     }
@@ -85,74 +64,62 @@ public record BuildRequest(
     }
 
     public BuildRequest withSecrets(Map<String, byte[]> values) {
-        return new BuildRequest(
-                frontend,
-                frontendOpts,
-                localDirs,
-                exports,
-                values,
-                sshSockets,
-                debugOnFailure,
-                entitlements,
-                cacheExports,
-                cacheImports);
+        return with(draft -> draft.secrets = values);
     }
 
     public BuildRequest withSshSockets(Map<String, Path> sockets) {
-        return new BuildRequest(
-                frontend,
-                frontendOpts,
-                localDirs,
-                exports,
-                secrets,
-                sockets,
-                debugOnFailure,
-                entitlements,
-                cacheExports,
-                cacheImports);
+        return with(draft -> draft.sshSockets = sockets);
     }
 
     public BuildRequest withDebugOnFailure(boolean value) {
-        return new BuildRequest(
-                frontend,
-                frontendOpts,
-                localDirs,
-                exports,
-                secrets,
-                sshSockets,
-                value,
-                entitlements,
-                cacheExports,
-                cacheImports);
+        return with(draft -> draft.debugOnFailure = value);
     }
 
     public BuildRequest withEntitlements(Set<Entitlement> granted) {
-        return new BuildRequest(
-                frontend,
-                frontendOpts,
-                localDirs,
-                exports,
-                secrets,
-                sshSockets,
-                debugOnFailure,
-                granted,
-                cacheExports,
-                cacheImports);
+        return with(draft -> draft.entitlements = granted);
     }
 
     /** The same build, exporting its cache to {@code to} and taking steps from {@code from}. */
     public BuildRequest withCache(List<CacheExport> to, List<CacheImport> from) {
-        return new BuildRequest(
-                frontend,
-                frontendOpts,
-                localDirs,
-                exports,
-                secrets,
-                sshSockets,
-                debugOnFailure,
-                entitlements,
-                to,
-                from);
+        return with(draft -> {
+            draft.cacheExports = to;
+            draft.cacheImports = from;
+        });
+    }
+
+    /** This request with a change: the withers name only what they change, the whole list stands in Draft alone. */
+    private BuildRequest with(Consumer<Draft> change) {
+        Draft draft = new Draft();
+        change.accept(draft);
+        return draft.request();
+    }
+
+    /** A request's values while some of them change. */
+    private final class Draft {
+        private final FrontendSpec frontend = BuildRequest.this.frontend;
+        private final Map<String, String> frontendOpts = BuildRequest.this.frontendOpts;
+        private final Map<String, Path> localDirs = BuildRequest.this.localDirs;
+        private final List<ExportTarget> exports = BuildRequest.this.exports;
+        private Map<String, byte[]> secrets = BuildRequest.this.secrets;
+        private Map<String, Path> sshSockets = BuildRequest.this.sshSockets;
+        private boolean debugOnFailure = BuildRequest.this.debugOnFailure;
+        private Set<Entitlement> entitlements = BuildRequest.this.entitlements;
+        private List<CacheExport> cacheExports = BuildRequest.this.cacheExports;
+        private List<CacheImport> cacheImports = BuildRequest.this.cacheImports;
+
+        BuildRequest request() {
+            return new BuildRequest(
+                    frontend,
+                    frontendOpts,
+                    localDirs,
+                    exports,
+                    secrets,
+                    sshSockets,
+                    debugOnFailure,
+                    entitlements,
+                    cacheExports,
+                    cacheImports);
+        }
     }
 
     /** Never prints secret values. */

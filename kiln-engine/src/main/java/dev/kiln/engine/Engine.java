@@ -25,13 +25,12 @@ import dev.kiln.gateway.BuildOpts;
 import dev.kiln.gateway.GatewayException;
 import dev.kiln.gateway.Result;
 import dev.kiln.gateway.SolveRequest;
+import dev.kiln.gateway.StartRequest;
 import dev.kiln.gateway.WorkerInfo;
 import dev.kiln.llb.LlbEdge;
 import dev.kiln.llb.LlbGraph;
 import dev.kiln.llb.LlbVertex;
-import dev.kiln.llb.OpKind;
 import dev.kiln.llb.pb.ExecOp;
-import dev.kiln.llb.pb.Meta;
 import dev.kiln.llb.pb.Platform;
 import dev.kiln.oci.CacheConfig;
 import dev.kiln.oci.registry.DockerConfig;
@@ -158,19 +157,7 @@ public final class Engine implements AutoCloseable {
         List<Warning> warnings = new java.util.concurrent.CopyOnWriteArrayList<>();
         List<RegistryClient> importClients = new ArrayList<>();
         BuildCache cache = new BuildCache(openImports(request.cacheImports(), session, warnings, importClients));
-        BuildContext context = new BuildContext(
-                solver,
-                worker,
-                frontends,
-                session,
-                buildOpts(session, request),
-                request.entitlements(),
-                progress,
-                warnings,
-                null,
-                null,
-                cache,
-                null);
+        BuildContext context = context(request, session, progress, warnings, cache);
         LocalClient client = new LocalClient(context, request.frontendOpts(), Map.of());
         Result result;
         List<CacheMiss> misses;
@@ -328,19 +315,7 @@ public final class Engine implements AutoCloseable {
             throws BuildException, InterruptedException {
         BuildSession session = new BuildSession(
                 UUID.randomUUID().toString(), request.localDirs(), request.secrets(), request.sshSockets());
-        BuildContext context = new BuildContext(
-                solver,
-                worker,
-                frontends,
-                session,
-                buildOpts(session, request),
-                request.entitlements(),
-                progress,
-                null,
-                null,
-                null,
-                null,
-                null);
+        BuildContext context = context(request, session, progress, null, null);
         try {
             run(request.frontend(), new LocalClient(context, request.frontendOpts(), Map.of()));
             for (LlbGraph graph : context.graphs()) {
@@ -365,11 +340,7 @@ public final class Engine implements AutoCloseable {
             throws InterruptedException {
         SolvedReference ref = SolvedReference.of(context, graph, new LlbEdge(vertex, 0));
         Snapshot result = SnapshotResult.of(ref.solved().result());
-        ExecOp exec = vertex.kind() == OpKind.EXEC
-                ? vertex.op().getExec()
-                : ExecOp.newBuilder()
-                        .setMeta(Meta.newBuilder().addEnv("PATH=" + dev.kiln.core.Platform.DEFAULT_UNIX_PATH))
-                        .build();
+        ExecOp exec = StartRequest.settingsOf(vertex);
         return DebugShell.ofResult(context, vertex.name(), result, exec);
     }
 
@@ -620,6 +591,31 @@ public final class Engine implements AutoCloseable {
             platforms.add(wire.build());
         }
         return List.copyOf(platforms);
+    }
+
+    /**
+     * A new build's context on this engine, for {@code request} in {@code session}; {@code warnings} and
+     * {@code cache} may be null for a fresh list and no imported cache.
+     */
+    private BuildContext context(
+            BuildRequest request,
+            BuildSession session,
+            ProgressListener progress,
+            List<Warning> warnings,
+            BuildCache cache) {
+        return new BuildContext(
+                solver,
+                worker,
+                frontends,
+                session,
+                buildOpts(session, request),
+                request.entitlements(),
+                progress,
+                warnings,
+                null,
+                null,
+                cache,
+                null);
     }
 
     private BuildOpts buildOpts(BuildSession session, BuildRequest request) {

@@ -29,17 +29,7 @@ import java.util.function.Consumer;
  * removes one record at a time, least recently used first, until the limit holds. The solver's cache entries that
  * name a removed snapshot go too, so the next build runs those steps again.
  */
-final class StateUsage {
-
-    private final Worker worker;
-    private final CacheStore cache;
-    private final Path stateDir;
-
-    StateUsage(Worker worker, CacheStore cache, Path stateDir) {
-        this.worker = worker;
-        this.cache = cache;
-        this.stateDir = stateDir;
-    }
+record StateUsage(Worker worker, CacheStore cache, Path stateDir) {
 
     List<UsageRecord> list(DiskUsageQuery query) throws IOException {
         UsageFilter filter = UsageFilter.parse(query.filters());

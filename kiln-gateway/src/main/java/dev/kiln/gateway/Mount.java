@@ -35,4 +35,40 @@ public record Mount(
     public static Mount bind(String dest, Reference ref, boolean readonly) {
         return new Mount("", dest, "", ref, readonly, MountType.BIND, null, null, null);
     }
+
+    /** A step's mount as its LLB describes it ({@code pb.Mount}), of {@code ref}'s files (null: none). */
+    public static Mount of(dev.kiln.llb.pb.Mount mount, Reference ref) {
+        return new Mount(
+                mount.getSelector(),
+                mount.getDest(),
+                "",
+                ref,
+                mount.getReadonly(),
+                mount.getMountType(),
+                mount.hasCacheOpt() ? mount.getCacheOpt() : null,
+                mount.hasSecretOpt() ? mount.getSecretOpt() : null,
+                mount.hasSSHOpt() ? mount.getSSHOpt() : null);
+    }
+
+    /**
+     * This mount as LLB describes it ({@code pb.Mount}), but for how its files are named, which its user adds: the
+     * reference's result id for a gateway, an output for a container in the engine.
+     */
+    public dev.kiln.llb.pb.Mount.Builder toProto() {
+        dev.kiln.llb.pb.Mount.Builder wire = dev.kiln.llb.pb.Mount.newBuilder()
+                .setDest(dest)
+                .setSelector(selector)
+                .setReadonly(readonly)
+                .setMountType(mountType);
+        if (cacheOpt != null) {
+            wire.setCacheOpt(cacheOpt);
+        }
+        if (secretOpt != null) {
+            wire.setSecretOpt(secretOpt);
+        }
+        if (sshOpt != null) {
+            wire.setSSHOpt(sshOpt);
+        }
+        return wire;
+    }
 }

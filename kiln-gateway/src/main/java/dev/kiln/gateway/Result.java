@@ -1,5 +1,8 @@
 package dev.kiln.gateway;
 
+import dev.kiln.core.GoJson;
+import dev.kiln.core.Platform;
+import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -12,6 +15,12 @@ import java.util.Optional;
  * BuildKit's gateway Result. Immutable: every {@code with} call returns a new result.
  */
 public final class Result {
+
+    /**
+     * The metadata key that lists the platform of each named reference (BuildKit's
+     * {@code exptypes.ExporterPlatformsKey}); image exporters make one manifest per entry.
+     */
+    public static final String PLATFORMS_KEY = "refs.platforms";
 
     private static final Result EMPTY = new Result(null, Map.of(), Map.of(), Map.of());
 
@@ -73,6 +82,29 @@ public final class Result {
         Map<String, byte[]> next = new LinkedHashMap<>(metadata);
         next.put(key, value.clone());
         return new Result(ref, refs, java.util.Collections.unmodifiableMap(next), attestations);
+    }
+
+    /**
+     * This result with {@value #PLATFORMS_KEY} metadata naming {@code platforms}' ids (the names of their
+     * references) and platforms, in order, as BuildKit's exptypes.Platforms JSON. Every frontend that builds for
+     * several platforms writes it, so it is written here once.
+     */
+    public Result withPlatforms(Map<String, Platform> platforms) {
+        StringBuilder json = new StringBuilder("{\"platforms\":[");
+        String separator = "";
+        for (Map.Entry<String, Platform> entry : platforms.entrySet()) {
+            Platform platform = entry.getValue();
+            json.append(separator).append("{\"id\":").append(GoJson.string(entry.getKey()));
+            json.append(",\"platform\":{\"architecture\":").append(GoJson.string(platform.architecture()));
+            json.append(",\"os\":").append(GoJson.string(platform.os()));
+            if (!platform.variant().isEmpty()) {
+                json.append(",\"variant\":").append(GoJson.string(platform.variant()));
+            }
+            json.append("}}");
+            separator = ",";
+        }
+        json.append("]}");
+        return withMetadata(PLATFORMS_KEY, json.toString().getBytes(StandardCharsets.UTF_8));
     }
 
     /**

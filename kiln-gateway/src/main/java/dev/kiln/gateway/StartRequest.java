@@ -37,6 +37,19 @@ public record StartRequest(
     }
 
     /**
+     * The process settings a shell opened in {@code step}'s result runs with ({@link #inStep}): a RUN step's own,
+     * else only the default PATH, as any other step has no process of its own.
+     */
+    public static dev.kiln.llb.pb.ExecOp settingsOf(dev.kiln.llb.LlbVertex step) {
+        return step.kind() == dev.kiln.llb.OpKind.EXEC
+                ? step.op().getExec()
+                : dev.kiln.llb.pb.ExecOp.newBuilder()
+                        .setMeta(dev.kiln.llb.pb.Meta.newBuilder()
+                                .addEnv("PATH=" + dev.kiln.core.Platform.DEFAULT_UNIX_PATH))
+                        .build();
+    }
+
+    /**
      * {@code args} with a step's process settings (its environment, user, working directory and security), as a
      * debugger starts a shell in the container of a RUN step.
      */

@@ -304,6 +304,16 @@ abstract class AbstractKilnMojo extends AbstractMojo {
         }
     }
 
+    /**
+     * Writes the built image's digest to {@code target/kiln-image.digest} and tells the user {@code what} happened,
+     * followed by that digest.
+     */
+    protected void reportImage(BuildOutcome outcome, String what) throws MojoExecutionException {
+        String digest = imageDigest(outcome).orElse("");
+        writeOutput("kiln-image.digest", digest);
+        getLog().info("kiln: " + what + (digest.isEmpty() ? "" : " (" + digest + ")"));
+    }
+
     /** The digest of the image (or index) the export made. */
     protected static Optional<String> imageDigest(BuildOutcome outcome) {
         return outcome.result()

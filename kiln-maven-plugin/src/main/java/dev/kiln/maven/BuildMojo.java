@@ -1,9 +1,5 @@
 package dev.kiln.maven;
 
-import dev.kiln.engine.BuildOutcome;
-import dev.kiln.engine.export.ExportTarget;
-import dev.kiln.engine.export.ImageOptions;
-import org.apache.maven.plugin.MojoExecutionException;
 import org.apache.maven.plugins.annotations.LifecyclePhase;
 import org.apache.maven.plugins.annotations.Mojo;
 import org.apache.maven.plugins.annotations.ResolutionScope;
@@ -17,23 +13,9 @@ import org.apache.maven.plugins.annotations.ResolutionScope;
         defaultPhase = LifecyclePhase.PACKAGE,
         requiresDependencyResolution = ResolutionScope.RUNTIME_PLUS_SYSTEM,
         threadSafe = true)
-public final class BuildMojo extends AbstractKilnMojo {
+public final class BuildMojo extends NamedImageMojo {
 
-    @Override
-    protected ImagePlan.Purpose purpose() {
-        return ImagePlan.Purpose.PUSH;
-    }
-
-    @Override
-    protected ExportTarget target(ImagePlan plan, ImageOptions options) {
-        return new ExportTarget.Image(plan.names(), true, options);
-    }
-
-    @Override
-    protected void done(ImagePlan plan, BuildOutcome outcome) throws MojoExecutionException {
-        String digest = imageDigest(outcome).orElse("");
-        writeOutput("kiln-image.digest", digest);
-        getLog().info("kiln: pushed " + String.join(", ", plan.names())
-                + (digest.isEmpty() ? "" : " (" + digest + ")"));
+    public BuildMojo() {
+        super(true);
     }
 }

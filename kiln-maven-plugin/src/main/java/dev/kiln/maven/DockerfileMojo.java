@@ -108,10 +108,7 @@ public final class DockerfileMojo extends AbstractKilnMojo {
                 List.of(new ExportTarget.Image(names, push, options)));
         String base = names.getFirst();
         BuildOutcome outcome = engine(base, names).run(request, credentials());
-        String digest = imageDigest(outcome).orElse("");
-        writeOutput("kiln-image.digest", digest);
-        getLog().info("kiln: " + (push ? "pushed " : "stored ") + String.join(", ", names)
-                + (digest.isEmpty() ? "" : " (" + digest + ")"));
+        reportImage(outcome, (push ? "pushed " : "stored ") + String.join(", ", names));
     }
 
     private List<String> names() throws MojoFailureException, MojoExecutionException {

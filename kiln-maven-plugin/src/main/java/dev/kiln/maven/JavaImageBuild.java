@@ -1,8 +1,5 @@
 package dev.kiln.maven;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.kiln.core.ImageReference;
 import dev.kiln.core.Platform;
 import dev.kiln.gateway.BuildFunction;
@@ -27,7 +24,6 @@ import dev.kiln.oci.ContainerConfig;
 import dev.kiln.oci.History;
 import dev.kiln.oci.ImageConfig;
 import dev.kiln.oci.OciFormatException;
-import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -47,8 +43,12 @@ import java.util.TreeMap;
  *
  * <p>Local sources it reads, by name: {@link #LIBS}, {@link #SNAPSHOT_LIBS}, {@link #RESOURCES}, {@link #CLASSES}
  * and {@code extra-N} for the N-th extra directory; {@link #localDirs} maps them to the project's directories.
+ *
+ * @param createdBy what the history entries of the application's layers say made them
+ *                  ({@code kiln-maven-plugin:VERSION}, as Jib writes {@code jib-maven-plugin:VERSION})
  */
-final class JavaImageBuild implements BuildFunction {
+record JavaImageBuild(ImagePlan plan, DependencyDirectories dependencies, Path classesDirectory, String createdBy)
+        implements BuildFunction {
 
     static final String LIBS = "libs";
     static final String SNAPSHOT_LIBS = "snapshot-libs";
@@ -56,28 +56,8 @@ final class JavaImageBuild implements BuildFunction {
     static final String CLASSES = "classes";
     /** As BuildKit's exporters read them. */
     static final String IMAGE_CONFIG_KEY = "containerimage.config";
-
-    static final String PLATFORMS_KEY = "refs.platforms";
     /** The class files of {@code target/classes}; everything else there is a resource (Jib's split). */
     private static final String CLASS_FILES = "**/*.class";
-
-    private static final ObjectMapper JSON = new ObjectMapper();
-
-    private final ImagePlan plan;
-    private final DependencyDirectories dependencies;
-    private final Path classesDirectory;
-    private final String createdBy;
-
-    /**
-     * @param createdBy what the history entries of the application's layers say made them
-     *                  ({@code kiln-maven-plugin:VERSION}, as Jib writes {@code jib-maven-plugin:VERSION})
-     */
-    JavaImageBuild(ImagePlan plan, DependencyDirectories dependencies, Path classesDirectory, String createdBy) {
-        this.plan = plan;
-        this.dependencies = dependencies;
-        this.classesDirectory = classesDirectory;
-        this.createdBy = createdBy;
-    }
 
     /** The local directories of the build, by the names its local sources use. */
     Map<String, Path> localDirs() {
@@ -102,7 +82,7 @@ final class JavaImageBuild implements BuildFunction {
             return Result.of(ref).withMetadata(IMAGE_CONFIG_KEY, image.config().toDockerOciImageJson());
         }
         Result result = Result.empty();
-        ArrayNode platformList = JSON.createArrayNode();
+        Map<String, Platform> built = new LinkedHashMap<>();
         for (Platform platform : plan.platforms()) {
             Image image = image(client, platform);
             Result solved = client.solve(SolveRequest.of(
@@ -112,22 +92,9 @@ final class JavaImageBuild implements BuildFunction {
                     .orElseThrow(() -> new GatewayException("the image's build for " + id + " has no result"));
             result = result.withRef(id, ref)
                     .withMetadata(IMAGE_CONFIG_KEY + "/" + id, image.config().toDockerOciImageJson());
-            ObjectNode entry = platformList.addObject();
-            entry.put("id", id);
-            ObjectNode p = entry.putObject("platform");
-            p.put("architecture", platform.architecture());
-            p.put("os", platform.os());
-            if (!platform.variant().isEmpty()) {
-                p.put("variant", platform.variant());
-            }
+            built.put(id, platform);
         }
-        ObjectNode platforms = JSON.createObjectNode();
-        platforms.set("platforms", platformList);
-        try {
-            return result.withMetadata(PLATFORMS_KEY, JSON.writeValueAsBytes(platforms));
-        } catch (IOException e) {
-            throw new IllegalStateException("an in-memory JSON tree always serialises", e);
-        }
+        return result.withPlatforms(built);
     }
 
     /** The filesystem of the image and its config. */
@@ -187,35 +154,20 @@ final class JavaImageBuild implements BuildFunction {
         CreatedAt filesTime = CreatedAt.of(plan.filesTime());
         Owner root = Owner.ids(0, 0);
         String app = plan.appRoot().equals("/") ? "" : plan.appRoot();
+        AppLayers layers = new AppLayers(state, history, created, root, filesTime);
         if (dependencies.hasLibs()) {
-            state = copyLayer(state, State.local(LIBS), app + "/libs/", "dependencies", root, filesTime);
-            history.add(History.of(created, createdBy, "dependencies", false));
+            layers.copy(State.local(LIBS), app + "/libs/", "dependencies");
         }
         if (dependencies.hasSnapshotLibs()) {
-            state = copyLayer(
-                    state, State.local(SNAPSHOT_LIBS), app + "/libs/", "snapshot dependencies", root, filesTime);
-            history.add(History.of(created, createdBy, "snapshot dependencies", false));
+            layers.copy(State.local(SNAPSHOT_LIBS), app + "/libs/", "snapshot dependencies");
         }
         List<ImagePlan.ExtraDirectory> extras = plan.extraDirectories();
         for (int i = 0; i < extras.size(); i++) {
-            state = extraLayers(state, i, extras.get(i), root, filesTime, history, created);
+            layers.state = extraLayers(layers.state, i, extras.get(i), root, filesTime, history, created);
         }
-        state = copyLayer(
-                state,
-                State.local(RESOURCES, LocalOption.exclude(CLASS_FILES)),
-                app + "/resources/",
-                "resources",
-                root,
-                filesTime);
-        history.add(History.of(created, createdBy, "resources", false));
-        state = copyLayer(
-                state,
-                State.local(CLASSES, LocalOption.include(CLASS_FILES)),
-                app + "/classes/",
-                "classes",
-                root,
-                filesTime);
-        history.add(History.of(created, createdBy, "classes", false));
+        layers.copy(State.local(RESOURCES, LocalOption.exclude(CLASS_FILES)), app + "/resources/", "resources");
+        layers.copy(State.local(CLASSES, LocalOption.include(CLASS_FILES)), app + "/classes/", "classes");
+        state = layers.state;
 
         ImageConfig config = base.withConfig(containerConfig(baseConfig))
                 .withHistory(history)
@@ -226,11 +178,30 @@ final class JavaImageBuild implements BuildFunction {
         return new Image(state, config);
     }
 
-    private static State copyLayer(State state, State source, String dest, String name, Owner owner, CreatedAt time) {
-        return state.file(
-                FileAction.copy(
-                        source, "/", dest, CopyOption.dirContentsOnly(), CopyOption.createDestPath(), owner, time),
-                OpOption.customName("[kiln] " + name + " -> " + dest));
+    /** The application's layers as they are added on the image's state, each with its history entry. */
+    private final class AppLayers {
+        private State state;
+        private final List<History> history;
+        private final Instant created;
+        private final Owner owner;
+        private final CreatedAt time;
+
+        AppLayers(State state, List<History> history, Instant created, Owner owner, CreatedAt time) {
+            this.state = state;
+            this.history = history;
+            this.created = created;
+            this.owner = owner;
+            this.time = time;
+        }
+
+        /** {@code source}'s files copied to {@code dest} as one layer, which the history calls {@code name}. */
+        void copy(State source, String dest, String name) {
+            state = state.file(
+                    FileAction.copy(
+                            source, "/", dest, CopyOption.dirContentsOnly(), CopyOption.createDestPath(), owner, time),
+                    OpOption.customName("[kiln] " + name + " -> " + dest));
+            history.add(History.of(created, createdBy, name, false));
+        }
     }
 
     /**

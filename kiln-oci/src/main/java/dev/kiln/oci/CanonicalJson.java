@@ -1,25 +1,18 @@
 package dev.kiln.oci;
 
 import com.fasterxml.jackson.core.JsonGenerator;
-import com.fasterxml.jackson.core.SerializableString;
-import com.fasterxml.jackson.core.io.CharacterEscapes;
-import com.fasterxml.jackson.core.io.SerializedString;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.cfg.JsonNodeFeature;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import dev.kiln.core.Digest;
-import dev.kiln.core.GoJson;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.time.Instant;
-import java.time.LocalDateTime;
-import java.time.ZoneOffset;
 import java.util.Collection;
 import java.util.Collections;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
 
@@ -36,7 +29,7 @@ public final class CanonicalJson {
             .build();
 
     static {
-        MAPPER.getFactory().setCharacterEscapes(new GoEscapes());
+        MAPPER.getFactory().setCharacterEscapes(GoJsonFormat.escapes());
     }
 
     @FunctionalInterface
@@ -130,56 +123,8 @@ public final class CanonicalJson {
         }
     }
 
-    /** Go's RFC3339Nano in UTC, as a {@code time.Time} marshals: fractional seconds only when non-zero, trailing zeros dropped. */
-    public static String formatTime(Instant time) {
-        LocalDateTime utc = LocalDateTime.ofInstant(time, ZoneOffset.UTC);
-        StringBuilder text = new StringBuilder(String.format(
-                Locale.ROOT,
-                "%04d-%02d-%02dT%02d:%02d:%02d",
-                utc.getYear(),
-                utc.getMonthValue(),
-                utc.getDayOfMonth(),
-                utc.getHour(),
-                utc.getMinute(),
-                utc.getSecond()));
-        int nanos = utc.getNano();
-        if (nanos != 0) {
-            String fraction = String.format(Locale.ROOT, "%09d", nanos).replaceFirst("0+$", "");
-            text.append('.').append(fraction);
-        }
-        return text.append('Z').toString();
-    }
-
-    /** Jackson character escapes that write strings as Go's encoding/json does, for a mapper of one's own. */
-    public static CharacterEscapes goEscapes() {
-        return new GoEscapes();
-    }
-
-    /**
-     * Escapes as Go's encoding/json does, by {@link GoJson#escape}: Jackson's standard escapes already match Go for
-     * quote, backslash and the named control characters, so only the characters Go escapes differently are custom.
-     */
-    private static final class GoEscapes extends CharacterEscapes {
-        private final int[] ascii;
-
-        GoEscapes() {
-            ascii = standardAsciiEscapesForJSON();
-            for (int c = 0; c < 0x80; c++) {
-                if (ascii[c] == ESCAPE_STANDARD || (ascii[c] == ESCAPE_NONE && GoJson.escape(c) != null)) {
-                    ascii[c] = ESCAPE_CUSTOM;
-                }
-            }
-        }
-
-        @Override
-        public int[] getEscapeCodesForAscii() {
-            return ascii;
-        }
-
-        @Override
-        public SerializableString getEscapeSequence(int ch) {
-            String escaped = GoJson.escape(ch);
-            return escaped == null ? null : new SerializedString(escaped);
-        }
+    /** Go's RFC3339Nano in UTC: fractional seconds only when non-zero, trailing zeros dropped. */
+    static String formatTime(Instant time) {
+        return GoJsonFormat.time(time);
     }
 }

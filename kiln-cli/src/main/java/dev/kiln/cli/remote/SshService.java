@@ -1,6 +1,8 @@
 package dev.kiln.cli.remote;
 
 import com.google.protobuf.ByteString;
+import dev.kiln.api.DiscardingObserver;
+import dev.kiln.api.session.SocketSink;
 import dev.kiln.api.sshforward.BytesMessage;
 import dev.kiln.api.sshforward.CheckAgentRequest;
 import dev.kiln.api.sshforward.CheckAgentResponse;
@@ -78,7 +80,7 @@ public final class SshService implements SSHGrpc.AsyncService, BindableService {
             toDaemon.onError(Status.NOT_FOUND
                     .withDescription("unset ssh forward key " + id)
                     .asRuntimeException());
-            return new Discard();
+            return new DiscardingObserver<>();
         }
         SocketChannel agent;
         try {
@@ -87,7 +89,7 @@ public final class SshService implements SSHGrpc.AsyncService, BindableService {
             toDaemon.onError(Status.UNAVAILABLE
                     .withDescription("ssh agent " + socket + ": " + e.getMessage())
                     .asRuntimeException());
-            return new Discard();
+            return new DiscardingObserver<>();
         }
         Thread.ofVirtual().name("kiln-ssh-agent").start(() -> {
             ByteBuffer buffer = ByteBuffer.allocate(32 * 1024);
@@ -111,52 +113,6 @@ public final class SshService implements SSHGrpc.AsyncService, BindableService {
                 }
             }
         });
-        return new StreamObserver<>() {
-            @Override
-            public void onNext(BytesMessage message) {
-                try {
-                    ByteBuffer data = message.getData().asReadOnlyByteBuffer();
-                    while (data.hasRemaining()) {
-                        agent.write(data);
-                    }
-                } catch (IOException e) {
-                    closeQuietly(agent);
-                }
-            }
-
-            @Override
-            public void onError(Throwable t) {
-                closeQuietly(agent);
-            }
-
-            @Override
-            public void onCompleted() {
-                try {
-                    agent.shutdownOutput();
-                } catch (IOException e) {
-                    closeQuietly(agent);
-                }
-            }
-        };
-    }
-
-    private static void closeQuietly(SocketChannel channel) {
-        try {
-            channel.close();
-        } catch (IOException ignored) {
-            // the pump ends with the channel either way
-        }
-    }
-
-    /** The far end of a stream refused at its start. */
-    private static final class Discard implements StreamObserver<BytesMessage> {
-        @Override
-        public void onNext(BytesMessage value) {}
-
-        @Override
-        public void onError(Throwable t) {}
-
-        @Override
-        public void onCompleted() {}
+        return new SocketSink(agent, true);
     }
 }

@@ -25,15 +25,7 @@ import java.util.Optional;
  * COPY and ADD: every source (local paths with wildcards, heredocs, and for ADD http(s) URLs and git
  * repositories) copied to the destination in one file op, or with --link as a layer of its own merged on top.
  */
-final class CopyDispatch {
-
-    private final DispatchContext ctx;
-    private final StageState d;
-
-    CopyDispatch(DispatchContext ctx, StageState d) {
-        this.ctx = ctx;
-        this.d = d;
-    }
+record CopyDispatch(DispatchContext ctx, StageState d) {
 
     /** What differs between COPY and ADD. */
     private record Config(

@@ -1,7 +1,6 @@
 package dev.kiln.dockerfile.convert;
 
 import dev.kiln.core.Platform;
-import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 
@@ -100,26 +99,5 @@ public final class Platforms {
     /** The PATH an image gets when its base sets none. */
     static String defaultPath(String os) {
         return os.equals("windows") ? Platform.DEFAULT_WINDOWS_PATH : Platform.DEFAULT_UNIX_PATH;
-    }
-
-    /** The platform of a dev.kiln.llb.pb.Platform as a worker reports it. */
-    static Platform fromProto(dev.kiln.llb.pb.Platform proto) {
-        return new Platform(
-                        proto.getOS(),
-                        proto.getArchitecture(),
-                        proto.getVariant(),
-                        proto.getOSVersion(),
-                        List.copyOf(proto.getOSFeaturesList()))
-                .normalize();
-    }
-
-    static dev.kiln.llb.pb.Platform toProto(Platform platform) {
-        return dev.kiln.llb.pb.Platform.newBuilder()
-                .setOS(platform.os())
-                .setArchitecture(platform.architecture())
-                .setVariant(platform.variant())
-                .setOSVersion(platform.osVersion())
-                .addAllOSFeatures(platform.osFeatures())
-                .build();
     }
 }

@@ -64,12 +64,21 @@ public sealed interface ExportTarget {
         }
     }
 
+    /** What the image archives ({@link OciArchive}, {@link DockerArchive}) have: where, which names, which image. */
+    sealed interface ImageArchiveTarget extends ExportTarget {
+        ArchiveDestination destination();
+
+        List<String> names();
+
+        ImageOptions options();
+    }
+
     /**
      * The result as an OCI image layout in one tar ({@code oci-layout}, {@code index.json}, {@code blobs/}), each
      * name a tag of the layout.
      */
     record OciArchive(ArchiveDestination destination, List<String> names, ImageOptions options)
-            implements ExportTarget {
+            implements ImageArchiveTarget {
 
         public OciArchive {
             Objects.requireNonNull(destination, "destination");
@@ -88,7 +97,7 @@ public sealed interface ExportTarget {
      * with the names as RepoTags), which is an OCI image layout too.
      */
     record DockerArchive(ArchiveDestination destination, List<String> names, ImageOptions options)
-            implements ExportTarget {
+            implements ImageArchiveTarget {
 
         public DockerArchive {
             Objects.requireNonNull(destination, "destination");

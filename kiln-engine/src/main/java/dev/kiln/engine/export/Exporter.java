@@ -16,7 +16,7 @@ import java.util.Map;
  * <p>The parts exporters share (making an image of a result, writing an archive atomically, reporting progress) are
  * helpers beside them: {@link ImageAssembler}, {@link ArchiveFiles}, {@link ResultFiles}, {@link ExportLog}.
  */
-public sealed interface Exporter permits ImageExporter, OciExporter, DockerExporter, LocalExporter, TarExporter {
+public sealed interface Exporter permits ImageExporter, ImageArchiveExporter, LocalExporter, TarExporter {
 
     /**
      * Exports {@code result} (its default reference, and for images the config the frontend gave under

@@ -66,7 +66,7 @@ final class ImageArchive {
 
     /**
      * What {@code type=oci} and {@code type=docker} share: the image assembled from the result, written in
-     * {@code format} as one tar to {@code destination}, as one progress step "exporting to NAME image
+     * {@code format} as one tar to the archive's destination, as one progress step "exporting to NAME image
      * format"; answers the image's facts.
      */
     static Map<String, String> export(
@@ -75,17 +75,17 @@ final class ImageArchive {
             ProgressListener progress,
             String formatName,
             Format format,
-            ArchiveDestination destination,
-            List<String> names,
-            ImageOptions options)
+            ExportTarget.ImageArchiveTarget archive)
             throws IOException, InterruptedException {
+        List<String> names = archive.names();
+        ImageOptions options = archive.options();
         return ExportLog.run(progress, "exporting to " + formatName + " image format", log -> {
             ExportedImage made = ImageAssembler.assembleAll(result, worker, options, log, InlineCache.NONE, names);
             List<ImageReference> references =
                     names.stream().map(ImageReference::parseNormalized).toList();
             log.line("sending tarball");
             ArchiveFiles.write(
-                    destination,
+                    archive.destination(),
                     out -> format.write(made, references, worker.images().content(), out, entryTime(options)));
             return ImageFacts.of(made, names);
         });

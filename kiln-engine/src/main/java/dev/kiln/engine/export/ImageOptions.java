@@ -10,6 +10,7 @@ import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.function.Consumer;
 
 /**
  * How an image is made from a build result, whatever it is then written to (a registry, an OCI or a Docker
@@ -81,26 +82,22 @@ public record ImageOptions(
      * @throws IllegalArgumentException naming the attribute and what is wrong with its value
      */
     public static ImageOptions parse(Map<String, String> attrs, ImageOptions defaults, Optional<String> epochFallback) {
-        LayerCompression compression = defaults.compression;
-        OptionalInt level = defaults.compressionLevel;
-        boolean force = defaults.forceCompression;
-        boolean oci = defaults.ociMediaTypes;
-        Optional<Instant> epoch = defaults.sourceDateEpoch;
-        boolean insecure = defaults.insecureRegistry;
+        Draft draft = defaults.new Draft();
         Map<String, String> annotations = new LinkedHashMap<>(defaults.manifestAnnotations);
+        draft.manifestAnnotations = annotations;
         if (epochFallback.isPresent() && !epochFallback.get().isBlank()) {
-            epoch = Optional.of(epoch("SOURCE_DATE_EPOCH", epochFallback.get()));
+            draft.sourceDateEpoch = Optional.of(epoch("SOURCE_DATE_EPOCH", epochFallback.get()));
         }
         for (Map.Entry<String, String> attr : attrs.entrySet()) {
             String key = attr.getKey();
             String value = attr.getValue();
             switch (key) {
-                case "compression" -> compression = compression(value);
-                case "compression-level" -> level = OptionalInt.of(integer(key, value));
-                case "force-compression" -> force = bool(key, value);
-                case "oci-mediatypes" -> oci = bool(key, value);
-                case "source-date-epoch" -> epoch = Optional.of(epoch(key, value));
-                case "registry.insecure" -> insecure = bool(key, value);
+                case "compression" -> draft.compression = compression(value);
+                case "compression-level" -> draft.compressionLevel = OptionalInt.of(integer(key, value));
+                case "force-compression" -> draft.forceCompression = bool(key, value);
+                case "oci-mediatypes" -> draft.ociMediaTypes = bool(key, value);
+                case "source-date-epoch" -> draft.sourceDateEpoch = Optional.of(epoch(key, value));
+                case "registry.insecure" -> draft.insecureRegistry = bool(key, value);
                 default -> {
                     for (String prefix : ANNOTATION_PREFIXES) {
                         if (key.startsWith(prefix)) {
@@ -110,84 +107,67 @@ public record ImageOptions(
                 }
             }
         }
-        return new ImageOptions(compression, level, force, oci, epoch, insecure, annotations);
+        return draft.options();
     }
 
     public ImageOptions withCompression(LayerCompression value) {
-        return new ImageOptions(
-                value,
-                OptionalInt.empty(),
-                forceCompression,
-                ociMediaTypes,
-                sourceDateEpoch,
-                insecureRegistry,
-                manifestAnnotations);
+        return with(draft -> {
+            draft.compression = value;
+            draft.compressionLevel = OptionalInt.empty();
+        });
     }
 
     public ImageOptions withCompressionLevel(int value) {
-        return new ImageOptions(
-                compression,
-                OptionalInt.of(value),
-                forceCompression,
-                ociMediaTypes,
-                sourceDateEpoch,
-                insecureRegistry,
-                manifestAnnotations);
+        return with(draft -> draft.compressionLevel = OptionalInt.of(value));
     }
 
     public ImageOptions withForceCompression(boolean value) {
-        return new ImageOptions(
-                compression,
-                compressionLevel,
-                value,
-                ociMediaTypes,
-                sourceDateEpoch,
-                insecureRegistry,
-                manifestAnnotations);
+        return with(draft -> draft.forceCompression = value);
     }
 
     public ImageOptions withOciMediaTypes(boolean value) {
-        return new ImageOptions(
-                compression,
-                compressionLevel,
-                forceCompression,
-                value,
-                sourceDateEpoch,
-                insecureRegistry,
-                manifestAnnotations);
+        return with(draft -> draft.ociMediaTypes = value);
     }
 
     public ImageOptions withSourceDateEpoch(Instant value) {
-        return new ImageOptions(
-                compression,
-                compressionLevel,
-                forceCompression,
-                ociMediaTypes,
-                Optional.of(value),
-                insecureRegistry,
-                manifestAnnotations);
+        return with(draft -> draft.sourceDateEpoch = Optional.of(value));
     }
 
     public ImageOptions withInsecureRegistry(boolean value) {
-        return new ImageOptions(
-                compression,
-                compressionLevel,
-                forceCompression,
-                ociMediaTypes,
-                sourceDateEpoch,
-                value,
-                manifestAnnotations);
+        return with(draft -> draft.insecureRegistry = value);
     }
 
     public ImageOptions withManifestAnnotations(Map<String, String> value) {
-        return new ImageOptions(
-                compression,
-                compressionLevel,
-                forceCompression,
-                ociMediaTypes,
-                sourceDateEpoch,
-                insecureRegistry,
-                value);
+        return with(draft -> draft.manifestAnnotations = value);
+    }
+
+    /** These options with a change: the withers and {@link #parse} name only what they change. */
+    private ImageOptions with(Consumer<Draft> change) {
+        Draft draft = new Draft();
+        change.accept(draft);
+        return draft.options();
+    }
+
+    /** These options' values while some of them change; the whole list of them stands here alone. */
+    private final class Draft {
+        private LayerCompression compression = ImageOptions.this.compression;
+        private OptionalInt compressionLevel = ImageOptions.this.compressionLevel;
+        private boolean forceCompression = ImageOptions.this.forceCompression;
+        private boolean ociMediaTypes = ImageOptions.this.ociMediaTypes;
+        private Optional<Instant> sourceDateEpoch = ImageOptions.this.sourceDateEpoch;
+        private boolean insecureRegistry = ImageOptions.this.insecureRegistry;
+        private Map<String, String> manifestAnnotations = ImageOptions.this.manifestAnnotations;
+
+        ImageOptions options() {
+            return new ImageOptions(
+                    compression,
+                    compressionLevel,
+                    forceCompression,
+                    ociMediaTypes,
+                    sourceDateEpoch,
+                    insecureRegistry,
+                    manifestAnnotations);
+        }
     }
 
     /**

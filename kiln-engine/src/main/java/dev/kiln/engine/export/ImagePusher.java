@@ -29,17 +29,7 @@ import java.util.concurrent.Future;
  * one the repository has is not sent, one pulled from another repository of the same registry is mounted from it),
  * then the config, then the manifest under each name's tag. A cache export pushes its manifest the same way.
  */
-public final class ImagePusher {
-
-    private final RegistryClient registry;
-    private final ImageStore images;
-    private final ExportLog log;
-
-    public ImagePusher(RegistryClient registry, ImageStore images, ExportLog log) {
-        this.registry = registry;
-        this.images = images;
-        this.log = log;
-    }
+public record ImagePusher(RegistryClient registry, ImageStore images, ExportLog log) {
 
     /**
      * Pushes {@code image} as each of {@code names} and returns the descriptor of what the names point at. An index's

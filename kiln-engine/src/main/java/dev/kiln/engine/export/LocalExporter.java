@@ -18,7 +18,6 @@ import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 
 /**
  * {@code type=local}: the result's files written into a directory on the host (created if missing), owned by the
@@ -40,30 +39,16 @@ record LocalExporter(Path dest) implements Exporter {
     @Override
     public Map<String, String> export(Result result, Worker worker, BuildSession session, ProgressListener progress)
             throws IOException, InterruptedException {
-        Optional<ResultPlatforms> platforms = ResultPlatforms.of(result);
         Instant now = Instant.now().truncatedTo(ChronoUnit.SECONDS);
-        if (platforms.isEmpty()) {
-            try (ResultFiles files = ResultFiles.open(result)) {
-                copy(files, dest);
-                writeStatements(files, allAttestations(result), dest, now);
-            }
-            return Map.of();
-        }
-        // as BuildKit's local exporter: one directory per platform, named by its id (linux_arm64)
-        platforms.get().evaluate();
-        for (ResultPlatforms.PlatformPart part : platforms.get().platforms()) {
+        // as BuildKit's local exporter: a multi-platform result's files in one directory per platform (linux_arm64)
+        for (ResultFiles.Part part : ResultFiles.parts(result)) {
             try (ResultFiles files = ResultFiles.open(part.ref())) {
-                Path platformDest = dest.resolve(part.directory());
-                copy(files, platformDest);
-                writeStatements(files, result.attestations().getOrDefault(part.id(), List.of()), platformDest, now);
+                Path partDest = dest.resolve(part.directory());
+                copy(files, partDest);
+                writeStatements(files, part.attestations(), partDest, now);
             }
         }
         return Map.of();
-    }
-
-    /** A single-image result's attestations: it has one platform, whatever its key. */
-    static List<Attestation> allAttestations(Result result) {
-        return result.attestations().values().stream().flatMap(List::stream).toList();
     }
 
     /**

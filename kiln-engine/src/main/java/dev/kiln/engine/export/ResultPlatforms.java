@@ -25,7 +25,7 @@ import java.util.concurrent.Future;
  */
 record ResultPlatforms(List<PlatformPart> platforms) {
 
-    static final String PLATFORMS_KEY = "refs.platforms";
+    static final String PLATFORMS_KEY = Result.PLATFORMS_KEY;
 
     private static final ObjectMapper JSON = new ObjectMapper();
 

@@ -14,7 +14,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 
 /**
  * {@code type=tar}: the result's files as one tar archive, to a file or a stream. Unlike a local export, the tar keeps
@@ -33,29 +32,26 @@ record TarExporter(ArchiveDestination destination) implements Exporter {
     @Override
     public Map<String, String> export(Result result, Worker worker, BuildSession session, ProgressListener progress)
             throws IOException, InterruptedException {
-        Optional<ResultPlatforms> platforms = ResultPlatforms.of(result);
         Instant now = Instant.now().truncatedTo(ChronoUnit.SECONDS);
-        if (platforms.isEmpty()) {
-            try (ResultFiles files = ResultFiles.open(result)) {
+        List<ResultFiles.Part> parts = ResultFiles.parts(result);
+        if (parts.getFirst().directory().isEmpty()) {
+            try (ResultFiles files = ResultFiles.open(parts.getFirst().ref())) {
                 Map<String, TreeTar.ExtraFile> statements =
-                        extra(files.root(), LocalExporter.allAttestations(result), now);
+                        extra(files.root(), parts.getFirst().attestations(), now);
                 ArchiveFiles.write(destination, out -> TreeTar.write(files.root(), statements, out));
             }
             return Map.of();
         }
         // as BuildKit's tar exporter: one top directory per platform, named by its id (linux_arm64)
-        platforms.get().evaluate();
         List<ResultFiles> opened = new ArrayList<>();
         try {
             LinkedHashMap<String, Path> roots = new LinkedHashMap<>();
             Map<String, Map<String, TreeTar.ExtraFile>> statements = new LinkedHashMap<>();
-            for (ResultPlatforms.PlatformPart part : platforms.get().platforms()) {
+            for (ResultFiles.Part part : parts) {
                 ResultFiles files = ResultFiles.open(part.ref());
                 opened.add(files);
                 roots.put(part.directory(), files.root());
-                statements.put(
-                        part.directory(),
-                        extra(files.root(), result.attestations().getOrDefault(part.id(), List.of()), now));
+                statements.put(part.directory(), extra(files.root(), part.attestations(), now));
             }
             ArchiveFiles.write(destination, out -> TreeTar.write(roots, statements, out));
         } finally {

@@ -115,22 +115,7 @@ public final class LocalContainer implements Container {
      * reference itself; the container's changes are discarded at release all the same.
      */
     private static dev.kiln.llb.pb.Mount wire(Mount mount) {
-        dev.kiln.llb.pb.Mount.Builder wire = dev.kiln.llb.pb.Mount.newBuilder()
-                .setDest(mount.dest())
-                .setSelector(mount.selector())
-                .setReadonly(mount.readonly())
-                .setMountType(mount.mountType())
-                .setOutput(mount.readonly() ? -1 : 0);
-        if (mount.cacheOpt() != null) {
-            wire.setCacheOpt(mount.cacheOpt());
-        }
-        if (mount.secretOpt() != null) {
-            wire.setSecretOpt(mount.secretOpt());
-        }
-        if (mount.sshOpt() != null) {
-            wire.setSSHOpt(mount.sshOpt());
-        }
-        return wire.build();
+        return mount.toProto().setOutput(mount.readonly() ? -1 : 0).build();
     }
 
     private static Snapshot snapshot(Mount mount) throws InterruptedException {

@@ -36,22 +36,8 @@ final class BridgeContainer implements dev.kiln.gateway.Container {
                 .setNetwork(request.netMode())
                 .addAllExtraHosts(request.extraHosts());
         for (Mount mount : request.mounts()) {
-            dev.kiln.llb.pb.Mount.Builder m = dev.kiln.llb.pb.Mount.newBuilder()
-                    .setDest(mount.dest())
-                    .setSelector(mount.selector())
-                    .setReadonly(mount.readonly())
-                    .setMountType(mount.mountType())
-                    .setResultID(mount.ref() != null ? client.resultId(mount.ref()) : mount.resultId());
-            if (mount.cacheOpt() != null) {
-                m.setCacheOpt(mount.cacheOpt());
-            }
-            if (mount.secretOpt() != null) {
-                m.setSecretOpt(mount.secretOpt());
-            }
-            if (mount.sshOpt() != null) {
-                m.setSSHOpt(mount.sshOpt());
-            }
-            out.addMounts(m);
+            out.addMounts(
+                    mount.toProto().setResultID(mount.ref() != null ? client.resultId(mount.ref()) : mount.resultId()));
         }
         if (request.platform() != null) {
             out.setPlatform(request.platform());

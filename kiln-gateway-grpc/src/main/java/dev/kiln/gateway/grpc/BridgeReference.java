@@ -20,31 +20,10 @@ import java.util.Map;
 /**
  * A result that lives on the engine, named by the id the engine gave it; reads go to the engine by that id. The
  * definition, when the engine sent it (capability reference.output), is what {@link #toState()} builds on.
+ *
+ * @param definition null when the engine did not send the reference's LLB
  */
-final class BridgeReference implements Reference {
-
-    private final LlbBridgeClient client;
-    private final String id;
-    private final Definition definition;
-
-    BridgeReference(LlbBridgeClient client, String id, Definition definition) {
-        this.client = client;
-        this.id = id;
-        this.definition = definition;
-    }
-
-    LlbBridgeClient client() {
-        return client;
-    }
-
-    String id() {
-        return id;
-    }
-
-    /** Null when the engine did not send the reference's LLB. */
-    Definition definition() {
-        return definition;
-    }
+record BridgeReference(LlbBridgeClient client, String id, Definition definition) implements Reference {
 
     @Override
     public State toState() {
