@@ -19,6 +19,7 @@ import dev.kiln.llb.HttpOption;
 import dev.kiln.llb.LocalOption;
 import dev.kiln.llb.MarshalOptions;
 import dev.kiln.llb.OpOption;
+import dev.kiln.llb.PlatformWire;
 import dev.kiln.llb.State;
 import dev.kiln.oci.ImageConfig;
 import dev.kiln.oci.OciFormatException;
@@ -240,7 +241,7 @@ final class ClientSources implements ConvertSources {
         ResolvedImageConfig resolved = client.resolveImageConfig(
                 ref.toString(),
                 new ResolveImageConfigOpt(
-                        protoPlatform(platform),
+                        PlatformWire.toProto(platform),
                         "default",
                         label + "load metadata for " + reference,
                         ResolveImageConfigOpt.ImageStore.OCI_LAYOUT));
@@ -261,7 +262,10 @@ final class ClientSources implements ConvertSources {
         ResolvedImageConfig resolved = client.resolveImageConfig(
                 reference,
                 new ResolveImageConfigOpt(
-                        protoPlatform(platform), modeName(), logName, ResolveImageConfigOpt.ImageStore.REGISTRY));
+                        PlatformWire.toProto(platform),
+                        modeName(),
+                        logName,
+                        ResolveImageConfigOpt.ImageStore.REGISTRY));
         ResolvedImage image = new ResolvedImage(
                 resolved.ref() == null ? "" : resolved.ref(),
                 resolved.digest() == null ? "" : resolved.digest().toString(),
@@ -323,13 +327,5 @@ final class ClientSources implements ConvertSources {
         } catch (OciFormatException e) {
             throw new GatewayException("failed to parse " + e.getMessage(), e);
         }
-    }
-
-    private static dev.kiln.llb.pb.Platform protoPlatform(Platform platform) {
-        return dev.kiln.llb.pb.Platform.newBuilder()
-                .setOS(platform.os())
-                .setArchitecture(platform.architecture())
-                .setVariant(platform.variant())
-                .build();
     }
 }

@@ -9,6 +9,7 @@ import dev.kiln.gateway.BuildOpts;
 import dev.kiln.gateway.WorkerInfo;
 import dev.kiln.llb.ImageOption;
 import dev.kiln.llb.NetMode;
+import dev.kiln.llb.PlatformWire;
 import dev.kiln.llb.RunOption;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -121,13 +122,7 @@ record FrontendOptions(
     /** The first platform of the first worker: what BUILDPLATFORM names and RUN runs natively. */
     private static Platform buildPlatform(List<WorkerInfo> workers) {
         if (!workers.isEmpty() && !workers.getFirst().platforms().isEmpty()) {
-            dev.kiln.llb.pb.Platform p = workers.getFirst().platforms().getFirst();
-            return new Platform(
-                            p.getOS(),
-                            p.getArchitecture(),
-                            p.getVariant(),
-                            p.getOSVersion(),
-                            List.copyOf(p.getOSFeaturesList()))
+            return PlatformWire.fromProto(workers.getFirst().platforms().getFirst())
                     .normalize();
         }
         return Platform.current();

@@ -18,6 +18,7 @@ import dev.kiln.llb.LocalOption;
 import dev.kiln.llb.MarshalOptions;
 import dev.kiln.llb.OpOption;
 import dev.kiln.llb.Owner;
+import dev.kiln.llb.PlatformWire;
 import dev.kiln.llb.RunOption;
 import dev.kiln.llb.State;
 import dev.kiln.oci.ContainerConfig;
@@ -107,7 +108,7 @@ record JavaImageBuild(ImagePlan plan, DependencyDirectories dependencies, Path c
         ResolvedImageConfig resolved = client.resolveImageConfig(
                 reference.toString(),
                 new ResolveImageConfigOpt(
-                        platform == null ? null : proto(platform),
+                        platform == null ? null : PlatformWire.toProto(platform),
                         "default",
                         "[kiln] load metadata for " + plan.baseImage(),
                         ResolveImageConfigOpt.ImageStore.REGISTRY));
@@ -311,13 +312,5 @@ record JavaImageBuild(ImagePlan plan, DependencyDirectories dependencies, Path c
     static String id(Platform platform) {
         return platform.os() + "/" + platform.architecture()
                 + (platform.variant().isEmpty() ? "" : "/" + platform.variant());
-    }
-
-    private static dev.kiln.llb.pb.Platform proto(Platform platform) {
-        return dev.kiln.llb.pb.Platform.newBuilder()
-                .setOS(platform.os())
-                .setArchitecture(platform.architecture())
-                .setVariant(platform.variant())
-                .build();
     }
 }

@@ -1,9 +1,9 @@
 package dev.kiln.dockerfile.convert;
 
+import dev.kiln.core.GoDurations;
 import dev.kiln.core.GoPath;
 import dev.kiln.core.Platform;
 import dev.kiln.dockerfile.instructions.Expander;
-import dev.kiln.dockerfile.instructions.GoDuration;
 import dev.kiln.dockerfile.instructions.Instruction;
 import dev.kiln.dockerfile.instructions.InstructionException;
 import dev.kiln.dockerfile.instructions.Suggestions;
@@ -291,10 +291,10 @@ final class Dispatcher {
                 Duration.ofNanos(h.startInterval()),
                 h.retries())));
         d.commit(
-                "HEALTHCHECK {Test:" + goList(h.test()) + " Interval:" + GoDuration.format(h.interval())
-                        + " Timeout:" + GoDuration.format(h.timeout()) + " StartPeriod:"
-                        + GoDuration.format(h.startPeriod())
-                        + " StartInterval:" + GoDuration.format(h.startInterval()) + " Retries:" + h.retries() + "}",
+                "HEALTHCHECK {Test:" + goList(h.test()) + " Interval:" + GoDurations.format(h.interval())
+                        + " Timeout:" + GoDurations.format(h.timeout()) + " StartPeriod:"
+                        + GoDurations.format(h.startPeriod())
+                        + " StartInterval:" + GoDurations.format(h.startInterval()) + " Retries:" + h.retries() + "}",
                 false);
     }
 

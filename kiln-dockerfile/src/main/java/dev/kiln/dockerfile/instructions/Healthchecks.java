@@ -1,5 +1,6 @@
 package dev.kiln.dockerfile.instructions;
 
+import dev.kiln.core.GoDurations;
 import dev.kiln.dockerfile.instructions.Instruction.HealthSpec;
 import dev.kiln.dockerfile.parser.Node;
 import java.util.ArrayList;
@@ -73,7 +74,12 @@ final class Healthchecks {
         if (text.isEmpty()) {
             return 0;
         }
-        long nanos = GoDuration.parse(text);
+        long nanos;
+        try {
+            nanos = GoDurations.parseNanos(text);
+        } catch (IllegalArgumentException e) {
+            throw new InstructionException(e.getMessage());
+        }
         if (nanos == 0) {
             return 0;
         }

@@ -3,9 +3,9 @@ package dev.kiln.dockerfile.convert;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.kiln.core.GoDurations;
 import dev.kiln.core.GoPath;
 import dev.kiln.core.Platform;
-import dev.kiln.dockerfile.instructions.GoDuration;
 import dev.kiln.dockerfile.instructions.InstructionException;
 import org.junit.jupiter.api.Test;
 
@@ -35,15 +35,15 @@ class ConvertPartsTest {
 
     @Test
     void goDurationsRoundTrip() throws InstructionException {
-        assertThat(GoDuration.parse("1m30s")).isEqualTo(90_000_000_000L);
-        assertThat(GoDuration.parse("1.5h")).isEqualTo(5_400_000_000_000L);
-        assertThat(GoDuration.parse("250ms")).isEqualTo(250_000_000L);
-        assertThat(GoDuration.format(90_000_000_000L)).isEqualTo("1m30s");
-        assertThat(GoDuration.format(3_600_000_000_000L)).isEqualTo("1h0m0s");
-        assertThat(GoDuration.format(1_500_000_000L)).isEqualTo("1.5s");
-        assertThat(GoDuration.format(2_000L)).isEqualTo("2µs");
-        assertThat(GoDuration.format(0)).isEqualTo("0s");
-        assertThatThrownBy(() -> GoDuration.parse("10")).hasMessage("time: missing unit in duration \"10\"");
+        assertThat(GoDurations.parseNanos("1m30s")).isEqualTo(90_000_000_000L);
+        assertThat(GoDurations.parseNanos("1.5h")).isEqualTo(5_400_000_000_000L);
+        assertThat(GoDurations.parseNanos("250ms")).isEqualTo(250_000_000L);
+        assertThat(GoDurations.format(90_000_000_000L)).isEqualTo("1m30s");
+        assertThat(GoDurations.format(3_600_000_000_000L)).isEqualTo("1h0m0s");
+        assertThat(GoDurations.format(1_500_000_000L)).isEqualTo("1.5s");
+        assertThat(GoDurations.format(2_000L)).isEqualTo("2µs");
+        assertThat(GoDurations.format(0)).isEqualTo("0s");
+        assertThatThrownBy(() -> GoDurations.parseNanos("10")).hasMessage("time: missing unit in duration \"10\"");
     }
 
     @Test
