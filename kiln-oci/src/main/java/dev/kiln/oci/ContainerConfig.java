@@ -2,7 +2,6 @@ package dev.kiln.oci;
 
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.kiln.core.RecordCopy;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -10,6 +9,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.function.Consumer;
 
 /**
  * How a container of an image runs: the {@code config} object of an image config, with Docker's additions
@@ -82,19 +82,19 @@ public record ContainerConfig(
     }
 
     public ContainerConfig withUser(String value) {
-        return RecordCopy.of(this).with("user", value).make();
+        return with(draft -> draft.user = value);
     }
 
     public ContainerConfig withExposedPorts(Set<String> value) {
-        return RecordCopy.of(this).with("exposedPorts", value).make();
+        return with(draft -> draft.exposedPorts = value);
     }
 
     public ContainerConfig withEnv(List<String> value) {
-        return RecordCopy.of(this).with("env", value).make();
+        return with(draft -> draft.env = value);
     }
 
     public ContainerConfig withEntrypoint(List<String> value) {
-        return RecordCopy.of(this).with("entrypoint", value).make();
+        return with(draft -> draft.entrypoint = value);
     }
 
     /**
@@ -117,46 +117,56 @@ public record ContainerConfig(
     }
 
     public ContainerConfig withCmd(List<String> value) {
-        return RecordCopy.of(this).with("cmd", value).make();
+        return with(draft -> draft.cmd = value);
     }
 
     public ContainerConfig withVolumes(Set<String> value) {
-        return RecordCopy.of(this).with("volumes", value).make();
+        return with(draft -> draft.volumes = value);
     }
 
     public ContainerConfig withWorkingDir(String value) {
-        return RecordCopy.of(this).with("workingDir", value).make();
+        return with(draft -> draft.workingDir = value);
     }
 
     public ContainerConfig withLabels(Map<String, String> value) {
-        return RecordCopy.of(this).with("labels", value).make();
+        return with(draft -> draft.labels = value);
     }
 
     public ContainerConfig withStopSignal(String value) {
-        return RecordCopy.of(this).with("stopSignal", value).make();
+        return with(draft -> draft.stopSignal = value);
     }
 
     public ContainerConfig withArgsEscaped(boolean value) {
-        return RecordCopy.of(this).with("argsEscaped", value).make();
+        return with(draft -> draft.argsEscaped = value);
     }
 
     public ContainerConfig withHealthcheck(Healthcheck value) {
-        return RecordCopy.of(this).with("healthcheck", value).make();
+        return with(draft -> draft.healthcheck = value);
     }
 
     public ContainerConfig withOnBuild(List<String> value) {
-        return RecordCopy.of(this).with("onBuild", value).make();
+        return with(draft -> draft.onBuild = value);
     }
 
     public ContainerConfig withShell(List<String> value) {
-        return RecordCopy.of(this).with("shell", value).make();
+        return with(draft -> draft.shell = value);
     }
 
     ContainerConfig withoutUnknownFields() {
-        return RecordCopy.of(this)
-                .with("healthcheck", healthcheck == null ? null : healthcheck.withoutUnknownFields())
-                .with("unknownFields", Map.of())
-                .make();
+        return with(draft -> {
+            draft.healthcheck = healthcheck == null ? null : healthcheck.withoutUnknownFields();
+            draft.unknownFields = Map.of();
+        });
+    }
+
+    /**
+     * This config with a change: the withers name only what they change, the whole list stands in Draft alone, and
+     * the copy goes through the canonical constructor, so its defaults and sorting apply to the copy too.
+     */
+    private ContainerConfig with(Consumer<Draft> change) {
+        Draft draft = new Draft();
+        change.accept(draft);
+        return draft.config();
     }
 
     static ContainerConfig read(JsonFields fields) {
@@ -203,5 +213,41 @@ public record ContainerConfig(
 
     private static Set<String> sorted(Set<String> values) {
         return values == null ? Set.of() : Collections.unmodifiableSet(new TreeSet<>(values));
+    }
+
+    /** A config's values while some of them change. */
+    private final class Draft {
+        private String user = ContainerConfig.this.user;
+        private Set<String> exposedPorts = ContainerConfig.this.exposedPorts;
+        private List<String> env = ContainerConfig.this.env;
+        private List<String> entrypoint = ContainerConfig.this.entrypoint;
+        private List<String> cmd = ContainerConfig.this.cmd;
+        private Set<String> volumes = ContainerConfig.this.volumes;
+        private String workingDir = ContainerConfig.this.workingDir;
+        private Map<String, String> labels = ContainerConfig.this.labels;
+        private String stopSignal = ContainerConfig.this.stopSignal;
+        private boolean argsEscaped = ContainerConfig.this.argsEscaped;
+        private Healthcheck healthcheck = ContainerConfig.this.healthcheck;
+        private List<String> onBuild = ContainerConfig.this.onBuild;
+        private List<String> shell = ContainerConfig.this.shell;
+        private Map<String, JsonNode> unknownFields = ContainerConfig.this.unknownFields;
+
+        ContainerConfig config() {
+            return new ContainerConfig(
+                    user,
+                    exposedPorts,
+                    env,
+                    entrypoint,
+                    cmd,
+                    volumes,
+                    workingDir,
+                    labels,
+                    stopSignal,
+                    argsEscaped,
+                    healthcheck,
+                    onBuild,
+                    shell,
+                    unknownFields);
+        }
     }
 }

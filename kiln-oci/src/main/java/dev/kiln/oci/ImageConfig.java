@@ -4,7 +4,6 @@ import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.kiln.core.Digest;
 import dev.kiln.core.Platform;
-import dev.kiln.core.RecordCopy;
 import java.io.IOException;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -12,6 +11,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
+import java.util.function.Consumer;
 
 /**
  * An image config (OCI image-spec config, which Docker's v1 image JSON matches): platform, how containers run,
@@ -135,40 +135,34 @@ public record ImageConfig(
     }
 
     public ImageConfig withCreated(Instant value) {
-        return RecordCopy.of(this).with("created", value).make();
+        return with(draft -> draft.created = value);
     }
 
     public ImageConfig withAuthor(String value) {
-        return RecordCopy.of(this).with("author", value).make();
+        return with(draft -> draft.author = value);
     }
 
     public ImageConfig withPlatform(Platform value) {
-        return RecordCopy.of(this)
-                .with("architecture", value.architecture())
-                .with("os", value.os())
-                .with("osVersion", value.osVersion())
-                .with("osFeatures", value.osFeatures())
-                .with("variant", value.variant())
-                .make();
+        return with(draft -> draft.platform = value);
     }
 
     public ImageConfig withConfig(ContainerConfig value) {
-        return RecordCopy.of(this).with("config", value).make();
+        return with(draft -> draft.config = value);
     }
 
     public ImageConfig withRootFs(RootFs value) {
-        return RecordCopy.of(this).with("rootfs", value).make();
+        return with(draft -> draft.rootfs = value);
     }
 
     /** The config with one more field Kiln does not model (replacing one of that name), written as it is given. */
     public ImageConfig withUnknownField(String name, JsonNode value) {
         Map<String, JsonNode> fields = new java.util.LinkedHashMap<>(unknownFields);
         fields.put(name, value);
-        return RecordCopy.of(this).with("unknownFields", fields).make();
+        return with(draft -> draft.unknownFields = fields);
     }
 
     public ImageConfig withHistory(List<History> value) {
-        return RecordCopy.of(this).with("history", value).make();
+        return with(draft -> draft.history = value);
     }
 
     /** This config with one more layer and the history step that made it. */
@@ -187,14 +181,22 @@ public record ImageConfig(
 
     /** This config as Go's typed structs hold it: without the fields Kiln does not model, at every level. */
     public ImageConfig withoutUnknownFields() {
-        return RecordCopy.of(this)
-                .with("config", config.withoutUnknownFields())
-                .with("rootfs", rootfs.withoutUnknownFields())
-                .with(
-                        "history",
-                        history.stream().map(History::withoutUnknownFields).toList())
-                .with("unknownFields", Map.of())
-                .make();
+        return with(draft -> {
+            draft.config = config.withoutUnknownFields();
+            draft.rootfs = rootfs.withoutUnknownFields();
+            draft.history = history.stream().map(History::withoutUnknownFields).toList();
+            draft.unknownFields = Map.of();
+        });
+    }
+
+    /**
+     * This config with a change: the withers name only what they change, the whole list stands in Draft alone, and
+     * the copy goes through the canonical constructor, so its checks and defaults apply to the copy too.
+     */
+    private ImageConfig with(Consumer<Draft> change) {
+        Draft draft = new Draft();
+        change.accept(draft);
+        return draft.imageConfig();
     }
 
     /** The canonical JSON: compact, fields in the OCI Go struct's order, unknown fields after them, sorted. */
@@ -253,6 +255,35 @@ public record ImageConfig(
                 step.write(json);
             }
             json.writeEndArray();
+        }
+    }
+
+    /**
+     * A config's values while some of them change. The five platform components are one {@link Platform} here, as
+     * {@link #withPlatform} sets them together; Platform's constructor keeps the components as they are.
+     */
+    private final class Draft {
+        private Instant created = ImageConfig.this.created;
+        private String author = ImageConfig.this.author;
+        private Platform platform = ImageConfig.this.platform();
+        private ContainerConfig config = ImageConfig.this.config;
+        private RootFs rootfs = ImageConfig.this.rootfs;
+        private List<History> history = ImageConfig.this.history;
+        private Map<String, JsonNode> unknownFields = ImageConfig.this.unknownFields;
+
+        ImageConfig imageConfig() {
+            return new ImageConfig(
+                    created,
+                    author,
+                    platform.architecture(),
+                    platform.os(),
+                    platform.osVersion(),
+                    platform.osFeatures(),
+                    platform.variant(),
+                    config,
+                    rootfs,
+                    history,
+                    unknownFields);
         }
     }
 }

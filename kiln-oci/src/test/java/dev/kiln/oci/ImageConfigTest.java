@@ -169,6 +169,35 @@ class ImageConfigTest {
     }
 
     @Test
+    void withPlatformWritesAllFivePlatformFieldsAndKeepsTheRest() {
+        Platform windows = new Platform("windows", "arm64", "v8", "10.0.17763.1234", List.of("win32k"));
+        ImageConfig config = ImageConfig.empty(Platform.of("linux", "amd64"))
+                .withAuthor("Jane")
+                .withPlatform(windows);
+
+        assertThat(config.platform()).isEqualTo(windows);
+        assertThat(config.author()).isEqualTo("Jane");
+        assertThat(new String(config.toJson(), StandardCharsets.UTF_8))
+                .isEqualTo("{\"author\":\"Jane\",\"architecture\":\"arm64\",\"os\":\"windows\","
+                        + "\"os.version\":\"10.0.17763.1234\",\"os.features\":[\"win32k\"],\"variant\":\"v8\","
+                        + "\"config\":{},\"rootfs\":{\"type\":\"layers\",\"diff_ids\":[]}}");
+    }
+
+    @Test
+    void containerConfigWithersNormaliseAsTheConstructorDoes() {
+        ContainerConfig config = ContainerConfig.EMPTY
+                .withUser(null)
+                .withExposedPorts(Set.of("8080/tcp", "53/udp", "443/tcp"))
+                .withLabels(Map.of("z", "1", "a", "2"))
+                .withEnv((List<String>) null);
+
+        assertThat(config.user()).isEmpty();
+        assertThat(config.exposedPorts()).containsExactly("443/tcp", "53/udp", "8080/tcp");
+        assertThat(config.labels().keySet()).containsExactly("a", "z");
+        assertThat(config.env()).isEmpty();
+    }
+
+    @Test
     void dockerOciImageReadsAsGoStructsDo() {
         ImageConfig config = ImageConfig.parseDockerOciImage(DOCKER_MADE.getBytes(StandardCharsets.UTF_8), "config");
 

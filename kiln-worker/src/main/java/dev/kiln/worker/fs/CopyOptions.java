@@ -1,8 +1,8 @@
 package dev.kiln.worker.fs;
 
-import dev.kiln.core.RecordCopy;
 import java.time.Instant;
 import java.util.List;
+import java.util.function.Consumer;
 
 /**
  * How {@link FileActions#copy} behaves; the fields of BuildKit's FileActionCopy.
@@ -79,62 +79,106 @@ public record CopyOptions(
     }
 
     public CopyOptions withOwner(OwnerRef value) {
-        return RecordCopy.of(this).with("owner", value).make();
+        return with(draft -> draft.owner = value);
     }
 
     /** An absolute mode, replacing any symbolic one. */
     public CopyOptions withMode(Integer value) {
-        return RecordCopy.of(this)
-                .with("mode", value)
-                .with("symbolicMode", null)
-                .make();
+        return with(draft -> {
+            draft.mode = value;
+            draft.symbolicMode = null;
+        });
     }
 
     /** A symbolic mode, replacing any absolute one. */
     public CopyOptions withSymbolicMode(SymbolicMode value) {
-        return RecordCopy.of(this)
-                .with("mode", null)
-                .with("symbolicMode", value)
-                .make();
+        return with(draft -> {
+            draft.mode = null;
+            draft.symbolicMode = value;
+        });
     }
 
     public CopyOptions withFollowSymlink(boolean value) {
-        return RecordCopy.of(this).with("followSymlink", value).make();
+        return with(draft -> draft.followSymlink = value);
     }
 
     public CopyOptions withDirCopyContents(boolean value) {
-        return RecordCopy.of(this).with("dirCopyContents", value).make();
+        return with(draft -> draft.dirCopyContents = value);
     }
 
     public CopyOptions withAttemptUnpack(boolean value) {
-        return RecordCopy.of(this).with("attemptUnpack", value).make();
+        return with(draft -> draft.attemptUnpack = value);
     }
 
     public CopyOptions withCreateDestPath(boolean value) {
-        return RecordCopy.of(this).with("createDestPath", value).make();
+        return with(draft -> draft.createDestPath = value);
     }
 
     public CopyOptions withAllowWildcard(boolean value) {
-        return RecordCopy.of(this).with("allowWildcard", value).make();
+        return with(draft -> draft.allowWildcard = value);
     }
 
     public CopyOptions withAllowEmptyWildcard(boolean value) {
-        return RecordCopy.of(this).with("allowEmptyWildcard", value).make();
+        return with(draft -> draft.allowEmptyWildcard = value);
     }
 
     public CopyOptions withTimestamp(Instant value) {
-        return RecordCopy.of(this).with("timestamp", value).make();
+        return with(draft -> draft.timestamp = value);
     }
 
     public CopyOptions withIncludePatterns(List<String> value) {
-        return RecordCopy.of(this).with("includePatterns", value).make();
+        return with(draft -> draft.includePatterns = value);
     }
 
     public CopyOptions withExcludePatterns(List<String> value) {
-        return RecordCopy.of(this).with("excludePatterns", value).make();
+        return with(draft -> draft.excludePatterns = value);
     }
 
     public CopyOptions withAlwaysReplaceExistingDestPaths(boolean value) {
-        return RecordCopy.of(this).with("alwaysReplaceExistingDestPaths", value).make();
+        return with(draft -> draft.alwaysReplaceExistingDestPaths = value);
+    }
+
+    /**
+     * These options with a change: the withers name only what they change, the whole list stands in Draft alone, and
+     * the copy goes through the canonical constructor, so its checks of the mode run on the copy too.
+     */
+    private CopyOptions with(Consumer<Draft> change) {
+        Draft draft = new Draft();
+        change.accept(draft);
+        return draft.options();
+    }
+
+    /** The options' values while some of them change. */
+    private final class Draft {
+        private OwnerRef owner = CopyOptions.this.owner;
+        private Integer mode = CopyOptions.this.mode;
+        private boolean followSymlink = CopyOptions.this.followSymlink;
+        private boolean dirCopyContents = CopyOptions.this.dirCopyContents;
+        private boolean attemptUnpack = CopyOptions.this.attemptUnpack;
+        private boolean createDestPath = CopyOptions.this.createDestPath;
+        private boolean allowWildcard = CopyOptions.this.allowWildcard;
+        private boolean allowEmptyWildcard = CopyOptions.this.allowEmptyWildcard;
+        private Instant timestamp = CopyOptions.this.timestamp;
+        private List<String> includePatterns = CopyOptions.this.includePatterns;
+        private List<String> excludePatterns = CopyOptions.this.excludePatterns;
+        private boolean alwaysReplaceExistingDestPaths = CopyOptions.this.alwaysReplaceExistingDestPaths;
+        private SymbolicMode symbolicMode = CopyOptions.this.symbolicMode;
+
+        CopyOptions options() {
+            return new CopyOptions(
+                    owner,
+                    mode,
+                    followSymlink,
+                    dirCopyContents,
+                    attemptUnpack,
+                    createDestPath,
+                    allowWildcard,
+                    allowEmptyWildcard,
+                    timestamp,
+                    includePatterns,
+                    excludePatterns,
+                    alwaysReplaceExistingDestPaths,
+                    symbolicMode);
+        }
     }
 }

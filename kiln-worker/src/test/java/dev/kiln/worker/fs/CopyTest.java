@@ -141,6 +141,13 @@ class CopyTest extends SourceToDestination {
     }
 
     @Test
+    void aModeOutsideThePermissionBitsIsRefusedBeforeAnythingIsCopied() {
+        assertThatThrownBy(() -> CopyOptions.defaults().withMode(010000))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("copy mode must be within 0..07777, got 010000");
+    }
+
+    @Test
     void ownerOverrideChownsEverythingCopied() throws Exception {
         file("d/f", "x");
         Files.createSymbolicLink(src.resolve("d/link"), Path.of("f"));
