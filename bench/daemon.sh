@@ -40,34 +40,10 @@ bench_daemon_work "$root" "$work" "$work/kiln-state"
 bench_base_registry "$work" "$root"
 
 # One build context per concurrent build; the first is the one the other scenarios build.
-make_context() {
-  mkdir -p "$1/src"
-  for name in main.c util.c config.h; do printf 'the %s of context %s\n' "$name" "$2" > "$1/src/$name"; done
-  echo "context $2" > "$1/README"
-  cat > "$1/Dockerfile" <<END
-FROM $base AS build
-COPY src/ /src/
-RUN cat /src/* > /all.txt
-RUN wc -c /all.txt > /size.txt
-RUN mkdir -p /out && cp /all.txt /size.txt /out/
-FROM $base
-COPY --from=build /out/ /app/
-COPY README /app/README
-RUN ls /app > /app/list.txt
-RUN echo done > /app/done
-RUN cat /app/list.txt
-END
-}
-for i in $(seq 0 7); do make_context "$work/ctx$i" "$i"; done
+for i in $(seq 0 7); do bench_workload_context "$work/ctx$i" "$i"; done
 
-# buildkitd, with plain HTTP for the registry, and kiln daemon, each on a state of its own
-cat > "$work/buildkitd.toml" <<END
-[registry."127.0.0.1:$port"]
-  http = true
-END
-buildkitd --root "$work/bk-root" --addr "unix://$work/bk.sock" --config "$work/buildkitd.toml" \
-  > "$work/buildkitd.log" 2>&1 &
-pids+=($!)
+# buildkitd and kiln daemon, each on a state of its own
+bench_buildkitd "$work"
 "$root/kiln" daemon --state "$work/kiln-state" --idle-timeout 0 > "$work/kiln-daemon.log" 2>&1 &
 pids+=($!)
 for _ in $(seq 100); do

@@ -155,3 +155,69 @@ END
   "$root/kiln" build --no-daemon --state "$work/prep-state" --progress quiet \
     --output "type=image,name=$base,push=true" "$work/base" >/dev/null
 }
+
+# bench_buildkitd WORK: starts buildkitd v0.24.0 on unix://WORK/bk.sock with the OCI worker on overlayfs and
+# runc, containerd off and plain HTTP to the registry on 127.0.0.1:$port; sets buildkitd_pid and appends it to pids
+bench_buildkitd() {
+  local work=$1
+  cat > "$work/buildkitd.toml" <<END
+[worker.oci]
+  enabled = true
+  snapshotter = "overlayfs"
+  binary = "runc"
+[worker.containerd]
+  enabled = false
+[registry."127.0.0.1:$port"]
+  http = true
+END
+  mkdir -p "$work/logs"
+  buildkitd --root "$work/bk-root" --addr "unix://$work/bk.sock" --config "$work/buildkitd.toml" \
+    > "$work/logs/buildkitd.log" 2>&1 &
+  buildkitd_pid=$!
+  pids+=("$buildkitd_pid")
+}
+
+# bench_workload_context DIR N: issue 11's workload (2 stages, 6 RUN, 3 COPY) FROM $base, its files named for N so
+# that every context is its own
+bench_workload_context() {
+  mkdir -p "$1/src"
+  for name in main.c util.c config.h; do printf 'the %s of context %s\n' "$name" "$2" > "$1/src/$name"; done
+  echo "context $2" > "$1/README"
+  cat > "$1/Dockerfile" <<END
+FROM $base AS build
+COPY src/ /src/
+RUN cat /src/* > /all.txt
+RUN wc -c /all.txt > /size.txt
+RUN mkdir -p /out && cp /all.txt /size.txt /out/
+FROM $base
+COPY --from=build /out/ /app/
+COPY README /app/README
+RUN ls /app > /app/list.txt
+RUN echo done > /app/done
+RUN cat /app/list.txt
+END
+}
+
+# bench_w3_context DIR FILES: issue 13's W3 context, a source tree's shape with the same bytes on every run (most
+# files 50 B to 1 KB of text in 20 directories of 25 subdirectories; one in 4,000 is 100 KB to 1 MB), and its
+# Dockerfile: FROM $base, COPY . /ctx, RUN find /ctx -type f | wc -l
+bench_w3_context() {
+  python3 - "$1" "$2" <<'END'
+import os, random, sys
+top, count = sys.argv[1], int(sys.argv[2])
+rng = random.Random(13)
+words = [("w%d" % i).encode() for i in range(500)]
+def text(size):
+    out = bytearray()
+    while len(out) < size:
+        out += b" ".join(rng.choice(words) for _ in range(12)) + b"\n"
+    return bytes(out[:size])
+for i in range(count):
+    d = os.path.join(top, "pkg%02d" % (i % 20), "mod%02d" % (i // 20 % 25))
+    os.makedirs(d, exist_ok=True)
+    size = rng.randint(100_000, 1_000_000) if i % 4000 == 7 else rng.randint(50, 1000)
+    with open(os.path.join(d, "file%05d.src" % i), "wb") as f:
+        f.write(text(size))
+END
+  printf 'FROM %s\nCOPY . /ctx\nRUN find /ctx -type f | wc -l\n' "$base" > "$1/Dockerfile"
+}

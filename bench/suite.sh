@@ -34,36 +34,14 @@ source "$root/scripts/env.sh"
 source "$root/bench/lib.sh"
 "$root/kiln" --help >/dev/null 2>&1 || "$root/kiln" --help
 
-pids=()
-cleanup() {
-  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-  "$root/kiln" daemon stop --state "$work/kiln-state" >/dev/null 2>&1 || true
-  wait 2>/dev/null || true
-  bench_clean "$work"
-}
-bench_clean "$work"
-trap cleanup EXIT
-mkdir -p "$work/times" "$work/registry" "$work/cmd" "$work/logs"
-bench_dir=$work/times
+bench_daemon_work "$root" "$work" "$work/kiln-state"
+mkdir -p "$work/cmd" "$work/logs"
 
 # A registry on 127.0.0.1 holding the busybox base image: sets port and base, appends to pids.
 bench_base_registry "$work" "$root"
 
 # ---- the daemons ----
-cat > "$work/buildkitd.toml" <<END
-[worker.oci]
-  enabled = true
-  snapshotter = "overlayfs"
-  binary = "runc"
-[worker.containerd]
-  enabled = false
-[registry."127.0.0.1:$port"]
-  http = true
-END
-buildkitd --root "$work/bk-root" --addr "unix://$work/bk.sock" --config "$work/buildkitd.toml" \
-  > "$work/logs/buildkitd.log" 2>&1 &
-buildkitd_pid=$!
-pids+=("$buildkitd_pid")
+bench_buildkitd "$work"
 "$root/kiln" daemon --state "$work/kiln-state" --idle-timeout 0 > "$work/logs/kiln-daemon.log" 2>&1 &
 kiln_pid=$!
 pids+=("$kiln_pid")
@@ -122,47 +100,10 @@ rss_of() { # PID FIELD: VmHWM or VmRSS in MiB
 }
 
 # ---- the contexts ----
-# W1, W2, W4: issue 11's workload; W4 builds eight of them, W1 and W2 the first
-make_context() { # DIR N
-  mkdir -p "$1/src"
-  for name in main.c util.c config.h; do printf 'the %s of context %s\n' "$name" "$2" > "$1/src/$name"; done
-  echo "context $2" > "$1/README"
-  cat > "$1/Dockerfile" <<END
-FROM $base AS build
-COPY src/ /src/
-RUN cat /src/* > /all.txt
-RUN wc -c /all.txt > /size.txt
-RUN mkdir -p /out && cp /all.txt /size.txt /out/
-FROM $base
-COPY --from=build /out/ /app/
-COPY README /app/README
-RUN ls /app > /app/list.txt
-RUN echo done > /app/done
-RUN cat /app/list.txt
-END
-}
-make_context "$work/W1" 0
-for i in $(seq 0 7); do make_context "$work/W4/ctx$i" "w4-$i"; done
-
-# W3: a source tree's shape, the same bytes on every run (bench/w3.sh makes the same one)
-python3 - "$work/W3" 20000 <<'END'
-import os, random, sys
-top, count = sys.argv[1], int(sys.argv[2])
-rng = random.Random(13)
-words = [("w%d" % i).encode() for i in range(500)]
-def text(size):
-    out = bytearray()
-    while len(out) < size:
-        out += b" ".join(rng.choice(words) for _ in range(12)) + b"\n"
-    return bytes(out[:size])
-for i in range(count):
-    d = os.path.join(top, "pkg%02d" % (i % 20), "mod%02d" % (i // 20 % 25))
-    os.makedirs(d, exist_ok=True)
-    size = rng.randint(100_000, 1_000_000) if i % 4000 == 7 else rng.randint(50, 1000)
-    with open(os.path.join(d, "file%05d.src" % i), "wb") as f:
-        f.write(text(size))
-END
-printf 'FROM %s\nCOPY . /ctx\nRUN find /ctx -type f | wc -l\n' "$base" > "$work/W3/Dockerfile"
+# W1, W2, W4: issue 11's workload; W4 builds eight of them, W1 and W2 the first. W3: 20,000 files.
+bench_workload_context "$work/W1" 0
+for i in $(seq 0 7); do bench_workload_context "$work/W4/ctx$i" "w4-$i"; done
+bench_w3_context "$work/W3" 20000
 
 # W5: 50 RUN steps that do next to nothing
 mkdir -p "$work/W5"

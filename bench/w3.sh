@@ -42,49 +42,13 @@ mkdir -p "$work/logs"
 # A registry on 127.0.0.1 holding the busybox base image: sets port and base, appends to pids.
 bench_base_registry "$work" "$root"
 
-# The context: a source tree's shape, the same bytes on every run of the script. Most files are small
-# (50 B to 1 KB of text, in 20 directories of 25 subdirectories each); one in 4,000 is 100 KB to 1 MB.
-python3 - "$work/ctx" "$files" <<'END'
-import os, random, sys
-top, count = sys.argv[1], int(sys.argv[2])
-rng = random.Random(13)
-words = [("w%d" % i).encode() for i in range(500)]
-def text(size):
-    out = bytearray()
-    while len(out) < size:
-        out += b" ".join(rng.choice(words) for _ in range(12)) + b"\n"
-    return bytes(out[:size])
-for i in range(count):
-    d = os.path.join(top, "pkg%02d" % (i % 20), "mod%02d" % (i // 20 % 25))
-    os.makedirs(d, exist_ok=True)
-    size = rng.randint(100_000, 1_000_000) if i % 4000 == 7 else rng.randint(50, 1000)
-    with open(os.path.join(d, "file%05d.src" % i), "wb") as f:
-        f.write(text(size))
-END
-cat > "$work/ctx/Dockerfile" <<END
-FROM $base
-COPY . /ctx
-RUN find /ctx -type f | wc -l
-END
+# The context (bench/lib.sh has its shape)
+bench_w3_context "$work/ctx" "$files"
 changed=$work/ctx/pkg00/mod00/file00000.src
 echo "bench: context of $(find "$work/ctx" -type f | wc -l) files, $(du -sh "$work/ctx" | cut -f1) on disk" >&2
 
-# buildkitd: the OCI worker on overlayfs with runc, no containerd, plain HTTP to the registry
-cat > "$work/buildkitd.toml" <<END
-[worker.oci]
-  enabled = true
-  snapshotter = "overlayfs"
-  binary = "runc"
-[worker.containerd]
-  enabled = false
-[registry."127.0.0.1:$port"]
-  http = true
-END
 case " $tools " in
-  *" buildkit "*)
-    buildkitd --root "$work/bk-root" --addr "unix://$work/bk.sock" --config "$work/buildkitd.toml" \
-      > "$work/logs/buildkitd.log" 2>&1 &
-    pids+=($!) ;;
+  *" buildkit "*) bench_buildkitd "$work" ;;
 esac
 case " $tools " in
   *" daemon "*)
