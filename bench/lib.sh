@@ -7,6 +7,20 @@
 # Set bench_dir to a scratch directory before use. A command is a string split on spaces (no
 # quoting); a prepare step is a shell snippet run untimed before each run of its command.
 
+# bench_prepare ROOT TOOL...: how a benchmark of Kiln's daemon begins: as root, with each TOOL on PATH, Kiln's
+# machine set-up done (scripts/setup.sh), its environment read and ./kiln built, so no timed run builds it
+bench_prepare() {
+  local root=$1 tool
+  shift
+  [ "$(id -u)" = 0 ] || { echo "bench: run as root" >&2; exit 1; }
+  for tool in "$@"; do
+    command -v "$tool" >/dev/null || { echo "bench: $tool is missing (see bench/README.md)" >&2; exit 1; }
+  done
+  "$root/scripts/setup.sh"
+  source "$root/scripts/env.sh"
+  "$root/kiln" --help >/dev/null 2>&1 || "$root/kiln" --help
+}
+
 bench_names=()
 bench_prepares=()
 bench_commands=()

@@ -25,14 +25,8 @@ workloads=${BENCH_WORKLOADS:-W1 W2 W3 W4 W5 W6}
 work=${BENCH_WORK:-/var/tmp/kiln-suite-bench}
 results=${BENCH_RESULTS:-$root/bench/results/$(date +%Y-%m-%d)-suite.txt}
 
-[ "$(id -u)" = 0 ] || { echo "bench: run as root" >&2; exit 1; }
-for tool in buildctl buildkitd buildah runc docker-registry python3; do
-  command -v "$tool" >/dev/null || { echo "bench: $tool is missing (see bench/README.md)" >&2; exit 1; }
-done
-"$root/scripts/setup.sh"
-source "$root/scripts/env.sh"
 source "$root/bench/lib.sh"
-"$root/kiln" --help >/dev/null 2>&1 || "$root/kiln" --help
+bench_prepare "$root" buildctl buildkitd buildah runc docker-registry python3
 
 bench_daemon_work "$root" "$work" "$work/kiln-state"
 mkdir -p "$work/cmd" "$work/logs"

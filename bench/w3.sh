@@ -22,19 +22,13 @@ work=${BENCH_WORK:-/var/tmp/kiln-w3-bench}
 results=${BENCH_RESULTS:-$root/bench/results/$(date +%Y-%m-%d)-w3.txt}
 files=${BENCH_FILES:-20000}
 
-[ "$(id -u)" = 0 ] || { echo "bench: run as root" >&2; exit 1; }
-for tool in docker-registry python3; do
-  command -v "$tool" >/dev/null || { echo "bench: $tool is missing" >&2; exit 1; }
-done
 case " $tools " in
-  *" buildkit "*) for tool in buildctl buildkitd; do
-      command -v "$tool" >/dev/null || { echo "bench: $tool is missing (see bench/README.md)" >&2; exit 1; }
-    done ;;
+  *" buildkit "*) buildkit_tools="buildctl buildkitd" ;;
+  *) buildkit_tools="" ;;
 esac
-"$root/scripts/setup.sh"
-source "$root/scripts/env.sh"
 source "$root/bench/lib.sh"
-"$root/kiln" --help >/dev/null 2>&1 || "$root/kiln" --help
+# shellcheck disable=SC2086
+bench_prepare "$root" docker-registry python3 $buildkit_tools
 
 bench_daemon_work "$root" "$work" "$work/kiln-daemon-state"
 mkdir -p "$work/logs"

@@ -25,7 +25,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -77,7 +76,7 @@ public final class ImageLayers {
             }
             List<Slot> slots = new ArrayList<>();
             for (int i = 0; i < pending.size(); i++) {
-                slots.add(new Slot(snapshot.layers().get(i), result(pending.get(i))));
+                slots.add(new Slot(snapshot.layers().get(i), Futures.get(pending.get(i))));
             }
             return slots;
         } catch (IOException | InterruptedException | RuntimeException e) {
@@ -85,22 +84,6 @@ public final class ImageLayers {
             throw e;
         } finally {
             writers.close();
-        }
-    }
-
-    private static Optional<ImageLayer> result(Future<Optional<ImageLayer>> layer)
-            throws IOException, InterruptedException {
-        try {
-            return layer.get();
-        } catch (ExecutionException e) {
-            Throwable cause = e.getCause();
-            if (cause instanceof IOException io) {
-                throw io;
-            }
-            if (cause instanceof RuntimeException runtime) {
-                throw runtime;
-            }
-            throw new IOException(cause.getMessage(), cause);
         }
     }
 

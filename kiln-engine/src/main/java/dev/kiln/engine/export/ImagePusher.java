@@ -19,7 +19,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -120,7 +119,7 @@ public record ImagePusher(RegistryClient registry, ImageStore images, ExportLog 
                 layers.add(pushers.submit(() -> pushLayer(layer, repository, content)));
             }
             for (Future<?> layer : layers) {
-                await(layer);
+                Futures.get(layer);
             }
         } catch (IOException | InterruptedException | RuntimeException e) {
             pushers.shutdownNow();
@@ -164,21 +163,6 @@ public record ImagePusher(RegistryClient registry, ImageStore images, ExportLog 
             return source.domain().equals(repository.domain()) ? source : null;
         } catch (IllegalArgumentException unreadable) {
             return null;
-        }
-    }
-
-    private static void await(Future<?> task) throws IOException, InterruptedException {
-        try {
-            task.get();
-        } catch (ExecutionException e) {
-            Throwable cause = e.getCause();
-            if (cause instanceof IOException io) {
-                throw io;
-            }
-            if (cause instanceof RuntimeException runtime) {
-                throw runtime;
-            }
-            throw new IOException(cause.getMessage(), cause);
         }
     }
 }
