@@ -119,16 +119,9 @@ for scenario in $scenarios; do
   compare "$scenario"
 done
 
-mkdir -p "$(dirname "$results")"
-{
-  echo "# bench/daemon.sh $(date -u +%Y-%m-%dT%H:%M:%SZ): $runs timed rounds after $warmup warm-up, kiln and buildkit in turn"
-  echo "# kiln $(git -C "$root" rev-parse --short HEAD); $(buildctl --version); $("$JAVA_HOME/bin/java" -version 2>&1 | head -n 1); $(nproc) cores"
-  echo "# kiln:     $(kiln_build CTX OUT)"
-  echo "# buildkit: $(buildctl_build CTX OUT)"
-  echo
-  printf '%s\n' "${summary[@]}"
-  echo
-  echo "# seconds: wall median, mean, min, max; cpu = median user+system of the client (daemons not included)"
-  printf '%s\n' "${raw[@]}"
-} > "$results"
+bench_write_results "$results" \
+  "# bench/daemon.sh $(date -u +%Y-%m-%dT%H:%M:%SZ): $runs timed rounds after $warmup warm-up, kiln and buildkit in turn" \
+  "# kiln $(git -C "$root" rev-parse --short HEAD); $(buildctl --version); $("$JAVA_HOME/bin/java" -version 2>&1 | head -n 1); $(nproc) cores" \
+  "# kiln:     $(kiln_build CTX OUT)" \
+  "# buildkit: $(buildctl_build CTX OUT)"
 echo "bench: raw numbers in ${results#"$root"/}" >&2

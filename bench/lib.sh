@@ -63,6 +63,21 @@ bench_record() {
   done
 }
 
+# bench_write_results FILE HEADER...: writes the caller's summary and raw arrays to FILE under the HEADER lines
+bench_write_results() {
+  local file=$1
+  shift
+  mkdir -p "$(dirname "$file")"
+  {
+    printf '%s\n' "$@"
+    echo
+    printf '%s\n' "${summary[@]}"
+    echo
+    echo "# seconds: wall median, mean, min, max; cpu = median user+system of the client (daemons not included)"
+    printf '%s\n' "${raw[@]}"
+  } > "$file"
+}
+
 # bench_add NAME PREPARE COMMAND
 bench_add() {
   bench_names+=("$1")

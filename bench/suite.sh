@@ -72,11 +72,8 @@ compare() {
     -v h="$(bench_median "$name-buildah")" -v rb="$(bench_ratio "$name-kiln" "$name-buildkit")" \
     -v rh="$(bench_ratio "$name-kiln" "$name-buildah")" \
     'BEGIN { printf "%-3s kiln %7.3f s  buildkit %7.3f s  buildah %7.3f s   kiln/buildkit %.2f  kiln/buildah %.2f", n, k, b, h, rb, rh }')
-  summary+=("$line")
-  echo "$line"
-  for tool in $tools; do
-    raw+=("$name $tool: $(bench_stats "$name-$tool")" "  runs $(bench_raw "$name-$tool")")
-  done
+  # shellcheck disable=SC2086
+  bench_record "$name" "$line" $tools
 }
 # run_workload NAME CONTEXT PREPARE [FLAGS]: every tool builds CONTEXT
 run_workload() {
@@ -167,15 +164,13 @@ END
   esac
 done
 
-mkdir -p "$(dirname "$results")"
-{
-  echo "# bench/suite.sh $(date -u +%Y-%m-%dT%H:%M:%SZ): $runs timed rounds after $warmup warm-up, $tools in turn"
-  echo "# kiln $(git -C "$root" rev-parse --short HEAD); $(buildctl --version); $(buildah --version); $("$JAVA_HOME/bin/java" -version 2>&1 | head -n 1); $(nproc) cores"
-  for tool in $tools; do echo "# $tool: $(cat "$work/cmd/W1-$tool.sh" 2>/dev/null | tr '\n' ';')"; done
-  echo
-  printf '%s\n' "${summary[@]}"
-  echo
-  echo "# seconds: wall median, mean, min, max; cpu = median user+system of the client (daemons not included)"
-  printf '%s\n' "${raw[@]}"
-} > "$results"
+headers=("# bench/suite.sh $(date -u +%Y-%m-%dT%H:%M:%SZ): $runs timed rounds after $warmup warm-up, $tools in turn"
+  "# kiln $(git -C "$root" rev-parse --short HEAD); $(buildctl --version); $(buildah --version); $("$JAVA_HOME/bin/java" -version 2>&1 | head -n 1); $(nproc) cores")
+for tool in $tools; do
+  for file in "$work"/cmd/W?-"$tool".sh; do  # how the first workload run called the tool
+    [ -f "$file" ] && headers+=("# $tool: $(tr '\n' ';' < "$file")")
+    break
+  done
+done
+bench_write_results "$results" "${headers[@]}"
 echo "bench: raw numbers in $results" >&2
