@@ -5,6 +5,7 @@ import dev.kiln.core.Digest;
 import dev.kiln.oci.Descriptor;
 import dev.kiln.oci.content.BlobWriter;
 import dev.kiln.oci.content.ContentStore;
+import dev.kiln.oci.layer.DeflateBlocks;
 import dev.kiln.oci.layer.LayerCompression;
 import dev.kiln.oci.layer.LayerWriteOptions;
 import dev.kiln.oci.layer.LayerWriter;
@@ -121,8 +122,8 @@ public final class ImageLayers {
         try (BlobWriter blob = content.writer(null, -1)) {
             if (options.compressionLevel().isEmpty()) {
                 if (options.compression() == LayerCompression.GZIP) {
-                    blocks = StoredDeflateBlocks.open(content, content.root().resolve(DEFLATE_BLOCKS));
-                    writeOptions = writeOptions.withBlocks(blocks);
+                    blocks = reusableBlocks(content, layerId);
+                    writeOptions = writeOptions.withBlocks(blocks == null ? DeflateBlocks.NONE : blocks);
                 }
                 WrittenLayer written =
                         LayerWriter.write(dir, blob, writeOptions.withCompression(options.compression()));
@@ -149,6 +150,17 @@ public final class ImageLayers {
         LayerBlob blob = new LayerBlob(Descriptor.of(options.compression().ociMediaType(), digest, size), diffId, "");
         images.recordLayer(layerId, variant, blob);
         return new ImageLayer(layerId, blob, variant, created(dir));
+    }
+
+    /** The deflated blocks of recent layer blobs, or null when they cannot be read: they only save time. */
+    private StoredDeflateBlocks reusableBlocks(ContentStore content, String layerId) {
+        try {
+            return StoredDeflateBlocks.open(content, content.root().resolve(DEFLATE_BLOCKS));
+        } catch (IOException e) {
+            log.line("layer " + layerId + " is compressed in full: the gzip blocks of earlier layers cannot be read: "
+                    + e.getMessage());
+            return null;
+        }
     }
 
     /** A compressor at {@code level} that leaves {@code blob} open when it is closed. */
