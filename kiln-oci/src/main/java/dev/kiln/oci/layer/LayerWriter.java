@@ -113,8 +113,8 @@ public final class LayerWriter {
         try (DirectoryStream<Path> entries = Files.newDirectoryStream(directory)) {
             for (Path path : entries) {
                 String name = path.getFileName().toString();
-                FileStat stat = FileStat.of(path);
-                String tarName = stat.isWhiteout() ? Overlay.WHITEOUT_PREFIX + name : name;
+                Lstat stat = Lstat.of(path);
+                String tarName = isWhiteout(stat) ? Overlay.WHITEOUT_PREFIX + name : name;
                 children.add(new Child(path, tarName, tarName.getBytes(StandardCharsets.UTF_8), stat));
             }
         }
@@ -125,15 +125,15 @@ public final class LayerWriter {
     }
 
     private void writeChild(Child child, String prefix) throws IOException {
-        FileStat stat = child.stat();
+        Lstat stat = child.stat();
         Path path = child.path();
         String name = prefix + child.tarName();
         Instant modified = clamped(stat.modified());
-        if (stat.isWhiteout()) {
+        if (isWhiteout(stat)) {
             put(TarEntry.of(name, TarType.REGULAR, 0, 0, 0, modified), NO_CONTENT);
             return;
         }
-        int type = stat.mode() & PosixFiles.S_IFMT;
+        int type = stat.type();
         if (type == PosixFiles.S_IFSOCK) {
             return; // sockets belong to a running process; tar has no way to carry them
         }
@@ -186,8 +186,14 @@ public final class LayerWriter {
         }
     }
 
-    private TarEntry entry(String name, TarType type, FileStat stat, Instant modified, Path path) throws IOException {
-        return TarEntry.of(name, type, stat.mode() & 07777, stat.uid(), stat.gid(), modified)
+    private TarEntry entry(String name, TarType type, Lstat stat, Instant modified, Path path) throws IOException {
+        return TarEntry.of(
+                        name,
+                        type,
+                        stat.mode() & 07777,
+                        Integer.toUnsignedLong(stat.uid()),
+                        Integer.toUnsignedLong(stat.gid()),
+                        modified)
                 .withXattrs(xattrs(path));
     }
 
@@ -221,30 +227,12 @@ public final class LayerWriter {
         return Instant.ofEpochSecond(time.getEpochSecond());
     }
 
-    private record Child(Path path, String tarName, byte[] sortKey, FileStat stat) {}
+    private record Child(Path path, String tarName, byte[] sortKey, Lstat stat) {}
 
     private record FileKey(long device, long inode) {}
 
-    /** What lstat(2) says about an entry: what a tar header needs of it. */
-    private record FileStat(
-            int mode, long uid, long gid, long size, long rdev, long device, long inode, int links, FileTime modified) {
-
-        static FileStat of(Path path) throws IOException {
-            Lstat stat = Lstat.of(path);
-            return new FileStat(
-                    stat.mode(),
-                    Integer.toUnsignedLong(stat.uid()),
-                    Integer.toUnsignedLong(stat.gid()),
-                    stat.size(),
-                    stat.rdev(),
-                    stat.device(),
-                    stat.inode(),
-                    stat.links(),
-                    stat.modified());
-        }
-
-        boolean isWhiteout() {
-            return (mode & PosixFiles.S_IFMT) == PosixFiles.S_IFCHR && rdev == 0;
-        }
+    /** An overlay whiteout: a character device numbered 0/0. */
+    private static boolean isWhiteout(Lstat stat) {
+        return stat.type() == PosixFiles.S_IFCHR && stat.rdev() == 0;
     }
 }
