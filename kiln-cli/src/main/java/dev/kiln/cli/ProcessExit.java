@@ -7,16 +7,26 @@ import java.lang.invoke.MethodHandle;
 import java.util.Map;
 
 /**
- * Ends the command at once once it has said everything. The JVM's own exit waits up to 300 ms for threads that sit in
- * native code, such as a socket poller parked in epoll_wait (the session's Netty transport, or the JDK's poller for
- * sockets used from virtual threads): a cached build through the daemon once spent a third of its time in that wait.
- * The command has no shutdown work of its own by then (outputs are written and renamed before the build's answer
- * arrives), so when such a thread is left it calls _exit(2) after flushing its streams. Otherwise it exits the JVM's
- * way, which is then quick, and cheaper than linking the native call (some 60 ms of CPU in a fresh JVM).
- * {@code -Dkiln.exit=jvm} always exits the JVM's way (a run that records an AOT cache, which the JVM writes at its
- * own exit).
+ * Ends the command at once once it has said everything, by {@link Runtime#halt} rather than {@link System#exit}.
+ * <ul>
+ *   <li>System.exit logs the exit through System.Logger (JDK 21 and later), and finding a logger makes the JVM scan
+ *       every jar of the class path for a logger service: some 25 ms at the end of every command on Kiln's 44-jar
+ *       class path, which the AOT cache otherwise never opens. The command has no shutdown work of its own by then:
+ *       outputs are written and renamed before the build's answer arrives, and the daemon closes itself before its
+ *       {@code serve} returns.
+ *   <li>Either way the JVM waits up to 300 ms for threads that sit in native code, such as a socket poller parked in
+ *       epoll_wait: a cached build through the daemon once spent a third of its time in that wait. Kiln's own
+ *       connections end their reader threads when they close, so such a thread is rare; when one stays, the command
+ *       calls _exit(2) after flushing its streams, which costs linking the native call (some 60 ms of CPU in a fresh
+ *       JVM).
+ * </ul>
+ * {@code -Dkiln.exit=jvm} always exits the JVM's full way (a run that records an AOT cache, which the JVM writes at
+ * its own exit).
  */
 final class ProcessExit {
+
+    private static final int NATIVE_CHECKS = 5;
+    private static final long NATIVE_CHECK_PAUSE_MS = 2;
 
     private ProcessExit() {}
 
@@ -39,11 +49,33 @@ final class ProcessExit {
         return false;
     }
 
+    /**
+     * Whether a thread stays in native code over a few checks: a reader whose socket was just closed is seen in its
+     * read for a moment before it leaves, and waiting those few milliseconds is cheaper than linking _exit.
+     */
+    private static boolean threadStaysInNativeCode() {
+        for (int check = 0; check < NATIVE_CHECKS; check++) {
+            if (!threadInNativeCode()) {
+                return false;
+            }
+            try {
+                Thread.sleep(NATIVE_CHECK_PAUSE_MS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return true;
+            }
+        }
+        return threadInNativeCode();
+    }
+
     static void now(int status) {
         System.out.flush();
         System.err.flush();
-        if ("jvm".equals(System.getProperty("kiln.exit")) || !threadInNativeCode()) {
+        if ("jvm".equals(System.getProperty("kiln.exit"))) {
             System.exit(status);
+        }
+        if (!threadStaysInNativeCode()) {
+            Runtime.getRuntime().halt(status);
         }
         try {
             Linker linker = Linker.nativeLinker();

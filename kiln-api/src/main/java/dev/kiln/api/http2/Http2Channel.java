@@ -44,6 +44,9 @@ public final class Http2Channel extends ManagedChannel {
     private final List<Http2Connection> connections = new ArrayList<>();
     private final Set<Http2Call<?, ?>> calls = new HashSet<>();
     private boolean shutdown;
+    /** Set once, by the thread that then closes the connections; {@link #terminated} follows when they are closed. */
+    private boolean terminating;
+
     private boolean terminated;
 
     /** Makes the bytes of a new connection. */
@@ -235,22 +238,36 @@ public final class Http2Channel extends ManagedChannel {
         }
     }
 
-    /** Under lock: once shut down with no call left, the channel is terminated and its connections go. */
+    /**
+     * Under lock: once shut down with no call left, the connections to close, which {@link #closeAll} then closes;
+     * null while calls remain or when another thread already took them.
+     */
     private List<Http2Connection> terminateIfDone() {
-        if (!shutdown || !calls.isEmpty() || terminated) {
-            return List.of();
+        if (!shutdown || !calls.isEmpty() || terminating) {
+            return null;
         }
-        terminated = true;
-        lock.notifyAll();
+        terminating = true;
         List<Http2Connection> close = new ArrayList<>(connections);
         connections.clear();
         current = null;
         return close;
     }
 
-    private static void closeAll(List<Http2Connection> close) {
+    /**
+     * Closes what {@link #terminateIfDone} handed over, and only then counts the channel as terminated: a caller of
+     * {@link #awaitTermination} may exit the process next, and a reader thread still blocked in a socket read would
+     * hold the JVM's exit up (see dev.kiln.cli.ProcessExit).
+     */
+    private void closeAll(List<Http2Connection> close) {
+        if (close == null) {
+            return;
+        }
         for (Http2Connection c : close) {
             c.close();
+        }
+        synchronized (lock) {
+            terminated = true;
+            lock.notifyAll();
         }
     }
 

@@ -34,6 +34,9 @@ final class Http2Connection implements Runnable {
     private static final int HEADER_TABLE_SIZE = 4096;
     private static final int MAX_HEADER_BLOCK = 4 << 20;
     private static final int MAX_STREAM_ID = Integer.MAX_VALUE;
+    /** How long {@link #close} waits for the reader thread to leave its read once the socket is closed. */
+    private static final long READER_END_WAIT = 100;
+
     /** Queued DATA above which a sender waits. */
     static final long SEND_QUEUE_LIMIT = 256 * 1024;
 
@@ -300,9 +303,20 @@ final class Http2Connection implements Runnable {
         });
     }
 
-    /** Closes the connection quietly (the channel is done with it). */
+    /**
+     * Closes the connection quietly (the channel is done with it). On a socket it also waits a moment for the reader
+     * thread to end, so that a process exiting next finds no thread left in a socket read, which would hold the JVM's
+     * exit up (see dev.kiln.cli.ProcessExit); a read from a stream does not end when the stream is closed.
+     */
     void close() {
         fail(Status.UNAVAILABLE.withDescription("channel shut down"));
+        if (socket instanceof Http2Transport.Socket && Thread.currentThread() != reader) {
+            try {
+                reader.join(READER_END_WAIT);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
     }
 
     /** Ends the connection: every call still on it fails with {@code status}; later calls use a new one. */
