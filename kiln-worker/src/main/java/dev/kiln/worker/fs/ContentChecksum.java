@@ -191,14 +191,20 @@ public final class ContentChecksum {
 
     private byte[] treeDigest(Path top, FilteredTree filter, Listing listing) throws IOException {
         MessageDigest sha = Sha256.engine();
+        // top's path in the layered view, once: an entry's is this joined with its relative path, which costs far
+        // less than deriving it from the entry's host path (a fifth of a 20,000-file COPY's CPU did that)
+        String topInView = inView(top);
         try (DataOutputStream out =
                 new DataOutputStream(new DigestOutputStream(OutputStream.nullOutputStream(), sha))) {
             out.writeInt(FORMAT_VERSION);
             FileStat topStat = FileStat.of(top);
-            writeEntry(out, ".", top, topStat);
+            writeEntry(out, ".", top, topStat, topInView);
             if (topStat.isDirectory()) {
                 for (FilteredTree.Entry entry : filter.scan(top)) {
-                    byte[] content = writeEntry(out, entry.relative(), entry.path(), entry.stat());
+                    String entryInView = topInView == null
+                            ? null
+                            : topInView.isEmpty() ? entry.relative() : topInView + "/" + entry.relative();
+                    byte[] content = writeEntry(out, entry.relative(), entry.path(), entry.stat(), entryInView);
                     if (listing != null) {
                         listing.add(entry.relative(), describe(entry.stat(), content, entry.path()));
                     }
@@ -206,6 +212,15 @@ public final class ContentChecksum {
             }
         }
         return sha.digest();
+    }
+
+    /** {@code path} under the layered view's root as "a/b" ("" for the root), or null without a view or outside it. */
+    private String inView(Path path) {
+        if (layers == null) {
+            return null;
+        }
+        Path absolute = path.toAbsolutePath().normalize();
+        return absolute.startsWith(viewRoot) ? viewRoot.relativize(absolute).toString() : null;
     }
 
     /** One entry of a listing: what it is, then its mode and owner (the header the tree digest covers). */
@@ -219,8 +234,12 @@ public final class ContentChecksum {
         return what + " " + Integer.toOctalString(stat.permissions()) + " " + stat.uid() + ":" + stat.gid();
     }
 
-    /** Writes one entry; returns a regular file's content digest (null for other types). */
-    private byte[] writeEntry(DataOutputStream out, String relative, Path path, FileStat stat) throws IOException {
+    /**
+     * Writes one entry; returns a regular file's content digest (null for other types). {@code inView}: the entry's
+     * path under the layered view's root, as {@link #inView} gives it.
+     */
+    private byte[] writeEntry(DataOutputStream out, String relative, Path path, FileStat stat, String inView)
+            throws IOException {
         writeString(out, relative);
         out.writeChar(stat.type().code());
         out.writeInt(stat.permissions());
@@ -229,7 +248,7 @@ public final class ContentChecksum {
         byte[] content = null;
         switch (stat.type()) {
             case REGULAR -> {
-                content = contentDigest(path, stat);
+                content = contentDigest(path, stat, inView);
                 out.write(content);
             }
             case SYMLINK -> writeString(out, Files.readSymbolicLink(path).toString());
@@ -241,15 +260,11 @@ public final class ContentChecksum {
         return content;
     }
 
-    private byte[] contentDigest(Path path, FileStat stat) throws IOException {
-        if (layers != null) {
-            Path absolute = path.toAbsolutePath().normalize();
-            if (absolute.startsWith(viewRoot) && !absolute.equals(viewRoot)) {
-                Optional<Path> layerFile =
-                        layers.regularFile(viewRoot.relativize(absolute).toString(), stat);
-                if (layerFile.isPresent()) {
-                    return index.immutableDigest(layerFile.get(), stat);
-                }
+    private byte[] contentDigest(Path path, FileStat stat, String inView) throws IOException {
+        if (inView != null && !inView.isEmpty()) {
+            Optional<Path> layerFile = layers.regularFile(inView, stat);
+            if (layerFile.isPresent()) {
+                return index.immutableDigest(layerFile.get(), stat);
             }
         }
         return index.contentDigest(path, stat);

@@ -61,9 +61,13 @@ final class TreeCopy {
     /** Copies {@code source} (not followed if a symlink) to {@code target}. */
     void copy(Path source, Path target) throws IOException {
         FileStat stat = FileStat.of(source);
-        prepareTarget(stat, target);
+        // the scopes' relative paths of the two roots, once: an entry's are these joined with its own relative path,
+        // which costs far less than deriving them from its host paths (some 10% of a 20,000-file COPY's CPU)
+        String sourceBase = relative(sourceScope, source);
+        String targetBase = relative(targetScope, target);
+        prepareTarget(stat, target, targetBase);
         if (!stat.isDirectory()) {
-            if (copyNonDirectory(source, stat, target)) {
+            if (copyNonDirectory(source, stat, target, sourceBase, targetBase)) {
                 applyMetadata(source, stat, target);
             }
             return;
@@ -74,11 +78,13 @@ final class TreeCopy {
         for (FilteredTree.Entry entry : entries) {
             closeFinished(open, entry.relative());
             Path childTarget = target.resolve(entry.relative());
-            prepareTarget(entry.stat(), childTarget);
+            String childTargetRelative = join(targetBase, entry.relative());
+            prepareTarget(entry.stat(), childTarget, childTargetRelative);
             if (entry.stat().isDirectory()) {
                 ensureDirectory(childTarget);
                 open.push(new OpenDirectory(entry.relative(), entry.path(), childTarget, entry.stat()));
-            } else if (copyNonDirectory(entry.path(), entry.stat(), childTarget)) {
+            } else if (copyNonDirectory(
+                    entry.path(), entry.stat(), childTarget, join(sourceBase, entry.relative()), childTargetRelative)) {
                 applyMetadata(entry.path(), entry.stat(), childTarget);
             }
         }
@@ -101,10 +107,11 @@ final class TreeCopy {
         }
     }
 
-    private void prepareTarget(FileStat source, Path target) throws IOException {
+    /** {@code relativeTarget}: the target under its scope's root, as "a/b". */
+    private void prepareTarget(FileStat source, Path target, String relativeTarget) throws IOException {
         if (shared != null) {
             // a link recorded for this path (or, when a file replaces a directory, below it) would land over this entry
-            shared.links().forget(relative(targetScope, target), !source.isDirectory());
+            shared.links().forget(relativeTarget, !source.isDirectory());
         }
         FileStat existing = FileStat.ofIfExists(target).orElse(null);
         if (existing == null) {
@@ -141,12 +148,15 @@ final class TreeCopy {
         return true;
     }
 
-    /** Returns whether an entry was written now (metadata still to apply), not left to a link at commit. */
-    private boolean copyNonDirectory(Path source, FileStat stat, Path target) throws IOException {
+    /**
+     * Returns whether an entry was written now (metadata still to apply), not left to a link at commit. The relative
+     * paths name source and target under their scopes' roots, as "a/b".
+     */
+    private boolean copyNonDirectory(
+            Path source, FileStat stat, Path target, String relativeSource, String relativeTarget) throws IOException {
         switch (stat.type()) {
             case REGULAR -> {
-                Path layerFile = shareable(source, stat);
-                String relativeTarget = layerFile == null ? null : relative(targetScope, target);
+                Path layerFile = shareable(relativeSource, stat);
                 if (layerFile != null) {
                     int slash = relativeTarget.lastIndexOf('/');
                     if (shared.links().canLinkInto(slash < 0 ? "" : relativeTarget.substring(0, slash))) {
@@ -182,20 +192,25 @@ final class TreeCopy {
      * The immutable layer file to link instead of copying {@code source}, when there is one and the copy would give
      * the target exactly the source's metadata: its owner, its mode, its times (and, one inode, its xattrs).
      */
-    private Path shareable(Path source, FileStat stat) throws IOException {
+    private Path shareable(String relativeSource, FileStat stat) throws IOException {
         if (shared == null
                 || timestamp != null
                 || (owner != null && (owner.uid() != stat.uid() || owner.gid() != stat.gid()))
                 || options.permissionsFor(stat.permissions(), false) != (stat.permissions() & 07777)) {
             return null;
         }
-        return shared.layerFile(relative(sourceScope, source), stat).orElse(null);
+        return shared.layerFile(relativeSource, stat).orElse(null);
     }
 
     /** A path under a scope's root as "a/b", without the leading slash. */
     private static String relative(ScopedRoot scope, Path path) {
         String relative = scope.relative(path);
         return relative.startsWith("/") ? relative.substring(1) : relative;
+    }
+
+    /** {@code child} (relative, "c/d") below {@code base} ("a/b", or "" for the root). */
+    private static String join(String base, String child) {
+        return base.isEmpty() ? child : base + "/" + child;
     }
 
     private void applyMetadata(Path source, FileStat stat, Path target) throws IOException {
