@@ -58,8 +58,10 @@ public record Digest(String algorithm, String hex) implements Comparable<Digest>
      * @throws IllegalArgumentException for any other algorithm
      */
     public static MessageDigest engine(String algorithm) {
+        if (algorithm.equals("sha256")) {
+            return Sha256.engine();
+        }
         String name = switch (algorithm) {
-            case "sha256" -> "SHA-256";
             case "sha384" -> "SHA-384";
             case "sha512" -> "SHA-512";
             default -> throw new IllegalArgumentException("unsupported digest algorithm \"" + algorithm + "\"");

@@ -92,6 +92,8 @@ public final class DaemonCommand {
 
     private static int serve(DaemonConfig config, PrintStream err) throws IOException, InterruptedException {
         config.warnings().forEach(warning -> err.println("kiln daemon: " + warning));
+        // the daemon runs at the JIT's first tier (see the kiln launcher), where the JDK's SHA-256 is plain Java
+        dev.kiln.core.Sha256.preferNative();
         if ("1".equals(System.getenv(dev.kiln.api.DaemonEndpoint.AUTOSTARTED))) {
             ignoreHangups();
         }

@@ -19,8 +19,6 @@ public final class DaemonLauncher {
 
     static final String IDLE_TIMEOUT = "3h";
     private static final String MAIN_CLASS = "dev.kiln.cli.Main";
-    /** The launcher's JIT flag for short-lived commands, which a daemon drops (see {@link #javaCommand()}). */
-    static final String CLIENT_JIT = "-XX:TieredStopAtLevel=1";
 
     private final Duration startTimeout;
 
@@ -65,12 +63,11 @@ public final class DaemonLauncher {
 
     /**
      * The java command of this process up to its main class: its JVM flags and class path, without the flags that
-     * make a JDK AOT cache (a training run's client must not have its daemon write the cache too), and without the
-     * client's stop at the first JIT tier. A session before measured that the second tier's compiler threads cost a
-     * cached build through a young daemon about 10% (0.72 s against 0.65 s); but only the second tier has the
-     * intrinsics that hash on the CPU's SHA instructions (1.2 GB/s against 0.1 GB/s), and a daemon hashes every
-     * context and layer: issue 13's W3 rebuild cost it 2.4 s of CPU instead of 4.0 s. The launcher script does the
-     * same for {@code kiln daemon}.
+     * make a JDK AOT cache (a training run's client must not have its daemon write the cache too). The daemon keeps
+     * the client's stop at the JIT's first tier: a young daemon's cached builds took 105 ms there after 20 builds and
+     * 180 ms with the second tier, whose profiling code and compiler threads it pays for over its first hundred
+     * builds. The second tier's one clear win, SHA-256 on the CPU's SHA instructions, the daemon gets from libcrypto
+     * instead ({@code Sha256.preferNative}).
      */
     static List<String> javaCommand() {
         ProcessHandle.Info self = ProcessHandle.current().info();
@@ -95,8 +92,7 @@ public final class DaemonLauncher {
         for (String argument : arguments.subList(0, main)) {
             if (!argument.startsWith("-XX:AOTCacheOutput=")
                     && !argument.startsWith("-XX:AOTMode=")
-                    && !argument.startsWith("-XX:AOTConfiguration=")
-                    && !argument.equals(CLIENT_JIT)) {
+                    && !argument.startsWith("-XX:AOTConfiguration=")) {
                 command.add(argument);
             }
         }

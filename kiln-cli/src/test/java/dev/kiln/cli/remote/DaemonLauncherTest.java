@@ -5,15 +5,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
-/** The java command a client starts its daemon with: the client's own, less what only a short-lived client wants. */
+/** The java command a client starts its daemon with: the client's own, less the flags that record an AOT cache. */
 class DaemonLauncherTest {
 
     @Test
-    void daemonKeepsTheClientsFlagsAndClassPathButNotItsJitStopOrItsAotTraining() {
+    void daemonKeepsTheClientsFlagsAndClassPathButNotItsAotTraining() {
         List<String> client = List.of(
                 "--enable-native-access=ALL-UNNAMED",
                 "-XX:+UseSerialGC",
-                DaemonLauncher.CLIENT_JIT,
+                "-XX:TieredStopAtLevel=1",
                 "-XX:AOTCache=/k/kiln.aot",
                 "-XX:AOTCacheOutput=/k/new.aot",
                 "-cp",
@@ -27,6 +27,7 @@ class DaemonLauncherTest {
                         "/jdk/bin/java",
                         "--enable-native-access=ALL-UNNAMED",
                         "-XX:+UseSerialGC",
+                        "-XX:TieredStopAtLevel=1",
                         "-XX:AOTCache=/k/kiln.aot",
                         "-cp",
                         "/k/kiln-cli.jar:/k/lib.jar");
