@@ -2,8 +2,12 @@ package dev.kiln.cli.remote;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** The java command a client starts its daemon with: the client's own, less the flags that record an AOT cache. */
 class DaemonLauncherTest {
@@ -31,5 +35,23 @@ class DaemonLauncherTest {
                         "-XX:AOTCache=/k/kiln.aot",
                         "-cp",
                         "/k/kiln-cli.jar:/k/lib.jar");
+    }
+
+    @Test
+    void daemonMapsItsOwnAotCacheWhenTheSameTrainingMadeIt(@TempDir Path target) throws Exception {
+        Path client = Files.writeString(target.resolve("kiln.aot"), "client");
+        Path daemon = Files.writeString(target.resolve(DaemonLauncher.DAEMON_CACHE), "daemon");
+        List<String> args = List.of("-XX:AOTCache=" + client, "-cp", "/k/kiln-cli.jar", "dev.kiln.cli.Main", "build");
+
+        Files.setLastModifiedTime(client, FileTime.fromMillis(1_000_000));
+        Files.setLastModifiedTime(daemon, FileTime.fromMillis(2_000_000));
+        assertThat(DaemonLauncher.javaCommand("/jdk/bin/java", args)).contains("-XX:AOTCache=" + daemon);
+
+        // older than the client's: left from an earlier training, whose jars may have been rebuilt since
+        Files.setLastModifiedTime(daemon, FileTime.fromMillis(500_000));
+        assertThat(DaemonLauncher.javaCommand("/jdk/bin/java", args)).contains("-XX:AOTCache=" + client);
+
+        Files.delete(daemon);
+        assertThat(DaemonLauncher.javaCommand("/jdk/bin/java", args)).contains("-XX:AOTCache=" + client);
     }
 }
