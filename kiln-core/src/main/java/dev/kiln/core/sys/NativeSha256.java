@@ -23,6 +23,7 @@ import java.util.Optional;
 public final class NativeSha256 extends MessageDigest implements Cloneable {
 
     private static final int LENGTH = 32;
+    private static final long CRITICAL_SLICE = 64 * 1024;
     private static final Cleaner CLEANER = Cleaner.create();
 
     /** The bound libcrypto functions, or why there are none. */
@@ -156,33 +157,34 @@ public final class NativeSha256 extends MessageDigest implements Cloneable {
 
     @Override
     protected void engineUpdate(byte[] input, int offset, int len) {
-        if (len == 0) {
-            return;
-        }
-        try {
-            check(
-                    (int) crypto().heapUpdate()
-                            .invokeExact(context, MemorySegment.ofArray(input).asSlice(offset, len), (long) len),
-                    "EVP_DigestUpdate");
-        } catch (Throwable t) {
-            throw rethrow(t);
-        }
+        update(MemorySegment.ofArray(input).asSlice(offset, len));
     }
 
     @Override
     protected void engineUpdate(ByteBuffer input) {
-        int len = input.remaining();
-        if (len == 0) {
-            return;
-        }
-        MemorySegment bytes = MemorySegment.ofBuffer(input);
+        update(MemorySegment.ofBuffer(input));
+        input.position(input.limit());
+    }
+
+    /**
+     * Hashes {@code bytes}. Heap bytes go in slices of {@link #CRITICAL_SLICE}: a critical downcall holds off the
+     * garbage collector's safepoints while it runs, which a slice keeps to some 50 microseconds.
+     */
+    private void update(MemorySegment bytes) {
         try {
-            MethodHandle update = bytes.isNative() ? crypto().update() : crypto().heapUpdate();
-            check((int) update.invokeExact(context, bytes, (long) len), "EVP_DigestUpdate");
+            if (bytes.isNative()) {
+                check((int) crypto().update().invokeExact(context, bytes, bytes.byteSize()), "EVP_DigestUpdate");
+                return;
+            }
+            for (long at = 0; at < bytes.byteSize(); at += CRITICAL_SLICE) {
+                long size = Math.min(CRITICAL_SLICE, bytes.byteSize() - at);
+                check(
+                        (int) crypto().heapUpdate().invokeExact(context, bytes.asSlice(at, size), size),
+                        "EVP_DigestUpdate");
+            }
         } catch (Throwable t) {
             throw rethrow(t);
         }
-        input.position(input.limit());
     }
 
     @Override
