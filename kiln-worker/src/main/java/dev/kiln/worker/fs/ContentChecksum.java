@@ -3,6 +3,7 @@ package dev.kiln.worker.fs;
 import dev.kiln.core.GoPath;
 import dev.kiln.core.PathPatterns;
 import dev.kiln.core.Sha256;
+import java.io.BufferedOutputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -28,6 +29,7 @@ public final class ContentChecksum {
 
     private static final String PREFIX = "sha256:";
     private static final int FORMAT_VERSION = 1;
+    private static final int DIGEST_BUFFER = 16 * 1024;
 
     private final ChecksumIndex index;
     private final Path viewRoot;
@@ -194,8 +196,10 @@ public final class ContentChecksum {
         // top's path in the layered view, once: an entry's is this joined with its relative path, which costs far
         // less than deriving it from the entry's host path (a fifth of a 20,000-file COPY's CPU did that)
         String topInView = inView(top);
-        try (DataOutputStream out =
-                new DataOutputStream(new DigestOutputStream(OutputStream.nullOutputStream(), sha))) {
+        // buffered: an entry is a few small writes, and the digest takes one call per write (a native call, in the
+        // daemon); closing flushes before the digest is read
+        try (DataOutputStream out = new DataOutputStream(new BufferedOutputStream(
+                new DigestOutputStream(OutputStream.nullOutputStream(), sha), DIGEST_BUFFER))) {
             out.writeInt(FORMAT_VERSION);
             FileStat topStat = FileStat.of(top);
             writeEntry(out, ".", top, topStat, topInView);
