@@ -69,11 +69,10 @@ public final class DaemonLauncher {
      * The java command of this process up to its main class: its JVM flags and class path, without the flags that
      * make a JDK AOT cache (a training run's client must not have its daemon write the cache too), and with the
      * daemon's own AOT cache in place of the client's where the launcher trained one ({@link #DAEMON_CACHE}). The
-     * daemon keeps
-     * the client's stop at the JIT's first tier: a young daemon's cached builds took 105 ms there after 20 builds and
-     * 180 ms with the second tier, whose profiling code and compiler threads it pays for over its first hundred
-     * builds. The second tier's one clear win, SHA-256 on the CPU's SHA instructions, the daemon gets from libcrypto
-     * instead ({@code Sha256.preferNative}).
+     * daemon keeps the client's stop at the JIT's first tier: a fresh daemon's cached builds averaged 102 ms over its
+     * builds 11 to 20 there and 158 ms with the second tier, whose profiling code and compiler threads a daemon pays
+     * for over its first hundred builds. The second tier's one clear win, SHA-256 on the CPU's SHA instructions, the
+     * daemon gets from libcrypto instead ({@code Sha256.preferNative}).
      */
     static List<String> javaCommand() {
         ProcessHandle.Info self = ProcessHandle.current().info();
