@@ -26,7 +26,7 @@ public final class NativeSha256 extends MessageDigest implements Cloneable {
     private static final long CRITICAL_SLICE = 64 * 1024;
     private static final Cleaner CLEANER = Cleaner.create();
 
-    /** The bound libcrypto functions, or why there are none. */
+    /** The bound libcrypto functions and the fetched SHA-256 implementation. */
     private record Crypto(
             MemorySegment sha256,
             MethodHandle newContext,
@@ -46,7 +46,7 @@ public final class NativeSha256 extends MessageDigest implements Cloneable {
     private NativeSha256(MemorySegment context) {
         super("SHA-256");
         this.context = context;
-        Crypto crypto = Holder.CRYPTO.orElseThrow();
+        Crypto crypto = crypto();
         CLEANER.register(this, () -> freeContext(crypto, context));
     }
 
@@ -118,7 +118,7 @@ public final class NativeSha256 extends MessageDigest implements Cloneable {
             }
             return context;
         } catch (Throwable t) {
-            throw rethrow(t);
+            throw Libc.unexpected(t);
         }
     }
 
@@ -126,7 +126,7 @@ public final class NativeSha256 extends MessageDigest implements Cloneable {
         try {
             crypto.freeContext().invokeExact(context);
         } catch (Throwable t) {
-            throw rethrow(t);
+            throw Libc.unexpected(t);
         }
     }
 
@@ -138,16 +138,6 @@ public final class NativeSha256 extends MessageDigest implements Cloneable {
         if (ok != 1) {
             throw new IllegalStateException("libcrypto " + call + " failed");
         }
-    }
-
-    private static RuntimeException rethrow(Throwable t) {
-        if (t instanceof RuntimeException e) {
-            return e;
-        }
-        if (t instanceof Error e) {
-            throw e;
-        }
-        return new IllegalStateException(t);
     }
 
     @Override
@@ -183,7 +173,7 @@ public final class NativeSha256 extends MessageDigest implements Cloneable {
                         "EVP_DigestUpdate");
             }
         } catch (Throwable t) {
-            throw rethrow(t);
+            throw Libc.unexpected(t);
         }
     }
 
@@ -210,7 +200,7 @@ public final class NativeSha256 extends MessageDigest implements Cloneable {
         } catch (DigestException | RuntimeException | Error e) {
             throw e;
         } catch (Throwable t) {
-            throw rethrow(t);
+            throw Libc.unexpected(t);
         }
         engineReset();
         return LENGTH;
@@ -228,7 +218,7 @@ public final class NativeSha256 extends MessageDigest implements Cloneable {
                     (int) crypto().init().invokeExact(context, crypto().sha256(), MemorySegment.NULL),
                     "EVP_DigestInit_ex");
         } catch (Throwable t) {
-            throw rethrow(t);
+            throw Libc.unexpected(t);
         }
     }
 
@@ -238,7 +228,7 @@ public final class NativeSha256 extends MessageDigest implements Cloneable {
         try {
             check((int) crypto().copyContext().invokeExact(copy.context, context), "EVP_MD_CTX_copy_ex");
         } catch (Throwable t) {
-            throw rethrow(t);
+            throw Libc.unexpected(t);
         }
         return copy;
     }
