@@ -30,9 +30,7 @@ class CacheExportImportTest extends TwoEngines {
 
     /** Two stages: the first writes random bytes, the result copies them onto the base. */
     static State twoStages() {
-        State random = EngineFixture.base()
-                .run(RunOption.sh("head -c 32 /dev/urandom | od -x > /rand"), OpOption.customName("random"))
-                .root();
+        State random = twoStagesRandom();
         return EngineFixture.base().file(FileAction.copy(random, "/rand", "/rand"), OpOption.customName("copy rand"));
     }
 
@@ -142,6 +140,44 @@ class CacheExportImportTest extends TwoEngines {
         build(b, twoStages(), again, List.of(), List.of());
         assertThat(b.executed()).isEmpty();
         assertThat(Files.readString(again.resolve("rand"))).isEqualTo(Files.readString(outA.resolve("rand")));
+    }
+
+    @Test
+    void aStageWhoseDependantsAllHitIsNotUnpackedUntilAStepUsesIt() throws Exception {
+        Path cache = dir.resolve("cache");
+        Path outA = dir.resolve("out-a");
+        build(a, twoStages(), outA, List.of(cacheTo(cache, "max")), List.of());
+
+        Path outB = dir.resolve("out-b");
+        build(b, twoStages(), outB, List.of(), List.of(cacheFrom(cache)));
+        assertThat(b.cached()).contains("random", "copy rand");
+        assertThat(logLines(b, "random")).noneMatch(line -> line.contains("unpacking"));
+        assertThat(Files.readString(outB.resolve("rand"))).isEqualTo(Files.readString(outA.resolve("rand")));
+
+        // A later build on the same state whose new step runs on that stage unpacks it then, with the imported bytes.
+        State reads = twoStagesRandom()
+                .run(RunOption.sh("cp /rand /seen"), OpOption.customName("read rand"))
+                .root();
+        Path outC = dir.resolve("out-c");
+        build(b, reads, outC, List.of(), List.of());
+        assertThat(b.executed()).containsExactly("read rand");
+        assertThat(Files.readString(outC.resolve("seen"))).isEqualTo(Files.readString(outA.resolve("rand")));
+    }
+
+    /** The first stage of {@link #twoStages()}. */
+    static State twoStagesRandom() {
+        return EngineFixture.base()
+                .run(RunOption.sh("head -c 32 /dev/urandom | od -x > /rand"), OpOption.customName("random"))
+                .root();
+    }
+
+    /** The log lines of one step of the engine's last build. */
+    static List<String> logLines(EngineFixture kiln, String step) {
+        return kiln.events.stream()
+                .filter(e ->
+                        e instanceof ProgressEvent.VertexLog && e.vertexName().equals(step))
+                .map(e -> new String(((ProgressEvent.VertexLog) e).data(), java.nio.charset.StandardCharsets.UTF_8))
+                .toList();
     }
 
     @Test

@@ -2,6 +2,7 @@ package dev.kiln.solver;
 
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * A solve's cache beyond the solver's own {@link CacheStore}, given per solve: results imported from elsewhere
@@ -22,6 +23,24 @@ public interface SolveCache {
      */
     default Optional<List<Result>> load(String key, OperationContext ctx) throws Exception {
         return Optional.empty();
+    }
+
+    /**
+     * Content checksums this cache already knows for a result it gave out: those the exporting build computed over the
+     * same layers for the steps that consumed it. The solver tries each as that input's contribution to a consumer's
+     * key, so that an imported input need not be unpacked to be hashed; see {@link #confirms}.
+     */
+    default Set<String> knownChecksums(Result input) {
+        return Set.of();
+    }
+
+    /**
+     * Whether this cache has results for the key, recorded by a step whose input {@code index} was {@code input}'s own
+     * record, hashed to {@code checksum}. Only then is a known checksum taken: the key alone would also match a step
+     * that hashed other content to that checksum under the same selectors.
+     */
+    default boolean confirms(String key, int index, Result input, String checksum) {
+        return false;
     }
 
     /**

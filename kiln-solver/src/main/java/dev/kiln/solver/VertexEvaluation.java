@@ -4,8 +4,10 @@ import java.io.IOException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -47,6 +49,9 @@ final class VertexEvaluation implements Runnable {
             return results.get(index);
         }
     }
+
+    /** How many combinations of known input checksums a step's key is tried with before its inputs are hashed. */
+    private static final int MAX_GUESSES = 64;
 
     private final Solver solver;
     private final Vertex vertex;
@@ -266,23 +271,43 @@ final class VertexEvaluation implements Runnable {
         }
         var inputResults = new ArrayList<Result>(edges.size());
         var contributions = new ArrayList<String>(edges.size());
-        var stepInputs = new ArrayList<KeyedStep.StepInput>(edges.size());
+        var checksums = new String[edges.size()];
+        var known = new LinkedHashMap<Integer, Set<String>>();
         for (int i = 0; i < edges.size(); i++) {
             Edge edge = edges.get(i);
             Evaluated input = held.get(i).outcome.resultNow();
             Result result = input.output(edge.vertex(), edge.outputIndex(), "input " + i);
             inputResults.add(result);
             switch (cacheMap.inputKeys().get(i)) {
-                case InputKey.ByCacheKey byKey -> {
+                case InputKey.ByCacheKey byKey ->
                     contributions.add(CacheKeys.byCacheKey(CacheKeys.outputKey(input.key(), edge.outputIndex())));
-                    stepInputs.add(new KeyedStep.StepInput.Linked(input.key(), edge.outputIndex()));
-                }
                 case InputKey.ByContent byContent -> {
-                    String checksum = contentChecksum(result, byContent, i);
-                    contributions.add(CacheKeys.byContent(checksum));
-                    stepInputs.add(new KeyedStep.StepInput.Content(
-                            input.key(), edge.outputIndex(), checksum, byContent.selectors()));
+                    Set<String> candidates = knownChecksums(result);
+                    if (candidates.isEmpty()) {
+                        checksums[i] = contentChecksum(result, byContent, i);
+                    } else {
+                        known.put(i, candidates);
+                    }
+                    contributions.add(checksums[i] == null ? null : CacheKeys.byContent(checksums[i]));
                 }
+            }
+        }
+        if (!known.isEmpty()) {
+            confirmedChecksums(cacheMap.digest(), contributions, inputResults, known, checksums);
+        }
+        var stepInputs = new ArrayList<KeyedStep.StepInput>(edges.size());
+        for (int i = 0; i < edges.size(); i++) {
+            Edge edge = edges.get(i);
+            String inputKey = held.get(i).outcome.resultNow().key();
+            if (cacheMap.inputKeys().get(i) instanceof InputKey.ByContent byContent) {
+                if (checksums[i] == null) {
+                    checksums[i] = contentChecksum(inputResults.get(i), byContent, i);
+                    contributions.set(i, CacheKeys.byContent(checksums[i]));
+                }
+                stepInputs.add(new KeyedStep.StepInput.Content(
+                        inputKey, edge.outputIndex(), checksums[i], byContent.selectors()));
+            } else {
+                stepInputs.add(new KeyedStep.StepInput.Linked(inputKey, edge.outputIndex()));
             }
         }
         String key = CacheKeys.vertexKey(cacheMap.digest(), contributions);
@@ -303,6 +328,70 @@ final class VertexEvaluation implements Runnable {
         Made(List<Result> results, Instant created) {
             this(results, created, false);
         }
+    }
+
+    /** The checksums the solves' caches know for an input they gave out (see {@link SolveCache#knownChecksums}). */
+    private Set<String> knownChecksums(Result input) {
+        Set<String> known = new LinkedHashSet<>();
+        for (ProgressSession session : sessionsNow()) {
+            known.addAll(session.cache().knownChecksums(input));
+        }
+        return known;
+    }
+
+    /**
+     * Tries the known checksums of the inputs in {@code known} (at most {@link #MAX_GUESSES} combinations) and fills
+     * {@code checksums} with the first combination a solve's cache confirms for the key it makes; inputs it cannot
+     * confirm stay null, to be hashed.
+     */
+    private void confirmedChecksums(
+            String cacheMapDigest,
+            List<String> contributions,
+            List<Result> inputs,
+            Map<Integer, Set<String>> known,
+            String[] checksums) {
+        List<Integer> slots = List.copyOf(known.keySet());
+        List<List<String>> combinations = new ArrayList<>();
+        combinations.add(List.of());
+        for (Integer slot : slots) {
+            List<List<String>> longer = new ArrayList<>();
+            for (List<String> combination : combinations) {
+                for (String checksum : known.get(slot)) {
+                    if (longer.size() < MAX_GUESSES) {
+                        var extended = new ArrayList<>(combination);
+                        extended.add(checksum);
+                        longer.add(extended);
+                    }
+                }
+            }
+            combinations = longer;
+        }
+        List<ProgressSession> asked = sessionsNow();
+        for (List<String> combination : combinations) {
+            var guessed = new ArrayList<>(contributions);
+            for (int s = 0; s < slots.size(); s++) {
+                guessed.set(slots.get(s), CacheKeys.byContent(combination.get(s)));
+            }
+            String key = CacheKeys.vertexKey(cacheMapDigest, guessed);
+            boolean confirmed = true;
+            for (int s = 0; s < slots.size() && confirmed; s++) {
+                int slot = slots.get(s);
+                String checksum = combination.get(s);
+                confirmed = asked.stream()
+                        .anyMatch(session -> session.cache().confirms(key, slot, inputs.get(slot), checksum));
+            }
+            if (confirmed) {
+                for (int s = 0; s < slots.size(); s++) {
+                    checksums[slots.get(s)] = combination.get(s);
+                    contributions.set(slots.get(s), guessed.get(slots.get(s)));
+                }
+                return;
+            }
+        }
+    }
+
+    private synchronized List<ProgressSession> sessionsNow() {
+        return List.copyOf(sessions);
     }
 
     private String contentChecksum(Result input, InputKey.ByContent byContent, int index) throws Exception {
@@ -380,11 +469,7 @@ final class VertexEvaluation implements Runnable {
      * import that fails is a warning, never the step's failure: the step runs instead, as it would without it.
      */
     private Optional<List<Result>> importResults(String key, VertexContext context) {
-        List<ProgressSession> asked;
-        synchronized (this) {
-            asked = List.copyOf(sessions);
-        }
-        for (ProgressSession session : asked) {
+        for (ProgressSession session : sessionsNow()) {
             try {
                 Optional<List<Result>> imported = session.cache().load(key, context);
                 if (imported != null && imported.isPresent()) {

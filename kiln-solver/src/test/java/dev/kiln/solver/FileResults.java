@@ -18,6 +18,8 @@ final class FileResults implements ResultStore {
     record FileResult(String id) implements Result {}
 
     private final Path root;
+    /** How many content checksums this store computed. */
+    final java.util.concurrent.atomic.AtomicInteger checksums = new java.util.concurrent.atomic.AtomicInteger();
 
     FileResults(Path root) throws IOException {
         this.root = Files.createDirectories(root);
@@ -52,6 +54,7 @@ final class FileResults implements ResultStore {
 
     @Override
     public String contentChecksum(Result result, List<String> selectors) throws Exception {
+        checksums.incrementAndGet();
         var sha256 = MessageDigest.getInstance("SHA-256");
         sha256.update(Files.readAllBytes(root.resolve(result.id())));
         sha256.update(String.join("\n", selectors).getBytes(StandardCharsets.UTF_8));

@@ -39,13 +39,48 @@ class SolveCacheTest {
             }
         }
 
+        /** The key each result this exchange gave out was imported under. */
+        final Map<String, String> importedAs = new HashMap<>();
+        /** Whether a consumer's link may vouch for a known checksum (off: as if every link named other content). */
+        boolean linksConfirm = true;
+
         @Override
         public Optional<List<Result>> load(String key, OperationContext ctx) throws Exception {
             if (broken) {
                 throw new IOException("blob sha256:0123 does not match its digest");
             }
             String text = byOutputKey.get(KeyedStep.outputKey(key, 0));
-            return text == null ? Optional.empty() : Optional.of(List.of(into.put(text)));
+            if (text == null) {
+                return Optional.empty();
+            }
+            Result result = into.put(text);
+            importedAs.put(result.id(), key);
+            return Optional.of(List.of(result));
+        }
+
+        @Override
+        public java.util.Set<String> knownChecksums(Result input) {
+            String key = importedAs.get(input.id());
+            var known = new java.util.HashSet<String>();
+            for (KeyedStep step : heard) {
+                for (KeyedStep.StepInput link : step.inputs()) {
+                    if (link instanceof KeyedStep.StepInput.Content content
+                            && content.producerKey().equals(key)) {
+                        known.add(content.checksum());
+                    }
+                }
+            }
+            return known;
+        }
+
+        @Override
+        public boolean confirms(String key, int index, Result input, String checksum) {
+            return linksConfirm
+                    && heard.stream()
+                            .anyMatch(step -> step.key().equals(key)
+                                    && step.inputs().get(index) instanceof KeyedStep.StepInput.Content content
+                                    && content.producerKey().equals(importedAs.get(input.id()))
+                                    && content.checksum().equals(checksum));
         }
     }
 
@@ -90,6 +125,49 @@ class SolveCacheTest {
                 solverB.solve(new Edge(targetB, 0), ProgressListener.none()).result());
         assertThat(third).isEqualTo(first);
         assertThat(randomB.execs).hasValue(0);
+    }
+
+    @Test
+    void anImportedInputIsNotHashedWhereTheCacheVouchesForItsChecksum() throws Exception {
+        assertThat(importedConsumer(true)).as("checksums computed on B").isZero();
+    }
+
+    @Test
+    void anImportedInputIsHashedWhereNoLinkVouchesForItsChecksum() throws Exception {
+        assertThat(importedConsumer(false)).as("checksums computed on B").isEqualTo(1);
+    }
+
+    /**
+     * Solves random <- copy (keyed by random's content) on A, then on B with A's steps to import; returns how many
+     * checksums B computed, after checking that B ran nothing and got A's result.
+     */
+    private int importedConsumer(boolean linksConfirm) throws Exception {
+        var exchange = new TextExchange();
+        var resultsA = new FileResults(dir.resolve("a-results"));
+        exchange.from = resultsA;
+        String first = resultsA.read(new Solver(new CacheStore(dir.resolve("a-cache")), resultsA)
+                .solve(new Edge(randomThenCopy(resultsA), 0), ProgressListener.none(), exchange)
+                .result());
+
+        var resultsB = new FileResults(dir.resolve("b-results"));
+        exchange.from = resultsB;
+        exchange.into = resultsB;
+        exchange.linksConfirm = linksConfirm;
+        var solverB = new Solver(new CacheStore(dir.resolve("b-cache")), resultsB);
+        Vertex target = randomThenCopy(resultsB);
+        String second = resultsB.read(solverB.solve(new Edge(target, 0), ProgressListener.none(), exchange)
+                .result());
+        assertThat(second).isEqualTo(first);
+        assertThat(((Step) target.operation()).execs).hasValue(0);
+        return resultsB.checksums.get();
+    }
+
+    private static Vertex randomThenCopy(FileResults results) {
+        Step random = step(
+                results, "random", 0, (ctx, in) -> java.util.UUID.randomUUID().toString());
+        Step copy = new Step(
+                results, "copy /x", List.of(new InputKey.ByContent(List.of("/x"))), (ctx, in) -> "copied " + in);
+        return TestVertex.of("copy", copy, TestVertex.of("random", random));
     }
 
     @Test

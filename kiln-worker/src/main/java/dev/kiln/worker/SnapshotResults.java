@@ -17,6 +17,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Function;
 
 /**
  * The solver's view of the worker's results: snapshots by id, and content checksums of paths in
@@ -26,12 +27,21 @@ import java.util.concurrent.ConcurrentHashMap;
 final class SnapshotResults implements ResultStore {
 
     private final Snapshotter snapshotter;
+    /** Finds a deferred result (a cache import's layers, unpacked when first used) by its id. */
+    private final Function<String, Optional<Result>> deferred;
+
     private final ContentChecksum checksums;
     private final Map<String, String> known = new ConcurrentHashMap<>();
     private final Path memoDir;
 
-    SnapshotResults(Snapshotter snapshotter, ContentChecksum checksums, Path memoDir) throws IOException {
+    SnapshotResults(
+            Snapshotter snapshotter,
+            Function<String, Optional<Result>> deferred,
+            ContentChecksum checksums,
+            Path memoDir)
+            throws IOException {
         this.snapshotter = snapshotter;
+        this.deferred = deferred;
         this.checksums = checksums;
         this.memoDir = Files.createDirectories(memoDir);
     }
@@ -40,6 +50,9 @@ final class SnapshotResults implements ResultStore {
     public Optional<Result> load(String id) {
         if (id.equals(Snapshot.SCRATCH.id())) {
             return Optional.of(SnapshotResult.SCRATCH);
+        }
+        if (id.startsWith(DeferredSnapshotResult.ID_PREFIX)) {
+            return deferred.apply(id);
         }
         try {
             return snapshotter.load(id).map(SnapshotResult::new);

@@ -16,7 +16,14 @@ import java.util.stream.Stream;
 final class TemporaryFiles {
 
     private static final List<String> RECORD_DIRS = List.of(
-            "snapshot-checksums", "locals", "downloads", "images/chains", "images/layers", "images/names", "usage");
+            "snapshot-checksums",
+            "locals",
+            "downloads",
+            "images/chains",
+            "images/pending",
+            "images/layers",
+            "images/names",
+            "usage");
     private static final int DEPTH = 4;
 
     private TemporaryFiles() {}

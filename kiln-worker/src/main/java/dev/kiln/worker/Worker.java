@@ -69,8 +69,7 @@ public final class Worker implements AutoCloseable {
         TemporaryFiles.sweep(stateDir);
         this.localChecksums = ChecksumIndex.open(stateDir.resolve("checksums.idx"));
         this.contextChecksums = new ContentChecksum(localChecksums);
-        this.results = new SnapshotResults(
-                snapshotter, new ContentChecksum(ChecksumIndex.inMemory()), stateDir.resolve("snapshot-checksums"));
+
         this.localSnapshots = new LocalSnapshots(stateDir.resolve("locals"), snapshotter, ledger);
         this.cacheMounts = new CacheMounts(stateDir.resolve("cache-mounts"), ledger);
         this.runtime = new RuntimeChoice(runtimeName, stateDir.resolve("runtime"));
@@ -80,6 +79,11 @@ public final class Worker implements AutoCloseable {
         SecretMounts.clean(secretsDir);
         this.downloads = new DownloadCache(stateDir.resolve("downloads"));
         this.images = new ImageStore(stateDir.resolve("images"), registry, snapshotter);
+        this.results = new SnapshotResults(
+                snapshotter,
+                images::deferredResult,
+                new ContentChecksum(ChecksumIndex.inMemory()),
+                stateDir.resolve("snapshot-checksums"));
         this.sessionCopies = new SessionCopies(stateDir.resolve("session-copies"), ledger);
         this.diskUsage = new DiskUsage(snapshotter, cacheMounts, images, sessionCopies, ledger);
     }

@@ -8,9 +8,11 @@ import dev.kiln.solver.SolveCache;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * One build's cache beyond the engine's own: the imports its steps may come from, and every step its solves
@@ -47,6 +49,20 @@ public final class BuildCache implements SolveCache {
             }
         }
         return Optional.empty();
+    }
+
+    @Override
+    public boolean confirms(String key, int index, Result input, String checksum) {
+        return imports.stream().anyMatch(imported -> imported.confirms(key, index, input, checksum));
+    }
+
+    @Override
+    public Set<String> knownChecksums(Result input) {
+        Set<String> known = new LinkedHashSet<>();
+        for (ImportedCache imported : imports) {
+            known.addAll(imported.knownChecksums(input));
+        }
+        return known;
     }
 
     @Override

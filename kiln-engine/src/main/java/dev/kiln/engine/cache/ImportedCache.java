@@ -18,11 +18,11 @@ import dev.kiln.oci.registry.FetchedManifest;
 import dev.kiln.oci.registry.RegistryClient;
 import dev.kiln.solver.OperationContext;
 import dev.kiln.solver.Result;
-import dev.kiln.worker.SnapshotResult;
 import dev.kiln.worker.image.ImageStore;
 import dev.kiln.worker.image.LayerBlob;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.InterruptedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -35,12 +35,16 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 
 /**
  * A cache config read from an import (a local directory, a registry's cache manifest or index, or an image's
- * inline cache), with the blobs it names: answers a step's key with the step's results,
- * each made by unpacking its layer chain (layers already unpacked on this state, by an image pull or an earlier
- * import, are used as they are). Every blob is verified against its digest as it is copied in; a blob that does not
+ * inline cache), with the blobs it names: answers a step's key with the step's results, each its layer chain,
+ * unpacked only when something uses it (layers already unpacked on this state, by an image pull or an earlier
+ * import, are used as they are), so a stage whose dependants all hit the cache costs its blobs' download alone. Every blob is verified against its digest as it is copied in; a blob that does not
  * match fails that step's import, naming the blob, and the solver then runs the step.
  */
 public final class ImportedCache {
@@ -56,6 +60,10 @@ public final class ImportedCache {
     private final Map<Digest, CacheConfig.Record> records = new HashMap<>();
     private final Map<Digest, Descriptor> layerBlobs = new HashMap<>();
     private final Map<String, Descriptor> cacheMounts = new java.util.TreeMap<>();
+    /** By record digest: the selectors (content checksums) under which the records consuming it linked to it. */
+    private final Map<Digest, Set<String>> consumersChecksums = new HashMap<>();
+    /** By result id, for the results this import gave out: the record each came from. */
+    private final Map<String, Digest> recordOf = new ConcurrentHashMap<>();
 
     /** Where the layer blobs of an import come from: copied into the content store, verified, when a step hits. */
     @FunctionalInterface
@@ -71,6 +79,16 @@ public final class ImportedCache {
         this.config = config;
         for (CacheConfig.Record record : config.records()) {
             records.putIfAbsent(record.digest(), record);
+            for (List<CacheConfig.Input> links : record.inputs()) {
+                for (CacheConfig.Input link : links) {
+                    if (!link.selector().isEmpty()) {
+                        consumersChecksums
+                                .computeIfAbsent(
+                                        config.records().get(link.link()).digest(), d -> new HashSet<>())
+                                .add(link.selector());
+                    }
+                }
+            }
         }
         for (Descriptor layer : layers) {
             layerBlobs.put(layer.digest(), layer);
@@ -303,8 +321,8 @@ public final class ImportedCache {
     }
 
     /**
-     * The step's results (one per output), unpacked on this state, if every output of the step has a record with a
-     * result here; empty otherwise.
+     * The step's results (one per output), their blobs fetched and verified, unpacked on this state when first used,
+     * if every output of the step has a record with a result here; empty otherwise.
      */
     public Optional<List<Result>> load(String key, OperationContext ctx) throws IOException {
         List<List<LayerBlob>> chains = new ArrayList<>();
@@ -326,10 +344,74 @@ public final class ImportedCache {
             return Optional.empty();
         }
         List<Result> results = new ArrayList<>();
-        for (List<LayerBlob> chain : chains) {
-            results.add(new SnapshotResult(images.unpack(chain, this::fetch, source, line -> log(ctx, line))));
+        for (int output = 0; output < chains.size(); output++) {
+            List<LayerBlob> chain = chains.get(output);
+            fetchAll(chain);
+            Result result = images.deferredUnpack(chain, this::fetch, source, line -> log(ctx, line));
+            recordOf.put(result.id(), BuildCache.recordDigest(key, output));
+            results.add(result);
         }
         return Optional.of(results);
+    }
+
+    /**
+     * The content checksums the exporting build computed over a result this import gave out, one per step that
+     * consumed it by content (the selectors of the links to its record): the same layers give the same checksums
+     * here, so a consumer's key can be tried with them before the layers are unpacked to be hashed.
+     */
+    public Set<String> knownChecksums(Result result) {
+        Digest record = recordOf.get(result.id());
+        return record == null ? Set.of() : consumersChecksums.getOrDefault(record, Set.of());
+    }
+
+    /** Whether the key has a record whose input {@code index} links to {@code input}'s record under the checksum. */
+    public boolean confirms(String key, int index, Result input, String checksum) {
+        CacheConfig.Record record = records.get(BuildCache.recordDigest(key, 0));
+        Digest inputRecord = recordOf.get(input.id());
+        if (record == null || inputRecord == null || index >= record.inputs().size()) {
+            return false;
+        }
+        return record.inputs().get(index).stream()
+                .anyMatch(link -> link.selector().equals(checksum)
+                        && config.records().get(link.link()).digest().equals(inputRecord));
+    }
+
+    /**
+     * Brings every blob of a chain the content store lacks into it, in parallel, verified: a damaged blob fails the
+     * import of the step now, while the solver can still run the step instead, not when a later step unpacks it.
+     */
+    private void fetchAll(List<LayerBlob> chain) throws IOException {
+        List<LayerBlob> missing = chain.stream()
+                .filter(layer -> !images.content().exists(layer.descriptor().digest()))
+                .toList();
+        if (missing.size() <= 1) {
+            for (LayerBlob layer : missing) {
+                fetch(layer);
+            }
+            return;
+        }
+        try (var fetches = Executors.newVirtualThreadPerTaskExecutor()) {
+            List<Future<Void>> started = new ArrayList<>();
+            for (LayerBlob layer : missing) {
+                started.add(fetches.submit(() -> {
+                    fetch(layer);
+                    return null;
+                }));
+            }
+            for (Future<Void> fetch : started) {
+                try {
+                    fetch.get();
+                } catch (ExecutionException e) {
+                    if (e.getCause() instanceof IOException io) {
+                        throw io;
+                    }
+                    throw new IOException(source + ": " + e.getCause().getMessage(), e.getCause());
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new InterruptedIOException("fetching the blobs of " + source + " was interrupted");
+                }
+            }
+        }
     }
 
     /** The layers of a result, bottom first, or empty when the export left a blob out. */

@@ -16,7 +16,10 @@ import dev.kiln.oci.layer.LayerUnpacker;
 import dev.kiln.oci.registry.FetchedManifest;
 import dev.kiln.oci.registry.RegistryClient;
 import dev.kiln.oci.registry.ResolvedImage;
+import dev.kiln.solver.Result;
 import dev.kiln.worker.AtomicWrite;
+import dev.kiln.worker.DeferredSnapshotResult;
+import dev.kiln.worker.SnapshotResult;
 import dev.kiln.worker.TransferRate;
 import dev.kiln.worker.snapshot.Snapshot;
 import dev.kiln.worker.snapshot.Snapshotter;
@@ -47,6 +50,9 @@ public final class ImageStore {
     private final RegistryClient registry;
     private final Snapshotter snapshotter;
     private final Path chains;
+    /** Layer lists of deferred results not unpacked yet, by chain ID (see {@link #deferredUnpack}). */
+    private final Path pending;
+
     private final Path layers;
     private final Path names;
     private final ConcurrentHashMap<String, ReentrantLock> unpacking;
@@ -56,6 +62,7 @@ public final class ImageStore {
         this.registry = registry;
         this.snapshotter = snapshotter;
         this.chains = Files.createDirectories(dir.resolve("chains"));
+        this.pending = Files.createDirectories(dir.resolve("pending"));
         this.layers = Files.createDirectories(dir.resolve("layers"));
         this.names = Files.createDirectories(dir.resolve("names"));
         this.unpacking = new ConcurrentHashMap<>();
@@ -66,6 +73,7 @@ public final class ImageStore {
         this.registry = registry;
         this.snapshotter = store.snapshotter;
         this.chains = store.chains;
+        this.pending = store.pending;
         this.layers = store.layers;
         this.names = store.names;
         this.unpacking = store.unpacking;
@@ -197,10 +205,7 @@ public final class ImageStore {
         for (int i = 0; i < blobs.size(); i++) {
             Descriptor blob = blobs.get(i);
             Digest diffId = diffIds.get(i);
-            chain = chain == null
-                    ? diffId.toString()
-                    : Digest.sha256((chain + " " + diffId).getBytes(StandardCharsets.UTF_8))
-                            .toString();
+            chain = chainId(chain, diffId);
             current = unpackLayer(image, blob, diffId, chain, current, progress);
         }
         return current;
@@ -241,14 +246,89 @@ public final class ImageStore {
         Snapshot current = Snapshot.SCRATCH;
         String chain = null;
         for (LayerBlob layer : layers) {
-            chain = chain == null
-                    ? layer.diffId().toString()
-                    : Digest.sha256((chain + " " + layer.diffId()).getBytes(StandardCharsets.UTF_8))
-                            .toString();
+            chain = chainId(chain, layer.diffId());
             current = unpackLayer(
                     layer, chain, current, progress, "of " + source, "the cache config", () -> fetch.fetch(layer));
         }
         return current;
+    }
+
+    /**
+     * As {@link #unpack(List, BlobFetch, String, Progress)}, but unpacked only when something first uses the result
+     * (a cache import whose step's dependants all hit the cache never needs its files). The layer list is kept under
+     * the chain ID first, so that the result's id, recorded in the solver's cache, finds it again in a later build
+     * ({@link #deferredResult}). Layers unpacked already give a plain result at once.
+     */
+    public Result deferredUnpack(List<LayerBlob> layers, BlobFetch fetch, String source, Progress progress)
+            throws IOException {
+        if (layers.isEmpty()) {
+            return SnapshotResult.SCRATCH;
+        }
+        String chain = chainId(layers);
+        Optional<Snapshot> known = chainSnapshot(chain);
+        if (known.isPresent()) {
+            return new SnapshotResult(known.get());
+        }
+        AtomicWrite.write(pending.resolve(Digest.parse(chain).hex()), PendingChain.write(layers));
+        return new DeferredSnapshotResult(Digest.parse(chain).hex(), () -> unpack(layers, fetch, source, progress));
+    }
+
+    /**
+     * The result a deferred result's id names, in a later build: its snapshot, if it was unpacked since and still
+     * exists; deferred again while every blob of its layers is in the content store; empty otherwise (the solver then
+     * drops the record and runs the step).
+     */
+    public Optional<Result> deferredResult(String id) {
+        if (!id.startsWith(DeferredSnapshotResult.ID_PREFIX)) {
+            return Optional.empty();
+        }
+        String hex = id.substring(DeferredSnapshotResult.ID_PREFIX.length());
+        try {
+            Digest chain = Digest.parse("sha256:" + hex);
+            Optional<Snapshot> known = chainSnapshot(chain.toString());
+            if (known.isPresent()) {
+                return Optional.of(new SnapshotResult(known.get()));
+            }
+            Path file = pending.resolve(chain.hex());
+            if (!Files.isRegularFile(file)) {
+                return Optional.empty();
+            }
+            List<LayerBlob> layers = PendingChain.read(Files.readAllBytes(file), file);
+            if (!chainId(layers).equals(chain.toString())
+                    || !layers.stream()
+                            .allMatch(layer -> content.exists(layer.descriptor().digest()))) {
+                return Optional.empty();
+            }
+            return Optional.of(new DeferredSnapshotResult(
+                    chain.hex(),
+                    () -> unpack(
+                            layers,
+                            layer -> {
+                                throw new IOException("blob "
+                                        + layer.descriptor().digest() + " of a cached result left the content store");
+                            },
+                            "the build cache",
+                            line -> {})));
+        } catch (IOException | RuntimeException unreadable) {
+            // A record that cannot be read is a cache miss, never a wrong result.
+            return Optional.empty();
+        }
+    }
+
+    /** The chain ID of a layer stack, as the OCI image spec defines it over the layers' diff IDs, bottom first. */
+    static String chainId(List<LayerBlob> layers) {
+        String chain = null;
+        for (LayerBlob layer : layers) {
+            chain = chainId(chain, layer.diffId());
+        }
+        return chain;
+    }
+
+    private static String chainId(String below, Digest diffId) {
+        return below == null
+                ? diffId.toString()
+                : Digest.sha256((below + " " + diffId).getBytes(StandardCharsets.UTF_8))
+                        .toString();
     }
 
     private interface Download {
