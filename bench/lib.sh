@@ -250,3 +250,20 @@ for i in range(count):
 END
   printf 'FROM %s\nCOPY . /ctx\nRUN find /ctx -type f | wc -l\n' "$base" > "$1/Dockerfile"
 }
+
+# bench_cache_context DIR: the cache benchmark's workload FROM $base: a first stage whose three RUN steps write 30 MB
+# (numbers, 400 small files, 4 MB of random bytes), a second stage that copies them and a source file, then one RUN
+bench_cache_context() {
+  mkdir -p "$1/src"
+  echo "the source" > "$1/src/main.c"
+  cat > "$1/Dockerfile" <<END
+FROM $base AS deps
+RUN mkdir -p /deps && seq 1 1500000 > /deps/numbers.txt
+RUN for i in \$(seq 1 400); do seq \$i 3 30000 > /deps/part\$i.txt; done
+RUN head -c 4000000 /dev/urandom > /deps/blob.bin
+FROM $base
+COPY --from=deps /deps /deps
+COPY src/ /src/
+RUN cat /src/* > /app.txt && ls /deps | wc -l >> /app.txt
+END
+}

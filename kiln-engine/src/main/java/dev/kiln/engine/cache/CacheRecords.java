@@ -11,11 +11,13 @@ import dev.kiln.solver.KeyedStep;
 import dev.kiln.solver.Result;
 import dev.kiln.worker.SnapshotResult;
 import dev.kiln.worker.Worker;
+import dev.kiln.worker.snapshot.Snapshot;
 import java.io.IOException;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -53,7 +55,16 @@ public record CacheRecords(CacheConfig config, List<ImageLayer> layers, Map<Dige
         var created = new HashMap<Digest, Instant>();
         var records = new ArrayList<CacheConfig.Record>();
         var recordIndex = new HashMap<String, Integer>();
-        ImageLayers layerWriter = new ImageLayers(worker.images(), worker.snapshotter(), layerOptions, log);
+        List<Snapshot> snapshots = new ArrayList<>();
+        for (KeyedStep step : steps) {
+            for (Result result : step.results()) {
+                snapshots.add(SnapshotResult.of(result));
+            }
+        }
+        Iterator<List<ImageLayers.Slot>> exported = new ImageLayers(
+                        worker.images(), worker.snapshotter(), layerOptions, log)
+                .export(snapshots)
+                .iterator();
         for (KeyedStep step : steps) {
             List<List<CacheConfig.Input>> inputs = new ArrayList<>();
             for (KeyedStep.StepInput input : step.inputs()) {
@@ -62,9 +73,8 @@ public record CacheRecords(CacheConfig config, List<ImageLayer> layers, Map<Dige
                 inputs.add(link == null ? List.of() : List.of(new CacheConfig.Input(selector, link)));
             }
             for (int output = 0; output < step.results().size(); output++) {
-                Result result = step.results().get(output);
                 int top = -1;
-                for (ImageLayers.Slot slot : layerWriter.export(SnapshotResult.of(result))) {
+                for (ImageLayers.Slot slot : exported.next()) {
                     if (slot.layer().isEmpty()) {
                         continue;
                     }

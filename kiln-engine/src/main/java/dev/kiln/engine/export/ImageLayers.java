@@ -23,12 +23,15 @@ import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.Semaphore;
 import java.util.zip.GZIPOutputStream;
 
 /**
@@ -60,32 +63,62 @@ public final class ImageLayers {
     }
 
     public List<Slot> export(Snapshot snapshot) throws IOException, InterruptedException {
+        return export(List.of(snapshot)).getFirst();
+    }
+
+    /**
+     * The layers of several snapshots, in their order: a layer they share is written once, and the layers to write
+     * are written at the same time, as many at once as the machine has cores (a cache export of a long chain of steps
+     * would otherwise compress one step's layer after the other).
+     */
+    public List<List<Slot>> export(List<Snapshot> snapshots) throws IOException, InterruptedException {
         ExecutorService writers = Executors.newVirtualThreadPerTaskExecutor();
+        Semaphore cores = new Semaphore(Math.max(2, Runtime.getRuntime().availableProcessors()));
         try {
-            List<Future<Optional<ImageLayer>>> pending = new ArrayList<>();
-            for (String layerId : snapshot.layers()) {
-                Path dir = snapshotter.layerPath(layerId);
-                if (isEmpty(dir)) {
-                    pending.add(CompletableFuture.completedFuture(Optional.empty()));
-                    continue;
+            Map<String, Future<Optional<ImageLayer>>> byLayer = new HashMap<>();
+            for (Snapshot snapshot : snapshots) {
+                for (String layerId : snapshot.layers()) {
+                    if (!byLayer.containsKey(layerId)) {
+                        byLayer.put(layerId, layer(layerId, writers, cores));
+                    }
                 }
-                Optional<ImageLayer> known = known(layerId, dir);
-                pending.add(
-                        known.isPresent()
-                                ? CompletableFuture.completedFuture(known)
-                                : writers.submit(() -> Optional.of(write(layerId, dir))));
             }
-            List<Slot> slots = new ArrayList<>();
-            for (int i = 0; i < pending.size(); i++) {
-                slots.add(new Slot(snapshot.layers().get(i), Futures.get(pending.get(i))));
+            List<List<Slot>> exported = new ArrayList<>();
+            for (Snapshot snapshot : snapshots) {
+                List<Slot> slots = new ArrayList<>();
+                for (String layerId : snapshot.layers()) {
+                    slots.add(new Slot(layerId, Futures.get(byLayer.get(layerId))));
+                }
+                exported.add(slots);
             }
-            return slots;
+            return exported;
         } catch (IOException | InterruptedException | RuntimeException e) {
             writers.shutdownNow(); // the other layers' writers stop; their ingests are discarded
             throw e;
         } finally {
             writers.close();
         }
+    }
+
+    /** One layer: empty, known as a blob already, or written on a writer's thread once a core is free. */
+    private Future<Optional<ImageLayer>> layer(String layerId, ExecutorService writers, Semaphore cores)
+            throws IOException {
+        Path dir = snapshotter.layerPath(layerId);
+        if (isEmpty(dir)) {
+            return CompletableFuture.completedFuture(Optional.empty());
+        }
+        Optional<ImageLayer> known = known(layerId, dir);
+        if (known.isPresent()) {
+            return CompletableFuture.completedFuture(known);
+        }
+        return writers.submit(() -> {
+            cores.acquire();
+            try {
+                return Optional.of(write(layerId, dir));
+            } finally {
+                cores.release();
+            }
+        });
     }
 
     private Optional<ImageLayer> known(String layerId, Path dir) throws IOException {
