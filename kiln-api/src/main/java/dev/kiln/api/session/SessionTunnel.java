@@ -1,6 +1,7 @@
 package dev.kiln.api.session;
 
 import com.google.protobuf.ByteString;
+import dev.kiln.api.SharedEventLoop;
 import dev.kiln.api.control.BytesMessage;
 import dev.kiln.api.control.ControlGrpc;
 import io.grpc.BindableService;
@@ -12,12 +13,9 @@ import io.grpc.ServerServiceDefinition;
 import io.grpc.ServiceDescriptor;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
-import io.grpc.netty.shaded.io.netty.channel.EventLoopGroup;
 import io.grpc.netty.shaded.io.netty.channel.epoll.EpollDomainSocketChannel;
-import io.grpc.netty.shaded.io.netty.channel.epoll.EpollEventLoopGroup;
 import io.grpc.netty.shaded.io.netty.channel.epoll.EpollServerDomainSocketChannel;
 import io.grpc.netty.shaded.io.netty.channel.unix.DomainSocketAddress;
-import io.grpc.netty.shaded.io.netty.util.concurrent.DefaultThreadFactory;
 import io.grpc.stub.CallStreamObserver;
 import io.grpc.stub.ClientCallStreamObserver;
 import io.grpc.stub.ClientResponseObserver;
@@ -67,7 +65,7 @@ public final class SessionTunnel implements AutoCloseable {
     private static final int PUMP_CHUNK = 32 * 1024;
     private static final byte[] HEALTH_SERVING = {0x08, 0x01};
 
-    private static volatile EventLoopGroup loop;
+    private static final SharedEventLoop LOOP = new SharedEventLoop(2, "kiln-session");
 
     static {
         dev.kiln.api.NettyLogs.quietKeepAliveWarnings();
@@ -109,7 +107,7 @@ public final class SessionTunnel implements AutoCloseable {
             t.listener.bind(UnixDomainSocketAddress.of(t.socket));
             t.channel = NettyChannelBuilder.forAddress(new DomainSocketAddress(t.socket.toString()))
                     .channelType(EpollDomainSocketChannel.class)
-                    .eventLoopGroup(loop())
+                    .eventLoopGroup(LOOP.get())
                     .usePlaintext()
                     .maxInboundMessageSize(MAX_MESSAGE)
                     // The one connection cannot be made again: never let the channel drop it for idleness.
@@ -141,8 +139,8 @@ public final class SessionTunnel implements AutoCloseable {
             t.installHandlers();
             NettyServerBuilder builder = NettyServerBuilder.forAddress(new DomainSocketAddress(t.socket.toString()))
                     .channelType(EpollServerDomainSocketChannel.class)
-                    .bossEventLoopGroup(loop())
-                    .workerEventLoopGroup(loop())
+                    .bossEventLoopGroup(LOOP.get())
+                    .workerEventLoopGroup(LOOP.get())
                     .maxInboundMessageSize(MAX_MESSAGE)
                     .addService(health());
             for (BindableService s : services) {
@@ -431,20 +429,5 @@ public final class SessionTunnel implements AutoCloseable {
                     response.onCompleted();
                 }))
                 .build();
-    }
-
-    private static EventLoopGroup loop() {
-        EventLoopGroup l = loop;
-        if (l == null) {
-            synchronized (SessionTunnel.class) {
-                l = loop;
-                if (l == null) {
-                    // One small group for all tunnels of the process; its threads are daemons and live with it.
-                    l = new EpollEventLoopGroup(2, new DefaultThreadFactory("kiln-session", true));
-                    loop = l;
-                }
-            }
-        }
-        return l;
     }
 }
