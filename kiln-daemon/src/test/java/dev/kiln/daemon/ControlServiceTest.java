@@ -165,6 +165,17 @@ class ControlServiceTest extends DaemonWithBusybox {
         }
     }
 
+    /** A solve of one step that only runs {@code true} on busybox, for the tests of what the daemon refuses. */
+    private SolveRequest.Builder trueStep(String ref) {
+        return SolveRequest.newBuilder()
+                .setRef(ref)
+                .setDefinition(State.image(busybox.toString())
+                        .run(RunOption.sh("true"))
+                        .root()
+                        .marshal()
+                        .toByteString());
+    }
+
     private Map<String, Vertex> lastVertices(String ref) {
         Map<String, Vertex> last = new HashMap<>();
         daemon.control()
@@ -175,11 +186,8 @@ class ControlServiceTest extends DaemonWithBusybox {
 
     @Test
     void aClientCannotGrantItselfAnEntitlementTheDaemonDoesNotAllow() {
-        State state = State.image(busybox.toString()).run(RunOption.sh("true")).root();
         assertThatThrownBy(() -> daemon.control()
-                        .solve(SolveRequest.newBuilder()
-                                .setRef("entitled")
-                                .setDefinition(state.marshal().toByteString())
+                        .solve(trueStep("entitled")
                                 .addEntitlements("security.insecure")
                                 .build()))
                 .isInstanceOf(StatusRuntimeException.class)
@@ -189,11 +197,8 @@ class ControlServiceTest extends DaemonWithBusybox {
 
     @Test
     void cacheExportItCannotDoIsRefusedNotIgnored() {
-        State state = State.image(busybox.toString()).run(RunOption.sh("true")).root();
         assertThatThrownBy(() -> daemon.control()
-                        .solve(SolveRequest.newBuilder()
-                                .setRef("cache-export")
-                                .setDefinition(state.marshal().toByteString())
+                        .solve(trueStep("cache-export")
                                 .setCache(dev.kiln.api.control.CacheOptions.newBuilder()
                                         .addExports(dev.kiln.api.control.CacheOptionsEntry.newBuilder()
                                                 .setType("gha")))
@@ -205,13 +210,10 @@ class ControlServiceTest extends DaemonWithBusybox {
 
     @Test
     void aLocalCacheOfAClientWithoutDirectAccessIsNeverWrittenOnTheDaemonsHost(@TempDir Path dir) {
-        State state = State.image(busybox.toString()).run(RunOption.sh("true")).root();
         Path cache = dir.resolve("cache");
 
         assertThatThrownBy(() -> daemon.control()
-                        .solve(SolveRequest.newBuilder()
-                                .setRef("local-cache")
-                                .setDefinition(state.marshal().toByteString())
+                        .solve(trueStep("local-cache")
                                 .setCache(dev.kiln.api.control.CacheOptions.newBuilder()
                                         .addExports(dev.kiln.api.control.CacheOptionsEntry.newBuilder()
                                                 .setType("local")
@@ -287,14 +289,9 @@ class ControlServiceTest extends DaemonWithBusybox {
         Path other = Files.createDirectories(dir.resolve("other"));
         Files.delete(context);
         Files.move(other, context);
-        State state = State.image(busybox.toString()).run(RunOption.sh("true")).root();
 
         assertThatThrownBy(() -> daemon.control()
-                        .solve(SolveRequest.newBuilder()
-                                .setRef(sessionId)
-                                .setSession(sessionId)
-                                .setDefinition(state.marshal().toByteString())
-                                .build()))
+                        .solve(trueStep(sessionId).setSession(sessionId).build()))
                 .isInstanceOfSatisfying(StatusRuntimeException.class, e -> {
                     assertThat(e.getStatus().getCode()).isEqualTo(io.grpc.Status.Code.FAILED_PRECONDITION);
                     assertThat(e.getStatus().getDescription())
@@ -305,13 +302,10 @@ class ControlServiceTest extends DaemonWithBusybox {
 
     @Test
     void aSessionThatNeverConnectsFailsTheSolveClearly() {
-        State state = State.image(busybox.toString()).run(RunOption.sh("true")).root();
         assertThatThrownBy(() -> daemon.control()
                         .withDeadlineAfter(30, TimeUnit.SECONDS)
-                        .solve(SolveRequest.newBuilder()
-                                .setRef("nosession")
+                        .solve(trueStep("nosession")
                                 .setSession("no-such-session")
-                                .setDefinition(state.marshal().toByteString())
                                 .build()))
                 .isInstanceOf(StatusRuntimeException.class)
                 .hasMessageContaining("no active session for no-such-session");
