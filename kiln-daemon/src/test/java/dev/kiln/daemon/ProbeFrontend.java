@@ -200,13 +200,7 @@ public final class ProbeFrontend implements BuildFunction {
                 Thread.sleep(50);
             }
             trapper.signal(15);
-            try {
-                trapper.waitFor();
-                report.put("signal.exit", "0");
-            } catch (ExitException e) {
-                report.put("signal.exit", String.valueOf(e.exitCode()));
-            }
-            report.put("signal.stdout", text(trapped.toByteArray()).trim().replace('\n', '|'));
+            reportEnd(report, "signal", trapper, trapped);
             // last: in BuildKit a process that exits non-zero ends its container (its context is cancelled), so
             // processes started after it fail at once with its error
             ByteArrayOutputStream out = new ByteArrayOutputStream();
@@ -217,13 +211,7 @@ public final class ProbeFrontend implements BuildFunction {
                     new ByteArrayInputStream("hello\n".getBytes(StandardCharsets.UTF_8)),
                     out,
                     err));
-            try {
-                cat.waitFor();
-                report.put("exec.exit", "0");
-            } catch (ExitException e) {
-                report.put("exec.exit", String.valueOf(e.exitCode()));
-            }
-            report.put("exec.stdout", text(out.toByteArray()).trim().replace('\n', '|'));
+            reportEnd(report, "exec", cat, out);
             report.put("exec.stderr", text(err.toByteArray()).trim());
 
             // the init may be gone already (BuildKit ends the container with the failed process)
@@ -234,6 +222,19 @@ public final class ProbeFrontend implements BuildFunction {
                 report.put("init.ended", "true");
             }
         }
+    }
+
+    /** Waits for {@code process} and reports its exit code and its output's lines as KEY.exit and KEY.stdout. */
+    private static void reportEnd(
+            Map<String, String> report, String key, ContainerProcess process, ByteArrayOutputStream stdout)
+            throws Exception {
+        try {
+            process.waitFor();
+            report.put(key + ".exit", "0");
+        } catch (ExitException e) {
+            report.put(key + ".exit", String.valueOf(e.exitCode()));
+        }
+        report.put(key + ".stdout", text(stdout.toByteArray()).trim().replace('\n', '|'));
     }
 
     private static String text(byte[] bytes) {
