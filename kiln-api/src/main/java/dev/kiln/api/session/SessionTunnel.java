@@ -41,6 +41,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Supplier;
 
 /**
  * gRPC carried inside a Control.Session byte stream (BuildKit's grpchijack): the stream's bytes are one
@@ -174,34 +175,56 @@ public final class SessionTunnel implements AutoCloseable {
             List<BindableService> services) {
         var headers = SessionHeaders.of(uuid, name, sharedKey, methodUrls(services));
         AtomicReference<SessionTunnel> tunnel = new AtomicReference<>();
+        // the stream's input, and its start, at which the tunnel is made with the call's flow control
+        final class Opening extends PeerInput implements ClientResponseObserver<BytesMessage, BytesMessage> {
+            Opening() {
+                super(tunnel::get);
+            }
+
+            @Override
+            public void beforeStart(ClientCallStreamObserver<BytesMessage> requests) {
+                // The pump starts once the call has: nothing may be sent on it before.
+                SessionTunnel t = serveUnstarted(requests, services);
+                requests.setOnReadyHandler(t::onReady);
+                t.readyHandler = true;
+                tunnel.set(t);
+            }
+        }
         control.withInterceptors(MetadataUtils.newAttachHeadersInterceptor(headers))
-                .session(new ClientResponseObserver<BytesMessage, BytesMessage>() {
-                    @Override
-                    public void beforeStart(ClientCallStreamObserver<BytesMessage> requests) {
-                        // The pump starts once the call has: nothing may be sent on it before.
-                        SessionTunnel t = serveUnstarted(requests, services);
-                        requests.setOnReadyHandler(t::onReady);
-                        t.readyHandler = true;
-                        tunnel.set(t);
-                    }
-
-                    @Override
-                    public void onNext(BytesMessage value) {
-                        tunnel.get().fromPeer(value.getData());
-                    }
-
-                    @Override
-                    public void onError(Throwable t) {
-                        tunnel.get().peerClosed();
-                    }
-
-                    @Override
-                    public void onCompleted() {
-                        tunnel.get().peerClosed();
-                    }
-                });
+                .session(new Opening());
         tunnel.get().startPump();
         return tunnel.get();
+    }
+
+    /**
+     * What the Session stream brings from the peer, for a tunnel that is made after the stream (it needs the stream
+     * to send on): its messages go to {@link #fromPeer}, its end to {@link #peerClosed}.
+     */
+    public static StreamObserver<BytesMessage> peerInput(Supplier<SessionTunnel> tunnel) {
+        return new PeerInput(tunnel);
+    }
+
+    private static class PeerInput implements StreamObserver<BytesMessage> {
+        private final Supplier<SessionTunnel> tunnel;
+
+        PeerInput(Supplier<SessionTunnel> tunnel) {
+            this.tunnel = tunnel;
+        }
+
+        @Override
+        public void onNext(BytesMessage value) {
+            tunnel.get().fromPeer(value.getData());
+        }
+
+        @Override
+        public void onError(Throwable t) {
+            tunnel.get().peerClosed();
+        }
+
+        @Override
+        public void onCompleted() {
+            tunnel.get().peerClosed();
+        }
     }
 
     /**
