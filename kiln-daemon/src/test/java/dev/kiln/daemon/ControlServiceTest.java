@@ -71,14 +71,7 @@ class ControlServiceTest extends DaemonWithBusybox {
             it.forEachRemaining(all::add);
             return all;
         });
-        State state = State.image(busybox.toString())
-                .run(RunOption.sh("echo daemon > /greeting"))
-                .root();
-        daemon.control()
-                .solve(SolveRequest.newBuilder()
-                        .setRef(ref)
-                        .setDefinition(state.marshal().toByteString())
-                        .build());
+        daemon.control().solve(busyboxStep(ref, "echo daemon > /greeting").build());
 
         Map<String, Vertex> last = new HashMap<>();
         for (StatusResponse response : status.get(60, TimeUnit.SECONDS)) {
@@ -94,13 +87,8 @@ class ControlServiceTest extends DaemonWithBusybox {
 
     @Test
     void aFailingStepFailsTheSolveWithItsMessage() {
-        State state = State.image(busybox.toString())
-                .run(RunOption.sh("echo broken >&2; exit 3"))
-                .root();
         assertThatThrownBy(() -> daemon.control()
-                        .solve(SolveRequest.newBuilder()
-                                .setRef("fail-" + System.nanoTime())
-                                .setDefinition(state.marshal().toByteString())
+                        .solve(busyboxStep("fail-" + System.nanoTime(), "echo broken >&2; exit 3")
                                 .build()))
                 .isInstanceOf(StatusRuntimeException.class)
                 .hasMessageContaining("did not complete successfully: exit code: 3");
@@ -141,13 +129,9 @@ class ControlServiceTest extends DaemonWithBusybox {
     @Test
     void aClientThatGoesAwayCancelsItsBuildAndItsContainer() throws Exception {
         String marker = "sleep " + (600 + (System.nanoTime() % 300));
-        State state = State.image(busybox.toString()).run(RunOption.sh(marker)).root();
         io.grpc.Context.CancellableContext call = io.grpc.Context.current().withCancellation();
         CompletableFuture<Void> solve = CompletableFuture.runAsync(() -> call.run(() -> daemon.control()
-                .solve(SolveRequest.newBuilder()
-                        .setRef("cancel-" + System.nanoTime())
-                        .setDefinition(state.marshal().toByteString())
-                        .build())));
+                .solve(busyboxStep("cancel-" + System.nanoTime(), marker).build())));
         try {
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
             while (!HostProcesses.anyRuns(marker)) {
@@ -165,12 +149,12 @@ class ControlServiceTest extends DaemonWithBusybox {
         }
     }
 
-    /** A solve of one step that only runs {@code true} on busybox, for the tests of what the daemon refuses. */
-    private SolveRequest.Builder trueStep(String ref) {
+    /** A solve of one step that runs the shell command {@code command} on busybox. */
+    private SolveRequest.Builder busyboxStep(String ref, String command) {
         return SolveRequest.newBuilder()
                 .setRef(ref)
                 .setDefinition(State.image(busybox.toString())
-                        .run(RunOption.sh("true"))
+                        .run(RunOption.sh(command))
                         .root()
                         .marshal()
                         .toByteString());
@@ -187,7 +171,7 @@ class ControlServiceTest extends DaemonWithBusybox {
     @Test
     void aClientCannotGrantItselfAnEntitlementTheDaemonDoesNotAllow() {
         assertThatThrownBy(() -> daemon.control()
-                        .solve(trueStep("entitled")
+                        .solve(busyboxStep("entitled", "true")
                                 .addEntitlements("security.insecure")
                                 .build()))
                 .isInstanceOf(StatusRuntimeException.class)
@@ -198,7 +182,7 @@ class ControlServiceTest extends DaemonWithBusybox {
     @Test
     void cacheExportItCannotDoIsRefusedNotIgnored() {
         assertThatThrownBy(() -> daemon.control()
-                        .solve(trueStep("cache-export")
+                        .solve(busyboxStep("cache-export", "true")
                                 .setCache(dev.kiln.api.control.CacheOptions.newBuilder()
                                         .addExports(dev.kiln.api.control.CacheOptionsEntry.newBuilder()
                                                 .setType("gha")))
@@ -213,7 +197,7 @@ class ControlServiceTest extends DaemonWithBusybox {
         Path cache = dir.resolve("cache");
 
         assertThatThrownBy(() -> daemon.control()
-                        .solve(trueStep("local-cache")
+                        .solve(busyboxStep("local-cache", "true")
                                 .setCache(dev.kiln.api.control.CacheOptions.newBuilder()
                                         .addExports(dev.kiln.api.control.CacheOptionsEntry.newBuilder()
                                                 .setType("local")
@@ -233,14 +217,9 @@ class ControlServiceTest extends DaemonWithBusybox {
         dev.kiln.api.session.SessionTunnel session =
                 daemon.exportSession(sessionId, Map.of(0, new dev.kiln.api.session.FileTarget.ToDirectory(onClient)));
         try {
-            State state = State.image(busybox.toString())
-                    .run(RunOption.sh("echo exported > /out.txt"))
-                    .root();
             daemon.control()
-                    .solve(SolveRequest.newBuilder()
-                            .setRef("dest-" + System.nanoTime())
+                    .solve(busyboxStep("dest-" + System.nanoTime(), "echo exported > /out.txt")
                             .setSession(sessionId)
-                            .setDefinition(state.marshal().toByteString())
                             .addExporters(dev.kiln.api.control.Exporter.newBuilder()
                                     .setType("local")
                                     .putAttrs("dest", onDaemon.toString()))
@@ -259,15 +238,10 @@ class ControlServiceTest extends DaemonWithBusybox {
         new dev.kiln.api.DirectAccess(sessionId, Map.of(), Map.of(0, out))
                 .offer(daemon.state)
                 .orElseThrow();
-        State state = State.image(busybox.toString())
-                .run(RunOption.sh("echo direct > /out.txt"))
-                .root();
 
         daemon.control()
-                .solve(SolveRequest.newBuilder()
-                        .setRef(sessionId)
+                .solve(busyboxStep(sessionId, "echo direct > /out.txt")
                         .setSession(sessionId)
-                        .setDefinition(state.marshal().toByteString())
                         .addExporters(dev.kiln.api.control.Exporter.newBuilder()
                                 .setType("local")
                                 .putAttrs("dest", out.toString()))
@@ -291,7 +265,9 @@ class ControlServiceTest extends DaemonWithBusybox {
         Files.move(other, context);
 
         assertThatThrownBy(() -> daemon.control()
-                        .solve(trueStep(sessionId).setSession(sessionId).build()))
+                        .solve(busyboxStep(sessionId, "true")
+                                .setSession(sessionId)
+                                .build()))
                 .isInstanceOfSatisfying(StatusRuntimeException.class, e -> {
                     assertThat(e.getStatus().getCode()).isEqualTo(io.grpc.Status.Code.FAILED_PRECONDITION);
                     assertThat(e.getStatus().getDescription())
@@ -304,7 +280,7 @@ class ControlServiceTest extends DaemonWithBusybox {
     void aSessionThatNeverConnectsFailsTheSolveClearly() {
         assertThatThrownBy(() -> daemon.control()
                         .withDeadlineAfter(30, TimeUnit.SECONDS)
-                        .solve(trueStep("nosession")
+                        .solve(busyboxStep("nosession", "true")
                                 .setSession("no-such-session")
                                 .build()))
                 .isInstanceOf(StatusRuntimeException.class)
