@@ -1,5 +1,7 @@
 package dev.kiln.daemon;
 
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
 import dev.kiln.api.control.SolveResponse;
 import dev.kiln.core.ImageReference;
 import dev.kiln.gateway.BuildFunction;
@@ -74,6 +76,24 @@ public final class ProbeFrontend implements BuildFunction {
                 address,
                 new ProbeFrontend(),
                 ForwardedFrontend.Options.defaults().withFrontendAttrs(attrs));
+    }
+
+    /**
+     * Runs the probe with {@code fail=MESSAGE}: the client's build fails with the frontend's own message, the same
+     * on Kiln's daemon and on buildkitd.
+     */
+    static void assertItsFailureFailsTheBuild(String address, ImageReference base) {
+        String message = "Probefile:3: unknown instruction: FOOBAR";
+        assertThatThrownBy(() -> forward(address, base, "fail", message))
+                .isInstanceOf(GatewayException.class)
+                .hasMessageContaining(message);
+    }
+
+    /** Runs the probe with {@code failing-step=1}: the client's build fails with a message that holds {@code error}. */
+    static void assertAFailingStepFailsTheBuild(String address, ImageReference base, String error) {
+        assertThatThrownBy(() -> forward(address, base, "failing-step", "1"))
+                .isInstanceOf(GatewayException.class)
+                .hasMessageContaining(error);
     }
 
     @Override
