@@ -5,11 +5,8 @@ import io.grpc.Server;
 import io.grpc.ServerInterceptor;
 import io.grpc.ServerInterceptors;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
-import io.grpc.netty.shaded.io.netty.channel.EventLoopGroup;
-import io.grpc.netty.shaded.io.netty.channel.epoll.EpollEventLoopGroup;
 import io.grpc.netty.shaded.io.netty.channel.epoll.EpollServerDomainSocketChannel;
 import io.grpc.netty.shaded.io.netty.channel.unix.DomainSocketAddress;
-import io.grpc.netty.shaded.io.netty.util.concurrent.DefaultThreadFactory;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -41,7 +38,7 @@ public final class StreamServer implements AutoCloseable {
     /** BuildKit's gateway allows 16 MiB messages (containerd's defaults). */
     private static final int MAX_MESSAGE = 16 << 20;
 
-    private static volatile EventLoopGroup loop;
+    private static final SharedEventLoop LOOP = new SharedEventLoop(1, "kiln-bridge");
 
     /**
      * grpc-java logs a connection that ends in a protocol error (a peer that wrote garbage) with its stack trace at
@@ -85,8 +82,8 @@ public final class StreamServer implements AutoCloseable {
         try {
             NettyServerBuilder builder = NettyServerBuilder.forAddress(new DomainSocketAddress(socket.toString()))
                     .channelType(EpollServerDomainSocketChannel.class)
-                    .bossEventLoopGroup(loop())
-                    .workerEventLoopGroup(loop())
+                    .bossEventLoopGroup(LOOP.get())
+                    .workerEventLoopGroup(LOOP.get())
                     .executor(calls)
                     .maxInboundMessageSize(MAX_MESSAGE)
                     .permitKeepAliveWithoutCalls(true)
@@ -135,21 +132,6 @@ public final class StreamServer implements AutoCloseable {
             Thread.currentThread().interrupt();
         }
         calls.shutdownNow();
-    }
-
-    private static EventLoopGroup loop() {
-        EventLoopGroup l = loop;
-        if (l == null) {
-            synchronized (StreamServer.class) {
-                l = loop;
-                if (l == null) {
-                    // one small group for every stream server of the process; daemon threads that live with it
-                    l = new EpollEventLoopGroup(1, new DefaultThreadFactory("kiln-bridge", true));
-                    loop = l;
-                }
-            }
-        }
-        return l;
     }
 
     /**

@@ -515,22 +515,7 @@ final class DaemonBuild {
                         Thread.ofVirtual().name("kiln-session").factory()))
                 .withInterceptors(MetadataUtils.newAttachHeadersInterceptor(
                         SessionHeaders.of(sessionId, "kiln", sharedKey, methods)))
-                .session(new StreamObserver<>() {
-                    @Override
-                    public void onNext(BytesMessage message) {
-                        tunnel.join().fromPeer(message.getData());
-                    }
-
-                    @Override
-                    public void onError(Throwable t) {
-                        tunnel.join().peerClosed();
-                    }
-
-                    @Override
-                    public void onCompleted() {
-                        tunnel.join().peerClosed();
-                    }
-                });
+                .session(SessionTunnel.peerInput(tunnel::join));
         SessionTunnel serving = SessionTunnel.serve(toDaemon, services);
         tunnel.complete(serving);
         return serving;

@@ -29,16 +29,29 @@ class BuildCommandTest extends WithBusyboxContext {
     final ByteArrayOutputStream stderr = new ByteArrayOutputStream();
 
     private int kiln(byte[] stdin, String... args) throws Exception {
-        List<String> all =
-                new ArrayList<>(List.of("--state", tmp.resolve("state").toString(), "--local", "rootfs=" + rootfs));
+        List<String> all = new ArrayList<>(stateAndRootfs());
         all.addAll(List.of(args));
+        return command(stdin).run(all);
+    }
+
+    /** The arguments every build of this test starts with: its own state, the busybox rootfs as local "rootfs". */
+    private List<String> stateAndRootfs() {
+        return List.of("--state", tmp.resolve("state").toString(), "--local", "rootfs=" + rootfs);
+    }
+
+    /** The command with the test's stdout and stderr, reading {@code stdin}. */
+    private BuildCommand command(byte[] stdin) {
         return new BuildCommand(
-                        new PrintStream(stdout, true), new PrintStream(stderr, true), new ByteArrayInputStream(stdin))
-                .run(all);
+                new PrintStream(stdout, true), new PrintStream(stderr, true), new ByteArrayInputStream(stdin));
     }
 
     private static byte[] definition(State state) {
         return state.marshal().toByteArray();
+    }
+
+    /** {@code state}'s marshalled definition in the file {@code name} of the test's directory. */
+    private Path definitionFile(String name, State state) throws Exception {
+        return Files.write(tmp.resolve(name), definition(state));
     }
 
     @Test
@@ -163,12 +176,9 @@ class BuildCommandTest extends WithBusyboxContext {
 
     @Test
     void definitionFileIsBuiltLikeStdin() throws Exception {
-        Path def = tmp.resolve("hello.llb");
-        Files.write(
-                def,
-                definition(State.local("rootfs")
-                        .run(RunOption.sh("echo from-file > /f"))
-                        .root()));
+        Path def = definitionFile(
+                "hello.llb",
+                State.local("rootfs").run(RunOption.sh("echo from-file > /f")).root());
         Path out = tmp.resolve("out");
 
         int code = kiln(new byte[0], "--definition", def.toString(), "--output", "type=local,dest=" + out);
@@ -182,15 +192,14 @@ class BuildCommandTest extends WithBusyboxContext {
 
     @Test
     void onErrorShellOpensAShellInTheFailedStepsContainerDrivenByScriptedInput() throws Exception {
-        Path def = tmp.resolve("failing.llb");
-        Files.write(
-                def,
-                definition(State.local("rootfs")
+        Path def = definitionFile(
+                "failing.llb",
+                State.local("rootfs")
                         .dir("/work")
                         .run(
                                 RunOption.sh("echo state-at-failure > /work/marker; exit 4"),
                                 RunOption.env("STEP_ENV", "kept"))
-                        .root()));
+                        .root());
         byte[] script = "pwd; cat marker; echo env=$STEP_ENV; exit 0\n".getBytes(StandardCharsets.UTF_8);
 
         assertThatThrownBy(() ->
@@ -205,36 +214,22 @@ class BuildCommandTest extends WithBusyboxContext {
 
     @Test
     void debugOpensAShellInTheResultOfTheNamedStep() throws Exception {
-        Path def = tmp.resolve("two-steps.llb");
-        Files.write(
-                def,
-                definition(State.local("rootfs")
+        Path def = definitionFile(
+                "two-steps.llb",
+                State.local("rootfs")
                         .run(RunOption.sh("echo one > /one"))
                         .root()
                         .run(RunOption.sh("echo two > /two"))
-                        .root()));
+                        .root());
         byte[] script = "test -e /two || echo no-two; cat /one; exit\n".getBytes(StandardCharsets.UTF_8);
-        List<String> debugArgs = List.of(
-                "--state",
-                tmp.resolve("state").toString(),
-                "--local",
-                "rootfs=" + rootfs,
-                "--definition",
-                def.toString(),
-                "--progress",
-                "quiet");
+        List<String> debugArgs = new ArrayList<>(stateAndRootfs());
+        debugArgs.addAll(List.of("--definition", def.toString(), "--progress", "quiet"));
 
-        int code = new BuildCommand(
-                        new PrintStream(stdout, true), new PrintStream(stderr, true), new ByteArrayInputStream(script))
-                .debug("echo one", debugArgs);
+        int code = command(script).debug("echo one", debugArgs);
 
         assertThat(code).isZero();
         assertThat(stdout.toString(StandardCharsets.UTF_8)).isEqualTo("no-two\none\n");
-        assertThatThrownBy(() -> new BuildCommand(
-                                new PrintStream(stdout, true),
-                                new PrintStream(stderr, true),
-                                new ByteArrayInputStream(new byte[0]))
-                        .debug("no such step", debugArgs))
+        assertThatThrownBy(() -> command(new byte[0]).debug("no such step", debugArgs))
                 .hasMessageContaining("no step of this build matches \"no such step\"");
     }
 

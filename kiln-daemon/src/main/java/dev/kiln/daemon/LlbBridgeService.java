@@ -2,6 +2,7 @@ package dev.kiln.daemon;
 
 import com.google.protobuf.ByteString;
 import dev.kiln.api.DiscardingObserver;
+import dev.kiln.api.ResultRefs;
 import dev.kiln.api.SolveErrorDetails;
 import dev.kiln.api.apicaps.APICap;
 import dev.kiln.api.errdefs.Solve;
@@ -20,8 +21,6 @@ import dev.kiln.api.gateway.ReadDirResponse;
 import dev.kiln.api.gateway.ReadFileRequest;
 import dev.kiln.api.gateway.ReadFileResponse;
 import dev.kiln.api.gateway.Ref;
-import dev.kiln.api.gateway.RefMap;
-import dev.kiln.api.gateway.RefMapDeprecated;
 import dev.kiln.api.gateway.ReleaseContainerRequest;
 import dev.kiln.api.gateway.ReleaseContainerResponse;
 import dev.kiln.api.gateway.ResolveImageConfigRequest;
@@ -238,21 +237,11 @@ final class LlbBridgeService extends LLBBridgeGrpc.LLBBridgeImplBase {
         if (!result.refs().isEmpty()) {
             Map<String, Ref> refs = new LinkedHashMap<>();
             result.refs().forEach((name, reference) -> refs.put(name, ref(build, reference)));
-            if (arrayRefs) {
-                out.setRefs(RefMap.newBuilder().putAllRefs(refs));
-            } else {
-                RefMapDeprecated.Builder ids = RefMapDeprecated.newBuilder();
-                refs.forEach((name, ref) -> ids.putRefs(name, ref.getId()));
-                out.setRefsDeprecated(ids);
-            }
+            ResultRefs.putRefs(out, refs, arrayRefs);
         } else {
             Ref ref = result.ref().map(reference -> ref(build, reference)).orElse(Ref.getDefaultInstance());
             defaultId = ref.getId();
-            if (arrayRefs) {
-                out.setRef(ref);
-            } else {
-                out.setRefDeprecated(ref.getId());
-            }
+            ResultRefs.putRef(out, ref, arrayRefs);
         }
         SolveResponse.Builder answer = SolveResponse.newBuilder().setResult(out);
         if (!allowResult) {

@@ -71,14 +71,7 @@ class ControlServiceTest extends DaemonWithBusybox {
             it.forEachRemaining(all::add);
             return all;
         });
-        State state = State.image(busybox.toString())
-                .run(RunOption.sh("echo daemon > /greeting"))
-                .root();
-        daemon.control()
-                .solve(SolveRequest.newBuilder()
-                        .setRef(ref)
-                        .setDefinition(state.marshal().toByteString())
-                        .build());
+        daemon.control().solve(busyboxStep(ref, "echo daemon > /greeting").build());
 
         Map<String, Vertex> last = new HashMap<>();
         for (StatusResponse response : status.get(60, TimeUnit.SECONDS)) {
@@ -94,13 +87,8 @@ class ControlServiceTest extends DaemonWithBusybox {
 
     @Test
     void aFailingStepFailsTheSolveWithItsMessage() {
-        State state = State.image(busybox.toString())
-                .run(RunOption.sh("echo broken >&2; exit 3"))
-                .root();
         assertThatThrownBy(() -> daemon.control()
-                        .solve(SolveRequest.newBuilder()
-                                .setRef("fail-" + System.nanoTime())
-                                .setDefinition(state.marshal().toByteString())
+                        .solve(busyboxStep("fail-" + System.nanoTime(), "echo broken >&2; exit 3")
                                 .build()))
                 .isInstanceOf(StatusRuntimeException.class)
                 .hasMessageContaining("did not complete successfully: exit code: 3");
@@ -141,13 +129,9 @@ class ControlServiceTest extends DaemonWithBusybox {
     @Test
     void aClientThatGoesAwayCancelsItsBuildAndItsContainer() throws Exception {
         String marker = "sleep " + (600 + (System.nanoTime() % 300));
-        State state = State.image(busybox.toString()).run(RunOption.sh(marker)).root();
         io.grpc.Context.CancellableContext call = io.grpc.Context.current().withCancellation();
         CompletableFuture<Void> solve = CompletableFuture.runAsync(() -> call.run(() -> daemon.control()
-                .solve(SolveRequest.newBuilder()
-                        .setRef("cancel-" + System.nanoTime())
-                        .setDefinition(state.marshal().toByteString())
-                        .build())));
+                .solve(busyboxStep("cancel-" + System.nanoTime(), marker).build())));
         try {
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
             while (!HostProcesses.anyRuns(marker)) {
@@ -165,6 +149,17 @@ class ControlServiceTest extends DaemonWithBusybox {
         }
     }
 
+    /** A solve of one step that runs the shell command {@code command} on busybox. */
+    private SolveRequest.Builder busyboxStep(String ref, String command) {
+        return SolveRequest.newBuilder()
+                .setRef(ref)
+                .setDefinition(State.image(busybox.toString())
+                        .run(RunOption.sh(command))
+                        .root()
+                        .marshal()
+                        .toByteString());
+    }
+
     private Map<String, Vertex> lastVertices(String ref) {
         Map<String, Vertex> last = new HashMap<>();
         daemon.control()
@@ -175,11 +170,8 @@ class ControlServiceTest extends DaemonWithBusybox {
 
     @Test
     void aClientCannotGrantItselfAnEntitlementTheDaemonDoesNotAllow() {
-        State state = State.image(busybox.toString()).run(RunOption.sh("true")).root();
         assertThatThrownBy(() -> daemon.control()
-                        .solve(SolveRequest.newBuilder()
-                                .setRef("entitled")
-                                .setDefinition(state.marshal().toByteString())
+                        .solve(busyboxStep("entitled", "true")
                                 .addEntitlements("security.insecure")
                                 .build()))
                 .isInstanceOf(StatusRuntimeException.class)
@@ -189,11 +181,8 @@ class ControlServiceTest extends DaemonWithBusybox {
 
     @Test
     void cacheExportItCannotDoIsRefusedNotIgnored() {
-        State state = State.image(busybox.toString()).run(RunOption.sh("true")).root();
         assertThatThrownBy(() -> daemon.control()
-                        .solve(SolveRequest.newBuilder()
-                                .setRef("cache-export")
-                                .setDefinition(state.marshal().toByteString())
+                        .solve(busyboxStep("cache-export", "true")
                                 .setCache(dev.kiln.api.control.CacheOptions.newBuilder()
                                         .addExports(dev.kiln.api.control.CacheOptionsEntry.newBuilder()
                                                 .setType("gha")))
@@ -205,13 +194,10 @@ class ControlServiceTest extends DaemonWithBusybox {
 
     @Test
     void aLocalCacheOfAClientWithoutDirectAccessIsNeverWrittenOnTheDaemonsHost(@TempDir Path dir) {
-        State state = State.image(busybox.toString()).run(RunOption.sh("true")).root();
         Path cache = dir.resolve("cache");
 
         assertThatThrownBy(() -> daemon.control()
-                        .solve(SolveRequest.newBuilder()
-                                .setRef("local-cache")
-                                .setDefinition(state.marshal().toByteString())
+                        .solve(busyboxStep("local-cache", "true")
                                 .setCache(dev.kiln.api.control.CacheOptions.newBuilder()
                                         .addExports(dev.kiln.api.control.CacheOptionsEntry.newBuilder()
                                                 .setType("local")
@@ -231,14 +217,9 @@ class ControlServiceTest extends DaemonWithBusybox {
         dev.kiln.api.session.SessionTunnel session =
                 daemon.exportSession(sessionId, Map.of(0, new dev.kiln.api.session.FileTarget.ToDirectory(onClient)));
         try {
-            State state = State.image(busybox.toString())
-                    .run(RunOption.sh("echo exported > /out.txt"))
-                    .root();
             daemon.control()
-                    .solve(SolveRequest.newBuilder()
-                            .setRef("dest-" + System.nanoTime())
+                    .solve(busyboxStep("dest-" + System.nanoTime(), "echo exported > /out.txt")
                             .setSession(sessionId)
-                            .setDefinition(state.marshal().toByteString())
                             .addExporters(dev.kiln.api.control.Exporter.newBuilder()
                                     .setType("local")
                                     .putAttrs("dest", onDaemon.toString()))
@@ -257,15 +238,10 @@ class ControlServiceTest extends DaemonWithBusybox {
         new dev.kiln.api.DirectAccess(sessionId, Map.of(), Map.of(0, out))
                 .offer(daemon.state)
                 .orElseThrow();
-        State state = State.image(busybox.toString())
-                .run(RunOption.sh("echo direct > /out.txt"))
-                .root();
 
         daemon.control()
-                .solve(SolveRequest.newBuilder()
-                        .setRef(sessionId)
+                .solve(busyboxStep(sessionId, "echo direct > /out.txt")
                         .setSession(sessionId)
-                        .setDefinition(state.marshal().toByteString())
                         .addExporters(dev.kiln.api.control.Exporter.newBuilder()
                                 .setType("local")
                                 .putAttrs("dest", out.toString()))
@@ -287,13 +263,10 @@ class ControlServiceTest extends DaemonWithBusybox {
         Path other = Files.createDirectories(dir.resolve("other"));
         Files.delete(context);
         Files.move(other, context);
-        State state = State.image(busybox.toString()).run(RunOption.sh("true")).root();
 
         assertThatThrownBy(() -> daemon.control()
-                        .solve(SolveRequest.newBuilder()
-                                .setRef(sessionId)
+                        .solve(busyboxStep(sessionId, "true")
                                 .setSession(sessionId)
-                                .setDefinition(state.marshal().toByteString())
                                 .build()))
                 .isInstanceOfSatisfying(StatusRuntimeException.class, e -> {
                     assertThat(e.getStatus().getCode()).isEqualTo(io.grpc.Status.Code.FAILED_PRECONDITION);
@@ -305,13 +278,10 @@ class ControlServiceTest extends DaemonWithBusybox {
 
     @Test
     void aSessionThatNeverConnectsFailsTheSolveClearly() {
-        State state = State.image(busybox.toString()).run(RunOption.sh("true")).root();
         assertThatThrownBy(() -> daemon.control()
                         .withDeadlineAfter(30, TimeUnit.SECONDS)
-                        .solve(SolveRequest.newBuilder()
-                                .setRef("nosession")
+                        .solve(busyboxStep("nosession", "true")
                                 .setSession("no-such-session")
-                                .setDefinition(state.marshal().toByteString())
                                 .build()))
                 .isInstanceOf(StatusRuntimeException.class)
                 .hasMessageContaining("no active session for no-such-session");

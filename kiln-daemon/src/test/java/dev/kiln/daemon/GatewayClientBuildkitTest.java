@@ -1,7 +1,6 @@
 package dev.kiln.daemon;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.kiln.api.control.ControlGrpc;
 import dev.kiln.api.control.StatusRequest;
@@ -9,7 +8,6 @@ import dev.kiln.api.control.StatusResponse;
 import dev.kiln.api.control.VertexWarning;
 import dev.kiln.api.http2.Http2Channel;
 import dev.kiln.core.ImageReference;
-import dev.kiln.gateway.GatewayException;
 import dev.kiln.gateway.grpc.ForwardedFrontend;
 import dev.kiln.oci.testing.BuildkitDaemon;
 import dev.kiln.oci.testing.Resources;
@@ -128,16 +126,11 @@ class GatewayClientBuildkitTest {
 
     @Test
     void aFailingJavaFrontendFailsTheBuildkitBuildWithItsMessage() {
-        assertThatThrownBy(() ->
-                        ProbeFrontend.forward(address, busybox, "fail", "Probefile:3: unknown instruction: FOOBAR"))
-                .isInstanceOf(GatewayException.class)
-                .hasMessageContaining("Probefile:3: unknown instruction: FOOBAR");
+        ProbeFrontend.assertItsFailureFailsTheBuild(address, busybox);
     }
 
     @Test
     void aFailingStepFailsTheBuildkitBuildWithTheStepsError() {
-        assertThatThrownBy(() -> ProbeFrontend.forward(address, busybox, "failing-step", "1"))
-                .isInstanceOf(GatewayException.class)
-                .hasMessageContaining("exit code: 5");
+        ProbeFrontend.assertAFailingStepFailsTheBuild(address, busybox, "exit code: 5");
     }
 }

@@ -9,7 +9,6 @@ import dev.kiln.api.control.SolveResponse;
 import dev.kiln.api.session.FileSendService;
 import dev.kiln.api.session.FileTarget;
 import dev.kiln.api.session.SessionTunnel;
-import dev.kiln.gateway.GatewayException;
 import dev.kiln.gateway.grpc.ForwardedFrontend;
 import dev.kiln.gateway.grpc.StdioFrontend;
 import java.io.IOException;
@@ -136,17 +135,12 @@ class GatewayClientTest extends DaemonWithBusybox {
 
     @Test
     void aFailingJavaFrontendFailsTheBuildWithItsMessage() {
-        assertThatThrownBy(() ->
-                        ProbeFrontend.forward(address, busybox, "fail", "Probefile:3: unknown instruction: FOOBAR"))
-                .isInstanceOf(GatewayException.class)
-                .hasMessageContaining("Probefile:3: unknown instruction: FOOBAR");
+        ProbeFrontend.assertItsFailureFailsTheBuild(address, busybox);
     }
 
     @Test
     void aFailingStepReachesTheFrontendAndFailsTheBuildWithTheStepsError() {
-        assertThatThrownBy(() -> ProbeFrontend.forward(address, busybox, "failing-step", "1"))
-                .isInstanceOf(GatewayException.class)
-                .hasMessageContaining("did not complete successfully: exit code: 5");
+        ProbeFrontend.assertAFailingStepFailsTheBuild(address, busybox, "did not complete successfully: exit code: 5");
     }
 
     /**

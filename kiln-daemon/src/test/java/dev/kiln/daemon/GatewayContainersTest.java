@@ -298,6 +298,13 @@ class GatewayContainersTest extends DaemonWithBusybox {
         return exec;
     }
 
+    /** As {@link #containerWithInit}, once the daemon says "init" has started. */
+    private Exec containerWithStartedInit(Build build) throws Exception {
+        Exec exec = containerWithInit(build);
+        exec.await("init", ExecMessage::hasStarted);
+        return exec;
+    }
+
     @Test
     void pingAnnouncesContainers() throws Exception {
         Build build = build("ping");
@@ -317,8 +324,7 @@ class GatewayContainersTest extends DaemonWithBusybox {
     @Test
     void twoProcessesOfAContainerShareItsPidAndNetworkNamespaces() throws Exception {
         Build build = build("pidns");
-        Exec exec = containerWithInit(build);
-        exec.await("init", ExecMessage::hasStarted);
+        Exec exec = containerWithStartedInit(build);
         exec.init(
                 "ps",
                 "c1",
@@ -472,8 +478,7 @@ class GatewayContainersTest extends DaemonWithBusybox {
     @Test
     void containersAreReleasedWhenTheBuildEndsAndWhenItsClientGoes() throws Exception {
         Build returned = build("end");
-        Exec exec = containerWithInit(returned);
-        exec.await("init", ExecMessage::hasStarted);
+        Exec exec = containerWithStartedInit(returned);
         finish(returned);
         assertThat(exec.exit("init").getCode()).isEqualTo(137);
         assertThat(runtimeContainers()).isEmpty();
@@ -492,8 +497,7 @@ class GatewayContainersTest extends DaemonWithBusybox {
                 .getRef()
                 .getId();
         Build gone = new Build(ref, null, base);
-        Exec goneExec = containerWithInit(gone);
-        goneExec.await("init", ExecMessage::hasStarted);
+        Exec goneExec = containerWithStartedInit(gone);
         call.cancel(null);
         assertThatThrownBy(() -> solve.get(60, TimeUnit.SECONDS)).hasMessageContaining("CANCELLED");
         assertThat(goneExec.exit("init").getCode()).isEqualTo(137);

@@ -43,6 +43,16 @@ class GatewayForwardingTest extends DaemonWithBusybox {
                 .withDeadlineAfter(120, TimeUnit.SECONDS);
     }
 
+    /** The client's Return of a failed build, as a frontend's error reaches buildctl: UNKNOWN with its message. */
+    private void returnError(String ref, String message) {
+        bridge(ref)
+                .return_(ReturnRequest.newBuilder()
+                        .setError(com.google.rpc.Status.newBuilder()
+                                .setCode(Status.Code.UNKNOWN.value())
+                                .setMessage(message))
+                        .build());
+    }
+
     /** The Control.Solve of a forwarded build, sent first as buildctl does; it ends when the build is exported. */
     private CompletableFuture<SolveResponse> forwardedSolve(String ref, Exporter... exporters) {
         return forwardedSolve(ref, "", exporters);
@@ -160,12 +170,7 @@ class GatewayForwardingTest extends DaemonWithBusybox {
         String ref = "forward-error-" + System.nanoTime();
         CompletableFuture<SolveResponse> solve = forwardedSolve(ref);
         bridge(ref).ping(PingRequest.getDefaultInstance());
-        bridge(ref)
-                .return_(ReturnRequest.newBuilder()
-                        .setError(com.google.rpc.Status.newBuilder()
-                                .setCode(Status.Code.UNKNOWN.value())
-                                .setMessage("Dockerfile:3: unknown instruction: FOOBAR"))
-                        .build());
+        returnError(ref, "Dockerfile:3: unknown instruction: FOOBAR");
 
         assertThatThrownBy(() -> solve.get(60, TimeUnit.SECONDS))
                 .hasRootCauseInstanceOf(StatusRuntimeException.class)
@@ -184,12 +189,7 @@ class GatewayForwardingTest extends DaemonWithBusybox {
                         .solve(solveOf(state).toBuilder().setEvaluate(true).build()))
                 .isInstanceOf(StatusRuntimeException.class)
                 .hasMessageContaining("did not complete successfully: exit code: 5");
-        bridge(ref)
-                .return_(ReturnRequest.newBuilder()
-                        .setError(com.google.rpc.Status.newBuilder()
-                                .setCode(Status.Code.UNKNOWN.value())
-                                .setMessage("exit code: 5"))
-                        .build());
+        returnError(ref, "exit code: 5");
         assertThatThrownBy(() -> solve.get(60, TimeUnit.SECONDS)).rootCause().hasMessageContaining("exit code: 5");
     }
 

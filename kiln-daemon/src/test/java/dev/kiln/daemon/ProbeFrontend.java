@@ -1,5 +1,7 @@
 package dev.kiln.daemon;
 
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
 import dev.kiln.api.control.SolveResponse;
 import dev.kiln.core.ImageReference;
 import dev.kiln.gateway.BuildFunction;
@@ -74,6 +76,24 @@ public final class ProbeFrontend implements BuildFunction {
                 address,
                 new ProbeFrontend(),
                 ForwardedFrontend.Options.defaults().withFrontendAttrs(attrs));
+    }
+
+    /**
+     * Runs the probe with {@code fail=MESSAGE}: the client's build fails with the frontend's own message, the same
+     * on Kiln's daemon and on buildkitd.
+     */
+    static void assertItsFailureFailsTheBuild(String address, ImageReference base) {
+        String message = "Probefile:3: unknown instruction: FOOBAR";
+        assertThatThrownBy(() -> forward(address, base, "fail", message))
+                .isInstanceOf(GatewayException.class)
+                .hasMessageContaining(message);
+    }
+
+    /** Runs the probe with {@code failing-step=1}: the client's build fails with a message that holds {@code error}. */
+    static void assertAFailingStepFailsTheBuild(String address, ImageReference base, String error) {
+        assertThatThrownBy(() -> forward(address, base, "failing-step", "1"))
+                .isInstanceOf(GatewayException.class)
+                .hasMessageContaining(error);
     }
 
     @Override
@@ -200,13 +220,7 @@ public final class ProbeFrontend implements BuildFunction {
                 Thread.sleep(50);
             }
             trapper.signal(15);
-            try {
-                trapper.waitFor();
-                report.put("signal.exit", "0");
-            } catch (ExitException e) {
-                report.put("signal.exit", String.valueOf(e.exitCode()));
-            }
-            report.put("signal.stdout", text(trapped.toByteArray()).trim().replace('\n', '|'));
+            reportEnd(report, "signal", trapper, trapped);
             // last: in BuildKit a process that exits non-zero ends its container (its context is cancelled), so
             // processes started after it fail at once with its error
             ByteArrayOutputStream out = new ByteArrayOutputStream();
@@ -217,13 +231,7 @@ public final class ProbeFrontend implements BuildFunction {
                     new ByteArrayInputStream("hello\n".getBytes(StandardCharsets.UTF_8)),
                     out,
                     err));
-            try {
-                cat.waitFor();
-                report.put("exec.exit", "0");
-            } catch (ExitException e) {
-                report.put("exec.exit", String.valueOf(e.exitCode()));
-            }
-            report.put("exec.stdout", text(out.toByteArray()).trim().replace('\n', '|'));
+            reportEnd(report, "exec", cat, out);
             report.put("exec.stderr", text(err.toByteArray()).trim());
 
             // the init may be gone already (BuildKit ends the container with the failed process)
@@ -234,6 +242,19 @@ public final class ProbeFrontend implements BuildFunction {
                 report.put("init.ended", "true");
             }
         }
+    }
+
+    /** Waits for {@code process} and reports its exit code and its output's lines as KEY.exit and KEY.stdout. */
+    private static void reportEnd(
+            Map<String, String> report, String key, ContainerProcess process, ByteArrayOutputStream stdout)
+            throws Exception {
+        try {
+            process.waitFor();
+            report.put(key + ".exit", "0");
+        } catch (ExitException e) {
+            report.put(key + ".exit", String.valueOf(e.exitCode()));
+        }
+        report.put(key + ".stdout", text(stdout.toByteArray()).trim().replace('\n', '|'));
     }
 
     private static String text(byte[] bytes) {

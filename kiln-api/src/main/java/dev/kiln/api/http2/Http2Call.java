@@ -92,11 +92,11 @@ final class Http2Call<Q, R> extends ClientCall<Q, R> implements Context.Cancella
             early = cancelledEarly;
         }
         if (early != null) {
-            finish(early, new Metadata(), true, Http2Connection.RST_NONE);
+            stop(early, Http2Connection.RST_NONE);
             return;
         }
         if (context.isCancelled()) {
-            finish(cancelledStatus(context), new Metadata(), true, Http2Connection.RST_NONE);
+            stop(cancelledStatus(context), Http2Connection.RST_NONE);
             return;
         }
         Deadline deadline = options.getDeadline();
@@ -108,20 +108,14 @@ final class Http2Call<Q, R> extends ClientCall<Q, R> implements Context.Cancella
         if (effective != null) {
             timeout = effective.timeRemaining(TimeUnit.NANOSECONDS);
             if (timeout <= 0) {
-                finish(
+                stop(
                         Status.DEADLINE_EXCEEDED.withDescription("deadline exceeded before the call started"),
-                        new Metadata(),
-                        true,
                         Http2Connection.RST_NONE);
                 return;
             }
         }
         if (!channel.register(this)) {
-            finish(
-                    Status.UNAVAILABLE.withDescription("channel shut down"),
-                    new Metadata(),
-                    true,
-                    Http2Connection.RST_NONE);
+            stop(Status.UNAVAILABLE.withDescription("channel shut down"), Http2Connection.RST_NONE);
             return;
         }
         // A no-op for contexts that cannot be cancelled (ROOT and its plain children).
@@ -130,11 +124,9 @@ final class Http2Call<Q, R> extends ClientCall<Q, R> implements Context.Cancella
             long nanos = deadline.timeRemaining(TimeUnit.NANOSECONDS);
             ScheduledFuture<?> timer = Http2Channel.timer()
                     .schedule(
-                            () -> finish(
+                            () -> stop(
                                     Status.DEADLINE_EXCEEDED.withDescription(
                                             "deadline exceeded after " + TimeUnit.NANOSECONDS.toMillis(nanos) + " ms"),
-                                    new Metadata(),
-                                    true,
                                     Http2Connection.RST_CANCEL),
                             nanos,
                             TimeUnit.NANOSECONDS);
@@ -148,7 +140,7 @@ final class Http2Call<Q, R> extends ClientCall<Q, R> implements Context.Cancella
         try {
             c = channel.openStream(this, block);
         } catch (StatusException e) {
-            finish(e.getStatus(), new Metadata(), true, Http2Connection.RST_NONE);
+            stop(e.getStatus(), Http2Connection.RST_NONE);
             return;
         }
         if (closeStatus != null) {
@@ -194,7 +186,7 @@ final class Http2Call<Q, R> extends ClientCall<Q, R> implements Context.Cancella
                 return;
             }
         }
-        finish(status, new Metadata(), true, Http2Connection.RST_CANCEL);
+        stop(status, Http2Connection.RST_CANCEL);
     }
 
     @Override
@@ -232,12 +224,10 @@ final class Http2Call<Q, R> extends ClientCall<Q, R> implements Context.Cancella
                 framed = ByteBuffer.wrap(b);
             }
         } catch (IOException | RuntimeException e) {
-            finish(
+            stop(
                     Status.INTERNAL
                             .withDescription("cannot serialize the request: " + e)
                             .withCause(e),
-                    new Metadata(),
-                    true,
                     Http2Connection.RST_CANCEL);
             return;
         }
@@ -257,7 +247,7 @@ final class Http2Call<Q, R> extends ClientCall<Q, R> implements Context.Cancella
     /** io.grpc.Context cancellation (the call's context was cancelled or its deadline passed). */
     @Override
     public void cancelled(Context context) {
-        finish(cancelledStatus(context), new Metadata(), true, Http2Connection.RST_CANCEL);
+        stop(cancelledStatus(context), Http2Connection.RST_CANCEL);
     }
 
     private static Status cancelledStatus(Context context) {
@@ -267,11 +257,7 @@ final class Http2Call<Q, R> extends ClientCall<Q, R> implements Context.Cancella
 
     /** The channel's shutdownNow: calls in flight end as if the connection had gone. */
     void shutdownNow() {
-        finish(
-                Status.UNAVAILABLE.withDescription("channel shutdownNow invoked"),
-                new Metadata(),
-                true,
-                Http2Connection.RST_CANCEL);
+        stop(Status.UNAVAILABLE.withDescription("channel shutdownNow invoked"), Http2Connection.RST_CANCEL);
     }
 
     // From the connection's reader thread.
@@ -312,11 +298,7 @@ final class Http2Call<Q, R> extends ClientCall<Q, R> implements Context.Cancella
             return;
         }
         if (!endStream) {
-            finish(
-                    Status.INTERNAL.withDescription("second HEADERS without END_STREAM"),
-                    new Metadata(),
-                    true,
-                    Http2Connection.RST_CANCEL);
+            stop(Status.INTERNAL.withDescription("second HEADERS without END_STREAM"), Http2Connection.RST_CANCEL);
             return;
         }
         finish(GrpcHeaders.status(fields), GrpcHeaders.metadata(fields, true), false, Http2Connection.RST_IF_OPEN);
@@ -339,11 +321,7 @@ final class Http2Call<Q, R> extends ClientCall<Q, R> implements Context.Cancella
                 c.consumed(null, data.length);
             }
             if (early) {
-                finish(
-                        Status.INTERNAL.withDescription("DATA before response headers"),
-                        new Metadata(),
-                        true,
-                        Http2Connection.RST_CANCEL);
+                stop(Status.INTERNAL.withDescription("DATA before response headers"), Http2Connection.RST_CANCEL);
             }
             return;
         }
@@ -360,7 +338,12 @@ final class Http2Call<Q, R> extends ClientCall<Q, R> implements Context.Cancella
 
     /** The stream is gone (peer reset, GOAWAY, connection failure): the connection already forgot it. */
     void transportFailed(Status status) {
-        finish(status, new Metadata(), true, Http2Connection.RST_NONE);
+        stop(status, Http2Connection.RST_NONE);
+    }
+
+    /** Ends the call from this side, without trailers: the listener hears {@code status} at once. */
+    private void stop(Status status, int rst) {
+        finish(status, new Metadata(), true, rst);
     }
 
     /**
@@ -437,7 +420,7 @@ final class Http2Call<Q, R> extends ClientCall<Q, R> implements Context.Cancella
                 c.consumed(this, freed);
             }
             if (error != null) {
-                finish(error, new Metadata(), true, Http2Connection.RST_CANCEL);
+                stop(error, Http2Connection.RST_CANCEL);
                 continue;
             }
             if (next != null) {
@@ -445,12 +428,10 @@ final class Http2Call<Q, R> extends ClientCall<Q, R> implements Context.Cancella
                 try {
                     value = method.parseResponse(new ByteArrayInputStream(next));
                 } catch (Throwable t) {
-                    finish(
+                    stop(
                             Status.CANCELLED
                                     .withDescription("failed to read the response")
                                     .withCause(t),
-                            new Metadata(),
-                            true,
                             Http2Connection.RST_CANCEL);
                     continue;
                 }
@@ -473,11 +454,7 @@ final class Http2Call<Q, R> extends ClientCall<Q, R> implements Context.Cancella
     }
 
     private void listenerFailed(Throwable t) {
-        finish(
-                Status.CANCELLED.withDescription("the call's listener failed").withCause(t),
-                new Metadata(),
-                true,
-                Http2Connection.RST_CANCEL);
+        stop(Status.CANCELLED.withDescription("the call's listener failed").withCause(t), Http2Connection.RST_CANCEL);
     }
 
     /** Whether the buffered bytes hold a complete message (so a normal close must wait for its request). */

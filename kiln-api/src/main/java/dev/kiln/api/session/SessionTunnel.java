@@ -1,6 +1,7 @@
 package dev.kiln.api.session;
 
 import com.google.protobuf.ByteString;
+import dev.kiln.api.SharedEventLoop;
 import dev.kiln.api.control.BytesMessage;
 import dev.kiln.api.control.ControlGrpc;
 import io.grpc.BindableService;
@@ -12,12 +13,9 @@ import io.grpc.ServerServiceDefinition;
 import io.grpc.ServiceDescriptor;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
-import io.grpc.netty.shaded.io.netty.channel.EventLoopGroup;
 import io.grpc.netty.shaded.io.netty.channel.epoll.EpollDomainSocketChannel;
-import io.grpc.netty.shaded.io.netty.channel.epoll.EpollEventLoopGroup;
 import io.grpc.netty.shaded.io.netty.channel.epoll.EpollServerDomainSocketChannel;
 import io.grpc.netty.shaded.io.netty.channel.unix.DomainSocketAddress;
-import io.grpc.netty.shaded.io.netty.util.concurrent.DefaultThreadFactory;
 import io.grpc.stub.CallStreamObserver;
 import io.grpc.stub.ClientCallStreamObserver;
 import io.grpc.stub.ClientResponseObserver;
@@ -43,6 +41,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Supplier;
 
 /**
  * gRPC carried inside a Control.Session byte stream (BuildKit's grpchijack): the stream's bytes are one
@@ -67,7 +66,7 @@ public final class SessionTunnel implements AutoCloseable {
     private static final int PUMP_CHUNK = 32 * 1024;
     private static final byte[] HEALTH_SERVING = {0x08, 0x01};
 
-    private static volatile EventLoopGroup loop;
+    private static final SharedEventLoop LOOP = new SharedEventLoop(2, "kiln-session");
 
     static {
         dev.kiln.api.NettyLogs.quietKeepAliveWarnings();
@@ -109,7 +108,7 @@ public final class SessionTunnel implements AutoCloseable {
             t.listener.bind(UnixDomainSocketAddress.of(t.socket));
             t.channel = NettyChannelBuilder.forAddress(new DomainSocketAddress(t.socket.toString()))
                     .channelType(EpollDomainSocketChannel.class)
-                    .eventLoopGroup(loop())
+                    .eventLoopGroup(LOOP.get())
                     .usePlaintext()
                     .maxInboundMessageSize(MAX_MESSAGE)
                     // The one connection cannot be made again: never let the channel drop it for idleness.
@@ -141,8 +140,8 @@ public final class SessionTunnel implements AutoCloseable {
             t.installHandlers();
             NettyServerBuilder builder = NettyServerBuilder.forAddress(new DomainSocketAddress(t.socket.toString()))
                     .channelType(EpollServerDomainSocketChannel.class)
-                    .bossEventLoopGroup(loop())
-                    .workerEventLoopGroup(loop())
+                    .bossEventLoopGroup(LOOP.get())
+                    .workerEventLoopGroup(LOOP.get())
                     .maxInboundMessageSize(MAX_MESSAGE)
                     .addService(health());
             for (BindableService s : services) {
@@ -176,34 +175,56 @@ public final class SessionTunnel implements AutoCloseable {
             List<BindableService> services) {
         var headers = SessionHeaders.of(uuid, name, sharedKey, methodUrls(services));
         AtomicReference<SessionTunnel> tunnel = new AtomicReference<>();
+        // the stream's input, and its start, at which the tunnel is made with the call's flow control
+        final class Opening extends PeerInput implements ClientResponseObserver<BytesMessage, BytesMessage> {
+            Opening() {
+                super(tunnel::get);
+            }
+
+            @Override
+            public void beforeStart(ClientCallStreamObserver<BytesMessage> requests) {
+                // The pump starts once the call has: nothing may be sent on it before.
+                SessionTunnel t = serveUnstarted(requests, services);
+                requests.setOnReadyHandler(t::onReady);
+                t.readyHandler = true;
+                tunnel.set(t);
+            }
+        }
         control.withInterceptors(MetadataUtils.newAttachHeadersInterceptor(headers))
-                .session(new ClientResponseObserver<BytesMessage, BytesMessage>() {
-                    @Override
-                    public void beforeStart(ClientCallStreamObserver<BytesMessage> requests) {
-                        // The pump starts once the call has: nothing may be sent on it before.
-                        SessionTunnel t = serveUnstarted(requests, services);
-                        requests.setOnReadyHandler(t::onReady);
-                        t.readyHandler = true;
-                        tunnel.set(t);
-                    }
-
-                    @Override
-                    public void onNext(BytesMessage value) {
-                        tunnel.get().fromPeer(value.getData());
-                    }
-
-                    @Override
-                    public void onError(Throwable t) {
-                        tunnel.get().peerClosed();
-                    }
-
-                    @Override
-                    public void onCompleted() {
-                        tunnel.get().peerClosed();
-                    }
-                });
+                .session(new Opening());
         tunnel.get().startPump();
         return tunnel.get();
+    }
+
+    /**
+     * What the Session stream brings from the peer, for a tunnel that is made after the stream (it needs the stream
+     * to send on): its messages go to {@link #fromPeer}, its end to {@link #peerClosed}.
+     */
+    public static StreamObserver<BytesMessage> peerInput(Supplier<SessionTunnel> tunnel) {
+        return new PeerInput(tunnel);
+    }
+
+    private static class PeerInput implements StreamObserver<BytesMessage> {
+        private final Supplier<SessionTunnel> tunnel;
+
+        PeerInput(Supplier<SessionTunnel> tunnel) {
+            this.tunnel = tunnel;
+        }
+
+        @Override
+        public void onNext(BytesMessage value) {
+            tunnel.get().fromPeer(value.getData());
+        }
+
+        @Override
+        public void onError(Throwable t) {
+            tunnel.get().peerClosed();
+        }
+
+        @Override
+        public void onCompleted() {
+            tunnel.get().peerClosed();
+        }
     }
 
     /**
@@ -431,20 +452,5 @@ public final class SessionTunnel implements AutoCloseable {
                     response.onCompleted();
                 }))
                 .build();
-    }
-
-    private static EventLoopGroup loop() {
-        EventLoopGroup l = loop;
-        if (l == null) {
-            synchronized (SessionTunnel.class) {
-                l = loop;
-                if (l == null) {
-                    // One small group for all tunnels of the process; its threads are daemons and live with it.
-                    l = new EpollEventLoopGroup(2, new DefaultThreadFactory("kiln-session", true));
-                    loop = l;
-                }
-            }
-        }
-        return l;
     }
 }

@@ -176,6 +176,17 @@ class Http2ChannelTest {
                 .start();
     }
 
+    /** Starts the server and opens the channel to it, with the limit the server has. */
+    private void startServerAndConnect() throws Exception {
+        startServer();
+        channel = Http2Channel.unix(socket(), MAX_INBOUND);
+    }
+
+    /** The messages of the Status stream of {@code ref}, whose name tells the test server what to send. */
+    private Iterator<StatusResponse> status(String ref) {
+        return blocking().status(StatusRequest.newBuilder().setRef(ref).build());
+    }
+
     private ControlGrpc.ControlBlockingStub blocking() {
         return ControlGrpc.newBlockingStub(channel).withDeadlineAfter(30, TimeUnit.SECONDS);
     }
@@ -194,8 +205,7 @@ class Http2ChannelTest {
 
     @Test
     void unaryCallsReturnTheServersAnswers() throws Exception {
-        startServer();
-        channel = Http2Channel.unix(socket(), MAX_INBOUND);
+        startServerAndConnect();
         assertInfoAnswers();
         ListWorkersResponse workers = blocking()
                 .listWorkers(ListWorkersRequest.newBuilder()
@@ -225,8 +235,7 @@ class Http2ChannelTest {
                 java.nio.channels.Channels.newOutputStream(socket),
                 MAX_INBOUND);
         assertInfoAnswers();
-        Iterator<StatusResponse> it =
-                blocking().status(StatusRequest.newBuilder().setRef("big").build());
+        Iterator<StatusResponse> it = status("big");
         assertThat(it.next()).isEqualTo(log(7, 5 << 20));
 
         server.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
@@ -242,10 +251,8 @@ class Http2ChannelTest {
 
     @Test
     void serverStreamingBeyondTheWindowsDeliversEveryMessage() throws Exception {
-        startServer();
-        channel = Http2Channel.unix(socket(), MAX_INBOUND);
-        Iterator<StatusResponse> it =
-                blocking().status(StatusRequest.newBuilder().setRef("many").build());
+        startServerAndConnect();
+        Iterator<StatusResponse> it = status("many");
         int n = 0;
         while (it.hasNext()) {
             StatusResponse r = it.next();
@@ -257,10 +264,8 @@ class Http2ChannelTest {
 
     @Test
     void aFiveMegabyteMessageCrossesBothWays() throws Exception {
-        startServer();
-        channel = Http2Channel.unix(socket(), MAX_INBOUND);
-        Iterator<StatusResponse> it =
-                blocking().status(StatusRequest.newBuilder().setRef("big").build());
+        startServerAndConnect();
+        Iterator<StatusResponse> it = status("big");
         assertThat(it.next()).isEqualTo(log(7, 5 << 20));
         assertThat(it.hasNext()).isFalse();
         // And a big request: Session echoes it back.
@@ -291,8 +296,7 @@ class Http2ChannelTest {
 
     @Test
     void bidiSessionEchoesInOrder() throws Exception {
-        startServer();
-        channel = Http2Channel.unix(socket(), MAX_INBOUND);
+        startServerAndConnect();
         LinkedBlockingQueue<Object> got = new LinkedBlockingQueue<>();
         StreamObserver<BytesMessage> requests = ControlGrpc.newStub(channel).session(queueing(got));
         for (int i = 0; i < 100; i++) {
@@ -310,8 +314,7 @@ class Http2ChannelTest {
 
     @Test
     void customHeadersReachTheServer() throws Exception {
-        startServer();
-        channel = Http2Channel.unix(socket(), MAX_INBOUND);
+        startServerAndConnect();
         Metadata md = new Metadata();
         Metadata.Key<String> text = Metadata.Key.of("x-kiln-session", Metadata.ASCII_STRING_MARSHALLER);
         Metadata.Key<byte[]> bin = Metadata.Key.of("x-kiln-blob-bin", Metadata.BINARY_BYTE_MARSHALLER);
@@ -330,8 +333,7 @@ class Http2ChannelTest {
 
     @Test
     void errorsKeepTheirCodeAndMessage() throws Exception {
-        startServer();
-        channel = Http2Channel.unix(socket(), MAX_INBOUND);
+        startServerAndConnect();
         // Trailers-Only: the server fails before any header or message.
         assertThatThrownBy(() -> blocking()
                         .status(StatusRequest.newBuilder()
@@ -354,8 +356,7 @@ class Http2ChannelTest {
 
     @Test
     void deadlineExceededEndsTheCall() throws Exception {
-        startServer();
-        channel = Http2Channel.unix(socket(), MAX_INBOUND);
+        startServerAndConnect();
         long start = System.nanoTime();
         assertThatThrownBy(() -> ControlGrpc.newBlockingStub(channel)
                         .withDeadlineAfter(200, TimeUnit.MILLISECONDS)
@@ -368,8 +369,7 @@ class Http2ChannelTest {
 
     @Test
     void cancellingTheContextCancelsTheCallOnTheServer() throws Exception {
-        startServer();
-        channel = Http2Channel.unix(socket(), MAX_INBOUND);
+        startServerAndConnect();
         LinkedBlockingQueue<Object> got = new LinkedBlockingQueue<>();
         Context.CancellableContext ctx = Context.current().withCancellation();
         ctx.run(() -> ControlGrpc.newStub(channel)
@@ -409,8 +409,7 @@ class Http2ChannelTest {
 
     @Test
     void concurrentCallsOnOneChannelAllSucceed() throws Exception {
-        startServer();
-        channel = Http2Channel.unix(socket(), MAX_INBOUND);
+        startServerAndConnect();
         ExecutorService pool = Executors.newFixedThreadPool(8);
         try {
             List<Future<Integer>> results = new ArrayList<>();
@@ -470,8 +469,7 @@ class Http2ChannelTest {
      * returning once its first message came: the queue then gets the stream's further messages and its end.
      */
     private LinkedBlockingQueue<Object> slowStatusStarted() throws Exception {
-        startServer();
-        channel = Http2Channel.unix(socket(), MAX_INBOUND);
+        startServerAndConnect();
         LinkedBlockingQueue<Object> got = new LinkedBlockingQueue<>();
         ControlGrpc.newStub(channel)
                 .status(StatusRequest.newBuilder().setRef("slow").build(), queueing(got));

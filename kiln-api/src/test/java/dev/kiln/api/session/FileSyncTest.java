@@ -35,12 +35,16 @@ class FileSyncTest {
     @TempDir
     Path tmp;
 
+    /** A session whose client serves {@code dir} as its directory "context", the daemon's name for it. */
+    private SessionFixture servingContext(Path dir) throws Exception {
+        return new SessionFixture(tmp, List.of(new FileSyncService(Map.of("context", dir))));
+    }
+
     @Test
     void pullCopiesTreeWithModesTimesLinksAndOwners() throws Exception {
-        Path src = Files.createDirectories(tmp.resolve("src"));
-        makeTree(src);
+        Path src = makeTree(Files.createDirectories(tmp.resolve("src")));
         Path target = tmp.resolve("target");
-        try (SessionFixture s = new SessionFixture(tmp, List.of(new FileSyncService(Map.of("context", src))))) {
+        try (SessionFixture s = servingContext(src)) {
             FileSyncPull.Transfer t = FileSyncPull.pull(s.daemonChannel(), "context", FileFilter.NONE, target);
             assertThat(snapshot(target)).isEqualTo(snapshot(src));
             assertThat(Files.isSameFile(target.resolve("a/big.bin"), target.resolve("hard")))
@@ -64,10 +68,9 @@ class FileSyncTest {
 
     @Test
     void secondPullRequestsOnlyTheChangedFileAndRemovesDeletedOnes() throws Exception {
-        Path src = Files.createDirectories(tmp.resolve("src"));
-        makeTree(src);
+        Path src = makeTree(Files.createDirectories(tmp.resolve("src")));
         Path target = tmp.resolve("target");
-        try (SessionFixture s = new SessionFixture(tmp, List.of(new FileSyncService(Map.of("context", src))))) {
+        try (SessionFixture s = servingContext(src)) {
             FileSyncPull.pull(s.daemonChannel(), "context", FileFilter.NONE, target);
             Object bigInode = Files.getAttribute(target.resolve("a/big.bin"), "unix:ino");
 
@@ -98,7 +101,7 @@ class FileSyncTest {
         Files.writeString(src.resolve("docs/readme.md"), "doc");
         Files.writeString(src.resolve("top.log"), "t");
         Path target = tmp.resolve("target");
-        try (SessionFixture s = new SessionFixture(tmp, List.of(new FileSyncService(Map.of("context", src))))) {
+        try (SessionFixture s = servingContext(src)) {
             FileFilter filter =
                     new FileFilter(List.of("app", "top.log"), List.of("**/*.log", "!app/logs/keep.log"), List.of());
             FileSyncPull.pull(s.daemonChannel(), "context", filter, target);
@@ -117,7 +120,7 @@ class FileSyncTest {
 
     @Test
     void unknownDirectoryIsNotFound() throws Exception {
-        try (SessionFixture s = new SessionFixture(tmp, List.of(new FileSyncService(Map.of("context", tmp))))) {
+        try (SessionFixture s = servingContext(tmp)) {
             assertThatThrownBy(() -> FileSyncPull.pull(s.daemonChannel(), "nope", FileFilter.NONE, tmp.resolve("t")))
                     .isInstanceOf(IOException.class)
                     .hasMessage("no access allowed to dir \"nope\"")
@@ -177,7 +180,7 @@ class FileSyncTest {
             }
         }
         Path target = tmp.resolve("target");
-        try (SessionFixture s = new SessionFixture(tmp, List.of(new FileSyncService(Map.of("context", src))))) {
+        try (SessionFixture s = servingContext(src)) {
             var channel = s.daemonChannel();
             CompletableFuture<FileSyncPull.Transfer> pull = CompletableFuture.supplyAsync(() -> {
                 try {
@@ -228,9 +231,9 @@ class FileSyncTest {
     /**
      * A tree with what a context can hold: nested directories with their own modes, an empty file, a 20 MiB
      * file and a hard link to it, relative and absolute symlinks, a setuid executable, a file of another
-     * owner, and mtimes with nanoseconds.
+     * owner, and mtimes with nanoseconds. Returns {@code src}.
      */
-    static void makeTree(Path src) throws IOException {
+    static Path makeTree(Path src) throws IOException {
         Files.createDirectories(src.resolve("a/b"));
         Files.createDirectories(src.resolve("d-empty"));
         Files.writeString(src.resolve("a/b/c.txt"), "hello");
@@ -251,6 +254,7 @@ class FileSyncTest {
         for (String p : List.of("a/b/c.txt", "exec.sh", "owned", "empty", "a/big.bin", "a/b", "a", "d-empty")) {
             Files.setLastModifiedTime(src.resolve(p), GoFileMode.time(t += 1_000_000_007L));
         }
+        return src;
     }
 
     /** Every entry under root (not root itself): type, mode, owner, mtime in ns, size and content digest. */

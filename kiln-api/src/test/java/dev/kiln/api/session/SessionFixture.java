@@ -49,22 +49,7 @@ final class SessionFixture implements AutoCloseable {
                             public StreamObserver<BytesMessage> session(StreamObserver<BytesMessage> responses) {
                                 SessionTunnel tunnel = SessionTunnel.dial(responses);
                                 daemonTunnel.complete(tunnel);
-                                return new StreamObserver<>() {
-                                    @Override
-                                    public void onNext(BytesMessage value) {
-                                        tunnel.fromPeer(value.getData());
-                                    }
-
-                                    @Override
-                                    public void onError(Throwable t) {
-                                        tunnel.peerClosed();
-                                    }
-
-                                    @Override
-                                    public void onCompleted() {
-                                        tunnel.peerClosed();
-                                    }
-                                };
+                                return SessionTunnel.peerInput(() -> tunnel);
                             }
                         },
                         headers))

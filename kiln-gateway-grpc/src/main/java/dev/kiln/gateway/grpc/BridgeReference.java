@@ -2,6 +2,7 @@ package dev.kiln.gateway.grpc;
 
 import dev.kiln.api.gateway.EvaluateRequest;
 import dev.kiln.api.gateway.FileRange;
+import dev.kiln.api.gateway.LLBBridgeGrpc;
 import dev.kiln.api.gateway.ReadDirRequest;
 import dev.kiln.api.gateway.ReadFileRequest;
 import dev.kiln.api.gateway.StatFileRequest;
@@ -16,6 +17,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
 
 /**
  * A result that lives on the engine, named by the id the engine gave it; reads go to the engine by that id. The
@@ -54,46 +56,49 @@ record BridgeReference(LlbBridgeClient client, String id, Definition definition)
 
     @Override
     public byte[] readFile(ReadRequest request) throws InterruptedException {
-        client.caps().require("readfile");
         ReadFileRequest.Builder out = ReadFileRequest.newBuilder().setRef(id).setFilePath(request.filename());
         if (request.range() != null) {
             out.setRange(FileRange.newBuilder()
                     .setOffset(request.range().offset())
                     .setLength(request.range().length()));
         }
-        return LlbBridgeClient.call(
-                        "read " + request.filename(), () -> client.bridge().readFile(out.build()))
+        return read("readfile", "read " + request.filename(), bridge -> bridge.readFile(out.build()))
                 .getData()
                 .toByteArray();
     }
 
     @Override
     public Stat statFile(StatRequest request) throws InterruptedException {
-        client.caps().require("statfile");
-        var response = LlbBridgeClient.call(
+        var response = read(
+                "statfile",
                 "stat " + request.path(),
-                () -> client.bridge()
-                        .statFile(StatFileRequest.newBuilder()
-                                .setRef(id)
-                                .setPath(request.path())
-                                .build()));
+                bridge -> bridge.statFile(StatFileRequest.newBuilder()
+                        .setRef(id)
+                        .setPath(request.path())
+                        .build()));
         return stat(response.getStat());
     }
 
     @Override
     public List<Stat> readDir(dev.kiln.gateway.ReadDirRequest request) throws InterruptedException {
-        client.caps().require("readdir");
-        var response = LlbBridgeClient.call(
+        var response = read(
+                "readdir",
                 "read directory " + request.path(),
-                () -> client.bridge()
-                        .readDir(ReadDirRequest.newBuilder()
-                                .setRef(id)
-                                .setDirPath(request.path())
-                                .setIncludePattern(request.includePattern())
-                                .build()));
+                bridge -> bridge.readDir(ReadDirRequest.newBuilder()
+                        .setRef(id)
+                        .setDirPath(request.path())
+                        .setIncludePattern(request.includePattern())
+                        .build()));
         List<Stat> entries = new ArrayList<>();
         response.getEntriesList().forEach(entry -> entries.add(stat(entry)));
         return entries;
+    }
+
+    /** A read of this reference's files, which the engine serves with capability {@code cap}; {@code what} names it. */
+    private <T> T read(String cap, String what, Function<LLBBridgeGrpc.LLBBridgeBlockingStub, T> rpc)
+            throws InterruptedException {
+        client.caps().require(cap);
+        return LlbBridgeClient.call(what, () -> rpc.apply(client.bridge()));
     }
 
     private static Stat stat(dev.kiln.api.fsutil.Stat in) {

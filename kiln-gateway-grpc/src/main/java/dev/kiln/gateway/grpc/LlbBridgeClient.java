@@ -1,14 +1,13 @@
 package dev.kiln.gateway.grpc;
 
 import com.google.protobuf.ByteString;
+import dev.kiln.api.ResultRefs;
 import dev.kiln.api.gateway.CacheOptionsEntry;
 import dev.kiln.api.gateway.InputsRequest;
 import dev.kiln.api.gateway.LLBBridgeGrpc;
 import dev.kiln.api.gateway.PingRequest;
 import dev.kiln.api.gateway.PongResponse;
 import dev.kiln.api.gateway.Ref;
-import dev.kiln.api.gateway.RefMap;
-import dev.kiln.api.gateway.RefMapDeprecated;
 import dev.kiln.api.gateway.ResolveImageConfigRequest;
 import dev.kiln.api.gateway.ResolveImageConfigResponse;
 import dev.kiln.api.gateway.ResolveSourceMetaRequest;
@@ -193,20 +192,9 @@ public final class LlbBridgeClient implements Client {
         if (!result.refs().isEmpty()) {
             Map<String, Ref> refs = new TreeMap<>();
             result.refs().forEach((name, reference) -> refs.put(name, ref(reference)));
-            if (arrays) {
-                out.setRefs(RefMap.newBuilder().putAllRefs(refs));
-            } else {
-                RefMapDeprecated.Builder ids = RefMapDeprecated.newBuilder();
-                refs.forEach((name, ref) -> ids.putRefs(name, ref.getId()));
-                out.setRefsDeprecated(ids);
-            }
+            ResultRefs.putRefs(out, refs, arrays);
         } else {
-            Ref ref = result.ref().map(this::ref).orElse(Ref.getDefaultInstance());
-            if (arrays) {
-                out.setRef(ref);
-            } else {
-                out.setRefDeprecated(ref.getId());
-            }
+            ResultRefs.putRef(out, result.ref().map(this::ref).orElse(Ref.getDefaultInstance()), arrays);
         }
         return out.build();
     }
