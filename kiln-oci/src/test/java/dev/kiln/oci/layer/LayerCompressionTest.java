@@ -28,7 +28,7 @@ class LayerCompressionTest {
             names = {"GZIP", "ZSTD"})
     void compressionIsRecognisedByItsMagicBytes(LayerCompression compression) throws IOException {
         byte[] tar = sampleTar();
-        AppliedLayer applied = apply(compression == LayerCompression.GZIP ? gzip(tar) : zstd(tar), null);
+        AppliedLayer applied = apply(compress(compression, tar), null);
 
         assertThat(applied.compression()).isEqualTo(compression);
         assertThat(applied.diffId().toString()).isEqualTo(LayerTrees.sha(tar));
@@ -66,27 +66,18 @@ class LayerCompressionTest {
                 .contains("application/vnd.oci.image.layer.v1.tar+gzip says gzip, but the blob is uncompressed");
     }
 
-    @Test
-    void concatenatedGzipMembersAreReadToTheEnd() throws IOException {
+    /** A gzip blob of several members, a zstd one of several frames (its media type declared). */
+    @ParameterizedTest
+    @CsvSource(
+            value = {"GZIP, NULL", "ZSTD, application/vnd.oci.image.layer.v1.tar+zstd"},
+            nullValues = "NULL")
+    void blobsCompressedInPiecesAreReadToTheEnd(LayerCompression compression, String mediaType) throws IOException {
         byte[] tar = sampleTar();
         ByteArrayOutputStream blob = new ByteArrayOutputStream();
-        blob.writeBytes(gzip(Arrays.copyOfRange(tar, 0, 700)));
-        blob.writeBytes(gzip(Arrays.copyOfRange(tar, 700, tar.length)));
+        blob.writeBytes(compress(compression, Arrays.copyOfRange(tar, 0, 700)));
+        blob.writeBytes(compress(compression, Arrays.copyOfRange(tar, 700, tar.length)));
 
-        AppliedLayer applied = apply(blob.toByteArray(), null);
-
-        assertThat(applied.diffId().toString()).isEqualTo(LayerTrees.sha(tar));
-        assertThat(temp.resolve("out/second.txt")).hasContent("second");
-    }
-
-    @Test
-    void severalZstdFramesAreReadToTheEnd() throws IOException {
-        byte[] tar = sampleTar();
-        ByteArrayOutputStream blob = new ByteArrayOutputStream();
-        blob.writeBytes(zstd(Arrays.copyOfRange(tar, 0, 700)));
-        blob.writeBytes(zstd(Arrays.copyOfRange(tar, 700, tar.length)));
-
-        AppliedLayer applied = apply(blob.toByteArray(), LayerCompression.ZSTD.ociMediaType());
+        AppliedLayer applied = apply(blob.toByteArray(), mediaType);
 
         assertThat(applied.diffId().toString()).isEqualTo(LayerTrees.sha(tar));
         assertThat(temp.resolve("out/second.txt")).hasContent("second");
@@ -175,6 +166,14 @@ class LayerCompressionTest {
             LayerSafetyTest.file(out, "hello.txt", "hello");
             LayerSafetyTest.file(out, "second.txt", "second");
         });
+    }
+
+    private static byte[] compress(LayerCompression compression, byte[] data) throws IOException {
+        return switch (compression) {
+            case GZIP -> gzip(data);
+            case ZSTD -> zstd(data);
+            case NONE -> data;
+        };
     }
 
     static byte[] gzip(byte[] data) throws IOException {
