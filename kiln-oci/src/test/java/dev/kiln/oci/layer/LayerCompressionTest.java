@@ -73,11 +73,11 @@ class LayerCompressionTest {
             nullValues = "NULL")
     void blobsCompressedInPiecesAreReadToTheEnd(LayerCompression compression, String mediaType) throws IOException {
         byte[] tar = sampleTar();
-        ByteArrayOutputStream blob = new ByteArrayOutputStream();
-        blob.writeBytes(compress(compression, Arrays.copyOfRange(tar, 0, 700)));
-        blob.writeBytes(compress(compression, Arrays.copyOfRange(tar, 700, tar.length)));
+        byte[] blob = concat(
+                compress(compression, Arrays.copyOfRange(tar, 0, 700)),
+                compress(compression, Arrays.copyOfRange(tar, 700, tar.length)));
 
-        AppliedLayer applied = apply(blob.toByteArray(), mediaType);
+        AppliedLayer applied = apply(blob, mediaType);
 
         assertThat(applied.diffId().toString()).isEqualTo(LayerTrees.sha(tar));
         assertThat(temp.resolve("out/second.txt")).hasContent("second");
@@ -86,11 +86,9 @@ class LayerCompressionTest {
     @Test
     void zstdBlobStartingWithASkippableFrameIsRecognised() throws IOException {
         byte[] tar = sampleTar();
-        ByteArrayOutputStream blob = new ByteArrayOutputStream();
-        blob.writeBytes(new byte[] {0x5e, 0x2a, 0x4d, 0x18, 3, 0, 0, 0, 'k', 'i', 'n'});
-        blob.writeBytes(zstd(tar));
+        byte[] skippableFrame = {0x5e, 0x2a, 0x4d, 0x18, 3, 0, 0, 0, 'k', 'i', 'n'};
 
-        AppliedLayer applied = apply(blob.toByteArray(), null);
+        AppliedLayer applied = apply(concat(skippableFrame, zstd(tar)), null);
 
         assertThat(applied.compression()).isEqualTo(LayerCompression.ZSTD);
         assertThat(applied.diffId().toString()).isEqualTo(LayerTrees.sha(tar));
@@ -166,6 +164,14 @@ class LayerCompressionTest {
             LayerSafetyTest.file(out, "hello.txt", "hello");
             LayerSafetyTest.file(out, "second.txt", "second");
         });
+    }
+
+    private static byte[] concat(byte[]... parts) {
+        ByteArrayOutputStream all = new ByteArrayOutputStream();
+        for (byte[] part : parts) {
+            all.writeBytes(part);
+        }
+        return all.toByteArray();
     }
 
     private static byte[] compress(LayerCompression compression, byte[] data) throws IOException {
