@@ -158,9 +158,6 @@ record FrontendOptions(
 
     private static List<RunOption.ExtraHost> extraHosts(String value) {
         List<RunOption.ExtraHost> hosts = new ArrayList<>();
-        if (value.isEmpty()) {
-            return hosts;
-        }
         for (String field : fields(value, "additional hosts")) {
             int eq = field.indexOf('=');
             if (eq < 0) {
@@ -192,9 +189,6 @@ record FrontendOptions(
     /** "nofile=1024:2048,nproc=512" as docker run --ulimit writes them. */
     private static List<RunOption.Ulimit> ulimits(String value) {
         List<RunOption.Ulimit> limits = new ArrayList<>();
-        if (value.isEmpty()) {
-            return limits;
-        }
         for (String field : fields(value, "ulimit")) {
             int eq = field.indexOf('=');
             if (eq <= 0) {
@@ -218,7 +212,11 @@ record FrontendOptions(
         return limits;
     }
 
+    /** The comma-separated fields of an option's value; an unset (empty) option has none. */
     private static List<String> fields(String value, String what) {
+        if (value.isEmpty()) {
+            return List.of();
+        }
         try {
             return CsvFields.split(value);
         } catch (InstructionException e) {

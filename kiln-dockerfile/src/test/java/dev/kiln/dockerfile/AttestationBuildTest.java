@@ -31,7 +31,6 @@ import java.util.jar.Attributes;
 import java.util.jar.JarOutputStream;
 import java.util.jar.Manifest;
 import java.util.zip.ZipEntry;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -52,7 +51,9 @@ class AttestationBuildTest {
     @RegisterExtension
     static final DockerfileBuilds builds = new DockerfileBuilds();
 
-    static LocalRegistry registry;
+    @RegisterExtension
+    static final LocalRegistry registry = LocalRegistry.anonymous();
+
     static ImageReference base;
     static Descriptor baseManifest;
 
@@ -112,17 +113,9 @@ class AttestationBuildTest {
 
     @BeforeAll
     static void start() throws Exception {
-        registry = LocalRegistry.anonymous().start();
         base = registry.reference("library/busybox-att:1");
         try (RegistryClient client = RegistryClient.builder().build()) {
             baseManifest = BusyboxImage.push(client, base, builds.dir);
-        }
-    }
-
-    @AfterAll
-    static void stop() throws IOException {
-        if (registry != null) {
-            registry.close();
         }
     }
 
@@ -189,8 +182,7 @@ class AttestationBuildTest {
                 new ArrayList<>());
 
         // the pushed index, as skopeo reads it: the image, then its attestation manifest linked to it
-        JsonNode index =
-                JSON.readTree(Tools.run("skopeo", "inspect", "--raw", "--tls-verify=false", "docker://" + pushed));
+        JsonNode index = Tools.skopeoInspect(builds.dir, "docker://" + pushed, "--raw");
         assertThat(index.path("mediaType").asText()).isEqualTo("application/vnd.oci.image.index.v1+json");
         assertThat(index.path("manifests")).hasSize(2);
         JsonNode image = index.path("manifests").get(0);
@@ -208,13 +200,11 @@ class AttestationBuildTest {
                         .path("vnd.docker.reference.digest")
                         .asText())
                 .isEqualTo(image.path("digest").asText());
-        JsonNode pushedAttestation = JSON.readTree(Tools.run(
-                "skopeo",
-                "inspect",
-                "--raw",
-                "--tls-verify=false",
+        JsonNode pushedAttestation = Tools.skopeoInspect(
+                builds.dir,
                 "docker://" + registry.host() + "/att/app@"
-                        + attestation.path("digest").asText()));
+                        + attestation.path("digest").asText(),
+                "--raw");
         assertThat(pushedAttestation.path("layers")).hasSize(3);
 
         // the same index in the OCI archive, whose blobs the statements are read from
@@ -405,8 +395,7 @@ class AttestationBuildTest {
                         new ExportTarget.LocalDirectory(out)),
                 new ArrayList<>());
 
-        JsonNode index =
-                JSON.readTree(Tools.run("skopeo", "inspect", "--raw", "--tls-verify=false", "docker://" + pushed));
+        JsonNode index = Tools.skopeoInspect(builds.dir, "docker://" + pushed, "--raw");
         JsonNode manifests = index.path("manifests");
         assertThat(manifests).hasSize(4);
         for (int i = 0; i < 2; i++) {
@@ -418,13 +407,11 @@ class AttestationBuildTest {
                             .path("vnd.docker.reference.digest")
                             .asText())
                     .isEqualTo(manifests.get(i).path("digest").asText());
-            JsonNode layers = JSON.readTree(Tools.run(
-                            "skopeo",
-                            "inspect",
-                            "--raw",
-                            "--tls-verify=false",
+            JsonNode layers = Tools.skopeoInspect(
+                            builds.dir,
                             "docker://" + registry.host() + "/att/two@"
-                                    + attestation.path("digest").asText()))
+                                    + attestation.path("digest").asText(),
+                            "--raw")
                     .path("layers");
             assertThat(layers).hasSize(1);
             assertThat(layers.get(0)

@@ -29,9 +29,9 @@ class ErrorMessageBuildTest {
         Map<String, String> resolved =
                 Map.of("/etc/shadow", "/etc/shadow", "missing/file", "/missing/file", "../../../../etc", "/etc");
         for (String target : resolved.keySet()) {
-            Path ctx = Files.createDirectories(builds.dir.resolve("contexts/link-" + target.hashCode()));
+            Path ctx =
+                    builds.context("link-" + target.hashCode(), Map.of("Dockerfile", "FROM busybox\nCOPY li* /g/\n"));
             Files.createSymbolicLink(ctx.resolve("link"), Path.of(target));
-            Files.writeString(ctx.resolve("Dockerfile"), "FROM busybox\nCOPY li* /g/\n");
 
             String message = failure(ctx);
 
@@ -46,9 +46,8 @@ class ErrorMessageBuildTest {
 
     @Test
     void copyOfADanglingLinkByNameSaysItIsALinkToNothing() throws Exception {
-        Path ctx = Files.createDirectories(builds.dir.resolve("contexts/named-link"));
+        Path ctx = builds.context("named-link", Map.of("Dockerfile", "FROM busybox\nCOPY link /g/\n"));
         Files.createSymbolicLink(ctx.resolve("link"), Path.of("/etc/shadow"));
-        Files.writeString(ctx.resolve("Dockerfile"), "FROM busybox\nCOPY link /g/\n");
 
         assertThat(failure(ctx))
                 .contains("/link -> /etc/shadow: the link's target /etc/shadow does not exist")
@@ -58,15 +57,14 @@ class ErrorMessageBuildTest {
 
     @Test
     void mountSourceAndCopyFromFollowALinkToADirectoryInsideTheStage() throws Exception {
-        Path ctx = Files.createDirectories(builds.dir.resolve("contexts/dirlink"));
-        Files.writeString(ctx.resolve("Dockerfile"), """
+        Path ctx = builds.context("dirlink", Map.of("Dockerfile", """
                 FROM busybox AS a
                 RUN mkdir /real && echo inside > /real/f && ln -s /real /dirlink && ln -s ../real /rel
                 FROM busybox
                 RUN --mount=from=a,source=/dirlink,target=/m cat /m/f > /bound
                 RUN --mount=type=cache,id=dirlink,from=a,source=/rel,target=/c cat /c/f > /cached
                 COPY --from=a /dirlink /copied
-                """);
+                """));
 
         Path out = builds.build(ctx, Map.of()).out();
 
@@ -77,13 +75,12 @@ class ErrorMessageBuildTest {
 
     @Test
     void mountOfADanglingLinkNamesTheLinkAndItsTarget() throws Exception {
-        Path ctx = Files.createDirectories(builds.dir.resolve("contexts/dangling-mount"));
-        Files.writeString(ctx.resolve("Dockerfile"), """
+        Path ctx = builds.context("dangling-mount", Map.of("Dockerfile", """
                 FROM busybox AS a
                 RUN ln -s /nowhere /dang
                 FROM busybox
                 RUN --mount=from=a,source=/dang,target=/m true
-                """);
+                """));
 
         assertThat(failure(ctx))
                 .contains("selected path /dang is a dangling link: /dang -> /nowhere")
@@ -92,12 +89,11 @@ class ErrorMessageBuildTest {
 
     @Test
     void writesThroughALowerLayersDirectoryLinkExportAsTheMergedFilesystem() throws Exception {
-        Path ctx = Files.createDirectories(builds.dir.resolve("contexts/write-through"));
-        Files.writeString(ctx.resolve("Dockerfile"), """
+        Path ctx = builds.context("write-through", Map.of("Dockerfile", """
                 FROM busybox
                 RUN mkdir /real && ln -s /real /x && touch /real/gone
                 RUN touch /x/delme && rm /x/gone
-                """);
+                """));
 
         DockerfileBuilds.Build build = builds.build(ctx, Map.of());
 
@@ -110,10 +106,10 @@ class ErrorMessageBuildTest {
 
     @Test
     void aHugeRunLineFailsWithAShortMessageThatSaysWhatAndWhere() throws Exception {
-        Path ctx = Files.createDirectories(builds.dir.resolve("contexts/huge-run"));
         // 5 MB in one argument: more than Linux's MAX_ARG_STRLEN (128 KiB), so the exec itself fails
-        Files.writeString(
-                ctx.resolve("Dockerfile"), "FROM busybox\nRUN echo " + "x".repeat(5 * 1024 * 1024) + " && exit 3\n");
+        Path ctx = builds.context(
+                "huge-run",
+                Map.of("Dockerfile", "FROM busybox\nRUN echo " + "x".repeat(5 * 1024 * 1024) + " && exit 3\n"));
 
         String message = failure(ctx);
 
@@ -127,12 +123,11 @@ class ErrorMessageBuildTest {
 
     @Test
     void aFailedStepsHugeOutputLinesAreQuotedShort() throws Exception {
-        Path ctx = Files.createDirectories(builds.dir.resolve("contexts/huge-output"));
         // one line of a megabyte, then one without a newline at the end
-        Files.writeString(ctx.resolve("Dockerfile"), """
+        Path ctx = builds.context("huge-output", Map.of("Dockerfile", """
                 FROM busybox
                 RUN head -c 1000000 /dev/zero | tr '\\0' y && echo && head -c 300000 /dev/zero | tr '\\0' z && exit 4
-                """);
+                """));
 
         String message = failure(ctx);
 

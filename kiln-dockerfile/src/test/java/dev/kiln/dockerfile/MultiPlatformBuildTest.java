@@ -29,7 +29,6 @@ import java.util.Map;
 import java.util.Set;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -49,7 +48,9 @@ class MultiPlatformBuildTest {
     @RegisterExtension
     static final DockerfileBuilds builds = new DockerfileBuilds();
 
-    static LocalRegistry registry;
+    @RegisterExtension
+    static final LocalRegistry registry = LocalRegistry.anonymous();
+
     static ImageReference base;
 
     @BeforeAll
@@ -57,17 +58,9 @@ class MultiPlatformBuildTest {
         Assumptions.assumeTrue(
                 ForeignBusybox.missing().isEmpty(),
                 () -> ForeignBusybox.missing().orElse(""));
-        registry = LocalRegistry.anonymous().start();
         base = registry.reference("library/busybox-two:1");
         try (RegistryClient client = RegistryClient.builder().build()) {
             BusyboxImage.pushTwoPlatforms(client, base, builds.dir);
-        }
-    }
-
-    @AfterAll
-    static void stop() throws IOException {
-        if (registry != null) {
-            registry.close();
         }
     }
 
@@ -124,8 +117,7 @@ class MultiPlatformBuildTest {
 
         assertThat(tarTopDirectories(tar)).containsExactly("linux_amd64", "linux_arm64");
 
-        JsonNode index =
-                JSON.readTree(Tools.run("skopeo", "inspect", "--raw", "--tls-verify=false", "docker://" + pushed));
+        JsonNode index = Tools.skopeoInspect(builds.dir, "docker://" + pushed, "--raw");
         assertThat(index.path("mediaType").asText()).isEqualTo("application/vnd.oci.image.index.v1+json");
         assertThat(platforms(index)).containsExactly("linux/amd64", "linux/arm64");
         Path copied = builds.dir.resolve("skopeo-copy");

@@ -9,11 +9,11 @@ import dev.kiln.engine.export.ImageOptions;
 import dev.kiln.llb.FileAction;
 import dev.kiln.llb.State;
 import dev.kiln.oci.testing.ImageTar;
+import dev.kiln.oci.testing.TextTree;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.List;
-import java.util.Random;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -34,9 +34,10 @@ class LayerBlockReuseTest {
     void aRebuiltLayerReusesEarlierBlocksAndIsTheLayerAFreshStateBuilds() throws Exception {
         String changedLayer;
         try (EngineFixture kiln = new EngineFixture(dir.resolve("warm"))) {
-            Path context = manyFiles(kiln.context("tree"));
+            Path context = TextTree.write(kiln.context("tree"));
             layerDigest(kiln, "first");
-            Files.writeString(context.resolve("d3/f1503.txt"), "a longer text than the file had before\n".repeat(30));
+            Files.writeString(
+                    context.resolve("dir3/file1503.txt"), "a longer text than the file had before\n".repeat(30));
             changedLayer = layerDigest(kiln, "second");
             try (Stream<Path> indexes = Files.list(dir.resolve("warm/state/worker/images/content/deflate-blocks"))) {
                 assertThat(indexes.count()).isEqualTo(2); // the first layer's blocks, then the second's
@@ -47,21 +48,6 @@ class LayerBlockReuseTest {
                 assertThat(layerDigest(other, "fresh")).isEqualTo(changedLayer);
             }
         }
-    }
-
-    /** 3,000 files of text, a few MB of tar: many gzip blocks. */
-    private static Path manyFiles(Path context) throws Exception {
-        Random random = new Random(11);
-        for (int i = 0; i < 3000; i++) {
-            Path file = context.resolve("d" + i % 10).resolve("f" + i + ".txt");
-            Files.createDirectories(file.getParent());
-            StringBuilder text = new StringBuilder();
-            for (int w = random.nextInt(40, 200); w > 0; w--) {
-                text.append("word").append(random.nextInt(400)).append(' ');
-            }
-            Files.writeString(file, text);
-        }
-        return context;
     }
 
     private static void copyTree(Path from, Path to) throws Exception {

@@ -257,8 +257,21 @@ public sealed interface RunOption
      * A secret, as a file ({@code target}) or an environment variable ({@code envName}); exactly
      * one of the two is set.
      */
+    /**
+     * What a secret and an SSH agent socket share as mounts the client provides: the owner and mode they appear with
+     * in the container, and whether the step may run without them.
+     */
+    sealed interface ClientMount<T extends ClientMount<T>> permits Secret, Ssh {
+        T owner(int newUid, int newGid);
+
+        T mode(int newMode);
+
+        /** Runs the step without it when the client does not have it, instead of failing. */
+        T asOptional();
+    }
+
     record Secret(String id, String target, String envName, int uid, int gid, int mode, boolean optional)
-            implements RunOption {
+            implements RunOption, ClientMount<Secret> {
         public Secret {
             if (id == null || id.isEmpty()) {
                 throw new IllegalArgumentException("a secret needs an id");
@@ -269,22 +282,25 @@ public sealed interface RunOption
             }
         }
 
+        @Override
         public Secret owner(int newUid, int newGid) {
             return new Secret(id, target, envName, newUid, newGid, mode, optional);
         }
 
+        @Override
         public Secret mode(int newMode) {
             return new Secret(id, target, envName, uid, gid, newMode, optional);
         }
 
-        /** Runs the step without the secret when the client does not have it, instead of failing. */
+        @Override
         public Secret asOptional() {
             return new Secret(id, target, envName, uid, gid, mode, true);
         }
     }
 
     /** An SSH agent socket; an empty target means /run/buildkit/ssh_agent.N (N = its position). */
-    record Ssh(String id, String target, int uid, int gid, int mode, boolean optional) implements RunOption {
+    record Ssh(String id, String target, int uid, int gid, int mode, boolean optional)
+            implements RunOption, ClientMount<Ssh> {
         public Ssh {
             Objects.requireNonNull(id, "id");
             Objects.requireNonNull(target, "target");
@@ -294,14 +310,17 @@ public sealed interface RunOption
             return new Ssh(id, path, uid, gid, mode, optional);
         }
 
+        @Override
         public Ssh owner(int newUid, int newGid) {
             return new Ssh(id, target, newUid, newGid, mode, optional);
         }
 
+        @Override
         public Ssh mode(int newMode) {
             return new Ssh(id, target, uid, gid, newMode, optional);
         }
 
+        @Override
         public Ssh asOptional() {
             return new Ssh(id, target, uid, gid, mode, true);
         }

@@ -21,6 +21,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import org.assertj.core.api.AbstractThrowableAssert;
 import org.junit.jupiter.api.Test;
 
 class LlbGraphTest {
@@ -197,8 +198,7 @@ class LlbGraphTest {
         Definition definition =
                 Definition.newBuilder().addDef(ByteString.copyFrom(truncated)).build();
 
-        assertThatThrownBy(() -> LlbGraph.decode(definition))
-                .isInstanceOf(LlbException.class)
+        assertRejected(definition)
                 .hasMessageContaining("op #0 (" + Digest.sha256(truncated) + ") is not a valid protobuf op");
     }
 
@@ -207,8 +207,7 @@ class LlbGraphTest {
         Op image = source("docker-image://docker.io/library/busybox:latest");
         Op run = exec(image);
 
-        assertThatThrownBy(() -> LlbGraph.decode(definition(run, terminal(run, 0))))
-                .isInstanceOf(LlbException.class)
+        assertRejected(definition(run, terminal(run, 0)))
                 .hasMessage("op #0 (" + Ops.digest(run) + "): input 0 refers to " + Ops.digest(image)
                         + ", which is not in the definition");
     }
@@ -220,8 +219,7 @@ class LlbGraphTest {
                 .build();
         Op image = source("docker-image://docker.io/library/busybox:latest");
 
-        assertThatThrownBy(() -> LlbGraph.decode(definition(empty, image, terminal(image, 0))))
-                .isInstanceOf(LlbException.class)
+        assertRejected(definition(empty, image, terminal(image, 0)))
                 .hasMessageStartingWith("op #0 (" + Ops.digest(empty) + ") has no op kind");
     }
 
@@ -236,11 +234,10 @@ class LlbGraphTest {
                                 .setIndex(1))
                 .build();
 
-        assertThatThrownBy(() -> LlbGraph.decode(definition(image, run, terminal(run, 0))))
-                .isInstanceOf(LlbException.class)
+        assertRejected(definition(image, run, terminal(run, 0)))
                 .hasMessage("op #1 (" + Ops.digest(run) + "): input 0 asks for output 1 of op #0 (" + Ops.digest(image)
                         + "), a source op with outputs [0]");
-        assertThatThrownBy(() -> LlbGraph.decode(definition(
+        assertRejected(definition(
                         image,
                         run.toBuilder()
                                 .setInputs(
@@ -248,8 +245,7 @@ class LlbGraphTest {
                                         Input.newBuilder()
                                                 .setDigest(Ops.digest(image).toString()))
                                 .build(),
-                        terminal(exec(image), 3))))
-                .isInstanceOf(LlbException.class)
+                        terminal(exec(image), 3)))
                 .hasMessageContaining("input 0 asks for output 3 of op #1");
     }
 
@@ -263,8 +259,7 @@ class LlbGraphTest {
                                 .setInput(4)))
                 .build();
 
-        assertThatThrownBy(() -> LlbGraph.decode(definition(image, run, terminal(run, 0))))
-                .isInstanceOf(LlbException.class)
+        assertRejected(definition(image, run, terminal(run, 0)))
                 .hasMessage("op #1 (" + Ops.digest(run) + "): mount /data input is 4, outside the valid range [-1, 0]");
     }
 
@@ -272,8 +267,7 @@ class LlbGraphTest {
     void theLastOpMustBeTheTerminal() {
         Op image = source("docker-image://docker.io/library/busybox:latest");
 
-        assertThatThrownBy(() -> LlbGraph.decode(definition(image)))
-                .isInstanceOf(LlbException.class)
+        assertRejected(definition(image))
                 .hasMessageContaining("op #0 (" + Ops.digest(image)
                         + ") is the last op of the definition, so it must be the terminal op")
                 .hasMessageEndingWith("but it has a source body and 0 inputs");
@@ -285,9 +279,7 @@ class LlbGraphTest {
                 .addInputs(Input.newBuilder().setDigest("sha256:1234"))
                 .build();
 
-        assertThatThrownBy(() -> LlbGraph.decode(definition(bad)))
-                .isInstanceOf(LlbException.class)
-                .hasMessageContaining("input 0 has invalid digest \"sha256:1234\"");
+        assertRejected(definition(bad)).hasMessageContaining("input 0 has invalid digest \"sha256:1234\"");
     }
 
     /**
@@ -330,6 +322,11 @@ class LlbGraphTest {
                         Source.getDefaultInstance()))
                 .isInstanceOf(LlbException.class)
                 .hasMessage("op #0 (" + self + ") is part of a cycle: " + self + " -> " + self);
+    }
+
+    /** Decoding {@code definition} fails with an {@link LlbException}, whose message the caller checks. */
+    private static AbstractThrowableAssert<?, ? extends Throwable> assertRejected(Definition definition) {
+        return assertThatThrownBy(() -> LlbGraph.decode(definition)).isInstanceOf(LlbException.class);
     }
 
     private static Op execOn(Digest root) {

@@ -66,13 +66,19 @@ public record ConvertOptions(
 
     /** Defaults for a build on {@code platform} with nothing else set. */
     public static ConvertOptions forPlatform(Platform platform) {
+        return forPlatform(platform, Map.of(), null, Set.of("mergeop"));
+    }
+
+    /** Defaults for a build on {@code platform} but for these build arguments, no-cache stages and LLB capabilities. */
+    static ConvertOptions forPlatform(
+            Platform platform, Map<String, String> buildArgs, Set<String> noCache, Set<String> llbCaps) {
         return new ConvertOptions(
                 "",
-                Map.of(),
+                buildArgs,
                 Map.of(),
                 null,
                 List.of(platform),
-                null,
+                noCache,
                 "",
                 null,
                 List.of(),
@@ -82,7 +88,7 @@ public record ConvertOptions(
                 "",
                 ImageOption.ResolveMode.DEFAULT,
                 false,
-                Set.of("mergeop"));
+                llbCaps);
     }
 
     public ConvertOptions withTargetPlatform(Platform platform) {

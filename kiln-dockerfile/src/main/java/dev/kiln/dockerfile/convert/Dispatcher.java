@@ -242,33 +242,37 @@ final class Dispatcher {
 
     private void cmd(StageState d, Instruction.Cmd cmd, Linter lint) {
         usedOnce(d.cmd, cmd.origin(), lint);
-        List<String> args = cmd.command().cmdLine();
-        if (cmd.command().prependShell()) {
-            if (d.image.config().shell().isEmpty()) {
-                jsonArgsRecommended(cmd.origin(), lint);
-            }
-            args = withShell(d.image, args);
-        }
-        List<String> command = args;
+        List<String> command = commandLine(d, cmd.origin(), cmd.command(), lint);
         d.changeConfig(c -> c.withCmd(command).withArgsEscaped(true));
-        d.commit("CMD " + goQuotedList(args), false);
+        d.commit("CMD " + goQuotedList(command), false);
     }
 
     private void entrypoint(StageState d, Instruction.Entrypoint entrypoint, Linter lint) {
         usedOnce(d.entrypoint, entrypoint.origin(), lint);
-        List<String> args = entrypoint.command().cmdLine();
-        if (entrypoint.command().prependShell()) {
-            if (d.image.config().shell().isEmpty()) {
-                jsonArgsRecommended(entrypoint.origin(), lint);
-            }
-            args = withShell(d.image, args == null ? List.of() : args);
-        }
+        List<String> args = commandLine(d, entrypoint.origin(), entrypoint.command(), lint);
         List<String> command = args == null ? List.of() : args;
         d.changeConfig(c -> c.withEntrypoint(command));
         if (d.cmd.origin == null) {
             d.changeConfig(c -> c.withCmd(List.of()));
         }
         d.commit("ENTRYPOINT " + goQuotedList(command), false);
+    }
+
+    /**
+     * What CMD or ENTRYPOINT runs: the exec form's arguments as written (null: an ENTRYPOINT without any), the shell
+     * form's command line given to the image's shell, which the JSON-arguments check warns about when it is the
+     * default shell.
+     */
+    private static List<String> commandLine(
+            StageState d, Instruction.Origin origin, Instruction.CommandForm command, Linter lint) {
+        List<String> args = command.cmdLine();
+        if (!command.prependShell()) {
+            return args;
+        }
+        if (d.image.config().shell().isEmpty()) {
+            jsonArgsRecommended(origin, lint);
+        }
+        return withShell(d.image, args == null ? List.of() : args);
     }
 
     private static void jsonArgsRecommended(Instruction.Origin origin, Linter lint) {

@@ -243,14 +243,7 @@ final class RunDispatch {
             String dest = mount.target().isEmpty() ? "/run/secrets/" + GoPath.base(id) : mount.target();
             secret = RunOption.secret(id, dest);
         }
-        if (!mount.required()) {
-            secret = secret.asOptional();
-        }
-        if (mount.uid() != null || mount.gid() != null || mount.mode() != null) {
-            secret = secret.owner(mount.uid() == null ? 0 : mount.uid(), mount.gid() == null ? 0 : mount.gid())
-                    .mode(mount.mode() == null ? 0400 : mount.mode());
-        }
-        return secret;
+        return clientMount(secret, mount, 0400);
     }
 
     /** An SSH agent socket; id "default" unless given. */
@@ -262,14 +255,22 @@ final class RunDispatch {
         if (!mount.target().isEmpty()) {
             ssh = ssh.target(mount.target());
         }
+        return clientMount(ssh, mount, 0600);
+    }
+
+    /**
+     * A secret's or SSH socket's {@code required}, {@code uid}, {@code gid} and {@code mode}: any of the last three
+     * given sets all three, the others being root's and {@code defaultMode}.
+     */
+    private static <T extends RunOption.ClientMount<T>> T clientMount(T option, RunMount mount, int defaultMode) {
         if (!mount.required()) {
-            ssh = ssh.asOptional();
+            option = option.asOptional();
         }
         if (mount.uid() != null || mount.gid() != null || mount.mode() != null) {
-            ssh = ssh.owner(mount.uid() == null ? 0 : mount.uid(), mount.gid() == null ? 0 : mount.gid())
-                    .mode(mount.mode() == null ? 0600 : mount.mode());
+            option = option.owner(mount.uid() == null ? 0 : mount.uid(), mount.gid() == null ? 0 : mount.gid())
+                    .mode(mount.mode() == null ? defaultMode : mount.mode());
         }
-        return ssh;
+        return option;
     }
 
     /** History's form of a RUN: "|N A=1 B=2 /bin/sh -c ..." when ARGs are in scope, their values included. */

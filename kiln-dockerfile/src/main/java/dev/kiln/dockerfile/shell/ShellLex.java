@@ -259,15 +259,7 @@ public record ShellLex(
             if (nullIsUnset && patternOperator) {
                 throw new ShellException("unsupported modifier (" + modifier + ") in substitution");
             }
-            String word;
-            try {
-                word = processStopOn('}', patternOperator).text();
-            } catch (ShellException e) {
-                if (peek() == EOF) {
-                    throw new ShellException("syntax error: missing '}'");
-                }
-                throw e;
-            }
+            String word = wordUpTo('}', patternOperator, "syntax error: missing '}'");
             String value = lookup(name);
             boolean set = value != null;
             if (skipUnsetEnv && !set) {
@@ -306,24 +298,8 @@ public record ShellLex(
             if (all) {
                 next();
             }
-            String pattern;
-            try {
-                pattern = processStopOn('/', true).text();
-            } catch (ShellException e) {
-                if (peek() == EOF) {
-                    throw new ShellException("syntax error: missing '/' in ${}");
-                }
-                throw e;
-            }
-            String replacement;
-            try {
-                replacement = processStopOn('}', true).text();
-            } catch (ShellException e) {
-                if (peek() == EOF) {
-                    throw new ShellException("syntax error: missing '}'");
-                }
-                throw e;
-            }
+            String pattern = wordUpTo('/', true, "syntax error: missing '/' in ${}");
+            String replacement = wordUpTo('}', true, "syntax error: missing '}'");
             String value = lookup(name);
             if (skipUnsetEnv && value == null) {
                 return "${" + name + "/" + pattern + "/" + replacement + "}";
@@ -332,6 +308,21 @@ public record ShellLex(
             Matcher m = ShellPattern.toRegex(pattern, true, false).matcher(subject);
             String literal = Matcher.quoteReplacement(replacement);
             return all ? m.replaceAll(literal) : m.replaceFirst(literal);
+        }
+
+        /**
+         * The word up to {@code stopChar} (not included); a failure at the end of the input is the missing stop
+         * character, which {@code missing} names, rather than whatever the word's last part lacked.
+         */
+        private String wordUpTo(int stopChar, boolean raw, String missing) throws ShellException {
+            try {
+                return processStopOn(stopChar, raw).text();
+            } catch (ShellException e) {
+                if (peek() == EOF) {
+                    throw new ShellException(missing);
+                }
+                throw e;
+            }
         }
 
         private String processName() {

@@ -95,6 +95,15 @@ class ConverterTest {
                 .orElseThrow(() -> new AssertionError("no exec op running " + argContains));
     }
 
+    /** The exec op's first mount of this type. */
+    private static Mount mount(ExecOp exec, MountType type) {
+        return exec.getMountsList().stream()
+                .filter(m -> m.getMountType() == type)
+                .findFirst()
+                .orElseThrow(() -> new AssertionError(
+                        "no " + type + " mount in " + exec.getMeta().getArgsList()));
+    }
+
     private static final String BASE_CONFIG = """
             {"architecture":"amd64","os":"linux",
              "config":{"Env":["PATH=/custom/bin:/bin","LANG=C.UTF-8"],"User":"app","WorkingDir":"/home/app",
@@ -230,19 +239,13 @@ class ConverterTest {
                 RUN --mount=type=secret,id=npm,target=/root/.npmrc cat /root/.npmrc
                 RUN --mount=type=secret,id=api,env=API_KEY echo $API_KEY
                 """));
-        Mount token = exec(graph, "/run/secrets/token").getMountsList().stream()
-                .filter(m -> m.getMountType() == MountType.SECRET)
-                .findFirst()
-                .orElseThrow();
+        Mount token = mount(exec(graph, "/run/secrets/token"), MountType.SECRET);
         assertThat(token.getDest()).isEqualTo("/run/secrets/token");
         assertThat(token.getSecretOpt().getID()).isEqualTo("token");
         assertThat(token.getSecretOpt().getOptional()).isFalse();
         assertThat(token.getSecretOpt().getMode()).isEqualTo(0440);
         assertThat(token.getSecretOpt().getUid()).isEqualTo(1000);
-        Mount npm = exec(graph, ".npmrc").getMountsList().stream()
-                .filter(m -> m.getMountType() == MountType.SECRET)
-                .findFirst()
-                .orElseThrow();
+        Mount npm = mount(exec(graph, ".npmrc"), MountType.SECRET);
         assertThat(npm.getDest()).isEqualTo("/root/.npmrc");
         assertThat(npm.getSecretOpt().getOptional()).isTrue();
         assertThat(npm.getSecretOpt().getMode()).isEqualTo(0400);
@@ -270,10 +273,7 @@ class ConverterTest {
                 RUN --mount=type=ssh,id=github,target=/ssh.sock,required ssh-add -l
                 RUN --mount=type=ssh ssh-add -L
                 """));
-        Mount named = exec(graph, "ssh-add -l").getMountsList().stream()
-                .filter(m -> m.getMountType() == MountType.SSH)
-                .findFirst()
-                .orElseThrow();
+        Mount named = mount(exec(graph, "ssh-add -l"), MountType.SSH);
         assertThat(named.getDest()).isEqualTo("/ssh.sock");
         assertThat(named.getSSHOpt().getID()).isEqualTo("github");
         assertThat(named.getSSHOpt().getOptional()).isFalse();
@@ -410,31 +410,10 @@ class ConverterTest {
         assertThat(ops(graph, OpKind.EXEC)).extracting(LlbVertex::name).containsExactly("[dep 1/1] RUN echo needed");
     }
 
-    /** The options of a build on linux/amd64 with these build arguments, no-cache stages and LLB capabilities. */
-    private static ConvertOptions amd64(
-            Map<String, String> buildArgs, java.util.Set<String> noCache, java.util.Set<String> llbCaps) {
-        return new ConvertOptions(
-                "",
-                buildArgs,
-                Map.of(),
-                null,
-                List.of(AMD64),
-                noCache,
-                "",
-                null,
-                List.of(),
-                0,
-                List.of(),
-                "",
-                "",
-                dev.kiln.llb.ImageOption.ResolveMode.DEFAULT,
-                false,
-                llbCaps);
-    }
-
     @Test
     void noCacheMarksTheStagesSteps() throws Exception {
-        ConvertOptions noCache = amd64(Map.of(), java.util.Set.of("fresh"), java.util.Set.of("mergeop"));
+        ConvertOptions noCache =
+                ConvertOptions.forPlatform(AMD64, Map.of(), java.util.Set.of("fresh"), java.util.Set.of("mergeop"));
         LlbGraph graph = graph(convert("""
                 FROM scratch AS fresh
                 RUN echo fresh
@@ -451,7 +430,8 @@ class ConverterTest {
 
     @Test
     void proxyBuildArgsReachRunWithoutAnArg() throws Exception {
-        ConvertOptions proxy = amd64(Map.of("HTTPS_PROXY", "http://proxy:3128"), null, java.util.Set.of());
+        ConvertOptions proxy =
+                ConvertOptions.forPlatform(AMD64, Map.of("HTTPS_PROXY", "http://proxy:3128"), null, java.util.Set.of());
         DockerfileConverter.Result result = convert("FROM scratch\nRUN echo\n", proxy);
         // as BuildKit does: the op's ProxyEnv, not its env, so that the worker sets both spellings
         ExecOp exec = exec(graph(result), "echo");

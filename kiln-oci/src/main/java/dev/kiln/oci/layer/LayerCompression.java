@@ -1,5 +1,7 @@
 package dev.kiln.oci.layer;
 
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.util.Arrays;
 import java.util.Optional;
 
@@ -73,22 +75,15 @@ public enum LayerCompression {
      * one); anything else is taken for a plain tar, whose own magic sits at offset 257.
      */
     public static LayerCompression detect(byte[] head, int length) {
-        if (length >= 2 && (head[0] & 0xff) == 0x1f && (head[1] & 0xff) == 0x8b) {
+        if (startsWith(head, length, 0x1f, 0x8b)) {
             return GZIP;
         }
-        if (length >= 4
-                && (head[0] & 0xff) == 0x28
-                && (head[1] & 0xff) == 0xb5
-                && (head[2] & 0xff) == 0x2f
-                && (head[3] & 0xff) == 0xfd) {
+        if (startsWith(head, length, 0x28, 0xb5, 0x2f, 0xfd)) {
             return ZSTD;
         }
         // A zstd skippable frame (magic 0x184D2A50-5F, little-endian), which zstd:chunked layers may start with.
         if (length >= 4
-                && (head[0] & 0xf0) == 0x50
-                && (head[1] & 0xff) == 0x2a
-                && (head[2] & 0xff) == 0x4d
-                && (head[3] & 0xff) == 0x18) {
+                && (ByteBuffer.wrap(head, 0, 4).order(ByteOrder.LITTLE_ENDIAN).getInt() & 0xfffffff0) == 0x184d2a50) {
             return ZSTD;
         }
         return NONE;
@@ -96,19 +91,26 @@ public enum LayerCompression {
 
     /** The name of a compression Kiln recognises but cannot read, so the error can say what the blob is. */
     static Optional<String> unsupported(byte[] head, int length) {
-        if (length >= 3 && head[0] == 'B' && head[1] == 'Z' && head[2] == 'h') {
+        if (startsWith(head, length, 'B', 'Z', 'h')) {
             return Optional.of("bzip2");
         }
-        if (length >= 6
-                && (head[0] & 0xff) == 0xfd
-                && head[1] == '7'
-                && head[2] == 'z'
-                && head[3] == 'X'
-                && head[4] == 'Z'
-                && head[5] == 0) {
+        if (startsWith(head, length, 0xfd, '7', 'z', 'X', 'Z', 0)) {
             return Optional.of("xz");
         }
         return Optional.empty();
+    }
+
+    /** Whether the first {@code length} bytes of {@code head} begin with these (unsigned) bytes. */
+    private static boolean startsWith(byte[] head, int length, int... magic) {
+        if (length < magic.length) {
+            return false;
+        }
+        for (int i = 0; i < magic.length; i++) {
+            if ((head[i] & 0xff) != magic[i]) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private static IllegalArgumentException notALayer(String mediaType) {

@@ -16,27 +16,21 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.EnumSource;
 
 class LayerCompressionTest {
     @TempDir
     Path temp;
 
-    @Test
-    void gzipIsRecognisedByItsMagicBytes() throws IOException {
+    @ParameterizedTest
+    @EnumSource(
+            value = LayerCompression.class,
+            names = {"GZIP", "ZSTD"})
+    void compressionIsRecognisedByItsMagicBytes(LayerCompression compression) throws IOException {
         byte[] tar = sampleTar();
-        AppliedLayer applied = apply(gzip(tar), null);
+        AppliedLayer applied = apply(compress(compression, tar), null);
 
-        assertThat(applied.compression()).isEqualTo(LayerCompression.GZIP);
-        assertThat(applied.diffId().toString()).isEqualTo(LayerTrees.sha(tar));
-        assertThat(temp.resolve("out/hello.txt")).hasContent("hello");
-    }
-
-    @Test
-    void zstdIsRecognisedByItsMagicBytes() throws IOException {
-        byte[] tar = sampleTar();
-        AppliedLayer applied = apply(zstd(tar), null);
-
-        assertThat(applied.compression()).isEqualTo(LayerCompression.ZSTD);
+        assertThat(applied.compression()).isEqualTo(compression);
         assertThat(applied.diffId().toString()).isEqualTo(LayerTrees.sha(tar));
         assertThat(temp.resolve("out/hello.txt")).hasContent("hello");
     }
@@ -72,27 +66,18 @@ class LayerCompressionTest {
                 .contains("application/vnd.oci.image.layer.v1.tar+gzip says gzip, but the blob is uncompressed");
     }
 
-    @Test
-    void concatenatedGzipMembersAreReadToTheEnd() throws IOException {
+    /** A gzip blob of several members, a zstd one of several frames (its media type declared). */
+    @ParameterizedTest
+    @CsvSource(
+            value = {"GZIP, NULL", "ZSTD, application/vnd.oci.image.layer.v1.tar+zstd"},
+            nullValues = "NULL")
+    void blobsCompressedInPiecesAreReadToTheEnd(LayerCompression compression, String mediaType) throws IOException {
         byte[] tar = sampleTar();
-        ByteArrayOutputStream blob = new ByteArrayOutputStream();
-        blob.writeBytes(gzip(Arrays.copyOfRange(tar, 0, 700)));
-        blob.writeBytes(gzip(Arrays.copyOfRange(tar, 700, tar.length)));
+        byte[] blob = concat(
+                compress(compression, Arrays.copyOfRange(tar, 0, 700)),
+                compress(compression, Arrays.copyOfRange(tar, 700, tar.length)));
 
-        AppliedLayer applied = apply(blob.toByteArray(), null);
-
-        assertThat(applied.diffId().toString()).isEqualTo(LayerTrees.sha(tar));
-        assertThat(temp.resolve("out/second.txt")).hasContent("second");
-    }
-
-    @Test
-    void severalZstdFramesAreReadToTheEnd() throws IOException {
-        byte[] tar = sampleTar();
-        ByteArrayOutputStream blob = new ByteArrayOutputStream();
-        blob.writeBytes(zstd(Arrays.copyOfRange(tar, 0, 700)));
-        blob.writeBytes(zstd(Arrays.copyOfRange(tar, 700, tar.length)));
-
-        AppliedLayer applied = apply(blob.toByteArray(), LayerCompression.ZSTD.ociMediaType());
+        AppliedLayer applied = apply(blob, mediaType);
 
         assertThat(applied.diffId().toString()).isEqualTo(LayerTrees.sha(tar));
         assertThat(temp.resolve("out/second.txt")).hasContent("second");
@@ -101,11 +86,9 @@ class LayerCompressionTest {
     @Test
     void zstdBlobStartingWithASkippableFrameIsRecognised() throws IOException {
         byte[] tar = sampleTar();
-        ByteArrayOutputStream blob = new ByteArrayOutputStream();
-        blob.writeBytes(new byte[] {0x5e, 0x2a, 0x4d, 0x18, 3, 0, 0, 0, 'k', 'i', 'n'});
-        blob.writeBytes(zstd(tar));
+        byte[] skippableFrame = {0x5e, 0x2a, 0x4d, 0x18, 3, 0, 0, 0, 'k', 'i', 'n'};
 
-        AppliedLayer applied = apply(blob.toByteArray(), null);
+        AppliedLayer applied = apply(concat(skippableFrame, zstd(tar)), null);
 
         assertThat(applied.compression()).isEqualTo(LayerCompression.ZSTD);
         assertThat(applied.diffId().toString()).isEqualTo(LayerTrees.sha(tar));
@@ -181,6 +164,22 @@ class LayerCompressionTest {
             LayerSafetyTest.file(out, "hello.txt", "hello");
             LayerSafetyTest.file(out, "second.txt", "second");
         });
+    }
+
+    private static byte[] concat(byte[]... parts) {
+        ByteArrayOutputStream all = new ByteArrayOutputStream();
+        for (byte[] part : parts) {
+            all.writeBytes(part);
+        }
+        return all.toByteArray();
+    }
+
+    private static byte[] compress(LayerCompression compression, byte[] data) throws IOException {
+        return switch (compression) {
+            case GZIP -> gzip(data);
+            case ZSTD -> zstd(data);
+            case NONE -> data;
+        };
     }
 
     static byte[] gzip(byte[] data) throws IOException {

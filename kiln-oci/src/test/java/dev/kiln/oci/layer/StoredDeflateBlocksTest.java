@@ -5,13 +5,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.kiln.core.Digest;
 import dev.kiln.oci.content.BlobWriter;
 import dev.kiln.oci.content.ContentStore;
+import dev.kiln.oci.testing.TextTree;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Optional;
-import java.util.Random;
 import java.util.SortedMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
@@ -34,17 +34,7 @@ class StoredDeflateBlocksTest {
 
     @BeforeEach
     void sourceTree() throws IOException {
-        tree = Files.createDirectory(temp.resolve("tree"));
-        Random random = new Random(7);
-        for (int i = 0; i < 3000; i++) {
-            Path file = tree.resolve("dir" + i % 10).resolve("file" + i + ".txt");
-            Files.createDirectories(file.getParent());
-            StringBuilder text = new StringBuilder();
-            for (int w = random.nextInt(40, 160); w > 0; w--) {
-                text.append("word").append(random.nextInt(300)).append(' ');
-            }
-            Files.writeString(file, text);
-        }
+        tree = TextTree.write(Files.createDirectory(temp.resolve("tree")));
         content = ContentStore.open(temp.resolve("content"));
         index = temp.resolve("content").resolve("deflate-blocks");
     }

@@ -85,17 +85,7 @@ class BasicAuthRegistryTest {
         ImageReference reference = registry.reference("views/app:1");
         CredentialSource owner =
                 host -> java.util.Optional.of(new Credentials("kiln", "hunter2", "the owner's session"));
-        CredentialSource stranger = new CredentialSource() {
-            @Override
-            public java.util.Optional<Credentials> find(String host) {
-                return java.util.Optional.empty();
-            }
-
-            @Override
-            public String describe() {
-                return "the stranger's session";
-            }
-        };
+        CredentialSource stranger = CredentialSource.none("the stranger's session");
 
         try (RegistryClient shared = RegistryClient.builder().build()) {
             Descriptor pushed = image.push(shared.withCredentials(owner), reference, local);

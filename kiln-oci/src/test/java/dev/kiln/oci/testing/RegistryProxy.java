@@ -148,6 +148,11 @@ public final class RegistryProxy implements AutoCloseable {
         return List.copyOf(requests);
     }
 
+    /** The {@link #requests()} that name this blob: its downloads, each attempt and resume its own. */
+    public List<String> requestsFor(Digest digest) {
+        return requests().stream().filter(r -> r.contains(digest.hex())).toList();
+    }
+
     @Override
     public void close() {
         closing.countDown();
