@@ -25,7 +25,6 @@ import dev.kiln.engine.Engine;
 import dev.kiln.engine.FrontendSpec;
 import dev.kiln.engine.export.Exporters;
 import dev.kiln.oci.registry.CredentialSource;
-import dev.kiln.oci.registry.Credentials;
 import dev.kiln.worker.BuildSession;
 import io.grpc.Context;
 import io.grpc.Contexts;
@@ -318,17 +317,8 @@ final class ControlService extends ControlGrpc.ControlImplBase {
         return dev.kiln.worker.SessionClient.local(Map.of(), Map.of(), Map.of(), NO_SESSION_CREDENTIALS);
     }
 
-    private static final CredentialSource NO_SESSION_CREDENTIALS = new CredentialSource() {
-        @Override
-        public Optional<Credentials> find(String registry) {
-            return Optional.empty();
-        }
-
-        @Override
-        public String describe() {
-            return "a build without a session (anonymous access; a client's credentials come through its session)";
-        }
-    };
+    private static final CredentialSource NO_SESSION_CREDENTIALS = CredentialSource.none(
+            "a build without a session (anonymous access; a client's credentials come through its session)");
 
     private static void closeQuietly(RemoteSessionClient client) {
         try {

@@ -12,7 +12,6 @@ import dev.kiln.gateway.Result;
 import dev.kiln.llb.FileAction;
 import dev.kiln.llb.State;
 import dev.kiln.oci.registry.CredentialSource;
-import dev.kiln.oci.registry.Credentials;
 import dev.kiln.oci.registry.RegistryClient;
 import dev.kiln.oci.testing.LocalRegistry;
 import dev.kiln.oci.testing.Resources;
@@ -24,7 +23,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.UUID;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -101,17 +99,7 @@ class RegistryCredentialsTest {
     }
 
     private BuildOutcome buildAsStranger(FrontendSpec frontend, List<ExportTarget> exports) throws Exception {
-        CredentialSource stranger = new CredentialSource() {
-            @Override
-            public Optional<Credentials> find(String registry) {
-                return Optional.empty();
-            }
-
-            @Override
-            public String describe() {
-                return "the stranger's session";
-            }
-        };
+        CredentialSource stranger = CredentialSource.none("the stranger's session");
         BuildSession session = new BuildSession(
                 UUID.randomUUID().toString(), SessionClient.local(kiln.locals, Map.of(), Map.of(), stranger));
         return kiln.engine.build(new BuildRequest(frontend, Map.of(), kiln.locals, exports), session, event -> {});

@@ -8,17 +8,22 @@ import java.util.Optional;
 public interface CredentialSource {
 
     /** No credentials for any registry: anonymous access only. */
-    CredentialSource ANONYMOUS = new CredentialSource() {
-        @Override
-        public Optional<Credentials> find(String registry) {
-            return Optional.empty();
-        }
+    CredentialSource ANONYMOUS = none("no credential source (anonymous access)");
 
-        @Override
-        public String describe() {
-            return "no credential source (anonymous access)";
-        }
-    };
+    /** A source that has no credentials for any registry, described in messages as {@code description}. */
+    static CredentialSource none(String description) {
+        return new CredentialSource() {
+            @Override
+            public Optional<Credentials> find(String registry) {
+                return Optional.empty();
+            }
+
+            @Override
+            public String describe() {
+                return description;
+            }
+        };
+    }
 
     Optional<Credentials> find(String registry) throws IOException;
 
