@@ -65,6 +65,11 @@ class BadInputTest {
         assertCacheUnchanged();
     }
 
+    /** A copy from the context "ctx" onto the base. */
+    private static State copyFromContext(String src, String dest, CopyOption... options) {
+        return EngineFixture.base().file(FileAction.copy(State.local("ctx"), src, dest, options));
+    }
+
     private static FrontendSpec llb(Definition definition) {
         return new FrontendSpec.Llb(definition);
     }
@@ -162,15 +167,14 @@ class BadInputTest {
 
     @Test
     void copySourceClimbingOutOfTheContextStaysInsideIt() throws Exception {
-        State state = EngineFixture.base().file(FileAction.copy(State.local("ctx"), "../../etc/passwd", "/stolen"));
+        State state = copyFromContext("../../etc/passwd", "/stolen");
 
         assertRefused(() -> kiln.build(state), "/etc/passwd", "no such file or directory");
     }
 
     @Test
     void followedSymlinkToAnAbsoluteHostPathResolvesInsideTheContext() throws Exception {
-        State state = EngineFixture.base()
-                .file(FileAction.copy(State.local("ctx"), "to-shadow", "/shadow", CopyOption.followSymlinks()));
+        State state = copyFromContext("to-shadow", "/shadow", CopyOption.followSymlinks());
 
         assertRefused(
                 () -> kiln.build(state), "/to-shadow -> /etc/shadow: the link's target /etc/shadow does not exist");
@@ -178,17 +182,14 @@ class BadInputTest {
 
     @Test
     void followedSymlinkClimbingAboveTheContextStopsAtItsRoot() throws Exception {
-        State state = EngineFixture.base()
-                .file(FileAction.copy(
-                        State.local("ctx"), "to-host-root/etc/hostname", "/hostname", CopyOption.followSymlinks()));
+        State state = copyFromContext("to-host-root/etc/hostname", "/hostname", CopyOption.followSymlinks());
 
         assertRefused(() -> kiln.build(state), "to-host-root", "no such file or directory");
     }
 
     @Test
     void followedRelativeSymlinkOutOfTheContextResolvesInsideIt() throws Exception {
-        State state = EngineFixture.base()
-                .file(FileAction.copy(State.local("ctx"), "relative-escape", "/hostname", CopyOption.followSymlinks()));
+        State state = copyFromContext("relative-escape", "/hostname", CopyOption.followSymlinks());
 
         assertRefused(
                 () -> kiln.build(state), "/relative-escape -> ", "the link's target /etc/hostname does not exist");
@@ -196,14 +197,12 @@ class BadInputTest {
 
     @Test
     void followedDanglingSymlinkMatchedByAWildcardIsAClearError() throws Exception {
-        State state = EngineFixture.base()
-                .file(FileAction.copy(
-                        State.local("ctx"),
-                        "dangl*",
-                        "/out/",
-                        CopyOption.allowWildcard(),
-                        CopyOption.followSymlinks(),
-                        CopyOption.createDestPath()));
+        State state = copyFromContext(
+                "dangl*",
+                "/out/",
+                CopyOption.allowWildcard(),
+                CopyOption.followSymlinks(),
+                CopyOption.createDestPath());
 
         assertThatThrownBy(() -> kiln.build(state))
                 .isInstanceOf(BuildException.class)
@@ -215,7 +214,7 @@ class BadInputTest {
 
     @Test
     void escapingSymlinksOfTheContextArriveAsLinksNotAsHostFiles() throws Exception {
-        Path out = kiln.build(EngineFixture.base().file(FileAction.copy(State.local("ctx"), "/", "/ctx/")));
+        Path out = kiln.build(copyFromContext("/", "/ctx/"));
 
         assertThat(Files.isSymbolicLink(out.resolve("ctx/to-shadow"))).isTrue();
         assertThat(Files.readSymbolicLink(out.resolve("ctx/to-shadow"))).isEqualTo(Path.of("/etc/shadow"));
