@@ -19,6 +19,7 @@ import dev.kiln.llb.pb.SourceOp;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Set;
+import org.assertj.core.api.ThrowableAssert.ThrowingCallable;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -58,6 +59,17 @@ class BadInputTest {
         assertThat(kiln.cacheFiles()).as("files of the build cache").isEqualTo(cacheBefore);
     }
 
+    /** The build fails with a message naming each of {@code named}, and the build cache is as it was. */
+    private void assertRefused(ThrowingCallable build, String... named) throws Exception {
+        assertThatThrownBy(build).isInstanceOf(BuildException.class).hasMessageContainingAll(named);
+        assertCacheUnchanged();
+    }
+
+    /** A copy from the context "ctx" onto the base. */
+    private static State copyFromContext(String src, String dest, CopyOption... options) {
+        return EngineFixture.base().file(FileAction.copy(State.local("ctx"), src, dest, options));
+    }
+
     private static FrontendSpec llb(Definition definition) {
         return new FrontendSpec.Llb(definition);
     }
@@ -68,12 +80,7 @@ class BadInputTest {
                 .addDef(ByteString.copyFrom(new byte[] {0x0a, 0x7f, 0x01, 0x02}))
                 .build();
 
-        assertThatThrownBy(() -> kiln.run(llb(corrupt)))
-                .isInstanceOf(BuildException.class)
-                .hasMessageContaining("invalid LLB definition")
-                .hasMessageContaining("op #0")
-                .hasMessageContaining("not a valid protobuf");
-        assertCacheUnchanged();
+        assertRefused(() -> kiln.run(llb(corrupt)), "invalid LLB definition", "op #0", "not a valid protobuf");
     }
 
     @Test
@@ -85,11 +92,7 @@ class BadInputTest {
                 .build();
         String missing = Digest.sha256(whole.getDef(0).asReadOnlyByteBuffer()).toString();
 
-        assertThatThrownBy(() -> kiln.run(llb(withoutSource)))
-                .isInstanceOf(BuildException.class)
-                .hasMessageContaining("invalid LLB definition")
-                .hasMessageContaining(missing);
-        assertCacheUnchanged();
+        assertRefused(() -> kiln.run(llb(withoutSource)), "invalid LLB definition", missing);
     }
 
     @Test
@@ -104,11 +107,7 @@ class BadInputTest {
                 .addAllDef(valid.getDefList())
                 .build();
 
-        assertThatThrownBy(() -> kiln.run(llb(withNoKind)))
-                .isInstanceOf(BuildException.class)
-                .hasMessageContaining("op #0")
-                .hasMessageContaining("has no op kind");
-        assertCacheUnchanged();
+        assertRefused(() -> kiln.run(llb(withNoKind)), "op #0", "has no op kind");
     }
 
     /** A definition whose only op is {@code op}: the op, then the terminal op that takes it as its input. */
@@ -131,11 +130,7 @@ class BadInputTest {
                 .build();
         Definition definition = definitionOf(source);
 
-        assertThatThrownBy(() -> kiln.run(llb(definition)))
-                .isInstanceOf(BuildException.class)
-                .hasMessageContaining("nonsense://thing")
-                .hasMessageContaining("unknown source type \"nonsense\"");
-        assertCacheUnchanged();
+        assertRefused(() -> kiln.run(llb(definition)), "nonsense://thing", "unknown source type \"nonsense\"");
     }
 
     @Test
@@ -145,20 +140,14 @@ class BadInputTest {
                 .build();
         Definition definition = definitionOf(build);
 
-        assertThatThrownBy(() -> kiln.run(llb(definition)))
-                .isInstanceOf(BuildException.class)
-                .hasMessageContaining("nested build ops are not supported");
-        assertCacheUnchanged();
+        assertRefused(() -> kiln.run(llb(definition)), "nested build ops are not supported");
     }
 
     @Test
     void localSourceWithoutADirectoryIsAnErrorNamingIt() throws Exception {
         State state = EngineFixture.base().file(FileAction.copy(State.local("never-given"), "/", "/ctx/"));
 
-        assertThatThrownBy(() -> kiln.build(state))
-                .isInstanceOf(BuildException.class)
-                .hasMessageContaining("local source 'never-given' was not given a directory");
-        assertCacheUnchanged();
+        assertRefused(() -> kiln.build(state), "local source 'never-given' was not given a directory");
     }
 
     @Test
@@ -178,61 +167,42 @@ class BadInputTest {
 
     @Test
     void copySourceClimbingOutOfTheContextStaysInsideIt() throws Exception {
-        State state = EngineFixture.base().file(FileAction.copy(State.local("ctx"), "../../etc/passwd", "/stolen"));
+        State state = copyFromContext("../../etc/passwd", "/stolen");
 
-        assertThatThrownBy(() -> kiln.build(state))
-                .isInstanceOf(BuildException.class)
-                .hasMessageContaining("/etc/passwd")
-                .hasMessageContaining("no such file or directory");
-        assertCacheUnchanged();
+        assertRefused(() -> kiln.build(state), "/etc/passwd", "no such file or directory");
     }
 
     @Test
     void followedSymlinkToAnAbsoluteHostPathResolvesInsideTheContext() throws Exception {
-        State state = EngineFixture.base()
-                .file(FileAction.copy(State.local("ctx"), "to-shadow", "/shadow", CopyOption.followSymlinks()));
+        State state = copyFromContext("to-shadow", "/shadow", CopyOption.followSymlinks());
 
-        assertThatThrownBy(() -> kiln.build(state))
-                .isInstanceOf(BuildException.class)
-                .hasMessageContaining("/to-shadow -> /etc/shadow: the link's target /etc/shadow does not exist");
-        assertCacheUnchanged();
+        assertRefused(
+                () -> kiln.build(state), "/to-shadow -> /etc/shadow: the link's target /etc/shadow does not exist");
     }
 
     @Test
     void followedSymlinkClimbingAboveTheContextStopsAtItsRoot() throws Exception {
-        State state = EngineFixture.base()
-                .file(FileAction.copy(
-                        State.local("ctx"), "to-host-root/etc/hostname", "/hostname", CopyOption.followSymlinks()));
+        State state = copyFromContext("to-host-root/etc/hostname", "/hostname", CopyOption.followSymlinks());
 
-        assertThatThrownBy(() -> kiln.build(state))
-                .isInstanceOf(BuildException.class)
-                .hasMessageContaining("to-host-root")
-                .hasMessageContaining("no such file or directory");
-        assertCacheUnchanged();
+        assertRefused(() -> kiln.build(state), "to-host-root", "no such file or directory");
     }
 
     @Test
     void followedRelativeSymlinkOutOfTheContextResolvesInsideIt() throws Exception {
-        State state = EngineFixture.base()
-                .file(FileAction.copy(State.local("ctx"), "relative-escape", "/hostname", CopyOption.followSymlinks()));
+        State state = copyFromContext("relative-escape", "/hostname", CopyOption.followSymlinks());
 
-        assertThatThrownBy(() -> kiln.build(state))
-                .isInstanceOf(BuildException.class)
-                .hasMessageContaining("/relative-escape -> ")
-                .hasMessageContaining("the link's target /etc/hostname does not exist");
-        assertCacheUnchanged();
+        assertRefused(
+                () -> kiln.build(state), "/relative-escape -> ", "the link's target /etc/hostname does not exist");
     }
 
     @Test
     void followedDanglingSymlinkMatchedByAWildcardIsAClearError() throws Exception {
-        State state = EngineFixture.base()
-                .file(FileAction.copy(
-                        State.local("ctx"),
-                        "dangl*",
-                        "/out/",
-                        CopyOption.allowWildcard(),
-                        CopyOption.followSymlinks(),
-                        CopyOption.createDestPath()));
+        State state = copyFromContext(
+                "dangl*",
+                "/out/",
+                CopyOption.allowWildcard(),
+                CopyOption.followSymlinks(),
+                CopyOption.createDestPath());
 
         assertThatThrownBy(() -> kiln.build(state))
                 .isInstanceOf(BuildException.class)
@@ -244,7 +214,7 @@ class BadInputTest {
 
     @Test
     void escapingSymlinksOfTheContextArriveAsLinksNotAsHostFiles() throws Exception {
-        Path out = kiln.build(EngineFixture.base().file(FileAction.copy(State.local("ctx"), "/", "/ctx/")));
+        Path out = kiln.build(copyFromContext("/", "/ctx/"));
 
         assertThat(Files.isSymbolicLink(out.resolve("ctx/to-shadow"))).isTrue();
         assertThat(Files.readSymbolicLink(out.resolve("ctx/to-shadow"))).isEqualTo(Path.of("/etc/shadow"));
@@ -262,21 +232,17 @@ class BadInputTest {
 
     @Test
     void unknownFrontendIsAnErrorNamingIt() throws Exception {
-        assertThatThrownBy(() -> kiln.run(new FrontendSpec.Named("no-such-frontend.v0")))
-                .isInstanceOf(BuildException.class)
-                .hasMessageContaining("no-such-frontend.v0")
-                .hasMessageContaining("not available");
-        assertCacheUnchanged();
+        assertRefused(
+                () -> kiln.run(new FrontendSpec.Named("no-such-frontend.v0")), "no-such-frontend.v0", "not available");
     }
 
     @Test
     void frontendThatThrowsFailsTheBuildNamingIt() throws Exception {
-        assertThatThrownBy(() -> kiln.run(new FrontendSpec.Function("broken frontend", client -> {
+        assertRefused(
+                () -> kiln.run(new FrontendSpec.Function("broken frontend", client -> {
                     throw new IllegalStateException("the frontend gave up");
-                })))
-                .isInstanceOf(BuildException.class)
-                .hasMessageContaining("broken frontend")
-                .hasMessageContaining("the frontend gave up");
-        assertCacheUnchanged();
+                })),
+                "broken frontend",
+                "the frontend gave up");
     }
 }

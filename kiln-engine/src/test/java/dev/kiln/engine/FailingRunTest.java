@@ -17,13 +17,15 @@ class FailingRunTest {
     @RegisterExtension
     static final EngineFixture kiln = new EngineFixture();
 
+    /** The failure of a build of one RUN step, {@code run}, named {@code name}, on the base. */
+    private static BuildException failedRun(RunOption run, String name) {
+        State failing = EngineFixture.base().run(run, OpOption.customName(name)).root();
+        return catchThrowableOfType(BuildException.class, () -> kiln.build(failing));
+    }
+
     @Test
     void failingRunReportsStepExitCodeAndLastOutput() throws Exception {
-        State failing = EngineFixture.base()
-                .run(RunOption.sh("echo some output; echo oops >&2; exit 3"), OpOption.customName("the failing step"))
-                .root();
-
-        BuildException failure = catchThrowableOfType(BuildException.class, () -> kiln.build(failing));
+        BuildException failure = failedRun(RunOption.sh("echo some output; echo oops >&2; exit 3"), "the failing step");
 
         assertThat(failure.getMessage())
                 .contains("the failing step")
@@ -80,11 +82,8 @@ class FailingRunTest {
 
     @Test
     void longOutputIsCutToItsLastLines() throws Exception {
-        State failing = EngineFixture.base()
-                .run(RunOption.sh("for i in $(seq 1 100); do echo line $i; done; exit 2"), OpOption.customName("noisy"))
-                .root();
-
-        BuildException failure = catchThrowableOfType(BuildException.class, () -> kiln.build(failing));
+        BuildException failure =
+                failedRun(RunOption.sh("for i in $(seq 1 100); do echo line $i; done; exit 2"), "noisy");
 
         assertThat(failure.getMessage())
                 .contains("exit code: 2")
@@ -94,11 +93,7 @@ class FailingRunTest {
 
     @Test
     void missingProgramIsAClearError() throws Exception {
-        State failing = EngineFixture.base()
-                .run(RunOption.args("/bin/no-such-program"), OpOption.customName("missing program"))
-                .root();
-
-        BuildException failure = catchThrowableOfType(BuildException.class, () -> kiln.build(failing));
+        BuildException failure = failedRun(RunOption.args("/bin/no-such-program"), "missing program");
 
         assertThat(failure.getMessage()).contains("missing program").contains("/bin/no-such-program");
     }

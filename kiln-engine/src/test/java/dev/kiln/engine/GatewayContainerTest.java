@@ -53,6 +53,21 @@ class GatewayContainerTest {
                 kiln.events::add);
     }
 
+    /** Runs {@code body} in a container whose root is (a writable copy of) the busybox base, closed after it. */
+    private void inContainerOnBase(ContainerUse body) throws Exception {
+        withBase((client, base) -> {
+            try (Container container =
+                    client.newContainer(NewContainerRequest.of(List.of(Mount.bind("/", base, false))))) {
+                body.run(container);
+            }
+        });
+    }
+
+    @FunctionalInterface
+    interface ContainerUse {
+        void run(Container container) throws Exception;
+    }
+
     @FunctionalInterface
     interface ContainerBody {
         void run(Client client, Reference base) throws Exception;
@@ -110,16 +125,13 @@ class GatewayContainerTest {
     @Test
     void processGetsArgsEnvAndStdinAndItsOutputComesBack() throws Exception {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
-        withBase((client, base) -> {
-            try (Container container =
-                    client.newContainer(NewContainerRequest.of(List.of(Mount.bind("/", base, false))))) {
-                ContainerProcess process = container.start(process(
-                        List.of("sh", "-c", "echo \"$GREETING\"; cat"),
-                        List.of("GREETING=hello"),
-                        "from stdin\n".getBytes(StandardCharsets.UTF_8),
-                        out));
-                process.waitFor();
-            }
+        inContainerOnBase(container -> {
+            ContainerProcess process = container.start(process(
+                    List.of("sh", "-c", "echo \"$GREETING\"; cat"),
+                    List.of("GREETING=hello"),
+                    "from stdin\n".getBytes(StandardCharsets.UTF_8),
+                    out));
+            process.waitFor();
         });
         assertThat(out.toString(StandardCharsets.UTF_8)).isEqualTo("hello\nfrom stdin\n");
     }
@@ -128,40 +140,32 @@ class GatewayContainerTest {
     @Test
     void pipedInputReachesTheProcessBeforeTheInputEnds() throws Exception {
         SyncedOutput out = new SyncedOutput();
-        withBase((client, base) -> {
-            try (Container container =
-                    client.newContainer(NewContainerRequest.of(List.of(Mount.bind("/", base, false))))) {
-                java.io.PipedOutputStream input = new java.io.PipedOutputStream();
-                ContainerProcess process = container.start(new StartRequest(
-                        List.of("sh", "-c", "read line; echo \"got $line\"; cat > /dev/null"),
-                        List.of(),
-                        "",
-                        "/",
-                        false,
-                        new java.io.PipedInputStream(input),
-                        out,
-                        out,
-                        SecurityMode.SANDBOX));
-                type(input, "ping\n");
-                out.await("got ping");
-                input.close();
-                process.waitFor();
-            }
+        inContainerOnBase(container -> {
+            java.io.PipedOutputStream input = new java.io.PipedOutputStream();
+            ContainerProcess process = container.start(new StartRequest(
+                    List.of("sh", "-c", "read line; echo \"got $line\"; cat > /dev/null"),
+                    List.of(),
+                    "",
+                    "/",
+                    false,
+                    new java.io.PipedInputStream(input),
+                    out,
+                    out,
+                    SecurityMode.SANDBOX));
+            type(input, "ping\n");
+            out.await("got ping");
+            input.close();
+            process.waitFor();
         });
     }
 
     @Test
     void nonZeroExitIsAnExitExceptionCarryingTheCode() throws Exception {
-        withBase((client, base) -> {
-            try (Container container =
-                    client.newContainer(NewContainerRequest.of(List.of(Mount.bind("/", base, false))))) {
-                ContainerProcess process =
-                        container.start(process(List.of("sh", "-c", "exit 3"), List.of(), null, null));
-                assertThatThrownBy(process::waitFor)
-                        .isInstanceOfSatisfying(
-                                ExitException.class,
-                                e -> assertThat(e.exitCode()).isEqualTo(3));
-            }
+        inContainerOnBase(container -> {
+            ContainerProcess process = container.start(process(List.of("sh", "-c", "exit 3"), List.of(), null, null));
+            assertThatThrownBy(process::waitFor)
+                    .isInstanceOfSatisfying(
+                            ExitException.class, e -> assertThat(e.exitCode()).isEqualTo(3));
         });
     }
 
@@ -202,52 +206,45 @@ class GatewayContainerTest {
     @Test
     void processesOfOneContainerShareItsPidAndNetworkNamespaces() throws Exception {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
-        withBase((client, base) -> {
-            try (Container container =
-                    client.newContainer(NewContainerRequest.of(List.of(Mount.bind("/", base, false))))) {
-                container.start(process(List.of("sleep", "1000"), List.of(), null, null));
-                container
-                        .start(process(
-                                List.of(
-                                        "sh",
-                                        "-c",
-                                        "cat /proc/1/comm; ps -o comm | grep -c sleep;"
-                                                + " [ $(readlink /proc/1/ns/net) = $(readlink /proc/self/ns/net) ]"
-                                                + " && echo same-network"),
-                                List.of(),
-                                null,
-                                out))
-                        .waitFor();
-            }
+        inContainerOnBase(container -> {
+            container.start(process(List.of("sleep", "1000"), List.of(), null, null));
+            container
+                    .start(process(
+                            List.of(
+                                    "sh",
+                                    "-c",
+                                    "cat /proc/1/comm; ps -o comm | grep -c sleep;"
+                                            + " [ $(readlink /proc/1/ns/net) = $(readlink /proc/self/ns/net) ]"
+                                            + " && echo same-network"),
+                            List.of(),
+                            null,
+                            out))
+                    .waitFor();
         });
         assertThat(out.toString(StandardCharsets.UTF_8)).isEqualTo("sleep\n1\nsame-network\n");
     }
 
     @Test
     void whenTheFirstProcessEndsTheContainerStopsWithEveryProcessInIt() throws Exception {
-        withBase((client, base) -> {
-            try (Container container =
-                    client.newContainer(NewContainerRequest.of(List.of(Mount.bind("/", base, false))))) {
-                ContainerProcess init = container.start(process(
-                        List.of("sh", "-c", "while [ ! -e /stop ]; do sleep 0.05; done"), List.of(), null, null));
-                ByteArrayOutputStream ready = new ByteArrayOutputStream();
-                ContainerProcess other = container.start(
-                        process(List.of("sh", "-c", "echo up; exec sleep 1000"), List.of(), null, ready));
-                while (!ready.toString(StandardCharsets.UTF_8).contains("up")) {
-                    Thread.sleep(20);
-                }
-                container
-                        .start(process(List.of("touch", "/stop"), List.of(), null, null))
-                        .waitFor();
-                init.waitFor();
-                assertThatThrownBy(other::waitFor)
-                        .isInstanceOfSatisfying(
-                                ExitException.class,
-                                e -> assertThat(e.exitCode()).isEqualTo(137));
-                assertThatThrownBy(() -> container.start(process(List.of("true"), List.of(), null, null)))
-                        .isInstanceOf(GatewayException.class)
-                        .hasMessageContaining("the container has stopped: its first process (sh -c while");
+        inContainerOnBase(container -> {
+            ContainerProcess init = container.start(
+                    process(List.of("sh", "-c", "while [ ! -e /stop ]; do sleep 0.05; done"), List.of(), null, null));
+            ByteArrayOutputStream ready = new ByteArrayOutputStream();
+            ContainerProcess other =
+                    container.start(process(List.of("sh", "-c", "echo up; exec sleep 1000"), List.of(), null, ready));
+            while (!ready.toString(StandardCharsets.UTF_8).contains("up")) {
+                Thread.sleep(20);
             }
+            container
+                    .start(process(List.of("touch", "/stop"), List.of(), null, null))
+                    .waitFor();
+            init.waitFor();
+            assertThatThrownBy(other::waitFor)
+                    .isInstanceOfSatisfying(
+                            ExitException.class, e -> assertThat(e.exitCode()).isEqualTo(137));
+            assertThatThrownBy(() -> container.start(process(List.of("true"), List.of(), null, null)))
+                    .isInstanceOf(GatewayException.class)
+                    .hasMessageContaining("the container has stopped: its first process (sh -c while");
         });
     }
 
@@ -303,35 +300,23 @@ class GatewayContainerTest {
         SyncedOutput screen = new SyncedOutput();
         java.io.PipedOutputStream keyboard = new java.io.PipedOutputStream();
         java.io.PipedInputStream input = new java.io.PipedInputStream(keyboard);
-        withBase((client, base) -> {
-            try (Container container =
-                    client.newContainer(NewContainerRequest.of(List.of(Mount.bind("/", base, false))))) {
-                ContainerProcess shell = container.start(new StartRequest(
-                        List.of("sh", "-i"),
-                        List.of("PS1=$ "),
-                        "",
-                        "/",
-                        true,
-                        input,
-                        screen,
-                        null,
-                        SecurityMode.SANDBOX));
-                type(keyboard, "stty size\n");
-                screen.await("24 80");
-                shell.resize(new dev.kiln.gateway.WinSize(40, 120));
-                type(keyboard, "stty size\n");
-                screen.await("40 120");
-                type(keyboard, "sleep 100; echo sleep-ended\n");
-                Thread.sleep(300);
-                type(keyboard, "\u0003");
-                type(keyboard, "echo after-interrupt\n");
-                screen.await("after-interrupt\r\n");
-                type(keyboard, "exit 5\n");
-                assertThatThrownBy(shell::waitFor)
-                        .isInstanceOfSatisfying(
-                                ExitException.class,
-                                e -> assertThat(e.exitCode()).isEqualTo(5));
-            }
+        inContainerOnBase(container -> {
+            ContainerProcess shell = container.start(new StartRequest(
+                    List.of("sh", "-i"), List.of("PS1=$ "), "", "/", true, input, screen, null, SecurityMode.SANDBOX));
+            type(keyboard, "stty size\n");
+            screen.await("24 80");
+            shell.resize(new dev.kiln.gateway.WinSize(40, 120));
+            type(keyboard, "stty size\n");
+            screen.await("40 120");
+            type(keyboard, "sleep 100; echo sleep-ended\n");
+            Thread.sleep(300);
+            type(keyboard, "\u0003");
+            type(keyboard, "echo after-interrupt\n");
+            screen.await("after-interrupt\r\n");
+            type(keyboard, "exit 5\n");
+            assertThatThrownBy(shell::waitFor)
+                    .isInstanceOfSatisfying(
+                            ExitException.class, e -> assertThat(e.exitCode()).isEqualTo(5));
         });
         assertThat(screen.text())
                 .as("the interrupted sleep never let the echo after it run")

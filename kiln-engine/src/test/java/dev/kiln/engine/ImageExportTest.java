@@ -40,6 +40,11 @@ class ImageExportTest extends EngineWithBusybox {
                 .root();
     }
 
+    /** Builds {@link #greeting} on the busybox base and pushes it as {@code name}. */
+    BuildOutcome pushGreeting(String name, String text, ImageOptions options) throws Exception {
+        return kiln.build(greeting(busybox.toString(), text), push(name, options));
+    }
+
     static ExportTarget.Image push(String name, ImageOptions options) {
         return new ExportTarget.Image(List.of(name), true, options);
     }
@@ -52,8 +57,7 @@ class ImageExportTest extends EngineWithBusybox {
     void pushedImageHasTheBaseLayerAndTheRunLayerAndBuildsOnAgain() throws Exception {
         String name = registry.host() + "/apps/greeter:1";
 
-        BuildOutcome pushed =
-                kiln.build(greeting(busybox.toString(), "hello-from-run"), push(name, ImageOptions.defaults()));
+        BuildOutcome pushed = pushGreeting(name, "hello-from-run", ImageOptions.defaults());
 
         JsonNode inspected = Tools.skopeoInspect(tmp, "docker://" + name);
         assertThat(inspected.get("Digest").asText()).isEqualTo(fact(pushed, Exporters.IMAGE_DIGEST));
@@ -179,23 +183,15 @@ class ImageExportTest extends EngineWithBusybox {
         String plain = registry.host() + "/compressed/plain:1";
         String mixed = registry.host() + "/compressed/mixed:1";
 
-        kiln.build(
-                greeting(busybox.toString(), "zstd"),
-                push(
-                        zstd,
-                        ImageOptions.defaults()
-                                .withCompression(LayerCompression.ZSTD)
-                                .withForceCompression(true)));
-        kiln.build(
-                greeting(busybox.toString(), "plain"),
-                push(
-                        plain,
-                        ImageOptions.defaults()
-                                .withCompression(LayerCompression.NONE)
-                                .withForceCompression(true)));
-        kiln.build(
-                greeting(busybox.toString(), "mixed"),
-                push(mixed, ImageOptions.defaults().withCompression(LayerCompression.ZSTD)));
+        pushGreeting(
+                zstd,
+                "zstd",
+                ImageOptions.defaults().withCompression(LayerCompression.ZSTD).withForceCompression(true));
+        pushGreeting(
+                plain,
+                "plain",
+                ImageOptions.defaults().withCompression(LayerCompression.NONE).withForceCompression(true));
+        pushGreeting(mixed, "mixed", ImageOptions.defaults().withCompression(LayerCompression.ZSTD));
 
         assertThat(layerTypes(zstd)).containsExactly(MediaTypes.OCI_LAYER_ZSTD, MediaTypes.OCI_LAYER_ZSTD);
         assertThat(layerTypes(plain)).containsExactly(MediaTypes.OCI_LAYER, MediaTypes.OCI_LAYER);
@@ -238,9 +234,7 @@ class ImageExportTest extends EngineWithBusybox {
     void dockerMediaTypesWhenOciMediaTypesIsOff() throws Exception {
         String name = registry.host() + "/docker/types:1";
 
-        kiln.build(
-                greeting(busybox.toString(), "docker"),
-                push(name, ImageOptions.defaults().withOciMediaTypes(false)));
+        pushGreeting(name, "docker", ImageOptions.defaults().withOciMediaTypes(false));
 
         JsonNode manifest = raw(name);
         assertThat(manifest.get("mediaType").asText()).isEqualTo(MediaTypes.DOCKER_MANIFEST);
@@ -252,12 +246,10 @@ class ImageExportTest extends EngineWithBusybox {
     void manifestAnnotationsAreWritten() throws Exception {
         String name = registry.host() + "/annotated/app:1";
 
-        kiln.build(
-                greeting(busybox.toString(), "annotated"),
-                push(
-                        name,
-                        ImageOptions.defaults()
-                                .withManifestAnnotations(Map.of("org.opencontainers.image.title", "greeter"))));
+        pushGreeting(
+                name,
+                "annotated",
+                ImageOptions.defaults().withManifestAnnotations(Map.of("org.opencontainers.image.title", "greeter")));
 
         assertThat(raw(name)
                         .get("annotations")
@@ -324,8 +316,7 @@ class ImageExportTest extends EngineWithBusybox {
     void pushToARegistryThatIsNotThereNamesTheRegistry() throws Exception {
         String name = "127.0.0.1:9/nowhere/app:1";
 
-        assertThatThrownBy(
-                        () -> kiln.build(greeting(busybox.toString(), "nowhere"), push(name, ImageOptions.defaults())))
+        assertThatThrownBy(() -> pushGreeting(name, "nowhere", ImageOptions.defaults()))
                 .isInstanceOf(BuildException.class)
                 .hasMessageContaining("127.0.0.1:9");
     }

@@ -58,13 +58,17 @@ class MergeDiffTest {
         assertThat(Files.readString(out.resolve("result"))).isEqualTo("tool ran\n");
     }
 
+    /** What one RUN step of {@code script} changed on the base: its result's diff against the base. */
+    private static State diffOfRun(String script) {
+        State base = EngineFixture.base();
+        return State.diff(base, base.run(RunOption.sh(script)).root());
+    }
+
     @Test
     void diffContainsOnlyWhatTheStepChanged() throws Exception {
-        State base = EngineFixture.base();
-        State changed = base.run(RunOption.sh("mkdir -p /app && echo built > /app/output && echo more >> /etc/passwd"))
-                .root();
+        State diff = diffOfRun("mkdir -p /app && echo built > /app/output && echo more >> /etc/passwd");
 
-        Path out = kiln.build(State.diff(base, changed));
+        Path out = kiln.build(diff);
 
         assertThat(listing(out)).containsExactlyInAnyOrder("app", "etc");
         assertThat(listing(out.resolve("app"))).containsExactly("output");
@@ -74,22 +78,20 @@ class MergeDiffTest {
 
     @Test
     void diffOfARunStepHoldsNoTraceOfTheContainerSetup() throws Exception {
-        State base = EngineFixture.base();
-        State changed = base.run(RunOption.sh("echo new > /new")).root();
+        State diff = diffOfRun("echo new > /new");
 
-        Path out = kiln.build(State.diff(base, changed));
+        Path out = kiln.build(diff);
 
         assertThat(listing(out)).containsExactly("new");
     }
 
     @Test
     void mergingADiffLeavesDirectoriesTheStepDidNotChangeAsTheyWere() throws Exception {
-        State base = EngineFixture.base();
-        State changed = base.run(RunOption.sh("echo new > /new")).root();
+        State diff = diffOfRun("echo new > /new");
         State other =
                 State.scratch().file(FileAction.mkdir("/etc", 0700).mkfile("/etc/only-here", 0644, bytes("other\n")));
 
-        Path out = kiln.build(State.merge(List.of(other, State.diff(base, changed))));
+        Path out = kiln.build(State.merge(List.of(other, diff)));
 
         assertThat(mode(out.resolve("etc"))).isEqualTo(0700);
         assertThat(listing(out)).containsExactly("etc", "new");
@@ -97,15 +99,13 @@ class MergeDiffTest {
 
     @Test
     void diffOfADeletionRemovesThePathWhenMergedOntoAnotherBase() throws Exception {
-        State base = EngineFixture.base();
-        State deleted = base.run(RunOption.sh("rm /etc/group && echo added > /etc/added"))
-                .root();
+        State diff = diffOfRun("rm /etc/group && echo added > /etc/added");
         State other = State.scratch()
                 .file(FileAction.mkdir("/etc", 0755)
                         .mkfile("/etc/group", 0644, bytes("other group\n"))
                         .mkfile("/etc/kept", 0644, bytes("kept\n")));
 
-        Path out = kiln.build(State.merge(List.of(other, State.diff(base, deleted))));
+        Path out = kiln.build(State.merge(List.of(other, diff)));
 
         assertThat(listing(out.resolve("etc"))).containsExactly("added", "kept");
         assertThat(Files.readString(out.resolve("etc/kept"))).isEqualTo("kept\n");
@@ -113,10 +113,9 @@ class MergeDiffTest {
 
     @Test
     void diffExportedOnItsOwnShowsNoDeletedPath() throws Exception {
-        State base = EngineFixture.base();
-        State deleted = base.run(RunOption.sh("rm /etc/group")).root();
+        State diff = diffOfRun("rm /etc/group");
 
-        Path out = kiln.build(State.diff(base, deleted));
+        Path out = kiln.build(diff);
 
         assertThat(out.resolve("etc/group")).doesNotExist();
         assertThat(out.resolve("bin")).doesNotExist();

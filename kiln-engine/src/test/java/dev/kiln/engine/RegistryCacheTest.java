@@ -78,6 +78,20 @@ class RegistryCacheTest extends TwoEngines {
         return build(kiln, state, List.of(new ExportTarget.LocalDirectory(out)), to, from);
     }
 
+    /** Builds {@code state} on state a, its cache exported to {@code to}, into out-a. */
+    Path buildOnATo(State state, CacheExport to) throws Exception {
+        Path out = dir.resolve("out-a");
+        build(a, state, out, List.of(to), List.of());
+        return out;
+    }
+
+    /** Builds {@code state} on the fresh state b, its cache imported from {@code ref}, into out-b. */
+    Path buildOnBFrom(State state, String ref) throws Exception {
+        Path out = dir.resolve("out-b");
+        build(b, state, out, List.of(), List.of(cacheFrom(ref)));
+        return out;
+    }
+
     CacheExport cacheTo(String ref, String... attrs) {
         Map<String, String> all = new java.util.HashMap<>(Map.of("ref", ref));
         for (int i = 0; i < attrs.length; i += 2) {
@@ -131,8 +145,7 @@ class RegistryCacheTest extends TwoEngines {
                 CacheConfig.parse(client.fetchBlob(ImageReference.parseNormalized(ref), manifest.config()));
         assertThat(config.records()).hasSizeGreaterThanOrEqualTo(3);
 
-        Path outB = dir.resolve("out-b");
-        build(b, CacheExportImportTest.twoStages(), outB, List.of(), List.of(cacheFrom(ref)));
+        Path outB = buildOnBFrom(CacheExportImportTest.twoStages(), ref);
         assertThat(b.executed()).doesNotContain("random", "copy rand");
         assertThat(b.cached()).contains("random", "copy rand");
         assertThat(Files.readString(outB.resolve("rand"))).isEqualTo(Files.readString(outA.resolve("rand")));
@@ -156,11 +169,9 @@ class RegistryCacheTest extends TwoEngines {
     @Test
     void modeMinLeavesOutTheStageTheResultDoesNotContain() throws Exception {
         String ref = registry.host() + "/cache:min";
-        Path outA = dir.resolve("out-a");
-        build(a, CacheExportImportTest.twoStages(), outA, List.of(cacheTo(ref)), List.of());
+        Path outA = buildOnATo(CacheExportImportTest.twoStages(), cacheTo(ref));
 
-        Path outB = dir.resolve("out-b");
-        build(b, CacheExportImportTest.twoStages(), outB, List.of(), List.of(cacheFrom(ref)));
+        Path outB = buildOnBFrom(CacheExportImportTest.twoStages(), ref);
         assertThat(b.executed()).contains("random");
         assertThat(Files.readString(outB.resolve("rand"))).isNotEqualTo(Files.readString(outA.resolve("rand")));
     }
@@ -168,8 +179,7 @@ class RegistryCacheTest extends TwoEngines {
     @Test
     void imageManifestFalsePushesAnIndexOfTheBlobsThatImportsToo() throws Exception {
         String ref = registry.host() + "/cache:index";
-        Path outA = dir.resolve("out-a");
-        build(a, oneStage(), outA, List.of(cacheTo(ref, "image-manifest", "false")), List.of());
+        Path outA = buildOnATo(oneStage(), cacheTo(ref, "image-manifest", "false"));
         FetchedManifest pushed = client.fetchManifest(ImageReference.parseNormalized(ref));
         assertThat(pushed.descriptor().mediaType()).isEqualTo(MediaTypes.OCI_INDEX);
         ImageIndex index = (ImageIndex) pushed.document();
@@ -177,8 +187,7 @@ class RegistryCacheTest extends TwoEngines {
                 .extracting(d -> d.mediaType())
                 .contains(CacheConfig.MEDIA_TYPE, MediaTypes.OCI_LAYER_GZIP);
 
-        Path outB = dir.resolve("out-b");
-        build(b, oneStage(), outB, List.of(), List.of(cacheFrom(ref)));
+        Path outB = buildOnBFrom(oneStage(), ref);
         assertThat(b.executed()).doesNotContain("random");
         assertThat(Files.readString(outB.resolve("rand"))).isEqualTo(Files.readString(outA.resolve("rand")));
     }
@@ -214,8 +223,7 @@ class RegistryCacheTest extends TwoEngines {
                         .satisfies(result -> assertThat(result.layer())
                                 .isEqualTo(manifest.layers().size() - 1)));
 
-        Path outB = dir.resolve("out-b");
-        build(b, oneStage(), outB, List.of(), List.of(cacheFrom(name)));
+        Path outB = buildOnBFrom(oneStage(), name);
         assertThat(b.executed()).doesNotContain("random");
         assertThat(b.cached()).contains("random");
         assertThat(Files.readString(outB.resolve("rand"))).isEqualTo(Files.readString(outA.resolve("rand")));
@@ -244,8 +252,7 @@ class RegistryCacheTest extends TwoEngines {
                 client.fetchManifest(ImageReference.parseNormalized(ref)).manifest();
         Digest damaged = manifest.layers().getLast().digest();
         try (RegistryProxy proxy = RegistryProxy.start(registry.host()).corrupt(damaged)) {
-            Path outB = dir.resolve("out-b");
-            build(b, oneStage(), outB, List.of(), List.of(cacheFrom(proxy.host() + "/cache:bad")));
+            Path outB = buildOnBFrom(oneStage(), proxy.host() + "/cache:bad");
             assertThat(b.executed()).contains("random");
             assertThat(Files.readString(outB.resolve("rand"))).isNotEmpty();
             assertThat(b.events)
@@ -258,13 +265,8 @@ class RegistryCacheTest extends TwoEngines {
     @Test
     void cacheMountsPushedWithTheCacheAreWarmOnAFreshStateAndADamagedOneIsNamedAndLeftCold() throws Exception {
         String ref = registry.host() + "/cache:mounts";
-        Path outA = dir.resolve("out-a");
-        build(
-                a,
-                CacheExportImportTest.usesPackageCache("fill"),
-                outA,
-                List.of(cacheTo(ref, "mode", "max", "cache-mounts", "true")),
-                List.of());
+        Path outA = buildOnATo(
+                CacheExportImportTest.usesPackageCache("fill"), cacheTo(ref, "mode", "max", "cache-mounts", "true"));
         String index = Files.readString(outA.resolve("seen-fill"));
         ImageManifest manifest =
                 client.fetchManifest(ImageReference.parseNormalized(ref)).manifest();
@@ -274,8 +276,7 @@ class RegistryCacheTest extends TwoEngines {
                 .orElseThrow()
                 .digest();
 
-        Path outB = dir.resolve("out-b");
-        build(b, CacheExportImportTest.usesPackageCache("read"), outB, List.of(), List.of(cacheFrom(ref)));
+        Path outB = buildOnBFrom(CacheExportImportTest.usesPackageCache("read"), ref);
         assertThat(Files.readString(outB.resolve("seen-read"))).isEqualTo(index);
 
         try (EngineFixture c = new EngineFixture(dir.resolve("c"));

@@ -46,6 +46,20 @@ class SolverTest {
         return new Step(results, keyMaterial, Collections.nCopies(inputs, new InputKey.ByCacheKey()), body);
     }
 
+    /** A step that counts {@code running} down, then waits until the solve interrupts it, and records that. */
+    Step runsUntilInterrupted(String keyMaterial, CountDownLatch running, AtomicBoolean interrupted) {
+        return step(keyMaterial, 0, (ctx, in) -> {
+            running.countDown();
+            try {
+                new CountDownLatch(1).await();
+            } catch (InterruptedException e) {
+                interrupted.set(true);
+                throw e;
+            }
+            return "never";
+        });
+    }
+
     Step leaf(String content) {
         return step(content, 0, (ctx, in) -> content);
     }
@@ -265,16 +279,7 @@ class SolverTest {
     void failingVertexStopsItsDependantsCancelsOtherBranchesAndIsNamed() throws Exception {
         var siblingRunning = new CountDownLatch(1);
         var siblingInterrupted = new AtomicBoolean();
-        Step sibling = step("sibling", 0, (ctx, in) -> {
-            siblingRunning.countDown();
-            try {
-                new CountDownLatch(1).await();
-            } catch (InterruptedException e) {
-                siblingInterrupted.set(true);
-                throw e;
-            }
-            return "never";
-        });
+        Step sibling = runsUntilInterrupted("sibling", siblingRunning, siblingInterrupted);
         Step broken = step("broken", 0, (ctx, in) -> {
             siblingRunning.await();
             throw new IOException("disk on fire");
@@ -318,15 +323,7 @@ class SolverTest {
     void interruptingTheSolvingThreadCancelsRunningVertices() throws Exception {
         var running = new CountDownLatch(1);
         var stopped = new AtomicBoolean();
-        Step endless = step("endless", 0, (ctx, in) -> {
-            running.countDown();
-            try {
-                new CountDownLatch(1).await();
-            } finally {
-                stopped.set(true);
-            }
-            return "never";
-        });
+        Step endless = runsUntilInterrupted("endless", running, stopped);
         var graph = TestVertex.of("after", step("after", 1, (ctx, in) -> "never"), TestVertex.of("endless", endless));
         var progress = new Recorder();
         var thrown = new AtomicReference<SolveException>();

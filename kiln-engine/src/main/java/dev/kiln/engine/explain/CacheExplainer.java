@@ -445,52 +445,63 @@ public final class CacheExplainer {
                         "its command changed: " + quote(before) + " -> " + quote(after),
                         Map.of("old", shorten(before), "new", shorten(after))));
             }
-            Map<String, String> oldEnv = env(old.getMeta().getEnvList());
-            Map<String, String> newEnv = env(now.getMeta().getEnvList());
-            var names = new LinkedHashSet<>(newEnv.keySet());
-            names.addAll(oldEnv.keySet());
-            for (String name : names) {
-                String was = oldEnv.get(name);
-                String is = newEnv.get(name);
-                if (Objects.equals(was, is)) {
-                    continue;
+            changes.addAll(differences(
+                    env(old.getMeta().getEnvList()), env(now.getMeta().getEnvList()), this::envChange));
+            changes.addAll(differences(mounts(old), mounts(now), Comparison::mountChange));
+            return changes;
+        }
+
+        /**
+         * One change for each key whose value differs between {@code old} and {@code now}, the value null on the side
+         * that lacks the key: {@code now}'s keys first, in its order, then those only {@code old} has.
+         */
+        private static <V> List<Change> differences(Map<String, V> old, Map<String, V> now, Difference<V> change) {
+            var keys = new LinkedHashSet<>(now.keySet());
+            keys.addAll(old.keySet());
+            var changes = new ArrayList<Change>();
+            for (String key : keys) {
+                V was = old.get(key);
+                V is = now.get(key);
+                if (!Objects.equals(was, is)) {
+                    changes.add(change.of(key, was, is));
                 }
-                boolean arg =
-                        now().buildArgs().containsKey(name) || last.buildArgs().containsKey(name);
-                String what = (arg ? "build argument " : "environment variable ") + name;
-                String message = was == null
-                        ? what + " was set: " + quote(is)
-                        : is == null
-                                ? what + " was unset (was " + quote(was) + ")"
-                                : what + " changed: " + quote(was) + " -> " + quote(is);
-                var details = new LinkedHashMap<String, String>();
-                details.put("name", name);
-                if (was != null) {
-                    details.put("old", shorten(was));
-                }
-                if (is != null) {
-                    details.put("new", shorten(is));
-                }
-                changes.add(new Change(arg ? CacheMiss.REASON_BUILD_ARG : CacheMiss.REASON_ENV, message, details));
-            }
-            Map<String, Mount> oldMounts = mounts(old);
-            Map<String, Mount> newMounts = mounts(now);
-            var dests = new LinkedHashSet<>(newMounts.keySet());
-            dests.addAll(oldMounts.keySet());
-            for (String dest : dests) {
-                Mount was = oldMounts.get(dest);
-                Mount is = newMounts.get(dest);
-                if (Objects.equals(was, is)) {
-                    continue;
-                }
-                String message = was == null
-                        ? "a mount at " + dest + " was added (" + describe(is) + ")"
-                        : is == null
-                                ? "its mount at " + dest + " was removed (" + describe(was) + ")"
-                                : "its mount at " + dest + " changed: " + describe(was) + " -> " + describe(is);
-                changes.add(new Change(CacheMiss.REASON_MOUNT, message, Map.of("dest", dest)));
             }
             return changes;
+        }
+
+        @FunctionalInterface
+        private interface Difference<V> {
+            Change of(String key, V was, V is);
+        }
+
+        /** An environment variable set, unset or changed: a build argument's when either build had it as one. */
+        private Change envChange(String name, String was, String is) {
+            boolean arg =
+                    now().buildArgs().containsKey(name) || last.buildArgs().containsKey(name);
+            String what = (arg ? "build argument " : "environment variable ") + name;
+            String message = was == null
+                    ? what + " was set: " + quote(is)
+                    : is == null
+                            ? what + " was unset (was " + quote(was) + ")"
+                            : what + " changed: " + quote(was) + " -> " + quote(is);
+            var details = new LinkedHashMap<String, String>();
+            details.put("name", name);
+            if (was != null) {
+                details.put("old", shorten(was));
+            }
+            if (is != null) {
+                details.put("new", shorten(is));
+            }
+            return new Change(arg ? CacheMiss.REASON_BUILD_ARG : CacheMiss.REASON_ENV, message, details);
+        }
+
+        private static Change mountChange(String dest, Mount was, Mount is) {
+            String message = was == null
+                    ? "a mount at " + dest + " was added (" + describe(is) + ")"
+                    : is == null
+                            ? "its mount at " + dest + " was removed (" + describe(was) + ")"
+                            : "its mount at " + dest + " changed: " + describe(was) + " -> " + describe(is);
+            return new Change(CacheMiss.REASON_MOUNT, message, Map.of("dest", dest));
         }
 
         private BuildRecord now() {

@@ -7,14 +7,11 @@ import dev.kiln.gateway.Mount;
 import dev.kiln.gateway.NewContainerRequest;
 import dev.kiln.gateway.StartRequest;
 import dev.kiln.llb.pb.MountType;
-import dev.kiln.llb.pb.NetMode;
 import dev.kiln.worker.SnapshotResult;
 import dev.kiln.worker.ops.ContainerMounts;
 import dev.kiln.worker.ops.FailedStep;
-import dev.kiln.worker.runtime.HostEntry;
-import dev.kiln.worker.runtime.NetworkMode;
+import dev.kiln.worker.ops.LlbProcessSettings;
 import dev.kiln.worker.runtime.ProcessSpec;
-import dev.kiln.worker.runtime.SecurityMode;
 import dev.kiln.worker.snapshot.Snapshot;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -145,14 +142,9 @@ public final class LocalContainer implements Container {
                 .withCwd(start.cwd().isEmpty() ? "/" : start.cwd())
                 .withUser(start.user())
                 .withReadOnlyRootfs(mounts.rootReadOnly())
-                .withNetwork(request.netMode() == NetMode.NONE ? NetworkMode.NONE : NetworkMode.HOST)
-                .withSecurity(
-                        start.securityMode() == dev.kiln.llb.pb.SecurityMode.INSECURE
-                                ? SecurityMode.INSECURE
-                                : SecurityMode.SANDBOX)
-                .withExtraHosts(request.extraHosts().stream()
-                        .map(h -> new HostEntry(h.getHost(), h.getIP()))
-                        .toList())
+                .withNetwork(LlbProcessSettings.network(request.netMode()))
+                .withSecurity(LlbProcessSettings.security(start.securityMode()))
+                .withExtraHosts(LlbProcessSettings.extraHosts(request.extraHosts()))
                 .withMounts(mounts.specs());
         if (!request.hostname().isEmpty()) {
             spec = spec.withHostname(request.hostname());

@@ -1,6 +1,7 @@
 package dev.kiln.worker.ops;
 
 import dev.kiln.core.Digest;
+import dev.kiln.core.ReleaseOnce;
 import dev.kiln.core.Trees;
 import dev.kiln.core.sys.PosixFiles;
 import dev.kiln.llb.pb.CacheSharingOpt;
@@ -277,25 +278,17 @@ public final class CacheMounts {
         }
     }
 
-    private interface Release {
-        void run() throws IOException;
-    }
-
-    private static Lease lease(Path path, Release release) {
+    private static Lease lease(Path path, ReleaseOnce.Release release) {
+        ReleaseOnce once = new ReleaseOnce(release);
         return new Lease() {
-            private boolean closed;
-
             @Override
             public Path path() {
                 return path;
             }
 
             @Override
-            public synchronized void close() throws IOException {
-                if (!closed) {
-                    closed = true;
-                    release.run();
-                }
+            public void close() throws IOException {
+                once.close();
             }
         };
     }

@@ -14,11 +14,8 @@ import dev.kiln.worker.SnapshotResult;
 import dev.kiln.worker.runtime.ContainerRuntime;
 import dev.kiln.worker.runtime.Emulators;
 import dev.kiln.worker.runtime.ExitStatus;
-import dev.kiln.worker.runtime.HostEntry;
 import dev.kiln.worker.runtime.MountSpec;
-import dev.kiln.worker.runtime.NetworkMode;
 import dev.kiln.worker.runtime.ProcessSpec;
-import dev.kiln.worker.runtime.SecurityMode;
 import dev.kiln.worker.runtime.Ulimit;
 import dev.kiln.worker.snapshot.Snapshot;
 import dev.kiln.worker.snapshot.Snapshotter;
@@ -135,15 +132,9 @@ public record ExecOperation(
                 .withCwd(meta.getCwd().isEmpty() ? "/" : meta.getCwd())
                 .withUser(meta.getUser())
                 .withReadOnlyRootfs(readOnlyRoot)
-                // BuildKit's default ("sandbox") network without CNI is the host's: RUN steps reach the network.
-                .withNetwork(exec.getNetwork() == dev.kiln.llb.pb.NetMode.NONE ? NetworkMode.NONE : NetworkMode.HOST)
-                .withSecurity(
-                        exec.getSecurity() == dev.kiln.llb.pb.SecurityMode.INSECURE
-                                ? SecurityMode.INSECURE
-                                : SecurityMode.SANDBOX)
-                .withExtraHosts(meta.getExtraHostsList().stream()
-                        .map(h -> new HostEntry(h.getHost(), h.getIP()))
-                        .toList())
+                .withNetwork(LlbProcessSettings.network(exec.getNetwork()))
+                .withSecurity(LlbProcessSettings.security(exec.getSecurity()))
+                .withExtraHosts(LlbProcessSettings.extraHosts(meta.getExtraHostsList()))
                 .withUlimits(meta.getUlimitList().stream()
                         .map(u -> new Ulimit(u.getName(), u.getSoft(), u.getHard()))
                         .toList())

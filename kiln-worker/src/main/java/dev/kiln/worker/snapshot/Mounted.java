@@ -1,5 +1,6 @@
 package dev.kiln.worker.snapshot;
 
+import dev.kiln.core.ReleaseOnce;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
@@ -9,27 +10,22 @@ import java.util.List;
  * modified: depending on the snapshotter it may share files with the snapshot's layers. Close it when done.
  */
 public final class Mounted implements AutoCloseable {
-    @FunctionalInterface
-    interface Release {
-        void run() throws IOException;
-    }
 
     private final Snapshot snapshot;
     private final Path path;
-    private final Release release;
+    private final ReleaseOnce release;
     private final List<Path> layers;
-    private boolean closed;
 
-    Mounted(Snapshot snapshot, Path path, Release release) {
+    Mounted(Snapshot snapshot, Path path, ReleaseOnce.Release release) {
         this(snapshot, path, List.of(), release);
     }
 
     /** A view that shows {@code layers} (top first) stacked, each file as the inode of the layer that holds it. */
-    Mounted(Snapshot snapshot, Path path, List<Path> layers, Release release) {
+    Mounted(Snapshot snapshot, Path path, List<Path> layers, ReleaseOnce.Release release) {
         this.snapshot = snapshot;
         this.path = path;
         this.layers = List.copyOf(layers);
-        this.release = release;
+        this.release = new ReleaseOnce(release);
     }
 
     public Snapshot snapshot() {
@@ -50,10 +46,7 @@ public final class Mounted implements AutoCloseable {
     }
 
     @Override
-    public synchronized void close() throws IOException {
-        if (!closed) {
-            closed = true;
-            release.run();
-        }
+    public void close() throws IOException {
+        release.close();
     }
 }

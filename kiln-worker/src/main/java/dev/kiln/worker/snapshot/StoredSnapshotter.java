@@ -1,5 +1,6 @@
 package dev.kiln.worker.snapshot;
 
+import dev.kiln.core.ReleaseOnce;
 import dev.kiln.core.Trees;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -45,7 +46,7 @@ abstract sealed class StoredSnapshotter implements Snapshotter permits OverlaySn
      * closing runs {@code undo} (an unmount, say), deletes {@code dir} and releases the {@code held} layers.
      */
     Mounted registeredView(
-            Snapshot snapshot, Path path, List<Path> layers, Path dir, List<String> held, Mounted.Release undo) {
+            Snapshot snapshot, Path path, List<Path> layers, Path dir, List<String> held, ReleaseOnce.Release undo) {
         Mounted[] self = new Mounted[1];
         self[0] = new Mounted(snapshot, path, layers, () -> {
             try {

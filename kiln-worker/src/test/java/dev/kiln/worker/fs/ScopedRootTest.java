@@ -25,65 +25,80 @@ class ScopedRootTest {
         scope = new ScopedRoot(root);
     }
 
+    /** A symlink at {@code at} (root-relative) holding {@code target}. */
+    private void link(String at, String target) throws Exception {
+        Files.createSymbolicLink(root.resolve(at), Path.of(target));
+    }
+
+    /** {@code path}, every symlink on it followed, is {@code expected} under the root. */
+    private void assertResolves(String path, String expected) throws Exception {
+        assertThat(scope.resolve(path)).isEqualTo(root.resolve(expected));
+    }
+
+    /** {@code path}, its last element kept as it is, is {@code expected} under the root. */
+    private void assertResolvesParent(String path, String expected) throws Exception {
+        assertThat(scope.resolveParent(path)).isEqualTo(root.resolve(expected));
+    }
+
     @Test
     void plainPathsResolveUnderTheRoot() throws Exception {
-        assertThat(scope.resolve("/a/b")).isEqualTo(root.resolve("a/b"));
-        assertThat(scope.resolve("a/b/")).isEqualTo(root.resolve("a/b"));
+        assertResolves("/a/b", "a/b");
+        assertResolves("a/b/", "a/b");
         assertThat(scope.resolve("/")).isEqualTo(root);
-        assertThat(scope.resolve("/missing/file")).isEqualTo(root.resolve("missing/file"));
+        assertResolves("/missing/file", "missing/file");
     }
 
     @Test
     void dotDotInTheRequestedPathStopsAtTheRoot() throws Exception {
-        assertThat(scope.resolve("/../../etc")).isEqualTo(root.resolve("etc"));
-        assertThat(scope.resolve("a/../../../a/b")).isEqualTo(root.resolve("a/b"));
+        assertResolves("/../../etc", "etc");
+        assertResolves("a/../../../a/b", "a/b");
     }
 
     @Test
     void aMissingTailIsTakenAsWritten() throws Exception {
-        assertThat(scope.resolve("/work/dir/../sub")).isEqualTo(root.resolve("work/sub"));
+        assertResolves("/work/dir/../sub", "work/sub");
     }
 
     @Test
     void absoluteSymlinksAreReRootedUnderTheRoot() throws Exception {
-        Files.createSymbolicLink(root.resolve("a/abs"), Path.of("/etc"));
-        assertThat(scope.resolve("/a/abs/passwd")).isEqualTo(root.resolve("etc/passwd"));
+        link("a/abs", "/etc");
+        assertResolves("/a/abs/passwd", "etc/passwd");
     }
 
     @Test
     void relativeSymlinksInsideTheRootAreFollowed() throws Exception {
-        Files.createSymbolicLink(root.resolve("a/b/up"), Path.of("../../etc"));
-        assertThat(scope.resolve("/a/b/up/hosts")).isEqualTo(root.resolve("etc/hosts"));
+        link("a/b/up", "../../etc");
+        assertResolves("/a/b/up/hosts", "etc/hosts");
     }
 
     @Test
     void finalSymlinkIsKeptWhenNotFollowed() throws Exception {
-        Files.createSymbolicLink(root.resolve("a/link"), Path.of("/etc"));
-        assertThat(scope.resolveParent("/a/link")).isEqualTo(root.resolve("a/link"));
-        assertThat(scope.resolve("/a/link")).isEqualTo(root.resolve("etc"));
+        link("a/link", "/etc");
+        assertResolvesParent("/a/link", "a/link");
+        assertResolves("/a/link", "etc");
     }
 
     @Test
     void symlinkClimbingAboveTheRootStopsAtTheRoot() throws Exception {
-        Files.createSymbolicLink(root.resolve("a/b/escape"), Path.of("../../../etc"));
-        Files.createSymbolicLink(root.resolve("symlink"), Path.of("../tmp/symlink-target"));
-        assertThat(scope.resolve("/a/b/escape/passwd")).isEqualTo(root.resolve("etc/passwd"));
-        assertThat(scope.resolve("/symlink")).isEqualTo(root.resolve("tmp/symlink-target"));
-        assertThat(scope.resolve("/symlink/x")).isEqualTo(root.resolve("tmp/symlink-target/x"));
-        assertThat(scope.resolveParent("/symlink/x")).isEqualTo(root.resolve("tmp/symlink-target/x"));
+        link("a/b/escape", "../../../etc");
+        link("symlink", "../tmp/symlink-target");
+        assertResolves("/a/b/escape/passwd", "etc/passwd");
+        assertResolves("/symlink", "tmp/symlink-target");
+        assertResolves("/symlink/x", "tmp/symlink-target/x");
+        assertResolvesParent("/symlink/x", "tmp/symlink-target/x");
     }
 
     @Test
     void finalSymlinkClimbingAboveTheRootIsFollowedInsideIt() throws Exception {
-        Files.createSymbolicLink(root.resolve("a/b/file"), Path.of("../../../../../etc/shadow"));
-        assertThat(scope.resolve("/a/b/file")).isEqualTo(root.resolve("etc/shadow"));
-        assertThat(scope.resolveParent("/a/b/file")).isEqualTo(root.resolve("a/b/file"));
+        link("a/b/file", "../../../../../etc/shadow");
+        assertResolves("/a/b/file", "etc/shadow");
+        assertResolvesParent("/a/b/file", "a/b/file");
     }
 
     @Test
     void symlinkLoopsAreReported() throws Exception {
-        Files.createSymbolicLink(root.resolve("loop1"), Path.of("loop2"));
-        Files.createSymbolicLink(root.resolve("loop2"), Path.of("loop1"));
+        link("loop1", "loop2");
+        link("loop2", "loop1");
         assertThatThrownBy(() -> scope.resolve("/loop1/x"))
                 .isInstanceOf(FsException.class)
                 .hasMessageContaining("too many levels of symbolic links");

@@ -41,15 +41,8 @@ class UnpackTest extends SourceToDestination {
             tar.setLongFileMode(TarArchiveOutputStream.LONGFILE_POSIX);
             directory(tar, "app/", 0750);
             file(tar, "app/hello.txt", "hello from the archive", 0604, 1234, 5678);
-            TarArchiveEntry link = new TarArchiveEntry("app/link", TarConstants.LF_SYMLINK);
-            link.setLinkName("hello.txt");
-            link.setModTime(FileTime.from(MEMBER_TIME));
-            tar.putArchiveEntry(link);
-            tar.closeArchiveEntry();
-            TarArchiveEntry hard = new TarArchiveEntry("app/hard", TarConstants.LF_LINK);
-            hard.setLinkName("app/hello.txt");
-            tar.putArchiveEntry(hard);
-            tar.closeArchiveEntry();
+            link(tar, "app/link", TarConstants.LF_SYMLINK, "hello.txt");
+            link(tar, "app/hard", TarConstants.LF_LINK, "app/hello.txt");
         }
         return bytes.toByteArray();
     }
@@ -59,6 +52,15 @@ class UnpackTest extends SourceToDestination {
         dir.setMode(040000 | mode);
         dir.setModTime(FileTime.from(MEMBER_TIME));
         tar.putArchiveEntry(dir);
+        tar.closeArchiveEntry();
+    }
+
+    /** A symlink ({@link TarConstants#LF_SYMLINK}) or hard link ({@link TarConstants#LF_LINK}) member. */
+    private static void link(TarArchiveOutputStream tar, String name, byte type, String target) throws IOException {
+        TarArchiveEntry link = new TarArchiveEntry(name, type);
+        link.setLinkName(target);
+        link.setModTime(FileTime.from(MEMBER_TIME));
+        tar.putArchiveEntry(link);
         tar.closeArchiveEntry();
     }
 
@@ -224,10 +226,7 @@ class UnpackTest extends SourceToDestination {
         Path outside = Files.createDirectory(tmp.resolve("outside"));
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         try (TarArchiveOutputStream tar = new TarArchiveOutputStream(bytes)) {
-            TarArchiveEntry link = new TarArchiveEntry("up", TarConstants.LF_SYMLINK);
-            link.setLinkName("../../outside");
-            tar.putArchiveEntry(link);
-            tar.closeArchiveEntry();
+            link(tar, "up", TarConstants.LF_SYMLINK, "../../outside");
             file(tar, "up/planted", "gotcha", 0644, 0, 0);
         }
         Files.write(src.resolve("redirect.tar"), bytes.toByteArray());
@@ -242,10 +241,7 @@ class UnpackTest extends SourceToDestination {
     void hardLinkToOutsideDestIsRejected() throws Exception {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         try (TarArchiveOutputStream tar = new TarArchiveOutputStream(bytes)) {
-            TarArchiveEntry hard = new TarArchiveEntry("stolen", TarConstants.LF_LINK);
-            hard.setLinkName("../../../etc/shadow");
-            tar.putArchiveEntry(hard);
-            tar.closeArchiveEntry();
+            link(tar, "stolen", TarConstants.LF_LINK, "../../../etc/shadow");
         }
         Files.write(src.resolve("hard.tar"), bytes.toByteArray());
         assertThatThrownBy(() -> actions.copy(

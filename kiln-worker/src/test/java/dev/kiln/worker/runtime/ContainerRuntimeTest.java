@@ -675,11 +675,7 @@ class ContainerRuntimeTest {
     @ParameterizedTest
     @ValueSource(strings = {"/usr/sbin/runc", "/usr/bin/crun"})
     void execWorksWithEitherRuntime(String binary) throws Exception {
-        assumeTrue(
-                !binary.endsWith("crun") || !hybridCgroupsWithV2Controllers(),
-                "crun refuses every container on hosts with hybrid cgroups and controllers in the v2 part");
-        ContainerRuntime chosen = ContainerRuntime.of(
-                Path.of(binary), state.resolve("runtime-exec-" + Path.of(binary).getFileName()));
+        ContainerRuntime chosen = runtimeIfItWorksHere(binary, "runtime-exec-");
         try (RunningContainer init = chosen.start(active.mount(), ProcessSpec.of("sleep", "1000"), stdout, stderr);
                 ExecProcess ps =
                         chosen.exec(init, shell("cat /proc/1/comm; id -u").withUser("user"), stdout, stderr)) {
@@ -691,11 +687,7 @@ class ContainerRuntimeTest {
     @ParameterizedTest
     @ValueSource(strings = {"/usr/sbin/runc", "/usr/bin/crun"})
     void basicRunWorksWithEitherRuntime(String binary) throws Exception {
-        assumeTrue(
-                !binary.endsWith("crun") || !hybridCgroupsWithV2Controllers(),
-                "crun refuses every container on hosts with hybrid cgroups and controllers in the v2 part");
-        ContainerRuntime chosen = ContainerRuntime.of(
-                Path.of(binary), state.resolve("runtime-" + Path.of(binary).getFileName()));
+        ContainerRuntime chosen = runtimeIfItWorksHere(binary, "runtime-");
 
         ExitStatus status = chosen.run(
                 active.mount(),
@@ -707,6 +699,15 @@ class ContainerRuntimeTest {
 
         assertThat(status.success()).as(stderr.text()).isTrue();
         assertThat(stdout.text()).isEqualTo("sh in buildkitsandbox\n1000\n");
+    }
+
+    /** The runtime {@code binary}, its state in a directory of its own; skips the test where it cannot run. */
+    private static ContainerRuntime runtimeIfItWorksHere(String binary, String statePrefix) throws IOException {
+        assumeTrue(
+                !binary.endsWith("crun") || !hybridCgroupsWithV2Controllers(),
+                "crun refuses every container on hosts with hybrid cgroups and controllers in the v2 part");
+        return ContainerRuntime.of(
+                Path.of(binary), state.resolve(statePrefix + Path.of(binary).getFileName()));
     }
 
     private static boolean hybridCgroupsWithV2Controllers() throws IOException {
