@@ -22,7 +22,6 @@ import dev.kiln.worker.image.ImageStore;
 import dev.kiln.worker.image.LayerBlob;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.InterruptedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -36,9 +35,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 
 /**
  * A cache config read from an import (a local directory, a registry's cache manifest or index, or an image's
@@ -346,7 +342,6 @@ public final class ImportedCache {
         List<Result> results = new ArrayList<>();
         for (int output = 0; output < chains.size(); output++) {
             List<LayerBlob> chain = chains.get(output);
-            fetchAll(chain);
             Result result = images.deferredUnpack(chain, this::fetch, source, line -> log(ctx, line));
             recordOf.put(result.id(), BuildCache.recordDigest(key, output));
             results.add(result);
@@ -374,44 +369,6 @@ public final class ImportedCache {
         return record.inputs().get(index).stream()
                 .anyMatch(link -> link.selector().equals(checksum)
                         && config.records().get(link.link()).digest().equals(inputRecord));
-    }
-
-    /**
-     * Brings every blob of a chain the content store lacks into it, in parallel, verified: a damaged blob fails the
-     * import of the step now, while the solver can still run the step instead, not when a later step unpacks it.
-     */
-    private void fetchAll(List<LayerBlob> chain) throws IOException {
-        List<LayerBlob> missing = chain.stream()
-                .filter(layer -> !images.content().exists(layer.descriptor().digest()))
-                .toList();
-        if (missing.size() <= 1) {
-            for (LayerBlob layer : missing) {
-                fetch(layer);
-            }
-            return;
-        }
-        try (var fetches = Executors.newVirtualThreadPerTaskExecutor()) {
-            List<Future<Void>> started = new ArrayList<>();
-            for (LayerBlob layer : missing) {
-                started.add(fetches.submit(() -> {
-                    fetch(layer);
-                    return null;
-                }));
-            }
-            for (Future<Void> fetch : started) {
-                try {
-                    fetch.get();
-                } catch (ExecutionException e) {
-                    if (e.getCause() instanceof IOException io) {
-                        throw io;
-                    }
-                    throw new IOException(source + ": " + e.getCause().getMessage(), e.getCause());
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    throw new InterruptedIOException("fetching the blobs of " + source + " was interrupted");
-                }
-            }
-        }
     }
 
     /** The layers of a result, bottom first, or empty when the export left a blob out. */

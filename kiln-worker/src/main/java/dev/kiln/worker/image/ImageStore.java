@@ -25,14 +25,19 @@ import dev.kiln.worker.snapshot.Snapshot;
 import dev.kiln.worker.snapshot.Snapshotter;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.InterruptedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
@@ -255,9 +260,9 @@ public final class ImageStore {
 
     /**
      * As {@link #unpack(List, BlobFetch, String, Progress)}, but unpacked only when something first uses the result
-     * (a cache import whose step's dependants all hit the cache never needs its files). The layer list is kept under
-     * the chain ID first, so that the result's id, recorded in the solver's cache, finds it again in a later build
-     * ({@link #deferredResult}). Layers unpacked already give a plain result at once.
+     * (a cache import whose step's dependants all hit the cache never needs its files); the blobs are fetched now.
+     * The layer list is kept under the chain ID, so that the result's id, recorded in the solver's cache, finds it
+     * again in a later build ({@link #deferredResult}). Layers unpacked already give a plain result at once.
      */
     public Result deferredUnpack(List<LayerBlob> layers, BlobFetch fetch, String source, Progress progress)
             throws IOException {
@@ -269,8 +274,46 @@ public final class ImageStore {
         if (known.isPresent()) {
             return new SnapshotResult(known.get());
         }
+        fetchMissing(layers, fetch, source);
         AtomicWrite.write(pending.resolve(Digest.parse(chain).hex()), PendingChain.write(layers));
         return new DeferredSnapshotResult(Digest.parse(chain).hex(), () -> unpack(layers, fetch, source, progress));
+    }
+
+    /**
+     * Brings every blob of the layers that the content store lacks into it, in parallel: a deferred result's blobs
+     * are here and verified when it is given out, so a damaged one fails its import now (the solver then runs the
+     * step) rather than the later step that unpacks it.
+     */
+    private void fetchMissing(List<LayerBlob> layers, BlobFetch fetch, String source) throws IOException {
+        List<LayerBlob> missing = layers.stream()
+                .filter(layer -> !content.exists(layer.descriptor().digest()))
+                .toList();
+        if (missing.size() == 1) {
+            fetch.fetch(missing.getFirst());
+            return;
+        }
+        try (var fetches = Executors.newVirtualThreadPerTaskExecutor()) {
+            List<Future<Void>> started = new ArrayList<>();
+            for (LayerBlob layer : missing) {
+                started.add(fetches.submit(() -> {
+                    fetch.fetch(layer);
+                    return null;
+                }));
+            }
+            for (Future<Void> fetched : started) {
+                try {
+                    fetched.get();
+                } catch (ExecutionException e) {
+                    if (e.getCause() instanceof IOException io) {
+                        throw io;
+                    }
+                    throw new IOException(source + ": " + e.getCause().getMessage(), e.getCause());
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new InterruptedIOException("fetching the blobs of " + source + " was interrupted");
+                }
+            }
+        }
     }
 
     /**
