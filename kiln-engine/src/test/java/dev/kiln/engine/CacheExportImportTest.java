@@ -151,7 +151,7 @@ class CacheExportImportTest extends TwoEngines {
         Path outB = dir.resolve("out-b");
         build(b, twoStages(), outB, List.of(), List.of(cacheFrom(cache)));
         assertThat(b.cached()).contains("random", "copy rand");
-        assertThat(logLines(b, "random")).noneMatch(line -> line.contains("unpacking"));
+        assertThat(RegistryCacheTest.logLines(b, "random")).noneMatch(line -> line.contains("unpacking"));
         assertThat(Files.readString(outB.resolve("rand"))).isEqualTo(Files.readString(outA.resolve("rand")));
 
         // A later build on the same state whose new step runs on that stage unpacks it then, with the imported bytes.
@@ -169,15 +169,6 @@ class CacheExportImportTest extends TwoEngines {
         return EngineFixture.base()
                 .run(RunOption.sh("head -c 32 /dev/urandom | od -x > /rand"), OpOption.customName("random"))
                 .root();
-    }
-
-    /** The log lines of one step of the engine's last build. */
-    static List<String> logLines(EngineFixture kiln, String step) {
-        return kiln.events.stream()
-                .filter(e ->
-                        e instanceof ProgressEvent.VertexLog && e.vertexName().equals(step))
-                .map(e -> new String(((ProgressEvent.VertexLog) e).data(), java.nio.charset.StandardCharsets.UTF_8))
-                .toList();
     }
 
     @Test

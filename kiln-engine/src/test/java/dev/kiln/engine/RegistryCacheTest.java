@@ -325,6 +325,37 @@ class RegistryCacheTest extends TwoEngines {
     }
 
     @Test
+    void anImageOfImportedStepsIsPushedFromTheCacheBlobsWithoutUnpackingThem() throws Exception {
+        String ref = registry.host() + "/cache:as-image";
+        Path outA = buildOnATo(CacheExportImportTest.twoStages(), cacheTo(ref, "mode", "max"));
+        List<Digest> cacheBlobs = client.fetchManifest(ImageReference.parseNormalized(ref)).manifest().layers().stream()
+                .map(layer -> layer.digest())
+                .toList();
+
+        String image = registry.host() + "/imported/app:1";
+        build(
+                b,
+                CacheExportImportTest.twoStages(),
+                List.of(new ExportTarget.Image(List.of(image), true, ImageOptions.defaults())),
+                List.of(),
+                List.of(cacheFrom(ref)));
+        assertThat(b.executed()).doesNotContain("random", "copy rand");
+        assertThat(b.events)
+                .filteredOn(e -> e instanceof ProgressEvent.VertexLog)
+                .extracting(e -> new String(((ProgressEvent.VertexLog) e).data(), StandardCharsets.UTF_8))
+                .anyMatch(line -> line.contains("layer blobs of the cache import as they are (not unpacked)"));
+        List<Digest> pushed = client.fetchManifest(ImageReference.parseNormalized(image)).manifest().layers().stream()
+                .map(layer -> layer.digest())
+                .toList();
+        assertThat(cacheBlobs).containsAll(pushed);
+
+        // The pushed image holds the imported bytes: a step on it reads A's random file.
+        Path outB = dir.resolve("out-b-image");
+        build(b, State.image(image).run(RunOption.sh("cp /rand /seen")).root(), outB, List.of(), List.of());
+        assertThat(Files.readString(outB.resolve("seen"))).isEqualTo(Files.readString(outA.resolve("rand")));
+    }
+
+    @Test
     void registryAttributesAreChecked() {
         org.assertj.core.api.Assertions.assertThatThrownBy(() -> CacheExport.of("registry", Map.of()))
                 .hasMessageContaining("needs ref=");

@@ -1,8 +1,10 @@
 package dev.kiln.worker;
 
 import dev.kiln.solver.Result;
+import dev.kiln.worker.image.LayerBlob;
 import dev.kiln.worker.snapshot.Snapshot;
 import java.io.IOException;
+import java.util.List;
 import java.util.Objects;
 
 /**
@@ -23,18 +25,31 @@ public final class DeferredSnapshotResult implements Result {
     }
 
     private final String id;
+    private final List<LayerBlob> layers;
     private final Maker maker;
     // Guarded by this.
     private Snapshot made;
 
-    public DeferredSnapshotResult(String chainHex, Maker maker) {
+    /** @param layers the blobs the snapshot is made of, bottom first, every one in the content store */
+    public DeferredSnapshotResult(String chainHex, List<LayerBlob> layers, Maker maker) {
         this.id = ID_PREFIX + Objects.requireNonNull(chainHex, "chain");
+        this.layers = List.copyOf(layers);
         this.maker = Objects.requireNonNull(maker, "maker");
     }
 
     @Override
     public String id() {
         return id;
+    }
+
+    /** The layer blobs the snapshot is made of, bottom first: an image export can list them without making it. */
+    public List<LayerBlob> layers() {
+        return layers;
+    }
+
+    /** Whether the snapshot has been made (then its layers are on disk, and an export reads them from there). */
+    public synchronized boolean made() {
+        return made != null;
     }
 
     /** The snapshot, made on the first call; a failed make is tried again by the next caller. */

@@ -16,7 +16,6 @@ import dev.kiln.oci.ImageIndex;
 import dev.kiln.oci.ImageManifest;
 import dev.kiln.oci.MediaTypes;
 import dev.kiln.oci.content.ContentStore;
-import dev.kiln.worker.SnapshotResult;
 import dev.kiln.worker.Worker;
 import dev.kiln.worker.snapshot.Snapshot;
 import java.io.IOException;
@@ -47,7 +46,7 @@ final class ImageAssembler {
             Result result, Worker worker, ImageOptions options, ExportLog log, InlineCache inline)
             throws IOException, InterruptedException {
         return assemble(
-                snapshotOf(result), result.metadata(CONFIG_KEY), Platform.current(), worker, options, log, inline);
+                layersOf(result), result.metadata(CONFIG_KEY), Platform.current(), worker, options, log, inline);
     }
 
     /**
@@ -94,7 +93,7 @@ final class ImageAssembler {
         for (ResultPlatforms.PlatformPart part : platforms.get().platforms()) {
             log.line("exporting " + part.id());
             AssembledImage image =
-                    assemble(snapshotOf(part.ref()), part.config(), part.platform(), worker, options, log, inline);
+                    assemble(layersOf(part.ref()), part.config(), part.platform(), worker, options, log, inline);
             images.add(image);
             manifests.add(image.manifestDescriptor().withPlatform(part.platform()));
             attestations.add(result.attestations().getOrDefault(part.id(), List.of()));
@@ -152,11 +151,11 @@ final class ImageAssembler {
     }
 
     /**
-     * One image of {@code snapshot}'s layers with the frontend's config, or the empty config of
-     * {@code platform} when the frontend gave none.
+     * One image of a result's layers with the frontend's config, or the empty config of {@code platform} when the
+     * frontend gave none.
      */
     private static AssembledImage assemble(
-            Snapshot snapshot,
+            LayersOf layersOf,
             Optional<byte[]> frontendConfig,
             Platform platform,
             Worker worker,
@@ -166,7 +165,7 @@ final class ImageAssembler {
             throws IOException, InterruptedException {
         log.line("exporting layers");
         List<ImageLayers.Slot> slots =
-                new ImageLayers(worker.images(), worker.snapshotter(), options, log).export(snapshot);
+                layersOf.slots(new ImageLayers(worker.images(), worker.snapshotter(), options, log));
         ImageConfig config =
                 ImageConfigs.assemble(frontendConfig, platform, slots, options.sourceDateEpoch(), Instant.now());
         List<ImageLayer> layers =
@@ -197,25 +196,31 @@ final class ImageAssembler {
         return new AssembledImage(manifest, manifestDescriptor, config, configDescriptor, layers);
     }
 
+    /** How an image's layers come from its result: its snapshot's, or the blobs a cache import gave it. */
+    @FunctionalInterface
+    private interface LayersOf {
+        List<ImageLayers.Slot> slots(ImageLayers layers) throws IOException, InterruptedException;
+    }
+
     /** The result's filesystem; a result with no files (scratch) makes an image without layers. */
-    private static Snapshot snapshotOf(Result result) throws InterruptedException {
+    private static LayersOf layersOf(Result result) {
         Reference ref = result.ref().orElse(null);
         if (ref == null && !result.refs().isEmpty()) {
             throw new GatewayException("the result has one reference per platform "
                     + result.refs().keySet()
                     + "; an image of it is an index, which this export does not make");
         }
-        return snapshotOf(ref);
+        return layersOf(ref);
     }
 
     /** A reference's filesystem; none (scratch) makes an image without layers. */
-    private static Snapshot snapshotOf(Reference ref) throws InterruptedException {
+    private static LayersOf layersOf(Reference ref) {
         if (ref == null) {
-            return Snapshot.SCRATCH;
+            return layers -> layers.export(Snapshot.SCRATCH);
         }
         if (!(ref instanceof SolvedReference solved)) {
             throw new GatewayException("cannot export a reference made by another engine: " + ref);
         }
-        return SnapshotResult.of(solved.solved().result());
+        return layers -> layers.export(solved.solved().result());
     }
 }

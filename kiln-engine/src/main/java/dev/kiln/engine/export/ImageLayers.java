@@ -11,6 +11,8 @@ import dev.kiln.oci.layer.LayerWriteOptions;
 import dev.kiln.oci.layer.LayerWriter;
 import dev.kiln.oci.layer.StoredDeflateBlocks;
 import dev.kiln.oci.layer.WrittenLayer;
+import dev.kiln.worker.DeferredSnapshotResult;
+import dev.kiln.worker.SnapshotResult;
 import dev.kiln.worker.image.ImageStore;
 import dev.kiln.worker.image.LayerBlob;
 import dev.kiln.worker.snapshot.Snapshot;
@@ -64,6 +66,30 @@ public final class ImageLayers {
 
     public List<Slot> export(Snapshot snapshot) throws IOException, InterruptedException {
         return export(List.of(snapshot)).getFirst();
+    }
+
+    /**
+     * The layers of a solver result: for a cache import's result that nothing has unpacked yet, the blobs it was
+     * imported as, when they fit this export's compression (the layers then never touch the disk); else the layers
+     * of its snapshot.
+     */
+    public List<Slot> export(dev.kiln.solver.Result result) throws IOException, InterruptedException {
+        if (result instanceof DeferredSnapshotResult deferred
+                && !deferred.made()
+                && deferred.layers().stream()
+                        .allMatch(layer -> fits(layer)
+                                && images.content().exists(layer.descriptor().digest()))) {
+            Instant now = Instant.now();
+            log.line("exporting the " + deferred.layers().size() + " layer blobs of the cache import as they are (not "
+                    + "unpacked)");
+            return deferred.layers().stream()
+                    .map(layer -> new Slot(
+                            "",
+                            Optional.of(new ImageLayer(
+                                    "", layer, "", options.sourceDateEpoch().orElse(now)))))
+                    .toList();
+        }
+        return export(SnapshotResult.of(result));
     }
 
     /**

@@ -276,7 +276,8 @@ public final class ImageStore {
         }
         fetchMissing(layers, fetch, source);
         AtomicWrite.write(pending.resolve(Digest.parse(chain).hex()), PendingChain.write(layers));
-        return new DeferredSnapshotResult(Digest.parse(chain).hex(), () -> unpack(layers, fetch, source, progress));
+        return new DeferredSnapshotResult(
+                Digest.parse(chain).hex(), layers, () -> unpack(layers, fetch, source, progress));
     }
 
     /**
@@ -344,6 +345,7 @@ public final class ImageStore {
             }
             return Optional.of(new DeferredSnapshotResult(
                     chain.hex(),
+                    layers,
                     () -> unpack(
                             layers,
                             layer -> {
