@@ -148,11 +148,16 @@ class CacheExportImportTest extends TwoEngines {
         Path outA = dir.resolve("out-a");
         build(a, twoStages(), outA, List.of(cacheTo(cache, "max")), List.of());
 
+        // Exported again to a cache of its own: the imported steps' layers go out as the blobs they came in as.
         Path outB = dir.resolve("out-b");
-        build(b, twoStages(), outB, List.of(), List.of(cacheFrom(cache)));
+        Path again = dir.resolve("cache-again");
+        build(b, twoStages(), outB, List.of(cacheTo(again, "max")), List.of(cacheFrom(cache)));
         assertThat(b.cached()).contains("random", "copy rand");
         assertThat(RegistryCacheTest.logLines(b, "random")).noneMatch(line -> line.contains("unpacking"));
+        assertThat(RegistryCacheTest.logLines(b, "exporting cache to client directory"))
+                .anyMatch(line -> line.contains("layer blobs of the cache import as they are (not unpacked)"));
         assertThat(Files.readString(outB.resolve("rand"))).isEqualTo(Files.readString(outA.resolve("rand")));
+        assertThat(layerBlobs(again)).containsExactlyInAnyOrderElementsOf(layerBlobs(cache));
 
         // A later build on the same state whose new step runs on that stage unpacks it then, with the imported bytes.
         State reads = twoStagesRandom()
@@ -162,6 +167,16 @@ class CacheExportImportTest extends TwoEngines {
         build(b, reads, outC, List.of(), List.of());
         assertThat(b.executed()).containsExactly("read rand");
         assertThat(Files.readString(outC.resolve("seen"))).isEqualTo(Files.readString(outA.resolve("rand")));
+    }
+
+    /** The layer blobs a local cache's manifest lists. */
+    static List<String> layerBlobs(Path cache) throws java.io.IOException {
+        ImageIndex index = ImageIndex.parse(Files.readAllBytes(cache.resolve("index.json")));
+        ImageManifest manifest = ImageManifest.parse(Files.readAllBytes(cache.resolve("blobs/sha256")
+                .resolve(index.manifests().getFirst().digest().hex())));
+        return manifest.layers().stream()
+                .map(layer -> layer.digest().toString())
+                .toList();
     }
 
     /** The first stage of {@link #twoStages()}. */

@@ -9,9 +9,7 @@ import dev.kiln.oci.CacheConfig;
 import dev.kiln.oci.Descriptor;
 import dev.kiln.solver.KeyedStep;
 import dev.kiln.solver.Result;
-import dev.kiln.worker.SnapshotResult;
 import dev.kiln.worker.Worker;
-import dev.kiln.worker.snapshot.Snapshot;
 import java.io.IOException;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -55,15 +53,13 @@ public record CacheRecords(CacheConfig config, List<ImageLayer> layers, Map<Dige
         var created = new HashMap<Digest, Instant>();
         var records = new ArrayList<CacheConfig.Record>();
         var recordIndex = new HashMap<String, Integer>();
-        List<Snapshot> snapshots = new ArrayList<>();
+        List<Result> outputs = new ArrayList<>();
         for (KeyedStep step : steps) {
-            for (Result result : step.results()) {
-                snapshots.add(SnapshotResult.of(result));
-            }
+            outputs.addAll(step.results());
         }
         Iterator<List<ImageLayers.Slot>> exported = new ImageLayers(
                         worker.images(), worker.snapshotter(), layerOptions, log)
-                .export(snapshots)
+                .exportResults(outputs)
                 .iterator();
         for (KeyedStep step : steps) {
             List<List<CacheConfig.Input>> inputs = new ArrayList<>();

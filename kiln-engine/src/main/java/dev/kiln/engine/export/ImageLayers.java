@@ -25,6 +25,7 @@ import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -68,28 +69,56 @@ public final class ImageLayers {
         return export(List.of(snapshot)).getFirst();
     }
 
-    /**
-     * The layers of a solver result: for a cache import's result that nothing has unpacked yet, the blobs it was
-     * imported as, when they fit this export's compression (the layers then never touch the disk); else the layers
-     * of its snapshot.
-     */
+    /** The layers of a solver result; see {@link #exportResults}. */
     public List<Slot> export(dev.kiln.solver.Result result) throws IOException, InterruptedException {
-        if (result instanceof DeferredSnapshotResult deferred
-                && !deferred.made()
-                && deferred.layers().stream()
+        return exportResults(List.of(result)).getFirst();
+    }
+
+    /**
+     * The layers of several solver results, in their order: for a cache import's result that nothing has unpacked,
+     * the blobs it was imported as, when they fit this export's compression (its layers then never touch the disk);
+     * for every other result, the layers of its snapshot, through {@link #export(List)}.
+     */
+    public List<List<Slot>> exportResults(List<dev.kiln.solver.Result> results)
+            throws IOException, InterruptedException {
+        List<List<Slot>> exported = new ArrayList<>(Collections.nCopies(results.size(), null));
+        List<Snapshot> snapshots = new ArrayList<>();
+        List<Integer> snapshotAt = new ArrayList<>();
+        Instant now = Instant.now();
+        for (int i = 0; i < results.size(); i++) {
+            Optional<List<Slot>> imported = importedBlobs(results.get(i), now);
+            if (imported.isPresent()) {
+                exported.set(i, imported.get());
+            } else {
+                snapshots.add(SnapshotResult.of(results.get(i)));
+                snapshotAt.add(i);
+            }
+        }
+        if (snapshots.size() < results.size()) {
+            log.line("exporting the layer blobs of the cache import as they are (not unpacked) for "
+                    + (results.size() - snapshots.size()) + " of " + results.size()
+                    + (results.size() == 1 ? " result" : " results"));
+        }
+        List<List<Slot>> written = export(snapshots);
+        for (int k = 0; k < written.size(); k++) {
+            exported.set(snapshotAt.get(k), written.get(k));
+        }
+        return exported;
+    }
+
+    /** A deferred result's blobs as slots, when nothing made its snapshot and each blob is here and fits. */
+    private Optional<List<Slot>> importedBlobs(dev.kiln.solver.Result result, Instant now) {
+        if (!(result instanceof DeferredSnapshotResult deferred)
+                || deferred.made()
+                || !deferred.layers().stream()
                         .allMatch(layer -> fits(layer)
                                 && images.content().exists(layer.descriptor().digest()))) {
-            Instant now = Instant.now();
-            log.line("exporting the " + deferred.layers().size() + " layer blobs of the cache import as they are (not "
-                    + "unpacked)");
-            return deferred.layers().stream()
-                    .map(layer -> new Slot(
-                            "",
-                            Optional.of(new ImageLayer(
-                                    "", layer, "", options.sourceDateEpoch().orElse(now)))))
-                    .toList();
+            return Optional.empty();
         }
-        return export(SnapshotResult.of(result));
+        Instant created = options.sourceDateEpoch().orElse(now);
+        return Optional.of(deferred.layers().stream()
+                .map(layer -> new Slot("", Optional.of(new ImageLayer("", layer, "", created))))
+                .toList());
     }
 
     /**
