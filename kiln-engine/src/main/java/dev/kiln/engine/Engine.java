@@ -39,6 +39,7 @@ import dev.kiln.solver.CacheStore;
 import dev.kiln.solver.ProgressListener;
 import dev.kiln.solver.Solver;
 import dev.kiln.worker.BuildSession;
+import dev.kiln.worker.DeferredSnapshotResult;
 import dev.kiln.worker.SnapshotResult;
 import dev.kiln.worker.Worker;
 import dev.kiln.worker.image.ImageStore;
@@ -49,8 +50,10 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 
@@ -703,6 +706,36 @@ public final class Engine implements AutoCloseable {
         return prune(gcPolicies.stream().map(GcPolicy::toPruneOptions).toList(), onRemoved);
     }
 
+    /**
+     * After a prune without filters: the blobs no record, named image or stored layer refers to any more (the layers
+     * of pruned pulls, exported layers of pruned steps, documents), deleted while no build runs and listed as one
+     * internal record; empty when there were none or a build is running (the next collection gets them).
+     */
+    private Optional<UsageRecord> sweepContent() throws IOException {
+        Set<String> liveChains = new HashSet<>();
+        for (String key : solver.cache().keys()) {
+            solver.cache()
+                    .lookup(key)
+                    .ifPresent(record -> record.resultIds().stream()
+                            .filter(id -> id.startsWith(DeferredSnapshotResult.ID_PREFIX))
+                            .forEach(id -> liveChains.add(id.substring(DeferredSnapshotResult.ID_PREFIX.length()))));
+        }
+        return worker.sweepContent(liveChains)
+                .filter(swept -> swept.blobs() > 0)
+                .map(swept -> new UsageRecord(
+                        "content-store",
+                        false,
+                        false,
+                        swept.bytes(),
+                        java.time.Instant.now(),
+                        null,
+                        0,
+                        swept.blobs() + " blobs of the content store no record uses any more",
+                        UsageRecord.INTERNAL,
+                        false,
+                        List.of()));
+    }
+
     private List<UsageRecord> prune(List<PruneOptions> passes, java.util.function.Consumer<UsageRecord> onRemoved)
             throws IOException {
         synchronized (pruneLock) {
@@ -711,6 +744,12 @@ public final class Engine implements AutoCloseable {
                 StateUsage usage = new StateUsage(worker, solver.cache(), this.options.stateDir());
                 for (PruneOptions pass : passes) {
                     removed.addAll(usage.prune(pass, onRemoved));
+                }
+                if (passes.stream().anyMatch(pass -> pass.filters().isEmpty())) {
+                    sweepContent().ifPresent(swept -> {
+                        removed.add(swept);
+                        onRemoved.accept(swept);
+                    });
                 }
                 return removed;
             } finally {

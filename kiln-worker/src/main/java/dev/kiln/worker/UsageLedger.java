@@ -62,6 +62,19 @@ public final class UsageLedger implements Snapshotter.Uses {
         }
     }
 
+    /** Work done while no build runs. */
+    @FunctionalInterface
+    public interface IdleWork<T> {
+        T run() throws IOException;
+    }
+
+    /** Runs {@code work} if no build is running, and keeps any from beginning until it is done; empty otherwise. */
+    public <T> Optional<T> whileIdle(IdleWork<T> work) throws IOException {
+        synchronized (lock) {
+            return builds.isEmpty() ? Optional.of(work.run()) : Optional.empty();
+        }
+    }
+
     /** A build ended; when it was the last one running, nothing is in use any more. Unknown ids are ignored. */
     public void endBuild(String buildId) {
         synchronized (lock) {

@@ -33,6 +33,8 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Optional;
+import java.util.Set;
 
 /**
  * Runs ops on this machine: snapshots on overlayfs (or copies), containers through runc or crun.
@@ -228,6 +230,26 @@ public final class Worker implements AutoCloseable {
 
     public void endBuild(String buildId) {
         ledger.endBuild(buildId);
+    }
+
+    /**
+     * Deletes the content store's blobs that no stored layer, named image or deferred result refers to any more
+     * ({@link ImageStore#sweep}); nothing while a build runs, since a blob a running pull has just fetched is referred
+     * to by nothing yet.
+     *
+     * @param liveChains the chain IDs (hex) of the deferred results the solver's cache still records
+     * @return what it deleted, or empty while a build runs
+     */
+    public Optional<ImageStore.Swept> sweepContent(Set<String> liveChains) throws IOException {
+        return ledger.whileIdle(() -> images.sweep(
+                layerId -> {
+                    try {
+                        return Files.isDirectory(snapshotter.layerPath(layerId));
+                    } catch (RuntimeException notALayerId) {
+                        return false;
+                    }
+                },
+                liveChains));
     }
 
     /** What the worker keeps on disk: its snapshots and cache mounts, with their sizes and uses. */

@@ -7,13 +7,16 @@ import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.channels.OverlappingFileLockException;
 import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
@@ -185,6 +188,31 @@ public final class ContentStore {
         } catch (NoSuchFileException e) {
             return 0;
         }
+    }
+
+    /** Every blob stored, with its size, in no particular order. */
+    public Map<Digest, Long> blobs() throws IOException {
+        Map<Digest, Long> stored = new HashMap<>();
+        try (DirectoryStream<Path> algorithms = Files.newDirectoryStream(blobs)) {
+            for (Path algorithm : algorithms) {
+                try (DirectoryStream<Path> files = Files.newDirectoryStream(algorithm)) {
+                    for (Path file : files) {
+                        try {
+                            stored.put(
+                                    new Digest(
+                                            algorithm.getFileName().toString(),
+                                            file.getFileName().toString()),
+                                    Files.size(file));
+                        } catch (IllegalArgumentException notABlob) {
+                            // a file someone else put here is not ours to list, or to delete
+                        } catch (NoSuchFileException deletedMeanwhile) {
+                            // gone since the listing
+                        }
+                    }
+                }
+            }
+        }
+        return stored;
     }
 
     /** Deletes a blob; true when it was there. */

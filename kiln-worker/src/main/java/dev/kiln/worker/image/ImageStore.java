@@ -8,6 +8,7 @@ import dev.kiln.core.Platform;
 import dev.kiln.oci.Descriptor;
 import dev.kiln.oci.ImageConfig;
 import dev.kiln.oci.ImageIndex;
+import dev.kiln.oci.ImageManifest;
 import dev.kiln.oci.ManifestDocument;
 import dev.kiln.oci.MediaTypes;
 import dev.kiln.oci.content.ContentStore;
@@ -30,15 +31,20 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Predicate;
+import java.util.stream.Stream;
 
 /**
  * Images on this machine: their blobs in a content store, their layers unpacked into snapshots
@@ -463,6 +469,136 @@ public final class ImageStore {
                     "layer variant \"" + variant + "\" must be 1-64 characters of a-z, 0-9, '.', '+' and '-'");
         }
         return variant;
+    }
+
+    /** The largest blob a sweep reads to see whether it is a manifest or an index. */
+    private static final long MAX_DOCUMENT = 1 << 20;
+
+    /** What a sweep of the content store deleted. */
+    public record Swept(int blobs, long bytes) {}
+
+    /**
+     * Deletes the blobs nothing on this state refers to any more, and the records that referred to what is gone: the
+     * blob of a snapshot layer that still exists is kept (it spares an export the layer's compression), as is every
+     * document and layer of a named image and the layers of a deferred result the solver's cache still records.
+     * Pulled manifests and configs go too: a build that needs them again fetches them again, as after BuildKit's
+     * prune. Only for a state where no build is running: a blob a running pull has just fetched is referred to by
+     * nothing yet.
+     *
+     * @param layerExists whether a snapshot layer of this id is still stored
+     * @param liveChains the chain IDs (hex) of the deferred results the solver's cache still records
+     */
+    public Swept sweep(Predicate<String> layerExists, Set<String> liveChains) throws IOException {
+        Set<Digest> kept = new HashSet<>();
+        for (Path record : recordFiles(layers)) {
+            String layerId = record.getFileName().toString().split("@", 2)[0];
+            if (!layerExists.test(layerId)) {
+                Files.deleteIfExists(record);
+                continue;
+            }
+            try {
+                kept.add(Descriptor.parse(Files.readAllBytes(record), "layer record " + record)
+                        .digest());
+            } catch (RuntimeException corrupt) {
+                Files.deleteIfExists(record); // it could only ever cost one compression
+            }
+        }
+        for (Path record : recordFiles(pending)) {
+            String chain = record.getFileName().toString();
+            if (!liveChains.contains(chain)) {
+                Files.deleteIfExists(record);
+                continue;
+            }
+            for (LayerBlob layer : PendingChain.read(Files.readAllBytes(record), record)) {
+                kept.add(layer.descriptor().digest());
+            }
+        }
+        for (Path record : recordFiles(names)) {
+            keepClosure(Descriptor.parse(Files.readAllBytes(record), "image name record " + record), kept);
+        }
+        Map<Digest, Long> stored = content.blobs();
+        keepDocumentsOfKeptLayers(stored, kept);
+        int blobs = 0;
+        long bytes = 0;
+        for (Map.Entry<Digest, Long> blob : stored.entrySet()) {
+            if (!kept.contains(blob.getKey()) && content.delete(blob.getKey())) {
+                blobs++;
+                bytes += blob.getValue();
+            }
+        }
+        return new Swept(blobs, bytes);
+    }
+
+    /**
+     * Keeps the manifest and config of each image whose layers are all kept, and an index above a kept manifest: an
+     * image pinned by digest whose layers are still unpacked then resolves again without its registry.
+     */
+    private void keepDocumentsOfKeptLayers(Map<Digest, Long> stored, Set<Digest> kept) throws IOException {
+        List<ImageIndex> indexes = new ArrayList<>();
+        Map<ImageIndex, Digest> indexDigests = new HashMap<>();
+        for (Map.Entry<Digest, Long> blob : stored.entrySet()) {
+            if (kept.contains(blob.getKey()) || blob.getValue() > MAX_DOCUMENT) {
+                continue;
+            }
+            switch (documentOrNull(blob.getKey())) {
+                case ImageManifest manifest
+                when manifest.layers().stream().allMatch(layer -> kept.contains(layer.digest())) -> {
+                    kept.add(blob.getKey());
+                    kept.add(manifest.config().digest());
+                }
+                case ImageIndex index -> {
+                    indexes.add(index);
+                    indexDigests.put(index, blob.getKey());
+                }
+                case null, default -> {}
+            }
+        }
+        for (ImageIndex index : indexes) {
+            if (index.manifests().stream().anyMatch(child -> kept.contains(child.digest()))) {
+                kept.add(indexDigests.get(index));
+            }
+        }
+    }
+
+    /** A small blob read as a manifest or index, or null when it is neither (a layer, a config). */
+    private ManifestDocument documentOrNull(Digest digest) {
+        try {
+            return ManifestDocument.parse(content.read(digest), "", "stored " + digest);
+        } catch (IOException | RuntimeException notADocument) {
+            return null;
+        }
+    }
+
+    /** Keeps a manifest or index and everything below it that the store holds. */
+    private void keepClosure(Descriptor top, Set<Digest> kept) throws IOException {
+        if (!kept.add(top.digest()) || !content.exists(top.digest())) {
+            return;
+        }
+        ManifestDocument document;
+        try {
+            document = ManifestDocument.parse(content.read(top.digest()), top.mediaType(), "stored " + top.digest());
+        } catch (RuntimeException notADocument) {
+            return; // a layer or config named as a child: kept above, nothing below it
+        }
+        switch (document) {
+            case ImageIndex index -> {
+                for (Descriptor child : index.manifests()) {
+                    keepClosure(child, kept);
+                }
+            }
+            case ImageManifest manifest -> {
+                kept.add(manifest.config().digest());
+                manifest.layers().forEach(layer -> kept.add(layer.digest()));
+            }
+        }
+    }
+
+    /** The record files of a directory, without an atomic write's temporary files. */
+    private static List<Path> recordFiles(Path dir) throws IOException {
+        try (Stream<Path> files = Files.list(dir)) {
+            return files.filter(file -> !file.getFileName().toString().startsWith("."))
+                    .toList();
+        }
     }
 
     private Optional<LayerBlob> readLayerRecord(Path file) {
