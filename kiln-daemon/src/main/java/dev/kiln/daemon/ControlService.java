@@ -337,7 +337,7 @@ final class ControlService extends ControlGrpc.ControlImplBase {
     }
 
     private static final Set<String> EXPORTER_RESPONSE =
-            Set.of(Exporters.IMAGE_DIGEST, Exporters.CONFIG_DIGEST, Exporters.IMAGE_NAME);
+            Set.of(Exporters.IMAGE_DIGEST, Exporters.CONFIG_DIGEST, Exporters.IMAGE_NAME, Engine.CACHE_MANIFEST);
 
     @Override
     public void status(StatusRequest request, StreamObserver<StatusResponse> response) {

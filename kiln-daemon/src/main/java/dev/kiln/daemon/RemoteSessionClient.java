@@ -6,6 +6,7 @@ import dev.kiln.api.session.FileFilter;
 import dev.kiln.api.session.FileSyncPull;
 import dev.kiln.api.session.SessionHeaders;
 import dev.kiln.oci.registry.CredentialSource;
+import dev.kiln.worker.ClientContentStore;
 import dev.kiln.worker.SessionClient;
 import dev.kiln.worker.SessionCopies;
 import io.grpc.Status;
@@ -27,6 +28,7 @@ final class RemoteSessionClient implements SessionClient, AutoCloseable {
     private static final String FILE_SYNC = SessionHeaders.methodUrl("moby.filesync.v1.FileSync", "DiffCopy");
     private static final String SECRETS = SessionHeaders.methodUrl("moby.buildkit.secrets.v1.Secrets", "GetSecret");
     private static final String SSH = SessionHeaders.methodUrl("moby.sshforward.v1.SSH", "ForwardAgent");
+    private static final String CONTENT = SessionHeaders.methodUrl(SessionContentStore.SERVICE, "Info");
 
     private final ClientSession session;
     private final SessionCopies copies;
@@ -127,6 +129,14 @@ final class RemoteSessionClient implements SessionClient, AutoCloseable {
             return Optional.empty();
         }
         return agents.socket(id);
+    }
+
+    @Override
+    public Optional<ClientContentStore> contentStore(String id) {
+        if (!session.serves(CONTENT)) {
+            return Optional.empty();
+        }
+        return Optional.of(new SessionContentStore(session.channel(), id));
     }
 
     /** The client's own credentials, asked through its session: never the daemon's, even when it has none. */

@@ -38,6 +38,9 @@ record SolveTranslation(
         cacheImports = List.copyOf(cacheImports);
     }
 
+    /** How BuildKit's clients name the session content store of a type=local cache's directory. */
+    private static final String CLIENT_STORE_PREFIX = "local:";
+
     /**
      * Whether the client runs the frontend itself and drives the build through the LLBBridge (BuildKit's gateway
      * forwarder): buildctl build and docker buildx send such a Solve, with neither frontend nor definition.
@@ -52,8 +55,7 @@ record SolveTranslation(
      * @param allowed the entitlements the daemon lets clients ask for
      * @param direct  whether the client has {@link dev.kiln.api.DirectAccess}: the daemon's host and user
      * @throws IllegalArgumentException for a request Kiln cannot run, naming what is wrong
-     * @throws SecurityException        for a request for an entitlement the daemon does not allow, or for a local
-     *                                  cache of a client that may not have the daemon write its paths
+     * @throws SecurityException        for a request for an entitlement the daemon does not allow
      */
     static SolveTranslation of(SolveRequest request, FrontendSpec gateway, Set<Entitlement> allowed, boolean direct) {
         FrontendSpec frontend;
@@ -78,9 +80,9 @@ record SolveTranslation(
                     .build());
         }
         // A local cache's paths are the client's. The daemon reads and writes them itself only for a client with
-        // direct access, which could write them with the daemon's rights anyway; for any other client they would
-        // name places on the daemon's host written as the daemon's user (BuildKit goes through the session's
-        // content store there, which Kiln does not serve yet).
+        // direct access, which could write them with the daemon's rights anyway; for any other client its blobs go
+        // through the content store the client's session serves for the directory ("local:" + the path it sent),
+        // as BuildKit's do, and the client writes index.json.
         List<CacheExport> cacheExports = new ArrayList<>();
         List<CacheImport> cacheImports = new ArrayList<>();
         if (!request.getCache().getExportRefDeprecated().isEmpty()) {
@@ -91,12 +93,20 @@ record SolveTranslation(
             cacheImports.add(CacheImport.of("registry", Map.of("ref", ref)));
         }
         for (var entry : request.getCache().getExportsList()) {
-            refuseLocalCache(entry.getType(), direct, "export");
-            cacheExports.add(CacheExport.of(entry.getType(), entry.getAttrsMap()));
+            CacheExport export = CacheExport.of(entry.getType(), entry.getAttrsMap());
+            if (export instanceof CacheExport.Local local && !direct) {
+                export = local.throughClientStore(
+                        CLIENT_STORE_PREFIX + entry.getAttrsMap().get("dest"));
+            }
+            cacheExports.add(export);
         }
         for (var entry : request.getCache().getImportsList()) {
-            refuseLocalCache(entry.getType(), direct, "import");
-            cacheImports.add(CacheImport.of(entry.getType(), entry.getAttrsMap()));
+            CacheImport cacheImport = CacheImport.of(entry.getType(), entry.getAttrsMap());
+            if (cacheImport instanceof CacheImport.Local local && !direct) {
+                cacheImport = local.throughClientStore(
+                        CLIENT_STORE_PREFIX + entry.getAttrsMap().get("src"));
+            }
+            cacheImports.add(cacheImport);
         }
         Set<Entitlement> granted = EnumSet.noneOf(Entitlement.class);
         for (String name : request.getEntitlementsList()) {
@@ -110,13 +120,6 @@ record SolveTranslation(
         }
         return new SolveTranslation(
                 frontend, request.getFrontendAttrsMap(), exporters, granted, cacheExports, cacheImports);
-    }
-
-    private static void refuseLocalCache(String type, boolean direct, String what) {
-        if (type.equals("local") && !direct) {
-            throw new SecurityException("cache " + what + " type=local through the daemon works only for a kiln client "
-                    + "on the daemon's host, as the daemon's user: its paths would be written on the daemon's host");
-        }
     }
 
     /** SOURCE_DATE_EPOCH as a build argument, which image outputs use for their timestamps. */

@@ -7,6 +7,8 @@ import dev.kiln.core.Platform;
 import dev.kiln.llb.RunOption;
 import dev.kiln.llb.State;
 import dev.kiln.oci.Descriptor;
+import dev.kiln.oci.ImageIndex;
+import dev.kiln.oci.ImageManifest;
 import dev.kiln.oci.registry.RegistryClient;
 import dev.kiln.oci.registry.ResolvedImage;
 import dev.kiln.oci.testing.LocalRegistry;
@@ -300,9 +302,31 @@ class BuildctlCompatibilityTest {
         }
 
         // buildctl has no direct access, and a registry cache needs none: a fresh daemon takes the RUN from it.
-        try (DaemonFixture fresh = new DaemonFixture(tmp.resolve("fresh"))) {
+        assertTheRunIsCachedOnAFreshDaemon("fresh", "--import-cache", "type=registry,ref=" + ref);
+    }
+
+    @Test
+    @Order(9)
+    void buildctlsLocalCacheGoesThroughItsSessionAndAFreshDaemonImportsIt() throws Exception {
+        Path cache = tmp.resolve("local-cache");
+        Run export = buildctl(dockerfileBuild("--export-cache", "type=local,dest=" + cache + ",mode=max")
+                .toArray(String[]::new));
+        assertSucceeded(export);
+        // The daemon wrote the blobs through buildctl's content store; buildctl wrote index.json from cache.manifest.
+        ImageIndex index = ImageIndex.parse(Files.readAllBytes(cache.resolve("index.json")));
+        Path manifest = cache.resolve("blobs/sha256")
+                .resolve(index.manifests().getFirst().digest().hex());
+        assertThat(ImageManifest.parse(Files.readAllBytes(manifest)).config().mediaType())
+                .isEqualTo("application/vnd.buildkit.cacheconfig.v0");
+
+        assertTheRunIsCachedOnAFreshDaemon("fresh-local", "--import-cache", "type=local,src=" + cache);
+    }
+
+    /** buildctl builds the context on a daemon of a fresh state with {@code flags}; its RUN must come from a cache. */
+    private void assertTheRunIsCachedOnAFreshDaemon(String state, String... flags) throws Exception {
+        try (DaemonFixture fresh = new DaemonFixture(tmp.resolve(state))) {
             List<String> command = new ArrayList<>(List.of(buildctl.toString(), "--addr", "unix://" + fresh.socket));
-            command.addAll(dockerfileBuild("--import-cache", "type=registry,ref=" + ref));
+            command.addAll(dockerfileBuild(flags));
             Process process = new ProcessBuilder(command)
                     .redirectErrorStream(true)
                     .redirectInput(

@@ -33,12 +33,14 @@ import dev.kiln.llb.LlbVertex;
 import dev.kiln.llb.pb.ExecOp;
 import dev.kiln.llb.pb.Platform;
 import dev.kiln.oci.CacheConfig;
+import dev.kiln.oci.Descriptor;
 import dev.kiln.oci.registry.DockerConfig;
 import dev.kiln.oci.registry.RegistryClient;
 import dev.kiln.solver.CacheStore;
 import dev.kiln.solver.ProgressListener;
 import dev.kiln.solver.Solver;
 import dev.kiln.worker.BuildSession;
+import dev.kiln.worker.ClientContentStore;
 import dev.kiln.worker.DeferredSnapshotResult;
 import dev.kiln.worker.SnapshotResult;
 import dev.kiln.worker.Worker;
@@ -179,7 +181,7 @@ public final class Engine implements AutoCloseable {
                 result = export(result, target, session, progress, inline);
             }
             for (CacheExport target : request.cacheExports()) {
-                exportCache(
+                result = exportCache(
                         result,
                         cache,
                         target,
@@ -463,7 +465,10 @@ public final class Engine implements AutoCloseable {
         for (CacheImport spec : imports) {
             try {
                 ImportedCache imported = switch (spec) {
-                    case CacheImport.Local local -> ImportedCache.open(local, worker.images());
+                    case CacheImport.Local local ->
+                        local.clientStore().isEmpty()
+                                ? ImportedCache.open(local, worker.images())
+                                : ImportedCache.open(local, worker.images(), clientStore(session, local.clientStore()));
                     case CacheImport.Registry registry -> {
                         ImageStore images = worker.images(session);
                         if (registry.insecure()) {
@@ -503,7 +508,7 @@ public final class Engine implements AutoCloseable {
      * Exports the build's cache after its result has been exported, so the layers the image export compressed are
      * reused. With {@code ignore-error=true} a failure is a warning.
      */
-    private void exportCache(
+    private Result exportCache(
             Result result,
             BuildCache cache,
             CacheExport target,
@@ -515,11 +520,21 @@ public final class Engine implements AutoCloseable {
         Set<String> resultKeys = resultKeys(result);
         try {
             switch (target) {
-                case CacheExport.Local local ->
+                case CacheExport.Local local -> {
+                    Optional<ClientContentStore> client = local.clientStore().isEmpty()
+                            ? Optional.empty()
+                            : Optional.of(clientStore(session, local.clientStore()));
+                    Descriptor[] manifest = new Descriptor[1];
                     dev.kiln.engine.export.ExportLog.run(progress, "exporting cache to client directory", log -> {
-                        LocalCacheExporter.export(local, cache.steps(), resultKeys, cacheMountIds, worker, log);
+                        manifest[0] = LocalCacheExporter.export(
+                                local, cache.steps(), resultKeys, cacheMountIds, worker, client, log);
                         return Map.of();
                     });
+                    if (client.isPresent()) {
+                        // buildctl and buildx write the directory's index.json from it, as BuildKit answers
+                        return result.withMetadata(CACHE_MANIFEST, manifest[0].toJson());
+                    }
+                }
                 case CacheExport.Registry registry ->
                     dev.kiln.engine.export.ExportLog.run(progress, "exporting cache to registry", log -> {
                         RegistryCacheExporter.export(
@@ -534,10 +549,19 @@ public final class Engine implements AutoCloseable {
             if (target.ignoreError()) {
                 warnings.add(new Warning(
                         "", "cache export failed (ignored): " + e.getMessage(), dev.kiln.gateway.WarnOpts.none()));
-                return;
+                return result;
             }
             throw new BuildException("cache export failed: " + e.getMessage(), e);
         }
+        return result;
+    }
+
+    /** The content store a session's client serves under {@code id}: where a type=local cache of its host lives. */
+    private static ClientContentStore clientStore(BuildSession session, String id) throws IOException {
+        return session.client()
+                .contentStore(id)
+                .orElseThrow(() -> new IOException("the client serves no content store \"" + id
+                        + "\" for its type=local cache (it sends the directory's path, but not its files)"));
     }
 
     /** The cache keys of the result's references, as the solver gave them. */
@@ -654,6 +678,9 @@ public final class Engine implements AutoCloseable {
             stateLock.close();
         }
     }
+
+    /** The exporter response that names a type=local cache's manifest for the client to write into index.json. */
+    public static final String CACHE_MANIFEST = "cache.manifest";
 
     /** One prune at a time: a second one would only find what the first is removing. */
     private final Object pruneLock = new Object();

@@ -54,6 +54,14 @@ public interface SessionClient {
         return Optional.empty();
     }
 
+    /**
+     * The content store the client serves under {@code id} (BuildKit names a local cache's "local:" + its directory),
+     * or empty when it serves none: a client in this process has its directories here and needs none.
+     */
+    default Optional<ClientContentStore> contentStore(String id) throws IOException {
+        return Optional.empty();
+    }
+
     /** A client in this process: its directories, secrets and agent sockets are here already. */
     static SessionClient local(Map<String, Path> localDirs, Map<String, byte[]> secrets, Map<String, Path> sshSockets) {
         return new LocalSessionClient(localDirs, secrets, sshSockets, Optional.empty());

@@ -33,12 +33,29 @@ public sealed interface CacheExport {
      * @param layers how new layer blobs are compressed ({@code compression=}, {@code compression-level=},
      *               {@code force-compression=}); the image export's blobs are reused when they are in that form
      */
-    record Local(Path dest, boolean max, boolean ignoreError, String tag, ImageOptions layers, boolean cacheMounts)
+    record Local(
+            Path dest,
+            boolean max,
+            boolean ignoreError,
+            String tag,
+            ImageOptions layers,
+            boolean cacheMounts,
+            String clientStore)
             implements CacheExport {
         public Local {
             Objects.requireNonNull(dest, "dest");
             Objects.requireNonNull(tag, "tag");
             Objects.requireNonNull(layers, "layers");
+            Objects.requireNonNull(clientStore, "client store");
+        }
+
+        /**
+         * The same export to a directory on the client's host, not this one: its blobs go into the content store the
+         * client's session serves under {@code id} (BuildKit's "local:" + dest), and the client writes index.json from
+         * the build's {@code cache.manifest} response, as buildctl and buildx do.
+         */
+        public Local throughClientStore(String id) {
+            return new Local(dest, max, ignoreError, tag, layers, cacheMounts, id);
         }
     }
 
@@ -107,7 +124,8 @@ public sealed interface CacheExport {
                         bool(attrs, "ignore-error"),
                         attrs.getOrDefault("tag", "latest"),
                         layers,
-                        bool(attrs, "cache-mounts"));
+                        bool(attrs, "cache-mounts"),
+                        "");
             }
             case "registry" -> {
                 String ref = attrs.getOrDefault("ref", "");

@@ -11,11 +11,21 @@ public sealed interface CacheImport {
      * {@code type=local,src=DIR}: the OCI image layout a local cache export wrote; the manifest is the one index.json
      * names under {@code tag} ("latest" by default), or the blob {@code digest} names when given.
      */
-    record Local(Path src, String tag, String digest) implements CacheImport {
+    record Local(Path src, String tag, String digest, String clientStore) implements CacheImport {
         public Local {
             Objects.requireNonNull(src, "src");
             Objects.requireNonNull(tag, "tag");
             Objects.requireNonNull(digest, "digest");
+            Objects.requireNonNull(clientStore, "client store");
+        }
+
+        /**
+         * The same import from a directory on the client's host: its blobs come from the content store the client's
+         * session serves under {@code id} (BuildKit's "local:" + src), the manifest the one {@code digest} names, which
+         * the client read from its index.json.
+         */
+        public Local throughClientStore(String id) {
+            return new Local(src, tag, digest, id);
         }
     }
 
@@ -47,7 +57,8 @@ public sealed interface CacheImport {
                 yield new Local(
                         Path.of(src).toAbsolutePath(),
                         attrs.getOrDefault("tag", "latest"),
-                        attrs.getOrDefault("digest", ""));
+                        attrs.getOrDefault("digest", ""),
+                        "");
             }
             case "registry" -> {
                 String ref = attrs.getOrDefault("ref", "");

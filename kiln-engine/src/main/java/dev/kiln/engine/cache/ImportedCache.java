@@ -18,6 +18,7 @@ import dev.kiln.oci.registry.FetchedManifest;
 import dev.kiln.oci.registry.RegistryClient;
 import dev.kiln.solver.OperationContext;
 import dev.kiln.solver.Result;
+import dev.kiln.worker.ClientContentStore;
 import dev.kiln.worker.image.ImageStore;
 import dev.kiln.worker.image.LayerBlob;
 import java.io.IOException;
@@ -101,8 +102,49 @@ public final class ImportedCache {
      * @throws IOException naming the directory and what is missing or malformed
      */
     public static ImportedCache open(CacheImport.Local spec, ImageStore images) throws IOException {
+        Path blobs = spec.src().resolve("blobs");
+        return open(
+                spec,
+                images,
+                (digest, source) -> readVerified(blobs, digest, source),
+                (blob, store, name) -> copyFile(blobs, blob, store, name));
+    }
+
+    /**
+     * Reads a local cache whose directory is at the client's end of a session, through the content store the client
+     * serves for it: the manifest is the one the client read from its index.json and sent as {@code digest}.
+     *
+     * @throws IOException naming the directory and what is missing or malformed
+     */
+    public static ImportedCache open(CacheImport.Local spec, ImageStore images, ClientContentStore client)
+            throws IOException {
+        if (spec.digest().isEmpty()) {
+            throw new IOException("cache " + spec.src() + " at the client's end: the client named no manifest (its "
+                    + "index.json has no cache under tag \"" + spec.tag() + "\")");
+        }
+        return open(
+                spec,
+                images,
+                (digest, source) -> {
+                    try (InputStream in = client.read(digest)) {
+                        byte[] bytes = in.readNBytes((int) MAX_DOCUMENT + 1);
+                        return verified(bytes, digest, source);
+                    }
+                },
+                (blob, store, name) ->
+                        copyVerified(() -> client.read(blob.digest()), blob, store, name + " at the client's end"));
+    }
+
+    /** Reads one document (a manifest, a cache config) of an import, verified against its digest. */
+    @FunctionalInterface
+    private interface DocumentSource {
+        byte[] read(Digest digest, String source) throws IOException;
+    }
+
+    private static ImportedCache open(
+            CacheImport.Local spec, ImageStore images, DocumentSource documents, LayerSource layerBlobs)
+            throws IOException {
         Path dir = spec.src();
-        Path blobs = dir.resolve("blobs");
         String source = "cache " + dir;
         Digest manifestDigest;
         if (!spec.digest().isEmpty()) {
@@ -124,7 +166,7 @@ public final class ImportedCache {
                             new IOException(source + ": index.json names no cache under tag \"" + spec.tag() + "\""))
                     .digest();
         }
-        byte[] manifestBytes = readVerified(blobs, manifestDigest, source);
+        byte[] manifestBytes = documents.read(manifestDigest, source);
         Descriptor configDescriptor;
         List<Descriptor> layers;
         String mediaType = mediaTypeOf(manifestBytes);
@@ -148,10 +190,9 @@ public final class ImportedCache {
             }
             layers = manifest.layers();
         }
-        byte[] configBytes = readVerified(blobs, configDescriptor.digest(), source);
+        byte[] configBytes = documents.read(configDescriptor.digest(), source);
         CacheConfig config = parse(() -> CacheConfig.parse(configBytes));
-        return new ImportedCache(
-                source, (blob, store, name) -> copyFile(blobs, blob, store, name), images, config, layers);
+        return new ImportedCache(source, layerBlobs, images, config, layers);
     }
 
     /**
@@ -269,7 +310,13 @@ public final class ImportedCache {
         if (Files.size(file) > MAX_DOCUMENT) {
             throw new IOException(source + ": blob " + digest + " is too large for a cache document");
         }
-        byte[] bytes = Files.readAllBytes(file);
+        return verified(Files.readAllBytes(file), digest, source);
+    }
+
+    private static byte[] verified(byte[] bytes, Digest digest, String source) throws IOException {
+        if (bytes.length > MAX_DOCUMENT) {
+            throw new IOException(source + ": blob " + digest + " is too large for a cache document");
+        }
         if (!Digest.sha256(bytes).equals(digest)) {
             throw new IOException(source + ": blob " + digest + " does not match its digest (its bytes are "
                     + Digest.sha256(bytes) + ")");
@@ -405,10 +452,22 @@ public final class ImportedCache {
         if (!Files.isRegularFile(file)) {
             throw new IOException(source + " lacks layer blob " + blob.digest());
         }
-        try (InputStream in = Files.newInputStream(file);
-                BlobWriter writer = images.content().writer(blob.digest(), blob.size())) {
+        copyVerified(() -> Files.newInputStream(file), blob, images, source);
+    }
+
+    /** Opens a blob's bytes where an import keeps them. */
+    @FunctionalInterface
+    private interface BlobOpener {
+        InputStream open() throws IOException;
+    }
+
+    private static void copyVerified(BlobOpener opener, Descriptor blob, ImageStore images, String source)
+            throws IOException {
+        try (BlobWriter writer = images.content().writer(blob.digest(), blob.size())) {
             if (!writer.alreadyStored()) {
-                in.transferTo(writer);
+                try (InputStream in = opener.open()) {
+                    in.transferTo(writer);
+                }
             }
             writer.commit();
         } catch (DigestMismatchException e) {

@@ -8,6 +8,7 @@ import dev.kiln.oci.ImageIndex;
 import dev.kiln.oci.ImageManifest;
 import dev.kiln.oci.MediaTypes;
 import dev.kiln.solver.KeyedStep;
+import dev.kiln.worker.ClientContentStore;
 import dev.kiln.worker.Worker;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -17,6 +18,7 @@ import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 
@@ -39,18 +41,23 @@ public final class LocalCacheExporter {
     /**
      * Exports the steps {@code spec}'s mode selects: all of them for max, for min only those the final result's
      * outputs ({@code resultKeys}, output keys as the solver gives them) are made from through their inputs' keys.
+     * With {@code client}, the store at the client's end that holds {@code spec}'s directory, the blobs go there and
+     * index.json is the client's to write.
+     *
+     * @return the cache manifest's descriptor, which the build answers as {@code cache.manifest}
      */
-    public static void export(
+    public static Descriptor export(
             CacheExport.Local spec,
             List<KeyedStep> steps,
             Set<String> resultKeys,
             Set<String> cacheMountIds,
             Worker worker,
+            Optional<ClientContentStore> client,
             ExportLog log)
             throws IOException, InterruptedException {
         CacheRecords cache =
                 CacheRecords.of(CacheRecords.select(spec.max(), steps, resultKeys), worker, spec.layers(), log);
-        Path blobs = Files.createDirectories(spec.dest().resolve("blobs").resolve("sha256"));
+        BlobSink sink = client.isPresent() ? clientSink(client.get()) : directorySink(spec.dest());
         List<Descriptor> layerDescriptors = new ArrayList<>(cache.layerDescriptors(true));
         List<CacheMountLayer> mounts =
                 spec.cacheMounts() ? CacheMountLayer.write(cacheMountIds, worker, spec.layers()) : List.of();
@@ -58,20 +65,58 @@ public final class LocalCacheExporter {
             layerDescriptors.add(mount.descriptor(true));
         }
         for (Descriptor layer : layerDescriptors) {
-            linkBlob(
-                    worker.images().content().blobPath(layer.digest()),
-                    blobs.resolve(layer.digest().hex()));
+            sink.file(layer.digest(), worker.images().content().blobPath(layer.digest()));
         }
         byte[] config = cache.config().toJson();
         Descriptor configDescriptor = Descriptor.of(CacheConfig.MEDIA_TYPE, config);
-        writeBlob(blobs, configDescriptor.digest(), config);
+        sink.bytes(configDescriptor.digest(), config);
         byte[] manifest = ImageManifest.oci(configDescriptor, layerDescriptors).toJson();
         Descriptor manifestDescriptor = Descriptor.of(MediaTypes.OCI_MANIFEST, manifest);
-        writeBlob(blobs, manifestDescriptor.digest(), manifest);
-        writeIndex(spec.dest(), manifestDescriptor.withAnnotations(Map.of(REF_NAME, spec.tag())), spec.tag());
+        sink.bytes(manifestDescriptor.digest(), manifest);
+        if (client.isEmpty()) {
+            writeIndex(spec.dest(), manifestDescriptor.withAnnotations(Map.of(REF_NAME, spec.tag())), spec.tag());
+        }
         log.line("wrote " + cache.config().records().size() + " cache records and " + layerDescriptors.size()
                 + " layers" + (mounts.isEmpty() ? "" : " (" + mounts.size() + " of them cache mounts)") + " to "
-                + spec.dest() + " (manifest " + manifestDescriptor.digest() + ")");
+                + (client.isPresent() ? "the client's " : "") + spec.dest() + " (manifest "
+                + manifestDescriptor.digest() + ")");
+        return manifestDescriptor;
+    }
+
+    /** Where the blobs of an export go: a directory here, or the client's store. */
+    private interface BlobSink {
+        void file(Digest digest, Path stored) throws IOException;
+
+        void bytes(Digest digest, byte[] bytes) throws IOException;
+    }
+
+    private static BlobSink directorySink(Path dest) throws IOException {
+        Path blobs = Files.createDirectories(dest.resolve("blobs").resolve("sha256"));
+        return new BlobSink() {
+            @Override
+            public void file(Digest digest, Path stored) throws IOException {
+                linkBlob(stored, blobs.resolve(digest.hex()));
+            }
+
+            @Override
+            public void bytes(Digest digest, byte[] bytes) throws IOException {
+                writeBlob(blobs, digest, bytes);
+            }
+        };
+    }
+
+    private static BlobSink clientSink(ClientContentStore client) {
+        return new BlobSink() {
+            @Override
+            public void file(Digest digest, Path stored) throws IOException {
+                client.write(digest, stored);
+            }
+
+            @Override
+            public void bytes(Digest digest, byte[] bytes) throws IOException {
+                client.write(digest, bytes);
+            }
+        };
     }
 
     /** A blob of the content store in the directory: a hard link (blobs never change), a copy across devices. */
