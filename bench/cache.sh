@@ -29,12 +29,8 @@ trap '"$root/kiln" daemon stop --state "$work/fresh-state" >/dev/null 2>&1 || tr
 bench_base_registry "$work" "$root"
 bench_cache_context "$work/ctx"
 bench_buildkitd "$work"
-"$root/kiln" daemon --state "$work/kiln-state" --idle-timeout 0 > "$work/kiln-daemon.log" 2>&1 &
-pids+=($!)
-for _ in $(seq 100); do
-  [ -S "$work/bk.sock" ] && [ -S "$work/kiln-state/kiln.sock" ] && break
-  sleep 0.2
-done
+bench_kiln_daemon "$root" "$work/kiln-state" "$work/kiln-daemon.log"
+bench_await_sockets "$work/bk.sock" "$work/kiln-state/kiln.sock"
 
 kiln_build() { # STATE [FLAGS...]
   local state=$1; shift

@@ -38,12 +38,8 @@ for i in $(seq 0 7); do bench_workload_context "$work/ctx$i" "$i"; done
 
 # buildkitd and kiln daemon, each on a state of its own
 bench_buildkitd "$work"
-"$root/kiln" daemon --state "$work/kiln-state" --idle-timeout 0 > "$work/kiln-daemon.log" 2>&1 &
-pids+=($!)
-for _ in $(seq 100); do
-  [ -S "$work/bk.sock" ] && [ -S "$work/kiln-state/kiln.sock" ] && break
-  sleep 0.2
-done
+bench_kiln_daemon "$root" "$work/kiln-state" "$work/kiln-daemon.log"
+bench_await_sockets "$work/bk.sock" "$work/kiln-state/kiln.sock"
 
 kiln_build() { # CONTEXT OUT [FLAGS...]
   local ctx=$1 out=$2; shift 2

@@ -206,6 +206,27 @@ END
   pids+=("$buildkitd_pid")
 }
 
+# bench_kiln_daemon ROOT STATE LOG: starts `kiln daemon` on STATE (it never idles out), its output in LOG; sets kiln_pid
+# and appends it to pids, which the caller kills on exit
+bench_kiln_daemon() {
+  "$1/kiln" daemon --state "$2" --idle-timeout 0 > "$3" 2>&1 &
+  kiln_pid=$!
+  pids+=("$kiln_pid")
+}
+
+# bench_await_sockets SOCKET...: waits until every SOCKET exists, 20 s at the most
+bench_await_sockets() {
+  local socket missing
+  for _ in $(seq 100); do
+    missing=0
+    for socket in "$@"; do
+      [ -S "$socket" ] || missing=1
+    done
+    [ "$missing" = 0 ] && return 0
+    sleep 0.2
+  done
+}
+
 # bench_workload_context DIR N: issue 11's workload (2 stages, 6 RUN, 3 COPY) FROM $base, its files named for N so
 # that every context is its own
 bench_workload_context() {

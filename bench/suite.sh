@@ -36,13 +36,8 @@ bench_base_registry "$work" "$root"
 
 # ---- the daemons ----
 bench_buildkitd "$work"
-"$root/kiln" daemon --state "$work/kiln-state" --idle-timeout 0 > "$work/logs/kiln-daemon.log" 2>&1 &
-kiln_pid=$!
-pids+=("$kiln_pid")
-for _ in $(seq 100); do
-  [ -S "$work/bk.sock" ] && [ -S "$work/kiln-state/kiln.sock" ] && break
-  sleep 0.2
-done
+bench_kiln_daemon "$root" "$work/kiln-state" "$work/logs/kiln-daemon.log"
+bench_await_sockets "$work/bk.sock" "$work/kiln-state/kiln.sock"
 
 # ---- one command file per tool and build: bench/lib.sh splits commands on spaces, buildah needs two ----
 buildah_storage="--root $work/buildah/root --runroot $work/buildah/run --storage-driver overlay"
