@@ -747,8 +747,14 @@ public final class Engine implements AutoCloseable {
                             .filter(id -> id.startsWith(DeferredSnapshotResult.ID_PREFIX))
                             .forEach(id -> liveChains.add(id.substring(DeferredSnapshotResult.ID_PREFIX.length()))));
         }
-        return worker.sweepContent(liveChains)
-                .filter(swept -> swept.blobs() > 0)
+        Optional<ImageStore.Swept> sweep;
+        try {
+            sweep = worker.sweepContent(liveChains);
+        } catch (IOException | RuntimeException e) {
+            // the records are pruned either way; unused blobs wait for a sweep that can read what refers to them
+            return Optional.empty();
+        }
+        return sweep.filter(swept -> swept.blobs() > 0)
                 .map(swept -> new UsageRecord(
                         "content-store",
                         false,

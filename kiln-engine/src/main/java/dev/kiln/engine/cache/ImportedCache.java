@@ -41,8 +41,9 @@ import java.util.concurrent.ConcurrentHashMap;
  * A cache config read from an import (a local directory, a registry's cache manifest or index, or an image's
  * inline cache), with the blobs it names: answers a step's key with the step's results, each its layer chain,
  * unpacked only when something uses it (layers already unpacked on this state, by an image pull or an earlier
- * import, are used as they are), so a stage whose dependants all hit the cache costs its blobs' download alone. Every blob is verified against its digest as it is copied in; a blob that does not
- * match fails that step's import, naming the blob, and the solver then runs the step.
+ * import, are used as they are), so a stage whose dependants all hit the cache costs its blobs' download alone.
+ * Every blob is verified against its digest as it is copied in, when its step hits; a blob that does not match
+ * fails that step's import, naming the blob, and the solver then runs the step.
  */
 public final class ImportedCache {
 

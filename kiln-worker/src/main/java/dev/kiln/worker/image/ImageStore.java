@@ -514,7 +514,13 @@ public final class ImageStore {
             }
         }
         for (Path record : recordFiles(names)) {
-            keepClosure(Descriptor.parse(Files.readAllBytes(record), "image name record " + record), kept);
+            try {
+                keepClosure(Descriptor.parse(Files.readAllBytes(record), "image name record " + record), kept);
+            } catch (RuntimeException unreadable) {
+                // which blobs the name keeps is unknown: delete none rather than a named image's
+                throw new IOException(
+                        "image name record " + record + " is unreadable, so no blob is deleted", unreadable);
+            }
         }
         Map<Digest, Long> stored = content.blobs();
         keepDocumentsOfKeptLayers(stored, kept);
