@@ -100,7 +100,7 @@ done
 
 bench_write_results "$results" \
   "# bench/cache.sh $(date -u +%Y-%m-%dT%H:%M:%SZ): $runs timed rounds after $warmup warm-up, in turn" \
-  "# kiln $(git -C "$root" rev-parse --short HEAD); $(buildctl --version); $("$JAVA_HOME/bin/java" -version 2>&1 | head -n 1); $(nproc) cores" \
+  "$(bench_versions "$root" "$(buildctl --version)")" \
   "# kiln:     $(kiln_build STATE FLAGS CTX)" \
   "# buildkit: $(buildctl_build FLAGS)"
 echo "bench: raw numbers in ${results#"$root"/}" >&2

@@ -117,7 +117,7 @@ done
 
 bench_write_results "$results" \
   "# bench/daemon.sh $(date -u +%Y-%m-%dT%H:%M:%SZ): $runs timed rounds after $warmup warm-up, kiln and buildkit in turn" \
-  "# kiln $(git -C "$root" rev-parse --short HEAD); $(buildctl --version); $("$JAVA_HOME/bin/java" -version 2>&1 | head -n 1); $(nproc) cores" \
+  "$(bench_versions "$root" "$(buildctl --version)")" \
   "# kiln:     $(kiln_build CTX OUT)" \
   "# buildkit: $(buildctl_build CTX OUT)"
 echo "bench: raw numbers in ${results#"$root"/}" >&2

@@ -63,6 +63,16 @@ bench_record() {
   done
 }
 
+# bench_versions ROOT TOOL_VERSION...: the header line that says what ran: Kiln's commit, the given tools' versions,
+# the JDK and the cores
+bench_versions() {
+  local root=$1 line version
+  shift
+  line="# kiln $(git -C "$root" rev-parse --short HEAD)"
+  for version in "$@"; do line+="; $version"; done
+  echo "$line; $("$JAVA_HOME/bin/java" -version 2>&1 | head -n 1); $(nproc) cores"
+}
+
 # bench_write_results FILE HEADER...: writes the caller's summary and raw arrays to FILE under the HEADER lines
 bench_write_results() {
   local file=$1

@@ -160,7 +160,7 @@ END
 done
 
 headers=("# bench/suite.sh $(date -u +%Y-%m-%dT%H:%M:%SZ): $runs timed rounds after $warmup warm-up, $tools in turn"
-  "# kiln $(git -C "$root" rev-parse --short HEAD); $(buildctl --version); $(buildah --version); $("$JAVA_HOME/bin/java" -version 2>&1 | head -n 1); $(nproc) cores")
+  "$(bench_versions "$root" "$(buildctl --version)" "$(buildah --version)")")
 for tool in $tools; do
   for file in "$work"/cmd/W?-"$tool".sh; do  # how the first workload run called the tool
     [ -f "$file" ] && headers+=("# $tool: $(tr '\n' ';' < "$file")")

@@ -74,9 +74,7 @@ class CacheExportImportTest extends TwoEngines {
         build(a, usesPackageCache("fill"), outA, List.of(withMounts), List.of());
         String index = Files.readString(outA.resolve("seen-fill"));
 
-        ImageIndex layout = ImageIndex.parse(Files.readAllBytes(cache.resolve("index.json")));
-        ImageManifest manifest = ImageManifest.parse(Files.readAllBytes(cache.resolve("blobs/sha256")
-                .resolve(layout.manifests().getFirst().digest().hex())));
+        ImageManifest manifest = cacheManifest(cache);
         assertThat(manifest.layers())
                 .filteredOn(layer -> layer.annotations().containsKey("dev.kiln.cache-mount.id"))
                 .singleElement()
@@ -117,8 +115,7 @@ class CacheExportImportTest extends TwoEngines {
                 .singleElement()
                 .satisfies(
                         m -> assertThat(m.annotations()).containsEntry("org.opencontainers.image.ref.name", "latest"));
-        ImageManifest manifest = ImageManifest.parse(Files.readAllBytes(cache.resolve("blobs/sha256")
-                .resolve(index.manifests().getFirst().digest().hex())));
+        ImageManifest manifest = cacheManifest(cache);
         assertThat(manifest.config().mediaType()).isEqualTo("application/vnd.buildkit.cacheconfig.v0");
         CacheConfig config = CacheConfig.parse(Files.readAllBytes(
                 cache.resolve("blobs/sha256").resolve(manifest.config().digest().hex())));
@@ -169,12 +166,16 @@ class CacheExportImportTest extends TwoEngines {
         assertThat(Files.readString(outC.resolve("seen"))).isEqualTo(Files.readString(outA.resolve("rand")));
     }
 
+    /** The manifest a local cache's index.json names first. */
+    static ImageManifest cacheManifest(Path cache) throws java.io.IOException {
+        ImageIndex index = ImageIndex.parse(Files.readAllBytes(cache.resolve("index.json")));
+        return ImageManifest.parse(Files.readAllBytes(cache.resolve("blobs/sha256")
+                .resolve(index.manifests().getFirst().digest().hex())));
+    }
+
     /** The layer blobs a local cache's manifest lists. */
     static List<String> layerBlobs(Path cache) throws java.io.IOException {
-        ImageIndex index = ImageIndex.parse(Files.readAllBytes(cache.resolve("index.json")));
-        ImageManifest manifest = ImageManifest.parse(Files.readAllBytes(cache.resolve("blobs/sha256")
-                .resolve(index.manifests().getFirst().digest().hex())));
-        return manifest.layers().stream()
+        return cacheManifest(cache).layers().stream()
                 .map(layer -> layer.digest().toString())
                 .toList();
     }
@@ -217,9 +218,7 @@ class CacheExportImportTest extends TwoEngines {
                 .run(RunOption.sh("head -c 32 /dev/urandom | od -x > /rand"), OpOption.customName("random"))
                 .root();
         build(a, state, dir.resolve("out-a"), List.of(cacheTo(cache, "max")), List.of());
-        ImageIndex index = ImageIndex.parse(Files.readAllBytes(cache.resolve("index.json")));
-        ImageManifest manifest = ImageManifest.parse(Files.readAllBytes(cache.resolve("blobs/sha256")
-                .resolve(index.manifests().getFirst().digest().hex())));
+        ImageManifest manifest = cacheManifest(cache);
         var damaged = manifest.layers().getLast().digest();
         Path blob = cache.resolve("blobs/sha256").resolve(damaged.hex());
         byte[] bytes = Files.readAllBytes(blob);
