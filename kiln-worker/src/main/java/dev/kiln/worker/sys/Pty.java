@@ -56,6 +56,12 @@ public final class Pty implements AutoCloseable {
     private static final long TERMIOS_SIZE = 128;
 
     private static final int TCSANOW = 0;
+    /** struct termios's c_oflag, after c_iflag. */
+    private static final long C_OFLAG = 4;
+
+    private static final int OPOST = 01;
+    private static final int ONLCR = 04;
+    private static final byte CR = '\r';
 
     /** Rows and columns of a terminal. */
     public record WindowSize(int rows, int columns) {
@@ -72,6 +78,8 @@ public final class Pty implements AutoCloseable {
     private final Path slavePath;
     private boolean slaveOpen = true;
     private boolean closed;
+    /** Whether the last byte {@link #read} gave out was a carriage return; only the one reader thread uses it. */
+    private boolean lastReadWasCr;
 
     private Pty(int master, int slave, Path slavePath) {
         this.master = master;
@@ -117,7 +125,7 @@ public final class Pty implements AutoCloseable {
             Pty pty = new Pty(master, slave, Files.readSymbolicLink(Path.of("/proc/self/fd/" + slave)));
             try {
                 pty.resize(size);
-                makeRaw(arena, state, slave);
+                setHostConsoleMode(arena, state, slave);
             } catch (IOException | RuntimeException e) {
                 pty.close();
                 throw e;
@@ -131,17 +139,21 @@ public final class Pty implements AutoCloseable {
     }
 
     /**
-     * Raw mode on the slave side, from the start: a container runtime sets its terminal raw only after the process
-     * started, and the first lines a quick process wrote passed this terminal's own line discipline before that
-     * ("\r\n" became "\r\r\n"; seen). The container's own terminal does the line discipline.
+     * The slave side as runc leaves its host console once the process runs: raw input, but output still turns "\n"
+     * into "\r\n". runc switches its host console so only after the process started, and clears that translation on
+     * the container's own terminal only then too. Set from the start, a line the process writes late is translated
+     * once (a raw slave let it through bare, seen under load), and one it writes early twice, which {@link #read}
+     * folds back.
      */
-    private static void makeRaw(Arena arena, MemorySegment state, int fd) throws SyscallException {
+    private static void setHostConsoleMode(Arena arena, MemorySegment state, int fd) throws SyscallException {
         MemorySegment termios = arena.allocate(TERMIOS_SIZE);
         try {
             if ((int) TCGETATTR.invokeExact(state, fd, termios) != 0) {
                 throw new SyscallException("tcgetattr", "pty " + fd, Libc.errno(state));
             }
             CFMAKERAW.invokeExact(termios);
+            int oflag = termios.get(ValueLayout.JAVA_INT, C_OFLAG);
+            termios.set(ValueLayout.JAVA_INT, C_OFLAG, oflag | OPOST | ONLCR);
             if ((int) TCSETATTR.invokeExact(state, fd, TCSANOW, termios) != 0) {
                 throw new SyscallException("tcsetattr", "pty " + fd, Libc.errno(state));
             }
@@ -182,8 +194,34 @@ public final class Pty implements AutoCloseable {
         }
     }
 
-    /** Reads what the terminal's process wrote; returns -1 once the slave side is closed everywhere. */
+    /**
+     * Reads what the terminal's process wrote; returns -1 once the slave side is closed everywhere. A run of carriage
+     * returns reads as one: a terminal shows them alike, and a line the container's terminal translated before the
+     * runtime switched it reaches this one as "\r\r\n". Not for two threads at once.
+     */
     public int read(byte[] buffer, int offset, int length) throws SyscallException {
+        int n;
+        do {
+            n = readRaw(buffer, offset, length);
+        } while (n > 0 && (n = foldCarriageReturns(buffer, offset, n)) == 0);
+        return n;
+    }
+
+    /** Drops each carriage return that follows one, in place; returns the bytes left. */
+    private int foldCarriageReturns(byte[] buffer, int offset, int length) {
+        int kept = offset;
+        for (int i = offset; i < offset + length; i++) {
+            byte b = buffer[i];
+            if (b == CR && lastReadWasCr) {
+                continue;
+            }
+            lastReadWasCr = b == CR;
+            buffer[kept++] = b;
+        }
+        return kept - offset;
+    }
+
+    private int readRaw(byte[] buffer, int offset, int length) throws SyscallException {
         return Libc.call((arena, state) -> {
             MemorySegment data = arena.allocate(Math.max(length, 1));
             long n = (long) READ.invokeExact(state, master, data, (long) length);

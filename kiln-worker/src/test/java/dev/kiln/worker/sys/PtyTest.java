@@ -20,18 +20,43 @@ class PtyTest {
     }
 
     @Test
-    void whatTheProcessSideWritesIsReadOnTheMasterUnchanged() throws Exception {
+    void aLineTheProcessSideWritesEndsAsOnATerminalFromTheStart() throws Exception {
         try (Pty pty = Pty.open(new Pty.WindowSize(24, 80))) {
             try (FileOutputStream terminal =
                     new FileOutputStream(pty.slavePath().toFile())) {
                 terminal.write("hello\n".getBytes(StandardCharsets.US_ASCII));
             }
 
-            byte[] buffer = new byte[64];
-            int n = pty.read(buffer, 0, buffer.length);
-
-            // raw from the start: the container's own terminal turns "\n" into "\r\n", this one must not again
-            assertThat(new String(buffer, 0, n, StandardCharsets.US_ASCII)).isEqualTo("hello\n");
+            // as runc leaves its host console once the process runs, so a line is translated the same early or late
+            assertThat(readAll(pty)).isEqualTo("hello\r\n");
         }
+    }
+
+    @Test
+    void aLineTranslatedByTheContainersTerminalAsWellReadsAsOnce() throws Exception {
+        try (Pty pty = Pty.open(new Pty.WindowSize(24, 80))) {
+            try (FileOutputStream terminal =
+                    new FileOutputStream(pty.slavePath().toFile())) {
+                // what runc copies from the container's terminal before it clears that one's own translation
+                terminal.write("early\r\n".getBytes(StandardCharsets.US_ASCII));
+                terminal.flush();
+                terminal.write("progress\r".getBytes(StandardCharsets.US_ASCII));
+                terminal.flush();
+                terminal.write("\r\rdone\n".getBytes(StandardCharsets.US_ASCII));
+            }
+
+            assertThat(readAll(pty)).isEqualTo("early\r\nprogress\rdone\r\n");
+        }
+    }
+
+    /** What the master reads until every slave descriptor is closed, this Pty's own included. */
+    private static String readAll(Pty pty) throws Exception {
+        pty.closeSlave();
+        java.io.ByteArrayOutputStream screen = new java.io.ByteArrayOutputStream();
+        byte[] buffer = new byte[64];
+        for (int n; (n = pty.read(buffer, 0, buffer.length)) > 0; ) {
+            screen.write(buffer, 0, n);
+        }
+        return screen.toString(StandardCharsets.US_ASCII);
     }
 }
