@@ -14,6 +14,7 @@ import dev.kiln.engine.cache.ImportedCache;
 import dev.kiln.engine.cache.LocalCacheExporter;
 import dev.kiln.engine.cache.RegistryCacheExporter;
 import dev.kiln.engine.explain.CacheExplainer;
+import dev.kiln.engine.export.EarlyLayers;
 import dev.kiln.engine.export.ExportTarget;
 import dev.kiln.engine.export.ImagePusher;
 import dev.kiln.engine.export.InlineCache;
@@ -162,7 +163,13 @@ public final class Engine implements AutoCloseable {
         List<Warning> warnings = new java.util.concurrent.CopyOnWriteArrayList<>();
         List<RegistryClient> importClients = new ArrayList<>();
         BuildCache cache = new BuildCache(openImports(request.cacheImports(), session, warnings, importClients));
-        BuildContext context = context(request, session, progress, warnings, cache);
+        BuildContext context = context(
+                request,
+                session,
+                progress,
+                warnings,
+                cache,
+                EarlyLayers.forBuild(request.exports(), request.cacheExports(), worker, progress));
         LocalClient client = new LocalClient(context, request.frontendOpts(), Map.of());
         Result result;
         List<CacheMiss> misses;
@@ -212,6 +219,8 @@ public final class Engine implements AutoCloseable {
             }
             throw e;
         } finally {
+            // before the build lets go of its snapshots: a layer written ahead reads its snapshot's files
+            context.earlyLayers().close();
             if (!handedToDebugger) {
                 context.releaseContainers();
             }
@@ -320,7 +329,7 @@ public final class Engine implements AutoCloseable {
             throws BuildException, InterruptedException {
         BuildSession session = new BuildSession(
                 UUID.randomUUID().toString(), request.localDirs(), request.secrets(), request.sshSockets());
-        BuildContext context = context(request, session, progress, null, null);
+        BuildContext context = context(request, session, progress, null, null, EarlyLayers.none());
         try {
             run(request.frontend(), new LocalClient(context, request.frontendOpts(), Map.of()));
             for (LlbGraph graph : context.graphs()) {
@@ -622,14 +631,16 @@ public final class Engine implements AutoCloseable {
 
     /**
      * A new build's context on this engine, for {@code request} in {@code session}; {@code warnings} and
-     * {@code cache} may be null for a fresh list and no imported cache.
+     * {@code cache} may be null for a fresh list and no imported cache; {@code early} writes the layers its outputs
+     * need while it runs.
      */
     private BuildContext context(
             BuildRequest request,
             BuildSession session,
             ProgressListener progress,
             List<Warning> warnings,
-            BuildCache cache) {
+            BuildCache cache,
+            EarlyLayers early) {
         return new BuildContext(
                 solver,
                 worker,
@@ -642,7 +653,8 @@ public final class Engine implements AutoCloseable {
                 null,
                 null,
                 cache,
-                null);
+                null,
+                early);
     }
 
     private BuildOpts buildOpts(BuildSession session, BuildRequest request) {

@@ -55,7 +55,26 @@ public final class ExportLog {
         }
     }
 
+    /**
+     * A step that shows only once it has something to say: started at its first line, ended by
+     * {@link #endIfStarted}. For work that may find nothing to do (layers written ahead that were all known).
+     */
+    static ExportLog deferred(ProgressListener listener, String name) {
+        return new ExportLog(listener, name);
+    }
+
+    /** Completes a {@link #deferred} step that started; nothing for one that never did. */
+    synchronized void endIfStarted() {
+        if (started != null) {
+            completed();
+        }
+    }
+
     public synchronized void line(String text) {
+        if (started == null) {
+            started = Instant.now();
+            emit(new ProgressEvent.VertexStarted(digest, name, started));
+        }
         emit(new ProgressEvent.VertexLog(
                 digest, name, Instant.now(), 2, (text + "\n").getBytes(StandardCharsets.UTF_8)));
     }

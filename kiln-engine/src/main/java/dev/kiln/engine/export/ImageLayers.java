@@ -196,7 +196,25 @@ public final class ImageLayers {
         return !options.forceCompression() || compression == options.compression();
     }
 
-    private ImageLayer write(String layerId, Path dir) throws IOException {
+    /**
+     * Writes the blob of layer {@code layerId} in this export's form now, unless it is empty or known: a build
+     * compresses a step's layer while later steps run ({@link EarlyLayers}), and its export then finds the blob.
+     */
+    public void writeAhead(String layerId) throws IOException, InterruptedException {
+        Path dir = snapshotter.layerPath(layerId);
+        if (!isEmpty(dir) && known(layerId, dir).isEmpty()) {
+            write(layerId, dir);
+        }
+    }
+
+    /** A layer's blob in this export's form: written here, or by whoever writes it already (one write at a time). */
+    private ImageLayer write(String layerId, Path dir) throws IOException, InterruptedException {
+        String variant = options.layerVariant();
+        LayerBlob blob = images.layerBlob(layerId, variant, () -> compress(layerId, dir));
+        return new ImageLayer(layerId, blob, variant, created(dir));
+    }
+
+    private LayerBlob compress(String layerId, Path dir) throws IOException {
         ContentStore content = images.content();
         String variant = options.layerVariant();
         log.line("compressing layer " + layerId + " (" + variant + ")");
@@ -235,9 +253,7 @@ public final class ImageLayers {
                         "the gzip blocks of layer " + layerId + " are not kept for the next export: " + e.getMessage());
             }
         }
-        LayerBlob blob = new LayerBlob(Descriptor.of(options.compression().ociMediaType(), digest, size), diffId, "");
-        images.recordLayer(layerId, variant, blob);
-        return new ImageLayer(layerId, blob, variant, created(dir));
+        return new LayerBlob(Descriptor.of(options.compression().ociMediaType(), digest, size), diffId, "");
     }
 
     /** The deflated blocks of recent layer blobs, or null when they cannot be read: they only save time. */

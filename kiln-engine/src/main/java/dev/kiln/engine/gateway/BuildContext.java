@@ -4,6 +4,7 @@ import dev.kiln.engine.Entitlement;
 import dev.kiln.engine.Frontends;
 import dev.kiln.engine.Warning;
 import dev.kiln.engine.cache.BuildCache;
+import dev.kiln.engine.export.EarlyLayers;
 import dev.kiln.gateway.BuildOpts;
 import dev.kiln.gateway.Container;
 import dev.kiln.llb.LlbGraph;
@@ -33,12 +34,14 @@ public record BuildContext(
         List<Container> containers,
         List<LlbGraph> graphs,
         BuildCache cache,
-        List<FailedStep> failures) {
+        List<FailedStep> failures,
+        EarlyLayers earlyLayers) {
 
     /**
      * {@code graphs} collects every definition the build solved, so a step can be found again to debug it;
      * {@code failures} the RUN steps that failed, whose files a client may still open ({@link SolveErrors}) until the
-     * build ends. Making the context begins the build for the worker: what it uses is in use until
+     * build ends; {@code earlyLayers} writes the layers the build's outputs need while its steps run (none when
+     * null). Making the context begins the build for the worker: what it uses is in use until
      * {@link #releaseContainers}.
      */
     public BuildContext {
@@ -49,6 +52,7 @@ public record BuildContext(
         graphs = graphs == null ? new CopyOnWriteArrayList<>() : graphs;
         cache = cache == null ? new BuildCache(List.of()) : cache;
         failures = failures == null ? new CopyOnWriteArrayList<>() : failures;
+        earlyLayers = earlyLayers == null ? EarlyLayers.none() : earlyLayers;
     }
 
     /**

@@ -1,17 +1,23 @@
 package dev.kiln.engine.gateway;
 
+import dev.kiln.engine.export.EarlyLayers;
 import dev.kiln.llb.LlbEdge;
 import dev.kiln.llb.LlbGraph;
 import dev.kiln.llb.LlbVertex;
+import dev.kiln.solver.CacheMap;
 import dev.kiln.solver.Edge;
 import dev.kiln.solver.Operation;
+import dev.kiln.solver.OperationContext;
+import dev.kiln.solver.Result;
 import dev.kiln.solver.Vertex;
 import dev.kiln.worker.BuildSession;
+import dev.kiln.worker.SnapshotResult;
 import dev.kiln.worker.Worker;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * Turns decoded LLB vertices into the solver's vertices, each with the worker's operation for its
@@ -21,14 +27,22 @@ final class LlbVertices {
 
     private final Worker worker;
     private final BuildSession session;
+    private final EarlyLayers early;
     private final Map<LlbVertex, Vertex> adapted = new HashMap<>();
+    /** The outputs whose layers are written ahead, by step; null for every output of every step. */
+    private Map<LlbVertex, Set<Integer>> layersAhead = Map.of();
 
-    LlbVertices(Worker worker, BuildSession session) {
+    LlbVertices(Worker worker, BuildSession session, EarlyLayers early) {
         this.worker = worker;
         this.session = session;
+        this.early = early;
     }
 
+    /** The solver's edge for {@code edge}; the layers of the result it leads to are written ahead (EarlyLayers). */
     Edge edge(LlbEdge edge) {
+        if (early.active()) {
+            layersAhead = early.everyStep() ? null : LayerChain.of(edge);
+        }
         return new Edge(vertex(edge.vertex()), edge.index());
     }
 
@@ -44,8 +58,33 @@ final class LlbVertices {
                     llb.name(),
                     List.copyOf(inputs),
                     llb.ignoreCache(),
-                    worker.operation(llb, session));
+                    writingLayersAhead(llb, worker.operation(llb, session)));
         });
+    }
+
+    /** {@code operation}, handing the snapshots of the outputs an export needs to {@link EarlyLayers} as it ends. */
+    private Operation writingLayersAhead(LlbVertex llb, Operation operation) {
+        Set<Integer> outputs = layersAhead == null ? null : layersAhead.get(llb);
+        if (!early.active() || (layersAhead != null && outputs == null)) {
+            return operation;
+        }
+        return new Operation() {
+            @Override
+            public CacheMap cacheMap(OperationContext ctx) throws Exception {
+                return operation.cacheMap(ctx);
+            }
+
+            @Override
+            public List<Result> exec(OperationContext ctx, List<Result> inputs) throws Exception {
+                List<Result> results = operation.exec(ctx, inputs);
+                for (int i = 0; i < results.size(); i++) {
+                    if ((outputs == null || outputs.contains(i)) && results.get(i) instanceof SnapshotResult made) {
+                        early.made(made.snapshot());
+                    }
+                }
+                return results;
+            }
+        };
     }
 
     private record Adapted(String digest, String name, List<Edge> inputs, boolean ignoreCache, Operation operation)

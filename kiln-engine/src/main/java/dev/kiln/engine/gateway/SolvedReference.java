@@ -37,7 +37,7 @@ public final class SolvedReference implements Reference {
         this.build = build;
         this.graph = graph;
         this.output = output;
-        this.edge = new LlbVertices(build.worker(), build.session()).edge(output);
+        this.edge = new LlbVertices(build.worker(), build.session(), build.earlyLayers()).edge(output);
     }
 
     /** The graph this reference is an output of: what a provenance records of it. */

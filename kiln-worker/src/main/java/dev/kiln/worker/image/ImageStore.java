@@ -38,6 +38,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
@@ -67,6 +68,8 @@ public final class ImageStore {
     private final Path layers;
     private final Path names;
     private final ConcurrentHashMap<String, ReentrantLock> unpacking;
+    /** Layer blobs being written, by layer and variant (see {@link #layerBlob}). */
+    private final ConcurrentHashMap<String, CompletableFuture<LayerBlob>> writing;
 
     public ImageStore(Path dir, RegistryClient registry, Snapshotter snapshotter) throws IOException {
         this.content = ContentStore.open(dir.resolve("content"));
@@ -77,6 +80,7 @@ public final class ImageStore {
         this.layers = Files.createDirectories(dir.resolve("layers"));
         this.names = Files.createDirectories(dir.resolve("names"));
         this.unpacking = new ConcurrentHashMap<>();
+        this.writing = new ConcurrentHashMap<>();
     }
 
     private ImageStore(ImageStore store, RegistryClient registry) {
@@ -88,6 +92,7 @@ public final class ImageStore {
         this.layers = store.layers;
         this.names = store.names;
         this.unpacking = store.unpacking;
+        this.writing = store.writing;
     }
 
     /**
@@ -461,6 +466,59 @@ public final class ImageStore {
     /** Remembers the blob of one form of a snapshot layer (written atomically). */
     public void recordLayer(String layerId, String variant, LayerBlob blob) throws IOException {
         writeLayerRecord(layers.resolve(layerId + "@" + checkedVariant(variant)), blob);
+    }
+
+    /** Writes a layer's blob in one form; called by {@link #layerBlob} when no one else is writing it. */
+    @FunctionalInterface
+    public interface LayerBlobWrite {
+        LayerBlob write() throws IOException, InterruptedException;
+    }
+
+    /**
+     * The blob of a snapshot layer in the form {@code variant} names: the recorded one, or the one {@code write}
+     * makes and this method records. One write per layer and form runs at a time: whoever asks while one runs (an
+     * export while the build compresses ahead, two builds exporting one base) waits for its blob instead of
+     * compressing the layer again, and writes it itself if that write failed or was cancelled.
+     */
+    public LayerBlob layerBlob(String layerId, String variant, LayerBlobWrite write)
+            throws IOException, InterruptedException {
+        String key = layerId + "@" + checkedVariant(variant);
+        while (true) {
+            Optional<LayerBlob> recorded = blobOf(layerId, variant);
+            if (recorded.isPresent()) {
+                return recorded.get();
+            }
+            CompletableFuture<LayerBlob> mine = new CompletableFuture<>();
+            CompletableFuture<LayerBlob> running = writing.putIfAbsent(key, mine);
+            if (running == null) {
+                return writeOnce(key, layerId, variant, write, mine);
+            }
+            try {
+                return running.get();
+            } catch (ExecutionException failedOrCancelled) {
+                // that writer's error is its own to report; this caller tries for itself
+            }
+        }
+    }
+
+    private LayerBlob writeOnce(
+            String key, String layerId, String variant, LayerBlobWrite write, CompletableFuture<LayerBlob> mine)
+            throws IOException, InterruptedException {
+        try {
+            // a writer that finished between the lookup and the claim has recorded its blob
+            Optional<LayerBlob> recorded = blobOf(layerId, variant);
+            LayerBlob blob = recorded.isPresent() ? recorded.get() : write.write();
+            if (recorded.isEmpty()) {
+                recordLayer(layerId, variant, blob);
+            }
+            mine.complete(blob);
+            return blob;
+        } catch (IOException | InterruptedException | RuntimeException | Error e) {
+            mine.completeExceptionally(e);
+            throw e;
+        } finally {
+            writing.remove(key, mine);
+        }
     }
 
     private static String checkedVariant(String variant) {
