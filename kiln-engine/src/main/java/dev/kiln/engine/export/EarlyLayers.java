@@ -19,9 +19,10 @@ import java.util.concurrent.TimeUnit;
  * <p>Only layers the build's outputs need are written ahead, in the form the first of them asks for: the layers of
  * each solved result (an image export's layers), and with a {@code mode=max} cache export those of every step. One
  * layer at a time, on one virtual thread (the compressor spreads a layer over the cores, which the kernel shares
- * with the steps that run meanwhile). A layer written ahead is the same blob the export would write ({@link dev.kiln.worker.image.ImageStore#layerBlob} lets one write
- * run per layer and form; an export that asks meanwhile waits for it), and a failed or cancelled write costs
- * nothing: the export writes that layer itself and reports its error.
+ * with the steps that run meanwhile). A layer written ahead is the same blob the export would write
+ * ({@link dev.kiln.worker.image.ImageStore#layerBlob} lets one write run per layer and form; an export that asks
+ * meanwhile waits for it), and a failed or cancelled write costs nothing: the export writes that layer itself and
+ * reports its error.
  */
 public final class EarlyLayers implements AutoCloseable {
 
