@@ -4,6 +4,8 @@
 #   export    every step runs (--no-cache) with an OCI tar output, without and with a cache export to a local
 #             directory (mode=max), for kiln daemon and buildkitd; the export's cost is the difference
 #   bare      the same without an output: the cache export is then the first to compress the layers
+#   overlap   an image output (OCI tar, every step runs) whose 30 MB layer comes before a single-threaded step
+#             (bench_overlap_context): Kiln compresses that layer while the step runs, BuildKit after the build
 #   import    a fresh kiln state (its daemon started untimed) builds the workload with every step from a cache:
 #             --cache-from type=registry and type=local, against the same fresh state pulling the image the
 #             workload makes (FROM it, same OCI tar output), which is what "the time to pull the layers" means
@@ -16,7 +18,7 @@ set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 runs=${BENCH_RUNS:-5}
 warmup=${BENCH_WARMUP:-1}
-scenarios=${BENCH_SCENARIOS:-export bare import}
+scenarios=${BENCH_SCENARIOS:-export bare overlap import}
 work=${BENCH_WORK:-/var/tmp/kiln-cache-bench}
 results=${BENCH_RESULTS:-$root/bench/results/$(date +%Y-%m-%d)-cache.txt}
 
@@ -28,6 +30,7 @@ trap '"$root/kiln" daemon stop --state "$work/fresh-state" >/dev/null 2>&1 || tr
 
 bench_base_registry "$work" "$root"
 bench_cache_context "$work/ctx"
+bench_overlap_context "$work/overlap"
 bench_buildkitd "$work"
 bench_kiln_daemon "$root" "$work/kiln-state" "$work/kiln-daemon.log"
 bench_await_sockets "$work/bk.sock" "$work/kiln-state/kiln.sock"
@@ -79,6 +82,16 @@ for scenario in $scenarios; do
         line=$(cost "$scenario" "$tool")
         bench_record "$scenario-$tool" "$line" plain cache
       done ;;
+    overlap)
+      bench_add overlap-kiln "" "$(kiln_build "$work/kiln-state" --no-cache --output type=oci,dest=$work/out.tar \
+        "$work/overlap")"
+      bench_add overlap-buildkit "" "buildctl --addr unix://$work/bk.sock build --progress plain --frontend \
+dockerfile.v0 --local context=$work/overlap --local dockerfile=$work/overlap --no-cache --output type=oci,dest=$work/out.tar"
+      bench_round_robin "$runs" "$warmup"
+      line=$(awk -v k="$(bench_median overlap-kiln)" -v b="$(bench_median overlap-buildkit)" \
+        -v r="$(bench_ratio overlap-kiln overlap-buildkit)" \
+        'BEGIN { printf "overlap kiln %6.3f s   buildkit %6.3f s   kiln/buildkit %.2f   (medians; per round %.2f)", k, b, k / b, r }')
+      bench_record overlap "$line" kiln buildkit ;;
     import)
       bench_add import-registry "$fresh" "$(kiln_build "$work/fresh-state" \
         --cache-from type=registry,ref=$registry/cached:cache --output type=oci,dest=$work/out.tar "$work/ctx")"

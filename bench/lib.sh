@@ -298,3 +298,15 @@ COPY src/ /src/
 RUN cat /src/* > /app.txt && ls /deps | wc -l >> /app.txt
 END
 }
+
+# bench_overlap_context DIR: an image whose big layer comes early, FROM $base: a step that writes 30 MB (as a
+# dependency install would), then a single-threaded step of a second or two (as a compile would), then a small one
+bench_overlap_context() {
+  mkdir -p "$1"
+  cat > "$1/Dockerfile" <<END
+FROM $base
+RUN mkdir -p /deps && seq 1 1500000 > /deps/numbers.txt && for i in \$(seq 1 400); do seq \$i 3 30000 > /deps/part\$i.txt; done
+RUN i=0; while [ \$i -lt 300000 ]; do i=\$((i + 1)); done; echo \$i > /count
+RUN echo built > /done
+END
+}
