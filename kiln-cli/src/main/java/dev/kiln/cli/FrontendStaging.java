@@ -30,7 +30,7 @@ import java.util.stream.Stream;
 /**
  * The root filesystem of a frontend image, staged on the host for {@link FrontendImageBuild}: the jars the frontend
  * needs (those that jdeps finds its classes reach, from the class path it is given; class directories are jarred,
- * since an AOT cache takes classes from jars only), a Java runtime made by jlink from this JDK with the modules jdeps
+ * since a class data sharing archive takes classes from jars only), a Java runtime made by jlink from this JDK with the modules jdeps
  * names, and the host's shared libraries that runtime links against (as ldd lists them), at their host paths. Every
  * file gets the time {@code epoch}, so that the same inputs stage the same tree.
  *
@@ -82,8 +82,7 @@ record FrontendStaging(Path rootfs, List<String> classpath, Set<String> modules)
         }
         Path runtime = rootfs.resolve(RUNTIME.substring(1));
         Files.createDirectories(runtime.getParent());
-        tool(
-                "jlink",
+        jlink(
                 "--add-modules",
                 String.join(",", deps.modules()),
                 "--output",
@@ -253,6 +252,30 @@ record FrontendStaging(Path rootfs, List<String> classpath, Set<String> modules)
                 return FileVisitResult.CONTINUE;
             }
         });
+    }
+
+    /**
+     * Runs jlink in a JVM of its own. Not in this process: jlink's generate-jli-classes plugin writes the
+     * java.lang.invoke classes that the running JVM generates, and a JVM that has run a while (or mapped an AOT cache)
+     * generates other bytes than a fresh one, so that an in-process jlink made a different runtime on different runs.
+     */
+    private static void jlink(String... args) throws IOException, InterruptedException {
+        Path jlink = Path.of(System.getProperty("java.home"), "bin", "jlink");
+        if (!Files.isExecutable(jlink)) {
+            throw new IOException(jlink + " is missing (kiln frontend-image needs a JDK with jlink and jdeps)");
+        }
+        List<String> command = new ArrayList<>(List.of(jlink.toString()));
+        command.addAll(List.of(args));
+        Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
+        process.getOutputStream().close();
+        String out = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        if (!process.waitFor(10, TimeUnit.MINUTES)) {
+            process.destroyForcibly();
+            throw new IOException("jlink did not finish within 10 minutes");
+        }
+        if (process.exitValue() != 0) {
+            throw new IOException("jlink failed (" + process.exitValue() + "): " + out.strip());
+        }
     }
 
     /** Runs a JDK tool in this process and returns what it printed. */
