@@ -229,15 +229,19 @@ record FrontendStaging(Path rootfs, List<String> classpath, Set<String> modules)
         return libraries;
     }
 
-    /** Gives every file and directory of {@code rootfs} the time {@code epoch}; symbolic links keep theirs. */
+    /**
+     * Gives every file, directory and symbolic link of {@code rootfs} the time {@code epoch}: the links too (jlink
+     * makes some under legal/), or their time of staging reaches the layer whenever SOURCE_DATE_EPOCH does not clamp
+     * it.
+     */
     private static void stamp(Path rootfs, Instant epoch) throws IOException {
         FileTime time = FileTime.from(epoch);
         Files.walkFileTree(rootfs, new SimpleFileVisitor<>() {
             @Override
             public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
-                if (!attrs.isSymbolicLink()) {
-                    Files.setLastModifiedTime(file, time);
-                }
+                Files.getFileAttributeView(
+                                file, java.nio.file.attribute.BasicFileAttributeView.class, LinkOption.NOFOLLOW_LINKS)
+                        .setTimes(time, null, null);
                 return FileVisitResult.CONTINUE;
             }
 
