@@ -11,15 +11,16 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
 import java.util.stream.Stream;
 
 /**
  * {@code kiln frontend-image -t REF [--push] [--output SPEC] [--frontend java:CLASS --frontend-classpath CP]}: packs
  * a Java frontend as a frontend image that Kiln and BuildKit run ({@code --frontend gateway.v0 --opt source=REF}, or
  * a Dockerfile's {@code # syntax=REF}): by default Kiln's own Dockerfile frontend. The image is a jlinked runtime,
- * the host libraries it needs, the jars and a JDK AOT cache ({@link FrontendStaging}), built by Kiln itself from
- * LLB ({@link FrontendImageBuild}) in this process, and exported as {@code kiln build} exports (-t alone keeps it in
- * the local image store). SOURCE_DATE_EPOCH in the environment makes it reproducible.
+ * the host libraries it needs, the jars ({@link FrontendStaging}) and a class data sharing archive of what a start
+ * loads, built by Kiln itself from LLB ({@link FrontendImageBuild}) in this process, and exported as {@code kiln
+ * build} exports (-t alone keeps it in the local image store). SOURCE_DATE_EPOCH in the environment makes it reproducible.
  */
 final class FrontendImageCommand {
 
@@ -31,17 +32,26 @@ final class FrontendImageCommand {
               -o, --output SPEC         an output as kiln build takes it (type=oci,dest=..., type=registry, ...)
               --frontend java:CLASS     the frontend to pack: a BuildFunction or Frontend class
               --frontend-classpath CP   where CLASS and what it uses are (jars or class directories, ':'-separated)
-              --no-aot                  no JDK AOT cache (a smaller image that starts slower)
+              --no-aot                  no class data sharing archive (a smaller image that starts slower)
               --state DIR, --progress MODE, --runtime NAME, --metadata-file FILE   as for kiln build""";
 
     static final String DEFAULT_FRONTEND = "dev.kiln.dockerfile.DockerfileFrontend";
 
+    private static final String SOURCE_DATE_EPOCH = "SOURCE_DATE_EPOCH";
+
     private final PrintStream out;
     private final PrintStream err;
+    private final Map<String, String> env;
 
     FrontendImageCommand(PrintStream out, PrintStream err) {
+        this(out, err, System.getenv());
+    }
+
+    /** A command that reads SOURCE_DATE_EPOCH from {@code env}. */
+    FrontendImageCommand(PrintStream out, PrintStream err, Map<String, String> env) {
         this.out = out;
         this.err = err;
+        this.env = Map.copyOf(env);
     }
 
     int run(List<String> args) throws Exception {
@@ -85,7 +95,7 @@ final class FrontendImageCommand {
             throw new UsageException(
                     "frontend-image needs an image name or an output: -t REF or --output SPEC\n" + USAGE);
         }
-        Instant epoch = epoch();
+        Instant epoch = epoch(env);
         Path work = Files.createTempDirectory("kiln-frontend-image-");
         try {
             List<Path> classpath = new ArrayList<>(extra);
@@ -125,6 +135,11 @@ final class FrontendImageCommand {
                     "aot=" + aot,
                     "--opt",
                     "epoch=" + epoch.getEpochSecond()));
+            if (env.containsKey(SOURCE_DATE_EPOCH)) {
+                // the exporter's epoch (the config's and history's times, layer times clamped), from this
+                // environment rather than the process's
+                build.addAll(List.of("--build-arg", SOURCE_DATE_EPOCH + "=" + epoch.getEpochSecond()));
+            }
             try {
                 return new BuildCommand(out, err, java.io.InputStream.nullInputStream()).run(build);
             } catch (dev.kiln.engine.BuildException e) {
@@ -171,8 +186,8 @@ final class FrontendImageCommand {
     }
 
     /** SOURCE_DATE_EPOCH, or the start of 1970: the staged files' time either way, so staging is reproducible. */
-    private static Instant epoch() throws UsageException {
-        String value = System.getenv("SOURCE_DATE_EPOCH");
+    private static Instant epoch(Map<String, String> env) throws UsageException {
+        String value = env.get(SOURCE_DATE_EPOCH);
         if (value == null || value.isBlank()) {
             return Instant.EPOCH;
         }

@@ -30,18 +30,22 @@ import java.util.stream.Stream;
 /**
  * The root filesystem of a frontend image, staged on the host for {@link FrontendImageBuild}: the jars the frontend
  * needs (those that jdeps finds its classes reach, from the class path it is given; class directories are jarred,
- * since an AOT cache takes classes from jars only), a Java runtime made by jlink from this JDK with the modules jdeps
- * names, and the host's shared libraries that runtime links against (as ldd lists them), at their host paths. Every
- * file gets the time {@code epoch}, so that the same inputs stage the same tree.
+ * since a class data sharing archive takes classes from jars only) merged into one, a Java runtime made by jlink
+ * from this JDK with the modules jdeps names, and the host's shared libraries that runtime links against (as ldd
+ * lists them), at their host paths. Every file gets the time {@code epoch}, so that the same inputs stage the same
+ * tree.
  *
  * @param rootfs the staged tree
- * @param classpath the jars' paths in the image, in class path order
+ * @param classpath the class path in the image: its one jar
  * @param modules the runtime's modules
  */
 record FrontendStaging(Path rootfs, List<String> classpath, Set<String> modules) {
 
     static final String LIB = "/opt/kiln/lib";
     static final String RUNTIME = "/opt/kiln/java";
+
+    /** The one jar in {@link #LIB}: every jar the frontend needs, merged. */
+    static final String JAR = "frontend.jar";
 
     /**
      * Stages a frontend.
@@ -75,15 +79,11 @@ record FrontendStaging(Path rootfs, List<String> classpath, Set<String> modules)
 
         Path rootfs = Files.createDirectories(work.resolve("rootfs"));
         Path lib = Files.createDirectories(rootfs.resolve(LIB.substring(1)));
-        List<String> imageClasspath = new ArrayList<>();
-        for (Path jar : deps.jars()) {
-            Files.copy(jar, lib.resolve(jar.getFileName().toString()));
-            imageClasspath.add(LIB + "/" + jar.getFileName());
-        }
+        mergeJars(deps.jars(), lib.resolve(JAR), epoch);
+        List<String> imageClasspath = List.of(LIB + "/" + JAR);
         Path runtime = rootfs.resolve(RUNTIME.substring(1));
         Files.createDirectories(runtime.getParent());
-        tool(
-                "jlink",
+        jlink(
                 "--add-modules",
                 String.join(",", deps.modules()),
                 "--output",
@@ -192,6 +192,79 @@ record FrontendStaging(Path rootfs, List<String> classpath, Set<String> modules)
         }
     }
 
+    /**
+     * Writes {@code jars} as one jar, as the class path would see them: of entries of the same name the first jar's,
+     * the service files of all of them joined in class path order. One jar and not 27, because a frontend reads
+     * every jar on its class path before its first call (java.util.logging starts by looking for a logger service in
+     * each: about 20 ms for Kiln's Dockerfile frontend). What a class path does not use goes: the jars' manifests
+     * (but Multi-Release), signatures and module descriptors. The bytes depend on nothing but the jars: their
+     * entries in order, one timestamp.
+     */
+    private static void mergeJars(List<Path> jars, Path merged, Instant epoch) throws IOException {
+        Set<String> written = new java.util.HashSet<>();
+        Map<String, ByteArrayOutputStream> services = new LinkedHashMap<>();
+        boolean multiRelease = false;
+        try (OutputStream out = Files.newOutputStream(merged);
+                java.util.zip.ZipOutputStream zip = new java.util.zip.ZipOutputStream(out)) {
+            for (Path jar : jars) {
+                try (java.util.jar.JarFile file = new java.util.jar.JarFile(jar.toFile())) {
+                    multiRelease |= file.isMultiRelease();
+                }
+            }
+            put(zip, "META-INF/MANIFEST.MF", manifest(multiRelease), epoch);
+            written.add("META-INF/MANIFEST.MF");
+            for (Path jar : jars) {
+                try (java.util.zip.ZipFile file = new java.util.zip.ZipFile(jar.toFile())) {
+                    for (java.util.zip.ZipEntry entry : java.util.Collections.list(file.entries())) {
+                        String name = entry.getName();
+                        if (entry.isDirectory() || !onClassPath(name)) {
+                            continue;
+                        }
+                        try (java.io.InputStream in = file.getInputStream(entry)) {
+                            if (name.startsWith("META-INF/services/")) {
+                                ByteArrayOutputStream joined =
+                                        services.computeIfAbsent(name, n -> new ByteArrayOutputStream());
+                                in.transferTo(joined);
+                                joined.write('\n');
+                            } else if (written.add(name)) {
+                                put(zip, name, in.readAllBytes(), epoch);
+                            }
+                        }
+                    }
+                }
+            }
+            for (Map.Entry<String, ByteArrayOutputStream> service : services.entrySet()) {
+                put(zip, service.getKey(), service.getValue().toByteArray(), epoch);
+            }
+        }
+    }
+
+    /** Whether a jar entry means anything on a class path: not a manifest, signature or module descriptor. */
+    private static boolean onClassPath(String name) {
+        String upper = name.toUpperCase(java.util.Locale.ROOT);
+        boolean signature = upper.startsWith("META-INF/")
+                && upper.indexOf('/', "META-INF/".length()) < 0
+                && (upper.endsWith(".SF") || upper.endsWith(".RSA") || upper.endsWith(".DSA") || upper.endsWith(".EC"));
+        return !upper.equals("META-INF/MANIFEST.MF")
+                && !upper.equals("META-INF/INDEX.LIST")
+                && !signature
+                && !name.endsWith("module-info.class");
+    }
+
+    private static byte[] manifest(boolean multiRelease) {
+        String text = "Manifest-Version: 1.0\r\n" + (multiRelease ? "Multi-Release: true\r\n" : "") + "\r\n";
+        return text.getBytes(StandardCharsets.UTF_8);
+    }
+
+    private static void put(java.util.zip.ZipOutputStream zip, String name, byte[] data, Instant epoch)
+            throws IOException {
+        JarEntry entry = new JarEntry(name);
+        entry.setTime(epoch.toEpochMilli());
+        zip.putNextEntry(entry);
+        zip.write(data);
+        zip.closeEntry();
+    }
+
     /** The host libraries (outside the runtime) that the runtime's launcher and native libraries load. */
     private static Set<Path> hostLibraries(Path runtime) throws IOException, InterruptedException {
         List<String> binaries = new ArrayList<>();
@@ -230,15 +303,19 @@ record FrontendStaging(Path rootfs, List<String> classpath, Set<String> modules)
         return libraries;
     }
 
-    /** Gives every file and directory of {@code rootfs} the time {@code epoch}; symbolic links keep theirs. */
+    /**
+     * Gives every file, directory and symbolic link of {@code rootfs} the time {@code epoch}: the links too (jlink
+     * makes some under legal/), or their time of staging reaches the layer whenever SOURCE_DATE_EPOCH does not clamp
+     * it.
+     */
     private static void stamp(Path rootfs, Instant epoch) throws IOException {
         FileTime time = FileTime.from(epoch);
         Files.walkFileTree(rootfs, new SimpleFileVisitor<>() {
             @Override
             public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
-                if (!attrs.isSymbolicLink()) {
-                    Files.setLastModifiedTime(file, time);
-                }
+                Files.getFileAttributeView(
+                                file, java.nio.file.attribute.BasicFileAttributeView.class, LinkOption.NOFOLLOW_LINKS)
+                        .setTimes(time, null, null);
                 return FileVisitResult.CONTINUE;
             }
 
@@ -253,6 +330,30 @@ record FrontendStaging(Path rootfs, List<String> classpath, Set<String> modules)
                 return FileVisitResult.CONTINUE;
             }
         });
+    }
+
+    /**
+     * Runs jlink in a JVM of its own. Not in this process: jlink's generate-jli-classes plugin writes the
+     * java.lang.invoke classes that the running JVM generates, and a JVM that has run a while (or mapped an AOT cache)
+     * generates other bytes than a fresh one, so that an in-process jlink made a different runtime on different runs.
+     */
+    private static void jlink(String... args) throws IOException, InterruptedException {
+        Path jlink = Path.of(System.getProperty("java.home"), "bin", "jlink");
+        if (!Files.isExecutable(jlink)) {
+            throw new IOException(jlink + " is missing (kiln frontend-image needs a JDK with jlink and jdeps)");
+        }
+        List<String> command = new ArrayList<>(List.of(jlink.toString()));
+        command.addAll(List.of(args));
+        Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
+        process.getOutputStream().close();
+        String out = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        if (!process.waitFor(10, TimeUnit.MINUTES)) {
+            process.destroyForcibly();
+            throw new IOException("jlink did not finish within 10 minutes");
+        }
+        if (process.exitValue() != 0) {
+            throw new IOException("jlink failed (" + process.exitValue() + "): " + out.strip());
+        }
     }
 
     /** Runs a JDK tool in this process and returns what it printed. */

@@ -12,6 +12,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Kiln's own Dockerfile frontend packed by {@code kiln frontend-image} and pushed to a registry on 127.0.0.1 with a
@@ -57,19 +58,21 @@ record KilnFrontendImage(
         ByteArrayOutputStream log = new ByteArrayOutputStream();
         PrintStream err = new PrintStream(log, true, StandardCharsets.UTF_8);
         long start = System.nanoTime();
-        int code = new FrontendImageCommand(new PrintStream(new ByteArrayOutputStream()), err)
-                .run(List.of(
-                        "--state",
-                        work.resolve("pack-state").toString(),
-                        "--progress",
-                        "plain",
-                        "-t",
-                        frontend,
-                        "--push"));
+        int code = pack(work.resolve("pack-state"), frontend, err);
         long millis = (System.nanoTime() - start) / 1_000_000;
         String packLog = log.toString(StandardCharsets.UTF_8);
         assertThat(code).as(packLog).isZero();
         return new KilnFrontendImage(registry, busybox, frontend, work, packLog, millis);
+    }
+
+    /** The SOURCE_DATE_EPOCH of the packs: 2023-11-14. */
+    static final String EPOCH = "1700000000";
+
+    /** {@code kiln frontend-image -t ref --push} of Kiln's Dockerfile frontend under {@link #EPOCH}, in this JVM. */
+    static int pack(Path state, String ref, PrintStream err) throws Exception {
+        return new FrontendImageCommand(
+                        new PrintStream(new ByteArrayOutputStream()), err, Map.of("SOURCE_DATE_EPOCH", EPOCH))
+                .run(List.of("--state", state.toString(), "--progress", "plain", "-t", ref, "--push"));
     }
 
     /**

@@ -5,7 +5,6 @@ import dev.kiln.api.ResultRefs;
 import dev.kiln.api.gateway.CacheOptionsEntry;
 import dev.kiln.api.gateway.InputsRequest;
 import dev.kiln.api.gateway.LLBBridgeGrpc;
-import dev.kiln.api.gateway.PingRequest;
 import dev.kiln.api.gateway.PongResponse;
 import dev.kiln.api.gateway.Ref;
 import dev.kiln.api.gateway.ResolveImageConfigRequest;
@@ -47,7 +46,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 
 /**
@@ -90,11 +88,45 @@ public final class LlbBridgeClient implements Client {
      * @throws GatewayException when the engine does not answer within {@link #PING_TIMEOUT}
      */
     public static LlbBridgeClient connect(Channel channel, BuildFacts facts) throws InterruptedException {
-        PongResponse pong = call(
-                "ping the engine",
-                () -> LLBBridgeGrpc.newBlockingStub(channel)
-                        .withDeadlineAfter(PING_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)
-                        .ping(PingRequest.getDefaultInstance()));
+        return connect(channel, PingCall.send(channel), facts);
+    }
+
+    /**
+     * Sends Ping on {@code channel} now; {@link #connect(Channel, Pinged, BuildFacts)} takes its answer. A frontend
+     * sends it first thing, so that its engine hears from it before it has loaded what its build needs.
+     */
+    public static Pinged ping(Channel channel) {
+        return new Pinged(PingCall.send(channel));
+    }
+
+    /** A Ping sent on a channel, whose Pong {@link #connect(Channel, Pinged, BuildFacts)} waits for. */
+    public static final class Pinged {
+        private final PingCall call;
+
+        private Pinged(PingCall call) {
+            this.call = call;
+        }
+    }
+
+    /**
+     * A client for one build on {@code channel}, once the engine answered {@code ping} (sent on that channel).
+     *
+     * @throws GatewayException when the engine does not answer within {@link #PING_TIMEOUT}
+     */
+    public static LlbBridgeClient connect(Channel channel, Pinged ping, BuildFacts facts) throws InterruptedException {
+        return connect(channel, ping.call, facts);
+    }
+
+    private static LlbBridgeClient connect(Channel channel, PingCall ping, BuildFacts facts)
+            throws InterruptedException {
+        PongResponse pong = call("ping the engine", () -> {
+            try {
+                return ping.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw Status.CANCELLED.withCause(e).asRuntimeException();
+            }
+        });
         return new LlbBridgeClient(channel, facts, pong);
     }
 

@@ -33,11 +33,19 @@ import java.util.concurrent.TimeUnit;
  * stream, {@code System.out} is sent to stderr, which the engine shows as the frontend's log. The process ends with
  * status 0 when the function's result was returned, 1 when the function failed (the engine has its error then), 2
  * when the engine could not be told anything.
+ *
+ * <p>With {@value #TRAINING_ENV}{@code =1} in the environment there is no engine: the process does what a start does
+ * (sends Ping, loads the function, reads the facts), then finds its engine gone and ends with status 2, the same way
+ * every time, so that the classes it loaded are the same on every run. {@code kiln frontend-image} trains the
+ * image's class data sharing archive so.
  */
 public final class StdioFrontend {
 
     /** The environment variable naming the function's class when no argument does. */
     public static final String CLASS_ENV = "KILN_FRONTEND_CLASS";
+
+    /** The environment variable that makes a run the training run of an image's class archive. */
+    public static final String TRAINING_ENV = "KILN_FRONTEND_TRAINING";
 
     /** The largest message taken from the engine: Go's frontends allow 16 MiB. */
     static final int MAX_MESSAGE = 16 << 20;
@@ -47,28 +55,51 @@ public final class StdioFrontend {
     private StdioFrontend() {}
 
     public static void main(String[] args) {
+        Map<String, String> env = System.getenv();
         // stdout is the engine's connection: nothing else may write to it
         OutputStream toEngine = new FileOutputStream(FileDescriptor.out);
         InputStream fromEngine = new FileInputStream(FileDescriptor.in);
         System.setOut(System.err);
-        System.exit(run(args, System.getenv(), fromEngine, toEngine, System.err));
+        if ("1".equals(env.get(TRAINING_ENV))) {
+            HangUp engine = new HangUp();
+            System.exit(run(args, env, engine, OutputStream.nullOutputStream(), System.err, engine::hangUp));
+        }
+        System.exit(run(args, env, fromEngine, toEngine, System.err, () -> {}));
     }
 
-    /** Runs the named function against the engine at the other end of {@code in} and {@code out}. */
+    /**
+     * Runs the named function against the engine at the other end of {@code in} and {@code out}. Ping goes out
+     * first: the engine hears from the frontend as soon as its JVM runs, and the function's classes load, and the
+     * facts are read, while the engine answers.
+     */
     public static int run(String[] args, Map<String, String> env, InputStream in, OutputStream out, PrintStream log) {
-        String className = args.length > 0 ? args[0] : env.getOrDefault(CLASS_ENV, "");
-        BuildFunction function;
-        try {
-            function = load(className);
-        } catch (GatewayException e) {
-            // still connect: the engine then fails the build with this message instead of a vanished frontend
-            function = client -> {
-                throw e;
-            };
-        }
+        return run(args, env, in, out, log, () -> {});
+    }
+
+    /** As {@link #run(String[], Map, InputStream, OutputStream, PrintStream)}; {@code started} runs before Pong. */
+    private static int run(
+            String[] args,
+            Map<String, String> env,
+            InputStream in,
+            OutputStream out,
+            PrintStream log,
+            Runnable started) {
         Http2Channel channel = Http2Channel.streams("the engine on stdin and stdout", in, out, MAX_MESSAGE);
         try {
-            LlbBridgeClient client = LlbBridgeClient.connect(channel, facts(env));
+            LlbBridgeClient.Pinged ping = LlbBridgeClient.ping(channel);
+            String className = args.length > 0 ? args[0] : env.getOrDefault(CLASS_ENV, "");
+            BuildFunction function;
+            try {
+                function = load(className);
+            } catch (GatewayException e) {
+                // still connect: the engine then fails the build with this message instead of a vanished frontend
+                function = client -> {
+                    throw e;
+                };
+            }
+            BuildFacts facts = facts(env);
+            started.run();
+            LlbBridgeClient client = LlbBridgeClient.connect(channel, ping, facts);
             Optional<Throwable> failure = client.run(function);
             failure.ifPresent(e ->
                     log.println("frontend: " + LlbBridgeClient.errorStatus(e).getMessage()));
@@ -83,6 +114,34 @@ public final class StdioFrontend {
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
+        }
+    }
+
+    /**
+     * The training run's engine: it sends nothing, and hangs up only once the frontend has started, so that a
+     * training run never races its engine's end (which would load other classes on other runs).
+     */
+    private static final class HangUp extends InputStream {
+        private final java.util.concurrent.CountDownLatch started = new java.util.concurrent.CountDownLatch(1);
+
+        void hangUp() {
+            started.countDown();
+        }
+
+        @Override
+        public int read() throws IOException {
+            return read(new byte[1], 0, 1);
+        }
+
+        @Override
+        public int read(byte[] buffer, int offset, int length) throws IOException {
+            try {
+                started.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new java.io.InterruptedIOException("the training run was interrupted");
+            }
+            return -1;
         }
     }
 
@@ -156,12 +215,14 @@ public final class StdioFrontend {
             throw new GatewayException(
                     "cannot make frontend " + className + " (it needs a public no-argument constructor): " + e);
         }
-        return switch (instance) {
-            case BuildFunction function -> function;
-            case Frontend frontend -> frontend.function();
-            default ->
-                throw new GatewayException(
-                        "frontend class " + className + " is neither a BuildFunction nor a Frontend");
-        };
+        // not a pattern switch: its first run generates a class with the ClassFile API, which costs a frontend's
+        // start milliseconds
+        if (instance instanceof BuildFunction function) {
+            return function;
+        }
+        if (instance instanceof Frontend frontend) {
+            return frontend.function();
+        }
+        throw new GatewayException("frontend class " + className + " is neither a BuildFunction nor a Frontend");
     }
 }
