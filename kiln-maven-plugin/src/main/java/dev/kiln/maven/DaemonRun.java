@@ -219,7 +219,7 @@ final class DaemonRun {
      * build, and its result (or its failure) goes back with Return, which the daemon's Solve then exports (or fails
      * with). A gateway the function cannot reach cancels the build.
      */
-    private static void forward(
+    private void forward(
             Http2Channel channel,
             String ref,
             String session,
@@ -227,11 +227,18 @@ final class DaemonRun {
             BuildFunction function,
             Context.CancellableContext call)
             throws InterruptedException, MojoExecutionException {
+        long started = System.nanoTime();
         try {
-            LlbBridgeClient.connect(
-                            ForwardedFrontend.bridge(channel, ref),
-                            new BuildFacts(attrs, session, "kiln-maven-plugin", List.of()))
-                    .run(function);
+            LlbBridgeClient gateway = LlbBridgeClient.connect(
+                    ForwardedFrontend.bridge(channel, ref),
+                    new BuildFacts(attrs, session, "kiln-maven-plugin", List.of()));
+            long connected = System.nanoTime();
+            gateway.run(function);
+            if (log.isDebugEnabled()) {
+                log.debug(String.format(
+                        "kiln: the daemon's gateway answered in %d ms; the build function returned %d ms later",
+                        (connected - started) / 1_000_000, (System.nanoTime() - connected) / 1_000_000));
+            }
         } catch (GatewayException e) {
             call.cancel(e);
             throw new MojoExecutionException("kiln: the daemon's gateway: " + e.getMessage(), e);
