@@ -1,11 +1,7 @@
 package dev.kiln.maven;
 
+import dev.kiln.api.DaemonEndpoint;
 import dev.kiln.core.ImageReference;
-import dev.kiln.engine.BuildOutcome;
-import dev.kiln.engine.BuildRequest;
-import dev.kiln.engine.FrontendSpec;
-import dev.kiln.engine.export.ExportTarget;
-import dev.kiln.engine.export.ImageOptions;
 import dev.kiln.oci.registry.Credentials;
 import java.io.File;
 import java.io.IOException;
@@ -39,7 +35,8 @@ import org.codehaus.plexus.util.xml.Xpp3Dom;
 /**
  * What the plugin's goals share: the configuration (Jib's element names, see {@link ImageParameters}), the
  * project's facts, the engine's state directory and the registry credentials. A goal makes an {@link ImagePlan},
- * says where the image goes ({@link #target}), and this runs the build on the embedded engine.
+ * says where the image goes ({@link #output}), and this runs the build: through the Kiln daemon that holds the state
+ * when one runs ({@link DaemonRun}), else on the engine embedded in Maven's JVM ({@link EngineRun}).
  */
 abstract class AbstractKilnMojo extends AbstractMojo {
 
@@ -95,17 +92,36 @@ abstract class AbstractKilnMojo extends AbstractMojo {
     @Parameter(property = "kiln.skip", defaultValue = "false")
     protected boolean skip;
 
+    /**
+     * Whether the build goes through the Kiln daemon that holds the state ({@code kiln daemon}, or the one a
+     * {@code kiln build} started) when one runs: the daemon keeps its engine, caches and base images warm between
+     * builds, and its image store is the one {@code kiln} commands see. {@code false} ({@code -Dkiln.daemon=false})
+     * always runs the engine embedded in Maven's JVM, which needs no daemon but cannot open a state that a daemon
+     * holds: the goal then fails naming the daemon. Either way the same configuration makes the same image.
+     */
+    @Parameter(property = "kiln.daemon", defaultValue = "true")
+    protected boolean daemon;
+
+    /**
+     * Whether a build through a daemon on this host, run by this user, may hand the daemon the project's directories
+     * and archives by path, rather than sending them through the session; only when the daemon's own registry
+     * credentials are the plugin's (none from the POM or a registry's settings.xml server). For diagnosis.
+     */
+    @Parameter(property = "kiln.daemon.direct", defaultValue = "true")
+    protected boolean daemonDirect;
+
     @Component
     protected SettingsDecrypter settingsDecrypter;
 
     /** Where the built image goes. */
-    protected abstract ExportTarget target(ImagePlan plan, ImageOptions options) throws MojoExecutionException;
+    protected abstract ImageOutput output(ImagePlan plan, ImageOutput.ImageAttributes image)
+            throws MojoExecutionException;
 
     /** Whether the image needs {@code <to><image>} (a push) or may default it to the project's name. */
     protected abstract ImagePlan.Purpose purpose();
 
     /** What to tell the user once the image is where it goes. */
-    protected abstract void done(ImagePlan plan, BuildOutcome outcome) throws MojoExecutionException;
+    protected abstract void done(ImagePlan plan, BuiltImage image) throws MojoExecutionException;
 
     @Override
     public void execute() throws MojoExecutionException, MojoFailureException {
@@ -130,14 +146,12 @@ abstract class AbstractKilnMojo extends AbstractMojo {
                 dependencies,
                 Path.of(project.getBuild().getOutputDirectory()),
                 "kiln-maven-plugin:" + plugin.getVersion());
-        ImageOptions options = imageOptions(plan);
-        BuildRequest request = new BuildRequest(
-                new FrontendSpec.Function("kiln-maven-plugin", build),
+        GoalBuild goal = new GoalBuild(
+                new GoalBuild.Frontend.Function("kiln-maven-plugin", build),
                 Map.of(),
                 build.localDirs(),
-                List.of(target(plan, options)));
-        BuildOutcome outcome = engine(plan.baseImage(), plan.names()).run(request, credentials());
-        done(plan, outcome);
+                List.of(output(plan, imageAttributes(plan))));
+        done(plan, run(goal, plan.baseImage(), plan.names()));
     }
 
     /** The configuration, checked; a bad element fails the build naming it. */
@@ -159,12 +173,35 @@ abstract class AbstractKilnMojo extends AbstractMojo {
         }
     }
 
-    protected ImageOptions imageOptions(ImagePlan plan) {
-        ImageOptions options = ImageOptions.defaults().withOciMediaTypes(plan.ociFormat());
-        if (plan.sourceDateEpoch().isPresent()) {
-            options = options.withSourceDateEpoch(plan.sourceDateEpoch().get());
+    protected ImageOutput.ImageAttributes imageAttributes(ImagePlan plan) {
+        return new ImageOutput.ImageAttributes(plan.ociFormat(), plan.sourceDateEpoch(), allowInsecureRegistries);
+    }
+
+    /**
+     * Runs {@code build}, which pulls {@code baseImage} and makes {@code names}: through the daemon of the state when
+     * one runs and {@code <daemon>} allows, else on the embedded engine.
+     */
+    protected BuiltImage run(GoalBuild build, String baseImage, List<String> names)
+            throws MojoExecutionException, MojoFailureException {
+        EngineRun embedded = engine(baseImage, names);
+        if (daemon) {
+            Optional<DaemonEndpoint> running;
+            try {
+                running = DaemonEndpoint.running(embedded.stateDir());
+            } catch (IOException e) {
+                running =
+                        Optional.empty(); // an unreadable record: the engine's own lock tells whether the state is free
+            }
+            if (running.isPresent()) {
+                if (allowInsecureRegistries) {
+                    getLog().warn("kiln: <allowInsecureRegistries> applies to the images the daemon pushes; the base "
+                            + "image is pulled with the daemon's own settings (kiln daemon --config)");
+                }
+                return new DaemonRun(running.get(), embedded.stateDir(), daemonDirect, getLog())
+                        .run(build, credentials());
+            }
         }
-        return options.withInsecureRegistry(allowInsecureRegistries);
+        return embedded.run(build, credentials());
     }
 
     protected EngineRun engine(String baseImage, List<String> names) throws MojoFailureException {
@@ -308,16 +345,9 @@ abstract class AbstractKilnMojo extends AbstractMojo {
      * Writes the built image's digest to {@code target/kiln-image.digest} and tells the user {@code what} happened,
      * followed by that digest.
      */
-    protected void reportImage(BuildOutcome outcome, String what) throws MojoExecutionException {
-        String digest = imageDigest(outcome).orElse("");
+    protected void reportImage(BuiltImage image, String what) throws MojoExecutionException {
+        String digest = image.digest().orElse("");
         writeOutput("kiln-image.digest", digest);
         getLog().info("kiln: " + what + (digest.isEmpty() ? "" : " (" + digest + ")"));
-    }
-
-    /** The digest of the image (or index) the export made. */
-    protected static Optional<String> imageDigest(BuildOutcome outcome) {
-        return outcome.result()
-                .metadata(dev.kiln.engine.export.Exporters.IMAGE_DIGEST)
-                .map(bytes -> new String(bytes, StandardCharsets.UTF_8));
     }
 }

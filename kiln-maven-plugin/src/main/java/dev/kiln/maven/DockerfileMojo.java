@@ -1,17 +1,14 @@
 package dev.kiln.maven;
 
-import dev.kiln.engine.BuildOutcome;
-import dev.kiln.engine.BuildRequest;
-import dev.kiln.engine.FrontendSpec;
-import dev.kiln.engine.export.ExportTarget;
-import dev.kiln.engine.export.ImageOptions;
 import java.io.File;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import org.apache.maven.plugin.MojoExecutionException;
 import org.apache.maven.plugin.MojoFailureException;
 import org.apache.maven.plugins.annotations.LifecyclePhase;
@@ -88,27 +85,29 @@ public final class DockerfileMojo extends AbstractKilnMojo {
             opts.put("target", target.strip());
         }
         buildArgs.forEach((key, value) -> opts.put("build-arg:" + key, value == null ? "" : value));
-        ImageOptions options = ImageOptions.defaults().withInsecureRegistry(allowInsecureRegistries);
         facts().outputTimestamp().ifPresent(value -> opts.putIfAbsent("build-arg:SOURCE_DATE_EPOCH", epoch(value)));
         String epoch = opts.get("build-arg:SOURCE_DATE_EPOCH");
-        if (epoch != null && !epoch.isEmpty()) {
-            options = options.withSourceDateEpoch(java.time.Instant.ofEpochSecond(Long.parseLong(epoch)));
-        }
+        Optional<Instant> sourceDateEpoch = epoch == null || epoch.isEmpty()
+                ? Optional.empty()
+                : Optional.of(Instant.ofEpochSecond(Long.parseLong(epoch)));
+        // the frontend's default media types, as before: OCI
+        ImageOutput.ImageAttributes image =
+                new ImageOutput.ImageAttributes(true, sourceDateEpoch, allowInsecureRegistries);
         Map<String, Path> locals = Map.of(
                 "context",
-                context.toPath(),
+                context.toPath().toAbsolutePath().normalize(),
                 "dockerfile",
                 dockerfile.toPath().toAbsolutePath().getParent(),
                 MAVEN_CONTEXT,
-                buildDirectory);
-        BuildRequest request = new BuildRequest(
-                new FrontendSpec.Named("dockerfile.v0"),
+                buildDirectory.toAbsolutePath().normalize());
+        GoalBuild build = new GoalBuild(
+                new GoalBuild.Frontend.Named("dockerfile.v0"),
                 opts,
                 locals,
-                List.of(new ExportTarget.Image(names, push, options)));
+                List.of(ImageOutput.image(names, push, image)));
         String base = names.getFirst();
-        BuildOutcome outcome = engine(base, names).run(request, credentials());
-        reportImage(outcome, (push ? "pushed " : "stored ") + String.join(", ", names));
+        BuiltImage built = run(build, base, names);
+        reportImage(built, (push ? "pushed " : "stored ") + String.join(", ", names));
     }
 
     private List<String> names() throws MojoFailureException, MojoExecutionException {
@@ -152,12 +151,12 @@ public final class DockerfileMojo extends AbstractKilnMojo {
     }
 
     @Override
-    protected ExportTarget target(ImagePlan plan, ImageOptions options) {
+    protected ImageOutput output(ImagePlan plan, ImageOutput.ImageAttributes image) {
         throw new UnsupportedOperationException("kiln:dockerfile builds its own request");
     }
 
     @Override
-    protected void done(ImagePlan plan, BuildOutcome outcome) {
+    protected void done(ImagePlan plan, BuiltImage image) {
         throw new UnsupportedOperationException("kiln:dockerfile builds its own request");
     }
 }

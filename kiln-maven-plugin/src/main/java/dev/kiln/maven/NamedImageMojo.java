@@ -1,8 +1,5 @@
 package dev.kiln.maven;
 
-import dev.kiln.engine.BuildOutcome;
-import dev.kiln.engine.export.ExportTarget;
-import dev.kiln.engine.export.ImageOptions;
 import org.apache.maven.plugin.MojoExecutionException;
 
 /**
@@ -24,13 +21,13 @@ abstract class NamedImageMojo extends AbstractKilnMojo {
     }
 
     @Override
-    protected ExportTarget target(ImagePlan plan, ImageOptions options) {
-        return new ExportTarget.Image(plan.names(), push, options);
+    protected ImageOutput output(ImagePlan plan, ImageOutput.ImageAttributes image) {
+        return ImageOutput.image(plan.names(), push, image);
     }
 
     @Override
-    protected void done(ImagePlan plan, BuildOutcome outcome) throws MojoExecutionException {
+    protected void done(ImagePlan plan, BuiltImage image) throws MojoExecutionException {
         String names = String.join(", ", plan.names());
-        reportImage(outcome, push ? "pushed " + names : "stored " + names + " in Kiln's image store");
+        reportImage(image, push ? "pushed " + names : "stored " + names + " in Kiln's image store");
     }
 }

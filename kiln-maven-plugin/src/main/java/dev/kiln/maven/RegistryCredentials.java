@@ -61,6 +61,18 @@ record RegistryCredentials(Map<String, Credentials> explicit, Map<String, Creden
         return docker.find(registry);
     }
 
+    /**
+     * Whether a daemon of this user, on this host, finds the same credentials by itself: none come from the POM or
+     * from a settings.xml server that names a registry (its id a host: a dot, a port or localhost; ids such as
+     * {@code nexus-releases} name Maven repositories), and docker's config is the one at its usual place. Only then
+     * may the plugin hand the daemon its files by path, which leaves the daemon to its own credentials.
+     */
+    boolean daemonFindsTheSame() {
+        boolean registryServers = servers.keySet().stream()
+                .anyMatch(id -> id.contains(".") || id.contains(":") || id.equals("localhost"));
+        return explicit.isEmpty() && !registryServers && System.getenv("DOCKER_CONFIG") == null;
+    }
+
     @Override
     public String describe() {
         return "<auth> in the POM, settings.xml <server> ids " + servers.keySet() + " and " + docker.describe();

@@ -1,9 +1,5 @@
 package dev.kiln.maven;
 
-import dev.kiln.engine.BuildOutcome;
-import dev.kiln.engine.export.ArchiveDestination;
-import dev.kiln.engine.export.ExportTarget;
-import dev.kiln.engine.export.ImageOptions;
 import java.io.File;
 import org.apache.maven.plugin.MojoExecutionException;
 import org.apache.maven.plugins.annotations.LifecyclePhase;
@@ -37,21 +33,18 @@ public final class TarMojo extends AbstractKilnMojo {
     }
 
     @Override
-    protected ExportTarget target(ImagePlan plan, ImageOptions options) throws MojoExecutionException {
-        ArchiveDestination destination = new ArchiveDestination.ToFile(outputFile.toPath());
-        return switch (archiveFormat == null ? "docker" : archiveFormat.strip()) {
-            case "docker" -> new ExportTarget.DockerArchive(destination, plan.names(), options);
-            case "oci" -> new ExportTarget.OciArchive(destination, plan.names(), options);
-            default ->
-                throw new MojoExecutionException(
-                        "kiln: <archiveFormat>: \"" + archiveFormat + "\": expected docker or oci");
-        };
+    protected ImageOutput output(ImagePlan plan, ImageOutput.ImageAttributes image) throws MojoExecutionException {
+        String format = archiveFormat == null ? "docker" : archiveFormat.strip();
+        if (!format.equals("docker") && !format.equals("oci")) {
+            throw new MojoExecutionException(
+                    "kiln: <archiveFormat>: \"" + archiveFormat + "\": expected docker or oci");
+        }
+        return ImageOutput.archive(format, outputFile.toPath(), plan.names(), image);
     }
 
     @Override
-    protected void done(ImagePlan plan, BuildOutcome outcome) throws MojoExecutionException {
-        String digest = imageDigest(outcome).orElse("");
-        writeOutput("kiln-image.digest", digest);
+    protected void done(ImagePlan plan, BuiltImage image) throws MojoExecutionException {
+        writeOutput("kiln-image.digest", image.digest().orElse(""));
         getLog().info("kiln: wrote " + outputFile + " (" + archiveFormat + ", " + plan.name() + ")");
     }
 }
