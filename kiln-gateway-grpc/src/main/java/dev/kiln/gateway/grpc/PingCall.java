@@ -1,6 +1,7 @@
 package dev.kiln.gateway.grpc;
 
 import com.google.protobuf.InvalidProtocolBufferException;
+import dev.kiln.api.RawMarshaller;
 import dev.kiln.api.gateway.LLBBridgeGrpc;
 import dev.kiln.api.gateway.PongResponse;
 import io.grpc.CallOptions;
@@ -10,9 +11,6 @@ import io.grpc.Metadata;
 import io.grpc.MethodDescriptor;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
-import java.io.ByteArrayInputStream;
-import java.io.IOException;
-import java.io.InputStream;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
@@ -29,8 +27,8 @@ final class PingCall extends ClientCall.Listener<byte[]> {
     private static final MethodDescriptor<byte[], byte[]> PING = MethodDescriptor.<byte[], byte[]>newBuilder()
             .setType(MethodDescriptor.MethodType.UNARY)
             .setFullMethodName(MethodDescriptor.generateFullMethodName(LLBBridgeGrpc.SERVICE_NAME, "Ping"))
-            .setRequestMarshaller(Bytes.INSTANCE)
-            .setResponseMarshaller(Bytes.INSTANCE)
+            .setRequestMarshaller(RawMarshaller.INSTANCE)
+            .setResponseMarshaller(RawMarshaller.INSTANCE)
             .build();
 
     // A latch and fields, not a CompletableFuture: waiting on one loads classes that a get() of a finished one does
@@ -93,27 +91,6 @@ final class PingCall extends ClientCall.Listener<byte[]> {
             throw Status.INTERNAL
                     .withDescription("the engine's Pong is not a PongResponse: " + e.getMessage())
                     .asRuntimeException();
-        }
-    }
-
-    /** A message as its bytes. */
-    private enum Bytes implements MethodDescriptor.Marshaller<byte[]> {
-        INSTANCE;
-
-        @Override
-        public InputStream stream(byte[] value) {
-            return new ByteArrayInputStream(value);
-        }
-
-        @Override
-        public byte[] parse(InputStream stream) {
-            try {
-                return stream.readAllBytes();
-            } catch (IOException e) {
-                throw Status.INTERNAL
-                        .withDescription("cannot read the engine's Pong: " + e.getMessage())
-                        .asRuntimeException();
-            }
         }
     }
 }
