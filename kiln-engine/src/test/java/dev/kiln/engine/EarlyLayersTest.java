@@ -27,9 +27,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
- * A build compresses the layers its outputs need while its later steps run: the layers of the result for an image
- * output, every step's for a mode=max cache export, none of a stage the image does not contain. The blobs are the
- * ones the export would have written.
+ * A build compresses the layers of its result while its later steps run, for an image output or a cache export,
+ * none of a stage the result does not contain (not even for a mode=max cache export, which writes those itself).
+ * The blobs are the ones the export would have written.
  */
 class EarlyLayersTest {
 
@@ -87,7 +87,7 @@ class EarlyLayersTest {
     }
 
     @Test
-    void aModeMaxCacheExportHasEveryStepsLayerCompressedAhead() throws Exception {
+    void aModeMaxCacheExportHasTheResultsLayersCompressedAheadAndTheOtherStagesByItself() throws Exception {
         State other = writeThenWait("other");
         State image = EngineFixture.base()
                 .file(FileAction.copy(other, "/other.done", "/other.done"), OpOption.customName("copy done"));

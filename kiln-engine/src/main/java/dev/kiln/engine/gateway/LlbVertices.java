@@ -29,7 +29,7 @@ final class LlbVertices {
     private final BuildSession session;
     private final EarlyLayers early;
     private final Map<LlbVertex, Vertex> adapted = new HashMap<>();
-    /** The outputs whose layers are written ahead, by step; null for every output of every step. */
+    /** The outputs whose layers are written ahead, by step. */
     private Map<LlbVertex, Set<Integer>> layersAhead = Map.of();
 
     LlbVertices(Worker worker, BuildSession session, EarlyLayers early) {
@@ -41,7 +41,7 @@ final class LlbVertices {
     /** The solver's edge for {@code edge}; the layers of the result it leads to are written ahead (EarlyLayers). */
     Edge edge(LlbEdge edge) {
         if (early.active()) {
-            layersAhead = early.everyStep() ? null : LayerChain.of(edge);
+            layersAhead = LayerChain.of(edge);
         }
         return new Edge(vertex(edge.vertex()), edge.index());
     }
@@ -64,8 +64,8 @@ final class LlbVertices {
 
     /** {@code operation}, handing the snapshots of the outputs an export needs to {@link EarlyLayers} as it ends. */
     private Operation writingLayersAhead(LlbVertex llb, Operation operation) {
-        Set<Integer> outputs = layersAhead == null ? null : layersAhead.get(llb);
-        if (!early.active() || (layersAhead != null && outputs == null)) {
+        Set<Integer> outputs = layersAhead.get(llb);
+        if (!early.active() || outputs == null) {
             return operation;
         }
         return new Operation() {
@@ -78,7 +78,7 @@ final class LlbVertices {
             public List<Result> exec(OperationContext ctx, List<Result> inputs) throws Exception {
                 List<Result> results = operation.exec(ctx, inputs);
                 for (int i = 0; i < results.size(); i++) {
-                    if ((outputs == null || outputs.contains(i)) && results.get(i) instanceof SnapshotResult made) {
+                    if (outputs.contains(i) && results.get(i) instanceof SnapshotResult made) {
                         early.made(made.snapshot());
                     }
                 }
