@@ -1,5 +1,6 @@
 package dev.kiln.maven;
 
+import dev.kiln.api.BackgroundSolve;
 import dev.kiln.api.DaemonEndpoint;
 import dev.kiln.api.DirectAccess;
 import dev.kiln.api.NettyLogs;
@@ -181,16 +182,8 @@ final class DaemonRun {
             DaemonProgress progress = new DaemonProgress(new LogProgress(log));
             call.run(() -> ControlGrpc.newStub(channel)
                     .status(StatusRequest.newBuilder().setRef(ref).build(), progress));
-            CompletableFuture<SolveResponse> solved = new CompletableFuture<>();
-            Thread.ofVirtual()
-                    .name("kiln-solve")
-                    .start(() -> call.run(() -> {
-                        try {
-                            solved.complete(ControlGrpc.newBlockingStub(channel).solve(request.build()));
-                        } catch (RuntimeException e) {
-                            solved.completeExceptionally(e);
-                        }
-                    }));
+            CompletableFuture<SolveResponse> solved =
+                    BackgroundSolve.start(channel, request.build(), call, "kiln-solve");
             if (build.frontend() instanceof GoalBuild.Frontend.Function function) {
                 forward(channel, ref, session, build.frontendAttrs(), function.function(), call);
             }

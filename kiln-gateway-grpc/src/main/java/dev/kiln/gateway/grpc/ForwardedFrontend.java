@@ -1,5 +1,6 @@
 package dev.kiln.gateway.grpc;
 
+import dev.kiln.api.BackgroundSolve;
 import dev.kiln.api.DaemonEndpoint;
 import dev.kiln.api.control.ControlGrpc;
 import dev.kiln.api.control.Exporter;
@@ -164,16 +165,8 @@ public final class ForwardedFrontend {
             options.frontendInputs()
                     .forEach((name, definition) -> solve.putFrontendInputs(name, definition.toByteString()));
             Context.CancellableContext solveCall = Context.current().withCancellation();
-            CompletableFuture<SolveResponse> solved = new CompletableFuture<>();
-            Thread.ofVirtual()
-                    .name("kiln-forwarded-solve")
-                    .start(() -> solveCall.run(() -> {
-                        try {
-                            solved.complete(ControlGrpc.newBlockingStub(channel).solve(solve.build()));
-                        } catch (RuntimeException e) {
-                            solved.completeExceptionally(e);
-                        }
-                    }));
+            CompletableFuture<SolveResponse> solved =
+                    BackgroundSolve.start(channel, solve.build(), solveCall, "kiln-forwarded-solve");
             try {
                 return build(channel, ref, sessionId, workers, function, options, solved, solveCall);
             } finally {
