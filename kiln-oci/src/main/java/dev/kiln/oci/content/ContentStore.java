@@ -132,12 +132,14 @@ public final class ContentStore {
         return BlobWriter.ingest(this, expectedDigest, expectedSize, ingest.resolve(name + ".partial"), lock);
     }
 
-    /** Stores {@code content} and returns its sha256 digest. */
+    /**
+     * Stores {@code content} and returns its sha256 digest. Content that is stored already is not written again: an
+     * export of a cached build makes the same config and manifest each time, and each write would cost a sync.
+     */
     public Digest write(byte[] content) throws IOException {
-        try (BlobWriter writer = writer(null, content.length)) {
-            writer.write(content);
-            return writer.commit();
-        }
+        Digest digest = Digest.sha256(content);
+        write(digest, content);
+        return digest;
     }
 
     /** Stores {@code content} if it has {@code expected} as its digest, else refuses it. */
