@@ -654,7 +654,8 @@ public final class Engine implements AutoCloseable {
                 null,
                 cache,
                 null,
-                early);
+                early,
+                null);
     }
 
     private BuildOpts buildOpts(BuildSession session, BuildRequest request) {

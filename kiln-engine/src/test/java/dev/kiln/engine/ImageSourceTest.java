@@ -90,6 +90,36 @@ class ImageSourceTest extends WithBusyboxRegistry {
     }
 
     @Test
+    void aBuildResolvesAnImageOnceAndALaterBuildOnlyAsksWhichDigestItsTagNames() throws Exception {
+        try (RegistryProxy proxy = RegistryProxy.start(registry.host())) {
+            String throughProxy = proxy.host() + "/library/busybox:1";
+            FrontendSpec twoStages = new FrontendSpec.Function("two-stages", client -> {
+                // two stages FROM one base, resolved at the same time, as the Dockerfile frontend does
+                try (var stages = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor()) {
+                    var one = stages.submit(
+                            () -> client.resolveImageConfig(throughProxy, ResolveImageConfigOpt.defaults()));
+                    var other = stages.submit(
+                            () -> client.resolveImageConfig(throughProxy, ResolveImageConfigOpt.defaults()));
+                    assertThat(one.get().digest()).isEqualTo(other.get().digest());
+                } catch (java.util.concurrent.ExecutionException e) {
+                    throw new IllegalStateException(e.getCause());
+                }
+                return Result.empty();
+            });
+            BuildRequest request = new BuildRequest(twoStages, Map.of(), kiln.locals, List.of());
+
+            kiln.engine.build(request, event -> {});
+            // whether the manifest and config come from the registry too depends on whether an earlier test stored them
+            assertThat(proxy.requests()).containsOnlyOnce("HEAD /v2/library/busybox/manifests/1");
+
+            int before = proxy.requests().size();
+            kiln.engine.build(request, event -> {});
+            assertThat(proxy.requests().subList(before, proxy.requests().size()))
+                    .containsExactly("HEAD /v2/library/busybox/manifests/1");
+        }
+    }
+
+    @Test
     void registryThatCorruptsALayerIsRefusedAndNothingIsStored() throws Exception {
         Path state = kiln.dir.resolve("lying-state");
         try (RegistryProxy proxy = RegistryProxy.start(registry.host());

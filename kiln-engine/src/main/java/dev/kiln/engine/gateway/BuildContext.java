@@ -35,14 +35,15 @@ public record BuildContext(
         List<LlbGraph> graphs,
         BuildCache cache,
         List<FailedStep> failures,
-        EarlyLayers earlyLayers) {
+        EarlyLayers earlyLayers,
+        ImageResolutions imageResolutions) {
 
     /**
      * {@code graphs} collects every definition the build solved, so a step can be found again to debug it;
      * {@code failures} the RUN steps that failed, whose files a client may still open ({@link SolveErrors}) until the
      * build ends; {@code earlyLayers} writes the layers the build's outputs need while its steps run (none when
-     * null). Making the context begins the build for the worker: what it uses is in use until
-     * {@link #releaseContainers}.
+     * null); {@code imageResolutions} the images its frontends resolved (a new, empty set when null). Making the
+     * context begins the build for the worker: what it uses is in use until {@link #releaseContainers}.
      */
     public BuildContext {
         worker.beginBuild(session.id());
@@ -53,6 +54,7 @@ public record BuildContext(
         cache = cache == null ? new BuildCache(List.of()) : cache;
         failures = failures == null ? new CopyOnWriteArrayList<>() : failures;
         earlyLayers = earlyLayers == null ? EarlyLayers.none() : earlyLayers;
+        imageResolutions = imageResolutions == null ? new ImageResolutions() : imageResolutions;
     }
 
     /**

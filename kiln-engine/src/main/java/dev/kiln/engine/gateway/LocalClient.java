@@ -110,10 +110,16 @@ public final class LocalClient implements Client {
                         options.platform().getOS(),
                         options.platform().getArchitecture(),
                         options.platform().getVariant());
+        boolean ociLayout = options.store() == ResolveImageConfigOpt.ImageStore.OCI_LAYOUT;
         try {
-            ResolvedImage image = options.store() == ResolveImageConfigOpt.ImageStore.OCI_LAYOUT
-                    ? ociLayoutImage(reference, platform)
-                    : build.worker().images(build.session()).resolve(reference, platform, options.resolveMode());
+            ResolvedImage image = build.imageResolutions()
+                    .resolve(
+                            new ImageResolutions.Key(reference, platform, options.resolveMode(), ociLayout),
+                            () -> ociLayout
+                                    ? ociLayoutImage(reference, platform)
+                                    : build.worker()
+                                            .images(build.session())
+                                            .resolve(reference, platform, options.resolveMode()));
             return new ResolvedImageConfig(
                     image.pinned().toString(), image.root().descriptor().digest(), image.configBytes());
         } catch (IOException e) {

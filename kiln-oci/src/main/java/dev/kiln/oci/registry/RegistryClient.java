@@ -36,6 +36,7 @@ import java.util.HexFormat;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
@@ -235,8 +236,19 @@ public final class RegistryClient implements AutoCloseable {
      * {@link PlatformMatcher}'s preference), and fetches the image's config.
      */
     public ResolvedImage resolveImage(ImageReference reference, Platform platform) throws IOException {
+        return resolveImage(reference, platform, null);
+    }
+
+    /**
+     * As {@link #resolveImage(ImageReference, Platform)}, reading the documents {@code known} holds (the index, the
+     * manifest, the config) from it rather than from the registry: content does not change under its digest, so once
+     * the registry has said which digest the reference names, one request was all a resolve of a known image needs.
+     * A null {@code known} fetches everything.
+     */
+    public ResolvedImage resolveImage(ImageReference reference, Platform platform, ContentStore known)
+            throws IOException {
         ImageReference ref = reference.withDefaultTag();
-        FetchedManifest root = fetchManifest(ref, resolve(ref));
+        FetchedManifest root = manifest(ref, resolve(ref), known);
         FetchedManifest image = root;
         if (root.document() instanceof ImageIndex index) {
             Descriptor chosen = PlatformMatcher.of(platform)
@@ -255,7 +267,7 @@ public final class RegistryClient implements AutoCloseable {
                                                             .toList())
                                             + ")",
                                     null));
-            image = fetchManifest(ref, chosen);
+            image = manifest(ref, chosen, known);
             if (image.isIndex()) {
                 throw new RegistryRequest(
                                 "resolving " + ref,
@@ -271,9 +283,34 @@ public final class RegistryClient implements AutoCloseable {
             }
         }
         Descriptor configDescriptor = image.manifest().config();
-        byte[] configBytes = fetchBlob(ref, configDescriptor);
+        Optional<byte[]> stored = storedDocument(known, configDescriptor);
+        byte[] configBytes = stored.isPresent() ? stored.get() : fetchBlob(ref, configDescriptor);
         ImageConfig config = ImageConfig.parse(configBytes, "config " + configDescriptor.digest() + " of " + ref);
         return new ResolvedImage(ref, root, image, configBytes, config);
+    }
+
+    /** The manifest or index {@code descriptor} names: from {@code known} when it holds it, else fetched. */
+    private FetchedManifest manifest(ImageReference repository, Descriptor descriptor, ContentStore known)
+            throws IOException {
+        boolean typed = MediaTypes.isIndex(descriptor.mediaType()) || MediaTypes.isManifest(descriptor.mediaType());
+        Optional<byte[]> stored = typed ? storedDocument(known, descriptor) : Optional.empty();
+        if (stored.isEmpty()) {
+            return fetchManifest(repository, descriptor);
+        }
+        ManifestDocument document = ManifestDocument.parse(
+                stored.get(),
+                descriptor.mediaType(),
+                "stored manifest " + descriptor.digest() + " of " + repository.name());
+        return new FetchedManifest(descriptor, stored.get(), document);
+    }
+
+    /** The bytes of {@code descriptor} from {@code known}, when it holds them at the size the descriptor says. */
+    private static Optional<byte[]> storedDocument(ContentStore known, Descriptor descriptor) throws IOException {
+        if (known == null || descriptor.size() > MAX_MANIFEST_BYTES || !known.exists(descriptor.digest())) {
+            return Optional.empty();
+        }
+        byte[] bytes = known.read(descriptor.digest());
+        return bytes.length == descriptor.size() ? Optional.of(bytes) : Optional.empty();
     }
 
     /**

@@ -87,6 +87,35 @@ class RegistryClientTest {
     }
 
     @Test
+    void aResolveReadsTheDocumentsAStoreHoldsAndAsksTheRegistryOnlyForTheTag() throws IOException {
+        TestImage first = TestImage.make(local, AMD64, 21, 2000);
+        TestImage second = TestImage.make(local, AMD64, 22, 2000);
+        ContentStore known = pulledStore();
+        try (RegistryProxy proxy = RegistryProxy.start(registry.host())) {
+            ImageReference reference = ImageReference.parseNormalized(proxy.host() + "/app/moving:1");
+            first.push(client, reference, local);
+            known.write(first.manifestBytes());
+            known.write(local.read(first.configDescriptor().digest()));
+            int before = proxy.requests().size();
+
+            ResolvedImage resolved = client.resolveImage(reference, AMD64, known);
+
+            assertThat(proxy.requests().subList(before, proxy.requests().size()))
+                    .containsExactly("HEAD /v2/app/moving/manifests/1");
+            assertThat(resolved.manifest()).isEqualTo(first.manifest());
+            assertThat(resolved.config()).isEqualTo(first.config());
+
+            // the tag moves: its new manifest and config are not known, so they come from the registry
+            Descriptor moved = second.push(client, reference, local);
+            ResolvedImage again = client.resolveImage(reference, AMD64, known);
+
+            assertThat(again.root().descriptor()).isEqualTo(moved);
+            assertThat(again.manifest()).isEqualTo(second.manifest());
+            assertThat(again.config()).isEqualTo(second.config());
+        }
+    }
+
+    @Test
     void blobExistenceIsCheckedBeforeUploading() throws IOException {
         TestImage image = TestImage.make(local, AMD64, 2, 3000);
         ImageReference repository = registry.reference("app/exists");

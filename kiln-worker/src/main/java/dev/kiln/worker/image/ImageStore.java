@@ -122,7 +122,8 @@ public final class ImageStore {
      * and asks the registry only when there is none; {@code default} takes a reference pinned to a
      * digest from the content store when its manifest and config are there (content cannot change
      * under a digest, so the registry has nothing newer to say), else asks the registry, as
-     * {@code pull} always does. What the registry answers is kept for the next pinned build.
+     * {@code pull} always does. What the registry answers is kept for the next pinned build, and for the next
+     * resolve of the same tag, which then asks the registry only which digest the tag names.
      */
     public ResolvedImage resolve(ImageReference reference, Platform platform, String mode) throws IOException {
         if ("local".equals(mode)) {
@@ -137,7 +138,7 @@ public final class ImageStore {
                 return stored.get();
             }
         }
-        ResolvedImage resolved = resolve(reference, platform);
+        ResolvedImage resolved = registry.resolveImage(reference.withDefaultTag(), platform, content);
         keepDocuments(resolved);
         return resolved;
     }
