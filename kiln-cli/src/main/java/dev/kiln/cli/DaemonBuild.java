@@ -86,10 +86,11 @@ final class DaemonBuild {
     static DaemonConnection connect(String address, Path stateDir, PrintStream err)
             throws IOException, InterruptedException {
         if (address != null && !address.isBlank()) {
-            return DaemonConnection.open(address);
+            return DaemonConnection.open(address).connectNow();
         }
         return DaemonConnection.forState(
-                stateDir(stateDir), new DaemonLauncher(START_TIMEOUT), text -> err.println("kiln: " + text));
+                        stateDir(stateDir), new DaemonLauncher(START_TIMEOUT), text -> err.println("kiln: " + text))
+                .connectNow();
     }
 
     /** The state directory of the command line ({@code --state}, else KILN_STATE or the default), absolute. */
@@ -101,6 +102,7 @@ final class DaemonBuild {
 
     int run(Invocation invocation) throws Exception {
         long started = System.nanoTime();
+        DaemonConnection.prepareCalls();
         // Connecting (and starting a daemon when none runs) overlaps with reading the command line's files.
         CompletableFuture<DaemonConnection> connecting = CompletableFuture.supplyAsync(
                 () -> {
@@ -194,7 +196,6 @@ final class DaemonBuild {
         }
         // after the connection: a daemon that starts now clears the grants left from before it
         DaemonConnection daemon = connected(connecting);
-        daemon.warmUp();
         Optional<DirectAccess> access = direct && secrets.isEmpty() && agents.isEmpty()
                 ? directAccess(invocation, sessionId, locals, targets)
                 : Optional.empty();

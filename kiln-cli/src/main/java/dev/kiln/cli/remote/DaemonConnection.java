@@ -115,17 +115,26 @@ public final class DaemonConnection implements AutoCloseable {
     }
 
     /**
-     * Starts connecting, and readying what the first call needs, on a thread of its own, so that a build's client
-     * overlaps both with building its request; the first call waits for whatever is unfinished (the channel's lock,
-     * the JVM's class initialization). gRPC's Metadata brings up java.util.logging when first used, some 30 ms in a
-     * fresh JVM.
+     * Connects now, on the calling thread, rather than on the first call: the client's connecting thread does it
+     * while the main thread reads the command line. Opening a unix socket is the slow part of a fresh JVM's connect
+     * (the JDK seeds a SecureRandom for it, some 10 ms here). A failure is left for the first call to report.
      */
-    public void warmUp() {
+    public DaemonConnection connectNow() {
+        if (channel instanceof Http2Channel http2) {
+            http2.connectNow();
+        }
+        return this;
+    }
+
+    /**
+     * Readies, on a thread of its own, what a client's first call needs: gRPC's Metadata and Context bring up
+     * java.util.logging when first used, some 10 to 30 ms in a fresh JVM, which would otherwise come between the
+     * connection and the first call.
+     */
+    public static void prepareCalls() {
         Thread.ofPlatform().daemon().name("kiln-warm-up").start(() -> {
             new io.grpc.Metadata();
-            if (channel instanceof Http2Channel http2) {
-                http2.connectNow();
-            }
+            io.grpc.Context.current();
         });
     }
 
