@@ -39,11 +39,15 @@ class RegistryClientTest {
     Path dir;
 
     private ContentStore local;
+    /** The second store, that pulls and downloads go into. */
+    private ContentStore pulled;
+
     private RegistryClient client;
 
     @BeforeEach
     void setUp() throws IOException {
         local = ContentStore.open(dir.resolve("local"));
+        pulled = ContentStore.open(dir.resolve("pulled"));
         client = RegistryClient.builder().retryBackoff(Duration.ofMillis(10)).build();
     }
 
@@ -59,9 +63,12 @@ class RegistryClientTest {
         return image.layers().getFirst();
     }
 
-    /** The second store, that pulls and downloads go into. */
-    private ContentStore pulledStore() throws IOException {
-        return ContentStore.open(dir.resolve("pulled"));
+    /** A client that gives up on a silent registry after 1 s and retries at once. */
+    private static RegistryClient impatientClient() {
+        return RegistryClient.builder()
+                .retryBackoff(Duration.ofMillis(10))
+                .readTimeout(Duration.ofSeconds(1))
+                .build();
     }
 
     @Test
@@ -70,20 +77,19 @@ class RegistryClientTest {
         ImageReference reference = registry.reference("app/pushed:1.0");
 
         Descriptor pushed = image.push(client, reference, local);
-        ContentStore pulledInto = pulledStore();
-        ResolvedImage pulled = client.pull(reference, AMD64, pulledInto);
+        ResolvedImage pulledImage = client.pull(reference, AMD64, pulled);
 
         assertThat(client.resolve(reference)).isEqualTo(pushed);
         assertThat(pushed.digest()).isEqualTo(Digest.sha256(image.manifestBytes()));
-        assertThat(pulled.root().descriptor()).isEqualTo(pushed);
-        assertThat(pulled.index()).isEmpty();
-        assertThat(pulled.manifest()).isEqualTo(image.manifest());
-        assertThat(pulled.config()).isEqualTo(image.config());
-        assertThat(pulled.pinned().digest()).isEqualTo(pushed.digest().toString());
+        assertThat(pulledImage.root().descriptor()).isEqualTo(pushed);
+        assertThat(pulledImage.index()).isEmpty();
+        assertThat(pulledImage.manifest()).isEqualTo(image.manifest());
+        assertThat(pulledImage.config()).isEqualTo(image.config());
+        assertThat(pulledImage.pinned().digest()).isEqualTo(pushed.digest().toString());
         for (Descriptor blob : List.of(image.layers().get(0), image.layers().get(1), image.configDescriptor())) {
-            assertThat(pulledInto.read(blob.digest())).isEqualTo(local.read(blob.digest()));
+            assertThat(pulled.read(blob.digest())).isEqualTo(local.read(blob.digest()));
         }
-        assertThat(pulledInto.read(pushed.digest())).isEqualTo(image.manifestBytes());
+        assertThat(pulled.read(pushed.digest())).isEqualTo(image.manifestBytes());
     }
 
     @Test
@@ -221,7 +227,6 @@ class RegistryClientTest {
     @Test
     void registryThatCorruptsABlobIsRefusedAndNothingIsStored() throws IOException {
         Descriptor layer = pushLayer(9, 20000, "lying/app:1");
-        ContentStore pulled = pulledStore();
         try (RegistryProxy liar = RegistryProxy.start(registry.host()).corrupt(layer.digest())) {
             ImageReference throughLiar = ImageReference.parseNormalized(liar.host() + "/lying/app:1");
 
@@ -250,7 +255,6 @@ class RegistryClientTest {
     @Test
     void brokenDownloadResumesFromWhereItStopped() throws IOException {
         Descriptor layer = pushLayer(10, 200_000, "flaky/app:1");
-        ContentStore pulled = pulledStore();
         try (RegistryProxy flaky = RegistryProxy.start(registry.host()).truncateOnce(layer.digest(), 70_000)) {
             ImageReference throughProxy = ImageReference.parseNormalized(flaky.host() + "/flaky/app");
 
@@ -269,7 +273,6 @@ class RegistryClientTest {
     @Test
     void partialDownloadLeftByAnEarlierRunIsContinued() throws IOException {
         Descriptor layer = pushLayer(11, 50_000, "resume/app:1");
-        ContentStore pulled = pulledStore();
         byte[] content = local.read(layer.digest());
         try (BlobWriter earlier = pulled.writer(layer.digest(), layer.size())) {
             earlier.write(content, 0, 20_000);
@@ -287,7 +290,6 @@ class RegistryClientTest {
     @Test
     void corruptPartialDownloadIsReplacedByAFreshOne() throws IOException {
         Descriptor layer = pushLayer(12, 30_000, "resume/bad:1");
-        ContentStore pulled = pulledStore();
         try (BlobWriter earlier = pulled.writer(layer.digest(), layer.size())) {
             earlier.write(new byte[10_000]);
         }
@@ -340,12 +342,8 @@ class RegistryClientTest {
     @Timeout(60)
     void stalledDownloadTimesOutAndResumesWithARange() throws IOException {
         Descriptor layer = pushLayer(16, 300_000, "stall/app:1");
-        ContentStore pulled = pulledStore();
         try (RegistryProxy stalling = RegistryProxy.start(registry.host()).stallOnce(layer.digest(), 100_000);
-                RegistryClient impatient = RegistryClient.builder()
-                        .retryBackoff(Duration.ofMillis(10))
-                        .readTimeout(Duration.ofSeconds(1))
-                        .build()) {
+                RegistryClient impatient = impatientClient()) {
             long started = System.nanoTime();
 
             impatient.fetchBlob(ImageReference.parseNormalized(stalling.host() + "/stall/app"), layer, pulled);
@@ -364,7 +362,6 @@ class RegistryClientTest {
     @Timeout(60)
     void registryThatStaysStalledFailsNamingRegistryAndBlob() throws IOException {
         Descriptor layer = pushLayer(17, 200_000, "stall/forever:1");
-        ContentStore pulled = pulledStore();
         String previous = System.setProperty(RegistryClient.READ_TIMEOUT_PROPERTY, "500ms");
         try (RegistryProxy stalling = RegistryProxy.start(registry.host()).stallAlways(layer.digest(), 1000);
                 RegistryClient configured = RegistryClient.builder()
@@ -398,11 +395,8 @@ class RegistryClientTest {
     @Timeout(60)
     void slowButSteadyDownloadIsNotCutByTheReadTimeout() throws IOException {
         Descriptor layer = pushLayer(18, 60_000, "slow/app:1");
-        ContentStore pulled = pulledStore();
         try (RegistryProxy slow = RegistryProxy.start(registry.host()).slow(10_000, Duration.ofMillis(400));
-                RegistryClient impatient = RegistryClient.builder()
-                        .readTimeout(Duration.ofSeconds(1))
-                        .build()) {
+                RegistryClient impatient = impatientClient()) {
 
             impatient.fetchBlob(ImageReference.parseNormalized(slow.host() + "/slow/app"), layer, pulled);
 
@@ -416,14 +410,10 @@ class RegistryClientTest {
     @Timeout(60)
     void registryThatLiesAfterAResumeIsRefusedAndNothingIsStored() throws IOException {
         Descriptor layer = pushLayer(19, 300_000, "stall/liar:1");
-        ContentStore pulled = pulledStore();
         try (RegistryProxy liar = RegistryProxy.start(registry.host())
                         .stallOnce(layer.digest(), 50_000)
                         .corrupt(layer.digest());
-                RegistryClient impatient = RegistryClient.builder()
-                        .retryBackoff(Duration.ofMillis(10))
-                        .readTimeout(Duration.ofSeconds(1))
-                        .build()) {
+                RegistryClient impatient = impatientClient()) {
 
             assertThatThrownBy(() -> impatient.fetchBlob(
                             ImageReference.parseNormalized(liar.host() + "/stall/liar"), layer, pulled))
