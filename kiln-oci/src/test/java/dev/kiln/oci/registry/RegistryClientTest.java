@@ -22,7 +22,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -35,17 +34,13 @@ class RegistryClientTest {
     @RegisterExtension
     static final LocalRegistry registry = LocalRegistry.anonymous();
 
-    @TempDir
-    Path dir;
-
-    private ContentStore local;
+    private final ContentStore local;
     /** The second store, that pulls and downloads go into. */
-    private ContentStore pulled;
+    private final ContentStore pulled;
 
-    private RegistryClient client;
+    private final RegistryClient client;
 
-    @BeforeEach
-    void setUp() throws IOException {
+    RegistryClientTest(@TempDir Path dir) throws IOException {
         local = ContentStore.open(dir.resolve("local"));
         pulled = ContentStore.open(dir.resolve("pulled"));
         client = RegistryClient.builder().retryBackoff(Duration.ofMillis(10)).build();
