@@ -82,14 +82,18 @@ class DaemonBuildTest {
     private int kiln(boolean direct, String dockerfile, String... args) throws Exception {
         Files.writeString(context.resolve("Dockerfile"), dockerfile);
         List<String> all = StateDaemon.busyboxBuild(state, rootfs, context, args);
+        return daemonBuild("", direct).run(Invocation.parse(all));
+    }
+
+    /** A daemon client that reads {@code input} and writes to {@link #stdout} and {@link #stderr}, emptied first. */
+    private DaemonBuild daemonBuild(String input, boolean direct) {
         stdout.reset();
         stderr.reset();
         return new DaemonBuild(
-                        new PrintStream(stdout, true),
-                        new PrintStream(stderr, true),
-                        InputStream.nullInputStream(),
-                        direct)
-                .run(Invocation.parse(all));
+                new PrintStream(stdout, true),
+                new PrintStream(stderr, true),
+                new ByteArrayInputStream(input.getBytes(StandardCharsets.UTF_8)),
+                direct);
     }
 
     private String err() {
@@ -279,13 +283,7 @@ class DaemonBuildTest {
         Files.writeString(
                 context.resolve("Dockerfile"),
                 "FROM busybox\nWORKDIR /work\nRUN echo left behind > marker && exit 3\n");
-        stdout.reset();
-        stderr.reset();
-        int code = new DaemonBuild(
-                        new PrintStream(stdout, true),
-                        new PrintStream(stderr, true),
-                        new java.io.ByteArrayInputStream("cat marker; pwd; exit\n".getBytes(StandardCharsets.UTF_8)),
-                        direct)
+        int code = daemonBuild("cat marker; pwd; exit\n", direct)
                 .run(Invocation.parse(StateDaemon.busyboxBuild(state, rootfs, context, "--on-error", "shell")));
 
         assertThat(code).as(err()).isEqualTo(1);
@@ -303,14 +301,7 @@ class DaemonBuildTest {
         Files.writeString(
                 context.resolve("Dockerfile"),
                 "FROM busybox\nWORKDIR /w\nRUN echo made > made.txt\nRUN echo later > later.txt\n");
-        stdout.reset();
-        stderr.reset();
-        int code = new DaemonBuild(
-                        new PrintStream(stdout, true),
-                        new PrintStream(stderr, true),
-                        new java.io.ByteArrayInputStream(
-                                "cat made.txt; ls; pwd; exit\n".getBytes(StandardCharsets.UTF_8)),
-                        true)
+        int code = daemonBuild("cat made.txt; ls; pwd; exit\n", true)
                 .debugging("echo made")
                 .run(Invocation.parse(StateDaemon.busyboxBuild(state, rootfs, context)));
 

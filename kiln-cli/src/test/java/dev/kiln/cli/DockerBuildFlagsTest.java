@@ -12,6 +12,7 @@ import dev.kiln.oci.testing.ImageTar;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -38,22 +39,20 @@ class DockerBuildFlagsTest extends WithBusyboxContext {
 
     /** {@code kiln build} in docker's form on {@link #context}, FROM busybox meaning the test's rootfs. */
     private int kiln(String... args) throws Exception {
-        List<String> all = new ArrayList<>(List.of(
-                "--state",
-                tmp.resolve("state").toString(),
-                "--build-context",
-                "busybox=" + rootfs,
-                "--progress",
-                "plain"));
+        List<String> all = new ArrayList<>(List.of("--build-context", "busybox=" + rootfs, "--progress", "plain"));
         all.addAll(List.of(args));
         all.add(context.toString());
+        return runBuild(new ByteArrayInputStream(new byte[0]), all);
+    }
+
+    /** {@code kiln build} on this test's state with {@code args} and {@code stdin}; it writes to stdout and stderr. */
+    private int runBuild(InputStream stdin, List<String> args) throws Exception {
+        List<String> all =
+                new ArrayList<>(List.of("--state", tmp.resolve("state").toString()));
+        all.addAll(args);
         stdout.reset();
         stderr.reset();
-        return new BuildCommand(
-                        new PrintStream(stdout, true),
-                        new PrintStream(stderr, true),
-                        new ByteArrayInputStream(new byte[0]))
-                .run(all);
+        return new BuildCommand(new PrintStream(stdout, true), new PrintStream(stderr, true), stdin).run(all);
     }
 
     /** Builds to a new local output directory and returns it. */
@@ -129,17 +128,9 @@ class DockerBuildFlagsTest extends WithBusyboxContext {
         for (List<String> extra : List.of(List.<String>of(), List.<String>of(), List.of("--no-cache"))) {
             Path out = tmp.resolve("llb-out-" + contents.size());
             List<String> args = new ArrayList<>(List.of(
-                    "--state",
-                    tmp.resolve("state").toString(),
-                    "--local",
-                    "rootfs=" + rootfs,
-                    "--progress",
-                    "quiet",
-                    "--output",
-                    "type=local,dest=" + out));
+                    "--local", "rootfs=" + rootfs, "--progress", "quiet", "--output", "type=local,dest=" + out));
             args.addAll(extra);
-            new BuildCommand(new PrintStream(stdout), new PrintStream(stderr), new ByteArrayInputStream(definition))
-                    .run(args);
+            runBuild(new ByteArrayInputStream(definition), args);
             contents.add(Files.readString(out.resolve("r")));
         }
         assertThat(contents.get(1)).isEqualTo(contents.get(0));

@@ -247,6 +247,13 @@ class GatewayContainersTest extends DaemonWithBusybox {
         Status awaitEnd() throws Exception {
             return end.get(60, TimeUnit.SECONDS);
         }
+
+        /** Checks how the whole stream ended: the status code and its description. */
+        void assertEndedWith(Status.Code code, String description) throws Exception {
+            Status status = awaitEnd();
+            assertThat(status.getCode()).isEqualTo(code);
+            assertThat(status.getDescription()).isEqualTo(description);
+        }
     }
 
     private static List<String> sh(String script) {
@@ -431,8 +438,7 @@ class GatewayContainersTest extends DaemonWithBusybox {
         assertThat(exec.exit("init").getCode()).isEqualTo(137);
 
         exec.signal("init", "NOSUCH");
-        assertThat(exec.awaitEnd().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
-        assertThat(exec.awaitEnd().getDescription()).isEqualTo("Unknown signal NOSUCH");
+        exec.assertEndedWith(Status.Code.INVALID_ARGUMENT, "Unknown signal NOSUCH");
         finish(build);
     }
 
@@ -470,8 +476,7 @@ class GatewayContainersTest extends DaemonWithBusybox {
                 .isInstanceOf(StatusRuntimeException.class)
                 .hasMessageContaining("container details for c1 not found");
         exec.init("after", "c1", List.of("true"), false);
-        assertThat(exec.awaitEnd().getCode()).isEqualTo(Status.Code.NOT_FOUND);
-        assertThat(exec.awaitEnd().getDescription()).isEqualTo("container \"c1\" previously released or not created");
+        exec.assertEndedWith(Status.Code.NOT_FOUND, "container \"c1\" previously released or not created");
         finish(build);
     }
 
@@ -530,24 +535,19 @@ class GatewayContainersTest extends DaemonWithBusybox {
         twice.init("p", "c1", List.of("true"), false);
         twice.exit("p");
         twice.init("p", "c1", List.of("true"), false);
-        assertThat(twice.awaitEnd().getCode()).isEqualTo(Status.Code.ALREADY_EXISTS);
-        assertThat(twice.awaitEnd().getDescription()).isEqualTo("Process p already exists");
+        twice.assertEndedWith(Status.Code.ALREADY_EXISTS, "Process p already exists");
 
         Exec unknown = new Exec(build);
         unknown.stdin("nobody", "x", false);
-        assertThat(unknown.awaitEnd().getCode()).isEqualTo(Status.Code.NOT_FOUND);
-        assertThat(unknown.awaitEnd().getDescription()).isEqualTo("IO for process \"nobody\" not found");
+        unknown.assertEndedWith(Status.Code.NOT_FOUND, "IO for process \"nobody\" not found");
 
         Exec noContainer = new Exec(build);
         noContainer.init("p", "nosuch", List.of("true"), false);
-        assertThat(noContainer.awaitEnd().getCode()).isEqualTo(Status.Code.NOT_FOUND);
-        assertThat(noContainer.awaitEnd().getDescription())
-                .isEqualTo("container \"nosuch\" previously released or not created");
+        noContainer.assertEndedWith(Status.Code.NOT_FOUND, "container \"nosuch\" previously released or not created");
 
         Exec noId = new Exec(build);
         noId.init("", "c1", List.of("true"), false);
-        assertThat(noId.awaitEnd().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
-        assertThat(noId.awaitEnd().getDescription()).isEqualTo("ProcessID required");
+        noId.assertEndedWith(Status.Code.INVALID_ARGUMENT, "ProcessID required");
         finish(build);
     }
 }

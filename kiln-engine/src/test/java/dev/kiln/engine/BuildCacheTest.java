@@ -26,6 +26,25 @@ class BuildCacheTest {
                 .file(FileAction.copy(State.local(context), src, dest, options), OpOption.customName(name));
     }
 
+    /** Writes {@code content} to {@code file} of {@code context}, as a user edits between builds, and builds again. */
+    private static Path rebuildAfterWriting(State state, Path context, String file, String content) throws Exception {
+        Files.writeString(context.resolve(file), content);
+        return kiln.build(state);
+    }
+
+    /**
+     * Builds {@code state}, writes {@code file} of {@code context} as a change that no step reads, and builds again:
+     * only the context is sent again, and the file is not in the result, which it gives back.
+     */
+    private static Path rebuildAfterAChangeNoStepReads(State state, Path context, String file, String content)
+            throws Exception {
+        kiln.build(state);
+        Path out = rebuildAfterWriting(state, context, file, content);
+        assertThat(kiln.executed()).containsExactly("local://" + context.getFileName());
+        assertThat(out.resolve(file)).doesNotExist();
+        return out;
+    }
+
     @Test
     void repeatBuildIsFullyCachedInThisProcessAndTheNext() throws Exception {
         State built = EngineFixture.base()
@@ -52,9 +71,7 @@ class BuildCacheTest {
 
     @Test
     void changingOneContextFileRerunsOnlyItsBranch() throws Exception {
-        Path context = kiln.context("branches");
-        Files.writeString(context.resolve("a"), "alpha\n");
-        Files.writeString(context.resolve("b"), "beta\n");
+        Path context = kiln.context("branches", "a", "alpha\n", "b", "beta\n");
         State sources = State.local("branches");
         State a = EngineFixture.base()
                 .file(FileAction.copy(sources, "a", "/in-a"), OpOption.customName("copy a"))
@@ -69,8 +86,7 @@ class BuildCacheTest {
         assertThat(Files.readString(first.resolve("out-a"))).isEqualTo("ALPHA\n");
         assertThat(Files.readString(first.resolve("out-b"))).isEqualTo("BETA\n");
 
-        Files.writeString(context.resolve("b"), "beta changed\n");
-        Path second = kiln.build(both);
+        Path second = rebuildAfterWriting(both, context, "b", "beta changed\n");
 
         assertThat(Files.readString(second.resolve("out-a"))).isEqualTo("ALPHA\n");
         assertThat(Files.readString(second.resolve("out-b"))).isEqualTo("BETA CHANGED\n");
@@ -80,48 +96,33 @@ class BuildCacheTest {
 
     @Test
     void copyOfAnUnchangedFileFromARebuiltContextStaysCached() throws Exception {
-        Path context = kiln.context("partly-changed");
-        Files.writeString(context.resolve("kept"), "kept\n");
-        Files.writeString(context.resolve("other"), "first version\n");
+        Path context = kiln.context("partly-changed", "kept", "kept\n", "other", "first version\n");
         State copied = EngineFixture.base()
                 .file(FileAction.copy(State.local("partly-changed"), "kept", "/kept"), OpOption.customName("copy kept"))
                 .run(RunOption.sh("wc -c < /kept > /kept.size"), OpOption.customName("measure"))
                 .root();
-        kiln.build(copied);
+        Path out = rebuildAfterAChangeNoStepReads(copied, context, "other", "second, longer version\n");
 
-        Files.writeString(context.resolve("other"), "second, longer version\n");
-        Path out = kiln.build(copied);
-
-        assertThat(kiln.executed()).containsExactly("local://partly-changed");
         assertThat(kiln.cached()).contains("copy kept", "measure");
         assertThat(Files.readString(out.resolve("kept.size")).strip()).isEqualTo("5");
     }
 
     @Test
     void addingAFileToTheContextRerunsTheLocalSourceOnly() throws Exception {
-        Path context = kiln.context("growing");
-        Files.writeString(context.resolve("present"), "here\n");
+        Path context = kiln.context("growing", "present", "here\n");
         State copied = copyOnBase("growing", "present", "/present", "copy present");
-        kiln.build(copied);
+        Path out = rebuildAfterAChangeNoStepReads(copied, context, "new", "new\n");
 
-        Files.writeString(context.resolve("new"), "new\n");
-        Path out = kiln.build(copied);
-
-        assertThat(kiln.executed()).containsExactly("local://growing");
-        assertThat(out.resolve("new")).doesNotExist();
         assertThat(Files.readString(out.resolve("present"))).isEqualTo("here\n");
     }
 
     @Test
     void changingAFileWhoseNameLooksLikeAPatternRerunsItsCopy() throws Exception {
-        Path context = kiln.context("bracketed");
-        Files.writeString(context.resolve("a[1].txt"), "first\n");
-        Files.writeString(context.resolve("a1.txt"), "decoy\n");
+        Path context = kiln.context("bracketed", "a[1].txt", "first\n", "a1.txt", "decoy\n");
         State copied = copyOnBase("bracketed", "a[1].txt", "/copied.txt", "copy bracketed");
         assertThat(Files.readString(kiln.build(copied).resolve("copied.txt"))).isEqualTo("first\n");
 
-        Files.writeString(context.resolve("a[1].txt"), "second version\n");
-        Path out = kiln.build(copied);
+        Path out = rebuildAfterWriting(copied, context, "a[1].txt", "second version\n");
 
         assertThat(Files.readString(out.resolve("copied.txt"))).isEqualTo("second version\n");
         assertThat(kiln.executed()).contains("copy bracketed");
@@ -129,45 +130,32 @@ class BuildCacheTest {
 
     @Test
     void changingTheTargetOfAFollowedSymlinkRerunsTheCopy() throws Exception {
-        Path context = kiln.context("linked");
-        Files.writeString(context.resolve("target.txt"), "first\n");
+        Path context = kiln.context("linked", "target.txt", "first\n");
         Files.createSymbolicLink(context.resolve("link"), Path.of("target.txt"));
         State copied = copyOnBase("linked", "link", "/copied.txt", "copy through link", CopyOption.followSymlinks());
         assertThat(Files.readString(kiln.build(copied).resolve("copied.txt"))).isEqualTo("first\n");
 
-        Files.writeString(context.resolve("target.txt"), "second version\n");
-        Path out = kiln.build(copied);
+        Path out = rebuildAfterWriting(copied, context, "target.txt", "second version\n");
 
         assertThat(Files.readString(out.resolve("copied.txt"))).isEqualTo("second version\n");
     }
 
     @Test
     void changingAFileTheCopyExcludesKeepsItCached() throws Exception {
-        Path context = kiln.context("with-excluded");
-        Files.createDirectories(context.resolve("src"));
-        Files.writeString(context.resolve("src/main.c"), "int main;\n");
-        Files.writeString(context.resolve("src/notes.tmp"), "scratch\n");
+        Path context = kiln.context("with-excluded", "src/main.c", "int main;\n", "src/notes.tmp", "scratch\n");
         State copied = copyOnBase("with-excluded", "src", "/src", "copy sources", CopyOption.exclude("*.tmp"));
-        kiln.build(copied);
+        Path out = rebuildAfterAChangeNoStepReads(copied, context, "src/notes.tmp", "scratch, edited\n");
 
-        Files.writeString(context.resolve("src/notes.tmp"), "scratch, edited\n");
-        Path out = kiln.build(copied);
-
-        assertThat(kiln.executed()).containsExactly("local://with-excluded");
-        assertThat(out.resolve("src/notes.tmp")).doesNotExist();
         assertThat(Files.readString(out.resolve("src/main.c"))).isEqualTo("int main;\n");
     }
 
     @Test
     void changingAFileOutsideTheFollowPathsKeepsTheContextCached() throws Exception {
-        Path context = kiln.context("followed-only");
-        Files.writeString(context.resolve("wanted.conf"), "wanted\n");
-        Files.writeString(context.resolve("unrelated"), "unrelated\n");
+        Path context = kiln.context("followed-only", "wanted.conf", "wanted\n", "unrelated", "unrelated\n");
         State source = State.local("followed-only", LocalOption.followPaths("wanted.conf"));
         kiln.build(source);
 
-        Files.writeString(context.resolve("unrelated"), "unrelated, edited\n");
-        Path out = kiln.build(source);
+        Path out = rebuildAfterWriting(source, context, "unrelated", "unrelated, edited\n");
 
         assertThat(kiln.executed()).isEmpty();
         assertThat(listing(out)).containsExactly("wanted.conf");
@@ -175,27 +163,21 @@ class BuildCacheTest {
 
     @Test
     void changingTheTargetOfAFollowedContextSymlinkRebuildsTheContext() throws Exception {
-        Path context = kiln.context("symlinked-dockerfile");
-        Files.createDirectories(context.resolve("docker"));
-        Files.writeString(context.resolve("docker/Dockerfile.prod"), "FROM first\n");
+        Path context = kiln.context("symlinked-dockerfile", "docker/Dockerfile.prod", "FROM first\n");
         Files.createSymbolicLink(context.resolve("Dockerfile"), Path.of("docker/Dockerfile.prod"));
         State source = State.local(
                 "symlinked-dockerfile", LocalOption.include("Dockerfile"), LocalOption.followPaths("Dockerfile"));
         Path first = kiln.build(source);
         assertThat(Files.readString(first.resolve("docker/Dockerfile.prod"))).isEqualTo("FROM first\n");
 
-        Files.writeString(context.resolve("docker/Dockerfile.prod"), "FROM second\n");
-        Path out = kiln.build(source);
+        Path out = rebuildAfterWriting(source, context, "docker/Dockerfile.prod", "FROM second\n");
 
         assertThat(Files.readString(out.resolve("docker/Dockerfile.prod"))).isEqualTo("FROM second\n");
     }
 
     @Test
     void contextSentWithOtherPatternsHoldsOnlyWhatTheyLetThrough() throws Exception {
-        Path context = kiln.context("patterned");
-        Files.writeString(context.resolve("a.txt"), "a\n");
-        Files.writeString(context.resolve("b.txt"), "b\n");
-        Files.writeString(context.resolve("c.md"), "c\n");
+        Path context = kiln.context("patterned", "a.txt", "a\n", "b.txt", "b\n", "c.md", "c\n");
 
         Path onlyA = kiln.build(State.local("patterned", LocalOption.include("a.txt")));
         Path onlyB = kiln.build(State.local("patterned", LocalOption.include("b.txt")));
@@ -208,9 +190,7 @@ class BuildCacheTest {
 
     @Test
     void removingAFileFromTheContextRemovesItFromTheNextBuild() throws Exception {
-        Path context = kiln.context("shrinking");
-        Files.writeString(context.resolve("kept"), "kept\n");
-        Files.writeString(context.resolve("removed"), "removed\n");
+        Path context = kiln.context("shrinking", "kept", "kept\n", "removed", "removed\n");
         kiln.build(State.local("shrinking"));
 
         Files.delete(context.resolve("removed"));
@@ -240,8 +220,7 @@ class BuildCacheTest {
 
     @Test
     void contextGivenThroughASymlinkedDirectoryIsRead() throws Exception {
-        Path real = kiln.context("real-dir");
-        Files.writeString(real.resolve("file"), "through the link\n");
+        Path real = kiln.context("real-dir", "file", "through the link\n");
         Path link = Files.createSymbolicLink(kiln.dir.resolve("linked-context"), real);
         kiln.locals.put("linked", link);
         try {

@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.kiln.engine.cache.CacheExport;
 import dev.kiln.engine.cache.CacheImport;
-import dev.kiln.engine.export.ExportTarget;
 import dev.kiln.llb.CacheSharing;
 import dev.kiln.llb.FileAction;
 import dev.kiln.llb.Mount;
@@ -34,18 +33,6 @@ class CacheExportImportTest extends TwoEngines {
         return EngineFixture.base().file(FileAction.copy(random, "/rand", "/rand"), OpOption.customName("copy rand"));
     }
 
-    static BuildOutcome build(EngineFixture kiln, State state, Path out, List<CacheExport> to, List<CacheImport> from)
-            throws Exception {
-        kiln.events.clear();
-        BuildRequest request = new BuildRequest(
-                        new FrontendSpec.Llb(state.marshal()),
-                        Map.of(),
-                        kiln.locals,
-                        List.of(new ExportTarget.LocalDirectory(out)))
-                .withCache(to, from);
-        return kiln.engine.build(request, kiln.events::add);
-    }
-
     static CacheExport cacheTo(Path cache, String mode) {
         return CacheExport.of("local", Map.of("dest", cache.toString(), "mode", mode));
     }
@@ -68,10 +55,9 @@ class CacheExportImportTest extends TwoEngines {
     @Test
     void cacheMountsTravelWithACacheExportThatAsksAndAreWarmOnAFreshState() throws Exception {
         Path cache = dir.resolve("cache");
-        Path outA = dir.resolve("out-a");
         CacheExport withMounts =
                 CacheExport.of("local", Map.of("dest", cache.toString(), "mode", "max", "cache-mounts", "true"));
-        build(a, usesPackageCache("fill"), outA, List.of(withMounts), List.of());
+        Path outA = buildOnATo(usesPackageCache("fill"), withMounts);
         String index = Files.readString(outA.resolve("seen-fill"));
 
         ImageManifest manifest = cacheManifest(cache);
@@ -82,8 +68,7 @@ class CacheExportImportTest extends TwoEngines {
                         layer -> assertThat(layer.annotations()).containsEntry("dev.kiln.cache-mount.id", "packages"));
 
         // A step that is in no cache runs on the fresh state, and finds the mount as state A left it.
-        Path outB = dir.resolve("out-b");
-        build(b, usesPackageCache("read"), outB, List.of(), List.of(cacheFrom(cache)));
+        Path outB = buildOnBFrom(usesPackageCache("read"), cacheFrom(cache));
         assertThat(b.executed()).contains("read");
         assertThat(Files.readString(outB.resolve("seen-read"))).isEqualTo(index);
     }
@@ -91,19 +76,17 @@ class CacheExportImportTest extends TwoEngines {
     @Test
     void withoutCacheMountsTrueNoMountTravels() throws Exception {
         Path cache = dir.resolve("cache");
-        build(a, usesPackageCache("fill"), dir.resolve("out-a"), List.of(cacheTo(cache, "max")), List.of());
-        String index = Files.readString(dir.resolve("out-a").resolve("seen-fill"));
+        Path outA = buildOnATo(usesPackageCache("fill"), cacheTo(cache, "max"));
+        String index = Files.readString(outA.resolve("seen-fill"));
 
-        Path outB = dir.resolve("out-b");
-        build(b, usesPackageCache("read"), outB, List.of(), List.of(cacheFrom(cache)));
+        Path outB = buildOnBFrom(usesPackageCache("read"), cacheFrom(cache));
         assertThat(Files.readString(outB.resolve("seen-read"))).isNotEqualTo(index);
     }
 
     @Test
     void modeMaxOnOneStateMakesEveryStepACacheHitOnAFreshState() throws Exception {
         Path cache = dir.resolve("cache");
-        Path outA = dir.resolve("out-a");
-        build(a, twoStages(), outA, List.of(cacheTo(cache, "max")), List.of());
+        Path outA = buildOnATo(twoStages(), cacheTo(cache, "max"));
         assertThat(a.executed()).contains("random", "copy rand");
         assertThat(a.events)
                 .anyMatch(e -> e instanceof ProgressEvent.VertexCompleted
@@ -126,8 +109,7 @@ class CacheExportImportTest extends TwoEngines {
                     .isRegularFile();
         });
 
-        Path outB = dir.resolve("out-b");
-        build(b, twoStages(), outB, List.of(), List.of(cacheFrom(cache)));
+        Path outB = buildOnBFrom(twoStages(), cacheFrom(cache));
         assertThat(b.executed()).doesNotContain("random", "copy rand");
         assertThat(b.cached()).contains("random", "copy rand");
         assertThat(Files.readString(outB.resolve("rand"))).isEqualTo(Files.readString(outA.resolve("rand")));
@@ -142,8 +124,7 @@ class CacheExportImportTest extends TwoEngines {
     @Test
     void aStageWhoseDependantsAllHitIsNotUnpackedUntilAStepUsesIt() throws Exception {
         Path cache = dir.resolve("cache");
-        Path outA = dir.resolve("out-a");
-        build(a, twoStages(), outA, List.of(cacheTo(cache, "max")), List.of());
+        Path outA = buildOnATo(twoStages(), cacheTo(cache, "max"));
 
         // Exported again to a cache of its own: the imported steps' layers go out as the blobs they came in as.
         Path outB = dir.resolve("out-b");
@@ -190,11 +171,9 @@ class CacheExportImportTest extends TwoEngines {
     @Test
     void modeMinLeavesOutAStageTheResultDoesNotContain() throws Exception {
         Path cache = dir.resolve("cache-min");
-        Path outA = dir.resolve("out-a");
-        build(a, twoStages(), outA, List.of(cacheTo(cache, "min")), List.of());
+        Path outA = buildOnATo(twoStages(), cacheTo(cache, "min"));
 
-        Path outB = dir.resolve("out-b");
-        build(b, twoStages(), outB, List.of(), List.of(cacheFrom(cache)));
+        Path outB = buildOnBFrom(twoStages(), cacheFrom(cache));
         assertThat(b.executed()).contains("random");
         assertThat(Files.readString(outB.resolve("rand"))).isNotEqualTo(Files.readString(outA.resolve("rand")));
 
@@ -217,7 +196,7 @@ class CacheExportImportTest extends TwoEngines {
         State state = EngineFixture.base()
                 .run(RunOption.sh("head -c 32 /dev/urandom | od -x > /rand"), OpOption.customName("random"))
                 .root();
-        build(a, state, dir.resolve("out-a"), List.of(cacheTo(cache, "max")), List.of());
+        buildOnATo(state, cacheTo(cache, "max"));
         ImageManifest manifest = cacheManifest(cache);
         var damaged = manifest.layers().getLast().digest();
         Path blob = cache.resolve("blobs/sha256").resolve(damaged.hex());
@@ -226,8 +205,7 @@ class CacheExportImportTest extends TwoEngines {
         bytes[bytes.length / 2] ^= 0x55;
         Files.write(blob, bytes);
 
-        Path outB = dir.resolve("out-b");
-        build(b, state, outB, List.of(), List.of(cacheFrom(cache)));
+        Path outB = buildOnBFrom(state, cacheFrom(cache));
         assertThat(b.executed()).contains("random");
         assertThat(Files.readString(outB.resolve("rand"))).isNotEmpty();
         assertThat(b.events)

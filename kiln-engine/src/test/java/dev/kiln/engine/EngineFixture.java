@@ -112,10 +112,18 @@ final class EngineFixture
         return State.local("rootfs");
     }
 
-    /** A fresh directory on the host that builds may read as {@code State.local(name)}. */
-    Path context(String name) throws IOException {
+    /**
+     * A fresh directory on the host that builds may read as {@code State.local(name)}, holding the files given as
+     * path, content, path, content... (their directories made as needed).
+     */
+    Path context(String name, String... pathsAndContents) throws IOException {
         Path context = Files.createDirectories(dir.resolve("contexts").resolve(name));
         locals.put(name, context);
+        for (int i = 0; i < pathsAndContents.length; i += 2) {
+            Path file = context.resolve(pathsAndContents[i]);
+            Files.createDirectories(file.getParent());
+            Files.writeString(file, pathsAndContents[i + 1]);
+        }
         return context;
     }
 

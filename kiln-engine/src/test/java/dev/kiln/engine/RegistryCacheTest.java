@@ -64,32 +64,9 @@ class RegistryCacheTest extends TwoEngines {
                 .root();
     }
 
-    static BuildOutcome build(
-            EngineFixture kiln, State state, List<ExportTarget> outputs, List<CacheExport> to, List<CacheImport> from)
-            throws Exception {
-        kiln.events.clear();
-        BuildRequest request = new BuildRequest(new FrontendSpec.Llb(state.marshal()), Map.of(), kiln.locals, outputs)
-                .withCache(to, from);
-        return kiln.engine.build(request, kiln.events::add);
-    }
-
-    static BuildOutcome build(EngineFixture kiln, State state, Path out, List<CacheExport> to, List<CacheImport> from)
-            throws Exception {
-        return build(kiln, state, List.of(new ExportTarget.LocalDirectory(out)), to, from);
-    }
-
-    /** Builds {@code state} on state a, its cache exported to {@code to}, into out-a. */
-    Path buildOnATo(State state, CacheExport to) throws Exception {
-        Path out = dir.resolve("out-a");
-        build(a, state, out, List.of(to), List.of());
-        return out;
-    }
-
     /** Builds {@code state} on the fresh state b, its cache imported from {@code ref}, into out-b. */
     Path buildOnBFrom(State state, String ref) throws Exception {
-        Path out = dir.resolve("out-b");
-        build(b, state, out, List.of(), List.of(cacheFrom(ref)));
-        return out;
+        return buildOnBFrom(state, cacheFrom(ref));
     }
 
     CacheExport cacheTo(String ref, String... attrs) {

@@ -10,6 +10,7 @@ import dev.kiln.engine.export.ImageOptions;
 import dev.kiln.llb.FileAction;
 import dev.kiln.llb.RunOption;
 import dev.kiln.llb.State;
+import dev.kiln.oci.testing.Resources;
 import dev.kiln.oci.testing.SmallDisk;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -48,15 +49,7 @@ class StateDiskFullStagesTest {
 
     @AfterEach
     void unmount() throws Exception {
-        try {
-            if (kiln != null) {
-                kiln.close();
-            }
-        } finally {
-            if (disk != null) {
-                disk.close();
-            }
-        }
+        Resources.closeAll(kiln, disk);
     }
 
     @Test

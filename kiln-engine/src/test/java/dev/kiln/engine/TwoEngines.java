@@ -1,9 +1,15 @@
 package dev.kiln.engine;
 
 import dev.kiln.core.Trees;
+import dev.kiln.engine.cache.CacheExport;
+import dev.kiln.engine.cache.CacheImport;
+import dev.kiln.engine.export.ExportTarget;
+import dev.kiln.llb.State;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 
@@ -34,5 +40,34 @@ abstract class TwoEngines {
         } finally {
             Trees.deleteRecursively(dir);
         }
+    }
+
+    /** Builds {@code state} on {@code kiln} into {@code outputs}, exporting its cache to {@code to} and importing {@code from}. */
+    static BuildOutcome build(
+            EngineFixture kiln, State state, List<ExportTarget> outputs, List<CacheExport> to, List<CacheImport> from)
+            throws Exception {
+        kiln.events.clear();
+        BuildRequest request = new BuildRequest(new FrontendSpec.Llb(state.marshal()), Map.of(), kiln.locals, outputs)
+                .withCache(to, from);
+        return kiln.engine.build(request, kiln.events::add);
+    }
+
+    static BuildOutcome build(EngineFixture kiln, State state, Path out, List<CacheExport> to, List<CacheImport> from)
+            throws Exception {
+        return build(kiln, state, List.of(new ExportTarget.LocalDirectory(out)), to, from);
+    }
+
+    /** Builds {@code state} on state a, its cache exported to {@code to}, into out-a. */
+    Path buildOnATo(State state, CacheExport to) throws Exception {
+        Path out = dir.resolve("out-a");
+        build(a, state, out, List.of(to), List.of());
+        return out;
+    }
+
+    /** Builds {@code state} on the fresh state b, its cache imported from {@code from}, into out-b. */
+    Path buildOnBFrom(State state, CacheImport from) throws Exception {
+        Path out = dir.resolve("out-b");
+        build(b, state, out, List.of(), List.of(from));
+        return out;
     }
 }

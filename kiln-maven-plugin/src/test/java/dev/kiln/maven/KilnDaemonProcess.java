@@ -1,6 +1,7 @@
 package dev.kiln.maven;
 
 import dev.kiln.api.DaemonEndpoint;
+import dev.kiln.oci.testing.Resources;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -45,14 +46,7 @@ final class KilnDaemonProcess implements AutoCloseable {
                 .redirectErrorStream(true)
                 .redirectOutput(log.toFile())
                 .start();
-        KilnDaemonProcess daemon = new KilnDaemonProcess(state, log, process);
-        try {
-            daemon.awaitServing();
-        } catch (IOException | InterruptedException | RuntimeException e) {
-            daemon.close();
-            throw e;
-        }
-        return daemon;
+        return Resources.whenReady(new KilnDaemonProcess(state, log, process), KilnDaemonProcess::awaitServing);
     }
 
     /** Waits until the daemon recorded itself in the state and its socket exists. */

@@ -4,6 +4,7 @@ import static dev.kiln.maven.SampleProject.layers;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.kiln.oci.testing.LocalRegistry;
+import dev.kiln.oci.testing.Resources;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -69,15 +70,7 @@ class MavenAppDaemonIT {
 
     @AfterAll
     static void tearDown() throws Exception {
-        try {
-            if (daemon != null) {
-                daemon.close();
-            }
-        } finally {
-            if (project != null) {
-                project.close();
-            }
-        }
+        Resources.closeAll(daemon, project);
     }
 
     @Test

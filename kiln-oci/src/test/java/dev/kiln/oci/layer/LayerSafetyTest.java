@@ -10,11 +10,13 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.UUID;
 import java.util.stream.Stream;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
 import org.apache.commons.compress.archivers.tar.TarConstants;
+import org.assertj.core.api.ThrowableAssert.ThrowingCallable;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Named;
 import org.junit.jupiter.api.Test;
@@ -276,7 +278,7 @@ class LayerSafetyTest {
         });
         tar[1024 + 10] ^= 0x55; // inside the second header's name
 
-        assertThatThrownBy(() -> LayerUnpacker.apply(new ByteArrayInputStream(tar), target))
+        assertThatThrownBy(applying(tar))
                 .isInstanceOf(InvalidLayerException.class)
                 .hasMessageContaining("corrupt tar header at offset 1024");
     }
@@ -284,12 +286,8 @@ class LayerSafetyTest {
     @Test
     void truncatedDataIsRefusedNamingTheEntry() throws IOException {
         byte[] tar = tar(out -> file(out, "big", "x".repeat(5000)));
-        byte[] truncated = java.util.Arrays.copyOf(tar, 512 + 2048);
 
-        assertThatThrownBy(() -> LayerUnpacker.apply(new ByteArrayInputStream(truncated), target))
-                .isInstanceOf(InvalidLayerException.class)
-                .hasMessageContaining("\"big\"")
-                .hasMessageContaining("ends inside the entry's data");
+        assertRefusedAsEndingInsideTheData(Arrays.copyOf(tar, 512 + 2048), "big");
     }
 
     @Test
@@ -299,7 +297,7 @@ class LayerSafetyTest {
             dir(out, "/");
             file(out, "/greeting", "hello");
         });
-        byte[] unpadded = java.util.Arrays.copyOf(tar, 2 * 512 + "hello".length());
+        byte[] unpadded = Arrays.copyOf(tar, 2 * 512 + "hello".length());
 
         AppliedLayer applied = LayerUnpacker.apply(new ByteArrayInputStream(unpadded), target);
 
@@ -310,12 +308,8 @@ class LayerSafetyTest {
     @Test
     void paddingCutShortIsRefusedNamingTheEntry() throws IOException {
         byte[] tar = tar(out -> file(out, "greeting", "hello"));
-        byte[] truncated = java.util.Arrays.copyOf(tar, 512 + "hello".length() + 1);
 
-        assertThatThrownBy(() -> LayerUnpacker.apply(new ByteArrayInputStream(truncated), target))
-                .isInstanceOf(InvalidLayerException.class)
-                .hasMessageContaining("\"greeting\"")
-                .hasMessageContaining("ends inside the entry's data");
+        assertRefusedAsEndingInsideTheData(Arrays.copyOf(tar, 512 + "hello".length() + 1), "greeting");
     }
 
     @Test
@@ -323,7 +317,7 @@ class LayerSafetyTest {
         String name = "dir/" + "n".repeat(300);
         byte[] tar = tar(out -> file(out, name, "too long for ext4"));
 
-        assertThatThrownBy(() -> LayerUnpacker.apply(new ByteArrayInputStream(tar), target))
+        assertThatThrownBy(applying(tar))
                 .isInstanceOf(IOException.class)
                 .hasMessageContaining("cannot apply layer entry \"" + name + "\"");
     }
@@ -333,8 +327,20 @@ class LayerSafetyTest {
         return LayerUnpacker.apply(new ByteArrayInputStream(tar(entries)), target);
     }
 
+    /** Applying {@code tar} to the target directory, for {@code assertThatThrownBy}. */
+    private ThrowingCallable applying(byte[] tar) {
+        return () -> LayerUnpacker.apply(new ByteArrayInputStream(tar), target);
+    }
+
+    private void assertRefusedAsEndingInsideTheData(byte[] truncated, String entry) {
+        assertThatThrownBy(applying(truncated))
+                .isInstanceOf(InvalidLayerException.class)
+                .hasMessageContaining("\"" + entry + "\"")
+                .hasMessageContaining("ends inside the entry's data");
+    }
+
     private void assertRefused(byte[] tar, String entry, String problem) throws IOException {
-        assertThatThrownBy(() -> LayerUnpacker.apply(new ByteArrayInputStream(tar), target))
+        assertThatThrownBy(applying(tar))
                 .isInstanceOf(InvalidLayerException.class)
                 .hasMessageContaining("\"" + entry + "\"")
                 .hasMessageContaining(problem)

@@ -22,7 +22,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -35,15 +34,15 @@ class RegistryClientTest {
     @RegisterExtension
     static final LocalRegistry registry = LocalRegistry.anonymous();
 
-    @TempDir
-    Path dir;
+    private final ContentStore local;
+    /** The second store, that pulls and downloads go into. */
+    private final ContentStore pulled;
 
-    private ContentStore local;
-    private RegistryClient client;
+    private final RegistryClient client;
 
-    @BeforeEach
-    void setUp() throws IOException {
+    RegistryClientTest(@TempDir Path dir) throws IOException {
         local = ContentStore.open(dir.resolve("local"));
+        pulled = ContentStore.open(dir.resolve("pulled"));
         client = RegistryClient.builder().retryBackoff(Duration.ofMillis(10)).build();
     }
 
@@ -59,9 +58,12 @@ class RegistryClientTest {
         return image.layers().getFirst();
     }
 
-    /** The second store, that pulls and downloads go into. */
-    private ContentStore pulledStore() throws IOException {
-        return ContentStore.open(dir.resolve("pulled"));
+    /** A client that gives up on a silent registry after 1 s and retries at once. */
+    private static RegistryClient impatientClient() {
+        return RegistryClient.builder()
+                .retryBackoff(Duration.ofMillis(10))
+                .readTimeout(Duration.ofSeconds(1))
+                .build();
     }
 
     @Test
@@ -70,20 +72,19 @@ class RegistryClientTest {
         ImageReference reference = registry.reference("app/pushed:1.0");
 
         Descriptor pushed = image.push(client, reference, local);
-        ContentStore pulledInto = pulledStore();
-        ResolvedImage pulled = client.pull(reference, AMD64, pulledInto);
+        ResolvedImage pulledImage = client.pull(reference, AMD64, pulled);
 
         assertThat(client.resolve(reference)).isEqualTo(pushed);
         assertThat(pushed.digest()).isEqualTo(Digest.sha256(image.manifestBytes()));
-        assertThat(pulled.root().descriptor()).isEqualTo(pushed);
-        assertThat(pulled.index()).isEmpty();
-        assertThat(pulled.manifest()).isEqualTo(image.manifest());
-        assertThat(pulled.config()).isEqualTo(image.config());
-        assertThat(pulled.pinned().digest()).isEqualTo(pushed.digest().toString());
+        assertThat(pulledImage.root().descriptor()).isEqualTo(pushed);
+        assertThat(pulledImage.index()).isEmpty();
+        assertThat(pulledImage.manifest()).isEqualTo(image.manifest());
+        assertThat(pulledImage.config()).isEqualTo(image.config());
+        assertThat(pulledImage.pinned().digest()).isEqualTo(pushed.digest().toString());
         for (Descriptor blob : List.of(image.layers().get(0), image.layers().get(1), image.configDescriptor())) {
-            assertThat(pulledInto.read(blob.digest())).isEqualTo(local.read(blob.digest()));
+            assertThat(pulled.read(blob.digest())).isEqualTo(local.read(blob.digest()));
         }
-        assertThat(pulledInto.read(pushed.digest())).isEqualTo(image.manifestBytes());
+        assertThat(pulled.read(pushed.digest())).isEqualTo(image.manifestBytes());
     }
 
     @Test
@@ -250,7 +251,6 @@ class RegistryClientTest {
     @Test
     void registryThatCorruptsABlobIsRefusedAndNothingIsStored() throws IOException {
         Descriptor layer = pushLayer(9, 20000, "lying/app:1");
-        ContentStore pulled = pulledStore();
         try (RegistryProxy liar = RegistryProxy.start(registry.host()).corrupt(layer.digest())) {
             ImageReference throughLiar = ImageReference.parseNormalized(liar.host() + "/lying/app:1");
 
@@ -279,7 +279,6 @@ class RegistryClientTest {
     @Test
     void brokenDownloadResumesFromWhereItStopped() throws IOException {
         Descriptor layer = pushLayer(10, 200_000, "flaky/app:1");
-        ContentStore pulled = pulledStore();
         try (RegistryProxy flaky = RegistryProxy.start(registry.host()).truncateOnce(layer.digest(), 70_000)) {
             ImageReference throughProxy = ImageReference.parseNormalized(flaky.host() + "/flaky/app");
 
@@ -298,7 +297,6 @@ class RegistryClientTest {
     @Test
     void partialDownloadLeftByAnEarlierRunIsContinued() throws IOException {
         Descriptor layer = pushLayer(11, 50_000, "resume/app:1");
-        ContentStore pulled = pulledStore();
         byte[] content = local.read(layer.digest());
         try (BlobWriter earlier = pulled.writer(layer.digest(), layer.size())) {
             earlier.write(content, 0, 20_000);
@@ -316,7 +314,6 @@ class RegistryClientTest {
     @Test
     void corruptPartialDownloadIsReplacedByAFreshOne() throws IOException {
         Descriptor layer = pushLayer(12, 30_000, "resume/bad:1");
-        ContentStore pulled = pulledStore();
         try (BlobWriter earlier = pulled.writer(layer.digest(), layer.size())) {
             earlier.write(new byte[10_000]);
         }
@@ -369,12 +366,8 @@ class RegistryClientTest {
     @Timeout(60)
     void stalledDownloadTimesOutAndResumesWithARange() throws IOException {
         Descriptor layer = pushLayer(16, 300_000, "stall/app:1");
-        ContentStore pulled = pulledStore();
         try (RegistryProxy stalling = RegistryProxy.start(registry.host()).stallOnce(layer.digest(), 100_000);
-                RegistryClient impatient = RegistryClient.builder()
-                        .retryBackoff(Duration.ofMillis(10))
-                        .readTimeout(Duration.ofSeconds(1))
-                        .build()) {
+                RegistryClient impatient = impatientClient()) {
             long started = System.nanoTime();
 
             impatient.fetchBlob(ImageReference.parseNormalized(stalling.host() + "/stall/app"), layer, pulled);
@@ -393,7 +386,6 @@ class RegistryClientTest {
     @Timeout(60)
     void registryThatStaysStalledFailsNamingRegistryAndBlob() throws IOException {
         Descriptor layer = pushLayer(17, 200_000, "stall/forever:1");
-        ContentStore pulled = pulledStore();
         String previous = System.setProperty(RegistryClient.READ_TIMEOUT_PROPERTY, "500ms");
         try (RegistryProxy stalling = RegistryProxy.start(registry.host()).stallAlways(layer.digest(), 1000);
                 RegistryClient configured = RegistryClient.builder()
@@ -427,11 +419,8 @@ class RegistryClientTest {
     @Timeout(60)
     void slowButSteadyDownloadIsNotCutByTheReadTimeout() throws IOException {
         Descriptor layer = pushLayer(18, 60_000, "slow/app:1");
-        ContentStore pulled = pulledStore();
         try (RegistryProxy slow = RegistryProxy.start(registry.host()).slow(10_000, Duration.ofMillis(400));
-                RegistryClient impatient = RegistryClient.builder()
-                        .readTimeout(Duration.ofSeconds(1))
-                        .build()) {
+                RegistryClient impatient = impatientClient()) {
 
             impatient.fetchBlob(ImageReference.parseNormalized(slow.host() + "/slow/app"), layer, pulled);
 
@@ -445,14 +434,10 @@ class RegistryClientTest {
     @Timeout(60)
     void registryThatLiesAfterAResumeIsRefusedAndNothingIsStored() throws IOException {
         Descriptor layer = pushLayer(19, 300_000, "stall/liar:1");
-        ContentStore pulled = pulledStore();
         try (RegistryProxy liar = RegistryProxy.start(registry.host())
                         .stallOnce(layer.digest(), 50_000)
                         .corrupt(layer.digest());
-                RegistryClient impatient = RegistryClient.builder()
-                        .retryBackoff(Duration.ofMillis(10))
-                        .readTimeout(Duration.ofSeconds(1))
-                        .build()) {
+                RegistryClient impatient = impatientClient()) {
 
             assertThatThrownBy(() -> impatient.fetchBlob(
                             ImageReference.parseNormalized(liar.host() + "/stall/liar"), layer, pulled))

@@ -66,14 +66,7 @@ public record BuildkitDaemon(Path dir, Path socketDir, Process process) implemen
                 .redirectErrorStream(true)
                 .redirectOutput(dir.resolve("buildkitd.log").toFile())
                 .start();
-        BuildkitDaemon daemon = new BuildkitDaemon(dir, socketDir, process);
-        try {
-            daemon.awaitWorkers();
-        } catch (IOException | InterruptedException | RuntimeException e) {
-            daemon.close();
-            throw e;
-        }
-        return daemon;
+        return Resources.whenReady(new BuildkitDaemon(dir, socketDir, process), BuildkitDaemon::awaitWorkers);
     }
 
     /** Waits until buildctl lists the daemon's workers: the socket answers before the worker is ready. */

@@ -31,32 +31,37 @@ public final class LocalRegistry implements BeforeAllCallback, AfterAllCallback,
     public static final Path BINARY = Path.of("/usr/bin/docker-registry");
     private static final long START_TIMEOUT_MILLIS = 30_000;
 
-    private final String htpasswdUser;
-    private final String htpasswdPassword;
-    private final RegistryTokenServer tokens;
+    /** Whom the registry lets in: one of the three kinds its configuration can say. */
+    private sealed interface Auth {
+        record Anonymous() implements Auth {}
+
+        record Basic(String user, String password) implements Auth {}
+
+        record Token(RegistryTokenServer server) implements Auth {}
+    }
+
+    private final Auth auth;
     private Path directory;
     private Process process;
     private int port;
 
-    private LocalRegistry(String htpasswdUser, String htpasswdPassword, RegistryTokenServer tokens) {
-        this.htpasswdUser = htpasswdUser;
-        this.htpasswdPassword = htpasswdPassword;
-        this.tokens = tokens;
+    private LocalRegistry(Auth auth) {
+        this.auth = auth;
     }
 
     /** A registry anyone may push to and pull from. */
     public static LocalRegistry anonymous() {
-        return new LocalRegistry(null, null, null);
+        return new LocalRegistry(new Auth.Anonymous());
     }
 
     /** A registry that wants HTTP Basic auth as {@code user} with {@code password} for everything. */
     public static LocalRegistry withBasicAuth(String user, String password) {
-        return new LocalRegistry(user, password, null);
+        return new LocalRegistry(new Auth.Basic(user, password));
     }
 
     /** A registry that wants bearer tokens from {@code tokens} for everything. */
     public static LocalRegistry withTokenAuth(RegistryTokenServer tokens) {
-        return new LocalRegistry(null, null, tokens);
+        return new LocalRegistry(new Auth.Token(tokens));
     }
 
     @Override
@@ -134,24 +139,27 @@ public final class LocalRegistry implements BeforeAllCallback, AfterAllCallback,
           addr: 127.0.0.1:%d
           secret: kiln-test-upload-state-secret
         """.formatted(directory.resolve("storage"), candidate));
-        if (htpasswdUser != null) {
-            Path htpasswd = directory.resolve("htpasswd");
-            Files.writeString(htpasswd, Bcrypt.htpasswdLine(htpasswdUser, htpasswdPassword));
-            yaml.append("""
+        switch (auth) {
+            case Auth.Anonymous() -> {}
+            case Auth.Basic(String user, String password) -> {
+                Path htpasswd = directory.resolve("htpasswd");
+                Files.writeString(htpasswd, Bcrypt.htpasswdLine(user, password));
+                yaml.append("""
           auth:
             htpasswd:
               realm: kiln-test-registry
               path: %s
           """.formatted(htpasswd));
-        }
-        if (tokens != null) {
-            yaml.append("auth:\n  token:\n");
-            tokens.registryAuthSettings()
-                    .forEach((name, value) -> yaml.append("    ")
-                            .append(name)
-                            .append(": ")
-                            .append(value)
-                            .append('\n'));
+            }
+            case Auth.Token(RegistryTokenServer server) -> {
+                yaml.append("auth:\n  token:\n");
+                server.registryAuthSettings()
+                        .forEach((name, value) -> yaml.append("    ")
+                                .append(name)
+                                .append(": ")
+                                .append(value)
+                                .append('\n'));
+            }
         }
         return yaml.toString();
     }

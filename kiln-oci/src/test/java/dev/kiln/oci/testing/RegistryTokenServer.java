@@ -33,12 +33,9 @@ import java.util.concurrent.atomic.AtomicInteger;
 public final class RegistryTokenServer implements AutoCloseable {
     public static final String SERVICE = "kiln-test-registry";
     public static final String ISSUER = "kiln-test-token-issuer";
-    private static final String STORE_PASSWORD = "kiln-test";
 
     private final HttpServer server;
-    private final PrivateKey key;
-    private final X509Certificate certificate;
-    private final Path certificateFile;
+    private final Signer signer;
     private final List<List<String>> requests = new CopyOnWriteArrayList<>();
     private final AtomicInteger issued = new AtomicInteger();
     private volatile String user;
@@ -46,76 +43,85 @@ public final class RegistryTokenServer implements AutoCloseable {
     private volatile boolean accessTokenField;
     private volatile long expiresInSeconds = 300;
 
-    private RegistryTokenServer(HttpServer server, PrivateKey key, X509Certificate certificate, Path certificateFile) {
+    private RegistryTokenServer(HttpServer server, Signer signer) {
         this.server = server;
-        this.key = key;
-        this.certificate = certificate;
-        this.certificateFile = certificateFile;
+        this.signer = signer;
+    }
+
+    /** The RSA key tokens are signed with, its self-signed certificate, and that certificate as a PEM file. */
+    private record Signer(PrivateKey key, X509Certificate certificate, Path pem) {
+        private static final String STORE_PASSWORD = "kiln-test";
+
+        /** Makes the key and certificate in {@code directory} with the JDK's keytool. */
+        static Signer make(Path directory) throws IOException {
+            Path keystore = directory.resolve("token-signer.p12");
+            Path keytool = Path.of(System.getProperty("java.home"), "bin", "keytool");
+            Process process = new ProcessBuilder(
+                            keytool.toString(),
+                            "-genkeypair",
+                            "-alias",
+                            "signer",
+                            "-keyalg",
+                            "RSA",
+                            "-keysize",
+                            "2048",
+                            "-sigalg",
+                            "SHA256withRSA",
+                            "-dname",
+                            "CN=" + ISSUER,
+                            "-startdate",
+                            "-1d",
+                            "-validity",
+                            "30",
+                            "-storetype",
+                            "PKCS12",
+                            "-keystore",
+                            keystore.toString(),
+                            "-storepass",
+                            STORE_PASSWORD,
+                            "-keypass",
+                            STORE_PASSWORD)
+                    .redirectErrorStream(true)
+                    .start();
+            String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            try {
+                if (process.waitFor() != 0) {
+                    throw new IOException("keytool could not make the token signing key: " + output);
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IOException("interrupted making the token signing key", e);
+            }
+            try {
+                KeyStore store = KeyStore.getInstance("PKCS12");
+                try (InputStream in = Files.newInputStream(keystore)) {
+                    store.load(in, STORE_PASSWORD.toCharArray());
+                }
+                PrivateKey key = (PrivateKey) store.getKey("signer", STORE_PASSWORD.toCharArray());
+                X509Certificate certificate = (X509Certificate) store.getCertificate("signer");
+                Path pem = directory.resolve("token-signer.pem");
+                Files.writeString(
+                        pem,
+                        "-----BEGIN CERTIFICATE-----\n"
+                                + Base64.getMimeEncoder(64, "\n".getBytes()).encodeToString(certificate.getEncoded())
+                                + "\n-----END CERTIFICATE-----\n");
+                return new Signer(key, certificate, pem);
+            } catch (IOException e) {
+                throw e;
+            } catch (Exception e) {
+                throw new IOException("cannot load the token signing key from " + keystore, e);
+            }
+        }
     }
 
     /** Makes a key and certificate in {@code directory} with the JDK's keytool and starts serving. */
     public static RegistryTokenServer start(Path directory) throws IOException {
-        Path keystore = directory.resolve("token-signer.p12");
-        Path keytool = Path.of(System.getProperty("java.home"), "bin", "keytool");
-        Process process = new ProcessBuilder(
-                        keytool.toString(),
-                        "-genkeypair",
-                        "-alias",
-                        "signer",
-                        "-keyalg",
-                        "RSA",
-                        "-keysize",
-                        "2048",
-                        "-sigalg",
-                        "SHA256withRSA",
-                        "-dname",
-                        "CN=" + ISSUER,
-                        "-startdate",
-                        "-1d",
-                        "-validity",
-                        "30",
-                        "-storetype",
-                        "PKCS12",
-                        "-keystore",
-                        keystore.toString(),
-                        "-storepass",
-                        STORE_PASSWORD,
-                        "-keypass",
-                        STORE_PASSWORD)
-                .redirectErrorStream(true)
-                .start();
-        String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        try {
-            if (process.waitFor() != 0) {
-                throw new IOException("keytool could not make the token signing key: " + output);
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IOException("interrupted making the token signing key", e);
-        }
-        try {
-            KeyStore store = KeyStore.getInstance("PKCS12");
-            try (InputStream in = Files.newInputStream(keystore)) {
-                store.load(in, STORE_PASSWORD.toCharArray());
-            }
-            PrivateKey key = (PrivateKey) store.getKey("signer", STORE_PASSWORD.toCharArray());
-            X509Certificate certificate = (X509Certificate) store.getCertificate("signer");
-            Path pem = directory.resolve("token-signer.pem");
-            Files.writeString(
-                    pem,
-                    "-----BEGIN CERTIFICATE-----\n"
-                            + Base64.getMimeEncoder(64, "\n".getBytes()).encodeToString(certificate.getEncoded())
-                            + "\n-----END CERTIFICATE-----\n");
-            HttpServer server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
-            RegistryTokenServer tokens = new RegistryTokenServer(server, key, certificate, pem);
-            server.createContext("/token", tokens::answer);
-            server.start();
-            return tokens;
-        } catch (IOException e) {
-            throw e;
-        } catch (Exception e) {
-            throw new IOException("cannot load the token signing key from " + keystore, e);
-        }
+        Signer signer = Signer.make(directory);
+        HttpServer server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+        RegistryTokenServer tokens = new RegistryTokenServer(server, signer);
+        server.createContext("/token", tokens::answer);
+        server.start();
+        return tokens;
     }
 
     /** Issue tokens only to {@code name} with {@code secret} (HTTP Basic on the token request). */
@@ -143,7 +149,7 @@ public final class RegistryTokenServer implements AutoCloseable {
 
     /** The PEM certificate the registry trusts ({@code rootcertbundle}). */
     public Path certificate() {
-        return certificateFile;
+        return signer.pem();
     }
 
     /** The scopes of each token request, in order. */
@@ -226,7 +232,7 @@ public final class RegistryTokenServer implements AutoCloseable {
         access.append(']');
         try {
             String header = "{\"typ\":\"JWT\",\"alg\":\"RS256\",\"x5c\":[\""
-                    + Base64.getEncoder().encodeToString(certificate.getEncoded()) + "\"]}";
+                    + Base64.getEncoder().encodeToString(signer.certificate().getEncoded()) + "\"]}";
             String claims = "{\"iss\":\"" + ISSUER + "\",\"sub\":\"" + account + "\",\"aud\":\"" + SERVICE
                     + "\",\"exp\":"
                     + (now.getEpochSecond() + expiresInSeconds) + ",\"nbf\":" + (now.getEpochSecond() - 10)
@@ -236,7 +242,7 @@ public final class RegistryTokenServer implements AutoCloseable {
             String signed = url.encodeToString(header.getBytes(StandardCharsets.UTF_8)) + "."
                     + url.encodeToString(claims.getBytes(StandardCharsets.UTF_8));
             Signature signature = Signature.getInstance("SHA256withRSA");
-            signature.initSign(key);
+            signature.initSign(signer.key());
             signature.update(signed.getBytes(StandardCharsets.US_ASCII));
             return signed + "." + url.encodeToString(signature.sign());
         } catch (Exception e) {
@@ -256,6 +262,13 @@ public final class RegistryTokenServer implements AutoCloseable {
     /** The registry config fragment that points docker-registry at this server. */
     Map<String, String> registryAuthSettings() {
         return Map.of(
-                "realm", realm(), "service", SERVICE, "issuer", ISSUER, "rootcertbundle", certificateFile.toString());
+                "realm",
+                realm(),
+                "service",
+                SERVICE,
+                "issuer",
+                ISSUER,
+                "rootcertbundle",
+                signer.pem().toString());
     }
 }

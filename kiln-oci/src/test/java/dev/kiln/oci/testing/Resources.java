@@ -1,5 +1,7 @@
 package dev.kiln.oci.testing;
 
+import java.io.IOException;
+
 /**
  * The end of a test class's fixtures: what its set-up started (registries, daemons, engines, mounts) is closed in
  * the order given, a fixture that never started (still null, its set-up failed or was skipped) is passed over, and
@@ -12,6 +14,32 @@ public final class Resources {
     /** Closes each resource that is not null, in order; throws the first failure with the others suppressed. */
     public static void closeAll(AutoCloseable... resources) throws Exception {
         closeFrom(resources, 0);
+    }
+
+    /** How a fixture just started is waited for until it serves. */
+    @FunctionalInterface
+    public interface Readiness<T> {
+        void await(T started) throws IOException, InterruptedException;
+    }
+
+    /**
+     * Gives back {@code started} once {@code ready} has returned; when waiting fails, closes {@code started} (a
+     * failure to close is suppressed in the first one) and rethrows, so that a fixture that never served is not left
+     * running.
+     */
+    public static <T extends AutoCloseable> T whenReady(T started, Readiness<? super T> ready)
+            throws IOException, InterruptedException {
+        try {
+            ready.await(started);
+            return started;
+        } catch (IOException | InterruptedException | RuntimeException e) {
+            try {
+                started.close();
+            } catch (Exception closing) {
+                e.addSuppressed(closing);
+            }
+            throw e;
+        }
     }
 
     /**

@@ -5,6 +5,7 @@ import static dev.kiln.worker.fs.TreeListing.tree;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -38,6 +39,18 @@ class CopyTest extends SourceToDestination {
 
     private void copy(String from, String to, CopyOptions options) throws FsException {
         actions.copy(src, from, to, options);
+    }
+
+    /** A directory beside the source and destination roots, where a link that escaped the root would write. */
+    private Path outsideTheRoot(String name) throws IOException {
+        return Files.createDirectories(tmp.resolve(name));
+    }
+
+    /** A symlink in the destination tree, its parent directories created. */
+    private void destLink(String at, Path target) throws IOException {
+        Path link = dst.resolve(at);
+        Files.createDirectories(link.getParent());
+        Files.createSymbolicLink(link, target);
     }
 
     @Test
@@ -222,9 +235,9 @@ class CopyTest extends SourceToDestination {
     @Test
     void destThroughARelativeLinkClimbingAboveTheRootLandsInsideTheRoot() throws Exception {
         file("file", "x");
-        Path outside = Files.createDirectories(tmp.resolve("tmp/symlink-target"));
+        Path outside = outsideTheRoot("tmp/symlink-target");
         Files.createDirectories(dst.resolve("tmp/symlink-target"));
-        Files.createSymbolicLink(dst.resolve("symlink"), Path.of("../tmp/symlink-target"));
+        destLink("symlink", Path.of("../tmp/symlink-target"));
 
         copy("/file", "/symlink/", CopyOptions.defaults());
         copy("/file", "/symlink/x", CopyOptions.defaults());
@@ -238,8 +251,8 @@ class CopyTest extends SourceToDestination {
     @Test
     void destThroughAClimbingLinkToAMissingDirectoryCreatesItInsideTheRoot() throws Exception {
         file("f", "x");
-        Path outside = Files.createDirectory(tmp.resolve("outside"));
-        Files.createSymbolicLink(dst.resolve("out"), Path.of("../outside"));
+        Path outside = outsideTheRoot("outside");
+        destLink("out", Path.of("../outside"));
         copy("/f", "/out/f", CopyOptions.defaults().withCreateDestPath(true));
         assertThat(dst.resolve("outside/f")).hasContent("x");
         assertThat(outside).isEmptyDirectory();
@@ -248,10 +261,10 @@ class CopyTest extends SourceToDestination {
     @Test
     void destThroughAnAbsoluteLinkIsResolvedAgainstTheRoot() throws Exception {
         file("f", "x");
-        Path hostTarget = Files.createDirectories(tmp.resolve("abs-target"));
         Files.createDirectories(dst.resolve("tmp/real"));
-        Files.createSymbolicLink(dst.resolve("a"), Path.of("/tmp/real"));
-        Files.createSymbolicLink(dst.resolve("to-host"), hostTarget.toAbsolutePath());
+        destLink("a", Path.of("/tmp/real"));
+        Path hostTarget = outsideTheRoot("abs-target");
+        destLink("to-host", hostTarget.toAbsolutePath());
         copy("/f", "/a/", CopyOptions.defaults());
         copy("/f", "/to-host/f", CopyOptions.defaults().withCreateDestPath(true));
         assertThat(dst.resolve("tmp/real/f")).hasContent("x");
@@ -264,10 +277,10 @@ class CopyTest extends SourceToDestination {
     @Test
     void destThatIsALinkClimbingAboveTheRootIsWrittenThroughInsideIt() throws Exception {
         file("f", "new");
-        Path outside = Files.createDirectories(tmp.resolve("outside"));
+        Path outside = outsideTheRoot("outside");
         Files.writeString(outside.resolve("file"), "host");
         Files.createDirectories(dst.resolve("outside"));
-        Files.createSymbolicLink(dst.resolve("link"), Path.of("../../outside/file"));
+        destLink("link", Path.of("../../outside/file"));
         copy("/f", "/link", CopyOptions.defaults());
         assertThat(dst.resolve("outside/file")).hasContent("new");
         assertThat(outside.resolve("file")).hasContent("host");
@@ -276,9 +289,8 @@ class CopyTest extends SourceToDestination {
     @Test
     void symlinkPlantedInsideTheDestTreeIsNeverWrittenThrough() throws Exception {
         file("d/sub/f", "x");
-        Path outside = Files.createDirectory(tmp.resolve("outside"));
-        Files.createDirectories(dst.resolve("d"));
-        Files.createSymbolicLink(dst.resolve("d/sub"), outside);
+        Path outside = outsideTheRoot("outside");
+        destLink("d/sub", outside);
         assertThatThrownBy(() -> copy("/d", "/d", CopyOptions.defaults().withDirCopyContents(true)))
                 .isInstanceOf(FsException.class)
                 .hasMessage("copy /d/sub: cannot copy a directory onto an existing symlink");

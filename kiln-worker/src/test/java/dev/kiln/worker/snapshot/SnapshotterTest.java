@@ -7,6 +7,10 @@ import dev.kiln.core.sys.PosixFiles;
 import dev.kiln.core.sys.Xattrs;
 import dev.kiln.worker.sys.Mounts;
 import java.io.IOException;
+import java.lang.annotation.ElementType;
+import java.lang.annotation.Retention;
+import java.lang.annotation.RetentionPolicy;
+import java.lang.annotation.Target;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
@@ -23,6 +27,13 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 /** The behaviour both snapshotters share; each test runs once with overlayfs and once with the copying fallback. */
 class SnapshotterTest {
+    /** A test that runs once with each snapshotter that {@link #snapshotters()} names. */
+    @Retention(RetentionPolicy.RUNTIME)
+    @Target(ElementType.METHOD)
+    @ParameterizedTest
+    @MethodSource("snapshotters")
+    @interface EachSnapshotter {}
+
     interface Opener {
         Snapshotter open(Path root) throws IOException;
     }
@@ -60,6 +71,17 @@ class SnapshotterTest {
         }
     }
 
+    /** Writes files, creating their parent directories: path, content, path, content... */
+    static Writes files(String... pathsAndContents) {
+        return root -> {
+            for (int i = 0; i < pathsAndContents.length; i += 2) {
+                Path file = root.resolve(pathsAndContents[i]);
+                Files.createDirectories(file.getParent());
+                Files.writeString(file, pathsAndContents[i + 1]);
+            }
+        };
+    }
+
     static int type(Path path) throws IOException {
         return (int) Files.getAttribute(path, "unix:mode", LinkOption.NOFOLLOW_LINKS) & PosixFiles.S_IFMT;
     }
@@ -69,14 +91,10 @@ class SnapshotterTest {
                 && (long) Files.getAttribute(path, "unix:rdev", LinkOption.NOFOLLOW_LINKS) == 0;
     }
 
-    @ParameterizedTest
-    @MethodSource("snapshotters")
+    @EachSnapshotter
     void importedLayerStacksOnItsParentAndItsWhiteoutsHideParentFiles(Opener opener) throws Exception {
         Snapshotter s = open(opener);
-        Snapshot base = commit(s, Snapshot.SCRATCH, root -> {
-            Files.writeString(root.resolve("kept"), "base");
-            Files.writeString(root.resolve("deleted"), "base");
-        });
+        Snapshot base = commit(s, Snapshot.SCRATCH, files("kept", "base", "deleted", "base"));
 
         Snapshot imported = s.importLayer(base, layer -> {
             Files.writeString(layer.resolve("added"), "from the layer");
@@ -92,8 +110,7 @@ class SnapshotterTest {
         assertThat(s.load(imported.id())).contains(imported);
     }
 
-    @ParameterizedTest
-    @MethodSource("snapshotters")
+    @EachSnapshotter
     void failedImportLeavesNoLayer(Opener opener) throws Exception {
         Snapshotter s = open(opener);
 
@@ -109,23 +126,21 @@ class SnapshotterTest {
         }
     }
 
-    @ParameterizedTest
-    @MethodSource("snapshotters")
+    @EachSnapshotter
     void committedWritesBecomeANewLayer(Opener opener) throws Exception {
         Snapshotter s = open(opener);
 
-        Snapshot base = commit(s, Snapshot.SCRATCH, root -> Files.writeString(root.resolve("hello"), "world"));
+        Snapshot base = commit(s, Snapshot.SCRATCH, files("hello", "world"));
 
         assertThat(base.layers()).hasSize(1);
         assertThat(s.layerPath(base.layers().getFirst()).resolve("hello")).hasContent("world");
         assertFiles(s, base, "hello", "world");
     }
 
-    @ParameterizedTest
-    @MethodSource("snapshotters")
+    @EachSnapshotter
     void preparedViewShowsTheParentAndKeepsWritesOutOfIt(Opener opener) throws Exception {
         Snapshotter s = open(opener);
-        Snapshot base = commit(s, Snapshot.SCRATCH, root -> Files.writeString(root.resolve("file"), "base"));
+        Snapshot base = commit(s, Snapshot.SCRATCH, files("file", "base"));
 
         Snapshot child = commit(s, base, root -> {
             assertThat(root.resolve("file")).hasContent("base");
@@ -145,11 +160,10 @@ class SnapshotterTest {
         }
     }
 
-    @ParameterizedTest
-    @MethodSource("snapshotters")
+    @EachSnapshotter
     void commitWithoutChangesAddsNoLayer(Opener opener) throws Exception {
         Snapshotter s = open(opener);
-        Snapshot base = commit(s, Snapshot.SCRATCH, root -> Files.writeString(root.resolve("file"), "x"));
+        Snapshot base = commit(s, Snapshot.SCRATCH, files("file", "x"));
 
         Snapshot same = commit(s, base, root -> assertThat(root.resolve("file")).exists());
 
@@ -158,14 +172,10 @@ class SnapshotterTest {
         assertThat(commit(s, Snapshot.SCRATCH, root -> {}).layers()).isEmpty();
     }
 
-    @ParameterizedTest
-    @MethodSource("snapshotters")
+    @EachSnapshotter
     void directoryTouchedAndPutBackAddsNoLayer(Opener opener) throws Exception {
         Snapshotter s = open(opener);
-        Snapshot base = commit(s, Snapshot.SCRATCH, root -> {
-            Files.createDirectories(root.resolve("etc/deep"));
-            Files.writeString(root.resolve("etc/deep/passwd"), "root:x:0:0::/:/bin/sh\n");
-        });
+        Snapshot base = commit(s, Snapshot.SCRATCH, files("etc/deep/passwd", "root:x:0:0::/:/bin/sh\n"));
 
         // what a container runtime's mount stub does: create, remove, restore the parent's times
         Snapshot same = commit(s, base, root -> {
@@ -183,11 +193,10 @@ class SnapshotterTest {
         assertThat(touched.layers()).hasSize(2);
     }
 
-    @ParameterizedTest
-    @MethodSource("snapshotters")
+    @EachSnapshotter
     void closingWithoutCommitDiscardsTheWrites(Opener opener) throws Exception {
         Snapshotter s = open(opener);
-        Snapshot base = commit(s, Snapshot.SCRATCH, root -> Files.writeString(root.resolve("file"), "x"));
+        Snapshot base = commit(s, Snapshot.SCRATCH, files("file", "x"));
         List<String> layersBefore = names(s.root().resolve("l"));
 
         try (ActiveSnapshot active = s.prepare(base)) {
@@ -198,15 +207,10 @@ class SnapshotterTest {
         assertThat(names(s.root().resolve("work"))).isEmpty();
     }
 
-    @ParameterizedTest
-    @MethodSource("snapshotters")
+    @EachSnapshotter
     void deletedFileIsGoneInTheViewAndAWhiteoutInTheLayer(Opener opener) throws Exception {
         Snapshotter s = open(opener);
-        Snapshot base = commit(s, Snapshot.SCRATCH, root -> {
-            Files.createDirectories(root.resolve("etc"));
-            Files.writeString(root.resolve("etc/drop"), "bye");
-            Files.writeString(root.resolve("etc/keep"), "stay");
-        });
+        Snapshot base = commit(s, Snapshot.SCRATCH, files("etc/drop", "bye", "etc/keep", "stay"));
 
         Snapshot child = commit(s, base, root -> Files.delete(root.resolve("etc/drop")));
 
@@ -223,14 +227,10 @@ class SnapshotterTest {
         }
     }
 
-    @ParameterizedTest
-    @MethodSource("snapshotters")
+    @EachSnapshotter
     void replacedDirectoryHidesItsOldContent(Opener opener) throws Exception {
         Snapshotter s = open(opener);
-        Snapshot base = commit(s, Snapshot.SCRATCH, root -> {
-            Files.createDirectories(root.resolve("d"));
-            Files.writeString(root.resolve("d/old"), "old");
-        });
+        Snapshot base = commit(s, Snapshot.SCRATCH, files("d/old", "old"));
 
         Snapshot child = commit(s, base, root -> {
             Files.delete(root.resolve("d/old"));
@@ -254,18 +254,11 @@ class SnapshotterTest {
         }
     }
 
-    @ParameterizedTest
-    @MethodSource("snapshotters")
+    @EachSnapshotter
     void mergeStacksInputsLaterOnTopWithoutNewLayers(Opener opener) throws Exception {
         Snapshotter s = open(opener);
-        Snapshot a = commit(s, Snapshot.SCRATCH, root -> {
-            Files.writeString(root.resolve("shared"), "from a");
-            Files.writeString(root.resolve("only-a"), "a");
-        });
-        Snapshot b = commit(s, Snapshot.SCRATCH, root -> {
-            Files.writeString(root.resolve("shared"), "from b");
-            Files.writeString(root.resolve("only-b"), "b");
-        });
+        Snapshot a = commit(s, Snapshot.SCRATCH, files("shared", "from a", "only-a", "a"));
+        Snapshot b = commit(s, Snapshot.SCRATCH, files("shared", "from b", "only-b", "b"));
 
         Snapshot merged = s.merge(List.of(a, b));
 
@@ -274,13 +267,12 @@ class SnapshotterTest {
         assertFiles(s, merged, "shared", "from b", "only-a", "a", "only-b", "b");
     }
 
-    @ParameterizedTest
-    @MethodSource("snapshotters")
+    @EachSnapshotter
     void mergeOfInputsOnTheSameBaseKeepsTheBaseOnceAtItsHighestPlace(Opener opener) throws Exception {
         Snapshotter s = open(opener);
-        Snapshot base = commit(s, Snapshot.SCRATCH, root -> Files.writeString(root.resolve("f"), "base"));
-        Snapshot a = commit(s, base, root -> Files.writeString(root.resolve("f"), "a"));
-        Snapshot b = commit(s, base, root -> Files.writeString(root.resolve("g"), "b"));
+        Snapshot base = commit(s, Snapshot.SCRATCH, files("f", "base"));
+        Snapshot a = commit(s, base, files("f", "a"));
+        Snapshot b = commit(s, base, files("g", "b"));
 
         Snapshot merged = s.merge(List.of(a, b));
 
@@ -291,30 +283,25 @@ class SnapshotterTest {
         assertFiles(s, merged, "f", "base", "g", "b");
     }
 
-    @ParameterizedTest
-    @MethodSource("snapshotters")
+    @EachSnapshotter
     void diffOfADescendantIsItsUpperLayers(Opener opener) throws Exception {
         Snapshotter s = open(opener);
-        Snapshot base = commit(s, Snapshot.SCRATCH, root -> Files.writeString(root.resolve("f"), "base"));
-        Snapshot child = commit(s, base, root -> Files.writeString(root.resolve("g"), "child"));
-        Snapshot grandchild = commit(s, child, root -> Files.writeString(root.resolve("h"), "grandchild"));
+        Snapshot base = commit(s, Snapshot.SCRATCH, files("f", "base"));
+        Snapshot child = commit(s, base, files("g", "child"));
+        Snapshot grandchild = commit(s, child, files("h", "grandchild"));
 
         assertThat(s.diff(base, grandchild).layers())
                 .isEqualTo(grandchild.layers().subList(1, 3));
         assertThat(s.diff(child, child).layers()).isEmpty();
     }
 
-    @ParameterizedTest
-    @MethodSource("snapshotters")
+    @EachSnapshotter
     void diffOfUnrelatedTreesComputesOneLayerOfChanges(Opener opener) throws Exception {
         Snapshotter s = open(opener);
-        Snapshot before = commit(s, Snapshot.SCRATCH, root -> {
-            Files.writeString(root.resolve("removed"), "x");
-            Files.writeString(root.resolve("changed"), "old");
-            Files.writeString(root.resolve("same"), "same");
-            Files.createDirectories(root.resolve("dir/sub"));
-            Files.writeString(root.resolve("dir/sub/removed-too"), "y");
-        });
+        Snapshot before = commit(
+                s,
+                Snapshot.SCRATCH,
+                files("removed", "x", "changed", "old", "same", "same", "dir/sub/removed-too", "y"));
         Snapshot after = commit(s, Snapshot.SCRATCH, root -> {
             Files.writeString(root.resolve("changed"), "new");
             Files.createDirectories(root.resolve("dir/sub"));
@@ -358,8 +345,7 @@ class SnapshotterTest {
         PosixFiles.setTimes(target, time, time);
     }
 
-    @ParameterizedTest
-    @MethodSource("snapshotters")
+    @EachSnapshotter
     void metadataSurvivesPrepareAndCommit(Opener opener) throws Exception {
         Snapshotter s = open(opener);
         FileTime stamp = FileTime.from(Instant.parse("2020-01-02T03:04:05.123456789Z"));
@@ -375,7 +361,7 @@ class SnapshotterTest {
             PosixFiles.mknod(root.resolve("fifo"), PosixFiles.S_IFIFO | 0600, 0);
         });
 
-        Snapshot child = commit(s, base, root -> Files.writeString(root.resolve("other"), "x"));
+        Snapshot child = commit(s, base, files("other", "x"));
 
         assertThat(child.layers()).hasSize(2);
         try (Mounted view = s.mountReadOnly(child)) {
@@ -394,12 +380,11 @@ class SnapshotterTest {
         }
     }
 
-    @ParameterizedTest
-    @MethodSource("snapshotters")
+    @EachSnapshotter
     void snapshotsSurviveReopening(Opener opener) throws Exception {
         Snapshotter s = open(opener);
-        Snapshot base = commit(s, Snapshot.SCRATCH, root -> Files.writeString(root.resolve("f"), "persisted"));
-        Snapshot child = commit(s, base, root -> Files.writeString(root.resolve("g"), "too"));
+        Snapshot base = commit(s, Snapshot.SCRATCH, files("f", "persisted"));
+        Snapshot child = commit(s, base, files("g", "too"));
         s.close();
 
         Snapshotter reopened = open(opener);
@@ -409,12 +394,11 @@ class SnapshotterTest {
         assertFiles(reopened, reopened.load(child.id()).orElseThrow(), "f", "persisted", "g", "too");
     }
 
-    @ParameterizedTest
-    @MethodSource("snapshotters")
+    @EachSnapshotter
     void removeDeletesOnlyLayersNoOtherSnapshotUses(Opener opener) throws Exception {
         Snapshotter s = open(opener);
-        Snapshot base = commit(s, Snapshot.SCRATCH, root -> Files.writeString(root.resolve("f"), "base"));
-        Snapshot child = commit(s, base, root -> Files.writeString(root.resolve("g"), "child"));
+        Snapshot base = commit(s, Snapshot.SCRATCH, files("f", "base"));
+        Snapshot child = commit(s, base, files("g", "child"));
 
         s.remove(child.id());
 
@@ -430,12 +414,11 @@ class SnapshotterTest {
                 .hasMessageContaining("snapshot " + child.id());
     }
 
-    @ParameterizedTest
-    @MethodSource("snapshotters")
+    @EachSnapshotter
     void layersInUseByAViewOutliveTheirSnapshot(Opener opener) throws Exception {
         Snapshotter s = open(opener);
-        Snapshot base = commit(s, Snapshot.SCRATCH, root -> Files.writeString(root.resolve("f"), "base"));
-        Snapshot child = commit(s, base, root -> Files.writeString(root.resolve("g"), "child"));
+        Snapshot base = commit(s, Snapshot.SCRATCH, files("f", "base"));
+        Snapshot child = commit(s, base, files("g", "child"));
 
         try (Mounted view = s.mountReadOnly(child)) {
             s.remove(child.id());
@@ -446,8 +429,7 @@ class SnapshotterTest {
         assertThat(names(s.root().resolve("l"))).isEmpty();
     }
 
-    @ParameterizedTest
-    @MethodSource("snapshotters")
+    @EachSnapshotter
     void badIdsAreClearErrors(Opener opener) throws Exception {
         Snapshotter s = open(opener);
 
@@ -460,8 +442,7 @@ class SnapshotterTest {
                 .hasMessageContaining("not a layer id");
     }
 
-    @ParameterizedTest
-    @MethodSource("snapshotters")
+    @EachSnapshotter
     void aLongChainOfLayersStillMounts(Opener opener) throws Exception {
         Snapshotter s = open(opener);
         Snapshot top = Snapshot.SCRATCH;
@@ -484,7 +465,7 @@ class SnapshotterTest {
                     .contains("f0", "f119");
             assertThat(view.path().resolve("f77")).hasContent("77");
         }
-        Snapshot more = commit(s, top, root -> Files.writeString(root.resolve("f0"), "changed"));
+        Snapshot more = commit(s, top, files("f0", "changed"));
         assertThat(more.layers()).hasSize(count + 1);
         assertThat(s.layerPath(more.layers().getLast()).resolve("f0")).hasContent("changed");
         if (s instanceof OverlaySnapshotter) {
@@ -492,11 +473,10 @@ class SnapshotterTest {
         }
     }
 
-    @ParameterizedTest
-    @MethodSource("snapshotters")
+    @EachSnapshotter
     void closingTheSnapshotterDiscardsWhatIsStillOpen(Opener opener) throws Exception {
         Snapshotter s = open(opener);
-        Snapshot base = commit(s, Snapshot.SCRATCH, root -> Files.writeString(root.resolve("f"), "x"));
+        Snapshot base = commit(s, Snapshot.SCRATCH, files("f", "x"));
         ActiveSnapshot active = s.prepare(base);
         Files.writeString(active.mount().resolve("g"), "y");
         Mounted view = s.mountReadOnly(base);

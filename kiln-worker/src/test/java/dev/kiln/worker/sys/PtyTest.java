@@ -21,31 +21,27 @@ class PtyTest {
 
     @Test
     void aLineTheProcessSideWritesEndsAsOnATerminalFromTheStart() throws Exception {
-        try (Pty pty = Pty.open(new Pty.WindowSize(24, 80))) {
-            try (FileOutputStream terminal =
-                    new FileOutputStream(pty.slavePath().toFile())) {
-                terminal.write("hello\n".getBytes(StandardCharsets.US_ASCII));
-            }
-
-            // as runc leaves its host console once the process runs, so a line is translated the same early or late
-            assertThat(readAll(pty)).isEqualTo("hello\r\n");
-        }
+        // as runc leaves its host console once the process runs, so a line is translated the same early or late
+        assertThat(shownOnTheTerminal("hello\n")).isEqualTo("hello\r\n");
     }
 
     @Test
     void aLineTranslatedByTheContainersTerminalAsWellReadsAsOnce() throws Exception {
+        // what runc copies from the container's terminal before it clears that one's own translation
+        assertThat(shownOnTheTerminal("early\r\n", "progress\r", "\r\rdone\n"))
+                .isEqualTo("early\r\nprogress\rdone\r\n");
+    }
+
+    /** What the master of a new Pty reads after the process side wrote {@code writes}, each in a write of its own. */
+    private static String shownOnTheTerminal(String... writes) throws Exception {
         try (Pty pty = Pty.open(new Pty.WindowSize(24, 80))) {
             try (FileOutputStream terminal =
                     new FileOutputStream(pty.slavePath().toFile())) {
-                // what runc copies from the container's terminal before it clears that one's own translation
-                terminal.write("early\r\n".getBytes(StandardCharsets.US_ASCII));
-                terminal.flush();
-                terminal.write("progress\r".getBytes(StandardCharsets.US_ASCII));
-                terminal.flush();
-                terminal.write("\r\rdone\n".getBytes(StandardCharsets.US_ASCII));
+                for (String write : writes) {
+                    terminal.write(write.getBytes(StandardCharsets.US_ASCII));
+                }
             }
-
-            assertThat(readAll(pty)).isEqualTo("early\r\nprogress\rdone\r\n");
+            return readAll(pty);
         }
     }
 
