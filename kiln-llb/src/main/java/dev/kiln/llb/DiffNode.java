@@ -1,6 +1,5 @@
 package dev.kiln.llb;
 
-import dev.kiln.core.Platform;
 import dev.kiln.llb.pb.DiffOp;
 import dev.kiln.llb.pb.LowerDiffInput;
 import dev.kiln.llb.pb.Op;
@@ -44,11 +43,6 @@ final class DiffNode implements Node {
             op.addInputs(writer.input(upper));
         }
         return DefinitionWriter.finish(op.setDiff(diff).build(), constraints);
-    }
-
-    @Override
-    public Platform outputPlatform() {
-        return null;
     }
 
     @Override

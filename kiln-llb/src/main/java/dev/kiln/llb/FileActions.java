@@ -1,6 +1,7 @@
 package dev.kiln.llb;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 /** A non-empty sequence of file actions; each method returns a longer sequence. */
@@ -15,30 +16,20 @@ public final class FileActions implements FileAction {
     }
 
     public FileActions mkdir(String path, int mode, MkdirOption... options) {
-        boolean makeParents = false;
-        Owner owner = null;
-        CreatedAt createdAt = null;
-        for (MkdirOption option : options) {
-            switch (option) {
-                case MkdirOption.MakeParents ignored -> makeParents = true;
-                case Owner o -> owner = o;
-                case CreatedAt c -> createdAt = c;
-            }
-        }
-        return then(new FileStep.Mkdir(requirePath(path, "mkdir"), mode, makeParents, owner, createdAt));
+        boolean makeParents = Arrays.stream(options).anyMatch(MkdirOption.MakeParents.class::isInstance);
+        OwnerAndTime given = OwnerAndTime.of(options);
+        return then(
+                new FileStep.Mkdir(requirePath(path, "mkdir"), mode, makeParents, given.owner(), given.createdAt()));
     }
 
     public FileActions mkfile(String path, int mode, byte[] data, MkfileOption... options) {
-        Owner owner = null;
-        CreatedAt createdAt = null;
-        for (MkfileOption option : options) {
-            switch (option) {
-                case Owner o -> owner = o;
-                case CreatedAt c -> createdAt = c;
-            }
-        }
+        OwnerAndTime given = OwnerAndTime.of(options);
         return then(new FileStep.Mkfile(
-                requirePath(path, "mkfile"), mode, data == null ? new byte[0] : data.clone(), owner, createdAt));
+                requirePath(path, "mkfile"),
+                mode,
+                data == null ? new byte[0] : data.clone(),
+                given.owner(),
+                given.createdAt()));
     }
 
     public FileActions rm(String path, RmOption... options) {
@@ -65,16 +56,12 @@ public final class FileActions implements FileAction {
     }
 
     public FileActions symlink(String oldpath, String newpath, SymlinkOption... options) {
-        Owner owner = null;
-        CreatedAt createdAt = null;
-        for (SymlinkOption option : options) {
-            switch (option) {
-                case Owner o -> owner = o;
-                case CreatedAt c -> createdAt = c;
-            }
-        }
+        OwnerAndTime given = OwnerAndTime.of(options);
         return then(new FileStep.Symlink(
-                requirePath(oldpath, "symlink target"), requirePath(newpath, "symlink path"), owner, createdAt));
+                requirePath(oldpath, "symlink target"),
+                requirePath(newpath, "symlink path"),
+                given.owner(),
+                given.createdAt()));
     }
 
     List<FileStep> steps() {
@@ -86,6 +73,22 @@ public final class FileActions implements FileAction {
         longer.addAll(steps);
         longer.add(step);
         return new FileActions(List.copyOf(longer));
+    }
+
+    /** The {@link Owner} and {@link CreatedAt} among a file action's options; a later one overrides an earlier. */
+    private record OwnerAndTime(Owner owner, CreatedAt createdAt) {
+        static OwnerAndTime of(Object... options) {
+            Owner owner = null;
+            CreatedAt createdAt = null;
+            for (Object option : options) {
+                switch (option) {
+                    case Owner o -> owner = o;
+                    case CreatedAt c -> createdAt = c;
+                    default -> {}
+                }
+            }
+            return new OwnerAndTime(owner, createdAt);
+        }
     }
 
     private static String requirePath(String path, String what) {

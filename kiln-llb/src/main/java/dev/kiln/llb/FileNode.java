@@ -1,6 +1,5 @@
 package dev.kiln.llb;
 
-import dev.kiln.core.Platform;
 import dev.kiln.llb.pb.FileOp;
 import dev.kiln.llb.pb.Input;
 import dev.kiln.llb.pb.Op;
@@ -75,11 +74,6 @@ final class FileNode implements Node {
         }
         inputs.add(input);
         return inputs.size() - 1;
-    }
-
-    @Override
-    public Platform outputPlatform() {
-        return null;
     }
 
     @Override

@@ -1,6 +1,5 @@
 package dev.kiln.llb;
 
-import dev.kiln.core.Platform;
 import dev.kiln.llb.pb.MergeInput;
 import dev.kiln.llb.pb.MergeOp;
 import dev.kiln.llb.pb.Op;
@@ -32,11 +31,6 @@ final class MergeNode implements Node {
             op.addInputs(writer.input(input));
         }
         return DefinitionWriter.finish(op.setMerge(merge).build(), constraints);
-    }
-
-    @Override
-    public Platform outputPlatform() {
-        return null;
     }
 
     @Override

@@ -15,6 +15,11 @@ sealed interface Node permits SourceNode, ExecNode, FileNode, MergeNode, DiffNod
     /** Marshals this op; {@code writer} has already marshalled every input. */
     MarshalledOp marshal(DefinitionWriter writer);
 
-    /** The platform a state built on this op's output takes, or null to keep the state's. */
-    Platform outputPlatform();
+    /**
+     * The platform a state built on this op's output takes, or null to keep the state's: ops that only combine or
+     * change files (file, merge, diff) have none of their own.
+     */
+    default Platform outputPlatform() {
+        return null;
+    }
 }
