@@ -44,6 +44,14 @@ public sealed interface Instruction {
         KeyValue expand(Expander expander) throws ShellException {
             return new KeyValue(expander.expand(key), expander.expand(value), noDelim);
         }
+
+        static List<KeyValue> expandAll(List<KeyValue> pairs, Expander expander) throws ShellException {
+            List<KeyValue> expanded = new ArrayList<>(pairs.size());
+            for (KeyValue pair : pairs) {
+                expanded.add(pair.expand(expander));
+            }
+            return expanded;
+        }
     }
 
     /** An ARG definition; {@code value} is null when the ARG has no default. */
@@ -111,11 +119,7 @@ public sealed interface Instruction {
     record Env(Origin origin, List<KeyValue> pairs) implements Instruction {
         @Override
         public Env expand(Expander expander) throws ShellException {
-            List<KeyValue> expanded = new ArrayList<>();
-            for (KeyValue pair : pairs) {
-                expanded.add(pair.expand(expander));
-            }
-            return new Env(origin, expanded);
+            return new Env(origin, KeyValue.expandAll(pairs, expander));
         }
     }
 
@@ -124,11 +128,7 @@ public sealed interface Instruction {
     record Label(Origin origin, List<KeyValue> pairs) implements Instruction {
         @Override
         public Label expand(Expander expander) throws ShellException {
-            List<KeyValue> expanded = new ArrayList<>();
-            for (KeyValue pair : pairs) {
-                expanded.add(pair.expand(expander));
-            }
-            return new Label(origin, expanded);
+            return new Label(origin, KeyValue.expandAll(pairs, expander));
         }
     }
 
