@@ -1,5 +1,6 @@
 package dev.kiln.oci.layer;
 
+import dev.kiln.oci.MediaTypes;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.Arrays;
@@ -7,28 +8,26 @@ import java.util.Optional;
 
 /** How a layer blob is compressed, with the media types that say so in OCI and Docker manifests. */
 public enum LayerCompression {
-    NONE("application/vnd.oci.image.layer.v1.tar", "application/vnd.docker.image.rootfs.diff.tar", ""),
-    GZIP("application/vnd.oci.image.layer.v1.tar+gzip", "application/vnd.docker.image.rootfs.diff.tar.gzip", "+gzip"),
+    NONE("", MediaTypes.DOCKER_LAYER),
+    GZIP("+gzip", MediaTypes.DOCKER_LAYER_GZIP),
     /** Docker's schema has no zstd layer type; Docker and BuildKit use OCI's in Docker manifests too. */
-    ZSTD("application/vnd.oci.image.layer.v1.tar+zstd", "application/vnd.oci.image.layer.v1.tar+zstd", "+zstd");
+    ZSTD("+zstd", MediaTypes.OCI_LAYER_ZSTD);
 
-    private static final String OCI_LAYER = "application/vnd.oci.image.layer.v1.tar";
     private static final String OCI_NONDISTRIBUTABLE = "application/vnd.oci.image.layer.nondistributable.v1.tar";
-    private static final String DOCKER_LAYER = "application/vnd.docker.image.rootfs.diff.tar";
     private static final String DOCKER_FOREIGN = "application/vnd.docker.image.rootfs.foreign.diff.tar";
 
-    private final String ociMediaType;
-    private final String dockerMediaType;
+    /** What follows {@link MediaTypes#OCI_LAYER} in this compression's OCI media type. */
     private final String ociSuffix;
 
-    LayerCompression(String ociMediaType, String dockerMediaType, String ociSuffix) {
-        this.ociMediaType = ociMediaType;
-        this.dockerMediaType = dockerMediaType;
+    private final String dockerMediaType;
+
+    LayerCompression(String ociSuffix, String dockerMediaType) {
         this.ociSuffix = ociSuffix;
+        this.dockerMediaType = dockerMediaType;
     }
 
     public String ociMediaType() {
-        return ociMediaType;
+        return MediaTypes.OCI_LAYER + ociSuffix;
     }
 
     public String dockerMediaType() {
@@ -47,7 +46,7 @@ public enum LayerCompression {
         if (mediaType.endsWith("+encrypted")) {
             throw new IllegalArgumentException("encrypted layers are not supported (media type " + mediaType + ")");
         }
-        for (String base : new String[] {OCI_LAYER, OCI_NONDISTRIBUTABLE}) {
+        for (String base : new String[] {MediaTypes.OCI_LAYER, OCI_NONDISTRIBUTABLE}) {
             if (mediaType.startsWith(base)) {
                 String suffix = mediaType.substring(base.length());
                 return Arrays.stream(values())
@@ -56,7 +55,7 @@ public enum LayerCompression {
                         .orElseThrow(() -> notALayer(mediaType));
             }
         }
-        for (String base : new String[] {DOCKER_LAYER, DOCKER_FOREIGN}) {
+        for (String base : new String[] {MediaTypes.DOCKER_LAYER, DOCKER_FOREIGN}) {
             if (mediaType.equals(base)) {
                 return NONE;
             }
@@ -114,7 +113,7 @@ public enum LayerCompression {
     }
 
     private static IllegalArgumentException notALayer(String mediaType) {
-        return new IllegalArgumentException("\"" + mediaType + "\" is not a layer media type (expected " + OCI_LAYER
-                + "[+gzip|+zstd] or " + DOCKER_LAYER + "[.gzip])");
+        return new IllegalArgumentException("\"" + mediaType + "\" is not a layer media type (expected "
+                + MediaTypes.OCI_LAYER + "[+gzip|+zstd] or " + MediaTypes.DOCKER_LAYER + "[.gzip])");
     }
 }
