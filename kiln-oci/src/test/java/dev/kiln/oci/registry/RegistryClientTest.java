@@ -91,7 +91,7 @@ class RegistryClientTest {
     void aResolveReadsTheDocumentsAStoreHoldsAndAsksTheRegistryOnlyForTheTag() throws IOException {
         TestImage first = TestImage.make(local, AMD64, 21, 2000);
         TestImage second = TestImage.make(local, AMD64, 22, 2000);
-        ContentStore known = pulledStore();
+        ContentStore known = pulled;
         try (RegistryProxy proxy = RegistryProxy.start(registry.host())) {
             ImageReference reference = ImageReference.parseNormalized(proxy.host() + "/app/moving:1");
             first.push(client, reference, local);
