@@ -79,7 +79,7 @@ record FrontendStaging(Path rootfs, List<String> classpath, Set<String> modules)
 
         Path rootfs = Files.createDirectories(work.resolve("rootfs"));
         Path lib = Files.createDirectories(rootfs.resolve(LIB.substring(1)));
-        mergeJars(deps.jars(), lib.resolve(JAR), epoch);
+        ClassPathJar.merge(deps.jars(), lib.resolve(JAR), epoch);
         List<String> imageClasspath = List.of(LIB + "/" + JAR);
         Path runtime = rootfs.resolve(RUNTIME.substring(1));
         Files.createDirectories(runtime.getParent());
@@ -190,79 +190,6 @@ record FrontendStaging(Path rootfs, List<String> classpath, Set<String> modules)
                 zip.closeEntry();
             }
         }
-    }
-
-    /**
-     * Writes {@code jars} as one jar, as the class path would see them: of entries of the same name the first jar's,
-     * the service files of all of them joined in class path order. One jar and not 27, because a frontend reads
-     * every jar on its class path before its first call (java.util.logging starts by looking for a logger service in
-     * each: about 20 ms for Kiln's Dockerfile frontend). What a class path does not use goes: the jars' manifests
-     * (but Multi-Release), signatures and module descriptors. The bytes depend on nothing but the jars: their
-     * entries in order, one timestamp.
-     */
-    private static void mergeJars(List<Path> jars, Path merged, Instant epoch) throws IOException {
-        Set<String> written = new java.util.HashSet<>();
-        Map<String, ByteArrayOutputStream> services = new LinkedHashMap<>();
-        boolean multiRelease = false;
-        try (OutputStream out = Files.newOutputStream(merged);
-                java.util.zip.ZipOutputStream zip = new java.util.zip.ZipOutputStream(out)) {
-            for (Path jar : jars) {
-                try (java.util.jar.JarFile file = new java.util.jar.JarFile(jar.toFile())) {
-                    multiRelease |= file.isMultiRelease();
-                }
-            }
-            put(zip, "META-INF/MANIFEST.MF", manifest(multiRelease), epoch);
-            written.add("META-INF/MANIFEST.MF");
-            for (Path jar : jars) {
-                try (java.util.zip.ZipFile file = new java.util.zip.ZipFile(jar.toFile())) {
-                    for (java.util.zip.ZipEntry entry : java.util.Collections.list(file.entries())) {
-                        String name = entry.getName();
-                        if (entry.isDirectory() || !onClassPath(name)) {
-                            continue;
-                        }
-                        try (java.io.InputStream in = file.getInputStream(entry)) {
-                            if (name.startsWith("META-INF/services/")) {
-                                ByteArrayOutputStream joined =
-                                        services.computeIfAbsent(name, n -> new ByteArrayOutputStream());
-                                in.transferTo(joined);
-                                joined.write('\n');
-                            } else if (written.add(name)) {
-                                put(zip, name, in.readAllBytes(), epoch);
-                            }
-                        }
-                    }
-                }
-            }
-            for (Map.Entry<String, ByteArrayOutputStream> service : services.entrySet()) {
-                put(zip, service.getKey(), service.getValue().toByteArray(), epoch);
-            }
-        }
-    }
-
-    /** Whether a jar entry means anything on a class path: not a manifest, signature or module descriptor. */
-    private static boolean onClassPath(String name) {
-        String upper = name.toUpperCase(java.util.Locale.ROOT);
-        boolean signature = upper.startsWith("META-INF/")
-                && upper.indexOf('/', "META-INF/".length()) < 0
-                && (upper.endsWith(".SF") || upper.endsWith(".RSA") || upper.endsWith(".DSA") || upper.endsWith(".EC"));
-        return !upper.equals("META-INF/MANIFEST.MF")
-                && !upper.equals("META-INF/INDEX.LIST")
-                && !signature
-                && !name.endsWith("module-info.class");
-    }
-
-    private static byte[] manifest(boolean multiRelease) {
-        String text = "Manifest-Version: 1.0\r\n" + (multiRelease ? "Multi-Release: true\r\n" : "") + "\r\n";
-        return text.getBytes(StandardCharsets.UTF_8);
-    }
-
-    private static void put(java.util.zip.ZipOutputStream zip, String name, byte[] data, Instant epoch)
-            throws IOException {
-        JarEntry entry = new JarEntry(name);
-        entry.setTime(epoch.toEpochMilli());
-        zip.putNextEntry(entry);
-        zip.write(data);
-        zip.closeEntry();
     }
 
     /** The host libraries (outside the runtime) that the runtime's launcher and native libraries load. */
