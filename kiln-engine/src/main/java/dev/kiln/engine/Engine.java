@@ -42,7 +42,6 @@ import dev.kiln.solver.ProgressListener;
 import dev.kiln.solver.Solver;
 import dev.kiln.worker.BuildSession;
 import dev.kiln.worker.ClientContentStore;
-import dev.kiln.worker.DeferredSnapshotResult;
 import dev.kiln.worker.SnapshotResult;
 import dev.kiln.worker.Worker;
 import dev.kiln.worker.image.ImageStore;
@@ -53,7 +52,6 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -700,7 +698,9 @@ public final class Engine implements AutoCloseable {
 
     /**
      * What the engine keeps on disk between builds, as {@code buildctl du} lists it: each build step's and
-     * source's snapshot and each cache mount, with its size in bytes, its uses and whether a running build holds it.
+     * source's snapshot and each cache mount, with its size in bytes, its uses and whether a running build holds it,
+     * and the content store's blobs as two internal records (those something refers to, those a sweep would delete),
+     * so that the sizes add up to the state's disk use.
      *
      * @throws IllegalArgumentException if a filter is malformed (the query checks this when it is made)
      */
@@ -748,38 +748,32 @@ public final class Engine implements AutoCloseable {
 
     /**
      * After a prune without filters: the blobs no record, named image or stored layer refers to any more (the layers
-     * of pruned pulls, exported layers of pruned steps, documents), deleted while no build runs and listed as one
-     * internal record; empty when there were none or a build is running (the next collection gets them).
+     * of pruned pulls, exported layers of pruned steps, documents), deleted while no build runs; none when a build
+     * is running (the next collection gets them).
      */
-    private Optional<UsageRecord> sweepContent() throws IOException {
-        Set<String> liveChains = new HashSet<>();
-        for (String key : solver.cache().keys()) {
-            solver.cache()
-                    .lookup(key)
-                    .ifPresent(record -> record.resultIds().stream()
-                            .filter(id -> id.startsWith(DeferredSnapshotResult.ID_PREFIX))
-                            .forEach(id -> liveChains.add(id.substring(DeferredSnapshotResult.ID_PREFIX.length()))));
-        }
-        Optional<ImageStore.Swept> sweep;
+    private static ImageStore.Swept sweepQuietly(StateUsage usage) {
         try {
-            sweep = worker.sweepContent(liveChains);
+            return usage.sweep();
         } catch (IOException | RuntimeException e) {
             // the records are pruned either way; unused blobs wait for a sweep that can read what refers to them
-            return Optional.empty();
+            return ImageStore.Swept.NONE;
         }
-        return sweep.filter(swept -> swept.blobs() > 0)
-                .map(swept -> new UsageRecord(
-                        "content-store",
-                        false,
-                        false,
-                        swept.bytes(),
-                        java.time.Instant.now(),
-                        null,
-                        0,
-                        swept.blobs() + " blobs of the content store no record uses any more",
-                        UsageRecord.INTERNAL,
-                        false,
-                        List.of()));
+    }
+
+    /** What the sweeps of a prune deleted, listed as one internal record. */
+    private static UsageRecord sweptRecord(ImageStore.Swept swept) {
+        return new UsageRecord(
+                StateUsage.CONTENT_STORE,
+                false,
+                false,
+                swept.bytes(),
+                java.time.Instant.now(),
+                null,
+                0,
+                swept.blobs() + " blobs of the content store no record uses any more",
+                UsageRecord.INTERNAL,
+                false,
+                List.of());
     }
 
     private List<UsageRecord> prune(List<PruneOptions> passes, java.util.function.Consumer<UsageRecord> onRemoved)
@@ -788,14 +782,20 @@ public final class Engine implements AutoCloseable {
             try {
                 List<UsageRecord> removed = new ArrayList<>();
                 StateUsage usage = new StateUsage(worker, solver.cache(), this.options.stateDir());
+                ImageStore.Swept swept = ImageStore.Swept.NONE;
                 for (PruneOptions pass : passes) {
-                    removed.addAll(usage.prune(pass, onRemoved));
+                    StateUsage.Pruned pruned = usage.prune(pass, onRemoved);
+                    removed.addAll(pruned.records());
+                    swept = swept.plus(pruned.swept());
                 }
                 if (passes.stream().anyMatch(pass -> pass.filters().isEmpty())) {
-                    sweepContent().ifPresent(swept -> {
-                        removed.add(swept);
-                        onRemoved.accept(swept);
-                    });
+                    // the blobs of what the passes removed; a filtered prune removes only what its filters name
+                    swept = swept.plus(sweepQuietly(usage));
+                }
+                if (swept.blobs() > 0) {
+                    UsageRecord record = sweptRecord(swept);
+                    removed.add(record);
+                    onRemoved.accept(record);
                 }
                 return removed;
             } finally {

@@ -2,8 +2,10 @@ package dev.kiln.engine;
 
 import dev.kiln.solver.CacheRecord;
 import dev.kiln.solver.CacheStore;
+import dev.kiln.worker.DeferredSnapshotResult;
 import dev.kiln.worker.StoredRecord;
 import dev.kiln.worker.Worker;
+import dev.kiln.worker.image.ImageStore;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -14,6 +16,7 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.function.Consumer;
@@ -28,14 +31,40 @@ import java.util.function.Consumer;
  * {@code all} it keeps the {@code internal} and {@code frontend} types, as BuildKit does. With a space limit it
  * removes one record at a time, least recently used first, until the limit holds. The solver's cache entries that
  * name a removed snapshot go too, so the next build runs those steps again.
+ *
+ * <p>The content store (compressed layer blobs of pulls, exports and cache exports; manifests and configs) is disk
+ * use too, listed as two internal records: {@value #CONTENT_STORE}, the blobs something refers to (a stored layer,
+ * a named image, a result the cache records), which go only with what refers to them, and
+ * {@value #UNREFERENCED_CONTENT}, those a sweep would delete now. A prune with a space limit counts both: over the
+ * limit, it first sweeps the unreferenced blobs, then after each snapshot it removes sweeps again, so that the blobs
+ * of the removed layers are freed and counted before the next removal. A sweep runs only while no build does
+ * ({@link Worker#sweepContent}); while one runs the prune counts only the referenced blobs (the others are gone at
+ * the next sweep) and removes records only.
  */
 record StateUsage(Worker worker, CacheStore cache, Path stateDir) {
+
+    /** The id of the record of the content store's blobs that something refers to. */
+    static final String CONTENT_STORE = "content-store";
+
+    /** The id of the record of the content store's blobs that nothing refers to any more. */
+    static final String UNREFERENCED_CONTENT = "content-store-unreferenced";
+
+    /** What a prune removed: the records, and the blobs its sweeps deleted. */
+    record Pruned(List<UsageRecord> records, ImageStore.Swept swept) {
+
+        Pruned {
+            records = List.copyOf(records);
+            Objects.requireNonNull(swept, "swept");
+        }
+    }
 
     List<UsageRecord> list(DiskUsageQuery query) throws IOException {
         UsageFilter filter = UsageFilter.parse(query.filters());
         Instant cutoff = Instant.now().minus(query.ageLimit());
         List<UsageRecord> listed = new ArrayList<>();
-        for (UsageRecord record : records()) {
+        List<UsageRecord> all = new ArrayList<>(records());
+        all.addAll(contentRecords(worker.contentUse(liveChains())));
+        for (UsageRecord record : all) {
             boolean recent = !query.ageLimit().isZero()
                     && record.lastUsedAt() != null
                     && record.lastUsedAt().isAfter(cutoff);
@@ -46,29 +75,36 @@ record StateUsage(Worker worker, CacheStore cache, Path stateDir) {
         return listed;
     }
 
-    List<UsageRecord> prune(PruneOptions options, Consumer<UsageRecord> onRemoved) throws IOException {
+    Pruned prune(PruneOptions options, Consumer<UsageRecord> onRemoved) throws IOException {
         UsageFilter filter = UsageFilter.parse(options.filters());
         List<UsageRecord> removed = new ArrayList<>();
         Set<String> removedSnapshots = new HashSet<>();
+        ImageStore.Swept swept = ImageStore.Swept.NONE;
         try {
             long keepBytes = 0;
-            long total = 0;
             if (options.limitsSpace()) {
-                total = records().stream()
-                        .filter(r -> !r.shared())
-                        .mapToLong(UsageRecord::size)
-                        .sum();
+                long total =
+                        recordBytes(records()) + worker.contentUse(liveChains()).bytes();
                 keepBytes = keepBytes(total, Files.getFileStore(stateDir).getUsableSpace(), options);
             }
             Instant cutoff = Instant.now().minus(options.keepDuration());
-            while (keepBytes == 0 || total >= keepBytes) {
+            while (true) {
                 if (Thread.currentThread().isInterrupted()) {
                     // whoever runs the prune is stopping (a daemon's GC at close): each removal is whole, so stop here
                     break;
                 }
                 Map<String, StoredRecord> stored = new HashMap<>();
-                List<UsageRecord> candidates = new ArrayList<>();
                 List<UsageRecord> current = records(stored);
+                if (keepBytes != 0) {
+                    forgetResults(removedSnapshots);
+                    removedSnapshots.clear();
+                    Counted counted = countBlobs(recordBytes(current), keepBytes);
+                    swept = swept.plus(counted.swept());
+                    if (recordBytes(current) + counted.blobBytes() < keepBytes) {
+                        break;
+                    }
+                }
+                List<UsageRecord> candidates = new ArrayList<>();
                 Set<String> standOn = new HashSet<>();
                 current.forEach(record -> standOn.addAll(record.parents()));
                 for (UsageRecord record : current) {
@@ -103,7 +139,6 @@ record StateUsage(Worker worker, CacheStore cache, Path stateDir) {
                         if (record.kind() == StoredRecord.Kind.SNAPSHOT) {
                             removedSnapshots.add(record.id());
                         }
-                        total -= candidate.size();
                         removed.add(candidate);
                         onRemoved.accept(candidate);
                     }
@@ -115,7 +150,102 @@ record StateUsage(Worker worker, CacheStore cache, Path stateDir) {
         } finally {
             forgetResults(removedSnapshots);
         }
-        return removed;
+        return new Pruned(removed, swept);
+    }
+
+    /**
+     * Deletes the blobs nothing refers to any more, as after a prune without filters; nothing while a build runs (the
+     * next prune gets them).
+     */
+    ImageStore.Swept sweep() throws IOException {
+        return worker.sweepContent(liveChains()).orElse(ImageStore.Swept.NONE);
+    }
+
+    /** The content store's bytes a limited prune counts, after the sweep it made to get under the limit. */
+    private record Counted(long blobBytes, ImageStore.Swept swept) {}
+
+    /**
+     * The blob bytes to count against {@code keepBytes} beside {@code recordBytes}: all of them when they fit or
+     * nothing is unreferenced; otherwise the unreferenced ones are swept first, and while a build runs (no sweep)
+     * only the referenced ones count, since the next sweep deletes the others without removing any record.
+     */
+    private Counted countBlobs(long recordBytes, long keepBytes) throws IOException {
+        Set<String> liveChains = liveChains();
+        ImageStore.ContentUse use = worker.contentUse(liveChains);
+        if (recordBytes + use.bytes() < keepBytes || use.unreferencedBlobs() == 0) {
+            return new Counted(use.bytes(), ImageStore.Swept.NONE);
+        }
+        Optional<ImageStore.Swept> swept;
+        try {
+            swept = worker.sweepContent(liveChains);
+        } catch (IOException | RuntimeException unreadable) {
+            // what refers to the blobs cannot be read: count them all, and prune records as if no sweep could run
+            return new Counted(use.bytes(), ImageStore.Swept.NONE);
+        }
+        if (swept.isEmpty()) {
+            return new Counted(use.referencedBytes(), ImageStore.Swept.NONE);
+        }
+        // what the sweep kept; a blob a build wrote between the count and the sweep is counted at the next pass
+        return new Counted(use.bytes() - swept.get().bytes(), swept.get());
+    }
+
+    private static long recordBytes(List<UsageRecord> records) {
+        return records.stream()
+                .filter(r -> !r.shared())
+                .mapToLong(UsageRecord::size)
+                .sum();
+    }
+
+    /**
+     * The content store as du lists it: the referenced blobs as a record a prune cannot remove (held by what refers
+     * to them, so listed as in use: not reclaimable), the unreferenced ones as a reclaimable record; none when empty.
+     */
+    private static List<UsageRecord> contentRecords(ImageStore.ContentUse use) {
+        List<UsageRecord> records = new ArrayList<>(2);
+        if (use.referencedBlobs() > 0) {
+            records.add(new UsageRecord(
+                    CONTENT_STORE,
+                    false,
+                    true,
+                    use.referencedBytes(),
+                    use.created(),
+                    null,
+                    0,
+                    "content store: " + use.referencedBlobs()
+                            + " blobs (layers, manifests, configs) that stored layers, named images and cached"
+                            + " results refer to",
+                    UsageRecord.INTERNAL,
+                    false,
+                    List.of()));
+        }
+        if (use.unreferencedBlobs() > 0) {
+            records.add(new UsageRecord(
+                    UNREFERENCED_CONTENT,
+                    false,
+                    false,
+                    use.unreferencedBytes(),
+                    use.created(),
+                    null,
+                    0,
+                    "content store: " + use.unreferencedBlobs()
+                            + " blobs nothing refers to any more; the next prune deletes them",
+                    UsageRecord.INTERNAL,
+                    false,
+                    List.of()));
+        }
+        return records;
+    }
+
+    /** The chain IDs (hex) of the deferred results the solver's cache still records: a sweep keeps their blobs. */
+    private Set<String> liveChains() throws IOException {
+        Set<String> live = new HashSet<>();
+        for (String key : cache.keys()) {
+            cache.lookup(key)
+                    .ifPresent(record -> record.resultIds().stream()
+                            .filter(id -> id.startsWith(DeferredSnapshotResult.ID_PREFIX))
+                            .forEach(id -> live.add(id.substring(DeferredSnapshotResult.ID_PREFIX.length()))));
+        }
+        return live;
     }
 
     /** BuildKit's calculateKeepBytes: how much the prune may leave; zero for no space limit. */

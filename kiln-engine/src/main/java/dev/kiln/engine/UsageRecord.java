@@ -6,11 +6,12 @@ import java.util.Objects;
 
 /**
  * One thing the engine keeps on disk between builds, as {@code buildctl du} shows it (BuildKit's UsageRecord):
- * a build step's or source's snapshot, or a cache mount's directory.
+ * a build step's or source's snapshot, a cache mount's directory, or the content store's blobs.
  *
  * @param id          the record's id; a prune filter {@code id==...} names it
  * @param mutable     whether builds change it in place (cache mounts)
- * @param inUse       whether a running build holds it (or a record built on it); a prune never removes it then
+ * @param inUse       whether a running build holds it (or a record built on it), or for the content store's
+ *                    referenced blobs, whether something else holds them; a prune never removes it then
  * @param size        bytes of the files only this record keeps, so that the sizes of all records add up
  * @param createdAt   when it was made
  * @param lastUsedAt  when a build last used it; null if none has since it was made by an older Kiln
@@ -18,8 +19,8 @@ import java.util.Objects;
  * @param description what made it: the step's name, the local source, the pulled image or the cache id
  * @param recordType  BuildKit's record type: {@code regular}, {@code source.local}, {@code exec.cachemount},
  *                    {@code source.git.checkout}, {@code internal}, {@code frontend}
- * @param shared      whether its content is also kept outside the cache (always false: Kiln's image store keeps
- *                    its own blobs, which no prune removes)
+ * @param shared      whether its content is also kept outside the cache (always false: the content store's blobs
+ *                    are records of their own)
  * @param parents     the ids of the records it is built on
  */
 public record UsageRecord(

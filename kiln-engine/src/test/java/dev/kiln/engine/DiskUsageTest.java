@@ -4,6 +4,7 @@ import static dev.kiln.engine.ExportedFiles.listing;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.kiln.llb.CacheSharing;
+import dev.kiln.llb.FileAction;
 import dev.kiln.llb.Mount;
 import dev.kiln.llb.OpOption;
 import dev.kiln.llb.RunOption;
@@ -173,6 +174,27 @@ class DiskUsageTest {
         assertThat(kiln.executed()).contains("write big");
     }
 
+    @Test
+    void aFileACopyLinksFromItsSourceCountsOnceSoTheTotalIsTheDiskUse() throws Exception {
+        Path context = kiln.context("linked");
+        byte[] data = new byte[300_000];
+        new java.util.Random(7).nextBytes(data);
+        Files.write(context.resolve("data.bin"), data);
+        kiln.build(EngineFixture.base()
+                .file(
+                        FileAction.copy(State.local("linked"), "/data.bin", "/data.bin"),
+                        OpOption.customName("copy data")));
+
+        List<UsageRecord> records = kiln.engine.diskUsage(DiskUsageQuery.all());
+        long total = records.stream().mapToLong(UsageRecord::size).sum();
+        long onDisk = distinctBytesUnder(kiln.dir.resolve("state"));
+        // the copy's layer links the local source's file: one file on disk, counted at one record
+        assertThat(total).isBetween(onDisk - 100_000, onDisk);
+        UsageRecord source = only(kiln.engine.diskUsage(DiskUsageQuery.filtered("description~=linked")));
+        UsageRecord copy = only(kiln.engine.diskUsage(DiskUsageQuery.filtered("description==copy data")));
+        assertThat(source.size() + copy.size()).isBetween(300_000L, 310_000L);
+    }
+
     private static UsageRecord only(List<UsageRecord> records) {
         assertThat(records).hasSize(1);
         return records.getFirst();
@@ -184,5 +206,23 @@ class DiskUsageTest {
                     .mapToLong(file -> file.toFile().length())
                     .sum();
         }
+    }
+
+    /** As {@link #bytesUnder}, each file once however often linked, as the disk holds it. */
+    private static long distinctBytesUnder(Path dir) throws IOException {
+        java.util.Set<Object> seen = new java.util.HashSet<>();
+        long total = 0;
+        try (Stream<Path> files = Files.walk(dir)) {
+            for (Path file : files.toList()) {
+                var attributes = Files.readAttributes(
+                        file,
+                        java.nio.file.attribute.BasicFileAttributes.class,
+                        java.nio.file.LinkOption.NOFOLLOW_LINKS);
+                if ((attributes.isRegularFile() || attributes.isSymbolicLink()) && seen.add(attributes.fileKey())) {
+                    total += attributes.size();
+                }
+            }
+        }
+        return total;
     }
 }

@@ -8,6 +8,7 @@ import dev.kiln.worker.snapshot.Snapshotter;
 import java.io.IOException;
 import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.SimpleFileVisitor;
@@ -33,8 +34,9 @@ import java.util.function.Predicate;
  * <p>A snapshot is a stack of layers and snapshots share layers, so a record's size counts only the layers it adds:
  * those above its parent (the snapshot whose layers are the longest strict prefix of its own). A layer that several
  * records add (a merge restacks its inputs' layers) counts once, at the record with the shortest stack, which the
- * others then name as a parent too. The sizes thus add up to the disk the layers take, and removing a record whose
- * children were removed first frees its size.
+ * others then name as a parent too. A file hard-linked into several layers (a COPY from a local source links the
+ * source's files) counts once too, at the first record in that order. The sizes thus add up to the disk the layers
+ * take, and removing a record whose children were removed first frees its size.
  */
 final class DiskUsage {
 
@@ -44,7 +46,20 @@ final class DiskUsage {
     private final SessionCopies sessionCopies;
     private final UsageLedger ledger;
     /** Layers never change, so each is measured once per process. */
-    private final Map<String, Long> layerSizes = new ConcurrentHashMap<>();
+    private final Map<String, LayerFiles> layerFiles = new ConcurrentHashMap<>();
+
+    /**
+     * A layer's files as du counts them.
+     *
+     * @param singlyLinked bytes of the files with one link, which only this layer keeps
+     * @param linked       the files with more links (perhaps in other layers), by file key, with their sizes
+     */
+    private record LayerFiles(long singlyLinked, Map<Object, Long> linked) {
+
+        LayerFiles {
+            linked = Map.copyOf(linked);
+        }
+    }
 
     DiskUsage(
             Snapshotter snapshotter,
@@ -212,12 +227,20 @@ final class DiskUsage {
         }
 
         List<StoredRecord> records = new ArrayList<>(snapshots.size());
+        // in the shortest-first order, so a file linked into several layers counts at the record of the shortest stack
+        Set<Object> counted = new HashSet<>();
         for (Snapshot snapshot : snapshots) {
             String id = snapshot.id();
             long size = 0;
             for (String layer : own.get(id)) {
                 if (layerOwner.get(layer).equals(id)) {
-                    size += layerSize(layer);
+                    LayerFiles files = layerFiles(layer);
+                    size += files.singlyLinked();
+                    for (Map.Entry<Object, Long> file : files.linked().entrySet()) {
+                        if (counted.add(file.getKey())) {
+                            size += file.getValue();
+                        }
+                    }
                 }
             }
             UsageLedger.Entry entry = ledger.entry(id).orElse(new UsageLedger.Entry(created.get(id), null, 0, "", ""));
@@ -255,14 +278,55 @@ final class DiskUsage {
         return "";
     }
 
-    private long layerSize(String layer) throws IOException {
-        Long known = layerSizes.get(layer);
+    private LayerFiles layerFiles(String layer) throws IOException {
+        LayerFiles known = layerFiles.get(layer);
         if (known != null) {
             return known;
         }
-        long size = treeSize(snapshotter.layerPath(layer));
-        layerSizes.put(layer, size);
-        return size;
+        LayerFiles files = measure(snapshotter.layerPath(layer));
+        layerFiles.put(layer, files);
+        return files;
+    }
+
+    /** The regular files and symlinks under {@code root}, those linked more than once by file key. */
+    private static LayerFiles measure(Path root) throws IOException {
+        long[] single = {0};
+        Map<Object, Long> linked = new HashMap<>();
+        try {
+            Files.walkFileTree(root, new SimpleFileVisitor<>() {
+                @Override
+                public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
+                    if (attrs.isSymbolicLink() || (attrs.isRegularFile() && attrs.fileKey() == null)) {
+                        single[0] += attrs.size();
+                    } else if (attrs.isRegularFile()) {
+                        if (links(file) > 1) {
+                            linked.putIfAbsent(attrs.fileKey(), attrs.size());
+                        } else {
+                            single[0] += attrs.size();
+                        }
+                    }
+                    return FileVisitResult.CONTINUE;
+                }
+
+                @Override
+                public FileVisitResult visitFileFailed(Path file, IOException e) {
+                    // a layer being removed meanwhile: what is gone takes no space
+                    return FileVisitResult.CONTINUE;
+                }
+            });
+        } catch (NoSuchFileException gone) {
+            return new LayerFiles(0, Map.of());
+        }
+        return new LayerFiles(single[0], linked);
+    }
+
+    private static int links(Path file) {
+        try {
+            return (Integer) Files.getAttribute(file, "unix:nlink", LinkOption.NOFOLLOW_LINKS);
+        } catch (IOException | UnsupportedOperationException unknown) {
+            // without a link count, each layer counts the file as its own, as before
+            return 1;
+        }
     }
 
     /** Bytes of the regular files and symlinks under {@code root}, each file counted once however often linked. */

@@ -241,15 +241,25 @@ public final class Worker implements AutoCloseable {
      * @return what it deleted, or empty while a build runs
      */
     public Optional<ImageStore.Swept> sweepContent(Set<String> liveChains) throws IOException {
-        return ledger.whileIdle(() -> images.sweep(
-                layerId -> {
-                    try {
-                        return Files.isDirectory(snapshotter.layerPath(layerId));
-                    } catch (RuntimeException notALayerId) {
-                        return false;
-                    }
-                },
-                liveChains));
+        return ledger.whileIdle(() -> images.sweep(this::layerStored, liveChains));
+    }
+
+    /**
+     * The content store's blobs and those {@link #sweepContent} would delete now, deleting nothing (so also while
+     * builds run).
+     *
+     * @param liveChains the chain IDs (hex) of the deferred results the solver's cache still records
+     */
+    public ImageStore.ContentUse contentUse(Set<String> liveChains) throws IOException {
+        return images.use(this::layerStored, liveChains);
+    }
+
+    private boolean layerStored(String layerId) {
+        try {
+            return Files.isDirectory(snapshotter.layerPath(layerId));
+        } catch (RuntimeException notALayerId) {
+            return false;
+        }
     }
 
     /** What the worker keeps on disk: its snapshots and cache mounts, with their sizes and uses. */

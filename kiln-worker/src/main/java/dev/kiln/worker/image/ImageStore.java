@@ -30,12 +30,15 @@ import java.io.InterruptedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -534,7 +537,42 @@ public final class ImageStore {
     private static final long MAX_DOCUMENT = 1 << 20;
 
     /** What a sweep of the content store deleted. */
-    public record Swept(int blobs, long bytes) {}
+    public record Swept(int blobs, long bytes) {
+
+        public static final Swept NONE = new Swept(0, 0);
+
+        public Swept plus(Swept other) {
+            return new Swept(blobs + other.blobs, bytes + other.bytes);
+        }
+    }
+
+    /**
+     * The content store's blobs as a sweep would see them now: all of them, and those it would delete.
+     *
+     * @param blobs             how many blobs the store holds
+     * @param bytes             their bytes on disk
+     * @param unreferencedBlobs how many of them nothing refers to (a sweep now would delete them)
+     * @param unreferencedBytes their bytes
+     * @param created           when the store was made, for listings
+     */
+    public record ContentUse(int blobs, long bytes, int unreferencedBlobs, long unreferencedBytes, Instant created) {
+
+        public ContentUse {
+            if (unreferencedBlobs > blobs || unreferencedBytes > bytes) {
+                throw new IllegalArgumentException("more unreferenced blobs than blobs");
+            }
+            Objects.requireNonNull(created, "created");
+        }
+
+        /** Bytes of the blobs something refers to: a sweep keeps them until that goes. */
+        public long referencedBytes() {
+            return bytes - unreferencedBytes;
+        }
+
+        public int referencedBlobs() {
+            return blobs - unreferencedBlobs;
+        }
+    }
 
     /**
      * Deletes the blobs nothing on this state refers to any more, and the records that referred to what is gone: the
@@ -548,41 +586,8 @@ public final class ImageStore {
      * @param liveChains the chain IDs (hex) of the deferred results the solver's cache still records
      */
     public Swept sweep(Predicate<String> layerExists, Set<String> liveChains) throws IOException {
-        Set<Digest> kept = new HashSet<>();
-        for (Path record : recordFiles(layers)) {
-            String layerId = record.getFileName().toString().split("@", 2)[0];
-            if (!layerExists.test(layerId)) {
-                Files.deleteIfExists(record);
-                continue;
-            }
-            try {
-                kept.add(Descriptor.parse(Files.readAllBytes(record), "layer record " + record)
-                        .digest());
-            } catch (RuntimeException corrupt) {
-                Files.deleteIfExists(record); // it could only ever cost one compression
-            }
-        }
-        for (Path record : recordFiles(pending)) {
-            String chain = record.getFileName().toString();
-            if (!liveChains.contains(chain)) {
-                Files.deleteIfExists(record);
-                continue;
-            }
-            for (LayerBlob layer : PendingChain.read(Files.readAllBytes(record), record)) {
-                kept.add(layer.descriptor().digest());
-            }
-        }
-        for (Path record : recordFiles(names)) {
-            try {
-                keepClosure(Descriptor.parse(Files.readAllBytes(record), "image name record " + record), kept);
-            } catch (RuntimeException unreadable) {
-                // which blobs the name keeps is unknown: delete none rather than a named image's
-                throw new IOException(
-                        "image name record " + record + " is unreadable, so no blob is deleted", unreadable);
-            }
-        }
         Map<Digest, Long> stored = content.blobs();
-        keepDocumentsOfKeptLayers(stored, kept);
+        Set<Digest> kept = kept(stored, layerExists, liveChains, true);
         int blobs = 0;
         long bytes = 0;
         for (Map.Entry<Digest, Long> blob : stored.entrySet()) {
@@ -592,6 +597,100 @@ public final class ImageStore {
             }
         }
         return new Swept(blobs, bytes);
+    }
+
+    /**
+     * What {@link #sweep} with the same arguments would find now, deleting nothing; safe while builds run (a blob a
+     * running pull has just fetched then counts as unreferenced). When a name record is unreadable no blob counts as
+     * unreferenced, as a sweep would then delete none.
+     */
+    public ContentUse use(Predicate<String> layerExists, Set<String> liveChains) throws IOException {
+        Map<Digest, Long> stored = content.blobs();
+        long bytes = stored.values().stream().mapToLong(Long::longValue).sum();
+        Set<Digest> kept;
+        try {
+            kept = kept(stored, layerExists, liveChains, false);
+        } catch (UnreadableName unknown) {
+            kept = stored.keySet();
+        }
+        int unreferenced = 0;
+        long unreferencedBytes = 0;
+        for (Map.Entry<Digest, Long> blob : stored.entrySet()) {
+            if (!kept.contains(blob.getKey())) {
+                unreferenced++;
+                unreferencedBytes += blob.getValue();
+            }
+        }
+        return new ContentUse(stored.size(), bytes, unreferenced, unreferencedBytes, created());
+    }
+
+    /** When the content store was made (its directory's birth time, or its last change where none is kept). */
+    private Instant created() throws IOException {
+        return Files.readAttributes(content.root(), BasicFileAttributes.class)
+                .creationTime()
+                .toInstant();
+    }
+
+    /** An image name record that cannot be read: which blobs it keeps is unknown. */
+    private static final class UnreadableName extends IOException {
+        UnreadableName(Path record, RuntimeException cause) {
+            super("image name record " + record + " is unreadable, so no blob is deleted", cause);
+        }
+    }
+
+    /**
+     * The stored blobs something refers to. With {@code tidy} it also deletes the layer records of layers gone and
+     * the pending chains no cache record names, which a sweep no longer needs.
+     */
+    private Set<Digest> kept(
+            Map<Digest, Long> stored, Predicate<String> layerExists, Set<String> liveChains, boolean tidy)
+            throws IOException {
+        Set<Digest> kept = new HashSet<>();
+        for (Path record : recordFiles(layers)) {
+            String layerId = record.getFileName().toString().split("@", 2)[0];
+            if (!layerExists.test(layerId)) {
+                if (tidy) {
+                    Files.deleteIfExists(record);
+                }
+                continue;
+            }
+            try {
+                kept.add(Descriptor.parse(Files.readAllBytes(record), "layer record " + record)
+                        .digest());
+            } catch (java.nio.file.NoSuchFileException gone) {
+                // a sweep removed it meanwhile: its layer is gone
+            } catch (RuntimeException corrupt) {
+                if (tidy) {
+                    Files.deleteIfExists(record); // it could only ever cost one compression
+                }
+            }
+        }
+        for (Path record : recordFiles(pending)) {
+            String chain = record.getFileName().toString();
+            if (!liveChains.contains(chain)) {
+                if (tidy) {
+                    Files.deleteIfExists(record);
+                }
+                continue;
+            }
+            try {
+                for (LayerBlob layer : PendingChain.read(Files.readAllBytes(record), record)) {
+                    kept.add(layer.descriptor().digest());
+                }
+            } catch (java.nio.file.NoSuchFileException gone) {
+                // unpacked or swept meanwhile: its layers are kept by their layer records, or by nothing
+            }
+        }
+        for (Path record : recordFiles(names)) {
+            try {
+                keepClosure(Descriptor.parse(Files.readAllBytes(record), "image name record " + record), kept);
+            } catch (RuntimeException unreadable) {
+                // which blobs the name keeps is unknown: delete none rather than a named image's
+                throw new UnreadableName(record, unreadable);
+            }
+        }
+        keepDocumentsOfKeptLayers(stored, kept);
+        return kept;
     }
 
     /**
