@@ -176,9 +176,14 @@ final class DiskUsage {
         snapshots.sort(shortestFirst);
 
         Map<List<String>, Snapshot> byLayers = new HashMap<>();
+        Set<String> liveLayers = new HashSet<>();
         for (Snapshot snapshot : snapshots) {
             byLayers.putIfAbsent(snapshot.layers(), snapshot);
+            liveLayers.addAll(snapshot.layers());
         }
+        // a removed layer's measure goes too: a daemon lists its usage after every build for its lifetime, and a layer
+        // of a COPY keeps an entry per linked file (some 1 MB for 20,000 files)
+        layerFiles.keySet().retainAll(liveLayers);
         Map<String, Snapshot> parent = new HashMap<>();
         Map<String, List<String>> own = new HashMap<>();
         Map<String, String> layerOwner = new HashMap<>();
