@@ -59,6 +59,29 @@ public record Lstat(
         return viaJdk(path);
     }
 
+    /**
+     * The path itself, or null when it is missing (ENOENT, or ENOTDIR for a file where a directory was named). A copy
+     * asks this of every target path it may replace, and most are missing: answering without an exception saves the
+     * stack trace a {@link NoSuchFileException} would fill in each time.
+     */
+    public static Lstat ofIfExists(Path path) throws IOException {
+        if (statxWorks) {
+            Answer answer = statxAnswer(path.toString());
+            if (answer.errno() == SyscallException.ENOENT || answer.errno() == SyscallException.ENOTDIR) {
+                return null;
+            }
+            if (answer.errno() != SyscallException.ENOSYS) {
+                return answer.orThrow(path.toString());
+            }
+            statxWorks = false;
+        }
+        try {
+            return viaJdk(path);
+        } catch (NoSuchFileException e) {
+            return null;
+        }
+    }
+
     /** The type bits of {@link #mode()} (S_IFREG, S_IFDIR, ...). */
     public int type() {
         return mode & PosixFiles.S_IFMT;
@@ -67,23 +90,32 @@ public record Lstat(
     /** statx's answer, or null when this kernel has none. */
     private static Lstat statx(Path path) throws IOException {
         String name = path.toString();
-        Answer answer = Libc.call((arena, state) -> {
+        Answer answer = statxAnswer(name);
+        if (answer.errno() == SyscallException.ENOSYS) {
+            statxWorks = false;
+            return null;
+        }
+        return answer.orThrow(name);
+    }
+
+    private static Answer statxAnswer(String name) throws IOException {
+        return Libc.call((arena, state) -> {
             MemorySegment buffer = arena.allocate(BUFFER_SIZE, 8);
             int rc = (int) STATX.invokeExact(
                     state, AT_FDCWD, arena.allocateFrom(name), AT_SYMLINK_NOFOLLOW, BASIC_STATS, buffer);
             return rc == 0 ? new Answer(read(buffer), 0) : new Answer(null, Libc.errno(state));
         });
-        if (answer.errno() == SyscallException.ENOSYS) {
-            statxWorks = false;
-            return null;
-        }
-        if (answer.errno() != 0) {
-            throw failure(name, answer.errno());
-        }
-        return answer.stat();
     }
 
-    private record Answer(Lstat stat, int errno) {}
+    /** One statx(2) call's outcome: the stat, or the errno it failed with. */
+    private record Answer(Lstat stat, int errno) {
+        Lstat orThrow(String name) throws IOException {
+            if (errno != 0) {
+                throw failure(name, errno);
+            }
+            return stat;
+        }
+    }
 
     /** struct statx, as linux/stat.h lays it out. */
     private static Lstat read(MemorySegment buffer) {

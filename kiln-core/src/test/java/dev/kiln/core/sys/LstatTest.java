@@ -45,4 +45,15 @@ class LstatTest {
                 .hasMessageContaining("missing");
         assertThatThrownBy(() -> Lstat.of(file.resolve("below-a-file"))).isInstanceOf(NoSuchFileException.class);
     }
+
+    @Test
+    void ofIfExistsAnswersNullForWhatIsMissingAndTheStatForWhatIsThere() throws Exception {
+        Path file = Files.writeString(dir.resolve("file"), "x");
+        Path link = Files.createSymbolicLink(dir.resolve("link"), Path.of("missing-target"));
+
+        assertThat(Lstat.ofIfExists(dir.resolve("missing"))).isNull();
+        assertThat(Lstat.ofIfExists(file.resolve("below-a-file"))).isNull();
+        assertThat(Lstat.ofIfExists(file)).isEqualTo(Lstat.of(file));
+        assertThat(Lstat.ofIfExists(link)).as("a dangling link is there").isEqualTo(Lstat.of(link));
+    }
 }

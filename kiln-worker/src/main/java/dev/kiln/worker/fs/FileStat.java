@@ -2,7 +2,6 @@ package dev.kiln.worker.fs;
 
 import dev.kiln.core.sys.Lstat;
 import java.io.IOException;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
 import java.util.Optional;
@@ -29,7 +28,16 @@ public record FileStat(
 
     /** lstat of a path that must exist. */
     public static FileStat of(Path path) throws IOException {
-        Lstat stat = Lstat.of(path);
+        return of(Lstat.of(path));
+    }
+
+    /** lstat of a path that may be missing (no exception is made for a missing one: copies ask this a lot). */
+    public static Optional<FileStat> ofIfExists(Path path) throws IOException {
+        Lstat stat = Lstat.ofIfExists(path);
+        return stat == null ? Optional.empty() : Optional.of(of(stat));
+    }
+
+    private static FileStat of(Lstat stat) {
         return new FileStat(
                 FileType.ofMode(stat.mode()),
                 stat.mode() & 07777,
@@ -43,15 +51,6 @@ public record FileStat(
                 stat.device(),
                 stat.links(),
                 stat.rdev());
-    }
-
-    /** lstat of a path that may be missing. */
-    public static Optional<FileStat> ofIfExists(Path path) throws IOException {
-        try {
-            return Optional.of(of(path));
-        } catch (NoSuchFileException e) {
-            return Optional.empty();
-        }
     }
 
     public boolean isDirectory() {
