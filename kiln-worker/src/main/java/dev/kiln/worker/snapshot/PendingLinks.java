@@ -3,6 +3,7 @@ package dev.kiln.worker.snapshot;
 import dev.kiln.core.sys.PosixFiles;
 import dev.kiln.worker.fs.FileStat;
 import java.io.IOException;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -75,16 +76,11 @@ public final class PendingLinks {
             if (!directories.containsKey(directory)) {
                 directories.put(directory, FileStat.of(directory));
             }
-            // a whiteout the copy's removal of a lower file left: the link replaces it in one rename(2)
-            boolean replace = Files.exists(target, LinkOption.NOFOLLOW_LINKS);
-            Path at = replace ? directory.resolve(".kiln-link-" + Ids.random(12)) : target;
             Path file = link.getValue();
-            try {
-                Files.createLink(at, file);
-            } catch (FileSystemException crossDevice) {
-                fallback.copyEntry(file, FileStat.of(file), at);
-            }
-            if (replace) {
+            if (!linkOrCopy(file, target, fallback)) {
+                // a whiteout the copy's removal of a lower file left: the link replaces it in one rename(2)
+                Path at = directory.resolve(".kiln-link-" + Ids.random(12));
+                linkOrCopy(file, at, fallback);
                 Files.move(at, target, StandardCopyOption.ATOMIC_MOVE);
             }
         }
@@ -95,5 +91,21 @@ public final class PendingLinks {
                     directory.getValue().modified());
         }
         links.clear();
+    }
+
+    /**
+     * Links {@code file} at {@code at}, or copies it where no link can be made (EXDEV); false when {@code at} exists.
+     * Trying the link first spares a stat of every path, of which only whiteouts exist.
+     */
+    private static boolean linkOrCopy(Path file, Path at, FileCopier fallback) throws IOException {
+        try {
+            Files.createLink(at, file);
+        } catch (FileAlreadyExistsException exists) {
+            return false;
+        } catch (FileSystemException crossDevice) {
+            // link(2) reports an existing name before a cross-device pair, so the copy has a free name
+            fallback.copyEntry(file, FileStat.of(file), at);
+        }
+        return true;
     }
 }
