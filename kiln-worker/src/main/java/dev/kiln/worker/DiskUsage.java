@@ -1,5 +1,8 @@
 package dev.kiln.worker;
 
+import dev.kiln.core.Trees;
+import dev.kiln.core.sys.Lstat;
+import dev.kiln.core.sys.PosixFiles;
 import dev.kiln.worker.image.ImageStore;
 import dev.kiln.worker.image.LayerBlob;
 import dev.kiln.worker.ops.CacheMounts;
@@ -8,7 +11,6 @@ import dev.kiln.worker.snapshot.Snapshotter;
 import java.io.IOException;
 import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
-import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.SimpleFileVisitor;
@@ -52,9 +54,9 @@ final class DiskUsage {
      * A layer's files as du counts them.
      *
      * @param singlyLinked bytes of the files with one link, which only this layer keeps
-     * @param linked       the files with more links (perhaps in other layers), by file key, with their sizes
+     * @param linked       the files with more links (perhaps in other layers), by inode, with their sizes
      */
-    private record LayerFiles(long singlyLinked, Map<Object, Long> linked) {
+    private record LayerFiles(long singlyLinked, Map<InodeKey, Long> linked) {
 
         LayerFiles {
             linked = Map.copyOf(linked);
@@ -233,7 +235,7 @@ final class DiskUsage {
 
         List<StoredRecord> records = new ArrayList<>(snapshots.size());
         // in the shortest-first order, so a file linked into several layers counts at the record of the shortest stack
-        Set<Object> counted = new HashSet<>();
+        Set<InodeKey> counted = new HashSet<>();
         for (Snapshot snapshot : snapshots) {
             String id = snapshot.id();
             long size = 0;
@@ -241,7 +243,7 @@ final class DiskUsage {
                 if (layerOwner.get(layer).equals(id)) {
                     LayerFiles files = layerFiles(layer);
                     size += files.singlyLinked();
-                    for (Map.Entry<Object, Long> file : files.linked().entrySet()) {
+                    for (Map.Entry<InodeKey, Long> file : files.linked().entrySet()) {
                         if (counted.add(file.getKey())) {
                             size += file.getValue();
                         }
@@ -293,46 +295,55 @@ final class DiskUsage {
         return files;
     }
 
-    /** The regular files and symlinks under {@code root}, those linked more than once by file key. */
-    private static LayerFiles measure(Path root) throws IOException {
+    /**
+     * The regular files and symlinks under {@code root}, those linked more than once by inode. One lstat an entry:
+     * the daemon measures each new layer shortly after the build that made it, while the next build may run, and
+     * asking the JDK for the link count stat'ed every file a second time.
+     */
+    private static LayerFiles measure(Path root) {
         long[] single = {0};
-        Map<Object, Long> linked = new HashMap<>();
-        try {
-            Files.walkFileTree(root, new SimpleFileVisitor<>() {
-                @Override
-                public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
-                    if (attrs.isSymbolicLink() || (attrs.isRegularFile() && attrs.fileKey() == null)) {
-                        single[0] += attrs.size();
-                    } else if (attrs.isRegularFile()) {
-                        if (links(file) > 1) {
-                            linked.putIfAbsent(attrs.fileKey(), attrs.size());
-                        } else {
-                            single[0] += attrs.size();
-                        }
-                    }
-                    return FileVisitResult.CONTINUE;
-                }
-
-                @Override
-                public FileVisitResult visitFileFailed(Path file, IOException e) {
-                    // a layer being removed meanwhile: what is gone takes no space
-                    return FileVisitResult.CONTINUE;
-                }
-            });
-        } catch (NoSuchFileException gone) {
-            return new LayerFiles(0, Map.of());
-        }
+        Map<InodeKey, Long> linked = new HashMap<>();
+        measureInto(root, single, linked);
         return new LayerFiles(single[0], linked);
     }
 
-    private static int links(Path file) {
+    private static void measureInto(Path dir, long[] single, Map<InodeKey, Long> linked) {
+        List<Path> children;
         try {
-            return (Integer) Files.getAttribute(file, "unix:nlink", LinkOption.NOFOLLOW_LINKS);
-        } catch (IOException | UnsupportedOperationException unknown) {
-            // without a link count, each layer counts the file as its own, as before
-            return 1;
+            children = Trees.children(dir);
+        } catch (IOException gone) {
+            // a layer being removed meanwhile: what is gone takes no space
+            return;
+        }
+        for (Path child : children) {
+            Lstat stat;
+            try {
+                stat = Lstat.ofIfExists(child);
+            } catch (IOException unreadable) {
+                continue;
+            }
+            if (stat == null) {
+                continue;
+            }
+            switch (stat.type()) {
+                case PosixFiles.S_IFDIR -> measureInto(child, single, linked);
+                case PosixFiles.S_IFLNK -> single[0] += stat.size();
+                case PosixFiles.S_IFREG -> {
+                    if (stat.links() > 1) {
+                        linked.putIfAbsent(new InodeKey(stat.device(), stat.inode()), stat.size());
+                    } else {
+                        single[0] += stat.size();
+                    }
+                }
+                default -> {
+                    // devices, fifos and sockets take no data blocks
+                }
+            }
         }
     }
+
+    /** One file however many names it has. */
+    private record InodeKey(long device, long inode) {}
 
     /** Bytes of the regular files and symlinks under {@code root}, each file counted once however often linked. */
     static long treeSize(Path root) throws IOException {
