@@ -9,6 +9,7 @@ import dev.kiln.gateway.CacheOptionsEntry;
 import dev.kiln.gateway.WorkerInfo;
 import dev.kiln.llb.NetMode;
 import dev.kiln.llb.RunOption;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -28,21 +29,26 @@ class FrontendOptionsTest {
         return FrontendOptions.of(new BuildOpts(opts, "session-1", List.of(worker), "kiln", Set.of(), Set.of()));
     }
 
+    /** Options written as buildctl's {@code --opt key=value} arguments (the key ends at the first '='). */
+    private static FrontendOptions opts(String... keyValues) {
+        Map<String, String> opts = new HashMap<>();
+        for (String keyValue : keyValues) {
+            int eq = keyValue.indexOf('=');
+            assertThat(opts.put(keyValue.substring(0, eq), keyValue.substring(eq + 1)))
+                    .isNull();
+        }
+        return of(opts);
+    }
+
     @Test
     void readsBuildArgsLabelsTargetAndPlatforms() {
-        FrontendOptions options = of(Map.of(
-                "build-arg:VERSION",
-                "1.0",
-                "label:team",
-                "build",
-                "target",
-                "test",
-                "platform",
-                "linux/amd64,linux/arm/v7",
-                "filename",
-                "ci.Dockerfile",
-                "no-cache",
-                "a,b"));
+        FrontendOptions options = opts(
+                "build-arg:VERSION=1.0",
+                "label:team=build",
+                "target=test",
+                "platform=linux/amd64,linux/arm/v7",
+                "filename=ci.Dockerfile",
+                "no-cache=a,b");
         assertThat(options.convert().buildArgs()).containsExactly(Map.entry("VERSION", "1.0"));
         assertThat(options.convert().labels()).containsExactly(Map.entry("team", "build"));
         assertThat(options.convert().target()).isEqualTo("test");
@@ -57,19 +63,13 @@ class FrontendOptionsTest {
 
     @Test
     void readsRunSettings() {
-        FrontendOptions options = of(Map.of(
-                "force-network-mode",
-                "host",
-                "add-hosts",
-                "db=10.0.0.2,cache=::1",
-                "ulimit",
-                "nofile=1024:2048",
-                "shm-size",
-                "1048576",
-                "hostname",
-                "box",
-                "local-sessionid:context",
-                "s2"));
+        FrontendOptions options = opts(
+                "force-network-mode=host",
+                "add-hosts=db=10.0.0.2,cache=::1",
+                "ulimit=nofile=1024:2048",
+                "shm-size=1048576",
+                "hostname=box",
+                "local-sessionid:context=s2");
         assertThat(options.convert().forceNetwork()).isEqualTo(NetMode.HOST);
         assertThat(options.convert().extraHosts())
                 .containsExactly(new RunOption.ExtraHost("db", "10.0.0.2"), new RunOption.ExtraHost("cache", "::1"));
@@ -81,11 +81,9 @@ class FrontendOptionsTest {
 
     @Test
     void readsCacheImports() {
-        FrontendOptions options = of(Map.of(
-                "cache-from",
-                "registry.example/app:cache",
-                "cache-imports",
-                "[{\"Type\":\"local\",\"Attrs\":{\"src\":\"/var/cache/kiln\"}}]"));
+        FrontendOptions options = opts(
+                "cache-from=registry.example/app:cache",
+                "cache-imports=[{\"Type\":\"local\",\"Attrs\":{\"src\":\"/var/cache/kiln\"}}]");
         assertThat(DockerfileFrontend.cacheImports(options))
                 .containsExactly(
                         new CacheOptionsEntry("local", Map.of("src", "/var/cache/kiln")),

@@ -1,6 +1,7 @@
 package dev.kiln.llb;
 
 import java.util.List;
+import java.util.Locale;
 import java.util.Objects;
 
 /** An option of {@link State#local}: which files of the client's directory to send, and how. */
@@ -78,21 +79,15 @@ public sealed interface LocalOption
         }
     }
 
-    /** BuildKit's local differ names. */
+    /** BuildKit's local differs; each one's name there is its name here in lower case. */
     enum LocalDiffer {
         /** Re-send every file. */
-        NONE("none"),
+        NONE,
         /** Re-send files whose size, mtime, mode, owner or link target changed (the default). */
-        METADATA("metadata");
-
-        private final String attr;
-
-        LocalDiffer(String attr) {
-            this.attr = attr;
-        }
+        METADATA;
 
         String attr() {
-            return attr;
+            return name().toLowerCase(Locale.ROOT);
         }
     }
 }

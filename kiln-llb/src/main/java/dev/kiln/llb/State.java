@@ -37,7 +37,8 @@ public final class State {
     State withOutput(NodeOutput newOutput) {
         RunDefaults settings = defaults;
         if (newOutput != null && newOutput.node().outputPlatform() != null) {
-            settings = settings.withPlatform(newOutput.node().outputPlatform().normalize());
+            Platform platform = newOutput.node().outputPlatform().normalize();
+            settings = settings.with(s -> s.platform = platform);
         }
         return new State(newOutput, settings);
     }
@@ -142,13 +143,13 @@ public final class State {
                 case RunOption.Args a -> args = a.args();
                 case RunOption.Env e -> settings = settings.withEnv(e.key(), e.value());
                 case RunOption.Dir d -> settings = settings.withDir(d.dir());
-                case RunOption.User u -> settings = settings.withUser(u.user());
-                case RunOption.Hostname h -> settings = settings.withHostname(h.hostname());
-                case RunOption.Network n -> settings = settings.withNetwork(n.mode());
-                case RunOption.Security s -> settings = settings.withSecurity(s.mode());
+                case RunOption.User u -> settings = settings.with(s -> s.user = u.user());
+                case RunOption.Hostname h -> settings = settings.with(s -> s.hostname = h.hostname());
+                case RunOption.Network n -> settings = settings.with(s -> s.network = n.mode());
+                case RunOption.Security m -> settings = settings.with(s -> s.security = m.mode());
                 case RunOption.ExtraHost h -> settings = settings.withExtraHost(h);
                 case RunOption.Ulimit u -> settings = settings.withUlimit(u);
-                case RunOption.CgroupParent c -> settings = settings.withCgroupParent(c.parent());
+                case RunOption.CgroupParent c -> settings = settings.with(s -> s.cgroupParent = c.parent());
                 case RunOption.ValidExitCodes c -> validExitCodes = c.codes();
                 case RunOption.Proxy p -> proxy = p;
                 case RunOption.ReadonlyRootfs ignored -> readonlyRoot = true;
@@ -212,24 +213,25 @@ public final class State {
     }
 
     public State user(String user) {
-        return new State(output, defaults.withUser(user));
+        return new State(output, defaults.with(s -> s.user = user));
     }
 
     public State hostname(String hostname) {
-        return new State(output, defaults.withHostname(hostname));
+        return new State(output, defaults.with(s -> s.hostname = hostname));
     }
 
     /** The platform run steps on this state use (normalised, e.g. aarch64 becomes arm64). */
     public State platform(Platform platform) {
-        return new State(output, defaults.withPlatform(platform.normalize()));
+        Platform normal = platform.normalize();
+        return new State(output, defaults.with(s -> s.platform = normal));
     }
 
     public State network(NetMode mode) {
-        return new State(output, defaults.withNetwork(mode));
+        return new State(output, defaults.with(s -> s.network = mode));
     }
 
     public State security(SecurityMode mode) {
-        return new State(output, defaults.withSecurity(mode));
+        return new State(output, defaults.with(s -> s.security = mode));
     }
 
     /** An /etc/hosts entry for later run steps. */

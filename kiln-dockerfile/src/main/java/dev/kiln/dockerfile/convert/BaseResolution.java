@@ -37,6 +37,7 @@ final class BaseResolution {
     }
 
     private static void resolveBase(Conversion c, StageState d, boolean reachable) throws InterruptedException {
+        DispatchContext ctx = c.context();
         String original = d.baseName;
         ImageReference ref;
         try {
@@ -44,7 +45,7 @@ final class BaseResolution {
         } catch (IllegalArgumentException e) {
             throw c.fail(d.from.origin(), "failed to parse stage name \"" + d.baseName + "\": " + e.getMessage());
         }
-        Platform platform = d.platform != null ? d.platform : c.targetPlatform();
+        Platform platform = d.platform != null ? d.platform : ctx.targetPlatform;
         d.baseName = ref.withDefaultTag().toString();
         boolean noLayers = false;
         if (reachable) {
@@ -77,7 +78,7 @@ final class BaseResolution {
             } catch (DockerfileException e) {
                 throw e;
             } catch (RuntimeException e) {
-                List<String> options = new ArrayList<>(c.registry().names());
+                List<String> options = new ArrayList<>(ctx.stages.names());
                 COMMON_IMAGES.forEach(name -> {
                     options.add(name);
                     options.add(name + ":latest");
@@ -102,7 +103,7 @@ final class BaseResolution {
             d.baseImage = image;
             image = image.withCreated(null);
             if (d.platform == null && c.implicitTarget()) {
-                platform = autoDetect(image, platform, c.options().buildPlatforms());
+                platform = autoDetect(image, platform, ctx.options.buildPlatforms());
             }
             ImageReference pinned = ref.withDefaultTag();
             if (!resolved.digest().isEmpty()) {
@@ -115,11 +116,10 @@ final class BaseResolution {
         if (noLayers) {
             d.state = State.scratch();
         } else {
-            DispatchContext ctx = c.context();
             List<ImageOption> options = new ArrayList<>();
             options.add(OpOption.platform(platform));
-            if (c.options().resolveMode() != ImageOption.ResolveMode.DEFAULT) {
-                options.add(c.options().resolveMode());
+            if (ctx.options.resolveMode() != ImageOption.ResolveMode.DEFAULT) {
+                options.add(ctx.options.resolveMode());
             }
             options.add(OpOption.customName(ctx.prefixCommand(d, "FROM " + d.baseName, platform, EnvLookup.EMPTY)));
             options.add(ctx.location(d.from.origin()));
@@ -131,13 +131,12 @@ final class BaseResolution {
                     && !d.image.os().isEmpty()) {
                 Platform actual = Platform.of(d.image.os(), d.image.architecture(), d.image.variant())
                         .normalize();
-                c.lint()
-                        .run(
-                                LintRule.INVALID_BASE_IMAGE_PLATFORM,
-                                d.from.origin().startLine(),
-                                d.from.origin().endLine(),
-                                "Base image " + original + " was pulled with platform \"" + Platforms.format(actual)
-                                        + "\", expected \"" + Platforms.format(platform) + "\" for current build");
+                ctx.lint.run(
+                        LintRule.INVALID_BASE_IMAGE_PLATFORM,
+                        d.from.origin().startLine(),
+                        d.from.origin().endLine(),
+                        "Base image " + original + " was pulled with platform \"" + Platforms.format(actual)
+                                + "\", expected \"" + Platforms.format(platform) + "\" for current build");
             }
         }
         d.platform = platform;

@@ -582,30 +582,14 @@ final class Conversion {
                 proxies.getOrDefault("all_proxy", ""));
     }
 
-    // Used by BaseResolution.
-
-    ConvertOptions options() {
-        return options;
-    }
+    // Used by BaseResolution, which takes the rest of what it needs from the context.
 
     ConvertSources sources() {
         return sources;
     }
 
-    Platform targetPlatform() {
-        return targetPlatform;
-    }
-
     boolean implicitTarget() {
         return implicitTarget;
-    }
-
-    Linter lint() {
-        return lint;
-    }
-
-    StageRegistry registry() {
-        return registry;
     }
 
     DispatchContext context() {

@@ -26,17 +26,9 @@ import java.util.Map;
 import java.util.Optional;
 
 /** RUN: the command (shell or exec form, heredocs), its mounts, network and security, as one exec op. */
-final class RunDispatch {
+record RunDispatch(DispatchContext ctx, StageState d) {
 
     private static final String PIPES = "/dev/pipes/";
-
-    private final DispatchContext ctx;
-    private final StageState d;
-
-    RunDispatch(DispatchContext ctx, StageState d) {
-        this.ctx = ctx;
-        this.d = d;
-    }
 
     void run(Instruction.Run run, List<StageState> sources, Expander expander)
             throws InstructionException, ShellException {

@@ -27,15 +27,12 @@ record CommandLine(String keyword, List<String> flags, String rest) {
      * "--" ends the flags, as in POSIX utilities.
      */
     private static String extractFlags(String line, int escapeToken, List<String> flags) {
-        StringBuilder word = new StringBuilder();
+        Word word = new Word();
         boolean inWord = false;
-        boolean inQuote = false;
-        boolean blankOk = false;
-        char quote = 0;
         for (int pos = 0; pos <= line.length(); pos++) {
             boolean end = pos == line.length();
             char ch = end ? 0 : line.charAt(pos);
-            if (!inWord && !inQuote) {
+            if (!inWord && !word.inQuote()) {
                 if (end) {
                     break;
                 }
@@ -48,30 +45,22 @@ record CommandLine(String keyword, List<String> flags, String rest) {
                 inWord = true;
             }
             if (end) {
-                String text = word.toString();
-                if (!text.equals("--") && (blankOk || !text.isEmpty())) {
-                    flags.add(text);
+                if (!word.is("--")) {
+                    word.finishInto(flags);
                 }
                 break;
             }
-            if (!inQuote) {
+            if (!word.inQuote()) {
                 if (Character.isWhitespace(ch)) {
-                    String text = word.toString();
                     inWord = false;
-                    if (text.equals("--")) {
+                    if (word.is("--")) {
                         return line.substring(pos);
                     }
-                    if (blankOk || !text.isEmpty()) {
-                        flags.add(text);
-                    }
-                    word.setLength(0);
-                    blankOk = false;
+                    word.finishInto(flags);
                     continue;
                 }
                 if (ch == '\'' || ch == '"') {
-                    quote = ch;
-                    blankOk = true;
-                    inQuote = true;
+                    word.openQuote(ch);
                     continue;
                 }
                 if (ch == escapeToken) {
@@ -84,13 +73,13 @@ record CommandLine(String keyword, List<String> flags, String rest) {
                 word.append(ch);
                 continue;
             }
-            if (ch == quote) {
-                inQuote = false;
+            if (ch == word.quote()) {
+                word.closeQuote();
                 continue;
             }
             if (ch == escapeToken) {
                 if (pos + 1 == line.length()) {
-                    inQuote = false;
+                    word.closeQuote();
                     continue;
                 }
                 pos++;

@@ -70,15 +70,12 @@ final class LineParsers {
     static List<String> words(String rest, int escapeToken) {
         List<String> words = new ArrayList<>();
         int[] chars = rest.codePoints().toArray();
-        StringBuilder word = new StringBuilder();
+        Word word = new Word();
         boolean inWord = false;
-        boolean inQuote = false;
-        boolean blankOk = false;
-        int quote = 0;
         for (int pos = 0; pos <= chars.length; pos++) {
             boolean end = pos == chars.length;
             int ch = end ? 0 : chars[pos];
-            if (!inWord && !inQuote) {
+            if (!inWord && !word.inQuote()) {
                 if (end) {
                     break;
                 }
@@ -88,50 +85,42 @@ final class LineParsers {
                 inWord = true;
             }
             if (end) {
-                if (blankOk || !word.isEmpty()) {
-                    words.add(word.toString());
-                }
+                word.finishInto(words);
                 break;
             }
-            if (inWord && !inQuote) {
+            if (inWord && !word.inQuote()) {
                 if (Character.isWhitespace(ch)) {
                     inWord = false;
-                    if (blankOk || !word.isEmpty()) {
-                        words.add(word.toString());
-                    }
-                    word.setLength(0);
-                    blankOk = false;
+                    word.finishInto(words);
                     continue;
                 }
                 if (ch == '\'' || ch == '"') {
-                    quote = ch;
-                    blankOk = true;
-                    inQuote = true;
+                    word.openQuote(ch);
                 }
                 if (ch == escapeToken) {
                     if (pos + 1 == chars.length) {
                         continue;
                     }
-                    word.appendCodePoint(ch);
+                    word.append(ch);
                     pos++;
                     ch = chars[pos];
                 }
-                word.appendCodePoint(ch);
+                word.append(ch);
                 continue;
             }
-            if (ch == quote) {
-                inQuote = false;
+            if (ch == word.quote()) {
+                word.closeQuote();
             }
-            if (ch == escapeToken && quote != '\'') {
+            if (ch == escapeToken && word.quote() != '\'') {
                 if (pos + 1 == chars.length) {
-                    inQuote = false;
+                    word.closeQuote();
                     continue;
                 }
                 pos++;
-                word.appendCodePoint(ch);
+                word.append(ch);
                 ch = chars[pos];
             }
-            word.appendCodePoint(ch);
+            word.append(ch);
         }
         return words;
     }

@@ -150,64 +150,62 @@ public record ShellLex(
         }
 
         private String processSingleQuote() throws ShellException {
-            StringBuilder result = new StringBuilder();
-            int ch = next();
-            if (rawQuotes) {
-                result.appendCodePoint(ch);
-            }
-            while (true) {
-                ch = next();
-                if (ch == EOF) {
-                    throw new ShellException("unexpected end of statement while looking for matching single-quote");
-                }
-                if (ch == '\'') {
-                    if (rawQuotes) {
-                        result.appendCodePoint(ch);
-                    }
-                    return result.toString();
-                }
-                result.appendCodePoint(ch);
-            }
+            return processQuoted('\'', "single-quote", result -> result.appendCodePoint(next()));
         }
 
         private String processDoubleQuote() throws ShellException {
+            return processQuoted('"', "double-quote", this::doubleQuoted);
+        }
+
+        /** What a quoted part reads before its closing quote: at least one character each time. */
+        private interface QuotedText {
+            void readInto(StringBuilder result) throws ShellException;
+        }
+
+        /** A part from its opening quote to {@code closing}, the text between read by {@code text}. */
+        private String processQuoted(int closing, String quoteName, QuotedText text) throws ShellException {
             StringBuilder result = new StringBuilder();
-            int ch = next();
-            if (rawQuotes) {
-                result.appendCodePoint(ch);
-            }
+            keepQuote(result, next());
             while (true) {
                 int peeked = peek();
                 if (peeked == EOF) {
-                    throw new ShellException("unexpected end of statement while looking for matching double-quote");
+                    throw new ShellException("unexpected end of statement while looking for matching " + quoteName);
                 }
-                if (peeked == '"') {
-                    ch = next();
-                    if (rawQuotes) {
-                        result.appendCodePoint(ch);
-                    }
+                if (peeked == closing) {
+                    keepQuote(result, next());
                     return result.toString();
                 }
-                if (peeked == '$') {
-                    result.append(processDollar());
-                    continue;
-                }
-                ch = next();
-                if (ch == escapeToken) {
-                    if (rawEscapesNow) {
-                        result.appendCodePoint(ch);
-                    }
-                    int after = peek();
-                    if (after == EOF) {
-                        continue;
-                    }
-                    // inside double quotes only these can be escaped; before anything else the escape stays
-                    if (after == '"' || after == '$' || after == escapeToken) {
-                        ch = next();
-                    }
-                }
-                result.appendCodePoint(ch);
+                text.readInto(result);
             }
+        }
+
+        /** A quote that opens or closes a quoted part stays in the result only when quotes are kept raw. */
+        private void keepQuote(StringBuilder result, int quote) {
+            if (rawQuotes) {
+                result.appendCodePoint(quote);
+            }
+        }
+
+        private void doubleQuoted(StringBuilder result) throws ShellException {
+            if (peek() == '$') {
+                result.append(processDollar());
+                return;
+            }
+            int ch = next();
+            if (ch == escapeToken) {
+                if (rawEscapesNow) {
+                    result.appendCodePoint(ch);
+                }
+                int after = peek();
+                if (after == EOF) {
+                    return;
+                }
+                // inside double quotes only these can be escaped; before anything else the escape stays
+                if (after == '"' || after == '$' || after == escapeToken) {
+                    ch = next();
+                }
+            }
+            result.appendCodePoint(ch);
         }
 
         private String processDollar() throws ShellException {

@@ -34,6 +34,15 @@ class ConvertPartsTest {
     }
 
     @Test
+    void lintRulesLinkTheirDocumentationPage() {
+        assertThat(LintRule.JSON_ARGS_RECOMMENDED.url())
+                .isEqualTo("https://docs.docker.com/go/dockerfile/rule/json-args-recommended/");
+        assertThat(LintRule.SECRETS_USED_IN_ARG_OR_ENV.url())
+                .isEqualTo("https://docs.docker.com/go/dockerfile/rule/secrets-used-in-arg-or-env/");
+        assertThat(LintRule.INVALID_BASE_IMAGE_PLATFORM.url()).isEmpty();
+    }
+
+    @Test
     void goDurationsRoundTrip() throws InstructionException {
         assertThat(GoDurations.parseNanos("1m30s")).isEqualTo(90_000_000_000L);
         assertThat(GoDurations.parseNanos("1.5h")).isEqualTo(5_400_000_000_000L);
