@@ -18,7 +18,6 @@ import java.util.Optional;
  */
 final class OverlayActiveSnapshot extends StoredActiveSnapshot {
     private final Path upper;
-    private final Path mountPoint;
     private final FileStat upperRootAtStart;
     private final PendingLinks pendingLinks;
     private boolean mounted;
@@ -32,9 +31,8 @@ final class OverlayActiveSnapshot extends StoredActiveSnapshot {
             List<String> held,
             FileStat upperRootAtStart,
             boolean mounted) {
-        super(store, parent, directory, held);
+        super(store, parent, directory, mountPoint, held);
         this.upper = upper;
-        this.mountPoint = mountPoint;
         this.upperRootAtStart = upperRootAtStart;
         this.pendingLinks = new PendingLinks(upper);
         this.mounted = mounted;
@@ -79,12 +77,6 @@ final class OverlayActiveSnapshot extends StoredActiveSnapshot {
     }
 
     @Override
-    public Path mount() {
-        requireActive("mount");
-        return mountPoint;
-    }
-
-    @Override
     public Optional<PendingLinks> pendingLinks() {
         requireActive("link into");
         return Optional.of(pendingLinks);
@@ -110,7 +102,7 @@ final class OverlayActiveSnapshot extends StoredActiveSnapshot {
     private void unmountForCommit() throws IOException {
         for (int attempt = 0; ; attempt++) {
             try {
-                Mounts.unmount(mountPoint, 0);
+                Mounts.unmount(view, 0);
                 return;
             } catch (SyscallException e) {
                 if (e.errno() != SyscallException.EBUSY) {
@@ -118,7 +110,7 @@ final class OverlayActiveSnapshot extends StoredActiveSnapshot {
                 }
                 if (attempt >= 50) {
                     throw new IOException(
-                            "cannot commit the snapshot prepared from " + parent.id() + ": its mount " + mountPoint
+                            "cannot commit the snapshot prepared from " + parent.id() + ": its mount " + view
                                     + " is still in use (is a process still running in it?)",
                             e);
                 }
@@ -195,7 +187,7 @@ final class OverlayActiveSnapshot extends StoredActiveSnapshot {
     @Override
     void discard() throws IOException {
         if (mounted) {
-            OverlaySnapshotter.unmount(mountPoint);
+            OverlaySnapshotter.unmount(view);
             mounted = false;
         }
     }

@@ -21,20 +21,30 @@ abstract sealed class StoredActiveSnapshot implements ActiveSnapshot permits Cop
     final LayerStore store;
     final Snapshot parent;
     final Path directory;
+    /** Where the content is seen and written: the copy, or the overlay's mount point (or its upper directory). */
+    final Path view;
+
     private final List<String> held;
     private State state = State.ACTIVE;
 
     /** @param held the layers this snapshot holds while active, released when it is committed or closed */
-    StoredActiveSnapshot(LayerStore store, Snapshot parent, Path directory, List<String> held) {
+    StoredActiveSnapshot(LayerStore store, Snapshot parent, Path directory, Path view, List<String> held) {
         this.store = store;
         this.parent = parent;
         this.directory = directory;
+        this.view = view;
         this.held = held;
     }
 
     @Override
     public Snapshot parent() {
         return parent;
+    }
+
+    @Override
+    public final Path mount() {
+        requireActive("mount");
+        return view;
     }
 
     @Override
