@@ -9,10 +9,12 @@ import java.nio.file.Path;
 /** A full copy of the parent's content; its commit computes the new layer by comparing the copy with the parent. */
 final class CopyActiveSnapshot extends StoredActiveSnapshot {
     private final CopySnapshotter owner;
+    private final Path rootfs;
 
     private CopyActiveSnapshot(CopySnapshotter owner, LayerStore store, Snapshot parent, Path directory, Path rootfs) {
-        super(store, parent, directory, rootfs, parent.layers());
+        super(store, parent, directory, parent.layers());
         this.owner = owner;
+        this.rootfs = rootfs;
     }
 
     static CopyActiveSnapshot create(CopySnapshotter owner, LayerStore store, Snapshot parent) throws IOException {
@@ -28,17 +30,21 @@ final class CopyActiveSnapshot extends StoredActiveSnapshot {
             store.register(active);
             return active;
         } catch (IOException | RuntimeException e) {
-            store.release(parent.layers());
-            Trees.deleteRecursively(directory);
+            abandon(store, parent.layers(), directory);
             throw e;
         }
+    }
+
+    @Override
+    Path view() {
+        return rootfs;
     }
 
     @Override
     Snapshot commitWrites() throws IOException {
         Path layer = Files.createDirectory(directory.resolve("layer"));
         try (Mounted before = owner.mountReadOnly(parent)) {
-            return TreeDiff.compute(before.path(), view, layer)
+            return TreeDiff.compute(before.path(), rootfs, layer)
                     ? store.recordWithNewLayer(parent.layers(), layer)
                     : store.record(parent.layers());
         } catch (IOException | RuntimeException e) {

@@ -18,6 +18,7 @@ import java.util.Optional;
  */
 final class OverlayActiveSnapshot extends StoredActiveSnapshot {
     private final Path upper;
+    private final Path mountPoint;
     private final FileStat upperRootAtStart;
     private final PendingLinks pendingLinks;
     private boolean mounted;
@@ -31,8 +32,9 @@ final class OverlayActiveSnapshot extends StoredActiveSnapshot {
             List<String> held,
             FileStat upperRootAtStart,
             boolean mounted) {
-        super(store, parent, directory, mountPoint, held);
+        super(store, parent, directory, held);
         this.upper = upper;
+        this.mountPoint = mountPoint;
         this.upperRootAtStart = upperRootAtStart;
         this.pendingLinks = new PendingLinks(upper);
         this.mounted = mounted;
@@ -68,12 +70,14 @@ final class OverlayActiveSnapshot extends StoredActiveSnapshot {
             store.register(active);
             return active;
         } catch (IOException | RuntimeException e) {
-            if (lowers != null) {
-                store.release(lowers.held());
-            }
-            Trees.deleteRecursively(directory);
+            abandon(store, lowers == null ? List.of() : lowers.held(), directory);
             throw e;
         }
+    }
+
+    @Override
+    Path view() {
+        return mountPoint;
     }
 
     @Override
@@ -102,7 +106,7 @@ final class OverlayActiveSnapshot extends StoredActiveSnapshot {
     private void unmountForCommit() throws IOException {
         for (int attempt = 0; ; attempt++) {
             try {
-                Mounts.unmount(view, 0);
+                Mounts.unmount(mountPoint, 0);
                 return;
             } catch (SyscallException e) {
                 if (e.errno() != SyscallException.EBUSY) {
@@ -110,7 +114,7 @@ final class OverlayActiveSnapshot extends StoredActiveSnapshot {
                 }
                 if (attempt >= 50) {
                     throw new IOException(
-                            "cannot commit the snapshot prepared from " + parent.id() + ": its mount " + view
+                            "cannot commit the snapshot prepared from " + parent.id() + ": its mount " + mountPoint
                                     + " is still in use (is a process still running in it?)",
                             e);
                 }
@@ -187,7 +191,7 @@ final class OverlayActiveSnapshot extends StoredActiveSnapshot {
     @Override
     void discard() throws IOException {
         if (mounted) {
-            OverlaySnapshotter.unmount(view);
+            OverlaySnapshotter.unmount(mountPoint);
             mounted = false;
         }
     }

@@ -21,18 +21,14 @@ abstract sealed class StoredActiveSnapshot implements ActiveSnapshot permits Cop
     final LayerStore store;
     final Snapshot parent;
     final Path directory;
-    /** Where the content is seen and written: the copy, or the overlay's mount point (or its upper directory). */
-    final Path view;
-
     private final List<String> held;
     private State state = State.ACTIVE;
 
     /** @param held the layers this snapshot holds while active, released when it is committed or closed */
-    StoredActiveSnapshot(LayerStore store, Snapshot parent, Path directory, Path view, List<String> held) {
+    StoredActiveSnapshot(LayerStore store, Snapshot parent, Path directory, List<String> held) {
         this.store = store;
         this.parent = parent;
         this.directory = directory;
-        this.view = view;
         this.held = held;
     }
 
@@ -44,8 +40,11 @@ abstract sealed class StoredActiveSnapshot implements ActiveSnapshot permits Cop
     @Override
     public final Path mount() {
         requireActive("mount");
-        return view;
+        return view();
     }
+
+    /** Where the parent's content plus the writes are seen and written: what {@link #mount()} gives. */
+    abstract Path view();
 
     @Override
     public final synchronized Snapshot commit() throws IOException {
@@ -82,6 +81,12 @@ abstract sealed class StoredActiveSnapshot implements ActiveSnapshot permits Cop
             store.release(held);
             store.unregister(this);
         }
+    }
+
+    /** Undoes a snapshot whose creation failed: releases the layers it held and deletes its work directory. */
+    static void abandon(LayerStore store, List<String> held, Path directory) throws IOException {
+        store.release(held);
+        Trees.deleteRecursively(directory);
     }
 
     void requireActive(String action) {
