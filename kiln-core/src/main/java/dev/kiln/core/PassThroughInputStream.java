@@ -21,8 +21,7 @@ public abstract class PassThroughInputStream extends FilterInputStream {
 
     @Override
     public final int read() throws IOException {
-        byte[] one = new byte[1];
-        return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
+        return BlockInputStream.readOne(this);
     }
 
     /** Reads and discards up to {@code n} bytes, through {@link #read(byte[], int, int)}. */

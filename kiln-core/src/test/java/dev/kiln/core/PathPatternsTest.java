@@ -66,72 +66,49 @@ class PathPatternsTest {
         assertThat(matches(path, pattern)).isEqualTo(expected);
     }
 
-    @Test
-    void regexCharactersAreLiteral() {
-        assertThat(matches("a.|)$(}+{bc", "a.|)$(}+{bc")).isTrue();
-        assertThat(matches("aX|)$(}+{bc", "a.|)$(}+{bc")).isFalse();
-    }
-
-    @Test
-    void patternMatchingADirectoryMatchesEverythingUnderIt() {
-        assertThat(matches("docs/api/index.md", "docs")).isTrue();
-        assertThat(matches("docs/api/index.md", "docs/")).isTrue();
-        assertThat(matches("docsx/index.md", "docs")).isFalse();
-    }
-
-    @Test
-    void laterPatternsWinAndExceptionsReinclude() {
-        assertThat(matches("README.md", "*.md", "!README.md")).isFalse();
-        assertThat(matches("CHANGES.md", "*.md", "!README.md")).isTrue();
-        assertThat(matches("fileutils.go", "!fileutils.go", "*.go")).isTrue();
-        assertThat(matches("docs/README.md", "docs", "!docs/README.md")).isFalse();
-        assertThat(matches("docs/other.md", "docs", "!docs/README.md")).isTrue();
-        assertThat(matches("util/docker/web/foo", "**", "!util/docker/web")).isFalse();
-        assertThat(matches("util/docker/web/foo", "**", "!util/docker/web", "util/docker/web/foo"))
-                .isTrue();
-    }
-
-    @Test
-    void dockerDocsDockerignoreExamples() {
-        PathPatterns temp = PathPatterns.compile(List.of("*/temp*"));
-        assertThat(temp.matches("somedir/temporary.txt")).isTrue();
-        assertThat(temp.matches("somedir/temp")).isTrue();
-        assertThat(temp.matches("temp")).isFalse();
-
-        PathPatterns deeper = PathPatterns.compile(List.of("*/*/temp*"));
-        assertThat(deeper.matches("somedir/subdir/temporary.txt")).isTrue();
-        assertThat(deeper.matches("somedir/temporary.txt")).isFalse();
-
-        PathPatterns single = PathPatterns.compile(List.of("temp?"));
-        assertThat(single.matches("tempa")).isTrue();
-        assertThat(single.matches("tempb")).isTrue();
-        assertThat(single.matches("temp")).isFalse();
-
-        PathPatterns go = PathPatterns.compile(List.of("**/*.go"));
-        assertThat(go.matches("main.go")).isTrue();
-        assertThat(go.matches("cmd/tool/main.go")).isTrue();
-
-        PathPatterns readmes = PathPatterns.compile(List.of("*.md", "!README*.md", "README-secret.md"));
-        assertThat(readmes.matches("CHANGES.md")).isTrue();
-        assertThat(readmes.matches("README.md")).isFalse();
-        assertThat(readmes.matches("README-public.md")).isFalse();
-        assertThat(readmes.matches("README-secret.md")).isTrue();
-    }
-
-    @Test
-    void leadingSlashAndDotSlashAreIgnored() {
-        assertThat(matches("a/b", "/a/b")).isTrue();
-        assertThat(matches("a/b", "./a/b")).isTrue();
-        assertThat(matches("/a/b", "a")).isTrue();
-        assertThat(matches("./a/b", "a//b")).isTrue();
-        assertThat(matches("a/b", "  a/b  ")).isTrue();
-    }
-
-    @Test
-    void theContextItselfIsNeverMatched() {
-        assertThat(matches(".", "*")).isFalse();
-        assertThat(matches("", "**")).isFalse();
-        assertThat(matches("a", "/")).isFalse();
+    /**
+     * Kiln's own rules and Docker's documented .dockerignore examples, each case named by the rule or example it
+     * shows; {@code patterns} are in order, separated by commas.
+     */
+    @ParameterizedTest(name = "{0}: {1} matches {2}: {3}")
+    @CsvSource(delimiter = ';', textBlock = """
+      regexCharactersAreLiteral                         ; a.|)$(}+{bc                       ; a.|)$(}+{bc                  ; true
+      regexCharactersAreLiteral                         ; a.|)$(}+{bc                       ; aX|)$(}+{bc                  ; false
+      patternMatchingADirectoryMatchesEverythingUnderIt ; docs                              ; docs/api/index.md            ; true
+      patternMatchingADirectoryMatchesEverythingUnderIt ; docs/                             ; docs/api/index.md            ; true
+      patternMatchingADirectoryMatchesEverythingUnderIt ; docs                              ; docsx/index.md               ; false
+      laterPatternsWinAndExceptionsReinclude            ; *.md,!README.md                   ; README.md                    ; false
+      laterPatternsWinAndExceptionsReinclude            ; *.md,!README.md                   ; CHANGES.md                   ; true
+      laterPatternsWinAndExceptionsReinclude            ; !fileutils.go,*.go                ; fileutils.go                 ; true
+      laterPatternsWinAndExceptionsReinclude            ; docs,!docs/README.md              ; docs/README.md               ; false
+      laterPatternsWinAndExceptionsReinclude            ; docs,!docs/README.md              ; docs/other.md                ; true
+      laterPatternsWinAndExceptionsReinclude            ; **,!util/docker/web               ; util/docker/web/foo          ; false
+      laterPatternsWinAndExceptionsReinclude   ; **,!util/docker/web,util/docker/web/foo ; util/docker/web/foo          ; true
+      dockerDocsDockerignoreExamples                    ; */temp*                           ; somedir/temporary.txt        ; true
+      dockerDocsDockerignoreExamples                    ; */temp*                           ; somedir/temp                 ; true
+      dockerDocsDockerignoreExamples                    ; */temp*                           ; temp                         ; false
+      dockerDocsDockerignoreExamples                    ; */*/temp*                         ; somedir/subdir/temporary.txt ; true
+      dockerDocsDockerignoreExamples                    ; */*/temp*                         ; somedir/temporary.txt        ; false
+      dockerDocsDockerignoreExamples                    ; temp?                             ; tempa                        ; true
+      dockerDocsDockerignoreExamples                    ; temp?                             ; tempb                        ; true
+      dockerDocsDockerignoreExamples                    ; temp?                             ; temp                         ; false
+      dockerDocsDockerignoreExamples                    ; **/*.go                           ; main.go                      ; true
+      dockerDocsDockerignoreExamples                    ; **/*.go                           ; cmd/tool/main.go             ; true
+      dockerDocsDockerignoreExamples                    ; *.md,!README*.md,README-secret.md ; CHANGES.md                   ; true
+      dockerDocsDockerignoreExamples                    ; *.md,!README*.md,README-secret.md ; README.md                    ; false
+      dockerDocsDockerignoreExamples                    ; *.md,!README*.md,README-secret.md ; README-public.md             ; false
+      dockerDocsDockerignoreExamples                    ; *.md,!README*.md,README-secret.md ; README-secret.md             ; true
+      leadingSlashAndDotSlashAreIgnored                 ; /a/b                              ; a/b                          ; true
+      leadingSlashAndDotSlashAreIgnored                 ; ./a/b                             ; a/b                          ; true
+      leadingSlashAndDotSlashAreIgnored                 ; a                                 ; /a/b                         ; true
+      leadingSlashAndDotSlashAreIgnored                 ; a//b                              ; ./a/b                        ; true
+      leadingSlashAndDotSlashAreIgnored                 ; '  a/b  '                         ; a/b                          ; true
+      theContextItselfIsNeverMatched                    ; *                                 ; .                            ; false
+      theContextItselfIsNeverMatched                    ; **                                ; ''                           ; false
+      theContextItselfIsNeverMatched                    ; /                                 ; a                            ; false
+      """)
+    void patternsFollowKilnsAndDockersRules(String rule, String patterns, String path, boolean expected) {
+        assertThat(matches(path, patterns.split(","))).isEqualTo(expected);
     }
 
     @Test

@@ -37,6 +37,34 @@ public final class CanonicalJson {
         void write(JsonGenerator json) throws IOException;
     }
 
+    /** Writes one element of an array or one member of an object. */
+    @FunctionalInterface
+    private interface Element<T> {
+        void write(JsonGenerator json, T value) throws IOException;
+    }
+
+    /** The two containers the documents' collections become, opened under a field name and closed after. */
+    private enum Container {
+        ARRAY,
+        OBJECT;
+
+        <T> void write(JsonGenerator json, String name, Collection<T> values, Element<T> element) throws IOException {
+            if (this == ARRAY) {
+                json.writeArrayFieldStart(name);
+            } else {
+                json.writeObjectFieldStart(name);
+            }
+            for (T value : values) {
+                element.write(json, value);
+            }
+            if (this == ARRAY) {
+                json.writeEndArray();
+            } else {
+                json.writeEndObject();
+            }
+        }
+    }
+
     private CanonicalJson() {}
 
     static byte[] write(Body body) {
@@ -57,40 +85,28 @@ public final class CanonicalJson {
 
     static void strings(JsonGenerator json, String name, Collection<String> values) throws IOException {
         if (!values.isEmpty()) {
-            json.writeArrayFieldStart(name);
-            for (String value : values) {
-                json.writeString(value);
-            }
-            json.writeEndArray();
+            Container.ARRAY.write(json, name, values, JsonGenerator::writeString);
         }
     }
 
     static void digests(JsonGenerator json, String name, List<Digest> values) throws IOException {
-        json.writeArrayFieldStart(name);
-        for (Digest value : values) {
-            json.writeString(value.toString());
-        }
-        json.writeEndArray();
+        Container.ARRAY.write(json, name, values, (out, value) -> out.writeString(value.toString()));
     }
 
     /** A string map, keys sorted (the caller's maps are sorted already), omitted when empty. */
     static void stringMap(JsonGenerator json, String name, Map<String, String> values) throws IOException {
         if (!values.isEmpty()) {
-            json.writeObjectFieldStart(name);
-            for (Map.Entry<String, String> entry : values.entrySet()) {
-                json.writeStringField(entry.getKey(), entry.getValue());
-            }
-            json.writeEndObject();
+            Container.OBJECT.write(
+                    json,
+                    name,
+                    values.entrySet(),
+                    (out, entry) -> out.writeStringField(entry.getKey(), entry.getValue()));
         }
     }
 
     /** A list of descriptors as an array, written even when empty (the OCI structs do not omit it). */
     static void descriptors(JsonGenerator json, String name, List<Descriptor> values) throws IOException {
-        json.writeArrayFieldStart(name);
-        for (Descriptor value : values) {
-            value.write(json);
-        }
-        json.writeEndArray();
+        Container.ARRAY.write(json, name, values, (out, value) -> value.write(out));
     }
 
     /** A document's string map as it is kept and written: sorted by key, unchangeable, empty for null. */
@@ -101,12 +117,10 @@ public final class CanonicalJson {
     /** Go's set idiom: {@code {"80/tcp":{}}}. */
     static void keySet(JsonGenerator json, String name, Collection<String> keys) throws IOException {
         if (!keys.isEmpty()) {
-            json.writeObjectFieldStart(name);
-            for (String key : keys) {
-                json.writeObjectFieldStart(key);
-                json.writeEndObject();
-            }
-            json.writeEndObject();
+            Container.OBJECT.write(json, name, keys, (out, key) -> {
+                out.writeObjectFieldStart(key);
+                out.writeEndObject();
+            });
         }
     }
 

@@ -349,27 +349,45 @@ final class DiskUsage {
     static long treeSize(Path root) throws IOException {
         long[] total = {0};
         Set<Object> seen = new HashSet<>();
+        boolean found = walkWhatRemains(root, (file, attrs) -> {
+            if ((attrs.isRegularFile() || attrs.isSymbolicLink())
+                    && (attrs.fileKey() == null || seen.add(attrs.fileKey()))) {
+                total[0] += attrs.size();
+            }
+        });
+        return found ? total[0] : 0;
+    }
+
+    /** What is done with each file of a walk. */
+    @FunctionalInterface
+    private interface FileAction {
+        void visit(Path file, BasicFileAttributes attrs);
+    }
+
+    /**
+     * Hands each file under {@code root} to {@code action}. Layers and cache mounts may be removed or changed while
+     * they are measured: a file that is gone by the time it is reached is skipped, since it takes no space any more.
+     *
+     * @return false when {@code root} itself is gone
+     */
+    private static boolean walkWhatRemains(Path root, FileAction action) throws IOException {
         try {
             Files.walkFileTree(root, new SimpleFileVisitor<>() {
                 @Override
                 public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) {
-                    if ((attrs.isRegularFile() || attrs.isSymbolicLink())
-                            && (attrs.fileKey() == null || seen.add(attrs.fileKey()))) {
-                        total[0] += attrs.size();
-                    }
+                    action.visit(file, attrs);
                     return FileVisitResult.CONTINUE;
                 }
 
                 @Override
                 public FileVisitResult visitFileFailed(Path file, IOException e) {
-                    // a file removed while walking (a cache mount in use) has no size any more
                     return FileVisitResult.CONTINUE;
                 }
             });
         } catch (NoSuchFileException gone) {
-            return 0;
+            return false;
         }
-        return total[0];
+        return true;
     }
 
     private static Optional<Instant> modified(Path path) {

@@ -198,17 +198,14 @@ public final class UsageLedger implements Snapshotter.Uses {
                 return;
             }
             StringBuilder out = new StringBuilder(HEADER).append('\n');
-            entries.forEach((id, e) -> out.append(id)
-                    .append('\t')
-                    .append(e.created())
-                    .append('\t')
-                    .append(e.lastUsed())
-                    .append('\t')
-                    .append(e.usageCount())
-                    .append('\t')
-                    .append(oneLine(e.type()))
-                    .append('\t')
-                    .append(oneLine(e.description()))
+            entries.forEach((id, e) -> out.append(String.join(
+                            "\t",
+                            id,
+                            String.valueOf(e.created()),
+                            String.valueOf(e.lastUsed()),
+                            String.valueOf(e.usageCount()),
+                            oneLine(e.type()),
+                            oneLine(e.description())))
                     .append('\n'));
             text = out.toString();
             dirty = false;

@@ -1,5 +1,6 @@
 package dev.kiln.oci.content;
 
+import dev.kiln.core.BlockOutputStream;
 import dev.kiln.core.Digest;
 import java.io.BufferedOutputStream;
 import java.io.IOException;
@@ -22,7 +23,7 @@ import java.util.HexFormat;
  * build. The temporary file of an unknown digest is locked while it is written, so that
  * {@link ContentStore#open(Path)} can tell it from one a killed process left.
  */
-public final class BlobWriter extends OutputStream {
+public final class BlobWriter extends BlockOutputStream {
     private static final int BUFFER = 64 * 1024;
 
     private final ContentStore store;
@@ -132,11 +133,6 @@ public final class BlobWriter extends OutputStream {
     /** True when the store already had this blob: there is nothing to write. */
     public boolean alreadyStored() {
         return stored;
-    }
-
-    @Override
-    public void write(int b) throws IOException {
-        write(new byte[] {(byte) b}, 0, 1);
     }
 
     @Override

@@ -1,5 +1,6 @@
 package dev.kiln.oci.content;
 
+import dev.kiln.core.ReleaseOnce;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.nio.channels.FileChannel;
@@ -17,15 +18,19 @@ import java.util.concurrent.Semaphore;
 final class IngestLock implements AutoCloseable {
     private static final ConcurrentMap<Path, Gate> GATES = new ConcurrentHashMap<>();
 
-    private final Path file;
-    private final FileChannel channel;
-    private final FileLock lock;
-    private boolean released;
+    /** Gives up the file lock, then the gate: run by the first close only. */
+    private final ReleaseOnce release;
 
     private IngestLock(Path file, FileChannel channel, FileLock lock) {
-        this.file = file;
-        this.channel = channel;
-        this.lock = lock;
+        this.release = new ReleaseOnce(() -> {
+            try {
+                lock.release();
+                channel.close();
+            } finally {
+                GATES.get(file).semaphore.release();
+                leave(file);
+            }
+        });
     }
 
     static IngestLock acquire(Path file) throws IOException {
@@ -54,17 +59,7 @@ final class IngestLock implements AutoCloseable {
 
     @Override
     public void close() throws IOException {
-        if (released) {
-            return;
-        }
-        released = true;
-        try {
-            lock.release();
-            channel.close();
-        } finally {
-            GATES.get(file).semaphore.release();
-            leave(file);
-        }
+        release.close();
     }
 
     private static void leave(Path key) {

@@ -1,5 +1,6 @@
 package dev.kiln.oci.layer;
 
+import dev.kiln.core.BlockOutputStream;
 import dev.kiln.core.Sha256;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -8,7 +9,7 @@ import java.io.OutputStream;
  * Passes bytes through while hashing them. Closing it does not close the stream below: the writer finishes its own
  * compressors, and the caller's output stays the caller's to close.
  */
-final class HashingOutputStream extends OutputStream {
+final class HashingOutputStream extends BlockOutputStream {
     private final OutputStream out;
     private final Sha256 sha = new Sha256();
 
@@ -18,11 +19,6 @@ final class HashingOutputStream extends OutputStream {
 
     Sha256 sha() {
         return sha;
-    }
-
-    @Override
-    public void write(int b) throws IOException {
-        write(new byte[] {(byte) b}, 0, 1);
     }
 
     @Override

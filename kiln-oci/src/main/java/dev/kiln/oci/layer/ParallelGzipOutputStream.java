@@ -1,5 +1,6 @@
 package dev.kiln.oci.layer;
 
+import dev.kiln.core.BlockOutputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InterruptedIOException;
@@ -26,7 +27,7 @@ import java.util.zip.Deflater;
  * dictionaries, and {@link DeflateBlocks} hands back their deflated bytes from the earlier blob instead of deflating
  * them again. The output differs from single-threaded gzip's by the few bytes each flush costs.
  */
-final class ParallelGzipOutputStream extends OutputStream {
+final class ParallelGzipOutputStream extends BlockOutputStream {
     static final int BLOCK_SIZE = 256 * 1024;
     static final int MIN_BLOCK = 64 * 1024;
     /** One entry name in 16 is a cut: small files give blocks of about 64 KiB plus 16 entries. */
@@ -81,11 +82,6 @@ final class ParallelGzipOutputStream extends OutputStream {
             hash = (hash ^ (b & 0xff)) * 0x01000193;
         }
         return hash ^ (hash >>> 16);
-    }
-
-    @Override
-    public void write(int b) throws IOException {
-        write(new byte[] {(byte) b}, 0, 1);
     }
 
     @Override

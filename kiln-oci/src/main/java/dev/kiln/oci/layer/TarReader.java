@@ -1,5 +1,6 @@
 package dev.kiln.oci.layer;
 
+import dev.kiln.core.BlockInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URLDecoder;
@@ -403,13 +404,7 @@ final class TarReader {
         return flag >= 0x20 && flag < 0x7f ? String.valueOf((char) flag) : String.format("\\x%02x", flag & 0xff);
     }
 
-    private final class EntryContent extends InputStream {
-        @Override
-        public int read() throws IOException {
-            byte[] one = new byte[1];
-            return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
-        }
-
+    private final class EntryContent extends BlockInputStream {
         @Override
         public int read(byte[] buffer, int offset, int length) throws IOException {
             if (remaining == 0) {

@@ -20,13 +20,12 @@ final class PendingChain {
         StringBuilder text = new StringBuilder();
         for (LayerBlob layer : layers) {
             Descriptor blob = layer.descriptor();
-            text.append(blob.digest())
-                    .append(' ')
-                    .append(blob.size())
-                    .append(' ')
-                    .append(blob.mediaType())
-                    .append(' ')
-                    .append(layer.diffId())
+            text.append(String.join(
+                            " ",
+                            String.valueOf(blob.digest()),
+                            String.valueOf(blob.size()),
+                            blob.mediaType(),
+                            String.valueOf(layer.diffId())))
                     .append('\n');
         }
         return text.toString().getBytes(StandardCharsets.UTF_8);

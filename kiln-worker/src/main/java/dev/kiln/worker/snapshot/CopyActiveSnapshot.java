@@ -30,15 +30,13 @@ final class CopyActiveSnapshot extends StoredActiveSnapshot {
             store.register(active);
             return active;
         } catch (IOException | RuntimeException e) {
-            store.release(parent.layers());
-            Trees.deleteRecursively(directory);
+            abandon(store, parent.layers(), directory);
             throw e;
         }
     }
 
     @Override
-    public Path mount() {
-        requireActive("mount");
+    Path view() {
         return rootfs;
     }
 

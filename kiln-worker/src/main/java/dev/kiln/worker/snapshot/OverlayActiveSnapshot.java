@@ -70,17 +70,13 @@ final class OverlayActiveSnapshot extends StoredActiveSnapshot {
             store.register(active);
             return active;
         } catch (IOException | RuntimeException e) {
-            if (lowers != null) {
-                store.release(lowers.held());
-            }
-            Trees.deleteRecursively(directory);
+            abandon(store, lowers == null ? List.of() : lowers.held(), directory);
             throw e;
         }
     }
 
     @Override
-    public Path mount() {
-        requireActive("mount");
+    Path view() {
         return mountPoint;
     }
 

@@ -38,6 +38,15 @@ abstract sealed class StoredActiveSnapshot implements ActiveSnapshot permits Cop
     }
 
     @Override
+    public final Path mount() {
+        requireActive("mount");
+        return view();
+    }
+
+    /** Where the parent's content plus the writes are seen and written: what {@link #mount()} gives. */
+    abstract Path view();
+
+    @Override
     public final synchronized Snapshot commit() throws IOException {
         requireActive("commit");
         Snapshot result = commitWrites();
@@ -72,6 +81,12 @@ abstract sealed class StoredActiveSnapshot implements ActiveSnapshot permits Cop
             store.release(held);
             store.unregister(this);
         }
+    }
+
+    /** Undoes a snapshot whose creation failed: releases the layers it held and deletes its work directory. */
+    static void abandon(LayerStore store, List<String> held, Path directory) throws IOException {
+        store.release(held);
+        Trees.deleteRecursively(directory);
     }
 
     void requireActive(String action) {
