@@ -109,6 +109,7 @@ public final class ContentChecksum {
         private final int limit;
         private final java.util.Map<String, String> entries = new java.util.LinkedHashMap<>();
         private boolean truncated;
+        private ScannedTree scanned;
 
         public Listing(int limit) {
             this.limit = limit;
@@ -120,6 +121,11 @@ public final class ContentChecksum {
 
         public boolean truncated() {
             return truncated;
+        }
+
+        /** The scan of the checksummed directory, with every entry's lstat, for a sync of the same tree. */
+        public java.util.Optional<ScannedTree> scanned() {
+            return java.util.Optional.ofNullable(scanned);
         }
 
         void add(String relative, String value) {
@@ -204,7 +210,11 @@ public final class ContentChecksum {
             FileStat topStat = FileStat.of(top);
             writeEntry(out, ".", top, topStat, topInView);
             if (topStat.isDirectory()) {
-                for (FilteredTree.Entry entry : filter.scan(top)) {
+                List<FilteredTree.Entry> entries = filter.scan(top);
+                if (listing != null) {
+                    listing.scanned = new ScannedTree(top, entries);
+                }
+                for (FilteredTree.Entry entry : entries) {
                     String entryInView = topInView == null
                             ? null
                             : topInView.isEmpty() ? entry.relative() : topInView + "/" + entry.relative();

@@ -50,6 +50,16 @@ public final class LocalSync {
 
     /** Mirrors {@code source} into {@code target} (created if missing) and reports what changed. */
     public static SyncResult sync(Path source, Path target, SyncOptions options) throws FsException {
+        return sync(source, target, options, null);
+    }
+
+    /**
+     * As {@link #sync(Path, Path, SyncOptions)}, taking the source's entries from {@code scanned} (when it is a scan
+     * of {@code source} with the same patterns: a checksum of it with the options' include and exclude patterns and
+     * no follow paths) instead of walking the source again.
+     */
+    public static SyncResult sync(Path source, Path target, SyncOptions options, ScannedTree scanned)
+            throws FsException {
         Path from = source.toAbsolutePath().normalize();
         Path to = target.toAbsolutePath().normalize();
         try {
@@ -63,7 +73,9 @@ public final class LocalSync {
             FilteredTree filter = new FilteredTree(
                     compile(includes, "include", from), compile(options.excludePatterns(), "exclude", from));
             Files.createDirectories(to);
-            return new LocalSync(from, to, options.owner(), filter).run();
+            List<FilteredTree.Entry> known =
+                    scanned == null || !options.followPaths().isEmpty() ? null : scanned.entriesOf(from);
+            return new LocalSync(from, to, options.owner(), filter).run(known);
         } catch (FsException e) {
             throw e.during("sync");
         } catch (FileSystemException e) {
@@ -75,8 +87,9 @@ public final class LocalSync {
         }
     }
 
-    private SyncResult run() throws IOException {
-        List<FilteredTree.Entry> wanted = filter.scan(source);
+    /** {@code known}: the source's entries as a scan with this filter found them, or null to scan now. */
+    private SyncResult run(List<FilteredTree.Entry> known) throws IOException {
+        List<FilteredTree.Entry> wanted = known != null ? known : filter.scan(source);
         Map<String, FilteredTree.Entry> wantedByPath = new HashMap<>();
         for (FilteredTree.Entry e : wanted) {
             wantedByPath.put(e.relative(), e);

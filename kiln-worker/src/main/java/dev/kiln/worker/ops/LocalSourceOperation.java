@@ -16,6 +16,7 @@ import dev.kiln.worker.fs.ChecksumSelector;
 import dev.kiln.worker.fs.ContentChecksum;
 import dev.kiln.worker.fs.FsException;
 import dev.kiln.worker.fs.LocalSync;
+import dev.kiln.worker.fs.ScannedTree;
 import dev.kiln.worker.fs.ScopedRoot;
 import dev.kiln.worker.fs.SyncOptions;
 import dev.kiln.worker.fs.SyncResult;
@@ -28,6 +29,7 @@ import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * A {@code local://name} source: a directory on the client's host, such as the build context.
@@ -59,6 +61,8 @@ public final class LocalSourceOperation implements Operation {
     private final SyncOptions options;
     private final LocalSnapshots history;
     private final ContentChecksum checksums;
+    /** What the cache key's checksum found in the context, for the sync to use instead of walking it again. */
+    private final AtomicReference<ScannedTree> scanned = new AtomicReference<>();
 
     /** The session's client gives the directory when the step first needs it (a daemon's client sends it then). */
     public LocalSourceOperation(Op op, BuildSession session, LocalSnapshots history, ContentChecksum checksums) {
@@ -100,6 +104,8 @@ public final class LocalSourceOperation implements Operation {
                 dev.kiln.core.Digest.sha256(content.getBytes(StandardCharsets.UTF_8))
                         .toString());
         listing.entries().forEach((path, entry) -> notes.put(FILE_NOTE + path, entry));
+        // the sync that follows walks the same tree with the same patterns when there are no follow paths
+        scanned.set(options.followPaths().isEmpty() ? listing.scanned().orElse(null) : null);
         if (listing.truncated()) {
             notes.put(TRUNCATED_NOTE, String.valueOf(NOTED_FILES));
         }
@@ -188,7 +194,7 @@ public final class LocalSourceOperation implements Operation {
         Snapshot made;
         try (ActiveSnapshot active = history.snapshotter().prepare(parent)) {
             long started = System.nanoTime();
-            SyncResult sync = LocalSync.sync(context, active.mount(), options);
+            SyncResult sync = LocalSync.sync(context, active.mount(), options, scanned.getAndSet(null));
             byte[] line = describe(sync, System.nanoTime() - started).getBytes(StandardCharsets.UTF_8);
             ctx.log(1, line, 0, line.length);
             made = active.commit();

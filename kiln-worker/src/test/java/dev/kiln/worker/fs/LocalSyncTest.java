@@ -74,6 +74,33 @@ class LocalSyncTest {
     }
 
     @Test
+    void aSyncGivenTheChecksumsScanMirrorsWhatThatScanSawAndIgnoresAScanOfAnotherTree() throws Exception {
+        write("keep/a", "1");
+        write("skip/b", "2");
+        write("c", "3");
+        SyncOptions options = SyncOptions.buildContext().withExcludePatterns(List.of("skip"));
+        ContentChecksum.Listing listing = new ContentChecksum.Listing(10);
+        new ContentChecksum(ChecksumIndex.inMemory())
+                .checksum(context, new ChecksumSelector("/", true, false, List.of(), List.of("skip")), listing);
+        ScannedTree scan = listing.scanned().orElseThrow();
+        // a file made after the scan is not in it, so the sync that uses the scan does not see it
+        write("late", "4");
+
+        SyncResult result = LocalSync.sync(context, mirror, options, scan);
+
+        assertThat(tree(mirror)).containsExactly("c", "keep", "keep/a");
+        assertThat(result.filesCopied()).isEqualTo(2);
+
+        Path other = Files.createDirectory(tmp.resolve("other"));
+        Files.writeString(other.resolve("x"), "5");
+        ContentChecksum.Listing otherListing = new ContentChecksum.Listing(10);
+        new ContentChecksum(ChecksumIndex.inMemory())
+                .checksum(other, new ChecksumSelector("/", true, false, List.of(), List.of()), otherListing);
+        LocalSync.sync(context, mirror, options, otherListing.scanned().orElseThrow());
+        assertThat(tree(mirror)).containsExactly("c", "keep", "keep/a", "late");
+    }
+
+    @Test
     void touchingOneFileCopiesExactlyThatFile() throws Exception {
         for (int i = 0; i < 5; i++) {
             write("pkg/f" + i, "content " + i);
