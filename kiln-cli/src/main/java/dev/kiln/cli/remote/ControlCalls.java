@@ -151,16 +151,8 @@ public final class ControlCalls {
         }
 
         private static VertexWarning warning(ProtoReader warning) {
-            String vertex = "";
-            String message = "";
-            while (warning.next()) {
-                switch (warning.field()) {
-                    case 1 -> vertex = warning.string();
-                    case 3 -> message = warning.string();
-                    default -> warning.skip();
-                }
-            }
-            return new VertexWarning(vertex, message);
+            Map.Entry<String, String> vertexAndMessage = warning.twoStrings(1, 3);
+            return new VertexWarning(vertexAndMessage.getKey(), vertexAndMessage.getValue());
         }
 
         /** google.protobuf.Timestamp: seconds 1, nanos 2. */
@@ -187,17 +179,8 @@ public final class ControlCalls {
                 solved.skip();
                 continue;
             }
-            ProtoReader entry = solved.message();
-            String key = "";
-            String value = "";
-            while (entry.next()) {
-                switch (entry.field()) {
-                    case 1 -> key = entry.string();
-                    case 2 -> value = entry.string();
-                    default -> entry.skip();
-                }
-            }
-            response.put(key, value);
+            Map.Entry<String, String> entry = solved.message().twoStrings(1, 2);
+            response.put(entry.getKey(), entry.getValue());
         }
         return response;
     }
