@@ -185,19 +185,11 @@ public final class ControlCalls {
         return response;
     }
 
-    private static final MethodDescriptor<byte[], byte[]> SOLVE = MethodDescriptor.<byte[], byte[]>newBuilder()
-            .setType(MethodDescriptor.MethodType.UNARY)
-            .setFullMethodName("moby.buildkit.v1.Control/Solve")
-            .setRequestMarshaller(RawMarshaller.INSTANCE)
-            .setResponseMarshaller(RawMarshaller.INSTANCE)
-            .build();
+    private static final MethodDescriptor<byte[], byte[]> SOLVE =
+            RawMarshaller.method(MethodDescriptor.MethodType.UNARY, "moby.buildkit.v1.Control", "Solve");
 
-    private static final MethodDescriptor<byte[], byte[]> STATUS = MethodDescriptor.<byte[], byte[]>newBuilder()
-            .setType(MethodDescriptor.MethodType.SERVER_STREAMING)
-            .setFullMethodName("moby.buildkit.v1.Control/Status")
-            .setRequestMarshaller(RawMarshaller.INSTANCE)
-            .setResponseMarshaller(RawMarshaller.INSTANCE)
-            .build();
+    private static final MethodDescriptor<byte[], byte[]> STATUS =
+            RawMarshaller.method(MethodDescriptor.MethodType.SERVER_STREAMING, "moby.buildkit.v1.Control", "Status");
 
     /** Sends the Solve; {@code response} hears the exporter response, or the build's failure. */
     public static void solve(Channel channel, SolveRequest request, StreamObserver<Map<String, String>> response) {
