@@ -111,9 +111,4 @@ dockerfile.v0 --local context=$work/overlap --local dockerfile=$work/overlap --n
   esac
 done
 
-bench_write_results "$results" \
-  "# bench/cache.sh $(date -u +%Y-%m-%dT%H:%M:%SZ): $runs timed rounds after $warmup warm-up, in turn" \
-  "$(bench_versions "$root" "$(buildctl --version)")" \
-  "# kiln:     $(kiln_build STATE FLAGS CTX)" \
-  "# buildkit: $(buildctl_build FLAGS)"
-echo "bench: raw numbers in ${results#"$root"/}" >&2
+bench_write_comparison "$results" cache.sh "in turn" "$(kiln_build STATE FLAGS CTX)" "$(buildctl_build FLAGS)"

@@ -115,9 +115,4 @@ for scenario in $scenarios; do
   compare "$scenario"
 done
 
-bench_write_results "$results" \
-  "# bench/daemon.sh $(date -u +%Y-%m-%dT%H:%M:%SZ): $runs timed rounds after $warmup warm-up, kiln and buildkit in turn" \
-  "$(bench_versions "$root" "$(buildctl --version)")" \
-  "# kiln:     $(kiln_build CTX OUT)" \
-  "# buildkit: $(buildctl_build CTX OUT)"
-echo "bench: raw numbers in ${results#"$root"/}" >&2
+bench_write_comparison "$results" daemon.sh "kiln and buildkit in turn" "$(kiln_build CTX OUT)" "$(buildctl_build CTX OUT)"

@@ -86,23 +86,26 @@ bench_add "java-as-kiln-execs-it" "" "$JAVA_HOME/bin/java $launcher_flags -cp $c
 bench_round_robin "$runs" "$warmup"
 report_group "./kiln build, fully cached"
 
-echo "jvm-flags: fully cached, per flag set" >&2
-bench_reset
-for ((i = 0; i < ${#variants[@]}; i++)); do
-  name=${variants[$i]%%|*}
-  bench_add "cached-$name" "" "${commands[$i]} --state $work/state-cached"
-done
-bench_round_robin "$runs" "$warmup"
-report_group "java started directly, fully cached build"
-
-echo "jvm-flags: cold, per flag set" >&2
-bench_reset
-for ((i = 0; i < ${#variants[@]}; i++)); do
-  name=${variants[$i]%%|*}
-  bench_add "cold-$name" "rm -rf $work/state-cold-$name" "${commands[$i]} --state $work/state-cold-$name"
-done
-bench_round_robin "$runs" 1
-report_group "java started directly, cold build (empty state before each run)"
+# time_flag_sets KIND LABEL WARMUP TITLE: each flag set's command, timed round-robin as KIND-NAME, then its report
+# group. cached: all share one state, which the warm-up fills; cold: each its own, emptied before every run.
+time_flag_sets() {
+  local kind=$1 label=$2 warmup_rounds=$3 title=$4 i name state prepare
+  echo "jvm-flags: $label, per flag set" >&2
+  bench_reset
+  for ((i = 0; i < ${#variants[@]}; i++)); do
+    name=${variants[$i]%%|*}
+    state=$work/state-$kind prepare=""
+    if [ "$kind" = cold ]; then
+      state+="-$name"
+      prepare="rm -rf $state"
+    fi
+    bench_add "$kind-$name" "$prepare" "${commands[$i]} --state $state"
+  done
+  bench_round_robin "$runs" "$warmup_rounds"
+  report_group "$title"
+}
+time_flag_sets cached "fully cached" "$warmup" "java started directly, fully cached build"
+time_flag_sets cold cold 1 "java started directly, cold build (empty state before each run)"
 
 mkdir -p "$(dirname "$results")"
 {

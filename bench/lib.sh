@@ -73,6 +73,19 @@ bench_versions() {
   echo "$line; $("$JAVA_HOME/bin/java" -version 2>&1 | head -n 1); $(nproc) cores"
 }
 
+# bench_write_comparison FILE SCRIPT ORDER KILN BUILDKIT: bench_write_results for a script that times Kiln against
+# BuildKit: the header names SCRIPT, the rounds ($runs after $warmup warm-up) and the ORDER they ran in, the versions
+# and the two commands timed (KILN, BUILDKIT, as templates); then it tells where the numbers went
+bench_write_comparison() {
+  local file=$1 script=$2 order=$3 kiln=$4 buildkit=$5
+  bench_write_results "$file" \
+    "# bench/$script $(date -u +%Y-%m-%dT%H:%M:%SZ): $runs timed rounds after $warmup warm-up, $order" \
+    "$(bench_versions "$root" "$(buildctl --version)")" \
+    "# kiln:     $kiln" \
+    "# buildkit: $buildkit"
+  echo "bench: raw numbers in ${file#"$root"/}" >&2
+}
+
 # bench_write_results FILE HEADER...: writes the caller's summary and raw arrays to FILE under the HEADER lines
 bench_write_results() {
   local file=$1

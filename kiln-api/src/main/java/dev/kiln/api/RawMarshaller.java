@@ -13,6 +13,17 @@ import java.io.UncheckedIOException;
 public enum RawMarshaller implements MethodDescriptor.Marshaller<byte[]> {
     INSTANCE;
 
+    /** The method {@code service}/{@code method} of {@code type}, its messages as their bytes. */
+    public static MethodDescriptor<byte[], byte[]> method(
+            MethodDescriptor.MethodType type, String service, String method) {
+        return MethodDescriptor.<byte[], byte[]>newBuilder()
+                .setType(type)
+                .setFullMethodName(MethodDescriptor.generateFullMethodName(service, method))
+                .setRequestMarshaller(INSTANCE)
+                .setResponseMarshaller(INSTANCE)
+                .build();
+    }
+
     @Override
     public InputStream stream(byte[] value) {
         return new ByteArrayInputStream(value);

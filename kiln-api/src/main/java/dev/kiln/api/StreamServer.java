@@ -62,8 +62,8 @@ public final class StreamServer implements AutoCloseable {
         this.server = server;
         this.connection = connection;
         this.calls = calls;
-        this.fromServer = new ChannelInput(connection);
-        this.toServer = new ChannelOutput(connection);
+        this.fromServer = new ChannelInput();
+        this.toServer = new ChannelOutput();
     }
 
     /**
@@ -138,12 +138,7 @@ public final class StreamServer implements AutoCloseable {
      * Reads of the socket. Not Channels.newInputStream: its reads and the writes of Channels.newOutputStream share a
      * lock, and a read waiting for the server would stop the peer's bytes from reaching it.
      */
-    private static final class ChannelInput extends InputStream {
-        private final SocketChannel channel;
-
-        ChannelInput(SocketChannel channel) {
-            this.channel = channel;
-        }
+    private final class ChannelInput extends InputStream {
 
         @Override
         public int read() throws IOException {
@@ -160,7 +155,7 @@ public final class StreamServer implements AutoCloseable {
             try {
                 int n;
                 do {
-                    n = channel.read(ByteBuffer.wrap(buffer, offset, length));
+                    n = connection.read(ByteBuffer.wrap(buffer, offset, length));
                 } while (n == 0);
                 return n;
             } catch (java.nio.channels.ClosedChannelException e) {
@@ -170,17 +165,12 @@ public final class StreamServer implements AutoCloseable {
 
         @Override
         public void close() throws IOException {
-            channel.shutdownInput();
+            connection.shutdownInput();
         }
     }
 
     /** Writes to the socket; closing it tells the server the peer sends no more. */
-    private static final class ChannelOutput extends OutputStream {
-        private final SocketChannel channel;
-
-        ChannelOutput(SocketChannel channel) {
-            this.channel = channel;
-        }
+    private final class ChannelOutput extends OutputStream {
 
         @Override
         public void write(int b) throws IOException {
@@ -191,14 +181,14 @@ public final class StreamServer implements AutoCloseable {
         public synchronized void write(byte[] data, int offset, int length) throws IOException {
             ByteBuffer buffer = ByteBuffer.wrap(data, offset, length);
             while (buffer.hasRemaining()) {
-                channel.write(buffer);
+                connection.write(buffer);
             }
         }
 
         @Override
         public void close() throws IOException {
-            if (channel.isOpen()) {
-                channel.shutdownOutput();
+            if (connection.isOpen()) {
+                connection.shutdownOutput();
             }
         }
     }

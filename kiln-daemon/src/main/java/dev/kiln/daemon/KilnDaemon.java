@@ -31,6 +31,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * A running daemon: one engine on one state directory, served on BuildKit's Control API at each address, until
@@ -54,7 +55,7 @@ final class KilnDaemon implements AutoCloseable {
     private final ExecutorService calls = Executors.newVirtualThreadPerTaskExecutor();
     private final DaemonEndpoint endpoint;
     private final CountDownLatch stopped = new CountDownLatch(1);
-    private volatile boolean closed;
+    private final AtomicBoolean closed = new AtomicBoolean();
     private final java.util.concurrent.atomic.AtomicLong lastGrantSweep =
             new java.util.concurrent.atomic.AtomicLong(System.nanoTime());
 
@@ -226,11 +227,8 @@ final class KilnDaemon implements AutoCloseable {
 
     @Override
     public void close() throws IOException {
-        synchronized (this) {
-            if (closed) {
-                return;
-            }
-            closed = true;
+        if (!closed.compareAndSet(false, true)) {
+            return;
         }
         try {
             gc.close();

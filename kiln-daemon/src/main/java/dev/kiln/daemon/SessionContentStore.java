@@ -1,6 +1,7 @@
 package dev.kiln.daemon;
 
 import com.google.protobuf.ByteString;
+import dev.kiln.api.LambdaObserver;
 import dev.kiln.api.content.ContentGrpc;
 import dev.kiln.api.content.InfoRequest;
 import dev.kiln.api.content.ReadContentRequest;
@@ -83,20 +84,8 @@ final class SessionContentStore implements ClientContentStore {
             return;
         }
         var answers = new LinkedBlockingQueue<Object>();
-        StreamObserver<WriteContentRequest> requests = async.write(new StreamObserver<>() {
-            @Override
-            public void onNext(WriteContentResponse answer) {
-                answers.add(answer);
-            }
-
-            @Override
-            public void onError(Throwable t) {
-                answers.add(t);
-            }
-
-            @Override
-            public void onCompleted() {}
-        });
+        StreamObserver<WriteContentRequest> requests =
+                async.write(new LambdaObserver<WriteContentResponse>(answers::add, answers::add, () -> {}));
         String ref = "kiln-" + digest.hex();
         try {
             WriteContentRequest.Builder request =
@@ -168,16 +157,26 @@ final class SessionContentStore implements ClientContentStore {
 
             @Override
             public int read() throws IOException {
-                byte[] one = new byte[1];
-                return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
+                return hasByte() ? current.byteAt(position++) & 0xff : -1;
             }
 
             @Override
             public int read(byte[] buffer, int offset, int length) throws IOException {
+                if (!hasByte()) {
+                    return -1;
+                }
+                int n = Math.min(length, current.size() - position);
+                current.copyTo(buffer, position, offset, n);
+                position += n;
+                return n;
+            }
+
+            /** Whether a byte is left, moving to the next chunk (past empty ones) when this one is used up. */
+            private boolean hasByte() throws IOException {
                 while (position >= current.size()) {
                     try {
                         if (!chunks.hasNext()) {
-                            return -1;
+                            return false;
                         }
                         current = chunks.next().getData();
                     } catch (StatusRuntimeException e) {
@@ -185,10 +184,7 @@ final class SessionContentStore implements ClientContentStore {
                     }
                     position = 0;
                 }
-                int n = Math.min(length, current.size() - position);
-                current.copyTo(buffer, position, offset, n);
-                position += n;
-                return n;
+                return true;
             }
 
             @Override

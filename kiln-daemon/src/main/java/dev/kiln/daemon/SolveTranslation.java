@@ -1,5 +1,6 @@
 package dev.kiln.daemon;
 
+import dev.kiln.api.control.CacheOptionsEntry;
 import dev.kiln.api.control.Exporter;
 import dev.kiln.api.control.SolveRequest;
 import dev.kiln.engine.BuildRequest;
@@ -14,6 +15,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.BiFunction;
 
 /**
  * A Control.Solve request read as an engine build: what produces the result (a definition, or a frontend by name
@@ -92,22 +94,21 @@ record SolveTranslation(
         for (String ref : request.getCache().getImportRefsDeprecatedList()) {
             cacheImports.add(CacheImport.of("registry", Map.of("ref", ref)));
         }
-        for (var entry : request.getCache().getExportsList()) {
-            CacheExport export = CacheExport.of(entry.getType(), entry.getAttrsMap());
-            if (export instanceof CacheExport.Local local && !direct) {
-                export = local.throughClientStore(
-                        CLIENT_STORE_PREFIX + entry.getAttrsMap().get("dest"));
-            }
-            cacheExports.add(export);
-        }
-        for (var entry : request.getCache().getImportsList()) {
-            CacheImport cacheImport = CacheImport.of(entry.getType(), entry.getAttrsMap());
-            if (cacheImport instanceof CacheImport.Local local && !direct) {
-                cacheImport = local.throughClientStore(
-                        CLIENT_STORE_PREFIX + entry.getAttrsMap().get("src"));
-            }
-            cacheImports.add(cacheImport);
-        }
+        cacheExports.addAll(cacheOptions(
+                request.getCache().getExportsList(),
+                "dest",
+                direct,
+                CacheExport::of,
+                (export, store) ->
+                        export instanceof CacheExport.Local local ? local.throughClientStore(store) : export));
+        cacheImports.addAll(cacheOptions(
+                request.getCache().getImportsList(),
+                "src",
+                direct,
+                CacheImport::of,
+                (cacheImport, store) -> cacheImport instanceof CacheImport.Local local
+                        ? local.throughClientStore(store)
+                        : cacheImport));
         Set<Entitlement> granted = EnumSet.noneOf(Entitlement.class);
         for (String name : request.getEntitlementsList()) {
             Entitlement entitlement = DaemonConfig.entitlement(name);
@@ -139,6 +140,29 @@ record SolveTranslation(
                 entitlements,
                 cacheExports,
                 cacheImports);
+    }
+
+    /**
+     * A Solve's cache exports or imports as the engine's. Unless the client has direct access, a local one goes
+     * through the client's store that its {@code pathAttr} (dest, src) names.
+     */
+    private static <T> List<T> cacheOptions(
+            List<CacheOptionsEntry> entries,
+            String pathAttr,
+            boolean direct,
+            BiFunction<String, Map<String, String>, T> of,
+            BiFunction<T, String, T> throughClientStore) {
+        List<T> options = new ArrayList<>();
+        for (CacheOptionsEntry entry : entries) {
+            T option = of.apply(entry.getType(), entry.getAttrsMap());
+            options.add(
+                    direct
+                            ? option
+                            : throughClientStore.apply(
+                                    option,
+                                    CLIENT_STORE_PREFIX + entry.getAttrsMap().get(pathAttr)));
+        }
+        return options;
     }
 
     /** The request's LLB definition (control.proto carries it as bytes), empty when it has none. */

@@ -438,12 +438,8 @@ public final class SessionTunnel implements AutoCloseable {
 
     /** grpc.health.v1.Health/Check answering SERVING, by hand: its two tiny messages need no generated code. */
     private static ServerServiceDefinition health() {
-        MethodDescriptor<byte[], byte[]> check = MethodDescriptor.<byte[], byte[]>newBuilder()
-                .setType(MethodDescriptor.MethodType.UNARY)
-                .setFullMethodName(MethodDescriptor.generateFullMethodName("grpc.health.v1.Health", "Check"))
-                .setRequestMarshaller(dev.kiln.api.RawMarshaller.INSTANCE)
-                .setResponseMarshaller(dev.kiln.api.RawMarshaller.INSTANCE)
-                .build();
+        MethodDescriptor<byte[], byte[]> check =
+                dev.kiln.api.RawMarshaller.method(MethodDescriptor.MethodType.UNARY, "grpc.health.v1.Health", "Check");
         return ServerServiceDefinition.builder(ServiceDescriptor.newBuilder("grpc.health.v1.Health")
                         .addMethod(check)
                         .build())

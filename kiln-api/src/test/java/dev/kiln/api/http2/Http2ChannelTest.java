@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.google.protobuf.ByteString;
+import dev.kiln.api.LambdaObserver;
 import dev.kiln.api.control.BytesMessage;
 import dev.kiln.api.control.ControlGrpc;
 import dev.kiln.api.control.InfoRequest;
@@ -478,31 +479,11 @@ class Http2ChannelTest {
     }
 
     private static <T> StreamObserver<T> observer(CompletableFuture<T> result) {
-        return observer(result::complete, result::completeExceptionally, () -> {});
+        return new LambdaObserver<>(result::complete, result::completeExceptionally, () -> {});
     }
 
     /** Puts each message, then the error or "completed", on {@code got}. */
     private static <T> StreamObserver<T> queueing(LinkedBlockingQueue<Object> got) {
-        return observer(got::add, got::add, () -> got.add("completed"));
-    }
-
-    private static <T> StreamObserver<T> observer(
-            java.util.function.Consumer<T> next, java.util.function.Consumer<Throwable> error, Runnable completed) {
-        return new StreamObserver<>() {
-            @Override
-            public void onNext(T value) {
-                next.accept(value);
-            }
-
-            @Override
-            public void onError(Throwable t) {
-                error.accept(t);
-            }
-
-            @Override
-            public void onCompleted() {
-                completed.run();
-            }
-        };
+        return new LambdaObserver<>(got::add, got::add, () -> got.add("completed"));
     }
 }

@@ -151,16 +151,8 @@ public final class ControlCalls {
         }
 
         private static VertexWarning warning(ProtoReader warning) {
-            String vertex = "";
-            String message = "";
-            while (warning.next()) {
-                switch (warning.field()) {
-                    case 1 -> vertex = warning.string();
-                    case 3 -> message = warning.string();
-                    default -> warning.skip();
-                }
-            }
-            return new VertexWarning(vertex, message);
+            Map.Entry<String, String> vertexAndMessage = warning.twoStrings(1, 3);
+            return new VertexWarning(vertexAndMessage.getKey(), vertexAndMessage.getValue());
         }
 
         /** google.protobuf.Timestamp: seconds 1, nanos 2. */
@@ -187,34 +179,17 @@ public final class ControlCalls {
                 solved.skip();
                 continue;
             }
-            ProtoReader entry = solved.message();
-            String key = "";
-            String value = "";
-            while (entry.next()) {
-                switch (entry.field()) {
-                    case 1 -> key = entry.string();
-                    case 2 -> value = entry.string();
-                    default -> entry.skip();
-                }
-            }
-            response.put(key, value);
+            Map.Entry<String, String> entry = solved.message().twoStrings(1, 2);
+            response.put(entry.getKey(), entry.getValue());
         }
         return response;
     }
 
-    private static final MethodDescriptor<byte[], byte[]> SOLVE = MethodDescriptor.<byte[], byte[]>newBuilder()
-            .setType(MethodDescriptor.MethodType.UNARY)
-            .setFullMethodName("moby.buildkit.v1.Control/Solve")
-            .setRequestMarshaller(RawMarshaller.INSTANCE)
-            .setResponseMarshaller(RawMarshaller.INSTANCE)
-            .build();
+    private static final MethodDescriptor<byte[], byte[]> SOLVE =
+            RawMarshaller.method(MethodDescriptor.MethodType.UNARY, "moby.buildkit.v1.Control", "Solve");
 
-    private static final MethodDescriptor<byte[], byte[]> STATUS = MethodDescriptor.<byte[], byte[]>newBuilder()
-            .setType(MethodDescriptor.MethodType.SERVER_STREAMING)
-            .setFullMethodName("moby.buildkit.v1.Control/Status")
-            .setRequestMarshaller(RawMarshaller.INSTANCE)
-            .setResponseMarshaller(RawMarshaller.INSTANCE)
-            .build();
+    private static final MethodDescriptor<byte[], byte[]> STATUS =
+            RawMarshaller.method(MethodDescriptor.MethodType.SERVER_STREAMING, "moby.buildkit.v1.Control", "Status");
 
     /** Sends the Solve; {@code response} hears the exporter response, or the build's failure. */
     public static void solve(Channel channel, SolveRequest request, StreamObserver<Map<String, String>> response) {

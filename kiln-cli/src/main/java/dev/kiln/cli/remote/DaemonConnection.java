@@ -25,18 +25,10 @@ import java.util.function.Consumer;
  * <p>Unix sockets go through {@link Http2Channel}, plain blocking JDK I/O: in a command that lives for a fraction
  * of a second, grpc-java's Netty transport cost more CPU than the whole cached build it carried.
  */
-public final class DaemonConnection implements AutoCloseable {
+public record DaemonConnection(String address, ManagedChannel channel) implements AutoCloseable {
 
     /** How large a message may be: a definition or a status batch of a big build, as BuildKit's clients allow. */
     private static final int MAX_MESSAGE = 64 << 20;
-
-    private final String address;
-    private final ManagedChannel channel;
-
-    private DaemonConnection(String address, ManagedChannel channel) {
-        this.address = address;
-        this.channel = channel;
-    }
 
     /** A channel to {@code address} ({@code unix:///PATH} or {@code tcp://HOST:PORT}); connects on first call. */
     public static DaemonConnection open(String address) throws IOException {
@@ -138,14 +130,6 @@ public final class DaemonConnection implements AutoCloseable {
             new io.grpc.Metadata();
             io.grpc.Context.current();
         });
-    }
-
-    public String address() {
-        return address;
-    }
-
-    public ManagedChannel channel() {
-        return channel;
     }
 
     @Override

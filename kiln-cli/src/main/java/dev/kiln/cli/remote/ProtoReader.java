@@ -1,6 +1,7 @@
 package dev.kiln.cli.remote;
 
 import java.nio.charset.StandardCharsets;
+import java.util.Map;
 
 /**
  * Reads protobuf's wire format field by field, for the few messages the build client receives ({@link ProtoWriter}
@@ -69,6 +70,25 @@ final class ProtoReader {
         ProtoReader nested = new ProtoReader(data, position, position + length);
         position += length;
         return nested;
+    }
+
+    /**
+     * Reads the rest of this message for two of its string fields, skipping the others: a map entry's key and value
+     * (fields 1 and 2), a warning's vertex and message. An absent field is empty; a repeated one, its last value.
+     */
+    Map.Entry<String, String> twoStrings(int firstField, int secondField) {
+        String first = "";
+        String second = "";
+        while (next()) {
+            if (field() == firstField) {
+                first = string();
+            } else if (field() == secondField) {
+                second = string();
+            } else {
+                skip();
+            }
+        }
+        return Map.entry(first, second);
     }
 
     /** Passes over the current field, whatever its wire type. */

@@ -61,25 +61,17 @@ public final class SshService implements SSHGrpc.AsyncService, BindableService {
 
     @Override
     public void checkAgent(CheckAgentRequest request, StreamObserver<CheckAgentResponse> response) {
-        String id = request.getID().isEmpty() ? "default" : request.getID();
-        if (!agents.containsKey(id)) {
-            response.onError(Status.NOT_FOUND
-                    .withDescription("unset ssh forward key " + id)
-                    .asRuntimeException());
-            return;
+        if (socket(request.getID().isEmpty() ? "default" : request.getID(), response) != null) {
+            response.onNext(CheckAgentResponse.getDefaultInstance());
+            response.onCompleted();
         }
-        response.onNext(CheckAgentResponse.getDefaultInstance());
-        response.onCompleted();
     }
 
     @Override
     public StreamObserver<BytesMessage> forwardAgent(StreamObserver<BytesMessage> toDaemon) {
         String id = AGENT_ID.get();
-        Path socket = agents.get(id == null ? "default" : id);
+        Path socket = socket(id == null ? "default" : id, toDaemon);
         if (socket == null) {
-            toDaemon.onError(Status.NOT_FOUND
-                    .withDescription("unset ssh forward key " + id)
-                    .asRuntimeException());
             return new DiscardingObserver<>();
         }
         SocketChannel agent;
@@ -114,5 +106,16 @@ public final class SshService implements SSHGrpc.AsyncService, BindableService {
             }
         });
         return new SocketSink(agent, true);
+    }
+
+    /** The socket of agent {@code id}; null, and the call ended with NOT_FOUND as BuildKit words it, when unset. */
+    private Path socket(String id, StreamObserver<?> call) {
+        Path socket = agents.get(id);
+        if (socket == null) {
+            call.onError(Status.NOT_FOUND
+                    .withDescription("unset ssh forward key " + id)
+                    .asRuntimeException());
+        }
+        return socket;
     }
 }
