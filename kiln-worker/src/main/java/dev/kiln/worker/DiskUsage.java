@@ -51,17 +51,12 @@ final class DiskUsage {
     private final Map<String, LayerFiles> layerFiles = new ConcurrentHashMap<>();
 
     /**
-     * A layer's files as du counts them.
-     *
-     * @param singlyLinked bytes of the files with one link, which only this layer keeps
-     * @param linked       the files with more links (perhaps in other layers), by inode, with their sizes
+     * A layer's files as du counts them: {@code singlyLinked} bytes of the files with one link, which only this layer
+     * keeps, and the files with more links (perhaps in other layers) as parallel arrays of device, inode and size. A
+     * daemon keeps one per live layer, and a map with boxed keys took some 70 bytes a file: 47 MB of its heap after
+     * W3's 33 builds of a 20,000-file COPY, against 24 bytes a file here.
      */
-    private record LayerFiles(long singlyLinked, Map<InodeKey, Long> linked) {
-
-        LayerFiles {
-            linked = Map.copyOf(linked);
-        }
-    }
+    private record LayerFiles(long singlyLinked, long[] devices, long[] inodes, long[] sizes) {}
 
     DiskUsage(
             Snapshotter snapshotter,
@@ -243,9 +238,9 @@ final class DiskUsage {
                 if (layerOwner.get(layer).equals(id)) {
                     LayerFiles files = layerFiles(layer);
                     size += files.singlyLinked();
-                    for (Map.Entry<InodeKey, Long> file : files.linked().entrySet()) {
-                        if (counted.add(file.getKey())) {
-                            size += file.getValue();
+                    for (int i = 0; i < files.inodes().length; i++) {
+                        if (counted.add(new InodeKey(files.devices()[i], files.inodes()[i]))) {
+                            size += files.sizes()[i];
                         }
                     }
                 }
@@ -304,7 +299,16 @@ final class DiskUsage {
         long[] single = {0};
         Map<InodeKey, Long> linked = new HashMap<>();
         measureInto(root, single, linked);
-        return new LayerFiles(single[0], linked);
+        long[] devices = new long[linked.size()];
+        long[] inodes = new long[linked.size()];
+        long[] sizes = new long[linked.size()];
+        int i = 0;
+        for (Map.Entry<InodeKey, Long> file : linked.entrySet()) {
+            devices[i] = file.getKey().device();
+            inodes[i] = file.getKey().inode();
+            sizes[i++] = file.getValue();
+        }
+        return new LayerFiles(single[0], devices, inodes, sizes);
     }
 
     private static void measureInto(Path dir, long[] single, Map<InodeKey, Long> linked) {
