@@ -681,12 +681,15 @@ public final class Engine implements AutoCloseable {
         };
     }
 
+    /**
+     * Closes the worker, then lets go of the state even when that failed, so that another engine can open it; a
+     * failure of the second close is added to the first's as a suppressed exception, not lost.
+     */
     @Override
     public void close() throws IOException {
-        try {
-            worker.close();
-        } finally {
-            stateLock.close();
+        try (stateLock;
+                worker) {
+            // the resources close in reverse order: the worker first, the state lock last
         }
     }
 

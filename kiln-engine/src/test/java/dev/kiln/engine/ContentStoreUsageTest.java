@@ -6,7 +6,6 @@ import dev.kiln.engine.export.ArchiveDestination;
 import dev.kiln.engine.export.ExportTarget;
 import dev.kiln.engine.export.ImageOptions;
 import dev.kiln.llb.ImageOption;
-import dev.kiln.llb.OpOption;
 import dev.kiln.llb.RunOption;
 import dev.kiln.llb.State;
 import dev.kiln.oci.ImageManifest;
@@ -41,9 +40,7 @@ class ContentStoreUsageTest {
 
     /** A step that writes 300 KB that do not compress, so that its layer's blob is as large as its snapshot. */
     private static State write(String name) {
-        return EngineFixture.base()
-                .run(RunOption.sh("head -c 300000 /dev/urandom > /" + name), OpOption.customName("write " + name))
-                .root();
+        return EngineFixture.writeStep(name, 300_000, "/dev/urandom");
     }
 
     /** Builds {@code state} into an OCI archive outside the state: its layers' blobs go to the content store. */

@@ -40,9 +40,7 @@ class EarlyLayersTest {
 
     /** A step that writes 2 MB, then one that takes a while: the first's layer is compressed during the second. */
     private static State writeThenWait(String name) {
-        return EngineFixture.base()
-                .run(RunOption.sh("head -c 2000000 /dev/urandom > /" + name), OpOption.customName("write " + name))
-                .root()
+        return EngineFixture.writeStep(name, 2_000_000, "/dev/urandom")
                 .run(RunOption.sh("sleep 2; echo done > /" + name + ".done"), OpOption.customName("wait " + name))
                 .root();
     }

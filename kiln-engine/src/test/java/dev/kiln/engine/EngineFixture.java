@@ -113,6 +113,17 @@ final class EngineFixture
     }
 
     /**
+     * A step named "write NAME" on {@link #base()} that writes {@code bytes} bytes of {@code source} to /NAME: from
+     * /dev/zero its layer compresses to almost nothing, from /dev/urandom its blob is as large as its snapshot.
+     */
+    static State writeStep(String name, int bytes, String source) {
+        return base().run(
+                        RunOption.sh("head -c " + bytes + " " + source + " > /" + name),
+                        OpOption.customName("write " + name))
+                .root();
+    }
+
+    /**
      * A fresh directory on the host that builds may read as {@code State.local(name)}, holding the files given as
      * path, content, path, content... (their directories made as needed).
      */

@@ -3,8 +3,6 @@ package dev.kiln.engine;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.kiln.llb.OpOption;
-import dev.kiln.llb.RunOption;
 import dev.kiln.llb.State;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -23,9 +21,7 @@ class GcPolicyTest {
     final EngineFixture kiln = EngineFixture.eachTest();
 
     private static State write(String name) {
-        return EngineFixture.base()
-                .run(RunOption.sh("head -c 300000 /dev/zero > /" + name), OpOption.customName("write " + name))
-                .root();
+        return EngineFixture.writeStep(name, 300_000, "/dev/zero");
     }
 
     private long total() throws Exception {

@@ -115,7 +115,7 @@ public final class Solver {
                     cache);
             throw SolveException.vertexFailed(failure.vertexName(), failure.vertexDigest(), failure.getCause());
         } finally {
-            letGo(held.values());
+            VertexEvaluation.releaseAll(held.values());
             session.close();
             if (interrupted) {
                 Thread.currentThread().interrupt();
@@ -175,19 +175,6 @@ public final class Solver {
                     evaluated.opKey(),
                     evaluated.notes(),
                     evaluated.ran()));
-        }
-    }
-
-    /** Releases the solve's holds, then waits for the evaluations that this abandoned, so none outlives the solve. */
-    private static void letGo(Collection<VertexEvaluation> held) {
-        var abandoned = new ArrayList<VertexEvaluation>();
-        for (VertexEvaluation evaluation : held) {
-            if (evaluation.release()) {
-                abandoned.add(evaluation);
-            }
-        }
-        for (VertexEvaluation evaluation : abandoned) {
-            evaluation.awaitTermination();
         }
     }
 

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -11,7 +12,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 
 /**
@@ -56,7 +56,8 @@ final class VertexEvaluation implements Runnable {
     private final Solver solver;
     private final Vertex vertex;
     private final CompletableFuture<Evaluated> outcome = new CompletableFuture<>();
-    private final CountDownLatch terminated = new CountDownLatch(1);
+    /** Completes (never exceptionally) when the evaluation's thread has ended, or it ended before it had one. */
+    private final CompletableFuture<Void> terminated = new CompletableFuture<>();
 
     // Guarded by this.
     private int holds = 1;
@@ -108,26 +109,34 @@ final class VertexEvaluation implements Runnable {
         solver.forget(this);
         if (running == null) {
             outcome.completeExceptionally(new VertexCancelled());
-            terminated.countDown();
+            terminated.complete(null);
             return false;
         }
         running.interrupt();
         return true;
     }
 
-    /** Waits, deaf to interrupts (it is how cancellation finishes), for the evaluation's thread to end. */
+    /**
+     * Waits, deaf to interrupts (it is how cancellation finishes), for the evaluation's thread to end; an interrupt
+     * that came meanwhile is kept for the caller, as {@link CompletableFuture#join} does.
+     */
     void awaitTermination() {
-        boolean interrupted = false;
-        while (true) {
-            try {
-                terminated.await();
-                break;
-            } catch (InterruptedException e) {
-                interrupted = true;
+        terminated.join();
+    }
+
+    /**
+     * Lets go of one hold on each evaluation, then awaits those that this abandoned: all are released before any is
+     * awaited, so they stop side by side, and none outlives the holder's own work.
+     */
+    static void releaseAll(Collection<VertexEvaluation> held) {
+        var abandoned = new ArrayList<VertexEvaluation>();
+        for (VertexEvaluation evaluation : held) {
+            if (evaluation.release()) {
+                abandoned.add(evaluation);
             }
         }
-        if (interrupted) {
-            Thread.currentThread().interrupt();
+        for (VertexEvaluation evaluation : abandoned) {
+            evaluation.awaitTermination();
         }
     }
 
@@ -205,21 +214,13 @@ final class VertexEvaluation implements Runnable {
         synchronized (this) {
             held = inputs;
         }
-        var abandonedInputs = new ArrayList<VertexEvaluation>();
-        for (VertexEvaluation input : held) {
-            if (input.release()) {
-                abandonedInputs.add(input);
-            }
-        }
-        for (VertexEvaluation input : abandonedInputs) {
-            input.awaitTermination();
-        }
+        releaseAll(held);
         if (stop == null) {
             outcome.complete(evaluated);
         } else {
             outcome.completeExceptionally(stop);
         }
-        terminated.countDown();
+        terminated.complete(null);
     }
 
     /**

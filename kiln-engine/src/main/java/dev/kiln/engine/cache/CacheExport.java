@@ -107,35 +107,29 @@ public sealed interface CacheExport {
      * @throws IllegalArgumentException      for a missing or malformed attribute, naming it
      */
     static CacheExport of(String type, Map<String, String> attrs) {
+        CacheAttributes read = new CacheAttributes("export", attrs);
         return switch (type) {
             case "local" -> {
-                String dest = attrs.getOrDefault("dest", "");
-                if (dest.isEmpty()) {
-                    throw new IllegalArgumentException("cache export type=local needs dest=DIR");
-                }
+                Path dest = read.directory("dest");
                 ImageOptions layers = layerOptions(attrs);
                 if ("false".equals(attrs.get("image-manifest"))) {
                     throw new IllegalArgumentException("cache export type=local: image-manifest=false (an index "
                             + "of blobs) is not supported by kiln; leave it at its default, true");
                 }
                 yield new Local(
-                        Path.of(dest).toAbsolutePath(),
+                        dest,
                         mode(attrs),
-                        bool(attrs, "ignore-error"),
-                        attrs.getOrDefault("tag", "latest"),
+                        read.bool("ignore-error"),
+                        read.tag(),
                         layers,
-                        bool(attrs, "cache-mounts"),
+                        read.bool("cache-mounts"),
                         "");
             }
             case "registry" -> {
-                String ref = attrs.getOrDefault("ref", "");
-                if (ref.isEmpty()) {
-                    throw new IllegalArgumentException("cache export type=registry needs ref=HOST/REPOSITORY:TAG");
-                }
-                dev.kiln.core.ImageReference.parseNormalized(ref);
-                boolean oci = !attrs.containsKey("oci-mediatypes") || bool(attrs, "oci-mediatypes");
+                String ref = read.registryRef();
+                boolean oci = !attrs.containsKey("oci-mediatypes") || read.bool("oci-mediatypes");
                 // As BuildKit: Docker media types without a word on the form mean the older form, an index.
-                boolean imageManifest = attrs.containsKey("image-manifest") ? bool(attrs, "image-manifest") : oci;
+                boolean imageManifest = attrs.containsKey("image-manifest") ? read.bool("image-manifest") : oci;
                 if (imageManifest && !oci) {
                     throw new IllegalArgumentException("cache export type=registry: image-manifest=true needs OCI "
                             + "media types; drop oci-mediatypes=false or add image-manifest=false");
@@ -143,15 +137,15 @@ public sealed interface CacheExport {
                 yield new Registry(
                         ref,
                         mode(attrs),
-                        bool(attrs, "ignore-error"),
+                        read.bool("ignore-error"),
                         imageManifest,
                         oci,
-                        bool(attrs, "registry.insecure"),
+                        read.bool("registry.insecure"),
                         layerOptions(attrs),
-                        bool(attrs, "cache-mounts"));
+                        read.bool("cache-mounts"));
             }
             case "inline" -> {
-                if (bool(attrs, "cache-mounts")) {
+                if (read.bool("cache-mounts")) {
                     throw new IllegalArgumentException("cache export type=inline cannot carry cache mounts "
                             + "(cache-mounts=true): an image config has no room for them; use type=registry or local");
                 }
@@ -181,17 +175,6 @@ public sealed interface CacheExport {
             default ->
                 throw new IllegalArgumentException(
                         "cache export mode must be min or max, not \"" + attrs.get("mode") + "\"");
-        };
-    }
-
-    static boolean bool(Map<String, String> attrs, String key) {
-        String value = attrs.getOrDefault(key, "false");
-        return switch (value) {
-            case "true", "1" -> true;
-            case "false", "0" -> false;
-            default ->
-                throw new IllegalArgumentException(
-                        "cache attribute " + key + " must be true or false, not \"" + value + "\"");
         };
     }
 }

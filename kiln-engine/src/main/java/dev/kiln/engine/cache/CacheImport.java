@@ -48,26 +48,10 @@ public sealed interface CacheImport {
      * @throws IllegalArgumentException      for a missing attribute, naming it
      */
     static CacheImport of(String type, Map<String, String> attrs) {
+        CacheAttributes read = new CacheAttributes("import", attrs);
         return switch (type) {
-            case "local" -> {
-                String src = attrs.getOrDefault("src", "");
-                if (src.isEmpty()) {
-                    throw new IllegalArgumentException("cache import type=local needs src=DIR");
-                }
-                yield new Local(
-                        Path.of(src).toAbsolutePath(),
-                        attrs.getOrDefault("tag", "latest"),
-                        attrs.getOrDefault("digest", ""),
-                        "");
-            }
-            case "registry" -> {
-                String ref = attrs.getOrDefault("ref", "");
-                if (ref.isEmpty()) {
-                    throw new IllegalArgumentException("cache import type=registry needs ref=HOST/REPOSITORY:TAG");
-                }
-                dev.kiln.core.ImageReference.parseNormalized(ref);
-                yield new Registry(ref, CacheExport.bool(attrs, "registry.insecure"));
-            }
+            case "local" -> new Local(read.directory("src"), read.tag(), attrs.getOrDefault("digest", ""), "");
+            case "registry" -> new Registry(read.registryRef(), read.bool("registry.insecure"));
             default ->
                 throw new UnsupportedOperationException(
                         "cache import type \"" + type + "\" is not supported by kiln (supported: local, registry)");

@@ -64,13 +64,24 @@ public sealed interface ExportTarget {
         }
     }
 
-    /** What the image archives ({@link OciArchive}, {@link DockerArchive}) have: where, which names, which image. */
+    /**
+     * What the image archives ({@link OciArchive}, {@link DockerArchive}) have: where, which names, which image. They
+     * differ only in their format, so their exporters are chosen here, side by side.
+     */
     sealed interface ImageArchiveTarget extends ExportTarget {
         ArchiveDestination destination();
 
         List<String> names();
 
         ImageOptions options();
+
+        @Override
+        default Exporter exporter() {
+            return switch (this) {
+                case OciArchive oci -> new OciExporter(oci);
+                case DockerArchive docker -> new DockerExporter(docker);
+            };
+        }
     }
 
     /**
@@ -81,14 +92,7 @@ public sealed interface ExportTarget {
             implements ImageArchiveTarget {
 
         public OciArchive {
-            Objects.requireNonNull(destination, "destination");
-            names = checkedNames(names);
-            Objects.requireNonNull(options, "options");
-        }
-
-        @Override
-        public Exporter exporter() {
-            return new OciExporter(this);
+            names = checkedArchive(destination, names, options);
         }
     }
 
@@ -100,15 +104,17 @@ public sealed interface ExportTarget {
             implements ImageArchiveTarget {
 
         public DockerArchive {
-            Objects.requireNonNull(destination, "destination");
-            names = checkedNames(names);
-            Objects.requireNonNull(options, "options");
+            names = checkedArchive(destination, names, options);
         }
+    }
 
-        @Override
-        public Exporter exporter() {
-            return new DockerExporter(this);
-        }
+    /** An image archive's parts are all there, and its names are checked as {@link #checkedNames} does. */
+    private static List<String> checkedArchive(
+            ArchiveDestination destination, List<String> names, ImageOptions options) {
+        Objects.requireNonNull(destination, "destination");
+        List<String> checked = checkedNames(names);
+        Objects.requireNonNull(options, "options");
+        return checked;
     }
 
     /** Names parse as image references (else a clear error) and name a tag, not a digest. */

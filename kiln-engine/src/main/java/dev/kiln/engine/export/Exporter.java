@@ -44,6 +44,11 @@ public sealed interface Exporter permits ImageExporter, ImageArchiveExporter, Lo
     /** Where the output goes, for a person to read: a path, image names, or stdout for a stream. */
     String describe();
 
-    /** Whether the output goes to a stream the caller owns (stdout, say), which nothing else may then write to. */
-    boolean streams();
+    /**
+     * Whether the output goes to a stream the caller owns (stdout, say), which nothing else may then write to; only
+     * an archive can ({@code dest=-}), so an output streams only when it says so.
+     */
+    default boolean streams() {
+        return false;
+    }
 }

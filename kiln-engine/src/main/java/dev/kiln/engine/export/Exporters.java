@@ -31,8 +31,8 @@ public final class Exporters {
             Map.entry("tar", TarExporter::resolve),
             Map.entry("image", attributes -> ImageExporter.resolve(attributes, false)),
             Map.entry("registry", attributes -> ImageExporter.resolve(attributes, true)),
-            Map.entry("oci", OciExporter::resolve),
-            Map.entry("docker", DockerExporter::resolve));
+            Map.entry("oci", ImageArchiveFormat.OCI::resolve),
+            Map.entry("docker", ImageArchiveFormat.DOCKER::resolve));
 
     private Exporters() {}
 

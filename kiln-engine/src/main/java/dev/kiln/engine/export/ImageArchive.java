@@ -73,20 +73,20 @@ final class ImageArchive {
             Result result,
             Worker worker,
             ProgressListener progress,
-            String formatName,
-            Format format,
+            ImageArchiveFormat format,
             ExportTarget.ImageArchiveTarget archive)
             throws IOException, InterruptedException {
         List<String> names = archive.names();
         ImageOptions options = archive.options();
-        return ExportLog.run(progress, "exporting to " + formatName + " image format", log -> {
+        return ExportLog.run(progress, "exporting to " + format.typeName() + " image format", log -> {
             ExportedImage made = ImageAssembler.assembleAll(result, worker, options, log, InlineCache.NONE, names);
             List<ImageReference> references =
                     names.stream().map(ImageReference::parseNormalized).toList();
             log.line("sending tarball");
             ArchiveFiles.write(
                     archive.destination(),
-                    out -> format.write(made, references, worker.images().content(), out, entryTime(options)));
+                    out -> format.writer()
+                            .write(made, references, worker.images().content(), out, entryTime(options)));
             return ImageFacts.of(made, names);
         });
     }

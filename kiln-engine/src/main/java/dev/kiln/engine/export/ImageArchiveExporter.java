@@ -9,26 +9,23 @@ import java.util.Map;
 
 /**
  * What {@code type=oci} and {@code type=docker} share: both write the assembled image as one {@link ImageArchive}
- * to a file or a stream, and differ only in the archive's format, which each names and gives.
+ * to a file or a stream, and differ only in the archive's format, which each names.
  */
 sealed interface ImageArchiveExporter extends Exporter permits OciExporter, DockerExporter {
 
     ExportTarget.ImageArchiveTarget archive();
 
-    /** The format's name, as the output's type and its progress step say it ({@code oci}, {@code docker}). */
-    String formatName();
-
-    ImageArchive.Format format();
+    ImageArchiveFormat format();
 
     @Override
     default Map<String, String> export(Result result, Worker worker, BuildSession session, ProgressListener progress)
             throws IOException, InterruptedException {
-        return ImageArchive.export(result, worker, progress, formatName(), format(), archive());
+        return ImageArchive.export(result, worker, progress, format(), archive());
     }
 
     @Override
     default String describe() {
-        return archive().destination().describe() + " (" + formatName() + ")";
+        return archive().destination().describe() + " (" + format().typeName() + ")";
     }
 
     @Override

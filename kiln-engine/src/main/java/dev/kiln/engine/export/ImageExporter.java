@@ -77,9 +77,4 @@ record ImageExporter(ExportTarget.Image image) implements Exporter {
         return (image.names().isEmpty() ? "an unnamed image" : String.join(", ", image.names()))
                 + (image.push() ? " (pushed)" : " (image)");
     }
-
-    @Override
-    public boolean streams() {
-        return false;
-    }
 }

@@ -34,14 +34,23 @@ public record ImageOptions(
         boolean insecureRegistry,
         Map<String, String> manifestAnnotations) {
 
+    /** Reads one attribute's value into a draft; {@code key} names the attribute in an error. */
+    @FunctionalInterface
+    private interface AttributeReader {
+        void read(Draft draft, String key, String value);
+    }
+
+    /** Each attribute {@link #parse} reads, with how: the one list of them, which {@link #ATTRIBUTES} names. */
+    private static final Map<String, AttributeReader> READERS = Map.of(
+            "compression", (draft, key, value) -> draft.compression = compression(value),
+            "compression-level", (draft, key, value) -> draft.compressionLevel = OptionalInt.of(integer(key, value)),
+            "force-compression", (draft, key, value) -> draft.forceCompression = bool(key, value),
+            "oci-mediatypes", (draft, key, value) -> draft.ociMediaTypes = bool(key, value),
+            "source-date-epoch", (draft, key, value) -> draft.sourceDateEpoch = Optional.of(epoch(key, value)),
+            "registry.insecure", (draft, key, value) -> draft.insecureRegistry = bool(key, value));
+
     /** The attributes {@link #parse} reads; an exporter's own (name, push, dest) come on top. */
-    public static final Set<String> ATTRIBUTES = Set.of(
-            "compression",
-            "compression-level",
-            "force-compression",
-            "oci-mediatypes",
-            "source-date-epoch",
-            "registry.insecure");
+    public static final Set<String> ATTRIBUTES = READERS.keySet();
 
     private static final List<String> ANNOTATION_PREFIXES = List.of("annotation.", "annotation-manifest.");
 
@@ -91,19 +100,14 @@ public record ImageOptions(
         for (Map.Entry<String, String> attr : attrs.entrySet()) {
             String key = attr.getKey();
             String value = attr.getValue();
-            switch (key) {
-                case "compression" -> draft.compression = compression(value);
-                case "compression-level" -> draft.compressionLevel = OptionalInt.of(integer(key, value));
-                case "force-compression" -> draft.forceCompression = bool(key, value);
-                case "oci-mediatypes" -> draft.ociMediaTypes = bool(key, value);
-                case "source-date-epoch" -> draft.sourceDateEpoch = Optional.of(epoch(key, value));
-                case "registry.insecure" -> draft.insecureRegistry = bool(key, value);
-                default -> {
-                    for (String prefix : ANNOTATION_PREFIXES) {
-                        if (key.startsWith(prefix)) {
-                            annotations.put(annotationKey(key, prefix), value);
-                        }
-                    }
+            AttributeReader reader = READERS.get(key);
+            if (reader != null) {
+                reader.read(draft, key, value);
+                continue;
+            }
+            for (String prefix : ANNOTATION_PREFIXES) {
+                if (key.startsWith(prefix)) {
+                    annotations.put(annotationKey(key, prefix), value);
                 }
             }
         }

@@ -87,9 +87,4 @@ record LocalExporter(Path dest) implements Exporter {
     public String describe() {
         return dest.toString();
     }
-
-    @Override
-    public boolean streams() {
-        return false;
-    }
 }

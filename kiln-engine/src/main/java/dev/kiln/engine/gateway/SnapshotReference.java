@@ -15,23 +15,10 @@ import java.util.List;
 
 /**
  * A reference to files no graph describes: what a failed step's process left behind, or an input it had
- * ({@link SolveErrors}). It reads like any reference and mounts into a container; it has no LLB to build on.
+ * ({@link SolveErrors}). It reads like any reference and mounts into a container; it has no LLB to build on. A
+ * value: what it refers to is all it holds.
  */
-final class SnapshotReference implements Reference {
-
-    private final BuildContext build;
-    private final Snapshot snapshot;
-    private final String description;
-
-    SnapshotReference(BuildContext build, Snapshot snapshot, String description) {
-        this.build = build;
-        this.snapshot = snapshot;
-        this.description = description;
-    }
-
-    Snapshot snapshot() {
-        return snapshot;
-    }
+record SnapshotReference(BuildContext build, Snapshot snapshot, String description) implements Reference {
 
     @Override
     public State toState() {
