@@ -8,6 +8,7 @@ import java.io.OutputStream;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -43,6 +44,14 @@ final class ParallelGzipOutputStream extends BlockOutputStream {
     private final DeflateBlocks blocks;
     private final ExecutorService compressors = Executors.newVirtualThreadPerTaskExecutor();
     private final Deque<Future<Deflated>> pending = new ArrayDeque<>();
+    /**
+     * Deflaters and their output buffers, reused block after block: a fresh zlib stream allocates and clears some
+     * 270 KB, and W3's 20,000-file layer is some 300 blocks.
+     */
+    private final ConcurrentLinkedQueue<Compressor> compressorPool = new ConcurrentLinkedQueue<>();
+    /** Block arrays no block needs any more (neither to deflate nor as a dictionary), for the next blocks. */
+    private final Deque<byte[]> spareBlocks = new ArrayDeque<>();
+
     private final CRC32 crc = new CRC32();
     private long length;
     private byte[] block = new byte[BLOCK_SIZE];
@@ -130,6 +139,10 @@ final class ParallelGzipOutputStream extends BlockOutputStream {
         } finally {
             pending.forEach(future -> future.cancel(true));
             compressors.shutdownNow();
+            // a block still deflating when the stream is abandoned keeps its deflater; the JDK's cleaner frees it
+            for (Compressor compressor; (compressor = compressorPool.poll()) != null; ) {
+                compressor.deflater().end();
+            }
         }
     }
 
@@ -141,7 +154,7 @@ final class ParallelGzipOutputStream extends BlockOutputStream {
         pending.add(compressors.submit(() -> deflate(data, size, dictionary, dictionarySize, last)));
         previous = data;
         previousSize = size;
-        block = new byte[BLOCK_SIZE];
+        block = spareBlocks.isEmpty() ? new byte[BLOCK_SIZE] : spareBlocks.pop();
         filled = 0;
         while (pending.size() > maxPending) {
             writeOldest();
@@ -156,17 +169,21 @@ final class ParallelGzipOutputStream extends BlockOutputStream {
         if (key != null) {
             Optional<byte[]> known = blocks.find(key);
             if (known.isPresent()) {
-                return new Deflated(key, known.get());
+                return new Deflated(key, known.get(), dictionary);
             }
         }
-        Deflater deflater = new Deflater(level, true);
+        Compressor compressor = compressorPool.poll();
+        if (compressor == null) {
+            compressor = new Compressor(new Deflater(level, true), new byte[65536]);
+        }
+        Deflater deflater = compressor.deflater();
         try {
             if (window > 0) {
                 deflater.setDictionary(dictionary, dictionarySize - window, window);
             }
             deflater.setInput(data, 0, size);
             ByteArrayOutputStream compressed = new ByteArrayOutputStream(size / 2 + 64);
-            byte[] buffer = new byte[65536];
+            byte[] buffer = compressor.buffer();
             if (last) {
                 deflater.finish();
                 while (!deflater.finished()) {
@@ -180,9 +197,10 @@ final class ParallelGzipOutputStream extends BlockOutputStream {
                     compressed.write(buffer, 0, n);
                 } while (n == buffer.length);
             }
-            return new Deflated(key, compressed.toByteArray());
+            return new Deflated(key, compressed.toByteArray(), dictionary);
         } finally {
-            deflater.end();
+            deflater.reset();
+            compressorPool.offer(compressor);
         }
     }
 
@@ -195,6 +213,10 @@ final class ParallelGzipOutputStream extends BlockOutputStream {
                 blocks.wrote(block.key(), written, block.bytes());
             }
             written += block.bytes().length;
+            if (block.dictionary() != null) {
+                // the block before this one: deflated and written already, and no later block reads it
+                spareBlocks.push(block.dictionary());
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new InterruptedIOException("interrupted while compressing a layer");
@@ -207,6 +229,12 @@ final class ParallelGzipOutputStream extends BlockOutputStream {
         out.write(new byte[] {(byte) value, (byte) (value >>> 8), (byte) (value >>> 16), (byte) (value >>> 24)});
     }
 
-    /** A block's deflated bytes and, when blocks are remembered, what they were made from. */
-    private record Deflated(DeflateKey key, byte[] bytes) {}
+    /**
+     * A block's deflated bytes, what they were made from when blocks are remembered, and the block before it, whose
+     * end was its dictionary.
+     */
+    private record Deflated(DeflateKey key, byte[] bytes, byte[] dictionary) {}
+
+    /** A deflater with its scratch output buffer: one block's at a time. */
+    private record Compressor(Deflater deflater, byte[] buffer) {}
 }
