@@ -195,6 +195,45 @@ class DiskUsageTest {
         assertThat(source.size() + copy.size()).isBetween(300_000L, 310_000L);
     }
 
+    @Test
+    void aLayersMeasureOutlivesTheEngineAndATornOneIsMeasuredAgain() throws Exception {
+        kiln.build(build("big"));
+        List<UsageRecord> before = kiln.engine.diskUsage(DiskUsageQuery.all());
+        Path measures = kiln.dir.resolve("state/worker/usage/layers");
+        List<Path> kept;
+        try (Stream<Path> files = Files.list(measures)) {
+            kept = files.toList();
+        }
+        assertThat(kept).as("one measure a layer").hasSizeGreaterThanOrEqualTo(2);
+        // a write the machine's crash cut short: shorter than its count says
+        Path torn = kept.getFirst();
+        byte[] whole = Files.readAllBytes(torn);
+        Files.write(torn, java.util.Arrays.copyOf(whole, whole.length - 1));
+        // a whole one is what the next engine counts, without walking the layer: 1,000 bytes more than it holds
+        Path other = kept.get(1);
+        java.nio.ByteBuffer measure = java.nio.ByteBuffer.wrap(Files.readAllBytes(other));
+        int singlyLinkedAt = 4 + 8 + 8;
+        measure.putLong(singlyLinkedAt, measure.getLong(singlyLinkedAt) + 1_000);
+        Files.write(other, measure.array());
+
+        kiln.reopen();
+
+        List<UsageRecord> after = kiln.engine.diskUsage(DiskUsageQuery.all());
+        assertThat(total(after)).isEqualTo(total(before) + 1_000);
+        assertThat(Files.readAllBytes(torn)).as("measured and written again").isEqualTo(whole);
+        kiln.engine.prune(PruneOptions.everything(), removed -> {});
+        kiln.engine.diskUsage(DiskUsageQuery.all());
+        try (Stream<Path> files = Files.list(measures)) {
+            assertThat(files.filter(file -> !file.getFileName().toString().startsWith(".tmp-")))
+                    .as("the measures of pruned layers go with them")
+                    .isEmpty();
+        }
+    }
+
+    private static long total(List<UsageRecord> records) {
+        return records.stream().mapToLong(UsageRecord::size).sum();
+    }
+
     private static UsageRecord only(List<UsageRecord> records) {
         assertThat(records).hasSize(1);
         return records.getFirst();

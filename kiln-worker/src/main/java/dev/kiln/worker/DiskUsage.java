@@ -49,6 +49,8 @@ final class DiskUsage {
     private final UsageLedger ledger;
     /** Layers never change, so each is measured once per process. */
     private final Map<String, LayerFiles> layerFiles = new ConcurrentHashMap<>();
+    /** The same measures on disk, for the next process. */
+    private final LayerMeasures measures;
 
     /**
      * A layer's files as du counts them: {@code singlyLinked} bytes of the files with one link, which only this layer
@@ -56,19 +58,21 @@ final class DiskUsage {
      * daemon keeps one per live layer, and a map with boxed keys took some 70 bytes a file: 47 MB of its heap after
      * W3's 33 builds of a 20,000-file COPY, against 24 bytes a file here.
      */
-    private record LayerFiles(long singlyLinked, long[] devices, long[] inodes, long[] sizes) {}
+    record LayerFiles(long singlyLinked, long[] devices, long[] inodes, long[] sizes) {}
 
     DiskUsage(
             Snapshotter snapshotter,
             CacheMounts cacheMounts,
             ImageStore images,
             SessionCopies sessionCopies,
-            UsageLedger ledger) {
+            UsageLedger ledger,
+            LayerMeasures measures) {
         this.snapshotter = snapshotter;
         this.cacheMounts = cacheMounts;
         this.images = images;
         this.sessionCopies = sessionCopies;
         this.ledger = ledger;
+        this.measures = measures;
     }
 
     List<StoredRecord> records() throws IOException {
@@ -181,6 +185,7 @@ final class DiskUsage {
         // a removed layer's measure goes too: a daemon lists its usage after every build for its lifetime, and a layer
         // of a COPY keeps an entry per linked file (some 1 MB for 20,000 files)
         layerFiles.keySet().retainAll(liveLayers);
+        measures.retain(liveLayers);
         Map<String, Snapshot> parent = new HashMap<>();
         Map<String, List<String>> own = new HashMap<>();
         Map<String, String> layerOwner = new HashMap<>();
@@ -285,7 +290,12 @@ final class DiskUsage {
         if (known != null) {
             return known;
         }
-        LayerFiles files = measure(snapshotter.layerPath(layer));
+        Path root = snapshotter.layerPath(layer);
+        LayerFiles files = measures.read(layer, root).orElse(null);
+        if (files == null) {
+            files = measure(root);
+            measures.write(layer, root, files);
+        }
         layerFiles.put(layer, files);
         return files;
     }

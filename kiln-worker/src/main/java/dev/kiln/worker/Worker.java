@@ -87,7 +87,13 @@ public final class Worker implements AutoCloseable {
                 new ContentChecksum(ChecksumIndex.inMemory()),
                 stateDir.resolve("snapshot-checksums"));
         this.sessionCopies = new SessionCopies(stateDir.resolve("session-copies"), ledger);
-        this.diskUsage = new DiskUsage(snapshotter, cacheMounts, images, sessionCopies, ledger);
+        this.diskUsage = new DiskUsage(
+                snapshotter,
+                cacheMounts,
+                images,
+                sessionCopies,
+                ledger,
+                new LayerMeasures(stateDir.resolve("usage").resolve("layers")));
     }
 
     /**
