@@ -64,24 +64,13 @@ public sealed interface ExportTarget {
         }
     }
 
-    /**
-     * What the image archives ({@link OciArchive}, {@link DockerArchive}) have: where, which names, which image. They
-     * differ only in their format, so their exporters are chosen here, side by side.
-     */
+    /** What the image archives ({@link OciArchive}, {@link DockerArchive}) have: where, which names, which image. */
     sealed interface ImageArchiveTarget extends ExportTarget {
         ArchiveDestination destination();
 
         List<String> names();
 
         ImageOptions options();
-
-        @Override
-        default Exporter exporter() {
-            return switch (this) {
-                case OciArchive oci -> new OciExporter(oci);
-                case DockerArchive docker -> new DockerExporter(docker);
-            };
-        }
     }
 
     /**
@@ -94,6 +83,11 @@ public sealed interface ExportTarget {
         public OciArchive {
             names = checkedArchive(destination, names, options);
         }
+
+        @Override
+        public Exporter exporter() {
+            return new OciExporter(this);
+        }
     }
 
     /**
@@ -105,6 +99,11 @@ public sealed interface ExportTarget {
 
         public DockerArchive {
             names = checkedArchive(destination, names, options);
+        }
+
+        @Override
+        public Exporter exporter() {
+            return new DockerExporter(this);
         }
     }
 
