@@ -127,6 +127,7 @@ final class KilnDaemon implements AutoCloseable {
                 .withInsecureRegistries(config.insecureRegistries())
                 .withStateTimeout(Duration.ofSeconds(1))
                 .withGc(config.gc().on())
+                .withBackgroundSaves(true)
                 .withGcPolicies(config.gc().policies(disk));
         long deadline = System.nanoTime() + EngineOptions.DEFAULT_STATE_TIMEOUT.toNanos();
         boolean told = false;

@@ -359,7 +359,11 @@ public final class Engine implements AutoCloseable {
     /** A checksum index that could not be saved costs the next build some hashing, never correctness. */
     private void flushQuietly(BuildContext context) {
         try {
-            worker.flush();
+            if (options.backgroundSaves()) {
+                worker.flushSoon();
+            } else {
+                worker.flush();
+            }
         } catch (IOException e) {
             context.warnings()
                     .add(new Warning(

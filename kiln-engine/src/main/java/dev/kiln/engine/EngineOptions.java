@@ -16,6 +16,9 @@ import java.time.Duration;
  *                           turns it off)
  * @param gcPolicies         what {@link Engine#collectGarbage} runs, in order; none: {@link GcPolicy#defaults(long)}
  *                           for the state's file system
+ * @param backgroundSaves    whether a build's end saves what the worker learnt (file checksums, uses) behind the
+ *                           build instead of before it returns: a daemon's clients wait for less, and
+ *                           {@link Engine#close} saves what is left
  */
 public record EngineOptions(
         Path stateDir,
@@ -23,7 +26,8 @@ public record EngineOptions(
         java.util.Set<String> insecureRegistries,
         Duration stateTimeout,
         boolean gc,
-        java.util.List<GcPolicy> gcPolicies) {
+        java.util.List<GcPolicy> gcPolicies,
+        boolean backgroundSaves) {
 
     /** Long enough for another build on the same state to finish; short enough that a stuck one is noticed. */
     public static final Duration DEFAULT_STATE_TIMEOUT = Duration.ofMinutes(30);
@@ -41,7 +45,7 @@ public record EngineOptions(
 
     public EngineOptions(
             Path stateDir, String runtime, java.util.Set<String> insecureRegistries, Duration stateTimeout) {
-        this(stateDir, runtime, insecureRegistries, stateTimeout, true, java.util.List.of());
+        this(stateDir, runtime, insecureRegistries, stateTimeout, true, java.util.List.of(), false);
     }
 
     public EngineOptions(Path stateDir, String runtime) {
@@ -49,21 +53,26 @@ public record EngineOptions(
     }
 
     public EngineOptions withInsecureRegistries(java.util.Set<String> hosts) {
-        return new EngineOptions(stateDir, runtime, hosts, stateTimeout, gc, gcPolicies);
+        return new EngineOptions(stateDir, runtime, hosts, stateTimeout, gc, gcPolicies, backgroundSaves);
     }
 
     public EngineOptions withStateTimeout(Duration timeout) {
-        return new EngineOptions(stateDir, runtime, insecureRegistries, timeout, gc, gcPolicies);
+        return new EngineOptions(stateDir, runtime, insecureRegistries, timeout, gc, gcPolicies, backgroundSaves);
     }
 
     /** Garbage collection on or off. */
     public EngineOptions withGc(boolean on) {
-        return new EngineOptions(stateDir, runtime, insecureRegistries, stateTimeout, on, gcPolicies);
+        return new EngineOptions(stateDir, runtime, insecureRegistries, stateTimeout, on, gcPolicies, backgroundSaves);
     }
 
     /** The policies garbage collection runs, in order; an empty list for the defaults. */
     public EngineOptions withGcPolicies(java.util.List<GcPolicy> policies) {
-        return new EngineOptions(stateDir, runtime, insecureRegistries, stateTimeout, gc, policies);
+        return new EngineOptions(stateDir, runtime, insecureRegistries, stateTimeout, gc, policies, backgroundSaves);
+    }
+
+    /** Saves behind each build's end (a daemon's choice), or before it returns. */
+    public EngineOptions withBackgroundSaves(boolean on) {
+        return new EngineOptions(stateDir, runtime, insecureRegistries, stateTimeout, gc, gcPolicies, on);
     }
 
     /** The state directory a user gets without asking: $KILN_STATE, else /var/lib/kiln for root, else ~/.local/share/kiln. */
@@ -79,10 +88,10 @@ public record EngineOptions(
     }
 
     public EngineOptions withStateDir(Path dir) {
-        return new EngineOptions(dir, runtime, insecureRegistries, stateTimeout, gc, gcPolicies);
+        return new EngineOptions(dir, runtime, insecureRegistries, stateTimeout, gc, gcPolicies, backgroundSaves);
     }
 
     public EngineOptions withRuntime(String name) {
-        return new EngineOptions(stateDir, name, insecureRegistries, stateTimeout, gc, gcPolicies);
+        return new EngineOptions(stateDir, name, insecureRegistries, stateTimeout, gc, gcPolicies, backgroundSaves);
     }
 }

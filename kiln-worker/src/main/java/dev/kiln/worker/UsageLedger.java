@@ -38,6 +38,8 @@ public final class UsageLedger implements Snapshotter.Uses {
 
     private final Path file;
     private final Object lock = new Object();
+    /** Held for a whole save, so that saves write one after another. */
+    private final Object saving = new Object();
     // all guarded by lock
     private final Map<String, Entry> entries = new HashMap<>();
     private final Map<String, Long> lastTouch = new HashMap<>();
@@ -190,8 +192,17 @@ public final class UsageLedger implements Snapshotter.Uses {
         }
     }
 
-    /** Writes the facts if they changed since the last save. */
+    /**
+     * Writes the facts if they changed since the last save. Saves run one at a time (a build's, in the background,
+     * and a prune's may meet), so the last file written holds the newest facts.
+     */
     public void save() throws IOException {
+        synchronized (saving) {
+            saveNow();
+        }
+    }
+
+    private void saveNow() throws IOException {
         String text;
         synchronized (lock) {
             if (!dirty) {

@@ -60,6 +60,7 @@ public final class Worker implements AutoCloseable {
     private final UsageLedger ledger;
     private final SessionCopies sessionCopies;
     private final DiskUsage diskUsage;
+    private final BackgroundSave saves = new BackgroundSave(this::saveLearnt);
     private final Emulators emulators = Emulators.host();
 
     private Worker(Path stateDir, String runtimeName, RegistryClient registry) throws IOException {
@@ -219,6 +220,19 @@ public final class Worker implements AutoCloseable {
     /** Persists what the worker learnt during a build (file checksums, uses), so the next process starts warm. */
     public void flush() throws IOException {
         downloads.forgetFresh();
+        saveLearnt();
+    }
+
+    /**
+     * As {@link #flush}, but the save runs behind the caller ({@link BackgroundSave}), for a daemon whose client waits
+     * for the build's end; {@link #close} saves what is left. Throws what the last background save failed with.
+     */
+    public void flushSoon() throws IOException {
+        downloads.forgetFresh();
+        saves.request();
+    }
+
+    private void saveLearnt() throws IOException {
         try {
             localChecksums.save();
         } finally {
@@ -293,8 +307,8 @@ public final class Worker implements AutoCloseable {
             runtime.close();
         } finally {
             try {
-                localChecksums.save();
-                ledger.save();
+                saves.close();
+                saveLearnt();
             } finally {
                 snapshotter.close();
             }
