@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 
@@ -60,14 +59,12 @@ final class BackgroundSave implements AutoCloseable {
         }
     }
 
-    /** Waits for the save under way and refuses new ones; the caller then saves what is left itself. */
+    /**
+     * Waits for the save under way and refuses new ones (the executor's own close: interrupted, it stops waiting and
+     * keeps the interrupt); the caller then saves what is left itself.
+     */
     @Override
     public void close() {
-        thread.shutdown();
-        try {
-            thread.awaitTermination(1, TimeUnit.MINUTES);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        thread.close();
     }
 }
