@@ -291,10 +291,19 @@ final class DiskUsage {
             return known;
         }
         Path root = snapshotter.layerPath(layer);
-        LayerFiles files = measures.read(layer, root).orElse(null);
+        Lstat identity;
+        try {
+            identity = Lstat.ofIfExists(root);
+        } catch (IOException unreadable) {
+            identity = null;
+        }
+        if (identity == null) {
+            return new LayerFiles(0, new long[0], new long[0], new long[0]); // removed meanwhile: takes no space
+        }
+        LayerFiles files = measures.read(layer, identity).orElse(null);
         if (files == null) {
             files = measure(root);
-            measures.write(layer, root, files);
+            measures.write(layer, identity, files);
         }
         layerFiles.put(layer, files);
         return files;

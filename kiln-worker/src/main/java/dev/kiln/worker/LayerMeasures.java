@@ -33,19 +33,17 @@ final class LayerMeasures {
         this.dir = dir;
     }
 
-    /** The measure kept for {@code layer}, when there is a whole one of the directory at {@code root} as it is now. */
-    Optional<DiskUsage.LayerFiles> read(String layer, Path root) {
+    /**
+     * The measure kept for {@code layer}, when there is a whole one of its directory as it is now ({@code root}: the
+     * directory's lstat).
+     */
+    Optional<DiskUsage.LayerFiles> read(String layer, Lstat root) {
         try {
-            Lstat identity = Lstat.ofIfExists(root);
-            Path file = dir.resolve(layer);
-            if (identity == null || !Files.isRegularFile(file)) {
-                return Optional.empty();
-            }
-            ByteBuffer in = ByteBuffer.wrap(Files.readAllBytes(file));
+            ByteBuffer in = ByteBuffer.wrap(Files.readAllBytes(dir.resolve(layer)));
             if (in.remaining() < HEADER
                     || in.getInt() != MAGIC
-                    || in.getLong() != identity.device()
-                    || in.getLong() != identity.inode()) {
+                    || in.getLong() != root.device()
+                    || in.getLong() != root.inode()) {
                 return Optional.empty();
             }
             long singlyLinked = in.getLong();
@@ -67,18 +65,17 @@ final class LayerMeasures {
         }
     }
 
-    /** Keeps {@code files} as the measure of {@code layer}; where it cannot be written, the next process measures. */
-    void write(String layer, Path root, DiskUsage.LayerFiles files) {
+    /**
+     * Keeps {@code files} as the measure of {@code layer}, whose directory's lstat is {@code root}; where it cannot be
+     * written, the next process measures.
+     */
+    void write(String layer, Lstat root, DiskUsage.LayerFiles files) {
         try {
-            Lstat identity = Lstat.ofIfExists(root);
-            if (identity == null) {
-                return; // removed meanwhile: nothing to keep
-            }
             ByteArrayOutputStream bytes = new ByteArrayOutputStream(HEADER + files.inodes().length * 24);
             DataOutputStream out = new DataOutputStream(bytes);
             out.writeInt(MAGIC);
-            out.writeLong(identity.device());
-            out.writeLong(identity.inode());
+            out.writeLong(root.device());
+            out.writeLong(root.inode());
             out.writeLong(files.singlyLinked());
             out.writeInt(files.inodes().length);
             for (int i = 0; i < files.inodes().length; i++) {

@@ -104,8 +104,8 @@ public final class LocalSourceOperation implements Operation {
                 dev.kiln.core.Digest.sha256(content.getBytes(StandardCharsets.UTF_8))
                         .toString());
         listing.entries().forEach((path, entry) -> notes.put(FILE_NOTE + path, entry));
-        // the sync that follows walks the same tree with the same patterns when there are no follow paths
-        scanned.set(options.followPaths().isEmpty() ? listing.scanned().orElse(null) : null);
+        // for the sync that follows, which takes it only where it walks the same tree with the same patterns
+        scanned.set(listing.scanned().orElse(null));
         if (listing.truncated()) {
             notes.put(TRUNCATED_NOTE, String.valueOf(NOTED_FILES));
         }
