@@ -306,7 +306,12 @@ class GatewayContainerTest {
             type(keyboard, "stty size\n");
             screen.await("24 80");
             shell.resize(new dev.kiln.gateway.WinSize(40, 120));
-            type(keyboard, "stty size\n");
+            // the runtime passes the new size on when its SIGWINCH handler runs, which a command typed at once can
+            // beat: ask again until the shell sees it, for as long as await would wait
+            long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(20);
+            do {
+                type(keyboard, "stty size\n");
+            } while (!screen.shows("40 120", 500) && System.nanoTime() < deadline);
             screen.await("40 120");
             type(keyboard, "sleep 100; echo sleep-ended\n");
             Thread.sleep(300);
@@ -348,14 +353,22 @@ class GatewayContainerTest {
             return text.toString();
         }
 
-        synchronized void await(String expected) throws InterruptedException {
-            long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(20);
+        /** Whether the terminal shows {@code expected} within {@code millis}. */
+        synchronized boolean shows(String expected, long millis) throws InterruptedException {
+            long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.MILLISECONDS.toNanos(millis);
             while (text.indexOf(expected) < 0) {
                 long left = deadline - System.nanoTime();
                 if (left <= 0) {
-                    throw new AssertionError("terminal never showed \"" + expected + "\"; it shows:\n" + text);
+                    return false;
                 }
                 wait(java.util.concurrent.TimeUnit.NANOSECONDS.toMillis(left) + 1);
+            }
+            return true;
+        }
+
+        synchronized void await(String expected) throws InterruptedException {
+            if (!shows(expected, java.util.concurrent.TimeUnit.SECONDS.toMillis(20))) {
+                throw new AssertionError("terminal never showed \"" + expected + "\"; it shows:\n" + text);
             }
         }
     }
