@@ -54,10 +54,29 @@ public final class LayerWriter {
     private final Map<FileKey, String> firstNames = new HashMap<>();
 
     private LayerWriter(OutputStream buffered, ParallelGzipOutputStream cuts, Optional<Instant> clamp) {
-        this.tar = new TarWriter(buffered);
+        this.tar = new TarWriter(buffered, cuts == null ? TarWriter.ContentBounds.NONE : new OwnBlocks(buffered, cuts));
         this.buffered = buffered;
         this.cuts = cuts;
         this.clamp = clamp.orElse(null);
+    }
+
+    /** Tells the gzip compressor where a big file's content starts and ends, so it gives the file blocks of its own. */
+    private record OwnBlocks(OutputStream buffered, ParallelGzipOutputStream gzip) implements TarWriter.ContentBounds {
+        @Override
+        public void contentStarts(long size) throws IOException {
+            if (ParallelGzipOutputStream.hasOwnBlocks(size)) {
+                buffered.flush();
+                gzip.ownBlocksStart();
+            }
+        }
+
+        @Override
+        public void contentEnds(long size) throws IOException {
+            if (ParallelGzipOutputStream.hasOwnBlocks(size)) {
+                buffered.flush();
+                gzip.ownBlocksEnd();
+            }
+        }
     }
 
     /** Writes the blob for the layer directory {@code layer} to {@code out}, which stays open. */

@@ -22,10 +22,32 @@ final class TarWriter {
     private static final byte[] ZEROS = new byte[BLOCK];
 
     private final OutputStream out;
+    private final ContentBounds bounds;
     private final byte[] buffer = new byte[65536];
 
-    TarWriter(OutputStream out) {
+    /**
+     * Told where a regular file's content starts and ends in the stream (after its header, before its padding), so a
+     * compressor can cut its blocks there.
+     */
+    interface ContentBounds {
+        ContentBounds NONE = new ContentBounds() {
+            @Override
+            public void contentStarts(long size) {}
+
+            @Override
+            public void contentEnds(long size) {}
+        };
+
+        /** The next byte written is the first of a file of {@code size} bytes. */
+        void contentStarts(long size) throws IOException;
+
+        /** The last byte written was the last of that file. */
+        void contentEnds(long size) throws IOException;
+    }
+
+    TarWriter(OutputStream out, ContentBounds bounds) {
         this.out = out;
+        this.bounds = bounds;
     }
 
     /** Writes one entry; for a regular file, {@code content} must yield exactly {@code entry.size()} bytes. */
@@ -72,7 +94,9 @@ final class TarWriter {
                 entry.devMajor(),
                 entry.devMinor()));
         if (entry.type() == TarType.REGULAR) {
+            bounds.contentStarts(entry.size());
             copy(content, entry.size(), entry.name());
+            bounds.contentEnds(entry.size());
             pad(entry.size());
         }
     }

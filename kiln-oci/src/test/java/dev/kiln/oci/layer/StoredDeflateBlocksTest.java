@@ -56,6 +56,36 @@ class StoredDeflateBlocksTest {
     }
 
     @Test
+    void aBigFileDeflatesOnceWhereverAnotherLayerHoldsIt() throws IOException {
+        byte[] big = new byte[700_000];
+        new java.util.Random(11).ints(big.length, 'a', 'z' + 1).forEach(new java.util.function.IntConsumer() {
+            private int at;
+
+            @Override
+            public void accept(int letter) {
+                big[at++] = (byte) (at % 61 == 0 ? '\n' : letter);
+            }
+        });
+        // a stage's output: the big file alone
+        tree = Files.createDirectories(temp.resolve("stage/deps")).getParent();
+        Files.write(tree.resolve("deps/big.bin"), big);
+        Written stage = write(StoredDeflateBlocks.open(content, index));
+        // a later layer copies it among other files, which come before it and change its offset in the tar
+        tree = Files.createDirectories(temp.resolve("copy/deps")).getParent();
+        Files.writeString(tree.resolve("deps/a-first.txt"), "what comes first\n".repeat(9_000));
+        Files.write(tree.resolve("deps/big.bin"), big);
+        Files.writeString(tree.resolve("deps/z-last.txt"), "what comes last\n".repeat(500));
+        Written copy = write(StoredDeflateBlocks.open(content, index));
+        Written fresh = write(DeflateBlocks.NONE);
+
+        int bigBlocks = (big.length + ParallelGzipOutputStream.BLOCK_SIZE - 1) / ParallelGzipOutputStream.BLOCK_SIZE;
+        assertThat(stage.found()).isZero();
+        assertThat(copy.found()).isEqualTo(bigBlocks);
+        assertThat(copy.digest()).isEqualTo(fresh.digest());
+        assertThat(LayerTrees.describe(unpack(copy.digest()))).containsExactlyEntriesOf(LayerTrees.describe(tree));
+    }
+
+    @Test
     void aDamagedOrPrunedBlobIsDeflatedAgain() throws IOException {
         Written first = write(StoredDeflateBlocks.open(content, index));
         Path blob = content.blobPath(first.digest());
