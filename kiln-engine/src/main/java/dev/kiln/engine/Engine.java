@@ -181,6 +181,7 @@ public final class Engine implements AutoCloseable {
             } else if (attest.any() || !result.attestations().isEmpty()) {
                 result = attest(request, attest, result, session, cache, startedOn, progress);
             }
+            context.earlyLayers().awaitEveryStep();
             InlineCache inline = inlineCache(request, result, cache, context.warnings());
             for (ExportTarget target : request.exports()) {
                 result = export(result, target, session, progress, inline);

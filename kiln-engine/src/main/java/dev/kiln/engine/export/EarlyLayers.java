@@ -7,8 +7,10 @@ import dev.kiln.worker.snapshot.Snapshot;
 import java.io.IOException;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -16,11 +18,11 @@ import java.util.concurrent.TimeUnit;
  * compresses every layer once the whole build is done; a step's layer is final when the step ends, though, and the
  * steps after it often leave a core idle (a shell loop, a download, a single-threaded compiler).
  *
- * <p>Only the layers of each solved result (an image export's layers) are written ahead, in the form the first
- * output asks for. A {@code mode=max} cache export's other steps are not: compressing them while the build runs
- * took CPU from its steps and cost more than it saved (a two-stage build with a 38 MB stage, OCI output and a
- * mode=max cache export: 4.41 s against 3.69 s, medians of 5 interleaved rounds), and their blocks are cheaper once
- * the result's layers hold the same files ({@link ImageLayers}' reused gzip blocks). One layer at a time, on one
+ * <p>The layers of each solved result (an image export's layers) are written ahead, in the form the first output
+ * asks for; with a {@code mode=max} cache export, the layers of every step, since that export needs them all. A
+ * later stage that copies an earlier stage's files then finds their gzip blocks written ({@link ImageLayers}' reused
+ * blocks; a big file has blocks of its own wherever it lies in a layer), so the files are compressed once, while the
+ * build runs, instead of twice after it. One layer at a time, on one
  * virtual thread (the compressor spreads a layer over the cores, which the kernel shares with the steps that run
  * meanwhile). A layer written ahead is the same blob the export would write
  * ({@link dev.kiln.worker.image.ImageStore#layerBlob} lets one write run per layer and form; an export that asks
@@ -34,8 +36,11 @@ public final class EarlyLayers implements AutoCloseable {
     /** Writes the layers ahead, or null when this build has no output that needs them. */
     private final Ahead ahead;
 
-    /** The layers' writer in the outputs' form, the progress step it reports to, and its one thread. */
-    private record Ahead(ImageLayers layers, ExportLog log, ExecutorService thread) {}
+    /**
+     * The layers' writer in the outputs' form, the progress step it reports to, its one thread, and whether every
+     * step's layers are written (a mode=max cache export) or only the results'.
+     */
+    private record Ahead(ImageLayers layers, ExportLog log, ExecutorService thread, boolean everyStep) {}
 
     private EarlyLayers(Ahead ahead) {
         this.ahead = ahead;
@@ -66,12 +71,18 @@ public final class EarlyLayers implements AutoCloseable {
         ImageLayers layers = new ImageLayers(worker.images(), worker.snapshotter(), form.get(), log);
         ExecutorService thread = Executors.newSingleThreadExecutor(
                 Thread.ofVirtual().name("early-layers").factory());
-        return new EarlyLayers(new Ahead(layers, log, thread));
+        boolean everyStep = cacheExports.stream().anyMatch(CacheExport::max);
+        return new EarlyLayers(new Ahead(layers, log, thread, everyStep));
     }
 
     /** Whether anything is written ahead at all. */
     public boolean active() {
         return ahead != null;
+    }
+
+    /** Whether every step's layers are written ahead, not only those of the results. */
+    public boolean everyStep() {
+        return ahead != null && ahead.everyStep();
     }
 
     /** A step made {@code snapshot}, which an output needs: its layers are queued, bottom first. */
@@ -82,9 +93,25 @@ public final class EarlyLayers implements AutoCloseable {
         for (String layerId : snapshot.layers()) {
             try {
                 ahead.thread().execute(() -> writeAhead(layerId));
-            } catch (java.util.concurrent.RejectedExecutionException buildEnded) {
+            } catch (RejectedExecutionException buildEnded) {
                 return;
             }
+        }
+    }
+
+    /**
+     * With every step's layers queued, waits until those queued are written, before the exports start. Written in the
+     * order the steps made them, a layer comes after the layers it copies files from and reuses their gzip blocks;
+     * exports that wrote the rest at once, in parallel, would compress those files again.
+     */
+    public void awaitEveryStep() throws InterruptedException {
+        if (!everyStep()) {
+            return;
+        }
+        try {
+            ahead.thread().submit(() -> {}).get();
+        } catch (ExecutionException | RejectedExecutionException nothingToWaitFor) {
+            // a write that failed is left to the export; a closed queue has nothing more to write
         }
     }
 

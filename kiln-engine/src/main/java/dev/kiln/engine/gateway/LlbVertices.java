@@ -18,6 +18,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.IntPredicate;
 
 /**
  * Turns decoded LLB vertices into the solver's vertices, each with the worker's operation for its
@@ -64,10 +65,11 @@ final class LlbVertices {
 
     /** {@code operation}, handing the snapshots of the outputs an export needs to {@link EarlyLayers} as it ends. */
     private Operation writingLayersAhead(LlbVertex llb, Operation operation) {
-        Set<Integer> outputs = layersAhead.get(llb);
-        if (!early.active() || outputs == null) {
+        Set<Integer> chained = layersAhead.get(llb);
+        if (!early.active() || (chained == null && !early.everyStep())) {
             return operation;
         }
+        IntPredicate needed = early.everyStep() ? output -> true : chained::contains;
         return new Operation() {
             @Override
             public CacheMap cacheMap(OperationContext ctx) throws Exception {
@@ -78,7 +80,7 @@ final class LlbVertices {
             public List<Result> exec(OperationContext ctx, List<Result> inputs) throws Exception {
                 List<Result> results = operation.exec(ctx, inputs);
                 for (int i = 0; i < results.size(); i++) {
-                    if (outputs.contains(i) && results.get(i) instanceof SnapshotResult made) {
+                    if (needed.test(i) && results.get(i) instanceof SnapshotResult made) {
                         early.made(made.snapshot());
                     }
                 }
