@@ -726,7 +726,8 @@ public final class Engine implements AutoCloseable {
 
     /**
      * Removes what {@code options} select, as {@code buildctl prune} does, and returns what it removed; each
-     * removal is also reported to {@code onRemoved} as it happens. A record a running build uses is never removed,
+     * removal is also reported to {@code onRemoved} as it happens, with the bytes it freed as its size (less than du
+     * listed when another record keeps hard links to its files). A record a running build uses is never removed,
      * and a build after a prune runs the removed steps again.
      */
     public List<UsageRecord> prune(PruneOptions options, java.util.function.Consumer<UsageRecord> onRemoved)

@@ -18,6 +18,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.Set;
 import java.util.function.Consumer;
 
@@ -135,12 +136,15 @@ record StateUsage(Worker worker, CacheStore cache, Path stateDir) {
                 int before = removed.size();
                 for (UsageRecord candidate : candidates) {
                     StoredRecord record = stored.get(candidate.id());
-                    if (worker.remove(record)) {
+                    OptionalLong freed = worker.remove(record);
+                    if (freed.isPresent()) {
                         if (record.kind() == StoredRecord.Kind.SNAPSHOT) {
                             removedSnapshots.add(record.id());
                         }
-                        removed.add(candidate);
-                        onRemoved.accept(candidate);
+                        // what the removal freed, not the listed size: a file hard-linked elsewhere may stay
+                        UsageRecord gone = candidate.withSize(freed.getAsLong());
+                        removed.add(gone);
+                        onRemoved.accept(gone);
                     }
                 }
                 if (removed.size() == before) {

@@ -12,7 +12,8 @@ import java.util.Objects;
  * @param mutable     whether builds change it in place (cache mounts)
  * @param inUse       whether a running build holds it (or a record built on it), or for the content store's
  *                    referenced blobs, whether something else holds them; a prune never removes it then
- * @param size        bytes of the files only this record keeps, so that the sizes of all records add up
+ * @param size        bytes of the files only this record keeps, so that the sizes of all records add up; for a
+ *                    record a prune removed, the bytes its removal freed
  * @param createdAt   when it was made
  * @param lastUsedAt  when a build last used it; null if none has since it was made by an older Kiln
  * @param usageCount  how many times builds used it
@@ -49,5 +50,11 @@ public record UsageRecord(
         Objects.requireNonNull(description, "description");
         Objects.requireNonNull(recordType, "record type");
         parents = List.copyOf(parents);
+    }
+
+    /** This record with another size: a prune reports a removed record with the bytes its removal freed. */
+    public UsageRecord withSize(long bytes) {
+        return new UsageRecord(
+                id, mutable, inUse, bytes, createdAt, lastUsedAt, usageCount, description, recordType, shared, parents);
     }
 }

@@ -18,6 +18,7 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
+import org.assertj.core.data.Offset;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -176,14 +177,7 @@ class DiskUsageTest {
 
     @Test
     void aFileACopyLinksFromItsSourceCountsOnceSoTheTotalIsTheDiskUse() throws Exception {
-        Path context = kiln.context("linked");
-        byte[] data = new byte[300_000];
-        new java.util.Random(7).nextBytes(data);
-        Files.write(context.resolve("data.bin"), data);
-        kiln.build(EngineFixture.base()
-                .file(
-                        FileAction.copy(State.local("linked"), "/data.bin", "/data.bin"),
-                        OpOption.customName("copy data")));
+        buildACopyOfALocalFile();
 
         List<UsageRecord> records = kiln.engine.diskUsage(DiskUsageQuery.all());
         long total = records.stream().mapToLong(UsageRecord::size).sum();
@@ -193,6 +187,71 @@ class DiskUsageTest {
         UsageRecord source = only(kiln.engine.diskUsage(DiskUsageQuery.filtered("description~=linked")));
         UsageRecord copy = only(kiln.engine.diskUsage(DiskUsageQuery.filtered("description==copy data")));
         assertThat(source.size() + copy.size()).isBetween(300_000L, 310_000L);
+    }
+
+    @Test
+    void aPruneReportsTheBytesItFreedNotThoseALinkStillKeeps() throws Exception {
+        buildACopyOfALocalFile();
+        UsageRecord source = only(kiln.engine.diskUsage(DiskUsageQuery.filtered("description~=linked")));
+        UsageRecord copy = only(kiln.engine.diskUsage(DiskUsageQuery.filtered("description==copy data")));
+
+        // the copy's layer still links the source's file: removing the source frees next to nothing
+        assertThat(freedByPruningAlone(source)).isLessThan(50_000L);
+        // now the copy's layer holds the file's last name: its removal frees the 300 KB
+        assertThat(freedByPruningAlone(copy)).isGreaterThanOrEqualTo(300_000L);
+    }
+
+    @Test
+    void aPruneCountsTheNamesALaterCopyLinkedToALayerMeasuredBefore() throws Exception {
+        Files.write(kiln.context("linked").resolve("data.bin"), new byte[300_000]);
+        kiln.build(EngineFixture.base()
+                .run(
+                        RunOption.sh("wc -c < /ctx/data.bin > /size"),
+                        RunOption.mount(
+                                "/ctx", Mount.bind(State.local("linked")).asReadonly()),
+                        OpOption.customName("read data"))
+                .root());
+        // the source's layer is measured now, while its file has one name; the copy links a second
+        UsageRecord source = only(kiln.engine.diskUsage(DiskUsageQuery.filtered("description~=linked")));
+        kiln.build(copyOfLocalData());
+
+        assertThat(freedByPruningAlone(source)).isLessThan(50_000L);
+    }
+
+    /**
+     * Copies 300 KB of random bytes from the local source "linked" onto the base, in a step named "copy data": the
+     * copy's layer links the source's file.
+     */
+    private void buildACopyOfALocalFile() throws Exception {
+        Path context = kiln.context("linked");
+        byte[] data = new byte[300_000];
+        new java.util.Random(7).nextBytes(data);
+        Files.write(context.resolve("data.bin"), data);
+        kiln.build(copyOfLocalData());
+    }
+
+    /** The base with /data.bin copied from the local source "linked", in a step named "copy data". */
+    private static State copyOfLocalData() {
+        return EngineFixture.base()
+                .file(
+                        FileAction.copy(State.local("linked"), "/data.bin", "/data.bin"),
+                        OpOption.customName("copy data"));
+    }
+
+    /**
+     * Prunes {@code record} alone, as {@code kiln prune --filter id==...} does, and returns the bytes the prune
+     * reported freed, having checked that the state's files take that much less now (give or take the small files
+     * a prune rewrites: the usage ledger, the cache's records).
+     */
+    private long freedByPruningAlone(UsageRecord record) throws IOException {
+        Path state = kiln.dir.resolve("state");
+        long before = distinctBytesUnder(state);
+        List<UsageRecord> removed = kiln.engine.prune(
+                new PruneOptions(false, Duration.ZERO, List.of("id==" + record.id()), 0, 0, 0), r -> {});
+        assertThat(removed).extracting(UsageRecord::id).containsExactly(record.id());
+        long reported = total(removed);
+        assertThat(reported).isCloseTo(before - distinctBytesUnder(state), Offset.offset(10_000L));
+        return reported;
     }
 
     @Test

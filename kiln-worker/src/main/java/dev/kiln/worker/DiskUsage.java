@@ -25,9 +25,12 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Consumer;
 import java.util.function.Function;
+import java.util.function.LongConsumer;
 import java.util.function.Predicate;
 
 /**
@@ -38,7 +41,8 @@ import java.util.function.Predicate;
  * records add (a merge restacks its inputs' layers) counts once, at the record with the shortest stack, which the
  * others then name as a parent too. A file hard-linked into several layers (a COPY from a local source links the
  * source's files) counts once too, at the first record in that order. The sizes thus add up to the disk the layers
- * take, and removing a record whose children were removed first frees its size.
+ * take. Removing a record whose children were removed first frees its size, less the files another record still
+ * links: so a removal tells what it freed itself ({@link DeletedFiles}).
  */
 final class DiskUsage {
 
@@ -130,31 +134,63 @@ final class DiskUsage {
         return records;
     }
 
-    /** Removes the record unless a build uses it now; returns whether it did. */
-    boolean remove(StoredRecord record) throws IOException {
+    /**
+     * Removes the record unless a build uses it now; returns the bytes its removal freed, empty when it removed
+     * nothing. Each removal is measured on its own, just before it: once one of the names a file has is gone, the
+     * removal of its last one frees it, so removals in sequence report what each really freed.
+     */
+    OptionalLong remove(StoredRecord record) throws IOException {
         return switch (record.kind()) {
-            case SNAPSHOT -> {
-                if (!ledger.claim(record.id())) {
-                    yield false;
-                }
-                boolean removed = false;
-                try {
-                    snapshotter.remove(record.id());
-                    removed = true;
-                } finally {
-                    ledger.release(record.id(), removed);
-                }
-                yield true;
-            }
+            case SNAPSHOT -> removeSnapshot(record.id());
             case CACHE_MOUNT -> {
-                boolean removed = cacheMounts.remove(record.id());
-                if (removed) {
-                    ledger.release(record.id(), true);
+                // a build that takes the mount meanwhile makes the removal refuse
+                DeletedFiles deleted = DeletedFiles.walk(List.of(cacheMounts.path(record.id())));
+                if (!cacheMounts.remove(record.id())) {
+                    yield OptionalLong.empty();
                 }
-                yield removed;
+                ledger.release(record.id(), true);
+                yield OptionalLong.of(deleted.freed());
             }
-            case SESSION_COPY -> sessionCopies.remove(record.id());
+            case SESSION_COPY -> {
+                DeletedFiles deleted = DeletedFiles.walk(List.of(sessionCopies.path(record.id())));
+                yield sessionCopies.remove(record.id()) ? OptionalLong.of(deleted.freed()) : OptionalLong.empty();
+            }
         };
+    }
+
+    private OptionalLong removeSnapshot(String id) throws IOException {
+        if (!ledger.claim(id)) {
+            return OptionalLong.empty();
+        }
+        boolean removed = false;
+        try {
+            // claimed, no build loads the snapshot now, so no step links more names to its layers' files meanwhile
+            DeletedFiles deleted = DeletedFiles.walk(
+                    layersOnlyIn(id).stream().map(snapshotter::layerPath).toList());
+            snapshotter.remove(id);
+            removed = true;
+            return OptionalLong.of(deleted.freed());
+        } finally {
+            ledger.release(id, removed);
+        }
+    }
+
+    /**
+     * The layers of snapshot {@code id} that no other snapshot lists: those its removal deletes. (A squash of a deep
+     * stack, {@code OverlaySnapshotter}, goes with its last snapshot too; its names of these files are not counted, so
+     * then the removal frees more than it tells, never less.)
+     */
+    private List<String> layersOnlyIn(String id) throws IOException {
+        List<String> own = List.of();
+        Set<String> others = new HashSet<>();
+        for (Snapshot snapshot : snapshotter.list()) {
+            if (snapshot.id().equals(id)) {
+                own = snapshot.layers();
+            } else {
+                others.addAll(snapshot.layers());
+            }
+        }
+        return own.stream().filter(layer -> !others.contains(layer)).distinct().toList();
     }
 
     private List<StoredRecord> snapshotRecords() throws IOException {
@@ -317,7 +353,10 @@ final class DiskUsage {
     private static LayerFiles measure(Path root) {
         long[] single = {0};
         Map<InodeKey, Long> linked = new HashMap<>();
-        measureInto(root, single, linked);
+        eachFile(
+                root,
+                bytes -> single[0] += bytes,
+                name -> linked.putIfAbsent(new InodeKey(name.device(), name.inode()), name.size()));
         long[] devices = new long[linked.size()];
         long[] inodes = new long[linked.size()];
         long[] sizes = new long[linked.size()];
@@ -330,12 +369,17 @@ final class DiskUsage {
         return new LayerFiles(single[0], devices, inodes, sizes);
     }
 
-    private static void measureInto(Path dir, long[] single, Map<InodeKey, Long> linked) {
+    /**
+     * Walks the entries under {@code dir} that take data blocks (devices, fifos and sockets take none): the size of
+     * each symlink and of each regular file with one name goes to {@code singlyLinked}, the lstat of each name of a
+     * file with more to {@code linked}. What is gone by the time it is reached (a layer being removed meanwhile) takes
+     * no space and is skipped.
+     */
+    static void eachFile(Path dir, LongConsumer singlyLinked, Consumer<Lstat> linked) {
         List<Path> children;
         try {
             children = Trees.children(dir);
         } catch (IOException gone) {
-            // a layer being removed meanwhile: what is gone takes no space
             return;
         }
         for (Path child : children) {
@@ -349,13 +393,13 @@ final class DiskUsage {
                 continue;
             }
             switch (stat.type()) {
-                case PosixFiles.S_IFDIR -> measureInto(child, single, linked);
-                case PosixFiles.S_IFLNK -> single[0] += stat.size();
+                case PosixFiles.S_IFDIR -> eachFile(child, singlyLinked, linked);
+                case PosixFiles.S_IFLNK -> singlyLinked.accept(stat.size());
                 case PosixFiles.S_IFREG -> {
                     if (stat.links() > 1) {
-                        linked.putIfAbsent(new InodeKey(stat.device(), stat.inode()), stat.size());
+                        linked.accept(stat);
                     } else {
-                        single[0] += stat.size();
+                        singlyLinked.accept(stat.size());
                     }
                 }
                 default -> {
@@ -366,7 +410,7 @@ final class DiskUsage {
     }
 
     /** One file however many names it has. */
-    private record InodeKey(long device, long inode) {}
+    record InodeKey(long device, long inode) {}
 
     /** Bytes of the regular files and symlinks under {@code root}, each file counted once however often linked. */
     static long treeSize(Path root) throws IOException {

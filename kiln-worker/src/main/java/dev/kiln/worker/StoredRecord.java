@@ -12,7 +12,8 @@ import java.util.List;
  * @param type        BuildKit's record type: {@code regular}, {@code source.local}, {@code exec.cachemount}
  * @param description what made it, when known (a local source's name, a pulled image, a cache id); may be empty
  * @param size        bytes of the files only this record keeps (a layer shared by several records counts once,
- *                    at the record it was first made for)
+ *                    at the record it was first made for; so does a file hard-linked into several records' layers,
+ *                    which removing that record frees only when no other still links it)
  * @param created     when it was made
  * @param lastUsed    when a build last used it; null if none has since an older Kiln made it
  * @param usageCount  how many times builds used it

@@ -34,6 +34,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.Set;
 
 /**
@@ -288,10 +289,13 @@ public final class Worker implements AutoCloseable {
     }
 
     /**
-     * Deletes a record {@link #diskUsage} listed, unless a running build uses it (then it returns false). A build
-     * that wants it later makes it again: the solver's cache entries naming a removed snapshot are misses.
+     * Deletes a record {@link #diskUsage} listed, unless a running build uses it (then it returns empty), and tells
+     * the bytes that freed. That may be less than the listed size: a file the record shares with another by hard
+     * links (a COPY's layer links its local source's files) is listed at one of them, but stays while another keeps
+     * a name of it. A build that wants the record later makes it again: the solver's cache entries naming a removed
+     * snapshot are misses.
      */
-    public boolean remove(StoredRecord record) throws IOException {
+    public OptionalLong remove(StoredRecord record) throws IOException {
         return diskUsage.remove(record);
     }
 
