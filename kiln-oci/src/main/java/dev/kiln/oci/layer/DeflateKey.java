@@ -6,21 +6,16 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 
 /**
- * What a deflated block was made from, as a SHA-256: the JDK that deflated it, the compression level, whether the
- * block ends the stream, the dictionary and the input, with their lengths. Four longs, so keys compare and hash
- * cheaply in memory and take 32 bytes on disk.
+ * What a deflated block was made from, as a SHA-256: the zlib that deflated it ({@link BlockDeflater#identity}: another
+ * zlib may pick other bytes for the same input, and a block it made must not stand where this one would deflate
+ * otherwise), the compression level, whether the block ends the stream, the dictionary and the input, with their
+ * lengths. Four longs, so keys compare and hash cheaply in memory and take 32 bytes on disk.
  */
 public record DeflateKey(long a, long b, long c, long d) {
     static final int BYTES = 32;
 
-    /**
-     * The JDK whose zlib deflated: another zlib may pick other bytes for the same input, and a block it made must
-     * not stand where this one would deflate differently.
-     */
-    private static final byte[] DEFLATER =
-            (Runtime.version() + " " + System.getProperty("os.arch")).getBytes(StandardCharsets.UTF_8);
-
     static DeflateKey of(
+            String deflater,
             int level,
             boolean last,
             byte[] dictionary,
@@ -29,7 +24,7 @@ public record DeflateKey(long a, long b, long c, long d) {
             byte[] data,
             int size) {
         MessageDigest sha = Sha256.engine();
-        sha.update(DEFLATER);
+        sha.update(deflater.getBytes(StandardCharsets.UTF_8));
         // The lengths go in too: the same bytes split otherwise between dictionary and input deflate otherwise.
         sha.update(ByteBuffer.allocate(10)
                 .put((byte) level)

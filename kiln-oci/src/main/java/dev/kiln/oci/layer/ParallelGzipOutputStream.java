@@ -1,7 +1,6 @@
 package dev.kiln.oci.layer;
 
 import dev.kiln.core.BlockOutputStream;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.io.OutputStream;
@@ -14,7 +13,6 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.zip.CRC32;
-import java.util.zip.Deflater;
 
 /**
  * gzip the way pigz does it: the input is cut into blocks, each deflated on its own virtual thread with the
@@ -53,10 +51,12 @@ final class ParallelGzipOutputStream extends BlockOutputStream {
     private final ExecutorService compressors = Executors.newVirtualThreadPerTaskExecutor();
     private final Deque<Future<Deflated>> pending = new ArrayDeque<>();
     /**
-     * Deflaters and their output buffers, reused block after block: a fresh zlib stream allocates and clears some
-     * 270 KB, and W3's 20,000-file layer is some 300 blocks.
+     * Deflaters, reused block after block: a fresh zlib stream allocates and clears some 270 KB, and W3's 20,000-file
+     * layer is some 300 blocks.
      */
-    private final ConcurrentLinkedQueue<Compressor> compressorPool = new ConcurrentLinkedQueue<>();
+    private final ConcurrentLinkedQueue<BlockDeflater> deflaters = new ConcurrentLinkedQueue<>();
+    /** What deflates here, for the keys of remembered blocks. */
+    private final String deflaterIdentity = BlockDeflater.current();
     /** Block arrays no block needs any more (neither to deflate nor as a dictionary), for the next blocks. */
     private final Deque<byte[]> spareBlocks = new ArrayDeque<>();
 
@@ -169,9 +169,9 @@ final class ParallelGzipOutputStream extends BlockOutputStream {
         } finally {
             pending.forEach(future -> future.cancel(true));
             compressors.shutdownNow();
-            // a block still deflating when the stream is abandoned keeps its deflater; the JDK's cleaner frees it
-            for (Compressor compressor; (compressor = compressorPool.poll()) != null; ) {
-                compressor.deflater().end();
+            // a block still deflating when the stream is abandoned keeps its deflater; a cleaner frees it
+            for (BlockDeflater deflater; (deflater = deflaters.poll()) != null; ) {
+                deflater.close();
             }
         }
     }
@@ -198,42 +198,22 @@ final class ParallelGzipOutputStream extends BlockOutputStream {
         int window = Math.min(WINDOW, dictionarySize);
         DeflateKey key = blocks == DeflateBlocks.NONE
                 ? null
-                : DeflateKey.of(level, last, dictionary, dictionarySize - window, window, data, size);
+                : DeflateKey.of(deflaterIdentity, level, last, dictionary, dictionarySize - window, window, data, size);
         if (key != null) {
             Optional<byte[]> known = blocks.find(key);
             if (known.isPresent()) {
                 return new Deflated(key, known.get(), retired);
             }
         }
-        Compressor compressor = compressorPool.poll();
-        if (compressor == null) {
-            compressor = new Compressor(new Deflater(level, true), new byte[65536]);
+        BlockDeflater deflater = deflaters.poll();
+        if (deflater == null) {
+            deflater = BlockDeflater.open(level, BLOCK_SIZE);
         }
-        Deflater deflater = compressor.deflater();
         try {
-            if (window > 0) {
-                deflater.setDictionary(dictionary, dictionarySize - window, window);
-            }
-            deflater.setInput(data, 0, size);
-            ByteArrayOutputStream compressed = new ByteArrayOutputStream(size / 2 + 64);
-            byte[] buffer = compressor.buffer();
-            if (last) {
-                deflater.finish();
-                while (!deflater.finished()) {
-                    compressed.write(buffer, 0, deflater.deflate(buffer));
-                }
-            } else {
-                // A sync flush ends the piece on a byte boundary, so the next piece can simply follow it.
-                int n;
-                do {
-                    n = deflater.deflate(buffer, 0, buffer.length, Deflater.SYNC_FLUSH);
-                    compressed.write(buffer, 0, n);
-                } while (n == buffer.length);
-            }
-            return new Deflated(key, compressed.toByteArray(), retired);
+            return new Deflated(
+                    key, deflater.deflate(dictionary, dictionarySize - window, window, data, size, last), retired);
         } finally {
-            deflater.reset();
-            compressorPool.offer(compressor);
+            deflaters.offer(deflater);
         }
     }
 
@@ -267,7 +247,4 @@ final class ParallelGzipOutputStream extends BlockOutputStream {
      * end was its dictionary, unless it starts a file's own blocks), free for reuse once this one is written.
      */
     private record Deflated(DeflateKey key, byte[] bytes, byte[] retired) {}
-
-    /** A deflater with its scratch output buffer: one block's at a time. */
-    private record Compressor(Deflater deflater, byte[] buffer) {}
 }
