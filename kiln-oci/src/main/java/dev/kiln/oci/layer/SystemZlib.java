@@ -3,38 +3,61 @@ package dev.kiln.oci.layer;
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.Linker;
+import java.lang.foreign.MemoryLayout;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.StructLayout;
 import java.lang.foreign.SymbolLookup;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
+import java.lang.invoke.VarHandle;
 import java.lang.ref.Cleaner;
 import java.util.Optional;
 
 /**
- * The system's zlib ({@code libz.so.1}) through the FFM API, for {@link BlockDeflater}. A deflater keeps one
+ * The system's zlib ({@code libz.so.1}) through the FFM API, for {@link BlockDeflater}: its bound functions and
+ * version. A deflater keeps one
  * {@code z_stream} and native buffers for a block's dictionary, input and output; a block is copied in and its
  * deflated bytes out (a copy costs microseconds, deflating a block milliseconds). {@link #available()} is empty where
  * libz cannot be loaded, its {@code z_stream} is not the 64-bit layout below, or native access is not enabled.
  */
 @SuppressWarnings("restricted") // a downcall to libz is the point; callers run with --enable-native-access
-final class SystemZlib {
+record SystemZlib(
+        MethodHandle init,
+        MethodHandle setDictionary,
+        MethodHandle deflate,
+        MethodHandle reset,
+        MethodHandle end,
+        MemorySegment version) {
 
-    // zlib.h's z_stream on a 64-bit system: deflateInit2_ checks the size and refuses another layout
-    private static final int STREAM_SIZE = 112;
-    private static final long NEXT_IN = 0;
-    private static final long AVAIL_IN = 8;
-    private static final long NEXT_OUT = 24;
-    private static final long AVAIL_OUT = 32;
+    /** zlib.h's z_stream on a 64-bit system (deflateInit2_ checks its size, and refuses another layout). */
+    private static final StructLayout Z_STREAM = MemoryLayout.structLayout(
+            ValueLayout.ADDRESS.withName("next_in"),
+            ValueLayout.JAVA_INT.withName("avail_in"),
+            MemoryLayout.paddingLayout(4),
+            ValueLayout.JAVA_LONG.withName("total_in"),
+            ValueLayout.ADDRESS.withName("next_out"),
+            ValueLayout.JAVA_INT.withName("avail_out"),
+            MemoryLayout.paddingLayout(4),
+            ValueLayout.JAVA_LONG.withName("total_out"),
+            ValueLayout.ADDRESS.withName("msg"),
+            ValueLayout.ADDRESS.withName("state"),
+            ValueLayout.ADDRESS.withName("zalloc"),
+            ValueLayout.ADDRESS.withName("zfree"),
+            ValueLayout.ADDRESS.withName("opaque"),
+            ValueLayout.JAVA_INT.withName("data_type"),
+            MemoryLayout.paddingLayout(4),
+            ValueLayout.JAVA_LONG.withName("adler"),
+            ValueLayout.JAVA_LONG.withName("reserved"));
+
+    private static final VarHandle NEXT_IN = field("next_in");
+    private static final VarHandle AVAIL_IN = field("avail_in");
+    private static final VarHandle NEXT_OUT = field("next_out");
+    private static final VarHandle AVAIL_OUT = field("avail_out");
 
     private static final int Z_OK = 0;
     private static final int Z_STREAM_END = 1;
     private static final int Z_SYNC_FLUSH = 2;
     private static final int Z_FINISH = 4;
-    private static final int Z_DEFLATED = 8;
-    /** Negative window bits: raw deflate, no zlib header; gzip's header and trailer are the stream's own. */
-    private static final int RAW_WINDOW_BITS = -15;
-    /** zlib's and the JDK's default. */
-    private static final int MEMORY_LEVEL = 8;
 
     private static final int WINDOW = 32 * 1024;
     private static final Cleaner CLEANER = Cleaner.create();
@@ -43,28 +66,8 @@ final class SystemZlib {
         static final Optional<SystemZlib> ZLIB = load();
     }
 
-    private final MethodHandle init;
-    private final MethodHandle setDictionary;
-    private final MethodHandle deflate;
-    private final MethodHandle reset;
-    private final MethodHandle end;
-    private final MemorySegment version;
-    private final String identity;
-
-    private SystemZlib(
-            MethodHandle init,
-            MethodHandle setDictionary,
-            MethodHandle deflate,
-            MethodHandle reset,
-            MethodHandle end,
-            MemorySegment version) {
-        this.init = init;
-        this.setDictionary = setDictionary;
-        this.deflate = deflate;
-        this.reset = reset;
-        this.end = end;
-        this.version = version;
-        this.identity = "zlib " + version.getString(0) + " " + System.getProperty("os.arch");
+    private static VarHandle field(String name) {
+        return Z_STREAM.varHandle(MemoryLayout.PathElement.groupElement(name));
     }
 
     /** The system's zlib, when it loads here. */
@@ -74,7 +77,7 @@ final class SystemZlib {
 
     /** Which zlib: its version and the machine's architecture. */
     String identity() {
-        return identity;
+        return "zlib " + version.getString(0) + " " + System.getProperty("os.arch");
     }
 
     /** A deflater at {@code level} for blocks of at most {@code maxBlock} bytes. */
@@ -142,13 +145,15 @@ final class SystemZlib {
             this.zlib = zlib;
             Arena arena = Arena.ofShared();
             try {
-                stream = arena.allocate(STREAM_SIZE, 8); // zeroed: zlib's own allocator
+                stream = arena.allocate(Z_STREAM); // zeroed: zlib's own allocator
                 dictionary = arena.allocate(WINDOW);
                 input = arena.allocate(maxBlock);
                 // deflateBound's margin for stored blocks, and a sync flush's few bytes
                 output = arena.allocate(maxBlock + maxBlock / 1000 + 1024);
-                int status = (int) zlib.init.invokeExact(
-                        stream, level, Z_DEFLATED, RAW_WINDOW_BITS, MEMORY_LEVEL, 0, zlib.version, STREAM_SIZE);
+                // method 8 (deflate); window bits -15: a 32 KiB window and raw deflate, since gzip's header and trailer
+                // are the stream's own; memory level 8 and strategy 0, zlib's and the JDK's defaults
+                int status = (int)
+                        zlib.init.invokeExact(stream, level, 8, -15, 8, 0, zlib.version, (int) Z_STREAM.byteSize());
                 check(status, "deflateInit2");
             } catch (Throwable t) {
                 arena.close();
@@ -165,18 +170,18 @@ final class SystemZlib {
                     check((int) zlib.setDictionary.invokeExact(stream, dictionary, length), "deflateSetDictionary");
                 }
                 MemorySegment.copy(data, 0, input, ValueLayout.JAVA_BYTE, 0, size);
-                stream.set(ValueLayout.ADDRESS, NEXT_IN, input);
-                stream.set(ValueLayout.JAVA_INT, AVAIL_IN, size);
-                stream.set(ValueLayout.ADDRESS, NEXT_OUT, output);
-                stream.set(ValueLayout.JAVA_INT, AVAIL_OUT, (int) output.byteSize());
+                NEXT_IN.set(stream, 0L, input);
+                AVAIL_IN.set(stream, 0L, size);
+                NEXT_OUT.set(stream, 0L, output);
+                AVAIL_OUT.set(stream, 0L, (int) output.byteSize());
                 int status = (int) zlib.deflate.invokeExact(stream, last ? Z_FINISH : Z_SYNC_FLUSH);
                 // the output buffer holds a whole block deflated: one call consumes it all, or the stream is broken
                 if (status != (last ? Z_STREAM_END : Z_OK)
-                        || stream.get(ValueLayout.JAVA_INT, AVAIL_IN) != 0
-                        || stream.get(ValueLayout.JAVA_INT, AVAIL_OUT) == 0) {
+                        || (int) AVAIL_IN.get(stream, 0L) != 0
+                        || (int) AVAIL_OUT.get(stream, 0L) == 0) {
                     throw new IllegalStateException("zlib deflate stopped short (status " + status + ")");
                 }
-                long produced = output.byteSize() - stream.get(ValueLayout.JAVA_INT, AVAIL_OUT);
+                long produced = output.byteSize() - (int) AVAIL_OUT.get(stream, 0L);
                 return output.asSlice(0, produced).toArray(ValueLayout.JAVA_BYTE);
             } catch (RuntimeException | Error e) {
                 throw e;
@@ -204,7 +209,7 @@ final class SystemZlib {
 
         @Override
         public String identity() {
-            return zlib.identity;
+            return zlib.identity();
         }
 
         private static void check(int status, String call) {
