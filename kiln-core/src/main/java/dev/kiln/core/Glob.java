@@ -9,11 +9,9 @@ import java.util.regex.Pattern;
  */
 public final class Glob {
 
-    private final String source;
     private final Pattern regex;
 
-    private Glob(String source, Pattern regex) {
-        this.source = source;
+    private Glob(Pattern regex) {
         this.regex = regex;
     }
 
@@ -47,15 +45,11 @@ public final class Glob {
                 }
             }
         }
-        return new Glob(pattern, Pattern.compile(re.toString(), Pattern.DOTALL));
+        return new Glob(Pattern.compile(re.toString(), Pattern.DOTALL));
     }
 
     public boolean matches(String name) {
         return regex.matcher(name).matches();
-    }
-
-    String source() {
-        return source;
     }
 
     /** Whether a path element holds an unescaped wildcard character, as Go's containsWildcards decides. */

@@ -130,15 +130,18 @@ final class LlbBridgeService extends LLBBridgeGrpc.LLBBridgeImplBase {
     private final DaemonInfo info;
 
     LlbBridgeService(ForwardedBuilds builds, DaemonInfo info) {
-        this.builds = builds;
-        this.bound = null;
-        this.info = info;
+        this(builds, null, info);
     }
 
     /** The bridge of one frontend container: every call is {@code build}'s. */
     LlbBridgeService(ForwardedBuild build, DaemonInfo info) {
-        this.builds = null;
-        this.bound = build;
+        this(null, build, info);
+    }
+
+    /** Exactly one of {@code builds} (each call names its build) and {@code bound} is set. */
+    private LlbBridgeService(ForwardedBuilds builds, ForwardedBuild bound, DaemonInfo info) {
+        this.builds = builds;
+        this.bound = bound;
         this.info = info;
     }
 

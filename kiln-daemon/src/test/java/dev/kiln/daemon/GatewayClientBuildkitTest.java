@@ -32,7 +32,7 @@ import org.junit.jupiter.api.io.TempDir;
  * otherwise. buildkitd gets a state directory of its own and a socket in a fresh directory, and is stopped after.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
-class GatewayClientBuildkitTest {
+class GatewayClientBuildkitTest implements ProbeFailures {
 
     Path tmp;
     BusyboxRegistry images;
@@ -124,13 +124,8 @@ class GatewayClientBuildkitTest {
         assertThat(warnings).contains("the probe was here");
     }
 
-    @Test
-    void aFailingJavaFrontendFailsTheBuildkitBuildWithItsMessage() {
-        ProbeFrontend.assertItsFailureFailsTheBuild(address, busybox);
-    }
-
-    @Test
-    void aFailingStepFailsTheBuildkitBuildWithTheStepsError() {
-        ProbeFrontend.assertAFailingStepFailsTheBuild(address, busybox, "exit code: 5");
+    @Override
+    public Engine probeEngine() {
+        return new Engine(address, busybox, "exit code: 5");
     }
 }

@@ -33,7 +33,7 @@ import org.junit.jupiter.api.Test;
  * container's do. What the frontend saw comes back in the files the build exports. Containers are tested against
  * buildkitd ({@link GatewayClientBuildkitTest}) until this daemon runs them.
  */
-class GatewayClientTest extends DaemonWithBusybox {
+class GatewayClientTest extends DaemonWithBusybox implements ProbeFailures {
 
     String address;
 
@@ -133,14 +133,9 @@ class GatewayClientTest extends DaemonWithBusybox {
         // warnings with the build's result but does not send them on Control.Status yet, so they are not asserted
     }
 
-    @Test
-    void aFailingJavaFrontendFailsTheBuildWithItsMessage() {
-        ProbeFrontend.assertItsFailureFailsTheBuild(address, busybox);
-    }
-
-    @Test
-    void aFailingStepReachesTheFrontendAndFailsTheBuildWithTheStepsError() {
-        ProbeFrontend.assertAFailingStepFailsTheBuild(address, busybox, "did not complete successfully: exit code: 5");
+    @Override
+    public Engine probeEngine() {
+        return new Engine(address, busybox, "did not complete successfully: exit code: 5");
     }
 
     /**

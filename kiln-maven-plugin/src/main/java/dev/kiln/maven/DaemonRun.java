@@ -58,8 +58,10 @@ import org.apache.maven.plugin.logging.Log;
  * this host as this user, and the plugin's registry credentials are the ones the daemon finds itself) or through a
  * session that serves them (filesync, file send) with the plugin's credentials (auth); a daemon that refuses the
  * grant gets the build again with a session.
+ *
+ * @param offerDirectAccess whether the plugin may hand its files over by path when its credentials allow
  */
-final class DaemonRun {
+record DaemonRun(DaemonEndpoint daemon, Path stateDir, boolean offerDirectAccess, Log log) {
 
     /** Messages as large as BuildKit's clients take them: a big definition or status batch. */
     private static final int MAX_MESSAGE = 64 << 20;
@@ -72,21 +74,6 @@ final class DaemonRun {
         // SO_KEEPALIVE warning on every unix socket of the session (NettyLogs): a warning per build on Maven's log.
         InternalLoggerFactory.setDefaultFactory(JdkLoggerFactory.INSTANCE);
         NettyLogs.quietKeepAliveWarnings();
-    }
-
-    private final DaemonEndpoint daemon;
-    private final Path stateDir;
-    private final boolean offerDirectAccess;
-    private final Log log;
-
-    /**
-     * @param offerDirectAccess whether the plugin may hand its files over by path when its credentials allow
-     */
-    DaemonRun(DaemonEndpoint daemon, Path stateDir, boolean offerDirectAccess, Log log) {
-        this.daemon = daemon;
-        this.stateDir = stateDir;
-        this.offerDirectAccess = offerDirectAccess;
-        this.log = log;
     }
 
     /** The daemon refused the plugin's {@link DirectAccess}: the build goes again with a session. */

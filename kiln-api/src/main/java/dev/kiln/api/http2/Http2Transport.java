@@ -96,12 +96,15 @@ sealed interface Http2Transport {
             out.flush();
         }
 
+        /**
+         * Closes the output (flushing what is buffered), then the input even when that failed; a failure of the second
+         * close is kept as suppressed on the first's rather than replacing it.
+         */
         @Override
         public void close() throws IOException {
-            try {
-                out.close();
-            } finally {
-                in.close();
+            try (in;
+                    out) {
+                // the resources close in reverse order: the output first, the input last
             }
         }
     }

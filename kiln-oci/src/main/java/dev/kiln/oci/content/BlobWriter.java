@@ -115,16 +115,6 @@ public final class BlobWriter extends BlockOutputStream {
         out = new BufferedOutputStream(Channels.newOutputStream(channel), BUFFER);
     }
 
-    /** The digest this blob must have, or null when it is computed at commit. */
-    public Digest expectedDigest() {
-        return expectedDigest;
-    }
-
-    /** The size this blob must have, or -1 when unknown. */
-    public long expectedSize() {
-        return expectedSize;
-    }
-
     /** How many bytes the blob has so far: the resume point for a download. */
     public long offset() {
         return offset;

@@ -30,10 +30,6 @@ final class LayerTarget {
         this.root = root;
     }
 
-    Path root() {
-        return root;
-    }
-
     /** The real directory that will hold the entry's last component; missing parents are made (root, 0755). */
     Path parentOf(String entry, List<String> components) throws IOException {
         return directory(entry, components.subList(0, components.size() - 1), true);
