@@ -16,9 +16,9 @@ import java.util.Map;
  * was seen within the deleted directories; du's listing instead counts it at one record, which is what the disk
  * holds but not what removing that record frees.
  *
- * <p>Each directory is walked again here rather than taken from its kept measure ({@link DiskUsage.LayerFiles}): a
- * file with one name when its layer was measured gains one when a later COPY links it from there, so the measure's
- * singly linked bytes may include files another layer still keeps.
+ * <p>Each directory is walked again here rather than taken from its kept measure ({@link DiskUsage.LayerFiles}): the
+ * measure keeps a linked file once, without how many names it has or how many of them lie in the layer, and a file
+ * loses names as the layers that linked it are removed after the measure.
  */
 final class DeletedFiles {
 

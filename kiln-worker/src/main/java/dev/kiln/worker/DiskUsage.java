@@ -27,7 +27,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.function.LongConsumer;
@@ -51,9 +50,7 @@ final class DiskUsage {
     private final ImageStore images;
     private final SessionCopies sessionCopies;
     private final UsageLedger ledger;
-    /** Layers never change, so each is measured once per process. */
-    private final Map<String, LayerFiles> layerFiles = new ConcurrentHashMap<>();
-    /** The same measures on disk, for the next process. */
+    /** Each layer's measure, taken once and kept until its files gain names. */
     private final LayerMeasures measures;
 
     /**
@@ -218,9 +215,6 @@ final class DiskUsage {
             byLayers.putIfAbsent(snapshot.layers(), snapshot);
             liveLayers.addAll(snapshot.layers());
         }
-        // a removed layer's measure goes too: a daemon lists its usage after every build for its lifetime, and a layer
-        // of a COPY keeps an entry per linked file (some 1 MB for 20,000 files)
-        layerFiles.keySet().retainAll(liveLayers);
         measures.retain(liveLayers);
         Map<String, Snapshot> parent = new HashMap<>();
         Map<String, List<String>> own = new HashMap<>();
@@ -321,28 +315,8 @@ final class DiskUsage {
         return "";
     }
 
-    private LayerFiles layerFiles(String layer) throws IOException {
-        LayerFiles known = layerFiles.get(layer);
-        if (known != null) {
-            return known;
-        }
-        Path root = snapshotter.layerPath(layer);
-        Lstat identity;
-        try {
-            identity = Lstat.ofIfExists(root);
-        } catch (IOException unreadable) {
-            identity = null;
-        }
-        if (identity == null) {
-            return new LayerFiles(0, new long[0], new long[0], new long[0]); // removed meanwhile: takes no space
-        }
-        LayerFiles files = measures.read(layer, identity).orElse(null);
-        if (files == null) {
-            files = measure(root);
-            measures.write(layer, identity, files);
-        }
-        layerFiles.put(layer, files);
-        return files;
+    private LayerFiles layerFiles(String layer) {
+        return measures.of(layer, snapshotter.layerPath(layer), DiskUsage::measure);
     }
 
     /**

@@ -1,6 +1,7 @@
 package dev.kiln.worker;
 
 import dev.kiln.core.sys.Lstat;
+import dev.kiln.worker.snapshot.Snapshotter;
 import java.io.ByteArrayOutputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
@@ -11,33 +12,106 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Function;
 
 /**
- * Each layer's measure ({@link DiskUsage.LayerFiles}) kept on disk between processes, one file a layer: layers never
- * change, and measuring one stats every file in it, which every new daemon did again for every layer of its state
- * (one that its idle timeout stopped, say), in the background of its first builds. A file names the layer
- * directory's own device and inode, so a state copied to another file system, whose inode numbers differ, is
- * measured again. Written without fsync: a torn file fails its length check and its layer is measured again.
+ * Each layer's measure ({@link DiskUsage.LayerFiles}), kept for the process and on disk between processes, one file a
+ * layer: measuring one stats every file in it, which every new daemon did again for every layer of its state (one
+ * that its idle timeout stopped, say), in the background of its first builds. A file names the layer directory's own
+ * device and inode, so a state copied to another file system, whose inode numbers differ, is measured again. Written
+ * without fsync: a torn file fails its length check and its layer is measured again.
+ *
+ * <p>A layer's files never change, but their link counts do: a commit hard-links files of committed layers into its
+ * new one ({@link Snapshotter.LayerLinks}), and a file measured with one name, as only its layer's, then has a name in
+ * the new layer too, whose measure counts it again. So the measures of a commit's source layers are forgotten, in
+ * memory and on disk, before the first link is made (the syncfs that makes the commit's layer durable makes that
+ * durable too, on the state's file system), and a
+ * measure taken while links are made, or begun before, is used once and not kept.
  */
-final class LayerMeasures {
+final class LayerMeasures implements Snapshotter.LayerLinks {
 
     private static final int MAGIC = 0x4b4c4d31; // "KLM1"
     /** magic, the layer directory's device and inode, the singly linked bytes, the count of linked files */
     private static final int HEADER = 4 + 8 + 8 + 8 + 4;
 
+    private static final DiskUsage.LayerFiles NOTHING =
+            new DiskUsage.LayerFiles(0, new long[0], new long[0], new long[0]);
+
     private final Path dir;
+    private final Map<String, DiskUsage.LayerFiles> kept = new ConcurrentHashMap<>();
+    /** Orders what is kept against links being made: a measure is kept only under it, and forgotten under it. */
+    private final Object lock = new Object();
+    /** How many commits are making links now; guarded by lock. */
+    private int linking;
+    /** How many commits have begun making links; guarded by lock. */
+    private long linkings;
 
     LayerMeasures(Path dir) {
         this.dir = dir;
     }
 
     /**
+     * The measure of {@code layer}, whose directory is {@code root}: the one kept, else one {@code walk} takes now and
+     * keeps, unless links to the files of some layer are made meanwhile. A layer removed meanwhile takes no space.
+     */
+    DiskUsage.LayerFiles of(String layer, Path root, Function<Path, DiskUsage.LayerFiles> walk) {
+        DiskUsage.LayerFiles known = kept.get(layer);
+        if (known != null) {
+            return known;
+        }
+        Lstat identity;
+        try {
+            identity = Lstat.ofIfExists(root);
+        } catch (IOException unreadable) {
+            identity = null;
+        }
+        if (identity == null) {
+            return NOTHING;
+        }
+        long began;
+        synchronized (lock) {
+            began = linking > 0 ? -1 : linkings; // -1 matches no count: links being made now, so not kept
+        }
+        Optional<DiskUsage.LayerFiles> stored = read(layer, identity);
+        DiskUsage.LayerFiles files = stored.orElseGet(() -> walk.apply(root));
+        synchronized (lock) {
+            if (began == linkings) {
+                if (stored.isEmpty()) {
+                    write(layer, identity, files);
+                }
+                kept.put(layer, files);
+            }
+        }
+        return files;
+    }
+
+    /** Forgets the measures of {@code layers}, whose files are about to gain names, and keeps none until they have. */
+    @Override
+    public Linking linking(Set<String> layers) throws IOException {
+        synchronized (lock) {
+            linking++;
+            linkings++;
+            for (String layer : layers) {
+                kept.remove(layer);
+                Files.deleteIfExists(dir.resolve(layer));
+            }
+        }
+        return () -> {
+            synchronized (lock) {
+                linking--;
+            }
+        };
+    }
+
+    /**
      * The measure kept for {@code layer}, when there is a whole one of its directory as it is now ({@code root}: the
      * directory's lstat).
      */
-    Optional<DiskUsage.LayerFiles> read(String layer, Lstat root) {
+    private Optional<DiskUsage.LayerFiles> read(String layer, Lstat root) {
         try {
             ByteBuffer in = ByteBuffer.wrap(Files.readAllBytes(dir.resolve(layer)));
             if (in.remaining() < HEADER
@@ -69,7 +143,7 @@ final class LayerMeasures {
      * Keeps {@code files} as the measure of {@code layer}, whose directory's lstat is {@code root}; where it cannot be
      * written, the next process measures.
      */
-    void write(String layer, Lstat root, DiskUsage.LayerFiles files) {
+    private void write(String layer, Lstat root, DiskUsage.LayerFiles files) {
         try {
             ByteArrayOutputStream bytes = new ByteArrayOutputStream(HEADER + files.inodes().length * 24);
             DataOutputStream out = new DataOutputStream(bytes);
@@ -95,10 +169,12 @@ final class LayerMeasures {
     }
 
     /**
-     * Deletes the measures of layers other than {@code liveLayers}, and what a write interrupted over an hour ago left
-     * (a younger one may be a write under way).
+     * Forgets the measures of layers other than {@code liveLayers}, and deletes what a write interrupted over an hour
+     * ago left (a younger one may be a write under way). A daemon lists its usage after every build for its lifetime,
+     * and a layer of a COPY keeps an entry per linked file (some 1 MB for 20,000 files).
      */
     void retain(Set<String> liveLayers) {
+        kept.keySet().retainAll(liveLayers);
         if (!Files.isDirectory(dir)) {
             return;
         }

@@ -68,7 +68,9 @@ public final class Worker implements AutoCloseable {
         Files.createDirectories(stateDir);
         this.ledger = new UsageLedger(
                 Files.createDirectories(stateDir.resolve("usage")).resolve("records"));
-        this.snapshotter = Snapshotter.open(stateDir.resolve("snapshots"), ledger);
+        // before the snapshots: a commit that links files of committed layers has their measures forgotten
+        LayerMeasures measures = new LayerMeasures(stateDir.resolve("usage").resolve("layers"));
+        this.snapshotter = Snapshotter.open(stateDir.resolve("snapshots"), ledger, measures);
         // the snapshot store's lock makes this worker the state's only writer: what is half-written is a dead one's
         TemporaryFiles.sweep(stateDir);
         this.localChecksums = ChecksumIndex.open(stateDir.resolve("checksums.idx"));
@@ -89,13 +91,7 @@ public final class Worker implements AutoCloseable {
                 new ContentChecksum(ChecksumIndex.inMemory()),
                 stateDir.resolve("snapshot-checksums"));
         this.sessionCopies = new SessionCopies(stateDir.resolve("session-copies"), ledger);
-        this.diskUsage = new DiskUsage(
-                snapshotter,
-                cacheMounts,
-                images,
-                sessionCopies,
-                ledger,
-                new LayerMeasures(stateDir.resolve("usage").resolve("layers")));
+        this.diskUsage = new DiskUsage(snapshotter, cacheMounts, images, sessionCopies, ledger, measures);
     }
 
     /**

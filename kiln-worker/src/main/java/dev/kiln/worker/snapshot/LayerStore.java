@@ -16,6 +16,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.HexFormat;
@@ -56,9 +57,12 @@ final class LayerStore implements Closeable {
 
     private final Set<AutoCloseable> openHandles = ConcurrentHashMap.newKeySet();
     private final Snapshotter.Uses uses;
+    private final Snapshotter.LayerLinks links;
 
-    private LayerStore(Path root, FileChannel lockFile, FileLock lock, Snapshotter.Uses uses) {
+    private LayerStore(
+            Path root, FileChannel lockFile, FileLock lock, Snapshotter.Uses uses, Snapshotter.LayerLinks links) {
         this.uses = uses;
+        this.links = links;
         this.root = root;
         this.layers = root.resolve("l");
         this.snapshots = root.resolve("snapshots");
@@ -70,10 +74,10 @@ final class LayerStore implements Closeable {
     }
 
     static LayerStore open(Path root) throws IOException {
-        return open(root, Snapshotter.Uses.NONE);
+        return open(root, Snapshotter.Uses.NONE, Snapshotter.LayerLinks.NONE);
     }
 
-    static LayerStore open(Path root, Snapshotter.Uses uses) throws IOException {
+    static LayerStore open(Path root, Snapshotter.Uses uses, Snapshotter.LayerLinks links) throws IOException {
         Path absolute = root.toAbsolutePath().normalize();
         Files.createDirectories(absolute);
         FileChannel channel =
@@ -89,7 +93,7 @@ final class LayerStore implements Closeable {
             channel.close();
             throw new IOException("snapshot state " + absolute + " is in use by another process");
         }
-        LayerStore store = new LayerStore(absolute, channel, lock, uses);
+        LayerStore store = new LayerStore(absolute, channel, lock, uses, links);
         try {
             store.recover();
         } catch (IOException | RuntimeException e) {
@@ -145,6 +149,21 @@ final class LayerStore implements Closeable {
 
     List<Path> layerPaths(List<String> layerIds) {
         return layerIds.stream().map(this::layerPath).toList();
+    }
+
+    /**
+     * Tells the listener that {@code files}, regular files of committed layers, are about to gain names (see
+     * {@link Snapshotter.LayerLinks}); the layers are told once each, however many of their files are linked.
+     */
+    Snapshotter.LayerLinks.Linking linking(Collection<Path> files) throws IOException {
+        Set<String> from = new HashSet<>();
+        int depth = layers.getNameCount();
+        for (Path file : files) {
+            if (file.getNameCount() > depth && file.startsWith(layers)) {
+                from.add(file.getName(depth).toString());
+            }
+        }
+        return links.linking(Set.copyOf(from));
     }
 
     /** A fresh directory for in-progress work; it is deleted at the next open if the process dies. */

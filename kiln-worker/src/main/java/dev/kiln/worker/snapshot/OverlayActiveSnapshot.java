@@ -36,7 +36,7 @@ final class OverlayActiveSnapshot extends StoredActiveSnapshot {
         this.upper = upper;
         this.mountPoint = mountPoint;
         this.upperRootAtStart = upperRootAtStart;
-        this.pendingLinks = new PendingLinks(upper);
+        this.pendingLinks = new PendingLinks(store, upper);
         this.mounted = mounted;
     }
 

@@ -26,10 +26,12 @@ import java.util.TreeMap;
  * which the copy has already set: they are put back.
  */
 public final class PendingLinks {
+    private final LayerStore store;
     private final Path upper;
     private final TreeMap<String, Path> links = new TreeMap<>();
 
-    PendingLinks(Path upper) {
+    PendingLinks(LayerStore store, Path upper) {
+        this.store = store;
         this.upper = upper;
     }
 
@@ -65,9 +67,20 @@ public final class PendingLinks {
     /**
      * Makes the links in the unmounted upper directory, replacing whiteouts, then restores the directories' times.
      * Where a link cannot be made (the layers on another mount than the new layer: EXDEV), the file is copied with
-     * every attribute instead, as the copy would have done.
+     * every attribute instead, as the copy would have done. The store's listener hears of the linked files' layers
+     * first: their files gain names.
      */
     void apply() throws IOException {
+        Snapshotter.LayerLinks.Linking linking = store.linking(links.values());
+        try {
+            makeLinks();
+        } finally {
+            linking.close();
+        }
+        links.clear();
+    }
+
+    private void makeLinks() throws IOException {
         Map<Path, FileStat> directories = new LinkedHashMap<>();
         FileCopier fallback = new FileCopier(false);
         for (Map.Entry<String, Path> link : links.entrySet()) {
@@ -90,7 +103,6 @@ public final class PendingLinks {
                     directory.getValue().accessed(),
                     directory.getValue().modified());
         }
-        links.clear();
     }
 
     /**

@@ -5,6 +5,7 @@ import java.nio.file.Path;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * Immutable, persisted snapshots under one state directory. {@link OverlaySnapshotter} stacks layers with
@@ -23,7 +24,15 @@ public sealed interface Snapshotter extends AutoCloseable permits StoredSnapshot
 
     /** As {@link #open(Path)}, telling {@code uses} of every snapshot that is recorded or loaded. */
     static Snapshotter open(Path root, Uses uses) throws IOException {
-        LayerStore store = LayerStore.open(root, uses);
+        return open(root, uses, LayerLinks.NONE);
+    }
+
+    /**
+     * As {@link #open(Path, Uses)}, also telling {@code links} of the committed layers whose files a commit gives more
+     * names.
+     */
+    static Snapshotter open(Path root, Uses uses, LayerLinks links) throws IOException {
+        LayerStore store = LayerStore.open(root, uses, links);
         try {
             Optional<String> options = OverlaySnapshotter.probe(store);
             if (options.isPresent()) {
@@ -104,6 +113,30 @@ public sealed interface Snapshotter extends AutoCloseable permits StoredSnapshot
 
         /** {@code id} was just made; it is in use by its maker. Called before the snapshot is visible to a listing. */
         void recorded(String id);
+    }
+
+    /**
+     * Hears of files of committed layers gaining names: a commit makes the hard links to them that a copy shares
+     * instead of copying ({@link PendingLinks}) in its new layer. Committed layers never change, but their files' link
+     * counts do, so whoever keeps what a count told must not keep it past the links: du's measure of a layer counts a
+     * file with one name as only that layer's, and the copy's layer would then count it a second time.
+     */
+    @FunctionalInterface
+    interface LayerLinks {
+        LayerLinks NONE = layers -> () -> {};
+
+        /**
+         * Links to files of {@code layers} are about to be made; what this returns is closed once they are made, or
+         * failed. It is told before the first link, so that what it forgets on disk stays forgotten should the
+         * process die while the links are made; a failure fails the commit before any link is made.
+         */
+        Linking linking(Set<String> layers) throws IOException;
+
+        /** Links being made; closed when they are made, or failed. */
+        interface Linking extends AutoCloseable {
+            @Override
+            void close();
+        }
     }
 
     /**

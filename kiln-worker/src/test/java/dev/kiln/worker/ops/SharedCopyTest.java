@@ -14,8 +14,10 @@ import dev.kiln.worker.snapshot.ActiveSnapshot;
 import dev.kiln.worker.snapshot.Mounted;
 import dev.kiln.worker.snapshot.OverlaySnapshotter;
 import dev.kiln.worker.snapshot.Snapshot;
+import dev.kiln.worker.snapshot.Snapshotter;
 import dev.kiln.worker.sys.Mounts;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -23,6 +25,8 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.FileTime;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -132,6 +136,32 @@ class SharedCopyTest {
             assertThat(attribute(view.path().resolve("ctx/src/sub"), "lastModifiedTime"))
                     .isEqualTo(DIR_WHEN);
             assertThat(Files.readString(view.path().resolve("ctx/a.txt"))).isEqualTo("older a\n");
+        }
+    }
+
+    @Test
+    void theCommitTellsTheLayerItLinksFromBeforeTheFirstLinkAndWhenTheyAreMade() throws Exception {
+        Path b = layerFile(source, "src/sub/b.txt");
+        List<String> told = new ArrayList<>();
+        snapshotter.close();
+        snapshotter = (OverlaySnapshotter) Snapshotter.open(dir.resolve("state"), Snapshotter.Uses.NONE, layers -> {
+            told.add("linking from " + layers + ", b.txt has names: " + names(b));
+            return () -> told.add("linked, b.txt has names: " + names(b));
+        });
+
+        copy("/src", "/ctx/src", CopyOptions.defaults());
+
+        assertThat(told)
+                .containsExactly(
+                        "linking from [" + source.layers().getLast() + "], b.txt has names: 1",
+                        "linked, b.txt has names: 2");
+    }
+
+    private static Object names(Path file) {
+        try {
+            return attribute(file, "nlink");
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
         }
     }
 
