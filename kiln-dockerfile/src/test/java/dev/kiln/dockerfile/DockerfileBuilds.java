@@ -115,6 +115,12 @@ final class DockerfileBuilds implements BeforeAllCallback, AfterAllCallback, Aut
             List<ProgressEvent> events,
             Set<Entitlement> allow)
             throws Exception {
+        return engine.build(request(context, opts, extraLocals, targets).withEntitlements(allow), events::add);
+    }
+
+    /** The request of a build of {@code context} with the shared base, exported to {@code targets}. */
+    BuildRequest request(
+            Path context, Map<String, String> opts, Map<String, Path> extraLocals, List<ExportTarget> targets) {
         Map<String, String> options = new LinkedHashMap<>();
         options.put("context:busybox", "local:busybox");
         // one session for the shared base across builds, as a client keeps one for a directory it reuses:
@@ -126,14 +132,8 @@ final class DockerfileBuilds implements BeforeAllCallback, AfterAllCallback, Aut
         locals.put("dockerfile", context);
         locals.put("busybox", busybox);
         locals.putAll(extraLocals);
-        return engine.build(
-                new BuildRequest(
-                                new FrontendSpec.Function(DockerfileFrontend.NAME, new DockerfileFrontend()),
-                                options,
-                                locals,
-                                targets)
-                        .withEntitlements(allow),
-                events::add);
+        return new BuildRequest(
+                new FrontendSpec.Function(DockerfileFrontend.NAME, new DockerfileFrontend()), options, locals, targets);
     }
 
     /** A finished build: its outcome, the exported files, the same files as a tar, the progress events. */

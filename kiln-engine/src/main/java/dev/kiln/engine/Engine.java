@@ -181,7 +181,12 @@ public final class Engine implements AutoCloseable {
             } else if (attest.any() || !result.attestations().isEmpty()) {
                 result = attest(request, attest, result, session, cache, startedOn, progress);
             }
-            context.earlyLayers().awaitEveryStep();
+            if (context.earlyLayers().everyStep()) {
+                // the steps run here, not inside the first export, so the layers they queue are all written (each
+                // after those it copies from) before an export asks for them
+                evaluateAll(result);
+                context.earlyLayers().awaitEveryStep();
+            }
             InlineCache inline = inlineCache(request, result, cache, context.warnings());
             for (ExportTarget target : request.exports()) {
                 result = export(result, target, session, progress, inline);
