@@ -82,24 +82,22 @@ record StateUsage(Worker worker, CacheStore cache, Path stateDir) {
         Set<String> removedSnapshots = new HashSet<>();
         ImageStore.Swept swept = ImageStore.Swept.NONE;
         try {
-            long keepBytes = 0;
-            if (options.limitsSpace()) {
-                long total =
-                        recordBytes(records()) + worker.contentUse(liveChains()).bytes();
-                keepBytes = keepBytes(total, Files.getFileStore(stateDir).getUsableSpace(), options);
-            }
+            Scan scan = scan(options.limitsSpace());
+            long keepBytes = options.limitsSpace()
+                    ? keepBytes(
+                            recordBytes(scan.records()) + scan.blobs().bytes(),
+                            Files.getFileStore(stateDir).getUsableSpace(),
+                            options)
+                    : 0;
             Instant cutoff = Instant.now().minus(options.keepDuration());
             while (true) {
                 if (Thread.currentThread().isInterrupted()) {
                     // whoever runs the prune is stopping (a daemon's GC at close): each removal is whole, so stop here
                     break;
                 }
-                Map<String, StoredRecord> stored = new HashMap<>();
-                List<UsageRecord> current = records(stored);
+                List<UsageRecord> current = scan.records();
                 if (keepBytes != 0) {
-                    forgetResults(removedSnapshots);
-                    removedSnapshots.clear();
-                    Counted counted = countBlobs(recordBytes(current), keepBytes);
+                    Counted counted = countBlobs(recordBytes(current), keepBytes, scan);
                     swept = swept.plus(counted.swept());
                     if (recordBytes(current) + counted.blobBytes() < keepBytes) {
                         break;
@@ -135,7 +133,7 @@ record StateUsage(Worker worker, CacheStore cache, Path stateDir) {
                 }
                 int before = removed.size();
                 for (UsageRecord candidate : candidates) {
-                    StoredRecord record = stored.get(candidate.id());
+                    StoredRecord record = scan.stored().get(candidate.id());
                     OptionalLong freed = worker.remove(record);
                     if (freed.isPresent()) {
                         if (record.kind() == StoredRecord.Kind.SNAPSHOT) {
@@ -150,6 +148,12 @@ record StateUsage(Worker worker, CacheStore cache, Path stateDir) {
                 if (removed.size() == before) {
                     break;
                 }
+                if (keepBytes != 0) {
+                    // before the next pass counts blobs: those of the removed snapshots' results are no longer live
+                    forgetResults(removedSnapshots);
+                    removedSnapshots.clear();
+                }
+                scan = scan(keepBytes != 0);
             }
         } finally {
             forgetResults(removedSnapshots);
@@ -165,6 +169,26 @@ record StateUsage(Worker worker, CacheStore cache, Path stateDir) {
         return worker.sweepContent(liveChains()).orElse(ImageStore.Swept.NONE);
     }
 
+    /**
+     * What one pass of a prune sees: the records, the worker's record behind each, and for a space limit the chains
+     * the solver's cache keeps live and the content store's use by them (else none).
+     */
+    private record Scan(
+            List<UsageRecord> records,
+            Map<String, StoredRecord> stored,
+            Set<String> liveChains,
+            ImageStore.ContentUse blobs) {}
+
+    private Scan scan(boolean withBlobs) throws IOException {
+        Map<String, StoredRecord> stored = new HashMap<>();
+        List<UsageRecord> records = records(stored);
+        if (!withBlobs) {
+            return new Scan(records, stored, Set.of(), null);
+        }
+        Set<String> live = liveChains();
+        return new Scan(records, stored, live, worker.contentUse(live));
+    }
+
     /** The content store's bytes a limited prune counts, after the sweep it made to get under the limit. */
     private record Counted(long blobBytes, ImageStore.Swept swept) {}
 
@@ -173,9 +197,9 @@ record StateUsage(Worker worker, CacheStore cache, Path stateDir) {
      * nothing is unreferenced; otherwise the unreferenced ones are swept first, and while a build runs (no sweep)
      * only the referenced ones count, since the next sweep deletes the others without removing any record.
      */
-    private Counted countBlobs(long recordBytes, long keepBytes) throws IOException {
-        Set<String> liveChains = liveChains();
-        ImageStore.ContentUse use = worker.contentUse(liveChains);
+    private Counted countBlobs(long recordBytes, long keepBytes, Scan scan) {
+        Set<String> liveChains = scan.liveChains();
+        ImageStore.ContentUse use = scan.blobs();
         if (recordBytes + use.bytes() < keepBytes || use.unreferencedBlobs() == 0) {
             return new Counted(use.bytes(), ImageStore.Swept.NONE);
         }
