@@ -22,6 +22,7 @@ import java.nio.file.Path;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -116,6 +117,32 @@ class EarlyLayersTest {
         for (Descriptor layer : manifest.layers()) {
             assertThat(blob(cache, layer)).exists();
         }
+    }
+
+    @Test
+    void aModeMaxCacheExportInAnotherFormThanTheImagesLeavesTheOtherStageToItself() throws Exception {
+        State other = writeThenWait("other");
+        State image = EngineFixture.base()
+                .file(FileAction.copy(other, "/other.done", "/other.done"), OpOption.customName("copy done"));
+        ExportTarget zstdImage = new ExportTarget.OciArchive(
+                new ArchiveDestination.ToFile(kiln.dir.resolve("image.tar")),
+                List.of(),
+                ImageOptions.parse(Map.of("compression", "zstd"), ImageOptions.defaults(), Optional.empty()));
+
+        kiln.engine.build(
+                new BuildRequest(new FrontendSpec.Llb(image.marshal()), Map.of(), kiln.locals, List.of(zstdImage))
+                        .withCache(
+                                List.of(CacheExport.of(
+                                        "local",
+                                        Map.of("dest", kiln.dir.resolve("cache").toString(), "mode", "max"))),
+                                List.of()),
+                kiln.events::add);
+
+        // the image's two layers ahead, in zstd; the other stage's two by the gzip cache export, as before
+        assertThat(logs(AHEAD)).hasSize(2).allMatch(line -> text(line).contains("(zstd)"));
+        assertThat(logs("exporting cache to client directory").stream().map(EarlyLayersTest::text))
+                .filteredOn(line -> line.startsWith("compressing layer "))
+                .hasSizeGreaterThanOrEqualTo(2);
     }
 
     @Test

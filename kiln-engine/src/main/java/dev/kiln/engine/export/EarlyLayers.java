@@ -19,15 +19,14 @@ import java.util.concurrent.TimeUnit;
  * steps after it often leave a core idle (a shell loop, a download, a single-threaded compiler).
  *
  * <p>The layers of each solved result (an image export's layers) are written ahead, in the form the first output
- * asks for; with a {@code mode=max} cache export, the layers of every step, since that export needs them all. A
- * later stage that copies an earlier stage's files then finds their gzip blocks written ({@link ImageLayers}' reused
- * blocks; a big file has blocks of its own wherever it lies in a layer), so the files are compressed once, while the
- * build runs, instead of twice after it. One layer at a time, on one
- * virtual thread (the compressor spreads a layer over the cores, which the kernel shares with the steps that run
- * meanwhile). A layer written ahead is the same blob the export would write
- * ({@link dev.kiln.worker.image.ImageStore#layerBlob} lets one write run per layer and form; an export that asks
- * meanwhile waits for it), and a failed or cancelled write costs nothing: the export writes that layer itself and
- * reports its error.
+ * asks for; with a {@code mode=max} cache export that wants that form, the layers of every step, since that export
+ * needs them all. A later stage that copies an earlier stage's files then finds their gzip blocks written
+ * ({@link ImageLayers}' reused blocks; a big file has blocks of its own wherever it lies in a layer), so the files
+ * are compressed once, while the build runs, instead of twice after it. One layer at a time, on one virtual thread
+ * (the compressor spreads a layer over the cores, which the kernel shares with the steps that run meanwhile). A
+ * layer written ahead is the same blob the export would write ({@link dev.kiln.worker.image.ImageStore#layerBlob}
+ * lets one write run per layer and form; an export that asks meanwhile waits for it), and a failed or cancelled
+ * write costs nothing: the export writes that layer itself and reports its error.
  */
 public final class EarlyLayers implements AutoCloseable {
 
@@ -71,7 +70,13 @@ public final class EarlyLayers implements AutoCloseable {
         ImageLayers layers = new ImageLayers(worker.images(), worker.snapshotter(), form.get(), log);
         ExecutorService thread = Executors.newSingleThreadExecutor(
                 Thread.ofVirtual().name("early-layers").factory());
-        boolean everyStep = cacheExports.stream().anyMatch(CacheExport::max);
+        // another form would be of no use to the cache export: it would compress those layers again
+        String variant = form.get().layerVariant();
+        boolean everyStep = cacheExports.stream()
+                .anyMatch(target -> target.max()
+                        && layerOptions(target)
+                                .map(options -> options.layerVariant().equals(variant))
+                                .orElse(false));
         return new EarlyLayers(new Ahead(layers, log, thread, everyStep));
     }
 
