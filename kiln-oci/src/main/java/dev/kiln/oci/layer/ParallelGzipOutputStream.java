@@ -30,7 +30,8 @@ import java.util.zip.CRC32;
  * with no dictionary, and the last ends where its content does. Its blocks then depend on its bytes alone, not on what
  * the layer holds before it, so the same file in another layer (a {@code COPY --from} of a stage's output, a
  * dependency jar in the next image) deflates once. It costs that file's first 32 KiB the earlier bytes as a
- * dictionary, a loss of well under a percent for files this big.
+ * dictionary: W3's and the cache benchmark's layers came out no bigger (bench/layer-export.sh: 5,591,435 bytes
+ * against 5,600,943 before for W3).
  */
 final class ParallelGzipOutputStream extends BlockOutputStream {
     static final int BLOCK_SIZE = 256 * 1024;
