@@ -41,8 +41,8 @@ final class LlbVertices {
 
     /** The solver's edge for {@code edge}; the layers of the result it leads to are written ahead (EarlyLayers). */
     Edge edge(LlbEdge edge) {
-        if (early.active()) {
-            layersAhead = LayerChain.of(edge);
+        if (early.active() && !early.everyStep()) {
+            layersAhead = LayerChain.of(edge); // with every step's layers written ahead, no chain is needed
         }
         return new Edge(vertex(edge.vertex()), edge.index());
     }

@@ -25,12 +25,6 @@ interface BlockDeflater extends AutoCloseable {
     void close();
 
     /**
-     * What deflates: two deflaters of the same identity give the same bytes for the same input, so a block one made
-     * may stand where the other would deflate ({@link DeflateKey}).
-     */
-    String identity();
-
-    /**
      * A deflater at {@code level} (a {@link Deflater} level) for blocks of at most {@code maxBlock} bytes: the system's
      * zlib when it loads, else the JDK's.
      */
@@ -40,7 +34,10 @@ interface BlockDeflater extends AutoCloseable {
                 .orElseGet(() -> new Jdk(level));
     }
 
-    /** The identity of what {@link #open} gives in this process. */
+    /**
+     * What {@link #open} gives in this process deflates with: two deflaters of the same identity give the same bytes
+     * for the same input, so a block one made may stand where the other would deflate ({@link DeflateKey}).
+     */
     static String current() {
         return SystemZlib.available().map(SystemZlib::identity).orElse(Jdk.IDENTITY);
     }
@@ -86,11 +83,6 @@ interface BlockDeflater extends AutoCloseable {
         @Override
         public void close() {
             deflater.end();
-        }
-
-        @Override
-        public String identity() {
-            return IDENTITY;
         }
     }
 }

@@ -6,7 +6,7 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 
 /**
- * What a deflated block was made from, as a SHA-256: the zlib that deflated it ({@link BlockDeflater#identity}: another
+ * What a deflated block was made from, as a SHA-256: the zlib that deflated it ({@link BlockDeflater#current}: another
  * zlib may pick other bytes for the same input, and a block it made must not stand where this one would deflate
  * otherwise), the compression level, whether the block ends the stream, the dictionary and the input, with their
  * lengths. Four longs, so keys compare and hash cheaply in memory and take 32 bytes on disk.

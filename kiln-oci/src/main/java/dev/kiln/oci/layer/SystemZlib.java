@@ -207,11 +207,6 @@ record SystemZlib(
             freed.clean();
         }
 
-        @Override
-        public String identity() {
-            return zlib.identity();
-        }
-
         private static void check(int status, String call) {
             if (status != Z_OK) {
                 throw new IllegalStateException("zlib " + call + " failed (status " + status + ")");
