@@ -9,12 +9,8 @@ import dev.kiln.worker.ops.CacheMounts;
 import dev.kiln.worker.snapshot.Snapshot;
 import dev.kiln.worker.snapshot.Snapshotter;
 import java.io.IOException;
-import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.SimpleFileVisitor;
-import java.nio.file.attribute.BasicFileAttributes;
 import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -386,49 +382,19 @@ final class DiskUsage {
     /** One file however many names it has. */
     record InodeKey(long device, long inode) {}
 
-    /** Bytes of the regular files and symlinks under {@code root}, each file counted once however often linked. */
-    static long treeSize(Path root) throws IOException {
+    /**
+     * Bytes of the regular files and symlinks under {@code root}, each file counted once however often linked; 0 when
+     * {@code root} is gone.
+     */
+    static long treeSize(Path root) {
         long[] total = {0};
-        Set<Object> seen = new HashSet<>();
-        boolean found = walkWhatRemains(root, (file, attrs) -> {
-            if ((attrs.isRegularFile() || attrs.isSymbolicLink())
-                    && (attrs.fileKey() == null || seen.add(attrs.fileKey()))) {
-                total[0] += attrs.size();
+        Set<InodeKey> seen = new HashSet<>();
+        eachFile(root, bytes -> total[0] += bytes, name -> {
+            if (seen.add(new InodeKey(name.device(), name.inode()))) {
+                total[0] += name.size();
             }
         });
-        return found ? total[0] : 0;
-    }
-
-    /** What is done with each file of a walk. */
-    @FunctionalInterface
-    private interface FileAction {
-        void visit(Path file, BasicFileAttributes attrs);
-    }
-
-    /**
-     * Hands each file under {@code root} to {@code action}. Layers and cache mounts may be removed or changed while
-     * they are measured: a file that is gone by the time it is reached is skipped, since it takes no space any more.
-     *
-     * @return false when {@code root} itself is gone
-     */
-    private static boolean walkWhatRemains(Path root, FileAction action) throws IOException {
-        try {
-            Files.walkFileTree(root, new SimpleFileVisitor<>() {
-                @Override
-                public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) {
-                    action.visit(file, attrs);
-                    return FileVisitResult.CONTINUE;
-                }
-
-                @Override
-                public FileVisitResult visitFileFailed(Path file, IOException e) {
-                    return FileVisitResult.CONTINUE;
-                }
-            });
-        } catch (NoSuchFileException gone) {
-            return false;
-        }
-        return true;
+        return total[0];
     }
 
     private static Optional<Instant> modified(Path path) {
