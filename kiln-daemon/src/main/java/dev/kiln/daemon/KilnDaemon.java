@@ -46,6 +46,7 @@ final class KilnDaemon implements AutoCloseable {
     private final DaemonConfig config;
     private final Engine engine;
     private final GarbageCollection gc;
+    private final HeapTarget heap = HeapTarget.start(HeapTarget.DEFAULT_MIN_GROWTH);
     private final BuildJobs jobs;
     private final ControlService control;
     private final LlbBridgeService bridge;
@@ -233,6 +234,7 @@ final class KilnDaemon implements AutoCloseable {
         }
         try {
             gc.close();
+            heap.close();
             endpoint.forget();
             for (Server server : servers) {
                 server.shutdownNow();
