@@ -45,7 +45,6 @@ final class ClientSources implements ConvertSources {
     private final FrontendOptions options;
     private final State contextInput;
     private final byte[] dockerfileIgnore;
-    private final Platform buildPlatform;
     private final Map<String, ResolvedImage> images = new ConcurrentHashMap<>();
     private final Map<String, Loaded> contexts = new ConcurrentHashMap<>();
 
@@ -53,17 +52,11 @@ final class ClientSources implements ConvertSources {
      * @param contextInput the "context" input of the frontend, or null to read the local directory
      * @param dockerfileIgnore the content of "Dockerfile.dockerignore" next to the Dockerfile, or null
      */
-    ClientSources(
-            Client client,
-            FrontendOptions options,
-            State contextInput,
-            byte[] dockerfileIgnore,
-            Platform buildPlatform) {
+    ClientSources(Client client, FrontendOptions options, State contextInput, byte[] dockerfileIgnore) {
         this.client = client;
         this.options = options;
         this.contextInput = contextInput;
         this.dockerfileIgnore = dockerfileIgnore;
-        this.buildPlatform = buildPlatform;
     }
 
     @Override
@@ -285,9 +278,9 @@ final class ClientSources implements ConvertSources {
     /** Solves {@code state} and reads {@code path}; a file that is not there is empty, a failed solve an error. */
     private Optional<byte[]> readOptional(State state, String path) {
         try {
-            Result result = client.solve(
-                    SolveRequest.of(state.marshal(MarshalOptions.defaults().withDefaultPlatform(buildPlatform)))
-                            .withEvaluate(true));
+            Result result = client.solve(SolveRequest.of(
+                            state.marshal(MarshalOptions.defaults().withDefaultPlatform(options.buildPlatform())))
+                    .withEvaluate(true));
             Optional<Reference> ref = result.ref();
             if (ref.isEmpty()) {
                 return Optional.empty();

@@ -80,7 +80,7 @@ public final class DockerfileFrontend implements Frontend, BuildFunction {
 
     private Result buildDockerfile(Client client) throws InterruptedException {
         FrontendOptions options = FrontendOptions.of(client.buildOpts());
-        Platform buildPlatform = options.convert().buildPlatforms().getFirst();
+        Platform buildPlatform = options.buildPlatform();
         Map<String, State> inputs = client.inputs();
         DockerfileSource source = readDockerfile(client, options, inputs, buildPlatform);
         Optional<Syntax> syntax = syntax(options.opts(), source.data());
@@ -104,8 +104,7 @@ public final class DockerfileFrontend implements Frontend, BuildFunction {
                 client,
                 options,
                 options.opts().containsKey("contextkey") ? null : inputs.get("context"),
-                source.ignoreFile(),
-                buildPlatform);
+                source.ignoreFile());
         List<Platform> targets = options.targetPlatforms().isEmpty()
                 ? java.util.Collections.singletonList(null)
                 : options.targetPlatforms();

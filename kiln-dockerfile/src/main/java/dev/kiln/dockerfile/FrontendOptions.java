@@ -119,6 +119,11 @@ record FrontendOptions(
         return opts.getOrDefault("local-sessionid:" + localName, sessionId == null ? "" : sessionId);
     }
 
+    /** The build platform, as {@link #buildPlatform(List)} found it when the options were read. */
+    Platform buildPlatform() {
+        return convert.buildPlatforms().getFirst();
+    }
+
     /** The first platform of the first worker: what BUILDPLATFORM names and RUN runs natively. */
     private static Platform buildPlatform(List<WorkerInfo> workers) {
         if (!workers.isEmpty() && !workers.getFirst().platforms().isEmpty()) {

@@ -45,25 +45,13 @@ import java.util.zip.GZIPOutputStream;
  * layer blobs where its files are the same ({@link StoredDeflateBlocks}): a COPY of a large tree with one file
  * changed deflates about one block again. Layers with nothing in them are left out, as BuildKit does.
  */
-public final class ImageLayers {
+public record ImageLayers(ImageStore images, Snapshotter snapshotter, ImageOptions options, ExportLog log) {
 
     /** Each snapshot layer in order; {@code layer} is empty for a layer with nothing in it. */
     public record Slot(String layerId, Optional<ImageLayer> layer) {}
 
     /** Beside the content store: the gzip blocks of recent layer blobs, so a layer that changed a little re-uses them. */
     private static final String DEFLATE_BLOCKS = "deflate-blocks";
-
-    private final ImageStore images;
-    private final Snapshotter snapshotter;
-    private final ImageOptions options;
-    private final ExportLog log;
-
-    public ImageLayers(ImageStore images, Snapshotter snapshotter, ImageOptions options, ExportLog log) {
-        this.images = images;
-        this.snapshotter = snapshotter;
-        this.options = options;
-        this.log = log;
-    }
 
     public List<Slot> export(Snapshot snapshot) throws IOException, InterruptedException {
         return export(List.of(snapshot)).getFirst();

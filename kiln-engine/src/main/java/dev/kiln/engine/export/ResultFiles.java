@@ -15,17 +15,10 @@ import java.util.Optional;
 /**
  * A build result's files, readable until closed, for the exporters that write files (local, tar). A result with no
  * files (scratch) reads as an empty directory, so it exports as an empty directory or an empty tar.
+ *
+ * @param view the mounted result, or null for the empty directory made for a result without files
  */
-final class ResultFiles implements AutoCloseable {
-
-    private final Path root;
-    /** The mounted result, or null for the empty directory made for a result without files. */
-    private final ReadOnlyView view;
-
-    private ResultFiles(Path root, ReadOnlyView view) {
-        this.root = root;
-        this.view = view;
-    }
+record ResultFiles(Path root, ReadOnlyView view) implements AutoCloseable {
 
     /**
      * One tree of files an exporter of files writes, with the attestations that go beside it.
@@ -70,10 +63,6 @@ final class ResultFiles implements AutoCloseable {
         }
         ReadOnlyView view = solved.open();
         return new ResultFiles(view.root(), view);
-    }
-
-    Path root() {
-        return root;
     }
 
     @Override

@@ -32,9 +32,9 @@ public final class LocalContainer implements Container {
     private final NewContainerRequest request;
     private final ContainerMounts mounts;
     private final Path rootfs;
+    /** The processes started in it, the init first. */
     private final List<LocalProcess> processes = new ArrayList<>();
-    private LocalProcess init;
-    private ProcessSpec initSpec;
+
     private boolean released;
 
     private LocalContainer(BuildContext build, NewContainerRequest request, ContainerMounts mounts, Path rootfs) {
@@ -152,18 +152,18 @@ public final class LocalContainer implements Container {
         String command = String.join(" ", start.args());
         try {
             LocalProcess process;
-            if (init == null) {
+            if (processes.isEmpty()) {
                 process = LocalProcess.start(build.worker().runtime(), rootfs, spec, start);
-                init = process;
-                initSpec = spec;
             } else {
+                LocalProcess init = processes.getFirst();
                 if (!init.isAlive()) {
                     throw new GatewayException("start " + command + ": the container has stopped: its first process ("
                             + init.command() + ") ended, which ends the container; create a new container");
                 }
                 // as BuildKit's exec: the process settings of the init, but for what the request sets
-                ProcessSpec joining = spec.withUser(start.user().isEmpty() ? initSpec.user() : start.user())
-                        .withSecurity(initSpec.security());
+                ProcessSpec joining = spec.withUser(
+                                start.user().isEmpty() ? init.spec().user() : start.user())
+                        .withSecurity(init.spec().security());
                 process = LocalProcess.exec(build.worker().runtime(), init.container(), joining, start);
             }
             processes.add(process);

@@ -21,22 +21,16 @@ import java.nio.file.Path;
 /**
  * A process in a gateway container, its first (the container's init) or one exec'd into it: its streams pumped on
  * threads of their own, its end reported by {@link #waitFor}.
+ *
+ * @param spec           what it runs, with the settings a process exec'd into the container inherits when it is
+ *                       the init
+ * @param terminal       its pseudo-terminal, or null for a process with piped streams
+ * @param terminalOutput the thread that copies the terminal's output, or null without a terminal
  */
-final class LocalProcess implements ContainerProcess {
+record LocalProcess(RuntimeProcess process, ProcessSpec spec, TerminalContainer terminal, Thread terminalOutput)
+        implements ContainerProcess {
 
     private static final Pty.WindowSize INITIAL_SIZE = new Pty.WindowSize(24, 80);
-
-    private final RuntimeProcess process;
-    private final String command;
-    private final TerminalContainer terminal;
-    private final Thread terminalOutput;
-
-    private LocalProcess(RuntimeProcess process, String command, TerminalContainer terminal, Thread terminalOutput) {
-        this.process = process;
-        this.command = command;
-        this.terminal = terminal;
-        this.terminalOutput = terminalOutput;
-    }
 
     /** Starts the container's first process on {@code rootfs}. */
     static LocalProcess start(ContainerRuntime runtime, Path rootfs, ProcessSpec spec, StartRequest start)
@@ -67,7 +61,7 @@ final class LocalProcess implements ContainerProcess {
         } else {
             Thread.ofPlatform().daemon().name(process.id() + "-stdin").start(() -> pumpStdin(stdin, process.stdin()));
         }
-        return new LocalProcess(process, String.join(" ", spec.args()), null, null);
+        return new LocalProcess(process, spec, null, null);
     }
 
     /** A process on a pseudo-terminal: one output stream (stdout), input typed into the terminal. */
@@ -104,7 +98,7 @@ final class LocalProcess implements ContainerProcess {
                         }
                     });
         }
-        return new LocalProcess(started.container(), String.join(" ", spec.args()), started, reader);
+        return new LocalProcess(started.container(), spec, started, reader);
     }
 
     private static OutputSink sink(OutputStream out) {
@@ -139,7 +133,7 @@ final class LocalProcess implements ContainerProcess {
 
     /** The command line, for messages. */
     String command() {
-        return command;
+        return String.join(" ", spec.args());
     }
 
     boolean isAlive() {
@@ -151,7 +145,7 @@ final class LocalProcess implements ContainerProcess {
         if (process instanceof RunningContainer container) {
             return container;
         }
-        throw new IllegalStateException(command + " is not the first process of its container");
+        throw new IllegalStateException(command() + " is not the first process of its container");
     }
 
     @Override
@@ -160,7 +154,7 @@ final class LocalProcess implements ContainerProcess {
         try {
             status = process.waitFor();
         } catch (IOException e) {
-            throw new GatewayException(command + ": " + e.getMessage(), e);
+            throw new GatewayException(command() + ": " + e.getMessage(), e);
         } finally {
             closeQuietly();
         }
@@ -171,7 +165,7 @@ final class LocalProcess implements ContainerProcess {
         if (!status.success()) {
             throw new ExitException(
                     status.code(),
-                    "process \"" + command + "\" did not complete successfully: exit code: " + status.code());
+                    "process \"" + command() + "\" did not complete successfully: exit code: " + status.code());
         }
     }
 
@@ -183,7 +177,7 @@ final class LocalProcess implements ContainerProcess {
         try {
             terminal.resize(new Pty.WindowSize(size.rows(), size.cols()));
         } catch (IOException e) {
-            throw new GatewayException("resize terminal of " + command + ": " + e.getMessage(), e);
+            throw new GatewayException("resize terminal of " + command() + ": " + e.getMessage(), e);
         }
     }
 
@@ -192,10 +186,10 @@ final class LocalProcess implements ContainerProcess {
         try {
             process.signal(signal);
         } catch (IOException e) {
-            throw new GatewayException("signal " + signal + " to " + command + ": " + e.getMessage(), e);
+            throw new GatewayException("signal " + signal + " to " + command() + ": " + e.getMessage(), e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new GatewayException("signal " + signal + " to " + command + ": interrupted", e);
+            throw new GatewayException("signal " + signal + " to " + command() + ": interrupted", e);
         }
     }
 
