@@ -34,7 +34,6 @@ public final class BlobWriter extends BlockOutputStream {
     private final IngestLock lock;
     private java.nio.channels.FileLock temporaryLock;
     private final boolean stored;
-    private final long storedSize;
     private MessageDigest hash;
     private FileChannel channel;
     private OutputStream out;
@@ -47,8 +46,7 @@ public final class BlobWriter extends BlockOutputStream {
             long expectedSize,
             Path partial,
             IngestLock lock,
-            boolean stored,
-            long storedSize) {
+            boolean stored) {
         this.store = store;
         this.expectedDigest = expectedDigest;
         this.algorithm = expectedDigest == null ? "sha256" : expectedDigest.algorithm();
@@ -56,12 +54,11 @@ public final class BlobWriter extends BlockOutputStream {
         this.partial = partial;
         this.lock = lock;
         this.stored = stored;
-        this.storedSize = storedSize;
     }
 
     /** A writer for a blob the store already has: nothing to write, {@link #commit()} returns its digest. */
     static BlobWriter alreadyStored(ContentStore store, Digest digest, long size) {
-        BlobWriter writer = new BlobWriter(store, digest, size, null, null, true, size);
+        BlobWriter writer = new BlobWriter(store, digest, size, null, null, true);
         writer.offset = size;
         return writer;
     }
@@ -70,7 +67,7 @@ public final class BlobWriter extends BlockOutputStream {
     static BlobWriter ingest(
             ContentStore store, Digest expectedDigest, long expectedSize, Path partial, IngestLock lock)
             throws IOException {
-        BlobWriter writer = new BlobWriter(store, expectedDigest, expectedSize, partial, lock, false, -1);
+        BlobWriter writer = new BlobWriter(store, expectedDigest, expectedSize, partial, lock, false);
         try {
             writer.resume();
         } catch (IOException | RuntimeException e) {

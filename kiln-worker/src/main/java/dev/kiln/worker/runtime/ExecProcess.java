@@ -31,15 +31,10 @@ public final class ExecProcess extends RuntimeProcess {
             Process process,
             OutputSink stdout,
             OutputSink stderr) {
-        super(runtime, container.id() + "-" + name, process, stdout, stderr);
+        super(runtime, container.id(), container.id() + "-" + name, process, stdout, stderr);
         this.container = container;
         this.processFile = processFile;
         this.pidFile = pidFile;
-    }
-
-    @Override
-    public String id() {
-        return container.id();
     }
 
     /**

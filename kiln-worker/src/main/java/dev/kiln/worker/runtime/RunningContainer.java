@@ -19,7 +19,6 @@ public final class RunningContainer extends RuntimeProcess {
     /** How long a kill waits for a container still starting to run its process. */
     private static final java.time.Duration STARTING_WAIT = java.time.Duration.ofSeconds(5);
 
-    private final String id;
     private final Path rootfs;
     private final Path bundle;
     private final MountStubs stubs;
@@ -34,16 +33,10 @@ public final class RunningContainer extends RuntimeProcess {
             Process process,
             OutputSink stdout,
             OutputSink stderr) {
-        super(runtime, id, process, stdout, stderr);
-        this.id = id;
+        super(runtime, id, id, process, stdout, stderr);
         this.rootfs = rootfs;
         this.bundle = bundle;
         this.stubs = stubs;
-    }
-
-    @Override
-    public String id() {
-        return id;
     }
 
     Path rootfs() {

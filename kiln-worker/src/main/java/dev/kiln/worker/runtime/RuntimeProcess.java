@@ -14,14 +14,20 @@ import java.io.OutputStream;
 public abstract sealed class RuntimeProcess implements AutoCloseable permits RunningContainer, ExecProcess {
 
     final ContainerRuntime runtime;
+    /** The container's id in the runtime; an exec'd process has its container's. */
+    final String id;
+
     final Process process;
     private final Thread stdoutPump;
     private final Thread stderrPump;
     private volatile RuntimeException sinkFailure;
     private boolean closed;
 
-    RuntimeProcess(ContainerRuntime runtime, String name, Process process, OutputSink stdout, OutputSink stderr) {
+    /** {@code name}: the process's, which its output pumps' threads are named after. */
+    RuntimeProcess(
+            ContainerRuntime runtime, String id, String name, Process process, OutputSink stdout, OutputSink stderr) {
         this.runtime = runtime;
+        this.id = id;
         this.process = process;
         // Platform threads: a read of a process pipe holds its carrier while it waits, so two quiet containers
         // would hold both carriers of a 2-core machine and stall every virtual thread of a daemon (seen).
@@ -32,7 +38,9 @@ public abstract sealed class RuntimeProcess implements AutoCloseable permits Run
     }
 
     /** The container's id in the runtime (as {@code runc list} shows it). */
-    public abstract String id();
+    public final String id() {
+        return id;
+    }
 
     /** The process's standard input; close it to send end-of-file. */
     public OutputStream stdin() {
