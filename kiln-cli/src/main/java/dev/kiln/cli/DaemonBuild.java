@@ -15,6 +15,7 @@ import dev.kiln.cli.remote.DaemonConnection;
 import dev.kiln.cli.remote.DaemonLauncher;
 import dev.kiln.cli.remote.SecretsService;
 import dev.kiln.cli.remote.SshService;
+import dev.kiln.solver.ProgressEvent;
 import io.grpc.BindableService;
 import io.grpc.Context;
 import io.grpc.ServerMethodDefinition;
@@ -354,12 +355,22 @@ final class DaemonBuild {
                 ControlCalls.status(daemon.channel(), ref, new StreamObserver<>() {
                     @Override
                     public void onNext(ControlCalls.StatusUpdate status) {
-                        for (Progress event : events.accept(status)) {
-                            summary.onEvent(event);
-                            if (!shellOpen.get()) {
-                                display.onEvent(event);
+                        events.accept(status, new Progress.Display() {
+                            @Override
+                            public void onEvent(ProgressEvent event) {
+                                summary.onEvent(event);
+                                if (!shellOpen.get()) {
+                                    display.onEvent(event);
+                                }
                             }
-                        }
+
+                            @Override
+                            public void onExplained(Progress.VertexExplained explained) {
+                                if (!shellOpen.get()) {
+                                    display.onExplained(explained);
+                                }
+                            }
+                        });
                     }
 
                     @Override
