@@ -15,7 +15,6 @@ import dev.kiln.engine.cache.CacheExport;
 import dev.kiln.engine.cache.CacheImport;
 import dev.kiln.engine.export.ExportDefaults;
 import dev.kiln.engine.export.ExportTarget;
-import dev.kiln.solver.ProgressEvent;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintStream;
@@ -74,9 +73,8 @@ record BuildCommand(PrintStream out, PrintStream err, InputStream in) {
             BuildOutcome outcome;
             try {
                 outcome = engine.build(request.withDebugOnFailure(invocation.shellOnError()), event -> {
-                    Progress progress = progress(event);
-                    summary.onEvent(progress);
-                    display.onEvent(progress);
+                    summary.onEvent(event);
+                    display.onEvent(event);
                 });
             } catch (BuildException e) {
                 if (invocation.explainCache() || invocation.progress().equals("rawjson")) {
@@ -158,7 +156,7 @@ record BuildCommand(PrintStream out, PrintStream err, InputStream in) {
                 Engine.open(options, Frontends.discover(loader(invocation.frontendClasspath())), this::notice)) {
             DebugShell shell;
             try {
-                shell = engine.debug(request, selector, event -> display.onEvent(progress(event)));
+                shell = engine.debug(request, selector, display::onEvent);
             } finally {
                 if (display instanceof TtyProgress tty) {
                     tty.close();
@@ -172,28 +170,6 @@ record BuildCommand(PrintStream out, PrintStream err, InputStream in) {
             }
         }
         return 0;
-    }
-
-    /** The solver's event as the displays take it. */
-    private static Progress progress(ProgressEvent event) {
-        return switch (event) {
-            case ProgressEvent.VertexStarted e ->
-                new Progress.VertexStarted(e.vertexDigest(), e.vertexName(), e.timestamp());
-            case ProgressEvent.VertexCached e ->
-                new Progress.VertexCached(e.vertexDigest(), e.vertexName(), e.timestamp());
-            case ProgressEvent.VertexCompleted e ->
-                new Progress.VertexCompleted(e.vertexDigest(), e.vertexName(), e.timestamp(), e.duration());
-            case ProgressEvent.VertexLog e ->
-                new Progress.VertexLog(e.vertexDigest(), e.vertexName(), e.timestamp(), e.stream(), e.data());
-            case ProgressEvent.VertexFailed e ->
-                new Progress.VertexFailed(
-                        e.vertexDigest(),
-                        e.vertexName(),
-                        e.timestamp(),
-                        ProgressEvent.CANCELLED.equals(e.message()) ? Progress.CANCELLED : e.message());
-            case ProgressEvent.VertexWarning e ->
-                new Progress.VertexWarning(e.vertexDigest(), e.vertexName(), e.timestamp(), e.message());
-        };
     }
 
     private Progress.Display display(String mode) {
@@ -296,7 +272,7 @@ record BuildCommand(PrintStream out, PrintStream err, InputStream in) {
     /** Shows why each step that ran missed the cache (--explain-cache, and always in rawjson). */
     private static void explain(Progress.Display display, List<CacheMiss> misses) {
         for (CacheMiss miss : misses) {
-            display.onEvent(new Progress.VertexExplained(
+            display.onExplained(new Progress.VertexExplained(
                     miss.vertexDigest(),
                     miss.vertexName(),
                     java.time.Instant.now(),

@@ -1,5 +1,6 @@
 package dev.kiln.cli;
 
+import dev.kiln.solver.ProgressEvent;
 import java.util.HashSet;
 import java.util.Set;
 
@@ -13,11 +14,11 @@ final class BuildSummary implements Progress.Display {
     private final Set<String> cached = new HashSet<>();
 
     @Override
-    public synchronized void onEvent(Progress event) {
+    public synchronized void onEvent(ProgressEvent event) {
         switch (event) {
-            case Progress.VertexCompleted e
+            case ProgressEvent.VertexCompleted e
             when !e.vertexName().startsWith("exporting to ") -> ran.add(e.vertexDigest());
-            case Progress.VertexCached e -> cached.add(e.vertexDigest());
+            case ProgressEvent.VertexCached e -> cached.add(e.vertexDigest());
             default -> {}
         }
     }

@@ -15,6 +15,7 @@ import dev.kiln.cli.remote.DaemonConnection;
 import dev.kiln.cli.remote.DaemonLauncher;
 import dev.kiln.cli.remote.SecretsService;
 import dev.kiln.cli.remote.SshService;
+import dev.kiln.solver.ProgressEvent;
 import io.grpc.BindableService;
 import io.grpc.Context;
 import io.grpc.ServerMethodDefinition;
@@ -326,6 +327,23 @@ final class DaemonBuild {
         java.util.concurrent.atomic.AtomicBoolean shellOpen = new java.util.concurrent.atomic.AtomicBoolean();
         BuildSummary summary = new BuildSummary();
         StatusEvents events = new StatusEvents();
+        // the summary counts every step; the display keeps off the terminal while a debug shell has it
+        Progress.Display shown = new Progress.Display() {
+            @Override
+            public void onEvent(ProgressEvent event) {
+                summary.onEvent(event);
+                if (!shellOpen.get()) {
+                    display.onEvent(event);
+                }
+            }
+
+            @Override
+            public void onExplained(Progress.VertexExplained explained) {
+                if (!shellOpen.get()) {
+                    display.onExplained(explained);
+                }
+            }
+        };
         Context.CancellableContext call = Context.current().withCancellation();
         CompletableFuture<Void> statusDone = new CompletableFuture<>();
         CompletableFuture<Map<String, String>> solved = new CompletableFuture<>();
@@ -354,12 +372,7 @@ final class DaemonBuild {
                 ControlCalls.status(daemon.channel(), ref, new StreamObserver<>() {
                     @Override
                     public void onNext(ControlCalls.StatusUpdate status) {
-                        for (Progress event : events.accept(status)) {
-                            summary.onEvent(event);
-                            if (!shellOpen.get()) {
-                                display.onEvent(event);
-                            }
-                        }
+                        events.accept(status, shown);
                     }
 
                     @Override

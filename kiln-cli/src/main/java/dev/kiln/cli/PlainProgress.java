@@ -1,5 +1,6 @@
 package dev.kiln.cli;
 
+import dev.kiln.solver.ProgressEvent;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -32,25 +33,22 @@ final class PlainProgress implements Progress.Display {
     private record VertexLine(int number, String name, Instant started) {}
 
     @Override
-    public synchronized void onEvent(Progress event) {
-        if (event instanceof Progress.VertexExplained explained) {
-            explain(explained);
-            return;
-        }
+    public synchronized void onEvent(ProgressEvent event) {
         VertexLine vertex = header(event);
         switch (event) {
-            case Progress.VertexStarted started -> {}
-            case Progress.VertexCached cached -> line(vertex, "CACHED");
-            case Progress.VertexLog log -> log(vertex, log);
-            case Progress.VertexWarning warning -> line(vertex, "WARNING: " + warning.message());
-            case Progress.VertexExplained explained -> {}
-            case Progress.VertexCompleted completed -> {
+            case ProgressEvent.VertexStarted started -> {}
+            case ProgressEvent.VertexCached cached -> line(vertex, "CACHED");
+            case ProgressEvent.VertexLog log -> log(vertex, log);
+            case ProgressEvent.VertexWarning warning -> line(vertex, "WARNING: " + warning.message());
+            case ProgressEvent.VertexCompleted completed -> {
                 flushPartial(vertex, event.vertexDigest());
                 line(vertex, "DONE " + seconds(completed.duration()));
             }
-            case Progress.VertexFailed failed -> {
+            case ProgressEvent.VertexFailed failed -> {
                 flushPartial(vertex, event.vertexDigest());
-                line(vertex, Progress.CANCELLED.equals(failed.message()) ? "CANCELED" : "ERROR: " + failed.message());
+                line(
+                        vertex,
+                        ProgressEvent.CANCELLED.equals(failed.message()) ? "CANCELED" : "ERROR: " + failed.message());
             }
         }
         out.flush();
@@ -60,7 +58,8 @@ final class PlainProgress implements Progress.Display {
      * One line after the build, not part of any vertex's block: {@code #7 [2/3] RUN make: ran because ...}. The
      * first one starts the section with a blank line.
      */
-    private void explain(Progress.VertexExplained explained) {
+    @Override
+    public synchronized void onExplained(Progress.VertexExplained explained) {
         VertexLine vertex = vertices.computeIfAbsent(
                 explained.vertexDigest(),
                 digest -> new VertexLine(vertices.size() + 1, explained.vertexName(), explained.timestamp()));
@@ -73,7 +72,7 @@ final class PlainProgress implements Progress.Display {
     }
 
     /** Numbers a vertex on first sight and prints its name line whenever the display switches to it. */
-    private VertexLine header(Progress event) {
+    private VertexLine header(ProgressEvent event) {
         VertexLine vertex = vertices.computeIfAbsent(
                 event.vertexDigest(),
                 digest -> new VertexLine(vertices.size() + 1, event.vertexName(), event.timestamp()));
@@ -87,7 +86,7 @@ final class PlainProgress implements Progress.Display {
         return vertex;
     }
 
-    private void log(VertexLine vertex, Progress.VertexLog log) {
+    private void log(VertexLine vertex, ProgressEvent.VertexLog log) {
         StringBuilder pending = partialLines.computeIfAbsent(log.vertexDigest(), d -> new StringBuilder());
         pending.append(new String(log.data(), StandardCharsets.UTF_8));
         int newline;

@@ -1,69 +1,19 @@
 package dev.kiln.cli;
 
+import dev.kiln.solver.ProgressEvent;
 import java.io.PrintStream;
-import java.time.Duration;
 import java.time.Instant;
-import java.util.Arrays;
-import java.util.Objects;
+import java.util.Map;
 
 /**
- * What the displays render: one vertex's state change, log or warning. The command's own copy of the solver's
- * progress events, because the daemon client must not load solver classes (its start time is the point of it): the
- * embedded path converts the solver's events into these, the client converts the daemon's StatusResponse.
+ * What the command's displays render. During a build, the solver's {@link ProgressEvent}s: the embedded path passes
+ * the solver's own, the daemon client makes them of the daemon's StatusResponse. That type is plain data on
+ * java.time alone, so the daemon client loads it without loading the solver or the engine (its start time is the
+ * point of it). After the build, with {@code --explain-cache}, a {@link VertexExplained} for each step that ran.
  */
-sealed interface Progress {
+final class Progress {
 
-    /** The {@link VertexFailed#message()} of a started vertex whose build was cancelled or failed elsewhere. */
-    String CANCELLED = "cancelled";
-
-    String vertexDigest();
-
-    String vertexName();
-
-    Instant timestamp();
-
-    record VertexStarted(String vertexDigest, String vertexName, Instant timestamp) implements Progress {}
-
-    record VertexCached(String vertexDigest, String vertexName, Instant timestamp) implements Progress {}
-
-    /** @param duration how long the step ran */
-    record VertexCompleted(String vertexDigest, String vertexName, Instant timestamp, Duration duration)
-            implements Progress {}
-
-    /** @param stream 1 = stdout, 2 = stderr */
-    record VertexLog(String vertexDigest, String vertexName, Instant timestamp, int stream, byte[] data)
-            implements Progress {
-
-        public VertexLog {
-            data = Objects.requireNonNull(data, "log data").clone();
-        }
-
-        @Override
-        public byte[] data() {
-            return data.clone();
-        }
-
-        @Override
-        public boolean equals(Object other) {
-            return other instanceof VertexLog log
-                    && vertexDigest.equals(log.vertexDigest)
-                    && vertexName.equals(log.vertexName)
-                    && timestamp.equals(log.timestamp)
-                    && stream == log.stream
-                    && Arrays.equals(data, log.data);
-        }
-
-        @Override
-        public int hashCode() {
-            return Objects.hash(vertexDigest, vertexName, timestamp, stream, Arrays.hashCode(data));
-        }
-    }
-
-    record VertexFailed(String vertexDigest, String vertexName, Instant timestamp, String message)
-            implements Progress {}
-
-    record VertexWarning(String vertexDigest, String vertexName, Instant timestamp, String message)
-            implements Progress {}
+    private Progress() {}
 
     /**
      * Why a step that ran missed the cache, compared with the last build of the same target (after the build,
@@ -79,11 +29,10 @@ sealed interface Progress {
             Instant timestamp,
             String reason,
             String message,
-            java.util.Map<String, String> details)
-            implements Progress {
+            Map<String, String> details) {
 
-        public VertexExplained {
-            details = java.util.Map.copyOf(details);
+        VertexExplained {
+            details = Map.copyOf(details);
         }
     }
 
@@ -91,7 +40,10 @@ sealed interface Progress {
     @FunctionalInterface
     interface Display {
 
-        void onEvent(Progress event);
+        void onEvent(ProgressEvent event);
+
+        /** Why a step missed the cache, after the build's own events; a display that does not show it ignores it. */
+        default void onExplained(VertexExplained explained) {}
 
         static Display none() {
             return event -> {};

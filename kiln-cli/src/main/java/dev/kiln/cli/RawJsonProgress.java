@@ -1,6 +1,7 @@
 package dev.kiln.cli;
 
 import dev.kiln.core.GoJson;
+import dev.kiln.solver.ProgressEvent;
 import java.io.PrintStream;
 import java.time.Instant;
 import java.util.Base64;
@@ -20,40 +21,49 @@ final class RawJsonProgress implements Progress.Display {
     }
 
     @Override
-    public synchronized void onEvent(Progress event) {
+    public synchronized void onEvent(ProgressEvent event) {
         String line = switch (event) {
-            case Progress.VertexStarted e -> vertex(e, "\"started\":" + time(e.timestamp()));
-            case Progress.VertexCached e ->
+            case ProgressEvent.VertexStarted e -> vertex(e, "\"started\":" + time(e.timestamp()));
+            case ProgressEvent.VertexCached e ->
                 vertex(
                         e,
                         "\"cached\":true,\"started\":" + time(e.timestamp()) + ",\"completed\":" + time(e.timestamp()));
-            case Progress.VertexCompleted e ->
+            case ProgressEvent.VertexCompleted e ->
                 vertex(
                         e,
                         "\"started\":" + time(e.timestamp().minus(e.duration())) + ",\"completed\":"
                                 + time(e.timestamp()));
-            case Progress.VertexFailed e ->
+            case ProgressEvent.VertexFailed e ->
                 vertex(e, "\"completed\":" + time(e.timestamp()) + ",\"error\":" + GoJson.string(e.message()));
-            case Progress.VertexLog e ->
+            case ProgressEvent.VertexLog e ->
                 "{\"logs\":[{\"vertex\":" + GoJson.string(e.vertexDigest())
                         + ",\"stream\":" + e.stream() + ",\"data\":\""
                         + Base64.getEncoder().encodeToString(e.data())
                         + "\",\"timestamp\":" + time(e.timestamp()) + "}]}";
-            case Progress.VertexWarning e ->
+            case ProgressEvent.VertexWarning e ->
                 "{\"warnings\":[{\"vertex\":" + GoJson.string(e.vertexDigest())
                         + ",\"level\":1,\"short\":\""
                         + Base64.getEncoder()
                                 .encodeToString(e.message().getBytes(java.nio.charset.StandardCharsets.UTF_8))
                         + "\"}]}";
-            case Progress.VertexExplained e -> vertex(e, "\"cacheMiss\":" + cacheMiss(e));
         };
         out.println(line);
         out.flush();
     }
 
-    private static String vertex(Progress event, String fields) {
-        return "{\"vertexes\":[{\"digest\":" + GoJson.string(event.vertexDigest()) + ",\"name\":"
-                + GoJson.string(event.vertexName()) + "," + fields + "}]}";
+    @Override
+    public synchronized void onExplained(Progress.VertexExplained e) {
+        out.println(vertex(e.vertexDigest(), e.vertexName(), "\"cacheMiss\":" + cacheMiss(e)));
+        out.flush();
+    }
+
+    private static String vertex(ProgressEvent event, String fields) {
+        return vertex(event.vertexDigest(), event.vertexName(), fields);
+    }
+
+    private static String vertex(String digest, String name, String fields) {
+        return "{\"vertexes\":[{\"digest\":" + GoJson.string(digest) + ",\"name\":" + GoJson.string(name) + "," + fields
+                + "}]}";
     }
 
     /**

@@ -1,6 +1,7 @@
 package dev.kiln.cli;
 
 import dev.kiln.cli.remote.ControlCalls;
+import dev.kiln.solver.ProgressEvent;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -84,9 +85,8 @@ final class StatusEvents {
     private final Map<String, VertexState> vertices = new HashMap<>();
     private final List<String> warnings = new ArrayList<>();
 
-    /** The events of one status message, in the order a display should see them. */
-    synchronized List<Progress> accept(ControlCalls.StatusUpdate status) {
-        List<Progress> events = new ArrayList<>();
+    /** Shows the events of one status message on {@code display}, in the order it should see them. */
+    synchronized void accept(ControlCalls.StatusUpdate status, Progress.Display display) {
         for (ControlCalls.Vertex vertex : status.vertexes()) {
             VertexState state = vertices.computeIfAbsent(vertex.digest(), digest -> new VertexState(vertex.name()));
             if (!vertex.name().isEmpty()) {
@@ -98,38 +98,38 @@ final class StatusEvents {
             String digest = vertex.digest();
             if (!vertex.error().isEmpty()) {
                 state.ended = true;
-                String message = vertex.error().contains(CANCELED) ? Progress.CANCELLED : vertex.error();
-                events.add(new Progress.VertexFailed(digest, state.name, instant(vertex.completed()), message));
+                String message = vertex.error().contains(CANCELED) ? ProgressEvent.CANCELLED : vertex.error();
+                display.onEvent(
+                        new ProgressEvent.VertexFailed(digest, state.name, instant(vertex.completed()), message));
             } else if (vertex.cached() && vertex.completed() != null) {
                 state.ended = true;
-                events.add(new Progress.VertexCached(digest, state.name, instant(vertex.completed())));
+                display.onEvent(new ProgressEvent.VertexCached(digest, state.name, instant(vertex.completed())));
             } else if (vertex.completed() != null) {
                 state.ended = true;
                 Instant completed = instant(vertex.completed());
                 Duration took = vertex.started() != null
                         ? Duration.between(instant(vertex.started()), completed)
                         : Duration.ZERO;
-                events.add(new Progress.VertexCompleted(
+                display.onEvent(new ProgressEvent.VertexCompleted(
                         digest, state.name, completed, took.isNegative() ? Duration.ZERO : took));
             } else if (vertex.started() != null && !state.started) {
                 state.started = true;
-                events.add(new Progress.VertexStarted(digest, state.name, instant(vertex.started())));
+                display.onEvent(new ProgressEvent.VertexStarted(digest, state.name, instant(vertex.started())));
             }
         }
         for (ControlCalls.VertexLog log : status.logs()) {
             if (log.stream() == EXPLAIN_STREAM) {
-                events.add(explained(log, name(log.vertex())));
+                display.onExplained(explained(log, name(log.vertex())));
                 continue;
             }
-            events.add(new Progress.VertexLog(
+            display.onEvent(new ProgressEvent.VertexLog(
                     log.vertex(), name(log.vertex()), instant(log.timestamp()), log.stream(), log.data()));
         }
         for (ControlCalls.VertexWarning warning : status.warnings()) {
             warnings.add(warning.message());
-            events.add(new Progress.VertexWarning(
+            display.onEvent(new ProgressEvent.VertexWarning(
                     warning.vertex(), name(warning.vertex()), Instant.now(), warning.message()));
         }
-        return events;
     }
 
     /** The warnings seen so far, for the list printed at the end of the build. */

@@ -1,5 +1,6 @@
 package dev.kiln.cli;
 
+import dev.kiln.solver.ProgressEvent;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -51,30 +52,38 @@ final class TtyProgress implements Progress.Display, AutoCloseable {
     }
 
     @Override
-    public synchronized void onEvent(Progress event) {
-        if (event instanceof Progress.VertexExplained explained && closed) {
+    public synchronized void onEvent(ProgressEvent event) {
+        Step step = step(event.vertexDigest(), event.vertexName());
+        switch (event) {
+            case ProgressEvent.VertexStarted e -> step.state = "running";
+            case ProgressEvent.VertexCached e -> step.state = "cached";
+            case ProgressEvent.VertexCompleted e -> {
+                step.state = "done";
+                step.duration = e.duration();
+            }
+            case ProgressEvent.VertexFailed e -> {
+                step.state = ProgressEvent.CANCELLED.equals(e.message()) ? "canceled" : "error";
+                step.error = e.message();
+                step.duration = Duration.ofNanos(System.nanoTime() - step.startedNanos);
+            }
+            case ProgressEvent.VertexLog e -> addLog(step, new String(e.data(), StandardCharsets.UTF_8));
+            case ProgressEvent.VertexWarning e -> addLog(step, "WARNING: " + e.message() + "\n");
+        }
+    }
+
+    @Override
+    public synchronized void onExplained(Progress.VertexExplained explained) {
+        if (closed) {
             // After the build the screen is no longer redrawn: the explanations follow it as plain lines.
             out.println(" => " + explained.vertexName() + ": ran because " + explained.message());
             out.flush();
             return;
         }
-        Step step = steps.computeIfAbsent(event.vertexDigest(), d -> new Step(event.vertexName()));
-        switch (event) {
-            case Progress.VertexStarted e -> step.state = "running";
-            case Progress.VertexCached e -> step.state = "cached";
-            case Progress.VertexCompleted e -> {
-                step.state = "done";
-                step.duration = e.duration();
-            }
-            case Progress.VertexFailed e -> {
-                step.state = Progress.CANCELLED.equals(e.message()) ? "canceled" : "error";
-                step.error = e.message();
-                step.duration = Duration.ofNanos(System.nanoTime() - step.startedNanos);
-            }
-            case Progress.VertexLog e -> addLog(step, new String(e.data(), StandardCharsets.UTF_8));
-            case Progress.VertexWarning e -> addLog(step, "WARNING: " + e.message() + "\n");
-            case Progress.VertexExplained e -> addLog(step, "ran because " + e.message() + "\n");
-        }
+        addLog(step(explained.vertexDigest(), explained.vertexName()), "ran because " + explained.message() + "\n");
+    }
+
+    private Step step(String digest, String name) {
+        return steps.computeIfAbsent(digest, d -> new Step(name));
     }
 
     private static void addLog(Step step, String text) {

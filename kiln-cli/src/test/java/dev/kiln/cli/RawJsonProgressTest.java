@@ -2,6 +2,7 @@ package dev.kiln.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.kiln.solver.ProgressEvent;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -17,7 +18,7 @@ class RawJsonProgressTest {
         RawJsonProgress progress = new RawJsonProgress(new PrintStream(bytes, true, StandardCharsets.UTF_8));
         Instant at = Instant.parse("2026-12-06T09:00:00Z");
 
-        progress.onEvent(new Progress.VertexFailed(
+        progress.onEvent(new ProgressEvent.VertexFailed(
                 "sha256:b", "[2/3] RUN make >out 2>&1", at, "exit code: 2\n\"<stdin>\" line 1"));
 
         assertThat(bytes.toString(StandardCharsets.UTF_8))

@@ -2,6 +2,7 @@ package dev.kiln.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.kiln.solver.ProgressEvent;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -16,14 +17,14 @@ class TtyProgressTest {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         TtyProgress tty = new TtyProgress(new PrintStream(bytes, true, StandardCharsets.UTF_8), 60);
         Instant now = Instant.now();
-        tty.onEvent(new Progress.VertexCached("sha256:a", "[1/3] FROM base", now));
-        tty.onEvent(new Progress.VertexStarted("sha256:b", "[2/3] RUN make", now));
-        tty.onEvent(new Progress.VertexLog(
+        tty.onEvent(new ProgressEvent.VertexCached("sha256:a", "[1/3] FROM base", now));
+        tty.onEvent(new ProgressEvent.VertexStarted("sha256:b", "[2/3] RUN make", now));
+        tty.onEvent(new ProgressEvent.VertexLog(
                 "sha256:b", "[2/3] RUN make", now, 1, "compiling\nlinking\n".getBytes(StandardCharsets.UTF_8)));
-        tty.onEvent(new Progress.VertexFailed("sha256:b", "[2/3] RUN make", now, "exit code: 2"));
-        tty.onEvent(new Progress.VertexStarted(
+        tty.onEvent(new ProgressEvent.VertexFailed("sha256:b", "[2/3] RUN make", now, "exit code: 2"));
+        tty.onEvent(new ProgressEvent.VertexStarted(
                 "sha256:c", "[3/3] RUN a very long step name that cannot fit in sixty columns", now));
-        tty.onEvent(new Progress.VertexCompleted("sha256:c", "[3/3] RUN x", now, Duration.ofMillis(1500)));
+        tty.onEvent(new ProgressEvent.VertexCompleted("sha256:c", "[3/3] RUN x", now, Duration.ofMillis(1500)));
 
         tty.close();
 

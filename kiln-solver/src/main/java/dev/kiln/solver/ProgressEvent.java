@@ -13,6 +13,9 @@ import java.util.Objects;
  * log while it computes its cache key). A vertex that fails before it starts (its cache key could not be computed)
  * reports only {@link VertexFailed}; a started vertex that the solve abandons reports {@link VertexFailed} with the
  * message {@value #CANCELLED}. Dependants of a failed vertex report nothing: they never run.
+ *
+ * <p>These are also what {@code kiln}'s displays render of a build on the daemon, read back from its status stream:
+ * the client loads them without the rest of the solver, so they stay plain data on java.time alone.
  */
 public sealed interface ProgressEvent {
 
