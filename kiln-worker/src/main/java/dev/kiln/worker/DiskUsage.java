@@ -38,16 +38,16 @@ import java.util.function.Predicate;
  * source's files) counts once too, at the first record in that order. The sizes thus add up to the disk the layers
  * take. Removing a record whose children were removed first frees its size, less the files another record still
  * links: so a removal tells what it freed itself ({@link DeletedFiles}).
+ *
+ * @param measures each layer's measure, taken once and kept until its files gain names
  */
-final class DiskUsage {
-
-    private final Snapshotter snapshotter;
-    private final CacheMounts cacheMounts;
-    private final ImageStore images;
-    private final SessionCopies sessionCopies;
-    private final UsageLedger ledger;
-    /** Each layer's measure, taken once and kept until its files gain names. */
-    private final LayerMeasures measures;
+record DiskUsage(
+        Snapshotter snapshotter,
+        CacheMounts cacheMounts,
+        ImageStore images,
+        SessionCopies sessionCopies,
+        UsageLedger ledger,
+        LayerMeasures measures) {
 
     /**
      * A layer's files as du counts them: {@code singlyLinked} bytes of the files with one link, which only this layer
@@ -56,21 +56,6 @@ final class DiskUsage {
      * W3's 33 builds of a 20,000-file COPY, against 24 bytes a file here.
      */
     record LayerFiles(long singlyLinked, long[] devices, long[] inodes, long[] sizes) {}
-
-    DiskUsage(
-            Snapshotter snapshotter,
-            CacheMounts cacheMounts,
-            ImageStore images,
-            SessionCopies sessionCopies,
-            UsageLedger ledger,
-            LayerMeasures measures) {
-        this.snapshotter = snapshotter;
-        this.cacheMounts = cacheMounts;
-        this.images = images;
-        this.sessionCopies = sessionCopies;
-        this.ledger = ledger;
-        this.measures = measures;
-    }
 
     List<StoredRecord> records() throws IOException {
         List<StoredRecord> records = new ArrayList<>(snapshotRecords());
