@@ -29,12 +29,20 @@ class DaemonLauncherTest {
         assertThat(DaemonLauncher.javaCommand("/jdk/bin/java", client))
                 .containsExactly(
                         "/jdk/bin/java",
+                        "-Xms32m",
+                        "-Xmn24m",
                         "--enable-native-access=ALL-UNNAMED",
                         "-XX:+UseSerialGC",
                         "-XX:TieredStopAtLevel=1",
                         "-XX:AOTCache=/k/kiln.aot",
                         "-cp",
                         "/k/kiln-cli.jar:/k/lib.jar");
+    }
+
+    @Test
+    void theKilnCommandGivesAForegroundDaemonTheSameHeap() throws Exception {
+        String launcher = Files.readString(Path.of("..", "kiln"));
+        assertThat(launcher).contains("daemon_heap=(" + String.join(" ", DaemonLauncher.HEAP) + ")");
     }
 
     @Test
