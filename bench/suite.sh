@@ -10,7 +10,7 @@
 #   W4  8 builds of 8 different contexts at once, each context changed first; the time is until the last ends
 #   W5  50 trivial RUN steps, every step runs; beside it `runc run` alone, 50 times on the same busybox rootfs
 #   W6  memory: the daemons' peak resident size (VmHWM) after W1 to W3, and kiln daemon's resident size
-#       across 100 cached builds in a row (flat means no leak)
+#       across 100 cached builds in a row and across BENCH_W6_CHANGED (20) W3 builds in a row (flat means no leak)
 # Prints each workload's medians and the ratios kiln/buildkit and kiln/buildah (the median of per-round ratios).
 #
 # Needs buildctl and buildkitd (bench/README.md says how to build them) and buildah; never a CI requirement.
@@ -154,6 +154,20 @@ END
         fi
       done
       line="W6  kiln daemon resident MiB after build N of 100 cached:$samples; peak $(rss_of "$kiln_pid" VmHWM) MiB (buildkitd peak $(rss_of "$buildkitd_pid" VmHWM) MiB)"
+      summary+=("$line"); echo "$line"
+      # builds that run: each promotes a 20,000-file tree that dies when it ends (HeapTarget.java says why this grew)
+      changed=${BENCH_W6_CHANGED:-20}
+      echo "bench: W6 ($changed W3 builds in a row, one file changed before each)" >&2
+      cmd=$(build_command W6-W3 kiln "$work/W3")
+      samples=""
+      for i in $(seq 1 "$changed"); do
+        date +%s%N > "$work/W3/pkg00/mod00/file00000.src"
+        $cmd > "$work/logs/W6.log" 2>&1 || { tail -n 20 "$work/logs/W6.log" >&2; exit 1; }
+        if [ "$i" = 1 ] || [ $((i % 5)) = 0 ]; then
+          samples+=" $i:$(rss_of "$kiln_pid" VmRSS)"
+        fi
+      done
+      line="W6  kiln daemon resident MiB after W3 build N of $changed:$samples; peak $(rss_of "$kiln_pid" VmHWM) MiB"
       summary+=("$line"); echo "$line" ;;
     *) echo "bench: unknown workload $workload" >&2; exit 1 ;;
   esac
