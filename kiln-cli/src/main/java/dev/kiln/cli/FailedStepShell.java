@@ -1,5 +1,6 @@
 package dev.kiln.cli;
 
+import dev.kiln.core.OnFirstUse;
 import dev.kiln.gateway.Client;
 import dev.kiln.gateway.Container;
 import dev.kiln.gateway.ContainerProcess;
@@ -14,6 +15,7 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * A container on a failed RUN step made through the gateway API, as buildx's debugger makes it from BuildKit's
@@ -22,17 +24,23 @@ import java.util.List;
  */
 final class FailedStepShell implements AutoCloseable {
 
-    private final Client client;
     private final SolveError failure;
     private final ExecOp exec;
-    private Container container;
+    /** The step's container, made when the user starts the first process. */
+    private final OnFirstUse<Container, InterruptedException> container;
 
     /** @throws IllegalArgumentException when the failed step ran no process (a file operation, a pull) */
     FailedStepShell(Client client, SolveError failure) {
-        this.client = client;
         this.failure = failure;
         this.exec = failure.exec()
                 .orElseThrow(() -> new IllegalArgumentException("the failed step ran no process to open a shell in"));
+        this.container = new OnFirstUse<>(() -> client.newContainer(new NewContainerRequest(
+                mounts(),
+                exec.getNetwork(),
+                exec.getMeta().getExtraHostsList(),
+                null,
+                null,
+                exec.getMeta().getHostname())));
     }
 
     /** The step's command, as the user wrote it. */
@@ -40,20 +48,11 @@ final class FailedStepShell implements AutoCloseable {
         return String.join(" ", exec.getMeta().getArgsList());
     }
 
-    /** Starts {@code args} in the step's container, made on first use. */
+    /** Starts {@code args} in the step's container. */
     synchronized ContainerProcess start(
             List<String> args, InputStream in, OutputStream out, OutputStream err, boolean tty)
             throws InterruptedException {
-        if (container == null) {
-            container = client.newContainer(new NewContainerRequest(
-                    mounts(),
-                    exec.getNetwork(),
-                    exec.getMeta().getExtraHostsList(),
-                    null,
-                    null,
-                    exec.getMeta().getHostname()));
-        }
-        return container.start(StartRequest.inStep(exec, args, tty, in, out, err));
+        return container.get().start(StartRequest.inStep(exec, args, tty, in, out, err));
     }
 
     /** The step's mounts, each from the failure's reference at its place; the ones that keep nothing made anew. */
@@ -74,9 +73,9 @@ final class FailedStepShell implements AutoCloseable {
 
     @Override
     public synchronized void close() throws InterruptedException {
-        if (container != null) {
-            container.release();
-            container = null;
+        Optional<Container> made = container.take();
+        if (made.isPresent()) {
+            made.get().release();
         }
     }
 }

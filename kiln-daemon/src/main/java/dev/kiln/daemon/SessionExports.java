@@ -3,6 +3,7 @@ package dev.kiln.daemon;
 import dev.kiln.api.DirectAccess;
 import dev.kiln.api.control.Exporter;
 import dev.kiln.api.session.FileSendPush;
+import dev.kiln.core.OnFirstUse;
 import dev.kiln.core.Trees;
 import dev.kiln.engine.export.ExportDefaults;
 import dev.kiln.engine.export.ExportTarget;
@@ -140,36 +141,27 @@ final class SessionExports implements AutoCloseable {
      */
     private static final class SessionFile extends OutputStream {
 
-        private final ClientSession session;
-        private final int index;
-        private OutputStream stream;
+        private final OnFirstUse<OutputStream, IOException> stream;
 
         SessionFile(ClientSession session, int index) {
-            this.session = session;
-            this.index = index;
-        }
-
-        private OutputStream stream() throws IOException {
-            if (stream == null) {
-                stream = FileSendPush.openFile(session.channel(), index, Map.of());
-            }
-            return stream;
+            this.stream = new OnFirstUse<>(() -> FileSendPush.openFile(session.channel(), index, Map.of()));
         }
 
         @Override
         public void write(int b) throws IOException {
-            stream().write(b);
+            stream.get().write(b);
         }
 
         @Override
         public void write(byte[] b, int off, int len) throws IOException {
-            stream().write(b, off, len);
+            stream.get().write(b, off, len);
         }
 
         @Override
         public void flush() throws IOException {
-            if (stream != null) {
-                stream.flush();
+            Optional<OutputStream> opened = stream.made();
+            if (opened.isPresent()) {
+                opened.get().flush();
             }
         }
 
@@ -178,11 +170,11 @@ final class SessionExports implements AutoCloseable {
         public void close() {}
 
         void finish() throws IOException {
-            stream().close();
+            stream.get().close();
         }
 
         void abort() {
-            if (stream instanceof FileSendPush.FileStream open) {
+            if (stream.made().orElse(null) instanceof FileSendPush.FileStream open) {
                 open.abort();
             }
         }

@@ -1,5 +1,6 @@
 package dev.kiln.worker;
 
+import dev.kiln.core.OnFirstUse;
 import dev.kiln.core.Platform;
 import dev.kiln.llb.LlbVertex;
 import dev.kiln.llb.pb.Op;
@@ -54,7 +55,9 @@ public final class Worker implements AutoCloseable {
     private final SnapshotResults results;
     private final LocalSnapshots localSnapshots;
     private final CacheMounts cacheMounts;
-    private final RuntimeChoice runtime;
+    /** Found on first use, so builds without RUN steps work without runc. */
+    private final OnFirstUse<ContainerRuntime, IOException> runtime;
+
     private final Path secretsDir;
     private final DownloadCache downloads;
     private final ImageStore images;
@@ -78,9 +81,10 @@ public final class Worker implements AutoCloseable {
 
         this.localSnapshots = new LocalSnapshots(stateDir.resolve("locals"), snapshotter, ledger);
         this.cacheMounts = new CacheMounts(stateDir.resolve("cache-mounts"), ledger);
-        this.runtime = new RuntimeChoice(runtimeName, stateDir.resolve("runtime"));
+        Path runtimeState = stateDir.resolve("runtime");
+        this.runtime = new OnFirstUse<>(() -> openRuntime(runtimeName, runtimeState));
         // containers a killed process left first (they may still hold the secrets), then the secrets' tmpfs
-        runtime.deleteLeftovers();
+        deleteRuntimeLeftovers(runtimeState);
         this.secretsDir = stateDir.resolve("secrets");
         SecretMounts.clean(secretsDir);
         this.downloads = new DownloadCache(stateDir.resolve("downloads"));
@@ -304,7 +308,10 @@ public final class Worker implements AutoCloseable {
     @Override
     public void close() throws IOException {
         try {
-            runtime.close();
+            Optional<ContainerRuntime> opened = runtime.made();
+            if (opened.isPresent()) {
+                opened.get().close();
+            }
         } finally {
             try {
                 saves.close();
@@ -315,63 +322,38 @@ public final class Worker implements AutoCloseable {
         }
     }
 
-    /** The container runtime, found on first use, so builds without RUN steps work without runc. */
-    private static final class RuntimeChoice {
+    private static ContainerRuntime openRuntime(String name, Path stateDir) throws IOException {
+        return name.equals("auto") ? ContainerRuntime.detect(stateDir) : ContainerRuntime.of(binary(name), stateDir);
+    }
 
-        private final String name;
-        private final Path stateDir;
-        private ContainerRuntime chosen;
-
-        RuntimeChoice(String name, Path stateDir) {
-            this.name = name;
-            this.stateDir = stateDir;
-        }
-
-        synchronized ContainerRuntime get() throws IOException {
-            if (chosen == null) {
-                chosen = name.equals("auto")
-                        ? ContainerRuntime.detect(stateDir)
-                        : ContainerRuntime.of(binary(), stateDir);
-            }
-            return chosen;
-        }
-
-        /**
-         * Deletes what a killed process left (opening the runtime does), at the worker's open rather than at the
-         * first RUN step, so that no container of a dead engine keeps running with its mounts. Without leftovers
-         * the runtime is still looked for only when first needed.
-         */
-        synchronized void deleteLeftovers() throws IOException {
-            if (ContainerRuntime.hasLeftovers(stateDir)) {
-                try {
-                    get();
-                } catch (IOException e) {
-                    // no runtime to delete them with (uninstalled since?) or a delete failed: the worker still
-                    // serves builds without RUN steps, and the first RUN step, opening the runtime again, says why
-                }
+    /**
+     * Deletes what a killed process left (opening the runtime does), at the worker's open rather than at the first RUN
+     * step, so that no container of a dead engine keeps running with its mounts. Without leftovers the runtime is
+     * still looked for only when first needed.
+     */
+    private void deleteRuntimeLeftovers(Path runtimeState) throws IOException {
+        if (ContainerRuntime.hasLeftovers(runtimeState)) {
+            try {
+                runtime.get();
+            } catch (IOException e) {
+                // no runtime to delete them with (uninstalled since?) or a delete failed: the worker still serves
+                // builds without RUN steps, and the first RUN step, opening the runtime again, says why
             }
         }
+    }
 
-        synchronized void close() throws IOException {
-            if (chosen != null) {
-                chosen.close();
+    /** A runtime named by path, or by a bare name looked up on PATH and in /usr/sbin. */
+    private static Path binary(String name) throws IOException {
+        if (name.contains("/")) {
+            return Path.of(name);
+        }
+        String path = System.getenv().getOrDefault("PATH", "") + ":/usr/local/sbin:/usr/sbin:/sbin";
+        for (String dir : path.split(":")) {
+            Path candidate = dir.isEmpty() ? null : Path.of(dir, name);
+            if (candidate != null && Files.isExecutable(candidate)) {
+                return candidate;
             }
         }
-
-        /** A runtime named by path, or by a bare name looked up on PATH and in /usr/sbin. */
-        private Path binary() throws IOException {
-            if (name.contains("/")) {
-                return Path.of(name);
-            }
-            String path = System.getenv().getOrDefault("PATH", "") + ":/usr/local/sbin:/usr/sbin:/sbin";
-            for (String dir : path.split(":")) {
-                Path candidate = dir.isEmpty() ? null : Path.of(dir, name);
-                if (candidate != null && Files.isExecutable(candidate)) {
-                    return candidate;
-                }
-            }
-            throw new IOException(
-                    "OCI runtime " + name + " not found on PATH (install it: apt-get install " + name + ")");
-        }
+        throw new IOException("OCI runtime " + name + " not found on PATH (install it: apt-get install " + name + ")");
     }
 }
