@@ -18,8 +18,8 @@ public final class ReadOnlyView implements AutoCloseable {
     }
 
     /** Reads that stay inside the result, whatever its symlinks say. */
-    public ResultFiles files() {
-        return new ResultFiles(mounted.path());
+    public ScopedReads files() {
+        return new ScopedReads(mounted.path());
     }
 
     @Override

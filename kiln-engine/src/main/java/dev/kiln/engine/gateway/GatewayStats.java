@@ -2,7 +2,7 @@ package dev.kiln.engine.gateway;
 
 import dev.kiln.core.sys.PosixFiles;
 import dev.kiln.gateway.Stat;
-import dev.kiln.worker.ResultFiles;
+import dev.kiln.worker.ScopedReads;
 import dev.kiln.worker.fs.FileStat;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -12,7 +12,7 @@ final class GatewayStats {
 
     private GatewayStats() {}
 
-    static Stat of(ResultFiles.Entry entry) {
+    static Stat of(ScopedReads.Entry entry) {
         FileStat stat = entry.stat();
         long rdev = stat.rdev();
         boolean device = stat.type() == dev.kiln.worker.fs.FileType.CHAR_DEVICE

@@ -79,7 +79,7 @@ final class FileCopier {
             PosixFiles.chmod(target, info.permissions());
         }
         for (String name : Xattrs.list(source)) {
-            if (!Overlay.isOverlayAttribute(name)) {
+            if (!OverlayMarkers.isOverlayAttribute(name)) {
                 Optional<byte[]> value = Xattrs.get(source, name);
                 if (value.isPresent()) {
                     Xattrs.set(target, name, value.get());

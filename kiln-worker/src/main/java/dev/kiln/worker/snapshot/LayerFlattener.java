@@ -37,7 +37,7 @@ final class LayerFlattener {
             Path to = target.resolve(name);
             FileStat info = FileStat.of(from);
             FileStat existing = FileStat.ofIfExists(to).orElse(null);
-            if (Overlay.isWhiteout(info)) {
+            if (OverlayMarkers.isWhiteout(info)) {
                 Trees.deleteRecursively(to);
                 continue;
             }
@@ -48,7 +48,7 @@ final class LayerFlattener {
                 }
                 if (existing == null) {
                     Files.createDirectory(to);
-                } else if (Overlay.isOpaque(from)) {
+                } else if (OverlayMarkers.isOpaque(from)) {
                     Trees.deleteContents(to);
                 }
                 applyDirectory(from, to);

@@ -152,7 +152,7 @@ final class OverlayActiveSnapshot extends StoredActiveSnapshot {
         for (String name : Trees.names(upperDir)) {
             Path copied = upperDir.resolve(name);
             FileStat now = FileStat.of(copied);
-            if (!now.isDirectory() || Overlay.isOpaque(copied)) {
+            if (!now.isDirectory() || OverlayMarkers.isOpaque(copied)) {
                 continue;
             }
             List<Path> below = lowerDirectories(lowerDirs, name);
@@ -181,7 +181,7 @@ final class OverlayActiveSnapshot extends StoredActiveSnapshot {
                 break;
             }
             below.add(candidate);
-            if (Overlay.isOpaque(candidate)) {
+            if (OverlayMarkers.isOpaque(candidate)) {
                 break;
             }
         }

@@ -67,7 +67,7 @@ final class TreeDiff {
         for (String name : lowerNames) {
             if (!upperSet.contains(name)) {
                 ensureDirectory(relative);
-                Overlay.makeWhiteout(out.resolve(relative.resolve(name).toString()));
+                OverlayMarkers.makeWhiteout(out.resolve(relative.resolve(name).toString()));
                 changed = true;
             }
         }
@@ -132,11 +132,11 @@ final class TreeDiff {
 
     static boolean sameXattrs(Path a, Path b) throws IOException {
         List<String> names = Xattrs.list(a).stream()
-                .filter(n -> !Overlay.isOverlayAttribute(n))
+                .filter(n -> !OverlayMarkers.isOverlayAttribute(n))
                 .sorted()
                 .toList();
         List<String> others = Xattrs.list(b).stream()
-                .filter(n -> !Overlay.isOverlayAttribute(n))
+                .filter(n -> !OverlayMarkers.isOverlayAttribute(n))
                 .sorted()
                 .toList();
         if (!names.equals(others)) {

@@ -19,11 +19,11 @@ import java.util.stream.Stream;
  * Reads files of a result for the gateway's Reference: every path is resolved inside the result's
  * root as a chroot would, so a symlink in an image can never make the engine read the host.
  */
-public final class ResultFiles {
+public final class ScopedReads {
 
     private final ScopedRoot root;
 
-    ResultFiles(Path root) {
+    ScopedReads(Path root) {
         this.root = new ScopedRoot(root);
     }
 

@@ -11,9 +11,9 @@ import java.nio.file.Path;
  * Overlayfs's markers in a layer: whiteouts for deletions and the opaque attribute for replaced directories. The
  * names are kiln-core's {@link dev.kiln.core.Overlay}, shared with kiln-oci; this class reads and writes them.
  */
-final class Overlay {
+final class OverlayMarkers {
 
-    private Overlay() {}
+    private OverlayMarkers() {}
 
     static boolean isWhiteout(FileStat info) {
         return info.type() == FileType.CHAR_DEVICE && info.rdev() == 0;
