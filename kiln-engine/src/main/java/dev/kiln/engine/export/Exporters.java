@@ -8,8 +8,9 @@ import java.util.SequencedMap;
 
 /**
  * The exporters by type name, as an {@code --output type=NAME,KEY=VALUE,...} names them: each name's entry reads the
- * attributes into the typed request of its {@link Exporter}. Adding an output type is its exporter class and one line
- * here. {@code registry} is BuildKit's shorthand for an image that is pushed.
+ * attributes into the typed request of its {@link Exporter}. Adding an output type is its exporter class (named in
+ * {@link Exporter}'s permits list), its request (a record in {@link ExportTarget}, which a Java caller writes
+ * directly), and one line here. {@code registry} is BuildKit's shorthand for an image that is pushed.
  *
  * <p>Image exports answer with BuildKit's result facts: {@value #IMAGE_DIGEST} (the manifest's digest),
  * {@value #CONFIG_DIGEST} and {@value #IMAGE_NAME} (the names, comma-separated).
