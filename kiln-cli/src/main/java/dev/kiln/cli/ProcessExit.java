@@ -1,8 +1,7 @@
 package dev.kiln.cli;
 
+import dev.kiln.core.sys.Libc;
 import java.lang.foreign.FunctionDescriptor;
-import java.lang.foreign.Linker;
-import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
 import java.util.Map;
 
@@ -78,10 +77,7 @@ final class ProcessExit {
             Runtime.getRuntime().halt(status);
         }
         try {
-            Linker linker = Linker.nativeLinker();
-            MethodHandle exit = linker.downcallHandle(
-                    linker.defaultLookup().find("_exit").orElseThrow(),
-                    FunctionDescriptor.ofVoid(ValueLayout.JAVA_INT));
+            MethodHandle exit = Libc.infallible("_exit", FunctionDescriptor.ofVoid(Libc.INT));
             exit.invokeExact(status);
         } catch (Throwable unavailable) {
             System.exit(status);
