@@ -58,6 +58,7 @@ record SolveTranslation(
      * @param direct  whether the client has {@link dev.kiln.api.DirectAccess}: the daemon's host and user
      * @throws IllegalArgumentException for a request Kiln cannot run, naming what is wrong
      * @throws SecurityException        for a request for an entitlement the daemon does not allow
+     * @throws UnsupportedOperationException for a request with a source policy, which Kiln cannot apply
      */
     static SolveTranslation of(SolveRequest request, FrontendSpec gateway, Set<Entitlement> allowed, boolean direct) {
         FrontendSpec frontend;
@@ -69,6 +70,11 @@ record SolveTranslation(
             frontend = gateway;
         } else {
             throw new IllegalArgumentException("the request names no frontend and carries no definition");
+        }
+        if (!request.getSourcePolicy().isEmpty()) {
+            // as the LLBBridge refuses a frontend's: a build run without the policy's rules would do what it forbids
+            throw new UnsupportedOperationException(
+                    "source policies (buildctl --source-policy-file) are not supported yet");
         }
         if (!request.getFrontendInputsMap().isEmpty()) {
             throw new IllegalArgumentException("frontend inputs ("

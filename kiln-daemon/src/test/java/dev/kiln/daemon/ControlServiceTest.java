@@ -180,6 +180,21 @@ class ControlServiceTest extends DaemonWithBusybox {
     }
 
     @Test
+    void aSourcePolicyIsRefusedNotIgnored() {
+        // BuildKit's sourcepolicy.Policy{version 1, rules [{action DENY, selector {identifier "docker-image://*",
+        // match_type WILDCARD}}]}: run without it, the build would pull the busybox image the policy forbids
+        com.google.protobuf.ByteString policy = com.google.protobuf.ByteString.copyFrom(java.util.HexFormat.of()
+                .parseHex("0801" + "1218" + "0801" + "1214" + "0a10" + "646f636b65722d696d6167653a2f2f2a" + "1001"));
+        assertThatThrownBy(() -> daemon.control()
+                        .solve(busyboxStep("source-policy", "true")
+                                .setSourcePolicy(policy)
+                                .build()))
+                .isInstanceOf(StatusRuntimeException.class)
+                .hasMessageContaining("UNIMPLEMENTED")
+                .hasMessageContaining("source policies (buildctl --source-policy-file) are not supported yet");
+    }
+
+    @Test
     void cacheExportItCannotDoIsRefusedNotIgnored() {
         assertThatThrownBy(() -> daemon.control()
                         .solve(busyboxStep("cache-export", "true")
