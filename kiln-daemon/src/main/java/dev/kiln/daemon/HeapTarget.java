@@ -5,6 +5,7 @@ import java.lang.management.MemoryNotificationInfo;
 import java.lang.management.MemoryPoolMXBean;
 import java.lang.management.MemoryType;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import javax.management.Notification;
 import javax.management.NotificationEmitter;
@@ -33,8 +34,8 @@ final class HeapTarget implements AutoCloseable {
     private final NotificationEmitter emitter;
     private final NotificationListener listener = this::exceeded;
     private final AtomicLong collections = new AtomicLong();
-    private final Object collecting = new Object();
-    private boolean running;
+    /** Whether a collection this target asked for is still under way: notifications meanwhile ask for none more. */
+    private final AtomicBoolean collecting = new AtomicBoolean();
 
     private HeapTarget(List<MemoryPoolMXBean> pools, long minGrowth) {
         this.pools = pools;
@@ -89,11 +90,8 @@ final class HeapTarget implements AutoCloseable {
         if (pools.stream().noneMatch(pool -> pool.getName().equals(info.getPoolName()))) {
             return;
         }
-        synchronized (collecting) {
-            if (running) {
-                return;
-            }
-            running = true;
+        if (!collecting.compareAndSet(false, true)) {
+            return;
         }
         // not on the JVM's notification thread, which other listeners share
         Thread.ofVirtual().name("kiln-heap-target").start(this::collect);
@@ -105,9 +103,7 @@ final class HeapTarget implements AutoCloseable {
             collections.incrementAndGet();
             arm();
         } finally {
-            synchronized (collecting) {
-                running = false;
-            }
+            collecting.set(false);
         }
     }
 
