@@ -433,7 +433,8 @@ final class LlbBridgeService extends LLBBridgeGrpc.LLBBridgeImplBase {
                             request.hasPlatform() ? request.getPlatform() : null,
                             request.getResolveMode(),
                             request.getLogName(),
-                            store));
+                            store,
+                            request.getStoreID()));
             return ResolveImageConfigResponse.newBuilder()
                     .setRef(resolved.ref())
                     .setDigest(resolved.digest().toString())
@@ -475,7 +476,8 @@ final class LlbBridgeService extends LLBBridgeGrpc.LLBBridgeImplBase {
                                     request.getLogName(),
                                     layout
                                             ? ResolveImageConfigOpt.ImageStore.OCI_LAYOUT
-                                            : ResolveImageConfigOpt.ImageStore.REGISTRY));
+                                            : ResolveImageConfigOpt.ImageStore.REGISTRY,
+                                    layout ? source.getAttrsOrDefault("oci.store", "") : ""));
             return answer.setImage(ResolveSourceImageResponse.newBuilder()
                             .setDigest(resolved.digest().toString())
                             .setConfig(ByteString.copyFrom(resolved.config())))

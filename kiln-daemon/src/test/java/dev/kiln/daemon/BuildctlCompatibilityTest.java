@@ -342,6 +342,44 @@ class BuildctlCompatibilityTest {
     }
 
     @Test
+    @Order(10)
+    void buildctlsOciLayoutIsReadThroughItsSessionsContentStore() throws Exception {
+        Path archive = tmp.resolve("layout.oci.tar");
+        assertSucceeded(
+                buildctl(dockerfileBuild("--output", "type=oci,dest=" + archive).toArray(String[]::new)));
+        // the layout stays on buildctl's side: it serves it as the content store "oci:mystore", no local directory
+        Path layout = Files.createDirectories(tmp.resolve("layout"));
+        for (Map.Entry<String, byte[]> file :
+                entries(Files.newInputStream(archive)).entrySet()) {
+            Path target = layout.resolve(file.getKey());
+            Files.createDirectories(target.getParent());
+            Files.write(target, file.getValue());
+        }
+        String manifest = ImageIndex.parse(Files.readAllBytes(layout.resolve("index.json")))
+                .manifests()
+                .getFirst()
+                .digest()
+                .toString();
+        Path fromLayout = Files.createDirectories(tmp.resolve("from-layout"));
+        Files.writeString(fromLayout.resolve("Dockerfile"), """
+                FROM base
+                RUN cat /greeting.txt /built > /seen
+                """);
+        Path out = tmp.resolve("from-layout-out");
+        Run run = buildctl(dockerfileBuildOf(
+                        fromLayout,
+                        "--oci-layout",
+                        "mystore=" + layout,
+                        "--opt",
+                        "context:base=oci-layout://mystore@" + manifest,
+                        "--output",
+                        "type=local,dest=" + out)
+                .toArray(String[]::new));
+        assertSucceeded(run);
+        assertThat(out.resolve("seen")).hasContent("hello from buildctl\nbuilt");
+    }
+
+    @Test
     @Order(100)
     void diskUsageListsRecordsAndPruneRemovesThem() throws Exception {
         Run du = buildctl("du", "--verbose");

@@ -22,7 +22,6 @@ import dev.kiln.llb.State;
 import dev.kiln.llb.pb.Definition;
 import dev.kiln.oci.registry.ResolvedImage;
 import dev.kiln.worker.Worker;
-import dev.kiln.worker.image.OciLayout;
 import dev.kiln.worker.ops.OciLayoutSourceOperation;
 import java.io.IOException;
 import java.util.LinkedHashMap;
@@ -114,9 +113,10 @@ public final class LocalClient implements Client {
         try {
             ResolvedImage image = build.imageResolutions()
                     .resolve(
-                            new ImageResolutions.Key(reference, platform, options.resolveMode(), ociLayout),
+                            new ImageResolutions.Key(
+                                    reference, platform, options.resolveMode(), ociLayout ? options.storeId() : null),
                             () -> ociLayout
-                                    ? ociLayoutImage(reference, platform)
+                                    ? ociLayoutImage(reference, options.storeId(), platform)
                                     : build.worker()
                                             .images(build.session())
                                             .resolve(reference, platform, options.resolveMode()));
@@ -127,11 +127,11 @@ public final class LocalClient implements Client {
         }
     }
 
-    private ResolvedImage ociLayoutImage(ImageReference reference, Platform platform) throws IOException {
+    private ResolvedImage ociLayoutImage(ImageReference reference, String store, Platform platform) throws IOException {
         if (reference.digest() == null || reference.digest().isEmpty()) {
             throw new GatewayException("an OCI layout image needs a digest (NAME@sha256:...), not " + reference);
         }
-        return new OciLayout(OciLayoutSourceOperation.layoutDirectory(build.session(), reference, ""))
+        return OciLayoutSourceOperation.layout(build.session(), reference, store)
                 .resolve(reference, Digest.parse(reference.digest()), platform);
     }
 

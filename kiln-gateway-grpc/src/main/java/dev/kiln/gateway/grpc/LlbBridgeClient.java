@@ -377,7 +377,7 @@ public final class LlbBridgeClient implements Client {
             request.setPlatform(options.platform());
         }
         if (options.store() == ResolveImageConfigOpt.ImageStore.OCI_LAYOUT) {
-            request.setSessionID(facts.sessionId());
+            request.setSessionID(facts.sessionId()).setStoreID(options.storeId());
         }
         ResolveImageConfigResponse response =
                 call("resolve image config for " + ref, () -> bridge.resolveImageConfig(request.build()));
@@ -397,6 +397,9 @@ public final class LlbBridgeClient implements Client {
         SourceOp.Builder source = SourceOp.newBuilder().setIdentifier(scheme + ref);
         if (layout) {
             source.putAttrs("oci.session", facts.sessionId());
+            if (!options.storeId().isEmpty()) {
+                source.putAttrs("oci.store", options.storeId());
+            }
         }
         ResolveSourceMetaRequest.Builder request = ResolveSourceMetaRequest.newBuilder()
                 .setSource(source)
