@@ -11,6 +11,7 @@ import dev.kiln.engine.cache.CacheImport;
 import dev.kiln.engine.export.ExportTarget;
 import java.util.ArrayList;
 import java.util.EnumSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -94,8 +95,10 @@ record SolveTranslation(
         List<CacheExport> cacheExports = new ArrayList<>();
         List<CacheImport> cacheImports = new ArrayList<>();
         if (!request.getCache().getExportRefDeprecated().isEmpty()) {
-            cacheExports.add(
-                    CacheExport.of("registry", Map.of("ref", request.getCache().getExportRefDeprecated())));
+            // clients before BuildKit v0.4 give the registry export's other attributes (mode=max) beside its ref
+            Map<String, String> attrs = new LinkedHashMap<>(request.getCache().getExportAttrsDeprecatedMap());
+            attrs.put("ref", request.getCache().getExportRefDeprecated());
+            cacheExports.add(CacheExport.of("registry", attrs));
         }
         for (String ref : request.getCache().getImportRefsDeprecatedList()) {
             cacheImports.add(CacheImport.of("registry", Map.of("ref", ref)));
