@@ -13,6 +13,7 @@ import dev.kiln.api.content.WriteContentResponse;
 import dev.kiln.core.Digest;
 import io.grpc.BindableService;
 import io.grpc.Metadata;
+import io.grpc.ServerCallHandler;
 import io.grpc.ServerServiceDefinition;
 import io.grpc.Status;
 import io.grpc.StatusException;
@@ -22,8 +23,10 @@ import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
+import java.util.SortedMap;
 import java.util.TreeMap;
 
 /**
@@ -42,31 +45,35 @@ public final class OciLayoutStores implements BindableService {
     /** Bytes per Read answer, as containerd's content service sends them. */
     private static final int CHUNK = 1 << 20;
 
-    private final Map<String, Path> layouts;
+    /** By name, sorted so that an error lists them in a stable order. */
+    private final SortedMap<String, Path> layouts;
 
     /** {@code layouts}: the layout directories, by the name the build gives each ({@code oci-layout://NAME@...}). */
     public OciLayoutStores(Map<String, Path> layouts) {
-        this.layouts = Map.copyOf(layouts);
+        this.layouts = Collections.unmodifiableSortedMap(new TreeMap<>(layouts));
     }
 
     @Override
     public ServerServiceDefinition bindService() {
+        ServerCallHandler<InfoRequest, InfoResponse> info = CallStream.handler("content-info", this::info);
+        ServerCallHandler<ReadContentRequest, ReadContentResponse> read =
+                CallStream.handler("content-read", this::read);
+        ServerCallHandler<WriteContentRequest, WriteContentResponse> write =
+                CallStream.handler("content-write", (call, headers) -> refuseWrite(headers));
         return ServerServiceDefinition.builder(ContentGrpc.getServiceDescriptor())
-                .addMethod(
-                        ContentGrpc.getInfoMethod(),
-                        CallStream.<InfoRequest, InfoResponse>handler("content-info", this::info))
-                .addMethod(
-                        ContentGrpc.getReadMethod(),
-                        CallStream.<ReadContentRequest, ReadContentResponse>handler("content-read", this::read))
-                .addMethod(
-                        ContentGrpc.getWriteMethod(),
-                        CallStream.<WriteContentRequest, WriteContentResponse>handler("content-write", (call, h) -> {
-                            throw Status.UNIMPLEMENTED
-                                    .withDescription("OCI layout store " + storeId(h)
-                                            + " is read-only: this client only lends its layouts to the build")
-                                    .asException();
-                        }))
+                .addMethod(ContentGrpc.getInfoMethod(), info)
+                .addMethod(ContentGrpc.getReadMethod(), read)
+                .addMethod(ContentGrpc.getWriteMethod(), write)
                 .build();
+    }
+
+    /** Every Write fails: NOT_FOUND for a store this client does not serve, else UNIMPLEMENTED. */
+    private void refuseWrite(Metadata headers) throws StatusException {
+        layout(headers);
+        throw Status.UNIMPLEMENTED
+                .withDescription("OCI layout store " + storeId(headers)
+                        + " is read-only: this client only lends its layouts to the build")
+                .asException();
     }
 
     private void info(CallStream.Server<InfoRequest, InfoResponse> call, Metadata headers) throws Exception {
@@ -113,21 +120,7 @@ public final class OciLayoutStores implements BindableService {
      */
     private Blob blob(Metadata headers, String digestText) throws StatusException, IOException {
         String id = storeId(headers);
-        Path layout = id.startsWith(STORE_ID_PREFIX) ? layouts.get(id.substring(STORE_ID_PREFIX.length())) : null;
-        if (layout == null) {
-            throw Status.NOT_FOUND
-                    .withDescription("no OCI layout store " + id + " in this session (it serves "
-                            + (layouts.isEmpty()
-                                    ? "none"
-                                    : String.join(
-                                            ", ",
-                                            new TreeMap<>(layouts)
-                                                    .keySet().stream()
-                                                            .map(name -> STORE_ID_PREFIX + name)
-                                                            .toList()))
-                            + ")")
-                    .asException();
-        }
+        Path layout = layout(headers);
         Digest digest;
         try {
             digest = Digest.parse(digestText);
@@ -143,6 +136,27 @@ public final class OciLayoutStores implements BindableService {
                     .asException();
         }
         return new Blob(digest, file, Files.size(file));
+    }
+
+    /**
+     * The layout directory of the store the call names; NOT_FOUND naming the store when it is none of this client's
+     * layouts (such as a type=local cache's "local:DIR", which this service does not serve).
+     */
+    private Path layout(Metadata headers) throws StatusException {
+        String id = storeId(headers);
+        Path layout = id.startsWith(STORE_ID_PREFIX) ? layouts.get(id.substring(STORE_ID_PREFIX.length())) : null;
+        if (layout == null) {
+            throw Status.NOT_FOUND
+                    .withDescription("this client serves no content store " + id + " (its stores are the OCI layouts "
+                            + String.join(
+                                    ", ",
+                                    layouts.keySet().stream()
+                                            .map(name -> STORE_ID_PREFIX + name)
+                                            .toList())
+                            + ")")
+                    .asException();
+        }
+        return layout;
     }
 
     /** The store id the call names; "(none)" when the header is missing. */

@@ -146,11 +146,12 @@ class OciLayoutStoresTest {
                         e -> assertThat(e.getStatus())
                                 .extracting(Status::getCode)
                                 .isEqualTo(Status.Code.NOT_FOUND))
-                .hasMessageContaining("no OCI layout store oci:other in this session (it serves oci:base)");
+                .hasMessageContaining(
+                        "this client serves no content store oci:other (its stores are the OCI layouts oci:base)");
         assertThatThrownBy(() -> store("local:/some/cache").info(info))
-                .hasMessageContaining("NOT_FOUND: no OCI layout store local:/some/cache");
+                .hasMessageContaining("NOT_FOUND: this client serves no content store local:/some/cache");
         assertThatThrownBy(() -> bytesOf(store("oci:other").read(read(digest, 0, 0)), 0))
-                .hasMessageContaining("NOT_FOUND: no OCI layout store oci:other");
+                .hasMessageContaining("NOT_FOUND: this client serves no content store oci:other");
     }
 
     @Test
@@ -188,8 +189,21 @@ class OciLayoutStoresTest {
 
     @Test
     void writeIsRefusedAsTheLayoutIsReadOnly() throws Exception {
+        assertThat(writeFailure("oci:base"))
+                .hasMessage("UNIMPLEMENTED: OCI layout store oci:base is read-only: this client only lends its "
+                        + "layouts to the build");
+        // a type=local cache's store is not one this client serves
+        assertThat(writeFailure("local:/some/cache"))
+                .hasMessageStartingWith("NOT_FOUND: this client serves no content store local:/some/cache");
+        try (var files = Files.walk(tmp)) {
+            assertThat(files.filter(Files::isRegularFile)).hasSize(1);
+        }
+    }
+
+    /** How a Write to the store {@code id} fails. */
+    private Throwable writeFailure(String id) throws Exception {
         Metadata headers = new Metadata();
-        headers.put(SyncOptions.key("buildkit-attachable-store-id"), "oci:base");
+        headers.put(SyncOptions.key("buildkit-attachable-store-id"), id);
         CompletableFuture<Throwable> failed = new CompletableFuture<>();
         StreamObserver<WriteContentRequest> requests = ContentGrpc.newStub(session.daemonChannel())
                 .withInterceptors(MetadataUtils.newAttachHeadersInterceptor(headers))
@@ -209,13 +223,10 @@ class OciLayoutStoresTest {
                         failed.completeExceptionally(new AssertionError("the write completed"));
                     }
                 });
-        requests.onNext(WriteContentRequest.newBuilder().setRef("x").build());
-
-        assertThat(failed.get(30, TimeUnit.SECONDS))
-                .hasMessage("UNIMPLEMENTED: OCI layout store oci:base is read-only: this client only lends its "
-                        + "layouts to the build");
-        try (var files = Files.walk(layout)) {
-            assertThat(files.filter(Files::isRegularFile)).hasSize(1);
-        }
+        requests.onNext(WriteContentRequest.newBuilder()
+                .setRef("x")
+                .setData(com.google.protobuf.ByteString.copyFromUtf8("written?"))
+                .build());
+        return failed.get(30, TimeUnit.SECONDS);
     }
 }
