@@ -7,6 +7,7 @@ import dev.kiln.api.control.ControlGrpc;
 import dev.kiln.api.session.FileSendService;
 import dev.kiln.api.session.FileSyncService;
 import dev.kiln.api.session.FileTarget;
+import dev.kiln.api.session.OciLayoutStores;
 import dev.kiln.api.session.SessionHeaders;
 import dev.kiln.api.session.SessionTunnel;
 import dev.kiln.cli.remote.AuthService;
@@ -36,6 +37,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
@@ -46,8 +48,9 @@ import java.util.stream.Collectors;
 /**
  * {@code kiln build} as a client of a daemon: the request buildctl and buildx send for the same command line (a
  * SolveRequest with the frontend and its attributes, the exporters and the session's id), a session that serves the
- * build's local directories, secrets, registry credentials, SSH agents and file outputs, and the daemon's status
- * stream drawn by the same displays as the embedded engine's. Loads no engine, solver, worker or frontend class.
+ * build's local directories, OCI layouts, secrets, registry credentials, SSH agents and file outputs, and the daemon's
+ * status stream drawn by the same displays as the embedded engine's. Loads no engine, solver, worker or frontend
+ * class.
  */
 final class DaemonBuild {
 
@@ -137,9 +140,6 @@ final class DaemonBuild {
 
     private int run(Invocation invocation, long started, CompletableFuture<DaemonConnection> connecting, boolean direct)
             throws Exception {
-        if (invocation.opts().values().stream().anyMatch(value -> value.startsWith("oci-layout://"))) {
-            throw new UsageException("oci-layout:// build contexts are not sent to a daemon yet: add --no-daemon");
-        }
         Invocation.FrontendInput input = invocation.frontendInput(in);
         Map<String, Path> locals = input.locals();
         Map<String, String> attrs = input.opts();
@@ -224,8 +224,9 @@ final class DaemonBuild {
                 cacheEntries(invocation.cacheTo(), "dest"),
                 cacheEntries(invocation.cacheFrom(), "src"));
         try {
-            List<BindableService> services =
-                    grant.isPresent() ? List.of() : sessionServices(locals, secrets, agents, targets);
+            List<BindableService> services = grant.isPresent()
+                    ? List.of()
+                    : sessionServices(locals, invocation.ociLayouts(), secrets, agents, targets);
             return solve(
                     invocation,
                     started,
@@ -288,15 +289,24 @@ final class DaemonBuild {
         return entries;
     }
 
-    /** What the client serves through its session: none of it when the daemon has {@link DirectAccess}. */
+    /**
+     * What the client serves through its session: none of it when the daemon has {@link DirectAccess}. An OCI layout
+     * is served both ways the daemon may ask for it: as a local directory and as a content store.
+     */
     private static List<BindableService> sessionServices(
             Map<String, Path> locals,
+            Set<String> ociLayouts,
             Map<String, byte[]> secrets,
             Map<String, Path> agents,
             Map<Integer, FileTarget> targets) {
         List<BindableService> services = new ArrayList<>();
         if (!locals.isEmpty()) {
             services.add(new FileSyncService(locals));
+        }
+        Map<String, Path> layouts = new LinkedHashMap<>(locals);
+        layouts.keySet().retainAll(ociLayouts);
+        if (!layouts.isEmpty()) {
+            services.add(new OciLayoutStores(layouts));
         }
         services.add(new SecretsService(secrets));
         services.add(new AuthService());

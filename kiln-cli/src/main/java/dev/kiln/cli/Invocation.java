@@ -20,6 +20,8 @@ import org.apache.commons.cli.CommandLine;
  * loads no engine class (the client's start time depends on it), so names such as entitlements stay strings here
  * and each path converts them.
  *
+ * @param ociLayouts    which of {@code locals} are OCI image layouts ({@code --oci-layout NAME=DIR}, and the stores
+ *                      of {@code --build-context X=oci-layout:///DIR}), which a daemon reads as content stores
  * @param noCache       {@code --no-cache}: also marks every step of an LLB definition to run again
  * @param annotations   {@code --annotation}s as image output attributes ({@code annotation.KEY} ...)
  * @param iidFile       where {@code --iidfile} writes the image ID
@@ -36,6 +38,7 @@ record Invocation(
         String frontend,
         List<Path> frontendClasspath,
         Map<String, Path> locals,
+        Set<String> ociLayouts,
         Map<String, String> opts,
         List<OutputSpec> outputs,
         String progress,
@@ -140,12 +143,14 @@ record Invocation(
             String[] kv = keyValue("--opt", value);
             opts.put(kv[0], kv[1]);
         }
+        Set<String> ociLayouts = new LinkedHashSet<>();
         for (String value : BuildFlags.values(line, "oci-layout")) {
             String[] kv = keyValue("--oci-layout", value);
             locals.put(kv[0], Path.of(kv[1]));
+            ociLayouts.add(kv[0]);
         }
         for (String value : BuildFlags.values(line, "build-context")) {
-            buildContext(keyValue("--build-context", value), locals, opts);
+            buildContext(keyValue("--build-context", value), locals, ociLayouts, opts);
         }
         for (String value : BuildFlags.values(line, "build-arg")) {
             String[] kv = keyValue("--build-arg", value);
@@ -240,6 +245,7 @@ record Invocation(
                         .map(Path::of)
                         .toList(),
                 locals,
+                Set.copyOf(ociLayouts),
                 opts,
                 outputs,
                 quiet ? "quiet" : progress,
@@ -285,7 +291,8 @@ record Invocation(
     }
 
     /** docker buildx's named contexts: a directory, or a source such as docker-image://REF or oci-layout://. */
-    private static void buildContext(String[] kv, Map<String, Path> locals, Map<String, String> opts) {
+    private static void buildContext(
+            String[] kv, Map<String, Path> locals, Set<String> ociLayouts, Map<String, String> opts) {
         if (kv[1].startsWith("oci-layout:///")) {
             // buildx's form names the layout's directory; the build gets it as a store
             String rest = kv[1].substring("oci-layout://".length());
@@ -296,6 +303,7 @@ record Invocation(
                             .hex()
                             .substring(0, 12);
             locals.put(store, Path.of(dir));
+            ociLayouts.add(store);
             opts.put("context:" + kv[0], "oci-layout://" + store + (at < 0 ? "" : rest.substring(at)));
         } else if (kv[1].contains("://")) {
             opts.put("context:" + kv[0], kv[1]);

@@ -305,6 +305,26 @@ class BuildCommandTest extends WithBusyboxContext {
     }
 
     @Test
+    void theOciLayoutsAmongTheLocalsAreNamedForTheDaemon() throws Exception {
+        Invocation invocation = BuildCommand.parse(List.of(
+                "--local",
+                "context=/src",
+                "--oci-layout",
+                "layouts=/images",
+                "--build-context",
+                "base=oci-layout:///images/base@sha256:" + "0".repeat(64),
+                "--build-context",
+                "extra=/extra"));
+
+        String store = invocation.opts().get("context:base").replaceFirst("^oci-layout://([^@]+)@.*", "$1");
+        assertThat(invocation.locals())
+                .containsEntry("layouts", Path.of("/images"))
+                .containsEntry(store, Path.of("/images/base"))
+                .containsKeys("context", "extra");
+        assertThat(invocation.ociLayouts()).containsExactlyInAnyOrder("layouts", store);
+    }
+
+    @Test
     void garbageOnStdinIsAUsageErrorNamingTheProblem() {
         assertThatThrownBy(() -> kiln(new byte[] {(byte) 0xff, 0x01, 0x02}))
                 .isInstanceOf(UsageException.class)

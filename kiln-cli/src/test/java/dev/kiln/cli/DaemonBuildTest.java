@@ -403,6 +403,57 @@ class DaemonBuildTest {
         assertThat(copiesOf(context)).isEmpty();
     }
 
+    @Test
+    void aDockerfileBuildsFromAnOciLayoutTheDaemonReadsWhereItLies() throws Exception {
+        buildsFromAnOciLayout(true);
+    }
+
+    @Test
+    void aDockerfileBuildsFromAnOciLayoutTheClientServesThroughItsSession() throws Exception {
+        buildsFromAnOciLayout(false);
+    }
+
+    /**
+     * An image built to an OCI archive, unpacked to a directory (an OCI image layout), is the base of a second build
+     * as buildx's {@code --build-context base=oci-layout:///DIR@DIGEST}; the second build's step reads a file the
+     * first one wrote.
+     */
+    private void buildsFromAnOciLayout(boolean direct) throws Exception {
+        Path archive = tmp.resolve("base.oci.tar");
+        assertThat(kiln(
+                        direct,
+                        "FROM busybox\nRUN echo made in the base > /base-file\n",
+                        "--output",
+                        "type=oci,dest=" + archive))
+                .as(err())
+                .isZero();
+        Path layout = Files.createDirectories(tmp.resolve("layout"));
+        assertThat(new ProcessBuilder("tar", "-xf", archive.toString(), "-C", layout.toString())
+                        .inheritIO()
+                        .start()
+                        .waitFor())
+                .isZero();
+        String manifest = new com.fasterxml.jackson.databind.ObjectMapper()
+                .readTree(layout.resolve("index.json").toFile())
+                .path("manifests")
+                .path(0)
+                .path("digest")
+                .asText();
+        assertThat(manifest).startsWith("sha256:");
+        Path out = tmp.resolve("from-layout");
+
+        int code = kiln(
+                direct,
+                "FROM base\nRUN cat /base-file > /out\n",
+                "--build-context",
+                "base=oci-layout://" + layout + "@" + manifest,
+                "--output",
+                "type=local,dest=" + out);
+
+        assertThat(code).as(err()).isZero();
+        assertThat(out.resolve("out")).hasContent("made in the base");
+    }
+
     private static Map<String, byte[]> tarEntries(byte[] tar) throws IOException {
         Map<String, byte[]> entries = new HashMap<>();
         try (TarArchiveInputStream in = new TarArchiveInputStream(new ByteArrayInputStream(tar))) {
