@@ -96,6 +96,33 @@ class OciLayoutAndLocalImageTest {
     }
 
     @Test
+    void resolveImageConfigReadsTheStoreItsStoreIdNames() throws Exception {
+        // BuildKit's frontend names the image by its context ("base") and the layout by StoreID
+        AtomicReference<ResolvedImageConfig> resolved = new AtomicReference<>();
+        Map<String, Path> locals = new HashMap<>(kiln.locals);
+        locals.put("mystore", layout);
+        kiln.engine.build(
+                new BuildRequest(
+                        new FrontendSpec.Function("probe", client -> {
+                            resolved.set(client.resolveImageConfig(
+                                    "docker.io/library/base@" + digest,
+                                    new ResolveImageConfigOpt(
+                                            null,
+                                            "default",
+                                            "",
+                                            ResolveImageConfigOpt.ImageStore.OCI_LAYOUT,
+                                            "mystore")));
+                            return Result.empty();
+                        }),
+                        Map.of(),
+                        locals,
+                        List.of()),
+                event -> {});
+
+        assertThat(resolved.get().digest().toString()).isEqualTo(digest);
+    }
+
+    @Test
     void missingLayoutStoreIsAClearError() {
         assertThatThrownBy(() -> kiln.build(State.ociLayout("nostore@" + digest)))
                 .hasMessageContaining("OCI layout store \"nostore\"")

@@ -1,7 +1,6 @@
 package dev.kiln.api.session;
 
 import com.google.protobuf.ByteString;
-import com.google.protobuf.UnknownFieldSet;
 import dev.kiln.api.content.ContentGrpc;
 import dev.kiln.api.content.Info;
 import dev.kiln.api.content.InfoRequest;
@@ -24,7 +23,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.Collections;
-import java.util.List;
 import java.util.Map;
 import java.util.SortedMap;
 import java.util.TreeMap;
@@ -167,31 +165,17 @@ public final class OciLayoutStores implements BindableService {
 
     /**
      * The part of a blob a Read asks for, clamped to the blob as containerd's service clamps it: an offset past the
-     * end reads nothing, a size of 0 (or one past the end) reads to the end. Kiln's content.proto declares only the
-     * request's digest, so offset (field 2) and size (field 3) are taken from the request's unknown fields, where
-     * protobuf keeps what a peer such as BuildKit's daemon sends.
+     * end reads nothing, a size of 0 (or one past the end) reads to the end.
      */
     record Range(long offset, long size) {
 
-        static final int OFFSET_FIELD = 2;
-        static final int SIZE_FIELD = 3;
-
         static Range of(ReadContentRequest request, long blobSize) {
-            long offset = Math.clamp(varint(request.getUnknownFields(), OFFSET_FIELD), 0, blobSize);
-            long size = varint(request.getUnknownFields(), SIZE_FIELD);
+            long offset = Math.clamp(request.getOffset(), 0, blobSize);
+            long size = request.getSize();
             if (size <= 0 || size > blobSize - offset) {
                 size = blobSize - offset;
             }
             return new Range(offset, size);
-        }
-
-        /** The last value of an int64 field, as protobuf takes a repeated scalar; 0 when absent. */
-        private static long varint(UnknownFieldSet fields, int number) {
-            if (!fields.hasField(number)) {
-                return 0;
-            }
-            List<Long> values = fields.getField(number).getVarintList();
-            return values.isEmpty() ? 0 : values.getLast();
         }
     }
 }

@@ -3,7 +3,6 @@ package dev.kiln.api.session;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import com.google.protobuf.UnknownFieldSet;
 import dev.kiln.api.content.ContentGrpc;
 import dev.kiln.api.content.InfoRequest;
 import dev.kiln.api.content.InfoResponse;
@@ -71,22 +70,12 @@ class OciLayoutStoresTest {
                 .withInterceptors(MetadataUtils.newAttachHeadersInterceptor(headers));
     }
 
-    /** A Read with containerd's offset and size, which Kiln's content.proto leaves undeclared. */
+    /** A Read with containerd's offset and size. */
     private static ReadContentRequest read(Digest digest, long offset, long size) {
         return ReadContentRequest.newBuilder()
                 .setDigest(digest.toString())
-                .setUnknownFields(UnknownFieldSet.newBuilder()
-                        .addField(
-                                2,
-                                UnknownFieldSet.Field.newBuilder()
-                                        .addVarint(offset)
-                                        .build())
-                        .addField(
-                                3,
-                                UnknownFieldSet.Field.newBuilder()
-                                        .addVarint(size)
-                                        .build())
-                        .build())
+                .setOffset(offset)
+                .setSize(size)
                 .build();
     }
 
