@@ -149,6 +149,13 @@ class BuildctlCompatibilityTest {
         return args;
     }
 
+    /** A successful Dockerfile build of {@code dir} with {@code flags} whose files buildctl writes to {@code out}. */
+    private void buildToLocal(Path dir, Path out, String... flags) throws Exception {
+        List<String> args = dockerfileBuildOf(dir, flags);
+        args.addAll(List.of("--output", "type=local,dest=" + out));
+        assertSucceeded(buildctl(args.toArray(String[]::new)));
+    }
+
     private static void assertSucceeded(Run run) {
         assertThat(run.exit())
                 .as("buildctl's exit code; its stderr:\n%s", run.err())
@@ -235,16 +242,7 @@ class BuildctlCompatibilityTest {
                 RUN echo built > /built
                 """);
         Path out = tmp.resolve("local-out");
-        Run run = buildctl(dockerfileBuildOf(
-                        secretContext,
-                        "--opt",
-                        "build-arg:BASE=" + busybox,
-                        "--secret",
-                        "id=token,src=" + secret,
-                        "--output",
-                        "type=local,dest=" + out)
-                .toArray(String[]::new));
-        assertSucceeded(run);
+        buildToLocal(secretContext, out, "--opt", "build-arg:BASE=" + busybox, "--secret", "id=token,src=" + secret);
         assertThat(out.resolve("token-copy")).hasContent(Files.readString(secret));
         assertThat(out.resolve("greeting.txt")).hasContent("hello from buildctl");
         assertThat(out.resolve("built")).hasContent("built");
@@ -366,16 +364,13 @@ class BuildctlCompatibilityTest {
                 RUN cat /greeting.txt /built > /seen
                 """);
         Path out = tmp.resolve("from-layout-out");
-        Run run = buildctl(dockerfileBuildOf(
-                        fromLayout,
-                        "--oci-layout",
-                        "mystore=" + layout,
-                        "--opt",
-                        "context:base=oci-layout://mystore@" + manifest,
-                        "--output",
-                        "type=local,dest=" + out)
-                .toArray(String[]::new));
-        assertSucceeded(run);
+        buildToLocal(
+                fromLayout,
+                out,
+                "--oci-layout",
+                "mystore=" + layout,
+                "--opt",
+                "context:base=oci-layout://mystore@" + manifest);
         assertThat(out.resolve("seen")).hasContent("hello from buildctl\nbuilt");
     }
 

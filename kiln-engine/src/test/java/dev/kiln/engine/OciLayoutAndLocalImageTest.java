@@ -72,25 +72,10 @@ class OciLayoutAndLocalImageTest {
 
     @Test
     void resolveImageConfigReadsAnOciLayout() throws Exception {
-        AtomicReference<ResolvedImageConfig> resolved = new AtomicReference<>();
-        Map<String, Path> locals = new HashMap<>(kiln.locals);
-        locals.put("mystore", layout);
-        kiln.engine.build(
-                new BuildRequest(
-                        new FrontendSpec.Function("probe", client -> {
-                            resolved.set(client.resolveImageConfig(
-                                    "mystore@" + digest,
-                                    new ResolveImageConfigOpt(
-                                            null, "default", "", ResolveImageConfigOpt.ImageStore.OCI_LAYOUT)));
-                            return Result.empty();
-                        }),
-                        Map.of(),
-                        locals,
-                        List.of()),
-                event -> {});
+        ResolvedImageConfig resolved = resolveFromLayoutStore("mystore@" + digest, "");
 
-        assertThat(resolved.get().digest().toString()).isEqualTo(digest);
-        assertThat(ImageConfig.parse(resolved.get().config()).rootfs().diffIds())
+        assertThat(resolved.digest().toString()).isEqualTo(digest);
+        assertThat(ImageConfig.parse(resolved.config()).rootfs().diffIds())
                 .as("busybox layer and RUN layer")
                 .hasSize(2);
     }
@@ -98,6 +83,13 @@ class OciLayoutAndLocalImageTest {
     @Test
     void resolveImageConfigReadsTheStoreItsStoreIdNames() throws Exception {
         // BuildKit's frontend names the image by its context ("base") and the layout by StoreID
+        ResolvedImageConfig resolved = resolveFromLayoutStore("docker.io/library/base@" + digest, "mystore");
+
+        assertThat(resolved.digest().toString()).isEqualTo(digest);
+    }
+
+    /** A frontend's ResolveImageConfig of {@code ref} in an OCI layout, the layout given to the build as "mystore". */
+    private ResolvedImageConfig resolveFromLayoutStore(String ref, String storeId) throws Exception {
         AtomicReference<ResolvedImageConfig> resolved = new AtomicReference<>();
         Map<String, Path> locals = new HashMap<>(kiln.locals);
         locals.put("mystore", layout);
@@ -105,21 +97,20 @@ class OciLayoutAndLocalImageTest {
                 new BuildRequest(
                         new FrontendSpec.Function("probe", client -> {
                             resolved.set(client.resolveImageConfig(
-                                    "docker.io/library/base@" + digest,
+                                    ref,
                                     new ResolveImageConfigOpt(
                                             null,
                                             "default",
                                             "",
                                             ResolveImageConfigOpt.ImageStore.OCI_LAYOUT,
-                                            "mystore")));
+                                            storeId)));
                             return Result.empty();
                         }),
                         Map.of(),
                         locals,
                         List.of()),
                 event -> {});
-
-        assertThat(resolved.get().digest().toString()).isEqualTo(digest);
+        return resolved.get();
     }
 
     @Test

@@ -26,25 +26,20 @@ import java.nio.file.Path;
  * every blob read is verified. Its blobs come from a directory on this host (oci-layout, index.json,
  * blobs/sha256/...), or from a content store the client serves through its session, as buildctl's
  * {@code --oci-layout} and buildx serve one when the layout is on their host.
+ *
+ * @param name  what messages call the layout
+ * @param blobs where its blobs come from
  */
-public final class OciLayout {
+public record OciLayout(String name, OciLayout.Blobs blobs) {
 
-    /** Where the layout's blobs are read from. */
-    private interface Blobs {
+    /** Where a layout's blobs are read from. */
+    public interface Blobs {
 
         /** The blob's bytes; a missing blob is an IOException that names it. */
         InputStream open(Digest digest) throws IOException;
 
         /** Checks what must hold before any blob is read. */
         default void check() throws IOException {}
-    }
-
-    private final String name;
-    private final Blobs blobs;
-
-    private OciLayout(String name, Blobs blobs) {
-        this.name = name;
-        this.blobs = blobs;
     }
 
     /** The layout in {@code root}, a directory on this host. */
