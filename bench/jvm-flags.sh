@@ -34,13 +34,15 @@ build_args="dev.kiln.cli.Main build -f $work/ctx/Containerfile --output type=ima
 # name|flags|aot: the launcher's set first (keep it in step with ./kiln), then one change at a time
 native=--enable-native-access=ALL-UNNAMED
 unsafe=--sun-misc-unsafe-memory-access=allow
+accessors=-Djdk.reflect.useNativeAccessorOnly=true
 variants=(
-  "launcher-set|$native $unsafe -XX:+UseSerialGC -XX:TieredStopAtLevel=1|aot"
-  "no-aot-cache|$native $unsafe -XX:+UseSerialGC -XX:TieredStopAtLevel=1|"
-  "no-cds-at-all|$native $unsafe -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Xshare:off|"
-  "full-tiered|$native $unsafe -XX:+UseSerialGC|aot"
-  "g1-gc|$native $unsafe -XX:TieredStopAtLevel=1|aot"
-  "no-perfdata|$native $unsafe -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -XX:-UsePerfData|aot"
+  "launcher-set|$native $unsafe -XX:+UseSerialGC -XX:TieredStopAtLevel=1 $accessors|aot"
+  "no-aot-cache|$native $unsafe -XX:+UseSerialGC -XX:TieredStopAtLevel=1 $accessors|"
+  "no-cds-at-all|$native $unsafe -XX:+UseSerialGC -XX:TieredStopAtLevel=1 $accessors -Xshare:off|"
+  "full-tiered|$native $unsafe -XX:+UseSerialGC $accessors|aot"
+  "g1-gc|$native $unsafe -XX:TieredStopAtLevel=1 $accessors|aot"
+  "no-perfdata|$native $unsafe -XX:+UseSerialGC -XX:TieredStopAtLevel=1 $accessors -XX:-UsePerfData|aot"
+  "handle-accessors|$native $unsafe -XX:+UseSerialGC -XX:TieredStopAtLevel=1|aot"
   "jdk-defaults|$native $unsafe|"
 )
 
