@@ -4,10 +4,10 @@ import dev.kiln.api.DaemonEndpoint;
 import dev.kiln.api.DirectAccess;
 import dev.kiln.api.control.BytesMessage;
 import dev.kiln.api.control.ControlGrpc;
+import dev.kiln.api.session.ClientContentStores;
 import dev.kiln.api.session.FileSendService;
 import dev.kiln.api.session.FileSyncService;
 import dev.kiln.api.session.FileTarget;
-import dev.kiln.api.session.OciLayoutStores;
 import dev.kiln.api.session.SessionHeaders;
 import dev.kiln.api.session.SessionTunnel;
 import dev.kiln.cli.remote.AuthService;
@@ -306,7 +306,7 @@ final class DaemonBuild {
         Map<String, Path> layouts = new LinkedHashMap<>(locals);
         layouts.keySet().retainAll(ociLayouts);
         if (!layouts.isEmpty()) {
-            services.add(new OciLayoutStores(layouts));
+            services.add(new ClientContentStores(layouts, List.of()));
         }
         services.add(new SecretsService(secrets));
         services.add(new AuthService());

@@ -22,33 +22,58 @@ import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.Collection;
 import java.util.Collections;
 import java.util.Map;
 import java.util.SortedMap;
 import java.util.TreeMap;
 
 /**
- * Client role of containerd's Content service for the build's OCI image layouts (buildctl's {@code --oci-layout
- * NAME=DIR}, buildx's {@code --build-context X=oci-layout:///DIR@DIGEST}), as BuildKit's client serves them: the
- * daemon names a layout in the {@code buildkit-attachable-store-id} header, "oci:" + its name, and reads its blobs
- * (Info, then Read) from {@code DIR/blobs/ALG/HEX}. The layouts are the user's images, only read here: Write is
- * refused.
+ * Client role of containerd's Content service for every content store a build's session lends the daemon, as
+ * BuildKit's client serves them; the daemon names the store in the {@code buildkit-attachable-store-id} header (a
+ * session has one Content service, so one service answers for all of them):
+ *
+ * <ul>
+ *   <li>the build's OCI image layouts (buildctl's {@code --oci-layout NAME=DIR}, buildx's {@code --build-context
+ *       X=oci-layout:///DIR@DIGEST}) as "oci:" + the name: the user's images, only read (Info, Read);
+ *   <li>the directories of its type=local caches as "local:" + the path the client sent: read for an import, and
+ *       written for an export (Write, containerd's STAT, WRITE and COMMIT), each blob checked against its digest
+ *       before it appears.
+ * </ul>
+ *
+ * Blobs are {@code DIR/blobs/ALG/HEX} in both.
  */
-public final class OciLayoutStores implements BindableService {
+public final class ClientContentStores implements BindableService {
 
     /** The header that names the store a call is for. */
     static final String STORE_ID_HEADER = "buildkit-attachable-store-id";
     /** What the store id of a layout starts with; the rest is its name. */
-    static final String STORE_ID_PREFIX = "oci:";
+    static final String LAYOUT_PREFIX = "oci:";
+    /** What the store id of a local cache starts with; the rest is its directory, as the client sent it. */
+    static final String CACHE_PREFIX = "local:";
     /** Bytes per Read answer, as containerd's content service sends them. */
     private static final int CHUNK = 1 << 20;
 
-    /** By name, sorted so that an error lists them in a stable order. */
-    private final SortedMap<String, Path> layouts;
+    /** By store id, sorted so that an error lists them in a stable order. */
+    private final SortedMap<String, BlobStore> stores;
 
-    /** {@code layouts}: the layout directories, by the name the build gives each ({@code oci-layout://NAME@...}). */
-    public OciLayoutStores(Map<String, Path> layouts) {
-        this.layouts = Collections.unmodifiableSortedMap(new TreeMap<>(layouts));
+    /**
+     * @param layouts the layout directories, by the name the build gives each ({@code oci-layout://NAME@...})
+     * @param caches  the local cache directories, absolute, each as the build's request names it (its store's id)
+     */
+    public ClientContentStores(Map<String, Path> layouts, Collection<Path> caches) {
+        SortedMap<String, BlobStore> all = new TreeMap<>();
+        layouts.forEach((name, dir) ->
+                all.put(LAYOUT_PREFIX + name, new BlobStore("OCI layout store " + LAYOUT_PREFIX + name, dir, false)));
+        for (Path dir : caches) {
+            all.put(CACHE_PREFIX + dir, new BlobStore("local cache store " + CACHE_PREFIX + dir, dir, true));
+        }
+        this.stores = Collections.unmodifiableSortedMap(all);
+    }
+
+    /** Whether this service has any store to serve (a session adds it only then). */
+    public boolean isEmpty() {
+        return stores.isEmpty();
     }
 
     @Override
@@ -57,21 +82,12 @@ public final class OciLayoutStores implements BindableService {
         ServerCallHandler<ReadContentRequest, ReadContentResponse> read =
                 CallStream.handler("content-read", this::read);
         ServerCallHandler<WriteContentRequest, WriteContentResponse> write =
-                CallStream.handler("content-write", (call, headers) -> refuseWrite(headers));
+                CallStream.handler("content-write", this::write);
         return ServerServiceDefinition.builder(ContentGrpc.getServiceDescriptor())
                 .addMethod(ContentGrpc.getInfoMethod(), info)
                 .addMethod(ContentGrpc.getReadMethod(), read)
                 .addMethod(ContentGrpc.getWriteMethod(), write)
                 .build();
-    }
-
-    /** Every Write fails: NOT_FOUND for a store this client does not serve, else UNIMPLEMENTED. */
-    private void refuseWrite(Metadata headers) throws StatusException {
-        layout(headers);
-        throw Status.UNIMPLEMENTED
-                .withDescription("OCI layout store " + storeId(headers)
-                        + " is read-only: this client only lends its layouts to the build")
-                .asException();
     }
 
     private void info(CallStream.Server<InfoRequest, InfoResponse> call, Metadata headers) throws Exception {
@@ -96,8 +112,8 @@ public final class OciLayoutStores implements BindableService {
                 int n = file.read(chunk, offset);
                 if (n < 0) {
                     throw Status.DATA_LOSS
-                            .withDescription("OCI layout store " + storeId(headers) + ": blob " + blob.digest()
-                                    + " ended at byte " + offset + " of " + blob.size() + " while it was read")
+                            .withDescription(store(headers).name() + ": blob " + blob.digest() + " ended at byte "
+                                    + offset + " of " + blob.size() + " while it was read")
                             .asException();
                 }
                 call.send(ReadContentResponse.newBuilder()
@@ -109,58 +125,52 @@ public final class OciLayoutStores implements BindableService {
         }
     }
 
-    /** A blob of a layout: its digest, its file under the layout's {@code blobs} and its size. */
+    /**
+     * One blob from the daemon into a local cache's directory; UNIMPLEMENTED for a layout, which is the user's and
+     * only lent to the build.
+     */
+    private void write(CallStream.Server<WriteContentRequest, WriteContentResponse> call, Metadata headers)
+            throws Exception {
+        BlobStore store = store(headers);
+        if (!store.writable()) {
+            throw Status.UNIMPLEMENTED
+                    .withDescription(store.name() + " is read-only: this client only lends its layouts to the build")
+                    .asException();
+        }
+        BlobIngest.receive(store, call);
+    }
+
+    /** A blob of a store: its digest, its file under the store's {@code blobs} and its size. */
     private record Blob(Digest digest, Path file, long size) {}
 
     /**
      * The blob {@code digestText} names in the store the call's header names; NOT_FOUND for an unknown store or a
-     * blob the layout lacks, INVALID_ARGUMENT for a malformed digest (so no digest string reaches a path).
+     * blob the store lacks, INVALID_ARGUMENT for a malformed digest (so no digest string reaches a path).
      */
     private Blob blob(Metadata headers, String digestText) throws StatusException, IOException {
-        String id = storeId(headers);
-        Path layout = layout(headers);
-        Digest digest;
-        try {
-            digest = Digest.parse(digestText);
-        } catch (IllegalArgumentException e) {
-            throw Status.INVALID_ARGUMENT
-                    .withDescription("OCI layout store " + id + ": " + e.getMessage())
-                    .asException();
-        }
-        Path file = layout.resolve("blobs").resolve(digest.algorithm()).resolve(digest.hex());
+        BlobStore store = store(headers);
+        Digest digest = store.digest(digestText);
+        Path file = store.file(digest);
         if (!Files.isRegularFile(file)) {
             throw Status.NOT_FOUND
-                    .withDescription("OCI layout store " + id + " (" + layout + ") has no blob " + digest)
+                    .withDescription(store.name() + " (" + store.dir() + ") has no blob " + digest)
                     .asException();
         }
         return new Blob(digest, file, Files.size(file));
     }
 
-    /**
-     * The layout directory of the store the call names; NOT_FOUND naming the store when it is none of this client's
-     * layouts (such as a type=local cache's "local:DIR", which this service does not serve).
-     */
-    private Path layout(Metadata headers) throws StatusException {
-        String id = storeId(headers);
-        Path layout = id.startsWith(STORE_ID_PREFIX) ? layouts.get(id.substring(STORE_ID_PREFIX.length())) : null;
-        if (layout == null) {
+    /** The store the call names; NOT_FOUND naming it and the stores there are when this client serves no such store. */
+    private BlobStore store(Metadata headers) throws StatusException {
+        String id = headers.get(SyncOptions.key(STORE_ID_HEADER));
+        BlobStore store = id == null ? null : stores.get(id);
+        if (store == null) {
             throw Status.NOT_FOUND
-                    .withDescription("this client serves no content store " + id + " (its stores are the OCI layouts "
-                            + String.join(
-                                    ", ",
-                                    layouts.keySet().stream()
-                                            .map(name -> STORE_ID_PREFIX + name)
-                                            .toList())
+                    .withDescription("this client serves no content store " + (id == null ? "(none named)" : id)
+                            + " (its stores are " + (stores.isEmpty() ? "none" : String.join(", ", stores.keySet()))
                             + ")")
                     .asException();
         }
-        return layout;
-    }
-
-    /** The store id the call names; "(none)" when the header is missing. */
-    private static String storeId(Metadata headers) {
-        String id = headers.get(SyncOptions.key(STORE_ID_HEADER));
-        return id == null ? "(none)" : id;
+        return store;
     }
 
     /**
