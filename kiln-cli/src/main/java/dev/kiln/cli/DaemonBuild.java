@@ -48,7 +48,8 @@ import java.util.stream.Collectors;
 /**
  * {@code kiln build} as a client of a daemon: the request buildctl and buildx send for the same command line (a
  * SolveRequest with the frontend and its attributes, the exporters and the session's id), a session that serves the
- * build's local directories, OCI layouts, secrets, registry credentials, SSH agents and file outputs, and the daemon's
+ * build's local directories, OCI layouts, type=local caches, secrets, registry credentials, SSH agents and file
+ * outputs, and the daemon's
  * status stream drawn by the same displays as the embedded engine's. Loads no engine, solver, worker or frontend
  * class.
  */
@@ -213,6 +214,11 @@ final class DaemonBuild {
             }
             exporters.add(exporter);
         }
+        List<ControlCalls.CacheEntry> cacheExports = cacheEntries(invocation.cacheTo(), "dest");
+        List<ControlCalls.CacheEntry> cacheImports = cacheEntries(invocation.cacheFrom(), "src");
+        SessionCaches caches = grant.isPresent()
+                ? SessionCaches.direct(cacheExports, cacheImports)
+                : SessionCaches.throughSession(cacheExports, cacheImports, err);
         ControlCalls.SolveRequest request = new ControlCalls.SolveRequest(
                 ref,
                 definition,
@@ -221,12 +227,12 @@ final class DaemonBuild {
                 attrs,
                 List.copyOf(invocation.entitlements()),
                 exporters,
-                cacheEntries(invocation.cacheTo(), "dest"),
-                cacheEntries(invocation.cacheFrom(), "src"));
+                caches.exports(),
+                caches.imports());
         try {
             List<BindableService> services = grant.isPresent()
                     ? List.of()
-                    : sessionServices(locals, invocation.ociLayouts(), secrets, agents, targets);
+                    : sessionServices(locals, invocation.ociLayouts(), caches.stores(), secrets, agents, targets);
             return solve(
                     invocation,
                     started,
@@ -237,6 +243,7 @@ final class DaemonBuild {
                     services.isEmpty() ? "" : sharedKey(locals),
                     services,
                     outputs,
+                    caches,
                     frontendHere);
         } finally {
             if (grant.isPresent()) {
@@ -291,11 +298,13 @@ final class DaemonBuild {
 
     /**
      * What the client serves through its session: none of it when the daemon has {@link DirectAccess}. An OCI layout
-     * is served both ways the daemon may ask for it: as a local directory and as a content store.
+     * is served both ways the daemon may ask for it: as a local directory and as a content store; a type=local
+     * cache's directory ({@code caches}) as a content store the daemon also writes to.
      */
     private static List<BindableService> sessionServices(
             Map<String, Path> locals,
             Set<String> ociLayouts,
+            Set<Path> caches,
             Map<String, byte[]> secrets,
             Map<String, Path> agents,
             Map<Integer, FileTarget> targets) {
@@ -305,8 +314,9 @@ final class DaemonBuild {
         }
         Map<String, Path> layouts = new LinkedHashMap<>(locals);
         layouts.keySet().retainAll(ociLayouts);
-        if (!layouts.isEmpty()) {
-            services.add(new ClientContentStores(layouts, List.of()));
+        ClientContentStores stores = new ClientContentStores(layouts, caches);
+        if (!stores.isEmpty()) {
+            services.add(stores);
         }
         services.add(new SecretsService(secrets));
         services.add(new AuthService());
@@ -330,6 +340,7 @@ final class DaemonBuild {
             String sharedKey,
             List<BindableService> services,
             List<Output> outputs,
+            SessionCaches caches,
             Optional<dev.kiln.gateway.BuildFunction> frontendHere)
             throws Exception {
         Progress.Display display = Progress.Display.forMode(invocation.progress(), err);
@@ -450,6 +461,7 @@ final class DaemonBuild {
             }
             awaitStatus(statusDone);
             closeDisplay(display);
+            caches.record(response);
             finish(invocation, response, outputs, events, summary, Duration.ofNanos(System.nanoTime() - started));
             return 0;
         } finally {

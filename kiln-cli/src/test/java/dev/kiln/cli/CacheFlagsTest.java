@@ -3,7 +3,11 @@ package dev.kiln.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.kiln.api.DaemonEndpoint;
+import dev.kiln.core.Digest;
 import dev.kiln.core.ImageReference;
+import dev.kiln.oci.Descriptor;
+import dev.kiln.oci.ImageIndex;
+import dev.kiln.oci.ImageManifest;
 import dev.kiln.oci.registry.FetchedManifest;
 import dev.kiln.oci.registry.RegistryClient;
 import dev.kiln.oci.testing.LocalRegistry;
@@ -18,6 +22,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -87,12 +92,18 @@ class CacheFlagsTest extends WithBusyboxContext {
     }
 
     private int daemon(String state, Path out, String... more) throws Exception {
+        return daemon(!"0".equals(System.getenv("KILN_DIRECT")), state, out, more);
+    }
+
+    /** A build through the daemon of {@code state}; without {@code direct} access everything goes through a session. */
+    private int daemon(boolean direct, String state, Path out, String... more) throws Exception {
         stderr.reset();
         daemonStates.add(tmp.resolve(state));
         return new DaemonBuild(
                         new PrintStream(new ByteArrayOutputStream()),
                         new PrintStream(stderr, true),
-                        InputStream.nullInputStream())
+                        InputStream.nullInputStream(),
+                        direct)
                 .run(Invocation.parse(args(state, out, more)));
     }
 
@@ -154,6 +165,51 @@ class CacheFlagsTest extends WithBusyboxContext {
 
         assertThat(daemon("db", tmp.resolve("out-c"), "--cache-to", "type=gha")).isNotZero();
         assertThat(err()).contains("cache export type \"gha\" is not supported");
+    }
+
+    @Test
+    void throughASessionTheCacheTravelsToAFreshStateAsBuildctlsDoes() throws Exception {
+        Path cache = tmp.resolve("cache-session");
+        succeeds(daemon(false, "sa", tmp.resolve("out-a"), "--cache-to", "type=local,dest=" + cache + ",mode=max"));
+        assertThat(err()).contains("to the client's " + cache);
+
+        // index.json names the manifest under "latest", and the manifest, its config and its layers are blobs there
+        ImageIndex index = ImageIndex.parse(Files.readAllBytes(cache.resolve("index.json")));
+        assertThat(index.manifests())
+                .singleElement()
+                .satisfies(entry ->
+                        assertThat(entry.annotations()).containsEntry("org.opencontainers.image.ref.name", "latest"));
+        assertThat(cache.resolve("oci-layout")).isRegularFile();
+        ImageManifest manifest = ImageManifest.parse(
+                Files.readAllBytes(blob(cache, index.manifests().getFirst().digest())));
+        assertThat(manifest.layers()).isNotEmpty();
+        for (Descriptor blob : Stream.concat(Stream.of(manifest.config()), manifest.layers().stream())
+                .toList()) {
+            assertThat(Digest.sha256(Files.readAllBytes(blob(cache, blob.digest()))))
+                    .isEqualTo(blob.digest());
+        }
+        try (var files = Files.list(cache)) {
+            assertThat(files.map(file -> file.getFileName().toString()))
+                    .as("no partial blob left")
+                    .containsExactlyInAnyOrder("blobs", "index.json", "oci-layout");
+        }
+
+        succeeds(daemon(false, "sb", tmp.resolve("out-b"), "--cache-from", "type=local,src=" + cache));
+        assertRunCached(RUN_CACHED);
+
+        // as buildctl: a directory without index.json is a warning, and the build goes on without it
+        Path none = tmp.resolve("no-cache-here");
+        succeeds(daemon(false, "sb", tmp.resolve("out-c"), "--cache-from", "type=local,src=" + none));
+        assertThat(err()).contains("kiln: warning: no cache imported from " + none + ": it has no index.json");
+        assertThat(org.assertj.core.api.Assertions.catchThrowable(() -> daemon(
+                        false, "sb", tmp.resolve("out-c"), "--cache-from", "type=local,src=" + cache + ",tag=other")))
+                .isInstanceOf(UsageException.class)
+                .hasMessage("cache import type=local,src=" + cache + ": " + cache.resolve("index.json")
+                        + " names no cache under tag \"other\" (its tags: latest); give tag=TAG or digest=DIGEST");
+    }
+
+    private static Path blob(Path layout, Digest digest) {
+        return layout.resolve("blobs").resolve(digest.algorithm()).resolve(digest.hex());
     }
 
     @Test
