@@ -30,11 +30,6 @@ final class BlobIngest implements AutoCloseable {
     private final String ref;
     private final Path partial;
     private final FileChannel channel;
-    private long written;
-    /** The total the writer announced, 0 until it does. */
-    private long total;
-    /** The digest the writer announced, null until it does. */
-    private Digest expected;
 
     private BlobIngest(BlobStore store, String ref) throws IOException {
         this.store = store;
@@ -43,6 +38,13 @@ final class BlobIngest implements AutoCloseable {
         this.partial = store.dir().resolve(".ingest-" + UUID.randomUUID());
         this.channel = FileChannel.open(partial, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
     }
+
+    /** The bytes that have arrived, which the next one follows. */
+    private long written;
+    /** The total the writer announced, 0 until it does. */
+    private long total;
+    /** The digest the writer announced, null until it does. */
+    private Digest expected;
 
     /** Takes the call's requests, answering each, until the blob is committed or the writer half-closes. */
     static void receive(BlobStore store, CallStream.Server<WriteContentRequest, WriteContentResponse> call)
@@ -141,9 +143,7 @@ final class BlobIngest implements AutoCloseable {
     /** Closes the file and removes it unless it became the blob. */
     @Override
     public void close() throws IOException {
-        try {
-            channel.close();
-        } finally {
+        try (channel) {
             Files.deleteIfExists(partial);
         }
     }

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.google.protobuf.ByteString;
+import dev.kiln.api.LambdaObserver;
 import dev.kiln.api.content.ContentGrpc;
 import dev.kiln.api.content.InfoRequest;
 import dev.kiln.api.content.InfoResponse;
@@ -342,22 +343,8 @@ class ClientContentStoresTest {
         WriteCall(String id) throws Exception {
             requests = ContentGrpc.newStub(session.daemonChannel())
                     .withInterceptors(naming(id))
-                    .write(new StreamObserver<WriteContentResponse>() {
-                        @Override
-                        public void onNext(WriteContentResponse value) {
-                            answers.add(value);
-                        }
-
-                        @Override
-                        public void onError(Throwable t) {
-                            answers.add(t);
-                        }
-
-                        @Override
-                        public void onCompleted() {
-                            answers.add("the write completed");
-                        }
-                    });
+                    .write(new LambdaObserver<WriteContentResponse>(
+                            answers::add, answers::add, () -> answers.add("the write completed")));
         }
 
         private Object next(WriteContentRequest request) throws Exception {

@@ -1,0 +1,78 @@
+package dev.kiln.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.groups.Tuple.tuple;
+
+import dev.kiln.core.Digest;
+import dev.kiln.oci.Descriptor;
+import dev.kiln.oci.ImageIndex;
+import dev.kiln.oci.MediaTypes;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** A type=local cache's index.json as this client writes it after a build through a session and reads it for one. */
+class CacheIndexTest {
+
+    @TempDir
+    Path dir;
+
+    private static Descriptor manifest(String content) {
+        return Descriptor.of(MediaTypes.OCI_MANIFEST, content.getBytes());
+    }
+
+    private ImageIndex written() throws IOException {
+        return ImageIndex.parse(Files.readAllBytes(dir.resolve("index.json")));
+    }
+
+    @Test
+    void aPutReplacesTheEntryOfItsTagAndKeepsTheOthers() throws Exception {
+        CacheIndex index = new CacheIndex(dir);
+        index.put(manifest("first"), "latest");
+        index.put(manifest("other"), "other");
+        index.put(manifest("second"), "latest");
+
+        assertThat(written().manifests())
+                .extracting(entry -> entry.annotations().get(CacheIndex.REF_NAME), Descriptor::digest)
+                .containsExactly(
+                        tuple("other", manifest("other").digest()),
+                        tuple("latest", manifest("second").digest()));
+        assertThat(index.manifest("latest"))
+                .map(Descriptor::digest)
+                .contains(manifest("second").digest());
+        assertThat(index.manifest("absent")).isEmpty();
+        assertThat(index.tags()).containsExactly("other", "latest");
+        assertThat(dir.resolve("oci-layout")).hasContent("{\"imageLayoutVersion\":\"1.0.0\"}");
+        try (var files = Files.list(dir)) {
+            assertThat(files.map(file -> file.getFileName().toString()))
+                    .containsExactlyInAnyOrder("index.json", "oci-layout");
+        }
+    }
+
+    @Test
+    void aLookupTakesContainerdsImageNameBeforeTheRefName() throws Exception {
+        Digest byImageName = manifest("by image name").digest();
+        Files.write(
+                dir.resolve("index.json"),
+                ImageIndex.oci(List.of(
+                                manifest("by ref name").withAnnotations(Map.of(CacheIndex.REF_NAME, "v1")),
+                                manifest("by image name").withAnnotations(Map.of(CacheIndex.IMAGE_NAME, "v1"))))
+                        .toJson());
+
+        assertThat(new CacheIndex(dir).manifest("v1")).map(Descriptor::digest).contains(byImageName);
+    }
+
+    @Test
+    void anIndexThatIsNoIndexIsAnErrorNamingTheFile() throws Exception {
+        Files.writeString(dir.resolve("index.json"), "{\"manifests\": 7}");
+
+        assertThatThrownBy(() -> new CacheIndex(dir).manifest("latest"))
+                .isInstanceOf(IOException.class)
+                .hasMessageStartingWith(dir.resolve("index.json") + " is not an OCI image index: ");
+    }
+}
