@@ -49,9 +49,8 @@ import java.util.stream.Collectors;
  * {@code kiln build} as a client of a daemon: the request buildctl and buildx send for the same command line (a
  * SolveRequest with the frontend and its attributes, the exporters and the session's id), a session that serves the
  * build's local directories, OCI layouts, type=local caches, secrets, registry credentials, SSH agents and file
- * outputs, and the daemon's
- * status stream drawn by the same displays as the embedded engine's. Loads no engine, solver, worker or frontend
- * class.
+ * outputs, and the daemon's status stream drawn by the same displays as the embedded engine's. Loads no engine,
+ * solver, worker or frontend class.
  */
 final class DaemonBuild {
 
