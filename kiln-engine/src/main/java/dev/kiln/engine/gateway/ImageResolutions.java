@@ -16,8 +16,10 @@ import java.util.concurrent.ExecutionException;
  */
 final class ImageResolutions {
 
-    /** What a resolution depends on: the reference, the platform, BuildKit's resolve mode and the image store. */
-    /** {@code layoutStore} is null for a registry, else the OCI layout store the image is read from. */
+    /**
+     * What a resolution depends on: the reference, the platform, BuildKit's resolve mode and the image store
+     * ({@code layoutStore}: null for a registry, else the OCI layout store the image is read from).
+     */
     record Key(ImageReference reference, Platform platform, String mode, String layoutStore) {}
 
     @FunctionalInterface
