@@ -2,6 +2,7 @@ package dev.kiln.cli;
 
 import dev.kiln.cli.remote.ControlCalls;
 import dev.kiln.oci.Descriptor;
+import dev.kiln.oci.LayoutIndex;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -76,7 +77,7 @@ record SessionCaches(
                 sent.add(cacheImport);
                 continue;
             }
-            Optional<ControlCalls.CacheEntry> named = withManifest(cacheImport, new CacheIndex(dir.get()), err);
+            Optional<ControlCalls.CacheEntry> named = withManifest(cacheImport, new LayoutIndex(dir.get()), err);
             if (named.isPresent()) {
                 stores.add(dir.get());
                 sent.add(named.get());
@@ -101,13 +102,14 @@ record SessionCaches(
             throw new IOException(malformed.getMessage(), malformed);
         }
         for (Map.Entry<Path, String> index : indexes.entrySet()) {
-            new CacheIndex(index.getKey()).put(manifest, index.getValue());
+            new LayoutIndex(index.getKey()).put(manifest, index.getValue());
         }
     }
 
     /** The import with the digest of the manifest its index names under its tag; empty, with a warning, without index. */
     private static Optional<ControlCalls.CacheEntry> withManifest(
-            ControlCalls.CacheEntry cacheImport, CacheIndex index, PrintStream err) throws IOException, UsageException {
+            ControlCalls.CacheEntry cacheImport, LayoutIndex index, PrintStream err)
+            throws IOException, UsageException {
         if (!cacheImport.attrs().getOrDefault("digest", "").isEmpty()) {
             return Optional.of(cacheImport);
         }

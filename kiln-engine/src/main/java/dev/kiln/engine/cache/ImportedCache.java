@@ -9,6 +9,7 @@ import dev.kiln.oci.Descriptor;
 import dev.kiln.oci.ImageConfig;
 import dev.kiln.oci.ImageIndex;
 import dev.kiln.oci.ImageManifest;
+import dev.kiln.oci.LayoutIndex;
 import dev.kiln.oci.MediaTypes;
 import dev.kiln.oci.OciFormatException;
 import dev.kiln.oci.PlatformMatcher;
@@ -25,7 +26,6 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Base64;
@@ -151,18 +151,12 @@ public final class ImportedCache {
         if (!spec.digest().isEmpty()) {
             manifestDigest = Digest.parse(spec.digest());
         } else {
-            byte[] indexBytes;
-            try {
-                indexBytes = Files.readAllBytes(dir.resolve("index.json"));
-            } catch (NoSuchFileException e) {
+            LayoutIndex index = new LayoutIndex(dir);
+            if (!index.exists()) {
                 throw new IOException(
-                        source + " has no index.json (is it a directory a type=local cache export " + "wrote?)", e);
+                        source + " has no index.json (is it a directory a type=local cache export wrote?)");
             }
-            ImageIndex index = parse(
-                    () -> ImageIndex.parse(indexBytes, dir.resolve("index.json").toString()));
-            manifestDigest = index.manifests().stream()
-                    .filter(m -> spec.tag().equals(m.annotations().get("org.opencontainers.image.ref.name")))
-                    .reduce((first, later) -> later)
+            manifestDigest = index.manifest(spec.tag())
                     .orElseThrow(() ->
                             new IOException(source + ": index.json names no cache under tag \"" + spec.tag() + "\""))
                     .digest();

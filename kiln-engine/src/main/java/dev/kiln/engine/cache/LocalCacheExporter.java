@@ -4,20 +4,18 @@ import dev.kiln.core.Digest;
 import dev.kiln.engine.export.ExportLog;
 import dev.kiln.oci.CacheConfig;
 import dev.kiln.oci.Descriptor;
-import dev.kiln.oci.ImageIndex;
 import dev.kiln.oci.ImageManifest;
+import dev.kiln.oci.LayoutIndex;
 import dev.kiln.oci.MediaTypes;
 import dev.kiln.solver.KeyedStep;
 import dev.kiln.worker.ClientContentStore;
 import dev.kiln.worker.Worker;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
@@ -33,8 +31,6 @@ import java.util.UUID;
  * or the new one.
  */
 public final class LocalCacheExporter {
-
-    private static final String REF_NAME = "org.opencontainers.image.ref.name";
 
     private LocalCacheExporter() {}
 
@@ -74,7 +70,7 @@ public final class LocalCacheExporter {
         Descriptor manifestDescriptor = Descriptor.of(MediaTypes.OCI_MANIFEST, manifest);
         sink.bytes(manifestDescriptor.digest(), manifest);
         if (client.isEmpty()) {
-            writeIndex(spec.dest(), manifestDescriptor.withAnnotations(Map.of(REF_NAME, spec.tag())), spec.tag());
+            new LayoutIndex(spec.dest()).put(manifestDescriptor, spec.tag());
         }
         log.line("wrote " + cache.config().records().size() + " cache records and " + layerDescriptors.size()
                 + " layers" + (mounts.isEmpty() ? "" : " (" + mounts.size() + " of them cache mounts)") + " to "
@@ -142,30 +138,6 @@ public final class LocalCacheExporter {
         if (!Files.isRegularFile(target)) {
             atomicWrite(target, bytes);
         }
-    }
-
-    /** index.json with this manifest under the tag, replacing whatever had it; other entries are kept. */
-    private static void writeIndex(Path dest, Descriptor manifest, String tag) throws IOException {
-        Path file = dest.resolve("index.json");
-        List<Descriptor> entries = new ArrayList<>();
-        if (Files.isRegularFile(file)) {
-            try {
-                for (Descriptor entry : ImageIndex.parse(Files.readAllBytes(file), file.toString())
-                        .manifests()) {
-                    if (!tag.equals(entry.annotations().get(REF_NAME))) {
-                        entries.add(entry);
-                    }
-                }
-            } catch (IllegalArgumentException malformed) {
-                // An index nobody can read names nothing worth keeping; the new one replaces it.
-            }
-        }
-        entries.add(manifest);
-        Path layout = dest.resolve("oci-layout");
-        if (!Files.exists(layout)) {
-            atomicWrite(layout, "{\"imageLayoutVersion\":\"1.0.0\"}".getBytes(StandardCharsets.UTF_8));
-        }
-        atomicWrite(file, ImageIndex.oci(entries).toJson());
     }
 
     private static void atomicWrite(Path target, byte[] bytes) throws IOException {

@@ -1,12 +1,12 @@
-package dev.kiln.cli;
+package dev.kiln.oci;
 
-import dev.kiln.oci.Descriptor;
-import dev.kiln.oci.ImageIndex;
 import java.io.IOException;
+import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -16,25 +16,26 @@ import java.util.UUID;
 import java.util.stream.Stream;
 
 /**
- * The index.json of a type=local cache's directory at this client's end, which names each exported cache manifest
- * under its tag, read and written as BuildKit's client does (client/ociindex): a tag is the manifest's
- * {@code org.opencontainers.image.ref.name}; a lookup also takes containerd's image name.
+ * The index.json of an OCI image layout's directory, which names manifests under tags, read and written as BuildKit's
+ * client/ociindex does: a tag is the manifest's {@code org.opencontainers.image.ref.name}; a lookup also takes
+ * containerd's image name. A type=local cache is such a directory, whether the engine writes it (direct access, the
+ * embedded engine) or a daemon's client does after a build through its session.
  */
-record CacheIndex(Path dir) {
+public record LayoutIndex(Path dir) {
 
-    static final String REF_NAME = "org.opencontainers.image.ref.name";
-    static final String IMAGE_NAME = "io.containerd.image.name";
+    public static final String REF_NAME = "org.opencontainers.image.ref.name";
+    public static final String IMAGE_NAME = "io.containerd.image.name";
 
-    Path file() {
+    public Path file() {
         return dir.resolve("index.json");
     }
 
-    boolean exists() {
+    public boolean exists() {
         return Files.isRegularFile(file());
     }
 
     /** The manifest under {@code tag}: the one of that image name, else of that ref name; empty when none. */
-    Optional<Descriptor> manifest(String tag) throws IOException {
+    public Optional<Descriptor> manifest(String tag) throws IOException {
         List<Descriptor> manifests = read().manifests();
         return manifests.stream()
                 .filter(entry -> tag.equals(entry.annotations().get(IMAGE_NAME)))
@@ -45,7 +46,7 @@ record CacheIndex(Path dir) {
     }
 
     /** The tags the index has, for a message that names what there is instead. */
-    List<String> tags() throws IOException {
+    public List<String> tags() throws IOException {
         return read().manifests().stream()
                 .map(entry -> entry.annotations().get(REF_NAME))
                 .filter(Objects::nonNull)
@@ -56,7 +57,7 @@ record CacheIndex(Path dir) {
      * Names {@code manifest} under {@code tag}, in place of the entry that had the tag, keeping the others; makes the
      * directory an OCI layout (its {@code oci-layout} file) if it is none yet. index.json is replaced atomically.
      */
-    void put(Descriptor manifest, String tag) throws IOException {
+    public void put(Descriptor manifest, String tag) throws IOException {
         List<Descriptor> kept = exists()
                 ? read().manifests().stream()
                         .filter(entry -> !tag.equals(entry.annotations().get(REF_NAME))
@@ -86,11 +87,17 @@ record CacheIndex(Path dir) {
         }
     }
 
-    /** {@code target} with {@code bytes}, by a rename, so a reader sees the old file or the new one. */
+    /**
+     * {@code target} with {@code bytes}, on disk before a rename puts them in place, so a reader (or a machine that
+     * lost power) sees the old file or the new one.
+     */
     private static void replace(Path target, byte[] bytes) throws IOException {
         Path partial = target.resolveSibling("." + target.getFileName() + "-" + UUID.randomUUID());
         try {
             Files.write(partial, bytes);
+            try (FileChannel channel = FileChannel.open(partial, StandardOpenOption.WRITE)) {
+                channel.force(true);
+            }
             Files.move(partial, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         } finally {
             Files.deleteIfExists(partial);

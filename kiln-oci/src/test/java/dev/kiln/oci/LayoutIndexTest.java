@@ -1,13 +1,10 @@
-package dev.kiln.cli;
+package dev.kiln.oci;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.groups.Tuple.tuple;
 
 import dev.kiln.core.Digest;
-import dev.kiln.oci.Descriptor;
-import dev.kiln.oci.ImageIndex;
-import dev.kiln.oci.MediaTypes;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -16,8 +13,8 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** A type=local cache's index.json as this client writes it after a build through a session and reads it for one. */
-class CacheIndexTest {
+/** An OCI layout's index.json as a type=local cache's writer and reader use it: manifests under tags. */
+class LayoutIndexTest {
 
     @TempDir
     Path dir;
@@ -32,13 +29,13 @@ class CacheIndexTest {
 
     @Test
     void aPutReplacesTheEntryOfItsTagAndKeepsTheOthers() throws Exception {
-        CacheIndex index = new CacheIndex(dir);
+        LayoutIndex index = new LayoutIndex(dir);
         index.put(manifest("first"), "latest");
         index.put(manifest("other"), "other");
         index.put(manifest("second"), "latest");
 
         assertThat(written().manifests())
-                .extracting(entry -> entry.annotations().get(CacheIndex.REF_NAME), Descriptor::digest)
+                .extracting(entry -> entry.annotations().get(LayoutIndex.REF_NAME), Descriptor::digest)
                 .containsExactly(
                         tuple("other", manifest("other").digest()),
                         tuple("latest", manifest("second").digest()));
@@ -60,18 +57,18 @@ class CacheIndexTest {
         Files.write(
                 dir.resolve("index.json"),
                 ImageIndex.oci(List.of(
-                                manifest("by ref name").withAnnotations(Map.of(CacheIndex.REF_NAME, "v1")),
-                                manifest("by image name").withAnnotations(Map.of(CacheIndex.IMAGE_NAME, "v1"))))
+                                manifest("by ref name").withAnnotations(Map.of(LayoutIndex.REF_NAME, "v1")),
+                                manifest("by image name").withAnnotations(Map.of(LayoutIndex.IMAGE_NAME, "v1"))))
                         .toJson());
 
-        assertThat(new CacheIndex(dir).manifest("v1")).map(Descriptor::digest).contains(byImageName);
+        assertThat(new LayoutIndex(dir).manifest("v1")).map(Descriptor::digest).contains(byImageName);
     }
 
     @Test
     void anIndexThatIsNoIndexIsAnErrorNamingTheFile() throws Exception {
         Files.writeString(dir.resolve("index.json"), "{\"manifests\": 7}");
 
-        assertThatThrownBy(() -> new CacheIndex(dir).manifest("latest"))
+        assertThatThrownBy(() -> new LayoutIndex(dir).manifest("latest"))
                 .isInstanceOf(IOException.class)
                 .hasMessageStartingWith(dir.resolve("index.json") + " is not an OCI image index: ");
     }
