@@ -15,7 +15,6 @@ import java.nio.file.StandardCopyOption;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
@@ -219,7 +218,7 @@ final class BuildHistory {
         }
 
         List<BuildHistoryRecord> finished() {
-            return new ArrayList<>(finished);
+            return finished;
         }
 
         /** The next change, waiting up to {@code timeoutMillis}; null when none came. */

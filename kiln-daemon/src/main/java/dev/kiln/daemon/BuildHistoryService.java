@@ -73,11 +73,15 @@ final class BuildHistoryService {
 
         @Override
         public void onError(Throwable t) {
-            Status status = Status.fromThrowable(t);
+            failed(Status.fromThrowable(t));
+            response.onError(t);
+        }
+
+        /** The build failed with {@code status}, whether the Solve answered it or gRPC will. */
+        void failed(Status status) {
             record.setError(com.google.rpc.Status.newBuilder()
                     .setCode(status.getCode().value())
                     .setMessage(status.getDescription() == null ? "" : status.getDescription()));
-            response.onError(t);
         }
 
         @Override

@@ -160,6 +160,10 @@ final class ControlService extends ControlGrpc.ControlImplBase {
         BuildHistoryService.Recording response = history.start(ref, request, client);
         try {
             build(ref, request, response);
+        } catch (RuntimeException e) {
+            // what build does not answer itself, gRPC answers as UNKNOWN: the record says so too
+            response.failed(Status.UNKNOWN.withDescription(e.toString()));
+            throw e;
         } finally {
             response.end(progress.steps());
         }

@@ -54,6 +54,11 @@ class BuildHistoryServiceTest extends DaemonWithBusybox {
         assertThat(history(daemon.control(), request().addFilter("ref==" + ref)))
                 .extracting(e -> e.getRecord().getRef())
                 .containsExactly(ref);
+        assertThat(history(daemon.control(), request().addFilter("ref!=" + ref)))
+                .extracting(e -> e.getRecord().getRef())
+                .doesNotContain(ref);
+        assertThat(history(daemon.control(), request().addFilter("ref==" + ref + ",ref!=" + ref)))
+                .isEmpty();
     }
 
     @Test
