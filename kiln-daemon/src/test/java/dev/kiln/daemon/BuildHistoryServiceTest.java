@@ -132,6 +132,13 @@ class BuildHistoryServiceTest extends DaemonWithBusybox {
     }
 
     @Test
+    void buildxsFeatureCheckEndsWithNoEvents() {
+        // buildx's historyAPISupported: a ref no build has, running builds only, ending after them
+        assertThat(history(daemon.control(), request().setActiveOnly(true).setRef("buildx-test-history-api-feature")))
+                .isEmpty();
+    }
+
+    @Test
     void aFilterKilnDoesNotKnowIsRefusedByName() {
         assertThatThrownBy(() -> history(daemon.control(), request().addFilter("status==failed")))
                 .isInstanceOfSatisfying(StatusRuntimeException.class, e -> {
