@@ -119,10 +119,12 @@ class BuildHistoryServiceTest extends DaemonWithBusybox {
     @Test
     void aLiveListenerHearsABuildStartAndComplete() throws Exception {
         String ref = "hist-live-" + System.nanoTime();
+        daemon.control().solve(busyboxStep(ref, "true").build());
         BlockingQueue<BuildHistoryEvent> heard = new LinkedBlockingQueue<>();
         Context.CancellableContext listening = listen(ref, heard);
         try {
-            Thread.sleep(500); // the listener's call reaches the daemon before the build starts
+            // the first build's record: the listener is there before the second build starts
+            assertThat(heard.poll(30, TimeUnit.SECONDS).getType()).isEqualTo(BuildHistoryEventType.COMPLETE);
             daemon.control().solve(busyboxStep(ref, "true").build());
             assertThat(heard.poll(30, TimeUnit.SECONDS).getType()).isEqualTo(BuildHistoryEventType.STARTED);
             assertThat(heard.poll(30, TimeUnit.SECONDS).getType()).isEqualTo(BuildHistoryEventType.COMPLETE);
