@@ -2,6 +2,8 @@ package dev.kiln.daemon;
 
 import dev.kiln.api.DirectAccess;
 import dev.kiln.api.DiscardingObserver;
+import dev.kiln.api.control.BuildHistoryEvent;
+import dev.kiln.api.control.BuildHistoryRequest;
 import dev.kiln.api.control.BytesMessage;
 import dev.kiln.api.control.ControlGrpc;
 import dev.kiln.api.control.DiskUsageRequest;
@@ -15,6 +17,8 @@ import dev.kiln.api.control.SolveRequest;
 import dev.kiln.api.control.SolveResponse;
 import dev.kiln.api.control.StatusRequest;
 import dev.kiln.api.control.StatusResponse;
+import dev.kiln.api.control.UpdateBuildHistoryRequest;
+import dev.kiln.api.control.UpdateBuildHistoryResponse;
 import dev.kiln.api.control.UsageRecord;
 import dev.kiln.api.session.SessionHeaders;
 import dev.kiln.api.session.SessionTunnel;
@@ -65,13 +69,16 @@ final class ControlService extends ControlGrpc.ControlImplBase {
     private final ClientSessions sessions = new ClientSessions();
     private final DiskUsageService diskUsage;
     private final ForwardedBuilds gateways;
+    private final BuildHistoryService history;
 
     ControlService(
             Engine engine,
             DaemonInfo info,
             BuildJobs jobs,
             ForwardedBuilds gateways,
+            BuildHistoryService history,
             Set<dev.kiln.engine.Entitlement> allowedEntitlements) {
+        this.history = history;
         this.allowedEntitlements = Set.copyOf(allowedEntitlements);
         this.engine = engine;
         this.info = info;
@@ -146,8 +153,23 @@ final class ControlService extends ControlGrpc.ControlImplBase {
     }
 
     @Override
-    public void solve(SolveRequest request, StreamObserver<SolveResponse> response) {
+    public void solve(SolveRequest request, StreamObserver<SolveResponse> client) {
         String ref = request.getRef().isEmpty() ? UUID.randomUUID().toString() : request.getRef();
+        // the build's job takes this feed too: its record counts the steps the build's progress shows
+        StatusFeed progress = jobs.feed(ref);
+        BuildHistoryService.Recording response = history.start(ref, request, client);
+        try {
+            build(ref, request, response);
+        } catch (RuntimeException e) {
+            // what build does not answer itself, gRPC answers as UNKNOWN: the record says so too
+            response.failed(Status.UNKNOWN.withDescription(e.toString()));
+            throw e;
+        } finally {
+            response.end(progress.steps());
+        }
+    }
+
+    private void build(String ref, SolveRequest request, StreamObserver<SolveResponse> response) {
         Thread builder = Thread.currentThread();
         // A client that goes away (Ctrl-C, killed) cancels its call: the build stops, its containers go.
         Context.current().addListener(context -> builder.interrupt(), Runnable::run);
@@ -363,6 +385,19 @@ final class ControlService extends ControlGrpc.ControlImplBase {
         } catch (InterruptedException e) {
             response.onError(Status.CANCELLED.asRuntimeException());
         }
+    }
+
+    @Override
+    public void listenBuildHistory(BuildHistoryRequest request, StreamObserver<BuildHistoryEvent> response) {
+        jobs.touch();
+        history.listen(request, response);
+    }
+
+    @Override
+    public void updateBuildHistory(
+            UpdateBuildHistoryRequest request, StreamObserver<UpdateBuildHistoryResponse> response) {
+        jobs.touch();
+        history.update(request, response);
     }
 
     @Override

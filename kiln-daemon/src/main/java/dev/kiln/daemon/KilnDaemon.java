@@ -70,7 +70,9 @@ final class KilnDaemon implements AutoCloseable {
         });
         DaemonInfo info = DaemonInfo.of(config.stateDir(), config.runtime(), engine.platforms());
         ForwardedBuilds gateways = new ForwardedBuilds();
-        this.control = new ControlService(engine, info, jobs, gateways, config.insecureEntitlements());
+        BuildHistoryService history =
+                new BuildHistoryService(BuildHistory.open(config.stateDir(), log), java.time.Clock.systemUTC());
+        this.control = new ControlService(engine, info, jobs, gateways, history, config.insecureEntitlements());
         this.bridge = new LlbBridgeService(gateways, info);
         // A daemon a client started records the build it runs, so that a client built since replaces it; one a user
         // started is theirs to replace.

@@ -33,7 +33,11 @@ final class StatusFeed implements ProgressListener {
     private final List<StatusResponse> updates = new ArrayList<>();
     private final Map<String, Vertex> vertices = new HashMap<>();
     private final Map<String, Long> logged = new HashMap<>();
+    private int warnings;
     private boolean finished;
+
+    /** What a build's record counts of its progress: its steps, those cached and those completed, and its warnings. */
+    record Steps(int total, int cached, int completed, int warnings) {}
 
     @Override
     public void onEvent(ProgressEvent event) {
@@ -63,7 +67,7 @@ final class StatusFeed implements ProgressListener {
                 });
             case ProgressEvent.VertexLog e -> log(e);
             case ProgressEvent.VertexWarning e ->
-                StatusResponse.newBuilder()
+                warning()
                         .addWarnings(VertexWarning.newBuilder()
                                 .setVertex(e.vertexDigest())
                                 .setLevel(1)
@@ -147,6 +151,32 @@ final class StatusFeed implements ProgressListener {
                 updates.add(update);
                 changed.signalAll();
             }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Counts a warning for the build's record, and begins the update that carries it. */
+    private StatusResponse.Builder warning() {
+        lock.lock();
+        try {
+            warnings++;
+        } finally {
+            lock.unlock();
+        }
+        return StatusResponse.newBuilder();
+    }
+
+    Steps steps() {
+        lock.lock();
+        try {
+            int cached = 0;
+            int completed = 0;
+            for (Vertex vertex : vertices.values()) {
+                cached += vertex.getCached() ? 1 : 0;
+                completed += vertex.hasCompleted() ? 1 : 0;
+            }
+            return new Steps(vertices.size(), cached, completed, warnings);
         } finally {
             lock.unlock();
         }

@@ -375,6 +375,28 @@ class BuildctlCompatibilityTest {
     }
 
     @Test
+    @Order(99)
+    void debugHistoriesListsAnEarlierBuildAsComplete() throws Exception {
+        Path refFile = tmp.resolve("history.ref");
+        buildToLocal(
+                context,
+                tmp.resolve("history-out"),
+                "--opt",
+                "build-arg:BASE=" + busybox,
+                "--ref-file",
+                refFile.toString());
+        String ref = Files.readString(refFile).trim();
+
+        Run run = buildctl("debug", "histories");
+        assertSucceeded(run);
+        // a table: TYPE REF CREATED COMPLETED GENERATION PINNED
+        assertThat(run.out())
+                .startsWith("TYPE")
+                .containsPattern(
+                        "(?m)^COMPLETE\\s+" + java.util.regex.Pattern.quote(ref) + "\\s+\\S+\\s+\\S+\\s+0\\s*$");
+    }
+
+    @Test
     @Order(100)
     void diskUsageListsRecordsAndPruneRemovesThem() throws Exception {
         Run du = buildctl("du", "--verbose");

@@ -150,16 +150,6 @@ class ControlServiceTest extends DaemonWithBusybox {
     }
 
     /** A solve of one step that runs the shell command {@code command} on busybox. */
-    private SolveRequest.Builder busyboxStep(String ref, String command) {
-        return SolveRequest.newBuilder()
-                .setRef(ref)
-                .setDefinition(State.image(busybox.toString())
-                        .run(RunOption.sh(command))
-                        .root()
-                        .marshal()
-                        .toByteString());
-    }
-
     private Map<String, Vertex> lastVertices(String ref) {
         Map<String, Vertex> last = new HashMap<>();
         daemon.control()

@@ -1,5 +1,8 @@
 package dev.kiln.daemon;
 
+import dev.kiln.api.control.SolveRequest;
+import dev.kiln.llb.RunOption;
+import dev.kiln.llb.State;
 import dev.kiln.oci.testing.Resources;
 import dev.kiln.worker.WithBusyboxRegistry;
 import org.junit.jupiter.api.AfterAll;
@@ -23,5 +26,16 @@ abstract class DaemonWithBusybox extends WithBusyboxRegistry {
     @AfterAll
     void stopDaemon() throws Exception {
         Resources.closeAll(daemon);
+    }
+
+    /** A Solve of one shell {@code command} run on busybox, as the build {@code ref}. */
+    SolveRequest.Builder busyboxStep(String ref, String command) {
+        return SolveRequest.newBuilder()
+                .setRef(ref)
+                .setDefinition(State.image(busybox.toString())
+                        .run(RunOption.sh(command))
+                        .root()
+                        .marshal()
+                        .toByteString());
     }
 }
