@@ -78,12 +78,12 @@ final class ControlService extends ControlGrpc.ControlImplBase {
             ForwardedBuilds gateways,
             BuildHistoryService history,
             Set<dev.kiln.engine.Entitlement> allowedEntitlements) {
-        this.history = history;
-        this.allowedEntitlements = Set.copyOf(allowedEntitlements);
         this.engine = engine;
         this.info = info;
         this.jobs = jobs;
         this.gateways = gateways;
+        this.history = history;
+        this.allowedEntitlements = Set.copyOf(allowedEntitlements);
         this.diskUsage = new DiskUsageService(engine);
     }
 
