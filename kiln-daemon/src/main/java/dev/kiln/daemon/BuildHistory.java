@@ -168,8 +168,7 @@ final class BuildHistory {
     }
 
     private static Instant completedAt(BuildHistoryRecord record) {
-        return Instant.ofEpochSecond(
-                record.getCompletedAt().getSeconds(), record.getCompletedAt().getNanos());
+        return WireTime.instant(record.getCompletedAt());
     }
 
     private void publishDeleted(String ref) {

@@ -146,9 +146,7 @@ final class BuildHistoryService {
         List<BuildHistoryRecord> out =
                 new ArrayList<>(records.stream().filter(test).toList());
         if (limit > 0) {
-            out.sort(Comparator.comparing(
-                            (BuildHistoryRecord record) -> record.getCreatedAt().getSeconds())
-                    .thenComparing(record -> record.getCreatedAt().getNanos())
+            out.sort(Comparator.comparing((BuildHistoryRecord record) -> WireTime.instant(record.getCreatedAt()))
                     .reversed());
             return out.subList(0, Math.min(limit, out.size()));
         }

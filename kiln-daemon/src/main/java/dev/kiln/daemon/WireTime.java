@@ -14,4 +14,8 @@ final class WireTime {
                 .setNanos(instant.getNano())
                 .build();
     }
+
+    static Instant instant(Timestamp timestamp) {
+        return Instant.ofEpochSecond(timestamp.getSeconds(), timestamp.getNanos());
+    }
 }
