@@ -4,7 +4,7 @@ import dev.kiln.worker.snapshot.Mounted;
 import java.io.IOException;
 import java.nio.file.Path;
 
-/** A result's files, mounted for reading until closed. */
+/** A result's files, mounted (or, for {@link Worker#read}, a single layer in place) for reading until closed. */
 public final class ReadOnlyView implements AutoCloseable {
 
     private final Mounted mounted;
@@ -19,7 +19,7 @@ public final class ReadOnlyView implements AutoCloseable {
 
     /** Reads that stay inside the result, whatever its symlinks say. */
     public ScopedReads files() {
-        return new ScopedReads(mounted.path());
+        return new ScopedReads(mounted.path(), mounted.inPlace());
     }
 
     @Override

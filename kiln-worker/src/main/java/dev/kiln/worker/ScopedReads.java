@@ -22,9 +22,12 @@ import java.util.stream.Stream;
 public final class ScopedReads {
 
     private final ScopedRoot root;
+    /** Whether the root is a layer's own directory, whose whiteouts stand for files that are not there. */
+    private final boolean hidesWhiteouts;
 
-    ScopedReads(Path root) {
+    ScopedReads(Path root, boolean hidesWhiteouts) {
         this.root = new ScopedRoot(root);
+        this.hidesWhiteouts = hidesWhiteouts;
     }
 
     /** A named file's stat, with its path as given. */
@@ -35,6 +38,9 @@ public final class ScopedReads {
         Path file = root.resolve(path);
         if (Files.isDirectory(file)) {
             throw new IOException(path + " is a directory");
+        }
+        if (isHiddenWhiteout(file)) {
+            throw new NoSuchFileException(path, null, "no such file");
         }
         try (FileChannel channel = FileChannel.open(file, StandardOpenOption.READ)) {
             long size = channel.size();
@@ -58,6 +64,7 @@ public final class ScopedReads {
     public Entry stat(String path) throws IOException {
         Path file = root.resolve(path, false);
         FileStat stat = FileStat.ofIfExists(file)
+                .filter(found -> !hides(found))
                 .orElseThrow(() -> new NoSuchFileException(path, null, "no such file or directory"));
         return new Entry(
                 path, stat, stat.isSymlink() ? Files.readSymbolicLink(file).toString() : "");
@@ -67,7 +74,7 @@ public final class ScopedReads {
     public List<Entry> readDir(String path, String includePattern) throws IOException {
         Path dir = root.resolve(path);
         if (!Files.isDirectory(dir)) {
-            throw Files.exists(dir)
+            throw Files.exists(dir) && !isHiddenWhiteout(dir)
                     ? new NotDirectoryException(path)
                     : new NoSuchFileException(path, null, "no such directory");
         }
@@ -81,6 +88,9 @@ public final class ScopedReads {
                     continue;
                 }
                 FileStat stat = FileStat.of(child);
+                if (hides(stat)) {
+                    continue;
+                }
                 entries.add(new Entry(
                         name,
                         stat,
@@ -88,5 +98,14 @@ public final class ScopedReads {
             }
         }
         return entries;
+    }
+
+    private boolean hides(FileStat stat) {
+        return hidesWhiteouts && stat.isWhiteout();
+    }
+
+    private boolean isHiddenWhiteout(Path file) throws IOException {
+        return hidesWhiteouts
+                && FileStat.ofIfExists(file).map(FileStat::isWhiteout).orElse(false);
     }
 }

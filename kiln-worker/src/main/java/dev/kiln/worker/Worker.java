@@ -218,6 +218,14 @@ public final class Worker implements AutoCloseable {
         return new ReadOnlyView(snapshotter.mountReadOnly(SnapshotResult.of(result)));
     }
 
+    /**
+     * As {@link #open}, for a few reads through {@link ReadOnlyView#files} only (the gateway's readFile, statFile and
+     * readDir): a result of one layer is read in place, without a mount ({@link Snapshotter#readInPlace}).
+     */
+    public ReadOnlyView read(Result result) throws IOException {
+        return new ReadOnlyView(snapshotter.readInPlace(SnapshotResult.of(result)));
+    }
+
     /** Persists what the worker learnt during a build (file checksums, uses), so the next process starts warm. */
     public void flush() throws IOException {
         downloads.forgetFresh();

@@ -47,7 +47,8 @@ record SnapshotReference(BuildContext build, Snapshot snapshot, String descripti
 
     private ReadOnlyView open() throws InterruptedException {
         try {
-            return build.worker().open(new SnapshotResult(snapshot));
+            // only the gateway's reads use it: a snapshot of one layer is read in place
+            return build.worker().read(new SnapshotResult(snapshot));
         } catch (IOException e) {
             throw new GatewayException("open " + description + ": " + e.getMessage(), e);
         }

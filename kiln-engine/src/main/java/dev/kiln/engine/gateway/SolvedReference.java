@@ -88,24 +88,35 @@ public final class SolvedReference implements Reference {
 
     @Override
     public byte[] readFile(ReadRequest request) throws InterruptedException {
-        return ReferenceFiles.readFile(this::open, request, "");
+        return ReferenceFiles.readFile(this::read, request, "");
     }
 
     @Override
     public Stat statFile(StatRequest request) throws InterruptedException {
-        return ReferenceFiles.statFile(this::open, request, "");
+        return ReferenceFiles.statFile(this::read, request, "");
     }
 
     @Override
     public List<Stat> readDir(ReadDirRequest request) throws InterruptedException {
-        return ReferenceFiles.readDir(this::open, request, "");
+        return ReferenceFiles.readDir(this::read, request, "");
     }
 
     /** Opens the solved files for reading; the caller closes the view. */
     public ReadOnlyView open() throws InterruptedException {
+        return view(false);
+    }
+
+    /** The solved files for the gateway's few reads ({@link dev.kiln.worker.Worker#read}); the caller closes it. */
+    private ReadOnlyView read() throws InterruptedException {
+        return view(true);
+    }
+
+    private ReadOnlyView view(boolean readsOnly) throws InterruptedException {
         SolveResult result = solved();
         try {
-            return build.worker().open(result.result());
+            return readsOnly
+                    ? build.worker().read(result.result())
+                    : build.worker().open(result.result());
         } catch (IOException e) {
             throw new GatewayException("open result of " + output.vertex().name() + ": " + e.getMessage(), e);
         }

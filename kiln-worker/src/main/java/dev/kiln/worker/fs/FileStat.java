@@ -26,6 +26,14 @@ public record FileStat(
         int links,
         long rdev) {
 
+    /**
+     * Whether this is overlayfs's mark of a deleted file, a character device 0/0, which an overlay mount hides and a
+     * layer's own directory shows.
+     */
+    public boolean isWhiteout() {
+        return type == FileType.CHAR_DEVICE && rdev == 0;
+    }
+
     /** lstat of a path that must exist. */
     public static FileStat of(Path path) throws IOException {
         return of(Lstat.of(path));

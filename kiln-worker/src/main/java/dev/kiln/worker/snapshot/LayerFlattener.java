@@ -37,7 +37,7 @@ final class LayerFlattener {
             Path to = target.resolve(name);
             FileStat info = FileStat.of(from);
             FileStat existing = FileStat.ofIfExists(to).orElse(null);
-            if (OverlayMarkers.isWhiteout(info)) {
+            if (info.isWhiteout()) {
                 Trees.deleteRecursively(to);
                 continue;
             }

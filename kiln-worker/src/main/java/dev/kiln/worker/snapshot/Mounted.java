@@ -15,16 +15,21 @@ public final class Mounted implements AutoCloseable {
     private final Path path;
     private final ReleaseOnce release;
     private final List<Path> layers;
+    private final boolean inPlace;
 
     Mounted(Snapshot snapshot, Path path, ReleaseOnce.Release release) {
-        this(snapshot, path, List.of(), release);
+        this(snapshot, path, List.of(), false, release);
     }
 
-    /** A view that shows {@code layers} (top first) stacked, each file as the inode of the layer that holds it. */
-    Mounted(Snapshot snapshot, Path path, List<Path> layers, ReleaseOnce.Release release) {
+    /**
+     * A view that shows {@code layers} (top first) stacked, each file as the inode of the layer that holds it; with
+     * {@code inPlace}, {@code path} is a stored layer's own directory (see {@link #inPlace}).
+     */
+    Mounted(Snapshot snapshot, Path path, List<Path> layers, boolean inPlace, ReleaseOnce.Release release) {
         this.snapshot = snapshot;
         this.path = path;
         this.layers = List.copyOf(layers);
+        this.inPlace = inPlace;
         this.release = new ReleaseOnce(release);
     }
 
@@ -43,6 +48,15 @@ public final class Mounted implements AutoCloseable {
      */
     public List<Path> layers() {
         return layers;
+    }
+
+    /**
+     * Whether {@link #path} is a stored layer's own directory rather than a mount ({@link Snapshotter#readInPlace}):
+     * overlayfs's whiteouts show there as character devices 0/0 that a reader must take for absent files, and a write
+     * would change the layer itself.
+     */
+    public boolean inPlace() {
+        return inPlace;
     }
 
     @Override

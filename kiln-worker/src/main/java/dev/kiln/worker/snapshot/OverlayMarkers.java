@@ -2,8 +2,6 @@ package dev.kiln.worker.snapshot;
 
 import dev.kiln.core.sys.PosixFiles;
 import dev.kiln.core.sys.Xattrs;
-import dev.kiln.worker.fs.FileStat;
-import dev.kiln.worker.fs.FileType;
 import java.io.IOException;
 import java.nio.file.Path;
 
@@ -14,10 +12,6 @@ import java.nio.file.Path;
 final class OverlayMarkers {
 
     private OverlayMarkers() {}
-
-    static boolean isWhiteout(FileStat info) {
-        return info.type() == FileType.CHAR_DEVICE && info.rdev() == 0;
-    }
 
     static void makeWhiteout(Path path) throws IOException {
         PosixFiles.mknod(path, PosixFiles.S_IFCHR, PosixFiles.makedev(0, 0));

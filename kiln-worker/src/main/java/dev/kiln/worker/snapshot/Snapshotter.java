@@ -54,6 +54,15 @@ public sealed interface Snapshotter extends AutoCloseable permits StoredSnapshot
     Mounted mountReadOnly(Snapshot snapshot) throws IOException;
 
     /**
+     * {@code snapshot}'s content for a few reads by this process (the gateway's readFile, statFile and readDir): a
+     * snapshot of one layer, such as a frontend's Dockerfile context, is that layer's own directory, which saves a
+     * mount, an unmount and two directories on each read (7 ms of a cached build's 40 in the daemon); others are
+     * mounted as by {@link #mountReadOnly}. The path may be the stored layer itself, so nothing may write under it or
+     * hand it to a container, and its reader hides whiteouts (see {@link Mounted#inPlace}).
+     */
+    Mounted readInPlace(Snapshot snapshot) throws IOException;
+
+    /**
      * The inputs stacked in order, later ones on top, without copying files: the result's layers are the inputs'
      * layers. A layer that appears more than once is kept only at its highest position, which gives the same content.
      */

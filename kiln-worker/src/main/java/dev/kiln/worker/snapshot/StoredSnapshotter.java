@@ -38,6 +38,17 @@ abstract sealed class StoredSnapshotter implements Snapshotter permits OverlaySn
         return mountLayers(snapshot);
     }
 
+    @Override
+    public final Mounted readInPlace(Snapshot snapshot) throws IOException {
+        if (snapshot.layers().size() != 1) {
+            return mountReadOnly(snapshot);
+        }
+        store.requireLayers(snapshot);
+        store.acquire(snapshot.layers());
+        Path layer = store.layerPath(snapshot.layers().getFirst());
+        return registered(snapshot, layer, List.of(), true, snapshot.layers(), () -> {});
+    }
+
     /** A read-only view of {@code snapshot}, which has layers, all of them in the store. */
     abstract Mounted mountLayers(Snapshot snapshot) throws IOException;
 
@@ -47,11 +58,24 @@ abstract sealed class StoredSnapshotter implements Snapshotter permits OverlaySn
      */
     Mounted registeredView(
             Snapshot snapshot, Path path, List<Path> layers, Path dir, List<String> held, ReleaseOnce.Release undo) {
+        return registered(snapshot, path, layers, false, held, () -> {
+            undo.run();
+            Trees.deleteRecursively(dir);
+        });
+    }
+
+    /** A view registered with the store until it is closed; closing runs {@code undo}, then releases {@code held}. */
+    private Mounted registered(
+            Snapshot snapshot,
+            Path path,
+            List<Path> layers,
+            boolean inPlace,
+            List<String> held,
+            ReleaseOnce.Release undo) {
         Mounted[] self = new Mounted[1];
-        self[0] = new Mounted(snapshot, path, layers, () -> {
+        self[0] = new Mounted(snapshot, path, layers, inPlace, () -> {
             try {
                 undo.run();
-                Trees.deleteRecursively(dir);
             } finally {
                 store.release(held);
                 store.unregister(self[0]);

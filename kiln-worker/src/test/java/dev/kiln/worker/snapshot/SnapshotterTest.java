@@ -430,6 +430,39 @@ class SnapshotterTest {
     }
 
     @EachSnapshotter
+    void aSingleLayerIsReadInPlaceWithoutAMountAndStaysHeldWhileRead(Opener opener) throws Exception {
+        Snapshotter s = open(opener);
+        Snapshot base = commit(s, Snapshot.SCRATCH, files("Dockerfile", "FROM scratch"));
+
+        try (Mounted view = s.readInPlace(base)) {
+            assertThat(view.inPlace()).isTrue();
+            assertThat(view.path()).isEqualTo(s.layerPath(base.layers().getFirst()));
+            assertThat(Mounts.mountPointsUnder(dir)).isEmpty();
+            s.remove(base.id());
+            assertThat(view.path().resolve("Dockerfile")).hasContent("FROM scratch");
+        }
+        s.remove(base.id());
+        assertThat(names(s.root().resolve("l"))).isEmpty();
+    }
+
+    @EachSnapshotter
+    void moreLayersAreReadThroughAReadOnlyView(Opener opener) throws Exception {
+        Snapshotter s = open(opener);
+        Snapshot base = commit(s, Snapshot.SCRATCH, files("f", "base"));
+        Snapshot child = commit(s, base, root -> Files.delete(root.resolve("f")));
+
+        try (Mounted view = s.readInPlace(child)) {
+            assertThat(view.inPlace()).isFalse();
+            assertThat(view.path()).isNotEqualTo(s.layerPath(child.layers().getLast()));
+            assertThat(Files.exists(view.path().resolve("f"), LinkOption.NOFOLLOW_LINKS))
+                    .isFalse();
+        }
+        try (Mounted scratch = s.readInPlace(Snapshot.SCRATCH)) {
+            assertThat(names(scratch.path())).isEmpty();
+        }
+    }
+
+    @EachSnapshotter
     void badIdsAreClearErrors(Opener opener) throws Exception {
         Snapshotter s = open(opener);
 
