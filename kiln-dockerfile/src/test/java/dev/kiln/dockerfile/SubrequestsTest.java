@@ -68,6 +68,10 @@ class SubrequestsTest {
                         release (default)\s
                         """);
         assertThat(answer.metadata("version")).isEqualTo("1.0.0");
+        // indented as Go's json.MarshalIndent writes it, which buildx prints as it comes
+        assertThat(answer.metadata("result.json"))
+                .startsWith("{\n  \"targets\": [\n    {\n      \"name\": \"base\",\n")
+                .contains("\"location\": {\n        \"ranges\": [\n");
     }
 
     @Test

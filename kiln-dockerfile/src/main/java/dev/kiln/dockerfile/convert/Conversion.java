@@ -62,10 +62,12 @@ final class Conversion {
     /** The global ARGs as an outline lists them, with the global ARGs each one's default uses. */
     private final Map<String, GlobalArg> globalArgInfo = new LinkedHashMap<>();
 
+    /** Every stage is converted, not only those the target reaches: the lint checks them all. */
     private final boolean allStages;
+
     private DispatchContext ctx;
+    /** The stage the build targets, once {@link #run} has found it. */
     private StageState target;
-    private Set<StageState> reachable;
 
     private record GlobalArg(Outline.Arg arg, Set<String> uses) {}
 
@@ -116,7 +118,7 @@ final class Conversion {
         createStages();
         target = target();
         buildDependencyGraph();
-        reachable = resolveStages(allStages ? List.copyOf(registry.all()) : List.of(target));
+        Set<StageState> reachable = resolveStages(allStages ? List.copyOf(registry.all()) : List.of(target));
         Set<String> contextPaths = dispatchStages(reachable);
         finalizeImage(target);
         return new DockerfileConverter.Result(
