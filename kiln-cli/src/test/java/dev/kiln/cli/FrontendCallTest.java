@@ -93,6 +93,16 @@ class FrontendCallTest {
 
     @ParameterizedTest(name = "through a daemon: {0}")
     @ValueSource(booleans = {true, false})
+    void checkOfADockerfileThatDoesNotParseNamesItsLineAndExitsOne(boolean daemon) throws Exception {
+        Run run = kiln(daemon, "FROM busybox\nCOPY\n", "--check");
+        assertThat(run.exiting(1)).isEmpty();
+        assertThat(run.err())
+                .contains("kiln: check failed: Dockerfile:2: COPY requires at least two arguments, but only one was "
+                        + "provided. Destination could not be determined");
+    }
+
+    @ParameterizedTest(name = "through a daemon: {0}")
+    @ValueSource(booleans = {true, false})
     void targetsListsTheStagesWithTheirDescriptions(boolean daemon) throws Exception {
         assertThat(kiln(daemon, STAGES, "--call=targets").exiting(0)).isEqualTo("""
                 TARGET            DESCRIPTION
