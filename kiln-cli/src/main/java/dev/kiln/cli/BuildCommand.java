@@ -64,6 +64,9 @@ record BuildCommand(PrintStream out, PrintStream err, InputStream in) {
 
     int run(List<String> args) throws Exception {
         Invocation invocation = parse(args);
+        if (invocation.call() != null) {
+            return call(invocation);
+        }
         BuildRequest request = request(invocation);
         EngineOptions options = engineOptions(invocation);
         ClassLoader loader = loader(invocation.frontendClasspath());
@@ -125,6 +128,24 @@ record BuildCommand(PrintStream out, PrintStream err, InputStream in) {
             }
         }
         return 0;
+    }
+
+    /** {@code --call}: the frontend's answer, from a build that exports nothing. */
+    private int call(Invocation invocation) throws Exception {
+        BuildRequest request = request(invocation);
+        Progress.Display display = display(invocation.progress());
+        BuildOutcome outcome;
+        try (Engine engine = Engine.open(
+                engineOptions(invocation), Frontends.discover(loader(invocation.frontendClasspath())), this::notice)) {
+            try {
+                outcome = engine.build(request, display::onEvent);
+            } finally {
+                if (display instanceof TtyProgress tty) {
+                    tty.close();
+                }
+            }
+        }
+        return invocation.call().print(outcome.result().metadata(), out, err);
     }
 
     private void notice(String text) {
@@ -201,7 +222,8 @@ record BuildCommand(PrintStream out, PrintStream err, InputStream in) {
         FrontendSpec frontend = input.frontend() != null
                 ? new FrontendSpec.Named(input.frontend())
                 : new FrontendSpec.Llb(input.definition());
-        List<ExportTarget> exports = exportTargets(invocation, opts);
+        // a question for the frontend builds nothing, so there is nothing to export
+        List<ExportTarget> exports = invocation.call() != null ? List.of() : exportTargets(invocation, opts);
         return new BuildRequest(
                         frontend,
                         opts,

@@ -42,7 +42,15 @@ final class BuildFlags {
                                     "platform",
                                     "PLATFORM",
                                     "the platforms to build for, os/arch[/variant], comma-separated (default: this machine's)"),
-                            value(null, "label", "KEY=VALUE", "a label of the image"))),
+                            value(null, "label", "KEY=VALUE", "a label of the image"),
+                            value(
+                                    null,
+                                    "call",
+                                    "outline|targets|check[,format=json]",
+                                    "ask the frontend instead of building: the target's build arguments, "
+                                            + "secrets and SSH (outline), the stages (targets), the build checks' "
+                                            + "warnings (check, exit status 1 with any)"),
+                            flag(null, "check", "shorthand for --call=check"))),
             new Group(
                     "Attestations",
                     List.of(

@@ -74,6 +74,10 @@ final class DaemonBuild {
         this.offerDirectAccess = offerDirectAccess;
     }
 
+    /** The metadata of the frontend's answer to {@code --call}, once it has answered. */
+    private final java.util.concurrent.atomic.AtomicReference<Map<String, byte[]>> answer =
+            new java.util.concurrent.atomic.AtomicReference<>();
+
     /** {@code kiln debug STEP}: the step whose result a shell opens in; null for a build. */
     private String debugStep;
 
@@ -177,12 +181,21 @@ final class DaemonBuild {
                             ? dev.kiln.gateway.SolveRequest.of(dev.kiln.llb.pb.Definition.parseFrom(definition))
                             : dev.kiln.gateway.SolveRequest.frontend(frontend, attrs)));
         }
+        if (invocation.call() != null) {
+            // the answer is in the frontend result's metadata, which a Solve's response does not carry: the frontend
+            // runs here and keeps it, as buildx's --call does
+            String frontendName = frontend;
+            frontendHere = Optional.of(FrontendCall.capturing(
+                    frontendHere.orElse(
+                            client -> client.solve(dev.kiln.gateway.SolveRequest.frontend(frontendName, attrs))),
+                    answer));
+        }
         if (frontendHere.isPresent()) {
             frontend = "";
             definition = new byte[0];
         }
-        // kiln debug exports nothing: its result is the shell
-        List<Output> outputs = debugStep == null ? outputs(invocation) : List.of();
+        // kiln debug exports nothing: its result is the shell; nor does a question for the frontend
+        List<Output> outputs = debugStep == null && invocation.call() == null ? outputs(invocation) : List.of();
         Map<String, byte[]> secrets = Secrets.parse(invocation.secrets(), System.getenv());
         Map<String, Path> agents = Secrets.parseSsh(invocation.ssh(), System.getenv());
         noticeDaemonSettings(invocation);
@@ -461,6 +474,9 @@ final class DaemonBuild {
             awaitStatus(statusDone);
             closeDisplay(display);
             caches.record(response);
+            if (invocation.call() != null) {
+                return invocation.call().print(answer.get(), out, err);
+            }
             finish(invocation, response, outputs, events, summary, Duration.ofNanos(System.nanoTime() - started));
             return 0;
         } finally {

@@ -33,6 +33,8 @@ import org.apache.commons.cli.CommandLine;
  * @param cacheTo       {@code --cache-to} and {@code --export-cache}: where the build's cache goes
  * @param cacheFrom     {@code --cache-from} and {@code --import-cache}: caches the build's steps may come from
  * @param explainCache  {@code --explain-cache}: print why each step that ran missed the cache
+ * @param call          {@code --call} or {@code --check}: a question for the frontend instead of a build; null for a
+ *                      build
  */
 record Invocation(
         String frontend,
@@ -64,7 +66,8 @@ record Invocation(
         String address,
         List<CacheSpec> cacheTo,
         List<CacheSpec> cacheFrom,
-        boolean explainCache) {
+        boolean explainCache,
+        FrontendCall call) {
 
     /**
      * buildx's attestation flags as the frontend options BuildKit reads: {@code --attest type=T,K=V} becomes
@@ -236,6 +239,12 @@ record Invocation(
             String[] kv = keyValue("--annotation", value);
             annotations.put(annotationAttribute(kv[0]), kv[1]);
         }
+        FrontendCall call = line.hasOption("check")
+                ? new FrontendCall("check", false)
+                : line.hasOption("call") ? FrontendCall.parse(line.getOptionValue("call")) : null;
+        if (call != null) {
+            opts.put(FrontendCall.REQUEST_ID, call.requestId());
+        }
         Duration stateTimeout = line.hasOption("state-timeout")
                 ? duration("--state-timeout", line.getOptionValue("state-timeout"))
                 : null;
@@ -271,7 +280,8 @@ record Invocation(
                 line.getOptionValue("addr", System.getenv("KILN_HOST")),
                 caches(line, "cache-to", "export-cache"),
                 caches(line, "cache-from", "import-cache"),
-                line.hasOption("explain-cache"));
+                line.hasOption("explain-cache"),
+                call);
     }
 
     /** The values of docker's flag and buildctl's, in that order. */
@@ -404,6 +414,9 @@ record Invocation(
             locals.putIfAbsent("dockerfile", file.toAbsolutePath().getParent());
             opts.putIfAbsent("filename", file.getFileName().toString());
             name = "dockerfile.v0";
+        } else if (call != null) {
+            throw new UsageException(
+                    "--call: a frontend answers it; give a CONTEXT or --frontend, not an LLB definition");
         } else {
             read = readDefinition(in);
         }

@@ -80,6 +80,10 @@ public final class DockerfileFrontend implements Frontend, BuildFunction {
 
     private Result buildDockerfile(Client client) throws InterruptedException {
         FrontendOptions options = FrontendOptions.of(client.buildOpts());
+        Optional<Subrequests.Request> request = Subrequests.Request.of(options.opts());
+        if (request.isPresent() && request.get() == Subrequests.Request.DESCRIBE) {
+            return Subrequests.describe();
+        }
         Platform buildPlatform = options.buildPlatform();
         Map<String, State> inputs = client.inputs();
         DockerfileSource source = readDockerfile(client, options, inputs, buildPlatform);
@@ -87,24 +91,13 @@ public final class DockerfileFrontend implements Frontend, BuildFunction {
         if (syntax.isPresent()) {
             return forward(client, syntax.get(), options.filename());
         }
-        ParsedDockerfile parsed = DockerfileParser.parse(options.filename(), source.data());
-        String checkOption = options.checkOption() != null
-                ? options.checkOption()
-                : DirectiveParser.find(DirectiveParser.CHECK, source.data())
-                        .map(d -> d.value())
-                        .orElse("");
-        try {
-            Linter.configured(checkOption);
-        } catch (IllegalArgumentException e) {
-            throw new DockerfileException(
-                    options.filename(), 0, 0, "", "failed to parse check options: " + e.getMessage());
+        if (request.isPresent()) {
+            return answer(request.get(), client, options, source);
         }
-        SourceMap sourceMap = new SourceMap(options.filename(), "Dockerfile", source.data(), source.definition());
-        ClientSources sources = new ClientSources(
-                client,
-                options,
-                options.opts().containsKey("contextkey") ? null : inputs.get("context"),
-                source.ignoreFile());
+        ParsedDockerfile parsed = DockerfileParser.parse(options.filename(), source.data());
+        String checkOption = checkOption(options, source.data());
+        SourceMap sourceMap = sourceMap(options, source);
+        ClientSources sources = clientSources(client, options, source);
         List<Platform> targets = options.targetPlatforms().isEmpty()
                 ? java.util.Collections.singletonList(null)
                 : options.targetPlatforms();
@@ -159,6 +152,80 @@ public final class DockerfileFrontend implements Frontend, BuildFunction {
             built.put(id, converted.platform());
         }
         return result.withPlatforms(built);
+    }
+
+    /**
+     * Answers a subrequest instead of building: nothing is solved but the Dockerfile, and base images are looked up
+     * only by the outline and the lint, which convert the Dockerfile as BuildKit's do.
+     */
+    private static Result answer(
+            Subrequests.Request request, Client client, FrontendOptions options, DockerfileSource source)
+            throws InterruptedException {
+        return switch (request) {
+            case TARGETS ->
+                Subrequests.targets(DockerfileParser.parse(options.filename(), source.data()), source.data());
+            case OUTLINE ->
+                Subrequests.outline(
+                        DockerfileConverter.outline(conversionInput(client, options, source)), source.data());
+            case LINT -> Subrequests.lint(lint(client, options, source), options.filename(), source.data());
+            case DESCRIBE -> Subrequests.describe();
+        };
+    }
+
+    /** The lint's findings; a Dockerfile that does not parse, or whose base images cannot be had, is its error. */
+    private static DockerfileConverter.LintReport lint(Client client, FrontendOptions options, DockerfileSource source)
+            throws InterruptedException {
+        try {
+            return DockerfileConverter.lint(conversionInput(client, options, source));
+        } catch (DockerfileException e) {
+            return new DockerfileConverter.LintReport(List.of(), Optional.of(e));
+        } catch (GatewayException e) {
+            return new DockerfileConverter.LintReport(
+                    List.of(), Optional.of(new DockerfileException(options.filename(), 0, 0, "", e.getMessage())));
+        }
+    }
+
+    /** What a subrequest converts: the Dockerfile for the first target platform, without the build context. */
+    private static DockerfileConverter.Input conversionInput(
+            Client client, FrontendOptions options, DockerfileSource source) throws InterruptedException {
+        List<Platform> platforms = options.targetPlatforms();
+        return new DockerfileConverter.Input(
+                DockerfileParser.parse(options.filename(), source.data()),
+                options.convert().withTargetPlatform(platforms.isEmpty() ? null : platforms.getFirst()),
+                clientSources(client, options, source),
+                sourceMap(options, source),
+                checkOption(options, source.data()));
+    }
+
+    /** The build checks' configuration: the BUILDKIT_DOCKERFILE_CHECK build argument, else the {@code # check=}. */
+    private static String checkOption(FrontendOptions options, byte[] dockerfile) {
+        String checkOption = options.checkOption() != null
+                ? options.checkOption()
+                : DirectiveParser.find(DirectiveParser.CHECK, dockerfile)
+                        .map(d -> d.value())
+                        .orElse("");
+        try {
+            Linter.configured(checkOption);
+        } catch (IllegalArgumentException e) {
+            throw new DockerfileException(
+                    options.filename(), 0, 0, "", "failed to parse check options: " + e.getMessage());
+        }
+        return checkOption;
+    }
+
+    private static SourceMap sourceMap(FrontendOptions options, DockerfileSource source) {
+        return new SourceMap(options.filename(), "Dockerfile", source.data(), source.definition());
+    }
+
+    private static ClientSources clientSources(Client client, FrontendOptions options, DockerfileSource source)
+            throws InterruptedException {
+        return new ClientSources(
+                client,
+                options,
+                options.opts().containsKey("contextkey")
+                        ? null
+                        : client.inputs().get("context"),
+                source.ignoreFile());
     }
 
     /** Whether the build asks for an SBOM ({@code attest:sbom}, not disabled): the frontend then names what to scan. */

@@ -59,7 +59,17 @@ final class Conversion {
     private final boolean implicitTarget;
     private Map<String, String> globalArgs;
     private final Set<String> metaArgKeys = new LinkedHashSet<>();
+    /** The global ARGs as an outline lists them, with the global ARGs each one's default uses. */
+    private final Map<String, GlobalArg> globalArgInfo = new LinkedHashMap<>();
+
+    /** Every stage is converted, not only those the target reaches: the lint checks them all. */
+    private final boolean allStages;
+
     private DispatchContext ctx;
+    /** The stage the build targets, once {@link #run} has found it. */
+    private StageState target;
+
+    private record GlobalArg(Outline.Arg arg, Set<String> uses) {}
 
     Conversion(
             ParsedDockerfile parsed,
@@ -68,8 +78,10 @@ final class Conversion {
             ConvertSources sources,
             SourceMap sourceMap,
             Linter lint,
-            State buildContext) {
+            State buildContext,
+            boolean allStages) {
         this.parsed = parsed;
+        this.allStages = allStages;
         this.dockerfile = dockerfile;
         this.options = options;
         this.sources = sources;
@@ -104,9 +116,9 @@ final class Conversion {
                 registry,
                 proxyEnv());
         createStages();
-        StageState target = target();
+        target = target();
         buildDependencyGraph();
-        Set<StageState> reachable = resolveStages(target);
+        Set<StageState> reachable = resolveStages(allStages ? List.copyOf(registry.all()) : List.of(target));
         Set<String> contextPaths = dispatchStages(reachable);
         finalizeImage(target);
         return new DockerfileConverter.Result(
@@ -163,12 +175,14 @@ final class Conversion {
             for (Instruction.ArgDef def : arg.args()) {
                 metaArgKeys.add(def.key());
                 String value;
+                Set<String> uses = Set.of();
                 if (options.buildArgs().containsKey(def.key())) {
                     value = options.buildArgs().get(def.key());
                 } else if (def.value() != null) {
                     try {
-                        value = shlex.processWord(def.value(), EnvLookup.of(globalArgs))
-                                .result();
+                        WordResult expanded = shlex.processWord(def.value(), EnvLookup.of(globalArgs));
+                        value = expanded.result();
+                        uses = expanded.matched();
                     } catch (ShellException e) {
                         throw fail(arg.origin(), e.getMessage());
                     }
@@ -178,6 +192,11 @@ final class Conversion {
                 if (value != null) {
                     globalArgs.put(def.key(), value);
                 }
+                String description = Outline.description(arg.origin().comments(), def.key());
+                globalArgInfo.put(
+                        def.key(),
+                        new GlobalArg(
+                                new Outline.Arg(def.key(), value, description, Outline.Lines.of(arg.origin())), uses));
             }
         }
     }
@@ -199,9 +218,11 @@ final class Conversion {
                 throw fail(from.origin(), "base name (" + from.baseName() + ") should not be blank");
             }
             StageState state = new StageState(stage, name.result());
+            state.usedGlobalArgs.addAll(name.matched());
             if (!from.platform().isEmpty()) {
                 WordResult platform =
                         expandInFrom(from, from.platform(), stageLint, "failed to process arguments for platform ");
+                state.usedGlobalArgs.addAll(platform.matched());
                 Checks.fromPlatform(from, platform, globalArgs, stageLint);
                 if (platform.result().isEmpty()) {
                     throw fail(from.origin(), "empty platform value from expression " + from.platform());
@@ -350,9 +371,9 @@ final class Conversion {
     }
 
     /** Resolves the bases of every stage the target needs, repeating while ONBUILD triggers add dependencies. */
-    private Set<StageState> resolveStages(StageState target) throws InterruptedException {
+    private Set<StageState> resolveStages(List<StageState> roots) throws InterruptedException {
         while (true) {
-            Set<StageState> reachable = reachableFrom(target);
+            Set<StageState> reachable = reachableFrom(roots);
             resolveBases(reachable);
             boolean newDeps = false;
             for (StageState d : reachable) {
@@ -377,10 +398,10 @@ final class Conversion {
         }
     }
 
-    /** The target, its base stages and the stages it copies or mounts from, recursively, in a stable order. */
-    private static Set<StageState> reachableFrom(StageState target) {
+    /** The roots, their base stages and the stages they copy or mount from, recursively, in a stable order. */
+    private static Set<StageState> reachableFrom(List<StageState> roots) {
         Set<StageState> reachable = new LinkedHashSet<>();
-        List<StageState> pending = new ArrayList<>(List.of(target));
+        List<StageState> pending = new ArrayList<>(roots);
         while (!pending.isEmpty()) {
             StageState next = pending.removeFirst();
             if (!reachable.add(next)) {
@@ -518,6 +539,47 @@ final class Conversion {
             contextPaths.addAll(d.ctxPaths);
         }
         return contextPaths;
+    }
+
+    /**
+     * The target's outline, once {@link #run} has converted it: the ARGs, secrets and SSH sockets of the stages it
+     * reaches; a global ARG counts when a FROM uses it, an ARG without a default takes it, or another counted global
+     * ARG's default uses it. Where two stages declare one ARG, the first reached is listed.
+     */
+    Outline outline() {
+        Map<String, Outline.Arg> args = new LinkedHashMap<>();
+        Map<String, Outline.ClientMount> secrets = new LinkedHashMap<>();
+        Map<String, Outline.ClientMount> ssh = new LinkedHashMap<>();
+        for (StageState d : reachableFrom(List.of(target))) {
+            d.declaredArgs.forEach(args::putIfAbsent);
+            for (String key : globalArgsUsed(d.usedGlobalArgs)) {
+                if (!d.declaredArgs.containsKey(key) && globalArgInfo.containsKey(key)) {
+                    args.putIfAbsent(key, globalArgInfo.get(key).arg());
+                }
+            }
+            d.secrets.forEach(secrets::putIfAbsent);
+            d.sshSockets.forEach(ssh::putIfAbsent);
+        }
+        return new Outline(
+                target.name(),
+                Outline.description(target.from.origin().comments(), target.name()),
+                List.copyOf(args.values()),
+                List.copyOf(secrets.values()),
+                List.copyOf(ssh.values()));
+    }
+
+    /** {@code used} with the global ARGs their defaults use, transitively. */
+    private Set<String> globalArgsUsed(Set<String> used) {
+        Set<String> all = new LinkedHashSet<>();
+        List<String> pending = new ArrayList<>(used);
+        while (!pending.isEmpty()) {
+            String key = pending.removeFirst();
+            GlobalArg arg = globalArgInfo.get(key);
+            if (all.add(key) && arg != null) {
+                pending.addAll(arg.uses());
+            }
+        }
+        return all;
     }
 
     private void finalizeImage(StageState target) {

@@ -356,8 +356,10 @@ final class Dispatcher {
             checkSecretName("ARG", def.key(), arg.origin(), lint);
             String value = def.value();
             boolean hasBuildArg = ctx.options.buildArgs().containsKey(def.key());
-            if (value == null && !hasBuildArg && ctx.globalArgs.containsKey(def.key())) {
+            boolean inherited = value == null && !hasBuildArg && ctx.globalArgs.containsKey(def.key());
+            if (inherited) {
                 value = ctx.globalArgs.get(def.key());
+                d.usedGlobalArgs.add(def.key());
             } else if (hasBuildArg) {
                 value = ctx.options.buildArgs().get(def.key());
             } else if (value != null) {
@@ -370,6 +372,15 @@ final class Dispatcher {
                 d.state = d.state.env(def.key(), value);
             }
             d.buildArgs.add(new Instruction.ArgDef(def.key(), value));
+            if (!inherited) {
+                d.declaredArgs.put(
+                        def.key(),
+                        new Outline.Arg(
+                                def.key(),
+                                value,
+                                Outline.description(arg.origin().comments(), def.key()),
+                                Outline.Lines.of(arg.origin())));
+            }
             history.add(value == null ? def.key() : def.key() + "=" + value);
         }
         d.commit("ARG " + String.join(" ", history), false);

@@ -1,6 +1,7 @@
 package dev.kiln.dockerfile.convert;
 
 import dev.kiln.core.Platform;
+import dev.kiln.dockerfile.DockerfileException;
 import dev.kiln.dockerfile.instructions.DockerfileStages;
 import dev.kiln.dockerfile.parser.ParsedDockerfile;
 import dev.kiln.llb.SourceMap;
@@ -9,6 +10,7 @@ import dev.kiln.oci.ImageConfig;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -61,16 +63,68 @@ public final class DockerfileConverter {
             SourceMap sourceMap,
             String checkOption)
             throws InterruptedException {
-        DockerfileStages stages = DockerfileStages.of(parsed);
-        Result first = new Conversion(
-                        parsed, stages, options, sources, sourceMap, Linter.configured(checkOption), State.scratch())
+        Input input = new Input(parsed, options, sources, sourceMap, checkOption);
+        Result first = input.conversion(Linter.configured(checkOption), State.scratch(), false)
                 .run();
         if (first.contextPaths().isEmpty()) {
             return first;
         }
         State context = sources.mainContext(followPaths(first.contextPaths()));
-        return new Conversion(parsed, stages, options, sources, sourceMap, Linter.configured(checkOption), context)
-                .run();
+        return input.conversion(Linter.configured(checkOption), context, false).run();
+    }
+
+    /**
+     * A Dockerfile with what converting it reads.
+     *
+     * @param checkOption the build checks' configuration ({@code # check=} or the BUILDKIT_DOCKERFILE_CHECK arg)
+     */
+    public record Input(
+            ParsedDockerfile parsed,
+            ConvertOptions options,
+            ConvertSources sources,
+            SourceMap sourceMap,
+            String checkOption) {
+
+        private Conversion conversion(Linter lint, State context, boolean allStages) {
+            return new Conversion(
+                    parsed, DockerfileStages.of(parsed), options, sources, sourceMap, lint, context, allStages);
+        }
+    }
+
+    /**
+     * What the target takes from its caller, as BuildKit's outline subrequest answers: the Dockerfile is converted
+     * (base images resolved, nothing solved) without the build context.
+     *
+     * @throws dev.kiln.dockerfile.DockerfileException naming the line of the instruction that cannot be converted
+     */
+    public static Outline outline(Input input) throws InterruptedException {
+        Conversion conversion = input.conversion(Linter.configured(input.checkOption()), State.scratch(), false);
+        conversion.run();
+        return conversion.outline();
+    }
+
+    /**
+     * The build checks' findings, as BuildKit's lint subrequest answers: every stage is converted when no target
+     * is named (the build context left out, nothing solved); a Dockerfile that does not convert is the report's
+     * error, after the warnings that fired before it.
+     */
+    public static LintReport lint(Input input) throws InterruptedException {
+        Linter linter = Linter.configured(input.checkOption());
+        try {
+            input.conversion(linter, State.scratch(), input.options().target().isEmpty())
+                    .run();
+            return new LintReport(linter.warnings(), Optional.empty());
+        } catch (DockerfileException e) {
+            return new LintReport(linter.warnings(), Optional.of(e));
+        }
+    }
+
+    /** The warnings of a lint run, and why the Dockerfile does not convert if it does not. */
+    public record LintReport(List<Linter.Warning> warnings, Optional<DockerfileException> error) {
+
+        public LintReport {
+            warnings = List.copyOf(warnings);
+        }
     }
 
     /** The context paths as follow paths of the local source: relative, sorted; none when all are needed. */

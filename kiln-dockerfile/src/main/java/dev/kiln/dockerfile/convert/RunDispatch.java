@@ -150,10 +150,16 @@ record RunDispatch(DispatchContext ctx, StageState d) {
             switch (mount.type()) {
                 case SECRET -> {
                     out.add(secret(mount, secretEnvMask));
+                    String id = secretId(mount);
+                    d.secrets.putIfAbsent(
+                            id, new Outline.ClientMount(id, mount.required(), Outline.Lines.of(run.origin())));
                     continue;
                 }
                 case SSH -> {
                     out.add(ssh(mount));
+                    String id = mount.cacheId().isEmpty() ? "default" : mount.cacheId();
+                    d.sshSockets.putIfAbsent(
+                            id, new Outline.ClientMount(id, mount.required(), Outline.Lines.of(run.origin())));
                     continue;
                 }
                 default -> {}
@@ -216,13 +222,7 @@ record RunDispatch(DispatchContext ctx, StageState d) {
 
     /** A secret as a file (default /run/secrets/ID, mode 0400) or as an environment variable ({@code env=}). */
     private RunOption secret(RunMount mount, Map<String, String> secretEnvMask) throws InstructionException {
-        String id = !mount.source().isEmpty() ? mount.source() : mount.cacheId();
-        if (id.isEmpty()) {
-            if (mount.target().isEmpty()) {
-                throw new InstructionException("one of source, target required");
-            }
-            id = GoPath.base(mount.target());
-        }
+        String id = secretId(mount);
         RunOption.Secret secret;
         if (mount.env() != null) {
             secret = RunOption.secretEnv(id, mount.env());
@@ -236,6 +236,18 @@ record RunDispatch(DispatchContext ctx, StageState d) {
             secret = RunOption.secret(id, dest);
         }
         return clientMount(secret, mount, 0400);
+    }
+
+    /** A secret's id: its source, else its id, else the base name of its target. */
+    private static String secretId(RunMount mount) throws InstructionException {
+        String id = !mount.source().isEmpty() ? mount.source() : mount.cacheId();
+        if (id.isEmpty()) {
+            if (mount.target().isEmpty()) {
+                throw new InstructionException("one of source, target required");
+            }
+            id = GoPath.base(mount.target());
+        }
+        return id;
     }
 
     /** An SSH agent socket; id "default" unless given. */

@@ -8,6 +8,7 @@ import dev.kiln.oci.ContainerConfig;
 import dev.kiln.oci.ImageConfig;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -55,6 +56,14 @@ final class StageState {
     final List<Instruction.ArgDef> buildArgs = new ArrayList<>();
     List<Command> commands = new ArrayList<>();
     final Set<String> ctxPaths = new TreeSet<>();
+    /** What the stage takes from the caller, for its {@link Outline}: global ARGs its FROM uses, ... */
+    final Set<String> usedGlobalArgs = new LinkedHashSet<>();
+    /** ... the ARGs it declares itself (not those that only take a global ARG's value), ... */
+    final Map<String, Outline.Arg> declaredArgs = new LinkedHashMap<>();
+    /** ... and the secrets and SSH sockets its RUNs mount, by id, where first mounted. */
+    final Map<String, Outline.ClientMount> secrets = new LinkedHashMap<>();
+
+    final Map<String, Outline.ClientMount> sshSockets = new LinkedHashMap<>();
     Set<String> paths = new TreeSet<>();
 
     int cmdIndex;
