@@ -1,8 +1,10 @@
 package dev.kiln.daemon;
 
 import java.time.Duration;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -14,7 +16,16 @@ final class BuildJobs {
 
     static final Duration KEEP_FINISHED = Duration.ofMinutes(2);
 
+    /**
+     * How long a Status call waits for the Solve of its ref to begin, as buildkitd's does, before it answers that
+     * there is no such build (a client sends both at once, so either may arrive first).
+     */
+    static final Duration AWAIT_SOLVE = Duration.ofSeconds(6);
+
     private final ConcurrentMap<String, StatusFeed> feeds = new ConcurrentHashMap<>();
+    /** Notified whenever a Solve makes a feed, for the Status calls that wait for theirs. */
+    private final Object feedMade = new Object();
+
     private final AtomicInteger running = new AtomicInteger();
     private volatile long lastActivity = System.nanoTime();
     private final Runnable onEnd;
@@ -28,9 +39,36 @@ final class BuildJobs {
         this.onEnd = onEnd;
     }
 
-    /** The progress of the build {@code ref}: the one running, or a new one that its Solve will fill. */
+    /** The progress of the Solve {@code ref}: its own, made on the first call. */
     StatusFeed feed(String ref) {
-        return feeds.computeIfAbsent(ref, key -> new StatusFeed());
+        StatusFeed feed = feeds.get(ref);
+        if (feed != null) {
+            return feed;
+        }
+        synchronized (feedMade) {
+            feed = feeds.computeIfAbsent(ref, key -> new StatusFeed());
+            feedMade.notifyAll();
+            return feed;
+        }
+    }
+
+    /**
+     * The progress of the build {@code ref} for a Status call: running, or finished less than {@link #KEEP_FINISHED}
+     * ago, or begun within {@code wait}; empty when there is none by then (an unknown ref, or one long finished).
+     */
+    Optional<StatusFeed> awaitFeed(String ref, Duration wait) throws InterruptedException {
+        long deadline = System.nanoTime() + wait.toNanos();
+        synchronized (feedMade) {
+            StatusFeed feed;
+            while ((feed = feeds.get(ref)) == null) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    return Optional.empty();
+                }
+                TimeUnit.NANOSECONDS.timedWait(feedMade, left);
+            }
+            return Optional.of(feed);
+        }
     }
 
     /** Marks the start of a Solve; the returned handle ends it. */

@@ -364,10 +364,17 @@ final class ControlService extends ControlGrpc.ControlImplBase {
     @Override
     public void status(StatusRequest request, StreamObserver<StatusResponse> response) {
         jobs.touch();
-        StatusFeed feed = jobs.feed(request.getRef());
         ServerCallStreamObserver<StatusResponse> stream = (ServerCallStreamObserver<StatusResponse>) response;
         int sent = 0;
         try {
+            Optional<StatusFeed> found = jobs.awaitFeed(request.getRef(), BuildJobs.AWAIT_SOLVE);
+            if (found.isEmpty()) {
+                response.onError(Status.NOT_FOUND
+                        .withDescription("no such job " + request.getRef())
+                        .asRuntimeException());
+                return;
+            }
+            StatusFeed feed = found.get();
             while (!stream.isCancelled()) {
                 List<StatusResponse> batch = feed.next(sent, 1000);
                 if (batch == null) {

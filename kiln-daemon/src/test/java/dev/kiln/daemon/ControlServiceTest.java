@@ -17,6 +17,7 @@ import dev.kiln.worker.HostProcesses;
 import io.grpc.StatusRuntimeException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.Iterator;
@@ -83,6 +84,25 @@ class ControlServiceTest extends DaemonWithBusybox {
             assertThat(v.hasCompleted()).isTrue();
             assertThat(v.getError()).isEmpty();
         });
+    }
+
+    @Test
+    void aStatusCallReplaysAFinishedBuildAndAnswersNotFoundForABuildThatNeverCame() {
+        // buildctl debug logs REF: a finished build's progress is read again; an unknown ref ends, it does not hang
+        String ref = "replay-" + System.nanoTime();
+        daemon.control().solve(busyboxStep(ref, "echo replayed > /r").build());
+        assertThat(lastVertices(ref).values())
+                .anySatisfy(v -> assertThat(v.getName()).contains("echo replayed"));
+
+        long started = System.nanoTime();
+        assertThatThrownBy(() -> lastVertices("never-" + System.nanoTime()))
+                .isInstanceOfSatisfying(StatusRuntimeException.class, e -> {
+                    assertThat(e.getStatus().getCode()).isEqualTo(io.grpc.Status.Code.NOT_FOUND);
+                    assertThat(e.getStatus().getDescription()).startsWith("no such job never-");
+                });
+        assertThat(Duration.ofNanos(System.nanoTime() - started))
+                .isGreaterThanOrEqualTo(BuildJobs.AWAIT_SOLVE)
+                .isLessThan(BuildJobs.AWAIT_SOLVE.multipliedBy(3));
     }
 
     @Test
