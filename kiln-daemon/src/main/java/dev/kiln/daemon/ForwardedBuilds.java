@@ -2,7 +2,10 @@ package dev.kiln.daemon;
 
 import io.grpc.Status;
 import java.time.Duration;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
@@ -12,7 +15,21 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 final class ForwardedBuilds {
 
+    /** How many ended builds' refs are remembered, for bridge calls that come after their build failed. */
+    private static final int ENDED_KEPT = 256;
+
     private final Map<String, ForwardedBuild> builds = new ConcurrentHashMap<>();
+    /**
+     * Refs of builds that ended, newest last: a Solve that fails at once (an exporter's unknown attribute, say) ends
+     * before its client's first bridge call arrives, and that call is answered at once instead of waiting for a
+     * build that will not come (buildctl waited those 10 seconds before it printed the error).
+     */
+    private final Set<String> ended = Collections.newSetFromMap(new LinkedHashMap<>() {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, Boolean> eldest) {
+            return size() > ENDED_KEPT;
+        }
+    });
 
     /** @throws IllegalArgumentException if a build with the same ref runs already */
     void add(ForwardedBuild build) {
@@ -20,12 +37,18 @@ final class ForwardedBuilds {
             if (builds.putIfAbsent(build.ref(), build) != null) {
                 throw new IllegalArgumentException("a build with ref " + build.ref() + " is running already");
             }
+            ended.remove(build.ref());
             notifyAll();
         }
     }
 
     void remove(ForwardedBuild build) {
-        builds.remove(build.ref(), build);
+        synchronized (this) {
+            if (builds.remove(build.ref(), build)) {
+                ended.add(build.ref());
+                notifyAll();
+            }
+        }
     }
 
     /**
@@ -40,6 +63,11 @@ final class ForwardedBuilds {
                 ForwardedBuild build = builds.get(ref);
                 if (build != null) {
                     return build;
+                }
+                if (ended.contains(ref)) {
+                    throw Status.NOT_FOUND
+                            .withDescription("the build " + ref + " has ended; its Control.Solve says how")
+                            .asRuntimeException();
                 }
                 long left = deadline - System.nanoTime();
                 if (left <= 0) {
