@@ -55,5 +55,12 @@ final class LlbCaps {
             "platform",
             "meta.description",
             "meta.ignorecache",
-            "source.map");
+            "source.map",
+            // the exporters': buildx asks for these before it sends attestations (--provenance, --sbom), more than
+            // one --output, annotations and SOURCE_DATE_EPOCH, and without them refuses or silently drops them
+            "exporter.image.annotations",
+            "exporter.image.attestations",
+            "exporter.sourcedateepoch",
+            "exporter.multiple",
+            "exporter.session");
 }
