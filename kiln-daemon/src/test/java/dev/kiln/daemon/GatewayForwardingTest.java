@@ -108,7 +108,15 @@ class GatewayForwardingTest extends DaemonWithBusybox {
                         "statfile",
                         "frontend.inputs",
                         "gateway.evaluate");
-        assertThat(pong.getLLBCapsList()).extracting(APICap::getID).contains("exec.meta.base", "source.local");
+        // buildx reads the exporters' caps from here before it sends attestations or a second --output
+        assertThat(pong.getLLBCapsList())
+                .extracting(APICap::getID)
+                .contains(
+                        "exec.meta.base",
+                        "source.local",
+                        "exporter.image.attestations",
+                        "exporter.multiple",
+                        "exporter.image.annotations");
         // the host's platform first, then those it runs through an emulator
         assertThat(pong.getWorkersList())
                 .singleElement()
