@@ -111,12 +111,8 @@ class GatewayForwardingTest extends DaemonWithBusybox {
         // buildx reads the exporters' caps from here before it sends attestations or a second --output
         assertThat(pong.getLLBCapsList())
                 .extracting(APICap::getID)
-                .contains(
-                        "exec.meta.base",
-                        "source.local",
-                        "exporter.image.attestations",
-                        "exporter.multiple",
-                        "exporter.image.annotations");
+                .contains("exec.meta.base", "source.local")
+                .contains("exporter.image.attestations", "exporter.multiple", "exporter.image.annotations");
         // the host's platform first, then those it runs through an emulator
         assertThat(pong.getWorkersList())
                 .singleElement()
