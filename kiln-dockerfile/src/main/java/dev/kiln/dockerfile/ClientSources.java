@@ -32,8 +32,8 @@ import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * The build's sources on the gateway client: the build context (a local directory with its .dockerignore, or
- * a frontend input), named contexts ({@code context:NAME} options) and image configs. Lookups are remembered,
+ * The build's sources on the gateway client: the build context (a local directory with its .dockerignore, a
+ * remote context or a frontend input), named contexts ({@code context:NAME} options) and image configs. Lookups are remembered,
  * so converting twice asks the client once.
  */
 final class ClientSources implements ConvertSources {
@@ -49,7 +49,8 @@ final class ClientSources implements ConvertSources {
     private final Map<String, Loaded> contexts = new ConcurrentHashMap<>();
 
     /**
-     * @param contextInput the "context" input of the frontend, or null to read the local directory
+     * @param contextInput the build context when it is not the local directory (a remote context or the "context"
+     *     input of the frontend), or null to read the local directory
      * @param dockerfileIgnore the content of "Dockerfile.dockerignore" next to the Dockerfile, or null
      */
     ClientSources(Client client, FrontendOptions options, State contextInput, byte[] dockerfileIgnore) {
