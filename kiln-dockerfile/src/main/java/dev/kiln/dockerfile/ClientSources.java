@@ -132,22 +132,16 @@ final class ClientSources implements ConvertSources {
             case "input" -> input(rest, name);
             case "git" ->
                 new Loaded(
-                        State.git(
-                                spec.contains("#") ? spec.substring(0, spec.indexOf('#')) : spec,
-                                spec.contains("#") ? spec.substring(spec.indexOf('#') + 1) : "",
-                                OpOption.customName(label + spec)),
+                        RemoteContext.gitSource(spec, false, label + spec)
+                                .orElseThrow(
+                                        () -> new GatewayException("invalid git context " + spec + " for " + name)),
                         null);
             case "http", "https" ->
-                spec.matches("^https?://[^#?]*\\.git(?:[#?].*)?$")
-                        ? new Loaded(
-                                State.git(
-                                        spec.contains("#") ? spec.substring(0, spec.indexOf('#')) : spec,
-                                        spec.contains("#") ? spec.substring(spec.indexOf('#') + 1) : "",
-                                        OpOption.customName(label + spec)),
-                                null)
-                        : new Loaded(
-                                State.http(spec, HttpOption.filename("context"), OpOption.customName(label + spec)),
-                                null);
+                new Loaded(
+                        RemoteContext.gitSource(spec, false, label + spec)
+                                .orElseGet(() -> State.http(
+                                        spec, HttpOption.filename("context"), OpOption.customName(label + spec))),
+                        null);
             case "oci-layout" -> ociLayout(rest.startsWith("//") ? rest.substring(2) : rest, name, platform, label);
             default -> throw new GatewayException("unsupported context source " + kind + " for " + name);
         };

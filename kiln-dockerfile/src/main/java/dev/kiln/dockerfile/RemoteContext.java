@@ -58,14 +58,10 @@ record RemoteContext(String url, State state, String dockerfile) {
         if (url.isEmpty()) {
             return Optional.empty();
         }
-        Optional<GitRef> git;
-        try {
-            git = GitRef.parse(url);
-        } catch (InstructionException e) {
-            throw new GatewayException("invalid git context " + url + ": " + e.getMessage(), e);
-        }
+        boolean keepGitDir = parseBoolean(options.opts().getOrDefault("build-arg:BUILDKIT_CONTEXT_KEEP_GIT_DIR", ""));
+        Optional<State> git = gitSource(url, keepGitDir, "[internal] load git source " + url);
         if (git.isPresent()) {
-            return Optional.of(new RemoteContext(url, gitState(git.get(), url, options), options.filename()));
+            return Optional.of(new RemoteContext(url, git.get(), options.filename()));
         }
         String scheme = url.toLowerCase(Locale.ROOT);
         if (scheme.startsWith("http://") || scheme.startsWith("https://")) {
@@ -87,13 +83,17 @@ record RemoteContext(String url, State state, String dockerfile) {
         return new GatewayException(what + " remote context " + url + ": " + cause.getMessage(), cause);
     }
 
-    private static State gitState(GitRef git, String url, FrontendOptions options) {
-        // either the URL's keep-git-dir or the build argument keeps .git, as BuildKit ORs them
-        boolean keep = Boolean.TRUE.equals(git.keepGitDir())
-                || parseBoolean(options.opts().getOrDefault("build-arg:BUILDKIT_CONTEXT_KEEP_GIT_DIR", ""));
+    /**
+     * The git source {@code url} names, if it names one ({@code #ref:subdir} and the query form as ADD takes
+     * them); {@code keepGitDir} keeps .git even when the URL does not ask to, as BuildKit ORs the two.
+     *
+     * @throws GatewayException naming the URL, for a git URL that does not parse
+     */
+    static Optional<State> gitSource(String url, boolean keepGitDir, String progressName) {
         try {
-            return (keep ? git.with(true, git.checksum()) : git).source("[internal] load git source " + url);
-        } catch (IllegalArgumentException e) {
+            Optional<GitRef> git = GitRef.parse(url);
+            return git.map(ref -> (keepGitDir ? ref.with(true, ref.checksum()) : ref).source(progressName));
+        } catch (InstructionException | IllegalArgumentException e) {
             throw new GatewayException("invalid git context " + url + ": " + e.getMessage(), e);
         }
     }

@@ -141,6 +141,15 @@ class RemoteContextBuildTest {
     }
 
     @Test
+    void aNamedGitContextTakesItsRefAndSubdirectoryAsTheMainOneDoes() throws Exception {
+        Path local = builds.context("named-git", Map.of("Dockerfile", "FROM busybox\nCOPY --from=app part.txt /\n"));
+
+        DockerfileBuilds.Build build = builds.build(local, Map.of("context:app", gitDaemon.url("app.git") + "#v1:sub"));
+
+        assertThat(build.out().resolve("part.txt")).hasContent("part one\n");
+    }
+
+    @Test
     void aDownloadedTarballIsUnpackedAsTheContext() throws Exception {
         DockerfileBuilds.Build build = builds.build(empty, Map.of("context", url("/ctx.tar.gz")));
 
