@@ -254,6 +254,7 @@ final class BuildFlags {
                 Builds a Dockerfile (docker build's form: kiln build [options] CONTEXT), a frontend (buildctl's form:
                 --frontend NAME --local NAME=DIR --opt KEY=VALUE) or an LLB definition read from stdin or --definition,
                 and exports the result. With no --output, every step is still built and the result stays in the cache.
+                CONTEXT is a directory, or a git or http(s) URL the frontend fetches (a git URL may end in #REF:DIR).
                 """);
         for (Group group : GROUPS) {
             text.append('\n').append(group.heading()).append(":\n");

@@ -13,6 +13,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.regex.Pattern;
 import org.apache.commons.cli.CommandLine;
 
 /**
@@ -126,6 +127,13 @@ record Invocation(
     /** The entitlements {@code --allow} knows, by BuildKit's names. */
     static final List<String> ENTITLEMENTS = List.of("network.host", "security.insecure");
 
+    /**
+     * A CONTEXT that is a URL rather than a directory, as buildx tells them apart: a git remote
+     * ({@code git://}, {@code ssh://}, {@code git@host:repo}) or an http(s) URL, which the frontend reads itself.
+     */
+    private static final Pattern REMOTE_CONTEXT =
+            Pattern.compile("^(?:(?:https?|git|ssh)://|[A-Za-z0-9_.-]+@[A-Za-z0-9.-]+:)");
+
     static Invocation parse(List<String> args) throws UsageException, HelpRequested {
         CommandLine line = BuildFlags.parse(args);
         if (line.hasOption("help")) {
@@ -138,6 +146,10 @@ record Invocation(
         }
         Map<String, Path> locals = new LinkedHashMap<>();
         Map<String, String> opts = new LinkedHashMap<>();
+        boolean remoteContext = !positional.isEmpty() && isRemoteContext(positional.getFirst());
+        if (remoteContext) {
+            opts.put("context", positional.getFirst());
+        }
         for (String value : BuildFlags.values(line, "local")) {
             String[] kv = keyValue("--local", value);
             locals.put(kv[0], Path.of(kv[1]));
@@ -260,7 +272,7 @@ record Invocation(
                 quiet ? "quiet" : progress,
                 optionalPath(line, "state"),
                 line.getOptionValue("runtime", "auto"),
-                positional.isEmpty() ? null : Path.of(positional.getFirst()),
+                positional.isEmpty() || remoteContext ? null : Path.of(positional.getFirst()),
                 optionalPath(line, "file"),
                 line.getOptionValue("definition"),
                 optionalPath(line, "metadata-file"),
@@ -414,6 +426,9 @@ record Invocation(
             locals.putIfAbsent("dockerfile", file.toAbsolutePath().getParent());
             opts.putIfAbsent("filename", file.getFileName().toString());
             name = "dockerfile.v0";
+        } else if (isRemoteContext(opts.getOrDefault("context", ""))) {
+            name = "dockerfile.v0";
+            remoteContextDockerfile(locals, opts);
         } else if (call != null) {
             throw new UsageException(
                     "--call: a frontend answers it; give a CONTEXT or --frontend, not an LLB definition");
@@ -427,6 +442,28 @@ record Invocation(
             local.setValue(local.getValue().toAbsolutePath().normalize());
         }
         return new FrontendInput(name, read, locals, opts);
+    }
+
+    /**
+     * Where the Dockerfile of a build from a URL is, as buildx has it: a {@code --file} that is a file here is sent
+     * as the "dockerfile" local (the frontend's {@code dockerfilekey}), any other names a file in the remote
+     * context; without {@code --file} the frontend reads the context's Dockerfile.
+     */
+    private void remoteContextDockerfile(Map<String, Path> locals, Map<String, String> opts) {
+        if (dockerfile == null) {
+            return;
+        }
+        if (Files.isRegularFile(dockerfile)) {
+            locals.putIfAbsent("dockerfile", dockerfile.toAbsolutePath().getParent());
+            opts.putIfAbsent("filename", dockerfile.getFileName().toString());
+            opts.putIfAbsent("dockerfilekey", "dockerfile");
+        } else {
+            opts.putIfAbsent("filename", dockerfile.toString());
+        }
+    }
+
+    private static boolean isRemoteContext(String context) {
+        return REMOTE_CONTEXT.matcher(context).find();
     }
 
     /**

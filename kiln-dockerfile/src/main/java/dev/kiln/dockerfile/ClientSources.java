@@ -32,8 +32,8 @@ import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * The build's sources on the gateway client: the build context (a local directory with its .dockerignore, or
- * a frontend input), named contexts ({@code context:NAME} options) and image configs. Lookups are remembered,
+ * The build's sources on the gateway client: the build context (a local directory with its .dockerignore, a
+ * remote context or a frontend input), named contexts ({@code context:NAME} options) and image configs. Lookups are remembered,
  * so converting twice asks the client once.
  */
 final class ClientSources implements ConvertSources {
@@ -49,7 +49,8 @@ final class ClientSources implements ConvertSources {
     private final Map<String, Loaded> contexts = new ConcurrentHashMap<>();
 
     /**
-     * @param contextInput the "context" input of the frontend, or null to read the local directory
+     * @param contextInput the build context when it is not the local directory (a remote context or the "context"
+     *     input of the frontend), or null to read the local directory
      * @param dockerfileIgnore the content of "Dockerfile.dockerignore" next to the Dockerfile, or null
      */
     ClientSources(Client client, FrontendOptions options, State contextInput, byte[] dockerfileIgnore) {
@@ -131,22 +132,16 @@ final class ClientSources implements ConvertSources {
             case "input" -> input(rest, name);
             case "git" ->
                 new Loaded(
-                        State.git(
-                                spec.contains("#") ? spec.substring(0, spec.indexOf('#')) : spec,
-                                spec.contains("#") ? spec.substring(spec.indexOf('#') + 1) : "",
-                                OpOption.customName(label + spec)),
+                        RemoteContext.gitSource(spec, false, label + spec)
+                                .orElseThrow(
+                                        () -> new GatewayException("invalid git context " + spec + " for " + name)),
                         null);
             case "http", "https" ->
-                spec.matches("^https?://[^#?]*\\.git(?:[#?].*)?$")
-                        ? new Loaded(
-                                State.git(
-                                        spec.contains("#") ? spec.substring(0, spec.indexOf('#')) : spec,
-                                        spec.contains("#") ? spec.substring(spec.indexOf('#') + 1) : "",
-                                        OpOption.customName(label + spec)),
-                                null)
-                        : new Loaded(
-                                State.http(spec, HttpOption.filename("context"), OpOption.customName(label + spec)),
-                                null);
+                new Loaded(
+                        RemoteContext.gitSource(spec, false, label + spec)
+                                .orElseGet(() -> State.http(
+                                        spec, HttpOption.filename("context"), OpOption.customName(label + spec))),
+                        null);
             case "oci-layout" -> ociLayout(rest.startsWith("//") ? rest.substring(2) : rest, name, platform, label);
             default -> throw new GatewayException("unsupported context source " + kind + " for " + name);
         };

@@ -79,14 +79,18 @@ public final class DockerfileFrontend implements Frontend, BuildFunction {
     }
 
     private Result buildDockerfile(Client client) throws InterruptedException {
-        FrontendOptions options = FrontendOptions.of(client.buildOpts());
-        Optional<Subrequests.Request> request = Subrequests.Request.of(options.opts());
+        FrontendOptions given = FrontendOptions.of(client.buildOpts());
+        Optional<Subrequests.Request> request = Subrequests.Request.of(given.opts());
         if (request.isPresent() && request.get() == Subrequests.Request.DESCRIBE) {
             return Subrequests.describe();
         }
+        Optional<RemoteContext> remote = RemoteContext.of(client, given);
+        FrontendOptions options = remote.isPresent() && !given.dockerfileNameForced()
+                ? given.withFilename(remote.get().dockerfile())
+                : given;
         Platform buildPlatform = options.buildPlatform();
         Map<String, State> inputs = client.inputs();
-        DockerfileSource source = readDockerfile(client, options, inputs, buildPlatform);
+        DockerfileSource source = readDockerfile(client, options, inputs, buildPlatform, remote);
         Optional<Syntax> syntax = syntax(options.opts(), source.data());
         if (syntax.isPresent()) {
             return forward(client, syntax.get(), options.filename());
@@ -219,13 +223,7 @@ public final class DockerfileFrontend implements Frontend, BuildFunction {
 
     private static ClientSources clientSources(Client client, FrontendOptions options, DockerfileSource source)
             throws InterruptedException {
-        return new ClientSources(
-                client,
-                options,
-                options.opts().containsKey("contextkey")
-                        ? null
-                        : client.inputs().get("context"),
-                source.ignoreFile());
+        return new ClientSources(client, options, source.context(), source.ignoreFile());
     }
 
     /** Whether the build asks for an SBOM ({@code attest:sbom}, not disabled): the frontend then names what to scan. */
@@ -265,15 +263,22 @@ public final class DockerfileFrontend implements Frontend, BuildFunction {
     }
 
     /**
-     * The Dockerfile as the client passes it: a "dockerfile" input, or the file named by {@code filename} in
-     * the "dockerfile" local ("dockerfile" in lower case also works for the default name), with the
-     * {@code <filename>.dockerignore} next to it if there is one.
+     * The Dockerfile: the file named by {@code filename} in the remote context if there is one, else in the
+     * "dockerfile" input, else in the "dockerfile" local ("dockerfile" in lower case also works for the default
+     * name), with the {@code <filename>.dockerignore} next to it if there is one. A {@code dockerfilekey} option
+     * always reads the local it names.
      */
     private static DockerfileSource readDockerfile(
-            Client client, FrontendOptions options, Map<String, State> inputs, Platform buildPlatform)
+            Client client,
+            FrontendOptions options,
+            Map<String, State> inputs,
+            Platform buildPlatform,
+            Optional<RemoteContext> remote)
             throws InterruptedException {
         String filename = options.filename();
-        State source = options.dockerfileNameForced() ? null : inputs.get("dockerfile");
+        Optional<RemoteContext> from = options.dockerfileNameForced() ? Optional.empty() : remote;
+        State source =
+                from.map(RemoteContext::state).orElse(options.dockerfileNameForced() ? null : inputs.get("dockerfile"));
         if (source == null) {
             List<String> follow = new ArrayList<>(List.of(filename, filename + ".dockerignore"));
             boolean defaultName = baseName(filename).equals(FrontendOptions.DEFAULT_FILENAME);
@@ -293,7 +298,8 @@ public final class DockerfileFrontend implements Frontend, BuildFunction {
         try {
             solved = client.solve(SolveRequest.of(definition).withEvaluate(true));
         } catch (GatewayException e) {
-            throw new GatewayException("failed to resolve dockerfile: " + e.getMessage(), e);
+            throw from.map(r -> r.failed("failed to load", e))
+                    .orElseGet(() -> new GatewayException("failed to resolve dockerfile: " + e.getMessage(), e));
         }
         Reference ref = solved.ref()
                 .orElseThrow(() -> new GatewayException(
@@ -310,7 +316,8 @@ public final class DockerfileFrontend implements Frontend, BuildFunction {
                     lower = Optional.empty();
                 }
             }
-            data = lower.orElseThrow(() -> new GatewayException("failed to read dockerfile: " + e.getMessage(), e));
+            data = lower.orElseThrow(() -> from.map(r -> r.failed("failed to read dockerfile " + filename + " from", e))
+                    .orElseGet(() -> new GatewayException("failed to read dockerfile: " + e.getMessage(), e)));
         }
         if (data.length == 0) {
             throw new DockerfileException(filename, 0, 0, "", "the Dockerfile cannot be empty");
@@ -325,7 +332,19 @@ public final class DockerfileFrontend implements Frontend, BuildFunction {
                 .output()
                 .map(edge -> edge.vertex().digest())
                 .orElse(null);
-        return new DockerfileSource(data, definition, head, ignore);
+        return new DockerfileSource(data, definition, head, ignore, mainContext(options, inputs, remote));
+    }
+
+    /**
+     * The build context when it is not the local directory: the remote context, else the "context" input (unless
+     * {@code contextkey} names a local), scoped to {@code contextsubdir} if given; null to read the local.
+     */
+    private static State mainContext(
+            FrontendOptions options, Map<String, State> inputs, Optional<RemoteContext> remote) {
+        State context = remote.map(RemoteContext::state)
+                .orElse(options.opts().containsKey("contextkey") ? null : inputs.get("context"));
+        String dir = options.opts().getOrDefault("contextsubdir", "");
+        return context == null || dir.isEmpty() ? context : RemoteContext.scoped(context, dir);
     }
 
     /**
@@ -428,6 +447,10 @@ public final class DockerfileFrontend implements Frontend, BuildFunction {
         return slash < 0 ? name : path.substring(0, slash + 1) + name;
     }
 
-    /** The Dockerfile's bytes, the definition that loaded it, its vertex (warnings point at it), its ignore file. */
-    private record DockerfileSource(byte[] data, Definition definition, Digest head, byte[] ignoreFile) {}
+    /**
+     * The Dockerfile's bytes, the definition that loaded it, its vertex (warnings point at it), its ignore file, and
+     * the build context when that is not the local directory (null when it is).
+     */
+    private record DockerfileSource(
+            byte[] data, Definition definition, Digest head, byte[] ignoreFile, State context) {}
 }

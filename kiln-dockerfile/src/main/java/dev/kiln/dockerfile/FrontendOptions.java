@@ -119,6 +119,20 @@ record FrontendOptions(
         return opts.getOrDefault("local-sessionid:" + localName, sessionId == null ? "" : sessionId);
     }
 
+    /** These options with the Dockerfile read from {@code name}: a downloaded context is its own Dockerfile. */
+    FrontendOptions withFilename(String name) {
+        return new FrontendOptions(
+                name,
+                contextName,
+                dockerfileName,
+                dockerfileNameForced,
+                targetPlatforms,
+                convert,
+                checkOption,
+                opts,
+                sessionId);
+    }
+
     /** The build platform, as {@link #buildPlatform(List)} found it when the options were read. */
     Platform buildPlatform() {
         return convert.buildPlatforms().getFirst();

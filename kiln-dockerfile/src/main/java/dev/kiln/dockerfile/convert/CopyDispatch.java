@@ -9,7 +9,6 @@ import dev.kiln.dockerfile.shell.EnvLookup;
 import dev.kiln.llb.CopyOption;
 import dev.kiln.llb.FileAction;
 import dev.kiln.llb.FileActions;
-import dev.kiln.llb.GitOption;
 import dev.kiln.llb.HttpOption;
 import dev.kiln.llb.OpOption;
 import dev.kiln.llb.Owner;
@@ -240,17 +239,12 @@ record CopyDispatch(DispatchContext ctx, StageState d) {
     }
 
     private State gitSource(GitRef git, Config cfg, String progressName) throws InstructionException {
-        List<GitOption> options = new ArrayList<>();
-        options.add(OpOption.customName(progressName));
         Boolean keep = cfg.keepGitDir();
         if (keep != null && git.keepGitDir() != null && !keep.equals(git.keepGitDir())) {
             throw new InstructionException("inconsistent keep-git-dir configuration");
         }
         if (git.keepGitDir() != null) {
             keep = git.keepGitDir();
-        }
-        if (Boolean.TRUE.equals(keep)) {
-            options.add(GitOption.keepGitDir());
         }
         String checksum = cfg.checksum();
         if (!checksum.isEmpty() && !git.checksum().isEmpty() && !checksum.equals(git.checksum())) {
@@ -259,17 +253,8 @@ record CopyDispatch(DispatchContext ctx, StageState d) {
         if (!git.checksum().isEmpty()) {
             checksum = git.checksum();
         }
-        if (!checksum.isEmpty()) {
-            options.add(GitOption.checksum(checksum));
-        }
-        if (!git.subDir().isEmpty()) {
-            options.add(GitOption.subDir(git.subDir()));
-        }
-        if (Boolean.FALSE.equals(git.submodules())) {
-            options.add(GitOption.skipSubmodules());
-        }
         try {
-            return State.git(git.remote(), git.ref(), options.toArray(GitOption[]::new));
+            return git.with(keep, checksum).source(progressName);
         } catch (IllegalArgumentException e) {
             throw new InstructionException(e.getMessage());
         }

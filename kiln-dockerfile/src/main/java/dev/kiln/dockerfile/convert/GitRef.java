@@ -1,9 +1,14 @@
 package dev.kiln.dockerfile.convert;
 
 import dev.kiln.dockerfile.instructions.InstructionException;
+import dev.kiln.llb.GitOption;
+import dev.kiln.llb.OpOption;
+import dev.kiln.llb.State;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.regex.Pattern;
@@ -18,7 +23,8 @@ import java.util.regex.Pattern;
  * @param keepGitDir null when the URL does not say
  * @param submodules null when the URL does not say
  */
-record GitRef(String remote, String ref, String subDir, String checksum, Boolean keepGitDir, Boolean submodules) {
+public record GitRef(
+        String remote, String ref, String subDir, String checksum, Boolean keepGitDir, Boolean submodules) {
 
     private static final Pattern SCP_LIKE = Pattern.compile("^[A-Za-z0-9_.-]+@[A-Za-z0-9.-]+:.+");
     private static final Pattern SCHEME = Pattern.compile("^([A-Za-z][A-Za-z0-9+.-]*)://.*");
@@ -28,7 +34,7 @@ record GitRef(String remote, String ref, String subDir, String checksum, Boolean
      *
      * @throws InstructionException for a git URL with a malformed query
      */
-    static Optional<GitRef> parse(String source) throws InstructionException {
+    public static Optional<GitRef> parse(String source) throws InstructionException {
         if (source.startsWith("./") || source.startsWith("../") || source.startsWith("github.com/")) {
             return Optional.empty();
         }
@@ -69,6 +75,34 @@ record GitRef(String remote, String ref, String subDir, String checksum, Boolean
         }
         GitRef parsed = new GitRef(rest, ref, subDir, "", null, null);
         return Optional.of(query.isEmpty() ? parsed : parsed.withQuery(query));
+    }
+
+    /** This reference with the keep-git-dir choice and the pinned commit its user settled on. */
+    public GitRef with(Boolean keepGitDir, String checksum) {
+        return new GitRef(remote, ref, subDir, checksum, keepGitDir, submodules);
+    }
+
+    /**
+     * The LLB git source of this reference, named {@code progressName} in the build's progress.
+     *
+     * @throws IllegalArgumentException for a remote the git source does not take
+     */
+    public State source(String progressName) {
+        List<GitOption> options = new ArrayList<>();
+        options.add(OpOption.customName(progressName));
+        if (Boolean.TRUE.equals(keepGitDir)) {
+            options.add(GitOption.keepGitDir());
+        }
+        if (!checksum.isEmpty()) {
+            options.add(GitOption.checksum(checksum));
+        }
+        if (!subDir.isEmpty()) {
+            options.add(GitOption.subDir(subDir));
+        }
+        if (Boolean.FALSE.equals(submodules)) {
+            options.add(GitOption.skipSubmodules());
+        }
+        return State.git(remote, ref, options.toArray(GitOption[]::new));
     }
 
     private GitRef withQuery(String query) throws InstructionException {
