@@ -206,7 +206,9 @@ public record ImageLayers(ImageStore images, Snapshotter snapshotter, ImageOptio
         ContentStore content = images.content();
         String variant = options.layerVariant();
         log.line("compressing layer " + layerId + " (" + variant + ")");
+        // As in BuildKit, SOURCE_DATE_EPOCH alone leaves file times as they are; rewrite-timestamp clamps them.
         LayerWriteOptions writeOptions = options.sourceDateEpoch()
+                .filter(epoch -> options.rewriteTimestamp())
                 .map(epoch -> LayerWriteOptions.defaults().withClamp(epoch))
                 .orElse(LayerWriteOptions.defaults());
         Digest digest;
