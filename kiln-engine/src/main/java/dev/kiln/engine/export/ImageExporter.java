@@ -8,6 +8,7 @@ import dev.kiln.worker.BuildSession;
 import dev.kiln.worker.Worker;
 import dev.kiln.worker.image.ImageStore;
 import java.io.IOException;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -34,7 +35,7 @@ record ImageExporter(ExportTarget.Image image) implements Exporter {
      * pushes. The image exporter makes Docker's media types unless {@code oci-mediatypes=true}, as BuildKit's does.
      */
     static ExportTarget resolve(ExportAttributes attributes, boolean registry) {
-        Set<String> own = new java.util.HashSet<>(ACCEPTED);
+        Set<String> own = new HashSet<>(ACCEPTED);
         own.addAll(Set.of("name", "push", "push-by-digest"));
         attributes.checkImageAttributes(own);
         ACCEPTED.forEach(attributes::bool);
