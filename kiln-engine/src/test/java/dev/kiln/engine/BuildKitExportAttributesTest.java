@@ -1,6 +1,7 @@
 package dev.kiln.engine;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -175,6 +176,38 @@ class BuildKitExportAttributesTest extends EngineWithBusybox {
                         .get("org.opencontainers.image.created")
                         .asText()))
                 .isAfter(EPOCH);
+    }
+
+    @Test
+    void annotationsGoToTheirPlatformsManifestAndIndexEntryAndIndexOnesNeedAnIndex() throws Exception {
+        Path archive = tmp.resolve("annotated.tar");
+        String platform = Platform.current().normalize().toString();
+
+        kiln.build(
+                stamped("annotated"),
+                output(
+                        "oci",
+                        Map.of(
+                                "dest",
+                                archive.toString(),
+                                "annotation[" + platform + "].com.example.mine",
+                                "yes",
+                                "annotation[linux/s390x].com.example.other",
+                                "no",
+                                "annotation-manifest-descriptor.com.example.entry",
+                                "listed")));
+
+        Map<String, byte[]> files = ImageTar.files(archive);
+        JsonNode entry = JSON.readTree(files.get("index.json")).get("manifests").get(0);
+        assertThat(entry.get("annotations").get("com.example.entry").asText()).isEqualTo("listed");
+        JsonNode manifest = ImageTar.firstManifest(files);
+        assertThat(manifest.get("annotations").get("com.example.mine").asText()).isEqualTo("yes");
+        assertThat(manifest.get("annotations").has("com.example.other")).isFalse();
+        assertThatThrownBy(() -> kiln.build(
+                        stamped("annotated"),
+                        output("oci", Map.of("dest", archive.toString(), "annotation-index.com.example.idx", "x"))))
+                .isInstanceOf(BuildException.class)
+                .hasMessageContaining("annotation-index and annotation-index-descriptor need an index");
     }
 
     /** The mtime of {@code path} in the top layer of the OCI archive at {@code archive}. */
