@@ -2,8 +2,10 @@ package dev.kiln.engine.export;
 
 import dev.kiln.core.Platform;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.TreeMap;
 
 /**
@@ -126,6 +128,13 @@ public record ImageAnnotations(Map<Place, Map<String, String>> byPlace) {
         Map<String, String> merged = new TreeMap<>(of(kind));
         merged.putAll(byPlace.getOrDefault(new Place(kind, Optional.of(platform.normalize())), Map.of()));
         return Map.copyOf(merged);
+    }
+
+    /** The platforms annotations name ({@code annotation[linux/arm64].KEY}). */
+    Set<Platform> platforms() {
+        Set<Platform> platforms = new LinkedHashSet<>();
+        byPlace.keySet().forEach(place -> place.platform().ifPresent(platforms::add));
+        return platforms;
     }
 
     public boolean isEmpty() {

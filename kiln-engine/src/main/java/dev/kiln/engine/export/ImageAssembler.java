@@ -77,6 +77,13 @@ final class ImageAssembler {
             log.line("forcibly turning on oci-mediatype mode for attestations");
             options = options.withOciMediaTypes(true);
         }
+        checkAnnotatedPlatforms(
+                options.annotations(),
+                platforms
+                        .map(all -> all.platforms().stream()
+                                .map(part -> part.platform().normalize())
+                                .toList())
+                        .orElse(List.of(Platform.current().normalize())));
         if (platforms.isEmpty()) {
             AssembledImage single = assemble(result, worker, options, log, inline);
             if (!attested) {
@@ -118,6 +125,16 @@ final class ImageAssembler {
             attestations.add(result.attestations().getOrDefault(part.id(), List.of()));
         }
         return index(images, manifests, attestations, names, worker, options, log);
+    }
+
+    /** An annotation for a platform the result has no image for is refused, as BuildKit refuses it. */
+    private static void checkAnnotatedPlatforms(ImageAnnotations annotations, List<Platform> platforms) {
+        for (Platform annotated : annotations.platforms()) {
+            if (!platforms.contains(annotated)) {
+                throw new GatewayException("an annotation is for platform " + annotated
+                        + ", which the result has no image for (it has " + platforms + ")");
+            }
+        }
     }
 
     /**
