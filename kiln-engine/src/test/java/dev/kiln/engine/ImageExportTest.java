@@ -79,7 +79,9 @@ class ImageExportTest extends EngineWithBusybox {
 
     @Test
     void sameInputsWithSourceDateEpochGiveTheSameManifestDigestInAnotherStateDirectory() throws Exception {
-        ImageOptions reproducible = ImageOptions.defaults().withSourceDateEpoch(EPOCH);
+        // buildx's reproducible recipe: SOURCE_DATE_EPOCH and rewrite-timestamp, which also clamps the RUN's file times
+        ImageOptions reproducible =
+                ImageOptions.defaults().withSourceDateEpoch(EPOCH).withRewriteTimestamp(true);
         State state = greeting(busybox.toString(), "reproducible");
         String first;
         String second;
@@ -105,8 +107,10 @@ class ImageExportTest extends EngineWithBusybox {
         Files.writeString(context.resolve("app.txt"), "same content\n");
         State state =
                 State.image(busybox.toString()).file(FileAction.copy(State.local("touched"), "/app.txt", "/app.txt"));
-        ExportTarget.Image target =
-                new ExportTarget.Image(List.of(), false, ImageOptions.defaults().withSourceDateEpoch(EPOCH));
+        ExportTarget.Image target = new ExportTarget.Image(
+                List.of(),
+                false,
+                ImageOptions.defaults().withSourceDateEpoch(EPOCH).withRewriteTimestamp(true));
 
         String before = fact(kiln.build(state, target), Exporters.IMAGE_DIGEST);
         Files.writeString(context.resolve("app.txt"), "same content\n");

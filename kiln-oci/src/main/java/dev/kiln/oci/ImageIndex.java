@@ -40,6 +40,10 @@ public record ImageIndex(
         return new ImageIndex(2, MediaTypes.OCI_INDEX, "", manifests, null, Map.of());
     }
 
+    public ImageIndex withAnnotations(Map<String, String> newAnnotations) {
+        return new ImageIndex(schemaVersion, mediaType, artifactType, manifests, subject, newAnnotations);
+    }
+
     public static ImageIndex docker(List<Descriptor> manifests) {
         return new ImageIndex(2, MediaTypes.DOCKER_MANIFEST_LIST, "", manifests, null, Map.of());
     }

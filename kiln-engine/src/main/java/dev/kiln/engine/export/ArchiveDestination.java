@@ -4,7 +4,10 @@ import java.io.OutputStream;
 import java.nio.file.Path;
 import java.util.Objects;
 
-/** Where an image archive is written: a file (replaced whole, atomically) or a stream the caller owns. */
+/**
+ * Where an image archive is written: a file (replaced whole, atomically), a stream the caller owns, or for an image
+ * layout that is no tar ({@code tar=false}) a directory.
+ */
 public sealed interface ArchiveDestination {
 
     /** The file's path, or stdout for a stream (the stream a command line hands over). */
@@ -19,6 +22,19 @@ public sealed interface ArchiveDestination {
         @Override
         public String describe() {
             return path.toString();
+        }
+    }
+
+    /** An OCI image layout's directory: its files, not a tar of them. */
+    record ToDirectory(Path path) implements ArchiveDestination {
+
+        public ToDirectory {
+            path = path.toAbsolutePath().normalize();
+        }
+
+        @Override
+        public String describe() {
+            return path + "/";
         }
     }
 

@@ -79,6 +79,9 @@ final class ArchiveFiles {
                 body.writeTo(out);
                 out.flush();
             }
+            case ArchiveDestination.ToDirectory(Path dir) ->
+                throw new IllegalArgumentException(
+                        "an archive is one file, not the directory " + dir + " (the image layout writes its files)");
         }
     }
 

@@ -69,7 +69,13 @@ record ExportAttributes(Map<String, String> attrs, ExportDefaults defaults) {
             if (!own.contains(key) && !ImageOptions.isAttribute(key)) {
                 Set<String> known = new TreeSet<>(own);
                 known.addAll(ImageOptions.ATTRIBUTES);
-                known.add("annotation.KEY");
+                known.addAll(List.of(
+                        "annotation.KEY",
+                        "annotation[PLATFORM].KEY",
+                        "annotation-manifest.KEY",
+                        "annotation-manifest-descriptor.KEY",
+                        "annotation-index.KEY",
+                        "annotation-index-descriptor.KEY"));
                 throw new IllegalArgumentException(
                         "unknown attribute " + key + " (known: " + String.join(", ", known) + ")");
             }

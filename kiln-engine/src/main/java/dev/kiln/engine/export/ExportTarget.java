@@ -47,8 +47,10 @@ public sealed interface ExportTarget {
      * {@code push}, pushed to the registry each name is in.
      *
      * @param names image references such as {@code registry.example.com/app:1}; a push needs at least one
+     * @param pushByDigest {@code push-by-digest}: the push leaves the names' tags alone and puts the manifest in
+     *                     each name's repository by its digest only (a multi-platform recipe merges them later)
      */
-    record Image(List<String> names, boolean push, ImageOptions options) implements ExportTarget {
+    record Image(List<String> names, boolean push, ImageOptions options, boolean pushByDigest) implements ExportTarget {
 
         public Image {
             names = checkedNames(names);
@@ -56,6 +58,11 @@ public sealed interface ExportTarget {
             if (push && names.isEmpty()) {
                 throw new IllegalArgumentException("push=true needs an image name (name=REGISTRY/REPOSITORY:TAG)");
             }
+        }
+
+        /** An image pushed (with {@code push}) under its names' tags. */
+        public Image(List<String> names, boolean push, ImageOptions options) {
+            this(names, push, options, false);
         }
 
         @Override

@@ -13,13 +13,15 @@ import java.util.SequencedMap;
  * directly), and one line here. {@code registry} is BuildKit's shorthand for an image that is pushed.
  *
  * <p>Image exports answer with BuildKit's result facts: {@value #IMAGE_DIGEST} (the manifest's digest),
- * {@value #CONFIG_DIGEST} and {@value #IMAGE_NAME} (the names, comma-separated).
+ * {@value #CONFIG_DIGEST}, {@value #IMAGE_NAME} (the names, comma-separated) and {@value #IMAGE_DESCRIPTOR}.
  */
 public final class Exporters {
 
     public static final String IMAGE_DIGEST = "containerimage.digest";
     public static final String CONFIG_DIGEST = "containerimage.config.digest";
     public static final String IMAGE_NAME = "image.name";
+    /** The manifest's (or index's) descriptor as JSON in base64, which buildctl's --metadata-file shows decoded. */
+    public static final String IMAGE_DESCRIPTOR = "containerimage.descriptor";
 
     /** Reads one output's attributes into the request of its exporter. */
     @FunctionalInterface

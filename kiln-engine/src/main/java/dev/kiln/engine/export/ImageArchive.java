@@ -16,22 +16,28 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
 import java.time.Instant;
+import java.time.format.DateTimeFormatter;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
 import org.apache.commons.compress.archivers.tar.TarConstants;
 
 /**
- * An assembled image as one tar: an OCI image layout ({@code oci-layout}, {@code index.json}, {@code blobs/sha256/}),
- * and for {@code docker load} and skopeo's {@code docker-archive:} also Docker's {@code manifest.json}, whose Config
- * and Layers point into the same blobs. Entries come in a fixed order with a fixed time (SOURCE_DATE_EPOCH, else
- * 1970), so the same image gives the same archive.
+ * An assembled image as an OCI image layout ({@code oci-layout}, {@code index.json}, {@code blobs/sha256/}): one tar,
+ * for {@code docker load} and skopeo's {@code docker-archive:} also with Docker's {@code manifest.json}, whose Config
+ * and Layers point into the same blobs; or, with {@code tar=false} as in BuildKit, a directory. Tar entries come in a
+ * fixed order with a fixed time (SOURCE_DATE_EPOCH, else 1970).
  */
 final class ImageArchive {
 
@@ -39,16 +45,15 @@ final class ImageArchive {
     static final String REF_NAME = "org.opencontainers.image.ref.name";
 
     static final String IMAGE_NAME = "io.containerd.image.name";
+    /** When the image listed in index.json was made, as buildkitd's oci and docker exporters write it. */
+    static final String CREATED = "org.opencontainers.image.created";
+
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    private final TarArchiveOutputStream tar;
-    private final FileTime time;
+    private final LayoutEntries entries;
 
-    private ImageArchive(OutputStream out, Instant time) {
-        this.tar = new TarArchiveOutputStream(out, "UTF-8");
-        tar.setLongFileMode(TarArchiveOutputStream.LONGFILE_POSIX);
-        tar.setBigNumberMode(TarArchiveOutputStream.BIGNUMBER_POSIX);
-        this.time = FileTime.from(time);
+    private ImageArchive(LayoutEntries entries) {
+        this.entries = entries;
     }
 
     /** Archive entries carry SOURCE_DATE_EPOCH when given, else the Unix epoch: never the time of the export. */
@@ -59,15 +64,32 @@ final class ImageArchive {
     /** How an archive format writes an image: {@link #writeOci} or {@link #writeDocker}. */
     @FunctionalInterface
     interface Format {
-        void write(
-                ExportedImage image, List<ImageReference> names, ContentStore content, OutputStream out, Instant time)
+        void write(ListedImage image, List<ImageReference> names, ContentStore content, OutputStream out, Instant time)
                 throws IOException;
     }
 
     /**
+     * An image as index.json lists it: its blobs, under a descriptor that, as buildkitd's, has the platform of a
+     * single image and the time it was made.
+     */
+    record ListedImage(ExportedImage image, Descriptor descriptor) {
+
+        static ListedImage of(ExportedImage image, ImageOptions options, Instant now) {
+            Descriptor descriptor = image.descriptor();
+            if (image instanceof AssembledImage single && single.config().platform() != null) {
+                descriptor = descriptor.withPlatform(single.config().platform().normalize());
+            }
+            Map<String, String> annotations = new TreeMap<>(descriptor.annotations());
+            Instant created = options.sourceDateEpoch().orElse(now.truncatedTo(ChronoUnit.SECONDS));
+            annotations.putIfAbsent(CREATED, DateTimeFormatter.ISO_INSTANT.format(created));
+            return new ListedImage(image, descriptor.withAnnotations(annotations));
+        }
+    }
+
+    /**
      * What {@code type=oci} and {@code type=docker} share: the image assembled from the result, written in
-     * {@code format} as one tar to the archive's destination, as one progress step "exporting to NAME image
-     * format"; answers the image's facts.
+     * {@code format} as one tar to the archive's destination (or as a layout directory), as one progress step
+     * "exporting to NAME image format"; answers the image's facts.
      */
     static Map<String, String> export(
             Result result,
@@ -80,41 +102,49 @@ final class ImageArchive {
         ImageOptions options = archive.options();
         return ExportLog.run(progress, "exporting to " + format.typeName() + " image format", log -> {
             ExportedImage made = ImageAssembler.assembleAll(result, worker, options, log, InlineCache.NONE, names);
+            ListedImage listed = ListedImage.of(made, options, Instant.now());
             List<ImageReference> references =
                     names.stream().map(ImageReference::parseNormalized).toList();
-            log.line("sending tarball");
-            ArchiveFiles.write(
-                    archive.destination(),
-                    out -> format.writer()
-                            .write(made, references, worker.images().content(), out, entryTime(options)));
-            return ImageFacts.of(made, names);
+            ContentStore content = worker.images().content();
+            if (archive.destination() instanceof ArchiveDestination.ToDirectory(Path dir)) {
+                // BuildKit's tar=false writes the layout's content store only, for docker too: no manifest.json.
+                log.line("writing the OCI layout to " + dir);
+                new ImageArchive(new DirectoryEntries(dir)).layout(listed, references, content);
+            } else {
+                log.line("sending tarball");
+                ArchiveFiles.write(
+                        archive.destination(),
+                        out -> format.writer().write(listed, references, content, out, entryTime(options)));
+            }
+            return ImageFacts.of(made, names, listed.descriptor());
         });
     }
 
     /** Writes the OCI layout of {@code image} to {@code out}, which stays open. */
     static void writeOci(
-            ExportedImage image, List<ImageReference> names, ContentStore content, OutputStream out, Instant time)
+            ListedImage image, List<ImageReference> names, ContentStore content, OutputStream out, Instant time)
             throws IOException {
-        ImageArchive archive = new ImageArchive(out, time);
-        archive.layout(image, names, content);
-        archive.finish();
+        TarEntries tar = new TarEntries(out, time);
+        new ImageArchive(tar).layout(image, names, content);
+        tar.finish();
     }
 
     /** Writes the Docker archive (also an OCI layout) of {@code image} to {@code out}, which stays open. */
     static void writeDocker(
-            ExportedImage image, List<ImageReference> names, ContentStore content, OutputStream out, Instant time)
+            ListedImage image, List<ImageReference> names, ContentStore content, OutputStream out, Instant time)
             throws IOException {
-        ImageArchive archive = new ImageArchive(out, time);
-        archive.layout(image, names, content);
-        archive.file("manifest.json", dockerManifest(image, names));
-        archive.finish();
+        TarEntries tar = new TarEntries(out, time);
+        new ImageArchive(tar).layout(image, names, content);
+        tar.file("manifest.json", dockerManifest(image.image(), names));
+        tar.finish();
     }
 
     /** The layout: each image's layers, config and manifest, then an index of them when there are several. */
-    private void layout(ExportedImage image, List<ImageReference> names, ContentStore content) throws IOException {
-        file("oci-layout", "{\"imageLayoutVersion\":\"1.0.0\"}".getBytes(StandardCharsets.UTF_8));
-        directory("blobs/");
-        directory("blobs/sha256/");
+    private void layout(ListedImage listed, List<ImageReference> names, ContentStore content) throws IOException {
+        ExportedImage image = listed.image();
+        entries.file("oci-layout", "{\"imageLayoutVersion\":\"1.0.0\"}".getBytes(StandardCharsets.UTF_8));
+        entries.directory("blobs/");
+        entries.directory("blobs/sha256/");
         Set<Digest> written = new LinkedHashSet<>();
         for (AssembledImage each : image.images()) {
             for (ImageLayer layer : each.layers()) {
@@ -133,7 +163,7 @@ final class ImageArchive {
             }
             blob(index.indexDescriptor().digest(), content, written);
         }
-        file("index.json", index(image.descriptor(), names).toJson());
+        entries.file("index.json", index(listed.descriptor(), names).toJson());
     }
 
     /** One entry per name, each tagged; an unnamed image is listed once, untagged. */
@@ -141,7 +171,10 @@ final class ImageArchive {
         List<Descriptor> manifests = new ArrayList<>();
         for (ImageReference name : names) {
             ImageReference tagged = name.withDefaultTag();
-            manifests.add(image.withAnnotations(Map.of(IMAGE_NAME, tagged.toString(), REF_NAME, tagged.tag())));
+            Map<String, String> annotations = new TreeMap<>(image.annotations());
+            annotations.put(IMAGE_NAME, tagged.toString());
+            annotations.put(REF_NAME, tagged.tag());
+            manifests.add(image.withAnnotations(annotations));
         }
         if (manifests.isEmpty()) {
             manifests.add(image);
@@ -196,44 +229,117 @@ final class ImageArchive {
                 .orElseThrow(() -> new IOException(
                         "blob " + digest + " of the image is missing from the content store at " + content.root()))
                 .size();
-        TarArchiveEntry entry = entry(blobPath(digest), TarConstants.LF_NORMAL, 0644);
-        entry.setSize(size);
-        tar.putArchiveEntry(entry);
-        try (InputStream in = content.open(digest)) {
-            long copied = in.transferTo(tar);
-            if (copied != size) {
-                throw new IOException("blob " + digest + " changed size while it was archived");
-            }
+        entries.blob(blobPath(digest), size, () -> content.open(digest));
+    }
+
+    /** Where a layout's entries go: one tar ({@link TarEntries}) or a directory ({@link DirectoryEntries}). */
+    private interface LayoutEntries {
+        void file(String name, byte[] content) throws IOException;
+
+        void directory(String name) throws IOException;
+
+        /** A blob of {@code size} bytes, which {@code open} reads when it is to be written. */
+        void blob(String name, long size, BlobSource open) throws IOException;
+    }
+
+    @FunctionalInterface
+    private interface BlobSource {
+        InputStream open() throws IOException;
+    }
+
+    /** The layout as tar entries, each with the same time and owner, so the same image gives the same bytes. */
+    private static final class TarEntries implements LayoutEntries {
+
+        private final TarArchiveOutputStream tar;
+        private final FileTime time;
+
+        TarEntries(OutputStream out, Instant time) {
+            this.tar = new TarArchiveOutputStream(out, "UTF-8");
+            tar.setLongFileMode(TarArchiveOutputStream.LONGFILE_POSIX);
+            tar.setBigNumberMode(TarArchiveOutputStream.BIGNUMBER_POSIX);
+            this.time = FileTime.from(time);
         }
-        tar.closeArchiveEntry();
+
+        @Override
+        public void blob(String name, long size, BlobSource open) throws IOException {
+            TarArchiveEntry entry = entry(name, TarConstants.LF_NORMAL, 0644);
+            entry.setSize(size);
+            tar.putArchiveEntry(entry);
+            try (InputStream in = open.open()) {
+                long copied = in.transferTo(tar);
+                if (copied != size) {
+                    throw new IOException("blob " + name + " changed size while it was archived");
+                }
+            }
+            tar.closeArchiveEntry();
+        }
+
+        @Override
+        public void file(String name, byte[] content) throws IOException {
+            TarArchiveEntry entry = entry(name, TarConstants.LF_NORMAL, 0644);
+            entry.setSize(content.length);
+            tar.putArchiveEntry(entry);
+            tar.write(content);
+            tar.closeArchiveEntry();
+        }
+
+        @Override
+        public void directory(String name) throws IOException {
+            tar.putArchiveEntry(entry(name, TarConstants.LF_DIR, 0755));
+            tar.closeArchiveEntry();
+        }
+
+        private TarArchiveEntry entry(String name, byte type, int mode) {
+            TarArchiveEntry entry = new TarArchiveEntry(name, type);
+            entry.setMode(mode);
+            entry.setModTime(time);
+            entry.setUserId(0);
+            entry.setGroupId(0);
+            entry.setUserName(""); // commons-compress would put this process's user here
+            entry.setGroupName("");
+            return entry;
+        }
+
+        void finish() throws IOException {
+            tar.finish();
+            tar.flush();
+        }
     }
 
-    private void file(String name, byte[] content) throws IOException {
-        TarArchiveEntry entry = entry(name, TarConstants.LF_NORMAL, 0644);
-        entry.setSize(content.length);
-        tar.putArchiveEntry(entry);
-        tar.write(content);
-        tar.closeArchiveEntry();
-    }
+    /**
+     * The layout as files under a directory ({@code tar=false}). A blob already there is kept: its name is its
+     * digest. Every file is written whole or not at all; index.json, written last, names what this export wrote
+     * and nothing an earlier one listed.
+     */
+    private record DirectoryEntries(Path root) implements LayoutEntries {
 
-    private void directory(String name) throws IOException {
-        tar.putArchiveEntry(entry(name, TarConstants.LF_DIR, 0755));
-        tar.closeArchiveEntry();
-    }
+        @Override
+        public void blob(String name, long size, BlobSource open) throws IOException {
+            Path path = root.resolve(name);
+            if (Files.isRegularFile(path, LinkOption.NOFOLLOW_LINKS) && Files.size(path) == size) {
+                return;
+            }
+            ArchiveFiles.write(new ArchiveDestination.ToFile(path), out -> {
+                try (InputStream in = open.open()) {
+                    if (in.transferTo(out) != size) {
+                        throw new IOException("blob " + name + " changed size while it was written to " + root);
+                    }
+                }
+            });
+        }
 
-    private TarArchiveEntry entry(String name, byte type, int mode) {
-        TarArchiveEntry entry = new TarArchiveEntry(name, type);
-        entry.setMode(mode);
-        entry.setModTime(time);
-        entry.setUserId(0);
-        entry.setGroupId(0);
-        entry.setUserName(""); // commons-compress would put this process's user here
-        entry.setGroupName("");
-        return entry;
-    }
+        @Override
+        public void file(String name, byte[] content) throws IOException {
+            ArchiveFiles.write(new ArchiveDestination.ToFile(root.resolve(name)), out -> out.write(content));
+        }
 
-    private void finish() throws IOException {
-        tar.finish();
-        tar.flush();
+        @Override
+        public void directory(String name) throws IOException {
+            Path path = root.resolve(name);
+            if (Files.exists(path, LinkOption.NOFOLLOW_LINKS) && !Files.isDirectory(path, LinkOption.NOFOLLOW_LINKS)) {
+                throw new IOException("cannot write the OCI layout to " + root + ": " + path + " is not a directory");
+            }
+            Files.createDirectories(path);
+        }
     }
 }

@@ -40,10 +40,20 @@ enum ImageArchiveFormat {
         return writer;
     }
 
-    /** {@code dest=FILE} or {@code dest=-}, {@code name=} and the image attributes over this format's defaults. */
+    /**
+     * {@code dest=FILE} or {@code dest=-}, {@code name=} and the image attributes over this format's defaults;
+     * {@code tar=false} makes {@code dest} the directory of an OCI layout instead, as in BuildKit.
+     */
     ExportTarget resolve(ExportAttributes attributes) {
-        attributes.checkImageAttributes(Set.of("name", "dest"));
+        attributes.checkImageAttributes(Set.of("name", "dest", "tar"));
         ArchiveDestination destination = attributes.archiveDestination();
+        if (attributes.attrs().containsKey("tar") && !attributes.bool("tar")) {
+            destination = switch (destination) {
+                case ArchiveDestination.ToFile(java.nio.file.Path dir) -> new ArchiveDestination.ToDirectory(dir);
+                default ->
+                    throw new IllegalArgumentException("tar=false writes a directory: give it as dest=DIR, not stdout");
+            };
+        }
         return request.make(destination, attributes.names(), attributes.imageOptions(defaults));
     }
 }

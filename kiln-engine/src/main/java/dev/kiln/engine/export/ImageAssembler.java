@@ -34,6 +34,9 @@ final class ImageAssembler {
     /** The metadata key under which a frontend hands over the image config, as in BuildKit. */
     static final String CONFIG_KEY = "containerimage.config";
 
+    /** The metadata key under which a frontend tells the config of the image the result was built on. */
+    static final String BASE_CONFIG_KEY = "containerimage.base.config";
+
     private ImageAssembler() {}
 
     static AssembledImage assemble(Result result, Worker worker, ImageOptions options, ExportLog log)
@@ -46,7 +49,13 @@ final class ImageAssembler {
             Result result, Worker worker, ImageOptions options, ExportLog log, InlineCache inline)
             throws IOException, InterruptedException {
         return assemble(
-                layersOf(result), result.metadata(CONFIG_KEY), Platform.current(), worker, options, log, inline);
+                layersOf(result),
+                new ImageConfigs.FrontendConfigs(result.metadata(CONFIG_KEY), result.metadata(BASE_CONFIG_KEY)),
+                Platform.current(),
+                worker,
+                options,
+                log,
+                inline);
     }
 
     /**
@@ -68,9 +77,20 @@ final class ImageAssembler {
             log.line("forcibly turning on oci-mediatype mode for attestations");
             options = options.withOciMediaTypes(true);
         }
+        checkAnnotatedPlatforms(
+                options.annotations(),
+                platforms
+                        .map(all -> all.platforms().stream()
+                                .map(part -> part.platform().normalize())
+                                .toList())
+                        .orElse(List.of(Platform.current().normalize())));
         if (platforms.isEmpty()) {
             AssembledImage single = assemble(result, worker, options, log, inline);
             if (!attested) {
+                if (options.annotations().needIndex()) {
+                    throw new GatewayException("annotation-index and annotation-index-descriptor need an index, "
+                            + "which a single-platform image without attestations has not (as in BuildKit)");
+                }
                 return single;
             }
             Platform platform = single.config().platform().normalize();
@@ -92,13 +112,29 @@ final class ImageAssembler {
         List<List<Attestation>> attestations = new ArrayList<>();
         for (ResultPlatforms.PlatformPart part : platforms.get().platforms()) {
             log.line("exporting " + part.id());
-            AssembledImage image =
-                    assemble(layersOf(part.ref()), part.config(), part.platform(), worker, options, log, inline);
+            AssembledImage image = assemble(
+                    layersOf(part.ref()),
+                    new ImageConfigs.FrontendConfigs(part.config(), part.baseConfig()),
+                    part.platform(),
+                    worker,
+                    options,
+                    log,
+                    inline);
             images.add(image);
             manifests.add(image.manifestDescriptor().withPlatform(part.platform()));
             attestations.add(result.attestations().getOrDefault(part.id(), List.of()));
         }
         return index(images, manifests, attestations, names, worker, options, log);
+    }
+
+    /** An annotation for a platform the result has no image for is refused, as BuildKit refuses it. */
+    private static void checkAnnotatedPlatforms(ImageAnnotations annotations, List<Platform> platforms) {
+        for (Platform annotated : annotations.platforms()) {
+            if (!platforms.contains(annotated)) {
+                throw new GatewayException("an annotation is for platform " + annotated
+                        + ", which the result has no image for (it has " + platforms + ")");
+            }
+        }
     }
 
     /**
@@ -143,9 +179,12 @@ final class ImageAssembler {
             attestationManifests.add(manifest);
             entries.add(manifest.descriptor());
         }
-        ImageIndex index = options.ociMediaTypes() ? ImageIndex.oci(entries) : ImageIndex.docker(entries);
+        ImageIndex index = options.ociMediaTypes()
+                ? ImageIndex.oci(entries).withAnnotations(options.annotations().of(ImageAnnotations.Kind.INDEX))
+                : ImageIndex.docker(entries);
         byte[] indexJson = index.toJson();
-        Descriptor indexDescriptor = Descriptor.of(index.contentType(), content.write(indexJson), indexJson.length);
+        Descriptor indexDescriptor = Descriptor.of(index.contentType(), content.write(indexJson), indexJson.length)
+                .withAnnotations(options.annotations().of(ImageAnnotations.Kind.INDEX_DESCRIPTOR));
         log.line("exporting manifest list " + indexDescriptor.digest());
         return new AssembledIndex(images, attestationManifests, index, indexDescriptor);
     }
@@ -156,7 +195,7 @@ final class ImageAssembler {
      */
     private static AssembledImage assemble(
             LayersOf layersOf,
-            Optional<byte[]> frontendConfig,
+            ImageConfigs.FrontendConfigs frontendConfigs,
             Platform platform,
             Worker worker,
             ImageOptions options,
@@ -167,7 +206,7 @@ final class ImageAssembler {
         List<ImageLayers.Slot> slots =
                 layersOf.slots(new ImageLayers(worker.images(), worker.snapshotter(), options, log));
         ImageConfig config =
-                ImageConfigs.assemble(frontendConfig, platform, slots, options.sourceDateEpoch(), Instant.now());
+                ImageConfigs.assemble(frontendConfigs, platform, slots, options.sourceDateEpoch(), Instant.now());
         List<ImageLayer> layers =
                 slots.stream().flatMap(slot -> slot.layer().stream()).toList();
         Optional<byte[]> records = inline.records(layers, options, log);
@@ -185,12 +224,15 @@ final class ImageAssembler {
                 oci ? MediaTypes.OCI_CONFIG : MediaTypes.DOCKER_CONFIG, content.write(configJson), configJson.length);
         List<Descriptor> layerDescriptors =
                 layers.stream().map(layer -> layer.descriptor(oci)).toList();
+        ImageAnnotations annotations = options.annotations();
         ImageManifest manifest = oci
-                ? ImageManifest.oci(configDescriptor, layerDescriptors).withAnnotations(options.manifestAnnotations())
+                ? ImageManifest.oci(configDescriptor, layerDescriptors)
+                        .withAnnotations(annotations.of(ImageAnnotations.Kind.MANIFEST, platform))
                 : ImageManifest.docker(configDescriptor, layerDescriptors);
         byte[] manifestJson = manifest.toJson();
-        Descriptor manifestDescriptor =
-                Descriptor.of(manifest.contentType(), content.write(manifestJson), manifestJson.length);
+        Descriptor manifestDescriptor = Descriptor.of(
+                        manifest.contentType(), content.write(manifestJson), manifestJson.length)
+                .withAnnotations(annotations.of(ImageAnnotations.Kind.MANIFEST_DESCRIPTOR, platform));
         log.line("exporting manifest " + manifestDescriptor.digest());
         log.line("exporting config " + configDescriptor.digest());
         return new AssembledImage(manifest, manifestDescriptor, config, configDescriptor, layers);

@@ -28,6 +28,17 @@ final class ImageConfigs {
     private ImageConfigs() {}
 
     /**
+     * What a frontend tells of an image's config: the config ({@code containerimage.config}) and the config of the
+     * image it was built on ({@code containerimage.base.config}), whose history entries SOURCE_DATE_EPOCH leaves be.
+     */
+    record FrontendConfigs(Optional<byte[]> config, Optional<byte[]> base) {
+
+        static FrontendConfigs of(Optional<byte[]> config) {
+            return new FrontendConfigs(config, Optional.empty());
+        }
+    }
+
+    /**
      * @param frontendConfig the JSON of the frontend's config, if it gave one
      * @param slots          every layer of the result, in order; the empty ones have no image layer
      * @param now            the time of an image whose config gives none, without SOURCE_DATE_EPOCH
@@ -35,26 +46,29 @@ final class ImageConfigs {
     static ImageConfig assemble(
             Optional<byte[]> frontendConfig, List<ImageLayers.Slot> slots, Optional<Instant> epoch, Instant now)
             throws IOException {
-        return assemble(frontendConfig, Platform.current(), slots, epoch, now);
+        return assemble(FrontendConfigs.of(frontendConfig), Platform.current(), slots, epoch, now);
     }
 
     /** As above, an image without the frontend's config being one for {@code platform}. */
     static ImageConfig assemble(
-            Optional<byte[]> frontendConfig,
+            FrontendConfigs frontend,
             Platform platform,
             List<ImageLayers.Slot> slots,
             Optional<Instant> epoch,
             Instant now)
             throws IOException {
-        ImageConfig config = frontendConfig.isPresent() ? parse(frontendConfig.get()) : empty(platform);
+        ImageConfig config =
+                frontend.config().isPresent() ? parse(frontend.config().get()) : empty(platform);
         List<ImageLayer> layers =
                 slots.stream().flatMap(slot -> slot.layer().stream()).toList();
         List<History> history = matchLayers(config.history(), slots, layers);
         history = fillTimes(history, layers);
         Instant created = config.created();
         if (epoch.isPresent()) {
-            history = clamp(history, epoch.get());
-            created = epoch.get();
+            history = clamp(history, baseHistory(frontend.base()), epoch.get());
+            if (created == null || created.isAfter(epoch.get())) {
+                created = epoch.get();
+            }
         } else if (created == null) {
             created = history.stream()
                     .map(History::created)
@@ -156,10 +170,33 @@ final class ImageConfigs {
         return timed;
     }
 
-    private static List<History> clamp(List<History> history, Instant epoch) {
-        return history.stream()
-                .map(step -> step.created() == null || step.created().isAfter(epoch) ? withCreated(step, epoch) : step)
-                .toList();
+    /**
+     * The entries this build added are at most {@code epoch}; the base image's, the ones from the start that are the
+     * same as {@code base}'s, keep their times, as BuildKit keeps them.
+     */
+    private static List<History> clamp(List<History> history, List<History> base, Instant epoch) {
+        List<History> clamped = new ArrayList<>(history.size());
+        boolean diverged = false;
+        for (int i = 0; i < history.size(); i++) {
+            History step = history.get(i);
+            diverged = diverged || i >= base.size() || !step.equals(base.get(i));
+            boolean later = step.created() == null || step.created().isAfter(epoch);
+            clamped.add(diverged && later ? withCreated(step, epoch) : step);
+        }
+        return clamped;
+    }
+
+    /** The history of the base image's config; none when it is not told or cannot be read (then all is clamped). */
+    private static List<History> baseHistory(Optional<byte[]> base) {
+        if (base.isEmpty()) {
+            return List.of();
+        }
+        try {
+            return ImageConfig.parseDockerOciImage(base.get(), "the base image's config (containerimage.base.config)")
+                    .history();
+        } catch (OciFormatException e) {
+            return List.of();
+        }
     }
 
     private static History withCreated(History step, Instant created) {

@@ -8,6 +8,7 @@ import dev.kiln.worker.BuildSession;
 import dev.kiln.worker.Worker;
 import dev.kiln.worker.image.ImageStore;
 import java.io.IOException;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -19,11 +20,31 @@ import java.util.TreeSet;
  */
 record ImageExporter(ExportTarget.Image image) implements Exporter {
 
-    /** {@code name=}, {@code push=} and the image attributes; {@code registry} always pushes. */
+    /**
+     * BuildKit's attributes that Kiln takes and does nothing more with. {@code store}: BuildKit's containerd-backed
+     * exporter may leave the image out of its image store; Kiln's content store holds every exported image anyway,
+     * since a push and a later build read it from there. {@code unpack}: BuildKit also unpacks the image into its
+     * containerd snapshotter; Kiln's snapshots of the build are its unpacked layers already. {@code name-canonical}:
+     * BuildKit also names the image {@code name@digest} in its image store; Kiln's store names images by tag only,
+     * and the pushed manifest is at {@code name@digest} in the registry as always.
+     */
+    private static final Set<String> ACCEPTED = Set.of("store", "unpack", "name-canonical");
+
+    /**
+     * {@code name=}, {@code push=}, {@code push-by-digest=} and the image attributes; {@code registry} always
+     * pushes. The image exporter makes Docker's media types unless {@code oci-mediatypes=true}, as BuildKit's does.
+     */
     static ExportTarget resolve(ExportAttributes attributes, boolean registry) {
-        attributes.checkImageAttributes(Set.of("name", "push"));
+        Set<String> own = new HashSet<>(ACCEPTED);
+        own.addAll(Set.of("name", "push", "push-by-digest"));
+        attributes.checkImageAttributes(own);
+        ACCEPTED.forEach(attributes::bool);
         boolean push = registry || attributes.defaults().push() || attributes.bool("push");
-        return new ExportTarget.Image(attributes.names(), push, attributes.imageOptions(ImageOptions.defaults()));
+        return new ExportTarget.Image(
+                attributes.names(),
+                push,
+                attributes.imageOptions(ImageOptions.dockerDefaults()),
+                attributes.bool("push-by-digest"));
     }
 
     @Override
@@ -57,13 +78,13 @@ record ImageExporter(ExportTarget.Image image) implements Exporter {
             ExportedImage made, List<ImageReference> references, ImageStore images, BuildSession session, ExportLog log)
             throws IOException, InterruptedException {
         if (!image.options().insecureRegistry()) {
-            new ImagePusher(images.registry(), images, log).push(made, references);
+            new ImagePusher(images.registry(), images, log).push(made, references, image.pushByDigest());
             return;
         }
         Set<String> registries = new TreeSet<>();
         references.forEach(name -> registries.add(name.domain()));
         try (RegistryClient insecure = ImagePusher.insecureClient(session, registries)) {
-            new ImagePusher(insecure, images, log).push(made, references);
+            new ImagePusher(insecure, images, log).push(made, references, image.pushByDigest());
         }
     }
 

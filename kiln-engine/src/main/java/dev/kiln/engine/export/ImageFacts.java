@@ -1,5 +1,7 @@
 package dev.kiln.engine.export;
 
+import dev.kiln.oci.Descriptor;
+import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -17,8 +19,17 @@ final class ImageFacts {
      * its digest is the image's, as BuildKit answers for a multi-platform export.
      */
     static Map<String, String> of(ExportedImage image, List<String> names) {
+        return of(image, names, image.descriptor());
+    }
+
+    /**
+     * As above, {@code listed} being the descriptor a user is told of the image ({@value Exporters#IMAGE_DESCRIPTOR}),
+     * as an archive's index.json lists it.
+     */
+    static Map<String, String> of(ExportedImage image, List<String> names, Descriptor listed) {
         Map<String, String> facts = new LinkedHashMap<>();
         facts.put(Exporters.IMAGE_DIGEST, image.descriptor().digest().toString());
+        facts.put(Exporters.IMAGE_DESCRIPTOR, Base64.getEncoder().encodeToString(listed.toJson()));
         if (image instanceof AssembledImage single) {
             facts.put(
                     Exporters.CONFIG_DIGEST, single.configDescriptor().digest().toString());

@@ -94,8 +94,14 @@ public record ImageLayers(ImageStore images, Snapshotter snapshotter, ImageOptio
         return exported;
     }
 
-    /** A deferred result's blobs as slots, when nothing made its snapshot and each blob is here and fits. */
+    /**
+     * A deferred result's blobs as slots, when nothing made its snapshot and each blob is here and fits; never when
+     * file times are to be rewritten, which the imported blobs' are not.
+     */
     private Optional<List<Slot>> importedBlobs(dev.kiln.solver.Result result, Instant now) {
+        if (rewritesTimes()) {
+            return Optional.empty();
+        }
         if (!(result instanceof DeferredSnapshotResult deferred)
                 || deferred.made()
                 || !deferred.layers().stream()
@@ -206,9 +212,11 @@ public record ImageLayers(ImageStore images, Snapshotter snapshotter, ImageOptio
         ContentStore content = images.content();
         String variant = options.layerVariant();
         log.line("compressing layer " + layerId + " (" + variant + ")");
-        LayerWriteOptions writeOptions = options.sourceDateEpoch()
-                .map(epoch -> LayerWriteOptions.defaults().withClamp(epoch))
-                .orElse(LayerWriteOptions.defaults());
+        // As in BuildKit, SOURCE_DATE_EPOCH alone leaves file times as they are; rewrite-timestamp clamps them.
+        LayerWriteOptions writeOptions = rewritesTimes()
+                ? LayerWriteOptions.defaults()
+                        .withClamp(options.sourceDateEpoch().get())
+                : LayerWriteOptions.defaults();
         Digest digest;
         Digest diffId;
         long size;
@@ -242,6 +250,11 @@ public record ImageLayers(ImageStore images, Snapshotter snapshotter, ImageOptio
             }
         }
         return new LayerBlob(Descriptor.of(options.compression().ociMediaType(), digest, size), diffId, "");
+    }
+
+    /** rewrite-timestamp with a SOURCE_DATE_EPOCH to rewrite to (BuildKit only warns when there is none). */
+    private boolean rewritesTimes() {
+        return options.rewriteTimestamp() && options.sourceDateEpoch().isPresent();
     }
 
     /** The deflated blocks of recent layer blobs, or null when they cannot be read: they only save time. */

@@ -2,14 +2,11 @@ package dev.kiln.engine.export;
 
 import dev.kiln.oci.layer.LayerCompression;
 import java.time.Instant;
-import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.Set;
-import java.util.TreeMap;
 import java.util.function.Consumer;
 
 /**
@@ -20,10 +17,12 @@ import java.util.function.Consumer;
  * @param compressionLevel     the compressor's level, or empty for its default
  * @param forceCompression     also recompress layers already known as blobs of another compression (a pulled base)
  * @param ociMediaTypes        OCI media types for manifest, config and layers; false for Docker's (schema 2)
- * @param sourceDateEpoch      SOURCE_DATE_EPOCH: the image's created time, the latest history time and the latest
- *                             mtime in new layers, so the same inputs give the same image digest
+ * @param sourceDateEpoch      SOURCE_DATE_EPOCH: the image's created time and the time of the history entries this
+ *                             build adds (the base image's keep theirs), as BuildKit uses it
+ * @param rewriteTimestamp     {@code rewrite-timestamp}: also file times in the layers this build writes that are
+ *                             later than SOURCE_DATE_EPOCH become it, so the same inputs give the same layer digests
  * @param insecureRegistry     talk plain HTTP to the registries the image is pushed to (loopback ones always are)
- * @param manifestAnnotations  annotations of the manifest ({@code annotation.KEY=VALUE}); OCI media types only
+ * @param annotations          the {@code annotation*} attributes; any of them makes the media types OCI's
  */
 public record ImageOptions(
         LayerCompression compression,
@@ -31,8 +30,9 @@ public record ImageOptions(
         boolean forceCompression,
         boolean ociMediaTypes,
         Optional<Instant> sourceDateEpoch,
+        boolean rewriteTimestamp,
         boolean insecureRegistry,
-        Map<String, String> manifestAnnotations) {
+        ImageAnnotations annotations) {
 
     /** Reads one attribute's value into a draft; {@code key} names the attribute in an error. */
     @FunctionalInterface
@@ -42,34 +42,44 @@ public record ImageOptions(
 
     /** Each attribute {@link #parse} reads, with how: the one list of them, which {@link #ATTRIBUTES} names. */
     private static final Map<String, AttributeReader> READERS = Map.of(
-            "compression", (draft, key, value) -> draft.compression = compression(value),
+            "compression", (draft, key, value) -> draft.compression = compression(key, value),
             "compression-level", (draft, key, value) -> draft.compressionLevel = OptionalInt.of(integer(key, value)),
             "force-compression", (draft, key, value) -> draft.forceCompression = bool(key, value),
             "oci-mediatypes", (draft, key, value) -> draft.ociMediaTypes = bool(key, value),
             "source-date-epoch", (draft, key, value) -> draft.sourceDateEpoch = Optional.of(epoch(key, value)),
-            "registry.insecure", (draft, key, value) -> draft.insecureRegistry = bool(key, value));
+            "registry.insecure", (draft, key, value) -> draft.insecureRegistry = bool(key, value),
+            "insecure", (draft, key, value) -> draft.insecureRegistry = bool(key, value),
+            "rewrite-timestamp", (draft, key, value) -> draft.rewriteTimestamp = bool(key, value),
+            // BuildKit writes attestation manifests in artifact form then; Kiln writes them as it always does, and
+            // like BuildKit turns on OCI media types, which an artifact needs.
+            "oci-artifact", (draft, key, value) -> draft.ociArtifact = bool(key, value));
 
     /** The attributes {@link #parse} reads; an exporter's own (name, push, dest) come on top. */
     public static final Set<String> ATTRIBUTES = READERS.keySet();
-
-    private static final List<String> ANNOTATION_PREFIXES = List.of("annotation.", "annotation-manifest.");
 
     public ImageOptions {
         Objects.requireNonNull(compression, "compression");
         Objects.requireNonNull(compressionLevel, "compressionLevel");
         Objects.requireNonNull(sourceDateEpoch, "sourceDateEpoch");
         compressionLevel.ifPresent(level -> checkLevel(compression, level));
-        manifestAnnotations = Map.copyOf(new TreeMap<>(manifestAnnotations));
-        if (!ociMediaTypes && !manifestAnnotations.isEmpty()) {
-            throw new IllegalArgumentException("manifest annotations need OCI media types; Docker's manifest has no "
-                    + "annotations (drop oci-mediatypes=false or the annotation.* attributes)");
+        Objects.requireNonNull(annotations, "annotations");
+        if (!ociMediaTypes && !annotations.isEmpty()) {
+            throw new IllegalArgumentException("annotations need OCI media types; Docker's manifest has no "
+                    + "annotations (drop oci-mediatypes=false or the annotation* attributes)");
         }
     }
 
     /** gzip, OCI media types, no fixed time. */
     public static ImageOptions defaults() {
         return new ImageOptions(
-                LayerCompression.GZIP, OptionalInt.empty(), false, true, Optional.empty(), false, Map.of());
+                LayerCompression.GZIP,
+                OptionalInt.empty(),
+                false,
+                true,
+                Optional.empty(),
+                false,
+                false,
+                ImageAnnotations.NONE);
     }
 
     /** What {@code type=docker} makes unless told otherwise: Docker's media types, which every docker load reads. */
@@ -79,7 +89,12 @@ public record ImageOptions(
 
     /** Whether {@code key} is one of this record's attributes (including annotation keys). */
     public static boolean isAttribute(String key) {
-        return ATTRIBUTES.contains(key) || ANNOTATION_PREFIXES.stream().anyMatch(key::startsWith);
+        return ATTRIBUTES.contains(key) || ImageAnnotations.isAttribute(key);
+    }
+
+    /** The annotations of each manifest for every platform ({@code annotation.KEY}, {@code annotation-manifest.KEY}). */
+    public Map<String, String> manifestAnnotations() {
+        return annotations.of(ImageAnnotations.Kind.MANIFEST);
     }
 
     /**
@@ -92,8 +107,6 @@ public record ImageOptions(
      */
     public static ImageOptions parse(Map<String, String> attrs, ImageOptions defaults, Optional<String> epochFallback) {
         Draft draft = defaults.new Draft();
-        Map<String, String> annotations = new LinkedHashMap<>(defaults.manifestAnnotations);
-        draft.manifestAnnotations = annotations;
         if (epochFallback.isPresent() && !epochFallback.get().isBlank()) {
             draft.sourceDateEpoch = Optional.of(epoch("SOURCE_DATE_EPOCH", epochFallback.get()));
         }
@@ -105,10 +118,8 @@ public record ImageOptions(
                 reader.read(draft, key, value);
                 continue;
             }
-            for (String prefix : ANNOTATION_PREFIXES) {
-                if (key.startsWith(prefix)) {
-                    annotations.put(annotationKey(key, prefix), value);
-                }
+            if (ImageAnnotations.isAttribute(key)) {
+                draft.annotations = draft.annotations.with(key, value);
             }
         }
         return draft.options();
@@ -137,12 +148,16 @@ public record ImageOptions(
         return with(draft -> draft.sourceDateEpoch = Optional.of(value));
     }
 
+    public ImageOptions withRewriteTimestamp(boolean value) {
+        return with(draft -> draft.rewriteTimestamp = value);
+    }
+
     public ImageOptions withInsecureRegistry(boolean value) {
         return with(draft -> draft.insecureRegistry = value);
     }
 
     public ImageOptions withManifestAnnotations(Map<String, String> value) {
-        return with(draft -> draft.manifestAnnotations = value);
+        return with(draft -> draft.annotations = draft.annotations.replacing(ImageAnnotations.Kind.MANIFEST, value));
     }
 
     /** These options with a change: the withers and {@link #parse} name only what they change. */
@@ -159,18 +174,27 @@ public record ImageOptions(
         private boolean forceCompression = ImageOptions.this.forceCompression;
         private boolean ociMediaTypes = ImageOptions.this.ociMediaTypes;
         private Optional<Instant> sourceDateEpoch = ImageOptions.this.sourceDateEpoch;
+        private boolean rewriteTimestamp = ImageOptions.this.rewriteTimestamp;
         private boolean insecureRegistry = ImageOptions.this.insecureRegistry;
-        private Map<String, String> manifestAnnotations = ImageOptions.this.manifestAnnotations;
+        private ImageAnnotations annotations = ImageOptions.this.annotations;
+        private boolean ociArtifact;
 
+        /**
+         * The options; as in BuildKit, zstd layers, annotations and artifacts turn OCI media types on whatever
+         * {@code oci-mediatypes} says, as Docker's media types have no place for them.
+         */
         ImageOptions options() {
+            boolean oci =
+                    ociMediaTypes || ociArtifact || compression == LayerCompression.ZSTD || !annotations.isEmpty();
             return new ImageOptions(
                     compression,
                     compressionLevel,
                     forceCompression,
-                    ociMediaTypes,
+                    oci,
                     sourceDateEpoch,
+                    rewriteTimestamp,
                     insecureRegistry,
-                    manifestAnnotations);
+                    annotations);
         }
     }
 
@@ -181,17 +205,21 @@ public record ImageOptions(
     String layerVariant() {
         StringBuilder variant = new StringBuilder(compression.name().toLowerCase(java.util.Locale.ROOT));
         compressionLevel.ifPresent(level -> variant.append('-').append(level));
-        sourceDateEpoch.ifPresent(epoch -> variant.append('.').append(epoch.getEpochSecond()));
+        if (rewriteTimestamp) {
+            sourceDateEpoch.ifPresent(epoch -> variant.append('.').append(epoch.getEpochSecond()));
+        }
         return variant.toString();
     }
 
-    private static LayerCompression compression(String value) {
+    private static LayerCompression compression(String key, String value) {
         return switch (value) {
             case "gzip" -> LayerCompression.GZIP;
             case "zstd" -> LayerCompression.ZSTD;
             case "uncompressed" -> LayerCompression.NONE;
-            default ->
-                throw new IllegalArgumentException("compression=" + value + ": expected gzip, zstd or uncompressed");
+            case "estargz" ->
+                throw new IllegalArgumentException(
+                        key + "=estargz: Kiln does not make estargz layers " + "(use gzip, zstd or uncompressed)");
+            default -> throw new IllegalArgumentException(key + "=" + value + ": expected gzip, zstd or uncompressed");
         };
     }
 
@@ -211,15 +239,6 @@ public record ImageOptions(
                 throw new IllegalArgumentException(
                         "compression-level=" + level + ": uncompressed layers have no level");
         }
-    }
-
-    private static String annotationKey(String key, String prefix) {
-        String name = key.substring(prefix.length());
-        if (name.isEmpty() || name.contains("[")) {
-            throw new IllegalArgumentException(
-                    key + ": expected " + prefix + "KEY=VALUE (per-platform annotations are not supported)");
-        }
-        return name;
     }
 
     private static boolean bool(String key, String value) {

@@ -35,6 +35,12 @@ public record ImagePusher(RegistryClient registry, ImageStore images, ExportLog 
      * images go first, each manifest by its digest, so the registry has all that the index names when it gets it.
      */
     Descriptor push(ExportedImage image, List<ImageReference> names) throws IOException, InterruptedException {
+        return push(image, names, false);
+    }
+
+    /** As above; {@code byDigestOnly} pushes the image's own manifest by its digest too, tagging nothing. */
+    Descriptor push(ExportedImage image, List<ImageReference> names, boolean byDigestOnly)
+            throws IOException, InterruptedException {
         Map<String, List<ImageReference>> byRepository = new LinkedHashMap<>();
         for (ImageReference name : names) {
             byRepository.computeIfAbsent(name.name(), key -> new ArrayList<>()).add(name.withDefaultTag());
@@ -61,6 +67,10 @@ public record ImagePusher(RegistryClient registry, ImageStore images, ExportLog 
                         pushManifest(byDigest(repository, attestation.descriptor()), attestation.descriptor());
                     }
                 }
+            }
+            if (byDigestOnly) {
+                pushManifest(byDigest(repository, image.descriptor()), image.descriptor());
+                continue;
             }
             for (ImageReference tag : tags) {
                 pushManifest(tag, image.descriptor());

@@ -35,8 +35,10 @@ record ResultPlatforms(List<PlatformPart> platforms) {
      * @param id the platform's id, the key of its reference ({@code linux/arm64})
      * @param ref its files; null for a platform whose result is scratch
      * @param config the frontend's image config for it, if it gave one
+     * @param baseConfig the config of the image it was built on, if the frontend told it
      */
-    record PlatformPart(String id, Platform platform, Reference ref, Optional<byte[]> config) {
+    record PlatformPart(
+            String id, Platform platform, Reference ref, Optional<byte[]> config, Optional<byte[]> baseConfig) {
 
         /** The directory a file export writes this platform's files into: BuildKit's {@code linux_arm64}. */
         String directory() {
@@ -70,7 +72,9 @@ record ResultPlatforms(List<PlatformPart> platforms) {
             }
             Optional<byte[]> config = result.metadata(ImageAssembler.CONFIG_KEY + "/" + id)
                     .or(() -> result.metadata(ImageAssembler.CONFIG_KEY));
-            parts.add(new PlatformPart(id, entry.getValue(), result.refs().get(id), config));
+            Optional<byte[]> baseConfig = result.metadata(ImageAssembler.BASE_CONFIG_KEY + "/" + id)
+                    .or(() -> result.metadata(ImageAssembler.BASE_CONFIG_KEY));
+            parts.add(new PlatformPart(id, entry.getValue(), result.refs().get(id), config, baseConfig));
         }
         if (parts.isEmpty()) {
             throw new GatewayException("the result has references "

@@ -30,11 +30,41 @@ class ExportersTest {
     }
 
     @Test
-    void registryIsAnImageThatIsPushed() {
+    void registryIsAnImageThatIsPushedWithDockerMediaTypesAsBuildKitPushesIt() {
         assertThat(Exporters.resolve("registry", Map.of(), defaults))
-                .isEqualTo(new ExportTarget.Image(List.of("app:1"), true, ImageOptions.defaults()));
+                .isEqualTo(new ExportTarget.Image(List.of("app:1"), true, ImageOptions.dockerDefaults()));
         assertThat(Exporters.resolve("image", Map.of(), defaults))
+                .isEqualTo(new ExportTarget.Image(List.of("app:1"), false, ImageOptions.dockerDefaults()));
+        assertThat(Exporters.resolve("image", Map.of("oci-mediatypes", "true"), defaults))
                 .isEqualTo(new ExportTarget.Image(List.of("app:1"), false, ImageOptions.defaults()));
+    }
+
+    @Test
+    void buildKitsImageAttributesAreTaken() {
+        Map<String, String> attrs = Map.of(
+                "push", "true",
+                "push-by-digest", "true",
+                "name-canonical", "true",
+                "store", "false",
+                "unpack", "true",
+                "insecure", "true",
+                "rewrite-timestamp", "true",
+                "oci-artifact", "true",
+                "annotation-index.a", "b");
+
+        ExportTarget.Image image = (ExportTarget.Image) Exporters.resolve("image", attrs, defaults);
+
+        assertThat(image.pushByDigest()).isTrue();
+        assertThat(image.options().insecureRegistry()).isTrue();
+        assertThat(image.options().rewriteTimestamp()).isTrue();
+        assertThat(image.options().ociMediaTypes()).isTrue();
+        assertThat(((ExportTarget.OciArchive) Exporters.resolve("oci", Map.of("dest", "dir", "tar", "false"), defaults))
+                        .destination())
+                .isEqualTo(new ArchiveDestination.ToDirectory(Path.of("dir")));
+        assertThatThrownBy(() -> Exporters.resolve("docker", Map.of("dest", "-", "tar", "false"), defaults))
+                .hasMessage("tar=false writes a directory: give it as dest=DIR, not stdout");
+        assertThatThrownBy(() -> Exporters.resolve("image", Map.of("store", "maybe"), defaults))
+                .hasMessage("store=maybe: expected true or false");
     }
 
     @Test
@@ -81,6 +111,9 @@ class ExportersTest {
                 .hasMessage("unknown type webdav (supported: local, tar, image, registry, oci, docker)");
         assertThatThrownBy(() -> Exporters.resolve("oci", Map.of("dest", "x", "push", "true"), defaults))
                 .hasMessageStartingWith("unknown attribute push (known: ");
+        assertThatThrownBy(() -> Exporters.resolve("image", Map.of("rewrite-timestamps", "true"), defaults))
+                .hasMessageStartingWith("unknown attribute rewrite-timestamps (known: ")
+                .hasMessageContaining("rewrite-timestamp, ");
         assertThatThrownBy(() -> Exporters.resolve("local", Map.of(), defaults)).hasMessage("needs dest=DIR");
     }
 

@@ -149,6 +149,27 @@ class ImageConfigsTest {
     }
 
     @Test
+    void sourceDateEpochLeavesTheBaseImagesHistoryTimesAsBuildKitDoes() throws Exception {
+        Instant epoch = Instant.parse("2019-01-01T00:00:00Z");
+        History base = History.of(BASE_TIME, "ADD rootfs", "", false);
+        byte[] baseConfig = ImageConfig.empty(Platform.of("linux", "arm64"))
+                .withHistory(List.of(base))
+                .toJson();
+
+        ImageConfig config = ImageConfigs.assemble(
+                new ImageConfigs.FrontendConfigs(
+                        frontend(List.of(base, History.of(LAYER_TIME, "RUN make", "", false))),
+                        Optional.of(baseConfig)),
+                Platform.of("linux", "arm64"),
+                slots(true, true),
+                Optional.of(epoch),
+                NOW);
+
+        assertThat(config.created()).isEqualTo(epoch);
+        assertThat(config.history()).extracting(History::created).containsExactly(BASE_TIME, epoch);
+    }
+
+    @Test
     void historyWithoutTimesTakesTheLayersAndThePreviousEntrysTimes() throws Exception {
         ImageConfig config = ImageConfigs.assemble(
                 frontend(List.of(

@@ -78,11 +78,60 @@ class ImageOptionsTest {
                 .hasMessageContaining("source-date-epoch=yesterday");
         assertThatThrownBy(() -> ImageOptions.parse(Map.of(), ImageOptions.defaults(), Optional.of("-5")))
                 .hasMessageContaining("SOURCE_DATE_EPOCH=-5");
+        assertThatThrownBy(() ->
+                        ImageOptions.parse(Map.of("compression", "estargz"), ImageOptions.defaults(), Optional.empty()))
+                .hasMessage("compression=estargz: Kiln does not make estargz layers (use gzip, zstd or uncompressed)");
         assertThatThrownBy(() -> ImageOptions.parse(
-                        Map.of("oci-mediatypes", "false", "annotation.a", "b"),
-                        ImageOptions.defaults(),
-                        Optional.empty()))
-                .hasMessageContaining("need OCI media types");
+                        Map.of("annotation-index[linux/amd64].a", "b"), ImageOptions.defaults(), Optional.empty()))
+                .hasMessage("annotation-index[linux/amd64].a: annotation-index is for every platform, not one");
+        assertThatThrownBy(() -> ImageOptions.parse(
+                        Map.of("annotation-indexes.a", "b"), ImageOptions.defaults(), Optional.empty()))
+                .hasMessageStartingWith("annotation-indexes.a: expected annotation.KEY, annotation[PLATFORM].KEY");
+    }
+
+    @Test
+    void annotationsArtifactsAndZstdTurnOnOciMediaTypesAsInBuildKit() {
+        for (Map<String, String> attrs : java.util.List.of(
+                Map.of("oci-mediatypes", "false", "annotation.a", "b"),
+                Map.of("oci-mediatypes", "false", "oci-artifact", "true"),
+                Map.of("compression", "zstd"))) {
+            assertThat(ImageOptions.parse(attrs, ImageOptions.dockerDefaults(), Optional.empty())
+                            .ociMediaTypes())
+                    .as("%s", attrs)
+                    .isTrue();
+        }
+    }
+
+    @Test
+    void annotationsGoWhereTheirAttributeSays() {
+        Map<String, String> attrs = Map.of(
+                "annotation.all", "1",
+                "annotation[linux/arm64].arm", "2",
+                "annotation-manifest[linux/amd64].amd", "3",
+                "annotation-index.idx", "4",
+                "annotation-manifest-descriptor.md", "5",
+                "annotation-index-descriptor.id", "6");
+
+        ImageAnnotations annotations = ImageOptions.parse(attrs, ImageOptions.defaults(), Optional.empty())
+                .annotations();
+
+        assertThat(annotations.of(ImageAnnotations.Kind.MANIFEST, dev.kiln.core.Platform.parse("linux/arm64")))
+                .isEqualTo(Map.of("all", "1", "arm", "2"));
+        assertThat(annotations.of(ImageAnnotations.Kind.MANIFEST, dev.kiln.core.Platform.parse("linux/amd64")))
+                .isEqualTo(Map.of("all", "1", "amd", "3"));
+        assertThat(annotations.of(ImageAnnotations.Kind.INDEX)).isEqualTo(Map.of("idx", "4"));
+        assertThat(annotations.of(ImageAnnotations.Kind.MANIFEST_DESCRIPTOR)).isEqualTo(Map.of("md", "5"));
+        assertThat(annotations.of(ImageAnnotations.Kind.INDEX_DESCRIPTOR)).isEqualTo(Map.of("id", "6"));
+    }
+
+    @Test
+    void rewriteTimestampAndInsecureAreRead() {
+        ImageOptions options = ImageOptions.parse(
+                Map.of("rewrite-timestamp", "true", "insecure", "true"), ImageOptions.defaults(), Optional.empty());
+
+        assertThat(options.rewriteTimestamp()).isTrue();
+        assertThat(options.insecureRegistry()).isTrue();
+        assertThat(ImageOptions.defaults().rewriteTimestamp()).isFalse();
     }
 
     @Test
@@ -91,7 +140,12 @@ class ImageOptionsTest {
 
         assertThat(gzip.layerVariant()).isEqualTo("gzip");
         assertThat(gzip.withCompressionLevel(9).layerVariant()).isEqualTo("gzip-9");
+        // SOURCE_DATE_EPOCH alone leaves the layers as they are; only rewriting their times makes another blob.
         assertThat(gzip.withSourceDateEpoch(Instant.ofEpochSecond(5)).layerVariant())
+                .isEqualTo("gzip");
+        assertThat(gzip.withSourceDateEpoch(Instant.ofEpochSecond(5))
+                        .withRewriteTimestamp(true)
+                        .layerVariant())
                 .isEqualTo("gzip.5");
         assertThat(gzip.withCompression(LayerCompression.ZSTD).layerVariant()).isEqualTo("zstd");
         assertThat(ImageOptions.isAttribute("annotation.x")).isTrue();
