@@ -11,15 +11,18 @@ import java.util.Map;
 import java.util.TreeMap;
 
 /**
- * The JSON {@code --metadata-file} writes, like buildx's: the image's digests and names when an
+ * The JSON {@code --metadata-file} writes, like buildx's: the image's digests, descriptor and names when an
  * image was made ({@code containerimage.digest}, {@code containerimage.config.digest},
- * {@code image.name}) plus Kiln's own build facts.
+ * {@code containerimage.descriptor}, {@code image.name}) plus Kiln's own build facts.
  */
 final class BuildMetadata {
 
+    /** The manifest's descriptor: base64 of its JSON in the result, the JSON object itself in the file, as buildx. */
+    private static final String DESCRIPTOR = "containerimage.descriptor";
+
     /** The result facts buildx writes; frontends' own metadata (configs, platforms) stays out. */
     private static final java.util.Set<String> FACTS =
-            java.util.Set.of("containerimage.digest", "containerimage.config.digest", "image.name");
+            java.util.Set.of("containerimage.digest", "containerimage.config.digest", DESCRIPTOR, "image.name");
 
     private BuildMetadata() {}
 
@@ -45,11 +48,24 @@ final class BuildMetadata {
             json.append("  ")
                     .append(GoJson.string(field.getKey()))
                     .append(": ")
-                    .append(GoJson.string(field.getValue()))
+                    .append(
+                            field.getKey().equals(DESCRIPTOR)
+                                    ? descriptorJson(field.getValue())
+                                    : GoJson.string(field.getValue()))
                     .append(++i < fields.size() ? ",\n" : "\n");
         }
         json.append("}\n");
         writeAtomically(file, json.toString().getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** The descriptor's JSON, or the value as a string when it is not base64 of a JSON object. */
+    private static String descriptorJson(String base64) {
+        try {
+            String json = new String(java.util.Base64.getDecoder().decode(base64), StandardCharsets.UTF_8).strip();
+            return json.startsWith("{") && json.endsWith("}") ? json : GoJson.string(base64);
+        } catch (IllegalArgumentException notBase64) {
+            return GoJson.string(base64);
+        }
     }
 
     /**

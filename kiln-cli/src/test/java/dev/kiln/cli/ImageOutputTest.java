@@ -71,6 +71,11 @@ class ImageOutputTest extends WithBusyboxRegistry {
         assertThat(JSON.readTree(inspected).get("Digest").asText())
                 .isEqualTo(facts.get("containerimage.digest").asText());
         assertThat(facts.get("containerimage.config.digest").asText()).startsWith("sha256:");
+        // as buildx writes it: the manifest's descriptor as a JSON object
+        assertThat(facts.get("containerimage.descriptor").get("digest").asText())
+                .isEqualTo(facts.get("containerimage.digest").asText());
+        assertThat(facts.get("containerimage.descriptor").get("mediaType").asText())
+                .isEqualTo("application/vnd.docker.distribution.manifest.v2+json");
         assertThat(stderr.toString(StandardCharsets.UTF_8))
                 .contains("exporting to image")
                 .contains("pushing manifest for " + name);
@@ -166,8 +171,8 @@ class ImageOutputTest extends WithBusyboxRegistry {
                 .target(out, List.of(), false, Optional.of("1700000000"));
 
         assertThat(tagged)
-                .isEqualTo(
-                        new ExportTarget.Image(List.of("app:1"), true, dev.kiln.engine.export.ImageOptions.defaults()));
+                .isEqualTo(new ExportTarget.Image(
+                        List.of("app:1"), true, dev.kiln.engine.export.ImageOptions.dockerDefaults()));
         ExportTarget.Image image = (ExportTarget.Image) zstd;
         assertThat(image.names()).containsExactly("a:1", "b:1");
         assertThat(image.push()).isFalse();

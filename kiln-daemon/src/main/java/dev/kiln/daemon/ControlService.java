@@ -358,8 +358,12 @@ final class ControlService extends ControlGrpc.ControlImplBase {
         return EXPORTER_RESPONSE.contains(key);
     }
 
-    private static final Set<String> EXPORTER_RESPONSE =
-            Set.of(Exporters.IMAGE_DIGEST, Exporters.CONFIG_DIGEST, Exporters.IMAGE_NAME, Engine.CACHE_MANIFEST);
+    private static final Set<String> EXPORTER_RESPONSE = Set.of(
+            Exporters.IMAGE_DIGEST,
+            Exporters.CONFIG_DIGEST,
+            Exporters.IMAGE_NAME,
+            Exporters.IMAGE_DESCRIPTOR,
+            Engine.CACHE_MANIFEST);
 
     @Override
     public void status(StatusRequest request, StreamObserver<StatusResponse> response) {

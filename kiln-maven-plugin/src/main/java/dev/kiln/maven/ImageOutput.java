@@ -64,7 +64,12 @@ record ImageOutput(String type, Map<String, String> attrs, Optional<Path> file) 
         Map<String, String> attrs() {
             Map<String, String> attrs = new LinkedHashMap<>();
             attrs.put("oci-mediatypes", Boolean.toString(ociMediaTypes));
-            sourceDateEpoch.ifPresent(epoch -> attrs.put("source-date-epoch", Long.toString(epoch.getEpochSecond())));
+            sourceDateEpoch.ifPresent(epoch -> {
+                attrs.put("source-date-epoch", Long.toString(epoch.getEpochSecond()));
+                // as BuildKit's exporters, SOURCE_DATE_EPOCH alone fixes only the config's and history's times: the
+                // files' times in the layers a Dockerfile's RUN steps make are fixed by rewrite-timestamp
+                attrs.put("rewrite-timestamp", "true");
+            });
             attrs.put("registry.insecure", Boolean.toString(insecureRegistry));
             return attrs;
         }
