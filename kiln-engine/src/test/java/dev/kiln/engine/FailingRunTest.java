@@ -46,15 +46,6 @@ class FailingRunTest {
                                         .contains("some output")));
     }
 
-    @Test
-    void aCommandsNewlinesAndQuotesAreEscapedInTheMessageAsGoQuotesThem() throws Exception {
-        BuildException failure = failedRun(RunOption.sh("echo \"a\\tb\"\nexit 5\n"), "a heredoc");
-
-        assertThat(failure.getMessage())
-                .isEqualTo("process \"/bin/sh -c echo \\\"a\\\\tb\\\"\\nexit 5\\n\" did not complete "
-                        + "successfully: exit code: 5");
-    }
-
     /** What the progress said of the failed step {@code name}: its error as the display shows it. */
     private static String failedStepsReport(String name) {
         return kiln.events.stream()
