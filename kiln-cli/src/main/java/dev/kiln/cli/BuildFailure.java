@@ -2,7 +2,6 @@ package dev.kiln.cli;
 
 import dev.kiln.api.SolveErrorDetails;
 import dev.kiln.engine.gateway.FailedSource;
-import dev.kiln.engine.gateway.VertexFailure;
 import java.io.PrintStream;
 import java.util.Optional;
 
@@ -16,7 +15,7 @@ final class BuildFailure {
 
     /** A build the embedded engine failed: the source rides in the failure's causes. */
     static void printEmbedded(PrintStream err, Throwable failure) {
-        print(err, failure.getMessage(), VertexFailure.in(failure).flatMap(VertexFailure::source));
+        print(err, failure.getMessage(), FailedSource.in(failure));
     }
 
     /** A build the daemon failed: the source rides in the status's details, which {@code failure} carries. */

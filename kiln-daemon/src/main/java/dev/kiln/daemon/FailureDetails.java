@@ -5,6 +5,7 @@ import dev.kiln.api.SolveErrorDetails;
 import dev.kiln.api.errdefs.Solve;
 import dev.kiln.api.errdefs.Source;
 import dev.kiln.api.errdefs.Vertex;
+import dev.kiln.engine.gateway.FailedSource;
 import dev.kiln.engine.gateway.VertexFailure;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
@@ -15,7 +16,8 @@ import java.util.Optional;
 /**
  * The status a failed build or solve answers with, as BuildKit's grpcerrors writes it: the failure's message, and
  * beside it what a client shows of the failed step without parsing the message: the step's digest (errdefs.Vertex)
- * and the Dockerfile lines it came from (errdefs.Source), which buildctl prints framed above the error.
+ * and the Dockerfile lines it came from (errdefs.Source, for any failure that knows its lines), which buildctl prints
+ * framed above the error.
  */
 final class FailureDetails {
 
@@ -30,14 +32,14 @@ final class FailureDetails {
     static StatusRuntimeException status(Throwable failure, Optional<Solve> solve) {
         List<Message> details = new ArrayList<>();
         solve.ifPresent(details::add);
-        VertexFailure.in(failure).ifPresent(vertex -> {
-            vertex.source()
-                    .ifPresent(source -> details.add(Source.newBuilder()
-                            .setInfo(source.info())
-                            .addAllRanges(source.ranges())
-                            .build()));
-            details.add(Vertex.newBuilder().setDigest(vertex.vertexDigest()).build());
-        });
+        FailedSource.in(failure)
+                .ifPresent(source -> details.add(Source.newBuilder()
+                        .setInfo(source.info())
+                        .addAllRanges(source.ranges())
+                        .build()));
+        VertexFailure.in(failure)
+                .ifPresent(vertex -> details.add(
+                        Vertex.newBuilder().setDigest(vertex.vertexDigest()).build()));
         Status status = Status.UNKNOWN.withDescription(failure.getMessage());
         return details.isEmpty() ? status.asRuntimeException() : SolveErrorDetails.withDetails(status, details);
     }

@@ -27,6 +27,26 @@ public record FailedSource(SourceInfo info, List<Range> ranges) {
         ranges = List.copyOf(ranges);
     }
 
+    /**
+     * A failure that knows where in a source file it lies: a failed step (its op's source map), or an error in the
+     * file itself, once its frontend says where. The daemon sends it as errdefs.Source; kiln build draws it.
+     */
+    public interface Located {
+
+        /** Where the failure lies, when known. */
+        Optional<FailedSource> source();
+    }
+
+    /** Where {@code error} or the first of its causes that knows lies in its source file, if any knows. */
+    public static Optional<FailedSource> in(Throwable error) {
+        for (Throwable cause = error; cause != null; cause = cause.getCause()) {
+            if (cause instanceof Located located && located.source().isPresent()) {
+                return located.source();
+            }
+        }
+        return Optional.empty();
+    }
+
     /** Where the op {@code digest} came from, by the first of {@code graphs} whose source map has it, if any does. */
     public static Optional<FailedSource> of(String digest, List<LlbGraph> graphs) {
         for (LlbGraph graph : graphs) {

@@ -12,7 +12,7 @@ import java.util.Optional;
  * Dockerfile lines it came from travel beside it (BuildKit's errdefs.Vertex and errdefs.Source) for a client to
  * show, rather than inside the text. The step's output is not repeated: the build's progress showed it.
  */
-public final class VertexFailure extends Exception {
+public final class VertexFailure extends Exception implements FailedSource.Located {
 
     private final String vertexDigest;
     private final transient FailedSource source;
@@ -48,6 +48,7 @@ public final class VertexFailure extends Exception {
     }
 
     /** Where the op was written, when the definition's source map says. */
+    @Override
     public Optional<FailedSource> source() {
         return Optional.ofNullable(source);
     }
