@@ -5,6 +5,7 @@ import dev.kiln.llb.pb.Location;
 import dev.kiln.llb.pb.Locations;
 import dev.kiln.llb.pb.Range;
 import dev.kiln.llb.pb.SourceInfo;
+import dev.kiln.solver.ShortText;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Optional;
@@ -69,7 +70,8 @@ public record FailedSource(SourceInfo info, List<Range> ranges) {
     /**
      * The file name and first line, then the lines in a frame, each numbered, those of the ranges marked
      * {@code >>>}, with a few lines of context taken from either side while there are any (BuildKit's
-     * errdefs.Source.Print draws the same). Empty when the ranges lie outside the file.
+     * errdefs.Source.Print draws the same), each line quoted short: a step written on a 5 MB line is shown by its
+     * beginning. Empty when the ranges lie outside the file.
      */
     public String framed() {
         String[] lines = info.getData().toString(StandardCharsets.UTF_8).split("\n", -1);
@@ -104,7 +106,7 @@ public record FailedSource(SourceInfo info, List<Range> ranges) {
                 .append(RULE)
                 .append('\n');
         for (int line = from; line <= to; line++) {
-            out.append(String.format(" %3d | %s %s", line, marks(line) ? ">>>" : "   ", lines[line - 1]))
+            out.append(String.format(" %3d | %s %s", line, marks(line) ? ">>>" : "   ", ShortText.of(lines[line - 1])))
                     .append('\n');
         }
         return out.append(RULE).append('\n').toString();
