@@ -36,12 +36,19 @@ public final class SolveErrorDetails {
         return withDetails(status, List.of(solve));
     }
 
-    /** A status exception with {@code status}'s code and description that carries each of {@code details}. */
+    /**
+     * A status exception with {@code status}'s code and description that carries each of {@code details}; an
+     * {@link Any} is a detail that came in packed (a client's, passed on) and goes as it came.
+     */
     public static StatusRuntimeException withDetails(Status status, List<? extends Message> details) {
         com.google.rpc.Status.Builder proto = com.google.rpc.Status.newBuilder()
                 .setCode(status.getCode().value())
                 .setMessage(status.getDescription() == null ? "" : status.getDescription());
         for (Message detail : details) {
+            if (detail instanceof Any packed) {
+                proto.addDetails(packed);
+                continue;
+            }
             String json;
             try {
                 json = PRINTER.print(detail);

@@ -9,6 +9,7 @@ import dev.kiln.engine.gateway.FailedSource;
 import dev.kiln.engine.gateway.VertexFailure;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import io.grpc.protobuf.StatusProto;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -40,6 +41,13 @@ final class FailureDetails {
         VertexFailure.in(failure)
                 .ifPresent(vertex -> details.add(
                         Vertex.newBuilder().setDigest(vertex.vertexDigest()).build()));
+        if (details.isEmpty()) {
+            // a failure a client sent (a forwarded frontend's Return) keeps the details it came with
+            com.google.rpc.Status carried = StatusProto.fromThrowable(failure);
+            if (carried != null) {
+                details.addAll(carried.getDetailsList());
+            }
+        }
         Status status = Status.UNKNOWN.withDescription(failure.getMessage());
         return details.isEmpty() ? status.asRuntimeException() : SolveErrorDetails.withDetails(status, details);
     }

@@ -56,6 +56,7 @@ import io.grpc.Context;
 import io.grpc.Metadata;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import io.grpc.protobuf.StatusProto;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import java.nio.charset.StandardCharsets;
@@ -281,7 +282,8 @@ final class LlbBridgeService extends LLBBridgeGrpc.LLBBridgeImplBase {
                                         + Status.fromCodeValue(
                                                         request.getError().getCode())
                                                 .getCode()
-                                : message);
+                                : message,
+                        StatusProto.toStatusRuntimeException(request.getError()));
             } else {
                 Result result;
                 try {
