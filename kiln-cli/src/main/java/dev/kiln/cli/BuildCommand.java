@@ -57,7 +57,7 @@ record BuildCommand(PrintStream out, PrintStream err, InputStream in) {
         try {
             return debugStep == null ? command.run(args) : command.debug(debugStep, args);
         } catch (BuildException e) {
-            System.err.println("kiln: build failed: " + e.getMessage());
+            BuildFailure.printEmbedded(System.err, e);
             return 1;
         }
     }

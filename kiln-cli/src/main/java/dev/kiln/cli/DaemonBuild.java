@@ -598,8 +598,8 @@ final class DaemonBuild {
                 return 1;
             }
             String message = status.getStatus().getDescription();
-            err.println("kiln: build failed: "
-                    + (message == null ? status.getStatus().getCode() : message));
+            BuildFailure.printRemote(
+                    err, message == null ? status.getStatus().getCode().toString() : message, status);
             return 1;
         }
         err.println("kiln: build failed: " + cause.getMessage());

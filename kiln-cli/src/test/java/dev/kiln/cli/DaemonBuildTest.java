@@ -227,11 +227,42 @@ class DaemonBuildTest {
     }
 
     @Test
-    void aFailingRunFailsTheBuildWithItsMessage() throws Exception {
+    void aFailingRunPrintsItsDockerfileLinesAndBuildKitsMessageThroughTheDaemonAndWithout() throws Exception {
+        // the lines come from the error's errdefs.Source, framed as buildctl draws them; the output was in progress
+        String report = """
+                Dockerfile:2
+                --------------------
+                   1 |     FROM busybox
+                   2 | >>> RUN echo before-failing && exit 3
+                   3 |    \s
+                --------------------
+                kiln: build failed: process "/bin/sh -c echo before-failing && exit 3" did not complete \
+                successfully: exit code: 3
+                """;
+
         int code = kiln("FROM busybox\nRUN echo before-failing && exit 3\n");
 
         assertThat(code).isEqualTo(1);
-        assertThat(err()).contains("before-failing").containsPattern("(?m)^kiln: build failed: .*exit code: 3");
+        assertThat(err()).contains("before-failing").endsWith(report);
+        ByteArrayOutputStream embedded = new ByteArrayOutputStream();
+        PrintStream stderrBefore = System.err;
+        System.setErr(new PrintStream(embedded, true, StandardCharsets.UTF_8));
+        try {
+            code = Main.run(List.of(
+                    "build",
+                    "--no-daemon",
+                    "--state",
+                    tmp.resolve("embedded-state").toString(),
+                    "--build-context",
+                    "busybox=" + rootfs,
+                    "--progress",
+                    "quiet",
+                    context.toString()));
+        } finally {
+            System.setErr(stderrBefore);
+        }
+        assertThat(code).isEqualTo(1);
+        assertThat(embedded.toString(StandardCharsets.UTF_8)).endsWith(report);
     }
 
     @Test

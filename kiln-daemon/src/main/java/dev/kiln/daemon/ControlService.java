@@ -254,7 +254,7 @@ final class ControlService extends ControlGrpc.ControlImplBase {
                 response.onCompleted();
             }
         } catch (BuildException e) {
-            response.onError(Status.UNKNOWN.withDescription(e.getMessage()).asRuntimeException());
+            response.onError(FailureDetails.status(e));
         } catch (IllegalArgumentException e) {
             response.onError(
                     Status.INVALID_ARGUMENT.withDescription(e.getMessage()).asRuntimeException());

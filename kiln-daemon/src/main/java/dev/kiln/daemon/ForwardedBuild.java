@@ -7,6 +7,7 @@ import dev.kiln.gateway.GatewayException;
 import dev.kiln.gateway.Reference;
 import dev.kiln.gateway.Result;
 import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
 import java.time.Duration;
 import java.util.Map;
 import java.util.UUID;
@@ -159,6 +160,11 @@ final class ForwardedBuild {
     /** The client's frontend failed (or returned something unusable): the build fails with {@code message}. */
     boolean fail(String message) {
         return returned.completeExceptionally(new GatewayException(message));
+    }
+
+    /** The client's frontend failed with {@code error}, whose details (its Dockerfile's lines) the failure keeps. */
+    boolean fail(String message, StatusRuntimeException error) {
+        return returned.completeExceptionally(new GatewayException(message, error));
     }
 
     /**

@@ -3,7 +3,6 @@ package dev.kiln.daemon;
 import com.google.protobuf.ByteString;
 import dev.kiln.api.DiscardingObserver;
 import dev.kiln.api.ResultRefs;
-import dev.kiln.api.SolveErrorDetails;
 import dev.kiln.api.apicaps.APICap;
 import dev.kiln.api.errdefs.Solve;
 import dev.kiln.api.gateway.EvaluateRequest;
@@ -57,6 +56,7 @@ import io.grpc.Context;
 import io.grpc.Metadata;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import io.grpc.protobuf.StatusProto;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import java.nio.charset.StandardCharsets;
@@ -211,7 +211,8 @@ final class LlbBridgeService extends LLBBridgeGrpc.LLBBridgeImplBase {
     /**
      * The status of a failed solve: when a RUN step failed ({@link SolveError} anywhere in the chain, however a
      * frontend wrapped it), the step's files get ids of this build and travel as BuildKit's errdefs.Solve detail,
-     * which a client opens a debug container with; the message is the outermost one, as the user should read it.
+     * which a client opens a debug container with, beside the step's digest and source (FailureDetails); the message is
+     * the outermost one, as the user should read it.
      */
     private static RuntimeException withFailedStep(ForwardedBuild build, GatewayException failure) {
         for (Throwable cause = failure; cause != null; cause = cause.getCause()) {
@@ -219,8 +220,7 @@ final class LlbBridgeService extends LLBBridgeGrpc.LLBBridgeImplBase {
                 Solve.Builder detail = Solve.newBuilder().setOp(step.op()).putAllDescription(step.description());
                 step.inputs().forEach(input -> detail.addInputIDs(input == null ? "" : build.register(input)));
                 step.mounts().forEach(mount -> detail.addMountIDs(mount == null ? "" : build.register(mount)));
-                return SolveErrorDetails.withDetails(
-                        Status.UNKNOWN.withDescription(failure.getMessage()), detail.build());
+                return FailureDetails.status(failure, java.util.Optional.of(detail.build()));
             }
         }
         return failure;
@@ -282,7 +282,8 @@ final class LlbBridgeService extends LLBBridgeGrpc.LLBBridgeImplBase {
                                         + Status.fromCodeValue(
                                                         request.getError().getCode())
                                                 .getCode()
-                                : message);
+                                : message,
+                        StatusProto.toStatusRuntimeException(request.getError()));
             } else {
                 Result result;
                 try {
@@ -646,7 +647,7 @@ final class LlbBridgeService extends LLBBridgeGrpc.LLBBridgeImplBase {
             response.onError(
                     Status.INVALID_ARGUMENT.withDescription(e.getMessage()).asRuntimeException());
         } catch (GatewayException e) {
-            response.onError(Status.UNKNOWN.withDescription(e.getMessage()).asRuntimeException());
+            response.onError(FailureDetails.status(e));
         } catch (Exception e) {
             response.onError(Status.UNKNOWN
                     .withDescription(e.getClass().getSimpleName() + ": " + e.getMessage())

@@ -255,10 +255,28 @@ class BuildctlCompatibilityTest {
         Files.writeString(bad.resolve("Dockerfile"), "FROM " + busybox + "\nRUN echo failing-step >&2; exit 7\n");
         Run run = buildctl(dockerfileBuildOf(bad).toArray(String[]::new));
         assertThat(run.exit()).isNotZero();
+        // buildctl draws the snippet itself from the error's errdefs.Source; the message is BuildKit's, without the
+        // step's name and digest (errdefs.Vertex carries that) or its output (the progress showed it)
         assertThat(run.err())
-                .contains("did not complete successfully: exit code: 7")
-                .contains("failing-step")
-                .contains("Dockerfile:2");
+                .contains("Dockerfile:2\n--------------------\n   1 |     FROM " + busybox + "\n")
+                .contains("   2 | >>> RUN echo failing-step >&2; exit 7\n   3 |     \n--------------------\n");
+        assertThat(run.err().substring(run.err().indexOf("--------------------\nerror:")))
+                .isEqualTo("--------------------\nerror: failed to solve: process \"/bin/sh -c echo failing-step >&2; "
+                        + "exit 7\" did not complete successfully: exit code: 7\n");
+    }
+
+    @Test
+    @Order(5)
+    void aFailingHeredocsNewlinesAreEscapedInTheMessageAndItsLinesMarked() throws Exception {
+        Path bad = Files.createDirectories(tmp.resolve("bad-heredoc"));
+        Files.writeString(
+                bad.resolve("Dockerfile"), "FROM " + busybox + "\nRUN <<EOF\necho from-heredoc\nexit 4\nEOF\n");
+        Run run = buildctl(dockerfileBuildOf(bad).toArray(String[]::new));
+        assertThat(run.exit()).isNotZero();
+        assertThat(run.err())
+                .contains("   2 | >>> RUN <<EOF\n   3 | >>> echo from-heredoc\n   4 | >>> exit 4\n   5 | >>> EOF\n")
+                .contains("error: failed to solve: process \"/bin/sh -c echo from-heredoc\\nexit 4\\n\" did not "
+                        + "complete successfully: exit code: 4\n");
     }
 
     @Test

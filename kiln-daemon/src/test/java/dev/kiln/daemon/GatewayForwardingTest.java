@@ -4,10 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.google.protobuf.ByteString;
+import dev.kiln.api.SolveErrorDetails;
 import dev.kiln.api.apicaps.APICap;
 import dev.kiln.api.control.Exporter;
 import dev.kiln.api.control.SolveRequest;
 import dev.kiln.api.control.SolveResponse;
+import dev.kiln.api.errdefs.Source;
 import dev.kiln.api.gateway.LLBBridgeGrpc;
 import dev.kiln.api.gateway.PingRequest;
 import dev.kiln.api.gateway.PongResponse;
@@ -18,12 +20,17 @@ import dev.kiln.api.gateway.ReturnRequest;
 import dev.kiln.api.gateway.StatFileRequest;
 import dev.kiln.llb.RunOption;
 import dev.kiln.llb.State;
+import dev.kiln.llb.pb.Position;
+import dev.kiln.llb.pb.Range;
+import dev.kiln.llb.pb.SourceInfo;
 import io.grpc.Metadata;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import io.grpc.protobuf.StatusProto;
 import io.grpc.stub.MetadataUtils;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -180,6 +187,33 @@ class GatewayForwardingTest extends DaemonWithBusybox {
                 .hasRootCauseInstanceOf(StatusRuntimeException.class)
                 .rootCause()
                 .hasMessageContaining("Dockerfile:3: unknown instruction: FOOBAR");
+    }
+
+    @Test
+    void theClientsReturnedErrorKeepsItsDockerfileLinesForTheSolvesClient() {
+        String ref = "forward-source-" + System.nanoTime();
+        CompletableFuture<SolveResponse> solve = forwardedSolve(ref);
+        bridge(ref).ping(PingRequest.getDefaultInstance());
+        // the line the parser stopped at, as a range with no end (buildctl marks its start)
+        Range stoppedAt =
+                Range.newBuilder().setStart(Position.newBuilder().setLine(2)).build();
+        Source lines = Source.newBuilder()
+                .setInfo(SourceInfo.newBuilder()
+                        .setFilename("Dockerfile")
+                        .setData(ByteString.copyFromUtf8("FROM busybox\nFOOBAR nonsense\n")))
+                .addRanges(stoppedAt)
+                .build();
+        // the detail as a BuildKit frontend's client packs it into its Return
+        com.google.rpc.Status sent = StatusProto.fromThrowable(SolveErrorDetails.withDetails(
+                Status.UNKNOWN.withDescription("dockerfile parse error on line 2: unknown instruction: FOOBAR"),
+                List.of(lines)));
+        bridge(ref).return_(ReturnRequest.newBuilder().setError(sent).build());
+
+        assertThatThrownBy(() -> solve.get(60, TimeUnit.SECONDS))
+                .rootCause()
+                .hasMessageContaining("unknown instruction: FOOBAR")
+                .satisfies(failure ->
+                        assertThat(SolveErrorDetails.sourceOf(failure)).contains(lines));
     }
 
     @Test

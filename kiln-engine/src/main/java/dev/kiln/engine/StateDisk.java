@@ -34,7 +34,7 @@ final class StateDisk {
             Path where = whereFull(failure);
             full = where == null || where.toAbsolutePath().normalize().startsWith(state) || nearlyFull(state);
         } else {
-            full = text.contains(NO_SPACE) && nearlyFull(state);
+            full = saysNoSpace(text, failure) && nearlyFull(state);
         }
         if (!full) {
             return text;
@@ -42,6 +42,22 @@ final class StateDisk {
         return "the disk holding the state directory " + state + " is full: " + text
                 + "\nfree space on that disk and build again (removing the state directory drops the whole build "
                 + "cache)";
+    }
+
+    /**
+     * Whether the message or that of a cause says the disk is full: a RUN step's output says it in the cause's
+     * message only, since the build's message is BuildKit's, which leaves the output to the progress.
+     */
+    private static boolean saysNoSpace(String text, Throwable failure) {
+        if (text.contains(NO_SPACE)) {
+            return true;
+        }
+        for (Throwable t = failure; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t.getMessage() != null && t.getMessage().contains(NO_SPACE)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** The directory or file the full disk was met at, as the failure names it. */

@@ -14,6 +14,7 @@ import dev.kiln.llb.NetMode;
 import dev.kiln.llb.OpOption;
 import dev.kiln.llb.RunOption;
 import dev.kiln.llb.State;
+import dev.kiln.solver.ProgressEvent;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.UUID;
@@ -122,8 +123,13 @@ class ExecTest {
 
         assertThatThrownBy(() -> kiln.build(exec.mount("/out")))
                 .isInstanceOf(BuildException.class)
-                .hasMessageContaining("write to ro root")
-                .hasMessageContaining("Read-only file system");
+                .hasMessageContaining("echo no > /written");
+        // the shell's complaint is the step's output, which the progress reports with the failure
+        assertThat(kiln.events)
+                .anySatisfy(event -> assertThat(event)
+                        .isInstanceOfSatisfying(
+                                ProgressEvent.VertexFailed.class,
+                                failed -> assertThat(failed.message()).contains("Read-only file system")));
     }
 
     @Test

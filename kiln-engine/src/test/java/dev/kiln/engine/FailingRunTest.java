@@ -3,6 +3,7 @@ package dev.kiln.engine;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
+import dev.kiln.engine.gateway.VertexFailure;
 import dev.kiln.llb.OpOption;
 import dev.kiln.llb.RunOption;
 import dev.kiln.llb.State;
@@ -24,26 +25,35 @@ class FailingRunTest {
     }
 
     @Test
-    void failingRunReportsStepExitCodeAndLastOutput() throws Exception {
+    void failingRunReportsItsProcessAndExitCodeAsBuildKitDoesAndItsOutputInProgress() throws Exception {
         BuildException failure = failedRun(RunOption.sh("echo some output; echo oops >&2; exit 3"), "the failing step");
 
+        // BuildKit's message: the step's name and digest travel beside it, its output was shown as it ran
         assertThat(failure.getMessage())
-                .contains("the failing step")
+                .isEqualTo("process \"/bin/sh -c echo some output; echo oops >&2; exit 3\" did not complete "
+                        + "successfully: exit code: 3");
+        assertThat(VertexFailure.in(failure))
+                .hasValueSatisfying(vertex -> assertThat(vertex.vertexDigest()).startsWith("sha256:"));
+        assertThat(failedStepsReport("the failing step"))
                 .contains("exit code: 3")
                 .contains("some output")
                 .contains("oops");
-        assertThat(kiln.events)
-                .anySatisfy(event -> assertThat(event)
-                        .isInstanceOfSatisfying(ProgressEvent.VertexFailed.class, failed -> {
-                            assertThat(failed.vertexName()).isEqualTo("the failing step");
-                            assertThat(failed.message()).contains("exit code: 3");
-                        }));
         assertThat(kiln.events)
                 .anySatisfy(event -> assertThat(event)
                         .isInstanceOfSatisfying(
                                 ProgressEvent.VertexLog.class,
                                 log -> assertThat(new String(log.data(), StandardCharsets.UTF_8))
                                         .contains("some output")));
+    }
+
+    /** What the progress said of the failed step {@code name}: its error as the display shows it. */
+    private static String failedStepsReport(String name) {
+        return kiln.events.stream()
+                .filter(event -> event instanceof ProgressEvent.VertexFailed failed
+                        && failed.vertexName().equals(name))
+                .map(event -> ((ProgressEvent.VertexFailed) event).message())
+                .findFirst()
+                .orElseThrow(() -> new AssertionError("no failure of " + name + " in the progress"));
     }
 
     @Test
@@ -59,7 +69,8 @@ class FailingRunTest {
 
         BuildException again = catchThrowableOfType(BuildException.class, () -> kiln.build(failing));
 
-        assertThat(again.getMessage()).contains("step that fails").contains(marker);
+        assertThat(again.getMessage()).contains("cat /before; exit 1");
+        assertThat(failedStepsReport("step that fails")).contains(marker);
         assertThat(kiln.executed()).containsExactly("step that fails");
         assertThat(kiln.cached()).contains("step before");
     }
@@ -81,20 +92,19 @@ class FailingRunTest {
     }
 
     @Test
-    void longOutputIsCutToItsLastLines() throws Exception {
+    void longOutputIsCutToItsLastLinesInProgressAndLeftOutOfTheMessage() throws Exception {
         BuildException failure =
                 failedRun(RunOption.sh("for i in $(seq 1 100); do echo line $i; done; exit 2"), "noisy");
 
-        assertThat(failure.getMessage())
-                .contains("exit code: 2")
-                .contains("line 100")
-                .doesNotContain("line 1\n");
+        assertThat(failure.getMessage()).contains("exit code: 2").doesNotContain("line 100");
+        assertThat(failedStepsReport("noisy")).contains("line 100").doesNotContain("line 1\n");
     }
 
     @Test
     void missingProgramIsAClearError() throws Exception {
         BuildException failure = failedRun(RunOption.args("/bin/no-such-program"), "missing program");
 
-        assertThat(failure.getMessage()).contains("missing program").contains("/bin/no-such-program");
+        assertThat(failure.getMessage()).contains("\"/bin/no-such-program\"");
+        assertThat(failedStepsReport("missing program")).contains("/bin/no-such-program");
     }
 }

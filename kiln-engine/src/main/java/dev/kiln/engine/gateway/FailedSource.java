@@ -11,19 +11,45 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * Where in its source file (a Dockerfile) a failed op came from, as the definition's source map tells it: the
- * file and line, then the lines themselves, each quoted short, as BuildKit prints "Dockerfile:2" and the lines
- * under an error. A step written on a 5 MB line is then named by its line number and its beginning.
+ * Where in its source file (a Dockerfile) a failed op came from, as the definition's source map tells it: the whole
+ * file and the ranges of lines the op was written on. It travels as BuildKit's errdefs.Source, from which a client
+ * draws the lines itself, framed, with {@code >>>} on the op's lines ({@link #framed()}, as buildctl prints it).
  */
-final class FailedSource {
+public record FailedSource(SourceInfo info, List<Range> ranges) {
 
-    /** Lines of one range shown at most: the start of a long instruction says which one it is. */
-    private static final int MAX_LINES = 5;
+    /** Lines shown around a one-line range, and around a longer one: enough to see where in the file it is. */
+    private static final int CONTEXT_AROUND_LINE = 4;
 
-    private FailedSource() {}
+    private static final int CONTEXT_AROUND_RANGE = 2;
 
-    /** The location text of the op {@code digest} in the first of {@code graphs} that maps it, if any does. */
-    static Optional<String> describe(String digest, List<LlbGraph> graphs) {
+    private static final String RULE = "--------------------";
+
+    public FailedSource {
+        ranges = List.copyOf(ranges);
+    }
+
+    /**
+     * A failure that knows where in a source file it lies: a failed step (its op's source map), or an error in the
+     * file itself, once its frontend says where. The daemon sends it as errdefs.Source; kiln build draws it.
+     */
+    public interface Located {
+
+        /** Where the failure lies, when known. */
+        Optional<FailedSource> source();
+    }
+
+    /** Where {@code error} or the first of its causes that knows lies in its source file, if any knows. */
+    public static Optional<FailedSource> in(Throwable error) {
+        for (Throwable cause = error; cause != null; cause = cause.getCause()) {
+            if (cause instanceof Located located && located.source().isPresent()) {
+                return located.source();
+            }
+        }
+        return Optional.empty();
+    }
+
+    /** Where the op {@code digest} came from, by the first of {@code graphs} whose source map has it, if any does. */
+    public static Optional<FailedSource> of(String digest, List<LlbGraph> graphs) {
         for (LlbGraph graph : graphs) {
             Locations locations = graph.source().getLocationsMap().get(digest);
             if (locations == null || locations.getLocationsCount() == 0) {
@@ -35,24 +61,62 @@ final class FailedSource {
                     || location.getRangesCount() == 0) {
                 continue;
             }
-            return Optional.of(text(graph.source().getInfos(location.getSourceIndex()), location.getRanges(0)));
+            return Optional.of(
+                    new FailedSource(graph.source().getInfos(location.getSourceIndex()), location.getRangesList()));
         }
         return Optional.empty();
     }
 
-    private static String text(SourceInfo info, Range range) {
-        int first = range.getStart().getLine();
-        int last = Math.max(first, range.getEnd().getLine());
-        StringBuilder out = new StringBuilder(info.getFilename()).append(':').append(first);
+    /**
+     * The file name and first line, then the lines in a frame, each numbered, those of the ranges marked
+     * {@code >>>}, with a few lines of context taken from either side while there are any (BuildKit's
+     * errdefs.Source.Print draws the same), each line quoted short: a step written on a 5 MB line is shown by its
+     * beginning. Empty when the ranges lie outside the file.
+     */
+    public String framed() {
         String[] lines = info.getData().toString(StandardCharsets.UTF_8).split("\n", -1);
-        for (int line = first; line <= last && line <= lines.length && line - first < MAX_LINES; line++) {
-            if (line >= 1) {
-                out.append("\n>>> ").append(ShortText.of(lines[line - 1].stripTrailing()));
+        int start = ranges.stream()
+                .mapToInt(range -> range.getStart().getLine())
+                .min()
+                .orElse(0);
+        int end =
+                Math.min(ranges.stream().mapToInt(FailedSource::lastLine).max().orElse(0), lines.length);
+        if (start < 1 || start > lines.length) {
+            return "";
+        }
+        int wanted = end <= start ? CONTEXT_AROUND_LINE : CONTEXT_AROUND_RANGE;
+        int from = start;
+        int to = Math.max(start, end);
+        // each round takes a line from above and one from below when there is one, but counts a step either way
+        for (int taken = 0; taken < wanted; ) {
+            if (from > 1) {
+                from--;
+                taken++;
             }
+            if (to < lines.length) {
+                to++;
+                taken++;
+            }
+            taken++;
         }
-        if (last - first >= MAX_LINES) {
-            out.append("\n>>> … (").append(last - first + 1 - MAX_LINES).append(" more lines)");
+        StringBuilder out = new StringBuilder(info.getFilename())
+                .append(':')
+                .append(start)
+                .append('\n')
+                .append(RULE)
+                .append('\n');
+        for (int line = from; line <= to; line++) {
+            out.append(String.format(" %3d | %s %s", line, marks(line) ? ">>>" : "   ", ShortText.of(lines[line - 1])))
+                    .append('\n');
         }
-        return out.toString();
+        return out.append(RULE).append('\n').toString();
+    }
+
+    private boolean marks(int line) {
+        return ranges.stream().anyMatch(range -> range.getStart().getLine() <= line && lastLine(range) >= line);
+    }
+
+    private static int lastLine(Range range) {
+        return Math.max(range.getStart().getLine(), range.getEnd().getLine());
     }
 }

@@ -19,7 +19,7 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * The gateway error of a failed solve. When a RUN step's process failed, it is a {@link SolveError} whose references
+ * The gateway error of a failed solve, a failed vertex's read as BuildKit's ({@link VertexFailure}). When a RUN step's process failed, it is a {@link SolveError} whose references
  * are that step's files (its root as the process left it, its inputs as they were), kept until the build ends so that
  * a client can open a container on them, as BuildKit's gateway keeps an ExecError's results.
  */
@@ -27,10 +27,15 @@ final class SolveErrors {
 
     private SolveErrors() {}
 
-    static GatewayException of(BuildContext build, String message, SolveException failure, List<LlbGraph> graphs) {
+    static GatewayException of(BuildContext build, SolveException failure, List<LlbGraph> graphs) {
+        // a failed vertex is reported as BuildKit does: its cause's message, its source beside it
+        Throwable cause = failure.vertexDigest()
+                .<Throwable>map(digest -> VertexFailure.of(failure, digest, graphs))
+                .orElse(failure);
+        String message = cause.getMessage();
         FailedStep step = ExecFailedException.stepOf(failure);
         if (step == null) {
-            return new GatewayException(message, failure);
+            return new GatewayException(message, cause);
         }
         build.failures().add(step);
         String name = failure.vertexName().orElse("the failed step");
@@ -55,7 +60,7 @@ final class SolveErrors {
                 mounts.add(null);
             }
         }
-        return new SolveError(message, failure, op, inputs, mounts, Map.of(LlbVertex.CUSTOM_NAME, name));
+        return new SolveError(message, cause, op, inputs, mounts, Map.of(LlbVertex.CUSTOM_NAME, name));
     }
 
     private static Optional<LlbVertex> vertex(List<LlbGraph> graphs, String digest) {

@@ -69,11 +69,7 @@ public final class SolvedReference implements Reference {
                 if (e.cancelled()) {
                     throw (InterruptedException) new InterruptedException("build cancelled").initCause(e);
                 }
-                String where = e.vertexDigest()
-                        .flatMap(digest -> FailedSource.describe(digest, sourceGraphs()))
-                        .map(text -> "\n" + text)
-                        .orElse("");
-                throw SolveErrors.of(build, e.getMessage() + where, e, sourceGraphs());
+                throw SolveErrors.of(build, e, sourceGraphs());
             }
         }
         return solved;
