@@ -173,7 +173,7 @@ class GatewayForwardingTest extends DaemonWithBusybox {
         assertThat(local.resolve("out.txt")).hasContent("forwarded");
         assertThat(oci).isNotEmptyFile();
         assertThat(response.getExporterResponseMap())
-                .containsOnlyKeys("containerimage.digest", "containerimage.config.digest");
+                .containsOnlyKeys("containerimage.digest", "containerimage.config.digest", "containerimage.descriptor");
     }
 
     @Test
