@@ -281,8 +281,8 @@ record DaemonRun(DaemonEndpoint daemon, Path stateDir, boolean offerDirectAccess
                                 + description,
                         status);
             }
-            return new MojoExecutionException("kiln: the image build failed: " + description, status);
+            return BuildFailure.of(description, status);
         }
-        return new MojoExecutionException("kiln: the image build failed: " + cause.getMessage(), cause);
+        return BuildFailure.of(cause.getMessage(), cause);
     }
 }

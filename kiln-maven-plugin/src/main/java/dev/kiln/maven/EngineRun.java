@@ -82,7 +82,7 @@ final class EngineRun {
                     .forEach((key, value) -> facts.put(key, new String(value, StandardCharsets.UTF_8)));
             return new BuiltImage(facts);
         } catch (BuildException e) {
-            throw new MojoExecutionException("kiln: the image build failed: " + e.getMessage(), e);
+            throw BuildFailure.of(e.getMessage(), e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new MojoExecutionException("kiln: interrupted", e);
