@@ -1,5 +1,6 @@
 package dev.kiln.dockerfile;
 
+import dev.kiln.core.SourceFrame;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -48,34 +49,13 @@ final class SubrequestText {
      * {@code >>>}, under the file name and the first marked line (BuildKit's errdefs.Source.Print).
      */
     static String source(String filename, byte[] data, int start, int end) {
-        String[] lines = new String(data, StandardCharsets.UTF_8).split("\n", -1);
-        if (start < 1 || start > lines.length) {
-            return "";
-        }
-        int last = Math.min(Math.max(start, end), lines.length);
-        int first = start;
-        int shown = last;
-        // four lines of context around a single line, two around a range, taken from both sides while there are any
-        int pad = last == start ? 4 : 2;
-        int padded = 0;
-        while (padded < pad) {
-            if (first > 1) {
-                first--;
-                padded++;
-            }
-            if (shown != lines.length) {
-                shown++;
-                padded++;
-            }
-            padded++;
-        }
-        StringBuilder out = new StringBuilder();
-        out.append(filename).append(':').append(start).append("\n--------------------\n");
-        for (int line = first; line <= shown; line++) {
-            String marker = line >= start && line <= last ? ">>>" : "   ";
-            out.append(String.format(" %3d | %s %s", line, marker, lines[line - 1]))
-                    .append('\n');
-        }
-        return out.append("--------------------\n").toString();
+        int last = Math.max(start, end);
+        return SourceFrame.draw(
+                filename,
+                new String(data, StandardCharsets.UTF_8).split("\n", -1),
+                start,
+                end,
+                line -> line >= start && line <= last,
+                line -> line);
     }
 }

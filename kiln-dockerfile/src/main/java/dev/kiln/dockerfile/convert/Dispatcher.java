@@ -2,6 +2,7 @@ package dev.kiln.dockerfile.convert;
 
 import dev.kiln.core.GoDurations;
 import dev.kiln.core.GoPath;
+import dev.kiln.core.GoQuoted;
 import dev.kiln.core.Platform;
 import dev.kiln.dockerfile.instructions.Expander;
 import dev.kiln.dockerfile.instructions.Instruction;
@@ -410,27 +411,6 @@ final class Dispatcher {
 
     /** A list as Go's %q prints a []string: ["a" "b"]. */
     static String goQuotedList(List<String> values) {
-        return values.stream().map(Dispatcher::goQuote).collect(Collectors.joining(" ", "[", "]"));
-    }
-
-    static String goQuote(String value) {
-        StringBuilder out = new StringBuilder("\"");
-        value.codePoints().forEach(c -> {
-            switch (c) {
-                case '"' -> out.append("\\\"");
-                case '\\' -> out.append("\\\\");
-                case '\n' -> out.append("\\n");
-                case '\t' -> out.append("\\t");
-                case '\r' -> out.append("\\r");
-                default -> {
-                    if (c < 0x20 || c == 0x7f) {
-                        out.append(String.format("\\x%02x", c));
-                    } else {
-                        out.appendCodePoint(c);
-                    }
-                }
-            }
-        });
-        return out.append('"').toString();
+        return values.stream().map(GoQuoted::of).collect(Collectors.joining(" ", "[", "]"));
     }
 }

@@ -1,5 +1,6 @@
 package dev.kiln.engine.gateway;
 
+import dev.kiln.core.SourceFrame;
 import dev.kiln.llb.LlbGraph;
 import dev.kiln.llb.pb.Location;
 import dev.kiln.llb.pb.Locations;
@@ -16,13 +17,6 @@ import java.util.Optional;
  * draws the lines itself, framed, with {@code >>>} on the op's lines ({@link #framed()}, as buildctl prints it).
  */
 public record FailedSource(SourceInfo info, List<Range> ranges) {
-
-    /** Lines shown around a one-line range, and around a longer one: enough to see where in the file it is. */
-    private static final int CONTEXT_AROUND_LINE = 4;
-
-    private static final int CONTEXT_AROUND_RANGE = 2;
-
-    private static final String RULE = "--------------------";
 
     public FailedSource {
         ranges = List.copyOf(ranges);
@@ -79,37 +73,8 @@ public record FailedSource(SourceInfo info, List<Range> ranges) {
                 .mapToInt(range -> range.getStart().getLine())
                 .min()
                 .orElse(0);
-        int end =
-                Math.min(ranges.stream().mapToInt(FailedSource::lastLine).max().orElse(0), lines.length);
-        if (start < 1 || start > lines.length) {
-            return "";
-        }
-        int wanted = end <= start ? CONTEXT_AROUND_LINE : CONTEXT_AROUND_RANGE;
-        int from = start;
-        int to = Math.max(start, end);
-        // each round takes a line from above and one from below when there is one, but counts a step either way
-        for (int taken = 0; taken < wanted; ) {
-            if (from > 1) {
-                from--;
-                taken++;
-            }
-            if (to < lines.length) {
-                to++;
-                taken++;
-            }
-            taken++;
-        }
-        StringBuilder out = new StringBuilder(info.getFilename())
-                .append(':')
-                .append(start)
-                .append('\n')
-                .append(RULE)
-                .append('\n');
-        for (int line = from; line <= to; line++) {
-            out.append(String.format(" %3d | %s %s", line, marks(line) ? ">>>" : "   ", ShortText.of(lines[line - 1])))
-                    .append('\n');
-        }
-        return out.append(RULE).append('\n').toString();
+        int end = ranges.stream().mapToInt(FailedSource::lastLine).max().orElse(0);
+        return SourceFrame.draw(info.getFilename(), lines, start, end, this::marks, ShortText::of);
     }
 
     private boolean marks(int line) {

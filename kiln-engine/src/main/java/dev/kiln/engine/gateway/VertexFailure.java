@@ -1,5 +1,6 @@
 package dev.kiln.engine.gateway;
 
+import dev.kiln.core.GoQuoted;
 import dev.kiln.solver.ShortText;
 import dev.kiln.solver.SolveException;
 import dev.kiln.worker.ops.ExecFailedException;

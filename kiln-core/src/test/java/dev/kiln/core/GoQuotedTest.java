@@ -1,4 +1,4 @@
-package dev.kiln.engine.gateway;
+package dev.kiln.core;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

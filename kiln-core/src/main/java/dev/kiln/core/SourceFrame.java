@@ -1,0 +1,59 @@
+package dev.kiln.core;
+
+import java.util.function.IntPredicate;
+import java.util.function.UnaryOperator;
+
+/**
+ * A few lines of a source file in a frame, as BuildKit's errdefs.Source prints them and buildx prints a lint
+ * warning: the file name and first marked line, then each line numbered, the marked ones with {@code >>>}, with
+ * context taken from either side while there is any (four lines around one line, two around more).
+ */
+public final class SourceFrame {
+
+    private static final int CONTEXT_AROUND_LINE = 4;
+
+    private static final int CONTEXT_AROUND_RANGE = 2;
+
+    private static final String RULE = "--------------------";
+
+    private SourceFrame() {}
+
+    /**
+     * Lines {@code start}..{@code end} (1-based) of {@code lines} framed, those {@code marked} says with
+     * {@code >>>}, each shown as {@code shown} makes it; empty when {@code start} lies outside the file.
+     */
+    public static String draw(
+            String filename, String[] lines, int start, int end, IntPredicate marked, UnaryOperator<String> shown) {
+        if (start < 1 || start > lines.length) {
+            return "";
+        }
+        int last = Math.min(Math.max(start, end), lines.length);
+        int wanted = last == start ? CONTEXT_AROUND_LINE : CONTEXT_AROUND_RANGE;
+        int from = start;
+        int to = last;
+        // each round takes a line from above and one from below when there is one, but counts a step either way
+        for (int taken = 0; taken < wanted; ) {
+            if (from > 1) {
+                from--;
+                taken++;
+            }
+            if (to < lines.length) {
+                to++;
+                taken++;
+            }
+            taken++;
+        }
+        StringBuilder out = new StringBuilder(filename)
+                .append(':')
+                .append(start)
+                .append('\n')
+                .append(RULE)
+                .append('\n');
+        for (int line = from; line <= to; line++) {
+            out.append(String.format(
+                            " %3d | %s %s", line, marked.test(line) ? ">>>" : "   ", shown.apply(lines[line - 1])))
+                    .append('\n');
+        }
+        return out.append(RULE).append('\n').toString();
+    }
+}
