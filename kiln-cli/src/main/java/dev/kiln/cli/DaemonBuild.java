@@ -124,11 +124,13 @@ final class DaemonBuild {
                     }
                 },
                 runnable -> Thread.ofPlatform().daemon().name("kiln-connect").start(runnable));
+        Progress.Display display = Progress.Display.forMode(invocation.progress(), err);
+        connecting.thenAccept(daemon -> display.onDaemon(daemon.address()));
         try {
             try {
-                return run(invocation, started, connecting, offerDirectAccess);
+                return run(invocation, started, connecting, display, offerDirectAccess);
             } catch (DirectAccessRefused refused) {
-                return run(invocation, started, connecting, false);
+                return run(invocation, started, connecting, display, false);
             }
         } finally {
             connecting.thenAccept(DaemonConnection::close);
@@ -142,7 +144,12 @@ final class DaemonBuild {
         }
     }
 
-    private int run(Invocation invocation, long started, CompletableFuture<DaemonConnection> connecting, boolean direct)
+    private int run(
+            Invocation invocation,
+            long started,
+            CompletableFuture<DaemonConnection> connecting,
+            Progress.Display display,
+            boolean direct)
             throws Exception {
         Invocation.FrontendInput input = invocation.frontendInput(in);
         Map<String, Path> locals = input.locals();
@@ -248,6 +255,7 @@ final class DaemonBuild {
             return solve(
                     invocation,
                     started,
+                    display,
                     daemon,
                     request,
                     ref,
@@ -345,6 +353,7 @@ final class DaemonBuild {
     private int solve(
             Invocation invocation,
             long started,
+            Progress.Display display,
             DaemonConnection daemon,
             ControlCalls.SolveRequest request,
             String ref,
@@ -355,7 +364,6 @@ final class DaemonBuild {
             SessionCaches caches,
             Optional<dev.kiln.gateway.BuildFunction> frontendHere)
             throws Exception {
-        Progress.Display display = Progress.Display.forMode(invocation.progress(), err);
         // once a debug shell has the terminal, the build's progress stays off it
         java.util.concurrent.atomic.AtomicBoolean shellOpen = new java.util.concurrent.atomic.AtomicBoolean();
         BuildSummary summary = new BuildSummary();
@@ -397,6 +405,7 @@ final class DaemonBuild {
                 "kiln-cancel");
         Runtime.getRuntime().addShutdownHook(cancelOnSignal);
         SessionTunnel tunnel = null;
+        boolean refused = false;
         try {
             if (!services.isEmpty()) {
                 tunnel = call.call(() -> openSession(daemon, sessionId, sharedKey, services));
@@ -465,6 +474,7 @@ final class DaemonBuild {
                 if (e.getCause() instanceof StatusRuntimeException status
                         && status.getStatus().getCode() == Status.Code.FAILED_PRECONDITION
                         && String.valueOf(status.getStatus().getDescription()).startsWith(DirectAccess.REFUSED)) {
+                    refused = true;
                     throw new DirectAccessRefused(status);
                 }
                 awaitStatus(statusDone);
@@ -480,7 +490,9 @@ final class DaemonBuild {
             finish(invocation, response, outputs, events, summary, Duration.ofNanos(System.nanoTime() - started));
             return 0;
         } finally {
-            closeDisplay(display);
+            if (!refused) {
+                closeDisplay(display); // a refused build is sent again, and shows its progress on the same display
+            }
             if (tunnel != null) {
                 tunnel.close();
             }

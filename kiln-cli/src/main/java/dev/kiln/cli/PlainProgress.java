@@ -54,6 +54,14 @@ final class PlainProgress implements Progress.Display {
         out.flush();
     }
 
+    /** {@code #0 building with the daemon at ADDRESS} and a blank line, as buildx starts its plain output. */
+    @Override
+    public synchronized void onDaemon(String address) {
+        out.println("#0 building with the daemon at " + address);
+        out.println();
+        out.flush();
+    }
+
     /**
      * One line after the build, not part of any vertex's block: {@code #7 [2/3] RUN make: ran because ...}. The
      * first one starts the section with a blank line.

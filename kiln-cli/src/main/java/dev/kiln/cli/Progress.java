@@ -45,6 +45,13 @@ final class Progress {
         /** Why a step missed the cache, after the build's own events; a display that does not show it ignores it. */
         default void onExplained(VertexExplained explained) {}
 
+        /**
+         * The address of the daemon that builds, once this client is connected to it: the first thing a display
+         * shows, as buildx shows its builder ({@code #0 building with ...}), so a user sees where the build went
+         * within the client's start-up, before the daemon's first step reports.
+         */
+        default void onDaemon(String address) {}
+
         static Display none() {
             return event -> {};
         }

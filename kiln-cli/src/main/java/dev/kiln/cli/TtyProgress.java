@@ -30,6 +30,8 @@ final class TtyProgress implements Progress.Display, AutoCloseable {
     private final Thread painter;
     private int drawnLines;
     private boolean closed;
+    /** The address of the daemon that builds, drawn at the header's end as buildx draws its builder. */
+    private String builder = "";
 
     private static final class Step {
         final String name;
@@ -68,6 +70,15 @@ final class TtyProgress implements Progress.Display, AutoCloseable {
             }
             case ProgressEvent.VertexLog e -> addLog(step, new String(e.data(), StandardCharsets.UTF_8));
             case ProgressEvent.VertexWarning e -> addLog(step, "WARNING: " + e.message() + "\n");
+        }
+    }
+
+    /** Draws the first frame at once, with the daemon in its header, rather than at the painter's first tick. */
+    @Override
+    public synchronized void onDaemon(String address) {
+        if (!closed) {
+            builder = address;
+            paint(false);
         }
     }
 
@@ -114,17 +125,23 @@ final class TtyProgress implements Progress.Display, AutoCloseable {
         }
     }
 
+    /** The header with the builder right-aligned, when the line has room for it. */
+    private String withBuilder(String header) {
+        int gap = width - header.length() - builder.length();
+        return builder.isEmpty() || gap < 2 ? header : header + " ".repeat(gap) + builder;
+    }
+
     private void paint(boolean last) {
         List<String> lines = new ArrayList<>();
         long finished =
                 steps.values().stream().filter(s -> !s.state.equals("running")).count();
-        lines.add(String.format(
+        lines.add(withBuilder(String.format(
                 Locale.ROOT,
                 "[+] Building %.1fs (%d/%d)%s",
                 (System.nanoTime() - start) / 1e9,
                 finished,
                 steps.size(),
-                last ? " FINISHED" : ""));
+                last ? " FINISHED" : "")));
         for (Step step : steps.values()) {
             lines.add(stepLine(step));
             if (step.state.equals("running") || step.state.equals("error")) {

@@ -278,6 +278,10 @@ class DaemonBuildTest {
                 .isZero();
 
         assertThat(err())
+                .as("the daemon is named first, as buildx names its builder")
+                .startsWith("#0 building with the daemon at unix://")
+                .contains(".sock\n\n#1 ");
+        assertThat(err())
                 .containsPattern("(?m)^#(\\d+) \\[\\d/\\d\\] COPY data.txt /data.txt\\n#\\1 CACHED$")
                 .containsPattern("(?m)^#(\\d+) \\[\\d/\\d\\] RUN cat /data.txt > /copy.txt\\n#\\1 CACHED$")
                 .contains(": 0 steps run, ");

@@ -42,4 +42,22 @@ class TtyProgressTest {
                 .filter(line -> line.startsWith(" => "))
                 .forEach(line -> assertThat(line.length()).isLessThanOrEqualTo(60));
     }
+
+    @Test
+    void theDaemonIsDrawnAtOnceAtTheHeadersEndBeforeAnyStep() {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        TtyProgress tty = new TtyProgress(new PrintStream(bytes, true, StandardCharsets.UTF_8), 60);
+
+        tty.onDaemon("unix:///run/kiln/kiln.sock");
+
+        String header = bytes.toString(StandardCharsets.UTF_8)
+                .replaceAll("\u001B\\[[0-9;]*[A-Za-z]", "")
+                .replace("\r", "")
+                .lines()
+                .findFirst()
+                .orElseThrow();
+        assertThat(header).startsWith("[+] Building 0.").endsWith(" unix:///run/kiln/kiln.sock");
+        assertThat(header).hasSize(60);
+        tty.close();
+    }
 }
