@@ -26,7 +26,8 @@ import java.util.zip.CRC32;
  *   int     number of result ids, then that many strings
  *   long    CRC-32 of every byte before it
  * </pre>
- * Records are written atomically, so the checksum is there for disks and hands, not for crashes.
+ * Records are not synced ({@link CacheStore}), so the checksum tells a record a crash tore, as well as one a disk or
+ * a hand changed.
  */
 final class CacheRecordFormat {
 

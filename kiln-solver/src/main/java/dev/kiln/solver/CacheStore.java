@@ -1,7 +1,6 @@
 package dev.kiln.solver;
 
 import java.io.IOException;
-import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
@@ -23,9 +22,12 @@ import java.util.regex.Pattern;
  * The persistent cache of vertex results: maps a cache key (64 lowercase hex digits of a sha256) to the
  * {@link CacheRecord} of the run that produced it, one small file per key in one directory.
  *
- * <p>Every write is atomic (temporary file in the same directory, fsync, rename, fsync of the directory), so a crash
- * leaves either the old record or the new one. A record file that is corrupt anyway is a miss, and is removed: the
- * cache then heals by running the vertex again. Safe for concurrent use by many threads; several processes may share
+ * <p>Every write is atomic for readers (a temporary file in the same directory, renamed into place) but not synced:
+ * a record only names results their stores have already made durable, so a crash can lose a record or tear it, never
+ * make it name what the disk lacks. A lost record is a miss; a torn one fails its checksum ({@link CacheRecordFormat})
+ * and is a miss too, and is removed: the cache heals by running the vertex again. The two fsyncs a synced write
+ * needs were a tenth of a trivial RUN step's own time. The record reaches the disk with the file system's next
+ * sync (the worker syncs at every layer it makes). Safe for concurrent use by many threads; several processes may share
  * the directory, the last write of a key winning.
  *
  * <p>Records read or written by this instance are kept in memory, so a cached rebuild reads each record file at most
@@ -81,19 +83,13 @@ public final class CacheStore {
         return Optional.of(index.merge(key, record.get(), (racedIn, read) -> racedIn));
     }
 
-    /** Files the record under the key, replacing any earlier one, durably before returning. */
+    /** Files the record under the key, replacing any earlier one; durable at the file system's next sync. */
     public void store(String key, CacheRecord record) throws IOException {
         checkKey(key);
         byte[] bytes = CacheRecordFormat.encode(key, record);
         Path temporary = directory.resolve(TEMPORARY_PREFIX + UUID.randomUUID());
         try {
-            try (var channel = FileChannel.open(temporary, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
-                var buffer = ByteBuffer.wrap(bytes);
-                while (buffer.hasRemaining()) {
-                    channel.write(buffer);
-                }
-                channel.force(true);
-            }
+            Files.write(temporary, bytes, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
             Files.move(
                     temporary,
                     directory.resolve(key),
@@ -103,7 +99,6 @@ public final class CacheStore {
             Files.deleteIfExists(temporary);
             throw e;
         }
-        syncDirectory();
         index.put(key, record);
     }
 

@@ -13,6 +13,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -34,7 +35,15 @@ import java.util.concurrent.ConcurrentHashMap;
 final class LayerStore implements Closeable {
     static final int LAYER_ID_LENGTH = 10;
     static final int SNAPSHOT_ID_LENGTH = 20;
-    private static final String SNAPSHOT_HEADER = "kiln-snapshot 1";
+    /**
+     * The first line of a snapshot record: version 2 records end with {@link #SNAPSHOT_END}, so that one a crash
+     * tore (they are written without fsync, see {@link #record}) is told from a whole one; version 1 records, which
+     * were synced, have no end line and are still read.
+     */
+    private static final String SNAPSHOT_HEADER = "kiln-snapshot 2";
+
+    private static final String SNAPSHOT_HEADER_V1 = "kiln-snapshot 1";
+    private static final String SNAPSHOT_END = "end";
     private static final String SQUASH_HEADER = "kiln-squash 1";
     private static final String CLEAN_MARKER = "closed-cleanly";
 
@@ -126,8 +135,35 @@ final class LayerStore implements Closeable {
             AtomicFiles.syncDirectory(root);
         } else {
             synchronized (mutex) {
+                dropUnusableRecords();
                 collectGarbage();
             }
+        }
+    }
+
+    /**
+     * After a crash: removes the snapshot records the crash tore or whose layer's rename it lost (neither is synced,
+     * see {@link #record}), so that garbage collection and every later reader see only whole snapshots. Their
+     * steps run again when next needed.
+     */
+    private void dropUnusableRecords() throws IOException {
+        boolean dropped = false;
+        for (String id : Trees.names(snapshots)) {
+            Path record = snapshots.resolve(id);
+            boolean usable;
+            try {
+                usable = parseSnapshot(record, Files.readAllLines(record, StandardCharsets.UTF_8)).stream()
+                        .allMatch(layer -> Files.isDirectory(layerPath(layer)));
+            } catch (IOException | java.io.UncheckedIOException e) {
+                usable = false; // unreadable bytes (MalformedInputException) too
+            }
+            if (!usable) {
+                Files.delete(record);
+                dropped = true;
+            }
+        }
+        if (dropped) {
+            AtomicFiles.syncDirectory(snapshots);
         }
     }
 
@@ -183,6 +219,12 @@ final class LayerStore implements Closeable {
         }
     }
 
+    /**
+     * Records a snapshot of layers already on disk. The record is not synced: every layer it names was synced before
+     * it was renamed into place ({@link #recordWithNewLayer}), so a crash can lose the record or tear it (recovery
+     * drops it, and the step runs again), never make it name data the disk does not have. The next sync of the file
+     * system, a later step's or the clean close's, makes it durable. A build step saved three fsyncs this way.
+     */
     Snapshot record(List<String> layerIds) throws IOException {
         synchronized (mutex) {
             String id = Ids.random(SNAPSHOT_ID_LENGTH);
@@ -191,7 +233,8 @@ final class LayerStore implements Closeable {
             for (String layer : layerIds) {
                 text.append("layer ").append(layer).append('\n');
             }
-            AtomicFiles.write(snapshots.resolve(id), text.toString());
+            text.append(SNAPSHOT_END).append('\n');
+            AtomicFiles.writeUnsynced(snapshots.resolve(id), text.toString());
             if (index != null) {
                 index.put(id, List.copyOf(layerIds));
             }
@@ -201,7 +244,9 @@ final class LayerStore implements Closeable {
 
     /**
      * Makes the complete directory {@code layerDirectory} a layer (one rename, after its data is on disk) and records
-     * a snapshot of {@code below} plus that layer.
+     * a snapshot of {@code below} plus that layer. The rename is not synced either: a crash that loses it leaves the
+     * directory under work/, which recovery deletes, and the record (if it survived) naming a missing layer, which
+     * recovery drops.
      */
     Snapshot recordWithNewLayer(List<String> below, Path layerDirectory) throws IOException {
         PosixFiles.syncFilesystem(layerDirectory);
@@ -231,7 +276,7 @@ final class LayerStore implements Closeable {
         do {
             layer = Ids.random(LAYER_ID_LENGTH);
         } while (Files.exists(layers.resolve(layer)));
-        AtomicFiles.rename(layerDirectory, layers.resolve(layer));
+        Files.move(layerDirectory, layers.resolve(layer), StandardCopyOption.ATOMIC_MOVE);
         return layer;
     }
 
@@ -251,7 +296,7 @@ final class LayerStore implements Closeable {
         } catch (NoSuchFileException e) {
             return Optional.empty();
         }
-        Snapshot snapshot = new Snapshot(id, parseLayers(snapshots.resolve(id), lines, SNAPSHOT_HEADER, 1));
+        Snapshot snapshot = new Snapshot(id, parseSnapshot(snapshots.resolve(id), lines));
         requireLayers(snapshot);
         return Optional.of(snapshot);
     }
@@ -344,6 +389,8 @@ final class LayerStore implements Closeable {
                     return raced.get();
                 }
                 String layer = addLayer(flat);
+                // the squash record is synced: the rename it names must be on disk first
+                AtomicFiles.syncDirectory(layers);
                 StringBuilder text = new StringBuilder(SQUASH_HEADER)
                         .append('\n')
                         .append("squashed ")
@@ -404,9 +451,21 @@ final class LayerStore implements Closeable {
         Map<String, List<String>> loaded = new HashMap<>();
         for (String id : Trees.names(snapshots)) {
             Path record = snapshots.resolve(id);
-            loaded.put(id, parseLayers(record, Files.readAllLines(record, StandardCharsets.UTF_8), SNAPSHOT_HEADER, 1));
+            loaded.put(id, parseSnapshot(record, Files.readAllLines(record, StandardCharsets.UTF_8)));
         }
         index = loaded;
+    }
+
+    /** The layers of a snapshot record of either version; a version 2 record without its end line is torn. */
+    private static List<String> parseSnapshot(Path file, List<String> lines) throws IOException {
+        if (!lines.isEmpty() && lines.getFirst().equals(SNAPSHOT_HEADER_V1)) {
+            return parseLayers(file, lines, SNAPSHOT_HEADER_V1, 1);
+        }
+        if (lines.isEmpty() || !lines.getLast().equals(SNAPSHOT_END)) {
+            throw new IOException("corrupt snapshot state: " + file + " does not end with \"" + SNAPSHOT_END
+                    + "\" (torn by a crash?)");
+        }
+        return parseLayers(file, lines.subList(0, lines.size() - 1), SNAPSHOT_HEADER, 1);
     }
 
     private static List<String> parseLayers(Path file, List<String> lines, String header, int firstLayerLine)
@@ -447,6 +506,8 @@ final class LayerStore implements Closeable {
         }
         try {
             if (failure == null && lock.isValid()) {
+                // the records written without a sync reach the disk before the marker that says all is whole
+                PosixFiles.syncFilesystem(root);
                 AtomicFiles.write(root.resolve(CLEAN_MARKER), "");
             }
         } finally {

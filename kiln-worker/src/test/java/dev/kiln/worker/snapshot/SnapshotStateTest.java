@@ -73,6 +73,53 @@ class SnapshotStateTest {
     }
 
     @Test
+    void recordsACrashToreOrWhoseLayerItLostAreDroppedAtOpenAndTheirLayersCollected() throws Exception {
+        Path root = dir.resolve("state");
+        Snapshot kept;
+        Snapshot torn;
+        try (Snapshotter s = Snapshotter.open(root)) {
+            kept = SnapshotterTest.commit(s, Snapshot.SCRATCH, r -> Files.writeString(r.resolve("f"), "kept"));
+            torn = SnapshotterTest.commit(s, Snapshot.SCRATCH, r -> Files.writeString(r.resolve("f"), "torn"));
+        }
+        // Records are written without fsync: a power loss can leave one without its end line, or one whose layer's
+        // rename never reached the disk. Neither may be believed, nor stop the state from opening.
+        Path snapshots = root.resolve("snapshots");
+        String whole = Files.readString(snapshots.resolve(torn.id()));
+        assertThat(whole).endsWith("\nend\n");
+        Files.writeString(snapshots.resolve(torn.id()), whole.substring(0, whole.length() - "end\n".length()));
+        String lostLayer = "zzzzzzzzzz";
+        Files.writeString(snapshots.resolve("lostlayerlostlayerxx"), "kiln-snapshot 2\nlayer " + lostLayer + "\nend\n");
+        Files.delete(root.resolve("closed-cleanly"));
+
+        try (Snapshotter s = Snapshotter.open(root)) {
+            assertThat(SnapshotterTest.names(snapshots)).containsExactly(kept.id());
+            assertThat(SnapshotterTest.names(root.resolve("l"))).containsExactlyElementsOf(kept.layers());
+            assertThat(s.load(torn.id())).isEmpty();
+            try (Mounted view = s.mountReadOnly(s.load(kept.id()).orElseThrow())) {
+                assertThat(view.path().resolve("f")).hasContent("kept");
+            }
+        }
+    }
+
+    @Test
+    void aRecordOfTheFirstVersionWithoutAnEndLineStillLoads() throws Exception {
+        Path root = dir.resolve("state");
+        try (Snapshotter s = Snapshotter.open(root)) {
+            Snapshot made = SnapshotterTest.commit(s, Snapshot.SCRATCH, r -> Files.writeString(r.resolve("f"), "v1"));
+            Files.writeString(
+                    root.resolve("snapshots").resolve("firstversionrecordaa"),
+                    "kiln-snapshot 1\nlayer " + made.layers().getFirst() + "\n");
+
+            Snapshot old = s.load("firstversionrecordaa").orElseThrow();
+
+            assertThat(old.layers()).isEqualTo(made.layers());
+            try (Mounted view = s.mountReadOnly(old)) {
+                assertThat(view.path().resolve("f")).hasContent("v1");
+            }
+        }
+    }
+
+    @Test
     void commitWhileTheMountIsBusySaysSoAndCanStillBeDiscarded() throws Exception {
         try (Snapshotter s = OverlaySnapshotter.open(dir.resolve("state"))) {
             Snapshot base = SnapshotterTest.commit(s, Snapshot.SCRATCH, r -> Files.writeString(r.resolve("f"), "x"));
