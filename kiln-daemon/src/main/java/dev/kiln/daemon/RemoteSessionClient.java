@@ -57,7 +57,10 @@ final class RemoteSessionClient implements SessionClient, AutoCloseable {
         if (!session.serves(FILE_SYNC)) {
             return Optional.empty();
         }
-        String id = SessionCopies.id(owner(session), name, request.sharedKey());
+        // One copy per filter, not per name: a multi-platform build asks for one directory with a different include
+        // pattern per platform (COPY ${TARGETARCH}.txt), at once, and a shared copy mirrored one request while the
+        // other still read it ("checksum /amd64.txt: no such file" in DaemonBuildTest, under load).
+        String id = SessionCopies.id(owner(session), name, request.selection());
         try (SessionCopies.Lease copy = copies.acquire(id, "local source for " + name)) {
             FileSyncPull.pull(
                     session.channel(),

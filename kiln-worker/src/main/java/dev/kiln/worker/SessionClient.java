@@ -34,6 +34,16 @@ public interface SessionClient {
         public static DirectoryRequest whole(String name) {
             return new DirectoryRequest(List.of(), List.of(), List.of(), name);
         }
+
+        /** The shared key and the patterns, one per line: requests that differ in any select different files. */
+        public String selection() {
+            return String.join(
+                    "\n",
+                    sharedKey,
+                    "include " + includePatterns,
+                    "exclude " + excludePatterns,
+                    "follow " + followPaths);
+        }
     }
 
     /** A directory on this host holding the client's directory {@code name}, or empty when the client has none. */
