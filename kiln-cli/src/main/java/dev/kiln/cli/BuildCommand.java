@@ -83,9 +83,7 @@ record BuildCommand(PrintStream out, PrintStream err, InputStream in) {
                 if (invocation.explainCache() || invocation.progress().equals("rawjson")) {
                     explain(display, e.cacheMisses());
                 }
-                if (display instanceof TtyProgress tty) {
-                    tty.close();
-                }
+                display.close();
                 if (e.debugShell().isPresent()) {
                     try (DebugShell shell = e.debugShell().get()) {
                         new ShellSession(in, out, err)
@@ -97,9 +95,7 @@ record BuildCommand(PrintStream out, PrintStream err, InputStream in) {
                 }
                 throw e;
             } finally {
-                if (display instanceof TtyProgress tty) {
-                    tty.close();
-                }
+                display.close();
             }
             if (invocation.explainCache() || invocation.progress().equals("rawjson")) {
                 explain(display, outcome.cacheMisses());
@@ -140,9 +136,7 @@ record BuildCommand(PrintStream out, PrintStream err, InputStream in) {
             try {
                 outcome = engine.build(request, display::onEvent);
             } finally {
-                if (display instanceof TtyProgress tty) {
-                    tty.close();
-                }
+                display.close();
             }
         }
         return invocation.call().print(outcome.result().metadata(), out, err);
@@ -179,9 +173,7 @@ record BuildCommand(PrintStream out, PrintStream err, InputStream in) {
             try {
                 shell = engine.debug(request, selector, display::onEvent);
             } finally {
-                if (display instanceof TtyProgress tty) {
-                    tty.close();
-                }
+                display.close();
             }
             try (shell) {
                 new ShellSession(in, out, err)

@@ -447,7 +447,7 @@ final class DaemonBuild {
             if (frontendHere.isPresent()) {
                 DebugStep.Shell shell = (target, banner) -> {
                     shellOpen.set(true);
-                    closeDisplay(display);
+                    display.close();
                     new ShellSession(in, out, err).run(target, banner);
                 };
                 dev.kiln.gateway.BuildFunction function = debugStep != null
@@ -478,11 +478,11 @@ final class DaemonBuild {
                     throw new DirectAccessRefused(status);
                 }
                 awaitStatus(statusDone);
-                closeDisplay(display);
+                display.close();
                 return failed(e.getCause());
             }
             awaitStatus(statusDone);
-            closeDisplay(display);
+            display.close();
             caches.record(response);
             if (invocation.call() != null) {
                 return invocation.call().print(answer.get(), out, err);
@@ -491,7 +491,7 @@ final class DaemonBuild {
             return 0;
         } finally {
             if (!refused) {
-                closeDisplay(display); // a refused build is sent again, and shows its progress on the same display
+                display.close(); // a refused build is sent again, and shows its progress on the same display
             }
             if (tunnel != null) {
                 tunnel.close();
@@ -590,12 +590,6 @@ final class DaemonBuild {
             statusDone.get(3, TimeUnit.SECONDS);
         } catch (ExecutionException | TimeoutException e) {
             // the display has what arrived
-        }
-    }
-
-    private static void closeDisplay(Progress.Display display) {
-        if (display instanceof TtyProgress tty) {
-            tty.close();
         }
     }
 

@@ -5,9 +5,13 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayDeque;
+import java.util.Deque;
 import java.util.HashMap;
+import java.util.LinkedHashSet;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * Renders progress the way BuildKit's plain display does: each vertex gets a number the first
@@ -21,10 +25,19 @@ import java.util.Map;
  */
 final class PlainProgress implements Progress.Display {
 
+    /** How many of a step's last output lines are shown again under its failure, as BuildKit's plain display. */
+    static final int ERROR_LOG_LINES = 10;
+
     private final PrintStream out;
     private final Map<String, VertexLine> vertices = new HashMap<>();
     private final Map<String, StringBuilder> partialLines = new HashMap<>();
+    /** Each step's last output lines as printed (time and text), for {@link #close}. */
+    private final Map<String, Deque<String>> lastLines = new HashMap<>();
+    /** The steps that failed (not cancelled), in the order they failed. */
+    private final Set<String> failed = new LinkedHashSet<>();
+
     private String lastVertex;
+    private boolean closed;
 
     PlainProgress(PrintStream out) {
         this.out = out;
@@ -46,10 +59,32 @@ final class PlainProgress implements Progress.Display {
             }
             case ProgressEvent.VertexFailed failed -> {
                 flushPartial(vertex, event.vertexDigest());
+                if (!ProgressEvent.CANCELLED.equals(failed.message())) {
+                    this.failed.add(event.vertexDigest());
+                }
                 line(
                         vertex,
                         ProgressEvent.CANCELLED.equals(failed.message()) ? "CANCELED" : "ERROR: " + failed.message());
             }
+        }
+        out.flush();
+    }
+
+    /**
+     * Under the progress, each failed step's last output again, between {@code ------} lines, as BuildKit's plain
+     * display ends a failed build: the lines that say why are next to the error, however long the log above.
+     */
+    @Override
+    public synchronized void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        for (String digest : failed) {
+            out.println("------");
+            out.println(" > " + vertices.get(digest).name() + ":");
+            lastLines.getOrDefault(digest, new ArrayDeque<>()).forEach(out::println);
+            out.println("------");
         }
         out.flush();
     }
@@ -101,14 +136,24 @@ final class PlainProgress implements Progress.Display {
         while ((newline = pending.indexOf("\n")) >= 0) {
             String text = pending.substring(0, newline);
             pending.delete(0, newline + 1);
-            line(vertex, elapsed(vertex, log.timestamp()) + " " + text);
+            output(vertex, log.vertexDigest(), elapsed(vertex, log.timestamp()) + " " + text);
         }
     }
 
     private void flushPartial(VertexLine vertex, String digest) {
         StringBuilder pending = partialLines.remove(digest);
         if (pending != null && !pending.isEmpty()) {
-            line(vertex, elapsed(vertex, Instant.now()) + " " + pending);
+            output(vertex, digest, elapsed(vertex, Instant.now()) + " " + pending);
+        }
+    }
+
+    /** A line of a step's output: printed, and kept among its last lines. */
+    private void output(VertexLine vertex, String digest, String text) {
+        line(vertex, text);
+        Deque<String> kept = lastLines.computeIfAbsent(digest, d -> new ArrayDeque<>());
+        kept.addLast(text);
+        if (kept.size() > ERROR_LOG_LINES) {
+            kept.removeFirst();
         }
     }
 

@@ -52,6 +52,12 @@ final class Progress {
          */
         default void onDaemon(String address) {}
 
+        /**
+         * The build is over: a display draws what it keeps for the end (the failed steps' last output, a terminal's
+         * last frame). Safe to call more than once.
+         */
+        default void close() {}
+
         static Display none() {
             return event -> {};
         }

@@ -244,6 +244,11 @@ class DaemonBuildTest {
 
         assertThat(code).isEqualTo(1);
         assertThat(err()).contains("before-failing").endsWith(report);
+        assertThat(err())
+                .as("BuildKit's error line, then the step's last output again, as buildctl shows them")
+                .containsPattern("(?m)^#\\d+ ERROR: process \"/bin/sh -c echo before-failing && exit 3\" did not "
+                        + "complete successfully: exit code: 3\n------\n > \\[1/2\\] RUN echo before-failing && exit 3:\n"
+                        + "\\d+\\.\\d{3} before-failing\n------\nDockerfile:2$");
         ByteArrayOutputStream embedded = new ByteArrayOutputStream();
         PrintStream stderrBefore = System.err;
         System.setErr(new PrintStream(embedded, true, StandardCharsets.UTF_8));
