@@ -50,6 +50,15 @@ public final class Libc {
         return (int) ERRNO.get(callState, 0L);
     }
 
+    /** The C library's {@code environ}: this process's environment as a program's envp, for posix_spawn. */
+    public static MemorySegment environ() {
+        return LINKER.defaultLookup()
+                .find("environ")
+                .orElseThrow(() -> new UnsatisfiedLinkError("the C library has no environ"))
+                .reinterpret(POINTER.byteSize())
+                .get(POINTER, 0);
+    }
+
     public static MemorySegment cString(Arena arena, String value) {
         return value == null ? MemorySegment.NULL : arena.allocateFrom(value);
     }

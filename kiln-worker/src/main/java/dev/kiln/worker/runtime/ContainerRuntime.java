@@ -1,6 +1,7 @@
 package dev.kiln.worker.runtime;
 
 import dev.kiln.worker.sys.Pty;
+import dev.kiln.worker.sys.Spawn;
 import dev.kiln.worker.user.Identity;
 import dev.kiln.worker.user.UserDatabase;
 import java.io.IOException;
@@ -104,7 +105,7 @@ public final class ContainerRuntime implements AutoCloseable {
      */
     public RunningContainer start(Path rootfs, ProcessSpec spec, OutputSink stdout, OutputSink stderr)
             throws IOException {
-        return launch(rootfs, spec, null, ProcessBuilder::new, stdout, stderr);
+        return launch(rootfs, spec, null, Spawn::pipes, stdout, stderr);
     }
 
     /**
@@ -132,7 +133,7 @@ public final class ContainerRuntime implements AutoCloseable {
      */
     public ExecProcess exec(RunningContainer container, ProcessSpec spec, OutputSink stdout, OutputSink stderr)
             throws IOException, InterruptedException {
-        return join(container, spec, null, ProcessBuilder::new, stdout, stderr);
+        return join(container, spec, null, Spawn::pipes, stdout, stderr);
     }
 
     /** As {@link #exec}, on a pseudo-terminal as {@link #startOnTerminal} sets one up. */
@@ -145,10 +146,18 @@ public final class ContainerRuntime implements AutoCloseable {
                         join(container, withTerm, size, processes, OutputSink.DISCARD, OutputSink.DISCARD));
     }
 
+    /**
+     * How the runtime's own process starts: with pipes for its stdio ({@link Spawn#pipes}, a build's every RUN step)
+     * or on a terminal.
+     */
+    @FunctionalInterface
+    private interface Launcher {
+        Process start(List<String> command) throws IOException;
+    }
+
     /** Starts a process on a terminal: {@code start} gets the spec (given TERM) and the runtime's stdio. */
     private interface TerminalStart<E extends Exception> {
-        RuntimeProcess start(ProcessSpec spec, java.util.function.Function<List<String>, ProcessBuilder> processes)
-                throws IOException, E;
+        RuntimeProcess start(ProcessSpec spec, Launcher processes) throws IOException, E;
     }
 
     /** A new terminal of {@code size} with a process on it; TERM is xterm unless {@code spec} sets it. */
@@ -169,19 +178,20 @@ public final class ContainerRuntime implements AutoCloseable {
     }
 
     /** The runtime runs with the terminal's slave side as its stdio, which it copies to the container's own pty. */
-    private static java.util.function.Function<List<String>, ProcessBuilder> onTerminal(Pty pty) {
+    private static Launcher onTerminal(Pty pty) {
         java.io.File tty = pty.slavePath().toFile();
         return command -> new ProcessBuilder(command)
                 .redirectInput(tty)
                 .redirectOutput(tty)
-                .redirectError(tty);
+                .redirectError(tty)
+                .start();
     }
 
     private ExecProcess join(
             RunningContainer container,
             ProcessSpec spec,
             Pty.WindowSize terminal,
-            java.util.function.Function<List<String>, ProcessBuilder> builder,
+            Launcher builder,
             OutputSink stdout,
             OutputSink stderr)
             throws IOException, InterruptedException {
@@ -194,14 +204,8 @@ public final class ContainerRuntime implements AutoCloseable {
         Path pidFile = container.bundle().resolve(name + ".pid");
         try {
             BundleWriter.writeProcess(processFile, spec, identity, terminal);
-            Process process = builder.apply(command(
-                            "exec",
-                            "--process",
-                            processFile.toString(),
-                            "--pid-file",
-                            pidFile.toString(),
-                            container.id()))
-                    .start();
+            Process process = builder.start(command(
+                    "exec", "--process", processFile.toString(), "--pid-file", pidFile.toString(), container.id()));
             return new ExecProcess(this, container, name, processFile, pidFile, process, stdout, stderr);
         } catch (IOException | RuntimeException e) {
             Files.deleteIfExists(processFile);
@@ -214,7 +218,7 @@ public final class ContainerRuntime implements AutoCloseable {
             Path rootfs,
             ProcessSpec spec,
             Pty.WindowSize terminal,
-            java.util.function.Function<List<String>, ProcessBuilder> builder,
+            Launcher builder,
             OutputSink stdout,
             OutputSink stderr)
             throws IOException {
@@ -235,14 +239,13 @@ public final class ContainerRuntime implements AutoCloseable {
             // listed before the runtime starts: from here on a dying JVM takes the container with it
             watchdog.watch(id);
             // the pid file appears once the container runs: from then on processes can join it (exec)
-            Process process = builder.apply(command(
-                            "run",
-                            "--bundle",
-                            bundle.toString(),
-                            "--pid-file",
-                            RunningContainer.pidFile(bundle).toString(),
-                            id))
-                    .start();
+            Process process = builder.start(command(
+                    "run",
+                    "--bundle",
+                    bundle.toString(),
+                    "--pid-file",
+                    RunningContainer.pidFile(bundle).toString(),
+                    id));
             return new RunningContainer(this, id, root, bundle, stubs, process, stdout, stderr);
         } catch (IOException | RuntimeException e) {
             watchdog.forget(id);
