@@ -82,7 +82,7 @@ class ConvertPartsTest {
         assertThat(Signals.parse("kill")).isEqualTo(9);
         assertThat(Signals.parse("SIGRTMIN+3")).isEqualTo(37);
         assertThat(Signals.parse("2")).isEqualTo(2);
-        assertThatThrownBy(() -> Signals.parse("SIGNOPE")).hasMessage("Invalid signal: SIGNOPE");
+        assertThatThrownBy(() -> Signals.parse("SIGNOPE")).hasMessage("invalid signal: SIGNOPE");
     }
 
     @Test
