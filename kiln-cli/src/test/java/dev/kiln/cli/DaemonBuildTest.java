@@ -13,6 +13,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -249,9 +250,48 @@ class DaemonBuildTest {
                 .containsPattern("(?m)^#\\d+ ERROR: process \"/bin/sh -c echo before-failing && exit 3\" did not "
                         + "complete successfully: exit code: 3\n------\n > \\[1/2\\] RUN echo before-failing && exit 3:\n"
                         + "\\d+\\.\\d{3} before-failing\n------\nDockerfile:2$");
+        assertThat(failedBuildWithoutDaemon()).endsWith(report);
+    }
+
+    @Test
+    void aDockerfileThatDoesNotParsePrintsItsLinesAndBuildKitsMessageWhereverItsFrontendRuns() throws Exception {
+        String dockerfile = "FROM busybox\nRUN true\nFRON x\n";
+        // buildkitd v0.24.0's message, under the frame buildctl draws from its errdefs.Source
+        String frame = """
+                Dockerfile:3
+                --------------------
+                   1 |     FROM busybox
+                   2 |     RUN true
+                   3 | >>> FRON x
+                   4 |    \s
+                --------------------
+                """;
+        String report = frame
+                + "kiln: build failed: dockerfile parse error on line 3: unknown instruction: FRON (did you mean FROM?)\n";
+
+        // the frontend in the daemon
+        assertThat(kiln(dockerfile)).isEqualTo(1);
+        assertThat(err()).endsWith(report);
+        // the frontend in the daemon, called by this client's (a shell on error), whose Return keeps the details
+        assertThat(kiln(dockerfile, "--on-error", "shell")).isEqualTo(1);
+        assertThat(err()).endsWith(report);
+        // the frontend in this client, its error returned through the daemon's LLB bridge
+        String here = "java:" + dev.kiln.dockerfile.DockerfileFrontend.class.getName();
+        List<String> local = List.of("--local", "context=" + context, "--local", "dockerfile=" + context);
+        List<String> args = new ArrayList<>(List.of("--state", state.toString(), "--frontend", here));
+        args.addAll(local);
+        assertThat(daemonBuild("", true).run(Invocation.parse(args))).isEqualTo(1);
+        assertThat(err()).endsWith(report);
+        // no daemon
+        assertThat(failedBuildWithoutDaemon()).endsWith(report);
+    }
+
+    /** What {@code kiln build --no-daemon} of {@link #context} prints on stderr, having failed. */
+    private String failedBuildWithoutDaemon() throws Exception {
         ByteArrayOutputStream embedded = new ByteArrayOutputStream();
         PrintStream stderrBefore = System.err;
         System.setErr(new PrintStream(embedded, true, StandardCharsets.UTF_8));
+        int code;
         try {
             code = Main.run(List.of(
                     "build",
@@ -266,8 +306,9 @@ class DaemonBuildTest {
         } finally {
             System.setErr(stderrBefore);
         }
-        assertThat(code).isEqualTo(1);
-        assertThat(embedded.toString(StandardCharsets.UTF_8)).endsWith(report);
+        String printed = embedded.toString(StandardCharsets.UTF_8);
+        assertThat(code).as(printed).isEqualTo(1);
+        return printed;
     }
 
     @Test

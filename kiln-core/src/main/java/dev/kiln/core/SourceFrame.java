@@ -1,5 +1,6 @@
 package dev.kiln.core;
 
+import java.util.Optional;
 import java.util.function.IntPredicate;
 import java.util.function.UnaryOperator;
 
@@ -17,6 +18,44 @@ public final class SourceFrame {
     private static final String RULE = "--------------------";
 
     private SourceFrame() {}
+
+    /**
+     * Lines {@code first}..{@code last} (1-based) of a source file that a failure is about, with the file: its name as
+     * the user knows it, its language ("Dockerfile") and its bytes. Plain values, so that a frontend, which knows
+     * neither the engine nor the wire, can say where its input is wrong; the daemon and the gateway bridge send them
+     * as BuildKit's errdefs.Source, one range a line, as BuildKit's frontend does.
+     */
+    public record Lines(String filename, String language, byte[] data, int first, int last) {
+
+        public Lines {
+            if (first < 1 || last < first) {
+                throw new IllegalArgumentException("lines " + first + " to " + last + " of " + filename);
+            }
+            data = data.clone();
+        }
+
+        @Override
+        public byte[] data() {
+            return data.clone();
+        }
+    }
+
+    /** A failure that knows which lines of its source file it is about. */
+    public interface Located {
+
+        /** The lines, when known. */
+        Optional<Lines> lines();
+
+        /** The lines {@code error} or the first of its causes that knows them is about, if any knows. */
+        static Optional<Lines> in(Throwable error) {
+            for (Throwable cause = error; cause != null; cause = cause.getCause()) {
+                if (cause instanceof Located located && located.lines().isPresent()) {
+                    return located.lines();
+                }
+            }
+            return Optional.empty();
+        }
+    }
 
     /**
      * Lines {@code start}..{@code end} (1-based) of {@code lines} framed, those {@code marked} says with

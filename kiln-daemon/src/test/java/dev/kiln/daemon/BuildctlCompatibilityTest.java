@@ -281,13 +281,49 @@ class BuildctlCompatibilityTest {
 
     @Test
     @Order(6)
-    void aBadDockerfileFailsTheBuildWithTheParsersMessage() throws Exception {
-        Path bad = Files.createDirectories(tmp.resolve("unparsable"));
-        Files.writeString(bad.resolve("Dockerfile"), "FROM " + busybox + "\nFOOBAR nonsense\n");
-        Run run = buildctl(
-                "build", "--frontend", "dockerfile.v0", "--local", "context=" + bad, "--local", "dockerfile=" + bad);
+    void aBadDockerfileFailsTheBuildWithTheParsersMessageAndBuildctlFramesItsLines() throws Exception {
+        // what buildctl v0.24.0 prints against buildkitd v0.24.0 for the same files, progress aside: the frame it
+        // draws from the error's errdefs.Source, then BuildKit's message
+        assertThat(failureOf("unparsable", "FROM scratch\nFOOBAR nonsense\n")).isEqualTo("""
+                Dockerfile:2
+                --------------------
+                   1 |     FROM scratch
+                   2 | >>> FOOBAR nonsense
+                   3 |    \s
+                --------------------
+                error: failed to solve: dockerfile parse error on line 2: unknown instruction: FOOBAR
+                """);
+        assertThat(failureOf("open-heredoc", "FROM scratch\nRUN <<EOF\necho hi\n"))
+                .isEqualTo("""
+                Dockerfile:2
+                --------------------
+                   1 |     FROM scratch
+                   2 | >>> RUN <<EOF
+                   3 | >>> echo hi
+                   4 |    \s
+                --------------------
+                error: failed to solve: unterminated heredoc
+                """);
+        assertThat(failureOf("blank-base", "ARG X\nFROM $X\n")).isEqualTo("""
+                Dockerfile:2
+                --------------------
+                   1 |     ARG X
+                   2 | >>> FROM $X
+                   3 |    \s
+                --------------------
+                error: failed to solve: base name ($X) should not be blank
+                """);
+    }
+
+    /** buildctl's stderr from the frame on, for a Dockerfile build of {@code dockerfile} that fails. */
+    private String failureOf(String name, String dockerfile) throws Exception {
+        Path dir = Files.createDirectories(tmp.resolve(name));
+        Files.writeString(dir.resolve("Dockerfile"), dockerfile);
+        Run run = buildctl(dockerfileBuildOf(dir).toArray(String[]::new));
         assertThat(run.exit()).isNotZero();
-        assertThat(run.err()).contains("Dockerfile:2").contains("unknown instruction");
+        int frame = run.err().indexOf("Dockerfile:");
+        assertThat(frame).as(run.err()).isNotNegative();
+        return run.err().substring(frame);
     }
 
     @Test

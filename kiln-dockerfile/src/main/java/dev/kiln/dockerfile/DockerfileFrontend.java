@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.google.protobuf.ByteString;
 import dev.kiln.core.Digest;
 import dev.kiln.core.Platform;
+import dev.kiln.core.SourceFrame;
 import dev.kiln.dockerfile.convert.ConvertOptions;
 import dev.kiln.dockerfile.convert.DockerfileConverter;
 import dev.kiln.dockerfile.convert.Linter;
@@ -12,6 +13,7 @@ import dev.kiln.dockerfile.convert.Platforms;
 import dev.kiln.dockerfile.parser.DirectiveParser;
 import dev.kiln.dockerfile.parser.DockerfileParser;
 import dev.kiln.dockerfile.parser.ParsedDockerfile;
+import dev.kiln.dockerfile.parser.SourceFile;
 import dev.kiln.gateway.Attestation;
 import dev.kiln.gateway.BuildFunction;
 import dev.kiln.gateway.CacheOptionsEntry;
@@ -93,7 +95,7 @@ public final class DockerfileFrontend implements Frontend, BuildFunction {
         DockerfileSource source = readDockerfile(client, options, inputs, buildPlatform, remote);
         Optional<Syntax> syntax = syntax(options.opts(), source.data());
         if (syntax.isPresent()) {
-            return forward(client, syntax.get(), options.filename());
+            return forward(client, syntax.get(), new SourceFile(options.filename(), source.data()));
         }
         if (request.isPresent()) {
             return answer(request.get(), client, options, source);
@@ -185,7 +187,7 @@ public final class DockerfileFrontend implements Frontend, BuildFunction {
             return new DockerfileConverter.LintReport(List.of(), Optional.of(e));
         } catch (GatewayException e) {
             return new DockerfileConverter.LintReport(
-                    List.of(), Optional.of(new DockerfileException(options.filename(), 0, 0, "", e.getMessage())));
+                    List.of(), Optional.of(new DockerfileException(options.filename(), e.getMessage())));
         }
     }
 
@@ -211,8 +213,7 @@ public final class DockerfileFrontend implements Frontend, BuildFunction {
         try {
             Linter.configured(checkOption);
         } catch (IllegalArgumentException e) {
-            throw new DockerfileException(
-                    options.filename(), 0, 0, "", "failed to parse check options: " + e.getMessage());
+            throw new DockerfileException(options.filename(), "failed to parse check options: " + e.getMessage());
         }
         return checkOption;
     }
@@ -320,7 +321,7 @@ public final class DockerfileFrontend implements Frontend, BuildFunction {
                     .orElseGet(() -> new GatewayException("failed to read dockerfile: " + e.getMessage(), e)));
         }
         if (data.length == 0) {
-            throw new DockerfileException(filename, 0, 0, "", "the Dockerfile cannot be empty");
+            throw new DockerfileException(filename, "the Dockerfile cannot be empty");
         }
         byte[] ignore;
         try {
@@ -381,9 +382,10 @@ public final class DockerfileFrontend implements Frontend, BuildFunction {
 
     /**
      * Runs the syntax image as BuildKit's Dockerfile frontend forwards to it: {@code gateway.v0} with this build's
-     * options plus {@code source} and {@code cmdline}, and its inputs.
+     * options plus {@code source} and {@code cmdline}, and its inputs. Its failure is said as BuildKit says it: the
+     * build argument's in the message; the {@code # syntax=} line beside it, unless the failure names lines of its own.
      */
-    private static Result forward(Client client, Syntax syntax, String filename) throws InterruptedException {
+    private static Result forward(Client client, Syntax syntax, SourceFile dockerfile) throws InterruptedException {
         Map<String, String> opts = new java.util.HashMap<>(client.buildOpts().opts());
         opts.put("cmdline", syntax.cmdline());
         opts.put("source", syntax.image());
@@ -394,10 +396,16 @@ public final class DockerfileFrontend implements Frontend, BuildFunction {
         try {
             return client.solve(SolveRequest.frontend("gateway.v0", opts).withFrontendInputs(inputs));
         } catch (GatewayException e) {
-            String where = syntax.fromBuildArg()
-                    ? "failed with " + SYNTAX_ARG + " = " + syntax.cmdline()
-                    : filename + ":" + syntax.line() + ": # syntax=" + syntax.cmdline();
-            throw new GatewayException(where + ": " + e.getMessage(), e);
+            if (syntax.fromBuildArg()) {
+                throw new GatewayException(
+                        "failed with " + SYNTAX_ARG + " = " + syntax.cmdline() + ": " + e.getMessage(), e);
+            }
+            if (SourceFrame.Located.in(e).isPresent()) {
+                throw e;
+            }
+            DockerfileException directive = dockerfile.error(syntax.line(), syntax.line(), e.getMessage());
+            directive.initCause(e);
+            throw new GatewayException(e.getMessage(), directive);
         }
     }
 

@@ -16,7 +16,8 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  * What a user reads when a build fails on links that lead nowhere or on a huge command line (Kiln issue 9): the
  * message names the path, the link and its target, and the Dockerfile line, and stays short whatever the size of
  * the instruction. Also that links in a lower layer, written through by a later step, export as BuildKit exports
- * them: the merged filesystem, the link still a link.
+ * them: the merged filesystem, the link still a link. A Dockerfile that does not build as written says so as BuildKit
+ * does, its lines framed from the error's source.
  */
 class ErrorMessageBuildTest {
 
@@ -135,6 +136,41 @@ class ErrorMessageBuildTest {
         // the output was in the progress as the step ran: the message does not repeat it
         assertThat(message.getBytes(StandardCharsets.UTF_8).length).isLessThan(2048);
         assertThat(message).contains("exit code: 4").doesNotContain("yyy").doesNotContain("zzz");
+    }
+
+    @Test
+    void aDockerfileThatDoesNotParseIsItsLinesFramedAndBuildKitsMessage() throws Exception {
+        Path ctx = builds.context("unparsable", Map.of("Dockerfile", "FROM scratch\nRUN true\nFRON x\nCOPY a /b\n"));
+
+        assertThat(failure(ctx)).isEqualTo("""
+                Dockerfile:3
+                --------------------
+                   1 |     FROM scratch
+                   2 |     RUN true
+                   3 | >>> FRON x
+                   4 |     COPY a /b
+                   5 |    \s
+                --------------------
+                dockerfile parse error on line 3: unknown instruction: FRON (did you mean FROM?)""");
+    }
+
+    @Test
+    void aConversionErrorIsItsReasonWithTheInstructionsLinesFramed() throws Exception {
+        Path ctx = builds.context(
+                "cycle",
+                Map.of(
+                        "Dockerfile",
+                        "FROM scratch AS a\nCOPY --from=b \\\n  x /x\nFROM scratch AS b\nCOPY --from=a x /x\n"));
+
+        assertThat(failure(ctx)).isEqualTo("""
+                Dockerfile:2
+                --------------------
+                   1 |     FROM scratch AS a
+                   2 | >>> COPY --from=b \\
+                   3 | >>>   x /x
+                   4 |     FROM scratch AS b
+                --------------------
+                circular dependency detected on stage: a""");
     }
 
     private static String failure(Path ctx) throws Exception {

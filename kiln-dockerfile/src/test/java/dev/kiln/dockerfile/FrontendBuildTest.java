@@ -177,12 +177,13 @@ class FrontendBuildTest {
     }
 
     @Test
-    void syntaxErrorsAreReportedWithFileAndLine() throws Exception {
+    void syntaxErrorsAreReportedWithTheirLineAsBuildKitsAre() throws Exception {
         Path ctx = builds.context("syntax-error", Map.of("Dockerfile", "FROM scratch\nCOPY\n"));
         assertThatThrownBy(() -> builds.build(ctx, Map.of()))
                 .isInstanceOf(BuildException.class)
-                .hasMessage("Dockerfile:2: COPY requires at least two arguments, but only one was provided. "
-                        + "Destination could not be determined")
+                .hasMessage(
+                        "dockerfile parse error on line 2: COPY requires at least two arguments, but only one was provided. "
+                                + "Destination could not be determined")
                 .hasRootCauseInstanceOf(DockerfileException.class);
     }
 

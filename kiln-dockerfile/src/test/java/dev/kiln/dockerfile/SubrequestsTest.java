@@ -189,8 +189,9 @@ class SubrequestsTest {
     void lintReportsADockerfileThatDoesNotParseAsItsBuildError() throws Exception {
         Answer answer = call("lint", Map.of("Dockerfile", "FROM busybox\nCOPY\n"), Map.of());
         assertThat(answer.json().at("/buildError/message").asText())
-                .isEqualTo("Dockerfile:2: COPY requires at least two arguments, but only one was provided. "
-                        + "Destination could not be determined");
+                .isEqualTo(
+                        "dockerfile parse error on line 2: COPY requires at least two arguments, but only one was provided. "
+                                + "Destination could not be determined");
         assertThat(answer.json().at("/buildError/location/ranges/0/start/line").asInt())
                 .isEqualTo(2);
         assertThat(answer.metadata("result.statuscode")).isEqualTo("1");

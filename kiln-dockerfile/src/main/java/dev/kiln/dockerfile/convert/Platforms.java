@@ -1,8 +1,10 @@
 package dev.kiln.dockerfile.convert;
 
+import dev.kiln.core.GoQuoted;
 import dev.kiln.core.Platform;
 import java.util.Locale;
 import java.util.Set;
+import java.util.regex.Pattern;
 
 /** Platform strings as containerd's platforms package reads and writes them. */
 public final class Platforms {
@@ -45,6 +47,11 @@ public final class Platforms {
             "armel",
             "i386");
 
+    /** containerd's patterns of a platform's first part (an OS, maybe with a version) and of the others. */
+    private static final Pattern OS_AND_VERSION = Pattern.compile("^([A-Za-z0-9_-]+)(?:\\(([A-Za-z0-9_.-]*)\\))?$");
+
+    private static final Pattern SPECIFIER = Pattern.compile("^[A-Za-z0-9_.-]+$");
+
     private Platforms() {}
 
     /**
@@ -57,12 +64,18 @@ public final class Platforms {
         if (text.isEmpty()) {
             throw new IllegalArgumentException("\"\": invalid argument");
         }
-        String[] parts = text.toLowerCase(Locale.ROOT).split("/", -1);
-        for (String part : parts) {
-            if (part.isEmpty() || !part.matches("[a-z0-9_.()-]+")) {
-                throw new IllegalArgumentException("\"" + text + "\": invalid platform component");
+        // as containerd: four parts at most, the last holding any further slashes, each checked as written
+        String[] written = text.split("/", 4);
+        for (int i = 0; i < written.length; i++) {
+            Pattern component = i == 0 ? OS_AND_VERSION : SPECIFIER;
+            if (!component.matcher(written[i]).matches()) {
+                throw new IllegalArgumentException(GoQuoted.of(written[i]) + " is an invalid "
+                        + (i == 0 ? "OS component of " : "component of ") + GoQuoted.of(text) + ": "
+                        + (i == 0 ? "OSAndVersion" : "platform") + " specifier component must match "
+                        + GoQuoted.of(component.pattern()) + ": invalid argument");
             }
         }
+        String[] parts = text.toLowerCase(Locale.ROOT).split("/", -1);
         Platform parsed = switch (parts.length) {
             case 1 -> {
                 if (KNOWN_OS.contains(parts[0])) {

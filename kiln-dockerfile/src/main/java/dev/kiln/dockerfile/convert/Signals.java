@@ -52,7 +52,7 @@ final class Signals {
         try {
             int number = Integer.parseInt(text);
             if (number <= 0 || number > 64) {
-                throw new InstructionException("Invalid signal: " + text);
+                throw new InstructionException("invalid signal: " + text);
             }
             return number;
         } catch (NumberFormatException e) {
@@ -79,6 +79,6 @@ final class Signals {
                 }
             }
         }
-        throw new InstructionException("Invalid signal: " + text);
+        throw new InstructionException("invalid signal: " + text);
     }
 }

@@ -32,7 +32,7 @@ public record DockerfileStages(List<Instruction.Arg> metaArgs, List<Stage> stage
             try {
                 instruction = InstructionParser.parse(node);
             } catch (InstructionException e) {
-                throw parsed.source().error(node.startLine(), node.endLine(), e.getMessage());
+                throw parsed.source().instructionError(node.startLine(), node.endLine(), e.getMessage());
             }
             switch (instruction) {
                 case Instruction.From from -> {

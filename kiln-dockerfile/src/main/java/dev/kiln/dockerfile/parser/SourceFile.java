@@ -8,6 +8,9 @@ import java.util.List;
 /** A Dockerfile's name and content, to point errors and warnings at its lines. */
 public final class SourceFile {
 
+    /** The language BuildKit's frontend names a Dockerfile's source by. */
+    public static final String LANGUAGE = "Dockerfile";
+
     private final String name;
     private final byte[] data;
     private final List<String> lines;
@@ -39,13 +42,24 @@ public final class SourceFile {
                         .toList());
     }
 
+    /** Whether the file has no bytes at all. */
+    public boolean isEmpty() {
+        return data.length == 0;
+    }
+
+    /** An error at lines {@code start}..{@code end}, worded as the reason alone (its lines go beside it). */
     public DockerfileException error(int start, int end, String reason) {
-        return new DockerfileException(name, start, end, text(start, end), reason);
+        return new DockerfileException(this, start, end, reason, DockerfileException.Wording.REASON);
+    }
+
+    /** An instruction at lines {@code start}..{@code end} that cannot be interpreted, worded with its line. */
+    public DockerfileException instructionError(int start, int end, String reason) {
+        return new DockerfileException(this, start, end, reason, DockerfileException.Wording.PARSE_ERROR_ON_LINE);
     }
 
     /** An error about the file as a whole. */
     public DockerfileException error(String reason) {
-        return new DockerfileException(name, 0, 0, "", reason);
+        return new DockerfileException(this, 0, 0, reason, DockerfileException.Wording.REASON);
     }
 
     /** Lines with their endings kept, so that heredoc content keeps its newlines as written. */

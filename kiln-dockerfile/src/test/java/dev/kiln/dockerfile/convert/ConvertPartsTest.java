@@ -67,6 +67,21 @@ class ConvertPartsTest {
     }
 
     @Test
+    void aMalformedPlatformIsRefusedWithContainerdsWords() {
+        Platform defaults = Platform.of("linux", "amd64");
+        // as buildkitd v0.24.0 says them: four parts at most, the last keeping any further slashes
+        assertThatThrownBy(() -> Platforms.parse("linux/amd64/v9/x/y", defaults))
+                .hasMessage("\"x/y\" is an invalid component of \"linux/amd64/v9/x/y\": platform specifier component "
+                        + "must match \"^[A-Za-z0-9_.-]+$\": invalid argument");
+        assertThatThrownBy(() -> Platforms.parse("linux/amd64/v9/x", defaults))
+                .hasMessage("\"linux/amd64/v9/x\": cannot parse platform specifier: invalid argument");
+        assertThatThrownBy(() -> Platforms.parse("li nux/amd64", defaults))
+                .hasMessage(
+                        "\"li nux\" is an invalid OS component of \"li nux/amd64\": OSAndVersion specifier "
+                                + "component must match \"^([A-Za-z0-9_-]+)(?:\\\\(([A-Za-z0-9_.-]*)\\\\))?$\": invalid argument");
+    }
+
+    @Test
     void pathsNormaliseLikeGo() {
         assertThat(UnixPaths.normalize("/app", "sub/", true)).isEqualTo("/app/sub/");
         assertThat(UnixPaths.normalize("/app", "./", true)).isEqualTo("/app/");
@@ -82,7 +97,7 @@ class ConvertPartsTest {
         assertThat(Signals.parse("kill")).isEqualTo(9);
         assertThat(Signals.parse("SIGRTMIN+3")).isEqualTo(37);
         assertThat(Signals.parse("2")).isEqualTo(2);
-        assertThatThrownBy(() -> Signals.parse("SIGNOPE")).hasMessage("Invalid signal: SIGNOPE");
+        assertThatThrownBy(() -> Signals.parse("SIGNOPE")).hasMessage("invalid signal: SIGNOPE");
     }
 
     @Test

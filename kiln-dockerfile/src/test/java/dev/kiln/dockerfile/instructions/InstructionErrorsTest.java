@@ -102,7 +102,20 @@ class InstructionErrorsTest {
                 .isInstanceOfSatisfying(DockerfileException.class, e -> {
                     assertThat(e.reason()).isEqualTo(reason);
                     assertThat(e.line()).isEqualTo(line);
-                    assertThat(e.getMessage()).isEqualTo("Dockerfile:" + line + ": " + reason);
+                    // as buildkitd v0.24.0 words each: an instruction it cannot read says its line, an instruction
+                    // before any FROM is its reason alone
+                    assertThat(e.getMessage())
+                            .isEqualTo(
+                                    reason.equals("no build stage in current context")
+                                            ? reason
+                                            : "dockerfile parse error on line " + line + ": " + reason);
+                    assertThat(e.lines()).hasValueSatisfying(lines -> {
+                        assertThat(lines.filename()).isEqualTo("Dockerfile");
+                        assertThat(lines.first()).isEqualTo(line);
+                        assertThat(lines.data())
+                                .asString(StandardCharsets.UTF_8)
+                                .isEqualTo(dockerfile);
+                    });
                 });
     }
 }

@@ -218,11 +218,24 @@ class DockerfileParserTest {
     }
 
     @Test
-    void errorMessageNamesFileAndLine() {
+    void aParseErrorIsItsReasonWithTheFileAndItsLinesBeside() {
+        // as BuildKit's parser says it: the lines travel as the error's source, for a client to frame
         DockerfileException e = assertError("FROM scratch\nENV X\n", 2, "ENV must have two arguments");
-        assertThat(e.getMessage()).isEqualTo("Dockerfile:2: ENV must have two arguments");
+        assertThat(e.getMessage()).isEqualTo("ENV must have two arguments");
         assertThat(e.file()).isEqualTo("Dockerfile");
         assertThat(e.text()).isEqualTo("ENV X");
+        assertThat(e.lines()).hasValueSatisfying(lines -> {
+            assertThat(lines.filename()).isEqualTo("Dockerfile");
+            assertThat(lines.language()).isEqualTo("Dockerfile");
+            assertThat(lines.data()).asString(StandardCharsets.UTF_8).isEqualTo("FROM scratch\nENV X\n");
+            assertThat(List.of(lines.first(), lines.last())).containsExactly(2, 2);
+        });
+    }
+
+    @Test
+    void anErrorAboutTheWholeFileNamesNoLines() {
+        assertThat(new DockerfileException("Dockerfile", "the Dockerfile cannot be empty").lines())
+                .isEmpty();
     }
 
     static DockerfileException assertError(String text, int line, String reason) {

@@ -1,15 +1,18 @@
 package dev.kiln.engine.gateway;
 
+import com.google.protobuf.ByteString;
 import dev.kiln.core.SourceFrame;
 import dev.kiln.llb.LlbGraph;
 import dev.kiln.llb.pb.Location;
 import dev.kiln.llb.pb.Locations;
+import dev.kiln.llb.pb.Position;
 import dev.kiln.llb.pb.Range;
 import dev.kiln.llb.pb.SourceInfo;
 import dev.kiln.solver.ShortText;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Optional;
+import java.util.stream.IntStream;
 
 /**
  * Where in its source file (a Dockerfile) a failed op came from, as the definition's source map tells it: the whole
@@ -23,23 +26,56 @@ public record FailedSource(SourceInfo info, List<Range> ranges) {
     }
 
     /**
-     * A failure that knows where in a source file it lies: a failed step (its op's source map), or an error in the
-     * file itself, once its frontend says where. The daemon sends it as errdefs.Source; kiln build draws it.
+     * A failed step that knows where in its source file it lies, by its op's source map: the lines with the source
+     * info as the definition carried it. The daemon sends it as errdefs.Source; kiln build draws it.
      */
-    public interface Located {
+    public interface Located extends SourceFrame.Located {
 
         /** Where the failure lies, when known. */
         Optional<FailedSource> source();
+
+        @Override
+        default Optional<SourceFrame.Lines> lines() {
+            return source().flatMap(FailedSource::lines);
+        }
     }
 
-    /** Where {@code error} or the first of its causes that knows lies in its source file, if any knows. */
+    /**
+     * Where {@code error} or the first of its causes that knows lies in its source file, if any knows: a failed step
+     * by its op's source map, an error in the file itself (a Dockerfile that does not parse) by the lines its frontend
+     * names.
+     */
     public static Optional<FailedSource> in(Throwable error) {
         for (Throwable cause = error; cause != null; cause = cause.getCause()) {
-            if (cause instanceof Located located && located.source().isPresent()) {
-                return located.source();
+            Optional<FailedSource> source = switch (cause) {
+                case Located located -> located.source();
+                case SourceFrame.Located located -> located.lines().map(FailedSource::of);
+                default -> Optional.empty();
+            };
+            if (source.isPresent()) {
+                return source;
             }
         }
         return Optional.empty();
+    }
+
+    /** {@code lines} as BuildKit's frontend sends them: the file, and one range a line. */
+    public static FailedSource of(SourceFrame.Lines lines) {
+        SourceInfo info = SourceInfo.newBuilder()
+                .setFilename(lines.filename())
+                .setLanguage(lines.language())
+                .setData(ByteString.copyFrom(lines.data()))
+                .build();
+        return new FailedSource(
+                info,
+                IntStream.rangeClosed(lines.first(), lines.last())
+                        .mapToObj(FailedSource::line)
+                        .toList());
+    }
+
+    private static Range line(int line) {
+        Position position = Position.newBuilder().setLine(line).build();
+        return Range.newBuilder().setStart(position).setEnd(position).build();
     }
 
     /** Where the op {@code digest} came from, by the first of {@code graphs} whose source map has it, if any does. */
@@ -69,12 +105,29 @@ public record FailedSource(SourceInfo info, List<Range> ranges) {
      */
     public String framed() {
         String[] lines = info.getData().toString(StandardCharsets.UTF_8).split("\n", -1);
-        int start = ranges.stream()
+        return SourceFrame.draw(info.getFilename(), lines, start(), end(), this::marks, ShortText::of);
+    }
+
+    /** The lines in plain values; empty when the ranges name no line of a file. */
+    Optional<SourceFrame.Lines> lines() {
+        if (start() < 1) {
+            return Optional.empty();
+        }
+        return Optional.of(new SourceFrame.Lines(
+                info.getFilename(), info.getLanguage(), info.getData().toByteArray(), start(), end()));
+    }
+
+    /** The first line of the ranges; 0 when there are none. */
+    private int start() {
+        return ranges.stream()
                 .mapToInt(range -> range.getStart().getLine())
                 .min()
                 .orElse(0);
-        int end = ranges.stream().mapToInt(FailedSource::lastLine).max().orElse(0);
-        return SourceFrame.draw(info.getFilename(), lines, start, end, this::marks, ShortText::of);
+    }
+
+    /** The last line of the ranges; 0 when there are none. */
+    private int end() {
+        return ranges.stream().mapToInt(FailedSource::lastLine).max().orElse(0);
     }
 
     private boolean marks(int line) {

@@ -1,7 +1,10 @@
 package dev.kiln.gateway.grpc;
 
 import com.google.protobuf.ByteString;
+import com.google.protobuf.Message;
 import dev.kiln.api.ResultRefs;
+import dev.kiln.api.SolveErrorDetails;
+import dev.kiln.api.errdefs.Source;
 import dev.kiln.api.gateway.CacheOptionsEntry;
 import dev.kiln.api.gateway.InputsRequest;
 import dev.kiln.api.gateway.LLBBridgeGrpc;
@@ -16,6 +19,7 @@ import dev.kiln.api.gateway.SolveResponse;
 import dev.kiln.api.gateway.WarnRequest;
 import dev.kiln.api.types.WorkerRecord;
 import dev.kiln.core.Digest;
+import dev.kiln.core.SourceFrame;
 import dev.kiln.gateway.BuildFunction;
 import dev.kiln.gateway.BuildOpts;
 import dev.kiln.gateway.Client;
@@ -34,10 +38,13 @@ import dev.kiln.llb.State;
 import dev.kiln.llb.pb.Definition;
 import dev.kiln.llb.pb.OpMetadata;
 import dev.kiln.llb.pb.Platform;
+import dev.kiln.llb.pb.Position;
+import dev.kiln.llb.pb.Range;
 import dev.kiln.llb.pb.SourceOp;
 import io.grpc.Channel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import io.grpc.protobuf.StatusProto;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -190,17 +197,45 @@ public final class LlbBridgeClient implements Client {
         return Optional.ofNullable(failure);
     }
 
-    /** The error a Return carries: the message a user sees as the build's failure. */
+    /**
+     * The error a Return carries: the message a user sees as the build's failure, and beside it what a client draws
+     * without parsing the message, as Go's frontends return it: the details of a status behind the failure (the
+     * engine's, for a step of this frontend's solve that failed), else the lines of the frontend's input the failure
+     * names (a Dockerfile that does not parse), as errdefs.Source.
+     */
     static com.google.rpc.Status errorStatus(Throwable failure) {
         Status.Code code = switch (failure) {
             case InterruptedException e -> Status.Code.CANCELLED;
             case StatusRuntimeException e -> e.getStatus().getCode();
             default -> Status.Code.UNKNOWN;
         };
-        return com.google.rpc.Status.newBuilder()
-                .setCode(code.value())
-                .setMessage(message(failure))
-                .build();
+        Status status = Status.fromCode(code).withDescription(message(failure));
+        com.google.rpc.Status carried = StatusProto.fromThrowable(failure);
+        if (carried != null && carried.getDetailsCount() > 0) {
+            return carried.toBuilder()
+                    .setCode(code.value())
+                    .setMessage(status.getDescription())
+                    .build();
+        }
+        List<Message> details = SourceFrame.Located.in(failure)
+                .<Message>map(LlbBridgeClient::errdefsSource)
+                .map(List::of)
+                .orElse(List.of());
+        return StatusProto.fromThrowable(SolveErrorDetails.withDetails(status, details));
+    }
+
+    /** {@code lines} as BuildKit's frontend names them: the file, and one range a line. */
+    private static Source errdefsSource(SourceFrame.Lines lines) {
+        Source.Builder source = Source.newBuilder();
+        source.getInfoBuilder()
+                .setFilename(lines.filename())
+                .setLanguage(lines.language())
+                .setData(ByteString.copyFrom(lines.data()));
+        for (int line = lines.first(); line <= lines.last(); line++) {
+            Position at = Position.newBuilder().setLine(line).build();
+            source.addRanges(Range.newBuilder().setStart(at).setEnd(at));
+        }
+        return source.build();
     }
 
     private static String message(Throwable failure) {
