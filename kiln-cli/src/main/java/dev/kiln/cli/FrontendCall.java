@@ -2,8 +2,13 @@ package dev.kiln.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.google.protobuf.ByteString;
+import dev.kiln.engine.gateway.FailedSource;
 import dev.kiln.gateway.BuildFunction;
 import dev.kiln.gateway.Result;
+import dev.kiln.llb.pb.Position;
+import dev.kiln.llb.pb.Range;
+import dev.kiln.llb.pb.SourceInfo;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
@@ -96,9 +101,39 @@ record FrontendCall(String name, boolean json) {
                 out.println();
             }
             err.println("kiln: check failed: " + error.path("message").asText());
+            err.print(frame(result, error.path("location")));
         } else if (warnings == 0) {
             out.println("Check complete, no warnings found.");
         }
+    }
+
+    /**
+     * The lines a check's error is about, framed under its message as buildx prints them (lint's PrintErrorTo): the
+     * location names a source of the answer and its line ranges; empty when it names none.
+     */
+    private static String frame(JsonNode result, JsonNode location) {
+        JsonNode source =
+                result.path("sources").path(location.path("sourceIndex").asInt(0));
+        if (source.isMissingNode() || location.path("ranges").isEmpty()) {
+            return "";
+        }
+        List<Range> ranges = new java.util.ArrayList<>();
+        for (JsonNode range : location.path("ranges")) {
+            ranges.add(Range.newBuilder()
+                    .setStart(Position.newBuilder()
+                            .setLine(range.path("start").path("line").asInt()))
+                    .setEnd(Position.newBuilder()
+                            .setLine(range.path("end").path("line").asInt()))
+                    .build());
+        }
+        SourceInfo info = SourceInfo.newBuilder()
+                .setFilename(source.path("filename").asText())
+                .setLanguage(source.path("language").asText())
+                // []byte in Go's JSON: base64
+                .setData(ByteString.copyFrom(
+                        java.util.Base64.getDecoder().decode(source.path("data").asText())))
+                .build();
+        return new FailedSource(info, ranges).framed();
     }
 
     private static String text(byte[] bytes) {

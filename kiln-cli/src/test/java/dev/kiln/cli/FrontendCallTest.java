@@ -97,8 +97,17 @@ class FrontendCallTest {
         Run run = kiln(daemon, "FROM busybox\nCOPY\n", "--check");
         assertThat(run.exiting(1)).isEmpty();
         assertThat(run.err())
-                .contains("kiln: check failed: Dockerfile:2: COPY requires at least two arguments, but only one was "
-                        + "provided. Destination could not be determined");
+                .as("BuildKit's message, then the line framed, as buildx prints a check's error")
+                .endsWith("""
+                        kiln: check failed: dockerfile parse error on line 2: COPY requires at least two \
+                        arguments, but only one was provided. Destination could not be determined
+                        Dockerfile:2
+                        --------------------
+                           1 |     FROM busybox
+                           2 | >>> COPY
+                           3 |    \s
+                        --------------------
+                        """);
     }
 
     @ParameterizedTest(name = "through a daemon: {0}")
