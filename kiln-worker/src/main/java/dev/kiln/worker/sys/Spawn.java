@@ -9,6 +9,7 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.MemoryLayout;
 import java.lang.foreign.MemorySegment;
 import java.lang.invoke.MethodHandle;
 import java.util.List;
@@ -64,43 +65,31 @@ public final class Spawn {
             MethodHandle spawnp) {
 
         static Optional<Natives> find() {
-            FunctionDescriptor onePointer = FunctionDescriptor.of(Libc.INT, Libc.POINTER);
+            MemoryLayout pointer = Libc.POINTER;
             try {
                 return Optional.of(new Natives(
-                        Libc.infallible("posix_spawn_file_actions_init", onePointer),
-                        Libc.infallible(
-                                "posix_spawn_file_actions_adddup2",
-                                FunctionDescriptor.of(Libc.INT, Libc.POINTER, Libc.INT, Libc.INT)),
-                        Libc.infallible(
-                                "posix_spawn_file_actions_addclosefrom_np",
-                                FunctionDescriptor.of(Libc.INT, Libc.POINTER, Libc.INT)),
-                        Libc.infallible("posix_spawn_file_actions_destroy", onePointer),
-                        Libc.infallible("posix_spawnattr_init", onePointer),
-                        Libc.infallible(
-                                "posix_spawnattr_setflags", FunctionDescriptor.of(Libc.INT, Libc.POINTER, Libc.SHORT)),
-                        Libc.infallible(
-                                "posix_spawnattr_setsigmask",
-                                FunctionDescriptor.of(Libc.INT, Libc.POINTER, Libc.POINTER)),
-                        Libc.infallible(
-                                "posix_spawnattr_setsigdefault",
-                                FunctionDescriptor.of(Libc.INT, Libc.POINTER, Libc.POINTER)),
-                        Libc.infallible("posix_spawnattr_destroy", onePointer),
-                        Libc.infallible("sigemptyset", onePointer),
-                        Libc.infallible("sigfillset", onePointer),
-                        Libc.infallible(
-                                "posix_spawnp",
-                                FunctionDescriptor.of(
-                                        Libc.INT,
-                                        Libc.POINTER,
-                                        Libc.POINTER,
-                                        Libc.POINTER,
-                                        Libc.POINTER,
-                                        Libc.POINTER,
-                                        Libc.POINTER))));
+                        intFunction("posix_spawn_file_actions_init", pointer),
+                        intFunction("posix_spawn_file_actions_adddup2", pointer, Libc.INT, Libc.INT),
+                        intFunction("posix_spawn_file_actions_addclosefrom_np", pointer, Libc.INT),
+                        intFunction("posix_spawn_file_actions_destroy", pointer),
+                        intFunction("posix_spawnattr_init", pointer),
+                        intFunction("posix_spawnattr_setflags", pointer, Libc.SHORT),
+                        intFunction("posix_spawnattr_setsigmask", pointer, pointer),
+                        intFunction("posix_spawnattr_setsigdefault", pointer, pointer),
+                        intFunction("posix_spawnattr_destroy", pointer),
+                        intFunction("sigemptyset", pointer),
+                        intFunction("sigfillset", pointer),
+                        // pid, path, file actions, attributes, argv, envp
+                        intFunction("posix_spawnp", pointer, pointer, pointer, pointer, pointer, pointer)));
             } catch (UnsatisfiedLinkError olderLibrary) {
                 return Optional.empty();
             }
         }
+    }
+
+    /** A C function that returns an int and takes {@code parameters}; these report failure by their result. */
+    private static MethodHandle intFunction(String name, MemoryLayout... parameters) {
+        return Libc.infallible(name, FunctionDescriptor.of(Libc.INT, parameters));
     }
 
     /**
