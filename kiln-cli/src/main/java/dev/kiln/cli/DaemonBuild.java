@@ -125,7 +125,10 @@ final class DaemonBuild {
                 },
                 runnable -> Thread.ofPlatform().daemon().name("kiln-connect").start(runnable));
         Progress.Display display = Progress.Display.forMode(invocation.progress(), err);
-        connecting.thenAccept(daemon -> display.onDaemon(daemon.address()));
+        display.onDaemon(
+                invocation.address() != null && !invocation.address().isBlank()
+                        ? "the daemon at " + invocation.address()
+                        : "the daemon of " + stateDir(invocation.stateDir()));
         try {
             try {
                 return run(invocation, started, connecting, display, offerDirectAccess);

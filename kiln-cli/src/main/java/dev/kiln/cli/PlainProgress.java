@@ -89,10 +89,10 @@ final class PlainProgress implements Progress.Display {
         out.flush();
     }
 
-    /** {@code #0 building with the daemon at ADDRESS} and a blank line, as buildx starts its plain output. */
+    /** {@code #0 building with the daemon of STATE} and a blank line, as buildx starts its plain output. */
     @Override
-    public synchronized void onDaemon(String address) {
-        out.println("#0 building with the daemon at " + address);
+    public synchronized void onDaemon(String daemon) {
+        out.println("#0 building with " + daemon);
         out.println();
         out.flush();
     }

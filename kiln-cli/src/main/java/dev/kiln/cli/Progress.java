@@ -46,11 +46,11 @@ final class Progress {
         default void onExplained(VertexExplained explained) {}
 
         /**
-         * The address of the daemon that builds, once this client is connected to it: the first thing a display
-         * shows, as buildx shows its builder ({@code #0 building with ...}), so a user sees where the build went
-         * within the client's start-up, before the daemon's first step reports.
+         * Which daemon builds ({@code the daemon of STATE}, {@code the daemon at ADDRESS}): the first thing a display
+         * shows, as buildx shows its builder ({@code #0 building with ...}) before it reaches it, so that a user sees
+         * where the build goes as soon as the command line is read, not when the daemon's first step reports.
          */
-        default void onDaemon(String address) {}
+        default void onDaemon(String daemon) {}
 
         /**
          * The build is over: a display draws what it keeps for the end (the failed steps' last output, a terminal's

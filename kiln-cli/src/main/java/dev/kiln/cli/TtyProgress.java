@@ -30,7 +30,7 @@ final class TtyProgress implements Progress.Display, AutoCloseable {
     private final Thread painter;
     private int drawnLines;
     private boolean closed;
-    /** The address of the daemon that builds, drawn at the header's end as buildx draws its builder. */
+    /** The daemon that builds, drawn at the header's end as buildx draws its builder. */
     private String builder = "";
 
     private static final class Step {
@@ -75,9 +75,9 @@ final class TtyProgress implements Progress.Display, AutoCloseable {
 
     /** Draws the first frame at once, with the daemon in its header, rather than at the painter's first tick. */
     @Override
-    public synchronized void onDaemon(String address) {
+    public synchronized void onDaemon(String daemon) {
         if (!closed) {
-            builder = address;
+            builder = daemon;
             paint(false);
         }
     }

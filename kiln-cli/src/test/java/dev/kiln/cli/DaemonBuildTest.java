@@ -325,8 +325,8 @@ class DaemonBuildTest {
 
         assertThat(err())
                 .as("the daemon is named first, as buildx names its builder")
-                .startsWith("#0 building with the daemon at unix://")
-                .contains(".sock\n\n#1 ");
+                .startsWith("#0 building with the daemon of "
+                        + state.toAbsolutePath().normalize() + "\n\n#1 ");
         assertThat(err())
                 .containsPattern("(?m)^#(\\d+) \\[\\d/\\d\\] COPY data.txt /data.txt\\n#\\1 CACHED$")
                 .containsPattern("(?m)^#(\\d+) \\[\\d/\\d\\] RUN cat /data.txt > /copy.txt\\n#\\1 CACHED$")
