@@ -7,16 +7,16 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
-/** The daemon's old generation is collected once promoted garbage passes twice the live size. */
+/** The daemon's old generation is collected once promoted garbage passes half the live size. */
 class HeapTargetTest {
 
     private static final long MIB = 1024 * 1024;
 
     @Test
-    void theTargetIsTwiceTheLiveSizeAndAtLeastTheLeastGrowthMore() {
-        assertThat(HeapTarget.threshold(10 * MIB, 64 * MIB)).isEqualTo(74 * MIB);
-        assertThat(HeapTarget.threshold(100 * MIB, 64 * MIB)).isEqualTo(200 * MIB);
-        assertThat(HeapTarget.threshold(0, 64 * MIB)).isEqualTo(64 * MIB);
+    void theTargetIsTheLiveSizeAndHalfAsMuchAgainAndAtLeastTheLeastGrowthMore() {
+        assertThat(HeapTarget.threshold(10 * MIB, 16 * MIB)).isEqualTo(26 * MIB);
+        assertThat(HeapTarget.threshold(100 * MIB, 16 * MIB)).isEqualTo(150 * MIB);
+        assertThat(HeapTarget.threshold(0, 16 * MIB)).isEqualTo(16 * MIB);
     }
 
     @Test

@@ -12,23 +12,23 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
 
 /**
- * Each layer's measure ({@link DiskUsage.LayerFiles}), kept for the process and on disk between processes, one file a
- * layer: measuring one stats every file in it, which every new daemon did again for every layer of its state (one
- * that its idle timeout stopped, say), in the background of its first builds. A file names the layer directory's own
+ * Each layer's measure ({@link DiskUsage.LayerFiles}), kept on disk, one file a layer, and read from it when asked:
+ * measuring one stats every file in it, which every new daemon did again for every layer of its state (one that its
+ * idle timeout stopped, say), in the background of its first builds. Not kept in memory as well: a COPY's layer
+ * measures every file it links, and the measures of a daemon's live layers grew with its cache (12 MB of its heap
+ * after 35 W3 builds, one 20,000-file COPY layer each), where issue 13's W6 asks for no growth across 100 builds. A file names the layer directory's own
  * device and inode, so a state copied to another file system, whose inode numbers differ, is measured again. Written
  * without fsync: a torn file fails its length check and its layer is measured again.
  *
  * <p>A layer's files never change, but their link counts do: a commit hard-links files of committed layers into its
  * new one ({@link Snapshotter.LayerLinks}), and a file measured with one name, as only its layer's, then has a name in
- * the new layer too, whose measure counts it again. So the measures of a commit's source layers are forgotten, in
- * memory and on disk, before the first link is made (the syncfs that makes the commit's layer durable makes that
+ * the new layer too, whose measure counts it again. So the measures of a commit's source layers are forgotten
+ * before the first link is made (the syncfs that makes the commit's layer durable makes that
  * durable too, on the state's file system), and a
  * measure taken while links are made, or begun before, is used once and not kept.
  */
@@ -42,7 +42,6 @@ final class LayerMeasures implements Snapshotter.LayerLinks {
             new DiskUsage.LayerFiles(0, new long[0], new long[0], new long[0]);
 
     private final Path dir;
-    private final Map<String, DiskUsage.LayerFiles> kept = new ConcurrentHashMap<>();
     /** Orders what is kept against links being made: a measure is kept only under it, and forgotten under it. */
     private final Object lock = new Object();
     /** How many commits are making links now; guarded by lock. */
@@ -59,10 +58,6 @@ final class LayerMeasures implements Snapshotter.LayerLinks {
      * keeps, unless links to the files of some layer are made meanwhile. A layer removed meanwhile takes no space.
      */
     DiskUsage.LayerFiles of(String layer, Path root, Function<Path, DiskUsage.LayerFiles> walk) {
-        DiskUsage.LayerFiles known = kept.get(layer);
-        if (known != null) {
-            return known;
-        }
         Lstat identity;
         try {
             identity = Lstat.ofIfExists(root);
@@ -77,13 +72,13 @@ final class LayerMeasures implements Snapshotter.LayerLinks {
             began = linking > 0 ? -1 : linkings; // -1 matches no count: links being made now, so not kept
         }
         Optional<DiskUsage.LayerFiles> stored = read(layer, identity);
-        DiskUsage.LayerFiles files = stored.orElseGet(() -> walk.apply(root));
+        if (stored.isPresent()) {
+            return stored.get();
+        }
+        DiskUsage.LayerFiles files = walk.apply(root);
         synchronized (lock) {
             if (began == linkings) {
-                if (stored.isEmpty()) {
-                    write(layer, identity, files);
-                }
-                kept.put(layer, files);
+                write(layer, identity, files);
             }
         }
         return files;
@@ -96,7 +91,6 @@ final class LayerMeasures implements Snapshotter.LayerLinks {
             linking++;
             linkings++;
             for (String layer : layers) {
-                kept.remove(layer);
                 Files.deleteIfExists(dir.resolve(layer));
             }
         }
@@ -174,7 +168,6 @@ final class LayerMeasures implements Snapshotter.LayerLinks {
      * and a layer of a COPY keeps an entry per linked file (some 1 MB for 20,000 files).
      */
     void retain(Set<String> liveLayers) {
-        kept.keySet().retainAll(liveLayers);
         if (!Files.isDirectory(dir)) {
             return;
         }

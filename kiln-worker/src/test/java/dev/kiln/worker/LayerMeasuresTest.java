@@ -14,7 +14,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * A layer's measure is taken once and kept, in memory and on disk, until a commit links files of the layer: then it is
+ * A layer's measure is taken once and kept on disk until a commit links files of the layer: then it is
  * taken again, also by the next process, also when that process died while the links were made, and a measure that
  * overlapped the links is not kept.
  */
@@ -55,7 +55,7 @@ class LayerMeasuresTest {
         assertThat(measure(measures)).isSameAs(ONE_NAME);
         measure(measures);
         measure(new LayerMeasures(measuresDir));
-        assertThat(walks).as("taken once, then kept in memory and on disk").hasValue(1);
+        assertThat(walks).as("taken once, then kept on disk").hasValue(1);
 
         measures.linking(Set.of(LAYER)).close();
 

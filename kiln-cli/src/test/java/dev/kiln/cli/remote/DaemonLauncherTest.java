@@ -30,7 +30,7 @@ class DaemonLauncherTest {
                 .containsExactly(
                         "/jdk/bin/java",
                         "-Xms32m",
-                        "-Xmn24m",
+                        "-Xmn16m",
                         "--enable-native-access=ALL-UNNAMED",
                         "-XX:+UseSerialGC",
                         "-XX:TieredStopAtLevel=1",

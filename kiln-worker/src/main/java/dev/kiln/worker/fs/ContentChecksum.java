@@ -218,9 +218,10 @@ public final class ContentChecksum {
                     String entryInView = topInView == null
                             ? null
                             : topInView.isEmpty() ? entry.relative() : topInView + "/" + entry.relative();
-                    byte[] content = writeEntry(out, entry.relative(), entry.path(), entry.stat(), entryInView);
+                    Path path = entry.path();
+                    byte[] content = writeEntry(out, entry.relative(), path, entry.stat(), entryInView);
                     if (listing != null) {
-                        listing.add(entry.relative(), describe(entry.stat(), content, entry.path()));
+                        listing.add(entry.relative(), describe(entry.stat(), content, path));
                     }
                 }
             }

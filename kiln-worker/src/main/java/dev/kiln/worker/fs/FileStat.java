@@ -4,11 +4,17 @@ import dev.kiln.core.sys.Lstat;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
+import java.time.Instant;
 import java.util.Optional;
 
 /**
  * What lstat(2) says about one path, in the worker's terms (a {@link FileType} and the permission bits apart), read
  * with one statx(2) call ({@link Lstat}).
+ *
+ * <p>The three times are kept as instants and handed out as {@link FileTime}s: a FileTime made from an instant keeps
+ * both, 56 bytes a time against 24, and a build holds one of these for every file of a context it scans (twice over
+ * while a sync compares the context with its copy), so the FileTimes were 4 MB of the daemon's live heap at a
+ * 20,000-file context's peak.
  *
  * @param permissions the low 12 bits of st_mode (permissions plus setuid, setgid, sticky)
  */
@@ -18,9 +24,9 @@ public record FileStat(
         int uid,
         int gid,
         long size,
-        FileTime modified,
-        FileTime accessed,
-        FileTime changed,
+        Instant modifiedAt,
+        Instant accessedAt,
+        Instant changedAt,
         long inode,
         long device,
         int links,
@@ -52,13 +58,28 @@ public record FileStat(
                 stat.uid(),
                 stat.gid(),
                 stat.size(),
-                stat.modified(),
-                stat.accessed(),
-                stat.changed(),
+                stat.modified().toInstant(),
+                stat.accessed().toInstant(),
+                stat.changed().toInstant(),
                 stat.inode(),
                 stat.device(),
                 stat.links(),
                 stat.rdev());
+    }
+
+    /** st_mtime. */
+    public FileTime modified() {
+        return FileTime.from(modifiedAt);
+    }
+
+    /** st_atime. */
+    public FileTime accessed() {
+        return FileTime.from(accessedAt);
+    }
+
+    /** st_ctime. */
+    public FileTime changed() {
+        return FileTime.from(changedAt);
     }
 
     public boolean isDirectory() {

@@ -97,9 +97,12 @@ final class TreeCopy {
                     childCreated = ensureDirectory(childTarget);
                 }
                 open.push(new OpenDirectory(entry.relative(), entry.path(), childTarget, entry.stat(), childCreated));
-            } else if (copyNonDirectory(
-                    entry.path(), entry.stat(), childTarget, join(sourceBase, entry.relative()), childTargetRelative)) {
-                applyMetadata(entry.path(), entry.stat(), childTarget);
+            } else {
+                Path from = entry.path();
+                if (copyNonDirectory(
+                        from, entry.stat(), childTarget, join(sourceBase, entry.relative()), childTargetRelative)) {
+                    applyMetadata(from, entry.stat(), childTarget);
+                }
             }
         }
         closeFinished(open, null);
