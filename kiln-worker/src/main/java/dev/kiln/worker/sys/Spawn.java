@@ -28,8 +28,8 @@ import java.util.concurrent.TimeoutException;
  * loads where one does, and a build starts the OCI runtime at every RUN step: {@code start()} took 1.6 to 3.5 ms a
  * step against 0.3 to 0.5 ms for one posix_spawn (bench/README.md, session 16). The JDK's other mechanisms are
  * vfork (deprecated as dangerous) and fork (slower still, it copies the JVM's page tables); glibc's posix_spawn is
- * the safe vfork. Where the C library lacks posix_spawn_file_actions_addclosefrom_np (glibc before 2.34),
- * {@link #pipes} uses ProcessBuilder.
+ * the safe vfork. Where the C library lacks posix_spawn_file_actions_addclosefrom_np (glibc before 2.34), or /proc
+ * is not mounted, {@link #pipes} uses ProcessBuilder.
  */
 public final class Spawn {
 
