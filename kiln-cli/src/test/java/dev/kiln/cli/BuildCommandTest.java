@@ -166,7 +166,7 @@ class BuildCommandTest extends WithBusyboxContext {
     }
 
     @Test
-    void failingStepExitsWithItsCodeAndOutputInTheMessage() {
+    void failingStepExitsWithItsCodeAndCommandInTheMessage() {
         byte[] def = definition(State.local("rootfs")
                 .run(RunOption.sh("echo about to fail; exit 7"))
                 .root());

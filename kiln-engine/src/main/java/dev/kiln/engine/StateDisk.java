@@ -1,6 +1,7 @@
 package dev.kiln.engine;
 
 import dev.kiln.oci.content.DiskFullException;
+import dev.kiln.worker.ops.ExecFailedException;
 import java.io.IOException;
 import java.nio.file.FileStore;
 import java.nio.file.FileSystemException;
@@ -45,8 +46,8 @@ final class StateDisk {
     }
 
     /**
-     * Whether the message or that of a cause says the disk is full: a RUN step's output says it in the cause's
-     * message only, since the build's message is BuildKit's, which leaves the output to the progress.
+     * Whether the message or that of a cause says the disk is full, or a failed RUN step's last output does (its
+     * message is BuildKit's, which leaves the output to the progress).
      */
     private static boolean saysNoSpace(String text, Throwable failure) {
         if (text.contains(NO_SPACE)) {
@@ -54,6 +55,9 @@ final class StateDisk {
         }
         for (Throwable t = failure; t != null; t = t.getCause() == t ? null : t.getCause()) {
             if (t.getMessage() != null && t.getMessage().contains(NO_SPACE)) {
+                return true;
+            }
+            if (t instanceof ExecFailedException step && step.lastOutput().contains(NO_SPACE)) {
                 return true;
             }
         }

@@ -124,12 +124,13 @@ class ExecTest {
         assertThatThrownBy(() -> kiln.build(exec.mount("/out")))
                 .isInstanceOf(BuildException.class)
                 .hasMessageContaining("echo no > /written");
-        // the shell's complaint is the step's output, which the progress reports with the failure
+        // the shell's complaint is the step's output, which the progress reports as the step's log
         assertThat(kiln.events)
                 .anySatisfy(event -> assertThat(event)
                         .isInstanceOfSatisfying(
-                                ProgressEvent.VertexFailed.class,
-                                failed -> assertThat(failed.message()).contains("Read-only file system")));
+                                ProgressEvent.VertexLog.class,
+                                log -> assertThat(new String(log.data(), java.nio.charset.StandardCharsets.UTF_8))
+                                        .contains("Read-only file system")));
     }
 
     @Test

@@ -8,6 +8,7 @@ import dev.kiln.llb.OpOption;
 import dev.kiln.llb.RunOption;
 import dev.kiln.llb.State;
 import dev.kiln.solver.ProgressEvent;
+import dev.kiln.worker.ops.ExecFailedException;
 import java.nio.charset.StandardCharsets;
 import java.util.UUID;
 import org.junit.jupiter.api.Test;
@@ -34,16 +35,24 @@ class FailingRunTest {
                         + "successfully: exit code: 3");
         assertThat(VertexFailure.in(failure))
                 .hasValueSatisfying(vertex -> assertThat(vertex.vertexDigest()).startsWith("sha256:"));
-        assertThat(failedStepsReport("the failing step"))
-                .contains("exit code: 3")
-                .contains("some output")
-                .contains("oops");
+        assertThat(failedStepsReport("the failing step")).isEqualTo(failure.getMessage());
+        assertThat(lastOutput(failure)).contains("some output").contains("oops");
         assertThat(kiln.events)
                 .anySatisfy(event -> assertThat(event)
                         .isInstanceOfSatisfying(
                                 ProgressEvent.VertexLog.class,
                                 log -> assertThat(new String(log.data(), StandardCharsets.UTF_8))
                                         .contains("some output")));
+    }
+
+    /** The last lines the failed step's process wrote, which Java callers get beside BuildKit's message. */
+    private static String lastOutput(BuildException failure) {
+        for (Throwable cause = failure; cause != null; cause = cause.getCause()) {
+            if (cause instanceof ExecFailedException step) {
+                return step.lastOutput();
+            }
+        }
+        throw new AssertionError("no failed RUN step behind " + failure);
     }
 
     /** What the progress said of the failed step {@code name}: its error as the display shows it. */
@@ -70,7 +79,7 @@ class FailingRunTest {
         BuildException again = catchThrowableOfType(BuildException.class, () -> kiln.build(failing));
 
         assertThat(again.getMessage()).contains("cat /before; exit 1");
-        assertThat(failedStepsReport("step that fails")).contains(marker);
+        assertThat(lastOutput(again)).contains(marker);
         assertThat(kiln.executed()).containsExactly("step that fails");
         assertThat(kiln.cached()).contains("step before");
     }
@@ -97,7 +106,8 @@ class FailingRunTest {
                 failedRun(RunOption.sh("for i in $(seq 1 100); do echo line $i; done; exit 2"), "noisy");
 
         assertThat(failure.getMessage()).contains("exit code: 2").doesNotContain("line 100");
-        assertThat(failedStepsReport("noisy")).contains("line 100").doesNotContain("line 1\n");
+        assertThat(failedStepsReport("noisy")).doesNotContain("line 100");
+        assertThat(lastOutput(failure)).contains("line 100").doesNotContain("line 1\n");
     }
 
     @Test
