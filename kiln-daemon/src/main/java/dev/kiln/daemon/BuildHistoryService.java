@@ -38,7 +38,11 @@ final class BuildHistoryService {
      * Records the start of the Solve {@code ref}; the returned observer stands for the client's {@code response} and
      * hears how the Solve answers, which {@link Recording#end} records with the build's steps.
      */
-    Recording start(String ref, SolveRequest request, StreamObserver<SolveResponse> response) {
+    Recording start(
+            String ref,
+            SolveRequest request,
+            StreamObserver<SolveResponse> response,
+            java.util.function.Supplier<StatusFeed.Steps> steps) {
         BuildHistoryRecord.Builder record = BuildHistoryRecord.newBuilder()
                 .setRef(ref)
                 .setFrontend(request.getFrontend())
@@ -51,18 +55,28 @@ final class BuildHistoryService {
                     .putAllAttrs(request.getExporterAttrsDeprecatedMap()));
         }
         history.started(record.build());
-        return new Recording(record, response);
+        return new Recording(record, response, steps);
     }
 
-    /** One Solve's record in the making: the client's response observer, seeing the answer go by. */
+    /**
+     * One Solve's record in the making: the client's response observer, seeing the answer go by. The record is kept
+     * before the answer reaches the client, so that a client that lists the history once its Solve returned finds
+     * the build among the finished ones (it was listed as still running, now and then, under load).
+     */
     final class Recording implements StreamObserver<SolveResponse> {
 
         private final BuildHistoryRecord.Builder record;
         private final StreamObserver<SolveResponse> response;
+        private final java.util.function.Supplier<StatusFeed.Steps> steps;
+        private boolean ended;
 
-        private Recording(BuildHistoryRecord.Builder record, StreamObserver<SolveResponse> response) {
+        private Recording(
+                BuildHistoryRecord.Builder record,
+                StreamObserver<SolveResponse> response,
+                java.util.function.Supplier<StatusFeed.Steps> steps) {
             this.record = record;
             this.response = response;
+            this.steps = steps;
         }
 
         @Override
@@ -74,6 +88,7 @@ final class BuildHistoryService {
         @Override
         public void onError(Throwable t) {
             failed(Status.fromThrowable(t));
+            end();
             response.onError(t);
         }
 
@@ -86,11 +101,17 @@ final class BuildHistoryService {
 
         @Override
         public void onCompleted() {
+            end();
             response.onCompleted();
         }
 
-        /** The build has ended: its record, with the steps and warnings its progress shows, is kept. */
-        void end(StatusFeed.Steps steps) {
+        /** The build has ended: its record, with the steps and warnings its progress shows, is kept; once only. */
+        synchronized void end() {
+            if (ended) {
+                return;
+            }
+            ended = true;
+            StatusFeed.Steps steps = this.steps.get();
             history.completed(record.setCompletedAt(WireTime.of(clock.instant()))
                     .setNumTotalSteps(steps.total())
                     .setNumCachedSteps(steps.cached())

@@ -157,7 +157,7 @@ final class ControlService extends ControlGrpc.ControlImplBase {
         String ref = request.getRef().isEmpty() ? UUID.randomUUID().toString() : request.getRef();
         // the build's job takes this feed too: its record counts the steps the build's progress shows
         StatusFeed progress = jobs.feed(ref);
-        BuildHistoryService.Recording response = history.start(ref, request, client);
+        BuildHistoryService.Recording response = history.start(ref, request, client, progress::steps);
         try {
             build(ref, request, response);
         } catch (RuntimeException e) {
@@ -165,7 +165,7 @@ final class ControlService extends ControlGrpc.ControlImplBase {
             response.failed(Status.UNKNOWN.withDescription(e.toString()));
             throw e;
         } finally {
-            response.end(progress.steps());
+            response.end(); // when build answered nothing itself
         }
     }
 
