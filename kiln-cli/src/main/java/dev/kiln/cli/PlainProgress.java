@@ -34,7 +34,7 @@ final class PlainProgress implements Progress.Display {
     /** Each step's last output lines as printed (time and text), for {@link #close}. */
     private final Map<String, Deque<String>> lastLines = new HashMap<>();
     /** The steps that failed (not cancelled), in the order they failed. */
-    private final Set<String> failed = new LinkedHashSet<>();
+    private final Set<String> failedSteps = new LinkedHashSet<>();
 
     private String lastVertex;
     private boolean closed;
@@ -60,7 +60,7 @@ final class PlainProgress implements Progress.Display {
             case ProgressEvent.VertexFailed failed -> {
                 flushPartial(vertex, event.vertexDigest());
                 if (!ProgressEvent.CANCELLED.equals(failed.message())) {
-                    this.failed.add(event.vertexDigest());
+                    failedSteps.add(event.vertexDigest());
                 }
                 line(
                         vertex,
@@ -80,7 +80,7 @@ final class PlainProgress implements Progress.Display {
             return;
         }
         closed = true;
-        for (String digest : failed) {
+        for (String digest : failedSteps) {
             out.println("------");
             out.println(" > " + vertices.get(digest).name() + ":");
             lastLines.getOrDefault(digest, new ArrayDeque<>()).forEach(out::println);
