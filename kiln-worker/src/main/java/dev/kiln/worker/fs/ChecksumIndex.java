@@ -21,9 +21,7 @@ import java.security.DigestOutputStream;
 import java.security.MessageDigest;
 import java.time.Instant;
 import java.util.Arrays;
-import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -49,26 +47,11 @@ public final class ChecksumIndex {
 
     private record Key(long size, long modified, long inode, long changed) {}
 
-    /**
-     * A remembered digest and the key it holds for, in one object: a daemon keeps an entry for every file of the
-     * contexts and layers it checksummed (40,000 for W3's), and a separate key object was 24 bytes more each.
-     */
-    private record Entry(long size, long modified, long inode, long changed, byte[] digest) {
-
-        Entry(Key key, byte[] digest) {
-            this(key.size(), key.modified(), key.inode(), key.changed(), digest);
-        }
-
-        boolean holdsFor(Key key) {
-            return size == key.size() && modified == key.modified() && inode == key.inode() && changed == key.changed();
-        }
-    }
-
     /** How the index served lookups since it was opened. */
     public record Stats(long hits, long misses, long entries) {}
 
     private final Path file;
-    private final Map<String, Entry> entries = new ConcurrentHashMap<>();
+    private final ChecksumTable entries = new ChecksumTable();
     private final AtomicLong hits = new AtomicLong();
     private final AtomicLong misses = new AtomicLong();
     private volatile boolean dirty;
@@ -116,19 +99,15 @@ public final class ChecksumIndex {
     byte[] contentDigest(Path path, FileStat stat) throws IOException {
         String name = path.toAbsolutePath().normalize().toString();
         Key key = keyOf(stat);
-        Entry known = entries.get(name);
-        if (known != null && known.holdsFor(key)) {
-            hits.incrementAndGet();
-            return known.digest();
+        byte[] known = lookup(name, key);
+        if (known != null) {
+            return known;
         }
-        misses.incrementAndGet();
         long startedAt = nanos(FileTime.from(Instant.now()));
         byte[] digest = hashContent(path, stat.size());
         if (Math.max(key.modified(), key.changed()) < startedAt - RACY_WINDOW_NANOS) {
-            entries.put(name, new Entry(key, digest));
-            dirty = true;
-        } else if (known != null) {
-            entries.remove(name);
+            store(name, key, digest);
+        } else if (entries.remove(name)) {
             dirty = true;
         }
         return digest;
@@ -142,22 +121,31 @@ public final class ChecksumIndex {
     byte[] immutableDigest(Path layerFile, FileStat stat) throws IOException {
         String name = layerFile.toAbsolutePath().normalize().toString();
         Key key = new Key(stat.size(), nanos(stat.modified()), stat.inode(), 0);
-        Entry known = entries.get(name);
-        if (known != null && known.holdsFor(key)) {
-            hits.incrementAndGet();
-            return known.digest();
+        byte[] known = lookup(name, key);
+        if (known != null) {
+            return known;
         }
-        misses.incrementAndGet();
         byte[] digest = hashContent(layerFile, stat.size());
-        entries.put(name, new Entry(key, digest));
-        dirty = true;
+        store(name, key, digest);
         return digest;
+    }
+
+    /** The digest remembered for {@code name} under exactly {@code key}, counted as a hit or a miss. */
+    private byte[] lookup(String name, Key key) {
+        byte[] known = entries.digestIfSame(name, key.size(), key.modified(), key.inode(), key.changed());
+        (known != null ? hits : misses).incrementAndGet();
+        return known;
+    }
+
+    private void store(String name, Key key, byte[] digest) {
+        entries.put(name, key.size(), key.modified(), key.inode(), key.changed(), digest);
+        dirty = true;
     }
 
     /** Drops entries for paths under {@code dir}, e.g. when a snapshot is deleted. */
     public void forgetUnder(Path dir) {
         String prefix = dir.toAbsolutePath().normalize().toString();
-        if (entries.keySet().removeIf(p -> p.equals(prefix) || p.startsWith(prefix + "/"))) {
+        if (entries.removeUnder(prefix)) {
             dirty = true;
         }
     }
@@ -200,18 +188,19 @@ public final class ChecksumIndex {
         DataOutputStream out =
                 new DataOutputStream(new BufferedOutputStream(new DigestOutputStream(file, sha), WRITE_BUFFER));
         out.write(MAGIC);
-        Map<String, Entry> snapshot = Map.copyOf(entries);
-        out.writeInt(snapshot.size());
-        for (Map.Entry<String, Entry> e : snapshot.entrySet()) {
-            byte[] name = e.getKey().getBytes(StandardCharsets.UTF_8);
-            out.writeInt(name.length);
-            out.write(name);
-            Entry entry = e.getValue();
-            out.writeLong(entry.size());
-            out.writeLong(entry.modified());
-            out.writeLong(entry.inode());
-            out.writeLong(entry.changed());
-            out.write(entry.digest());
+        // the count and the entries under one hold of the table's lock, so that they agree
+        synchronized (entries) {
+            out.writeInt(entries.size());
+            entries.forEach((path, size, modified, inode, changed, digest) -> {
+                byte[] name = path.getBytes(StandardCharsets.UTF_8);
+                out.writeInt(name.length);
+                out.write(name);
+                out.writeLong(size);
+                out.writeLong(modified);
+                out.writeLong(inode);
+                out.writeLong(changed);
+                out.write(digest);
+            });
         }
         out.flush();
         file.write(sha.digest());
@@ -246,7 +235,7 @@ public final class ChecksumIndex {
             if (digest.length != 32) {
                 throw new IOException("truncated entry");
             }
-            entries.put(name, new Entry(key, digest));
+            entries.put(name, key.size(), key.modified(), key.inode(), key.changed(), digest);
         }
         if (in.available() != 0) {
             throw new IOException("trailing bytes");

@@ -277,9 +277,9 @@ public final class ContentChecksum {
 
     private byte[] contentDigest(Path path, FileStat stat, String inView) throws IOException {
         if (inView != null && !inView.isEmpty()) {
-            Optional<Path> layerFile = layers.regularFile(inView, stat);
+            Optional<LayerFile> layerFile = layers.regularFile(inView, stat);
             if (layerFile.isPresent()) {
-                return index.immutableDigest(layerFile.get(), stat);
+                return index.immutableDigest(layerFile.get().path(), stat);
             }
         }
         return index.contentDigest(path, stat);

@@ -11,10 +11,11 @@ import java.util.Optional;
  * What lstat(2) says about one path, in the worker's terms (a {@link FileType} and the permission bits apart), read
  * with one statx(2) call ({@link Lstat}).
  *
- * <p>The three times are kept as instants and handed out as {@link FileTime}s: a FileTime made from an instant keeps
- * both, 56 bytes a time against 24, and a build holds one of these for every file of a context it scans (twice over
- * while a sync compares the context with its copy), so the FileTimes were 4 MB of the daemon's live heap at a
- * 20,000-file context's peak.
+ * <p>The three times are kept as seconds and nanoseconds and handed out as {@link FileTime}s made when asked: a build
+ * holds one of these for every file of a context it scans (twice over while a sync compares the context with its
+ * copy). Kept as FileTimes (which hold an instant as well) they were 4 MB of the daemon's live heap at a 20,000-file
+ * context's peak; as instants, 1.5 MB (issue 13's W6). Seconds and nanoseconds rather than one count of nanoseconds,
+ * which a long holds only for the years 1678 to 2262, and an archive's files can say anything.
  *
  * @param permissions the low 12 bits of st_mode (permissions plus setuid, setgid, sticky)
  */
@@ -24,9 +25,12 @@ public record FileStat(
         int uid,
         int gid,
         long size,
-        Instant modifiedAt,
-        Instant accessedAt,
-        Instant changedAt,
+        long modifiedSeconds,
+        int modifiedNanos,
+        long accessedSeconds,
+        int accessedNanos,
+        long changedSeconds,
+        int changedNanos,
         long inode,
         long device,
         int links,
@@ -52,15 +56,21 @@ public record FileStat(
     }
 
     private static FileStat of(Lstat stat) {
+        Instant modified = stat.modified().toInstant();
+        Instant accessed = stat.accessed().toInstant();
+        Instant changed = stat.changed().toInstant();
         return new FileStat(
                 FileType.ofMode(stat.mode()),
                 stat.mode() & 07777,
                 stat.uid(),
                 stat.gid(),
                 stat.size(),
-                stat.modified().toInstant(),
-                stat.accessed().toInstant(),
-                stat.changed().toInstant(),
+                modified.getEpochSecond(),
+                modified.getNano(),
+                accessed.getEpochSecond(),
+                accessed.getNano(),
+                changed.getEpochSecond(),
+                changed.getNano(),
                 stat.inode(),
                 stat.device(),
                 stat.links(),
@@ -69,17 +79,17 @@ public record FileStat(
 
     /** st_mtime. */
     public FileTime modified() {
-        return FileTime.from(modifiedAt);
+        return FileTime.from(Instant.ofEpochSecond(modifiedSeconds, modifiedNanos));
     }
 
     /** st_atime. */
     public FileTime accessed() {
-        return FileTime.from(accessedAt);
+        return FileTime.from(Instant.ofEpochSecond(accessedSeconds, accessedNanos));
     }
 
     /** st_ctime. */
     public FileTime changed() {
-        return FileTime.from(changedAt);
+        return FileTime.from(Instant.ofEpochSecond(changedSeconds, changedNanos));
     }
 
     public boolean isDirectory() {

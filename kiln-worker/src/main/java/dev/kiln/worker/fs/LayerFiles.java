@@ -34,7 +34,7 @@ public final class LayerFiles {
      * The layer file the view shows at {@code relative} (no leading slash) with {@code viewStat}, when it is a regular
      * file of one layer with the same inode, size and mtime.
      */
-    Optional<Path> regularFile(String relative, FileStat viewStat) throws IOException {
+    Optional<LayerFile> regularFile(String relative, FileStat viewStat) throws IOException {
         int slash = relative.lastIndexOf('/');
         for (Path layer : layersWith(slash < 0 ? "" : relative.substring(0, slash))) {
             Optional<FileStat> found = FileStat.ofIfExists(layer.resolve(relative));
@@ -47,7 +47,7 @@ public final class LayerFiles {
                     && stat.inode() == viewStat.inode()
                     && stat.size() == viewStat.size()
                     && stat.modified().equals(viewStat.modified());
-            return same ? Optional.of(layer.resolve(relative)) : Optional.empty();
+            return same ? Optional.of(new LayerFile(layer, relative)) : Optional.empty();
         }
         return Optional.empty();
     }

@@ -20,7 +20,7 @@ public final class SharedFiles {
         boolean canLinkInto(String relativeDir);
 
         /** At commit, {@code relative} becomes a hard link to {@code file}. */
-        void add(String relative, Path file);
+        void add(String relative, LayerFile file);
 
         /** Something else is written at {@code relative}, and below it with {@code subtree}. */
         void forget(String relative, boolean subtree);
@@ -43,10 +43,10 @@ public final class SharedFiles {
      * The layer file the view shows at {@code relative} (no leading slash) with {@code viewStat}, when a link may
      * share it: a regular file of one layer, the same inode, with no overlayfs attributes of its own.
      */
-    Optional<Path> layerFile(String relative, FileStat viewStat) throws IOException {
-        Optional<Path> file = layers.regularFile(relative, viewStat);
+    Optional<LayerFile> layerFile(String relative, FileStat viewStat) throws IOException {
+        Optional<LayerFile> file = layers.regularFile(relative, viewStat);
         if (file.isPresent()) {
-            for (String name : Xattrs.list(file.get())) {
+            for (String name : Xattrs.list(file.get().path())) {
                 if (name.startsWith(Overlay.XATTR_PREFIX)) {
                     return Optional.empty();
                 }

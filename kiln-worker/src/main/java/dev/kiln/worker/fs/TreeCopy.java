@@ -182,7 +182,7 @@ final class TreeCopy {
             Path source, FileStat stat, Path target, String relativeSource, String relativeTarget) throws IOException {
         switch (stat.type()) {
             case REGULAR -> {
-                Path layerFile = shareable(relativeSource, stat);
+                LayerFile layerFile = shareable(relativeSource, stat);
                 if (layerFile != null) {
                     int slash = relativeTarget.lastIndexOf('/');
                     String directory = slash < 0 ? "" : relativeTarget.substring(0, slash);
@@ -220,7 +220,7 @@ final class TreeCopy {
      * The immutable layer file to link instead of copying {@code source}, when there is one and the copy would give
      * the target exactly the source's metadata: its owner, its mode, its times (and, one inode, its xattrs).
      */
-    private Path shareable(String relativeSource, FileStat stat) throws IOException {
+    private LayerFile shareable(String relativeSource, FileStat stat) throws IOException {
         if (shared == null
                 || timestamp != null
                 || (owner != null && (owner.uid() != stat.uid() || owner.gid() != stat.gid()))

@@ -15,6 +15,7 @@ import dev.kiln.worker.SnapshotResult;
 import dev.kiln.worker.fs.ChecksumSelector;
 import dev.kiln.worker.fs.CopyOptions;
 import dev.kiln.worker.fs.FileActions;
+import dev.kiln.worker.fs.LayerFile;
 import dev.kiln.worker.fs.Owner;
 import dev.kiln.worker.fs.OwnerName;
 import dev.kiln.worker.fs.OwnerRef;
@@ -232,7 +233,7 @@ public final class FileOperation implements Operation {
             }
 
             @Override
-            public void add(String relative, Path file) {
+            public void add(String relative, LayerFile file) {
                 links.add(relative, file);
             }
 

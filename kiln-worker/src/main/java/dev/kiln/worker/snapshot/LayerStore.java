@@ -188,13 +188,13 @@ final class LayerStore implements Closeable {
     }
 
     /**
-     * Tells the listener that {@code files}, regular files of committed layers, are about to gain names (see
-     * {@link Snapshotter.LayerLinks}); the layers are told once each, however many of their files are linked.
+     * Tells the listener that files of {@code layerDirs}, committed layers' directories (or paths in them), are about
+     * to gain names (see {@link Snapshotter.LayerLinks}); each layer is told once.
      */
-    Snapshotter.LayerLinks.Linking linking(Collection<Path> files) throws IOException {
+    Snapshotter.LayerLinks.Linking linking(Collection<Path> layerDirs) throws IOException {
         Set<String> from = new HashSet<>();
         int depth = layers.getNameCount();
-        for (Path file : files) {
+        for (Path file : layerDirs) {
             if (file.getNameCount() > depth && file.startsWith(layers)) {
                 from.add(file.getName(depth).toString());
             }

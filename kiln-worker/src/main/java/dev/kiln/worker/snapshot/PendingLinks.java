@@ -2,6 +2,7 @@ package dev.kiln.worker.snapshot;
 
 import dev.kiln.core.sys.PosixFiles;
 import dev.kiln.worker.fs.FileStat;
+import dev.kiln.worker.fs.LayerFile;
 import java.io.IOException;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.FileSystemException;
@@ -9,8 +10,10 @@ import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 
 /**
@@ -28,7 +31,7 @@ import java.util.TreeMap;
 public final class PendingLinks {
     private final LayerStore store;
     private final Path upper;
-    private final TreeMap<String, Path> links = new TreeMap<>();
+    private final TreeMap<String, LayerFile> links = new TreeMap<>();
 
     PendingLinks(LayerStore store, Path upper) {
         this.store = store;
@@ -44,7 +47,7 @@ public final class PendingLinks {
     }
 
     /** At commit, {@code relative} becomes a hard link to {@code file}, a regular file of a committed layer. */
-    public void add(String relative, Path file) {
+    public void add(String relative, LayerFile file) {
         links.put(relative, file);
     }
 
@@ -71,7 +74,11 @@ public final class PendingLinks {
      * first: their files gain names.
      */
     void apply() throws IOException {
-        Snapshotter.LayerLinks.Linking linking = store.linking(links.values());
+        Set<Path> layers = new HashSet<>();
+        for (LayerFile file : links.values()) {
+            layers.add(file.layer());
+        }
+        Snapshotter.LayerLinks.Linking linking = store.linking(layers);
         try {
             makeLinks();
         } finally {
@@ -83,13 +90,13 @@ public final class PendingLinks {
     private void makeLinks() throws IOException {
         Map<Path, FileStat> directories = new LinkedHashMap<>();
         FileCopier fallback = new FileCopier(false);
-        for (Map.Entry<String, Path> link : links.entrySet()) {
+        for (Map.Entry<String, LayerFile> link : links.entrySet()) {
             Path target = upper.resolve(link.getKey());
             Path directory = target.getParent();
             if (!directories.containsKey(directory)) {
                 directories.put(directory, FileStat.of(directory));
             }
-            Path file = link.getValue();
+            Path file = link.getValue().path();
             if (!linkOrCopy(file, target, fallback)) {
                 // a whiteout the copy's removal of a lower file left: the link replaces it in one rename(2)
                 Path at = directory.resolve(".kiln-link-" + Ids.random(12));
