@@ -14,8 +14,8 @@ import javax.management.openmbean.CompositeData;
 
 /**
  * Keeps the daemon's old generation near what its builds keep alive, as Go's collector does for buildkitd (with
- * GOGC=50): when the pools that hold what survives young collections grow past the live size the last full collection
- * found plus half as much again (at least {@link #minGrowth}), the daemon asks for a full collection.
+ * GOGC=25): when the pools that hold what survives young collections grow past the live size the last full collection
+ * found plus a quarter as much again (at least {@link #minGrowth}), the daemon asks for a full collection.
  *
  * <p>Why the daemon needs this: the serial collector it runs with (see the {@code kiln} launcher) grows its old
  * generation instead of collecting it for as long as the maximum heap allows, a quarter of the machine's memory by
@@ -24,15 +24,17 @@ import javax.management.openmbean.CompositeData;
  * 284 MiB after the first to 425 MiB after the twelfth, with 36 MiB live. A short-lived {@code kiln build} never
  * reaches that point, so only the daemon installs this.
  *
- * <p>Why half and 16 MiB: the old generation's size before a collection is what the daemon's peak resident size
+ * <p>Why a quarter and 8 MiB: the old generation's size before a collection is what the daemon's peak resident size
  * holds of its heap (issue 13's W6 asks for 160 MB on W3). Five W3 builds on a fresh daemon peaked at 243 MB with the
  * live size again and at least 64 MiB, 210 MB with at least 16 MiB, 192 MB with half and 16 MiB; the daemon's CPU
- * time for a W3 build rose by about a tenth (more full collections, each of some 40 MB live).
+ * time for a W3 build rose by about a tenth (more full collections, each of some 40 MB live). Once the per-file state
+ * had shrunk (some 20 MB live between builds, 25 during one), a quarter and 8 MiB with an 8 MiB young generation
+ * peaked at 153 MiB over ten W3 builds against 161 with half and 16 MiB, the builds' CPU time no higher.
  */
 final class HeapTarget implements AutoCloseable {
 
     /** The least growth before a collection: below it, full collections would cost more than the memory is worth. */
-    static final long DEFAULT_MIN_GROWTH = 16L * 1024 * 1024;
+    static final long DEFAULT_MIN_GROWTH = 8L * 1024 * 1024;
 
     private final List<MemoryPoolMXBean> pools;
     private final long minGrowth;
@@ -62,11 +64,11 @@ final class HeapTarget implements AutoCloseable {
     }
 
     /**
-     * The old generation's size that triggers the next full collection, given what the last one left live: half as
-     * much again, and at least {@code minGrowth} more.
+     * The old generation's size that triggers the next full collection, given what the last one left live: a quarter
+     * as much again, and at least {@code minGrowth} more.
      */
     static long threshold(long live, long minGrowth) {
-        return live + Math.max(live / 2, minGrowth);
+        return live + Math.max(live / 4, minGrowth);
     }
 
     /** How many full collections this target asked for. */

@@ -7,16 +7,16 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
-/** The daemon's old generation is collected once promoted garbage passes half the live size. */
+/** The daemon's old generation is collected once promoted garbage passes a quarter of the live size. */
 class HeapTargetTest {
 
     private static final long MIB = 1024 * 1024;
 
     @Test
-    void theTargetIsTheLiveSizeAndHalfAsMuchAgainAndAtLeastTheLeastGrowthMore() {
-        assertThat(HeapTarget.threshold(10 * MIB, 16 * MIB)).isEqualTo(26 * MIB);
-        assertThat(HeapTarget.threshold(100 * MIB, 16 * MIB)).isEqualTo(150 * MIB);
-        assertThat(HeapTarget.threshold(0, 16 * MIB)).isEqualTo(16 * MIB);
+    void theTargetIsTheLiveSizeAndAQuarterAsMuchAgainAndAtLeastTheLeastGrowthMore() {
+        assertThat(HeapTarget.threshold(10 * MIB, 8 * MIB)).isEqualTo(18 * MIB);
+        assertThat(HeapTarget.threshold(100 * MIB, 8 * MIB)).isEqualTo(125 * MIB);
+        assertThat(HeapTarget.threshold(0, 8 * MIB)).isEqualTo(8 * MIB);
     }
 
     @Test

@@ -30,7 +30,9 @@ class DaemonLauncherTest {
                 .containsExactly(
                         "/jdk/bin/java",
                         "-Xms32m",
-                        "-Xmn16m",
+                        "-Xmn8m",
+                        "-XX:MinHeapFreeRatio=10",
+                        "-XX:MaxHeapFreeRatio=30",
                         "--enable-native-access=ALL-UNNAMED",
                         "-XX:+UseSerialGC",
                         "-XX:TieredStopAtLevel=1",
