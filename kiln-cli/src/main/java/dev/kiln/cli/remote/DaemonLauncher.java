@@ -22,7 +22,7 @@ public final class DaemonLauncher {
     static final String DAEMON_CACHE = "kiln-daemon.aot";
 
     /**
-     * The daemon's heap, first in its command so that a heap flag the client was given wins (and {@code _JAVA_OPTIONS}
+     * The daemon's memory flags, first in its command so that a heap flag the client was given wins (and {@code _JAVA_OPTIONS}
      * over both, as the JVM reads it after its command line). A small young generation:
      * a client's default (1/192 of the machine's memory, 116 MiB on a 24 GiB machine) is all resident once used, and
      * a daemon that runs builds keeps it; with 24 MiB, bench/w3.sh's builds ran as fast (2.24 and 2.41 s against 2.30
@@ -33,10 +33,14 @@ public final class DaemonLauncher {
      * memory back. The free ratios: after a full collection the serial collector sizes its old generation so that at
      * least MinHeapFreeRatio of it is free (40% by default, so 30 MB live made it 50 MB, all of it resident once the
      * next build's promotions had filled it); 10% keeps it near the live size, and HeapTarget decides when to collect
-     * (ten W3 builds peaked at 153 MiB against 161, their CPU time no higher). The {@code kiln} launcher passes the
-     * same to {@code kiln daemon}.
+     * (ten W3 builds peaked at 153 MiB against 161, their CPU time no higher). The code cache: the JIT compiles a
+     * long tail of lukewarm methods as builds go on (9 MB of code after 60 cached builds, 11 after 210, still
+     * growing), so a daemon's memory crept by some 5 MiB per 100 builds; 12 MiB of code cache makes the JVM unload
+     * cold code when it fills, and 100 cached builds in a row stayed within 149 and 143 MiB (bench/suite.sh W6).
+     * The {@code kiln} launcher passes the same to {@code kiln daemon}.
      */
-    static final List<String> HEAP = List.of("-Xms32m", "-Xmn8m", "-XX:MinHeapFreeRatio=10", "-XX:MaxHeapFreeRatio=30");
+    static final List<String> MEMORY = List.of(
+            "-Xms32m", "-Xmn8m", "-XX:MinHeapFreeRatio=10", "-XX:MaxHeapFreeRatio=30", "-XX:ReservedCodeCacheSize=12m");
 
     private static final String AOT_CACHE = "-XX:AOTCache=";
     private static final String MAIN_CLASS = "dev.kiln.cli.Main";
@@ -102,7 +106,7 @@ public final class DaemonLauncher {
     static List<String> javaCommand(String java, List<String> arguments) {
         int main = arguments.indexOf(MAIN_CLASS);
         List<String> command = new ArrayList<>(List.of(java));
-        command.addAll(HEAP);
+        command.addAll(MEMORY);
         if (main < 0) {
             // not started as the kiln command (a test, an embedding program): its class path, the launcher's flags
             command.addAll(List.of(

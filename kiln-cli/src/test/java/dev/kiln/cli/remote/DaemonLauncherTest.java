@@ -33,6 +33,7 @@ class DaemonLauncherTest {
                         "-Xmn8m",
                         "-XX:MinHeapFreeRatio=10",
                         "-XX:MaxHeapFreeRatio=30",
+                        "-XX:ReservedCodeCacheSize=12m",
                         "--enable-native-access=ALL-UNNAMED",
                         "-XX:+UseSerialGC",
                         "-XX:TieredStopAtLevel=1",
@@ -44,7 +45,8 @@ class DaemonLauncherTest {
     @Test
     void theKilnCommandGivesAForegroundDaemonTheSameHeap() throws Exception {
         String launcher = Files.readString(Path.of("..", "kiln"));
-        assertThat(launcher).contains("daemon_heap=(" + String.join(" ", DaemonLauncher.HEAP) + ")");
+        assertThat(launcher.replaceAll("\\s+", " "))
+                .contains("daemon_memory=(" + String.join(" ", DaemonLauncher.MEMORY) + ")");
     }
 
     @Test
