@@ -194,9 +194,9 @@ final class LayerStore implements Closeable {
     Snapshotter.LayerLinks.Linking linking(Collection<Path> layerDirs) throws IOException {
         Set<String> from = new HashSet<>();
         int depth = layers.getNameCount();
-        for (Path file : layerDirs) {
-            if (file.getNameCount() > depth && file.startsWith(layers)) {
-                from.add(file.getName(depth).toString());
+        for (Path dir : layerDirs) {
+            if (dir.getNameCount() > depth && dir.startsWith(layers)) {
+                from.add(dir.getName(depth).toString());
             }
         }
         return links.linking(Set.copyOf(from));
