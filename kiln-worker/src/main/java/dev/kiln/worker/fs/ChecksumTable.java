@@ -64,10 +64,6 @@ final class ChecksumTable {
         return Arrays.copyOfRange(digests, entry * DIGEST_LENGTH, (entry + 1) * DIGEST_LENGTH);
     }
 
-    synchronized boolean contains(String path) {
-        return find(path) >= 0;
-    }
-
     /** Stores {@code digest} (32 bytes) under {@code path} with its key, replacing what the path held. */
     synchronized void put(String path, long size, long modified, long inode, long changed, byte[] digest) {
         if (digest.length != DIGEST_LENGTH) {

@@ -72,9 +72,9 @@ class ChecksumTableTest {
         assertThat(table.removeUnder("/layers/abc")).isFalse();
 
         assertThat(table.size()).isEqualTo(2);
-        assertThat(table.contains("/layers/abcd/fs/one")).isTrue();
-        assertThat(table.contains("/layers/other")).isTrue();
-        assertThat(table.contains("/layers/abc/fs/one")).isFalse();
+        assertThat(table.digestIfSame("/layers/abcd/fs/one", 1, 1, 1, 1)).isEqualTo(digest(4));
+        assertThat(table.digestIfSame("/layers/other", 1, 1, 1, 1)).isEqualTo(digest(5));
+        assertThat(table.digestIfSame("/layers/abc/fs/one", 1, 1, 1, 1)).isNull();
     }
 
     @Test
