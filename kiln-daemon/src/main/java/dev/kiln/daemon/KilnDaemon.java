@@ -88,7 +88,7 @@ final class KilnDaemon implements AutoCloseable {
      * embedded engine that holds the state is waited for.
      */
     static KilnDaemon start(DaemonConfig config, PrintStream log) throws IOException, InterruptedException {
-        BufferArenas.useOne();
+        NettySettings.applyDefaults();
         Engine engine = openEngine(config, log);
         KilnDaemon daemon = new KilnDaemon(config, engine, log);
         try {
