@@ -2,6 +2,7 @@ package dev.kiln.oci.registry;
 
 import static dev.kiln.oci.registry.RegistryTransport.headers;
 
+import dev.kiln.core.DeferredTls;
 import dev.kiln.core.Digest;
 import dev.kiln.core.ImageReference;
 import dev.kiln.core.Platform;
@@ -76,7 +77,7 @@ public final class RegistryClient implements AutoCloseable {
     private final Duration readTimeout;
 
     private RegistryClient(Builder builder) {
-        this.http = HttpClient.newBuilder()
+        this.http = DeferredTls.on(HttpClient.newBuilder())
                 .followRedirects(HttpClient.Redirect.NEVER)
                 .connectTimeout(builder.connectTimeout)
                 .build();

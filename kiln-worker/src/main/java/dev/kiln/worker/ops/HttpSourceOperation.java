@@ -1,5 +1,6 @@
 package dev.kiln.worker.ops;
 
+import dev.kiln.core.DeferredTls;
 import dev.kiln.core.Digest;
 import dev.kiln.core.Sha256;
 import dev.kiln.core.sys.PosixFiles;
@@ -33,7 +34,7 @@ import java.util.List;
  */
 public final class HttpSourceOperation implements Operation {
 
-    private static final HttpClient HTTP = HttpClient.newBuilder()
+    private static final HttpClient HTTP = DeferredTls.on(HttpClient.newBuilder())
             .followRedirects(HttpClient.Redirect.NORMAL)
             .connectTimeout(Duration.ofSeconds(30))
             .build();
