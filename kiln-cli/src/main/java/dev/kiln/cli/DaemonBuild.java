@@ -251,10 +251,18 @@ final class DaemonBuild {
                 exporters,
                 caches.exports(),
                 caches.imports());
+        Optional<LayoutExport> layoutExport = grant.isPresent() ? Optional.empty() : layoutExport(outputs);
         try {
             List<BindableService> services = grant.isPresent()
                     ? List.of()
-                    : sessionServices(locals, invocation.ociLayouts(), caches.stores(), secrets, agents, targets);
+                    : sessionServices(
+                            locals,
+                            invocation.ociLayouts(),
+                            caches.stores(),
+                            layoutExport.map(LayoutExport::dir),
+                            secrets,
+                            agents,
+                            targets);
             return solve(
                     invocation,
                     started,
@@ -267,6 +275,7 @@ final class DaemonBuild {
                     services,
                     outputs,
                     caches,
+                    layoutExport,
                     frontendHere);
         } finally {
             if (grant.isPresent()) {
@@ -328,6 +337,7 @@ final class DaemonBuild {
             Map<String, Path> locals,
             Set<String> ociLayouts,
             Set<Path> caches,
+            Optional<Path> layoutExport,
             Map<String, byte[]> secrets,
             Map<String, Path> agents,
             Map<Integer, FileTarget> targets) {
@@ -337,7 +347,7 @@ final class DaemonBuild {
         }
         Map<String, Path> layouts = new LinkedHashMap<>(locals);
         layouts.keySet().retainAll(ociLayouts);
-        ClientContentStores stores = new ClientContentStores(layouts, caches);
+        ClientContentStores stores = new ClientContentStores(layouts, caches, layoutExport);
         if (!stores.isEmpty()) {
             services.add(stores);
         }
@@ -365,6 +375,7 @@ final class DaemonBuild {
             List<BindableService> services,
             List<Output> outputs,
             SessionCaches caches,
+            Optional<LayoutExport> layoutExport,
             Optional<dev.kiln.gateway.BuildFunction> frontendHere)
             throws Exception {
         // once a debug shell has the terminal, the build's progress stays off it
@@ -487,6 +498,9 @@ final class DaemonBuild {
             awaitStatus(statusDone);
             display.close();
             caches.record(response);
+            if (layoutExport.isPresent()) {
+                layoutExport.get().record(response);
+            }
             if (invocation.call() != null) {
                 return invocation.call().print(answer.get(), out, err);
             }
@@ -531,6 +545,28 @@ final class DaemonBuild {
             err.println("kiln: the build's frontend could not run here: " + e.getMessage());
             call.cancel(e);
         }
+    }
+
+    /**
+     * The output whose directory the daemon writes through this client's session ({@link LayoutExport}): an oci or
+     * docker output with {@code tar=false}. A session serves one such store, as buildctl's does.
+     */
+    private static Optional<LayoutExport> layoutExport(List<Output> outputs) throws UsageException {
+        List<Path> dirs = new ArrayList<>();
+        for (Output output : outputs) {
+            String type = output.exporter().type();
+            String tar = output.exporter().attrs().get("tar");
+            if ((type.equals("oci") || type.equals("docker"))
+                    && ("".equals(tar) || "false".equals(tar))
+                    && output.target() instanceof FileTarget.ToFile(Path dir)) {
+                dirs.add(dir);
+            }
+        }
+        if (dirs.size() > 1) {
+            throw new UsageException("one --output with tar=false per build through this daemon's session, got "
+                    + dirs.size() + " (" + dirs.getFirst() + ", " + dirs.get(1) + ")");
+        }
+        return dirs.stream().findFirst().map(LayoutExport::new);
     }
 
     /** The connection made alongside, with the error it met as its own. */

@@ -2,7 +2,10 @@ package dev.kiln.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.kiln.api.DaemonEndpoint;
+import dev.kiln.oci.testing.Tools;
 import dev.kiln.worker.BusyboxRootfs;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
@@ -38,6 +41,7 @@ class DaemonBuildTest {
 
     static Path state;
     static Path rootfs;
+    private static final ObjectMapper JSON = new ObjectMapper();
     static String firstBuildErr;
     static long firstDaemonPid;
 
@@ -186,6 +190,44 @@ class DaemonBuildTest {
                         .map(file -> new String(file.getValue(), StandardCharsets.UTF_8)))
                 .containsExactly("hello from the context\n");
         assertThat(err()).contains("exported to");
+    }
+
+    @Test
+    void aTarFalseLayoutWrittenByTheDaemonKeepsTheImagesListedUnderOtherNames() throws Exception {
+        aTarFalseLayoutKeepsTheImagesListedUnderOtherNames(true);
+    }
+
+    /** As buildctl's: the daemon sends the blobs to the store this client serves, which lists the image after. */
+    @Test
+    void aTarFalseLayoutWrittenThroughTheSessionKeepsTheImagesListedUnderOtherNames() throws Exception {
+        aTarFalseLayoutKeepsTheImagesListedUnderOtherNames(false);
+    }
+
+    private void aTarFalseLayoutKeepsTheImagesListedUnderOtherNames(boolean direct) throws Exception {
+        Path layout = tmp.resolve("layout");
+        for (String[] build : new String[][] {
+            {"one", "example.com/app:1"}, {"two", "example.com/app:2"}, {"three", "example.com/app:1"}
+        }) {
+            int code = kiln(
+                    direct,
+                    "FROM busybox\nRUN echo " + build[0] + " > /n.txt\n",
+                    "--output",
+                    "type=oci,tar=false,dest=" + layout + ",name=" + build[1]);
+            assertThat(code).as(err()).isZero();
+        }
+
+        JsonNode manifests =
+                JSON.readTree(layout.resolve("index.json").toFile()).get("manifests");
+        assertThat(manifests.findValuesAsText("org.opencontainers.image.ref.name"))
+                .containsExactly("2", "1");
+        assertThat(manifests.findValuesAsText("io.containerd.image.name"))
+                .containsExactly("example.com/app:2", "example.com/app:1");
+        assertThat(layout.resolve("oci-layout")).content().contains("imageLayoutVersion");
+        for (var tagged : Map.of("1", "three", "2", "two").entrySet()) {
+            Path bundle = tmp.resolve("bundle-" + tagged.getKey());
+            Tools.run("umoci", "unpack", "--image", layout + ":" + tagged.getKey(), bundle.toString());
+            assertThat(bundle.resolve("rootfs/n.txt")).hasContent(tagged.getValue());
+        }
     }
 
     @Test

@@ -28,7 +28,6 @@ final class RemoteSessionClient implements SessionClient, AutoCloseable {
     private static final String FILE_SYNC = SessionHeaders.methodUrl("moby.filesync.v1.FileSync", "DiffCopy");
     private static final String SECRETS = SessionHeaders.methodUrl("moby.buildkit.secrets.v1.Secrets", "GetSecret");
     private static final String SSH = SessionHeaders.methodUrl("moby.sshforward.v1.SSH", "ForwardAgent");
-    private static final String CONTENT = SessionHeaders.methodUrl(SessionContentStore.SERVICE, "Info");
 
     private final ClientSession session;
     private final SessionCopies copies;
@@ -136,7 +135,7 @@ final class RemoteSessionClient implements SessionClient, AutoCloseable {
 
     @Override
     public Optional<ClientContentStore> contentStore(String id) {
-        if (!session.serves(CONTENT)) {
+        if (!session.serves(SessionContentStore.INFO)) {
             return Optional.empty();
         }
         return Optional.of(new SessionContentStore(session.channel(), id));

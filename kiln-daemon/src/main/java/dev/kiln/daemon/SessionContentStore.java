@@ -9,6 +9,7 @@ import dev.kiln.api.content.ReadContentResponse;
 import dev.kiln.api.content.WriteAction;
 import dev.kiln.api.content.WriteContentRequest;
 import dev.kiln.api.content.WriteContentResponse;
+import dev.kiln.api.session.SessionHeaders;
 import dev.kiln.core.Digest;
 import dev.kiln.worker.ClientContentStore;
 import io.grpc.Context;
@@ -35,6 +36,9 @@ import java.util.concurrent.TimeUnit;
 final class SessionContentStore implements ClientContentStore {
 
     static final String SERVICE = "containerd.services.content.v1.Content";
+    /** The method whose presence in a session says its client serves content stores. */
+    static final String INFO = SessionHeaders.methodUrl(SERVICE, "Info");
+
     private static final Metadata.Key<String> STORE_ID =
             Metadata.Key.of("buildkit-attachable-store-id", Metadata.ASCII_STRING_MARSHALLER);
     private static final int CHUNK = 1 << 20;

@@ -5,9 +5,11 @@ import dev.kiln.api.control.Exporter;
 import dev.kiln.api.session.FileSendPush;
 import dev.kiln.core.OnFirstUse;
 import dev.kiln.core.Trees;
+import dev.kiln.engine.export.ArchiveDestination;
 import dev.kiln.engine.export.ExportDefaults;
 import dev.kiln.engine.export.ExportTarget;
 import dev.kiln.engine.export.Exporters;
+import dev.kiln.worker.ClientContentStore;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.file.Files;
@@ -29,12 +31,15 @@ final class SessionExports implements AutoCloseable {
 
     /** The outputs whose files go to the client. */
     private static final java.util.Set<String> FILE_TYPES = java.util.Set.of("local", "tar", "oci", "docker");
+    /** The id of the content store a client serves for a tar=false output's directory, as BuildKit names it. */
+    static final String LAYOUT_STORE = "export";
 
     private final List<ExportTarget> targets = new ArrayList<>();
     private final List<SessionFile> files = new ArrayList<>();
     private final Map<Integer, Path> directories = new HashMap<>();
     private final Optional<ClientSession> session;
     private final Optional<DirectAccess> direct;
+    private boolean layoutStoreUsed;
 
     private SessionExports(Optional<ClientSession> session, Optional<DirectAccess> direct) {
         this.session = session;
@@ -84,10 +89,16 @@ final class SessionExports implements AutoCloseable {
                         "exporter " + type + ": dest " + dest + " is not among the files " + "its client granted");
             }
         }
+        Optional<ArchiveDestination> clientLayout = Optional.empty();
         if (toClient && type.equals("local")) {
             Path dir = Files.createTempDirectory(Files.createDirectories(scratch), "local-export-");
             directories.put(index, dir);
             attrs.put("dest", dir.toString());
+        } else if (toClient && Exporters.isLayoutDirectory(type, attrs)) {
+            // resolved as an archive, then written to the store the client serves for its layout directory
+            clientLayout = Optional.of(new ArchiveDestination.ToClientStore(layoutStore(type)));
+            attrs.remove("tar");
+            attrs.put("dest", "-");
         } else if (toClient) {
             SessionFile file = new SessionFile(client(type), index);
             files.add(file);
@@ -95,8 +106,12 @@ final class SessionExports implements AutoCloseable {
             attrs.put("dest", "-");
         }
         try {
-            targets.add(Exporters.resolve(
-                    type, attrs, new ExportDefaults(stdout, List.of(), false, sourceDateEpoch, Map.of())));
+            ExportTarget target = Exporters.resolve(
+                    type, attrs, new ExportDefaults(stdout, List.of(), false, sourceDateEpoch, Map.of()));
+            if (clientLayout.isPresent()) {
+                target = ((ExportTarget.ImageArchiveTarget) target).to(clientLayout.get());
+            }
+            targets.add(target);
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("exporter " + type + ": " + e.getMessage(), e);
         }
@@ -105,6 +120,24 @@ final class SessionExports implements AutoCloseable {
     private ClientSession client(String type) {
         return session.orElseThrow(() -> new IllegalArgumentException(
                 "exporter " + type + " without dest needs a session to send its output to"));
+    }
+
+    /**
+     * The content store the client serves for its tar=false output's directory: the one BuildKit's exporters write
+     * to, which buildctl and buildx call "export" (so a build has one such output).
+     */
+    private ClientContentStore layoutStore(String type) {
+        ClientSession client = client(type);
+        if (!client.serves(SessionContentStore.INFO)) {
+            throw new IllegalArgumentException("exporter " + type + ": tar=false writes the client's directory through"
+                    + " the content store its session serves, and this client's session serves none");
+        }
+        if (layoutStoreUsed) {
+            throw new IllegalArgumentException(
+                    "exporter " + type + ": one tar=false output per build: its client serves one layout store");
+        }
+        layoutStoreUsed = true;
+        return new SessionContentStore(client.channel(), LAYOUT_STORE);
     }
 
     List<ExportTarget> targets() {

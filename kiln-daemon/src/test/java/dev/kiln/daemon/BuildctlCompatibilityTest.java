@@ -198,6 +198,33 @@ class BuildctlCompatibilityTest {
         assertThat(greetings).containsExactly("hello from buildctl\n");
     }
 
+    /** tar=false: buildctl serves its directory as a content store and lists the image itself, name by name. */
+    @Test
+    @Order(2)
+    void aTarFalseLayoutKeepsTheImagesBuildctlListedUnderOtherNames() throws Exception {
+        Path layout = tmp.resolve("layout");
+        for (String name : List.of("example.com/app:1", "example.com/app:2", "example.com/app:1")) {
+            assertSucceeded(buildctl(dockerfileBuild("--output", "type=oci,tar=false,dest=" + layout + ",name=" + name)
+                    .toArray(String[]::new)));
+        }
+
+        ImageIndex index = ImageIndex.parse(Files.readAllBytes(layout.resolve("index.json")));
+        assertThat(index.manifests())
+                .extracting(entry -> entry.annotations().get("io.containerd.image.name"))
+                .containsExactly("example.com/app:2", "example.com/app:1");
+        assertThat(index.manifests())
+                .extracting(entry -> entry.annotations().get("org.opencontainers.image.ref.name"))
+                .containsExactly("2", "1");
+        for (Descriptor entry : index.manifests()) {
+            Path manifest = layout.resolve("blobs/sha256/" + entry.digest().hex());
+            for (Descriptor layer :
+                    ImageManifest.parse(Files.readAllBytes(manifest)).layers()) {
+                assertThat(layout.resolve("blobs/sha256/" + layer.digest().hex()))
+                        .isRegularFile();
+            }
+        }
+    }
+
     @Test
     @Order(3)
     void aDockerfileBuildPushesItsImageToARegistry() throws Exception {

@@ -1,6 +1,7 @@
 package dev.kiln.engine;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -132,6 +133,61 @@ class ImageArchiveTest extends EngineWithBusybox {
         JsonNode annotations = index.get("manifests").get(0).get("annotations");
         assertThat(annotations.has("org.opencontainers.image.ref.name")).isFalse();
         assertThat(annotations.has("org.opencontainers.image.created")).isTrue();
+    }
+
+    /** tar=false into one directory, as BuildKit's client keeps a layout: each name moves, other images stay. */
+    @Test
+    void aLayoutDirectoryKeepsTheImagesOfEarlierExportsUnderOtherNames() throws Exception {
+        Path layout = tmp.resolve("layout");
+        String first = layoutExport(built("first"), layout, "example.com/app:1");
+        String second = layoutExport(built("second"), layout, "app:2");
+        String third = layoutExport(built("third"), layout, "example.com/app:1");
+        String unnamed = layoutExport(built("unnamed"), layout);
+        String unnamedAgain = layoutExport(built("unnamed again"), layout);
+
+        JsonNode manifests =
+                JSON.readTree(layout.resolve("index.json").toFile()).get("manifests");
+        assertThat(manifests).hasSize(3);
+        assertThat(manifests.findValuesAsText("digest")).containsExactly(second, third, unnamedAgain);
+        assertThat(manifests.findValuesAsText("org.opencontainers.image.ref.name"))
+                .containsExactly("2", "1", "latest");
+        assertThat(manifests.findValuesAsText("io.containerd.image.name"))
+                .containsExactly("docker.io/library/app:2", "example.com/app:1");
+        assertThat(List.of(first, unnamed)).doesNotContainAnyElementsOf(manifests.findValuesAsText("digest"));
+        // the blobs of images no longer listed stay: BuildKit's client never removes a blob either
+        assertThat(layout.resolve("blobs/sha256/" + first.substring("sha256:".length())))
+                .isRegularFile();
+
+        for (var tagged :
+                Map.of("1", "third", "2", "second", "latest", "unnamed again").entrySet()) {
+            Path bundle = tmp.resolve("bundle-" + tagged.getKey());
+            Tools.run(tmp, "umoci", "unpack", "--image", layout + ":" + tagged.getKey(), bundle.toString());
+            assertThat(bundle.resolve("rootfs/in-archive")).hasContent(tagged.getValue() + "\n");
+        }
+    }
+
+    @Test
+    void aLayoutDirectoryWhoseIndexIsNoIndexIsAnErrorThatNamesIt() throws Exception {
+        Path layout = Files.createDirectories(tmp.resolve("broken-layout"));
+        Files.writeString(layout.resolve("index.json"), "{\"manifests\": 7}");
+
+        assertThatThrownBy(() -> layoutExport(built("refused"), layout, "example.com/app:1"))
+                .hasMessageContaining(layout.resolve("index.json").toString())
+                .hasMessageContaining("not an OCI image index");
+        assertThat(layout.resolve("index.json")).hasContent("{\"manifests\": 7}");
+    }
+
+    /** Exports {@code state} with tar=false into {@code layout}; answers the listed image's digest. */
+    private String layoutExport(State state, Path layout, String... names) throws Exception {
+        BuildOutcome outcome = kiln.build(
+                state,
+                new ExportTarget.OciArchive(
+                        new ArchiveDestination.ToDirectory(layout), List.of(names), ImageOptions.defaults()));
+        if (List.of(names).contains("app:2")) {
+            // the answer names the image as BuildKit's does, in full, which is what a client's index lists
+            assertThat(fact(outcome, Exporters.IMAGE_NAME)).isEqualTo("docker.io/library/app:2");
+        }
+        return fact(outcome, Exporters.IMAGE_DIGEST);
     }
 
     private static String fact(BuildOutcome outcome, String key) {

@@ -7,13 +7,14 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
-import java.util.LinkedHashMap;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.TreeMap;
 import java.util.UUID;
-import java.util.stream.Stream;
+import java.util.stream.IntStream;
 
 /**
  * The index.json of an OCI image layout's directory, which names manifests under tags, read and written as BuildKit's
@@ -25,6 +26,9 @@ public record LayoutIndex(Path dir) {
 
     public static final String REF_NAME = "org.opencontainers.image.ref.name";
     public static final String IMAGE_NAME = "io.containerd.image.name";
+
+    private static final Object[] STRIPES =
+            IntStream.range(0, 16).mapToObj(i -> new Object()).toArray();
 
     public Path file() {
         return dir.resolve("index.json");
@@ -54,27 +58,84 @@ public record LayoutIndex(Path dir) {
     }
 
     /**
-     * Names {@code manifest} under {@code tag}, in place of the entry that had the tag, keeping the others; makes the
-     * directory an OCI layout (its {@code oci-layout} file) if it is none yet. index.json is replaced atomically.
+     * How index.json names a manifest, as BuildKit's client/ociindex does: a tag alone ({@code image} empty), or an
+     * image's full name with its tag as the ref name.
      */
-    public void put(Descriptor manifest, String tag) throws IOException {
-        List<Descriptor> kept = exists()
-                ? read().manifests().stream()
-                        .filter(entry -> !tag.equals(entry.annotations().get(REF_NAME))
-                                || entry.annotations().containsKey(IMAGE_NAME))
-                        .toList()
-                : List.of();
-        Map<String, String> annotations = new LinkedHashMap<>(manifest.annotations());
-        annotations.put(REF_NAME, tag);
-        Path layout = dir.resolve("oci-layout");
-        if (!Files.exists(layout)) {
-            replace(layout, "{\"imageLayoutVersion\":\"1.0.0\"}".getBytes(StandardCharsets.UTF_8));
+    public record Name(String image, String ref) {
+
+        public Name {
+            Objects.requireNonNull(image, "image");
+            Objects.requireNonNull(ref, "ref");
         }
-        replace(
-                file(),
-                ImageIndex.oci(Stream.concat(kept.stream(), Stream.of(manifest.withAnnotations(annotations)))
-                                .toList())
-                        .toJson());
+
+        public static Name tag(String tag) {
+            return new Name("", tag);
+        }
+
+        /** Whether {@code entry} is listed under this name: the same ref name and the same image name, or none. */
+        boolean names(Descriptor entry) {
+            return ref.equals(entry.annotations().getOrDefault(REF_NAME, ""))
+                    && image.equals(entry.annotations().getOrDefault(IMAGE_NAME, ""));
+        }
+
+        /** {@code manifest} as index.json lists it under this name; its annotations sorted, as Go writes a map. */
+        public Descriptor on(Descriptor manifest) {
+            Map<String, String> annotations = new TreeMap<>(manifest.annotations());
+            if (!image.isEmpty()) {
+                annotations.put(IMAGE_NAME, image);
+            }
+            annotations.put(REF_NAME, ref);
+            return manifest.withAnnotations(annotations);
+        }
+    }
+
+    /** Names {@code manifest} under {@code tag}: {@link #put(Descriptor, List)} with that tag alone. */
+    public void put(Descriptor manifest, String tag) throws IOException {
+        put(manifest, List.of(Name.tag(tag)));
+    }
+
+    /**
+     * Lists {@code manifest} once under each of {@code names}, after the entries the index keeps: those under other
+     * names (an entry under one of the names is dropped, as a tag moves to the new manifest). The index's other
+     * fields stay. Makes the directory an OCI layout (its {@code oci-layout} file) if it is none yet; index.json is
+     * replaced atomically, and two puts to one directory in this process take turns, so neither loses the other's
+     * entry (BuildKit's client also locks a file beside index.json; another process's put is not waited for here).
+     */
+    public void put(Descriptor manifest, List<Name> names) throws IOException {
+        if (names.isEmpty()) {
+            throw new IllegalArgumentException("a manifest is put into an index under at least one name");
+        }
+        synchronized (stripe()) {
+            ImageIndex before = exists() ? read() : ImageIndex.oci(List.of());
+            List<Descriptor> manifests = new ArrayList<>();
+            for (Descriptor entry : before.manifests()) {
+                if (names.stream().noneMatch(name -> name.names(entry))) {
+                    manifests.add(entry);
+                }
+            }
+            for (Name name : names) {
+                manifests.add(name.on(manifest));
+            }
+            Path layout = dir.resolve("oci-layout");
+            if (!Files.exists(layout)) {
+                replace(layout, "{\"imageLayoutVersion\":\"1.0.0\"}".getBytes(StandardCharsets.UTF_8));
+            }
+            replace(
+                    file(),
+                    new ImageIndex(
+                                    before.schemaVersion(),
+                                    before.mediaType(),
+                                    before.artifactType(),
+                                    manifests,
+                                    before.subject(),
+                                    before.annotations())
+                            .toJson());
+        }
+    }
+
+    /** The lock of this directory's puts: one of a fixed few, so the daemon keeps none per directory it wrote. */
+    private Object stripe() {
+        return STRIPES[Math.floorMod(dir.toAbsolutePath().normalize().hashCode(), STRIPES.length)];
     }
 
     /** The index; an IOException naming the file when it cannot be read or is no OCI index. */

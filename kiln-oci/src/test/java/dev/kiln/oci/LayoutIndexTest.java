@@ -72,4 +72,45 @@ class LayoutIndexTest {
                 .isInstanceOf(IOException.class)
                 .hasMessageStartingWith(dir.resolve("index.json") + " is not an OCI image index: ");
     }
+
+    @Test
+    void aNamedPutReplacesOnlyTheEntryOfTheSameImageNameAndTagAndKeepsTheIndexsOwnFields() throws Exception {
+        Files.write(
+                dir.resolve("index.json"),
+                ImageIndex.oci(List.of(manifest("tag only").withAnnotations(Map.of(LayoutIndex.REF_NAME, "1"))))
+                        .withAnnotations(Map.of("made.by", "someone else"))
+                        .toJson());
+        LayoutIndex index = new LayoutIndex(dir);
+        LayoutIndex.Name app1 = new LayoutIndex.Name("example.com/app:1", "1");
+        index.put(manifest("app 1"), List.of(app1, new LayoutIndex.Name("example.com/other:1", "1")));
+        index.put(manifest("app 1 again"), List.of(app1));
+
+        assertThat(written().annotations()).containsEntry("made.by", "someone else");
+        assertThat(written().manifests())
+                .extracting(entry -> entry.annotations().get(LayoutIndex.IMAGE_NAME), Descriptor::digest)
+                .containsExactly(
+                        tuple(null, manifest("tag only").digest()),
+                        tuple("example.com/other:1", manifest("app 1").digest()),
+                        tuple("example.com/app:1", manifest("app 1 again").digest()));
+    }
+
+    @Test
+    void putsFromManyThreadsToOneDirectoryLoseNoEntry() throws Exception {
+        int threads = 8;
+        try (var pool = java.util.concurrent.Executors.newFixedThreadPool(threads)) {
+            List<java.util.concurrent.Future<?>> puts = new java.util.ArrayList<>();
+            for (int i = 0; i < threads; i++) {
+                String tag = "t" + i;
+                puts.add(pool.submit(() -> {
+                    new LayoutIndex(dir).put(manifest(tag), tag);
+                    return null;
+                }));
+            }
+            for (var put : puts) {
+                put.get();
+            }
+        }
+
+        assertThat(new LayoutIndex(dir).tags()).hasSize(threads);
+    }
 }

@@ -25,6 +25,7 @@ import java.nio.file.StandardOpenOption;
 import java.util.Collection;
 import java.util.Collections;
 import java.util.Map;
+import java.util.Optional;
 import java.util.SortedMap;
 import java.util.TreeMap;
 
@@ -38,7 +39,9 @@ import java.util.TreeMap;
  *       X=oci-layout:///DIR@DIGEST}) as "oci:" + the name: the user's images, only read (Info, Read);
  *   <li>the directories of its type=local caches as "local:" + the path the client sent: read for an import, and
  *       written for an export (Write, containerd's STAT, WRITE and COMMIT), each blob checked against its digest
- *       before it appears.
+ *       before it appears;
+ *   <li>the directory of its oci or docker output with {@code tar=false} as "export", as buildctl and buildx name
+ *       it: written as a cache's is, and listed in the directory's index.json by the client once the build answers.
  * </ul>
  *
  * Blobs are {@code DIR/blobs/ALG/HEX} in both.
@@ -51,6 +54,8 @@ public final class ClientContentStores implements BindableService {
     static final String LAYOUT_PREFIX = "oci:";
     /** What the store id of a local cache starts with; the rest is its directory, as the client sent it. */
     static final String CACHE_PREFIX = "local:";
+    /** The store id of a tar=false output's directory. */
+    static final String EXPORT_ID = "export";
     /** Bytes per Read answer, as containerd's content service sends them. */
     private static final int CHUNK = 1 << 20;
 
@@ -62,7 +67,14 @@ public final class ClientContentStores implements BindableService {
      * @param caches  the local cache directories, absolute, each as the build's request names it (its store's id)
      */
     public ClientContentStores(Map<String, Path> layouts, Collection<Path> caches) {
+        this(layouts, caches, Optional.empty());
+    }
+
+    /** As above, with the directory of a tar=false output ({@code export}) when there is one. */
+    public ClientContentStores(Map<String, Path> layouts, Collection<Path> caches, Optional<Path> export) {
         SortedMap<String, BlobStore> all = new TreeMap<>();
+        export.ifPresent(dir ->
+                all.put(EXPORT_ID, new BlobStore("OCI layout store " + EXPORT_ID + " (" + dir + ")", dir, true)));
         layouts.forEach((name, dir) ->
                 all.put(LAYOUT_PREFIX + name, new BlobStore("OCI layout store " + LAYOUT_PREFIX + name, dir, false)));
         for (Path dir : caches) {

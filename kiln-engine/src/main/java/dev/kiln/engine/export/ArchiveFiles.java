@@ -82,6 +82,9 @@ final class ArchiveFiles {
             case ArchiveDestination.ToDirectory(Path dir) ->
                 throw new IllegalArgumentException(
                         "an archive is one file, not the directory " + dir + " (the image layout writes its files)");
+            case ArchiveDestination.ToClientStore store ->
+                throw new IllegalArgumentException(
+                        "an archive is one file, not the client's content store (the image layout writes its blobs)");
         }
     }
 

@@ -78,6 +78,9 @@ public sealed interface ExportTarget {
         List<String> names();
 
         ImageOptions options();
+
+        /** The same export, written to {@code elsewhere}. */
+        ImageArchiveTarget to(ArchiveDestination elsewhere);
     }
 
     /**
@@ -89,6 +92,11 @@ public sealed interface ExportTarget {
 
         public OciArchive {
             names = checkedArchive(destination, names, options);
+        }
+
+        @Override
+        public OciArchive to(ArchiveDestination elsewhere) {
+            return new OciArchive(elsewhere, names, options);
         }
 
         @Override
@@ -106,6 +114,11 @@ public sealed interface ExportTarget {
 
         public DockerArchive {
             names = checkedArchive(destination, names, options);
+        }
+
+        @Override
+        public DockerArchive to(ArchiveDestination elsewhere) {
+            return new DockerArchive(elsewhere, names, options);
         }
 
         @Override

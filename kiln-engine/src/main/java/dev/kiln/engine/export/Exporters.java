@@ -4,6 +4,7 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.SequencedMap;
 
 /**
@@ -58,6 +59,18 @@ public final class Exporters {
                     "unknown type " + type + " (supported: " + String.join(", ", TYPES.keySet()) + ")");
         }
         return resolver.resolve(new ExportAttributes(attrs, defaults));
+    }
+
+    /**
+     * Whether the output is an image layout's directory rather than one archive: an oci or docker output with
+     * {@code tar=false}. Through a daemon's session its blobs go to the client's content store
+     * ({@link ArchiveDestination.ToClientStore}).
+     */
+    public static boolean isLayoutDirectory(String type, Map<String, String> attrs) {
+        String tar = attrs.get("tar");
+        // the values ExportAttributes.bool reads as false; any other is left for the exporter to refuse
+        return (type.equals("oci") || type.equals("docker"))
+                && (Objects.equals(tar, "") || Objects.equals(tar, "false"));
     }
 
     @SafeVarargs

@@ -9,8 +9,10 @@ import dev.kiln.engine.attest.AttestationManifest;
 import dev.kiln.gateway.Result;
 import dev.kiln.oci.Descriptor;
 import dev.kiln.oci.ImageIndex;
+import dev.kiln.oci.LayoutIndex;
 import dev.kiln.oci.content.ContentStore;
 import dev.kiln.solver.ProgressListener;
+import dev.kiln.worker.ClientContentStore;
 import dev.kiln.worker.Worker;
 import java.io.IOException;
 import java.io.InputStream;
@@ -23,7 +25,6 @@ import java.nio.file.attribute.FileTime;
 import java.time.Instant;
 import java.time.format.DateTimeFormatter;
 import java.time.temporal.ChronoUnit;
-import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -41,10 +42,6 @@ import org.apache.commons.compress.archivers.tar.TarConstants;
  */
 final class ImageArchive {
 
-    /** The tag of a name in an OCI layout, as containerd and BuildKit write it; the full name goes beside it. */
-    static final String REF_NAME = "org.opencontainers.image.ref.name";
-
-    static final String IMAGE_NAME = "io.containerd.image.name";
     /** When the image listed in index.json was made, as buildkitd's oci and docker exporters write it. */
     static final String CREATED = "org.opencontainers.image.created";
 
@@ -106,17 +103,24 @@ final class ImageArchive {
             List<ImageReference> references =
                     names.stream().map(ImageReference::parseNormalized).toList();
             ContentStore content = worker.images().content();
+            // BuildKit's tar=false writes the layout's content store only, for docker too: no manifest.json.
             if (archive.destination() instanceof ArchiveDestination.ToDirectory(Path dir)) {
-                // BuildKit's tar=false writes the layout's content store only, for docker too: no manifest.json.
                 log.line("writing the OCI layout to " + dir);
                 new ImageArchive(new DirectoryEntries(dir)).layout(listed, references, content);
+            } else if (archive.destination() instanceof ArchiveDestination.ToClientStore(ClientContentStore store)) {
+                log.line("sending the image's blobs to the client's OCI layout");
+                new ImageArchive(new ClientStoreEntries(store)).layout(listed, references, content);
             } else {
                 log.line("sending tarball");
                 ArchiveFiles.write(
                         archive.destination(),
                         out -> format.writer().write(listed, references, content, out, entryTime(options)));
             }
-            return ImageFacts.of(made, names, listed.descriptor());
+            // as BuildKit's oci and docker exporters answer them: full, tagged names, which a client's index lists
+            List<String> listedNames = references.stream()
+                    .map(reference -> reference.withDefaultTag().toString())
+                    .toList();
+            return ImageFacts.of(made, listedNames, listed.descriptor());
         });
     }
 
@@ -163,23 +167,22 @@ final class ImageArchive {
             }
             blob(index.indexDescriptor().digest(), content, written);
         }
-        entries.file("index.json", index(listed.descriptor(), names).toJson());
+        entries.index(listed.descriptor(), names);
     }
 
     /** One entry per name, each tagged; an unnamed image is listed once, untagged. */
     private static ImageIndex index(Descriptor image, List<ImageReference> names) {
-        List<Descriptor> manifests = new ArrayList<>();
-        for (ImageReference name : names) {
-            ImageReference tagged = name.withDefaultTag();
-            Map<String, String> annotations = new TreeMap<>(image.annotations());
-            annotations.put(IMAGE_NAME, tagged.toString());
-            annotations.put(REF_NAME, tagged.tag());
-            manifests.add(image.withAnnotations(annotations));
-        }
-        if (manifests.isEmpty()) {
-            manifests.add(image);
-        }
-        return ImageIndex.oci(manifests);
+        List<Descriptor> manifests =
+                layoutNames(names).stream().map(name -> name.on(image)).toList();
+        return ImageIndex.oci(manifests.isEmpty() ? List.of(image) : manifests);
+    }
+
+    /** Each name with its tag (latest when it has none), as the image's full name and the ref name of the tag. */
+    private static List<LayoutIndex.Name> layoutNames(List<ImageReference> names) {
+        return names.stream()
+                .map(ImageReference::withDefaultTag)
+                .map(tagged -> new LayoutIndex.Name(tagged.toString(), tagged.tag()))
+                .toList();
     }
 
     /**
@@ -229,22 +232,20 @@ final class ImageArchive {
                 .orElseThrow(() -> new IOException(
                         "blob " + digest + " of the image is missing from the content store at " + content.root()))
                 .size();
-        entries.blob(blobPath(digest), size, () -> content.open(digest));
+        entries.blob(digest, size, content);
     }
 
     /** Where a layout's entries go: one tar ({@link TarEntries}) or a directory ({@link DirectoryEntries}). */
     private interface LayoutEntries {
         void file(String name, byte[] content) throws IOException;
 
+        /** index.json, which lists {@code image} under {@code names}; written after every blob. */
+        void index(Descriptor image, List<ImageReference> names) throws IOException;
+
         void directory(String name) throws IOException;
 
-        /** A blob of {@code size} bytes, which {@code open} reads when it is to be written. */
-        void blob(String name, long size, BlobSource open) throws IOException;
-    }
-
-    @FunctionalInterface
-    private interface BlobSource {
-        InputStream open() throws IOException;
+        /** The blob {@code digest} of {@code size} bytes, read from {@code content} when it is to be written. */
+        void blob(Digest digest, long size, ContentStore content) throws IOException;
     }
 
     /** The layout as tar entries, each with the same time and owner, so the same image gives the same bytes. */
@@ -261,14 +262,14 @@ final class ImageArchive {
         }
 
         @Override
-        public void blob(String name, long size, BlobSource open) throws IOException {
-            TarArchiveEntry entry = entry(name, TarConstants.LF_NORMAL, 0644);
+        public void blob(Digest digest, long size, ContentStore content) throws IOException {
+            TarArchiveEntry entry = entry(blobPath(digest), TarConstants.LF_NORMAL, 0644);
             entry.setSize(size);
             tar.putArchiveEntry(entry);
-            try (InputStream in = open.open()) {
+            try (InputStream in = content.open(digest)) {
                 long copied = in.transferTo(tar);
                 if (copied != size) {
-                    throw new IOException("blob " + name + " changed size while it was archived");
+                    throw new IOException("blob " + digest + " changed size while it was archived");
                 }
             }
             tar.closeArchiveEntry();
@@ -281,6 +282,11 @@ final class ImageArchive {
             tar.putArchiveEntry(entry);
             tar.write(content);
             tar.closeArchiveEntry();
+        }
+
+        @Override
+        public void index(Descriptor image, List<ImageReference> names) throws IOException {
+            file("index.json", ImageArchive.index(image, names).toJson());
         }
 
         @Override
@@ -307,22 +313,30 @@ final class ImageArchive {
     }
 
     /**
-     * The layout as files under a directory ({@code tar=false}). A blob already there is kept: its name is its
-     * digest. Every file is written whole or not at all; index.json, written last, names what this export wrote
-     * and nothing an earlier one listed.
+     * The layout as files under a directory ({@code tar=false}), which may hold other images already, as BuildKit's
+     * client keeps them. A blob already there is kept: its name is its digest. Every file is written whole or not at
+     * all. index.json, written last, keeps the images listed under other names and lists this one under each of its
+     * names, or under the tag "latest" when it has none (BuildKit's default), so an unnamed image replaces the last
+     * unnamed one instead of piling up.
      */
     private record DirectoryEntries(Path root) implements LayoutEntries {
 
         @Override
-        public void blob(String name, long size, BlobSource open) throws IOException {
-            Path path = root.resolve(name);
+        public void index(Descriptor image, List<ImageReference> names) throws IOException {
+            new LayoutIndex(root)
+                    .put(image, names.isEmpty() ? List.of(LayoutIndex.Name.tag("latest")) : layoutNames(names));
+        }
+
+        @Override
+        public void blob(Digest digest, long size, ContentStore content) throws IOException {
+            Path path = root.resolve(blobPath(digest));
             if (Files.isRegularFile(path, LinkOption.NOFOLLOW_LINKS) && Files.size(path) == size) {
                 return;
             }
             ArchiveFiles.write(new ArchiveDestination.ToFile(path), out -> {
-                try (InputStream in = open.open()) {
+                try (InputStream in = content.open(digest)) {
                     if (in.transferTo(out) != size) {
-                        throw new IOException("blob " + name + " changed size while it was written to " + root);
+                        throw new IOException("blob " + digest + " changed size while it was written to " + root);
                     }
                 }
             });
@@ -341,5 +355,28 @@ final class ImageArchive {
             }
             Files.createDirectories(path);
         }
+    }
+
+    /**
+     * The layout's blobs sent to the content store a daemon's client serves for its directory, each unless the store
+     * has it; the client writes oci-layout and index.json itself, from the export's answer, as BuildKit's does.
+     */
+    private record ClientStoreEntries(ClientContentStore store) implements LayoutEntries {
+
+        @Override
+        public void blob(Digest digest, long size, ContentStore content) throws IOException {
+            if (!store.has(digest)) {
+                store.write(digest, content.blobPath(digest));
+            }
+        }
+
+        @Override
+        public void file(String name, byte[] content) {}
+
+        @Override
+        public void directory(String name) {}
+
+        @Override
+        public void index(Descriptor image, List<ImageReference> names) {}
     }
 }
