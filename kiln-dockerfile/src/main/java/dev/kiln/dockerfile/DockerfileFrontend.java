@@ -29,10 +29,10 @@ import dev.kiln.llb.LlbGraph;
 import dev.kiln.llb.LocalOption;
 import dev.kiln.llb.MarshalOptions;
 import dev.kiln.llb.OpOption;
+import dev.kiln.llb.SourceLines;
 import dev.kiln.llb.SourceMap;
 import dev.kiln.llb.State;
 import dev.kiln.llb.pb.Definition;
-import dev.kiln.llb.pb.Position;
 import dev.kiln.llb.pb.Range;
 import dev.kiln.llb.pb.SourceInfo;
 import java.io.IOException;
@@ -433,15 +433,7 @@ public final class DockerfileFrontend implements Frontend, BuildFunction {
                 .setLanguage("Dockerfile")
                 .setDefinition(source.definition())
                 .build();
-        List<Range> ranges = new ArrayList<>();
-        if (start > 0) {
-            for (int line = start; line <= Math.max(start, end); line++) {
-                ranges.add(Range.newBuilder()
-                        .setStart(Position.newBuilder().setLine(line))
-                        .setEnd(Position.newBuilder().setLine(line))
-                        .build());
-            }
-        }
+        List<Range> ranges = start > 0 ? SourceLines.eachLine(start, Math.max(start, end)) : List.of();
         return new WarnOpts(1, info, ranges, detail, url);
     }
 

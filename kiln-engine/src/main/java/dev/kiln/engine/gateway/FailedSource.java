@@ -1,18 +1,16 @@
 package dev.kiln.engine.gateway;
 
-import com.google.protobuf.ByteString;
 import dev.kiln.core.SourceFrame;
 import dev.kiln.llb.LlbGraph;
+import dev.kiln.llb.SourceLines;
 import dev.kiln.llb.pb.Location;
 import dev.kiln.llb.pb.Locations;
-import dev.kiln.llb.pb.Position;
 import dev.kiln.llb.pb.Range;
 import dev.kiln.llb.pb.SourceInfo;
 import dev.kiln.solver.ShortText;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Optional;
-import java.util.stream.IntStream;
 
 /**
  * Where in its source file (a Dockerfile) a failed op came from, as the definition's source map tells it: the whole
@@ -61,21 +59,7 @@ public record FailedSource(SourceInfo info, List<Range> ranges) {
 
     /** {@code lines} as BuildKit's frontend sends them: the file, and one range a line. */
     public static FailedSource of(SourceFrame.Lines lines) {
-        SourceInfo info = SourceInfo.newBuilder()
-                .setFilename(lines.filename())
-                .setLanguage(lines.language())
-                .setData(ByteString.copyFrom(lines.data()))
-                .build();
-        return new FailedSource(
-                info,
-                IntStream.rangeClosed(lines.first(), lines.last())
-                        .mapToObj(FailedSource::line)
-                        .toList());
-    }
-
-    private static Range line(int line) {
-        Position position = Position.newBuilder().setLine(line).build();
-        return Range.newBuilder().setStart(position).setEnd(position).build();
+        return new FailedSource(SourceLines.info(lines), SourceLines.eachLine(lines.first(), lines.last()));
     }
 
     /** Where the op {@code digest} came from, by the first of {@code graphs} whose source map has it, if any does. */

@@ -34,12 +34,11 @@ import dev.kiln.gateway.SolveRequest;
 import dev.kiln.gateway.StatRequest;
 import dev.kiln.gateway.WarnOpts;
 import dev.kiln.gateway.WorkerInfo;
+import dev.kiln.llb.SourceLines;
 import dev.kiln.llb.State;
 import dev.kiln.llb.pb.Definition;
 import dev.kiln.llb.pb.OpMetadata;
 import dev.kiln.llb.pb.Platform;
-import dev.kiln.llb.pb.Position;
-import dev.kiln.llb.pb.Range;
 import dev.kiln.llb.pb.SourceOp;
 import io.grpc.Channel;
 import io.grpc.Status;
@@ -226,16 +225,10 @@ public final class LlbBridgeClient implements Client {
 
     /** {@code lines} as BuildKit's frontend names them: the file, and one range a line. */
     private static Source errdefsSource(SourceFrame.Lines lines) {
-        Source.Builder source = Source.newBuilder();
-        source.getInfoBuilder()
-                .setFilename(lines.filename())
-                .setLanguage(lines.language())
-                .setData(ByteString.copyFrom(lines.data()));
-        for (int line = lines.first(); line <= lines.last(); line++) {
-            Position at = Position.newBuilder().setLine(line).build();
-            source.addRanges(Range.newBuilder().setStart(at).setEnd(at));
-        }
-        return source.build();
+        return Source.newBuilder()
+                .setInfo(SourceLines.info(lines))
+                .addAllRanges(SourceLines.eachLine(lines.first(), lines.last()))
+                .build();
     }
 
     private static String message(Throwable failure) {
