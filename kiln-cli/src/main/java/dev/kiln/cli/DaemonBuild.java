@@ -556,8 +556,9 @@ final class DaemonBuild {
         for (Output output : outputs) {
             String type = output.exporter().type();
             String tar = output.exporter().attrs().get("tar");
+            // tar's false values as BuildKit's exporters read them (the daemon's Exporters.isLayoutDirectory)
             if ((type.equals("oci") || type.equals("docker"))
-                    && ("".equals(tar) || "false".equals(tar))
+                    && List.of("0", "f", "F", "false", "FALSE", "False").contains(tar)
                     && output.target() instanceof FileTarget.ToFile(Path dir)) {
                 dirs.add(dir);
             }

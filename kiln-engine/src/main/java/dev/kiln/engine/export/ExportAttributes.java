@@ -34,12 +34,20 @@ record ExportAttributes(Map<String, String> attrs, ExportDefaults defaults) {
                 .toList();
     }
 
-    /** A flag of the exporter's own: absent or empty is false. */
+    /** A flag of the exporter's own: false when absent, else as {@link #flag} reads it. */
     boolean bool(String key) {
-        String value = attr(key);
+        String value = attrs.get(key);
+        return value != null && flag(key, value);
+    }
+
+    /**
+     * A flag's value as BuildKit's exporters read it: Go's strconv.ParseBool ({@code 1}, {@code t}, {@code true},
+     * {@code TRUE}... and their false counterparts), and an empty value ({@code push=}) is true.
+     */
+    static boolean flag(String key, String value) {
         return switch (value) {
-            case "true" -> true;
-            case "", "false" -> false;
+            case "", "1", "t", "T", "true", "TRUE", "True" -> true;
+            case "0", "f", "F", "false", "FALSE", "False" -> false;
             default -> throw new IllegalArgumentException(key + "=" + value + ": expected true or false");
         };
     }

@@ -4,7 +4,6 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
 import java.util.SequencedMap;
 
 /**
@@ -67,10 +66,14 @@ public final class Exporters {
      * ({@link ArchiveDestination.ToClientStore}).
      */
     public static boolean isLayoutDirectory(String type, Map<String, String> attrs) {
-        String tar = attrs.get("tar");
-        // the values ExportAttributes.bool reads as false; any other is left for the exporter to refuse
-        return (type.equals("oci") || type.equals("docker"))
-                && (Objects.equals(tar, "") || Objects.equals(tar, "false"));
+        if (!(type.equals("oci") || type.equals("docker")) || !attrs.containsKey("tar")) {
+            return false;
+        }
+        try {
+            return !ExportAttributes.flag("tar", attrs.get("tar"));
+        } catch (IllegalArgumentException notAFlag) {
+            return false; // the exporter refuses it, naming the output
+        }
     }
 
     @SafeVarargs

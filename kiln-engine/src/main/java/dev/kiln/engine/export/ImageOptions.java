@@ -242,11 +242,7 @@ public record ImageOptions(
     }
 
     private static boolean bool(String key, String value) {
-        return switch (value) {
-            case "true", "" -> true;
-            case "false" -> false;
-            default -> throw new IllegalArgumentException(key + "=" + value + ": expected true or false");
-        };
+        return ExportAttributes.flag(key, value);
     }
 
     private static int integer(String key, String value) {

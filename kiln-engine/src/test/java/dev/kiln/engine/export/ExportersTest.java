@@ -67,6 +67,30 @@ class ExportersTest {
                 .hasMessage("store=maybe: expected true or false");
     }
 
+    /** As BuildKit's exporters parse them: Go's ParseBool, and an empty value is true. */
+    @Test
+    void flagsReadAsBuildKitsExportersReadThem() {
+        ExportTarget.Image bare = (ExportTarget.Image)
+                Exporters.resolve("image", Map.of("name", "a:1", "push", "", "push-by-digest", "1"), defaults);
+        assertThat(bare.push()).isTrue();
+        assertThat(bare.pushByDigest()).isTrue();
+        assertThat(((ExportTarget.Image) Exporters.resolve("image", Map.of("name", "a:1", "push", "F"), defaults))
+                        .push())
+                .isFalse();
+        assertThat(((ExportTarget.OciArchive) Exporters.resolve("oci", Map.of("dest", "img.tar", "tar", ""), defaults))
+                        .destination())
+                .isEqualTo(new ArchiveDestination.ToFile(Path.of("img.tar")));
+        assertThat(((ExportTarget.OciArchive) Exporters.resolve("oci", Map.of("dest", "dir", "tar", "0"), defaults))
+                        .destination())
+                .isEqualTo(new ArchiveDestination.ToDirectory(Path.of("dir")));
+        assertThat(Exporters.isLayoutDirectory("oci", Map.of("tar", "FALSE"))).isTrue();
+        assertThat(Exporters.isLayoutDirectory("oci", Map.of("tar", ""))).isFalse();
+        assertThat(Exporters.isLayoutDirectory("oci", Map.of())).isFalse();
+        assertThat(Exporters.isLayoutDirectory("local", Map.of("tar", "false"))).isFalse();
+        assertThatThrownBy(() -> Exporters.resolve("image", Map.of("name", "a:1", "push", "yes"), defaults))
+                .hasMessage("push=yes: expected true or false");
+    }
+
     @Test
     void exportersSayWhereTheOutputGoesAndWhetherItTakesStdout() {
         Path dir = Path.of("out").toAbsolutePath();
