@@ -224,4 +224,17 @@ class CacheExportImportTest extends TwoEngines {
                 .isInstanceOf(UnsupportedOperationException.class)
                 .hasMessageContaining("cache import type \"s3\" is not supported");
     }
+
+    /** As BuildKit's cache backends read them, with Go's strconv.ParseBool. */
+    @Test
+    void cacheFlagsTakeGosSpellings() {
+        var local = (CacheExport.Local) CacheExport.of("local", Map.of("dest", "/c", "ignore-error", "T"));
+        org.assertj.core.api.Assertions.assertThat(local.ignoreError()).isTrue();
+        org.assertj.core.api.Assertions.assertThatThrownBy(
+                        () -> CacheExport.of("local", Map.of("dest", "/c", "image-manifest", "0")))
+                .hasMessageContaining("image-manifest=false");
+        org.assertj.core.api.Assertions.assertThatThrownBy(
+                        () -> CacheExport.of("local", Map.of("dest", "/c", "ignore-error", "yes")))
+                .hasMessageContaining("ignore-error must be true or false, not \"yes\"");
+    }
 }

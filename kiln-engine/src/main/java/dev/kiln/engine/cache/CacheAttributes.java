@@ -29,12 +29,12 @@ record CacheAttributes(String direction, Map<String, String> attrs) {
         return ref;
     }
 
-    /** {@code true}/{@code 1} or {@code false}/{@code 0}; false when absent. */
+    /** As Go's strconv.ParseBool reads it, as BuildKit's cache backends do ({@code true}, {@code 1}, {@code t}...); false when absent. */
     boolean bool(String key) {
         String value = attrs.getOrDefault(key, "false");
         return switch (value) {
-            case "true", "1" -> true;
-            case "false", "0" -> false;
+            case "1", "t", "T", "true", "TRUE", "True" -> true;
+            case "0", "f", "F", "false", "FALSE", "False" -> false;
             default ->
                 throw new IllegalArgumentException(
                         "cache attribute " + key + " must be true or false, not \"" + value + "\"");

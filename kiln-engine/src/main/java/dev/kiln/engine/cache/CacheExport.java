@@ -112,7 +112,7 @@ public sealed interface CacheExport {
             case "local" -> {
                 Path dest = read.directory("dest");
                 ImageOptions layers = layerOptions(attrs);
-                if ("false".equals(attrs.get("image-manifest"))) {
+                if (attrs.containsKey("image-manifest") && !read.bool("image-manifest")) {
                     throw new IllegalArgumentException("cache export type=local: image-manifest=false (an index "
                             + "of blobs) is not supported by kiln; leave it at its default, true");
                 }
