@@ -16,6 +16,7 @@ import dev.kiln.cli.remote.DaemonConnection;
 import dev.kiln.cli.remote.DaemonLauncher;
 import dev.kiln.cli.remote.SecretsService;
 import dev.kiln.cli.remote.SshService;
+import dev.kiln.core.GoBool;
 import dev.kiln.solver.ProgressEvent;
 import io.grpc.BindableService;
 import io.grpc.Context;
@@ -555,10 +556,9 @@ final class DaemonBuild {
         List<Path> dirs = new ArrayList<>();
         for (Output output : outputs) {
             String type = output.exporter().type();
-            String tar = output.exporter().attrs().get("tar");
-            // tar's false values as BuildKit's exporters read them (the daemon's Exporters.isLayoutDirectory)
+            // as the daemon's Exporters.isLayoutDirectory tells them
             if ((type.equals("oci") || type.equals("docker"))
-                    && List.of("0", "f", "F", "false", "FALSE", "False").contains(tar)
+                    && GoBool.isFalse(output.exporter().attrs().get("tar"))
                     && output.target() instanceof FileTarget.ToFile(Path dir)) {
                 dirs.add(dir);
             }

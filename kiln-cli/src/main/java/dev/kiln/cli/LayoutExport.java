@@ -45,8 +45,7 @@ record LayoutExport(Path dir) {
             return List.of(LayoutIndex.Name.tag("latest"));
         }
         return Arrays.stream(listed.split(","))
-                .map(name -> ImageReference.parseNormalized(name).withDefaultTag())
-                .map(tagged -> new LayoutIndex.Name(tagged.toString(), tagged.tag()))
+                .map(name -> LayoutIndex.Name.of(ImageReference.parseNormalized(name)))
                 .toList();
     }
 }

@@ -1,5 +1,6 @@
 package dev.kiln.oci;
 
+import dev.kiln.core.ImageReference;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
@@ -70,6 +71,12 @@ public record LayoutIndex(Path dir) {
 
         public static Name tag(String tag) {
             return new Name("", tag);
+        }
+
+        /** {@code image}'s full name with its tag ({@code latest} when it has none) as the ref name. */
+        public static Name of(ImageReference image) {
+            ImageReference tagged = image.withDefaultTag();
+            return new Name(tagged.toString(), tagged.tag());
         }
 
         /** Whether {@code entry} is listed under this name: the same ref name and the same image name, or none. */

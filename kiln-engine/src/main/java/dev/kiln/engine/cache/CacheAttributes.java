@@ -1,5 +1,6 @@
 package dev.kiln.engine.cache;
 
+import dev.kiln.core.GoBool;
 import dev.kiln.core.ImageReference;
 import java.nio.file.Path;
 import java.util.Map;
@@ -32,13 +33,9 @@ record CacheAttributes(String direction, Map<String, String> attrs) {
     /** As Go's strconv.ParseBool reads it, as BuildKit's cache backends do ({@code true}, {@code 1}, {@code t}...); false when absent. */
     boolean bool(String key) {
         String value = attrs.getOrDefault(key, "false");
-        return switch (value) {
-            case "1", "t", "T", "true", "TRUE", "True" -> true;
-            case "0", "f", "F", "false", "FALSE", "False" -> false;
-            default ->
-                throw new IllegalArgumentException(
-                        "cache attribute " + key + " must be true or false, not \"" + value + "\"");
-        };
+        return GoBool.parse(value)
+                .orElseThrow(() -> new IllegalArgumentException(
+                        "cache attribute " + key + " must be true or false, not \"" + value + "\""));
     }
 
     private String required(String type, String key, String form) {

@@ -1,5 +1,6 @@
 package dev.kiln.engine.export;
 
+import dev.kiln.core.GoBool;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -45,11 +46,10 @@ record ExportAttributes(Map<String, String> attrs, ExportDefaults defaults) {
      * {@code TRUE}... and their false counterparts), and an empty value ({@code push=}) is true.
      */
     static boolean flag(String key, String value) {
-        return switch (value) {
-            case "", "1", "t", "T", "true", "TRUE", "True" -> true;
-            case "0", "f", "F", "false", "FALSE", "False" -> false;
-            default -> throw new IllegalArgumentException(key + "=" + value + ": expected true or false");
-        };
+        return value.isEmpty()
+                || GoBool.parse(value)
+                        .orElseThrow(
+                                () -> new IllegalArgumentException(key + "=" + value + ": expected true or false"));
     }
 
     /** {@code dest=} as an archive's destination: a file, or the command line's stdout for {@code dest=-}. */

@@ -1,5 +1,6 @@
 package dev.kiln.engine.export;
 
+import dev.kiln.core.GoBool;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -66,14 +67,8 @@ public final class Exporters {
      * ({@link ArchiveDestination.ToClientStore}).
      */
     public static boolean isLayoutDirectory(String type, Map<String, String> attrs) {
-        if (!(type.equals("oci") || type.equals("docker")) || !attrs.containsKey("tar")) {
-            return false;
-        }
-        try {
-            return !ExportAttributes.flag("tar", attrs.get("tar"));
-        } catch (IllegalArgumentException notAFlag) {
-            return false; // the exporter refuses it, naming the output
-        }
+        // a tar= that is no flag at all is left for the exporter to refuse, naming the output
+        return (type.equals("oci") || type.equals("docker")) && GoBool.isFalse(attrs.get("tar"));
     }
 
     @SafeVarargs

@@ -179,10 +179,7 @@ final class ImageArchive {
 
     /** Each name with its tag (latest when it has none), as the image's full name and the ref name of the tag. */
     private static List<LayoutIndex.Name> layoutNames(List<ImageReference> names) {
-        return names.stream()
-                .map(ImageReference::withDefaultTag)
-                .map(tagged -> new LayoutIndex.Name(tagged.toString(), tagged.tag()))
-                .toList();
+        return names.stream().map(LayoutIndex.Name::of).toList();
     }
 
     /**
