@@ -44,7 +44,7 @@ import java.util.TreeMap;
  *       it: written as a cache's is, and listed in the directory's index.json by the client once the build answers.
  * </ul>
  *
- * Blobs are {@code DIR/blobs/ALG/HEX} in both.
+ * Blobs are {@code DIR/blobs/ALG/HEX} in each.
  */
 public final class ClientContentStores implements BindableService {
 

@@ -30,7 +30,7 @@ record CacheAttributes(String direction, Map<String, String> attrs) {
         return ref;
     }
 
-    /** As Go's strconv.ParseBool reads it, as BuildKit's cache backends do ({@code true}, {@code 1}, {@code t}...); false when absent. */
+    /** As Go's strconv.ParseBool reads it ({@link GoBool}), as BuildKit's cache backends do; false when absent. */
     boolean bool(String key) {
         String value = attrs.getOrDefault(key, "false");
         return GoBool.parse(value)

@@ -232,7 +232,10 @@ final class ImageArchive {
         entries.blob(digest, size, content);
     }
 
-    /** Where a layout's entries go: one tar ({@link TarEntries}) or a directory ({@link DirectoryEntries}). */
+    /**
+     * Where a layout's entries go: one tar ({@link TarEntries}), a directory ({@link DirectoryEntries}), or the
+     * content store a daemon's client serves for its directory ({@link ClientStoreEntries}).
+     */
     private interface LayoutEntries {
         void file(String name, byte[] content) throws IOException;
 
