@@ -468,7 +468,8 @@ public final class Engine implements AutoCloseable {
             }
             return exported;
         } catch (IOException e) {
-            throw new BuildException("export to " + target + " failed: " + e.getMessage(), e);
+            throw new BuildException(
+                    "export to " + target.exporter().describe() + " failed: " + dev.kiln.core.IoFailure.describe(e), e);
         }
     }
 

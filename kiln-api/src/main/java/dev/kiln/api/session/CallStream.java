@@ -1,5 +1,6 @@
 package dev.kiln.api.session;
 
+import dev.kiln.core.IoFailure;
 import io.grpc.CallOptions;
 import io.grpc.Channel;
 import io.grpc.ClientCall;
@@ -191,8 +192,7 @@ abstract sealed class CallStream<I, O> implements Wire<I, O> {
             case StatusException e -> e.getStatus();
             case StatusRuntimeException e -> e.getStatus();
             case InterruptedException e -> Status.CANCELLED.withDescription("interrupted");
-            default ->
-                Status.UNKNOWN.withDescription(error.getMessage() != null ? error.getMessage() : error.toString());
+            default -> Status.UNKNOWN.withDescription(IoFailure.describe(error));
         };
     }
 
