@@ -1,5 +1,6 @@
 package dev.kiln.oci.registry;
 
+import dev.kiln.core.IoFailure;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InterruptedIOException;
@@ -191,8 +192,7 @@ final class RegistryTransport {
     }
 
     private static String describe(IOException e) {
-        String message = e.getMessage();
-        return message == null || message.isEmpty() ? e.getClass().getSimpleName() : message;
+        return IoFailure.describe(e);
     }
 
     static Map<String, String> headers(String... namesAndValues) {
