@@ -570,6 +570,13 @@ final class DaemonBuild {
         return dirs.stream().findFirst().map(LayoutExport::new);
     }
 
+    /** Names an image output without {@code name=} by the {@code -t} tags, as buildx and the embedded engine do. */
+    private static void namedByTags(Map<String, String> attrs, Invocation invocation) {
+        if (!attrs.containsKey("name") && !invocation.tags().isEmpty()) {
+            attrs.put("name", String.join(",", invocation.tags()));
+        }
+    }
+
     /** The connection made alongside, with the error it met as its own. */
     private static DaemonConnection connected(CompletableFuture<DaemonConnection> connecting)
             throws IOException, InterruptedException {
@@ -721,11 +728,12 @@ final class DaemonBuild {
                             ? new FileTarget.ToStream(out)
                             : new FileTarget.ToFile(Path.of(dest).toAbsolutePath());
                     description = spec.type() + " archive " + (dest.equals("-") ? "stdout" : dest);
+                    if (!spec.type().equals("tar")) {
+                        namedByTags(attrs, invocation); // an image archive, as buildx names oci and docker outputs
+                    }
                 }
                 case "image", "registry" -> {
-                    if (!attrs.containsKey("name") && !invocation.tags().isEmpty()) {
-                        attrs.put("name", String.join(",", invocation.tags()));
-                    }
+                    namedByTags(attrs, invocation);
                     if (invocation.push() && !attrs.containsKey("push")) {
                         attrs.put("push", "true");
                     }

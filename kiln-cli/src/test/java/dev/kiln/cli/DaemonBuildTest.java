@@ -192,6 +192,30 @@ class DaemonBuildTest {
         assertThat(err()).contains("exported to");
     }
 
+    /** As buildx and the embedded engine: -t names an oci or docker output that has no name= of its own. */
+    @Test
+    void tagsNameAnImageArchiveThroughTheDaemon() throws Exception {
+        Path oci = tmp.resolve("tagged.oci.tar");
+        Path named = tmp.resolve("named.oci.tar");
+
+        int code = kiln(
+                "FROM busybox\nRUN echo tagged > /t.txt\n",
+                "-t",
+                "app:1",
+                "--output",
+                "type=oci,dest=" + oci,
+                "--output",
+                "type=oci,dest=" + named + ",name=other:2");
+
+        assertThat(code).as(err()).isZero();
+        assertThat(JSON.readTree(tarEntries(Files.readAllBytes(oci)).get("index.json"))
+                        .findValuesAsText("io.containerd.image.name"))
+                .containsExactly("docker.io/library/app:1");
+        assertThat(JSON.readTree(tarEntries(Files.readAllBytes(named)).get("index.json"))
+                        .findValuesAsText("io.containerd.image.name"))
+                .containsExactly("docker.io/library/other:2");
+    }
+
     @Test
     void aTarFalseLayoutWrittenByTheDaemonKeepsTheImagesListedUnderOtherNames() throws Exception {
         aTarFalseLayoutKeepsTheImagesListedUnderOtherNames(true);
