@@ -185,13 +185,24 @@ public final class BlobWriter extends BlockOutputStream {
         try {
             // Moved while still open (and, for a temporary file, locked), so no sweep of stale files can take it first.
             store.publish(partial, actual);
-        } finally {
-            done = true;
+        } catch (IOException | RuntimeException e) {
+            // Not in the store (a full disk can refuse even the rename's directory entry): what was written goes, as
+            // for any failed write, or a temporary file would stay in ingest/ with nothing to remove it.
             try {
-                channel.close();
-            } finally {
-                release();
+                abort();
+            } catch (IOException cleanup) {
+                e.addSuppressed(cleanup);
             }
+            if (e instanceof IOException io) {
+                throw failed(io);
+            }
+            throw e;
+        }
+        done = true;
+        try {
+            channel.close();
+        } finally {
+            release();
         }
         return actual;
     }

@@ -49,6 +49,32 @@ class ContentStoreTest {
         assertThat(ingestFiles()).isEmpty();
     }
 
+    /**
+     * A blob that cannot be moved into blobs/ (here a file stands where its directory goes; on a full disk, the
+     * rename's directory entry) leaves none of its bytes in ingest/, whether its digest was known or not.
+     */
+    @Test
+    void aBlobThatCannotBePublishedLeavesNothingInIngest() throws IOException {
+        ContentStore store = ContentStore.open(dir);
+        Files.createDirectories(dir.resolve("blobs"));
+        Files.deleteIfExists(dir.resolve("blobs/sha256"));
+        Files.writeString(dir.resolve("blobs/sha256"), "not a directory");
+
+        for (Digest expected : new Digest[] {null, DIGEST}) {
+            assertThatThrownBy(() -> {
+                        try (BlobWriter writer = store.writer(expected, -1)) {
+                            writer.write(CONTENT);
+                            writer.commit();
+                        }
+                    })
+                    .isInstanceOf(IOException.class);
+            // (a known digest's lock file may stay, as after any refused write: it holds no content)
+            assertThat(ingestFiles())
+                    .as("after a writer for %s", expected)
+                    .noneMatch(name -> name.endsWith(".partial") || name.startsWith("tmp-"));
+        }
+    }
+
     @Test
     void contentThatDoesNotMatchItsDigestIsRefusedAndNothingStays() throws IOException {
         ContentStore store = ContentStore.open(dir);
