@@ -74,10 +74,34 @@ public final class BlobWriter extends BlockOutputStream {
             if (e instanceof IOException io && DiskFullException.isDiskFull(io)) {
                 throw writer.diskFull(io);
             }
-            writer.release();
+            try {
+                writer.giveUp();
+            } catch (IOException cleanup) {
+                e.addSuppressed(cleanup);
+            }
             throw e;
         }
         return writer;
+    }
+
+    /**
+     * After a start that failed (a thread interrupted while it opened the file, say: an export whose other layer
+     * failed stops its writers so): a temporary file is this writer's own and goes, or nothing would remove it; a
+     * known digest's bytes stay for a later writer to continue from. The ingest is released either way.
+     */
+    private void giveUp() throws IOException {
+        if (expectedDigest == null) {
+            abort();
+            return;
+        }
+        done = true;
+        try {
+            if (channel != null) {
+                channel.close();
+            }
+        } finally {
+            release();
+        }
     }
 
     private void resume() throws IOException {

@@ -75,6 +75,21 @@ class ContentStoreTest {
         }
     }
 
+    /** A writer that cannot start (its thread interrupted as it opens its file) leaves no temporary file behind. */
+    @Test
+    void aTemporaryWriterThatCannotStartLeavesNothingInIngest() throws IOException {
+        ContentStore store = ContentStore.open(dir);
+
+        Thread.currentThread().interrupt();
+        try {
+            assertThatThrownBy(() -> store.writer(null, -1)).isInstanceOf(IOException.class);
+        } finally {
+            Thread.interrupted();
+        }
+
+        assertThat(ingestFiles()).noneMatch(name -> name.startsWith("tmp-"));
+    }
+
     @Test
     void contentThatDoesNotMatchItsDigestIsRefusedAndNothingStays() throws IOException {
         ContentStore store = ContentStore.open(dir);
