@@ -122,7 +122,8 @@ final class RegistryTransport {
                     pause(++attempt);
                     continue;
                 }
-                throw request.failure(0, List.of(), "cannot reach " + endpoint.base() + ": " + describe(e), e);
+                throw request.failure(
+                        0, List.of(), "cannot reach " + endpoint.base() + ": " + IoFailure.describe(e), e);
             }
             int status = response.statusCode();
             if (status == 401 && ownOrigin && !challenged) {
@@ -189,10 +190,6 @@ final class RegistryTransport {
 
     private static boolean isRedirect(int status) {
         return status == 301 || status == 302 || status == 303 || status == 307 || status == 308;
-    }
-
-    private static String describe(IOException e) {
-        return IoFailure.describe(e);
     }
 
     static Map<String, String> headers(String... namesAndValues) {
