@@ -15,11 +15,11 @@ final class BuildSummary implements Progress.Display {
 
     @Override
     public synchronized void onEvent(ProgressEvent event) {
-        switch (event) {
-            case ProgressEvent.VertexCompleted e
-            when !e.vertexName().startsWith("exporting to ") -> ran.add(e.vertexDigest());
-            case ProgressEvent.VertexCached e -> cached.add(e.vertexDigest());
-            default -> {}
+        // instanceof rather than a pattern switch, which links through a class spun at run time (PlainProgress)
+        if (event instanceof ProgressEvent.VertexCompleted e && !e.vertexName().startsWith("exporting to ")) {
+            ran.add(e.vertexDigest());
+        } else if (event instanceof ProgressEvent.VertexCached e) {
+            cached.add(e.vertexDigest());
         }
     }
 

@@ -297,12 +297,13 @@ final class DaemonBuild {
         }
         Map<Integer, Path> outputs = new LinkedHashMap<>();
         for (Map.Entry<Integer, FileTarget> target : targets.entrySet()) {
-            switch (target.getValue()) {
-                case FileTarget.ToFile file -> outputs.put(target.getKey(), file.path());
-                case FileTarget.ToDirectory dir -> outputs.put(target.getKey(), dir.dir());
-                case FileTarget.ToStream stream -> {
-                    return Optional.empty();
-                }
+            // instanceof rather than a pattern switch, which links through a class spun at run time (PlainProgress)
+            if (target.getValue() instanceof FileTarget.ToFile file) {
+                outputs.put(target.getKey(), file.path());
+            } else if (target.getValue() instanceof FileTarget.ToDirectory dir) {
+                outputs.put(target.getKey(), dir.dir());
+            } else {
+                return Optional.empty(); // to a stream: only the session can carry it
             }
         }
         return Optional.of(new DirectAccess(sessionId, locals, outputs));

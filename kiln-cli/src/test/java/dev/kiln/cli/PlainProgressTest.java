@@ -16,6 +16,27 @@ class PlainProgressTest {
     private final Instant start = Instant.parse("2026-12-07T10:00:00Z");
 
     @Test
+    void secondsAreWrittenAsFormatWritesThem() {
+        java.util.Random random = new java.util.Random(19);
+        for (int i = 0; i < 2_000; i++) {
+            long nanos =
+                    i < 1_000 ? random.nextLong(2_000_000_000L) : random.nextLong(-50_000_000_000L, 500_000_000_000L);
+            if (nanos % 500_000 == 0) {
+                continue; // an exact half: the double's binary value, not the nanoseconds, decides how format rounds
+            }
+            for (int places : new int[] {1, 3}) {
+                assertThat(PlainProgress.decimalSeconds(nanos, places))
+                        .as("%d ns to %d places", nanos, places)
+                        .isEqualTo(String.format(java.util.Locale.ROOT, "%." + places + "f", nanos / 1e9));
+            }
+        }
+        assertThat(PlainProgress.decimalSeconds(0, 3)).isEqualTo("0.000");
+        assertThat(PlainProgress.decimalSeconds(1_250_000_000L, 1)).isEqualTo("1.3");
+        assertThat(PlainProgress.decimalSeconds(-40_000_000L, 1)).isEqualTo("-0.0");
+        assertThat(PlainProgress.seconds(java.time.Duration.ofMillis(61_949))).isEqualTo("61.9s");
+    }
+
+    @Test
     void aFailedStepsLastTenLinesFollowTheProgressOnceItIsClosed() {
         plain.onEvent(new ProgressEvent.VertexStarted("sha256:a", "[2/2] RUN make", start));
         StringBuilder output = new StringBuilder();
