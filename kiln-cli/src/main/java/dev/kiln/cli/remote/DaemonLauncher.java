@@ -43,6 +43,10 @@ public final class DaemonLauncher {
             "-Xms32m", "-Xmn8m", "-XX:MinHeapFreeRatio=10", "-XX:MaxHeapFreeRatio=30", "-XX:ReservedCodeCacheSize=12m");
 
     private static final String AOT_CACHE = "-XX:AOTCache=";
+
+    /** The client's flag (the kiln launcher's): a daemon replays its cache's training, and lives long enough to gain. */
+    private static final String NO_TRAINING_REPLAY = "-XX:-AOTReplayTraining";
+
     private static final String MAIN_CLASS = "dev.kiln.cli.Main";
 
     private final Duration startTimeout;
@@ -88,8 +92,8 @@ public final class DaemonLauncher {
 
     /**
      * The java command of this process up to its main class: its JVM flags and class path, without the flags that
-     * make a JDK AOT cache (a training run's client must not have its daemon write the cache too), and with the
-     * daemon's own AOT cache in place of the client's where the launcher trained one ({@link #DAEMON_CACHE}). The
+     * make a JDK AOT cache (a training run's client must not have its daemon write the cache too) or skip its training's
+     * replay, and with the daemon's own AOT cache in place of the client's where the launcher trained one ({@link #DAEMON_CACHE}). The
      * daemon keeps the client's stop at the JIT's first tier: a fresh daemon's cached builds averaged 102 ms over its
      * builds 11 to 20 there and 158 ms with the second tier, whose profiling code and compiler threads a daemon pays
      * for over its first hundred builds. The second tier's one clear win, SHA-256 on the CPU's SHA instructions, the
@@ -121,7 +125,8 @@ public final class DaemonLauncher {
                 command.add(AOT_CACHE + daemonCache(Path.of(argument.substring(AOT_CACHE.length()))));
             } else if (!argument.startsWith("-XX:AOTCacheOutput=")
                     && !argument.startsWith("-XX:AOTMode=")
-                    && !argument.startsWith("-XX:AOTConfiguration=")) {
+                    && !argument.startsWith("-XX:AOTConfiguration=")
+                    && !argument.equals(NO_TRAINING_REPLAY)) {
                 command.add(argument);
             }
         }

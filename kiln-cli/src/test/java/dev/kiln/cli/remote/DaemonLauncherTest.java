@@ -19,6 +19,8 @@ class DaemonLauncherTest {
                 "-XX:+UseSerialGC",
                 "-XX:TieredStopAtLevel=1",
                 "-XX:AOTCache=/k/kiln.aot",
+                "-XX:+UnlockDiagnosticVMOptions",
+                "-XX:-AOTReplayTraining",
                 "-XX:AOTCacheOutput=/k/new.aot",
                 "-cp",
                 "/k/kiln-cli.jar:/k/lib.jar",
@@ -38,6 +40,7 @@ class DaemonLauncherTest {
                         "-XX:+UseSerialGC",
                         "-XX:TieredStopAtLevel=1",
                         "-XX:AOTCache=/k/kiln.aot",
+                        "-XX:+UnlockDiagnosticVMOptions",
                         "-cp",
                         "/k/kiln-cli.jar:/k/lib.jar");
     }
@@ -47,6 +50,15 @@ class DaemonLauncherTest {
         String launcher = Files.readString(Path.of("..", "kiln"));
         assertThat(launcher.replaceAll("\\s+", " "))
                 .contains("daemon_memory=(" + String.join(" ", DaemonLauncher.MEMORY) + ")");
+    }
+
+    @Test
+    void theFlagADaemonDropsIsTheOneTheKilnCommandGivesItsClients() throws Exception {
+        String launcher = Files.readString(Path.of("..", "kiln"));
+        assertThat(launcher).contains("-XX:+UnlockDiagnosticVMOptions -XX:-AOTReplayTraining)");
+        assertThat(DaemonLauncher.javaCommand(
+                        "/jdk/bin/java", List.of("-XX:-AOTReplayTraining", "-cp", "/k/a.jar", "dev.kiln.cli.Main")))
+                .doesNotContain("-XX:-AOTReplayTraining");
     }
 
     @Test
