@@ -401,14 +401,13 @@ final class DaemonBuild {
                 }
             }
         };
-        Context.CancellableContext call = Context.current().withCancellation();
+        BuildCancel call = new BuildCancel(!services.isEmpty() || frontendHere.isPresent());
         CompletableFuture<Void> statusDone = new CompletableFuture<>();
         CompletableFuture<Map<String, String>> solved = new CompletableFuture<>();
         Thread cancelOnSignal = new Thread(
                 () -> {
                     if (!solved.isDone()) {
-                        call.cancel(
-                                Status.CANCELLED.withDescription("interrupted").asRuntimeException());
+                        call.cancel("interrupted", null);
                         try {
                             // the cancel reaches the daemon as the call's reset; give it a moment to leave
                             solved.get(2, TimeUnit.SECONDS);
@@ -424,42 +423,40 @@ final class DaemonBuild {
         boolean refused = false;
         try {
             if (!services.isEmpty()) {
-                tunnel = call.call(() -> openSession(daemon, sessionId, sharedKey, services));
+                tunnel = call.context().call(() -> openSession(daemon, sessionId, sharedKey, services));
             }
-            call.run(() -> {
-                ControlCalls.status(daemon.channel(), ref, new StreamObserver<>() {
-                    @Override
-                    public void onNext(ControlCalls.StatusUpdate status) {
-                        events.accept(status, shown);
-                    }
+            call.add(ControlCalls.status(daemon.channel(), ref, new StreamObserver<>() {
+                @Override
+                public void onNext(ControlCalls.StatusUpdate status) {
+                    events.accept(status, shown);
+                }
 
-                    @Override
-                    public void onError(Throwable t) {
-                        statusDone.complete(null);
-                    }
+                @Override
+                public void onError(Throwable t) {
+                    statusDone.complete(null);
+                }
 
-                    @Override
-                    public void onCompleted() {
-                        statusDone.complete(null);
-                    }
-                });
-                ControlCalls.solve(daemon.channel(), request, new StreamObserver<>() {
-                    @Override
-                    public void onNext(Map<String, String> response) {
-                        solved.complete(response);
-                    }
+                @Override
+                public void onCompleted() {
+                    statusDone.complete(null);
+                }
+            }));
+            call.add(ControlCalls.solve(daemon.channel(), request, new StreamObserver<>() {
+                @Override
+                public void onNext(Map<String, String> response) {
+                    solved.complete(response);
+                }
 
-                    @Override
-                    public void onError(Throwable t) {
-                        solved.completeExceptionally(t);
-                    }
+                @Override
+                public void onError(Throwable t) {
+                    solved.completeExceptionally(t);
+                }
 
-                    @Override
-                    public void onCompleted() {
-                        solved.complete(Map.of());
-                    }
-                });
-            });
+                @Override
+                public void onCompleted() {
+                    solved.complete(Map.of());
+                }
+            }));
             if (frontendHere.isPresent()) {
                 DebugStep.Shell shell = (target, banner) -> {
                     shellOpen.set(true);
@@ -480,8 +477,9 @@ final class DaemonBuild {
                 Thread.ofPlatform()
                         .daemon()
                         .name("kiln-frontend")
-                        .start(() -> call.run(
-                                () -> runFrontend(daemon, ref, sessionId, request.frontendAttrs(), function, call)));
+                        .start(() -> call.context()
+                                .run(() ->
+                                        runFrontend(daemon, ref, sessionId, request.frontendAttrs(), function, call)));
             }
             Map<String, String> response;
             try {
@@ -515,11 +513,43 @@ final class DaemonBuild {
             if (tunnel != null) {
                 tunnel.close();
             }
-            call.cancel(null);
+            call.cancel("the build has ended", null);
             try {
                 Runtime.getRuntime().removeShutdownHook(cancelOnSignal);
             } catch (IllegalStateException shuttingDown) {
                 // the hook is running: it cancelled the call
+            }
+        }
+    }
+
+    /**
+     * What cancels a build's calls: its Solve and Status, and the io.grpc.Context that its session and a frontend
+     * run here go in, when it has them. The Solve and Status are raw calls (ControlCalls), so a build with neither a
+     * session nor a frontend here (a cached build's client) never brings grpc-java's Context up.
+     */
+    private static final class BuildCancel {
+
+        private final Context.CancellableContext context;
+        private final List<ControlCalls.Call> calls = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+        BuildCancel(boolean withContext) {
+            this.context = withContext ? Context.current().withCancellation() : null;
+        }
+
+        /** The context for the session and a frontend; there is one when they were asked for. */
+        Context.CancellableContext context() {
+            return java.util.Objects.requireNonNull(context, "a build without a session or a frontend here");
+        }
+
+        void add(ControlCalls.Call call) {
+            calls.add(call);
+        }
+
+        /** Cancels the calls (their observers hear CANCELLED with {@code why}) and the context, with {@code cause}. */
+        void cancel(String why, Throwable cause) {
+            calls.forEach(call -> call.cancel(why));
+            if (context != null) {
+                context.cancel(cause);
             }
         }
     }
@@ -535,17 +565,17 @@ final class DaemonBuild {
             String sessionId,
             Map<String, String> attrs,
             dev.kiln.gateway.BuildFunction function,
-            Context.CancellableContext call) {
+            BuildCancel call) {
         io.grpc.Channel bridge = dev.kiln.gateway.grpc.ForwardedFrontend.bridge(daemon.channel(), ref);
         try {
             dev.kiln.gateway.grpc.LlbBridgeClient.connect(
                             bridge, new dev.kiln.gateway.grpc.BuildFacts(attrs, sessionId, "kiln", List.of()))
                     .run(function);
         } catch (InterruptedException e) {
-            call.cancel(e);
+            call.cancel("interrupted", e);
         } catch (RuntimeException e) {
             err.println("kiln: the build's frontend could not run here: " + e.getMessage());
-            call.cancel(e);
+            call.cancel("the build's frontend could not run: " + e.getMessage(), e);
         }
     }
 

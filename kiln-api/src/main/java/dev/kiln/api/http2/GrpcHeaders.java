@@ -20,7 +20,10 @@ final class GrpcHeaders {
 
     private GrpcHeaders() {}
 
-    /** The request's header block: pseudo-headers, gRPC's own headers, then the application's metadata. */
+    /**
+     * The request's header block: pseudo-headers, gRPC's own headers, then the application's metadata ({@code md}, or
+     * null for none).
+     */
     static byte[] request(String path, String authority, long timeoutNanos, Metadata md) {
         ByteArrayOutputStream out = new ByteArrayOutputStream(128);
         Hpack.writeIndexed(out, Hpack.INDEX_METHOD_POST);
@@ -33,7 +36,7 @@ final class GrpcHeaders {
         if (timeoutNanos >= 0) {
             Hpack.writeLiteral(out, "grpc-timeout", timeout(timeoutNanos));
         }
-        for (String name : md.keys()) {
+        for (String name : md == null ? java.util.Set.<String>of() : md.keys()) {
             if (reserved(name)) {
                 continue;
             }

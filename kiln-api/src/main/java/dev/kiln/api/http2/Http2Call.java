@@ -14,7 +14,6 @@ import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
-import java.util.ArrayDeque;
 import java.util.List;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
@@ -34,38 +33,40 @@ final class Http2Call<Q, R> extends ClientCall<Q, R> implements Context.Cancella
     private final MethodDescriptor<Q, R> method;
     private final CallOptions options;
     private final Context context;
-    private final int maxInbound;
     private final CallbackQueue callbacks;
     private final Runnable deliver = this::deliver;
     private Listener<R> listener;
-    /** Set by the connection when it opens the stream, before the response can arrive. */
-    volatile Http2Connection connection;
+    /** The call's stream, as its connection sees it; its callbacks come here. */
+    private final Http2Stream stream = new Http2Stream() {
+        @Override
+        void onHeaders(List<String> fields, boolean endStream) {
+            Http2Call.this.onHeaders(fields, endStream);
+        }
+
+        @Override
+        void onData(byte[] data, boolean endStream) {
+            Http2Call.this.onData(data, endStream);
+        }
+
+        @Override
+        void transportFailed(Status status) {
+            Http2Call.this.transportFailed(status);
+        }
+
+        @Override
+        void shutdownNow() {
+            Http2Call.this.shutdownNow();
+        }
+    };
 
     private ScheduledFuture<?> deadlineTimer;
-
-    // Stream state, guarded by the connection's lock.
-    int streamId;
-    long sendWindow;
-    final ArrayDeque<ByteBuffer> outbound = new ArrayDeque<>();
-    long queued;
-    boolean halfClosed;
-    boolean endStreamSent;
-    int unacked;
-    /** The server ended its side (set by the reader thread). */
-    volatile boolean remoteEnded;
 
     // Call state, guarded by this.
     private boolean started;
     private Status cancelledEarly;
     private boolean headersSeen;
-    private final ArrayDeque<byte[]> inbound = new ArrayDeque<>();
-    private int inboundOffset;
-    private long inboundBytes;
+    private final InboundMessages inbound;
     private int requested;
-    private int taken;
-    private int messageLength = -1;
-    private byte[] message;
-    private int messageFilled;
     private volatile Status closeStatus;
     private Metadata closeTrailers;
     private boolean stopDelivery;
@@ -76,7 +77,7 @@ final class Http2Call<Q, R> extends ClientCall<Q, R> implements Context.Cancella
         this.method = method;
         this.options = options;
         this.context = Context.current();
-        this.maxInbound = maxInbound;
+        this.inbound = new InboundMessages(maxInbound);
         this.callbacks = new CallbackQueue(options.getExecutor());
     }
 
@@ -114,7 +115,7 @@ final class Http2Call<Q, R> extends ClientCall<Q, R> implements Context.Cancella
                 return;
             }
         }
-        if (!channel.register(this)) {
+        if (!channel.register(stream)) {
             stop(Status.UNAVAILABLE.withDescription("channel shut down"), Http2Connection.RST_NONE);
             return;
         }
@@ -138,14 +139,14 @@ final class Http2Call<Q, R> extends ClientCall<Q, R> implements Context.Cancella
         byte[] block = GrpcHeaders.request("/" + method.getFullMethodName(), authority, timeout, headers);
         Http2Connection c;
         try {
-            c = channel.openStream(this, block);
+            c = channel.openStream(stream, block);
         } catch (StatusException e) {
             stop(e.getStatus(), Http2Connection.RST_NONE);
             return;
         }
         if (closeStatus != null) {
             // Cancelled (deadline, context) while the stream was being opened: finish could not reset it then.
-            c.remove(this, Http2Connection.RST_CANCEL);
+            c.remove(stream, Http2Connection.RST_CANCEL);
             return;
         }
         callbacks.execute(this::ready);
@@ -191,15 +192,15 @@ final class Http2Call<Q, R> extends ClientCall<Q, R> implements Context.Cancella
 
     @Override
     public void halfClose() {
-        Http2Connection c = connection;
+        Http2Connection c = stream.connection;
         if (c != null) {
-            c.halfClose(this);
+            c.halfClose(stream);
         }
     }
 
     @Override
     public void sendMessage(Q message) {
-        Http2Connection c = connection;
+        Http2Connection c = stream.connection;
         if (c == null || closeStatus != null) {
             return;
         }
@@ -236,12 +237,12 @@ final class Http2Call<Q, R> extends ClientCall<Q, R> implements Context.Cancella
         framed.array()[2] = (byte) (length >>> 16);
         framed.array()[3] = (byte) (length >>> 8);
         framed.array()[4] = (byte) length;
-        c.send(this, framed);
+        c.send(stream, framed);
     }
 
     @Override
     public boolean isReady() {
-        return connection != null && closeStatus == null;
+        return stream.connection != null && closeStatus == null;
     }
 
     /** io.grpc.Context cancellation (the call's context was cancelled or its deadline passed). */
@@ -256,13 +257,13 @@ final class Http2Call<Q, R> extends ClientCall<Q, R> implements Context.Cancella
     }
 
     /** The channel's shutdownNow: calls in flight end as if the connection had gone. */
-    void shutdownNow() {
+    private void shutdownNow() {
         stop(Status.UNAVAILABLE.withDescription("channel shutdownNow invoked"), Http2Connection.RST_CANCEL);
     }
 
     // From the connection's reader thread.
 
-    void onHeaders(List<String> fields, boolean endStream) {
+    private void onHeaders(List<String> fields, boolean endStream) {
         boolean first;
         synchronized (this) {
             first = !headersSeen;
@@ -304,7 +305,7 @@ final class Http2Call<Q, R> extends ClientCall<Q, R> implements Context.Cancella
         finish(GrpcHeaders.status(fields), GrpcHeaders.metadata(fields, true), false, Http2Connection.RST_IF_OPEN);
     }
 
-    void onData(byte[] data, boolean endStream) {
+    private void onData(byte[] data, boolean endStream) {
         boolean accepted;
         boolean early;
         synchronized (this) {
@@ -312,11 +313,10 @@ final class Http2Call<Q, R> extends ClientCall<Q, R> implements Context.Cancella
             accepted = closeStatus == null && !early;
             if (accepted) {
                 inbound.add(data);
-                inboundBytes += data.length;
             }
         }
         if (!accepted) {
-            Http2Connection c = connection;
+            Http2Connection c = stream.connection;
             if (c != null) {
                 c.consumed(null, data.length);
             }
@@ -337,7 +337,7 @@ final class Http2Call<Q, R> extends ClientCall<Q, R> implements Context.Cancella
     }
 
     /** The stream is gone (peer reset, GOAWAY, connection failure): the connection already forgot it. */
-    void transportFailed(Status status) {
+    private void transportFailed(Status status) {
         stop(status, Http2Connection.RST_NONE);
     }
 
@@ -361,15 +361,15 @@ final class Http2Call<Q, R> extends ClientCall<Q, R> implements Context.Cancella
             stopDelivery = stop;
             timer = deadlineTimer;
         }
-        Http2Connection c = connection;
+        Http2Connection c = stream.connection;
         if (c != null) {
-            c.remove(this, rst);
+            c.remove(stream, rst);
         }
         if (timer != null) {
             timer.cancel(false);
         }
         context.removeListener(this);
-        channel.unregister(this);
+        channel.unregister(stream);
         callbacks.execute(deliver);
     }
 
@@ -390,34 +390,33 @@ final class Http2Call<Q, R> extends ClientCall<Q, R> implements Context.Cancella
                     return;
                 }
                 if (closeStatus != null && stopDelivery) {
-                    taken += drop();
+                    inbound.drop();
                 } else {
                     try {
                         next = nextMessage();
                     } catch (StatusException e) {
                         error = e.getStatus();
                     }
-                    if (next == null && error == null && closeStatus != null && (requested > 0 || !hasWholeMessage())) {
-                        if ((inboundBytes > 0 || messageLength >= 0) && closeStatus.isOk()) {
+                    if (next == null
+                            && error == null
+                            && closeStatus != null
+                            && (requested > 0 || !inbound.hasWhole())) {
+                        if (!inbound.isEmpty() && closeStatus.isOk()) {
                             closeStatus = Status.INTERNAL.withDescription("the stream ended inside a message");
                         }
-                        taken += drop();
+                        inbound.drop();
                     }
                 }
-                if (next == null
-                        && error == null
-                        && closeStatus != null
-                        && (stopDelivery || inboundBytes == 0 && messageLength < 0)) {
+                if (next == null && error == null && closeStatus != null && (stopDelivery || inbound.isEmpty())) {
                     close = closeStatus;
                     trailers = closeTrailers;
                     closeDelivered = true;
                 }
-                freed = taken;
-                taken = 0;
+                freed = inbound.takeFreed();
             }
-            Http2Connection c = connection;
+            Http2Connection c = stream.connection;
             if (c != null && freed > 0) {
-                c.consumed(this, freed);
+                c.consumed(stream, freed);
             }
             if (error != null) {
                 stop(error, Http2Connection.RST_CANCEL);
@@ -457,106 +456,18 @@ final class Http2Call<Q, R> extends ClientCall<Q, R> implements Context.Cancella
         stop(Status.CANCELLED.withDescription("the call's listener failed").withCause(t), Http2Connection.RST_CANCEL);
     }
 
-    /** Whether the buffered bytes hold a complete message (so a normal close must wait for its request). */
-    private boolean hasWholeMessage() {
-        if (messageLength >= 0) {
-            return inboundBytes >= messageLength - messageFilled;
-        }
-        if (inboundBytes < 5) {
-            return false;
-        }
-        byte[] h = peek(5);
-        long len = (h[1] & 0xffL) << 24 | (h[2] & 0xff) << 16 | (h[3] & 0xff) << 8 | (h[4] & 0xff);
-        return inboundBytes - 5 >= len;
-    }
-
     /**
      * The next requested message, or null. Takes bytes only while a message is requested, so an application
      * that asks for nothing leaves them (and the window they hold) with the peer's flow control.
      */
     private byte[] nextMessage() throws StatusException {
-        if (messageLength < 0) {
-            if (requested == 0 || inboundBytes < 5) {
-                return null;
-            }
-            byte[] h = take(5);
-            if ((h[0] & 1) != 0) {
-                throw Status.INTERNAL
-                        .withDescription("compressed message, though we accept no compression")
-                        .asException();
-            }
-            long len = (h[1] & 0xffL) << 24 | (h[2] & 0xff) << 16 | (h[3] & 0xff) << 8 | (h[4] & 0xff);
-            if (len > maxInbound) {
-                throw Status.RESOURCE_EXHAUSTED
-                        .withDescription("gRPC message exceeds maximum size " + maxInbound + ": " + len)
-                        .asException();
-            }
-            messageLength = (int) len;
-            message = new byte[messageLength];
-            messageFilled = 0;
-        }
-        while (messageFilled < messageLength && !inbound.isEmpty()) {
-            byte[] chunk = inbound.peek();
-            int n = Math.min(chunk.length - inboundOffset, messageLength - messageFilled);
-            System.arraycopy(chunk, inboundOffset, message, messageFilled, n);
-            advance(n);
-            messageFilled += n;
-        }
-        if (messageFilled < messageLength) {
+        if (requested == 0 && !inbound.inMessage()) {
             return null;
         }
-        byte[] done = message;
-        message = null;
-        messageLength = -1;
-        requested--;
-        return done;
-    }
-
-    private byte[] take(int n) {
-        byte[] out = peek(n);
-        int left = n;
-        while (left > 0) {
-            int step = Math.min(left, inbound.peek().length - inboundOffset);
-            advance(step);
-            left -= step;
+        byte[] next = inbound.next();
+        if (next != null) {
+            requested--;
         }
-        return out;
-    }
-
-    private byte[] peek(int n) {
-        byte[] out = new byte[n];
-        int filled = 0;
-        int offset = inboundOffset;
-        for (byte[] chunk : inbound) {
-            int step = Math.min(n - filled, chunk.length - offset);
-            System.arraycopy(chunk, offset, out, filled, step);
-            filled += step;
-            offset = 0;
-            if (filled == n) {
-                break;
-            }
-        }
-        return out;
-    }
-
-    private void advance(int n) {
-        inboundOffset += n;
-        inboundBytes -= n;
-        taken += n;
-        if (inboundOffset == inbound.peek().length) {
-            inbound.poll();
-            inboundOffset = 0;
-        }
-    }
-
-    /** Discards what is buffered; returns how many bytes that frees for the peer's windows. */
-    private int drop() {
-        int n = (int) inboundBytes;
-        inbound.clear();
-        inboundOffset = 0;
-        inboundBytes = 0;
-        messageLength = -1;
-        message = null;
-        return n;
+        return next;
     }
 }

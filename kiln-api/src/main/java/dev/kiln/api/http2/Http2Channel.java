@@ -42,7 +42,7 @@ public final class Http2Channel extends ManagedChannel {
     // Guarded by lock.
     private Http2Connection current;
     private final List<Http2Connection> connections = new ArrayList<>();
-    private final Set<Http2Call<?, ?>> calls = new HashSet<>();
+    private final Set<Http2Stream> calls = new HashSet<>();
     private boolean shutdown;
     /** Set once, by the thread that then closes the connections; {@link #terminated} follows when they are closed. */
     private boolean terminating;
@@ -96,13 +96,18 @@ public final class Http2Channel extends ManagedChannel {
         return new Http2Call<>(this, method, options, maxInboundMessageSize);
     }
 
+    /** The largest response message a call on this channel takes. */
+    int maxInboundMessageSize() {
+        return maxInboundMessageSize;
+    }
+
     @Override
     public String authority() {
         return AUTHORITY;
     }
 
     /** Counts a starting call as in flight; false once the channel is shut down. */
-    boolean register(Http2Call<?, ?> call) {
+    boolean register(Http2Stream call) {
         synchronized (lock) {
             if (shutdown) {
                 return false;
@@ -112,7 +117,7 @@ public final class Http2Channel extends ManagedChannel {
         }
     }
 
-    void unregister(Http2Call<?, ?> call) {
+    void unregister(Http2Stream call) {
         List<Http2Connection> close;
         synchronized (lock) {
             if (!calls.remove(call)) {
@@ -124,7 +129,7 @@ public final class Http2Channel extends ManagedChannel {
     }
 
     /** Opens the call's stream on the current connection, connecting first if there is none that takes streams. */
-    Http2Connection openStream(Http2Call<?, ?> call, byte[] headerBlock) throws StatusException {
+    Http2Connection openStream(Http2Stream call, byte[] headerBlock) throws StatusException {
         for (int attempt = 0; ; attempt++) {
             Http2Connection c;
             synchronized (lock) {
@@ -199,11 +204,11 @@ public final class Http2Channel extends ManagedChannel {
     @Override
     public ManagedChannel shutdownNow() {
         shutdown();
-        List<Http2Call<?, ?>> inFlight;
+        List<Http2Stream> inFlight;
         synchronized (lock) {
             inFlight = new ArrayList<>(calls);
         }
-        for (Http2Call<?, ?> call : inFlight) {
+        for (Http2Stream call : inFlight) {
             call.shutdownNow();
         }
         return this;

@@ -54,7 +54,7 @@ final class Http2Connection implements Runnable {
     final ReentrantLock lock = new ReentrantLock();
     private final Condition sendable = lock.newCondition();
     // Guarded by lock.
-    private final HashMap<Integer, Http2Call<?, ?>> streams = new HashMap<>();
+    private final HashMap<Integer, Http2Stream> streams = new HashMap<>();
     private int nextStreamId = 1;
     private boolean draining;
     private Status failure;
@@ -127,7 +127,7 @@ final class Http2Connection implements Runnable {
     }
 
     /** Opens a stream for {@code call} with its request headers; false if this connection takes no new streams. */
-    boolean newStream(Http2Call<?, ?> call, byte[] headerBlock) {
+    boolean newStream(Http2Stream call, byte[] headerBlock) {
         return writeLocked(() -> {
             if (draining || failure != null) {
                 return false;
@@ -155,7 +155,7 @@ final class Http2Connection implements Runnable {
     }
 
     /** Queues one framed gRPC message; sends what the windows allow; may wait while the queue is long. */
-    void send(Http2Call<?, ?> call, ByteBuffer data) {
+    void send(Http2Stream call, ByteBuffer data) {
         writeLocked(() -> {
             if (streams.get(call.streamId) != call || call.halfClosed) {
                 return false;
@@ -173,7 +173,7 @@ final class Http2Connection implements Runnable {
     }
 
     /** Ends our side of the stream once its queued DATA is out. */
-    void halfClose(Http2Call<?, ?> call) {
+    void halfClose(Http2Stream call) {
         writeLocked(() -> {
             if (streams.get(call.streamId) != call || call.halfClosed) {
                 return false;
@@ -212,7 +212,7 @@ final class Http2Connection implements Runnable {
     }
 
     /** Sends as much of the call's queue as the windows allow; END_STREAM rides on the last frame. */
-    private void flush(Http2Call<?, ?> call) throws IOException {
+    private void flush(Http2Stream call) throws IOException {
         ArrayDeque<ByteBuffer> q = call.outbound;
         while (!q.isEmpty()) {
             long window = Math.min(sendWindow, call.sendWindow);
@@ -248,7 +248,7 @@ final class Http2Connection implements Runnable {
      * Forgets the call's stream (its queue too), telling the peer per {@code rst}: RST_CANCEL always (we
      * cancel), RST_IF_OPEN only if our side has not ended (the server finished first).
      */
-    void remove(Http2Call<?, ?> call, int rst) {
+    void remove(Http2Stream call, int rst) {
         IOException error = null;
         boolean closeNow;
         lock.lock();
@@ -279,7 +279,7 @@ final class Http2Connection implements Runnable {
     }
 
     /** Gives {@code n} bytes the call took back to the peer's windows (the stream's only while it is open). */
-    void consumed(Http2Call<?, ?> call, int n) {
+    void consumed(Http2Stream call, int n) {
         if (n <= 0) {
             return;
         }
@@ -321,7 +321,7 @@ final class Http2Connection implements Runnable {
 
     /** Ends the connection: every call still on it fails with {@code status}; later calls use a new one. */
     void fail(Status status) {
-        List<Http2Call<?, ?>> failed;
+        List<Http2Stream> failed;
         lock.lock();
         try {
             if (failure != null) {
@@ -340,7 +340,7 @@ final class Http2Connection implements Runnable {
             // Closing is all that is left to do; the calls learn the reason from status.
         }
         channel.connectionClosed(this);
-        for (Http2Call<?, ?> call : failed) {
+        for (Http2Stream call : failed) {
             call.transportFailed(status);
         }
     }
@@ -459,7 +459,7 @@ final class Http2Connection implements Runnable {
         }
     }
 
-    private Http2Call<?, ?> stream(int id) {
+    private Http2Stream stream(int id) {
         lock.lock();
         try {
             return streams.get(id);
@@ -486,7 +486,7 @@ final class Http2Connection implements Runnable {
         }
         int start = (flags & Frame.FLAG_PADDED) != 0 ? 1 : 0;
         int end = unpadded(flags, len, start);
-        Http2Call<?, ?> call = stream(stream);
+        Http2Stream call = stream(stream);
         boolean endStream = (flags & Frame.FLAG_END_STREAM) != 0;
         if (call == null) {
             consumed(null, len);
@@ -555,7 +555,7 @@ final class Http2Connection implements Runnable {
         } catch (HpackException e) {
             throw new Frame.ProtocolException(Frame.COMPRESSION_ERROR, "bad header block: " + e.getMessage());
         }
-        Http2Call<?, ?> call = stream(stream);
+        Http2Stream call = stream(stream);
         if (call == null) {
             return;
         }
@@ -570,7 +570,7 @@ final class Http2Connection implements Runnable {
             throw new Frame.ProtocolException(Frame.PROTOCOL_ERROR, "bad RST_STREAM");
         }
         int code = readInt(0);
-        Http2Call<?, ?> call;
+        Http2Stream call;
         boolean closeNow;
         lock.lock();
         try {
@@ -615,7 +615,7 @@ final class Http2Connection implements Runnable {
                         }
                         int delta = value - peerInitialWindow;
                         peerInitialWindow = value;
-                        for (Http2Call<?, ?> call : streams.values()) {
+                        for (Http2Stream call : streams.values()) {
                             call.sendWindow += delta;
                         }
                     }
@@ -633,7 +633,7 @@ final class Http2Connection implements Runnable {
             }
             small.clear().flip();
             writeFrame(Frame.SETTINGS, Frame.FLAG_ACK, 0, small);
-            for (Http2Call<?, ?> call : streams.values()) {
+            for (Http2Stream call : streams.values()) {
                 flush(call);
             }
         } finally {
@@ -665,7 +665,7 @@ final class Http2Connection implements Runnable {
         String debug = new String(payload, 8, len - 8, java.nio.charset.StandardCharsets.UTF_8);
         Status status = Status.UNAVAILABLE.withDescription("server at " + target + " went away (GOAWAY, error code "
                 + code + (debug.isEmpty() ? "" : ", " + debug) + ")");
-        List<Http2Call<?, ?>> refused = new ArrayList<>();
+        List<Http2Stream> refused = new ArrayList<>();
         boolean closeNow;
         lock.lock();
         try {
@@ -686,7 +686,7 @@ final class Http2Connection implements Runnable {
             lock.unlock();
         }
         channel.connectionClosed(this);
-        for (Http2Call<?, ?> call : refused) {
+        for (Http2Stream call : refused) {
             call.transportFailed(status);
         }
         if (closeNow) {
@@ -706,13 +706,13 @@ final class Http2Connection implements Runnable {
                     throw new Frame.ProtocolException(Frame.PROTOCOL_ERROR, "WINDOW_UPDATE of 0");
                 }
                 sendWindow += increment;
-                for (Http2Call<?, ?> call : streams.values()) {
+                for (Http2Stream call : streams.values()) {
                     if (!call.outbound.isEmpty()) {
                         flush(call);
                     }
                 }
             } else {
-                Http2Call<?, ?> call = streams.get(stream);
+                Http2Stream call = streams.get(stream);
                 if (call != null) {
                     call.sendWindow += increment;
                     flush(call);

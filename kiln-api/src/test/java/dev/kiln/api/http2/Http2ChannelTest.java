@@ -56,6 +56,8 @@ class Http2ChannelTest {
 
     private static final int MAX_INBOUND = 16 << 20;
 
+    private static final Metadata.Key<String> DETAIL = Metadata.Key.of("kiln-detail", Metadata.ASCII_STRING_MARSHALLER);
+
     @TempDir
     Path dir;
 
@@ -121,6 +123,12 @@ class Http2ChannelTest {
                     responses.onError(Status.FAILED_PRECONDITION
                             .withDescription("half way: 50% done ✓")
                             .asException());
+                }
+                case "error-with-details" -> {
+                    Metadata details = new Metadata();
+                    details.put(DETAIL, "where it went wrong");
+                    responses.onError(
+                            Status.ABORTED.withDescription("see the details").asException(details));
                 }
                 case "slow" -> {
                     var observer = (ServerCallStreamObserver<StatusResponse>) responses;
@@ -457,6 +465,126 @@ class Http2ChannelTest {
     }
 
     /** An Info call on the channel gets the test server's answer. */
+    @Test
+    void aRawCallGetsTheAnswerAsBytesThenOk() throws Exception {
+        startServerAndConnect();
+        RawAnswer answer = raw(
+                "moby.buildkit.v1.Control/Info",
+                InfoRequest.getDefaultInstance().toByteArray());
+
+        assertThat(answer.close()).isEqualTo(Status.Code.OK);
+        assertThat(answer.messages)
+                .singleElement()
+                .satisfies(bytes -> assertThat(InfoResponse.parseFrom(bytes)
+                                .getBuildkitVersion()
+                                .getVersion())
+                        .isEqualTo("v-test"));
+    }
+
+    @Test
+    void aRawStreamGetsEveryMessageBeyondTheWindowsAndAMessageLargerThanOne() throws Exception {
+        startServerAndConnect();
+        RawAnswer many = raw("moby.buildkit.v1.Control/Status", statusRequest("many"));
+        RawAnswer big = raw("moby.buildkit.v1.Control/Status", statusRequest("big"));
+
+        assertThat(many.close()).isEqualTo(Status.Code.OK);
+        assertThat(many.messages).hasSize(2000);
+        for (int i = 0; i < 2000; i++) {
+            assertThat(StatusResponse.parseFrom(many.messages.get(i))).isEqualTo(log(i, 4096));
+        }
+        assertThat(big.close()).isEqualTo(Status.Code.OK);
+        assertThat(StatusResponse.parseFrom(big.messages.getFirst())).isEqualTo(log(7, 5 << 20));
+    }
+
+    @Test
+    void aRawCallHearsTheServersErrorWithItsDescription() throws Exception {
+        startServerAndConnect();
+        RawAnswer before = raw("moby.buildkit.v1.Control/Status", statusRequest("error-before-headers"));
+        RawAnswer after = raw("moby.buildkit.v1.Control/Status", statusRequest("error-after-message"));
+
+        assertThat(before.close()).isEqualTo(Status.Code.INVALID_ARGUMENT);
+        assertThat(before.status.get().getDescription()).isEqualTo("bad ref: ünïcode 100% sure %41");
+        assertThat(after.close()).isEqualTo(Status.Code.FAILED_PRECONDITION);
+        assertThat(after.status.get().getDescription()).isEqualTo("half way: 50% done ✓");
+        assertThat(after.messages).hasSize(1);
+
+        RawAnswer detailed = raw("moby.buildkit.v1.Control/Status", statusRequest("error-with-details"));
+        assertThat(detailed.close()).isEqualTo(Status.Code.ABORTED);
+        assertThat(detailed.trailers.get().get(DETAIL)).isEqualTo("where it went wrong");
+    }
+
+    @Test
+    void aCancelledRawCallResetsItsStreamAndClosesOnce() throws Exception {
+        startServerAndConnect();
+        RawAnswer slow = new RawAnswer();
+        RawCall call = RawCall.start(channel, "moby.buildkit.v1.Control/Status", statusRequest("slow"), slow);
+        assertThat(slowStarted.await(10, TimeUnit.SECONDS)).isTrue();
+
+        call.cancel("the user asked");
+        call.cancel("again");
+
+        assertThat(slow.close()).isEqualTo(Status.Code.CANCELLED);
+        assertThat(slow.status.get().getDescription()).isEqualTo("the user asked");
+        assertThat(serverSawCancel.await(10, TimeUnit.SECONDS)).isTrue();
+        assertThat(slow.closes.get()).isEqualTo(1);
+        assertInfoAnswers(); // the connection carries on
+    }
+
+    @Test
+    void aRawCallWithoutAServerOrAfterShutdownIsUnavailable() throws Exception {
+        channel = Http2Channel.unix(socket(), MAX_INBOUND);
+        RawAnswer nobody = raw("moby.buildkit.v1.Control/Info", new byte[0]);
+        assertThat(nobody.close()).isEqualTo(Status.Code.UNAVAILABLE);
+        assertThat(nobody.status.get().getDescription()).contains("cannot connect to " + socket());
+
+        startServer();
+        RawAnswer inFlight = new RawAnswer();
+        RawCall.start(channel, "moby.buildkit.v1.Control/Status", statusRequest("slow"), inFlight);
+        assertThat(slowStarted.await(10, TimeUnit.SECONDS)).isTrue();
+        channel.shutdownNow();
+        assertThat(inFlight.close()).isEqualTo(Status.Code.UNAVAILABLE);
+        assertThat(raw("moby.buildkit.v1.Control/Info", new byte[0]).close()).isEqualTo(Status.Code.UNAVAILABLE);
+    }
+
+    private static byte[] statusRequest(String ref) {
+        return StatusRequest.newBuilder().setRef(ref).build().toByteArray();
+    }
+
+    /** Starts a raw call and waits for its end. */
+    private RawAnswer raw(String method, byte[] request) throws Exception {
+        RawAnswer answer = new RawAnswer();
+        RawCall.start(channel, method, request, answer);
+        answer.close();
+        return answer;
+    }
+
+    /** A raw call's messages and close, as its listener heard them. */
+    private static final class RawAnswer implements RawCall.Listener {
+        final List<byte[]> messages = new java.util.concurrent.CopyOnWriteArrayList<>();
+        final CompletableFuture<Status> status = new CompletableFuture<>();
+        final java.util.concurrent.atomic.AtomicInteger closes = new java.util.concurrent.atomic.AtomicInteger();
+
+        @Override
+        public void onMessage(byte[] message) {
+            assertThat(status).isNotDone();
+            messages.add(message);
+        }
+
+        final CompletableFuture<Metadata> trailers = new CompletableFuture<>();
+
+        @Override
+        public void onClose(Status end, java.util.function.Supplier<Metadata> trailers) {
+            closes.incrementAndGet();
+            this.trailers.complete(trailers.get());
+            status.complete(end);
+        }
+
+        /** The close's code, once the call has ended. */
+        Status.Code close() throws Exception {
+            return status.get(30, TimeUnit.SECONDS).getCode();
+        }
+    }
+
     private void assertInfoAnswers() {
         assertThat(blocking()
                         .info(InfoRequest.getDefaultInstance())

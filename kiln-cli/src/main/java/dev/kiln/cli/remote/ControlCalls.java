@@ -1,8 +1,11 @@
 package dev.kiln.cli.remote;
 
 import dev.kiln.api.RawMarshaller;
+import dev.kiln.api.http2.Http2Channel;
+import dev.kiln.api.http2.RawCall;
 import io.grpc.CallOptions;
 import io.grpc.Channel;
+import io.grpc.ClientCall;
 import io.grpc.MethodDescriptor;
 import io.grpc.stub.ClientCalls;
 import io.grpc.stub.StreamObserver;
@@ -191,20 +194,82 @@ public final class ControlCalls {
     private static final MethodDescriptor<byte[], byte[]> STATUS =
             RawMarshaller.method(MethodDescriptor.MethodType.SERVER_STREAMING, "moby.buildkit.v1.Control", "Status");
 
+    /** A call in flight. */
+    @FunctionalInterface
+    public interface Call {
+        /** Resets the call's stream; its observer hears CANCELLED with {@code why}, unless it has ended. */
+        void cancel(String why);
+    }
+
     /** Sends the Solve; {@code response} hears the exporter response, or the build's failure. */
-    public static void solve(Channel channel, SolveRequest request, StreamObserver<Map<String, String>> response) {
-        ClientCalls.asyncUnaryCall(
-                channel.newCall(SOLVE, CallOptions.DEFAULT),
-                request.encode(),
-                new Decoding<>(response, ControlCalls::decodeSolveResponse));
+    public static Call solve(Channel channel, SolveRequest request, StreamObserver<Map<String, String>> response) {
+        return call(channel, SOLVE, request.encode(), new Decoding<>(response, ControlCalls::decodeSolveResponse));
     }
 
     /** Follows the build {@code ref}'s progress until it ends. */
-    public static void status(Channel channel, String ref, StreamObserver<StatusUpdate> updates) {
-        ClientCalls.asyncServerStreamingCall(
-                channel.newCall(STATUS, CallOptions.DEFAULT),
+    public static Call status(Channel channel, String ref, StreamObserver<StatusUpdate> updates) {
+        return call(
+                channel,
+                STATUS,
                 new ProtoWriter().string(1, ref).toByteArray(),
                 new Decoding<>(updates, StatusUpdate::decode));
+    }
+
+    /**
+     * The call on {@code channel}: on kiln's own channel a {@link RawCall}, which brings up neither io.grpc.Context
+     * nor Metadata (their loggers cost a fresh client a scan of its class path before the first call); on any other,
+     * grpc-java's.
+     */
+    private static Call call(
+            Channel channel, MethodDescriptor<byte[], byte[]> method, byte[] request, StreamObserver<byte[]> observer) {
+        boolean unary = method.getType() == MethodDescriptor.MethodType.UNARY;
+        if (channel instanceof Http2Channel http2) {
+            return RawCall.start(http2, method.getFullMethodName(), request, new Answer(observer, unary))::cancel;
+        }
+        ClientCall<byte[], byte[]> call = channel.newCall(method, CallOptions.DEFAULT);
+        if (unary) {
+            ClientCalls.asyncUnaryCall(call, request, observer);
+        } else {
+            ClientCalls.asyncServerStreamingCall(call, request, observer);
+        }
+        return why -> call.cancel(why, null);
+    }
+
+    /** A raw call's answer as grpc-java's stubs give one: a unary call must answer exactly one message. */
+    private static final class Answer implements RawCall.Listener {
+
+        private final StreamObserver<byte[]> observer;
+        private final boolean unary;
+        private int messages;
+
+        Answer(StreamObserver<byte[]> observer, boolean unary) {
+            this.observer = observer;
+            this.unary = unary;
+        }
+
+        @Override
+        public void onMessage(byte[] message) {
+            if (!unary || messages == 0) {
+                observer.onNext(message);
+            }
+            messages++;
+        }
+
+        @Override
+        public void onClose(io.grpc.Status status, java.util.function.Supplier<io.grpc.Metadata> trailers) {
+            if (!status.isOk()) {
+                observer.onError(status.asRuntimeException(trailers.get()));
+            } else if (unary && messages != 1) {
+                observer.onError(io.grpc.Status.INTERNAL
+                        .withDescription(
+                                messages == 0
+                                        ? "no value received for a unary call"
+                                        : "more than one value received for a unary call")
+                        .asRuntimeException());
+            } else {
+                observer.onCompleted();
+            }
+        }
     }
 
     /** Hands decoded messages on; one that cannot be decoded ends the call as its error. */

@@ -109,8 +109,8 @@ public record DaemonConnection(String address, ManagedChannel channel) implement
     /**
      * Connects now, on the calling thread, rather than on the first call: the client's connecting thread does it
      * while the main thread reads the command line. Opening the first unix socket is the slow part of a fresh JVM's
-     * connect: the JDK looks up NIO's selector provider as a service and seeds a SecureRandom for it, 15-25 ms here.
-     * A failure is left for the first call to report.
+     * connect: the JDK seeds a SecureRandom for unix sockets, 10-14 ms here ({@link #prepareCalls} spares it the
+     * lookup of NIO's provider). A failure is left for the first call to report.
      */
     public DaemonConnection connectNow() {
         if (channel instanceof Http2Channel http2) {
@@ -119,17 +119,27 @@ public record DaemonConnection(String address, ManagedChannel channel) implement
         return this;
     }
 
+    /** The JDK's own NIO provider on Linux: named, it is made without a service lookup. */
+    private static final String PLATFORM_SELECTOR_PROVIDER = "sun.nio.ch.EPollSelectorProvider";
+
     /**
-     * Readies, on a thread of its own, what a client's first call needs: gRPC's Metadata and Context bring up
-     * java.util.logging when first used (a logger-finder service lookup, 3-12 ms in a fresh JVM), which would
-     * otherwise come between the connection and the first call. Opening a throwaway socket here too, to start the
-     * connect's JDK work earlier, gained nothing measurable: on two cores the work, not its order, is the cost.
+     * Readies this process for its first call: names NIO's provider, which the JDK otherwise looks up as a service
+     * on the first socket, opening every jar of the class path to find none (Kiln's one jar of 12,900 entries: 10-12
+     * ms of a fresh client's CPU, measured alone). The name is the class the lookup would fall back to, and is given
+     * only when this JDK has it and nothing else named a provider. A client's calls otherwise keep off grpc-java's
+     * Context and Metadata ({@link ControlCalls}), whose loggers would cost the same scan.
      */
     public static void prepareCalls() {
-        Thread.ofPlatform().daemon().name("kiln-warm-up").start(() -> {
-            new io.grpc.Metadata();
-            io.grpc.Context.current();
-        });
+        String property = "java.nio.channels.spi.SelectorProvider";
+        if (System.getProperty(property) != null) {
+            return;
+        }
+        try {
+            Class.forName(PLATFORM_SELECTOR_PROVIDER, false, ClassLoader.getPlatformClassLoader());
+            System.setProperty(property, PLATFORM_SELECTOR_PROVIDER);
+        } catch (ClassNotFoundException | LinkageError otherJdk) {
+            // the JDK looks its provider up as it always does
+        }
     }
 
     @Override
