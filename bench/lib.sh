@@ -174,6 +174,12 @@ bench_ratio() {
     print (NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2) }'
 }
 
+# bench_difference NAME1 NAME2: the median over rounds of NAME1's time - NAME2's time in the same round, in seconds
+bench_difference() {
+  paste -d' ' "$bench_dir/$1.times" "$bench_dir/$2.times" | awk '{ print $1 - $4 }' | sort -n | awk '{ v[NR] = $1 } END {
+    print (NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2) }'
+}
+
 # bench_raw NAME: every timed run as "wall/user/system"
 bench_raw() {
   awk '{ printf "%s%s/%s/%s", (NR > 1 ? " " : ""), $1, $2, $3 } END { print "" }' "$bench_dir/$1.times"

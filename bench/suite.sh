@@ -118,8 +118,8 @@ for workload in $workloads; do
       bench_round_robin "$runs" "$warmup"
       compare W4 ;;
     W5)
-      run_workload W5 "$work/W5" "" --no-cache
-      # runc alone: the same rootfs as an OCI bundle, a process that does nothing, 50 times
+      # runc alone: the same rootfs as an OCI bundle, a process that does nothing, 50 times; timed in the same rounds
+      # as the three tools, so that a change of the machine's pace between phases does not land on one side only
       bundle=$work/runc-bundle
       "$root/scripts/busybox-rootfs.sh" "$bundle/rootfs" >/dev/null
       (cd "$bundle" && runc spec && python3 - config.json <<'END'
@@ -135,12 +135,18 @@ END
 set -e
 for i in \$(seq 1 50); do runc run --bundle $bundle bench-\$\$-\$i > /dev/null; done
 END
+      echo "bench: W5 ($warmup warm-up and $runs timed rounds, $tools and runc alone in turn)" >&2
       bench_reset
+      for tool in $tools; do
+        bench_add "W5-$tool" "" "$(build_command W5 "$tool" "$work/W5" --no-cache)"
+      done
       bench_add runc-50 "" "bash $work/cmd/runc-50.sh"
       bench_round_robin "$runs" "$warmup"
+      compare W5
       line=$(awk -v r="$(bench_median runc-50)" -v k="$(bench_median W5-kiln)" -v b="$(bench_median W5-buildkit)" \
-        -v h="$(bench_median W5-buildah)" 'BEGIN { printf "W5  per RUN step: kiln %.1f ms  buildkit %.1f ms  buildah %.1f ms  runc run alone %.1f ms   kiln - runc %.1f ms",
-          k * 20, b * 20, h * 20, r * 20, (k - r) * 20 }')
+        -v h="$(bench_median W5-buildah)" -v d="$(bench_difference W5-kiln runc-50)" \
+        'BEGIN { printf "W5  per RUN step: kiln %.1f ms  buildkit %.1f ms  buildah %.1f ms  runc run alone %.1f ms   kiln - runc %.1f ms (medians; per round %.1f)",
+          k * 20, b * 20, h * 20, r * 20, (k - r) * 20, d * 20 }')
       summary+=("$line"); echo "$line"
       raw+=("runc-50: $(bench_stats runc-50)" "  runs $(bench_raw runc-50)") ;;
     W6)
