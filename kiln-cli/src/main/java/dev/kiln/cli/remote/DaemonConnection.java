@@ -126,8 +126,8 @@ public record DaemonConnection(String address, ManagedChannel channel) implement
      * Readies this process for its first call: names NIO's provider, which the JDK otherwise looks up as a service
      * on the first socket, opening every jar of the class path to find none (Kiln's one jar of 12,900 entries: 10-12
      * ms of a fresh client's CPU, measured alone). The name is the class the lookup would fall back to, and is given
-     * only when this JDK has it and nothing else named a provider. A client's calls otherwise keep off grpc-java's
-     * Context and Metadata ({@link ControlCalls}), whose loggers would cost the same scan.
+     * only when this JDK has it and nothing else named a provider. ({@link ControlCalls} keeps a build's calls off
+     * grpc-java's Context and Metadata, whose loggers would cost the same scan.)
      */
     public static void prepareCalls() {
         String property = "java.nio.channels.spi.SelectorProvider";
