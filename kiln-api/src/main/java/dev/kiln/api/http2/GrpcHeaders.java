@@ -117,6 +117,22 @@ final class GrpcHeaders {
         return md;
     }
 
+    /**
+     * Why a response's first HEADERS (without END_STREAM) cannot begin a gRPC answer: an HTTP status other than 200,
+     * or a content type that is not gRPC's; null when it can.
+     */
+    static Status unusableResponse(List<String> fields) {
+        String http = get(fields, ":status");
+        if (!"200".equals(http)) {
+            return httpStatus(String.valueOf(http)).withDescription("HTTP status code " + http);
+        }
+        String type = get(fields, "content-type");
+        if (type == null || !type.startsWith("application/grpc")) {
+            return Status.UNKNOWN.withDescription("invalid content-type: " + type);
+        }
+        return null;
+    }
+
     /** The call's Status from its trailers (or a Trailers-Only response's headers). */
     static Status status(List<String> fields) {
         String code = get(fields, "grpc-status");

@@ -270,20 +270,9 @@ final class Http2Call<Q, R> extends ClientCall<Q, R> implements Context.Cancella
             headersSeen = true;
         }
         if (first && !endStream) {
-            String http = GrpcHeaders.get(fields, ":status");
-            String type = GrpcHeaders.get(fields, "content-type");
-            if (!"200".equals(http)) {
-                finish(
-                        GrpcHeaders.httpStatus(String.valueOf(http)).withDescription("HTTP status code " + http),
-                        GrpcHeaders.metadata(fields, false),
-                        true,
-                        Http2Connection.RST_CANCEL);
-            } else if (type == null || !type.startsWith("application/grpc")) {
-                finish(
-                        Status.UNKNOWN.withDescription("invalid content-type: " + type),
-                        GrpcHeaders.metadata(fields, false),
-                        true,
-                        Http2Connection.RST_CANCEL);
+            Status unusable = GrpcHeaders.unusableResponse(fields);
+            if (unusable != null) {
+                finish(unusable, GrpcHeaders.metadata(fields, false), true, Http2Connection.RST_CANCEL);
             } else {
                 Metadata md = GrpcHeaders.metadata(fields, false);
                 callbacks.execute(() -> {

@@ -88,17 +88,13 @@ public final class RawCall extends Http2Stream {
         }
         if (endStream) {
             finish(GrpcHeaders.status(fields), fields, Http2Connection.RST_IF_OPEN);
-        } else if (!first) {
-            finish(Status.INTERNAL.withDescription("second HEADERS without END_STREAM"), Http2Connection.RST_CANCEL);
-        } else if (!"200".equals(GrpcHeaders.get(fields, ":status"))) {
-            String http = GrpcHeaders.get(fields, ":status");
-            finish(
-                    GrpcHeaders.httpStatus(String.valueOf(http)).withDescription("HTTP status code " + http),
-                    Http2Connection.RST_CANCEL);
-        } else if (!String.valueOf(GrpcHeaders.get(fields, "content-type")).startsWith("application/grpc")) {
-            finish(
-                    Status.UNKNOWN.withDescription("invalid content-type: " + GrpcHeaders.get(fields, "content-type")),
-                    Http2Connection.RST_CANCEL);
+            return;
+        }
+        Status unusable = first
+                ? GrpcHeaders.unusableResponse(fields)
+                : Status.INTERNAL.withDescription("second HEADERS without END_STREAM");
+        if (unusable != null) {
+            finish(unusable, Http2Connection.RST_CANCEL);
         }
     }
 
