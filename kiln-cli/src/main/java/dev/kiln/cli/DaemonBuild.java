@@ -531,6 +531,7 @@ final class DaemonBuild {
 
         private final Context.CancellableContext context;
         private final List<ControlCalls.Call> calls = new java.util.concurrent.CopyOnWriteArrayList<>();
+        private volatile boolean cancelled;
 
         BuildCancel(boolean withContext) {
             this.context = withContext ? Context.current().withCancellation() : null;
@@ -545,8 +546,14 @@ final class DaemonBuild {
             calls.add(call);
         }
 
+        /** Whether the build's calls were cancelled: what fails in them from then on is the cancel's doing. */
+        boolean isCancelled() {
+            return cancelled;
+        }
+
         /** Cancels the calls (their observers hear CANCELLED with {@code why}) and the context, with {@code cause}. */
         void cancel(String why, Throwable cause) {
+            cancelled = true;
             calls.forEach(call -> call.cancel(why));
             if (context != null) {
                 context.cancel(cause);
@@ -574,6 +581,9 @@ final class DaemonBuild {
         } catch (InterruptedException e) {
             call.cancel("interrupted", e);
         } catch (RuntimeException e) {
+            if (call.isCancelled()) {
+                return; // the build ended (or was interrupted) while the frontend finished: not its failure
+            }
             err.println("kiln: the build's frontend could not run here: " + e.getMessage());
             call.cancel("the build's frontend could not run: " + e.getMessage(), e);
         }
